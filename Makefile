@@ -1,0 +1,55 @@
+# Guanxi: `make run` serves the CRM, `make test` runs every check. Both set up .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test test-pg lint format bench browser-deps messages demo clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/guanxi compilemessages --ignore=.venv -v 0
+	$(BIN)/guanxi run
+
+# Headless Chromium + Chinese fonts for the browser tests (Debian/Ubuntu; needs root or sudo).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; then \
+	  echo "Installing chromium and fonts-wqy-microhei for the browser tests…"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: $(STAMP) browser-deps lint
+	$(BIN)/guanxi compilemessages --ignore=.venv -v 0
+	$(BIN)/python manage.py makemigrations --check --dry-run -v 0
+	DJANGO_SETTINGS_MODULE=guanxi.settings.production GUANXI_SECRET_KEY=$$(head -c 40 /dev/urandom | base64) \
+	  GUANXI_ALLOWED_HOSTS=crm.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/pytest -n 2 --dist loadfile
+
+# The same suite on PostgreSQL (GUANXI_DATABASE_URL must point at a server; CI uses the local one).
+test-pg: $(STAMP)
+	$(BIN)/guanxi compilemessages --ignore=.venv -v 0
+	$(BIN)/pytest -n 2 --dist loadfile
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+messages: $(STAMP)
+	cd guanxi && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --ignore='static/*'
+
+demo: $(STAMP)
+	$(BIN)/guanxi demo
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,107 @@
+"""Shared fixtures: one per concept (roles, the org chart, people in roles, a real SMTP server)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from guanxi.org.tests.factories import DepartmentFactory, PartnerOrganisationFactory, UserFactory
+
+
+@pytest.fixture
+def default_roles(db: Any) -> None:
+    from guanxi.org.services import roles_ensure_defaults
+
+    roles_ensure_defaults()
+
+
+@dataclass
+class OrgChart:
+    """Headquarters with two sales departments (east has a team under it) and one agent."""
+
+    hq: Any
+    east: Any
+    east_team: Any
+    west: Any
+    agent: Any
+    people: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.people[key]
+
+
+@pytest.fixture
+def org(default_roles: None) -> OrgChart:
+    from guanxi.org.models import Department
+
+    hq = DepartmentFactory(name="总部", kind=Department.Kind.HEADQUARTERS)
+    east = DepartmentFactory(name="华东销售部", parent=hq)
+    east_team = DepartmentFactory(name="华东一组", parent=east, kind=Department.Kind.TEAM)
+    west = DepartmentFactory(name="华西销售部", parent=hq)
+    agent = PartnerOrganisationFactory(name="上海某代理商")
+    chart = OrgChart(hq=hq, east=east, east_team=east_team, west=west, agent=agent)
+    p = chart.people
+    p["admin"] = UserFactory(username="admin", department=hq, roles=["administrator"])
+    p["east_manager"] = UserFactory(username="east_manager", department=east, roles=["department_manager"])
+    p["east_rep"] = UserFactory(username="east_rep", department=east, manager=p["east_manager"], roles=["sales_rep"])
+    p["east_rep2"] = UserFactory(username="east_rep2", department=east, manager=p["east_manager"],
+                                 roles=["sales_rep"])
+    p["team_rep"] = UserFactory(username="team_rep", department=east_team, manager=p["east_manager"],
+                                roles=["sales_rep"])
+    p["east_assistant"] = UserFactory(username="east_assistant", department=east, roles=["department_assistant"])
+    p["west_manager"] = UserFactory(username="west_manager", department=west, roles=["department_manager"])
+    p["west_rep"] = UserFactory(username="west_rep", department=west, manager=p["west_manager"], roles=["sales_rep"])
+    p["executive"] = UserFactory(username="executive", department=hq, roles=["executive"])
+    p["agent_rep"] = UserFactory(username="agent_rep", department=east, partner_org=agent, roles=["channel_rep"])
+    p["nobody"] = UserFactory(username="nobody", department=east, roles=[])
+    east.manager = p["east_manager"]
+    east.save(update_fields=["manager"])
+    west.manager = p["west_manager"]
+    west.save(update_fields=["manager"])
+    return chart
+
+
+@dataclass
+class SmtpInbox:
+    host: str
+    port: int
+    messages: list[Any] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[SmtpInbox]:
+    """A real SMTP server on loopback (aiosmtpd); Django's SMTP backend delivers to it."""
+    from email import message_from_bytes
+    from email.policy import default as default_policy
+
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox(host="127.0.0.1", port=_free_port())
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            inbox.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname=inbox.host, port=inbox.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = inbox.host
+    settings.EMAIL_PORT = inbox.port
+    settings.GUANXI_EMAIL_ENABLED = True
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+

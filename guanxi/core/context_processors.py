@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from .registry import registry
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Left navigation (items the user may list) and the bell's unread count."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from guanxi.org.policies import has_permission
+
+    items = [n for n in registry.nav if n.permission is None or has_permission(user, n.permission)]
+    unread = user.notifications.filter(read_at__isnull=True).count()
+    return {
+        "nav_items": items,
+        "unread_notifications": unread,
+        "idle_timeout_minutes": settings.GUANXI_IDLE_TIMEOUT_MINUTES,
+    }

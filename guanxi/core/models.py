@@ -1,0 +1,174 @@
+"""Base models and the cross-cutting tables every app uses: audit trail, notifications,
+idempotency records and the once-per-period job ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AliveManager(models.Manager):
+    """Hides soft-deleted rows; `all_objects` sees them (recycle bin)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class BusinessModel(TimeStampedModel):
+    """A business record: timestamps, optimistic-concurrency version, soft delete.
+
+    `scope_owner_path` names the user field the data-scope mechanism narrows on
+    (e.g. "owner" or "customer__owner"); `scope_collaborators_path` the collaborators, if any.
+    """
+
+    version = models.PositiveIntegerField(_("version"), default=1)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    scope_module: str = ""
+    scope_owner_path: str = "owner"
+    scope_collaborators_path: str | None = None
+    # Fields never written to the audit trail's old → new values (secrets, derived search text).
+    audit_exclude: tuple[str, ...] = ("updated_at", "version", "search_text")
+
+    objects = AliveManager()
+    all_objects = models.Manager()  # noqa: DJ012
+
+    class Meta:
+        abstract = True
+        base_manager_name = "all_objects"
+
+
+class AuditLog(models.Model):
+    """Append-only record of who did what to which object, written in the same transaction."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        DELETE = "delete", _("Delete")
+        RESTORE = "restore", _("Restore")
+        EXPORT = "export", _("Export")
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+        PERMISSION = "permission", _("Permission change")
+        TRANSFER = "transfer", _("Transfer")
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+        OTHER = "other", _("Other")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=300, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    # The customer a change belongs to, so the 360 timeline reads one index.
+    customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-at"])]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk:
+            raise ValueError("Audit entries are append-only")
+        super().save(*args, **kwargs)
+
+
+class Notification(TimeStampedModel):
+    """Something Guanxi tells one user: shown under the bell and, if enabled, e-mailed."""
+
+    class Level(models.TextChoices):
+        INFO = "info", _("Information")
+        WARNING = "warning", _("Warning")
+        DANGER = "danger", _("Urgent")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=60)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    # Makes "tell user X about Y" idempotent: the same key is sent once.
+    dedupe_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_unique_dedupe_key",
+            )
+        ]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to a create request sent with an Idempotency-Key header."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"
+
+
+class PeriodicRun(models.Model):
+    """One row per (job, period): the unique constraint makes a periodic job run once per period
+    however many workers race for it."""
+
+    job = models.CharField(max_length=100)
+    period = models.CharField(max_length=40)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="periodic_run_unique_job_period")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.period}"

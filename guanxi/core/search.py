@@ -1,0 +1,63 @@
+"""Search text: what a search box matches for a record.
+
+Chinese names are stored with their full pinyin and initials so that `bjhx` and `beijinghuaxin`
+find 北京华信科技有限公司; phone numbers as bare digits so `13812345678` finds `138-1234-5678`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from pypinyin import Style, lazy_pinyin
+
+_DIGITS = re.compile(r"\D+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width → half-width), lower case, collapsed spaces."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text or "")).strip().lower()
+
+
+def pinyin_forms(text: str) -> tuple[str, str]:
+    """(full pinyin, initials) of the Chinese characters in text, without separators."""
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return "", ""
+    full = lazy_pinyin(text, errors="ignore")
+    initials = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore")
+    return "".join(full).lower(), "".join(initials).lower()
+
+
+def digits(text: str) -> str:
+    return _DIGITS.sub("", text or "")
+
+
+def build_search_text(*, names: Iterable[str] = (), phones: Iterable[str] = (), others: Iterable[str] = ()) -> str:
+    parts: list[str] = []
+    for name in names:
+        if not name:
+            continue
+        parts.append(normalise(name).replace(" ", ""))
+        parts.extend(p for p in pinyin_forms(name) if p)
+    for phone in phones:
+        d = digits(phone)
+        if d:
+            parts.append(d)
+            if d.startswith("86") and len(d) == 13:
+                parts.append(d[2:])
+    parts.extend(normalise(o) for o in others if o)
+    return " ".join(parts)
+
+
+def search_terms(query: str) -> list[str]:
+    """Split a query into terms, each matched anywhere in the search text (AND)."""
+    q = normalise(query)
+    terms = [t for t in q.split(" ") if t]
+    out = []
+    for t in terms:
+        d = digits(t)
+        # "138-1234" → "1381234": a phone typed with separators still matches the stored digits.
+        out.append(d if d and len(d) >= 3 and len(d) >= len(t) - 3 and not any(c.isalpha() for c in t) else t)
+    return out[:5]

@@ -1,0 +1,255 @@
+"""Shared write helpers: the audit trail, field-wise updates, soft delete, notifications.
+
+Every app's services call these so that one piece of code does each of these things.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import context
+from .errors import PreconditionFailedError, ValidationFailed, validation_error_fields
+from .models import AuditLog, BusinessModel, Notification
+
+if TYPE_CHECKING:
+    from guanxi.org.models import User
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=models.Model)
+
+
+# --- audit -----------------------------------------------------------------------------------
+def audit_value(value: Any) -> Any:
+    """A JSON-safe, human-readable form of a field value for the audit trail."""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [audit_value(v) for v in value]
+    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+        return value.name or ""
+    return value
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    message: str = "",
+    customer_id: int | None = None,
+) -> AuditLog:
+    """Append one audit row, inside the caller's transaction."""
+    ctx = context.current()
+    if customer_id is None and obj is not None:
+        customer_id = _customer_id_of(obj)
+    return AuditLog.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:300] if obj is not None else "",
+        changes=changes or {},
+        message=message[:500],
+        ip=ctx.ip,
+        request_id=ctx.request_id,
+        customer_id=customer_id,
+    )
+
+
+def _customer_id_of(obj: models.Model) -> int | None:
+    if obj._meta.label_lower == "customers.customer":
+        return int(obj.pk)
+    return getattr(obj, "customer_id", None)
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The audit-relevant field values of a row (concrete fields, FKs by id)."""
+    exclude = getattr(obj, "audit_exclude", ())
+    return {
+        f.attname: audit_value(getattr(obj, f.attname))
+        for f in obj._meta.concrete_fields
+        if f.attname not in exclude and f.name not in exclude
+    }
+
+
+# --- writes ----------------------------------------------------------------------------------
+def full_clean_or_raise(obj: models.Model, *, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise ValidationFailed(_("Please correct the errors below."), fields=validation_error_fields(exc))
+
+
+def check_version(obj: models.Model, expected_version: int | None) -> None:
+    """Optimistic concurrency: refuse a write based on a stale copy (HTTP 412)."""
+    if expected_version is None:
+        return
+    current = getattr(obj, "version", None)
+    if current is not None and int(expected_version) != int(current):
+        raise PreconditionFailedError(
+            _("This record was changed by someone else (version %(current)s, yours %(yours)s). Reload and try again.")
+            % {"current": current, "yours": expected_version}
+        )
+
+
+def model_update(
+    *, instance: M, data: dict[str, Any], actor: User | None, audit: bool = True
+) -> tuple[M, dict[str, list[Any]]]:
+    """Set the given fields, validate, save only the changed ones, bump the version and audit old → new.
+
+    Returns the instance and the changes `{field: [old, new]}` (empty when nothing changed).
+    Many-to-many fields in `data` are set after the save.
+    """
+    m2m: dict[str, Any] = {}
+    changes: dict[str, list[Any]] = {}
+    changed_fields: list[str] = []
+    for name, new in data.items():
+        field = instance._meta.get_field(name)
+        if field.many_to_many:
+            m2m[name] = new
+            continue
+        attname = field.attname if not isinstance(new, models.Model) else field.name
+        old = getattr(instance, attname)
+        if old != new:
+            changes[name] = [audit_value(old), audit_value(new)]
+            setattr(instance, attname, new)
+            changed_fields.append(field.name)
+    for name, new in m2m.items():
+        old_ids = sorted(getattr(instance, name).values_list("pk", flat=True))
+        new_ids = sorted(v.pk if isinstance(v, models.Model) else int(v) for v in new)
+        if old_ids != new_ids:
+            changes[name] = [old_ids, new_ids]
+    if not changes:
+        return instance, {}
+    if changed_fields:
+        full_clean_or_raise(instance)
+        if isinstance(instance, BusinessModel):
+            instance.version = models.F("version") + 1  # type: ignore[assignment]
+            changed_fields.append("version")
+        if any(f.name == "updated_at" for f in instance._meta.concrete_fields):
+            changed_fields.append("updated_at")
+        try:
+            instance.save(update_fields=changed_fields)
+        except IntegrityError as exc:
+            raise ValidationFailed(_("This record conflicts with an existing one: %(error)s") % {"error": exc})
+        if isinstance(instance, BusinessModel):
+            instance.refresh_from_db(fields=["version"])
+    for name, new in m2m.items():
+        getattr(instance, name).set(new)
+    if audit:
+        audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=instance, changes=changes)
+    return instance, changes
+
+
+def model_create(*, instance: M, actor: User | None, m2m: dict[str, Any] | None = None) -> M:
+    """Validate, insert and audit a new row (with its m2m values)."""
+    full_clean_or_raise(instance)
+    try:
+        with transaction.atomic():
+            instance.save(force_insert=True)
+    except IntegrityError as exc:
+        raise ValidationFailed(_("This record conflicts with an existing one: %(error)s") % {"error": exc})
+    for name, values in (m2m or {}).items():
+        getattr(instance, name).set(values)
+    changes = {k: [None, v] for k, v in snapshot(instance).items() if v not in (None, "", False)}
+    for name, values in (m2m or {}).items():
+        changes[name] = [None, sorted(v.pk if isinstance(v, models.Model) else int(v) for v in values)]
+    audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=instance, changes=changes)
+    return instance
+
+
+def soft_delete(*, instance: BusinessModel, actor: User | None) -> None:
+    """Move a record to the recycle bin (restorable)."""
+    instance.deleted_at = timezone.now()
+    instance.deleted_by = actor
+    instance.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=instance)
+
+
+def soft_restore(*, instance: BusinessModel, actor: User | None) -> None:
+    instance.deleted_at = None
+    instance.deleted_by = None
+    instance.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit_record(actor=actor, action=AuditLog.Action.RESTORE, obj=instance)
+
+
+# --- notifications ---------------------------------------------------------------------------
+def notify(
+    *,
+    recipient: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    level: str = Notification.Level.INFO,
+    dedupe_key: str = "",
+    email: bool = True,
+) -> Notification | None:
+    """Tell a user something: an in-app notification, and an e-mail after commit if enabled.
+
+    With a `dedupe_key` the same notification is created at most once per recipient, so periodic
+    jobs can call this repeatedly. Returns None when it was a duplicate or the user is inactive.
+    """
+    if not recipient.is_active:
+        return None
+    if dedupe_key and Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            note = Notification.objects.create(
+                recipient=recipient,
+                kind=kind,
+                title=title[:200],
+                body=body,
+                url=url,
+                level=level,
+                dedupe_key=dedupe_key[:200],
+            )
+    except IntegrityError:  # a concurrent worker created it first
+        return None
+    if email and settings.GUANXI_EMAIL_ENABLED and recipient.email:
+        from .tasks import notification_email_send
+
+        note_id = note.pk
+        transaction.on_commit(lambda: notification_email_send.enqueue(notification_id=note_id))
+    return note
+
+
+def notification_send_email(*, notification_id: int) -> bool:
+    """Send one notification by SMTP; failures are logged and retried by the next reminder run."""
+    note = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if note.emailed_at:
+        return True
+    link = f"{settings.GUANXI_BASE_URL.rstrip('/')}{note.url}" if note.url else ""
+    body = "\n\n".join(part for part in (note.body, link) if part)
+    try:
+        send_mail(note.title, body or note.title, None, [note.recipient.email], fail_silently=False)
+    except Exception:  # network errors must not break the caller's work
+        log.exception("could not e-mail notification %s", note.pk)
+        return False
+    Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+    return True
+
+
+def notification_mark_read(*, actor: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the actor's notifications read (all unread ones when no ids are given)."""
+    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,21 @@
+"""Background jobs of the core: notification e-mail and the periodic-job runner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+
+@task()
+def notification_email_send(notification_id: int) -> bool:
+    from .services import notification_send_email
+
+    return notification_send_email(notification_id=notification_id)
+
+
+@task()
+def periodic_job_run(job_key: str, period: str) -> Any:
+    from .scheduler import periodic_job_execute
+
+    return periodic_job_execute(job_key=job_key, period=period)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+urlpatterns = [
+    path("search/", views.search, name="search"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+]

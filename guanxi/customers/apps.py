@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    name = "guanxi.customers"
+    label = "customers"
+    verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from . import providers  # noqa: F401  (navigation, search, handover, periodic reminders)

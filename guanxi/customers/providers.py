@@ -1,0 +1,77 @@
+"""What the customers app registers with core at start-up: navigation, search, hand-over, jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import NavItem, PeriodicJob, SearchSource, registry
+
+
+def _search_customers(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from .selectors import search_customers
+
+    return [
+        {
+            "kind": "customer",
+            "title": c.name,
+            "subtitle": " · ".join(filter(None, [c.city, str(c.owner or "")])),
+            "url": reverse("customers:detail", args=[c.pk]),
+        }
+        for c in search_customers(user=user, query=query, limit=limit)
+    ]
+
+
+def _search_contacts(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from .selectors import search_contacts
+
+    return [
+        {
+            "kind": "contact",
+            "title": c.name,
+            "subtitle": " · ".join(filter(None, [c.customer.name, c.mobile])),
+            "url": reverse("customers:detail", args=[c.customer_id]) + f"#contact-{c.pk}",
+        }
+        for c in search_contacts(user=user, query=query, limit=limit)
+    ]
+
+
+def _hand_over(**kwargs: Any) -> dict[str, int]:
+    from .services import customers_hand_over
+
+    return customers_hand_over(**kwargs)
+
+
+def _task_reminders() -> Any:
+    from .services import task_send_reminders
+
+    return task_send_reminders()
+
+
+registry.add_nav(NavItem(key="my_day", label=_("My day"), url_name="customers:my_day", icon="ti-sun", order=10))
+registry.add_nav(
+    NavItem(
+        key="customers",
+        label=_("Customers"),
+        url_name="customers:list",
+        icon="ti-users",
+        order=30,
+        permission="customers.view",
+    )
+)
+registry.add_nav(
+    NavItem(
+        key="contacts",
+        label=_("Contacts"),
+        url_name="customers:contact_list",
+        icon="ti-address-book",
+        order=40,
+        permission="contacts.view",
+    )
+)
+registry.add_search(SearchSource(key="customers", label=_("Customers"), search=_search_customers, order=10))
+registry.add_search(SearchSource(key="contacts", label=_("Contacts"), search=_search_contacts, order=20))
+registry.add_handover(_hand_over)
+registry.add_periodic(PeriodicJob(key="task_reminders", every_minutes=5, run=_task_reminders))

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrgConfig(AppConfig):
+    name = "guanxi.org"
+    label = "org"
+    verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from . import providers  # noqa: F401  (registers navigation and signals handlers for login audit)

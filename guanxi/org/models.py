@@ -1,0 +1,229 @@
+"""Users, the department tree, positions, partner organisations, roles, API tokens, login history."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.models import TimeStampedModel
+
+
+class DataScope(models.TextChoices):
+    """How far a role's permission reaches, narrowest first (order matters: see policies.widest)."""
+
+    SELF = "self", _("Own records")
+    SUBORDINATES = "subordinates", _("Own and subordinates' records")
+    DEPARTMENT = "department", _("Own department")
+    DEPARTMENT_TREE = "department_tree", _("Own department and sub-departments")
+    ALL = "all", _("All records")
+
+
+class Department(TimeStampedModel):
+    class Kind(models.TextChoices):
+        HEADQUARTERS = "headquarters", _("Headquarters")
+        BRANCH = "branch", _("Branch office")
+        DEPARTMENT = "department", _("Department")
+        TEAM = "team", _("Team")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Materialised path "/1/4/9/": descendants are one indexed prefix query.
+    path = models.CharField(max_length=255, editable=False, db_index=True, default="/")
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_departments",
+    )
+    requires_customer_review = models.BooleanField(
+        _("review new customers"),
+        default=False,
+        help_text=_("New customers entered by reps stay pending until the manager or assistant approves them."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["path", "sort_order", "name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return max(0, self.path.count("/") - 2)
+
+
+class Position(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerOrganisation(TimeStampedModel):
+    """An agent (代理商) or joint-venture company (联营公司): its users see only its own data."""
+
+    class Kind(models.TextChoices):
+        AGENT = "agent", _("Agent")
+        JOINT_VENTURE = "joint_venture", _("Joint venture")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.AGENT)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(TimeStampedModel):
+    """A job role: module actions it grants (`"customers.edit"`, …) and how far they reach."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    permissions = models.JSONField(_("permissions"), default=list, blank=True)
+    data_scope = models.CharField(_("data scope"), max_length=20, choices=DataScope.choices, default=DataScope.SELF)
+    is_system = models.BooleanField(_("default role"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GuanxiUserManager(UserManager):
+    pass
+
+
+class User(AbstractUser):
+    class Language(models.TextChoices):
+        ZH = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    name = models.CharField(_("full name"), max_length=100, blank=True)
+    phone = models.CharField(_("mobile"), max_length=30, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    position = models.ForeignKey(
+        Position, verbose_name=_("position"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="direct_reports",
+    )
+    partner_org = models.ForeignKey(
+        PartnerOrganisation,
+        verbose_name=_("partner organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    roles = models.ManyToManyField(Role, verbose_name=_("roles"), blank=True, related_name="users")
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH)
+    time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
+
+    objects = GuanxiUserManager()
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.name or self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+
+class ApiToken(TimeStampedModel):
+    """A personal API token. Only a SHA-256 hash is stored; the secret is shown once."""
+
+    PREFIX = "gx_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    read_only = models.BooleanField(_("read only"), default=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class LoginEvent(models.Model):
+    """Login history: every attempt, successful or not (also the input of login throttling)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_events"
+    )
+    username = models.CharField(_("user name"), max_length=150, db_index=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    success = models.BooleanField(_("success"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["username", "success", "-at"]), models.Index(fields=["ip", "success", "-at"])]
+        verbose_name = _("login event")
+        verbose_name_plural = _("login history")
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M} {'ok' if self.success else 'failed'}"

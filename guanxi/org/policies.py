@@ -1,0 +1,191 @@
+"""The one permission and data-scope mechanism.
+
+Roles grant `module.action` permissions, each with the role's data scope. `scope_queryset`
+narrows any queryset of a BusinessModel to the rows a user may touch for an action; every list,
+detail, search, export, bulk action and API endpoint goes through it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanxi.core.errors import NotFoundError, PermissionDeniedError
+
+from .models import DataScope, Department
+
+if TYPE_CHECKING:
+    from .models import User
+
+M = TypeVar("M", bound=models.Model)
+
+ACTIONS: dict[str, Any] = {
+    "view": gettext_lazy("View"),
+    "create": gettext_lazy("Create"),
+    "edit": gettext_lazy("Edit"),
+    "delete": gettext_lazy("Delete"),
+    "export": gettext_lazy("Export"),
+    "import": gettext_lazy("Import"),
+    "assign": gettext_lazy("Assign"),
+    "approve": gettext_lazy("Approve"),
+    "admin": gettext_lazy("Administer"),
+}
+
+# Modules and the actions that make sense for each; later apps add theirs with register_module.
+MODULES: dict[str, dict[str, Any]] = {}
+
+
+def register_module(code: str, label: Any, actions: list[str]) -> None:
+    MODULES[code] = {"label": label, "actions": actions}
+
+
+register_module(
+    "customers",
+    gettext_lazy("Customers"),
+    ["view", "create", "edit", "delete", "export", "import", "assign", "approve"],
+)
+register_module("contacts", gettext_lazy("Contacts"), ["view", "create", "edit", "delete", "export"])
+register_module("followups", gettext_lazy("Follow-ups"), ["view", "create", "edit", "delete", "export"])
+register_module("tasks", gettext_lazy("Tasks"), ["view", "create", "edit", "delete", "assign"])
+register_module("org", gettext_lazy("Users and roles"), ["view", "admin"])
+register_module("audit", gettext_lazy("Audit trail"), ["view", "export"])
+
+_SCOPE_RANK = {s: i for i, s in enumerate(DataScope.values)}
+
+
+def all_permissions() -> list[str]:
+    return [f"{m}.{a}" for m, spec in MODULES.items() for a in spec["actions"]]
+
+
+def _grants(user: User) -> dict[str, str]:
+    """{"module.action": widest scope} for the user's roles, cached on the user object per request."""
+    cached = getattr(user, "_guanxi_grants", None)
+    if cached is not None:
+        return cached
+    grants: dict[str, str] = {}
+    for perms, scope in user.roles.values_list("permissions", "data_scope"):
+        for perm in perms or []:
+            if perm not in grants or _SCOPE_RANK[scope] > _SCOPE_RANK[grants[perm]]:
+                grants[perm] = scope
+    user._guanxi_grants = grants  # type: ignore[attr-defined]
+    return grants
+
+
+def forget_cached_grants(user: User) -> None:
+    for attr in ("_guanxi_grants", "_guanxi_subordinates", "_guanxi_dept_tree"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def permission_scope(user: User, perm: str) -> str | None:
+    """The data scope with which the user holds `perm`, or None if they don't hold it."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return DataScope.ALL
+    return _grants(user).get(perm)
+
+
+def has_permission(user: User, perm: str) -> bool:
+    return permission_scope(user, perm) is not None
+
+
+def require_permission(user: User, perm: str) -> str:
+    scope = permission_scope(user, perm)
+    if scope is None:
+        module, _dot, action = perm.partition(".")
+        label = MODULES.get(module, {}).get("label", module)
+        raise PermissionDeniedError(
+            _("You do not have permission to %(action)s %(module)s.")
+            % {"action": str(ACTIONS.get(action, action)).lower(), "module": str(label).lower()}
+        )
+    return scope
+
+
+def subordinate_ids(user: User) -> set[int]:
+    """Everyone below the user in the manager chain (not the user)."""
+    cached = getattr(user, "_guanxi_subordinates", None)
+    if cached is not None:
+        return cached
+    from .models import User as UserModel
+
+    found: set[int] = set()
+    frontier = {user.pk}
+    while frontier:
+        nxt = set(UserModel.objects.filter(manager_id__in=frontier).values_list("pk", flat=True)) - found - {user.pk}
+        found |= nxt
+        frontier = nxt
+    user._guanxi_subordinates = found  # type: ignore[attr-defined]
+    return found
+
+
+def department_tree_ids(department: Department | None) -> list[int]:
+    if department is None:
+        return []
+    return list(Department.objects.filter(path__startswith=department.path).values_list("pk", flat=True))
+
+
+def _collaborator_q(model: type[models.Model], path: str | None, user: User) -> Q:
+    """Rows where the user is a collaborator, as a subquery so an OR never duplicates rows."""
+    if not path:
+        return Q(pk__in=[])
+    prefix, _sep, field_name = path.rpartition("__")
+    target = model
+    for part in prefix.split("__") if prefix else []:
+        target = target._meta.get_field(part).related_model  # type: ignore[assignment]
+    ids = target._default_manager.filter(**{field_name: user}).values("pk")
+    return Q(**{f"{prefix}__in" if prefix else "pk__in": ids})
+
+
+def scope_q(user: User, model: type[models.Model], scope: str) -> Q | None:
+    """The filter for a scope on a model; None means no narrowing."""
+    owner = getattr(model, "scope_owner_path", "owner")
+    collab = _collaborator_q(model, getattr(model, "scope_collaborators_path", None), user)
+    partner_q = Q()
+    if user.partner_org_id and not user.is_superuser:
+        # Agents and joint ventures see only records owned inside their own organisation.
+        partner_q = Q(**{f"{owner}__partner_org_id": user.partner_org_id})
+    if scope == DataScope.ALL:
+        return partner_q if user.partner_org_id and not user.is_superuser else None
+    if scope == DataScope.SELF:
+        q = Q(**{owner: user.pk})
+    elif scope == DataScope.SUBORDINATES:
+        q = Q(**{f"{owner}__in": subordinate_ids(user) | {user.pk}})
+    elif scope == DataScope.DEPARTMENT:
+        q = Q(**{f"{owner}__department_id": user.department_id}) if user.department_id else Q(**{owner: user.pk})
+    elif scope == DataScope.DEPARTMENT_TREE:
+        ids = getattr(user, "_guanxi_dept_tree", None)
+        if ids is None:
+            ids = department_tree_ids(user.department)
+            user._guanxi_dept_tree = ids  # type: ignore[attr-defined]
+        q = Q(**{f"{owner}__department_id__in": ids}) if ids else Q(**{owner: user.pk})
+    else:  # unknown scope: deny rather than leak
+        return Q(pk__in=[])
+    return (q | collab) & partner_q
+
+
+def scope_queryset(user: User, qs: QuerySet[M], action: str = "view", *, module: str | None = None) -> QuerySet[M]:
+    """Narrow `qs` to rows the user may `action`; raises PermissionDeniedError (403) without the permission."""
+    module = module or getattr(qs.model, "scope_module", "")
+    scope = require_permission(user, f"{module}.{action}")
+    q = scope_q(user, qs.model, scope)
+    return qs if q is None else qs.filter(q)
+
+
+def get_scoped_or_404(user: User, qs: QuerySet[M], pk: Any, action: str = "view", *, module: str | None = None) -> M:
+    """One row for an action: 403 without the permission, 404 when the row is out of the user's reach."""
+    try:
+        return scope_queryset(user, qs, action, module=module).get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError(_("Not found, or you may not see it."))
+
+
+def ensure_in_scope(user: User, obj: models.Model, action: str = "view", *, module: str | None = None) -> None:
+    """After a write: the row must still be within the actor's reach, or the transaction rolls back."""
+    qs = type(obj)._default_manager.filter(pk=obj.pk)
+    if not scope_queryset(user, qs, action, module=module).exists():
+        raise PermissionDeniedError(_("After this change the record would be outside your data scope."))

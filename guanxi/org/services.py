@@ -1,0 +1,342 @@
+"""Writes for users, departments, roles, API tokens and login history."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.core import context
+from guanxi.core.errors import InvalidStateError, ValidationFailed, validation_error_fields
+from guanxi.core.models import AuditLog
+from guanxi.core.registry import registry
+from guanxi.core.services import audit_record, model_create, model_update
+
+from .models import ApiToken, DataScope, Department, LoginEvent, Role, User
+from .policies import all_permissions, forget_cached_grants, require_permission
+from .roles import DEFAULT_ROLES
+
+
+# --- roles -----------------------------------------------------------------------------------
+def roles_ensure_defaults() -> int:
+    """Create the default roles that are missing (never overwrites an admin's edits)."""
+    created = 0
+    for spec in DEFAULT_ROLES:
+        perms = all_permissions() if spec["permissions"] == "__all__" else sorted(set(spec["permissions"]))
+        _role, was_created = Role.objects.get_or_create(
+            code=spec["code"],
+            defaults={"name": spec["name"], "permissions": perms, "data_scope": spec["scope"], "is_system": True},
+        )
+        created += int(was_created)
+    return created
+
+
+def _clean_permissions(permissions: list[str]) -> list[str]:
+    known = set(all_permissions())
+    unknown = sorted(set(permissions) - known)
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown permissions: %(names)s") % {"names": ", ".join(unknown)},
+            fields={"permissions": [_("Unknown permission.")]},
+        )
+    return sorted(set(permissions))
+
+
+def role_create(
+    *, actor: User, code: str, name: str, permissions: list[str], data_scope: str, description: str = ""
+) -> Role:
+    require_permission(actor, "org.admin")
+    with transaction.atomic():
+        role = Role(
+            code=code,
+            name=name,
+            description=description,
+            permissions=_clean_permissions(permissions),
+            data_scope=data_scope,
+        )
+        model_create(instance=role, actor=actor)
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.PERMISSION,
+            obj=role,
+            changes={"permissions": [None, role.permissions], "data_scope": [None, data_scope]},
+        )
+    return role
+
+
+def role_update(*, actor: User, role: Role, data: dict[str, Any]) -> Role:
+    """Change a role; permission and scope changes are recorded as permission changes."""
+    require_permission(actor, "org.admin")
+    if "permissions" in data:
+        data["permissions"] = _clean_permissions(list(data["permissions"]))
+    with transaction.atomic():
+        role, changes = model_update(instance=role, data=data, actor=actor, audit=False)
+        if changes:
+            action = (
+                AuditLog.Action.PERMISSION if {"permissions", "data_scope"} & changes.keys() else AuditLog.Action.UPDATE
+            )
+            audit_record(actor=actor, action=action, obj=role, changes=changes)
+    return role
+
+
+# --- departments -----------------------------------------------------------------------------
+def _department_set_path(dept: Department) -> None:
+    parent_path = dept.parent.path if dept.parent_id and dept.parent else "/"
+    dept.path = f"{parent_path}{dept.pk}/"
+
+
+def department_create(
+    *,
+    actor: User | None,
+    name: str,
+    kind: str = Department.Kind.DEPARTMENT,
+    parent: Department | None = None,
+    manager: User | None = None,
+    requires_customer_review: bool = False,
+) -> Department:
+    if actor is not None:
+        require_permission(actor, "org.admin")
+    with transaction.atomic():
+        dept = Department(
+            name=name, kind=kind, parent=parent, manager=manager, requires_customer_review=requires_customer_review
+        )
+        model_create(instance=dept, actor=actor)
+        _department_set_path(dept)
+        dept.save(update_fields=["path"])
+    return dept
+
+
+def department_update(*, actor: User, department: Department, data: dict[str, Any]) -> Department:
+    require_permission(actor, "org.admin")
+    with transaction.atomic():
+        new_parent = data.get("parent", department.parent)
+        if new_parent is not None and new_parent.path.startswith(department.path):
+            raise ValidationFailed(
+                _("A department cannot be moved under itself."),
+                fields={"parent": [_("A department cannot be moved under itself.")]},
+            )
+        old_path = department.path
+        department, changes = model_update(instance=department, data=data, actor=actor)
+        if "parent" in changes:
+            _department_set_path(department)
+            department.save(update_fields=["path"])
+            for child in Department.objects.filter(path__startswith=old_path).exclude(pk=department.pk):
+                child.path = department.path + child.path[len(old_path) :]
+                child.save(update_fields=["path"])
+    return department
+
+
+# --- users -----------------------------------------------------------------------------------
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    department: Department | None = None,
+    manager: User | None = None,
+    roles: list[Role] | None = None,
+    language: str = User.Language.ZH,
+    is_superuser: bool = False,
+    partner_org: Any = None,
+    position: Any = None,
+) -> User:
+    """Open an account (only administrators open accounts)."""
+    if actor is not None:
+        require_permission(actor, "org.admin")
+    user = User(
+        username=username,
+        name=name,
+        email=email,
+        phone=phone,
+        department=department,
+        manager=manager,
+        language=language,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+        partner_org=partner_org,
+        position=position,
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(_("The password is not strong enough."), fields={"password": list(exc.messages)})
+    user.set_password(password)
+    with transaction.atomic():
+        model_create(instance=user, actor=actor, m2m={"roles": roles or []})
+        if roles:
+            audit_record(
+                actor=actor,
+                action=AuditLog.Action.PERMISSION,
+                obj=user,
+                changes={"roles": [[], [r.code for r in roles]]},
+            )
+    return user
+
+
+def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
+    """Edit an account; role and superuser changes are audited as permission changes."""
+    require_permission(actor, "org.admin")
+    data = {k: v for k, v in data.items() if k != "password"}
+    if data.get("manager") is not None and data["manager"].pk == user.pk:
+        raise ValidationFailed(
+            _("A user cannot be their own manager."), fields={"manager": [_("A user cannot be their own manager.")]}
+        )
+    with transaction.atomic():
+        old_roles = sorted(user.roles.values_list("code", flat=True))
+        user, changes = model_update(instance=user, data=data, actor=actor, audit=False)
+        perm_changes = {k: v for k, v in changes.items() if k in {"roles", "is_superuser"}}
+        other = {k: v for k, v in changes.items() if k not in perm_changes}
+        if other:
+            audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=user, changes=other)
+        if perm_changes:
+            if "roles" in perm_changes:
+                perm_changes["roles"] = [old_roles, sorted(user.roles.values_list("code", flat=True))]
+            audit_record(actor=actor, action=AuditLog.Action.PERMISSION, obj=user, changes=perm_changes)
+    forget_cached_grants(user)
+    return user
+
+
+def user_set_password(*, actor: User, user: User, password: str) -> None:
+    if actor.pk != user.pk:
+        require_permission(actor, "org.admin")
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed(_("The password is not strong enough."), fields={"new_password1": list(exc.messages)})
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=user, changes={"password": ["***", "***"]})
+
+
+def user_set_language(*, actor: User, language: str) -> User:
+    if language not in User.Language.values:
+        raise ValidationFailed(_("Unknown language."), fields={"language": [_("Unknown language.")]})
+    actor, _changes = model_update(instance=actor, data={"language": language}, actor=actor)
+    return actor
+
+
+def user_deactivate(*, actor: User, user: User, successor: User) -> dict[str, int]:
+    """Close an account at once and hand everything it owns to a successor, in one audited step."""
+    require_permission(actor, "org.admin")
+    if not user.is_active:
+        raise InvalidStateError(_("This account is already closed."))
+    if successor.pk == user.pk or not successor.is_active:
+        raise ValidationFailed(
+            _("Choose another, active user to take over."),
+            fields={"successor": [_("Choose another, active user to take over.")]},
+        )
+    with transaction.atomic():
+        handed: dict[str, int] = {}
+        for provider in registry.handover:
+            for label, count in provider(actor=actor, leaving=user, successor=successor).items():
+                handed[label] = handed.get(label, 0) + count
+        User.objects.filter(manager=user).update(manager=successor)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.TRANSFER,
+            obj=user,
+            changes={"is_active": [True, False], "successor": [None, str(successor)], "handed_over": handed},
+            message=_("Account closed; records handed to %(name)s") % {"name": successor},
+        )
+    return handed
+
+
+# --- API tokens ------------------------------------------------------------------------------
+def api_token_create(
+    *, actor: User, name: str, read_only: bool = False, expires_at: Any = None
+) -> tuple[ApiToken, str]:
+    """Create a token for the actor. Returns the token and its secret, which is never shown again."""
+    if not name.strip():
+        raise ValidationFailed(_("Give the token a name."), fields={"name": [_("This field is required.")]})
+    secret = ApiToken.PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken(
+            user=actor,
+            name=name.strip()[:100],
+            key_prefix=secret[:10],
+            key_hash=ApiToken.hash_key(secret),
+            read_only=read_only,
+            expires_at=expires_at,
+        )
+        token.save()
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.CREATE,
+            obj=token,
+            changes={"name": [None, token.name], "read_only": [None, read_only]},
+        )
+    return token, secret
+
+
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk:
+        require_permission(actor, "org.admin")
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=token, message=_("API token revoked"))
+    return token
+
+
+def api_token_authenticate(*, key: str) -> User | None:
+    """The active user behind a token secret, or None. Touches last_used_at at most once a minute."""
+    if not key or not key.startswith(ApiToken.PREFIX):
+        return None
+    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
+    if token is None or not token.is_usable or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.user.api_token = token  # type: ignore[attr-defined]
+    return token.user
+
+
+# --- login history ---------------------------------------------------------------------------
+def login_record(*, username: str, user: User | None, success: bool, reason: str = "") -> LoginEvent:
+    """Record a login attempt in the history and the audit trail (same transaction)."""
+    ctx = context.current()
+    with transaction.atomic():
+        event = LoginEvent.objects.create(
+            user=user, username=username[:150], ip=ctx.ip, user_agent=ctx.user_agent, success=success, reason=reason
+        )
+        audit_record(
+            actor=user,
+            action=AuditLog.Action.LOGIN if success else AuditLog.Action.LOGIN_FAILED,
+            obj=user,
+            message=f"{username} {reason}".strip(),
+        )
+    return event
+
+
+__all__ = [
+    "DataScope",
+    "validation_error_fields",
+    "roles_ensure_defaults",
+    "role_create",
+    "role_update",
+    "department_create",
+    "department_update",
+    "user_create",
+    "user_update",
+    "user_set_password",
+    "user_set_language",
+    "user_deactivate",
+    "api_token_create",
+    "api_token_revoke",
+    "api_token_authenticate",
+    "login_record",
+]

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import factory
+from factory.django import DjangoModelFactory
+
+from guanxi.org.models import Department, PartnerOrganisation, Role, User
+
+PASSWORD = "Correct-Horse-42"
+
+
+class DepartmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Department
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"部门{n}")
+    kind = Department.Kind.DEPARTMENT
+
+    @factory.post_generation
+    def set_path(obj: Department, create: bool, extracted: object, **kwargs: object) -> None:
+        obj.path = f"{obj.parent.path if obj.parent else '/'}{obj.pk}/"
+        obj.save(update_fields=["path"])
+
+
+class PartnerOrganisationFactory(DjangoModelFactory):
+    class Meta:
+        model = PartnerOrganisation
+
+    name = factory.Sequence(lambda n: f"代理商{n}")
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    name = factory.Faker("name", locale="zh_CN")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    department = factory.SubFactory(DepartmentFactory)
+    language = "en"
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def roles(obj: User, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        """roles=["sales_rep", …]: role codes (default roles must exist: fixture `default_roles`)."""
+        if create and extracted:
+            obj.roles.set(Role.objects.filter(code__in=extracted))

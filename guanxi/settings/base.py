@@ -1,0 +1,195 @@
+"""Settings shared by every environment. Everything a deployment changes comes from the environment."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+PACKAGE_DIR = BASE_DIR / "guanxi"
+
+env = environ.Env()
+VAR_DIR = Path(env.str("GUANXI_VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """Use GUANXI_SECRET_KEY, or generate one on first run and keep it under var/ (mode 600)."""
+    from_env = env.str("GUANXI_SECRET_KEY", default="")
+    if from_env:
+        return from_env
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env.bool("GUANXI_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("GUANXI_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("GUANXI_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_filters",
+    "django_tasks",
+    "django_tasks_db",
+    "guanxi.core",
+    "guanxi.org",
+    "guanxi.customers",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "guanxi.org.middleware.UserLanguageMiddleware",
+    "guanxi.core.middleware.RequestContextMiddleware",
+    "guanxi.org.middleware.IdleSessionTimeoutMiddleware",
+    "guanxi.core.middleware.ApplicationErrorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "guanxi.urls"
+WSGI_APPLICATION = "guanxi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "guanxi.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- database -------------------------------------------------------------------------------
+# Default: an embedded SQLite file under var/ in WAL mode, so one command runs everything.
+DATABASE_URL = env.str("GUANXI_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'guanxi.sqlite3'}")
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("GUANXI_DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- auth ------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "org.User"
+AUTHENTICATION_BACKENDS = ["guanxi.org.auth.ThrottledModelBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "org:login"
+LOGIN_REDIRECT_URL = "customers:my_day"
+LOGOUT_REDIRECT_URL = "org:login"
+# Failed logins before an account+IP pair is locked, and for how long (minutes).
+GUANXI_LOGIN_MAX_FAILURES = env.int("GUANXI_LOGIN_MAX_FAILURES", default=5)
+GUANXI_LOGIN_LOCKOUT_MINUTES = env.int("GUANXI_LOGIN_LOCKOUT_MINUTES", default=15)
+# Idle sessions end after this many minutes without a request.
+GUANXI_IDLE_TIMEOUT_MINUTES = env.int("GUANXI_IDLE_TIMEOUT_MINUTES", default=30)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env.bool("GUANXI_SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = 60 * 60 * 12
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = env.bool("GUANXI_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("GUANXI_HSTS_SECONDS", default=0)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("GUANXI_BEHIND_PROXY", default=False) else None
+)
+
+# --- i18n / time -----------------------------------------------------------------------------
+LANGUAGE_CODE = env.str("GUANXI_LANGUAGE", default="zh-hans")
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = env.str("GUANXI_TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- static / media --------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env.str("GUANXI_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+GUANXI_ATTACHMENT_MAX_BYTES = env.int("GUANXI_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# --- e-mail ----------------------------------------------------------------------------------
+EMAIL_BACKEND = env.str("GUANXI_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("GUANXI_EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("GUANXI_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("GUANXI_EMAIL_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("GUANXI_EMAIL_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("GUANXI_EMAIL_TLS", default=False)
+EMAIL_USE_SSL = env.bool("GUANXI_EMAIL_SSL", default=False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("GUANXI_EMAIL_FROM", default="Guanxi CRM <crm@localhost>")
+# When false, notifications stay in-app only (the laptop default has no mail server).
+GUANXI_EMAIL_ENABLED = env.bool("GUANXI_EMAIL_ENABLED", default=False)
+GUANXI_BASE_URL = env.str("GUANXI_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- background jobs -------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- caches ----------------------------------------------------------------------------------
+CACHES = {"default": env.cache_url("GUANXI_CACHE_URL", default="locmemcache://guanxi")}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("GUANXI_LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,17 @@
+"""Test settings: fast hasher, in-memory caches, jobs run immediately, e-mail to a real local SMTP server."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+GUANXI_EMAIL_ENABLED = False  # the smtp_server fixture turns it on
+EMAIL_PORT = env.int("GUANXI_EMAIL_PORT", default=8025)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LANGUAGE_CODE = "en"

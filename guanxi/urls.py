@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from guanxi.api.main import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="customers:my_day", permanent=False)),
+    path("", include("guanxi.org.urls")),
+    path("", include("guanxi.core.urls")),
+    path("customers/", include("guanxi.customers.urls")),
+    path("api/v1/", api.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "guanxi.core.views.bad_request"
+handler403 = "guanxi.core.views.permission_denied"
+handler404 = "guanxi.core.views.page_not_found"
+handler500 = "guanxi.core.views.server_error"
