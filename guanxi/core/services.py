@@ -124,7 +124,7 @@ def model_update(
         if field.many_to_many:
             m2m[name] = new
             continue
-        attname = field.attname if not isinstance(new, models.Model) else field.name
+        attname = field.name if isinstance(new, models.Model) else getattr(field, "attname", field.name)
         old = getattr(instance, attname)
         if old != new:
             changes[name] = [audit_value(old), audit_value(new)]

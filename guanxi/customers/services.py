@@ -347,7 +347,7 @@ def follow_up_create(
         model_create(instance=follow_up, actor=actor)
         for f in files:
             Attachment.objects.create(
-                follow_up=follow_up, file=f, name=f.name[:200], size=f.size or 0, uploaded_by=actor
+                follow_up=follow_up, file=f, name=(f.name or "file")[:200], size=f.size or 0, uploaded_by=actor
             )
         _touch_customer_contact(customer, follow_up)
     return follow_up

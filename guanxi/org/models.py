@@ -160,7 +160,7 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH)
     time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
 
-    objects = GuanxiUserManager()
+    objects = GuanxiUserManager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["username"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -180,7 +181,7 @@ def get_scoped_or_404(user: User, qs: QuerySet[M], pk: Any, action: str = "view"
     """One row for an action: 403 without the permission, 404 when the row is out of the user's reach."""
     try:
         return scope_queryset(user, qs, action, module=module).get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFoundError(_("Not found, or you may not see it."))
 
 

@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def book(org):
     """One customer per owner, named after the owner."""
-    return {key: CustomerFactory(name=f"{key}的客户", owner=org[key]) for key in
-            ["east_rep", "east_rep2", "team_rep", "west_rep", "agent_rep", "east_manager"]}
+    return {
+        key: CustomerFactory(name=f"{key}的客户", owner=org[key])
+        for key in ["east_rep", "east_rep2", "team_rep", "west_rep", "agent_rep", "east_manager"]
+    }
 
 
 def visible(user) -> set[str]:

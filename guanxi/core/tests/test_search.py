@@ -1,0 +1,44 @@
+"""Search text: pinyin, initials, phone digits, full-width input."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from guanxi.core.search import build_search_text, digits, normalise, search_terms
+
+
+def test_company_name_is_found_by_pinyin_initials_and_full_pinyin():
+    text = build_search_text(names=["北京华信科技有限公司"])
+    assert "bjhxkjyxgs" in text  # initials: `bjhx` is a substring
+    assert "beijinghuaxin" in text
+    assert "北京华信" in text
+
+
+def test_phone_is_stored_as_digits_and_without_country_code():
+    text = build_search_text(phones=["+86 138-1234-5678"])
+    assert "8613812345678" in text
+    assert " 13812345678" in f" {text}"
+
+
+def test_full_width_and_case_are_normalised():
+    assert normalise("ＡＢＣ　Ｃｏ．") == "abc co."
+
+
+def test_query_with_phone_separators_becomes_digits():
+    assert search_terms("138-1234") == ["1381234"]
+    assert search_terms("bjhx 北京") == ["bjhx", "北京"]
+
+
+@given(st.text(max_size=60))
+def test_every_name_is_found_by_its_own_normalised_form(name):
+    text = build_search_text(names=[name])
+    key = normalise(name).replace(" ", "")
+    assert key in text
+    # and a query typed the same way matches (each term is a substring of the search text)
+    assert all(term in text or term in digits(text) for term in search_terms(name) if not term.isdigit())
+
+
+@given(st.text(alphabet="0123456789 -+()", max_size=30))
+def test_digits_keep_only_digits(phone):
+    assert digits(phone) == "".join(ch for ch in phone if ch.isdigit())
