@@ -14,7 +14,6 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/guanxi compilemessages --ignore=.venv -v 0
 	$(BIN)/guanxi run
 
 # Headless Chromium + Chinese fonts for the browser tests (Debian/Ubuntu; needs root or sudo).
@@ -31,7 +30,6 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) browser-deps lint
-	$(BIN)/guanxi compilemessages --ignore=.venv -v 0
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 0
 	DJANGO_SETTINGS_MODULE=guanxi.settings.production GUANXI_SECRET_KEY=$$(head -c 40 /dev/urandom | base64) \
 	  GUANXI_ALLOWED_HOSTS=crm.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
@@ -39,14 +37,16 @@ test: $(STAMP) browser-deps lint
 
 # The same suite on PostgreSQL (GUANXI_DATABASE_URL must point at a server; CI uses the local one).
 test-pg: $(STAMP)
-	$(BIN)/guanxi compilemessages --ignore=.venv -v 0
 	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+# Translations: extract strings, then (after editing the .po) compile. The compiled .mo files are committed so that
+# `make run` needs no gettext tools.
 messages: $(STAMP)
-	cd guanxi && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --ignore='static/*'
+	cd guanxi && ../$(BIN)/django-admin makemessages -l zh_Hans --no-obsolete --ignore='static/*' && \
+	  ../$(BIN)/django-admin compilemessages
 
 demo: $(STAMP)
 	$(BIN)/guanxi demo

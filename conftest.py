@@ -48,10 +48,10 @@ def org(default_roles: None) -> OrgChart:
     p["admin"] = UserFactory(username="admin", department=hq, roles=["administrator"])
     p["east_manager"] = UserFactory(username="east_manager", department=east, roles=["department_manager"])
     p["east_rep"] = UserFactory(username="east_rep", department=east, manager=p["east_manager"], roles=["sales_rep"])
-    p["east_rep2"] = UserFactory(username="east_rep2", department=east, manager=p["east_manager"],
-                                 roles=["sales_rep"])
-    p["team_rep"] = UserFactory(username="team_rep", department=east_team, manager=p["east_manager"],
-                                roles=["sales_rep"])
+    p["east_rep2"] = UserFactory(username="east_rep2", department=east, manager=p["east_manager"], roles=["sales_rep"])
+    p["team_rep"] = UserFactory(
+        username="team_rep", department=east_team, manager=p["east_manager"], roles=["sales_rep"]
+    )
     p["east_assistant"] = UserFactory(username="east_assistant", department=east, roles=["department_assistant"])
     p["west_manager"] = UserFactory(username="west_manager", department=west, roles=["department_manager"])
     p["west_rep"] = UserFactory(username="west_rep", department=west, manager=p["west_manager"], roles=["sales_rep"])
@@ -105,3 +105,58 @@ def smtp_server(settings: Any) -> Iterator[SmtpInbox]:
         controller.stop()
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright (`make test` installs chromium and CJK fonts)."""
+    import os
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or CHROMIUM
+    if not os.path.exists(executable):
+        pytest.fail("Chromium is missing: run `make browser-deps` (apt-get install chromium fonts-wqy-microhei)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any, request: Any) -> Iterator[Any]:
+    """A fresh browser tab; on failure a screenshot lands in test-artifacts/."""
+    import pathlib
+
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    tab.base_url = live_server.url
+    yield tab
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        out = pathlib.Path("test-artifacts")
+        out.mkdir(exist_ok=True)
+        tab.screenshot(path=str(out / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)

@@ -8,7 +8,11 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:my_day", permanent=False)),
     path("", include("guanxi.org.urls")),
     path("", include("guanxi.core.urls")),
+    path("customers/pool/", include("guanxi.customers.pool.urls")),
+    path("customers/dedupe/", include("guanxi.customers.dedupe.urls")),
     path("customers/", include("guanxi.customers.urls")),
+    path("imports/", include("guanxi.core.imports.urls")),
+    path("sales/", include("guanxi.sales.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -119,6 +119,13 @@ class Customer(BusinessModel):
     )
     # Lower-case name, pinyin, initials, phone digits, e-mail and credit code: what the search box matches.
     search_text = models.TextField(editable=False, blank=True, default="")
+    # Public pool (公海): a customer without owner whose pool_entered_at is set lies in the pool.
+    pool_entered_at = models.DateTimeField(_("in pool since"), null=True, blank=True, db_index=True)
+    previous_owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("previous owner"), null=True,
+                                       blank=True, on_delete=models.SET_NULL, related_name="+")
+    pool_reason = models.CharField(_("reason for the pool"), max_length=300, blank=True)
+    # 0: no warning yet, 1: first "no contact" warning sent, 2: second warning sent (reset by a follow-up).
+    pool_warning = models.PositiveSmallIntegerField(_("pool warning"), default=0)
 
     scope_module = "customers"
     scope_owner_path = "owner"
@@ -287,3 +294,182 @@ class SavedView(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PoolRule(TimeStampedModel):
+    """When neglected customers fall back into the public pool (公海), per department or company-wide.
+
+    Defaults from the requirement documents: a first warning after 30 days without a follow-up, a second after 60,
+    and return to the pool after 60 (may differ from the second warning).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    department = models.OneToOneField("org.Department", verbose_name=_("department"), null=True, blank=True,
+                                      on_delete=models.CASCADE, related_name="pool_rule",
+                                      help_text=_("Empty: the company-wide rule."))
+    is_active = models.BooleanField(_("active"), default=True)
+    first_warning_days = models.PositiveIntegerField(_("first warning after (days)"), default=30)
+    second_warning_days = models.PositiveIntegerField(_("second warning after (days)"), default=60)
+    reclaim_days = models.PositiveIntegerField(_("return to pool after (days)"), default=60)
+    levels = models.JSONField(_("levels covered"), default=list, blank=True, help_text=_("Empty: all levels."))
+    statuses = models.JSONField(_("statuses covered"), default=list, blank=True,
+                                help_text=_("Empty: all statuses except deal made."))
+    reclaim_with_open_opportunity = models.BooleanField(_("also reclaim customers with an open opportunity"),
+                                                        default=False)
+    reclaim_with_active_contract = models.BooleanField(_("also reclaim customers with an active contract"),
+                                                       default=False)
+    daily_claim_cap = models.PositiveIntegerField(_("claims per rep per day"), default=10)
+    reclaim_cooldown_days = models.PositiveIntegerField(
+        _("days before the previous owner may claim again"), default=30)
+
+    class Meta:
+        ordering = ["department__path", "name"]
+        verbose_name = _("pool rule")
+        verbose_name_plural = _("pool rules")
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=models.Q(department__isnull=True),
+                                    name="pool_rule_one_company_wide"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PoolEvent(models.Model):
+    """A customer entering or leaving the pool: the input of claim caps and cool-downs, and the pool's history."""
+
+    class Action(models.TextChoices):
+        RECLAIMED = "reclaimed", _("Returned automatically")
+        RETURNED = "returned", _("Returned by the owner")
+        RELEASED = "released", _("Put in the pool by a manager")
+        CLAIMED = "claimed", _("Claimed")
+        ASSIGNED = "assigned", _("Assigned from the pool")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="pool_events")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+",
+                             help_text=_("Who claimed or received it, or who gave it up."))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "action", "-at"]), models.Index(fields=["customer", "-at"])]
+        verbose_name = _("pool event")
+        verbose_name_plural = _("pool events")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.action} {self.at:%Y-%m-%d}"
+
+
+class CustomerKey(models.Model):
+    """A normalised match key of a customer (name, credit code, phone, e-mail) for duplicate detection (查重).
+
+    One indexed row per key, so "who already has this phone?" is one lookup, also for 100k-row imports.
+    Contacts' phones and e-mails count as their customer's keys.
+    """
+
+    class Kind(models.TextChoices):
+        NAME = "name", _("Company name")
+        CREDIT_CODE = "credit_code", _("Unified social credit code")
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="dedupe_keys")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"])]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "contact", "kind", "value"], name="customer_key_unique",
+                                    nulls_distinct=False),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class DedupeRule(TimeStampedModel):
+    """What a match on one key does (admin-edited): block the entry, or warn and allow it."""
+
+    class Action(models.TextChoices):
+        BLOCK = "block", _("Block")
+        WARN = "warn", _("Warn and allow")
+        OFF = "off", _("Do not check")
+
+    kind = models.CharField(_("key"), max_length=20, choices=CustomerKey.Kind.choices, unique=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices, default=Action.BLOCK)
+    # For names only: fuzzy similarity (0-100, rapidfuzz) at or above which a name is a "possible duplicate".
+    similarity = models.PositiveSmallIntegerField(_("similarity threshold"), default=90)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("duplicate rule")
+        verbose_name_plural = _("duplicate rules")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_action_display()}"
+
+
+class RegistrationConflict(TimeStampedModel):
+    """A rep tried to register a customer someone already has (先录先得: the first owner keeps it).
+
+    Managers decide: make the later rep a collaborator (joint pursuit, 最有利签约原则) or dismiss.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for a decision")
+        JOINT = "joint", _("Joint pursuit")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    customer = models.ForeignKey(Customer, verbose_name=_("existing customer"), on_delete=models.CASCADE,
+                                 related_name="registration_conflicts")
+    first_owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("first registrant"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("later registrant"),
+                                 on_delete=models.CASCADE, related_name="registration_conflicts")
+    matched_on = models.CharField(_("matched on"), max_length=20, choices=CustomerKey.Kind.choices)
+    matched_value = models.CharField(_("matched value"), max_length=200)
+    attempted = models.JSONField(_("entered data"), default=dict, blank=True)
+    entry_path = models.CharField(_("entered via"), max_length=30, default="ui")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN,
+                              db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("registration conflict")
+        verbose_name_plural = _("registration conflicts")
+
+    def __str__(self) -> str:
+        return f"{self.customer} ← {self.claimant}"
+
+
+class CustomerMerge(TimeStampedModel):
+    """A merge of duplicates into one surviving customer, with the snapshot that lets it be undone."""
+
+    survivor = models.ForeignKey(Customer, verbose_name=_("surviving customer"), on_delete=models.CASCADE,
+                                 related_name="merges")
+    merged_ids = models.JSONField(_("merged customers"), default=list)
+    # Field values of every customer before the merge and which related rows moved, for undo.
+    snapshot = models.JSONField(default=dict)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+
+    def __str__(self) -> str:
+        return f"{self.survivor} ← {self.merged_ids}"

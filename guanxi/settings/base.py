@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.org",
     "guanxi.customers",
+    "guanxi.sales",
 ]
 
 MIDDLEWARE = [

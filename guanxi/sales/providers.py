@@ -1,0 +1,1 @@
+"""What the sales app registers with lower apps at start-up."""
