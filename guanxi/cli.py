@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         "demo": "guanxi_demo",
         "createadmin": "guanxi_createadmin",
         "worker": "guanxi_worker",
+        "reclaim": "guanxi_reclaim",
     }
     argv[0] = aliases.get(argv[0], argv[0])
     execute_from_command_line(["guanxi", *argv])

@@ -5,6 +5,7 @@
 - timeline sources: extra events on a record's timeline
 - nav items: entries in the left navigation
 - periodic jobs: work the worker runs once per period
+- pool protections: customers the public-pool reclaim must leave alone (open opportunity, active contract)
 """
 
 from __future__ import annotations
@@ -48,6 +49,20 @@ class PeriodicJob:
     run: Callable[[], Any]
 
 
+@dataclass(frozen=True)
+class PoolProtection:
+    """Customers the public-pool reclaim leaves with their owner (e.g. "has an active contract").
+
+    `protected(now=...)` returns a Q on Customer, or a queryset of non-null customer ids. `override` names the
+    PoolRule boolean field that, when true, reclaims these customers anyway (e.g. "reclaim_with_active_contract").
+    """
+
+    key: str
+    label: Any
+    protected: Callable[..., Any]
+    override: str | None = None
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -57,6 +72,14 @@ class Registry:
     periodic: list[PeriodicJob] = field(default_factory=list)
     # (actor, leaving_user, successor) -> {label: count}: each app hands over what the leaver owns.
     handover: list[Callable[..., dict[str, int]]] = field(default_factory=list)
+    # (leaving_user) -> {label: count}: what `handover` would move, for the confirmation page.
+    handover_preview: list[Callable[..., dict[str, int]]] = field(default_factory=list)
+    # (actor, survivor, merged_ids) -> {label: count}: each app moves its rows from merged duplicate
+    # customers to the survivor (customers.dedupe.services.FkMove records them so a merge can be undone).
+    merge_movers: list[Callable[..., dict[str, int]]] = field(default_factory=list)
+    # kind ("customers", "contacts", "leads") -> a guanxi.core.imports.base.Importer
+    importers: dict[str, Any] = field(default_factory=dict)
+    pool_protections: list[PoolProtection] = field(default_factory=list)
 
     def add_nav(self, item: NavItem) -> None:
         if all(n.key != item.key for n in self.nav):
@@ -84,6 +107,21 @@ class Registry:
     def add_handover(self, provider: Callable[..., dict[str, int]]) -> None:
         if provider not in self.handover:
             self.handover.append(provider)
+
+    def add_handover_preview(self, provider: Callable[..., dict[str, int]]) -> None:
+        if provider not in self.handover_preview:
+            self.handover_preview.append(provider)
+
+    def add_pool_protection(self, protection: PoolProtection) -> None:
+        if all(p.key != protection.key for p in self.pool_protections):
+            self.pool_protections.append(protection)
+
+    def add_importer(self, importer: Any) -> None:
+        self.importers.setdefault(importer.kind, importer)
+
+    def add_merge_mover(self, mover: Callable[..., dict[str, int]]) -> None:
+        if mover not in self.merge_movers:
+            self.merge_movers.append(mover)
 
     def add_periodic(self, job: PeriodicJob) -> None:
         if all(j.key != job.key for j in self.periodic):

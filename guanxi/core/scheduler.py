@@ -53,7 +53,14 @@ def periodic_job_execute(*, job_key: str, period: str) -> Any:
     if job is None:
         log.warning("unknown periodic job %s", job_key)
         return None
-    result = job.run()
+    try:
+        result = job.run()
+    except Exception as exc:
+        # Keep the failure on the period's row (the run is not retried within the period).
+        PeriodicRun.objects.filter(job=job_key, period=period).update(
+            finished_at=timezone.now(), result={"error": f"{type(exc).__name__}: {exc}"[:500]}
+        )
+        raise
     PeriodicRun.objects.filter(job=job_key, period=period).update(
         finished_at=timezone.now(), result=result if isinstance(result, dict) else {"result": str(result)}
     )

@@ -232,14 +232,22 @@ def notify(
 
 
 def notification_send_email(*, notification_id: int) -> bool:
-    """Send one notification by SMTP; failures are logged and retried by the next reminder run."""
-    note = Notification.objects.select_related("recipient").get(pk=notification_id)
+    """Send one notification by SMTP. Returns False (and logs) when sending failed; the notification
+    stays in-app with `emailed_at` empty."""
+    note = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if note is None:  # deleted with its recipient before the worker got to it
+        return False
     if note.emailed_at:
         return True
-    link = f"{settings.GUANXI_BASE_URL.rstrip('/')}{note.url}" if note.url else ""
+    if note.url.startswith(("http://", "https://")):
+        link = note.url
+    else:
+        link = f"{settings.GUANXI_BASE_URL.rstrip('/')}{note.url}" if note.url else ""
     body = "\n\n".join(part for part in (note.body, link) if part)
+    # A title typed with a line break (a task title, say) would make an invalid mail header.
+    subject = " ".join(note.title.split())
     try:
-        send_mail(note.title, body or note.title, None, [note.recipient.email], fail_silently=False)
+        send_mail(subject, body or subject, None, [note.recipient.email], fail_silently=False)
     except Exception:  # network errors must not break the caller's work
         log.exception("could not e-mail notification %s", note.pk)
         return False

@@ -44,6 +44,18 @@ def _hand_over(**kwargs: Any) -> dict[str, int]:
     return customers_hand_over(**kwargs)
 
 
+def _hand_over_preview(*, leaving: Any) -> dict[str, int]:
+    """What _hand_over would move: the leaver's customers and open tasks (for the confirmation page)."""
+    from django.utils.translation import gettext
+
+    from .models import Customer, Task
+
+    return {
+        gettext("Customers"): Customer.objects.filter(owner=leaving).count(),
+        gettext("Open tasks"): Task.objects.filter(assignee=leaving, done=False).count(),
+    }
+
+
 def _task_reminders() -> Any:
     from .services import task_send_reminders
 
@@ -74,4 +86,9 @@ registry.add_nav(
 registry.add_search(SearchSource(key="customers", label=_("Customers"), search=_search_customers, order=10))
 registry.add_search(SearchSource(key="contacts", label=_("Contacts"), search=_search_contacts, order=20))
 registry.add_handover(_hand_over)
+registry.add_handover_preview(_hand_over_preview)
 registry.add_periodic(PeriodicJob(key="task_reminders", every_minutes=5, run=_task_reminders))
+# Features of this app that live in sub-packages register themselves on import.
+from . import importers as _importers  # noqa: E402,F401,I001  (spreadsheet import of customers and contacts)
+from .dedupe import providers as _dedupe_providers  # noqa: E402,F401
+from .pool import providers as _pool_providers  # noqa: E402,F401

@@ -197,3 +197,231 @@ def customer_counts_by_owner(*, user: User) -> QuerySet:
 def audit_for(*, obj: Any, limit: int = 50) -> QuerySet[AuditLog]:
     ct = ContentType.objects.get_for_model(obj)
     return AuditLog.objects.filter(content_type=ct, object_id=str(obj.pk)).select_related("actor")[:limit]
+
+
+# --- web UI helpers (customer pages) ---------------------------------------------------------
+def assignable_users(*, user: User) -> QuerySet[User]:
+    """Active users a customer or task can be handed to; partner users only see their own organisation."""
+    qs = User.objects.filter(is_active=True).select_related("department")
+    if user.partner_org_id and not user.is_superuser:
+        qs = qs.filter(partner_org_id=user.partner_org_id)
+    return qs.order_by("department__path", "name", "username")
+
+
+def department_choices() -> QuerySet[Any]:
+    from guanxi.org.models import Department
+
+    return Department.objects.filter(is_active=True).order_by("path", "sort_order", "name")
+
+
+def tag_choices() -> QuerySet[Any]:
+    from .models import Tag
+
+    return Tag.objects.order_by("name")
+
+
+def customer_industries(*, user: User, limit: int = 200) -> list[str]:
+    """Industries already used on the customers the user sees (suggestions for filters and forms)."""
+    qs = scope_queryset(user, Customer.objects.exclude(industry=""), "view")
+    return list(qs.order_by("industry").values_list("industry", flat=True).distinct()[:limit])
+
+
+def customer_duplicates(*, user: User, name: str = "", credit_code: str = "", exclude_pk: Any = None) -> dict[str, Any]:
+    """Customers with the same normalised name or credit code: the ones the user may see, and whether
+    others exist out of the user's reach (reported without any detail, so nothing leaks)."""
+    from django.db.models import Q
+
+    from guanxi.core.search import normalise
+
+    name = " ".join((name or "").split())[:200]
+    code = (credit_code or "").strip().upper()[:18]
+    q = Q(pk__in=[])
+    if len(name) >= 2:
+        key = normalise(name).replace(" ", "")
+        q |= Q(name__iexact=name) | Q(search_text=key) | Q(search_text__startswith=key + " ")
+    if code:
+        q |= Q(credit_code=code)
+    base = Customer.objects.filter(q)
+    if exclude_pk is not None and str(exclude_pk).isdigit():
+        base = base.exclude(pk=int(exclude_pk))
+    visible = list(scope_queryset(user, base, "view").select_related("owner")[:5])
+    hidden = not visible and base.exists()
+    return {"visible": visible, "hidden": hidden, "name": name, "credit_code": code}
+
+
+def customer_actions(*, user: User, customer: Customer) -> dict[str, bool]:
+    """What the user may do on one customer page (buttons shown); the services check again on POST."""
+    from guanxi.org.policies import has_permission
+
+    def in_scope(action: str) -> bool:
+        if not has_permission(user, f"customers.{action}"):
+            return False
+        return scope_queryset(user, Customer.objects.filter(pk=customer.pk), action).exists()
+
+    return {
+        "edit": in_scope("edit"),
+        "delete": in_scope("delete"),
+        "assign": in_scope("assign"),
+        "approve": customer.review_status == Customer.Review.PENDING and in_scope("approve"),
+        "export": has_permission(user, "customers.export"),
+        "contacts_create": has_permission(user, "contacts.create"),
+        "contacts_edit": has_permission(user, "contacts.edit"),
+        "contacts_delete": has_permission(user, "contacts.delete"),
+        "followups_create": has_permission(user, "followups.create"),
+        "followups_edit": has_permission(user, "followups.edit"),
+        "followups_delete": has_permission(user, "followups.delete"),
+        "tasks_view": has_permission(user, "tasks.view"),
+        "tasks_create": has_permission(user, "tasks.create"),
+        "tasks_assign": has_permission(user, "tasks.assign"),
+        "tasks_edit": has_permission(user, "tasks.edit"),
+    }
+
+
+def _audit_display(value: Any, field: Any, names: dict[str, dict[int, str]]) -> str:
+    """One audit value as the user reads it: choice labels, names for ids, local times, yes/no."""
+    from django.utils.translation import gettext
+
+    if value in (None, "", []):
+        return "∅"
+    if field is not None:
+        if getattr(field, "many_to_many", False) and isinstance(value, list):
+            lookup = names.get(field.related_model._meta.label_lower, {})
+            return ", ".join(lookup.get(int(v), f"#{v}") for v in value) or "∅"
+        if getattr(field, "choices", None):
+            return str(dict(field.flatchoices).get(value, value))
+        if field.get_internal_type() == "BooleanField":
+            return gettext("Yes") if value else gettext("No")
+        if field.get_internal_type() == "DateTimeField" and isinstance(value, str):
+            try:
+                return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+            except ValueError:
+                return value
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _audit_rows(entries: list[AuditLog]) -> list[AuditLog]:
+    """Attach `.rows` [(label, old, new)] to each entry, labels in the user's language; at most two
+    extra queries (tag and user names for many-to-many changes)."""
+    from .models import Tag
+
+    tag_ids: set[int] = set()
+    user_ids: set[int] = set()
+    for entry in entries:
+        for name, pair in (entry.changes or {}).items():
+            if name in ("tags", "collaborators") and isinstance(pair, list) and len(pair) == 2:
+                target = tag_ids if name == "tags" else user_ids
+                for side in pair:
+                    target.update(int(v) for v in side or [] if str(v).isdigit())
+    names = {
+        "customers.tag": dict(Tag.objects.filter(pk__in=tag_ids).values_list("pk", "name")) if tag_ids else {},
+        "org.user": {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {},
+    }
+    for entry in entries:
+        model = entry.content_type.model_class() if entry.content_type_id else None
+        rows = []
+        if entry.action != AuditLog.Action.CREATE:
+            for name, pair in (entry.changes or {}).items():
+                if not isinstance(pair, list) or len(pair) != 2:
+                    continue
+                field = None
+                if model is not None:
+                    for candidate in (name, name.removesuffix("_id")):
+                        try:
+                            field = model._meta.get_field(candidate)
+                            break
+                        except Exception:  # noqa: S112 - unknown names are shown raw
+                            continue
+                label = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else name
+                rows.append(
+                    (
+                        label[:1].upper() + label[1:],
+                        _audit_display(pair[0], field, names),
+                        _audit_display(pair[1], field, names),
+                    )
+                )
+        entry.rows = rows  # type: ignore[attr-defined]
+        entry.model_label = str(model._meta.verbose_name) if model is not None else ""  # type: ignore[attr-defined]
+        entry.is_customer = model is Customer  # type: ignore[attr-defined]
+    return entries
+
+
+def customer_change_log(*, user: User, customer: Customer, limit: int = 100) -> list[AuditLog]:
+    """Audit rows of the customer and everything hanging off it (contacts, follow-ups, tasks)."""
+    get_scoped_or_404(user, Customer.objects.all(), customer.pk, "view")
+    entries = list(AuditLog.objects.filter(customer_id=customer.pk).select_related("actor", "content_type")[:limit])
+    return _audit_rows(entries)
+
+
+def timeline_with_labels(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """customer_timeline's change events with readable field labels (see _audit_rows); the "created"
+    entries of follow-ups and tasks are left out, as those are events of their own in the timeline."""
+    own_events = {ContentType.objects.get_for_model(FollowUp).pk, ContentType.objects.get_for_model(Task).pk}
+    events = [
+        e
+        for e in events
+        if not (
+            e["kind"] == "change"
+            and e["obj"].action == AuditLog.Action.CREATE
+            and e["obj"].content_type_id in own_events
+        )
+    ]
+    _audit_rows([e["obj"] for e in events if e["kind"] == "change"])
+    return events
+
+
+def customer_tasks(*, user: User, customer: Customer) -> list[Task]:
+    """The customer's tasks the user may see (empty without tasks.view)."""
+    from guanxi.core.errors import PermissionDeniedError
+
+    try:
+        return list(task_list(user=user, filters={"customer": customer.pk}).order_by("done", "due_at", "id")[:100])
+    except PermissionDeniedError:
+        return []
+
+
+def task_customer_choices(*, user: User, limit: int = 300) -> QuerySet[Customer]:
+    """Customers offered in the quick "new task" form: the user's own, most recently updated first."""
+    return scope_queryset(user, Customer.objects.filter(owner=user), "view").order_by("-updated_at")[:limit]
+
+
+def customer_choices(*, user: User) -> QuerySet[Customer]:
+    """Every customer the user may see (to validate a chosen id)."""
+    return scope_queryset(user, Customer.objects.all(), "view")
+
+
+# --- REST API reads --------------------------------------------------------------------------
+def tags_by_ids(*, ids: Any, field: str = "tag_ids") -> list[Any]:
+    """Tags picked by id in an API request; unknown ids name the field."""
+    from .models import Tag
+
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    found = {t.pk: t for t in Tag.objects.filter(pk__in=wanted)}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        from django.utils.translation import gettext
+
+        msg = gettext("Unknown tag: %(ids)s") % {"ids": ", ".join(str(i) for i in missing)}
+        raise ValidationFailed(msg, fields={field: [msg]})
+    return [found[i] for i in wanted]
+
+
+def customer_overview(*, user: User, pk: Any, timeline_limit: int = 100) -> dict[str, Any]:
+    """Customer, contacts and timeline in a fixed number of queries (the API's 360 view).
+
+    Contacts, follow-ups and tasks appear only with their module's view permission."""
+    from guanxi.org.policies import has_permission
+
+    data = customer_360(user=user, pk=pk)
+    customer = data["customer"]
+    kinds = {"change"}
+    if has_permission(user, "followups.view"):
+        kinds.add("followup")
+    if has_permission(user, "tasks.view"):
+        kinds.add("task")
+    return {
+        "customer": customer,
+        "contacts": data["contacts"] if has_permission(user, "contacts.view") else [],
+        "timeline": customer_timeline(user=user, customer=customer, kinds=kinds, limit=timeline_limit),
+    }

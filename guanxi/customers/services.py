@@ -34,6 +34,7 @@ from guanxi.org.policies import (
     scope_queryset,
 )
 
+from .dedupe import services as dedupe
 from .models import Attachment, Contact, Customer, FollowUp, SavedView, Task
 
 CUSTOMER_FIELDS = {
@@ -117,8 +118,13 @@ def customer_create(
     owner: User | None = None,
     collaborators: Iterable[User] = (),
     tags: Iterable[Any] = (),
+    entry_path: str = "ui",
+    confirm_warnings: bool = False,
 ) -> Customer:
     """Register a customer. The owner defaults to the actor; registering for someone else needs "assign".
+
+    The duplicate check runs first (dedupe.dedupe_enforce): a BLOCK match refuses it (409, and a
+    registration conflict when someone else has the customer); warnings need confirm_warnings=True.
 
     If the owner's department reviews new customers (录入审核) and the actor may not approve,
     the customer stays pending until the department manager or assistant decides.
@@ -128,6 +134,7 @@ def customer_create(
     owner = owner or actor
     if owner.pk != actor.pk:
         require_permission(actor, "customers.assign")
+    dedupe.dedupe_enforce(actor=actor, data=data, entry_path=entry_path, confirm_warnings=confirm_warnings)
     with transaction.atomic():
         customer = Customer(**data, owner=owner, department=owner.department, created_by=actor)
         dept = owner.department
@@ -136,6 +143,7 @@ def customer_create(
             customer.review_status = Customer.Review.PENDING
         customer.search_text = _customer_search_text(customer)
         model_create(instance=customer, actor=actor, m2m={"collaborators": list(collaborators), "tags": list(tags)})
+        dedupe.customer_keys_sync(customer=customer)
         ensure_in_scope(actor, customer, "view")
         if needs_review:
             url = reverse("customers:detail", args=[customer.pk])
@@ -151,17 +159,36 @@ def customer_create(
 
 
 def customer_update(
-    *, actor: User, customer: Customer, data: dict[str, Any], expected_version: int | None = None
+    *,
+    actor: User,
+    customer: Customer,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    confirm_warnings: bool = False,
 ) -> Customer:
-    """Edit a customer's fields (owner changes go through customer_transfer)."""
+    """Edit a customer's fields (owner changes go through customer_transfer). Changed name, credit
+    code, phone or e-mail are checked for duplicates like a new customer (see customer_create)."""
     customer = get_scoped_or_404(actor, Customer.objects.all(), customer.pk, "edit")
     check_version(customer, expected_version)
     data = _normalise_customer(_pick(data, CUSTOMER_FIELDS | {"collaborators", "tags"}))
+    changed_keys = {k: v for k, v in data.items() if k in dedupe.KEY_FIELDS and v != getattr(customer, k)}
+    if "kind" in changed_keys:  # a person becoming a company gets a name key
+        changed_keys.setdefault("name", customer.name)
+    if changed_keys:
+        dedupe.dedupe_enforce(
+            actor=actor,
+            data={"kind": data.get("kind", customer.kind), **changed_keys},
+            exclude_customer_id=customer.pk,
+            entry_path="edit",
+            confirm_warnings=confirm_warnings,
+        )
     with transaction.atomic():
         customer, changes = model_update(instance=customer, data=data, actor=actor)
         if {"name", "phone", "email", "credit_code"} & changes.keys():
             customer.search_text = _customer_search_text(customer)
             Customer.objects.filter(pk=customer.pk).update(search_text=customer.search_text)
+        if dedupe.KEY_FIELDS & changes.keys():
+            dedupe.customer_keys_sync(customer=customer)
         ensure_in_scope(actor, customer, "view")
     return customer
 
@@ -176,7 +203,7 @@ def customer_transfer(
     ids = list(dict.fromkeys(int(i) for i in customer_ids))
     moved = 0
     with transaction.atomic():
-        allowed = scope_queryset(actor, Customer.objects.filter(pk__in=ids), "assign").select_for_update()
+        allowed = scope_queryset(actor, Customer.objects.filter(pk__in=ids), "assign").select_for_update(of=("self",))
         for customer in allowed:
             old_owner = customer.owner
             if old_owner and old_owner.pk == new_owner.pk:
@@ -215,6 +242,14 @@ def customer_delete(*, actor: User, customer: Customer) -> None:
 
 def customer_restore(*, actor: User, customer_id: int) -> Customer:
     customer = get_scoped_or_404(actor, Customer.all_objects.filter(deleted_at__isnull=False), customer_id, "delete")
+    # Someone may have registered the same customer meanwhile: the live one wins.
+    dedupe.dedupe_enforce(
+        actor=actor,
+        data={f: getattr(customer, f) for f in dedupe.KEY_FIELDS},
+        exclude_customer_id=customer.pk,
+        record_conflicts=False,
+        blocks_only=True,
+    )
     with transaction.atomic():
         soft_restore(instance=customer, actor=actor)
     return customer
@@ -268,6 +303,7 @@ def contact_create(*, actor: User, customer: Customer, data: dict[str, Any]) -> 
         contact.name = (contact.name or "").strip()
         contact.search_text = _contact_search_text(contact)
         model_create(instance=contact, actor=actor)
+        dedupe.contact_keys_sync(contact=contact)
         if contact.is_primary:
             Contact.objects.filter(customer=customer).exclude(pk=contact.pk).update(is_primary=False)
     return contact
@@ -285,6 +321,8 @@ def contact_update(
         contact, changes = model_update(instance=contact, data=data, actor=actor)
         if {"name", "mobile", "phone", "email", "wechat"} & changes.keys():
             Contact.objects.filter(pk=contact.pk).update(search_text=_contact_search_text(contact))
+        if {"mobile", "phone", "email"} & changes.keys():
+            dedupe.contact_keys_sync(contact=contact)
         if changes.get("is_primary", [None, False])[1]:
             Contact.objects.filter(customer_id=contact.customer_id).exclude(pk=contact.pk).update(is_primary=False)
     return contact
@@ -294,6 +332,7 @@ def contact_delete(*, actor: User, contact: Contact) -> None:
     contact = get_scoped_or_404(actor, Contact.objects.all(), contact.pk, "delete")
     with transaction.atomic():
         soft_delete(instance=contact, actor=actor)
+        dedupe.contact_keys_delete(contact=contact)
 
 
 # --- follow-ups ------------------------------------------------------------------------------
@@ -314,6 +353,7 @@ def _touch_customer_contact(customer: Customer, follow_up: FollowUp) -> None:
     updates: dict[str, Any] = {}
     if customer.last_contact_at is None or follow_up.occurred_at > customer.last_contact_at:
         updates["last_contact_at"] = follow_up.occurred_at
+        updates["pool_warning"] = 0  # the public-pool clock restarts, so do its warnings
     if follow_up.next_follow_up_on and follow_up.occurred_at >= (customer.last_contact_at or follow_up.occurred_at):
         updates["next_follow_up_on"] = follow_up.next_follow_up_on
     if customer.status == Customer.Status.POTENTIAL:
@@ -521,3 +561,210 @@ def saved_view_save(
 
 def saved_view_delete(*, actor: User, view_id: int) -> None:
     SavedView.objects.filter(user=actor, pk=view_id).delete()
+
+
+# --- tags, bulk actions, the customer form, export (web UI) ----------------------------------
+def _tag_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValidationFailed(_("A tag needs a name."), fields={"tags": [_("A tag needs a name.")]})
+    if len(name) > 50:
+        raise ValidationFailed(
+            _("Tag names are at most 50 characters."), fields={"tags": [_("Tag names are at most 50 characters.")]}
+        )
+    return name
+
+
+def tag_get_or_create(*, actor: User, name: str) -> Any:
+    """The tag with this name (case-insensitive), created if missing; needs customers.create or .edit."""
+    from .models import Tag
+
+    if not (has_permission(actor, "customers.create") or has_permission(actor, "customers.edit")):
+        raise PermissionDeniedError(_("You do not have permission to create tags."))
+    name = _tag_name(name)
+    existing = Tag.objects.filter(name__iexact=name).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        return model_create(instance=Tag(name=name), actor=actor)
+
+
+def customer_save(
+    *,
+    actor: User,
+    data: dict[str, Any],
+    customer: Customer | None = None,
+    owner: User | None = None,
+    collaborators: Iterable[User] = (),
+    tags: Iterable[Any] = (),
+    new_tags: Iterable[str] = (),
+    expected_version: int | None = None,
+    confirm_warnings: bool = False,
+) -> Customer:
+    """What the customer form saves, all or nothing: new tags, the customer (created or updated, with
+    tags and collaborators) and, on an edit, an owner change (a transfer, so it needs "assign").
+
+    The duplicate check runs first, outside the transaction, exactly as customer_create/customer_update
+    run it: a refused registration stays on record as a conflict although nothing else is saved.
+    """
+    names = [_tag_name(n) for n in new_tags if n.strip()]
+    clean = _normalise_customer(_pick(dict(data), CUSTOMER_FIELDS))
+    if customer is None:
+        require_permission(actor, "customers.create")
+        if owner is not None and owner.pk != actor.pk:
+            require_permission(actor, "customers.assign")
+        dedupe.dedupe_enforce(actor=actor, data=clean, entry_path="ui", confirm_warnings=confirm_warnings)
+    else:
+        current = get_scoped_or_404(actor, Customer.objects.all(), customer.pk, "edit")
+        check_version(current, expected_version)
+        changed = {k: v for k, v in clean.items() if k in dedupe.KEY_FIELDS and v != getattr(current, k)}
+        if "kind" in changed:
+            changed.setdefault("name", current.name)
+        if changed:
+            dedupe.dedupe_enforce(
+                actor=actor,
+                data={"kind": clean.get("kind", current.kind), **changed},
+                exclude_customer_id=current.pk,
+                entry_path="edit",
+                confirm_warnings=confirm_warnings,
+            )
+    with transaction.atomic():
+        all_tags = list(tags) + [tag_get_or_create(actor=actor, name=n) for n in names]
+        all_tags = list({t.pk: t for t in all_tags}.values())
+        if customer is None:
+            return customer_create(
+                actor=actor,
+                data=clean,
+                owner=owner,
+                collaborators=list(collaborators),
+                tags=all_tags,
+                confirm_warnings=True,  # checked above
+            )
+        customer = customer_update(
+            actor=actor,
+            customer=customer,
+            data={**clean, "tags": all_tags, "collaborators": list(collaborators)},
+            expected_version=expected_version,
+            confirm_warnings=True,  # checked above
+        )
+        if owner is not None and owner.pk != customer.owner_id:
+            moved, _skipped = customer_transfer(actor=actor, customer_ids=[customer.pk], new_owner=owner)
+            if not moved:
+                raise PermissionDeniedError(_("You may not hand this customer to someone else."))
+            customer.refresh_from_db()
+    return customer
+
+
+def customer_bulk_delete(*, actor: User, customer_ids: Iterable[int]) -> tuple[int, int]:
+    """Move customers to the recycle bin. Returns (deleted, skipped): skipped are out of the actor's reach."""
+    require_permission(actor, "customers.delete")
+    ids = list(dict.fromkeys(int(i) for i in customer_ids))
+    deleted = 0
+    with transaction.atomic():
+        for customer in scope_queryset(actor, Customer.objects.filter(pk__in=ids), "delete"):
+            soft_delete(instance=customer, actor=actor)
+            deleted += 1
+    return deleted, len(ids) - deleted
+
+
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def customer_export(*, actor: User, filters: Any, fmt: str) -> tuple[bytes, str, str]:
+    """The customers of a list view (its filters, or `ids` for a selection) as CSV or XLSX, formula-safe.
+
+    Needs customers.export and reads with the export data scope; writes one EXPORT audit row with the
+    filters and the row count. Returns (content, content type, file name).
+    """
+    from django.http import QueryDict
+
+    from guanxi.core.export import to_csv, to_xlsx
+    from guanxi.core.services import audit_value
+
+    from . import selectors
+
+    require_permission(actor, "customers.export")
+    if fmt not in EXPORT_TYPES:
+        raise ValidationFailed(_("Choose CSV or XLSX."), fields={"fmt": [_("Choose CSV or XLSX.")]})
+    params: Any
+    if isinstance(filters, QueryDict):  # a web query string: multi-valued keys stay lists
+        params = filters.copy()
+        ids = params.getlist("ids")
+    else:
+        params = dict(filters or {})
+        raw_ids = params.get("ids")
+        ids = [raw_ids] if isinstance(raw_ids, str | int) else list(raw_ids or [])
+    for key in ("ids", "page", "per_page", "fmt", "csrfmiddlewaretoken"):
+        params.pop(key, None)
+    if any(not str(i).isdigit() or len(str(i)) > 18 for i in ids):
+        raise ValidationFailed(_("Invalid selection."), fields={"ids": [_("Invalid selection.")]})
+    qs = selectors.customer_list(user=actor, filters=params, action="export")
+    if isinstance(params, QueryDict):
+        params = {k: v if len(v) > 1 else v[0] for k, v in params.lists()}
+    if ids:
+        qs = qs.filter(pk__in=[int(i) for i in ids])
+    headers = [
+        _("Name"),
+        _("Type"),
+        _("Unified social credit code"),
+        _("Level"),
+        _("Status"),
+        _("Owner"),
+        _("Department"),
+        _("Industry"),
+        _("Province"),
+        _("City"),
+        _("Source"),
+        _("Phone"),
+        _("E-mail"),
+        _("Tags"),
+        _("Last contact"),
+        _("Next follow-up"),
+        _("Created at"),
+        _("Updated at"),
+    ]
+
+    def local(value: dt.datetime | None) -> dt.datetime | None:
+        return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+    rows = [
+        [
+            c.name,
+            c.get_kind_display(),
+            c.credit_code,
+            c.get_level_display(),
+            c.get_status_display(),
+            str(c.owner) if c.owner else "",
+            str(c.department) if c.department else "",
+            c.industry,
+            c.province,
+            c.city,
+            c.get_source_display() if c.source else "",
+            c.phone,
+            c.email,
+            ", ".join(t.name for t in c.tags.all()),
+            local(c.last_contact_at),
+            c.next_follow_up_on,
+            local(c.created_at),
+            local(c.updated_at),
+        ]
+        for c in qs.iterator(chunk_size=2000)
+    ]
+    content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, sheet=str(_("Customers")))
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.EXPORT,
+            changes={
+                "filters": {k: audit_value(v) for k, v in params.items()},
+                "ids": [int(i) for i in ids],
+                "rows": len(rows),
+                "format": fmt,
+            },
+            message=_("Exported %(count)s customers") % {"count": len(rows)},
+        )
+    filename = f"customers-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
+    return content, EXPORT_TYPES[fmt], filename

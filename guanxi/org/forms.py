@@ -1,7 +1,16 @@
+"""Forms of the sign-in and administration pages. They only parse and check input; every write is a
+service call in the view."""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .models import DataScope, Department, PartnerOrganisation, Position, Role, User
 
 
 class LoginForm(forms.Form):
@@ -12,4 +21,225 @@ class LoginForm(forms.Form):
     )
     password = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class TablerMixin:
+    """Gives widgets Tabler's classes and marks invalid ones, so templates can render `{{ field }}`."""
+
+    fields: dict[str, forms.Field]
+    errors: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+                continue
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["aria-invalid"] = "true"
+
+
+class TablerForm(TablerMixin, forms.Form):
+    pass
+
+
+class PasswordChangeStyledForm(TablerMixin, PasswordChangeForm):
+    pass
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    """Departments in tree order, indented by depth."""
+
+    def label_from_instance(self, obj: Department) -> str:
+        return department_label(obj)
+
+
+def department_label(dept: Department) -> str:
+    """A department's name indented by its depth in the tree, for <option> lists."""
+    depth = getattr(dept, "tree_depth", dept.depth)
+    return ("\u00a0\u00a0\u00a0\u00a0" * depth) + ("└ " if depth else "") + dept.name
+
+
+def department_options(*, user: User) -> list[tuple[int, str]]:
+    return [(d.pk, department_label(d)) for d in selectors.department_choices(user=user)]
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        dept = f" · {obj.department}" if obj.department_id else ""
+        return f"{obj} ({obj.username}){dept}"
+
+
+def _tree_queryset(user: User, exclude_ids: set[int] | None = None) -> tuple[Any, list[Department]]:
+    depts = [d for d in selectors.department_choices(user=user) if d.pk not in (exclude_ids or set())]
+    return selectors.department_queryset(user=user, ids=[d.pk for d in depts]), depts
+
+
+def _set_tree_choices(field: DepartmentChoiceField, depts: list[Department]) -> None:
+    """Keep the tree order (the queryset alone would sort by path) while validating against the queryset."""
+    field.choices = [("", field.empty_label or "")] + [(d.pk, field.label_from_instance(d)) for d in depts]
+
+
+class _UserFieldsForm(TablerForm):
+    name = forms.CharField(label=_("Full name"), max_length=100)
+    email = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(label=_("Mobile"), max_length=30, required=False)
+    department = DepartmentChoiceField(
+        queryset=Department.objects.none(), label=_("Department"), required=False, empty_label=_("(none)")
+    )
+    position = forms.ModelChoiceField(
+        queryset=Position.objects.none(), label=_("Position"), required=False, empty_label=_("(none)")
+    )
+    manager = UserChoiceField(queryset=User.objects.none(), label=_("Manager"), required=False, empty_label=_("(none)"))
+    partner_org = forms.ModelChoiceField(
+        queryset=PartnerOrganisation.objects.none(),
+        label=_("Partner organisation"),
+        required=False,
+        empty_label=_("(none: own staff)"),
+        help_text=_("Only for agents and joint ventures: they then see only their organisation's records."),
+    )
+    roles = forms.ModelMultipleChoiceField(
+        queryset=Role.objects.none(), label=_("Roles"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=User.Language.choices)
+
+    def __init__(self, *args: Any, actor: User, subject: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        qs, depts = _tree_queryset(actor)
+        self.fields["department"].queryset = qs
+        _set_tree_choices(self.fields["department"], depts)
+        self.fields["position"].queryset = selectors.position_choices(user=actor)
+        self.fields["manager"].queryset = selectors.user_choices(user=actor, exclude=subject)
+        self.fields["partner_org"].queryset = selectors.partner_org_choices(user=actor)
+        self.fields["roles"].queryset = selectors.role_choices(user=actor)
+
+
+class UserCreateForm(_UserFieldsForm):
+    username = forms.RegexField(
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[\w.@+-]+\Z",
+        help_text=_("Used to sign in: letters, digits and @ . + - _ only."),
+        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
+    )
+    password = forms.CharField(
+        label=_("Initial password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits. Tell it to the user; they can change it later."),
+    )
+    field_order = ["username", "name", "email", "phone", "department", "position", "manager", "partner_org"]
+
+
+class UserEditForm(_UserFieldsForm):
+    pass
+
+
+class PasswordResetForm(TablerForm):
+    new_password1 = forms.CharField(
+        label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    new_password2 = forms.CharField(
+        label=_("Repeat the new password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", _("The two passwords differ."))
+        return data
+
+
+class DeactivateForm(TablerForm):
+    successor = UserChoiceField(
+        queryset=User.objects.none(),
+        empty_label=_("Choose a successor…"),
+        label=_("Hand everything over to"),
+        help_text=_("An active user who takes over the customers, open tasks, staff and departments."),
+    )
+    confirm = forms.BooleanField(label=_("I understand that this account is closed at once."))
+
+    def __init__(self, *args: Any, actor: User, leaving: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].queryset = selectors.user_choices(user=actor, exclude=leaving)
+
+
+class DepartmentForm(TablerForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Department.Kind.choices)
+    parent = DepartmentChoiceField(
+        queryset=Department.objects.none(),
+        label=_("Parent"),
+        required=False,
+        empty_label=_("(top level)"),
+        help_text=_("Moving a department moves everything under it."),
+    )
+    manager = UserChoiceField(queryset=User.objects.none(), label=_("Manager"), required=False, empty_label=_("(none)"))
+    requires_customer_review = forms.BooleanField(
+        label=_("Review new customers"),
+        required=False,
+        help_text=_("New customers entered by reps stay pending until the manager or assistant approves them."),
+    )
+    sort_order = forms.IntegerField(
+        label=_("Order"), min_value=0, max_value=100000, initial=0, help_text=_("Smaller numbers come first.")
+    )
+
+    def __init__(self, *args: Any, actor: User, department: Department | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A department cannot move under itself or its own sub-departments: leave those out of the list.
+        exclude = set()
+        if department is not None:
+            exclude = {d.pk for d in selectors.department_choices(user=actor) if d.path.startswith(department.path)}
+        qs, depts = _tree_queryset(actor, exclude)
+        self.fields["parent"].queryset = qs
+        _set_tree_choices(self.fields["parent"], depts)
+        self.fields["manager"].queryset = selectors.user_choices(user=actor)
+
+
+class RoleForm(TablerForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    data_scope = forms.ChoiceField(
+        label=_("Data scope"),
+        choices=DataScope.choices,
+        help_text=_("Which records the role's permissions reach."),
+    )
+
+
+class RoleCreateForm(RoleForm):
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=50,
+        required=False,
+        help_text=_("A short identifier for imports and the API; leave empty to derive it from the name."),
+    )
+    field_order = ["name", "code", "description", "data_scope"]
+
+
+class PartnerOrgForm(TablerForm):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PartnerOrganisation.Kind.choices)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+
+class PositionForm(TablerForm):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    code = forms.SlugField(
+        label=_("Code"), max_length=50, required=False, help_text=_("Leave empty to derive it from the name.")
     )

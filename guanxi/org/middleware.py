@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -44,15 +45,38 @@ class IdleSessionTimeoutMiddleware:
             now = time.time()
             last = request.session.get(self.SESSION_KEY)
             limit = settings.GUANXI_IDLE_TIMEOUT_MINUTES * 60
-            if last is not None and now - float(last) > limit:
+            if last is not None and now - _as_float(last) > limit:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                messages.info(
-                    request,
-                    _("You were signed out after %(minutes)s minutes without activity.")
-                    % {"minutes": settings.GUANXI_IDLE_TIMEOUT_MINUTES},
-                )
-                return redirect(f"{reverse('org:login')}?{urlencode({'next': request.get_full_path()})}")
+                return self._to_login(request)
             request.session[self.SESSION_KEY] = now
         return self.get_response(request)
+
+    def _to_login(self, request: HttpRequest) -> HttpResponse:
+        """Redirect to sign-in with a message. This runs before MessageMiddleware, so it sets up the
+        message storage itself and writes it into the response (the session was just flushed)."""
+        storage = default_storage(request)
+        request._messages = storage  # type: ignore[attr-defined]
+        messages.info(
+            request,
+            _("You were signed out after %(minutes)s minutes without activity. Please sign in again.")
+            % {"minutes": settings.GUANXI_IDLE_TIMEOUT_MINUTES},
+        )
+        nxt = request.get_full_path() if request.method == "GET" else ""
+        url = reverse("org:login") + (f"?{urlencode({'next': nxt})}" if nxt else "")
+        if request.headers.get("HX-Request"):
+            # htmx would swap the login page into a fragment; ask it to load the whole page instead.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+        else:
+            response = redirect(url)
+        storage.update(response)
+        return response
+
+
+def _as_float(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0

@@ -34,51 +34,66 @@ _MANAGER = _REP + [
     "tasks.delete",
 ]
 _READ_ALL = ["customers.view", "contacts.view", "followups.view", "tasks.view"]
+# Leads (商机线索): reps work the leads they own; front desk / marketing and business managers enter,
+# screen and assign them (screening needs "assign"; leads without an owner are visible to "assign").
+_LEADS_REP = ["leads.view", "leads.edit"]
+_LEADS_ROUTER = ["leads.view", "leads.create", "leads.edit", "leads.assign"]
+_LEADS_MANAGER = _LEADS_ROUTER + ["leads.delete", "leads.export", "leads.import"]
 
 DEFAULT_ROLES: list[dict] = [
-    {"code": "sales_rep", "name": N_("Sales rep"), "scope": DataScope.SELF, "permissions": _REP},
-    {"code": "channel_rep", "name": N_("Channel rep"), "scope": DataScope.SELF, "permissions": _REP},
+    {"code": "sales_rep", "name": N_("Sales rep"), "scope": DataScope.SELF, "permissions": _REP + _LEADS_REP},
+    {"code": "channel_rep", "name": N_("Channel rep"), "scope": DataScope.SELF, "permissions": _REP + _LEADS_REP},
     {
         "code": "business_manager",
         "name": N_("Business manager"),
         "scope": DataScope.DEPARTMENT,
-        "permissions": _REP + ["customers.assign", "customers.import", "tasks.assign"],
+        "permissions": _REP + ["customers.assign", "customers.import", "tasks.assign"] + _LEADS_MANAGER,
     },
     {
         "code": "department_manager",
         "name": N_("Department manager"),
         "scope": DataScope.DEPARTMENT_TREE,
-        "permissions": _MANAGER,
+        "permissions": _MANAGER + _LEADS_MANAGER,
     },
     {
         "code": "department_assistant",
         "name": N_("Department assistant"),
         "scope": DataScope.DEPARTMENT,
-        "permissions": _REP + ["customers.approve", "customers.assign", "tasks.assign"],
+        "permissions": _REP + ["customers.approve", "customers.assign", "tasks.assign"] + _LEADS_ROUTER,
     },
     {
         "code": "sales_management",
         "name": N_("Sales-management office"),
         "scope": DataScope.ALL,
-        "permissions": _MANAGER + ["audit.view"],
+        "permissions": _MANAGER + ["audit.view"] + _LEADS_MANAGER,
     },
     {
         "code": "executive",
         "name": N_("Executive"),
         "scope": DataScope.ALL,
-        "permissions": _READ_ALL + ["customers.export", "customers.approve", "contacts.export", "followups.export"],
+        "permissions": _READ_ALL
+        + [
+            "customers.export",
+            "customers.approve",
+            "contacts.export",
+            "followups.export",
+            "leads.view",
+            "leads.export",
+        ],
     },
     {
         "code": "service_agent",
         "name": N_("Service agent"),
         "scope": DataScope.ALL,
-        "permissions": _READ_ALL + ["followups.create", "followups.edit", "tasks.create", "tasks.edit"],
+        "permissions": _READ_ALL + ["followups.create", "followups.edit", "tasks.create", "tasks.edit", "leads.create"],
     },
     {
         "code": "marketing",
         "name": N_("Marketing"),
         "scope": DataScope.ALL,
-        "permissions": ["customers.view", "contacts.view", "customers.export", "contacts.export"],
+        "permissions": ["customers.view", "contacts.view", "customers.export", "contacts.export"]
+        + _LEADS_ROUTER
+        + ["leads.import", "leads.export"],
     },
     {
         "code": "finance",

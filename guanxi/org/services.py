@@ -8,18 +8,26 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from guanxi.core import context
 from guanxi.core.errors import InvalidStateError, ValidationFailed, validation_error_fields
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
+from guanxi.core.search import pinyin_forms
 from guanxi.core.services import audit_record, model_create, model_update
 
-from .models import ApiToken, DataScope, Department, LoginEvent, Role, User
-from .policies import all_permissions, forget_cached_grants, require_permission
+from .models import ApiToken, DataScope, Department, LoginEvent, PartnerOrganisation, Position, Role, User
+from .policies import all_permissions, forget_cached_grants, require_permission, subordinate_ids
 from .roles import DEFAULT_ROLES
+
+# The permission that lets someone run the organisation; at least one active account must keep it.
+ADMIN_PERMISSION = "org.admin"
+# User fields never copied into the audit trail (the hash is a secret; last_login is login history's job).
+USER_AUDIT_EXCLUDE = ("password", "last_login", "updated_at")
 
 
 # --- roles -----------------------------------------------------------------------------------
@@ -36,6 +44,27 @@ def roles_ensure_defaults() -> int:
     return created
 
 
+def _ensure_an_admin_remains() -> None:
+    """Refuse a change that would leave nobody able to administer users and roles (rolls back)."""
+    admin_roles = [
+        pk for pk, perms in Role.objects.values_list("pk", "permissions") if ADMIN_PERMISSION in (perms or [])
+    ]
+    if not User.objects.filter(Q(is_superuser=True) | Q(roles__in=admin_roles), is_active=True).exists():
+        raise ValidationFailed(
+            _("At least one active user must keep the right to administer users and roles."),
+            fields={"__all__": [_("At least one active user must keep the right to administer users and roles.")]},
+        )
+
+
+def _role_code_from(name: str) -> str:
+    """A readable, unique code for a role named in any language (Chinese names via pinyin)."""
+    base = slugify(pinyin_forms(name)[0] or name).replace("-", "_")[:40] or "role"
+    code, n = base, 2
+    while Role.objects.filter(code=code).exists():
+        code, n = f"{base}_{n}", n + 1
+    return code
+
+
 def _clean_permissions(permissions: list[str]) -> list[str]:
     known = set(all_permissions())
     unknown = sorted(set(permissions) - known)
@@ -48,12 +77,13 @@ def _clean_permissions(permissions: list[str]) -> list[str]:
 
 
 def role_create(
-    *, actor: User, code: str, name: str, permissions: list[str], data_scope: str, description: str = ""
+    *, actor: User, name: str, permissions: list[str], data_scope: str, description: str = "", code: str = ""
 ) -> Role:
+    """Create a role; without a code one is derived from the name."""
     require_permission(actor, "org.admin")
     with transaction.atomic():
         role = Role(
-            code=code,
+            code=code.strip() or _role_code_from(name),
             name=name,
             description=description,
             permissions=_clean_permissions(permissions),
@@ -81,6 +111,8 @@ def role_update(*, actor: User, role: Role, data: dict[str, Any]) -> Role:
                 AuditLog.Action.PERMISSION if {"permissions", "data_scope"} & changes.keys() else AuditLog.Action.UPDATE
             )
             audit_record(actor=actor, action=action, obj=role, changes=changes)
+            if "permissions" in changes:
+                _ensure_an_admin_remains()
     return role
 
 
@@ -98,12 +130,18 @@ def department_create(
     parent: Department | None = None,
     manager: User | None = None,
     requires_customer_review: bool = False,
+    sort_order: int = 0,
 ) -> Department:
     if actor is not None:
         require_permission(actor, "org.admin")
     with transaction.atomic():
         dept = Department(
-            name=name, kind=kind, parent=parent, manager=manager, requires_customer_review=requires_customer_review
+            name=name,
+            kind=kind,
+            parent=parent,
+            manager=manager,
+            requires_customer_review=requires_customer_review,
+            sort_order=sort_order,
         )
         model_create(instance=dept, actor=actor)
         _department_set_path(dept)
@@ -131,6 +169,43 @@ def department_update(*, actor: User, department: Department, data: dict[str, An
     return department
 
 
+# --- positions and partner organisations ----------------------------------------------------
+def position_create(*, actor: User, name: str, code: str = "") -> Position:
+    """A job title users can hold; without a code one is derived from the name."""
+    require_permission(actor, ADMIN_PERMISSION)
+    name = name.strip()
+    code = code.strip() or slugify(pinyin_forms(name)[0] or name)[:50]
+    with transaction.atomic():
+        return model_create(instance=Position(name=name, code=code), actor=actor)
+
+
+def position_update(*, actor: User, position: Position, data: dict[str, Any]) -> Position:
+    require_permission(actor, ADMIN_PERMISSION)
+    data = {k: v for k, v in data.items() if k in {"name", "code"}}
+    with transaction.atomic():
+        position, _changes = model_update(instance=position, data=data, actor=actor)
+    return position
+
+
+def partner_org_create(
+    *, actor: User, name: str, kind: str = PartnerOrganisation.Kind.AGENT, is_active: bool = True
+) -> PartnerOrganisation:
+    """An agent or joint venture whose users see only their own organisation's records."""
+    require_permission(actor, ADMIN_PERMISSION)
+    with transaction.atomic():
+        return model_create(
+            instance=PartnerOrganisation(name=name.strip(), kind=kind, is_active=is_active), actor=actor
+        )
+
+
+def partner_org_update(*, actor: User, partner_org: PartnerOrganisation, data: dict[str, Any]) -> PartnerOrganisation:
+    require_permission(actor, ADMIN_PERMISSION)
+    data = {k: v for k, v in data.items() if k in {"name", "kind", "is_active"}}
+    with transaction.atomic():
+        partner_org, _changes = model_update(instance=partner_org, data=data, actor=actor)
+    return partner_org
+
+
 # --- users -----------------------------------------------------------------------------------
 def user_create(
     *,
@@ -151,6 +226,13 @@ def user_create(
     """Open an account (only administrators open accounts)."""
     if actor is not None:
         require_permission(actor, "org.admin")
+    username = username.strip()
+    if username and User.objects.filter(username__iexact=username).exists():
+        # Sign-in matches names case-insensitively in its history, so "Wang" and "wang" must not both exist.
+        raise ValidationFailed(
+            _("A user with this user name already exists."),
+            fields={"username": [_("A user with this user name already exists.")]},
+        )
     user = User(
         username=username,
         name=name,
@@ -169,6 +251,7 @@ def user_create(
     except ValidationError as exc:
         raise ValidationFailed(_("The password is not strong enough."), fields={"password": list(exc.messages)})
     user.set_password(password)
+    user.audit_exclude = USER_AUDIT_EXCLUDE  # type: ignore[attr-defined]
     with transaction.atomic():
         model_create(instance=user, actor=actor, m2m={"roles": roles or []})
         if roles:
@@ -184,11 +267,11 @@ def user_create(
 def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
     """Edit an account; role and superuser changes are audited as permission changes."""
     require_permission(actor, "org.admin")
-    data = {k: v for k, v in data.items() if k != "password"}
-    if data.get("manager") is not None and data["manager"].pk == user.pk:
-        raise ValidationFailed(
-            _("A user cannot be their own manager."), fields={"manager": [_("A user cannot be their own manager.")]}
-        )
+    data = {k: v for k, v in data.items() if k not in ("password", "last_login")}
+    new_manager = data.get("manager")
+    if new_manager is not None and (new_manager.pk == user.pk or new_manager.pk in subordinate_ids(user)):
+        msg = _("A user cannot be their own manager, directly or through their staff.")
+        raise ValidationFailed(msg, fields={"manager": [msg]})
     with transaction.atomic():
         old_roles = sorted(user.roles.values_list("code", flat=True))
         user, changes = model_update(instance=user, data=data, actor=actor, audit=False)
@@ -200,6 +283,7 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
             if "roles" in perm_changes:
                 perm_changes["roles"] = [old_roles, sorted(user.roles.values_list("code", flat=True))]
             audit_record(actor=actor, action=AuditLog.Action.PERMISSION, obj=user, changes=perm_changes)
+            _ensure_an_admin_remains()
     forget_cached_grants(user)
     return user
 
@@ -229,6 +313,8 @@ def user_deactivate(*, actor: User, user: User, successor: User) -> dict[str, in
     require_permission(actor, "org.admin")
     if not user.is_active:
         raise InvalidStateError(_("This account is already closed."))
+    if user.pk == actor.pk:
+        raise InvalidStateError(_("You cannot close your own account; ask another administrator."))
     if successor.pk == user.pk or not successor.is_active:
         raise ValidationFailed(
             _("Choose another, active user to take over."),
@@ -239,7 +325,12 @@ def user_deactivate(*, actor: User, user: User, successor: User) -> dict[str, in
         for provider in registry.handover:
             for label, count in provider(actor=actor, leaving=user, successor=successor).items():
                 handed[label] = handed.get(label, 0) + count
-        User.objects.filter(manager=user).update(manager=successor)
+        # The successor takes over the leaver's staff; if the successor reported to the leaver, they now
+        # report to the leaver's own manager (never to themselves).
+        User.objects.filter(pk=successor.pk, manager=user).update(manager=user.manager_id)
+        reports = User.objects.filter(manager=user).update(manager=successor)
+        managed = sorted(Department.objects.filter(manager=user).values_list("name", flat=True))
+        Department.objects.filter(manager=user).update(manager=successor)
         user.is_active = False
         user.save(update_fields=["is_active"])
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
@@ -247,9 +338,16 @@ def user_deactivate(*, actor: User, user: User, successor: User) -> dict[str, in
             actor=actor,
             action=AuditLog.Action.TRANSFER,
             obj=user,
-            changes={"is_active": [True, False], "successor": [None, str(successor)], "handed_over": handed},
+            changes={
+                "is_active": [True, False],
+                "successor": [None, str(successor)],
+                "handed_over": handed,
+                "direct_reports": [None, reports],
+                "managed_departments": [None, managed],
+            },
             message=_("Account closed; records handed to %(name)s") % {"name": successor},
         )
+        _ensure_an_admin_remains()
     return handed
 
 
@@ -322,6 +420,22 @@ def login_record(*, username: str, user: User | None, success: bool, reason: str
     return event
 
 
+def logout_record(*, user: User) -> AuditLog:
+    """Signing out is on the audit trail too (the session itself ends in the view)."""
+    return audit_record(actor=user, action=AuditLog.Action.LOGOUT, obj=user)
+
+
+def audit_export_record(*, actor: User, row_count: int, file_format: str, filters: dict[str, Any]) -> AuditLog:
+    """Reading the audit trail out is itself on the audit trail: who exported which rows, when."""
+    require_permission(actor, "audit.export")
+    return audit_record(
+        actor=actor,
+        action=AuditLog.Action.EXPORT,
+        changes={"filters": [None, {k: v for k, v in filters.items() if v not in (None, "", [])}]},
+        message=_("Audit trail exported: %(count)s rows (%(format)s)") % {"count": row_count, "format": file_format},
+    )
+
+
 __all__ = [
     "DataScope",
     "validation_error_fields",
@@ -330,6 +444,10 @@ __all__ = [
     "role_update",
     "department_create",
     "department_update",
+    "position_create",
+    "position_update",
+    "partner_org_create",
+    "partner_org_update",
     "user_create",
     "user_update",
     "user_set_password",
@@ -339,4 +457,6 @@ __all__ = [
     "api_token_revoke",
     "api_token_authenticate",
     "login_record",
+    "logout_record",
+    "audit_export_record",
 ]

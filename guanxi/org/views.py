@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -16,9 +16,17 @@ from django.views.decorators.http import require_POST
 from guanxi.core.errors import ApplicationError
 from guanxi.core.views_util import form_add_errors
 
-from .forms import LoginForm
+from .forms import LoginForm, PasswordChangeStyledForm
 from .models import User
-from .services import api_token_create, api_token_revoke, login_record, user_set_language, user_set_password
+from .selectors import account_for_sign_in
+from .services import (
+    api_token_create,
+    api_token_revoke,
+    login_record,
+    logout_record,
+    user_set_language,
+    user_set_password,
+)
 
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
@@ -42,10 +50,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login_record(username=username, user=user, success=True)
             return redirect(_safe_next(request))
         locked = getattr(request, "guanxi_login_locked", False)
-        known = User.objects.filter(username__iexact=username).first()
+        known = account_for_sign_in(username=username)
         login_record(username=username, user=known, success=False, reason="locked" if locked else "bad_credentials")
         if locked:
-            form.add_error(None, _("Too many failed sign-ins. Try again in a few minutes or ask your administrator."))
+            form.add_error(
+                None,
+                _(
+                    "Too many failed sign-ins: this account is locked for %(minutes)s minutes. "
+                    "Try again later or ask your administrator."
+                )
+                % {"minutes": settings.GUANXI_LOGIN_LOCKOUT_MINUTES},
+            )
         else:
             form.add_error(None, _("User name or password is wrong."))
     return render(request, "org/login.html", {"form": form, "next": _safe_next(request, "")})
@@ -54,10 +69,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        from guanxi.core.models import AuditLog
-        from guanxi.core.services import audit_record
-
-        audit_record(actor=request.user, action=AuditLog.Action.LOGOUT, obj=request.user)
+        logout_record(user=request.user)
     logout(request)
     return redirect("org:login")
 
@@ -73,8 +85,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
         user_set_language(actor=request.user, language=language)
     translation.activate(language)
     response = redirect(nxt)
-    from django.conf import settings
-
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -94,7 +104,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
+    form = PasswordChangeStyledForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user_set_password(actor=request.user, user=request.user, password=form.cleaned_data["new_password1"])

@@ -1,27 +1,414 @@
-"""Administration pages: users, departments, roles, audit trail."""
+"""Administration pages: users, departments, roles, partner organisations, positions, the audit trail
+and login history. Thin: parse, call one selector or service, render. Every page checks its
+permission first (through the selector), so a denied request never reaches a write."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from guanxi.core import export
+from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.models import AuditLog
+from guanxi.core.views_util import form_add_errors
 
-from .models import User
-from .policies import require_permission
+from . import selectors, services
+from .forms import (
+    DeactivateForm,
+    DepartmentForm,
+    PartnerOrgForm,
+    PasswordResetForm,
+    PositionForm,
+    RoleCreateForm,
+    RoleForm,
+    UserCreateForm,
+    UserEditForm,
+    department_options,
+)
+from .models import DataScope, Department
+from .policies import has_permission, require_permission
+
+PAGE_SIZE = 50
+
+# The shared sub-navigation of the organisation pages: (key, label, url name, icon, permission).
+ADMIN_TABS = [
+    ("users", gettext_lazy("Users"), "org:user_list", "ti-users", "org.admin"),
+    ("departments", gettext_lazy("Departments"), "org:department_list", "ti-sitemap", "org.admin"),
+    ("roles", gettext_lazy("Roles"), "org:role_list", "ti-shield-lock", "org.admin"),
+    ("partners", gettext_lazy("Partners"), "org:partner_list", "ti-building-store", "org.admin"),
+    ("positions", gettext_lazy("Positions"), "org:position_list", "ti-id-badge-2", "org.admin"),
+    ("audit", gettext_lazy("Audit trail"), "org:audit_list", "ti-history", "audit.view"),
+    ("logins", gettext_lazy("Login history"), "org:login_list", "ti-login", "org.admin"),
+]
 
 
+def _render(request: HttpRequest, template: str, tab: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    tabs = [
+        {"key": key, "label": label, "url": reverse(url_name), "icon": icon, "active": key == tab}
+        for key, label, url_name, icon, perm in ADMIN_TABS
+        if has_permission(request.user, perm)
+    ]
+    return render(request, template, {"admin_tabs": tabs, "admin_tab": tab, **context}, status=status)
+
+
+def _page(request: HttpRequest, qs: QuerySet | list) -> Page:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _filtered_page(request: HttpRequest, list_selector: Any, **kwargs: Any) -> tuple[Page, dict[str, list[str]]]:
+    """A page of a filtered list; bad filter values give an empty page and their messages (status 400)."""
+    try:
+        qs = list_selector(user=request.user, filters=request.GET, **kwargs)
+    except ValidationFailed as exc:
+        return Paginator([], PAGE_SIZE).get_page(1), exc.fields
+    return _page(request, qs), {}
+
+
+# --- users ------------------------------------------------------------------------------------
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
-    require_permission(request.user, "org.admin")
-    users = User.objects.select_related("department", "manager").prefetch_related("roles")
-    return render(request, "org/user_list.html", {"users": users})
+    page, filter_errors = _filtered_page(request, selectors.user_list)
+    context = {
+        "page": page,
+        "filter_errors": filter_errors,
+        "departments": department_options(user=request.user),
+        "roles": selectors.role_choices(user=request.user),
+        "statuses": selectors.USER_STATUS,
+        "f": request.GET,
+    }
+    return _render(request, "org/user_list.html", "users", context, status=400 if filter_errors else 200)
+
+
+def _user_data(cleaned: dict[str, Any]) -> dict[str, Any]:
+    data = dict(cleaned)
+    data["roles"] = list(data.get("roles") or [])
+    return data
 
 
 @login_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_create(actor=request.user, **_user_data(form.cleaned_data))
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("The account %(name)s was opened.") % {"name": user})
+            return redirect("org:user_edit", pk=user.pk)
+    return _render(request, "org/user_form.html", "users", {"form": form, "subject": None})
+
+
+@login_required
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = selectors.user_get(user=request.user, pk=pk)
+    initial = {
+        "name": subject.name,
+        "email": subject.email,
+        "phone": subject.phone,
+        "department": subject.department_id,
+        "position": subject.position_id,
+        "manager": subject.manager_id,
+        "partner_org": subject.partner_org_id,
+        "roles": list(subject.roles.all()),
+        "language": subject.language,
+    }
+    form = UserEditForm(request.POST or None, actor=request.user, subject=subject, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(actor=request.user, user=subject, data=_user_data(form.cleaned_data))
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Changes to %(name)s were saved.") % {"name": subject})
+            return redirect("org:user_edit", pk=subject.pk)
+    context = {
+        "form": form,
+        "subject": subject,
+        "logins": selectors.user_recent_logins(user=request.user, subject=subject),
+    }
+    return _render(request, "org/user_form.html", "users", context)
+
+
+@login_required
+def user_password(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = selectors.user_get(user=request.user, pk=pk)
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_set_password(actor=request.user, user=subject, password=form.cleaned_data["new_password1"])
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("The password of %(name)s was reset.") % {"name": subject})
+            return redirect("org:user_edit", pk=subject.pk)
+    return _render(request, "org/user_password.html", "users", {"form": form, "subject": subject})
+
+
+@login_required
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    subject = selectors.user_get(user=request.user, pk=pk)
+    if not subject.is_active:
+        messages.info(request, _("This account is already closed."))
+        return redirect("org:user_edit", pk=subject.pk)
+    form = DeactivateForm(request.POST or None, actor=request.user, leaving=subject)
+    if request.method == "POST" and form.is_valid():
+        successor = form.cleaned_data["successor"]
+        try:
+            handed = services.user_deactivate(actor=request.user, user=subject, successor=successor)
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            moved = ", ".join(f"{label}: {count}" for label, count in handed.items())
+            messages.success(
+                request,
+                _("The account of %(name)s is closed; %(successor)s took over (%(moved)s).")
+                % {"name": subject, "successor": successor, "moved": moved or "—"},
+            )
+            return redirect("org:user_edit", pk=subject.pk)
+    preview = selectors.handover_preview(user=request.user, leaving=subject)
+    return _render(request, "org/user_deactivate.html", "users", {"form": form, "subject": subject, "preview": preview})
+
+
+# --- departments ------------------------------------------------------------------------------
+@login_required
+def department_list(request: HttpRequest) -> HttpResponse:
+    tree = selectors.department_tree(user=request.user)
+    return _render(request, "org/department_list.html", "departments", {"tree": tree})
+
+
+@login_required
+def department_create(request: HttpRequest) -> HttpResponse:
+    parent = request.GET.get("parent", "")
+    initial = {"parent": parent if parent.isdigit() else None, "kind": Department.Kind.DEPARTMENT, "sort_order": 0}
+    form = DepartmentForm(request.POST or None, actor=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dept = services.department_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("The department %(name)s was created.") % {"name": dept})
+            return redirect("org:department_list")
+    return _render(request, "org/department_form.html", "departments", {"form": form, "department": None})
+
+
+@login_required
+def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    dept = selectors.department_get(user=request.user, pk=pk)
+    initial = {
+        "name": dept.name,
+        "kind": dept.kind,
+        "parent": dept.parent_id,
+        "manager": dept.manager_id,
+        "requires_customer_review": dept.requires_customer_review,
+        "sort_order": dept.sort_order,
+    }
+    form = DepartmentForm(request.POST or None, actor=request.user, department=dept, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.department_update(actor=request.user, department=dept, data=form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Changes to %(name)s were saved.") % {"name": dept})
+            return redirect("org:department_list")
+    members = selectors.department_members(user=request.user, department=dept)
+    return _render(
+        request, "org/department_form.html", "departments", {"form": form, "department": dept, "members": members}
+    )
+
+
+# --- roles ------------------------------------------------------------------------------------
+@login_required
+def role_list(request: HttpRequest) -> HttpResponse:
+    roles = selectors.role_list(user=request.user)
+    return _render(request, "org/role_list.html", "roles", {"roles": roles, "scopes": dict(DataScope.choices)})
+
+
+def _role_errors(form: Any, exc: ApplicationError) -> None:
+    # The permission matrix is not a form field: show the service's own message (it names the permissions).
+    if "permissions" in exc.fields:
+        form.add_error(None, exc.message)
+    else:
+        form_add_errors(form, exc)
+
+
+def _posted_permissions(request: HttpRequest) -> list[str]:
+    return [p[:100] for p in request.POST.getlist("perm")][:1000]
+
+
+@login_required
+def role_create(request: HttpRequest) -> HttpResponse:
+    require_permission(request.user, "org.admin")
+    form = RoleCreateForm(request.POST or None, initial={"data_scope": DataScope.SELF})
+    granted = _posted_permissions(request) if request.method == "POST" else []
+    if request.method == "POST" and form.is_valid():
+        try:
+            role = services.role_create(actor=request.user, permissions=granted, **form.cleaned_data)
+        except ApplicationError as exc:
+            _role_errors(form, exc)
+        else:
+            messages.success(request, _("The role %(name)s was created.") % {"name": role})
+            return redirect("org:role_edit", pk=role.pk)
+    context = {"form": form, "role": None, "matrix": selectors.permission_matrix(granted=granted)}
+    return _render(request, "org/role_form.html", "roles", context)
+
+
+@login_required
+def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    role = selectors.role_get(user=request.user, pk=pk)
+    initial = {"name": role.name, "description": role.description, "data_scope": role.data_scope}
+    form = RoleForm(request.POST or None, initial=initial)
+    granted = _posted_permissions(request) if request.method == "POST" else list(role.permissions or [])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.role_update(actor=request.user, role=role, data={**form.cleaned_data, "permissions": granted})
+        except ApplicationError as exc:
+            _role_errors(form, exc)
+        else:
+            messages.success(request, _("Changes to the role %(name)s were saved.") % {"name": role})
+            return redirect("org:role_edit", pk=role.pk)
+    context = {
+        "form": form,
+        "role": role,
+        "matrix": selectors.permission_matrix(granted=granted),
+        "holders": selectors.role_holders(user=request.user, role=role),
+    }
+    return _render(request, "org/role_form.html", "roles", context)
+
+
+# --- partner organisations and positions ------------------------------------------------------
+@login_required
+def partner_list(request: HttpRequest) -> HttpResponse:
+    partners = selectors.partner_org_list(user=request.user)
+    return _render(request, "org/partner_list.html", "partners", {"partners": partners})
+
+
+@login_required
+def partner_create(request: HttpRequest) -> HttpResponse:
+    require_permission(request.user, "org.admin")
+    form = PartnerOrgForm(request.POST or None, initial={"is_active": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner = services.partner_org_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": partner})
+            return redirect("org:partner_list")
+    return _render(request, "org/simple_form.html", "partners", _simple(form, _("New partner organisation")))
+
+
+@login_required
+def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = selectors.partner_org_get(user=request.user, pk=pk)
+    initial = {"name": partner.name, "kind": partner.kind, "is_active": partner.is_active}
+    form = PartnerOrgForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.partner_org_update(actor=request.user, partner_org=partner, data=form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Changes to %(name)s were saved.") % {"name": partner})
+            return redirect("org:partner_list")
+    return _render(request, "org/simple_form.html", "partners", _simple(form, partner.name, "org:partner_list"))
+
+
+@login_required
+def position_list(request: HttpRequest) -> HttpResponse:
+    positions = selectors.position_list(user=request.user)
+    return _render(request, "org/position_list.html", "positions", {"positions": positions})
+
+
+@login_required
+def position_create(request: HttpRequest) -> HttpResponse:
+    require_permission(request.user, "org.admin")
+    form = PositionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            position = services.position_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": position})
+            return redirect("org:position_list")
+    return _render(request, "org/simple_form.html", "positions", _simple(form, _("New position"), "org:position_list"))
+
+
+@login_required
+def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    position = selectors.position_get(user=request.user, pk=pk)
+    form = PositionForm(request.POST or None, initial={"name": position.name, "code": position.code})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.position_update(actor=request.user, position=position, data=form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Changes to %(name)s were saved.") % {"name": position})
+            return redirect("org:position_list")
+    return _render(request, "org/simple_form.html", "positions", _simple(form, position.name, "org:position_list"))
+
+
+def _simple(form: Any, title: str, back: str = "org:partner_list") -> dict[str, Any]:
+    return {"form": form, "title": title, "back_url": reverse(back)}
+
+
+# --- audit trail and login history ------------------------------------------------------------
+@login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    require_permission(request.user, "audit.view")
-    page = Paginator(AuditLog.objects.select_related("actor", "content_type"), 50).get_page(request.GET.get("page"))
-    return render(request, "org/audit_list.html", {"page": page})
+    page, filter_errors = _filtered_page(request, selectors.audit_list)
+    page.object_list = selectors.audit_describe(page.object_list)
+    context = {
+        "page": page,
+        "filter_errors": filter_errors,
+        "actors": selectors.audit_actor_choices(user=request.user),
+        "actions": AuditLog.Action.choices,
+        "object_types": selectors.audit_object_types(),
+        "can_export": has_permission(request.user, "audit.export"),
+        "f": request.GET,
+    }
+    return _render(request, "org/audit_list.html", "audit", context, status=400 if filter_errors else 200)
+
+
+@login_required
+def audit_export(request: HttpRequest) -> HttpResponse:
+    file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    filters = {k: request.GET.get(k, "")[:100] for k in selectors.AUDIT_FILTER_KEYS}
+    try:
+        headers, rows = selectors.audit_export_rows(user=request.user, filters=filters)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        query = request.GET.copy()
+        query.pop("format", None)
+        return redirect(f"{reverse('org:audit_list')}?{query.urlencode()}")
+    services.audit_export_record(actor=request.user, row_count=len(rows), file_format=file_format, filters=filters)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if file_format == "xlsx":
+        body = export.to_xlsx(headers, rows, sheet=_("Audit trail"))
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = export.to_csv(headers, rows)
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.{file_format}"'
+    return response
+
+
+@login_required
+def login_list(request: HttpRequest) -> HttpResponse:
+    page, filter_errors = _filtered_page(request, selectors.login_event_list)
+    context = {"page": page, "filter_errors": filter_errors, "results": selectors.LOGIN_RESULTS, "f": request.GET}
+    return _render(request, "org/login_list.html", "logins", context, status=400 if filter_errors else 200)

@@ -1,1 +1,57 @@
-"""What the sales app registers with lower apps at start-up."""
+"""What the sales app registers with lower apps at start-up: its permission module, navigation,
+global search and the hand-over of a leaver's leads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import NavItem, SearchSource, registry
+from guanxi.org.policies import register_module
+
+register_module("leads", _("Leads"), ["view", "create", "edit", "delete", "export", "import", "assign"])
+
+
+def _search_leads(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from .selectors import search_leads
+
+    return [
+        {
+            "kind": "lead",
+            "title": str(lead),
+            "subtitle": " · ".join(filter(None, [lead.get_status_display(), lead.city, str(lead.owner or "")])),
+            "url": reverse("sales:lead_detail", args=[lead.pk]),
+        }
+        for lead in search_leads(user=user, query=query, limit=limit)
+    ]
+
+
+def _hand_over(**kwargs: Any) -> dict[str, int]:
+    from .services import leads_hand_over
+
+    return leads_hand_over(**kwargs)
+
+
+def _hand_over_preview(*, leaving: Any) -> dict[str, int]:
+    from django.utils.translation import gettext
+
+    from .models import CLOSED_STATUSES, Lead
+
+    return {gettext("Leads"): Lead.objects.filter(owner=leaving).exclude(status__in=CLOSED_STATUSES).count()}
+
+
+registry.add_nav(
+    NavItem(
+        key="leads",
+        label=_("Leads"),
+        url_name="sales:lead_list",
+        icon="ti-target-arrow",
+        order=20,
+        permission="leads.view",
+    )
+)
+registry.add_search(SearchSource(key="leads", label=_("Leads"), search=_search_leads, order=30))
+registry.add_handover(_hand_over)
+registry.add_handover_preview(_hand_over_preview)

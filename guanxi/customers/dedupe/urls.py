@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "dedupe"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.scan, name="scan"),
+    path("merge/", views.merge, name="merge"),
+    path("merges/", views.merges, name="merges"),
+    path("merges/<int:pk>/undo/", views.merge_undo, name="merge_undo"),
+    path("conflicts/", views.conflicts, name="conflicts"),
+    path("rules/", views.rules, name="rules"),
+    path("check/", views.check, name="check"),
+]

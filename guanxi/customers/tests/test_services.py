@@ -220,7 +220,7 @@ def test_deactivating_a_user_hands_over_customers_and_open_tasks(org):
     open_task = TaskFactory(assignee=leaver)
     done_task = TaskFactory(assignee=leaver, done=True)
     handed = user_deactivate(actor=org["admin"], user=leaver, successor=successor)
-    assert handed == {"customers": 3, "tasks": 1}
+    assert handed["customers"] == 3 and handed["tasks"] == 1
     assert set(Customer.objects.filter(owner=successor)) == set(customers)
     open_task.refresh_from_db()
     done_task.refresh_from_db()

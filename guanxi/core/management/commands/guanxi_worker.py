@@ -38,6 +38,8 @@ class Command(BaseCommand):
         thread.start()
         self.stdout.write("Guanxi worker started (Ctrl+C to stop).")
         try:
-            call_command("db_worker", interval=opts["interval"])
+            # No autoreloader even with DEBUG: its parent process would survive a SIGTERM and leave
+            # the real worker running without a supervisor.
+            call_command("db_worker", interval=opts["interval"], reload=False)
         finally:
             stop.set()

@@ -1,0 +1,451 @@
+"""Every write of the import engine: upload, column mapping, dry run, the background run and its report.
+
+The flow: `import_job_create` reads and checks the file (a bad file is refused before anything is
+written) and proposes a column mapping; `import_job_check` saves the user's mapping and queues a
+dry run; `import_job_start` queues the import; the worker's task calls `import_job_execute`, which
+does either. The import itself is one transaction: with "all or nothing" any bad row means nothing
+is written; with "skip bad rows" the good rows are written and the bad ones reported with reasons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import uuid
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.core import context
+from guanxi.core.errors import ApplicationError, InvalidStateError, NotFoundError, ValidationFailed
+from guanxi.core.models import AuditLog, ImportJob, ImportMapping
+from guanxi.core.registry import registry
+from guanxi.core.services import audit_record, notify
+from guanxi.org.models import User
+
+from .base import Action, Importer, RowOutcome
+from .mapping import auto_map, clean_mapping, mapping_to_remember
+from .reading import ENCODINGS, FileRefused, Table, max_file_bytes, read_table
+from .values import cell_text
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 2000
+PREVIEW_ROWS = 5
+Status = ImportJob.Status
+# A job in one of these states is already on its way (or done): starting it again does nothing.
+STARTED = {Status.QUEUED, Status.RUNNING, Status.DONE}
+EDITABLE = {Status.UPLOADED, Status.CHECKED, Status.FAILED}
+
+
+def get_importer(kind: str) -> Importer:
+    importer = registry.importers.get(kind or "")
+    if importer is None:
+        msg = _("Choose what to import.")
+        raise ValidationFailed(msg, fields={"kind": [msg]})
+    return importer
+
+
+def _own_job(actor: User, job_id: Any) -> ImportJob:
+    try:
+        return ImportJob.objects.get(pk=int(job_id), user=actor)
+    except (ImportJob.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError(_("Not found, or you may not see it."))
+
+
+def _check_mode(mode: str) -> str:
+    mode = mode or ImportJob.Mode.ALL_OR_NOTHING
+    if mode not in ImportJob.Mode.values:
+        msg = _("Choose all or nothing, or skip bad rows.")
+        raise ValidationFailed(msg, fields={"mode": [msg]})
+    return mode
+
+
+def _read_upload(file: Any) -> bytes:
+    size = getattr(file, "size", None)
+    if size is not None and size > max_file_bytes():
+        raise FileRefused(
+            _("The file is larger than %(mb)s MB. Split it into smaller files.") % {"mb": max_file_bytes() // 2**20}
+        )
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(max_file_bytes() + 1)
+    return data if isinstance(data, bytes) else str(data).encode("utf-8")
+
+
+def _preview(table: Table) -> list[list[str]]:
+    width = len(table.headers)
+    return [[cell_text(v)[:100] for v in (cells + [None] * width)[:width]] for _n, cells in table.rows[:PREVIEW_ROWS]]
+
+
+# --- upload ----------------------------------------------------------------------------------
+def import_job_create(
+    *,
+    actor: User,
+    kind: str,
+    file: Any,
+    file_name: str = "",
+    mode: str = "",
+    encoding: str = "",
+    mapping: dict[str, Any] | None = None,
+    idempotency_key: str = "",
+) -> tuple[ImportJob, bool]:
+    """Store an uploaded file as a new import job, with a proposed column mapping.
+
+    Returns (job, created). The same Idempotency-Key from the same user returns the existing job
+    (created False) and stores nothing, so a double submit never imports twice. A file that cannot
+    be imported (wrong format, empty, no header, too many rows, a huge cell, broken encoding) is
+    refused with FileRefused before anything is written.
+    """
+    importer = get_importer(kind)
+    importer.require_permission(actor)
+    key = (idempotency_key or "").strip()
+    if len(key) > 200:
+        msg = _("Idempotency-Key must be 1 to 200 characters.")
+        raise ValidationFailed(msg, fields={"idempotency_key": [msg]})
+    if key:
+        existing = ImportJob.objects.filter(user=actor, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    mode = _check_mode(mode)
+    if encoding not in ENCODINGS:
+        msg = _("Unknown encoding %(name)s.") % {"name": str(encoding)[:20]}
+        raise ValidationFailed(msg, fields={"encoding": [msg]})
+    if file is None:
+        msg = _("Choose a file.")
+        raise ValidationFailed(msg, fields={"file": [msg]})
+    name = os.path.basename(file_name or getattr(file, "name", "") or "import")[:200] or "import"
+    data = _read_upload(file)
+    table = read_table(data, file_name=name, encoding=encoding)
+    if mapping is not None:
+        proposed = clean_mapping(mapping, table.headers, importer)
+    else:
+        remembered = ImportMapping.objects.filter(user=actor, kind=importer.kind).values_list("mapping", flat=True)
+        proposed = auto_map(table.headers, importer, next(iter(remembered), None))
+    ctx = context.current()
+    job = ImportJob(
+        user=actor,
+        kind=importer.kind,
+        file_name=name,
+        encoding=table.encoding if table.format == "csv" else "",
+        mapping=proposed,
+        mode=mode,
+        idempotency_key=key,
+        total_rows=len(table.rows),
+        report={
+            "headers": table.headers,
+            "preview": _preview(table),
+            "format": table.format,
+            "delimiter": table.delimiter,
+            "request": {"ip": ctx.ip, "request_id": ctx.request_id},
+        },
+    )
+    job.file.save(f"{uuid.uuid4().hex}.{table.format}", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            job.save()
+    except IntegrityError:  # the same key raced in from a second request: answer with the first job
+        job.file.delete(save=False)
+        existing = ImportJob.objects.filter(user=actor, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return job, True
+
+
+def import_job_submit(
+    *,
+    actor: User,
+    kind: str,
+    file: Any,
+    file_name: str = "",
+    mode: str = "",
+    encoding: str = "",
+    mapping: dict[str, Any] | None = None,
+    idempotency_key: str = "",
+    dry_run: bool = True,
+) -> tuple[ImportJob, bool]:
+    """Upload and go on in one step (the API): a dry run, or straight to the import when dry_run is false."""
+    with transaction.atomic():
+        job, created = import_job_create(
+            actor=actor,
+            kind=kind,
+            file=file,
+            file_name=file_name,
+            mode=mode,
+            encoding=encoding,
+            mapping=mapping,
+            idempotency_key=idempotency_key,
+        )
+        if not created:
+            return job, False
+        try:
+            if dry_run:
+                job = import_job_check(actor=actor, job_id=job.pk)
+            else:
+                job = import_job_start(actor=actor, job_id=job.pk)
+        except ApplicationError:
+            job.file.delete(save=False)  # the job row rolls back; its file must go too
+            raise
+    return job, True
+
+
+# --- mapping, dry run, start -----------------------------------------------------------------
+def import_job_check(
+    *, actor: User, job_id: Any, mapping: dict[str, Any] | None = None, remember: bool = True
+) -> ImportJob:
+    """Save the column mapping (remembered for the user's next file of this kind) and queue a dry run."""
+    job = _own_job(actor, job_id)
+    importer = get_importer(job.kind)
+    importer.require_permission(actor)
+    if job.status not in EDITABLE:
+        raise InvalidStateError(_("This import has already started."))
+    headers = job.report.get("headers", [])
+    chosen = clean_mapping(job.mapping if mapping is None else mapping, headers, importer)
+    with transaction.atomic():
+        job.mapping = chosen
+        job.status = Status.CHECKING
+        job.processed_rows = 0
+        job.error = ""
+        job.save(update_fields=["mapping", "status", "processed_rows", "error", "updated_at"])
+        if remember and mapping is not None:
+            ImportMapping.objects.update_or_create(
+                user=actor, kind=job.kind, defaults={"mapping": mapping_to_remember(chosen, headers)}
+            )
+        _enqueue(job.pk)
+    return job
+
+
+def import_job_start(*, actor: User, job_id: Any, mode: str = "") -> ImportJob:
+    """Queue the import. Starting a job that is already queued, running or done changes nothing."""
+    job = _own_job(actor, job_id)
+    if job.status in STARTED:
+        return job
+    importer = get_importer(job.kind)
+    importer.require_permission(actor)
+    if job.status not in EDITABLE:
+        raise InvalidStateError(_("Wait for the dry run to finish."))
+    clean_mapping(job.mapping, job.report.get("headers", []), importer)
+    with transaction.atomic():
+        # Compare-and-set: of two simultaneous clicks only one queues the job.
+        updated = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=Status.QUEUED,
+            mode=_check_mode(mode or job.mode),
+            processed_rows=0,
+            error="",
+            updated_at=timezone.now(),
+        )
+        if updated:
+            _enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from .tasks import import_job_process
+
+    transaction.on_commit(lambda: import_job_process.enqueue(job_id=job_id))
+
+
+# --- the worker ------------------------------------------------------------------------------
+class _BadRows(Exception):
+    pass
+
+
+def import_job_execute(*, job_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Run a queued dry run or import (the background task). Never raises: failures end in FAILED."""
+    job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
+    if job is None:
+        return {"status": "missing"}
+    if job.status == Status.CHECKING:
+        dry_run = True
+    elif job.status == Status.QUEUED:
+        if not ImportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(status=Status.RUNNING):
+            return {"status": "taken"}  # another worker has it
+        job.status = Status.RUNNING
+        dry_run = False
+    else:
+        return {"status": job.status}
+    request = job.report.get("request") or {}
+    with context.bind(ip=request.get("ip"), request_id=request.get("request_id") or None):
+        try:
+            return _execute(job, dry_run=dry_run, now=now or timezone.now())
+        except Exception as exc:
+            if isinstance(exc, ApplicationError):
+                message = exc.message
+            else:
+                log.exception("import job %s failed", job.pk)
+                message = _("The import stopped because of an unexpected error; nothing was written. It was logged.")
+            _finish_failed(job, message=message, dry_run=dry_run)
+            return {"status": Status.FAILED, "error": message}
+
+
+def _progress(job: ImportJob) -> Any:
+    def update(done: int) -> None:
+        if done % PROGRESS_EVERY == 0 or done == job.total_rows:
+            ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+
+    return update
+
+
+def _load(job: ImportJob, importer: Importer) -> list[RowOutcome]:
+    with job.file.open("rb") as fh:
+        data = fh.read()
+    table = read_table(data, file_name=job.file_name, encoding=job.encoding)
+    columns = [(int(col), key) for col, key in job.mapping.items()]
+    outcomes = []
+    for number, cells in table.rows:
+        values = {key: (cells[col] if col < len(cells) else None) for col, key in columns}
+        outcomes.append(RowOutcome(row=number, values=values))
+    if len(outcomes) != job.total_rows:
+        job.total_rows = len(outcomes)
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
+    return outcomes
+
+
+def _counts(outcomes: list[RowOutcome]) -> dict[str, int]:
+    counts = {Action.CREATE: 0, Action.UPDATE: 0, Action.UNCHANGED: 0, Action.REJECT: 0}
+    for o in outcomes:
+        counts[o.action] += 1
+    return counts
+
+
+def _report(job: ImportJob, outcomes: list[RowOutcome], *, dry_run: bool) -> dict[str, Any]:
+    keep = {k: job.report[k] for k in ("headers", "preview", "format", "delimiter", "request") if k in job.report}
+    return {
+        **keep,
+        "dry_run": dry_run,
+        "counts": _counts(outcomes),
+        # [row, action, label, reasons, record id]: the row-by-row report (downloadable as XLSX).
+        "rows": [[o.row, o.action, o.label[:200], "; ".join(o.reasons), o.target_id] for o in outcomes],
+    }
+
+
+def _execute(job: ImportJob, *, dry_run: bool, now: dt.datetime) -> dict[str, Any]:
+    actor = job.user
+    importer = get_importer(job.kind)
+    if not actor.is_active:
+        raise InvalidStateError(_("The account that started this import is closed."))
+    importer.require_permission(actor)
+    outcomes = _load(job, importer)
+    importer.parse(actor=actor, outcomes=outcomes, progress=_progress(job))
+    if dry_run:
+        importer.decide(actor=actor, outcomes=outcomes)
+        report = _report(job, outcomes, dry_run=True)
+        _save(job, status=Status.CHECKED, report=report, counts=report["counts"], finished=False)
+        return {"status": Status.CHECKED, "counts": report["counts"]}
+    importer.prepare(actor=actor, outcomes=outcomes)
+    try:
+        with transaction.atomic():
+            importer.decide(actor=actor, outcomes=outcomes)
+            counts = _counts(outcomes)
+            if counts[Action.REJECT] and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
+                raise _BadRows()
+            importer.apply(actor=actor, outcomes=outcomes, job=job, now=now)
+            report = _report(job, outcomes, dry_run=False)
+            audit_record(
+                actor=actor,
+                action=AuditLog.Action.OTHER,
+                obj=job,
+                message=_(
+                    "Import of %(kind)s from %(file)s: %(created)s created, %(updated)s updated, %(rejected)s rejected"
+                )
+                % {
+                    "kind": importer.label,
+                    "file": job.file_name,
+                    "created": counts[Action.CREATE],
+                    "updated": counts[Action.UPDATE],
+                    "rejected": counts[Action.REJECT],
+                },
+                changes={
+                    "import": [None, "import"],
+                    "kind": [None, job.kind],
+                    "file": [None, job.file_name],
+                    "mode": [None, job.mode],
+                    "counts": [None, counts],
+                },
+            )
+            _save(job, status=Status.DONE, report=report, counts=counts, finished=True, now=now)
+            notify(
+                recipient=actor,
+                kind="import_done",
+                url=reverse("imports:detail", args=[job.pk]),
+                title=_("Import finished: %(file)s") % {"file": job.file_name},
+                body=_("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected.")
+                % {
+                    "created": counts[Action.CREATE],
+                    "updated": counts[Action.UPDATE],
+                    "unchanged": counts[Action.UNCHANGED],
+                    "rejected": counts[Action.REJECT],
+                },
+            )
+    except _BadRows:
+        _finish(importer, actor=actor, outcomes=outcomes, job=job, committed=False)
+        report = _report(job, outcomes, dry_run=False)
+        rejected = report["counts"][Action.REJECT]
+        message = _(
+            "%(count)s rows have errors, so nothing was imported (all or nothing). Fix them and upload the file "
+            "again, or choose “skip bad rows”."
+        ) % {"count": rejected}
+        _finish_failed(job, message=message, dry_run=False, report=report)
+        return {"status": Status.FAILED, "counts": report["counts"]}
+    _finish(importer, actor=actor, outcomes=outcomes, job=job, committed=True)
+    return {"status": Status.DONE, "counts": counts}
+
+
+def _finish(importer: Importer, **kwargs: Any) -> None:
+    """The importer's after-work must not turn a finished import into a failed one."""
+    try:
+        importer.finish(**kwargs)
+    except Exception:
+        log.exception("import job %s: the after-work of the %s importer failed", kwargs["job"].pk, importer.kind)
+
+
+def _save(
+    job: ImportJob,
+    *,
+    status: str,
+    report: dict[str, Any],
+    counts: dict[str, int],
+    finished: bool,
+    now: dt.datetime | None = None,
+    error: str = "",
+) -> None:
+    job.status = status
+    job.report = report
+    job.created_count = counts.get(Action.CREATE, 0)
+    job.updated_count = counts.get(Action.UPDATE, 0)
+    job.rejected_count = counts.get(Action.REJECT, 0)
+    job.processed_rows = job.total_rows
+    job.error = error
+    fields = ["status", "report", "created_count", "updated_count", "rejected_count", "processed_rows", "error"]
+    if finished:
+        job.finished_at = now or timezone.now()
+        fields.append("finished_at")
+    job.save(update_fields=[*fields, "updated_at"])
+
+
+def _finish_failed(job: ImportJob, *, message: str, dry_run: bool, report: dict[str, Any] | None = None) -> None:
+    with transaction.atomic():
+        if report is not None:
+            _save(job, status=Status.FAILED, report=report, counts=report["counts"], finished=True, error=message)
+        else:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=Status.FAILED, error=message, finished_at=timezone.now(), updated_at=timezone.now()
+            )
+            job.status = Status.FAILED
+            job.error = message
+        if not dry_run:
+            notify(
+                recipient=job.user,
+                kind="import_failed",
+                level="warning",
+                url=reverse("imports:detail", args=[job.pk]),
+                title=_("Import failed: %(file)s") % {"file": job.file_name},
+                body=message,
+            )

@@ -1,0 +1,595 @@
+"""Reads for duplicate protection (查重): the rules, "would this be a duplicate?", the bulk check for
+imports, the scan for duplicate groups, registration conflicts and merges.
+
+Matches against customers the reader may not see never reveal them: such a match says "already
+registered by another rep" with no name, owner or id (see Match.visible).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.org.models import User
+from guanxi.org.policies import require_permission, scope_queryset
+
+from ..models import Customer, CustomerKey, CustomerMerge, DedupeRule, RegistrationConflict
+from .normalise import (
+    customer_key_pairs,
+    email_key,
+    fuzzy_prefixes,
+    name_similarity,
+    phone_keys,
+)
+
+BLOCK = DedupeRule.Action.BLOCK
+WARN = DedupeRule.Action.WARN
+OFF = DedupeRule.Action.OFF
+# The requirement documents' defaults: a credit code or a company name identifies a customer (block);
+# a shared phone or e-mail may be a group's switchboard or a shared mailbox (warn).
+DEFAULT_RULES = {"credit_code": BLOCK, "name": BLOCK, "phone": WARN, "email": WARN}
+DEFAULT_SIMILARITY = 90
+# The customer form/API field each key comes from.
+FIELD_OF_KIND = {"name": "name", "credit_code": "credit_code", "phone": "phone", "email": "email"}
+CHECK_FIELDS = ("name", "credit_code", "phone", "email")
+# Fuzzy check: at most this many candidate names per prefix, and this many results.
+FUZZY_CANDIDATES = 200
+FUZZY_RESULTS = 5
+BULK_CHUNK = 5000
+SCAN_LIMIT = 1000
+MAX_MERGE = 10
+
+
+# --- results ---------------------------------------------------------------------------------
+@dataclass
+class Match:
+    """One existing customer (or earlier import row) that an entered value matches."""
+
+    kind: str  # name / credit_code / phone / email
+    field: str  # the form or API field the entered value came from
+    value: str  # the normalised key
+    action: str  # block / warn
+    customer_id: int | None = None
+    customer_name: str = ""
+    owner_id: int | None = None
+    owner_name: str = ""
+    visible: bool = False  # the reader may see this customer: name and owner may be shown
+    in_pool: bool = False
+    collaborating: bool = False  # the reader already works on it as a collaborator
+    similarity: int | None = None  # set for fuzzy "possible duplicates"
+    batch_row: int | None = None  # bulk check: an earlier row of the same batch
+    message: str = ""
+
+    @property
+    def fuzzy(self) -> bool:
+        return self.similarity is not None
+
+    @property
+    def blocks(self) -> bool:
+        return self.action == BLOCK
+
+    def public(self) -> dict[str, Any]:
+        """What the reader may be told: identities only of customers they may see (or pool ones)."""
+        shown = self.visible or self.in_pool
+        return {
+            "kind": self.kind,
+            "field": self.field,
+            "value": self.value,
+            "action": self.action,
+            "customer_id": self.customer_id if shown else None,
+            "customer_name": self.customer_name if shown else None,
+            "owner_name": (self.owner_name or None) if self.visible else None,
+            "in_pool": self.in_pool,
+            "visible": self.visible,
+            "similarity": self.similarity,
+            "batch_row": self.batch_row,
+            "message": self.message,
+        }
+
+
+@dataclass
+class DedupeResult:
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def blocks(self) -> list[Match]:
+        return [m for m in self.matches if m.action == BLOCK]
+
+    @property
+    def warnings(self) -> list[Match]:
+        return [m for m in self.matches if m.action == WARN]
+
+    @property
+    def exact(self) -> list[Match]:
+        return [m for m in self.matches if not m.fuzzy]
+
+    @property
+    def possible(self) -> list[Match]:
+        return [m for m in self.matches if m.fuzzy]
+
+    def field_errors(self, matches: Iterable[Match]) -> dict[str, list[str]]:
+        fields: dict[str, list[str]] = {}
+        for m in matches:
+            msgs = fields.setdefault(m.field, [])
+            if m.message not in msgs:
+                msgs.append(m.message)
+        return fields
+
+    def __bool__(self) -> bool:
+        return bool(self.matches)
+
+
+@dataclass
+class DuplicateGroup:
+    """Live customers sharing one match key."""
+
+    kind: str
+    value: str
+    customers: list[Customer]
+
+    @property
+    def kind_label(self) -> str:
+        return str(CustomerKey.Kind(self.kind).label)
+
+    @property
+    def ids(self) -> list[int]:
+        return [c.pk for c in self.customers]
+
+
+# --- rules -----------------------------------------------------------------------------------
+def dedupe_rules() -> dict[str, DedupeRule]:
+    """The rule per key kind; the defaults are created the first time they are needed."""
+    rules = {r.kind: r for r in DedupeRule.objects.all()}
+    missing = [kind for kind in DEFAULT_RULES if kind not in rules]
+    if missing:
+        DedupeRule.objects.bulk_create(
+            [DedupeRule(kind=k, action=DEFAULT_RULES[k], similarity=DEFAULT_SIMILARITY) for k in missing],
+            ignore_conflicts=True,
+        )
+        rules = {r.kind: r for r in DedupeRule.objects.all()}
+    return rules
+
+
+def dedupe_rule_list(*, user: User) -> list[DedupeRule]:
+    require_permission(user, "customers.view")
+    rules = dedupe_rules()
+    return [rules[k] for k in DEFAULT_RULES]
+
+
+# --- messages --------------------------------------------------------------------------------
+def _kind_label(kind: str) -> str:
+    return str(CustomerKey.Kind(kind).label)
+
+
+def _message(m: Match, actor: User | None) -> str:
+    key = _kind_label(m.kind)
+    if m.batch_row is not None:
+        return _("Same %(key)s as row %(row)s of this batch.") % {"key": key.lower(), "row": m.batch_row + 1}
+    if m.fuzzy:
+        if m.visible or m.in_pool:
+            return _("Possibly the same company as %(customer)s (%(score)s%% alike).") % {
+                "customer": m.customer_name,
+                "score": m.similarity,
+            }
+        return _("Possibly the same company as a customer of another rep (%(score)s%% alike).") % {
+            "score": m.similarity
+        }
+    if m.in_pool:
+        return _("%(key)s matches %(customer)s in the public pool; claim it there instead.") % {
+            "key": key,
+            "customer": m.customer_name,
+        }
+    if not m.visible:
+        return _("%(key)s matches a customer already registered by another rep.") % {"key": key}
+    if actor is not None and m.owner_id == actor.pk:
+        return _("%(key)s matches your customer %(customer)s.") % {"key": key, "customer": m.customer_name}
+    if m.owner_id:
+        return _("%(key)s matches %(customer)s, owned by %(owner)s.") % {
+            "key": key,
+            "customer": m.customer_name,
+            "owner": m.owner_name,
+        }
+    return _("%(key)s matches %(customer)s.") % {"key": key, "customer": m.customer_name}
+
+
+# --- "would this be a duplicate?" ------------------------------------------------------------
+@dataclass(frozen=True)
+class _Probe:
+    kind: str
+    value: str
+    field: str
+
+
+def _probes(data: Mapping[str, Any], contacts: Iterable[Mapping[str, Any]]) -> list[_Probe]:
+    probes = [
+        _Probe(kind, value, FIELD_OF_KIND[kind])
+        for kind, value in customer_key_pairs(
+            kind=data.get("kind"),
+            name=_text(data.get("name")),
+            credit_code=_text(data.get("credit_code")),
+            phone=_text(data.get("phone")),
+            email=_text(data.get("email")),
+        )
+    ]
+    for i, contact in enumerate(contacts):
+        for attr in ("mobile", "phone"):
+            probes += [_Probe("phone", k, f"contacts.{i}.{attr}") for k in phone_keys(_text(contact.get(attr)))]
+        mail = email_key(_text(contact.get("email")))
+        if mail:
+            probes.append(_Probe("email", mail, f"contacts.{i}.email"))
+    return list(dict.fromkeys(probes))
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _owner_name(first: str, last: str, name: str, username: str) -> str:
+    # str(User): the full name, else first + last, else the user name.
+    return name or f"{first} {last}".strip() or username
+
+
+_CUSTOMER_COLUMNS = (
+    "customer_id",
+    "customer__name",
+    "customer__owner_id",
+    "customer__owner__name",
+    "customer__owner__first_name",
+    "customer__owner__last_name",
+    "customer__owner__username",
+    "customer__pool_entered_at",
+)
+
+
+def _visible_ids(actor: User | None, ids: Iterable[int]) -> set[int]:
+    """Which of these customers the actor may see (all of them for the system, actor None)."""
+    ids = list(ids)
+    if actor is None:
+        return set(ids)
+    found: set[int] = set()
+    try:
+        for start in range(0, len(ids), BULK_CHUNK):
+            chunk = ids[start : start + BULK_CHUNK]
+            found |= set(
+                scope_queryset(actor, Customer.objects.filter(pk__in=chunk), "view").values_list("pk", flat=True)
+            )
+    except PermissionDeniedError:
+        return set()
+    return found
+
+
+def _collaborating_ids(actor: User | None, ids: Iterable[int]) -> set[int]:
+    """Which of these customers the actor already works on as a collaborator."""
+    ids = list(ids)
+    if actor is None or not ids:
+        return set()
+    through = Customer.collaborators.through
+    found: set[int] = set()
+    for start in range(0, len(ids), BULK_CHUNK):
+        chunk = ids[start : start + BULK_CHUNK]
+        found |= set(
+            through.objects.filter(user_id=actor.pk, customer_id__in=chunk).values_list("customer_id", flat=True)
+        )
+    return found
+
+
+def _pool_visible(actor: User | None) -> bool:
+    # Pool customers are public inside the company; partners' users see only their own organisation.
+    return actor is None or not actor.partner_org_id or actor.is_superuser
+
+
+def _match_from_row(
+    probe: _Probe, row: tuple[Any, ...], action: str, actor: User | None, visible: set[int], collab: set[int]
+) -> Match:
+    cid, cname, owner_id, oname, ofirst, olast, ouser, pool_at = row
+    in_pool = owner_id is None and pool_at is not None and _pool_visible(actor)
+    m = Match(
+        kind=probe.kind,
+        field=probe.field,
+        value=probe.value,
+        action=action,
+        customer_id=cid,
+        customer_name=cname,
+        owner_id=owner_id,
+        owner_name=_owner_name(ofirst or "", olast or "", oname or "", ouser or "") if owner_id else "",
+        visible=cid in visible,
+        in_pool=in_pool,
+        collaborating=cid in collab,
+    )
+    m.message = _message(m, actor)
+    return m
+
+
+def dedupe_check(
+    *,
+    actor: User | None,
+    data: Mapping[str, Any],
+    contacts: Iterable[Mapping[str, Any]] = (),
+    exclude_customer_id: int | None = None,
+    fuzzy: bool = True,
+) -> DedupeResult:
+    """Exact key matches of the entered customer (and its contacts) against live customers — pool
+    customers included, deleted ones not — each with its rule's action, plus fuzzy "possible
+    duplicates" by name (warn only). A handful of queries whatever the data size."""
+    rules = dedupe_rules()
+    active = {kind for kind, rule in rules.items() if rule.action != OFF}
+    probes = [p for p in _probes(data, contacts) if p.kind in active]
+    if not probes:
+        return DedupeResult()
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for p in probes:
+        by_kind[p.kind].add(p.value)
+    q = Q(pk__in=[])
+    for kind, values in by_kind.items():
+        q |= Q(kind=kind, value__in=sorted(values))
+    keys = CustomerKey.objects.filter(q, customer__deleted_at__isnull=True)
+    if exclude_customer_id is not None:
+        keys = keys.exclude(customer_id=exclude_customer_id)
+    rows: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for kind, value, *cols in keys.values_list("kind", "value", *_CUSTOMER_COLUMNS).distinct():
+        rows[(kind, value)].append(tuple(cols))
+    exact_ids = {cols[0] for found in rows.values() for cols in found}
+
+    name_probe = next((p for p in probes if p.kind == "name"), None)
+    candidates: list[tuple[int, tuple[Any, ...]]] = []
+    if fuzzy and name_probe is not None:
+        candidates = _fuzzy_candidates(name_probe.value, rules["name"], exact_ids, exclude_customer_id)
+
+    ids = exact_ids | {cols[0] for _score, cols in candidates}
+    visible = _visible_ids(actor, ids)
+    collab = _collaborating_ids(actor, ids)
+    matches: list[Match] = []
+    seen: set[tuple[str, str, int]] = set()
+    for p in probes:
+        for cols in rows.get((p.kind, p.value), []):
+            if (p.kind, p.field, cols[0]) in seen:
+                continue
+            seen.add((p.kind, p.field, cols[0]))
+            matches.append(_match_from_row(p, cols, rules[p.kind].action, actor, visible, collab))
+    for score, cols in candidates:
+        m = _match_from_row(name_probe, cols, WARN, actor, visible, collab)  # type: ignore[arg-type]
+        m.similarity = score
+        m.message = _message(m, actor)
+        matches.append(m)
+    matches.sort(key=lambda m: (m.action != BLOCK, m.fuzzy, list(FIELD_OF_KIND).index(m.kind)))
+    return DedupeResult(matches=matches)
+
+
+def _fuzzy_candidates(
+    key: str, rule: DedupeRule, exclude_ids: set[int], exclude_customer_id: int | None
+) -> list[tuple[int, tuple[Any, ...]]]:
+    """Names alike enough to the entered one: candidates share a prefix (an index range scan), then
+    rapidfuzz scores them. Returns [(score, customer columns)], best first, one per customer."""
+    best: dict[int, tuple[int, tuple[Any, ...]]] = {}
+    threshold = max(1, min(100, rule.similarity or DEFAULT_SIMILARITY))
+    for prefix in fuzzy_prefixes(key):
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        qs = (
+            CustomerKey.objects.filter(
+                kind="name", value__gte=prefix, value__lt=upper, customer__deleted_at__isnull=True
+            )
+            .exclude(value=key)
+            .exclude(customer_id__in=exclude_ids)
+        )
+        if exclude_customer_id is not None:
+            qs = qs.exclude(customer_id=exclude_customer_id)
+        for value, *cols in qs.order_by("value").values_list("value", *_CUSTOMER_COLUMNS)[:FUZZY_CANDIDATES]:
+            score = name_similarity(key, value)
+            if score >= threshold and score > best.get(cols[0], (-1,))[0]:
+                best[cols[0]] = (score, tuple(cols))
+    return sorted(best.values(), key=lambda item: (-item[0], item[1][1]))[:FUZZY_RESULTS]
+
+
+def dedupe_check_field(
+    *, user: User, field: str, value: str, kind: str = "company", exclude_customer_id: Any = None
+) -> DedupeResult:
+    """The as-you-type check of one customer form field (name, credit_code, phone or email)."""
+    if not _can_enter(user):
+        require_permission(user, "customers.create")
+    if field not in CHECK_FIELDS:
+        raise ValidationFailed(_("Unknown field."), fields={"field": [_("Choose name, credit_code, phone or email.")]})
+    exclude = int(exclude_customer_id) if str(exclude_customer_id or "").isdigit() else None
+    data = {"kind": kind if kind in Customer.Kind.values else "company", field: (value or "")[:300]}
+    return dedupe_check(actor=user, data=data, exclude_customer_id=exclude)
+
+
+def _can_enter(user: User) -> bool:
+    from guanxi.org.policies import has_permission
+
+    return has_permission(user, "customers.create") or has_permission(user, "customers.edit")
+
+
+# --- the bulk check (imports) ----------------------------------------------------------------
+def dedupe_find_matches_bulk(
+    rows: Sequence[Mapping[str, Any]], *, actor: User | None = None, chunk_size: int = BULK_CHUNK
+) -> dict[int, list[Match]]:
+    """Exact key matches for many rows at once: {row index: [Match]} for rows with a match.
+
+    Each row is a mapping of customer fields (kind, name, credit_code, phone, email) and optionally
+    "contacts": [{mobile, phone, email}]. Rows are checked against live customers with one IN query
+    per key kind and chunk of `chunk_size` values, and against earlier rows of the same batch
+    (Match.batch_row). With an actor, customers they may not see are reported without identity; with
+    actor None (the system) everything is visible. No fuzzy matching here: it is per-row work.
+    """
+    rules = dedupe_rules()
+    active = {kind for kind, rule in rules.items() if rule.action != OFF}
+    row_probes: list[list[_Probe]] = []
+    first_row: dict[tuple[str, str], int] = {}
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    result: dict[int, list[Match]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        probes = [p for p in _probes(row, row.get("contacts") or ()) if p.kind in active]
+        row_probes.append(probes)
+        for p in probes:
+            by_kind[p.kind].add(p.value)
+            earlier = first_row.setdefault((p.kind, p.value), index)
+            if earlier != index:
+                m = Match(kind=p.kind, field=p.field, value=p.value, action=rules[p.kind].action, batch_row=earlier)
+                m.message = _message(m, actor)
+                result[index].append(m)
+
+    found: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+    for kind, values in by_kind.items():
+        ordered = sorted(values)
+        for start in range(0, len(ordered), chunk_size):
+            chunk = ordered[start : start + chunk_size]
+            qs = CustomerKey.objects.filter(kind=kind, value__in=chunk, customer__deleted_at__isnull=True)
+            for value, *cols in qs.values_list("value", *_CUSTOMER_COLUMNS).distinct():
+                found[(kind, value)].append(tuple(cols))
+    ids = {cols[0] for hits in found.values() for cols in hits}
+    visible = _visible_ids(actor, ids)
+    collab = _collaborating_ids(actor, ids)
+    for index, probes in enumerate(row_probes):
+        seen: set[tuple[str, int]] = set()
+        for p in probes:
+            for cols in found.get((p.kind, p.value), ()):
+                if (p.kind, cols[0]) in seen:
+                    continue
+                seen.add((p.kind, cols[0]))
+                result[index].append(_match_from_row(p, cols, rules[p.kind].action, actor, visible, collab))
+    return {i: sorted(ms, key=lambda m: m.action != BLOCK) for i, ms in result.items() if ms}
+
+
+# --- the scan --------------------------------------------------------------------------------
+def dedupe_scan(*, actor: User, kind: str | None = None, limit: int = SCAN_LIMIT) -> list[DuplicateGroup]:
+    """Groups of live customers within the actor's view scope that share a match key, largest first.
+
+    One GROUP BY over CustomerKey, one query for the members and one for the customers.
+    """
+    if kind and kind not in CustomerKey.Kind.values:
+        raise ValidationFailed(_("Unknown key."), fields={"kind": [_("Choose name, credit_code, phone or email.")]})
+    visible = scope_queryset(actor, Customer.objects.all(), "view").values("pk")
+    keys = CustomerKey.objects.filter(customer__in=visible)
+    if kind:
+        keys = keys.filter(kind=kind)
+    groups = list(
+        keys.values("kind", "value")
+        .annotate(n=Count("customer_id", distinct=True))
+        .filter(n__gt=1)
+        .order_by("-n", "kind", "value")[:limit]
+    )
+    if not groups:
+        return []
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for g in groups:
+        wanted[g["kind"]].append(g["value"])
+    q = Q(pk__in=[])
+    for k, values in wanted.items():
+        q |= Q(kind=k, value__in=values)
+    members: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for k, value, cid in keys.filter(q).values_list("kind", "value", "customer_id").distinct():
+        if cid not in members[(k, value)]:
+            members[(k, value)].append(cid)
+    ids = {cid for cids in members.values() for cid in cids}
+    customers = {c.pk: c for c in Customer.objects.filter(pk__in=ids).select_related("owner", "department")}
+    out = []
+    for g in groups:
+        found = sorted(
+            (customers[cid] for cid in members[(g["kind"], g["value"])] if cid in customers),
+            key=lambda c: (c.created_at, c.pk),
+        )
+        if len(found) > 1:
+            out.append(DuplicateGroup(kind=g["kind"], value=g["value"], customers=found))
+    return out
+
+
+# --- registration conflicts ------------------------------------------------------------------
+def _decider_q(user: User) -> Q:
+    """Conflicts about customers the user may assign or approve (managers, assistants)."""
+    q: Q | None = None
+    for action in ("assign", "approve"):
+        try:
+            scoped = scope_queryset(user, Customer.objects.all(), action)
+        except PermissionDeniedError:
+            continue
+        part = Q(customer__in=scoped.values("pk"))
+        q = part if q is None else q | part
+    if q is None:
+        raise PermissionDeniedError(_("Only managers decide registration conflicts."))
+    return q
+
+
+def conflict_list(*, user: User, status: str | None = RegistrationConflict.Status.OPEN) -> QuerySet:
+    """Registration conflicts the user may decide, newest first (`status` None or "all": every status)."""
+    qs = RegistrationConflict.objects.filter(_decider_q(user))
+    if status and status != "all":
+        if status not in RegistrationConflict.Status.values:
+            raise ValidationFailed(_("Unknown status."), fields={"status": [_("Choose open, joint or dismissed.")]})
+        qs = qs.filter(status=status)
+    return qs.select_related("customer__owner", "first_owner", "claimant", "decided_by").order_by("-created_at", "-id")
+
+
+def conflict_get(*, user: User, pk: Any) -> RegistrationConflict:
+    try:
+        return conflict_list(user=user, status=None).get(pk=int(pk))
+    except (RegistrationConflict.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError(_("Not found, or you may not see it."))
+
+
+def conflict_open_count(*, user: User) -> int:
+    try:
+        return conflict_list(user=user).count()
+    except PermissionDeniedError:
+        return 0
+
+
+# --- merges ----------------------------------------------------------------------------------
+def merge_candidates(*, user: User, ids: Iterable[Any]) -> list[Customer]:
+    """The customers picked for a merge, each editable by the user (404 otherwise), with the counts
+    of what would move."""
+    try:
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Invalid selection."), fields={"ids": [_("Invalid selection.")]})
+    if len(wanted) < 2:
+        raise ValidationFailed(
+            _("Choose at least two customers to merge."), fields={"ids": [_("Choose at least two customers.")]}
+        )
+    if len(wanted) > MAX_MERGE:
+        raise ValidationFailed(
+            _("At most %(n)s customers can be merged at once.") % {"n": MAX_MERGE},
+            fields={"ids": [_("Too many customers.")]},
+        )
+    qs = (
+        scope_queryset(user, Customer.objects.filter(pk__in=wanted), "edit")
+        .select_related("owner", "department")
+        .annotate(
+            n_contacts=Count("contacts", filter=Q(contacts__deleted_at__isnull=True), distinct=True),
+            n_follow_ups=Count("follow_ups", filter=Q(follow_ups__deleted_at__isnull=True), distinct=True),
+            n_tasks=Count("tasks", filter=Q(tasks__deleted_at__isnull=True), distinct=True),
+        )
+    )
+    found = {c.pk: c for c in qs}
+    if len(found) != len(wanted):
+        raise NotFoundError(_("Not found, or you may not see it."))
+    return [found[i] for i in wanted]
+
+
+def merge_list(*, user: User, limit: int = 50) -> QuerySet:
+    """Recent merges whose surviving customer the user may edit."""
+    scoped = scope_queryset(user, Customer.objects.all(), "edit")
+    return (
+        CustomerMerge.objects.filter(survivor__in=scoped.values("pk"))
+        .select_related("survivor", "actor", "undone_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def merge_get(*, user: User, pk: Any) -> CustomerMerge:
+    scoped = scope_queryset(user, Customer.objects.all(), "edit")
+    try:
+        return CustomerMerge.objects.select_related("survivor").get(pk=int(pk), survivor__in=scoped.values("pk"))
+    except (CustomerMerge.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError(_("Not found, or you may not see it."))
+
+
+def merge_customer_names(merge: CustomerMerge) -> dict[int, str]:
+    """Names of the merged customers as they were (deleted ones included), for display."""
+    ids = [int(i) for i in merge.merged_ids]
+    return dict(Customer.all_objects.filter(pk__in=ids).values_list("pk", "name"))

@@ -1,0 +1,28 @@
+"""What the public pool registers at start-up: its navigation entry and the hourly reclaim job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import NavItem, PeriodicJob, registry
+
+
+def _reclaim() -> Any:
+    from .services import pool_reclaim_idle
+
+    return pool_reclaim_idle()
+
+
+registry.add_nav(
+    NavItem(
+        key="pool",
+        label=_("Public pool"),
+        url_name="pool:list",
+        icon="ti-lifebuoy",
+        order=35,
+        permission="customers.view",
+    )
+)
+registry.add_periodic(PeriodicJob(key="pool_reclaim", every_minutes=60, run=_reclaim))

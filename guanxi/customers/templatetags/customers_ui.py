@@ -1,0 +1,146 @@
+"""Small display helpers for the customer pages: badges (icon + text, never colour alone), sortable
+column headers and the "no contact for N days" warning."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from guanxi.customers.models import Customer, FollowUp
+
+register = template.Library()
+
+LEVEL_STYLE = {
+    "A": ("bg-orange-lt", "ti-star-filled"),
+    "B": ("bg-blue-lt", "ti-star-half-filled"),
+    "C": ("bg-secondary-lt", "ti-star"),
+}
+STATUS_STYLE = {
+    "potential": ("bg-secondary-lt", "ti-seeding"),
+    "following": ("bg-blue-lt", "ti-progress"),
+    "won": ("bg-green-lt", "ti-trophy"),
+    "lost": ("bg-red-lt", "ti-circle-x"),
+    "dormant": ("bg-yellow-lt", "ti-zzz"),
+}
+REVIEW_STYLE = {"pending": ("bg-yellow-lt", "ti-hourglass"), "rejected": ("bg-red-lt", "ti-ban")}
+METHOD_ICON = {
+    "phone": "ti-phone",
+    "visit": "ti-walk",
+    "email": "ti-mail",
+    "wechat": "ti-brand-wechat",
+    "meeting": "ti-users",
+    "other": "ti-dots",
+}
+
+
+def _badge(css: str, icon: str, text: Any) -> SafeString:
+    return format_html(
+        '<span class="badge {} text-nowrap"><i class="ti {}" aria-hidden="true"></i> {}</span>', css, icon, text
+    )
+
+
+@register.simple_tag
+def level_badge(customer: Customer) -> SafeString:
+    css, icon = LEVEL_STYLE.get(customer.level, ("bg-secondary-lt", "ti-star"))
+    return _badge(css, icon, customer.get_level_display())
+
+
+@register.simple_tag
+def status_badge(customer: Customer) -> SafeString:
+    css, icon = STATUS_STYLE.get(customer.status, ("bg-secondary-lt", "ti-point"))
+    return _badge(css, icon, customer.get_status_display())
+
+
+@register.simple_tag
+def review_badge(customer: Customer) -> SafeString:
+    if customer.review_status not in REVIEW_STYLE:
+        return SafeString("")
+    css, icon = REVIEW_STYLE[customer.review_status]
+    return _badge(css, icon, customer.get_review_status_display())
+
+
+def days_without_contact(customer: Customer, now: dt.datetime | None = None) -> int:
+    """Days since the last contact (or since the customer was entered, if never contacted)."""
+    since = customer.last_contact_at or customer.created_at
+    return max(0, ((now or timezone.now()) - since).days)
+
+
+@register.simple_tag
+def contact_age_badge(customer: Customer) -> SafeString:
+    """30 days without contact is a warning, 60 days is urgent (DESIGN: the public-pool thresholds)."""
+    days = days_without_contact(customer)
+    if days >= 60:
+        return _badge("bg-red-lt", "ti-alert-octagon", _("No contact for %(days)s days") % {"days": days})
+    if days >= 30:
+        return _badge("bg-yellow-lt", "ti-alert-triangle", _("No contact for %(days)s days") % {"days": days})
+    return SafeString("")
+
+
+@register.filter
+def method_icon(method: str) -> str:
+    return METHOD_ICON.get(method, "ti-message")
+
+
+@register.filter
+def is_overdue_date(value: dt.date | None) -> bool:
+    return bool(value and value < timezone.localdate())
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: Any, key: str, label: str, css: str = "") -> SafeString:
+    """A column header that sorts on the server: click once ascending, again descending."""
+    request = context["request"]
+    current = request.GET.get("sort", "")
+    params = request.GET.copy()
+    params.pop("page", None)
+    params["sort"] = f"-{key}" if current == key else key
+    if current == key:
+        aria, icon = "ascending", "ti-sort-ascending"
+    elif current == f"-{key}":
+        aria, icon = "descending", "ti-sort-descending"
+    else:
+        aria, icon = "none", "ti-arrows-sort"
+    return format_html(
+        '<th class="{}" aria-sort="{}"><a class="table-sort-link text-reset" href="?{}">{} '
+        '<i class="ti {} text-secondary" aria-hidden="true"></i></a></th>',
+        css,
+        aria,
+        params.urlencode(),
+        label,
+        icon,
+    )
+
+
+@register.simple_tag
+def query_without(params: Any, key: str, value: str = "") -> str:
+    """The query string without one filter value (for a removable chip)."""
+    out = params.copy()
+    if value:
+        out.setlist(key, [v for v in out.getlist(key) if v != value])
+    else:
+        out.pop(key, None)
+    out.pop("page", None)
+    return out.urlencode()
+
+
+@register.simple_tag
+def query_string(**kwargs: Any) -> str:
+    return urlencode({k: v for k, v in kwargs.items() if v not in (None, "")})
+
+
+@register.filter
+def follow_up_method_label(method: str) -> str:
+    return str(dict(FollowUp.Method.choices).get(method, method))
+
+
+@register.filter
+def indent(depth: int) -> str:
+    """Non-breaking spaces that indent a department under its parent in a <select>."""
+    return "\u00a0\u00a0" * max(0, int(depth or 0))

@@ -1,0 +1,71 @@
+"""In a real browser: a rep ticks a pool customer and claims it; the pool page works at phone width."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from django.utils import timezone
+
+from guanxi.customers.models import Customer
+from guanxi.customers.tests.factories import CustomerFactory
+from guanxi.org.tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+def sign_in(page, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(page.base_url + "/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def pooled(department, name: str) -> Customer:
+    return CustomerFactory(
+        owner=None, department=department, name=name, pool_reason="60天未跟进", industry="制造业",
+        pool_entered_at=timezone.now() - dt.timedelta(days=3),
+    )
+
+
+def shot(page, name: str) -> None:
+    """Screenshots for a human look, when GUANXI_SCREENSHOTS names a folder."""
+    folder = os.environ.get("GUANXI_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+
+def test_rep_ticks_and_claims_a_pool_customer(page, org):
+    # given two pool customers in the rep's department
+    wanted = pooled(org.east, "浏览器公海客户甲")
+    pooled(org.east, "浏览器公海客户乙")
+    sign_in(page, "east_rep")
+    page.goto(page.base_url + "/customers/pool/")
+    claim = page.get_by_role("button", name="Claim", exact=True)
+    # the bulk button waits for a selection
+    assert claim.is_disabled()
+    page.get_by_label("Select 浏览器公海客户甲").check()
+    assert page.locator("#pool-selected").inner_text() == "1"
+    shot(page, "pool-list-selected")
+    # when the rep claims it (accepting the confirmation)
+    page.once("dialog", lambda dialog: dialog.accept())
+    claim.click()
+    page.wait_for_selector("text=Claimed 1, skipped 0")
+    # then it is theirs and left the pool list
+    assert Customer.objects.get(pk=wanted.pk).owner == org["east_rep"]
+    assert "浏览器公海客户甲" not in page.locator("table").inner_text()
+
+
+def test_pool_page_fits_a_phone(page, org):
+    for i in range(3):
+        pooled(org.east, f"手机宽度公海客户{i}")
+    page.set_viewport_size({"width": 375, "height": 800})
+    sign_in(page, "east_manager")
+    page.goto(page.base_url + "/customers/pool/")
+    shot(page, "pool-list-phone")
+    # rows are cards and nothing scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.locator("table.gx-table-cards thead").is_hidden()

@@ -1,0 +1,152 @@
+"""REST endpoints: the current user, the user directory, departments, API tokens, notifications."""
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from guanxi.core.api import PageParams, error_responses, paginate
+from guanxi.core.services import notification_mark_read
+
+from . import selectors
+from .schemas import (
+    DepartmentFilters,
+    DepartmentOut,
+    DepartmentPage,
+    MarkReadIn,
+    MarkReadOut,
+    MeOut,
+    NotificationFilters,
+    NotificationPage,
+    TokenCreatedOut,
+    TokenCreateIn,
+    TokenOut,
+    UnreadCountOut,
+    UserFilters,
+    UserOut,
+    UserPage,
+)
+from .services import api_token_create, api_token_revoke
+
+router = Router()
+
+ME = ["Me"]
+USERS = ["Users"]
+DEPARTMENTS = ["Departments"]
+TOKENS = ["API tokens"]
+NOTIFICATIONS = ["Notifications"]
+
+
+# --- me --------------------------------------------------------------------------------------
+@router.get("/me", response={200: MeOut, **error_responses(401)}, tags=ME, summary="The signed-in user")
+def me(request: HttpRequest) -> object:
+    """The user behind the token or session, with roles and the permissions they grant."""
+    return request.auth  # type: ignore[attr-defined]
+
+
+# --- users -----------------------------------------------------------------------------------
+@router.get("/users", response={200: UserPage, **error_responses(401, 422)}, tags=USERS, summary="List users")
+def user_list(request: HttpRequest, filters: Query[UserFilters], page: Query[PageParams]) -> object:
+    """Active colleagues (administrators also see closed accounts); partner users see their own organisation."""
+    qs = selectors.directory_user_list(user=request.auth, q=filters.q or "", department_id=filters.department)  # type: ignore[attr-defined]
+    return paginate(qs, page)
+
+
+@router.get(
+    "/users/{int:user_id}", response={200: UserOut, **error_responses(401, 404)}, tags=USERS, summary="Get a user"
+)
+def user_get(request: HttpRequest, user_id: int) -> object:
+    return selectors.directory_user_get(user=request.auth, pk=user_id)  # type: ignore[attr-defined]
+
+
+# --- departments -----------------------------------------------------------------------------
+@router.get(
+    "/departments",
+    response={200: DepartmentPage, **error_responses(401, 422)},
+    tags=DEPARTMENTS,
+    summary="List departments",
+)
+def department_list(request: HttpRequest, filters: Query[DepartmentFilters], page: Query[PageParams]) -> object:
+    """The department tree in order (each row names its `parent_id`); filter by `parent` to walk one level."""
+    qs = selectors.directory_department_list(user=request.auth, parent_id=filters.parent, roots=filters.roots)  # type: ignore[attr-defined]
+    return paginate(qs, page)
+
+
+@router.get(
+    "/departments/{int:department_id}",
+    response={200: DepartmentOut, **error_responses(401, 404)},
+    tags=DEPARTMENTS,
+    summary="Get a department",
+)
+def department_get(request: HttpRequest, department_id: int) -> object:
+    return selectors.directory_department_get(user=request.auth, pk=department_id)  # type: ignore[attr-defined]
+
+
+# --- API tokens ------------------------------------------------------------------------------
+@router.get("/tokens", response={200: list[TokenOut], **error_responses(401)}, tags=TOKENS, summary="List my tokens")
+def token_list(request: HttpRequest) -> object:
+    """Your API tokens (the secrets themselves are never shown again)."""
+    return list(selectors.api_token_list(user=request.auth))  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/tokens",
+    response={201: TokenCreatedOut, **error_responses(400, 401, 403, 422)},
+    tags=TOKENS,
+    summary="Create a token",
+)
+def token_create(request: HttpRequest, payload: TokenCreateIn) -> object:
+    """Create a personal API token. The `secret` is in this response only; the server keeps a hash.
+
+    Not idempotent by design: storing the response for replay would store the secret."""
+    token, secret = api_token_create(
+        actor=request.auth,  # type: ignore[attr-defined]
+        name=payload.name,
+        read_only=payload.read_only,
+        expires_at=payload.expires_at,
+    )
+    token.secret = secret  # type: ignore[attr-defined]
+    return Status(201, token)
+
+
+@router.delete(
+    "/tokens/{int:token_id}",
+    response={204: None, **error_responses(401, 403, 404)},
+    tags=TOKENS,
+    summary="Revoke a token",
+)
+def token_revoke(request: HttpRequest, token_id: int) -> object:
+    token = selectors.api_token_get(user=request.auth, pk=token_id)  # type: ignore[attr-defined]
+    api_token_revoke(actor=request.auth, token=token)  # type: ignore[attr-defined]
+    return Status(204, None)
+
+
+# --- notifications ---------------------------------------------------------------------------
+@router.get(
+    "/notifications",
+    response={200: NotificationPage, **error_responses(401, 422)},
+    tags=NOTIFICATIONS,
+    summary="List my notifications",
+)
+def notification_list(request: HttpRequest, filters: Query[NotificationFilters], page: Query[PageParams]) -> object:
+    return paginate(selectors.notification_list(user=request.auth, unread=filters.unread), page)  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/notifications/unread-count",
+    response={200: UnreadCountOut, **error_responses(401)},
+    tags=NOTIFICATIONS,
+    summary="Count my unread notifications",
+)
+def notification_unread_count(request: HttpRequest) -> object:
+    return {"count": selectors.notification_unread_count(user=request.auth)}  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/notifications/mark-read",
+    response={200: MarkReadOut, **error_responses(401, 403, 422)},
+    tags=NOTIFICATIONS,
+    summary="Mark notifications read",
+)
+def notification_mark(request: HttpRequest, payload: MarkReadIn) -> object:
+    """Mark the given notifications read, or all of them when `ids` is omitted."""
+    marked = notification_mark_read(actor=request.auth, notification_ids=payload.ids)  # type: ignore[attr-defined]
+    return {"marked": marked}

@@ -1,0 +1,164 @@
+"""API schemas for users, departments, API tokens and notifications (input and output kept apart)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import AwareDatetime
+
+from guanxi.core.api import InputSchema, ObjectId
+
+
+# --- references embedded in other objects ----------------------------------------------------
+class UserRef(Schema):
+    id: int
+    name: str = Field(..., description="Display name.")
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+
+class DepartmentRef(Schema):
+    id: int
+    name: str
+
+
+# --- users -----------------------------------------------------------------------------------
+class UserOut(Schema):
+    id: int
+    username: str
+    name: str
+    email: str
+    phone: str
+    department: DepartmentRef | None
+    manager: UserRef | None
+    position: str = Field("", description="Job title.")
+    is_active: bool
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+    @staticmethod
+    def resolve_position(obj: Any) -> str:
+        return obj.position.name if obj.position_id else ""
+
+
+class UserPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[UserOut]
+
+
+class UserFilters(Schema):
+    q: str | None = Field(None, max_length=100, description="Part of the user name, name, e-mail or phone.")
+    department: ObjectId | None = Field(None, description="Department id (its sub-departments included).")
+
+
+class RoleRef(Schema):
+    code: str
+    name: str
+
+
+class MeOut(UserOut):
+    language: str
+    time_zone: str
+    is_superuser: bool
+    roles: list[RoleRef]
+    permissions: list[str] = Field(..., description='What the user may do, as "module.action".')
+
+    @staticmethod
+    def resolve_roles(obj: Any) -> list[Any]:
+        return list(obj.roles.all())
+
+    @staticmethod
+    def resolve_permissions(obj: Any) -> list[str]:
+        from .selectors import user_permissions
+
+        return user_permissions(user=obj)
+
+
+# --- departments -----------------------------------------------------------------------------
+class DepartmentOut(Schema):
+    id: int
+    name: str
+    kind: str
+    parent_id: int | None = Field(None, description="The parent department (null at the top of the tree).")
+    depth: int
+    manager: UserRef | None
+    requires_customer_review: bool
+    is_active: bool
+    sort_order: int
+
+
+class DepartmentPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[DepartmentOut]
+
+
+class DepartmentFilters(Schema):
+    parent: ObjectId | None = Field(None, description="Only the direct children of this department.")
+    roots: bool = Field(False, description="Only the top-level departments.")
+
+
+# --- API tokens ------------------------------------------------------------------------------
+class TokenOut(Schema):
+    id: int
+    name: str
+    key_prefix: str = Field(..., description="The first characters of the secret, to recognise it.")
+    read_only: bool
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class TokenCreatedOut(TokenOut):
+    secret: str = Field(..., description="The token itself. Shown only in this response; store it safely.")
+
+
+class TokenCreateIn(InputSchema):
+    name: str = Field(..., min_length=1, max_length=100)
+    read_only: bool = Field(False, description="A read-only token may only send GET requests.")
+    expires_at: AwareDatetime | None = None
+
+
+# --- notifications ---------------------------------------------------------------------------
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    level: str
+    title: str
+    body: str
+    url: str
+    read_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class NotificationPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[NotificationOut]
+
+
+class NotificationFilters(Schema):
+    unread: bool = Field(False, description="Only unread notifications.")
+
+
+class UnreadCountOut(Schema):
+    count: int
+
+
+class MarkReadIn(InputSchema):
+    ids: list[ObjectId] | None = Field(None, max_length=1000, description="Notification ids; omit to mark all read.")
+
+
+class MarkReadOut(Schema):
+    marked: int

@@ -1,0 +1,605 @@
+"""Every read of the organisation pages: users, departments, roles, partner organisations, positions,
+the audit trail and login history. Administration reads need `org.admin`; the audit trail is narrowed
+by the data scope of `audit.view`/`audit.export` (an entry belongs to the user who acted)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import django_filters as df
+from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.models import AuditLog
+from guanxi.core.registry import registry
+
+from .models import Department, LoginEvent, PartnerOrganisation, Position, Role, User
+from .policies import ACTIONS, MODULES, department_tree_ids, require_permission, scope_q
+
+ADMIN = "org.admin"
+# An export is one synchronous file; past this many rows the user narrows the filters first.
+AUDIT_EXPORT_MAX_ROWS = 50_000
+# Apps whose models never appear in the object-type filter (framework tables).
+_INTERNAL_APPS = {"admin", "auth", "contenttypes", "sessions", "django_tasks", "django_tasks_database"}
+
+
+def _get_or_404(qs: QuerySet, pk: Any) -> Any:
+    try:
+        return qs.get(pk=int(pk))
+    except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFoundError(gettext("Not found, or you may not see it."))
+
+
+def _filtered(filterset_class: Any, data: QueryDict | dict[str, Any] | None, qs: QuerySet) -> QuerySet:
+    fs = filterset_class(data=data or {}, queryset=qs)
+    if not fs.is_valid():
+        raise ValidationFailed(
+            gettext("Some filters are not valid."), fields={k: [str(m) for m in v] for k, v in fs.errors.items()}
+        )
+    return fs.qs
+
+
+class _IPFilter(df.CharFilter):
+    # Validated before it reaches the database: PostgreSQL's inet column rejects malformed text with an error.
+    field_class = forms.GenericIPAddressField
+
+
+# --- users ------------------------------------------------------------------------------------
+USER_STATUS = [("active", _("Active")), ("closed", _("Closed")), ("all", _("All"))]
+
+
+class UserFilter(df.FilterSet):
+    q = df.CharFilter(method="filter_q", label=_("Search"), max_length=100)
+    department = df.ModelChoiceFilter(
+        queryset=Department.objects.all(), method="filter_department", label=_("Department")
+    )
+    role = df.ModelChoiceFilter(queryset=Role.objects.all(), field_name="roles", label=_("Role"))
+    status = df.ChoiceFilter(choices=USER_STATUS, method="filter_status", label=_("Status"))
+
+    class Meta:
+        model = User
+        fields: list[str] = []
+
+    def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        for term in value.split()[:5]:
+            qs = qs.filter(
+                Q(username__icontains=term)
+                | Q(name__icontains=term)
+                | Q(email__icontains=term)
+                | Q(phone__icontains=term)
+            )
+        return qs
+
+    def filter_department(self, qs: QuerySet, name: str, value: Department) -> QuerySet:
+        return qs.filter(department_id__in=department_tree_ids(value))
+
+    def filter_status(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "active":
+            return qs.filter(is_active=True)
+        if value == "closed":
+            return qs.filter(is_active=False)
+        return qs
+
+
+def user_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[User]:
+    """Accounts for the administration list; active ones unless `status` says otherwise."""
+    require_permission(user, ADMIN)
+    data = filters.copy() if filters is not None else {}
+    if not data.get("status"):
+        data["status"] = "active"
+    qs = _filtered(UserFilter, data, User.objects.all())
+    return (
+        qs.select_related("department", "manager", "position", "partner_org")
+        .prefetch_related("roles")
+        .order_by("-is_active", "username")
+        .distinct()
+    )
+
+
+def user_get(*, user: User, pk: Any) -> User:
+    require_permission(user, ADMIN)
+    return _get_or_404(
+        User.objects.select_related("department", "manager", "position", "partner_org").prefetch_related("roles"), pk
+    )
+
+
+def user_choices(*, user: User, exclude: User | None = None) -> QuerySet[User]:
+    """Active users to pick from (manager, successor, department manager)."""
+    require_permission(user, ADMIN)
+    qs = User.objects.filter(is_active=True).select_related("department").order_by("name", "username")
+    return qs.exclude(pk=exclude.pk) if exclude is not None else qs
+
+
+def user_recent_logins(*, user: User, subject: User, limit: int = 10) -> QuerySet[LoginEvent]:
+    require_permission(user, ADMIN)
+    return LoginEvent.objects.filter(Q(user=subject) | Q(username__iexact=subject.username)).order_by("-at")[:limit]
+
+
+def handover_preview(*, user: User, leaving: User) -> list[tuple[str, int]]:
+    """What closing `leaving`'s account would move to a successor: each app's records (through the
+    registry, so org never imports the apps above it) plus the leaver's staff and departments."""
+    require_permission(user, ADMIN)
+    counts: dict[str, int] = {}
+    for provider in registry.handover_preview:
+        for label, count in provider(leaving=leaving).items():
+            counts[str(label)] = counts.get(str(label), 0) + count
+    counts[gettext("Direct reports")] = User.objects.filter(manager=leaving, is_active=True).count()
+    counts[gettext("Departments managed")] = Department.objects.filter(manager=leaving).count()
+    return list(counts.items())
+
+
+# --- departments ------------------------------------------------------------------------------
+def department_choices(*, user: User) -> list[Department]:
+    """All departments in tree order, each with `depth` for indentation."""
+    return [d for d, _depth in department_tree(user=user, with_counts=False)]
+
+
+def department_queryset(*, user: User, ids: Iterable[int] | None = None) -> QuerySet[Department]:
+    """Departments as a queryset (for form validation), optionally only the given ids."""
+    require_permission(user, ADMIN)
+    qs = Department.objects.all()
+    return qs if ids is None else qs.filter(pk__in=list(ids))
+
+
+def department_tree(*, user: User, with_counts: bool = True) -> list[tuple[Department, int]]:
+    """(department, depth) pairs in tree order: each parent before its children, siblings by order, name."""
+    require_permission(user, ADMIN)
+    qs = Department.objects.select_related("manager", "parent")
+    if with_counts:
+        qs = qs.annotate(member_count=Count("members", filter=Q(members__is_active=True)))
+    children: dict[int | None, list[Department]] = {}
+    for dept in qs:
+        children.setdefault(dept.parent_id, []).append(dept)
+    for siblings in children.values():
+        siblings.sort(key=lambda d: (d.sort_order, d.name))
+    out: list[tuple[Department, int]] = []
+    seen: set[int] = set()
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for dept in children.get(parent_id, []):
+            if dept.pk in seen:  # a broken tree must not loop forever
+                continue
+            seen.add(dept.pk)
+            dept.tree_depth = depth  # type: ignore[attr-defined]
+            out.append((dept, depth))
+            walk(dept.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def department_get(*, user: User, pk: Any) -> Department:
+    require_permission(user, ADMIN)
+    return _get_or_404(Department.objects.select_related("parent", "manager"), pk)
+
+
+def department_members(*, user: User, department: Department) -> QuerySet[User]:
+    require_permission(user, ADMIN)
+    return department.members.filter(is_active=True).select_related("position").order_by("name", "username")
+
+
+# --- roles ------------------------------------------------------------------------------------
+def role_list(*, user: User) -> QuerySet[Role]:
+    require_permission(user, ADMIN)
+    return Role.objects.annotate(user_count=Count("users", filter=Q(users__is_active=True))).order_by(
+        "-is_system", "name"
+    )
+
+
+def role_get(*, user: User, pk: Any) -> Role:
+    require_permission(user, ADMIN)
+    return _get_or_404(Role.objects.all(), pk)
+
+
+def role_choices(*, user: User) -> QuerySet[Role]:
+    require_permission(user, ADMIN)
+    return Role.objects.order_by("name")
+
+
+def role_holders(*, user: User, role: Role) -> QuerySet[User]:
+    require_permission(user, ADMIN)
+    return role.users.filter(is_active=True).select_related("department").order_by("name", "username")
+
+
+def permission_matrix(*, granted: Iterable[str]) -> dict[str, Any]:
+    """The role editor's grid: one row per module, one column per action any module has; a cell is
+    None where the module has no such action (no checkbox is drawn)."""
+    granted = set(granted)
+    used = [a for a in ACTIONS if any(a in spec["actions"] for spec in MODULES.values())]
+    rows = []
+    for code, spec in MODULES.items():
+        cells = []
+        for action in used:
+            if action in spec["actions"]:
+                perm = f"{code}.{action}"
+                cells.append({"perm": perm, "action": action, "label": ACTIONS[action], "checked": perm in granted})
+            else:
+                cells.append(None)
+        rows.append({"code": code, "label": spec["label"], "cells": cells})
+    return {"columns": [{"action": a, "label": ACTIONS[a]} for a in used], "rows": rows}
+
+
+# --- partner organisations and positions ------------------------------------------------------
+def partner_org_list(*, user: User) -> QuerySet[PartnerOrganisation]:
+    require_permission(user, ADMIN)
+    return PartnerOrganisation.objects.annotate(
+        member_count=Count("members", filter=Q(members__is_active=True))
+    ).order_by("-is_active", "name")
+
+
+def partner_org_get(*, user: User, pk: Any) -> PartnerOrganisation:
+    require_permission(user, ADMIN)
+    return _get_or_404(PartnerOrganisation.objects.all(), pk)
+
+
+def partner_org_choices(*, user: User) -> QuerySet[PartnerOrganisation]:
+    require_permission(user, ADMIN)
+    return PartnerOrganisation.objects.filter(is_active=True).order_by("name")
+
+
+def position_list(*, user: User) -> list[Position]:
+    """Positions with the number of active users holding each (User.position has no reverse name)."""
+    require_permission(user, ADMIN)
+    counts = dict(
+        User.objects.filter(is_active=True, position__isnull=False)
+        .values("position")
+        .annotate(n=Count("pk"))
+        .values_list("position", "n")
+    )
+    positions = list(Position.objects.order_by("name"))
+    for p in positions:
+        p.holder_count = counts.get(p.pk, 0)  # type: ignore[attr-defined]
+    return positions
+
+
+def position_get(*, user: User, pk: Any) -> Position:
+    require_permission(user, ADMIN)
+    return _get_or_404(Position.objects.all(), pk)
+
+
+def position_choices(*, user: User) -> QuerySet[Position]:
+    require_permission(user, ADMIN)
+    return Position.objects.order_by("name")
+
+
+# --- audit trail ------------------------------------------------------------------------------
+class _ActorOwned:
+    """What scope_q needs to know about audit rows and login events: they belong to the acting user."""
+
+    scope_owner_path = "actor"
+    scope_collaborators_path = None
+
+
+def _audit_scoped(user: User, action: str) -> QuerySet[AuditLog]:
+    scope = require_permission(user, f"audit.{action}")
+    q = scope_q(user, _ActorOwned, scope)  # type: ignore[arg-type]
+    qs = AuditLog.objects.all()
+    return qs if q is None else qs.filter(q)
+
+
+def audit_object_types() -> QuerySet[ContentType]:
+    """Business object types for the filter (framework tables left out)."""
+    return ContentType.objects.exclude(app_label__in=_INTERNAL_APPS).order_by("app_label", "model")
+
+
+class AuditFilter(df.FilterSet):
+    actor = df.ModelChoiceFilter(queryset=User.objects.all(), label=_("User"))
+    action = df.ChoiceFilter(choices=AuditLog.Action.choices, label=_("Action"))
+    object_type = df.ModelChoiceFilter(
+        queryset=ContentType.objects.exclude(app_label__in=_INTERNAL_APPS),
+        field_name="content_type",
+        label=_("Object type"),
+    )
+    date_from = df.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
+    date_to = df.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
+    q = df.CharFilter(method="filter_q", label=_("Text"), max_length=100)
+
+    class Meta:
+        model = AuditLog
+        fields: list[str] = []
+
+    def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        for term in value.split()[:5]:
+            qs = qs.filter(
+                Q(object_repr__icontains=term) | Q(message__icontains=term) | Q(object_id=term) | Q(request_id=term)
+            )
+        return qs
+
+
+AUDIT_FILTER_KEYS = ("actor", "action", "object_type", "date_from", "date_to", "q")
+
+
+def audit_list(
+    *, user: User, filters: QueryDict | dict[str, Any] | None = None, action: str = "view"
+) -> QuerySet[AuditLog]:
+    """Audit entries the user may read (or export, with action="export"), newest first."""
+    qs = _filtered(AuditFilter, filters, _audit_scoped(user, action))
+    return qs.select_related("actor", "content_type").order_by("-at", "-id")
+
+
+def _model_field(model: type | None, name: str) -> Any:
+    if model is None:
+        return None
+    for candidate in (name, name.removesuffix("_id")):
+        try:
+            return model._meta.get_field(candidate)  # type: ignore[attr-defined]
+        except FieldDoesNotExist:
+            continue
+    return None
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "∅"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        # Times are stored as ISO text in UTC; show them like the rest of the page (local, to the second).
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def _ids_in(value: Any) -> list[int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, int) and not isinstance(v, bool)]
+    return []
+
+
+class _ChangeFormatter:
+    """Shows a batch of audit entries' changes as "field: old → new" rows. Ids of related rows (a
+    department id in a create entry, role ids of a many-to-many change) are shown as the rows' names,
+    looked up with one query per related model for the whole batch."""
+
+    def __init__(self, entries: list[AuditLog]):
+        wanted: dict[type, set[int]] = {}
+        for entry in entries:
+            model = entry.content_type.model_class() if entry.content_type_id and entry.content_type else None
+            for name, pair in (entry.changes or {}).items():
+                field = _model_field(model, name)
+                if field is not None and field.is_relation and field.related_model is not None:
+                    for value in pair if isinstance(pair, list | tuple) else [pair]:
+                        wanted.setdefault(field.related_model, set()).update(_ids_in(value))
+        self.names: dict[type, dict[int, str]] = {
+            related: {obj.pk: str(obj) for obj in related._base_manager.filter(pk__in=ids)}  # type: ignore[attr-defined]
+            for related, ids in wanted.items()
+            if ids
+        }
+
+    def _value(self, field: Any, value: Any) -> str:
+        if field is not None and field.is_relation and field.related_model in self.names:
+            names = self.names[field.related_model]
+            if isinstance(value, list | tuple):
+                return _show([names.get(v, v) if isinstance(v, int) else v for v in value])
+            if isinstance(value, int) and not isinstance(value, bool):
+                return names.get(value, str(value))
+        return _show(value)
+
+    def rows(self, entry: AuditLog) -> list[dict[str, str]]:
+        model = entry.content_type.model_class() if entry.content_type_id and entry.content_type else None
+        rows = []
+        for name, pair in (entry.changes or {}).items():
+            field = _model_field(model, name)
+            if field is not None and getattr(field, "primary_key", False):
+                continue  # the object's own id is in the Object column already
+            old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+            label = str(field.verbose_name) if field is not None else name.replace("_", " ")
+            rows.append({"field": label, "old": self._value(field, old), "new": self._value(field, new)})
+        return rows
+
+
+def audit_changes(entry: AuditLog) -> list[dict[str, str]]:
+    """One entry's changes as rows of field label, old value, new value (each shown as text)."""
+    return _ChangeFormatter([entry]).rows(entry)
+
+
+def audit_describe(entries: Iterable[AuditLog]) -> list[AuditLog]:
+    """Attach `change_rows` (field, old, new as text) to each entry of a page."""
+    out = list(entries)
+    formatter = _ChangeFormatter(out)
+    for entry in out:
+        entry.change_rows = formatter.rows(entry)  # type: ignore[attr-defined]
+    return out
+
+
+def audit_export_rows(
+    *, user: User, filters: QueryDict | dict[str, Any] | None = None
+) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the filtered audit trail for a spreadsheet (needs audit.export)."""
+    qs = audit_list(user=user, filters=filters, action="export")
+    if qs.count() > AUDIT_EXPORT_MAX_ROWS:
+        raise ValidationFailed(
+            gettext("More than %(max)s rows match. Narrow the filters (e.g. the date range) and export again.")
+            % {"max": f"{AUDIT_EXPORT_MAX_ROWS:,}"}
+        )
+    headers = [
+        gettext("Time"),
+        gettext("User"),
+        gettext("Action"),
+        gettext("Object type"),
+        gettext("Object ID"),
+        gettext("Object"),
+        gettext("Changes"),
+        gettext("Message"),
+        gettext("IP address"),
+        gettext("Request ID"),
+    ]
+    return headers, list(_audit_rows(qs))
+
+
+def _audit_rows(qs: QuerySet[AuditLog]) -> Iterator[list[Any]]:
+    batch: list[AuditLog] = []
+    for entry in qs.iterator(chunk_size=2000):
+        batch.append(entry)
+        if len(batch) == 2000:
+            yield from _audit_batch_rows(batch)
+            batch = []
+    yield from _audit_batch_rows(batch)
+
+
+def _audit_batch_rows(batch: list[AuditLog]) -> Iterator[list[Any]]:
+    formatter = _ChangeFormatter(batch)
+    for e in batch:
+        yield [
+            timezone.localtime(e.at),
+            str(e.actor) if e.actor else "",
+            e.get_action_display(),
+            str(e.content_type.model_class()._meta.verbose_name)
+            if e.content_type and e.content_type.model_class()
+            else "",
+            e.object_id,
+            e.object_repr,
+            "; ".join(f"{r['field']}: {r['old']} → {r['new']}" for r in formatter.rows(e)),
+            e.message,
+            e.ip or "",
+            e.request_id,
+        ]
+
+
+def audit_actor_choices(*, user: User) -> QuerySet[User]:
+    """Everyone who may appear as an actor in the filter (closed accounts included: history keeps them)."""
+    require_permission(user, "audit.view")
+    return User.objects.order_by("-is_active", "name", "username")
+
+
+# --- login history ----------------------------------------------------------------------------
+LOGIN_RESULTS = [("success", _("Succeeded")), ("failure", _("Failed"))]
+
+
+class LoginEventFilter(df.FilterSet):
+    user = df.CharFilter(method="filter_user", label=_("User name"), max_length=150)
+    result = df.ChoiceFilter(choices=LOGIN_RESULTS, method="filter_result", label=_("Result"))
+    date_from = df.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
+    date_to = df.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
+    ip = _IPFilter(field_name="ip", label=_("IP address"))
+
+    class Meta:
+        model = LoginEvent
+        fields: list[str] = []
+
+    def filter_user(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(Q(username__icontains=value.strip()) | Q(user__name__icontains=value.strip()))
+
+    def filter_result(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(success=(value == "success"))
+
+
+def login_event_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[LoginEvent]:
+    """Every sign-in attempt, newest first (administrators only)."""
+    require_permission(user, ADMIN)
+    return _filtered(LoginEventFilter, filters, LoginEvent.objects.all()).select_related("user").order_by("-at", "-id")
+
+
+# --- the signed-in user -----------------------------------------------------------------------
+def account_for_sign_in(*, username: str) -> User | None:
+    """The account a sign-in attempt names (any case), for login history; None for an unknown name."""
+    return User.objects.filter(username__iexact=username[:150]).first() if username else None
+
+
+def user_permissions(*, user: User) -> list[str]:
+    """Every "module.action" the user holds (all of them for a superuser), sorted."""
+    from .policies import all_permissions, has_permission
+
+    return sorted(p for p in all_permissions() if has_permission(user, p))
+
+
+# --- REST API: the user directory, own tokens and notifications -------------------------------
+def _sees_closed_accounts(user: User) -> bool:
+    from .policies import has_permission
+
+    return has_permission(user, ADMIN)
+
+
+def directory_user_list(*, user: User, q: str = "", department_id: int | None = None) -> QuerySet[User]:
+    """Colleagues one may pick as owner or assignee (any signed-in user may read this directory).
+
+    Partner (agent, joint-venture) users see only their own organisation's people; closed accounts
+    are listed for administrators only."""
+    qs = User.objects.select_related("department", "manager", "position")
+    if not _sees_closed_accounts(user):
+        qs = qs.filter(is_active=True)
+    if user.partner_org_id and not user.is_superuser:
+        qs = qs.filter(partner_org_id=user.partner_org_id)
+    for term in (q or "").split()[:5]:
+        qs = qs.filter(
+            Q(username__icontains=term) | Q(name__icontains=term) | Q(email__icontains=term) | Q(phone__icontains=term)
+        )
+    if department_id is not None:
+        dept = Department.objects.filter(pk=department_id).first()
+        qs = qs.filter(department_id__in=department_tree_ids(dept)) if dept else qs.none()
+    return qs.order_by("username", "id")
+
+
+def directory_user_get(*, user: User, pk: Any) -> User:
+    return _get_or_404(directory_user_list(user=user), pk)
+
+
+def users_by_ids(*, user: User, ids: Iterable[int], field: str) -> list[User]:
+    """Active users picked by id in a request (collaborators, a new owner); unknown ids name the field."""
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    found = {u.pk: u for u in directory_user_list(user=user).filter(is_active=True, pk__in=wanted)}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        msg = gettext("Unknown or inactive user: %(ids)s") % {"ids": ", ".join(str(i) for i in missing)}
+        raise ValidationFailed(msg, fields={field: [msg]})
+    return [found[i] for i in wanted]
+
+
+def directory_department_list(*, user: User, parent_id: int | None = None, roots: bool = False) -> QuerySet[Department]:
+    """The department tree in path order (each row names its parent); partner users see only their own."""
+    qs = Department.objects.select_related("manager")
+    if user.partner_org_id and not user.is_superuser:
+        qs = qs.filter(pk=user.department_id)
+    if roots:
+        qs = qs.filter(parent__isnull=True)
+    elif parent_id is not None:
+        qs = qs.filter(parent_id=parent_id)
+    return qs.order_by("path", "sort_order", "name")
+
+
+def directory_department_get(*, user: User, pk: Any) -> Department:
+    return _get_or_404(directory_department_list(user=user), pk)
+
+
+def api_token_list(*, user: User) -> QuerySet[Any]:
+    """One's own API tokens, newest first (revoked ones too, so their history stays visible)."""
+    from .models import ApiToken
+
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def api_token_get(*, user: User, pk: Any) -> Any:
+    return _get_or_404(api_token_list(user=user), pk)
+
+
+def notification_list(*, user: User, unread: bool = False) -> QuerySet[Any]:
+    from guanxi.core.models import Notification
+
+    qs = Notification.objects.filter(recipient=user)
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, user: User) -> int:
+    return notification_list(user=user, unread=True).count()

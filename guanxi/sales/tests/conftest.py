@@ -1,0 +1,52 @@
+"""Fixtures of the sales tests: a sales team of three reps, a clean rate-limit cache, an API client."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from guanxi.org.models import Department
+from guanxi.org.tests.factories import DepartmentFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Any:
+    # The web-form rate limit counts in the (process-wide) cache: every test starts from zero.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def south(org: Any) -> dict[str, Any]:
+    """华南组: three sales reps (a < b < c by id), managed by a business manager in the same team."""
+    team = DepartmentFactory(name="华南组", parent=org.hq, kind=Department.Kind.TEAM)
+    boss = UserFactory(username="south_bm", department=team, roles=["business_manager"])
+    reps = [UserFactory(username=f"south_{k}", department=team, manager=boss, roles=["sales_rep"]) for k in "abc"]
+    team.manager = boss
+    team.save(update_fields=["manager"])
+    return {"team": team, "boss": boss, "a": reps[0], "b": reps[1], "c": reps[2]}
+
+
+class JsonClient:
+    """A signed-in session client that sends and reads JSON against /api/v1/."""
+
+    def __init__(self, user: Any):
+        self.client = Client()
+        self.client.force_login(user)
+
+    def call(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        data = json.dumps(body) if body is not None else ""
+        return getattr(self.client, method)(
+            "/api/v1" + url, data=data, content_type="application/json", headers=headers or {}
+        )
+
+
+@pytest.fixture
+def api_as() -> Any:
+    """api_as(user) → a JSON client for /api/v1/ signed in as that user."""
+    return JsonClient
