@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "guanxi.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import providers  # noqa: F401  (housekeeping jobs)

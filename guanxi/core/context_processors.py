@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
 from .registry import registry
 
@@ -16,9 +17,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from guanxi.org.policies import has_permission
 
     items = [n for n in registry.nav if n.permission is None or has_permission(user, n.permission)]
+    entries = [{"item": n, "url": reverse(n.url_name), "label": n.label, "icon": n.icon} for n in items]
+    best = max(
+        (e for e in entries if request.path.startswith(e["item"].match_prefix or e["url"])),
+        key=lambda e: len(e["item"].match_prefix or e["url"]),
+        default=None,
+    )
+    for e in entries:
+        e["active"] = e is best
     unread = user.notifications.filter(read_at__isnull=True).count()
     return {
-        "nav_items": items,
+        "nav_items": entries,
         "unread_notifications": unread,
         "idle_timeout_minutes": settings.GUANXI_IDLE_TIMEOUT_MINUTES,
     }

@@ -23,6 +23,8 @@ class NavItem:
     icon: str
     order: int = 100
     permission: str | None = None  # "module.action" the user needs to see it
+    # URL prefix that marks the item current (default: its own URL); the longest matching prefix wins.
+    match_prefix: str = ""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ from guanxi.core.services import model_create
 from guanxi.org.models import Department, PartnerOrganisation, Position, Role, User
 from guanxi.org.services import department_create, department_update, roles_ensure_defaults, user_create
 
+from .dedupe.normalise import company_name_key
+from .dedupe.services import customer_keys_rebuild
 from .models import Contact, Customer, FollowUp, Tag
 from .services import (
     contact_create,
@@ -283,7 +285,11 @@ class Generator:
         # Pools: Faker is slow per call; the bulk path draws from these instead.
         self.person_names = list(dict.fromkeys(self.fake.name() for _ in range(3000)))
         self.industries = list(INDUSTRIES)
-        self.used_names: set[str] = set()
+        # Name keys (as duplicate detection normalises them) already given out, and brands: with
+        # `distinct_brands` no brand repeats, so no two demo customers look like possible duplicates.
+        self.used_keys: set[str] = set()
+        self.used_brands: set[str] = set()
+        self.distinct_brands = False
 
     def city(self, region: str) -> tuple[str, str, str, str, str, tuple[str, ...]]:
         local = [c for c in CITIES if c[3] == region]
@@ -291,15 +297,19 @@ class Generator:
             return self.rng.choice(local)
         return self.rng.choice(CITIES)
 
+    def reserve(self, name: str, brand: str) -> None:
+        self.used_keys.add(company_name_key(name))
+        self.used_brands.add(brand)
+
     def company_name(self, city_short: str, industry: str) -> str:
         rng = self.rng
-        for _attempt in range(20):
+        for _attempt in range(50):
             brand = rng.choice(_BRAND_CHARS) + rng.choice(_BRAND_CHARS)
-            if brand[0] == brand[1]:
+            if brand[0] == brand[1] or (self.distinct_brands and brand in self.used_brands):
                 continue
             name = f"{city_short}{brand}{rng.choice(INDUSTRIES[industry])}{_weighted(rng, _SUFFIXES)}"
-            if name not in self.used_names:
-                self.used_names.add(name)
+            if company_name_key(name) not in self.used_keys:
+                self.reserve(name, brand)
                 return name
         return name  # a rare duplicate name is realistic (and the dedupe screen's business)
 
@@ -330,7 +340,7 @@ class Generator:
             phone=f"{area}-{rng.randint(5, 8)}{rng.randrange(10**6, 10**7)}" if rng.random() < 0.6 else mobile(rng),
         )
         if rng.random() < 0.4:
-            slug = "".join(lazy_pinyin(data["name"][len(short) : len(short) + 2]))
+            slug = "".join(lazy_pinyin(company_name_key(data["name"])))
             data["email"] = f"contact@{slug}.example.com"
             if level == "A":
                 data["website"] = f"https://www.{slug}.example.com"
@@ -484,7 +494,7 @@ def customers_build(
         email="contact@huaxinkeji.example.com",
         website="https://www.huaxinkeji.example.com",
     )
-    gen.used_names.add(flagship["name"])
+    gen.reserve(flagship["name"], "华信")
     plan.append((zhangwei, next(s for s in DEMO_USERS if s.username == "zhangwei"), flagship))
     for _i in range(count - 1):
         user, spec = rng.choices(owners, weights=weights)[0]
@@ -521,7 +531,10 @@ def customers_build(
             colleagues = [u for u, s in owners if s.department == spec.department and u.pk != owner.pk]
             if colleagues:
                 collaborators.append(rng.choice(colleagues))
-        customer = customer_create(actor=owner, data=data, tags=chosen_tags, collaborators=collaborators)
+        # The generator avoids look-alikes; should one slip through, the rep confirms it as a UI user would.
+        customer = customer_create(
+            actor=owner, data=data, tags=chosen_tags, collaborators=collaborators, confirm_warnings=True
+        )
         result.counts["customers"] += 1
         created = (times[0] if times else now - dt.timedelta(days=rng.uniform(1, 365))) - dt.timedelta(
             days=rng.uniform(0, 20)
@@ -625,7 +638,7 @@ def housekeeping_build(*, result: DemoResult, gen: Generator) -> None:
     department_update(actor=users["admin"], department=result.departments["east"],
                       data={"requires_customer_review": True})  # fmt: skip
     for _i in range(2):
-        customer = customer_create(actor=users["wangfang"], data=gen.customer_data("east"))
+        customer = customer_create(actor=users["wangfang"], data=gen.customer_data("east"), confirm_warnings=True)
         contact_create(actor=users["wangfang"], customer=customer, data=gen.contact_data(0))
         result.counts["customers"] += 1
         result.counts["contacts"] += 1
@@ -645,6 +658,7 @@ def demo_load(
     with transaction.atomic():
         progress("Organisation and users…")
         result = org_build()
+        gen.distinct_brands = True
         if customers <= BULK_THRESHOLD:
             progress(f"{customers} customers with contacts and follow-ups (through the services)…")
             customers_build(result=result, gen=gen, count=max(customers, 1), now=now, progress=progress)
@@ -653,12 +667,14 @@ def demo_load(
             progress(f"{SERVICE_PART} customers through the services…")
             customers_build(result=result, gen=gen, count=SERVICE_PART, now=now, progress=progress)
             rest = customers - SERVICE_PART
+            gen.distinct_brands = False  # a few thousand brands cannot be unique across many thousands
             progress(f"{rest} more customers in bulk…")
             owners = [u for u, _s in _owners(result)]
             bulk = customers_bulk_generate(
                 owners=owners, customers=rest, follow_ups=rest * 3, seed=seed + 1, now=now, gen=gen, progress=progress
             )
             result.counts.update(bulk)
+        gen.distinct_brands = True
         progress("Tasks and daily work…")
         tasks_build(result=result, gen=gen, now=now)
         housekeeping_build(result=result, gen=gen)
@@ -831,9 +847,12 @@ def customers_bulk_generate(
                         created_at=when,
                         updated_at=when,
                     )
+            first_id = customer_rows.next_id - size
             counts["customers"] += customer_rows.flush()
             counts["contacts"] += contact_rows.flush()
             made = follow_up_rows.flush()
+            # Duplicate detection's match keys, written by its own code.
+            counts["dedupe_keys"] += customer_keys_rebuild(customer_ids=range(first_id, first_id + size))
         counts["follow_ups"] += made
         made_follow_ups += made
         done = start + size

@@ -69,7 +69,12 @@ class CustomerFilter(df.FilterSet):
     last_contact_before = df.DateFilter(
         field_name="last_contact_at", lookup_expr="date__lte", label=_("Last contact to")
     )
-    no_contact_days = df.NumberFilter(method="filter_no_contact_days", label=_("No contact for at least N days"))
+    no_contact_days = df.NumberFilter(
+        method="filter_no_contact_days",
+        label=_("No contact for at least N days"),
+        min_value=0,
+        max_value=36500,  # a century: anything larger cannot be a date difference
+    )
     created_after = df.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Created from"))
     created_before = df.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Created to"))
     next_follow_up_before = df.DateFilter(

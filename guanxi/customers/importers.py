@@ -79,16 +79,35 @@ def _url(raw: Any) -> str:
 
 def _validate(model: type[Any], data: dict[str, Any], labels: dict[str, str], outcome: RowOutcome) -> None:
     """The model fields' own validation (what full_clean runs per field: lengths, choices, e-mail, URL,
-    the credit code checksum…) for the fields the row fills; the cleaned values replace the raw ones."""
+    the credit code checksum…) for the fields the row fills; the cleaned values replace the raw ones.
+
+    Plain text within a field's maximum length is what field.clean would return unchanged, so it
+    skips the call (100k rows × 15 fields); everything else, and every failure, goes through it.
+    """
     fields = _MODEL_FIELDS.get(model)
     if fields is None:
-        fields = _MODEL_FIELDS[model] = {f.name: f for f in model._meta.concrete_fields}
+        fields = _MODEL_FIELDS[model] = {f.name: (f, _plain_text_limit(f)) for f in model._meta.concrete_fields}
     for name, value in data.items():
+        field, limit = fields[name]
+        if limit is not None and type(value) is str and value and len(value) <= limit:
+            continue
         try:
-            data[name] = fields[name].clean(value, None)
+            data[name] = field.clean(value, None)
         except ValidationError as exc:
             for message in exc.messages:
                 outcome.reject(f"{labels.get(name, name)}: {message}")
+
+
+def _plain_text_limit(field: Any) -> int | None:
+    """The maximum length of a text field whose only validation is that maximum, else None."""
+    from django.core.validators import MaxLengthValidator
+    from django.db import models
+
+    if type(field) not in (models.CharField, models.TextField) or field.choices or not field.editable:
+        return None
+    if any(not isinstance(v, MaxLengthValidator) for v in field.validators):
+        return None
+    return field.max_length or 10**9
 
 
 _MODEL_FIELDS: dict[type[Any], dict[str, Any]] = {}
@@ -328,13 +347,33 @@ class CustomerImporter(Importer):
         from .dedupe.normalise import customer_key_pairs
 
         for o in outcomes:
-            if o.ok:
+            if o.action == Action.CREATE:
                 d = o.data
                 o.extra["search_text"] = _customer_search_text(d)
                 o.extra["keys"] = customer_key_pairs(
                     kind=d.get("kind"), name=d.get("name"), credit_code=d.get("credit_code"), phone=d.get("phone"),
                     email=d.get("email"),
                 )  # fmt: skip
+
+    def recheck(self, *, actor: User, outcomes: list[RowOutcome], since: dt.datetime) -> None:
+        """What changed since the decision, cheaply (the full check ran outside this transaction): a
+        customer registered meanwhile with a blocking key refuses the row that would duplicate it; a
+        customer to update that left the actor's reach is not updated."""
+        from .dedupe.selectors import BLOCK, dedupe_rules
+
+        blocking = {kind for kind, rule in dedupe_rules().items() if rule.action == BLOCK}
+        fresh = list(Customer.objects.filter(created_at__gte=since).values_list("pk", flat=True))
+        taken: set[tuple[str, str]] = set()
+        for chunk in chunks(fresh, BATCH):
+            taken.update(CustomerKey.objects.filter(customer_id__in=chunk).values_list("kind", "value"))
+        for o in outcomes:
+            if o.action == Action.CREATE and any(k in blocking and (k, v) in taken for k, v in o.extra["keys"]):
+                o.reject(_("A customer with the same name or credit code was registered while this import ran."))
+        updates = [o for o in outcomes if o.action in (Action.UPDATE, Action.UNCHANGED)]
+        editable = _editable(actor, Customer, {o.target_id for o in updates})  # type: ignore[misc]
+        for o in updates:
+            if o.target_id not in editable:
+                o.reject(_("This customer was deleted or handed to someone else while this import ran."))
 
     def apply(self, *, actor: User, outcomes: list[RowOutcome], job: ImportJob, now: dt.datetime) -> dict[str, int]:
         from .dedupe.normalise import customer_key_pairs

@@ -319,7 +319,7 @@ def _audit_rows(entries: list[AuditLog]) -> list[AuditLog]:
         "org.user": {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {},
     }
     for entry in entries:
-        model = entry.content_type.model_class() if entry.content_type_id else None
+        model = entry.content_type.model_class() if entry.content_type is not None else None
         rows = []
         if entry.action != AuditLog.Action.CREATE:
             for name, pair in (entry.changes or {}).items():

@@ -12,6 +12,7 @@ registry.add_nav(
         icon="ti-building",
         order=900,
         permission="org.admin",
+        match_prefix="/org/",
     )
 )
 registry.add_nav(

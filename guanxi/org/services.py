@@ -32,15 +32,31 @@ USER_AUDIT_EXCLUDE = ("password", "last_login", "updated_at")
 
 # --- roles -----------------------------------------------------------------------------------
 def roles_ensure_defaults() -> int:
-    """Create the default roles that are missing (never overwrites an admin's edits)."""
+    """Create the default roles that are missing (never overwrites an admin's edits).
+
+    The one exception: the default administrator role, defined as "everything", gains the permissions of
+    modules added since it was created (an upgrade that adds leads must not lock the administrator out of them).
+    """
     created = 0
     for spec in DEFAULT_ROLES:
         perms = all_permissions() if spec["permissions"] == "__all__" else sorted(set(spec["permissions"]))
-        _role, was_created = Role.objects.get_or_create(
+        role, was_created = Role.objects.get_or_create(
             code=spec["code"],
             defaults={"name": spec["name"], "permissions": perms, "data_scope": spec["scope"], "is_system": True},
         )
         created += int(was_created)
+        if not was_created and role.is_system and spec["permissions"] == "__all__":
+            missing = sorted(set(perms) - set(role.permissions or []))
+            if missing:
+                role.permissions = sorted(set(role.permissions or []) | set(missing))
+                role.save(update_fields=["permissions", "updated_at"])
+                audit_record(
+                    actor=None,
+                    action=AuditLog.Action.PERMISSION,
+                    obj=role,
+                    changes={"permissions": [None, missing]},
+                    message="new modules granted",
+                )
     return created
 
 

@@ -55,3 +55,6 @@ registry.add_nav(
 registry.add_search(SearchSource(key="leads", label=_("Leads"), search=_search_leads, order=30))
 registry.add_handover(_hand_over)
 registry.add_handover_preview(_hand_over_preview)
+
+# The spreadsheet importer for leads (written with the import engine in guanxi/core/imports).
+from . import importers as _importers  # noqa: E402,F401

@@ -162,6 +162,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Days a deleted record stays restorable in the recycle bin before the worker purges it.
+GUANXI_RECYCLE_BIN_DAYS = env.int("GUANXI_RECYCLE_BIN_DAYS", default=90)
+GUANXI_IDEMPOTENCY_HOURS = env.int("GUANXI_IDEMPOTENCY_HOURS", default=24)
+# Web-to-lead submissions accepted per IP per minute (use a shared cache when running several web processes).
+GUANXI_WEB_LEAD_RATE = env.int("GUANXI_WEB_LEAD_RATE", default=5)
 GUANXI_ATTACHMENT_MAX_BYTES = env.int("GUANXI_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- e-mail ----------------------------------------------------------------------------------

@@ -59,6 +59,16 @@ class RowOutcome:
     target_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    parsed: tuple[str, list[str], dict[str, Any]] | None = field(default=None, repr=False)
+
+    def mark_parsed(self) -> None:
+        """Remember the state after `parse`, so that the decision can be taken again from it."""
+        self.parsed = (self.action, list(self.reasons), dict(self.extra))
+
+    def reset_to_parsed(self) -> None:
+        if self.parsed is not None:
+            action, reasons, extra = self.parsed
+            self.action, self.reasons, self.extra, self.target_id = action, list(reasons), dict(extra), None
 
     def reject(self, reason: str) -> None:
         self.action = Action.REJECT
@@ -80,8 +90,9 @@ class Importer:
       or rejecting with reasons;
     - `decide`: the bulk look-ups (duplicates, existing records, scope), turning each valid row into
       create / update / unchanged / reject;
-    - `prepare` (optional): precompute what `apply` writes, outside the transaction;
-    - `apply`: write the create and update rows in bulk, inside the engine's transaction, with audit.
+    - `prepare` (optional): precompute what `apply` writes (search text, keys), outside the transaction;
+    - `recheck`: inside the write transaction, catch what changed since `decide` (by default: decide again);
+    - `apply`: write the create and update rows in bulk, inside that transaction, with audit.
     """
 
     kind: str = ""
@@ -109,6 +120,13 @@ class Importer:
 
     def decide(self, *, actor: User, outcomes: list[RowOutcome]) -> None:
         raise NotImplementedError
+
+    def recheck(self, *, actor: User, outcomes: list[RowOutcome], since: dt.datetime) -> None:
+        """Inside the write transaction, just before `apply`: catch what changed since `decide` ran (at
+        `since`), e.g. a customer registered meanwhile. This default takes the whole decision again."""
+        for o in outcomes:
+            o.reset_to_parsed()
+        self.decide(actor=actor, outcomes=outcomes)
 
     def prepare(self, *, actor: User, outcomes: list[RowOutcome]) -> None:
         """CPU work for the write step done before its transaction (search text…), keeping the transaction

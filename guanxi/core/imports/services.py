@@ -334,15 +334,19 @@ def _execute(job: ImportJob, *, dry_run: bool, now: dt.datetime) -> dict[str, An
     importer.require_permission(actor)
     outcomes = _load(job, importer)
     importer.parse(actor=actor, outcomes=outcomes, progress=_progress(job))
+    for o in outcomes:
+        o.mark_parsed()
+    decided_at = timezone.now()
+    importer.decide(actor=actor, outcomes=outcomes)
     if dry_run:
-        importer.decide(actor=actor, outcomes=outcomes)
         report = _report(job, outcomes, dry_run=True)
         _save(job, status=Status.CHECKED, report=report, counts=report["counts"], finished=False)
         return {"status": Status.CHECKED, "counts": report["counts"]}
+    # The heavy work happens before the write transaction, which on SQLite holds the only write lock.
     importer.prepare(actor=actor, outcomes=outcomes)
     try:
         with transaction.atomic():
-            importer.decide(actor=actor, outcomes=outcomes)
+            importer.recheck(actor=actor, outcomes=outcomes, since=decided_at)
             counts = _counts(outcomes)
             if counts[Action.REJECT] and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
                 raise _BadRows()

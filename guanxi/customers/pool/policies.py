@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from guanxi.core.registry import registry
@@ -152,7 +154,9 @@ def idle_q(*, now: dt.datetime, days: int) -> Q:
         action__in=[PoolEvent.Action.CLAIMED, PoolEvent.Action.ASSIGNED],
         at__gt=threshold,
     )
-    idle = Q(last_contact_at__lte=threshold) | Q(last_contact_at__isnull=True, created_at__lte=threshold)
+    # One comparison on COALESCE(last contact, creation) rather than an OR, so an index on that expression can
+    # serve it (docs/pool.md suggests one); without the index it is one plain scan.
+    idle = Q(LessThanOrEqual(Coalesce("last_contact_at", "created_at"), Value(threshold, output_field=DateTimeField())))
     return idle & Q(~Exists(recently_taken))
 
 

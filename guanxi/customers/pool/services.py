@@ -315,7 +315,7 @@ def pool_reclaim_idle(*, now: dt.datetime | None = None, dry_run: bool = False) 
                 (2, rule.second_warning_days, "second_warnings"),
                 (1, rule.first_warning_days, "first_warnings"),
             ):
-                due = covered.filter(policies.idle_q(now=now, days=days), pool_warning__lt=level)
+                due = covered.filter(policies.idle_q(now=now, days=days), pool_warning__in=list(range(level)))
                 summary = _owner_summaries(due, "owner")
                 if summary:
                     stats[key] += due.update(pool_warning=level)

@@ -15,6 +15,7 @@ from guanxi.core.models import AuditLog
 from guanxi.core.search import build_search_text
 from guanxi.customers import demo
 from guanxi.customers.models import Contact, Customer, FollowUp
+from guanxi.customers.services import customer_create
 from guanxi.customers.validators import is_valid_credit_code
 from guanxi.org.models import User
 from guanxi.org.tests.factories import UserFactory
@@ -76,6 +77,9 @@ def test_bulk_path_writes_exact_volumes_with_searchable_text(org):
     # and edit times are spread out, not all "now"
     assert Customer.objects.values("updated_at").distinct().count() > 30
     assert not AuditLog.objects.exists()  # the bulk path is for volume, not history
+    # and ordinary creation carries on after the bulk ids (PostgreSQL's sequences were moved on)
+    later = customer_create(actor=org["east_rep"], data={"name": "后来的客户有限公司"})
+    assert later.pk > max(Customer.objects.exclude(pk=later.pk).values_list("pk", flat=True))
 
 
 def test_large_demo_uses_the_bulk_path_after_the_audited_part(monkeypatch):

@@ -148,7 +148,7 @@ def test_admins_see_one_organisation_entry_and_the_shared_sub_navigation(admin_w
     # when the admin opens any organisation page
     r = admin_web.get(reverse("org:role_list"))
     # then the left navigation has one Organisation entry pointing at the users page
-    nav = [item.key for item in r.context["nav_items"]]
+    nav = [entry["item"].key for entry in r.context["nav_items"]]
     assert nav.count("org") == 1
     # and the sub-navigation lists every organisation page, the current one marked
     tabs = r.context["admin_tabs"]
@@ -156,7 +156,7 @@ def test_admins_see_one_organisation_entry_and_the_shared_sub_navigation(admin_w
     assert [t["key"] for t in tabs if t["active"]] == ["roles"]
     assert 'aria-current="page"' in r.content.decode()
     # and a sales rep has no Organisation entry
-    rep_nav = [item.key for item in rep_web.get(reverse("org:profile")).context["nav_items"]]
+    rep_nav = [entry["item"].key for entry in rep_web.get(reverse("org:profile")).context["nav_items"]]
     assert "org" not in rep_nav and "audit" not in rep_nav
 
 

@@ -59,18 +59,3 @@ def test_lead_list_fits_a_phone(page, org):
     assert width <= 375
     assert page.locator("table.gx-table-cards thead").is_hidden()
     assert page.locator("a.gx-fab").is_visible()
-    import os
-
-    if os.environ.get("GX_SCREENSHOTS"):
-        page.screenshot(path="/tmp/lead_list_phone.png", full_page=True)
-        page.goto(page.base_url + f"/sales/leads/{Lead.objects.first().pk}/")
-        page.screenshot(path="/tmp/lead_detail_phone.png", full_page=True)
-        page.set_viewport_size({"width": 1366, "height": 900})
-        page.goto(page.base_url + "/sales/leads/")
-        page.screenshot(path="/tmp/lead_list_desktop.png", full_page=True)
-        page.goto(page.base_url + f"/sales/leads/{Lead.objects.first().pk}/")
-        page.screenshot(path="/tmp/lead_detail_desktop.png", full_page=True)
-        page.goto(page.base_url + "/sales/lead-rules/new/")
-        page.screenshot(path="/tmp/rule_form.png", full_page=True)
-        page.goto(page.base_url + "/sales/forms/lead/")
-        page.screenshot(path="/tmp/public_form.png", full_page=True)

@@ -230,6 +230,10 @@ def test_convert_page_creates_the_customer_and_opens_it(org):
     customer = Customer.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/customers/{customer.pk}/"
     assert Lead.objects.get(pk=lead.pk).converted_customer == customer
+    # and the lead page links what it became, and offers no more actions
+    html = client.get(f"/sales/leads/{lead.pk}/").content.decode()
+    assert f'href="/customers/{customer.pk}/"' in html and "首单" in html
+    assert f"/sales/leads/{lead.pk}/convert/" not in html and f"/sales/leads/{lead.pk}/edit/" not in html
 
 
 def test_convert_page_shows_customer_errors_on_the_fields(org):

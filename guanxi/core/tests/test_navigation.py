@@ -1,0 +1,33 @@
+"""The left navigation marks the section the user is in (longest matching URL prefix)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from guanxi.org.tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def active_items(client: Client, url: str) -> list[str]:
+    response = client.get(url)
+    assert response.status_code == 200
+    return [e["item"].key for e in response.context["nav_items"] if e["active"]]
+
+
+def test_one_current_section_per_page(org):
+    client = Client()
+    client.login(username="admin", password=PASSWORD)
+    assert active_items(client, "/customers/") == ["customers"]
+    assert active_items(client, "/customers/contacts/") == ["contacts"]
+    assert active_items(client, "/customers/my-day/") == ["my_day"]
+    assert active_items(client, "/org/audit/") == ["audit"]
+    assert active_items(client, "/org/users/") == ["org"]
+
+
+def test_items_the_role_cannot_list_are_hidden(org):
+    client = Client()
+    client.login(username="east_rep", password=PASSWORD)
+    keys = [e["item"].key for e in client.get("/customers/").context["nav_items"]]
+    assert "customers" in keys and "org" not in keys and "audit" not in keys

@@ -1,0 +1,322 @@
+"""Leads from entry to conversion: create, correct, screen, follow up, lose, convert, hand over."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
+from guanxi.core.models import AuditLog
+from guanxi.core.search import build_search_text
+from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
+from guanxi.customers import services as customer_services
+from guanxi.customers.models import Contact, Customer
+from guanxi.org.models import User
+from guanxi.org.policies import has_permission, require_permission
+
+from .. import selectors
+from ..models import CLOSED_STATUSES, Lead, Opportunity
+from ._common import CONVERTIBLE, LEAD_FIELDS, LOSABLE, NEED_MAX, REASON_MAX, SCREENABLE, _clean_reason, _pick
+from .assignment import _assign, _check_assignee, _notify_assignee
+
+
+# --- leads: entry and editing ----------------------------------------------------------------
+def _lead_search_text(lead: Lead) -> str:
+    return build_search_text(
+        names=[lead.company_name, lead.person_name],
+        phones=[lead.mobile, lead.phone],
+        others=[lead.email, lead.wechat],
+    )
+
+
+def _normalise_lead(data: dict[str, Any]) -> dict[str, Any]:
+    for key, value in list(data.items()):
+        if key == "need":
+            data[key] = (value or "").strip()
+        elif isinstance(value, str) or value is None:
+            data[key] = " ".join((value or "").split())
+    if data.get("email"):
+        data["email"] = data["email"].lower()
+    return data
+
+
+def _check_lead_facts(values: dict[str, Any]) -> None:
+    """A lead names someone (company or person) and can be reached somehow."""
+    fields: dict[str, list[str]] = {}
+    if not (values.get("company_name") or values.get("person_name")):
+        msg = _("Enter the company or the contact person.")
+        fields["company_name"] = [msg]
+        fields["person_name"] = [msg]
+    if not any(values.get(k) for k in ("mobile", "phone", "email", "wechat")):
+        fields["mobile"] = [_("Give at least one way to reach them: mobile, phone, e-mail or WeChat.")]
+    if len(values.get("need") or "") > NEED_MAX:
+        fields["need"] = [_("Ensure this value has at most %(max)s characters.") % {"max": NEED_MAX}]
+    if fields:
+        raise ValidationFailed(_("Please correct the errors below."), fields=fields)
+
+
+def lead_create(
+    *,
+    actor: User | None,
+    data: dict[str, Any],
+    owner: User | None = None,
+    auto_assign: bool = False,
+) -> Lead:
+    """Enter a lead from any path: the UI, the API, an import, or the public web form (actor=None).
+
+    With an owner the lead is assigned at once (needs "assign"); otherwise it waits in the screening
+    queue. With `auto_assign` the assignment rules run on it after commit, as a background job.
+    """
+    if actor is not None:
+        require_permission(actor, "leads.create")
+    data = _normalise_lead(_pick(data, LEAD_FIELDS))
+    _check_lead_facts(data)
+    if owner is not None:
+        if actor is None:
+            raise PermissionDeniedError(_("Only a signed-in user may assign a lead."))
+        require_permission(actor, "leads.assign")
+        _check_assignee(actor, owner, field="owner")
+    with transaction.atomic():
+        lead = Lead(**data, created_by=actor)
+        lead.search_text = _lead_search_text(lead)
+        model_create(instance=lead, actor=actor)
+        if owner is not None:
+            _assign(lead=lead, user=owner, actor=actor)
+            _notify_assignee(user=owner, leads=[lead], actor=actor)
+        # Re-check reach after the write; someone who may only enter leads (e.g. a service agent taking a
+        # call) hands them to the queue and does not see leads at all.
+        if (
+            actor is not None
+            and has_permission(actor, "leads.view")
+            and not selectors.lead_scope(actor, Lead.objects.filter(pk=lead.pk)).exists()
+        ):
+            raise PermissionDeniedError(_("After this change the record would be outside your data scope."))
+        if auto_assign:
+            from ..tasks import lead_assign_by_rules_run
+
+            lead_id = lead.pk
+            transaction.on_commit(lambda: lead_assign_by_rules_run.enqueue(lead_ids=[lead_id]))
+    return lead
+
+
+def lead_update(*, actor: User, lead: Lead, data: dict[str, Any], expected_version: int | None = None) -> Lead:
+    """Correct a lead's facts (status and owner change only through their own actions)."""
+    data = _normalise_lead(_pick(data, LEAD_FIELDS))
+    with transaction.atomic():
+        lead = selectors.lead_get(user=actor, pk=lead.pk, action="edit", for_update=True)
+        check_version(lead, expected_version)
+        if lead.status == Lead.Status.CONVERTED:
+            raise InvalidStateError(_("A converted lead can no longer be changed; edit the customer instead."))
+        _check_lead_facts({k: data.get(k, getattr(lead, k)) for k in LEAD_FIELDS})
+        lead, changes = model_update(instance=lead, data=data, actor=actor)
+        if {"company_name", "person_name", "mobile", "phone", "email", "wechat"} & changes.keys():
+            lead.search_text = _lead_search_text(lead)
+            Lead.objects.filter(pk=lead.pk).update(search_text=lead.search_text)
+    return lead
+
+
+def lead_delete(*, actor: User, lead: Lead) -> None:
+    with transaction.atomic():
+        lead = selectors.lead_get(user=actor, pk=lead.pk, action="delete", for_update=True)
+        soft_delete(instance=lead, actor=actor)
+
+
+def _set_status(
+    *, lead: Lead, actor: User | None, data: dict[str, Any], message: str, action: str = AuditLog.Action.UPDATE
+) -> Lead:
+    """Change a lead's state and write one audit row saying what happened, in words and old → new."""
+    lead, changes = model_update(instance=lead, data=data, actor=actor, audit=False)
+    audit_record(actor=actor, action=action, obj=lead, changes=changes, message=message)
+    return lead
+
+
+def lead_screen(*, actor: User, lead: Lead, valid: bool, reason: str = "") -> Lead:
+    """Front desk / marketing decide whether a new lead is worth assigning (an invalid one needs a reason).
+
+    Screening is part of routing leads, so it needs "assign"; a lead someone owns is no longer screened.
+    """
+    reason = _clean_reason(reason) if not valid else " ".join((reason or "").split())[:REASON_MAX]
+    with transaction.atomic():
+        lead = selectors.lead_get(user=actor, pk=lead.pk, action="assign", for_update=True)
+        if lead.status not in SCREENABLE or lead.owner_id:
+            raise InvalidStateError(_("Only new, valid or invalid leads without an owner can be screened."))
+        status = Lead.Status.VALID if valid else Lead.Status.INVALID
+        lead = _set_status(
+            lead=lead,
+            actor=actor,
+            data={
+                "status": status,
+                "screened_by": actor,
+                "screened_at": timezone.now(),
+                "invalid_reason": "" if valid else reason,
+            },
+            message=(_("Screened: valid") if valid else _("Screened: invalid — %(reason)s") % {"reason": reason}),
+        )
+    return lead
+
+
+def lead_mark_following(*, actor: User, lead: Lead) -> Lead:
+    """The owner has started working the lead."""
+    with transaction.atomic():
+        lead = selectors.lead_get(user=actor, pk=lead.pk, action="edit", for_update=True)
+        if lead.status != Lead.Status.ASSIGNED:
+            raise InvalidStateError(_("Only an assigned lead can be marked as being followed up."))
+        lead = _set_status(
+            lead=lead, actor=actor, data={"status": Lead.Status.FOLLOWING}, message=_("Follow-up started")
+        )
+    return lead
+
+
+def lead_lose(*, actor: User, lead: Lead, reason: str) -> Lead:
+    """Give up a lead, saying why (the reason is required)."""
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        lead = selectors.lead_get(user=actor, pk=lead.pk, action="edit", for_update=True)
+        if lead.status not in LOSABLE:
+            raise InvalidStateError(_("Only a valid, assigned or followed-up lead can be marked lost."))
+        lead = _set_status(
+            lead=lead,
+            actor=actor,
+            data={"status": Lead.Status.LOST, "lost_reason": reason},
+            message=_("Lost — %(reason)s") % {"reason": reason},
+        )
+    return lead
+
+
+# --- conversion ------------------------------------------------------------------------------
+@dataclass
+class Conversion:
+    lead: Lead
+    customer: Customer
+    contact: Contact | None
+    opportunity: Opportunity | None
+
+
+CONVERT_CUSTOMER_FIELDS = {"name", "kind", "credit_code"}
+
+
+def _opportunity_values(customer: Customer, data: dict[str, Any]) -> dict[str, Any]:
+    data = _pick(data, {"name", "amount", "expected_close_date"})
+    name = " ".join(str(data.get("name") or "").split()) or customer.name
+    raw_amount = data.get("amount")
+    try:
+        amount = Decimal(str(raw_amount)) if raw_amount not in (None, "") else Decimal("0")
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(_("Enter a number."), fields={"amount": [_("Enter a number.")]})
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+        msg = _("Enter an amount between 0 and 999,999,999,999.99.")
+        raise ValidationFailed(msg, fields={"amount": [msg]})
+    close = data.get("expected_close_date")
+    if close is not None and not isinstance(close, dt.date):
+        raise ValidationFailed(
+            _("Enter a valid date (YYYY-MM-DD)."), fields={"expected_close_date": [_("Enter a valid date.")]}
+        )
+    return {"name": name[:200], "amount": amount.quantize(Decimal("0.01")), "expected_close_date": close}
+
+
+def lead_convert(
+    *,
+    actor: User,
+    lead: Lead,
+    customer: dict[str, Any] | None = None,
+    create_opportunity: bool = False,
+    opportunity: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Conversion:
+    """Turn a lead into a customer (the duplicate check runs in customer_create), a contact from the
+    person fields and, optionally, an opportunity — all or nothing. The lead stays, linked to what it
+    became, with its whole history.
+
+    `customer` may override the customer's name, kind and credit code; `opportunity` takes name, amount
+    (CNY) and expected_close_date. The customer goes to the lead's owner (or the actor if it has none).
+    """
+    overrides = _pick(customer or {}, CONVERT_CUSTOMER_FIELDS)
+    with transaction.atomic():
+        lead = selectors.lead_get(user=actor, pk=lead.pk, action="edit", for_update=True)
+        check_version(lead, expected_version)
+        if lead.status not in CONVERTIBLE:
+            raise InvalidStateError(_("Only a valid, assigned or followed-up lead can be converted."))
+        owner = lead.owner or actor
+        values: dict[str, Any] = {
+            "kind": Customer.Kind.COMPANY if lead.company_name else Customer.Kind.INDIVIDUAL,
+            "name": lead.company_name or lead.person_name,
+            "industry": lead.industry,
+            "province": lead.province,
+            "city": lead.city,
+            "size": lead.size,
+            "source": lead.source,
+            "phone": lead.phone or lead.mobile,
+            "email": lead.email,
+            "remarks": lead.need,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        # Looked up through the module so the duplicate check added there applies here too.
+        new_customer = customer_services.customer_create(actor=actor, data=values, owner=owner)
+        contact = None
+        if lead.person_name:
+            contact = customer_services.contact_create(
+                actor=actor,
+                customer=new_customer,
+                data={
+                    "name": lead.person_name,
+                    "title": lead.title,
+                    "mobile": lead.mobile,
+                    "phone": lead.phone,
+                    "email": lead.email,
+                    "wechat": lead.wechat,
+                    "is_primary": True,
+                },
+            )
+        opp = None
+        if create_opportunity:
+            opp_values = _opportunity_values(new_customer, opportunity or {})
+            opp = model_create(
+                instance=Opportunity(
+                    **opp_values,
+                    customer=new_customer,
+                    contact=contact,
+                    owner=new_customer.owner,
+                    currency="CNY",
+                    source_lead=lead,
+                    created_by=actor,
+                ),
+                actor=actor,
+            )
+        lead = _set_status(
+            lead=lead,
+            actor=actor,
+            data={
+                "status": Lead.Status.CONVERTED,
+                "converted_at": timezone.now(),
+                "converted_by": actor,
+                "converted_customer": new_customer,
+                "converted_contact": contact,
+                "converted_opportunity": opp,
+            },
+            message=_("Converted into customer %(customer)s") % {"customer": new_customer},
+        )
+        # On the customer's timeline: where it came from.
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.OTHER,
+            obj=new_customer,
+            changes={"lead": [None, lead.pk]},
+            message=_("Created from lead “%(lead)s”") % {"lead": lead},
+        )
+    return Conversion(lead=lead, customer=new_customer, contact=contact, opportunity=opp)
+
+
+# --- hand-over when a user leaves ------------------------------------------------------------
+def leads_hand_over(*, actor: User, leaving: User, successor: User) -> dict[str, int]:
+    """Move a leaver's unfinished leads to the successor (converted and lost ones keep their history)."""
+    moved: list[Lead] = []
+    for lead in Lead.objects.filter(owner=leaving).exclude(status__in=CLOSED_STATUSES).select_for_update():
+        moved.append(_assign(lead=lead, user=successor, actor=actor))
+    _notify_assignee(user=successor, leads=moved, actor=actor)
+    return {"leads": len(moved)} if moved else {}  # other apps' hand-over reports stay as they were

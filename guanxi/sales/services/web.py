@@ -1,0 +1,49 @@
+"""The public web form (web-to-lead): the per-IP rate limit and the submission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import ValidationFailed
+
+from ..models import Lead
+from ._common import ThrottledError, _pick
+from .leads import _normalise_lead, lead_create
+
+# --- the public web form (web-to-lead) -------------------------------------------------------
+WEB_LEAD_FIELDS = {"company_name", "person_name", "title", "mobile", "phone", "email", "wechat", "province", "city"}
+WEB_LEAD_FIELDS |= {"industry", "need"}
+
+
+def web_lead_throttle(*, ip: str | None) -> None:
+    """At most GUANXI_WEB_LEAD_RATE submissions per client IP per minute (counted in the cache)."""
+    limit = int(getattr(settings, "GUANXI_WEB_LEAD_RATE", 5))
+    key = f"sales:web-lead:{ip or 'unknown'}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60)
+        count = 1
+    if count > limit:
+        raise ThrottledError(_("Too many submissions from your network. Please wait a minute and try again."))
+
+
+def web_lead_submit(*, data: dict[str, Any]) -> Lead:
+    """A visitor's enquiry from the company website: a new lead (source "website registration") with no
+    actor; the assignment rules run on it after commit."""
+    data = _normalise_lead(_pick(data, WEB_LEAD_FIELDS))
+    fields: dict[str, list[str]] = {}
+    if not data.get("person_name"):
+        fields["person_name"] = [_("Please tell us your name.")]
+    if not (data.get("mobile") or data.get("email")):
+        msg = _("Please give your mobile number or e-mail address so we can reply.")
+        fields["mobile"] = [msg]
+        fields["email"] = [msg]
+    if fields:
+        raise ValidationFailed(_("Please correct the errors below."), fields=fields)
+    return lead_create(actor=None, data={**data, "source": Lead.Source.WEBSITE}, auto_assign=True)
