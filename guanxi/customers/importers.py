@@ -285,7 +285,9 @@ class CustomerImporter(Importer):
         for index, o in enumerate(rows):
             found = matches.get(index, [])
             existing = [m for m in found if m.batch_row is None and m.customer_id]
-            for m in (m for m in found if m.batch_row is not None):
+            for m in found:
+                if m.batch_row is None:
+                    continue
                 reason = _("Same %(key)s as row %(row)s of this file.") % {
                     "key": str(CustomerKey.Kind(m.kind).label).lower(),
                     "row": rows[m.batch_row].row,
@@ -399,7 +401,7 @@ class CustomerImporter(Importer):
                 pending[owner.department] += 1
             rows.append(row)
         ids = insert_rows(Customer, rows)
-        keys = []
+        keys: list[dict[str, Any]] = []
         for o, pk, row in zip(creates, ids, rows, strict=True):
             o.target_id = pk
             pairs = o.extra.get("keys")

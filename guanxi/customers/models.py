@@ -385,9 +385,12 @@ class CustomerKey(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["kind", "value"])]
+        # Two partial constraints rather than NULLS NOT DISTINCT, which SQLite lacks.
         constraints = [
-            models.UniqueConstraint(fields=["customer", "contact", "kind", "value"], name="customer_key_unique",
-                                    nulls_distinct=False),
+            models.UniqueConstraint(fields=["customer", "kind", "value"], condition=models.Q(contact__isnull=True),
+                                    name="customer_key_unique"),
+            models.UniqueConstraint(fields=["customer", "contact", "kind", "value"],
+                                    condition=models.Q(contact__isnull=False), name="customer_contact_key_unique"),
         ]
 
     def __str__(self) -> str:

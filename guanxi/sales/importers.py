@@ -101,6 +101,7 @@ class LeadImporter(Importer):
     def decide(self, *, actor: User, outcomes: list[RowOutcome]) -> None:
         from guanxi.customers.dedupe.selectors import dedupe_find_matches_bulk
 
+        labels = {f.key: str(f.label) for f in self.fields}
         rows = [o for o in outcomes if o.ok]
         mobiles = sorted({o.data["mobile"] for o in rows if o.data.get("mobile")})
         emails = sorted({o.data["email"] for o in rows if o.data.get("email")})
@@ -129,7 +130,7 @@ class LeadImporter(Importer):
                     o.reject(_("Row %(row)s of this file is the same lead.") % {"row": seen[(kind, value)]})
                 elif (kind, value) in existing:
                     o.reject(_("Already an open lead (#%(id)s) with this %(what)s.") % {
-                        "id": existing[(kind, value)], "what": Lead._meta.get_field(kind).verbose_name,
+                        "id": existing[(kind, value)], "what": labels[kind].lower(),
                     })  # fmt: skip
                 else:
                     seen[(kind, value)] = o.row

@@ -130,7 +130,7 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
         conv = _converter(f, connection)
         converters.append((f.attname, conv, conv(defaults[f.attname])))
     qn = connection.ops.quote_name
-    columns = [model._meta.pk.column] + [f.column for f in fields]
+    columns = [str(model._meta.pk.column)] + [str(f.column) for f in fields]
     sql = (
         f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608 (model names)
         f"VALUES ({', '.join(['%s'] * len(columns))})"
@@ -160,11 +160,11 @@ def update_rows(model: type[models.Model], changes: list[tuple[int, dict[str, An
     with connection.cursor() as cur:
         for names, group in by_fields.items():
             converters = [_converter(fields[n], connection) for n in names]
-            sets = [f"{qn(fields[n].column)} = %s" for n in names]
+            sets = [f"{qn(str(fields[n].column))} = %s" for n in names]
             if bump_version:
                 sets.append(f"{qn('version')} = {qn('version')} + 1")
-            table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
-            sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {pk} = %s"  # noqa: S608 (quoted model names)
+            table, pk_column = qn(model._meta.db_table), qn(str(model._meta.pk.column))
+            sql = f"UPDATE {table} SET {', '.join(sets)} WHERE {pk_column} = %s"  # noqa: S608 (quoted model names)
             for part in chunks(group, CHUNK):
                 cur.executemany(
                     sql,

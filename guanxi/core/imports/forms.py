@@ -41,7 +41,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, importers: list[Importer], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(imp.kind, imp.label) for imp in importers]
+        self.fields["kind"].choices = [(imp.kind, imp.label) for imp in importers]  # type: ignore[attr-defined]
         self.fields["kind"].widget.attrs["class"] = "form-select"
         self.fields["encoding"].widget.attrs["class"] = "form-select"
         self.fields["file"].widget.attrs["class"] = "form-control"
@@ -78,6 +78,6 @@ class MappingForm(forms.Form):
 class StartForm(forms.Form):
     mode = forms.ChoiceField(
         label=_("When rows have errors"),
-        choices=UploadForm.base_fields["mode"].choices,
+        choices=UploadForm.base_fields["mode"].choices,  # type: ignore[attr-defined]
         widget=forms.RadioSelect,
     )

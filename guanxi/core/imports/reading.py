@@ -156,9 +156,10 @@ def _read_xlsx_openpyxl(data: bytes) -> list[tuple[int, list[Any]]]:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = next((ws for ws in book.worksheets if ws.sheet_state == "visible"), book.worksheets[0])
         rows: list[tuple[int, list[Any]]] = []
+        limit = max_rows() + 50
         for i, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             rows.append((i, list(row)))
-            if i > max_rows() + 50:
+            if i > limit:
                 _too_many_rows(i)
         book.close()
     except FileRefused:
@@ -215,11 +216,12 @@ def _read_csv(text: str, delimiter: str) -> list[tuple[int, list[Any]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[Any]]] = []
     line = 0
+    limit = max_rows() + 50
     try:
         for record in reader:
             line = reader.line_num
             rows.append((len(rows) + 1, record))
-            if len(rows) > max_rows() + 50:
+            if len(rows) > limit:
                 _too_many_rows(len(rows))
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
@@ -270,6 +272,9 @@ def _table(raw: list[tuple[int, list[Any]]], *, fmt: str) -> Table:
         _too_many_rows(len(data))
     width = len(headers)
     for number, cells in data:
+        if max(map(_length, cells), default=0) <= limit:
+            width = max(width, len(cells))
+            continue
         for col, value in enumerate(cells):
             if isinstance(value, str) and len(value) > limit:
                 raise FileRefused(
@@ -284,6 +289,10 @@ def _table(raw: list[tuple[int, list[Any]]], *, fmt: str) -> Table:
     if width > len(headers):
         headers += [""] * (width - len(headers))
     return Table(headers=headers, rows=data, format=fmt)
+
+
+def _length(value: Any) -> int:
+    return len(value) if isinstance(value, str) else 0
 
 
 def column_letter(index: int) -> str:

@@ -323,8 +323,9 @@ def pool_reclaim_idle(*, now: dt.datetime | None = None, dry_run: bool = False) 
         # This run's reclaimed customers: entered the pool at `now`, with no pool event at `now` yet (a manual
         # return at the same instant already has one, and a repeated run with the same clock finds none).
         marker = Customer.objects.filter(pool_entered_at=now, owner__isnull=True).exclude(pool_events__at=now)
-        reclaimed = _owner_summaries(marker, "previous_owner") if stats["reclaimed"] else {}
-        if reclaimed:
+        reclaimed: dict[int, dict[str, Any]] = {}
+        if stats["reclaimed"]:
+            reclaimed = _owner_summaries(marker, "previous_owner")
             _reclaimed_insert_trail(marker=marker, now=now)
         stats["notified"] = _notify_summaries(reclaimed=reclaimed, warned=warned, book=book, now=now)
         if dry_run:

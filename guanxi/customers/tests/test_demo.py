@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from guanxi.core.models import AuditLog, Notification
 from guanxi.customers import demo
-from guanxi.customers.models import Customer, FollowUp, Task
+from guanxi.customers.models import Customer, CustomerKey, FollowUp, Task
 from guanxi.customers.selectors import customer_list, my_day, search_customers
 from guanxi.customers.validators import is_valid_credit_code
 from guanxi.org.models import User
@@ -83,6 +83,8 @@ def test_demo_customers_are_realistic_and_built_through_the_services(small_demo)
     assert all(is_valid_credit_code(code) for code in companies.values_list("credit_code", flat=True))
     assert all(c.province and c.city and c.industry and c.phone for c in companies)
     assert customers.filter(review_status=Customer.Review.PENDING).count() == 2
+    # and no two companies share a name as duplicate detection sees it
+    assert not CustomerKey.objects.filter(kind="name").values("value").annotate(n=Count("customer")).filter(n__gt=1)
     # and each has one to three contacts
     counts = set(customers.annotate(n=Count("contacts")).values_list("n", flat=True))
     assert counts <= {1, 2, 3}

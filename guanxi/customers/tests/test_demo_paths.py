@@ -14,7 +14,7 @@ from django.utils import timezone
 from guanxi.core.models import AuditLog
 from guanxi.core.search import build_search_text
 from guanxi.customers import demo
-from guanxi.customers.models import Contact, Customer, FollowUp
+from guanxi.customers.models import Contact, Customer, CustomerKey, FollowUp
 from guanxi.customers.services import customer_create
 from guanxi.customers.validators import is_valid_credit_code
 from guanxi.org.models import User
@@ -70,6 +70,9 @@ def test_bulk_path_writes_exact_volumes_with_searchable_text(org):
         assert ct.search_text == build_search_text(
             names=[ct.name], phones=[ct.mobile, ct.phone], others=[ct.email, ct.wechat]
         )
+    # and duplicate detection knows every company by name
+    companies = Customer.objects.filter(kind=Customer.Kind.COMPANY)
+    assert CustomerKey.objects.filter(kind="name").values("customer").distinct().count() == companies.count()
     # and the customer facts agree with the follow-ups
     for c in Customer.objects.annotate(latest=Max("follow_ups__occurred_at")):
         assert c.last_contact_at == c.latest

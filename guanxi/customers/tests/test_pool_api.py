@@ -1,8 +1,4 @@
-"""REST API of the public pool: list, claim, assign, return, rules; same permissions as the UI.
-
-The router is served here by a test API under /api/v1/ in front of the project's URLs, so these tests run
-whether or not guanxi/api/main.py mounts it yet (`api.add_router("", pool_router)`).
-"""
+"""REST API of the public pool: list, claim, assign, return, rules; same permissions as the UI."""
 
 from __future__ import annotations
 
@@ -11,21 +7,13 @@ import json
 
 import pytest
 from django.test import Client
-from django.urls import include, path
 from django.utils import timezone
 
-from guanxi.core.api import API_AUTH, GuanxiAPI, register_exception_handlers
 from guanxi.customers.models import Customer, PoolEvent, PoolRule
-from guanxi.customers.pool.api import router
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.org.services import api_token_create
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
-
-_api = GuanxiAPI(title="pool test", version="pool-test", urls_namespace="pool-test-api", auth=API_AUTH, docs_url=None)
-register_exception_handlers(_api)
-_api.add_router("", router)
-urlpatterns = [path("api/v1/", _api.urls), path("", include("guanxi.urls"))]
+pytestmark = pytest.mark.django_db
 
 JSON = "application/json"
 DAY = dt.timedelta(days=1)
