@@ -27,9 +27,8 @@ from guanxi.core.services import model_create
 from guanxi.org.models import Department, PartnerOrganisation, Position, Role, User
 from guanxi.org.services import department_create, department_update, roles_ensure_defaults, user_create
 
-from .dedupe.normalise import company_name_key
-from .dedupe.services import customer_keys_rebuild
-from .models import Contact, Customer, FollowUp, Tag
+from .dedupe.normalise import company_name_key, contact_key_pairs, customer_key_pairs
+from .models import Contact, Customer, CustomerKey, FollowUp, Tag
 from .services import (
     contact_create,
     customer_create,
@@ -790,6 +789,8 @@ def customers_bulk_generate(
             customer_rows = _Inserter(Customer, now)
             contact_rows = _Inserter(Contact, now)
             follow_up_rows = _Inserter(FollowUp, now)
+            # Duplicate detection's match keys, from its own key functions (as customer_keys_rebuild writes them).
+            key_rows = _Inserter(CustomerKey, now)
             for i in range(size):
                 owner_id = rng.choice(owner_ids)
                 region, department_id = owner_info[owner_id]
@@ -825,6 +826,14 @@ def customers_bulk_generate(
                         ),
                     ),
                 )
+                for kind, value in customer_key_pairs(
+                    kind=data["kind"],
+                    name=data["name"],
+                    credit_code=data.get("credit_code", ""),
+                    phone=data.get("phone", ""),
+                    email=data.get("email", ""),
+                ):
+                    key_rows.add(customer_id=customer_id, contact_id=None, kind=kind, value=value)
                 contact_ids = []
                 for k in range(1 if individual else rng.randint(1, 3)):
                     cd = gen.contact_data(k)
@@ -834,9 +843,12 @@ def customers_bulk_generate(
                         _cached_name_text(name_cache, cd["name"]),
                         build_search_text(phones=[cd["mobile"]], others=[cd.get("email", ""), cd.get("wechat", "")]),
                     )
-                    contact_ids.append(
-                        contact_rows.add(**cd, customer_id=customer_id, created_at=created, search_text=search_text)
+                    contact_id = contact_rows.add(
+                        **cd, customer_id=customer_id, created_at=created, search_text=search_text
                     )
+                    contact_ids.append(contact_id)
+                    for kind, value in contact_key_pairs(mobile=cd["mobile"], phone="", email=cd.get("email", "")):
+                        key_rows.add(customer_id=customer_id, contact_id=contact_id, kind=kind, value=value)
                 for when in times:
                     follow_up_rows.add(
                         **rng.choice(contents),
@@ -847,12 +859,10 @@ def customers_bulk_generate(
                         created_at=when,
                         updated_at=when,
                     )
-            first_id = customer_rows.next_id - size
             counts["customers"] += customer_rows.flush()
             counts["contacts"] += contact_rows.flush()
             made = follow_up_rows.flush()
-            # Duplicate detection's match keys, written by its own code.
-            counts["dedupe_keys"] += customer_keys_rebuild(customer_ids=range(first_id, first_id + size))
+            counts["dedupe_keys"] += key_rows.flush()
         counts["follow_ups"] += made
         made_follow_ups += made
         done = start + size
@@ -860,7 +870,7 @@ def customers_bulk_generate(
             rate = done / max(time.monotonic() - started, 1e-6)
             progress(f"  {done}/{customers} customers, {made_follow_ups} follow-ups ({rate:.0f} customers/s)")
     # Explicit ids leave PostgreSQL's sequences behind; move them past the new rows.
-    reset = connection.ops.sequence_reset_sql(no_style(), [Customer, Contact, FollowUp])
+    reset = connection.ops.sequence_reset_sql(no_style(), [Customer, Contact, FollowUp, CustomerKey])
     if reset:
         with connection.cursor() as cursor:
             for statement in reset:

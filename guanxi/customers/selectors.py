@@ -262,6 +262,8 @@ def customer_actions(*, user: User, customer: Customer) -> dict[str, bool]:
         "edit": in_scope("edit"),
         "delete": in_scope("delete"),
         "assign": in_scope("assign"),
+        # the owner gives a customer back to the public pool; a manager may release any in reach
+        "return_to_pool": customer.owner_id == user.pk or in_scope("assign"),
         "approve": customer.review_status == Customer.Review.PENDING and in_scope("approve"),
         "export": has_permission(user, "customers.export"),
         "contacts_create": has_permission(user, "contacts.create"),

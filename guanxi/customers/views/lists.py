@@ -79,6 +79,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "assign": has_permission(user, "customers.assign"),
             "delete": has_permission(user, "customers.delete"),
             "approve": has_permission(user, "customers.approve"),
+            "import": has_permission(user, "customers.import"),
         },
         "transfer_form": TransferForm(users=users_qs, use_required_attribute=False, auto_id="bulk_%s"),
         "page_sizes": PAGE_SIZES,
