@@ -75,6 +75,7 @@ def bench_generate(
             "customers": counts["customers"],
             "contacts": counts["contacts"],
             "follow_ups": counts["follow_ups"],
+            "dedupe_keys": counts["dedupe_keys"],
             "owners": len(sellers),
             "seconds": round(seconds, 1),
             "cpu_seconds": round(cpu_seconds, 1),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters as df
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -51,9 +53,9 @@ class CustomerFilter(df.FilterSet):
     department = df.ModelChoiceFilter(
         queryset=Department.objects.all(), method="filter_department", label=_("Department")
     )
-    level = df.MultipleChoiceFilter(choices=Customer.Level.choices, label=_("Level"))
-    status = df.MultipleChoiceFilter(choices=Customer.Status.choices, label=_("Status"))
-    source = df.MultipleChoiceFilter(choices=Customer.Source.choices, label=_("Source"))
+    level = df.MultipleChoiceFilter(choices=Customer.Level.choices, label=_("Level"), distinct=False)
+    status = df.MultipleChoiceFilter(choices=Customer.Status.choices, label=_("Status"), distinct=False)
+    source = df.MultipleChoiceFilter(choices=Customer.Source.choices, label=_("Source"), distinct=False)
     kind = df.ChoiceFilter(choices=Customer.Kind.choices, label=_("Type"))
     size = df.ChoiceFilter(choices=Customer.Size.choices, label=_("Size"))
     review_status = df.ChoiceFilter(choices=Customer.Review.choices, label=_("Review"))
@@ -111,7 +113,7 @@ class CustomerFilter(df.FilterSet):
         return qs
 
     def filter_no_contact_days(self, qs: QuerySet, name: str, value: int) -> QuerySet:
-        cutoff = timezone.now() - timezone.timedelta(days=int(value))
+        cutoff = timezone.now() - dt.timedelta(days=int(value))
         return qs.filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, created_at__lt=cutoff))
 
 

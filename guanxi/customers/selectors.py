@@ -113,7 +113,7 @@ def global_search(*, user: User, query: str, limit: int = 8) -> list[dict[str, A
     """Results from every registered search source the user may use, grouped by source."""
     from guanxi.core.errors import PermissionDeniedError
 
-    groups = []
+    groups: list[dict[str, Any]] = []
     if not query.strip():
         return groups
     for source in registry.search:

@@ -491,7 +491,7 @@ def task_send_reminders(*, now: dt.datetime | None = None, due_within_minutes: i
                 recipient=task.assignee,
                 kind="task_due",
                 url=url,
-                dedupe_key=f"task_due:{task.pk}:{task.due_at:%s}",
+                dedupe_key=f"task_due:{task.pk}:{int(task.due_at.timestamp())}",
                 title=_("Due soon: %(title)s") % {"title": task.title},
                 body=_("Due at %(due)s") % {"due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")},
             ):
@@ -504,7 +504,7 @@ def task_send_reminders(*, now: dt.datetime | None = None, due_within_minutes: i
                 kind="task_overdue",
                 url=url,
                 level="warning",
-                dedupe_key=f"task_overdue:{task.pk}:{task.due_at:%s}",
+                dedupe_key=f"task_overdue:{task.pk}:{int(task.due_at.timestamp())}",
                 title=_("Overdue: %(title)s") % {"title": task.title},
                 body=_("Was due at %(due)s") % {"due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")},
             ):

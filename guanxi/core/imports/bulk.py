@@ -122,26 +122,35 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
         objs = model._default_manager.bulk_create([model(**{**defaults, **r}) for r in rows], batch_size=500)
         return [o.pk for o in objs]
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    unknown = {k for r in rows[:1] for k in r} - {f.attname for f in fields}
-    if unknown:
-        raise ValueError(f"unknown fields for {model.__name__}: {sorted(unknown)}")
-    converters = []
-    for f in fields:
-        conv = _converter(f, connection)
-        converters.append((f.attname, conv, conv(defaults[f.attname])))
+    position = {f.attname: i for i, f in enumerate(fields, start=1)}
+    converter = {f.attname: _converter(f, connection) for f in fields}
+    plain = {f.attname for f in fields if f.get_internal_type() in _PLAIN_TYPES}
+    # Each row starts as a copy of the converted defaults; only the fields it gives are converted.
+    template = [None] + [converter[f.attname](defaults[f.attname]) for f in fields]
     qn = connection.ops.quote_name
     columns = [str(model._meta.pk.column)] + [str(f.column) for f in fields]
     sql = (
         f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608 (model names)
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
+    plan: dict[tuple[str, ...], list[tuple[int, Callable[[Any], Any], str]]] = {}
     with connection.cursor() as cur:
         for start in range(0, len(rows), CHUNK):
-            batch = rows[start : start + CHUNK]
-            params = [
-                [pk, *(conv(r[name]) if name in r else default for name, conv, default in converters)]
-                for pk, r in zip(ids[start : start + CHUNK], batch, strict=True)
-            ]
+            params = []
+            for pk, r in zip(ids[start : start + CHUNK], rows[start : start + CHUNK], strict=True):
+                keys = tuple(r)
+                steps = plan.get(keys)
+                if steps is None:
+                    unknown = set(keys) - set(position)
+                    if unknown:
+                        raise ValueError(f"unknown fields for {model.__name__}: {sorted(unknown)}")
+                    steps = plan[keys] = [(position[k], converter[k], k, k in plain) for k in keys]
+                values = template.copy()
+                values[0] = pk
+                for i, conv, name, is_plain in steps:
+                    v = r[name]
+                    values[i] = v if is_plain and type(v) is str else conv(v)
+                params.append(values)
             cur.executemany(sql, params)
     return ids
 

@@ -184,12 +184,14 @@ def test_every_entry_is_translated_and_none_is_fuzzy():
     # then every entry has a Chinese translation (all plural forms) and none is still marked fuzzy
     untranslated = [str(e) for e in entries if not e.msgstr or any(not s.strip() for s in e.msgstr.values())]
     fuzzy = [str(e) for e in entries if "fuzzy" in e.flags]
-    assert not untranslated, f"{len(untranslated)} untranslated entries:\n" + "\n".join(untranslated[:30]) + (
-        f"\n{HOW_TO_FIX}"
+    assert not untranslated, (
+        f"{len(untranslated)} untranslated entries:\n" + "\n".join(untranslated[:30]) + (f"\n{HOW_TO_FIX}")
     )
-    assert not fuzzy, f"{len(fuzzy)} fuzzy entries (check and fix each, then drop the flag):\n" + "\n".join(
-        fuzzy[:30]
-    ) + f"\n{HOW_TO_FIX}"
+    assert not fuzzy, (
+        f"{len(fuzzy)} fuzzy entries (check and fix each, then drop the flag):\n"
+        + "\n".join(fuzzy[:30])
+        + f"\n{HOW_TO_FIX}"
+    )
 
 
 def test_the_header_declares_one_plural_form_and_is_not_fuzzy():
