@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +44,146 @@ def trigram_index_drop(schema_editor: Any, *, name: str) -> None:
     if is_postgresql(schema_editor.connection):
         with schema_editor.connection.cursor() as cur:
             cur.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+# --- SQLite: FTS5 trigram index for substring search ----------------------------------------------
+#
+# SQLite cannot answer `search_text LIKE '%term%'` from a B-tree index: every search reads the whole
+# table. An external-content FTS5 table with the trigram tokenizer indexes every three-character
+# substring of the column; `<fts> MATCH '"term"'` then finds the rows containing the term (three
+# characters or more) from the index. Triggers keep it in step with every write that goes through
+# SQLite, the ORM's and the bulk paths' raw INSERTs alike. The FTS table of column C of table T is
+# always named `search_fts_name(T, C)`, so `search_filter` finds it from the queryset's model.
+#
+# A later migration that makes SQLite rebuild the table (Django's "remake table" for most column
+# changes) drops the triggers with the old table; `search_filter` then falls back to LIKE (same
+# rows, slower) and logs a warning, and running `sqlite_fts_index_create` again restores the index.
+
+_FTS_AVAILABLE: dict[str, bool] = {}
+_FTS_READY: dict[tuple[str, str, str], bool] = {}
+_FTS_TRIGGERS = ("ai", "ad", "au")
+# Terms shorter than a trigram match nothing in the FTS table: they keep the LIKE.
+_FTS_MIN_TERM = 3
+
+
+def is_sqlite(connection: Any) -> bool:
+    return connection.vendor == "sqlite"
+
+
+def search_fts_name(table: str, column: str) -> str:
+    """The FTS5 table that indexes `table.column` on SQLite."""
+    return f"{table}_{column}_fts"
+
+
+def sqlite_fts_available(connection: Any) -> bool:
+    """Whether this SQLite has FTS5 with the trigram tokenizer (SQLite 3.34+ built with FTS5). Asked once."""
+    if not is_sqlite(connection):
+        return False
+    from django.db import DatabaseError
+
+    key = connection.alias
+    if key not in _FTS_AVAILABLE:
+        with connection.cursor() as cur:
+            try:
+                cur.execute("CREATE VIRTUAL TABLE temp.gx_fts_probe USING fts5(t, tokenize='trigram case_sensitive 0')")
+                cur.execute("DROP TABLE temp.gx_fts_probe")
+                _FTS_AVAILABLE[key] = True
+            except DatabaseError as exc:
+                log.warning("SQLite has no FTS5 trigram tokenizer (%s); search reads whole tables", exc)
+                _FTS_AVAILABLE[key] = False
+    return _FTS_AVAILABLE[key]
+
+
+def sqlite_fts_index_create(schema_editor: Any, *, table: str, column: str, name: str) -> None:
+    """On SQLite, an FTS5 trigram index of `table.column` (rowid = `table.id`) named `name`, kept in step
+    by triggers and filled from the rows already there. Idempotent: running it again re-creates missing
+    triggers and rebuilds the index. Elsewhere (or without FTS5 trigram support) this does nothing."""
+    conn = schema_editor.connection
+    if not sqlite_fts_available(conn):
+        return
+    q = conn.ops.quote_name
+    fts, tbl, col = q(name), q(table), q(column)
+    statements = [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({col}, content={tbl}, content_rowid='id', "
+        "tokenize='trigram case_sensitive 0')",
+        f"CREATE TRIGGER IF NOT EXISTS {q(name + '_ai')} AFTER INSERT ON {tbl} BEGIN "  # noqa: S608 (quoted names)
+        f"INSERT INTO {fts}(rowid, {col}) VALUES (new.id, new.{col}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {q(name + '_ad')} AFTER DELETE ON {tbl} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, old.{col}); END",
+        # Only when the indexed text (or the id) changes: most updates touch other columns.
+        f"CREATE TRIGGER IF NOT EXISTS {q(name + '_au')} AFTER UPDATE OF id, {col} ON {tbl} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, old.{col}); "
+        f"INSERT INTO {fts}(rowid, {col}) VALUES (new.id, new.{col}); END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608
+    ]
+    with conn.cursor() as cur:
+        for sql in statements:
+            cur.execute(sql)
+    _FTS_READY.clear()
+
+
+def sqlite_fts_index_drop(schema_editor: Any, *, name: str) -> None:
+    conn = schema_editor.connection
+    if not is_sqlite(conn):
+        return
+    q = conn.ops.quote_name
+    with conn.cursor() as cur:
+        for suffix in _FTS_TRIGGERS:
+            cur.execute(f"DROP TRIGGER IF EXISTS {q(name + '_' + suffix)}")
+        cur.execute(f"DROP TABLE IF EXISTS {q(name)}")
+    _FTS_READY.clear()
+
+
+def _sqlite_fts_ready(connection: Any, name: str) -> bool:
+    """Whether the FTS table `name` and its triggers exist, asked once per database. The question goes
+    to the driver's connection directly so it never shows among a request's counted queries."""
+    key = (connection.alias, str(connection.settings_dict["NAME"]), name)
+    ready = _FTS_READY.get(key)
+    if ready is None:
+        connection.ensure_connection()
+        wanted = {name, *(f"{name}_{s}" for s in _FTS_TRIGGERS)}
+        found = {
+            row[0]
+            for row in connection.connection.execute(
+                "SELECT name FROM sqlite_master WHERE name IN (?, ?, ?, ?)", sorted(wanted)
+            )
+        }
+        ready = _FTS_READY[key] = found == wanted
+        if name in found and not ready:
+            log.warning(
+                "FTS table %s has lost its triggers; searching without it (re-run sqlite_fts_index_create)", name
+            )
+    return ready
+
+
+def fts_phrase(term: str) -> str:
+    """`term` as one FTS5 string: every character literal (quotes doubled), so operators such as
+    OR, NEAR, *, - or parentheses in what a user typed are searched for, never interpreted."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
+    """`qs` narrowed to rows whose `column` contains every term (AND), as `column__contains` would.
+
+    On SQLite with the table's FTS index, terms of three characters or more are looked up in the
+    index; the LIKE stays on as a check of the few rows it returns, so the rows are exactly those of
+    the LIKE alone. Shorter terms, PostgreSQL (whose trigram GIN index serves the LIKE itself) and
+    everything else use LIKE only.
+    """
+    from django.db import connections
+    from django.db.models.expressions import RawSQL
+
+    terms = [t for t in terms if t]
+    connection = connections[qs.db]
+    long_terms = [t for t in terms if len(t) >= _FTS_MIN_TERM]
+    # The FTS table exists only where the migration could create it, so no separate capability probe here.
+    if long_terms and is_sqlite(connection):
+        name = search_fts_name(qs.model._meta.db_table, qs.model._meta.get_field(column).column)
+        if _sqlite_fts_ready(connection, name):
+            q = connection.ops.quote_name(name)
+            match = " AND ".join(fts_phrase(t) for t in long_terms)
+            sql = f"SELECT rowid FROM {q} WHERE {q} MATCH %s"  # noqa: S608 (a quoted table name; the terms are a parameter)
+            qs = qs.filter(pk__in=RawSQL(sql, (match,)))  # noqa: S611
+    for term in terms:
+        qs = qs.filter(**{f"{column}__contains": term})
+    return qs

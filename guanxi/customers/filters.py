@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dbvendor import search_filter
 from guanxi.core.search import search_terms
 from guanxi.org.models import Department, User
 from guanxi.org.policies import department_tree_ids
@@ -32,9 +33,8 @@ SORTS = {
 
 
 def apply_search(qs: QuerySet, value: str) -> QuerySet:
-    for term in search_terms(value):
-        qs = qs.filter(search_text__contains=term)
-    return qs
+    # Every term must occur in search_text; an index serves it where the database has one (core.dbvendor).
+    return search_filter(qs, "search_text", search_terms(value))
 
 
 class CustomerFilter(df.FilterSet):

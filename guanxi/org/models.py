@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import TimeStampedModel
@@ -115,7 +116,9 @@ class Role(TimeStampedModel):
         verbose_name_plural = _("roles")
 
     def __str__(self) -> str:
-        return self.name
+        # Default roles are stored with their English names and shown in the reader's language;
+        # names an admin typed are shown as typed.
+        return gettext(self.name)
 
 
 class GuanxiUserManager(UserManager):

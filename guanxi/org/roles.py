@@ -3,7 +3,7 @@ setup, and `roles_ensure_defaults` only creates the ones that are missing."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from .models import DataScope
 
@@ -41,35 +41,35 @@ _LEADS_ROUTER = ["leads.view", "leads.create", "leads.edit", "leads.assign"]
 _LEADS_MANAGER = _LEADS_ROUTER + ["leads.delete", "leads.export", "leads.import"]
 
 DEFAULT_ROLES: list[dict] = [
-    {"code": "sales_rep", "name": N_("Sales rep"), "scope": DataScope.SELF, "permissions": _REP + _LEADS_REP},
-    {"code": "channel_rep", "name": N_("Channel rep"), "scope": DataScope.SELF, "permissions": _REP + _LEADS_REP},
+    {"code": "sales_rep", "name": gettext_noop("Sales rep"), "scope": DataScope.SELF, "permissions": _REP + _LEADS_REP},
+    {"code": "channel_rep", "name": gettext_noop("Channel rep"), "scope": DataScope.SELF, "permissions": _REP + _LEADS_REP},
     {
         "code": "business_manager",
-        "name": N_("Business manager"),
+        "name": gettext_noop("Business manager"),
         "scope": DataScope.DEPARTMENT,
         "permissions": _REP + ["customers.assign", "customers.import", "tasks.assign"] + _LEADS_MANAGER,
     },
     {
         "code": "department_manager",
-        "name": N_("Department manager"),
+        "name": gettext_noop("Department manager"),
         "scope": DataScope.DEPARTMENT_TREE,
         "permissions": _MANAGER + _LEADS_MANAGER,
     },
     {
         "code": "department_assistant",
-        "name": N_("Department assistant"),
+        "name": gettext_noop("Department assistant"),
         "scope": DataScope.DEPARTMENT,
         "permissions": _REP + ["customers.approve", "customers.assign", "tasks.assign"] + _LEADS_ROUTER,
     },
     {
         "code": "sales_management",
-        "name": N_("Sales-management office"),
+        "name": gettext_noop("Sales-management office"),
         "scope": DataScope.ALL,
         "permissions": _MANAGER + ["audit.view"] + _LEADS_MANAGER,
     },
     {
         "code": "executive",
-        "name": N_("Executive"),
+        "name": gettext_noop("Executive"),
         "scope": DataScope.ALL,
         "permissions": _READ_ALL
         + [
@@ -83,13 +83,13 @@ DEFAULT_ROLES: list[dict] = [
     },
     {
         "code": "service_agent",
-        "name": N_("Service agent"),
+        "name": gettext_noop("Service agent"),
         "scope": DataScope.ALL,
         "permissions": _READ_ALL + ["followups.create", "followups.edit", "tasks.create", "tasks.edit", "leads.create"],
     },
     {
         "code": "marketing",
-        "name": N_("Marketing"),
+        "name": gettext_noop("Marketing"),
         "scope": DataScope.ALL,
         "permissions": ["customers.view", "contacts.view", "customers.export", "contacts.export"]
         + _LEADS_ROUTER
@@ -97,15 +97,15 @@ DEFAULT_ROLES: list[dict] = [
     },
     {
         "code": "finance",
-        "name": N_("Finance"),
+        "name": gettext_noop("Finance"),
         "scope": DataScope.ALL,
         "permissions": ["customers.view", "contacts.view"],
     },
     {
         "code": "implementation",
-        "name": N_("Implementation"),
+        "name": gettext_noop("Implementation"),
         "scope": DataScope.ALL,
         "permissions": ["customers.view", "contacts.view", "tasks.view", "tasks.create", "tasks.edit"],
     },
-    {"code": "administrator", "name": N_("Administrator"), "scope": DataScope.ALL, "permissions": "__all__"},
+    {"code": "administrator", "name": gettext_noop("Administrator"), "scope": DataScope.ALL, "permissions": "__all__"},
 ]

@@ -281,7 +281,10 @@ def import_job_execute(*, job_id: int, now: dt.datetime | None = None) -> dict[s
             else:
                 log.exception("import job %s failed", job.pk)
                 message = _("The import stopped because of an unexpected error; nothing was written. It was logged.")
-            _finish_failed(job, message=message, dry_run=dry_run)
+            try:
+                _finish_failed(job, message=message, dry_run=dry_run)
+            except Exception:  # e.g. the database is gone: the log is all that is left
+                log.exception("import job %s: could not record the failure", job.pk)
             return {"status": Status.FAILED, "error": message}
 
 
@@ -378,7 +381,7 @@ def _execute(job: ImportJob, *, dry_run: bool, now: dt.datetime) -> dict[str, An
             notify(
                 recipient=actor,
                 kind="import_done",
-                url=reverse("imports:detail", args=[job.pk]),
+                url=_job_url(job),
                 title=_("Import finished: %(file)s") % {"file": job.file_name},
                 body=_("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected.")
                 % {
@@ -449,7 +452,15 @@ def _finish_failed(job: ImportJob, *, message: str, dry_run: bool, report: dict[
                 recipient=job.user,
                 kind="import_failed",
                 level="warning",
-                url=reverse("imports:detail", args=[job.pk]),
+                url=_job_url(job),
                 title=_("Import failed: %(file)s") % {"file": job.file_name},
                 body=message,
             )
+
+
+def _job_url(job: ImportJob) -> str:
+    try:
+        return reverse("imports:detail", args=[job.pk])
+    except Exception:  # the failure path must not fail on the URL configuration
+        log.exception("cannot reverse imports:detail")
+        return f"/imports/{job.pk}/"

@@ -26,7 +26,11 @@ def sign_in(page, username: str) -> None:
 
 def pooled(department, name: str) -> Customer:
     return CustomerFactory(
-        owner=None, department=department, name=name, pool_reason="60天未跟进", industry="制造业",
+        owner=None,
+        department=department,
+        name=name,
+        pool_reason="60天未跟进",
+        industry="制造业",
         pool_entered_at=timezone.now() - dt.timedelta(days=3),
     )
 
