@@ -4,6 +4,7 @@ guanxi run [--host H] [--port P] [--no-worker]   migrate, load the demo on a new
 guanxi demo [--customers N]                      fill a realistic Chinese demo company
 guanxi createadmin                               create an administrator account
 guanxi worker                                    run background jobs and periodic work
+guanxi reclaim [--dry-run]                       public-pool warnings and reclaim, now
 guanxi check                                     system checks (add --deploy for production)
 guanxi <any manage.py command>                   e.g. guanxi migrate, guanxi shell
 """

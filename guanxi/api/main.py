@@ -5,6 +5,7 @@ guanxi.core.api, so each app's api.py only declares its endpoints.
 """
 
 from guanxi.core.api import API_AUTH, GuanxiAPI, OfflineSwagger, register_exception_handlers
+from guanxi.core.imports.api import router as imports_router
 from guanxi.customers.api import router as customers_router
 from guanxi.customers.dedupe.api import router as dedupe_router
 from guanxi.customers.pool.api import router as pool_router
@@ -41,3 +42,4 @@ api.add_router("", customers_router)
 api.add_router("", pool_router)
 api.add_router("", dedupe_router)
 api.add_router("", sales_router)
+api.add_router("", imports_router)

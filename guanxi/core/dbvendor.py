@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
+    from django.db.models import Model, QuerySet
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +60,16 @@ def trigram_index_drop(schema_editor: Any, *, name: str) -> None:
 # rows, slower) and logs a warning, and running `sqlite_fts_index_create` again restores the index.
 
 _FTS_AVAILABLE: dict[str, bool] = {}
-_FTS_READY: dict[tuple[str, str, str], bool] = {}
+_FTS_READY: set[tuple[str, str, str]] = set()
+_FTS_WARNED: set[str] = set()
 _FTS_TRIGGERS = ("ai", "ad", "au")
 # Terms shorter than a trigram match nothing in the FTS table: they keep the LIKE.
 _FTS_MIN_TERM = 3
+# A match found in more rows than this (at least FTS_COMMON_MIN_ROWS, else 1/FTS_COMMON_DIVISOR of the
+# table) is common — `有限公司`, the `138` every mobile starts with — and left to LIKE: fetching every
+# match by id costs more than a scan, and a sorted page's scan stops after its first matches.
+FTS_COMMON_MIN_ROWS = 1000
+FTS_COMMON_DIVISOR = 20
 
 
 def is_sqlite(connection: Any) -> bool:
@@ -110,8 +116,10 @@ def sqlite_fts_index_create(schema_editor: Any, *, table: str, column: str, name
         f"INSERT INTO {fts}(rowid, {col}) VALUES (new.id, new.{col}); END",
         f"CREATE TRIGGER IF NOT EXISTS {q(name + '_ad')} AFTER DELETE ON {tbl} BEGIN "  # noqa: S608
         f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, old.{col}); END",
-        # Only when the indexed text (or the id) changes: most updates touch other columns.
-        f"CREATE TRIGGER IF NOT EXISTS {q(name + '_au')} AFTER UPDATE OF id, {col} ON {tbl} BEGIN "  # noqa: S608
+        # Only when the indexed text (or the id) changes: most updates touch other columns, and a full
+        # save() rewrites the column with the same value.
+        f"CREATE TRIGGER IF NOT EXISTS {q(name + '_au')} AFTER UPDATE OF id, {col} ON {tbl} "  # noqa: S608
+        f"WHEN old.id IS NOT new.id OR old.{col} IS NOT new.{col} BEGIN "
         f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.id, old.{col}); "
         f"INSERT INTO {fts}(rowid, {col}) VALUES (new.id, new.{col}); END",
         f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608
@@ -135,30 +143,48 @@ def sqlite_fts_index_drop(schema_editor: Any, *, name: str) -> None:
 
 
 def _sqlite_fts_ready(connection: Any, name: str) -> bool:
-    """Whether the FTS table `name` and its triggers exist, asked once per database. The question goes
-    to the driver's connection directly so it never shows among a request's counted queries."""
+    """Whether the FTS table `name` and its triggers exist. A yes is remembered per database; a no is
+    asked again next time (a bulk insert may be re-creating a trigger in this very transaction). The
+    question goes to the driver's connection directly, so it never shows among a request's counted
+    queries."""
     key = (connection.alias, str(connection.settings_dict["NAME"]), name)
-    ready = _FTS_READY.get(key)
-    if ready is None:
-        connection.ensure_connection()
-        wanted = {name, *(f"{name}_{s}" for s in _FTS_TRIGGERS)}
-        found = {
-            row[0]
-            for row in connection.connection.execute(
-                "SELECT name FROM sqlite_master WHERE name IN (?, ?, ?, ?)", sorted(wanted)
-            )
-        }
-        ready = _FTS_READY[key] = found == wanted
-        if name in found and not ready:
-            log.warning(
-                "FTS table %s has lost its triggers; searching without it (re-run sqlite_fts_index_create)", name
-            )
-    return ready
+    if key in _FTS_READY:
+        return True
+    connection.ensure_connection()
+    wanted = {name, *(f"{name}_{s}" for s in _FTS_TRIGGERS)}
+    found = {
+        row[0]
+        for row in connection.connection.execute(
+            "SELECT name FROM sqlite_master WHERE name IN (?, ?, ?, ?)", sorted(wanted)
+        )
+    }
+    if found == wanted:
+        _FTS_READY.add(key)
+        return True
+    if name in found and name not in _FTS_WARNED:
+        _FTS_WARNED.add(name)
+        log.warning("FTS table %s has lost its triggers; searching without it (re-run sqlite_fts_index_create)", name)
+    return False
+
+
+def _fts_match_is_common(connection: Any, model: type[Model], name: str, match: str) -> bool:
+    """Whether `match` is found in more rows than the FTS path is worth (see FTS_COMMON_MIN_ROWS). The
+    table's size is taken from its largest id, and counting stops just past the limit: about a
+    millisecond at worst for 200,000 rows."""
+    q = connection.ops.quote_name
+    table, pk, fts = q(model._meta.db_table), q(model._meta.pk.column), q(name)
+    size = f"(SELECT coalesce(max({pk}), 0) FROM {table})"  # noqa: S608 (quoted names)
+    limit = f"max({FTS_COMMON_MIN_ROWS:d}, {size} / {FTS_COMMON_DIVISOR:d})"
+    sql = f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH %s LIMIT {limit} + 1)) > {limit}"  # noqa: S608
+    with connection.cursor() as cur:
+        cur.execute(sql, [match])
+        return bool(cur.fetchone()[0])
 
 
 def fts_phrase(term: str) -> str:
     """`term` as one FTS5 string: every character literal (quotes doubled), so operators such as
-    OR, NEAR, *, - or parentheses in what a user typed are searched for, never interpreted."""
+    OR, NEAR, *, - or parentheses in what a user typed are searched for, never interpreted. (A NUL
+    would end the query early: search_filter never sends one.)"""
     return '"' + term.replace('"', '""') + '"'
 
 
@@ -166,24 +192,29 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
     """`qs` narrowed to rows whose `column` contains every term (AND), as `column__contains` would.
 
     On SQLite with the table's FTS index, terms of three characters or more are looked up in the
-    index; the LIKE stays on as a check of the few rows it returns, so the rows are exactly those of
-    the LIKE alone. Shorter terms, PostgreSQL (whose trigram GIN index serves the LIKE itself) and
-    everything else use LIKE only.
+    index, and the query reads only the rows it returns; the LIKE stays on as a check of those rows
+    (cheap), so the answer is exactly the LIKE's even where FTS5's case folding is wider than LIKE's.
+    Terms that most rows contain (see FTS_COMMON_MIN_ROWS; one quick count decides), shorter terms,
+    PostgreSQL (whose trigram GIN index serves the LIKE itself) and everything else use LIKE only.
     """
     from django.db import connections
     from django.db.models.expressions import RawSQL
 
     terms = [t for t in terms if t]
     connection = connections[qs.db]
-    long_terms = [t for t in terms if len(t) >= _FTS_MIN_TERM]
+    if is_postgresql(connection) and any("\x00" in t for t in terms):
+        return qs.none()  # PostgreSQL text never holds NUL (and refuses it as a parameter): nothing matches
+    # FTS5 reads its query up to the first NUL character: such a (strange) term keeps the LIKE.
+    long_terms = [t for t in terms if len(t) >= _FTS_MIN_TERM and "\x00" not in t]
     # The FTS table exists only where the migration could create it, so no separate capability probe here.
     if long_terms and is_sqlite(connection):
         name = search_fts_name(qs.model._meta.db_table, qs.model._meta.get_field(column).column)
         if _sqlite_fts_ready(connection, name):
             q = connection.ops.quote_name(name)
             match = " AND ".join(fts_phrase(t) for t in long_terms)
-            sql = f"SELECT rowid FROM {q} WHERE {q} MATCH %s"  # noqa: S608 (a quoted table name; the terms are a parameter)
-            qs = qs.filter(pk__in=RawSQL(sql, (match,)))  # noqa: S611
+            if not _fts_match_is_common(connection, qs.model, name, match):
+                sql = f"SELECT rowid FROM {q} WHERE {q} MATCH %s"  # noqa: S608 (a quoted table name; the terms are a parameter)
+                qs = qs.filter(pk__in=RawSQL(sql, (match,)))  # noqa: S611
     for term in terms:
         qs = qs.filter(**{f"{column}__contains": term})
     return qs

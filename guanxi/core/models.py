@@ -211,8 +211,11 @@ class ImportJob(TimeStampedModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "idempotency_key"], condition=~models.Q(idempotency_key=""),
-                                    name="import_job_unique_idempotency_key"),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="import_job_unique_idempotency_key",
+            ),
         ]
         verbose_name = _("import")
         verbose_name_plural = _("imports")

@@ -1,9 +1,10 @@
 """Spreadsheet importers for customers and contacts (data migration), registered with the import engine.
 
-Both work in bulk: rows are validated one by one in memory (the model's field validation, the credit
-code checksum, choices by code or label in either language, dates); the duplicate check and every
-look-up run as a few IN queries per 5,000 rows; the writes are bulk INSERTs with precomputed search
-text, one audit row per record (bulk) and the duplicate keys rebuilt set-based.
+Both work in bulk: rows are validated one by one in memory (the model fields' validation, the credit
+code checksum, choices by code or label in either language, dates); the duplicate check
+(dedupe.selectors.dedupe_find_matches_bulk) and every other look-up run as a few IN queries per
+thousands of rows; the writes are bulk INSERTs (core.imports.bulk) of the records with precomputed
+search text, of their duplicate keys, and of one audit row per record.
 """
 
 from __future__ import annotations
@@ -22,16 +23,16 @@ from django.utils.translation import gettext_lazy
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert_rows, update_rows
-from guanxi.core.imports.searchtext import build_search_text
 from guanxi.core.imports.values import ChoiceLookup, cell_text, parse_bool, parse_date
 from guanxi.core.models import AuditLog, ImportJob
 from guanxi.core.registry import registry
+from guanxi.core.search import build_search_text
 from guanxi.core.services import audit_value, notify
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, scope_queryset
 
 from .models import Contact, Customer, CustomerKey
-from .validators import CREDIT_CODE_CHARS, credit_code_check_char
+from .validators import credit_code_check_char
 
 BATCH = 2000
 KEY_ORDER = ("credit_code", "name", "phone", "email")  # which match decides the record a row updates
@@ -57,8 +58,7 @@ SOURCE_ALIASES = {
 
 
 def _example_credit_code() -> str:
-    first17 = "91110108MA01ABCD1"
-    assert all(c in CREDIT_CODE_CHARS for c in first17)
+    first17 = "91110108MA01ABCD1"  # only characters of CREDIT_CODE_CHARS
     return first17 + credit_code_check_char(first17)
 
 
@@ -329,7 +329,8 @@ class CustomerImporter(Importer):
             if blocking:
                 for m in blocking:
                     o.reject(m.message)
-                o.reasons.append(_("First registrant wins: the customer stays with whoever registered it first."))
+                if any(m.owner_id for m in blocking):
+                    o.reasons.append(_("First registrant wins: the customer stays with whoever registered it first."))
                 o.extra["conflicts"] = [
                     m for m in blocking if m.owner_id not in (None, actor.pk) and not m.collaborating
                 ]

@@ -25,6 +25,27 @@ class Tag(TimeStampedModel):
         return self.name
 
 
+# The customer fields a user edits directly (owner, review and pool fields change through their own actions).
+CUSTOMER_EDITABLE_FIELDS = (
+    "kind",
+    "name",
+    "credit_code",
+    "industry",
+    "province",
+    "city",
+    "size",
+    "source",
+    "level",
+    "status",
+    "phone",
+    "email",
+    "website",
+    "address",
+    "remarks",
+    "next_follow_up_on",
+)
+
+
 class Customer(BusinessModel):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Company")
@@ -121,8 +142,14 @@ class Customer(BusinessModel):
     search_text = models.TextField(editable=False, blank=True, default="")
     # Public pool (公海): a customer without owner whose pool_entered_at is set lies in the pool.
     pool_entered_at = models.DateTimeField(_("in pool since"), null=True, blank=True, db_index=True)
-    previous_owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("previous owner"), null=True,
-                                       blank=True, on_delete=models.SET_NULL, related_name="+")
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     pool_reason = models.CharField(_("reason for the pool"), max_length=300, blank=True)
     # 0: no warning yet, 1: first "no contact" warning sent, 2: second warning sent (reset by a follow-up).
     pool_warning = models.PositiveSmallIntegerField(_("pool warning"), default=0)
@@ -304,31 +331,40 @@ class PoolRule(TimeStampedModel):
     """
 
     name = models.CharField(_("name"), max_length=100)
-    department = models.OneToOneField("org.Department", verbose_name=_("department"), null=True, blank=True,
-                                      on_delete=models.CASCADE, related_name="pool_rule",
-                                      help_text=_("Empty: the company-wide rule."))
+    department = models.OneToOneField(
+        "org.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="pool_rule",
+        help_text=_("Empty: the company-wide rule."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     first_warning_days = models.PositiveIntegerField(_("first warning after (days)"), default=30)
     second_warning_days = models.PositiveIntegerField(_("second warning after (days)"), default=60)
     reclaim_days = models.PositiveIntegerField(_("return to pool after (days)"), default=60)
     levels = models.JSONField(_("levels covered"), default=list, blank=True, help_text=_("Empty: all levels."))
-    statuses = models.JSONField(_("statuses covered"), default=list, blank=True,
-                                help_text=_("Empty: all statuses except deal made."))
-    reclaim_with_open_opportunity = models.BooleanField(_("also reclaim customers with an open opportunity"),
-                                                        default=False)
-    reclaim_with_active_contract = models.BooleanField(_("also reclaim customers with an active contract"),
-                                                       default=False)
+    statuses = models.JSONField(
+        _("statuses covered"), default=list, blank=True, help_text=_("Empty: all statuses except deal made.")
+    )
+    reclaim_with_open_opportunity = models.BooleanField(
+        _("also reclaim customers with an open opportunity"), default=False
+    )
+    reclaim_with_active_contract = models.BooleanField(
+        _("also reclaim customers with an active contract"), default=False
+    )
     daily_claim_cap = models.PositiveIntegerField(_("claims per rep per day"), default=10)
-    reclaim_cooldown_days = models.PositiveIntegerField(
-        _("days before the previous owner may claim again"), default=30)
+    reclaim_cooldown_days = models.PositiveIntegerField(_("days before the previous owner may claim again"), default=30)
 
     class Meta:
         ordering = ["department__path", "name"]
         verbose_name = _("pool rule")
         verbose_name_plural = _("pool rules")
         constraints = [
-            models.UniqueConstraint(fields=["is_active"], condition=models.Q(department__isnull=True),
-                                    name="pool_rule_one_company_wide"),
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(department__isnull=True), name="pool_rule_one_company_wide"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -347,11 +383,18 @@ class PoolEvent(models.Model):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="pool_events")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+",
-                             help_text=_("Who claimed or received it, or who gave it up."))
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Who claimed or received it, or who gave it up."),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
 
@@ -387,10 +430,16 @@ class CustomerKey(models.Model):
         indexes = [models.Index(fields=["kind", "value"])]
         # Two partial constraints rather than NULLS NOT DISTINCT, which SQLite lacks.
         constraints = [
-            models.UniqueConstraint(fields=["customer", "kind", "value"], condition=models.Q(contact__isnull=True),
-                                    name="customer_key_unique"),
-            models.UniqueConstraint(fields=["customer", "contact", "kind", "value"],
-                                    condition=models.Q(contact__isnull=False), name="customer_contact_key_unique"),
+            models.UniqueConstraint(
+                fields=["customer", "kind", "value"],
+                condition=models.Q(contact__isnull=True),
+                name="customer_key_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["customer", "contact", "kind", "value"],
+                condition=models.Q(contact__isnull=False),
+                name="customer_contact_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -430,20 +479,30 @@ class RegistrationConflict(TimeStampedModel):
         JOINT = "joint", _("Joint pursuit")
         DISMISSED = "dismissed", _("Dismissed")
 
-    customer = models.ForeignKey(Customer, verbose_name=_("existing customer"), on_delete=models.CASCADE,
-                                 related_name="registration_conflicts")
-    first_owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("first registrant"), null=True,
-                                    on_delete=models.SET_NULL, related_name="+")
-    claimant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("later registrant"),
-                                 on_delete=models.CASCADE, related_name="registration_conflicts")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("existing customer"), on_delete=models.CASCADE, related_name="registration_conflicts"
+    )
+    first_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("first registrant"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("later registrant"),
+        on_delete=models.CASCADE,
+        related_name="registration_conflicts",
+    )
     matched_on = models.CharField(_("matched on"), max_length=20, choices=CustomerKey.Kind.choices)
     matched_value = models.CharField(_("matched value"), max_length=200)
     attempted = models.JSONField(_("entered data"), default=dict, blank=True)
     entry_path = models.CharField(_("entered via"), max_length=30, default="ui")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN,
-                              db_index=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("note"), max_length=300, blank=True)
 
@@ -459,15 +518,17 @@ class RegistrationConflict(TimeStampedModel):
 class CustomerMerge(TimeStampedModel):
     """A merge of duplicates into one surviving customer, with the snapshot that lets it be undone."""
 
-    survivor = models.ForeignKey(Customer, verbose_name=_("surviving customer"), on_delete=models.CASCADE,
-                                 related_name="merges")
+    survivor = models.ForeignKey(
+        Customer, verbose_name=_("surviving customer"), on_delete=models.CASCADE, related_name="merges"
+    )
     merged_ids = models.JSONField(_("merged customers"), default=list)
     # Field values of every customer before the merge and which related rows moved, for undo.
     snapshot = models.JSONField(default=dict)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
-    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]

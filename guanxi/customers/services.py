@@ -35,26 +35,9 @@ from guanxi.org.policies import (
 )
 
 from .dedupe import services as dedupe
-from .models import Attachment, Contact, Customer, FollowUp, SavedView, Task
+from .models import CUSTOMER_EDITABLE_FIELDS, Attachment, Contact, Customer, FollowUp, SavedView, Task
 
-CUSTOMER_FIELDS = {
-    "kind",
-    "name",
-    "credit_code",
-    "industry",
-    "province",
-    "city",
-    "size",
-    "source",
-    "level",
-    "status",
-    "phone",
-    "email",
-    "website",
-    "address",
-    "remarks",
-    "next_follow_up_on",
-}
+CUSTOMER_FIELDS = set(CUSTOMER_EDITABLE_FIELDS)
 CONTACT_FIELDS = {
     "name",
     "title",

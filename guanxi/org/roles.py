@@ -42,7 +42,12 @@ _LEADS_MANAGER = _LEADS_ROUTER + ["leads.delete", "leads.export", "leads.import"
 
 DEFAULT_ROLES: list[dict] = [
     {"code": "sales_rep", "name": gettext_noop("Sales rep"), "scope": DataScope.SELF, "permissions": _REP + _LEADS_REP},
-    {"code": "channel_rep", "name": gettext_noop("Channel rep"), "scope": DataScope.SELF, "permissions": _REP + _LEADS_REP},
+    {
+        "code": "channel_rep",
+        "name": gettext_noop("Channel rep"),
+        "scope": DataScope.SELF,
+        "permissions": _REP + _LEADS_REP,
+    },
     {
         "code": "business_manager",
         "name": gettext_noop("Business manager"),

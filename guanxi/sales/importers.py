@@ -19,10 +19,10 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert_rows
-from guanxi.core.imports.searchtext import build_search_text
 from guanxi.core.imports.values import ChoiceLookup, cell_text
 from guanxi.core.models import AuditLog, ImportJob
 from guanxi.core.registry import registry
+from guanxi.core.search import build_search_text
 from guanxi.customers.importers import SIZE_ALIASES, SOURCE_ALIASES
 from guanxi.org.models import User
 

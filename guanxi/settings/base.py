@@ -167,6 +167,11 @@ GUANXI_RECYCLE_BIN_DAYS = env.int("GUANXI_RECYCLE_BIN_DAYS", default=90)
 GUANXI_IDEMPOTENCY_HOURS = env.int("GUANXI_IDEMPOTENCY_HOURS", default=24)
 # Web-to-lead submissions accepted per IP per minute (use a shared cache when running several web processes).
 GUANXI_WEB_LEAD_RATE = env.int("GUANXI_WEB_LEAD_RATE", default=5)
+# Spreadsheet import limits: rows, characters per cell, upload size, and unpacked size (against zip bombs).
+GUANXI_IMPORT_MAX_ROWS = env.int("GUANXI_IMPORT_MAX_ROWS", default=200_000)
+GUANXI_IMPORT_MAX_CELL_CHARS = env.int("GUANXI_IMPORT_MAX_CELL_CHARS", default=10_000)
+GUANXI_IMPORT_MAX_BYTES = env.int("GUANXI_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+GUANXI_IMPORT_MAX_UNPACKED_BYTES = env.int("GUANXI_IMPORT_MAX_UNPACKED_BYTES", default=800 * 1024 * 1024)
 GUANXI_ATTACHMENT_MAX_BYTES = env.int("GUANXI_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- e-mail ----------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ callers validate rows with the model fields' own validation before they get here
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -133,8 +134,8 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
         f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608 (model names)
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
-    plan: dict[tuple[str, ...], list[tuple[int, Callable[[Any], Any], str]]] = {}
-    with connection.cursor() as cur:
+    plan: dict[tuple[str, ...], list[tuple[int, Callable[[Any], Any], str, bool]]] = {}
+    with connection.cursor() as cur, _search_index_deferred(connection, model) as fill_search_index:
         for start in range(0, len(rows), CHUNK):
             params = []
             for pk, r in zip(ids[start : start + CHUNK], rows[start : start + CHUNK], strict=True):
@@ -152,7 +153,48 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> list[i
                     values[i] = v if is_plain and type(v) is str else conv(v)
                 params.append(values)
             cur.executemany(sql, params)
+        fill_search_index(ids[0], ids[-1])
     return ids
+
+
+@contextmanager
+def _search_index_deferred(connection: Any, model: type[models.Model]) -> Iterator[Callable[[int, int], None]]:
+    """On SQLite, fill the table's FTS search indexes (core.dbvendor: `<table>_<column>_fts`, kept in step
+    by an AFTER INSERT trigger) with one INSERT…SELECT for all new rows instead of the trigger once per
+    row, about five times faster. The trigger is dropped and re-created inside the caller's transaction,
+    so no other connection ever sees it missing; if anything fails, the rollback restores it."""
+    if connection.vendor != "sqlite":
+        yield lambda first, last: None
+        return
+    table = model._meta.db_table
+    pk = str(model._meta.pk.column)
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s AND name LIKE %s",
+            [table, f"{table}%_fts_ai"],
+        )
+        triggers = [(name, sql) for name, sql in cur.fetchall() if sql and name.endswith("_fts_ai")]
+        indexes = []
+        for name, sql in triggers:
+            fts = name[: -len("_ai")]
+            column = fts[len(table) + 1 : -len("_fts")]
+            indexes.append((fts, column, sql))
+            cur.execute(f"DROP TRIGGER {qn(name)}")
+
+    def fill(first: int, last: int) -> None:
+        with connection.cursor() as cur:
+            for fts, column, _sql in indexes:
+                cur.execute(
+                    f"INSERT INTO {qn(fts)}(rowid, {qn(column)}) "  # noqa: S608 (quoted model names)
+                    f"SELECT {qn(pk)}, {qn(column)} FROM {qn(table)} WHERE {qn(pk)} BETWEEN %s AND %s",
+                    [first, last],
+                )
+
+    yield fill
+    with connection.cursor() as cur:
+        for _fts, _column, sql in indexes:
+            cur.execute(sql)
 
 
 def update_rows(model: type[models.Model], changes: list[tuple[int, dict[str, Any]]], *, bump_version: bool) -> int:

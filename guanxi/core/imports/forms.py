@@ -34,7 +34,7 @@ class UploadForm(forms.Form):
             (ImportJob.Mode.SKIP_BAD_ROWS, _("Import the good rows and report the bad ones (skip bad rows)")),
         ],
         initial=ImportJob.Mode.ALL_OR_NOTHING,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     # A fresh key per rendered form: submitting the same form twice returns the first import.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
@@ -52,7 +52,12 @@ class UploadForm(forms.Form):
 class MappingForm(forms.Form):
     """One select per spreadsheet column: the field it fills, or "ignore"."""
 
-    remember = forms.BooleanField(label=_("Remember this mapping for my next file"), required=False, initial=True)
+    remember = forms.BooleanField(
+        label=_("Remember this mapping for my next file"),
+        required=False,
+        initial=True,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(self, *args: Any, headers: list[str], importer: Importer, mapping: dict[str, str], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -79,5 +84,5 @@ class StartForm(forms.Form):
     mode = forms.ChoiceField(
         label=_("When rows have errors"),
         choices=UploadForm.base_fields["mode"].choices,  # type: ignore[attr-defined]
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )

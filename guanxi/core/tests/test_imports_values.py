@@ -5,15 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.imports.mapping import auto_map, clean_mapping, mapping_to_remember
-from guanxi.core.imports.searchtext import build_search_text as fast_search_text
 from guanxi.core.imports.values import ChoiceLookup, cell_text, parse_bool, parse_date
 from guanxi.core.registry import registry
-from guanxi.core.search import build_search_text
 from guanxi.customers.models import Customer
 
 
@@ -103,15 +99,3 @@ def test_clean_mapping_refuses_a_field_twice_and_missing_required_fields():
     with pytest.raises(ValidationFailed):
         clean_mapping({"0": "no_such_field"}, ["a"], importer)
     assert clean_mapping({"0": "name", "1": ""}, ["a", "b"], importer) == {"0": "name"}
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    name=st.text(alphabet=st.sampled_from("北京华信科技有限公司长重行银乐朝阳单ABC abc-（）1２"), max_size=20),
-    phone=st.text(alphabet=st.sampled_from("0123456789+- "), max_size=16),
-    other=st.text(max_size=10),
-)
-def test_fast_search_text_equals_the_core_one(name, phone, other):
-    # the bulk path's cached pinyin must give exactly what core.search gives (polyphones included)
-    kwargs = {"names": [name], "phones": [phone], "others": [other, "ABC"]}
-    assert fast_search_text(**kwargs) == build_search_text(**kwargs)

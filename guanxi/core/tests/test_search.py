@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guanxi.core.search import build_search_text, digits, normalise, search_terms
+from guanxi.core.search import build_search_text, digits, normalise, pinyin_forms, search_terms
 
 
 def test_company_name_is_found_by_pinyin_initials_and_full_pinyin():
@@ -42,3 +42,18 @@ def test_every_name_is_found_by_its_own_normalised_form(name):
 @given(st.text(alphabet="0123456789 -+()", max_size=30))
 def test_digits_keep_only_digits(phone):
     assert digits(phone) == "".join(ch for ch in phone if ch.isdigit())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("北京华信科技有限公司长重行银乐朝阳单ABC abc-（）1２"), max_size=20))
+def test_cached_pinyin_equals_plain_pypinyin(name):
+    # the word cache must give exactly what pypinyin gives, polyphones (长/重/行/乐/单) included
+    from pypinyin import Style, lazy_pinyin
+
+    expected = ("", "")
+    if any("\u4e00" <= ch <= "\u9fff" for ch in name):
+        expected = (
+            "".join(lazy_pinyin(name, errors="ignore")).lower(),
+            "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower(),
+        )
+    assert pinyin_forms(name) == expected

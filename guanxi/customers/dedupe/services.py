@@ -28,7 +28,15 @@ from guanxi.core.services import audit_record, audit_value, model_update, notify
 from guanxi.org.models import User
 from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_permission, scope_queryset
 
-from ..models import Contact, Customer, CustomerKey, CustomerMerge, DedupeRule, RegistrationConflict
+from ..models import (
+    CUSTOMER_EDITABLE_FIELDS,
+    Contact,
+    Customer,
+    CustomerKey,
+    CustomerMerge,
+    DedupeRule,
+    RegistrationConflict,
+)
 from . import selectors
 from .normalise import contact_key_pairs, customer_key_pairs
 from .selectors import DedupeResult, Match
@@ -38,24 +46,7 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 # Customer fields a merge can take from any of the merged records (the owner stays the survivor's:
 # changing it is a transfer).
-MERGE_FIELDS = (
-    "kind",
-    "name",
-    "credit_code",
-    "industry",
-    "province",
-    "city",
-    "size",
-    "source",
-    "level",
-    "status",
-    "phone",
-    "email",
-    "website",
-    "address",
-    "remarks",
-    "next_follow_up_on",
-)
+MERGE_FIELDS = CUSTOMER_EDITABLE_FIELDS
 KEY_FIELDS = {"kind", "name", "credit_code", "phone", "email"}
 
 

@@ -65,6 +65,28 @@ def test_template_round_trip(org):
     }  # fmt: skip
 
 
+def test_imported_customers_are_found_by_the_search_box(org):
+    # given customers imported in bulk (on SQLite the search index is filled in one statement)
+    from guanxi.customers.selectors import search_customers
+
+    manager = org["east_manager"]
+    rows = [["客户名称", "手机"], ["北京华信科技有限公司", "13812345678"], ["上海申达贸易有限公司", "021-62881234"]]
+    run_import(actor=manager, kind="customers", data=xlsx_bytes(rows))
+    # when searching by a part of the name, by pinyin initials, and by phone digits
+    found = {q: [c.name for c in search_customers(user=manager, query=q)] for q in ("华信", "bjhx", "62881234")}
+    # then the search finds them, and customers entered later are still indexed (the trigger is back)
+    assert found == {
+        "华信": ["北京华信科技有限公司"],
+        "bjhx": ["北京华信科技有限公司"],
+        "62881234": ["上海申达贸易有限公司"],
+    }
+    customer_create(actor=manager, data={"name": "广州华信电子有限公司"})
+    assert {c.name for c in search_customers(user=manager, query="华信")} == {
+        "北京华信科技有限公司",
+        "广州华信电子有限公司",
+    }
+
+
 def test_an_exported_list_imports_back(org):
     # given customers exported to CSV by the list's export (its headers, its labels)
     from guanxi.customers.services import customer_export

@@ -1,0 +1,296 @@
+"""The search index behind the search box (core.dbvendor.search_filter).
+
+On SQLite terms of three characters or more are looked up in an FTS5 trigram table kept in step by
+triggers; elsewhere (PostgreSQL in CI) the same searches run as LIKE, and these tests check that the
+FTS path is then not used. Either way the rows must be exactly those of `search_text LIKE '%term%'`.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import QuerySet
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from guanxi.core import dbvendor
+from guanxi.core.dbvendor import search_filter, search_fts_name, sqlite_fts_index_create, sqlite_fts_index_drop
+from guanxi.core.imports.bulk import insert_rows
+from guanxi.core.search import build_search_text, search_terms
+from guanxi.customers.models import Contact, Customer
+from guanxi.customers.selectors import search_contacts, search_customers
+from guanxi.customers.services import customer_delete, customer_update
+from guanxi.customers.tests.factories import ContactFactory, CustomerFactory
+from guanxi.sales.selectors import search_leads
+from guanxi.sales.tests.factories import LeadFactory
+
+SQLITE = connection.vendor == "sqlite"
+
+
+def uses_fts(qs: QuerySet) -> bool:
+    return " MATCH " in str(qs.query)
+
+
+def fts_ids(model: type[Any], term: str) -> set[int]:
+    """Row ids the FTS table itself returns for a term (SQLite only), bypassing the LIKE check."""
+    name = search_fts_name(model._meta.db_table, "search_text")
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT rowid FROM "{name}" WHERE "{name}" MATCH %s', ['"' + term.replace('"', '""') + '"'])  # noqa: S608
+        return {row[0] for row in cur.fetchall()}
+
+
+def like_ids(qs: QuerySet, terms: list[str]) -> set[int]:
+    if not SQLITE and any("\x00" in t for t in terms):
+        return set()  # PostgreSQL text cannot hold NUL, so no row contains it
+    for term in terms:
+        qs = qs.filter(search_text__contains=term)
+    return set(qs.values_list("pk", flat=True))
+
+
+def assert_path(qs: QuerySet, *, fts: bool) -> None:
+    """On SQLite the expected path; anywhere else always LIKE."""
+    assert uses_fts(qs) is (fts and SQLITE)
+
+
+def test_three_character_term_goes_through_the_index(org):
+    # given a customer among others
+    customer = CustomerFactory(name="北京华信科技有限公司", owner=org["admin"])
+    CustomerFactory(name="上海东方贸易有限公司", owner=org["admin"])
+    # when the admin searches for three characters of its name
+    qs = search_customers(user=org["admin"], query="华信科")
+    # then exactly that customer is found, through the FTS table on SQLite
+    assert [c.pk for c in qs] == [customer.pk]
+    assert_path(qs, fts=True)
+    if SQLITE:
+        assert fts_ids(Customer, "华信科") == {customer.pk}
+
+
+def test_two_character_chinese_term_keeps_the_like(org):
+    # given a customer in Beijing and one in Shanghai
+    customer = CustomerFactory(name="北京华信科技有限公司", owner=org["admin"])
+    CustomerFactory(name="上海东方贸易有限公司", owner=org["admin"])
+    # when the admin searches for "北京" (two characters: shorter than a trigram)
+    qs = search_customers(user=org["admin"], query="北京")
+    # then it is found, by LIKE everywhere
+    assert [c.pk for c in qs] == [customer.pk]
+    assert_path(qs, fts=False)
+
+
+def test_found_by_pinyin_initials_and_phone_digits(org):
+    # given a customer with a phone number and a contact with a mobile
+    customer = CustomerFactory(name="北京华信科技有限公司", phone="010-6543-2100", owner=org["admin"])
+    contact = ContactFactory(customer=customer, name="王小明", mobile="+86 139-1234-5678")
+    CustomerFactory(name="上海东方贸易有限公司", owner=org["admin"])
+    # when the admin searches by initials, by the phone typed with separators and by the mobile's digits
+    by_initials = search_customers(user=org["admin"], query="BJHX")
+    by_phone = search_customers(user=org["admin"], query="6543-2100")
+    by_mobile = search_contacts(user=org["admin"], query="13912345678")
+    # then each finds its row
+    assert [c.pk for c in by_initials] == [customer.pk]
+    assert [c.pk for c in by_phone] == [customer.pk]
+    assert [c.pk for c in by_mobile] == [contact.pk]
+    for qs in (by_initials, by_phone, by_mobile):
+        assert_path(qs, fts=True)
+
+
+def test_several_terms_must_all_match(org):
+    # given two customers sharing one word of their names
+    hx = CustomerFactory(name="北京华信科技有限公司", owner=org["admin"])
+    CustomerFactory(name="北京东方科技有限公司", owner=org["admin"])
+    # when the admin searches for the shared part and one name's initials
+    qs = search_customers(user=org["admin"], query="科技有限 bjhx")
+    # then only the customer matching both terms is found
+    assert [c.pk for c in qs] == [hx.pk]
+
+
+def test_a_term_most_rows_contain_is_left_to_like(org, monkeypatch):
+    # given three customers, and the index's limit for common terms lowered to one row
+    monkeypatch.setattr(dbvendor, "FTS_COMMON_MIN_ROWS", 1)
+    monkeypatch.setattr(dbvendor, "FTS_COMMON_DIVISOR", 10**9)
+    hx = CustomerFactory(name="北京华信科技有限公司", owner=org["admin"])
+    others = [CustomerFactory(name=n, owner=org["admin"]) for n in ("上海东方贸易有限公司", "深圳前海数据有限公司")]
+    # when the admin searches for a term all three contain, and for one only the first contains
+    common = search_customers(user=org["admin"], query="有限公司")
+    rare = search_customers(user=org["admin"], query="华信科")
+    # then the common term is answered by LIKE, the rare one by the index, both with the right rows
+    assert {c.pk for c in common} == {hx.pk, *(o.pk for o in others)}
+    assert [c.pk for c in rare] == [hx.pk]
+    assert_path(common, fts=False)
+    assert_path(rare, fts=True)
+
+
+def test_renaming_a_customer_updates_the_index(org):
+    # given a customer found by its old name
+    customer = CustomerFactory(name="北京华信科技有限公司", owner=org["admin"])
+    assert list(search_customers(user=org["admin"], query="华信科技")) == [customer]
+    # when it is renamed through the service
+    customer_update(actor=org["admin"], customer=customer, data={"name": "深圳前海数据有限公司"})
+    # then the new name finds it and the old one no longer does, in the FTS table too
+    assert list(search_customers(user=org["admin"], query="前海数据")) == [customer]
+    assert list(search_customers(user=org["admin"], query="华信科技")) == []
+    assert list(search_customers(user=org["admin"], query="qhsj")) == [customer]
+    if SQLITE:
+        assert fts_ids(Customer, "华信科技") == set()
+        assert fts_ids(Customer, "前海数据") == {customer.pk}
+
+
+def test_updating_other_fields_leaves_the_index_as_it_was(org):
+    # given a customer
+    customer = CustomerFactory(name="北京华信科技有限公司", owner=org["admin"])
+    # when a field outside the search text changes
+    customer_update(actor=org["admin"], customer=customer, data={"industry": "制造业"})
+    # then it is still found (the update trigger only fires on search_text)
+    assert list(search_customers(user=org["admin"], query="华信科技")) == [customer]
+    if SQLITE:
+        assert fts_ids(Customer, "华信科技") == {customer.pk}
+
+
+def test_soft_deleted_customer_is_not_found(org):
+    # given a customer found by search
+    customer = CustomerFactory(name="北京华信科技有限公司", owner=org["admin"])
+    # when it is moved to the recycle bin
+    customer_delete(actor=org["admin"], customer=customer)
+    # then the search no longer returns it (its index entry may stay: the queryset hides deleted rows)
+    qs = search_customers(user=org["admin"], query="华信科技")
+    assert list(qs) == []
+    assert_path(qs, fts=True)
+
+
+def test_hard_delete_removes_the_row_from_the_index(org):
+    # given a customer with a contact, both in the index
+    customer = CustomerFactory(name="北京华信科技有限公司", owner=org["admin"])
+    contact = ContactFactory(customer=customer, name="王小明", mobile="13912345678")
+    if SQLITE:
+        assert fts_ids(Customer, "华信科技") == {customer.pk}
+        assert fts_ids(Contact, "13912345678") == {contact.pk}
+    # when the customer is purged (its contacts go with it)
+    Customer.all_objects.filter(pk=customer.pk).delete()
+    # then neither is found, and the FTS table has forgotten both
+    assert list(search_customers(user=org["admin"], query="华信科技")) == []
+    assert list(search_contacts(user=org["admin"], query="13912345678")) == []
+    if SQLITE:
+        assert fts_ids(Customer, "华信科技") == set()
+        assert fts_ids(Contact, "13912345678") == set()
+
+
+def test_rows_written_by_bulk_paths_are_found(org):
+    # given customers written by bulk_create and by the importers' raw INSERT (insert_rows)
+    name_a, name_b = "杭州西湖茶叶有限公司", "苏州园林设计有限公司"
+    (bulk,) = Customer.objects.bulk_create(
+        [Customer(name=name_a, owner=org["admin"], search_text=build_search_text(names=[name_a]))]
+    )
+    (raw_id,) = insert_rows(
+        Customer, [{"name": name_b, "owner_id": org["admin"].pk, "search_text": build_search_text(names=[name_b])}]
+    )
+    # when the admin searches for each
+    by_bulk = search_customers(user=org["admin"], query="西湖茶叶")
+    by_raw = search_customers(user=org["admin"], query="szyl")
+    # then both are found through the index
+    assert [c.pk for c in by_bulk] == [bulk.pk]
+    assert [c.pk for c in by_raw] == [raw_id]
+    assert_path(by_bulk, fts=True)
+    if SQLITE:
+        assert fts_ids(Customer, "西湖茶叶") == {bulk.pk}
+
+
+def test_leads_are_searched_through_their_own_index(org):
+    # given two leads
+    lead = LeadFactory(company_name="成都天府软件有限公司", person_name="李雷", mobile="13700001111")
+    LeadFactory(company_name="重庆山城火锅有限公司", person_name="韩梅梅", mobile="13700002222")
+    # when the admin searches by initials, by phone and by a two-character name
+    by_initials = search_leads(user=org["admin"], query="cdtf")
+    by_phone = search_leads(user=org["admin"], query="0001111")
+    by_short = search_leads(user=org["admin"], query="天府")
+    # then the lead is found every time
+    assert [x.pk for x in by_initials] == [lead.pk]
+    assert [x.pk for x in by_phone] == [lead.pk]
+    assert [x.pk for x in by_short] == [lead.pk]
+    assert_path(by_initials, fts=True)
+    assert_path(by_short, fts=False)
+
+
+def test_without_its_triggers_the_index_is_not_used_until_created_again(org):
+    # given a contact, and an index that lost its triggers (as a later table rebuild would do)
+    contact = ContactFactory(customer=CustomerFactory(owner=org["admin"]), name="王小明", mobile="13912345678")
+    editor = SimpleNamespace(connection=connection)  # the functions only need the connection
+    name = search_fts_name("customers_contact", "search_text")
+    sqlite_fts_index_drop(editor, name=name)
+    try:
+        # when a contact is searched
+        qs = search_contacts(user=org["admin"], query="13912345678")
+        # then LIKE answers, with the same row
+        assert [c.pk for c in qs] == [contact.pk]
+        assert_path(qs, fts=False)
+    finally:
+        # and when the index is created again, it is filled from the rows there and used again
+        sqlite_fts_index_create(editor, table="customers_contact", column="search_text", name=name)
+    qs = search_contacts(user=org["admin"], query="13912345678")
+    assert [c.pk for c in qs] == [contact.pk]
+    assert_path(qs, fts=True)
+
+
+# --- property: the index never changes the answer -----------------------------------------------
+
+NAMES = [
+    "北京华信科技有限公司",
+    "上海东方贸易有限公司",
+    'Near "Far" Trading (HK) Ltd.',
+    "OR-AND*NOT Co",
+    "O'Brien & Sons",
+    "北京-上海 (联合) 物流",
+    "ABC Co. 100%_off",
+    "NEAR/3 col:umn ^start {x y}",
+]
+# Characters FTS5 queries treat as syntax, and a few of the data set's own.
+SYNTAX = "\"*-+()^:{}/\\%_ ,.'&"
+ALPHABET = SYNTAX + "".join(sorted(set("".join(NAMES).lower()))) + "bjhxorandnear0123"
+
+
+@pytest.fixture
+def search_data(org):
+    texts = []
+    for i, name in enumerate(NAMES):
+        c = CustomerFactory(name=name, phone=f"010-{i:04d}-5678", owner=org["admin"])
+        texts.append(c.search_text)
+    return Customer.objects.all(), texts
+
+
+def substrings(texts: list[str]) -> st.SearchStrategy[str]:
+    return st.sampled_from(texts).flatmap(
+        lambda t: st.tuples(st.integers(0, len(t)), st.integers(1, 8)).map(lambda ij: t[ij[0] : ij[0] + ij[1]])
+    )
+
+
+def terms_strategy(texts: list[str]) -> st.SearchStrategy[list[str]]:
+    term = st.one_of(
+        substrings(texts),
+        st.text(alphabet=ALPHABET, max_size=8),
+        st.sampled_from(["or", "near", "and", "not", '"', '""', "*", "-", "()", "near(", 'a"b', "bj*", "^bj"]),
+        st.text(max_size=8),
+    )
+    return st.lists(term, min_size=1, max_size=3)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_index_returns_the_same_rows_as_like(search_data, data):
+    qs, texts = search_data
+    # given any terms, FTS syntax and quotes included
+    terms = data.draw(terms_strategy(texts))
+    # when they are searched through the index (where there is one)
+    found = set(search_filter(qs, "search_text", terms).values_list("pk", flat=True))
+    # then the rows are exactly LIKE's, and nothing raised
+    assert found == like_ids(qs, [t for t in terms if t])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.text(alphabet=ALPHABET.upper() + ALPHABET, max_size=30) | st.text(max_size=30))
+def test_search_box_input_never_raises_and_matches_like(search_data, query, org):
+    qs, _texts = search_data
+    # given anything typed into the search box, when it is searched
+    found = {c.pk for c in search_customers(user=org["admin"], query=query, limit=100)}
+    # then the rows are those LIKE finds for the same terms
+    assert found == like_ids(qs, search_terms(query))
