@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -218,3 +220,33 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
     for term in terms:
         qs = qs.filter(**{f"{column}__contains": term})
     return qs
+
+
+_FTS_DECLARATION = re.compile(
+    r'USING\s+fts5\(\s*"?(?P<column>\w+)"?\s*,\s*content\s*=\s*"?(?P<table>\w+)"?', re.IGNORECASE
+)
+
+
+def sqlite_fts_indexes_repair(connection: Any) -> list[str]:
+    """Re-create the triggers of every search FTS table that lost them (SQLite only); returns the names repaired.
+
+    A migration that makes SQLite rebuild an indexed table (most AlterField/RemoveField) drops its triggers;
+    searching then still works through LIKE, but slowly. Running this after every migrate puts them back.
+    """
+    if not is_sqlite(connection) or not sqlite_fts_available(connection):
+        return []
+    with connection.cursor() as cur:
+        cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")
+        tables = cur.fetchall()
+        cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        triggers = {row[0] for row in cur.fetchall()}
+    repaired = []
+    for name, sql in tables:
+        match = _FTS_DECLARATION.search(sql or "")
+        if match is None or all(f"{name}_{s}" in triggers for s in _FTS_TRIGGERS):
+            continue
+        editor = SimpleNamespace(connection=connection)
+        sqlite_fts_index_create(editor, table=match["table"], column=match["column"], name=name)
+        log.warning("re-created the search triggers of %s and rebuilt it", name)
+        repaired.append(name)
+    return repaired

@@ -14,3 +14,5 @@ def _housekeeping() -> Any:
 
 
 registry.add_periodic(PeriodicJob(key="housekeeping", every_minutes=24 * 60, run=_housekeeping))
+
+from .imports import providers as _imports_providers  # noqa: E402,F401

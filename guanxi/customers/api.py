@@ -20,7 +20,6 @@ from guanxi.core.api import (
     set_etag,
 )
 from guanxi.core.errors import NotFoundError, ValidationFailed
-from guanxi.core.services import check_version
 from guanxi.org.selectors import users_by_ids
 
 from . import selectors, services
@@ -219,8 +218,9 @@ def customer_update(
 def customer_delete(request: HttpRequest, customer_id: int, if_match: str | None = IfMatch) -> object:
     """Move the customer to the recycle bin (restorable)."""
     customer = selectors.customer_get(user=request.auth, pk=customer_id, action="delete")  # type: ignore[attr-defined]
-    check_version(customer, expected_version(if_match))
-    services.customer_delete(actor=request.auth, customer=customer)  # type: ignore[attr-defined]
+    services.customer_delete(  # type: ignore[attr-defined]
+        actor=request.auth, customer=customer, expected_version=expected_version(if_match)
+    )
     return Status(204, None)
 
 
@@ -330,8 +330,9 @@ def contact_update(
 )
 def contact_delete(request: HttpRequest, contact_id: int, if_match: str | None = IfMatch) -> object:
     contact = selectors.contact_get(user=request.auth, pk=contact_id, action="delete")  # type: ignore[attr-defined]
-    check_version(contact, expected_version(if_match))
-    services.contact_delete(actor=request.auth, contact=contact)  # type: ignore[attr-defined]
+    services.contact_delete(  # type: ignore[attr-defined]
+        actor=request.auth, contact=contact, expected_version=expected_version(if_match)
+    )
     return Status(204, None)
 
 
@@ -408,8 +409,9 @@ def follow_up_update(
 def follow_up_delete(request: HttpRequest, follow_up_id: int, if_match: str | None = IfMatch) -> object:
     """Only the author may delete a follow-up record (others get 403)."""
     follow_up = selectors.follow_up_get(user=request.auth, pk=follow_up_id, action="delete")  # type: ignore[attr-defined]
-    check_version(follow_up, expected_version(if_match))
-    services.follow_up_delete(actor=request.auth, follow_up=follow_up)  # type: ignore[attr-defined]
+    services.follow_up_delete(  # type: ignore[attr-defined]
+        actor=request.auth, follow_up=follow_up, expected_version=expected_version(if_match)
+    )
     return Status(204, None)
 
 
@@ -483,8 +485,9 @@ def task_done(
 @router.delete("/tasks/{int:task_id}", response={204: None, **WRITE_ERRORS}, tags=TASKS, summary="Delete a task")
 def task_delete(request: HttpRequest, task_id: int, if_match: str | None = IfMatch) -> object:
     task = selectors.task_get(user=request.auth, pk=task_id, action="delete")  # type: ignore[attr-defined]
-    check_version(task, expected_version(if_match))
-    services.task_delete(actor=request.auth, task=task)  # type: ignore[attr-defined]
+    services.task_delete(  # type: ignore[attr-defined]
+        actor=request.auth, task=task, expected_version=expected_version(if_match)
+    )
     return Status(204, None)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -167,6 +168,19 @@ class Customer(BusinessModel):
             models.Index(fields=["department", "deleted_at"]),
             models.Index(fields=["deleted_at", "-updated_at", "-id"]),
             models.Index(fields=["credit_code"]),
+            # The public-pool job (customers/pool/services.py) compares this expression on owned customers;
+            # partial, so the hourly run reads only the few crossing a limit (docs/pool.md).
+            models.Index(
+                Coalesce("last_contact_at", "created_at"),
+                name="customer_pool_idle",
+                condition=models.Q(owner__isnull=False, pool_entered_at__isnull=True, deleted_at__isnull=True),
+            ),
+            models.Index(
+                "pool_warning",
+                Coalesce("last_contact_at", "created_at"),
+                name="customer_pool_warn",
+                condition=models.Q(owner__isnull=False, pool_entered_at__isnull=True, deleted_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -217,8 +217,9 @@ def customer_transfer(
     return moved, len(ids) - moved
 
 
-def customer_delete(*, actor: User, customer: Customer) -> None:
+def customer_delete(*, actor: User, customer: Customer, expected_version: int | None = None) -> None:
     customer = get_scoped_or_404(actor, Customer.objects.all(), customer.pk, "delete")
+    check_version(customer, expected_version)
     with transaction.atomic():
         soft_delete(instance=customer, actor=actor)
 
@@ -311,8 +312,9 @@ def contact_update(
     return contact
 
 
-def contact_delete(*, actor: User, contact: Contact) -> None:
+def contact_delete(*, actor: User, contact: Contact, expected_version: int | None = None) -> None:
     contact = get_scoped_or_404(actor, Contact.objects.all(), contact.pk, "delete")
+    check_version(contact, expected_version)
     with transaction.atomic():
         soft_delete(instance=contact, actor=actor)
         dedupe.contact_keys_delete(contact=contact)
@@ -397,8 +399,9 @@ def follow_up_update(
     return follow_up
 
 
-def follow_up_delete(*, actor: User, follow_up: FollowUp) -> None:
+def follow_up_delete(*, actor: User, follow_up: FollowUp, expected_version: int | None = None) -> None:
     follow_up = _own_follow_up(actor, follow_up, "delete")
+    check_version(follow_up, expected_version)
     with transaction.atomic():
         soft_delete(instance=follow_up, actor=actor)
 
@@ -448,8 +451,9 @@ def task_set_done(*, actor: User, task: Task, done: bool = True) -> Task:
     return task_update(actor=actor, task=task, data={"done": done})
 
 
-def task_delete(*, actor: User, task: Task) -> None:
+def task_delete(*, actor: User, task: Task, expected_version: int | None = None) -> None:
     task = get_scoped_or_404(actor, Task.objects.all(), task.pk, "delete")
+    check_version(task, expected_version)
     with transaction.atomic():
         soft_delete(instance=task, actor=actor)
 

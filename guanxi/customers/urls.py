@@ -39,6 +39,7 @@ urlpatterns = [
     path("tasks/<dbid:pk>/done/", views.task_done, name="task_done"),
     path("<dbid:pk>/", views.customer_detail, name="detail"),
     path("<dbid:pk>/edit/", views.customer_edit, name="edit"),
+    path("<dbid:pk>/inline/", views.customer_inline_edit, name="inline_edit"),
     path("<dbid:pk>/delete/", views.customer_delete, name="delete"),
     path("<dbid:pk>/transfer/", views.customer_transfer, name="transfer"),
     path("<dbid:pk>/review/", views.customer_review, name="review"),

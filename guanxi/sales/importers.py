@@ -1,7 +1,8 @@
 """The lead importer (spreadsheet import): bought lists, exhibition visitors, old systems' leads.
 
-Imported leads enter the screening queue (status new, no owner), like leads from the web form;
-the assignment rules or a manager hand them out from there. A row is rejected when it names nobody,
+Imported leads enter the screening queue (status new, no owner), like leads from the web form, and
+the assignment rules run on them once the import commits; what no rule takes waits there for a
+manager. A row is rejected when it names nobody,
 gives no way to reach them, or repeats a lead that is still open (same mobile or e-mail) or an
 earlier row of the file; a match with an existing customer is only a warning.
 
@@ -14,6 +15,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -169,7 +171,22 @@ class LeadImporter(Importer):
             message=_("Imported from %(file)s") % {"file": job.file_name},
             items=((pk, o.label, created_changes(r), None) for o, pk, r in zip(creates, ids, rows, strict=True)),
         )
+        _assign_after_commit(ids)
         return {"created": len(ids), "updated": 0}
+
+
+# Leads per assignment job: one job locks its leads and the rules, so a huge import is split up.
+ASSIGN_BATCH = 1000
+
+
+def _assign_after_commit(ids: list[int]) -> None:
+    """Run the assignment rules on the new leads like on web leads: after commit (a rolled back import
+    queues nothing), as the system."""
+    from .tasks import lead_assign_by_rules_run
+
+    for batch in chunks(list(ids), ASSIGN_BATCH):
+        lead_ids = list(batch)
+        transaction.on_commit(lambda lead_ids=lead_ids: lead_assign_by_rules_run.enqueue(lead_ids=lead_ids))
 
 
 registry.add_importer(LeadImporter())

@@ -172,6 +172,8 @@ GUANXI_IMPORT_MAX_ROWS = env.int("GUANXI_IMPORT_MAX_ROWS", default=200_000)
 GUANXI_IMPORT_MAX_CELL_CHARS = env.int("GUANXI_IMPORT_MAX_CELL_CHARS", default=10_000)
 GUANXI_IMPORT_MAX_BYTES = env.int("GUANXI_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 GUANXI_IMPORT_MAX_UNPACKED_BYTES = env.int("GUANXI_IMPORT_MAX_UNPACKED_BYTES", default=800 * 1024 * 1024)
+# A dry run or import that has not moved for this long was left by a crashed worker: marked failed.
+GUANXI_IMPORT_STALE_MINUTES = env.int("GUANXI_IMPORT_STALE_MINUTES", default=60)
 GUANXI_ATTACHMENT_MAX_BYTES = env.int("GUANXI_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # --- e-mail ----------------------------------------------------------------------------------

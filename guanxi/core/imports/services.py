@@ -15,6 +15,7 @@ import os
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -265,7 +266,10 @@ def import_job_execute(*, job_id: int, now: dt.datetime | None = None) -> dict[s
     if job.status == Status.CHECKING:
         dry_run = True
     elif job.status == Status.QUEUED:
-        if not ImportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(status=Status.RUNNING):
+        updated = ImportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
+            status=Status.RUNNING, updated_at=timezone.now()
+        )
+        if not updated:
             return {"status": "taken"}  # another worker has it
         job.status = Status.RUNNING
         dry_run = False
@@ -291,7 +295,8 @@ def import_job_execute(*, job_id: int, now: dt.datetime | None = None) -> dict[s
 def _progress(job: ImportJob) -> Any:
     def update(done: int) -> None:
         if done % PROGRESS_EVERY == 0 or done == job.total_rows:
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+            # updated_at doubles as the heartbeat that import_jobs_fail_stale looks at.
+            ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, updated_at=timezone.now())
 
     return update
 
@@ -456,6 +461,54 @@ def _finish_failed(job: ImportJob, *, message: str, dry_run: bool, report: dict[
                 title=_("Import failed: %(file)s") % {"file": job.file_name},
                 body=message,
             )
+
+
+# --- jobs a crashed worker left behind ---------------------------------------------------------
+# A dry run or import in one of these states is being worked on; a worker that dies leaves it there.
+IN_FLIGHT = (Status.CHECKING, Status.QUEUED, Status.RUNNING)
+
+
+def import_jobs_fail_stale(*, now: dt.datetime | None = None) -> int:
+    """Mark failed the jobs that have not moved for GUANXI_IMPORT_STALE_MINUTES and tell their users
+    (the periodic job). A job's updated_at is its heartbeat: set when it is queued, taken by a worker
+    and on every progress step. Returns how many were marked."""
+    now = now or timezone.now()
+    minutes = settings.GUANXI_IMPORT_STALE_MINUTES
+    cutoff = now - dt.timedelta(minutes=minutes)
+    message = _(
+        "The import stopped without finishing: no worker reported on it for %(minutes)s minutes (the worker was "
+        "probably restarted). An import is written in one transaction, so nothing was written. Start it again."
+    ) % {"minutes": minutes}
+    stale = ImportJob.objects.filter(status__in=IN_FLIGHT, updated_at__lt=cutoff).select_related("user")
+    marked = 0
+    for job in stale.order_by("pk"):
+        with transaction.atomic():
+            # Compare-and-set: a job that moved since the query (a slow worker after all) is left alone.
+            if not ImportJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at).update(
+                status=Status.FAILED, error=message, finished_at=now, updated_at=now
+            ):
+                continue
+            old_status = job.status
+            job.status, job.error = Status.FAILED, message
+            audit_record(
+                actor=None,
+                action=AuditLog.Action.OTHER,
+                obj=job,
+                message=_("Import of %(file)s marked failed: no progress for %(minutes)s minutes")
+                % {"file": job.file_name, "minutes": minutes},
+                changes={"status": [old_status, Status.FAILED]},
+            )
+            notify(
+                recipient=job.user,
+                kind="import_failed",
+                level="warning",
+                url=_job_url(job),
+                title=(_("Dry run failed: %(file)s") if old_status == Status.CHECKING else _("Import failed: %(file)s"))
+                % {"file": job.file_name},
+                body=message,
+            )
+        marked += 1
+    return marked
 
 
 def _job_url(job: ImportJob) -> str:

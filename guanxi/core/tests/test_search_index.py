@@ -294,3 +294,31 @@ def test_search_box_input_never_raises_and_matches_like(search_data, query, org)
     found = {c.pk for c in search_customers(user=org["admin"], query=query, limit=100)}
     # then the rows are those LIKE finds for the same terms
     assert found == like_ids(qs, search_terms(query))
+
+
+@pytest.mark.django_db
+def test_repair_puts_back_search_triggers_a_table_rebuild_dropped(org):
+    # given a SQLite database whose customer search triggers were dropped (as a table rebuild would)
+    from django.db import connection
+
+    from guanxi.core.dbvendor import is_sqlite, search_fts_name, sqlite_fts_indexes_repair
+
+    name = search_fts_name("customers_customer", "search_text")
+    if not is_sqlite(connection):
+        assert sqlite_fts_indexes_repair(connection) == []  # PostgreSQL: nothing to repair
+        return
+    with connection.cursor() as cur:
+        for suffix in ("ai", "ad", "au"):
+            cur.execute(f'DROP TRIGGER "{name}_{suffix}"')
+    # when the repair runs (it does after every migrate)
+    repaired = sqlite_fts_indexes_repair(connection)
+    # then the triggers are back and a new customer is found through the index
+    assert name in repaired
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s", [f"{name}_%"])
+        assert cur.fetchone()[0] == 3
+    CustomerFactory(owner=org["east_rep"], name="修复后的华信公司")
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT count(*) FROM "{name}" WHERE "{name}" MATCH %s', ['"修复后"'])
+        assert cur.fetchone()[0] == 1
+    assert sqlite_fts_indexes_repair(connection) == []  # nothing left to repair

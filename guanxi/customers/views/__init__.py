@@ -24,6 +24,7 @@ from .customer import (  # noqa: F401
     customer_review,
     customer_transfer,
 )
+from .inline import customer_inline_edit  # noqa: F401
 from .lists import (  # noqa: F401
     contact_list,
     customer_bulk_delete,

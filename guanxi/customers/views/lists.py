@@ -19,6 +19,7 @@ from guanxi.org.policies import has_permission, permission_scope, require_permis
 from .. import selectors, services
 from ..forms import FILTER_CHOICES, FILTER_LABELS, LIST_STATE_KEYS, PROVINCES, SavedViewForm, TransferForm
 from ._common import PAGE_SIZES, clean_params, filtered, next_url, paginate, query_key, selected_ids
+from .inline import rows_editable
 
 
 # --- customer list ---------------------------------------------------------------------------
@@ -35,6 +36,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     except PermissionDeniedError:
         return render(request, "customers/customer_list.html", {"no_permission": True}, status=403)
     page = paginate(qs, params, warnings)
+    page.object_list = list(page.object_list)  # evaluated once; rows carry their inline-edit flag to the template
+    rows_editable(user, page.object_list)
     users_qs = selectors.assignable_users(user=user)
     users = list(users_qs)
     departments = list(selectors.department_choices())

@@ -122,4 +122,44 @@
     var cancel = e.target.closest && e.target.closest("form") && e.target.closest("form").querySelector("[data-cancel]");
     if (cancel) { e.preventDefault(); cancel.click(); }
   });
+  // Inline edit of a list cell: click → input, Enter saves (htmx posts it), Esc cancels.
+  function closeInline(cell, focusTrigger) {
+    var editor = cell.querySelector(".gx-inline-editor");
+    var input = cell.querySelector("[data-inline-input]");
+    var trigger = cell.querySelector("[data-inline-edit]");
+    if (editor) editor.hidden = true;
+    if (input) input.disabled = true; // a disabled input is not sent with the bulk form around the table
+    if (trigger) { trigger.hidden = false; if (focusTrigger) trigger.focus(); }
+  }
+  document.addEventListener("click", function (e) {
+    var trigger = e.target.closest("[data-inline-edit]");
+    if (!trigger) return;
+    var cell = trigger.closest("[data-inline-cell]");
+    document.querySelectorAll("[data-inline-cell]").forEach(function (c) { if (c !== cell) closeInline(c, false); });
+    var input = cell.querySelector("[data-inline-input]");
+    trigger.hidden = true;
+    cell.querySelector(".gx-inline-editor").hidden = false;
+    input.disabled = false;
+    input.dataset.original = input.value;
+    input.focus();
+  });
+  document.addEventListener("keydown", function (e) {
+    var input = e.target.closest && e.target.closest("[data-inline-input]");
+    if (!input) return;
+    if (e.key === "Enter") e.preventDefault(); // htmx saves; the table's bulk form must not submit
+    if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      input.value = input.dataset.original || "";
+      closeInline(input.closest("[data-inline-cell]"), true);
+    }
+  });
+  // A refused inline save answers the cell with the reason (412 stale, 400 bad value, 403): show it.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var target = e.detail.target;
+    if (target && target.matches && target.matches("[data-inline-cell]") && [400, 403, 409, 412].indexOf(e.detail.xhr.status) !== -1) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
 })();

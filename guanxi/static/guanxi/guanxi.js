@@ -1,11 +1,189 @@
 // Guanxi keyboard shortcuts and small behaviours. Shortcuts are ignored while typing.
+// Labels come from the page (base.html data attributes, nav links), never from here, so they are translated.
 (function () {
   "use strict";
+  var RECENT_KEY = "gx.recent";
+  var LIST_KEY = "gx.list.";
+  // g + letter → left-nav item (by its registry key); only items the page shows are offered.
+  var GOTO = { d: "my_day", c: "customers", o: "contacts", l: "leads", p: "pool", n: "notifications" };
+  var gPending = 0;
+
   function typing(e) {
     var t = e.target;
     return t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
   }
+  function bsModal(el) {
+    // Tabler's bundle exposes Bootstrap's components as window.tabler.bootstrap (not window.bootstrap).
+    var bs = window.bootstrap || (window.tabler && (window.tabler.Modal ? window.tabler : window.tabler.bootstrap));
+    return el && bs && bs.Modal ? bs.Modal.getOrCreateInstance(el) : null;
+  }
+  function openModal(id) {
+    var el = document.getElementById(id);
+    var m = bsModal(el);
+    if (m) m.show();
+    return el;
+  }
+  function anyModalOpen() { return !!document.querySelector(".modal.show"); }
+  function store(kind) {
+    try { return window[kind]; } catch (err) { return null; } // storage can be blocked (private mode)
+  }
+  function readJSON(kind, key, fallback) {
+    var s = store(kind);
+    try { return (s && JSON.parse(s.getItem(key))) || fallback; } catch (err) { return fallback; }
+  }
+  function writeJSON(kind, key, value) {
+    var s = store(kind);
+    try { if (s) s.setItem(key, JSON.stringify(value)); } catch (err) { /* full or blocked: not worth a failure */ }
+  }
+
+  function navLink(key) { return document.querySelector('a[data-nav-key="' + key + '"]'); }
+  function navLabel(a) {
+    var t = a.querySelector(".nav-link-title");
+    return ((t && t.textContent) || a.getAttribute("aria-label") || a.textContent || "").trim();
+  }
+
+  // --- command menu (Ctrl/Cmd+K) -------------------------------------------------------------
+  function commandItems() {
+    var menu = document.getElementById("gx-command");
+    var d = menu.dataset;
+    var items = [];
+    Object.keys(GOTO).forEach(function (letter) {
+      var a = navLink(GOTO[letter]);
+      if (a) items.push({ group: d.labelGoto, label: navLabel(a), url: a.getAttribute("href"), hint: "g " + letter });
+    });
+    // "New customer" only where the page itself offers it, i.e. the user may create customers.
+    var create = d.newCustomerUrl && document.querySelector('main a[href="' + d.newCustomerUrl + '"]');
+    if (create) {
+      var label = (create.textContent || "").trim() || create.getAttribute("aria-label");
+      items.push({ group: d.labelCreate, label: label, url: d.newCustomerUrl });
+    }
+    readJSON("localStorage", RECENT_KEY, []).forEach(function (r) {
+      if (r && r.url && r.label) items.push({ group: d.labelRecent, label: r.label, url: r.url });
+    });
+    return items;
+  }
+  function renderCommands() {
+    var menu = document.getElementById("gx-command");
+    var input = document.getElementById("gx-command-input");
+    var list = document.getElementById("gx-command-list");
+    var q = input.value.trim().toLowerCase();
+    var shown = commandItems().filter(function (it) { return !q || it.label.toLowerCase().indexOf(q) !== -1; });
+    list.innerHTML = "";
+    var group = null;
+    shown.forEach(function (it, i) {
+      if (it.group !== group) {
+        group = it.group;
+        var h = document.createElement("div");
+        h.className = "list-group-header sticky-top";
+        h.textContent = group;
+        list.appendChild(h);
+      }
+      var a = document.createElement("a");
+      a.className = "list-group-item list-group-item-action d-flex" + (i === 0 ? " active" : "");
+      a.href = it.url;
+      a.setAttribute("role", "option");
+      a.setAttribute("aria-selected", i === 0 ? "true" : "false");
+      var span = document.createElement("span");
+      span.className = "me-auto";
+      span.textContent = it.label;
+      a.appendChild(span);
+      if (it.hint) {
+        var k = document.createElement("kbd");
+        k.textContent = it.hint;
+        a.appendChild(k);
+      }
+      list.appendChild(a);
+    });
+    if (!shown.length) {
+      var none = document.createElement("div");
+      none.className = "list-group-item text-secondary";
+      none.textContent = menu.dataset.labelNone;
+      list.appendChild(none);
+    }
+  }
+  function moveActive(step) {
+    var opts = Array.prototype.slice.call(document.querySelectorAll("#gx-command-list [role=option]"));
+    if (!opts.length) return;
+    var i = opts.findIndex(function (o) { return o.classList.contains("active"); });
+    var next = opts[(i + step + opts.length) % opts.length];
+    opts.forEach(function (o) { o.classList.remove("active"); o.setAttribute("aria-selected", "false"); });
+    next.classList.add("active");
+    next.setAttribute("aria-selected", "true");
+    next.scrollIntoView({ block: "nearest" });
+  }
+  function openCommandMenu() {
+    var el = document.getElementById("gx-command");
+    if (!el) return;
+    var input = document.getElementById("gx-command-input");
+    input.value = "";
+    renderCommands();
+    el.addEventListener("shown.bs.modal", function () { input.focus(); }, { once: true });
+    openModal("gx-command");
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target && e.target.id === "gx-command-input") renderCommands();
+  });
   document.addEventListener("keydown", function (e) {
+    if (!e.target || e.target.id !== "gx-command-input") return;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") { e.preventDefault(); moveActive(e.key === "ArrowDown" ? 1 : -1); }
+    if (e.key === "Enter") {
+      e.preventDefault();
+      var active = document.querySelector("#gx-command-list [role=option].active");
+      if (active) window.location.href = active.href;
+    }
+  });
+
+  // --- recent records and list stepping ------------------------------------------------------
+  function rememberRecord() {
+    var rec = document.querySelector("[data-gx-recent-url]");
+    if (!rec) return;
+    var entry = { url: rec.dataset.gxRecentUrl, label: rec.dataset.gxRecentLabel };
+    var recent = readJSON("localStorage", RECENT_KEY, []).filter(function (r) { return r && r.url !== entry.url; });
+    recent.unshift(entry);
+    writeJSON("localStorage", RECENT_KEY, recent.slice(0, 5));
+  }
+  // A list page's rows (data-gx-list on the tbody, data-gx-id on each row), in order, with the list's URL.
+  function rememberList() {
+    document.querySelectorAll("[data-gx-list]").forEach(function (body) {
+      var ids = [];
+      body.querySelectorAll("[data-gx-id]").forEach(function (row) { ids.push(row.dataset.gxId); });
+      writeJSON("sessionStorage", LIST_KEY + body.dataset.gxList, { url: window.location.href, ids: ids });
+    });
+  }
+  // On a record page: previous/next links when the record is in the list the user came from.
+  function showStepper() {
+    var nav = document.querySelector("[data-gx-stepper]");
+    if (!nav) return;
+    var list = readJSON("sessionStorage", LIST_KEY + nav.dataset.gxStepper, null);
+    if (!list || !list.ids) return;
+    var i = list.ids.indexOf(String(nav.dataset.gxId));
+    if (i === -1) return;
+    var pattern = nav.dataset.gxUrlPattern; // e.g. /customers/0/ with 0 standing for the id
+    function link(sel, id) {
+      var a = nav.querySelector(sel);
+      if (!a) return;
+      if (id) { a.href = pattern.replace(/\/0\/$/, "/" + id + "/"); a.hidden = false; } else { a.hidden = true; }
+    }
+    link("[data-gx-prev]", i > 0 ? list.ids[i - 1] : null);
+    link("[data-gx-next]", i < list.ids.length - 1 ? list.ids[i + 1] : null);
+    var back = nav.querySelector("[data-gx-back]");
+    if (back && list.url) back.href = list.url;
+    nav.hidden = false;
+  }
+  function step(sel) {
+    var a = document.querySelector("[data-gx-stepper]:not([hidden]) " + sel + ":not([hidden])");
+    if (a) { window.location.href = a.href; return true; }
+    return false;
+  }
+  window.addEventListener("DOMContentLoaded", function () { rememberRecord(); rememberList(); showStepper(); });
+  document.addEventListener("htmx:afterSettle", rememberList); // filters, sort and paging re-render the rows
+
+  // --- shortcuts -------------------------------------------------------------------------------
+  document.addEventListener("keydown", function (e) {
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === "k" || e.key === "K")) {
+      if (document.getElementById("gx-command")) { e.preventDefault(); openCommandMenu(); }
+      return;
+    }
     if (e.key === "/" && !typing(e)) {
       var s = document.getElementById("global-search");
       if (s) { e.preventDefault(); s.focus(); s.select(); }
@@ -18,6 +196,19 @@
       var sug = document.getElementById("search-suggest");
       if (sug) sug.innerHTML = "";
     }
+    if (typing(e) || e.ctrlKey || e.metaKey || e.altKey || anyModalOpen()) return;
+    if (gPending && Date.now() - gPending < 1500) {
+      gPending = 0;
+      var target = GOTO[e.key] && navLink(GOTO[e.key]);
+      if (target) { e.preventDefault(); window.location.href = target.getAttribute("href"); }
+      return;
+    }
+    gPending = 0;
+    if (e.key === "g") { gPending = Date.now(); return; }
+    if (e.key === "?") { if (document.getElementById("gx-help")) { e.preventDefault(); openModal("gx-help"); } return; }
+    if (e.target.closest && e.target.closest("[role=tablist], .dropdown-menu")) return; // arrows move between tabs there
+    if (e.key === "ArrowLeft" && step("[data-gx-prev]")) e.preventDefault();
+    if (e.key === "ArrowRight" && step("[data-gx-next]")) e.preventDefault();
   });
   // Warn before leaving a form with unsaved text.
   document.addEventListener("input", function (e) {
