@@ -39,26 +39,34 @@ _READ_ALL = ["customers.view", "contacts.view", "followups.view", "tasks.view"]
 _LEADS_REP = ["leads.view", "leads.edit"]
 _LEADS_ROUTER = ["leads.view", "leads.create", "leads.edit", "leads.assign"]
 _LEADS_MANAGER = _LEADS_ROUTER + ["leads.delete", "leads.export", "leads.import"]
+# Opportunities (销售机会): reps work their own deals; managers also delete, reassign and confirm closings.
+_OPP_REP = ["opportunities.view", "opportunities.create", "opportunities.edit"]
+_OPP_MANAGER = _OPP_REP + ["opportunities.delete", "opportunities.assign", "opportunities.approve"]
 
 DEFAULT_ROLES: list[dict] = [
-    {"code": "sales_rep", "name": gettext_noop("Sales rep"), "scope": DataScope.SELF, "permissions": _REP + _LEADS_REP},
+    {
+        "code": "sales_rep",
+        "name": gettext_noop("Sales rep"),
+        "scope": DataScope.SELF,
+        "permissions": _REP + _LEADS_REP + _OPP_REP,
+    },
     {
         "code": "channel_rep",
         "name": gettext_noop("Channel rep"),
         "scope": DataScope.SELF,
-        "permissions": _REP + _LEADS_REP,
+        "permissions": _REP + _LEADS_REP + _OPP_REP,
     },
     {
         "code": "business_manager",
         "name": gettext_noop("Business manager"),
         "scope": DataScope.DEPARTMENT,
-        "permissions": _REP + ["customers.assign", "customers.import", "tasks.assign"] + _LEADS_MANAGER,
+        "permissions": _REP + ["customers.assign", "customers.import", "tasks.assign"] + _LEADS_MANAGER + _OPP_MANAGER,
     },
     {
         "code": "department_manager",
         "name": gettext_noop("Department manager"),
         "scope": DataScope.DEPARTMENT_TREE,
-        "permissions": _MANAGER + _LEADS_MANAGER,
+        "permissions": _MANAGER + _LEADS_MANAGER + _OPP_MANAGER,
     },
     {
         "code": "department_assistant",
@@ -70,7 +78,10 @@ DEFAULT_ROLES: list[dict] = [
         "code": "sales_management",
         "name": gettext_noop("Sales-management office"),
         "scope": DataScope.ALL,
-        "permissions": _MANAGER + ["audit.view"] + _LEADS_MANAGER,
+        "permissions": _MANAGER
+        + ["audit.view"]
+        + _LEADS_MANAGER
+        + ["opportunities.view", "opportunities.export", "opportunities.approve"],
     },
     {
         "code": "executive",
@@ -84,6 +95,8 @@ DEFAULT_ROLES: list[dict] = [
             "followups.export",
             "leads.view",
             "leads.export",
+            "opportunities.view",
+            "opportunities.export",
         ],
     },
     {

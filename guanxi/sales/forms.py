@@ -4,6 +4,7 @@ the views put back on the form (core.views_util.form_add_errors)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -12,14 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.customers.forms import PROVINCES, DateInput
 from guanxi.org.forms import TablerMixin
 
-from .models import Lead, LeadAssignmentRule
+from .models import Lead, LeadAssignmentRule, Opportunity
 
 __all__ = [
     "PROVINCES",
     "AssignForm",
+    "CloseLostForm",
     "ConvertForm",
     "LeadForm",
     "LoseForm",
+    "OpportunityForm",
     "PublicLeadForm",
     "RuleForm",
     "ScreenForm",
@@ -261,3 +264,39 @@ class RuleForm(_ModelFieldsForm):
         for key in ("provinces", "industries", "sizes", "sources"):
             data[key] = self.cleaned_data.get(key) or []
         return data
+
+
+# --- opportunities (销售机会) ------------------------------------------------------------------------
+class OpportunityForm(TablerMixin, forms.Form):
+    """Create or edit a deal. The customer is chosen only on create, among those in the user's reach."""
+
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)  # type: ignore[arg-type]
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    amount = forms.DecimalField(
+        label=_("Amount (元)"), max_digits=14, decimal_places=2, min_value=0, max_value=Decimal("999999999999.99")
+    )
+    expected_close_date = forms.DateField(label=_("Expected signing date"), required=False, widget=DateInput())
+    source = forms.ChoiceField(label=_("Source"), choices=Opportunity.Source.choices)
+    next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, customers: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if customers is None:
+            del self.fields["customer"]
+        else:
+            self.fields["customer"].queryset = customers
+
+
+class CloseLostForm(TablerMixin, forms.Form):
+    lost_reason = forms.ModelChoiceField(label=_("Why was it lost?"), queryset=None)  # type: ignore[arg-type]
+    lost_to = forms.ModelChoiceField(label=_("Lost to"), queryset=None, required=False)  # type: ignore[arg-type]
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, reasons: Any, competitors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lost_reason"].queryset = reasons
+        self.fields["lost_to"].queryset = competitors

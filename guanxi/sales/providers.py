@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import NavItem, SearchSource, registry
+from guanxi.core.registry import NavItem, RecordTab, SearchSource, registry
 from guanxi.org.policies import register_module
 
 register_module("leads", _("Leads"), ["view", "create", "edit", "delete", "export", "import", "assign"])
@@ -58,3 +58,35 @@ registry.add_handover_preview(_hand_over_preview)
 
 # The spreadsheet importer for leads (written with the import engine in guanxi/core/imports).
 from . import importers as _importers  # noqa: E402,F401
+
+# --- opportunities (销售机会) ----------------------------------------------------------------------
+register_module(
+    "opportunities", _("Opportunities"), ["view", "create", "edit", "delete", "export", "assign", "approve"]
+)
+
+
+def _customer_opportunities_tab(request: Any, customer: Any) -> tuple[int, str]:
+    from .opportunity_views import customer_tab
+
+    return customer_tab(request, customer)
+
+
+registry.add_nav(
+    NavItem(
+        key="opportunities",
+        label=_("Opportunities"),
+        url_name="sales:opportunity_board",
+        icon="ti-briefcase",
+        order=25,
+        permission="opportunities.view",
+    )
+)
+registry.add_tab(
+    RecordTab(
+        model="customers.customer",
+        key="opportunities",
+        label=_("Opportunities"),
+        render=_customer_opportunities_tab,
+        order=30,
+    )
+)

@@ -1,7 +1,8 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import views
+from . import analytics_views, views
+from . import opportunity_views as opp_views
 
 app_name = "sales"
 urlpatterns = [
@@ -23,7 +24,20 @@ urlpatterns = [
     path("lead-rules/<int:pk>/edit/", views.rule_edit, name="rule_edit"),
     path("lead-rules/<int:pk>/move/", views.rule_move, name="rule_move"),
     path("lead-rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
+    path("opportunities/", opp_views.opportunity_list, name="opportunity_list"),
+    path("opportunities/board/", opp_views.opportunity_board, name="opportunity_board"),
+    path("opportunities/new/", opp_views.opportunity_create, name="opportunity_create"),
+    path("opportunities/<int:pk>/", opp_views.opportunity_detail, name="opportunity_detail"),
+    path("opportunities/<int:pk>/edit/", opp_views.opportunity_edit, name="opportunity_edit"),
+    path("opportunities/<int:pk>/move/", opp_views.opportunity_move, name="opportunity_move"),
+    path("opportunities/<int:pk>/win/", opp_views.opportunity_win, name="opportunity_win"),
+    path("opportunities/<int:pk>/lose/", opp_views.opportunity_lose, name="opportunity_lose"),
+    path("opportunities/<int:pk>/confirm/", opp_views.opportunity_confirm, name="opportunity_confirm"),
+    path("opportunities/<int:pk>/reopen/", opp_views.opportunity_reopen, name="opportunity_reopen"),
+    path("opportunities/<int:pk>/delete/", opp_views.opportunity_delete, name="opportunity_delete"),
+    path("opportunities/<int:pk>/follow-up/", opp_views.opportunity_follow_up, name="opportunity_follow_up"),
     # Public (no sign-in): the web-to-lead form and its JSON twin.
     path("forms/lead/", views.public_lead_form, name="public_lead_form"),
     path("forms/lead.json", views.public_lead_json, name="public_lead_json"),
+    path("opportunities/funnel/", analytics_views.funnel_page, name="opportunity_funnel"),
 ]

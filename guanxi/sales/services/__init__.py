@@ -1,4 +1,4 @@
-"""Every write to leads, assignment rules and (for now) opportunities. Permission-checked, transactional,
+"""Every write to leads, assignment rules and opportunities. Permission-checked, transactional,
 audited; notifications and job enqueues happen in the same transaction or after commit.
 
 One package, the usual names: callers import from `guanxi.sales.services`.
@@ -16,6 +16,19 @@ from .leads import (
     lead_screen,
     lead_update,
     leads_hand_over,
+)
+from .opportunities import (
+    default_pipeline,
+    first_open_stage,
+    opportunity_assign,
+    opportunity_close,
+    opportunity_confirm_close,
+    opportunity_create,
+    opportunity_delete,
+    opportunity_log_follow_up,
+    opportunity_move_stage,
+    opportunity_reopen,
+    opportunity_update,
 )
 from .rules import assignment_rule_create, assignment_rule_delete, assignment_rule_move, assignment_rule_update
 from .web import web_lead_submit, web_lead_throttle
@@ -41,6 +54,17 @@ __all__ = [
     "lead_mark_following",
     "lead_screen",
     "lead_update",
+    "default_pipeline",
+    "first_open_stage",
+    "opportunity_assign",
+    "opportunity_close",
+    "opportunity_confirm_close",
+    "opportunity_create",
+    "opportunity_delete",
+    "opportunity_log_follow_up",
+    "opportunity_move_stage",
+    "opportunity_reopen",
+    "opportunity_update",
     "leads_hand_over",
     "region_key",
     "rule_candidates",

@@ -24,6 +24,7 @@ from .. import selectors
 from ..models import CLOSED_STATUSES, Lead, Opportunity
 from ._common import CONVERTIBLE, LEAD_FIELDS, LOSABLE, NEED_MAX, REASON_MAX, SCREENABLE, _clean_reason, _pick
 from .assignment import _assign, _check_assignee, _notify_assignee
+from .opportunities import opportunity_create
 
 
 # --- leads: entry and editing ----------------------------------------------------------------
@@ -276,17 +277,13 @@ def lead_convert(
         opp = None
         if create_opportunity:
             opp_values = _opportunity_values(new_customer, opportunity or {})
-            opp = model_create(
-                instance=Opportunity(
-                    **opp_values,
-                    customer=new_customer,
-                    contact=contact,
-                    owner=new_customer.owner,
-                    currency="CNY",
-                    source_lead=lead,
-                    created_by=actor,
-                ),
+            # Through the opportunity service: default pipeline, first open stage, first stage-history row.
+            opp = opportunity_create(
                 actor=actor,
+                customer=new_customer,
+                data={**opp_values, "contact": contact},
+                owner=new_customer.owner,
+                source_lead=lead,
             )
         lead = _set_status(
             lead=lead,

@@ -21,6 +21,25 @@ def _clean_cache() -> Any:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_pipeline(request: Any) -> None:
+    """Transactional (browser) tests flush the tables between tests, seed data of migration 0004 included:
+    put the default pipeline and lost reasons back when they are gone."""
+    marker = request.node.get_closest_marker("django_db")
+    if not marker or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    from guanxi.sales.models import Pipeline
+
+    if not Pipeline.objects.exists():
+        seed = importlib.import_module("guanxi.sales.migrations.0004_opportunity_pipelines").seed_default_pipeline
+        seed(apps, None)
+
+
 @pytest.fixture
 def south(org: Any) -> dict[str, Any]:
     """华南组: three sales reps (a < b < c by id), managed by a business manager in the same team."""

@@ -280,7 +280,11 @@ def test_conversion_creates_customer_contact_opportunity_and_links_them(org):
     )
     # an opportunity in CNY linked to all three
     opp = Opportunity.objects.get()
-    assert opp.amount == Decimal("128000.50") and opp.currency == "CNY" and opp.stage == "initial"
+    assert (
+        opp.amount == Decimal("128000.50")
+        and opp.currency == "CNY"
+        and opp.stage == services.first_open_stage(services.default_pipeline())
+    )
     assert (opp.customer, opp.contact, opp.source_lead_id, opp.owner) == (customer, contact, lead.pk, org["east_rep"])
     # and the lead is converted, linked, its history kept and extended
     lead.refresh_from_db()

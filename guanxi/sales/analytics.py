@@ -1,0 +1,417 @@
+"""Opportunity analytics (销售漏斗, stage time, win rate): arithmetic on StageChange rows.
+
+Every function takes an opportunity queryset the caller has already narrowed to the user's data scope
+(`opportunity_scope` below starts from org.policies.scope_queryset) and works in a few aggregate queries,
+so 100k opportunities stay cheap.
+
+Funnel rules (docs/funnel.md):
+
+* Open stages are numbered 1..k in pipeline order; a won stage counts as position k+1 (a deal won has passed
+  every open stage). Lost stages and stages of another pipeline have no position: moving there is not onward.
+* An opportunity *enters* stage i in the period when a stage change in the period moves it forward from a
+  position below i to a position ≥ i — **skipping a stage counts as passing through it** — or creates it
+  directly in stage i. Moving backward into a stage does not count as entering it again.
+* Conversion of stage i = opportunities that entered i and also entered i+1 in the period / opportunities
+  that entered i in the period (REQUIREMENTS §5: leaving a stage onward / entering it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.models import AuditLog
+from guanxi.core.services import audit_record
+from guanxi.org.models import Department, User
+from guanxi.org.policies import department_tree_ids, require_permission, scope_queryset
+
+from .models import Opportunity, Pipeline, Stage, StageChange
+
+PERIODS = ("month", "quarter", "year", "custom")
+MAX_SPAN_DAYS = 3660  # a custom period may not exceed about ten years
+
+
+# --- periods -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    date_from: dt.date
+    date_to: dt.date  # inclusive
+
+    @property
+    def start(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.date_from, dt.time.min))
+
+    @property
+    def end(self) -> dt.datetime:
+        """Exclusive upper bound: the start of the day after date_to."""
+        return timezone.make_aware(dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time.min))
+
+
+def period_for(
+    kind: str | None, today: dt.date, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> Period:
+    """This month (default) / quarter / year containing `today`, or a custom inclusive range."""
+    kind = kind or "month"
+    if kind == "quarter":
+        first = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        nxt = dt.date(first.year + (first.month + 2) // 12, (first.month + 2) % 12 + 1, 1)
+        return Period(first, nxt - dt.timedelta(days=1))
+    if kind == "year":
+        return Period(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
+    if kind == "custom":
+        errors: dict[str, list[str]] = {}
+        if date_from is None:
+            errors["date_from"] = [_("Enter a start date.")]
+        if date_to is None:
+            errors["date_to"] = [_("Enter an end date.")]
+        if date_from and date_to and date_to < date_from:
+            errors["date_to"] = [_("The end date must not be before the start date.")]
+        if date_from and date_to and (date_to - date_from).days > MAX_SPAN_DAYS:
+            errors["date_to"] = [_("The period may not be longer than ten years.")]
+        if errors:
+            raise ValidationFailed(_("Please correct the errors below."), fields=errors)
+        return Period(date_from, date_to)  # type: ignore[arg-type]
+    if kind != "month":
+        raise ValidationFailed(_("Unknown period."), fields={"period": [_("Choose month, quarter, year or custom.")]})
+    first = today.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return Period(first, nxt - dt.timedelta(days=1))
+
+
+# --- scoped reads (selectors) ------------------------------------------------------------------
+def opportunity_scope(
+    *,
+    user: User,
+    pipeline: Pipeline | None = None,
+    department_id: int | None = None,
+    owner_id: int | None = None,
+    action: str = "view",
+) -> QuerySet[Opportunity]:
+    """Live opportunities the user may see (403 without opportunities.view), optionally narrowed further.
+
+    A department means its whole sub-tree: the opportunity's department, or its owner's when it has none.
+    An unknown department or owner id simply matches nothing.
+    """
+    qs = scope_queryset(user, Opportunity.objects.filter(deleted_at__isnull=True), action)
+    if pipeline is not None:
+        qs = qs.filter(pipeline=pipeline)
+    if department_id is not None:
+        ids = department_tree_ids(Department.objects.filter(pk=department_id).first())
+        qs = qs.filter(Q(department_id__in=ids) | Q(department__isnull=True, owner__department_id__in=ids))
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    return qs
+
+
+def opportunity_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Opportunity]:
+    """The API list: pipeline / stage / owner / status / expected signing date range, newest first."""
+    qs = opportunity_scope(user=user, owner_id=filters.get("owner")).select_related(
+        "customer", "owner", "department", "pipeline", "stage"
+    )
+    if filters.get("pipeline"):
+        qs = qs.filter(pipeline_id=filters["pipeline"])
+    if filters.get("stage"):
+        qs = qs.filter(stage_id=filters["stage"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("expected_from"):
+        qs = qs.filter(expected_close_date__gte=filters["expected_from"])
+    if filters.get("expected_to"):
+        qs = qs.filter(expected_close_date__lte=filters["expected_to"])
+    return qs.order_by("-created_at", "-id")
+
+
+def opportunity_get(*, user: User, pk: Any) -> Opportunity:
+    """One opportunity the user may see: 403 without the permission, 404 out of reach."""
+    qs = opportunity_scope(user=user).select_related("customer", "owner", "department", "pipeline", "stage")
+    try:
+        return qs.get(pk=int(pk))
+    except (Opportunity.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFoundError(_("Not found, or you may not see it."))
+
+
+def pipeline_list(*, user: User) -> QuerySet[Pipeline]:
+    """Active pipelines with their stages (anyone who may view opportunities may see the process)."""
+    require_permission(user, "opportunities.view")
+    return Pipeline.objects.filter(is_active=True).prefetch_related("stages")
+
+
+def pipeline_get(*, user: User, pk: Any) -> Pipeline:
+    """One pipeline for a filter (404 for a bad id); None → the default pipeline."""
+    require_permission(user, "opportunities.view")
+    qs = Pipeline.objects.all()
+    try:
+        if pk in (None, ""):
+            found = qs.filter(is_active=True).order_by("-is_default", "sort_order", "id").first()
+            if found is None:
+                raise Pipeline.DoesNotExist
+            return found
+        return qs.get(pk=int(pk))
+    except (Pipeline.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFoundError(_("Not found, or you may not see it."))
+
+
+def department_choices(*, user: User) -> QuerySet[Department]:
+    require_permission(user, "opportunities.view")
+    return Department.objects.order_by("path")
+
+
+def owner_choices(*, user: User, qs: QuerySet[Opportunity]) -> QuerySet[User]:
+    """Owners of the opportunities the user may see: the owner filter offers no one outside the scope."""
+    return User.objects.filter(pk__in=qs.values("owner_id")).order_by("username")
+
+
+# --- time in stage -----------------------------------------------------------------------------
+def time_in_stage(opportunity: Opportunity, now: dt.datetime | None = None) -> list[tuple[Stage, int]]:
+    """[(stage, seconds)] in the order the stays happened, the current stage counted up to `now` while open."""
+    now = now or timezone.now()
+    changes = list(opportunity.stage_changes.select_related("from_stage", "to_stage").order_by("at", "id"))
+    stays: list[tuple[Stage, int]] = []
+    previous_at: dt.datetime | None = None
+    for change in changes:
+        if change.from_stage is not None:
+            seconds = change.seconds_in_from_stage
+            if seconds is None and previous_at is not None:
+                seconds = int((change.at - previous_at).total_seconds())
+            stays.append((change.from_stage, max(0, seconds or 0)))
+        previous_at = change.at
+    if opportunity.status == Opportunity.Status.OPEN:
+        since = previous_at or opportunity.stage_entered_at
+        stays.append((opportunity.stage, max(0, int((now - since).total_seconds()))))
+    return stays
+
+
+def average_time_in_stage(
+    qs: QuerySet[Opportunity], pipeline: Pipeline, period: Period | None = None
+) -> dict[int, float]:
+    """{stage id: average seconds} over completed stays (those that ended in the period, if one is given)."""
+    rows = StageChange.objects.filter(
+        opportunity__in=qs.values("pk"),
+        from_stage__pipeline=pipeline,
+        seconds_in_from_stage__isnull=False,
+    )
+    if period is not None:
+        rows = rows.filter(at__gte=period.start, at__lt=period.end)
+    return {
+        r["from_stage"]: float(r["avg"])
+        for r in rows.values("from_stage").annotate(avg=Avg("seconds_in_from_stage")).order_by()
+    }
+
+
+# --- the funnel --------------------------------------------------------------------------------
+@dataclass
+class FunnelStage:
+    stage: Stage
+    entered: int = 0
+    amount: Decimal = Decimal(0)
+    onward: int = 0  # of those, how many entered the next position in the period
+    average_seconds: float | None = None
+    stalled: int = 0
+
+    @property
+    def conversion(self) -> float | None:
+        """Share (0–1) that moved onward; None when nothing entered."""
+        return self.onward / self.entered if self.entered else None
+
+
+@dataclass
+class Funnel:
+    pipeline: Pipeline
+    period: Period
+    stages: list[FunnelStage] = field(default_factory=list)
+    won: int = 0
+    lost: int = 0
+    won_amount: Decimal = Decimal(0)
+    average_cycle_days: float | None = None
+    stalled: int = 0
+
+    @property
+    def win_rate(self) -> float | None:
+        return self.won / (self.won + self.lost) if self.won + self.lost else None
+
+    @property
+    def average_deal_size(self) -> Decimal | None:
+        return (self.won_amount / self.won).quantize(Decimal("0.01")) if self.won else None
+
+
+def _positions(pipeline: Pipeline) -> tuple[list[Stage], dict[int, int]]:
+    """Open stages in order and {stage id: position} (open 1..k, won k+1; lost stages left out)."""
+    stages = list(pipeline.stages.all().order_by("sort_order", "id"))
+    open_stages = [s for s in stages if s.kind == Stage.Kind.OPEN]
+    pos = {s.pk: i for i, s in enumerate(open_stages, start=1)}
+    pos.update({s.pk: len(open_stages) + 1 for s in stages if s.kind == Stage.Kind.WON})
+    return open_stages, pos
+
+
+def _position_case(field_name: str, pos: dict[int, int]) -> Case:
+    return Case(
+        *[When(**{field_name: pk}, then=Value(p)) for pk, p in pos.items()],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+def _entered(period: Period, pos: dict[int, int], i: int) -> Exists:
+    """Whether the outer opportunity entered position i (or passed through it) in the period."""
+    moves = StageChange.objects.filter(opportunity=OuterRef("pk"), at__gte=period.start, at__lt=period.end).annotate(
+        to_pos=_position_case("to_stage_id", pos), from_pos=_position_case("from_stage_id", pos)
+    )
+    return Exists(moves.filter(Q(from_pos__isnull=True, to_pos=i) | Q(from_pos__lt=i, to_pos__gte=i)))
+
+
+def stalled_q(stages: list[Stage], now: dt.datetime) -> Q:
+    """Open opportunities in a stage longer than its stall_days (calendar days)."""
+    q = Q(pk__in=[])
+    for stage in stages:
+        if stage.stall_days:
+            q |= Q(stage=stage, stage_entered_at__lt=now - dt.timedelta(days=stage.stall_days))
+    return Q(status=Opportunity.Status.OPEN) & q
+
+
+def stalled(qs: QuerySet[Opportunity], pipeline: Pipeline, now: dt.datetime | None = None) -> QuerySet[Opportunity]:
+    return qs.filter(stalled_q(list(pipeline.stages.all()), now or timezone.now()))
+
+
+def funnel(qs: QuerySet[Opportunity], pipeline: Pipeline, period: Period, now: dt.datetime | None = None) -> Funnel:
+    """Entries, amounts and conversion per open stage, win rate, deal size, cycle length, stall counts."""
+    now = now or timezone.now()
+    qs = qs.filter(pipeline=pipeline)
+    open_stages, pos = _positions(pipeline)
+    k = len(open_stages)
+    result = Funnel(pipeline=pipeline, period=period)
+
+    # One query: a flag per position, then counts/amounts of flagged rows.
+    flagged = qs.annotate(**{f"e{i}": _entered(period, pos, i) for i in range(1, k + 2)}).order_by()
+    aggregates: dict[str, Any] = {}
+    for i in range(1, k + 1):
+        aggregates[f"n{i}"] = Count("pk", filter=Q(**{f"e{i}": True}))
+        aggregates[f"a{i}"] = Sum("amount", filter=Q(**{f"e{i}": True}))
+        aggregates[f"o{i}"] = Count("pk", filter=Q(**{f"e{i}": True, f"e{i + 1}": True}))
+    totals = flagged.aggregate(**aggregates) if k else {}
+
+    averages = average_time_in_stage(qs, pipeline, period)
+    stalled_counts = dict(
+        qs.filter(stalled_q(open_stages, now)).values("stage").annotate(n=Count("pk")).values_list("stage", "n")
+    )
+    for i, stage in enumerate(open_stages, start=1):
+        result.stages.append(
+            FunnelStage(
+                stage=stage,
+                entered=totals.get(f"n{i}") or 0,
+                amount=totals.get(f"a{i}") or Decimal(0),
+                onward=totals.get(f"o{i}") or 0,
+                average_seconds=averages.get(stage.pk),
+                stalled=stalled_counts.get(stage.pk, 0),
+            )
+        )
+    result.stalled = sum(stalled_counts.values())
+
+    closed = qs.filter(closed_at__gte=period.start, closed_at__lt=period.end)
+    won = Q(status=Opportunity.Status.WON)
+    cycle = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    agg = closed.aggregate(
+        won=Count("pk", filter=won),
+        lost=Count("pk", filter=Q(status=Opportunity.Status.LOST)),
+        won_amount=Sum("amount", filter=won),
+        cycle=Avg(cycle, filter=won),
+    )
+    result.won = agg["won"] or 0
+    result.lost = agg["lost"] or 0
+    result.won_amount = agg["won_amount"] or Decimal(0)
+    if agg["cycle"] is not None:
+        result.average_cycle_days = round(agg["cycle"].total_seconds() / 86400, 1)
+    return result
+
+
+# --- export (a service: it writes an audit row) ------------------------------------------------
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def _days(seconds: float | None) -> Any:
+    return "" if seconds is None else round(seconds / 86400, 1)
+
+
+def funnel_table(data: Funnel) -> tuple[list[str], list[list[Any]]]:
+    """The funnel page's table as headers and rows (also what the export writes)."""
+    headers = [
+        _("Stage"),
+        _("Entered"),
+        _("Amount"),
+        _("Conversion to next stage"),
+        _("Average days in stage"),
+        _("Stalled"),
+    ]
+    rows: list[list[Any]] = [
+        [str(s.stage), s.entered, s.amount, _percent(s.conversion), _days(s.average_seconds), s.stalled]
+        for s in data.stages
+    ]
+    rows += [
+        [_("Won"), data.won, data.won_amount, "", "", ""],
+        [_("Lost"), data.lost, "", "", "", ""],
+        [_("Win rate"), _percent(data.win_rate), "", "", "", ""],
+        [_("Average deal size"), data.average_deal_size if data.average_deal_size is not None else "", "", "", "", ""],
+        [
+            _("Average cycle (days)"),
+            data.average_cycle_days if data.average_cycle_days is not None else "",
+            "",
+            "",
+            "",
+            "",
+        ],
+    ]
+    return headers, rows
+
+
+def funnel_export(*, actor: User, data: Funnel, fmt: str, filters: dict[str, Any]) -> tuple[bytes, str, str]:
+    """The funnel table as CSV or XLSX; needs opportunities.export and leaves an audit row."""
+    from guanxi.core.export import to_csv, to_xlsx
+
+    require_permission(actor, "opportunities.export")
+    if fmt not in EXPORT_TYPES:
+        raise ValidationFailed(_("Choose CSV or XLSX."), fields={"format": [_("Choose CSV or XLSX.")]})
+    headers, rows = funnel_table(data)
+    content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, sheet=str(_("Funnel")))
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.EXPORT,
+            changes={
+                "report": "opportunity_funnel",
+                "filters": {k: str(v) for k, v in filters.items()},
+                "rows": len(rows),
+                "format": fmt,
+            },
+            message=_("Exported the sales funnel"),
+        )
+    filename = f"funnel-{data.period.date_from:%Y%m%d}-{data.period.date_to:%Y%m%d}.{fmt}"
+    return content, EXPORT_TYPES[fmt], filename

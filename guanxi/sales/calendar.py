@@ -1,0 +1,55 @@
+"""Chinese working days (法定节假日 and 调休 make-up working days) and the closing rule for opportunities.
+
+REQUIREMENTS §5: when the result is known the rep closes the opportunity within one working day. We read
+"the result is known" as the expected signing date having passed: an open opportunity whose expected signing
+date is over is "to close", and it must be closed by the end of the next working day after that date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import chinese_calendar
+from django.db.models import QuerySet
+
+from .models import Opportunity
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Per the State Council's calendar; outside the years the package knows, Monday–Friday."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def add_working_days(day: dt.date, n: int) -> dt.date:
+    """The n-th working day after `day` (before it for negative n); n=0 gives `day` itself."""
+    step = 1 if n >= 0 else -1
+    remaining = abs(n)
+    while remaining:
+        day += dt.timedelta(days=step)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def closing_deadline(expected_date: dt.date) -> dt.date:
+    """The last day to close an opportunity expected to sign on `expected_date`: one working day later."""
+    return add_working_days(expected_date, 1)
+
+
+def opportunities_to_close(qs: QuerySet[Opportunity], today: dt.date) -> QuerySet[Opportunity]:
+    """Open opportunities whose expected signing date has passed, the most overdue first."""
+    return qs.filter(status=Opportunity.Status.OPEN, expected_close_date__lt=today).order_by(
+        "expected_close_date", "id"
+    )
+
+
+def is_closing_overdue(opportunity: Opportunity, today: dt.date) -> bool:
+    """Still open after the closing deadline."""
+    return (
+        opportunity.status == Opportunity.Status.OPEN
+        and opportunity.expected_close_date is not None
+        and today > closing_deadline(opportunity.expected_close_date)
+    )

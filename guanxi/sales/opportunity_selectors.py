@@ -1,0 +1,260 @@
+"""Reads for opportunities: the kanban board, the list, one deal with its history, a customer's deals.
+Every read starts from the user's data scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.customers.models import Customer
+from guanxi.org.models import User
+from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset
+
+from .models import Competitor, LostReason, Opportunity, Pipeline, Stage, StageChange
+
+PER_COLUMN = 50
+SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "amount": "amount",
+    "-amount": "-amount",
+    "close": "expected_close_date",
+    "-close": "-expected_close_date",
+    "stage": "stage__sort_order",
+    "-stage": "-stage__sort_order",
+    "created": "created_at",
+    "-created": "-created_at",
+}
+WEIGHTED = ExpressionWrapper(
+    F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=16, decimal_places=2)
+)
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
+
+
+def _int(value: str) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def parse_filters(params: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """GET params → clean filter values and the errors of values that could not be read (never a 500)."""
+    clean: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for key in ("owner", "department", "pipeline"):
+        raw = (params.get(key) or "").strip()
+        if raw:
+            number = _int(raw)
+            if number is None:
+                errors[key] = [_("Invalid selection.")]
+            else:
+                clean[key] = number
+    for key in ("close_from", "close_to"):
+        raw = (params.get(key) or "").strip()
+        if raw:
+            try:
+                clean[key] = dt.date.fromisoformat(raw)
+            except ValueError:
+                errors[key] = [_("Enter a valid date.")]
+    for key in ("amount_min", "amount_max"):
+        raw = (params.get(key) or "").strip()
+        if raw:
+            try:
+                number = Decimal(raw)
+                if not number.is_finite() or abs(number) >= Decimal("1e13"):
+                    raise InvalidOperation
+                clean[key] = number
+            except (InvalidOperation, ValueError):
+                errors[key] = [_("Enter a number.")]
+    status = (params.get("status") or "").strip()
+    if status:
+        if status in Opportunity.Status.values:
+            clean["status"] = status
+        else:
+            errors["status"] = [_("Invalid selection.")]
+    q = " ".join((params.get("q") or "").split())[:100]
+    if q:
+        clean["q"] = q
+    return clean, errors
+
+
+def _apply(qs: QuerySet[Opportunity], f: dict[str, Any]) -> QuerySet[Opportunity]:
+    lookups = {
+        "owner": "owner_id",
+        "department": "department_id",
+        "pipeline": "pipeline_id",
+        "close_from": "expected_close_date__gte",
+        "close_to": "expected_close_date__lte",
+        "amount_min": "amount__gte",
+        "amount_max": "amount__lte",
+        "status": "status",
+    }
+    qs = qs.filter(**{lookups[k]: v for k, v in f.items() if k in lookups})
+    if f.get("q"):
+        qs = qs.filter(Q(name__icontains=f["q"]) | Q(customer__name__icontains=f["q"]))
+    return qs
+
+
+def _scoped(user: User, action: str = "view") -> QuerySet[Opportunity]:
+    return scope_queryset(user, Opportunity.objects.all(), action)
+
+
+def pipelines() -> list[Pipeline]:
+    return list(Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id"))
+
+
+def _pick_pipeline(all_pipelines: list[Pipeline], pipeline_id: int | None) -> Pipeline | None:
+    chosen = next((p for p in all_pipelines if p.pk == pipeline_id), None)
+    return chosen or (all_pipelines[0] if all_pipelines else None)
+
+
+def _decorate(opp: Opportunity, now: dt.datetime) -> Opportunity:
+    """Days in the current stage and whether that counts as stalled."""
+    opp.days_in_stage = max(0, (now - opp.stage_entered_at).days)  # type: ignore[attr-defined]
+    stall = opp.stage.stall_days
+    opp.is_stale = bool(stall) and opp.status == Opportunity.Status.OPEN and opp.days_in_stage > stall  # type: ignore[attr-defined]
+    return opp
+
+
+def opportunity_board(*, user: User, params: Any, per_column: int = PER_COLUMN) -> dict[str, Any]:
+    """The kanban: open stages of one pipeline as columns, with counts, sums and the first cards of each.
+
+    A fixed number of queries whatever the number of cards: pipelines, stages, one aggregate for the totals
+    and one windowed query for the cards (at most `per_column` per stage).
+    """
+    filters, errors = parse_filters(params)
+    filters.pop("status", None)
+    all_pipelines = pipelines()
+    pipeline = _pick_pipeline(all_pipelines, filters.pop("pipeline", None))
+    if pipeline is None:
+        return {"pipelines": [], "pipeline": None, "columns": [], "filters": filters, "errors": errors}
+    stages = list(pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order", "id"))
+    qs = _apply(_scoped(user).filter(pipeline=pipeline, status=Opportunity.Status.OPEN), filters)
+    totals = {
+        row["stage_id"]: row
+        for row in qs.order_by()
+        .values("stage_id")
+        .annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
+    }
+    cards = (
+        qs.select_related("customer", "owner", "stage")
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("stage_id")], order_by=[F("stage_entered_at").asc(), F("id").asc()]
+            )
+        )
+        .filter(rank__lte=per_column)
+        .order_by("stage_id", "rank")
+    )
+    now = timezone.now()
+    by_stage: dict[int, list[Opportunity]] = {}
+    for opp in cards:
+        by_stage.setdefault(opp.stage_id, []).append(_decorate(opp, now))
+    columns = []
+    for stage in stages:
+        total = totals.get(stage.pk, {})
+        stage_cards = by_stage.get(stage.pk, [])
+        count = total.get("n", 0)
+        columns.append(
+            {
+                "stage": stage,
+                "count": count,
+                "amount": total.get("total", Decimal("0")),
+                "weighted": total.get("weighted", Decimal("0")),
+                "cards": stage_cards,
+                "more": count - len(stage_cards),
+            }
+        )
+    return {"pipelines": all_pipelines, "pipeline": pipeline, "columns": columns, "filters": filters, "errors": errors}
+
+
+def opportunity_list(*, user: User, params: Any) -> tuple[QuerySet[Opportunity], dict[str, list[str]]]:
+    filters, errors = parse_filters(params)
+    qs = _apply(_scoped(user), filters).select_related("customer", "owner", "stage", "pipeline")
+    sort = SORTS.get(params.get("sort") or "", "-created_at")
+    return qs.order_by(sort, "-id"), errors
+
+
+def opportunity_get(*, user: User, pk: Any, action: str = "view") -> Opportunity:
+    qs = Opportunity.objects.select_related(
+        "customer", "owner", "stage", "pipeline", "contact", "lost_reason", "lost_to"
+    )
+    return get_scoped_or_404(user, qs, pk, action)
+
+
+def stage_history(opp: Opportunity) -> list[StageChange]:
+    """The deal's stage changes, oldest first, each with the days spent in the stage it left."""
+    changes = list(StageChange.objects.filter(opportunity=opp).select_related("from_stage", "to_stage", "by"))
+    for change in changes:
+        seconds = change.seconds_in_from_stage
+        change.days_in_from_stage = None if seconds is None else round(seconds / 86400, 1)  # type: ignore[attr-defined]
+    return changes
+
+
+def _in_scope(user: User, opp: Opportunity, action: str) -> bool:
+    if not has_permission(user, f"opportunities.{action}"):
+        return False
+    return scope_queryset(user, Opportunity.objects.filter(pk=opp.pk), action).exists()
+
+
+def opportunity_detail(*, user: User, pk: Any) -> dict[str, Any]:
+    opp = _decorate(opportunity_get(user=user, pk=pk), timezone.now())
+    history = stage_history(opp)
+    stages = list(opp.pipeline.stages.filter(is_active=True).order_by("sort_order", "id"))
+    follow_ups = [a.follow_up for a in opp.activities.select_related("follow_up__author").exclude(follow_up=None)]
+    return {
+        "opp": opp,
+        "history": history,
+        "stages": stages,
+        "open_stages": [s for s in stages if s.kind == Stage.Kind.OPEN],
+        "contact_roles": list(opp.contact_roles.select_related("contact")),
+        "lines": list(opp.lines.all()),
+        "competitors": list(opp.competitors.all()),
+        "follow_ups": sorted(follow_ups, key=lambda f: f.occurred_at, reverse=True),
+        "can_edit": _in_scope(user, opp, "edit"),
+        "can_approve": _in_scope(user, opp, "approve"),
+        "can_delete": _in_scope(user, opp, "delete"),
+        "can_follow_up": has_permission(user, "followups.create"),
+    }
+
+
+def lost_reasons() -> QuerySet[LostReason]:
+    return LostReason.objects.filter(is_active=True)
+
+
+def competitors() -> QuerySet[Competitor]:
+    return Competitor.objects.filter(is_active=True)
+
+
+def customer_choices(*, user: User) -> QuerySet[Customer]:
+    """Customers a new opportunity may be for: those in the user's reach."""
+    return scope_queryset(user, Customer.objects.all(), "view", module="customers").order_by("name")
+
+
+def owner_choices(*, user: User) -> QuerySet[User]:
+    qs = User.objects.filter(is_active=True)
+    if user.partner_org_id and not user.is_superuser:
+        qs = qs.filter(partner_org_id=user.partner_org_id)
+    return qs.order_by("name", "username")
+
+
+def customer_opportunities(*, user: User, customer: Customer) -> list[Opportunity]:
+    """A customer's deals the user may see, each with its stage history (for the customer 360 tab)."""
+    if not has_permission(user, "opportunities.view"):
+        return []
+    opps = list(
+        _scoped(user)
+        .filter(customer=customer)
+        .select_related("stage", "owner")
+        .prefetch_related("stage_changes__from_stage", "stage_changes__to_stage")
+        .order_by("-created_at", "-id")
+    )
+    return opps

@@ -1,0 +1,306 @@
+"""Web UI for opportunities: the kanban board, the list, one deal, its form and its actions. Thin: parse, call one
+selector/service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.views_util import form_add_errors
+from guanxi.customers.forms import FollowUpForm
+from guanxi.org.policies import has_permission, require_permission
+
+from . import opportunity_selectors as selectors
+from . import services
+from .forms import CloseLostForm, OpportunityForm
+from .models import Opportunity, Stage
+
+PER_PAGE = 50
+FORM_FIELDS = ("name", "amount", "expected_close_date", "source", "next_step", "description")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+def _refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse | None:
+    """JSON callers get the error as JSON; page callers get a message (403/404 still propagate)."""
+    if _wants_json(request):
+        return JsonResponse(
+            {"ok": False, "code": exc.code, "message": exc.message, "fields": exc.fields}, status=exc.http_status
+        )
+    if isinstance(exc, PermissionDeniedError | NotFoundError):
+        raise exc
+    details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
+    messages.error(request, " ".join(dict.fromkeys([exc.message, *details])))
+    return None
+
+
+def _act(request: HttpRequest, pk: int, run: Callable[[], Any], done: str) -> HttpResponse:
+    try:
+        opp = run()
+    except ApplicationError as exc:
+        response = _refused(request, exc)
+        if response is not None:
+            return response
+    else:
+        if _wants_json(request):
+            return JsonResponse({"ok": True, "message": done, "version": getattr(opp, "version", None)})
+        messages.success(request, done)
+    return _back(request, reverse("sales:opportunity_detail", args=[pk]))
+
+
+def _version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("version") or request.headers.get("If-Match", "").strip('"W/') or "")
+    except ValueError:
+        return None
+
+
+def _filter_context(request: HttpRequest, user: Any) -> dict[str, Any]:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "params": request.GET,
+        "query": query.urlencode(),
+        "owners": selectors.owner_choices(user=user),
+        "departments": _departments(),
+        "can_create": has_permission(user, "opportunities.create"),
+    }
+
+
+def _departments() -> Any:
+    from guanxi.customers.selectors import department_choices
+
+    return department_choices()
+
+
+@login_required
+def opportunity_board(request: HttpRequest) -> HttpResponse:
+    require_permission(request.user, "opportunities.view")
+    board = selectors.opportunity_board(user=request.user, params=request.GET)
+    context = {**board, **_filter_context(request, request.user), "lost_form": _lost_form()}
+    return render(request, "sales/opportunities/board.html", context)
+
+
+@login_required
+def opportunity_list(request: HttpRequest) -> HttpResponse:
+    qs, errors = selectors.opportunity_list(user=request.user, params=request.GET)
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        **_filter_context(request, request.user),
+        "page": page,
+        "errors": errors,
+        "statuses": Opportunity.Status.choices,
+        "pipelines": selectors.pipelines(),
+        "sort": request.GET.get("sort") or "",
+    }
+    return render(request, "sales/opportunities/list.html", context)
+
+
+def _lost_form(data: Any = None) -> CloseLostForm:
+    return CloseLostForm(data, reasons=selectors.lost_reasons(), competitors=selectors.competitors())
+
+
+@login_required
+def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    data = selectors.opportunity_detail(user=request.user, pk=pk)
+    opp = data["opp"]
+    data["lost_form"] = _lost_form()
+    if data["can_follow_up"]:
+        contacts = [r.contact for r in data["contact_roles"]] or list(opp.customer.contacts.all()[:50])
+        data["composer"] = FollowUpForm(
+            contacts=contacts, with_files=False, initial={"occurred_at": timezone.localtime().replace(second=0)}
+        )
+    return render(request, "sales/opportunities/detail.html", data)
+
+
+def _form_data(form: OpportunityForm) -> dict[str, Any]:
+    return {k: form.cleaned_data[k] for k in FORM_FIELDS if k in form.cleaned_data}
+
+
+@login_required
+def opportunity_create(request: HttpRequest) -> HttpResponse:
+    require_permission(request.user, "opportunities.create")
+    customers = selectors.customer_choices(user=request.user)
+    if request.method == "POST":
+        form = OpportunityForm(request.POST, customers=customers)
+        if form.is_valid():
+            try:
+                opp = services.opportunity_create(
+                    actor=request.user, customer=form.cleaned_data["customer"], data=_form_data(form)
+                )
+            except ApplicationError as exc:
+                form_add_errors(form, exc)
+            else:
+                messages.success(request, _("Opportunity created."))
+                return redirect("sales:opportunity_detail", opp.pk)
+        return render(request, "sales/opportunities/form.html", {"form": form}, status=400)
+    initial: dict[str, Any] = {"source": Opportunity.Source.CUSTOMER, "amount": 0}
+    customer_id = request.GET.get("customer", "")
+    if customer_id.isdigit() and customers.filter(pk=customer_id).exists():
+        initial["customer"] = int(customer_id)
+    return render(
+        request, "sales/opportunities/form.html", {"form": OpportunityForm(customers=customers, initial=initial)}
+    )
+
+
+@login_required
+def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    opp = selectors.opportunity_get(user=request.user, pk=pk, action="edit")
+    if request.method == "POST":
+        form = OpportunityForm(request.POST)
+        if form.is_valid():
+            try:
+                services.opportunity_update(
+                    actor=request.user,
+                    opportunity=opp,
+                    data=_form_data(form),
+                    expected_version=form.cleaned_data.get("version"),
+                )
+            except ApplicationError as exc:
+                form_add_errors(form, exc)
+            else:
+                messages.success(request, _("Opportunity saved."))
+                return redirect("sales:opportunity_detail", opp.pk)
+        return render(request, "sales/opportunities/form.html", {"form": form, "opp": opp}, status=400)
+    initial = {k: getattr(opp, k) for k in FORM_FIELDS} | {"version": opp.version}
+    return render(request, "sales/opportunities/form.html", {"form": OpportunityForm(initial=initial), "opp": opp})
+
+
+@login_required
+@require_POST
+def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
+    def run() -> Opportunity:
+        opp = selectors.opportunity_get(user=request.user, pk=pk, action="edit")
+        stage = Stage.objects.filter(pk=_int(request.POST.get("stage"))).first()
+        if stage is None:
+            raise ValidationFailed(_("Choose a stage."), fields={"stage": [_("Choose a stage.")]})
+        return services.opportunity_move_stage(
+            actor=request.user, opportunity=opp, stage=stage, expected_version=_version(request)
+        )
+
+    return _act(request, pk, run, _("Stage changed."))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+@login_required
+@require_POST
+def opportunity_win(request: HttpRequest, pk: int) -> HttpResponse:
+    def run() -> Opportunity:
+        opp = selectors.opportunity_get(user=request.user, pk=pk, action="edit")
+        note = request.POST.get("note", "")
+        return services.opportunity_close(actor=request.user, opportunity=opp, won=True, note=note)
+
+    return _act(request, pk, run, _("Marked as won. A manager will confirm the closing."))
+
+
+@login_required
+@require_POST
+def opportunity_lose(request: HttpRequest, pk: int) -> HttpResponse:
+    form = _lost_form(request.POST)
+
+    def run() -> Opportunity:
+        opp = selectors.opportunity_get(user=request.user, pk=pk, action="edit")
+        ok = form.is_valid()
+        return services.opportunity_close(
+            actor=request.user,
+            opportunity=opp,
+            won=False,
+            lost_reason=form.cleaned_data.get("lost_reason") if ok else None,
+            lost_to=form.cleaned_data.get("lost_to") if ok else None,
+            note=form.cleaned_data.get("note", "") if ok else "",
+        )
+
+    return _act(request, pk, run, _("Marked as lost."))
+
+
+@login_required
+@require_POST
+def opportunity_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    def run() -> Opportunity:
+        opp = selectors.opportunity_get(user=request.user, pk=pk, action="approve")
+        return services.opportunity_confirm_close(actor=request.user, opportunity=opp)
+
+    return _act(request, pk, run, _("Closing confirmed."))
+
+
+@login_required
+@require_POST
+def opportunity_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    def run() -> Opportunity:
+        opp = selectors.opportunity_get(user=request.user, pk=pk, action="approve")
+        return services.opportunity_reopen(actor=request.user, opportunity=opp)
+
+    return _act(request, pk, run, _("Opportunity reopened."))
+
+
+@login_required
+@require_POST
+def opportunity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    opp = selectors.opportunity_get(user=request.user, pk=pk, action="delete")
+    try:
+        services.opportunity_delete(actor=request.user, opportunity=opp, expected_version=_version(request))
+    except ApplicationError as exc:
+        _refused(request, exc)
+        return redirect("sales:opportunity_detail", pk)
+    messages.success(request, _("Opportunity deleted."))
+    return redirect("sales:opportunity_list")
+
+
+@login_required
+@require_POST
+def opportunity_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    opp = selectors.opportunity_get(user=request.user, pk=pk)
+    contacts = list(opp.customer.contacts.all()[:200])
+    form = FollowUpForm(request.POST, contacts=contacts, with_files=False)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "attachments")}
+        try:
+            services.opportunity_log_follow_up(actor=request.user, opportunity=opp, data=data)
+        except ApplicationError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Follow-up logged."))
+    else:
+        messages.error(request, " ".join(m for msgs in form.errors.values() for m in msgs))
+    return redirect("sales:opportunity_detail", pk)
+
+
+def customer_tab(request: HttpRequest, customer: Any) -> tuple[int, str]:
+    """The customer 360 tab: the customer's deals with their stage history."""
+    opps = selectors.customer_opportunities(user=request.user, customer=customer)
+    can_create = has_permission(request.user, "opportunities.create")
+    html = render_to_string(
+        "sales/opportunities/_customer_tab.html",
+        {"opps": opps, "customer": customer, "can_create": can_create},
+        request=request,
+    )
+    return len(opps), html

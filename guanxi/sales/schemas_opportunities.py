@@ -1,0 +1,158 @@
+"""API schemas for reading opportunities, their stage history, pipelines and the funnel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from guanxi.core.api import ObjectId
+from guanxi.org.schemas import DepartmentRef, UserRef
+
+from .models import Opportunity
+
+OpportunityStatus = Literal[tuple(Opportunity.Status.values)]  # type: ignore[valid-type]
+PeriodKind = Literal["month", "quarter", "year", "custom"]
+
+
+class StageOut(Schema):
+    id: int
+    name: str
+    kind: str = Field(..., description="open, won or lost.")
+    sort_order: int
+    probability: int
+    stall_days: int | None
+    required_fields: list[str]
+    is_active: bool
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+
+class PipelineOut(Schema):
+    id: int
+    name: str
+    is_default: bool
+    stages: list[StageOut]
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+    @staticmethod
+    def resolve_stages(obj: Any) -> list[Any]:
+        return sorted(obj.stages.all(), key=lambda s: (s.sort_order, s.pk))
+
+
+class StageRef(Schema):
+    id: int
+    name: str
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
+
+
+class CustomerRef(Schema):
+    id: int
+    name: str
+
+
+class StageChangeOut(Schema):
+    from_stage: StageRef | None = Field(None, description="Empty for the creation.")
+    to_stage: StageRef
+    at: dt.datetime
+    by: UserRef | None
+    seconds_in_from_stage: int | None
+
+
+class OpportunityOut(Schema):
+    id: int
+    version: int
+    name: str
+    customer: CustomerRef
+    owner: UserRef
+    department: DepartmentRef | None
+    amount: Decimal
+    currency: str
+    expected_close_date: dt.date | None
+    pipeline: StageRef
+    stage: StageRef
+    stage_entered_at: dt.datetime
+    probability: int
+    forecast_category: str
+    status: str = Field(..., description="open, won or lost.")
+    closed_at: dt.datetime | None
+    source: str
+    next_step: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class OpportunityDetailOut(OpportunityOut):
+    description: str
+    stage_history: list[StageChangeOut]
+
+    @staticmethod
+    def resolve_stage_history(obj: Any) -> list[Any]:
+        return list(obj.stage_changes.select_related("from_stage", "to_stage", "by").order_by("at", "id"))
+
+
+class OpportunityPage(Schema):
+    count: int
+    items: list[OpportunityOut]
+    limit: int
+    offset: int
+
+
+class OpportunityFilters(Schema):
+    pipeline: ObjectId | None = None
+    stage: ObjectId | None = None
+    owner: ObjectId | None = None
+    status: OpportunityStatus | None = None
+    expected_from: dt.date | None = Field(None, description="Expected signing date on or after.")
+    expected_to: dt.date | None = Field(None, description="Expected signing date on or before.")
+
+
+class FunnelParams(Schema):
+    period: PeriodKind = Field("month", description="The month, quarter or year of today, or custom dates.")
+    date_from: dt.date | None = Field(None, description="With period=custom: first day.")
+    date_to: dt.date | None = Field(None, description="With period=custom: last day (inclusive).")
+    pipeline: ObjectId | None = Field(None, description="Default: the default pipeline.")
+    department: ObjectId | None = Field(None, description="Its whole sub-tree.")
+    owner: ObjectId | None = None
+
+
+class FunnelStageOut(Schema):
+    stage: StageRef
+    entered: int = Field(..., description="Opportunities that entered (or skipped through) the stage in the period.")
+    amount: Decimal
+    onward: int = Field(..., description="Of those, how many went on to the next stage in the period.")
+    conversion: float | None = Field(..., description="onward / entered (0–1); empty when none entered.")
+    average_seconds: float | None = Field(..., description="Average completed stay in the stage.")
+    stalled: int
+
+
+class FunnelOut(Schema):
+    pipeline: StageRef
+    date_from: dt.date
+    date_to: dt.date
+    stages: list[FunnelStageOut]
+    won: int
+    lost: int
+    won_amount: Decimal
+    win_rate: float | None = Field(..., description="won / (won + lost) closed in the period (0–1).")
+    average_deal_size: Decimal | None
+    average_cycle_days: float | None = Field(..., description="Created → won, in days.")
+    stalled: int
+
+    @staticmethod
+    def resolve_date_from(obj: Any) -> dt.date:
+        return obj.period.date_from
+
+    @staticmethod
+    def resolve_date_to(obj: Any) -> dt.date:
+        return obj.period.date_to

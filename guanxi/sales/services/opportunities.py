@@ -1,0 +1,412 @@
+"""Opportunities (销售机会): create, edit, move between stages, close won/lost, confirm, reopen, delete.
+
+Every stage change writes a StageChange row (from, to, when, who, seconds spent in the old stage): time in stage,
+conversion and the funnel are computed from those rows, so no write may skip them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import InvalidStateError, ValidationFailed
+from guanxi.core.models import AuditLog
+from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
+from guanxi.customers import services as customer_services
+from guanxi.customers.models import Contact, Customer, FollowUp
+from guanxi.org.models import User
+from guanxi.org.policies import get_scoped_or_404, has_permission, require_permission, scope_queryset
+
+from ..models import (
+    Competitor,
+    Lead,
+    LostReason,
+    Opportunity,
+    OpportunityActivity,
+    OpportunityContact,
+    OpportunityLine,
+    Pipeline,
+    Stage,
+    StageChange,
+)
+from ._common import _pick
+
+# What create/update accept; stage, status and closing fields only change through their own services.
+OPPORTUNITY_FIELDS = {
+    "name",
+    "contact",
+    "amount",
+    "expected_close_date",
+    "source",
+    "next_step",
+    "description",
+    "forecast_category",
+    "collaborators",
+    "competitors",
+    "probability",
+}
+AMOUNT_MAX = Decimal("1e12")
+
+
+def _fail(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, fields={field: [message]})
+
+
+def _clean_amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value)) if value not in (None, "") else Decimal("0")
+    except (InvalidOperation, ValueError):
+        raise _fail("amount", _("Enter a number."))
+    if not amount.is_finite() or amount < 0 or amount >= AMOUNT_MAX:
+        raise _fail("amount", _("Enter an amount between 0 and 999,999,999,999.99."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def _clean(data: dict[str, Any], customer: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split input into plain field values and many-to-many values, normalising text and the amount."""
+    values: dict[str, Any] = {}
+    m2m: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("collaborators", "competitors"):
+            m2m[key] = list(value or [])
+        elif key == "amount":
+            values[key] = _clean_amount(value)
+        elif key == "name":
+            values[key] = " ".join(str(value or "").split())[:200]
+        elif key == "next_step":
+            values[key] = " ".join(str(value or "").split())
+        elif key == "description":
+            values[key] = str(value or "").strip()
+        elif key == "expected_close_date":
+            if value is not None and not isinstance(value, dt.date):
+                raise _fail(key, _("Enter a valid date."))
+            values[key] = value
+        else:
+            values[key] = value
+    if "name" in values and not values["name"]:
+        raise _fail("name", _("This field is required."))
+    contact = values.get("contact")
+    if contact is not None and (not isinstance(contact, Contact) or contact.customer_id != customer.pk):
+        raise _fail("contact", _("Choose a contact of this customer."))
+    return values, m2m
+
+
+def default_pipeline() -> Pipeline:
+    pipeline = Pipeline.objects.filter(is_active=True).order_by("-is_default", "sort_order", "id").first()
+    if pipeline is None:
+        raise InvalidStateError(_("No sales pipeline is set up. Ask an administrator to create one."))
+    return pipeline
+
+
+def first_open_stage(pipeline: Pipeline) -> Stage:
+    stage = pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order", "id").first()
+    if stage is None:
+        raise InvalidStateError(_("The pipeline “%(pipeline)s” has no open stage.") % {"pipeline": pipeline})
+    return stage
+
+
+def _closing_stage(pipeline: Pipeline, kind: str) -> Stage:
+    stage = pipeline.stages.filter(kind=kind).order_by("-is_active", "sort_order", "id").first()
+    if stage is None:
+        raise InvalidStateError(
+            _("The pipeline “%(pipeline)s” has no stage for this outcome.") % {"pipeline": pipeline}
+        )
+    return stage
+
+
+def _check_owner(actor: User, owner: User) -> None:
+    if owner.pk != actor.pk:
+        require_permission(actor, "opportunities.assign")
+    if not owner.is_active or not has_permission(owner, "opportunities.view"):
+        raise _fail("owner", _("This user cannot work on opportunities."))
+
+
+def _set_contacts(opp: Opportunity, contacts: list[tuple[Contact, str]]) -> None:
+    valid_roles = set(OpportunityContact.Role.values)
+    for contact, role in contacts:
+        if contact.customer_id != opp.customer_id:
+            raise _fail("contacts", _("Choose a contact of this customer."))
+        if role not in valid_roles:
+            raise _fail("contacts", _("Choose a valid role."))
+        OpportunityContact.objects.update_or_create(opportunity=opp, contact=contact, defaults={"role": role})
+
+
+def _set_lines(opp: Opportunity, lines: list[dict[str, Any]]) -> None:
+    for i, line in enumerate(lines):
+        description = " ".join(str(line.get("description") or "").split())[:200]
+        if not description:
+            raise _fail("lines", _("Each product line needs a product."))
+        try:
+            quantity = Decimal(str(line.get("quantity", 1)))
+        except (InvalidOperation, ValueError):
+            raise _fail("lines", _("Enter a number."))
+        if not quantity.is_finite() or quantity <= 0 or quantity >= Decimal("1e10"):
+            raise _fail("lines", _("Enter a quantity above 0."))
+        price = _clean_amount(line.get("unit_price", 0))
+        OpportunityLine.objects.create(
+            opportunity=opp, description=description, quantity=quantity, unit_price=price, sort_order=i
+        )
+
+
+def opportunity_create(
+    *,
+    actor: User,
+    customer: Customer,
+    data: dict[str, Any],
+    owner: User | None = None,
+    pipeline: Pipeline | None = None,
+    contacts: list[tuple[Contact, str]] | None = None,
+    lines: list[dict[str, Any]] | None = None,
+    source_lead: Lead | None = None,
+    now: dt.datetime | None = None,
+) -> Opportunity:
+    """Open a deal for a customer the actor can see, in the first open stage of the (default) pipeline."""
+    require_permission(actor, "opportunities.create")
+    now = now or timezone.now()
+    with transaction.atomic():
+        customer = get_scoped_or_404(actor, Customer.objects.all(), customer.pk, "view", module="customers")
+        values, m2m = _clean(_pick(data, OPPORTUNITY_FIELDS), customer)
+        owner = owner or actor
+        _check_owner(actor, owner)
+        pipeline = pipeline or default_pipeline()
+        if not pipeline.is_active:
+            raise _fail("pipeline", _("This pipeline is not in use."))
+        stage = first_open_stage(pipeline)
+        values.setdefault("name", customer.name[:200])
+        values.setdefault("probability", stage.probability)
+        if source_lead is not None:
+            values.setdefault("source", Opportunity.Source.LEAD)
+        opp = model_create(
+            instance=Opportunity(
+                **values,
+                customer=customer,
+                owner=owner,
+                department=owner.department,
+                pipeline=pipeline,
+                stage=stage,
+                stage_entered_at=now,
+                status=Opportunity.Status.OPEN,
+                currency="CNY",
+                source_lead=source_lead,
+                created_by=actor,
+            ),
+            actor=actor,
+            m2m=m2m or None,
+        )
+        StageChange.objects.create(opportunity=opp, from_stage=None, to_stage=stage, at=now, by=actor)
+        _set_contacts(opp, contacts or [])
+        _set_lines(opp, lines or [])
+    return opp
+
+
+def _for_write(actor: User, opp: Opportunity, action: str = "edit") -> Opportunity:
+    """Re-read the row locked, within the actor's reach for the action (404 otherwise)."""
+    qs = Opportunity.objects.select_for_update().select_related("stage", "pipeline", "customer")
+    return get_scoped_or_404(actor, qs, opp.pk, action)
+
+
+def opportunity_update(
+    *, actor: User, opportunity: Opportunity, data: dict[str, Any], expected_version: int | None = None
+) -> Opportunity:
+    """Correct the facts of a deal (not its stage or status: those have their own services)."""
+    with transaction.atomic():
+        opp = _for_write(actor, opportunity)
+        check_version(opp, expected_version)
+        values, m2m = _clean(_pick(data, OPPORTUNITY_FIELDS), opp.customer)
+        opp, _changes = model_update(instance=opp, data={**values, **m2m}, actor=actor)
+    return opp
+
+
+def opportunity_assign(*, actor: User, opportunity: Opportunity, owner: User) -> Opportunity:
+    """Give a deal to another rep (needs "assign" on it)."""
+    with transaction.atomic():
+        opp = _for_write(actor, opportunity, "assign")
+        _check_owner(actor, owner)
+        opp, _changes = model_update(instance=opp, data={"owner": owner, "department": owner.department}, actor=actor)
+    return opp
+
+
+def _is_empty(opp: Opportunity, name: str) -> bool:
+    if name in ("contacts", "contact_roles"):
+        return not opp.contact_roles.exists() and opp.contact_id is None
+    if name in ("lines", "products"):
+        return not opp.lines.exists()
+    try:
+        field = opp._meta.get_field(name)
+    except Exception:  # an admin typo in required_fields must not block every move
+        return False
+    if field.many_to_many:
+        return not getattr(opp, name).exists()
+    value = getattr(opp, field.attname)
+    return value in (None, "") or (name == "amount" and not value)
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Opportunity._meta.get_field(name).verbose_name)
+    except Exception:
+        return {"contacts": _("contacts"), "lines": _("product lines")}.get(name, name)
+
+
+def _change_stage(*, actor: User, opp: Opportunity, to: Stage, now: dt.datetime, extra: dict[str, Any]) -> Opportunity:
+    from_stage = opp.stage
+    seconds = max(0, int((now - opp.stage_entered_at).total_seconds()))
+    StageChange.objects.create(
+        opportunity=opp, from_stage=from_stage, to_stage=to, at=now, by=actor, seconds_in_from_stage=seconds
+    )
+    opp, _changes = model_update(
+        instance=opp,
+        data={"stage": to, "stage_entered_at": now, "probability": to.probability, **extra},
+        actor=actor,
+    )
+    return opp
+
+
+def opportunity_move_stage(
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    stage: Stage,
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Opportunity:
+    """Move an open deal to another open stage of its pipeline (forwards or back), if that stage's
+    required fields are filled."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        opp = _for_write(actor, opportunity)
+        check_version(opp, expected_version)
+        if opp.status != Opportunity.Status.OPEN:
+            raise InvalidStateError(_("Only an open opportunity can change stage. Reopen it first."))
+        if stage.pipeline_id != opp.pipeline_id or stage.kind != Stage.Kind.OPEN or not stage.is_active:
+            raise _fail("stage", _("Choose an open stage of this opportunity's pipeline."))
+        if stage.pk == opp.stage_id:
+            return opp
+        missing = [name for name in stage.required_fields or [] if _is_empty(opp, name)]
+        if missing:
+            labels = ", ".join(_field_label(n) for n in missing)
+            msg = _("Fill in %(fields)s before moving to “%(stage)s”.") % {"fields": labels, "stage": stage}
+            raise ValidationFailed(msg, fields={"stage": [msg], **{n: [_("This field is required.")] for n in missing}})
+        opp = _change_stage(actor=actor, opp=opp, to=stage, now=now, extra={})
+    return opp
+
+
+def opportunity_close(
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    won: bool,
+    lost_reason: LostReason | None = None,
+    lost_to: Competitor | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Opportunity:
+    """Close a deal as won or lost (lost needs a reason); a manager confirms the closing afterwards."""
+    now = now or timezone.now()
+    note = " ".join((note or "").split())
+    if len(note) > 500:
+        raise _fail("note", _("Ensure this value has at most %(max)s characters.") % {"max": 500})
+    if not won and lost_reason is None:
+        raise _fail("lost_reason", _("Choose why the deal was lost."))
+    with transaction.atomic():
+        opp = _for_write(actor, opportunity)
+        check_version(opp, expected_version)
+        if opp.status != Opportunity.Status.OPEN:
+            raise InvalidStateError(_("This opportunity is already closed."))
+        kind = Stage.Kind.WON if won else Stage.Kind.LOST
+        target = _closing_stage(opp.pipeline, kind)
+        extra: dict[str, Any] = {
+            "status": Opportunity.Status.WON if won else Opportunity.Status.LOST,
+            "closed_at": now,
+            "closed_by": actor,
+            "forecast_category": Opportunity.ForecastCategory.CLOSED,
+            "close_note": note,
+            "lost_reason": None if won else lost_reason,
+            "lost_to": None if won else lost_to,
+        }
+        opp = _change_stage(actor=actor, opp=opp, to=target, now=now, extra=extra)
+        if won:
+            _mark_customer_won(actor, opp.customer)
+    return opp
+
+
+def _mark_customer_won(actor: User, customer: Customer) -> None:
+    """The customer becomes a won customer, if the actor may edit it (a rep closing a deal on a colleague's
+    customer leaves the customer as it is rather than failing the closing)."""
+    won = getattr(Customer.Status, "WON", None)
+    if won is None or customer.status == won or not has_permission(actor, "customers.edit"):
+        return
+    if not scope_queryset(actor, Customer.objects.filter(pk=customer.pk), "edit").exists():
+        return
+    customer_services.customer_update(actor=actor, customer=customer, data={"status": won})
+
+
+def opportunity_confirm_close(*, actor: User, opportunity: Opportunity) -> Opportunity:
+    """A manager confirms a won/lost closing is complete (needs "approve" on the deal)."""
+    with transaction.atomic():
+        opp = _for_write(actor, opportunity, "approve")
+        if opp.status == Opportunity.Status.OPEN:
+            raise InvalidStateError(_("Only a closed opportunity can be confirmed."))
+        if opp.close_confirmed_at:
+            raise InvalidStateError(_("This closing is already confirmed."))
+        opp, _changes = model_update(
+            instance=opp, data={"close_confirmed_at": timezone.now(), "close_confirmed_by": actor}, actor=actor
+        )
+    return opp
+
+
+def opportunity_reopen(*, actor: User, opportunity: Opportunity, now: dt.datetime | None = None) -> Opportunity:
+    """A manager reopens a closed deal: it returns to the last open stage it was in."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        opp = _for_write(actor, opportunity, "approve")
+        if opp.status == Opportunity.Status.OPEN:
+            raise InvalidStateError(_("This opportunity is open."))
+        last_open = (
+            StageChange.objects.filter(opportunity=opp, to_stage__kind=Stage.Kind.OPEN, to_stage__is_active=True)
+            .select_related("to_stage")
+            .order_by("-at", "-id")
+            .first()
+        )
+        target = last_open.to_stage if last_open else first_open_stage(opp.pipeline)
+        extra = {
+            "status": Opportunity.Status.OPEN,
+            "closed_at": None,
+            "closed_by": None,
+            "close_confirmed_at": None,
+            "close_confirmed_by": None,
+            "lost_reason": None,
+            "lost_to": None,
+            "forecast_category": Opportunity.ForecastCategory.PIPELINE,
+        }
+        opp = _change_stage(actor=actor, opp=opp, to=target, now=now, extra=extra)
+    return opp
+
+
+def opportunity_delete(*, actor: User, opportunity: Opportunity, expected_version: int | None = None) -> None:
+    with transaction.atomic():
+        opp = _for_write(actor, opportunity, "delete")
+        check_version(opp, expected_version)
+        soft_delete(instance=opp, actor=actor)
+
+
+def opportunity_log_follow_up(*, actor: User, opportunity: Opportunity, data: dict[str, Any]) -> FollowUp:
+    """Log a follow-up on the deal's customer (the customers service does the work) and link it to the deal."""
+    with transaction.atomic():
+        opp = get_scoped_or_404(actor, Opportunity.objects.select_related("customer"), opportunity.pk, "view")
+        follow_up = customer_services.follow_up_create(actor=actor, customer=opp.customer, data=data)
+        OpportunityActivity.objects.create(opportunity=opp, follow_up=follow_up)
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.OTHER,
+            obj=opp,
+            changes={"follow_up": [None, follow_up.pk]},
+            message=_("Follow-up logged"),
+        )
+    return follow_up

@@ -1,0 +1,146 @@
+"""The read-only opportunities API: scope, stage history, pipelines and the funnel numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from guanxi.sales.models import Opportunity
+from guanxi.sales.tests.test_analytics_funnel import (
+    at,
+    build_hand_example,
+    grant_opportunity_permissions,
+    make_opportunity,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def deals(org: Any) -> dict[str, Any]:
+    grant_opportunity_permissions()
+    s = build_hand_example(org["east_rep"])
+    s["other"] = make_opportunity(org["east_rep2"], s["pipeline"], [(s["A"], at(3))], 5)
+    return s
+
+
+def test_rep_sees_only_own_opportunities(org: Any, deals: dict[str, Any], api_as: Any) -> None:
+    # given east_rep's eleven deals and one of east_rep2
+    client = api_as(org["east_rep"])
+
+    # when east_rep lists and opens deals
+    listed = client.call("get", "/opportunities?limit=200").json()
+    own = Opportunity.objects.filter(owner=org["east_rep"]).first()
+    mine = client.call("get", f"/opportunities/{own.pk}")
+    theirs = client.call("get", f"/opportunities/{deals['other'].pk}")
+
+    # then only their own appear; another rep's deal is a 404 in the error envelope
+    assert listed["count"] == 11
+    assert {i["owner"]["id"] for i in listed["items"]} == {org["east_rep"].pk}
+    assert mine.status_code == 200
+    assert theirs.status_code == 404
+    assert theirs.json()["error"]["code"] == "not_found"
+
+
+def test_manager_sees_team_and_filters(org: Any, deals: dict[str, Any], api_as: Any) -> None:
+    # given the department manager
+    client = api_as(org["east_manager"])
+
+    # when listing all, only stage B, only won, and by expected date
+    everything = client.call("get", "/opportunities?limit=200").json()
+    in_b = client.call("get", f"/opportunities?stage={deals['B'].pk}").json()
+    won = client.call("get", "/opportunities?status=won").json()
+    bad = client.call("get", "/opportunities?status=maybe")
+
+    # then both reps' deals are there; B holds deals 4–6; two are won; a bad status is a 422
+    assert everything["count"] == 12
+    assert sorted(int(float(i["amount"])) for i in in_b["items"]) == [40000, 50000, 60000]
+    assert won["count"] == 2
+    assert bad.status_code == 422
+
+
+def test_detail_has_stage_history(org: Any, deals: dict[str, Any], api_as: Any) -> None:
+    # given deal 1 (A → B → C → won)
+    opp = Opportunity.objects.get(amount=10000)
+
+    # when fetched
+    resp = api_as(org["east_rep"]).call("get", f"/opportunities/{opp.pk}")
+
+    # then the history lists the four entries in order with the seconds spent before each move
+    body = resp.json()
+    assert resp["ETag"] == f'"{opp.version}"'
+    assert [(h["from_stage"] and h["from_stage"]["name"], h["to_stage"]["name"]) for h in body["stage_history"]] == [
+        (None, "A"),
+        ("A", "B"),
+        ("B", "C"),
+        ("C", "won"),
+    ]
+    assert [h["seconds_in_from_stage"] for h in body["stage_history"]] == [None, 172800, 259200, 86400]
+
+
+def test_funnel_numbers_match_the_hand_computed_ones(org: Any, deals: dict[str, Any], api_as: Any) -> None:
+    # given the hand example; when east_rep asks for the March funnel of the test pipeline
+    url = f"/opportunities/funnel?period=custom&date_from=2026-03-01&date_to=2026-03-31&pipeline={deals['pipeline'].pk}"
+    body = api_as(org["east_rep"]).call("get", url).json()
+
+    # then the entries, conversions and win rate are the hand-computed ones (east_rep2's deal is not in scope)
+    assert [(s["stage"]["name"], s["entered"], s["onward"]) for s in body["stages"]] == [
+        ("A", 10, 6),
+        ("B", 6, 3),
+        ("C", 3, 2),
+    ]
+    assert [round(s["conversion"], 3) for s in body["stages"]] == [0.6, 0.5, 0.667]
+    assert (body["won"], body["lost"], round(body["win_rate"], 3)) == (2, 1, 0.667)
+    assert float(body["average_deal_size"]) == 15000.0
+    assert body["average_cycle_days"] == 6.0
+    assert (body["date_from"], body["date_to"]) == ("2026-03-01", "2026-03-31")
+
+
+def test_funnel_for_manager_includes_team_and_owner_filter(org: Any, deals: dict[str, Any], api_as: Any) -> None:
+    # given the manager; when asking for March for everyone and for east_rep2 only
+    base = (
+        f"/opportunities/funnel?period=custom&date_from=2026-03-01&date_to=2026-03-31&pipeline={deals['pipeline'].pk}"
+    )
+    client = api_as(org["east_manager"])
+    everyone = client.call("get", base).json()
+    rep2 = client.call("get", base + f"&owner={org['east_rep2'].pk}").json()
+
+    # then east_rep2's deal adds one entry to A; alone it is the only entry
+    assert everyone["stages"][0]["entered"] == 11
+    assert [s["entered"] for s in rep2["stages"]] == [1, 0, 0]
+
+
+def test_funnel_bad_input_is_not_a_500(org: Any, deals: dict[str, Any], api_as: Any) -> None:
+    # given bad periods and ids; when asked; then each is a 4xx in the envelope
+    client = api_as(org["east_rep"])
+    assert (
+        client.call("get", "/opportunities/funnel?period=custom&date_from=2026-03-05&date_to=2026-03-01").status_code
+        == 400
+    )
+    assert client.call("get", "/opportunities/funnel?period=custom").status_code == 400
+    assert client.call("get", "/opportunities/funnel?period=week").status_code == 422
+    assert client.call("get", "/opportunities/funnel?pipeline=999999").status_code == 404
+    assert client.call("get", "/opportunities/funnel?date_from=2026-13-01").status_code == 422
+
+
+def test_no_permission_is_403(org: Any, deals: dict[str, Any], api_as: Any) -> None:
+    # given a user without any role; when reading; then 403 everywhere
+    client = api_as(org["nobody"])
+    for url in ["/opportunities", "/opportunities/funnel", "/pipelines", f"/opportunities/{deals['other'].pk}"]:
+        assert client.call("get", url).status_code == 403
+
+
+def test_pipelines_list_stages_in_order(org: Any, deals: dict[str, Any], api_as: Any) -> None:
+    # given the test pipeline; when listed
+    body = api_as(org["east_rep"]).call("get", "/pipelines").json()
+
+    # then the test pipeline's stages come in order with their kinds
+    test = next(p for p in body if p["id"] == deals["pipeline"].pk)
+    assert [(s["name"], s["kind"]) for s in test["stages"]] == [
+        ("A", "open"),
+        ("B", "open"),
+        ("C", "open"),
+        ("won", "won"),
+        ("lost", "lost"),
+    ]
