@@ -41,6 +41,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.models import AuditLog
@@ -365,7 +366,7 @@ def funnel_table(data: Funnel) -> tuple[list[str], list[list[Any]]]:
     """The funnel page's table as headers and rows (also what the export writes)."""
     headers = [
         _("Stage"),
-        _("Entered"),
+        pgettext("funnel: opportunities that entered a stage", "Entered"),
         _("Amount"),
         _("Conversion to next stage"),
         _("Average days in stage"),

@@ -145,6 +145,7 @@ SECURE_PROXY_SSL_HEADER = (
 LANGUAGE_CODE = env.str("GUANXI_LANGUAGE", default="zh-hans")
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["guanxi.formats"]
 TIME_ZONE = env.str("GUANXI_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
