@@ -1,23 +1,41 @@
-"""REST endpoints for reading opportunities (with their stage history), pipelines and the sales funnel.
-
-Read-only for now: creating, moving and closing opportunities go through the web UI until their endpoints
-are added on top of guanxi.sales.services.opportunities.
-"""
+"""REST endpoints for opportunities (read, create, edit, move between stages, close, confirm a closing),
+pipelines and the sales funnel. Writes call guanxi.sales.services.opportunities, which check permission and
+data scope."""
 
 # No `from __future__ import annotations`: django-ninja reads the endpoint annotations at import time.
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router
+from django.utils.translation import gettext as _
+from ninja import Header, Query, Router, Status
 
-from guanxi.core.api import PageParams, error_responses, paginate, set_etag
+from guanxi.core.api import (
+    IF_MATCH_DESCRIPTION,
+    PageParams,
+    error_responses,
+    expected_version,
+    idempotent,
+    paginate,
+    set_etag,
+)
+from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.customers.models import Customer
+from guanxi.customers.selectors import contact_get, customer_get
+from guanxi.org.selectors import users_by_ids
 
-from . import analytics
+from . import analytics, opportunity_selectors, services
+from .models import Opportunity
 from .schemas_opportunities import (
     FunnelOut,
     FunnelParams,
+    OpportunityCloseIn,
     OpportunityDetailOut,
     OpportunityFilters,
+    OpportunityIn,
+    OpportunityMoveIn,
     OpportunityPage,
+    OpportunityPatch,
     PipelineOut,
 )
 
@@ -26,6 +44,55 @@ router = Router()
 OPPORTUNITIES = ["Opportunities"]
 READ_ERRORS = error_responses(401, 403, 404)
 LIST_ERRORS = error_responses(400, 401, 403, 422)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
+IfMatch = Header(None, alias="If-Match", description=IF_MATCH_DESCRIPTION)
+
+
+def _unknown(field: str) -> ValidationFailed:
+    msg = _("Unknown id, or you may not see it.")
+    return ValidationFailed(msg, fields={field: [msg]})
+
+
+def _pick_row(qs: Any, pk: int | None, field: str) -> Any:
+    """A lookup row (stage, lost reason, competitor, pipeline) named by id in the body; unknown → 400 on field."""
+    if pk is None:
+        return None
+    found = qs.filter(pk=pk).first()
+    if found is None:
+        raise _unknown(field)
+    return found
+
+
+def _customer(request: HttpRequest, pk: int) -> Customer:
+    try:
+        return customer_get(user=request.auth, pk=pk)  # type: ignore[attr-defined]
+    except NotFoundError:
+        raise _unknown("customer_id")
+
+
+def _write_data(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    """Body ids → the rows the service expects (contact, collaborators, competitors); null clears text."""
+    user = request.auth  # type: ignore[attr-defined]
+    if "contact_id" in data:
+        pk = data.pop("contact_id")
+        try:
+            data["contact"] = contact_get(user=user, pk=pk) if pk is not None else None
+        except NotFoundError:
+            raise _unknown("contact_id")
+    if "collaborator_ids" in data:
+        data["collaborators"] = users_by_ids(
+            user=user, ids=data.pop("collaborator_ids") or [], field="collaborator_ids"
+        )
+    if "competitor_ids" in data:
+        ids = list(dict.fromkeys(data.pop("competitor_ids") or []))
+        rows = list(opportunity_selectors.competitors().filter(pk__in=ids))
+        if len(rows) != len(ids):
+            raise _unknown("competitor_ids")
+        data["competitors"] = rows
+    for key in ("name", "next_step", "description"):
+        if key in data and data[key] is None:
+            data[key] = ""
+    return data
 
 
 @router.get(
@@ -71,3 +138,126 @@ def opportunity_get(request: HttpRequest, opportunity_id: int, response: HttpRes
 def pipeline_list(request: HttpRequest) -> object:
     """Active pipelines with their stages in order."""
     return list(analytics.pipeline_list(user=request.auth))  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/opportunities", response={201: OpportunityDetailOut, **WRITE_ERRORS}, tags=OPPORTUNITIES, summary="Create"
+)
+@idempotent
+def opportunity_create(request: HttpRequest, payload: OpportunityIn, response: HttpResponse) -> object:
+    """Open a deal (needs opportunities.create) in the first open stage of the pipeline. Send an
+    Idempotency-Key header to make a retry safe."""
+    user = request.auth  # type: ignore[attr-defined]
+    data = payload.dict(exclude_unset=True)
+    customer = _customer(request, data.pop("customer_id"))
+    pipeline = _pick_row(analytics.pipeline_list(user=user), data.pop("pipeline_id", None), "pipeline_id")
+    owner_id = data.pop("owner_id", None)
+    owner = users_by_ids(user=user, ids=[owner_id], field="owner_id")[0] if owner_id else None
+    opp = services.opportunity_create(
+        actor=user, customer=customer, data=_write_data(request, data), owner=owner, pipeline=pipeline
+    )
+    set_etag(response, opp)
+    return Status(201, opp)
+
+
+@router.patch(
+    "/opportunities/{int:opportunity_id}",
+    response={200: OpportunityDetailOut, **WRITE_ERRORS},
+    tags=OPPORTUNITIES,
+    summary="Update an opportunity",
+)
+def opportunity_update(
+    request: HttpRequest,
+    opportunity_id: int,
+    payload: OpportunityPatch,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> object:
+    """Correct the fields sent (not stage, status or owner: those have their own actions).
+    Send `If-Match: "<version>"` (or `version`) to refuse overwriting a newer change (412)."""
+    data = payload.dict(exclude_unset=True)
+    version = expected_version(if_match, data.pop("version", None))
+    opp = services.opportunity_update(
+        actor=request.auth,  # type: ignore[attr-defined]
+        opportunity=Opportunity(pk=opportunity_id),
+        data=_write_data(request, data),
+        expected_version=version,
+    )
+    set_etag(response, opp)
+    return opp
+
+
+@router.post(
+    "/opportunities/{int:opportunity_id}/move",
+    response={200: OpportunityDetailOut, **WRITE_ERRORS},
+    tags=OPPORTUNITIES,
+    summary="Move to another stage",
+)
+def opportunity_move(
+    request: HttpRequest,
+    opportunity_id: int,
+    payload: OpportunityMoveIn,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> object:
+    """Move an open deal to another open stage of its pipeline; the stage's required fields must be filled
+    (400 names them)."""
+    version = expected_version(if_match, payload.version)
+    pipelines = analytics.pipeline_list(user=request.auth)  # type: ignore[attr-defined]
+    stage = next((s for p in pipelines for s in p.stages.all() if s.pk == payload.stage_id), None)
+    if stage is None:
+        raise _unknown("stage_id")
+    opp = services.opportunity_move_stage(
+        actor=request.auth,  # type: ignore[attr-defined]
+        opportunity=Opportunity(pk=opportunity_id),
+        stage=stage,
+        expected_version=version,
+    )
+    set_etag(response, opp)
+    return opp
+
+
+@router.post(
+    "/opportunities/{int:opportunity_id}/close",
+    response={200: OpportunityDetailOut, **WRITE_ERRORS},
+    tags=OPPORTUNITIES,
+    summary="Close won or lost",
+)
+def opportunity_close(
+    request: HttpRequest,
+    opportunity_id: int,
+    payload: OpportunityCloseIn,
+    response: HttpResponse,
+    if_match: str | None = IfMatch,
+) -> object:
+    """Close an open deal; `lost` needs `lost_reason_id`. A manager confirms the closing afterwards."""
+    version = expected_version(if_match, payload.version)
+    lost_reason = _pick_row(opportunity_selectors.lost_reasons(), payload.lost_reason_id, "lost_reason_id")
+    lost_to = _pick_row(opportunity_selectors.competitors(), payload.lost_to_id, "lost_to_id")
+    if payload.outcome == "lost" and lost_reason is None:
+        msg = _("Choose why the deal was lost.")
+        raise ValidationFailed(msg, fields={"lost_reason_id": [msg]})
+    opp = services.opportunity_close(
+        actor=request.auth,  # type: ignore[attr-defined]
+        opportunity=Opportunity(pk=opportunity_id),
+        won=payload.outcome == "won",
+        lost_reason=lost_reason,
+        lost_to=lost_to,
+        note=payload.note,
+        expected_version=version,
+    )
+    set_etag(response, opp)
+    return opp
+
+
+@router.post(
+    "/opportunities/{int:opportunity_id}/confirm-close",
+    response={200: OpportunityDetailOut, **WRITE_ERRORS},
+    tags=OPPORTUNITIES,
+    summary="Confirm a closing",
+)
+def opportunity_confirm_close(request: HttpRequest, opportunity_id: int, response: HttpResponse) -> object:
+    """A manager (opportunities.approve on the deal) confirms a won/lost closing is complete."""
+    opp = services.opportunity_confirm_close(actor=request.auth, opportunity=Opportunity(pk=opportunity_id))  # type: ignore[attr-defined]
+    set_etag(response, opp)
+    return opp

@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import NavItem, RecordTab, SearchSource, registry
+from guanxi.core.registry import NavItem, PeriodicJob, RecordTab, SearchSource, registry
 from guanxi.org.policies import register_module
 
 register_module("leads", _("Leads"), ["view", "create", "edit", "delete", "export", "import", "assign"])
@@ -88,5 +88,59 @@ registry.add_tab(
         label=_("Opportunities"),
         render=_customer_opportunities_tab,
         order=30,
+    )
+)
+
+
+def _opportunity_reminders() -> Any:
+    from .reminders import opportunity_send_reminders
+
+    return opportunity_send_reminders()
+
+
+registry.add_periodic(PeriodicJob(key="opportunity_reminders", every_minutes=24 * 60, run=_opportunity_reminders))
+
+# --- sales targets (业绩目标) and the monthly forecast snapshot ---------------------------------------
+
+
+def _forecast_snapshot() -> Any:
+    from .targets import forecast_snapshot_take
+
+    return forecast_snapshot_take()
+
+
+registry.add_nav(
+    NavItem(
+        key="sales_targets",
+        label=_("Targets"),
+        url_name="sales:targets",
+        icon="ti-target",
+        order=27,
+        permission="opportunities.view",
+    )
+)
+# Daily; forecast_snapshot_take writes at most one set per month.
+registry.add_periodic(PeriodicJob(key="forecast_snapshot", every_minutes=24 * 60, run=_forecast_snapshot))
+
+# Sales settings (pipelines, stages, lost reasons, competitors) for administrators; the funnel for everyone with deals.
+registry.add_nav(
+    NavItem(
+        key="sales_admin",
+        label=_("Sales settings"),
+        url_name="sales:admin_pipeline_list",
+        icon="ti-adjustments",
+        order=905,
+        permission="org.admin",
+        match_prefix="/sales/admin/",
+    )
+)
+registry.add_nav(
+    NavItem(
+        key="funnel",
+        label=_("Sales funnel"),
+        url_name="sales:opportunity_funnel",
+        icon="ti-filter",
+        order=27,
+        permission="opportunities.view",
     )
 )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import ObjectId
+from guanxi.core.api import InputSchema, ObjectId, Version
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .models import Opportunity
@@ -156,3 +156,48 @@ class FunnelOut(Schema):
     @staticmethod
     def resolve_date_to(obj: Any) -> dt.date:
         return obj.period.date_to
+
+
+# --- writes ------------------------------------------------------------------------------------
+ForecastCategory = Literal[tuple(Opportunity.ForecastCategory.values)]  # type: ignore[valid-type]
+OpportunitySource = Literal[tuple(Opportunity.Source.values)]  # type: ignore[valid-type]
+Amount = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)]
+
+
+class _OpportunityFields(InputSchema):
+    name: str | None = Field(None, max_length=200, description="Default: the customer's name.")
+    contact_id: ObjectId | None = Field(None, description="A contact of the customer.")
+    amount: Amount | None = None
+    expected_close_date: dt.date | None = Field(None, description="Expected signing date.")
+    next_step: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=10000)
+    forecast_category: ForecastCategory | None = None
+    probability: int | None = Field(None, ge=0, le=100, description="Default: the stage's probability.")
+    collaborator_ids: list[ObjectId] | None = Field(None, max_length=50)
+    competitor_ids: list[ObjectId] | None = Field(None, max_length=50)
+
+
+class OpportunityIn(_OpportunityFields):
+    """A new deal for a customer you may see; it starts in the first open stage of the pipeline."""
+
+    customer_id: ObjectId
+    pipeline_id: ObjectId | None = Field(None, description="Default: the default pipeline.")
+    owner_id: ObjectId | None = Field(None, description="Default: you (another owner needs opportunities.assign).")
+    source: OpportunitySource | None = None
+
+
+class OpportunityPatch(_OpportunityFields):
+    version: Version | None = None
+
+
+class OpportunityMoveIn(InputSchema):
+    stage_id: ObjectId
+    version: Version | None = None
+
+
+class OpportunityCloseIn(InputSchema):
+    outcome: Literal["won", "lost"]
+    lost_reason_id: ObjectId | None = Field(None, description="Required when the deal was lost.")
+    lost_to_id: ObjectId | None = Field(None, description="The competitor who won it.")
+    note: str = Field("", max_length=500)
+    version: Version | None = None

@@ -41,3 +41,30 @@ urlpatterns = [
     path("forms/lead.json", views.public_lead_json, name="public_lead_json"),
     path("opportunities/funnel/", analytics_views.funnel_page, name="opportunity_funnel"),
 ]
+
+from . import reminder_views  # noqa: E402
+
+urlpatterns += [
+    path("opportunities/duty/", reminder_views.duty_page, name="opportunity_duty"),
+]
+
+# Sales targets (业绩目标) and the forecast.
+from . import targets_views  # noqa: E402
+
+urlpatterns += [path("targets/", targets_views.targets_page, name="targets")]
+
+from . import pipeline_admin_views as setup_views  # noqa: E402
+
+urlpatterns += [
+    path("admin/pipelines/", setup_views.pipeline_list, name="admin_pipeline_list"),
+    path("admin/pipelines/new/", setup_views.pipeline_edit, name="admin_pipeline_create"),
+    path("admin/pipelines/<int:pk>/", setup_views.pipeline_edit, name="admin_pipeline_edit"),
+    path("admin/pipelines/<int:pipeline_pk>/stages/new/", setup_views.stage_edit, name="admin_stage_create"),
+    path("admin/pipelines/<int:pipeline_pk>/stages/<int:pk>/", setup_views.stage_edit, name="admin_stage_edit"),
+    path("admin/lost-reasons/", setup_views.lost_reason_list, name="admin_lost_reason_list"),
+    path("admin/lost-reasons/new/", setup_views.lost_reason_edit, name="admin_lost_reason_create"),
+    path("admin/lost-reasons/<int:pk>/", setup_views.lost_reason_edit, name="admin_lost_reason_edit"),
+    path("admin/competitors/", setup_views.competitor_list, name="admin_competitor_list"),
+    path("admin/competitors/new/", setup_views.competitor_edit, name="admin_competitor_create"),
+    path("admin/competitors/<int:pk>/", setup_views.competitor_edit, name="admin_competitor_edit"),
+]

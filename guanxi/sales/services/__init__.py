@@ -30,10 +30,22 @@ from .opportunities import (
     opportunity_reopen,
     opportunity_update,
 )
+from .pipelines import (
+    STAGE_REQUIRED_FIELD_CHOICES,
+    competitor_save,
+    lost_reason_save,
+    pipeline_save,
+    stage_save,
+)
 from .rules import assignment_rule_create, assignment_rule_delete, assignment_rule_move, assignment_rule_update
 from .web import web_lead_submit, web_lead_throttle
 
 __all__ = [
+    "STAGE_REQUIRED_FIELD_CHOICES",
+    "competitor_save",
+    "lost_reason_save",
+    "pipeline_save",
+    "stage_save",
     "ASSIGNABLE",
     "CONVERTIBLE",
     "LOSABLE",

@@ -1,0 +1,423 @@
+"""Sales targets (业绩目标) and the forecast: services (target_set, target_split, forecast_snapshot_take) and
+selectors (targets_progress, forecast_totals, forecast_snapshots). Rules: docs/targets.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import PermissionDeniedError, ValidationFailed
+from guanxi.core.models import AuditLog
+from guanxi.core.services import audit_record, snapshot
+from guanxi.customers.models import Customer
+from guanxi.org.models import DataScope, Department, User
+from guanxi.org.policies import (
+    department_tree_ids,
+    has_permission,
+    permission_scope,
+    scope_queryset,
+    subordinate_ids,
+)
+
+from .analytics import Period, opportunity_scope, period_for
+from .models import ForecastSnapshot, Opportunity, PeriodKind, SalesTarget
+
+ZERO = Decimal("0.00")
+MAX_VALUE = Decimal("999999999999.99")  # Decimal(14,2)
+AMOUNT_METRICS = (SalesTarget.Metric.SIGNED_AMOUNT, SalesTarget.Metric.COLLECTED_AMOUNT)
+
+
+# --- periods -----------------------------------------------------------------------------------
+def period_of(kind: str, start: dt.date) -> Period:
+    """The month / quarter / year that begins on `start` (any day inside it works too)."""
+    if kind not in PeriodKind.values:
+        raise ValidationFailed(_("Unknown period."), fields={"period_kind": [_("Choose month, quarter or year.")]})
+    if not 1900 <= start.year <= 9998:  # keeps the period's end (and the next period) representable
+        raise ValidationFailed(_("Choose a date between 1900 and 9998."), fields={"period_start": [_("Out of range.")]})
+    return period_for(kind, start)
+
+
+def check_period_start(kind: str, start: dt.date) -> None:
+    """A target's period starts on the first day of its month, quarter or year."""
+    if period_of(kind, start).date_from != start:
+        raise ValidationFailed(
+            _("The period must start on the first day of its month, quarter or year."),
+            fields={
+                "period_start": [
+                    _("Use the first day of the period (e.g. %(date)s).")
+                    % {"date": period_of(kind, start).date_from.isoformat()}
+                ]
+            },
+        )
+
+
+# --- who may set whose targets -----------------------------------------------------------------
+def _require_target_permission(actor: User) -> str:
+    """opportunities.assign (within its data scope) or org.admin (everyone)."""
+    if has_permission(actor, "org.admin"):
+        return DataScope.ALL
+    scope = permission_scope(actor, "opportunities.assign")
+    if scope is None:
+        raise PermissionDeniedError(_("You do not have permission to set sales targets."))
+    return scope
+
+
+def _in_reach(actor: User, scope: str, *, owner: User | None, department: Department | None) -> bool:
+    if scope == DataScope.ALL:
+        return True
+    if department is not None:
+        if scope in (DataScope.DEPARTMENT, DataScope.DEPARTMENT_TREE):
+            allowed = department_tree_ids(actor.department) if scope == DataScope.DEPARTMENT_TREE else []
+            return department.pk == actor.department_id or department.pk in allowed
+        return False
+    assert owner is not None
+    if scope == DataScope.SELF:
+        return owner.pk == actor.pk
+    if scope == DataScope.SUBORDINATES:
+        return owner.pk in subordinate_ids(actor) | {actor.pk}
+    if scope == DataScope.DEPARTMENT:
+        return owner.department_id is not None and owner.department_id == actor.department_id
+    return owner.department_id in department_tree_ids(actor.department)
+
+
+def _clean_value(value: Any) -> Decimal:
+    try:
+        number = Decimal(str(value).replace(",", "").strip()).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(_("Enter a number."), fields={"value": [_("Enter a number.")]})
+    if not number.is_finite() or number < 0 or number > MAX_VALUE:
+        raise ValidationFailed(
+            _("Enter a number."), fields={"value": [_("Enter a number from 0 to 999,999,999,999.99.")]}
+        )
+    return number
+
+
+# --- services ----------------------------------------------------------------------------------
+def _upsert(
+    *,
+    actor: User,
+    owner: User | None,
+    department: Department | None,
+    period_kind: str,
+    period_start: dt.date,
+    metric: str,
+    value: Decimal,
+    parent: SalesTarget | None,
+) -> SalesTarget:
+    target = SalesTarget.objects.filter(
+        owner=owner, department=department, period_kind=period_kind, period_start=period_start, metric=metric
+    ).first()
+    before = snapshot(target) if target else {}
+    if target is None:
+        target = SalesTarget(
+            owner=owner, department=department, period_kind=period_kind, period_start=period_start, metric=metric
+        )
+    target.value = value
+    if parent is not None:
+        target.parent = parent
+    target.set_by = actor
+    target.save()
+    after = snapshot(target)
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE if before else AuditLog.Action.CREATE,
+        obj=target,
+        changes={k: [before.get(k), v] for k, v in after.items() if before.get(k) != v},
+        message=_("Set a sales target"),
+    )
+    return target
+
+
+def target_set(
+    *,
+    actor: User,
+    owner: User | None = None,
+    department: Department | None = None,
+    period_kind: str,
+    period_start: dt.date,
+    metric: str,
+    value: Any,
+) -> SalesTarget:
+    """Create or change the target of one person or one department (opportunities.assign or org.admin)."""
+    scope = _require_target_permission(actor)
+    if (owner is None) == (department is None):
+        raise ValidationFailed(_("Choose a person or a department."), fields={"subject": [_("Choose one.")]})
+    if not _in_reach(actor, scope, owner=owner, department=department):
+        raise PermissionDeniedError(_("You may not set targets outside your data scope."))
+    if metric not in SalesTarget.Metric.values:
+        raise ValidationFailed(_("Unknown metric."), fields={"metric": [_("Choose a metric.")]})
+    check_period_start(period_kind, period_start)
+    number = _clean_value(value)
+    with transaction.atomic():
+        return _upsert(
+            actor=actor,
+            owner=owner,
+            department=department,
+            period_kind=period_kind,
+            period_start=period_start,
+            metric=metric,
+            value=number,
+            parent=None,
+        )
+
+
+def target_split(*, actor: User, target: SalesTarget, allocations: list[tuple[User, Any]]) -> list[SalesTarget]:
+    """Split a department target into member targets; they must add up exactly to it (else nothing is written)."""
+    scope = _require_target_permission(actor)
+    if target.department_id is None:
+        raise ValidationFailed(
+            _("Only a department target can be split."), fields={"target": [_("Not a department target.")]}
+        )
+    if not _in_reach(actor, scope, owner=None, department=target.department):
+        raise PermissionDeniedError(_("You may not set targets outside your data scope."))
+    members = set(department_tree_ids(target.department))
+    cleaned: list[tuple[User, Decimal]] = []
+    seen: set[int] = set()
+    for user, value in allocations:
+        if user.department_id not in members:
+            raise ValidationFailed(
+                _("%(user)s is not a member of %(department)s.") % {"user": user, "department": target.department},
+                fields={"allocations": [_("Only members of the department can share its target.")]},
+            )
+        if user.pk in seen:
+            raise ValidationFailed(_("Each person may appear once."), fields={"allocations": [_("Duplicate person.")]})
+        seen.add(user.pk)
+        cleaned.append((user, _clean_value(value)))
+    total = sum((v for _u, v in cleaned), ZERO)
+    if total != target.value:
+        difference = total - target.value
+        message = _(
+            "The member targets add up to %(total)s but the department target is %(target)s (difference %(diff)s)."
+        ) % {"total": f"{total:,.2f}", "target": f"{target.value:,.2f}", "diff": f"{difference:+,.2f}"}
+        raise ValidationFailed(message, fields={"allocations": [message]})
+    with transaction.atomic():
+        return [
+            _upsert(
+                actor=actor,
+                owner=user,
+                department=None,
+                period_kind=target.period_kind,
+                period_start=target.period_start,
+                metric=target.metric,
+                value=value,
+                parent=target,
+            )
+            for user, value in cleaned
+        ]
+
+
+# --- forecast ----------------------------------------------------------------------------------
+WEIGHTED = ExpressionWrapper(
+    F("amount") * F("probability") / Decimal(100), output_field=DecimalField(max_digits=20, decimal_places=4)
+)
+
+
+def _forecast_qs(qs: QuerySet[Opportunity], period: Period) -> QuerySet[Opportunity]:
+    """Open deals expected to close in the period; 'omitted' ones are left out of every forecast figure."""
+    return qs.filter(
+        status=Opportunity.Status.OPEN,
+        expected_close_date__gte=period.date_from,
+        expected_close_date__lte=period.date_to,
+    ).exclude(forecast_category=Opportunity.ForecastCategory.OMITTED)
+
+
+def _forecast_aggregates() -> dict[str, Any]:
+    commit = Q(forecast_category=Opportunity.ForecastCategory.COMMIT)
+    best = Q(forecast_category__in=[Opportunity.ForecastCategory.COMMIT, Opportunity.ForecastCategory.BEST_CASE])
+    return {
+        "weighted": Sum(WEIGHTED),
+        "commit": Sum("amount", filter=commit),
+        "best_case": Sum("amount", filter=best),
+        "pipeline_amount": Sum("amount"),
+    }
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def forecast_totals(qs: QuerySet[Opportunity], period: Period) -> dict[str, Any]:
+    """Weighted (Σ amount × probability / 100), commit, best case (commit + best case), pipeline amount, count."""
+    agg = _forecast_qs(qs, period).order_by().aggregate(count=Count("pk"), **_forecast_aggregates())
+    return {k: (agg[k] or 0) if k == "count" else _money(agg[k]) for k in agg}
+
+
+def forecast_snapshot_take(*, now: dt.datetime | None = None) -> int:
+    """The monthly forecast snapshot: one total row and one row per owner, at most one set per month.
+
+    Runs daily from the worker; once this month's set exists it does nothing. Returns rows written."""
+    now = now or timezone.now()
+    period = period_for("month", timezone.localdate(now))
+    with transaction.atomic():
+        if ForecastSnapshot.objects.filter(period_kind=PeriodKind.MONTH, period_start=period.date_from).exists():
+            return 0
+        base = _forecast_qs(Opportunity.objects.filter(deleted_at__isnull=True), period).order_by()
+        rows = [{"owner_id": None, **base.aggregate(count=Count("pk"), **_forecast_aggregates())}]
+        rows += list(base.values("owner_id").annotate(count=Count("pk"), **_forecast_aggregates()))
+        ForecastSnapshot.objects.bulk_create(
+            ForecastSnapshot(
+                taken_at=now,
+                period_kind=PeriodKind.MONTH,
+                period_start=period.date_from,
+                owner_id=row["owner_id"],
+                weighted=_money(row["weighted"]),
+                commit=_money(row["commit"]),
+                best_case=_money(row["best_case"]),
+                pipeline_amount=_money(row["pipeline_amount"]),
+                count=row["count"] or 0,
+            )
+            for row in rows
+        )
+    return len(rows)
+
+
+def forecast_snapshots(*, user: User, limit: int = 12) -> list[ForecastSnapshot]:
+    """The latest snapshots the user may see: company totals with an 'all' opportunities scope, else their own."""
+    scope = permission_scope(user, "opportunities.view")
+    if scope is None:
+        raise PermissionDeniedError(_("You do not have permission to view opportunities."))
+    qs = ForecastSnapshot.objects.filter(department__isnull=True)
+    qs = qs.filter(owner__isnull=True) if scope == DataScope.ALL else qs.filter(owner=user)
+    return list(qs.order_by("-period_start", "-taken_at")[:limit])
+
+
+# --- progress (selectors) ----------------------------------------------------------------------
+@dataclass
+class ProgressRow:
+    subject: Any  # User or Department
+    kind: str  # "person" / "department"
+    target: SalesTarget | None
+    actual: Decimal
+    weighted: Decimal
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Completion in % (one decimal), None without a (non-zero) target."""
+        if self.target is None or not self.target.value:
+            return None
+        return (self.actual * 100 / self.target.value).quantize(Decimal("0.1"))
+
+    @property
+    def bar(self) -> int:
+        return min(100, int(self.percent or 0))
+
+
+def _actuals(user: User, metric: str, period: Period) -> dict[tuple[int, int | None], Decimal]:
+    """{(owner id, owner's department id): actual} within the user's data scope."""
+    opps = scope_queryset(user, Opportunity.objects.filter(deleted_at__isnull=True))
+    if metric == SalesTarget.Metric.SIGNED_AMOUNT:
+        qs = opps.filter(status=Opportunity.Status.WON, closed_at__gte=period.start, closed_at__lt=period.end)
+        value: Any = Sum("amount")
+    elif metric == SalesTarget.Metric.NEW_OPPORTUNITIES:
+        qs = opps.filter(created_at__gte=period.start, created_at__lt=period.end)
+        value = Count("pk")
+    elif metric == SalesTarget.Metric.NEW_CUSTOMERS:
+        qs = scope_queryset(user, Customer.objects.filter(deleted_at__isnull=True)).filter(
+            created_at__gte=period.start, created_at__lt=period.end, owner__isnull=False
+        )
+        value = Count("pk")
+    else:  # collected_amount: no payments yet, so nothing is collected
+        return {}
+    rows = qs.order_by().values("owner_id", "owner__department_id").annotate(v=value)
+    return {(r["owner_id"], r["owner__department_id"]): Decimal(r["v"] or 0) for r in rows}
+
+
+def _weighted(user: User, period: Period) -> dict[tuple[int, int | None], Decimal]:
+    opps = _forecast_qs(scope_queryset(user, Opportunity.objects.filter(deleted_at__isnull=True)), period)
+    rows = opps.order_by().values("owner_id", "owner__department_id").annotate(v=Sum(WEIGHTED))
+    return {(r["owner_id"], r["owner__department_id"]): _money(r["v"]) for r in rows}
+
+
+def targets_progress(*, user: User, period_kind: str, period_start: dt.date, metric: str) -> dict[str, Any]:
+    """Rows per person and per department for one period and metric: target, actual, completion, weighted pipeline.
+
+    People: those with a target or a figure in the user's scope. Departments: those with a target the user may
+    see; their actual and pipeline roll up everyone in the department's sub-tree (as far as the user sees)."""
+    if metric not in SalesTarget.Metric.values:
+        metric = SalesTarget.Metric.SIGNED_AMOUNT
+    period = period_of(period_kind, period_start)
+    period_start = period.date_from
+    targets = SalesTarget.objects.filter(period_kind=period_kind, period_start=period_start, metric=metric)
+    person_targets = {
+        t.owner_id: t for t in scope_queryset(user, targets.filter(owner__isnull=False)).select_related("owner")
+    }
+    scope = permission_scope(user, "opportunities.view")
+    dept_targets = targets.filter(department__isnull=False).select_related("department")
+    if scope != DataScope.ALL:
+        dept_targets = dept_targets.filter(department_id__in=department_tree_ids(user.department))
+    actuals = _actuals(user, metric, period)
+    weighted = _weighted(user, period) if metric in AMOUNT_METRICS else {}
+
+    def by_owner(data: dict[tuple[int, int | None], Decimal]) -> dict[int, Decimal]:
+        return {owner: v for (owner, _dept), v in data.items()}
+
+    actual_by_owner, weighted_by_owner = by_owner(actuals), by_owner(weighted)
+    owner_ids = set(person_targets) | set(actual_by_owner) | set(weighted_by_owner)
+    users = {u.pk: u for u in User.objects.filter(pk__in=owner_ids)}
+    people = [
+        ProgressRow(
+            subject=users[pk],
+            kind="person",
+            target=person_targets.get(pk),
+            actual=actual_by_owner.get(pk, ZERO),
+            weighted=weighted_by_owner.get(pk, ZERO),
+        )
+        for pk in sorted(owner_ids, key=lambda pk: (pk not in person_targets, str(users[pk])))
+        if pk in users
+    ]
+    departments = []
+    for t in dept_targets:
+        tree = set(department_tree_ids(t.department))
+        departments.append(
+            ProgressRow(
+                subject=t.department,
+                kind="department",
+                target=t,
+                actual=sum((v for (_o, d), v in actuals.items() if d in tree), ZERO),
+                weighted=sum((v for (_o, d), v in weighted.items() if d in tree), ZERO),
+            )
+        )
+    return {"period": period, "metric": metric, "people": people, "departments": departments}
+
+
+def target_subject_choices(*, user: User) -> list[tuple[str, str]]:
+    """What the target form offers: people and departments the user may set targets for ("u:<id>" / "d:<id>")."""
+    try:
+        scope = _require_target_permission(user)
+    except PermissionDeniedError:
+        return []
+    people = [
+        u
+        for u in User.objects.filter(is_active=True).order_by("username")
+        if _in_reach(user, scope, owner=u, department=None)
+    ]
+    depts = [d for d in Department.objects.order_by("path") if _in_reach(user, scope, owner=None, department=d)]
+    return [(f"d:{d.pk}", f"{d} ({_('department')})") for d in depts] + [
+        (f"u:{u.pk}", str(getattr(u, "display_name", "") or u.username)) for u in people
+    ]
+
+
+def target_subject(*, user: User, key: str) -> tuple[User | None, Department | None]:
+    """The person or department behind a form choice the user was offered (ValidationFailed otherwise)."""
+    if key not in dict(target_subject_choices(user=user)):
+        raise ValidationFailed(_("Choose a person or a department."), fields={"subject": [_("Choose a valid option.")]})
+    kind, _sep, pk = key.partition(":")
+    if kind == "u":
+        return User.objects.get(pk=int(pk)), None
+    return None, Department.objects.get(pk=int(pk))
+
+
+def can_set_targets(user: User) -> bool:
+    return has_permission(user, "org.admin") or has_permission(user, "opportunities.assign")
+
+
+def forecast_for(*, user: User, period: Period) -> dict[str, Any]:
+    """This period's forecast totals over the opportunities the user may see."""
+    return forecast_totals(opportunity_scope(user=user), period)

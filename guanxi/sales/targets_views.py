@@ -1,0 +1,92 @@
+"""The targets page (业绩目标): progress per person and department, a form to set targets, the forecast."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.errors import ApplicationError, PermissionDeniedError
+from guanxi.core.views_util import form_add_errors
+
+from . import targets
+from .models import PeriodKind, SalesTarget
+
+
+class TargetForm(forms.Form):
+    subject = forms.ChoiceField(label=_("Person or department"))
+    value = forms.DecimalField(label=_("Target"), min_value=0, max_digits=14, decimal_places=2)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = choices
+
+
+def _period(request: HttpRequest) -> tuple[str, dt.date, str]:
+    """period kind, the period's first day and the metric from the query string; bad values fall back quietly."""
+    params = request.GET
+    kind = params.get("period") if params.get("period") in PeriodKind.values else PeriodKind.MONTH
+    try:
+        day = dt.date.fromisoformat(params.get("start", "")) if params.get("start") else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    if not 1900 <= day.year <= 9998:
+        day = timezone.localdate()
+    metric = (
+        params.get("metric") if params.get("metric") in SalesTarget.Metric.values else SalesTarget.Metric.SIGNED_AMOUNT
+    )
+    return kind, targets.period_of(kind, day).date_from, metric
+
+
+@login_required
+def targets_page(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    kind, start, metric = _period(request)
+    choices = targets.target_subject_choices(user=user)
+    form = TargetForm(request.POST or None, choices=choices)
+    if request.method == "POST":
+        if not targets.can_set_targets(user):
+            raise PermissionDeniedError(_("You do not have permission to set sales targets."))
+        if form.is_valid():
+            try:
+                owner, department = targets.target_subject(user=user, key=form.cleaned_data["subject"])
+                targets.target_set(
+                    actor=user,
+                    owner=owner,
+                    department=department,
+                    period_kind=kind,
+                    period_start=start,
+                    metric=metric,
+                    value=form.cleaned_data["value"],
+                )
+            except PermissionDeniedError:
+                raise
+            except ApplicationError as exc:
+                form_add_errors(form, exc)
+            else:
+                return redirect(f"{request.path}?period={kind}&start={start.isoformat()}&metric={metric}")
+    data = targets.targets_progress(user=user, period_kind=kind, period_start=start, metric=metric)
+    period = data["period"]
+    context: dict[str, Any] = {
+        "data": data,
+        "kind": kind,
+        "start": start,
+        "metric": metric,
+        "metric_label": SalesTarget.Metric(metric).label,
+        "is_amount": metric in targets.AMOUNT_METRICS,
+        "period_choices": PeriodKind.choices,
+        "metric_choices": SalesTarget.Metric.choices,
+        "previous": targets.period_of(kind, period.date_from - dt.timedelta(days=1)).date_from,
+        "next": period.date_to + dt.timedelta(days=1),
+        "form": form,
+        "can_set": bool(choices),
+        "forecast": targets.forecast_for(user=user, period=period),
+        "snapshots": targets.forecast_snapshots(user=user),
+    }
+    return render(request, "sales/targets/page.html", context)
