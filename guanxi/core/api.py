@@ -41,6 +41,7 @@ from .errors import (
     validation_error_fields,
 )
 from .models import IdempotencyRecord
+from .registry import registry
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -65,9 +66,7 @@ class ApiTokenAuth(HttpBearer):
     openapi_bearerFormat = "gx_…"  # noqa: N815  (OpenAPI spells it so)
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from guanxi.org.services import api_token_authenticate
-
-        user = api_token_authenticate(key=token.strip())
+        user = registry.hook("api_token_authenticate")(key=token.strip())
         if user is None:
             return None
         if user.api_token.read_only and request.method not in SAFE_METHODS:

@@ -14,8 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from guanxi.org.policies import has_permission
-
+    has_permission = registry.hook("has_permission")
     items = [n for n in registry.nav if n.permission is None or has_permission(user, n.permission)]
     entries = [{"item": n, "url": reverse(n.url_name), "label": n.label, "icon": n.icon} for n in items]
     best = max(

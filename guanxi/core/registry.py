@@ -72,6 +72,10 @@ class Registry:
     tabs: list[RecordTab] = field(default_factory=list)
     timeline: dict[str, list[Callable[..., list[dict[str, Any]]]]] = field(default_factory=dict)
     periodic: list[PeriodicJob] = field(default_factory=list)
+    # Functions a higher app provides for the core to call, by name (e.g. org's "has_permission").
+    hooks: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    # Idempotent set-up each app needs on a migrated database (default roles, …); `guanxi run` calls them.
+    setup_steps: list[Callable[[], Any]] = field(default_factory=list)
     # (actor, leaving_user, successor) -> {label: count}: each app hands over what the leaver owns.
     handover: list[Callable[..., dict[str, int]]] = field(default_factory=list)
     # (leaving_user) -> {label: count}: what `handover` would move, for the confirmation page.
@@ -105,6 +109,19 @@ class Registry:
         sources = self.timeline.setdefault(model, [])
         if source not in sources:
             sources.append(source)
+
+    def set_hook(self, name: str, function: Callable[..., Any]) -> None:
+        self.hooks[name] = function
+
+    def hook(self, name: str) -> Callable[..., Any]:
+        try:
+            return self.hooks[name]
+        except KeyError:
+            raise RuntimeError(f"No app provides the {name!r} hook (is the app that owns it installed?)") from None
+
+    def add_setup_step(self, step: Callable[[], Any]) -> None:
+        if step not in self.setup_steps:
+            self.setup_steps.append(step)
 
     def add_handover(self, provider: Callable[..., dict[str, int]]) -> None:
         if provider not in self.handover:

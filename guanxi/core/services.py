@@ -22,7 +22,7 @@ from . import context
 from .errors import PreconditionFailedError, ValidationFailed, validation_error_fields
 from .models import AuditLog, BusinessModel, Notification
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: at run time core never imports org (AUTH_USER_MODEL is org.User)
     from guanxi.org.models import User
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from .services import notification_mark_read
 
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    from guanxi.customers.selectors import global_search
+    from .selectors import global_search
 
     query = request.GET.get("q", "")[:100]
     groups = global_search(user=request.user, query=query)

@@ -20,6 +20,7 @@ from guanxi.core.api import (
     set_etag,
 )
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.selectors import global_search
 from guanxi.org.selectors import users_by_ids
 
 from . import selectors, services
@@ -496,5 +497,5 @@ def task_delete(request: HttpRequest, task_id: int, if_match: str | None = IfMat
 def search(request: HttpRequest, params: Query[SearchParams]) -> object:
     """Customers, contacts (and whatever other modules register), grouped by kind; only what you may see."""
     query = clean_query_text(params.q, max_length=100)
-    groups = selectors.global_search(user=request.auth, query=query, limit=params.limit)  # type: ignore[attr-defined]
+    groups = global_search(user=request.auth, query=query, limit=params.limit)  # type: ignore[attr-defined]
     return {"query": query, "groups": groups}

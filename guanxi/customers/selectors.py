@@ -109,23 +109,6 @@ def search_contacts(*, user: User, query: str, limit: int = 10) -> QuerySet[Cont
     )
 
 
-def global_search(*, user: User, query: str, limit: int = 8) -> list[dict[str, Any]]:
-    """Results from every registered search source the user may use, grouped by source."""
-    from guanxi.core.errors import PermissionDeniedError
-
-    groups: list[dict[str, Any]] = []
-    if not query.strip():
-        return groups
-    for source in registry.search:
-        try:
-            hits = source.search(user=user, query=query, limit=limit)
-        except PermissionDeniedError:
-            continue
-        if hits:
-            groups.append({"key": source.key, "label": source.label, "hits": hits})
-    return groups
-
-
 def customer_360(*, user: User, pk: Any) -> dict[str, Any]:
     """Everything the customer page shows, in a fixed number of queries."""
     customer = get_scoped_or_404(

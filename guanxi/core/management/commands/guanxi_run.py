@@ -23,13 +23,15 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("GUANXI_WEB_WORKERS", "2")))
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from guanxi.org.models import User
-        from guanxi.org.services import roles_ensure_defaults
+        from django.contrib.auth import get_user_model
+
+        from guanxi.core.registry import registry
 
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        roles_ensure_defaults()
-        if not opts["no_demo"] and not User.objects.exists():
+        for step in registry.setup_steps:  # e.g. org's default roles
+            step()
+        if not opts["no_demo"] and not get_user_model().objects.exists():
             self.stdout.write("New database: loading the demo company…")
             call_command("guanxi_demo")
         worker = None
