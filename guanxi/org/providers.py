@@ -14,6 +14,12 @@ def _has_permission(user: Any, perm: str) -> bool:
     return has_permission(user, perm)
 
 
+def _require_permission(user: Any, perm: str) -> str:
+    from .policies import require_permission
+
+    return require_permission(user, perm)
+
+
 def _api_token_authenticate(*, key: str) -> Any:
     from .services import api_token_authenticate
 
@@ -27,6 +33,7 @@ def _roles_ensure_defaults() -> int:
 
 
 registry.set_hook("has_permission", _has_permission)
+registry.set_hook("require_permission", _require_permission)
 registry.set_hook("api_token_authenticate", _api_token_authenticate)
 registry.add_setup_step(_roles_ensure_defaults)
 

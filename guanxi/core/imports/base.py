@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.registry import registry
+
 if TYPE_CHECKING:
     import datetime as dt
 
+    from django.contrib.auth.base_user import AbstractBaseUser as User  # AUTH_USER_MODEL (org.User)
+
     from guanxi.core.models import ImportJob
-    from guanxi.org.models import User
 
 
 class Action:
@@ -103,14 +106,10 @@ class Importer:
     list_url_name: str = ""  # where the imported records are listed
 
     def permitted(self, actor: User) -> bool:
-        from guanxi.org.policies import has_permission
-
-        return bool(self.permission) and has_permission(actor, self.permission)
+        return bool(self.permission) and registry.hook("has_permission")(actor, self.permission)
 
     def require_permission(self, actor: User) -> None:
-        from guanxi.org.policies import require_permission
-
-        require_permission(actor, self.permission)
+        registry.hook("require_permission")(actor, self.permission)
 
     def field_map(self) -> dict[str, ImportField]:
         return {f.key: f for f in self.fields}

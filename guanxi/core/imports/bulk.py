@@ -27,7 +27,7 @@ from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_value
 
 if TYPE_CHECKING:
-    from guanxi.org.models import User
+    from django.contrib.auth.base_user import AbstractBaseUser as User  # AUTH_USER_MODEL (org.User)
 
 CHUNK = 5000
 _SAME = (str, int, bool)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from guanxi.core.errors import NotFoundError
 from guanxi.core.models import ImportJob
 from guanxi.core.registry import registry
-from guanxi.org.models import User
 
 from .base import Action, Importer
 
@@ -18,6 +17,9 @@ LIST_FIELDS = (
     "id", "kind", "file_name", "status", "mode", "total_rows", "processed_rows", "created_count",
     "updated_count", "rejected_count", "created_at", "finished_at", "error", "user_id",
 )  # fmt: skip
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser as User  # AUTH_USER_MODEL (org.User)
 
 
 def importers_for(*, user: User) -> list[Importer]:

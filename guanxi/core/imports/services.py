@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import os
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -27,7 +27,6 @@ from guanxi.core.errors import ApplicationError, InvalidStateError, NotFoundErro
 from guanxi.core.models import AuditLog, ImportJob, ImportMapping
 from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, notify
-from guanxi.org.models import User
 
 from .base import Action, Importer, RowOutcome
 from .mapping import auto_map, clean_mapping, mapping_to_remember
@@ -42,6 +41,9 @@ Status = ImportJob.Status
 # A job in one of these states is already on its way (or done): starting it again does nothing.
 STARTED = {Status.QUEUED, Status.RUNNING, Status.DONE}
 EDITABLE = {Status.UPLOADED, Status.CHECKED, Status.FAILED}
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser as User  # AUTH_USER_MODEL (org.User)
 
 
 def get_importer(kind: str) -> Importer:
