@@ -22,8 +22,9 @@ from . import context
 from .errors import PreconditionFailedError, ValidationFailed, validation_error_fields
 from .models import AuditLog, BusinessModel, Notification
 
-if TYPE_CHECKING:  # for annotations only: at run time core never imports org (AUTH_USER_MODEL is org.User)
-    from guanxi.org.models import User
+if TYPE_CHECKING:
+    # The user model is org.User (AUTH_USER_MODEL); core only needs what every Django user has.
+    from django.contrib.auth.models import AbstractUser as User
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=models.Model)
@@ -59,7 +60,7 @@ def audit_record(
     if customer_id is None and obj is not None:
         customer_id = _customer_id_of(obj)
     return AuditLog.objects.create(
-        actor=actor if actor is not None and actor.pk else None,
+        actor_id=actor.pk if actor is not None and actor.pk else None,
         action=action,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None else "",
@@ -177,7 +178,7 @@ def model_create(*, instance: M, actor: User | None, m2m: dict[str, Any] | None 
 def soft_delete(*, instance: BusinessModel, actor: User | None) -> None:
     """Move a record to the recycle bin (restorable)."""
     instance.deleted_at = timezone.now()
-    instance.deleted_by = actor
+    instance.deleted_by_id = actor.pk if actor is not None else None
     instance.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
     audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=instance)
 
@@ -208,12 +209,12 @@ def notify(
     """
     if not recipient.is_active:
         return None
-    if dedupe_key and Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).exists():
+    if dedupe_key and Notification.objects.filter(recipient_id=recipient.pk, dedupe_key=dedupe_key).exists():
         return None
     try:
         with transaction.atomic():
             note = Notification.objects.create(
-                recipient=recipient,
+                recipient_id=recipient.pk,
                 kind=kind,
                 title=title[:200],
                 body=body,
@@ -257,7 +258,7 @@ def notification_send_email(*, notification_id: int) -> bool:
 
 def notification_mark_read(*, actor: User, notification_ids: list[int] | None = None) -> int:
     """Mark the actor's notifications read (all unread ones when no ids are given)."""
-    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    qs = Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     return qs.update(read_at=timezone.now())
