@@ -335,8 +335,9 @@ class Opportunity(BusinessModel):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+        # Deal outcomes read 赢单/输单 in Chinese, unlike a lost lead or customer (丢单).
+        WON = "won", _("Closed won")
+        LOST = "lost", _("Closed lost")
 
     class ForecastCategory(models.TextChoices):
         PIPELINE = "pipeline", _("Pipeline")

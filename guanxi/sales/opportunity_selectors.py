@@ -226,6 +226,12 @@ def opportunity_detail(*, user: User, pk: Any) -> dict[str, Any]:
     }
 
 
+def stage_get(*, pk: Any) -> Stage | None:
+    """A stage by id (stages are configuration, visible to everyone; the move service checks the pipeline)."""
+    pk = _int(str(pk)) if pk is not None else None
+    return Stage.objects.filter(pk=pk).first() if pk else None
+
+
 def lost_reasons() -> QuerySet[LostReason]:
     return LostReason.objects.filter(is_active=True)
 

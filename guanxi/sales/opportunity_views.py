@@ -26,7 +26,7 @@ from guanxi.org.policies import has_permission, require_permission
 from . import opportunity_selectors as selectors
 from . import services
 from .forms import CloseLostForm, OpportunityForm
-from .models import Opportunity, Stage
+from .models import Opportunity
 
 PER_PAGE = 50
 FORM_FIELDS = ("name", "amount", "expected_close_date", "source", "next_step", "description")
@@ -193,7 +193,7 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
     def run() -> Opportunity:
         opp = selectors.opportunity_get(user=request.user, pk=pk, action="edit")
-        stage = Stage.objects.filter(pk=_int(request.POST.get("stage"))).first()
+        stage = selectors.stage_get(pk=request.POST.get("stage"))
         if stage is None:
             raise ValidationFailed(_("Choose a stage."), fields={"stage": [_("Choose a stage.")]})
         return services.opportunity_move_stage(
