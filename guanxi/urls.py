@@ -13,6 +13,9 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("imports/", include("guanxi.core.imports.urls")),
     path("sales/", include("guanxi.sales.urls")),
+    path("approvals/", include("guanxi.approvals.urls")),
+    path("commerce/", include("guanxi.commerce.urls")),
+    path("billing/", include("guanxi.billing.urls")),
     path("api/v1/", api.urls),
 ]
 

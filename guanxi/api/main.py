@@ -4,6 +4,9 @@ Authentication (token or session), the error envelope and the offline docs page 
 guanxi.core.api, so each app's api.py only declares its endpoints.
 """
 
+from guanxi.approvals.api import router as approvals_router
+from guanxi.billing.api import router as billing_router
+from guanxi.commerce.api import router as commerce_router
 from guanxi.core.api import API_AUTH, GuanxiAPI, OfflineSwagger, register_exception_handlers
 from guanxi.core.imports.api import router as imports_router
 from guanxi.customers.api import router as customers_router
@@ -45,3 +48,6 @@ api.add_router("", dedupe_router)
 api.add_router("", sales_router)
 api.add_router("", opportunities_router)
 api.add_router("", imports_router)
+api.add_router("", approvals_router)
+api.add_router("", commerce_router)
+api.add_router("", billing_router)

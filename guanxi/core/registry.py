@@ -86,6 +86,9 @@ class Registry:
     # kind ("customers", "contacts", "leads") -> a guanxi.core.imports.base.Importer
     importers: dict[str, Any] = field(default_factory=dict)
     pool_protections: list[PoolProtection] = field(default_factory=list)
+    # (*, result, gen, now, progress) -> None: each higher app adds its part of the demo company after the
+    # customers (opportunities, quotes, contracts, …), inside the demo's transaction, in registration order.
+    demo_steps: list[Callable[..., Any]] = field(default_factory=list)
 
     def add_nav(self, item: NavItem) -> None:
         if all(n.key != item.key for n in self.nav):
@@ -141,6 +144,10 @@ class Registry:
     def add_merge_mover(self, mover: Callable[..., dict[str, int]]) -> None:
         if mover not in self.merge_movers:
             self.merge_movers.append(mover)
+
+    def add_demo_step(self, step: Callable[..., Any]) -> None:
+        if step not in self.demo_steps:
+            self.demo_steps.append(step)
 
     def add_periodic(self, job: PeriodicJob) -> None:
         if all(j.key != job.key for j in self.periodic):

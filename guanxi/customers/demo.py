@@ -22,6 +22,7 @@ from django.utils import timezone
 from faker import Faker
 from pypinyin import lazy_pinyin
 
+from guanxi.core.registry import registry
 from guanxi.core.search import build_search_text
 from guanxi.core.services import model_create
 from guanxi.org.models import Department, PartnerOrganisation, Position, Role, User
@@ -677,6 +678,8 @@ def demo_load(
         progress("Tasks and daily work…")
         tasks_build(result=result, gen=gen, now=now)
         housekeeping_build(result=result, gen=gen)
+        for step in registry.demo_steps:  # opportunities, quotes, contracts… from the apps above
+            step(result=result, gen=gen, now=now, progress=progress)
     result.counts["seconds"] = round(time.monotonic() - started, 1)  # type: ignore[assignment]
     return result.counts
 

@@ -46,8 +46,11 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "guanxi.core",
     "guanxi.org",
+    "guanxi.approvals",
     "guanxi.customers",
     "guanxi.sales",
+    "guanxi.commerce",
+    "guanxi.billing",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,5 @@
+"""REST endpoints of the approvals app, mounted on the one NinjaAPI in guanxi/api/main.py."""
+
+from ninja import Router
+
+router = Router(tags=["Approvals"])

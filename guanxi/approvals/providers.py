@@ -1,0 +1,1 @@
+"""What the approvals app registers with lower apps at start-up."""

@@ -1,0 +1,1 @@
+"""What the billing app registers with lower apps at start-up."""

@@ -1,0 +1,1 @@
+"""What the commerce app registers with lower apps at start-up."""
