@@ -12,6 +12,18 @@ import pytest
 from guanxi.org.tests.factories import DepartmentFactory, PartnerOrganisationFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the settings' language: a request as a Chinese-speaking user activates zh-hans for
+    the rest of the thread, which would otherwise leak into the next test on the same worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def default_roles(db: Any) -> None:
     from guanxi.org.services import roles_ensure_defaults

@@ -3,6 +3,7 @@
     python -m bench.run                  # 200,000 customers, 1,000,000 follow-ups (a few minutes)
     python -m bench.run --quick          # 20,000 / 100,000 for a fast check
     python -m bench.run --reuse          # time again on the data of the previous run
+    python -m bench.run --quick --only opportunities   # the kanban board and opportunity list cases only
 
 It uses its own database: GUANXI_DATABASE_URL if set (it must be empty, or use --reuse), else
 var/bench/bench.sqlite3, which is recreated on every run. Every endpoint is called through Django's
@@ -73,9 +74,15 @@ def prepare_data(args: argparse.Namespace) -> dict[str, Any]:
             "or pass --reuse to time again on the data that is there."
         )
     log(f"Generating {args.customers:,} customers and {args.follow_ups:,} follow-ups…")
-    return bench_generate(
+    timings = bench_generate(
         customers=args.customers, follow_ups=args.follow_ups, extra_reps=args.reps, seed=args.seed, progress=log
     )
+    if args.opportunities:
+        from .opportunities import opportunities_bulk_generate
+
+        log(f"Generating {args.opportunities:,} open opportunities…")
+        timings["opportunities"] = opportunities_bulk_generate(count=args.opportunities, seed=args.seed, progress=log)
+    return timings
 
 
 # --- measuring ---------------------------------------------------------------------------------
@@ -121,6 +128,7 @@ class Case:
     api_ids: Callable[[dict[str, Any]], Any]  # JSON answer → comparable row identity
     sql_ids: Callable[[Any], Any]
     params: list[Any]
+    parse: Callable[[bytes], Any] = json.loads  # the answer's body → what api_ids reads (HTML pages: the text)
 
 
 @dataclass
@@ -359,7 +367,7 @@ def run_case(case: Case, client: Any, repeat: int) -> Result:
 
     mismatches = 0
     for param in case.params[: min(len(case.params), 10)]:
-        answer = json.loads(call(param).content)
+        answer = case.parse(call(param).content)
         if case.api_ids(answer) != case.sql_ids(case.sql(param)):
             mismatches += 1
     if mismatches:
@@ -389,7 +397,7 @@ def run_case(case: Case, client: Any, repeat: int) -> Result:
 
 def print_table(results: list[Result]) -> None:
     head = (
-        f"{'endpoint':<54} {'scope':<5} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8} {'ratio':>7} "
+        f"{'endpoint':<66} {'scope':<5} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8} {'ratio':>7} "
         f"{'CPU ratio':>9}  rows"
     )
     log("")
@@ -397,7 +405,7 @@ def print_table(results: list[Result]) -> None:
     log("-" * len(head))
     for r in results:
         log(
-            f"{r.endpoint:<54} {r.scope:<5} {r.p50_ms:>8.2f} {r.p95_ms:>8.2f} {r.sql_p50_ms:>8.2f} "
+            f"{r.endpoint:<66} {r.scope:<5} {r.p50_ms:>8.2f} {r.p95_ms:>8.2f} {r.sql_p50_ms:>8.2f} "
             f"{r.sql_p95_ms:>8.2f} {r.ratio_p50:>6.1f}x {r.cpu_ratio_p50:>8.1f}x  "
             f"{'same' if r.rows_match else 'DIFFER'}"
         )
@@ -436,6 +444,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--reuse", action="store_true", help="Time again on the data already generated.")
     parser.add_argument("--out", type=Path, default=OUT_DIR / "results.json")
+    parser.add_argument(
+        "--opportunities", type=int, default=100_000, help="Open opportunities for the board/list cases (0: none)."
+    )
+    parser.add_argument("--only", choices=["customers", "opportunities"], help="Time only these cases.")
     args = parser.parse_args(argv)
     if args.quick:
         args.customers, args.follow_ups = 20_000, 100_000
@@ -464,6 +476,15 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     sql = Sql()
     cases, info = build_cases(rng, sql, args.repeat)
+    if args.only == "opportunities":
+        cases = []
+    from guanxi.sales.models import Opportunity
+
+    if args.only != "customers" and Opportunity.objects.exists():
+        from .opportunities import build_opportunity_cases
+
+        cases += build_opportunity_cases(Case, args.repeat)
+        info["opportunities"] = Opportunity.objects.count()
     clients = {}
     for username in {c.user for c in cases}:
         client = Client(HTTP_HOST="localhost")
@@ -486,7 +507,12 @@ def main(argv: list[str] | None = None) -> int:
     payload = {
         "run_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "environment": environment(),
-        "sizes": {"customers": args.customers, "follow_ups": args.follow_ups, "quick": args.quick},
+        "sizes": {
+            "customers": args.customers,
+            "follow_ups": args.follow_ups,
+            "opportunities": info.get("opportunities", 0),
+            "quick": args.quick,
+        },
         "repeat": args.repeat,
         "generation": generation,
         "users": info["users"],

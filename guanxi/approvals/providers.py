@@ -1,1 +1,59 @@
-"""What the approvals app registers with lower apps at start-up."""
+"""What the approvals app registers with lower apps at start-up: the reminder job, navigation and the demo step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import NavItem, PeriodicJob, registry
+
+
+def _approval_reminders() -> Any:
+    from .services import approval_send_reminders
+
+    return approval_send_reminders()
+
+
+# Hourly; a step is reminded once its wait passes the policy's hours, and at most once a day.
+registry.add_periodic(PeriodicJob(key="approval_reminders", every_minutes=60, run=_approval_reminders))
+
+
+def _demo(**kwargs: Any) -> None:
+    from .demo import demo_approvals
+
+    demo_approvals(**kwargs)
+
+
+registry.add_demo_step(_demo)
+
+
+def _pending_count(user: Any) -> int:
+    from .selectors import approvals_pending_count
+
+    return approvals_pending_count(user)
+
+
+registry.add_nav(
+    NavItem(
+        key="approvals",
+        label=_("Approvals"),
+        url_name="approvals:inbox",
+        icon="ti-rubber-stamp",
+        order=50,
+        match_prefix="/approvals/",
+        badge=_pending_count,
+    )
+)
+# The rules and the reminder policy, next to the other settings pages of administrators.
+registry.add_nav(
+    NavItem(
+        key="approval_rules",
+        label=_("Approval rules"),
+        url_name="approvals:rule_list",
+        icon="ti-route",
+        order=906,
+        permission="org.admin",
+        match_prefix="/approvals/rules/",
+    )
+)

@@ -1,1 +1,171 @@
-"""What the billing app registers with lower apps at start-up."""
+"""What the billing app registers with lower apps at start-up: its permission modules, navigation, record
+tabs on customers and contracts, the money hooks (balance due, payment plan, collected amounts), invoice
+search, the overdue-reminder job, the expense-claim approval kind and its demo step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
+from guanxi.core.registry import NavItem, PeriodicJob, RecordTab, SearchSource, registry
+from guanxi.org.policies import register_module
+
+register_module("payments", _("Payments"), ["view", "create", "edit", "export", "approve"])
+register_module("invoices", _("Invoices"), ["view", "create", "edit", "export"])
+register_module("expenses", _("Expense claims"), ["view", "create", "edit", "approve", "export"])
+
+
+# --- hooks lower apps call -------------------------------------------------------------------------
+def _contract_balance_due(contract: Any) -> Any:
+    from .selectors import contract_balance_due
+
+    return contract_balance_due(contract)
+
+
+def _contract_payment_plan(contract: Any) -> list[dict[str, Any]]:
+    from .selectors import contract_payment_plan
+
+    return contract_payment_plan(contract)
+
+
+def _collected_amounts(*, user: Any, start: Any, end: Any) -> dict[tuple[int, int | None], Any]:
+    from .selectors import collected_amounts
+
+    return collected_amounts(user=user, start=start, end=end)
+
+
+registry.set_hook("contract_balance_due", _contract_balance_due)
+registry.set_hook("contract_payment_plan", _contract_payment_plan)
+registry.set_hook("collected_amounts", _collected_amounts)
+
+
+# --- tabs -----------------------------------------------------------------------------------------
+def _customer_payments_tab(request: Any, customer: Any) -> tuple[int, str]:
+    from .views import customer_payments_tab
+
+    return customer_payments_tab(request, customer)
+
+
+def _customer_invoices_tab(request: Any, customer: Any) -> tuple[int, str]:
+    from .views import customer_invoices_tab
+
+    return customer_invoices_tab(request, customer)
+
+
+def _contract_money_tab(request: Any, contract: Any) -> tuple[int, str]:
+    from .views import contract_money_tab
+
+    return contract_money_tab(request, contract)
+
+
+registry.add_tab(
+    RecordTab(model="customers.customer", key="payments", label=_("Payments"), render=_customer_payments_tab, order=60)
+)
+registry.add_tab(
+    RecordTab(model="customers.customer", key="invoices", label=_("Invoices"), render=_customer_invoices_tab, order=61)
+)
+registry.add_tab(
+    RecordTab(
+        model="commerce.contract",
+        key="money",
+        label=_("Payment plan and payments"),
+        render=_contract_money_tab,
+        order=40,
+    )
+)
+
+
+# --- navigation, search ------------------------------------------------------------------------------
+registry.add_nav(
+    NavItem(
+        key="receivables",
+        label=_("Receivables"),
+        url_name="billing:receivables",
+        icon="ti-cash",
+        order=45,
+        permission="payments.view",
+        match_prefix="/billing/",
+    )
+)
+registry.add_nav(
+    NavItem(
+        key="expense_claims",
+        label=_("Expense claims"),
+        url_name="billing:expense_list",
+        icon="ti-receipt",
+        order=47,
+        permission="expenses.view",
+        match_prefix="/billing/expenses/",
+    )
+)
+
+
+def _search_invoices(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from .selectors import search_invoices
+
+    return [
+        {
+            "kind": "invoice",
+            "title": f"{inv.number} · {inv.buyer_title}",
+            "subtitle": " · ".join([inv.get_kind_display(), f"¥{inv.amount:,.2f}", inv.contract.number]),
+            "url": reverse("billing:contract_money", args=[inv.contract_id]) + "#invoices",
+        }
+        for inv in search_invoices(user=user, query=query, limit=limit)
+    ]
+
+
+registry.add_search(SearchSource(key="invoices", label=_("Invoices"), search=_search_invoices, order=70))
+
+
+# --- the daily overdue reminders --------------------------------------------------------------------
+def _reminders() -> Any:
+    from .services import receivables_send_reminders
+
+    return receivables_send_reminders()
+
+
+registry.add_periodic(PeriodicJob(key="receivable_reminders", every_minutes=24 * 60, run=_reminders))
+
+
+# --- expense claims go through the approval engine ---------------------------------------------------
+def _claim_decided(**kwargs: Any) -> None:
+    from .services import expense_claim_on_decided
+
+    expense_claim_on_decided(**kwargs)
+
+
+def _claim_url(claim: Any) -> str:
+    return reverse("billing:expense_detail", args=[claim.pk])
+
+
+def _claim_summary(claim: Any) -> str:
+    return f"¥{claim.amount:,.2f} · {claim.customer}"
+
+
+register_document_kind(
+    DocumentKind(
+        code="expense_claim",
+        label=_("Expense claim"),
+        model="billing.expenseclaim",
+        facts={
+            "amount": FactSpec(label=_("Amount"), type="decimal"),
+            "department_id": FactSpec(label=_("Department"), type="department"),
+        },
+        on_decided=_claim_decided,
+        url=_claim_url,
+        summary=_claim_summary,
+    )
+)
+
+
+# --- demo ---------------------------------------------------------------------------------------------
+def _demo(**kwargs: Any) -> None:
+    from .demo import billing_demo_build
+
+    billing_demo_build(**kwargs)
+
+
+registry.add_demo_step(_demo)

@@ -1,2 +1,32 @@
+from django.urls import path
+
+from . import views
+
 app_name = "billing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.receivables, name="receivables"),
+    path("export/", views.receivables_export, name="receivables_export"),
+    path("ageing/", views.ageing, name="ageing"),
+    path("ageing/export/", views.ageing_export, name="ageing_export"),
+    path("statement/", views.statement, name="statement"),
+    path("statement/export/", views.statement_export, name="statement_export"),
+    path("contracts/<int:pk>/", views.contract_money, name="contract_money"),
+    path("contracts/<int:pk>/plan/", views.plan_save, name="plan_save"),
+    path("contracts/<int:pk>/plan/generate/", views.plan_generate, name="plan_generate"),
+    path("contracts/<int:pk>/payments/", views.payment_create, name="payment_create"),
+    path("contracts/<int:pk>/invoices/", views.invoice_create, name="invoice_create"),
+    path("payments/<int:pk>/reverse/", views.payment_reverse, name="payment_reverse"),
+    path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
+    path("invoices/", views.invoice_list, name="invoice_list"),
+    path("payments/", views.payment_list, name="payment_list"),
+    path("expenses/", views.expense_list, name="expense_list"),
+    path("expenses/export/", views.expense_export, name="expense_export"),
+    path("expenses/new/", views.expense_create, name="expense_create"),
+    path("expenses/<int:pk>/", views.expense_detail, name="expense_detail"),
+    path("expenses/<int:pk>/edit/", views.expense_edit, name="expense_edit"),
+    path("expenses/<int:pk>/receipts/<int:position>/", views.expense_receipt, name="expense_receipt"),
+    path("expenses/<int:pk>/submit/", views.expense_submit, name="expense_submit"),
+    path("expenses/<int:pk>/pay/", views.expense_pay, name="expense_pay"),
+    path("expenses/<int:pk>/delete/", views.expense_delete, name="expense_delete"),
+    path("settings/", views.reminder_settings, name="reminder_settings"),
+]

@@ -1,1 +1,160 @@
-"""What the commerce app registers with lower apps at start-up."""
+"""What the commerce app registers with lower apps at start-up: permission modules, navigation, record tabs,
+global search, the public-pool protection, the daily quote expiry, approval document kinds, the product
+importer and its part of the demo company."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import NavItem, PeriodicJob, PoolProtection, RecordTab, SearchSource, registry
+from guanxi.org.policies import register_module
+
+register_module("products", _("Products"), ["view", "create", "edit", "delete", "export", "import", "admin"])
+register_module("quotes", _("Quotes"), ["view", "create", "edit", "delete", "export", "approve"])
+register_module("contracts", _("Contracts"), ["view", "create", "edit", "delete", "export", "approve"])
+register_module("orders", _("Execution orders"), ["view", "create", "edit", "delete"])
+register_module("implementation", _("Implementation orders"), ["view", "create", "edit"])
+
+for item in (
+    NavItem(key="quotes", label=_("Quotes"), url_name="commerce:quote_list", icon="ti-file-dollar", order=30,
+            permission="quotes.view"),
+    NavItem(key="contracts", label=_("Contracts"), url_name="commerce:contract_list", icon="ti-file-certificate",
+            order=31, permission="contracts.view"),
+    NavItem(key="orders", label=_("Execution orders"), url_name="commerce:execution_order_list", icon="ti-truck",
+            order=32, permission="orders.view"),
+    NavItem(key="implementation_orders", label=_("Implementation orders"),
+            url_name="commerce:implementation_order_list", icon="ti-tool", order=33, permission="implementation.view"),
+    NavItem(key="products", label=_("Products"), url_name="commerce:product_list", icon="ti-package", order=34,
+            permission="products.view"),
+):  # fmt: skip
+    registry.add_nav(item)
+
+
+def _quotes_tab(request: Any, customer: Any) -> tuple[int | None, str]:
+    from .views_tabs import customer_quotes_tab
+
+    return customer_quotes_tab(request, customer)
+
+
+def _contracts_tab(request: Any, customer: Any) -> tuple[int | None, str]:
+    from .views_tabs import customer_contracts_tab
+
+    return customer_contracts_tab(request, customer)
+
+
+def _orders_tab(request: Any, customer: Any) -> tuple[int | None, str]:
+    from .views_tabs import customer_orders_tab
+
+    return customer_orders_tab(request, customer)
+
+
+registry.add_tab(RecordTab(model="customers.customer", key="quotes", label=_("Quotes"), render=_quotes_tab, order=40))
+registry.add_tab(
+    RecordTab(model="customers.customer", key="contracts", label=_("Contracts"), render=_contracts_tab, order=41)
+)
+registry.add_tab(RecordTab(model="customers.customer", key="orders", label=_("Orders"), render=_orders_tab, order=42))
+
+
+def _opportunity_quotes_tab(request: Any, opportunity: Any) -> tuple[int | None, str]:
+    from .views_tabs import opportunity_quotes_tab
+
+    return opportunity_quotes_tab(request, opportunity)
+
+
+def _opportunity_contracts_tab(request: Any, opportunity: Any) -> tuple[int | None, str]:
+    from .views_tabs import opportunity_contracts_tab
+
+    return opportunity_contracts_tab(request, opportunity)
+
+
+def _opportunity_actions(request: Any, opportunity: Any) -> list[dict[str, str]]:
+    from .views_tabs import opportunity_actions
+
+    return opportunity_actions(request, opportunity)
+
+
+registry.add_tab(
+    RecordTab(model="sales.opportunity", key="quotes", label=_("Quotes"), render=_opportunity_quotes_tab, order=40)
+)
+registry.add_tab(
+    RecordTab(
+        model="sales.opportunity", key="contracts", label=_("Contracts"), render=_opportunity_contracts_tab, order=41
+    )
+)
+# The opportunity page's "new quote / new contract" buttons (sales may not import commerce).
+registry.set_hook("sales.opportunity_actions", _opportunity_actions)
+
+
+def _search_quotes(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from .selectors import search_quotes
+
+    return [
+        {
+            "kind": "quote",
+            "title": f"{q.number}-V{q.revision} {q.title}",
+            "subtitle": f"{q.customer} · {q.get_status_display()} · ¥{q.total:,.2f}",
+            "url": reverse("commerce:quote_detail", args=[q.pk]),
+        }
+        for q in search_quotes(user=user, query=query, limit=limit)
+    ]
+
+
+def _search_contracts(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from .selectors import search_contracts
+
+    return [
+        {
+            "kind": "contract",
+            "title": f"{c.number} {c.title}",
+            "subtitle": f"{c.customer} · {c.get_status_display()} · ¥{c.amount:,.2f}",
+            "url": reverse("commerce:contract_detail", args=[c.pk]),
+        }
+        for c in search_contracts(user=user, query=query, limit=limit)
+    ]
+
+
+registry.add_search(SearchSource(key="quotes", label=_("Quotes"), search=_search_quotes, order=50))
+registry.add_search(SearchSource(key="contracts", label=_("Contracts"), search=_search_contracts, order=51))
+
+
+def _protected(**kwargs: Any) -> Any:
+    from .selectors import customers_with_active_contract
+
+    return Q(pk__in=customers_with_active_contract())
+
+
+registry.add_pool_protection(
+    PoolProtection(
+        key="active_contract",
+        label=_("Has a signed or in-execution contract"),
+        protected=_protected,
+        override="reclaim_with_active_contract",
+    )
+)
+
+
+def _expire_quotes() -> Any:
+    from .services import quotes_expire
+
+    return {"expired": quotes_expire()}
+
+
+registry.add_periodic(PeriodicJob(key="quotes_expire", every_minutes=24 * 60, run=_expire_quotes))
+
+from . import approval as _approval  # noqa: E402
+from . import importers as _importers  # noqa: E402,F401
+
+_approval.register()
+
+
+def _demo(**kwargs: Any) -> None:
+    from .demo import demo_commerce
+
+    demo_commerce(**kwargs)
+
+
+registry.add_demo_step(_demo)

@@ -16,7 +16,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     has_permission = registry.hook("has_permission")
     items = [n for n in registry.nav if n.permission is None or has_permission(user, n.permission)]
-    entries = [{"item": n, "url": reverse(n.url_name), "label": n.label, "icon": n.icon} for n in items]
+    entries = [
+        {
+            "item": n,
+            "url": reverse(n.url_name),
+            "label": n.label,
+            "icon": n.icon,
+            "badge": n.badge(user) if n.badge else 0,
+        }
+        for n in items
+    ]
     best = max(
         (e for e in entries if request.path.startswith(e["item"].match_prefix or e["url"])),
         key=lambda e: len(e["item"].match_prefix or e["url"]),

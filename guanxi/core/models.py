@@ -236,3 +236,26 @@ class ImportMapping(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.kind}"
+
+
+class NumberSequence(TimeStampedModel):
+    """A document numbering sequence (报价单号, 合同号): a pattern and the counter per period.
+
+    `pattern` uses {yyyy} {yy} {mm} {dd} and {seq} or {seq:05} (zero-padded). The counter restarts when the
+    pattern's date part changes (a daily pattern restarts every day, a yearly one every year); allocation runs
+    under a row lock so numbers never repeat and never skip (guanxi/core/numbering.py).
+    """
+
+    kind = models.CharField(_("document kind"), max_length=40, unique=True)
+    label = models.CharField(_("name"), max_length=100, blank=True)
+    pattern = models.CharField(_("pattern"), max_length=80)
+    period_key = models.CharField(_("current period"), max_length=40, blank=True)
+    last_value = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("numbering sequence")
+        verbose_name_plural = _("numbering sequences")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.pattern}"

@@ -25,6 +25,8 @@ class NavItem:
     permission: str | None = None  # "module.action" the user needs to see it
     # URL prefix that marks the item current (default: its own URL); the longest matching prefix wins.
     match_prefix: str = ""
+    # (user) -> int: a count shown beside the label (e.g. approvals waiting for the user); 0 shows nothing.
+    badge: Callable[[Any], int] | None = None
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,14 @@ _LEADS_ROUTER = ["leads.view", "leads.create", "leads.edit", "leads.assign"]
 _LEADS_MANAGER = _LEADS_ROUTER + ["leads.delete", "leads.export", "leads.import"]
 # Opportunities (销售机会): reps work their own deals; managers also delete, reassign and confirm closings.
 _OPP_REP = ["opportunities.view", "opportunities.create", "opportunities.edit"]
-_OPP_MANAGER = _OPP_REP + ["opportunities.delete", "opportunities.assign", "opportunities.approve"]
+_OPP_MANAGER = _OPP_REP + [
+    "opportunities.delete",
+    "opportunities.assign",
+    "opportunities.approve",
+    "opportunities.export",
+]
+# 部门经理或销售助理…进行关闭确认: the department assistant reads the department's deals and confirms closings.
+_OPP_ASSISTANT = ["opportunities.view", "opportunities.approve"]
 
 DEFAULT_ROLES: list[dict] = [
     {
@@ -72,7 +79,10 @@ DEFAULT_ROLES: list[dict] = [
         "code": "department_assistant",
         "name": gettext_noop("Department assistant"),
         "scope": DataScope.DEPARTMENT,
-        "permissions": _REP + ["customers.approve", "customers.assign", "tasks.assign"] + _LEADS_ROUTER,
+        "permissions": _REP
+        + ["customers.approve", "customers.assign", "tasks.assign"]
+        + _LEADS_ROUTER
+        + _OPP_ASSISTANT,
     },
     {
         "code": "sales_management",
@@ -127,3 +137,63 @@ DEFAULT_ROLES: list[dict] = [
     },
     {"code": "administrator", "name": gettext_noop("Administrator"), "scope": DataScope.ALL, "permissions": "__all__"},
 ]
+
+# Money (guanxi/billing): payment plans and payments, invoices, expense claims. Reps see their own contracts'
+# money and claim their own expenses; managers their department's; finance records money for everything;
+# executives and the sales-management office read all of it.
+_MONEY_READ = ["payments.view", "invoices.view"]
+_CLAIMS_OWN = ["expenses.view", "expenses.create", "expenses.edit"]
+_BILLING_GRANTS: dict[str, list[str]] = {
+    "sales_rep": _MONEY_READ + _CLAIMS_OWN,
+    "channel_rep": _MONEY_READ + _CLAIMS_OWN,
+    "business_manager": _MONEY_READ + ["payments.edit"] + _CLAIMS_OWN,
+    "department_manager": _MONEY_READ + ["payments.export", "invoices.export"] + _CLAIMS_OWN + ["expenses.export"],
+    "department_assistant": _MONEY_READ + _CLAIMS_OWN,
+    "sales_management": _MONEY_READ + ["payments.export", "invoices.export", "expenses.view", "expenses.export"],
+    "executive": _MONEY_READ + ["payments.export", "invoices.export", "expenses.view", "expenses.export"],
+    "finance": ["payments.view", "payments.create", "payments.edit", "payments.export", "payments.approve"]
+    + ["invoices.view", "invoices.create", "invoices.edit", "invoices.export"]
+    + _CLAIMS_OWN
+    + ["expenses.approve", "expenses.export"],
+}
+for _role in DEFAULT_ROLES:
+    if isinstance(_role["permissions"], list):
+        _role["permissions"] = _role["permissions"] + _BILLING_GRANTS.get(_role["code"], [])
+
+# Quote to cash (guanxi/commerce): reps quote and contract for their own customers; managers also approve;
+# business staff issue execution and implementation orders and keep the catalogue; finance reads contracts;
+# implementation staff work the implementation orders they are on.
+_COMMERCE_REP = ["products.view", "quotes.view", "quotes.create", "quotes.edit", "quotes.delete"] + [
+    "contracts.view",
+    "contracts.create",
+    "contracts.edit",
+]
+_COMMERCE_READ_ALL = ["products.view", "quotes.view", "quotes.export", "quotes.approve", "contracts.view"] + [
+    "contracts.export",
+    "contracts.approve",
+    "orders.view",
+    "implementation.view",
+]
+_COMMERCE_ORDERS = ["orders.view", "orders.create", "orders.edit", "orders.delete"] + [
+    "implementation.view",
+    "implementation.create",
+    "implementation.edit",
+]
+_CATALOGUE_ADMIN = ["products.view", "products.create", "products.edit", "products.delete", "products.export"] + [
+    "products.import",
+    "products.admin",
+]
+_COMMERCE_GRANTS: dict[str, list[str]] = {
+    "sales_rep": _COMMERCE_REP,
+    "channel_rep": _COMMERCE_REP,
+    "business_manager": _COMMERCE_REP + _COMMERCE_ORDERS + _CATALOGUE_ADMIN,
+    "department_manager": _COMMERCE_REP + _COMMERCE_READ_ALL + ["contracts.delete"],
+    "department_assistant": ["products.view", "quotes.view", "contracts.view"],
+    "sales_management": _COMMERCE_READ_ALL + _CATALOGUE_ADMIN,
+    "executive": _COMMERCE_READ_ALL,
+    "finance": ["products.view", "contracts.view", "orders.view"],
+    "implementation": ["products.view", "implementation.view", "implementation.edit"],
+}
+for _role in DEFAULT_ROLES:
+    if isinstance(_role["permissions"], list):
+        _role["permissions"] = list(dict.fromkeys(_role["permissions"] + _COMMERCE_GRANTS.get(_role["code"], [])))

@@ -217,7 +217,7 @@ def permission_matrix(*, granted: Iterable[str]) -> dict[str, Any]:
     used = [a for a in ACTIONS if any(a in spec["actions"] for spec in MODULES.values())]
     rows = []
     for code, spec in MODULES.items():
-        cells = []
+        cells: list[dict[str, Any] | None] = []
         for action in used:
             if action in spec["actions"]:
                 perm = f"{code}.{action}"
@@ -457,6 +457,11 @@ def _audit_rows(qs: QuerySet[AuditLog]) -> Iterator[list[Any]]:
     yield from _audit_batch_rows(batch)
 
 
+def _model_label(content_type: Any) -> str:
+    model = content_type.model_class() if content_type else None
+    return str(model._meta.verbose_name) if model is not None else ""
+
+
 def _audit_batch_rows(batch: list[AuditLog]) -> Iterator[list[Any]]:
     formatter = _ChangeFormatter(batch)
     for e in batch:
@@ -464,9 +469,7 @@ def _audit_batch_rows(batch: list[AuditLog]) -> Iterator[list[Any]]:
             timezone.localtime(e.at),
             str(e.actor) if e.actor else "",
             e.get_action_display(),
-            str(e.content_type.model_class()._meta.verbose_name)
-            if e.content_type and e.content_type.model_class()
-            else "",
+            _model_label(e.content_type),
             e.object_id,
             e.object_repr,
             "; ".join(f"{r['field']}: {r['old']} → {r['new']}" for r in formatter.rows(e)),
@@ -569,7 +572,7 @@ def directory_department_list(*, user: User, parent_id: int | None = None, roots
     """The department tree in path order (each row names its parent); partner users see only their own."""
     qs = Department.objects.select_related("manager")
     if user.partner_org_id and not user.is_superuser:
-        qs = qs.filter(pk=user.department_id)
+        qs = qs.filter(pk=user.department_id or 0)
     if roots:
         qs = qs.filter(parent__isnull=True)
     elif parent_id is not None:

@@ -127,9 +127,9 @@ def opportunity_scope(
     return qs
 
 
-def opportunity_list(*, user: User, filters: dict[str, Any]) -> QuerySet[Opportunity]:
+def opportunity_list(*, user: User, filters: dict[str, Any], action: str = "view") -> QuerySet[Opportunity]:
     """The API list: pipeline / stage / owner / status / expected signing date range, newest first."""
-    qs = opportunity_scope(user=user, owner_id=filters.get("owner")).select_related(
+    qs = opportunity_scope(user=user, owner_id=filters.get("owner"), action=action).select_related(
         "customer", "owner", "department", "pipeline", "stage"
     )
     if filters.get("pipeline"):

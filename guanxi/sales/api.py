@@ -265,3 +265,9 @@ def rule_update(
     )
     set_etag(response, rule)
     return rule
+
+
+# Sales targets and the forecast have their own module; their endpoints join this router.
+from .api_targets import router as _targets_router  # noqa: E402
+
+router.add_router("", _targets_router)

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Status
+from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 
 from guanxi.core.api import (
     IF_MATCH_DESCRIPTION,
@@ -21,21 +21,26 @@ from guanxi.core.api import (
 )
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.customers.models import Customer
+from guanxi.customers.schemas import FollowUpOut, TaskOut
 from guanxi.customers.selectors import contact_get, customer_get
 from guanxi.org.selectors import users_by_ids
 
 from . import analytics, opportunity_selectors, services
 from .models import Opportunity
 from .schemas_opportunities import (
+    DocumentOut,
     FunnelOut,
     FunnelParams,
     OpportunityCloseIn,
     OpportunityDetailOut,
+    OpportunityExportParams,
     OpportunityFilters,
+    OpportunityFollowUpIn,
     OpportunityIn,
     OpportunityMoveIn,
     OpportunityPage,
     OpportunityPatch,
+    OpportunityTaskIn,
     PipelineOut,
 )
 
@@ -93,6 +98,26 @@ def _write_data(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
         if key in data and data[key] is None:
             data[key] = ""
     return data
+
+
+def _rows(request: HttpRequest, data: dict[str, Any], customer_id: int | None) -> dict[str, Any]:
+    """`contacts` / `lines` of the body → the service's (Contact, role) pairs and line dicts (None: unchanged)."""
+    rows: dict[str, Any] = {}
+    contacts = data.pop("contacts", None)
+    if contacts is not None:
+        offered = {
+            c.pk: c
+            for c in opportunity_selectors.customer_contacts(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+        }
+        missing = [c["contact_id"] for c in contacts if c["contact_id"] not in offered]
+        if missing:
+            msg = _("Choose a contact of this customer.")
+            raise ValidationFailed(msg, fields={"contacts": [msg]})
+        rows["contacts"] = [(offered[c["contact_id"]], c["role"]) for c in contacts]
+    lines = data.pop("lines", None)
+    if lines is not None:
+        rows["lines"] = lines
+    return rows
 
 
 @router.get(
@@ -153,8 +178,9 @@ def opportunity_create(request: HttpRequest, payload: OpportunityIn, response: H
     pipeline = _pick_row(analytics.pipeline_list(user=user), data.pop("pipeline_id", None), "pipeline_id")
     owner_id = data.pop("owner_id", None)
     owner = users_by_ids(user=user, ids=[owner_id], field="owner_id")[0] if owner_id else None
+    rows = _rows(request, data, customer.pk)
     opp = services.opportunity_create(
-        actor=user, customer=customer, data=_write_data(request, data), owner=owner, pipeline=pipeline
+        actor=user, customer=customer, data=_write_data(request, data), owner=owner, pipeline=pipeline, **rows
     )
     set_etag(response, opp)
     return Status(201, opp)
@@ -177,11 +203,16 @@ def opportunity_update(
     Send `If-Match: "<version>"` (or `version`) to refuse overwriting a newer change (412)."""
     data = payload.dict(exclude_unset=True)
     version = expected_version(if_match, data.pop("version", None))
+    rows: dict[str, Any] = {}
+    if "contacts" in data or "lines" in data:
+        current = analytics.opportunity_get(user=request.auth, pk=opportunity_id)  # type: ignore[attr-defined]
+        rows = _rows(request, data, current.customer_id)
     opp = services.opportunity_update(
         actor=request.auth,  # type: ignore[attr-defined]
         opportunity=Opportunity(pk=opportunity_id),
         data=_write_data(request, data),
         expected_version=version,
+        **rows,
     )
     set_etag(response, opp)
     return opp
@@ -261,3 +292,132 @@ def opportunity_confirm_close(request: HttpRequest, opportunity_id: int, respons
     opp = services.opportunity_confirm_close(actor=request.auth, opportunity=Opportunity(pk=opportunity_id))  # type: ignore[attr-defined]
     set_etag(response, opp)
     return opp
+
+
+@router.delete(
+    "/opportunities/{int:opportunity_id}",
+    response={204: None, **WRITE_ERRORS},
+    tags=OPPORTUNITIES,
+    summary="Delete an opportunity",
+)
+def opportunity_delete(request: HttpRequest, opportunity_id: int, if_match: str | None = IfMatch) -> object:
+    """Move a deal to the recycle bin (needs opportunities.delete on it; restorable)."""
+    services.opportunity_delete(
+        actor=request.auth,  # type: ignore[attr-defined]
+        opportunity=Opportunity(pk=opportunity_id),
+        expected_version=expected_version(if_match, None),
+    )
+    return Status(204, None)
+
+
+@router.get(
+    "/opportunities/export",
+    response=error_responses(400, 401, 403, 422),
+    tags=OPPORTUNITIES,
+    summary="Export opportunities",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file (formulas neutralised).",
+                "content": {
+                    "text/csv": {"schema": {"type": "string", "format": "binary"}},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                        "schema": {"type": "string", "format": "binary"}
+                    },
+                },
+            }
+        }
+    },
+)
+def opportunity_export(
+    request: HttpRequest, filters: Query[OpportunityFilters], export: Query[OpportunityExportParams]
+) -> HttpResponse:
+    """The filtered list as CSV or XLSX (same filters as the list). Needs opportunities.export; audited."""
+    content, content_type, filename = services.opportunity_export(
+        actor=request.auth,  # type: ignore[attr-defined]
+        filters=filters.dict(exclude_none=True),
+        fmt=export.format,
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.post(
+    "/opportunities/{int:opportunity_id}/follow-ups",
+    response={201: FollowUpOut, **WRITE_ERRORS},
+    tags=OPPORTUNITIES,
+    summary="Log a follow-up on a deal",
+)
+def opportunity_follow_up(request: HttpRequest, opportunity_id: int, payload: OpportunityFollowUpIn) -> object:
+    """A follow-up record of the deal's customer (followups.create), linked to the deal."""
+    user = request.auth  # type: ignore[attr-defined]
+    opp = analytics.opportunity_get(user=user, pk=opportunity_id)
+    data = payload.dict(exclude_unset=True)
+    if "contact_id" in data:
+        pk = data.pop("contact_id")
+        offered = {c.pk: c for c in opportunity_selectors.customer_contacts(user=user, customer_id=opp.customer_id)}
+        if pk is not None and pk not in offered:
+            raise _unknown("contact_id")
+        data["contact"] = offered.get(pk) if pk is not None else None
+    if data.get("occurred_at") is None:
+        data.pop("occurred_at", None)
+    return Status(201, services.opportunity_log_follow_up(actor=user, opportunity=opp, data=data))
+
+
+@router.post(
+    "/opportunities/{int:opportunity_id}/tasks",
+    response={201: TaskOut, **WRITE_ERRORS},
+    tags=OPPORTUNITIES,
+    summary="Add a task about a deal",
+)
+def opportunity_task(request: HttpRequest, opportunity_id: int, payload: OpportunityTaskIn) -> object:
+    """A task for the deal's customer (tasks.create; another assignee needs tasks.assign), linked to the deal."""
+    user = request.auth  # type: ignore[attr-defined]
+    opp = analytics.opportunity_get(user=user, pk=opportunity_id)
+    data = payload.dict(exclude_unset=True)
+    assignee_id = data.pop("assignee_id", None)
+    assignee = users_by_ids(user=user, ids=[assignee_id], field="assignee_id")[0] if assignee_id else None
+    return Status(201, services.opportunity_add_task(actor=user, opportunity=opp, data=data, assignee=assignee))
+
+
+@router.post(
+    "/opportunities/{int:opportunity_id}/documents",
+    response={201: DocumentOut, **WRITE_ERRORS},
+    tags=OPPORTUNITIES,
+    summary="Upload a stage document",
+)
+def opportunity_document_add(
+    request: HttpRequest,
+    opportunity_id: int,
+    file: File[UploadedFile],
+    stage_id: Form[int | None] = None,
+) -> object:
+    """multipart/form-data: `file`, and `stage_id` (a stage of the deal's pipeline; default: its current stage).
+    Needs opportunities.edit on the deal; size and type limits as on the page."""
+    user = request.auth  # type: ignore[attr-defined]
+    stage = None
+    if stage_id is not None:
+        stage = opportunity_selectors.stage_get(pk=stage_id)
+        if stage is None:
+            raise _unknown("stage_id")
+    doc = services.opportunity_document_add(
+        actor=user, opportunity=Opportunity(pk=opportunity_id), file=file, stage=stage
+    )
+    return Status(201, doc)
+
+
+@router.delete(
+    "/opportunities/{int:opportunity_id}/documents/{int:document_id}",
+    response={204: None, **WRITE_ERRORS},
+    tags=OPPORTUNITIES,
+    summary="Delete a stage document",
+)
+def opportunity_document_delete(request: HttpRequest, opportunity_id: int, document_id: int) -> object:
+    """Only its uploader or the deal's owner."""
+    user = request.auth  # type: ignore[attr-defined]
+    doc = opportunity_selectors.document_get(user=user, pk=document_id)
+    if doc.opportunity_id != opportunity_id:
+        raise NotFoundError(_("Not found."))
+    services.opportunity_document_delete(actor=user, document=doc)
+    return Status(204, None)

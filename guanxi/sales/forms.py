@@ -8,12 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.customers.forms import PROVINCES, DateInput
+from guanxi.customers.forms import PROVINCES, DateInput, UserMultipleChoiceField
 from guanxi.org.forms import TablerMixin
 
-from .models import Lead, LeadAssignmentRule, Opportunity
+from .models import Lead, LeadAssignmentRule, Opportunity, OpportunityContact
 
 __all__ = [
     "PROVINCES",
@@ -23,6 +24,7 @@ __all__ = [
     "LeadForm",
     "LoseForm",
     "OpportunityForm",
+    "OpportunityRows",
     "PublicLeadForm",
     "RuleForm",
     "ScreenForm",
@@ -281,14 +283,95 @@ class OpportunityForm(TablerMixin, forms.Form):
     description = forms.CharField(
         label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    collaborators = UserMultipleChoiceField(label=_("Collaborators"), queryset=None, required=False)  # type: ignore[arg-type]
+    competitors = forms.ModelMultipleChoiceField(
+        label=_("Competitors"),
+        queryset=None,  # type: ignore[arg-type]
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, customers: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, customers: Any = None, users: Any = None, competitors: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if customers is None:
             del self.fields["customer"]
         else:
             self.fields["customer"].queryset = customers
+            self.fields["customer"].widget.attrs.update(
+                {
+                    "hx-get": reverse("sales:opportunity_contact_rows"),
+                    "hx-trigger": "change",
+                    "hx-target": "#contact-rows",
+                    "hx-swap": "outerHTML",
+                }
+            )
+        self.fields["collaborators"].queryset = users
+        self.fields["collaborators"].widget.attrs.update({"size": 5})
+        self.fields["competitors"].queryset = competitors
+
+
+class OpportunityRows:
+    """The repeated rows of the opportunity form: contact roles (contact + role) and free product lines
+    (product, quantity, unit price). Parses the posted lists only; the service checks the values and its
+    errors (fields "contacts" / "lines", naming the row) are shown under the section."""
+
+    ROLE_CHOICES = OpportunityContact.Role.choices
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        contacts: list[Any],
+        initial_contacts: list[tuple[int, str]] | None = None,
+        initial_lines: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.contact_choices = contacts
+        self.errors: dict[str, list[str]] = {}
+        if data is not None:
+            self.contact_rows = list(
+                zip(data.getlist("contact_role-contact"), data.getlist("contact_role-role"), strict=False)
+            )
+            self.line_rows = [
+                {"description": d, "quantity": q, "unit_price": p}
+                for d, q, p in zip(
+                    data.getlist("line-description"),
+                    data.getlist("line-quantity"),
+                    data.getlist("line-unit_price"),
+                    strict=False,
+                )
+            ]
+        else:
+            self.contact_rows = [(str(pk), role) for pk, role in initial_contacts or []]
+            self.line_rows = [
+                {k: str(v) for k, v in line.items() if k in ("description", "quantity", "unit_price")}
+                for line in initial_lines or []
+            ]
+
+    def contacts(self) -> list[tuple[Any, str]]:
+        """(Contact, role) for the filled rows; a contact not offered is an error on "contacts"."""
+        by_id = {str(c.pk): c for c in self.contact_choices}
+        result = []
+        for i, (pk, role) in enumerate(self.contact_rows, start=1):
+            if not pk.strip():
+                continue
+            if pk not in by_id:
+                message = _("Choose a contact of this customer.")
+                msg = str(_("Row %(row)s: %(message)s") % {"row": i, "message": message})
+                self.errors.setdefault("contacts", []).append(msg)
+                continue
+            result.append((by_id[pk], role))
+        return result
+
+    def lines(self) -> list[dict[str, Any]]:
+        """The product lines whose fields are not all empty."""
+        return [row for row in self.line_rows if any(str(v).strip() for v in row.values())]
+
+    def add_errors(self, fields: dict[str, list[str]]) -> None:
+        for key in ("contacts", "lines"):
+            self.errors.setdefault(key, []).extend(fields.get(key, []))
 
 
 class CloseLostForm(TablerMixin, forms.Form):

@@ -434,7 +434,10 @@ class Opportunity(BusinessModel):
         verbose_name_plural = _("opportunities")
         indexes = [
             models.Index(fields=["owner", "status", "deleted_at"]),
-            models.Index(fields=["pipeline", "stage", "status", "deleted_at"]),
+            # The board: each column's first cards in order of time in stage.
+            models.Index(
+                fields=["pipeline", "stage", "status", "deleted_at", "stage_entered_at"], name="opportunity_board_idx"
+            ),
             models.Index(fields=["customer", "deleted_at"]),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative")]

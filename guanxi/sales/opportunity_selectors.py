@@ -7,16 +7,17 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.customers.models import Customer
+from guanxi.core.errors import NotFoundError
+from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset
 
-from .models import Competitor, LostReason, Opportunity, Pipeline, Stage, StageChange
+from .models import Competitor, LostReason, Opportunity, OpportunityDocument, Pipeline, Stage, StageChange
 
 PER_COLUMN = 50
 SORTS = {
@@ -68,10 +69,10 @@ def parse_filters(params: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
         raw = (params.get(key) or "").strip()
         if raw:
             try:
-                number = Decimal(raw)
-                if not number.is_finite() or abs(number) >= Decimal("1e13"):
+                amount = Decimal(raw)
+                if not amount.is_finite() or abs(amount) >= Decimal("1e13"):
                     raise InvalidOperation
-                clean[key] = number
+                clean[key] = amount
             except (InvalidOperation, ValueError):
                 errors[key] = [_("Enter a number.")]
     status = (params.get("status") or "").strip()
@@ -128,7 +129,7 @@ def opportunity_board(*, user: User, params: Any, per_column: int = PER_COLUMN) 
     """The kanban: open stages of one pipeline as columns, with counts, sums and the first cards of each.
 
     A fixed number of queries whatever the number of cards: pipelines, stages, one aggregate for the totals
-    and one windowed query for the cards (at most `per_column` per stage).
+    and one query for the cards (at most `per_column` per stage, each stage's read from an index).
     """
     filters, errors = parse_filters(params)
     filters.pop("status", None)
@@ -144,15 +145,17 @@ def opportunity_board(*, user: User, params: Any, per_column: int = PER_COLUMN) 
         .values("stage_id")
         .annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
     }
+    # One query for the cards: the first `per_column` of each stage, each picked by its own LIMIT subquery that
+    # walks the (pipeline, stage, status, deleted_at, stage_entered_at) index — no ranking of every open deal.
+    first_cards = Q(pk__in=[])
+    for stage in stages:
+        ids = qs.filter(stage=stage).order_by("stage_entered_at", "id").values("pk")[:per_column]
+        first_cards |= Q(pk__in=ids)
+    # (the subqueries carry the scope and filters; the outer query only fetches those rows by primary key)
     cards = (
-        qs.select_related("customer", "owner", "stage")
-        .annotate(
-            rank=Window(
-                RowNumber(), partition_by=[F("stage_id")], order_by=[F("stage_entered_at").asc(), F("id").asc()]
-            )
-        )
-        .filter(rank__lte=per_column)
-        .order_by("stage_id", "rank")
+        Opportunity.objects.filter(first_cards)
+        .select_related("customer", "owner", "stage")
+        .order_by("stage_entered_at", "id")
     )
     now = timezone.now()
     by_stage: dict[int, list[Opportunity]] = {}
@@ -160,7 +163,7 @@ def opportunity_board(*, user: User, params: Any, per_column: int = PER_COLUMN) 
         by_stage.setdefault(opp.stage_id, []).append(_decorate(opp, now))
     columns = []
     for stage in stages:
-        total = totals.get(stage.pk, {})
+        total: Any = totals.get(stage.pk, {})
         stage_cards = by_stage.get(stage.pk, [])
         count = total.get("n", 0)
         columns.append(
@@ -176,9 +179,11 @@ def opportunity_board(*, user: User, params: Any, per_column: int = PER_COLUMN) 
     return {"pipelines": all_pipelines, "pipeline": pipeline, "columns": columns, "filters": filters, "errors": errors}
 
 
-def opportunity_list(*, user: User, params: Any) -> tuple[QuerySet[Opportunity], dict[str, list[str]]]:
+def opportunity_list(
+    *, user: User, params: Any, action: str = "view"
+) -> tuple[QuerySet[Opportunity], dict[str, list[str]]]:
     filters, errors = parse_filters(params)
-    qs = _apply(_scoped(user), filters).select_related("customer", "owner", "stage", "pipeline")
+    qs = _apply(_scoped(user, action), filters).select_related("customer", "owner", "department", "stage", "pipeline")
     sort = SORTS.get(params.get("sort") or "", "-created_at")
     return qs.order_by(sort, "-id"), errors
 
@@ -205,11 +210,42 @@ def _in_scope(user: User, opp: Opportunity, action: str) -> bool:
     return scope_queryset(user, Opportunity.objects.filter(pk=opp.pk), action).exists()
 
 
+def documents_by_stage(opp: Opportunity, stages: list[Stage]) -> list[dict[str, Any]]:
+    """The deal's documents grouped by the stage they were given in, in pipeline order (untagged ones last)."""
+    docs = list(OpportunityDocument.objects.filter(opportunity=opp).select_related("uploaded_by", "stage"))
+    groups: list[dict[str, Any]] = []
+    for stage in [*stages, None]:
+        items = [d for d in docs if d.stage_id == (stage.pk if stage else None)]
+        if items:
+            groups.append({"stage": stage, "documents": items})
+    known = {s.pk for s in stages}
+    stray = [d for d in docs if d.stage_id and d.stage_id not in known]  # a stage switched off since
+    if stray:
+        groups.append({"stage": stray[0].stage, "documents": stray})
+    return groups
+
+
+def document_get(*, user: User, pk: Any) -> OpportunityDocument:
+    """A document of a deal the user may see (404 otherwise)."""
+    pk = _int(str(pk))
+    doc = OpportunityDocument.objects.select_related("opportunity").filter(pk=pk).first() if pk else None
+    if doc is None:
+        raise NotFoundError(_("Not found."))
+    get_scoped_or_404(user, Opportunity.objects.all(), doc.opportunity_id, "view")
+    return doc
+
+
 def opportunity_detail(*, user: User, pk: Any) -> dict[str, Any]:
     opp = _decorate(opportunity_get(user=user, pk=pk), timezone.now())
     history = stage_history(opp)
     stages = list(opp.pipeline.stages.filter(is_active=True).order_by("sort_order", "id"))
-    follow_ups = [a.follow_up for a in opp.activities.select_related("follow_up__author").exclude(follow_up=None)]
+    activities = opp.activities.filter(
+        Q(follow_up__isnull=False, follow_up__deleted_at__isnull=True)
+        | Q(task__isnull=False, task__deleted_at__isnull=True)
+    ).select_related("follow_up__author", "follow_up__contact", "task__assignee")
+    activities = activities.prefetch_related("follow_up__attachments")
+    follow_ups = [a.follow_up for a in activities if a.follow_up is not None]
+    tasks = sorted((a.task for a in activities if a.task is not None), key=lambda t: (t.done, t.due_at))
     return {
         "opp": opp,
         "history": history,
@@ -218,7 +254,11 @@ def opportunity_detail(*, user: User, pk: Any) -> dict[str, Any]:
         "contact_roles": list(opp.contact_roles.select_related("contact")),
         "lines": list(opp.lines.all()),
         "competitors": list(opp.competitors.all()),
+        "collaborators": list(opp.collaborators.all()),
+        "document_groups": documents_by_stage(opp, stages),
         "follow_ups": sorted(follow_ups, key=lambda f: f.occurred_at, reverse=True),
+        "tasks": tasks,
+        "can_add_task": has_permission(user, "tasks.create"),
         "can_edit": _in_scope(user, opp, "edit"),
         "can_approve": _in_scope(user, opp, "approve"),
         "can_delete": _in_scope(user, opp, "delete"),
@@ -243,6 +283,14 @@ def competitors() -> QuerySet[Competitor]:
 def customer_choices(*, user: User) -> QuerySet[Customer]:
     """Customers a new opportunity may be for: those in the user's reach."""
     return scope_queryset(user, Customer.objects.all(), "view", module="customers").order_by("name")
+
+
+def customer_contacts(*, user: User, customer_id: Any) -> list[Contact]:
+    """The contacts of a customer in the user's reach (none for a customer they may not see)."""
+    pk = _int(str(customer_id)) if customer_id not in (None, "") else None
+    if pk is None or not customer_choices(user=user).filter(pk=pk).exists():
+        return []
+    return list(Contact.objects.filter(customer_id=pk).order_by("-is_primary", "name", "id")[:200])
 
 
 def owner_choices(*, user: User) -> QuerySet[User]:

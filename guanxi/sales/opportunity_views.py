@@ -3,13 +3,15 @@ selector/service, render."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,17 +21,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
-from guanxi.core.views_util import form_add_errors
-from guanxi.customers.forms import FollowUpForm
+from guanxi.core.registry import registry
+from guanxi.customers.forms import FollowUpForm, TaskForm
 from guanxi.org.policies import has_permission, require_permission
 
 from . import opportunity_selectors as selectors
 from . import services
-from .forms import CloseLostForm, OpportunityForm
+from .forms import CloseLostForm, OpportunityForm, OpportunityRows
 from .models import Opportunity
 
 PER_PAGE = 50
-FORM_FIELDS = ("name", "amount", "expected_close_date", "source", "next_step", "description")
+ROW_FIELDS = ("contacts", "lines")
+FORM_FIELDS = (
+    "name",
+    "amount",
+    "expected_close_date",
+    "source",
+    "next_step",
+    "description",
+    "collaborators",
+    "competitors",
+)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -80,6 +92,7 @@ def _version(request: HttpRequest) -> int | None:
 def _filter_context(request: HttpRequest, user: Any) -> dict[str, Any]:
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("export", None)
     return {
         "params": request.GET,
         "query": query.urlencode(),
@@ -105,6 +118,18 @@ def opportunity_board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def opportunity_list(request: HttpRequest) -> HttpResponse:
+    fmt = request.GET.get("export")
+    if fmt:
+        try:
+            content, content_type, filename = services.opportunity_export(
+                actor=request.user, fmt=fmt, params=request.GET
+            )
+        except ValidationFailed as exc:
+            messages.error(request, exc.message)
+        else:
+            response = HttpResponse(content, content_type=content_type)
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
     qs, errors = selectors.opportunity_list(user=request.user, params=request.GET)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -114,6 +139,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         "statuses": Opportunity.Status.choices,
         "pipelines": selectors.pipelines(),
         "sort": request.GET.get("sort") or "",
+        "can_export": has_permission(request.user, "opportunities.export"),
     }
     return render(request, "sales/opportunities/list.html", context)
 
@@ -127,16 +153,68 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     data = selectors.opportunity_detail(user=request.user, pk=pk)
     opp = data["opp"]
     data["lost_form"] = _lost_form()
+    data["max_upload_mb"] = settings.GUANXI_ATTACHMENT_MAX_BYTES // 2**20
     if data["can_follow_up"]:
         contacts = [r.contact for r in data["contact_roles"]] or list(opp.customer.contacts.all()[:50])
         data["composer"] = FollowUpForm(
-            contacts=contacts, with_files=False, initial={"occurred_at": timezone.localtime().replace(second=0)}
+            contacts=contacts, initial={"occurred_at": timezone.localtime().replace(second=0)}
         )
+    if data["can_add_task"]:
+        due = (timezone.localtime() + dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+        data["task_form"] = TaskForm(initial={"due_at": due}, auto_id="task_%s")
+    data["extra_tabs"] = _record_tabs(request, opp)
+    actions_hook = registry.hooks.get("sales.opportunity_actions")  # set by commerce: "new quote / contract"
+    data["extra_actions"] = actions_hook(request, opp) if actions_hook else []
     return render(request, "sales/opportunities/detail.html", data)
+
+
+def _record_tabs(request: HttpRequest, opp: Opportunity) -> list[dict[str, Any]]:
+    """The tabs higher apps register for an opportunity (quotes, contracts, …), rendered for this user."""
+    tabs = []
+    for tab in registry.tabs_for("sales.opportunity"):
+        count, html = tab.render(request, opp)
+        tabs.append({"key": tab.key, "label": tab.label, "count": count, "html": html})
+    return tabs
 
 
 def _form_data(form: OpportunityForm) -> dict[str, Any]:
     return {k: form.cleaned_data[k] for k in FORM_FIELDS if k in form.cleaned_data}
+
+
+def _opp_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> OpportunityForm:
+    return OpportunityForm(
+        data, users=selectors.owner_choices(user=request.user), competitors=selectors.competitors(), **kwargs
+    )
+
+
+def _render_form(
+    request: HttpRequest,
+    form: OpportunityForm,
+    rows: OpportunityRows,
+    opp: Opportunity | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"form": form, "rows": rows, "opp": opp, "roles": OpportunityRows.ROLE_CHOICES}
+    return render(request, "sales/opportunities/form.html", context, status=status)
+
+
+def _save(request: HttpRequest, form: OpportunityForm, rows: OpportunityRows, write: Callable[..., Any]) -> Any:
+    """Run the service with the form's values and rows; errors go back on the form and rows (nothing written)."""
+    contacts, lines = rows.contacts(), rows.lines()
+    if rows.errors:
+        form.add_error(None, " ".join(m for msgs in rows.errors.values() for m in msgs))
+        return None
+    try:
+        return write(contacts=contacts, lines=lines)
+    except ApplicationError as exc:
+        rows.add_errors(exc.fields)
+        others = {k: v for k, v in exc.fields.items() if k not in ROW_FIELDS}
+        for field, msgs in others.items():
+            for msg in msgs:
+                form.add_error(field if field in form.fields else None, msg)
+        if not others:
+            form.add_error(None, exc.message)
+        return None
 
 
 @login_required
@@ -144,48 +222,84 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "opportunities.create")
     customers = selectors.customer_choices(user=request.user)
     if request.method == "POST":
-        form = OpportunityForm(request.POST, customers=customers)
+        form = _opp_form(request, request.POST, customers=customers)
+        rows = OpportunityRows(
+            request.POST,
+            contacts=selectors.customer_contacts(user=request.user, customer_id=request.POST.get("customer")),
+        )
         if form.is_valid():
-            try:
-                opp = services.opportunity_create(
-                    actor=request.user, customer=form.cleaned_data["customer"], data=_form_data(form)
-                )
-            except ApplicationError as exc:
-                form_add_errors(form, exc)
-            else:
+            opp = _save(
+                request,
+                form,
+                rows,
+                lambda contacts, lines: services.opportunity_create(
+                    actor=request.user,
+                    customer=form.cleaned_data["customer"],
+                    data=_form_data(form),
+                    contacts=contacts,
+                    lines=lines,
+                ),
+            )
+            if opp is not None:
                 messages.success(request, _("Opportunity created."))
                 return redirect("sales:opportunity_detail", opp.pk)
-        return render(request, "sales/opportunities/form.html", {"form": form}, status=400)
+        return _render_form(request, form, rows, status=400)
     initial: dict[str, Any] = {"source": Opportunity.Source.CUSTOMER, "amount": 0}
     customer_id = request.GET.get("customer", "")
     if customer_id.isdigit() and customers.filter(pk=customer_id).exists():
         initial["customer"] = int(customer_id)
-    return render(
-        request, "sales/opportunities/form.html", {"form": OpportunityForm(customers=customers, initial=initial)}
-    )
+    rows = OpportunityRows(contacts=selectors.customer_contacts(user=request.user, customer_id=initial.get("customer")))
+    return _render_form(request, _opp_form(request, customers=customers, initial=initial), rows)
+
+
+@login_required
+def opportunity_contact_rows(request: HttpRequest) -> HttpResponse:
+    """The contact-role rows for the customer chosen on the new-opportunity form (htmx)."""
+    require_permission(request.user, "opportunities.create")
+    contacts = selectors.customer_contacts(user=request.user, customer_id=request.GET.get("customer"))
+    context = {"rows": OpportunityRows(contacts=contacts), "roles": OpportunityRows.ROLE_CHOICES}
+    return render(request, "sales/opportunities/_contact_rows.html", context)
 
 
 @login_required
 def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     opp = selectors.opportunity_get(user=request.user, pk=pk, action="edit")
+    contacts = selectors.customer_contacts(user=request.user, customer_id=opp.customer_id)
     if request.method == "POST":
-        form = OpportunityForm(request.POST)
+        form = _opp_form(request, request.POST)
+        rows = OpportunityRows(request.POST, contacts=contacts)
         if form.is_valid():
-            try:
-                services.opportunity_update(
+            saved = _save(
+                request,
+                form,
+                rows,
+                lambda contacts, lines: services.opportunity_update(
                     actor=request.user,
                     opportunity=opp,
                     data=_form_data(form),
+                    contacts=contacts,
+                    lines=lines,
                     expected_version=form.cleaned_data.get("version"),
-                )
-            except ApplicationError as exc:
-                form_add_errors(form, exc)
-            else:
+                ),
+            )
+            if saved is not None:
                 messages.success(request, _("Opportunity saved."))
                 return redirect("sales:opportunity_detail", opp.pk)
-        return render(request, "sales/opportunities/form.html", {"form": form, "opp": opp}, status=400)
-    initial = {k: getattr(opp, k) for k in FORM_FIELDS} | {"version": opp.version}
-    return render(request, "sales/opportunities/form.html", {"form": OpportunityForm(initial=initial), "opp": opp})
+        return _render_form(request, form, rows, opp, status=400)
+    initial = {k: getattr(opp, k) for k in FORM_FIELDS} | {
+        "version": opp.version,
+        "collaborators": list(opp.collaborators.values_list("pk", flat=True)),
+        "competitors": list(opp.competitors.values_list("pk", flat=True)),
+    }
+    rows = OpportunityRows(
+        contacts=contacts,
+        initial_contacts=[(r.contact_id, r.role) for r in opp.contact_roles.all()],
+        initial_lines=[
+            {"description": ln.description, "quantity": ln.quantity.normalize(), "unit_price": ln.unit_price}
+            for ln in opp.lines.all()
+        ],
+    )
+    return _render_form(request, _opp_form(request, initial=initial), rows, opp)
 
 
 @login_required
@@ -280,11 +394,13 @@ def opportunity_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def opportunity_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     opp = selectors.opportunity_get(user=request.user, pk=pk)
     contacts = list(opp.customer.contacts.all()[:200])
-    form = FollowUpForm(request.POST, contacts=contacts, with_files=False)
+    form = FollowUpForm(request.POST, request.FILES, contacts=contacts)
     if form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "attachments")}
         try:
-            services.opportunity_log_follow_up(actor=request.user, opportunity=opp, data=data)
+            services.opportunity_log_follow_up(
+                actor=request.user, opportunity=opp, data=data, attachments=form.cleaned_data["attachments"]
+            )
         except ApplicationError as exc:
             _refused(request, exc)
         else:
@@ -292,6 +408,62 @@ def opportunity_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, " ".join(m for msgs in form.errors.values() for m in msgs))
     return redirect("sales:opportunity_detail", pk)
+
+
+@login_required
+@require_POST
+def opportunity_task(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a to-do about the deal (a customer task linked to it)."""
+    opp = selectors.opportunity_get(user=request.user, pk=pk)
+    form = TaskForm(request.POST)
+    if form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in ("title", "due_at", "description")}
+        try:
+            services.opportunity_add_task(actor=request.user, opportunity=opp, data=data)
+        except ApplicationError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Task added."))
+    else:
+        messages.error(request, " ".join(f"{form[k].label}: {m}" for k, msgs in form.errors.items() for m in msgs))
+    return redirect(reverse("sales:opportunity_detail", args=[pk]) + "#tasks")
+
+
+@login_required
+@require_POST
+def opportunity_document_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def run() -> Any:
+        opp = selectors.opportunity_get(user=request.user, pk=pk, action="edit")
+        stage = selectors.stage_get(pk=request.POST.get("stage")) if request.POST.get("stage") else None
+        return services.opportunity_document_add(
+            actor=request.user, opportunity=opp, file=request.FILES.get("file"), stage=stage
+        )
+
+    return _act(request, pk, run, _("Document added."))
+
+
+@login_required
+def opportunity_document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    doc = selectors.document_get(user=request.user, pk=doc_pk)
+    if doc.opportunity_id != pk:
+        raise NotFoundError(_("Not found."))
+    try:
+        handle = doc.file.open("rb")
+    except FileNotFoundError:
+        raise NotFoundError(_("The file is missing from storage."))
+    return FileResponse(handle, as_attachment=True, filename=doc.name)
+
+
+@login_required
+@require_POST
+def opportunity_document_delete(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    def run() -> Any:
+        doc = selectors.document_get(user=request.user, pk=doc_pk)
+        if doc.opportunity_id != pk:
+            raise NotFoundError(_("Not found."))
+        services.opportunity_document_delete(actor=request.user, document=doc)
+
+    return _act(request, pk, run, _("Document deleted."))
 
 
 def customer_tab(request: HttpRequest, customer: Any) -> tuple[int, str]:

@@ -144,3 +144,13 @@ registry.add_nav(
         permission="opportunities.view",
     )
 )
+
+
+# The demo company's opportunities, targets and forecast (after the customers; before quotes and contracts).
+def _demo(**kwargs: Any) -> None:
+    from .demo import demo_opportunities
+
+    demo_opportunities(**kwargs)
+
+
+registry.add_demo_step(_demo)

@@ -7,8 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import AwareDatetime
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.customers.schemas import TEXT_MAX, FollowUpMethod
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .models import Opportunity
@@ -92,9 +94,66 @@ class OpportunityOut(Schema):
     updated_at: dt.datetime
 
 
+class ContactRoleOut(Schema):
+    contact_id: int
+    name: str
+    role: str = Field(..., description="decision_maker, influencer, user or other.")
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return obj.contact.name
+
+
+class LineOut(Schema):
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+
+
+class DocumentOut(Schema):
+    id: int
+    name: str
+    size: int
+    stage: StageRef | None
+    uploaded_by: UserRef | None
+    created_at: dt.datetime
+    url: str = Field(..., description="Download (signed-in users who may see the deal).")
+
+    @staticmethod
+    def resolve_url(obj: Any) -> str:
+        from django.urls import reverse
+
+        return reverse("sales:opportunity_document_download", args=[obj.opportunity_id, obj.pk])
+
+
 class OpportunityDetailOut(OpportunityOut):
     description: str
     stage_history: list[StageChangeOut]
+    contact_roles: list[ContactRoleOut]
+    lines: list[LineOut]
+    collaborators: list[UserRef]
+    competitors: list[StageRef] = Field(..., description="Competitors met in the deal (id, name).")
+    documents: list[DocumentOut] = Field(..., description="Stage documents given to the customer.")
+
+    @staticmethod
+    def resolve_contact_roles(obj: Any) -> list[Any]:
+        return list(obj.contact_roles.select_related("contact").order_by("id"))
+
+    @staticmethod
+    def resolve_lines(obj: Any) -> list[Any]:
+        return list(obj.lines.all())
+
+    @staticmethod
+    def resolve_collaborators(obj: Any) -> list[Any]:
+        return list(obj.collaborators.all())
+
+    @staticmethod
+    def resolve_competitors(obj: Any) -> list[Any]:
+        return list(obj.competitors.all())
+
+    @staticmethod
+    def resolve_documents(obj: Any) -> list[Any]:
+        return list(obj.documents.select_related("stage", "uploaded_by"))
 
     @staticmethod
     def resolve_stage_history(obj: Any) -> list[Any]:
@@ -164,6 +223,17 @@ OpportunitySource = Literal[tuple(Opportunity.Source.values)]  # type: ignore[va
 Amount = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)]
 
 
+class ContactRoleIn(InputSchema):
+    contact_id: ObjectId
+    role: Literal["decision_maker", "influencer", "user", "other"] = "other"
+
+
+class LineIn(InputSchema):
+    description: str = Field(..., min_length=1, max_length=200)
+    quantity: Annotated[Decimal, Field(gt=0, lt=Decimal("1e10"), decimal_places=2)] = Decimal(1)
+    unit_price: Amount = Decimal(0)
+
+
 class _OpportunityFields(InputSchema):
     name: str | None = Field(None, max_length=200, description="Default: the customer's name.")
     contact_id: ObjectId | None = Field(None, description="A contact of the customer.")
@@ -175,6 +245,10 @@ class _OpportunityFields(InputSchema):
     probability: int | None = Field(None, ge=0, le=100, description="Default: the stage's probability.")
     collaborator_ids: list[ObjectId] | None = Field(None, max_length=50)
     competitor_ids: list[ObjectId] | None = Field(None, max_length=50)
+    contacts: list[ContactRoleIn] | None = Field(
+        None, max_length=50, description="Replaces the deal's contact roles (contacts of its customer)."
+    )
+    lines: list[LineIn] | None = Field(None, max_length=200, description="Replaces the deal's product lines.")
 
 
 class OpportunityIn(_OpportunityFields):
@@ -201,3 +275,28 @@ class OpportunityCloseIn(InputSchema):
     lost_to_id: ObjectId | None = Field(None, description="The competitor who won it.")
     note: str = Field("", max_length=500)
     version: Version | None = None
+
+
+class OpportunityExportParams(Schema):
+    format: Literal["csv", "xlsx"] = "csv"
+
+
+class OpportunityFollowUpIn(InputSchema):
+    """A follow-up on the deal's customer, linked to the deal (the customers' rules apply)."""
+
+    contact_id: ObjectId | None = Field(None, description="A contact of the deal's customer.")
+    occurred_at: AwareDatetime | None = Field(None, description="When it happened (default: now); not in the future.")
+    method: FollowUpMethod = "phone"
+    content: str = Field(..., min_length=1, max_length=TEXT_MAX)
+    result: str = Field("", max_length=300)
+    next_step: str = Field("", max_length=300)
+    next_follow_up_on: dt.date | None = None
+
+
+class OpportunityTaskIn(InputSchema):
+    """A task about the deal: a task for its customer, linked to the deal."""
+
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=TEXT_MAX)
+    due_at: AwareDatetime
+    assignee_id: ObjectId | None = Field(None, description="Defaults to you; someone else needs tasks.assign.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -13,8 +13,9 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Query
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import PermissionDeniedError, ValidationFailed
+from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.models import AuditLog
+from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, snapshot
 from guanxi.customers.models import Customer
 from guanxi.org.models import DataScope, Department, User
@@ -89,7 +90,7 @@ def _in_reach(actor: User, scope: str, *, owner: User | None, department: Depart
 
 def _clean_value(value: Any) -> Decimal:
     try:
-        number = Decimal(str(value).replace(",", "").strip()).quantize(Decimal("0.01"))
+        number = Decimal(str(value).replace(",", "").strip()).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         raise ValidationFailed(_("Enter a number."), fields={"value": [_("Enter a number.")]})
     if not number.is_finite() or number < 0 or number > MAX_VALUE:
@@ -240,7 +241,7 @@ def _forecast_aggregates() -> dict[str, Any]:
 
 
 def _money(value: Any) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))
+    return Decimal(value or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def forecast_totals(qs: QuerySet[Opportunity], period: Period) -> dict[str, Any]:
@@ -259,8 +260,8 @@ def forecast_snapshot_take(*, now: dt.datetime | None = None) -> int:
         if ForecastSnapshot.objects.filter(period_kind=PeriodKind.MONTH, period_start=period.date_from).exists():
             return 0
         base = _forecast_qs(Opportunity.objects.filter(deleted_at__isnull=True), period).order_by()
-        rows = [{"owner_id": None, **base.aggregate(count=Count("pk"), **_forecast_aggregates())}]
-        rows += list(base.values("owner_id").annotate(count=Count("pk"), **_forecast_aggregates()))
+        rows: list[dict[str, Any]] = [{"owner_id": None, **base.aggregate(count=Count("pk"), **_forecast_aggregates())}]
+        rows += [dict(r) for r in base.values("owner_id").annotate(count=Count("pk"), **_forecast_aggregates())]
         ForecastSnapshot.objects.bulk_create(
             ForecastSnapshot(
                 taken_at=now,
@@ -296,13 +297,21 @@ class ProgressRow:
     target: SalesTarget | None
     actual: Decimal
     weighted: Decimal
+    split_total: Decimal | None = None  # a department target's member targets, when it was split
+
+    @property
+    def split_difference(self) -> Decimal | None:
+        """Member targets minus the department target (0 when the split adds up)."""
+        if self.split_total is None or self.target is None:
+            return None
+        return self.split_total - self.target.value
 
     @property
     def percent(self) -> Decimal | None:
         """Completion in % (one decimal), None without a (non-zero) target."""
         if self.target is None or not self.target.value:
             return None
-        return (self.actual * 100 / self.target.value).quantize(Decimal("0.1"))
+        return (self.actual * 100 / self.target.value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
     @property
     def bar(self) -> int:
@@ -312,6 +321,7 @@ class ProgressRow:
 def _actuals(user: User, metric: str, period: Period) -> dict[tuple[int, int | None], Decimal]:
     """{(owner id, owner's department id): actual} within the user's data scope."""
     opps = scope_queryset(user, Opportunity.objects.filter(deleted_at__isnull=True))
+    qs: QuerySet[Any]
     if metric == SalesTarget.Metric.SIGNED_AMOUNT:
         qs = opps.filter(status=Opportunity.Status.WON, closed_at__gte=period.start, closed_at__lt=period.end)
         value: Any = Sum("amount")
@@ -323,10 +333,26 @@ def _actuals(user: User, metric: str, period: Period) -> dict[tuple[int, int | N
             created_at__gte=period.start, created_at__lt=period.end, owner__isnull=False
         )
         value = Count("pk")
-    else:  # collected_amount: no payments yet, so nothing is collected
-        return {}
+    else:  # collected_amount: payments (回款) live in a higher app, which answers through a registry hook
+        return _collected(user, period)
     rows = qs.order_by().values("owner_id", "owner__department_id").annotate(v=value)
     return {(r["owner_id"], r["owner__department_id"]): Decimal(r["v"] or 0) for r in rows}
+
+
+def collected_available() -> bool:
+    """Whether an installed app records payments (and so answers collected amounts)."""
+    return "collected_amounts" in registry.hooks
+
+
+def _collected(user: User, period: Period) -> dict[tuple[int, int | None], Decimal]:
+    """{(owner id, owner's department id): collected} from the app that records payments, {} without one.
+
+    The "collected_amounts" hook (registered by billing) takes user, start and end (aware datetimes, end
+    exclusive) and answers within that user's data scope."""
+    if not collected_available():
+        return {}
+    rows = registry.hook("collected_amounts")(user=user, start=period.start, end=period.end)
+    return {(owner, dept): _money(value) for (owner, dept), value in (rows or {}).items()}
 
 
 def _weighted(user: User, period: Period) -> dict[tuple[int, int | None], Decimal]:
@@ -359,7 +385,7 @@ def targets_progress(*, user: User, period_kind: str, period_start: dt.date, met
         return {owner: v for (owner, _dept), v in data.items()}
 
     actual_by_owner, weighted_by_owner = by_owner(actuals), by_owner(weighted)
-    owner_ids = set(person_targets) | set(actual_by_owner) | set(weighted_by_owner)
+    owner_ids: set[int] = {pk for pk in (*person_targets, *actual_by_owner, *weighted_by_owner) if pk is not None}
     users = {u.pk: u for u in User.objects.filter(pk__in=owner_ids)}
     people = [
         ProgressRow(
@@ -372,6 +398,10 @@ def targets_progress(*, user: User, period_kind: str, period_start: dt.date, met
         for pk in sorted(owner_ids, key=lambda pk: (pk not in person_targets, str(users[pk])))
         if pk in users
     ]
+    split_totals = {
+        row["parent_id"]: row["total"]
+        for row in SalesTarget.objects.filter(parent__in=dept_targets).values("parent_id").annotate(total=Sum("value"))
+    }
     departments = []
     for t in dept_targets:
         tree = set(department_tree_ids(t.department))
@@ -382,6 +412,7 @@ def targets_progress(*, user: User, period_kind: str, period_start: dt.date, met
                 target=t,
                 actual=sum((v for (_o, d), v in actuals.items() if d in tree), ZERO),
                 weighted=sum((v for (_o, d), v in weighted.items() if d in tree), ZERO),
+                split_total=split_totals.get(t.pk),
             )
         )
     return {"period": period, "metric": metric, "people": people, "departments": departments}
@@ -412,6 +443,69 @@ def target_subject(*, user: User, key: str) -> tuple[User | None, Department | N
     if kind == "u":
         return User.objects.get(pk=int(pk)), None
     return None, Department.objects.get(pk=int(pk))
+
+
+def targets_visible(*, user: User) -> QuerySet[SalesTarget]:
+    """Targets the user may read: people's targets within their opportunities scope, and department targets of
+    their own department tree (every department with an "all" scope). 403 without opportunities.view."""
+    people = scope_queryset(user, SalesTarget.objects.filter(owner__isnull=False)).values("pk")
+    scope = permission_scope(user, "opportunities.view")
+    departments = SalesTarget.objects.filter(department__isnull=False)
+    if scope != DataScope.ALL:
+        departments = departments.filter(department_id__in=department_tree_ids(user.department))
+    return SalesTarget.objects.filter(Q(pk__in=people) | Q(pk__in=departments.values("pk"))).select_related(
+        "owner", "department", "set_by"
+    )
+
+
+def targets_list(*, user: User, filters: dict[str, Any]) -> QuerySet[SalesTarget]:
+    """The visible targets, filtered by period kind/start, metric, person, department or parent."""
+    lookups = {
+        "period_kind": "period_kind",
+        "period_start": "period_start",
+        "metric": "metric",
+        "owner": "owner_id",
+        "department": "department_id",
+        "parent": "parent_id",
+    }
+    qs = targets_visible(user=user).filter(**{lookups[k]: v for k, v in filters.items() if k in lookups})
+    return qs.order_by("-period_start", "metric", "department_id", "owner_id", "pk")
+
+
+def target_get(*, user: User, pk: Any) -> SalesTarget:
+    try:
+        return targets_visible(user=user).get(pk=int(pk))
+    except (SalesTarget.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFoundError(_("Not found, or you may not see it."))
+
+
+def target_for_split(*, user: User, pk: Any) -> SalesTarget:
+    """A department target the user may split (404 for anything else, 403 without the right to set targets)."""
+    scope = _require_target_permission(user)
+    try:
+        target = SalesTarget.objects.select_related("department").get(pk=int(pk), department__isnull=False)
+    except (SalesTarget.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise NotFoundError(_("Not found."))
+    if not _in_reach(user, scope, owner=None, department=target.department):
+        raise NotFoundError(_("Not found."))
+    return target
+
+
+def split_members(*, target: SalesTarget) -> list[tuple[User, Decimal | None]]:
+    """The active members of the target's department (and its sub-departments), each with their current target of
+    the same period and metric (None without one)."""
+    members = list(
+        User.objects.filter(is_active=True, department_id__in=department_tree_ids(target.department))
+        .select_related("department")
+        .order_by("department__path", "username")
+    )
+    current = {
+        t.owner_id: t.value
+        for t in SalesTarget.objects.filter(
+            owner__in=members, period_kind=target.period_kind, period_start=target.period_start, metric=target.metric
+        )
+    }
+    return [(u, current.get(u.pk)) for u in members]
 
 
 def can_set_targets(user: User) -> bool:

@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +44,41 @@ def _period(request: HttpRequest) -> tuple[str, dt.date, str]:
         params.get("metric") if params.get("metric") in SalesTarget.Metric.values else SalesTarget.Metric.SIGNED_AMOUNT
     )
     return kind, targets.period_of(kind, day).date_from, metric
+
+
+def _page_url(target: SalesTarget) -> str:
+    return (
+        reverse("sales:targets")
+        + f"?period={target.period_kind}&start={target.period_start.isoformat()}&metric={target.metric}"
+    )
+
+
+@login_required
+def target_split(request: HttpRequest, pk: int) -> HttpResponse:
+    """Split a department target among its members: one amount per person; the total must equal the department
+    target (the service names the difference and writes nothing otherwise)."""
+    user = request.user
+    target = targets.target_for_split(user=user, pk=pk)
+    members = targets.split_members(target=target)
+    values = {u.pk: ("" if v is None else f"{v:.2f}") for u, v in members}
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        values = {u.pk: request.POST.get(f"member-{u.pk}", "").strip() for u, _v in members}
+        allocations = [(u, values[u.pk] or "0") for u, current in members if values[u.pk] or current is not None]
+        try:
+            targets.target_split(actor=user, target=target, allocations=allocations)
+        except PermissionDeniedError:
+            raise
+        except ApplicationError as exc:
+            errors = list(dict.fromkeys([exc.message, *(m for msgs in exc.fields.values() for m in msgs)]))
+            status = 400
+        else:
+            messages.success(request, _("The department target is split among its members."))
+            return redirect(_page_url(target))
+    rows = [{"user": u, "value": values[u.pk]} for u, _v in members]
+    context = {"target": target, "rows": rows, "errors": errors, "back": _page_url(target)}
+    return render(request, "sales/targets/split.html", context, status=status)
 
 
 @login_required
@@ -86,6 +123,7 @@ def targets_page(request: HttpRequest) -> HttpResponse:
         "next": period.date_to + dt.timedelta(days=1),
         "form": form,
         "can_set": bool(choices),
+        "collected_available": targets.collected_available(),
         "forecast": targets.forecast_for(user=user, period=period),
         "snapshots": targets.forecast_snapshots(user=user),
     }

@@ -27,6 +27,7 @@ urlpatterns = [
     path("opportunities/", opp_views.opportunity_list, name="opportunity_list"),
     path("opportunities/board/", opp_views.opportunity_board, name="opportunity_board"),
     path("opportunities/new/", opp_views.opportunity_create, name="opportunity_create"),
+    path("opportunities/new/contact-rows/", opp_views.opportunity_contact_rows, name="opportunity_contact_rows"),
     path("opportunities/<int:pk>/", opp_views.opportunity_detail, name="opportunity_detail"),
     path("opportunities/<int:pk>/edit/", opp_views.opportunity_edit, name="opportunity_edit"),
     path("opportunities/<int:pk>/move/", opp_views.opportunity_move, name="opportunity_move"),
@@ -36,6 +37,18 @@ urlpatterns = [
     path("opportunities/<int:pk>/reopen/", opp_views.opportunity_reopen, name="opportunity_reopen"),
     path("opportunities/<int:pk>/delete/", opp_views.opportunity_delete, name="opportunity_delete"),
     path("opportunities/<int:pk>/follow-up/", opp_views.opportunity_follow_up, name="opportunity_follow_up"),
+    path("opportunities/<int:pk>/tasks/", opp_views.opportunity_task, name="opportunity_task"),
+    path("opportunities/<int:pk>/documents/", opp_views.opportunity_document_add, name="opportunity_document_add"),
+    path(
+        "opportunities/<int:pk>/documents/<int:doc_pk>/",
+        opp_views.opportunity_document_download,
+        name="opportunity_document_download",
+    ),
+    path(
+        "opportunities/<int:pk>/documents/<int:doc_pk>/delete/",
+        opp_views.opportunity_document_delete,
+        name="opportunity_document_delete",
+    ),
     # Public (no sign-in): the web-to-lead form and its JSON twin.
     path("forms/lead/", views.public_lead_form, name="public_lead_form"),
     path("forms/lead.json", views.public_lead_json, name="public_lead_json"),
@@ -51,7 +64,10 @@ urlpatterns += [
 # Sales targets (业绩目标) and the forecast.
 from . import targets_views  # noqa: E402
 
-urlpatterns += [path("targets/", targets_views.targets_page, name="targets")]
+urlpatterns += [
+    path("targets/", targets_views.targets_page, name="targets"),
+    path("targets/<int:pk>/split/", targets_views.target_split, name="target_split"),
+]
 
 from . import pipeline_admin_views as setup_views  # noqa: E402
 

@@ -6,6 +6,7 @@ One package, the usual names: callers import from `guanxi.sales.services`.
 
 from ._common import ASSIGNABLE, CONVERTIBLE, LOSABLE, SCREENABLE, ThrottledError
 from .assignment import RuleOutcome, lead_assign, lead_assign_by_rules, region_key, rule_candidates, rule_matches
+from .documents import DOCUMENT_EXTENSIONS, opportunity_document_add, opportunity_document_delete
 from .leads import (
     Conversion,
     lead_convert,
@@ -20,11 +21,13 @@ from .leads import (
 from .opportunities import (
     default_pipeline,
     first_open_stage,
+    opportunity_add_task,
     opportunity_assign,
     opportunity_close,
     opportunity_confirm_close,
     opportunity_create,
     opportunity_delete,
+    opportunity_export,
     opportunity_log_follow_up,
     opportunity_move_stage,
     opportunity_reopen,
@@ -42,6 +45,9 @@ from .web import web_lead_submit, web_lead_throttle
 
 __all__ = [
     "STAGE_REQUIRED_FIELD_CHOICES",
+    "DOCUMENT_EXTENSIONS",
+    "opportunity_document_add",
+    "opportunity_document_delete",
     "competitor_save",
     "lost_reason_save",
     "pipeline_save",
@@ -68,11 +74,13 @@ __all__ = [
     "lead_update",
     "default_pipeline",
     "first_open_stage",
+    "opportunity_add_task",
     "opportunity_assign",
     "opportunity_close",
     "opportunity_confirm_close",
     "opportunity_create",
     "opportunity_delete",
+    "opportunity_export",
     "opportunity_log_follow_up",
     "opportunity_move_stage",
     "opportunity_reopen",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -218,7 +218,11 @@ def _opportunity_values(customer: Customer, data: dict[str, Any]) -> dict[str, A
         raise ValidationFailed(
             _("Enter a valid date (YYYY-MM-DD)."), fields={"expected_close_date": [_("Enter a valid date.")]}
         )
-    return {"name": name[:200], "amount": amount.quantize(Decimal("0.01")), "expected_close_date": close}
+    return {
+        "name": name[:200],
+        "amount": amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        "expected_close_date": close,
+    }
 
 
 def lead_convert(

@@ -7,10 +7,13 @@ conversion and the funnel are computed from those rows, so no write may skip the
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +21,7 @@ from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
 from guanxi.customers import services as customer_services
-from guanxi.customers.models import Contact, Customer, FollowUp
+from guanxi.customers.models import Contact, Customer, FollowUp, Task
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, require_permission, scope_queryset
 
@@ -64,7 +67,7 @@ def _clean_amount(value: Any) -> Decimal:
         raise _fail("amount", _("Enter a number."))
     if not amount.is_finite() or amount < 0 or amount >= AMOUNT_MAX:
         raise _fail("amount", _("Enter an amount between 0 and 999,999,999,999.99."))
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _clean(data: dict[str, Any], customer: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -126,31 +129,94 @@ def _check_owner(actor: User, owner: User) -> None:
         raise _fail("owner", _("This user cannot work on opportunities."))
 
 
-def _set_contacts(opp: Opportunity, contacts: list[tuple[Contact, str]]) -> None:
+def _clean_contacts(customer_id: int, contacts: list[tuple[Contact, str]]) -> list[tuple[Contact, str]]:
+    """Check every (contact, role) row before anything is written; errors name the row."""
     valid_roles = set(OpportunityContact.Role.values)
-    for contact, role in contacts:
-        if contact.customer_id != opp.customer_id:
-            raise _fail("contacts", _("Choose a contact of this customer."))
+    seen: set[int] = set()
+    for i, (contact, role) in enumerate(contacts, start=1):
+        if contact.customer_id != customer_id:
+            raise _row_fail("contacts", i, _("Choose a contact of this customer."))
         if role not in valid_roles:
-            raise _fail("contacts", _("Choose a valid role."))
+            raise _row_fail("contacts", i, _("Choose a valid role."))
+        if contact.pk in seen:
+            raise _row_fail("contacts", i, _("This contact is listed twice."))
+        seen.add(contact.pk)
+    return contacts
+
+
+def _row_fail(field: str, row: int, message: str) -> ValidationFailed:
+    text = _("Row %(row)s: %(message)s") % {"row": row, "message": message}
+    return ValidationFailed(text, fields={field: [text]})
+
+
+def _clean_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Free product lines → clean values (product, quantity > 0, unit price ≥ 0), or an error naming the row."""
+    cleaned = []
+    for i, line in enumerate(lines, start=1):
+        description = " ".join(str(line.get("description") or "").split())[:200]
+        if not description:
+            raise _row_fail("lines", i, _("Each product line needs a product."))
+        try:
+            quantity = Decimal(str(line.get("quantity", 1) or 1))
+        except (InvalidOperation, ValueError):
+            raise _row_fail("lines", i, _("Enter a number."))
+        if not quantity.is_finite() or quantity <= 0 or quantity >= Decimal("1e10"):
+            raise _row_fail("lines", i, _("Enter a quantity above 0."))
+        try:
+            price = _clean_amount(line.get("unit_price", 0))
+        except ValidationFailed as exc:
+            raise _row_fail("lines", i, exc.fields["amount"][0])
+        cleaned.append(
+            {
+                "description": description,
+                "quantity": quantity.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+                "unit_price": price,
+            }
+        )
+    return cleaned
+
+
+def _set_contacts(opp: Opportunity, contacts: list[tuple[Contact, str]]) -> None:
+    for contact, role in _clean_contacts(opp.customer_id, contacts):
         OpportunityContact.objects.update_or_create(opportunity=opp, contact=contact, defaults={"role": role})
 
 
 def _set_lines(opp: Opportunity, lines: list[dict[str, Any]]) -> None:
-    for i, line in enumerate(lines):
-        description = " ".join(str(line.get("description") or "").split())[:200]
-        if not description:
-            raise _fail("lines", _("Each product line needs a product."))
-        try:
-            quantity = Decimal(str(line.get("quantity", 1)))
-        except (InvalidOperation, ValueError):
-            raise _fail("lines", _("Enter a number."))
-        if not quantity.is_finite() or quantity <= 0 or quantity >= Decimal("1e10"):
-            raise _fail("lines", _("Enter a quantity above 0."))
-        price = _clean_amount(line.get("unit_price", 0))
-        OpportunityLine.objects.create(
-            opportunity=opp, description=description, quantity=quantity, unit_price=price, sort_order=i
-        )
+    OpportunityLine.objects.bulk_create(
+        OpportunityLine(opportunity=opp, sort_order=i, **line) for i, line in enumerate(_clean_lines(lines))
+    )
+
+
+def _contacts_state(opp: Opportunity) -> list[list[Any]]:
+    return [[r.contact_id, r.role] for r in opp.contact_roles.order_by("contact_id")]
+
+
+def _lines_state(opp: Opportunity) -> list[list[Any]]:
+    return [[ln.description, str(ln.quantity), str(ln.unit_price)] for ln in opp.lines.all()]
+
+
+def _replace_rows(
+    opp: Opportunity, contacts: list[tuple[Contact, str]] | None, lines: list[dict[str, Any]] | None
+) -> dict[str, list[Any]]:
+    """Replace the deal's contact roles and/or product lines (None leaves them as they are); returns the changes."""
+    changes: dict[str, list[Any]] = {}
+    if contacts is not None:
+        contacts = _clean_contacts(opp.customer_id, contacts)
+        before = _contacts_state(opp)
+        opp.contact_roles.exclude(contact__in=[c for c, _r in contacts]).delete()
+        _set_contacts(opp, contacts)
+        after = _contacts_state(opp)
+        if before != after:
+            changes["contacts"] = [before, after]
+    if lines is not None:
+        cleaned = _clean_lines(lines)
+        before = _lines_state(opp)
+        opp.lines.all().delete()
+        _set_lines(opp, cleaned)
+        after = _lines_state(opp)
+        if before != after:
+            changes["lines"] = [before, after]
+    return changes
 
 
 def opportunity_create(
@@ -211,14 +277,33 @@ def _for_write(actor: User, opp: Opportunity, action: str = "edit") -> Opportuni
 
 
 def opportunity_update(
-    *, actor: User, opportunity: Opportunity, data: dict[str, Any], expected_version: int | None = None
+    *,
+    actor: User,
+    opportunity: Opportunity,
+    data: dict[str, Any],
+    contacts: list[tuple[Contact, str]] | None = None,
+    lines: list[dict[str, Any]] | None = None,
+    expected_version: int | None = None,
 ) -> Opportunity:
-    """Correct the facts of a deal (not its stage or status: those have their own services)."""
+    """Correct the facts of a deal (not its stage or status: those have their own services).
+
+    `contacts` (contact, role) and `lines` (free product lines), when given, replace the deal's current ones;
+    any error rolls the whole edit back."""
     with transaction.atomic():
         opp = _for_write(actor, opportunity)
         check_version(opp, expected_version)
         values, m2m = _clean(_pick(data, OPPORTUNITY_FIELDS), opp.customer)
-        opp, _changes = model_update(instance=opp, data={**values, **m2m}, actor=actor)
+        if contacts is not None:
+            _clean_contacts(opp.customer_id, contacts)
+        if lines is not None:
+            _clean_lines(lines)
+        opp, changes = model_update(instance=opp, data={**values, **m2m}, actor=actor)
+        row_changes = _replace_rows(opp, contacts, lines)
+        if row_changes:
+            if not changes:  # the version still moves, so a stale form cannot overwrite these rows
+                Opportunity.objects.filter(pk=opp.pk).update(version=F("version") + 1, updated_at=timezone.now())
+                opp.refresh_from_db(fields=["version", "updated_at"])
+            audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=opp, changes=row_changes)
     return opp
 
 
@@ -242,13 +327,13 @@ def _is_empty(opp: Opportunity, name: str) -> bool:
         return False
     if field.many_to_many:
         return not getattr(opp, name).exists()
-    value = getattr(opp, field.attname)
+    value = getattr(opp, getattr(field, "attname", name))
     return value in (None, "") or (name == "amount" and not value)
 
 
 def _field_label(name: str) -> str:
     try:
-        return str(Opportunity._meta.get_field(name).verbose_name)
+        return str(getattr(Opportunity._meta.get_field(name), "verbose_name", name))
     except Exception:
         return {"contacts": _("contacts"), "lines": _("product lines")}.get(name, name)
 
@@ -396,11 +481,15 @@ def opportunity_delete(*, actor: User, opportunity: Opportunity, expected_versio
         soft_delete(instance=opp, actor=actor)
 
 
-def opportunity_log_follow_up(*, actor: User, opportunity: Opportunity, data: dict[str, Any]) -> FollowUp:
+def opportunity_log_follow_up(
+    *, actor: User, opportunity: Opportunity, data: dict[str, Any], attachments: Iterable[UploadedFile] = ()
+) -> FollowUp:
     """Log a follow-up on the deal's customer (the customers service does the work) and link it to the deal."""
     with transaction.atomic():
         opp = get_scoped_or_404(actor, Opportunity.objects.select_related("customer"), opportunity.pk, "view")
-        follow_up = customer_services.follow_up_create(actor=actor, customer=opp.customer, data=data)
+        follow_up = customer_services.follow_up_create(
+            actor=actor, customer=opp.customer, data=data, attachments=attachments
+        )
         OpportunityActivity.objects.create(opportunity=opp, follow_up=follow_up)
         audit_record(
             actor=actor,
@@ -410,3 +499,94 @@ def opportunity_log_follow_up(*, actor: User, opportunity: Opportunity, data: di
             message=_("Follow-up logged"),
         )
     return follow_up
+
+
+def opportunity_add_task(
+    *, actor: User, opportunity: Opportunity, data: dict[str, Any], assignee: User | None = None
+) -> Task:
+    """Create a to-do about the deal: a customer task (the customers service checks tasks.create / tasks.assign
+    and reminds the assignee) linked to the deal."""
+    with transaction.atomic():
+        opp = get_scoped_or_404(actor, Opportunity.objects.select_related("customer"), opportunity.pk, "view")
+        task = customer_services.task_create(
+            actor=actor, data={**data, "customer": opp.customer}, assignee=assignee or actor
+        )
+        OpportunityActivity.objects.create(opportunity=opp, task=task)
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.OTHER,
+            obj=opp,
+            changes={"task": [None, task.pk]},
+            message=_("Task added"),
+        )
+    return task
+
+
+def opportunity_export(
+    *, actor: User, fmt: str, filters: dict[str, Any] | None = None, params: Any = None
+) -> tuple[bytes, str, str]:
+    """The opportunities of a list as CSV or XLSX, formula-safe: `filters` are the API list's, `params` the list
+    page's query string (same filters and sort as on the page). Needs opportunities.export, reads with the export
+    data scope and leaves one EXPORT audit row. Returns (content, content type, file name)."""
+    from guanxi.core.export import to_csv, to_xlsx
+
+    from ..analytics import EXPORT_TYPES, opportunity_list
+    from ..opportunity_selectors import opportunity_list as page_list
+
+    require_permission(actor, "opportunities.export")
+    if fmt not in EXPORT_TYPES:
+        raise _fail("format", _("Choose CSV or XLSX."))
+    if params is not None:
+        qs, _errors = page_list(user=actor, params=params, action="export")
+        filters = {k: v for k, v in params.items() if k not in ("export", "page") and v}
+    else:
+        filters = filters or {}
+        qs = opportunity_list(user=actor, filters=filters, action="export")
+    headers = [
+        _("Name"),
+        _("Customer"),
+        _("Owner"),
+        _("Department"),
+        _("Pipeline"),
+        _("Stage"),
+        _("Status"),
+        _("Amount"),
+        _("Currency"),
+        _("Probability"),
+        _("Expected signing date"),
+        _("Forecast category"),
+        _("Created"),
+    ]
+    rows = [
+        [
+            o.name,
+            o.customer.name,
+            str(o.owner),
+            str(o.department or ""),
+            str(o.pipeline),
+            str(o.stage),
+            o.get_status_display(),
+            o.amount,
+            o.currency,
+            o.probability,
+            o.expected_close_date.isoformat() if o.expected_close_date else "",
+            o.get_forecast_category_display(),
+            timezone.localtime(o.created_at).strftime("%Y-%m-%d %H:%M"),
+        ]
+        for o in qs.iterator(chunk_size=2000)
+    ]
+    content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, sheet=str(_("Opportunities")))
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.EXPORT,
+            changes={
+                "report": "opportunities",
+                "filters": {k: str(v) for k, v in filters.items()},
+                "rows": len(rows),
+                "format": fmt,
+            },
+            message=_("Exported opportunities"),
+        )
+    filename = f"opportunities-{timezone.localdate():%Y%m%d}.{fmt}"
+    return content, EXPORT_TYPES[fmt], filename

@@ -49,7 +49,9 @@ def pipeline_save(*, actor: User, data: dict[str, Any], pipeline: Pipeline | Non
     with transaction.atomic():
         if values.get("is_default"):
             for other in (
-                Pipeline.objects.select_for_update().filter(is_default=True).exclude(pk=getattr(pipeline, "pk", None))
+                Pipeline.objects.select_for_update()
+                .filter(is_default=True)
+                .exclude(pk__in=[pipeline.pk] if pipeline and pipeline.pk else [])
             ):
                 model_update(instance=other, data={"is_default": False}, actor=actor)
         return _save(actor, pipeline or Pipeline(), values)

@@ -1,5 +1,5 @@
-"""In a real browser: a rep drags a deal to the next column of the kanban and finds the move in the stage
-history of the deal's page."""
+"""In a real browser: a rep drags a deal to the next column of the kanban, finds the move in the stage history of
+the deal's page, and sees the funnel's numbers change."""
 
 from __future__ import annotations
 
@@ -26,9 +26,19 @@ def sign_in(page, username: str) -> None:
 def test_rep_drags_a_card_to_the_next_stage(page, org):
     # given a deal in the first stage
     customer = CustomerFactory(owner=org["east_rep"], name="拖拽测试有限公司")
-    opp = services.opportunity_create(actor=org["east_rep"], customer=customer, data={"name": "拖拽项目"})
+    opp = services.opportunity_create(
+        actor=org["east_rep"], customer=customer, data={"name": "拖拽项目", "amount": "120000"}
+    )
     second = opp.pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("sort_order", "id")[1]
+    first = opp.stage
     sign_in(page, "east_rep")
+    # and a funnel where one deal entered the first stage (with 0% going on) and none the second
+    page.goto(page.base_url + "/sales/opportunities/funnel/")
+    first_row = page.locator(f'#funnel-table tr[data-stage="{first.pk}"] td')
+    second_row = page.locator(f'#funnel-table tr[data-stage="{second.pk}"] td')
+    expect(first_row.nth(1)).to_have_text("1")
+    expect(first_row.nth(3)).to_have_text("0%")
+    expect(second_row.nth(1)).to_have_text("0")
     page.goto(page.base_url + "/sales/opportunities/board/")
     card = page.locator(f'.gx-board-card[data-id="{opp.pk}"] .text-truncate.small')
     target = page.locator(f'.gx-board-cards[data-stage="{second.pk}"]')
@@ -50,3 +60,10 @@ def test_rep_drags_a_card_to_the_next_stage(page, org):
     page.goto(page.base_url + f"/sales/opportunities/{opp.pk}/")
     row = page.locator("#stage-history tbody tr").nth(1)
     expect(row).to_contain_text(str(second.name))
+    expect(row).to_contain_text(str(first.name))
+    # and the funnel now counts the deal in the second stage, with 100% of the first stage going on
+    page.goto(page.base_url + "/sales/opportunities/funnel/")
+    expect(first_row.nth(1)).to_have_text("1")
+    expect(first_row.nth(3)).to_have_text("100%")
+    expect(second_row.nth(1)).to_have_text("1")
+    expect(second_row.nth(2)).to_have_text("120,000 元")

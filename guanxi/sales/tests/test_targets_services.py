@@ -211,3 +211,73 @@ def test_snapshot_once_per_month(org: Any) -> None:
     total = ForecastSnapshot.objects.get(owner__isnull=True)
     assert (total.weighted, total.pipeline_amount, total.count) == (Decimal("10000.00"), Decimal("100000.00"), 1)
     assert targets.forecast_snapshot_take(now=now + dt.timedelta(days=30)) == 1  # April: the total row only
+
+
+# --- collected amount: asked of the app that records payments, through the registry ------------------------------
+@pytest.fixture
+def collected_hook() -> Any:
+    """Registers a fake "collected_amounts" hook for one test and removes it afterwards."""
+    from guanxi.core.registry import registry
+
+    calls: list[dict[str, Any]] = []
+    answer: dict[tuple[int, int | None], Decimal] = {}
+
+    def hook(**kwargs: Any) -> dict[tuple[int, int | None], Decimal]:
+        calls.append(kwargs)
+        return answer
+
+    previous = registry.hooks.pop("collected_amounts", None)
+    registry.set_hook("collected_amounts", hook)
+    yield calls, answer
+    registry.hooks.pop("collected_amounts", None)
+    if previous is not None:
+        registry.set_hook("collected_amounts", previous)
+
+
+def test_collected_amount_comes_from_the_payments_hook(org: Any, collected_hook: Any) -> None:
+    # given a March target of 500,000 for the east rep and payments of 123,456.785 reported by the hook
+    calls, answer = collected_hook
+    rep = org["east_rep"]
+    answer[(rep.pk, rep.department_id)] = Decimal("123456.785")
+    answer[(org["east_rep2"].pk, org.east.pk)] = Decimal("100000")
+    targets.target_set(
+        actor=org["admin"],
+        owner=rep,
+        period_kind="month",
+        period_start=dt.date(2026, 3, 1),
+        metric="collected_amount",
+        value="500000",
+    )
+    targets.target_set(
+        actor=org["admin"],
+        department=org.east,
+        period_kind="month",
+        period_start=dt.date(2026, 3, 1),
+        metric="collected_amount",
+        value="1000000",
+    )
+    # when progress is read by the manager
+    data = targets.targets_progress(
+        user=org["east_manager"], period_kind="month", period_start=dt.date(2026, 3, 1), metric="collected_amount"
+    )
+    # then the hook was asked for March (as the reader), the rep's actual is rounded half-up to the cent, and the
+    # department rolls up both reps
+    assert calls[0]["user"] == org["east_manager"]
+    assert (calls[0]["start"].date(), calls[0]["end"].date()) == (dt.date(2026, 3, 1), dt.date(2026, 4, 1))
+    row = next(r for r in data["people"] if r.subject == rep)
+    assert row.actual == Decimal("123456.79") and row.percent == Decimal("24.7")
+    assert data["departments"][0].actual == Decimal("223456.79")
+
+
+def test_collected_amount_is_zero_without_a_payments_app(org: Any) -> None:
+    from guanxi.core.registry import registry
+
+    previous = registry.hooks.pop("collected_amounts", None)
+    try:
+        data = targets.targets_progress(
+            user=org["admin"], period_kind="month", period_start=dt.date(2026, 3, 1), metric="collected_amount"
+        )
+        assert data["people"] == [] and not targets.collected_available()
+    finally:
+        if previous is not None:
+            registry.set_hook("collected_amounts", previous)

@@ -1,0 +1,217 @@
+"""The opportunity part of the benchmark: 100,000 open deals on the benchmark's customers, then the kanban board,
+the opportunity list page and the list API, each beside the raw SQL that returns the same rows.
+
+Used by bench.run (`--opportunities N`, default 100,000; 0 leaves them out). See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+CARD_ID = re.compile(r'gx-board-card[^"]*" data-id="(\d+)"')
+LIST_ID = re.compile(r'href="/sales/opportunities/(\d+)/"')
+PER_COLUMN = 50
+PAGE = 50
+
+
+def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[str], None]) -> dict[str, Any]:
+    """`count` open deals on random customers, owned by the customer's owner, spread over the open stages of the
+    default pipeline, each with its creation StageChange row. Plain multi-row INSERTs, no audit rows (as the
+    customers' bulk path); then ANALYZE."""
+    from guanxi.customers.models import Customer
+    from guanxi.sales.models import Opportunity, Stage, StageChange
+    from guanxi.sales.services import default_pipeline
+
+    started, cpu_started = time.monotonic(), time.process_time()
+    rng = random.Random(seed)
+    pipeline = default_pipeline()
+    stages = list(pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("sort_order"))
+    customers = list(Customer.objects.values_list("pk", "owner_id", "owner__department_id", "name"))
+    now = timezone.now()
+    batch = 5000
+    made = 0
+    with transaction.atomic():
+        while made < count:
+            rows = []
+            for i in range(made, min(count, made + batch)):
+                pk, owner, dept, name = rng.choice(customers)
+                stage = rng.choices(stages, weights=[40, 28, 20, 12])[0]
+                created = now - dt.timedelta(days=rng.uniform(1, 365))
+                entered = created + (now - created) * rng.random()
+                rows.append(
+                    Opportunity(
+                        name=f"{name[:12]} 项目{i}",
+                        customer_id=pk,
+                        owner_id=owner,
+                        department_id=dept,
+                        amount=Decimal(rng.randrange(10_000, 3_000_000, 1000)),
+                        currency="CNY",
+                        expected_close_date=(now + dt.timedelta(days=rng.randint(-30, 180))).date(),
+                        pipeline=pipeline,
+                        stage=stage,
+                        stage_entered_at=entered,
+                        probability=stage.probability,
+                        status=Opportunity.Status.OPEN,
+                        created_at=created,
+                    )
+                )
+            Opportunity.objects.bulk_create(rows, batch_size=500)
+            made += len(rows)
+            if made % 20000 == 0 or made == count:
+                progress(f"  {made:,} opportunities…")
+        first = stages[0]
+        history = [
+            StageChange(opportunity_id=pk, from_stage=None, to_stage=first, at=created)
+            for pk, created in Opportunity.objects.values_list("pk", "created_at").iterator(chunk_size=5000)
+        ]
+        StageChange.objects.bulk_create(history, batch_size=1000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    seconds = time.monotonic() - started
+    return {
+        "opportunities": count,
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        "rows_per_second": round(2 * count / seconds) if seconds else None,
+    }
+
+
+class OpportunitySql:
+    """Hand-written SQL returning the rows of the board, the list page and the list API (data scope included)."""
+
+    def __init__(self) -> None:
+        from guanxi.customers.models import Customer
+        from guanxi.org.models import Department, User
+        from guanxi.sales.models import Opportunity, Pipeline, Stage
+
+        self.opp = Opportunity._meta.db_table
+        self.collab = Opportunity.collaborators.through._meta.db_table
+        self.cust = Customer._meta.db_table
+        self.user = User._meta.db_table
+        self.dept = Department._meta.db_table
+        self.stage = Stage._meta.db_table
+        self.pipeline = Pipeline._meta.db_table
+
+    def run(self, sql: str, params: list[Any]) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def _scope(self, user: Any, scope: str, alias: str = "o") -> tuple[str, list[Any]]:
+        if scope == "all":
+            return "", []
+        return (
+            f" AND ({alias}.owner_id = %s OR {alias}.id IN (SELECT oc.opportunity_id FROM {self.collab} oc "
+            f"WHERE oc.user_id = %s))",
+            [user.pk, user.pk],
+        )
+
+    def board(self, user: Any, scope: str, pipeline_id: int) -> list[tuple]:
+        """Column totals, then the first 50 cards of each open stage (one LIMIT per stage, UNION ALL)."""
+        where, args = self._scope(user, scope)
+        base = f"o.deleted_at IS NULL AND o.pipeline_id = %s AND o.status = 'open'{where}"
+        self.run(
+            f"SELECT o.stage_id, COUNT(*), SUM(o.amount), SUM(o.amount * o.probability / 100) FROM {self.opp} o "
+            f"WHERE {base} GROUP BY o.stage_id",
+            [pipeline_id, *args],
+        )
+        stages = [
+            r[0]
+            for r in self.run(
+                f"SELECT id FROM {self.stage} WHERE pipeline_id = %s AND kind = 'open' AND is_active "
+                f"ORDER BY sort_order, id",
+                [pipeline_id],
+            )
+        ]
+        parts, params = [], []
+        for stage in stages:
+            parts.append(
+                f"SELECT * FROM (SELECT o.id, o.stage_id, o.name, o.amount, o.stage_entered_at, c.name, u.name "
+                f"FROM {self.opp} o JOIN {self.cust} c ON c.id = o.customer_id JOIN {self.user} u ON u.id = o.owner_id "
+                f"WHERE {base} AND o.stage_id = %s ORDER BY o.stage_entered_at, o.id LIMIT {PER_COLUMN})"
+            )
+            params += [pipeline_id, *args, stage]
+        return self.run(" UNION ALL ".join(parts), params) if parts else []
+
+    def page(self, user: Any, scope: str, offset: int = 0) -> list[tuple]:
+        """COUNT and one page of open deals, newest first, with customer, owner, department, pipeline, stage."""
+        where, args = self._scope(user, scope)
+        condition = f"WHERE o.deleted_at IS NULL AND o.status = 'open'{where}"
+        self.run(f"SELECT COUNT(*) FROM {self.opp} o {condition}", args)
+        return self.run(
+            f"SELECT o.*, c.name, u.name, d.name, p.name, s.name FROM {self.opp} o "
+            f"JOIN {self.cust} c ON c.id = o.customer_id JOIN {self.user} u ON u.id = o.owner_id "
+            f"LEFT JOIN {self.dept} d ON d.id = o.department_id JOIN {self.pipeline} p ON p.id = o.pipeline_id "
+            f"JOIN {self.stage} s ON s.id = o.stage_id {condition} "
+            f"ORDER BY o.created_at DESC, o.id DESC LIMIT {PAGE} OFFSET {int(offset)}",
+            args,
+        )
+
+
+def _html(content: bytes) -> str:
+    return content.decode()
+
+
+def build_opportunity_cases(case_type: Any, repeat: int) -> list[Any]:
+    """Board, list page and list API for 陈静 (scope all) and 张伟 (scope self)."""
+    from guanxi.org.models import User
+    from guanxi.sales.services import default_pipeline
+
+    sql = OpportunitySql()
+    pipeline = default_pipeline().pk
+    people = {"all": User.objects.get(username="chenjing"), "self": User.objects.get(username="zhangwei")}
+    cases = []
+    for scope, user in people.items():
+        cases.append(
+            case_type(
+                endpoint="GET /sales/opportunities/board/ (kanban, 4 columns × 50 cards)",
+                user=user.username,
+                scope=scope,
+                url=lambda p: f"/sales/opportunities/board/?pipeline={p}",
+                sql=lambda p, user=user, scope=scope: sql.board(user, scope, p),
+                api_ids=lambda html: sorted(int(i) for i in CARD_ID.findall(html)),
+                sql_ids=lambda rows: sorted(r[0] for r in rows),
+                params=[pipeline],
+                parse=_html,
+            )
+        )
+        cases.append(
+            case_type(
+                endpoint="GET /sales/opportunities/?status=open (list page of 50)",
+                user=user.username,
+                scope=scope,
+                url=lambda page: "/sales/opportunities/?" + urlencode({"status": "open", "page": page}),
+                sql=lambda page, user=user, scope=scope: sql.page(user, scope, (page - 1) * PAGE),
+                api_ids=lambda html: list(dict.fromkeys(int(i) for i in LIST_ID.findall(html))),
+                sql_ids=lambda rows: [r[0] for r in rows],
+                params=[1, 2, 3],
+                parse=_html,
+            )
+        )
+        cases.append(
+            case_type(
+                endpoint="GET /api/v1/opportunities?status=open&limit=50",
+                user=user.username,
+                scope=scope,
+                url=lambda page: (
+                    "/api/v1/opportunities?" + urlencode({"status": "open", "limit": PAGE, "offset": (page - 1) * PAGE})
+                ),
+                sql=lambda page, user=user, scope=scope: sql.page(user, scope, (page - 1) * PAGE),
+                api_ids=lambda answer: [item["id"] for item in answer["items"]],
+                sql_ids=lambda rows: [r[0] for r in rows],
+                params=[1, 2, 3],
+                parse=json.loads,
+            )
+        )
+    return cases

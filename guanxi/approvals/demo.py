@@ -1,0 +1,56 @@
+"""The approvals part of the demo company: the executives the default rules route to, in their positions.
+
+Runs as a demo step (registry.add_demo_step) after the customers app built the users and before the apps
+above submit demo quotes and contracts, so those approvals reach real people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from guanxi.org.models import Position, Role
+from guanxi.org.services import user_create, user_update
+
+from .defaults import POSITIONS
+
+# username, name, position code (all at headquarters, reporting to the president)
+DEMO_EXECUTIVES = [
+    ("zhaomin", "赵敏", "president_assistant"),
+    ("wutao", "吴涛", "rd_vp"),
+    ("zhenghua", "郑华", "implementation_vp"),
+]
+# Demo users of the customers app moved into the positions of the default rules.
+DEMO_POSITIONS = {"liuyang": "president", "chenjing": "sales_management_manager"}
+
+
+def demo_approvals(*, result: Any, gen: Any, now: dt.datetime, progress: Any) -> None:
+    from guanxi.customers.demo import DEMO_PASSWORD, EMAIL_DOMAIN  # the demo lives in the app above
+
+    progress("Approval positions and executives…")
+    users = result.users
+    admin = users["admin"]
+    positions = {}
+    for code, name in POSITIONS.items():
+        positions[code] = Position.objects.filter(code=code).first() or Position.objects.create(code=code, name=name)
+    for username, code in DEMO_POSITIONS.items():
+        if username in users:
+            users[username] = user_update(actor=admin, user=users[username], data={"position": positions[code]})
+    executive = Role.objects.filter(code="executive").first()
+    president = users.get("liuyang")
+    hq = president.department if president is not None else None
+    for username, name, code in DEMO_EXECUTIVES:
+        if username in users:
+            continue
+        users[username] = user_create(
+            actor=admin,
+            username=username,
+            password=DEMO_PASSWORD,
+            name=name,
+            email=f"{username}@{EMAIL_DOMAIN}",
+            department=hq,
+            manager=president,
+            roles=[executive] if executive else [],
+            position=positions[code],
+        )
+    result.counts["approval_executives"] = len(DEMO_EXECUTIVES)

@@ -1,0 +1,518 @@
+"""Reads of the approval engine: rule matching and route explanation, a document's requests, the inbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.org.models import Department, User
+from guanxi.org.policies import has_permission
+
+from .kinds import FactSpec, document_kind, fact_format
+from .models import (
+    ApprovalAction,
+    ApprovalAssignment,
+    ApprovalDelegation,
+    ApprovalRequest,
+    ApprovalRule,
+    ApprovalRuleStep,
+    ApprovalStep,
+    ApproverType,
+    Mode,
+    Op,
+)
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+
+# --- facts and conditions --------------------------------------------------------------------
+def coerce_fact(value: Any, type_: str) -> Any:
+    """A fact or condition value in its declared type; raises ValueError when it cannot be read."""
+    if value is None:
+        return None
+    if type_ == "decimal":
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError(value) from None
+    if type_ in ("int", "department"):
+        if isinstance(value, bool):
+            raise ValueError(value)
+        return int(value)
+    if type_ == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes", "y", "on"):
+            return True
+        if text in ("false", "0", "no", "n", "off", ""):
+            return False
+        raise ValueError(value)
+    return str(value)
+
+
+def _infer_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, Decimal | float):
+        return "decimal"
+    if isinstance(value, list) and value:
+        return _infer_type(value[0])
+    return "str"
+
+
+def _spec_type(specs: dict[str, FactSpec], fact: str, value: Any) -> str:
+    spec = specs.get(fact)
+    return spec.type if spec is not None else _infer_type(value)
+
+
+def condition_holds(condition: dict[str, Any], facts: dict[str, Any], specs: dict[str, FactSpec]) -> bool:
+    """One {fact, op, value}; a missing fact or an unreadable value never holds."""
+    fact, op, expected = condition.get("fact"), condition.get("op"), condition.get("value")
+    if fact not in facts or facts[fact] is None:
+        return False
+    type_ = _spec_type(specs, str(fact), facts[fact])
+    try:
+        actual = coerce_fact(facts[fact], type_)
+        if op == Op.IN:
+            options = [coerce_fact(v, type_) for v in (expected if isinstance(expected, list) else [expected])]
+            return actual in options
+        target = coerce_fact(expected, type_)
+    except (ValueError, TypeError):
+        return False
+    if op == Op.EQ:
+        return actual == target
+    if op == Op.NE:
+        return actual != target
+    try:
+        if op == Op.LT:
+            return actual < target
+        if op == Op.LTE:
+            return actual <= target
+        if op == Op.GT:
+            return actual > target
+        if op == Op.GTE:
+            return actual >= target
+    except TypeError:
+        return False
+    return False
+
+
+def format_fact_value(fact: str, value: Any, specs: dict[str, FactSpec]) -> str:
+    spec = specs.get(fact)
+    fmt = fact_format(fact, spec)
+    if isinstance(value, list):
+        return "、".join(format_fact_value(fact, v, specs) for v in value)
+    type_ = _spec_type(specs, fact, value)
+    try:
+        value = coerce_fact(value, type_)
+    except (ValueError, TypeError):
+        return str(value)
+    if value is None:
+        return "—"
+    if type_ == "bool":
+        return _("yes") if value else _("no")
+    if type_ == "department":
+        dept = Department.objects.filter(pk=value).only("name").first()
+        return dept.name if dept is not None else str(value)
+    if fmt == "discount" and isinstance(value, Decimal):
+        if (get_language() or "").startswith("zh"):
+            tenths = (value * 10).normalize()
+            return f"{tenths:f}折"
+        return f"{(value * 100).normalize():f}%"
+    if fmt == "money" and isinstance(value, Decimal | int):
+        return "¥" + number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
+
+
+def _op_words() -> dict[str, str]:
+    return {
+        Op.LT: _("below"),
+        Op.LTE: _("at most"),
+        Op.GT: _("above"),
+        Op.GTE: _("at least"),
+        Op.EQ: _("is"),
+        Op.NE: _("is not"),
+        Op.IN: _("is one of"),
+    }
+
+
+_NEGATED: dict[str, str] = {Op.LT: Op.GTE, Op.LTE: Op.GT, Op.GT: Op.LTE, Op.GTE: Op.LT, Op.EQ: Op.NE, Op.NE: Op.EQ}
+
+
+def describe_condition(
+    condition: dict[str, Any], facts: dict[str, Any], specs: dict[str, FactSpec], *, negate: bool = False
+) -> str:
+    """'最低折扣 4.8折 低于 5折' (the document's value, then the rule's); negated for a rule that did not match."""
+    fact = str(condition.get("fact", ""))
+    op = str(condition.get("op", ""))
+    spec = specs.get(fact)
+    label = str(spec.label) if spec is not None else fact
+    words = _op_words().get(op, op)
+    if negate:
+        words = _("is not one of") if op == Op.IN else _op_words().get(_NEGATED.get(op, op), op)
+    actual = format_fact_value(fact, facts.get(fact), specs)
+    expected = format_fact_value(fact, condition.get("value"), specs)
+    return f"{label} {actual} {words} {expected}"
+
+
+def _describe_all(conditions: list[dict[str, Any]], facts: dict[str, Any], specs: dict[str, FactSpec]) -> list[str]:
+    """One phrase per fact: '最低折扣 4.8折 低于 5折 且不低于 4.5折'."""
+    phrases: dict[str, str] = {}
+    for condition in conditions:
+        fact = str(condition.get("fact", ""))
+        if fact not in phrases:
+            phrases[fact] = describe_condition(condition, facts, specs)
+            continue
+        op = str(condition.get("op", ""))
+        words = _op_words().get(op, op)
+        phrases[fact] += _(" and ") + f"{words} {format_fact_value(fact, condition.get('value'), specs)}"
+    return list(phrases.values())
+
+
+# --- approver resolution ---------------------------------------------------------------------
+def _active(qs: QuerySet[User]) -> list[User]:
+    return list(qs.filter(is_active=True).distinct().order_by("pk"))
+
+
+def _department_chain(applicant: User) -> list[Department]:
+    """The applicant's department and its ancestors, nearest first."""
+    dept = applicant.department if applicant.department_id is not None else None
+    if dept is None:
+        return []
+    ids = [int(p) for p in dept.path.strip("/").split("/") if p]
+    if dept.pk not in ids:
+        ids.append(dept.pk)
+    by_id = {d.pk: d for d in Department.objects.filter(pk__in=ids).select_related("manager")}
+    return [by_id[i] for i in reversed(ids) if i in by_id]
+
+
+def _department_manager(applicant: User) -> list[User]:
+    """The nearest department manager up the tree who is not the applicant."""
+    for dept in _department_chain(applicant):
+        manager = dept.manager
+        if manager is not None and manager.is_active and manager.pk != applicant.pk:
+            return [manager]
+    return []
+
+
+def _by_codes(step: ApprovalRuleStep, applicant: User) -> list[User]:
+    field_name = "roles__code__in" if step.approver_type == ApproverType.ROLE else "position__code__in"
+    qs = User.objects.filter(**{field_name: list(step.codes or [])})
+    if not step.same_department:
+        return _active(qs)
+    chain = _department_chain(applicant)
+    for dept in chain:
+        found = [u for u in _active(qs.filter(department=dept)) if u.pk != applicant.pk]
+        if found:
+            return found
+    if chain:  # nobody above: someone in the applicant's sub-departments (a team's business manager)
+        home = chain[0]
+        return [u for u in _active(qs.filter(department__path__startswith=home.path)) if u.pk != applicant.pk]
+    return []
+
+
+def resolve_step_approvers(step: ApprovalRuleStep, applicant: User) -> list[User]:
+    """Who approves this step for this applicant, never the applicant themself.
+
+    When leaving out the applicant empties the step, the step goes to the applicant's department manager
+    (walking up the department tree); an empty list means nobody can approve it.
+    """
+    kind = step.approver_type
+    if kind == ApproverType.DEPARTMENT_MANAGER:
+        return _department_manager(applicant)
+    if kind == ApproverType.MANAGER:
+        manager = applicant.manager
+        if manager is not None and manager.is_active and manager.pk != applicant.pk:
+            return [manager]
+        return _department_manager(applicant)
+    if kind in (ApproverType.ROLE, ApproverType.POSITION):
+        users = _by_codes(step, applicant)
+    elif kind == ApproverType.USERS:
+        users = _active(step.users.all())
+    else:
+        users = []
+    others = [u for u in users if u.pk != applicant.pk]
+    if users and not others:
+        return _department_manager(applicant)
+    return others
+
+
+# --- route plan -------------------------------------------------------------------------------
+class PlannedStep(NamedTuple):
+    label: str  # in the reader's language
+    mode: str  # "any" | "all"
+    users: list[User]
+
+
+@dataclass
+class RoutePlan:
+    kind: str
+    rule: ApprovalRule
+    explanation: str
+    steps: list[PlannedStep]
+    reasons: list[str] = field(default_factory=list)
+    # The labels as stored on the rule (English msgids for seeded rules), parallel to `steps`.
+    raw_labels: list[str] = field(default_factory=list)
+
+
+def _rules_for(kind: str) -> list[ApprovalRule]:
+    return list(
+        ApprovalRule.objects.filter(kind=kind, is_active=True)
+        .order_by("priority", "id")
+        .prefetch_related(Prefetch("steps", queryset=ApprovalRuleStep.objects.order_by("order", "id")))
+    )
+
+
+def approval_route_explain(*, kind: str, facts: dict[str, Any], applicant: User) -> RoutePlan:
+    """Which rule matches (first active one by priority, then id) and why, and who approves each step.
+
+    Raises ValidationFailed when no rule matches or a step has nobody to approve (naming the step).
+    """
+    spec = document_kind(kind)
+    skipped: list[str] = []
+    matched: ApprovalRule | None = None
+    for rule in _rules_for(kind):
+        conditions = list(rule.conditions or [])
+        failing = [c for c in conditions if not condition_holds(c, facts, spec.facts)]
+        if not failing:
+            matched = rule
+            break
+        skipped.append(describe_condition(failing[0], facts, spec.facts, negate=True))
+    if matched is None:
+        message = _("No approval rule applies to this %(kind)s; ask an administrator to add one.") % {
+            "kind": spec.label
+        }
+        raise ValidationFailed(message, fields={"__all__": [message]})
+
+    rule_steps = list(matched.steps.all())
+    if not rule_steps:
+        message = _("The approval rule “%(rule)s” has no steps.") % {"rule": matched}
+        raise ValidationFailed(message, fields={"__all__": [message]})
+    steps: list[PlannedStep] = []
+    for rule_step in rule_steps:
+        users = resolve_step_approvers(rule_step, applicant)
+        label = gettext(rule_step.label)
+        if not users:
+            message = _("Nobody can approve the step “%(step)s” of the rule “%(rule)s”.") % {
+                "step": label,
+                "rule": matched,
+            }
+            raise ValidationFailed(message, fields={"__all__": [message]})
+        steps.append(PlannedStep(label, rule_step.mode, users))
+
+    conditions = list(matched.conditions or [])
+    if conditions:
+        reasons = _describe_all(conditions, facts, spec.facts)
+    elif skipped:
+        reasons = skipped
+    else:
+        reasons = [_("the rule “%(rule)s” applies to every %(kind)s") % {"rule": matched, "kind": spec.label}]
+    chain = " → ".join(s.label + (_(" (countersign)") if s.mode == Mode.ALL else "") for s in steps)
+    explanation = _("This %(kind)s needs approval by %(approvers)s: %(reasons)s") % {
+        "kind": spec.label,
+        "approvers": chain,
+        "reasons": _("; ").join(reasons),
+    }
+    return RoutePlan(
+        kind=kind,
+        rule=matched,
+        explanation=explanation,
+        steps=steps,
+        reasons=reasons,
+        raw_labels=[s.label for s in rule_steps],
+    )
+
+
+def _direct_delegate(user: User, day: Any) -> User | None:
+    delegation = (
+        ApprovalDelegation.objects.filter(user=user, is_active=True, start_date__lte=day, end_date__gte=day)
+        .select_related("delegate")
+        .order_by("-start_date", "-id")
+        .first()
+    )
+    if delegation is None or not delegation.delegate.is_active or delegation.delegate_id == user.pk:
+        return None
+    return delegation.delegate
+
+
+def delegate_for(user: User, *, on: Any = None) -> User | None:
+    """Who acts for a user on a date (today by default): their delegate, or the delegate's delegate when that
+    one is away too (a loop back to someone already passed stops at the last person not away)."""
+    day = on or timezone.localdate()
+    seen = {user.pk}
+    current: User | None = None
+    nxt = _direct_delegate(user, day)
+    while nxt is not None and nxt.pk not in seen and len(seen) < 10:
+        current = nxt
+        seen.add(nxt.pk)
+        nxt = _direct_delegate(nxt, day)
+    return current
+
+
+# --- a document's requests --------------------------------------------------------------------
+def _document_q(document: Model) -> Q:
+    ct = ContentType.objects.get_for_model(document)
+    return Q(content_type=ct, object_id=document.pk)
+
+
+def approval_open_for(document: Model) -> ApprovalRequest | None:
+    return ApprovalRequest.objects.filter(_document_q(document), status=ApprovalRequest.Status.PENDING).first()
+
+
+def approval_is_locked(document: Model) -> bool:
+    """True while an open request exists (document pages and services refuse edits)."""
+    return ApprovalRequest.objects.filter(_document_q(document), status=ApprovalRequest.Status.PENDING).exists()
+
+
+def _with_details(qs: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
+    return qs.select_related("applicant", "content_type").prefetch_related(
+        Prefetch(
+            "steps",
+            queryset=ApprovalStep.objects.order_by("order").prefetch_related(
+                Prefetch(
+                    "assignments",
+                    queryset=ApprovalAssignment.objects.select_related("user", "on_behalf_of").order_by("id"),
+                )
+            ),
+        ),
+        Prefetch(
+            "actions",
+            queryset=ApprovalAction.objects.select_related("actor", "on_behalf_of", "step").order_by("at", "id"),
+        ),
+    )
+
+
+def approvals_for_document(document: Model) -> QuerySet[ApprovalRequest]:
+    """The document's approval history, newest first, with steps, approvers and actions."""
+    return _with_details(ApprovalRequest.objects.filter(_document_q(document))).order_by("-submitted_at", "-id")
+
+
+# --- who may see / act ------------------------------------------------------------------------
+def can_view_request(user: User, request: ApprovalRequest) -> bool:
+    if not user.is_authenticated:
+        return False
+    if request.applicant_id == user.pk or has_permission(user, "org.admin"):
+        return True
+    return ApprovalAssignment.objects.filter(Q(user=user) | Q(on_behalf_of=user), step__request_id=request.pk).exists()
+
+
+def current_step(request: ApprovalRequest) -> ApprovalStep | None:
+    if not request.is_open:
+        return None
+    for step in request.steps.all():
+        if step.order == request.current_step:
+            return step
+    return None
+
+
+def pending_assignment(user: User, request: ApprovalRequest) -> ApprovalAssignment | None:
+    """The user's open assignment on the request's current step, if any."""
+    if not request.is_open:
+        return None
+    return (
+        ApprovalAssignment.objects.filter(
+            user=user,
+            decision=ApprovalAssignment.Decision.PENDING,
+            step__request_id=request.pk,
+            step__order=request.current_step,
+            step__status=ApprovalStep.Status.PENDING,
+        )
+        .select_related("step", "on_behalf_of")
+        .first()
+    )
+
+
+def approval_get_for_user(user: User, pk: Any) -> ApprovalRequest:
+    """One request with details for a reader allowed to see it (404 otherwise)."""
+    try:
+        request = _with_details(ApprovalRequest.objects.all()).get(pk=pk)
+    except (ApprovalRequest.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError(_("Not found, or you may not see it.")) from None
+    if not can_view_request(user, request):
+        raise NotFoundError(_("Not found, or you may not see it."))
+    return request
+
+
+# --- inbox -------------------------------------------------------------------------------------
+def approvals_pending_for(user: User) -> QuerySet[ApprovalRequest]:
+    """Requests whose current step waits for this user (待我审批)."""
+    ids = ApprovalAssignment.objects.filter(
+        user=user,
+        decision=ApprovalAssignment.Decision.PENDING,
+        step__status=ApprovalStep.Status.PENDING,
+        step__request__status=ApprovalRequest.Status.PENDING,
+    ).values("step__request_id")
+    return _with_details(ApprovalRequest.objects.filter(pk__in=ids)).order_by("-submitted_at", "-id")
+
+
+def approvals_pending_count(user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return (
+        ApprovalAssignment.objects.filter(
+            user=user,
+            decision=ApprovalAssignment.Decision.PENDING,
+            step__status=ApprovalStep.Status.PENDING,
+            step__request__status=ApprovalRequest.Status.PENDING,
+        )
+        .values("step__request_id")
+        .distinct()
+        .count()
+    )
+
+
+def approvals_done_by(user: User) -> QuerySet[ApprovalRequest]:
+    """Requests this user acted on as an approver (我已审批), newest first."""
+    ids = ApprovalAction.objects.filter(
+        actor=user,
+        action__in=[ApprovalAction.Action.APPROVE, ApprovalAction.Action.REJECT, ApprovalAction.Action.RETURN],
+    ).values("request_id")
+    return _with_details(ApprovalRequest.objects.filter(pk__in=ids)).order_by("-submitted_at", "-id")
+
+
+def approvals_mine(user: User) -> QuerySet[ApprovalRequest]:
+    """Requests this user submitted (我发起的), newest first."""
+    return _with_details(ApprovalRequest.objects.filter(applicant=user)).order_by("-submitted_at", "-id")
+
+
+def approval_inbox(user: User, *, box: str = "pending", kind: str = "") -> QuerySet[ApprovalRequest]:
+    boxes = {"pending": approvals_pending_for, "done": approvals_done_by, "mine": approvals_mine}
+    if box not in boxes:
+        message = _("Unknown box “%(box)s”.") % {"box": box}
+        raise ValidationFailed(message, fields={"box": [message]})
+    qs = boxes[box](user)
+    return qs.filter(kind=kind) if kind else qs
+
+
+def approval_inbox_counts(user: User) -> dict[str, int]:
+    return {
+        "pending": approvals_pending_count(user),
+        "done": approvals_done_by(user).count(),
+        "mine": ApprovalRequest.objects.filter(applicant=user).count(),
+    }
+
+
+def approval_rules(kind: str = "") -> QuerySet[ApprovalRule]:
+    qs = ApprovalRule.objects.annotate(step_count=Count("steps")).prefetch_related(
+        Prefetch("steps", queryset=ApprovalRuleStep.objects.order_by("order", "id").prefetch_related("users"))
+    )
+    return qs.filter(kind=kind) if kind else qs
+
+
+def delegations_of(user: User) -> QuerySet[ApprovalDelegation]:
+    return ApprovalDelegation.objects.filter(user=user).select_related("delegate").order_by("-start_date", "-id")

@@ -1,0 +1,213 @@
+"""The inbox, the document panel, the decision buttons, delegations and the rule pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from guanxi.approvals.models import ApprovalDelegation, ApprovalRequest, ApprovalRule
+from guanxi.approvals.services import approval_submit
+from guanxi.approvals.views import approval_badge, approval_panel
+from guanxi.core.models import AuditLog
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def submit(document: Any, applicant: Any) -> ApprovalRequest:
+    return approval_submit(
+        actor=applicant,
+        document=document,
+        kind="test_doc",
+        facts={"amount": Decimal("88000")},
+        title="华东项目报价",
+        amount=Decimal("88000"),
+    )
+
+
+def test_inbox_tabs_and_cards(chain: Any, document: Any, org: Any, django_assert_max_num_queries: Any) -> None:
+    # given two requests waiting for a1
+    submit(document, org["east_rep"])
+    submit(type(document).objects.create(name="第二张"), org["east_rep"])
+    client = client_for(chain["a1"])
+    # when a1 opens the inbox
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("approvals:inbox"))
+    # then both cards show with the applicant, amount and the approve button
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("gx-approval-card") == 2
+    assert "88,000.00" in html and str(org["east_rep"]) in html
+    assert reverse("approvals:approve", args=[ApprovalRequest.objects.first().pk]) in html
+    # and the applicant sees them under "submitted by me", not under pending
+    mine = client_for(org["east_rep"])
+    assert "gx-approval-card" not in mine.get(reverse("approvals:inbox")).content.decode()
+    assert mine.get(reverse("approvals:inbox") + "?box=mine").content.decode().count("gx-approval-card") == 2
+
+
+def test_inbox_query_count_does_not_grow_with_requests(
+    chain: Any, org: Any, decisions: Any, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guanxi.org.models import PartnerOrganisation
+
+    client = client_for(chain["a1"])
+
+    def queries_for_inbox() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("approvals:inbox"))
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    # given two requests waiting, then twelve
+    for i in range(2):
+        submit(PartnerOrganisation.objects.create(name=f"单据{i}"), org["east_rep"])
+    queries_for_inbox()  # warm the per-process caches (content types, session)
+    with_two = queries_for_inbox()
+    for i in range(2, 12):
+        submit(PartnerOrganisation.objects.create(name=f"单据{i}"), org["east_rep"])
+    # then the page costs the same number of queries, and a small one
+    with django_assert_max_num_queries(with_two):
+        response = client.get(reverse("approvals:inbox"))
+    assert response.content.decode().count("gx-approval-card") == 12
+    assert with_two <= 25
+
+
+def test_approve_from_the_panel_redirects_back(chain: Any, document: Any, org: Any, decisions: Any) -> None:
+    request = submit(document, org["east_rep"])
+    client = client_for(chain["a1"])
+    response = client.post(reverse("approvals:approve", args=[request.pk]), {"comment": "好", "next": "/test-doc/1/"})
+    assert response.status_code == 302 and response["Location"] == "/test-doc/1/"
+    request.refresh_from_db()
+    assert request.current_step == 1
+
+
+def test_reject_without_reason_shows_the_error_and_changes_nothing(chain: Any, document: Any, org: Any) -> None:
+    request = submit(document, org["east_rep"])
+    client = client_for(chain["a1"])
+    response = client.post(reverse("approvals:reject", args=[request.pk]), {"comment": ""}, follow=True)
+    assert "reason" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == "pending"
+
+
+def test_outsider_cannot_act_or_see(chain: Any, document: Any, org: Any) -> None:
+    request = submit(document, org["east_rep"])
+    audits = AuditLog.objects.count()
+    outsider = client_for(org["west_rep"])
+    assert outsider.post(reverse("approvals:approve", args=[request.pk])).status_code == 404
+    assert outsider.get(reverse("approvals:detail", args=[request.pk])).status_code == 404
+    # b1 (a later step) may look but not act
+    b1 = client_for(chain["b1"])
+    assert b1.get(reverse("approvals:detail", args=[request.pk])).status_code == 200
+    assert b1.post(reverse("approvals:approve", args=[request.pk])).status_code == 403
+    request.refresh_from_db()
+    assert request.status == "pending" and AuditLog.objects.count() == audits
+
+
+def test_panel_shows_the_chain_and_the_buttons_of_the_reader(chain: Any, document: Any, org: Any) -> None:
+    rf = RequestFactory()
+    http = rf.get("/test-doc/1/")
+    http.user = org["east_rep"]
+    assert "Not submitted for approval yet." in approval_panel(http, document)
+    submit(document, org["east_rep"])
+    applicant_view = approval_panel(http, document)
+    assert "初审" in applicant_view and "会签" in applicant_view
+    assert "Withdraw" in applicant_view and "Approve" not in applicant_view
+    http.user = chain["a1"]
+    approver_view = approval_panel(http, document)
+    assert "Approve" in approver_view and "Return for changes" in approver_view
+    assert "Approval: In approval" in approval_badge(document)
+
+
+def test_delegation_page(chain: Any, org: Any) -> None:
+    client = client_for(chain["a1"])
+    response = client.post(
+        reverse("approvals:delegations"),
+        {"delegate": org["east_manager"].pk, "start_date": "2026-12-01", "end_date": "2026-11-01"},
+    )
+    assert response.status_code == 400 and not ApprovalDelegation.objects.exists()
+    response = client.post(
+        reverse("approvals:delegations"),
+        {"delegate": org["east_manager"].pk, "start_date": "2026-12-01", "end_date": "2026-12-31", "note": "出差"},
+    )
+    assert response.status_code == 302
+    delegation = ApprovalDelegation.objects.get()
+    assert delegation.user == chain["a1"] and delegation.delegate == org["east_manager"]
+    # someone else cannot end it
+    assert (
+        client_for(org["west_rep"]).post(reverse("approvals:delegation_cancel", args=[delegation.pk])).status_code
+        == 404
+    )
+    client.post(reverse("approvals:delegation_cancel", args=[delegation.pk]))
+    delegation.refresh_from_db()
+    assert not delegation.is_active
+
+
+def test_rule_pages_for_administrators_only(org: Any, execs: Any, decisions: Any) -> None:
+    assert client_for(org["east_rep"]).get(reverse("approvals:rule_list")).status_code == 403
+    admin = client_for(org["admin"])
+    html = admin.get(reverse("approvals:rule_list")).content.decode()
+    assert "Quote discount down to 5折" in html
+    rule = ApprovalRule.objects.get(seed_key="contract_countersign")
+    assert admin.get(reverse("approvals:rule_edit", args=[rule.pk])).status_code == 200
+    # when the admin adds a rule through the form
+    response = admin.post(
+        reverse("approvals:rule_create"),
+        {
+            "kind": "quote",
+            "name": "大单",
+            "priority": "5",
+            "is_active": "on",
+            "condition_count": "1",
+            "cond-0-fact": "amount",
+            "cond-0-op": "gt",
+            "cond-0-value": "1000000",
+            "step_count": "1",
+            "step-0-label": "总裁",
+            "step-0-approver_type": "position",
+            "step-0-positions": ["president"],
+            "step-0-mode": "any",
+        },
+    )
+    assert response.status_code == 302
+    new = ApprovalRule.objects.get(name="大单")
+    assert new.conditions == [{"fact": "amount", "op": "gt", "value": "1000000"}]
+    assert list(new.steps.values_list("codes", flat=True)) == [["president"]]
+    # and a broken form is refused with the step named
+    response = admin.post(
+        reverse("approvals:rule_create"),
+        {"kind": "quote", "name": "坏", "condition_count": "0", "step_count": "1", "step-0-label": "x",
+         "step-0-approver_type": "position", "step-0-mode": "any"},
+    )  # fmt: skip
+    assert response.status_code == 400 and "Step 1" in response.content.decode()
+    assert not ApprovalRule.objects.filter(name="坏").exists()
+
+
+def test_reminder_policy_is_set_by_administrators(org: Any) -> None:
+    from guanxi.approvals.models import ApprovalSettings
+
+    # a rep may not change it; nothing is written
+    assert (
+        client_for(org["east_rep"]).post(reverse("approvals:settings"), {"reminder_after_hours": "2"}).status_code
+        == 403
+    )
+    assert not ApprovalSettings.objects.exists()
+    # an administrator sets 8 hours; nonsense is refused with a message and changes nothing
+    admin = client_for(org["admin"])
+    admin.post(reverse("approvals:settings"), {"reminder_after_hours": "8"})
+    assert ApprovalSettings.current().reminder_after_hours == 8
+    admin.post(reverse("approvals:settings"), {"reminder_after_hours": "0"})
+    admin.post(reverse("approvals:settings"), {"reminder_after_hours": "soon"})
+    assert ApprovalSettings.current().reminder_after_hours == 8

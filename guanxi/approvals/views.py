@@ -1,0 +1,302 @@
+"""Web UI of the approval engine: the panel other apps put on their document pages, the decision buttons,
+the inbox (待我审批 / 我已审批 / 我发起的) and one request's page. Thin: parse, call one selector/service, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.views_util import form_add_errors
+from guanxi.org.forms import TablerForm
+from guanxi.org.models import User
+from guanxi.org.policies import has_permission
+
+from . import selectors, services
+from .kinds import _KINDS, document_kinds
+from .models import ApprovalDelegation, ApprovalRequest
+
+PER_PAGE = 20
+
+STATUS_CLASSES = {
+    "pending": "bg-yellow-lt",
+    "approved": "bg-green-lt",
+    "rejected": "bg-red-lt",
+    "returned": "bg-orange-lt",
+    "withdrawn": "bg-secondary-lt",
+    "waiting": "bg-secondary-lt",
+    "cancelled": "bg-secondary-lt",
+}
+STATUS_ICONS = {
+    "pending": "ti-hourglass",
+    "approved": "ti-circle-check",
+    "rejected": "ti-circle-x",
+    "returned": "ti-arrow-back-up",
+    "withdrawn": "ti-arrow-back",
+    "waiting": "ti-clock",
+    "cancelled": "ti-minus",
+}
+
+
+def _summary(approval: ApprovalRequest, document: Model | None) -> str:
+    kind = _KINDS.get(approval.kind)
+    if kind is not None and kind.summary is not None and document is not None:
+        try:
+            return kind.summary(document)
+        except Exception:
+            return ""
+    return ""
+
+
+def _decorate(approval: ApprovalRequest, user: Any, *, document: Model | None = None) -> ApprovalRequest:
+    """Attach what the templates show: kind label, status style, current step, the user's allowed actions."""
+    kind = _KINDS.get(approval.kind)
+    approval.kind_label = str(kind.label) if kind is not None else approval.kind  # type: ignore[attr-defined]
+    approval.status_class = STATUS_CLASSES.get(approval.status, "")  # type: ignore[attr-defined]
+    approval.status_icon = STATUS_ICONS.get(approval.status, "")  # type: ignore[attr-defined]
+    steps = list(approval.steps.all())
+    for step in steps:
+        step.status_class = STATUS_CLASSES.get(step.status, "")  # type: ignore[attr-defined]
+        step.status_icon = STATUS_ICONS.get(step.status, "")  # type: ignore[attr-defined]
+        step.people = list(step.assignments.all())  # type: ignore[attr-defined]
+        step.is_current = approval.is_open and step.order == approval.current_step  # type: ignore[attr-defined]
+    approval.step_list = steps  # type: ignore[attr-defined]
+    current = next((s for s in steps if s.order == approval.current_step), None) if approval.is_open else None
+    approval.current = current  # type: ignore[attr-defined]
+    can_decide = bool(
+        current is not None
+        and current.status == "pending"
+        and any(a.user_id == user.pk and a.decision == "" for a in current.assignments.all())
+    )
+    approval.can_decide = can_decide  # type: ignore[attr-defined]
+    approval.can_withdraw = approval.is_open and approval.applicant_id == user.pk  # type: ignore[attr-defined]
+    approval.on_behalf = next(  # type: ignore[attr-defined]
+        (
+            a.on_behalf_of
+            for a in (current.assignments.all() if current else [])
+            if a.user_id == user.pk and a.on_behalf_of_id
+        ),
+        None,
+    )
+    if document is None:
+        model = approval.content_type.model_class()
+        document = model._base_manager.filter(pk=approval.object_id).first() if model is not None else None
+    approval.document_url = ""  # type: ignore[attr-defined]
+    if kind is not None and document is not None:
+        try:
+            approval.document_url = kind.url(document)  # type: ignore[attr-defined]
+        except Exception:
+            approval.document_url = ""  # type: ignore[attr-defined]
+    approval.summary = _summary(approval, document)  # type: ignore[attr-defined]
+    return approval
+
+
+def _documents_of(approvals: list[ApprovalRequest]) -> dict[tuple[int, int], Model]:
+    """The documents of a page of requests: one query per document type."""
+    wanted: dict[int, set[int]] = {}
+    for approval in approvals:
+        wanted.setdefault(approval.content_type_id, set()).add(approval.object_id)
+    found: dict[tuple[int, int], Model] = {}
+    for approval in approvals:
+        if approval.content_type_id not in wanted:
+            continue
+        ids = wanted.pop(approval.content_type_id)
+        model = approval.content_type.model_class()
+        if model is not None:
+            for document in model._base_manager.filter(pk__in=ids):
+                found[(approval.content_type_id, document.pk)] = document
+    return found
+
+
+# --- for other apps' document pages --------------------------------------------------------------
+def approval_panel(request: HttpRequest, document: Model) -> str:
+    """The approval card of a document page: step chain, approvers, status, times, 会签/或签, comments, and the
+    buttons 通过 / 驳回 / 退回修改 / 撤回 the current user may use (they post here and come back to `next`)."""
+    history = [_decorate(a, request.user, document=document) for a in selectors.approvals_for_document(document)]
+    context = {
+        "latest": history[0] if history else None,
+        "earlier": history[1:],
+        "next": request.get_full_path(),
+    }
+    return render_to_string("approvals/_panel.html", context, request=request)
+
+
+def approval_badge(document: Model) -> SafeString:
+    """A small status badge of the document's latest approval (empty when it never went through one)."""
+    latest = selectors.approvals_for_document(document).first()
+    if latest is None:
+        return SafeString("")
+    return format_html(
+        '<span class="badge {}"><i class="ti {}" aria-hidden="true"></i> {}</span>',
+        STATUS_CLASSES.get(latest.status, ""),
+        STATUS_ICONS.get(latest.status, ""),
+        _("Approval: %(status)s") % {"status": latest.get_status_display()},
+    )
+
+
+# --- decisions -----------------------------------------------------------------------------------
+def _back(request: HttpRequest, approval: ApprovalRequest | None, pk: int) -> HttpResponse:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(reverse("approvals:detail", args=[pk]))
+
+
+def _act(request: HttpRequest, pk: int, run: Callable[[ApprovalRequest, str], Any], done: str) -> HttpResponse:
+    approval = ApprovalRequest.objects.filter(pk=pk).first()
+    if approval is None or not selectors.can_view_request(request.user, approval):
+        raise NotFoundError(_("Not found, or you may not see it."))
+    try:
+        run(approval, request.POST.get("comment", ""))
+    except PermissionDeniedError:
+        raise
+    except ApplicationError as exc:
+        details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
+        messages.error(request, " ".join(dict.fromkeys([exc.message, *details])))
+    else:
+        messages.success(request, done)
+    return _back(request, approval, pk)
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda a, c: services.approval_approve(actor=request.user, request=a, comment=c),
+        _("Approved."),
+    )
+
+
+@login_required
+@require_POST
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda a, c: services.approval_reject(actor=request.user, request=a, comment=c),
+        _("Rejected."),
+    )
+
+
+@login_required
+@require_POST
+def return_for_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda a, c: services.approval_return(actor=request.user, request=a, comment=c),
+        _("Returned to the applicant for changes."),
+    )
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda a, c: services.approval_withdraw(actor=request.user, request=a, comment=c),
+        _("Withdrawn."),
+    )
+
+
+# --- inbox and detail ----------------------------------------------------------------------------
+BOXES = [
+    ("pending", gettext_lazy("Awaiting my approval")),
+    ("done", gettext_lazy("Decided by me")),
+    ("mine", gettext_lazy("Submitted by me")),
+]
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    box = request.GET.get("box") or "pending"
+    if box not in dict(BOXES):
+        box = "pending"
+    kind = request.GET.get("kind") or ""
+    qs = selectors.approval_inbox(request.user, box=box, kind=kind)
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    approvals = list(page.object_list)
+    documents = _documents_of(approvals)
+    items = [_decorate(a, request.user, document=documents.get((a.content_type_id, a.object_id))) for a in approvals]
+    counts = selectors.approval_inbox_counts(request.user)
+    tabs = [{"key": key, "label": label, "count": counts[key], "active": key == box} for key, label in BOXES]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "box": box,
+        "kind": kind,
+        "tabs": tabs,
+        "page": page,
+        "items": items,
+        "kinds": sorted(((k.code, str(k.label)) for k in document_kinds() if not k.code.startswith("test")), key=str),
+        "query": query.urlencode(),
+        "next": request.get_full_path(),
+        "perms_admin": has_permission(request.user, "org.admin"),
+    }
+    return render(request, "approvals/inbox.html", context)
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    approval = _decorate(selectors.approval_get_for_user(request.user, pk), request.user)
+    context = {"approval": approval, "latest": approval, "earlier": [], "next": request.get_full_path()}
+    return render(request, "approvals/detail.html", context)
+
+
+# --- delegation while away -----------------------------------------------------------------------
+class DelegationForm(TablerForm):
+    delegate = forms.ModelChoiceField(label=gettext_lazy("Delegate"), queryset=User.objects.none())
+    start_date = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["delegate"]
+        field.queryset = User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("name", "username")  # type: ignore[attr-defined]
+
+
+@login_required
+def delegations(request: HttpRequest) -> HttpResponse:
+    form = DelegationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delegation_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Delegation saved."))
+            return redirect("approvals:delegations")
+    context = {"form": form, "delegations": selectors.delegations_of(request.user), "today": timezone.localdate()}
+    return render(request, "approvals/delegations.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def delegation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    delegation = ApprovalDelegation.objects.filter(pk=pk).first()
+    if delegation is None or (delegation.user_id != request.user.pk and not has_permission(request.user, "org.admin")):
+        raise NotFoundError(_("Not found, or you may not see it."))
+    services.delegation_cancel(actor=request.user, delegation=delegation)
+    messages.success(request, _("Delegation ended."))
+    return redirect("approvals:delegations")

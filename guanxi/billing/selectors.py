@@ -1,0 +1,589 @@
+"""Every read of money: a contract's plan, invoices and payments; receivables and ageing (账龄) by customer,
+owner and department; the monthly receivables statement (月度应收对账单); expense claims. Every read starts
+from the user's data scope (payments / invoices / expenses modules; contract owner or claimant)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanxi.commerce.models import Contract
+from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.org.models import User
+from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset
+
+from .models import ExpenseClaim, Instalment, Invoice, Payment
+from .money import BUCKETS, ZERO, ageing_bucket, cents
+from .policies import RECEIVABLE_STATUSES
+
+MONEY_FIELD = DecimalField(max_digits=18, decimal_places=2)
+ZERO_V = Value(Decimal("0.00"), output_field=MONEY_FIELD)
+REMAINING = ExpressionWrapper(F("amount") - F("paid"), output_field=MONEY_FIELD)
+BUCKET_LABELS = {
+    "not_due": gettext_lazy("Not yet due"),
+    "d0_30": gettext_lazy("0-30 days"),
+    "d31_60": gettext_lazy("31-60 days"),
+    "d61_90": gettext_lazy("61-90 days"),
+    "d90_plus": gettext_lazy("Over 90 days"),
+}
+GROUPS = {
+    "customer": ("customer_id", "customer__name"),
+    "owner": ("owner_id", "owner__name"),
+    "department": ("owner__department_id", "owner__department__name"),
+}
+GROUP_LABELS = {
+    "contract": gettext_lazy("Contract"),
+    "customer": gettext_lazy("Customer"),
+    "owner": gettext_lazy("Owner"),
+    "department": gettext_lazy("Department"),
+}
+
+
+def _bad(field_name: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, fields={field_name: [message]})
+
+
+# --- contracts and their money ------------------------------------------------------------------
+def money_contracts(user: User, action: str = "view") -> QuerySet[Contract]:
+    """Contracts whose money the user may see (payments.view scope on the contract owner)."""
+    return scope_queryset(user, Contract.objects.all(), action, module="payments")
+
+
+def _sum_of(qs: QuerySet[Any], field_name: str = "amount") -> Coalesce:
+    sub = qs.filter(contract=OuterRef("pk")).order_by().values("contract").annotate(s=Sum(field_name)).values("s")[:1]
+    return Coalesce(Subquery(sub, output_field=MONEY_FIELD), ZERO_V)
+
+
+def with_money(qs: QuerySet[Contract], *, today: dt.date | None = None) -> QuerySet[Contract]:
+    """Annotate contracts with invoiced, collected, balance_due and overdue (unpaid instalments past due)."""
+    today = today or timezone.localdate()
+    overdue = (
+        Instalment.objects.filter(contract=OuterRef("pk"), due_date__lt=today, paid__lt=F("amount"))
+        .order_by()
+        .values("contract")
+        .annotate(s=Sum(REMAINING))
+        .values("s")[:1]
+    )
+    return qs.annotate(
+        invoiced=_sum_of(Invoice.objects.filter(status=Invoice.Status.ISSUED, deleted_at__isnull=True)),
+        collected=_sum_of(Payment.objects.filter(deleted_at__isnull=True)),
+        overdue=Coalesce(Subquery(overdue, output_field=MONEY_FIELD), ZERO_V),
+    ).annotate(balance_due=ExpressionWrapper(F("amount") - F("collected"), output_field=MONEY_FIELD))
+
+
+def contract_money_get(*, user: User, pk: Any) -> dict[str, Any]:
+    """One contract's payment plan, invoices, payments and totals (payments.view on it)."""
+    contract = get_scoped_or_404(
+        user, with_money(Contract.objects.select_related("customer", "owner")), pk, module="payments"
+    )
+    instalments = list(Instalment.objects.filter(contract=contract).order_by("sequence", "id"))
+    payments = list(
+        Payment.objects.filter(contract=contract)
+        .select_related("handler", "reversal_of")
+        .prefetch_related("allocations__instalment")
+        .order_by("-received_on", "-id")
+    )
+    reversed_ids = {p.reversal_of_id for p in payments if p.reversal_of_id}
+    for p in payments:
+        p.is_reversed = p.pk in reversed_ids  # type: ignore[attr-defined]
+    invoices = (
+        list(Invoice.objects.filter(contract=contract).order_by("-issued_on", "-id"))
+        if has_permission(user, "invoices.view")
+        else []
+    )
+    today = timezone.localdate()
+    for inst in instalments:
+        inst.is_overdue = inst.remaining > 0 and inst.due_date < today  # type: ignore[attr-defined]
+    return {
+        "contract": contract,
+        "instalments": instalments,
+        "payments": payments,
+        "invoices": invoices,
+        "plan_total": sum((i.amount for i in instalments), ZERO),
+        "plan_version": _plan_version(contract),
+        "can_view_invoices": has_permission(user, "invoices.view"),
+    }
+
+
+def _plan_version(contract: Contract) -> int:
+    from .services.plans import plan_version
+
+    return plan_version(contract)
+
+
+def contract_balance_due(contract: Contract) -> Decimal:
+    """Contract amount minus the payments received (net of reversals)."""
+    total = Payment.objects.filter(contract_id=contract.pk).aggregate(s=Sum("amount"))["s"] or ZERO
+    return cents(contract.amount - total)
+
+
+def contract_payment_plan(contract: Contract) -> list[dict[str, Any]]:
+    return [
+        {"due_date": i.due_date, "amount": i.amount, "paid": i.paid}
+        for i in Instalment.objects.filter(contract_id=contract.pk).order_by("sequence", "id")
+    ]
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return timezone.localdate(value) if isinstance(value, dt.datetime) else value
+
+
+def collected_amounts(
+    *, user: User, start: dt.date | dt.datetime, end: dt.date | dt.datetime
+) -> dict[tuple[int, int | None], Decimal]:
+    """{(contract owner id, owner's department id): collected} for payments dated in [start, end), net of
+    reversals, within the user's payments.view scope (empty without it)."""
+    if not has_permission(user, "payments.view"):
+        return {}
+    rows = (
+        scope_queryset(user, Payment.objects.all())
+        .filter(received_on__gte=_as_date(start), received_on__lt=_as_date(end))
+        .order_by()
+        .values("contract__owner_id", "contract__owner__department_id")
+        .annotate(v=Sum("amount"))
+    )
+    return {(r["contract__owner_id"], r["contract__owner__department_id"]): cents(r["v"] or ZERO) for r in rows}
+
+
+# --- receivables ------------------------------------------------------------------------------
+@dataclass
+class ReceivableFilters:
+    q: str = ""
+    customer: int | None = None
+    owner: int | None = None
+    department: int | None = None
+    only_open: bool = True
+    only_overdue: bool = False
+
+
+def _int(raw: Any) -> int | None:
+    try:
+        number = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def parse_receivable_filters(params: Any) -> tuple[ReceivableFilters, dict[str, list[str]]]:
+    f = ReceivableFilters()
+    errors: dict[str, list[str]] = {}
+    for key in ("customer", "owner", "department"):
+        raw = (params.get(key) or "").strip() if isinstance(params.get(key), str) else params.get(key)
+        if raw not in (None, ""):
+            number = _int(raw)
+            if number is None:
+                errors[key] = [_("Invalid selection.")]
+            else:
+                setattr(f, key, number)
+    f.q = " ".join(str(params.get("q") or "").split())[:100]
+    f.only_open = str(params.get("all") or "") not in ("1", "true", "True")
+    f.only_overdue = str(params.get("overdue") or "") in ("1", "true", "True")
+    return f, errors
+
+
+def receivable_contracts(
+    *, user: User, filters: ReceivableFilters | None = None, action: str = "view"
+) -> QuerySet[Contract]:
+    """Approved/signed contracts in the user's reach with their money, biggest balance due first."""
+    f = filters or ReceivableFilters()
+    qs = money_contracts(user, action).filter(status__in=RECEIVABLE_STATUSES)
+    if f.customer:
+        qs = qs.filter(customer_id=f.customer)
+    if f.owner:
+        qs = qs.filter(owner_id=f.owner)
+    if f.department:
+        qs = qs.filter(owner__department_id=f.department)
+    if f.q:
+        qs = qs.filter(Q(number__icontains=f.q) | Q(title__icontains=f.q) | Q(customer__name__icontains=f.q))
+    qs = with_money(qs.select_related("customer", "owner", "owner__department"))
+    if f.only_open:
+        qs = qs.filter(balance_due__gt=0)  # type: ignore[misc]
+    if f.only_overdue:
+        qs = qs.filter(overdue__gt=0)  # type: ignore[misc]
+    return qs.order_by("-balance_due", "-id")  # type: ignore[misc]
+
+
+@dataclass
+class Totals:
+    amount: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    collected: Decimal = ZERO
+    balance_due: Decimal = ZERO
+    overdue: Decimal = ZERO
+    contracts: int = 0
+
+    def add(self, c: Any) -> None:
+        self.amount += c.amount
+        self.invoiced += c.invoiced
+        self.collected += c.collected
+        self.balance_due += c.balance_due
+        self.overdue += c.overdue
+        self.contracts += 1
+
+
+@dataclass
+class GroupRow:
+    key: int | None
+    name: str
+    totals: Totals = field(default_factory=Totals)
+
+
+def receivables_by(
+    *, user: User, group: str, filters: ReceivableFilters | None = None, action: str = "view"
+) -> tuple[list[GroupRow], Totals]:
+    """Balance due per customer, owner or department (rows sorted by balance due) and the grand total."""
+    if group not in GROUPS:
+        raise _bad("group", _("Choose contract, customer, owner or department."))
+    key_field, name_field = GROUPS[group]
+    rows: dict[int | None, GroupRow] = {}
+    grand = Totals()
+    for c in receivable_contracts(user=user, filters=filters, action=action):
+        key = _path(c, key_field)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = GroupRow(key=key, name=str(_path(c, name_field) or "—"))
+        row.totals.add(c)
+        grand.add(c)
+    ordered = sorted(rows.values(), key=lambda r: (-r.totals.balance_due, r.name))
+    return ordered, grand
+
+
+def _path(obj: Any, path: str) -> Any:
+    for part in path.split("__"):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+# --- ageing (账龄) ------------------------------------------------------------------------------
+AGEING_GROUPS = {
+    "customer": ("contract__customer_id", "contract__customer__name"),
+    "owner": ("contract__owner_id", "contract__owner__name"),
+    "department": ("contract__owner__department_id", "contract__owner__department__name"),
+}
+
+
+def _bucket_cases(today: dt.date) -> dict[str, Any]:
+    bounds = {
+        "not_due": Q(due_date__gte=today),
+        "d0_30": Q(due_date__lt=today, due_date__gte=today - dt.timedelta(days=30)),
+        "d31_60": Q(due_date__lt=today - dt.timedelta(days=30), due_date__gte=today - dt.timedelta(days=60)),
+        "d61_90": Q(due_date__lt=today - dt.timedelta(days=60), due_date__gte=today - dt.timedelta(days=90)),
+        "d90_plus": Q(due_date__lt=today - dt.timedelta(days=90)),
+    }
+    return {
+        key: Coalesce(Sum(Case(When(q, then=REMAINING), default=ZERO_V, output_field=MONEY_FIELD)), ZERO_V)
+        for key, q in bounds.items()
+    }
+
+
+def unpaid_instalments(*, user: User, action: str = "view") -> QuerySet[Instalment]:
+    return scope_queryset(user, Instalment.objects.all(), action).filter(
+        paid__lt=F("amount"), contract__status__in=RECEIVABLE_STATUSES, contract__deleted_at__isnull=True
+    )
+
+
+def ageing_report(
+    *, user: User, group: str = "customer", today: dt.date | None = None, action: str = "view"
+) -> dict[str, Any]:
+    """Unpaid instalment amounts by due date: not yet due (due today or later), 0-30 (1 to 30 days overdue),
+    31-60, 61-90 and over 90 days overdue, per customer, owner or department, with totals. One query."""
+    if group not in AGEING_GROUPS:
+        raise _bad("group", _("Choose customer, owner or department."))
+    today = today or timezone.localdate()
+    key_field, name_field = AGEING_GROUPS[group]
+    cases = _bucket_cases(today)
+    rows = list(
+        unpaid_instalments(user=user, action=action)
+        .order_by()
+        .values(key_field, name_field)
+        .annotate(**cases, total=Coalesce(Sum(REMAINING), ZERO_V))
+        .order_by("-total", name_field)
+    )
+    out = []
+    totals = dict.fromkeys((*BUCKETS, "total"), ZERO)
+    for r in rows:
+        item = {"key": r[key_field], "name": r[name_field] or "—", **{b: cents(r[b]) for b in (*BUCKETS, "total")}}
+        out.append(item)
+        for b in (*BUCKETS, "total"):
+            totals[b] += item[b]
+    return {
+        "group": group,
+        "today": today,
+        "rows": out,
+        "totals": totals,
+        "buckets": [(b, BUCKET_LABELS[b]) for b in BUCKETS],
+    }
+
+
+def instalment_bucket(instalment: Instalment, today: dt.date) -> str:
+    return ageing_bucket(instalment.due_date, today)
+
+
+# --- the monthly statement (月度应收对账单) --------------------------------------------------------
+def month_bounds(month: str | dt.date | None) -> tuple[dt.date, dt.date]:
+    """("2026-11") → (2026-11-01, 2026-12-01): the month's first day and the next month's first day."""
+    if month is None or month == "":
+        today = timezone.localdate()
+        first = today.replace(day=1)
+    elif isinstance(month, dt.date):
+        first = month.replace(day=1)
+    else:
+        try:
+            year, mon = (int(p) for p in str(month).split("-")[:2])
+            first = dt.date(year, mon, 1)
+        except (TypeError, ValueError):
+            raise _bad("month", _("Enter a month as YYYY-MM."))
+    nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, nxt
+
+
+def monthly_statement(*, user: User, month: str | dt.date | None = None, action: str = "view") -> dict[str, Any]:
+    """Per customer for one month: opening balance (invoiced − collected before the month), invoiced and
+    collected in the month, closing balance = opening + invoiced − collected. Void invoices never count;
+    reversals count on their own date. Needs payments.view and invoices.view (their scopes apply)."""
+    start, end = month_bounds(month)
+    invoices = (
+        scope_queryset(user, Invoice.objects.all(), action)
+        .filter(status=Invoice.Status.ISSUED, issued_on__lt=end)
+        .order_by()
+        .values("contract__customer_id", "contract__customer__name")
+        .annotate(
+            before=Coalesce(Sum("amount", filter=Q(issued_on__lt=start)), ZERO_V),
+            during=Coalesce(Sum("amount", filter=Q(issued_on__gte=start)), ZERO_V),
+        )
+    )
+    payments = (
+        scope_queryset(user, Payment.objects.all(), action)
+        .filter(received_on__lt=end)
+        .order_by()
+        .values("contract__customer_id", "contract__customer__name")
+        .annotate(
+            before=Coalesce(Sum("amount", filter=Q(received_on__lt=start)), ZERO_V),
+            during=Coalesce(Sum("amount", filter=Q(received_on__gte=start)), ZERO_V),
+        )
+    )
+    rows: dict[int, dict[str, Any]] = {}
+
+    def row_for(r: Any) -> dict[str, Any]:
+        key = r["contract__customer_id"]
+        return rows.setdefault(
+            key,
+            {
+                "customer_id": key,
+                "customer": r["contract__customer__name"],
+                "opening": ZERO,
+                "invoiced": ZERO,
+                "collected": ZERO,
+            },
+        )
+
+    for r in invoices:
+        row = row_for(r)
+        row["opening"] += cents(r["before"])
+        row["invoiced"] += cents(r["during"])
+    for r in payments:
+        row = row_for(r)
+        row["opening"] -= cents(r["before"])
+        row["collected"] += cents(r["during"])
+    out = []
+    totals = {"opening": ZERO, "invoiced": ZERO, "collected": ZERO, "closing": ZERO}
+    for row in sorted(rows.values(), key=lambda x: x["customer"]):
+        row["closing"] = row["opening"] + row["invoiced"] - row["collected"]
+        if not any(row[k] for k in ("opening", "invoiced", "collected", "closing")):
+            continue
+        out.append(row)
+        for k in totals:
+            totals[k] += row[k]
+    return {"month": start, "rows": out, "totals": totals, "next_month": end, "previous_month": _prev_month(start)}
+
+
+def _prev_month(first: dt.date) -> dt.date:
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+# --- invoices and payments lists ----------------------------------------------------------------
+def invoice_list(*, user: User, params: Any = None) -> QuerySet[Invoice]:
+    params = params or {}
+    qs = scope_queryset(user, Invoice.objects.all()).select_related("contract", "contract__customer")
+    contract = _int(params.get("contract")) if params.get("contract") else None
+    if contract:
+        qs = qs.filter(contract_id=contract)
+    customer = _int(params.get("customer")) if params.get("customer") else None
+    if customer:
+        qs = qs.filter(contract__customer_id=customer)
+    status = params.get("status") or ""
+    if status in Invoice.Status.values:
+        qs = qs.filter(status=status)
+    q = " ".join(str(params.get("q") or "").split())[:100]
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(buyer_title__icontains=q) | Q(contract__number__icontains=q))
+    return qs.order_by("-issued_on", "-id")
+
+
+def invoice_get(*, user: User, pk: Any) -> Invoice:
+    return get_scoped_or_404(user, Invoice.objects.select_related("contract", "contract__customer"), pk)
+
+
+def payment_list(*, user: User, params: Any = None) -> QuerySet[Payment]:
+    params = params or {}
+    qs = (
+        scope_queryset(user, Payment.objects.all())
+        .select_related("contract", "contract__customer", "handler")
+        .prefetch_related("allocations__instalment")
+    )
+    for key, lookup in (("contract", "contract_id"), ("customer", "contract__customer_id")):
+        value = _int(params.get(key)) if params.get(key) else None
+        if value:
+            qs = qs.filter(**{lookup: value})
+    for key, lookup in (("date_from", "received_on__gte"), ("date_to", "received_on__lte")):
+        raw = params.get(key)
+        if raw:
+            try:
+                qs = qs.filter(**{lookup: raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))})
+            except ValueError:
+                raise _bad(key, _("Enter a valid date (YYYY-MM-DD)."))
+    return qs.order_by("-received_on", "-id")
+
+
+def payment_get(*, user: User, pk: Any) -> Payment:
+    return get_scoped_or_404(
+        user, Payment.objects.select_related("contract", "handler").prefetch_related("allocations__instalment"), pk
+    )
+
+
+def instalments_of(*, user: User, contract_id: int) -> list[Instalment]:
+    contract = get_scoped_or_404(user, Contract.objects.all(), contract_id, module="payments")
+    return list(Instalment.objects.filter(contract=contract).order_by("sequence", "id"))
+
+
+def search_invoices(*, user: User, query: str, limit: int) -> list[Invoice]:
+    if not has_permission(user, "invoices.view") or len(query.strip()) < 3:
+        return []
+    return list(
+        scope_queryset(user, Invoice.objects.all())
+        .filter(number__icontains=query.strip())
+        .select_related("contract", "contract__customer")
+        .order_by("-issued_on")[:limit]
+    )
+
+
+# --- customer 360 -------------------------------------------------------------------------------
+def customer_money(*, user: User, customer: Any) -> dict[str, Any] | None:
+    """A customer's payments, invoices and balance due within the user's reach (None without payments.view)."""
+    if not has_permission(user, "payments.view"):
+        return None
+    contracts = list(
+        with_money(money_contracts(user).filter(customer=customer, status__in=RECEIVABLE_STATUSES)).order_by(
+            "-signed_on", "-id"
+        )
+    )
+    payments = list(
+        scope_queryset(user, Payment.objects.filter(contract__customer=customer))
+        .select_related("contract")
+        .order_by("-received_on", "-id")[:50]
+    )
+    invoices = (
+        list(
+            scope_queryset(user, Invoice.objects.filter(contract__customer=customer))
+            .select_related("contract")
+            .order_by("-issued_on", "-id")[:50]
+        )
+        if has_permission(user, "invoices.view")
+        else []
+    )
+    totals = Totals()
+    for c in contracts:
+        totals.add(c)
+    return {"contracts": contracts, "payments": payments, "invoices": invoices, "totals": totals}
+
+
+# --- expense claims -----------------------------------------------------------------------------
+def expense_claim_list(*, user: User, params: Any = None, action: str = "view") -> QuerySet[ExpenseClaim]:
+    params = params or {}
+    qs = scope_queryset(user, ExpenseClaim.objects.all(), action).select_related("claimant", "customer")
+    status = params.get("status") or ""
+    if status in ExpenseClaim.Status.values:
+        qs = qs.filter(status=status)
+    if params.get("mine") in ("1", True):
+        qs = qs.filter(claimant=user)
+    q = " ".join(str(params.get("q") or "").split())[:100]
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q))
+    return qs.order_by("-created_at", "-id")
+
+
+def expense_claim_get(*, user: User, pk: Any, action: str = "view") -> ExpenseClaim:
+    return get_scoped_or_404(
+        user,
+        ExpenseClaim.objects.select_related(
+            "claimant", "customer", "follow_up", "opportunity", "department"
+        ).prefetch_related("lines"),
+        pk,
+        action,
+    )
+
+
+def expense_link_choices(*, user: User, customer_id: int) -> dict[str, Any]:
+    """The follow-ups and opportunities of a customer the user can see, for the claim form."""
+    from guanxi.customers.models import Customer, FollowUp
+    from guanxi.sales.models import Opportunity
+
+    customer = get_scoped_or_404(user, Customer.objects.all(), customer_id, module="customers")
+    follow_ups = list(FollowUp.objects.filter(customer=customer).order_by("-occurred_at")[:50])
+    opportunities = list(Opportunity.objects.filter(customer=customer).order_by("-created_at")[:50])
+    return {"customer": customer, "follow_ups": follow_ups, "opportunities": opportunities}
+
+
+def require_statement_access(user: User) -> None:
+    if not (has_permission(user, "payments.view") and has_permission(user, "invoices.view")):
+        raise PermissionDeniedError(_("You may not see the receivables statement."))
+
+
+def expense_links_resolve(
+    *, user: User, customer_id: Any = None, follow_up_id: Any = None, opportunity_id: Any = None, partial: bool = False
+) -> dict[str, Any]:
+    """Ids from a form or request body → the customer, follow-up and opportunity rows the user can see;
+    an unknown id is a validation error on its field. With `partial`, absent ids are left out."""
+    from guanxi.customers.selectors import customer_get, follow_up_get
+    from guanxi.sales.opportunity_selectors import opportunity_get
+
+    out: dict[str, Any] = {}
+    for key, raw, getter in (
+        ("customer", customer_id, customer_get),
+        ("follow_up", follow_up_id, follow_up_get),
+        ("opportunity", opportunity_id, opportunity_get),
+    ):
+        if raw in (None, ""):
+            if not partial:
+                out[key] = None
+            continue
+        pk = _int(raw)
+        try:
+            if pk is None:
+                raise NotFoundError("")
+            out[key] = getter(user=user, pk=pk)
+        except (NotFoundError, PermissionDeniedError):
+            raise _bad(f"{key}_id" if partial else key, _("Unknown id, or you may not see it."))
+    return out

@@ -1,0 +1,46 @@
+"""Every write of the billing app: payment plans, invoices, payments and reversals, expense claims, exports,
+the overdue reminders. Permission-checked, transactional, audited. Callers import from here."""
+
+from .expenses import (
+    expense_claim_attach_receipt,
+    expense_claim_create,
+    expense_claim_delete,
+    expense_claim_facts,
+    expense_claim_mark_paid,
+    expense_claim_on_decided,
+    expense_claim_submit,
+    expense_claim_update,
+    link_required_message,
+)
+from .exports import ageing_export, expense_claims_export, receivables_export, statement_export
+from .invoices import invoice_issue, invoice_void, invoiced_on
+from .payments import payment_record, payment_reverse
+from .plans import add_months, payment_plan_generate, payment_plan_save, plan_proposal, plan_version
+from .reminders import receivables_send_reminders
+
+__all__ = [
+    "add_months",
+    "ageing_export",
+    "expense_claim_attach_receipt",
+    "expense_claim_create",
+    "expense_claims_export",
+    "expense_claim_delete",
+    "expense_claim_facts",
+    "expense_claim_mark_paid",
+    "expense_claim_on_decided",
+    "expense_claim_submit",
+    "expense_claim_update",
+    "invoice_issue",
+    "invoice_void",
+    "invoiced_on",
+    "link_required_message",
+    "payment_plan_generate",
+    "payment_plan_save",
+    "payment_record",
+    "payment_reverse",
+    "plan_proposal",
+    "plan_version",
+    "receivables_export",
+    "receivables_send_reminders",
+    "statement_export",
+]

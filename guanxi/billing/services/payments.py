@@ -1,0 +1,186 @@
+"""Payments received (回款) and their allocation to the contract's instalments; reversals (红冲).
+
+A payment is booked in full against instalments, automatically (oldest due first) or as the user splits it;
+it never exceeds the contract's balance due, and no instalment receives more than it lacks. The sum of the
+allocations always equals the sum of the payments. A mistaken payment is reversed, never deleted.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.commerce.models import Contract
+from guanxi.core.errors import InvalidStateError
+from guanxi.core.models import AuditLog
+from guanxi.core.services import audit_record, model_create, model_update, notify
+from guanxi.org.models import User
+from guanxi.org.policies import ensure_in_scope, get_scoped_or_404
+
+from ..models import Allocation, Instalment, Payment
+from ..money import ZERO, allocate_oldest_first
+from ._common import (
+    clean_amount,
+    clean_date,
+    clean_text,
+    collected_on,
+    contract_for,
+    fail,
+    live_instalments,
+    require_receivable,
+    yuan,
+)
+
+PAYMENT_FIELDS = {"received_on", "amount", "method", "account", "handler", "note"}
+
+
+def _manual_parts(
+    amount: Decimal, plan: list[Instalment], allocations: list[dict[str, Any]]
+) -> list[tuple[Instalment, Decimal]]:
+    by_id = {i.pk: i for i in plan}
+    parts: dict[int, Decimal] = {}
+    for row in allocations:
+        try:
+            inst = by_id[int(row.get("instalment_id") or row.get("instalment") or 0)]
+        except (KeyError, TypeError, ValueError):
+            raise fail("allocations", _("Choose instalments of this contract's payment plan."))
+        value = clean_amount(row.get("amount"), "allocations", allow_zero=True)
+        parts[inst.pk] = parts.get(inst.pk, ZERO) + value
+    for pk, value in parts.items():
+        inst = by_id[pk]
+        if value > inst.remaining:
+            raise fail(
+                "allocations",
+                _("Instalment %(n)s lacks only %(left)s.") % {"n": inst.sequence, "left": yuan(inst.remaining)},
+            )
+    booked = sum(parts.values(), ZERO)
+    if booked != amount:
+        raise fail(
+            "allocations",
+            _("The allocations add up to %(booked)s, the payment is %(amount)s.")
+            % {"booked": yuan(booked), "amount": yuan(amount)},
+        )
+    return [(by_id[pk], value) for pk, value in parts.items() if value > 0]
+
+
+def _book(*, actor: User, payment: Payment, parts: list[tuple[Instalment, Decimal]]) -> None:
+    for inst, value in parts:
+        Allocation.objects.create(payment=payment, instalment=inst, amount=value)
+        model_update(instance=inst, data={"paid": inst.paid + value}, actor=actor)
+
+
+def payment_record(
+    *,
+    actor: User,
+    contract: Contract | int,
+    data: dict[str, Any],
+    allocations: list[dict[str, Any]] | None = None,
+) -> Payment:
+    """Record money received on an approved or signed contract (payments.create on it) and allocate it to the
+    instalments: oldest due first, or by hand (`allocations`: [{instalment_id, amount}] adding up to the
+    payment). Refused, with nothing written, when it exceeds the contract's balance due."""
+    unknown = set(data) - PAYMENT_FIELDS
+    if unknown:
+        raise fail(sorted(unknown)[0], _("This field cannot be set here."))
+    with transaction.atomic():
+        contract = contract_for(actor, contract, "create", "payments")
+        require_receivable(contract)
+        amount = clean_amount(data.get("amount"), "amount")
+        method = data.get("method") or Payment.Method.BANK_TRANSFER
+        if method not in Payment.Method.values:
+            raise fail("method", _("Choose a payment method."))
+        handler = data.get("handler") or actor
+        if not isinstance(handler, User) or not handler.is_active:
+            raise fail("handler", _("Choose an active user."))
+        balance = contract.amount - collected_on(contract)
+        if amount > balance:
+            raise fail(
+                "amount",
+                _("The payment of %(amount)s exceeds the contract's balance due of %(balance)s.")
+                % {"amount": yuan(amount), "balance": yuan(max(ZERO, balance))},
+            )
+        plan = [i for i in live_instalments(contract, lock=True) if i.remaining > 0]
+        if not plan:
+            raise InvalidStateError(_("Set up the contract's payment plan before recording payments."))
+        if allocations:
+            parts = _manual_parts(amount, plan, allocations)
+        else:
+            try:
+                values = allocate_oldest_first(amount, [i.remaining for i in plan])
+            except ValueError:
+                raise fail(
+                    "amount",
+                    _("The payment exceeds what the payment plan still lacks (%(left)s).")
+                    % {"left": yuan(sum((i.remaining for i in plan), ZERO))},
+                )
+            parts = [(inst, value) for inst, value in zip(plan, values, strict=True) if value > 0]
+        payment = model_create(
+            instance=Payment(
+                contract=contract,
+                received_on=clean_date(data.get("received_on") or timezone.localdate(), "received_on", not_future=True),
+                amount=amount,
+                currency=contract.currency,
+                method=method,
+                account=clean_text(data.get("account"), "account", max_length=100),
+                handler=handler,
+                note=clean_text(data.get("note"), "note"),
+                created_by=actor,
+            ),
+            actor=actor,
+        )
+        _book(actor=actor, payment=payment, parts=parts)
+        ensure_in_scope(actor, payment, "view")
+        if contract.owner_id != actor.pk:
+            notify(
+                recipient=contract.owner,
+                kind="payment_received",
+                title=_("%(amount)s received on contract %(number)s")
+                % {"amount": yuan(amount), "number": contract.number},
+                url=reverse("billing:contract_money", args=[contract.pk]),
+            )
+    return payment
+
+
+def payment_reverse(*, actor: User, payment: Payment | int, reason: str) -> Payment:
+    """Reverse a payment (payments.approve on it): a red entry with the negative amount, dated today, takes the
+    money back off the same instalments. The original stays, marked reversed. Audited."""
+    pk = payment.pk if isinstance(payment, Payment) else payment
+    with transaction.atomic():
+        get_scoped_or_404(actor, Payment.objects.all(), pk, "approve")
+        original = Payment.objects.select_for_update().select_related("contract").get(pk=pk)
+        if original.is_reversal:
+            raise InvalidStateError(_("A reversal cannot itself be reversed."))
+        if Payment.objects.filter(reversal_of=original).exists():
+            raise InvalidStateError(_("This payment is already reversed."))
+        text = clean_text(reason, "reason", required=True)
+        red = model_create(
+            instance=Payment(
+                contract=original.contract,
+                received_on=timezone.localdate(),
+                amount=-original.amount,
+                currency=original.currency,
+                method=original.method,
+                account=original.account,
+                handler=actor,
+                note=text,
+                reversal_of=original,
+                created_by=actor,
+            ),
+            actor=actor,
+        )
+        for alloc in original.allocations.select_related("instalment"):
+            inst = Instalment.all_objects.select_for_update().get(pk=alloc.instalment_id)
+            Allocation.objects.create(payment=red, instalment=inst, amount=-alloc.amount)
+            model_update(instance=inst, data={"paid": inst.paid - alloc.amount}, actor=actor)
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.OTHER,
+            obj=original,
+            message=_("Payment reversed: %(reason)s") % {"reason": text},
+        )
+    return red

@@ -1,0 +1,179 @@
+"""Expense claims: the customer + follow-up/opportunity link, lines, approval through the engine (the claimant's
+manager, then finance), locking while in approval, paid by finance; scope of claimants and managers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.utils import translation
+
+from guanxi.approvals.selectors import approval_is_locked, approval_open_for
+from guanxi.approvals.services import approval_approve, approval_reject, approval_return
+from guanxi.billing import selectors, services
+from guanxi.billing.models import ExpenseClaim
+from guanxi.core.errors import InvalidStateError, NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.models import AuditLog
+from guanxi.customers.tests.factories import CustomerFactory, FollowUpFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+LINES = [
+    {"category": "travel", "spent_on": dt.date(2026, 11, 20), "amount": "1280.50", "note": "上海—北京高铁"},
+    {"category": "entertainment", "spent_on": dt.date(2026, 11, 21), "amount": "600", "note": "客户晚餐"},
+]
+
+
+@pytest.fixture
+def visit(people: Any) -> Any:
+    customer = CustomerFactory(name="北京华腾科技有限公司", owner=people["east_rep"])
+    return FollowUpFactory(customer=customer, author=people["east_rep"], content="上门演示，客户确认二期需求")
+
+
+def claim_for(people: Any, visit: Any) -> ExpenseClaim:
+    return services.expense_claim_create(
+        actor=people["east_rep"],
+        data={"title": "北京出差", "customer": visit.customer, "follow_up": visit, "purpose": "二期方案演示"},
+        lines=LINES,
+    )
+
+
+def test_a_claim_without_a_follow_up_or_opportunity_is_refused(people: Any, visit: Any) -> None:
+    # when a rep claims for a customer without naming a follow-up or opportunity
+    with translation.override("zh-hans"), pytest.raises(ValidationFailed) as err:
+        services.expense_claim_create(
+            actor=people["east_rep"], data={"title": "出差", "customer": visit.customer}, lines=LINES
+        )
+    # then it is refused with the policy's words, and nothing is written
+    assert err.value.message == "报销必须关联客户及其跟进记录或销售机会"
+    assert not ExpenseClaim.objects.exists()
+    # a follow-up of another customer does not count either
+    other = FollowUpFactory(customer=CustomerFactory(owner=people["east_rep"]), author=people["east_rep"])
+    with pytest.raises(ValidationFailed) as err:
+        services.expense_claim_create(
+            actor=people["east_rep"],
+            data={"title": "出差", "customer": visit.customer, "follow_up": other},
+            lines=LINES,
+        )
+    assert "follow_up" in err.value.fields
+
+
+def test_claim_totals_its_lines(people: Any, visit: Any) -> None:
+    claim = claim_for(people, visit)
+    assert claim.amount == D("1880.50") and claim.status == "draft"
+    assert [line.position for line in claim.lines.all()] == [1, 2]
+    with pytest.raises(ValidationFailed):
+        services.expense_claim_create(
+            actor=people["east_rep"],
+            data={"title": "x", "customer": visit.customer, "follow_up": visit},
+            lines=[{"category": "travel", "spent_on": dt.date(2026, 11, 1), "amount": "0"}],
+        )
+
+
+def test_approval_by_the_manager_then_finance_and_paid(people: Any, visit: Any) -> None:
+    claim = claim_for(people, visit)
+    # when the claimant submits it
+    services.expense_claim_submit(actor=people["east_rep"], claim=claim)
+    claim.refresh_from_db()
+    request = approval_open_for(claim)
+    # then it is in approval and locked
+    assert claim.status == "in_approval" and approval_is_locked(claim)
+    with pytest.raises(InvalidStateError):
+        services.expense_claim_update(actor=people["east_rep"], claim=claim, data={"title": "改"})
+    # the manager approves, then finance
+    approval_approve(actor=people["east_manager"], request=request)
+    claim.refresh_from_db()
+    assert claim.status == "in_approval"
+    request.refresh_from_db()
+    approval_approve(actor=people["finance"], request=request)
+    claim.refresh_from_db()
+    assert claim.status == "approved"
+    # a rep cannot mark it paid; finance can
+    with pytest.raises(PermissionDeniedError):
+        services.expense_claim_mark_paid(actor=people["east_rep"], claim=claim)
+    services.expense_claim_mark_paid(actor=people["finance"], claim=claim, reference="网银 20261202")
+    claim.refresh_from_db()
+    assert claim.status == "paid" and claim.paid_by == people["finance"]
+
+
+def test_rejected_and_returned_claims(people: Any, visit: Any) -> None:
+    claim = claim_for(people, visit)
+    services.expense_claim_submit(actor=people["east_rep"], claim=claim)
+    approval_return(actor=people["east_manager"], request=approval_open_for(claim), comment="补充发票")
+    claim.refresh_from_db()
+    # returned: a draft again, editable and resubmittable
+    assert claim.status == "draft"
+    services.expense_claim_update(actor=people["east_rep"], claim=claim, data={"purpose": "已补发票"})
+    services.expense_claim_submit(actor=people["east_rep"], claim=claim)
+    approval_reject(actor=people["east_manager"], request=approval_open_for(claim), comment="不符合标准")
+    claim.refresh_from_db()
+    assert claim.status == "rejected"
+    with pytest.raises(InvalidStateError):
+        services.expense_claim_submit(actor=people["east_rep"], claim=claim)
+
+
+def test_scope_claimant_manager_finance(people: Any, visit: Any) -> None:
+    claim = claim_for(people, visit)
+    assert selectors.expense_claim_get(user=people["east_manager"], pk=claim.pk)
+    assert selectors.expense_claim_get(user=people["finance"], pk=claim.pk)
+    for who in ("east_rep2", "west_manager"):
+        with pytest.raises(NotFoundError):
+            selectors.expense_claim_get(user=people[who], pk=claim.pk)
+    # the manager may not change the rep's claim: nothing changes, no audit row
+    before = AuditLog.objects.count()
+    with pytest.raises(ValidationFailed):
+        services.expense_claim_update(actor=people["east_manager"], claim=claim, data={"title": "改"})
+    claim.refresh_from_db()
+    assert claim.title == "北京出差" and AuditLog.objects.count() == before
+
+
+def test_expense_claim_api(people: Any, visit: Any, api_as: Any) -> None:
+    api = api_as(people["east_rep"])
+    body = {
+        "title": "北京出差",
+        "customer_id": visit.customer_id,
+        "lines": [{"category": "travel", "spent_on": "2026-11-20", "amount": "300.00"}],
+    }
+    refused = api.call("post", "/expense-claims", body)
+    assert refused.status_code == 400 and "follow_up" in refused.json()["error"]["fields"]
+    created = api.call("post", "/expense-claims", {**body, "follow_up_id": visit.pk}, {"Idempotency-Key": "c1"})
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    assert created.json()["amount"] == "300.00"
+    submitted = api.call("post", f"/expense-claims/{pk}/submit")
+    assert submitted.status_code == 200 and submitted.json()["status"] == "in_approval"
+    locked = api.call("patch", f"/expense-claims/{pk}", {"title": "改"})
+    assert locked.status_code == 409
+    assert api_as(people["west_rep"]).call("get", f"/expense-claims/{pk}").status_code == 404
+    assert api_as(people["east_manager"]).call("get", "/expense-claims").json()["count"] == 1
+
+
+def test_receipt_upload_through_the_api(people: Any, visit: Any, settings: Any, tmp_path: Any) -> None:
+    from django.test import Client
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    claim = claim_for(people, visit)
+    c = Client()
+    c.force_login(people["east_rep"])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    r = c.post(
+        f"/api/v1/expense-claims/{claim.pk}/lines/2/receipt",
+        {"receipt": SimpleUploadedFile("dinner.jpg", b"\xff\xd8jpeg", content_type="image/jpeg")},
+    )
+    assert r.status_code == 200, r.content
+    line = r.json()["lines"][1]
+    assert line["receipt_url"] == f"/billing/expenses/{claim.pk}/receipts/2/"
+    assert c.get(line["receipt_url"]).status_code == 200
+    # another rep cannot attach to it
+    other = Client()
+    other.force_login(people["east_rep2"])
+    assert (
+        other.post(
+            f"/api/v1/expense-claims/{claim.pk}/lines/1/receipt", {"receipt": SimpleUploadedFile("x.jpg", b"x")}
+        ).status_code
+        == 404
+    )
+    assert AuditLog.objects.filter(object_id=str(claim.pk), changes__has_key="lines[2].receipt").exists()

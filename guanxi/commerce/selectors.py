@@ -1,0 +1,379 @@
+"""Every read of the commerce app, starting from scope_queryset. Approvers of a document may read it even
+outside their data scope (they must see what they decide)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.registry import registry
+from guanxi.customers.models import Customer
+from guanxi.org.models import User
+from guanxi.org.policies import has_permission, require_permission, scope_queryset
+
+from .models import (
+    CommercePolicy,
+    Contract,
+    ExecutionOrder,
+    ExecutionOrderLine,
+    ImplementationItem,
+    ImplementationOrder,
+    PriceBook,
+    PriceBookEntry,
+    Product,
+    ProductLine,
+    Quote,
+    QuoteLine,
+    Shipment,
+)
+
+SORTS = {"number": "number", "-number": "-number", "total": "total", "-total": "-total", "amount": "amount",
+         "-amount": "-amount", "created": "created_at", "-created": "-created_at"}  # fmt: skip
+
+
+def _not_found() -> NotFoundError:
+    return NotFoundError(_("Not found, or you may not see it."))
+
+
+def _approver_ids(model: type, user: User) -> QuerySet[Any]:
+    """Ids of documents of `model` on whose approval the user is (or was) an approver."""
+    from guanxi.approvals.models import ApprovalAssignment
+
+    ct = ContentType.objects.get_for_model(model)
+    return ApprovalAssignment.objects.filter(
+        Q(user=user) | Q(on_behalf_of=user), step__request__content_type=ct
+    ).values("step__request__object_id")
+
+
+def _visible(user: User, qs: QuerySet[Any], module: str, action: str = "view") -> QuerySet[Any]:
+    """Rows in the user's scope for module.action, plus (for view) documents they approve."""
+    try:
+        scoped = scope_queryset(user, qs, action, module=module)
+    except PermissionDeniedError:
+        if action != "view" or not _approver_ids(qs.model, user).exists():
+            raise
+        scoped = qs.none()
+    if action != "view":
+        return scoped
+    return qs.filter(Q(pk__in=scoped.values("pk")) | Q(pk__in=_approver_ids(qs.model, user)))
+
+
+def _get(qs: QuerySet[Any], pk: Any) -> Any:
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise _not_found() from None
+
+
+def _text_filter(qs: QuerySet[Any], q: str, fields: list[str]) -> QuerySet[Any]:
+    q = (q or "").strip()[:100]
+    if not q:
+        return qs
+    cond = Q()
+    for f in fields:
+        cond |= Q(**{f"{f}__icontains": q})
+    return qs.filter(cond)
+
+
+# --- catalogue -------------------------------------------------------------------------------
+def product_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[Product]:
+    require_permission(user, "products.view")
+    params = params or {}
+    qs = Product.objects.select_related("line").order_by("code", "id")
+    qs = _text_filter(qs, params.get("q", ""), ["code", "name"])
+    line = str(params.get("line") or "")
+    if line.isdigit():
+        qs = qs.filter(line_id=int(line))
+    active = params.get("active")
+    if active in ("1", "true", True):
+        qs = qs.filter(is_active=True)
+    elif active in ("0", "false", False):
+        qs = qs.filter(is_active=False)
+    return qs
+
+
+def product_get(*, user: User, pk: Any) -> Product:
+    require_permission(user, "products.view")
+    return _get(Product.objects.select_related("line"), pk)
+
+
+def product_choices(*, user: User) -> QuerySet[Product]:
+    require_permission(user, "products.view")
+    return Product.objects.filter(is_active=True).select_related("line").order_by("line__sort_order", "code")
+
+
+def product_lines(*, user: User) -> QuerySet[ProductLine]:
+    require_permission(user, "products.view")
+    return ProductLine.objects.annotate(product_count=Count("products", filter=Q(products__deleted_at__isnull=True)))
+
+
+def price_books(*, user: User, for_quoting: bool = False) -> QuerySet[PriceBook]:
+    require_permission(user, "products.view")
+    qs = PriceBook.objects.prefetch_related("partner_orgs").annotate(entry_count=Count("entries"))
+    if for_quoting:
+        qs = qs.filter(is_active=True)
+        if user.partner_org_id and not user.is_superuser:
+            qs = qs.filter(Q(partner_orgs__isnull=True) | Q(partner_orgs=user.partner_org_id)).distinct()
+    return qs
+
+
+def price_book_get(*, user: User, pk: Any) -> PriceBook:
+    return _get(price_books(user=user), pk)
+
+
+def price_book_entries(*, book: PriceBook) -> QuerySet[PriceBookEntry]:
+    return PriceBookEntry.objects.filter(price_book=book).select_related("product").order_by("product__code")
+
+
+def commerce_policy() -> CommercePolicy:
+    return CommercePolicy.objects.order_by("pk").first() or CommercePolicy()
+
+
+# --- quotes ----------------------------------------------------------------------------------
+def quote_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[Quote]:
+    """Visible quotes, latest versions only unless `all_versions`."""
+    params = params or {}
+    qs = _visible(user, Quote.objects.all(), "quotes").select_related(
+        "customer", "owner", "contact", "opportunity", "price_book"
+    )
+    if not params.get("all_versions"):
+        qs = qs.exclude(status=Quote.Status.SUPERSEDED)
+    status = params.get("status")
+    if status in Quote.Status.values:
+        qs = qs.filter(status=status)
+    for key in ("customer", "owner", "opportunity"):
+        value = str(params.get(key) or "")
+        if value.isdigit():
+            qs = qs.filter(**{f"{key}_id": int(value)})
+    qs = _text_filter(qs, params.get("q", ""), ["number", "title", "customer__name"])
+    return qs.order_by(SORTS.get(str(params.get("sort") or ""), "-created_at"), "-id")
+
+
+def quote_get(*, user: User, pk: Any, action: str = "view") -> Quote:
+    qs = _visible(user, Quote.objects.all(), "quotes", action).select_related(
+        "customer", "owner", "contact", "opportunity", "price_book", "department"
+    )
+    return _get(qs.prefetch_related(Prefetch("lines", QuoteLine.objects.select_related("product"))), pk)
+
+
+def quote_versions(*, user: User, quote: Quote) -> list[Quote]:
+    root = quote.root_id or quote.pk
+    return list(_visible(user, Quote.objects.filter(root_id=root), "quotes").order_by("-revision"))
+
+
+def customer_quotes(*, user: User, customer: Customer) -> list[Quote]:
+    qs = _visible(user, Quote.objects.filter(customer=customer), "quotes").exclude(status=Quote.Status.SUPERSEDED)
+    return list(qs.select_related("owner").order_by("-created_at")[:100])
+
+
+def opportunity_quotes(*, user: User, opportunity: Any) -> list[Quote]:
+    """The quotes of an opportunity the user may see (latest revisions only), newest first."""
+    qs = _visible(user, Quote.objects.filter(opportunity=opportunity), "quotes").exclude(status=Quote.Status.SUPERSEDED)
+    return list(qs.select_related("owner").order_by("-created_at")[:100])
+
+
+def search_quotes(*, user: User, query: str, limit: int) -> list[Quote]:
+    if not has_permission(user, "quotes.view"):
+        return []
+    q = query.strip()
+    if len(q) < 2:
+        return []
+    qs = scope_queryset(user, Quote.objects.all(), "view").select_related("customer")
+    return list(qs.filter(Q(number__icontains=q) | Q(title__icontains=q)).order_by("-created_at")[:limit])
+
+
+def route_preview(*, user: User, quote: Quote) -> dict[str, Any]:
+    """The approval route the quote would take, explained, or why it cannot be submitted."""
+    from guanxi.approvals.selectors import approval_route_explain
+
+    from .services import quote_approval_kind, quote_facts, special_price_problems
+
+    kind = quote_approval_kind(quote)
+    problems = special_price_problems(quote) if kind == "special_price" else []
+    try:
+        plan = approval_route_explain(kind=kind, facts=quote_facts(quote), applicant=quote.owner)
+    except ValidationFailed as exc:
+        return {"kind": kind, "plan": None, "error": exc.message, "problems": problems}
+    return {"kind": kind, "plan": plan, "error": "", "problems": problems}
+
+
+# --- contracts -------------------------------------------------------------------------------
+def contract_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[Contract]:
+    params = params or {}
+    qs = _visible(user, Contract.objects.all(), "contracts").select_related(
+        "customer", "owner", "contact", "opportunity", "quote"
+    )
+    status = params.get("status")
+    if status in Contract.Status.values:
+        qs = qs.filter(status=status)
+    for key in ("customer", "owner", "opportunity"):
+        value = str(params.get(key) or "")
+        if value.isdigit():
+            qs = qs.filter(**{f"{key}_id": int(value)})
+    qs = _text_filter(qs, params.get("q", ""), ["number", "title", "customer__name"])
+    return qs.order_by(SORTS.get(str(params.get("sort") or ""), "-created_at"), "-id")
+
+
+def contract_get(*, user: User, pk: Any, action: str = "view") -> Contract:
+    qs = _visible(user, Contract.objects.all(), "contracts", action)
+    return _get(qs.select_related("customer", "owner", "contact", "opportunity", "quote", "department"), pk)
+
+
+def customer_contracts(*, user: User, customer: Customer) -> list[Contract]:
+    qs = _visible(user, Contract.objects.filter(customer=customer), "contracts")
+    return list(qs.select_related("owner").order_by("-created_at")[:100])
+
+
+def opportunity_contracts(*, user: User, opportunity: Any) -> list[Contract]:
+    """The contracts of an opportunity the user may see, newest first."""
+    qs = _visible(user, Contract.objects.filter(opportunity=opportunity), "contracts")
+    return list(qs.select_related("owner").order_by("-created_at")[:100])
+
+
+def search_contracts(*, user: User, query: str, limit: int) -> list[Contract]:
+    if not has_permission(user, "contracts.view"):
+        return []
+    q = query.strip()
+    if len(q) < 2:
+        return []
+    qs = scope_queryset(user, Contract.objects.all(), "view").select_related("customer")
+    return list(qs.filter(Q(number__icontains=q) | Q(title__icontains=q)).order_by("-created_at")[:limit])
+
+
+def contract_balance_due(contract: Contract) -> Decimal | None:
+    hook = registry.hooks.get("contract_balance_due")
+    return hook(contract) if hook else None
+
+
+def contract_payment_plan(contract: Contract) -> list[dict[str, Any]] | None:
+    hook = registry.hooks.get("contract_payment_plan")
+    return list(hook(contract)) if hook else None
+
+
+# --- execution orders ------------------------------------------------------------------------
+def execution_order_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[ExecutionOrder]:
+    params = params or {}
+    qs = _visible(user, ExecutionOrder.objects.all(), "orders").select_related("customer", "contract", "owner")
+    status = params.get("status")
+    if status in ExecutionOrder.Status.values:
+        qs = qs.filter(status=status)
+    for key in ("customer", "contract"):
+        value = str(params.get(key) or "")
+        if value.isdigit():
+            qs = qs.filter(**{f"{key}_id": int(value)})
+    qs = _text_filter(qs, params.get("q", ""), ["number", "customer__name", "contract__number"])
+    return qs.order_by("-created_at", "-id")
+
+
+def execution_order_get(*, user: User, pk: Any, action: str = "view") -> ExecutionOrder:
+    qs = _visible(user, ExecutionOrder.objects.all(), "orders", action).select_related("customer", "contract", "owner")
+    return _get(
+        qs.prefetch_related(
+            Prefetch("lines", ExecutionOrderLine.objects.select_related("product")),
+            Prefetch("shipments", Shipment.objects.prefetch_related("lines__order_line")),
+            "shipping_users",
+            "collection_users",
+            "implementation_users",
+        ),
+        pk,
+    )
+
+
+# --- implementation orders -------------------------------------------------------------------
+def _implementation_visible(user: User, action: str = "view") -> QuerySet[ImplementationOrder]:
+    """Business staff (who read contracts) see implementation orders by their data scope; implementation
+    staff see the orders they have items on, or that went to their department."""
+    qs = ImplementationOrder.objects.all()
+    require_permission(user, f"implementation.{action}")
+    if has_permission(user, "contracts.view"):
+        return scope_queryset(user, qs, action, module="implementation")
+    mine = Q(owner=user) | Q(pk__in=ImplementationItem.objects.filter(assignee=user).values("order_id"))
+    if user.department_id:
+        mine |= Q(implementation_department_id=user.department_id)
+    return qs.filter(mine)
+
+
+def implementation_order_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[ImplementationOrder]:
+    params = params or {}
+    qs = _implementation_visible(user).select_related("customer", "contract", "owner", "implementation_department")
+    status = params.get("status")
+    if status in ImplementationOrder.Status.values:
+        qs = qs.filter(status=status)
+    for key in ("customer", "contract"):
+        value = str(params.get(key) or "")
+        if value.isdigit():
+            qs = qs.filter(**{f"{key}_id": int(value)})
+    qs = _text_filter(qs, params.get("q", ""), ["number", "title", "customer__name"])
+    total = Count("items", distinct=True)
+    done = Count("items", filter=Q(items__task__done=True, items__task__deleted_at__isnull=True), distinct=True)
+    return qs.annotate(item_count=total, done_count=done).order_by("-created_at", "-id")
+
+
+def implementation_order_get(*, user: User, pk: Any, action: str = "view") -> ImplementationOrder:
+    qs = _implementation_visible(user, action).select_related(
+        "customer", "contract", "owner", "implementation_department"
+    )
+    items = Prefetch("items", ImplementationItem.objects.select_related("assignee", "task"))
+    return _get(qs.prefetch_related(items), pk)
+
+
+def implementation_progress(order: ImplementationOrder) -> int:
+    items = list(order.items.all())
+    if not items:
+        return 0
+    return round(100 * sum(1 for i in items if i.done) / len(items))
+
+
+def customer_orders(*, user: User, customer: Customer) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {"execution": [], "implementation": []}
+    if has_permission(user, "orders.view"):
+        out["execution"] = list(execution_order_list(user=user, params={"customer": customer.pk})[:50])
+    if has_permission(user, "implementation.view"):
+        out["implementation"] = list(implementation_order_list(user=user, params={"customer": customer.pk})[:50])
+    return out
+
+
+def customers_with_active_contract() -> QuerySet[Any]:
+    """Customer ids with a signed or in-execution contract (the public-pool protection)."""
+    return (
+        Contract.objects.filter(status__in=[Contract.Status.SIGNED, Contract.Status.IN_EXECUTION])
+        .values("customer_id")
+        .distinct()
+    )
+
+
+# --- form choices ----------------------------------------------------------------------------
+def document_customers(*, user: User) -> QuerySet[Customer]:
+    """Active customers the user may see (not in the public pool, not waiting for review): who may get a
+    quote or a contract."""
+    qs = scope_queryset(user, Customer.objects.all(), "view", module="customers")
+    return qs.filter(owner__isnull=False, pool_entered_at__isnull=True, review_status=Customer.Review.ACTIVE)
+
+
+def document_customer_choices(*, user: User, limit: int = 500) -> QuerySet[Customer]:
+    """The first active customers by name, for the quote and contract forms."""
+    return document_customers(user=user).order_by("name", "id")[:limit]
+
+
+def customer_contacts(*, customer: Customer) -> list[Any]:
+    return list(customer.contacts.order_by("-is_primary", "name")[:200])
+
+
+def customer_opportunity_choices(*, user: User, customer: Customer) -> list[Any]:
+    from guanxi.sales.models import Opportunity
+
+    if not has_permission(user, "opportunities.view"):
+        return []
+    qs = scope_queryset(user, Opportunity.objects.filter(customer=customer), "view", module="opportunities")
+    return list(qs.order_by("-created_at")[:100])
+
+
+def user_choices(*, user: User) -> QuerySet[User]:
+    from guanxi.org.selectors import directory_user_list
+
+    return directory_user_list(user=user).filter(is_active=True).select_related("department")

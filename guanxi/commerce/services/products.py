@@ -1,0 +1,202 @@
+"""Product lines, products and price books (产品目录). Company-wide: the catalogue has no data scope."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from guanxi.core.services import check_version, model_create, model_update, soft_delete
+from guanxi.org.models import User
+from guanxi.org.policies import require_permission
+
+from ..models import PriceBook, PriceBookEntry, Product, ProductLine
+from ._common import AMOUNT_MAX, decimal_in, fail, pick, text
+
+PRODUCT_FIELDS = {"code", "name", "line", "unit", "list_price", "tax_rate", "description", "is_active"}
+
+
+def _clean_product(data: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in pick(data, PRODUCT_FIELDS).items():
+        if key == "code":
+            values[key] = text(value, key, max_length=50, required=True)
+        elif key == "name":
+            values[key] = text(value, key, max_length=200, required=True)
+        elif key == "unit":
+            values[key] = text(value, key, max_length=20, required=True)
+        elif key == "list_price":
+            values[key] = decimal_in(value, key, low=Decimal("0"), high=AMOUNT_MAX)
+        elif key == "tax_rate":
+            values[key] = decimal_in(value, key, low=Decimal("0"), high=Decimal("1"), places="0.0001")
+        elif key == "description":
+            values[key] = text(value, key, max_length=5000, multiline=True)
+        elif key == "line":
+            if value is not None and not isinstance(value, ProductLine):
+                raise fail(key, _("Choose a product line."))
+            values[key] = value
+        else:
+            values[key] = bool(value)
+    return values
+
+
+def _code_taken(code: str, exclude: int | None = None) -> bool:
+    qs = Product.objects.filter(code__iexact=code)
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    return qs.exists()
+
+
+def product_create(*, actor: User, data: dict[str, Any]) -> Product:
+    require_permission(actor, "products.create")
+    values = _clean_product(data)
+    for required in ("code", "name", "list_price"):
+        if required not in values:
+            raise fail(required, _("This field is required."))
+    if _code_taken(values["code"]):
+        raise fail("code", _("A product with this code exists already."))
+    with transaction.atomic():
+        return model_create(instance=Product(**values), actor=actor)
+
+
+def product_update(
+    *, actor: User, product: Product, data: dict[str, Any], expected_version: int | None = None
+) -> Product:
+    require_permission(actor, "products.edit")
+    values = _clean_product(data)
+    with transaction.atomic():
+        row = Product.objects.select_for_update().filter(pk=product.pk).first()
+        if row is None:
+            raise fail("product", _("Not found, or you may not see it."))
+        check_version(row, expected_version)
+        if "code" in values and _code_taken(values["code"], exclude=row.pk):
+            raise fail("code", _("A product with this code exists already."))
+        row, _changes = model_update(instance=row, data=values, actor=actor)
+    return row
+
+
+def product_delete(*, actor: User, product: Product) -> None:
+    """To the recycle bin; quotes keep their copied lines."""
+    require_permission(actor, "products.delete")
+    with transaction.atomic():
+        row = Product.objects.select_for_update().get(pk=product.pk)
+        soft_delete(instance=row, actor=actor)
+
+
+def product_line_save(*, actor: User, data: dict[str, Any], line: ProductLine | None = None) -> ProductLine:
+    require_permission(actor, "products.admin")
+    name = text(data.get("name", line.name if line else ""), "name", max_length=100, required=True)
+    code = text(
+        data.get("code") or (line.code if line else "") or slugify(name) or f"line-{name}", "code", max_length=50
+    )
+    values = {
+        "name": name,
+        "code": slugify(code, allow_unicode=True) or code,
+        "sort_order": int(data.get("sort_order", line.sort_order if line else 0) or 0),
+        "is_active": bool(data.get("is_active", line.is_active if line else True)),
+    }
+    clash = ProductLine.objects.filter(name=name)
+    if line is not None:
+        clash = clash.exclude(pk=line.pk)
+    if clash.exists():
+        raise fail("name", _("A product line with this name exists already."))
+    with transaction.atomic():
+        if line is None:
+            return model_create(instance=ProductLine(**values), actor=actor)
+        line, _changes = model_update(instance=line, data=values, actor=actor)
+    return line
+
+
+def price_book_save(
+    *,
+    actor: User,
+    data: dict[str, Any],
+    book: PriceBook | None = None,
+    prices: dict[Product, Any] | None = None,
+    partner_orgs: list[Any] | None = None,
+) -> PriceBook:
+    """Create or change a price book; `prices` sets product → price (None or "" removes a product)."""
+    require_permission(actor, "products.admin")
+    values = {
+        "name": text(data.get("name", book.name if book else ""), "name", max_length=100, required=True),
+        "description": text(data.get("description", book.description if book else ""), "description", max_length=300),
+        "is_active": bool(data.get("is_active", book.is_active if book else True)),
+    }
+    same_name = PriceBook.objects.filter(name=values["name"])
+    if (same_name.exclude(pk=book.pk) if book else same_name).exists():
+        raise fail("name", _("A price book with this name exists already."))
+    with transaction.atomic():
+        m2m = {"partner_orgs": partner_orgs} if partner_orgs is not None else None
+        if book is None:
+            book = model_create(instance=PriceBook(**values), actor=actor, m2m=m2m)
+        else:
+            book, _changes = model_update(instance=book, data={**values, **(m2m or {})}, actor=actor)
+        for product, price in (prices or {}).items():
+            if price in (None, ""):
+                PriceBookEntry.objects.filter(price_book=book, product=product).delete()
+                continue
+            amount = decimal_in(price, "prices", low=Decimal("0"), high=AMOUNT_MAX)
+            PriceBookEntry.objects.update_or_create(price_book=book, product=product, defaults={"price": amount})
+    return book
+
+
+def products_export(*, actor: User, params: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
+    """The product list as XLSX or CSV, formula-safe, audited."""
+    from django.utils import timezone
+
+    from guanxi.core.export import to_csv, to_xlsx
+    from guanxi.core.models import AuditLog
+    from guanxi.core.services import audit_record
+
+    from ..selectors import product_list
+
+    require_permission(actor, "products.export")
+    qs = product_list(user=actor, params=params)
+    headers = [_("Product code"), _("Name"), _("Product line"), _("Unit"), _("List price"), _("Tax rate"),
+               _("Active"), _("Description")]  # fmt: skip
+    rows = [
+        [p.code, p.name, p.line.name if p.line else "", p.unit, p.list_price,
+         f"{(p.tax_rate * 100).normalize():f}%", p.is_active, p.description]
+        for p in qs
+    ]  # fmt: skip
+    audit_record(actor=actor, action=AuditLog.Action.EXPORT, message=_("Exported %(n)s products") % {"n": len(rows)})
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        return to_csv(headers, rows), f"products-{stamp}.csv", "text/csv; charset=utf-8"
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return to_xlsx(headers, rows, sheet=_("Products")), f"products-{stamp}.xlsx", mime
+
+
+POLICY_FIELDS = {"quote_valid_days", "special_price_followup_days", "special_price_required_fields", "company_name",
+                 "company_address", "company_phone"}  # fmt: skip
+
+
+def commerce_policy_update(*, actor: User, data: dict[str, Any]) -> Any:
+    """An administrator changes the commerce settings (quote validity, the special-price rule, the PDF header)."""
+    from guanxi.customers.models import Customer
+
+    from ._common import policy
+
+    require_permission(actor, "products.admin")
+    values = pick(data, POLICY_FIELDS)
+    for key in ("quote_valid_days", "special_price_followup_days"):
+        if key in values:
+            values[key] = int(decimal_in(values[key], key, low=Decimal("1"), high=Decimal("3650"), places="1"))
+    if "special_price_required_fields" in values:
+        names = list(dict.fromkeys(values["special_price_required_fields"] or []))
+        known = {f.name for f in Customer._meta.concrete_fields}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise fail(
+                "special_price_required_fields", _("Unknown customer fields: %(names)s") % {"names": ", ".join(unknown)}
+            )
+        values["special_price_required_fields"] = names
+    for key, limit in (("company_name", 200), ("company_address", 300), ("company_phone", 60)):
+        if key in values:
+            values[key] = text(values[key], key, max_length=limit, required=key == "company_name")
+    with transaction.atomic():
+        row, _changes = model_update(instance=policy(), data=values, actor=actor)
+    return row

@@ -1,0 +1,124 @@
+"""Fixtures of the commerce tests: the executives in their approval positions, a small catalogue, an active
+customer of the east sales rep with a contact, and a JSON API client."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from guanxi.commerce import services
+from guanxi.customers.tests.factories import ContactFactory, CustomerFactory, FollowUpFactory
+from guanxi.org.models import Position
+from guanxi.org.tests.factories import UserFactory
+
+from .factories import ProductFactory
+
+
+@pytest.fixture(autouse=True)
+def _seeded(request: Any) -> None:
+    """Transactional (browser) tests flush the tables, seed data included: put positions, approval rules and
+    the default pipeline back when they are gone."""
+    marker = request.node.get_closest_marker("django_db")
+    if not marker or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    from guanxi.approvals.models import ApprovalRule
+    from guanxi.sales.models import Pipeline
+
+    if not ApprovalRule.objects.exists():
+        importlib.import_module("guanxi.approvals.migrations.0002_default_rules").seed(apps, None)
+    if not Pipeline.objects.exists():
+        importlib.import_module("guanxi.sales.migrations.0004_opportunity_pipelines").seed_default_pipeline(apps, None)
+
+
+@pytest.fixture
+def execs(org: Any) -> dict[str, Any]:
+    """Executives in the seeded positions at headquarters (the president manages it), finance, the east
+    department's business manager and an implementation engineer."""
+    positions = {p.code: p for p in Position.objects.all()}
+
+    def person(username: str, position: str | None = None, **kwargs: Any) -> Any:
+        return UserFactory(
+            username=username,
+            department=kwargs.pop("department", org.hq),
+            position=positions[position] if position else None,
+            **kwargs,
+        )
+
+    people = {
+        "president": person("president", "president", roles=["executive"]),
+        "vp": person("vp", "vice_president", roles=["executive"]),
+        "assistant": person("assistant", "president_assistant", roles=["executive"]),
+        "rd_vp": person("rd_vp", "rd_vp", roles=["executive"]),
+        "impl_vp": person("impl_vp", "implementation_vp", roles=["executive"]),
+        "smm": person("smm", "sales_management_manager", roles=["sales_management"]),
+        "finance": person("finance", roles=["finance"]),
+        "east_bm": person("east_bm", department=org.east, roles=["business_manager"]),
+        "engineer": person("engineer", roles=["implementation"]),
+    }
+    org.hq.manager = people["president"]
+    org.hq.save(update_fields=["manager"])
+    return people
+
+
+@pytest.fixture
+def products(db: Any) -> list[Any]:
+    return [
+        ProductFactory(code="SW-STD", name="标准版许可", list_price=Decimal("10000.00"), tax_rate=Decimal("0.13")),
+        ProductFactory(code="HW-SRV", name="服务器", list_price=Decimal("25000.00"), tax_rate=Decimal("0.13")),
+        ProductFactory(
+            code="SV-IMP", name="实施服务", unit="人天", list_price=Decimal("2000.00"), tax_rate=Decimal("0.06")
+        ),
+    ]
+
+
+@pytest.fixture
+def customer(org: Any) -> Any:
+    """An active customer of east_rep, with a contact who has an e-mail address and a recent follow-up."""
+    c = CustomerFactory(
+        name="杭州云峰软件有限公司",
+        owner=org["east_rep"],
+        phone="0571-88886666",
+        address="杭州市西湖区文三路1号",
+        industry="软件",
+    )
+    ContactFactory(customer=c, name="陈明", email="chenming@example.com")
+    FollowUpFactory(customer=c, occurred_at=timezone.now())
+    return c
+
+
+@pytest.fixture
+def make_quote(products: list[Any]) -> Any:
+    """make_quote(actor, customer, discount="0.5", **data) → a draft quote with one 2-licence line."""
+
+    def make(actor: Any, customer: Any, discount: str = "1", quantity: str = "2", **data: Any) -> Any:
+        lines = [{"product": products[0], "quantity": Decimal(quantity), "discount": Decimal(discount)}]
+        return services.quote_create(actor=actor, customer=customer, data=data, lines=lines)
+
+    return make
+
+
+class JsonClient:
+    def __init__(self, user: Any):
+        self.client = Client()
+        self.client.force_login(user)
+
+    def call(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        data = json.dumps(body) if body is not None else ""
+        return getattr(self.client, method)(
+            "/api/v1" + url, data=data, content_type="application/json", headers=headers or {}
+        )
+
+
+@pytest.fixture
+def api_as() -> Any:
+    return JsonClient

@@ -1,0 +1,280 @@
+"""Web UI for contracts (合同): list, form (blank, from a quote or an opportunity), record page and actions."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import ApplicationError, ValidationFailed
+from guanxi.core.registry import registry
+from guanxi.org.policies import has_permission, require_permission
+
+from . import selectors, services
+from .models import Contract
+from .views_common import PER_PAGE, act, error_text, int_or_none, rate_to_tenths, tenths_to_rate
+from .views_quotes import approval_panel_html
+
+
+@login_required
+def contract_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.contract_list(user=request.user, params=request.GET.dict())
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "params": request.GET,
+        "query": query.urlencode(),
+        "statuses": Contract.Status.choices,
+        "can_create": has_permission(request.user, "contracts.create"),
+    }
+    return render(request, "commerce/contracts/list.html", context)
+
+
+def _date(post: Any, key: str) -> Any:
+    raw = (post.get(key) or "").strip()
+    if not raw:
+        return None
+    parsed = parse_date(raw) if len(raw) == 10 else None
+    if parsed is None:
+        raise ValidationFailed(_("Enter a valid date."), fields={key: [_("Enter a valid date.")]})
+    return parsed
+
+
+def _values(request: HttpRequest, contacts: list[Any], *, with_amount: bool = True) -> dict[str, Any]:
+    post = request.POST
+    data: dict[str, Any] = {
+        "title": post.get("title", ""),
+        "terms": post.get("terms", ""),
+        "note": post.get("note", ""),
+        "standard_template": post.get("standard_template") == "on",
+        "starts_on": _date(post, "starts_on"),
+        "ends_on": _date(post, "ends_on"),
+        "contact": {c.pk: c for c in contacts}.get(int_or_none(post.get("contact")) or 0),
+    }
+    if with_amount:
+        try:
+            data["amount"] = Decimal((post.get("amount") or "").replace(",", "").strip())
+        except (InvalidOperation, ValueError):
+            raise ValidationFailed(_("Enter a number."), fields={"amount": [_("Enter a number.")]}) from None
+        data["min_discount_rate"] = tenths_to_rate(post.get("min_discount", ""), "min_discount_rate")
+    return data
+
+
+@login_required
+def contract_create(request: HttpRequest) -> HttpResponse:
+    """?quote=<id> or ?opportunity=<id> or ?customer=<id>."""
+    user = request.user
+    require_permission(user, "contracts.create")
+    source = request.GET if request.method == "GET" else request.POST
+    quote = opp = customer = None
+    ctx: dict[str, Any] = {"errors": {}}
+    try:
+        if int_or_none(source.get("quote")):
+            quote = selectors.quote_get(user=user, pk=int_or_none(source.get("quote")))
+            customer = quote.customer
+        elif int_or_none(source.get("opportunity")):
+            from guanxi.sales.opportunity_selectors import opportunity_get
+
+            opp = opportunity_get(user=user, pk=int_or_none(source.get("opportunity")))
+            customer = opp.customer
+        elif int_or_none(source.get("customer")):
+            customer = selectors.document_customers(user=user).filter(pk=int_or_none(source.get("customer"))).first()
+            if customer is None:
+                msg = _("This customer is not in the system, is in the public pool or is waiting for review.")
+                ctx["errors"] = {"customer": [msg]}
+    except ApplicationError as exc:
+        ctx["errors"] = {"customer": [exc.message]}
+    ctx.update(
+        quote=quote,
+        opportunity=opp,
+        customer=customer,
+        customers=selectors.document_customer_choices(user=user) if customer is None else [],
+        contacts=selectors.customer_contacts(customer=customer) if customer else [],
+    )
+    initial: dict[str, Any] = {"standard_template": True, "min_discount": "10"}
+    if quote:
+        initial.update(title=quote.title, amount=f"{quote.total:.2f}", contact=quote.contact_id,
+                       min_discount=rate_to_tenths(quote.min_discount_rate), terms=quote.terms)  # fmt: skip
+    elif opp:
+        initial.update(title=opp.name, amount=f"{opp.amount:.2f}", contact=opp.contact_id)
+    ctx["initial"] = initial
+    if request.method == "POST" and customer is not None:
+        try:
+            data = _values(request, ctx["contacts"], with_amount=quote is None)  # a quote decides amount, discount
+            contract = services.contract_create(actor=user, customer=customer, data=data, quote=quote,
+                                                opportunity=opp)  # fmt: skip
+        except ApplicationError as exc:
+            ctx.update(errors=exc.fields, error=error_text(exc), initial=request.POST.dict())
+            return render(request, "commerce/contracts/form.html", ctx, status=400)
+        messages.success(request, _("Contract %(number)s created.") % {"number": contract.number})
+        return redirect("commerce:contract_detail", contract.pk)
+    status = 400 if ctx["errors"] else 200
+    return render(request, "commerce/contracts/form.html", ctx, status=status)
+
+
+@login_required
+def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = selectors.contract_get(user=request.user, pk=pk, action="edit")
+    contacts = selectors.customer_contacts(customer=contract.customer)
+    ctx: dict[str, Any] = {
+        "contract": contract,
+        "customer": contract.customer,
+        "quote": contract.quote,
+        "contacts": contacts,
+        "errors": {},
+        "initial": {
+            "title": contract.title,
+            "amount": f"{contract.amount:.2f}",
+            "min_discount": rate_to_tenths(contract.min_discount_rate),
+            "contact": contract.contact_id,
+            "standard_template": contract.standard_template,
+            "starts_on": contract.starts_on.isoformat() if contract.starts_on else "",
+            "ends_on": contract.ends_on.isoformat() if contract.ends_on else "",
+            "terms": contract.terms,
+            "note": contract.note,
+        },
+    }
+    if request.method == "POST":
+        try:
+            data = _values(request, contacts, with_amount=contract.quote_id is None)
+            services.contract_update(actor=request.user, contract=contract, data=data,
+                                     expected_version=int_or_none(request.POST.get("version")))  # fmt: skip
+        except ApplicationError as exc:
+            ctx.update(errors=exc.fields, error=error_text(exc), initial=request.POST.dict())
+            return render(request, "commerce/contracts/form.html", ctx, status=400)
+        messages.success(request, _("Contract saved."))
+        return redirect("commerce:contract_detail", contract.pk)
+    return render(request, "commerce/contracts/form.html", ctx)
+
+
+def _can(user: Any, contract: Contract, action: str) -> bool:
+    try:
+        selectors.contract_get(user=user, pk=contract.pk, action=action)
+    except ApplicationError:
+        return False
+    return True
+
+
+@login_required
+def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    contract = selectors.contract_get(user=user, pk=pk)
+    tabs = []
+    for tab in registry.tabs_for("commerce.contract"):
+        count, html = tab.render(request, contract)
+        tabs.append({"key": tab.key, "label": tab.label, "count": count, "html": html})
+    orders = (
+        selectors.execution_order_list(user=user, params={"contract": contract.pk})
+        if has_permission(user, "orders.view")
+        else []
+    )
+    impl = (
+        selectors.implementation_order_list(user=user, params={"contract": contract.pk})
+        if has_permission(user, "implementation.view")
+        else []
+    )
+    from .money import amount_in_chinese_capitals
+
+    context = {
+        "contract": contract,
+        "can_edit": _can(user, contract, "edit"),
+        "can_delete": _can(user, contract, "delete"),
+        "balance_due": selectors.contract_balance_due(contract),
+        "has_balance_hook": "contract_balance_due" in registry.hooks,
+        "tabs": tabs,
+        "approval_panel": approval_panel_html(request, contract),
+        "execution_orders": list(orders),
+        "implementation_orders": list(impl),
+        "can_order": has_permission(user, "orders.create") and contract.status in services.orders.ORDERABLE,
+        "can_implement": has_permission(user, "implementation.create") and contract.status in services.orders.ORDERABLE,
+        "capitals": amount_in_chinese_capitals(contract.amount),
+    }
+    return render(request, "commerce/contracts/detail.html", context)
+
+
+def _back(pk: int) -> str:
+    return reverse("commerce:contract_detail", args=[pk])
+
+
+def _row(request: HttpRequest, pk: int) -> Contract:
+    return selectors.contract_get(user=request.user, pk=pk, action="edit")
+
+
+@login_required
+@require_POST
+def contract_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _row(request, pk)
+    return act(request, lambda: services.contract_submit(actor=request.user, contract=c),
+               _("Submitted for approval."), _back(pk))  # fmt: skip
+
+
+@login_required
+@require_POST
+def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _row(request, pk)
+
+    def run() -> Any:
+        return services.contract_sign(actor=request.user, contract=c, signed_on=_date(request.POST, "signed_on"))
+
+    return act(request, run, _("Contract signed."), _back(pk))
+
+
+@login_required
+@require_POST
+def contract_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    c = _row(request, pk)
+    runs = {
+        "execute": (lambda: services.contract_start_execution(actor=request.user, contract=c), _("In execution.")),
+        "complete": (lambda: services.contract_complete(actor=request.user, contract=c), _("Contract completed.")),
+        "terminate": (
+            lambda: services.contract_terminate(actor=request.user, contract=c, reason=request.POST.get("reason", "")),
+            _("Contract terminated."),
+        ),
+    }
+    run, done = runs[action]
+    return act(request, run, done, _back(pk))
+
+
+@login_required
+@require_POST
+def contract_scan(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _row(request, pk)
+    upload = request.FILES.get("signed_scan")
+    if upload is None:
+        messages.error(request, _("Choose a file."))
+        return redirect(_back(pk))
+    return act(request, lambda: services.contract_attach_scan(actor=request.user, contract=c, file=upload),
+               _("Signed scan attached."), _back(pk))  # fmt: skip
+
+
+@login_required
+def contract_scan_download(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.http import FileResponse, Http404
+
+    c = selectors.contract_get(user=request.user, pk=pk)
+    if not c.signed_scan:
+        raise Http404
+    return FileResponse(c.signed_scan.open("rb"), as_attachment=False, filename=c.signed_scan.name.rsplit("/", 1)[-1])
+
+
+@login_required
+@require_POST
+def contract_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    c = selectors.contract_get(user=request.user, pk=pk, action="delete")
+    try:
+        services.contract_delete(actor=request.user, contract=c)
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect(_back(pk))
+    return redirect("commerce:contract_list")

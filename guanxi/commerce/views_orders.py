@@ -1,0 +1,227 @@
+"""Web UI for sales execution orders (with shipments) and implementation orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import ApplicationError, ValidationFailed
+from guanxi.org.policies import has_permission, require_permission
+
+from . import selectors, services
+from .models import ExecutionOrder, ImplementationOrder
+from .views_common import PER_PAGE, act, error_text, int_or_none
+from .views_quotes import approval_panel_html
+
+
+def _date(raw: str, key: str, *, required: bool = False) -> Any:
+    raw = (raw or "").strip()
+    if not raw:
+        if required:
+            raise ValidationFailed(_("This field is required."), fields={key: [_("This field is required.")]})
+        return None
+    parsed = parse_date(raw) if len(raw) == 10 else None
+    if parsed is None:
+        raise ValidationFailed(_("Enter a valid date."), fields={key: [_("Enter a valid date.")]})
+    return parsed
+
+
+def _listing(request: HttpRequest, qs: Any, template: str, statuses: Any, can_create: bool) -> HttpResponse:
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        template,
+        {"page": page, "params": request.GET, "query": query.urlencode(), "statuses": statuses,
+         "can_create": can_create},
+    )  # fmt: skip
+
+
+@login_required
+def execution_order_list(request: HttpRequest) -> HttpResponse:
+    require_permission(request.user, "orders.view")
+    qs = selectors.execution_order_list(user=request.user, params=request.GET.dict())
+    return _listing(request, qs, "commerce/orders/execution_list.html", ExecutionOrder.Status.choices, False)
+
+
+@login_required
+def execution_order_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require_permission(user, "orders.create")
+    contract = selectors.contract_get(
+        user=user, pk=int_or_none(request.GET.get("contract") or request.POST.get("contract"))
+    )
+    products = list(selectors.product_choices(user=user))
+    users = list(selectors.user_choices(user=user))
+    defaults = services.default_people(user)
+    ctx: dict[str, Any] = {
+        "contract": contract,
+        "products": products,
+        "users": users,
+        "chosen": {k: {u.pk for u in v} for k, v in defaults.items()},
+        "rows": [
+            {"product_id": ln.product_id, "quantity": f"{ln.quantity.normalize():f}"}
+            for ln in (contract.quote.lines.all() if contract.quote else [])
+        ]
+        or [{"quantity": "1"}],  # fmt: skip
+        "initial": {"delivery_address": contract.customer.address},
+        "errors": {},
+    }
+    if request.method == "POST":
+        post = request.POST
+        by_id = {p.pk: p for p in products}
+        users_by_id = {u.pk: u for u in users}
+        pairs = zip(post.getlist("line-product"), post.getlist("line-quantity"), strict=False)
+        rows = [{"product_id": int_or_none(p), "quantity": q} for p, q in pairs if p]
+        people = {k: [users_by_id[i] for i in map(int_or_none, post.getlist(k)) if i in users_by_id]
+                  for k in services.orders.PEOPLE}  # fmt: skip
+        try:
+            lines = [{"product": by_id.get(r["product_id"] or 0), "quantity": r["quantity"]} for r in rows]
+            order = services.execution_order_create(
+                actor=user, contract=contract, lines=lines, people=people,
+                data={"delivery_address": post.get("delivery_address", ""), "note": post.get("note", ""),
+                      "required_by": _date(post.get("required_by", ""), "required_by")},
+            )  # fmt: skip
+        except ApplicationError as exc:
+            ctx.update(errors=exc.fields, error=error_text(exc), rows=rows or [{}], initial=post.dict(),
+                       chosen={k: {u.pk for u in v} for k, v in people.items()})  # fmt: skip
+            return render(request, "commerce/orders/execution_form.html", ctx, status=400)
+        messages.success(request, _("Execution order %(number)s created.") % {"number": order.number})
+        return redirect("commerce:execution_order_detail", order.pk)
+    return render(request, "commerce/orders/execution_form.html", ctx)
+
+
+@login_required
+def execution_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    order = selectors.execution_order_get(user=user, pk=pk)
+    try:
+        selectors.execution_order_get(user=user, pk=pk, action="edit")
+        can_edit = True
+    except ApplicationError:
+        can_edit = False
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "shipments": list(order.shipments.all()),
+        "can_edit": can_edit,
+        "can_ship": can_edit and order.status in (ExecutionOrder.Status.OPEN, ExecutionOrder.Status.PARTIALLY_SHIPPED),
+        "approval_panel": approval_panel_html(request, order),
+        "today": timezone.localdate().isoformat(),
+    }
+    return render(request, "commerce/orders/execution_detail.html", context)
+
+
+def _order(request: HttpRequest, pk: int) -> ExecutionOrder:
+    return selectors.execution_order_get(user=request.user, pk=pk, action="edit")
+
+
+@login_required
+@require_POST
+def execution_order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    order = _order(request, pk)
+    back = reverse("commerce:execution_order_detail", args=[pk])
+    user = request.user
+    if action == "ship":
+        quantities = {
+            int(key.split("-", 1)[1]): value
+            for key, value in request.POST.items()
+            if key.startswith("ship-") and key.split("-", 1)[1].isdigit() and value.strip()
+        }
+
+        def run() -> Any:
+            return services.shipment_record(
+                actor=user, order=order,
+                shipped_on=_date(request.POST.get("shipped_on", ""), "shipped_on", required=True),
+                quantities=quantities, carrier=request.POST.get("carrier", ""), note=request.POST.get("note", ""),
+            )  # fmt: skip
+
+        return act(request, run, _("Shipment recorded."), back)
+    runs = {
+        "issue": (lambda: services.execution_order_issue(actor=user, order=order), _("Order issued; people notified.")),
+        "submit": (lambda: services.execution_order_submit(actor=user, order=order), _("Submitted for approval.")),
+        "close": (lambda: services.execution_order_close(actor=user, order=order), _("Order closed.")),
+    }
+    run, done = runs[action]
+    return act(request, run, done, back)
+
+
+# --- implementation orders -------------------------------------------------------------------------
+@login_required
+def implementation_order_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.implementation_order_list(user=request.user, params=request.GET.dict())
+    return _listing(request, qs, "commerce/orders/implementation_list.html", ImplementationOrder.Status.choices, False)
+
+
+@login_required
+def implementation_order_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require_permission(user, "implementation.create")
+    contract = selectors.contract_get(
+        user=user, pk=int_or_none(request.GET.get("contract") or request.POST.get("contract"))
+    )
+    staff = services.orders.users_with_role("implementation") or list(selectors.user_choices(user=user))
+    ctx: dict[str, Any] = {"contract": contract, "staff": staff, "errors": {}, "initial": {},
+                           "rows": [{"title": _("Kick-off meeting")}, {"title": _("Installation and configuration")},
+                                    {"title": _("Training and acceptance")}]}  # fmt: skip
+    if request.method == "POST":
+        post = request.POST
+        by_id = {u.pk: u for u in staff}
+        rows = [{"title": t, "assignee_id": int_or_none(a), "due_on": d}
+                for t, a, d in zip(post.getlist("item-title"), post.getlist("item-assignee"),
+                                   post.getlist("item-due"), strict=False) if t.strip()]  # fmt: skip
+        try:
+            items = [{"title": r["title"], "assignee": by_id.get(r["assignee_id"] or 0),
+                      "due_on": _date(r["due_on"], "items", required=True)} for r in rows]  # fmt: skip
+            order = services.implementation_order_create(
+                actor=user, contract=contract, items=items,
+                data={"title": post.get("title", ""), "note": post.get("note", ""),
+                      "starts_on": _date(post.get("starts_on", ""), "starts_on"),
+                      "due_on": _date(post.get("due_on", ""), "due_on")},
+            )  # fmt: skip
+        except ApplicationError as exc:
+            ctx.update(errors=exc.fields, error=error_text(exc), rows=rows or [{}], initial=post.dict())
+            return render(request, "commerce/orders/implementation_form.html", ctx, status=400)
+        messages.success(request, _("Implementation order %(number)s created.") % {"number": order.number})
+        return redirect("commerce:implementation_order_detail", order.pk)
+    return render(request, "commerce/orders/implementation_form.html", ctx)
+
+
+@login_required
+def implementation_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    order = selectors.implementation_order_get(user=user, pk=pk)
+    milestones = selectors.contract_payment_plan(order.contract)
+    context = {
+        "order": order,
+        "items": list(order.items.all()),
+        "progress": selectors.implementation_progress(order),
+        "milestones": milestones,
+        "can_edit": has_permission(user, "implementation.edit"),
+        "statuses": ImplementationOrder.Status.choices,
+    }
+    return render(request, "commerce/orders/implementation_detail.html", context)
+
+
+@login_required
+@require_POST
+def implementation_order_status(request: HttpRequest, pk: int) -> HttpResponse:
+    order = selectors.implementation_order_get(user=request.user, pk=pk, action="edit")
+    return act(
+        request,
+        lambda: services.implementation_order_set_status(actor=request.user, order=order,
+                                                         status=request.POST.get("status", "")),
+        _("Status changed."),
+        reverse("commerce:implementation_order_detail", args=[pk]),
+    )  # fmt: skip

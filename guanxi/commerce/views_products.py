@@ -1,0 +1,143 @@
+"""Web UI for the catalogue: products (list, form, export), product lines and price books."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import ApplicationError
+from guanxi.org.policies import has_permission, require_permission
+
+from . import selectors, services
+from .views_common import PER_PAGE, error_text, int_or_none
+
+
+@login_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.product_list(user=request.user, params=request.GET.dict())
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    user = request.user
+    context = {
+        "page": page,
+        "params": request.GET,
+        "query": query.urlencode(),
+        "lines": selectors.product_lines(user=user),
+        "books": selectors.price_books(user=user),
+        "can": {a: has_permission(user, f"products.{a}") for a in ("create", "edit", "export", "import", "admin")},
+    }
+    return render(request, "commerce/products/list.html", context)
+
+
+def _product_data(request: HttpRequest, lines: dict[int, Any]) -> dict[str, Any]:
+    post = request.POST
+    return {
+        "code": post.get("code", ""),
+        "name": post.get("name", ""),
+        "unit": post.get("unit", ""),
+        "list_price": post.get("list_price", "").replace(",", ""),
+        "tax_rate": _percent(post.get("tax_rate", "")),
+        "description": post.get("description", ""),
+        "is_active": post.get("is_active") == "on",
+        "line": lines.get(int_or_none(post.get("line")) or 0),
+    }
+
+
+def _percent(value: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    text = (value or "").strip().rstrip("%")
+    try:
+        return str(Decimal(text) / 100) if text else ""
+    except (InvalidOperation, ValueError):
+        return text
+
+
+@login_required
+def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    product = selectors.product_get(user=user, pk=pk) if pk else None
+    require_permission(user, "products.edit" if product else "products.create")
+    lines = {ln.pk: ln for ln in selectors.product_lines(user=user)}
+    initial: dict[str, Any] = {"unit": "套", "tax_rate": "13", "is_active": True}
+    if product:
+        initial = {"code": product.code, "name": product.name, "unit": product.unit, "line": product.line_id,
+                   "list_price": f"{product.list_price:.2f}", "tax_rate": f"{(product.tax_rate * 100).normalize():f}",
+                   "description": product.description, "is_active": product.is_active}  # fmt: skip
+    ctx: dict[str, Any] = {"product": product, "lines": lines.values(), "initial": initial, "errors": {}}
+    if request.method == "POST":
+        try:
+            data = _product_data(request, lines)
+            if product:
+                version = int_or_none(request.POST.get("version"))
+                product = services.product_update(actor=user, product=product, data=data, expected_version=version)
+            else:
+                product = services.product_create(actor=user, data=data)
+        except ApplicationError as exc:
+            ctx.update(errors=exc.fields, error=error_text(exc), initial=request.POST.dict())
+            return render(request, "commerce/products/form.html", ctx, status=400)
+        messages.success(request, _("Product saved."))
+        return redirect("commerce:product_list")
+    return render(request, "commerce/products/form.html", ctx)
+
+
+@login_required
+def product_export(request: HttpRequest) -> HttpResponse:
+    fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
+    content, name, mime = services.products_export(actor=request.user, params=request.GET.dict(), fmt=fmt)
+    response = HttpResponse(content, content_type=mime)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def product_line_edit(request: HttpRequest) -> HttpResponse:
+    require_permission(request.user, "products.admin")
+    if request.method == "POST":
+        line = None
+        pk = int_or_none(request.POST.get("pk"))
+        if pk:
+            line = next((ln for ln in selectors.product_lines(user=request.user) if ln.pk == pk), None)
+        try:
+            services.product_line_save(actor=request.user, data=request.POST.dict(), line=line)
+        except ApplicationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("Product line saved."))
+    return redirect("commerce:product_list")
+
+
+@login_required
+def price_book_detail(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    book = selectors.price_book_get(user=user, pk=pk) if pk else None
+    if book is None:
+        require_permission(user, "products.admin")
+    products = list(selectors.product_list(user=user, params={"active": "1"}))
+    entries = {e.product_id: e.price for e in selectors.price_book_entries(book=book)} if book else {}
+    can_admin = has_permission(user, "products.admin")
+    if request.method == "POST":
+        require_permission(user, "products.admin")
+        prices = {p: request.POST.get(f"price-{p.pk}", "").replace(",", "").strip() for p in products}
+        try:
+            book = services.price_book_save(
+                actor=user,
+                data={"name": request.POST.get("name", ""), "description": request.POST.get("description", ""),
+                      "is_active": request.POST.get("is_active") == "on"},
+                book=book,
+                prices=prices,
+            )  # fmt: skip
+        except ApplicationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("Price book saved."))
+            return redirect("commerce:price_book_detail", book.pk)
+    rows = [{"product": p, "price": entries.get(p.pk)} for p in products]
+    return render(request, "commerce/products/price_book.html", {"book": book, "rows": rows, "can_admin": can_admin})

@@ -1,0 +1,311 @@
+"""Web UI for quotes (报价): list, form, record page and its actions. Thin: parse, call one service/selector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import ApplicationError, ValidationFailed
+from guanxi.org.policies import has_permission, require_permission
+
+from . import selectors, services
+from .models import Quote
+from .views_common import PER_PAGE, act, error_text, int_or_none, rate_to_tenths, tenths_to_rate
+
+
+@login_required
+def quote_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.quote_list(user=request.user, params=request.GET.dict())
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "params": request.GET,
+        "query": query.urlencode(),
+        "statuses": Quote.Status.choices,
+        "can_create": has_permission(request.user, "quotes.create"),
+    }
+    return render(request, "commerce/quotes/list.html", context)
+
+
+def _lines_from_post(request: HttpRequest, products: dict[int, Any]) -> tuple[list[dict[str, Any]], list[dict]]:
+    """The line rows of the form: (service input, rows to show again)."""
+    post = request.POST
+    rows = []
+    lines = []
+    columns = zip(
+        post.getlist("line-product"),
+        post.getlist("line-quantity"),
+        post.getlist("line-discount"),
+        post.getlist("line-description"),
+        strict=False,
+    )
+    for n, (product_id, quantity, discount, description) in enumerate(columns, start=1):
+        if not (product_id or "").strip():
+            continue
+        rows.append({"product_id": int_or_none(product_id), "quantity": quantity, "discount": discount,
+                     "description": description})  # fmt: skip
+        product = products.get(int_or_none(product_id) or 0)
+        if product is None:
+            raise ValidationFailed(
+                _("Line %(n)s: choose a product.") % {"n": n}, fields={"lines": [_("Choose a product.")]}
+            )
+        lines.append({"product": product, "quantity": quantity or "1", "description": description,
+                      "discount": tenths_to_rate(discount, "lines")})  # fmt: skip
+    return lines, rows
+
+
+def _form_context(request: HttpRequest, quote: Quote | None, customer: Any) -> dict[str, Any]:
+    user = request.user
+    products = list(selectors.product_choices(user=user))
+    return {
+        "quote": quote,
+        "customer": customer,
+        "customers": selectors.document_customer_choices(user=user) if customer is None else [],
+        "contacts": selectors.customer_contacts(customer=customer) if customer else [],
+        "opportunities": selectors.customer_opportunity_choices(user=user, customer=customer) if customer else [],
+        "products": products,
+        "price_books": selectors.price_books(user=user, for_quoting=True),
+    }
+
+
+def _values_from_post(request: HttpRequest, ctx: dict[str, Any]) -> dict[str, Any]:
+    post = request.POST
+    contacts = {c.pk: c for c in ctx["contacts"]}
+    opps = {o.pk: o for o in ctx["opportunities"]}
+    books = {b.pk: b for b in ctx["price_books"]}
+    data: dict[str, Any] = {
+        "title": post.get("title", ""),
+        "terms": post.get("terms", ""),
+        "note": post.get("note", ""),
+        "contact": contacts.get(int_or_none(post.get("contact")) or 0),
+        "opportunity": opps.get(int_or_none(post.get("opportunity")) or 0),
+        "price_book": books.get(int_or_none(post.get("price_book")) or 0),
+        "overall_discount": tenths_to_rate(post.get("overall_discount", ""), "overall_discount"),
+    }
+    for key in ("quote_date", "valid_until"):
+        raw = post.get(key, "").strip()
+        if raw:
+            parsed = parse_date(raw) if len(raw) == 10 else None
+            if parsed is None:
+                raise ValidationFailed(_("Enter a valid date."), fields={key: [_("Enter a valid date.")]})
+            data[key] = parsed
+    return data
+
+
+def _render_form(request: HttpRequest, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
+    return render(request, "commerce/quotes/form.html", ctx, status=status)
+
+
+@login_required
+def quote_create(request: HttpRequest) -> HttpResponse:
+    require_permission(request.user, "quotes.create")
+    customer = None
+    customer_id = int_or_none(request.GET.get("customer") or request.POST.get("customer"))
+    if customer_id:
+        customer = selectors.document_customers(user=request.user).filter(pk=customer_id).first()
+    ctx = _form_context(request, None, customer)
+    if customer is None:
+        if customer_id:
+            ctx["errors"] = {
+                "customer": [_("This customer is not in the system, is in the public pool or is waiting for review.")]
+            }
+        return _render_form(request, ctx, 400 if customer_id else 200)
+    opp_id = int_or_none(request.GET.get("opportunity"))
+    ctx["initial"] = {"opportunity": opp_id, "title": _("Quote for %(customer)s") % {"customer": customer.name},
+                      "overall_discount": "10", "rows": [{"quantity": "1", "discount": "10"}]}  # fmt: skip
+    if request.method == "POST":
+        products = {p.pk: p for p in ctx["products"]}
+        rows: list[dict] = []
+        try:
+            lines, rows = _lines_from_post(request, products)
+            quote = services.quote_create(
+                actor=request.user, customer=customer, data=_values_from_post(request, ctx), lines=lines
+            )
+        except ApplicationError as exc:
+            ctx.update(errors=exc.fields, error=error_text(exc), initial={**request.POST.dict(), "rows": rows or [{}]})
+            return _render_form(request, ctx, 400)
+        return redirect("commerce:quote_detail", quote.pk)
+    return _render_form(request, ctx)
+
+
+@login_required
+def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk, action="edit")
+    ctx = _form_context(request, quote, quote.customer)
+    ctx["initial"] = {
+        "title": quote.title,
+        "contact": quote.contact_id,
+        "opportunity": quote.opportunity_id,
+        "price_book": quote.price_book_id,
+        "quote_date": quote.quote_date.isoformat(),
+        "valid_until": quote.valid_until.isoformat(),
+        "overall_discount": rate_to_tenths(quote.overall_discount),
+        "terms": quote.terms,
+        "note": quote.note,
+        "rows": [
+            {
+                "product_id": ln.product_id,
+                "quantity": f"{ln.quantity.normalize():f}",
+                "discount": rate_to_tenths(ln.discount),
+                "description": ln.description,
+            }
+            for ln in quote.lines.all()
+        ],  # fmt: skip
+    }
+    if request.method == "POST":
+        products = {p.pk: p for p in ctx["products"]}
+        rows: list[dict] = []
+        try:
+            lines, rows = _lines_from_post(request, products)
+            services.quote_update(
+                actor=request.user,
+                quote=quote,
+                data=_values_from_post(request, ctx),
+                lines=lines,
+                expected_version=int_or_none(request.POST.get("version")),
+            )
+        except ApplicationError as exc:
+            ctx.update(errors=exc.fields, error=error_text(exc), initial={**request.POST.dict(), "rows": rows or [{}]})
+            return _render_form(request, ctx, 400)
+        return redirect("commerce:quote_detail", quote.pk)
+    return _render_form(request, ctx)
+
+
+def approval_panel_html(request: HttpRequest, document: Any) -> str:
+    """The approval engine's panel (step chain, approvers, 通过/驳回/退回/撤回), once the document went to approval."""
+    try:
+        from guanxi.approvals.selectors import approvals_for_document
+        from guanxi.approvals.views import approval_panel
+    except ImportError:
+        return ""
+    if not approvals_for_document(document).exists():
+        return ""
+    return str(approval_panel(request, document))
+
+
+@login_required
+def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    quote = selectors.quote_get(user=user, pk=pk)
+    can_edit = _can(user, quote, "edit")
+    context = {
+        "quote": quote,
+        "lines": list(quote.lines.all()),
+        "versions": selectors.quote_versions(user=user, quote=quote),
+        "can_edit": can_edit,
+        "can_delete": _can(user, quote, "delete"),
+        "can_contract": has_permission(user, "contracts.create")
+        and quote.status in (Quote.Status.APPROVED, Quote.Status.SENT, Quote.Status.ACCEPTED),
+        "route": selectors.route_preview(user=user, quote=quote) if quote.status == "draft" and can_edit else None,
+        "is_draft": quote.status == Quote.Status.DRAFT,
+        "approval_panel": approval_panel_html(request, quote),
+        "contracts": list(quote.contracts.all()),
+        "printable": quote.status in (Quote.Status.APPROVED, Quote.Status.SENT, Quote.Status.ACCEPTED),
+        "capitals": _capitals(quote.total),
+    }
+    return render(request, "commerce/quotes/detail.html", context)
+
+
+def _capitals(amount: Any) -> str:
+    from .money import amount_in_chinese_capitals
+
+    return amount_in_chinese_capitals(amount)
+
+
+def _can(user: Any, quote: Quote, action: str) -> bool:
+    try:
+        selectors.quote_get(user=user, pk=quote.pk, action=action)
+    except ApplicationError:
+        return False
+    return True
+
+
+def _back(pk: int) -> str:
+    return reverse("commerce:quote_detail", args=[pk])
+
+
+@login_required
+@require_POST
+def quote_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk, action="edit")
+    return act(request, lambda: services.quote_submit(actor=request.user, quote=quote),
+               _("Submitted for approval."), _back(pk))  # fmt: skip
+
+
+@login_required
+@require_POST
+def quote_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk, action="edit")
+    try:
+        new = services.quote_revise(actor=request.user, quote=quote)
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect(_back(pk))
+    return redirect("commerce:quote_edit", new.pk)
+
+
+@login_required
+@require_POST
+def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk, action="edit")
+    return act(
+        request,
+        lambda: services.quote_send(
+            actor=request.user, quote=quote, to=request.POST.get("to", ""), message=request.POST.get("message", "")
+        ),
+        _("The quote was e-mailed."),
+        _back(pk),
+    )
+
+
+@login_required
+@require_POST
+def quote_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk, action="edit")
+    accepted = request.POST.get("answer") == "accepted"
+    done = _("Marked as accepted by the customer.") if accepted else _("Marked as rejected by the customer.")
+    return act(
+        request,
+        lambda: services.quote_record_answer(
+            actor=request.user, quote=quote, accepted=accepted, note=request.POST.get("note", "")
+        ),
+        done,
+        _back(pk),
+    )
+
+
+@login_required
+@require_POST
+def quote_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk, action="delete")
+    try:
+        services.quote_delete(actor=request.user, quote=quote)
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect(_back(pk))
+    return redirect("commerce:quote_list")
+
+
+@login_required
+def quote_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = selectors.quote_get(user=request.user, pk=pk)
+    try:
+        content, name = services.quote_pdf(actor=request.user, quote=quote)
+    except ApplicationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect(_back(pk))
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+    return response

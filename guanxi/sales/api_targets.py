@@ -1,0 +1,149 @@
+"""REST endpoints for sales targets (业绩目标): list, set, change, split, progress, forecast.
+
+Same rules as the targets page (guanxi.sales.targets): reading needs opportunities.view within its data scope;
+setting and splitting need opportunities.assign within its scope, or org.admin. Rules: docs/targets.md.
+"""
+
+# No `from __future__ import annotations`: django-ninja reads the annotations at import time.
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from guanxi.core.api import PageParams, error_responses, paginate
+from guanxi.core.errors import ValidationFailed
+from guanxi.org.selectors import directory_department_get, users_by_ids
+
+from . import targets
+from .schemas_targets import (
+    ForecastOut,
+    ForecastParams,
+    ProgressOut,
+    ProgressParams,
+    SplitIn,
+    TargetFilters,
+    TargetIn,
+    TargetOut,
+    TargetPage,
+    TargetPatch,
+)
+
+router = Router()
+
+TARGETS = ["Sales targets"]
+READ_ERRORS = error_responses(401, 403, 404)
+LIST_ERRORS = error_responses(400, 401, 403, 422)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 422)
+
+
+def _period_start(kind: str, day: Any) -> Any:
+    return targets.period_of(kind, day or timezone.localdate()).date_from
+
+
+@router.get("/targets", response={200: TargetPage, **LIST_ERRORS}, tags=TARGETS, summary="List targets")
+def target_list(request: HttpRequest, filters: Query[TargetFilters], page: Query[PageParams]) -> object:
+    """Targets you may see: people's within your opportunities scope, departments' of your department tree."""
+    qs = targets.targets_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
+    return paginate(qs, page)
+
+
+@router.get("/targets/progress", response={200: ProgressOut, **LIST_ERRORS}, tags=TARGETS, summary="Progress")
+def target_progress(request: HttpRequest, params: Query[ProgressParams]) -> object:
+    """Target, actual, completion and weighted pipeline per department and person for one period and metric."""
+    data = targets.targets_progress(
+        user=request.auth,  # type: ignore[attr-defined]
+        period_kind=params.period_kind,
+        period_start=_period_start(params.period_kind, params.period_start),
+        metric=params.metric,
+    )
+    period = data["period"]
+    return {
+        "period_kind": params.period_kind,
+        "date_from": period.date_from,
+        "date_to": period.date_to,
+        "metric": data["metric"],
+        "departments": data["departments"],
+        "people": data["people"],
+    }
+
+
+@router.get("/forecast", response={200: ForecastOut, **LIST_ERRORS}, tags=TARGETS, summary="Forecast")
+def forecast(request: HttpRequest, params: Query[ForecastParams]) -> object:
+    """Open deals expected to close in the period (weighted, commit, best case) and the monthly snapshots."""
+    user = request.auth  # type: ignore[attr-defined]
+    period = targets.period_of(params.period_kind, params.period_start or timezone.localdate())
+    totals = targets.forecast_for(user=user, period=period)
+    return {
+        "period_kind": params.period_kind,
+        "date_from": period.date_from,
+        "date_to": period.date_to,
+        **totals,
+        "snapshots": targets.forecast_snapshots(user=user),
+    }
+
+
+@router.get("/targets/{int:target_id}", response={200: TargetOut, **READ_ERRORS}, tags=TARGETS, summary="Get")
+def target_get(request: HttpRequest, target_id: int) -> object:
+    return targets.target_get(user=request.auth, pk=target_id)  # type: ignore[attr-defined]
+
+
+def _subject(request: HttpRequest, owner_id: int | None, department_id: int | None) -> tuple[Any, Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    if (owner_id is None) == (department_id is None):
+        msg = _("Give either owner_id or department_id.")
+        raise ValidationFailed(msg, fields={"owner_id": [msg], "department_id": [msg]})
+    if owner_id is not None:
+        return users_by_ids(user=user, ids=[owner_id], field="owner_id")[0], None
+    return None, directory_department_get(user=user, pk=department_id)
+
+
+@router.post("/targets", response={201: TargetOut, **WRITE_ERRORS}, tags=TARGETS, summary="Set a target")
+def target_set(request: HttpRequest, payload: TargetIn) -> object:
+    """Create the target of a person or a department for a period and metric, or change it if it exists
+    (the period must start on its first day)."""
+    owner, department = _subject(request, payload.owner_id, payload.department_id)
+    target = targets.target_set(
+        actor=request.auth,  # type: ignore[attr-defined]
+        owner=owner,
+        department=department,
+        period_kind=payload.period_kind,
+        period_start=payload.period_start,
+        metric=payload.metric,
+        value=payload.value,
+    )
+    return Status(201, target)
+
+
+@router.patch("/targets/{int:target_id}", response={200: TargetOut, **WRITE_ERRORS}, tags=TARGETS, summary="Change")
+def target_update(request: HttpRequest, target_id: int, payload: TargetPatch) -> object:
+    user = request.auth  # type: ignore[attr-defined]
+    target = targets.target_get(user=user, pk=target_id)
+    return targets.target_set(
+        actor=user,
+        owner=target.owner,
+        department=target.department,
+        period_kind=target.period_kind,
+        period_start=target.period_start,
+        metric=target.metric,
+        value=payload.value,
+    )
+
+
+@router.post(
+    "/targets/{int:target_id}/split",
+    response={200: list[TargetOut], **WRITE_ERRORS},
+    tags=TARGETS,
+    summary="Split a department target",
+)
+def target_split(request: HttpRequest, target_id: int, payload: SplitIn) -> object:
+    """Share a department target among members of its department tree. The allocations must add up exactly;
+    otherwise 400 names the difference and nothing is written."""
+    user = request.auth  # type: ignore[attr-defined]
+    target = targets.target_for_split(user=user, pk=target_id)
+    ids = [a.owner_id for a in payload.allocations]
+    people = {u.pk: u for u in users_by_ids(user=user, ids=ids, field="allocations")}
+    return targets.target_split(
+        actor=user, target=target, allocations=[(people[a.owner_id], a.value) for a in payload.allocations]
+    )
