@@ -159,6 +159,8 @@ class ApprovalStep(models.Model):
     last_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("approval step")
+        verbose_name_plural = _("approval steps")
         ordering = ["request", "order"]
         constraints = [models.UniqueConstraint(fields=["request", "order"], name="approvals_step_order")]
         indexes = [models.Index(fields=["status", "started_at"])]
@@ -191,6 +193,8 @@ class ApprovalAssignment(models.Model):
     comment = models.TextField(blank=True, max_length=2000)
 
     class Meta:
+        verbose_name = _("approval assignment")
+        verbose_name_plural = _("approval assignments")
         ordering = ["step", "id"]
         indexes = [models.Index(fields=["user", "decision"])]
 
@@ -222,6 +226,8 @@ class ApprovalAction(models.Model):
     at = models.DateTimeField(_("time"), db_index=True)
 
     class Meta:
+        verbose_name = _("approval action")
+        verbose_name_plural = _("approval actions")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:

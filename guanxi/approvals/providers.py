@@ -40,7 +40,7 @@ registry.add_nav(
         label=_("Approvals"),
         url_name="approvals:inbox",
         icon="ti-rubber-stamp",
-        order=50,
+        order=38,
         match_prefix="/approvals/",
         badge=_pending_count,
     )

@@ -202,11 +202,16 @@ def _department_chain(applicant: User) -> list[Department]:
 
 
 def _department_manager(applicant: User) -> list[User]:
-    """The nearest department manager up the tree who is not the applicant."""
-    for dept in _department_chain(applicant):
-        manager = dept.manager
-        if manager is not None and manager.is_active and manager.pk != applicant.pk:
-            return [manager]
+    """The nearest department manager up the tree who is not the applicant.
+
+    A team (班组/小组) is not a department: a team lead does not hold the department manager's authority
+    (销售部门经理), so teams are passed over, unless no unit above the team has a manager."""
+    chain = _department_chain(applicant)
+    for passes in ([d for d in chain if d.kind != Department.Kind.TEAM], chain):
+        for dept in passes:
+            manager = dept.manager
+            if manager is not None and manager.is_active and manager.pk != applicant.pk:
+                return [manager]
     return []
 
 

@@ -461,6 +461,46 @@ def approval_withdraw(*, actor: User, request: ApprovalRequest, comment: str) ->
     return request
 
 
+def approval_close_decided_elsewhere(
+    *, actor: User, request: ApprovalRequest, approved: bool, comment: str = ""
+) -> ApprovalRequest:
+    """End an open request because the document's own app decided the document directly (e.g. a manager with
+    customers.approve who is not on the request approved the customer): the request takes that outcome, its open
+    steps are cancelled, and it leaves the approvers' inboxes and reminders. The document is not touched again
+    (on_decided is not called: its app has already changed it in this transaction)."""
+    with transaction.atomic():
+        request = _lock_open(request)
+        now = timezone.now()
+        outcome = ApprovalRequest.Status.APPROVED if approved else ApprovalRequest.Status.REJECTED
+        note = _("Decided directly on the document by %(user)s.") % {"user": actor}
+        comment = f"{note} {comment}".strip()
+        request.status = outcome
+        request.decided_at = now
+        request.save(update_fields=["status", "decided_at", "updated_at"])
+        ApprovalAssignment.objects.filter(step__request=request, decision=ApprovalAssignment.Decision.PENDING).update(
+            decision=ApprovalAssignment.Decision.NOT_NEEDED
+        )
+        ApprovalStep.objects.filter(
+            request=request, status__in=[ApprovalStep.Status.WAITING, ApprovalStep.Status.PENDING]
+        ).update(status=ApprovalStep.Status.CANCELLED)
+        _record_action(
+            request=request,
+            step=None,
+            actor=actor,
+            action=ApprovalAction.Action.APPROVE if approved else ApprovalAction.Action.REJECT,
+            comment=comment,
+            at=now,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.APPROVE if approved else AuditLog.Action.REJECT,
+            obj=request,
+            changes={"status": [ApprovalRequest.Status.PENDING, outcome]},
+            message=comment,
+        )
+    return request
+
+
 # --- reminders ---------------------------------------------------------------------------------
 def approval_send_reminders(*, now: dt.datetime | None = None) -> int:
     """Remind the approvers of steps waiting longer than the policy's hours, once per step per day."""

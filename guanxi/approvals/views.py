@@ -130,10 +130,13 @@ def approval_panel(request: HttpRequest, document: Model) -> str:
     """The approval card of a document page: step chain, approvers, status, times, 会签/或签, comments, and the
     buttons 通过 / 驳回 / 退回修改 / 撤回 the current user may use (they post here and come back to `next`)."""
     history = [_decorate(a, request.user, document=document) for a in selectors.approvals_for_document(document)]
+    latest = history[0] if history else None
     context = {
-        "latest": history[0] if history else None,
+        "latest": latest,
         "earlier": history[1:],
         "next": request.get_full_path(),
+        # readers of the document who are neither applicant nor approver see the panel, not the request page
+        "detail_visible": latest is not None and selectors.can_view_request(request.user, latest),
     }
     return render_to_string("approvals/_panel.html", context, request=request)
 

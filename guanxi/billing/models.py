@@ -93,7 +93,12 @@ class Invoice(BusinessModel):
     voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     scope_module = "invoices"
@@ -158,7 +163,12 @@ class Payment(BusinessModel):
         related_name="reversal",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     scope_module = "payments"
@@ -271,7 +281,12 @@ class ExpenseClaim(BusinessModel):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("paid by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True)
 

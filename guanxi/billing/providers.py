@@ -85,7 +85,7 @@ registry.add_nav(
         label=_("Receivables"),
         url_name="billing:receivables",
         icon="ti-cash",
-        order=45,
+        order=36,
         permission="payments.view",
         match_prefix="/billing/",
     )
@@ -96,7 +96,7 @@ registry.add_nav(
         label=_("Expense claims"),
         url_name="billing:expense_list",
         icon="ti-receipt",
-        order=47,
+        order=37,
         permission="expenses.view",
         match_prefix="/billing/expenses/",
     )

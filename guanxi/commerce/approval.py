@@ -18,7 +18,8 @@ def _quote_url(quote: Any) -> str:
 
 
 def _quote_summary(quote: Any) -> str:
-    return f"¥{quote.total:,.2f} · {discount_label(quote.min_discount_rate)} · {quote.customer}"
+    # the inbox card shows the amount and the customer already (request amount and title)
+    return f"{discount_label(quote.min_discount_rate)} · {quote.title}"
 
 
 def _contract_url(contract: Any) -> str:
@@ -27,7 +28,7 @@ def _contract_url(contract: Any) -> str:
 
 def _contract_summary(contract: Any) -> str:
     template = _("standard template") if contract.standard_template else _("non-standard template")
-    return f"¥{contract.amount:,.2f} · {discount_label(contract.min_discount_rate)} · {template}"
+    return f"{discount_label(contract.min_discount_rate)} · {template} · {contract.title}"
 
 
 def _order_url(order: Any) -> str:

@@ -115,7 +115,7 @@ def demo_commerce(*, result: Any, gen: Any, now: dt.datetime, progress: Callable
                 {"product": p, "quantity": Decimal(rng.choice([1, 2, 5, 10, 20])), "discount": Decimal(discount)}
                 for p in picked
             ]
-            data: dict[str, Any] = {"title": f"{customer.name[:40]} {opp.name if opp else '采购'}报价"[:200]}
+            data: dict[str, Any] = {"title": (f"{opp.name}报价" if opp else f"{customer.name[:40]} 采购报价")[:200]}
             if opp is not None:
                 data["opportunity"] = opp
             if target == "expired":

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import BusinessModel, TimeStampedModel
 
@@ -164,7 +165,12 @@ class Quote(BusinessModel):
     note = models.TextField(_("note"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     scope_module = "quotes"
@@ -285,7 +291,12 @@ class Contract(BusinessModel):
     note = models.TextField(_("note"), blank=True)
     terminated_reason = models.CharField(_("termination reason"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     scope_module = "contracts"
@@ -394,7 +405,7 @@ class ExecutionOrder(BusinessModel):
         OPEN = "open", _("Issued")
         PARTIALLY_SHIPPED = "partially_shipped", _("Partially shipped")
         SHIPPED = "shipped", _("Shipped")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("execution order", "Closed")  # not an account's 已停用
 
     number = models.CharField(_("order number"), max_length=40, unique=True)
     contract = models.ForeignKey(
@@ -429,6 +440,7 @@ class ExecutionOrder(BusinessModel):
     note = models.TextField(_("note"), blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
 
+    audit_labels = {"shipment": _("shipment")}  # the audit change that records a delivery
     scope_module = "orders"
     scope_owner_path = "owner"
 
@@ -452,6 +464,8 @@ class ExecutionOrderLine(models.Model):
     shipped_quantity = models.DecimalField(_("shipped"), max_digits=12, decimal_places=2, default=Decimal("0"))
 
     class Meta:
+        verbose_name = _("execution order line")
+        verbose_name_plural = _("execution order lines")
         ordering = ["order", "position", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="execution_line_quantity_positive"),
@@ -477,7 +491,12 @@ class Shipment(TimeStampedModel):
     carrier = models.CharField(_("carrier / tracking number"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -495,6 +514,8 @@ class ShipmentLine(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
 
     class Meta:
+        verbose_name = _("shipment line")
+        verbose_name_plural = _("shipment lines")
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive")]
 
     def __str__(self) -> str:
@@ -576,6 +597,8 @@ class ImplementationItem(models.Model):
     )
 
     class Meta:
+        verbose_name = _("implementation item")
+        verbose_name_plural = _("implementation items")
         ordering = ["order", "position", "id"]
 
     def __str__(self) -> str:

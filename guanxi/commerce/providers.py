@@ -20,15 +20,15 @@ register_module("orders", _("Execution orders"), ["view", "create", "edit", "del
 register_module("implementation", _("Implementation orders"), ["view", "create", "edit"])
 
 for item in (
-    NavItem(key="quotes", label=_("Quotes"), url_name="commerce:quote_list", icon="ti-file-dollar", order=30,
+    NavItem(key="quotes", label=_("Quotes"), url_name="commerce:quote_list", icon="ti-file-dollar", order=32,
             permission="quotes.view"),
     NavItem(key="contracts", label=_("Contracts"), url_name="commerce:contract_list", icon="ti-file-certificate",
-            order=31, permission="contracts.view"),
+            order=33, permission="contracts.view"),
     NavItem(key="orders", label=_("Execution orders"), url_name="commerce:execution_order_list", icon="ti-truck",
-            order=32, permission="orders.view"),
+            order=34, permission="orders.view"),
     NavItem(key="implementation_orders", label=_("Implementation orders"),
-            url_name="commerce:implementation_order_list", icon="ti-tool", order=33, permission="implementation.view"),
-    NavItem(key="products", label=_("Products"), url_name="commerce:product_list", icon="ti-package", order=34,
+            url_name="commerce:implementation_order_list", icon="ti-tool", order=35, permission="implementation.view"),
+    NavItem(key="products", label=_("Products"), url_name="commerce:product_list", icon="ti-package", order=39,
             permission="products.view"),
 ):  # fmt: skip
     registry.add_nav(item)

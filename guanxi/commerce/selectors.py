@@ -171,6 +171,28 @@ def customer_quotes(*, user: User, customer: Customer) -> list[Quote]:
     return list(qs.select_related("owner").order_by("-created_at")[:100])
 
 
+def visible_pks(*, user: User, model: type[Any], pks: Any, module: str) -> set[int]:
+    """Which of these rows the user may open (one query), so a list links only to those."""
+    wanted = {pk for pk in pks if pk}
+    if not wanted or not user.is_authenticated:
+        return set()
+    try:
+        return set(_visible(user, model.objects.filter(pk__in=wanted), module).values_list("pk", flat=True))
+    except PermissionDeniedError:
+        return set()
+
+
+def record_visible(*, user: User, obj: Any, module: str) -> bool:
+    """Whether the user may open the record's page (so a page links to it only then): in their scope for
+    module.view, or a document they approve."""
+    if obj is None or not user.is_authenticated:
+        return False
+    try:
+        return _visible(user, type(obj).objects.filter(pk=obj.pk), module).exists()
+    except PermissionDeniedError:
+        return False
+
+
 def opportunity_quotes(*, user: User, opportunity: Any) -> list[Quote]:
     """The quotes of an opportunity the user may see (latest revisions only), newest first."""
     qs = _visible(user, Quote.objects.filter(opportunity=opportunity), "quotes").exclude(status=Quote.Status.SUPERSEDED)
@@ -256,9 +278,25 @@ def contract_payment_plan(contract: Contract) -> list[dict[str, Any]] | None:
 
 
 # --- execution orders ------------------------------------------------------------------------
+def _orders_visible(user: User, action: str = "view") -> QuerySet[ExecutionOrder]:
+    """Execution orders in the user's scope, plus (for view) those that name them to ship, collect or implement:
+    the people an order notifies must be able to open it."""
+    base = ExecutionOrder.objects.all()
+    named = base.filter(Q(shipping_users=user) | Q(collection_users=user) | Q(implementation_users=user)).values("pk")
+    try:
+        scoped = _visible(user, base, "orders", action)
+    except PermissionDeniedError:
+        if action != "view" or not named.exists():
+            raise
+        scoped = base.none()
+    if action != "view":
+        return scoped
+    return base.filter(Q(pk__in=scoped.values("pk")) | Q(pk__in=named))
+
+
 def execution_order_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[ExecutionOrder]:
     params = params or {}
-    qs = _visible(user, ExecutionOrder.objects.all(), "orders").select_related("customer", "contract", "owner")
+    qs = _orders_visible(user).select_related("customer", "contract", "owner")
     status = params.get("status")
     if status in ExecutionOrder.Status.values:
         qs = qs.filter(status=status)
@@ -271,7 +309,7 @@ def execution_order_list(*, user: User, params: dict[str, Any] | None = None) ->
 
 
 def execution_order_get(*, user: User, pk: Any, action: str = "view") -> ExecutionOrder:
-    qs = _visible(user, ExecutionOrder.objects.all(), "orders", action).select_related("customer", "contract", "owner")
+    qs = _orders_visible(user, action).select_related("customer", "contract", "owner")
     return _get(
         qs.prefetch_related(
             Prefetch("lines", ExecutionOrderLine.objects.select_related("product")),

@@ -104,8 +104,13 @@ def contract_create(request: HttpRequest) -> HttpResponse:
     )
     initial: dict[str, Any] = {"standard_template": True, "min_discount": "10"}
     if quote:
-        initial.update(title=quote.title, amount=f"{quote.total:.2f}", contact=quote.contact_id,
-                       min_discount=rate_to_tenths(quote.min_discount_rate), terms=quote.terms)  # fmt: skip
+        initial.update(
+            title=services.contract_title_from_quote(quote),
+            amount=f"{quote.total:.2f}",
+            contact=quote.contact_id,
+            min_discount=rate_to_tenths(quote.min_discount_rate),
+            terms=quote.terms,
+        )
     elif opp:
         initial.update(title=opp.name, amount=f"{opp.amount:.2f}", contact=opp.contact_id)
     ctx["initial"] = initial

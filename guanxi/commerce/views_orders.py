@@ -19,7 +19,7 @@ from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
-from .models import ExecutionOrder, ImplementationOrder
+from .models import Contract, ExecutionOrder, ImplementationOrder
 from .views_common import PER_PAGE, act, error_text, int_or_none
 from .views_quotes import approval_panel_html
 
@@ -40,11 +40,15 @@ def _listing(request: HttpRequest, qs: Any, template: str, statuses: Any, can_cr
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # link a row's contract only for readers who may open it (the people an order names may be outside its scope)
+    contract_ids = {getattr(row, "contract_id", None) for row in page}
     return render(
         request,
         template,
         {"page": page, "params": request.GET, "query": query.urlencode(), "statuses": statuses,
-         "can_create": can_create},
+         "can_create": can_create,
+         "visible_contracts": selectors.visible_pks(user=request.user, model=Contract, pks=contract_ids,
+                                                    module="contracts")},
     )  # fmt: skip
 
 
@@ -116,21 +120,28 @@ def execution_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lines": list(order.lines.all()),
         "shipments": list(order.shipments.all()),
         "can_edit": can_edit,
-        "can_ship": can_edit and order.status in (ExecutionOrder.Status.OPEN, ExecutionOrder.Status.PARTIALLY_SHIPPED),
+        # the business managers the order names to ship may record deliveries even outside their own reach
+        "can_ship": (can_edit or _is_shipper(user, order))
+        and order.status in (ExecutionOrder.Status.OPEN, ExecutionOrder.Status.PARTIALLY_SHIPPED),
         "approval_panel": approval_panel_html(request, order),
         "today": timezone.localdate().isoformat(),
     }
     return render(request, "commerce/orders/execution_detail.html", context)
 
 
-def _order(request: HttpRequest, pk: int) -> ExecutionOrder:
-    return selectors.execution_order_get(user=request.user, pk=pk, action="edit")
+def _is_shipper(user: Any, order: ExecutionOrder) -> bool:
+    return has_permission(user, "orders.edit") and any(u.pk == user.pk for u in order.shipping_users.all())
+
+
+def _order(request: HttpRequest, pk: int, action: str = "edit") -> ExecutionOrder:
+    return selectors.execution_order_get(user=request.user, pk=pk, action=action)
 
 
 @login_required
 @require_POST
 def execution_order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    order = _order(request, pk)
+    # shipping: the service decides (the actor's scope, or a shipper the order names); the rest needs edit scope
+    order = _order(request, pk, "view" if action == "ship" else "edit")
     back = reverse("commerce:execution_order_detail", args=[pk])
     user = request.user
     if action == "ship":

@@ -124,6 +124,10 @@ def quote_create(request: HttpRequest) -> HttpResponse:
     opp_id = int_or_none(request.GET.get("opportunity"))
     ctx["initial"] = {"opportunity": opp_id, "title": _("Quote for %(customer)s") % {"customer": customer.name},
                       "overall_discount": "10", "rows": [{"quantity": "1", "discount": "10"}]}  # fmt: skip
+    opp = next((o for o in ctx["opportunities"] if o.pk == opp_id), None)
+    if opp is not None:  # from the deal's page: its name and contact
+        contact = opp.contact_id or opp.contact_roles.values_list("contact_id", flat=True).first()
+        ctx["initial"].update(title=_("Quote: %(deal)s") % {"deal": opp.name}, contact=contact)
     if request.method == "POST":
         products = {p.pk: p for p in ctx["products"]}
         rows: list[dict] = []

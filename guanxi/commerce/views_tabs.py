@@ -26,7 +26,10 @@ def customer_quotes_tab(request: HttpRequest, customer: Any) -> tuple[int | None
     quotes = selectors.customer_quotes(user=user, customer=customer)
     html = render_to_string(
         "commerce/tabs/quotes.html",
-        {"quotes": quotes, "new_url": _new_quote_url(customer=customer) if has_permission(user, "quotes.create") else ""},
+        {
+            "quotes": quotes,
+            "new_url": _new_quote_url(customer=customer) if has_permission(user, "quotes.create") else "",
+        },
         request=request,
     )
     return len(quotes), html

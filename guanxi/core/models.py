@@ -151,6 +151,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
 
     def __str__(self) -> str:
@@ -168,6 +170,8 @@ class PeriodicRun(models.Model):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
         constraints = [models.UniqueConstraint(fields=["job", "period"], name="periodic_run_unique_job_period")]
 
     def __str__(self) -> str:
@@ -232,6 +236,8 @@ class ImportMapping(TimeStampedModel):
     mapping = models.JSONField(default=dict)
 
     class Meta:
+        verbose_name = _("import column mapping")
+        verbose_name_plural = _("import column mappings")
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="import_mapping_unique_user_kind")]
 
     def __str__(self) -> str:

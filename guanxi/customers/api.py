@@ -262,7 +262,8 @@ def customer_transfer(request: HttpRequest, payload: TransferIn) -> object:
     summary="Approve or reject a pending customer",
 )
 def customer_review(request: HttpRequest, customer_id: int, payload: ReviewIn, response: HttpResponse) -> object:
-    """Needs customers.approve; a rejection needs a reason."""
+    """An approver of the customer's review request decides through the approval engine; anyone else needs
+    customers.approve. A rejection needs a reason."""
     customer = selectors.customer_get(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
     customer = services.customer_review(
         actor=request.auth,  # type: ignore[attr-defined]
@@ -270,6 +271,21 @@ def customer_review(request: HttpRequest, customer_id: int, payload: ReviewIn, r
         approve=payload.approve,
         reason=payload.reason,
     )
+    set_etag(response, customer)
+    return customer
+
+
+@router.post(
+    "/customers/{int:customer_id}/review/resubmit",
+    response={200: CustomerDetailOut, **WRITE_ERRORS},
+    tags=CUSTOMERS,
+    summary="Resubmit a customer returned for changes to review",
+)
+def customer_review_resubmit(request: HttpRequest, customer_id: int, response: HttpResponse) -> object:
+    """The owner or the person who entered it, after an approver returned it (or they withdrew it)."""
+    customer = selectors.customer_get(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
+    services.customer_review_resubmit(actor=request.auth, customer=customer)  # type: ignore[attr-defined]
+    customer = selectors.customer_get(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
     set_etag(response, customer)
     return customer
 

@@ -441,6 +441,8 @@ class CustomerKey(models.Model):
     value = models.CharField(max_length=200)
 
     class Meta:
+        verbose_name = _("duplicate-check key")
+        verbose_name_plural = _("duplicate-check keys")
         indexes = [models.Index(fields=["kind", "value"])]
         # Two partial constraints rather than NULLS NOT DISTINCT, which SQLite lacks.
         constraints = [

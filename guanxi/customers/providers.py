@@ -1,4 +1,5 @@
-"""What the customers app registers with core at start-up: navigation, search, hand-over, jobs."""
+"""What the customers app registers at start-up: navigation, search, hand-over, jobs (with core) and the
+new-customer review document kind (with the approval engine)."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ registry.add_nav(
         label=_("Customers"),
         url_name="customers:list",
         icon="ti-users",
-        order=30,
+        order=22,
         permission="customers.view",
     )
 )
@@ -79,7 +80,7 @@ registry.add_nav(
         label=_("Contacts"),
         url_name="customers:contact_list",
         icon="ti-address-book",
-        order=40,
+        order=26,
         permission="contacts.view",
     )
 )
@@ -88,6 +89,39 @@ registry.add_search(SearchSource(key="contacts", label=_("Contacts"), search=_se
 registry.add_handover(_hand_over)
 registry.add_handover_preview(_hand_over_preview)
 registry.add_periodic(PeriodicJob(key="task_reminders", every_minutes=5, run=_task_reminders))
+
+
+# --- new-customer review (录入审核) through the approval engine ---------------------------------
+def _review_decided(**kwargs: Any) -> None:
+    from .services import customer_review_decided
+
+    customer_review_decided(**kwargs)
+
+
+def _register_review_kind() -> None:
+    from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
+
+    from .review import REVIEW_KIND, review_summary
+
+    register_document_kind(
+        DocumentKind(
+            code=REVIEW_KIND,
+            label=_("New customer review"),
+            model="customers.customer",
+            facts={
+                "department_id": FactSpec(_("Department"), "department"),
+                "source": FactSpec(_("Source"), "str"),
+                "kind": FactSpec(_("Customer type"), "str"),
+                "level": FactSpec(_("Level"), "str"),
+            },
+            on_decided=_review_decided,
+            url=lambda customer: reverse("customers:detail", args=[customer.pk]),
+            summary=review_summary,
+        )
+    )
+
+
+_register_review_kind()
 # Features of this app that live in sub-packages register themselves on import.
 from . import importers as _importers  # noqa: E402,F401,I001  (spreadsheet import of customers and contacts)
 from .dedupe import providers as _dedupe_providers  # noqa: E402,F401

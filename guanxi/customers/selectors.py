@@ -62,6 +62,34 @@ def customer_pending_review(*, user: User) -> QuerySet[Customer]:
     ).select_related("owner", "created_by")
 
 
+def customer_review_state(*, user: User, customer: Customer) -> dict[str, Any]:
+    """The new-customer review on the customer page: the latest approval request (open or ended) of a pending
+    customer, whether the user decides it as an approver, and whether they may resubmit it. No queries for a
+    customer that is not pending."""
+    from guanxi.approvals.models import ApprovalRequest
+    from guanxi.approvals.selectors import pending_assignment
+
+    from .review import REVIEW_KIND
+
+    state: dict[str, Any] = {"request": None, "is_open": False, "can_decide": False, "can_resubmit": False}
+    if customer.review_status != Customer.Review.PENDING:
+        return state
+    latest = (
+        ApprovalRequest.objects.filter(kind=REVIEW_KIND, object_id=customer.pk).order_by("-submitted_at", "-id").first()
+    )
+    if latest is None:
+        return state
+    state["request"] = latest
+    state["is_open"] = latest.is_open
+    if latest.is_open:
+        state["can_decide"] = pending_assignment(user, latest) is not None
+    elif latest.status in (ApprovalRequest.Status.RETURNED, ApprovalRequest.Status.WITHDRAWN):
+        state["can_resubmit"] = user.pk in (customer.owner_id, customer.created_by_id) and (
+            scope_queryset(user, Customer.objects.filter(pk=customer.pk), "edit").exists()
+        )
+    return state
+
+
 def contact_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[Contact]:
     qs = scope_queryset(user, Contact.objects.all(), "view")
     return _filtered(ContactFilter, filters, qs, _RequestLike(user)).select_related("customer")
@@ -318,7 +346,10 @@ def _audit_rows(entries: list[AuditLog]) -> list[AuditLog]:
                             break
                         except Exception:  # noqa: S112 - unknown names are shown raw
                             continue
-                label = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else name
+                if field is not None and hasattr(field, "verbose_name"):
+                    label = str(field.verbose_name)
+                else:  # a change that is not a field (a document, a task, a shipment): the model names it
+                    label = str(getattr(model, "audit_labels", {}).get(name, name))
                 rows.append(
                     (
                         label[:1].upper() + label[1:],

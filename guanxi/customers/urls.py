@@ -43,6 +43,7 @@ urlpatterns = [
     path("<dbid:pk>/delete/", views.customer_delete, name="delete"),
     path("<dbid:pk>/transfer/", views.customer_transfer, name="transfer"),
     path("<dbid:pk>/review/", views.customer_review, name="review"),
+    path("<dbid:pk>/review/resubmit/", views.customer_review_resubmit, name="review_resubmit"),
     path("<dbid:pk>/restore/", views.customer_restore, name="restore"),
     path("<dbid:pk>/follow-ups/new/", views.follow_up_create, name="follow_up_create"),
     path("<dbid:pk>/contacts/new/", views.contact_create, name="contact_create"),

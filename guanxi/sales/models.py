@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.models import BusinessModel, TimeStampedModel
@@ -343,7 +343,7 @@ class Opportunity(BusinessModel):
         PIPELINE = "pipeline", _("Pipeline")
         BEST_CASE = "best_case", _("Best case")
         COMMIT = "commit", _("Commit")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("forecast category", "Closed")  # not an account's 已停用
         OMITTED = "omitted", _("Omitted")
 
     class Source(models.TextChoices):
@@ -407,7 +407,12 @@ class Opportunity(BusinessModel):
     # Closing (赢单/输单): the rep closes, a manager confirms the closing is complete.
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     lost_reason = models.ForeignKey(
         LostReason, verbose_name=_("lost reason"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -418,15 +423,27 @@ class Opportunity(BusinessModel):
     close_note = models.CharField(_("closing note"), max_length=500, blank=True)
     close_confirmed_at = models.DateTimeField(_("closing confirmed at"), null=True, blank=True)
     close_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closing confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     scope_module = "opportunities"
     scope_owner_path = "owner"
     scope_collaborators_path = "collaborators"
+    # Audit changes that are not fields of the deal, named in the reader's language on the timeline.
+    audit_labels = {"document": _("document"), "task": _("task")}
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -547,6 +564,8 @@ class OpportunityActivity(models.Model):
     )
 
     class Meta:
+        verbose_name = _("opportunity activity")
+        verbose_name_plural = _("opportunity activities")
         constraints = [
             models.CheckConstraint(
                 condition=Q(follow_up__isnull=False) | Q(task__isnull=False), name="opportunity_activity_has_target"

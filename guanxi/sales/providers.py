@@ -77,7 +77,7 @@ registry.add_nav(
         label=_("Opportunities"),
         url_name="sales:opportunity_board",
         icon="ti-briefcase",
-        order=25,
+        order=28,
         permission="opportunities.view",
     )
 )
@@ -115,7 +115,7 @@ registry.add_nav(
         label=_("Targets"),
         url_name="sales:targets",
         icon="ti-target",
-        order=27,
+        order=29,
         permission="opportunities.view",
     )
 )
@@ -140,7 +140,7 @@ registry.add_nav(
         label=_("Sales funnel"),
         url_name="sales:opportunity_funnel",
         icon="ti-filter",
-        order=27,
+        order=30,
         permission="opportunities.view",
     )
 )

@@ -57,6 +57,26 @@ def test_department_manager_walks_up_the_tree(org: Any, execs: Any, decisions: A
     assert route("quote", org["east_manager"], min_discount_rate=Decimal("0.5")) == [("any", ["president"])]
 
 
+def test_a_team_lead_is_not_the_department_manager(org: Any, execs: Any, decisions: Any) -> None:
+    # given a team under the east department whose lead manages the team
+    from guanxi.org.models import Department
+    from guanxi.org.tests.factories import DepartmentFactory, UserFactory
+
+    team = DepartmentFactory(name="华东一组", parent=org["east_rep"].department, kind=Department.Kind.TEAM)
+    lead = UserFactory(username="team_lead", department=team, roles=["business_manager"])
+    team.manager = lead
+    team.save(update_fields=["manager"])
+    rep = UserFactory(username="team_member", department=team, manager=lead, roles=["sales_rep"])
+    # when the team's rep asks for 5折, then the department's manager decides, not the team lead
+    assert route("quote", rep, min_discount_rate=Decimal("0.5")) == [("any", ["east_manager"])]
+    # and a team with no department above it still has its lead
+    lone = DepartmentFactory(name="独立小组", parent=None, kind=Department.Kind.TEAM)
+    lone.manager = lead
+    lone.save(update_fields=["manager"])
+    loner = UserFactory(username="lone_member", department=lone, roles=["sales_rep"])
+    assert route("quote", loner, min_discount_rate=Decimal("0.5")) == [("any", ["team_lead"])]
+
+
 def test_applicant_never_approves_own_quote(org: Any, execs: Any, decisions: Any) -> None:
     # given the president's assistant submitting a 4.8折 quote (the only president's assistant)
     # when routed

@@ -12,6 +12,7 @@ from .contracts import (
     contract_start_execution,
     contract_submit,
     contract_terminate,
+    contract_title_from_quote,
     contract_update,
 )
 from .orders import (
@@ -64,4 +65,5 @@ __all__ = [
     "products_export",
     "quote_mark_sent",
     "commerce_policy_update",
+    "contract_title_from_quote",
 ]  # fmt: skip

@@ -60,6 +60,11 @@ def _check_dates(starts_on: dt.date | None, ends_on: dt.date | None) -> None:
         raise fail("ends_on", _("The end date cannot be before the start date."))
 
 
+def contract_title_from_quote(quote: Quote) -> str:
+    """A contract from a quote is named after the deal when there is one (not "Quote: …")."""
+    return quote.opportunity.name if quote.opportunity_id and quote.opportunity else quote.title
+
+
 def contract_create(
     *,
     actor: User,
@@ -80,8 +85,9 @@ def contract_create(
                 raise fail("quote", _("Only an approved or accepted quote can become a contract."))
             customer = quote.customer
             opportunity = quote.opportunity
-            base = {"title": quote.title, "amount": quote.total, "min_discount_rate": quote.min_discount_rate,
-                    "contact": quote.contact, "terms": quote.terms}  # fmt: skip
+            base = {"title": contract_title_from_quote(quote), "amount": quote.total,
+                    "min_discount_rate": quote.min_discount_rate, "contact": quote.contact,
+                    "terms": quote.terms}  # fmt: skip
         elif opportunity is not None:
             opportunity = get_scoped_or_404(
                 actor, Opportunity.objects.select_related("customer"), opportunity.pk, "view", module="opportunities"

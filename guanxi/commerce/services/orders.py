@@ -18,7 +18,7 @@ from guanxi.core.models import AuditLog
 from guanxi.core.numbering import number_next
 from guanxi.core.services import audit_record, model_create, model_update, notify
 from guanxi.org.models import User
-from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_permission
+from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, has_permission, require_permission
 
 from ..models import (
     Contract,
@@ -115,8 +115,14 @@ def execution_order_create(
     return order
 
 
-def _order_for_write(actor: User, order: ExecutionOrder, action: str = "edit") -> ExecutionOrder:
+def _order_for_write(
+    actor: User, order: ExecutionOrder, action: str = "edit", *, shipper: bool = False
+) -> ExecutionOrder:
+    """The order locked for a write in the actor's scope; with shipper=True also for a user the order names to ship
+    (the issuer may pick business managers outside their own reach), who still needs orders.<action>."""
     qs = ExecutionOrder.objects.select_for_update().select_related("contract", "customer")
+    if shipper and has_permission(actor, f"orders.{action}") and qs.filter(pk=order.pk, shipping_users=actor).exists():
+        return qs.get(pk=order.pk)
     return get_scoped_or_404(actor, qs, order.pk, action)
 
 
@@ -199,7 +205,7 @@ def shipment_record(
     day = date_in(shipped_on, "shipped_on", required=True)
     assert day is not None  # required
     with transaction.atomic():
-        row = _order_for_write(actor, order)
+        row = _order_for_write(actor, order, shipper=True)
         if row.status not in (ExecutionOrder.Status.OPEN, ExecutionOrder.Status.PARTIALLY_SHIPPED):
             raise InvalidStateError(_("Only an issued order that is not fully shipped can ship."))
         lines = {ln.pk: ln for ln in row.lines.select_for_update()}

@@ -27,6 +27,16 @@ ICONS = {
 }  # fmt: skip
 
 
+@register.simple_tag(takes_context=True)
+def may_view(context: Any, obj: Any, module: str) -> bool:
+    """{% may_view contract.quote "quotes" as quote_visible %}: link a related record only for readers who may
+    open it."""
+    from ..selectors import record_visible
+
+    request = context.get("request")
+    return request is not None and record_visible(user=request.user, obj=obj, module=module)
+
+
 @register.simple_tag
 def status_badge(obj: Any) -> str:
     status = getattr(obj, "status", "")

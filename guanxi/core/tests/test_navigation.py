@@ -31,3 +31,17 @@ def test_items_the_role_cannot_list_are_hidden(org):
     client.login(username="east_rep", password=PASSWORD)
     keys = [e["item"].key for e in client.get("/customers/").context["nav_items"]]
     assert "customers" in keys and "org" not in keys and "audit" not in keys
+
+
+def test_the_navigation_follows_the_sales_cycle():
+    # given every app's navigation items
+    from guanxi.core.registry import registry
+
+    keys = [n.key for n in registry.nav]
+    # then they read in the order of the work (UX.md): my day, leads, customers (pool beside them), contacts,
+    # opportunities, quotes, contracts, money, approvals; settings come last
+    cycle = ["my_day", "leads", "customers", "pool", "contacts", "opportunities", "quotes", "contracts", "receivables"]
+    assert [k for k in keys if k in cycle] == cycle
+    assert keys.index("approvals") > keys.index("receivables")
+    settings = [n.key for n in registry.nav if n.order >= 900]
+    assert keys[-len(settings) :] == settings

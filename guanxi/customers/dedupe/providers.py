@@ -31,7 +31,7 @@ registry.add_nav(
         label=_("Duplicates"),
         url_name="dedupe:scan",
         icon="ti-copy",
-        order=37,
+        order=24,
         permission="customers.edit",
     )
 )

@@ -21,7 +21,7 @@ registry.add_nav(
         label=_("Public pool"),
         url_name="pool:list",
         icon="ti-lifebuoy",
-        order=35,
+        order=23,
         permission="customers.view",
     )
 )

@@ -302,4 +302,7 @@ def test_reclaim_is_registered_as_an_hourly_periodic_job():
     job = next(j for j in registry.periodic if j.key == "pool_reclaim")
     assert job.every_minutes == 60
     nav = next(n for n in registry.nav if n.key == "pool")
-    assert (nav.url_name, nav.icon, nav.order, nav.permission) == ("pool:list", "ti-lifebuoy", 35, "customers.view")
+    assert (nav.url_name, nav.icon, nav.permission) == ("pool:list", "ti-lifebuoy", "customers.view")
+    # right below the customers
+    keys = [n.key for n in registry.nav]
+    assert keys.index("pool") == keys.index("customers") + 1

@@ -56,9 +56,9 @@ def test_department_review_keeps_new_customer_pending_until_approved(org):
     org.east.save()
     # when a rep enters a customer
     c = services.customer_create(actor=org["east_rep"], data={"name": "待审公司"})
-    # then it is pending and the manager and assistant are told
+    # then it is pending and the manager and assistant are told (by the approval engine)
     assert c.review_status == Customer.Review.PENDING
-    told = set(Notification.objects.filter(kind="customer_review").values_list("recipient__username", flat=True))
+    told = set(Notification.objects.filter(kind="approval").values_list("recipient__username", flat=True))
     assert told == {"east_manager", "east_assistant"}
     # a rep cannot approve; rejecting needs a reason
     with pytest.raises(PermissionDeniedError):
@@ -69,7 +69,8 @@ def test_department_review_keeps_new_customer_pending_until_approved(org):
     services.customer_review(actor=org["east_assistant"], customer=c, approve=True)
     c.refresh_from_db()
     assert c.review_status == Customer.Review.ACTIVE
-    assert Notification.objects.filter(recipient=org["east_rep"], kind="customer_review_result").exists()
+    result = Notification.objects.filter(recipient=org["east_rep"], kind="approval", title__startswith="Approved")
+    assert result.exists()
 
 
 def test_manager_entering_a_customer_skips_review(org):

@@ -22,6 +22,7 @@ from .customer import (  # noqa: F401
     customer_detail,
     customer_edit,
     customer_review,
+    customer_review_resubmit,
     customer_transfer,
 )
 from .inline import customer_inline_edit  # noqa: F401

@@ -180,8 +180,14 @@ def detail_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any
         count, html = tab.render(request, customer)
         extra_tabs.append({"key": tab.key, "label": tab.label, "count": count, "html": html})
     primary = next((c for c in data["contacts"] if c.is_primary), None)
+    review = selectors.customer_review_state(user=user, customer=customer)
+    if review["request"] is not None:
+        from guanxi.approvals.views import approval_panel
+
+        review["panel"] = approval_panel(request, customer)
     return {
         **data,
+        "review": review,
         "primary_contact": primary,
         "timeline": timeline,
         "timeline_kinds": kinds,
@@ -245,18 +251,37 @@ def customer_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def customer_review(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = selectors.customer_get(user=request.user, pk=pk, action="approve")
+    # Visible is enough here: the service lets an approver of the review request decide, others need "approve".
+    customer = selectors.customer_get(user=request.user, pk=pk)
     approve = request.POST.get("decision") == "approve"
     back = next_url(request, reverse("customers:detail", args=[pk]))
     try:
-        services.customer_review(
+        customer = services.customer_review(
             actor=request.user, customer=customer, approve=approve, reason=request.POST.get("reason", "")[:300]
         )
     except (ValidationFailed, InvalidStateError) as exc:
         messages.error(request, exc.message)
     else:
-        if approve:
+        if customer.review_status == customer.Review.PENDING:  # a later approval step is still to come
+            messages.success(request, _("Your approval is recorded; the next approver decides now."))
+        elif approve:
             messages.success(request, _("“%(name)s” approved.") % {"name": customer.name})
         else:
             messages.success(request, _("“%(name)s” rejected.") % {"name": customer.name})
     return redirect(back)
+
+
+@login_required
+@require_POST
+def customer_review_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = selectors.customer_get(user=request.user, pk=pk, action="edit")
+    try:
+        approval = services.customer_review_resubmit(actor=request.user, customer=customer)
+    except (ValidationFailed, InvalidStateError) as exc:
+        messages.error(request, exc.message)
+    else:
+        if approval is not None:
+            messages.success(request, _("Sent for review again."))
+        else:
+            messages.success(request, _("Sent to the department's reviewers again."))
+    return redirect("customers:detail", pk=pk)

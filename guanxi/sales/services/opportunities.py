@@ -516,7 +516,7 @@ def opportunity_add_task(
             actor=actor,
             action=AuditLog.Action.OTHER,
             obj=opp,
-            changes={"task": [None, task.pk]},
+            changes={"task": [None, task.title]},
             message=_("Task added"),
         )
     return task
