@@ -77,7 +77,7 @@ def _document_of(request: ApprovalRequest, *, lock: bool = False) -> models.Mode
         raise NotFoundError(_("The document of this approval no longer exists."))
     qs = model._base_manager.all()
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     try:
         return qs.get(pk=request.object_id)
     except ObjectDoesNotExist:
@@ -252,7 +252,7 @@ def approval_submit(
     ct = ContentType.objects.get_for_model(document)
     with transaction.atomic():
         if (
-            ApprovalRequest.objects.select_for_update()
+            ApprovalRequest.objects.select_for_update(of=("self",))
             .filter(content_type=ct, object_id=document.pk, status=ApprovalRequest.Status.PENDING)
             .exists()
         ):
@@ -742,7 +742,7 @@ def approval_rule_delete(*, actor: User, rule: ApprovalRule) -> None:
 def approval_settings_update(*, actor: User, reminder_after_hours: int) -> ApprovalSettings:
     require_permission(actor, "org.admin")
     with transaction.atomic():
-        current = ApprovalSettings.objects.select_for_update().order_by("pk").first()
+        current = ApprovalSettings.objects.select_for_update(of=("self",)).order_by("pk").first()
         if current is None:
             return model_create(instance=ApprovalSettings(reminder_after_hours=reminder_after_hours), actor=actor)
         current, _changes = model_update(

@@ -61,7 +61,7 @@ def reminder_policy_update(*, actor: Any, data: dict[str, Any]) -> ReminderPolic
         msg = _("This field cannot be set here.")
         raise ValidationFailed(msg, fields={k: [msg] for k in sorted(unknown)})
     with transaction.atomic():
-        policy = ReminderPolicy.objects.select_for_update().order_by("id").first()
+        policy = ReminderPolicy.objects.select_for_update(of=("self",)).order_by("id").first()
         merged = {**DEFAULTS, **({f: getattr(policy, f) for f in DEFAULTS} if policy else {}), **data}
         for key in ("first_overdue_days", "second_overdue_days"):
             value = merged[key]

@@ -85,7 +85,7 @@ def number_next(kind: str, *, day: dt.date | None = None) -> str:
     day = day or timezone.localdate()
     sequence_for(kind)
     with transaction.atomic():
-        seq = NumberSequence.objects.select_for_update().get(kind=kind)
+        seq = NumberSequence.objects.select_for_update(of=("self",)).get(kind=kind)
         key = period_key(seq.pattern, day)
         value = 1 if key != seq.period_key else seq.last_value + 1
         NumberSequence.objects.filter(pk=seq.pk).update(period_key=key, last_value=value, updated_at=timezone.now())
@@ -106,6 +106,6 @@ def number_sequence_update(*, actor: User, kind: str, pattern: str) -> NumberSeq
     pattern = (pattern or "").strip()
     validate_pattern(pattern)
     with transaction.atomic():
-        seq = NumberSequence.objects.select_for_update().get(pk=sequence_for(kind).pk)
+        seq = NumberSequence.objects.select_for_update(of=("self",)).get(pk=sequence_for(kind).pk)
         seq, _changes = model_update(instance=seq, data={"pattern": pattern}, actor=actor)
     return seq

@@ -407,7 +407,7 @@ def customer_review_resubmit(*, actor: User, customer: Customer) -> ApprovalRequ
     if actor.pk not in (customer.owner_id, customer.created_by_id):
         raise PermissionDeniedError(_("Only the owner or the person who entered this customer can resubmit it."))
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer = Customer.objects.select_for_update(of=("self",)).get(pk=customer.pk)
         if customer.review_status != Customer.Review.PENDING:
             raise InvalidStateError(_("This customer is not waiting for review."))
         latest = (
@@ -656,7 +656,7 @@ def task_send_reminders(*, now: dt.datetime | None = None, due_within_minutes: i
 def customers_hand_over(*, actor: User, leaving: User, successor: User) -> dict[str, int]:
     """Move a leaver's customers (with their contacts) and open tasks to the successor; audit each."""
     counts = {"customers": 0, "tasks": 0}
-    for customer in Customer.objects.filter(owner=leaving).select_for_update():
+    for customer in Customer.objects.filter(owner=leaving).select_for_update(of=("self",)):
         model_update(
             instance=customer, data={"owner": successor, "department": successor.department}, actor=actor, audit=False
         )

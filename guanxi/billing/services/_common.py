@@ -73,7 +73,7 @@ def contract_for(actor: User, contract: Contract | int, action: str, module: str
     """The contract a money write is about, locked, within the actor's `module.action` scope (403/404)."""
     pk = contract.pk if isinstance(contract, Contract) else contract
     get_scoped_or_404(actor, Contract.objects.all(), pk, action, module=module)
-    return Contract.objects.select_for_update().select_related("customer", "owner").get(pk=pk)
+    return Contract.objects.select_for_update(of=("self",)).select_related("customer", "owner").get(pk=pk)
 
 
 def require_receivable(contract: Contract) -> None:
@@ -93,5 +93,5 @@ def collected_on(contract: Contract) -> Decimal:
 def live_instalments(contract: Contract, *, lock: bool = False) -> list[Instalment]:
     qs = Instalment.objects.filter(contract=contract).order_by("due_date", "sequence", "id")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     return list(qs)

@@ -146,7 +146,7 @@ def expense_claim_create(*, actor: User, data: dict[str, Any], lines: list[dict[
 def _claim_for(actor: User, claim: ExpenseClaim | int, action: str) -> ExpenseClaim:
     pk = claim.pk if isinstance(claim, ExpenseClaim) else claim
     get_scoped_or_404(actor, ExpenseClaim.objects.all(), pk, action)
-    return ExpenseClaim.objects.select_for_update().select_related("customer", "claimant").get(pk=pk)
+    return ExpenseClaim.objects.select_for_update(of=("self",)).select_related("customer", "claimant").get(pk=pk)
 
 
 def expense_claim_update(
@@ -260,7 +260,7 @@ def expense_claim_submit(*, actor: User, claim: ExpenseClaim | int) -> ExpenseCl
 
 def expense_claim_on_decided(*, document: ExpenseClaim, outcome: str, actor: User | None, comment: str = "") -> None:
     """Called by the approval engine inside its transaction when the claim's request ends."""
-    claim = ExpenseClaim.objects.select_for_update().get(pk=document.pk)
+    claim = ExpenseClaim.objects.select_for_update(of=("self",)).get(pk=document.pk)
     status = {
         "approved": ExpenseClaim.Status.APPROVED,
         "rejected": ExpenseClaim.Status.REJECTED,

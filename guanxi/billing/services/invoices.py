@@ -107,7 +107,7 @@ def invoice_void(*, actor: User, invoice: Invoice | int, reason: str, expected_v
     pk = invoice.pk if isinstance(invoice, Invoice) else invoice
     with transaction.atomic():
         get_scoped_or_404(actor, Invoice.objects.all(), pk, "edit")
-        invoice = Invoice.objects.select_for_update().get(pk=pk)
+        invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=pk)
         check_version(invoice, expected_version)
         if invoice.status == Invoice.Status.VOID:
             raise InvalidStateError(_("This invoice is already void."))

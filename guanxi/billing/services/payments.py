@@ -152,7 +152,7 @@ def payment_reverse(*, actor: User, payment: Payment | int, reason: str) -> Paym
     pk = payment.pk if isinstance(payment, Payment) else payment
     with transaction.atomic():
         get_scoped_or_404(actor, Payment.objects.all(), pk, "approve")
-        original = Payment.objects.select_for_update().select_related("contract").get(pk=pk)
+        original = Payment.objects.select_for_update(of=("self",)).select_related("contract").get(pk=pk)
         if original.is_reversal:
             raise InvalidStateError(_("A reversal cannot itself be reversed."))
         if Payment.objects.filter(reversal_of=original).exists():
@@ -174,7 +174,7 @@ def payment_reverse(*, actor: User, payment: Payment | int, reason: str) -> Paym
             actor=actor,
         )
         for alloc in original.allocations.select_related("instalment"):
-            inst = Instalment.all_objects.select_for_update().get(pk=alloc.instalment_id)
+            inst = Instalment.all_objects.select_for_update(of=("self",)).get(pk=alloc.instalment_id)
             Allocation.objects.create(payment=red, instalment=inst, amount=-alloc.amount)
             model_update(instance=inst, data={"paid": inst.paid - alloc.amount}, actor=actor)
         audit_record(

@@ -120,7 +120,7 @@ def contract_create(
 
 
 def _for_write(actor: User, contract: Contract, action: str = "edit") -> Contract:
-    qs = Contract.objects.select_for_update().select_related("customer", "opportunity", "owner")
+    qs = Contract.objects.select_for_update(of=("self",)).select_related("customer", "opportunity", "owner")
     return get_scoped_or_404(actor, qs, contract.pk, action)
 
 
@@ -181,7 +181,7 @@ def contract_submit(*, actor: User, contract: Contract) -> Contract:
 
 
 def contract_on_decided(*, document: Contract, outcome: str, actor: User | None, comment: str = "") -> None:
-    row = Contract.objects.select_for_update().get(pk=document.pk)
+    row = Contract.objects.select_for_update(of=("self",)).get(pk=document.pk)
     if row.status != Contract.Status.IN_APPROVAL:
         return
     status = Contract.Status.APPROVED if outcome == "approved" else Contract.Status.DRAFT

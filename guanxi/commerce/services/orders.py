@@ -120,7 +120,7 @@ def _order_for_write(
 ) -> ExecutionOrder:
     """The order locked for a write in the actor's scope; with shipper=True also for a user the order names to ship
     (the issuer may pick business managers outside their own reach), who still needs orders.<action>."""
-    qs = ExecutionOrder.objects.select_for_update().select_related("contract", "customer")
+    qs = ExecutionOrder.objects.select_for_update(of=("self",)).select_related("contract", "customer")
     if shipper and has_permission(actor, f"orders.{action}") and qs.filter(pk=order.pk, shipping_users=actor).exists():
         return qs.get(pk=order.pk)
     return get_scoped_or_404(actor, qs, order.pk, action)
@@ -183,7 +183,11 @@ def execution_order_submit(*, actor: User, order: ExecutionOrder) -> ExecutionOr
 def execution_order_on_decided(
     *, document: ExecutionOrder, outcome: str, actor: User | None, comment: str = ""
 ) -> None:
-    row = ExecutionOrder.objects.select_for_update().select_related("contract", "customer").get(pk=document.pk)
+    row = (
+        ExecutionOrder.objects.select_for_update(of=("self",))
+        .select_related("contract", "customer")
+        .get(pk=document.pk)
+    )
     if row.status != ExecutionOrder.Status.IN_APPROVAL:
         return
     if outcome == "approved":
@@ -208,7 +212,7 @@ def shipment_record(
         row = _order_for_write(actor, order, shipper=True)
         if row.status not in (ExecutionOrder.Status.OPEN, ExecutionOrder.Status.PARTIALLY_SHIPPED):
             raise InvalidStateError(_("Only an issued order that is not fully shipped can ship."))
-        lines = {ln.pk: ln for ln in row.lines.select_for_update()}
+        lines = {ln.pk: ln for ln in row.lines.select_for_update(of=("self",))}
         wanted: list[tuple[ExecutionOrderLine, Decimal]] = []
         for line_id, raw in quantities.items():
             line = lines.get(int(line_id))
@@ -339,6 +343,6 @@ def implementation_order_set_status(*, actor: User, order: ImplementationOrder, 
     if status not in ImplementationOrder.Status.values:
         raise fail("status", _("Choose a valid status."))
     with transaction.atomic():
-        row = get_scoped_or_404(actor, ImplementationOrder.objects.select_for_update(), order.pk, "edit")
+        row = get_scoped_or_404(actor, ImplementationOrder.objects.select_for_update(of=("self",)), order.pk, "edit")
         row, _changes = model_update(instance=row, data={"status": status}, actor=actor)
     return row

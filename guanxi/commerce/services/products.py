@@ -68,7 +68,7 @@ def product_update(
     require_permission(actor, "products.edit")
     values = _clean_product(data)
     with transaction.atomic():
-        row = Product.objects.select_for_update().filter(pk=product.pk).first()
+        row = Product.objects.select_for_update(of=("self",)).filter(pk=product.pk).first()
         if row is None:
             raise fail("product", _("Not found, or you may not see it."))
         check_version(row, expected_version)
@@ -82,7 +82,7 @@ def product_delete(*, actor: User, product: Product) -> None:
     """To the recycle bin; quotes keep their copied lines."""
     require_permission(actor, "products.delete")
     with transaction.atomic():
-        row = Product.objects.select_for_update().get(pk=product.pk)
+        row = Product.objects.select_for_update(of=("self",)).get(pk=product.pk)
         soft_delete(instance=row, actor=actor)
 
 

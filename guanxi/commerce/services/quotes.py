@@ -211,7 +211,7 @@ def quote_create(
 
 
 def _for_write(actor: User, quote: Quote, action: str = "edit") -> Quote:
-    qs = Quote.objects.select_for_update().select_related("customer", "owner", "price_book")
+    qs = Quote.objects.select_for_update(of=("self",)).select_related("customer", "owner", "price_book")
     return get_scoped_or_404(actor, qs, quote.pk, action)
 
 
@@ -333,7 +333,7 @@ def quote_submit(*, actor: User, quote: Quote, now: dt.datetime | None = None) -
 
 def quote_on_decided(*, document: Quote, outcome: str, actor: User | None, comment: str = "") -> None:
     """The approval engine ended the request: approved → approved; anything else → back to draft."""
-    row = Quote.objects.select_for_update().get(pk=document.pk)
+    row = Quote.objects.select_for_update(of=("self",)).get(pk=document.pk)
     if row.status != Quote.Status.IN_APPROVAL:
         return
     status = Quote.Status.APPROVED if outcome == "approved" else Quote.Status.DRAFT
@@ -500,7 +500,7 @@ def quotes_expire(*, today: dt.date | None = None) -> int:
     ).values_list("pk", flat=True)
     for pk in list(due[:5000]):
         with transaction.atomic():
-            row = Quote.objects.select_for_update().get(pk=pk)
+            row = Quote.objects.select_for_update(of=("self",)).get(pk=pk)
             if row.status in (Quote.Status.APPROVED, Quote.Status.SENT) and row.valid_until < today:
                 model_update(instance=row, data={"status": Quote.Status.EXPIRED}, actor=None)
                 count += 1

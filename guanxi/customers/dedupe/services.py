@@ -400,7 +400,9 @@ def registration_conflict_decide(
     if decision == "dismiss" and not note:
         raise ValidationFailed(_("Say why the conflict is dismissed."), fields={"note": [_("This field is required.")]})
     with transaction.atomic():
-        conflict = RegistrationConflict.objects.select_for_update().select_related("claimant").get(pk=conflict.pk)
+        conflict = (
+            RegistrationConflict.objects.select_for_update(of=("self",)).select_related("claimant").get(pk=conflict.pk)
+        )
         if conflict.status != RegistrationConflict.Status.OPEN:
             raise InvalidStateError(_("This conflict was already decided."))
         customer = Customer.objects.select_related("owner").get(pk=conflict.customer_id)
@@ -658,7 +660,7 @@ def customer_merge_undo(*, actor: User, merge_id: Any) -> CustomerMerge:
     require_permission(actor, "customers.delete")
     merge = selectors.merge_get(user=actor, pk=merge_id)
     with transaction.atomic():
-        merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
+        merge = CustomerMerge.objects.select_for_update(of=("self",)).get(pk=merge.pk)
         if merge.undone_at is not None:
             raise InvalidStateError(_("This merge was already undone."))
         survivor = get_scoped_or_404(actor, Customer.objects.all(), merge.survivor_id, "edit")

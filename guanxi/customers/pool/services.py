@@ -167,7 +167,7 @@ def pool_rule_save(
                 changes={k: [None, v] for k, v in snapshot(rule).items()},
             )
             return rule
-        rule = PoolRule.objects.select_for_update().get(pk=rule.pk)
+        rule = PoolRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
         current = {name: getattr(rule, name) for name in RULE_FIELDS}
         _rule_check({**current, **data})
         rule, _changes = model_update(instance=rule, data=data, actor=actor)
@@ -538,7 +538,7 @@ def pool_claim(*, actor: User, customer_ids: Any, now: dt.datetime | None = None
     result, errors = PoolActionResult(), []
     with transaction.atomic():
         # One rep's claims run one at a time, so two simultaneous requests cannot both pass the cap.
-        User.objects.select_for_update().filter(pk=actor.pk).exists()
+        User.objects.select_for_update(of=("self",)).filter(pk=actor.pk).exists()
         used = PoolEvent.objects.filter(user=actor, action=PoolEvent.Action.CLAIMED, at__gte=start, at__lt=end).count()
         visible = policies.pool_customers(actor).filter(pk__in=ids).in_bulk()
         for pk in ids:

@@ -106,7 +106,7 @@ def opportunity_document_add(
 def opportunity_document_delete(*, actor: User, document: OpportunityDocument) -> None:
     """Remove a document: only its uploader or the deal's owner, and only while they can still see the deal."""
     with transaction.atomic():
-        doc = OpportunityDocument.objects.select_for_update().select_related("stage").get(pk=document.pk)
+        doc = OpportunityDocument.objects.select_for_update(of=("self",)).select_related("stage").get(pk=document.pk)
         opp = get_scoped_or_404(actor, Opportunity.objects.all(), doc.opportunity_id, "view")
         if actor.pk not in (doc.uploaded_by_id, opp.owner_id):
             raise PermissionDeniedError(_("Only the uploader or the opportunity's owner may delete this document."))

@@ -272,7 +272,7 @@ def opportunity_create(
 
 def _for_write(actor: User, opp: Opportunity, action: str = "edit") -> Opportunity:
     """Re-read the row locked, within the actor's reach for the action (404 otherwise)."""
-    qs = Opportunity.objects.select_for_update().select_related("stage", "pipeline", "customer")
+    qs = Opportunity.objects.select_for_update(of=("self",)).select_related("stage", "pipeline", "customer")
     return get_scoped_or_404(actor, qs, opp.pk, action)
 
 

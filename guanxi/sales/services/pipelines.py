@@ -49,7 +49,7 @@ def pipeline_save(*, actor: User, data: dict[str, Any], pipeline: Pipeline | Non
     with transaction.atomic():
         if values.get("is_default"):
             for other in (
-                Pipeline.objects.select_for_update()
+                Pipeline.objects.select_for_update(of=("self",))
                 .filter(is_default=True)
                 .exclude(pk__in=[pipeline.pk] if pipeline and pipeline.pk else [])
             ):
