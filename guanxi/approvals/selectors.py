@@ -166,6 +166,9 @@ def describe_condition(
     if negate:
         words = _("is not one of") if op == Op.IN else _op_words().get(_NEGATED.get(op, op), op)
     actual = format_fact_value(fact, facts.get(fact), specs)
+    if op in (Op.EQ, Op.NE) and _spec_type(specs, fact, condition.get("value")) == "bool":
+        # A yes/no fact reads as the document's answer ("标准合同文本：否"), not "否 不是 是".
+        return _("%(label)s: %(value)s") % {"label": label, "value": actual}
     expected = format_fact_value(fact, condition.get("value"), specs)
     return f"{label} {actual} {words} {expected}"
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
+from guanxi.approvals.schemas import RequestDetailOut
 from guanxi.core.api import InputSchema, ObjectId, Version
 from guanxi.org.schemas import UserRef
 
@@ -179,11 +180,24 @@ class QuoteOut(Schema):
     updated_at: dt.datetime
 
 
+def _latest_approval(document: Any) -> Any:
+    from guanxi.approvals.selectors import approvals_for_document
+
+    return approvals_for_document(document).first()
+
+
 class QuoteDetailOut(QuoteOut):
     terms: str
     note: str
     lines: list[QuoteLineOut]
     total_in_capitals: str
+    approval: RequestDetailOut | None = Field(
+        None, description="The latest approval request of this quote (who approves and why, steps, history)."
+    )
+
+    @staticmethod
+    def resolve_approval(obj: Any) -> Any:
+        return _latest_approval(obj)
 
     @staticmethod
     def resolve_lines(obj: Any) -> list[Any]:
@@ -310,6 +324,13 @@ class ContractDetailOut(ContractOut):
     note: str
     amount_in_capitals: str
     balance_due: Decimal | None = Field(None, description="From the billing app, when installed.")
+    approval: RequestDetailOut | None = Field(
+        None, description="The latest approval request of this contract (who approves and why, steps, history)."
+    )
+
+    @staticmethod
+    def resolve_approval(obj: Any) -> Any:
+        return _latest_approval(obj)
 
     @staticmethod
     def resolve_amount_in_capitals(obj: Any) -> str:

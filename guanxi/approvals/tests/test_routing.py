@@ -258,3 +258,21 @@ def test_every_discount_lands_on_exactly_the_ladder_rule(org: Any, execs: Any, d
         else "quote_vp_or_president"
     )
     assert plan.rule.seed_key == expected
+
+
+def test_a_yes_no_fact_reads_as_the_documents_answer() -> None:
+    # given a rule condition "standard template is yes" and a contract that is not on the standard template
+    from django.utils import translation
+
+    from guanxi.approvals.kinds import FactSpec
+    from guanxi.approvals.selectors import describe_condition
+
+    specs = {"standard_template": FactSpec("Standard template", "bool")}
+    condition = {"fact": "standard_template", "op": "eq", "value": True}
+    # when the engine explains it, then it states the answer, not "no is not yes"
+    with translation.override("en"):
+        assert (
+            describe_condition(condition, {"standard_template": False}, specs, negate=True) == "Standard template: no"
+        )
+    with translation.override("zh-hans"):
+        assert describe_condition(condition, {"standard_template": True}, specs) == "Standard template：是"

@@ -46,7 +46,12 @@ def test_quote_to_contract_through_the_api(
     assert "48%" in route["explanation"]  # in English; 4.8折 in Chinese
     # submit, approve, contract from the quote
     assert rep.call("post", f"/quotes/{body['id']}/submit").json()["status"] == "in_approval"
+    # the quote itself shows its approval: who is asked, and why
+    waiting = rep.call("get", f"/quotes/{body['id']}").json()["approval"]
+    assert waiting["status"] == "pending" and "48%" in waiting["explanation"]
+    assert [a["user"]["id"] for a in waiting["steps"][0]["approvers"]] == [execs["assistant"].pk]
     approval_approve(actor=execs["assistant"], request=approval_open_for(Quote.objects.get()))
+    assert rep.call("get", f"/quotes/{body['id']}").json()["approval"]["status"] == "approved"
     made = rep.call("post", "/contracts", {"quote_id": body["id"]})
     assert made.status_code == 201, made.content
     assert made.json()["amount"] == "10848.00" and made.json()["quote"]["id"] == body["id"]
