@@ -34,13 +34,15 @@ class Command(BaseCommand):
             self.stdout.write("demo data already loaded (the database already has users); nothing to do.")
             return
         counts = demo_load(seed=opts["seed"], customers=opts["customers"], progress=lambda msg: self.stdout.write(msg))
+        counts["users"] = User.objects.count()  # the apps above customers add people of their own (approvers)
         summary = {k: counts.get(k, 0) for k in ("seconds", "users", "customers", "contacts", "follow_ups", "tasks")}
-        self.stdout.write(
-            self.style.SUCCESS(
-                "Demo company 华信科技集团 loaded in {seconds}s: {users} users, {customers} customers, "
-                "{contacts} contacts, {follow_ups} follow-ups, {tasks} tasks.".format(**summary)
-            )
+        line = (
+            "Demo company 华信科技集团 loaded in {seconds}s: {users} users, {customers} customers, "
+            "{contacts} contacts, {follow_ups} follow-ups, {tasks} tasks".format(**summary)
         )
+        # What the higher apps' demo steps made (opportunities, quotes, contracts, payments…), when present.
+        extra = [f"{counts[k]} {k.replace('_', ' ')}" for k in ("opportunities", "quotes", "contracts", "payments")]
+        self.stdout.write(self.style.SUCCESS(line + "".join(f", {e}" for e in extra if not e.startswith("0 ")) + "."))
         self.stdout.write(
             f"Sign in as admin / {DEMO_PASSWORD} or zhangwei / {DEMO_PASSWORD} (a sales rep); "
             "every demo user is listed in docs/demo.md."
