@@ -172,3 +172,35 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Iterator[None]:
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
+
+
+@pytest.fixture
+def execs(org: Any) -> dict[str, Any]:
+    """Executives in the seeded positions at headquarters (the president manages it), finance, the east
+    department's business manager and an implementation engineer."""
+    from guanxi.org.models import Position
+
+    positions = {p.code: p for p in Position.objects.all()}
+
+    def person(username: str, position: str | None = None, **kwargs: Any) -> Any:
+        return UserFactory(
+            username=username,
+            department=kwargs.pop("department", org.hq),
+            position=positions[position] if position else None,
+            **kwargs,
+        )
+
+    people = {
+        "president": person("president", "president", roles=["executive"]),
+        "vp": person("vp", "vice_president", roles=["executive"]),
+        "assistant": person("assistant", "president_assistant", roles=["executive"]),
+        "rd_vp": person("rd_vp", "rd_vp", roles=["executive"]),
+        "impl_vp": person("impl_vp", "implementation_vp", roles=["executive"]),
+        "smm": person("smm", "sales_management_manager", roles=["sales_management"]),
+        "finance": person("finance", roles=["finance"]),
+        "east_bm": person("east_bm", department=org.east, roles=["business_manager"]),
+        "engineer": person("engineer", roles=["implementation"]),
+    }
+    org.hq.manager = people["president"]
+    org.hq.save(update_fields=["manager"])
+    return people

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from guanxi.core.api import PageParams, error_responses, paginate
+from guanxi.core.api import LIST_ERRORS, READ_ERRORS, PageParams, error_responses, paginate
 from guanxi.core.errors import NotFoundError
 from guanxi.org.policies import require_permission
 from guanxi.org.selectors import users_by_ids
@@ -33,8 +33,6 @@ from .schemas import (
 
 router = Router(tags=["Approvals"])
 
-READ_ERRORS = error_responses(401, 403, 404)
-LIST_ERRORS = error_responses(400, 401, 403, 422)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 

@@ -7,13 +7,15 @@ shared envelope."""
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Header, Query, Router, Status
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from guanxi.core.api import (
-    IF_MATCH_DESCRIPTION,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    IfMatch,
     PageParams,
-    error_responses,
     expected_version,
     idempotent,
     paginate,
@@ -58,10 +60,6 @@ INVOICES = ["Invoices"]
 PAYMENTS = ["Payments"]
 RECEIVABLES = ["Receivables"]
 EXPENSES = ["Expense claims"]
-READ_ERRORS = error_responses(401, 403, 404)
-LIST_ERRORS = error_responses(400, 401, 403, 422)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
-IfMatch = Header(None, alias="If-Match", description=IF_MATCH_DESCRIPTION)
 
 
 def _user(request: HttpRequest) -> Any:

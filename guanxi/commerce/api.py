@@ -7,10 +7,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Status
+from ninja import Query, Router, Status
 
 from guanxi.core.api import (
-    IF_MATCH_DESCRIPTION,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    IfMatch,
     PageParams,
     error_responses,
     expected_version,
@@ -70,10 +73,6 @@ PRODUCTS = ["Products"]
 QUOTES = ["Quotes"]
 CONTRACTS = ["Contracts"]
 ORDERS = ["Orders"]
-READ_ERRORS = error_responses(401, 403, 404)
-LIST_ERRORS = error_responses(400, 401, 403, 422)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
-IfMatch = Header(None, alias="If-Match", description=IF_MATCH_DESCRIPTION)
 
 
 def _user(request: HttpRequest) -> Any:

@@ -295,6 +295,12 @@ IF_MATCH_DESCRIPTION = (
     'Optional. The version you edited, as sent in the ETag header (e.g. "3"). '
     "If the record has changed since, the request fails with 412 precondition_failed."
 )
+
+# The error statuses most endpoints answer, for their `response=`; and the If-Match header parameter.
+READ_ERRORS = error_responses(401, 403, 404)
+LIST_ERRORS = error_responses(400, 401, 403, 422)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
+IfMatch = ninja.Header(None, alias="If-Match", description=IF_MATCH_DESCRIPTION)
 _IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
 

@@ -7,10 +7,13 @@ and serialises the result; errors become the shared envelope (guanxi.core.api).
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router, Status
+from ninja import Query, Router, Status
 
 from guanxi.core.api import (
-    IF_MATCH_DESCRIPTION,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    IfMatch,
     PageParams,
     clean_query_text,
     error_responses,
@@ -62,11 +65,6 @@ CONTACTS = ["Contacts"]
 FOLLOW_UPS = ["Follow-ups"]
 TASKS = ["Tasks"]
 SEARCH = ["Search"]
-
-IfMatch = Header(None, alias="If-Match", description=IF_MATCH_DESCRIPTION)
-READ_ERRORS = error_responses(401, 403, 404)
-LIST_ERRORS = error_responses(400, 401, 403, 422)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
 
 
 def _filters(schema: Any) -> dict[str, Any]:

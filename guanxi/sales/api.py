@@ -9,12 +9,14 @@ scope) and serialises the result; errors become the shared envelope (guanxi.core
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Header, Query, Router, Status
+from ninja import Query, Router, Status
 
 from guanxi.core.api import (
-    IF_MATCH_DESCRIPTION,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    IfMatch,
     PageParams,
-    error_responses,
     expected_version,
     idempotent,
     paginate,
@@ -48,10 +50,6 @@ router = Router()
 
 LEADS = ["Leads"]
 RULES = ["Lead assignment rules"]
-IfMatch = Header(None, alias="If-Match", description=IF_MATCH_DESCRIPTION)
-READ_ERRORS = error_responses(401, 403, 404)
-LIST_ERRORS = error_responses(400, 401, 403, 422)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
 
 
 def _user(request: HttpRequest, pk: int | None, field: str) -> Any:

@@ -8,10 +8,13 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import File, Form, Header, Query, Router, Status, UploadedFile
+from ninja import File, Form, Query, Router, Status, UploadedFile
 
 from guanxi.core.api import (
-    IF_MATCH_DESCRIPTION,
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    IfMatch,
     PageParams,
     error_responses,
     expected_version,
@@ -47,10 +50,6 @@ from .schemas_opportunities import (
 router = Router()
 
 OPPORTUNITIES = ["Opportunities"]
-READ_ERRORS = error_responses(401, 403, 404)
-LIST_ERRORS = error_responses(400, 401, 403, 422)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 412, 422)
-IfMatch = Header(None, alias="If-Match", description=IF_MATCH_DESCRIPTION)
 
 
 def _unknown(field: str) -> ValidationFailed:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from guanxi.core.api import PageParams, error_responses, paginate
+from guanxi.core.api import LIST_ERRORS, READ_ERRORS, PageParams, error_responses, paginate
 from guanxi.core.errors import ValidationFailed
 from guanxi.org.selectors import directory_department_get, users_by_ids
 
@@ -33,8 +33,6 @@ from .schemas_targets import (
 router = Router()
 
 TARGETS = ["Sales targets"]
-READ_ERRORS = error_responses(401, 403, 404)
-LIST_ERRORS = error_responses(400, 401, 403, 422)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 422)
 
 

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.approvals import kinds
 from guanxi.approvals.kinds import DocumentKind, FactSpec
 from guanxi.approvals.models import ApprovalRule, ApprovalRuleStep
-from guanxi.org.models import Position
 from guanxi.org.tests.factories import PartnerOrganisationFactory, UserFactory
 
 QUOTE_FACTS = {
@@ -93,35 +92,6 @@ def decisions(monkeypatch: Any) -> Decisions:
 @pytest.fixture
 def document(db: Any) -> Any:
     return PartnerOrganisationFactory(name="测试单据")
-
-
-@pytest.fixture
-def execs(org: Any) -> dict[str, Any]:
-    """The executives in the seeded positions (at headquarters, whose manager is the president), finance,
-    and a business manager in the east department."""
-    positions = {p.code: p for p in Position.objects.all()}
-
-    def person(username: str, position: str | None = None, **kwargs: Any) -> Any:
-        return UserFactory(
-            username=username,
-            department=kwargs.pop("department", org.hq),
-            position=positions[position] if position else None,
-            **kwargs,
-        )
-
-    people = {
-        "president": person("president", "president", roles=["executive"]),
-        "vp": person("vp", "vice_president", roles=["executive"]),
-        "assistant": person("assistant", "president_assistant", roles=["executive"]),
-        "rd_vp": person("rd_vp", "rd_vp", roles=["executive"]),
-        "impl_vp": person("impl_vp", "implementation_vp", roles=["executive"]),
-        "smm": person("smm", "sales_management_manager", roles=["sales_management"]),
-        "finance": person("finance", roles=["finance"]),
-        "east_bm": person("east_bm", department=org.east, roles=["business_manager"]),
-    }
-    org.hq.manager = people["president"]
-    org.hq.save(update_fields=["manager"])
-    return people
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from django.utils import timezone
 
 from guanxi.commerce import services
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory, FollowUpFactory
-from guanxi.org.models import Position
-from guanxi.org.tests.factories import UserFactory
 
 from .factories import ProductFactory
 
@@ -38,36 +36,6 @@ def _seeded(request: Any) -> None:
         importlib.import_module("guanxi.approvals.migrations.0002_default_rules").seed(apps, None)
     if not Pipeline.objects.exists():
         importlib.import_module("guanxi.sales.migrations.0004_opportunity_pipelines").seed_default_pipeline(apps, None)
-
-
-@pytest.fixture
-def execs(org: Any) -> dict[str, Any]:
-    """Executives in the seeded positions at headquarters (the president manages it), finance, the east
-    department's business manager and an implementation engineer."""
-    positions = {p.code: p for p in Position.objects.all()}
-
-    def person(username: str, position: str | None = None, **kwargs: Any) -> Any:
-        return UserFactory(
-            username=username,
-            department=kwargs.pop("department", org.hq),
-            position=positions[position] if position else None,
-            **kwargs,
-        )
-
-    people = {
-        "president": person("president", "president", roles=["executive"]),
-        "vp": person("vp", "vice_president", roles=["executive"]),
-        "assistant": person("assistant", "president_assistant", roles=["executive"]),
-        "rd_vp": person("rd_vp", "rd_vp", roles=["executive"]),
-        "impl_vp": person("impl_vp", "implementation_vp", roles=["executive"]),
-        "smm": person("smm", "sales_management_manager", roles=["sales_management"]),
-        "finance": person("finance", roles=["finance"]),
-        "east_bm": person("east_bm", department=org.east, roles=["business_manager"]),
-        "engineer": person("engineer", roles=["implementation"]),
-    }
-    org.hq.manager = people["president"]
-    org.hq.save(update_fields=["manager"])
-    return people
 
 
 @pytest.fixture
