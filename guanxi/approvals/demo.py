@@ -7,6 +7,7 @@ above submit demo quotes and contracts, so those approvals reach real people.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from guanxi.org.models import Position, Role
@@ -25,11 +26,12 @@ DEMO_POSITIONS = {"liuyang": "president", "chenjing": "sales_management_manager"
 
 
 def demo_approvals(*, result: Any, gen: Any, now: dt.datetime, progress: Any) -> None:
-    from guanxi.customers.demo import DEMO_PASSWORD, EMAIL_DOMAIN  # the demo lives in the app above
-
     progress("Approval positions and executives…")
     users = result.users
     admin = users["admin"]
+    # The demo company (built by the customers app above) signs everyone in with one password and one mail
+    # domain: the new executives take the administrator's, without this lower app importing that one.
+    domain = admin.email.partition("@")[2] or "example.com"
     positions = {}
     for code, name in POSITIONS.items():
         positions[code] = Position.objects.filter(code=code).first() or Position.objects.create(code=code, name=name)
@@ -42,15 +44,18 @@ def demo_approvals(*, result: Any, gen: Any, now: dt.datetime, progress: Any) ->
     for username, name, code in DEMO_EXECUTIVES:
         if username in users:
             continue
-        users[username] = user_create(
+        person = user_create(
             actor=admin,
             username=username,
-            password=DEMO_PASSWORD,
+            password=secrets.token_urlsafe(16),
             name=name,
-            email=f"{username}@{EMAIL_DOMAIN}",
+            email=f"{username}@{domain}",
             department=hq,
             manager=president,
             roles=[executive] if executive else [],
             position=positions[code],
         )
+        person.password = admin.password  # the same hash: the demo password
+        person.save(update_fields=["password"])
+        users[username] = person
     result.counts["approval_executives"] = len(DEMO_EXECUTIVES)

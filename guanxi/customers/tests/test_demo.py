@@ -139,3 +139,18 @@ def test_second_run_changes_nothing(small_demo):
     out = run_demo(customers=60)
     assert "demo data already loaded" in out
     assert (User.objects.count(), Customer.all_objects.count(), AuditLog.objects.count()) == counts
+
+
+def test_the_approvers_of_the_default_rules_exist_and_sign_in_like_everyone(small_demo):
+    # then the approval engine's positions are held by demo people who use the demo password
+    holders = {u.position.code: u for u in User.objects.filter(position__code__isnull=False).select_related("position")}
+    for code, username in [
+        ("president", "liuyang"),
+        ("sales_management_manager", "chenjing"),
+        ("president_assistant", "zhaomin"),
+        ("rd_vp", "wutao"),
+        ("implementation_vp", "zhenghua"),
+    ]:
+        assert holders[code].username == username
+        assert holders[code].check_password(demo.DEMO_PASSWORD), username
+    assert holders["president_assistant"].email.endswith("@" + demo.EMAIL_DOMAIN)

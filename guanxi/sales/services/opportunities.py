@@ -529,8 +529,8 @@ def opportunity_export(
     page's query string (same filters and sort as on the page). Needs opportunities.export, reads with the export
     data scope and leaves one EXPORT audit row. Returns (content, content type, file name)."""
     from guanxi.core.export import to_csv, to_xlsx
+    from guanxi.sales.analytics import EXPORT_TYPES, opportunity_list
 
-    from ..analytics import EXPORT_TYPES, opportunity_list
     from ..opportunity_selectors import opportunity_list as page_list
 
     require_permission(actor, "opportunities.export")
