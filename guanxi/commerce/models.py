@@ -301,7 +301,7 @@ class Contract(BusinessModel):
 
     scope_module = "contracts"
     scope_owner_path = "owner"
-    # The scan is audited by contract_attach_scan (an empty FieldFile has no url for the generic audit).
+    # The scan is audited by contract_attach_scan, once, with its file name.
     audit_exclude = ("updated_at", "version", "search_text", "signed_scan")
 
     class Meta:
