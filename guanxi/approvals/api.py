@@ -17,7 +17,7 @@ from guanxi.org.policies import require_permission
 from guanxi.org.selectors import users_by_ids
 
 from . import selectors, services
-from .models import ApprovalDelegation, ApprovalRule
+from .models import ApprovalRule
 from .schemas import (
     CommentIn,
     DelegationIn,
@@ -180,8 +180,6 @@ def delegation_create(request: HttpRequest, payload: DelegationIn) -> object:
 )
 def delegation_cancel(request: HttpRequest, delegation_id: int) -> object:
     user = _user(request)
-    delegation = ApprovalDelegation.objects.filter(pk=delegation_id, user=user).first()
-    if delegation is None:
-        raise NotFoundError(_("Not found, or you may not see it."))
+    delegation = selectors.delegation_get_for_user(user, delegation_id)
     services.delegation_cancel(actor=user, delegation=delegation)
     return Status(204, None)

@@ -515,6 +515,17 @@ def approval_inbox_counts(user: User) -> dict[str, int]:
     }
 
 
+def delegation_get_for_user(user: User, pk: Any) -> ApprovalDelegation:
+    """A delegation its owner (or an administrator) may end; 404 for anyone else."""
+    try:
+        delegation = ApprovalDelegation.objects.get(pk=pk)
+    except (ApprovalDelegation.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError(_("Not found, or you may not see it.")) from None
+    if delegation.user_id != user.pk and not has_permission(user, "org.admin"):
+        raise NotFoundError(_("Not found, or you may not see it."))
+    return delegation
+
+
 def approval_rules(kind: str = "") -> QuerySet[ApprovalRule]:
     qs = ApprovalRule.objects.annotate(step_count=Count("steps")).prefetch_related(
         Prefetch("steps", queryset=ApprovalRuleStep.objects.order_by("order", "id").prefetch_related("users"))

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.errors import ApplicationError, PermissionDeniedError
 from guanxi.core.views_util import form_add_errors
 from guanxi.org.forms import TablerForm
 from guanxi.org.models import User
@@ -31,7 +31,7 @@ from guanxi.org.policies import has_permission
 
 from . import selectors, services
 from .kinds import _KINDS, document_kinds
-from .models import ApprovalDelegation, ApprovalRequest
+from .models import ApprovalRequest
 
 PER_PAGE = 20
 
@@ -163,9 +163,7 @@ def _back(request: HttpRequest, approval: ApprovalRequest | None, pk: int) -> Ht
 
 
 def _act(request: HttpRequest, pk: int, run: Callable[[ApprovalRequest, str], Any], done: str) -> HttpResponse:
-    approval = ApprovalRequest.objects.filter(pk=pk).first()
-    if approval is None or not selectors.can_view_request(request.user, approval):
-        raise NotFoundError(_("Not found, or you may not see it."))
+    approval = selectors.approval_get_for_user(request.user, pk)
     try:
         run(approval, request.POST.get("comment", ""))
     except PermissionDeniedError:
@@ -297,9 +295,7 @@ def delegations(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delegation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    delegation = ApprovalDelegation.objects.filter(pk=pk).first()
-    if delegation is None or (delegation.user_id != request.user.pk and not has_permission(request.user, "org.admin")):
-        raise NotFoundError(_("Not found, or you may not see it."))
+    delegation = selectors.delegation_get_for_user(request.user, pk)
     services.delegation_cancel(actor=request.user, delegation=delegation)
     messages.success(request, _("Delegation ended."))
     return redirect("approvals:delegations")

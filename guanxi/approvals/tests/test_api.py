@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from guanxi.approvals.models import ApprovalRequest, ApprovalRule
+from guanxi.approvals.models import ApprovalDelegation, ApprovalRequest, ApprovalRule
 from guanxi.approvals.services import approval_submit
 from guanxi.core.models import AuditLog
 from guanxi.sales.tests.conftest import JsonClient
@@ -111,5 +111,11 @@ def test_delegations(org: Any) -> None:
     bad = api.call("post", "/approval-delegations", {**body, "delegate_id": org["east_rep"].pk})
     assert bad.status_code == 400 and "delegate" in bad.json()["error"]["fields"]
     pk = created.json()["id"]
+    # someone else may not end it (and it stays active); its owner may, and so may an administrator
     assert JsonClient(org["west_rep"]).call("delete", f"/approval-delegations/{pk}").status_code == 404
+    assert ApprovalDelegation.objects.get(pk=pk).is_active
     assert api.call("delete", f"/approval-delegations/{pk}").status_code == 204
+    assert not ApprovalDelegation.objects.get(pk=pk).is_active
+    other = api.call("post", "/approval-delegations", body).json()["id"]
+    assert JsonClient(org["admin"]).call("delete", f"/approval-delegations/{other}").status_code == 204
+    assert not ApprovalDelegation.objects.get(pk=other).is_active
