@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.i18n import render_message
 from guanxi.core.models import TimeStampedModel
 
 
@@ -61,8 +62,13 @@ class ApprovalRule(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        # Seeded rules are stored with English names and shown in the reader's language.
-        return gettext(self.name)
+        return render_message(self.name_msgid, fallback=self.name)
+
+    @property
+    def name_msgid(self) -> str:
+        """A default rule's name is an English msgid shown in the reader's language; a rule an administrator
+        created is named as they typed it."""
+        return self.name if self.seed_key else ""
 
 
 class ApprovalRuleStep(models.Model):
@@ -113,6 +119,8 @@ class ApprovalRequest(TimeStampedModel):
         ApprovalRule, verbose_name=_("rule"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     rule_name = models.CharField(_("rule"), max_length=200, blank=True)
+    # The rule's name as a msgid when it was a default rule's name (core.i18n), shown in the reader's language.
+    rule_name_id = models.CharField(max_length=200, blank=True)
     explanation = models.TextField(_("why these approvers"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     current_step = models.PositiveIntegerField(default=0)
@@ -138,6 +146,11 @@ class ApprovalRequest(TimeStampedModel):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.PENDING
+
+    @property
+    def rule_name_text(self) -> str:
+        """The name of the rule that routed the request (as it was then), in the reader's language."""
+        return render_message(self.rule_name_id, fallback=self.rule_name)
 
 
 class ApprovalStep(models.Model):

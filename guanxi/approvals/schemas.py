@@ -86,9 +86,13 @@ class RequestOut(Schema):
 
 class RequestDetailOut(RequestOut):
     facts: dict[str, Any]
-    rule_name: str
+    rule_name: str = Field(..., description="The rule that routed the request, in the reader's language.")
     steps: list[StepOut]
     actions: list[ActionOut]
+
+    @staticmethod
+    def resolve_rule_name(obj: Any) -> str:
+        return str(obj.rule_name_text)
 
     @staticmethod
     def resolve_steps(obj: Any) -> list[Any]:

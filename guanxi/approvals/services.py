@@ -17,6 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import (
     ConflictError,
@@ -25,6 +26,7 @@ from guanxi.core.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, full_clean_or_raise, model_create, model_update, notify
 from guanxi.org.policies import has_permission, require_permission
@@ -157,13 +159,16 @@ def _activate_step(*, request: ApprovalRequest, step: ApprovalStep, document: mo
             continue
         notified.add(assignment.user_id)
         with _language_of(assignment.user):
-            body = request.explanation
+            body: str | Message = request.explanation
             if assignment.on_behalf_of_id:
-                body = _("On behalf of %(user)s. %(text)s") % {"user": assignment.on_behalf_of, "text": body}
+                body = Message(
+                    gettext_noop("On behalf of %(user)s. %(text)s"),
+                    {"user": assignment.on_behalf_of, "text": request.explanation},
+                )
             notify(
                 recipient=assignment.user,
                 kind="approval",
-                title=_("Approval needed: %(title)s") % {"title": request.title},
+                title=Message(gettext_noop("Approval needed: %(title)s"), {"title": request.title}),
                 body=body,
                 url=url,
             )
@@ -198,14 +203,14 @@ def _finish(
 
     url = _document_url(request, document)
 
-    def title() -> str:
+    def title() -> Message:
         titles = {
-            ApprovalRequest.Status.APPROVED: _("Approved: %(title)s"),
-            ApprovalRequest.Status.REJECTED: _("Rejected: %(title)s"),
-            ApprovalRequest.Status.RETURNED: _("Returned for changes: %(title)s"),
-            ApprovalRequest.Status.WITHDRAWN: _("Withdrawn: %(title)s"),
+            ApprovalRequest.Status.APPROVED: gettext_noop("Approved: %(title)s"),
+            ApprovalRequest.Status.REJECTED: gettext_noop("Rejected: %(title)s"),
+            ApprovalRequest.Status.RETURNED: gettext_noop("Returned for changes: %(title)s"),
+            ApprovalRequest.Status.WITHDRAWN: gettext_noop("Withdrawn: %(title)s"),
         }
-        return titles[outcome] % {"title": request.title}  # type: ignore[index]
+        return Message(titles[outcome], {"title": request.title})  # type: ignore[index]
 
     if actor.pk != request.applicant_id:
         with _language_of(request.applicant):
@@ -273,6 +278,7 @@ def approval_submit(
             applicant=actor,
             rule=plan.rule,
             rule_name=plan.rule.name,
+            rule_name_id=plan.rule.name_msgid,
             explanation=plan.explanation,
             submitted_at=now,
         )
@@ -344,7 +350,7 @@ def approval_approve(*, actor: User, request: ApprovalRequest, comment: str = ""
         )
         remaining = step.assignments.filter(decision=ApprovalAssignment.Decision.PENDING)
         step_done = step.mode == Mode.ANY or not remaining.exists()
-        message = _("Approved step “%(step)s”.") % {"step": step.display_label}
+        message = Message(gettext_noop("Approved step “%(step)s”."), {"step": Message(step.label)})
         audit_record(actor=actor, action=AuditLog.Action.APPROVE, obj=request, message=message)
         if step_done:
             remaining.update(decision=ApprovalAssignment.Decision.NOT_NEEDED)
@@ -472,8 +478,9 @@ def approval_close_decided_elsewhere(
         request = _lock_open(request)
         now = timezone.now()
         outcome = ApprovalRequest.Status.APPROVED if approved else ApprovalRequest.Status.REJECTED
-        note = _("Decided directly on the document by %(user)s.") % {"user": actor}
-        comment = f"{note} {comment}".strip()
+        note = Message(gettext_noop("Decided directly on the document by %(user)s."), {"user": actor})
+        typed = comment.strip()
+        comment = f"{note} {typed}".strip()
         request.status = outcome
         request.decided_at = now
         request.save(update_fields=["status", "decided_at", "updated_at"])
@@ -496,7 +503,7 @@ def approval_close_decided_elsewhere(
             action=AuditLog.Action.APPROVE if approved else AuditLog.Action.REJECT,
             obj=request,
             changes={"status": [ApprovalRequest.Status.PENDING, outcome]},
-            message=comment,
+            message=comment if typed else note,
         )
     return request
 
@@ -529,8 +536,10 @@ def approval_send_reminders(*, now: dt.datetime | None = None) -> int:
                     note = notify(
                         recipient=assignment.user,
                         kind="approval_reminder",
-                        title=_("Waiting for your approval for %(hours)s hours: %(title)s")
-                        % {"hours": waiting_hours, "title": request.title},
+                        title=Message(
+                            gettext_noop("Waiting for your approval for %(hours)s hours: %(title)s"),
+                            {"hours": waiting_hours, "title": request.title},
+                        ),
                         body=request.explanation,
                         url=url,
                         level="warning",

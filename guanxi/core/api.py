@@ -71,11 +71,21 @@ class ApiTokenAuth(HttpBearer):
             return None
         if user.api_token.read_only and request.method not in SAFE_METHODS:
             raise PermissionDeniedError(_("This API token is read-only; it may only read (GET)."))
-        # Code that reads request.user (filters, language) sees the token's user.
+        # Code that reads request.user (filters, language) sees the token's user. A script's own Accept-Language
+        # header wins; without one, answers are in the user's language (as the pages are).
         request.user = user
-        if user.language:
+        if user.language and not _asks_for_a_language(request):
             translation.activate(user.language)
         return user
+
+
+def _asks_for_a_language(request: HttpRequest) -> bool:
+    """True when the request's Accept-Language names a language Guanxi speaks."""
+    header = request.headers.get("Accept-Language", "")
+    if not header:
+        return False
+    wanted = translation.get_language_from_request(request)
+    return any(tag.strip().lower().startswith(wanted.split("-")[0]) for tag in header.split(",") if tag.strip())
 
 
 class SessionCsrfAuth(SessionAuth):

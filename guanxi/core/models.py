@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .i18n import render_message
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False, db_index=True)
@@ -82,6 +84,10 @@ class AuditLog(models.Model):
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     message = models.CharField(_("message"), max_length=500, blank=True)
+    # The message as msgid + parameters, rendered in the reader's language (core.i18n); `message` keeps the text
+    # as written, for search and for rows written before message ids existed.
+    message_id = models.CharField(max_length=500, blank=True)
+    message_params = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     # The customer a change belongs to, so the 360 timeline reads one index.
@@ -101,6 +107,11 @@ class AuditLog(models.Model):
             raise ValueError("Audit entries are append-only")
         super().save(*args, **kwargs)
 
+    @property
+    def message_text(self) -> str:
+        """The message in the reader's language."""
+        return render_message(self.message_id, self.message_params, fallback=self.message)
+
 
 class Notification(TimeStampedModel):
     """Something Guanxi tells one user: shown under the bell and, if enabled, e-mailed."""
@@ -115,6 +126,12 @@ class Notification(TimeStampedModel):
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
+    # Title and body as msgid + parameters, rendered in the reader's language (core.i18n); `title` and `body`
+    # keep the text as written (search, e-mail fallback, rows written before message ids existed).
+    title_id = models.CharField(max_length=500, blank=True)
+    title_params = models.JSONField(default=dict, blank=True)
+    body_id = models.CharField(max_length=500, blank=True)
+    body_params = models.JSONField(default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
@@ -135,7 +152,17 @@ class Notification(TimeStampedModel):
         verbose_name_plural = _("notifications")
 
     def __str__(self) -> str:
-        return self.title
+        return self.title_text
+
+    @property
+    def title_text(self) -> str:
+        """The title in the reader's language."""
+        return render_message(self.title_id, self.title_params, fallback=self.title)
+
+    @property
+    def body_text(self) -> str:
+        """The body in the reader's language."""
+        return render_message(self.body_id, self.body_params, fallback=self.body)
 
 
 class IdempotencyRecord(models.Model):

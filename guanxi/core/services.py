@@ -16,11 +16,12 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import context
 from .errors import PreconditionFailedError, ValidationFailed, validation_error_fields
+from .i18n import Message, stored_message
 from .models import AuditLog, BusinessModel, Notification
 
 if TYPE_CHECKING:
@@ -53,13 +54,17 @@ def audit_record(
     action: str,
     obj: models.Model | None = None,
     changes: dict[str, Any] | None = None,
-    message: str = "",
+    message: str | Message = "",
     customer_id: int | None = None,
 ) -> AuditLog:
-    """Append one audit row, inside the caller's transaction."""
+    """Append one audit row, inside the caller's transaction.
+
+    A `Message` message is shown in each reader's language; a plain string (a reason someone typed) as written.
+    """
     ctx = context.current()
     if customer_id is None and obj is not None:
         customer_id = _customer_id_of(obj)
+    text, message_id, message_params = stored_message(message)
     return AuditLog.objects.create(
         actor_id=actor.pk if actor is not None and actor.pk else None,
         action=action,
@@ -67,7 +72,9 @@ def audit_record(
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:300] if obj is not None else "",
         changes=changes or {},
-        message=message[:500],
+        message=text[:500],
+        message_id=message_id[:500],
+        message_params=message_params,
         ip=ctx.ip,
         request_id=ctx.request_id,
         customer_id=customer_id,
@@ -196,8 +203,8 @@ def notify(
     *,
     recipient: User,
     kind: str,
-    title: str,
-    body: str = "",
+    title: str | Message,
+    body: str | Message = "",
     url: str = "",
     level: str = Notification.Level.INFO,
     dedupe_key: str = "",
@@ -207,7 +214,10 @@ def notify(
 
     With a `dedupe_key` the same notification is created at most once per recipient, so periodic
     jobs can call this repeatedly. Returns None when it was a duplicate or the user is inactive.
+    A `Message` title or body is shown (and e-mailed) in the recipient's language whenever it is read.
     """
+    title_text, title_id, title_params = stored_message(title)
+    body_text, body_id, body_params = stored_message(body)
     if not recipient.is_active:
         return None
     if dedupe_key and Notification.objects.filter(recipient_id=recipient.pk, dedupe_key=dedupe_key).exists():
@@ -217,8 +227,12 @@ def notify(
             note = Notification.objects.create(
                 recipient_id=recipient.pk,
                 kind=kind,
-                title=title[:200],
-                body=body,
+                title=title_text[:200],
+                title_id=title_id[:500],
+                title_params=title_params,
+                body=body_text,
+                body_id=body_id[:500],
+                body_params=body_params,
                 url=url,
                 level=level,
                 dedupe_key=dedupe_key[:200],
@@ -245,9 +259,11 @@ def notification_send_email(*, notification_id: int) -> bool:
         link = note.url
     else:
         link = f"{settings.GUANXI_BASE_URL.rstrip('/')}{note.url}" if note.url else ""
-    body = "\n\n".join(part for part in (note.body, link) if part)
+    with translation.override(getattr(note.recipient, "language", "") or settings.LANGUAGE_CODE):
+        title, text = note.title_text, note.body_text
+    body = "\n\n".join(part for part in (text, link) if part)
     # A title typed with a line break (a task title, say) would make an invalid mail header.
-    subject = " ".join(note.title.split())
+    subject = " ".join(title.split())
     try:
         send_mail(subject, body or subject, None, [note.recipient.email], fail_silently=False)
     except Exception:  # network errors must not break the caller's work

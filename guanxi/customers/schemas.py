@@ -402,7 +402,7 @@ class TimelineEventOut(Schema):
         if kind == "task":
             return obj.description
         if kind == "change":
-            return obj.message
+            return obj.message_text
         return ""
 
     @staticmethod

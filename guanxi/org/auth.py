@@ -19,9 +19,10 @@ IP_FAILURE_FACTOR = 4
 def login_locked(*, username: str, ip: str | None) -> bool:
     since = timezone.now() - dt.timedelta(minutes=settings.GUANXI_LOGIN_LOCKOUT_MINUTES)
     limit = settings.GUANXI_LOGIN_MAX_FAILURES
-    recent = LoginEvent.objects.filter(success=False, at__gte=since)
-    # Failures after the latest success count; a good login resets the account's counter.
-    last_ok = LoginEvent.objects.filter(username__iexact=username, success=True).order_by("-at").values("at").first()
+    attempts = LoginEvent.objects.filter(event=LoginEvent.Event.SIGN_IN)
+    recent = attempts.filter(success=False, at__gte=since)
+    # Failures after the latest success count; a good login resets the account's counter (a sign-out does not).
+    last_ok = attempts.filter(username__iexact=username, success=True).order_by("-at").values("at").first()
     by_user = recent.filter(username__iexact=username)
     if last_ok:
         by_user = by_user.filter(at__gt=last_ok["at"])

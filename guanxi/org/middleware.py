@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .services import logout_record
+
 
 class UserLanguageMiddleware:
     """A signed-in user's own language wins over the browser's."""
@@ -46,6 +48,7 @@ class IdleSessionTimeoutMiddleware:
             last = request.session.get(self.SESSION_KEY)
             limit = settings.GUANXI_IDLE_TIMEOUT_MINUTES * 60
             if last is not None and now - _as_float(last) > limit:
+                logout_record(user=user, idle_minutes=settings.GUANXI_IDLE_TIMEOUT_MINUTES)
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)

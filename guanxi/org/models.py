@@ -116,9 +116,9 @@ class Role(TimeStampedModel):
         verbose_name_plural = _("roles")
 
     def __str__(self) -> str:
-        # Default roles are stored with their English names and shown in the reader's language;
+        # Default roles are stored with their English names (msgids) and shown in the reader's language;
         # names an admin typed are shown as typed.
-        return gettext(self.name)
+        return gettext(self.name) if self.is_system else self.name
 
 
 class GuanxiUserManager(UserManager):
@@ -210,7 +210,13 @@ class ApiToken(TimeStampedModel):
 
 
 class LoginEvent(models.Model):
-    """Login history: every attempt, successful or not (also the input of login throttling)."""
+    """Login history: every sign-in attempt, successful or not (also the input of login throttling), and every
+    sign-out, by the user or after the idle timeout."""
+
+    class Event(models.TextChoices):
+        SIGN_IN = "sign_in", _("Sign-in")
+        SIGN_OUT = "sign_out", _("Signed out")
+        IDLE_SIGN_OUT = "idle_sign_out", _("Signed out after inactivity")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_events"
@@ -219,6 +225,7 @@ class LoginEvent(models.Model):
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices, default=Event.SIGN_IN)
     success = models.BooleanField(_("success"))
     reason = models.CharField(_("reason"), max_length=100, blank=True)
 
@@ -229,4 +236,4 @@ class LoginEvent(models.Model):
         verbose_name_plural = _("login history")
 
     def __str__(self) -> str:
-        return f"{self.username} {self.at:%Y-%m-%d %H:%M} {'ok' if self.success else 'failed'}"
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M} {self.event} {'ok' if self.success else 'failed'}"

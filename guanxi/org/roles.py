@@ -197,3 +197,11 @@ _COMMERCE_GRANTS: dict[str, list[str]] = {
 for _role in DEFAULT_ROLES:
     if isinstance(_role["permissions"], list):
         _role["permissions"] = list(dict.fromkeys(_role["permissions"] + _COMMERCE_GRANTS.get(_role["code"], [])))
+
+
+def default_grants(spec: dict) -> set[str]:
+    """The permissions a default role holds in the current defaults (every known one for the administrator)."""
+    from .policies import all_permissions
+
+    known = set(all_permissions())
+    return known if spec["permissions"] == "__all__" else set(spec["permissions"]) & known

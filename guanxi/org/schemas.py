@@ -61,7 +61,11 @@ class UserFilters(Schema):
 
 class RoleRef(Schema):
     code: str
-    name: str
+    name: str = Field(..., description="In the reader's language (a default role's name is translated).")
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj)
 
 
 class MeOut(UserOut):
@@ -134,11 +138,19 @@ class NotificationOut(Schema):
     id: int
     kind: str
     level: str
-    title: str
-    body: str
+    title: str = Field(..., description="In the reader's language.")
+    body: str = Field(..., description="In the reader's language.")
     url: str
     read_at: dt.datetime | None
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_title(obj: Any) -> str:
+        return str(obj.title_text)
+
+    @staticmethod
+    def resolve_body(obj: Any) -> str:
+        return str(obj.body_text)
 
 
 class NotificationPage(Schema):

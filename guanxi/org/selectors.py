@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import django_filters as df
@@ -24,6 +25,7 @@ from guanxi.core.registry import registry
 
 from .models import Department, LoginEvent, PartnerOrganisation, Position, Role, User
 from .policies import ACTIONS, MODULES, department_tree_ids, require_permission, scope_q
+from .roles import DEFAULT_ROLES, default_grants
 
 ADMIN = "org.admin"
 # An export is one synchronous file; past this many rows the user narrows the filters first.
@@ -193,6 +195,39 @@ def role_list(*, user: User) -> QuerySet[Role]:
     return Role.objects.annotate(user_count=Count("users", filter=Q(users__is_active=True))).order_by(
         "-is_system", "name"
     )
+
+
+@dataclass(frozen=True)
+class RoleUpgrade:
+    """A stored default role and the grants of the current defaults it lacks (modules added since it was made)."""
+
+    role: Role
+    missing: list[str]
+
+    @property
+    def missing_labels(self) -> list[str]:
+        return [permission_label(p) for p in self.missing]
+
+
+def role_upgrades(*, user: User | None) -> list[RoleUpgrade]:
+    """The default roles whose stored permissions lack grants of today's defaults (`guanxi roles upgrade`, the
+    roles page's banner). `user` None is the command line."""
+    if user is not None:
+        require_permission(user, ADMIN)
+    specs = {spec["code"]: spec for spec in DEFAULT_ROLES}
+    upgrades = []
+    for role in Role.objects.filter(is_system=True, code__in=specs).order_by("pk"):
+        missing = sorted(default_grants(specs[role.code]) - set(role.permissions or []))
+        if missing:
+            upgrades.append(RoleUpgrade(role=role, missing=missing))
+    return upgrades
+
+
+def permission_label(perm: str) -> str:
+    """ "quotes.approve" as the reader reads it: "Quotes: Approve"."""
+    module, _dot, action = perm.partition(".")
+    label = MODULES.get(module, {}).get("label", module)
+    return f"{label}: {ACTIONS.get(action, action)}"
 
 
 def role_get(*, user: User, pk: Any) -> Role:
@@ -473,7 +508,7 @@ def _audit_batch_rows(batch: list[AuditLog]) -> Iterator[list[Any]]:
             e.object_id,
             e.object_repr,
             "; ".join(f"{r['field']}: {r['old']} → {r['new']}" for r in formatter.rows(e)),
-            e.message,
+            e.message_text,
             e.ip or "",
             e.request_id,
         ]
@@ -486,7 +521,7 @@ def audit_actor_choices(*, user: User) -> QuerySet[User]:
 
 
 # --- login history ----------------------------------------------------------------------------
-LOGIN_RESULTS = [("success", _("Succeeded")), ("failure", _("Failed"))]
+LOGIN_RESULTS = [("success", _("Succeeded")), ("failure", _("Failed")), ("sign_out", _("Signed out"))]
 
 
 class LoginEventFilter(df.FilterSet):
@@ -504,11 +539,13 @@ class LoginEventFilter(df.FilterSet):
         return qs.filter(Q(username__icontains=value.strip()) | Q(user__name__icontains=value.strip()))
 
     def filter_result(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return qs.filter(success=(value == "success"))
+        if value == "sign_out":
+            return qs.exclude(event=LoginEvent.Event.SIGN_IN)
+        return qs.filter(event=LoginEvent.Event.SIGN_IN, success=(value == "success"))
 
 
 def login_event_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[LoginEvent]:
-    """Every sign-in attempt, newest first (administrators only)."""
+    """Every sign-in attempt and sign-out, newest first (administrators only)."""
     require_permission(user, ADMIN)
     return _filtered(LoginEventFilter, filters, LoginEvent.objects.all()).select_related("user").order_by("-at", "-id")
 

@@ -12,9 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core import context
 from guanxi.core.errors import InvalidStateError, ValidationFailed, validation_error_fields
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.core.search import pinyin_forms
@@ -23,6 +25,7 @@ from guanxi.core.services import audit_record, model_create, model_update
 from .models import ApiToken, DataScope, Department, LoginEvent, PartnerOrganisation, Position, Role, User
 from .policies import all_permissions, forget_cached_grants, require_permission, subordinate_ids
 from .roles import DEFAULT_ROLES
+from .selectors import RoleUpgrade, role_upgrades
 
 # The permission that lets someone run the organisation; at least one active account must keep it.
 ADMIN_PERMISSION = "org.admin"
@@ -55,9 +58,41 @@ def roles_ensure_defaults() -> int:
                     action=AuditLog.Action.PERMISSION,
                     obj=role,
                     changes={"permissions": [None, missing]},
-                    message="new modules granted",
+                    message=Message(
+                        gettext_noop("Default role upgraded: %(count)s permissions of newly added modules granted"),
+                        {"count": len(missing)},
+                    ),
                 )
     return created
+
+
+def roles_upgrade(*, actor: User | None) -> list[RoleUpgrade]:
+    """Give the stored default roles the grants of today's defaults they lack (modules added since the database
+    was set up), one audited permission change per role. `actor` None is the command line. Returns what it
+    added."""
+    if actor is not None:
+        require_permission(actor, ADMIN_PERMISSION)
+    with transaction.atomic():
+        list(Role.objects.select_for_update().filter(is_system=True).order_by("pk"))
+        upgrades = role_upgrades(user=actor)
+        for upgrade in upgrades:
+            role = upgrade.role
+            old = sorted(role.permissions or [])
+            role.permissions = sorted(set(old) | set(upgrade.missing))
+            role.save(update_fields=["permissions", "updated_at"])
+            audit_record(
+                actor=actor,
+                action=AuditLog.Action.PERMISSION,
+                obj=role,
+                changes={"permissions": [old, role.permissions]},
+                message=Message(
+                    gettext_noop("Default role upgraded: %(count)s permissions of newly added modules granted"),
+                    {"count": len(upgrade.missing)},
+                ),
+            )
+    if actor is not None:
+        forget_cached_grants(actor)
+    return upgrades
 
 
 def _ensure_an_admin_remains() -> None:
@@ -361,7 +396,7 @@ def user_deactivate(*, actor: User, user: User, successor: User) -> dict[str, in
                 "direct_reports": [None, reports],
                 "managed_departments": [None, managed],
             },
-            message=_("Account closed; records handed to %(name)s") % {"name": successor},
+            message=Message(gettext_noop("Account closed; records handed to %(name)s"), {"name": successor}),
         )
         _ensure_an_admin_remains()
     return handed
@@ -401,7 +436,8 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
-            audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=token, message=_("API token revoked"))
+            revoked = Message(gettext_noop("API token revoked"))
+            audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=token, message=revoked)
     return token
 
 
@@ -436,9 +472,27 @@ def login_record(*, username: str, user: User | None, success: bool, reason: str
     return event
 
 
-def logout_record(*, user: User) -> AuditLog:
-    """Signing out is on the audit trail too (the session itself ends in the view)."""
-    return audit_record(actor=user, action=AuditLog.Action.LOGOUT, obj=user)
+def logout_record(*, user: User, idle_minutes: int | None = None) -> AuditLog:
+    """A sign-out, by the user or by the idle timeout (`idle_minutes`), in the login history and the audit trail
+    (same transaction). The session itself ends in the caller."""
+    ctx = context.current()
+    idle = idle_minutes is not None
+    with transaction.atomic():
+        LoginEvent.objects.create(
+            user=user,
+            username=user.username[:150],
+            event=LoginEvent.Event.IDLE_SIGN_OUT if idle else LoginEvent.Event.SIGN_OUT,
+            ip=ctx.ip,
+            user_agent=ctx.user_agent,
+            success=True,
+            reason="idle" if idle else "",
+        )
+        message = (
+            Message(gettext_noop("Signed out after %(minutes)s minutes without activity"), {"minutes": idle_minutes})
+            if idle
+            else ""
+        )
+        return audit_record(actor=user, action=AuditLog.Action.LOGOUT, obj=user, message=message)
 
 
 def audit_export_record(*, actor: User, row_count: int, file_format: str, filters: dict[str, Any]) -> AuditLog:
@@ -448,7 +502,10 @@ def audit_export_record(*, actor: User, row_count: int, file_format: str, filter
         actor=actor,
         action=AuditLog.Action.EXPORT,
         changes={"filters": [None, {k: v for k, v in filters.items() if v not in (None, "", [])}]},
-        message=_("Audit trail exported: %(count)s rows (%(format)s)") % {"count": row_count, "format": file_format},
+        message=Message(
+            gettext_noop("Audit trail exported: %(count)s rows (%(format)s)"),
+            {"count": row_count, "format": file_format},
+        ),
     )
 
 
@@ -456,6 +513,7 @@ __all__ = [
     "DataScope",
     "validation_error_fields",
     "roles_ensure_defaults",
+    "roles_upgrade",
     "role_create",
     "role_update",
     "department_create",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("org/departments/<int:pk>/", views_admin.department_edit, name="department_edit"),
     path("org/roles/", views_admin.role_list, name="role_list"),
     path("org/roles/new/", views_admin.role_create, name="role_create"),
+    path("org/roles/upgrade/", views_admin.roles_upgrade, name="roles_upgrade"),
     path("org/roles/<int:pk>/", views_admin.role_edit, name="role_edit"),
     path("org/partners/", views_admin.partner_list, name="partner_list"),
     path("org/partners/new/", views_admin.partner_create, name="partner_create"),

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from guanxi.core import export
 from guanxi.core.errors import ApplicationError, ValidationFailed
@@ -233,7 +234,22 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def role_list(request: HttpRequest) -> HttpResponse:
     roles = selectors.role_list(user=request.user)
-    return _render(request, "org/role_list.html", "roles", {"roles": roles, "scopes": dict(DataScope.choices)})
+    upgrades = selectors.role_upgrades(user=request.user)
+    context = {"roles": roles, "scopes": dict(DataScope.choices), "upgrades": upgrades}
+    return _render(request, "org/role_list.html", "roles", context)
+
+
+@login_required
+@require_POST
+def roles_upgrade(request: HttpRequest) -> HttpResponse:
+    """The roles page's "add them" button: the same upgrade as `guanxi roles upgrade --yes`."""
+    upgraded = services.roles_upgrade(actor=request.user)
+    messages.success(
+        request,
+        _("Added %(count)s permissions of newly added modules to %(roles)s default roles.")
+        % {"count": sum(len(u.missing) for u in upgraded), "roles": len(upgraded)},
+    )
+    return redirect("org:role_list")
 
 
 def _role_errors(form: Any, exc: ApplicationError) -> None:

@@ -23,6 +23,7 @@ from django.db import connections, models, router
 from django.utils import timezone
 
 from guanxi.core import context
+from guanxi.core.i18n import Message, stored_message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_value
 
@@ -233,17 +234,20 @@ def audit_bulk(
     action: str,
     model: type[models.Model],
     items: Iterable[tuple[int, str, dict[str, Any], int | None]],
-    message: str = "",
+    message: str | Message = "",
 ) -> int:
     """One audit row per (object id, object text, changes, customer id), written in bulk: the rows
     `audit_record` writes, without one INSERT each."""
     ctx = context.current()
+    text, message_id, message_params = stored_message(message)
     base = {
         "at": timezone.now(),
         "actor_id": actor.pk if actor is not None and actor.pk else None,
         "action": action,
         "content_type_id": ContentType.objects.get_for_model(model).pk,
-        "message": message[:500],
+        "message": text[:500],
+        "message_id": message_id[:500],
+        "message_params": message_params,
         "ip": ctx.ip,
         "request_id": ctx.request_id,
     }
