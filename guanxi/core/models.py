@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -86,8 +87,9 @@ class AuditLog(models.Model):
     message = models.CharField(_("message"), max_length=500, blank=True)
     # The message as msgid + parameters, rendered in the reader's language (core.i18n); `message` keeps the text
     # as written, for search and for rows written before message ids existed.
-    message_id = models.CharField(max_length=500, blank=True)
-    message_params = models.JSONField(default=dict, blank=True)
+    # Database defaults too: a few bulk paths insert audit rows with raw SQL that names only the older columns.
+    message_id = models.CharField(max_length=500, blank=True, default="", db_default="")
+    message_params = models.JSONField(default=dict, db_default=Value({}, output_field=models.JSONField()), blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     # The customer a change belongs to, so the 360 timeline reads one index.
@@ -128,10 +130,10 @@ class Notification(TimeStampedModel):
     body = models.TextField(_("body"), blank=True)
     # Title and body as msgid + parameters, rendered in the reader's language (core.i18n); `title` and `body`
     # keep the text as written (search, e-mail fallback, rows written before message ids existed).
-    title_id = models.CharField(max_length=500, blank=True)
-    title_params = models.JSONField(default=dict, blank=True)
-    body_id = models.CharField(max_length=500, blank=True)
-    body_params = models.JSONField(default=dict, blank=True)
+    title_id = models.CharField(max_length=500, blank=True, default="", db_default="")
+    title_params = models.JSONField(default=dict, db_default=Value({}, output_field=models.JSONField()), blank=True)
+    body_id = models.CharField(max_length=500, blank=True, default="", db_default="")
+    body_params = models.JSONField(default=dict, db_default=Value({}, output_field=models.JSONField()), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
