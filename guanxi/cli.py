@@ -5,6 +5,8 @@ guanxi demo [--customers N]                      fill a realistic Chinese demo c
 guanxi createadmin                               create an administrator account
 guanxi worker                                    run background jobs and periodic work
 guanxi reclaim [--dry-run]                       public-pool warnings and reclaim, now
+guanxi backup [--to DIR]                         back up the database and every uploaded file into one archive
+guanxi restore FILE [--force]                    restore a backup archive (stop the web and the worker first)
 guanxi check                                     system checks (add --deploy for production)
 guanxi <any manage.py command>                   e.g. guanxi migrate, guanxi shell
 """
@@ -29,6 +31,8 @@ def main(argv: list[str] | None = None) -> None:
         "createadmin": "guanxi_createadmin",
         "worker": "guanxi_worker",
         "reclaim": "guanxi_reclaim",
+        "backup": "guanxi_backup",
+        "restore": "guanxi_restore",
     }
     argv[0] = aliases.get(argv[0], argv[0])
     execute_from_command_line(["guanxi", *argv])

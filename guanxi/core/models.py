@@ -294,3 +294,54 @@ class NumberSequence(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.pattern}"
+
+
+class Backup(models.Model):
+    """One backup run (the daily job, "back up now" on the backups page, or `guanxi backup`): the archive it
+    wrote, how big it is and how it went. Retention removes old archives and keeps the row, marked removed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        REMOVED = "removed", _("Removed by retention")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Daily job")
+        PAGE = "page", _("Backups page")
+        COMMAND = "command", _("Command line")
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(_("started by"), max_length=10, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The archive's full path on the server (GUANXI_BACKUP_DIR, or the folder given to `guanxi backup --to`).
+    path = models.CharField(_("file"), max_length=500, blank=True)
+    size = models.BigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # {"tables": n, "rows": n, "files": n, "database": "sqlite"|"postgresql"}
+    summary = models.JSONField(_("contents"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("backup")
+        verbose_name_plural = _("backups")
+
+    def __str__(self) -> str:
+        return self.file_name or f"backup {self.pk}"
+
+    @property
+    def file_name(self) -> str:
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
+    def seconds_taken(self) -> int | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds())

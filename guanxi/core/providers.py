@@ -1,4 +1,4 @@
-"""What the core registers at start-up: its own housekeeping job."""
+"""What the core registers at start-up: its own daily jobs (housekeeping, the backup with its retention)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ def _housekeeping() -> Any:
     return housekeeping_run()
 
 
+def _backup() -> Any:
+    from .backup.services import backup_scheduled_run
+
+    return backup_scheduled_run()
+
+
 registry.add_periodic(PeriodicJob(key="housekeeping", every_minutes=24 * 60, run=_housekeeping))
+registry.add_periodic(PeriodicJob(key="backup", every_minutes=24 * 60, run=_backup))
 
 from .imports import providers as _imports_providers  # noqa: E402,F401

@@ -32,4 +32,7 @@ urlpatterns = [
     path("org/audit/", views_admin.audit_list, name="audit_list"),
     path("org/audit/export/", views_admin.audit_export, name="audit_export"),
     path("org/logins/", views_admin.login_list, name="login_list"),
+    path("org/backups/", views_admin.backup_list, name="backup_list"),
+    path("org/backups/new/", views_admin.backup_create, name="backup_create"),
+    path("org/backups/<int:pk>/download/", views_admin.backup_download, name="backup_download"),
 ]

@@ -1,16 +1,17 @@
-"""Administration pages: users, departments, roles, partner organisations, positions, the audit trail
-and login history. Thin: parse, call one selector or service, render. Every page checks its
+"""Administration pages: users, departments, roles, partner organisations, positions, the audit trail,
+login history and backups. Thin: parse, call one selector or service, render. Every page checks its
 permission first (through the selector), so a denied request never reaches a write."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core import export
+from guanxi.core.backup import selectors as backup_selectors
+from guanxi.core.backup import services as backup_services
 from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.models import AuditLog
 from guanxi.core.views_util import form_add_errors
@@ -50,6 +53,7 @@ ADMIN_TABS = [
     ("positions", gettext_lazy("Positions"), "org:position_list", "ti-id-badge-2", "org.admin"),
     ("audit", gettext_lazy("Audit trail"), "org:audit_list", "ti-history", "audit.view"),
     ("logins", gettext_lazy("Login history"), "org:login_list", "ti-login", "org.admin"),
+    ("backups", gettext_lazy("Backups"), "org:backup_list", "ti-database-export", "org.admin"),
 ]
 
 
@@ -428,3 +432,32 @@ def login_list(request: HttpRequest) -> HttpResponse:
     page, filter_errors = _filtered_page(request, selectors.login_event_list)
     context = {"page": page, "filter_errors": filter_errors, "results": selectors.LOGIN_RESULTS, "f": request.GET}
     return _render(request, "org/login_list.html", "logins", context, status=400 if filter_errors else 200)
+
+
+# --- backups (restoring is a command-line action: docs/admin-guide.md) ------------------------
+@login_required
+def backup_list(request: HttpRequest) -> HttpResponse:
+    page = _page(request, backup_selectors.backup_list(user=request.user))
+    context = {
+        "page": page,
+        "backup_dir": settings.GUANXI_BACKUP_DIR,
+        "keep_daily": settings.GUANXI_BACKUP_KEEP_DAILY,
+        "keep_monthly": settings.GUANXI_BACKUP_KEEP_MONTHLY,
+    }
+    return _render(request, "org/backup_list.html", "backups", context)
+
+
+@login_required
+@require_POST
+def backup_create(request: HttpRequest) -> HttpResponse:
+    backup_services.backup_request(actor=request.user)
+    messages.success(request, _("A backup was queued; the worker writes it in a moment. Reload to see how it went."))
+    return redirect("org:backup_list")
+
+
+@login_required
+def backup_download(request: HttpRequest, pk: int) -> HttpResponse:
+    backup = backup_selectors.backup_file_get(user=request.user, pk=pk)
+    backup_services.backup_download_record(actor=request.user, backup=backup)
+    # Streamed from disk in blocks; the archive never passes through memory whole.
+    return FileResponse(open(backup.path, "rb"), as_attachment=True, filename=backup.file_name)  # noqa: SIM115

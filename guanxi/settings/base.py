@@ -169,6 +169,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Days a deleted record stays restorable in the recycle bin before the worker purges it.
 GUANXI_RECYCLE_BIN_DAYS = env.int("GUANXI_RECYCLE_BIN_DAYS", default=90)
 GUANXI_IDEMPOTENCY_HOURS = env.int("GUANXI_IDEMPOTENCY_HOURS", default=24)
+# Backups (docs/admin-guide.md "Backup and restore"): where the daily job writes its archives, and how many it keeps:
+# the newest of each of the last KEEP_DAILY days and of each of the last KEEP_MONTHLY months.
+GUANXI_BACKUP_DIR = Path(env.str("GUANXI_BACKUP_DIR", default=str(VAR_DIR / "backups")))
+GUANXI_BACKUP_KEEP_DAILY = env.int("GUANXI_BACKUP_KEEP_DAILY", default=7)
+GUANXI_BACKUP_KEEP_MONTHLY = env.int("GUANXI_BACKUP_KEEP_MONTHLY", default=12)
 # Web-to-lead submissions accepted per IP per minute (use a shared cache when running several web processes).
 GUANXI_WEB_LEAD_RATE = env.int("GUANXI_WEB_LEAD_RATE", default=5)
 # Spreadsheet import limits: rows, characters per cell, upload size, and unpacked size (against zip bombs).

@@ -39,6 +39,7 @@ def _admin_urls(org: Any) -> list[str]:
         reverse("org:audit_list"),
         reverse("org:audit_export") + "?format=csv",
         reverse("org:login_list"),
+        reverse("org:backup_list"),
     ]
 
 
