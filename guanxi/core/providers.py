@@ -20,6 +20,7 @@ def _backup() -> Any:
 
 
 registry.add_periodic(PeriodicJob(key="housekeeping", every_minutes=24 * 60, run=_housekeeping))
-registry.add_periodic(PeriodicJob(key="backup", every_minutes=24 * 60, run=_backup))
+# Asked hourly; backs up once a day from GUANXI_BACKUP_HOUR on (see backup_scheduled_run).
+registry.add_periodic(PeriodicJob(key="backup", every_minutes=60, run=_backup))
 
 from .imports import providers as _imports_providers  # noqa: E402,F401

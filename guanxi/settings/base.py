@@ -169,8 +169,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Days a deleted record stays restorable in the recycle bin before the worker purges it.
 GUANXI_RECYCLE_BIN_DAYS = env.int("GUANXI_RECYCLE_BIN_DAYS", default=90)
 GUANXI_IDEMPOTENCY_HOURS = env.int("GUANXI_IDEMPOTENCY_HOURS", default=24)
-# Backups (docs/admin-guide.md "Backup and restore"): where the daily job writes its archives, and how many it keeps:
-# the newest of each of the last KEEP_DAILY days and of each of the last KEEP_MONTHLY months.
+# Backups (docs/admin-guide.md "Backup and restore"): whether the worker backs up daily and from which hour (local
+# time), where it writes its archives, and how many it keeps: the newest of each of the last KEEP_DAILY days and of
+# each of the last KEEP_MONTHLY months.
+GUANXI_BACKUP_DAILY = env.bool("GUANXI_BACKUP_DAILY", default=True)
+GUANXI_BACKUP_HOUR = env.int("GUANXI_BACKUP_HOUR", default=2)
 GUANXI_BACKUP_DIR = Path(env.str("GUANXI_BACKUP_DIR", default=str(VAR_DIR / "backups")))
 GUANXI_BACKUP_KEEP_DAILY = env.int("GUANXI_BACKUP_KEEP_DAILY", default=7)
 GUANXI_BACKUP_KEEP_MONTHLY = env.int("GUANXI_BACKUP_KEEP_MONTHLY", default=12)

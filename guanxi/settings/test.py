@@ -9,6 +9,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 GUANXI_EMAIL_ENABLED = False  # the smtp_server fixture turns it on
+GUANXI_BACKUP_DAILY = False  # the backup job's own tests turn it on
 EMAIL_PORT = env.int("GUANXI_EMAIL_PORT", default=8025)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

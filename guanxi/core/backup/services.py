@@ -184,7 +184,21 @@ def backup_retention_apply(
 
 
 def backup_scheduled_run(*, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The daily job: one backup into GUANXI_BACKUP_DIR, then retention."""
+    """The daily backup, asked every hour: from GUANXI_BACKUP_HOUR (local time) on, once a day, then retention.
+
+    A day whose scheduled backup failed is tried again the next hour; a worker that was down at the backup
+    hour backs up as soon as it runs again that day.
+    """
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    if not settings.GUANXI_BACKUP_DAILY:
+        return {"skipped": "GUANXI_BACKUP_DAILY is off"}
+    if local.hour < settings.GUANXI_BACKUP_HOUR:
+        return {"skipped": f"before {settings.GUANXI_BACKUP_HOUR}:00"}
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    today = Backup.objects.filter(trigger=Backup.Trigger.SCHEDULE, started_at__gte=day_start, started_at__lte=now)
+    if today.filter(status__in=[Backup.Status.DONE, Backup.Status.RUNNING, Backup.Status.REMOVED]).exists():
+        return {"skipped": "already backed up today"}
     backup = backup_create(trigger=Backup.Trigger.SCHEDULE, now=now)
     removed = backup_retention_apply()
     return {"backup": backup.file_name, "size": backup.size, "removed": [b.file_name for b in removed]}

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from guanxi.core.backup.services import backup_retention_apply
-from guanxi.core.models import AuditLog, Backup, PeriodicRun
-from guanxi.core.scheduler import periodic_job_execute, periodic_jobs_claim_due
+from guanxi.core.backup.services import backup_retention_apply, backup_scheduled_run
+from guanxi.core.models import AuditLog, Backup
+from guanxi.core.registry import registry
 
 
 def _backup_at(folder: Path, when: dt.datetime, status: str = Backup.Status.DONE) -> Backup:
@@ -74,21 +74,28 @@ def test_retention_of_zero_months_keeps_only_the_days(db: Any, tmp_path: Path) -
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_daily_job_backs_up_once_per_day_and_applies_retention(tmp_path: Path, settings: Any) -> None:
-    # given: yesterday's and an old backup in the backup folder, keeping one day and one month
+def test_the_daily_job_backs_up_once_a_day_from_the_backup_hour_and_applies_retention(
+    tmp_path: Path, settings: Any
+) -> None:
+    # given: an installation backing up daily from 02:00 Shanghai time, keeping one day and one month, with an
+    # old backup in the folder
+    settings.GUANXI_BACKUP_DAILY = True
+    settings.GUANXI_BACKUP_HOUR = 2
     settings.GUANXI_BACKUP_DIR = tmp_path
     settings.GUANXI_BACKUP_KEEP_DAILY = 1
     settings.GUANXI_BACKUP_KEEP_MONTHLY = 1
-    old = _backup_at(tmp_path, dt.datetime.now(dt.UTC) - dt.timedelta(days=40))
-    now = dt.datetime.now(dt.UTC)
+    old = _backup_at(tmp_path, utc("2026-10-20 18:30"))
+    job = next(j for j in registry.periodic if j.key == "backup")
 
-    # when: two workers look for due jobs in the same day, and the one that claimed it runs it
-    claimed = [c for c in periodic_jobs_claim_due(now=now) + periodic_jobs_claim_due(now=now) if c[0] == "backup"]
-    assert len(claimed) == 1
-    result = periodic_job_execute(job_key="backup", period=claimed[0][1])
+    # when: the hourly job is asked at 01:30, 02:30 and 03:30 on 2026-12-05 (Shanghai)
+    early = backup_scheduled_run(now=utc("2026-12-04 17:30"))
+    first = backup_scheduled_run(now=utc("2026-12-04 18:30"))
+    again = backup_scheduled_run(now=utc("2026-12-04 19:30"))
 
-    # then: one new archive in the folder, the old one removed, the run recorded
+    # then: one backup, at 02:30; the old one removed by retention; the job is asked every hour
+    assert job.every_minutes == 60
+    assert "skipped" in early and "skipped" in again
     new = Backup.objects.get(trigger=Backup.Trigger.SCHEDULE, status=Backup.Status.DONE)
-    assert Path(new.path).parent == tmp_path and result["backup"] == new.file_name
-    assert result["removed"] == [old.file_name] and not Path(old.path).exists()
-    assert PeriodicRun.objects.get(job="backup").finished_at is not None
+    assert first == {"backup": new.file_name, "size": new.size, "removed": [old.file_name]}
+    assert new.file_name == "guanxi-backup-20261204-183000.tar" and Path(new.path).parent == tmp_path
+    assert not Path(old.path).exists()

@@ -173,6 +173,7 @@ def test_real_worker_process_emails_an_overdue_task_reminder(smtp_server, tmp_pa
         "GUANXI_EMAIL_PORT": str(smtp_server.port),
         "GUANXI_BASE_URL": "https://crm.example.com",
         "GUANXI_DEBUG": "0",
+        "GUANXI_BACKUP_DAILY": "0",  # this test is about the reminder, not the daily backup
     }
     python = sys.executable
     cwd = settings.BASE_DIR
