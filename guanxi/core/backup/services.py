@@ -24,7 +24,9 @@ from django.db import DatabaseError, connections, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from ..i18n import Message
 from ..models import AuditLog, Backup
 from ..registry import registry
 from ..services import audit_record
@@ -119,7 +121,10 @@ def backup_create(
             actor=actor,
             action=AuditLog.Action.EXPORT,
             obj=backup,
-            message=f"backup written: {written.path} ({written.size} bytes)",
+            message=Message(
+                gettext_noop("Backup written: %(path)s (%(size)s bytes)"),
+                {"path": str(written.path), "size": written.size},
+            ),
             changes={"summary": backup.summary},
         )
     return backup
@@ -130,7 +135,9 @@ def backup_request(*, actor: User) -> Backup:
     registry.hook("require_permission")(actor, ADMIN_PERMISSION)
     with transaction.atomic():
         backup = Backup.objects.create(trigger=Backup.Trigger.PAGE, requested_by_id=actor.pk)
-        audit_record(actor=actor, action=AuditLog.Action.CREATE, obj=backup, message="backup requested")
+        audit_record(
+            actor=actor, action=AuditLog.Action.CREATE, obj=backup, message=Message(gettext_noop("Backup requested"))
+        )
         backup_id = backup.pk
 
         def enqueue() -> None:
@@ -146,7 +153,10 @@ def backup_download_record(*, actor: User, backup: Backup) -> None:
     """A backup file leaves the server: the audit trail says who took which one."""
     registry.hook("require_permission")(actor, ADMIN_PERMISSION)
     audit_record(
-        actor=actor, action=AuditLog.Action.EXPORT, obj=backup, message=f"backup downloaded: {backup.file_name}"
+        actor=actor,
+        action=AuditLog.Action.EXPORT,
+        obj=backup,
+        message=Message(gettext_noop("Backup downloaded: %(file)s"), {"file": backup.file_name}),
     )
 
 
@@ -178,7 +188,10 @@ def backup_retention_apply(
         with transaction.atomic():
             Backup.objects.filter(pk=b.pk).update(status=Backup.Status.REMOVED)
             audit_record(
-                actor=None, action=AuditLog.Action.DELETE, obj=b, message=f"backup removed by retention: {b.path}"
+                actor=None,
+                action=AuditLog.Action.DELETE,
+                obj=b,
+                message=Message(gettext_noop("Backup removed by retention: %(path)s"), {"path": b.path}),
             )
     return removed
 
@@ -303,7 +316,10 @@ def backup_restore(
         audit_record(
             actor=None,
             action=AuditLog.Action.RESTORE,
-            message=f"database and files restored from {path.name} ({report.rows} rows, {report.files} files)",
+            message=Message(
+                gettext_noop("Database and files restored from %(file)s (%(rows)s rows, %(files)s files)"),
+                {"file": path.name, "rows": report.rows, "files": report.files},
+            ),
         )
     return report
 

@@ -58,7 +58,7 @@ def test_retention_keeps_the_newest_of_each_recent_day_and_month(db: Any, tmp_pa
         assert backup.status == (Backup.Status.DONE if text in kept else Backup.Status.REMOVED), text
     # a failed run and an archive written to another folder (guanxi backup --to) are left alone
     assert Path(failed.path).exists() and Path(kept_by_hand.path).exists()
-    assert AuditLog.objects.filter(message__startswith="backup removed by retention").count() == 5
+    assert AuditLog.objects.filter(message__startswith="Backup removed by retention").count() == 5
 
 
 def test_retention_of_zero_months_keeps_only_the_days(db: Any, tmp_path: Path) -> None:

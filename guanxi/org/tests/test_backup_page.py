@@ -104,5 +104,5 @@ def test_back_up_now_queues_a_backup_that_the_worker_writes(org: Any, tmp_path: 
         org["admin"],
     )
     assert Path(backup.path).parent == tmp_path and Path(backup.path).stat().st_size == backup.size
-    assert AuditLog.objects.filter(object_id=str(backup.pk), actor=org["admin"], message="backup requested").exists()
+    assert AuditLog.objects.filter(object_id=str(backup.pk), actor=org["admin"], message_id="Backup requested").exists()
     assert backup.file_name in web.get(reverse("org:backup_list")).content.decode()

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_verbose_names'),
+        ('core', '0006_message_ids'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
