@@ -153,7 +153,16 @@ def test_admins_see_one_organisation_entry_and_the_shared_sub_navigation(admin_w
     assert nav.count("org") == 1
     # and the sub-navigation lists every organisation page, the current one marked
     tabs = r.context["admin_tabs"]
-    assert [t["key"] for t in tabs] == ["users", "departments", "roles", "partners", "positions", "audit", "logins"]
+    assert [t["key"] for t in tabs] == [
+        "users",
+        "departments",
+        "roles",
+        "partners",
+        "positions",
+        "audit",
+        "logins",
+        "backups",
+    ]
     assert [t["key"] for t in tabs if t["active"]] == ["roles"]
     assert 'aria-current="page"' in r.content.decode()
     # and a sales rep has no Organisation entry
