@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0006_message_ids'),
+        ('core', '0007_message_ids_db_default'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
