@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -18,11 +17,7 @@ urlpatterns = [
     path("billing/", include("guanxi.billing.urls")),
     path("api/v1/", api.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files are never served as /media/: they leave only through core:file_download (guanxi.core.files).
 
 handler400 = "guanxi.core.views.bad_request"
 handler403 = "guanxi.core.views.permission_denied"

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.files import private_upload_path
 from guanxi.core.models import BusinessModel, TimeStampedModel
 
 MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
@@ -310,7 +311,7 @@ class ExpenseClaim(BusinessModel):
 
 
 def receipt_path(instance: ExpenseLine, filename: str) -> str:
-    return f"expenses/{instance.claim_id}/{filename}"
+    return private_upload_path("expenses", filename)
 
 
 class ExpenseLine(models.Model):

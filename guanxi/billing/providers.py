@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
-from guanxi.core.registry import NavItem, PeriodicJob, RecordTab, SearchSource, registry
+from guanxi.core.registry import FileKind, NavItem, PeriodicJob, RecordTab, SearchSource, registry
 from guanxi.org.policies import register_module
 
 register_module("payments", _("Payments"), ["view", "create", "edit", "export", "approve"])
@@ -169,3 +169,15 @@ def _demo(**kwargs: Any) -> None:
 
 
 registry.add_demo_step(_demo)
+
+
+def _expense_line_get(*, user: Any, pk: Any) -> Any:
+    from .selectors import expense_line_get
+
+    return expense_line_get(user=user, pk=pk)
+
+
+registry.add_file_kind(
+    FileKind(key="expense-receipt", model="billing.expenseline", field="receipt", label=_("Expense receipt"),
+             get=_expense_line_get)
+)  # fmt: skip

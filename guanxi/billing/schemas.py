@@ -11,6 +11,7 @@ from ninja import Field, Schema
 from pydantic import PlainSerializer
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.files import download_url
 from guanxi.org.schemas import UserRef
 
 from .models import ExpenseClaim, ExpenseLine, Invoice, Payment
@@ -277,13 +278,11 @@ class ExpenseLineOut(Schema):
     spent_on: dt.date
     amount: Money
     note: str
-    receipt_url: str | None
+    receipt_url: str | None = Field(None, description="Download link of the receipt (for whoever may see the claim).")
 
     @staticmethod
     def resolve_receipt_url(obj: Any) -> str | None:
-        from django.urls import reverse
-
-        return reverse("billing:expense_receipt", args=[obj.claim_id, obj.position]) if obj.receipt else None
+        return download_url(obj, "receipt") or None
 
 
 class ExpenseClaimOut(Schema):

@@ -32,7 +32,7 @@ from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationF
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset
 
-from .models import ExpenseClaim, Instalment, Invoice, Payment
+from .models import ExpenseClaim, ExpenseLine, Instalment, Invoice, Payment
 from .money import BUCKETS, ZERO, ageing_bucket, cents
 from .policies import RECEIVABLE_STATUSES
 
@@ -543,6 +543,15 @@ def expense_claim_get(*, user: User, pk: Any, action: str = "view") -> ExpenseCl
         pk,
         action,
     )
+
+
+def expense_line_get(*, user: User, pk: Any) -> ExpenseLine:
+    """A line of an expense claim the user may see (its receipt): 403 without expenses.view, 404 otherwise."""
+    claims = scope_queryset(user, ExpenseClaim.objects.all(), "view")
+    try:
+        return ExpenseLine.objects.select_related("claim").get(pk=int(pk), claim__in=claims)
+    except (ExpenseLine.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFoundError(_("Not found, or you may not see it.")) from None
 
 
 def expense_link_choices(*, user: User, customer_id: int) -> dict[str, Any]:

@@ -24,7 +24,6 @@ urlpatterns = [
     path("expenses/new/", views.expense_create, name="expense_create"),
     path("expenses/<int:pk>/", views.expense_detail, name="expense_detail"),
     path("expenses/<int:pk>/edit/", views.expense_edit, name="expense_edit"),
-    path("expenses/<int:pk>/receipts/<int:position>/", views.expense_receipt, name="expense_receipt"),
     path("expenses/<int:pk>/submit/", views.expense_submit, name="expense_submit"),
     path("expenses/<int:pk>/pay/", views.expense_pay, name="expense_pay"),
     path("expenses/<int:pk>/delete/", views.expense_delete, name="expense_delete"),

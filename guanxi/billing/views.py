@@ -553,18 +553,6 @@ def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def expense_receipt(request: HttpRequest, pk: int, position: int) -> HttpResponse:
-    """A line's receipt, for whoever may see the claim (never a public media URL)."""
-    from django.http import FileResponse, Http404
-
-    claim = selectors.expense_claim_get(user=request.user, pk=pk)
-    line = next((line for line in claim.lines.all() if line.position == position), None)
-    if line is None or not line.receipt:
-        raise Http404
-    return FileResponse(line.receipt.open("rb"), filename=line.receipt.name.rsplit("/", 1)[-1])
-
-
-@login_required
 @require_POST
 def expense_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(

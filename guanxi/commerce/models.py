@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from guanxi.core.files import private_upload_path
 from guanxi.core.models import BusinessModel, TimeStampedModel
 
 MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
@@ -230,6 +231,10 @@ class QuoteLine(models.Model):
         return f"{self.quote_id}#{self.position}"
 
 
+def signed_scan_path(instance: Contract, filename: str) -> str:
+    return private_upload_path("contracts", filename)
+
+
 class Contract(BusinessModel):
     """A contract (合同) with an existing customer, from a quote or an opportunity."""
 
@@ -286,7 +291,7 @@ class Contract(BusinessModel):
     signed_on = models.DateField(_("signing date"), null=True, blank=True, db_index=True)
     starts_on = models.DateField(_("start date"), null=True, blank=True)
     ends_on = models.DateField(_("end date"), null=True, blank=True)
-    signed_scan = models.FileField(_("signed scan"), upload_to="contracts/%Y/%m/", blank=True)
+    signed_scan = models.FileField(_("signed scan"), upload_to=signed_scan_path, max_length=300, blank=True)
     terms = models.TextField(_("terms"), blank=True)
     note = models.TextField(_("note"), blank=True)
     terminated_reason = models.CharField(_("termination reason"), max_length=300, blank=True)

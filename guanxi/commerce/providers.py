@@ -10,7 +10,15 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import NavItem, PeriodicJob, PoolProtection, RecordTab, SearchSource, registry
+from guanxi.core.registry import (
+    FileKind,
+    NavItem,
+    PeriodicJob,
+    PoolProtection,
+    RecordTab,
+    SearchSource,
+    registry,
+)
 from guanxi.org.policies import register_module
 
 register_module("products", _("Products"), ["view", "create", "edit", "delete", "export", "import", "admin"])
@@ -143,6 +151,16 @@ def _expire_quotes() -> Any:
     return {"expired": quotes_expire()}
 
 
+def _contract_get(*, user: Any, pk: Any) -> Any:
+    from .selectors import contract_get
+
+    return contract_get(user=user, pk=pk)
+
+
+registry.add_file_kind(
+    FileKind(key="contract-signed-scan", model="commerce.contract", field="signed_scan", label=_("Signed contract"),
+             get=_contract_get)
+)  # fmt: skip
 registry.add_periodic(PeriodicJob(key="quotes_expire", every_minutes=24 * 60, run=_expire_quotes))
 
 from . import approval as _approval  # noqa: E402

@@ -11,6 +11,7 @@ from ninja import Field, Schema
 
 from guanxi.approvals.schemas import RequestDetailOut
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.files import download_url
 from guanxi.org.schemas import UserRef
 
 from .models import Contract, ExecutionOrder, ImplementationOrder, Quote
@@ -314,9 +315,15 @@ class ContractOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    signed_scan_url: str | None = Field(None, description="Download link of the signed scan (for contract readers).")
+
     @staticmethod
     def resolve_has_signed_scan(obj: Any) -> bool:
         return bool(obj.signed_scan)
+
+    @staticmethod
+    def resolve_signed_scan_url(obj: Any) -> str | None:
+        return download_url(obj, "signed_scan") or None
 
 
 class ContractDetailOut(ContractOut):

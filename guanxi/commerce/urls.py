@@ -25,7 +25,6 @@ urlpatterns = [
     path("contracts/<int:pk>/submit/", contracts.contract_submit, name="contract_submit"),
     path("contracts/<int:pk>/sign/", contracts.contract_sign, name="contract_sign"),
     path("contracts/<int:pk>/scan/", contracts.contract_scan, name="contract_scan"),
-    path("contracts/<int:pk>/scan/file/", contracts.contract_scan_download, name="contract_scan_download"),
     path("contracts/<int:pk>/delete/", contracts.contract_delete, name="contract_delete"),
     path("contracts/<int:pk>/<str:action>/", contracts.contract_transition, name="contract_transition"),
     path("orders/", orders.execution_order_list, name="execution_order_list"),

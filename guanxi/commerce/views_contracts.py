@@ -264,16 +264,6 @@ def contract_scan(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contract_scan_download(request: HttpRequest, pk: int) -> HttpResponse:
-    from django.http import FileResponse, Http404
-
-    c = selectors.contract_get(user=request.user, pk=pk)
-    if not c.signed_scan:
-        raise Http404
-    return FileResponse(c.signed_scan.open("rb"), as_attachment=False, filename=c.signed_scan.name.rsplit("/", 1)[-1])
-
-
-@login_required
 @require_POST
 def contract_delete(request: HttpRequest, pk: int) -> HttpResponse:
     c = selectors.contract_get(user=request.user, pk=pk, action="delete")

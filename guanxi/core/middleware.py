@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from . import context
+from .accesslog import access_log_batch
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -13,13 +14,17 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Binds request id and client IP for the audit trail, and echoes the id in X-Request-ID."""
+    """Binds request id and client IP for the audit trail, echoes the id in X-Request-ID, and writes the request's
+    access-log entries in one INSERT once the response is ready."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with context.bind(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")) as ctx:
+        with (
+            context.bind(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")) as ctx,
+            access_log_batch(),
+        ):
             request.request_id = ctx.request_id  # type: ignore[attr-defined]
             response = self.get_response(request)
         response["X-Request-ID"] = ctx.request_id

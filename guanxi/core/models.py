@@ -115,6 +115,49 @@ class AuditLog(models.Model):
         return render_message(self.message_id, self.message_params, fallback=self.message)
 
 
+class AccessLog(models.Model):
+    """Who read what (REQUIREMENTS §11 审计追踪): a customer's 360 page opened, an export, a file downloaded.
+
+    Append-only like the audit trail; written in one batch per request (guanxi.core.accesslog) and purged after the
+    retention period. `detail` holds the facts of the read (file kind and name, the export's audit entry)."""
+
+    class Kind(models.TextChoices):
+        VIEW = "view", _("Opened a record")
+        EXPORT = "export", _("Exported")
+        DOWNLOAD = "download", _("Downloaded a file")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=300, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request ID"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["actor", "-at"]),
+            models.Index(fields=["kind", "-at"]),
+            models.Index(fields=["content_type", "object_id", "-at"]),
+        ]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk:
+            raise ValueError("Access log entries are append-only")
+        super().save(*args, **kwargs)
+
+
 class Notification(TimeStampedModel):
     """Something Guanxi tells one user: shown under the bell and, if enabled, e-mailed."""
 
@@ -207,6 +250,12 @@ class PeriodicRun(models.Model):
         return f"{self.job} @ {self.period}"
 
 
+def import_file_path(instance: ImportJob, filename: str) -> str:
+    from .files import private_upload_path
+
+    return private_upload_path("imports", filename)
+
+
 class ImportJob(TimeStampedModel):
     """A spreadsheet import (customers, contacts, leads…): dry run, then a background run with progress."""
 
@@ -225,7 +274,7 @@ class ImportJob(TimeStampedModel):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
     kind = models.CharField(_("what"), max_length=30)  # a registered importer: "customers", "contacts", "leads"
-    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=300)
+    file = models.FileField(_("file"), upload_to=import_file_path, max_length=300)
     file_name = models.CharField(_("file name"), max_length=200)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)

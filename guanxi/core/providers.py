@@ -1,4 +1,5 @@
-"""What the core registers at start-up: its own daily jobs (housekeeping, the backup with its retention)."""
+"""What the core registers at start-up: its own daily jobs (housekeeping, the backup with its retention, the
+access-log purge) and the check that every file field has a download rule."""
 
 from __future__ import annotations
 
@@ -19,8 +20,16 @@ def _backup() -> Any:
     return backup_scheduled_run()
 
 
+def _access_log_purge() -> Any:
+    from .accesslog import access_log_purge
+
+    return access_log_purge()
+
+
 registry.add_periodic(PeriodicJob(key="housekeeping", every_minutes=24 * 60, run=_housekeeping))
+registry.add_periodic(PeriodicJob(key="access_log_purge", every_minutes=24 * 60, run=_access_log_purge))
 # Asked hourly; backs up once a day from GUANXI_BACKUP_HOUR on (see backup_scheduled_run).
 registry.add_periodic(PeriodicJob(key="backup", every_minutes=60, run=_backup))
 
+from . import files as _files  # noqa: E402,F401  (the start-up check that every file field has a kind)
 from .imports import providers as _imports_providers  # noqa: E402,F401

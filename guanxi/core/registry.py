@@ -6,6 +6,7 @@
 - nav items: entries in the left navigation
 - periodic jobs: work the worker runs once per period
 - pool protections: customers the public-pool reclaim must leave alone (open opportunity, active contract)
+- file kinds: every uploaded-file field and how to find (and scope-check) the row that holds it
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,24 @@ class PoolProtection:
     override: str | None = None
 
 
+@dataclass(frozen=True)
+class FileKind:
+    """One kind of uploaded file: the model field that holds it and who may read it (STYLE.md rule 17).
+
+    `get(user=..., pk=...)` returns the row of `model` holding the file, read through the owning app's selector: it
+    raises PermissionDeniedError (403) without the module permission and NotFoundError (404) out of scope. `file_name`
+    gives the original file name (default: the stored file's base name). Files leave the server only through
+    guanxi.core.files, which looks kinds up here; a file field without a kind stops start-up (system check).
+    """
+
+    key: str  # the URL segment, e.g. "followup-attachment"
+    model: str  # "customers.attachment"
+    field: str  # "file"
+    label: Any
+    get: Callable[..., Any]
+    file_name: Callable[[Any], str] | None = None
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -91,6 +112,8 @@ class Registry:
     # (*, result, gen, now, progress) -> None: each higher app adds its part of the demo company after the
     # customers (opportunities, quotes, contracts, …), inside the demo's transaction, in registration order.
     demo_steps: list[Callable[..., Any]] = field(default_factory=list)
+    # key -> FileKind (guanxi.core.files serves them)
+    file_kinds: dict[str, FileKind] = field(default_factory=dict)
 
     def add_nav(self, item: NavItem) -> None:
         if all(n.key != item.key for n in self.nav):
@@ -150,6 +173,21 @@ class Registry:
     def add_demo_step(self, step: Callable[..., Any]) -> None:
         if step not in self.demo_steps:
             self.demo_steps.append(step)
+
+    def add_file_kind(self, kind: FileKind) -> None:
+        """Register a file kind once; a second kind with the same key or for the same field is a start-up error."""
+        for other in self.file_kinds.values():
+            if other == kind:
+                return
+            if other.key == kind.key or (other.model, other.field) == (kind.model, kind.field):
+                raise ImproperlyConfigured(
+                    f"File kind {kind.key!r} ({kind.model}.{kind.field}) clashes with {other.key!r} "
+                    f"({other.model}.{other.field}): register each file field once, under its own key."
+                )
+        self.file_kinds[kind.key] = kind
+
+    def file_kind_for(self, model: str, field_name: str) -> FileKind | None:
+        return next((k for k in self.file_kinds.values() if (k.model, k.field) == (model, field_name)), None)
 
     def add_periodic(self, job: PeriodicJob) -> None:
         if all(j.key != job.key for j in self.periodic):

@@ -20,9 +20,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import context
+from .accesslog import access_log_record
 from .errors import PreconditionFailedError, ValidationFailed, validation_error_fields
 from .i18n import Message, stored_message
-from .models import AuditLog, BusinessModel, Notification
+from .models import AccessLog, AuditLog, BusinessModel, Notification
 
 if TYPE_CHECKING:
     # The user model is org.User (AUTH_USER_MODEL); core only needs what every Django user has.
@@ -65,7 +66,7 @@ def audit_record(
     if customer_id is None and obj is not None:
         customer_id = _customer_id_of(obj)
     text, message_id, message_params = stored_message(message)
-    return AuditLog.objects.create(
+    entry = AuditLog.objects.create(
         actor_id=actor.pk if actor is not None and actor.pk else None,
         action=action,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
@@ -79,6 +80,9 @@ def audit_record(
         request_id=ctx.request_id,
         customer_id=customer_id,
     )
+    if action == AuditLog.Action.EXPORT:  # every export is also a sensitive read: the access log names it
+        access_log_record(actor=actor, kind=AccessLog.Kind.EXPORT, obj=obj, detail={"audit_id": entry.pk})
+    return entry
 
 
 def _customer_id_of(obj: models.Model) -> int | None:

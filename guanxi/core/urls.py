@@ -8,4 +8,5 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("files/<slug:kind>/<int:pk>/", views.file_download, name="file_download"),
 ]

@@ -1,14 +1,19 @@
-"""Cross-module pages: global search, notification centre, error pages."""
+"""Cross-module pages: global search, notification centre, file downloads, error pages."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
 
+from .errors import ErrorCode
+from .registry import registry
 from .services import notification_mark_read
 
 
@@ -50,6 +55,25 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts={request.get_host()}):
         return redirect(note.url)
     return redirect("core:notifications")
+
+
+@require_safe
+def file_download(request: HttpRequest, kind: str, pk: int) -> HttpResponseBase:
+    """Every uploaded file leaves through here (STYLE.md rule 17): the signed-in session, or an API token in
+    `Authorization: Bearer`, for API clients following a `…_url` of an API response."""
+    from .files import file_download as download
+
+    user = request.user
+    if not user.is_authenticated:
+        bearer = request.headers.get("Authorization", "")
+        if not bearer.lower().startswith("bearer "):
+            return redirect_to_login(request.get_full_path())
+        user = registry.hook("api_token_authenticate")(key=bearer[7:].strip())
+        if user is None:
+            message = _("Authentication required: send 'Authorization: Bearer <API token>' or sign in.")
+            body = {"error": {"code": ErrorCode.NOT_AUTHENTICATED.value, "message": message, "fields": {}}}
+            return JsonResponse(body, status=401)
+    return download(user=user, kind=kind, pk=pk)
 
 
 def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
+from guanxi.core.accesslog import access_log_record
 from guanxi.core.api import (
     LIST_ERRORS,
     READ_ERRORS,
@@ -23,6 +24,7 @@ from guanxi.core.api import (
     set_etag,
 )
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.models import AccessLog
 from guanxi.core.selectors import global_search
 from guanxi.org.selectors import users_by_ids
 
@@ -297,6 +299,7 @@ def customer_review_resubmit(request: HttpRequest, customer_id: int, response: H
 def customer_overview(request: HttpRequest, customer_id: int, response: HttpResponse) -> object:
     """The customer with its contacts and timeline (follow-ups, tasks and recorded changes, newest first)."""
     data = selectors.customer_overview(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
+    access_log_record(actor=request.auth, kind=AccessLog.Kind.VIEW, obj=data["customer"])  # type: ignore[attr-defined]
     set_etag(response, data["customer"])
     return data
 

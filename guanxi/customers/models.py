@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.files import private_upload_path
 from guanxi.core.models import BusinessModel, TimeStampedModel
 
 from .validators import validate_credit_code
@@ -261,7 +262,7 @@ class FollowUp(BusinessModel):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"attachments/{timezone.now():%Y/%m}/{filename}"
+    return private_upload_path("attachments", filename)
 
 
 class Attachment(TimeStampedModel):

@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import NavItem, PeriodicJob, SearchSource, registry
+from guanxi.core.registry import FileKind, NavItem, PeriodicJob, SearchSource, registry
 
 
 def _search_customers(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
@@ -122,6 +122,24 @@ def _register_review_kind() -> None:
 
 
 _register_review_kind()
+
+
+def _attachment_get(*, user: Any, pk: Any) -> Any:
+    from .selectors import attachment_get
+
+    return attachment_get(user=user, pk=pk)
+
+
+registry.add_file_kind(
+    FileKind(
+        key="followup-attachment",
+        model="customers.attachment",
+        field="file",
+        label=_("Follow-up attachment"),
+        get=_attachment_get,
+        file_name=lambda attachment: attachment.name,
+    )
+)
 # Features of this app that live in sub-packages register themselves on import.
 from . import importers as _importers  # noqa: E402,F401,I001  (spreadsheet import of customers and contacts)
 from .dedupe import providers as _dedupe_providers  # noqa: E402,F401

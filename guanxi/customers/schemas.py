@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime, WithJsonSchema
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.files import download_url
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .filters import SORTS
@@ -256,6 +257,11 @@ class AttachmentOut(Schema):
     id: int
     name: str
     size: int
+    url: str = Field(..., description="Download link (session or API token of a reader who may see the follow-up).")
+
+    @staticmethod
+    def resolve_url(obj: Any) -> str:
+        return download_url(obj, "file")
 
 
 class FollowUpOut(Schema):

@@ -10,15 +10,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from guanxi.core.errors import ValidationFailed
+from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, scope_queryset
 
 from .filters import SORTS, ContactFilter, CustomerFilter, FollowUpFilter, TaskFilter, apply_search
-from .models import Contact, Customer, FollowUp, SavedView, Task
+from .models import Attachment, Contact, Customer, FollowUp, SavedView, Task
 
 
 def _filtered(filterset_class: Any, data: QueryDict | dict[str, Any] | None, qs: QuerySet, request: Any) -> QuerySet:
@@ -110,6 +111,15 @@ def follow_up_list(*, user: User, filters: QueryDict | dict[str, Any] | None = N
 
 def follow_up_get(*, user: User, pk: Any, action: str = "view") -> FollowUp:
     return get_scoped_or_404(user, FollowUp.objects.select_related("customer", "contact", "author"), pk, action)
+
+
+def attachment_get(*, user: User, pk: Any) -> Attachment:
+    """A follow-up's attachment, for a reader who may see the follow-up (403 without followups.view, 404 otherwise)."""
+    follow_ups = scope_queryset(user, FollowUp.objects.all(), "view")
+    try:
+        return Attachment.objects.select_related("follow_up").get(pk=int(pk), follow_up__in=follow_ups)
+    except (Attachment.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFoundError(gettext("Not found, or you may not see it.")) from None
 
 
 def task_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[Task]:

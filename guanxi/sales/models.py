@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.files import private_upload_path
 from guanxi.core.models import BusinessModel, TimeStampedModel
 from guanxi.customers.models import Customer
 
@@ -528,7 +529,7 @@ class StageChange(models.Model):
 
 
 def opportunity_document_path(instance: OpportunityDocument, filename: str) -> str:
-    return f"opportunities/{timezone.now():%Y/%m}/{filename}"
+    return private_upload_path("opportunities", filename)
 
 
 class OpportunityDocument(TimeStampedModel):

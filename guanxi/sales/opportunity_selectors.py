@@ -226,12 +226,12 @@ def documents_by_stage(opp: Opportunity, stages: list[Stage]) -> list[dict[str, 
 
 
 def document_get(*, user: User, pk: Any) -> OpportunityDocument:
-    """A document of a deal the user may see (404 otherwise)."""
+    """A document of a deal the user may see (403 without opportunities.view, 404 otherwise)."""
+    deals = scope_queryset(user, Opportunity.objects.all(), "view")
     pk = _int(str(pk))
-    doc = OpportunityDocument.objects.select_related("opportunity").filter(pk=pk).first() if pk else None
+    doc = OpportunityDocument.objects.select_related("opportunity").filter(pk=pk, opportunity__in=deals).first()
     if doc is None:
-        raise NotFoundError(_("Not found."))
-    get_scoped_or_404(user, Opportunity.objects.all(), doc.opportunity_id, "view")
+        raise NotFoundError(_("Not found, or you may not see it."))
     return doc
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -440,18 +440,6 @@ def opportunity_document_add(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _act(request, pk, run, _("Document added."))
-
-
-@login_required
-def opportunity_document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
-    doc = selectors.document_get(user=request.user, pk=doc_pk)
-    if doc.opportunity_id != pk:
-        raise NotFoundError(_("Not found."))
-    try:
-        handle = doc.file.open("rb")
-    except FileNotFoundError:
-        raise NotFoundError(_("The file is missing from storage."))
-    return FileResponse(handle, as_attachment=True, filename=doc.name)
 
 
 @login_required

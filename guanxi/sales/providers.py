@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import NavItem, PeriodicJob, RecordTab, SearchSource, registry
+from guanxi.core.registry import FileKind, NavItem, PeriodicJob, RecordTab, SearchSource, registry
 from guanxi.org.policies import register_module
 
 register_module("leads", _("Leads"), ["view", "create", "edit", "delete", "export", "import", "assign"])
@@ -98,6 +98,22 @@ def _opportunity_reminders() -> Any:
     return opportunity_send_reminders()
 
 
+def _opportunity_document_get(*, user: Any, pk: Any) -> Any:
+    from .opportunity_selectors import document_get
+
+    return document_get(user=user, pk=pk)
+
+
+registry.add_file_kind(
+    FileKind(
+        key="opportunity-document",
+        model="sales.opportunitydocument",
+        field="file",
+        label=_("Opportunity document"),
+        get=_opportunity_document_get,
+        file_name=lambda document: document.name,
+    )
+)
 registry.add_periodic(PeriodicJob(key="opportunity_reminders", every_minutes=24 * 60, run=_opportunity_reminders))
 
 # --- sales targets (业绩目标) and the monthly forecast snapshot ---------------------------------------

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.files import download_url
 from guanxi.customers.schemas import TEXT_MAX, FollowUpMethod
 from guanxi.org.schemas import DepartmentRef, UserRef
 
@@ -117,13 +118,11 @@ class DocumentOut(Schema):
     stage: StageRef | None
     uploaded_by: UserRef | None
     created_at: dt.datetime
-    url: str = Field(..., description="Download (signed-in users who may see the deal).")
+    url: str = Field(..., description="Download link (session or API token of a reader who may see the deal).")
 
     @staticmethod
     def resolve_url(obj: Any) -> str:
-        from django.urls import reverse
-
-        return reverse("sales:opportunity_document_download", args=[obj.opportunity_id, obj.pk])
+        return download_url(obj, "file")
 
 
 class OpportunityDetailOut(OpportunityOut):

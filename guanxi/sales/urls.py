@@ -40,11 +40,6 @@ urlpatterns = [
     path("opportunities/<int:pk>/tasks/", opp_views.opportunity_task, name="opportunity_task"),
     path("opportunities/<int:pk>/documents/", opp_views.opportunity_document_add, name="opportunity_document_add"),
     path(
-        "opportunities/<int:pk>/documents/<int:doc_pk>/",
-        opp_views.opportunity_document_download,
-        name="opportunity_document_download",
-    ),
-    path(
         "opportunities/<int:pk>/documents/<int:doc_pk>/delete/",
         opp_views.opportunity_document_delete,
         name="opportunity_document_delete",

@@ -187,6 +187,13 @@ GUANXI_IMPORT_MAX_UNPACKED_BYTES = env.int("GUANXI_IMPORT_MAX_UNPACKED_BYTES", d
 # A dry run or import that has not moved for this long was left by a crashed worker: marked failed.
 GUANXI_IMPORT_STALE_MINUTES = env.int("GUANXI_IMPORT_STALE_MINUTES", default=60)
 GUANXI_ATTACHMENT_MAX_BYTES = env.int("GUANXI_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# Uploaded files leave only through the scoped download view (guanxi.core.files). "" streams them through Django;
+# "x-accel-redirect" (nginx, internal location GUANXI_FILE_SENDFILE_PREFIX) or "x-sendfile" (Apache/lighttpd) lets
+# the front proxy send the file after the view has checked the reader.
+GUANXI_FILE_SENDFILE = env.str("GUANXI_FILE_SENDFILE", default="").strip().lower()
+GUANXI_FILE_SENDFILE_PREFIX = env.str("GUANXI_FILE_SENDFILE_PREFIX", default="")
+# Days the access log (who read, exported or downloaded what) is kept; 0 keeps it forever.
+GUANXI_ACCESS_LOG_RETENTION_DAYS = env.int("GUANXI_ACCESS_LOG_RETENTION_DAYS", default=365)
 
 # --- e-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("GUANXI_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -165,7 +165,7 @@ def test_receipt_upload_through_the_api(people: Any, visit: Any, settings: Any, 
     )
     assert r.status_code == 200, r.content
     line = r.json()["lines"][1]
-    assert line["receipt_url"] == f"/billing/expenses/{claim.pk}/receipts/2/"
+    assert line["receipt_url"] == f"/files/expense-receipt/{claim.lines.get(position=2).pk}/"
     assert c.get(line["receipt_url"]).status_code == 200
     # another rep cannot attach to it
     other = Client()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from guanxi.core.registry import PeriodicJob, registry
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import FileKind, PeriodicJob, registry
 
 
 def _fail_stale() -> Any:
@@ -14,3 +16,21 @@ def _fail_stale() -> Any:
 
 
 registry.add_periodic(PeriodicJob(key="imports_fail_stale", every_minutes=15, run=_fail_stale))
+
+
+def _import_job_get(*, user: Any, pk: Any) -> Any:
+    from .selectors import import_job_get
+
+    return import_job_get(user=user, pk=pk, with_report=False)
+
+
+registry.add_file_kind(
+    FileKind(
+        key="import-file",
+        model="core.importjob",
+        field="file",
+        label=_("Import file"),
+        get=_import_job_get,
+        file_name=lambda job: job.file_name,
+    )
+)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from guanxi.core.accesslog import access_log_record
 from guanxi.core.errors import (
     ApplicationError,
     InvalidStateError,
@@ -20,6 +21,7 @@ from guanxi.core.errors import (
     PreconditionFailedError,
     ValidationFailed,
 )
+from guanxi.core.models import AccessLog
 from guanxi.core.registry import registry
 from guanxi.core.views_util import form_add_errors
 from guanxi.org.policies import has_permission, require_permission
@@ -209,7 +211,9 @@ def detail_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any
 
 @login_required
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "customers/customer_detail.html", detail_context(request, pk))
+    context = detail_context(request, pk)
+    access_log_record(actor=request.user, kind=AccessLog.Kind.VIEW, obj=context["customer"])
+    return render(request, "customers/customer_detail.html", context)
 
 
 @login_required

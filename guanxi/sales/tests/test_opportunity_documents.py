@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
-from guanxi.core.models import AuditLog
+from guanxi.core.models import AccessLog, AuditLog
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.sales import services
 from guanxi.sales.models import OpportunityDocument, Stage
@@ -58,9 +58,9 @@ def test_upload_tags_the_stage_lists_it_and_downloads(org, deal):
         < html.index("会议纪要.txt")
         < html.index("方案书.pdf")
     )
-    response = client.get(f"/sales/opportunities/{deal.pk}/documents/{docs['方案书.pdf'].pk}/")
+    response = client.get(f"/files/opportunity-document/{docs['方案书.pdf'].pk}/")
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1"
-    assert "attachment" in response["Content-Disposition"]
+    assert "filename*=UTF-8''%E6%96%B9%E6%A1%88%E4%B9%A6.pdf" in response["Content-Disposition"]
 
 
 @pytest.mark.parametrize(
@@ -125,9 +125,22 @@ def test_download_outside_scope_is_404(org, deal):
     doc = services.opportunity_document_add(
         actor=org["east_rep"], opportunity=deal, file=SimpleUploadedFile("a.pdf", b"1")
     )
-    # when another department's rep asks for the file, or asks through another deal's URL, then 404
-    assert client_for(org["west_rep"]).get(f"/sales/opportunities/{deal.pk}/documents/{doc.pk}/").status_code == 404
-    assert client_for(org["east_rep"]).get(f"/sales/opportunities/{deal.pk + 1}/documents/{doc.pk}/").status_code == 404
+    # when another department's rep asks for the file, then 404 (the owner gets it)
+    assert client_for(org["west_rep"]).get(f"/files/opportunity-document/{doc.pk}/").status_code == 404
+    assert client_for(org["east_rep"]).get(f"/files/opportunity-document/{doc.pk}/").status_code == 200
+
+
+def test_download_without_opportunity_permission_is_403(org, deal):
+    from guanxi.org.tests.factories import UserFactory
+
+    doc = services.opportunity_document_add(
+        actor=org["east_rep"], opportunity=deal, file=SimpleUploadedFile("a.pdf", b"1")
+    )
+    # given finance, who reads customers but not opportunities
+    finance = UserFactory(username="finance", department=org.hq, roles=["finance"])
+    # when it asks for the deal's document, then 403, and no one is recorded as having read it
+    assert client_for(finance).get(f"/files/opportunity-document/{doc.pk}/").status_code == 403
+    assert not AccessLog.objects.exists()
 
 
 def test_uploading_needs_edit_on_the_deal(org, deal):
