@@ -6,8 +6,10 @@ from ninja import Query, Router, Status
 from guanxi.core.api import PageParams, error_responses, paginate
 from guanxi.core.services import notification_mark_read
 
-from . import selectors
+from . import access_selectors, selectors
 from .schemas import (
+    AccessLogFilters,
+    AccessLogPage,
     DepartmentFilters,
     DepartmentOut,
     DepartmentPage,
@@ -33,6 +35,7 @@ USERS = ["Users"]
 DEPARTMENTS = ["Departments"]
 TOKENS = ["API tokens"]
 NOTIFICATIONS = ["Notifications"]
+ACCESS_LOG = ["Access log"]
 
 
 # --- me --------------------------------------------------------------------------------------
@@ -150,3 +153,19 @@ def notification_mark(request: HttpRequest, payload: MarkReadIn) -> object:
     """Mark the given notifications read, or all of them when `ids` is omitted."""
     marked = notification_mark_read(actor=request.auth, notification_ids=payload.ids)  # type: ignore[attr-defined]
     return {"marked": marked}
+
+
+# --- access log ------------------------------------------------------------------------------
+@router.get(
+    "/access-log",
+    response={200: AccessLogPage, **error_responses(400, 401, 403, 422)},
+    tags=ACCESS_LOG,
+    summary="List the access log",
+)
+def access_log_list(request: HttpRequest, filters: Query[AccessLogFilters], page: Query[PageParams]) -> object:
+    """Who opened which customer's 360 page, exported what and downloaded which file, newest first. Needs
+    `access_log.view` (administrators); its data scope narrows by the user who read."""
+    qs = access_selectors.access_log_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
+    result = paginate(qs, page)
+    result["items"] = access_selectors.access_log_describe(result["items"])
+    return result

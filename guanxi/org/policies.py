@@ -54,6 +54,7 @@ register_module("followups", gettext_lazy("Follow-ups"), ["view", "create", "edi
 register_module("tasks", gettext_lazy("Tasks"), ["view", "create", "edit", "delete", "assign"])
 register_module("org", gettext_lazy("Users and roles"), ["view", "admin"])
 register_module("audit", gettext_lazy("Audit trail"), ["view", "export"])
+register_module("access_log", gettext_lazy("Access log"), ["view"])  # who read what: administrators only
 
 _SCOPE_RANK = {s: i for i, s in enumerate(DataScope.values)}
 

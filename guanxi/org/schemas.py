@@ -174,3 +174,38 @@ class MarkReadIn(InputSchema):
 
 class MarkReadOut(Schema):
     marked: int
+
+
+# --- access log (who read what) ----------------------------------------------------------------
+class AccessLogFilters(Schema):
+    actor: ObjectId | None = Field(None, description="User id: only this user's reads.")
+    kind: str | None = Field(None, description="view (opened a customer's 360 page), export or download.")
+    date_from: dt.date | None = Field(None, description="From this day (inclusive).")
+    date_to: dt.date | None = Field(None, description="Up to this day (inclusive).")
+    q: str | None = Field(None, max_length=100, description="Object name or id, request id or IP address.")
+
+
+class AccessLogOut(Schema):
+    id: int
+    at: dt.datetime
+    actor: UserRef | None
+    kind: str = Field(..., description="view, export or download.")
+    kind_label: str
+    object_type: str = Field(..., description="The object's type, in your language (empty for an export of a list).")
+    object_id: str
+    object_repr: str
+    description: str = Field(..., description="The file for a download, the audit message for an export.")
+    detail: dict[str, Any]
+    ip: str | None
+    request_id: str
+
+    @staticmethod
+    def resolve_kind_label(obj: Any) -> str:
+        return str(obj.get_kind_display())
+
+
+class AccessLogPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[AccessLogOut]

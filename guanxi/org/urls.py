@@ -31,6 +31,7 @@ urlpatterns = [
     path("org/positions/<int:pk>/", views_admin.position_edit, name="position_edit"),
     path("org/audit/", views_admin.audit_list, name="audit_list"),
     path("org/audit/export/", views_admin.audit_export, name="audit_export"),
+    path("org/access-log/", views_admin.access_log, name="access_log"),
     path("org/logins/", views_admin.login_list, name="login_list"),
     path("org/backups/", views_admin.backup_list, name="backup_list"),
     path("org/backups/new/", views_admin.backup_create, name="backup_create"),

@@ -23,10 +23,10 @@ from guanxi.core import export
 from guanxi.core.backup import selectors as backup_selectors
 from guanxi.core.backup import services as backup_services
 from guanxi.core.errors import ApplicationError, ValidationFailed
-from guanxi.core.models import AuditLog
+from guanxi.core.models import AccessLog, AuditLog
 from guanxi.core.views_util import form_add_errors
 
-from . import selectors, services
+from . import access_selectors, selectors, services
 from .forms import (
     DeactivateForm,
     DepartmentForm,
@@ -52,6 +52,7 @@ ADMIN_TABS = [
     ("partners", gettext_lazy("Partners"), "org:partner_list", "ti-building-store", "org.admin"),
     ("positions", gettext_lazy("Positions"), "org:position_list", "ti-id-badge-2", "org.admin"),
     ("audit", gettext_lazy("Audit trail"), "org:audit_list", "ti-history", "audit.view"),
+    ("access", gettext_lazy("Access log"), "org:access_log", "ti-eye", "access_log.view"),
     ("logins", gettext_lazy("Login history"), "org:login_list", "ti-login", "org.admin"),
     ("backups", gettext_lazy("Backups"), "org:backup_list", "ti-database-export", "org.admin"),
 ]
@@ -425,6 +426,20 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.{file_format}"'
     return response
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    page, filter_errors = _filtered_page(request, access_selectors.access_log_list)
+    page.object_list = access_selectors.access_log_describe(page.object_list)
+    context = {
+        "page": page,
+        "filter_errors": filter_errors,
+        "actors": access_selectors.access_log_actor_choices(user=request.user),
+        "kinds": AccessLog.Kind.choices,
+        "f": request.GET,
+    }
+    return _render(request, "org/access_log.html", "access", context, status=400 if filter_errors else 200)
 
 
 @login_required
