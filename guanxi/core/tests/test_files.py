@@ -191,3 +191,13 @@ def test_x_sendfile_without_a_local_path_streams_instead(org: Any, import_job: I
     response = client_for(org["east_manager"]).get(url_of(import_job))
     assert response.status_code == 200 and "X-Sendfile" not in response
     assert b"".join(response.streaming_content).startswith("公司名称".encode())
+
+
+def test_rows_stored_before_random_folders_still_download(org: Any) -> None:
+    # given an import stored under the old, guessable layout (imports/2025/01/<name>)
+    job = ImportJob(user=org["east_manager"], kind="customers", file_name="old.csv")
+    job.file.name = job.file.storage.save("imports/2025/01/old.csv", ContentFile(b"old\n"))
+    job.save()
+    # then its owner still downloads it through the view
+    response = client_for(org["east_manager"]).get(url_of(job))
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"old\n"
