@@ -92,5 +92,5 @@ def _describe(entry: AccessLog, audits: dict[int, AuditLog]) -> str:
         return f"{kind.label}: {file_name}" if kind is not None else file_name
     if entry.kind == AccessLog.Kind.EXPORT:
         audit = audits.get(detail.get("audit_id"))  # type: ignore[arg-type]
-        return audit.message if audit is not None and audit.message else gettext("Export")
+        return (audit.message_text or gettext("Export")) if audit is not None else gettext("Export")
     return ""
