@@ -89,7 +89,7 @@ def _describe(entry: AccessLog, audits: dict[int, AuditLog]) -> str:
     if entry.kind == AccessLog.Kind.DOWNLOAD:
         kind = registry.file_kinds.get(str(detail.get("file_kind", "")))
         file_name = str(detail.get("file", ""))
-        return f"{kind.label}: {file_name}" if kind is not None else file_name
+        return gettext("%(label)s: %(value)s") % {"label": kind.label, "value": file_name} if kind else file_name
     if entry.kind == AccessLog.Kind.EXPORT:
         audit = audits.get(detail.get("audit_id"))  # type: ignore[arg-type]
         return (audit.message_text or gettext("Export")) if audit is not None else gettext("Export")
