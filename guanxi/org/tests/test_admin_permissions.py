@@ -160,6 +160,7 @@ def test_admins_see_one_organisation_entry_and_the_shared_sub_navigation(admin_w
         "partners",
         "positions",
         "audit",
+        "access",
         "logins",
         "backups",
     ]
