@@ -52,7 +52,7 @@ def private_upload_path(folder: str, filename: str) -> str:
     return f"{folder}/{timezone.now():%Y/%m}/{secrets.token_urlsafe(TOKEN_BYTES)}/{name}"
 
 
-def stored_file_name(name: str) -> str:
+def stored_file_name(name: str | None) -> str:
     """The original file name of a stored file (its last path segment)."""
     return PurePosixPath(name or "").name
 
@@ -149,12 +149,11 @@ def file_download(*, user: Any, kind: str, pk: Any) -> HttpResponseBase:
         raise NotFoundError(_("Not found, or you may not see it."))
     row = file_kind.get(user=user, pk=pk)
     response = file_response(file_kind, row)
-    fieldfile = getattr(row, file_kind.field)
     access_log_record(
         actor=user,
         kind=AccessLog.Kind.DOWNLOAD,
         obj=row,
-        detail={"file_kind": file_kind.key, "file": file_display_name(row, file_kind.field), "path": fieldfile.name},
+        detail={"file_kind": file_kind.key, "file": file_display_name(row, file_kind.field)},
     )
     return response
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -44,8 +45,8 @@ def audit_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, list | tuple | set):
         return [audit_value(v) for v in value]
-    if isinstance(value, FieldFile):  # an empty file field has no url: only its name matters here
-        return value.name or ""
+    if isinstance(value, FieldFile):  # the original file name: the stored path's random folder stays private
+        return PurePosixPath(value.name or "").name
     return value
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import InvalidStateError, NotFoundError, ValidationFailed
+from guanxi.core.files import stored_file_name
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
 from guanxi.customers.models import Customer, FollowUp
@@ -205,13 +206,13 @@ def expense_claim_attach_receipt(
             raise NotFoundError(_("Not found, or you may not see it."))
         if not isinstance(receipt, UploadedFile) or (receipt.size or 0) > RECEIPT_MAX_BYTES:
             raise fail("receipt", _("A receipt may be at most 10 MB."))
-        old = line.receipt.name if line.receipt else ""
+        old = stored_file_name(line.receipt.name) if line.receipt else ""
         line.receipt.save(receipt.name or "receipt", receipt, save=True)
         audit_record(
             actor=actor,
             action=AuditLog.Action.UPDATE,
             obj=claim,
-            changes={f"lines[{position}].receipt": [old, line.receipt.name]},
+            changes={f"lines[{position}].receipt": [old, stored_file_name(line.receipt.name)]},
         )
     return line
 

@@ -12,7 +12,7 @@ from django.test import Client
 
 from guanxi.billing import services
 from guanxi.commerce.services import contract_attach_scan
-from guanxi.core.models import AccessLog
+from guanxi.core.models import AccessLog, AuditLog
 from guanxi.customers.services import follow_up_create
 from guanxi.org.tests.factories import UserFactory
 from guanxi.sales.services import opportunity_create, opportunity_document_add
@@ -73,6 +73,9 @@ def test_pages_and_api_link_every_file_through_the_download_view(people: Any, co
         response = client.get(link)
         assert response.status_code == 200 and b"".join(response.streaming_content) == content, link
     assert AccessLog.objects.filter(actor=rep, kind="download").count() == len(links)
+    # and the audit trail names the scan by its original name, keeping the stored path's random folder private
+    scan_entry = AuditLog.objects.get(object_id=str(contract.pk), changes__has_key="signed_scan")
+    assert scan_entry.changes["signed_scan"] == [None, "合同扫描件.pdf"]
 
 
 def test_signed_scan_and_receipt_follow_their_modules(people: Any, contract: Any) -> None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ApplicationError, InvalidStateError
+from guanxi.core.files import stored_file_name
 from guanxi.core.models import AuditLog
 from guanxi.core.numbering import number_next
 from guanxi.core.services import audit_record, check_version, model_create, model_update, notify, soft_delete
@@ -296,6 +297,9 @@ def contract_attach_scan(*, actor: User, contract: Contract, file: UploadedFile)
         row.signed_scan.save(file.name or "scan.pdf", file, save=False)
         row.save(update_fields=["signed_scan", "updated_at"])
         audit_record(
-            actor=actor, action=AuditLog.Action.UPDATE, obj=row, changes={"signed_scan": [None, row.signed_scan.name]}
+            actor=actor,
+            action=AuditLog.Action.UPDATE,
+            obj=row,
+            changes={"signed_scan": [None, stored_file_name(row.signed_scan.name)]},
         )
     return row
