@@ -181,3 +181,10 @@ registry.add_file_kind(
     FileKind(key="expense-receipt", model="billing.expenseline", field="receipt", label=_("Expense receipt"),
              get=_expense_line_get)
 )  # fmt: skip
+
+
+# --- customer merges: expense claims move to the survivor (payment plans, invoices and payments belong to a
+# contract, which commerce moves) ------------------------------------------------------------------------
+from guanxi.customers.dedupe.services import FkMove  # noqa: E402
+
+registry.add_merge_mover(FkMove("expense_claims", "billing.ExpenseClaim"))

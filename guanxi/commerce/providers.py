@@ -176,3 +176,15 @@ def _demo(**kwargs: Any) -> None:
 
 
 registry.add_demo_step(_demo)
+
+# --- customer merges: quotes, contracts and orders of a merged-away customer move to the survivor ---------
+# (quote lines, shipments and implementation items follow their document).
+from guanxi.customers.dedupe.services import FkMove  # noqa: E402
+
+for _mover in (
+    FkMove("quotes", "commerce.Quote"),
+    FkMove("contracts", "commerce.Contract"),
+    FkMove("execution_orders", "commerce.ExecutionOrder"),
+    FkMove("implementation_orders", "commerce.ImplementationOrder"),
+):
+    registry.add_merge_mover(_mover)

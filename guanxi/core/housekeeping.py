@@ -7,7 +7,7 @@ import logging
 
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
@@ -15,6 +15,8 @@ from .models import AuditLog, BusinessModel, IdempotencyRecord
 from .services import audit_record
 
 log = logging.getLogger(__name__)
+# Rows purged per model and night: the rest wait for the next night.
+BATCH = 10_000
 
 
 def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
@@ -24,34 +26,80 @@ def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
-def recycle_bin_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
+def recycle_bin_purge(*, now: dt.datetime | None = None) -> dict[str, dict[str, int]]:
     """Hard-delete records that have been in the recycle bin longer than the retention period.
 
-    One audit row per model records how many were purged (the rows' own history stays in the trail).
+    Models are purged from the highest app down, so a deleted opportunity goes before its deleted customer.
+    A row that cannot go (something still refers to it: a live opportunity protects its customer) is skipped
+    on its own, each row in its own savepoint, and reported — in the log, in the result's "skipped" counts
+    and in an audit line administrators read — instead of failing the rest of the batch. One audit row per
+    model records what was purged (the rows' own history stays in the trail).
+    Returns {"purged": {model: n}, "skipped": {model: n}}.
     """
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.GUANXI_RECYCLE_BIN_DAYS)
     purged: dict[str, int] = {}
-    for model in apps.get_models():
+    skipped: dict[str, int] = {}
+    for model in reversed(apps.get_models()):
         if not issubclass(model, BusinessModel):
             continue
-        qs = model.all_objects.filter(deleted_at__lt=cutoff)
-        ids = list(qs.values_list("pk", flat=True)[:10_000])
+        label = model._meta.label
+        ids = list(model.all_objects.filter(deleted_at__lt=cutoff).order_by("pk").values_list("pk", flat=True)[:BATCH])
         if not ids:
             continue
         try:
             with transaction.atomic():
                 model.all_objects.filter(pk__in=ids).delete()
-                audit_record(
-                    actor=None,
-                    action=AuditLog.Action.DELETE,
-                    message=f"recycle bin: purged {len(ids)} {model._meta.label} deleted before {cutoff:%Y-%m-%d}",
-                    changes={"ids": ids[:200]},
-                )
-        except (ProtectedError, RestrictedError) as exc:
-            log.warning("could not purge %s: %s", model._meta.label, exc)
+                _audit_purged(label, ids, cutoff)
+            purged[label] = len(ids)
             continue
-        purged[model._meta.label] = len(ids)
-    return purged
+        except (ProtectedError, RestrictedError, IntegrityError):
+            pass  # something refers to some of them: go row by row
+        gone, kept, reasons = _purge_one_by_one(model, ids)
+        if gone:
+            with transaction.atomic():
+                _audit_purged(label, gone, cutoff)
+            purged[label] = len(gone)
+        if kept:
+            skipped[label] = len(kept)
+            log.warning("recycle bin: could not purge %s %s (still referenced): %s", len(kept), label, kept[:20])
+            audit_record(
+                actor=None,
+                action=AuditLog.Action.OTHER,
+                message=f"recycle bin: kept {len(kept)} {label} that other records still refer to",
+                changes={"skipped_ids": kept[:200], "referenced_by": sorted(reasons)},
+            )
+    return {"purged": purged, "skipped": skipped}
+
+
+def _purge_one_by_one(model: type[BusinessModel], ids: list[int]) -> tuple[list[int], list[int], set[str]]:
+    """Delete each row in its own savepoint: (deleted ids, kept ids, labels of the models that kept them)."""
+    gone: list[int] = []
+    kept: list[int] = []
+    reasons: set[str] = set()
+    for pk in ids:
+        try:
+            with transaction.atomic():
+                model.all_objects.filter(pk=pk).delete()
+            gone.append(pk)
+        except ProtectedError as exc:
+            kept.append(pk)
+            reasons.update(obj._meta.label for obj in exc.protected_objects)
+        except RestrictedError as exc:
+            kept.append(pk)
+            reasons.update(obj._meta.label for obj in exc.restricted_objects)
+        except IntegrityError:
+            kept.append(pk)
+            reasons.add("database constraint")
+    return gone, kept, reasons
+
+
+def _audit_purged(label: str, ids: list[int], cutoff: dt.datetime) -> None:
+    audit_record(
+        actor=None,
+        action=AuditLog.Action.DELETE,
+        message=f"recycle bin: purged {len(ids)} {label} deleted before {cutoff:%Y-%m-%d}",
+        changes={"ids": ids[:200]},
+    )
 
 
 def housekeeping_run() -> dict[str, object]:

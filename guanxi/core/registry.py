@@ -167,8 +167,14 @@ class Registry:
         self.importers.setdefault(importer.kind, importer)
 
     def add_merge_mover(self, mover: Callable[..., dict[str, int]]) -> None:
-        if mover not in self.merge_movers:
-            self.merge_movers.append(mover)
+        if mover in self.merge_movers:
+            return
+        column = (getattr(mover, "model", None), getattr(mover, "field", None))
+        if column[0] is not None and any(
+            (getattr(m, "model", None), getattr(m, "field", None)) == column for m in self.merge_movers
+        ):
+            raise RuntimeError(f"Two merge movers for {column[0]}.{column[1]}: register one per column.")
+        self.merge_movers.append(mover)
 
     def add_demo_step(self, step: Callable[..., Any]) -> None:
         if step not in self.demo_steps:

@@ -170,3 +170,9 @@ def _demo(**kwargs: Any) -> None:
 
 
 registry.add_demo_step(_demo)
+
+# --- customer merges: rows of this app that point at a merged-away customer move to the survivor ---------
+from guanxi.customers.dedupe.services import FkMove  # noqa: E402
+
+registry.add_merge_mover(FkMove("opportunities", "sales.Opportunity"))
+registry.add_merge_mover(FkMove("converted_leads", "sales.Lead", "converted_customer"))

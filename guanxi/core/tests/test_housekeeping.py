@@ -25,11 +25,11 @@ def test_recycle_bin_purges_only_records_deleted_before_the_retention(org, setti
 
     purged = recycle_bin_purge(now=now)
 
-    assert purged["customers.Customer"] == 1
+    assert purged == {"purged": {"customers.Customer": 1}, "skipped": {}}
     assert set(Customer.all_objects.values_list("pk", flat=True)) == {recent.pk, alive.pk}
     assert not Contact.all_objects.filter(customer_id=old.pk).exists()
     assert AuditLog.objects.filter(action="delete", message__contains="purged 1 customers.Customer").exists()
-    assert recycle_bin_purge(now=now) == {}  # idempotent
+    assert recycle_bin_purge(now=now) == {"purged": {}, "skipped": {}}  # idempotent
 
 
 def test_idempotency_records_older_than_a_day_are_purged(org, settings):

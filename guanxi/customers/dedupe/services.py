@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -470,21 +470,27 @@ def registration_conflict_decide(
 # --- merge and undo --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FkMove:
-    """A merge mover for rows that point at a customer through one foreign key.
+    """A merge mover for rows that point at a customer through one foreign key (or a plain customer id
+    column such as ApprovalRequest.customer_id).
 
-    Higher apps register one per model (`registry.add_merge_mover(FkMove("Opportunities",
+    Each app registers one per column in its providers.py (`registry.add_merge_mover(FkMove("opportunities",
     "sales.Opportunity"))`); the merge records which rows moved from where, so undo moves them back.
+    `keep(merged_ids)` is a Q of rows that stay with the merged customer although they point at it.
     A plain callable (actor, survivor, merged_ids) → {label: count} works too, without undo.
     """
 
     label: str
     model: str  # "app_label.ModelName"
     field: str = "customer"
+    keep: Callable[[list[int]], models.Q] | None = None
 
     def rows(self, merged_ids: list[int]) -> list[tuple[int, int]]:
         model = apps.get_model(self.model)
         attname = model._meta.get_field(self.field).attname
-        return list(model._base_manager.filter(**{f"{attname}__in": merged_ids}).values_list("pk", attname))
+        qs = model._base_manager.filter(**{f"{attname}__in": merged_ids})
+        if self.keep is not None:
+            qs = qs.exclude(self.keep(merged_ids))
+        return list(qs.order_by("pk").values_list("pk", attname))
 
     def move(self, row_ids: list[int], target_id: int) -> None:
         model = apps.get_model(self.model)
@@ -498,11 +504,45 @@ class FkMove:
         return {self.label: len(rows)}
 
 
+def _own_review_requests(merged_ids: list[int]) -> models.Q:
+    """A merged customer's own new-customer review stays with it: its document is that customer."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return models.Q(
+        content_type=ContentType.objects.get_for_model(Customer), object_id__in=[int(i) for i in merged_ids]
+    )
+
+
+# The customers app's own columns, and the approval engine's customer column (approvals sits below
+# customers, so the app that owns the merge moves it: a request follows the document it decides).
 CORE_MOVERS = (
     FkMove("contacts", "customers.Contact"),
     FkMove("follow_ups", "customers.FollowUp"),
     FkMove("tasks", "customers.Task"),
+    FkMove("pool_events", "customers.PoolEvent"),
+    FkMove("registration_conflicts", "customers.RegistrationConflict"),
+    FkMove("approval_requests", "approvals.ApprovalRequest", "customer_id", keep=_own_review_requests),
 )
+
+# Columns that point at a customer but stay where they are in a merge, and why. Every other such
+# column on an installed model needs a registered mover: customers/tests/test_dedupe_movers.py fails
+# otherwise, so a new module cannot leave rows behind on a merged-away customer.
+MERGE_STAYS: dict[tuple[str, str], str] = {
+    ("core.AuditLog", "customer_id"): "the audit trail is append-only: a row keeps the customer it was written "
+    "for; the merged customer's history stays with it (readable in the recycle bin and after an undo) and the "
+    "merge's own audit row on the survivor lists what moved",
+    ("customers.CustomerMerge", "survivor"): "the merge record itself",
+    ("customers.CustomerKey", "customer"): "match keys are rebuilt from the moved contacts by the merge and its undo",
+    ("customers.Customer_collaborators", "customer"): "the merge adds the merged customers' owners and "
+    "collaborators to the survivor and its undo removes them (recorded in the snapshot)",
+    ("customers.Customer_tags", "customer"): "the merge unites the tags on the survivor and its undo removes the "
+    "added ones (recorded in the snapshot)",
+}
+
+
+def merge_movers() -> list[FkMove]:
+    """Every column mover a merge runs: the customers app's own, then those other apps registered."""
+    return list(CORE_MOVERS) + [m for m in registry.merge_movers if isinstance(m, FkMove)]
 
 
 def _state(customer: Customer) -> dict[str, Any]:
@@ -529,9 +569,10 @@ def customer_merge(
     """Merge duplicates into one surviving customer.
 
     `field_sources` maps a customer field to the id of the record whose value the survivor keeps
-    (default: the survivor's own). Contacts, follow-ups, tasks and the rows of registered movers move
-    to the survivor; the merged customers' owners and collaborators become its collaborators, their
-    tags its tags; the merged customers go to the recycle bin. A snapshot kept on the CustomerMerge
+    (default: the survivor's own). Every row that points at a merged customer moves to the survivor
+    (contacts, follow-ups, tasks and the columns other apps registered movers for, see `merge_movers`;
+    `MERGE_STAYS` lists what stays and why); the merged customers' owners and collaborators become its
+    collaborators, their tags its tags; the merged customers go to the recycle bin. A snapshot kept on the CustomerMerge
     row lets `customer_merge_undo` put everything back. Needs customers.edit on all of them and
     customers.delete on the merged ones.
     """
@@ -585,11 +626,11 @@ def customer_merge(
 
         moved: dict[str, Any] = {}
         counts: dict[str, int] = {}
-        fk_movers = list(CORE_MOVERS) + [m for m in registry.merge_movers if isinstance(m, FkMove)]
-        for mover in fk_movers:
+        for mover in merge_movers():
             rows = mover.rows(merged_pks)
-            if rows:
-                mover.move([pk for pk, _old in rows], survivor.pk)
+            if not rows:
+                continue
+            mover.move([pk for pk, _old in rows], survivor.pk)
             moved[mover.label] = {
                 "model": mover.model,
                 "field": mover.field,
