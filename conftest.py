@@ -204,3 +204,20 @@ def execs(org: Any) -> dict[str, Any]:
     org.hq.manager = people["president"]
     org.hq.save(update_fields=["manager"])
     return people
+
+
+@pytest.fixture
+def seeded(db: Any) -> None:
+    """The rows migrations seed — default approval rules, the default sales pipeline — put back when a
+    transactional (browser) test earlier on this worker flushed them."""
+    import importlib
+
+    from django.apps import apps
+
+    from guanxi.approvals.models import ApprovalRule
+    from guanxi.sales.models import Pipeline
+
+    if not ApprovalRule.objects.exists():
+        importlib.import_module("guanxi.approvals.migrations.0002_default_rules").seed(apps, None)
+    if not Pipeline.objects.exists():
+        importlib.import_module("guanxi.sales.migrations.0004_opportunity_pipelines").seed_default_pipeline(apps, None)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import NavItem, PeriodicJob, registry
+from guanxi.core.registry import HandoverKind, NavItem, PeriodicJob, registry
 
 
 def _approval_reminders() -> Any:
@@ -55,5 +55,29 @@ registry.add_nav(
         order=906,
         permission="org.admin",
         match_prefix="/approvals/rules/",
+    )
+)
+
+
+# --- hand-over when a user leaves: their undecided approvals go to the successor ------------------------------
+def _count_undecided(*, leaving: Any) -> int:
+    from .selectors import approval_assignments_undecided
+
+    return approval_assignments_undecided(user=leaving).count()
+
+
+def _approvals_hand_over(**kwargs: Any) -> int:
+    from .services import approval_steps_hand_over
+
+    return approval_steps_hand_over(**kwargs)
+
+
+registry.add_handover_kind(
+    HandoverKind(
+        key="approval_steps",
+        label=_("Pending approvals"),
+        count=_count_undecided,
+        hand_over=_approvals_hand_over,
+        order=60,
     )
 )

@@ -535,3 +535,14 @@ def approval_rules(kind: str = "") -> QuerySet[ApprovalRule]:
 
 def delegations_of(user: User) -> QuerySet[ApprovalDelegation]:
     return ApprovalDelegation.objects.filter(user=user).select_related("delegate").order_by("-start_date", "-id")
+
+
+def approval_assignments_undecided(*, user: Any) -> QuerySet[ApprovalAssignment]:
+    """A user's undecided approvals: the step waiting for them now and later steps of requests still in approval
+    (what a leaver hands over; the deactivation page counts them)."""
+    return ApprovalAssignment.objects.filter(
+        user=user,
+        decision=ApprovalAssignment.Decision.PENDING,
+        step__status__in=[ApprovalStep.Status.WAITING, ApprovalStep.Status.PENDING],
+        step__request__status=ApprovalRequest.Status.PENDING,
+    )

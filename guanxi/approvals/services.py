@@ -45,7 +45,7 @@ from .models import (
     Mode,
     Op,
 )
-from .selectors import approval_route_explain, coerce_fact, delegate_for
+from .selectors import approval_assignments_undecided, approval_route_explain, coerce_fact, delegate_for
 
 if TYPE_CHECKING:
     from guanxi.org.models import User
@@ -583,6 +583,60 @@ def delegation_cancel(*, actor: User, delegation: ApprovalDelegation) -> Approva
     with transaction.atomic():
         delegation, _changes = model_update(instance=delegation, data={"is_active": False}, actor=actor)
     return delegation
+
+
+# --- hand-over when an approver leaves -----------------------------------------------------------
+def approval_steps_hand_over(*, actor: User, leaving: User, successor: User) -> int:
+    """Give a leaver's undecided approvals to the successor, on the leaver's behalf as a delegation would, so no
+    request waits for a closed account. Nobody approves their own request: where the successor applied, the
+    leaver's manager takes the step instead (or, without one, the step stays and the admin sees it in the
+    audit row). Delegations from and to the leaver end. Returns how many approvals moved."""
+    moved = 0
+    now = timezone.now()
+    manager = leaving.manager
+    if manager is not None and not manager.is_active:
+        manager = None
+    undecided = approval_assignments_undecided(user=leaving).select_related("step__request", "on_behalf_of")
+    for assignment in undecided.order_by("pk").select_for_update(of=("self",)):
+        step, request = assignment.step, assignment.step.request
+        taker = successor if request.applicant_id != successor.pk else manager
+        if taker is None or taker.pk in (request.applicant_id, leaving.pk):
+            audit_record(
+                actor=actor,
+                action=AuditLog.Action.OTHER,
+                obj=request,
+                changes={"approver": [str(leaving), None], "step": step.label},
+                message=Message(
+                    gettext_noop("Nobody could take over this approval from %(user)s; reassign it."), {"user": leaving}
+                ),
+            )
+            continue
+        assignment.on_behalf_of = assignment.on_behalf_of or leaving
+        assignment.user = taker
+        assignment.save(update_fields=["user", "on_behalf_of"])
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.TRANSFER,
+            obj=request,
+            changes={"approver": [str(leaving), str(taker)], "step": step.label},
+        )
+        moved += 1
+        if step.status == ApprovalStep.Status.PENDING:
+            with _language_of(taker):
+                notify(
+                    recipient=taker,
+                    kind="approval",
+                    title=Message(gettext_noop("Approval needed: %(title)s"), {"title": request.title}),
+                    body=Message(
+                        gettext_noop("On behalf of %(user)s. %(text)s"), {"user": leaving, "text": request.explanation}
+                    ),
+                    url=_document_url(request, _document_of(request)),
+                    dedupe_key=f"approval_handover:{assignment.pk}:{int(now.timestamp())}",
+                )
+    delegations = ApprovalDelegation.objects.filter(models.Q(user=leaving) | models.Q(delegate=leaving))
+    for delegation in delegations.filter(is_active=True):
+        model_update(instance=delegation, data={"is_active": False}, actor=actor)
+    return moved
 
 
 # --- rules and settings (administrators) --------------------------------------------------------

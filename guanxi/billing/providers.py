@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
-from guanxi.core.registry import FileKind, NavItem, PeriodicJob, RecordTab, SearchSource, registry
+from guanxi.core.registry import FileKind, LeaverExport, NavItem, PeriodicJob, RecordTab, SearchSource, registry
 from guanxi.org.policies import register_module
 
 register_module("payments", _("Payments"), ["view", "create", "edit", "export", "approve"])
@@ -188,3 +188,15 @@ registry.add_file_kind(
 from guanxi.customers.dedupe.services import FkMove  # noqa: E402
 
 registry.add_merge_mover(FkMove("expense_claims", "billing.ExpenseClaim"))
+
+
+# --- a leaving user's data export: their expense claims ---------------------------------------------------------
+def _expense_claims_table(*, actor: Any, leaving: Any) -> Any:
+    from .selectors import leaver_expense_claims_table
+
+    return leaver_expense_claims_table(user=actor, leaving=leaving)
+
+
+registry.add_leaver_export(
+    LeaverExport(key="expense_claims", label=_("Expense claims"), table=_expense_claims_table, order=50)
+)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.export import local_time
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset
 
@@ -596,3 +597,25 @@ def expense_links_resolve(
         except (NotFoundError, PermissionDeniedError):
             raise _bad(f"{key}_id" if partial else key, _("Unknown id, or you may not see it."))
     return out
+
+
+# --- a leaving user's data (the backup an administrator takes before the hand-over) -------------------------
+def leaver_expense_claims_table(*, user: User, leaving: User) -> tuple[list[Any], list[list[Any]]]:
+    """The expense claims the leaver made, as far as `user` may export expense claims."""
+    qs = scope_queryset(user, ExpenseClaim.objects.filter(claimant=leaving), "export").select_related("customer")
+    headers = [_("Title"), _("Customer"), _("Purpose"), _("Status"), _("Amount"), _("Currency"), _("Submitted at")]
+    headers += [_("Paid at")]
+    rows = [
+        [
+            c.title,
+            c.customer.name,
+            c.purpose,
+            c.get_status_display(),
+            c.amount,
+            c.currency,
+            local_time(c.submitted_at),
+            local_time(c.paid_at),
+        ]
+        for c in qs.order_by("pk")
+    ]
+    return headers, rows

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import (
     FileKind,
+    HandoverKind,
+    LeaverExport,
     NavItem,
     PeriodicJob,
     PoolProtection,
@@ -188,3 +190,61 @@ for _mover in (
     FkMove("implementation_orders", "commerce.ImplementationOrder"),
 ):
     registry.add_merge_mover(_mover)
+
+
+# --- hand-over when a user leaves: their draft quotes and contracts go to the successor ----------------------
+def _quotes_hand_over(**kwargs: Any) -> int:
+    from .services import quotes_hand_over
+
+    return quotes_hand_over(**kwargs)
+
+
+def _contracts_hand_over(**kwargs: Any) -> int:
+    from .services import contracts_hand_over
+
+    return contracts_hand_over(**kwargs)
+
+
+def _count_draft_quotes(*, leaving: Any) -> int:
+    from .models import Quote
+
+    return Quote.objects.filter(owner=leaving, status=Quote.Status.DRAFT).count()
+
+
+def _count_draft_contracts(*, leaving: Any) -> int:
+    from .models import Contract
+
+    return Contract.objects.filter(owner=leaving, status=Contract.Status.DRAFT).count()
+
+
+registry.add_handover_kind(
+    HandoverKind(
+        key="quotes", label=_("Draft quotes"), count=_count_draft_quotes, hand_over=_quotes_hand_over, order=40
+    )
+)
+registry.add_handover_kind(
+    HandoverKind(
+        key="contracts",
+        label=_("Draft contracts"),
+        count=_count_draft_contracts,
+        hand_over=_contracts_hand_over,
+        order=41,
+    )
+)
+
+
+# --- a leaving user's data export: their quotes and contracts ------------------------------------------------
+def _quotes_table(*, actor: Any, leaving: Any) -> Any:
+    from .selectors import leaver_quotes_table
+
+    return leaver_quotes_table(user=actor, leaving=leaving)
+
+
+def _contracts_table(*, actor: Any, leaving: Any) -> Any:
+    from .selectors import leaver_contracts_table
+
+    return leaver_contracts_table(user=actor, leaving=leaving)
+
+
+registry.add_leaver_export(LeaverExport(key="quotes", label=_("Quotes"), table=_quotes_table, order=40))
+registry.add_leaver_export(LeaverExport(key="contracts", label=_("Contracts"), table=_contracts_table, order=41))

@@ -415,3 +415,48 @@ def user_choices(*, user: User) -> QuerySet[User]:
     from guanxi.org.selectors import directory_user_list
 
     return directory_user_list(user=user).filter(is_active=True).select_related("department")
+
+
+# --- a leaving user's data (the backup an administrator takes before the hand-over) -------------------------
+def leaver_quotes_table(*, user: User, leaving: User) -> tuple[list[Any], list[list[Any]]]:
+    """Every quote (each revision) the leaver owns, as far as `user` may export quotes."""
+    qs = scope_queryset(user, Quote.objects.filter(owner=leaving), "export").select_related("customer")
+    headers = [_("Quote number"), _("Revision"), _("Title"), _("Customer"), _("Status"), _("Total"), _("Currency")]
+    headers += [_("Quote date"), _("Valid until")]
+    rows = [
+        [
+            q.number,
+            q.revision,
+            q.title,
+            q.customer.name,
+            q.get_status_display(),
+            q.total,
+            q.currency,
+            q.quote_date,
+            q.valid_until,
+        ]
+        for q in qs.order_by("pk")
+    ]
+    return headers, rows
+
+
+def leaver_contracts_table(*, user: User, leaving: User) -> tuple[list[Any], list[list[Any]]]:
+    """Every contract the leaver owns, as far as `user` may export contracts."""
+    qs = scope_queryset(user, Contract.objects.filter(owner=leaving), "export").select_related("customer")
+    headers = [_("Contract number"), _("Title"), _("Customer"), _("Status"), _("Amount"), _("Currency")]
+    headers += [_("Signed on"), _("Starts on"), _("Ends on")]
+    rows = [
+        [
+            c.number,
+            c.title,
+            c.customer.name,
+            c.get_status_display(),
+            c.amount,
+            c.currency,
+            c.signed_on,
+            c.starts_on,
+            c.ends_on,
+        ]
+        for c in qs.order_by("pk")
+    ]
+    return headers, rows

@@ -33,6 +33,13 @@ def safe_cell(value: Any) -> Any:
     return text
 
 
+def local_time(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored (UTC) time as the reader's local wall-clock time, for a spreadsheet cell."""
+    from django.utils import timezone
+
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """UTF-8 with BOM so Excel opens Chinese text correctly."""
     buf = io.StringIO()

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from .i18n import Message
 from .models import AuditLog, BusinessModel, IdempotencyRecord
 from .services import audit_record
 
@@ -65,7 +67,10 @@ def recycle_bin_purge(*, now: dt.datetime | None = None) -> dict[str, dict[str, 
             audit_record(
                 actor=None,
                 action=AuditLog.Action.OTHER,
-                message=f"recycle bin: kept {len(kept)} {label} that other records still refer to",
+                message=Message(
+                    gettext_noop("recycle bin: kept %(count)s %(model)s that other records still refer to"),
+                    {"count": len(kept), "model": label},
+                ),
                 changes={"skipped_ids": kept[:200], "referenced_by": sorted(reasons)},
             )
     return {"purged": purged, "skipped": skipped}
@@ -97,7 +102,10 @@ def _audit_purged(label: str, ids: list[int], cutoff: dt.datetime) -> None:
     audit_record(
         actor=None,
         action=AuditLog.Action.DELETE,
-        message=f"recycle bin: purged {len(ids)} {label} deleted before {cutoff:%Y-%m-%d}",
+        message=Message(
+            gettext_noop("recycle bin: purged %(count)s %(model)s deleted before %(date)s"),
+            {"count": len(ids), "model": label, "date": f"{cutoff:%Y-%m-%d}"},
+        ),
         changes={"ids": ids[:200]},
     )
 

@@ -7,11 +7,13 @@
 - periodic jobs: work the worker runs once per period
 - pool protections: customers the public-pool reclaim must leave alone (open opportunity, active contract)
 - file kinds: every uploaded-file field and how to find (and scope-check) the row that holds it
+- merge movers: rows of every app that follow a merged customer to the survivor
+- hand-over kinds and leaver exports: what a leaving user hands to a successor, and the backup of their data
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +90,35 @@ class FileKind:
     file_name: Callable[[Any], str] | None = None
 
 
+@dataclass(frozen=True)
+class HandoverKind:
+    """One kind of record a leaving user hands to a successor when their account is closed (REQUIREMENTS §11).
+
+    `count(leaving=)` says how many would move (the deactivation page shows it before anything moves);
+    `hand_over(actor=, leaving=, successor=)` moves them, audited, inside the deactivation's transaction, and
+    returns how many moved. `key` is what the audit row stores; `label` what people read.
+    """
+
+    key: str
+    label: Any
+    count: Callable[..., int]
+    hand_over: Callable[..., int]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class LeaverExport:
+    """One sheet of a leaving user's data export: every record of one kind the user owned or worked on.
+
+    `table(leaving=)` returns (headers, rows); the rows are written formula-safe (core.export).
+    """
+
+    key: str
+    label: Any
+    table: Callable[..., tuple[Sequence[Any], Iterable[Sequence[Any]]]]
+    order: int = 100
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -99,10 +130,10 @@ class Registry:
     hooks: dict[str, Callable[..., Any]] = field(default_factory=dict)
     # Idempotent set-up each app needs on a migrated database (default roles, …); `guanxi run` calls them.
     setup_steps: list[Callable[[], Any]] = field(default_factory=list)
-    # (actor, leaving_user, successor) -> {label: count}: each app hands over what the leaver owns.
-    handover: list[Callable[..., dict[str, int]]] = field(default_factory=list)
-    # (leaving_user) -> {label: count}: what `handover` would move, for the confirmation page.
-    handover_preview: list[Callable[..., dict[str, int]]] = field(default_factory=list)
+    # What each app hands over when a user leaves (customers, open opportunities, pending approval steps, …).
+    handover_kinds: list[HandoverKind] = field(default_factory=list)
+    # What each app puts in a leaver's data export (one sheet per kind).
+    leaver_exports: list[LeaverExport] = field(default_factory=list)
     # (actor, survivor, merged_ids) -> {label: count}: each app moves its rows from merged duplicate
     # customers to the survivor (customers.dedupe.services.FkMove records them so a merge can be undone).
     merge_movers: list[Callable[..., dict[str, int]]] = field(default_factory=list)
@@ -151,13 +182,21 @@ class Registry:
         if step not in self.setup_steps:
             self.setup_steps.append(step)
 
-    def add_handover(self, provider: Callable[..., dict[str, int]]) -> None:
-        if provider not in self.handover:
-            self.handover.append(provider)
+    def add_handover_kind(self, kind: HandoverKind) -> None:
+        if kind in self.handover_kinds:
+            return
+        if any(k.key == kind.key for k in self.handover_kinds):
+            raise RuntimeError(f"Two hand-over kinds named {kind.key!r}: register each once.")
+        self.handover_kinds.append(kind)
+        self.handover_kinds.sort(key=lambda k: k.order)
 
-    def add_handover_preview(self, provider: Callable[..., dict[str, int]]) -> None:
-        if provider not in self.handover_preview:
-            self.handover_preview.append(provider)
+    def add_leaver_export(self, export: LeaverExport) -> None:
+        if export in self.leaver_exports:
+            return
+        if any(e.key == export.key for e in self.leaver_exports):
+            raise RuntimeError(f"Two leaver exports named {export.key!r}: register each once.")
+        self.leaver_exports.append(export)
+        self.leaver_exports.sort(key=lambda e: e.order)
 
     def add_pool_protection(self, protection: PoolProtection) -> None:
         if all(p.key != protection.key for p in self.pool_protections):

@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import FileKind, NavItem, PeriodicJob, SearchSource, registry
+from guanxi.core.registry import FileKind, HandoverKind, LeaverExport, NavItem, PeriodicJob, SearchSource, registry
 
 
 def _search_customers(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
@@ -39,22 +39,39 @@ def _search_contacts(*, user: Any, query: str, limit: int) -> list[dict[str, Any
     ]
 
 
-def _hand_over(**kwargs: Any) -> dict[str, int]:
+def _customers_hand_over(**kwargs: Any) -> int:
     from .services import customers_hand_over
 
     return customers_hand_over(**kwargs)
 
 
-def _hand_over_preview(*, leaving: Any) -> dict[str, int]:
-    """What _hand_over would move: the leaver's customers and open tasks (for the confirmation page)."""
-    from django.utils.translation import gettext
+def _tasks_hand_over(**kwargs: Any) -> int:
+    from .services import tasks_hand_over
 
-    from .models import Customer, Task
+    return tasks_hand_over(**kwargs)
 
-    return {
-        gettext("Customers"): Customer.objects.filter(owner=leaving).count(),
-        gettext("Open tasks"): Task.objects.filter(assignee=leaving, done=False).count(),
-    }
+
+def _count_customers(*, leaving: Any) -> int:
+    from .models import Customer
+
+    return Customer.objects.filter(owner=leaving).count()
+
+
+def _count_contacts(*, leaving: Any) -> int:
+    from .models import Contact
+
+    return Contact.objects.filter(customer__owner=leaving, customer__deleted_at__isnull=True).count()
+
+
+def _contacts_go_with_customers(*, leaving: Any, **_kwargs: Any) -> int:
+    """Nothing to write: the contacts move with the customers (next). Counted for the audit row."""
+    return _count_contacts(leaving=leaving)
+
+
+def _count_open_tasks(*, leaving: Any) -> int:
+    from .models import Task
+
+    return Task.objects.filter(assignee=leaving, done=False).count()
 
 
 def _task_reminders() -> Any:
@@ -86,8 +103,25 @@ registry.add_nav(
 )
 registry.add_search(SearchSource(key="customers", label=_("Customers"), search=_search_customers, order=10))
 registry.add_search(SearchSource(key="contacts", label=_("Contacts"), search=_search_contacts, order=20))
-registry.add_handover(_hand_over)
-registry.add_handover_preview(_hand_over_preview)
+# A leaver's customers with their contacts, and open tasks, go to the successor (contacts have no owner of their
+# own: they move with their customer, so their kind only counts them, before the customers move).
+registry.add_handover_kind(
+    HandoverKind(
+        key="contacts",
+        label=_("Contacts (with their customers)"),
+        count=_count_contacts,
+        hand_over=_contacts_go_with_customers,
+        order=9,
+    )
+)
+registry.add_handover_kind(
+    HandoverKind(
+        key="customers", label=_("Customers"), count=_count_customers, hand_over=_customers_hand_over, order=10
+    )
+)
+registry.add_handover_kind(
+    HandoverKind(key="tasks", label=_("Open tasks"), count=_count_open_tasks, hand_over=_tasks_hand_over, order=15)
+)
 registry.add_periodic(PeriodicJob(key="task_reminders", every_minutes=5, run=_task_reminders))
 
 
@@ -144,3 +178,22 @@ registry.add_file_kind(
 from . import importers as _importers  # noqa: E402,F401,I001  (spreadsheet import of customers and contacts)
 from .dedupe import providers as _dedupe_providers  # noqa: E402,F401
 from .pool import providers as _pool_providers  # noqa: E402,F401
+
+
+# --- a leaving user's data export: one sheet per kind -----------------------------------------------------
+def _leaver_table(name: str) -> Any:
+    def table(*, actor: Any, leaving: Any) -> Any:
+        from . import selectors
+
+        return getattr(selectors, name)(user=actor, leaving=leaving)
+
+    return table
+
+
+for _export in (
+    LeaverExport(key="customers", label=_("Customers"), table=_leaver_table("leaver_customers_table"), order=10),
+    LeaverExport(key="contacts", label=_("Contacts"), table=_leaver_table("leaver_contacts_table"), order=11),
+    LeaverExport(key="follow_ups", label=_("Follow-ups"), table=_leaver_table("leaver_follow_ups_table"), order=12),
+    LeaverExport(key="tasks", label=_("Tasks"), table=_leaver_table("leaver_tasks_table"), order=13),
+):
+    registry.add_leaver_export(_export)

@@ -11,8 +11,10 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.export import local_time
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.org.models import User
@@ -451,3 +453,96 @@ def customer_overview(*, user: User, pk: Any, timeline_limit: int = 100) -> dict
         "contacts": data["contacts"] if has_permission(user, "contacts.view") else [],
         "timeline": customer_timeline(user=user, customer=customer, kinds=kinds, limit=timeline_limit),
     }
+
+
+# --- a leaving user's data (the backup an administrator takes before the hand-over) -------------------------
+Table = tuple[list[Any], list[list[Any]]]
+
+
+def leaver_customers_table(*, user: User, leaving: User) -> Table:
+    """The customers the leaver owns, as far as `user` may export customers."""
+    qs = scope_queryset(user, Customer.objects.filter(owner=leaving), "export").select_related("department")
+    headers = [_("Name"), _("Type"), _("Unified social credit code"), _("Level"), _("Status"), _("Department")]
+    headers += [_("Industry"), _("Province"), _("City"), _("Phone"), _("E-mail"), _("Address"), _("Created at")]
+    rows = [
+        [
+            c.name,
+            c.get_kind_display(),
+            c.credit_code,
+            c.get_level_display(),
+            c.get_status_display(),
+            c.department,
+            c.industry,
+            c.province,
+            c.city,
+            c.phone,
+            c.email,
+            c.address,
+            local_time(c.created_at),
+        ]
+        for c in qs.order_by("pk")
+    ]
+    return headers, rows
+
+
+def leaver_contacts_table(*, user: User, leaving: User) -> Table:
+    """The contacts of the customers the leaver owns."""
+    qs = Contact.objects.filter(customer__owner=leaving, customer__deleted_at__isnull=True)
+    qs = scope_queryset(user, qs, "export").select_related("customer")
+    headers = [_("Customer"), _("Name"), _("Job title"), _("Mobile"), _("Phone"), _("E-mail"), _("WeChat")]
+    headers += [_("Birthday"), _("Decision maker"), _("Remarks")]
+    rows = [
+        [
+            c.customer.name,
+            c.name,
+            c.title,
+            c.mobile,
+            c.phone,
+            c.email,
+            c.wechat,
+            c.birthday,
+            c.is_decision_maker,
+            c.remarks,
+        ]
+        for c in qs.order_by("customer_id", "pk")
+    ]
+    return headers, rows
+
+
+def leaver_follow_ups_table(*, user: User, leaving: User) -> Table:
+    """The follow-up records the leaver wrote."""
+    qs = scope_queryset(user, FollowUp.objects.filter(author=leaving), "export").select_related("customer", "contact")
+    headers = [_("Customer"), _("Contact"), _("Time"), _("Method"), _("Content"), _("Result"), _("Next step")]
+    headers += [_("Next follow-up")]
+    rows = [
+        [
+            f.customer.name,
+            f.contact.name if f.contact else "",
+            local_time(f.occurred_at),
+            f.get_method_display(),
+            f.content,
+            f.result,
+            f.next_step,
+            f.next_follow_up_on,
+        ]
+        for f in qs.order_by("occurred_at", "pk")
+    ]
+    return headers, rows
+
+
+def leaver_tasks_table(*, user: User, leaving: User) -> Table:
+    """The tasks assigned to the leaver, open and done (tasks have no export permission: view decides)."""
+    qs = scope_queryset(user, Task.objects.filter(assignee=leaving), "view").select_related("customer")
+    headers = [_("Title"), _("Customer"), _("Due"), _("Done"), _("Done at"), _("Description")]
+    rows = [
+        [
+            t.title,
+            t.customer.name if t.customer else "",
+            local_time(t.due_at),
+            t.done,
+            local_time(t.done_at),
+            t.description,
+        ]
+        for t in qs.order_by("due_at", "pk")
+    ]
+    return headers, rows

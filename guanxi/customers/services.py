@@ -653,9 +653,10 @@ def task_send_reminders(*, now: dt.datetime | None = None, due_within_minutes: i
 
 
 # --- hand-over when a user leaves ------------------------------------------------------------
-def customers_hand_over(*, actor: User, leaving: User, successor: User) -> dict[str, int]:
-    """Move a leaver's customers (with their contacts) and open tasks to the successor; audit each."""
-    counts = {"customers": 0, "tasks": 0}
+def customers_hand_over(*, actor: User, leaving: User, successor: User) -> int:
+    """Move a leaver's customers (their contacts, follow-ups and history go with them) to the successor and
+    the successor's department, audited per customer; the leaver stops collaborating on any customer."""
+    moved = 0
     for customer in Customer.objects.filter(owner=leaving).select_for_update(of=("self",)):
         model_update(
             instance=customer, data={"owner": successor, "department": successor.department}, actor=actor, audit=False
@@ -666,20 +667,18 @@ def customers_hand_over(*, actor: User, leaving: User, successor: User) -> dict[
             obj=customer,
             changes={"owner": [str(leaving), str(successor)]},
         )
-        counts["customers"] += 1
-    for task in Task.objects.filter(assignee=leaving, done=False):
-        model_update(instance=task, data={"assignee": successor}, actor=actor)
-        counts["tasks"] += 1
+        moved += 1
     Customer.collaborators.through.objects.filter(user=leaving).delete()
-    if counts["customers"] or counts["tasks"]:
-        notify(
-            recipient=successor,
-            kind="handover",
-            url=reverse("customers:list") + "?scene=mine",
-            title=_("You took over %(customers)s customers and %(tasks)s tasks from %(user)s")
-            % {"customers": counts["customers"], "tasks": counts["tasks"], "user": leaving},
-        )
-    return counts
+    return moved
+
+
+def tasks_hand_over(*, actor: User, leaving: User, successor: User) -> int:
+    """Give a leaver's open tasks to the successor (done ones keep the leaver's name), audited per task."""
+    moved = 0
+    for task in Task.objects.filter(assignee=leaving, done=False).select_for_update(of=("self",)):
+        model_update(instance=task, data={"assignee": successor}, actor=actor)
+        moved += 1
+    return moved
 
 
 # --- saved views -----------------------------------------------------------------------------

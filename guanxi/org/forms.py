@@ -171,7 +171,9 @@ class DeactivateForm(TablerForm):
         queryset=User.objects.none(),
         empty_label=_("Choose a successor…"),
         label=_("Hand everything over to"),
-        help_text=_("An active user who takes over the customers, open tasks, staff and departments."),
+        help_text=_(
+            "An active user who takes over the customers, open work, pending approvals, staff and departments."
+        ),
     )
     confirm = forms.BooleanField(label=_("I understand that this account is closed at once."))
 

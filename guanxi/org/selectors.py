@@ -126,14 +126,16 @@ def user_recent_logins(*, user: User, subject: User, limit: int = 10) -> QuerySe
     return LoginEvent.objects.filter(Q(user=subject) | Q(username__iexact=subject.username)).order_by("-at")[:limit]
 
 
+def handover_labels() -> dict[str, str]:
+    """What each hand-over kind is called, by the key the deactivation's result and audit row use."""
+    return {kind.key: str(kind.label) for kind in registry.handover_kinds}
+
+
 def handover_preview(*, user: User, leaving: User) -> list[tuple[str, int]]:
     """What closing `leaving`'s account would move to a successor: each app's records (through the
     registry, so org never imports the apps above it) plus the leaver's staff and departments."""
     require_permission(user, ADMIN)
-    counts: dict[str, int] = {}
-    for provider in registry.handover_preview:
-        for label, count in provider(leaving=leaving).items():
-            counts[str(label)] = counts.get(str(label), 0) + count
+    counts: dict[str, int] = {str(kind.label): kind.count(leaving=leaving) for kind in registry.handover_kinds}
     counts[gettext("Direct reports")] = User.objects.filter(manager=leaving, is_active=True).count()
     counts[gettext("Departments managed")] = Department.objects.filter(manager=leaving).count()
     return list(counts.items())

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+import tempfile
+import zipfile
+from typing import IO, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -20,7 +22,7 @@ from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.core.search import pinyin_forms
-from guanxi.core.services import audit_record, model_create, model_update
+from guanxi.core.services import audit_record, model_create, model_update, notify
 
 from .models import ApiToken, DataScope, Department, LoginEvent, PartnerOrganisation, Position, Role, User
 from .policies import all_permissions, forget_cached_grants, require_permission, subordinate_ids
@@ -373,9 +375,10 @@ def user_deactivate(*, actor: User, user: User, successor: User) -> dict[str, in
         )
     with transaction.atomic():
         handed: dict[str, int] = {}
-        for provider in registry.handover:
-            for label, count in provider(actor=actor, leaving=user, successor=successor).items():
-                handed[label] = handed.get(label, 0) + count
+        for kind in registry.handover_kinds:
+            moved = kind.hand_over(actor=actor, leaving=user, successor=successor)
+            if moved:
+                handed[kind.key] = moved
         # The successor takes over the leaver's staff; if the successor reported to the leaver, they now
         # report to the leaver's own manager (never to themselves).
         User.objects.filter(pk=successor.pk, manager=user).update(manager=user.manager_id)
@@ -399,7 +402,72 @@ def user_deactivate(*, actor: User, user: User, successor: User) -> dict[str, in
             message=Message(gettext_noop("Account closed; records handed to %(name)s"), {"name": successor}),
         )
         _ensure_an_admin_remains()
+        _tell_successor(successor, user, handed)
     return handed
+
+
+def _tell_successor(successor: User, leaving: User, handed: dict[str, int]) -> None:
+    """One notification listing what the successor took over (the kinds named in their language)."""
+    if not handed:
+        return
+    labels = {kind.key: kind.label for kind in registry.handover_kinds}
+    with translation.override(successor.language or translation.get_language()):
+        body = ", ".join(f"{labels.get(key, key)}: {count}" for key, count in handed.items())
+    notify(
+        recipient=successor,
+        kind="handover",
+        title=Message(gettext_noop("You took over the work of %(user)s"), {"user": leaving}),
+        body=body,
+    )
+
+
+# --- a leaver's data --------------------------------------------------------------------------
+LEAVER_EXPORT_FORMATS = ("xlsx", "csv")
+
+
+def user_data_export(*, actor: User, user: User, fmt: str = "xlsx") -> tuple[IO[bytes], str]:
+    """Everything `user` owned or worked on, one spreadsheet per kind in a ZIP (the backup REQUIREMENTS §11 asks
+    for before a leaver's records are handed over). Administrators only; each kind is read within the actor's
+    own export scope of its module, a kind they may not export is left out and named in contents.txt. Cells are
+    formula-safe (core.export). One EXPORT audit row on the user records the row count per kind. Returns the
+    ZIP as a rewound temporary file (spooled to disk when large) and its file name."""
+    from guanxi.core.errors import PermissionDeniedError
+    from guanxi.core.export import to_csv, to_xlsx
+
+    require_permission(actor, "org.admin")
+    if fmt not in LEAVER_EXPORT_FORMATS:
+        raise ValidationFailed(_("Choose CSV or XLSX."), fields={"fmt": [_("Choose CSV or XLSX.")]})
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    name = f"{slugify(user.username) or user.pk}-{stamp}"
+    counts: dict[str, int] = {}
+    left_out: list[str] = []
+    contents = [_("Data of %(user)s, exported %(time)s") % {"user": user, "time": stamp}, ""]
+    archive = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115  (the response closes it)
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for export in registry.leaver_exports:
+            try:
+                headers, rows = export.table(actor=actor, leaving=user)
+            except PermissionDeniedError:
+                left_out.append(export.key)
+                contents.append(_("%(kind)s: not exported (you may not export them)") % {"kind": export.label})
+                continue
+            rows = list(rows)
+            counts[export.key] = len(rows)
+            if fmt == "csv":
+                zf.writestr(f"{name}/{export.key}.csv", to_csv(headers, rows))
+            else:
+                zf.writestr(f"{name}/{export.key}.xlsx", to_xlsx(headers, rows, sheet=str(export.label)))
+            contents.append(f"{export.key}.{fmt}: {export.label} ({len(rows)})")
+        zf.writestr(f"{name}/contents.txt", "\n".join(str(line) for line in contents) + "\n")
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.EXPORT,
+        obj=user,
+        changes={"rows": counts, "format": fmt, "left_out": left_out},
+        message=Message(gettext_noop("Exported the data of %(user)s"), {"user": user}),
+    )
+    archive.seek(0)
+    return archive, f"{name}.zip"
 
 
 # --- API tokens ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ urlpatterns = [
     path("org/users/<int:pk>/", views_admin.user_edit, name="user_edit"),
     path("org/users/<int:pk>/password/", views_admin.user_password, name="user_password"),
     path("org/users/<int:pk>/deactivate/", views_admin.user_deactivate, name="user_deactivate"),
+    path("org/users/<int:pk>/data.zip", views_admin.user_data_export, name="user_data_export"),
     path("org/departments/", views_admin.department_list, name="department_list"),
     path("org/departments/new/", views_admin.department_create, name="department_create"),
     path("org/departments/<int:pk>/", views_admin.department_edit, name="department_edit"),

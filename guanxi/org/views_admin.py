@@ -175,7 +175,8 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             form_add_errors(form, exc)
         else:
-            moved = ", ".join(f"{label}: {count}" for label, count in handed.items())
+            labels = selectors.handover_labels()
+            moved = ", ".join(f"{labels.get(key, key)}: {count}" for key, count in handed.items())
             messages.success(
                 request,
                 _("The account of %(name)s is closed; %(successor)s took over (%(moved)s).")
@@ -184,6 +185,20 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("org:user_edit", pk=subject.pk)
     preview = selectors.handover_preview(user=request.user, leaving=subject)
     return _render(request, "org/user_deactivate.html", "users", {"form": form, "subject": subject, "preview": preview})
+
+
+@login_required
+def user_data_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """A leaver's data as a ZIP of one spreadsheet per kind, streamed (administrators; audited as an export)."""
+    subject = selectors.user_get(user=request.user, pk=pk)
+    try:
+        archive, filename = services.user_data_export(
+            actor=request.user, user=subject, fmt=request.GET.get("fmt", "xlsx")
+        )
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect("org:user_deactivate" if subject.is_active else "org:user_edit", pk=subject.pk)
+    return FileResponse(archive, as_attachment=True, filename=filename, content_type="application/zip")
 
 
 # --- departments ------------------------------------------------------------------------------

@@ -8,7 +8,16 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import FileKind, NavItem, PeriodicJob, RecordTab, SearchSource, registry
+from guanxi.core.registry import (
+    FileKind,
+    HandoverKind,
+    LeaverExport,
+    NavItem,
+    PeriodicJob,
+    RecordTab,
+    SearchSource,
+    registry,
+)
 from guanxi.org.policies import register_module
 
 register_module("leads", _("Leads"), ["view", "create", "edit", "delete", "export", "import", "assign"])
@@ -28,18 +37,28 @@ def _search_leads(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
     ]
 
 
-def _hand_over(**kwargs: Any) -> dict[str, int]:
+def _leads_hand_over(**kwargs: Any) -> int:
     from .services import leads_hand_over
 
     return leads_hand_over(**kwargs)
 
 
-def _hand_over_preview(*, leaving: Any) -> dict[str, int]:
-    from django.utils.translation import gettext
-
+def _count_open_leads(*, leaving: Any) -> int:
     from .models import CLOSED_STATUSES, Lead
 
-    return {gettext("Leads"): Lead.objects.filter(owner=leaving).exclude(status__in=CLOSED_STATUSES).count()}
+    return Lead.objects.filter(owner=leaving).exclude(status__in=CLOSED_STATUSES).count()
+
+
+def _opportunities_hand_over(**kwargs: Any) -> int:
+    from .services import opportunities_hand_over
+
+    return opportunities_hand_over(**kwargs)
+
+
+def _count_open_opportunities(*, leaving: Any) -> int:
+    from .models import Opportunity
+
+    return Opportunity.objects.filter(owner=leaving, status=Opportunity.Status.OPEN).count()
 
 
 registry.add_nav(
@@ -53,8 +72,18 @@ registry.add_nav(
     )
 )
 registry.add_search(SearchSource(key="leads", label=_("Leads"), search=_search_leads, order=30))
-registry.add_handover(_hand_over)
-registry.add_handover_preview(_hand_over_preview)
+registry.add_handover_kind(
+    HandoverKind(key="leads", label=_("Open leads"), count=_count_open_leads, hand_over=_leads_hand_over, order=20)
+)
+registry.add_handover_kind(
+    HandoverKind(
+        key="opportunities",
+        label=_("Open opportunities"),
+        count=_count_open_opportunities,
+        hand_over=_opportunities_hand_over,
+        order=30,
+    )
+)
 
 # The spreadsheet importer for leads (written with the import engine in guanxi/core/imports).
 from . import importers as _importers  # noqa: E402,F401
@@ -176,3 +205,22 @@ from guanxi.customers.dedupe.services import FkMove  # noqa: E402
 
 registry.add_merge_mover(FkMove("opportunities", "sales.Opportunity"))
 registry.add_merge_mover(FkMove("converted_leads", "sales.Lead", "converted_customer"))
+
+
+# --- a leaving user's data export: their leads and opportunities ------------------------------------------------
+def _leads_table(*, actor: Any, leaving: Any) -> Any:
+    from .selectors import leaver_leads_table
+
+    return leaver_leads_table(user=actor, leaving=leaving)
+
+
+def _opportunities_table(*, actor: Any, leaving: Any) -> Any:
+    from .selectors import leaver_opportunities_table
+
+    return leaver_opportunities_table(user=actor, leaving=leaving)
+
+
+registry.add_leaver_export(LeaverExport(key="leads", label=_("Leads"), table=_leads_table, order=20))
+registry.add_leaver_export(
+    LeaverExport(key="opportunities", label=_("Opportunities"), table=_opportunities_table, order=30)
+)

@@ -19,6 +19,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.export import local_time
 from guanxi.core.models import AuditLog
 from guanxi.org.models import DataScope, Department, Role, User
 from guanxi.org.policies import (
@@ -27,11 +28,12 @@ from guanxi.org.policies import (
     permission_scope,
     require_permission,
     scope_q,
+    scope_queryset,
     subordinate_ids,
 )
 
 from .filters import QUEUES, SORTS, LeadFilter, apply_search
-from .models import OPEN_STATUSES, Lead, LeadAssignmentRule
+from .models import OPEN_STATUSES, Lead, LeadAssignmentRule, Opportunity
 
 RULE_ADMIN = "leads.assign"
 
@@ -224,3 +226,52 @@ def rule_target_choices() -> dict[str, Any]:
         "users": User.objects.filter(is_active=True).select_related("department").order_by("name", "username"),
         "departments": Department.objects.filter(is_active=True).order_by("path", "sort_order", "name"),
     }
+
+
+# --- a leaving user's data (the backup an administrator takes before the hand-over) -------------------------
+def leaver_leads_table(*, user: User, leaving: User) -> tuple[list[Any], list[list[Any]]]:
+    """The leads the leaver owns, in every state, as far as `user` may export leads."""
+    qs = lead_scope(user, Lead.objects.filter(owner=leaving), "export")
+    headers = [gettext("Company"), gettext("Contact person"), gettext("Mobile"), gettext("Phone"), gettext("E-mail")]
+    headers += [gettext("Source"), gettext("Province"), gettext("City"), gettext("Status"), gettext("Need")]
+    headers += [gettext("Created at")]
+    rows = [
+        [
+            lead.company_name,
+            lead.person_name,
+            lead.mobile,
+            lead.phone,
+            lead.email,
+            lead.get_source_display(),
+            lead.province,
+            lead.city,
+            lead.get_status_display(),
+            lead.need,
+            local_time(lead.created_at),
+        ]
+        for lead in qs.order_by("pk")
+    ]
+    return headers, rows
+
+
+def leaver_opportunities_table(*, user: User, leaving: User) -> tuple[list[Any], list[list[Any]]]:
+    """The opportunities the leaver owns, open and closed, as far as `user` may export them."""
+    qs = scope_queryset(user, Opportunity.objects.filter(owner=leaving), "export")
+    qs = qs.select_related("customer", "stage")
+    headers = [gettext("Name"), gettext("Customer"), gettext("Stage"), gettext("Status"), gettext("Amount")]
+    headers += [gettext("Currency"), gettext("Expected signing date"), gettext("Next step"), gettext("Created at")]
+    rows = [
+        [
+            o.name,
+            o.customer.name,
+            str(o.stage),
+            o.get_status_display(),
+            o.amount,
+            o.currency,
+            o.expected_close_date,
+            o.next_step,
+            local_time(o.created_at),
+        ]
+        for o in qs.order_by("pk")
+    ]
+    return headers, rows

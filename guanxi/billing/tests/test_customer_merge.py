@@ -25,7 +25,7 @@ from guanxi.sales.tests.factories import LeadFactory
 
 from .factories import ContractFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
 
 def give_everything_to(people: Any, customer: Any) -> None:

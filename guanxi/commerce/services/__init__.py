@@ -15,6 +15,7 @@ from .contracts import (
     contract_title_from_quote,
     contract_update,
 )
+from .handover import contracts_hand_over, quotes_hand_over
 from .orders import (
     default_people,
     execution_order_close,
@@ -53,6 +54,8 @@ from .quotes import (
 )
 
 __all__ = [
+    "contracts_hand_over",
+    "quotes_hand_over",
     "contract_attach_scan", "contract_complete", "contract_create", "contract_delete", "contract_facts",
     "contract_on_decided", "contract_sign", "contract_start_execution", "contract_submit", "contract_terminate",
     "contract_update", "default_people", "execution_order_close", "execution_order_create", "execution_order_issue",

@@ -306,7 +306,7 @@ def test_closed_account_page_does_not_offer_deactivation_again(admin_web, org):
 def test_hand_over_is_one_step_a_failing_app_rolls_everything_back(org):
     # given customers to hand over and an app whose hand-over fails after the customers moved
     from guanxi.core.errors import InvalidStateError
-    from guanxi.core.registry import registry
+    from guanxi.core.registry import HandoverKind, registry
     from guanxi.org.services import user_deactivate
 
     leaver, successor = org["east_rep"], org["east_rep2"]
@@ -315,14 +315,15 @@ def test_hand_over_is_one_step_a_failing_app_rolls_everything_back(org):
     def failing(**kwargs):
         raise InvalidStateError("contracts cannot move right now")
 
-    registry.handover.append(failing)
+    kind = HandoverKind(key="failing", label="Failing", count=lambda **kw: 0, hand_over=failing, order=999)
+    registry.add_handover_kind(kind)
     before = AuditLog.objects.count()
     try:
         # when the account is closed
         with pytest.raises(InvalidStateError):
             user_deactivate(actor=org["admin"], user=leaver, successor=successor)
     finally:
-        registry.handover.remove(failing)
+        registry.handover_kinds.remove(kind)
     # then nothing happened: customers stay, the account is open, no audit row remains
     assert set(Customer.objects.filter(owner=leaver)) == set(customers)
     leaver.refresh_from_db()

@@ -21,6 +21,7 @@ from .leads import (
 from .opportunities import (
     default_pipeline,
     first_open_stage,
+    opportunities_hand_over,
     opportunity_add_task,
     opportunity_assign,
     opportunity_close,
@@ -75,6 +76,7 @@ __all__ = [
     "default_pipeline",
     "first_open_stage",
     "opportunity_add_task",
+    "opportunities_hand_over",
     "opportunity_assign",
     "opportunity_close",
     "opportunity_confirm_close",

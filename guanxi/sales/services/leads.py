@@ -314,10 +314,10 @@ def lead_convert(
 
 
 # --- hand-over when a user leaves ------------------------------------------------------------
-def leads_hand_over(*, actor: User, leaving: User, successor: User) -> dict[str, int]:
+def leads_hand_over(*, actor: User, leaving: User, successor: User) -> int:
     """Move a leaver's unfinished leads to the successor (converted and lost ones keep their history)."""
     moved: list[Lead] = []
     for lead in Lead.objects.filter(owner=leaving).exclude(status__in=CLOSED_STATUSES).select_for_update(of=("self",)):
         moved.append(_assign(lead=lead, user=successor, actor=actor))
     _notify_assignee(user=successor, leads=moved, actor=actor)
-    return {"leads": len(moved)} if moved else {}  # other apps' hand-over reports stay as they were
+    return len(moved)

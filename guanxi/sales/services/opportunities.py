@@ -316,6 +316,22 @@ def opportunity_assign(*, actor: User, opportunity: Opportunity, owner: User) ->
     return opp
 
 
+def opportunities_hand_over(*, actor: User, leaving: User, successor: User) -> int:
+    """A leaver's open deals go to the successor and their department (won and lost ones keep the leaver's name,
+    so the results stay where they were earned); audited per deal as a transfer."""
+    moved = 0
+    open_deals = Opportunity.objects.filter(owner=leaving, status=Opportunity.Status.OPEN)
+    for opp in open_deals.select_for_update(of=("self",)):
+        model_update(
+            instance=opp, data={"owner": successor, "department": successor.department}, actor=actor, audit=False
+        )
+        audit_record(
+            actor=actor, action=AuditLog.Action.TRANSFER, obj=opp, changes={"owner": [str(leaving), str(successor)]}
+        )
+        moved += 1
+    return moved
+
+
 def _is_empty(opp: Opportunity, name: str) -> bool:
     if name in ("contacts", "contact_roles"):
         return not opp.contact_roles.exists() and opp.contact_id is None
