@@ -137,3 +137,26 @@ def test_a_closed_accounts_page_still_offers_the_download(people: Any, leaver: A
     page = web.get(reverse("org:user_edit", args=[leaver.pk])).content.decode()
     assert reverse("org:user_data_export", args=[leaver.pk]) in page
     assert download(people["admin"], leaver).status_code == 200
+
+
+def test_a_kind_the_administrator_may_not_export_is_left_out_and_named(people: Any, leaver: Any) -> None:
+    # given a user administrator whose role may export customers but nothing else
+    from guanxi.org.models import DataScope, Role
+    from guanxi.org.tests.factories import UserFactory
+
+    Role.objects.create(
+        code="user_admin", name="用户管理员", permissions=["org.view", "org.admin", "customers.export"],
+        data_scope=DataScope.ALL,
+    )  # fmt: skip
+    user_admin = UserFactory(username="user_admin", department=people.hq, roles=["user_admin"])
+    # when they download the leaver's data
+    r = download(user_admin, leaver)
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(r.streaming_content)))
+    names = {name.split("/")[-1] for name in archive.namelist()}
+    # then only the customers are in it, and contents.txt says what was left out and why
+    assert names == {"customers.xlsx", "contents.txt"}
+    [contents] = [n for n in archive.namelist() if n.endswith("contents.txt")]
+    text = archive.read(contents).decode()
+    assert "customers.xlsx: Customers (2)" in text and "Opportunities: not exported" in text
+    entry = AuditLog.objects.get(action="export", object_id=str(leaver.pk))
+    assert entry.changes["rows"] == {"customers": 2} and "opportunities" in entry.changes["left_out"]

@@ -136,7 +136,12 @@ class MergeOut(Schema):
     id: int
     survivor: CustomerRef
     merged_ids: list[int]
-    moved: dict[str, int] = Field(..., description="How many rows moved to the survivor, per kind.")
+    moved: dict[str, int] = Field(
+        ...,
+        description="How many rows moved to the survivor, per kind (contacts, follow_ups, tasks, opportunities, "
+        "quotes, contracts, execution_orders, implementation_orders, expense_claims, approval_requests, …); "
+        "kinds with nothing to move are left out.",
+    )
     created_at: dt.datetime
     undone_at: dt.datetime | None
 
