@@ -163,26 +163,46 @@ def seed_defaults(rule_model: Any, step_model: Any, position_model: Any) -> int:
     for spec in DEFAULT_RULES:
         if rule_model.objects.filter(seed_key=spec["seed_key"]).exists():
             continue
-        rule = rule_model.objects.create(
-            seed_key=spec["seed_key"],
-            kind=spec["kind"],
-            name=spec["name"],
-            priority=spec["priority"],
-            conditions=spec["conditions"],
-            is_active=True,
-        )
-        for order, step in enumerate(spec["steps"]):
-            step_model.objects.create(
-                rule=rule,
-                order=order,
-                label=step["label"],
-                approver_type=step["approver_type"],
-                codes=step.get("codes", []),
-                same_department=step.get("same_department", False),
-                mode=step.get("mode", "any"),
-            )
+        seed_rule(spec, rule_model, step_model)
         created += 1
     return created
+
+
+def seed_rule(spec: dict[str, Any], rule_model: Any, step_model: Any) -> Any:
+    """Create one rule of the DEFAULT_RULES shape with its steps (the caller checks it is missing)."""
+    rule = rule_model.objects.create(
+        seed_key=spec["seed_key"],
+        kind=spec["kind"],
+        name=spec["name"],
+        priority=spec["priority"],
+        conditions=spec["conditions"],
+        is_active=True,
+    )
+    for order, step in enumerate(spec["steps"]):
+        step_model.objects.create(
+            rule=rule,
+            order=order,
+            label=step["label"],
+            approver_type=step["approver_type"],
+            codes=step.get("codes", []),
+            same_department=step.get("same_department", False),
+            mode=step.get("mode", "any"),
+        )
+    return rule
+
+
+def ensure_kind_rules(specs: list[dict[str, Any]]) -> int:
+    """Seed a lower app's default rules for one document kind (its set-up step calls this through the registry
+    hook "approval_rules_seed"): only while the kind has no rule at all, so a default an administrator deleted
+    or replaced stays as they left it. Returns the rules created."""
+    from .models import ApprovalRule, ApprovalRuleStep
+
+    kinds = {spec["kind"] for spec in specs}
+    if ApprovalRule.objects.filter(kind__in=kinds).exists():
+        return 0
+    for spec in specs:
+        seed_rule(spec, ApprovalRule, ApprovalRuleStep)
+    return len(specs)
 
 
 def ensure_defaults() -> int:

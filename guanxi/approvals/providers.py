@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import HandoverKind, NavItem, PeriodicJob, registry
@@ -81,3 +82,65 @@ registry.add_handover_kind(
         order=60,
     )
 )
+
+
+# --- the engine lent to org (below it) through the registry --------------------------------------
+def _submit(**kwargs: Any) -> Any:
+    from .services import approval_submit
+
+    return approval_submit(**kwargs)
+
+
+def _involves(**kwargs: Any) -> bool:
+    from .selectors import approval_involves
+
+    return approval_involves(**kwargs)
+
+
+def _seed_kind_rules(specs: list[dict[str, Any]]) -> int:
+    from .defaults import ensure_kind_rules
+
+    return ensure_kind_rules(specs)
+
+
+registry.set_hook("approval_submit", _submit)
+registry.set_hook("approval_involves", _involves)
+registry.set_hook("approval_rules_seed", _seed_kind_rules)
+
+
+# --- permission change requests (权限变更申请): org's document, approved here ------------------------
+def _permission_change_decided(**kwargs: Any) -> None:
+    from guanxi.org.permission_requests.services import permission_change_request_decided
+
+    permission_change_request_decided(**kwargs)
+
+
+def _permission_change_summary(request: Any) -> str:
+    granted = "、".join(str(r) for r in request.add_roles.all())
+    removed = "、".join(str(r) for r in request.remove_roles.all())
+    parts = [str(request.user), f"+ {granted}" if granted else "", f"− {removed}" if removed else ""]
+    return " · ".join(p for p in parts if p)
+
+
+def _register_permission_change_kind() -> None:
+    from guanxi.org.permission_requests.defaults import KIND
+
+    from .kinds import DocumentKind, FactSpec, register_document_kind
+
+    register_document_kind(
+        DocumentKind(
+            code=KIND,
+            label=_("Permission change"),
+            model="org.permissionchangerequest",
+            facts={
+                "grants_admin": FactSpec(_("Grants the right to administer users and roles"), "bool"),
+                "department_id": FactSpec(_("Department"), "department"),
+            },
+            on_decided=_permission_change_decided,
+            url=lambda request: reverse("org:permission_request_detail", args=[request.pk]),
+            summary=_permission_change_summary,
+        )
+    )
+
+
+_register_permission_change_kind()

@@ -7,6 +7,7 @@ from guanxi.core.api import PageParams, error_responses, paginate
 from guanxi.core.services import notification_mark_read
 
 from . import access_selectors, selectors
+from .permission_requests.api import router as permission_requests_router
 from .schemas import (
     AccessLogFilters,
     AccessLogPage,
@@ -29,6 +30,7 @@ from .schemas import (
 from .services import api_token_create, api_token_revoke
 
 router = Router()
+router.add_router("", permission_requests_router)
 
 ME = ["Me"]
 USERS = ["Users"]

@@ -237,3 +237,39 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.at:%Y-%m-%d %H:%M} {self.event} {'ok' if self.success else 'failed'}"
+
+
+class PermissionChangeRequest(TimeStampedModel):
+    """A request to change someone's roles (权限变更申请, REQUIREMENTS §11): roles to grant and to take away, and
+    why. It goes through the approval engine (document kind "permission_change"); the change is applied only
+    when the request is approved (org.permission_requests.services)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("In approval")
+        APPROVED = "approved", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
+        RETURNED = "returned", _("Returned for changes")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="permission_change_requests",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    add_roles = models.ManyToManyField(Role, verbose_name=_("roles to grant"), blank=True, related_name="+")
+    remove_roles = models.ManyToManyField(Role, verbose_name=_("roles to take away"), blank=True, related_name="+")
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("permission change request")
+        verbose_name_plural = _("permission change requests")
+
+    def __str__(self) -> str:
+        return gettext("Permission change for %(user)s") % {"user": self.user}

@@ -58,3 +58,6 @@ registry.add_nav(
         permission="audit.view",
     )
 )
+
+# Features of this app that live in sub-packages register themselves on import.
+from .permission_requests import providers as _permission_requests_providers  # noqa: E402,F401,I001

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views, views_admin
+from .permission_requests import views as permission_requests
 
 app_name = "org"
 urlpatterns = [
@@ -37,4 +38,15 @@ urlpatterns = [
     path("org/backups/", views_admin.backup_list, name="backup_list"),
     path("org/backups/new/", views_admin.backup_create, name="backup_create"),
     path("org/backups/<int:pk>/download/", views_admin.backup_download, name="backup_download"),
+    path("account/permission-requests/", permission_requests.permission_request_list, name="permission_request_list"),
+    path(
+        "account/permission-requests/new/",
+        permission_requests.permission_request_create,
+        name="permission_request_create",
+    ),
+    path(
+        "account/permission-requests/<int:pk>/",
+        permission_requests.permission_request_detail,
+        name="permission_request_detail",
+    ),
 ]
