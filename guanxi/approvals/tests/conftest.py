@@ -28,12 +28,13 @@ EXPENSE_FACTS = {"amount": FactSpec(_("Amount"), "decimal"), "department_id": Fa
 
 @pytest.fixture(autouse=True)
 def _default_rules(request: Any) -> None:
-    """Transactional (browser) tests flush the tables, seed data of migration 0002 included: put the default
-    positions and rules back when they are gone."""
+    """Transactional (browser) tests flush the tables, seed data of migration 0002 included, and a test that runs
+    after one on the same worker would find no default positions or rules: put them back when they are gone."""
     marker = request.node.get_closest_marker("django_db")
-    if not marker or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+    if not marker:
         return
-    request.getfixturevalue("transactional_db")
+    transactional = marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    request.getfixturevalue("transactional_db" if transactional else "db")
     from guanxi.approvals.defaults import ensure_defaults
 
     ensure_defaults()
