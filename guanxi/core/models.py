@@ -250,6 +250,29 @@ class PeriodicRun(models.Model):
         return f"{self.job} @ {self.period}"
 
 
+class WorkerHeartbeat(models.Model):
+    """One row per `guanxi worker` process: its lease on the jobs it runs.
+
+    The worker renews `seen_at` every GUANXI_WORKER_CHECK_SECONDS. A worker not seen for
+    GUANXI_WORKER_LEASE_SECONDS (killed, machine lost) has lost its lease, and any worker finds the jobs it
+    was running (guanxi/core/workers.py). A worker that stops cleanly sets `stopped_at`.
+    """
+
+    worker_id = models.CharField(_("worker"), max_length=64, unique=True)
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), default=0)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    seen_at = models.DateTimeField(_("last seen at"), default=timezone.now, db_index=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid} ({self.worker_id})"
+
+
 def import_file_path(instance: ImportJob, filename: str) -> str:
     from .files import private_upload_path
 
@@ -289,6 +312,8 @@ class ImportJob(TimeStampedModel):
     report = models.JSONField(_("report"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The `guanxi worker` running the dry run or import (its WorkerHeartbeat.worker_id); empty otherwise.
+    worker_id = models.CharField(_("worker"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

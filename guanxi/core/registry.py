@@ -5,6 +5,7 @@
 - timeline sources: extra events on a record's timeline
 - nav items: entries in the left navigation
 - periodic jobs: work the worker runs once per period
+- job recoveries: what an app does with its jobs when the worker running them is lost (guanxi/core/workers.py)
 - pool protections: customers the public-pool reclaim must leave alone (open opportunity, active contract)
 - file kinds: every uploaded-file field and how to find (and scope-check) the row that holds it
 - merge movers: rows of every app that follow a merged customer to the survivor
@@ -56,6 +57,15 @@ class PeriodicJob:
     key: str
     every_minutes: int
     run: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class JobRecovery:
+    """An app's jobs that a lost worker (killed, machine gone) leaves behind: `recover(worker_ids=…, now=…)`
+    marks failed (or re-queues) the app's own job rows those workers held and returns how many."""
+
+    key: str
+    recover: Callable[..., int]
 
 
 @dataclass(frozen=True)
@@ -145,6 +155,7 @@ class Registry:
     demo_steps: list[Callable[..., Any]] = field(default_factory=list)
     # key -> FileKind (guanxi.core.files serves them)
     file_kinds: dict[str, FileKind] = field(default_factory=dict)
+    job_recoveries: list[JobRecovery] = field(default_factory=list)
 
     def add_nav(self, item: NavItem) -> None:
         if all(n.key != item.key for n in self.nav):
@@ -237,6 +248,12 @@ class Registry:
     def add_periodic(self, job: PeriodicJob) -> None:
         if all(j.key != job.key for j in self.periodic):
             self.periodic.append(job)
+
+    def add_job_recovery(self, recovery: JobRecovery) -> None:
+        if any(r.key == recovery.key and r.recover is not recovery.recover for r in self.job_recoveries):
+            raise RuntimeError(f"Two job recoveries are registered as {recovery.key!r}")
+        if recovery not in self.job_recoveries:
+            self.job_recoveries.append(recovery)
 
 
 registry = Registry()

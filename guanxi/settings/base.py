@@ -211,6 +211,11 @@ GUANXI_BASE_URL = env.str("GUANXI_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- background jobs -------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Each `guanxi worker` renews its lease every CHECK seconds and looks for workers whose lease ran out
+# (not renewed for LEASE seconds: killed, power lost); their unfinished jobs are marked failed at once.
+# A job whose worker dies is noticed within LEASE + CHECK seconds (40 by default).
+GUANXI_WORKER_LEASE_SECONDS = env.int("GUANXI_WORKER_LEASE_SECONDS", default=30)
+GUANXI_WORKER_CHECK_SECONDS = env.float("GUANXI_WORKER_CHECK_SECONDS", default=10.0)
 
 # --- caches ----------------------------------------------------------------------------------
 CACHES = {"default": env.cache_url("GUANXI_CACHE_URL", default="locmemcache://guanxi")}

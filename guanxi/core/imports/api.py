@@ -59,7 +59,14 @@ class ImportJobOut(ImportJobSummaryOut):
     headers: list[str] = Field(..., description="The file's column headers, in order.")
     mapping: dict[str, str] = Field(..., description='Column index → field: {"0": "name", "3": "phone"}.')
     dry_run: bool | None = Field(None, description="Whether `counts` and `rows` come from a dry run.")
-    counts: dict[str, int] = Field(..., description="Rows per action: create, update, unchanged, reject.")
+    counts: dict[str, int] = Field(
+        ...,
+        description="Rows per action: create, update, unchanged, reject. After an import, what was committed: a "
+        "failed import wrote nothing, so its create and update are 0.",
+    )
+    verdicts: dict[str, int] | None = Field(
+        None, description="A failed import's rows as they were checked (create, update, unchanged, reject)."
+    )
     rows: list[ImportRowOut] = Field(..., description="The first 200 rows of the report (all in /report).")
 
     @staticmethod
@@ -73,6 +80,10 @@ class ImportJobOut(ImportJobSummaryOut):
     @staticmethod
     def resolve_counts(obj: Any) -> dict[str, int]:
         return obj.report.get("counts", {})
+
+    @staticmethod
+    def resolve_verdicts(obj: Any) -> dict[str, int] | None:
+        return obj.report.get("verdicts")
 
     @staticmethod
     def resolve_rows(obj: Any) -> list[dict[str, Any]]:
@@ -190,8 +201,9 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     summary="Start the import",
 )
 def import_run(request: HttpRequest, job_id: int, payload: ImportRunIn | None = None) -> Any:
-    """Queue the import after a dry run. Starting an import that is already queued, running or done
-    changes nothing and answers with its state."""
+    """Queue the import after a dry run, or run a failed one again (its `error` says why it failed: bad rows, or
+    the worker stopped while running it). Starting an import that is already queued, running or done changes
+    nothing and answers with its state."""
     job = services.import_job_start(
         actor=request.auth,  # type: ignore[attr-defined]
         job_id=job_id,

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import FileKind, PeriodicJob, registry
+from guanxi.core.registry import FileKind, JobRecovery, PeriodicJob, registry
 
 
 def _fail_stale() -> Any:
@@ -15,7 +15,14 @@ def _fail_stale() -> Any:
     return {"failed": import_jobs_fail_stale()}
 
 
+def _recover_lost(*, worker_ids: frozenset[str], now: Any) -> int:
+    from .services import import_jobs_recover_lost
+
+    return import_jobs_recover_lost(worker_ids=worker_ids, now=now)
+
+
 registry.add_periodic(PeriodicJob(key="imports_fail_stale", every_minutes=15, run=_fail_stale))
+registry.add_job_recovery(JobRecovery(key="imports", recover=_recover_lost))
 
 
 def _import_job_get(*, user: Any, pk: Any) -> Any:

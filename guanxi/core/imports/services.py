@@ -5,6 +5,11 @@ written) and proposes a column mapping; `import_job_check` saves the user's mapp
 dry run; `import_job_start` queues the import; the worker's task calls `import_job_execute`, which
 does either. The import itself is one transaction: with "all or nothing" any bad row means nothing
 is written; with "skip bad rows" the good rows are written and the bad ones reported with reasons.
+
+A worker takes a job by writing its id on it (compare-and-set), and the import commits only while the
+job is still that worker's: a worker that dies mid-import leaves nothing written, and once its lease
+runs out (guanxi/core/workers.py) `import_jobs_recover_lost` marks the job failed so it can be run again.
+A failed job's counts say what was committed: nothing.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core import context
 from guanxi.core.errors import ApplicationError, InvalidStateError, NotFoundError, ValidationFailed
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog, ImportJob, ImportMapping
 from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, notify
@@ -215,7 +222,8 @@ def import_job_check(
         job.status = Status.CHECKING
         job.processed_rows = 0
         job.error = ""
-        job.save(update_fields=["mapping", "status", "processed_rows", "error", "updated_at"])
+        job.worker_id = ""
+        job.save(update_fields=["mapping", "status", "processed_rows", "error", "worker_id", "updated_at"])
         if remember and mapping is not None:
             ImportMapping.objects.update_or_create(
                 user=actor, kind=job.kind, defaults={"mapping": mapping_to_remember(chosen, headers)}
@@ -225,7 +233,8 @@ def import_job_check(
 
 
 def import_job_start(*, actor: User, job_id: Any, mode: str = "") -> ImportJob:
-    """Queue the import. Starting a job that is already queued, running or done changes nothing."""
+    """Queue the import, after a dry run or again after a failure ("run again"). Starting a job that is already
+    queued, running or done changes nothing."""
     job = _own_job(actor, job_id)
     if job.status in STARTED:
         return job
@@ -241,6 +250,10 @@ def import_job_start(*, actor: User, job_id: Any, mode: str = "") -> ImportJob:
             mode=_check_mode(mode or job.mode),
             processed_rows=0,
             error="",
+            worker_id="",
+            created_count=0,
+            updated_count=0,
+            finished_at=None,
             updated_at=timezone.now(),
         )
         if updated:
@@ -260,23 +273,33 @@ class _BadRows(Exception):
     pass
 
 
-def import_job_execute(*, job_id: int, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Run a queued dry run or import (the background task). Never raises: failures end in FAILED."""
+class _NoLongerOurs(Exception):
+    """The job was taken from this worker (its lease ran out and the job was failed, maybe run again)."""
+
+
+def import_job_execute(*, job_id: int, worker_id: str = "", now: dt.datetime | None = None) -> dict[str, Any]:
+    """Run a queued dry run or import (the background task) as worker `worker_id`. Never raises: failures end in
+    FAILED."""
     job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
     if job is None:
         return {"status": "missing"}
+    # Compare-and-set: of two workers only one takes the job, and it carries the taker's id from now on.
     if job.status == Status.CHECKING:
+        taken = ImportJob.objects.filter(pk=job.pk, status=Status.CHECKING, worker_id="").update(
+            worker_id=worker_id, updated_at=timezone.now()
+        )
         dry_run = True
     elif job.status == Status.QUEUED:
-        updated = ImportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
-            status=Status.RUNNING, updated_at=timezone.now()
+        taken = ImportJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
+            status=Status.RUNNING, worker_id=worker_id, updated_at=timezone.now()
         )
-        if not updated:
-            return {"status": "taken"}  # another worker has it
         job.status = Status.RUNNING
         dry_run = False
     else:
         return {"status": job.status}
+    if not taken:
+        return {"status": "taken"}  # another worker has it
+    job.worker_id = worker_id
     request = job.report.get("request") or {}
     with context.bind(ip=request.get("ip"), request_id=request.get("request_id") or None):
         try:
@@ -288,7 +311,7 @@ def import_job_execute(*, job_id: int, now: dt.datetime | None = None) -> dict[s
                 log.exception("import job %s failed", job.pk)
                 message = _("The import stopped because of an unexpected error; nothing was written. It was logged.")
             try:
-                _finish_failed(job, message=message, dry_run=dry_run)
+                _finish_failed(job, message=message, dry_run=dry_run, report=_failed_report(job.report))
             except Exception:  # e.g. the database is gone: the log is all that is left
                 log.exception("import job %s: could not record the failure", job.pk)
             return {"status": Status.FAILED, "error": message}
@@ -350,7 +373,8 @@ def _execute(job: ImportJob, *, dry_run: bool, now: dt.datetime) -> dict[str, An
     importer.decide(actor=actor, outcomes=outcomes)
     if dry_run:
         report = _report(job, outcomes, dry_run=True)
-        _save(job, status=Status.CHECKED, report=report, counts=report["counts"], finished=False)
+        if not _save(job, dry_run=True, status=Status.CHECKED, report=report, counts=report["counts"], finished=False):
+            return {"status": "taken"}
         return {"status": Status.CHECKED, "counts": report["counts"]}
     # The heavy work happens before the write transaction, which on SQLite holds the only write lock.
     importer.prepare(actor=actor, outcomes=outcomes)
@@ -384,7 +408,8 @@ def _execute(job: ImportJob, *, dry_run: bool, now: dt.datetime) -> dict[str, An
                     "counts": [None, counts],
                 },
             )
-            _save(job, status=Status.DONE, report=report, counts=counts, finished=True, now=now)
+            if not _save(job, dry_run=False, status=Status.DONE, report=report, counts=counts, finished=True, now=now):
+                raise _NoLongerOurs()  # roll back every row written above: the job is no longer this worker's
             notify(
                 recipient=actor,
                 kind="import_done",
@@ -398,9 +423,14 @@ def _execute(job: ImportJob, *, dry_run: bool, now: dt.datetime) -> dict[str, An
                     "rejected": counts[Action.REJECT],
                 },
             )
+    except _NoLongerOurs:
+        log.warning(
+            "import job %s was taken from worker %r before it could commit: nothing written", job.pk, job.worker_id
+        )
+        return {"status": "taken"}
     except _BadRows:
         _finish(importer, actor=actor, outcomes=outcomes, job=job, committed=False)
-        report = _report(job, outcomes, dry_run=False)
+        report = _failed_report(_report(job, outcomes, dry_run=False), rejected=_counts(outcomes)[Action.REJECT])
         rejected = report["counts"][Action.REJECT]
         message = _(
             "%(count)s rows have errors, so nothing was imported (all or nothing). Fix them and upload the file "
@@ -423,37 +453,57 @@ def _finish(importer: Importer, **kwargs: Any) -> None:
 def _save(
     job: ImportJob,
     *,
+    dry_run: bool,
     status: str,
     report: dict[str, Any],
     counts: dict[str, int],
     finished: bool,
     now: dt.datetime | None = None,
     error: str = "",
-) -> None:
-    job.status = status
-    job.report = report
-    job.created_count = counts.get(Action.CREATE, 0)
-    job.updated_count = counts.get(Action.UPDATE, 0)
-    job.rejected_count = counts.get(Action.REJECT, 0)
-    job.processed_rows = job.total_rows
-    job.error = error
-    fields = ["status", "report", "created_count", "updated_count", "rejected_count", "processed_rows", "error"]
+) -> bool:
+    """Record the end of the run, only while the job is still this worker's (compare-and-set on the status the
+    worker left it in and its id): False when it was taken away meanwhile, and nothing is saved."""
+    values: dict[str, Any] = {
+        "status": status,
+        "report": report,
+        "created_count": counts.get(Action.CREATE, 0),
+        "updated_count": counts.get(Action.UPDATE, 0),
+        "rejected_count": counts.get(Action.REJECT, 0),
+        "processed_rows": job.total_rows,
+        "error": error,
+        "updated_at": timezone.now(),
+    }
     if finished:
-        job.finished_at = now or timezone.now()
-        fields.append("finished_at")
-    job.save(update_fields=[*fields, "updated_at"])
+        values["finished_at"] = now or timezone.now()
+    running = Status.CHECKING if dry_run else Status.RUNNING
+    if not ImportJob.objects.filter(pk=job.pk, status=running, worker_id=job.worker_id).update(**values):
+        return False
+    for name, value in values.items():
+        setattr(job, name, value)
+    return True
 
 
-def _finish_failed(job: ImportJob, *, message: str, dry_run: bool, report: dict[str, Any] | None = None) -> None:
+def _failed_report(report: dict[str, Any], *, rejected: int = 0) -> dict[str, Any]:
+    """The report of a run that wrote nothing: its counts say so (0 created, 0 updated), and what its rows were
+    judged stays under "verdicts" (the reasons to fix before running it again)."""
+    verdicts = report.get("verdicts") or report.get("counts")
+    committed = {Action.CREATE: 0, Action.UPDATE: 0, Action.UNCHANGED: 0, Action.REJECT: rejected}
+    return {**report, "counts": committed, "verdicts": verdicts} if verdicts else {**report, "counts": committed}
+
+
+def _finish_failed(job: ImportJob, *, message: str, dry_run: bool, report: dict[str, Any]) -> None:
     with transaction.atomic():
-        if report is not None:
-            _save(job, status=Status.FAILED, report=report, counts=report["counts"], finished=True, error=message)
-        else:
-            ImportJob.objects.filter(pk=job.pk).update(
-                status=Status.FAILED, error=message, finished_at=timezone.now(), updated_at=timezone.now()
-            )
-            job.status = Status.FAILED
-            job.error = message
+        failed = _save(
+            job,
+            dry_run=dry_run,
+            status=Status.FAILED,
+            report=report,
+            counts=report["counts"],
+            finished=True,
+            error=message,
+        )
+        if not failed:
+            return  # no longer this worker's job: whoever took it reports on it
         if not dry_run:
             notify(
                 recipient=job.user,
@@ -468,49 +518,103 @@ def _finish_failed(job: ImportJob, *, message: str, dry_run: bool, report: dict[
 # --- jobs a crashed worker left behind ---------------------------------------------------------
 # A dry run or import in one of these states is being worked on; a worker that dies leaves it there.
 IN_FLIGHT = (Status.CHECKING, Status.QUEUED, Status.RUNNING)
+_IMPORT_FAILED = gettext_noop("Import failed: %(file)s")
+
+
+def import_jobs_recover_lost(*, worker_ids: frozenset[str], now: dt.datetime | None = None) -> int:
+    """Mark failed the dry runs and imports that lost workers held (the import engine's JobRecovery, called by
+    guanxi/core/workers.py within a minute of a worker's death) and tell their users. An import is written in one
+    transaction, so a lost one wrote nothing: its user can run it again at once. Returns how many were marked."""
+    now = now or timezone.now()
+    held = ImportJob.objects.filter(status__in=IN_FLIGHT, worker_id__in=worker_ids).exclude(worker_id="")
+    message = Message(
+        gettext_noop(
+            "The worker stopped while running this job (it was restarted or its machine went down). An import "
+            "is written in one transaction, so nothing was written. Run it again."
+        )
+    )
+    marked = 0
+    for job in held.select_related("user").order_by("pk"):
+        audit_message = Message(
+            gettext_noop("Import of %(file)s marked failed: the worker running it stopped"), {"file": job.file_name}
+        )
+        # Compare-and-set on the lost worker's id: a job taken again since the query is left alone.
+        marked += _fail_left_behind(
+            job, now=now, message=message, audit_message=audit_message, still={"worker_id": job.worker_id}
+        )
+    return marked
 
 
 def import_jobs_fail_stale(*, now: dt.datetime | None = None) -> int:
     """Mark failed the jobs that have not moved for GUANXI_IMPORT_STALE_MINUTES and tell their users
-    (the periodic job). A job's updated_at is its heartbeat: set when it is queued, taken by a worker
-    and on every progress step. Returns how many were marked."""
+    (the periodic job): the backstop for jobs no worker lease covers, such as a job queued while no worker ran
+    and never taken. A job's updated_at is its heartbeat: set when it is queued, taken by a worker and on every
+    progress step. Returns how many were marked."""
     now = now or timezone.now()
     minutes = settings.GUANXI_IMPORT_STALE_MINUTES
     cutoff = now - dt.timedelta(minutes=minutes)
-    message = _(
-        "The import stopped without finishing: no worker reported on it for %(minutes)s minutes (the worker was "
-        "probably restarted). An import is written in one transaction, so nothing was written. Start it again."
-    ) % {"minutes": minutes}
     stale = ImportJob.objects.filter(status__in=IN_FLIGHT, updated_at__lt=cutoff).select_related("user")
+    message = Message(
+        gettext_noop(
+            "The import stopped without finishing: no worker reported on it for %(minutes)s minutes (the worker "
+            "was probably restarted). An import is written in one transaction, so nothing was written. Start it "
+            "again."
+        ),
+        {"minutes": minutes},
+    )
     marked = 0
     for job in stale.order_by("pk"):
-        with transaction.atomic():
-            # Compare-and-set: a job that moved since the query (a slow worker after all) is left alone.
-            if not ImportJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at).update(
-                status=Status.FAILED, error=message, finished_at=now, updated_at=now
-            ):
-                continue
-            old_status = job.status
-            job.status, job.error = Status.FAILED, message
-            audit_record(
-                actor=None,
-                action=AuditLog.Action.OTHER,
-                obj=job,
-                message=_("Import of %(file)s marked failed: no progress for %(minutes)s minutes")
-                % {"file": job.file_name, "minutes": minutes},
-                changes={"status": [old_status, Status.FAILED]},
-            )
-            notify(
-                recipient=job.user,
-                kind="import_failed",
-                level="warning",
-                url=_job_url(job),
-                title=(_("Dry run failed: %(file)s") if old_status == Status.CHECKING else _("Import failed: %(file)s"))
-                % {"file": job.file_name},
-                body=message,
-            )
-        marked += 1
+        audit_message = Message(
+            gettext_noop("Import of %(file)s marked failed: no progress for %(minutes)s minutes"),
+            {"file": job.file_name, "minutes": minutes},
+        )
+        # Compare-and-set: a job that moved since the query (a slow worker after all) is left alone.
+        marked += _fail_left_behind(
+            job, now=now, message=message, audit_message=audit_message, still={"updated_at": job.updated_at}
+        )
     return marked
+
+
+def _fail_left_behind(
+    job: ImportJob, *, now: dt.datetime, message: Message, audit_message: Message, still: dict[str, Any]
+) -> bool:
+    """Mark failed a job its worker left behind, if it is still as found (`still`), with nothing counted as
+    written; audit it and tell the user. The job's error is written in its user's language (only they see it); the
+    audit line and notification are rendered in each reader's. True when it was marked."""
+    report = _failed_report(job.report)
+    with translation.override(getattr(job.user, "language", "") or settings.LANGUAGE_CODE):
+        error = str(message)
+    with transaction.atomic():
+        if not ImportJob.objects.filter(pk=job.pk, status=job.status, **still).update(
+            status=Status.FAILED,
+            error=error,
+            report=report,
+            created_count=0,
+            updated_count=0,
+            rejected_count=0,
+            finished_at=now,
+            updated_at=now,
+        ):
+            return False
+        old_status = job.status
+        job.status, job.error, job.report = Status.FAILED, error, report
+        audit_record(
+            actor=None,
+            action=AuditLog.Action.OTHER,
+            obj=job,
+            message=audit_message,
+            changes={"status": [old_status, Status.FAILED]},
+        )
+        title = gettext_noop("Dry run failed: %(file)s") if old_status == Status.CHECKING else _IMPORT_FAILED
+        notify(
+            recipient=job.user,
+            kind="import_failed",
+            level="warning",
+            url=_job_url(job),
+            title=Message(title, {"file": job.file_name}),
+            body=message,
+        )
+    return True
 
 
 def _job_url(job: ImportJob) -> str:

@@ -107,9 +107,11 @@ def _detail_context(request: HttpRequest, job: ImportJob, **extra: Any) -> dict[
         ctx["required_fields"] = [f for f in importer.fields if f.required]
     if job.report.get("counts"):
         ctx["counts"] = job.report["counts"]
+        ctx["verdicts"] = job.report.get("verdicts")  # what a failed run's rows were judged (nothing was written)
         shown = request.GET.get("show", "")
         ctx["show"] = shown if shown in Action.LABELS else ""
         ctx["rows"] = selectors.report_rows(job, limit=PREVIEW_LIMIT, action=ctx["show"])
+    if job.status in (Status.CHECKED, Status.FAILED):
         ctx["start_form"] = extra.pop("start_form", None) or StartForm(initial={"mode": job.mode})
     ctx.update(extra)
     return ctx

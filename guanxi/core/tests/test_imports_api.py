@@ -125,3 +125,20 @@ def test_template(client, org):
     client.force_login(org["east_manager"])
     response = client.get(f"{BASE}/templates/contacts")
     assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
+
+
+def test_a_failed_all_or_nothing_import_reports_0_created(client, org, django_capture_on_commit_callbacks):
+    # given a file with two good rows and one bad one, imported straight away, all or nothing
+    client.force_login(org["east_manager"])
+    bad = ["广州坏数据有限公司", "not a phone number at all, far too long to be one 123456789012345678901234567890"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_file(client, xlsx_bytes([HEADER, *ROWS, bad]), dry_run="false")
+    assert response.status_code == 201
+    # when its state is read
+    state = client.get(f"{BASE}/{response.json()['id']}").json()
+    # then it failed, nothing was written, and its counts say so; the rows' verdicts are given apart
+    assert state["status"] == "failed" and "nothing was imported" in state["error"]
+    assert Customer.objects.count() == 0
+    assert (state["created_count"], state["updated_count"], state["rejected_count"]) == (0, 0, 1)
+    assert state["counts"] == {"create": 0, "update": 0, "unchanged": 0, "reject": 1}
+    assert state["verdicts"] == {"create": 2, "update": 0, "unchanged": 0, "reject": 1}

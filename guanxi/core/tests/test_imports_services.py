@@ -52,6 +52,11 @@ def test_all_or_nothing_with_one_bad_row_writes_nothing(org):
     assert counts() == before
     assert job.report["counts"]["reject"] == 1
     assert Notification.objects.filter(recipient=org["east_manager"], kind="import_failed").count() == 1
+    # and its counts say what was committed: nothing created or updated; what the rows were found to be stays
+    # under "verdicts"
+    assert (job.created_count, job.updated_count, job.rejected_count) == (0, 0, 1)
+    assert job.report["counts"] == {"create": 0, "update": 0, "unchanged": 0, "reject": 1}
+    assert job.report["verdicts"] == {"create": 2, "update": 0, "unchanged": 0, "reject": 1}
 
 
 def test_skip_bad_rows_writes_the_good_ones_and_reports_the_bad(org):

@@ -7,6 +7,7 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from guanxi.core.imports.testing import xlsx_bytes
 from guanxi.core.models import ImportJob
@@ -149,3 +150,37 @@ def test_template_download(client, org):
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.worksheets[0].cell(row=1, column=1).value == "Name *"
     assert client.get("/imports/templates/nothing.xlsx").status_code == 400
+
+
+def test_a_failed_import_shows_why_and_runs_again_in_chinese(client, org, django_capture_on_commit_callbacks):
+    # given a Chinese-speaking manager whose import was failed because the worker running it died
+    from guanxi.core import workers
+    from guanxi.core.imports.testing import run_import
+    from guanxi.core.models import WorkerHeartbeat
+
+    manager = org["east_manager"]
+    type(manager).objects.filter(pk=manager.pk).update(language="zh-hans")
+    manager.refresh_from_db()
+    job = run_import(actor=manager, kind="customers", data=xlsx_bytes([HEADER, ROWS[0]]), dry_run=True)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, worker_id="dead")
+    WorkerHeartbeat.objects.create(worker_id="dead", stopped_at=timezone.now())
+    workers.lost_jobs_recover()
+    client.force_login(manager)
+    # when the manager opens the import
+    page = client.get(reverse("imports:detail", args=[job.pk]))
+    # then the page says, in Chinese, that it failed, why, that nothing was written, and offers to run it again
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "此次导入失败：没有写入任何数据。" in text
+    assert "后台进程在运行此任务时停止了" in text
+    assert "重新运行" in text and reverse("imports:run", args=[job.pk]) in text
+    # and the created count shown is what was committed: 0
+    assert page.context["counts"]["create"] == 0 and page.context["verdicts"]["create"] == 1
+    # when they run it again
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("imports:run", args=[job.pk]), {"mode": "all_or_nothing"})
+    # then it is imported, once
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.created_count == 1
+    assert list(Customer.objects.values_list("name", flat=True)) == [ROWS[0][0]]

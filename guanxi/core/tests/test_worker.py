@@ -177,7 +177,7 @@ def test_real_worker_process_emails_an_overdue_task_reminder(smtp_server, tmp_pa
     }
     python = sys.executable
     cwd = settings.BASE_DIR
-    subprocess.run([python, "-c", SEED], env=env, cwd=cwd, check=True, timeout=60)  # noqa: S603
+    subprocess.run([python, "-c", SEED], env=env, cwd=cwd, check=True, timeout=240)  # noqa: S603
 
     # when the worker process runs (checking the schedule every half second)
     log = (tmp_path / "worker.log").open("w+")
@@ -186,7 +186,7 @@ def test_real_worker_process_emails_an_overdue_task_reminder(smtp_server, tmp_pa
         env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        delivered = _wait_for(lambda: len(smtp_server.messages) >= 1, timeout=20, proc=proc)
+        delivered = _wait_for(lambda: len(smtp_server.messages) >= 1, timeout=60, proc=proc)
 
         def emailed_rows() -> list[tuple[str, str, str | None]]:
             with sqlite3.connect(db_file, timeout=5) as conn:
@@ -195,7 +195,7 @@ def test_real_worker_process_emails_an_overdue_task_reminder(smtp_server, tmp_pa
                     "JOIN org_user u ON u.id = n.recipient_id WHERE u.username = 'zhangwei'"
                 ).fetchall()
 
-        recorded = _wait_for(lambda: any(row[2] for row in emailed_rows()), timeout=5, proc=proc)
+        recorded = _wait_for(lambda: any(row[2] for row in emailed_rows()), timeout=20, proc=proc)
     finally:
         proc.terminate()
         try:

@@ -1,4 +1,7 @@
-"""`guanxi worker`: runs queued background jobs and, every minute, claims due periodic jobs."""
+"""`guanxi worker`: runs queued background jobs and, every minute, claims due periodic jobs.
+
+It also holds a lease (guanxi/core/workers.py): every GUANXI_WORKER_CHECK_SECONDS it renews its own and
+recovers the jobs of workers whose lease ran out, so a job whose worker was killed is failed within a minute."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils.crypto import get_random_string
 
 
 class Command(BaseCommand):
@@ -18,9 +22,24 @@ class Command(BaseCommand):
         parser.add_argument("--schedule-every", type=float, default=30.0, help="Seconds between schedule checks.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        from guanxi.core import workers
         from guanxi.core.scheduler import periodic_jobs_enqueue_due
 
         stop = threading.Event()
+        worker_id = get_random_string(32)
+        workers.worker_register(worker_id=worker_id)
+
+        def lease_loop() -> None:
+            while True:
+                try:
+                    workers.worker_heartbeat(worker_id=worker_id)
+                    workers.lost_jobs_recover(alive=worker_id)
+                except Exception as exc:  # e.g. SQLite busy with a long import: the next beat retries
+                    self.stderr.write(f"lease: {exc}")
+                finally:
+                    close_old_connections()
+                if stop.wait(workers.check_seconds()):
+                    return
 
         def schedule_loop() -> None:
             while not stop.is_set():
@@ -36,10 +55,19 @@ class Command(BaseCommand):
 
         thread = threading.Thread(target=schedule_loop, name="guanxi-scheduler", daemon=True)
         thread.start()
+        lease = threading.Thread(target=lease_loop, name="guanxi-lease", daemon=True)
+        lease.start()
         self.stdout.write("Guanxi worker started (Ctrl+C to stop).")
         try:
             # No autoreloader even with DEBUG: its parent process would survive a SIGTERM and leave
             # the real worker running without a supervisor.
-            call_command("db_worker", interval=opts["interval"], reload=False)
+            call_command("db_worker", interval=opts["interval"], reload=False, worker_id=worker_id)
         finally:
             stop.set()
+            lease.join(timeout=10)
+            # Give the lease back and fail at once whatever a forced stop left unfinished.
+            try:
+                workers.worker_stopped(worker_id=worker_id)
+                workers.lost_jobs_recover()
+            except Exception as exc:
+                self.stderr.write(f"lease: {exc}")
