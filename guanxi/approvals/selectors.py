@@ -14,6 +14,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.registry import ReadRule
 from guanxi.org.models import Department, User
 from guanxi.org.policies import has_permission
 
@@ -403,6 +404,21 @@ def _with_details(qs: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
             queryset=ApprovalAction.objects.select_related("actor", "on_behalf_of", "step").order_by("at", "id"),
         ),
     )
+
+
+def approver_read_rule(model: str) -> ReadRule:
+    """The read rule "an approver reads the documents they decide on": the rows of `model` whose approval
+    names the user (or the person they stand in for) as an approver, even outside their data scope or without
+    the module's view permission. An app registers it for its documents (core.registry.add_read_rule)."""
+
+    def documents_approved_by(user: User) -> Q:
+        content_type = ContentType.objects.get_by_natural_key(*model.split("."))
+        assigned = ApprovalAssignment.objects.filter(
+            Q(user=user) | Q(on_behalf_of=user), step__request__content_type=content_type
+        )
+        return Q(pk__in=assigned.values("step__request__object_id"))
+
+    return ReadRule(key=f"approvers:{model}", model=model, rows=documents_approved_by, needs_permission=False)
 
 
 def approvals_for_document(document: Model) -> QuerySet[ApprovalRequest]:

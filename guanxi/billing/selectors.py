@@ -31,7 +31,7 @@ from guanxi.commerce.models import Contract
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.export import local_time
 from guanxi.org.models import User
-from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset
+from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
 
 from .models import ExpenseClaim, ExpenseLine, Instalment, Invoice, Payment
 from .money import BUCKETS, ZERO, ageing_bucket, cents
@@ -556,13 +556,16 @@ def expense_line_get(*, user: User, pk: Any) -> ExpenseLine:
 
 
 def expense_link_choices(*, user: User, customer_id: int) -> dict[str, Any]:
-    """The follow-ups and opportunities of a customer the user can see, for the claim form."""
+    """The follow-ups and opportunities of a customer the user can see (each in its own module's scope; none
+    without that module's view permission), for the claim form."""
     from guanxi.customers.models import Customer, FollowUp
     from guanxi.sales.models import Opportunity
 
     customer = get_scoped_or_404(user, Customer.objects.all(), customer_id, module="customers")
-    follow_ups = list(FollowUp.objects.filter(customer=customer).order_by("-occurred_at")[:50])
-    opportunities = list(Opportunity.objects.filter(customer=customer).order_by("-created_at")[:50])
+    follow_ups = scope_queryset_or_none(user, FollowUp.objects.filter(customer=customer))
+    opportunities = scope_queryset_or_none(user, Opportunity.objects.filter(customer=customer))
+    follow_ups = list(follow_ups.order_by("-occurred_at")[:50])
+    opportunities = list(opportunities.order_by("-created_at")[:50])
     return {"customer": customer, "follow_ups": follow_ups, "opportunities": opportunities}
 
 

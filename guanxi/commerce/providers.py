@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.approvals.selectors import approver_read_rule
 from guanxi.core.registry import (
     FileKind,
     HandoverKind,
@@ -17,6 +18,7 @@ from guanxi.core.registry import (
     NavItem,
     PeriodicJob,
     PoolProtection,
+    ReadRule,
     RecordTab,
     SearchSource,
     registry,
@@ -28,6 +30,26 @@ register_module("quotes", _("Quotes"), ["view", "create", "edit", "delete", "exp
 register_module("contracts", _("Contracts"), ["view", "create", "edit", "delete", "export", "approve"])
 register_module("orders", _("Execution orders"), ["view", "create", "edit", "delete"])
 register_module("implementation", _("Implementation orders"), ["view", "create", "edit"])
+
+
+# Who reads a document beyond their data scope (org.policies applies these wherever it narrows a queryset):
+# its approvers, and the people an execution order names to ship, collect or implement.
+for _model in ("commerce.quote", "commerce.contract", "commerce.executionorder"):
+    registry.add_read_rule(approver_read_rule(_model))
+
+
+def _orders_naming(user: Any) -> Q:
+    from .models import ExecutionOrder
+
+    named = ExecutionOrder.objects.filter(
+        Q(shipping_users=user) | Q(collection_users=user) | Q(implementation_users=user)
+    )
+    return Q(pk__in=named.values("pk"))
+
+
+registry.add_read_rule(
+    ReadRule(key="orders:named", model="commerce.executionorder", rows=_orders_naming, needs_permission=False)
+)
 
 for item in (
     NavItem(key="quotes", label=_("Quotes"), url_name="commerce:quote_list", icon="ti-file-dollar", order=32,

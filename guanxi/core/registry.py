@@ -10,6 +10,8 @@
 - file kinds: every uploaded-file field and how to find (and scope-check) the row that holds it
 - merge movers: rows of every app that follow a merged customer to the survivor
 - hand-over kinds and leaver exports: what a leaving user hands to a successor, and the backup of their data
+- read rules: rows of a model a user may read beyond their data scope (documents they approve, owner-less
+  leads); org.policies applies them wherever it narrows a queryset, so no page can forget one
 """
 
 from __future__ import annotations
@@ -129,6 +131,23 @@ class LeaverExport:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ReadRule:
+    """Rows of one model a user may reach beyond their data scope, applied by org.policies.visibility_q.
+
+    `rows(user)` returns a Q on the model, or None when the rule gives this user nothing. `actions` are the
+    permission actions it widens (None: every action). With `needs_permission` it only widens the scope of a
+    user who holds the module's permission for the action (owner-less leads for lead routers); without it the
+    rule alone opens those rows (an approver without quotes.view still reads the quotes they decide on).
+    """
+
+    key: str
+    model: str  # "commerce.quote" (app_label.model_name)
+    rows: Callable[[Any], Any]
+    actions: tuple[str, ...] | None = ("view",)
+    needs_permission: bool = True
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -156,6 +175,7 @@ class Registry:
     # key -> FileKind (guanxi.core.files serves them)
     file_kinds: dict[str, FileKind] = field(default_factory=dict)
     job_recoveries: list[JobRecovery] = field(default_factory=list)
+    read_rules: list[ReadRule] = field(default_factory=list)
 
     def add_nav(self, item: NavItem) -> None:
         if all(n.key != item.key for n in self.nav):
@@ -254,6 +274,18 @@ class Registry:
             raise RuntimeError(f"Two job recoveries are registered as {recovery.key!r}")
         if recovery not in self.job_recoveries:
             self.job_recoveries.append(recovery)
+
+    def add_read_rule(self, rule: ReadRule) -> None:
+        """Register a read rule once; a different rule under a key already taken is a start-up error."""
+        for known in self.read_rules:
+            if known.key == rule.key:
+                if known != rule:
+                    raise RuntimeError(f"Two read rules are registered as {rule.key!r}")
+                return
+        self.read_rules.append(rule)
+
+    def read_rules_for(self, model: str, action: str) -> list[ReadRule]:
+        return [r for r in self.read_rules if r.model == model and (r.actions is None or action in r.actions)]
 
 
 registry = Registry()

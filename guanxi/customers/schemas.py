@@ -375,6 +375,13 @@ class TaskDoneIn(InputSchema):
 
 
 # --- 360 and search --------------------------------------------------------------------------
+class ChangeRowOut(Schema):
+    field: str = Field(..., description="The field's name, e.g. level.")
+    label: str = Field(..., description="The field's label in the reader's language.")
+    old: str
+    new: str
+
+
 class TimelineEventOut(Schema):
     kind: str = Field(..., description="followup, task or change (other apps may add kinds).")
     at: dt.datetime
@@ -383,7 +390,16 @@ class TimelineEventOut(Schema):
     text: str = ""
     object_type: str = Field("", description="e.g. customers.followup")
     object_id: str = ""
-    changes: dict[str, Any] = Field(default_factory=dict, description="For changes: field → [old, new].")
+    changes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="For changes: field → [old, new] as stored (related rows by id); a value the reader may not "
+        "see is null.",
+    )
+    change_rows: list[ChangeRowOut] = Field(
+        default_factory=list,
+        description="For changes: each field change as the reader reads it (label, old and new shown as text, "
+        "related rows by name, “(hidden)” where the reader may not see the value).",
+    )
 
     # The timeline selector yields {"kind", "at", "obj", "actor"} dicts; these read the row in `obj`.
     @staticmethod
@@ -429,7 +445,13 @@ class TimelineEventOut(Schema):
 
     @staticmethod
     def resolve_changes(event: dict[str, Any]) -> dict[str, Any]:
-        return dict(event["obj"].changes or {}) if event.get("kind") == "change" else {}
+        if event.get("kind") != "change":
+            return {}
+        return {row.field: [row.old_value, row.new_value] for row in getattr(event["obj"], "change_rows", [])}
+
+    @staticmethod
+    def resolve_change_rows(event: dict[str, Any]) -> list[Any]:
+        return list(getattr(event["obj"], "change_rows", [])) if event.get("kind") == "change" else []
 
 
 class Customer360Out(Schema):

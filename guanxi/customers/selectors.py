@@ -17,8 +17,9 @@ from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
+from guanxi.org.audit_changes import audit_visible, describe_changes
 from guanxi.org.models import User
-from guanxi.org.policies import get_scoped_or_404, scope_queryset
+from guanxi.org.policies import get_scoped_or_404, scope_queryset, scope_queryset_or_none
 
 from .filters import SORTS, ContactFilter, CustomerFilter, FollowUpFilter, TaskFilter, apply_search
 from .models import Attachment, Contact, Customer, FollowUp, SavedView, Task
@@ -162,24 +163,31 @@ def customer_360(*, user: User, pk: Any) -> dict[str, Any]:
     return {"customer": customer, "contacts": list(customer.contacts.all())}
 
 
+def customer_changes(*, user: User, customer: Customer) -> QuerySet[AuditLog]:
+    """Recorded changes of the customer and of everything hanging off it (contacts, follow-ups, tasks, deals,
+    documents, money…), newest first: only entries about records the user may open themselves."""
+    entries = AuditLog.objects.filter(customer_id=customer.pk)
+    return audit_visible(user, entries, always=(Customer,)).select_related("actor", "content_type")
+
+
 def customer_timeline(
     *, user: User, customer: Customer, kinds: set[str] | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
-    """Follow-ups, tasks and recorded changes of one customer, newest first, as uniform events."""
+    """Follow-ups, tasks and recorded changes of one customer, newest first, as uniform events: follow-ups and
+    tasks in the user's scope of their own module (none without its view permission), changes about records
+    the user may open (customer_changes)."""
     events: list[dict[str, Any]] = []
     want = kinds or {"followup", "task", "change"}
     if "followup" in want:
-        for f in (
-            FollowUp.objects.filter(customer=customer)
-            .select_related("author", "contact")
-            .prefetch_related("attachments")[:limit]
-        ):
+        follow_ups = scope_queryset_or_none(user, FollowUp.objects.filter(customer=customer))
+        for f in follow_ups.select_related("author", "contact").prefetch_related("attachments")[:limit]:
             events.append({"kind": "followup", "at": f.occurred_at, "obj": f, "actor": f.author})
     if "task" in want:
-        for t in Task.objects.filter(customer=customer).select_related("assignee")[:limit]:
+        tasks = scope_queryset_or_none(user, Task.objects.filter(customer=customer))
+        for t in tasks.select_related("assignee")[:limit]:
             events.append({"kind": "task", "at": t.due_at, "obj": t, "actor": t.assignee})
     if "change" in want:
-        for a in AuditLog.objects.filter(customer_id=customer.pk).select_related("actor", "content_type")[:limit]:
+        for a in customer_changes(user=user, customer=customer)[:limit]:
             events.append({"kind": "change", "at": a.at, "obj": a, "actor": a.actor})
     for source in registry.timeline.get("customers.customer", []):
         events.extend(source(user=user, customer=customer, limit=limit))
@@ -292,6 +300,7 @@ def customer_actions(*, user: User, customer: Customer) -> dict[str, bool]:
         "contacts_create": has_permission(user, "contacts.create"),
         "contacts_edit": has_permission(user, "contacts.edit"),
         "contacts_delete": has_permission(user, "contacts.delete"),
+        "followups_view": has_permission(user, "followups.view"),
         "followups_create": has_permission(user, "followups.create"),
         "followups_edit": has_permission(user, "followups.edit"),
         "followups_delete": has_permission(user, "followups.delete"),
@@ -302,90 +311,31 @@ def customer_actions(*, user: User, customer: Customer) -> dict[str, bool]:
     }
 
 
-def _audit_display(value: Any, field: Any, names: dict[str, dict[int, str]]) -> str:
-    """One audit value as the user reads it: choice labels, names for ids, local times, yes/no."""
-    from django.utils.translation import gettext
-
-    if value in (None, "", []):
-        return "∅"
-    if field is not None:
-        if getattr(field, "many_to_many", False) and isinstance(value, list):
-            lookup = names.get(field.related_model._meta.label_lower, {})
-            return ", ".join(lookup.get(int(v), f"#{v}") for v in value) or "∅"
-        if getattr(field, "choices", None):
-            return str(dict(field.flatchoices).get(value, value))
-        if field.get_internal_type() == "BooleanField":
-            return gettext("Yes") if value else gettext("No")
-        if field.get_internal_type() == "DateTimeField" and isinstance(value, str):
-            try:
-                return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
-            except ValueError:
-                return value
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _audit_rows(entries: list[AuditLog]) -> list[AuditLog]:
-    """Attach `.rows` [(label, old, new)] to each entry, labels in the user's language; at most two
-    extra queries (tag and user names for many-to-many changes)."""
-    from .models import Tag
-
-    tag_ids: set[int] = set()
-    user_ids: set[int] = set()
+def _with_rows(entries: list[AuditLog], *, user: User) -> list[AuditLog]:
+    """Attach the entries' field changes as the user may read them (org.audit_changes): `change_rows`, and
+    `rows` [(label, old, new)] for the page, which leaves a creation's initial values out."""
+    describe_changes(entries, reader=user)
     for entry in entries:
-        for name, pair in (entry.changes or {}).items():
-            if name in ("tags", "collaborators") and isinstance(pair, list) and len(pair) == 2:
-                target = tag_ids if name == "tags" else user_ids
-                for side in pair:
-                    target.update(int(v) for v in side or [] if str(v).isdigit())
-    names = {
-        "customers.tag": dict(Tag.objects.filter(pk__in=tag_ids).values_list("pk", "name")) if tag_ids else {},
-        "org.user": {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {},
-    }
-    for entry in entries:
-        model = entry.content_type.model_class() if entry.content_type is not None else None
-        rows = []
-        if entry.action != AuditLog.Action.CREATE:
-            for name, pair in (entry.changes or {}).items():
-                if not isinstance(pair, list) or len(pair) != 2:
-                    continue
-                field = None
-                if model is not None:
-                    for candidate in (name, name.removesuffix("_id")):
-                        try:
-                            field = model._meta.get_field(candidate)
-                            break
-                        except Exception:  # noqa: S112 - unknown names are shown raw
-                            continue
-                if field is not None and hasattr(field, "verbose_name"):
-                    label = str(field.verbose_name)
-                else:  # a change that is not a field (a document, a task, a shipment): the model names it
-                    label = str(getattr(model, "audit_labels", {}).get(name, name))
-                rows.append(
-                    (
-                        label[:1].upper() + label[1:],
-                        _audit_display(pair[0], field, names),
-                        _audit_display(pair[1], field, names),
-                    )
-                )
-        entry.rows = rows  # type: ignore[attr-defined]
-        entry.model_label = str(model._meta.verbose_name) if model is not None else ""  # type: ignore[attr-defined]
-        entry.is_customer = model is Customer  # type: ignore[attr-defined]
+        shown = entry.action != AuditLog.Action.CREATE
+        entry.rows = [(r.label, r.old, r.new) for r in entry.change_rows] if shown else []  # type: ignore[attr-defined]
+        entry.is_customer = entry.content_type_id == _content_type_id(Customer)  # type: ignore[attr-defined]
     return entries
 
 
+def _content_type_id(model: type) -> int:
+    return ContentType.objects.get_for_model(model).pk
+
+
 def customer_change_log(*, user: User, customer: Customer, limit: int = 100) -> list[AuditLog]:
-    """Audit rows of the customer and everything hanging off it (contacts, follow-ups, tasks)."""
+    """The customer's change log (customer_changes) with readable changes."""
     get_scoped_or_404(user, Customer.objects.all(), customer.pk, "view")
-    entries = list(AuditLog.objects.filter(customer_id=customer.pk).select_related("actor", "content_type")[:limit])
-    return _audit_rows(entries)
+    return _with_rows(list(customer_changes(user=user, customer=customer)[:limit]), user=user)
 
 
-def timeline_with_labels(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """customer_timeline's change events with readable field labels (see _audit_rows); the "created"
-    entries of follow-ups and tasks are left out, as those are events of their own in the timeline."""
-    own_events = {ContentType.objects.get_for_model(FollowUp).pk, ContentType.objects.get_for_model(Task).pk}
+def timeline_with_labels(events: list[dict[str, Any]], *, user: User) -> list[dict[str, Any]]:
+    """customer_timeline's change events with readable changes (see _with_rows); the "created" entries of
+    follow-ups and tasks are left out, as those are events of their own in the timeline."""
+    own_events = {_content_type_id(FollowUp), _content_type_id(Task)}
     events = [
         e
         for e in events
@@ -395,18 +345,14 @@ def timeline_with_labels(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             and e["obj"].content_type_id in own_events
         )
     ]
-    _audit_rows([e["obj"] for e in events if e["kind"] == "change"])
+    _with_rows([e["obj"] for e in events if e["kind"] == "change"], user=user)
     return events
 
 
 def customer_tasks(*, user: User, customer: Customer) -> list[Task]:
     """The customer's tasks the user may see (empty without tasks.view)."""
-    from guanxi.core.errors import PermissionDeniedError
-
-    try:
-        return list(task_list(user=user, filters={"customer": customer.pk}).order_by("done", "due_at", "id")[:100])
-    except PermissionDeniedError:
-        return []
+    tasks = scope_queryset_or_none(user, Task.objects.filter(customer=customer))
+    return list(tasks.select_related("customer", "assignee").order_by("done", "due_at", "id")[:100])
 
 
 def task_customer_choices(*, user: User, limit: int = 300) -> QuerySet[Customer]:
@@ -436,22 +382,18 @@ def tags_by_ids(*, ids: Any, field: str = "tag_ids") -> list[Any]:
 
 
 def customer_overview(*, user: User, pk: Any, timeline_limit: int = 100) -> dict[str, Any]:
-    """Customer, contacts and timeline in a fixed number of queries (the API's 360 view).
-
-    Contacts, follow-ups and tasks appear only with their module's view permission."""
+    """Customer, contacts and timeline in a fixed number of queries (the API's 360 view): contacts only with
+    contacts.view, the timeline as customer_timeline gives it to the user, changes with readable values."""
     from guanxi.org.policies import has_permission
 
     data = customer_360(user=user, pk=pk)
     customer = data["customer"]
-    kinds = {"change"}
-    if has_permission(user, "followups.view"):
-        kinds.add("followup")
-    if has_permission(user, "tasks.view"):
-        kinds.add("task")
+    timeline = customer_timeline(user=user, customer=customer, limit=timeline_limit)
+    describe_changes([e["obj"] for e in timeline if e["kind"] == "change"], reader=user)
     return {
         "customer": customer,
         "contacts": data["contacts"] if has_permission(user, "contacts.view") else [],
-        "timeline": customer_timeline(user=user, customer=customer, kinds=kinds, limit=timeline_limit),
+        "timeline": timeline,
     }
 
 

@@ -2,7 +2,9 @@
 
 Roles grant `module.action` permissions, each with the role's data scope. `scope_queryset`
 narrows any queryset of a BusinessModel to the rows a user may touch for an action; every list,
-detail, search, export, bulk action and API endpoint goes through it.
+detail, search, export, bulk action and API endpoint goes through it. A model's read rules
+(core.registry.ReadRule: the documents a user approves, owner-less leads for lead routers) are part of
+that one rule (`visibility_q`), so a search, a list, a detail page and an export never disagree.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError
+from guanxi.core.registry import registry
 
 from .models import DataScope, Department
 
@@ -178,12 +181,54 @@ def scope_q(user: User, model: type[models.Model], scope: str) -> Q | None:
     return (q | collab) & partner_q
 
 
+def _read_rules_q(user: User, model: type[models.Model], action: str, *, holds_permission: bool) -> Q | None:
+    """The rows the model's read rules open to the user for `action` (None: none)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    found: Q | None = None
+    for rule in registry.read_rules_for(model._meta.label_lower, action):
+        if rule.needs_permission and not holds_permission:
+            continue
+        rows = rule.rows(user)
+        if rows is not None:
+            found = rows if found is None else found | rows
+    return found
+
+
+def visibility_q(user: User, model: type[models.Model], action: str = "view", *, module: str | None = None) -> Q | None:
+    """The one filter of the rows of `model` the user may `action`: the data scope of their `module.action`
+    permission, widened by the model's read rules (only in the model's own module). None means every row.
+
+    Raises PermissionDeniedError (403) when the user holds no such permission and no read rule opens a row.
+    """
+    own_module = getattr(model, "scope_module", "")
+    module = module or own_module
+    scope = permission_scope(user, f"{module}.{action}")
+    extra = _read_rules_q(user, model, action, holds_permission=scope is not None) if module == own_module else None
+    if scope is None:
+        if extra is None or not model._base_manager.filter(extra).exists():
+            require_permission(user, f"{module}.{action}")
+        return extra
+    q = scope_q(user, model, scope)
+    if q is None or extra is None:
+        return q
+    return q | extra
+
+
 def scope_queryset(user: User, qs: QuerySet[M], action: str = "view", *, module: str | None = None) -> QuerySet[M]:
-    """Narrow `qs` to rows the user may `action`; raises PermissionDeniedError (403) without the permission."""
-    module = module or getattr(qs.model, "scope_module", "")
-    scope = require_permission(user, f"{module}.{action}")
-    q = scope_q(user, qs.model, scope)
+    """Narrow `qs` to rows the user may `action` (visibility_q); raises PermissionDeniedError (403) when the user
+    may `action` no row of it at all."""
+    q = visibility_q(user, qs.model, action, module=module)
     return qs if q is None else qs.filter(q)
+
+
+def scope_queryset_or_none(user: User, qs: QuerySet[M], action: str = "view") -> QuerySet[M]:
+    """scope_queryset for a page that shows another module's rows beside its own: no rows (rather than a 403)
+    when the user may not `action` that module at all."""
+    try:
+        return scope_queryset(user, qs, action)
+    except PermissionDeniedError:
+        return qs.none()
 
 
 def get_scoped_or_404(user: User, qs: QuerySet[M], pk: Any, action: str = "view", *, module: str | None = None) -> M:

@@ -443,8 +443,10 @@ class Opportunity(BusinessModel):
     scope_module = "opportunities"
     scope_owner_path = "owner"
     scope_collaborators_path = "collaborators"
-    # Audit changes that are not fields of the deal, named in the reader's language on the timeline.
-    audit_labels = {"document": _("document"), "task": _("task")}
+    # Audit changes that are not fields of the deal, named in the reader's language on the timeline; a follow-up
+    # or task logged on the deal is recorded by id and shown by name only to readers who may see it.
+    audit_labels = {"document": _("document"), "task": _("task"), "follow_up": _("follow-up")}
+    audit_related = {"follow_up": "customers.followup", "task": "customers.task"}
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -14,6 +14,7 @@ from guanxi.core.registry import (
     LeaverExport,
     NavItem,
     PeriodicJob,
+    ReadRule,
     RecordTab,
     SearchSource,
     registry,
@@ -21,6 +22,16 @@ from guanxi.core.registry import (
 from guanxi.org.policies import register_module
 
 register_module("leads", _("Leads"), ["view", "create", "edit", "delete", "export", "import", "assign"])
+
+
+def _owner_less_leads(user: Any) -> Any:
+    from .selectors import owner_less_leads
+
+    return owner_less_leads(user)
+
+
+# A lead without an owner is in nobody's data scope; this rule opens the queues (see sales.selectors).
+registry.add_read_rule(ReadRule(key="leads:owner_less", model="sales.lead", rows=_owner_less_leads, actions=None))
 
 
 def _search_leads(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:

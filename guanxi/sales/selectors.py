@@ -1,8 +1,9 @@
 """Every read of leads, assignment rules and opportunities, narrowed to what the user may see.
 
 Leads and data scope: a lead's scope follows its owner (org.policies.scope_queryset). A lead without
-an owner — new, valid and waiting in a queue, or never assigned — belongs to nobody's scope, so two
-extra rules make the queues work (`lead_scope`):
+an owner — new, valid and waiting in a queue, or never assigned — belongs to nobody's scope, so a read
+rule (`owner_less_leads`, registered in providers.py and applied by org.policies itself) makes the
+queues work:
 
 * users holding `leads.assign` (front desk, marketing, business managers and assistants) see and act
   on every owner-less lead (not users of partner organisations: they stay inside their own data);
@@ -21,15 +22,16 @@ from django.utils.translation import gettext
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
 from guanxi.core.models import AuditLog
+from guanxi.org.audit_changes import describe_changes
 from guanxi.org.models import DataScope, Department, Role, User
 from guanxi.org.policies import (
     department_tree_ids,
     has_permission,
     permission_scope,
     require_permission,
-    scope_q,
     scope_queryset,
     subordinate_ids,
+    visibility_q,
 )
 
 from .filters import QUEUES, SORTS, LeadFilter, apply_search
@@ -47,16 +49,16 @@ def _is_partner(user: User) -> bool:
     return bool(user.partner_org_id) and not user.is_superuser
 
 
+def owner_less_leads(user: User) -> Q:
+    """The read rule of owner-less leads: all of them for a lead router, else the ones the user entered."""
+    if has_permission(user, "leads.assign") and not _is_partner(user):
+        return Q(owner__isnull=True)
+    return Q(owner__isnull=True, created_by=user)
+
+
 def lead_scope_q(user: User, action: str = "view") -> Q | None:
     """The filter for leads the user may `action` (None: no narrowing); 403 without the permission."""
-    scope = require_permission(user, f"leads.{action}")
-    q = scope_q(user, Lead, scope)
-    if q is None:
-        return None
-    unowned = Q(owner__isnull=True, created_by=user)
-    if has_permission(user, "leads.assign") and not _is_partner(user):
-        unowned = Q(owner__isnull=True)
-    return q | unowned
+    return visibility_q(user, Lead, action)
 
 
 def lead_scope(user: User, qs: QuerySet[Lead] | None = None, action: str = "view") -> QuerySet[Lead]:
@@ -119,7 +121,8 @@ def default_queue(*, user: User) -> str:
 def lead_history(*, lead: Lead, limit: int = 100) -> QuerySet[AuditLog]:
     """The lead's audit trail, newest first (it stays after conversion)."""
     ct = ContentType.objects.get_for_model(Lead)
-    return AuditLog.objects.filter(content_type=ct, object_id=str(lead.pk)).select_related("actor")[:limit]
+    entries = AuditLog.objects.filter(content_type=ct, object_id=str(lead.pk))
+    return entries.select_related("actor", "content_type")[:limit]
 
 
 def lead_detail(*, user: User, pk: Any) -> dict[str, Any]:
@@ -138,7 +141,7 @@ def lead_detail(*, user: User, pk: Any) -> dict[str, Any]:
     lead = _get_or_404(lead_scope(user, related, "view"), pk)
     return {
         "lead": lead,
-        "history": list(lead_history(lead=lead)),
+        "history": describe_changes(list(lead_history(lead=lead)), reader=user),
         "can_edit": _allowed(user, lead, "edit"),
         "can_assign": _allowed(user, lead, "assign"),
         "can_delete": _allowed(user, lead, "delete"),

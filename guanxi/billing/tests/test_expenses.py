@@ -177,3 +177,33 @@ def test_receipt_upload_through_the_api(people: Any, visit: Any, settings: Any, 
         == 404
     )
     assert AuditLog.objects.filter(object_id=str(claim.pk), changes__has_key="lines[2].receipt").exists()
+
+
+def test_the_claim_form_lists_only_the_follow_ups_and_opportunities_the_claimant_may_see(
+    people: Any, visit: Any
+) -> None:
+    from django.test import Client
+
+    from guanxi.sales import services as sales_services
+
+    # given east rep's customer with a follow-up and an opportunity, east rep 2 collaborating on the customer only
+    customer = visit.customer
+    customer.collaborators.add(people["east_rep2"])
+    sales_services.opportunity_create(actor=people["east_rep"], customer=customer, data={"name": "二期扩容商机"})
+
+    def form_for(user: Any) -> str:
+        client = Client()
+        client.force_login(user)
+        response = client.get("/billing/expenses/new/", {"customer": customer.pk})
+        assert response.status_code == 200
+        return response.content.decode()
+
+    # when the owner opens the claim form for the customer, then both are offered
+    html = form_for(people["east_rep"])
+    assert "上门演示" in html and "二期扩容商机" in html
+    # when the collaborator does, then the shared follow-up is offered but not the owner's opportunity
+    html = form_for(people["east_rep2"])
+    assert "上门演示" in html and "二期扩容商机" not in html
+    # when finance (no follow-ups or opportunities permission) does, then neither is offered
+    html = form_for(people["finance"])
+    assert "上门演示" not in html and "二期扩容商机" not in html

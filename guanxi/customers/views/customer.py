@@ -172,7 +172,7 @@ def detail_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any
     customer = data["customer"]
     kinds = {k for k in request.GET.getlist("type") if k in TIMELINE_KINDS}
     timeline = selectors.timeline_with_labels(
-        selectors.customer_timeline(user=user, customer=customer, kinds=kinds or None)
+        selectors.customer_timeline(user=user, customer=customer, kinds=kinds or None), user=user
     )
     actions = selectors.customer_actions(user=user, customer=customer)
     users = selectors.assignable_users(user=user)

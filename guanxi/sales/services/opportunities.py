@@ -532,7 +532,7 @@ def opportunity_add_task(
             actor=actor,
             action=AuditLog.Action.OTHER,
             obj=opp,
-            changes={"task": [None, task.title]},
+            changes={"task": [None, task.pk]},
             message=_("Task added"),
         )
     return task

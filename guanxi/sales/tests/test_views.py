@@ -111,6 +111,9 @@ def test_detail_is_404_out_of_reach_and_shows_history(org):
     assert response.status_code == 200
     html = response.content.decode()
     assert "详情公司" in html and "Follow-up started" in html
+    # and the history names the changed field by its label and the values by their choice labels
+    history = html.split('class="gx-timeline', 1)[1]
+    assert "<code>" not in history and "Status: Assigned → Following" in history
 
 
 def test_screen_then_assign_from_the_detail_page(org):
