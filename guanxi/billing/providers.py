@@ -19,10 +19,10 @@ register_module("expenses", _("Expense claims"), ["view", "create", "edit", "app
 
 
 # --- hooks lower apps call -------------------------------------------------------------------------
-def _contract_balance_due(contract: Any) -> Any:
-    from .selectors import contract_balance_due
+def _contract_balance_due(*, user: Any, contract: Any) -> Any:
+    from .selectors import contract_balance_due_for
 
-    return contract_balance_due(contract)
+    return contract_balance_due_for(user=user, contract=contract)
 
 
 def _contract_payment_plan(contract: Any) -> list[dict[str, Any]]:

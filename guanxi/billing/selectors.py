@@ -138,6 +138,14 @@ def contract_balance_due(contract: Contract) -> Decimal:
     return cents(contract.amount - total)
 
 
+def contract_balance_due_for(*, user: User, contract: Contract) -> Decimal | None:
+    """The contract's balance due as a reader of another module's page sees it: money is billing data, so None
+    unless the user may read the contract's payments (payments.view, within its scope)."""
+    if not scope_queryset_or_none(user, Contract.objects.filter(pk=contract.pk), module="payments").exists():
+        return None
+    return contract_balance_due(contract)
+
+
 def contract_payment_plan(contract: Contract) -> list[dict[str, Any]]:
     return [
         {"due_date": i.due_date, "amount": i.amount, "paid": i.paid}
@@ -564,9 +572,11 @@ def expense_link_choices(*, user: User, customer_id: int) -> dict[str, Any]:
     customer = get_scoped_or_404(user, Customer.objects.all(), customer_id, module="customers")
     follow_ups = scope_queryset_or_none(user, FollowUp.objects.filter(customer=customer))
     opportunities = scope_queryset_or_none(user, Opportunity.objects.filter(customer=customer))
-    follow_ups = list(follow_ups.order_by("-occurred_at")[:50])
-    opportunities = list(opportunities.order_by("-created_at")[:50])
-    return {"customer": customer, "follow_ups": follow_ups, "opportunities": opportunities}
+    return {
+        "customer": customer,
+        "follow_ups": list(follow_ups.order_by("-occurred_at")[:50]),
+        "opportunities": list(opportunities.order_by("-created_at")[:50]),
+    }
 
 
 def require_statement_access(user: User) -> None:

@@ -330,7 +330,11 @@ class ContractDetailOut(ContractOut):
     terms: str
     note: str
     amount_in_capitals: str
-    balance_due: Decimal | None = Field(None, description="From the billing app, when installed.")
+    balance_due: Decimal | None = Field(
+        None,
+        description="From the billing app, when installed; null unless the reader may see the contract's payments "
+        "(payments.view in scope).",
+    )
     approval: RequestDetailOut | None = Field(
         None, description="The latest approval request of this contract (who approves and why, steps, history)."
     )
@@ -346,10 +350,10 @@ class ContractDetailOut(ContractOut):
         return amount_in_chinese_capitals(obj.amount)
 
     @staticmethod
-    def resolve_balance_due(obj: Any) -> Decimal | None:
+    def resolve_balance_due(obj: Any, context: Any) -> Decimal | None:
         from .selectors import contract_balance_due
 
-        return contract_balance_due(obj)
+        return contract_balance_due(user=context["request"].auth, contract=obj)
 
 
 class ContractPage(Schema):

@@ -247,9 +247,11 @@ def search_contracts(*, user: User, query: str, limit: int) -> list[Contract]:
     return list(qs.filter(Q(number__icontains=q) | Q(title__icontains=q)).order_by("-created_at")[:limit])
 
 
-def contract_balance_due(contract: Contract) -> Decimal | None:
+def contract_balance_due(*, user: User, contract: Contract) -> Decimal | None:
+    """The balance due, from the billing app when installed; None when the user may not read the contract's
+    payments (money follows the permission of the module that owns it, docs/decisions/0005)."""
     hook = registry.hooks.get("contract_balance_due")
-    return hook(contract) if hook else None
+    return hook(user=user, contract=contract) if hook else None
 
 
 def contract_payment_plan(contract: Contract) -> list[dict[str, Any]] | None:

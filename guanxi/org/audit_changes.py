@@ -39,6 +39,11 @@ EMPTY = "∅"
 HIDDEN = gettext_lazy("(hidden)")
 
 
+def _module_of(model: type[models.Model]) -> str:
+    """The permission module a model's rows belong to ("" for a model outside any, such as users)."""
+    return str(getattr(model, "scope_module", "") or "")
+
+
 def _readable_q(reader: User, model: type[models.Model]) -> Q | None | bool:
     """visibility_q for reading, or False when the reader may see no row of the model."""
     try:
@@ -63,7 +68,7 @@ def audit_visible(reader: User, entries: QuerySet[AuditLog], *, always: tuple[ty
         if model in always:
             kept |= Q(content_type_id=type_id)
             continue
-        if not getattr(model, "scope_module", ""):
+        if not _module_of(model):
             continue
         rows = _readable_q(reader, model)
         if rows is False:
@@ -187,7 +192,7 @@ class ChangeRenderer:
     def _names(self, related: type[models.Model], ids: set[int]) -> dict[int, str]:
         """{id: name} of the rows the reader may see (rows of unscoped models, such as users, are all readable)."""
         rows = related._base_manager.filter(pk__in=ids)  # type: ignore[attr-defined]
-        if self.reader is not None and getattr(related, "scope_module", ""):
+        if self.reader is not None and _module_of(related):
             readable = _readable_q(self.reader, related)
             if readable is False:
                 return {}
@@ -198,10 +203,10 @@ class ChangeRenderer:
     def _reads_all_of(self, related: type[models.Model]) -> bool:
         """Whether a value naming a row of `related` by text (not id) may be shown: the reader holds the
         related module's view permission."""
-        if self.reader is None or not getattr(related, "scope_module", ""):
+        if self.reader is None or not _module_of(related):
             return True
         if related not in self._module_readable:
-            self._module_readable[related] = has_permission(self.reader, f"{related.scope_module}.view")  # type: ignore[attr-defined]
+            self._module_readable[related] = has_permission(self.reader, f"{_module_of(related)}.view")
         return self._module_readable[related]
 
     def _value(self, value: Any, field: Any, related: type[models.Model] | None) -> tuple[str, Any]:

@@ -222,11 +222,13 @@ def scope_queryset(user: User, qs: QuerySet[M], action: str = "view", *, module:
     return qs if q is None else qs.filter(q)
 
 
-def scope_queryset_or_none(user: User, qs: QuerySet[M], action: str = "view") -> QuerySet[M]:
+def scope_queryset_or_none(
+    user: User, qs: QuerySet[M], action: str = "view", *, module: str | None = None
+) -> QuerySet[M]:
     """scope_queryset for a page that shows another module's rows beside its own: no rows (rather than a 403)
     when the user may not `action` that module at all."""
     try:
-        return scope_queryset(user, qs, action)
+        return scope_queryset(user, qs, action, module=module)
     except PermissionDeniedError:
         return qs.none()
 

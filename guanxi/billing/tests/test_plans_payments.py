@@ -233,7 +233,7 @@ def test_hooks_balance_plan_and_collected_amounts(people: Any, contract: Any) ->
     services.payment_record(
         actor=people["finance"], contract=contract, data={"amount": "30000", "received_on": "2026-11-15"}
     )
-    assert registry.hook("contract_balance_due")(contract) == D("70000")
+    assert registry.hook("contract_balance_due")(user=people["finance"], contract=contract) == D("70000")
     assert [r["paid"] for r in registry.hook("contract_payment_plan")(contract)] == [D("30000"), D("0")]
     collected = registry.hook("collected_amounts")
     rep = people["east_rep"]

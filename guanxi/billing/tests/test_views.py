@@ -233,3 +233,28 @@ def test_navigation_marks_one_money_section(people: Any) -> None:
         assert [e["item"].key for e in response.context["nav_items"] if e["active"]] == [key]
     keys = [e["item"].key for e in client_for(people["nobody"]).get("/customers/my-day/").context["nav_items"]]
     assert "receivables" not in keys and "expense_claims" not in keys
+
+
+def test_balance_due_on_a_contract_follows_the_payments_permission(
+    people: Any, contract: Any, api_as: Any
+) -> None:
+    from guanxi.org.models import DataScope, Role
+    from guanxi.org.tests.factories import UserFactory
+
+    # given a role that reads every contract but no money, and finance who reads the money
+    role = Role.objects.create(
+        code="contract_reader", name="Contract reader", data_scope=DataScope.ALL, permissions=["contracts.view"]
+    )
+    reader = UserFactory(username="contract_reader", department=people.hq)
+    reader.roles.add(role)
+    url = f"/commerce/contracts/{contract.pk}/"
+    # when the contract reader opens the contract page and its API
+    page = client_for(reader).get(url)
+    answer = api_as(reader).call("get", f"/contracts/{contract.pk}")
+    # then the contract is there, its balance due is not
+    assert page.status_code == 200 and "HT-2026-00001" in page.content.decode()
+    assert "Balance due" not in page.content.decode()
+    assert answer.status_code == 200 and answer.json()["balance_due"] is None
+    # when finance does, then the balance due shows (nothing paid yet: the whole ¥100,000)
+    assert "Balance due" in client_for(people["finance"]).get(url).content.decode()
+    assert api_as(people["finance"]).call("get", f"/contracts/{contract.pk}").json()["balance_due"] == "100000.00"
