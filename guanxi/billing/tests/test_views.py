@@ -235,9 +235,7 @@ def test_navigation_marks_one_money_section(people: Any) -> None:
     assert "receivables" not in keys and "expense_claims" not in keys
 
 
-def test_balance_due_on_a_contract_follows_the_payments_permission(
-    people: Any, contract: Any, api_as: Any
-) -> None:
+def test_balance_due_on_a_contract_follows_the_payments_permission(people: Any, contract: Any, api_as: Any) -> None:
     from guanxi.org.models import DataScope, Role
     from guanxi.org.tests.factories import UserFactory
 
