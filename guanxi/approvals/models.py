@@ -127,6 +127,9 @@ class ApprovalRequest(TimeStampedModel):
     submitted_at = models.DateTimeField(_("submitted at"), db_index=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
+    # Whoever may read the document may read its requests' audit entries (org.audit_changes.audit_visible).
+    scope_document = ("content_type", "object_id")
+
     class Meta:
         ordering = ["-submitted_at", "-id"]
         verbose_name = _("approval request")

@@ -22,7 +22,7 @@ from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, scope_queryset, scope_queryset_or_none
 
 from .filters import SORTS, ContactFilter, CustomerFilter, FollowUpFilter, TaskFilter, apply_search
-from .models import Attachment, Contact, Customer, FollowUp, SavedView, Task
+from .models import Attachment, Contact, Customer, FollowUp, PoolEvent, RegistrationConflict, SavedView, Task
 
 
 def _filtered(filterset_class: Any, data: QueryDict | dict[str, Any] | None, qs: QuerySet, request: Any) -> QuerySet:
@@ -167,15 +167,21 @@ def customer_changes(*, user: User, customer: Customer) -> QuerySet[AuditLog]:
     """Recorded changes of the customer and of everything hanging off it (contacts, follow-ups, tasks, deals,
     documents, money…), newest first: only entries about records the user may open themselves."""
     entries = AuditLog.objects.filter(customer_id=customer.pk)
-    return audit_visible(user, entries, always=(Customer,)).select_related("actor", "content_type")
+    part_of_the_customer = (Customer, PoolEvent, RegistrationConflict)
+    return audit_visible(user, entries, always=part_of_the_customer).select_related("actor", "content_type")
 
 
 def customer_timeline(
-    *, user: User, customer: Customer, kinds: set[str] | None = None, limit: int = 100
+    *,
+    user: User,
+    customer: Customer,
+    kinds: set[str] | None = None,
+    limit: int = 100,
+    changes: list[AuditLog] | None = None,
 ) -> list[dict[str, Any]]:
     """Follow-ups, tasks and recorded changes of one customer, newest first, as uniform events: follow-ups and
     tasks in the user's scope of their own module (none without its view permission), changes about records
-    the user may open (customer_changes)."""
+    the user may open (customer_changes; a page that read them already for its change log passes `changes`)."""
     events: list[dict[str, Any]] = []
     want = kinds or {"followup", "task", "change"}
     if "followup" in want:
@@ -187,7 +193,7 @@ def customer_timeline(
         for t in tasks.select_related("assignee")[:limit]:
             events.append({"kind": "task", "at": t.due_at, "obj": t, "actor": t.assignee})
     if "change" in want:
-        for a in customer_changes(user=user, customer=customer)[:limit]:
+        for a in changes if changes is not None else customer_changes(user=user, customer=customer)[:limit]:
             events.append({"kind": "change", "at": a.at, "obj": a, "actor": a.actor})
     for source in registry.timeline.get("customers.customer", []):
         events.extend(source(user=user, customer=customer, limit=limit))
@@ -314,10 +320,11 @@ def customer_actions(*, user: User, customer: Customer) -> dict[str, bool]:
 def _with_rows(entries: list[AuditLog], *, user: User) -> list[AuditLog]:
     """Attach the entries' field changes as the user may read them (org.audit_changes): `change_rows`, and
     `rows` [(label, old, new)] for the page, which leaves a creation's initial values out."""
-    describe_changes(entries, reader=user)
+    describe_changes([e for e in entries if e.action != AuditLog.Action.CREATE and not hasattr(e, "rows")], reader=user)
     for entry in entries:
-        shown = entry.action != AuditLog.Action.CREATE
-        entry.rows = [(r.label, r.old, r.new) for r in entry.change_rows] if shown else []  # type: ignore[attr-defined]
+        if not hasattr(entry, "rows"):
+            rows = getattr(entry, "change_rows", [])
+            entry.rows = [(r.label, r.old, r.new) for r in rows]  # type: ignore[attr-defined]
         entry.is_customer = entry.content_type_id == _content_type_id(Customer)  # type: ignore[attr-defined]
     return entries
 

@@ -55,9 +55,10 @@ def _readable_q(reader: User, model: type[models.Model]) -> Q | None | bool:
 def audit_visible(reader: User, entries: QuerySet[AuditLog], *, always: tuple[type[models.Model], ...] = ()) -> Any:
     """The entries about records the reader may see (one extra query for the entries' object types).
 
-    `always` names models whose entries the caller has already checked (the customer of a 360 page). Entries
-    about a model that belongs to no permission module (no `scope_module`) are left out, as are entries
-    without an object."""
+    `always` names models whose entries the caller has already checked (the customer of a 360 page and the
+    records that are part of it). A model with `scope_document = (content type field, object id field)` (an
+    approval request) is readable where its document is. Entries about a model that belongs to no permission
+    module (no `scope_module`) are left out, as are entries without an object."""
     kept = Q(pk__in=[])
     type_ids = set(entries.order_by().values_list("content_type_id", flat=True).distinct())
     content_types = {ct.pk: ct for ct in _content_types(type_ids)}
@@ -68,9 +69,12 @@ def audit_visible(reader: User, entries: QuerySet[AuditLog], *, always: tuple[ty
         if model in always:
             kept |= Q(content_type_id=type_id)
             continue
-        if not _module_of(model):
+        if getattr(model, "scope_document", None):
+            rows: Q | None | bool = _document_readable_q(reader, model)
+        elif not _module_of(model):
             continue
-        rows = _readable_q(reader, model)
+        else:
+            rows = _readable_q(reader, model)
         if rows is False:
             continue
         if rows is None:
@@ -84,6 +88,25 @@ def audit_visible(reader: User, entries: QuerySet[AuditLog], *, always: tuple[ty
         )
         kept |= Q(content_type_id=type_id, object_id__in=ids)
     return entries.filter(kept)
+
+
+def _document_readable_q(reader: User, model: type[models.Model]) -> Q:
+    """The rows of a model that points at a document (generic relation) whose document the reader may see."""
+    type_field, id_field = model.scope_document  # type: ignore[attr-defined]
+    kept = Q(pk__in=[])
+    document_types = model._base_manager.order_by().values_list(f"{type_field}_id", flat=True).distinct()  # type: ignore[attr-defined]
+    for document_type in _content_types(set(document_types)):
+        document = document_type.model_class()
+        if document is None or not _module_of(document):
+            continue
+        rows = _readable_q(reader, document)
+        if rows is False:
+            continue
+        on_type = Q(**{f"{type_field}_id": document_type.pk})
+        if isinstance(rows, Q):
+            on_type &= Q(**{f"{id_field}__in": document._base_manager.filter(rows).values("pk")})  # type: ignore[attr-defined]
+        kept |= on_type
+    return kept
 
 
 def _content_types(ids: set[Any]) -> list[Any]:

@@ -70,3 +70,17 @@ def test_a_second_read_rule_under_the_same_key_is_refused_at_start_up() -> None:
         registry.add_read_rule(ReadRule(key=known.key, model=known.model, rows=lambda user: None))
     registry.add_read_rule(known)
     assert sum(1 for r in registry.read_rules if r.key == known.key) == 1
+
+
+def test_quote_and_approval_entries_on_the_customer_timeline_follow_the_quote(
+    org: Any, execs: dict[str, Any], customer: Any, make_quote: Any
+) -> None:
+    # given a quote of the customer's owner, submitted for approval (audit entries on the quote and its request)
+    services.quote_submit(actor=org["east_rep"], quote=make_quote(org["east_rep"], customer, "0.5", title="保密的报价"))
+    # when finance (customers in all data, but no quotes) opens the customer's changes
+    finance_page = signed_in(execs["finance"]).get(f"/customers/{customer.pk}/", {"type": "change"})
+    # then neither the quote's nor its approval request's entries are there
+    assert finance_page.status_code == 200 and "保密的报价" not in finance_page.content.decode()
+    # while the owner reads both
+    owner_page = signed_in(org["east_rep"]).get(f"/customers/{customer.pk}/", {"type": "change"}).content.decode()
+    assert "Quote: " in owner_page and "Approval request: " in owner_page and "保密的报价" in owner_page

@@ -171,8 +171,9 @@ def detail_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any
     data = selectors.customer_360(user=user, pk=pk)
     customer = data["customer"]
     kinds = {k for k in request.GET.getlist("type") if k in TIMELINE_KINDS}
+    change_log = selectors.customer_change_log(user=user, customer=customer)
     timeline = selectors.timeline_with_labels(
-        selectors.customer_timeline(user=user, customer=customer, kinds=kinds or None), user=user
+        selectors.customer_timeline(user=user, customer=customer, kinds=kinds or None, changes=change_log), user=user
     )
     actions = selectors.customer_actions(user=user, customer=customer)
     users = selectors.assignable_users(user=user)
@@ -196,7 +197,7 @@ def detail_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any
         "actions": actions,
         "tasks": tasks,
         "open_tasks": sum(1 for t in tasks if not t.done),
-        "change_log": selectors.customer_change_log(user=user, customer=customer),
+        "change_log": change_log,
         "extra_tabs": extra_tabs,
         "composer": forms.get("composer")
         or FollowUpForm(contacts=data["contacts"], initial={"occurred_at": timezone.localtime().replace(second=0)}),
