@@ -17,7 +17,7 @@ from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
-from guanxi.org.audit_changes import audit_visible, describe_changes
+from guanxi.org.audit_changes import audit_visible, describe_changes, model_label
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, scope_queryset, scope_queryset_or_none
 
@@ -325,6 +325,7 @@ def _with_rows(entries: list[AuditLog], *, user: User) -> list[AuditLog]:
         if not hasattr(entry, "rows"):
             rows = getattr(entry, "change_rows", [])
             entry.rows = [(r.label, r.old, r.new) for r in rows]  # type: ignore[attr-defined]
+            entry.model_label = model_label(entry)  # type: ignore[attr-defined]
         entry.is_customer = entry.content_type_id == _content_type_id(Customer)  # type: ignore[attr-defined]
     return entries
 

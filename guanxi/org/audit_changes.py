@@ -262,11 +262,16 @@ class ChangeRenderer:
         return out
 
 
+def model_label(entry: AuditLog) -> str:
+    """What kind of record the entry is about ("quote"), in the reader's language; "" when unknown."""
+    model = ChangeRenderer._model(entry)
+    return str(model._meta.verbose_name) if model is not None else ""
+
+
 def describe_changes(entries: list[AuditLog], *, reader: User | None) -> list[AuditLog]:
     """Attach `change_rows` (ChangeRow list) and `model_label` to each entry."""
     renderer = ChangeRenderer(entries, reader=reader)
     for entry in entries:
-        model = ChangeRenderer._model(entry)
         entry.change_rows = renderer.rows(entry)  # type: ignore[attr-defined]
-        entry.model_label = str(model._meta.verbose_name) if model is not None else ""  # type: ignore[attr-defined]
+        entry.model_label = model_label(entry)  # type: ignore[attr-defined]
     return entries

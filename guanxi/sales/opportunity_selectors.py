@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError
-from guanxi.customers.models import Contact, Customer
+from guanxi.customers.models import Contact, Customer, FollowUp, Task
 from guanxi.org.models import User
-from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset
+from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
 
 from .models import Competitor, LostReason, Opportunity, OpportunityDocument, Pipeline, Stage, StageChange
 
@@ -239,9 +239,12 @@ def opportunity_detail(*, user: User, pk: Any) -> dict[str, Any]:
     opp = _decorate(opportunity_get(user=user, pk=pk), timezone.now())
     history = stage_history(opp)
     stages = list(opp.pipeline.stages.filter(is_active=True).order_by("sort_order", "id"))
+    # The deal's follow-ups and tasks are the customers app's rows: each shows in its own module's scope.
+    follow_ups_seen = scope_queryset_or_none(user, FollowUp.objects.all()).values("pk")
+    tasks_seen = scope_queryset_or_none(user, Task.objects.all()).values("pk")
     activities = opp.activities.filter(
-        Q(follow_up__isnull=False, follow_up__deleted_at__isnull=True)
-        | Q(task__isnull=False, task__deleted_at__isnull=True)
+        Q(follow_up__isnull=False, follow_up__deleted_at__isnull=True, follow_up__in=follow_ups_seen)
+        | Q(task__isnull=False, task__deleted_at__isnull=True, task__in=tasks_seen)
     ).select_related("follow_up__author", "follow_up__contact", "task__assignee")
     activities = activities.prefetch_related("follow_up__attachments")
     follow_ups = [a.follow_up for a in activities if a.follow_up is not None]

@@ -60,3 +60,23 @@ def test_a_reader_of_deals_only_sees_that_something_was_logged_but_not_what(org,
     assert "产线改造" in timeline
     assert "Follow-up:</span> ∅ → (hidden)" in timeline and "Task:</span> ∅ → (hidden)" in timeline
     assert str(follow_up) not in timeline and "提交技术方案" not in timeline and "现场勘查完毕" not in timeline
+
+
+def test_the_deal_page_shows_its_tasks_only_in_the_readers_task_scope(org, deal_with_activity):
+    customer, follow_up, _task = deal_with_activity
+    # given a colleague who collaborates on the deal (not on the customer)
+    from guanxi.sales.models import Opportunity
+
+    deal = Opportunity.objects.get(customer=customer)
+    deal.collaborators.add(org["east_rep2"])
+    client = Client()
+    client.force_login(org["east_rep2"])
+    # when they open the deal's page
+    html = client.get(f"/sales/opportunities/{deal.pk}/").content.decode()
+    # then the deal is there, but not the owner's task nor the follow-up of a customer they do not collaborate on
+    assert "产线改造" in html
+    assert "提交技术方案" not in html and "现场勘查完毕" not in html
+    # while the owner sees both
+    client.force_login(org["east_rep"])
+    html = client.get(f"/sales/opportunities/{deal.pk}/").content.decode()
+    assert "提交技术方案" in html and "现场勘查完毕" in html
