@@ -164,8 +164,8 @@ def customer_360(*, user: User, pk: Any) -> dict[str, Any]:
 
 
 def customer_changes(*, user: User, customer: Customer) -> QuerySet[AuditLog]:
-    """Recorded changes of the customer and of everything hanging off it (contacts, follow-ups, tasks, deals,
-    documents, money…), newest first: only entries about records the user may open themselves."""
+    """Recorded changes of a customer the user may see and of everything hanging off it (contacts, follow-ups,
+    tasks, deals, documents, money…), newest first: only entries about records the user may open themselves."""
     entries = AuditLog.objects.filter(customer_id=customer.pk)
     part_of_the_customer = (Customer, PoolEvent, RegistrationConflict)
     return audit_visible(user, entries, always=part_of_the_customer).select_related("actor", "content_type")
@@ -335,8 +335,8 @@ def _content_type_id(model: type) -> int:
 
 
 def customer_change_log(*, user: User, customer: Customer, limit: int = 100) -> list[AuditLog]:
-    """The customer's change log (customer_changes) with readable changes."""
-    get_scoped_or_404(user, Customer.objects.all(), customer.pk, "view")
+    """The customer's change log (customer_changes) with readable changes; `customer` is one the user may see
+    (read through customer_get or customer_360), as for customer_timeline."""
     return _with_rows(list(customer_changes(user=user, customer=customer)[:limit]), user=user)
 
 
