@@ -24,6 +24,37 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def _reseed_after_flush(sender: Any, **kwargs: Any) -> None:
+    """Put back what migrations seed (positions, default approval rules, the default pipeline) after a
+    transactional test's flush emptied every table, so the next test on the worker finds the database as
+    `migrate` leaves it."""
+    import importlib
+
+    from django.apps import apps
+
+    from guanxi.approvals.defaults import ensure_defaults
+    from guanxi.customers.review import seed_review_rule
+    from guanxi.sales.models import Pipeline
+
+    ensure_defaults()
+    seed_review_rule(apps.get_model("approvals", "ApprovalRule"), apps.get_model("approvals", "ApprovalRuleStep"))
+    if not Pipeline.objects.exists():
+        importlib.import_module("guanxi.sales.migrations.0004_opportunity_pipelines").seed_default_pipeline(apps, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _seeds_survive_flush() -> Iterator[None]:
+    """Every flush (the end of each transactional test, `flush` in a test) sends post_migrate once per app; the
+    last installed app's signal re-seeds."""
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    last_app = list(apps.get_app_configs())[-1]
+    post_migrate.connect(_reseed_after_flush, sender=last_app, dispatch_uid="guanxi_tests_reseed")
+    yield
+    post_migrate.disconnect(dispatch_uid="guanxi_tests_reseed", sender=last_app)
+
+
 @pytest.fixture
 def default_roles(db: Any) -> None:
     from guanxi.org.services import roles_ensure_defaults
