@@ -480,8 +480,14 @@ def backup_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def backup_create(request: HttpRequest) -> HttpResponse:
-    backup_services.backup_request(actor=request.user)
-    messages.success(request, _("A backup was queued; the worker writes it in a moment. Reload to see how it went."))
+    try:
+        backup_services.backup_request(actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("A backup was queued; the worker writes it in a moment. Reload to see how it went.")
+        )
     return redirect("org:backup_list")
 
 

@@ -101,7 +101,9 @@ def _sqlite_restore(*, source: Path) -> None:
 
 
 # --- PostgreSQL ------------------------------------------------------------------------------
-def _tool(name: str) -> str:
+def postgresql_tool(name: str, *, server_major: int | None = None) -> str:
+    """The path of a PostgreSQL client tool (pg_dump, pg_restore, psql); refused when it is missing, or older than
+    the server's major version (pg_dump cannot dump a newer server, nor pg_restore read its archives)."""
     path = shutil.which(name)
     if path is None:
         raise BackupError(
@@ -111,31 +113,26 @@ def _tool(name: str) -> str:
             )
             % {"tool": name}
         )
-    return path
-
-
-def _tool_major(path: str) -> int:
+    if server_major is None:
+        return path
     out = subprocess.run([path, "--version"], capture_output=True, text=True, check=False).stdout  # noqa: S603
-    match = re.search(r"(\d+)(?:\.\d+)?", out)
-    return int(match.group(1)) if match else 0
-
-
-def _tool_checked(name: str) -> str:
-    """The client tool, refused when it is older than the server (pg_dump cannot dump a newer server)."""
-    path = _tool(name)
-    connection = connections["default"]
-    connection.ensure_connection()
-    server = int(connection.pg_version) // 10000  # type: ignore[attr-defined]
-    client = _tool_major(path)
-    if client < server:
+    match = re.search(r"\) (\d+)", out) or re.search(r"(\d+)", out)
+    client = int(match.group(1)) if match else 0
+    if client < server_major:
         raise BackupError(
             _(
                 "%(tool)s is version %(client)s but the database server runs PostgreSQL %(server)s; install the "
                 "client tools of version %(server)s or newer."
             )
-            % {"tool": name, "client": client, "server": server}
+            % {"tool": name, "client": client, "server": server_major}
         )
     return path
+
+
+def _tool_checked(name: str) -> str:
+    connection = connections["default"]
+    connection.ensure_connection()
+    return postgresql_tool(name, server_major=int(connection.pg_version) // 10000)  # type: ignore[attr-defined]
 
 
 def _libpq_env(settings_dict: dict[str, Any]) -> dict[str, str]:
@@ -175,7 +172,7 @@ def _postgresql_snapshot(*, target: Path, read: Callable[[str], T]) -> T:
 
 def _postgresql_restore(*, source: Path) -> None:
     pg_restore = _tool_checked("pg_restore")
-    psql = _tool("psql")
+    psql = postgresql_tool("psql")
     connection = connections["default"]
     if connection.in_atomic_block:
         raise BackupError(_("A restore cannot run inside a transaction."))

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from ..errors import InvalidStateError
 from ..i18n import Message
 from ..models import AuditLog, Backup
 from ..registry import registry
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 ADMIN_PERMISSION = "org.admin"
 NAME_PREFIX = "guanxi-backup-"
+# No backup of a CRM runs this long: one still marked running after it lost its worker.
+STALE_AFTER = dt.timedelta(hours=6)
 
 
 def backup_dir() -> Path:
@@ -85,7 +88,7 @@ def backup_create(
     """Write one backup archive and record how it went. Raises BackupError (recorded as failed) when it cannot."""
     now = now or timezone.now()
     storage = storage or default_storage
-    folder = Path(to_dir) if to_dir else backup_dir()
+    folder = (Path(to_dir) if to_dir else backup_dir()).resolve()
     if backup_id is not None:
         backup = Backup.objects.get(pk=backup_id)
         if backup.status != Backup.Status.QUEUED:
@@ -130,10 +133,21 @@ def backup_create(
     return backup
 
 
+def backups_interrupted_mark(*, now: dt.datetime | None = None) -> int:
+    """A backup still "running" after STALE_AFTER lost its worker (stopped, killed): record it as failed."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    return Backup.objects.filter(status=Backup.Status.RUNNING, started_at__lt=cutoff).update(
+        status=Backup.Status.FAILED, finished_at=now or timezone.now(), error="interrupted: the worker stopped"
+    )
+
+
 def backup_request(*, actor: User) -> Backup:
     """ "Back up now" on the backups page: an administrator queues a backup for the worker."""
     registry.hook("require_permission")(actor, ADMIN_PERMISSION)
     with transaction.atomic():
+        backups_interrupted_mark()
+        if Backup.objects.filter(status__in=[Backup.Status.QUEUED, Backup.Status.RUNNING]).exists():
+            raise InvalidStateError(_("A backup is already queued or running; wait for it to finish."))
         backup = Backup.objects.create(trigger=Backup.Trigger.PAGE, requested_by_id=actor.pk)
         audit_record(
             actor=actor, action=AuditLog.Action.CREATE, obj=backup, message=Message(gettext_noop("Backup requested"))
@@ -204,6 +218,7 @@ def backup_scheduled_run(*, now: dt.datetime | None = None) -> dict[str, Any]:
     """
     now = now or timezone.now()
     local = timezone.localtime(now)
+    backups_interrupted_mark(now=now)
     if not settings.GUANXI_BACKUP_DAILY:
         return {"skipped": "GUANXI_BACKUP_DAILY is off"}
     if local.hour < settings.GUANXI_BACKUP_HOUR:

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
-from guanxi.core.backup import archive
+from guanxi.core.backup import archive, database
 from guanxi.core.backup.errors import BackupError
 from guanxi.core.backup.manifest import canonical_value, storage_names, table_digests
 from guanxi.core.backup.services import backup_create, backup_restore
@@ -186,7 +186,7 @@ def test_a_database_with_data_is_not_replaced_without_force(company: Any, tmp_pa
     assert table_digests() == before
 
 
-def test_a_missing_file_is_a_clear_error(db: Any, tmp_path: Path) -> None:
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     # when / then
     with pytest.raises(CommandError, match="There is no backup file"):
         call_command("guanxi_restore", str(tmp_path / "nope.tar"), "--force")
@@ -208,3 +208,22 @@ def test_values_are_measured_the_same_way_on_every_database() -> None:
     assert canonical_value(Decimal("100")) == "100"
     assert canonical_value({"b": 1, "a": [1, 2]}) == canonical_value({"a": [1, 2], "b": 1})
     assert canonical_value(memoryview(b"\x00\xff")) == canonical_value(b"\x00\xff") == "00ff"
+
+
+def test_missing_or_old_postgresql_client_tools_are_a_clear_error(tmp_path: Path, monkeypatch: Any) -> None:
+    # given: a PATH without pg_dump, then one whose pg_dump is PostgreSQL 13
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    # then: missing
+    with pytest.raises(BackupError, match="pg_dump was not found on the PATH"):
+        database.postgresql_tool("pg_dump", server_major=15)
+
+    # when: an old pg_dump appears
+    fake = tmp_path / "pg_dump"
+    fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 13.11'\n")
+    fake.chmod(0o755)
+
+    # then: refused against a PostgreSQL 15 server, accepted against 13
+    with pytest.raises(BackupError, match="pg_dump is version 13 but the database server runs PostgreSQL 15"):
+        database.postgresql_tool("pg_dump", server_major=15)
+    assert database.postgresql_tool("pg_dump", server_major=13) == str(fake)

@@ -12,6 +12,10 @@ from guanxi.core.backup.services import backup_retention_apply, backup_scheduled
 from guanxi.core.models import AuditLog, Backup
 from guanxi.core.registry import registry
 
+# Transactional: the daily job's backup reads committed data through its own connection (and a file of only
+# transactional tests runs after the others, so its flushes never take migration data from them).
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 def _backup_at(folder: Path, when: dt.datetime, status: str = Backup.Status.DONE) -> Backup:
     path = folder / f"guanxi-backup-{when:%Y%m%d-%H%M%S}.tar"
@@ -25,7 +29,7 @@ def utc(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
 
 
-def test_retention_keeps_the_newest_of_each_recent_day_and_month(db: Any, tmp_path: Path) -> None:
+def test_retention_keeps_the_newest_of_each_recent_day_and_month(tmp_path: Path) -> None:
     # given: backups on fixed dates (02:00 UTC is 10:00 in Shanghai, the installation's time zone)
     made = {
         text: _backup_at(tmp_path, utc(text))
@@ -61,7 +65,7 @@ def test_retention_keeps_the_newest_of_each_recent_day_and_month(db: Any, tmp_pa
     assert AuditLog.objects.filter(message__startswith="Backup removed by retention").count() == 5
 
 
-def test_retention_of_zero_months_keeps_only_the_days(db: Any, tmp_path: Path) -> None:
+def test_retention_of_zero_months_keeps_only_the_days(tmp_path: Path) -> None:
     # given
     newest = _backup_at(tmp_path, utc("2026-12-05 02:00"))
     older = _backup_at(tmp_path, utc("2026-11-05 02:00"))
@@ -73,7 +77,32 @@ def test_retention_of_zero_months_keeps_only_the_days(db: Any, tmp_path: Path) -
     assert Path(newest.path).exists() and not Path(older.path).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+def test_a_backup_that_lost_its_worker_is_marked_failed_and_the_day_is_backed_up_again(
+    tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    # given: today's scheduled backup has been "running" since 02:00 (its worker was killed)
+    settings.GUANXI_BACKUP_DAILY = True
+    settings.GUANXI_BACKUP_HOUR = 2
+    stuck = Backup.objects.create(
+        trigger=Backup.Trigger.SCHEDULE, status=Backup.Status.RUNNING, started_at=utc("2026-12-04 18:00")
+    )
+    ran: list[dt.datetime] = []
+    monkeypatch.setattr("guanxi.core.backup.services.backup_create", lambda **kw: ran.append(kw["now"]) or stuck)
+    monkeypatch.setattr("guanxi.core.backup.services.backup_retention_apply", lambda: [])
+
+    # when: the hourly job is asked at 06:30 and at 09:30 Shanghai time
+    backup_scheduled_run(now=utc("2026-12-04 22:30"))
+    stuck.refresh_from_db()
+    status_at_six = stuck.status
+    backup_scheduled_run(now=utc("2026-12-05 01:30"))
+
+    # then: still running at 06:30 (less than six hours), failed at 09:30 and the day's backup taken again
+    assert status_at_six == Backup.Status.RUNNING
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.error) == (Backup.Status.FAILED, "interrupted: the worker stopped")
+    assert ran == [utc("2026-12-05 01:30")]
+
+
 def test_the_daily_job_backs_up_once_a_day_from_the_backup_hour_and_applies_retention(
     tmp_path: Path, settings: Any
 ) -> None:
