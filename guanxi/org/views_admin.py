@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from guanxi.core import export
 from guanxi.core.backup import selectors as backup_selectors
 from guanxi.core.backup import services as backup_services
-from guanxi.core.errors import ApplicationError, ValidationFailed
+from guanxi.core.errors import ApplicationError, InvalidStateError, ValidationFailed
 from guanxi.core.models import AccessLog, AuditLog
 from guanxi.core.views_util import form_add_errors
 
@@ -482,7 +482,7 @@ def backup_list(request: HttpRequest) -> HttpResponse:
 def backup_create(request: HttpRequest) -> HttpResponse:
     try:
         backup_services.backup_request(actor=request.user)
-    except ApplicationError as exc:
+    except InvalidStateError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(

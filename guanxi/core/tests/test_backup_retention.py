@@ -12,9 +12,8 @@ from guanxi.core.backup.services import backup_retention_apply, backup_scheduled
 from guanxi.core.models import AuditLog, Backup
 from guanxi.core.registry import registry
 
-# Transactional: the daily job's backup reads committed data through its own connection (and a file of only
-# transactional tests runs after the others, so its flushes never take migration data from them).
-pytestmark = pytest.mark.django_db(transaction=True)
+# Transactional: the daily job's backup reads committed data through its own connection.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migration_data_kept")]
 
 
 def _backup_at(folder: Path, when: dt.datetime, status: str = Backup.Status.DONE) -> Backup:

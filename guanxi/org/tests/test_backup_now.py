@@ -1,7 +1,6 @@
 """Back up now, for real: the administrator's click queues a backup that the worker (run at once in tests) writes.
 
-Transactional (the backup reads committed data through its own connection), so it lives apart from the page tests:
-pytest-django runs files of transactional tests after the others.
+Transactional (the backup reads committed data through its own connection), so it lives apart from the page tests.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from django.urls import reverse
 
 from guanxi.core.models import AuditLog, Backup
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migration_data_kept")]
 
 
 def test_back_up_now_queues_a_backup_that_the_worker_writes(org: Any, tmp_path: Path, settings: Any) -> None:
