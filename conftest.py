@@ -274,3 +274,90 @@ def migration_data_kept(django_db_setup: Any, django_db_blocker: Any) -> Iterato
         with connection.cursor() as cur:
             for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True)):
                 cur.execute(sql)
+
+
+@dataclass
+class RaceServer:
+    """A live server for "only one may win" tests: every request runs in its own thread on its own database
+    connection, as under a real multi-threaded server."""
+
+    url: str
+
+    def fire(self, requests: list[Any], *, timeout: float = 60) -> list[tuple[int, bytes]]:
+        """Send all `urllib.request.Request`s at the same moment (a barrier releases them together);
+        returns (status, body) per request, in order."""
+        import threading
+        import urllib.error
+        import urllib.request
+        from concurrent.futures import ThreadPoolExecutor
+
+        start = threading.Barrier(len(requests))
+
+        def send(req: Any) -> tuple[int, bytes]:
+            start.wait()
+            try:
+                with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310 (our own loopback server)
+                    return response.status, response.read()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read()
+
+        with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+            return list(pool.map(send, requests))
+
+
+def _sqlite_moved_to_file(connection: Any, path: Any) -> Any:
+    """Move the in-memory SQLite test database to a file for the rest of the test; returns the undo.
+
+    An in-memory database can only be shared by handing every server thread the test's own connection
+    (what Django's live server does), which serialises all requests and hides races. On a file, each
+    request thread opens its own connection with the settings' WAL mode, busy timeout and IMMEDIATE
+    transactions, exactly as in production."""
+    import sqlite3
+
+    connection.ensure_connection()
+    memory = connection.connection
+    target = sqlite3.connect(path)
+    memory.backup(target)
+    target.close()
+    name = connection.settings_dict["NAME"]
+    connection.connection = None  # `memory` keeps the in-memory database alive meanwhile
+    connection.settings_dict["NAME"] = str(path)
+
+    def undo() -> None:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+        connection.connection = memory
+
+    return undo
+
+
+@pytest.fixture
+def race_server(transactional_db: Any, settings: Any, tmp_path: Any) -> Iterator[RaceServer]:
+    """A live server without a shared connection (see RaceServer). Request it FIRST in a test's arguments
+    (before `org` and other data), so on SQLite the data is written to the file the server reads."""
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    class Server(ThreadedWSGIServer):
+        request_queue_size = 128  # all writers connect at once; Django's 10 would reset some connections
+
+    class Thread(LiveServerThread):
+        server_class = Server
+
+    undo = None
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        undo = _sqlite_moved_to_file(connection, tmp_path / "race.sqlite3")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
+    server = Thread("127.0.0.1", lambda app: app)  # no connections_override: one connection per request
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    try:
+        yield RaceServer(url=f"http://127.0.0.1:{server.port}")
+    finally:
+        server.terminate()
+        if undo is not None:
+            undo()

@@ -150,7 +150,7 @@ class RuleStepIO(Schema):
     label: str = Field(..., max_length=100)
     approver_type: ApproverTypeCode
     codes: list[str] = Field(default_factory=list, description="Role or position codes (for role/position).")
-    users: list[int] = Field(default_factory=list, description="User ids (for users).")
+    users: list[ObjectId] = Field(default_factory=list, description="User ids (for users).")
     same_department: bool = False
     mode: ModeCode = "any"
 

@@ -229,7 +229,8 @@ class ReceivablesOut(Schema):
 
 class AgeingParams(Schema):
     group: Literal["customer", "owner", "department"] = "customer"
-    as_of: dt.date | None = Field(None, description="The day to age from (default today).")
+    # The buckets reach 90 days back: a day near year 1 would fall off the calendar.
+    as_of: dt.date | None = Field(None, ge=dt.date(1900, 1, 1), description="The day to age from (default today).")
 
 
 class AgeingRow(Schema):

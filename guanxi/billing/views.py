@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.views_util import is_stale, stale_message
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
@@ -518,7 +519,11 @@ def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return render(
                 request,
                 "billing/expense_form.html",
-                {**_expense_form_context(request, claim), "error": exc},
+                {
+                    **_expense_form_context(request, claim),
+                    "error": exc,
+                    "stale": stale_message() if is_stale(exc) else "",
+                },
                 status=400,
             )
         messages.success(request, _("Expense claim saved."))

@@ -13,11 +13,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.views_util import is_stale, stale_message
 
 PER_PAGE = 50
 
 
 def error_text(exc: ApplicationError) -> str:
+    if is_stale(exc):
+        return stale_message()
     details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
     return " ".join(dict.fromkeys([exc.message, *details]))
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.registry import registry
+from guanxi.core.views_util import is_stale
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
@@ -156,7 +157,7 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.contract_update(actor=request.user, contract=contract, data=data,
                                      expected_version=int_or_none(request.POST.get("version")))  # fmt: skip
         except ApplicationError as exc:
-            ctx.update(errors=exc.fields, error=error_text(exc), initial=request.POST.dict())
+            ctx.update(errors=exc.fields, error=error_text(exc), stale=is_stale(exc), initial=request.POST.dict())
             return render(request, "commerce/contracts/form.html", ctx, status=400)
         messages.success(request, _("Contract saved."))
         return redirect("commerce:contract_detail", contract.pk)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ApplicationError
+from guanxi.core.views_util import is_stale
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
@@ -81,7 +82,7 @@ def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             else:
                 product = services.product_create(actor=user, data=data)
         except ApplicationError as exc:
-            ctx.update(errors=exc.fields, error=error_text(exc), initial=request.POST.dict())
+            ctx.update(errors=exc.fields, error=error_text(exc), stale=is_stale(exc), initial=request.POST.dict())
             return render(request, "commerce/products/form.html", ctx, status=400)
         messages.success(request, _("Product saved."))
         return redirect("commerce:product_list")

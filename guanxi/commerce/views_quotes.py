@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, ValidationFailed
+from guanxi.core.views_util import is_stale
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
@@ -180,7 +181,12 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=int_or_none(request.POST.get("version")),
             )
         except ApplicationError as exc:
-            ctx.update(errors=exc.fields, error=error_text(exc), initial={**request.POST.dict(), "rows": rows or [{}]})
+            ctx.update(
+                errors=exc.fields,
+                error=error_text(exc),
+                stale=is_stale(exc),
+                initial={**request.POST.dict(), "rows": rows or [{}]},
+            )
             return _render_form(request, ctx, 400)
         return redirect("commerce:quote_detail", quote.pk)
     return _render_form(request, ctx)

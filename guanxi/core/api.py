@@ -20,6 +20,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import translation
@@ -259,6 +260,12 @@ def register_exception_handlers(api: NinjaAPI) -> None:
             body = envelope(codes.get(status, "error"), str(exc))
         return respond(request, status, body)
 
+    @api.exception_handler(MultiPartParserError)
+    def unreadable_upload(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        # e.g. `Content-Type: multipart/form-data` without a boundary: the client's mistake, not ours
+        msg = _("The upload could not be read: send it as multipart/form-data with its boundary.")
+        return respond(request, 400, envelope(ErrorCode.VALIDATION, msg, {"body": [msg]}))
+
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return respond(request, 404, envelope(ErrorCode.NOT_FOUND, _("Not found, or you may not see it.")))
@@ -281,10 +288,11 @@ def register_exception_handlers(api: NinjaAPI) -> None:
 
 # --- input schemas ---------------------------------------------------------------------------
 class InputSchema(Schema):
-    """Base of every request body: unknown fields are an error (typos never pass silently), and text
-    may not contain NUL characters (PostgreSQL refuses them)."""
+    """Base of every request body: unknown fields are an error (typos never pass silently), text is
+    trimmed of surrounding whitespace before it is checked (as the web forms do: "  " is blank), and
+    text may not contain NUL characters (PostgreSQL refuses them)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from . import context
 from .accesslog import access_log_record
-from .errors import PreconditionFailedError, ValidationFailed, validation_error_fields
+from .errors import NotFoundError, PreconditionFailedError, ValidationFailed, validation_error_fields
 from .i18n import Message, stored_message
 from .models import AccessLog, AuditLog, BusinessModel, Notification
 
@@ -110,25 +110,87 @@ def full_clean_or_raise(obj: models.Model, *, exclude: list[str] | None = None) 
         raise ValidationFailed(_("Please correct the errors below."), fields=validation_error_fields(exc))
 
 
+def _stale(current: Any, yours: int) -> PreconditionFailedError:
+    return PreconditionFailedError(
+        _("This record was changed by someone else (version %(current)s, yours %(yours)s). Reload and try again.")
+        % {"current": current, "yours": yours}
+    )
+
+
+def _is_versioned(obj: models.Model) -> bool:
+    return any(f.name == "version" for f in obj._meta.concrete_fields)
+
+
 def check_version(obj: models.Model, expected_version: int | None) -> None:
-    """Optimistic concurrency: refuse a write based on a stale copy (HTTP 412)."""
+    """Refuse early a write based on a copy that is already seen to be stale (HTTP 412).
+
+    This only fails fast (before duplicate checks, side tables, …); what guarantees that two writers with
+    the same version cannot both win is the conditional UPDATE in `versioned_save`, which every write
+    taking an `expected_version` goes through (model_update, soft_delete)."""
     if expected_version is None:
         return
     current = getattr(obj, "version", None)
     if current is not None and int(expected_version) != int(current):
-        raise PreconditionFailedError(
-            _("This record was changed by someone else (version %(current)s, yours %(yours)s). Reload and try again.")
-            % {"current": current, "yours": expected_version}
+        raise _stale(current, int(expected_version))
+
+
+def versioned_save(instance: M, *, fields: list[str], expected_version: int | None = None) -> M:
+    """Write `fields` of `instance` and bump its version in ONE conditional UPDATE.
+
+    `UPDATE … SET <fields>, version = version + 1 WHERE id = %s [AND version = %s]`: when another writer
+    saved the row since `expected_version`, no row matches and PreconditionFailedError (412) is raised, so
+    the caller's transaction rolls back and nothing of this write (audit row included) is stored. Rows
+    without a version are written the same way, unconditionally. Auto-now fields (`updated_at`) are set
+    and file fields committed exactly as `Model.save(update_fields=…)` would.
+    """
+    model = instance.__class__  # not type(): request.user is a lazy proxy of the user
+    meta = instance._meta
+    names = list(dict.fromkeys([*fields, *(f.name for f in meta.concrete_fields if getattr(f, "auto_now", False))]))
+    values: dict[str, Any] = {}
+    for name in names:
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field)  # a concrete column, never a reverse relation
+        values[field.attname] = field.pre_save(instance, False)
+    rows = model._base_manager.filter(pk=instance.pk)
+    versioned = _is_versioned(instance)
+    if versioned:
+        values.pop("version", None)
+        values["version"] = models.F("version") + 1
+        if expected_version is not None:
+            rows = rows.filter(version=expected_version)
+    try:
+        updated = rows.update(**values)
+    except IntegrityError as exc:
+        raise ValidationFailed(_("This record conflicts with an existing one: %(error)s") % {"error": exc})
+    if updated != 1:
+        if not (versioned and expected_version is not None):
+            raise NotFoundError(_("Not found, or you may not see it."))
+        current = model._base_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
+        raise _stale(current, expected_version)
+    if versioned:
+        instance.version = (  # type: ignore[attr-defined]
+            expected_version + 1
+            if expected_version is not None
+            else model._base_manager.filter(pk=instance.pk).values_list("version", flat=True).get()
         )
+    return instance
 
 
 def model_update(
-    *, instance: M, data: dict[str, Any], actor: User | None, audit: bool = True
+    *,
+    instance: M,
+    data: dict[str, Any],
+    actor: User | None,
+    audit: bool = True,
+    expected_version: int | None = None,
 ) -> tuple[M, dict[str, list[Any]]]:
     """Set the given fields, validate, save only the changed ones, bump the version and audit old → new.
 
-    Returns the instance and the changes `{field: [old, new]}` (empty when nothing changed).
-    Many-to-many fields in `data` are set after the save.
+    With `expected_version` the save is conditional on the row still having that version (see
+    `versioned_save`): a concurrent writer that saved first makes this one fail with 412, and, as the
+    error is raised before the many-to-many writes and the audit row, the caller's transaction rolls
+    back whole. Returns the instance and the changes `{field: [old, new]}` (empty when nothing changed).
+    Many-to-many fields in `data` are set after the save; a change of them alone moves the version too.
     """
     m2m: dict[str, Any] = {}
     changes: dict[str, list[Any]] = {}
@@ -150,20 +212,12 @@ def model_update(
         if old_ids != new_ids:
             changes[name] = [old_ids, new_ids]
     if not changes:
+        check_version(instance, expected_version)
         return instance, {}
     if changed_fields:
         full_clean_or_raise(instance)
-        if isinstance(instance, BusinessModel):
-            instance.version = models.F("version") + 1  # type: ignore[assignment]
-            changed_fields.append("version")
-        if any(f.name == "updated_at" for f in instance._meta.concrete_fields):
-            changed_fields.append("updated_at")
-        try:
-            instance.save(update_fields=changed_fields)
-        except IntegrityError as exc:
-            raise ValidationFailed(_("This record conflicts with an existing one: %(error)s") % {"error": exc})
-        if isinstance(instance, BusinessModel):
-            instance.refresh_from_db(fields=["version"])
+    if changed_fields or _is_versioned(instance):
+        versioned_save(instance, fields=changed_fields, expected_version=expected_version)
     for name, new in m2m.items():
         getattr(instance, name).set(new)
     if audit:
@@ -188,11 +242,12 @@ def model_create(*, instance: M, actor: User | None, m2m: dict[str, Any] | None 
     return instance
 
 
-def soft_delete(*, instance: BusinessModel, actor: User | None) -> None:
-    """Move a record to the recycle bin (restorable)."""
+def soft_delete(*, instance: BusinessModel, actor: User | None, expected_version: int | None = None) -> None:
+    """Move a record to the recycle bin (restorable). With `expected_version` only if nobody changed it
+    since (412 otherwise, see `versioned_save`); the version moves, so a stale edit cannot land on it."""
     instance.deleted_at = timezone.now()
     instance.deleted_by_id = actor.pk if actor is not None else None
-    instance.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    versioned_save(instance, fields=["deleted_at", "deleted_by"], expected_version=expected_version)
     audit_record(actor=actor, action=AuditLog.Action.DELETE, obj=instance)
 
 

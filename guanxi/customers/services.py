@@ -171,7 +171,7 @@ def customer_update(
             confirm_warnings=confirm_warnings,
         )
     with transaction.atomic():
-        customer, changes = model_update(instance=customer, data=data, actor=actor)
+        customer, changes = model_update(instance=customer, data=data, actor=actor, expected_version=expected_version)
         if {"name", "phone", "email", "credit_code"} & changes.keys():
             customer.search_text = _customer_search_text(customer)
             Customer.objects.filter(pk=customer.pk).update(search_text=customer.search_text)
@@ -226,7 +226,7 @@ def customer_delete(*, actor: User, customer: Customer, expected_version: int | 
     customer = get_scoped_or_404(actor, Customer.objects.all(), customer.pk, "delete")
     check_version(customer, expected_version)
     with transaction.atomic():
-        soft_delete(instance=customer, actor=actor)
+        soft_delete(instance=customer, actor=actor, expected_version=expected_version)
 
 
 def customer_restore(*, actor: User, customer_id: int) -> Customer:
@@ -454,7 +454,7 @@ def contact_update(
     if "name" in data:
         data["name"] = (data["name"] or "").strip()
     with transaction.atomic():
-        contact, changes = model_update(instance=contact, data=data, actor=actor)
+        contact, changes = model_update(instance=contact, data=data, actor=actor, expected_version=expected_version)
         if {"name", "mobile", "phone", "email", "wechat"} & changes.keys():
             Contact.objects.filter(pk=contact.pk).update(search_text=_contact_search_text(contact))
         if {"mobile", "phone", "email"} & changes.keys():
@@ -468,7 +468,7 @@ def contact_delete(*, actor: User, contact: Contact, expected_version: int | Non
     contact = get_scoped_or_404(actor, Contact.objects.all(), contact.pk, "delete")
     check_version(contact, expected_version)
     with transaction.atomic():
-        soft_delete(instance=contact, actor=actor)
+        soft_delete(instance=contact, actor=actor, expected_version=expected_version)
         dedupe.contact_keys_delete(contact=contact)
 
 
@@ -545,7 +545,7 @@ def follow_up_update(
     check_version(follow_up, expected_version)
     data = _pick(data, FOLLOW_UP_FIELDS)
     with transaction.atomic():
-        follow_up, changes = model_update(instance=follow_up, data=data, actor=actor)
+        follow_up, changes = model_update(instance=follow_up, data=data, actor=actor, expected_version=expected_version)
         if "occurred_at" in changes or "next_follow_up_on" in changes:
             _touch_customer_contact(follow_up.customer, follow_up)
     return follow_up
@@ -555,7 +555,7 @@ def follow_up_delete(*, actor: User, follow_up: FollowUp, expected_version: int 
     follow_up = _own_follow_up(actor, follow_up, "delete")
     check_version(follow_up, expected_version)
     with transaction.atomic():
-        soft_delete(instance=follow_up, actor=actor)
+        soft_delete(instance=follow_up, actor=actor, expected_version=expected_version)
 
 
 # --- tasks -----------------------------------------------------------------------------------
@@ -595,7 +595,7 @@ def task_update(*, actor: User, task: Task, data: dict[str, Any], expected_versi
         data["reminded_due_at"] = None
         data["reminded_overdue_at"] = None
     with transaction.atomic():
-        task, _changes = model_update(instance=task, data=data, actor=actor)
+        task, _changes = model_update(instance=task, data=data, actor=actor, expected_version=expected_version)
     return task
 
 
@@ -607,7 +607,7 @@ def task_delete(*, actor: User, task: Task, expected_version: int | None = None)
     task = get_scoped_or_404(actor, Task.objects.all(), task.pk, "delete")
     check_version(task, expected_version)
     with transaction.atomic():
-        soft_delete(instance=task, actor=actor)
+        soft_delete(instance=task, actor=actor, expected_version=expected_version)
 
 
 def task_send_reminders(*, now: dt.datetime | None = None, due_within_minutes: int = 60) -> dict[str, int]:

@@ -147,7 +147,7 @@ def notification_unread_count(request: HttpRequest) -> object:
 
 @router.post(
     "/notifications/mark-read",
-    response={200: MarkReadOut, **error_responses(401, 403, 422)},
+    response={200: MarkReadOut, **error_responses(400, 401, 403, 422)},
     tags=NOTIFICATIONS,
     summary="Mark notifications read",
 )

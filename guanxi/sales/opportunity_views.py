@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.registry import registry
+from guanxi.core.views_util import form_add_errors, is_stale
 from guanxi.customers.forms import FollowUpForm, TaskForm
 from guanxi.org.policies import has_permission, require_permission
 
@@ -207,6 +208,9 @@ def _save(request: HttpRequest, form: OpportunityForm, rows: OpportunityRows, wr
     try:
         return write(contacts=contacts, lines=lines)
     except ApplicationError as exc:
+        if is_stale(exc):
+            form_add_errors(form, exc)
+            return None
         rows.add_errors(exc.fields)
         others = {k: v for k, v in exc.fields.items() if k not in ROW_FIELDS}
         for field, msgs in others.items():

@@ -60,13 +60,13 @@ class TargetPatch(InputSchema):
     value: Decimal = Field(..., ge=0, le=Decimal("999999999999.99"), decimal_places=2)
 
 
-class AllocationIn(InputSchema):
+class TargetAllocationIn(InputSchema):
     owner_id: ObjectId
     value: Decimal = Field(..., ge=0, le=Decimal("999999999999.99"), decimal_places=2)
 
 
 class SplitIn(InputSchema):
-    allocations: list[AllocationIn] = Field(..., max_length=1000, description="Must add up to the target.")
+    allocations: list[TargetAllocationIn] = Field(..., max_length=1000, description="Must add up to the target.")
 
 
 class ProgressParams(Schema):

@@ -184,7 +184,7 @@ def expense_claim_update(
             _write_lines(claim, _clean_lines(lines), replace=True)
             changes["amount"] = claim.amount
             claim.refresh_from_db(fields=["amount"])
-        claim, _changes = model_update(instance=claim, data=changes, actor=actor)
+        claim, _changes = model_update(instance=claim, data=changes, actor=actor, expected_version=expected_version)
         ensure_in_scope(actor, claim, "view")
     return claim
 

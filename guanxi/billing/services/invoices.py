@@ -117,6 +117,7 @@ def invoice_void(*, actor: User, invoice: Invoice | int, reason: str, expected_v
             data={"status": Invoice.Status.VOID, "void_reason": text, "voided_at": timezone.now()},
             actor=actor,
             audit=False,
+            expected_version=expected_version,
         )
         audit_record(
             actor=actor,

@@ -136,7 +136,7 @@ def contract_update(
             raise InvalidStateError(_("Only a draft contract can be changed."))
         values = _clean(data, row.customer)
         _check_dates(values.get("starts_on", row.starts_on), values.get("ends_on", row.ends_on))
-        row, _changes = model_update(instance=row, data=values, actor=actor)
+        row, _changes = model_update(instance=row, data=values, actor=actor, expected_version=expected_version)
     return row
 
 
@@ -147,7 +147,7 @@ def contract_delete(*, actor: User, contract: Contract, expected_version: int | 
         ensure_unlocked(row)
         if row.status != Contract.Status.DRAFT:
             raise InvalidStateError(_("Only a draft contract can be deleted; terminate a contract in force."))
-        soft_delete(instance=row, actor=actor)
+        soft_delete(instance=row, actor=actor, expected_version=expected_version)
 
 
 def contract_facts(contract: Contract) -> dict[str, Any]:
@@ -244,7 +244,10 @@ def contract_sign(
         if row.status != Contract.Status.APPROVED:
             raise InvalidStateError(_("Only an approved contract can be signed."))
         row, _changes = model_update(
-            instance=row, data={"status": Contract.Status.SIGNED, "signed_on": signed_on}, actor=actor
+            instance=row,
+            data={"status": Contract.Status.SIGNED, "signed_on": signed_on},
+            actor=actor,
+            expected_version=expected_version,
         )
         _win_opportunity(actor, row)
     return row

@@ -74,7 +74,7 @@ def product_update(
         check_version(row, expected_version)
         if "code" in values and _code_taken(values["code"], exclude=row.pk):
             raise fail("code", _("A product with this code exists already."))
-        row, _changes = model_update(instance=row, data=values, actor=actor)
+        row, _changes = model_update(instance=row, data=values, actor=actor, expected_version=expected_version)
     return row
 
 

@@ -238,7 +238,9 @@ def quote_update(
             setattr(draft, key, value)
         line_values = _line_inputs(draft, lines if lines is not None else _existing_lines(row))
         totals = _write_lines(draft, line_values)
-        row, _changes = model_update(instance=row, data={**values, **totals}, actor=actor)
+        row, _changes = model_update(
+            instance=row, data={**values, **totals}, actor=actor, expected_version=expected_version
+        )
         if lines is not None:
             audit_record(
                 actor=actor,
@@ -256,7 +258,7 @@ def quote_delete(*, actor: User, quote: Quote, expected_version: int | None = No
         ensure_unlocked(row)
         if row.status not in (Quote.Status.DRAFT, Quote.Status.SUPERSEDED, Quote.Status.EXPIRED):
             raise InvalidStateError(_("Only a draft, superseded or expired quote can be deleted."))
-        soft_delete(instance=row, actor=actor)
+        soft_delete(instance=row, actor=actor, expected_version=expected_version)
 
 
 # --- approval ----------------------------------------------------------------------------------------

@@ -19,11 +19,11 @@ from .schemas import (
     ConflictOut,
     ConflictPage,
     DecideIn,
+    DedupeRuleOut,
     GroupFilters,
     GroupPage,
     MergeIn,
     MergeOut,
-    RuleOut,
     RulesIn,
 )
 
@@ -104,12 +104,14 @@ def merge_undo(request: HttpRequest, merge_id: int) -> object:
     return services.customer_merge_undo(actor=request.auth, merge_id=merge_id)  # type: ignore[attr-defined]
 
 
-@router.get("/dedupe/rules", response={200: list[RuleOut], **READ_ERRORS}, tags=TAGS, summary="Duplicate rules")
+@router.get("/dedupe/rules", response={200: list[DedupeRuleOut], **READ_ERRORS}, tags=TAGS, summary="Duplicate rules")
 def rule_list(request: HttpRequest) -> object:
     return selectors.dedupe_rule_list(user=request.auth)  # type: ignore[attr-defined]
 
 
-@router.put("/dedupe/rules", response={200: list[RuleOut], **WRITE_ERRORS}, tags=TAGS, summary="Set duplicate rules")
+@router.put(
+    "/dedupe/rules", response={200: list[DedupeRuleOut], **WRITE_ERRORS}, tags=TAGS, summary="Set duplicate rules"
+)
 def rule_update(request: HttpRequest, payload: RulesIn) -> object:
     """Administrators only: block / warn / off per key, and the name similarity threshold."""
     return services.dedupe_rules_update(

@@ -151,17 +151,17 @@ class MergeOut(Schema):
 
 
 # --- rules -----------------------------------------------------------------------------------
-class RuleOut(Schema):
+class DedupeRuleOut(Schema):
     kind: str
     action: str
     similarity: int = Field(..., description="Names: similarity (50-100) from which a name is a possible duplicate.")
 
 
-class RuleIn(InputSchema):
+class DedupeRuleIn(InputSchema):
     kind: KeyKind
     action: RuleAction | None = None
     similarity: int | None = Field(None, ge=50, le=100)
 
 
 class RulesIn(InputSchema):
-    rules: list[RuleIn] = Field(..., min_length=1, max_length=4)
+    rules: list[DedupeRuleIn] = Field(..., min_length=1, max_length=4)

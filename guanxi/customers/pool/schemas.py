@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.utils import timezone
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema
+from guanxi.core.api import InputSchema, ObjectId
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from ..models import Customer
@@ -63,12 +63,12 @@ class PoolFilters(Schema):
 
 
 class ClaimIn(InputSchema):
-    ids: list[int] = Field(..., min_length=1, max_length=1000, description="Pool customer ids.")
+    ids: list[ObjectId] = Field(..., min_length=1, max_length=1000, description="Pool customer ids.")
 
 
 class AssignIn(InputSchema):
-    ids: list[int] = Field(..., min_length=1, max_length=1000, description="Pool customer ids.")
-    owner_id: int = Field(..., description="Who gets them.")
+    ids: list[ObjectId] = Field(..., min_length=1, max_length=1000, description="Pool customer ids.")
+    owner_id: ObjectId = Field(..., description="Who gets them.")
 
 
 class SkippedOut(Schema):

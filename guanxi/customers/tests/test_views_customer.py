@@ -541,3 +541,23 @@ def test_tabs_registered_by_later_modules_are_rendered(org):
         assert "<p>合同 of 华信</p>" in html
     finally:
         registry.tabs.remove(tab)
+
+
+def test_stale_contact_form_keeps_the_input_offers_a_reload_and_saves_nothing(org):
+    # given a rep opened a contact's form at version 1, then a colleague saved the contact
+    contact = ContactFactory(customer=CustomerFactory(owner=org["east_rep"]), name="王经理", title="经理")
+    services.contact_update(actor=org["east_manager"], contact=contact, data={"title": "总监"})
+    audit_before = AuditLog.objects.count()
+    # when the rep saves their copy
+    response = client_for(org["east_rep"]).post(
+        f"/customers/contacts/{contact.pk}/edit/", {"name": "王经理", "title": "副总", "mobile": "", "version": 1}
+    )
+    # then the form comes back with the rep's input, says someone else changed it and offers a reload link
+    html = response.content.decode()
+    assert "Someone else changed this record while you were editing, so nothing of yours was saved." in html
+    assert 'value="副总"' in html
+    assert f'href="/customers/contacts/{contact.pk}/edit/" data-stale-reload' in html
+    # and nothing of the rep's write is stored, audit trail included
+    contact.refresh_from_db()
+    assert (contact.title, contact.version) == ("总监", 2)
+    assert AuditLog.objects.count() == audit_before

@@ -115,7 +115,7 @@ def lead_update(*, actor: User, lead: Lead, data: dict[str, Any], expected_versi
         if lead.status == Lead.Status.CONVERTED:
             raise InvalidStateError(_("A converted lead can no longer be changed; edit the customer instead."))
         _check_lead_facts({k: data.get(k, getattr(lead, k)) for k in LEAD_FIELDS})
-        lead, changes = model_update(instance=lead, data=data, actor=actor)
+        lead, changes = model_update(instance=lead, data=data, actor=actor, expected_version=expected_version)
         if {"company_name", "person_name", "mobile", "phone", "email", "wechat"} & changes.keys():
             lead.search_text = _lead_search_text(lead)
             Lead.objects.filter(pk=lead.pk).update(search_text=lead.search_text)
@@ -129,10 +129,16 @@ def lead_delete(*, actor: User, lead: Lead) -> None:
 
 
 def _set_status(
-    *, lead: Lead, actor: User | None, data: dict[str, Any], message: str, action: str = AuditLog.Action.UPDATE
+    *,
+    lead: Lead,
+    actor: User | None,
+    data: dict[str, Any],
+    message: str,
+    action: str = AuditLog.Action.UPDATE,
+    expected_version: int | None = None,
 ) -> Lead:
     """Change a lead's state and write one audit row saying what happened, in words and old → new."""
-    lead, changes = model_update(instance=lead, data=data, actor=actor, audit=False)
+    lead, changes = model_update(instance=lead, data=data, actor=actor, audit=False, expected_version=expected_version)
     audit_record(actor=actor, action=action, obj=lead, changes=changes, message=message)
     return lead
 
@@ -301,6 +307,7 @@ def lead_convert(
                 "converted_opportunity": opp,
             },
             message=_("Converted into customer %(customer)s") % {"customer": new_customer},
+            expected_version=expected_version,
         )
         # On the customer's timeline: where it came from.
         audit_record(

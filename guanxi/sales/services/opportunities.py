@@ -13,13 +13,19 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.models import AuditLog
-from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
+from guanxi.core.services import (
+    audit_record,
+    check_version,
+    model_create,
+    model_update,
+    soft_delete,
+    versioned_save,
+)
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Contact, Customer, FollowUp, Task
 from guanxi.org.models import User
@@ -297,12 +303,13 @@ def opportunity_update(
             _clean_contacts(opp.customer_id, contacts)
         if lines is not None:
             _clean_lines(lines)
-        opp, changes = model_update(instance=opp, data={**values, **m2m}, actor=actor)
+        opp, changes = model_update(
+            instance=opp, data={**values, **m2m}, actor=actor, expected_version=expected_version
+        )
         row_changes = _replace_rows(opp, contacts, lines)
         if row_changes:
             if not changes:  # the version still moves, so a stale form cannot overwrite these rows
-                Opportunity.objects.filter(pk=opp.pk).update(version=F("version") + 1, updated_at=timezone.now())
-                opp.refresh_from_db(fields=["version", "updated_at"])
+                versioned_save(opp, fields=[], expected_version=expected_version)
             audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=opp, changes=row_changes)
     return opp
 
@@ -354,7 +361,15 @@ def _field_label(name: str) -> str:
         return {"contacts": _("contacts"), "lines": _("product lines")}.get(name, name)
 
 
-def _change_stage(*, actor: User, opp: Opportunity, to: Stage, now: dt.datetime, extra: dict[str, Any]) -> Opportunity:
+def _change_stage(
+    *,
+    actor: User,
+    opp: Opportunity,
+    to: Stage,
+    now: dt.datetime,
+    extra: dict[str, Any],
+    expected_version: int | None = None,
+) -> Opportunity:
     from_stage = opp.stage
     seconds = max(0, int((now - opp.stage_entered_at).total_seconds()))
     StageChange.objects.create(
@@ -364,6 +379,7 @@ def _change_stage(*, actor: User, opp: Opportunity, to: Stage, now: dt.datetime,
         instance=opp,
         data={"stage": to, "stage_entered_at": now, "probability": to.probability, **extra},
         actor=actor,
+        expected_version=expected_version,
     )
     return opp
 
@@ -393,7 +409,7 @@ def opportunity_move_stage(
             labels = ", ".join(_field_label(n) for n in missing)
             msg = _("Fill in %(fields)s before moving to “%(stage)s”.") % {"fields": labels, "stage": stage}
             raise ValidationFailed(msg, fields={"stage": [msg], **{n: [_("This field is required.")] for n in missing}})
-        opp = _change_stage(actor=actor, opp=opp, to=stage, now=now, extra={})
+        opp = _change_stage(actor=actor, opp=opp, to=stage, now=now, extra={}, expected_version=expected_version)
     return opp
 
 
@@ -431,7 +447,7 @@ def opportunity_close(
             "lost_reason": None if won else lost_reason,
             "lost_to": None if won else lost_to,
         }
-        opp = _change_stage(actor=actor, opp=opp, to=target, now=now, extra=extra)
+        opp = _change_stage(actor=actor, opp=opp, to=target, now=now, extra=extra, expected_version=expected_version)
         if won:
             _mark_customer_won(actor, opp.customer)
     return opp
@@ -494,7 +510,7 @@ def opportunity_delete(*, actor: User, opportunity: Opportunity, expected_versio
     with transaction.atomic():
         opp = _for_write(actor, opportunity, "delete")
         check_version(opp, expected_version)
-        soft_delete(instance=opp, actor=actor)
+        soft_delete(instance=opp, actor=actor, expected_version=expected_version)
 
 
 def opportunity_log_follow_up(

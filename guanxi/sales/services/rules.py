@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
@@ -104,16 +103,9 @@ def assignment_rule_update(
     with transaction.atomic():
         rule = selectors.assignment_rule_list(user=actor).select_for_update(of=("self",)).get(pk=rule.pk)
         check_version(rule, expected_version)
-        rule = _rule_update(rule=rule, data=_clean_rule(data, current=rule), actor=actor)
-    return rule
-
-
-def _rule_update(*, rule: LeadAssignmentRule, data: dict[str, Any], actor: User) -> LeadAssignmentRule:
-    """model_update, plus the version bump BusinessModel rows get (rules are plain config rows)."""
-    rule, changes = model_update(instance=rule, data=data, actor=actor)
-    if changes:
-        LeadAssignmentRule.objects.filter(pk=rule.pk).update(version=F("version") + 1)
-        rule.refresh_from_db(fields=["version"])
+        rule, _changes = model_update(
+            instance=rule, data=_clean_rule(data, current=rule), actor=actor, expected_version=expected_version
+        )
     return rule
 
 
@@ -140,5 +132,5 @@ def assignment_rule_move(*, actor: User, rule: LeadAssignmentRule, direction: st
             rules[index], rules[other] = rules[other], rules[index]
         for position, r in enumerate(rules, start=1):
             if r.priority != position * 10:
-                _rule_update(rule=r, data={"priority": position * 10}, actor=actor)
+                model_update(instance=r, data={"priority": position * 10}, actor=actor)
     return rules

@@ -9,7 +9,8 @@
     return meta ? meta.content : "";
   }
 
-  function toast(message, kind) {
+  // `reload` (optional): the text of a link that reloads the board, offered when someone else moved the deal first.
+  function toast(message, kind, reload) {
     var box = document.getElementById("board-toasts");
     if (!box) { window.alert(message); return; }
     var el = document.createElement("div");
@@ -18,9 +19,16 @@
     var body = document.createElement("div");
     body.className = "toast-body";
     body.textContent = message;
+    if (reload) {
+      var link = document.createElement("a");
+      link.href = window.location.href;
+      link.className = "ms-2 text-reset fw-bold";
+      link.textContent = reload;
+      body.appendChild(link);
+    }
     el.appendChild(body);
     box.appendChild(el);
-    window.setTimeout(function () { el.remove(); }, 6000);
+    window.setTimeout(function () { el.remove(); }, reload ? 15000 : 6000);
   }
 
   function updateCount(column, delta) {
@@ -35,9 +43,9 @@
     if (to === from) return;
     var url = board.dataset.moveUrl.replace("/0/", "/" + card.dataset.id + "/");
     var body = new URLSearchParams({ stage: to.dataset.stage, version: card.dataset.version || "" });
-    function snapBack(message) {
+    function snapBack(message, code) {
       from.insertBefore(card, from.children[evt.oldIndex] || null);
-      toast(message || board.dataset.refused);
+      toast(message || board.dataset.refused, "danger", code === "precondition_failed" ? board.dataset.reload : "");
     }
     fetch(url, {
       method: "POST",
@@ -46,7 +54,7 @@
       body: body,
     }).then(function (response) {
       return response.json().catch(function () { return { ok: false }; }).then(function (data) {
-        if (!response.ok || !data.ok) { snapBack(data.message); return; }
+        if (!response.ok || !data.ok) { snapBack(data.message, data.code); return; }
         if (data.version) card.dataset.version = data.version;
         var versionInput = card.querySelector('input[name="version"]');
         if (versionInput && data.version) versionInput.value = data.version;
