@@ -6,6 +6,7 @@ Every app's `api.py` router uses these so that each concern is implemented once.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -299,6 +300,18 @@ class InputSchema(Schema):
     def _no_nul(cls, value: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
             raise ValueError(_("Null characters are not allowed."))
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _time_in_utc(cls, value: Any) -> Any:
+        """A time is stored in UTC: its offset is applied here, so any offset the ISO format allows (PostgreSQL
+        refuses offsets beyond ±15:59) works, and a time that falls off the calendar is a field error."""
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            try:
+                return value.astimezone(dt.UTC)
+            except OverflowError:
+                raise ValueError(_("Enter a valid date/time (ISO 8601 with offset, e.g. 2026-03-01T09:30:00+08:00)."))
         return value
 
 

@@ -127,3 +127,20 @@ def test_text_fields_are_trimmed_like_the_forms_do(org):
     assert (customer.name, customer.remarks) == ("杭州留白科技有限公司", "备注")
     assert "name" in error_of(blank, 422)["fields"]
     assert not Customer.objects.filter(name="").exists()
+
+
+def test_times_are_stored_in_utc_whatever_offset_they_carry(org):
+    # given a task due at 20:52 at an offset of -18:36 (valid ISO 8601; PostgreSQL refuses such offsets)
+    client = admin_client(org)
+    body = {"title": "回访华信", "due_at": "2026-05-27T20:52:23-18:36"}
+    # when it is created, and another one due in the first hours of year 1 at +05:00 (before the calendar starts)
+    created = client.post("/api/v1/tasks", data=json.dumps(body), content_type="application/json")
+    too_early = client.post(
+        "/api/v1/tasks",
+        data=json.dumps({"title": "太早", "due_at": "0001-01-01T01:00:00+05:00"}),
+        content_type="application/json",
+    )
+    # then the first is stored as the same moment in UTC, and the second is refused by name
+    assert created.status_code == 201, created.content
+    assert created.json()["due_at"].startswith("2026-05-28T15:28:23")
+    assert "due_at" in error_of(too_early, 422)["fields"]
