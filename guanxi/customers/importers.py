@@ -18,9 +18,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.i18n import Message
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert_rows, update_rows
 from guanxi.core.imports.values import ChoiceLookup, cell_text, parse_bool, parse_date
@@ -417,7 +418,7 @@ class CustomerImporter(Importer):
             actor=actor,
             action=AuditLog.Action.CREATE,
             model=Customer,
-            message=_("Imported from %(file)s") % {"file": job.file_name},
+            message=Message(gettext_noop("Imported from %(file)s"), {"file": job.file_name}),
             items=(
                 (
                     pk,
@@ -439,9 +440,11 @@ class CustomerImporter(Importer):
                     recipient=reviewer,
                     kind="customer_review",
                     url=reverse("customers:list"),
-                    title=_("%(count)s imported customers to review") % {"count": count},
-                    body=_("%(user)s imported them from %(file)s; approve or reject them.")
-                    % {"user": actor, "file": job.file_name},
+                    title=Message(gettext_noop("%(count)s imported customers to review"), {"count": count}),
+                    body=Message(
+                        gettext_noop("%(user)s imported them from %(file)s; approve or reject them."),
+                        {"user": actor, "file": job.file_name},
+                    ),
                 )
         return {"created": len(ids), "updated": len(updated)}
 
@@ -517,7 +520,7 @@ def _apply_updates(
         actor=actor,
         action=AuditLog.Action.UPDATE,
         model=model,
-        message=_("Imported from %(file)s") % {"file": job.file_name},
+        message=Message(gettext_noop("Imported from %(file)s"), {"file": job.file_name}),
         items=audit,
     )
     return [pk for pk, _values in changes]
@@ -661,7 +664,7 @@ class ContactImporter(Importer):
             actor=actor,
             action=AuditLog.Action.CREATE,
             model=Contact,
-            message=_("Imported from %(file)s") % {"file": job.file_name},
+            message=Message(gettext_noop("Imported from %(file)s"), {"file": job.file_name}),
             items=(
                 (pk, row["name"], created_changes(o.data), row["customer_id"])
                 for o, pk, row in zip(creates, ids, rows, strict=True)

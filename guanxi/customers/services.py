@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.approvals.models import ApprovalRequest
 from guanxi.approvals.selectors import approval_open_for, pending_assignment
@@ -23,6 +24,7 @@ from guanxi.approvals.services import (
     approval_submit,
 )
 from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.search import build_search_text
 from guanxi.core.services import (
@@ -216,8 +218,8 @@ def customer_transfer(
                 recipient=new_owner,
                 kind="customer_transfer",
                 url=reverse("customers:list") + "?scene=mine",
-                title=_("%(count)s customer(s) were handed to you") % {"count": moved},
-                body=_("Handed over by %(user)s.") % {"user": actor},
+                title=Message(gettext_noop("%(count)s customer(s) were handed to you"), {"count": moved}),
+                body=Message(gettext_noop("Handed over by %(user)s."), {"user": actor}),
             )
     return moved, len(ids) - moved
 
@@ -269,8 +271,8 @@ def _review_route(*, actor: User, customer: Customer) -> ApprovalRequest | None:
             recipient=reviewer,
             kind="customer_review",
             url=url,
-            title=_("New customer to review: %(name)s") % {"name": customer.name},
-            body=_("%(user)s entered this customer; approve or reject it.") % {"user": actor},
+            title=Message(gettext_noop("New customer to review: %(name)s"), {"name": customer.name}),
+            body=Message(gettext_noop("%(user)s entered this customer; approve or reject it."), {"user": actor}),
         )
     return None
 
@@ -576,9 +578,11 @@ def task_create(*, actor: User, data: dict[str, Any], assignee: User | None = No
                 recipient=assignee,
                 kind="task_assigned",
                 url=reverse("customers:my_day"),
-                title=_("New task: %(title)s") % {"title": task.title},
-                body=_("From %(user)s, due %(due)s")
-                % {"user": actor, "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")},
+                title=Message(gettext_noop("New task: %(title)s"), {"title": task.title}),
+                body=Message(
+                    gettext_noop("From %(user)s, due %(due)s"),
+                    {"user": actor, "due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")},
+                ),
             )
     return task
 
@@ -631,8 +635,10 @@ def task_send_reminders(*, now: dt.datetime | None = None, due_within_minutes: i
                 kind="task_due",
                 url=url,
                 dedupe_key=f"task_due:{task.pk}:{int(task.due_at.timestamp())}",
-                title=_("Due soon: %(title)s") % {"title": task.title},
-                body=_("Due at %(due)s") % {"due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")},
+                title=Message(gettext_noop("Due soon: %(title)s"), {"title": task.title}),
+                body=Message(
+                    gettext_noop("Due at %(due)s"), {"due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")}
+                ),
             ):
                 sent["due"] += 1
             Task.objects.filter(pk=task.pk).update(reminded_due_at=now)
@@ -644,8 +650,11 @@ def task_send_reminders(*, now: dt.datetime | None = None, due_within_minutes: i
                 url=url,
                 level="warning",
                 dedupe_key=f"task_overdue:{task.pk}:{int(task.due_at.timestamp())}",
-                title=_("Overdue: %(title)s") % {"title": task.title},
-                body=_("Was due at %(due)s") % {"due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")},
+                title=Message(gettext_noop("Overdue: %(title)s"), {"title": task.title}),
+                body=Message(
+                    gettext_noop("Was due at %(due)s"),
+                    {"due": timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")},
+                ),
             ):
                 sent["overdue"] += 1
             Task.objects.filter(pk=task.pk).update(reminded_overdue_at=now, reminded_due_at=now)
@@ -902,7 +911,7 @@ def customer_export(*, actor: User, filters: Any, fmt: str) -> tuple[bytes, str,
                 "rows": len(rows),
                 "format": fmt,
             },
-            message=_("Exported %(count)s customers") % {"count": len(rows)},
+            message=Message(gettext_noop("Exported %(count)s customers"), {"count": len(rows)}),
         )
     filename = f"customers-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
     return content, EXPORT_TYPES[fmt], filename

@@ -41,9 +41,10 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record
 from guanxi.org.models import Department, User
@@ -412,7 +413,7 @@ def funnel_export(*, actor: User, data: Funnel, fmt: str, filters: dict[str, Any
                 "rows": len(rows),
                 "format": fmt,
             },
-            message=_("Exported the sales funnel"),
+            message=Message(gettext_noop("Exported the sales funnel")),
         )
     filename = f"funnel-{data.period.date_from:%Y%m%d}-{data.period.date_to:%Y%m%d}.{fmt}"
     return content, EXPORT_TYPES[fmt], filename

@@ -17,8 +17,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from guanxi.core.i18n import Message
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert_rows
 from guanxi.core.imports.values import ChoiceLookup, cell_text
@@ -168,7 +169,7 @@ class LeadImporter(Importer):
             actor=actor,
             action=AuditLog.Action.CREATE,
             model=Lead,
-            message=_("Imported from %(file)s") % {"file": job.file_name},
+            message=Message(gettext_noop("Imported from %(file)s"), {"file": job.file_name}),
             items=((pk, o.label, created_changes(r), None) for o, pk, r in zip(creates, ids, rows, strict=True)),
         )
         _assign_after_commit(ids)

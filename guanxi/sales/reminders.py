@@ -15,8 +15,10 @@ from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.i18n import Message
 from guanxi.core.services import notify
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, scope_queryset
@@ -55,8 +57,10 @@ def opportunity_send_reminders(*, now: dt.datetime | None = None) -> dict[str, i
         note = notify(
             recipient=opp.owner,
             kind="opportunity_stalled",
-            title=_("“%(name)s” has been in “%(stage)s” for %(days)s days")
-            % {"name": opp.name, "stage": opp.stage, "days": days},
+            title=Message(
+                gettext_noop("“%(name)s” has been in “%(stage)s” for %(days)s days"),
+                {"name": opp.name, "stage": opp.stage, "days": days},
+            ),
             url=_url(opp),
             dedupe_key=f"opportunity-stalled:{opp.pk}:{opp.stage_entered_at.isoformat()}",
         )
@@ -66,8 +70,10 @@ def opportunity_send_reminders(*, now: dt.datetime | None = None) -> dict[str, i
         note = notify(
             recipient=opp.owner,
             kind="opportunity_to_close",
-            title=_("“%(name)s” was expected to sign on %(date)s: close it won or lost")
-            % {"name": opp.name, "date": expected},
+            title=Message(
+                gettext_noop("“%(name)s” was expected to sign on %(date)s: close it won or lost"),
+                {"name": opp.name, "date": expected},
+            ),
             url=_url(opp),
             dedupe_key=f"opportunity-to-close:{opp.pk}:{expected}",
         )
@@ -77,8 +83,10 @@ def opportunity_send_reminders(*, now: dt.datetime | None = None) -> dict[str, i
             note = notify(
                 recipient=boss,
                 kind="opportunity_close_overdue",
-                title=_("%(owner)s has not closed “%(name)s” (expected to sign on %(date)s)")
-                % {"owner": opp.owner, "name": opp.name, "date": expected},
+                title=Message(
+                    gettext_noop("%(owner)s has not closed “%(name)s” (expected to sign on %(date)s)"),
+                    {"owner": opp.owner, "name": opp.name, "date": expected},
+                ),
                 url=_url(opp),
                 level="warning",
                 dedupe_key=f"opportunity-close-overdue:{opp.pk}:{expected}",

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, snapshot
@@ -131,7 +133,7 @@ def _upsert(
         action=AuditLog.Action.UPDATE if before else AuditLog.Action.CREATE,
         obj=target,
         changes={k: [before.get(k), v] for k, v in after.items() if before.get(k) != v},
-        message=_("Set a sales target"),
+        message=Message(gettext_noop("Set a sales target")),
     )
     return target
 

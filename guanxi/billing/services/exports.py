@@ -8,9 +8,11 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.export import to_csv, to_xlsx
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record
 from guanxi.org.models import User
@@ -33,7 +35,7 @@ def _render(
     audit_record(
         actor=actor,
         action=AuditLog.Action.EXPORT,
-        message=_("Exported %(what)s (%(count)s rows)") % {"what": what, "count": len(rows)},
+        message=Message(gettext_noop("Exported %(what)s (%(count)s rows)"), {"what": what, "count": len(rows)}),
         changes={"export": [None, {"what": what, "rows": len(rows), "format": fmt, **params}]},
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -10,9 +10,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import InvalidStateError
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, check_version, model_create, model_update
 from guanxi.org.models import User
@@ -124,7 +126,7 @@ def invoice_void(*, actor: User, invoice: Invoice | int, reason: str, expected_v
             action=AuditLog.Action.UPDATE,
             obj=invoice,
             changes={"status": [Invoice.Status.ISSUED, Invoice.Status.VOID], "void_reason": ["", text]},
-            message=_("Invoice voided: %(reason)s") % {"reason": text},
+            message=Message(gettext_noop("Invoice voided: %(reason)s"), {"reason": text}),
             customer_id=invoice.contract.customer_id,
         )
     return invoice

@@ -14,9 +14,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import InvalidStateError
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, model_create, model_update, notify
 from guanxi.org.models import User
@@ -139,8 +141,10 @@ def payment_record(
             notify(
                 recipient=contract.owner,
                 kind="payment_received",
-                title=_("%(amount)s received on contract %(number)s")
-                % {"amount": yuan(amount), "number": contract.number},
+                title=Message(
+                    gettext_noop("%(amount)s received on contract %(number)s"),
+                    {"amount": yuan(amount), "number": contract.number},
+                ),
                 url=reverse("billing:contract_money", args=[contract.pk]),
             )
     return payment
@@ -181,6 +185,6 @@ def payment_reverse(*, actor: User, payment: Payment | int, reason: str) -> Paym
             actor=actor,
             action=AuditLog.Action.OTHER,
             obj=original,
-            message=_("Payment reversed: %(reason)s") % {"reason": text},
+            message=Message(gettext_noop("Payment reversed: %(reason)s"), {"reason": text}),
         )
     return red

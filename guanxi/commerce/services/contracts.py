@@ -12,9 +12,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import ApplicationError, InvalidStateError
 from guanxi.core.files import stored_file_name
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.numbering import number_next
 from guanxi.core.services import audit_record, check_version, model_create, model_update, notify, soft_delete
@@ -191,15 +193,17 @@ def contract_on_decided(*, document: Contract, outcome: str, actor: User | None,
         notify(
             recipient=row.owner,
             kind="contract_decided",
-            title=_("Contract %(number)s: %(outcome)s")
-            % {
-                "number": row.number,
-                "outcome": {
-                    "approved": _("approved"),
-                    "rejected": _("rejected"),
-                    "returned": _("returned for changes"),
-                }[outcome],
-            },  # fmt: skip
+            title=Message(
+                gettext_noop("Contract %(number)s: %(outcome)s"),
+                {
+                    "number": row.number,
+                    "outcome": {
+                        "approved": Message(gettext_noop("approved")),
+                        "rejected": Message(gettext_noop("rejected")),
+                        "returned": Message(gettext_noop("returned for changes")),
+                    }[outcome],
+                },
+            ),  # fmt: skip
             body=comment,
             url=reverse("commerce:contract_detail", args=[row.pk]),
         )
@@ -226,7 +230,7 @@ def _win_opportunity(actor: User, contract: Contract) -> None:
             actor=actor,
             action=AuditLog.Action.OTHER,
             obj=contract,
-            message=_("The opportunity was not closed: %(error)s") % {"error": exc.message},
+            message=Message(gettext_noop("The opportunity was not closed: %(error)s"), {"error": exc.message}),
         )
 
 

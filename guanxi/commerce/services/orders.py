@@ -12,8 +12,10 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.numbering import number_next
 from guanxi.core.services import audit_record, model_create, model_update, notify
@@ -130,16 +132,23 @@ def _issue(actor: User | None, order: ExecutionOrder) -> None:
     """Open the order and tell the shipping, collection and implementation people."""
     model_update(instance=order, data={"status": ExecutionOrder.Status.OPEN, "issued_at": timezone.now()}, actor=actor)
     url = reverse("commerce:execution_order_detail", args=[order.pk])
-    jobs = {"shipping_users": _("ship"), "collection_users": _("collect payment"),
-            "implementation_users": _("implement")}  # fmt: skip
+    jobs = {
+        "shipping_users": Message(gettext_noop("ship")),
+        "collection_users": Message(gettext_noop("collect payment")),
+        "implementation_users": Message(gettext_noop("implement")),
+    }
     for attr, job in jobs.items():
         for user in getattr(order, attr).all():
             notify(
                 recipient=user,
                 kind="execution_order_issued",
-                title=_("Execution order %(number)s: please %(job)s") % {"number": order.number, "job": job},
-                body=_("Customer %(customer)s, contract %(contract)s")
-                % {"customer": order.customer, "contract": order.contract.number},
+                title=Message(
+                    gettext_noop("Execution order %(number)s: please %(job)s"), {"number": order.number, "job": job}
+                ),
+                body=Message(
+                    gettext_noop("Customer %(customer)s, contract %(contract)s"),
+                    {"customer": order.customer, "contract": order.contract.number},
+                ),
                 url=url,
                 dedupe_key=f"execution_order:{order.pk}:{attr}",
             )
@@ -248,7 +257,7 @@ def shipment_record(
             action=AuditLog.Action.UPDATE,
             obj=row,
             changes={"status": [None, status], "shipment": [None, {ln.description: str(q) for ln, q in wanted}]},
-            message=_("Shipment on %(date)s") % {"date": day.isoformat()},
+            message=Message(gettext_noop("Shipment on %(date)s"), {"date": day.isoformat()}),
         )
     return shipment
 
@@ -330,9 +339,11 @@ def implementation_order_create(
             notify(
                 recipient=user,
                 kind="implementation_order_issued",
-                title=_("New implementation order %(number)s") % {"number": order.number},
-                body=_("Customer %(customer)s, contract %(contract)s")
-                % {"customer": order.customer, "contract": contract.number},
+                title=Message(gettext_noop("New implementation order %(number)s"), {"number": order.number}),
+                body=Message(
+                    gettext_noop("Customer %(customer)s, contract %(contract)s"),
+                    {"customer": order.customer, "contract": contract.number},
+                ),
                 url=url,
                 dedupe_key=f"implementation_order:{order.pk}",
             )

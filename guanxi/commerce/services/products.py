@@ -8,7 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from guanxi.core.i18n import Message
 from guanxi.core.services import check_version, model_create, model_update, soft_delete
 from guanxi.org.models import User
 from guanxi.org.policies import require_permission
@@ -162,7 +164,11 @@ def products_export(*, actor: User, params: dict[str, Any], fmt: str) -> tuple[b
          f"{(p.tax_rate * 100).normalize():f}%", p.is_active, p.description]
         for p in qs
     ]  # fmt: skip
-    audit_record(actor=actor, action=AuditLog.Action.EXPORT, message=_("Exported %(n)s products") % {"n": len(rows)})
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.EXPORT,
+        message=Message(gettext_noop("Exported %(n)s products"), {"n": len(rows)}),
+    )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "csv":
         return to_csv(headers, rows), f"products-{stamp}.csv", "text/csv; charset=utf-8"

@@ -20,8 +20,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.numbering import number_next
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
@@ -343,12 +345,18 @@ def quote_on_decided(*, document: Quote, outcome: str, actor: User | None, comme
     if row.owner_id and actor is not None and row.owner_id != actor.pk:
         from guanxi.core.services import notify
 
-        label = {"approved": _("approved"), "rejected": _("rejected"), "returned": _("returned for changes")}
+        label = {
+            "approved": Message(gettext_noop("approved")),
+            "rejected": Message(gettext_noop("rejected")),
+            "returned": Message(gettext_noop("returned for changes")),
+        }
         if outcome in label:
             notify(
                 recipient=row.owner,
                 kind="quote_decided",
-                title=_("Quote %(number)s %(outcome)s") % {"number": row.number, "outcome": label[outcome]},
+                title=Message(
+                    gettext_noop("Quote %(number)s %(outcome)s"), {"number": row.number, "outcome": label[outcome]}
+                ),
                 body=comment,
                 url=reverse("commerce:quote_detail", args=[row.pk]),
             )
@@ -407,7 +415,9 @@ def quote_pdf(*, actor: User, quote: Quote) -> tuple[bytes, str]:
 
     row = get_scoped_or_404(actor, Quote.objects.select_related("customer", "contact", "owner"), quote.pk, "view")
     _check_printable(row)
-    audit_record(actor=actor, action=AuditLog.Action.EXPORT, obj=row, message=_("Quote printed (PDF)"))
+    audit_record(
+        actor=actor, action=AuditLog.Action.EXPORT, obj=row, message=Message(gettext_noop("Quote printed (PDF)"))
+    )
     return quote_pdf_bytes(row), f"{row.number}-V{row.revision}.pdf"
 
 
@@ -434,7 +444,10 @@ def quote_send(*, actor: User, quote: Quote, to: str = "", message: str = "") ->
             instance=row, data={"status": Quote.Status.SENT, "sent_at": timezone.now()}, actor=actor
         )
         audit_record(
-            actor=actor, action=AuditLog.Action.OTHER, obj=row, message=_("Quote sent to %(to)s") % {"to": address}
+            actor=actor,
+            action=AuditLog.Action.OTHER,
+            obj=row,
+            message=Message(gettext_noop("Quote sent to %(to)s"), {"to": address}),
         )
         pdf = quote_pdf_bytes(row)
         subject = _("Quote %(number)s from %(company)s") % {"number": f"{row.number}-V{row.revision}",
@@ -458,7 +471,7 @@ def quote_send(*, actor: User, quote: Quote, to: str = "", message: str = "") ->
                     recipient=User.objects.get(pk=actor_pk),
                     kind="quote_send_failed",
                     level="danger",
-                    title=_("The quote e-mail to %(to)s could not be sent") % {"to": address},
+                    title=Message(gettext_noop("The quote e-mail to %(to)s could not be sent"), {"to": address}),
                     url=reverse("commerce:quote_detail", args=[quote_pk]),
                     email=False,
                 )

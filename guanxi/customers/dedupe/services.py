@@ -20,8 +20,10 @@ from django.db import connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import ConflictError, InvalidStateError, NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, audit_value, model_update, notify, snapshot, soft_delete, soft_restore
@@ -301,8 +303,10 @@ def registration_conflict_record(
                 "matched_on": [None, matched_on],
                 "entry_path": [None, entry_path],
             },
-            message=_("Registration conflict: %(claimant)s entered a customer %(owner)s registered first")
-            % {"claimant": claimant, "owner": customer.owner},
+            message=Message(
+                gettext_noop("Registration conflict: %(claimant)s entered a customer %(owner)s registered first"),
+                {"claimant": claimant, "owner": customer.owner},
+            ),
         )
         _notify_conflict(conflict, customer, claimant)
     return conflict
@@ -343,7 +347,9 @@ def _notify_conflict(conflict: RegistrationConflict, customer: Customer, claiman
             level="warning",
             url=inbox,
             dedupe_key=f"registration_conflict:{conflict.pk}",
-            title=_("Registration conflict: %(name)s") % {"name": customer.name if sees else entered},
+            title=Message(
+                gettext_noop("Registration conflict: %(name)s"), {"name": customer.name if sees else entered}
+            ),
             body=(
                 _("%(claimant)s entered a customer that %(owner)s registered first (same %(key)s). "
                   "Decide: joint pursuit or dismiss.")
@@ -356,9 +362,15 @@ def _notify_conflict(conflict: RegistrationConflict, customer: Customer, claiman
         kind="registration_conflict",
         url=reverse("customers:detail", args=[customer.pk]),
         dedupe_key=f"registration_conflict:{conflict.pk}:owner",
-        title=_("%(claimant)s tried to register your customer %(name)s")
-        % {"claimant": claimant, "name": customer.name},
-        body=_("First registrant wins: the customer stays yours. Your manager may add them as a collaborator."),
+        title=Message(
+            gettext_noop("%(claimant)s tried to register your customer %(name)s"),
+            {"claimant": claimant, "name": customer.name},
+        ),
+        body=Message(
+            gettext_noop(
+                "First registrant wins: the customer stays yours. Your manager may add them as a collaborator."
+            )
+        ),
     )
     sees = _may_see(claimant, customer.pk)
     notify(
@@ -367,7 +379,7 @@ def _notify_conflict(conflict: RegistrationConflict, customer: Customer, claiman
         level="warning",
         url=reverse("customers:detail", args=[customer.pk]) if sees else "",
         dedupe_key=f"registration_conflict:{conflict.pk}:claimant",
-        title=_("Not registered: %(name)s already exists") % {"name": entered},
+        title=Message(gettext_noop("Not registered: %(name)s already exists"), {"name": entered}),
         body=(
             _("%(owner)s registered it first (same %(key)s). Your manager has been told and may make it "
               "a joint pursuit.")
@@ -420,7 +432,7 @@ def registration_conflict_decide(
                     action=AuditLog.Action.UPDATE,
                     obj=customer,
                     changes={"collaborators": [before, sorted([*before, claimant.pk])]},
-                    message=_("Joint pursuit: %(user)s joins as collaborator") % {"user": claimant},
+                    message=Message(gettext_noop("Joint pursuit: %(user)s joins as collaborator"), {"user": claimant}),
                 )
         old = conflict.status
         conflict.status = DECISIONS[decision]
@@ -678,7 +690,9 @@ def customer_merge(
             action=AuditLog.Action.OTHER,
             obj=survivor,
             changes={"merged_customers": [None, merged_pks], "moved": [None, counts]},
-            message=_("Merged %(names)s into this customer") % {"names": ", ".join(c.name for c in merged)},
+            message=Message(
+                gettext_noop("Merged %(names)s into this customer"), {"names": ", ".join(c.name for c in merged)}
+            ),
         )
         ensure_in_scope(actor, survivor, "view")
         url = reverse("customers:detail", args=[survivor.pk])
@@ -688,8 +702,8 @@ def customer_merge(
                 recipient=owner,
                 kind="customer_merged",
                 url=url,
-                title=_("Your customer was merged into %(name)s") % {"name": survivor.name},
-                body=_("Merged by %(user)s; you were added as a collaborator.") % {"user": actor},
+                title=Message(gettext_noop("Your customer was merged into %(name)s"), {"name": survivor.name}),
+                body=Message(gettext_noop("Merged by %(user)s; you were added as a collaborator."), {"user": actor}),
             )
     return merge
 
@@ -751,7 +765,7 @@ def customer_merge_undo(*, actor: User, merge_id: Any) -> CustomerMerge:
             action=AuditLog.Action.OTHER,
             obj=survivor,
             changes={"merged_customers": [merged_ids, None], "moved_back": [None, counts]},
-            message=_("Undid the merge of %(names)s") % {"names": ", ".join(c.name for c in merged)},
+            message=Message(gettext_noop("Undid the merge of %(names)s"), {"names": ", ".join(c.name for c in merged)}),
         )
     return merge
 

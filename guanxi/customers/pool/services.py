@@ -15,7 +15,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from guanxi.core.errors import (
     ApplicationError,
@@ -24,6 +24,7 @@ from guanxi.core.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, full_clean_or_raise, model_update, notify, snapshot
 from guanxi.org.models import Department, User
@@ -365,7 +366,7 @@ def _notify_summaries(
                     summary["count"],
                 )
                 % {"count": summary["count"]},
-                body=_("No follow-up in time: %(names)s.") % {"names": _name_list(summary)},
+                body=Message(gettext_noop("No follow-up in time: %(names)s."), {"names": _name_list(summary)}),
             )
         sent += note is not None
     for level in (1, 2):
@@ -389,10 +390,13 @@ def _notify_summaries(
                     dedupe_key=f"pool_warning:{level}:{day}",
                     url=f"{customers_url}?scene=mine&no_contact_days={summary['days']}",
                     title=title,
-                    body=_(
-                        "%(names)s. Log a follow-up, or they return to the public pool after %(days)s days without one."
-                    )
-                    % {"names": _name_list(summary), "days": rule.reclaim_days},
+                    body=Message(
+                        gettext_noop(
+                            "%(names)s. Log a follow-up, or they return to the public pool after %(days)s days "
+                            "without one."
+                        ),
+                        {"names": _name_list(summary), "days": rule.reclaim_days},
+                    ),
                 )
             sent += note is not None
     return sent
@@ -449,7 +453,7 @@ def customer_return_to_pool(
             action=AuditLog.Action.TRANSFER,
             obj=customer,
             changes={"owner": [str(old_owner), None]},
-            message=_("Returned to the public pool: %(reason)s") % {"reason": reason},
+            message=Message(gettext_noop("Returned to the public pool: %(reason)s"), {"reason": reason}),
         )
         PoolEvent.objects.create(
             customer=customer,
@@ -464,7 +468,10 @@ def customer_return_to_pool(
                 recipient=old_owner,
                 kind="pool_released",
                 url=reverse("pool:list") + f"?previous_owner={old_owner.pk}",
-                title=_("%(customer)s was put in the public pool by %(user)s") % {"customer": customer, "user": actor},
+                title=Message(
+                    gettext_noop("%(customer)s was put in the public pool by %(user)s"),
+                    {"customer": customer, "user": actor},
+                ),
                 body=reason,
             )
     return customer
@@ -586,7 +593,7 @@ def pool_claim(*, actor: User, customer_ids: Any, now: dt.datetime | None = None
                 action=AuditLog.Action.TRANSFER,
                 obj=customer,
                 changes={"owner": [None, str(actor)]},
-                message=_("Claimed from the public pool"),
+                message=Message(gettext_noop("Claimed from the public pool")),
             )
             used += 1
             result.done.append(pk)
@@ -622,7 +629,7 @@ def pool_assign(*, actor: User, customer_ids: Any, owner: User, now: dt.datetime
                 action=AuditLog.Action.TRANSFER,
                 obj=customer,
                 changes={"owner": [None, str(owner)]},
-                message=_("Assigned from the public pool"),
+                message=Message(gettext_noop("Assigned from the public pool")),
             )
             result.done.append(pk)
         if result.done and owner.pk != actor.pk:
@@ -636,6 +643,6 @@ def pool_assign(*, actor: User, customer_ids: Any, owner: User, now: dt.datetime
                     len(result.done),
                 )
                 % {"count": len(result.done)},
-                body=_("Assigned by %(user)s.") % {"user": actor},
+                body=Message(gettext_noop("Assigned by %(user)s."), {"user": actor}),
             )
     return _finish(result, errors)

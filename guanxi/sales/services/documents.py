@@ -10,8 +10,10 @@ from pathlib import PurePath
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record
 from guanxi.customers import services as customer_services
@@ -95,7 +97,7 @@ def opportunity_document_add(
                 action=AuditLog.Action.OTHER,
                 obj=opp,
                 changes={"document": [None, label], "stage": [None, str(doc.stage)]},
-                message=_("Document added"),
+                message=Message(gettext_noop("Document added")),
             )
         except Exception:
             doc.file.delete(save=False)
@@ -115,7 +117,7 @@ def opportunity_document_delete(*, actor: User, document: OpportunityDocument) -
             action=AuditLog.Action.OTHER,
             obj=opp,
             changes={"document": [doc.name, None], "stage": [str(doc.stage or ""), None]},
-            message=_("Document deleted"),
+            message=Message(gettext_noop("Document deleted")),
         )
         storage, path = doc.file.storage, doc.file.name
         doc.delete()

@@ -10,8 +10,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.search import build_search_text
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
@@ -315,7 +317,7 @@ def lead_convert(
             action=AuditLog.Action.OTHER,
             obj=new_customer,
             changes={"lead": [None, lead.pk]},
-            message=_("Created from lead “%(lead)s”") % {"lead": lead},
+            message=Message(gettext_noop("Created from lead “%(lead)s”"), {"lead": lead}),
         )
     return Conversion(lead=lead, customer=new_customer, contact=contact, opportunity=opp)
 

@@ -15,8 +15,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError, ValidationFailed
+from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import (
     audit_record,
@@ -528,7 +530,7 @@ def opportunity_log_follow_up(
             action=AuditLog.Action.OTHER,
             obj=opp,
             changes={"follow_up": [None, follow_up.pk]},
-            message=_("Follow-up logged"),
+            message=Message(gettext_noop("Follow-up logged")),
         )
     return follow_up
 
@@ -549,7 +551,7 @@ def opportunity_add_task(
             action=AuditLog.Action.OTHER,
             obj=opp,
             changes={"task": [None, task.pk]},
-            message=_("Task added"),
+            message=Message(gettext_noop("Task added")),
         )
     return task
 
@@ -618,7 +620,7 @@ def opportunity_export(
                 "rows": len(rows),
                 "format": fmt,
             },
-            message=_("Exported opportunities"),
+            message=Message(gettext_noop("Exported opportunities")),
         )
     filename = f"opportunities-{timezone.localdate():%Y%m%d}.{fmt}"
     return content, EXPORT_TYPES[fmt], filename
