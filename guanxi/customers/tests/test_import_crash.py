@@ -3,7 +3,7 @@
 The import is all or nothing per job (one transaction), so whatever moment the worker dies nothing of it is
 written; a second worker notices the lost lease within seconds (short lease settings here, under a minute by
 default), marks the import failed with the reason, and running it again imports every row exactly once. The
-database is a file-based SQLite database, or the PostgreSQL test database when the suite runs on PostgreSQL.
+database is a SQLite file, or a new PostgreSQL database when the suite runs on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -79,12 +80,11 @@ class Database:
 
 
 @pytest.fixture
-def database(transactional_db: None, tmp_path: Path) -> Iterator[Database]:
-    """A file-based SQLite database, or on PostgreSQL the suite's migrated test database (committed for real, so
-    the worker processes see it; its rows are flushed after the test)."""
-    from django.db import connection
-
-    suite = connection.settings_dict
+def database(tmp_path: Path) -> Iterator[Database]:
+    """A database of the test's own, apart from the suite's test database (never flushed, so tests after this one
+    keep the rows the migrations seed): a SQLite file, or a new PostgreSQL database when the suite runs on
+    PostgreSQL; the seed script migrates it."""
+    suite = settings.DATABASES["default"]
     if suite["ENGINE"] != "django.db.backends.postgresql":
         db_file = tmp_path / "crash.sqlite3"
 
@@ -108,13 +108,15 @@ def database(transactional_db: None, tmp_path: Path) -> Iterator[Database]:
 
     import psycopg
 
-    server = {
-        "dbname": suite["NAME"],  # the test database
+    login = {
         "host": suite.get("HOST") or "127.0.0.1",
         "port": suite.get("PORT") or 5432,
         "user": suite.get("USER") or "postgres",
         "password": suite.get("PASSWORD") or "",
     }
+    server = {"dbname": f"guanxi_crash_{uuid.uuid4().hex[:12]}", **login}
+    with psycopg.connect(dbname="postgres", autocommit=True, **login) as admin:
+        admin.execute(f'CREATE DATABASE "{server["dbname"]}"')
 
     def pg_query(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with psycopg.connect(autocommit=True, **server) as conn:
@@ -129,7 +131,11 @@ def database(transactional_db: None, tmp_path: Path) -> Iterator[Database]:
         return bool(locks[0][0])
 
     auth = f"{server['user']}:{server['password']}" if server["password"] else server["user"]
-    yield Database(f"postgres://{auth}@{server['host']}:{server['port']}/{server['dbname']}", pg_query, pg_writing)
+    try:
+        yield Database(f"postgres://{auth}@{server['host']}:{server['port']}/{server['dbname']}", pg_query, pg_writing)
+    finally:
+        with psycopg.connect(dbname="postgres", autocommit=True, **login) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{server["dbname"]}" WITH (FORCE)')
 
 
 def _wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
