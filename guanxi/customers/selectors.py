@@ -202,10 +202,14 @@ def customer_timeline(
 
 
 def my_day(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
-    """Today's and overdue tasks, and customers whose follow-up is due, for the "my day" page."""
+    """Today's and overdue tasks, and customers whose follow-up is due, for the "my day" page. Tasks only with
+    tasks.view (a role without it sees no task anywhere, its own included)."""
+    from guanxi.org.policies import has_permission
+
     now = timezone.localtime()
     today = today or now.date()
-    tasks = Task.objects.filter(assignee=user, done=False).select_related("customer")
+    mine = Task.objects.filter(assignee=user) if has_permission(user, "tasks.view") else Task.objects.none()
+    tasks = mine.filter(done=False).select_related("customer")
     start_of_tomorrow = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min))
     start_of_today = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
     follow_ups_due = (
@@ -219,7 +223,7 @@ def my_day(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
         "upcoming": list(tasks.filter(due_at__gte=start_of_tomorrow).order_by("due_at")[:10]),
         "follow_ups_due": list(follow_ups_due),
         "today_date": today,
-        "done_today": Task.objects.filter(assignee=user, done=True, done_at__gte=start_of_today).count(),
+        "done_today": mine.filter(done=True, done_at__gte=start_of_today).count(),
     }
 
 

@@ -280,6 +280,7 @@ def lead_screen(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lead_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.lead_get(user=request.user, pk=pk, action="assign")  # 403 without the right, 404 out of reach
     form = AssignForm(request.POST, assignees=selectors.lead_assignees(user=request.user))
     if not form.is_valid():
         messages.error(request, _("Choose who gets the lead."))

@@ -36,7 +36,9 @@ WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 @router.post("/dedupe/check", response={200: CheckOut, **READ_ERRORS}, tags=TAGS, summary="Would this be a duplicate?")
 def dedupe_check(request: HttpRequest, payload: CheckIn) -> object:
     """Check customer values (and contacts' numbers and e-mails) against existing customers, without
-    saving anything. Customers you may not see are reported without name, owner or id."""
+    saving anything. Customers you may not see are reported without name, owner or id. Needs the right to
+    create or edit customers."""
+    selectors.require_entry_right(request.auth)  # type: ignore[attr-defined]
     data = payload.dict()
     contacts = data.pop("contacts")
     exclude = data.pop("exclude_customer_id")

@@ -390,13 +390,19 @@ def dedupe_check_field(
     *, user: User, field: str, value: str, kind: str = "company", exclude_customer_id: Any = None
 ) -> DedupeResult:
     """The as-you-type check of one customer form field (name, credit_code, phone or email)."""
-    if not _can_enter(user):
-        require_permission(user, "customers.create")
+    require_entry_right(user)
     if field not in CHECK_FIELDS:
         raise ValidationFailed(_("Unknown field."), fields={"field": [_("Choose name, credit_code, phone or email.")]})
     exclude = int(exclude_customer_id) if str(exclude_customer_id or "").isdigit() else None
     data = {"kind": kind if kind in Customer.Kind.values else "company", field: (value or "")[:300]}
     return dedupe_check(actor=user, data=data, exclude_customer_id=exclude)
+
+
+def require_entry_right(user: User) -> None:
+    """Checking for duplicates is part of entering a customer: 403 for a user who may neither create nor edit
+    one (the answer says whether a customer exists, even one out of the user's reach)."""
+    if not _can_enter(user):
+        require_permission(user, "customers.create")
 
 
 def _can_enter(user: User) -> bool:

@@ -1,0 +1,135 @@
+"""The pages and htmx fragments that show customer data, as data: what each shows of a bundle of records.
+
+A new module adds its pages here (a line each); `test_url_coverage` fails until every URL pattern is either
+in these tables or exempt with a reason.
+
+* `kinds` — the records of a bundle the page shows when the reader may see them (a list shows every bundle it
+  may, a record page the bundle its URL names). On a list the first kind is the row: the others must show
+  only beside a row the reader may see. Whatever the page is, a record the reader may NOT see never appears on
+  it (checked for every kind, not only these) — unless it is part of a document the reader may open:
+* `reveals` — kinds of a shown row's (or the page's record's) own bundle that the page shows to whoever may see
+  that row, by design: the customer and contact a quote is for, to its approver; the document an approval
+  request is about, to its applicant and approvers; the milestones an implementation order's staff follow; the
+  opportunity an expense claim names (docs/decisions/0005).
+* `record` — the URL names this kind's record of each bundle (`pk`); the page answers 404/403 when the reader
+  may not open it.
+* `gate` — the permission the page needs beyond seeing the record (an edit form: "customers.edit"); for a
+  list, a permission without which it answers 403.
+* `query` — the query string; "{token}" is the bundle's search token (one request per bundle).
+* `relations` — the bundles a list must show, when it shows only some (a personal inbox, "my day").
+* `optional` — (kind, relation) pairs the page may show but need not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .world import KINDS, OWN, PARTICIPANT, RELATIONS
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    kinds: tuple[str, ...] = ()
+    record: str | None = None
+    gate: str | None = None
+    query: str = ""
+    relations: tuple[str, ...] = RELATIONS
+    # (kind, relation) the page may show but need not (a rule that opens a record's own page, not every list)
+    optional: tuple[tuple[str, str], ...] = ()
+    reveals: tuple[str, ...] = ()
+    via: str | None = None  # the kind whose visible row reveals them (default: the page's row)
+
+    @property
+    def per_bundle(self) -> bool:
+        return self.record is not None or "{token}" in self.query
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}{'?' + self.query if self.query else ''}"
+
+
+ALL_KINDS = tuple(KINDS)
+CUSTOMER_360 = ("cus", "con", "fup", "tsk", "opp", "quo", "ctr", "eor", "imp", "inv", "pay", "bal")
+MONEY = ("inv", "pay", "bal")
+
+PAGES: list[Page] = [
+    # --- global -------------------------------------------------------------------------------------
+    # (a quote's hit names its customer: its approver reads both)
+    Page("core:search", ("cus", "con", "led", "quo", "ctr", "inv"), query="q={token}", reveals=("cus",), via="quo"),
+    Page("core:notifications", ("apr",), relations=(PARTICIPANT,)),
+    # (the audit trail is the auditors' tool: audit.view reads the recorded changes of every module, within its
+    # data scope on the actor — org.selectors)
+    Page("org:audit_list", gate="audit.view", reveals=ALL_KINDS),
+    Page("org:audit_export", gate="audit.export", query="format=csv", reveals=ALL_KINDS),
+    Page("org:backup_list", gate="org.admin"),
+    Page("org:access_log", gate="org.admin", reveals=ALL_KINDS),
+    # --- customers ----------------------------------------------------------------------------------
+    Page("customers:list", ("cus",), query="per_page=100"),
+    Page("customers:export", ("cus",), gate="customers.export", query="fmt=csv"),
+    Page("customers:contact_list", ("con", "cus"), query="per_page=100"),
+    Page("customers:my_day", ("tsk",), relations=(OWN,)),
+    Page("customers:review_queue", gate="customers.approve"),
+    Page("customers:recycle_bin", gate="customers.delete"),
+    # (the people an execution order names open it; the customer's orders tab lists orders for orders.view)
+    Page("customers:detail", CUSTOMER_360, record="cus", optional=(("eor", PARTICIPANT),)),
+    Page("customers:edit", ("cus",), record="cus", gate="customers.edit"),
+    Page("customers:contact_create", ("cus",), record="cus", gate="contacts.create"),
+    Page("customers:contact_edit", ("con",), record="con", gate="contacts.edit"),
+    Page("customers:follow_up_edit", ("fup",), record="fup", gate="followups.edit"),
+    Page("customers:task_create", ()),
+    Page("customers:check_duplicate", ("cus",), query="name={token}cus有限公司"),
+    Page("pool:list"),
+    Page("pool:return", ("cus",), record="cus"),
+    Page("dedupe:scan"),
+    Page("dedupe:merges"),
+    Page("dedupe:conflicts"),
+    # --- sales --------------------------------------------------------------------------------------
+    Page("sales:lead_list", ("led",), query="queue=all"),
+    Page("sales:lead_detail", ("led",), record="led"),
+    Page("sales:lead_edit", ("led",), record="led", gate="leads.edit"),
+    Page("sales:lead_convert", ("led",), record="led", gate="leads.edit"),
+    Page("sales:opportunity_list", ("opp", "cus")),
+    Page("sales:opportunity_board", ("opp", "cus")),
+    Page("sales:opportunity_detail", ("opp", "cus", "quo", "ctr"), record="opp"),
+    Page("sales:opportunity_edit", ("opp",), record="opp", gate="opportunities.edit"),
+    Page("sales:opportunity_create", ()),
+    Page("sales:opportunity_funnel"),
+    Page("sales:opportunity_duty"),
+    Page("sales:targets"),
+    # --- approvals ----------------------------------------------------------------------------------
+    Page("approvals:inbox", ("apr",), relations=(PARTICIPANT,), reveals=("quo", "cus")),
+    Page("approvals:inbox", ("apr",), query="box=mine", relations=(OWN,), reveals=("quo", "cus")),
+    # ("approvals.view": the request's own rule — its applicant, its approvers, administrators; not a module)
+    Page("approvals:detail", ("apr", "quo"), record="apr", gate="approvals.view", reveals=("quo", "cus", "con")),
+    # --- commerce -----------------------------------------------------------------------------------
+    Page("commerce:quote_list", ("quo",), reveals=("cus",)),
+    Page("commerce:quote_detail", ("quo", "cus", "opp"), record="quo", reveals=("cus", "con")),
+    Page("commerce:quote_edit", ("quo",), record="quo", gate="quotes.edit"),
+    Page("commerce:quote_create", ()),
+    Page("commerce:contract_list", ("ctr",)),
+    Page("commerce:contract_detail", ("ctr", "cus", "eor", "imp", "inv", "pay", "bal"), record="ctr"),
+    Page("commerce:contract_edit", ("ctr",), record="ctr", gate="contracts.edit"),
+    Page("commerce:contract_create", ()),
+    # (named people open their order's page; the list is for orders.view)
+    Page("commerce:execution_order_list", ("eor",), optional=(("eor", PARTICIPANT),), reveals=("cus",)),
+    Page("commerce:execution_order_detail", ("eor",), record="eor", reveals=("cus",)),
+    Page("commerce:implementation_order_list", ("imp",)),
+    Page("commerce:implementation_order_detail", ("imp",), record="imp", reveals=("pay",)),
+    # --- billing ------------------------------------------------------------------------------------
+    Page("billing:receivables", ("ctr", "bal"), query="all=1"),
+    Page("billing:receivables_export", ("bal",), gate="payments.export", query="fmt=csv&all=1"),
+    Page("billing:ageing", ("bal", "cus")),
+    Page("billing:ageing_export", ("bal", "cus"), gate="payments.export", query="fmt=csv"),
+    Page("billing:statement", ("pay", "cus"), query="month=2026-10"),
+    Page("billing:statement_export", ("pay", "cus"), gate="payments.export", query="month=2026-10&fmt=csv"),
+    Page("billing:contract_money", ("ctr", "inv", "pay", "bal"), record="ctr"),
+    Page("billing:invoice_list", ("inv",)),
+    Page("billing:payment_list", ("pay",)),
+    Page("billing:expense_list", ("exp",)),
+    Page("billing:expense_export", ("exp",), gate="expenses.export", query="fmt=csv"),
+    Page("billing:expense_create", ()),
+    Page("billing:expense_create", (), query="customer={cus}"),
+    Page("billing:expense_detail", ("exp",), record="exp", reveals=("opp",)),
+    Page("billing:expense_edit", ("exp",), record="exp", gate="expenses.edit", reveals=("opp",)),
+]

@@ -1,0 +1,233 @@
+"""Structural: every URL the application answers is in the authorisation harness or exempt with a reason, so the
+next module cannot forget its pages; and every REST operation refuses a signed-in user who holds no role."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from .pages import PAGES
+from .writes import WRITES
+
+# URL name → why the harness does not need to read or write it as every role.
+EXEMPT: dict[str, str] = {
+    # signing in and out, the user's own account
+    "org:login": "signing in",
+    "org:logout": "signing out",
+    "org:set_language": "the user's own language",
+    "org:profile": "the user's own account",
+    "org:password_change": "the user's own password",
+    "org:token_list": "the user's own API tokens",
+    "org:permission_request_list": "permission change requests: the user's own, and those they decide (org tests)",
+    "org:permission_request_create": "asks for a role change (org/tests/test_admin_permissions.py)",
+    "org:permission_request_detail": "one permission change request: its applicant and deciders (org tests)",
+    "": "the start page redirects to my day",
+    "sales:": "the sales start page redirects to the leads",
+    "sales:public_lead_form": "the public web form: takes a lead in, shows no data",
+    "sales:public_lead_json": "the public web form's JSON endpoint: takes a lead in, shows no data",
+    "core:notifications_mark_read": "marks the user's own notifications read",
+    "core:notification_open": "opens the user's own notification (a redirect to its page)",
+    # administration (org.admin, or the module's admin right): settings, no customer records
+    "org:user_list": "user administration (org.admin)",
+    "org:user_create": "user administration (org.admin)",
+    "org:user_edit": "user administration (org.admin)",
+    "org:user_password": "user administration (org.admin)",
+    "org:user_deactivate": "user administration (org.admin)",
+    "org:department_list": "org chart administration (org.admin)",
+    "org:department_create": "org chart administration (org.admin)",
+    "org:department_edit": "org chart administration (org.admin)",
+    "org:role_list": "role administration (org.admin)",
+    "org:role_create": "role administration (org.admin)",
+    "org:role_edit": "role administration (org.admin)",
+    "org:partner_list": "partner administration (org.admin)",
+    "org:partner_create": "partner administration (org.admin)",
+    "org:partner_edit": "partner administration (org.admin)",
+    "org:position_list": "position administration (org.admin)",
+    "org:position_create": "position administration (org.admin)",
+    "org:position_edit": "position administration (org.admin)",
+    "org:login_list": "login history (org.admin): accounts, no customer records",
+    "org:roles_upgrade": "role administration (org.admin): adds newer modules' default grants",
+    "org:backup_create": "backups (org.admin only: org/tests/test_backup_page.py refuses everyone else, 403)",
+    "org:backup_download": "backups (org.admin only: org/tests/test_backup_page.py refuses everyone else, 403)",
+    "pool:rules": "public-pool rules (settings)",
+    "pool:rule_new": "public-pool rules (settings)",
+    "pool:rule_edit": "public-pool rules (settings)",
+    "pool:rule_delete": "public-pool rules (settings)",
+    "dedupe:rules": "duplicate-check rules (settings)",
+    "sales:rule_list": "lead assignment rules (settings)",
+    "sales:rule_create": "lead assignment rules (settings)",
+    "sales:rule_edit": "lead assignment rules (settings)",
+    "sales:rule_move": "lead assignment rules (settings)",
+    "sales:rule_delete": "lead assignment rules (settings)",
+    "sales:admin_pipeline_list": "pipeline settings",
+    "sales:admin_pipeline_create": "pipeline settings",
+    "sales:admin_pipeline_edit": "pipeline settings",
+    "sales:admin_stage_create": "pipeline settings",
+    "sales:admin_stage_edit": "pipeline settings",
+    "sales:admin_lost_reason_list": "lost-reason settings",
+    "sales:admin_lost_reason_create": "lost-reason settings",
+    "sales:admin_lost_reason_edit": "lost-reason settings",
+    "sales:admin_competitor_list": "competitor settings",
+    "sales:admin_competitor_create": "competitor settings",
+    "sales:admin_competitor_edit": "competitor settings",
+    "approvals:rule_list": "approval rules (settings)",
+    "approvals:rule_create": "approval rules (settings)",
+    "approvals:rule_edit": "approval rules (settings)",
+    "approvals:rule_delete": "approval rules (settings)",
+    "approvals:settings": "approval settings",
+    "approvals:delegations": "the user's own delegations",
+    "approvals:delegation_cancel": "ends the user's own delegation (its owner or org.admin: approvals tests)",
+    "commerce:product_list": "the product catalogue: no customer data",
+    "commerce:product_create": "the product catalogue: no customer data",
+    "commerce:product_edit": "the product catalogue: no customer data",
+    "commerce:product_export": "the product catalogue: no customer data",
+    "commerce:product_line_edit": "the product catalogue: no customer data",
+    "commerce:price_book_create": "price books: no customer data",
+    "commerce:price_book_detail": "price books: no customer data",
+    "commerce:settings": "commerce settings (company letterhead, numbering)",
+    "billing:reminder_settings": "receivables reminder settings",
+    "customers:view_save": "the user's own saved list views",
+    "customers:view_delete": "the user's own saved list views",
+    "sales:target_split": "sales targets: figures per person, no customer records (sales target tests)",
+    # spreadsheet imports: the user's own import jobs
+    "imports:list": "the user's own imports",
+    "imports:new": "the user's own imports",
+    "imports:template": "an empty spreadsheet template",
+    "imports:detail": "the user's own import (imports tests: another user's job is 404)",
+    "imports:mapping": "the user's own import",
+    "imports:run": "the user's own import",
+    "imports:progress": "the user's own import",
+    "imports:report": "the user's own import",
+    # files: one scoped download view, with its own scope tests per kind of file (core/tests/test_files.py)
+    "core:file_download": "the scoped file download (core/tests/test_files.py: every kind of file × reach)",
+    "sales:opportunity_document_add": "uploads a file (opportunity document tests)",
+    "sales:opportunity_document_delete": "deletes a file (opportunity document tests)",
+    "commerce:contract_scan": "uploads a file (contract tests)",
+    "org:user_data_export": "a leaver's data (org.admin only: billing/tests/test_leaver_export.py refuses others)",
+    "commerce:quote_pdf": "the quote as PDF (a download of the quote page's content: quote tests)",
+    # writes that need a document in an earlier state than the bundles' (draft quotes and contracts, pending
+    # reviews, deleted customers, pool customers): their permission tests live with the module
+    "customers:review": "decides a pending new-customer review (customer review tests)",
+    "customers:review_resubmit": "resubmits a returned review (customer review tests)",
+    "customers:restore": "restores from the recycle bin (recycle-bin tests)",
+    "customers:create": "a new customer (form; customer tests)",
+    "pool:detail": "a customer in the public pool (pool tests)",
+    "pool:assign": "hands pool customers out (pool tests)",
+    "dedupe:merge": "merges duplicates (dedupe tests)",
+    "dedupe:merge_undo": "undoes a merge (dedupe tests)",
+    "dedupe:check": "the duplicate check of the customer form (dedupe tests)",
+    "sales:lead_create": "a new lead (form; lead tests)",
+    "sales:lead_screen": "screens a new lead (lead tests)",
+    "sales:lead_follow": "marks a lead followed (lead tests)",
+    "sales:lead_assign_by_rules": "runs the assignment rules over the queue (lead tests)",
+    "sales:opportunity_contact_rows": "the contact rows of the new-opportunity form (opportunity form tests)",
+    "sales:opportunity_move": "moves a deal's stage (API matrix: sales/tests/test_authorization_matrix.py)",
+    "sales:opportunity_confirm": "confirms a closing (opportunity tests)",
+    "sales:opportunity_reopen": "reopens a closed deal (opportunity tests)",
+    "sales:opportunity_task": "a task on a deal (opportunity activity tests)",
+    "commerce:quote_submit": "submits a draft quote (quote tests)",
+    "commerce:quote_revise": "revises a quote (quote tests)",
+    "commerce:quote_send": "sends an approved quote (quote tests)",
+    "commerce:quote_answer": "records the customer's answer (quote tests)",
+    "commerce:quote_delete": "deletes a draft quote (quote tests)",
+    "commerce:contract_submit": "submits a draft contract (contract tests)",
+    "commerce:contract_sign": "signs an approved contract (contract tests)",
+    "commerce:contract_delete": "deletes a draft contract (contract tests)",
+    "commerce:execution_order_create": "a new execution order for a contract (order tests)",
+    "commerce:implementation_order_create": "a new implementation order for a contract (order tests)",
+    "billing:plan_save": "a contract's payment plan (billing tests)",
+    "billing:plan_generate": "a contract's payment plan (billing tests)",
+    "billing:expense_pay": "marks an approved claim paid (expense tests)",
+}
+
+# The REST API: operations that answer a signed-in user without any role, and why that is right.
+API_OPEN: dict[str, str] = {
+    "GET /api/v1/me": "the caller's own account",
+    "GET /api/v1/tokens": "the caller's own tokens",
+    "POST /api/v1/tokens": "the caller's own tokens",
+    "DELETE /api/v1/tokens/{token_id}": "the caller's own tokens",
+    "GET /api/v1/notifications": "the caller's own notifications",
+    "GET /api/v1/notifications/unread-count": "the caller's own notifications",
+    "POST /api/v1/notifications/mark-read": "the caller's own notifications",
+    "GET /api/v1/search": "global search: groups of modules the caller may use (none here)",
+    "GET /api/v1/approvals": "the caller's own approval inbox",
+    "GET /api/v1/approval-delegations": "the caller's own delegations",
+    "POST /api/v1/approval-delegations": "the caller's own delegations",
+    "GET /api/v1/imports": "the caller's own imports",
+    "GET /api/v1/permission-requests": "the caller's own permission change requests",
+    "POST /api/v1/permission-requests": "anyone may ask for a role; the request goes to approval",
+    "GET /api/v1/users": "the company directory (names, departments): every employee looks colleagues up",
+    "GET /api/v1/users/{user_id}": "the company directory (names, departments): every employee looks colleagues up",
+    "GET /api/v1/departments": "the org chart: every employee reads it",
+    "GET /api/v1/departments/{department_id}": "the org chart: every employee reads it",
+}
+
+
+def _url_names(resolver: Any = None, namespace: str = "", prefix: str = "") -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            out += _url_names(p, ns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            out.append((f"{namespace}{p.name or ''}", prefix + str(p.pattern)))
+    return out
+
+
+def test_every_page_is_in_the_harness_or_exempt():
+    # given every URL pattern of the web UI (the REST API has its own check below)
+    web = [(name, route) for name, route in _url_names() if not route.startswith("api/v1/")]
+    covered = {p.name for p in PAGES} | {w.name for w in WRITES}
+    # when some are neither covered nor exempt
+    missing = sorted({f"{name} ({route})" for name, route in web if name not in covered and name not in EXEMPT})
+    # then the harness names them
+    assert not missing, "Add these pages to tests/authz/pages.py or writes.py (or EXEMPT with a reason):\n" + (
+        "\n".join(missing)
+    )
+
+
+def test_the_exemptions_name_existing_pages_only():
+    names = {name for name, _route in _url_names()}
+    assert not sorted(set(EXEMPT) - names)
+    assert not sorted(({p.name for p in PAGES} | {w.name for w in WRITES}) - names)
+    assert not sorted(set(EXEMPT) & ({p.name for p in PAGES} | {w.name for w in WRITES}))
+
+
+@pytest.mark.django_db
+def test_every_api_operation_refuses_a_user_without_a_role(client, django_user_model):
+    # given a signed-in user who holds no role, and every operation of the OpenAPI document
+    from guanxi.api.main import api
+    from guanxi.core.models import AuditLog
+    from guanxi.org.tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="api_nobody"))
+    operations = [
+        (method.upper(), path)
+        for path, ops in api.get_openapi_schema()["paths"].items()
+        for method in ops
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+    audits = AuditLog.objects.count()
+    answered = []
+    for method, path in operations:
+        key = f"{method} {path}"
+        if key in API_OPEN:
+            continue
+        # when they call it (ids of records that exist or not: nothing may be read or written either way)
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        if method in ("GET", "DELETE"):
+            response = getattr(client, method.lower())(url)
+        else:
+            response = getattr(client, method.lower())(url, data=json.dumps({}), content_type="application/json")
+        # then it is refused (a body the schema rejects is refused too), never answered
+        if response.status_code < 400 or response.status_code >= 500:
+            answered.append(f"{key}: {response.status_code}")
+    assert not answered, "Operations that answer a user without any role (add a permission check):\n" + "\n".join(
+        answered
+    )
+    assert AuditLog.objects.filter(action__in=["create", "update", "delete"]).count() <= audits
+    assert set(API_OPEN) <= {f"{m} {p}" for m, p in operations}
