@@ -237,45 +237,6 @@ def execs(org: Any) -> dict[str, Any]:
     return people
 
 
-@pytest.fixture
-def seeded(db: Any) -> None:
-    """The rows migrations seed — default approval rules, the default sales pipeline — put back when a
-    transactional (browser) test earlier on this worker flushed them."""
-    import importlib
-
-    from django.apps import apps
-
-    from guanxi.approvals.models import ApprovalRule
-    from guanxi.sales.models import Pipeline
-
-    if not ApprovalRule.objects.exists():
-        importlib.import_module("guanxi.approvals.migrations.0002_default_rules").seed(apps, None)
-    if not Pipeline.objects.exists():
-        importlib.import_module("guanxi.sales.migrations.0004_opportunity_pipelines").seed_default_pipeline(apps, None)
-
-
-@pytest.fixture(scope="module")
-def migration_data_kept(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    """For a module of transactional tests: the rows that migrations put in the test database (the default sales
-    pipeline, approval rules, …) are put back after the module's last test. Every transactional test ends with a
-    flush that empties all tables, and `--dist loadfile` may run other modules on the same database afterwards."""
-    from django.core.management import call_command
-    from django.core.management.color import no_style
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        saved = connection.creation.serialize_db_to_string()
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-        connection.creation.deserialize_db_from_string(saved)
-        from django.apps import apps
-
-        with connection.cursor() as cur:
-            for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True)):
-                cur.execute(sql)
-
-
 @dataclass
 class RaceServer:
     """A live server for "only one may win" tests: every request runs in its own thread on its own database

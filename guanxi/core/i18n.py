@@ -1,5 +1,5 @@
 """Text a person reads later — audit lines, notifications, approval rule names — stored as a message id plus
-parameters and rendered in the reader's language when it is read (STYLE.md rule 19, docs/decisions/0005).
+parameters and rendered in the reader's language when it is read (STYLE.md rule 19, docs/decisions/0004-message-ids.md).
 
 A writer passes a `Message` where it used to pass a translated string:
 

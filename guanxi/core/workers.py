@@ -10,7 +10,7 @@ GUANXI_WORKER_LEASE_SECONDS, or the worker stopped) and recovers what those work
   held (imports: the import is marked failed with that reason, so its user can run it again at once).
 
 The lease sits on the worker's own row, not on the job rows: one write per worker per beat, and it never
-waits for a lock the running job holds in its own transaction (docs/decisions/0006-worker-leases.md).
+waits for a lock the running job holds in its own transaction (docs/decisions/0009-worker-leases.md).
 Recovery is compare-and-set throughout, so a worker that was only slow (its lease renewed late) loses
 nothing: a job it finished meanwhile stays finished.
 """

@@ -26,20 +26,6 @@ CONTRACT_FACTS = {
 EXPENSE_FACTS = {"amount": FactSpec(_("Amount"), "decimal"), "department_id": FactSpec(_("Department"), "department")}
 
 
-@pytest.fixture(autouse=True)
-def _default_rules(request: Any) -> None:
-    """Transactional (browser) tests flush the tables, seed data of migration 0002 included, and a test that runs
-    after one on the same worker would find no default positions or rules: put them back when they are gone."""
-    marker = request.node.get_closest_marker("django_db")
-    if not marker:
-        return
-    transactional = marker.kwargs.get("transaction") or (marker.args and marker.args[0])
-    request.getfixturevalue("transactional_db" if transactional else "db")
-    from guanxi.approvals.defaults import ensure_defaults
-
-    ensure_defaults()
-
-
 class Decisions:
     """What on_decided received, in order."""
 

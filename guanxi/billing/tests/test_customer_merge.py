@@ -25,7 +25,7 @@ from guanxi.sales.tests.factories import LeadFactory
 
 from .factories import ContractFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+pytestmark = pytest.mark.django_db
 
 
 def give_everything_to(people: Any, customer: Any) -> None:

@@ -22,7 +22,7 @@ from guanxi.sales.tests.factories import LeadFactory
 
 from .factories import ContractFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

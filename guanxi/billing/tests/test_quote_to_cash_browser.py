@@ -5,7 +5,6 @@ due is zero."""
 
 from __future__ import annotations
 
-import importlib
 import re
 from decimal import Decimal
 from typing import Any
@@ -22,17 +21,6 @@ from guanxi.org.tests.factories import PASSWORD, UserFactory
 
 ZERO = re.compile(r"^\s*0\.00 元\s*$")
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-@pytest.fixture(autouse=True)
-def _seeded(transactional_db: Any) -> None:
-    """The flush of a transactional test removes seeded rows: put the approval rules back."""
-    from django.apps import apps
-
-    from guanxi.approvals.models import ApprovalRule
-
-    if not ApprovalRule.objects.exists():
-        importlib.import_module("guanxi.approvals.migrations.0002_default_rules").seed(apps, None)
 
 
 def sign_in(page: Any, username: str) -> None:

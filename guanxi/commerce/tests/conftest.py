@@ -17,27 +17,6 @@ from guanxi.customers.tests.factories import ContactFactory, CustomerFactory, Fo
 from .factories import ProductFactory
 
 
-@pytest.fixture(autouse=True)
-def _seeded(request: Any) -> None:
-    """Transactional (browser) tests flush the tables, seed data included: put positions, approval rules and
-    the default pipeline back when they are gone."""
-    marker = request.node.get_closest_marker("django_db")
-    if not marker or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
-        return
-    request.getfixturevalue("transactional_db")
-    import importlib
-
-    from django.apps import apps
-
-    from guanxi.approvals.models import ApprovalRule
-    from guanxi.sales.models import Pipeline
-
-    if not ApprovalRule.objects.exists():
-        importlib.import_module("guanxi.approvals.migrations.0002_default_rules").seed(apps, None)
-    if not Pipeline.objects.exists():
-        importlib.import_module("guanxi.sales.migrations.0004_opportunity_pipelines").seed_default_pipeline(apps, None)
-
-
 @pytest.fixture
 def products(db: Any) -> list[Any]:
     return [

@@ -23,7 +23,7 @@ from guanxi.sales.models import Lead, Opportunity
 from guanxi.sales.services import opportunity_create
 from guanxi.sales.tests.factories import LeadFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

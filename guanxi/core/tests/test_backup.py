@@ -22,7 +22,7 @@ from guanxi.core.backup.services import backup_create, backup_restore
 from guanxi.core.models import AuditLog, Backup, ImportJob
 from guanxi.core.services import notify
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migration_data_kept")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _files() -> dict[str, bytes]:

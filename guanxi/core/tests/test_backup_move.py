@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migration_data_kept")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SEED = """
 import django

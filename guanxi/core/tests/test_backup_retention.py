@@ -13,7 +13,7 @@ from guanxi.core.models import AuditLog, Backup
 from guanxi.core.registry import registry
 
 # Transactional: the daily job's backup reads committed data through its own connection.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migration_data_kept")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _backup_at(folder: Path, when: dt.datetime, status: str = Backup.Status.DONE) -> Backup:

@@ -17,7 +17,7 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory
 from guanxi.org.services import api_token_create
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migration_data_kept")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 WRITERS = 30
 

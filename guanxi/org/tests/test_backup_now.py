@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from guanxi.core.models import AuditLog, Backup
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migration_data_kept")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_back_up_now_queues_a_backup_that_the_worker_writes(org: Any, tmp_path: Path, settings: Any) -> None:

@@ -16,7 +16,7 @@ from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.sales.models import Opportunity
 from guanxi.sales.services import opportunity_create
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
+pytestmark = pytest.mark.django_db
 
 
 def test_a_customer_a_live_opportunity_refers_to_is_skipped_and_reported_the_rest_is_purged(
