@@ -524,6 +524,15 @@ def api_token_authenticate(*, key: str) -> User | None:
 
 
 # --- login history ---------------------------------------------------------------------------
+# The audit line of a sign-in attempt, by its LoginEvent.reason ("" = signed in), shown in the reader's language.
+LOGIN_MESSAGES = {
+    "": gettext_noop("%(username)s signed in"),
+    "bad_credentials": gettext_noop("Sign-in as %(username)s failed: wrong user name or password"),
+    "locked": gettext_noop("Sign-in as %(username)s refused: too many failed attempts, locked for a while"),
+    "other": gettext_noop("Sign-in as %(username)s failed (%(reason)s)"),
+}
+
+
 def login_record(*, username: str, user: User | None, success: bool, reason: str = "") -> LoginEvent:
     """Record a login attempt in the history and the audit trail (same transaction)."""
     ctx = context.current()
@@ -535,7 +544,10 @@ def login_record(*, username: str, user: User | None, success: bool, reason: str
             actor=user,
             action=AuditLog.Action.LOGIN if success else AuditLog.Action.LOGIN_FAILED,
             obj=user,
-            message=f"{username} {reason}".strip(),
+            message=Message(
+                LOGIN_MESSAGES.get("" if success else reason, LOGIN_MESSAGES["other"]),
+                {"username": username[:150], "reason": reason},
+            ),
         )
     return event
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from guanxi.core.models import AuditLog
 from guanxi.org.services import api_token_create, api_token_revoke, role_create
-from guanxi.org.tests.factories import UserFactory
+from guanxi.org.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +74,19 @@ def test_me_follows_an_accept_language_header_sent_by_a_script(org: Any) -> None
     # then the first answer is Chinese, the second in the user's own language
     assert asked["Content-Language"] == "zh-hans" and asked.json()["roles"][0]["name"] == "部门经理"
     assert plain["Content-Language"] == "en" and plain.json()["roles"][0]["name"] == "Department manager"
+
+
+def test_sign_in_lines_are_read_in_each_readers_language(org: Any) -> None:
+    # given a failed and then a successful sign-in of the east rep through the login page
+    rep = org["east_rep"]
+    Client().post(reverse("org:login"), {"username": rep.username, "password": "wrong"})
+    Client().post(reverse("org:login"), {"username": rep.username, "password": PASSWORD})
+    # and an administrator reading Chinese beside one reading English
+    chinese_admin = UserFactory(username="admin_zh", department=org.hq, roles=["administrator"], language="zh-hans")
+    # when each opens the audit trail
+    english = _web(org["admin"]).get(reverse("org:audit_list")).content.decode()
+    chinese = _web(chinese_admin).get(reverse("org:audit_list")).content.decode()
+    # then each reads why the first attempt failed in their own language, never a reason code
+    assert f"Sign-in as {rep.username} failed: wrong user name or password" in english
+    assert f"以 {rep.username} 登录失败：用户名或密码错误" in chinese
+    assert "bad_credentials" not in english and "bad_credentials" not in chinese
