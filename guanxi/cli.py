@@ -7,6 +7,7 @@ guanxi worker                                    run background jobs and periodi
 guanxi reclaim [--dry-run]                       public-pool warnings and reclaim, now
 guanxi backup [--to DIR]                         back up the database and every uploaded file into one archive
 guanxi restore FILE [--force]                    restore a backup archive (stop the web and the worker first)
+guanxi roles upgrade [--dry-run|--yes]           give default roles the grants of newly added modules
 guanxi check                                     system checks (add --deploy for production)
 guanxi <any manage.py command>                   e.g. guanxi migrate, guanxi shell
 """
