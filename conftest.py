@@ -322,3 +322,13 @@ def race_server(transactional_db: Any, settings: Any, tmp_path: Any) -> Iterator
         server.terminate()
         if undo is not None:
             undo()
+
+
+@pytest.fixture
+def admin_web(org: Any) -> Any:
+    """A browser signed in as the administrator of the `org` chart."""
+    from django.test import Client
+
+    c = Client()
+    c.force_login(org["admin"])
+    return c

@@ -14,7 +14,7 @@ import pytest
 from guanxi.approvals.models import ApprovalAction, ApprovalAssignment, ApprovalRequest
 from guanxi.approvals.services import approval_submit
 from guanxi.core.models import AuditLog
-from guanxi.sales.tests.conftest import JsonClient
+from guanxi.core.tests.clients import JsonClient
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from guanxi.core.tests.clients import JsonClient
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.org.tests.factories import UserFactory
-from guanxi.sales.tests.conftest import JsonClient
 
 from .factories import ContractFactory
 

@@ -1,4 +1,4 @@
-"""Fixtures of the organisation tests: browsers signed in as an administrator or a sales rep."""
+"""Fixtures of the organisation tests: a browser signed in as a sales rep (admin_web is in the root conftest)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-
-
-@pytest.fixture
-def admin_web(org: Any) -> Client:
-    """A browser signed in as the administrator of the `org` chart."""
-    c = Client()
-    c.force_login(org["admin"])
-    return c
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 
+from guanxi.core.tests.clients import JsonClient
 from guanxi.org.models import Department
 from guanxi.org.tests.factories import DepartmentFactory, UserFactory
 
@@ -49,20 +48,6 @@ def south(org: Any) -> dict[str, Any]:
     team.manager = boss
     team.save(update_fields=["manager"])
     return {"team": team, "boss": boss, "a": reps[0], "b": reps[1], "c": reps[2]}
-
-
-class JsonClient:
-    """A signed-in session client that sends and reads JSON against /api/v1/."""
-
-    def __init__(self, user: Any):
-        self.client = Client()
-        self.client.force_login(user)
-
-    def call(self, method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
-        data = json.dumps(body) if body is not None else ""
-        return getattr(self.client, method)(
-            "/api/v1" + url, data=data, content_type="application/json", headers=headers or {}
-        )
 
 
 @pytest.fixture
