@@ -20,7 +20,8 @@ from guanxi.core.registry import registry
 
 from .models import User
 from .policies import require_permission, scope_q
-from .selectors import _ActorOwned, _filtered
+from .selectors.audit import _ActorOwned
+from .selectors.base import _filtered
 
 PERMISSION = "access_log.view"
 

@@ -1,0 +1,273 @@
+"""Reads of the audit trail (narrowed by the data scope of `audit.view`/`audit.export`: an entry belongs to the user
+who acted) and of the login history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import django_filters as df
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.models import AuditLog
+
+from ..models import LoginEvent, User
+from ..policies import require_permission, scope_q
+from .base import ADMIN, _filtered, _IPFilter
+
+# An export is one synchronous file; past this many rows the user narrows the filters first.
+AUDIT_EXPORT_MAX_ROWS = 50_000
+# Apps whose models never appear in the object-type filter (framework tables).
+_INTERNAL_APPS = {"admin", "auth", "contenttypes", "sessions", "django_tasks", "django_tasks_database"}
+
+
+# --- audit trail ------------------------------------------------------------------------------
+class _ActorOwned:
+    """What scope_q needs to know about audit rows and login events: they belong to the acting user."""
+
+    scope_owner_path = "actor"
+    scope_collaborators_path = None
+
+
+def _audit_scoped(user: User, action: str) -> QuerySet[AuditLog]:
+    scope = require_permission(user, f"audit.{action}")
+    q = scope_q(user, _ActorOwned, scope)  # type: ignore[arg-type]
+    qs = AuditLog.objects.all()
+    return qs if q is None else qs.filter(q)
+
+
+def audit_object_types() -> QuerySet[ContentType]:
+    """Business object types for the filter (framework tables left out)."""
+    return ContentType.objects.exclude(app_label__in=_INTERNAL_APPS).order_by("app_label", "model")
+
+
+class AuditFilter(df.FilterSet):
+    actor = df.ModelChoiceFilter(queryset=User.objects.all(), label=_("User"))
+    action = df.ChoiceFilter(choices=AuditLog.Action.choices, label=_("Action"))
+    object_type = df.ModelChoiceFilter(
+        queryset=ContentType.objects.exclude(app_label__in=_INTERNAL_APPS),
+        field_name="content_type",
+        label=_("Object type"),
+    )
+    date_from = df.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
+    date_to = df.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
+    q = df.CharFilter(method="filter_q", label=_("Text"), max_length=100)
+
+    class Meta:
+        model = AuditLog
+        fields: list[str] = []
+
+    def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        for term in value.split()[:5]:
+            qs = qs.filter(
+                Q(object_repr__icontains=term) | Q(message__icontains=term) | Q(object_id=term) | Q(request_id=term)
+            )
+        return qs
+
+
+AUDIT_FILTER_KEYS = ("actor", "action", "object_type", "date_from", "date_to", "q")
+
+
+def audit_list(
+    *, user: User, filters: QueryDict | dict[str, Any] | None = None, action: str = "view"
+) -> QuerySet[AuditLog]:
+    """Audit entries the user may read (or export, with action="export"), newest first."""
+    qs = _filtered(AuditFilter, filters, _audit_scoped(user, action))
+    return qs.select_related("actor", "content_type").order_by("-at", "-id")
+
+
+def _model_field(model: type | None, name: str) -> Any:
+    if model is None:
+        return None
+    for candidate in (name, name.removesuffix("_id")):
+        try:
+            return model._meta.get_field(candidate)  # type: ignore[attr-defined]
+        except FieldDoesNotExist:
+            continue
+    return None
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "∅"
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        # Times are stored as ISO text in UTC; show them like the rest of the page (local, to the second).
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def _ids_in(value: Any) -> list[int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, int) and not isinstance(v, bool)]
+    return []
+
+
+class _ChangeFormatter:
+    """Shows a batch of audit entries' changes as "field: old → new" rows. Ids of related rows (a
+    department id in a create entry, role ids of a many-to-many change) are shown as the rows' names,
+    looked up with one query per related model for the whole batch."""
+
+    def __init__(self, entries: list[AuditLog]):
+        wanted: dict[type, set[int]] = {}
+        for entry in entries:
+            model = entry.content_type.model_class() if entry.content_type_id and entry.content_type else None
+            for name, pair in (entry.changes or {}).items():
+                field = _model_field(model, name)
+                if field is not None and field.is_relation and field.related_model is not None:
+                    for value in pair if isinstance(pair, list | tuple) else [pair]:
+                        wanted.setdefault(field.related_model, set()).update(_ids_in(value))
+        self.names: dict[type, dict[int, str]] = {
+            related: {obj.pk: str(obj) for obj in related._base_manager.filter(pk__in=ids)}  # type: ignore[attr-defined]
+            for related, ids in wanted.items()
+            if ids
+        }
+
+    def _value(self, field: Any, value: Any) -> str:
+        if field is not None and field.is_relation and field.related_model in self.names:
+            names = self.names[field.related_model]
+            if isinstance(value, list | tuple):
+                return _show([names.get(v, v) if isinstance(v, int) else v for v in value])
+            if isinstance(value, int) and not isinstance(value, bool):
+                return names.get(value, str(value))
+        return _show(value)
+
+    def rows(self, entry: AuditLog) -> list[dict[str, str]]:
+        model = entry.content_type.model_class() if entry.content_type_id and entry.content_type else None
+        rows = []
+        for name, pair in (entry.changes or {}).items():
+            field = _model_field(model, name)
+            if field is not None and getattr(field, "primary_key", False):
+                continue  # the object's own id is in the Object column already
+            old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+            label = str(field.verbose_name) if field is not None else name.replace("_", " ")
+            rows.append({"field": label, "old": self._value(field, old), "new": self._value(field, new)})
+        return rows
+
+
+def audit_changes(entry: AuditLog) -> list[dict[str, str]]:
+    """One entry's changes as rows of field label, old value, new value (each shown as text)."""
+    return _ChangeFormatter([entry]).rows(entry)
+
+
+def audit_describe(entries: Iterable[AuditLog]) -> list[AuditLog]:
+    """Attach `change_rows` (field, old, new as text) to each entry of a page."""
+    out = list(entries)
+    formatter = _ChangeFormatter(out)
+    for entry in out:
+        entry.change_rows = formatter.rows(entry)  # type: ignore[attr-defined]
+    return out
+
+
+def audit_export_rows(
+    *, user: User, filters: QueryDict | dict[str, Any] | None = None
+) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the filtered audit trail for a spreadsheet (needs audit.export)."""
+    qs = audit_list(user=user, filters=filters, action="export")
+    if qs.count() > AUDIT_EXPORT_MAX_ROWS:
+        raise ValidationFailed(
+            gettext("More than %(max)s rows match. Narrow the filters (e.g. the date range) and export again.")
+            % {"max": f"{AUDIT_EXPORT_MAX_ROWS:,}"}
+        )
+    headers = [
+        gettext("Time"),
+        gettext("User"),
+        gettext("Action"),
+        gettext("Object type"),
+        gettext("Object ID"),
+        gettext("Object"),
+        gettext("Changes"),
+        gettext("Message"),
+        gettext("IP address"),
+        gettext("Request ID"),
+    ]
+    return headers, list(_audit_rows(qs))
+
+
+def _audit_rows(qs: QuerySet[AuditLog]) -> Iterator[list[Any]]:
+    batch: list[AuditLog] = []
+    for entry in qs.iterator(chunk_size=2000):
+        batch.append(entry)
+        if len(batch) == 2000:
+            yield from _audit_batch_rows(batch)
+            batch = []
+    yield from _audit_batch_rows(batch)
+
+
+def _model_label(content_type: Any) -> str:
+    model = content_type.model_class() if content_type else None
+    return str(model._meta.verbose_name) if model is not None else ""
+
+
+def _audit_batch_rows(batch: list[AuditLog]) -> Iterator[list[Any]]:
+    formatter = _ChangeFormatter(batch)
+    for e in batch:
+        yield [
+            timezone.localtime(e.at),
+            str(e.actor) if e.actor else "",
+            e.get_action_display(),
+            _model_label(e.content_type),
+            e.object_id,
+            e.object_repr,
+            "; ".join(f"{r['field']}: {r['old']} → {r['new']}" for r in formatter.rows(e)),
+            e.message_text,
+            e.ip or "",
+            e.request_id,
+        ]
+
+
+def audit_actor_choices(*, user: User) -> QuerySet[User]:
+    """Everyone who may appear as an actor in the filter (closed accounts included: history keeps them)."""
+    require_permission(user, "audit.view")
+    return User.objects.order_by("-is_active", "name", "username")
+
+
+# --- login history ----------------------------------------------------------------------------
+LOGIN_RESULTS = [("success", _("Succeeded")), ("failure", _("Failed")), ("sign_out", _("Signed out"))]
+
+
+class LoginEventFilter(df.FilterSet):
+    user = df.CharFilter(method="filter_user", label=_("User name"), max_length=150)
+    result = df.ChoiceFilter(choices=LOGIN_RESULTS, method="filter_result", label=_("Result"))
+    date_from = df.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
+    date_to = df.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
+    ip = _IPFilter(field_name="ip", label=_("IP address"))
+
+    class Meta:
+        model = LoginEvent
+        fields: list[str] = []
+
+    def filter_user(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs.filter(Q(username__icontains=value.strip()) | Q(user__name__icontains=value.strip()))
+
+    def filter_result(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "sign_out":
+            return qs.exclude(event=LoginEvent.Event.SIGN_IN)
+        return qs.filter(event=LoginEvent.Event.SIGN_IN, success=(value == "success"))
+
+
+def login_event_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[LoginEvent]:
+    """Every sign-in attempt and sign-out, newest first (administrators only)."""
+    require_permission(user, ADMIN)
+    return _filtered(LoginEventFilter, filters, LoginEvent.objects.all()).select_related("user").order_by("-at", "-id")
