@@ -28,12 +28,12 @@ from .opportunities import (
     opportunity_confirm_close,
     opportunity_create,
     opportunity_delete,
-    opportunity_export,
     opportunity_log_follow_up,
     opportunity_move_stage,
     opportunity_reopen,
     opportunity_update,
 )
+from .opportunity_export import opportunity_export
 from .pipelines import (
     STAGE_REQUIRED_FIELD_CHOICES,
     competitor_save,
