@@ -10,12 +10,49 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
-from guanxi.core.registry import FileKind, LeaverExport, NavItem, PeriodicJob, RecordTab, SearchSource, registry
+from guanxi.core.registry import (
+    DefaultGrants,
+    FileKind,
+    LeaverExport,
+    NavItem,
+    PeriodicJob,
+    RecordTab,
+    SearchSource,
+    registry,
+)
 from guanxi.org.policies import register_module
 
 register_module("payments", _("Payments"), ["view", "create", "edit", "export", "approve"])
 register_module("invoices", _("Invoices"), ["view", "create", "edit", "export"])
 register_module("expenses", _("Expense claims"), ["view", "create", "edit", "approve", "export"])
+
+# The default roles' grants in the money modules (org/roles.py holds the roles themselves): payment plans and
+# payments, invoices, expense claims. Reps see their own contracts' money and claim their own expenses; managers
+# their department's; finance records money for everything; executives and the sales-management office read all.
+_MONEY_READ = ["payments.view", "invoices.view"]
+_CLAIMS_OWN = ["expenses.view", "expenses.create", "expenses.edit"]
+registry.add_default_grants(
+    DefaultGrants(
+        app="billing",
+        grants_by_role={
+            "sales_rep": _MONEY_READ + _CLAIMS_OWN,
+            "channel_rep": _MONEY_READ + _CLAIMS_OWN,
+            "business_manager": _MONEY_READ + ["payments.edit"] + _CLAIMS_OWN,
+            "department_manager": _MONEY_READ
+            + ["payments.export", "invoices.export"]
+            + _CLAIMS_OWN
+            + ["expenses.export"],
+            "department_assistant": _MONEY_READ + _CLAIMS_OWN,
+            "sales_management": _MONEY_READ
+            + ["payments.export", "invoices.export", "expenses.view", "expenses.export"],
+            "executive": _MONEY_READ + ["payments.export", "invoices.export", "expenses.view", "expenses.export"],
+            "finance": ["payments.view", "payments.create", "payments.edit", "payments.export", "payments.approve"]
+            + ["invoices.view", "invoices.create", "invoices.edit", "invoices.export"]
+            + _CLAIMS_OWN
+            + ["expenses.approve", "expenses.export"],
+        },
+    )
+)
 
 
 # --- hooks lower apps call -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.approvals.selectors import approver_read_rule
 from guanxi.core.registry import (
+    DefaultGrants,
     FileKind,
     HandoverKind,
     LeaverExport,
@@ -30,6 +31,46 @@ register_module("quotes", _("Quotes"), ["view", "create", "edit", "delete", "exp
 register_module("contracts", _("Contracts"), ["view", "create", "edit", "delete", "export", "approve"])
 register_module("orders", _("Execution orders"), ["view", "create", "edit", "delete"])
 register_module("implementation", _("Implementation orders"), ["view", "create", "edit"])
+
+# The default roles' grants in the quote-to-cash modules (org/roles.py holds the roles themselves): reps quote and
+# contract for their own customers; managers also approve; business staff issue execution and implementation orders
+# and keep the catalogue; finance reads contracts; implementation staff work the implementation orders they are on.
+_COMMERCE_REP = ["products.view", "quotes.view", "quotes.create", "quotes.edit", "quotes.delete"] + [
+    "contracts.view",
+    "contracts.create",
+    "contracts.edit",
+]
+_COMMERCE_READ_ALL = ["products.view", "quotes.view", "quotes.export", "quotes.approve", "contracts.view"] + [
+    "contracts.export",
+    "contracts.approve",
+    "orders.view",
+    "implementation.view",
+]
+_COMMERCE_ORDERS = ["orders.view", "orders.create", "orders.edit", "orders.delete"] + [
+    "implementation.view",
+    "implementation.create",
+    "implementation.edit",
+]
+_CATALOGUE_ADMIN = ["products.view", "products.create", "products.edit", "products.delete", "products.export"] + [
+    "products.import",
+    "products.admin",
+]
+registry.add_default_grants(
+    DefaultGrants(
+        app="commerce",
+        grants_by_role={
+            "sales_rep": _COMMERCE_REP,
+            "channel_rep": _COMMERCE_REP,
+            "business_manager": _COMMERCE_REP + _COMMERCE_ORDERS + _CATALOGUE_ADMIN,
+            "department_manager": _COMMERCE_REP + _COMMERCE_READ_ALL + ["contracts.delete"],
+            "department_assistant": ["products.view", "quotes.view", "contracts.view"],
+            "sales_management": _COMMERCE_READ_ALL + _CATALOGUE_ADMIN,
+            "executive": _COMMERCE_READ_ALL,
+            "finance": ["products.view", "contracts.view", "orders.view"],
+            "implementation": ["products.view", "implementation.view", "implementation.edit"],
+        },
+    )
+)
 
 
 # Who reads a document beyond their data scope (org.policies applies these wherever it narrows a queryset):

@@ -12,11 +12,13 @@
 - hand-over kinds and leaver exports: what a leaving user hands to a successor, and the backup of their data
 - read rules: rows of a model a user may read beyond their data scope (documents they approve, owner-less
   leads); org.policies applies them wherever it narrows a queryset, so no page can forget one
+- default grants and default approval rules: each app's share of the defaults a new database starts with (the
+  default roles' permissions in its modules, the approval rules of its documents)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +150,39 @@ class ReadRule:
     needs_permission: bool = True
 
 
+# --- the defaults each app seeds for what it owns (DESIGN.md: each app owns its defaults) ------------------------
+@dataclass(frozen=True)
+class DefaultGrants:
+    """The permissions the default roles (guanxi/org/roles.py) hold in one app's modules.
+
+    org adds them when it creates the default roles and offers them to existing ones (`guanxi roles upgrade`), so a
+    module's default grants live in the app that registers the module. `grants_by_role` maps a default role's code
+    to the `module.action` permissions it gets.
+    """
+
+    app: str  # "billing"
+    grants_by_role: Mapping[str, Sequence[str]]
+
+
+@dataclass(frozen=True)
+class DefaultApprovalRules:
+    """The default approval rules of the documents one app owns (data, editable afterwards under Approval rules).
+
+    Each rule is a dict: seed_key, kind, name and step labels (English msgids), priority, conditions and steps
+    (label, approver_type, codes, same_department, mode). `positions` (code -> name) are the positions the rules'
+    steps name, created with them when missing. The approvals app seeds them, so a deleted default stays deleted:
+
+    - `seeded_with` ("app_label", "migration name"): once, in the `migrate` run that applies that migration (a new
+      database, or the upgrade that brings the migration);
+    - `seeded_with` None: by `guanxi run`'s set-up, whenever the document kind has no rule at all.
+    """
+
+    key: str  # "commerce"
+    rules: tuple[Mapping[str, Any], ...]
+    positions: Mapping[str, str] = field(default_factory=dict)
+    seeded_with: tuple[str, str] | None = None
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -176,6 +211,8 @@ class Registry:
     file_kinds: dict[str, FileKind] = field(default_factory=dict)
     job_recoveries: list[JobRecovery] = field(default_factory=list)
     read_rules: list[ReadRule] = field(default_factory=list)
+    default_grants: list[DefaultGrants] = field(default_factory=list)
+    default_approval_rules: list[DefaultApprovalRules] = field(default_factory=list)
 
     def add_nav(self, item: NavItem) -> None:
         if all(n.key != item.key for n in self.nav):
@@ -286,6 +323,28 @@ class Registry:
 
     def read_rules_for(self, model: str, action: str) -> list[ReadRule]:
         return [r for r in self.read_rules if r.model == model and (r.actions is None or action in r.actions)]
+
+    # --- defaults ------------------------------------------------------------------------------------------
+    def add_default_grants(self, grants: DefaultGrants) -> None:
+        """Register an app's default grants once; different grants under an app already registered is an error."""
+        for known in self.default_grants:
+            if known.app == grants.app:
+                if known != grants:
+                    raise ImproperlyConfigured(f"Two sets of default grants are registered for {grants.app!r}")
+                return
+        self.default_grants.append(grants)
+
+    def add_default_approval_rules(self, defaults: DefaultApprovalRules) -> None:
+        """Register an app's default approval rules once; a seed key another entry already holds is an error."""
+        if defaults in self.default_approval_rules:
+            return
+        taken = {r["seed_key"] for d in self.default_approval_rules for r in d.rules}
+        clashes = sorted(taken & {r["seed_key"] for r in defaults.rules})
+        if any(d.key == defaults.key for d in self.default_approval_rules) or clashes:
+            raise ImproperlyConfigured(
+                f"Default approval rules {defaults.key!r} clash with ones already registered ({', '.join(clashes)})"
+            )
+        self.default_approval_rules.append(defaults)
 
 
 registry = Registry()

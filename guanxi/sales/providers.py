@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import (
+    DefaultGrants,
     FileKind,
     HandoverKind,
     LeaverExport,
@@ -22,6 +23,40 @@ from guanxi.core.registry import (
 from guanxi.org.policies import register_module
 
 register_module("leads", _("Leads"), ["view", "create", "edit", "delete", "export", "import", "assign"])
+
+# The default roles' grants in leads and opportunities (org/roles.py holds the roles themselves).
+# Leads (商机线索): reps work the leads they own; front desk / marketing and business managers enter,
+# screen and assign them (screening needs "assign"; leads without an owner are visible to "assign").
+_LEADS_REP = ["leads.view", "leads.edit"]
+_LEADS_ROUTER = ["leads.view", "leads.create", "leads.edit", "leads.assign"]
+_LEADS_MANAGER = _LEADS_ROUTER + ["leads.delete", "leads.export", "leads.import"]
+# Opportunities (销售机会): reps work their own deals; managers also delete, reassign and confirm closings.
+_OPP_REP = ["opportunities.view", "opportunities.create", "opportunities.edit"]
+_OPP_MANAGER = _OPP_REP + [
+    "opportunities.delete",
+    "opportunities.assign",
+    "opportunities.approve",
+    "opportunities.export",
+]
+# 部门经理或销售助理…进行关闭确认: the department assistant reads the department's deals and confirms closings.
+_OPP_ASSISTANT = ["opportunities.view", "opportunities.approve"]
+registry.add_default_grants(
+    DefaultGrants(
+        app="sales",
+        grants_by_role={
+            "sales_rep": _LEADS_REP + _OPP_REP,
+            "channel_rep": _LEADS_REP + _OPP_REP,
+            "business_manager": _LEADS_MANAGER + _OPP_MANAGER,
+            "department_manager": _LEADS_MANAGER + _OPP_MANAGER,
+            "department_assistant": _LEADS_ROUTER + _OPP_ASSISTANT,
+            "sales_management": _LEADS_MANAGER
+            + ["opportunities.view", "opportunities.export", "opportunities.approve"],
+            "executive": ["leads.view", "leads.export", "opportunities.view", "opportunities.export"],
+            "service_agent": ["leads.create"],
+            "marketing": _LEADS_ROUTER + ["leads.import", "leads.export"],
+        },
+    )
+)
 
 
 def _owner_less_leads(user: Any) -> Any:

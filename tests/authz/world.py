@@ -37,9 +37,9 @@ NO_ROLE = "no_role"
 
 
 def role_codes() -> list[str]:
-    from guanxi.org.roles import DEFAULT_ROLES
+    from guanxi.org.roles import default_roles
 
-    return [r["code"] for r in DEFAULT_ROLES] + [NO_ROLE]
+    return [r["code"] for r in default_roles()] + [NO_ROLE]
 
 
 # --- kinds of record: the module whose permission reads them, and the marker field -----------------------
@@ -102,9 +102,9 @@ COLLABORATIVE = {"customers", "contacts", "followups", "opportunities", "impleme
 def grants(role: str) -> dict[str, str]:
     """{"module.action": scope} of a default role (every permission for the administrator)."""
     from guanxi.org.policies import all_permissions
-    from guanxi.org.roles import DEFAULT_ROLES
+    from guanxi.org.roles import default_roles
 
-    for spec in DEFAULT_ROLES:
+    for spec in default_roles():
         if spec["code"] == role:
             perms = all_permissions() if spec["permissions"] == "__all__" else spec["permissions"]
             return {p: str(spec["scope"]) for p in perms}

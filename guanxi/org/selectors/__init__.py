@@ -18,7 +18,7 @@ from guanxi.core.registry import registry
 
 from ..models import Department, LoginEvent, PartnerOrganisation, Position, Role, User
 from ..policies import ACTIONS, MODULES, department_tree_ids, require_permission
-from ..roles import DEFAULT_ROLES, default_grants
+from ..roles import default_grants, default_roles
 from .audit import (
     AUDIT_EXPORT_MAX_ROWS,
     AUDIT_FILTER_KEYS,
@@ -196,7 +196,7 @@ def role_upgrades(*, user: User | None) -> list[RoleUpgrade]:
     roles page's banner). `user` None is the command line."""
     if user is not None:
         require_permission(user, ADMIN)
-    specs = {spec["code"]: spec for spec in DEFAULT_ROLES}
+    specs = {spec["code"]: spec for spec in default_roles()}
     upgrades = []
     for role in Role.objects.filter(is_system=True, code__in=specs).order_by("pk"):
         missing = sorted(default_grants(specs[role.code]) - set(role.permissions or []))

@@ -25,7 +25,7 @@ from guanxi.core.services import audit_record, model_create, model_update, notif
 
 from ..models import ApiToken, DataScope, Department, PartnerOrganisation, Position, Role, User
 from ..policies import all_permissions, forget_cached_grants, require_permission, subordinate_ids
-from ..roles import DEFAULT_ROLES
+from ..roles import default_roles
 from ..selectors import RoleUpgrade, role_upgrades
 from .sign_in import (  # noqa: E402  (re-exported names)
     api_token_authenticate,
@@ -50,7 +50,7 @@ def roles_ensure_defaults() -> int:
     modules added since it was created (an upgrade that adds leads must not lock the administrator out of them).
     """
     created = 0
-    for spec in DEFAULT_ROLES:
+    for spec in default_roles():
         perms = all_permissions() if spec["permissions"] == "__all__" else sorted(set(spec["permissions"]))
         role, was_created = Role.objects.get_or_create(
             code=spec["code"],
