@@ -27,12 +27,12 @@ from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert
 from guanxi.core.imports.values import ChoiceLookup, cell_text, parse_bool, parse_date
 from guanxi.core.models import AuditLog, ImportJob
 from guanxi.core.registry import registry
-from guanxi.core.search import build_search_text
 from guanxi.core.services import audit_value, notify
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, scope_queryset
 
 from .models import Contact, Customer, CustomerKey
+from .search_text import contact_search_text, customer_search_text
 from .validators import credit_code_check_char
 
 BATCH = 2000
@@ -353,7 +353,7 @@ class CustomerImporter(Importer):
         for o in outcomes:
             if o.action == Action.CREATE:
                 d = o.data
-                o.extra["search_text"] = _customer_search_text(d)
+                o.extra["search_text"] = customer_search_text(d)
                 o.extra["keys"] = customer_key_pairs(
                     kind=d.get("kind"), name=d.get("name"), credit_code=d.get("credit_code"), phone=d.get("phone"),
                     email=d.get("email"),
@@ -382,7 +382,7 @@ class CustomerImporter(Importer):
     def apply(self, *, actor: User, outcomes: list[RowOutcome], job: ImportJob, now: dt.datetime) -> dict[str, int]:
         from .dedupe.normalise import customer_key_pairs
         from .dedupe.services import customer_keys_rebuild
-        from .services import _reviewers
+        from .services import customer_reviewers
 
         creates = [o for o in outcomes if o.action == Action.CREATE]
         approve = has_permission(actor, "customers.approve")
@@ -396,7 +396,7 @@ class CustomerImporter(Importer):
                 "department_id": owner.department_id,
                 "created_by_id": actor.pk,
                 "source": o.data.get("source") or Customer.Source.IMPORT,
-                "search_text": o.extra.get("search_text") or _customer_search_text(o.data),
+                "search_text": o.extra.get("search_text") or customer_search_text(o.data),
             }
             if owner.department_id and owner.department.requires_customer_review and not approve:
                 row["review_status"] = Customer.Review.PENDING
@@ -430,12 +430,12 @@ class CustomerImporter(Importer):
             ),
         )
         updated = _apply_updates(
-            actor, Customer, [o for o in outcomes if o.action == Action.UPDATE], job, now, _customer_search_text
+            actor, Customer, [o for o in outcomes if o.action == Action.UPDATE], job, now, customer_search_text
         )
         if updated:
             customer_keys_rebuild(customer_ids=updated)
         for department, count in pending.items():
-            for reviewer in _reviewers(department):
+            for reviewer in customer_reviewers(department):
                 notify(
                     recipient=reviewer,
                     kind="customer_review",
@@ -470,13 +470,6 @@ class CustomerImporter(Importer):
                 ):
                     recorded += 1
                 break  # one conflict per row
-
-
-def _customer_search_text(data: Any) -> str:
-    get = data.get if isinstance(data, dict) else lambda k, d="": getattr(data, k, d)
-    return build_search_text(
-        names=[get("name", "")], phones=[get("phone", "")], others=[get("email", ""), get("credit_code", "")]
-    )
 
 
 def _editable(actor: User, model: type[Any], ids: set[int]) -> dict[int, Any]:
@@ -643,7 +636,7 @@ class ContactImporter(Importer):
     def prepare(self, *, actor: User, outcomes: list[RowOutcome]) -> None:
         for o in outcomes:
             if o.ok:
-                o.extra["search_text"] = _contact_search_text(o.data)
+                o.extra["search_text"] = contact_search_text(o.data)
 
     def apply(self, *, actor: User, outcomes: list[RowOutcome], job: ImportJob, now: dt.datetime) -> dict[str, int]:
         from .dedupe.services import customer_keys_rebuild
@@ -653,7 +646,7 @@ class ContactImporter(Importer):
             {
                 **o.data,
                 "customer_id": o.extra["customer_id"],
-                "search_text": o.extra.get("search_text") or _contact_search_text(o.data),
+                "search_text": o.extra.get("search_text") or contact_search_text(o.data),
             }
             for o in creates
         ]
@@ -671,7 +664,7 @@ class ContactImporter(Importer):
             ),
         )
         updates = [o for o in outcomes if o.action == Action.UPDATE]
-        updated = _apply_updates(actor, Contact, updates, job, now, _contact_search_text)
+        updated = _apply_updates(actor, Contact, updates, job, now, contact_search_text)
         # One primary contact per customer: the last row marked primary wins.
         primary: dict[int, int] = {}
         for o in creates + updates:
@@ -683,15 +676,6 @@ class ContactImporter(Importer):
             ).update(is_primary=False)
         customer_keys_rebuild(customer_ids={o.extra["customer_id"] for o in creates + updates})
         return {"created": len(ids), "updated": len(updated)}
-
-
-def _contact_search_text(data: Any) -> str:
-    get = data.get if isinstance(data, dict) else lambda k, d="": getattr(data, k, d)
-    return build_search_text(
-        names=[get("name", "")],
-        phones=[get("mobile", ""), get("phone", "")],
-        others=[get("email", ""), get("wechat", "")],
-    )
 
 
 def _customers_for_contacts(actor: User, rows: list[RowOutcome]) -> dict[tuple[str, str], int | str]:

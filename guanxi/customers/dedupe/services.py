@@ -39,6 +39,7 @@ from ..models import (
     DedupeRule,
     RegistrationConflict,
 )
+from ..search_text import customer_search_text
 from . import selectors
 from .normalise import contact_key_pairs, customer_key_pairs
 from .selectors import DedupeResult, Match
@@ -569,9 +570,7 @@ def _field_value(name: str, raw: Any) -> Any:
 
 
 def _refresh_search_text(customer: Customer) -> None:
-    from ..services import _customer_search_text
-
-    customer.search_text = _customer_search_text(customer)
+    customer.search_text = customer_search_text(customer)
     Customer.all_objects.filter(pk=customer.pk).update(search_text=customer.search_text)
 
 

@@ -11,7 +11,8 @@ from guanxi.core.imports import services
 from guanxi.core.imports.testing import run_import, upload, xlsx_bytes
 from guanxi.core.models import AuditLog, ImportJob
 from guanxi.customers.models import Contact, Customer, CustomerKey
-from guanxi.customers.services import _contact_search_text, contact_create, customer_create
+from guanxi.customers.search_text import contact_search_text
+from guanxi.customers.services import contact_create, customer_create
 from guanxi.customers.validators import credit_code_check_char
 
 SKIP = ImportJob.Mode.SKIP_BAD_ROWS
@@ -39,7 +40,7 @@ def test_contacts_are_created_for_customers_found_by_name_or_credit_code(org, cu
     wang = Contact.objects.get(name="王芳")
     assert (wang.customer, wang.title, wang.mobile, wang.email) == (own, "采购经理", "13812345678", "wf@example.com")
     assert wang.birthday == dt.date(1985, 6, 1) and wang.is_decision_maker and wang.is_primary
-    assert wang.search_text == _contact_search_text(wang)
+    assert wang.search_text == contact_search_text(wang)
     assert Contact.objects.get(name="李强").customer == own
     # the contacts' numbers count as the customer's duplicate keys; each contact is audited
     assert CustomerKey.objects.filter(customer=own, contact=wang, kind="phone", value="13812345678").exists()

@@ -14,7 +14,8 @@ from guanxi.core.models import AuditLog, ImportJob
 from guanxi.core.registry import registry
 from guanxi.customers.dedupe.normalise import company_name_key
 from guanxi.customers.models import Customer, CustomerKey, RegistrationConflict
-from guanxi.customers.services import _customer_search_text, customer_create
+from guanxi.customers.search_text import customer_search_text
+from guanxi.customers.services import customer_create
 from guanxi.customers.validators import credit_code_check_char
 
 SKIP = ImportJob.Mode.SKIP_BAD_ROWS
@@ -59,7 +60,7 @@ def test_template_round_trip(org):
     assert c.address == "海淀区中关村大街1号" and c.remarks == "老客户"
     assert c.owner == org["east_manager"] and c.department == org.east and c.created_by == org["east_manager"]
     # with the same search text and duplicate keys as a customer entered by hand
-    assert c.search_text == _customer_search_text(c)
+    assert c.search_text == customer_search_text(c)
     assert set(CustomerKey.objects.filter(customer=c).values_list("kind", "value")) >= {
         ("name", company_name_key(c.name)), ("credit_code", CODE_A),
     }  # fmt: skip
@@ -151,7 +152,7 @@ def test_existing_customer_is_updated_by_credit_code(org):
     assert job.status == ImportJob.Status.DONE and job.updated_count == 1 and job.created_count == 0
     c.refresh_from_db()
     assert (c.name, c.industry, c.owner, c.version) == ("苏州博远智能电子有限公司", "智能制造", rep, 2)
-    assert c.search_text == _customer_search_text(c)
+    assert c.search_text == customer_search_text(c)
     entry = AuditLog.objects.get(action=AuditLog.Action.UPDATE, object_id=str(c.pk))
     assert entry.changes["industry"] == ["电子", "智能制造"] and entry.actor == manager
     assert CustomerKey.objects.filter(customer=c, kind="name", value=company_name_key(c.name)).exists()

@@ -67,7 +67,7 @@ def _check_file(file: UploadedFile | None) -> UploadedFile:
             _("This type of file is not accepted. Use PDF, Office/WPS documents, images, text or ZIP/RAR/7z archives.")
         )
     try:
-        customer_services._check_attachments([file])  # the size limit of follow-up attachments
+        customer_services.attachments_check([file])  # the size limit of follow-up attachments
     except ValidationFailed as exc:
         raise _fail(exc.message)
     return file
