@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.money import format_cny
 from guanxi.core.registry import ReadRule
 from guanxi.org.models import Department, User
 from guanxi.org.policies import has_permission
@@ -134,7 +134,7 @@ def format_fact_value(fact: str, value: Any, specs: dict[str, FactSpec]) -> str:
             return f"{tenths:f}折"
         return f"{(value * 100).normalize():f}%"
     if fmt == "money" and isinstance(value, Decimal | int):
-        return "¥" + number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
+        return format_cny(value)
     if isinstance(value, Decimal):
         return f"{value.normalize():f}"
     return str(value)

@@ -8,7 +8,6 @@ Every amount is a Decimal with a currency code, rounded half-up to the cent by t
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -17,9 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.files import private_upload_path
 from guanxi.core.models import BusinessModel, TimeStampedModel
-
-MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
-RATE: dict[str, Any] = {"max_digits": 6, "decimal_places": 4}
+from guanxi.core.money import MONEY, RATE
 
 
 class Instalment(BusinessModel):

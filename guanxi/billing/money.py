@@ -1,31 +1,27 @@
 """The money arithmetic of billing, pure functions on Decimal (no database): splitting a contract amount into
 instalments, allocating a payment to instalments, the tax in a tax-inclusive amount, ageing buckets.
 
-Rounding is half-up to the cent everywhere; a split or an allocation never loses or creates a cent.
+Rounding is half-up to the cent everywhere (guanxi.core.money.to_cent); a split or an allocation never loses or
+creates a cent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
+from guanxi.core.money import ZERO, to_cent
+
 HUNDRED = Decimal("100")
-
-
-def cents(value: Decimal) -> Decimal:
-    """Round half-up to the cent."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def split_equal(total: Decimal, count: int) -> list[Decimal]:
     """`total` in `count` equal instalments; the last one takes the rounding remainder."""
     if count < 1:
         raise ValueError("count must be at least 1")
-    total = cents(total)
-    part = cents(total / count)
+    total = to_cent(total)
+    part = to_cent(total / count)
     parts = [part] * (count - 1)
     parts.append(total - part * (count - 1))
     return parts
@@ -37,8 +33,8 @@ def split_percent(total: Decimal, percents: Sequence[Decimal]) -> list[Decimal]:
         raise ValueError("at least one percentage")
     if sum(percents, Decimal("0")) != HUNDRED:
         raise ValueError("percentages must add up to 100")
-    total = cents(total)
-    parts = [cents(total * Decimal(p) / HUNDRED) for p in percents[:-1]]
+    total = to_cent(total)
+    parts = [to_cent(total * Decimal(p) / HUNDRED) for p in percents[:-1]]
     parts.append(total - sum(parts, ZERO))
     return parts
 
@@ -46,7 +42,7 @@ def split_percent(total: Decimal, percents: Sequence[Decimal]) -> list[Decimal]:
 def allocate_oldest_first(amount: Decimal, remaining: Sequence[Decimal]) -> list[Decimal]:
     """Book `amount` against instalments in the given order (oldest due first), each up to what it still
     lacks. Returns the part per instalment; raises ValueError when the amount exceeds what is outstanding."""
-    left = cents(amount)
+    left = to_cent(amount)
     if left <= 0:
         raise ValueError("amount must be positive")
     if left > sum(remaining, ZERO):
@@ -61,8 +57,8 @@ def allocate_oldest_first(amount: Decimal, remaining: Sequence[Decimal]) -> list
 
 def tax_included(amount: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
     """(amount before tax, tax) of a tax-inclusive amount at `rate` (0.13 = 13 %); they add up to `amount`."""
-    amount = cents(amount)
-    tax = cents(amount * rate / (1 + rate))
+    amount = to_cent(amount)
+    tax = to_cent(amount * rate / (1 + rate))
     return amount - tax, tax
 
 

@@ -12,15 +12,15 @@ from pydantic import PlainSerializer
 
 from guanxi.core.api import InputSchema, ObjectId, Version
 from guanxi.core.files import download_url
+from guanxi.core.money import AMOUNT_DIGITS, AMOUNT_MAX, to_cent
 from guanxi.org.schemas import UserRef
 
 from .models import ExpenseClaim, ExpenseLine, Invoice, Payment
-from .money import cents
 
-Amount = Annotated[Decimal, Field(gt=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)]
+Amount = Annotated[Decimal, Field(gt=0, lt=AMOUNT_MAX, max_digits=AMOUNT_DIGITS, decimal_places=2)]
 Text = Annotated[str, Field(max_length=300)]
 # Output money: always two decimals ("100000.00"), whatever the database hands back.
-Money = Annotated[Decimal, PlainSerializer(lambda v: f"{cents(v):.2f}", return_type=str)]
+Money = Annotated[Decimal, PlainSerializer(lambda v: f"{to_cent(v):.2f}", return_type=str)]
 InvoiceKind = Literal[tuple(Invoice.Kind.values)]  # type: ignore[valid-type]
 InvoiceStatus = Literal[tuple(Invoice.Status.values)]  # type: ignore[valid-type]
 PaymentMethod = Literal[tuple(Payment.Method.values)]  # type: ignore[valid-type]

@@ -30,11 +30,12 @@ from django.utils.translation import gettext_lazy
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.export import local_time
+from guanxi.core.money import ZERO, to_cent
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
 
 from .models import ExpenseClaim, ExpenseLine, Instalment, Invoice, Payment
-from .money import BUCKETS, ZERO, ageing_bucket, cents
+from .money import BUCKETS, ageing_bucket
 from .policies import RECEIVABLE_STATUSES
 
 MONEY_FIELD = DecimalField(max_digits=18, decimal_places=2)
@@ -135,7 +136,7 @@ def _plan_version(contract: Contract) -> int:
 def contract_balance_due(contract: Contract) -> Decimal:
     """Contract amount minus the payments received (net of reversals)."""
     total = Payment.objects.filter(contract_id=contract.pk).aggregate(s=Sum("amount"))["s"] or ZERO
-    return cents(contract.amount - total)
+    return to_cent(contract.amount - total)
 
 
 def contract_balance_due_for(*, user: User, contract: Contract) -> Decimal | None:
@@ -171,7 +172,7 @@ def collected_amounts(
         .values("contract__owner_id", "contract__owner__department_id")
         .annotate(v=Sum("amount"))
     )
-    return {(r["contract__owner_id"], r["contract__owner__department_id"]): cents(r["v"] or ZERO) for r in rows}
+    return {(r["contract__owner_id"], r["contract__owner__department_id"]): to_cent(r["v"] or ZERO) for r in rows}
 
 
 # --- receivables ------------------------------------------------------------------------------
@@ -333,7 +334,7 @@ def ageing_report(
     out = []
     totals = dict.fromkeys((*BUCKETS, "total"), ZERO)
     for r in rows:
-        item = {"key": r[key_field], "name": r[name_field] or "—", **{b: cents(r[b]) for b in (*BUCKETS, "total")}}
+        item = {"key": r[key_field], "name": r[name_field] or "—", **{b: to_cent(r[b]) for b in (*BUCKETS, "total")}}
         out.append(item)
         for b in (*BUCKETS, "total"):
             totals[b] += item[b]
@@ -410,12 +411,12 @@ def monthly_statement(*, user: User, month: str | dt.date | None = None, action:
 
     for r in invoices:
         row = row_for(r)
-        row["opening"] += cents(r["before"])
-        row["invoiced"] += cents(r["during"])
+        row["opening"] += to_cent(r["before"])
+        row["invoiced"] += to_cent(r["during"])
     for r in payments:
         row = row_for(r)
-        row["opening"] -= cents(r["before"])
-        row["collected"] += cents(r["during"])
+        row["opening"] -= to_cent(r["before"])
+        row["collected"] += to_cent(r["during"])
     out = []
     totals = {"opening": ZERO, "invoiced": ZERO, "collected": ZERO, "closing": ZERO}
     for row in sorted(rows.values(), key=lambda x: x["customer"]):

@@ -16,13 +16,12 @@ from django.utils.translation import gettext_lazy
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.values import cell_text, parse_bool
 from guanxi.core.models import ImportJob
+from guanxi.core.money import AMOUNT_MAX
 from guanxi.core.registry import registry
 from guanxi.core.services import model_create, model_update
 from guanxi.org.models import User
 
 from .models import Product, ProductLine
-
-MAX_PRICE = Decimal("1e13")
 
 
 def _decimal(raw: Any) -> Decimal:
@@ -82,7 +81,7 @@ class ProductImporter(Importer):
                 try:
                     if key == "list_price":
                         value = _decimal(text).quantize(Decimal("0.01"))
-                        if value < 0 or value >= MAX_PRICE:
+                        if value < 0 or value >= AMOUNT_MAX:
                             raise ValueError(_("Enter an amount of 0 or more."))
                         data[key] = value
                     elif key == "tax_rate":

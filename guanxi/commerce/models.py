@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,10 +13,9 @@ from django.utils.translation import pgettext_lazy
 
 from guanxi.core.files import private_upload_path
 from guanxi.core.models import BusinessModel, TimeStampedModel
+from guanxi.core.money import MONEY, RATE
 
-MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 # Discount and tax rates as fractions: 0.4800 is 4.8折, 0.1300 is 13 % VAT.
-RATE: dict[str, Any] = {"max_digits": 6, "decimal_places": 4}
 
 
 class ProductLine(TimeStampedModel):

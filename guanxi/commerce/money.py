@@ -1,4 +1,4 @@
-"""Quote arithmetic and amounts in Chinese capital numerals (大写金额). Decimal only, half-up to the cent.
+"""Quote arithmetic, Decimal only, half-up to the cent (guanxi.core.money.to_cent).
 
 A line: unit price = list price × line discount (to the cent); amount = quantity × unit price × overall
 discount (to the cent); tax = amount × tax rate (to the cent); total = amount + tax. The quote's subtotal,
@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
-CENT = Decimal("0.01")
+from guanxi.core.money import to_cent
+
 RATE_PLACES = Decimal("0.0001")
 ONE = Decimal("1")
-
-
-def to_cent(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -82,64 +79,3 @@ def discount_label(rate: Decimal | None) -> str:
         return ""
     tenths = (rate * 10).quantize(Decimal("0.01"), rounding=ROUND_DOWN).normalize()
     return f"{tenths:f}折"
-
-
-# --- 大写金额 ------------------------------------------------------------------------------------
-DIGITS = "零壹贰叁肆伍陆柒捌玖"
-_SMALL_UNITS = ("", "拾", "佰", "仟")
-
-
-def _four(n: int) -> str:
-    """1..9999 in capitals, with one 零 for each run of inner zeros and none at the end."""
-    out: list[str] = []
-    zero = False
-    for power in (3, 2, 1, 0):
-        digit = (n // 10**power) % 10
-        if digit == 0:
-            zero = bool(out)
-            continue
-        if zero:
-            out.append("零")
-            zero = False
-        out.append(DIGITS[digit] + _SMALL_UNITS[power])
-    return "".join(out)
-
-
-def _integer(n: int) -> str:
-    if n >= 10**8:
-        high, low = divmod(n, 10**8)
-        text = _integer(high) + "亿"
-        if low:
-            text += ("零" if low < 10**7 else "") + _integer(low)
-        return text
-    if n >= 10**4:
-        high, low = divmod(n, 10**4)
-        text = _four(high) + "万"
-        if low:
-            text += ("零" if low < 1000 else "") + _four(low)
-        return text
-    return _four(n)
-
-
-def amount_in_chinese_capitals(amount: Decimal) -> str:
-    """An amount in yuan as written on Chinese invoices and contracts (大写金额), rounded half-up to the cent.
-
-    1234.56 → 壹仟贰佰叁拾肆元伍角陆分, 100 → 壹佰元整, 1005.07 → 壹仟零伍元零柒分, 0.5 → 伍角, 0 → 零元整.
-    """
-    cents = int(to_cent(Decimal(amount)) * 100)
-    sign = "负" if cents < 0 else ""
-    cents = abs(cents)
-    yuan, rest = divmod(cents, 100)
-    jiao, fen = divmod(rest, 10)
-    if cents == 0:
-        return "零元整"
-    text = _integer(yuan) + "元" if yuan else ""
-    if jiao == 0 and fen == 0:
-        return sign + text + "整"
-    if jiao:
-        text += DIGITS[jiao] + "角"
-    elif yuan:
-        text += "零"
-    if fen:
-        text += DIGITS[fen] + "分"
-    return sign + text

@@ -16,8 +16,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from guanxi.core.money import amount_in_chinese_capitals
+
 from .models import Quote
-from .money import amount_in_chinese_capitals, discount_label
+from .money import discount_label
 
 FONT = "STSong-Light"
 _registered = False

@@ -12,11 +12,12 @@ from ninja import Field, Schema
 from guanxi.approvals.schemas import RequestDetailOut
 from guanxi.core.api import InputSchema, ObjectId, Version
 from guanxi.core.files import download_url
+from guanxi.core.money import AMOUNT_DIGITS, AMOUNT_MAX
 from guanxi.org.schemas import UserRef
 
 from .models import Contract, ExecutionOrder, ImplementationOrder, Quote
 
-Amount = Annotated[Decimal, Field(ge=0, lt=Decimal("1e13"), max_digits=15, decimal_places=2)]
+Amount = Annotated[Decimal, Field(ge=0, lt=AMOUNT_MAX, max_digits=AMOUNT_DIGITS, decimal_places=2)]
 Rate = Annotated[Decimal, Field(gt=0, le=1, max_digits=5, decimal_places=4)]
 TaxRate = Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)]
 Quantity = Annotated[Decimal, Field(gt=0, lt=Decimal("1e9"), max_digits=11, decimal_places=2)]
@@ -206,7 +207,7 @@ class QuoteDetailOut(QuoteOut):
 
     @staticmethod
     def resolve_total_in_capitals(obj: Any) -> str:
-        from .money import amount_in_chinese_capitals
+        from guanxi.core.money import amount_in_chinese_capitals
 
         return amount_in_chinese_capitals(obj.total)
 
@@ -345,7 +346,7 @@ class ContractDetailOut(ContractOut):
 
     @staticmethod
     def resolve_amount_in_capitals(obj: Any) -> str:
-        from .money import amount_in_chinese_capitals
+        from guanxi.core.money import amount_in_chinese_capitals
 
         return amount_in_chinese_capitals(obj.amount)
 

@@ -190,7 +190,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if has_permission(user, "implementation.view")
         else []
     )
-    from .money import amount_in_chinese_capitals
+    from guanxi.core.money import amount_in_chinese_capitals
 
     context = {
         "contract": contract,

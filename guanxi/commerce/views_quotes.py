@@ -228,7 +228,7 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _capitals(amount: Any) -> str:
-    from .money import amount_in_chinese_capitals
+    from guanxi.core.money import amount_in_chinese_capitals
 
     return amount_in_chinese_capitals(amount)
 

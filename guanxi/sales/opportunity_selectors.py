@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError
+from guanxi.core.money import AMOUNT_MAX
 from guanxi.customers.models import Contact, Customer, FollowUp, Task
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
@@ -70,7 +71,7 @@ def parse_filters(params: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
         if raw:
             try:
                 amount = Decimal(raw)
-                if not amount.is_finite() or abs(amount) >= Decimal("1e13"):
+                if not amount.is_finite() or abs(amount) >= AMOUNT_MAX:
                     raise InvalidOperation
                 clean[key] = amount
             except (InvalidOperation, ValueError):

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime
 
 from guanxi.core.api import InputSchema, ObjectId, Version
 from guanxi.core.files import download_url
+from guanxi.core.money import AMOUNT_DIGITS, AMOUNT_MAX
 from guanxi.customers.schemas import TEXT_MAX, FollowUpMethod
 from guanxi.org.schemas import DepartmentRef, UserRef
 
@@ -219,7 +220,7 @@ class FunnelOut(Schema):
 # --- writes ------------------------------------------------------------------------------------
 ForecastCategory = Literal[tuple(Opportunity.ForecastCategory.values)]  # type: ignore[valid-type]
 OpportunitySource = Literal[tuple(Opportunity.Source.values)]  # type: ignore[valid-type]
-Amount = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)]
+Amount = Annotated[Decimal, Field(ge=0, lt=AMOUNT_MAX, max_digits=AMOUNT_DIGITS, decimal_places=2)]
 
 
 class ContactRoleIn(InputSchema):

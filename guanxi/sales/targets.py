@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
+from guanxi.core.money import AMOUNT_MAX, to_cent
 from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, snapshot
 from guanxi.customers.models import Customer
@@ -33,7 +34,6 @@ from .analytics import Period, opportunity_scope, period_for
 from .models import ForecastSnapshot, Opportunity, PeriodKind, SalesTarget
 
 ZERO = Decimal("0.00")
-MAX_VALUE = Decimal("999999999999.99")  # Decimal(14,2)
 AMOUNT_METRICS = (SalesTarget.Metric.SIGNED_AMOUNT, SalesTarget.Metric.COLLECTED_AMOUNT)
 
 
@@ -92,10 +92,10 @@ def _in_reach(actor: User, scope: str, *, owner: User | None, department: Depart
 
 def _clean_value(value: Any) -> Decimal:
     try:
-        number = Decimal(str(value).replace(",", "").strip()).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        number = to_cent(str(value).replace(",", "").strip())
     except (InvalidOperation, ValueError):
         raise ValidationFailed(_("Enter a number."), fields={"value": [_("Enter a number.")]})
-    if not number.is_finite() or number < 0 or number > MAX_VALUE:
+    if not number.is_finite() or number < 0 or number >= AMOUNT_MAX:
         raise ValidationFailed(
             _("Enter a number."), fields={"value": [_("Enter a number from 0 to 999,999,999,999.99.")]}
         )
@@ -243,7 +243,7 @@ def _forecast_aggregates() -> dict[str, Any]:
 
 
 def _money(value: Any) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return to_cent(value or 0)
 
 
 def forecast_totals(qs: QuerySet[Opportunity], period: Period) -> dict[str, Any]:

@@ -8,29 +8,22 @@ from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import InvalidStateError, ValidationFailed
+from guanxi.core.money import AMOUNT_MAX, ZERO, to_cent
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404
 
 from ..models import Instalment, Payment
-from ..money import ZERO, cents
 from ..policies import RECEIVABLE_STATUSES
 
-AMOUNT_MAX = Decimal("1e12")
 TEXT_MAX = 300
 
 
 def fail(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, fields={field: [message]})
-
-
-def yuan(value: Decimal) -> str:
-    """¥1,234.50 — how money reads in messages."""
-    return "¥" + number_format(cents(value), decimal_pos=2, force_grouping=True)
 
 
 def clean_amount(value: Any, field: str = "amount", *, allow_zero: bool = False) -> Decimal:
@@ -44,7 +37,7 @@ def clean_amount(value: Any, field: str = "amount", *, allow_zero: bool = False)
         raise fail(field, _("Enter an amount above 0 and below 1,000,000,000,000."))
     if amount != amount.quantize(Decimal("0.01")):
         raise fail(field, _("Enter the amount in yuan with at most two decimals."))
-    return cents(amount)
+    return to_cent(amount)
 
 
 def clean_date(value: Any, field: str, *, not_future: bool = False) -> dt.date:
@@ -87,7 +80,7 @@ def require_receivable(contract: Contract) -> None:
 def collected_on(contract: Contract) -> Decimal:
     """Payments received on a contract, net of reversals."""
     total = Payment.objects.filter(contract=contract).aggregate(s=Sum("amount"))["s"]
-    return cents(total or ZERO)
+    return to_cent(total or ZERO)
 
 
 def live_instalments(contract: Contract, *, lock: bool = False) -> list[Instalment]:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from guanxi.core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from guanxi.core.files import stored_file_name
 from guanxi.core.models import AuditLog
+from guanxi.core.money import ZERO
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
 from guanxi.customers.models import Customer, FollowUp
 from guanxi.org.models import User
@@ -22,7 +23,6 @@ from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_perm
 from guanxi.sales.models import Opportunity
 
 from ..models import ExpenseClaim, ExpenseLine
-from ..money import ZERO
 from ._common import clean_amount, clean_date, clean_text, fail
 
 CLAIM_FIELDS = {"title", "customer", "follow_up", "opportunity", "purpose"}

@@ -16,13 +16,14 @@ from guanxi.commerce.models import Contract
 from guanxi.core.errors import InvalidStateError
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
+from guanxi.core.money import ZERO, format_cny, to_cent
 from guanxi.core.services import audit_record, check_version, model_create, model_update
 from guanxi.org.models import User
 from guanxi.org.policies import ensure_in_scope, get_scoped_or_404
 
 from ..models import Invoice
-from ..money import ZERO, cents, tax_included
-from ._common import clean_amount, clean_date, clean_text, contract_for, fail, require_receivable, yuan
+from ..money import tax_included
+from ._common import clean_amount, clean_date, clean_text, contract_for, fail, require_receivable
 
 INVOICE_FIELDS = {"number", "issued_on", "kind", "amount", "tax_rate", "buyer_title", "buyer_tax_id", "note"}
 TAX_RATE_MAX = Decimal("0.5")
@@ -31,7 +32,7 @@ TAX_RATE_MAX = Decimal("0.5")
 def invoiced_on(contract: Contract) -> Decimal:
     """What the contract's issued (not void) invoices add up to."""
     total = Invoice.objects.filter(contract=contract, status=Invoice.Status.ISSUED).aggregate(s=Sum("amount"))["s"]
-    return cents(total or ZERO)
+    return to_cent(total or ZERO)
 
 
 def _clean_rate(value: Any) -> Decimal:
@@ -77,9 +78,9 @@ def invoice_issue(*, actor: User, contract: Contract | int, data: dict[str, Any]
                     "can still be invoiced."
                 )
                 % {
-                    "total": yuan(already + amount),
-                    "amount": yuan(contract.amount),
-                    "left": yuan(max(ZERO, contract.amount - already)),
+                    "total": format_cny(already + amount),
+                    "amount": format_cny(contract.amount),
+                    "left": format_cny(max(ZERO, contract.amount - already)),
                 },
             )
         invoice = model_create(

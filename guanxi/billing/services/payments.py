@@ -20,12 +20,13 @@ from guanxi.commerce.models import Contract
 from guanxi.core.errors import InvalidStateError
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
+from guanxi.core.money import ZERO, format_cny
 from guanxi.core.services import audit_record, model_create, model_update, notify
 from guanxi.org.models import User
 from guanxi.org.policies import ensure_in_scope, get_scoped_or_404
 
 from ..models import Allocation, Instalment, Payment
-from ..money import ZERO, allocate_oldest_first
+from ..money import allocate_oldest_first
 from ._common import (
     clean_amount,
     clean_date,
@@ -35,7 +36,6 @@ from ._common import (
     fail,
     live_instalments,
     require_receivable,
-    yuan,
 )
 
 PAYMENT_FIELDS = {"received_on", "amount", "method", "account", "handler", "note"}
@@ -58,14 +58,14 @@ def _manual_parts(
         if value > inst.remaining:
             raise fail(
                 "allocations",
-                _("Instalment %(n)s lacks only %(left)s.") % {"n": inst.sequence, "left": yuan(inst.remaining)},
+                _("Instalment %(n)s lacks only %(left)s.") % {"n": inst.sequence, "left": format_cny(inst.remaining)},
             )
     booked = sum(parts.values(), ZERO)
     if booked != amount:
         raise fail(
             "allocations",
             _("The allocations add up to %(booked)s, the payment is %(amount)s.")
-            % {"booked": yuan(booked), "amount": yuan(amount)},
+            % {"booked": format_cny(booked), "amount": format_cny(amount)},
         )
     return [(by_id[pk], value) for pk, value in parts.items() if value > 0]
 
@@ -104,7 +104,7 @@ def payment_record(
             raise fail(
                 "amount",
                 _("The payment of %(amount)s exceeds the contract's balance due of %(balance)s.")
-                % {"amount": yuan(amount), "balance": yuan(max(ZERO, balance))},
+                % {"amount": format_cny(amount), "balance": format_cny(max(ZERO, balance))},
             )
         plan = [i for i in live_instalments(contract, lock=True) if i.remaining > 0]
         if not plan:
@@ -118,7 +118,7 @@ def payment_record(
                 raise fail(
                     "amount",
                     _("The payment exceeds what the payment plan still lacks (%(left)s).")
-                    % {"left": yuan(sum((i.remaining for i in plan), ZERO))},
+                    % {"left": format_cny(sum((i.remaining for i in plan), ZERO))},
                 )
             parts = [(inst, value) for inst, value in zip(plan, values, strict=True) if value > 0]
         payment = model_create(
@@ -143,7 +143,7 @@ def payment_record(
                 kind="payment_received",
                 title=Message(
                     gettext_noop("%(amount)s received on contract %(number)s"),
-                    {"amount": yuan(amount), "number": contract.number},
+                    {"amount": format_cny(amount), "number": contract.number},
                 ),
                 url=reverse("billing:contract_money", args=[contract.pk]),
             )

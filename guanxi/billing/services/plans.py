@@ -18,14 +18,15 @@ from django.utils.translation import gettext as _
 
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import InvalidStateError, PreconditionFailedError, ValidationFailed
+from guanxi.core.money import ZERO, format_cny
 from guanxi.core.services import model_create, model_update, soft_delete
 from guanxi.org.models import User
 from guanxi.org.policies import ensure_in_scope
 
 from ..models import Instalment
-from ..money import ZERO, split_equal, split_percent
+from ..money import split_equal, split_percent
 from ..policies import PLAN_CLOSED_STATUSES
-from ._common import clean_amount, clean_date, clean_text, contract_for, fail, live_instalments, yuan
+from ._common import clean_amount, clean_date, clean_text, contract_for, fail, live_instalments
 
 INSTALMENTS_MAX = 120
 
@@ -95,9 +96,9 @@ def payment_plan_save(
             msg = _(
                 "The instalments add up to %(total)s but the contract amount is %(amount)s: %(difference)s %(word)s."
             ) % {
-                "total": yuan(total),
-                "amount": yuan(contract.amount),
-                "difference": yuan(abs(difference)),
+                "total": format_cny(total),
+                "amount": format_cny(contract.amount),
+                "difference": format_cny(abs(difference)),
                 "word": _("too much") if difference > 0 else _("missing"),
             }
             raise fail("instalments", msg)

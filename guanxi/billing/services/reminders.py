@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core.money import format_cny
 from guanxi.core.services import notify
 from guanxi.org.models import User
 
 from ..models import Instalment
 from ..policies import CHASER_ROLE, RECEIVABLE_STATUSES, reminder_policy, reminder_stage
-from ._common import yuan
 
 
 def receivables_send_reminders(*, now: dt.datetime | None = None) -> dict[str, int]:
@@ -49,7 +49,7 @@ def receivables_send_reminders(*, now: dt.datetime | None = None) -> dict[str, i
             "customer": contract.customer.name,
             "number": contract.number,
             "n": inst.sequence,
-            "left": yuan(inst.remaining),
+            "left": format_cny(inst.remaining),
             "days": days,
             "date": inst.due_date.isoformat(),
         }

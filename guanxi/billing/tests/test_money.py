@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from guanxi.billing.money import (
     ageing_bucket,
     allocate_oldest_first,
-    cents,
     split_equal,
     split_percent,
     tax_included,
 )
+from guanxi.core.money import to_cent
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999999.99"), places=2)
 
@@ -46,7 +46,7 @@ def test_equal_split_worked_example() -> None:
 def test_percentage_split_adds_up(total: Decimal, shares: list[int]) -> None:
     # given percentages that add up to 100 (scaled from any positive shares)
     raw = [Decimal(s) for s in shares]
-    scaled = [cents(r * 100 / sum(raw)) for r in raw[:-1]]
+    scaled = [to_cent(r * 100 / sum(raw)) for r in raw[:-1]]
     scaled.append(Decimal(100) - sum(scaled, Decimal(0)))
     if scaled[-1] <= 0:
         return
@@ -78,7 +78,7 @@ def test_allocation_never_loses_or_creates_a_cent(plan: list[Decimal], payments:
         outstanding = sum(remaining)
         if outstanding <= 0:
             break
-        amount = max(Decimal("0.01"), cents(outstanding * share / 10_000))
+        amount = max(Decimal("0.01"), to_cent(outstanding * share / 10_000))
         # when each is allocated oldest first
         parts = allocate_oldest_first(amount, remaining)
         paid_total += amount

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -21,7 +21,6 @@ register_default_pattern("contract", "HT-{yyyy}-{seq:05}")
 register_default_pattern("execution_order", "ZX-{yyyy}{mm}-{seq:04}")
 register_default_pattern("implementation_order", "SS-{yyyy}{mm}-{seq:04}")
 
-AMOUNT_MAX = Decimal("1e13")
 QUANTITY_MAX = Decimal("1e9")
 
 
@@ -49,8 +48,6 @@ def decimal_in(value: Any, field: str, *, low: Decimal, high: Decimal, places: s
         number = None
     if number is None or not number.is_finite():
         raise fail(field, _("Enter a number."))
-    from decimal import ROUND_HALF_UP
-
     number = number.quantize(Decimal(places), rounding=ROUND_HALF_UP)
     if number < low or number > high:
         raise fail(field, _("Enter a value between %(low)s and %(high)s.") % {"low": low, "high": high})

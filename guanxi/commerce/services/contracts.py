@@ -18,6 +18,7 @@ from guanxi.core.errors import ApplicationError, InvalidStateError
 from guanxi.core.files import stored_file_name
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
+from guanxi.core.money import AMOUNT_MAX
 from guanxi.core.numbering import number_next
 from guanxi.core.services import audit_record, check_version, model_create, model_update, notify, soft_delete
 from guanxi.customers.models import Contact, Customer
@@ -26,7 +27,7 @@ from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_perm
 from guanxi.sales.models import Opportunity
 
 from ..models import Contract, Quote
-from ._common import AMOUNT_MAX, customer_for_document, date_in, decimal_in, ensure_unlocked, fail, pick, text
+from ._common import customer_for_document, date_in, decimal_in, ensure_unlocked, fail, pick, text
 
 CONTRACT_FIELDS = {"title", "contact", "amount", "standard_template", "starts_on", "ends_on", "terms", "note",
                    "min_discount_rate"}  # fmt: skip

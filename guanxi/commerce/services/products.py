@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.i18n import Message
+from guanxi.core.money import AMOUNT_MAX
 from guanxi.core.services import check_version, model_create, model_update, soft_delete
 from guanxi.org.models import User
 from guanxi.org.policies import require_permission
 
 from ..models import PriceBook, PriceBookEntry, Product, ProductLine
-from ._common import AMOUNT_MAX, decimal_in, fail, pick, text
+from ._common import decimal_in, fail, pick, text
 
 PRODUCT_FIELDS = {"code", "name", "line", "unit", "list_price", "tax_rate", "description", "is_active"}
 

@@ -8,7 +8,9 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from ..money import amount_in_chinese_capitals, discount_label
+from guanxi.core.money import amount_in_chinese_capitals
+
+from ..money import discount_label
 
 register = template.Library()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
+from guanxi.core.money import AMOUNT_MAX, to_cent
 from guanxi.core.search import build_search_text
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
 from guanxi.customers import services as customer_services
@@ -218,7 +219,7 @@ def _opportunity_values(customer: Customer, data: dict[str, Any]) -> dict[str, A
         amount = Decimal(str(raw_amount)) if raw_amount not in (None, "") else Decimal("0")
     except (InvalidOperation, ValueError):
         raise ValidationFailed(_("Enter a number."), fields={"amount": [_("Enter a number.")]})
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
+    if not amount.is_finite() or amount < 0 or amount >= AMOUNT_MAX:
         msg = _("Enter an amount between 0 and 999,999,999,999.99.")
         raise ValidationFailed(msg, fields={"amount": [msg]})
     close = data.get("expected_close_date")
@@ -228,7 +229,7 @@ def _opportunity_values(customer: Customer, data: dict[str, Any]) -> dict[str, A
         )
     return {
         "name": name[:200],
-        "amount": amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        "amount": to_cent(amount),
         "expected_close_date": close,
     }
 

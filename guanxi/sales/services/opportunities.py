@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
+from guanxi.core.money import AMOUNT_MAX, to_cent
 from guanxi.core.services import (
     audit_record,
     check_version,
@@ -61,7 +62,6 @@ OPPORTUNITY_FIELDS = {
     "competitors",
     "probability",
 }
-AMOUNT_MAX = Decimal("1e12")
 
 
 def _fail(field: str, message: str) -> ValidationFailed:
@@ -75,7 +75,7 @@ def _clean_amount(value: Any) -> Decimal:
         raise _fail("amount", _("Enter a number."))
     if not amount.is_finite() or amount < 0 or amount >= AMOUNT_MAX:
         raise _fail("amount", _("Enter an amount between 0 and 999,999,999,999.99."))
-    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return to_cent(amount)
 
 
 def _clean(data: dict[str, Any], customer: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -177,7 +177,7 @@ def _clean_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         cleaned.append(
             {
                 "description": description,
-                "quantity": quantity.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+                "quantity": to_cent(quantity),
                 "unit_price": price,
             }
         )
