@@ -144,7 +144,7 @@ def payment_plan_generate(
 @router.get("/invoices", response={200: InvoicePage, **LIST_ERRORS}, tags=INVOICES, summary="List invoices")
 def invoice_list(request: HttpRequest, filters: Query[InvoiceFilters], page: Query[PageParams]) -> object:
     """Invoices on contracts you may see (invoices.view), newest first."""
-    return paginate(selectors.invoice_list(user=_user(request), params=filters.dict(exclude_none=True)), page)
+    return paginate(selectors.invoice_list(user=_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.post("/invoices", response={201: InvoiceOut, **WRITE_ERRORS}, tags=INVOICES, summary="Record an invoice")
@@ -193,7 +193,7 @@ def invoice_void(
 @router.get("/payments", response={200: PaymentPage, **LIST_ERRORS}, tags=PAYMENTS, summary="List payments")
 def payment_list(request: HttpRequest, filters: Query[PaymentFilters], page: Query[PageParams]) -> object:
     """Payments received on contracts you may see (payments.view), reversals included (negative amounts)."""
-    return paginate(selectors.payment_list(user=_user(request), params=filters.dict(exclude_none=True)), page)
+    return paginate(selectors.payment_list(user=_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.post("/payments", response={201: PaymentOut, **WRITE_ERRORS}, tags=PAYMENTS, summary="Record a payment")
@@ -254,11 +254,8 @@ def receivables(request: HttpRequest, params: Query[ReceivableFilters]) -> objec
     """Balance due (contract amount − payments) of approved/signed contracts in your payments.view scope, per
     contract, customer, owner or department; `overdue` is what unpaid instalments past their due date lack."""
     user = _user(request)
-    raw = params.dict(exclude_none=True)
-    group = raw.pop("group")
-    raw["all"] = "1" if raw.get("all") else ""
-    raw["overdue"] = "1" if raw.get("overdue") else ""
-    filters, _errors = selectors.parse_receivable_filters(raw)
+    filters = params.dict(exclude_none=True)
+    group = filters.pop("group")
     if group == "contract":
         groups, total = selectors.receivables_by(user=user, group="customer", filters=filters)
         contracts = selectors.receivable_contracts(user=user, filters=filters)[:1000]
@@ -342,9 +339,8 @@ def _claim_data(
 
 @router.get("/expense-claims", response={200: ExpenseClaimPage, **LIST_ERRORS}, tags=EXPENSES, summary="List claims")
 def expense_claim_list(request: HttpRequest, filters: Query[ExpenseFilters], page: Query[PageParams]) -> object:
-    params = filters.dict(exclude_none=True)
-    params["mine"] = "1" if params.get("mine") else ""
-    qs = selectors.expense_claim_list(user=_user(request), params=params).prefetch_related("lines")
+    qs = selectors.expense_claim_list(user=_user(request), filters=filters.dict(exclude_none=True))
+    qs = qs.prefetch_related("lines")
     return paginate(qs, page)
 
 

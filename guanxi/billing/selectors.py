@@ -23,6 +23,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,10 +35,12 @@ from guanxi.core.money import ZERO, to_cent
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
 
+from .filters import ExpenseClaimFilter, InvoiceFilter, PaymentFilter, ReceivableFilter, filter_rows
 from .models import ExpenseClaim, ExpenseLine, Instalment, Invoice, Payment
 from .money import BUCKETS, ageing_bucket
 from .policies import RECEIVABLE_STATUSES
 
+Filters = QueryDict | dict[str, Any] | None
 MONEY_FIELD = DecimalField(max_digits=18, decimal_places=2)
 ZERO_V = Value(Decimal("0.00"), output_field=MONEY_FIELD)
 REMAINING = ExpressionWrapper(F("amount") - F("paid"), output_field=MONEY_FIELD)
@@ -176,16 +179,6 @@ def collected_amounts(
 
 
 # --- receivables ------------------------------------------------------------------------------
-@dataclass
-class ReceivableFilters:
-    q: str = ""
-    customer: int | None = None
-    owner: int | None = None
-    department: int | None = None
-    only_open: bool = True
-    only_overdue: bool = False
-
-
 def _int(raw: Any) -> int | None:
     try:
         number = int(str(raw).strip())
@@ -194,43 +187,12 @@ def _int(raw: Any) -> int | None:
     return number if 0 < number < 2**63 else None
 
 
-def parse_receivable_filters(params: Any) -> tuple[ReceivableFilters, dict[str, list[str]]]:
-    f = ReceivableFilters()
-    errors: dict[str, list[str]] = {}
-    for key in ("customer", "owner", "department"):
-        raw = (params.get(key) or "").strip() if isinstance(params.get(key), str) else params.get(key)
-        if raw not in (None, ""):
-            number = _int(raw)
-            if number is None:
-                errors[key] = [_("Invalid selection.")]
-            else:
-                setattr(f, key, number)
-    f.q = " ".join(str(params.get("q") or "").split())[:100]
-    f.only_open = str(params.get("all") or "") not in ("1", "true", "True")
-    f.only_overdue = str(params.get("overdue") or "") in ("1", "true", "True")
-    return f, errors
-
-
-def receivable_contracts(
-    *, user: User, filters: ReceivableFilters | None = None, action: str = "view"
-) -> QuerySet[Contract]:
-    """Approved/signed contracts in the user's reach with their money, biggest balance due first."""
-    f = filters or ReceivableFilters()
+def receivable_contracts(*, user: User, filters: Filters = None, action: str = "view") -> QuerySet[Contract]:
+    """Approved/signed contracts in the user's reach with their money (filters.ReceivableFilter: open ones
+    unless `all`), biggest balance due first."""
     qs = money_contracts(user, action).filter(status__in=RECEIVABLE_STATUSES)
-    if f.customer:
-        qs = qs.filter(customer_id=f.customer)
-    if f.owner:
-        qs = qs.filter(owner_id=f.owner)
-    if f.department:
-        qs = qs.filter(owner__department_id=f.department)
-    if f.q:
-        qs = qs.filter(Q(number__icontains=f.q) | Q(title__icontains=f.q) | Q(customer__name__icontains=f.q))
     qs = with_money(qs.select_related("customer", "owner", "owner__department"))
-    if f.only_open:
-        qs = qs.filter(balance_due__gt=0)  # type: ignore[misc]
-    if f.only_overdue:
-        qs = qs.filter(overdue__gt=0)  # type: ignore[misc]
-    return qs.order_by("-balance_due", "-id")  # type: ignore[misc]
+    return filter_rows(ReceivableFilter, filters, qs, user).order_by("-balance_due", "-id")
 
 
 @dataclass
@@ -259,7 +221,7 @@ class GroupRow:
 
 
 def receivables_by(
-    *, user: User, group: str, filters: ReceivableFilters | None = None, action: str = "view"
+    *, user: User, group: str, filters: Filters = None, action: str = "view"
 ) -> tuple[list[GroupRow], Totals]:
     """Balance due per customer, owner or department (rows sorted by balance due) and the grand total."""
     if group not in GROUPS:
@@ -434,47 +396,22 @@ def _prev_month(first: dt.date) -> dt.date:
 
 
 # --- invoices and payments lists ----------------------------------------------------------------
-def invoice_list(*, user: User, params: Any = None) -> QuerySet[Invoice]:
-    params = params or {}
+def invoice_list(*, user: User, filters: Filters = None) -> QuerySet[Invoice]:
     qs = scope_queryset(user, Invoice.objects.all()).select_related("contract", "contract__customer")
-    contract = _int(params.get("contract")) if params.get("contract") else None
-    if contract:
-        qs = qs.filter(contract_id=contract)
-    customer = _int(params.get("customer")) if params.get("customer") else None
-    if customer:
-        qs = qs.filter(contract__customer_id=customer)
-    status = params.get("status") or ""
-    if status in Invoice.Status.values:
-        qs = qs.filter(status=status)
-    q = " ".join(str(params.get("q") or "").split())[:100]
-    if q:
-        qs = qs.filter(Q(number__icontains=q) | Q(buyer_title__icontains=q) | Q(contract__number__icontains=q))
-    return qs.order_by("-issued_on", "-id")
+    return filter_rows(InvoiceFilter, filters, qs, user).order_by("-issued_on", "-id")
 
 
 def invoice_get(*, user: User, pk: Any) -> Invoice:
     return get_scoped_or_404(user, Invoice.objects.select_related("contract", "contract__customer"), pk)
 
 
-def payment_list(*, user: User, params: Any = None) -> QuerySet[Payment]:
-    params = params or {}
+def payment_list(*, user: User, filters: Filters = None) -> QuerySet[Payment]:
     qs = (
         scope_queryset(user, Payment.objects.all())
         .select_related("contract", "contract__customer", "handler")
         .prefetch_related("allocations__instalment")
     )
-    for key, lookup in (("contract", "contract_id"), ("customer", "contract__customer_id")):
-        value = _int(params.get(key)) if params.get(key) else None
-        if value:
-            qs = qs.filter(**{lookup: value})
-    for key, lookup in (("date_from", "received_on__gte"), ("date_to", "received_on__lte")):
-        raw = params.get(key)
-        if raw:
-            try:
-                qs = qs.filter(**{lookup: raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))})
-            except ValueError:
-                raise _bad(key, _("Enter a valid date (YYYY-MM-DD)."))
-    return qs.order_by("-received_on", "-id")
+    return filter_rows(PaymentFilter, filters, qs, user).order_by("-received_on", "-id")
 
 
 def payment_get(*, user: User, pk: Any) -> Payment:
@@ -530,18 +467,9 @@ def customer_money(*, user: User, customer: Any) -> dict[str, Any] | None:
 
 
 # --- expense claims -----------------------------------------------------------------------------
-def expense_claim_list(*, user: User, params: Any = None, action: str = "view") -> QuerySet[ExpenseClaim]:
-    params = params or {}
+def expense_claim_list(*, user: User, filters: Filters = None, action: str = "view") -> QuerySet[ExpenseClaim]:
     qs = scope_queryset(user, ExpenseClaim.objects.all(), action).select_related("claimant", "customer")
-    status = params.get("status") or ""
-    if status in ExpenseClaim.Status.values:
-        qs = qs.filter(status=status)
-    if params.get("mine") in ("1", True):
-        qs = qs.filter(claimant=user)
-    q = " ".join(str(params.get("q") or "").split())[:100]
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(customer__name__icontains=q))
-    return qs.order_by("-created_at", "-id")
+    return filter_rows(ExpenseClaimFilter, filters, qs, user).order_by("-created_at", "-id")
 
 
 def expense_claim_get(*, user: User, pk: Any, action: str = "view") -> ExpenseClaim:

@@ -21,11 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanxi.commerce.views_common import filtered_rows, list_params
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from guanxi.core.views_util import is_stale, stale_message
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
+from .filters import ExpenseClaimFilter, InvoiceFilter, PaymentFilter, ReceivableFilter
 from .models import ExpenseClaim, ExpenseLine, Invoice, Payment
 from .policies import reminder_policy, reminder_policy_update
 
@@ -74,13 +76,13 @@ def receivables(request: HttpRequest) -> HttpResponse:
     group = request.GET.get("group") or "contract"
     if group not in ("contract", *selectors.GROUPS):
         group = "contract"
-    filters, errors = selectors.parse_receivable_filters(request.GET)
+    filters, errors = list_params(request, ReceivableFilter)
     query = request.GET.copy()
     query.pop("page", None)
     context: dict[str, Any] = {
         "group": group,
         "groups": list(selectors.GROUP_LABELS.items()),
-        "filters": filters,
+        "filters": _receivable_values(filters),
         "errors": errors,
         "params": request.GET,
         "query": query.urlencode(),
@@ -97,6 +99,19 @@ def receivables(request: HttpRequest) -> HttpResponse:
         rows, totals = selectors.receivables_by(user=request.user, group=group, filters=filters)
         context.update(rows=rows, totals=totals, count=len(rows))
     return render(request, "billing/receivables.html", context)
+
+
+def _receivable_values(params: Any) -> dict[str, Any]:
+    """The receivables filter form's values, as the template shows them."""
+    form = ReceivableFilter(data=params, queryset=ReceivableFilter._meta.model.objects.none()).form
+    values = form.cleaned_data if form.is_valid() else {}
+    return {
+        "q": values.get("q") or "",
+        "owner": values.get("owner"),
+        "department": values.get("department"),
+        "only_overdue": bool(values.get("overdue")),
+        "only_open": not values.get("all"),
+    }
 
 
 def _export_response(result: tuple[bytes, str, str]) -> HttpResponse:
@@ -357,7 +372,7 @@ def customer_invoices_tab(request: HttpRequest, customer: Any) -> tuple[int, str
 @login_required
 def expense_list(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "expenses.view")
-    qs = selectors.expense_claim_list(user=request.user, params=request.GET)
+    qs = filtered_rows(request, selectors.expense_claim_list, ExpenseClaimFilter)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -385,7 +400,7 @@ def expense_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def invoice_list(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "invoices.view")
-    page = Paginator(selectors.invoice_list(user=request.user, params=request.GET), PER_PAGE).get_page(
+    page = Paginator(filtered_rows(request, selectors.invoice_list, InvoiceFilter), PER_PAGE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -400,11 +415,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def payment_list(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "payments.view")
-    try:
-        qs = selectors.payment_list(user=request.user, params=request.GET)
-    except ApplicationError as exc:
-        messages.error(request, _message(exc))
-        qs = selectors.payment_list(user=request.user)
+    qs = filtered_rows(request, selectors.payment_list, PaymentFilter)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -126,10 +126,7 @@ def _product_data(user: Any, data: dict[str, Any]) -> dict[str, Any]:
 @router.get("/products", response={200: ProductPage, **LIST_ERRORS}, tags=PRODUCTS, summary="List products")
 def product_list(request: HttpRequest, filters: Query[ProductFilters], page: Query[PageParams]) -> object:
     """The catalogue (products.view), filtered by text, product line and active flag."""
-    params = filters.dict(exclude_none=True)
-    if "active" in params:
-        params["active"] = "1" if params["active"] else "0"
-    return paginate(selectors.product_list(user=_user(request), params=params), page)
+    return paginate(selectors.product_list(user=_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.get("/products/{int:product_id}", response={200: ProductOut, **READ_ERRORS}, tags=PRODUCTS, summary="Get")
@@ -255,10 +252,7 @@ def _detail(request: HttpRequest, quote: Quote, response: HttpResponse) -> Quote
 @router.get("/quotes", response={200: QuotePage, **LIST_ERRORS}, tags=QUOTES, summary="List quotes")
 def quote_list(request: HttpRequest, filters: Query[QuoteFilters], page: Query[PageParams]) -> object:
     """The quotes you may see (latest versions; `all_versions` for the superseded ones too)."""
-    params = filters.dict(exclude_none=True)
-    if not params.get("all_versions"):
-        params.pop("all_versions", None)
-    return paginate(selectors.quote_list(user=_user(request), params=params), page)
+    return paginate(selectors.quote_list(user=_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.get("/quotes/{int:quote_id}", response={200: QuoteDetailOut, **READ_ERRORS}, tags=QUOTES, summary="Get")
@@ -434,7 +428,7 @@ def _contract_detail(request: HttpRequest, contract: Contract, response: HttpRes
 
 @router.get("/contracts", response={200: ContractPage, **LIST_ERRORS}, tags=CONTRACTS, summary="List contracts")
 def contract_list(request: HttpRequest, filters: Query[ContractFilters], page: Query[PageParams]) -> object:
-    return paginate(selectors.contract_list(user=_user(request), params=filters.dict(exclude_none=True)), page)
+    return paginate(selectors.contract_list(user=_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.get(
@@ -591,7 +585,7 @@ def contract_complete(request: HttpRequest, contract_id: int, response: HttpResp
     "/execution-orders", response={200: ExecutionOrderPage, **LIST_ERRORS}, tags=ORDERS, summary="List execution orders"
 )
 def execution_order_list(request: HttpRequest, filters: Query[OrderFilters], page: Query[PageParams]) -> object:
-    return paginate(selectors.execution_order_list(user=_user(request), params=filters.dict(exclude_none=True)), page)
+    return paginate(selectors.execution_order_list(user=_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.get(
@@ -710,7 +704,7 @@ def shipment_create(request: HttpRequest, order_id: int, payload: ShipmentIn) ->
 def implementation_order_list(request: HttpRequest, filters: Query[OrderFilters], page: Query[PageParams]) -> object:
     """Business staff see them by data scope; implementation staff the ones they work on or their department's."""
     params = filters.dict(exclude_none=True)
-    return paginate(selectors.implementation_order_list(user=_user(request), params=params), page)
+    return paginate(selectors.implementation_order_list(user=_user(request), filters=params), page)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
@@ -16,6 +17,15 @@ from guanxi.customers.models import Customer
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, require_permission, scope_queryset, scope_queryset_or_none
 
+from .filters import (
+    ContractFilter,
+    ExecutionOrderFilter,
+    ImplementationOrderFilter,
+    ProductFilter,
+    QuoteFilter,
+    filter_rows,
+    sorted_by,
+)
 from .models import (
     CommercePolicy,
     Contract,
@@ -32,8 +42,7 @@ from .models import (
     Shipment,
 )
 
-SORTS = {"number": "number", "-number": "-number", "total": "total", "-total": "-total", "amount": "amount",
-         "-amount": "-amount", "created": "created_at", "-created": "-created_at"}  # fmt: skip
+Filters = QueryDict | dict[str, Any] | None
 
 
 def _not_found() -> NotFoundError:
@@ -52,31 +61,11 @@ def _get(qs: QuerySet[Any], pk: Any) -> Any:
         raise _not_found() from None
 
 
-def _text_filter(qs: QuerySet[Any], q: str, fields: list[str]) -> QuerySet[Any]:
-    q = (q or "").strip()[:100]
-    if not q:
-        return qs
-    cond = Q()
-    for f in fields:
-        cond |= Q(**{f"{f}__icontains": q})
-    return qs.filter(cond)
-
-
 # --- catalogue -------------------------------------------------------------------------------
-def product_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[Product]:
+def product_list(*, user: User, filters: Filters = None) -> QuerySet[Product]:
     require_permission(user, "products.view")
-    params = params or {}
     qs = Product.objects.select_related("line").order_by("code", "id")
-    qs = _text_filter(qs, params.get("q", ""), ["code", "name"])
-    line = str(params.get("line") or "")
-    if line.isdigit():
-        qs = qs.filter(line_id=int(line))
-    active = params.get("active")
-    if active in ("1", "true", True):
-        qs = qs.filter(is_active=True)
-    elif active in ("0", "false", False):
-        qs = qs.filter(is_active=False)
-    return qs
+    return filter_rows(ProductFilter, filters, qs, user)
 
 
 def product_get(*, user: User, pk: Any) -> Product:
@@ -117,23 +106,12 @@ def commerce_policy() -> CommercePolicy:
 
 
 # --- quotes ----------------------------------------------------------------------------------
-def quote_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[Quote]:
-    """Visible quotes, latest versions only unless `all_versions`."""
-    params = params or {}
+def quote_list(*, user: User, filters: Filters = None) -> QuerySet[Quote]:
+    """Visible quotes (filters.QuoteFilter), latest versions only unless `all_versions`."""
     qs = _visible(user, Quote.objects.all(), "quotes").select_related(
         "customer", "owner", "contact", "opportunity", "price_book"
     )
-    if not params.get("all_versions"):
-        qs = qs.exclude(status=Quote.Status.SUPERSEDED)
-    status = params.get("status")
-    if status in Quote.Status.values:
-        qs = qs.filter(status=status)
-    for key in ("customer", "owner", "opportunity"):
-        value = str(params.get(key) or "")
-        if value.isdigit():
-            qs = qs.filter(**{f"{key}_id": int(value)})
-    qs = _text_filter(qs, params.get("q", ""), ["number", "title", "customer__name"])
-    return qs.order_by(SORTS.get(str(params.get("sort") or ""), "-created_at"), "-id")
+    return sorted_by(filter_rows(QuoteFilter, filters, qs, user), filters)
 
 
 def quote_get(*, user: User, pk: Any, action: str = "view") -> Quote:
@@ -206,20 +184,11 @@ def route_preview(*, user: User, quote: Quote) -> dict[str, Any]:
 
 
 # --- contracts -------------------------------------------------------------------------------
-def contract_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[Contract]:
-    params = params or {}
+def contract_list(*, user: User, filters: Filters = None) -> QuerySet[Contract]:
     qs = _visible(user, Contract.objects.all(), "contracts").select_related(
         "customer", "owner", "contact", "opportunity", "quote"
     )
-    status = params.get("status")
-    if status in Contract.Status.values:
-        qs = qs.filter(status=status)
-    for key in ("customer", "owner", "opportunity"):
-        value = str(params.get(key) or "")
-        if value.isdigit():
-            qs = qs.filter(**{f"{key}_id": int(value)})
-    qs = _text_filter(qs, params.get("q", ""), ["number", "title", "customer__name"])
-    return qs.order_by(SORTS.get(str(params.get("sort") or ""), "-created_at"), "-id")
+    return sorted_by(filter_rows(ContractFilter, filters, qs, user), filters)
 
 
 def contract_get(*, user: User, pk: Any, action: str = "view") -> Contract:
@@ -264,18 +233,9 @@ def _orders_visible(user: User, action: str = "view") -> QuerySet[ExecutionOrder
     return scope_queryset(user, ExecutionOrder.objects.all(), action)
 
 
-def execution_order_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[ExecutionOrder]:
-    params = params or {}
+def execution_order_list(*, user: User, filters: Filters = None) -> QuerySet[ExecutionOrder]:
     qs = _orders_visible(user).select_related("customer", "contract", "owner")
-    status = params.get("status")
-    if status in ExecutionOrder.Status.values:
-        qs = qs.filter(status=status)
-    for key in ("customer", "contract"):
-        value = str(params.get(key) or "")
-        if value.isdigit():
-            qs = qs.filter(**{f"{key}_id": int(value)})
-    qs = _text_filter(qs, params.get("q", ""), ["number", "customer__name", "contract__number"])
-    return qs.order_by("-created_at", "-id")
+    return filter_rows(ExecutionOrderFilter, filters, qs, user).order_by("-created_at", "-id")
 
 
 def execution_order_get(*, user: User, pk: Any, action: str = "view") -> ExecutionOrder:
@@ -306,17 +266,9 @@ def _implementation_visible(user: User, action: str = "view") -> QuerySet[Implem
     return qs.filter(mine)
 
 
-def implementation_order_list(*, user: User, params: dict[str, Any] | None = None) -> QuerySet[ImplementationOrder]:
-    params = params or {}
+def implementation_order_list(*, user: User, filters: Filters = None) -> QuerySet[ImplementationOrder]:
     qs = _implementation_visible(user).select_related("customer", "contract", "owner", "implementation_department")
-    status = params.get("status")
-    if status in ImplementationOrder.Status.values:
-        qs = qs.filter(status=status)
-    for key in ("customer", "contract"):
-        value = str(params.get(key) or "")
-        if value.isdigit():
-            qs = qs.filter(**{f"{key}_id": int(value)})
-    qs = _text_filter(qs, params.get("q", ""), ["number", "title", "customer__name"])
+    qs = filter_rows(ImplementationOrderFilter, filters, qs, user)
     total = Count("items", distinct=True)
     done = Count("items", filter=Q(items__task__done=True, items__task__deleted_at__isnull=True), distinct=True)
     return qs.annotate(item_count=total, done_count=done).order_by("-created_at", "-id")
@@ -340,9 +292,9 @@ def implementation_progress(order: ImplementationOrder) -> int:
 def customer_orders(*, user: User, customer: Customer) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {"execution": [], "implementation": []}
     if has_permission(user, "orders.view"):
-        out["execution"] = list(execution_order_list(user=user, params={"customer": customer.pk})[:50])
+        out["execution"] = list(execution_order_list(user=user, filters={"customer": customer.pk})[:50])
     if has_permission(user, "implementation.view"):
-        out["implementation"] = list(implementation_order_list(user=user, params={"customer": customer.pk})[:50])
+        out["implementation"] = list(implementation_order_list(user=user, filters={"customer": customer.pk})[:50])
     return out
 
 

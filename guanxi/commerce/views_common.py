@@ -1,4 +1,5 @@
-"""What the commerce web views share: running a service and showing its error, money/discount input."""
+"""What the commerce web views share: running a list selector or a service and showing its error, money/discount
+input."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,6 +24,29 @@ def error_text(exc: ApplicationError) -> str:
         return stale_message()
     details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
     return " ".join(dict.fromkeys([exc.message, *details]))
+
+
+def list_params(request: HttpRequest, filterset: Any) -> tuple[QueryDict, dict[str, list[str]]]:
+    """The list's query string checked by its FilterSet. A value it rejects is left out and said so (the field
+    named, the reason translated), so the page still answers instead of failing."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    form = filterset(data=params, queryset=filterset._meta.model.objects.none()).form
+    errors = {key: [str(m) for m in msgs] for key, msgs in form.errors.items()}
+    for key, msgs in errors.items():
+        spec = filterset.base_filters.get(key)
+        label = spec.label if spec is not None and spec.label else key
+        messages.error(
+            request, _("Filter “%(label)s” was ignored: %(error)s") % {"label": label, "error": " ".join(msgs)}
+        )
+        params.pop(key, None)
+    return params, errors
+
+
+def filtered_rows(request: HttpRequest, select: Callable[..., Any], filterset: Any, **kwargs: Any) -> Any:
+    """Run a list selector on the query string (see list_params)."""
+    params, _errors = list_params(request, filterset)
+    return select(user=request.user, filters=params, **kwargs)
 
 
 def act(request: HttpRequest, run: Callable[[], Any], done: str, back: str) -> HttpResponse:

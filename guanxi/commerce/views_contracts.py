@@ -21,14 +21,15 @@ from guanxi.core.views_util import is_stale
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
+from .filters import ContractFilter
 from .models import Contract
-from .views_common import PER_PAGE, act, error_text, int_or_none, rate_to_tenths, tenths_to_rate
+from .views_common import PER_PAGE, act, error_text, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
 from .views_quotes import approval_panel_html
 
 
 @login_required
 def contract_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.contract_list(user=request.user, params=request.GET.dict())
+    qs = filtered_rows(request, selectors.contract_list, ContractFilter)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -181,12 +182,12 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         count, html = tab.render(request, contract)
         tabs.append({"key": tab.key, "label": tab.label, "count": count, "html": html})
     orders = (
-        selectors.execution_order_list(user=user, params={"contract": contract.pk})
+        selectors.execution_order_list(user=user, filters={"contract": contract.pk})
         if has_permission(user, "orders.view")
         else []
     )
     impl = (
-        selectors.implementation_order_list(user=user, params={"contract": contract.pk})
+        selectors.implementation_order_list(user=user, filters={"contract": contract.pk})
         if has_permission(user, "implementation.view")
         else []
     )

@@ -19,8 +19,9 @@ from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
+from .filters import ExecutionOrderFilter, ImplementationOrderFilter
 from .models import Contract, ExecutionOrder, ImplementationOrder
-from .views_common import PER_PAGE, act, error_text, int_or_none
+from .views_common import PER_PAGE, act, error_text, filtered_rows, int_or_none
 from .views_quotes import approval_panel_html
 
 
@@ -55,7 +56,7 @@ def _listing(request: HttpRequest, qs: Any, template: str, statuses: Any, can_cr
 @login_required
 def execution_order_list(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "orders.view")
-    qs = selectors.execution_order_list(user=request.user, params=request.GET.dict())
+    qs = filtered_rows(request, selectors.execution_order_list, ExecutionOrderFilter)
     return _listing(request, qs, "commerce/orders/execution_list.html", ExecutionOrder.Status.choices, False)
 
 
@@ -171,7 +172,7 @@ def execution_order_action(request: HttpRequest, pk: int, action: str) -> HttpRe
 # --- implementation orders -------------------------------------------------------------------------
 @login_required
 def implementation_order_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.implementation_order_list(user=request.user, params=request.GET.dict())
+    qs = filtered_rows(request, selectors.implementation_order_list, ImplementationOrderFilter)
     return _listing(request, qs, "commerce/orders/implementation_list.html", ImplementationOrder.Status.choices, False)
 
 

@@ -16,12 +16,13 @@ from guanxi.core.views_util import is_stale
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
-from .views_common import PER_PAGE, error_text, int_or_none
+from .filters import ProductFilter
+from .views_common import PER_PAGE, error_text, filtered_rows, int_or_none
 
 
 @login_required
 def product_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.product_list(user=request.user, params=request.GET.dict())
+    qs = filtered_rows(request, selectors.product_list, ProductFilter)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -92,7 +93,7 @@ def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 def product_export(request: HttpRequest) -> HttpResponse:
     fmt = "csv" if request.GET.get("fmt") == "csv" else "xlsx"
-    content, name, mime = services.products_export(actor=request.user, params=request.GET.dict(), fmt=fmt)
+    content, name, mime = services.products_export(actor=request.user, params=request.GET, fmt=fmt)
     response = HttpResponse(content, content_type=mime)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -121,7 +122,7 @@ def price_book_detail(request: HttpRequest, pk: int | None = None) -> HttpRespon
     book = selectors.price_book_get(user=user, pk=pk) if pk else None
     if book is None:
         require_permission(user, "products.admin")
-    products = list(selectors.product_list(user=user, params={"active": "1"}))
+    products = list(selectors.product_list(user=user, filters={"active": "1"}))
     entries = {e.product_id: e.price for e in selectors.price_book_entries(book=book)} if book else {}
     can_admin = has_permission(user, "products.admin")
     if request.method == "POST":

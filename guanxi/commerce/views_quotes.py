@@ -19,13 +19,14 @@ from guanxi.core.views_util import is_stale
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
+from .filters import QuoteFilter
 from .models import Quote
-from .views_common import PER_PAGE, act, error_text, int_or_none, rate_to_tenths, tenths_to_rate
+from .views_common import PER_PAGE, act, error_text, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
 
 
 @login_required
 def quote_list(request: HttpRequest) -> HttpResponse:
-    qs = selectors.quote_list(user=request.user, params=request.GET.dict())
+    qs = filtered_rows(request, selectors.quote_list, QuoteFilter)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

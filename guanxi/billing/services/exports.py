@@ -45,12 +45,9 @@ def _render(
 def receivables_export(*, actor: User, group: str, params: Any, fmt: str = "xlsx") -> tuple[bytes, str, str]:
     """Balance due per contract / customer / owner / department (payments.export, its scope)."""
     require_permission(actor, "payments.export")
-    filters, errors = selectors.parse_receivable_filters(params)
-    if errors:
-        raise ValidationFailed(_("Please correct the errors below."), fields=errors)
     money = [_("Contract amount"), _("Invoiced"), _("Collected"), _("Balance due"), _("Overdue")]
     if group == "contract":
-        contracts: list[Any] = list(selectors.receivable_contracts(user=actor, filters=filters, action="export"))
+        contracts: list[Any] = list(selectors.receivable_contracts(user=actor, filters=params, action="export"))
         headers = [_("Contract number"), _("Contract"), _("Customer"), _("Owner"), *money]
         rows = [
             [
@@ -67,7 +64,7 @@ def receivables_export(*, actor: User, group: str, params: Any, fmt: str = "xlsx
             for c in contracts
         ]
     else:
-        groups, _total = selectors.receivables_by(user=actor, group=group, filters=filters, action="export")
+        groups, _total = selectors.receivables_by(user=actor, group=group, filters=params, action="export")
         headers = [str(selectors.GROUP_LABELS[group]), _("Contracts"), *money]
         rows = [
             [
@@ -117,7 +114,7 @@ def expense_claims_export(*, actor: User, params: Any, fmt: str = "xlsx") -> tup
     from ..models import ExpenseLine
 
     require_permission(actor, "expenses.export")
-    claims = selectors.expense_claim_list(user=actor, params=params, action="export")
+    claims = selectors.expense_claim_list(user=actor, filters=params, action="export")
     lines = (
         ExpenseLine.objects.filter(claim__in=claims)
         .select_related("claim", "claim__claimant", "claim__customer")

@@ -146,7 +146,7 @@ def price_book_save(
     return book
 
 
-def products_export(*, actor: User, params: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
+def products_export(*, actor: User, params: Any, fmt: str) -> tuple[bytes, str, str]:
     """The product list as XLSX or CSV, formula-safe, audited."""
     from django.utils import timezone
 
@@ -157,7 +157,7 @@ def products_export(*, actor: User, params: dict[str, Any], fmt: str) -> tuple[b
     from ..selectors import product_list
 
     require_permission(actor, "products.export")
-    qs = product_list(user=actor, params=params)
+    qs = product_list(user=actor, filters=params)
     headers = [_("Product code"), _("Name"), _("Product line"), _("Unit"), _("List price"), _("Tax rate"),
                _("Active"), _("Description")]  # fmt: skip
     rows = [
