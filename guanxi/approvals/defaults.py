@@ -192,8 +192,8 @@ def seed_rule(spec: dict[str, Any], rule_model: Any, step_model: Any) -> Any:
 
 
 def ensure_kind_rules(specs: list[dict[str, Any]]) -> int:
-    """Seed a lower app's default rules for one document kind (its set-up step calls this through the registry
-    hook "approval_rules_seed"): only while the kind has no rule at all, so a default an administrator deleted
+    """Seed a lower app's default rules for one document kind (its set-up step calls this through the
+    APPROVAL_ENGINE port): only while the kind has no rule at all, so a default an administrator deleted
     or replaced stays as they left it. Returns the rules created."""
     from .models import ApprovalRule, ApprovalRuleStep
 

@@ -7,7 +7,10 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.ports import APPROVAL_ENGINE
 from guanxi.core.registry import HandoverKind, NavItem, PeriodicJob, registry
+
+from . import ports
 
 
 def _approval_reminders() -> Any:
@@ -85,27 +88,7 @@ registry.add_handover_kind(
 
 
 # --- the engine lent to org (below it) through the registry --------------------------------------
-def _submit(**kwargs: Any) -> Any:
-    from .services import approval_submit
-
-    return approval_submit(**kwargs)
-
-
-def _involves(**kwargs: Any) -> bool:
-    from .selectors import approval_involves
-
-    return approval_involves(**kwargs)
-
-
-def _seed_kind_rules(specs: list[dict[str, Any]]) -> int:
-    from .defaults import ensure_kind_rules
-
-    return ensure_kind_rules(specs)
-
-
-registry.set_hook("approval_submit", _submit)
-registry.set_hook("approval_involves", _involves)
-registry.set_hook("approval_rules_seed", _seed_kind_rules)
+registry.provide(APPROVAL_ENGINE, ports.approval_engine)
 
 
 # --- permission change requests (权限变更申请): org's document, approved here ------------------------

@@ -429,7 +429,7 @@ def approvals_for_document(document: Model) -> QuerySet[ApprovalRequest]:
 # --- who may see / act ------------------------------------------------------------------------
 def approval_involves(*, user: User, document: Model) -> bool:
     """True when the user approves (or approved, or was delegated) any step of the document's requests (the
-    registry hook "approval_involves": a lower app's document page lets its approvers read it)."""
+    APPROVAL_ENGINE port: a lower app's document page lets its approvers read it)."""
     return ApprovalAssignment.objects.filter(
         Q(user=user) | Q(on_behalf_of=user),
         step__request__content_type=ContentType.objects.get_for_model(document),

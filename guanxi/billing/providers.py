@@ -1,5 +1,5 @@
 """What the billing app registers with lower apps at start-up: its permission modules, navigation, record
-tabs on customers and contracts, the money hooks (balance due, payment plan, collected amounts), invoice
+tabs on customers and contracts, the money ports (balance due, payment plan, collected amounts), invoice
 search, the overdue-reminder job, the expense-claim approval kind and its demo step."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
+from guanxi.core.ports import COLLECTED_AMOUNTS, CONTRACT_MONEY
 from guanxi.core.registry import (
     DefaultGrants,
     FileKind,
@@ -21,6 +22,8 @@ from guanxi.core.registry import (
     registry,
 )
 from guanxi.org.policies import register_module
+
+from . import ports
 
 register_module("payments", _("Payments"), ["view", "create", "edit", "export", "approve"])
 register_module("invoices", _("Invoices"), ["view", "create", "edit", "export"])
@@ -55,28 +58,9 @@ registry.add_default_grants(
 )
 
 
-# --- hooks lower apps call -------------------------------------------------------------------------
-def _contract_balance_due(*, user: Any, contract: Any) -> Any:
-    from .selectors import contract_balance_due_for
-
-    return contract_balance_due_for(user=user, contract=contract)
-
-
-def _contract_payment_plan(contract: Any) -> list[dict[str, Any]]:
-    from .selectors import contract_payment_plan
-
-    return contract_payment_plan(contract)
-
-
-def _collected_amounts(*, user: Any, start: Any, end: Any) -> dict[tuple[int, int | None], Any]:
-    from .selectors import collected_amounts
-
-    return collected_amounts(user=user, start=start, end=end)
-
-
-registry.set_hook("contract_balance_due", _contract_balance_due)
-registry.set_hook("contract_payment_plan", _contract_payment_plan)
-registry.set_hook("collected_amounts", _collected_amounts)
+# --- ports lower apps call ---------------------------------------------------------------------------
+registry.provide(CONTRACT_MONEY, ports.contract_money)
+registry.provide(COLLECTED_AMOUNTS, ports.collected_amounts)
 
 
 # --- tabs -----------------------------------------------------------------------------------------

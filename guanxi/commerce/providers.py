@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.approvals.selectors import approver_read_rule
+from guanxi.core.ports import OPPORTUNITY_ACTIONS
 from guanxi.core.registry import (
     DefaultGrants,
     FileKind,
@@ -25,6 +26,8 @@ from guanxi.core.registry import (
     registry,
 )
 from guanxi.org.policies import register_module
+
+from . import ports
 
 register_module("products", _("Products"), ["view", "create", "edit", "delete", "export", "import", "admin"])
 register_module("quotes", _("Quotes"), ["view", "create", "edit", "delete", "export", "approve"])
@@ -144,12 +147,6 @@ def _opportunity_contracts_tab(request: Any, opportunity: Any) -> tuple[int | No
     return opportunity_contracts_tab(request, opportunity)
 
 
-def _opportunity_actions(request: Any, opportunity: Any) -> list[dict[str, str]]:
-    from .views_tabs import opportunity_actions
-
-    return opportunity_actions(request, opportunity)
-
-
 registry.add_tab(
     RecordTab(model="sales.opportunity", key="quotes", label=_("Quotes"), render=_opportunity_quotes_tab, order=40)
 )
@@ -159,7 +156,7 @@ registry.add_tab(
     )
 )
 # The opportunity page's "new quote / new contract" buttons (sales may not import commerce).
-registry.set_hook("sales.opportunity_actions", _opportunity_actions)
+registry.provide(OPPORTUNITY_ACTIONS, ports.opportunity_actions)
 
 
 def _search_quotes(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:

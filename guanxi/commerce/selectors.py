@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.ports import CONTRACT_MONEY
 from guanxi.core.registry import registry
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
@@ -219,13 +220,13 @@ def search_contracts(*, user: User, query: str, limit: int) -> list[Contract]:
 def contract_balance_due(*, user: User, contract: Contract) -> Decimal | None:
     """The balance due, from the billing app when installed; None when the user may not read the contract's
     payments (money follows the permission of the module that owns it, docs/decisions/0005)."""
-    hook = registry.hooks.get("contract_balance_due")
-    return hook(user=user, contract=contract) if hook else None
+    money = registry.optional_port(CONTRACT_MONEY)
+    return None if money is None else money.balance_due(user=user, contract=contract)
 
 
 def contract_payment_plan(contract: Contract) -> list[dict[str, Any]] | None:
-    hook = registry.hooks.get("contract_payment_plan")
-    return list(hook(contract)) if hook else None
+    money = registry.optional_port(CONTRACT_MONEY)
+    return None if money is None else list(money.payment_plan(contract))
 
 
 # --- execution orders ------------------------------------------------------------------------

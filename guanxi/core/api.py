@@ -43,6 +43,7 @@ from .errors import (
     validation_error_fields,
 )
 from .models import IdempotencyRecord
+from .ports import API_TOKENS
 from .registry import registry
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class ApiTokenAuth(HttpBearer):
     openapi_bearerFormat = "gx_…"  # noqa: N815  (OpenAPI spells it so)
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = registry.hook("api_token_authenticate")(key=token.strip())
+        user = registry.port(API_TOKENS).authenticate(key=token.strip())
         if user is None:
             return None
         if user.api_token.read_only and request.method not in SAFE_METHODS:

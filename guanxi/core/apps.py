@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,9 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import providers  # noqa: F401  (housekeeping jobs)
+        from .registry import required_ports_check
+
+        checks.register(required_ports_check)  # a required port no app provides stops start-up (guanxi.E004)
 
         # Database upkeep, not business logic: runs once per migrate (sent for the core app).
         post_migrate.connect(_repair_search_indexes, sender=self, dispatch_uid="guanxi_repair_search_indexes")

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from .ports import PERMISSIONS
 from .registry import registry
 
 
@@ -14,7 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    has_permission = registry.hook("has_permission")
+    has_permission = registry.port(PERMISSIONS).has_permission
     items = [n for n in registry.nav if n.permission is None or has_permission(user, n.permission)]
     entries = [
         {

@@ -14,15 +14,24 @@
   leads); org.policies applies them wherever it narrows a queryset, so no page can forget one
 - default grants and default approval rules: each app's share of the defaults a new database starts with (the
   default roles' permissions in its modules, the approval rules of its documents)
+- ports: typed implementations a lower app calls (permissions, API tokens, the approval engine, contract money,
+  …), declared in guanxi/core/ports.py, provided once, asked for with `port` or `optional_port`
+
+Every list is documented, with who registers what, in docs/extending.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+
+from .ports import ALL_PORTS, Port
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -190,8 +199,8 @@ class Registry:
     tabs: list[RecordTab] = field(default_factory=list)
     timeline: dict[str, list[Callable[..., list[dict[str, Any]]]]] = field(default_factory=dict)
     periodic: list[PeriodicJob] = field(default_factory=list)
-    # Functions a higher app provides for the core to call, by name (e.g. org's "has_permission").
-    hooks: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    # Port -> the implementation a higher app provides (guanxi/core/ports.py); set once through `provide`.
+    ports: dict[Port[Any], Any] = field(default_factory=dict)
     # Idempotent set-up each app needs on a migrated database (default roles, …); `guanxi run` calls them.
     setup_steps: list[Callable[[], Any]] = field(default_factory=list)
     # What each app hands over when a user leaves (customers, open opportunities, pending approval steps, …).
@@ -237,14 +246,35 @@ class Registry:
         if source not in sources:
             sources.append(source)
 
-    def set_hook(self, name: str, function: Callable[..., Any]) -> None:
-        self.hooks[name] = function
+    def provide(self, port: Port[T], implementation: T) -> None:
+        """Register the implementation of a port; a second, different one is a start-up error (no last writer
+        silently wins). Registering the same implementation (or another instance of its class) again is a no-op."""
+        known = self.ports.get(port)
+        if known is not None:
+            if known is implementation or type(known) is type(implementation):
+                return
+            raise ImproperlyConfigured(
+                f"The port {port} is provided twice: by {type(known).__module__}.{type(known).__qualname__} and by "
+                f"{type(implementation).__module__}.{type(implementation).__qualname__}. Provide each port once."
+            )
+        self.ports[port] = implementation
 
-    def hook(self, name: str) -> Callable[..., Any]:
+    def port(self, port: Port[T]) -> T:
+        """The implementation of a port the caller cannot work without (ImproperlyConfigured when none)."""
         try:
-            return self.hooks[name]
+            implementation: T = self.ports[port]
         except KeyError:
-            raise RuntimeError(f"No app provides the {name!r} hook (is the app that owns it installed?)") from None
+            raise ImproperlyConfigured(_missing_port_message(port)) from None
+        return implementation
+
+    def optional_port(self, port: Port[T]) -> T | None:
+        """The implementation of a port the caller can do without, or None when no installed app provides it."""
+        implementation: T | None = self.ports.get(port)
+        return implementation
+
+    def missing_ports(self, declared: Iterable[Port[Any]] = ALL_PORTS) -> list[Port[Any]]:
+        """The required ports no installed app provides."""
+        return [p for p in declared if p.required and p not in self.ports]
 
     def add_setup_step(self, step: Callable[[], Any]) -> None:
         if step not in self.setup_steps:
@@ -347,4 +377,23 @@ class Registry:
         self.default_approval_rules.append(defaults)
 
 
+def _missing_port_message(port: Port[Any]) -> str:
+    return (
+        f"No app provides the port {port}, which {port.provided_by} is expected to provide in its providers.py "
+        f"(is {port.provided_by} in INSTALLED_APPS?)."
+    )
+
+
 registry = Registry()
+
+
+def required_ports_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Start-up fails when a required port has no implementation (registered by core's AppConfig.ready)."""
+    return [
+        checks.Error(
+            _missing_port_message(port),
+            hint=f"Needed because {port.purpose}." if port.purpose else None,
+            id="guanxi.E004",
+        )
+        for port in registry.missing_ports()
+    ]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from .errors import ErrorCode
+from .ports import API_TOKENS
 from .registry import registry
 from .services import notification_mark_read
 
@@ -68,7 +69,7 @@ def file_download(request: HttpRequest, kind: str, pk: int) -> HttpResponseBase:
         bearer = request.headers.get("Authorization", "")
         if not bearer.lower().startswith("bearer "):
             return redirect_to_login(request.get_full_path())
-        user = registry.hook("api_token_authenticate")(key=bearer[7:].strip())
+        user = registry.port(API_TOKENS).authenticate(key=bearer[7:].strip())
         if user is None:
             message = _("Authentication required: send 'Authorization: Bearer <API token>' or sign in.")
             body = {"error": {"code": ErrorCode.NOT_AUTHENTICATED.value, "message": message, "fields": {}}}

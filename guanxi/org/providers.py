@@ -1,29 +1,12 @@
-"""What org registers with core at start-up: navigation, and the hooks core calls for permissions, API tokens
+"""What org registers with core at start-up: navigation, the ports core calls for permissions and API tokens,
 and set-up (core sits below org, so it asks through the registry instead of importing org)."""
-
-from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.ports import API_TOKENS, PERMISSIONS
 from guanxi.core.registry import NavItem, registry
 
-
-def _has_permission(user: Any, perm: str) -> bool:
-    from .policies import has_permission
-
-    return has_permission(user, perm)
-
-
-def _require_permission(user: Any, perm: str) -> str:
-    from .policies import require_permission
-
-    return require_permission(user, perm)
-
-
-def _api_token_authenticate(*, key: str) -> Any:
-    from .services import api_token_authenticate
-
-    return api_token_authenticate(key=key)
+from . import ports
 
 
 def _roles_ensure_defaults() -> int:
@@ -32,9 +15,8 @@ def _roles_ensure_defaults() -> int:
     return roles_ensure_defaults()
 
 
-registry.set_hook("has_permission", _has_permission)
-registry.set_hook("require_permission", _require_permission)
-registry.set_hook("api_token_authenticate", _api_token_authenticate)
+registry.provide(PERMISSIONS, ports.permissions)
+registry.provide(API_TOKENS, ports.api_tokens)
 registry.add_setup_step(_roles_ensure_defaults)
 
 registry.add_nav(

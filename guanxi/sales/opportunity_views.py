@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.ports import OPPORTUNITY_ACTIONS
 from guanxi.core.registry import registry
 from guanxi.core.views_util import form_add_errors, is_stale
 from guanxi.customers.forms import FollowUpForm, TaskForm
@@ -164,8 +165,8 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         due = (timezone.localtime() + dt.timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
         data["task_form"] = TaskForm(initial={"due_at": due}, auto_id="task_%s")
     data["extra_tabs"] = _record_tabs(request, opp)
-    actions_hook = registry.hooks.get("sales.opportunity_actions")  # set by commerce: "new quote / contract"
-    data["extra_actions"] = actions_hook(request, opp) if actions_hook else []
+    actions = registry.optional_port(OPPORTUNITY_ACTIONS)  # commerce's "new quote / contract"
+    data["extra_actions"] = [] if actions is None else actions.actions(request, opp)
     return render(request, "sales/opportunities/detail.html", data)
 
 

@@ -18,6 +18,7 @@ from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationF
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.money import AMOUNT_MAX, to_cent
+from guanxi.core.ports import COLLECTED_AMOUNTS
 from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, snapshot
 from guanxi.customers.models import Customer
@@ -335,7 +336,7 @@ def _actuals(user: User, metric: str, period: Period) -> dict[tuple[int, int | N
             created_at__gte=period.start, created_at__lt=period.end, owner__isnull=False
         )
         value = Count("pk")
-    else:  # collected_amount: payments (回款) live in a higher app, which answers through a registry hook
+    else:  # collected_amount: payments (回款) live in a higher app, which answers through a registry port
         return _collected(user, period)
     rows = qs.order_by().values("owner_id", "owner__department_id").annotate(v=value)
     return {(r["owner_id"], r["owner__department_id"]): Decimal(r["v"] or 0) for r in rows}
@@ -343,17 +344,18 @@ def _actuals(user: User, metric: str, period: Period) -> dict[tuple[int, int | N
 
 def collected_available() -> bool:
     """Whether an installed app records payments (and so answers collected amounts)."""
-    return "collected_amounts" in registry.hooks
+    return registry.optional_port(COLLECTED_AMOUNTS) is not None
 
 
 def _collected(user: User, period: Period) -> dict[tuple[int, int | None], Decimal]:
     """{(owner id, owner's department id): collected} from the app that records payments, {} without one.
 
-    The "collected_amounts" hook (registered by billing) takes user, start and end (aware datetimes, end
+    The COLLECTED_AMOUNTS port (provided by billing) takes user, start and end (aware datetimes, end
     exclusive) and answers within that user's data scope."""
-    if not collected_available():
+    payments = registry.optional_port(COLLECTED_AMOUNTS)
+    if payments is None:
         return {}
-    rows = registry.hook("collected_amounts")(user=user, start=period.start, end=period.end)
+    rows = payments.collected(user=user, start=period.start, end=period.end)
     return {(owner, dept): _money(value) for (owner, dept), value in (rows or {}).items()}
 
 

@@ -226,16 +226,18 @@ def test_a_rep_sees_own_money_but_cannot_record_it(people: Any, contract: Any) -
     assert AuditLog.objects.count() == before
 
 
-def test_hooks_balance_plan_and_collected_amounts(people: Any, contract: Any) -> None:
+def test_ports_balance_plan_and_collected_amounts(people: Any, contract: Any) -> None:
+    from guanxi.core.ports import COLLECTED_AMOUNTS, CONTRACT_MONEY
     from guanxi.core.registry import registry
 
     plan(people, contract, "30000", "70000")
     services.payment_record(
         actor=people["finance"], contract=contract, data={"amount": "30000", "received_on": "2026-11-15"}
     )
-    assert registry.hook("contract_balance_due")(user=people["finance"], contract=contract) == D("70000")
-    assert [r["paid"] for r in registry.hook("contract_payment_plan")(contract)] == [D("30000"), D("0")]
-    collected = registry.hook("collected_amounts")
+    money = registry.port(CONTRACT_MONEY)
+    assert money.balance_due(user=people["finance"], contract=contract) == D("70000")
+    assert [r["paid"] for r in money.payment_plan(contract)] == [D("30000"), D("0")]
+    collected = registry.port(COLLECTED_AMOUNTS).collected
     rep = people["east_rep"]
     key = (rep.pk, rep.department_id)
     assert collected(user=people["finance"], start=dt.date(2026, 11, 1), end=dt.date(2026, 12, 1)) == {key: D("30000")}

@@ -159,6 +159,7 @@ def test_implementation_page_shows_progress_and_payment_milestones(
 ) -> None:
     import datetime as dt
 
+    from guanxi.core.ports import CONTRACT_MONEY
     from guanxi.core.registry import registry
 
     contract = services.contract_create(actor=org["east_rep"], customer=customer, data={"amount": "1000"})
@@ -170,9 +171,17 @@ def test_implementation_page_shows_progress_and_payment_milestones(
     )  # fmt: skip
     plan = [{"due_date": dt.date(2026, 12, 31), "amount": Decimal("600.00"), "paid": Decimal("600.00")},
             {"due_date": dt.date(2027, 1, 31), "amount": Decimal("400.00"), "paid": Decimal("0")}]  # fmt: skip
-    monkeypatch.setitem(registry.hooks, "contract_payment_plan", lambda c: plan)
+
+    class PlanOnly:  # billing's place, answering the plan above
+        def balance_due(self, *, user: Any, contract: Any) -> Decimal | None:
+            return None
+
+        def payment_plan(self, contract: Any) -> list[dict[str, Any]]:
+            return plan
+
+    monkeypatch.setitem(registry.ports, CONTRACT_MONEY, PlanOnly())
     page = client_for(execs["east_bm"]).get(f"/commerce/implementation/{order.pk}/").content.decode()
     assert "2027-01-31" in page and "0%" in page
-    monkeypatch.delitem(registry.hooks, "contract_payment_plan")
+    monkeypatch.delitem(registry.ports, CONTRACT_MONEY)
     page = client_for(execs["east_bm"]).get(f"/commerce/implementation/{order.pk}/").content.decode()
     assert "2027-01-31" not in page  # without billing the section is hidden

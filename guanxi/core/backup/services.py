@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop
 from ..errors import InvalidStateError
 from ..i18n import Message
 from ..models import AuditLog, Backup
+from ..ports import PERMISSIONS
 from ..registry import registry
 from ..services import audit_record
 from . import archive, database
@@ -143,7 +144,7 @@ def backups_interrupted_mark(*, now: dt.datetime | None = None) -> int:
 
 def backup_request(*, actor: User) -> Backup:
     """ "Back up now" on the backups page: an administrator queues a backup for the worker."""
-    registry.hook("require_permission")(actor, ADMIN_PERMISSION)
+    registry.port(PERMISSIONS).require_permission(actor, ADMIN_PERMISSION)
     with transaction.atomic():
         backups_interrupted_mark()
         if Backup.objects.filter(status__in=[Backup.Status.QUEUED, Backup.Status.RUNNING]).exists():
@@ -165,7 +166,7 @@ def backup_request(*, actor: User) -> Backup:
 
 def backup_download_record(*, actor: User, backup: Backup) -> None:
     """A backup file leaves the server: the audit trail says who took which one."""
-    registry.hook("require_permission")(actor, ADMIN_PERMISSION)
+    registry.port(PERMISSIONS).require_permission(actor, ADMIN_PERMISSION)
     audit_record(
         actor=actor,
         action=AuditLog.Action.EXPORT,

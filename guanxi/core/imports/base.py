@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.ports import PERMISSIONS
 from guanxi.core.registry import registry
 
 if TYPE_CHECKING:
@@ -106,10 +107,10 @@ class Importer:
     list_url_name: str = ""  # where the imported records are listed
 
     def permitted(self, actor: User) -> bool:
-        return bool(self.permission) and registry.hook("has_permission")(actor, self.permission)
+        return bool(self.permission) and registry.port(PERMISSIONS).has_permission(actor, self.permission)
 
     def require_permission(self, actor: User) -> None:
-        registry.hook("require_permission")(actor, self.permission)
+        registry.port(PERMISSIONS).require_permission(actor, self.permission)
 
     def field_map(self) -> dict[str, ImportField]:
         return {f.key: f for f in self.fields}

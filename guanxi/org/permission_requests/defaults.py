@@ -1,5 +1,5 @@
 """The default approval rules of permission change requests, as data (seeded by org's set-up step through the
-approval engine's "approval_rules_seed" hook while the kind has no rule; editable under Approval rules).
+approval engine's port, APPROVAL_ENGINE.seed_rules, while the kind has no rule; editable under Approval rules).
 
 权限变更须经审批 (REQUIREMENTS §11): the applicant's manager approves. A request that grants the right to administer
 users and roles needs an administrator as well, so a manager alone can never make someone an administrator.

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.ports import APPROVAL_ENGINE
 from guanxi.core.registry import registry
 
 from ..models import PermissionChangeRequest, Role, User
@@ -46,7 +47,7 @@ def permission_change_request_get(*, user: User, pk: Any) -> PermissionChangeReq
     visible = (
         user.pk in (request.requested_by_id, request.user_id)
         or has_permission(user, ADMIN)
-        or bool(registry.hook("approval_involves")(user=user, document=request))
+        or bool(registry.port(APPROVAL_ENGINE).involves(user=user, document=request))
     )
     if not visible:
         raise NotFoundError(_("Not found, or you may not see it."))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from guanxi.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
+from guanxi.core.ports import APPROVAL_ENGINE
 from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, model_create, model_update, notify
 
@@ -68,7 +69,7 @@ def permission_change_request_create(
             actor=actor,
             m2m={"add_roles": list(add.values()), "remove_roles": list(remove.values())},
         )
-        registry.hook("approval_submit")(
+        registry.port(APPROVAL_ENGINE).submit(
             actor=actor, document=request, kind=KIND, facts=request_facts(request), title=str(request)
         )
     return request

@@ -215,28 +215,28 @@ def test_snapshot_once_per_month(org: Any) -> None:
 
 # --- collected amount: asked of the app that records payments, through the registry ------------------------------
 @pytest.fixture
-def collected_hook() -> Any:
-    """Registers a fake "collected_amounts" hook for one test and removes it afterwards."""
+def collected_port(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Provides a fake COLLECTED_AMOUNTS port for one test (monkeypatch puts billing's back afterwards)."""
+    from guanxi.core.ports import COLLECTED_AMOUNTS
     from guanxi.core.registry import registry
 
     calls: list[dict[str, Any]] = []
     answer: dict[tuple[int, int | None], Decimal] = {}
 
-    def hook(**kwargs: Any) -> dict[tuple[int, int | None], Decimal]:
-        calls.append(kwargs)
-        return answer
+    class FakePayments:
+        def collected(
+            self, *, user: Any, start: dt.date | dt.datetime, end: dt.date | dt.datetime
+        ) -> dict[tuple[int, int | None], Decimal]:
+            calls.append({"user": user, "start": start, "end": end})
+            return answer
 
-    previous = registry.hooks.pop("collected_amounts", None)
-    registry.set_hook("collected_amounts", hook)
-    yield calls, answer
-    registry.hooks.pop("collected_amounts", None)
-    if previous is not None:
-        registry.set_hook("collected_amounts", previous)
+    monkeypatch.setitem(registry.ports, COLLECTED_AMOUNTS, FakePayments())
+    return calls, answer
 
 
-def test_collected_amount_comes_from_the_payments_hook(org: Any, collected_hook: Any) -> None:
-    # given a March target of 500,000 for the east rep and payments of 123,456.785 reported by the hook
-    calls, answer = collected_hook
+def test_collected_amount_comes_from_the_payments_port(org: Any, collected_port: Any) -> None:
+    # given a March target of 500,000 for the east rep and payments of 123,456.785 reported by the port
+    calls, answer = collected_port
     rep = org["east_rep"]
     answer[(rep.pk, rep.department_id)] = Decimal("123456.785")
     answer[(org["east_rep2"].pk, org.east.pk)] = Decimal("100000")
@@ -260,7 +260,7 @@ def test_collected_amount_comes_from_the_payments_hook(org: Any, collected_hook:
     data = targets.targets_progress(
         user=org["east_manager"], period_kind="month", period_start=dt.date(2026, 3, 1), metric="collected_amount"
     )
-    # then the hook was asked for March (as the reader), the rep's actual is rounded half-up to the cent, and the
+    # then the port was asked for March (as the reader), the rep's actual is rounded half-up to the cent, and the
     # department rolls up both reps
     assert calls[0]["user"] == org["east_manager"]
     assert (calls[0]["start"].date(), calls[0]["end"].date()) == (dt.date(2026, 3, 1), dt.date(2026, 4, 1))
@@ -269,15 +269,14 @@ def test_collected_amount_comes_from_the_payments_hook(org: Any, collected_hook:
     assert data["departments"][0].actual == Decimal("223456.79")
 
 
-def test_collected_amount_is_zero_without_a_payments_app(org: Any) -> None:
+def test_collected_amount_is_zero_without_a_payments_app(org: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from guanxi.core.ports import COLLECTED_AMOUNTS
     from guanxi.core.registry import registry
 
-    previous = registry.hooks.pop("collected_amounts", None)
-    try:
-        data = targets.targets_progress(
-            user=org["admin"], period_kind="month", period_start=dt.date(2026, 3, 1), metric="collected_amount"
-        )
-        assert data["people"] == [] and not targets.collected_available()
-    finally:
-        if previous is not None:
-            registry.set_hook("collected_amounts", previous)
+    # given no installed app provides collected amounts
+    monkeypatch.delitem(registry.ports, COLLECTED_AMOUNTS, raising=False)
+    # when progress is read, then there is nothing to measure and the metric says it is unavailable
+    data = targets.targets_progress(
+        user=org["admin"], period_kind="month", period_start=dt.date(2026, 3, 1), metric="collected_amount"
+    )
+    assert data["people"] == [] and not targets.collected_available()
