@@ -197,7 +197,7 @@ def test_concurrent_claims_only_one_wins(org):
 def test_claim_loses_the_race_inside_the_transaction(org, monkeypatch):
     # given a rep who read the customer as free, but another rep's claim lands before the conditional UPDATE
     c = pooled(org.east)
-    from guanxi.customers.pool import services as pool_services
+    from guanxi.customers.pool.services import actions as pool_services
 
     real_take = pool_services._take
 

@@ -1,5 +1,5 @@
-"""Reads for duplicate protection (查重): the rules, "would this be a duplicate?", the bulk check for
-imports, the scan for duplicate groups, registration conflicts and merges.
+"""Reads for duplicate protection (查重): the rules and "would this be a duplicate?", for one entry (the form,
+the API, a field as it is typed) and in bulk (imports).
 
 Matches against customers the reader may not see never reveal them: such a match says "already
 registered by another rep" with no name, owner or id (see Match.visible).
@@ -12,15 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.errors import PermissionDeniedError, ValidationFailed
 from guanxi.org.models import User
 from guanxi.org.policies import require_permission, scope_queryset
 
-from ..models import Customer, CustomerKey, CustomerMerge, DedupeRule, RegistrationConflict
-from .normalise import (
+from ...models import Customer, CustomerKey, DedupeRule
+from ..normalise import (
     customer_key_pairs,
     email_key,
     fuzzy_prefixes,
@@ -42,8 +42,6 @@ CHECK_FIELDS = ("name", "credit_code", "phone", "email")
 FUZZY_CANDIDATES = 200
 FUZZY_RESULTS = 5
 BULK_CHUNK = 5000
-SCAN_LIMIT = 1000
-MAX_MERGE = 10
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -123,23 +121,6 @@ class DedupeResult:
 
     def __bool__(self) -> bool:
         return bool(self.matches)
-
-
-@dataclass
-class DuplicateGroup:
-    """Live customers sharing one match key."""
-
-    kind: str
-    value: str
-    customers: list[Customer]
-
-    @property
-    def kind_label(self) -> str:
-        return str(CustomerKey.Kind(self.kind).label)
-
-    @property
-    def ids(self) -> list[int]:
-        return [c.pk for c in self.customers]
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -460,142 +441,3 @@ def dedupe_find_matches_bulk(
                 seen.add((p.kind, cols[0]))
                 result[index].append(_match_from_row(p, cols, rules[p.kind].action, actor, visible, collab))
     return {i: sorted(ms, key=lambda m: m.action != BLOCK) for i, ms in result.items() if ms}
-
-
-# --- the scan --------------------------------------------------------------------------------
-def dedupe_scan(*, actor: User, kind: str | None = None, limit: int = SCAN_LIMIT) -> list[DuplicateGroup]:
-    """Groups of live customers within the actor's view scope that share a match key, largest first.
-
-    One GROUP BY over CustomerKey, one query for the members and one for the customers.
-    """
-    if kind and kind not in CustomerKey.Kind.values:
-        raise ValidationFailed(_("Unknown key."), fields={"kind": [_("Choose name, credit_code, phone or email.")]})
-    visible = scope_queryset(actor, Customer.objects.all(), "view").values("pk")
-    keys = CustomerKey.objects.filter(customer__in=visible)
-    if kind:
-        keys = keys.filter(kind=kind)
-    groups = list(
-        keys.values("kind", "value")
-        .annotate(n=Count("customer_id", distinct=True))
-        .filter(n__gt=1)
-        .order_by("-n", "kind", "value")[:limit]
-    )
-    if not groups:
-        return []
-    wanted: dict[str, list[str]] = defaultdict(list)
-    for g in groups:
-        wanted[g["kind"]].append(g["value"])
-    q = Q(pk__in=[])
-    for k, values in wanted.items():
-        q |= Q(kind=k, value__in=values)
-    members: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for k, value, cid in keys.filter(q).values_list("kind", "value", "customer_id").distinct():
-        if cid not in members[(k, value)]:
-            members[(k, value)].append(cid)
-    ids = {cid for cids in members.values() for cid in cids}
-    customers = {c.pk: c for c in Customer.objects.filter(pk__in=ids).select_related("owner", "department")}
-    out = []
-    for g in groups:
-        found = sorted(
-            (customers[cid] for cid in members[(g["kind"], g["value"])] if cid in customers),
-            key=lambda c: (c.created_at, c.pk),
-        )
-        if len(found) > 1:
-            out.append(DuplicateGroup(kind=g["kind"], value=g["value"], customers=found))
-    return out
-
-
-# --- registration conflicts ------------------------------------------------------------------
-def _decider_q(user: User) -> Q:
-    """Conflicts about customers the user may assign or approve (managers, assistants)."""
-    q: Q | None = None
-    for action in ("assign", "approve"):
-        try:
-            scoped = scope_queryset(user, Customer.objects.all(), action)
-        except PermissionDeniedError:
-            continue
-        part = Q(customer__in=scoped.values("pk"))
-        q = part if q is None else q | part
-    if q is None:
-        raise PermissionDeniedError(_("Only managers decide registration conflicts."))
-    return q
-
-
-def conflict_list(*, user: User, status: str | None = RegistrationConflict.Status.OPEN) -> QuerySet:
-    """Registration conflicts the user may decide, newest first (`status` None or "all": every status)."""
-    qs = RegistrationConflict.objects.filter(_decider_q(user))
-    if status and status != "all":
-        if status not in RegistrationConflict.Status.values:
-            raise ValidationFailed(_("Unknown status."), fields={"status": [_("Choose open, joint or dismissed.")]})
-        qs = qs.filter(status=status)
-    return qs.select_related("customer__owner", "first_owner", "claimant", "decided_by").order_by("-created_at", "-id")
-
-
-def conflict_get(*, user: User, pk: Any) -> RegistrationConflict:
-    try:
-        return conflict_list(user=user, status=None).get(pk=int(pk))
-    except (RegistrationConflict.DoesNotExist, ValueError, TypeError):
-        raise NotFoundError(_("Not found, or you may not see it."))
-
-
-def conflict_open_count(*, user: User) -> int:
-    try:
-        return conflict_list(user=user).count()
-    except PermissionDeniedError:
-        return 0
-
-
-# --- merges ----------------------------------------------------------------------------------
-def merge_candidates(*, user: User, ids: Iterable[Any]) -> list[Customer]:
-    """The customers picked for a merge, each editable by the user (404 otherwise), with the counts
-    of what would move."""
-    try:
-        wanted = list(dict.fromkeys(int(i) for i in ids))
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("Invalid selection."), fields={"ids": [_("Invalid selection.")]})
-    if len(wanted) < 2:
-        raise ValidationFailed(
-            _("Choose at least two customers to merge."), fields={"ids": [_("Choose at least two customers.")]}
-        )
-    if len(wanted) > MAX_MERGE:
-        raise ValidationFailed(
-            _("At most %(n)s customers can be merged at once.") % {"n": MAX_MERGE},
-            fields={"ids": [_("Too many customers.")]},
-        )
-    qs = (
-        scope_queryset(user, Customer.objects.filter(pk__in=wanted), "edit")
-        .select_related("owner", "department")
-        .annotate(
-            n_contacts=Count("contacts", filter=Q(contacts__deleted_at__isnull=True), distinct=True),
-            n_follow_ups=Count("follow_ups", filter=Q(follow_ups__deleted_at__isnull=True), distinct=True),
-            n_tasks=Count("tasks", filter=Q(tasks__deleted_at__isnull=True), distinct=True),
-        )
-    )
-    found = {c.pk: c for c in qs}
-    if len(found) != len(wanted):
-        raise NotFoundError(_("Not found, or you may not see it."))
-    return [found[i] for i in wanted]
-
-
-def merge_list(*, user: User, limit: int = 50) -> QuerySet:
-    """Recent merges whose surviving customer the user may edit."""
-    scoped = scope_queryset(user, Customer.objects.all(), "edit")
-    return (
-        CustomerMerge.objects.filter(survivor__in=scoped.values("pk"))
-        .select_related("survivor", "actor", "undone_by")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
-def merge_get(*, user: User, pk: Any) -> CustomerMerge:
-    scoped = scope_queryset(user, Customer.objects.all(), "edit")
-    try:
-        return CustomerMerge.objects.select_related("survivor").get(pk=int(pk), survivor__in=scoped.values("pk"))
-    except (CustomerMerge.DoesNotExist, ValueError, TypeError):
-        raise NotFoundError(_("Not found, or you may not see it."))
-
-
-def merge_customer_names(merge: CustomerMerge) -> dict[int, str]:
-    """Names of the merged customers as they were (deleted ones included), for display."""
-    ids = [int(i) for i in merge.merged_ids]
-    return dict(Customer.all_objects.filter(pk__in=ids).values_list("pk", "name"))
