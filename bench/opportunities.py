@@ -31,7 +31,7 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
     customers' bulk path); then ANALYZE."""
     from guanxi.customers.models import Customer
     from guanxi.sales.models import Opportunity, Stage, StageChange
-    from guanxi.sales.services import default_pipeline
+    from guanxi.sales.opportunities.services import default_pipeline
 
     started, cpu_started = time.monotonic(), time.process_time()
     rng = random.Random(seed)
@@ -166,7 +166,7 @@ def _html(content: bytes) -> str:
 def build_opportunity_cases(case_type: Any, repeat: int) -> list[Any]:
     """Board, list page and list API for 陈静 (scope all) and 张伟 (scope self)."""
     from guanxi.org.models import User
-    from guanxi.sales.services import default_pipeline
+    from guanxi.sales.opportunities.services import default_pipeline
 
     sql = OpportunitySql()
     pipeline = default_pipeline().pk

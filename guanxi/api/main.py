@@ -14,7 +14,6 @@ from guanxi.customers.dedupe.api import router as dedupe_router
 from guanxi.customers.pool.api import router as pool_router
 from guanxi.org.api import router as org_router
 from guanxi.sales.api import router as sales_router
-from guanxi.sales.api_opportunities import router as opportunities_router
 
 DESCRIPTION = """
 Guanxi's REST API. The guide is docs/api.md; in short:
@@ -46,7 +45,6 @@ api.add_router("", customers_router)
 api.add_router("", pool_router)
 api.add_router("", dedupe_router)
 api.add_router("", sales_router)
-api.add_router("", opportunities_router)
 api.add_router("", imports_router)
 api.add_router("", approvals_router)
 api.add_router("", commerce_router)

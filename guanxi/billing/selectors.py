@@ -519,7 +519,7 @@ def expense_links_resolve(
     """Ids from a form or request body → the customer, follow-up and opportunity rows the user can see;
     an unknown id is a validation error on its field. With `partial`, absent ids are left out."""
     from guanxi.customers.selectors import customer_get, follow_up_get
-    from guanxi.sales.opportunity_selectors import opportunity_get
+    from guanxi.sales.opportunities.selectors import opportunity_get
 
     out: dict[str, Any] = {}
     for key, raw, getter in (

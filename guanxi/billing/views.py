@@ -64,7 +64,7 @@ def contract_url(contract: Any) -> str:
 
 def _people_choices(user: Any) -> dict[str, Any]:
     from guanxi.customers.selectors import department_choices
-    from guanxi.sales.opportunity_selectors import owner_choices
+    from guanxi.sales.opportunities.selectors import owner_choices
 
     return {"owners": owner_choices(user=user), "departments": department_choices()}
 

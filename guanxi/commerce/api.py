@@ -461,7 +461,7 @@ def contract_create(request: HttpRequest, payload: ContractIn, response: HttpRes
             quote = selectors.quote_get(user=user, pk=quote_id)
             customer = quote.customer
         elif opp_id:
-            from guanxi.sales.opportunity_selectors import opportunity_get
+            from guanxi.sales.opportunities.selectors import opportunity_get
 
             opportunity = opportunity_get(user=user, pk=opp_id)
             customer = opportunity.customer

@@ -86,7 +86,7 @@ def contract_create(request: HttpRequest) -> HttpResponse:
             quote = selectors.quote_get(user=user, pk=int_or_none(source.get("quote")))
             customer = quote.customer
         elif int_or_none(source.get("opportunity")):
-            from guanxi.sales.opportunity_selectors import opportunity_get
+            from guanxi.sales.opportunities.selectors import opportunity_get
 
             opp = opportunity_get(user=user, pk=int_or_none(source.get("opportunity")))
             customer = opp.customer

@@ -26,7 +26,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -537,3 +537,13 @@ class GuanxiAPI(NinjaAPI):
             prefix = self.docs_url.strip("/")
             urls.insert(0, path(f"{prefix}/assets/<str:name>", docs_asset, name="docs-asset"))
         return urls
+
+
+def keep_operation_ids(router: Router, module: str) -> None:
+    """Name the router's operations as if their endpoints still lived in `module`: django-ninja derives an
+    operation id from the endpoint's module, and clients generate code from it, so moving an api module must not
+    rename its operations. Explicit `operation_id`s are left alone; call this after the last endpoint."""
+    for path_view in router.path_operations.values():
+        for operation in path_view.operations:
+            if operation.operation_id is None:
+                operation.operation_id = f"{module}_{operation.view_func.__name__}".replace(".", "_")

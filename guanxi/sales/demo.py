@@ -20,9 +20,10 @@ from django.utils import timezone
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
 
-from . import services, targets
-from .analytics import period_for
-from .models import Competitor, LostReason, Opportunity, OpportunityContact, Stage
+from .opportunities import services
+from .opportunities.funnel import period_for
+from .opportunities.models import Competitor, LostReason, Opportunity, OpportunityContact, Stage
+from .targets import services as target_services
 
 # (username, number of deals): the reps of the demo company and the team lead who also sells.
 DEAL_OWNERS = [("zhangwei", 18), ("lina", 14), ("wangfang", 16), ("yangfan", 8), ("sunhao", 4)]
@@ -123,7 +124,7 @@ def demo_opportunities(*, result: Any, gen: Any, now: dt.datetime, progress: Cal
     _confirm_closings(users, made)
     _activities(rng, users, made, now)
     _targets(rng, users, result, made, month, quarter)
-    targets.forecast_snapshot_take(now=now)
+    target_services.forecast_snapshot_take(now=now)
     result.counts["opportunities"] = len(made)
     result.counts["opportunities_won"] = sum(1 for o in made if o.status == Opportunity.Status.WON)
 
@@ -260,7 +261,7 @@ def _targets(
         actual = won_this_month.get(username, Decimal(0))
         monthly[username] = _round_target(actual / Decimal(str(rng.uniform(0.4, 1.2)))) if actual else 600_000
         for period, kind, value in ((month, "month", monthly[username]), (quarter, "quarter", monthly[username] * 3)):
-            targets.target_set(
+            target_services.target_set(
                 actor=admin,
                 owner=users[username],
                 period_kind=kind,
@@ -268,7 +269,7 @@ def _targets(
                 metric="signed_amount",
                 value=value,
             )
-        targets.target_set(
+        target_services.target_set(
             actor=admin,
             owner=users[username],
             period_kind="month",
@@ -279,7 +280,7 @@ def _targets(
     north, east = result.departments.get("north"), result.departments.get("east")
     if north is not None:
         members = [u for u in ("zhangwei", "lina", "sunhao") if u in monthly]
-        dept = targets.target_set(
+        dept = target_services.target_set(
             actor=admin,
             department=north,
             period_kind="month",
@@ -287,9 +288,9 @@ def _targets(
             metric="signed_amount",
             value=sum(monthly[u] for u in members),
         )
-        targets.target_split(actor=admin, target=dept, allocations=[(users[u], monthly[u]) for u in members])
+        target_services.target_split(actor=admin, target=dept, allocations=[(users[u], monthly[u]) for u in members])
     if east is not None:
-        targets.target_set(
+        target_services.target_set(
             actor=admin,
             department=east,
             period_kind="month",

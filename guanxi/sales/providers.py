@@ -60,17 +60,17 @@ registry.add_default_grants(
 
 
 def _owner_less_leads(user: Any) -> Any:
-    from .selectors import owner_less_leads
+    from .leads.selectors import owner_less_leads
 
     return owner_less_leads(user)
 
 
-# A lead without an owner is in nobody's data scope; this rule opens the queues (see sales.selectors).
+# A lead without an owner is in nobody's data scope; this rule opens the queues (see sales.leads.selectors).
 registry.add_read_rule(ReadRule(key="leads:owner_less", model="sales.lead", rows=_owner_less_leads, actions=None))
 
 
 def _search_leads(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
-    from .selectors import search_leads
+    from .leads.selectors import search_leads
 
     return [
         {
@@ -84,25 +84,25 @@ def _search_leads(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
 
 
 def _leads_hand_over(**kwargs: Any) -> int:
-    from .services import leads_hand_over
+    from .leads.services import leads_hand_over
 
     return leads_hand_over(**kwargs)
 
 
 def _count_open_leads(*, leaving: Any) -> int:
-    from .models import CLOSED_STATUSES, Lead
+    from .leads.models import CLOSED_STATUSES, Lead
 
     return Lead.objects.filter(owner=leaving).exclude(status__in=CLOSED_STATUSES).count()
 
 
 def _opportunities_hand_over(**kwargs: Any) -> int:
-    from .services import opportunities_hand_over
+    from .opportunities.services import opportunities_hand_over
 
     return opportunities_hand_over(**kwargs)
 
 
 def _count_open_opportunities(*, leaving: Any) -> int:
-    from .models import Opportunity
+    from .opportunities.models import Opportunity
 
     return Opportunity.objects.filter(owner=leaving, status=Opportunity.Status.OPEN).count()
 
@@ -132,7 +132,7 @@ registry.add_handover_kind(
 )
 
 # The spreadsheet importer for leads (written with the import engine in guanxi/core/imports).
-from . import importers as _importers  # noqa: E402,F401
+from .leads import importers as _importers  # noqa: E402,F401
 
 # --- opportunities (销售机会) ----------------------------------------------------------------------
 register_module(
@@ -141,7 +141,7 @@ register_module(
 
 
 def _customer_opportunities_tab(request: Any, customer: Any) -> tuple[int, str]:
-    from .opportunity_views import customer_tab
+    from .opportunities.views import customer_tab
 
     return customer_tab(request, customer)
 
@@ -168,13 +168,13 @@ registry.add_tab(
 
 
 def _opportunity_reminders() -> Any:
-    from .reminders import opportunity_send_reminders
+    from .opportunities.reminders import opportunity_send_reminders
 
     return opportunity_send_reminders()
 
 
 def _opportunity_document_get(*, user: Any, pk: Any) -> Any:
-    from .opportunity_selectors import document_get
+    from .opportunities.selectors import document_get
 
     return document_get(user=user, pk=pk)
 
@@ -195,7 +195,7 @@ registry.add_periodic(PeriodicJob(key="opportunity_reminders", every_minutes=24 
 
 
 def _forecast_snapshot() -> Any:
-    from .targets import forecast_snapshot_take
+    from .targets.services import forecast_snapshot_take
 
     return forecast_snapshot_take()
 
@@ -255,13 +255,13 @@ registry.add_merge_mover(FkMove("converted_leads", "sales.Lead", "converted_cust
 
 # --- a leaving user's data export: their leads and opportunities ------------------------------------------------
 def _leads_table(*, actor: Any, leaving: Any) -> Any:
-    from .selectors import leaver_leads_table
+    from .leads.selectors import leaver_leads_table
 
     return leaver_leads_table(user=actor, leaving=leaving)
 
 
 def _opportunities_table(*, actor: Any, leaving: Any) -> Any:
-    from .selectors import leaver_opportunities_table
+    from .opportunities.selectors import leaver_opportunities_table
 
     return leaver_opportunities_table(user=actor, leaving=leaving)
 

@@ -10,7 +10,7 @@ from django_tasks import task
 @task()
 def lead_assign_by_rules_run(lead_ids: list[int]) -> dict[str, Any]:
     """Run the assignment rules on new leads (enqueued after a web lead is committed)."""
-    from .services import lead_assign_by_rules
+    from .leads.services import lead_assign_by_rules
 
     outcomes = lead_assign_by_rules(actor=None, lead_ids=lead_ids)
     return {

@@ -299,7 +299,7 @@ def _bundle(
     from guanxi.core.search import build_search_text
     from guanxi.customers.tests.factories import ContactFactory, CustomerFactory, FollowUpFactory, TaskFactory
     from guanxi.sales.models import Lead, Opportunity
-    from guanxi.sales.services import opportunity_create
+    from guanxi.sales.opportunities.services import opportunity_create
     from guanxi.sales.tests.factories import LeadFactory
 
     b = Bundle(relation=relation, index=idx, owner=owner)

@@ -20,7 +20,7 @@ from guanxi.customers.dedupe.services import customer_merge, customer_merge_undo
 from guanxi.customers.models import Customer, PoolEvent, RegistrationConflict
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory, FollowUpFactory, TaskFactory
 from guanxi.sales.models import OpportunityDocument
-from guanxi.sales.services import opportunity_create
+from guanxi.sales.opportunities.services import opportunity_create
 from guanxi.sales.tests.factories import LeadFactory
 
 from .factories import ContractFactory

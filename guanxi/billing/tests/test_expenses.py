@@ -184,7 +184,7 @@ def test_the_claim_form_lists_only_the_follow_ups_and_opportunities_the_claimant
 ) -> None:
     from django.test import Client
 
-    from guanxi.sales import services as sales_services
+    from guanxi.sales.opportunities import services as sales_services
 
     # given east rep's customer with a follow-up and an opportunity, east rep 2 collaborating on the customer only
     customer = visit.customer

@@ -15,7 +15,7 @@ from guanxi.commerce.services import contract_attach_scan
 from guanxi.core.models import AccessLog, AuditLog
 from guanxi.customers.services import follow_up_create
 from guanxi.org.tests.factories import UserFactory
-from guanxi.sales.services import opportunity_create, opportunity_document_add
+from guanxi.sales.opportunities.services import opportunity_create, opportunity_document_add
 
 
 def client_for(user: Any) -> Client:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from guanxi.billing import services
 from guanxi.core.models import AuditLog
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory, FollowUpFactory, TaskFactory
-from guanxi.sales.services import opportunity_create
+from guanxi.sales.opportunities.services import opportunity_create
 from guanxi.sales.tests.factories import LeadFactory
 
 from .factories import ContractFactory

@@ -213,7 +213,7 @@ def contract_on_decided(*, document: Contract, outcome: str, actor: User | None,
 def _win_opportunity(actor: User, contract: Contract) -> None:
     """Signing wins the contract's opportunity (left alone when it is closed already, or the actor may not
     close it: the signing stands, the audit says why)."""
-    from guanxi.sales.services import opportunity_close
+    from guanxi.sales.opportunities.services import opportunity_close
 
     opp = contract.opportunity
     if opp is None or opp.status != Opportunity.Status.OPEN:

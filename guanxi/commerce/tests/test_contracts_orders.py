@@ -19,7 +19,7 @@ from guanxi.core.models import Notification
 from guanxi.core.numbering import number_next
 from guanxi.core.registry import registry
 from guanxi.customers.models import Task
-from guanxi.sales.services import opportunity_create
+from guanxi.sales.opportunities.services import opportunity_create
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from guanxi.customers.models import Customer, Task
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory, TaskFactory
 from guanxi.org.services import user_deactivate
 from guanxi.sales.models import Lead, Opportunity
-from guanxi.sales.services import opportunity_create
+from guanxi.sales.opportunities.services import opportunity_create
 from guanxi.sales.tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.test import Client
 from guanxi.commerce import services
 from guanxi.org.models import Role
 from guanxi.org.tests.factories import UserFactory
-from guanxi.sales import services as sales_services
+from guanxi.sales.opportunities import services as sales_services
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from guanxi.commerce import services
 from guanxi.commerce.models import ExecutionOrder, Shipment
 from guanxi.org.tests.factories import UserFactory
 from guanxi.sales.models import Opportunity
-from guanxi.sales.services import opportunity_create
+from guanxi.sales.opportunities.services import opportunity_create
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import guanxi.sales.importers  # noqa: F401  (registers the importer even before sales/providers.py does)
+import guanxi.sales.leads.importers  # noqa: F401  (registers the importer even before sales/providers.py does)
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.imports import services
 from guanxi.core.imports.testing import csv_bytes, run_import, upload, xlsx_bytes

@@ -24,7 +24,7 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.customers.selectors import search_contacts, search_customers
 from guanxi.customers.services import customer_delete, customer_update
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory
-from guanxi.sales.selectors import search_leads
+from guanxi.sales.leads.selectors import search_leads
 from guanxi.sales.tests.factories import LeadFactory
 
 SQLITE = connection.vendor == "sqlite"

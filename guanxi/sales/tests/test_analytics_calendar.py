@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from guanxi.sales import calendar
 from guanxi.sales.models import Opportunity
+from guanxi.sales.opportunities import calendar
 from guanxi.sales.tests.test_analytics_funnel import make_opportunity, make_pipeline
 
 D = dt.date

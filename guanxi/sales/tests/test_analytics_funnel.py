@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.org.models import Role
-from guanxi.sales import analytics
 from guanxi.sales.models import Opportunity, Pipeline, Stage, StageChange
+from guanxi.sales.opportunities import funnel
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def build_hand_example(owner: Any) -> dict[str, Any]:
     return s
 
 
-MARCH = analytics.Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+MARCH = funnel.Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 
 
 def test_funnel_hand_computed(org: Any) -> None:
@@ -104,7 +104,7 @@ def test_funnel_hand_computed(org: Any) -> None:
     qs = Opportunity.objects.all()
 
     # when the funnel for March is computed
-    f = analytics.funnel(qs, s["pipeline"], MARCH, now=at(20))
+    f = funnel.funnel(qs, s["pipeline"], MARCH, now=at(20))
 
     # then A: 10 entered (550k), 6 onward = 60%; B: 6 (210k), 3 onward = 50%; C: 3 (60k), 2 won = 66.7%
     assert [(x.stage.name, x.entered, x.amount, x.onward) for x in f.stages] == [
@@ -130,10 +130,10 @@ def test_funnel_other_period_and_scope(org: Any) -> None:
     s = build_hand_example(org["east_rep"])
 
     # when February is looked at, and March through a queryset without the rep's deals
-    feb = analytics.funnel(
-        Opportunity.objects.all(), s["pipeline"], analytics.Period(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+    feb = funnel.funnel(
+        Opportunity.objects.all(), s["pipeline"], funnel.Period(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
     )
-    none = analytics.funnel(Opportunity.objects.exclude(owner=org["east_rep"]), s["pipeline"], MARCH)
+    none = funnel.funnel(Opportunity.objects.exclude(owner=org["east_rep"]), s["pipeline"], MARCH)
 
     # then February has only the one deal entering A, nothing closed
     assert [x.entered for x in feb.stages] == [1, 0, 0]
@@ -150,7 +150,7 @@ def test_skipping_counts_as_passing_through_and_backward_moves_do_not(org: Any) 
     make_opportunity(org["east_rep"], s["pipeline"], [(s["B"], at(1, month=2)), (s["A"], at(5))], 200)
 
     # when March is computed
-    f = analytics.funnel(Opportunity.objects.all(), s["pipeline"], MARCH)
+    f = funnel.funnel(Opportunity.objects.all(), s["pipeline"], MARCH)
 
     # then the jump counts in A, B and C (A and B converted onward); the backward move counts nowhere
     assert [(x.entered, x.onward) for x in f.stages] == [(1, 1), (1, 1), (1, 0)]
@@ -163,7 +163,7 @@ def test_time_in_stage_includes_current_stay(org: Any) -> None:
     opp = make_opportunity(org["east_rep"], s["pipeline"], [(s["A"], at(2)), (s["B"], at(4)), (s["C"], at(7))], 1)
 
     # when asked at 14:00 on 7 March
-    stays = analytics.time_in_stage(opp, now=at(7, hour=14))
+    stays = funnel.time_in_stage(opp, now=at(7, hour=14))
 
     # then each stay and the five hours in C so far are listed
     assert [(st.name, sec) for st, sec in stays] == [("A", 2 * DAY), ("B", 3 * DAY), ("C", 5 * 3600)]
@@ -174,7 +174,7 @@ def test_average_time_in_stage_over_completed_stays(org: Any) -> None:
     s = build_hand_example(org["east_rep"])
 
     # when averaged over all time
-    avg = analytics.average_time_in_stage(Opportunity.objects.all(), s["pipeline"])
+    avg = funnel.average_time_in_stage(Opportunity.objects.all(), s["pipeline"])
 
     # then only completed stays count (the open deals still in A do not)
     assert avg == {s["A"].pk: 2 * DAY, s["B"].pk: 3 * DAY, s["C"].pk: 2 * DAY}
@@ -186,8 +186,8 @@ def test_stalled_lists_open_deals_over_their_stage_limit(org: Any) -> None:
     qs = Opportunity.objects.all()
 
     # when the stalled deals are listed on 11 and on 13 March
-    early = analytics.stalled(qs, s["pipeline"], now=at(11))
-    later = analytics.stalled(qs, s["pipeline"], now=at(13))
+    early = funnel.stalled(qs, s["pipeline"], now=at(11))
+    later = funnel.stalled(qs, s["pipeline"], now=at(13))
 
     # then on 11 March only the February deal is stalled; on 13 March (11 days) the four others join it
     assert [o.amount for o in early] == [Decimal(999)]
@@ -205,20 +205,20 @@ def test_stalled_lists_open_deals_over_their_stage_limit(org: Any) -> None:
 )
 def test_period_for(kind: str | None, expected: tuple[dt.date, dt.date]) -> None:
     # given 23 November 2026; when the period is resolved; then it covers the month/quarter/year
-    p = analytics.period_for(kind, dt.date(2026, 11, 23))
+    p = funnel.period_for(kind, dt.date(2026, 11, 23))
     assert (p.date_from, p.date_to) == expected
 
 
 def test_period_for_quarter_edges_and_bad_custom() -> None:
     # given dates in the first quarter and bad custom ranges
     # when resolved / then the quarter is right and bad ranges are validation errors, not crashes
-    q = analytics.period_for("quarter", dt.date(2026, 3, 31))
+    q = funnel.period_for("quarter", dt.date(2026, 3, 31))
     assert (q.date_from, q.date_to) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
     from guanxi.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed):
-        analytics.period_for("custom", dt.date(2026, 3, 1), dt.date(2026, 3, 5), dt.date(2026, 3, 1))
+        funnel.period_for("custom", dt.date(2026, 3, 1), dt.date(2026, 3, 5), dt.date(2026, 3, 1))
     with pytest.raises(ValidationFailed):
-        analytics.period_for("custom", dt.date(2026, 3, 1), None, None)
+        funnel.period_for("custom", dt.date(2026, 3, 1), None, None)
     with pytest.raises(ValidationFailed):
-        analytics.period_for("week", dt.date(2026, 3, 1))
+        funnel.period_for("week", dt.date(2026, 3, 1))

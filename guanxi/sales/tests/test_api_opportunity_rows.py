@@ -14,8 +14,8 @@ from django.utils import timezone
 from guanxi.core.models import AuditLog
 from guanxi.customers.models import FollowUp, Task
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory
-from guanxi.sales import services
 from guanxi.sales.models import Opportunity, OpportunityActivity, OpportunityDocument
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 

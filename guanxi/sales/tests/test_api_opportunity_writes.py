@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import services
 from guanxi.sales.models import Competitor, LostReason, Opportunity, Stage, StageChange
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from guanxi.core.models import AuditLog
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import services, targets
 from guanxi.sales.models import SalesTarget
+from guanxi.sales.opportunities import services
+from guanxi.sales.targets import services as targets
 
 pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)

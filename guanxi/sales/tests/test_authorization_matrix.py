@@ -19,8 +19,8 @@ from guanxi.core.models import AuditLog
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.org.services import api_token_create
 from guanxi.org.tests.factories import UserFactory
-from guanxi.sales import services
 from guanxi.sales.models import Opportunity, Stage, StageChange
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from guanxi.core.registry import registry
 from guanxi.org.models import User
-from guanxi.sales import analytics, opportunity_selectors, targets
 from guanxi.sales.models import Opportunity, OpportunityActivity, SalesTarget, Stage, StageChange
+from guanxi.sales.opportunities import funnel
+from guanxi.sales.opportunities import selectors as opportunity_selectors
+from guanxi.sales.targets import services as targets
 
 pytestmark = pytest.mark.django_db
 
@@ -65,10 +67,10 @@ def test_stage_history_is_back_dated_and_consistent(demo: None) -> None:
 def test_funnel_stalled_flags_and_closings_show_real_figures(demo: None) -> None:
     admin = User.objects.get(username="admin")
     pipeline = opportunity_selectors.pipelines()[0]
-    period = analytics.period_for("year", timezone.localdate())
-    funnel = analytics.funnel(analytics.opportunity_scope(user=admin), pipeline, period)
-    assert funnel.stages[0].entered > funnel.stages[-1].entered > 0
-    assert funnel.win_rate is not None and funnel.stalled > 0
+    period = funnel.period_for("year", timezone.localdate())
+    figures = funnel.funnel(funnel.opportunity_scope(user=admin), pipeline, period)
+    assert figures.stages[0].entered > figures.stages[-1].entered > 0
+    assert figures.win_rate is not None and figures.stalled > 0
     confirmed = Opportunity.objects.exclude(status="open").filter(close_confirmed_at__isnull=False).count()
     waiting = Opportunity.objects.exclude(status="open").filter(close_confirmed_at__isnull=True).count()
     assert confirmed > 0 and waiting > 0

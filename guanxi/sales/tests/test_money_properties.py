@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import services, targets
 from guanxi.sales.models import SalesTarget
+from guanxi.sales.opportunities import services
+from guanxi.sales.targets import services as targets
 
 pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)

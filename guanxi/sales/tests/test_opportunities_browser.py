@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.org.tests.factories import PASSWORD
-from guanxi.sales import services
 from guanxi.sales.models import Opportunity, Stage
+from guanxi.sales.opportunities import services
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 

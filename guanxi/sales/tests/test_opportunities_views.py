@@ -9,8 +9,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import services
 from guanxi.sales.models import Opportunity, Stage, StageChange
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.models import AuditLog
 from guanxi.customers.models import Attachment, FollowUp, Task
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import services
 from guanxi.sales.models import OpportunityActivity
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 

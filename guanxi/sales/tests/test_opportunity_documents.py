@@ -10,8 +10,8 @@ from django.test import Client
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
 from guanxi.core.models import AccessLog, AuditLog
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import services
 from guanxi.sales.models import OpportunityDocument, Stage
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.test import Client
 
 from guanxi.core.models import AuditLog
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import services
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.test import Client
 
 from guanxi.core.models import AuditLog
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory
-from guanxi.sales import services
 from guanxi.sales.models import Competitor, Opportunity, OpportunityContact
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from guanxi.sales.models import Opportunity
-from guanxi.sales.opportunity_selectors import stage_get
+from guanxi.sales.opportunities.selectors import stage_get
 
 
 def test_outcomes_are_won_and_lost_deals_in_chinese():

@@ -12,9 +12,9 @@ from django.utils import timezone
 from guanxi.core.models import Notification
 from guanxi.core.registry import registry
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import services
 from guanxi.sales.models import Opportunity, Stage
-from guanxi.sales.reminders import opportunity_send_reminders, weekly_activity_gaps
+from guanxi.sales.opportunities import services
+from guanxi.sales.opportunities.reminders import opportunity_send_reminders, weekly_activity_gaps
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")

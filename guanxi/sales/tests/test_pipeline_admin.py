@@ -8,8 +8,8 @@ import pytest
 
 from guanxi.core.models import AuditLog
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import services
 from guanxi.sales.models import Competitor, LostReason, Pipeline, Stage
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 

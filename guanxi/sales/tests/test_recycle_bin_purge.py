@@ -14,7 +14,7 @@ from guanxi.core.models import AuditLog
 from guanxi.customers.models import Customer
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.sales.models import Opportunity
-from guanxi.sales.services import opportunity_create
+from guanxi.sales.opportunities.services import opportunity_create
 
 pytestmark = pytest.mark.django_db
 

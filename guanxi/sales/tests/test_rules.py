@@ -7,7 +7,7 @@ import pytest
 
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
 from guanxi.core.models import AuditLog, Notification
-from guanxi.sales import services
+from guanxi.sales.leads import services
 from guanxi.sales.models import Lead, LeadAssignmentRule
 from guanxi.sales.tests.factories import LeadFactory, RuleFactory
 

@@ -18,8 +18,10 @@ from guanxi.core.models import AuditLog, Notification
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.services import user_deactivate
 from guanxi.org.tests.factories import UserFactory
-from guanxi.sales import selectors, services
+from guanxi.sales.leads import selectors
+from guanxi.sales.leads import services as lead_services
 from guanxi.sales.models import Lead, Opportunity
+from guanxi.sales.opportunities import services as opportunity_services
 from guanxi.sales.tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +38,7 @@ def lead_audit_count(lead: Lead) -> int:
 
 # --- entry -----------------------------------------------------------------------------------
 def test_create_lead_normalises_builds_search_text_and_audits(org):
-    lead = services.lead_create(
+    lead = lead_services.lead_create(
         actor=org["east_assistant"],
         data={"company_name": "  北京 华信科技 ", "person_name": "王伟", "mobile": "138-1234-5678", "email": "W@X.CN"},
     )
@@ -48,10 +50,10 @@ def test_create_lead_normalises_builds_search_text_and_audits(org):
 
 def test_a_lead_needs_a_name_and_a_way_to_reach_them(org):
     with pytest.raises(ValidationFailed) as exc:
-        services.lead_create(actor=org["east_assistant"], data={"need": "想了解产品"})
+        lead_services.lead_create(actor=org["east_assistant"], data={"need": "想了解产品"})
     assert {"company_name", "person_name", "mobile"} <= exc.value.fields.keys()
     with pytest.raises(ValidationFailed) as exc:
-        services.lead_create(actor=org["east_assistant"], data={"person_name": "张三", "email": "not-an-email"})
+        lead_services.lead_create(actor=org["east_assistant"], data={"person_name": "张三", "email": "not-an-email"})
     assert "email" in exc.value.fields
     assert not Lead.objects.exists()
 
@@ -59,12 +61,12 @@ def test_a_lead_needs_a_name_and_a_way_to_reach_them(org):
 def test_a_rep_may_not_enter_leads_and_nothing_is_written(org):
     before = AuditLog.objects.count()
     with pytest.raises(PermissionDeniedError):
-        services.lead_create(actor=org["east_rep"], data={"person_name": "张三", "mobile": "13800000000"})
+        lead_services.lead_create(actor=org["east_rep"], data={"person_name": "张三", "mobile": "13800000000"})
     assert not Lead.objects.exists() and AuditLog.objects.count() == before
 
 
 def test_creating_with_an_owner_assigns_and_notifies_at_once(org):
-    lead = services.lead_create(
+    lead = lead_services.lead_create(
         actor=org["east_assistant"], data={"person_name": "张三", "mobile": "13800000000"}, owner=org["east_rep"]
     )
     assert lead.status == Lead.Status.ASSIGNED and lead.owner == org["east_rep"]
@@ -100,7 +102,7 @@ def test_whoever_entered_an_owner_less_lead_keeps_seeing_it(org):
     clerk.roles.set([role])
     # when the clerk enters a lead while another one waits in the queue
     other = LeadFactory()
-    lead = services.lead_create(actor=clerk, data={"person_name": "来电客户", "phone": "021-5555 0000"})
+    lead = lead_services.lead_create(actor=clerk, data={"person_name": "来电客户", "phone": "021-5555 0000"})
     # then the clerk sees the own entry, not the other owner-less lead
     assert list(selectors.lead_scope(clerk).values_list("pk", flat=True)) == [lead.pk]
     assert other.pk != lead.pk
@@ -108,7 +110,7 @@ def test_whoever_entered_an_owner_less_lead_keeps_seeing_it(org):
 
 def test_a_service_agent_enters_leads_for_the_queue_without_seeing_leads(org):
     agent = UserFactory(username="cs", department=org.hq, roles=["service_agent"])
-    lead = services.lead_create(actor=agent, data={"person_name": "来电客户", "phone": "021-5555 0000"})
+    lead = lead_services.lead_create(actor=agent, data={"person_name": "来电客户", "phone": "021-5555 0000"})
     assert lead.status == Lead.Status.NEW and lead.created_by == agent
     with pytest.raises(PermissionDeniedError):
         selectors.lead_scope(agent)
@@ -118,8 +120,8 @@ def test_a_service_agent_enters_leads_for_the_queue_without_seeing_leads(org):
 # --- screening -------------------------------------------------------------------------------
 def test_screening_marks_valid_or_invalid_with_reason(org):
     ok, bad = LeadFactory(), LeadFactory()
-    services.lead_screen(actor=org["east_assistant"], lead=ok, valid=True)
-    services.lead_screen(actor=org["east_assistant"], lead=bad, valid=False, reason="空号")
+    lead_services.lead_screen(actor=org["east_assistant"], lead=ok, valid=True)
+    lead_services.lead_screen(actor=org["east_assistant"], lead=bad, valid=False, reason="空号")
     ok.refresh_from_db()
     bad.refresh_from_db()
     assert ok.status == Lead.Status.VALID and ok.screened_by == org["east_assistant"] and ok.screened_at
@@ -131,17 +133,17 @@ def test_invalid_needs_a_reason_and_a_rep_cannot_screen(org):
     lead = LeadFactory()
     before = (snapshot(lead), lead_audit_count(lead))
     with pytest.raises(ValidationFailed) as exc:
-        services.lead_screen(actor=org["east_assistant"], lead=lead, valid=False, reason="  ")
+        lead_services.lead_screen(actor=org["east_assistant"], lead=lead, valid=False, reason="  ")
     assert "reason" in exc.value.fields
     with pytest.raises(PermissionDeniedError):
-        services.lead_screen(actor=org["east_rep"], lead=lead, valid=True)
+        lead_services.lead_screen(actor=org["east_rep"], lead=lead, valid=True)
     assert (snapshot(lead), lead_audit_count(lead)) == before
 
 
 def test_an_assigned_lead_is_not_screened_again(org):
     lead = LeadFactory(owner=org["east_rep"], status=Lead.Status.ASSIGNED)
     with pytest.raises(InvalidStateError):
-        services.lead_screen(actor=org["east_manager"], lead=lead, valid=False, reason="x")
+        lead_services.lead_screen(actor=org["east_manager"], lead=lead, valid=False, reason="x")
 
 
 # --- manual assignment -----------------------------------------------------------------------
@@ -154,7 +156,7 @@ def test_bulk_assign_takes_what_the_actor_may_assign_and_skips_the_rest(org):
     junk = LeadFactory(status=Lead.Status.INVALID, invalid_reason="重复")
     west_before = snapshot(west)
     # when the east assistant (department scope) hands them all to east_rep
-    assigned, skipped = services.lead_assign(
+    assigned, skipped = lead_services.lead_assign(
         actor=org["east_assistant"],
         lead_ids=[free.pk, east.pk, west.pk, done.pk, junk.pk, 999_999],
         assignee=org["east_rep"],
@@ -176,7 +178,7 @@ def test_bulk_assign_takes_what_the_actor_may_assign_and_skips_the_rest(org):
 
 def test_single_assignment_notification_links_the_lead(org):
     lead = LeadFactory(company_name="单个线索公司")
-    services.lead_assign(actor=org["east_assistant"], lead_ids=[lead.pk], assignee=org["east_rep"])
+    lead_services.lead_assign(actor=org["east_assistant"], lead_ids=[lead.pk], assignee=org["east_rep"])
     note = Notification.objects.get(recipient=org["east_rep"])
     assert "单个线索公司" in note.title and note.url == f"/sales/leads/{lead.pk}/"
 
@@ -185,10 +187,10 @@ def test_leads_only_go_to_people_in_reach_who_may_view_leads(org):
     lead = LeadFactory()
     before = snapshot(lead)
     with pytest.raises(ValidationFailed) as exc:
-        services.lead_assign(actor=org["east_assistant"], lead_ids=[lead.pk], assignee=org["west_rep"])
+        lead_services.lead_assign(actor=org["east_assistant"], lead_ids=[lead.pk], assignee=org["west_rep"])
     assert "assignee" in exc.value.fields
     with pytest.raises(ValidationFailed):
-        services.lead_assign(actor=org["east_assistant"], lead_ids=[lead.pk], assignee=org["nobody"])
+        lead_services.lead_assign(actor=org["east_assistant"], lead_ids=[lead.pk], assignee=org["nobody"])
     assert snapshot(lead) == before and not Notification.objects.exists()
 
 
@@ -196,48 +198,50 @@ def test_a_rep_cannot_assign_and_nothing_changes(org):
     lead = LeadFactory(owner=org["east_rep"], status=Lead.Status.ASSIGNED)
     before = (snapshot(lead), lead_audit_count(lead))
     with pytest.raises(PermissionDeniedError):
-        services.lead_assign(actor=org["east_rep"], lead_ids=[lead.pk], assignee=org["east_rep2"])
+        lead_services.lead_assign(actor=org["east_rep"], lead_ids=[lead.pk], assignee=org["east_rep2"])
     assert (snapshot(lead), lead_audit_count(lead)) == before
     assert not Notification.objects.exists()
 
 
 def test_bad_ids_are_a_validation_error(org):
     with pytest.raises(ValidationFailed):
-        services.lead_assign(actor=org["east_assistant"], lead_ids=["1; drop"], assignee=org["east_rep"])
+        lead_services.lead_assign(actor=org["east_assistant"], lead_ids=["1; drop"], assignee=org["east_rep"])
     with pytest.raises(ValidationFailed):
-        services.lead_assign(actor=org["east_assistant"], lead_ids=[2**70], assignee=org["east_rep"])
+        lead_services.lead_assign(actor=org["east_assistant"], lead_ids=[2**70], assignee=org["east_rep"])
 
 
 # --- working the lead ------------------------------------------------------------------------
 def test_owner_follows_up_then_loses_with_a_reason(org):
     lead = LeadFactory(owner=org["east_rep"], status=Lead.Status.ASSIGNED)
-    services.lead_mark_following(actor=org["east_rep"], lead=lead)
+    lead_services.lead_mark_following(actor=org["east_rep"], lead=lead)
     assert Lead.objects.get(pk=lead.pk).status == Lead.Status.FOLLOWING
     with pytest.raises(ValidationFailed):
-        services.lead_lose(actor=org["east_rep"], lead=lead, reason="")
-    services.lead_lose(actor=org["east_rep"], lead=lead, reason="预算不足")
+        lead_services.lead_lose(actor=org["east_rep"], lead=lead, reason="")
+    lead_services.lead_lose(actor=org["east_rep"], lead=lead, reason="预算不足")
     lead.refresh_from_db()
     assert lead.status == Lead.Status.LOST and lead.lost_reason == "预算不足"
     with pytest.raises(InvalidStateError):
-        services.lead_mark_following(actor=org["east_rep"], lead=lead)
+        lead_services.lead_mark_following(actor=org["east_rep"], lead=lead)
 
 
 def test_another_rep_cannot_touch_my_lead(org):
     lead = LeadFactory(owner=org["east_rep"], status=Lead.Status.ASSIGNED)
     before = snapshot(lead)
     with pytest.raises(NotFoundError):
-        services.lead_lose(actor=org["east_rep2"], lead=lead, reason="抢单")
+        lead_services.lead_lose(actor=org["east_rep2"], lead=lead, reason="抢单")
     with pytest.raises(NotFoundError):
-        services.lead_update(actor=org["east_rep2"], lead=lead, data={"company_name": "改"})
+        lead_services.lead_update(actor=org["east_rep2"], lead=lead, data={"company_name": "改"})
     assert snapshot(lead) == before
 
 
 def test_update_corrects_facts_and_refreshes_search(org):
     lead = LeadFactory(owner=org["east_rep"], status=Lead.Status.ASSIGNED, company_name="旧名")
-    lead = services.lead_update(actor=org["east_rep"], lead=lead, data={"company_name": "上海新名", "wechat": "wx1"})
+    lead = lead_services.lead_update(
+        actor=org["east_rep"], lead=lead, data={"company_name": "上海新名", "wechat": "wx1"}
+    )
     assert lead.version == 2 and "shxm" in Lead.objects.get(pk=lead.pk).search_text
     with pytest.raises(ValidationFailed):
-        services.lead_update(actor=org["east_rep"], lead=lead, data={"status": "converted"})
+        lead_services.lead_update(actor=org["east_rep"], lead=lead, data={"status": "converted"})
 
 
 # --- conversion ------------------------------------------------------------------------------
@@ -260,7 +264,7 @@ def test_conversion_creates_customer_contact_opportunity_and_links_them(org):
     LeadFactory(owner=org["east_rep"], status=Lead.Status.FOLLOWING)  # unrelated
     history_before = lead_audit_count(lead)
     # when the rep converts it with an opportunity
-    result = services.lead_convert(
+    result = lead_services.lead_convert(
         actor=org["east_rep"],
         lead=lead,
         create_opportunity=True,
@@ -283,7 +287,7 @@ def test_conversion_creates_customer_contact_opportunity_and_links_them(org):
     assert (
         opp.amount == Decimal("128000.50")
         and opp.currency == "CNY"
-        and opp.stage == services.first_open_stage(services.default_pipeline())
+        and opp.stage == opportunity_services.first_open_stage(opportunity_services.default_pipeline())
     )
     assert (opp.customer, opp.contact, opp.source_lead_id, opp.owner) == (customer, contact, lead.pk, org["east_rep"])
     # and the lead is converted, linked, its history kept and extended
@@ -297,7 +301,7 @@ def test_conversion_creates_customer_contact_opportunity_and_links_them(org):
 
 def test_conversion_without_person_or_opportunity(org):
     lead = LeadFactory(owner=org["east_rep"], status=Lead.Status.ASSIGNED, person_name="", company_name="无人公司")
-    result = services.lead_convert(actor=org["east_rep"], lead=lead)
+    result = lead_services.lead_convert(actor=org["east_rep"], lead=lead)
     assert result.contact is None and result.opportunity is None
     assert not Opportunity.objects.exists()
     assert Lead.objects.get(pk=lead.pk).converted_customer == result.customer
@@ -305,7 +309,7 @@ def test_conversion_without_person_or_opportunity(org):
 
 def test_a_person_only_lead_becomes_an_individual_customer(org):
     lead = LeadFactory(owner=org["east_rep"], status=Lead.Status.ASSIGNED, company_name="", person_name="赵六")
-    result = services.lead_convert(actor=org["east_rep"], lead=lead)
+    result = lead_services.lead_convert(actor=org["east_rep"], lead=lead)
     assert result.customer.kind == Customer.Kind.INDIVIDUAL and result.customer.name == "赵六"
 
 
@@ -325,7 +329,7 @@ def test_a_duplicate_refused_by_customer_create_leaves_no_trace(org, monkeypatch
     before = (snapshot(lead), lead_audit_count(lead), AuditLog.objects.count())
     # when the rep converts the lead
     with pytest.raises(ConflictError) as exc:
-        services.lead_convert(actor=org["east_rep"], lead=lead, create_opportunity=True)
+        lead_services.lead_convert(actor=org["east_rep"], lead=lead, create_opportunity=True)
     # then the error names the field, and nothing at all was written
     assert exc.value.fields == {"name": ["该客户已由他人登记"]}
     assert (snapshot(lead), lead_audit_count(lead), AuditLog.objects.count()) == before
@@ -336,10 +340,12 @@ def test_a_customer_validation_error_comes_back_on_the_field_and_nothing_changes
     lead = LeadFactory(owner=org["east_rep"], status=Lead.Status.FOLLOWING)
     before = snapshot(lead)
     with pytest.raises(ValidationFailed) as exc:
-        services.lead_convert(actor=org["east_rep"], lead=lead, customer={"credit_code": "91350100M000100Y44"})
+        lead_services.lead_convert(actor=org["east_rep"], lead=lead, customer={"credit_code": "91350100M000100Y44"})
     assert "credit_code" in exc.value.fields
     with pytest.raises(ValidationFailed) as exc:
-        services.lead_convert(actor=org["east_rep"], lead=lead, create_opportunity=True, opportunity={"amount": "-5"})
+        lead_services.lead_convert(
+            actor=org["east_rep"], lead=lead, create_opportunity=True, opportunity={"amount": "-5"}
+        )
     assert "amount" in exc.value.fields
     assert snapshot(lead) == before and not Customer.objects.exists()
 
@@ -347,19 +353,19 @@ def test_a_customer_validation_error_comes_back_on_the_field_and_nothing_changes
 def test_only_open_leads_convert_and_a_converted_lead_is_frozen(org):
     new = LeadFactory()
     with pytest.raises(InvalidStateError):
-        services.lead_convert(actor=org["east_assistant"], lead=new)
+        lead_services.lead_convert(actor=org["east_assistant"], lead=new)
     lead = LeadFactory(owner=org["east_rep"], status=Lead.Status.ASSIGNED)
-    services.lead_convert(actor=org["east_rep"], lead=lead)
+    lead_services.lead_convert(actor=org["east_rep"], lead=lead)
     with pytest.raises(InvalidStateError):
-        services.lead_convert(actor=org["east_rep"], lead=lead)
+        lead_services.lead_convert(actor=org["east_rep"], lead=lead)
     with pytest.raises(InvalidStateError):
-        services.lead_update(actor=org["east_rep"], lead=lead, data={"need": "改"})
+        lead_services.lead_update(actor=org["east_rep"], lead=lead, data={"need": "改"})
     assert Customer.objects.count() == 1
 
 
 def test_a_manager_converting_a_reps_lead_gives_the_customer_to_the_rep(org):
     lead = LeadFactory(owner=org["east_rep"], status=Lead.Status.FOLLOWING)
-    result = services.lead_convert(actor=org["east_manager"], lead=lead)
+    result = lead_services.lead_convert(actor=org["east_manager"], lead=lead)
     assert result.customer.owner == org["east_rep"]
 
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
 from guanxi.core.models import AuditLog
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import targets
 from guanxi.sales.models import ForecastSnapshot, Opportunity, SalesTarget
-from guanxi.sales.services.opportunities import default_pipeline, first_open_stage
+from guanxi.sales.opportunities.services import default_pipeline, first_open_stage
+from guanxi.sales.targets import services as targets
 
 pytestmark = pytest.mark.django_db
 

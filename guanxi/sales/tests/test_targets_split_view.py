@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 
 from guanxi.core.models import AuditLog
-from guanxi.sales import targets
 from guanxi.sales.models import SalesTarget
+from guanxi.sales.targets import services as targets
 
 pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.org.models import DataScope, Role
 from guanxi.org.tests.factories import UserFactory
-from guanxi.sales import services
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.errors import ApplicationError, PermissionDeniedError
 from guanxi.core.views_util import form_add_errors
 
-from . import targets
+from . import services as targets
 from .models import PeriodKind, SalesTarget
 
 

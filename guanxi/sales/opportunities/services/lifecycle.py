@@ -33,10 +33,11 @@ from guanxi.customers import services as customer_services
 from guanxi.customers.models import Contact, Customer, FollowUp, Task
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, require_permission, scope_queryset
+from guanxi.sales.leads.models import Lead
+from guanxi.sales.leads.services._common import _pick
 
 from ..models import (
     Competitor,
-    Lead,
     LostReason,
     Opportunity,
     OpportunityActivity,
@@ -46,7 +47,6 @@ from ..models import (
     Stage,
     StageChange,
 )
-from ._common import _pick
 
 # What create/update accept; stage, status and closing fields only change through their own services.
 OPPORTUNITY_FIELDS = {

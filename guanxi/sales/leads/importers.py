@@ -183,7 +183,7 @@ ASSIGN_BATCH = 1000
 def _assign_after_commit(ids: list[int]) -> None:
     """Run the assignment rules on the new leads like on web leads: after commit (a rolled back import
     queues nothing), as the system."""
-    from .tasks import lead_assign_by_rules_run
+    from ..tasks import lead_assign_by_rules_run
 
     for batch in chunks(list(ids), ASSIGN_BATCH):
         lead_ids = list(batch)

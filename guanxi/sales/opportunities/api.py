@@ -1,5 +1,5 @@
 """REST endpoints for opportunities (read, create, edit, move between stages, close, confirm a closing),
-pipelines and the sales funnel. Writes call guanxi.sales.services.opportunities, which check permission and
+pipelines and the sales funnel. Writes call guanxi.sales.opportunities.services, which check permission and
 data scope."""
 
 # No `from __future__ import annotations`: django-ninja reads the endpoint annotations at import time.
@@ -19,6 +19,7 @@ from guanxi.core.api import (
     error_responses,
     expected_version,
     idempotent,
+    keep_operation_ids,
     paginate,
     set_etag,
 )
@@ -28,9 +29,11 @@ from guanxi.customers.schemas import FollowUpOut, TaskOut
 from guanxi.customers.selectors import contact_get, customer_get
 from guanxi.org.selectors import users_by_ids
 
-from . import analytics, opportunity_selectors, services
+from . import funnel as analytics
+from . import selectors as opportunity_selectors
+from . import services
 from .models import Opportunity
-from .schemas_opportunities import (
+from .schemas import (
     DocumentOut,
     FunnelOut,
     FunnelParams,
@@ -420,3 +423,7 @@ def opportunity_document_delete(request: HttpRequest, opportunity_id: int, docum
         raise NotFoundError(_("Not found."))
     services.opportunity_document_delete(actor=user, document=doc)
     return Status(204, None)
+
+
+# Clients generate code from the operation ids: they stay those of the module these endpoints came from.
+keep_operation_ids(router, "guanxi.sales.api_opportunities")

@@ -30,9 +30,10 @@ from guanxi.org.policies import (
     scope_queryset,
     subordinate_ids,
 )
+from guanxi.sales.opportunities.funnel import Period, opportunity_scope, period_for
+from guanxi.sales.opportunities.models import Opportunity
 
-from .analytics import Period, opportunity_scope, period_for
-from .models import ForecastSnapshot, Opportunity, PeriodKind, SalesTarget
+from .models import ForecastSnapshot, PeriodKind, SalesTarget
 
 ZERO = Decimal("0.00")
 AMOUNT_METRICS = (SalesTarget.Metric.SIGNED_AMOUNT, SalesTarget.Metric.COLLECTED_AMOUNT)

@@ -22,12 +22,12 @@ from guanxi.customers import services as customer_services
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, require_permission
+from guanxi.sales.opportunities.models import Opportunity
 
 from .. import selectors
-from ..models import CLOSED_STATUSES, Lead, Opportunity
+from ..models import CLOSED_STATUSES, Lead
 from ._common import CONVERTIBLE, LEAD_FIELDS, LOSABLE, NEED_MAX, REASON_MAX, SCREENABLE, _clean_reason, _pick
 from .assignment import _assign, _check_assignee, _notify_assignee
-from .opportunities import opportunity_create
 
 
 # --- leads: entry and editing ----------------------------------------------------------------
@@ -102,7 +102,7 @@ def lead_create(
         ):
             raise PermissionDeniedError(_("After this change the record would be outside your data scope."))
         if auto_assign:
-            from ..tasks import lead_assign_by_rules_run
+            from guanxi.sales.tasks import lead_assign_by_rules_run
 
             lead_id = lead.pk
             transaction.on_commit(lambda: lead_assign_by_rules_run.enqueue(lead_ids=[lead_id]))
@@ -291,6 +291,9 @@ def lead_convert(
         if create_opportunity:
             opp_values = _opportunity_values(new_customer, opportunity or {})
             # Through the opportunity service: default pipeline, first open stage, first stage-history row.
+            # (Imported here: the opportunity services import the lead services' input checks.)
+            from guanxi.sales.opportunities.services import opportunity_create
+
             opp = opportunity_create(
                 actor=actor,
                 customer=new_customer,

@@ -27,8 +27,7 @@ from guanxi.core.views_util import form_add_errors, is_stale
 from guanxi.customers.forms import FollowUpForm, TaskForm
 from guanxi.org.policies import has_permission, require_permission
 
-from . import opportunity_selectors as selectors
-from . import services
+from . import selectors, services
 from .forms import CloseLostForm, OpportunityForm, OpportunityRows
 from .models import Opportunity
 

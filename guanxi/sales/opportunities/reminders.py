@@ -23,8 +23,8 @@ from guanxi.core.services import notify
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, scope_queryset
 
-from .analytics import stalled_q
 from .calendar import closing_deadline, opportunities_to_close
+from .funnel import stalled_q
 from .models import Opportunity, OpportunityActivity, Stage
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from guanxi.core.errors import ValidationFailed
 from guanxi.org.policies import has_permission
 
-from . import analytics
+from . import funnel as analytics
 
 PERIOD_CHOICES = [("month", _("This month")), ("quarter", _("This quarter")), ("year", _("This year"))]
 

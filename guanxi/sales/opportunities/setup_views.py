@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from guanxi.core.errors import ApplicationError
 from guanxi.core.views_util import form_add_errors
 
-from . import pipeline_admin_selectors as selectors
 from . import services
+from . import setup_selectors as selectors
 from .models import Stage
 
 

@@ -15,7 +15,7 @@ from guanxi.core.services import audit_record
 from guanxi.org.models import User
 from guanxi.org.policies import require_permission
 
-from .opportunities import _fail
+from .lifecycle import _fail
 
 
 def opportunity_export(
@@ -25,9 +25,9 @@ def opportunity_export(
     page's query string (same filters and sort as on the page). Needs opportunities.export, reads with the export
     data scope and leaves one EXPORT audit row. Returns (content, content type, file name)."""
     from guanxi.core.export import to_csv, to_xlsx
-    from guanxi.sales.analytics import EXPORT_TYPES, opportunity_list
 
-    from ..opportunity_selectors import opportunity_list as page_list
+    from ..funnel import EXPORT_TYPES, opportunity_list
+    from ..selectors import opportunity_list as page_list
 
     require_permission(actor, "opportunities.export")
     if fmt not in EXPORT_TYPES:

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from guanxi.core.api import LIST_ERRORS, READ_ERRORS, PageParams, error_responses, paginate
+from guanxi.core.api import LIST_ERRORS, READ_ERRORS, PageParams, error_responses, keep_operation_ids, paginate
 from guanxi.core.errors import ValidationFailed
 from guanxi.org.selectors import directory_department_get, users_by_ids
 
-from . import targets
-from .schemas_targets import (
+from . import services as targets
+from .schemas import (
     ForecastOut,
     ForecastParams,
     ProgressOut,
@@ -145,3 +145,7 @@ def target_split(request: HttpRequest, target_id: int, payload: SplitIn) -> obje
     return targets.target_split(
         actor=user, target=target, allocations=[(people[a.owner_id], a.value) for a in payload.allocations]
     )
+
+
+# Clients generate code from the operation ids: they stay those of the module these endpoints came from.
+keep_operation_ids(router, "guanxi.sales.api_targets")

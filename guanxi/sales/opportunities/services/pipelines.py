@@ -15,9 +15,9 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.core.services import model_create, model_update
 from guanxi.org.models import User
 from guanxi.org.policies import require_permission
+from guanxi.sales.leads.services._common import _pick
 
 from ..models import Competitor, LostReason, Pipeline, Stage
-from ._common import _pick
 
 # The Opportunity fields a stage may require before a deal enters it (the move service checks them).
 STAGE_REQUIRED_FIELD_CHOICES = [

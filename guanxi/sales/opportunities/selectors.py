@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError
+from guanxi.core.export import local_time
 from guanxi.core.money import AMOUNT_MAX
 from guanxi.customers.models import Contact, Customer, FollowUp, Task
 from guanxi.org.models import User
@@ -316,3 +317,26 @@ def customer_opportunities(*, user: User, customer: Customer) -> list[Opportunit
         .order_by("-created_at", "-id")
     )
     return opps
+
+
+def leaver_opportunities_table(*, user: User, leaving: User) -> tuple[list[Any], list[list[Any]]]:
+    """The opportunities the leaver owns, open and closed, as far as `user` may export them."""
+    qs = scope_queryset(user, Opportunity.objects.filter(owner=leaving), "export")
+    qs = qs.select_related("customer", "stage")
+    headers = [_("Name"), _("Customer"), _("Stage"), _("Status"), _("Amount")]
+    headers += [_("Currency"), _("Expected signing date"), _("Next step"), _("Created at")]
+    rows = [
+        [
+            o.name,
+            o.customer.name,
+            str(o.stage),
+            o.get_status_display(),
+            o.amount,
+            o.currency,
+            o.expected_close_date,
+            o.next_step,
+            local_time(o.created_at),
+        ]
+        for o in qs.order_by("pk")
+    ]
+    return headers, rows

@@ -29,13 +29,12 @@ from guanxi.org.policies import (
     has_permission,
     permission_scope,
     require_permission,
-    scope_queryset,
     subordinate_ids,
     visibility_q,
 )
 
 from .filters import QUEUES, SORTS, LeadFilter, apply_search
-from .models import OPEN_STATUSES, Lead, LeadAssignmentRule, Opportunity
+from .models import OPEN_STATUSES, Lead, LeadAssignmentRule
 
 RULE_ADMIN = "leads.assign"
 
@@ -253,28 +252,5 @@ def leaver_leads_table(*, user: User, leaving: User) -> tuple[list[Any], list[li
             local_time(lead.created_at),
         ]
         for lead in qs.order_by("pk")
-    ]
-    return headers, rows
-
-
-def leaver_opportunities_table(*, user: User, leaving: User) -> tuple[list[Any], list[list[Any]]]:
-    """The opportunities the leaver owns, open and closed, as far as `user` may export them."""
-    qs = scope_queryset(user, Opportunity.objects.filter(owner=leaving), "export")
-    qs = qs.select_related("customer", "stage")
-    headers = [gettext("Name"), gettext("Customer"), gettext("Stage"), gettext("Status"), gettext("Amount")]
-    headers += [gettext("Currency"), gettext("Expected signing date"), gettext("Next step"), gettext("Created at")]
-    rows = [
-        [
-            o.name,
-            o.customer.name,
-            str(o.stage),
-            o.get_status_display(),
-            o.amount,
-            o.currency,
-            o.expected_close_date,
-            o.next_step,
-            local_time(o.created_at),
-        ]
-        for o in qs.order_by("pk")
     ]
     return headers, rows

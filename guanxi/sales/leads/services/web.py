@@ -12,7 +12,7 @@ from guanxi.core.errors import ValidationFailed
 
 from ..models import Lead
 from ._common import ThrottledError, _pick
-from .leads import _normalise_lead, lead_create
+from .lifecycle import _normalise_lead, lead_create
 
 # --- the public web form (web-to-lead) -------------------------------------------------------
 WEB_LEAD_FIELDS = {"company_name", "person_name", "title", "mobile", "phone", "email", "wechat", "province", "city"}

@@ -1,0 +1,350 @@
+"""Opportunities (销售机会) in pipelines of stages, with their contacts, product lines, stage history, documents
+and activities; the lists an administrator edits (pipelines, stages, lost reasons, competitors)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.files import private_upload_path
+from guanxi.core.models import BusinessModel, TimeStampedModel
+from guanxi.sales.leads.models import Lead
+
+
+class Pipeline(TimeStampedModel):
+    """A sales process (e.g. direct sales, channel sales): an ordered list of stages. Data an admin edits."""
+
+    name = models.CharField(_("name"), max_length=100)
+    is_default = models.BooleanField(_("default pipeline"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_pipeline")
+        ]
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+class Stage(TimeStampedModel):
+    """One step of a pipeline, with its default win probability, the fields it requires and how long an
+    opportunity may stay in it before it counts as stalled."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    pipeline = models.ForeignKey(Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OPEN)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"), default=10, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    stall_days = models.PositiveIntegerField(
+        _("stalled after (days)"), null=True, blank=True, help_text=_("Empty: never counts as stalled.")
+    )
+    # Opportunity field names that must be filled before an opportunity may enter this stage.
+    required_fields = models.JSONField(_("required fields"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["pipeline", "sort_order", "id"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+class LostReason(TimeStampedModel):
+    """Why deals are lost: an editable list a rep picks from when closing an opportunity as lost."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+class Competitor(TimeStampedModel):
+    """A competitor met in deals (竞争对手), to learn from: strengths, weaknesses, wins and losses against it."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    website = models.URLField(_("website"), blank=True)
+    strengths = models.TextField(_("strengths"), blank=True)
+    weaknesses = models.TextField(_("weaknesses"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Opportunity(BusinessModel):
+    """A sales opportunity (销售机会) moving through a pipeline's stages; every stage change is kept."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        # Deal outcomes read 赢单/输单 in Chinese, unlike a lost lead or customer (丢单).
+        WON = "won", _("Closed won")
+        LOST = "lost", _("Closed lost")
+
+    class ForecastCategory(models.TextChoices):
+        PIPELINE = "pipeline", _("Pipeline")
+        BEST_CASE = "best_case", _("Best case")
+        COMMIT = "commit", _("Commit")
+        CLOSED = "closed", pgettext_lazy("forecast category", "Closed")  # not an account's 已停用
+        OMITTED = "omitted", _("Omitted")
+
+    class Source(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        CAMPAIGN = "campaign", _("Campaign")
+        CUSTOMER = "customer", _("Existing customer")
+        PARTNER = "partner", _("Partner")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="opportunities"
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="opportunities"
+    )
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("collaborators"),
+        blank=True,
+        related_name="collaborating_opportunities",
+    )
+    department = models.ForeignKey(
+        "org.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="CNY")
+    expected_close_date = models.DateField(_("expected signing date"), null=True, blank=True, db_index=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.OTHER)
+    source_lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    pipeline = models.ForeignKey(
+        Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="opportunities"
+    )
+    stage = models.ForeignKey(Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="opportunities")
+    stage_entered_at = models.DateTimeField(_("in this stage since"), default=timezone.now, db_index=True)
+    probability = models.PositiveSmallIntegerField(
+        _("probability (%)"), default=10, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    forecast_category = models.CharField(
+        _("forecast category"), max_length=20, choices=ForecastCategory.choices, default=ForecastCategory.PIPELINE
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    competitors = models.ManyToManyField(Competitor, verbose_name=_("competitors"), blank=True, related_name="+")
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    # Closing (赢单/输单): the rep closes, a manager confirms the closing is complete.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, db_index=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lost_reason = models.ForeignKey(
+        LostReason, verbose_name=_("lost reason"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lost_to = models.ForeignKey(
+        Competitor, verbose_name=_("lost to"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    close_note = models.CharField(_("closing note"), max_length=500, blank=True)
+    close_confirmed_at = models.DateTimeField(_("closing confirmed at"), null=True, blank=True)
+    close_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closing confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    scope_module = "opportunities"
+    scope_owner_path = "owner"
+    scope_collaborators_path = "collaborators"
+    # Audit changes that are not fields of the deal, named in the reader's language on the timeline; a follow-up
+    # or task logged on the deal is recorded by id and shown by name only to readers who may see it.
+    audit_labels = {"document": _("document"), "task": _("task"), "follow_up": _("follow-up")}
+    audit_related = {"follow_up": "customers.followup", "task": "customers.task"}
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        indexes = [
+            models.Index(fields=["owner", "status", "deleted_at"]),
+            # The board: each column's first cards in order of time in stage.
+            models.Index(
+                fields=["pipeline", "stage", "status", "deleted_at", "stage_entered_at"], name="opportunity_board_idx"
+            ),
+            models.Index(fields=["customer", "deleted_at"]),
+        ]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpportunityContact(models.Model):
+    """A contact's role in a deal: decision maker, influencer, user."""
+
+    class Role(models.TextChoices):
+        DECISION_MAKER = "decision_maker", _("Decision maker")
+        INFLUENCER = "influencer", _("Influencer")
+        USER = "user", _("User")
+        OTHER = "other", _("Other")
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="contact_roles")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="opportunity_roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OTHER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "contact"], name="opportunity_contact_unique"),
+        ]
+        verbose_name = _("contact role")
+        verbose_name_plural = _("contact roles")
+
+    def __str__(self) -> str:
+        return f"{self.contact_id}:{self.role}"
+
+
+class OpportunityLine(models.Model):
+    """A product of interest (free text until the product catalogue exists)."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(_("product"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2, default=1)
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=2, default=0)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = _("product line")
+        verbose_name_plural = _("product lines")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class StageChange(models.Model):
+    """One move of an opportunity between stages (from, to, when, who): time in stage, conversion and the funnel
+    are computed from these rows. Creating an opportunity writes one with from_stage empty."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Seconds spent in from_stage (empty for the first entry).
+    seconds_in_from_stage = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["to_stage", "at"]), models.Index(fields=["from_stage", "at"])]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage history")
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.from_stage_id} → {self.to_stage_id}"
+
+
+def opportunity_document_path(instance: OpportunityDocument, filename: str) -> str:
+    return private_upload_path("opportunities", filename)
+
+
+class OpportunityDocument(TimeStampedModel):
+    """A document given to the customer at a stage (proposal, quote, presentation…)."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="documents")
+    stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(_("file"), upload_to=opportunity_document_path, max_length=300)
+    name = models.CharField(_("name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpportunityActivity(models.Model):
+    """Ties a customer follow-up record or task to an opportunity (the customers app stays unaware of sales)."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="activities")
+    follow_up = models.OneToOneField(
+        "customers.FollowUp", null=True, blank=True, on_delete=models.CASCADE, related_name="opportunity_link"
+    )
+    task = models.OneToOneField(
+        "customers.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="opportunity_link"
+    )
+
+    class Meta:
+        verbose_name = _("opportunity activity")
+        verbose_name_plural = _("opportunity activities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(follow_up__isnull=False) | Q(task__isnull=False), name="opportunity_activity_has_target"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.follow_up_id or self.task_id}"
