@@ -33,11 +33,9 @@ def _reseed_after_flush(sender: Any, **kwargs: Any) -> None:
     from django.apps import apps
 
     from guanxi.approvals.defaults import ensure_defaults
-    from guanxi.customers.review import seed_review_rule
     from guanxi.sales.models import Pipeline
 
-    ensure_defaults()
-    seed_review_rule(apps.get_model("approvals", "ApprovalRule"), apps.get_model("approvals", "ApprovalRuleStep"))
+    ensure_defaults()  # the default approval rules every app registers, with their positions
     if not Pipeline.objects.exists():
         importlib.import_module("guanxi.sales.migrations.0004_opportunity_pipelines").seed_default_pipeline(apps, None)
 

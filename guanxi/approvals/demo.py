@@ -10,10 +10,9 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from guanxi.core.registry import registry
 from guanxi.org.models import Position, Role
 from guanxi.org.services import user_create, user_update
-
-from .defaults import POSITIONS
 
 # username, name, position code (all at headquarters, reporting to the president)
 DEMO_EXECUTIVES = [
@@ -33,7 +32,7 @@ def demo_approvals(*, result: Any, gen: Any, now: dt.datetime, progress: Any) ->
     # domain: the new executives take the administrator's, without this lower app importing that one.
     domain = admin.email.partition("@")[2] or "example.com"
     positions = {}
-    for code, name in POSITIONS.items():
+    for code, name in {c: n for d in registry.default_approval_rules for c, n in d.positions.items()}.items():
         positions[code] = Position.objects.filter(code=code).first() or Position.objects.create(code=code, name=name)
     for username, code in DEMO_POSITIONS.items():
         if username in users:

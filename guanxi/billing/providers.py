@@ -8,10 +8,12 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
 from guanxi.core.ports import COLLECTED_AMOUNTS, CONTRACT_MONEY
 from guanxi.core.registry import (
+    DefaultApprovalRules,
     DefaultGrants,
     FileKind,
     LeaverExport,
@@ -178,6 +180,27 @@ register_document_kind(
         on_decided=_claim_decided,
         url=_claim_url,
         summary=_claim_summary,
+    )
+)
+# The default rule (data, editable under Approval rules): the claimant's manager, then finance. Seeded on a new
+# database when migrate applies approvals' 0002, which wrote it before each app owned its rules.
+registry.add_default_approval_rules(
+    DefaultApprovalRules(
+        key="billing",
+        rules=(
+            {
+                "seed_key": "expense_claim_manager_finance",
+                "kind": "expense_claim",
+                "name": gettext_noop("Expense claim — manager, then finance"),
+                "priority": 10,
+                "conditions": [],
+                "steps": [
+                    {"label": gettext_noop("Manager"), "approver_type": "manager"},
+                    {"label": gettext_noop("Finance"), "approver_type": "role", "codes": ["finance"]},
+                ],
+            },
+        ),
+        seeded_with=("approvals", "0002_default_rules"),
     )
 )
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.approvals.selectors import approver_read_rule
 from guanxi.core.ports import OPPORTUNITY_ACTIONS
 from guanxi.core.registry import (
+    DefaultApprovalRules,
     DefaultGrants,
     FileKind,
     HandoverKind,
@@ -227,8 +228,18 @@ registry.add_periodic(PeriodicJob(key="quotes_expire", every_minutes=24 * 60, ru
 
 from . import approval as _approval  # noqa: E402
 from . import importers as _importers  # noqa: E402,F401
+from .approval_defaults import DEFAULT_RULES, POSITIONS  # noqa: E402
 
 _approval.register()
+# Seeded on a new database when migrate applies approvals' 0002, which wrote them before each app owned its rules.
+registry.add_default_approval_rules(
+    DefaultApprovalRules(
+        key="commerce",
+        rules=tuple(DEFAULT_RULES),
+        seeded_with=("approvals", "0002_default_rules"),
+        positions=POSITIONS,
+    )
+)
 
 
 def _demo(**kwargs: Any) -> None:

@@ -179,17 +179,15 @@ class DefaultApprovalRules:
 
     Each rule is a dict: seed_key, kind, name and step labels (English msgids), priority, conditions and steps
     (label, approver_type, codes, same_department, mode). `positions` (code -> name) are the positions the rules'
-    steps name, created with them when missing. The approvals app seeds them, so a deleted default stays deleted:
-
-    - `seeded_with` ("app_label", "migration name"): once, in the `migrate` run that applies that migration (a new
-      database, or the upgrade that brings the migration);
-    - `seeded_with` None: by `guanxi run`'s set-up, whenever the document kind has no rule at all.
+    steps name, created with them when missing. The approvals app seeds them once, when `migrate` applies the
+    migration `seeded_with` names (a new database, or the upgrade that brings that migration: a new app names its
+    own first migration), so a default an administrator deletes stays deleted.
     """
 
     key: str  # "commerce"
     rules: tuple[Mapping[str, Any], ...]
+    seeded_with: tuple[str, str]  # ("approvals", "0002_default_rules")
     positions: Mapping[str, str] = field(default_factory=dict)
-    seeded_with: tuple[str, str] | None = None
 
 
 @dataclass

@@ -8,7 +8,16 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import FileKind, HandoverKind, LeaverExport, NavItem, PeriodicJob, SearchSource, registry
+from guanxi.core.registry import (
+    DefaultApprovalRules,
+    FileKind,
+    HandoverKind,
+    LeaverExport,
+    NavItem,
+    PeriodicJob,
+    SearchSource,
+    registry,
+)
 
 
 def _search_customers(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
@@ -135,7 +144,7 @@ def _review_decided(**kwargs: Any) -> None:
 def _register_review_kind() -> None:
     from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
 
-    from .review import REVIEW_KIND, review_summary
+    from .review import REVIEW_KIND, REVIEW_RULE, review_summary
 
     register_document_kind(
         DocumentKind(
@@ -151,6 +160,12 @@ def _register_review_kind() -> None:
             on_decided=_review_decided,
             url=lambda customer: reverse("customers:detail", args=[customer.pk]),
             summary=review_summary,
+        )
+    )
+    # Seeded on a new database when migrate applies customers' 0008, which wrote it before (editable afterwards).
+    registry.add_default_approval_rules(
+        DefaultApprovalRules(
+            key="customers", rules=(REVIEW_RULE,), seeded_with=("customers", "0008_customer_review_rule")
         )
     )
 

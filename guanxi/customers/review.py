@@ -1,5 +1,6 @@
 """New-customer review (录入审核) through the approval engine: the document kind's facts and summary, and the
-default rule (data, seeded once by migration 0008 and editable afterwards under Approval rules).
+default rule (data, registered in providers.py and seeded by the approval engine on a new database; editable
+afterwards under Approval rules).
 
 The default rule has no conditions and one 或签 step: a user holding the role department_manager or
 department_assistant, from the applicant's department (walking up the department tree until a department has
@@ -51,38 +52,3 @@ def review_summary(customer: Any) -> str:
     parts = [customer.get_kind_display(), customer.get_source_display() if customer.source else ""]
     parts += [customer.get_level_display()]
     return " · ".join(str(p) for p in parts if p)
-
-
-def seed_review_rule(rule_model: Any, step_model: Any) -> bool:
-    """Create the default rule unless its seed_key exists (an edited or deleted default stays as it is)."""
-    spec = REVIEW_RULE
-    if rule_model.objects.filter(seed_key=spec["seed_key"]).exists():
-        return False
-    rule = rule_model.objects.create(
-        seed_key=spec["seed_key"],
-        kind=spec["kind"],
-        name=spec["name"],
-        priority=spec["priority"],
-        conditions=spec["conditions"],
-        is_active=True,
-    )
-    for order, step in enumerate(spec["steps"]):
-        step_model.objects.create(
-            rule=rule,
-            order=order,
-            label=step["label"],
-            approver_type=step["approver_type"],
-            codes=step["codes"],
-            same_department=step["same_department"],
-            mode=step["mode"],
-        )
-    return True
-
-
-def ensure_review_rule() -> bool:
-    """Seed the rule on the current database (tests that flush tables call this; the migration seeds new ones)."""
-    from django.apps import apps
-
-    return seed_review_rule(
-        apps.get_model("approvals", "ApprovalRule"), apps.get_model("approvals", "ApprovalRuleStep")
-    )

@@ -1,11 +1,14 @@
-"""The default roles are org's, each app's grants in its own modules are registered by that app (core.registry's
-DefaultGrants): the roles a new database gets, and what `roles upgrade` offers, are org's grants plus every
-registered app's, exactly the permissions the roles held when org/roles.py listed them all."""
+"""Each app owns its defaults. The default roles are org's, each app's grants in its own modules are registered by
+that app (core.registry's DefaultGrants): the roles a new database gets, and what `roles upgrade` offers, are org's
+grants plus every registered app's, exactly the permissions the roles held when org/roles.py listed them all. The
+default approval rules are registered by the app owning each document (DefaultApprovalRules) and are the ones the
+approvals app seeded before."""
 
 from __future__ import annotations
 
 import pytest
 
+from guanxi.approvals.models import ApprovalRule
 from guanxi.core.registry import registry
 from guanxi.org.models import Role
 from guanxi.org.policies import all_permissions
@@ -150,3 +153,25 @@ def test_registered_grants_name_known_permissions_of_default_roles():
             assert set(perms) <= known, grants.app
     assert {g.app for g in registry.default_grants} == {"sales", "commerce", "billing"}
     assert [spec["code"] for spec in default_roles()] == [spec["code"] for spec in DEFAULT_ROLES]
+
+
+@pytest.mark.django_db
+def test_a_migrated_database_holds_the_default_approval_rules_of_the_app_owning_each_document():
+    owners = {entry.key: [r["seed_key"] for r in entry.rules] for entry in registry.default_approval_rules}
+    assert owners == {
+        "customers": ["customer_review_department"],
+        "commerce": [
+            "quote_dept_manager",
+            "quote_president_assistant",
+            "quote_vp_or_president",
+            "contract_small_standard",
+            "contract_countersign",
+            "special_price_dept_manager",
+            "special_price_president_assistant",
+            "special_price_vp_or_president",
+            "execution_order_business_manager",
+        ],
+        "billing": ["expense_claim_manager_finance"],
+    }
+    seeded = set(ApprovalRule.objects.exclude(seed_key="").values_list("seed_key", flat=True))
+    assert seeded == {key for keys in owners.values() for key in keys}

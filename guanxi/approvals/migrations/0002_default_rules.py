@@ -1,16 +1,12 @@
-"""Seed the default positions and approval rules of REQUIREMENTS §6 (idempotent; editable afterwards)."""
+"""Seeded the default positions and approval rules of REQUIREMENTS §6 until each app owned its defaults.
+
+Kept for history, as a no-op: the rules are each document's app's data now (commerce, billing), registered with
+core.registry.DefaultApprovalRules naming this migration, and the approval engine seeds them in the `migrate` run
+that applies it (guanxi/approvals/defaults.py, through post_migrate), so a new database gets the same rules and an
+existing one is left as its administrators made it.
+"""
 
 from django.db import migrations
-
-
-def seed(apps, schema_editor):
-    from guanxi.approvals.defaults import seed_defaults
-
-    seed_defaults(
-        apps.get_model("approvals", "ApprovalRule"),
-        apps.get_model("approvals", "ApprovalRuleStep"),
-        apps.get_model("org", "Position"),
-    )
 
 
 class Migration(migrations.Migration):
@@ -19,4 +15,4 @@ class Migration(migrations.Migration):
         ("org", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

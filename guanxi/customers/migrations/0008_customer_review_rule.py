@@ -1,12 +1,10 @@
-"""Seed the default approval rule of the new-customer review (录入审核); idempotent by seed_key, editable afterwards."""
+"""Seeded the default rule of the new-customer review (录入审核) until each app registered its defaults.
+
+Kept for history, as a no-op: the rule is registered by customers' providers (core.registry.DefaultApprovalRules
+naming this migration), and the approval engine seeds it in the `migrate` run that applies this migration.
+"""
 
 from django.db import migrations
-
-
-def seed(apps, schema_editor):
-    from guanxi.customers.review import seed_review_rule
-
-    seed_review_rule(apps.get_model("approvals", "ApprovalRule"), apps.get_model("approvals", "ApprovalRuleStep"))
 
 
 class Migration(migrations.Migration):
@@ -15,4 +13,4 @@ class Migration(migrations.Migration):
         ("approvals", "0003_request_customer"),
     ]
 
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from guanxi.approvals.defaults import ensure_defaults
 from guanxi.approvals.models import ApprovalRequest, ApprovalRule
 from guanxi.approvals.selectors import approval_open_for, approvals_pending_for
 from guanxi.approvals.services import approval_approve, approval_return, approval_withdraw
@@ -16,7 +17,7 @@ from guanxi.core.errors import InvalidStateError, NotFoundError, PermissionDenie
 from guanxi.core.models import AuditLog, Notification
 from guanxi.customers import services
 from guanxi.customers.models import Customer
-from guanxi.customers.review import REVIEW_KIND, REVIEW_RULE, ensure_review_rule
+from guanxi.customers.review import REVIEW_KIND, REVIEW_RULE
 from guanxi.org.models import Department
 from guanxi.org.tests.factories import DepartmentFactory, UserFactory
 
@@ -65,7 +66,7 @@ def test_the_default_rule_is_seeded_once(db: Any) -> None:
         "any",
     )
     # when seeding again, nothing is added; and a deleted default stays deleted until seeded on purpose
-    assert ensure_review_rule() is False
+    assert ensure_defaults() == 0
     assert ApprovalRule.objects.filter(kind=REVIEW_KIND).count() == 1
 
 

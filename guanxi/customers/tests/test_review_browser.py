@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from guanxi.approvals.defaults import ensure_defaults
 from guanxi.approvals.selectors import approval_open_for
 from guanxi.customers import services
 from guanxi.customers.models import Customer
-from guanxi.customers.review import ensure_review_rule
 from guanxi.org.tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -26,7 +26,7 @@ def sign_in(page, username: str) -> None:
 
 def test_return_resubmit_and_approve_on_the_customer_page(page, org):
     # given a reviewing department (transactional tests flush the seeded rule: put it back) and a new customer
-    ensure_review_rule()
+    ensure_defaults()
     org.east.requires_customer_review = True
     org.east.save(update_fields=["requires_customer_review"])
     customer = services.customer_create(actor=org["east_rep"], data={"name": "浏览器待审有限公司"})
