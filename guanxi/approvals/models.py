@@ -50,7 +50,7 @@ class ApprovalRule(TimeStampedModel):
     priority = models.IntegerField(_("priority"), default=100, help_text=_("Lower numbers are tried first."))
     is_active = models.BooleanField(_("active"), default=True)
     conditions = models.JSONField(_("conditions"), default=list, blank=True)
-    # Set on the rules the data migration seeds, so re-seeding never duplicates them.
+    # Set on the default rules the apps register (approvals/defaults.py seeds them), so re-seeding never duplicates.
     seed_key = models.CharField(max_length=60, blank=True, editable=False)
 
     class Meta:
