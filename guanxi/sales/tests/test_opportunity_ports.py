@@ -8,7 +8,7 @@ from django.test import Client
 from guanxi.core.ports import OPPORTUNITY_ACTIONS
 from guanxi.core.registry import registry
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.sales import services
+from guanxi.sales.opportunities import services
 
 pytestmark = pytest.mark.django_db
 
