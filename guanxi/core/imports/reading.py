@@ -133,7 +133,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[Any]]]:
 
 
 def _read_xlsx_calamine(data: bytes) -> list[tuple[int, list[Any]]]:
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -144,13 +144,14 @@ def _read_xlsx_calamine(data: bytes) -> list[tuple[int, list[Any]]]:
         cells = sheet.to_python(skip_empty_area=False)
     except FileRefused:
         raise
-    except Exception:  # calamine raises its own errors for damaged or encrypted parts
+    except (CalamineError, ValueError, OverflowError):  # damaged or encrypted parts, cells beyond Python's types
         raise FileRefused(_("The workbook could not be read; it may be damaged or password-protected."))
     return [(i, list(row)) for i, row in enumerate(cells, start=1)]
 
 
 def _read_xlsx_openpyxl(data: bytes) -> list[tuple[int, list[Any]]]:
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -164,7 +165,18 @@ def _read_xlsx_openpyxl(data: bytes) -> list[tuple[int, list[Any]]]:
         book.close()
     except FileRefused:
         raise
-    except Exception:
+    # What openpyxl meets in a damaged part surfaces as is: a missing part (KeyError), broken XML (a
+    # SyntaxError), a broken zip member, or a value of the wrong shape.
+    except (
+        InvalidFileException,
+        KeyError,
+        IndexError,
+        ValueError,
+        TypeError,
+        SyntaxError,
+        zipfile.BadZipFile,
+        OSError,
+    ):
         raise FileRefused(_("The workbook could not be read; it may be damaged or password-protected."))
     return rows
 

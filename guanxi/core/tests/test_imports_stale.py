@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from guanxi.core.imports import services
+from guanxi.core.imports.services.run import _progress
 from guanxi.core.models import AuditLog, ImportJob, Notification
 from guanxi.core.registry import registry
 
@@ -62,7 +63,7 @@ def test_progress_keeps_a_long_import_alive(org, settings):
     settings.GUANXI_IMPORT_STALE_MINUTES = 60
     job = make_job(org["east_manager"], ImportJob.Status.RUNNING, 120)
     job.total_rows = 2000
-    services._progress(job)(2000)
+    _progress(job)(2000)
     # when the periodic job runs now, then the job is left alone
     assert services.import_jobs_fail_stale(now=timezone.now() + dt.timedelta(minutes=1)) == 0
     job.refresh_from_db()
