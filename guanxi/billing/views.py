@@ -459,8 +459,7 @@ def _expense_links(request: HttpRequest) -> dict[str, Any]:
 
 
 def _expense_form_context(request: HttpRequest, claim: ExpenseClaim | None) -> dict[str, Any]:
-    from guanxi.customers.models import Customer
-    from guanxi.org.policies import scope_queryset
+    from guanxi.customers.selectors import customer_choices
 
     customer_id = request.POST.get("customer") or request.GET.get("customer") or (claim.customer_id if claim else "")
     links: dict[str, Any] = {"follow_ups": [], "opportunities": []}
@@ -478,7 +477,7 @@ def _expense_form_context(request: HttpRequest, claim: ExpenseClaim | None) -> d
     return {
         "values": values,
         "claim": claim,
-        "customers": scope_queryset(request.user, Customer.objects.all(), module="customers").order_by("name")[:500],
+        "customers": customer_choices(user=request.user).order_by("name")[:500],
         "customer_id": str(customer_id),
         **links,
         "lines": lines,

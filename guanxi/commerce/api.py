@@ -21,7 +21,7 @@ from guanxi.core.api import (
     paginate,
     set_etag,
 )
-from guanxi.core.errors import ApplicationError, ValidationFailed
+from guanxi.core.errors import ValidationFailed
 from guanxi.customers.models import Customer
 from guanxi.org.selectors import users_by_ids
 
@@ -450,34 +450,18 @@ def contract_create(request: HttpRequest, payload: ContractIn, response: HttpRes
     contract sequence."""
     user = _user(request)
     data = payload.dict(exclude_unset=True)
-    quote_id, opp_id, customer_id = (
-        data.pop("quote_id", None),
-        data.pop("opportunity_id", None),
-        data.pop("customer_id", None),
+    source = services.contract_source_choose(
+        actor=user,
+        quote_id=data.pop("quote_id", None),
+        opportunity_id=data.pop("opportunity_id", None),
+        customer_id=data.pop("customer_id", None),
     )
-    quote = opportunity = customer = None
-    try:
-        if quote_id:
-            quote = selectors.quote_get(user=user, pk=quote_id)
-            customer = quote.customer
-        elif opp_id:
-            from guanxi.sales.opportunities.selectors import opportunity_get
-
-            opportunity = opportunity_get(user=user, pk=opp_id)
-            customer = opportunity.customer
-        elif customer_id:
-            customer = selectors.document_customers(user=user).filter(pk=customer_id).first()
-            if customer is None:
-                raise _unknown("customer_id")
-        else:
-            msg = _("Give quote_id, opportunity_id or customer_id.")
-            raise ValidationFailed(msg, fields={"customer_id": [msg]})
-    except ApplicationError as exc:
-        if isinstance(exc, ValidationFailed):
-            raise
-        raise _unknown("quote_id" if quote_id else "opportunity_id") from None
     contract = services.contract_create(
-        actor=user, customer=customer, data=_contract_data(customer, data), quote=quote, opportunity=opportunity
+        actor=user,
+        customer=source.customer,
+        data=_contract_data(source.customer, data),
+        quote=source.quote,
+        opportunity=source.opportunity,
     )
     return Status(201, _contract_detail(request, contract, response))
 

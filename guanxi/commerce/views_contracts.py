@@ -81,22 +81,16 @@ def contract_create(request: HttpRequest) -> HttpResponse:
     source = request.GET if request.method == "GET" else request.POST
     quote = opp = customer = None
     ctx: dict[str, Any] = {"errors": {}}
-    try:
-        if int_or_none(source.get("quote")):
-            quote = selectors.quote_get(user=user, pk=int_or_none(source.get("quote")))
-            customer = quote.customer
-        elif int_or_none(source.get("opportunity")):
-            from guanxi.sales.opportunities.selectors import opportunity_get
-
-            opp = opportunity_get(user=user, pk=int_or_none(source.get("opportunity")))
-            customer = opp.customer
-        elif int_or_none(source.get("customer")):
-            customer = selectors.document_customers(user=user).filter(pk=int_or_none(source.get("customer"))).first()
-            if customer is None:
-                msg = _("This customer is not in the system, is in the public pool or is waiting for review.")
-                ctx["errors"] = {"customer": [msg]}
-    except ApplicationError as exc:
-        ctx["errors"] = {"customer": [exc.message]}
+    ids = {key: int_or_none(source.get(key)) for key in ("quote", "opportunity", "customer")}
+    if any(ids.values()):  # none: the form asks for the customer first
+        try:
+            chosen = services.contract_source_choose(
+                actor=user, quote_id=ids["quote"], opportunity_id=ids["opportunity"], customer_id=ids["customer"]
+            )
+        except ApplicationError as exc:
+            ctx["errors"] = {"customer": [m for msgs in exc.fields.values() for m in msgs] or [exc.message]}
+        else:
+            quote, opp, customer = chosen.quote, chosen.opportunity, chosen.customer
     ctx.update(
         quote=quote,
         opportunity=opp,

@@ -2,6 +2,7 @@
 Permission-checked, transactional, audited; e-mail and notifications after commit."""
 
 from .contracts import (
+    ContractSource,
     contract_attach_scan,
     contract_complete,
     contract_create,
@@ -9,6 +10,7 @@ from .contracts import (
     contract_facts,
     contract_on_decided,
     contract_sign,
+    contract_source_choose,
     contract_start_execution,
     contract_submit,
     contract_terminate,
@@ -69,4 +71,6 @@ __all__ = [
     "quote_mark_sent",
     "commerce_policy_update",
     "contract_title_from_quote",
+    "ContractSource",
+    "contract_source_choose",
 ]  # fmt: skip

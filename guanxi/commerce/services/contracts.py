@@ -4,6 +4,7 @@ numbered by the "contract" sequence; approval, signing (which wins the opportuni
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.errors import ApplicationError, InvalidStateError
+from guanxi.core.errors import ApplicationError, InvalidStateError, NotFoundError, PermissionDeniedError
 from guanxi.core.files import stored_file_name
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
@@ -67,6 +68,45 @@ def _check_dates(starts_on: dt.date | None, ends_on: dt.date | None) -> None:
 def contract_title_from_quote(quote: Quote) -> str:
     """A contract from a quote is named after the deal when there is one (not "Quote: …")."""
     return quote.opportunity.name if quote.opportunity_id and quote.opportunity else quote.title
+
+
+@dataclass(frozen=True)
+class ContractSource:
+    """What a new contract starts from: a quote, an opportunity, or (blank) just its customer."""
+
+    customer: Customer
+    quote: Quote | None = None
+    opportunity: Opportunity | None = None
+
+
+def contract_source_choose(
+    *, actor: User, quote_id: int | None = None, opportunity_id: int | None = None, customer_id: int | None = None
+) -> ContractSource:
+    """The source of a new contract, as the web form and the API name it: the first id given wins. An id the
+    actor may not see, or a customer that may not get a contract, is an error on that id's field."""
+    from guanxi.sales.opportunities.selectors import opportunity_get
+
+    from ..selectors import document_customers, quote_get
+
+    if quote_id or opportunity_id:
+        field = "quote_id" if quote_id else "opportunity_id"
+        try:
+            if quote_id:
+                quote = quote_get(user=actor, pk=quote_id)
+                return ContractSource(customer=quote.customer, quote=quote)
+            opportunity = opportunity_get(user=actor, pk=opportunity_id)
+            return ContractSource(customer=opportunity.customer, opportunity=opportunity)
+        except (NotFoundError, PermissionDeniedError):
+            raise fail(field, _("Unknown id, or you may not see it.")) from None
+    if customer_id:
+        customer = document_customers(user=actor).filter(pk=customer_id).first()
+        if customer is None:
+            raise fail(
+                "customer_id",
+                _("This customer is not in the system, is in the public pool or is waiting for review."),
+            )
+        return ContractSource(customer=customer)
+    raise fail("customer_id", _("Give quote_id, opportunity_id or customer_id."))
 
 
 def contract_create(

@@ -10,11 +10,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+import smtplib
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -22,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.errors import InvalidStateError
+from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.numbering import number_next
@@ -116,8 +119,8 @@ def _line_inputs(quote: Quote, lines: list[dict[str, Any]]) -> list[dict[str, An
             discount = decimal_in(
                 line.get("discount", 1), "lines", low=Decimal("0.0001"), high=Decimal("1"), places="0.0001"
             )
-        except Exception as exc:
-            raise fail("lines", _("Line %(n)s: %(error)s") % {"n": i, "error": getattr(exc, "message", exc)})
+        except ValidationFailed as exc:
+            raise fail("lines", _("Line %(n)s: %(error)s") % {"n": i, "error": exc.message}) from None
         description = text(line.get("description") or product.name, "lines", max_length=300)
         out.append(
             {
@@ -433,12 +436,10 @@ def quote_send(*, actor: User, quote: Quote, to: str = "", message: str = "") ->
         address = text(to or (row.contact.email if row.contact else ""), "to", max_length=254)
         if not address:
             raise fail("to", _("The contact has no e-mail address: enter one."))
-        from django.core.validators import validate_email
-
         try:
             validate_email(address)
-        except Exception:
-            raise fail("to", _("Enter a valid e-mail address."))
+        except DjangoValidationError:
+            raise fail("to", _("Enter a valid e-mail address.")) from None
         message = text(message, "message", max_length=5000, multiline=True)
         row, _changes = model_update(
             instance=row, data={"status": Quote.Status.SENT, "sent_at": timezone.now()}, actor=actor
@@ -463,7 +464,7 @@ def quote_send(*, actor: User, quote: Quote, to: str = "", message: str = "") ->
             mail.attach(filename, pdf, "application/pdf")
             try:
                 mail.send(fail_silently=False)
-            except Exception:  # the quote stays sent; the sender learns the mail did not go out
+            except (smtplib.SMTPException, OSError):  # the quote stays sent; the sender learns the mail did not go out
                 log.exception("could not e-mail quote %s", quote_pk)
                 from guanxi.core.services import notify
 
