@@ -5,7 +5,7 @@ both are read rules registered in providers.py, so scope_queryset itself applies
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import QueryDict
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.ports import CONTRACT_MONEY
 from guanxi.core.registry import registry
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, require_permission, scope_queryset, scope_queryset_or_none
 
@@ -44,6 +44,7 @@ from .models import (
 )
 
 Filters = QueryDict | dict[str, Any] | None
+RecordT = TypeVar("RecordT")
 
 
 def _not_found() -> NotFoundError:
@@ -53,6 +54,19 @@ def _not_found() -> NotFoundError:
 def _visible(user: User, qs: QuerySet[Any], module: str, action: str = "view") -> QuerySet[Any]:
     """Rows of `qs` the user may `action` in `module` (their scope and the model's read rules)."""
     return scope_queryset(user, qs, action, module=module)
+
+
+def with_facts(obj: RecordT, **facts: Any) -> RecordT:
+    """The record with facts an answer shows beside its fields (not stored), read like its attributes."""
+    obj.__dict__.update(facts)
+    return obj
+
+
+def latest_approval(document: Any) -> Any:
+    """The document's latest approval request (who approves and why, steps, history), or None."""
+    from guanxi.approvals.selectors import approvals_for_document
+
+    return approvals_for_document(document).first()
 
 
 def _get(qs: QuerySet[Any], pk: Any) -> Any:
@@ -120,6 +134,12 @@ def quote_get(*, user: User, pk: Any, action: str = "view") -> Quote:
         "customer", "owner", "contact", "opportunity", "price_book", "department"
     )
     return _get(qs.prefetch_related(Prefetch("lines", QuoteLine.objects.select_related("product"))), pk)
+
+
+def quote_detail(*, user: User, pk: Any) -> Quote:
+    """One quote as the API answers it: quote_get plus its latest approval request (`approval`)."""
+    quote = quote_get(user=user, pk=pk)
+    return with_facts(quote, approval=latest_approval(quote))
 
 
 def quote_versions(*, user: User, quote: Quote) -> list[Quote]:
@@ -195,6 +215,17 @@ def contract_list(*, user: User, filters: Filters = None) -> QuerySet[Contract]:
 def contract_get(*, user: User, pk: Any, action: str = "view") -> Contract:
     qs = _visible(user, Contract.objects.all(), "contracts", action)
     return _get(qs.select_related("customer", "owner", "contact", "opportunity", "quote", "department"), pk)
+
+
+def contract_detail(*, user: User, pk: Any) -> Contract:
+    """One contract as the API answers it: contract_get plus its latest approval request (`approval`) and the
+    balance due the reader may see (`balance_due`)."""
+    contract = contract_get(user=user, pk=pk)
+    return with_facts(
+        contract,
+        approval=latest_approval(contract),
+        balance_due=contract_balance_due(user=user, contract=contract),
+    )
 
 
 def customer_contracts(*, user: User, customer: Customer) -> list[Contract]:
@@ -283,6 +314,14 @@ def implementation_order_get(*, user: User, pk: Any, action: str = "view") -> Im
     return _get(qs.prefetch_related(items), pk)
 
 
+def implementation_order_detail(*, user: User, pk: Any) -> ImplementationOrder:
+    """One implementation order as the API answers it: with `progress` and billing's `payment_milestones`."""
+    order = implementation_order_get(user=user, pk=pk)
+    return with_facts(
+        order, progress=implementation_progress(order), payment_milestones=contract_payment_plan(order.contract)
+    )
+
+
 def implementation_progress(order: ImplementationOrder) -> int:
     items = list(order.items.all())
     if not items:
@@ -323,6 +362,11 @@ def document_customer_choices(*, user: User, limit: int = 500) -> QuerySet[Custo
 
 def customer_contacts(*, customer: Customer) -> list[Any]:
     return list(customer.contacts.order_by("-is_primary", "name")[:200])
+
+
+def contact_choices(*, customer: Customer | None) -> QuerySet[Contact]:
+    """The contacts a quote or contract of this customer may name (to validate a chosen id)."""
+    return Contact.objects.filter(customer=customer) if customer else Contact.objects.none()
 
 
 def customer_opportunity_choices(*, user: User, customer: Customer) -> list[Any]:
