@@ -60,6 +60,19 @@ def default_roles(db: Any) -> None:
     roles_ensure_defaults()
 
 
+@pytest.fixture
+def api_token_for(db: Any) -> Any:
+    """`api_token_for(user, read_only=False)` gives the secret of a new API token of that user (org's tokens), so
+    tests below org can call the API with a bearer token without importing org."""
+    from guanxi.org.services import api_token_create
+
+    def make(user: Any, *, read_only: bool = False, name: str = "test") -> str:
+        _token, secret = api_token_create(actor=user, name=name, read_only=read_only)
+        return secret
+
+    return make
+
+
 @dataclass
 class OrgChart:
     """Headquarters with two sales departments (east has a team under it) and one agent."""

@@ -26,12 +26,14 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
-from guanxi.org.models import Role
-from guanxi.org.services import roles_ensure_defaults, user_create
+from django.contrib.auth import get_user_model
+from guanxi.core.registry import registry
 from guanxi.core.services import notify
-roles_ensure_defaults()
-rep = user_create(actor=None, username="zhangwei", password="Move-test-2026", name="张伟",
-                  email="zhangwei@example.com", language="zh-hans", roles=[Role.objects.get(code="sales_rep")])
+for step in registry.setup_steps:  # what `guanxi run` seeds: the default roles, …
+    step()
+rep = get_user_model().objects.create_user(username="zhangwei", password="Move-test-2026", name="张伟",
+                                           email="zhangwei@example.com", language="zh-hans")
+rep.roles.set(rep.roles.model.objects.filter(code="sales_rep"))
 notify(recipient=rep, kind="demo", title="客户回访提醒", body="明天 10:00", email=False)
 default_storage.save("attachments/合同.pdf", ContentFile(bytes(range(256)) * 8))
 """

@@ -139,18 +139,18 @@ def test_missing_file_in_storage_is_404_not_500(org: Any, import_job: ImportJob)
     assert client_for(org["east_manager"]).get(url_of(import_job)).status_code == 404
 
 
-def test_anonymous_reader_is_sent_to_sign_in_and_a_token_works(org: Any, import_job: ImportJob) -> None:
-    from guanxi.org.services import api_token_create
-
+def test_anonymous_reader_is_sent_to_sign_in_and_a_token_works(
+    org: Any, import_job: ImportJob, api_token_for: Any
+) -> None:
     # an anonymous browser is sent to the sign-in page
     response = Client().get(url_of(import_job))
     assert response.status_code == 302 and "/login" in response["Location"]
     # an API client follows the link with its token; a wrong token is 401
-    _token, secret = api_token_create(actor=org["east_manager"], name="sync", read_only=True)
+    secret = api_token_for(org["east_manager"], name="sync", read_only=True)
     assert Client().get(url_of(import_job), HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
     assert Client().get(url_of(import_job), HTTP_AUTHORIZATION="Bearer gx_wrong").status_code == 401
     # and another user's token gets 404
-    _t, other = api_token_create(actor=org["east_rep"], name="sync")
+    other = api_token_for(org["east_rep"], name="sync")
     assert Client().get(url_of(import_job), HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 404
 
 

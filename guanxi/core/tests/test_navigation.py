@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from guanxi.org.tests.factories import PASSWORD
+from guanxi.core.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

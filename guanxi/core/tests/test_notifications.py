@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from guanxi.core.models import Notification
 from guanxi.core.services import notification_mark_read, notification_send_email, notify
-from guanxi.org.tests.factories import PASSWORD, UserFactory
+from guanxi.core.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

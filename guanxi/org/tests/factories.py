@@ -3,9 +3,11 @@ from __future__ import annotations
 import factory
 from factory.django import DjangoModelFactory
 
+from guanxi.core.tests.factories import PASSWORD
+from guanxi.core.tests.factories import UserFactory as BaseUserFactory
 from guanxi.org.models import Department, PartnerOrganisation, Role, User
 
-PASSWORD = "Correct-Horse-42"
+__all__ = ["PASSWORD", "DepartmentFactory", "PartnerOrganisationFactory", "UserFactory"]
 
 
 class DepartmentFactory(DjangoModelFactory):
@@ -29,17 +31,16 @@ class PartnerOrganisationFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"代理商{n}")
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(BaseUserFactory):
+    """core's user, with a Chinese name, a department and English pages (the tests read English)."""
+
     class Meta:
         model = User
         skip_postgeneration_save = True
 
-    username = factory.Sequence(lambda n: f"user{n}")
     name = factory.Faker("name", locale="zh_CN")
-    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     department = factory.SubFactory(DepartmentFactory)
     language = "en"
-    password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
     def roles(obj: User, create: bool, extracted: list[str] | None, **kwargs: object) -> None:

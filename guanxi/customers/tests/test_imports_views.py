@@ -1,4 +1,5 @@
-"""The import pages: upload, mapping, dry run, start with progress, result, report; permissions; phone layout."""
+"""The import pages (guanxi/core/imports), importing customers: upload,
+mapping, dry run, start with progress, result, report; permissions; phone layout."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The import API: upload with Idempotency-Key, status, run, report, template; permissions.
+"""The import API (guanxi/core/imports), importing customers: upload with Idempotency-Key, status, run, report,
+template; permissions.
 
 The router is mounted here on a test API (same auth and error handling as /api/v1/), so these tests
 do not depend on where guanxi/api/main.py mounts it.

@@ -1,4 +1,4 @@
-"""The search index behind the search box (core.dbvendor.search_filter).
+"""The search index behind the search box (core.dbvendor.search_filter), on customers and contacts.
 
 On SQLite terms of three characters or more are looked up in an FTS5 trigram table kept in step by
 triggers; elsewhere (PostgreSQL in CI) the same searches run as LIKE, and these tests check that the
@@ -24,8 +24,6 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.customers.selectors import search_contacts, search_customers
 from guanxi.customers.services import customer_delete, customer_update
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory
-from guanxi.sales.leads.selectors import search_leads
-from guanxi.sales.tests.factories import LeadFactory
 
 SQLITE = connection.vendor == "sqlite"
 
@@ -194,22 +192,6 @@ def test_rows_written_by_bulk_paths_are_found(org):
     assert_path(by_bulk, fts=True)
     if SQLITE:
         assert fts_ids(Customer, "西湖茶叶") == {bulk.pk}
-
-
-def test_leads_are_searched_through_their_own_index(org):
-    # given two leads
-    lead = LeadFactory(company_name="成都天府软件有限公司", person_name="李雷", mobile="13700001111")
-    LeadFactory(company_name="重庆山城火锅有限公司", person_name="韩梅梅", mobile="13700002222")
-    # when the admin searches by initials, by phone and by a two-character name
-    by_initials = search_leads(user=org["admin"], query="cdtf")
-    by_phone = search_leads(user=org["admin"], query="0001111")
-    by_short = search_leads(user=org["admin"], query="天府")
-    # then the lead is found every time
-    assert [x.pk for x in by_initials] == [lead.pk]
-    assert [x.pk for x in by_phone] == [lead.pk]
-    assert [x.pk for x in by_short] == [lead.pk]
-    assert_path(by_initials, fts=True)
-    assert_path(by_short, fts=False)
 
 
 def test_without_its_triggers_the_index_is_not_used_until_created_again(org):

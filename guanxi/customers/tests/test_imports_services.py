@@ -1,4 +1,5 @@
-"""The import engine: dry run, all or nothing, skip bad rows, idempotency, bad files, permissions, audit, report."""
+"""The import engine (guanxi/core/imports) importing customers: dry run,
+all or nothing, skip bad rows, idempotency, bad files, permissions, audit, report."""
 
 from __future__ import annotations
 
