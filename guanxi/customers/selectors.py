@@ -4,6 +4,7 @@ user may see (org.policies.scope_queryset), with the list filters applied."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -19,7 +20,7 @@ from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.org.audit_changes import audit_visible, describe_changes, model_label
 from guanxi.org.models import User
-from guanxi.org.policies import get_scoped_or_404, scope_queryset, scope_queryset_or_none
+from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
 
 from .filters import SORTS, ContactFilter, CustomerFilter, FollowUpFilter, TaskFilter, apply_search
 from .models import Attachment, Contact, Customer, FollowUp, PoolEvent, RegistrationConflict, SavedView, Task
@@ -204,8 +205,6 @@ def customer_timeline(
 def my_day(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
     """Today's and overdue tasks, and customers whose follow-up is due, for the "my day" page. Tasks only with
     tasks.view (a role without it sees no task anywhere, its own included)."""
-    from guanxi.org.policies import has_permission
-
     now = timezone.localtime()
     today = today or now.date()
     mine = Task.objects.filter(assignee=user) if has_permission(user, "tasks.view") else Task.objects.none()
@@ -290,9 +289,16 @@ def customer_duplicates(*, user: User, name: str = "", credit_code: str = "", ex
     return {"visible": visible, "hidden": hidden, "name": name, "credit_code": code}
 
 
+def customer_editable_ids(*, user: User, ids: Iterable[int]) -> set[int]:
+    """Of these customers, the ones the user may edit (the edit policy the services apply, one query for a page
+    of rows): what the list offers to edit inline."""
+    if not has_permission(user, "customers.edit"):
+        return set()
+    return set(scope_queryset(user, Customer.objects.filter(pk__in=list(ids)), "edit").values_list("pk", flat=True))
+
+
 def customer_actions(*, user: User, customer: Customer) -> dict[str, bool]:
     """What the user may do on one customer page (buttons shown); the services check again on POST."""
-    from guanxi.org.policies import has_permission
 
     def in_scope(action: str) -> bool:
         if not has_permission(user, f"customers.{action}"):
@@ -396,8 +402,6 @@ def tags_by_ids(*, ids: Any, field: str = "tag_ids") -> list[Any]:
 def customer_overview(*, user: User, pk: Any, timeline_limit: int = 100) -> dict[str, Any]:
     """Customer, contacts and timeline in a fixed number of queries (the API's 360 view): contacts only with
     contacts.view, the timeline as customer_timeline gives it to the user, changes with readable values."""
-    from guanxi.org.policies import has_permission
-
     data = customer_360(user=user, pk=pk)
     customer = data["customer"]
     timeline = customer_timeline(user=user, customer=customer, limit=timeline_limit)

@@ -16,8 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, ValidationFailed
-from guanxi.org.models import DataScope
-from guanxi.org.policies import permission_scope
 
 from .. import selectors, services
 from ..models import Customer
@@ -26,15 +24,11 @@ INLINE_FIELDS = ("status", "next_follow_up_on")
 
 
 def rows_editable(user: Any, rows: list[Customer]) -> None:
-    """Mark the rows the user may edit inline (`gx_editable`) without a query per row.
-
-    When edit and view share a scope every visible row is editable; otherwise only the user's own rows are marked
-    (a narrower edit scope always covers them). The service checks again on save, so this only decides what is shown.
-    """
-    edit_scope = permission_scope(user, "customers.edit")
-    same = edit_scope is not None and edit_scope in (permission_scope(user, "customers.view"), DataScope.ALL)
+    """Mark the rows the user may edit inline (`gx_editable`), as the edit policy says, in one query for the page.
+    The service checks again on save, so this only decides what is shown."""
+    editable = selectors.customer_editable_ids(user=user, ids=[c.pk for c in rows])
     for c in rows:
-        c.gx_editable = edit_scope is not None and (same or c.owner_id == user.pk)
+        c.gx_editable = c.pk in editable
 
 
 def _parse(field: str, raw: str) -> Any:

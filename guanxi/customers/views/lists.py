@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, PermissionDeniedError
@@ -21,8 +22,43 @@ from ..forms import FILTER_CHOICES, FILTER_LABELS, LIST_STATE_KEYS, PROVINCES, S
 from ._common import PAGE_SIZES, clean_params, filtered, next_url, paginate, query_key, selected_ids
 from .inline import rows_editable
 
-
 # --- customer list ---------------------------------------------------------------------------
+_SCENES = (
+    ("all", gettext_noop("All")),
+    ("mine", gettext_noop("Mine")),
+    ("subordinates", gettext_noop("My subordinates'")),
+    ("collaborating", gettext_noop("I collaborate on")),
+)
+# The choice lists of the filter panel: template name → FILTER_CHOICES key.
+_CHOICE_LISTS = (
+    ("levels", "level"),
+    ("statuses", "status"),
+    ("sources", "source"),
+    ("kinds", "kind"),
+    ("sizes", "size"),
+    ("reviews", "review_status"),
+)
+# Buttons of the list, each shown with its customers.<action> permission.
+_LIST_ACTIONS = ("create", "export", "assign", "delete", "approve", "import")
+# Filters of the folded "more filters" panel: it opens when one of them is set.
+_ADVANCED_FILTERS = (
+    "department",
+    "industry",
+    "province",
+    "city",
+    "source",
+    "tag",
+    "kind",
+    "size",
+    "review_status",
+    "last_contact_after",
+    "last_contact_before",
+    "created_after",
+    "created_before",
+    "next_follow_up_before",
+)
+
+
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -56,12 +92,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "warnings": warnings,
         "chips": chips,
         "scene": params.get("scene", "all"),
-        "scenes": [
-            ("all", _("All")),
-            ("mine", _("Mine")),
-            ("subordinates", _("My subordinates'")),
-            ("collaborating", _("I collaborate on")),
-        ],
+        "scenes": [(key, _(label)) for key, label in _SCENES],
         "saved_views": views,
         "active_view": active_view,
         "users": users,
@@ -69,45 +100,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "tags": tags,
         "industries": selectors.customer_industries(user=user),
         "provinces": PROVINCES,
-        "levels": FILTER_CHOICES["level"].items(),
-        "statuses": FILTER_CHOICES["status"].items(),
-        "sources": FILTER_CHOICES["source"].items(),
-        "kinds": FILTER_CHOICES["kind"].items(),
-        "sizes": FILTER_CHOICES["size"].items(),
-        "reviews": FILTER_CHOICES["review_status"].items(),
+        **{name: FILTER_CHOICES[key].items() for name, key in _CHOICE_LISTS},
         "show_owner_filter": permission_scope(user, "customers.view") != "self",
-        "can": {
-            "create": has_permission(user, "customers.create"),
-            "export": has_permission(user, "customers.export"),
-            "assign": has_permission(user, "customers.assign"),
-            "delete": has_permission(user, "customers.delete"),
-            "approve": has_permission(user, "customers.approve"),
-            "import": has_permission(user, "customers.import"),
-        },
+        "can": {action: has_permission(user, f"customers.{action}") for action in _LIST_ACTIONS},
         "transfer_form": TransferForm(users=users_qs, use_required_attribute=False, auto_id="bulk_%s"),
         "page_sizes": PAGE_SIZES,
         "per_page": int(params.get("per_page") or 50),
         "keep_pairs": [(k, v) for k, vs in state.lists() if k != "per_page" for v in vs],
         "has_filters": any(k not in LIST_STATE_KEYS for k in params),
-        "advanced_open": any(
-            k in params
-            for k in (
-                "department",
-                "industry",
-                "province",
-                "city",
-                "source",
-                "tag",
-                "kind",
-                "size",
-                "review_status",
-                "last_contact_after",
-                "last_contact_before",
-                "created_after",
-                "created_before",
-                "next_follow_up_before",
-            )
-        ),
+        "advanced_open": any(k in params for k in _ADVANCED_FILTERS),
     }
     return render(request, "customers/customer_list.html", context)
 
