@@ -6,6 +6,7 @@ ends (`on_decided`, called inside the engine's transaction) and how to link to i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
+
+logger = logging.getLogger(__name__)
 
 FACT_TYPES = ("decimal", "int", "bool", "str", "department")
 
@@ -72,6 +75,29 @@ def kind_label(code: str) -> str:
     """The kind's label in the reader's language, or the code itself when no app registered it."""
     kind = _KINDS.get(code)
     return str(kind.label) if kind is not None else code
+
+
+def document_url(code: str, document: Any) -> str:
+    """The page of an approval's document, or "" when its kind is not registered or its link fails."""
+    kind = _KINDS.get(code)
+    return _kind_text(kind, "url", document) if kind is not None else ""
+
+
+def document_summary(code: str, document: Any) -> str:
+    """The one line an inbox card shows for the document, or "" (no summary, or it fails)."""
+    kind = _KINDS.get(code)
+    return _kind_text(kind, "summary", document) if kind is not None and kind.summary is not None else ""
+
+
+def _kind_text(kind: DocumentKind, part: str, document: Any) -> str:
+    # A kind's link and summary are the owning app's code, run while a request is decided, reminded or shown: its
+    # failure must cost only that text, never the decision, the notification or the inbox. Logged with the
+    # traceback, so it is seen and fixed.
+    try:
+        return str(getattr(kind, part)(document))
+    except Exception:
+        logger.exception("The %s of approval kind %r failed for %r", part, kind.code, document)
+        return ""
 
 
 def fact_format(code: str, spec: FactSpec | None) -> str:

@@ -454,20 +454,32 @@ def current_step(request: ApprovalRequest) -> ApprovalStep | None:
     return None
 
 
-def pending_assignment(user: User, request: ApprovalRequest) -> ApprovalAssignment | None:
-    """The user's open assignment on the request's current step, if any."""
+def approval_assignments_to_decide(user: User, request: ApprovalRequest) -> QuerySet[ApprovalAssignment]:
+    """The user's undecided assignments on the request's current, pending step: what lets them decide it now
+    (the services lock these rows to record the decision)."""
     if not request.is_open:
-        return None
+        return ApprovalAssignment.objects.none()
+    return ApprovalAssignment.objects.filter(
+        user_id=user.pk,
+        decision=ApprovalAssignment.Decision.PENDING,
+        step__request_id=request.pk,
+        step__order=request.current_step,
+        step__status=ApprovalStep.Status.PENDING,
+    )
+
+
+def can_decide(user: User, request: ApprovalRequest) -> bool:
+    """May this user decide this approval now (approve, reject, return)? The one answer for pages, the API and the
+    services. A request read with its steps (`_with_details`) is answered without a query."""
+    if "steps" not in getattr(request, "_prefetched_objects_cache", {}):
+        return approval_assignments_to_decide(user, request).exists()
+    step = current_step(request)
     return (
-        ApprovalAssignment.objects.filter(
-            user=user,
-            decision=ApprovalAssignment.Decision.PENDING,
-            step__request_id=request.pk,
-            step__order=request.current_step,
-            step__status=ApprovalStep.Status.PENDING,
+        step is not None
+        and step.status == ApprovalStep.Status.PENDING
+        and any(
+            a.user_id == user.pk and a.decision == ApprovalAssignment.Decision.PENDING for a in step.assignments.all()
         )
-        .select_related("step", "on_behalf_of")
-        .first()
     )
 
 

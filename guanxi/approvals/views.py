@@ -30,7 +30,7 @@ from guanxi.org.models import User
 from guanxi.org.policies import has_permission
 
 from . import selectors, services
-from .kinds import _KINDS, document_kinds
+from .kinds import _KINDS, document_kinds, document_summary, document_url
 from .models import ApprovalRequest
 
 PER_PAGE = 20
@@ -55,16 +55,6 @@ STATUS_ICONS = {
 }
 
 
-def _summary(approval: ApprovalRequest, document: Model | None) -> str:
-    kind = _KINDS.get(approval.kind)
-    if kind is not None and kind.summary is not None and document is not None:
-        try:
-            return kind.summary(document)
-        except Exception:
-            return ""
-    return ""
-
-
 def _decorate(approval: ApprovalRequest, user: Any, *, document: Model | None = None) -> ApprovalRequest:
     """Attach what the templates show: kind label, status style, current step, the user's allowed actions."""
     kind = _KINDS.get(approval.kind)
@@ -80,12 +70,7 @@ def _decorate(approval: ApprovalRequest, user: Any, *, document: Model | None = 
     approval.step_list = steps  # type: ignore[attr-defined]
     current = next((s for s in steps if s.order == approval.current_step), None) if approval.is_open else None
     approval.current = current  # type: ignore[attr-defined]
-    can_decide = bool(
-        current is not None
-        and current.status == "pending"
-        and any(a.user_id == user.pk and a.decision == "" for a in current.assignments.all())
-    )
-    approval.can_decide = can_decide  # type: ignore[attr-defined]
+    approval.can_decide = selectors.can_decide(user, approval)  # type: ignore[attr-defined]
     approval.can_withdraw = approval.is_open and approval.applicant_id == user.pk  # type: ignore[attr-defined]
     approval.on_behalf = next(  # type: ignore[attr-defined]
         (
@@ -98,13 +83,8 @@ def _decorate(approval: ApprovalRequest, user: Any, *, document: Model | None = 
     if document is None:
         model = approval.content_type.model_class()
         document = model._base_manager.filter(pk=approval.object_id).first() if model is not None else None
-    approval.document_url = ""  # type: ignore[attr-defined]
-    if kind is not None and document is not None:
-        try:
-            approval.document_url = kind.url(document)  # type: ignore[attr-defined]
-        except Exception:
-            approval.document_url = ""  # type: ignore[attr-defined]
-    approval.summary = _summary(approval, document)  # type: ignore[attr-defined]
+    approval.document_url = document_url(approval.kind, document) if document is not None else ""  # type: ignore[attr-defined]
+    approval.summary = document_summary(approval.kind, document) if document is not None else ""  # type: ignore[attr-defined]
     return approval
 
 

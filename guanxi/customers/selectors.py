@@ -72,7 +72,7 @@ def customer_review_state(*, user: User, customer: Customer) -> dict[str, Any]:
     customer, whether the user decides it as an approver, and whether they may resubmit it. No queries for a
     customer that is not pending."""
     from guanxi.approvals.models import ApprovalRequest
-    from guanxi.approvals.selectors import pending_assignment
+    from guanxi.approvals.selectors import can_decide
 
     from .review import REVIEW_KIND
 
@@ -87,7 +87,7 @@ def customer_review_state(*, user: User, customer: Customer) -> dict[str, Any]:
     state["request"] = latest
     state["is_open"] = latest.is_open
     if latest.is_open:
-        state["can_decide"] = pending_assignment(user, latest) is not None
+        state["can_decide"] = can_decide(user, latest)
     elif latest.status in (ApprovalRequest.Status.RETURNED, ApprovalRequest.Status.WITHDRAWN):
         state["can_resubmit"] = user.pk in (customer.owner_id, customer.created_by_id) and (
             scope_queryset(user, Customer.objects.filter(pk=customer.pk), "edit").exists()

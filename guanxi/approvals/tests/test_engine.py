@@ -291,3 +291,31 @@ def test_delegation_follows_a_delegate_who_is_away_too(chain: Any, document: Any
     # then it goes to the backup, on behalf of a1, without looping back
     assert pending_users(request) == ["a2", "backup"]
     assert ApprovalAssignment.objects.get(user=backup).on_behalf_of == chain["a1"]
+
+
+# --- who may decide: one selector for pages, API and services ---------------------------------------------------
+def test_can_decide_is_the_same_answer_with_and_without_the_requests_steps_loaded(
+    chain: Any, document: Any, org: Any, django_assert_num_queries: Any
+) -> None:
+    from guanxi.approvals.selectors import approval_get_for_user, can_decide
+
+    # given a request at its first step (a1 or a2), b1 waiting for the second
+    request = submit(document, org["east_rep"])
+
+    def answers(user: Any) -> tuple[bool, bool]:
+        plain = ApprovalRequest.objects.get(pk=request.pk)
+        loaded = approval_get_for_user(org["admin"], request.pk)
+        with django_assert_num_queries(0):
+            from_loaded = can_decide(user, loaded)
+        return can_decide(user, plain), from_loaded
+
+    # then the current step's approvers may decide, and nobody else: not the next step's, not the applicant
+    assert answers(chain["a1"]) == (True, True)
+    assert answers(chain["b1"]) == (False, False)
+    assert answers(org["east_rep"]) == (False, False)
+    # and once a1 approved (或签), the step moved on: b1 may decide, a1 and a2 no longer
+    approval_approve(actor=chain["a1"], request=request)
+    assert [answers(chain[k]) for k in ("a1", "a2", "b1")] == [(False, False), (False, False), (True, True)]
+    # and nobody decides a withdrawn request
+    approval_withdraw(actor=org["east_rep"], request=request, comment="不需要了")
+    assert answers(chain["b1"]) == (False, False)

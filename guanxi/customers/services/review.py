@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.approvals.models import ApprovalRequest
-from guanxi.approvals.selectors import approval_open_for, pending_assignment
+from guanxi.approvals.selectors import approval_open_for, can_decide
 from guanxi.approvals.services import (
     approval_approve,
     approval_close_decided_elsewhere,
@@ -82,7 +82,7 @@ def customer_review_request(*, actor: User, customer: Customer) -> ApprovalReque
 def _review_by_engine(*, actor: User, customer: Customer, approve: bool, reason: str) -> Customer | None:
     """Decide as an approver of the customer's open review request; None when the actor is not one."""
     request = approval_open_for(customer)
-    if request is None or pending_assignment(actor, request) is None:
+    if request is None or not can_decide(actor, request):
         return None
     customer = Customer.objects.get(pk=customer.pk)
     if customer.review_status != Customer.Review.PENDING:
