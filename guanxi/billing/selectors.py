@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.export import local_time
+from guanxi.core.inputs import id_or_none
 from guanxi.core.money import ZERO, to_cent
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
@@ -179,12 +180,6 @@ def collected_amounts(
 
 
 # --- receivables ------------------------------------------------------------------------------
-def _int(raw: Any) -> int | None:
-    try:
-        number = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def receivable_contracts(*, user: User, filters: Filters = None, action: str = "view") -> QuerySet[Contract]:
@@ -531,7 +526,7 @@ def expense_links_resolve(
             if not partial:
                 out[key] = None
             continue
-        pk = _int(raw)
+        pk = id_or_none(raw)
         try:
             if pk is None:
                 raise NotFoundError("")

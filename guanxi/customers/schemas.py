@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, WithJsonSchema
 
 from guanxi.core.api import InputSchema, ObjectId, Version
 from guanxi.core.files import download_url
+from guanxi.core.inputs import LONG_TEXT_MAX
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .filters import SORTS
@@ -26,7 +27,7 @@ CustomerReview = Literal[tuple(Customer.Review.values)]  # type: ignore[valid-ty
 FollowUpMethod = Literal[tuple(FollowUp.Method.values)]  # type: ignore[valid-type]
 CustomerSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 
-TEXT_MAX = 20_000  # remarks and follow-up content: generous, but bounded
+TEXT_MAX = LONG_TEXT_MAX  # remarks and follow-up content
 
 
 def _enum_str(values: list[str]) -> Any:

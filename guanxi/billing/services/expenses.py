@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from guanxi.core.files import stored_file_name
+from guanxi.core.inputs import clean_amount, clean_date, clean_text, field_error, pick
 from guanxi.core.models import AuditLog
 from guanxi.core.money import ZERO
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
@@ -23,7 +24,6 @@ from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_perm
 from guanxi.sales.models import Opportunity
 
 from ..models import ExpenseClaim, ExpenseLine
-from ._common import clean_amount, clean_date, clean_text, fail
 
 CLAIM_FIELDS = {"title", "customer", "follow_up", "opportunity", "purpose"}
 LINE_FIELDS = {"category", "spent_on", "amount", "note", "receipt"}
@@ -44,7 +44,7 @@ def _links(actor: User, values: dict[str, Any]) -> dict[str, Any]:
     try:
         customer = get_scoped_or_404(actor, Customer.objects.all(), customer.pk, "view", module="customers")
     except NotFoundError:
-        raise fail("customer", _("Unknown id, or you may not see it."))
+        raise field_error("customer", _("Unknown id, or you may not see it."))
     follow_up, opportunity = values.get("follow_up"), values.get("opportunity")
     if follow_up is None and opportunity is None:
         raise ValidationFailed(
@@ -54,33 +54,33 @@ def _links(actor: User, values: dict[str, Any]) -> dict[str, Any]:
     if follow_up is not None and (
         not isinstance(follow_up, FollowUp) or follow_up.customer_id != customer.pk or follow_up.deleted_at
     ):
-        raise fail("follow_up", _("Choose a follow-up of this customer."))
+        raise field_error("follow_up", _("Choose a follow-up of this customer."))
     if opportunity is not None and (
         not isinstance(opportunity, Opportunity) or opportunity.customer_id != customer.pk or opportunity.deleted_at
     ):
-        raise fail("opportunity", _("Choose an opportunity of this customer."))
+        raise field_error("opportunity", _("Choose an opportunity of this customer."))
     return {"customer": customer, "follow_up": follow_up, "opportunity": opportunity}
 
 
 def _clean_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not lines:
-        raise fail("lines", _("Add at least one expense line."))
+        raise field_error("lines", _("Add at least one expense line."))
     if len(lines) > LINES_MAX:
-        raise fail("lines", _("At most %(max)s lines.") % {"max": LINES_MAX})
+        raise field_error("lines", _("At most %(max)s lines.") % {"max": LINES_MAX})
     clean = []
     for i, line in enumerate(lines, start=1):
         unknown = set(line) - LINE_FIELDS
         if unknown:
-            raise fail("lines", _("Line %(n)s: unknown field %(name)s.") % {"n": i, "name": sorted(unknown)[0]})
+            raise field_error("lines", _("Line %(n)s: unknown field %(name)s.") % {"n": i, "name": sorted(unknown)[0]})
         try:
             category = line.get("category") or ExpenseLine.Category.OTHER
             if category not in ExpenseLine.Category.values:
-                raise fail("category", _("Choose travel, entertainment, local transport or other."))
+                raise field_error("category", _("Choose travel, entertainment, local transport or other."))
             receipt = line.get("receipt")
             if receipt is not None and not isinstance(receipt, UploadedFile):
-                raise fail("receipt", _("Upload the receipt as a file."))
+                raise field_error("receipt", _("Upload the receipt as a file."))
             if receipt is not None and (receipt.size or 0) > RECEIPT_MAX_BYTES:
-                raise fail("receipt", _("A receipt may be at most 10 MB."))
+                raise field_error("receipt", _("A receipt may be at most 10 MB."))
             clean.append(
                 {
                     "category": category,
@@ -92,7 +92,7 @@ def _clean_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
         except ValidationFailed as exc:
             details = "; ".join(m for msgs in exc.fields.values() for m in msgs)
-            raise fail("lines", _("Line %(n)s: %(error)s") % {"n": i, "error": details})
+            raise field_error("lines", _("Line %(n)s: %(error)s") % {"n": i, "error": details})
     return clean
 
 
@@ -112,18 +112,11 @@ def _write_lines(claim: ExpenseClaim, lines: list[dict[str, Any]], *, replace: b
     claim.amount = sum((line["amount"] for line in lines), ZERO)
 
 
-def _pick(data: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(data) - CLAIM_FIELDS
-    if unknown:
-        raise fail(sorted(unknown)[0], _("This field cannot be set here."))
-    return dict(data)
-
-
 def expense_claim_create(*, actor: User, data: dict[str, Any], lines: list[dict[str, Any]]) -> ExpenseClaim:
     """A draft claim of the actor's own (expenses.create), for a customer they can see and a follow-up or
     opportunity of it; "报销必须关联客户及其跟进记录或销售机会" otherwise, nothing written."""
     require_permission(actor, "expenses.create")
-    values = _pick(data)
+    values = pick(data, CLAIM_FIELDS)
     with transaction.atomic():
         links = _links(actor, values)
         title = clean_text(values.get("title"), "title", required=True, max_length=200)
@@ -159,12 +152,12 @@ def expense_claim_update(
     expected_version: int | None = None,
 ) -> ExpenseClaim:
     """Change a draft (or returned) claim: the claimant only (expenses.edit); refused while in approval."""
-    values = _pick(data)
+    values = pick(data, CLAIM_FIELDS)
     with transaction.atomic():
         claim = _claim_for(actor, claim, "edit")
         check_version(claim, expected_version)
         if claim.claimant_id != actor.pk:
-            raise fail("claimant", _("Only the claimant may change a claim."))
+            raise field_error("claimant", _("Only the claimant may change a claim."))
         if claim.status not in EDITABLE:
             raise InvalidStateError(
                 _("This claim is “%(status)s” and cannot be changed.") % {"status": claim.get_status_display()}
@@ -196,7 +189,7 @@ def expense_claim_attach_receipt(
     with transaction.atomic():
         claim = _claim_for(actor, claim, "edit")
         if claim.claimant_id != actor.pk:
-            raise fail("claimant", _("Only the claimant may change a claim."))
+            raise field_error("claimant", _("Only the claimant may change a claim."))
         if claim.status not in EDITABLE:
             raise InvalidStateError(
                 _("This claim is “%(status)s” and cannot be changed.") % {"status": claim.get_status_display()}
@@ -205,7 +198,7 @@ def expense_claim_attach_receipt(
         if line is None:
             raise NotFoundError(_("Not found, or you may not see it."))
         if not isinstance(receipt, UploadedFile) or (receipt.size or 0) > RECEIPT_MAX_BYTES:
-            raise fail("receipt", _("A receipt may be at most 10 MB."))
+            raise field_error("receipt", _("A receipt may be at most 10 MB."))
         old = stored_file_name(line.receipt.name) if line.receipt else ""
         line.receipt.save(receipt.name or "receipt", receipt, save=True)
         audit_record(
@@ -237,11 +230,11 @@ def expense_claim_submit(*, actor: User, claim: ExpenseClaim | int) -> ExpenseCl
     with transaction.atomic():
         claim = _claim_for(actor, claim, "edit")
         if claim.claimant_id != actor.pk:
-            raise fail("claimant", _("Only the claimant may submit a claim."))
+            raise field_error("claimant", _("Only the claimant may submit a claim."))
         if claim.status != ExpenseClaim.Status.DRAFT:
             raise InvalidStateError(_("Only a draft claim can be submitted."))
         if not claim.lines.exists() or claim.amount <= 0:
-            raise fail("lines", _("Add at least one expense line."))
+            raise field_error("lines", _("Add at least one expense line."))
         approval_submit(
             actor=actor,
             document=claim,

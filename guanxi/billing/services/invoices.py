@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import InvalidStateError
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import clean_amount, clean_date, clean_text, field_error
 from guanxi.core.models import AuditLog
 from guanxi.core.money import ZERO, format_cny, to_cent
 from guanxi.core.services import audit_record, check_version, model_create, model_update
@@ -23,7 +24,7 @@ from guanxi.org.policies import ensure_in_scope, get_scoped_or_404
 
 from ..models import Invoice
 from ..money import tax_included
-from ._common import clean_amount, clean_date, clean_text, contract_for, fail, require_receivable
+from ._common import contract_for, require_receivable
 
 INVOICE_FIELDS = {"number", "issued_on", "kind", "amount", "tax_rate", "buyer_title", "buyer_tax_id", "note"}
 TAX_RATE_MAX = Decimal("0.5")
@@ -39,9 +40,9 @@ def _clean_rate(value: Any) -> Decimal:
     try:
         rate = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise fail("tax_rate", _("Enter a number."))
+        raise field_error("tax_rate", _("Enter a number."))
     if not rate.is_finite() or rate < 0 or rate > TAX_RATE_MAX or rate != rate.quantize(Decimal("0.0001")):
-        raise fail("tax_rate", _("Enter the tax rate as a fraction between 0 and 0.5, e.g. 0.13 for 13 %."))
+        raise field_error("tax_rate", _("Enter the tax rate as a fraction between 0 and 0.5, e.g. 0.13 for 13 %."))
     return rate.quantize(Decimal("0.0001"))
 
 
@@ -51,16 +52,16 @@ def invoice_issue(*, actor: User, contract: Contract | int, data: dict[str, Any]
     exceed its amount."""
     unknown = set(data) - INVOICE_FIELDS
     if unknown:
-        raise fail(sorted(unknown)[0], _("This field cannot be set here."))
+        raise field_error(sorted(unknown)[0], _("This field cannot be set here."))
     with transaction.atomic():
         contract = contract_for(actor, contract, "create", "invoices")
         require_receivable(contract)
         number = clean_text(data.get("number"), "number", required=True, max_length=40)
         if Invoice.objects.filter(number=number).exists():
-            raise fail("number", _("An invoice with this number is already recorded."))
+            raise field_error("number", _("An invoice with this number is already recorded."))
         kind = data.get("kind") or Invoice.Kind.ORDINARY
         if kind not in Invoice.Kind.values:
-            raise fail("kind", _("Choose an ordinary or a special VAT invoice."))
+            raise field_error("kind", _("Choose an ordinary or a special VAT invoice."))
         amount = clean_amount(data.get("amount"), "amount")
         rate = _clean_rate(data.get("tax_rate", "0.13"))
         net, tax = tax_included(amount, rate)
@@ -68,10 +69,10 @@ def invoice_issue(*, actor: User, contract: Contract | int, data: dict[str, Any]
         title = clean_text(data.get("buyer_title") or customer.name, "buyer_title", required=True, max_length=200)
         tax_id = clean_text(data.get("buyer_tax_id") or customer.credit_code, "buyer_tax_id", max_length=30)
         if kind == Invoice.Kind.SPECIAL and not tax_id:
-            raise fail("buyer_tax_id", _("A special VAT invoice needs the buyer's tax id."))
+            raise field_error("buyer_tax_id", _("A special VAT invoice needs the buyer's tax id."))
         already = invoiced_on(contract)
         if already + amount > contract.amount:
-            raise fail(
+            raise field_error(
                 "amount",
                 _(
                     "Invoices would total %(total)s, more than the contract amount %(amount)s: at most %(left)s "

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import InvalidStateError
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import clean_amount, clean_date, clean_text, field_error
 from guanxi.core.models import AuditLog
 from guanxi.core.money import ZERO, format_cny
 from guanxi.core.services import audit_record, model_create, model_update, notify
@@ -27,16 +28,7 @@ from guanxi.org.policies import ensure_in_scope, get_scoped_or_404
 
 from ..models import Allocation, Instalment, Payment
 from ..money import allocate_oldest_first
-from ._common import (
-    clean_amount,
-    clean_date,
-    clean_text,
-    collected_on,
-    contract_for,
-    fail,
-    live_instalments,
-    require_receivable,
-)
+from ._common import collected_on, contract_for, live_instalments, require_receivable
 
 PAYMENT_FIELDS = {"received_on", "amount", "method", "account", "handler", "note"}
 
@@ -50,19 +42,19 @@ def _manual_parts(
         try:
             inst = by_id[int(row.get("instalment_id") or row.get("instalment") or 0)]
         except (KeyError, TypeError, ValueError):
-            raise fail("allocations", _("Choose instalments of this contract's payment plan."))
+            raise field_error("allocations", _("Choose instalments of this contract's payment plan."))
         value = clean_amount(row.get("amount"), "allocations", allow_zero=True)
         parts[inst.pk] = parts.get(inst.pk, ZERO) + value
     for pk, value in parts.items():
         inst = by_id[pk]
         if value > inst.remaining:
-            raise fail(
+            raise field_error(
                 "allocations",
                 _("Instalment %(n)s lacks only %(left)s.") % {"n": inst.sequence, "left": format_cny(inst.remaining)},
             )
     booked = sum(parts.values(), ZERO)
     if booked != amount:
-        raise fail(
+        raise field_error(
             "allocations",
             _("The allocations add up to %(booked)s, the payment is %(amount)s.")
             % {"booked": format_cny(booked), "amount": format_cny(amount)},
@@ -88,20 +80,20 @@ def payment_record(
     payment). Refused, with nothing written, when it exceeds the contract's balance due."""
     unknown = set(data) - PAYMENT_FIELDS
     if unknown:
-        raise fail(sorted(unknown)[0], _("This field cannot be set here."))
+        raise field_error(sorted(unknown)[0], _("This field cannot be set here."))
     with transaction.atomic():
         contract = contract_for(actor, contract, "create", "payments")
         require_receivable(contract)
         amount = clean_amount(data.get("amount"), "amount")
         method = data.get("method") or Payment.Method.BANK_TRANSFER
         if method not in Payment.Method.values:
-            raise fail("method", _("Choose a payment method."))
+            raise field_error("method", _("Choose a payment method."))
         handler = data.get("handler") or actor
         if not isinstance(handler, User) or not handler.is_active:
-            raise fail("handler", _("Choose an active user."))
+            raise field_error("handler", _("Choose an active user."))
         balance = contract.amount - collected_on(contract)
         if amount > balance:
-            raise fail(
+            raise field_error(
                 "amount",
                 _("The payment of %(amount)s exceeds the contract's balance due of %(balance)s.")
                 % {"amount": format_cny(amount), "balance": format_cny(max(ZERO, balance))},
@@ -115,7 +107,7 @@ def payment_record(
             try:
                 values = allocate_oldest_first(amount, [i.remaining for i in plan])
             except ValueError:
-                raise fail(
+                raise field_error(
                     "amount",
                     _("The payment exceeds what the payment plan still lacks (%(left)s).")
                     % {"left": format_cny(sum((i.remaining for i in plan), ZERO))},

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import InvalidStateError, PreconditionFailedError, ValidationFailed
+from guanxi.core.inputs import clean_amount, clean_date, clean_text, field_error
 from guanxi.core.money import ZERO, format_cny
 from guanxi.core.services import model_create, model_update, soft_delete
 from guanxi.org.models import User
@@ -26,7 +27,7 @@ from guanxi.org.policies import ensure_in_scope
 from ..models import Instalment
 from ..money import split_equal, split_percent
 from ..policies import PLAN_CLOSED_STATUSES
-from ._common import clean_amount, clean_date, clean_text, contract_for, fail, live_instalments
+from ._common import contract_for, live_instalments
 
 INSTALMENTS_MAX = 120
 
@@ -49,9 +50,9 @@ def plan_version(contract: Contract) -> int:
 
 def _clean_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not rows:
-        raise fail("instalments", _("Add at least one instalment."))
+        raise field_error("instalments", _("Add at least one instalment."))
     if len(rows) > INSTALMENTS_MAX:
-        raise fail("instalments", _("At most %(max)s instalments.") % {"max": INSTALMENTS_MAX})
+        raise field_error("instalments", _("At most %(max)s instalments.") % {"max": INSTALMENTS_MAX})
     clean = []
     for i, row in enumerate(rows, start=1):
         try:
@@ -66,7 +67,7 @@ def _clean_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         except ValidationFailed as exc:
             details = "; ".join(m for msgs in exc.fields.values() for m in msgs)
             msg = _("Instalment %(n)s: %(error)s") % {"n": i, "error": details}
-            raise fail("instalments", msg)
+            raise field_error("instalments", msg)
     return clean
 
 
@@ -101,7 +102,7 @@ def payment_plan_save(
                 "difference": format_cny(abs(difference)),
                 "word": _("too much") if difference > 0 else _("missing"),
             }
-            raise fail("instalments", msg)
+            raise field_error("instalments", msg)
         existing = {i.pk: i for i in live_instalments(contract, lock=True)}
         seen: set[int] = set()
         for row in rows:
@@ -112,19 +113,19 @@ def payment_plan_save(
             except (TypeError, ValueError):
                 pk = -1
             if pk not in existing or pk in seen:
-                raise fail("instalments", _("Unknown instalment %(id)s.") % {"id": row["id"]})
+                raise field_error("instalments", _("Unknown instalment %(id)s.") % {"id": row["id"]})
             row["id"] = pk
             seen.add(pk)
             old = existing[pk]
             if old.paid > 0 and (old.amount != row["amount"] or old.due_date != row["due_date"]):
-                raise fail(
+                raise field_error(
                     "instalments",
                     _("Instalment %(n)s already has payments: its amount and due date cannot change.")
                     % {"n": old.sequence},
                 )
         for pk, old in existing.items():
             if pk not in seen and old.paid > 0:
-                raise fail(
+                raise field_error(
                     "instalments",
                     _("Instalment %(n)s already has payments: it cannot be removed.") % {"n": old.sequence},
                 )
@@ -165,23 +166,25 @@ def plan_proposal(
 ) -> list[dict[str, Any]]:
     """Instalments for "N equal parts" or "by percentages" (30/60/10), one every `months_between` months."""
     if not 0 <= months_between <= 24:
-        raise fail("months_between", _("Enter a number of months between 0 and 24."))
+        raise field_error("months_between", _("Enter a number of months between 0 and 24."))
     if percents:
         try:
             parts = [Decimal(str(p)) for p in percents]
         except (InvalidOperation, ValueError):
-            raise fail("percents", _("Enter numbers, e.g. 30, 60, 10."))
+            raise field_error("percents", _("Enter numbers, e.g. 30, 60, 10."))
         if len(parts) > INSTALMENTS_MAX or any(not p.is_finite() or p <= 0 for p in parts):
-            raise fail("percents", _("Each percentage must be above 0."))
+            raise field_error("percents", _("Each percentage must be above 0."))
         if sum(parts, Decimal(0)) != 100:
-            raise fail(
+            raise field_error(
                 "percents",
                 _("The percentages add up to %(sum)s, not 100.") % {"sum": f"{sum(parts, Decimal(0)).normalize():f}"},
             )
         amounts = split_percent(amount, parts)
     else:
         if count is None or not 1 <= count <= INSTALMENTS_MAX:
-            raise fail("count", _("Enter a number of instalments between 1 and %(max)s.") % {"max": INSTALMENTS_MAX})
+            raise field_error(
+                "count", _("Enter a number of instalments between 1 and %(max)s.") % {"max": INSTALMENTS_MAX}
+            )
         amounts = split_equal(amount, count)
     return [
         {"due_date": add_months(first_due_date, i * months_between), "amount": value, "note": ""}

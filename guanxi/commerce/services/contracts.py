@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from guanxi.core.errors import ApplicationError, InvalidStateError, NotFoundError, PermissionDeniedError
 from guanxi.core.files import stored_file_name
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import clean_date, clean_decimal, clean_text, field_error, pick
 from guanxi.core.models import AuditLog
 from guanxi.core.money import AMOUNT_MAX
 from guanxi.core.numbering import number_next
@@ -28,7 +29,7 @@ from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_perm
 from guanxi.sales.models import Opportunity
 
 from ..models import Contract, Quote
-from ._common import customer_for_document, date_in, decimal_in, ensure_unlocked, fail, pick, text
+from ._common import customer_for_document, ensure_unlocked
 
 CONTRACT_FIELDS = {"title", "contact", "amount", "standard_template", "starts_on", "ends_on", "terms", "note",
                    "min_discount_rate"}  # fmt: skip
@@ -42,27 +43,27 @@ def _clean(data: dict[str, Any], customer: Customer) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in pick(data, CONTRACT_FIELDS).items():
         if key == "title":
-            values[key] = text(value, key, max_length=200, required=True)
+            values[key] = clean_text(value, key, max_length=200, required=True)
         elif key in ("terms", "note"):
-            values[key] = text(value, key, max_length=10000, multiline=True)
+            values[key] = clean_text(value, key, max_length=10000, multiline=True)
         elif key == "amount":
-            values[key] = decimal_in(value, key, low=Decimal("0"), high=AMOUNT_MAX)
+            values[key] = clean_decimal(value, key, low=Decimal("0"), high=AMOUNT_MAX)
         elif key == "min_discount_rate":
-            values[key] = decimal_in(value, key, low=Decimal("0"), high=Decimal("1"), places="0.0001")
+            values[key] = clean_decimal(value, key, low=Decimal("0"), high=Decimal("1"), places="0.0001")
         elif key in ("starts_on", "ends_on"):
-            values[key] = date_in(value, key)
+            values[key] = clean_date(value, key, required=False)
         elif key == "standard_template":
             values[key] = bool(value)
         elif key == "contact":
             if value is not None and (not isinstance(value, Contact) or value.customer_id != customer.pk):
-                raise fail(key, _("Choose a contact of this customer."))
+                raise field_error(key, _("Choose a contact of this customer."))
             values[key] = value
     return values
 
 
 def _check_dates(starts_on: dt.date | None, ends_on: dt.date | None) -> None:
     if starts_on and ends_on and ends_on < starts_on:
-        raise fail("ends_on", _("The end date cannot be before the start date."))
+        raise field_error("ends_on", _("The end date cannot be before the start date."))
 
 
 def contract_title_from_quote(quote: Quote) -> str:
@@ -97,16 +98,16 @@ def contract_source_choose(
             opportunity = opportunity_get(user=actor, pk=opportunity_id)
             return ContractSource(customer=opportunity.customer, opportunity=opportunity)
         except (NotFoundError, PermissionDeniedError):
-            raise fail(field, _("Unknown id, or you may not see it.")) from None
+            raise field_error(field, _("Unknown id, or you may not see it.")) from None
     if customer_id:
         customer = document_customers(user=actor).filter(pk=customer_id).first()
         if customer is None:
-            raise fail(
+            raise field_error(
                 "customer_id",
                 _("This customer is not in the system, is in the public pool or is waiting for review."),
             )
         return ContractSource(customer=customer)
-    raise fail("customer_id", _("Give quote_id, opportunity_id or customer_id."))
+    raise field_error("customer_id", _("Give quote_id, opportunity_id or customer_id."))
 
 
 def contract_create(
@@ -126,7 +127,7 @@ def contract_create(
         if quote is not None:
             quote = get_scoped_or_404(actor, Quote.objects.select_related("customer"), quote.pk, "view")
             if quote.status not in FROM_QUOTE:
-                raise fail("quote", _("Only an approved or accepted quote can become a contract."))
+                raise field_error("quote", _("Only an approved or accepted quote can become a contract."))
             customer = quote.customer
             opportunity = quote.opportunity
             base = {"title": contract_title_from_quote(quote), "amount": quote.total,
@@ -142,7 +143,7 @@ def contract_create(
         values = {**base, **_clean(data, customer)}
         values.setdefault("title", _("Contract with %(customer)s") % {"customer": customer.name})
         if "amount" not in values:
-            raise fail("amount", _("This field is required."))
+            raise field_error("amount", _("This field is required."))
         _check_dates(values.get("starts_on"), values.get("ends_on"))
         contract = model_create(
             instance=Contract(
@@ -279,10 +280,10 @@ def contract_sign(
     *, actor: User, contract: Contract, signed_on: dt.date | None, expected_version: int | None = None
 ) -> Contract:
     """An approved contract is signed (signing date required); its opportunity is won."""
-    signed_on = date_in(signed_on, "signed_on", required=True)
+    signed_on = clean_date(signed_on, "signed_on")
     assert signed_on is not None
     if signed_on > timezone.localdate() + dt.timedelta(days=1):
-        raise fail("signed_on", _("The signing date cannot be in the future."))
+        raise field_error("signed_on", _("The signing date cannot be in the future."))
     with transaction.atomic():
         row = _for_write(actor, contract)
         check_version(row, expected_version)
@@ -319,7 +320,7 @@ def contract_complete(*, actor: User, contract: Contract) -> Contract:
 
 
 def contract_terminate(*, actor: User, contract: Contract, reason: str) -> Contract:
-    reason = text(reason, "reason", max_length=300, required=True)
+    reason = clean_text(reason, "reason", max_length=300, required=True)
     with transaction.atomic():
         row = _for_write(actor, contract)
         ensure_unlocked(row)
@@ -335,9 +336,9 @@ def contract_attach_scan(*, actor: User, contract: Contract, file: UploadedFile)
     """Upload the signed scan (PDF or image, at most 20 MB)."""
     name = (file.name or "").lower()
     if not name.endswith(SCAN_TYPES):
-        raise fail("signed_scan", _("Upload a PDF, JPG or PNG file."))
+        raise field_error("signed_scan", _("Upload a PDF, JPG or PNG file."))
     if (file.size or 0) > SCAN_MAX_BYTES:
-        raise fail("signed_scan", _("The file is larger than 20 MB."))
+        raise field_error("signed_scan", _("The file is larger than 20 MB."))
     with transaction.atomic():
         row = _for_write(actor, contract)
         if row.status in (Contract.Status.DRAFT, Contract.Status.IN_APPROVAL, Contract.Status.TERMINATED):

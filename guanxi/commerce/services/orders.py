@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import clean_date, clean_decimal, clean_text, field_error
 from guanxi.core.models import AuditLog
 from guanxi.core.numbering import number_next
 from guanxi.core.services import audit_record, model_create, model_update, notify
@@ -32,7 +33,7 @@ from ..models import (
     Shipment,
     ShipmentLine,
 )
-from ._common import QUANTITY_MAX, date_in, decimal_in, ensure_unlocked, fail, text
+from ._common import QUANTITY_MAX, ensure_unlocked
 
 ORDERABLE = (Contract.Status.APPROVED, Contract.Status.SIGNED, Contract.Status.IN_EXECUTION)
 PEOPLE = ("shipping_users", "collection_users", "implementation_users")
@@ -59,21 +60,22 @@ def default_people(actor: User) -> dict[str, list[User]]:
 def _contract_for_order(actor: User, contract: Contract) -> Contract:
     row = get_scoped_or_404(actor, Contract.objects.select_related("customer", "quote"), contract.pk, "view")
     if row.status not in ORDERABLE:
-        raise fail("contract", _("Only an approved or signed contract can get an order."))
+        raise field_error("contract", _("Only an approved or signed contract can get an order."))
     return row
 
 
 def _order_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not lines:
-        raise fail("lines", _("Add at least one product line."))
+        raise field_error("lines", _("Add at least one product line."))
     out = []
     for i, line in enumerate(lines, start=1):
         product = line.get("product")
         if not isinstance(product, Product):
-            raise fail("lines", _("Line %(n)s: choose a product from the catalogue.") % {"n": i})
-        quantity = decimal_in(line.get("quantity"), "lines", low=Decimal("0.01"), high=QUANTITY_MAX)
+            raise field_error("lines", _("Line %(n)s: choose a product from the catalogue.") % {"n": i})
+        quantity = clean_decimal(line.get("quantity"), "lines", low=Decimal("0.01"), high=QUANTITY_MAX)
+        description = clean_text(line.get("description") or product.name, "lines", max_length=300)
         out.append({"position": i, "product": product, "unit": product.unit, "quantity": quantity,
-                    "description": text(line.get("description") or product.name, "lines", max_length=300)})  # fmt: skip
+                    "description": description})  # fmt: skip
     return out
 
 
@@ -103,11 +105,11 @@ def execution_order_create(
                 customer=contract.customer,
                 owner=actor,
                 department=actor.department,
-                delivery_address=text(
+                delivery_address=clean_text(
                     data.get("delivery_address") or contract.customer.address, "delivery_address", max_length=300
                 ),  # fmt: skip
-                required_by=date_in(data.get("required_by"), "required_by"),
-                note=text(data.get("note"), "note", max_length=5000, multiline=True),
+                required_by=clean_date(data.get("required_by"), "required_by", required=False),
+                note=clean_text(data.get("note"), "note", max_length=5000, multiline=True),
             ),
             actor=actor,
             m2m={k: chosen.get(k, []) for k in PEOPLE},
@@ -215,7 +217,7 @@ def shipment_record(
     note: str = "",
 ) -> Shipment:
     """Record a delivery: quantity per order line id, never more than is left to ship."""
-    day = date_in(shipped_on, "shipped_on", required=True)
+    day = clean_date(shipped_on, "shipped_on")
     assert day is not None  # required
     with transaction.atomic():
         row = _order_for_write(actor, order, shipper=True)
@@ -226,24 +228,24 @@ def shipment_record(
         for line_id, raw in quantities.items():
             line = lines.get(int(line_id))
             if line is None:
-                raise fail("lines", _("Line %(id)s is not on this order.") % {"id": line_id})
+                raise field_error("lines", _("Line %(id)s is not on this order.") % {"id": line_id})
             if raw in (None, "", 0, "0"):
                 continue
-            qty = decimal_in(raw, "lines", low=Decimal("0.01"), high=QUANTITY_MAX)
+            qty = clean_decimal(raw, "lines", low=Decimal("0.01"), high=QUANTITY_MAX)
             if qty > line.remaining:
-                raise fail(
+                raise field_error(
                     "lines",
                     _("%(product)s: only %(left)s %(unit)s left to ship.")
                     % {"product": line.description, "left": f"{line.remaining.normalize():f}", "unit": line.unit},
                 )
             wanted.append((line, qty))
         if not wanted:
-            raise fail("lines", _("Enter a shipped quantity for at least one line."))
+            raise field_error("lines", _("Enter a shipped quantity for at least one line."))
         shipment = Shipment.objects.create(
             order=row,
             shipped_on=day,
-            carrier=text(carrier, "carrier", max_length=200),
-            note=text(note, "note", max_length=300),
+            carrier=clean_text(carrier, "carrier", max_length=200),
+            note=clean_text(note, "note", max_length=300),
             created_by=actor,
         )
         for line, qty in wanted:
@@ -287,7 +289,7 @@ def implementation_order_create(
     require_permission(actor, "implementation.create")
     data = dict(data or {})
     if not items:
-        raise fail("items", _("Add at least one item."))
+        raise field_error("items", _("Add at least one item."))
     with transaction.atomic():
         contract = _contract_for_order(actor, contract)
         staff = users_with_role("implementation")
@@ -296,14 +298,14 @@ def implementation_order_create(
         for i, item in enumerate(items, start=1):
             assignee = item.get("assignee")
             if not isinstance(assignee, User) or not assignee.is_active:
-                raise fail("items", _("Item %(n)s: choose who does it.") % {"n": i})
-            due = date_in(item.get("due_on"), "items", required=True)
-            cleaned.append({"position": i, "title": text(item.get("title"), "items", max_length=200, required=True),
-                            "assignee": assignee, "due_on": due})  # fmt: skip
+                raise field_error("items", _("Item %(n)s: choose who does it.") % {"n": i})
+            due = clean_date(item.get("due_on"), "items")
+            title = clean_text(item.get("title"), "items", max_length=200, required=True)
+            cleaned.append({"position": i, "title": title, "assignee": assignee, "due_on": due})
         order = model_create(
             instance=ImplementationOrder(
                 number=number_next("implementation_order"),
-                title=text(
+                title=clean_text(
                     data.get("title") or _("Implementation of %(contract)s") % {"contract": contract.number},
                     "title",
                     max_length=200,
@@ -313,9 +315,9 @@ def implementation_order_create(
                 owner=actor,
                 department=actor.department,
                 implementation_department=impl_dept,
-                starts_on=date_in(data.get("starts_on"), "starts_on"),
-                due_on=date_in(data.get("due_on"), "due_on"),
-                note=text(data.get("note"), "note", max_length=5000, multiline=True),
+                starts_on=clean_date(data.get("starts_on"), "starts_on", required=False),
+                due_on=clean_date(data.get("due_on"), "due_on", required=False),
+                note=clean_text(data.get("note"), "note", max_length=5000, multiline=True),
             ),
             actor=actor,
             m2m={"assignees": list({c["assignee"].pk: c["assignee"] for c in cleaned}.values())},
@@ -352,7 +354,7 @@ def implementation_order_create(
 
 def implementation_order_set_status(*, actor: User, order: ImplementationOrder, status: str) -> ImplementationOrder:
     if status not in ImplementationOrder.Status.values:
-        raise fail("status", _("Choose a valid status."))
+        raise field_error("status", _("Choose a valid status."))
     with transaction.atomic():
         row = get_scoped_or_404(actor, ImplementationOrder.objects.select_for_update(of=("self",)), order.pk, "edit")
         row, _changes = model_update(instance=row, data={"status": status}, actor=actor)

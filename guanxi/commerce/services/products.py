@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import clean_decimal, clean_text, field_error, pick
 from guanxi.core.money import AMOUNT_MAX
 from guanxi.core.services import check_version, model_create, model_update, soft_delete
 from guanxi.org.models import User
 from guanxi.org.policies import require_permission
 
 from ..models import PriceBook, PriceBookEntry, Product, ProductLine
-from ._common import decimal_in, fail, pick, text
 
 PRODUCT_FIELDS = {"code", "name", "line", "unit", "list_price", "tax_rate", "description", "is_active"}
 
@@ -26,20 +26,20 @@ def _clean_product(data: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in pick(data, PRODUCT_FIELDS).items():
         if key == "code":
-            values[key] = text(value, key, max_length=50, required=True)
+            values[key] = clean_text(value, key, max_length=50, required=True)
         elif key == "name":
-            values[key] = text(value, key, max_length=200, required=True)
+            values[key] = clean_text(value, key, max_length=200, required=True)
         elif key == "unit":
-            values[key] = text(value, key, max_length=20, required=True)
+            values[key] = clean_text(value, key, max_length=20, required=True)
         elif key == "list_price":
-            values[key] = decimal_in(value, key, low=Decimal("0"), high=AMOUNT_MAX)
+            values[key] = clean_decimal(value, key, low=Decimal("0"), high=AMOUNT_MAX)
         elif key == "tax_rate":
-            values[key] = decimal_in(value, key, low=Decimal("0"), high=Decimal("1"), places="0.0001")
+            values[key] = clean_decimal(value, key, low=Decimal("0"), high=Decimal("1"), places="0.0001")
         elif key == "description":
-            values[key] = text(value, key, max_length=5000, multiline=True)
+            values[key] = clean_text(value, key, max_length=5000, multiline=True)
         elif key == "line":
             if value is not None and not isinstance(value, ProductLine):
-                raise fail(key, _("Choose a product line."))
+                raise field_error(key, _("Choose a product line."))
             values[key] = value
         else:
             values[key] = bool(value)
@@ -58,9 +58,9 @@ def product_create(*, actor: User, data: dict[str, Any]) -> Product:
     values = _clean_product(data)
     for required in ("code", "name", "list_price"):
         if required not in values:
-            raise fail(required, _("This field is required."))
+            raise field_error(required, _("This field is required."))
     if _code_taken(values["code"]):
-        raise fail("code", _("A product with this code exists already."))
+        raise field_error("code", _("A product with this code exists already."))
     with transaction.atomic():
         return model_create(instance=Product(**values), actor=actor)
 
@@ -73,10 +73,10 @@ def product_update(
     with transaction.atomic():
         row = Product.objects.select_for_update(of=("self",)).filter(pk=product.pk).first()
         if row is None:
-            raise fail("product", _("Not found, or you may not see it."))
+            raise field_error("product", _("Not found, or you may not see it."))
         check_version(row, expected_version)
         if "code" in values and _code_taken(values["code"], exclude=row.pk):
-            raise fail("code", _("A product with this code exists already."))
+            raise field_error("code", _("A product with this code exists already."))
         row, _changes = model_update(instance=row, data=values, actor=actor, expected_version=expected_version)
     return row
 
@@ -91,8 +91,8 @@ def product_delete(*, actor: User, product: Product) -> None:
 
 def product_line_save(*, actor: User, data: dict[str, Any], line: ProductLine | None = None) -> ProductLine:
     require_permission(actor, "products.admin")
-    name = text(data.get("name", line.name if line else ""), "name", max_length=100, required=True)
-    code = text(
+    name = clean_text(data.get("name", line.name if line else ""), "name", max_length=100, required=True)
+    code = clean_text(
         data.get("code") or (line.code if line else "") or slugify(name) or f"line-{name}", "code", max_length=50
     )
     values = {
@@ -105,7 +105,7 @@ def product_line_save(*, actor: User, data: dict[str, Any], line: ProductLine | 
     if line is not None:
         clash = clash.exclude(pk=line.pk)
     if clash.exists():
-        raise fail("name", _("A product line with this name exists already."))
+        raise field_error("name", _("A product line with this name exists already."))
     with transaction.atomic():
         if line is None:
             return model_create(instance=ProductLine(**values), actor=actor)
@@ -124,13 +124,15 @@ def price_book_save(
     """Create or change a price book; `prices` sets product → price (None or "" removes a product)."""
     require_permission(actor, "products.admin")
     values = {
-        "name": text(data.get("name", book.name if book else ""), "name", max_length=100, required=True),
-        "description": text(data.get("description", book.description if book else ""), "description", max_length=300),
+        "name": clean_text(data.get("name", book.name if book else ""), "name", max_length=100, required=True),
+        "description": clean_text(
+            data.get("description", book.description if book else ""), "description", max_length=300
+        ),
         "is_active": bool(data.get("is_active", book.is_active if book else True)),
     }
     same_name = PriceBook.objects.filter(name=values["name"])
     if (same_name.exclude(pk=book.pk) if book else same_name).exists():
-        raise fail("name", _("A price book with this name exists already."))
+        raise field_error("name", _("A price book with this name exists already."))
     with transaction.atomic():
         m2m = {"partner_orgs": partner_orgs} if partner_orgs is not None else None
         if book is None:
@@ -141,7 +143,7 @@ def price_book_save(
             if price in (None, ""):
                 PriceBookEntry.objects.filter(price_book=book, product=product).delete()
                 continue
-            amount = decimal_in(price, "prices", low=Decimal("0"), high=AMOUNT_MAX)
+            amount = clean_decimal(price, "prices", low=Decimal("0"), high=AMOUNT_MAX)
             PriceBookEntry.objects.update_or_create(price_book=book, product=product, defaults={"price": amount})
     return book
 
@@ -191,19 +193,19 @@ def commerce_policy_update(*, actor: User, data: dict[str, Any]) -> Any:
     values = pick(data, POLICY_FIELDS)
     for key in ("quote_valid_days", "special_price_followup_days"):
         if key in values:
-            values[key] = int(decimal_in(values[key], key, low=Decimal("1"), high=Decimal("3650"), places="1"))
+            values[key] = int(clean_decimal(values[key], key, low=Decimal("1"), high=Decimal("3650"), places="1"))
     if "special_price_required_fields" in values:
         names = list(dict.fromkeys(values["special_price_required_fields"] or []))
         known = {f.name for f in Customer._meta.concrete_fields}
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise fail(
+            raise field_error(
                 "special_price_required_fields", _("Unknown customer fields: %(names)s") % {"names": ", ".join(unknown)}
             )
         values["special_price_required_fields"] = names
     for key, limit in (("company_name", 200), ("company_address", 300), ("company_phone", 60)):
         if key in values:
-            values[key] = text(values[key], key, max_length=limit, required=key == "company_name")
+            values[key] = clean_text(values[key], key, max_length=limit, required=key == "company_name")
     with transaction.atomic():
         row, _changes = model_update(instance=policy(), data=values, actor=actor)
     return row

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import clean_date, clean_decimal, clean_text, field_error, pick
 from guanxi.core.models import AuditLog
 from guanxi.core.numbering import number_next
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
@@ -37,17 +38,7 @@ from guanxi.sales.models import Opportunity
 
 from .. import money
 from ..models import PriceBook, PriceBookEntry, Product, Quote, QuoteLine
-from ._common import (
-    QUANTITY_MAX,
-    customer_for_document,
-    date_in,
-    decimal_in,
-    ensure_unlocked,
-    fail,
-    pick,
-    policy,
-    text,
-)
+from ._common import QUANTITY_MAX, customer_for_document, ensure_unlocked, policy
 
 QUOTE_FIELDS = {"title", "contact", "opportunity", "price_book", "quote_date", "valid_until", "overall_discount",
                 "terms", "note"}  # fmt: skip
@@ -62,20 +53,20 @@ def _clean(data: dict[str, Any], customer: Customer, actor: User) -> dict[str, A
     values: dict[str, Any] = {}
     for key, value in pick(data, QUOTE_FIELDS).items():
         if key == "title":
-            values[key] = text(value, key, max_length=200, required=True)
+            values[key] = clean_text(value, key, max_length=200, required=True)
         elif key in ("terms", "note"):
-            values[key] = text(value, key, max_length=5000, multiline=True)
+            values[key] = clean_text(value, key, max_length=5000, multiline=True)
         elif key in ("quote_date", "valid_until"):
-            values[key] = date_in(value, key, required=True)
+            values[key] = clean_date(value, key)
         elif key == "overall_discount":
-            values[key] = decimal_in(value, key, low=Decimal("0.0001"), high=Decimal("1"), places="0.0001")
+            values[key] = clean_decimal(value, key, low=Decimal("0.0001"), high=Decimal("1"), places="0.0001")
         elif key == "contact":
             if value is not None and (not isinstance(value, Contact) or value.customer_id != customer.pk):
-                raise fail(key, _("Choose a contact of this customer."))
+                raise field_error(key, _("Choose a contact of this customer."))
             values[key] = value
         elif key == "opportunity":
             if value is not None and (not isinstance(value, Opportunity) or value.customer_id != customer.pk):
-                raise fail(key, _("Choose an opportunity of this customer."))
+                raise field_error(key, _("Choose an opportunity of this customer."))
             values[key] = value
         elif key == "price_book":
             if value is not None:
@@ -86,24 +77,24 @@ def _clean(data: dict[str, Any], customer: Customer, actor: User) -> dict[str, A
 
 def _check_price_book(book: PriceBook, user: User) -> None:
     if not isinstance(book, PriceBook) or not book.is_active:
-        raise fail("price_book", _("Choose an active price book."))
+        raise field_error("price_book", _("Choose an active price book."))
     partners = set(book.partner_orgs.values_list("pk", flat=True))
     if partners and user.partner_org_id not in partners and not user.is_superuser:
-        raise fail("price_book", _("This price book is for other partner organisations."))
+        raise field_error("price_book", _("This price book is for other partner organisations."))
 
 
 def _check_dates(values: dict[str, Any]) -> None:
     if values["valid_until"] < values["quote_date"]:
-        raise fail("valid_until", _("The validity date cannot be before the quote date."))
+        raise field_error("valid_until", _("The validity date cannot be before the quote date."))
 
 
 def _line_inputs(quote: Quote, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Validate line input: a catalogue product, a quantity, a discount; prices come from the catalogue or
     the quote's price book."""
     if not lines:
-        raise fail("lines", _("Add at least one product line."))
+        raise field_error("lines", _("Add at least one product line."))
     if len(lines) > MAX_LINES:
-        raise fail("lines", _("At most %(max)s lines.") % {"max": MAX_LINES})
+        raise field_error("lines", _("At most %(max)s lines.") % {"max": MAX_LINES})
     book_prices: dict[int, Decimal] = {}
     if quote.price_book_id:
         book_prices = dict(
@@ -113,15 +104,15 @@ def _line_inputs(quote: Quote, lines: list[dict[str, Any]]) -> list[dict[str, An
     for i, line in enumerate(lines, start=1):
         product = line.get("product")
         if not isinstance(product, Product) or not product.is_active or product.deleted_at is not None:
-            raise fail("lines", _("Line %(n)s: choose an active product from the catalogue.") % {"n": i})
+            raise field_error("lines", _("Line %(n)s: choose an active product from the catalogue.") % {"n": i})
         try:
-            quantity = decimal_in(line.get("quantity", 1), "lines", low=Decimal("0.01"), high=QUANTITY_MAX)
-            discount = decimal_in(
+            quantity = clean_decimal(line.get("quantity", 1), "lines", low=Decimal("0.01"), high=QUANTITY_MAX)
+            discount = clean_decimal(
                 line.get("discount", 1), "lines", low=Decimal("0.0001"), high=Decimal("1"), places="0.0001"
             )
         except ValidationFailed as exc:
-            raise fail("lines", _("Line %(n)s: %(error)s") % {"n": i, "error": exc.message}) from None
-        description = text(line.get("description") or product.name, "lines", max_length=300)
+            raise field_error("lines", _("Line %(n)s: %(error)s") % {"n": i, "error": exc.message}) from None
+        description = clean_text(line.get("description") or product.name, "lines", max_length=300)
         out.append(
             {
                 "position": i,
@@ -315,7 +306,7 @@ def quote_submit(*, actor: User, quote: Quote, now: dt.datetime | None = None) -
         if row.status != Quote.Status.DRAFT:
             raise InvalidStateError(_("Only a draft quote can be submitted for approval."))
         if not row.lines.exists():
-            raise fail("lines", _("Add at least one product line."))
+            raise field_error("lines", _("Add at least one product line."))
         kind = quote_approval_kind(row)
         if kind == "special_price":
             problems = special_price_problems(row, now=now)
@@ -323,7 +314,7 @@ def quote_submit(*, actor: User, quote: Quote, now: dt.datetime | None = None) -
                 msg = _("Special-price request refused: the customer data is not kept up to date (%(why)s).") % {
                     "why": "；".join(problems)
                 }
-                raise fail("customer", msg)
+                raise field_error("customer", msg)
         row, _changes = model_update(instance=row, data={"status": Quote.Status.IN_APPROVAL}, actor=actor)
         approval_submit(
             actor=actor,
@@ -433,14 +424,14 @@ def quote_send(*, actor: User, quote: Quote, to: str = "", message: str = "") ->
         _check_printable(row)
         if row.status == Quote.Status.ACCEPTED:
             raise InvalidStateError(_("The customer has accepted this quote already."))
-        address = text(to or (row.contact.email if row.contact else ""), "to", max_length=254)
+        address = clean_text(to or (row.contact.email if row.contact else ""), "to", max_length=254)
         if not address:
-            raise fail("to", _("The contact has no e-mail address: enter one."))
+            raise field_error("to", _("The contact has no e-mail address: enter one."))
         try:
             validate_email(address)
         except DjangoValidationError:
-            raise fail("to", _("Enter a valid e-mail address.")) from None
-        message = text(message, "message", max_length=5000, multiline=True)
+            raise field_error("to", _("Enter a valid e-mail address.")) from None
+        message = clean_text(message, "message", max_length=5000, multiline=True)
         row, _changes = model_update(
             instance=row, data={"status": Quote.Status.SENT, "sent_at": timezone.now()}, actor=actor
         )
@@ -495,7 +486,7 @@ def quote_mark_sent(*, actor: User, quote: Quote) -> Quote:
 
 def quote_record_answer(*, actor: User, quote: Quote, accepted: bool, note: str = "") -> Quote:
     """The customer accepted or rejected an approved/sent quote."""
-    note = text(note, "note", max_length=500)
+    note = clean_text(note, "note", max_length=500)
     with transaction.atomic():
         row = _for_write(actor, quote)
         if row.status not in (Quote.Status.APPROVED, Quote.Status.SENT):

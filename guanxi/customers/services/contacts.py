@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from guanxi.core.inputs import pick
 from guanxi.core.services import check_version, model_create, model_update, soft_delete
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404
@@ -13,7 +14,7 @@ from guanxi.org.policies import get_scoped_or_404
 from ..dedupe import services as dedupe
 from ..models import Contact, Customer
 from ..search_text import contact_search_text
-from ._common import _customer_for, _pick
+from ._common import _customer_for
 
 CONTACT_FIELDS = {
     "name",
@@ -31,7 +32,7 @@ CONTACT_FIELDS = {
 
 def contact_create(*, actor: User, customer: Customer, data: dict[str, Any]) -> Contact:
     customer = _customer_for(actor, customer.pk, "contacts.create")
-    data = _pick(data, CONTACT_FIELDS)
+    data = pick(data, CONTACT_FIELDS)
     with transaction.atomic():
         contact = Contact(customer=customer, **data)
         contact.name = (contact.name or "").strip()
@@ -48,7 +49,7 @@ def contact_update(
 ) -> Contact:
     contact = get_scoped_or_404(actor, Contact.objects.all(), contact.pk, "edit")
     check_version(contact, expected_version)
-    data = _pick(data, CONTACT_FIELDS)
+    data = pick(data, CONTACT_FIELDS)
     if "name" in data:
         data["name"] = (data["name"] or "").strip()
     with transaction.atomic():

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import pick
 from guanxi.core.models import AuditLog
 from guanxi.core.services import (
     audit_record,
@@ -38,7 +39,6 @@ from guanxi.org.policies import (
 from ..dedupe import services as dedupe
 from ..models import CUSTOMER_EDITABLE_FIELDS, Customer
 from ..search_text import customer_search_text
-from ._common import _pick
 from .review import customer_review_request
 from .tags import tag_get_or_create, tag_name_clean
 
@@ -88,7 +88,7 @@ def customer_create(
     department manager or assistant decides); see customer_review_request for the fallback.
     """
     require_permission(actor, "customers.create")
-    data = _normalise_customer(_pick(data, CUSTOMER_FIELDS))
+    data = _normalise_customer(pick(data, CUSTOMER_FIELDS))
     owner = owner or actor
     if owner.pk != actor.pk:
         require_permission(actor, "customers.assign")
@@ -120,7 +120,7 @@ def customer_update(
     code, phone or e-mail are checked for duplicates like a new customer (see customer_create)."""
     customer = get_scoped_or_404(actor, Customer.objects.all(), customer.pk, "edit")
     check_version(customer, expected_version)
-    data = _normalise_customer(_pick(data, CUSTOMER_FIELDS | {"collaborators", "tags"}))
+    data = _normalise_customer(pick(data, CUSTOMER_FIELDS | {"collaborators", "tags"}))
     _dedupe_changed_keys(actor=actor, customer=customer, data=data, confirm_warnings=confirm_warnings)
     with transaction.atomic():
         customer, changes = model_update(instance=customer, data=data, actor=actor, expected_version=expected_version)
@@ -215,7 +215,7 @@ def customer_save(
     run it: a refused registration stays on record as a conflict although nothing else is saved.
     """
     names = [tag_name_clean(n) for n in new_tags if n.strip()]
-    clean = _normalise_customer(_pick(dict(data), CUSTOMER_FIELDS))
+    clean = _normalise_customer(pick(dict(data), CUSTOMER_FIELDS))
     if customer is None:
         require_permission(actor, "customers.create")
         if owner is not None and owner.pk != actor.pk:

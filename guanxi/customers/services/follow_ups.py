@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
+from guanxi.core.inputs import pick
 from guanxi.core.services import check_version, model_create, model_update, soft_delete
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404
 
 from ..models import Attachment, Customer, FollowUp
-from ._common import _customer_for, _pick
+from ._common import _customer_for
 
 FOLLOW_UP_FIELDS = {"occurred_at", "method", "contact", "content", "result", "next_step", "next_follow_up_on"}
 
@@ -57,7 +58,7 @@ def follow_up_create(
 ) -> FollowUp:
     """Log an interaction; the customer's last contact time moves to it."""
     customer = _customer_for(actor, customer.pk, "followups.create")
-    data = _pick(data, FOLLOW_UP_FIELDS)
+    data = pick(data, FOLLOW_UP_FIELDS)
     contact = data.get("contact")
     if contact is not None and contact.customer_id != customer.pk:
         raise ValidationFailed(
@@ -94,7 +95,7 @@ def follow_up_update(
     """Correct one's own follow-up record (nobody edits another person's records)."""
     follow_up = _own_follow_up(actor, follow_up, "edit")
     check_version(follow_up, expected_version)
-    data = _pick(data, FOLLOW_UP_FIELDS)
+    data = pick(data, FOLLOW_UP_FIELDS)
     with transaction.atomic():
         follow_up, changes = model_update(instance=follow_up, data=data, actor=actor, expected_version=expected_version)
         if "occurred_at" in changes or "next_follow_up_on" in changes:

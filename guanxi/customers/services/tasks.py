@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import pick
 from guanxi.core.services import check_version, model_create, model_update, notify, soft_delete
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, require_permission
 
 from ..models import Task
-from ._common import _customer_for, _pick
+from ._common import _customer_for
 
 TASK_FIELDS = {"title", "description", "due_at", "customer"}
 
@@ -24,7 +25,7 @@ TASK_FIELDS = {"title", "description", "due_at", "customer"}
 def task_create(*, actor: User, data: dict[str, Any], assignee: User | None = None) -> Task:
     """Create a to-do. Giving it to someone else needs "tasks.assign"; a customer must be within reach."""
     require_permission(actor, "tasks.create")
-    data = _pick(data, TASK_FIELDS)
+    data = pick(data, TASK_FIELDS)
     assignee = assignee or actor
     if assignee.pk != actor.pk:
         require_permission(actor, "tasks.assign")
@@ -50,7 +51,7 @@ def task_create(*, actor: User, data: dict[str, Any], assignee: User | None = No
 def task_update(*, actor: User, task: Task, data: dict[str, Any], expected_version: int | None = None) -> Task:
     task = get_scoped_or_404(actor, Task.objects.all(), task.pk, "edit")
     check_version(task, expected_version)
-    data = _pick(data, TASK_FIELDS | {"done"})
+    data = pick(data, TASK_FIELDS | {"done"})
     if data.get("customer") is not None:
         data["customer"] = _customer_for(actor, data["customer"].pk, "customers.view")
     if "done" in data:

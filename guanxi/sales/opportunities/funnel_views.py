@@ -12,20 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.inputs import id_or_none
 from guanxi.org.policies import has_permission
 
 from . import funnel as analytics
 
 PERIOD_CHOICES = [("month", _("This month")), ("quarter", _("This quarter")), ("year", _("This year"))]
-
-
-def _int(value: str | None) -> int | None:
-    """A filter id from the query string; anything that is not a sane positive id is ignored."""
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if 0 < number < 2**63 else None
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -48,8 +40,8 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
         errors = exc.fields
         kind = "month"
         period = analytics.period_for(kind, today)
-    pipeline = analytics.pipeline_get(user=user, pk=_int(params.get("pipeline")))
-    department_id, owner_id = _int(params.get("department")), _int(params.get("owner"))
+    pipeline = analytics.pipeline_get(user=user, pk=id_or_none(params.get("pipeline")))
+    department_id, owner_id = id_or_none(params.get("department")), id_or_none(params.get("owner"))
     scoped = analytics.opportunity_scope(user=user)
     qs = analytics.opportunity_scope(user=user, department_id=department_id, owner_id=owner_id)
     data = analytics.funnel(qs, pipeline, period)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError
 from guanxi.core.export import local_time
+from guanxi.core.inputs import id_or_none
 from guanxi.core.money import AMOUNT_MAX
 from guanxi.customers.models import Contact, Customer, FollowUp, Task
 from guanxi.org.models import User
@@ -40,14 +41,6 @@ WEIGHTED = ExpressionWrapper(
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
 
 
-def _int(value: str) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 def parse_filters(params: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """GET params → clean filter values and the errors of values that could not be read (never a 500)."""
     clean: dict[str, Any] = {}
@@ -55,7 +48,7 @@ def parse_filters(params: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
     for key in ("owner", "department", "pipeline"):
         raw = (params.get(key) or "").strip()
         if raw:
-            number = _int(raw)
+            number = id_or_none(raw)
             if number is None:
                 errors[key] = [_("Invalid selection.")]
             else:
@@ -230,7 +223,7 @@ def documents_by_stage(opp: Opportunity, stages: list[Stage]) -> list[dict[str, 
 def document_get(*, user: User, pk: Any) -> OpportunityDocument:
     """A document of a deal the user may see (403 without opportunities.view, 404 otherwise)."""
     deals = scope_queryset(user, Opportunity.objects.all(), "view")
-    pk = _int(str(pk))
+    pk = id_or_none(str(pk))
     doc = OpportunityDocument.objects.select_related("opportunity").filter(pk=pk, opportunity__in=deals).first()
     if doc is None:
         raise NotFoundError(_("Not found, or you may not see it."))
@@ -273,7 +266,7 @@ def opportunity_detail(*, user: User, pk: Any) -> dict[str, Any]:
 
 def stage_get(*, pk: Any) -> Stage | None:
     """A stage by id (stages are configuration, visible to everyone; the move service checks the pipeline)."""
-    pk = _int(str(pk)) if pk is not None else None
+    pk = id_or_none(str(pk)) if pk is not None else None
     return Stage.objects.filter(pk=pk).first() if pk else None
 
 
@@ -292,7 +285,7 @@ def customer_choices(*, user: User) -> QuerySet[Customer]:
 
 def customer_contacts(*, user: User, customer_id: Any) -> list[Contact]:
     """The contacts of a customer in the user's reach (none for a customer they may not see)."""
-    pk = _int(str(customer_id)) if customer_id not in (None, "") else None
+    pk = id_or_none(str(customer_id)) if customer_id not in (None, "") else None
     if pk is None or not customer_choices(user=user).filter(pk=pk).exists():
         return []
     return list(Contact.objects.filter(customer_id=pk).order_by("-is_primary", "name", "id")[:200])

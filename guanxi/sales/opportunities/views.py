@@ -321,14 +321,6 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, run, _("Stage changed."))
 
 
-def _int(value: Any) -> int | None:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
-
-
 @login_required
 @require_POST
 def opportunity_win(request: HttpRequest, pk: int) -> HttpResponse:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.inputs import clean_ids
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, model_update, notify
 from guanxi.org.models import Department, User
@@ -21,7 +22,7 @@ from guanxi.org.policies import has_permission, require_permission
 
 from .. import selectors
 from ..models import UNASSIGNED_STATUSES, Lead, LeadAssignmentRule
-from ._common import ASSIGNABLE, _clean_ids
+from ._common import ASSIGNABLE
 
 
 # --- assignment ------------------------------------------------------------------------------
@@ -88,7 +89,7 @@ def lead_assign(*, actor: User, lead_ids: Iterable[Any], assignee: User) -> tupl
     """Assign leads by hand, one or many. Returns (assigned ids, skipped ids): skipped leads are out of
     the actor's reach, already closed, invalid, or already owned by the assignee."""
     require_permission(actor, "leads.assign")
-    ids = _clean_ids(lead_ids)
+    ids = clean_ids(lead_ids)
     _check_assignee(actor, assignee)
     assigned: list[Lead] = []
     with transaction.atomic():
@@ -175,7 +176,7 @@ def lead_assign_by_rules(*, actor: User | None, lead_ids: Iterable[Any] | None =
         require_permission(actor, "leads.assign")
         qs = selectors.lead_scope(actor, qs, "assign")
     if lead_ids is not None:
-        qs = qs.filter(pk__in=_clean_ids(lead_ids))
+        qs = qs.filter(pk__in=clean_ids(lead_ids))
     outcomes: list[RuleOutcome] = []
     with transaction.atomic():
         rules = list(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import pick
 from guanxi.core.models import AuditLog
 from guanxi.core.money import AMOUNT_MAX, to_cent
 from guanxi.core.search import build_search_text
@@ -26,7 +27,7 @@ from guanxi.sales.opportunities.models import Opportunity
 
 from .. import selectors
 from ..models import CLOSED_STATUSES, Lead
-from ._common import CONVERTIBLE, LEAD_FIELDS, LOSABLE, NEED_MAX, REASON_MAX, SCREENABLE, _clean_reason, _pick
+from ._common import CONVERTIBLE, LEAD_FIELDS, LOSABLE, NEED_MAX, REASON_MAX, SCREENABLE, _clean_reason
 from .assignment import _assign, _check_assignee, _notify_assignee
 
 
@@ -79,7 +80,7 @@ def lead_create(
     """
     if actor is not None:
         require_permission(actor, "leads.create")
-    data = _normalise_lead(_pick(data, LEAD_FIELDS))
+    data = _normalise_lead(pick(data, LEAD_FIELDS))
     _check_lead_facts(data)
     if owner is not None:
         if actor is None:
@@ -111,7 +112,7 @@ def lead_create(
 
 def lead_update(*, actor: User, lead: Lead, data: dict[str, Any], expected_version: int | None = None) -> Lead:
     """Correct a lead's facts (status and owner change only through their own actions)."""
-    data = _normalise_lead(_pick(data, LEAD_FIELDS))
+    data = _normalise_lead(pick(data, LEAD_FIELDS))
     with transaction.atomic():
         lead = selectors.lead_get(user=actor, pk=lead.pk, action="edit", for_update=True)
         check_version(lead, expected_version)
@@ -212,7 +213,7 @@ CONVERT_CUSTOMER_FIELDS = {"name", "kind", "credit_code"}
 
 
 def _opportunity_values(customer: Customer, data: dict[str, Any]) -> dict[str, Any]:
-    data = _pick(data, {"name", "amount", "expected_close_date"})
+    data = pick(data, {"name", "amount", "expected_close_date"})
     name = " ".join(str(data.get("name") or "").split()) or customer.name
     raw_amount = data.get("amount")
     try:
@@ -250,7 +251,7 @@ def lead_convert(
     `customer` may override the customer's name, kind and credit code; `opportunity` takes name, amount
     (CNY) and expected_close_date. The customer goes to the lead's owner (or the actor if it has none).
     """
-    overrides = _pick(customer or {}, CONVERT_CUSTOMER_FIELDS)
+    overrides = pick(customer or {}, CONVERT_CUSTOMER_FIELDS)
     with transaction.atomic():
         lead = selectors.lead_get(user=actor, pk=lead.pk, action="edit", for_update=True)
         check_version(lead, expected_version)

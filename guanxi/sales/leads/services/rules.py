@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.inputs import pick
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, check_version, model_create, model_update
 from guanxi.org.models import User
@@ -15,7 +16,6 @@ from guanxi.org.policies import has_permission, require_permission
 
 from .. import selectors
 from ..models import Lead, LeadAssignmentRule
-from ._common import _pick
 
 # --- assignment rules ------------------------------------------------------------------------
 RULE_FIELDS = {
@@ -57,7 +57,7 @@ def _choice_list(value: Any, field: str, choices: Any) -> list[str]:
 
 
 def _clean_rule(data: dict[str, Any], current: LeadAssignmentRule | None = None) -> dict[str, Any]:
-    data = _pick(data, RULE_FIELDS)
+    data = pick(data, RULE_FIELDS)
     if "priority" in data and data["priority"] is None:
         del data["priority"]  # keep the current place (a new rule goes last)
     if "name" in data:

@@ -9,9 +9,10 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.inputs import pick
 
 from ..models import Lead
-from ._common import ThrottledError, _pick
+from ._common import ThrottledError
 from .lifecycle import _normalise_lead, lead_create
 
 # --- the public web form (web-to-lead) -------------------------------------------------------
@@ -36,7 +37,7 @@ def web_lead_throttle(*, ip: str | None) -> None:
 def web_lead_submit(*, data: dict[str, Any]) -> Lead:
     """A visitor's enquiry from the company website: a new lead (source "website registration") with no
     actor; the assignment rules run on it after commit."""
-    data = _normalise_lead(_pick(data, WEB_LEAD_FIELDS))
+    data = _normalise_lead(pick(data, WEB_LEAD_FIELDS))
     fields: dict[str, list[str]] = {}
     if not data.get("person_name"):
         fields["person_name"] = [_("Please tell us your name.")]

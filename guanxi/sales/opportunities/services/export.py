@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import field_error
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record
 from guanxi.org.models import User
 from guanxi.org.policies import require_permission
-
-from .lifecycle import _fail
 
 
 def opportunity_export(
@@ -31,7 +30,7 @@ def opportunity_export(
 
     require_permission(actor, "opportunities.export")
     if fmt not in EXPORT_TYPES:
-        raise _fail("format", _("Choose CSV or XLSX."))
+        raise field_error("format", _("Choose CSV or XLSX."))
     if params is not None:
         qs, _errors = page_list(user=actor, params=params, action="export")
         filters = {k: v for k, v in params.items() if k not in ("export", "page") and v}

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import field_error, pick
 from guanxi.core.models import AuditLog
 from guanxi.core.money import AMOUNT_MAX, to_cent
 from guanxi.core.services import (
@@ -34,7 +35,6 @@ from guanxi.customers.models import Contact, Customer, FollowUp, Task
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, require_permission, scope_queryset
 from guanxi.sales.leads.models import Lead
-from guanxi.sales.leads.services._common import _pick
 
 from ..models import (
     Competitor,
@@ -64,17 +64,13 @@ OPPORTUNITY_FIELDS = {
 }
 
 
-def _fail(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, fields={field: [message]})
-
-
 def _clean_amount(value: Any) -> Decimal:
     try:
         amount = Decimal(str(value)) if value not in (None, "") else Decimal("0")
     except (InvalidOperation, ValueError):
-        raise _fail("amount", _("Enter a number."))
+        raise field_error("amount", _("Enter a number."))
     if not amount.is_finite() or amount < 0 or amount >= AMOUNT_MAX:
-        raise _fail("amount", _("Enter an amount between 0 and 999,999,999,999.99."))
+        raise field_error("amount", _("Enter an amount between 0 and 999,999,999,999.99."))
     return to_cent(amount)
 
 
@@ -95,15 +91,15 @@ def _clean(data: dict[str, Any], customer: Customer) -> tuple[dict[str, Any], di
             values[key] = str(value or "").strip()
         elif key == "expected_close_date":
             if value is not None and not isinstance(value, dt.date):
-                raise _fail(key, _("Enter a valid date."))
+                raise field_error(key, _("Enter a valid date."))
             values[key] = value
         else:
             values[key] = value
     if "name" in values and not values["name"]:
-        raise _fail("name", _("This field is required."))
+        raise field_error("name", _("This field is required."))
     contact = values.get("contact")
     if contact is not None and (not isinstance(contact, Contact) or contact.customer_id != customer.pk):
-        raise _fail("contact", _("Choose a contact of this customer."))
+        raise field_error("contact", _("Choose a contact of this customer."))
     return values, m2m
 
 
@@ -134,7 +130,7 @@ def _check_owner(actor: User, owner: User) -> None:
     if owner.pk != actor.pk:
         require_permission(actor, "opportunities.assign")
     if not owner.is_active or not has_permission(owner, "opportunities.view"):
-        raise _fail("owner", _("This user cannot work on opportunities."))
+        raise field_error("owner", _("This user cannot work on opportunities."))
 
 
 def _clean_contacts(customer_id: int, contacts: list[tuple[Contact, str]]) -> list[tuple[Contact, str]]:
@@ -244,12 +240,12 @@ def opportunity_create(
     now = now or timezone.now()
     with transaction.atomic():
         customer = get_scoped_or_404(actor, Customer.objects.all(), customer.pk, "view", module="customers")
-        values, m2m = _clean(_pick(data, OPPORTUNITY_FIELDS), customer)
+        values, m2m = _clean(pick(data, OPPORTUNITY_FIELDS), customer)
         owner = owner or actor
         _check_owner(actor, owner)
         pipeline = pipeline or default_pipeline()
         if not pipeline.is_active:
-            raise _fail("pipeline", _("This pipeline is not in use."))
+            raise field_error("pipeline", _("This pipeline is not in use."))
         stage = first_open_stage(pipeline)
         values.setdefault("name", customer.name[:200])
         values.setdefault("probability", stage.probability)
@@ -300,7 +296,7 @@ def opportunity_update(
     with transaction.atomic():
         opp = _for_write(actor, opportunity)
         check_version(opp, expected_version)
-        values, m2m = _clean(_pick(data, OPPORTUNITY_FIELDS), opp.customer)
+        values, m2m = _clean(pick(data, OPPORTUNITY_FIELDS), opp.customer)
         if contacts is not None:
             _clean_contacts(opp.customer_id, contacts)
         if lines is not None:
@@ -403,7 +399,7 @@ def opportunity_move_stage(
         if opp.status != Opportunity.Status.OPEN:
             raise InvalidStateError(_("Only an open opportunity can change stage. Reopen it first."))
         if stage.pipeline_id != opp.pipeline_id or stage.kind != Stage.Kind.OPEN or not stage.is_active:
-            raise _fail("stage", _("Choose an open stage of this opportunity's pipeline."))
+            raise field_error("stage", _("Choose an open stage of this opportunity's pipeline."))
         if stage.pk == opp.stage_id:
             return opp
         missing = [name for name in stage.required_fields or [] if _is_empty(opp, name)]
@@ -430,9 +426,9 @@ def opportunity_close(
     now = now or timezone.now()
     note = " ".join((note or "").split())
     if len(note) > 500:
-        raise _fail("note", _("Ensure this value has at most %(max)s characters.") % {"max": 500})
+        raise field_error("note", _("Ensure this value has at most %(max)s characters.") % {"max": 500})
     if not won and lost_reason is None:
-        raise _fail("lost_reason", _("Choose why the deal was lost."))
+        raise field_error("lost_reason", _("Choose why the deal was lost."))
     with transaction.atomic():
         opp = _for_write(actor, opportunity)
         check_version(opp, expected_version)

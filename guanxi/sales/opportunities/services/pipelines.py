@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.inputs import pick
 from guanxi.core.services import model_create, model_update
 from guanxi.org.models import User
 from guanxi.org.policies import require_permission
-from guanxi.sales.leads.services._common import _pick
 
 from ..models import Competitor, LostReason, Pipeline, Stage
 
@@ -45,7 +45,7 @@ def _save(actor: User, instance: Any, data: dict[str, Any]) -> Any:
 def pipeline_save(*, actor: User, data: dict[str, Any], pipeline: Pipeline | None = None) -> Pipeline:
     """Create or change a pipeline; making it the default takes that flag from the previous default."""
     require_permission(actor, "org.admin")
-    values = _pick(data, PIPELINE_FIELDS)
+    values = pick(data, PIPELINE_FIELDS)
     with transaction.atomic():
         if values.get("is_default"):
             for other in (
@@ -60,7 +60,7 @@ def pipeline_save(*, actor: User, data: dict[str, Any], pipeline: Pipeline | Non
 def stage_save(*, actor: User, pipeline: Pipeline, data: dict[str, Any], stage: Stage | None = None) -> Stage:
     """Create or change a stage of a pipeline; required fields come from a fixed list of Opportunity fields."""
     require_permission(actor, "org.admin")
-    values = _pick(data, STAGE_FIELDS)
+    values = pick(data, STAGE_FIELDS)
     if "required_fields" in values:
         allowed = [name for name, _label in STAGE_REQUIRED_FIELD_CHOICES]
         wanted = list(values["required_fields"] or [])
@@ -77,10 +77,10 @@ def stage_save(*, actor: User, pipeline: Pipeline, data: dict[str, Any], stage: 
 def lost_reason_save(*, actor: User, data: dict[str, Any], reason: LostReason | None = None) -> LostReason:
     require_permission(actor, "org.admin")
     with transaction.atomic():
-        return _save(actor, reason or LostReason(), _pick(data, LOST_REASON_FIELDS))
+        return _save(actor, reason or LostReason(), pick(data, LOST_REASON_FIELDS))
 
 
 def competitor_save(*, actor: User, data: dict[str, Any], competitor: Competitor | None = None) -> Competitor:
     require_permission(actor, "org.admin")
     with transaction.atomic():
-        return _save(actor, competitor or Competitor(), _pick(data, COMPETITOR_FIELDS))
+        return _save(actor, competitor or Competitor(), pick(data, COMPETITOR_FIELDS))
