@@ -8,11 +8,9 @@ rules (org.admin) and delegations. Errors use the common envelope.
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from guanxi.core.api import LIST_ERRORS, READ_ERRORS, PageParams, error_responses, paginate
-from guanxi.core.errors import NotFoundError
 from guanxi.org.policies import require_permission
 from guanxi.org.selectors import users_by_ids
 
@@ -110,11 +108,7 @@ def approval_explain(request: HttpRequest, payload: ExplainIn) -> object:
 
 # --- rules (org.admin) -----------------------------------------------------------------------------
 def _rule(request: HttpRequest, rule_id: int) -> ApprovalRule:
-    require_permission(_user(request), "org.admin")
-    rule = selectors.approval_rules().filter(pk=rule_id).first()
-    if rule is None:
-        raise NotFoundError(_("Not found, or you may not see it."))
-    return rule
+    return selectors.approval_rule_get(user=_user(request), pk=rule_id)
 
 
 @router.get("/approval-rules", response={200: list[RuleOut], **READ_ERRORS}, summary="Approval rules")

@@ -81,28 +81,10 @@ def _decorate(approval: ApprovalRequest, user: Any, *, document: Model | None = 
         None,
     )
     if document is None:
-        model = approval.content_type.model_class()
-        document = model._base_manager.filter(pk=approval.object_id).first() if model is not None else None
+        document = selectors.approval_document(approval)
     approval.document_url = document_url(approval.kind, document) if document is not None else ""  # type: ignore[attr-defined]
     approval.summary = document_summary(approval.kind, document) if document is not None else ""  # type: ignore[attr-defined]
     return approval
-
-
-def _documents_of(approvals: list[ApprovalRequest]) -> dict[tuple[int, int], Model]:
-    """The documents of a page of requests: one query per document type."""
-    wanted: dict[int, set[int]] = {}
-    for approval in approvals:
-        wanted.setdefault(approval.content_type_id, set()).add(approval.object_id)
-    found: dict[tuple[int, int], Model] = {}
-    for approval in approvals:
-        if approval.content_type_id not in wanted:
-            continue
-        ids = wanted.pop(approval.content_type_id)
-        model = approval.content_type.model_class()
-        if model is not None:
-            for document in model._base_manager.filter(pk__in=ids):
-                found[(approval.content_type_id, document.pk)] = document
-    return found
 
 
 # --- for other apps' document pages --------------------------------------------------------------
@@ -217,7 +199,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     qs = selectors.approval_inbox(request.user, box=box, kind=kind)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     approvals = list(page.object_list)
-    documents = _documents_of(approvals)
+    documents = selectors.approval_documents(approvals)
     items = [_decorate(a, request.user, document=documents.get((a.content_type_id, a.object_id))) for a in approvals]
     counts = selectors.approval_inbox_counts(request.user)
     tabs = [{"key": key, "label": label, "count": counts[key], "active": key == box} for key, label in BOXES]
@@ -254,7 +236,7 @@ class DelegationForm(TablerForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["delegate"]
-        field.queryset = User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("name", "username")  # type: ignore[attr-defined]
+        field.queryset = selectors.delegate_choices(user)  # type: ignore[attr-defined]
 
 
 @login_required

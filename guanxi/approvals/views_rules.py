@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.core.errors import ApplicationError, NotFoundError, ValidationFailed
-from guanxi.org.models import Position, Role, User
+from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.org.policies import require_permission
+from guanxi.org.selectors import position_choices, role_choices, user_choices
 
 from . import selectors, services
 from .kinds import _KINDS, kind_label
@@ -24,9 +24,7 @@ BLANK_STEPS = 1
 
 
 def _kind_choices() -> list[tuple[str, str]]:
-    codes = {k for k in _KINDS if not k.startswith("test")} | set(
-        ApprovalRule.objects.values_list("kind", flat=True).distinct()
-    )
+    codes = {k for k in _KINDS if not k.startswith("test")} | selectors.approval_rule_kinds()
     return sorted(((c, kind_label(c)) for c in codes), key=lambda kv: kv[1])
 
 
@@ -153,9 +151,9 @@ def _render_form(
         "ops": Op.choices,
         "modes": Mode.choices,
         "approver_types": ApproverType.choices,
-        "roles": [(r.code, str(r)) for r in Role.objects.order_by("name")],
-        "positions": list(Position.objects.order_by("name").values_list("code", "name")),
-        "users": list(User.objects.filter(is_active=True).order_by("name", "username")),
+        "roles": [(r.code, str(r)) for r in role_choices(user=request.user)],
+        "positions": [(p.code, p.name) for p in position_choices(user=request.user)],
+        "users": list(user_choices(user=request.user)),
         "conditions": conditions,
         "steps": step_rows,
         "error": error,
@@ -166,11 +164,7 @@ def _render_form(
 @login_required
 def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require_permission(request.user, "org.admin")
-    rule = None
-    if pk is not None:
-        rule = selectors.approval_rules().filter(pk=pk).first()
-        if rule is None:
-            raise NotFoundError(_("Not found, or you may not see it."))
+    rule = selectors.approval_rule_get(user=request.user, pk=pk) if pk is not None else None
     kind = rule.kind if rule else (request.POST.get("kind") or request.GET.get("kind") or "")
     if request.method != "POST":
         return _render_form(request, rule, kind)
@@ -197,10 +191,7 @@ def _list_url() -> str:
 @login_required
 @require_POST
 def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    require_permission(request.user, "org.admin")
-    rule = ApprovalRule.objects.filter(pk=pk).first()
-    if rule is None:
-        raise NotFoundError(_("Not found, or you may not see it."))
+    rule = selectors.approval_rule_get(user=request.user, pk=pk)
     services.approval_rule_delete(actor=request.user, rule=rule)
     messages.success(request, _("Approval rule deleted. Running approvals keep their approvers."))
     return redirect("approvals:rule_list")

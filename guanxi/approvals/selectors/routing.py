@@ -1,39 +1,23 @@
-"""Reads of the approval engine: rule matching and route explanation, a document's requests, the inbox."""
+"""Rule matching and the route explanation: coercing and testing facts against a rule's conditions, finding
+each step's approvers, and who stands in for an approver on a given day."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.errors import ValidationFailed
 from guanxi.core.money import format_cny
-from guanxi.core.registry import ReadRule
 from guanxi.org.models import Department, User
-from guanxi.org.policies import has_permission
 
-from .kinds import FactSpec, document_kind, fact_format
-from .models import (
-    ApprovalAction,
-    ApprovalAssignment,
-    ApprovalDelegation,
-    ApprovalRequest,
-    ApprovalRule,
-    ApprovalRuleStep,
-    ApprovalStep,
-    ApproverType,
-    Mode,
-    Op,
-)
-
-if TYPE_CHECKING:
-    from django.db.models import Model
+from ..kinds import FactSpec, document_kind, fact_format
+from ..models import ApprovalDelegation, ApprovalRule, ApprovalRuleStep, ApproverType, Mode, Op
 
 
 # --- facts and conditions --------------------------------------------------------------------
@@ -371,216 +355,3 @@ def delegate_for(user: User, *, on: Any = None) -> User | None:
         seen.add(nxt.pk)
         nxt = _direct_delegate(nxt, day)
     return current
-
-
-# --- a document's requests --------------------------------------------------------------------
-def _document_q(document: Model) -> Q:
-    ct = ContentType.objects.get_for_model(document)
-    return Q(content_type=ct, object_id=document.pk)
-
-
-def approval_open_for(document: Model) -> ApprovalRequest | None:
-    return ApprovalRequest.objects.filter(_document_q(document), status=ApprovalRequest.Status.PENDING).first()
-
-
-def approval_is_locked(document: Model) -> bool:
-    """True while an open request exists (document pages and services refuse edits)."""
-    return ApprovalRequest.objects.filter(_document_q(document), status=ApprovalRequest.Status.PENDING).exists()
-
-
-def _with_details(qs: QuerySet[ApprovalRequest]) -> QuerySet[ApprovalRequest]:
-    return qs.select_related("applicant", "content_type").prefetch_related(
-        Prefetch(
-            "steps",
-            queryset=ApprovalStep.objects.order_by("order").prefetch_related(
-                Prefetch(
-                    "assignments",
-                    queryset=ApprovalAssignment.objects.select_related("user", "on_behalf_of").order_by("id"),
-                )
-            ),
-        ),
-        Prefetch(
-            "actions",
-            queryset=ApprovalAction.objects.select_related("actor", "on_behalf_of", "step").order_by("at", "id"),
-        ),
-    )
-
-
-def approver_read_rule(model: str) -> ReadRule:
-    """The read rule "an approver reads the documents they decide on": the rows of `model` whose approval
-    names the user (or the person they stand in for) as an approver, even outside their data scope or without
-    the module's view permission. An app registers it for its documents (core.registry.add_read_rule)."""
-
-    def documents_approved_by(user: User) -> Q:
-        content_type = ContentType.objects.get_by_natural_key(*model.split("."))
-        assigned = ApprovalAssignment.objects.filter(
-            Q(user=user) | Q(on_behalf_of=user), step__request__content_type=content_type
-        )
-        return Q(pk__in=assigned.values("step__request__object_id"))
-
-    return ReadRule(key=f"approvers:{model}", model=model, rows=documents_approved_by, needs_permission=False)
-
-
-def approvals_for_document(document: Model) -> QuerySet[ApprovalRequest]:
-    """The document's approval history, newest first, with steps, approvers and actions."""
-    return _with_details(ApprovalRequest.objects.filter(_document_q(document))).order_by("-submitted_at", "-id")
-
-
-# --- who may see / act ------------------------------------------------------------------------
-def approval_involves(*, user: User, document: Model) -> bool:
-    """True when the user approves (or approved, or was delegated) any step of the document's requests (the
-    APPROVAL_ENGINE port: a lower app's document page lets its approvers read it)."""
-    return ApprovalAssignment.objects.filter(
-        Q(user=user) | Q(on_behalf_of=user),
-        step__request__content_type=ContentType.objects.get_for_model(document),
-        step__request__object_id=document.pk,
-    ).exists()
-
-
-def can_view_request(user: User, request: ApprovalRequest) -> bool:
-    if not user.is_authenticated:
-        return False
-    if request.applicant_id == user.pk or has_permission(user, "org.admin"):
-        return True
-    return ApprovalAssignment.objects.filter(Q(user=user) | Q(on_behalf_of=user), step__request_id=request.pk).exists()
-
-
-def current_step(request: ApprovalRequest) -> ApprovalStep | None:
-    if not request.is_open:
-        return None
-    for step in request.steps.all():
-        if step.order == request.current_step:
-            return step
-    return None
-
-
-def approval_assignments_to_decide(user: User, request: ApprovalRequest) -> QuerySet[ApprovalAssignment]:
-    """The user's undecided assignments on the request's current, pending step: what lets them decide it now
-    (the services lock these rows to record the decision)."""
-    if not request.is_open:
-        return ApprovalAssignment.objects.none()
-    return ApprovalAssignment.objects.filter(
-        user_id=user.pk,
-        decision=ApprovalAssignment.Decision.PENDING,
-        step__request_id=request.pk,
-        step__order=request.current_step,
-        step__status=ApprovalStep.Status.PENDING,
-    )
-
-
-def can_decide(user: User, request: ApprovalRequest) -> bool:
-    """May this user decide this approval now (approve, reject, return)? The one answer for pages, the API and the
-    services. A request read with its steps (`_with_details`) is answered without a query."""
-    if "steps" not in getattr(request, "_prefetched_objects_cache", {}):
-        return approval_assignments_to_decide(user, request).exists()
-    step = current_step(request)
-    return (
-        step is not None
-        and step.status == ApprovalStep.Status.PENDING
-        and any(
-            a.user_id == user.pk and a.decision == ApprovalAssignment.Decision.PENDING for a in step.assignments.all()
-        )
-    )
-
-
-def approval_get_for_user(user: User, pk: Any) -> ApprovalRequest:
-    """One request with details for a reader allowed to see it (404 otherwise)."""
-    try:
-        request = _with_details(ApprovalRequest.objects.all()).get(pk=pk)
-    except (ApprovalRequest.DoesNotExist, ValueError, TypeError):
-        raise NotFoundError(_("Not found, or you may not see it.")) from None
-    if not can_view_request(user, request):
-        raise NotFoundError(_("Not found, or you may not see it."))
-    return request
-
-
-# --- inbox -------------------------------------------------------------------------------------
-def approvals_pending_for(user: User) -> QuerySet[ApprovalRequest]:
-    """Requests whose current step waits for this user (待我审批)."""
-    ids = ApprovalAssignment.objects.filter(
-        user=user,
-        decision=ApprovalAssignment.Decision.PENDING,
-        step__status=ApprovalStep.Status.PENDING,
-        step__request__status=ApprovalRequest.Status.PENDING,
-    ).values("step__request_id")
-    return _with_details(ApprovalRequest.objects.filter(pk__in=ids)).order_by("-submitted_at", "-id")
-
-
-def approvals_pending_count(user: User) -> int:
-    if not user.is_authenticated:
-        return 0
-    return (
-        ApprovalAssignment.objects.filter(
-            user=user,
-            decision=ApprovalAssignment.Decision.PENDING,
-            step__status=ApprovalStep.Status.PENDING,
-            step__request__status=ApprovalRequest.Status.PENDING,
-        )
-        .values("step__request_id")
-        .distinct()
-        .count()
-    )
-
-
-def approvals_done_by(user: User) -> QuerySet[ApprovalRequest]:
-    """Requests this user acted on as an approver (我已审批), newest first."""
-    ids = ApprovalAction.objects.filter(
-        actor=user,
-        action__in=[ApprovalAction.Action.APPROVE, ApprovalAction.Action.REJECT, ApprovalAction.Action.RETURN],
-    ).values("request_id")
-    return _with_details(ApprovalRequest.objects.filter(pk__in=ids)).order_by("-submitted_at", "-id")
-
-
-def approvals_mine(user: User) -> QuerySet[ApprovalRequest]:
-    """Requests this user submitted (我发起的), newest first."""
-    return _with_details(ApprovalRequest.objects.filter(applicant=user)).order_by("-submitted_at", "-id")
-
-
-def approval_inbox(user: User, *, box: str = "pending", kind: str = "") -> QuerySet[ApprovalRequest]:
-    boxes = {"pending": approvals_pending_for, "done": approvals_done_by, "mine": approvals_mine}
-    if box not in boxes:
-        message = _("Unknown box “%(box)s”.") % {"box": box}
-        raise ValidationFailed(message, fields={"box": [message]})
-    qs = boxes[box](user)
-    return qs.filter(kind=kind) if kind else qs
-
-
-def approval_inbox_counts(user: User) -> dict[str, int]:
-    return {
-        "pending": approvals_pending_count(user),
-        "done": approvals_done_by(user).count(),
-        "mine": ApprovalRequest.objects.filter(applicant=user).count(),
-    }
-
-
-def delegation_get_for_user(user: User, pk: Any) -> ApprovalDelegation:
-    """A delegation its owner (or an administrator) may end; 404 for anyone else."""
-    try:
-        delegation = ApprovalDelegation.objects.get(pk=pk)
-    except (ApprovalDelegation.DoesNotExist, ValueError, TypeError):
-        raise NotFoundError(_("Not found, or you may not see it.")) from None
-    if delegation.user_id != user.pk and not has_permission(user, "org.admin"):
-        raise NotFoundError(_("Not found, or you may not see it."))
-    return delegation
-
-
-def approval_rules(kind: str = "") -> QuerySet[ApprovalRule]:
-    qs = ApprovalRule.objects.annotate(step_count=Count("steps")).prefetch_related(
-        Prefetch("steps", queryset=ApprovalRuleStep.objects.order_by("order", "id").prefetch_related("users"))
-    )
-    return qs.filter(kind=kind) if kind else qs
-
-
-def delegations_of(user: User) -> QuerySet[ApprovalDelegation]:
-    return ApprovalDelegation.objects.filter(user=user).select_related("delegate").order_by("-start_date", "-id")
-
-
-def approval_assignments_undecided(*, user: Any) -> QuerySet[ApprovalAssignment]:
-    """A user's undecided approvals: the step waiting for them now and later steps of requests still in approval
-    (what a leaver hands over; the deactivation page counts them)."""
-    return ApprovalAssignment.objects.filter(
-        user=user,
-        decision=ApprovalAssignment.Decision.PENDING,
-        step__status__in=[ApprovalStep.Status.WAITING, ApprovalStep.Status.PENDING],
-        step__request__status=ApprovalRequest.Status.PENDING,
-    )
