@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.inputs import id_or_none
 
 from ..filters import SORTS
 from ..forms import FILTER_LABELS, LIST_STATE_KEYS
@@ -93,4 +94,5 @@ def query_key(params: QueryDict) -> tuple:
 
 
 def selected_ids(request: HttpRequest) -> list[int]:
-    return [int(i) for i in request.POST.getlist("ids") if i.isdigit() and len(i) < 19]
+    """The ids ticked on a list; anything that is not an id is left out."""
+    return [pk for pk in map(id_or_none, request.POST.getlist("ids")) if pk is not None]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import clean_ids
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, model_update, notify, snapshot, soft_delete, soft_restore
@@ -188,12 +189,8 @@ def _merge_request(
     survivor_id: Any, merged_ids: Iterable[Any], field_sources: Mapping[str, Any] | None
 ) -> tuple[int, list[int], dict[str, int]]:
     """Check what a merge was asked: (survivor id, the other ids, field → id of the record it comes from)."""
-    try:
-        survivor_pk = int(survivor_id)
-        others = list(dict.fromkeys(int(i) for i in merged_ids))
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("Invalid selection."), fields={"merged_ids": [_("Invalid selection.")]})
-    others = [i for i in others if i != survivor_pk]
+    survivor_pk = clean_ids([survivor_id], "merged_ids")[0]
+    others = [i for i in clean_ids(merged_ids, "merged_ids") if i != survivor_pk]
     if not others:
         raise ValidationFailed(
             _("Choose at least one customer to merge into the surviving one."),

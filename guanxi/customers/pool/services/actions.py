@@ -22,6 +22,7 @@ from guanxi.core.errors import (
     ValidationFailed,
 )
 from guanxi.core.i18n import Message
+from guanxi.core.inputs import clean_ids, clean_text
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, model_update, notify
 from guanxi.org.models import User
@@ -50,14 +51,10 @@ class PoolActionResult:
 
 # --- returning, claiming, assigning ----------------------------------------------------------
 def _clean_reason(reason: str | None) -> str:
-    text = " ".join((reason or "").split())
-    if not text:
+    if not " ".join((reason or "").split()):
         msg = _("Give a reason for returning this customer to the pool.")
         raise ValidationFailed(msg, fields={"reason": [msg]})
-    if len(text) > REASON_MAX:
-        msg = _("Ensure this value has at most %(max)s characters.") % {"max": REASON_MAX}
-        raise ValidationFailed(msg, fields={"reason": [msg]})
-    return text
+    return clean_text(reason, "reason", max_length=REASON_MAX)
 
 
 def customer_return_to_pool(
@@ -134,10 +131,7 @@ def _notify_released(actor: User, customer: Customer, old_owner: User, reason: s
 
 
 def _ids(customer_ids: Any) -> list[int]:
-    try:
-        ids = list(dict.fromkeys(int(i) for i in customer_ids))
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationFailed(_("Invalid selection."), fields={"ids": [_("Invalid selection.")]})
+    ids = clean_ids(customer_ids)
     if not ids:
         raise ValidationFailed(_("Select at least one customer."), fields={"ids": [_("Select at least one customer.")]})
     if len(ids) > 1000:
