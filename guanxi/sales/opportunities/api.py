@@ -29,9 +29,7 @@ from guanxi.customers.schemas import FollowUpOut, TaskOut
 from guanxi.customers.selectors import contact_get, customer_get
 from guanxi.org.selectors import users_by_ids
 
-from . import funnel as analytics
-from . import selectors as opportunity_selectors
-from . import services
+from . import funnel, selectors, services
 from .models import Opportunity
 from .schemas import (
     DocumentOut,
@@ -92,7 +90,7 @@ def _write_data(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
         )
     if "competitor_ids" in data:
         ids = list(dict.fromkeys(data.pop("competitor_ids") or []))
-        rows = list(opportunity_selectors.competitors().filter(pk__in=ids))
+        rows = list(selectors.competitors().filter(pk__in=ids))
         if len(rows) != len(ids):
             raise _unknown("competitor_ids")
         data["competitors"] = rows
@@ -109,7 +107,7 @@ def _rows(request: HttpRequest, data: dict[str, Any], customer_id: int | None) -
     if contacts is not None:
         offered = {
             c.pk: c
-            for c in opportunity_selectors.customer_contacts(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+            for c in selectors.customer_contacts(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
         }
         missing = [c["contact_id"] for c in contacts if c["contact_id"] not in offered]
         if missing:
@@ -127,7 +125,7 @@ def _rows(request: HttpRequest, data: dict[str, Any], customer_id: int | None) -
 )
 def opportunity_list(request: HttpRequest, filters: Query[OpportunityFilters], page: Query[PageParams]) -> object:
     """The opportunities you may see, filtered by pipeline, stage, owner, status and expected signing dates."""
-    qs = analytics.opportunity_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
+    qs = selectors.opportunity_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
     return paginate(qs, page)
 
 
@@ -142,10 +140,10 @@ def opportunity_funnel(request: HttpRequest, params: Query[FunnelParams]) -> obj
     to the next stage; win rate, average deal size and cycle, average time per stage, stalled counts.
     See docs/funnel.md for how skipped stages and backward moves count."""
     user = request.auth  # type: ignore[attr-defined]
-    pipeline = analytics.pipeline_get(user=user, pk=params.pipeline)
-    period = analytics.period_for(params.period, timezone.localdate(), params.date_from, params.date_to)
-    qs = analytics.opportunity_scope(user=user, department_id=params.department, owner_id=params.owner)
-    return analytics.funnel(qs, pipeline, period)
+    pipeline = selectors.pipeline_get(user=user, pk=params.pipeline)
+    period = funnel.period_for(params.period, timezone.localdate(), params.date_from, params.date_to)
+    qs = selectors.opportunity_scope(user=user, department_id=params.department, owner_id=params.owner)
+    return funnel.funnel(qs, pipeline, period)
 
 
 @router.get(
@@ -156,7 +154,7 @@ def opportunity_funnel(request: HttpRequest, params: Query[FunnelParams]) -> obj
 )
 def opportunity_get(request: HttpRequest, opportunity_id: int, response: HttpResponse) -> object:
     """One opportunity with its stage history; the ETag header carries its version."""
-    opp = analytics.opportunity_get(user=request.auth, pk=opportunity_id)  # type: ignore[attr-defined]
+    opp = selectors.opportunity_get(user=request.auth, pk=opportunity_id)  # type: ignore[attr-defined]
     set_etag(response, opp)
     return opp
 
@@ -164,7 +162,7 @@ def opportunity_get(request: HttpRequest, opportunity_id: int, response: HttpRes
 @router.get("/pipelines", response={200: list[PipelineOut], **READ_ERRORS}, tags=OPPORTUNITIES, summary="Pipelines")
 def pipeline_list(request: HttpRequest) -> object:
     """Active pipelines with their stages in order."""
-    return list(analytics.pipeline_list(user=request.auth))  # type: ignore[attr-defined]
+    return list(selectors.pipeline_list(user=request.auth))  # type: ignore[attr-defined]
 
 
 @router.post(
@@ -177,7 +175,7 @@ def opportunity_create(request: HttpRequest, payload: OpportunityIn, response: H
     user = request.auth  # type: ignore[attr-defined]
     data = payload.dict(exclude_unset=True)
     customer = _customer(request, data.pop("customer_id"))
-    pipeline = _pick_row(analytics.pipeline_list(user=user), data.pop("pipeline_id", None), "pipeline_id")
+    pipeline = _pick_row(selectors.pipeline_list(user=user), data.pop("pipeline_id", None), "pipeline_id")
     owner_id = data.pop("owner_id", None)
     owner = users_by_ids(user=user, ids=[owner_id], field="owner_id")[0] if owner_id else None
     rows = _rows(request, data, customer.pk)
@@ -207,7 +205,7 @@ def opportunity_update(
     version = expected_version(if_match, data.pop("version", None))
     rows: dict[str, Any] = {}
     if "contacts" in data or "lines" in data:
-        current = analytics.opportunity_get(user=request.auth, pk=opportunity_id)  # type: ignore[attr-defined]
+        current = selectors.opportunity_get(user=request.auth, pk=opportunity_id)  # type: ignore[attr-defined]
         rows = _rows(request, data, current.customer_id)
     opp = services.opportunity_update(
         actor=request.auth,  # type: ignore[attr-defined]
@@ -236,7 +234,7 @@ def opportunity_move(
     """Move an open deal to another open stage of its pipeline; the stage's required fields must be filled
     (400 names them)."""
     version = expected_version(if_match, payload.version)
-    pipelines = analytics.pipeline_list(user=request.auth)  # type: ignore[attr-defined]
+    pipelines = selectors.pipeline_list(user=request.auth)  # type: ignore[attr-defined]
     stage = next((s for p in pipelines for s in p.stages.all() if s.pk == payload.stage_id), None)
     if stage is None:
         raise _unknown("stage_id")
@@ -265,8 +263,8 @@ def opportunity_close(
 ) -> object:
     """Close an open deal; `lost` needs `lost_reason_id`. A manager confirms the closing afterwards."""
     version = expected_version(if_match, payload.version)
-    lost_reason = _pick_row(opportunity_selectors.lost_reasons(), payload.lost_reason_id, "lost_reason_id")
-    lost_to = _pick_row(opportunity_selectors.competitors(), payload.lost_to_id, "lost_to_id")
+    lost_reason = _pick_row(selectors.lost_reasons(), payload.lost_reason_id, "lost_reason_id")
+    lost_to = _pick_row(selectors.competitors(), payload.lost_to_id, "lost_to_id")
     if payload.outcome == "lost" and lost_reason is None:
         msg = _("Choose why the deal was lost.")
         raise ValidationFailed(msg, fields={"lost_reason_id": [msg]})
@@ -354,11 +352,11 @@ def opportunity_export(
 def opportunity_follow_up(request: HttpRequest, opportunity_id: int, payload: OpportunityFollowUpIn) -> object:
     """A follow-up record of the deal's customer (followups.create), linked to the deal."""
     user = request.auth  # type: ignore[attr-defined]
-    opp = analytics.opportunity_get(user=user, pk=opportunity_id)
+    opp = selectors.opportunity_get(user=user, pk=opportunity_id)
     data = payload.dict(exclude_unset=True)
     if "contact_id" in data:
         pk = data.pop("contact_id")
-        offered = {c.pk: c for c in opportunity_selectors.customer_contacts(user=user, customer_id=opp.customer_id)}
+        offered = {c.pk: c for c in selectors.customer_contacts(user=user, customer_id=opp.customer_id)}
         if pk is not None and pk not in offered:
             raise _unknown("contact_id")
         data["contact"] = offered.get(pk) if pk is not None else None
@@ -376,7 +374,7 @@ def opportunity_follow_up(request: HttpRequest, opportunity_id: int, payload: Op
 def opportunity_task(request: HttpRequest, opportunity_id: int, payload: OpportunityTaskIn) -> object:
     """A task for the deal's customer (tasks.create; another assignee needs tasks.assign), linked to the deal."""
     user = request.auth  # type: ignore[attr-defined]
-    opp = analytics.opportunity_get(user=user, pk=opportunity_id)
+    opp = selectors.opportunity_get(user=user, pk=opportunity_id)
     data = payload.dict(exclude_unset=True)
     assignee_id = data.pop("assignee_id", None)
     assignee = users_by_ids(user=user, ids=[assignee_id], field="assignee_id")[0] if assignee_id else None
@@ -400,7 +398,7 @@ def opportunity_document_add(
     user = request.auth  # type: ignore[attr-defined]
     stage = None
     if stage_id is not None:
-        stage = opportunity_selectors.stage_get(pk=stage_id)
+        stage = selectors.stage_get(pk=stage_id)
         if stage is None:
             raise _unknown("stage_id")
     doc = services.opportunity_document_add(
@@ -418,7 +416,7 @@ def opportunity_document_add(
 def opportunity_document_delete(request: HttpRequest, opportunity_id: int, document_id: int) -> object:
     """Only its uploader or the deal's owner."""
     user = request.auth  # type: ignore[attr-defined]
-    doc = opportunity_selectors.document_get(user=user, pk=document_id)
+    doc = selectors.document_get(user=user, pk=document_id)
     if doc.opportunity_id != opportunity_id:
         raise NotFoundError(_("Not found."))
     services.opportunity_document_delete(actor=user, document=doc)

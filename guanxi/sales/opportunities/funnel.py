@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import (
     Avg,
     Case,
@@ -41,14 +40,9 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, pgettext
+from django.utils.translation import pgettext
 
-from guanxi.core.errors import NotFoundError, ValidationFailed
-from guanxi.core.i18n import Message
-from guanxi.core.models import AuditLog
-from guanxi.core.services import audit_record
-from guanxi.org.models import Department, User
-from guanxi.org.policies import department_tree_ids, require_permission, scope_queryset
+from guanxi.core.errors import ValidationFailed
 
 from .models import Opportunity, Pipeline, Stage, StageChange
 
@@ -101,89 +95,6 @@ def period_for(
     first = today.replace(day=1)
     nxt = (first + dt.timedelta(days=32)).replace(day=1)
     return Period(first, nxt - dt.timedelta(days=1))
-
-
-# --- scoped reads (selectors) ------------------------------------------------------------------
-def opportunity_scope(
-    *,
-    user: User,
-    pipeline: Pipeline | None = None,
-    department_id: int | None = None,
-    owner_id: int | None = None,
-    action: str = "view",
-) -> QuerySet[Opportunity]:
-    """Live opportunities the user may see (403 without opportunities.view), optionally narrowed further.
-
-    A department means its whole sub-tree: the opportunity's department, or its owner's when it has none.
-    An unknown department or owner id simply matches nothing.
-    """
-    qs = scope_queryset(user, Opportunity.objects.filter(deleted_at__isnull=True), action)
-    if pipeline is not None:
-        qs = qs.filter(pipeline=pipeline)
-    if department_id is not None:
-        ids = department_tree_ids(Department.objects.filter(pk=department_id).first())
-        qs = qs.filter(Q(department_id__in=ids) | Q(department__isnull=True, owner__department_id__in=ids))
-    if owner_id is not None:
-        qs = qs.filter(owner_id=owner_id)
-    return qs
-
-
-def opportunity_list(*, user: User, filters: dict[str, Any], action: str = "view") -> QuerySet[Opportunity]:
-    """The API list: pipeline / stage / owner / status / expected signing date range, newest first."""
-    qs = opportunity_scope(user=user, owner_id=filters.get("owner"), action=action).select_related(
-        "customer", "owner", "department", "pipeline", "stage"
-    )
-    if filters.get("pipeline"):
-        qs = qs.filter(pipeline_id=filters["pipeline"])
-    if filters.get("stage"):
-        qs = qs.filter(stage_id=filters["stage"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
-    if filters.get("expected_from"):
-        qs = qs.filter(expected_close_date__gte=filters["expected_from"])
-    if filters.get("expected_to"):
-        qs = qs.filter(expected_close_date__lte=filters["expected_to"])
-    return qs.order_by("-created_at", "-id")
-
-
-def opportunity_get(*, user: User, pk: Any) -> Opportunity:
-    """One opportunity the user may see: 403 without the permission, 404 out of reach."""
-    qs = opportunity_scope(user=user).select_related("customer", "owner", "department", "pipeline", "stage")
-    try:
-        return qs.get(pk=int(pk))
-    except (Opportunity.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFoundError(_("Not found, or you may not see it."))
-
-
-def pipeline_list(*, user: User) -> QuerySet[Pipeline]:
-    """Active pipelines with their stages (anyone who may view opportunities may see the process)."""
-    require_permission(user, "opportunities.view")
-    return Pipeline.objects.filter(is_active=True).prefetch_related("stages")
-
-
-def pipeline_get(*, user: User, pk: Any) -> Pipeline:
-    """One pipeline for a filter (404 for a bad id); None → the default pipeline."""
-    require_permission(user, "opportunities.view")
-    qs = Pipeline.objects.all()
-    try:
-        if pk in (None, ""):
-            found = qs.filter(is_active=True).order_by("-is_default", "sort_order", "id").first()
-            if found is None:
-                raise Pipeline.DoesNotExist
-            return found
-        return qs.get(pk=int(pk))
-    except (Pipeline.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFoundError(_("Not found, or you may not see it."))
-
-
-def department_choices(*, user: User) -> QuerySet[Department]:
-    require_permission(user, "opportunities.view")
-    return Department.objects.order_by("path")
-
-
-def owner_choices(*, user: User, qs: QuerySet[Opportunity]) -> QuerySet[User]:
-    """Owners of the opportunities the user may see: the owner filter offers no one outside the scope."""
-    return User.objects.filter(pk__in=qs.values("owner_id")).order_by("username")
 
 
 # --- time in stage -----------------------------------------------------------------------------
@@ -348,13 +259,7 @@ def funnel(qs: QuerySet[Opportunity], pipeline: Pipeline, period: Period, now: d
     return result
 
 
-# --- export (a service: it writes an audit row) ------------------------------------------------
-EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
+# --- the funnel as a table (the page and its export) ---------------------------------------------
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
@@ -392,28 +297,3 @@ def funnel_table(data: Funnel) -> tuple[list[str], list[list[Any]]]:
         ],
     ]
     return headers, rows
-
-
-def funnel_export(*, actor: User, data: Funnel, fmt: str, filters: dict[str, Any]) -> tuple[bytes, str, str]:
-    """The funnel table as CSV or XLSX; needs opportunities.export and leaves an audit row."""
-    from guanxi.core.export import to_csv, to_xlsx
-
-    require_permission(actor, "opportunities.export")
-    if fmt not in EXPORT_TYPES:
-        raise ValidationFailed(_("Choose CSV or XLSX."), fields={"format": [_("Choose CSV or XLSX.")]})
-    headers, rows = funnel_table(data)
-    content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, sheet=str(_("Funnel")))
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditLog.Action.EXPORT,
-            changes={
-                "report": "opportunity_funnel",
-                "filters": {k: str(v) for k, v in filters.items()},
-                "rows": len(rows),
-                "format": fmt,
-            },
-            message=Message(gettext_noop("Exported the sales funnel")),
-        )
-    filename = f"funnel-{data.period.date_from:%Y%m%d}-{data.period.date_to:%Y%m%d}.{fmt}"
-    return content, EXPORT_TYPES[fmt], filename

@@ -15,7 +15,7 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.core.inputs import id_or_none
 from guanxi.org.policies import has_permission
 
-from . import funnel as analytics
+from . import funnel, selectors, services
 
 PERIOD_CHOICES = [("month", _("This month")), ("quarter", _("This quarter")), ("year", _("This year"))]
 
@@ -31,24 +31,24 @@ def _date(value: str | None) -> dt.date | None:
 def funnel_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     params = request.GET
-    kind = params.get("period") if params.get("period") in analytics.PERIODS else "month"
+    kind = params.get("period") if params.get("period") in funnel.PERIODS else "month"
     today = timezone.localdate()
     errors: dict[str, list[str]] = {}
     try:
-        period = analytics.period_for(kind, today, _date(params.get("date_from")), _date(params.get("date_to")))
+        period = funnel.period_for(kind, today, _date(params.get("date_from")), _date(params.get("date_to")))
     except ValidationFailed as exc:
         errors = exc.fields
         kind = "month"
-        period = analytics.period_for(kind, today)
-    pipeline = analytics.pipeline_get(user=user, pk=id_or_none(params.get("pipeline")))
+        period = funnel.period_for(kind, today)
+    pipeline = selectors.pipeline_get(user=user, pk=id_or_none(params.get("pipeline")))
     department_id, owner_id = id_or_none(params.get("department")), id_or_none(params.get("owner"))
-    scoped = analytics.opportunity_scope(user=user)
-    qs = analytics.opportunity_scope(user=user, department_id=department_id, owner_id=owner_id)
-    data = analytics.funnel(qs, pipeline, period)
+    scoped = selectors.opportunity_scope(user=user)
+    qs = selectors.opportunity_scope(user=user, department_id=department_id, owner_id=owner_id)
+    data = funnel.funnel(qs, pipeline, period)
 
     fmt = params.get("export")
     if fmt:
-        content, content_type, filename = analytics.funnel_export(
+        content, content_type, filename = services.funnel_export(
             actor=user,
             data=data,
             fmt=fmt,
@@ -76,10 +76,10 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
         "chart": chart,
         "kind": kind,
         "period_choices": PERIOD_CHOICES,
-        "pipelines": analytics.pipeline_list(user=user),
+        "pipelines": selectors.pipeline_list(user=user),
         "pipeline": pipeline,
-        "departments": analytics.department_choices(user=user),
-        "owners": analytics.owner_choices(user=user, qs=scoped),
+        "departments": selectors.department_choices(user=user),
+        "owners": selectors.owners_of(qs=scoped),
         "department_id": department_id,
         "owner_id": owner_id,
         "errors": errors,

@@ -4,103 +4,76 @@ Every read starts from the user's data scope."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import NotFoundError
+from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
 from guanxi.core.inputs import id_or_none
-from guanxi.core.money import AMOUNT_MAX
 from guanxi.customers.models import Contact, Customer, FollowUp, Task
-from guanxi.org.models import User
-from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
+from guanxi.org.models import Department, User
+from guanxi.org.policies import (
+    department_tree_ids,
+    get_scoped_or_404,
+    has_permission,
+    require_permission,
+    scope_queryset,
+    scope_queryset_or_none,
+)
 
+from .filters import SORTS, OpportunityFilter
 from .models import Competitor, LostReason, Opportunity, OpportunityDocument, Pipeline, Stage, StageChange
 
 PER_COLUMN = 50
-SORTS = {
-    "name": "name",
-    "-name": "-name",
-    "amount": "amount",
-    "-amount": "-amount",
-    "close": "expected_close_date",
-    "-close": "-expected_close_date",
-    "stage": "stage__sort_order",
-    "-stage": "-stage__sort_order",
-    "created": "created_at",
-    "-created": "-created_at",
-}
+Filters = QueryDict | Mapping[str, Any] | None
 WEIGHTED = ExpressionWrapper(
     F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=16, decimal_places=2)
 )
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
 
 
-def parse_filters(params: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """GET params → clean filter values and the errors of values that could not be read (never a 500)."""
-    clean: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
-    for key in ("owner", "department", "pipeline"):
-        raw = (params.get(key) or "").strip()
-        if raw:
-            number = id_or_none(raw)
-            if number is None:
-                errors[key] = [_("Invalid selection.")]
-            else:
-                clean[key] = number
-    for key in ("close_from", "close_to"):
-        raw = (params.get(key) or "").strip()
-        if raw:
-            try:
-                clean[key] = dt.date.fromisoformat(raw)
-            except ValueError:
-                errors[key] = [_("Enter a valid date.")]
-    for key in ("amount_min", "amount_max"):
-        raw = (params.get(key) or "").strip()
-        if raw:
-            try:
-                amount = Decimal(raw)
-                if not amount.is_finite() or abs(amount) >= AMOUNT_MAX:
-                    raise InvalidOperation
-                clean[key] = amount
-            except (InvalidOperation, ValueError):
-                errors[key] = [_("Enter a number.")]
-    status = (params.get("status") or "").strip()
-    if status:
-        if status in Opportunity.Status.values:
-            clean["status"] = status
-        else:
-            errors["status"] = [_("Invalid selection.")]
-    q = " ".join((params.get("q") or "").split())[:100]
-    if q:
-        clean["q"] = q
-    return clean, errors
-
-
-def _apply(qs: QuerySet[Opportunity], f: dict[str, Any]) -> QuerySet[Opportunity]:
-    lookups = {
-        "owner": "owner_id",
-        "department": "department_id",
-        "pipeline": "pipeline_id",
-        "close_from": "expected_close_date__gte",
-        "close_to": "expected_close_date__lte",
-        "amount_min": "amount__gte",
-        "amount_max": "amount__lte",
-        "status": "status",
-    }
-    qs = qs.filter(**{lookups[k]: v for k, v in f.items() if k in lookups})
-    if f.get("q"):
-        qs = qs.filter(Q(name__icontains=f["q"]) | Q(customer__name__icontains=f["q"]))
-    return qs
-
-
 def _scoped(user: User, action: str = "view") -> QuerySet[Opportunity]:
     return scope_queryset(user, Opportunity.objects.all(), action)
+
+
+def _filtered(user: User, filters: Filters, action: str = "view") -> QuerySet[Opportunity]:
+    """The deals the user may `action`, narrowed by OpportunityFilter; a value it cannot read is a 400 naming the
+    field (pages leave such values out first: filters.valid_filters)."""
+    fs = OpportunityFilter(data=filters or {}, queryset=_scoped(user, action))
+    if not fs.is_valid():
+        raise ValidationFailed(
+            _("Some filters are not valid."), fields={k: [str(m) for m in v] for k, v in fs.errors.items()}
+        )
+    return fs.qs
+
+
+def opportunity_scope(
+    *,
+    user: User,
+    pipeline: Pipeline | None = None,
+    department_id: int | None = None,
+    owner_id: int | None = None,
+    action: str = "view",
+) -> QuerySet[Opportunity]:
+    """Live opportunities the user may see (403 without opportunities.view), optionally narrowed further, for the
+    funnel and the targets. A department means its whole sub-tree: the opportunity's department, or its owner's
+    when it has none. An unknown department or owner id simply matches nothing."""
+    qs = _scoped(user, action)
+    if pipeline is not None:
+        qs = qs.filter(pipeline=pipeline)
+    if department_id is not None:
+        ids = department_tree_ids(Department.objects.filter(pk=department_id).first())
+        qs = qs.filter(Q(department_id__in=ids) | Q(department__isnull=True, owner__department_id__in=ids))
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    return qs
 
 
 def pipelines() -> list[Pipeline]:
@@ -120,20 +93,19 @@ def _decorate(opp: Opportunity, now: dt.datetime) -> Opportunity:
     return opp
 
 
-def opportunity_board(*, user: User, params: Any, per_column: int = PER_COLUMN) -> dict[str, Any]:
+def opportunity_board(*, user: User, filters: Filters, per_column: int = PER_COLUMN) -> dict[str, Any]:
     """The kanban: open stages of one pipeline as columns, with counts, sums and the first cards of each.
 
     A fixed number of queries whatever the number of cards: pipelines, stages, one aggregate for the totals
     and one query for the cards (at most `per_column` per stage, each stage's read from an index).
     """
-    filters, errors = parse_filters(params)
-    filters.pop("status", None)
+    narrowing = {k: v for k, v in (filters or {}).items() if k not in ("pipeline", "status", "sort")}
     all_pipelines = pipelines()
-    pipeline = _pick_pipeline(all_pipelines, filters.pop("pipeline", None))
+    pipeline = _pick_pipeline(all_pipelines, id_or_none((filters or {}).get("pipeline")))
     if pipeline is None:
-        return {"pipelines": [], "pipeline": None, "columns": [], "filters": filters, "errors": errors}
+        return {"pipelines": [], "pipeline": None, "columns": []}
     stages = list(pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order", "id"))
-    qs = _apply(_scoped(user).filter(pipeline=pipeline, status=Opportunity.Status.OPEN), filters)
+    qs = _filtered(user, narrowing).filter(pipeline=pipeline, status=Opportunity.Status.OPEN)
     totals = {
         row["stage_id"]: row
         for row in qs.order_by()
@@ -171,23 +143,57 @@ def opportunity_board(*, user: User, params: Any, per_column: int = PER_COLUMN) 
                 "more": count - len(stage_cards),
             }
         )
-    return {"pipelines": all_pipelines, "pipeline": pipeline, "columns": columns, "filters": filters, "errors": errors}
+    return {"pipelines": all_pipelines, "pipeline": pipeline, "columns": columns}
 
 
-def opportunity_list(
-    *, user: User, params: Any, action: str = "view"
-) -> tuple[QuerySet[Opportunity], dict[str, list[str]]]:
-    filters, errors = parse_filters(params)
-    qs = _apply(_scoped(user, action), filters).select_related("customer", "owner", "department", "stage", "pipeline")
-    sort = SORTS.get(params.get("sort") or "", "-created_at")
-    return qs.order_by(sort, "-id"), errors
+def opportunity_list(*, user: User, filters: Filters = None, action: str = "view") -> QuerySet[Opportunity]:
+    """The one list of deals (the page, the API and the export): the deals the user may `action`, filtered by
+    filters.OpportunityFilter and sorted by `sort` (a key of filters.SORTS; newest first by default)."""
+    qs = _filtered(user, filters, action).select_related("customer", "owner", "department", "stage", "pipeline")
+    sort = SORTS.get(str((filters or {}).get("sort") or ""), "-created_at")
+    return qs.order_by(sort, "-id")
 
 
 def opportunity_get(*, user: User, pk: Any, action: str = "view") -> Opportunity:
+    """One deal for an action: 403 without the permission, 404 when it is out of the user's reach."""
     qs = Opportunity.objects.select_related(
-        "customer", "owner", "stage", "pipeline", "contact", "lost_reason", "lost_to"
+        "customer", "owner", "department", "stage", "pipeline", "contact", "lost_reason", "lost_to"
     )
-    return get_scoped_or_404(user, qs, pk, action)
+    number = id_or_none(str(pk))
+    if number is None:
+        raise NotFoundError(_("Not found, or you may not see it."))
+    return get_scoped_or_404(user, qs, number, action)
+
+
+def pipeline_list(*, user: User) -> QuerySet[Pipeline]:
+    """Active pipelines with their stages (anyone who may view opportunities may see the process)."""
+    require_permission(user, "opportunities.view")
+    return Pipeline.objects.filter(is_active=True).prefetch_related("stages")
+
+
+def pipeline_get(*, user: User, pk: Any) -> Pipeline:
+    """One pipeline for a filter (404 for a bad id); None → the default pipeline."""
+    require_permission(user, "opportunities.view")
+    qs = Pipeline.objects.all()
+    try:
+        if pk in (None, ""):
+            found = qs.filter(is_active=True).order_by("-is_default", "sort_order", "id").first()
+            if found is None:
+                raise Pipeline.DoesNotExist
+            return found
+        return qs.get(pk=int(pk))
+    except (Pipeline.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFoundError(_("Not found, or you may not see it."))
+
+
+def department_choices(*, user: User) -> QuerySet[Department]:
+    require_permission(user, "opportunities.view")
+    return Department.objects.order_by("path")
+
+
+def owners_of(*, qs: QuerySet[Opportunity]) -> QuerySet[User]:
+    """Owners of the given (already scoped) deals: the funnel's owner filter offers no one outside the scope."""
+    return User.objects.filter(pk__in=qs.values("owner_id")).order_by("username")
 
 
 def stage_history(opp: Opportunity) -> list[StageChange]:

@@ -28,6 +28,7 @@ from guanxi.customers.forms import FollowUpForm, TaskForm
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
+from .filters import valid_filters
 from .forms import CloseLostForm, OpportunityForm, OpportunityRows
 from .models import Opportunity
 
@@ -112,26 +113,26 @@ def _departments() -> Any:
 @login_required
 def opportunity_board(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "opportunities.view")
-    board = selectors.opportunity_board(user=request.user, params=request.GET)
-    context = {**board, **_filter_context(request, request.user), "lost_form": _lost_form()}
+    filters, errors = valid_filters(request.GET)
+    board = selectors.opportunity_board(user=request.user, filters=filters)
+    context = {**board, **_filter_context(request, request.user), "errors": errors, "lost_form": _lost_form()}
     return render(request, "sales/opportunities/board.html", context)
 
 
 @login_required
 def opportunity_list(request: HttpRequest) -> HttpResponse:
+    filters, errors = valid_filters(request.GET)
     fmt = request.GET.get("export")
     if fmt:
         try:
-            content, content_type, filename = services.opportunity_export(
-                actor=request.user, fmt=fmt, params=request.GET
-            )
+            content, content_type, filename = services.opportunity_export(actor=request.user, fmt=fmt, filters=filters)
         except ValidationFailed as exc:
             messages.error(request, exc.message)
         else:
             response = HttpResponse(content, content_type=content_type)
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
-    qs, errors = selectors.opportunity_list(user=request.user, params=request.GET)
+    qs = selectors.opportunity_list(user=request.user, filters=filters)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         **_filter_context(request, request.user),

@@ -1,7 +1,7 @@
 """REST endpoints for sales targets (业绩目标): list, set, change, split, progress, forecast.
 
 Same rules as the targets page (guanxi.sales.targets): reading needs opportunities.view within its data scope;
-setting and splitting need opportunities.assign within its scope, or org.admin. Rules: docs/targets.md.
+setting and splitting need opportunities.assign within its scope, or org.admin. Rules: docs/selectors.md.
 """
 
 # No `from __future__ import annotations`: django-ninja reads the annotations at import time.
@@ -16,7 +16,7 @@ from guanxi.core.api import LIST_ERRORS, READ_ERRORS, PageParams, error_response
 from guanxi.core.errors import ValidationFailed
 from guanxi.org.selectors import directory_department_get, users_by_ids
 
-from . import services as targets
+from . import selectors, services
 from .schemas import (
     ForecastOut,
     ForecastParams,
@@ -37,20 +37,20 @@ WRITE_ERRORS = error_responses(400, 401, 403, 404, 422)
 
 
 def _period_start(kind: str, day: Any) -> Any:
-    return targets.period_of(kind, day or timezone.localdate()).date_from
+    return selectors.period_of(kind, day or timezone.localdate()).date_from
 
 
 @router.get("/targets", response={200: TargetPage, **LIST_ERRORS}, tags=TARGETS, summary="List targets")
 def target_list(request: HttpRequest, filters: Query[TargetFilters], page: Query[PageParams]) -> object:
     """Targets you may see: people's within your opportunities scope, departments' of your department tree."""
-    qs = targets.targets_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
+    qs = selectors.targets_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
     return paginate(qs, page)
 
 
 @router.get("/targets/progress", response={200: ProgressOut, **LIST_ERRORS}, tags=TARGETS, summary="Progress")
 def target_progress(request: HttpRequest, params: Query[ProgressParams]) -> object:
     """Target, actual, completion and weighted pipeline per department and person for one period and metric."""
-    data = targets.targets_progress(
+    data = selectors.targets_progress(
         user=request.auth,  # type: ignore[attr-defined]
         period_kind=params.period_kind,
         period_start=_period_start(params.period_kind, params.period_start),
@@ -71,20 +71,20 @@ def target_progress(request: HttpRequest, params: Query[ProgressParams]) -> obje
 def forecast(request: HttpRequest, params: Query[ForecastParams]) -> object:
     """Open deals expected to close in the period (weighted, commit, best case) and the monthly snapshots."""
     user = request.auth  # type: ignore[attr-defined]
-    period = targets.period_of(params.period_kind, params.period_start or timezone.localdate())
-    totals = targets.forecast_for(user=user, period=period)
+    period = selectors.period_of(params.period_kind, params.period_start or timezone.localdate())
+    totals = selectors.forecast_for(user=user, period=period)
     return {
         "period_kind": params.period_kind,
         "date_from": period.date_from,
         "date_to": period.date_to,
         **totals,
-        "snapshots": targets.forecast_snapshots(user=user),
+        "snapshots": selectors.forecast_snapshots(user=user),
     }
 
 
 @router.get("/targets/{int:target_id}", response={200: TargetOut, **READ_ERRORS}, tags=TARGETS, summary="Get")
 def target_get(request: HttpRequest, target_id: int) -> object:
-    return targets.target_get(user=request.auth, pk=target_id)  # type: ignore[attr-defined]
+    return selectors.target_get(user=request.auth, pk=target_id)  # type: ignore[attr-defined]
 
 
 def _subject(request: HttpRequest, owner_id: int | None, department_id: int | None) -> tuple[Any, Any]:
@@ -102,7 +102,7 @@ def target_set(request: HttpRequest, payload: TargetIn) -> object:
     """Create the target of a person or a department for a period and metric, or change it if it exists
     (the period must start on its first day)."""
     owner, department = _subject(request, payload.owner_id, payload.department_id)
-    target = targets.target_set(
+    target = services.target_set(
         actor=request.auth,  # type: ignore[attr-defined]
         owner=owner,
         department=department,
@@ -117,8 +117,8 @@ def target_set(request: HttpRequest, payload: TargetIn) -> object:
 @router.patch("/targets/{int:target_id}", response={200: TargetOut, **WRITE_ERRORS}, tags=TARGETS, summary="Change")
 def target_update(request: HttpRequest, target_id: int, payload: TargetPatch) -> object:
     user = request.auth  # type: ignore[attr-defined]
-    target = targets.target_get(user=user, pk=target_id)
-    return targets.target_set(
+    target = selectors.target_get(user=user, pk=target_id)
+    return services.target_set(
         actor=user,
         owner=target.owner,
         department=target.department,
@@ -139,10 +139,10 @@ def target_split(request: HttpRequest, target_id: int, payload: SplitIn) -> obje
     """Share a department target among members of its department tree. The allocations must add up exactly;
     otherwise 400 names the difference and nothing is written."""
     user = request.auth  # type: ignore[attr-defined]
-    target = targets.target_for_split(user=user, pk=target_id)
+    target = selectors.target_for_split(user=user, pk=target_id)
     ids = [a.owner_id for a in payload.allocations]
     people = {u.pk: u for u in users_by_ids(user=user, ids=ids, field="allocations")}
-    return targets.target_split(
+    return services.target_split(
         actor=user, target=target, allocations=[(people[a.owner_id], a.value) for a in payload.allocations]
     )
 

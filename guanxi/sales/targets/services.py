@@ -1,52 +1,30 @@
-"""Sales targets (业绩目标) and the forecast: services (target_set, target_split, forecast_snapshot_take) and
-selectors (targets_progress, forecast_totals, forecast_snapshots). Rules: docs/targets.md."""
+"""Writes of sales targets (业绩目标) and the forecast: target_set, target_split, forecast_snapshot_take.
+Reads are in selectors.py. Rules: docs/targets.md."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.errors import PermissionDeniedError, ValidationFailed
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.money import AMOUNT_MAX, to_cent
-from guanxi.core.ports import COLLECTED_AMOUNTS
-from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, snapshot
-from guanxi.customers.models import Customer
-from guanxi.org.models import DataScope, Department, User
-from guanxi.org.policies import (
-    department_tree_ids,
-    has_permission,
-    permission_scope,
-    scope_queryset,
-    subordinate_ids,
-)
-from guanxi.sales.opportunities.funnel import Period, opportunity_scope, period_for
+from guanxi.org.models import Department, User
+from guanxi.org.policies import department_tree_ids
+from guanxi.sales.opportunities.funnel import period_for
 from guanxi.sales.opportunities.models import Opportunity
 
 from .models import ForecastSnapshot, PeriodKind, SalesTarget
-
-ZERO = Decimal("0.00")
-AMOUNT_METRICS = (SalesTarget.Metric.SIGNED_AMOUNT, SalesTarget.Metric.COLLECTED_AMOUNT)
-
-
-# --- periods -----------------------------------------------------------------------------------
-def period_of(kind: str, start: dt.date) -> Period:
-    """The month / quarter / year that begins on `start` (any day inside it works too)."""
-    if kind not in PeriodKind.values:
-        raise ValidationFailed(_("Unknown period."), fields={"period_kind": [_("Choose month, quarter or year.")]})
-    if not 1900 <= start.year <= 9998:  # keeps the period's end (and the next period) representable
-        raise ValidationFailed(_("Choose a date between 1900 and 9998."), fields={"period_start": [_("Out of range.")]})
-    return period_for(kind, start)
+from .selectors import ZERO, forecast_aggregates, forecast_queryset, in_target_reach, period_of, target_setting_scope
 
 
 def check_period_start(kind: str, start: dt.date) -> None:
@@ -63,35 +41,6 @@ def check_period_start(kind: str, start: dt.date) -> None:
         )
 
 
-# --- who may set whose targets -----------------------------------------------------------------
-def _require_target_permission(actor: User) -> str:
-    """opportunities.assign (within its data scope) or org.admin (everyone)."""
-    if has_permission(actor, "org.admin"):
-        return DataScope.ALL
-    scope = permission_scope(actor, "opportunities.assign")
-    if scope is None:
-        raise PermissionDeniedError(_("You do not have permission to set sales targets."))
-    return scope
-
-
-def _in_reach(actor: User, scope: str, *, owner: User | None, department: Department | None) -> bool:
-    if scope == DataScope.ALL:
-        return True
-    if department is not None:
-        if scope in (DataScope.DEPARTMENT, DataScope.DEPARTMENT_TREE):
-            allowed = department_tree_ids(actor.department) if scope == DataScope.DEPARTMENT_TREE else []
-            return department.pk == actor.department_id or department.pk in allowed
-        return False
-    assert owner is not None
-    if scope == DataScope.SELF:
-        return owner.pk == actor.pk
-    if scope == DataScope.SUBORDINATES:
-        return owner.pk in subordinate_ids(actor) | {actor.pk}
-    if scope == DataScope.DEPARTMENT:
-        return owner.department_id is not None and owner.department_id == actor.department_id
-    return owner.department_id in department_tree_ids(actor.department)
-
-
 def _clean_value(value: Any) -> Decimal:
     try:
         number = to_cent(str(value).replace(",", "").strip())
@@ -104,7 +53,6 @@ def _clean_value(value: Any) -> Decimal:
     return number
 
 
-# --- services ----------------------------------------------------------------------------------
 def _upsert(
     *,
     actor: User,
@@ -151,10 +99,10 @@ def target_set(
     value: Any,
 ) -> SalesTarget:
     """Create or change the target of one person or one department (opportunities.assign or org.admin)."""
-    scope = _require_target_permission(actor)
+    scope = target_setting_scope(actor)
     if (owner is None) == (department is None):
         raise ValidationFailed(_("Choose a person or a department."), fields={"subject": [_("Choose one.")]})
-    if not _in_reach(actor, scope, owner=owner, department=department):
+    if not in_target_reach(actor, scope, owner=owner, department=department):
         raise PermissionDeniedError(_("You may not set targets outside your data scope."))
     if metric not in SalesTarget.Metric.values:
         raise ValidationFailed(_("Unknown metric."), fields={"metric": [_("Choose a metric.")]})
@@ -175,12 +123,12 @@ def target_set(
 
 def target_split(*, actor: User, target: SalesTarget, allocations: list[tuple[User, Any]]) -> list[SalesTarget]:
     """Split a department target into member targets; they must add up exactly to it (else nothing is written)."""
-    scope = _require_target_permission(actor)
+    scope = target_setting_scope(actor)
     if target.department_id is None:
         raise ValidationFailed(
             _("Only a department target can be split."), fields={"target": [_("Not a department target.")]}
         )
-    if not _in_reach(actor, scope, owner=None, department=target.department):
+    if not in_target_reach(actor, scope, owner=None, department=target.department):
         raise PermissionDeniedError(_("You may not set targets outside your data scope."))
     members = set(department_tree_ids(target.department))
     cleaned: list[tuple[User, Decimal]] = []
@@ -218,42 +166,6 @@ def target_split(*, actor: User, target: SalesTarget, allocations: list[tuple[Us
         ]
 
 
-# --- forecast ----------------------------------------------------------------------------------
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / Decimal(100), output_field=DecimalField(max_digits=20, decimal_places=4)
-)
-
-
-def _forecast_qs(qs: QuerySet[Opportunity], period: Period) -> QuerySet[Opportunity]:
-    """Open deals expected to close in the period; 'omitted' ones are left out of every forecast figure."""
-    return qs.filter(
-        status=Opportunity.Status.OPEN,
-        expected_close_date__gte=period.date_from,
-        expected_close_date__lte=period.date_to,
-    ).exclude(forecast_category=Opportunity.ForecastCategory.OMITTED)
-
-
-def _forecast_aggregates() -> dict[str, Any]:
-    commit = Q(forecast_category=Opportunity.ForecastCategory.COMMIT)
-    best = Q(forecast_category__in=[Opportunity.ForecastCategory.COMMIT, Opportunity.ForecastCategory.BEST_CASE])
-    return {
-        "weighted": Sum(WEIGHTED),
-        "commit": Sum("amount", filter=commit),
-        "best_case": Sum("amount", filter=best),
-        "pipeline_amount": Sum("amount"),
-    }
-
-
-def _money(value: Any) -> Decimal:
-    return to_cent(value or 0)
-
-
-def forecast_totals(qs: QuerySet[Opportunity], period: Period) -> dict[str, Any]:
-    """Weighted (Σ amount × probability / 100), commit, best case (commit + best case), pipeline amount, count."""
-    agg = _forecast_qs(qs, period).order_by().aggregate(count=Count("pk"), **_forecast_aggregates())
-    return {k: (agg[k] or 0) if k == "count" else _money(agg[k]) for k in agg}
-
-
 def forecast_snapshot_take(*, now: dt.datetime | None = None) -> int:
     """The monthly forecast snapshot: one total row and one row per owner, at most one set per month.
 
@@ -263,260 +175,21 @@ def forecast_snapshot_take(*, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         if ForecastSnapshot.objects.filter(period_kind=PeriodKind.MONTH, period_start=period.date_from).exists():
             return 0
-        base = _forecast_qs(Opportunity.objects.filter(deleted_at__isnull=True), period).order_by()
-        rows: list[dict[str, Any]] = [{"owner_id": None, **base.aggregate(count=Count("pk"), **_forecast_aggregates())}]
-        rows += [dict(r) for r in base.values("owner_id").annotate(count=Count("pk"), **_forecast_aggregates())]
+        base = forecast_queryset(Opportunity.objects.filter(deleted_at__isnull=True), period).order_by()
+        rows: list[dict[str, Any]] = [{"owner_id": None, **base.aggregate(count=Count("pk"), **forecast_aggregates())}]
+        rows += [dict(r) for r in base.values("owner_id").annotate(count=Count("pk"), **forecast_aggregates())]
         ForecastSnapshot.objects.bulk_create(
             ForecastSnapshot(
                 taken_at=now,
                 period_kind=PeriodKind.MONTH,
                 period_start=period.date_from,
                 owner_id=row["owner_id"],
-                weighted=_money(row["weighted"]),
-                commit=_money(row["commit"]),
-                best_case=_money(row["best_case"]),
-                pipeline_amount=_money(row["pipeline_amount"]),
+                weighted=to_cent(row["weighted"] or 0),
+                commit=to_cent(row["commit"] or 0),
+                best_case=to_cent(row["best_case"] or 0),
+                pipeline_amount=to_cent(row["pipeline_amount"] or 0),
                 count=row["count"] or 0,
             )
             for row in rows
         )
     return len(rows)
-
-
-def forecast_snapshots(*, user: User, limit: int = 12) -> list[ForecastSnapshot]:
-    """The latest snapshots the user may see: company totals with an 'all' opportunities scope, else their own."""
-    scope = permission_scope(user, "opportunities.view")
-    if scope is None:
-        raise PermissionDeniedError(_("You do not have permission to view opportunities."))
-    qs = ForecastSnapshot.objects.filter(department__isnull=True)
-    qs = qs.filter(owner__isnull=True) if scope == DataScope.ALL else qs.filter(owner=user)
-    return list(qs.order_by("-period_start", "-taken_at")[:limit])
-
-
-# --- progress (selectors) ----------------------------------------------------------------------
-@dataclass
-class ProgressRow:
-    subject: Any  # User or Department
-    kind: str  # "person" / "department"
-    target: SalesTarget | None
-    actual: Decimal
-    weighted: Decimal
-    split_total: Decimal | None = None  # a department target's member targets, when it was split
-
-    @property
-    def split_difference(self) -> Decimal | None:
-        """Member targets minus the department target (0 when the split adds up)."""
-        if self.split_total is None or self.target is None:
-            return None
-        return self.split_total - self.target.value
-
-    @property
-    def percent(self) -> Decimal | None:
-        """Completion in % (one decimal), None without a (non-zero) target."""
-        if self.target is None or not self.target.value:
-            return None
-        return (self.actual * 100 / self.target.value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-    @property
-    def bar(self) -> int:
-        return min(100, int(self.percent or 0))
-
-
-def _actuals(user: User, metric: str, period: Period) -> dict[tuple[int, int | None], Decimal]:
-    """{(owner id, owner's department id): actual} within the user's data scope."""
-    opps = scope_queryset(user, Opportunity.objects.filter(deleted_at__isnull=True))
-    qs: QuerySet[Any]
-    if metric == SalesTarget.Metric.SIGNED_AMOUNT:
-        qs = opps.filter(status=Opportunity.Status.WON, closed_at__gte=period.start, closed_at__lt=period.end)
-        value: Any = Sum("amount")
-    elif metric == SalesTarget.Metric.NEW_OPPORTUNITIES:
-        qs = opps.filter(created_at__gte=period.start, created_at__lt=period.end)
-        value = Count("pk")
-    elif metric == SalesTarget.Metric.NEW_CUSTOMERS:
-        qs = scope_queryset(user, Customer.objects.filter(deleted_at__isnull=True)).filter(
-            created_at__gte=period.start, created_at__lt=period.end, owner__isnull=False
-        )
-        value = Count("pk")
-    else:  # collected_amount: payments (回款) live in a higher app, which answers through a registry port
-        return _collected(user, period)
-    rows = qs.order_by().values("owner_id", "owner__department_id").annotate(v=value)
-    return {(r["owner_id"], r["owner__department_id"]): Decimal(r["v"] or 0) for r in rows}
-
-
-def collected_available() -> bool:
-    """Whether an installed app records payments (and so answers collected amounts)."""
-    return registry.optional_port(COLLECTED_AMOUNTS) is not None
-
-
-def _collected(user: User, period: Period) -> dict[tuple[int, int | None], Decimal]:
-    """{(owner id, owner's department id): collected} from the app that records payments, {} without one.
-
-    The COLLECTED_AMOUNTS port (provided by billing) takes user, start and end (aware datetimes, end
-    exclusive) and answers within that user's data scope."""
-    payments = registry.optional_port(COLLECTED_AMOUNTS)
-    if payments is None:
-        return {}
-    rows = payments.collected(user=user, start=period.start, end=period.end)
-    return {(owner, dept): _money(value) for (owner, dept), value in (rows or {}).items()}
-
-
-def _weighted(user: User, period: Period) -> dict[tuple[int, int | None], Decimal]:
-    opps = _forecast_qs(scope_queryset(user, Opportunity.objects.filter(deleted_at__isnull=True)), period)
-    rows = opps.order_by().values("owner_id", "owner__department_id").annotate(v=Sum(WEIGHTED))
-    return {(r["owner_id"], r["owner__department_id"]): _money(r["v"]) for r in rows}
-
-
-def targets_progress(*, user: User, period_kind: str, period_start: dt.date, metric: str) -> dict[str, Any]:
-    """Rows per person and per department for one period and metric: target, actual, completion, weighted pipeline.
-
-    People: those with a target or a figure in the user's scope. Departments: those with a target the user may
-    see; their actual and pipeline roll up everyone in the department's sub-tree (as far as the user sees)."""
-    if metric not in SalesTarget.Metric.values:
-        metric = SalesTarget.Metric.SIGNED_AMOUNT
-    period = period_of(period_kind, period_start)
-    period_start = period.date_from
-    targets = SalesTarget.objects.filter(period_kind=period_kind, period_start=period_start, metric=metric)
-    person_targets = {
-        t.owner_id: t for t in scope_queryset(user, targets.filter(owner__isnull=False)).select_related("owner")
-    }
-    scope = permission_scope(user, "opportunities.view")
-    dept_targets = targets.filter(department__isnull=False).select_related("department")
-    if scope != DataScope.ALL:
-        dept_targets = dept_targets.filter(department_id__in=department_tree_ids(user.department))
-    actuals = _actuals(user, metric, period)
-    weighted = _weighted(user, period) if metric in AMOUNT_METRICS else {}
-
-    def by_owner(data: dict[tuple[int, int | None], Decimal]) -> dict[int, Decimal]:
-        return {owner: v for (owner, _dept), v in data.items()}
-
-    actual_by_owner, weighted_by_owner = by_owner(actuals), by_owner(weighted)
-    owner_ids: set[int] = {pk for pk in (*person_targets, *actual_by_owner, *weighted_by_owner) if pk is not None}
-    users = {u.pk: u for u in User.objects.filter(pk__in=owner_ids)}
-    people = [
-        ProgressRow(
-            subject=users[pk],
-            kind="person",
-            target=person_targets.get(pk),
-            actual=actual_by_owner.get(pk, ZERO),
-            weighted=weighted_by_owner.get(pk, ZERO),
-        )
-        for pk in sorted(owner_ids, key=lambda pk: (pk not in person_targets, str(users[pk])))
-        if pk in users
-    ]
-    split_totals = {
-        row["parent_id"]: row["total"]
-        for row in SalesTarget.objects.filter(parent__in=dept_targets).values("parent_id").annotate(total=Sum("value"))
-    }
-    departments = []
-    for t in dept_targets:
-        tree = set(department_tree_ids(t.department))
-        departments.append(
-            ProgressRow(
-                subject=t.department,
-                kind="department",
-                target=t,
-                actual=sum((v for (_o, d), v in actuals.items() if d in tree), ZERO),
-                weighted=sum((v for (_o, d), v in weighted.items() if d in tree), ZERO),
-                split_total=split_totals.get(t.pk),
-            )
-        )
-    return {"period": period, "metric": metric, "people": people, "departments": departments}
-
-
-def target_subject_choices(*, user: User) -> list[tuple[str, str]]:
-    """What the target form offers: people and departments the user may set targets for ("u:<id>" / "d:<id>")."""
-    try:
-        scope = _require_target_permission(user)
-    except PermissionDeniedError:
-        return []
-    people = [
-        u
-        for u in User.objects.filter(is_active=True).order_by("username")
-        if _in_reach(user, scope, owner=u, department=None)
-    ]
-    depts = [d for d in Department.objects.order_by("path") if _in_reach(user, scope, owner=None, department=d)]
-    return [(f"d:{d.pk}", f"{d} ({_('department')})") for d in depts] + [
-        (f"u:{u.pk}", str(getattr(u, "display_name", "") or u.username)) for u in people
-    ]
-
-
-def target_subject(*, user: User, key: str) -> tuple[User | None, Department | None]:
-    """The person or department behind a form choice the user was offered (ValidationFailed otherwise)."""
-    if key not in dict(target_subject_choices(user=user)):
-        raise ValidationFailed(_("Choose a person or a department."), fields={"subject": [_("Choose a valid option.")]})
-    kind, _sep, pk = key.partition(":")
-    if kind == "u":
-        return User.objects.get(pk=int(pk)), None
-    return None, Department.objects.get(pk=int(pk))
-
-
-def targets_visible(*, user: User) -> QuerySet[SalesTarget]:
-    """Targets the user may read: people's targets within their opportunities scope, and department targets of
-    their own department tree (every department with an "all" scope). 403 without opportunities.view."""
-    people = scope_queryset(user, SalesTarget.objects.filter(owner__isnull=False)).values("pk")
-    scope = permission_scope(user, "opportunities.view")
-    departments = SalesTarget.objects.filter(department__isnull=False)
-    if scope != DataScope.ALL:
-        departments = departments.filter(department_id__in=department_tree_ids(user.department))
-    return SalesTarget.objects.filter(Q(pk__in=people) | Q(pk__in=departments.values("pk"))).select_related(
-        "owner", "department", "set_by"
-    )
-
-
-def targets_list(*, user: User, filters: dict[str, Any]) -> QuerySet[SalesTarget]:
-    """The visible targets, filtered by period kind/start, metric, person, department or parent."""
-    lookups = {
-        "period_kind": "period_kind",
-        "period_start": "period_start",
-        "metric": "metric",
-        "owner": "owner_id",
-        "department": "department_id",
-        "parent": "parent_id",
-    }
-    qs = targets_visible(user=user).filter(**{lookups[k]: v for k, v in filters.items() if k in lookups})
-    return qs.order_by("-period_start", "metric", "department_id", "owner_id", "pk")
-
-
-def target_get(*, user: User, pk: Any) -> SalesTarget:
-    try:
-        return targets_visible(user=user).get(pk=int(pk))
-    except (SalesTarget.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise NotFoundError(_("Not found, or you may not see it."))
-
-
-def target_for_split(*, user: User, pk: Any) -> SalesTarget:
-    """A department target the user may split (404 for anything else, 403 without the right to set targets)."""
-    scope = _require_target_permission(user)
-    try:
-        target = SalesTarget.objects.select_related("department").get(pk=int(pk), department__isnull=False)
-    except (SalesTarget.DoesNotExist, TypeError, ValueError, OverflowError):
-        raise NotFoundError(_("Not found."))
-    if not _in_reach(user, scope, owner=None, department=target.department):
-        raise NotFoundError(_("Not found."))
-    return target
-
-
-def split_members(*, target: SalesTarget) -> list[tuple[User, Decimal | None]]:
-    """The active members of the target's department (and its sub-departments), each with their current target of
-    the same period and metric (None without one)."""
-    members = list(
-        User.objects.filter(is_active=True, department_id__in=department_tree_ids(target.department))
-        .select_related("department")
-        .order_by("department__path", "username")
-    )
-    current = {
-        t.owner_id: t.value
-        for t in SalesTarget.objects.filter(
-            owner__in=members, period_kind=target.period_kind, period_start=target.period_start, metric=target.metric
-        )
-    }
-    return [(u, current.get(u.pk)) for u in members]
-
-
-def can_set_targets(user: User) -> bool:
-    return has_permission(user, "org.admin") or has_permission(user, "opportunities.assign")
-
-
-def forecast_for(*, user: User, period: Period) -> dict[str, Any]:
-    """This period's forecast totals over the opportunities the user may see."""
-    return forecast_totals(opportunity_scope(user=user), period)

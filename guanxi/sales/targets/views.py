@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.errors import ApplicationError, PermissionDeniedError
 from guanxi.core.views_util import form_add_errors
 
-from . import services as targets
+from . import selectors, services
 from .models import PeriodKind, SalesTarget
 
 
@@ -43,7 +43,7 @@ def _period(request: HttpRequest) -> tuple[str, dt.date, str]:
     metric = (
         params.get("metric") if params.get("metric") in SalesTarget.Metric.values else SalesTarget.Metric.SIGNED_AMOUNT
     )
-    return kind, targets.period_of(kind, day).date_from, metric
+    return kind, selectors.period_of(kind, day).date_from, metric
 
 
 def _page_url(target: SalesTarget) -> str:
@@ -58,8 +58,8 @@ def target_split(request: HttpRequest, pk: int) -> HttpResponse:
     """Split a department target among its members: one amount per person; the total must equal the department
     target (the service names the difference and writes nothing otherwise)."""
     user = request.user
-    target = targets.target_for_split(user=user, pk=pk)
-    members = targets.split_members(target=target)
+    target = selectors.target_for_split(user=user, pk=pk)
+    members = selectors.split_members(target=target)
     values = {u.pk: ("" if v is None else f"{v:.2f}") for u, v in members}
     errors: list[str] = []
     status = 200
@@ -67,7 +67,7 @@ def target_split(request: HttpRequest, pk: int) -> HttpResponse:
         values = {u.pk: request.POST.get(f"member-{u.pk}", "").strip() for u, _v in members}
         allocations = [(u, values[u.pk] or "0") for u, current in members if values[u.pk] or current is not None]
         try:
-            targets.target_split(actor=user, target=target, allocations=allocations)
+            services.target_split(actor=user, target=target, allocations=allocations)
         except PermissionDeniedError:
             raise
         except ApplicationError as exc:
@@ -85,15 +85,15 @@ def target_split(request: HttpRequest, pk: int) -> HttpResponse:
 def targets_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     kind, start, metric = _period(request)
-    choices = targets.target_subject_choices(user=user)
+    choices = selectors.target_subject_choices(user=user)
     form = TargetForm(request.POST or None, choices=choices)
     if request.method == "POST":
-        if not targets.can_set_targets(user):
+        if not selectors.can_set_targets(user):
             raise PermissionDeniedError(_("You do not have permission to set sales targets."))
         if form.is_valid():
             try:
-                owner, department = targets.target_subject(user=user, key=form.cleaned_data["subject"])
-                targets.target_set(
+                owner, department = selectors.target_subject(user=user, key=form.cleaned_data["subject"])
+                services.target_set(
                     actor=user,
                     owner=owner,
                     department=department,
@@ -108,7 +108,7 @@ def targets_page(request: HttpRequest) -> HttpResponse:
                 form_add_errors(form, exc)
             else:
                 return redirect(f"{request.path}?period={kind}&start={start.isoformat()}&metric={metric}")
-    data = targets.targets_progress(user=user, period_kind=kind, period_start=start, metric=metric)
+    data = selectors.targets_progress(user=user, period_kind=kind, period_start=start, metric=metric)
     period = data["period"]
     context: dict[str, Any] = {
         "data": data,
@@ -116,15 +116,15 @@ def targets_page(request: HttpRequest) -> HttpResponse:
         "start": start,
         "metric": metric,
         "metric_label": SalesTarget.Metric(metric).label,
-        "is_amount": metric in targets.AMOUNT_METRICS,
+        "is_amount": metric in selectors.AMOUNT_METRICS,
         "period_choices": PeriodKind.choices,
         "metric_choices": SalesTarget.Metric.choices,
-        "previous": targets.period_of(kind, period.date_from - dt.timedelta(days=1)).date_from,
+        "previous": selectors.period_of(kind, period.date_from - dt.timedelta(days=1)).date_from,
         "next": period.date_to + dt.timedelta(days=1),
         "form": form,
         "can_set": bool(choices),
-        "collected_available": targets.collected_available(),
-        "forecast": targets.forecast_for(user=user, period=period),
-        "snapshots": targets.forecast_snapshots(user=user),
+        "collected_available": selectors.collected_available(),
+        "forecast": selectors.forecast_for(user=user, period=period),
+        "snapshots": selectors.forecast_snapshots(user=user),
     }
     return render(request, "sales/targets/page.html", context)

@@ -13,14 +13,14 @@ from guanxi.core.models import AuditLog
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.sales.models import SalesTarget
 from guanxi.sales.opportunities import services
-from guanxi.sales.targets import services as targets
+from guanxi.sales.targets import services as target_services
 
 pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)
 
 
 def set_target(actor: Any, value: str = "1000000", **subject: Any) -> SalesTarget:
-    return targets.target_set(
+    return target_services.target_set(
         actor=actor, period_kind="month", period_start=MARCH, metric="signed_amount", value=value, **subject
     )
 
@@ -126,7 +126,7 @@ def test_progress_and_forecast_figures(org: Any, api_as: Any) -> None:
     rep = org["east_rep"]
     today = timezone.localdate()
     start = today.replace(day=1)
-    targets.target_set(
+    target_services.target_set(
         actor=org["admin"], owner=rep, period_kind="month", period_start=start, metric="signed_amount", value="1000000"
     )
     customer = CustomerFactory(owner=rep)

@@ -17,7 +17,7 @@ from guanxi.org.models import User
 from guanxi.sales.models import Opportunity, OpportunityActivity, SalesTarget, Stage, StageChange
 from guanxi.sales.opportunities import funnel
 from guanxi.sales.opportunities import selectors as opportunity_selectors
-from guanxi.sales.targets import services as targets
+from guanxi.sales.targets import selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_funnel_stalled_flags_and_closings_show_real_figures(demo: None) -> None
     admin = User.objects.get(username="admin")
     pipeline = opportunity_selectors.pipelines()[0]
     period = funnel.period_for("year", timezone.localdate())
-    figures = funnel.funnel(funnel.opportunity_scope(user=admin), pipeline, period)
+    figures = funnel.funnel(opportunity_selectors.opportunity_scope(user=admin), pipeline, period)
     assert figures.stages[0].entered > figures.stages[-1].entered > 0
     assert figures.win_rate is not None and figures.stalled > 0
     confirmed = Opportunity.objects.exclude(status="open").filter(close_confirmed_at__isnull=False).count()
@@ -80,11 +80,11 @@ def test_funnel_stalled_flags_and_closings_show_real_figures(demo: None) -> None
 
 def test_targets_and_forecast_have_figures(demo: None) -> None:
     manager = User.objects.get(username="wangqiang")
-    start = targets.period_of("month", timezone.localdate()).date_from
-    data = targets.targets_progress(user=manager, period_kind="month", period_start=start, metric="signed_amount")
+    start = selectors.period_of("month", timezone.localdate()).date_from
+    data = selectors.targets_progress(user=manager, period_kind="month", period_start=start, metric="signed_amount")
     north = data["departments"][0]
     assert north.target is not None and north.split_difference == 0
     assert any(row.target is not None for row in data["people"])
     assert SalesTarget.objects.filter(period_kind="quarter").exists()
-    forecast = targets.forecast_for(user=manager, period=targets.period_of("quarter", timezone.localdate()))
+    forecast = selectors.forecast_for(user=manager, period=selectors.period_of("quarter", timezone.localdate()))
     assert forecast["count"] > 0 and forecast["weighted"] > 0

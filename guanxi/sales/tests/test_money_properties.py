@@ -16,7 +16,8 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.sales.models import SalesTarget
 from guanxi.sales.opportunities import services
-from guanxi.sales.targets import services as targets
+from guanxi.sales.targets import selectors
+from guanxi.sales.targets import services as target_services
 
 pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)
@@ -30,7 +31,7 @@ def test_a_split_is_accepted_exactly_when_it_adds_up(org: Any, shares: list[int]
     members = [org["east_rep"], org["east_rep2"], org["team_rep"]][: len(shares)]
     total = Decimal(sum(shares)) / 100
     with transaction.atomic():
-        dept = targets.target_set(
+        dept = target_services.target_set(
             actor=org["admin"],
             department=org.east,
             period_kind="month",
@@ -42,12 +43,12 @@ def test_a_split_is_accepted_exactly_when_it_adds_up(org: Any, shares: list[int]
         allocations[0] = (members[0], allocations[0][1] + Decimal(off_by) / 100)
         if off_by == 0:
             # then the split is written, each member's share exactly as given
-            written = targets.target_split(actor=org["admin"], target=dept, allocations=allocations)
+            written = target_services.target_split(actor=org["admin"], target=dept, allocations=allocations)
             assert sum(t.value for t in written) == total
         elif allocations[0][1] >= 0:
             # then nothing is written and the message names the difference to the cent
             with pytest.raises(ValidationFailed) as exc:
-                targets.target_split(actor=org["admin"], target=dept, allocations=allocations)
+                target_services.target_split(actor=org["admin"], target=dept, allocations=allocations)
             assert f"{Decimal(off_by) / 100:+,.2f}" in exc.value.message
             assert not SalesTarget.objects.filter(parent=dept).exists()
         transaction.set_rollback(True)
@@ -76,7 +77,7 @@ def test_amounts_and_line_prices_round_half_up_to_the_cent(org: Any, price: Deci
 @FIXTURES
 @given(target=st.integers(min_value=1, max_value=10**11), actual=st.integers(min_value=0, max_value=10**11))
 def test_completion_is_actual_over_target_to_one_decimal(target: int, actual: int) -> None:
-    row = targets.ProgressRow(
+    row = selectors.ProgressRow(
         subject=None,
         kind="person",
         target=SalesTarget(value=Decimal(target) / 100),

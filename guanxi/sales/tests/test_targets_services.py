@@ -15,7 +15,7 @@ from guanxi.core.models import AuditLog
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.sales.models import ForecastSnapshot, Opportunity, SalesTarget
 from guanxi.sales.opportunities.services import default_pipeline, first_open_stage
-from guanxi.sales.targets import services as targets
+from guanxi.sales.targets import selectors, services
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def won(owner: Any, amount: int, when: dt.datetime) -> Opportunity:
 
 def test_split_mismatch_is_refused_and_writes_nothing(org: Any) -> None:
     # given a 1,000,000 target for the east department
-    dept = targets.target_set(
+    dept = services.target_set(
         actor=org["admin"],
         department=org.east,
         period_kind="month",
@@ -56,7 +56,7 @@ def test_split_mismatch_is_refused_and_writes_nothing(org: Any) -> None:
     before = SalesTarget.objects.count(), AuditLog.objects.count()
     # when it is split 600,000 + 300,000 (100,000 short)
     with pytest.raises(ValidationFailed) as exc:
-        targets.target_split(
+        services.target_split(
             actor=org["admin"], target=dept, allocations=[(org["east_rep"], "600000"), (org["east_rep2"], "300000")]
         )
     # then the error names the difference and nothing was written
@@ -66,7 +66,7 @@ def test_split_mismatch_is_refused_and_writes_nothing(org: Any) -> None:
 
 def test_split_that_adds_up_writes_member_targets(org: Any) -> None:
     # given a department target of 1,000,000
-    dept = targets.target_set(
+    dept = services.target_set(
         actor=org["east_manager"],
         department=org.east,
         period_kind="month",
@@ -75,7 +75,7 @@ def test_split_that_adds_up_writes_member_targets(org: Any) -> None:
         value=1000000,
     )
     # when split 600,000 + 400,000
-    members = targets.target_split(
+    members = services.target_split(
         actor=org["east_manager"], target=dept, allocations=[(org["east_rep"], 600000), (org["east_rep2"], 400000)]
     )
     # then both member targets point to the department target
@@ -86,7 +86,7 @@ def test_split_that_adds_up_writes_member_targets(org: Any) -> None:
 def test_period_start_must_be_first_day(org: Any) -> None:
     # given / when a quarter target starting in February / then refused
     with pytest.raises(ValidationFailed):
-        targets.target_set(
+        services.target_set(
             actor=org["admin"],
             owner=org["east_rep"],
             period_kind="quarter",
@@ -100,7 +100,7 @@ def test_period_start_must_be_first_day(org: Any) -> None:
 def test_rep_cannot_set_targets(org: Any) -> None:
     # given a sales rep (no opportunities.assign, no org.admin) / when they set their own target / then refused
     with pytest.raises(PermissionDeniedError):
-        targets.target_set(
+        services.target_set(
             actor=org["east_rep"],
             owner=org["east_rep"],
             period_kind="month",
@@ -114,7 +114,7 @@ def test_rep_cannot_set_targets(org: Any) -> None:
 def test_manager_cannot_set_targets_outside_scope(org: Any) -> None:
     # given the east manager / when setting a west rep's target / then refused
     with pytest.raises(PermissionDeniedError):
-        targets.target_set(
+        services.target_set(
             actor=org["east_manager"],
             owner=org["west_rep"],
             period_kind="month",
@@ -128,10 +128,10 @@ def test_manager_cannot_set_targets_outside_scope(org: Any) -> None:
 def test_progress_arithmetic(org: Any) -> None:
     # given a 1,000,000 target, 250,000 + 150,000 won in March and 900,000 won in February
     rep = org["east_rep"]
-    targets.target_set(
+    services.target_set(
         actor=org["admin"], owner=rep, period_kind="month", period_start=MARCH, metric="signed_amount", value=1000000
     )
-    targets.target_set(
+    services.target_set(
         actor=org["admin"],
         department=org.east,
         period_kind="month",
@@ -144,7 +144,7 @@ def test_progress_arithmetic(org: Any) -> None:
     won(rep, 900000, at(2, 28))
     won(org["east_rep2"], 100000, at(3, 10))
     # when the manager reads March progress
-    data = targets.targets_progress(
+    data = selectors.targets_progress(
         user=org["east_manager"], period_kind="month", period_start=MARCH, metric="signed_amount"
     )
     # then the rep is at 400,000 / 1,000,000 = 40%, and the department rolls up both reps: 500,000 = 25%
@@ -158,7 +158,7 @@ def test_progress_is_scoped(org: Any) -> None:
     # given a west rep's won deal in March
     won(org["west_rep"], 300000, at(3, 5))
     # when the east manager reads progress / then the west rep does not appear
-    data = targets.targets_progress(
+    data = selectors.targets_progress(
         user=org["east_manager"], period_kind="month", period_start=MARCH, metric="signed_amount"
     )
     assert org["west_rep"] not in [r.subject for r in data["people"]]
@@ -173,7 +173,7 @@ def test_new_opportunities_and_customers_count(org: Any) -> None:
         opp.customer.__class__.objects.filter(pk=opp.customer_id).update(created_at=at(3, 3))
     # when / then two new opportunities and two new customers
     for metric in ("new_opportunities", "new_customers"):
-        data = targets.targets_progress(user=org["admin"], period_kind="month", period_start=MARCH, metric=metric)
+        data = selectors.targets_progress(user=org["admin"], period_kind="month", period_start=MARCH, metric=metric)
         assert next(r for r in data["people"] if r.subject == rep).actual == 2
 
 
@@ -185,9 +185,11 @@ def test_weighted_pipeline(org: Any) -> None:
     deal(rep, 500000, probability=50, expected_close_date=dt.date(2026, 4, 1))
     deal(rep, 700000, probability=90, expected_close_date=dt.date(2026, 3, 2), forecast_category="omitted")
     # when
-    march = targets.period_of("month", MARCH)
-    totals = targets.forecast_for(user=org["admin"], period=march)
-    data = targets.targets_progress(user=org["admin"], period_kind="month", period_start=MARCH, metric="signed_amount")
+    march = selectors.period_of("month", MARCH)
+    totals = selectors.forecast_for(user=org["admin"], period=march)
+    data = selectors.targets_progress(
+        user=org["admin"], period_kind="month", period_start=MARCH, metric="signed_amount"
+    )
     # then weighted = 100,000×10% + 200,000×50% = 110,000; commit 200,000; pipeline 300,000
     assert totals["weighted"] == Decimal("110000.00")
     assert (totals["commit"], totals["best_case"], totals["pipeline_amount"], totals["count"]) == (
@@ -204,13 +206,13 @@ def test_snapshot_once_per_month(org: Any) -> None:
     now = timezone.make_aware(dt.datetime(2026, 3, 5, 2))
     deal(org["east_rep"], 100000, probability=10, expected_close_date=dt.date(2026, 3, 20))
     # when the job runs twice in March, then in April
-    first = targets.forecast_snapshot_take(now=now)
-    second = targets.forecast_snapshot_take(now=now + dt.timedelta(days=1))
+    first = services.forecast_snapshot_take(now=now)
+    second = services.forecast_snapshot_take(now=now + dt.timedelta(days=1))
     # then March has one set (total + the rep) and the second call wrote nothing
     assert (first, second) == (2, 0)
     total = ForecastSnapshot.objects.get(owner__isnull=True)
     assert (total.weighted, total.pipeline_amount, total.count) == (Decimal("10000.00"), Decimal("100000.00"), 1)
-    assert targets.forecast_snapshot_take(now=now + dt.timedelta(days=30)) == 1  # April: the total row only
+    assert services.forecast_snapshot_take(now=now + dt.timedelta(days=30)) == 1  # April: the total row only
 
 
 # --- collected amount: asked of the app that records payments, through the registry ------------------------------
@@ -240,7 +242,7 @@ def test_collected_amount_comes_from_the_payments_port(org: Any, collected_port:
     rep = org["east_rep"]
     answer[(rep.pk, rep.department_id)] = Decimal("123456.785")
     answer[(org["east_rep2"].pk, org.east.pk)] = Decimal("100000")
-    targets.target_set(
+    services.target_set(
         actor=org["admin"],
         owner=rep,
         period_kind="month",
@@ -248,7 +250,7 @@ def test_collected_amount_comes_from_the_payments_port(org: Any, collected_port:
         metric="collected_amount",
         value="500000",
     )
-    targets.target_set(
+    services.target_set(
         actor=org["admin"],
         department=org.east,
         period_kind="month",
@@ -257,7 +259,7 @@ def test_collected_amount_comes_from_the_payments_port(org: Any, collected_port:
         value="1000000",
     )
     # when progress is read by the manager
-    data = targets.targets_progress(
+    data = selectors.targets_progress(
         user=org["east_manager"], period_kind="month", period_start=dt.date(2026, 3, 1), metric="collected_amount"
     )
     # then the port was asked for March (as the reader), the rep's actual is rounded half-up to the cent, and the
@@ -276,7 +278,7 @@ def test_collected_amount_is_zero_without_a_payments_app(org: Any, monkeypatch: 
     # given no installed app provides collected amounts
     monkeypatch.delitem(registry.ports, COLLECTED_AMOUNTS, raising=False)
     # when progress is read, then there is nothing to measure and the metric says it is unavailable
-    data = targets.targets_progress(
+    data = selectors.targets_progress(
         user=org["admin"], period_kind="month", period_start=dt.date(2026, 3, 1), metric="collected_amount"
     )
-    assert data["people"] == [] and not targets.collected_available()
+    assert data["people"] == [] and not selectors.collected_available()

@@ -12,7 +12,7 @@ from django.test import Client
 
 from guanxi.core.models import AuditLog
 from guanxi.sales.models import SalesTarget
-from guanxi.sales.targets import services as targets
+from guanxi.sales.targets import services
 
 pytestmark = pytest.mark.django_db
 MARCH = dt.date(2026, 3, 1)
@@ -27,7 +27,7 @@ def client_for(user: Any) -> Client:
 
 @pytest.fixture
 def east_target(org: Any) -> SalesTarget:
-    return targets.target_set(
+    return services.target_set(
         actor=org["east_manager"],
         department=org.east,
         period_kind="month",
@@ -75,7 +75,7 @@ def test_split_that_adds_up_is_saved_and_the_table_says_so(org: Any, east_target
     assert members == {org["east_rep"]: Decimal("600000.00"), org["east_rep2"]: Decimal("400000.00")}
     assert "Split adds up" in client.get(PAGE).content.decode()
     # when one member's target is later changed directly, then the table shows the mismatch and its difference
-    targets.target_set(
+    services.target_set(
         actor=org["east_manager"],
         owner=org["east_rep2"],
         period_kind="month",

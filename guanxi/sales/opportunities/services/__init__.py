@@ -2,7 +2,7 @@
 competitors). Permission-checked, transactional, audited. Callers import from `guanxi.sales.opportunities.services`."""
 
 from .documents import DOCUMENT_EXTENSIONS, opportunity_document_add, opportunity_document_delete
-from .export import opportunity_export
+from .export import EXPORT_TYPES, funnel_export, opportunity_export
 from .lifecycle import (
     default_pipeline,
     first_open_stage,
@@ -28,10 +28,12 @@ from .pipelines import (
 
 __all__ = [
     "DOCUMENT_EXTENSIONS",
+    "EXPORT_TYPES",
     "STAGE_REQUIRED_FIELD_CHOICES",
     "competitor_save",
     "default_pipeline",
     "first_open_stage",
+    "funnel_export",
     "lost_reason_save",
     "opportunities_hand_over",
     "opportunity_add_task",

@@ -1,4 +1,4 @@
-"""The opportunity list as a spreadsheet (CSV or XLSX), formula-safe and audited."""
+"""Exports of opportunity lists and the funnel as spreadsheets (CSV or XLSX), formula-safe and audited."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.export import to_csv, to_xlsx
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import field_error
 from guanxi.core.models import AuditLog
@@ -16,27 +18,24 @@ from guanxi.core.services import audit_record
 from guanxi.org.models import User
 from guanxi.org.policies import require_permission
 
+from ..funnel import Funnel, funnel_table
+from ..selectors import Filters, opportunity_list
 
-def opportunity_export(
-    *, actor: User, fmt: str, filters: dict[str, Any] | None = None, params: Any = None
-) -> tuple[bytes, str, str]:
-    """The opportunities of a list as CSV or XLSX, formula-safe: `filters` are the API list's, `params` the list
-    page's query string (same filters and sort as on the page). Needs opportunities.export, reads with the export
-    data scope and leaves one EXPORT audit row. Returns (content, content type, file name)."""
-    from guanxi.core.export import to_csv, to_xlsx
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
-    from ..funnel import EXPORT_TYPES, opportunity_list
-    from ..selectors import opportunity_list as page_list
 
+def opportunity_export(*, actor: User, fmt: str, filters: Filters = None) -> tuple[bytes, str, str]:
+    """The opportunity list (selectors.opportunity_list: the page's and the API's filters and sort) as CSV or XLSX,
+    formula-safe. Needs opportunities.export, reads with the export data scope and leaves one EXPORT audit row.
+    Returns (content, content type, file name)."""
     require_permission(actor, "opportunities.export")
     if fmt not in EXPORT_TYPES:
         raise field_error("format", _("Choose CSV or XLSX."))
-    if params is not None:
-        qs, _errors = page_list(user=actor, params=params, action="export")
-        filters = {k: v for k, v in params.items() if k not in ("export", "page") and v}
-    else:
-        filters = filters or {}
-        qs = opportunity_list(user=actor, filters=filters, action="export")
+    qs = opportunity_list(user=actor, filters=filters, action="export")
+    used = {k: v for k, v in (filters or {}).items() if k not in ("export", "page") and v not in (None, "")}
     headers = [
         _("Name"),
         _("Customer"),
@@ -77,11 +76,34 @@ def opportunity_export(
             action=AuditLog.Action.EXPORT,
             changes={
                 "report": "opportunities",
-                "filters": {k: str(v) for k, v in filters.items()},
+                "filters": {k: str(v) for k, v in used.items()},
                 "rows": len(rows),
                 "format": fmt,
             },
             message=Message(gettext_noop("Exported opportunities")),
         )
     filename = f"opportunities-{timezone.localdate():%Y%m%d}.{fmt}"
+    return content, EXPORT_TYPES[fmt], filename
+
+
+def funnel_export(*, actor: User, data: Funnel, fmt: str, filters: dict[str, Any]) -> tuple[bytes, str, str]:
+    """The funnel table as CSV or XLSX; needs opportunities.export and leaves an audit row."""
+    require_permission(actor, "opportunities.export")
+    if fmt not in EXPORT_TYPES:
+        raise ValidationFailed(_("Choose CSV or XLSX."), fields={"format": [_("Choose CSV or XLSX.")]})
+    headers, rows = funnel_table(data)
+    content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, sheet=str(_("Funnel")))
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.EXPORT,
+            changes={
+                "report": "opportunity_funnel",
+                "filters": {k: str(v) for k, v in filters.items()},
+                "rows": len(rows),
+                "format": fmt,
+            },
+            message=Message(gettext_noop("Exported the sales funnel")),
+        )
+    filename = f"funnel-{data.period.date_from:%Y%m%d}-{data.period.date_to:%Y%m%d}.{fmt}"
     return content, EXPORT_TYPES[fmt], filename

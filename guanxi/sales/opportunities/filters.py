@@ -1,0 +1,97 @@
+"""List filters (django-filter) for opportunities: one FilterSet serves the list page, the board, the export and the
+API, so every list of deals reads a query the same way (types, limits, errors)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import django_filters as df
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.money import AMOUNT_MAX
+
+from .models import Opportunity
+
+TEXT_LIMIT = 100  # longer search text is cut, not refused (the search box allows no more)
+MAX_ID = 2**63 - 1  # beyond a 64-bit key the database itself would raise
+INVALID_SELECTION = _("Invalid selection.")
+NOT_A_NUMBER = _("Enter a number.")
+
+SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "amount": "amount",
+    "-amount": "-amount",
+    "close": "expected_close_date",
+    "-close": "-expected_close_date",
+    "stage": "stage__sort_order",
+    "-stage": "-stage__sort_order",
+    "created": "created_at",
+    "-created": "-created_at",
+}
+
+
+class IdFilter(df.NumberFilter):
+    """A row id: a whole number a database key can hold (an unknown id simply matches nothing)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        messages = {"invalid": INVALID_SELECTION, "min_value": INVALID_SELECTION, "max_value": INVALID_SELECTION}
+        super().__init__(*args, min_value=1, max_value=MAX_ID, error_messages=messages, **kwargs)
+
+
+def _within_amount_limit(value: Decimal) -> None:
+    if abs(value) >= AMOUNT_MAX:
+        raise ValidationError(NOT_A_NUMBER, code="invalid")
+
+
+class AmountFilter(df.NumberFilter):
+    """An amount bound: any finite number below the amount limit."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, error_messages={"invalid": NOT_A_NUMBER}, validators=[_within_amount_limit], **kwargs)
+
+
+class OpportunityFilter(df.FilterSet):
+    q = df.CharFilter(method="filter_q", label=_("Search"))
+    owner = IdFilter(field_name="owner_id", label=_("Owner"))
+    department = IdFilter(field_name="department_id", label=_("Department"))
+    pipeline = IdFilter(field_name="pipeline_id", label=_("Pipeline"))
+    stage = IdFilter(field_name="stage_id", label=_("Stage"))
+    status = df.ChoiceFilter(
+        choices=Opportunity.Status.choices, label=_("Status"), error_messages={"invalid_choice": INVALID_SELECTION}
+    )
+    # The expected signing date: the page's query string says close_from/close_to, the API's expected_from/_to.
+    close_from = df.DateFilter(field_name="expected_close_date", lookup_expr="gte", label=_("Expected from"))
+    close_to = df.DateFilter(field_name="expected_close_date", lookup_expr="lte", label=_("Expected to"))
+    expected_from = df.DateFilter(field_name="expected_close_date", lookup_expr="gte", label=_("Expected from"))
+    expected_to = df.DateFilter(field_name="expected_close_date", lookup_expr="lte", label=_("Expected to"))
+    amount_min = AmountFilter(field_name="amount", lookup_expr="gte", label=_("Min. amount"))
+    amount_max = AmountFilter(field_name="amount", lookup_expr="lte", label=_("Max. amount"))
+
+    class Meta:
+        model = Opportunity
+        fields: list[str] = []
+
+    def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        text = " ".join(value.split())[:TEXT_LIMIT]
+        if not text:
+            return qs
+        return qs.filter(Q(name__icontains=text) | Q(customer__name__icontains=text))
+
+
+def valid_filters(query: QueryDict) -> tuple[QueryDict, dict[str, list[str]]]:
+    """A page's query string without the values OpportunityFilter cannot read, and their errors by field: the page
+    still answers (with the other filters) and says which value it left out."""
+    params = query.copy()
+    form = OpportunityFilter(data=params, queryset=Opportunity.objects.none()).form
+    errors = {key: [str(m) for m in msgs] for key, msgs in form.errors.items()}
+    for key in errors:
+        params.pop(key, None)
+    return params, errors
