@@ -29,6 +29,7 @@ from guanxi.org.policies import (
 )
 
 from .filters import SORTS, OpportunityFilter
+from .funnel import PERIODS, funnel, period_for
 from .models import Competitor, LostReason, Opportunity, OpportunityDocument, Pipeline, Stage, StageChange
 
 PER_COLUMN = 50
@@ -339,3 +340,37 @@ def leaver_opportunities_table(*, user: User, leaving: User) -> tuple[list[Any],
         for o in qs.order_by("pk")
     ]
     return headers, rows
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def funnel_report(*, user: User, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The funnel page's figures from its query string: the period (month by default; a bad custom range falls back
+    to this month and says why), the pipeline (default: the default one) and the department and owner narrowing.
+    Ids that are not sane positive numbers are ignored."""
+    kind = params.get("period") if params.get("period") in PERIODS else "month"
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    try:
+        period = period_for(kind, today, _date(params.get("date_from")), _date(params.get("date_to")))
+    except ValidationFailed as exc:
+        errors = exc.fields
+        kind = "month"
+        period = period_for(kind, today)
+    pipeline = pipeline_get(user=user, pk=id_or_none(params.get("pipeline")))
+    department_id, owner_id = id_or_none(params.get("department")), id_or_none(params.get("owner"))
+    qs = opportunity_scope(user=user, department_id=department_id, owner_id=owner_id)
+    return {
+        "data": funnel(qs, pipeline, period),
+        "kind": kind,
+        "period": period,
+        "pipeline": pipeline,
+        "department_id": department_id,
+        "owner_id": owner_id,
+        "errors": errors,
+    }

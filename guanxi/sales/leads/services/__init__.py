@@ -3,9 +3,8 @@ job enqueues happen in the same transaction or after commit. Callers import from
 
 from ._common import ASSIGNABLE, CONVERTIBLE, LOSABLE, SCREENABLE, ThrottledError
 from .assignment import RuleOutcome, lead_assign, lead_assign_by_rules, region_key, rule_candidates, rule_matches
+from .conversion import Conversion, lead_convert
 from .lifecycle import (
-    Conversion,
-    lead_convert,
     lead_create,
     lead_delete,
     lead_lose,

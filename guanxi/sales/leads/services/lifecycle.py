@@ -1,33 +1,25 @@
-"""Leads from entry to conversion: create, correct, screen, follow up, lose, convert, hand over."""
+"""Leads from entry to the end of their road: create, correct, screen, follow up, lose, hand over (conversion is
+in conversion.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
-from guanxi.core.i18n import Message
 from guanxi.core.inputs import pick
 from guanxi.core.models import AuditLog
-from guanxi.core.money import AMOUNT_MAX, to_cent
 from guanxi.core.search import build_search_text
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
-from guanxi.customers import services as customer_services
-from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, require_permission
-from guanxi.sales.opportunities.models import Opportunity
 
 from .. import selectors
 from ..models import CLOSED_STATUSES, Lead
-from ._common import CONVERTIBLE, LEAD_FIELDS, LOSABLE, NEED_MAX, REASON_MAX, SCREENABLE, _clean_reason
+from ._common import LEAD_FIELDS, LOSABLE, NEED_MAX, REASON_MAX, SCREENABLE, _clean_reason
 from .assignment import _assign, _check_assignee, _notify_assignee
 
 
@@ -198,133 +190,6 @@ def lead_lose(*, actor: User, lead: Lead, reason: str) -> Lead:
             message=_("Lost — %(reason)s") % {"reason": reason},
         )
     return lead
-
-
-# --- conversion ------------------------------------------------------------------------------
-@dataclass
-class Conversion:
-    lead: Lead
-    customer: Customer
-    contact: Contact | None
-    opportunity: Opportunity | None
-
-
-CONVERT_CUSTOMER_FIELDS = {"name", "kind", "credit_code"}
-
-
-def _opportunity_values(customer: Customer, data: dict[str, Any]) -> dict[str, Any]:
-    data = pick(data, {"name", "amount", "expected_close_date"})
-    name = " ".join(str(data.get("name") or "").split()) or customer.name
-    raw_amount = data.get("amount")
-    try:
-        amount = Decimal(str(raw_amount)) if raw_amount not in (None, "") else Decimal("0")
-    except (InvalidOperation, ValueError):
-        raise ValidationFailed(_("Enter a number."), fields={"amount": [_("Enter a number.")]})
-    if not amount.is_finite() or amount < 0 or amount >= AMOUNT_MAX:
-        msg = _("Enter an amount between 0 and 999,999,999,999.99.")
-        raise ValidationFailed(msg, fields={"amount": [msg]})
-    close = data.get("expected_close_date")
-    if close is not None and not isinstance(close, dt.date):
-        raise ValidationFailed(
-            _("Enter a valid date (YYYY-MM-DD)."), fields={"expected_close_date": [_("Enter a valid date.")]}
-        )
-    return {
-        "name": name[:200],
-        "amount": to_cent(amount),
-        "expected_close_date": close,
-    }
-
-
-def lead_convert(
-    *,
-    actor: User,
-    lead: Lead,
-    customer: dict[str, Any] | None = None,
-    create_opportunity: bool = False,
-    opportunity: dict[str, Any] | None = None,
-    expected_version: int | None = None,
-) -> Conversion:
-    """Turn a lead into a customer (the duplicate check runs in customer_create), a contact from the
-    person fields and, optionally, an opportunity — all or nothing. The lead stays, linked to what it
-    became, with its whole history.
-
-    `customer` may override the customer's name, kind and credit code; `opportunity` takes name, amount
-    (CNY) and expected_close_date. The customer goes to the lead's owner (or the actor if it has none).
-    """
-    overrides = pick(customer or {}, CONVERT_CUSTOMER_FIELDS)
-    with transaction.atomic():
-        lead = selectors.lead_get(user=actor, pk=lead.pk, action="edit", for_update=True)
-        check_version(lead, expected_version)
-        if lead.status not in CONVERTIBLE:
-            raise InvalidStateError(_("Only a valid, assigned or followed-up lead can be converted."))
-        owner = lead.owner or actor
-        values: dict[str, Any] = {
-            "kind": Customer.Kind.COMPANY if lead.company_name else Customer.Kind.INDIVIDUAL,
-            "name": lead.company_name or lead.person_name,
-            "industry": lead.industry,
-            "province": lead.province,
-            "city": lead.city,
-            "size": lead.size,
-            "source": lead.source,
-            "phone": lead.phone or lead.mobile,
-            "email": lead.email,
-            "remarks": lead.need,
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        # Looked up through the module so the duplicate check added there applies here too.
-        new_customer = customer_services.customer_create(actor=actor, data=values, owner=owner)
-        contact = None
-        if lead.person_name:
-            contact = customer_services.contact_create(
-                actor=actor,
-                customer=new_customer,
-                data={
-                    "name": lead.person_name,
-                    "title": lead.title,
-                    "mobile": lead.mobile,
-                    "phone": lead.phone,
-                    "email": lead.email,
-                    "wechat": lead.wechat,
-                    "is_primary": True,
-                },
-            )
-        opp = None
-        if create_opportunity:
-            opp_values = _opportunity_values(new_customer, opportunity or {})
-            # Through the opportunity service: default pipeline, first open stage, first stage-history row.
-            # (Imported here: the opportunity services import the lead services' input checks.)
-            from guanxi.sales.opportunities.services import opportunity_create
-
-            opp = opportunity_create(
-                actor=actor,
-                customer=new_customer,
-                data={**opp_values, "contact": contact},
-                owner=new_customer.owner,
-                source_lead=lead,
-            )
-        lead = _set_status(
-            lead=lead,
-            actor=actor,
-            data={
-                "status": Lead.Status.CONVERTED,
-                "converted_at": timezone.now(),
-                "converted_by": actor,
-                "converted_customer": new_customer,
-                "converted_contact": contact,
-                "converted_opportunity": opp,
-            },
-            message=_("Converted into customer %(customer)s") % {"customer": new_customer},
-            expected_version=expected_version,
-        )
-        # On the customer's timeline: where it came from.
-        audit_record(
-            actor=actor,
-            action=AuditLog.Action.OTHER,
-            obj=new_customer,
-            changes={"lead": [None, lead.pk]},
-            message=Message(gettext_noop("Created from lead “%(lead)s”"), {"lead": lead}),
-        )
-    return Conversion(lead=lead, customer=new_customer, contact=contact, opportunity=opp)
 
 
 # --- hand-over when a user leaves ------------------------------------------------------------

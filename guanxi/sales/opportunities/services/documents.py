@@ -89,7 +89,8 @@ def opportunity_document_add(
             opportunity=opp, stage=stage or opp.stage, name=label, size=upload.size or 0, uploaded_by=actor
         )
         doc.file.save(PurePath(upload.name or "file").name, upload, save=False)
-        try:  # the file is on storage now: remove it again if the row cannot be written
+        written = False
+        try:
             doc.full_clean(exclude=["file"])
             doc.save()
             audit_record(
@@ -99,9 +100,10 @@ def opportunity_document_add(
                 changes={"document": [None, label], "stage": [None, str(doc.stage)]},
                 message=Message(gettext_noop("Document added")),
             )
-        except Exception:
-            doc.file.delete(save=False)
-            raise
+            written = True
+        finally:
+            if not written:  # the file is on storage already: whatever stopped the row, remove it again
+                doc.file.delete(save=False)
     return doc
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -344,7 +345,7 @@ def _is_empty(opp: Opportunity, name: str) -> bool:
         return not opp.lines.exists()
     try:
         field = opp._meta.get_field(name)
-    except Exception:  # an admin typo in required_fields must not block every move
+    except FieldDoesNotExist:  # an admin typo in required_fields must not block every move
         return False
     if field.many_to_many:
         return not getattr(opp, name).exists()
@@ -355,7 +356,7 @@ def _is_empty(opp: Opportunity, name: str) -> bool:
 def _field_label(name: str) -> str:
     try:
         return str(getattr(Opportunity._meta.get_field(name), "verbose_name", name))
-    except Exception:
+    except FieldDoesNotExist:
         return {"contacts": _("contacts"), "lines": _("product lines")}.get(name, name)
 
 
