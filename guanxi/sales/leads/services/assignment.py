@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -171,13 +172,7 @@ def lead_assign_by_rules(*, actor: User | None, lead_ids: Iterable[Any] | None =
     towards the rep's load at once. Leads nobody can take stay unassigned and the business managers
     are told. actor=None is the system (the job that runs for web leads).
     """
-    qs = Lead.objects.filter(status__in=UNASSIGNED_STATUSES, owner__isnull=True)
-    if actor is not None:
-        require_permission(actor, "leads.assign")
-        qs = selectors.lead_scope(actor, qs, "assign")
-    if lead_ids is not None:
-        qs = qs.filter(pk__in=clean_ids(lead_ids))
-    outcomes: list[RuleOutcome] = []
+    qs = _leads_waiting(actor=actor, lead_ids=lead_ids)
     with transaction.atomic():
         rules = list(
             LeadAssignmentRule.objects.filter(is_active=True)
@@ -187,48 +182,79 @@ def lead_assign_by_rules(*, actor: User | None, lead_ids: Iterable[Any] | None =
         )
         leads = list(qs.select_for_update(of=("self",)).order_by("created_at", "id"))
         if not leads:
-            return outcomes
-        candidates = {rule.pk: rule_candidates(rule) for rule in rules}
-        loads = selectors.open_lead_counts({u.pk for people in candidates.values() for u in people})
-        touched_rules: dict[int, LeadAssignmentRule] = {}
-        full_teams: set[int] = set()  # departments whose reps were all at the cap
-        for lead in leads:
-            outcome = RuleOutcome(lead=lead, user=None, rule=None, reason="no_rule")
-            for rule in rules:
-                if not rule_matches(rule, lead):
-                    continue
-                user = _pick_candidate(rule, candidates[rule.pk], loads)
-                if user is None:
-                    outcome.reason = "at_capacity"
-                    team = rule.target_department_id or (rule.target_user.department_id if rule.target_user else None)
-                    if team:
-                        full_teams.add(team)
-                    continue
-                _assign(lead=lead, user=user, actor=actor, rule=rule)
-                loads[user.pk] += 1
-                rule.last_assigned_user = user
-                touched_rules[rule.pk] = rule
-                outcome = RuleOutcome(lead=lead, user=user, rule=rule, reason="assigned")
-                break
-            outcomes.append(outcome)
-        for rule in touched_rules.values():
-            LeadAssignmentRule.objects.filter(pk=rule.pk).update(last_assigned_user=rule.last_assigned_user)
-        by_user: dict[int, list[RuleOutcome]] = {}
-        for o in outcomes:
-            if o.user is not None:
-                by_user.setdefault(o.user.pk, []).append(o)
-        for batch in by_user.values():
-            rules_used = {o.rule.pk for o in batch if o.rule}
-            _notify_assignee(
-                user=batch[0].user,  # type: ignore[arg-type]
-                leads=[o.lead for o in batch],
-                actor=actor,
-                rule=batch[0].rule if len(rules_used) == 1 else None,
-            )
+            return []
+        routing = _Routing(rules=rules, actor=actor)
+        outcomes = [routing.route(lead) for lead in leads]
+        routing.save_round_robin_state()
+        _notify_assignees(outcomes, actor=actor)
         stuck = [o for o in outcomes if o.reason == "at_capacity"]
         if stuck:
-            _notify_routers_of_stuck_leads(stuck, departments=full_teams, actor=actor)
+            _notify_routers_of_stuck_leads(stuck, departments=routing.full_teams, actor=actor)
     return outcomes
+
+
+def _leads_waiting(*, actor: User | None, lead_ids: Iterable[Any] | None) -> QuerySet[Lead]:
+    """Unowned new/valid leads: those in the actor's reach for assigning (all of them for the system)."""
+    qs = Lead.objects.filter(status__in=UNASSIGNED_STATUSES, owner__isnull=True)
+    if actor is not None:
+        require_permission(actor, "leads.assign")
+        qs = selectors.lead_scope(actor, qs, "assign")
+    if lead_ids is not None:
+        qs = qs.filter(pk__in=clean_ids(lead_ids))
+    return qs
+
+
+class _Routing:
+    """One run of the rules: each rule's candidates, every candidate's load as it grows, the rules whose
+    round-robin position moved and the teams found full."""
+
+    def __init__(self, *, rules: list[LeadAssignmentRule], actor: User | None) -> None:
+        self.rules = rules
+        self.actor = actor
+        self.candidates = {rule.pk: rule_candidates(rule) for rule in rules}
+        self.loads = selectors.open_lead_counts({u.pk for people in self.candidates.values() for u in people})
+        self.touched_rules: dict[int, LeadAssignmentRule] = {}
+        self.full_teams: set[int] = set()  # departments whose reps were all at the cap
+
+    def route(self, lead: Lead) -> RuleOutcome:
+        """The first matching rule with a rep below the cap takes the lead."""
+        outcome = RuleOutcome(lead=lead, user=None, rule=None, reason="no_rule")
+        for rule in self.rules:
+            if not rule_matches(rule, lead):
+                continue
+            user = _pick_candidate(rule, self.candidates[rule.pk], self.loads)
+            if user is None:
+                outcome.reason = "at_capacity"
+                team = rule.target_department_id or (rule.target_user.department_id if rule.target_user else None)
+                if team:
+                    self.full_teams.add(team)
+                continue
+            _assign(lead=lead, user=user, actor=self.actor, rule=rule)
+            self.loads[user.pk] += 1
+            rule.last_assigned_user = user
+            self.touched_rules[rule.pk] = rule
+            return RuleOutcome(lead=lead, user=user, rule=rule, reason="assigned")
+        return outcome
+
+    def save_round_robin_state(self) -> None:
+        for rule in self.touched_rules.values():
+            LeadAssignmentRule.objects.filter(pk=rule.pk).update(last_assigned_user=rule.last_assigned_user)
+
+
+def _notify_assignees(outcomes: list[RuleOutcome], *, actor: User | None) -> None:
+    """One notification per rep for all the leads they got (naming the rule when a single one gave them)."""
+    by_user: dict[int, list[RuleOutcome]] = {}
+    for o in outcomes:
+        if o.user is not None:
+            by_user.setdefault(o.user.pk, []).append(o)
+    for batch in by_user.values():
+        rules_used = {o.rule.pk for o in batch if o.rule}
+        _notify_assignee(
+            user=batch[0].user,  # type: ignore[arg-type]
+            leads=[o.lead for o in batch],
+            actor=actor,
+            rule=batch[0].rule if len(rules_used) == 1 else None,
+        )
 
 
 def _lead_routers(departments: set[int]) -> list[User]:
