@@ -1,0 +1,73 @@
+"""What leads register at start-up: the read rule of owner-less leads, navigation, global search, the hand-over
+and the data export of a leaver's leads, and the spreadsheet importer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import HandoverKind, LeaverExport, NavItem, ReadRule, SearchSource, registry
+
+
+def _owner_less_leads(user: Any) -> Any:
+    from .selectors import owner_less_leads
+
+    return owner_less_leads(user)
+
+
+# A lead without an owner is in nobody's data scope; this rule opens the queues (see sales.leads.selectors).
+registry.add_read_rule(ReadRule(key="leads:owner_less", model="sales.lead", rows=_owner_less_leads, actions=None))
+
+
+def _search_leads(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from .selectors import search_leads
+
+    return [
+        {
+            "kind": "lead",
+            "title": str(lead),
+            "subtitle": " · ".join(filter(None, [lead.get_status_display(), lead.city, str(lead.owner or "")])),
+            "url": reverse("sales:lead_detail", args=[lead.pk]),
+        }
+        for lead in search_leads(user=user, query=query, limit=limit)
+    ]
+
+
+def _leads_hand_over(**kwargs: Any) -> int:
+    from .services import leads_hand_over
+
+    return leads_hand_over(**kwargs)
+
+
+def _count_open_leads(*, leaving: Any) -> int:
+    from .models import CLOSED_STATUSES, Lead
+
+    return Lead.objects.filter(owner=leaving).exclude(status__in=CLOSED_STATUSES).count()
+
+
+def _leads_table(*, actor: Any, leaving: Any) -> Any:
+    from .selectors import leaver_leads_table
+
+    return leaver_leads_table(user=actor, leaving=leaving)
+
+
+registry.add_nav(
+    NavItem(
+        key="leads",
+        label=_("Leads"),
+        url_name="sales:lead_list",
+        icon="ti-target-arrow",
+        order=20,
+        permission="leads.view",
+    )
+)
+registry.add_search(SearchSource(key="leads", label=_("Leads"), search=_search_leads, order=30))
+registry.add_handover_kind(
+    HandoverKind(key="leads", label=_("Open leads"), count=_count_open_leads, hand_over=_leads_hand_over, order=20)
+)
+registry.add_leaver_export(LeaverExport(key="leads", label=_("Leads"), table=_leads_table, order=20))
+
+# The spreadsheet importer for leads (written with the import engine in guanxi/core/imports).
+from . import importers as _importers  # noqa: E402,F401

@@ -1,0 +1,113 @@
+"""What opportunities register at start-up: navigation (board, funnel, sales settings), the customer 360 tab,
+stage documents as a file kind, the daily reminders, the hand-over and data export of a leaver's deals, and the
+demo company's deals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import FileKind, HandoverKind, LeaverExport, NavItem, PeriodicJob, RecordTab, registry
+
+
+def _opportunities_hand_over(**kwargs: Any) -> int:
+    from .services import opportunities_hand_over
+
+    return opportunities_hand_over(**kwargs)
+
+
+def _count_open_opportunities(*, leaving: Any) -> int:
+    from .models import Opportunity
+
+    return Opportunity.objects.filter(owner=leaving, status=Opportunity.Status.OPEN).count()
+
+
+def _customer_opportunities_tab(request: Any, customer: Any) -> tuple[int, str]:
+    from .views import customer_tab
+
+    return customer_tab(request, customer)
+
+
+def _opportunity_reminders() -> Any:
+    from .reminders import opportunity_send_reminders
+
+    return opportunity_send_reminders()
+
+
+def _opportunity_document_get(*, user: Any, pk: Any) -> Any:
+    from .selectors import document_get
+
+    return document_get(user=user, pk=pk)
+
+
+def _opportunities_table(*, actor: Any, leaving: Any) -> Any:
+    from .selectors import leaver_opportunities_table
+
+    return leaver_opportunities_table(user=actor, leaving=leaving)
+
+
+registry.add_handover_kind(
+    HandoverKind(
+        key="opportunities",
+        label=_("Open opportunities"),
+        count=_count_open_opportunities,
+        hand_over=_opportunities_hand_over,
+        order=30,
+    )
+)
+registry.add_nav(
+    NavItem(
+        key="opportunities",
+        label=_("Opportunities"),
+        url_name="sales:opportunity_board",
+        icon="ti-briefcase",
+        order=28,
+        permission="opportunities.view",
+    )
+)
+registry.add_tab(
+    RecordTab(
+        model="customers.customer",
+        key="opportunities",
+        label=_("Opportunities"),
+        render=_customer_opportunities_tab,
+        order=30,
+    )
+)
+registry.add_file_kind(
+    FileKind(
+        key="opportunity-document",
+        model="sales.opportunitydocument",
+        field="file",
+        label=_("Opportunity document"),
+        get=_opportunity_document_get,
+        file_name=lambda document: document.name,
+    )
+)
+registry.add_periodic(PeriodicJob(key="opportunity_reminders", every_minutes=24 * 60, run=_opportunity_reminders))
+# Sales settings (pipelines, stages, lost reasons, competitors) for administrators; the funnel for everyone with deals.
+registry.add_nav(
+    NavItem(
+        key="sales_admin",
+        label=_("Sales settings"),
+        url_name="sales:admin_pipeline_list",
+        icon="ti-adjustments",
+        order=905,
+        permission="org.admin",
+        match_prefix="/sales/admin/",
+    )
+)
+registry.add_nav(
+    NavItem(
+        key="funnel",
+        label=_("Sales funnel"),
+        url_name="sales:opportunity_funnel",
+        icon="ti-filter",
+        order=30,
+        permission="opportunities.view",
+    )
+)
+registry.add_leaver_export(
+    LeaverExport(key="opportunities", label=_("Opportunities"), table=_opportunities_table, order=30)
+)
