@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -129,6 +130,19 @@ def demo_opportunities(*, result: Any, gen: Any, now: dt.datetime, progress: Cal
     result.counts["opportunities_won"] = sum(1 for o in made if o.status == Opportunity.Status.WON)
 
 
+@dataclass
+class _Timeline:
+    """Where a demo deal got to and when: the last stage reached, won/lost/None, days per stage, its start,
+    its expected signing date and its forecast category."""
+
+    last_stage: int
+    outcome: str | None
+    steps: list[int]
+    started: dt.datetime
+    close_on: dt.date
+    category: str
+
+
 def _deal(
     *,
     rng: random.Random,
@@ -142,8 +156,32 @@ def _deal(
     quarter: Any,
     flagship: bool,
 ) -> Opportunity:
+    # The order of the random draws is the demo's: the same seed gives the same company.
     product, low, high = rng.choice(PRODUCTS)
-    short = customer.name.replace("有限公司", "").replace("股份", "")[:10]
+    timeline = _timeline(rng, flagship=flagship, now=now, month=month, quarter=quarter)
+    opp = _open_deal(
+        rng,
+        owner=owner,
+        customer=customer,
+        product=product,
+        low=low,
+        high=high,
+        timeline=timeline,
+        competitors=competitors,
+    )
+    Opportunity.objects.filter(pk=opp.pk).update(created_at=timeline.started)
+    at, latest = timeline.started, now - dt.timedelta(hours=3)
+    for index in range(1, timeline.last_stage + 1):
+        at = min(at + dt.timedelta(days=timeline.steps[index - 1], hours=rng.randint(0, 6)), latest)
+        opp = services.opportunity_move_stage(actor=owner, opportunity=opp, stage=stages[index], now=at)
+    if timeline.outcome is not None:
+        at = min(at + dt.timedelta(days=timeline.steps[-1], hours=rng.randint(0, 6)), latest)
+        won = timeline.outcome == "won"
+        opp = _close_deal(rng, owner=owner, opp=opp, won=won, at=at, reasons=reasons, competitors=competitors)
+    return opp
+
+
+def _timeline(rng: random.Random, *, flagship: bool, now: dt.datetime, month: Any, quarter: Any) -> _Timeline:
     last_stage, outcome = (3, None) if flagship else _pick_path(rng)
     # Open deals started 5–150 days ago; each stage took 3–35 days (some stay long enough to count as stalled).
     steps = [rng.randint(3, 35) for _ in range(last_stage + (1 if outcome else 0))]
@@ -155,51 +193,70 @@ def _deal(
         close_on = rng.choice([quarter.date_to, month.date_to, now.date() + dt.timedelta(days=rng.randint(10, 120))])
     else:
         close_on = (started + dt.timedelta(days=sum(steps))).date()
-    category = Opportunity.ForecastCategory.PIPELINE
+    category: str = Opportunity.ForecastCategory.PIPELINE
     if outcome is None and last_stage >= 3:
         category = Opportunity.ForecastCategory.COMMIT
     elif outcome is None and last_stage == 2:
         category = rng.choice([Opportunity.ForecastCategory.BEST_CASE, Opportunity.ForecastCategory.PIPELINE])
+    return _Timeline(last_stage, outcome, steps, started, close_on, category)
+
+
+def _open_deal(
+    rng: random.Random,
+    *,
+    owner: User,
+    customer: Customer,
+    product: str,
+    low: int,
+    high: int,
+    timeline: _Timeline,
+    competitors: list[Competitor],
+) -> Opportunity:
+    short = customer.name.replace("有限公司", "").replace("股份", "")[:10]
     contacts = list(customer.contacts.all()[:3])
     roles = [OpportunityContact.Role.DECISION_MAKER, OpportunityContact.Role.INFLUENCER, OpportunityContact.Role.USER]
     quantity = rng.choice([1, 1, 1, 2, 5, 10])
     amount = _amount(rng, low, high)
     unit = (amount / quantity).quantize(Decimal("0.01"))
-    opp = services.opportunity_create(
+    return services.opportunity_create(
         actor=owner,
         customer=customer,
         data={
             "name": f"{short} {product}{rng.choice([p for p in PHASES if p not in product])}",
             "amount": unit * quantity,
-            "expected_close_date": close_on,
+            "expected_close_date": timeline.close_on,
             "source": rng.choice(SOURCES),
             "next_step": rng.choice(NEXT_STEPS),
-            "forecast_category": category,
+            "forecast_category": timeline.category,
             "competitors": rng.sample(competitors, rng.randint(0, 2)),
         },
         contacts=list(zip(contacts, roles, strict=False)),
         lines=[{"description": product, "quantity": quantity, "unit_price": unit}],
-        now=started,
+        now=timeline.started,
     )
-    Opportunity.objects.filter(pk=opp.pk).update(created_at=started)
-    at, latest = started, now - dt.timedelta(hours=3)
-    for index in range(1, last_stage + 1):
-        at = min(at + dt.timedelta(days=steps[index - 1], hours=rng.randint(0, 6)), latest)
-        opp = services.opportunity_move_stage(actor=owner, opportunity=opp, stage=stages[index], now=at)
-    if outcome is not None:
-        at = min(at + dt.timedelta(days=steps[-1], hours=rng.randint(0, 6)), latest)
-        lost_to = rng.choice(competitors) if outcome == "lost" and rng.random() < 0.6 else None
-        reason = next((r for r in reasons if r.name == "Lost to a competitor"), reasons[0]) if lost_to else None
-        opp = services.opportunity_close(
-            actor=owner,
-            opportunity=opp,
-            won=outcome == "won",
-            lost_reason=(reason or rng.choice(reasons)) if outcome == "lost" else None,
-            lost_to=lost_to,
-            note="客户已签署合同" if outcome == "won" else "",
-            now=at,
-        )
-    return opp
+
+
+def _close_deal(
+    rng: random.Random,
+    *,
+    owner: User,
+    opp: Opportunity,
+    won: bool,
+    at: dt.datetime,
+    reasons: list[LostReason],
+    competitors: list[Competitor],
+) -> Opportunity:
+    lost_to = rng.choice(competitors) if not won and rng.random() < 0.6 else None
+    reason = next((r for r in reasons if r.name == "Lost to a competitor"), reasons[0]) if lost_to else None
+    return services.opportunity_close(
+        actor=owner,
+        opportunity=opp,
+        won=won,
+        lost_reason=(reason or rng.choice(reasons)) if not won else None,
+        lost_to=lost_to,
+        note="客户已签署合同" if won else "",
+        now=at,
+    )
 
 
 def _confirm_closings(users: dict[str, User], made: list[Opportunity]) -> None:
