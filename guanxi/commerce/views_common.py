@@ -1,5 +1,5 @@
-"""What the commerce web views share: running a list selector or a service and showing its error, money/discount
-input."""
+"""What the commerce web views share: running a list selector, discount input in 折, ids from query strings
+(running a service for a button: core.views_util.service_action)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
-from guanxi.core.views_util import is_stale, stale_message
+from guanxi.core.errors import ValidationFailed
 
 PER_PAGE = 50
-
-
-def error_text(exc: ApplicationError) -> str:
-    if is_stale(exc):
-        return stale_message()
-    details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
-    return " ".join(dict.fromkeys([exc.message, *details]))
 
 
 def list_params(request: HttpRequest, filterset: Any) -> tuple[QueryDict, dict[str, list[str]]]:
@@ -47,22 +37,6 @@ def filtered_rows(request: HttpRequest, select: Callable[..., Any], filterset: A
     """Run a list selector on the query string (see list_params)."""
     params, _errors = list_params(request, filterset)
     return select(user=request.user, filters=params, **kwargs)
-
-
-def act(request: HttpRequest, run: Callable[[], Any], done: str, back: str) -> HttpResponse:
-    """Run one service for a POST button; success or the refusal becomes a message; 403/404 propagate."""
-    try:
-        run()
-    except (PermissionDeniedError, NotFoundError):
-        raise
-    except ApplicationError as exc:
-        messages.error(request, error_text(exc))
-    else:
-        messages.success(request, done)
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(back)
 
 
 def tenths_to_rate(value: str, field: str) -> Decimal:

@@ -17,13 +17,13 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.registry import registry
-from guanxi.core.views_util import is_stale
+from guanxi.core.views_util import error_text, is_stale, service_action
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ContractFilter
 from .models import Contract
-from .views_common import PER_PAGE, act, error_text, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
+from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
 from .views_quotes import approval_panel_html
 
 
@@ -215,7 +215,7 @@ def _row(request: HttpRequest, pk: int) -> Contract:
 @require_POST
 def contract_submit(request: HttpRequest, pk: int) -> HttpResponse:
     c = _row(request, pk)
-    return act(request, lambda: services.contract_submit(actor=request.user, contract=c),
+    return service_action(request, lambda: services.contract_submit(actor=request.user, contract=c),
                _("Submitted for approval."), _back(pk))  # fmt: skip
 
 
@@ -227,7 +227,7 @@ def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
     def run() -> Any:
         return services.contract_sign(actor=request.user, contract=c, signed_on=_date(request.POST, "signed_on"))
 
-    return act(request, run, _("Contract signed."), _back(pk))
+    return service_action(request, run, _("Contract signed."), _back(pk))
 
 
 @login_required
@@ -243,7 +243,7 @@ def contract_transition(request: HttpRequest, pk: int, action: str) -> HttpRespo
         ),
     }
     run, done = runs[action]
-    return act(request, run, done, _back(pk))
+    return service_action(request, run, done, _back(pk))
 
 
 @login_required
@@ -254,7 +254,7 @@ def contract_scan(request: HttpRequest, pk: int) -> HttpResponse:
     if upload is None:
         messages.error(request, _("Choose a file."))
         return redirect(_back(pk))
-    return act(request, lambda: services.contract_attach_scan(actor=request.user, contract=c, file=upload),
+    return service_action(request, lambda: services.contract_attach_scan(actor=request.user, contract=c, file=upload),
                _("Signed scan attached."), _back(pk))  # fmt: skip
 
 

@@ -16,12 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, ValidationFailed
+from guanxi.core.views_util import error_text, service_action
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ExecutionOrderFilter, ImplementationOrderFilter
 from .models import Contract, ExecutionOrder, ImplementationOrder
-from .views_common import PER_PAGE, act, error_text, filtered_rows, int_or_none
+from .views_common import PER_PAGE, filtered_rows, int_or_none
 from .views_quotes import approval_panel_html
 
 
@@ -159,14 +160,14 @@ def execution_order_action(request: HttpRequest, pk: int, action: str) -> HttpRe
                 quantities=quantities, carrier=request.POST.get("carrier", ""), note=request.POST.get("note", ""),
             )  # fmt: skip
 
-        return act(request, run, _("Shipment recorded."), back)
+        return service_action(request, run, _("Shipment recorded."), back)
     runs = {
         "issue": (lambda: services.execution_order_issue(actor=user, order=order), _("Order issued; people notified.")),
         "submit": (lambda: services.execution_order_submit(actor=user, order=order), _("Submitted for approval.")),
         "close": (lambda: services.execution_order_close(actor=user, order=order), _("Order closed.")),
     }
     run, done = runs[action]
-    return act(request, run, done, back)
+    return service_action(request, run, done, back)
 
 
 # --- implementation orders -------------------------------------------------------------------------
@@ -230,7 +231,7 @@ def implementation_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def implementation_order_status(request: HttpRequest, pk: int) -> HttpResponse:
     order = selectors.implementation_order_get(user=request.user, pk=pk, action="edit")
-    return act(
+    return service_action(
         request,
         lambda: services.implementation_order_set_status(actor=request.user, order=order,
                                                          status=request.POST.get("status", "")),

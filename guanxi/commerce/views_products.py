@@ -12,12 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ApplicationError
-from guanxi.core.views_util import is_stale
+from guanxi.core.views_util import error_text, is_stale
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ProductFilter
-from .views_common import PER_PAGE, error_text, filtered_rows, int_or_none
+from .views_common import PER_PAGE, filtered_rows, int_or_none
 
 
 @login_required

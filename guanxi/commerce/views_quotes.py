@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, ValidationFailed
-from guanxi.core.views_util import is_stale
+from guanxi.core.views_util import error_text, is_stale, service_action
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import QuoteFilter
 from .models import Quote
-from .views_common import PER_PAGE, act, error_text, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
+from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
 
 
 @login_required
@@ -250,7 +250,7 @@ def _back(pk: int) -> str:
 @require_POST
 def quote_submit(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get(user=request.user, pk=pk, action="edit")
-    return act(request, lambda: services.quote_submit(actor=request.user, quote=quote),
+    return service_action(request, lambda: services.quote_submit(actor=request.user, quote=quote),
                _("Submitted for approval."), _back(pk))  # fmt: skip
 
 
@@ -270,7 +270,7 @@ def quote_revise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get(user=request.user, pk=pk, action="edit")
-    return act(
+    return service_action(
         request,
         lambda: services.quote_send(
             actor=request.user, quote=quote, to=request.POST.get("to", ""), message=request.POST.get("message", "")
@@ -286,7 +286,7 @@ def quote_answer(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get(user=request.user, pk=pk, action="edit")
     accepted = request.POST.get("answer") == "accepted"
     done = _("Marked as accepted by the customer.") if accepted else _("Marked as rejected by the customer.")
-    return act(
+    return service_action(
         request,
         lambda: services.quote_record_answer(
             actor=request.user, quote=quote, accepted=accepted, note=request.POST.get("note", "")

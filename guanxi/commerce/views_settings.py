@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ApplicationError
 from guanxi.core.numbering import number_preview, number_sequence_update, sequence_for
+from guanxi.core.views_util import error_text
 from guanxi.customers.models import Customer
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
-from .views_common import error_text
 
 NUMBERED = ("quote", "contract", "execution_order", "implementation_order")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import ninja
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -80,6 +81,16 @@ class ApiTokenAuth(HttpBearer):
         if user.language and not _asks_for_a_language(request):
             translation.activate(user.language)
         return user
+
+
+def api_user(request: HttpRequest) -> AbstractBaseUser:
+    """The user an API request acts as: what the token or session authentication returned (`request.auth`).
+
+    Apps above org use `guanxi.org.current.current_user`, which narrows it to org's User."""
+    user = getattr(request, "auth", None)
+    if not isinstance(user, AbstractBaseUser):
+        raise TypeError("api_user() needs an endpoint that requires authentication")
+    return user
 
 
 def _asks_for_a_language(request: HttpRequest) -> bool:
@@ -408,7 +419,7 @@ def _idempotent_run(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
                 try:
                     with transaction.atomic():
                         IdempotencyRecord.objects.create(
-                            user=request.auth,  # type: ignore[attr-defined]
+                            user_id=api_user(request).pk,
                             key=key,
                             method=request.method or "",
                             path=request.get_full_path()[:300],
@@ -423,7 +434,7 @@ def _idempotent_run(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         if lost_race:
             key, request_hash = request._guanxi_idempotency  # type: ignore[attr-defined]
             try:
-                replay = _replay_or_conflict(request.auth, key, request_hash)  # type: ignore[attr-defined]
+                replay = _replay_or_conflict(api_user(request), key, request_hash)
                 if replay is None:  # ours was rolled back, so its answer must not be sent
                     raise ConflictError(_("A request with this Idempotency-Key was running at the same time."))
             except ApplicationError as exc:
@@ -452,7 +463,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             msg = _("Idempotency-Key must be 1 to 200 characters.")
             raise ValidationFailed(msg, fields={IDEMPOTENCY_HEADER: [msg]})
         request_hash = _request_hash(request)
-        replay = _replay_or_conflict(request.auth, key, request_hash)  # type: ignore[attr-defined]
+        replay = _replay_or_conflict(api_user(request), key, request_hash)
         if replay is not None:
             return replay
         request._guanxi_idempotency = (key, request_hash)  # type: ignore[attr-defined]
@@ -520,7 +531,7 @@ class OfflineSwagger(DocsBase):
         )
 
 
-def docs_asset(request: HttpRequest, name: str) -> HttpResponse:
+def docs_asset(request: HttpRequest, name: str) -> FileResponse:
     if name not in DOCS_ASSETS:
         raise Http404(name)
     response = FileResponse((DOCS_ASSET_DIR / name).open("rb"), content_type=DOCS_ASSETS[name])

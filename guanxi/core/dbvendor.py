@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from django.db import DatabaseError
+
 if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
 
@@ -37,7 +39,7 @@ def trigram_index_create(schema_editor: Any, *, table: str, column: str, name: s
             cur.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             cur.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ("{column}" gin_trgm_ops)')
             cur.execute("RELEASE SAVEPOINT gx_trgm")
-        except Exception as exc:  # e.g. no privilege to create the extension
+        except DatabaseError as exc:  # e.g. no privilege to create the extension
             cur.execute("ROLLBACK TO SAVEPOINT gx_trgm")
             log.warning("could not create trigram index %s: %s", name, exc)
 

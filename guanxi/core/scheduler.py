@@ -55,7 +55,7 @@ def periodic_job_execute(*, job_key: str, period: str) -> Any:
         return None
     try:
         result = job.run()
-    except Exception as exc:
+    except Exception as exc:  # not swallowed: recorded on the period's row, then raised to the task backend
         # Keep the failure on the period's row (the run is not retried within the period).
         PeriodicRun.objects.filter(job=job_key, period=period).update(
             finished_at=timezone.now(), result={"error": f"{type(exc).__name__}: {exc}"[:500]}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -326,7 +327,7 @@ def notification_send_email(*, notification_id: int) -> bool:
     subject = " ".join(title.split())
     try:
         send_mail(subject, body or subject, None, [note.recipient.email], fail_silently=False)
-    except Exception:  # network errors must not break the caller's work
+    except (smtplib.SMTPException, OSError):  # refused, unreachable, timed out: the caller's work goes on
         log.exception("could not e-mail notification %s", note.pk)
         return False
     Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())

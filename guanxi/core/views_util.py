@@ -1,11 +1,19 @@
-"""Helpers the thin web views share: show a service's ApplicationError on a form."""
+"""Helpers the thin web views share: run a service for a button and show its message or its error, show a service's
+ApplicationError on a form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from .errors import ApplicationError, PreconditionFailedError
+from .errors import ApplicationError, NotFoundError, PermissionDeniedError, PreconditionFailedError
 
 
 def stale_message() -> str:
@@ -40,3 +48,65 @@ def form_add_errors(form: forms.BaseForm, exc: ApplicationError) -> None:
                 placed = True
     if not placed:
         form.add_error(None, exc.message)
+
+
+def error_text(exc: ApplicationError) -> str:
+    """The error's message and its field messages, each once; a stale version reads as `stale_message()`."""
+    if is_stale(exc):
+        return stale_message()
+    details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
+    return " ".join(dict.fromkeys([exc.message, *details]))
+
+
+def next_or(request: HttpRequest, default: str) -> str:
+    """The form's `next` (a page of this site only, never an open redirect), else `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def service_action(
+    request: HttpRequest,
+    run: Callable[[], Any],
+    done: str,
+    back: str,
+    *,
+    fragment: Callable[[Any], HttpResponse] | None = None,
+) -> HttpResponse:
+    """Run one service for a POST button and answer the way the caller asked.
+
+    - a page post: `done` or the refusal (translated, with its field messages) becomes a message, then back to
+      the form's `next` (same site) or `back`;
+    - htmx: the `fragment` made from what the service returned, to swap in; without one (or on a refusal) the
+      browser is sent back to that page (HX-Redirect), where the message shows;
+    - JSON (Accept: application/json, e.g. the kanban's fetch): {"ok", "message", "version"} or the error as
+      {"ok": false, "code", "message", "fields"} with its HTTP status.
+
+    A missing permission or a row out of scope still answers 403/404 to a page or htmx caller."""
+    target = next_or(request, back)
+    try:
+        result = run()
+    except ApplicationError as exc:
+        if wants_json(request):
+            return JsonResponse(
+                {"ok": False, "code": exc.code, "message": exc.message, "fields": exc.fields}, status=exc.http_status
+            )
+        if isinstance(exc, PermissionDeniedError | NotFoundError):
+            raise
+        messages.error(request, error_text(exc))
+    else:
+        if wants_json(request):
+            return JsonResponse({"ok": True, "message": done, "version": getattr(result, "version", None)})
+        if request.headers.get("HX-Request") and fragment is not None:
+            return fragment(result)
+        messages.success(request, done)
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)

@@ -5,6 +5,7 @@ from ninja import Query, Router, Status
 
 from guanxi.core.api import PageParams, error_responses, paginate
 from guanxi.core.services import notification_mark_read
+from guanxi.org.current import current_user
 
 from . import access_selectors, selectors
 from .permission_requests.api import router as permission_requests_router
@@ -44,14 +45,14 @@ ACCESS_LOG = ["Access log"]
 @router.get("/me", response={200: MeOut, **error_responses(401)}, tags=ME, summary="The signed-in user")
 def me(request: HttpRequest) -> object:
     """The user behind the token or session, with roles and the permissions they grant."""
-    return request.auth  # type: ignore[attr-defined]
+    return current_user(request)
 
 
 # --- users -----------------------------------------------------------------------------------
 @router.get("/users", response={200: UserPage, **error_responses(401, 422)}, tags=USERS, summary="List users")
 def user_list(request: HttpRequest, filters: Query[UserFilters], page: Query[PageParams]) -> object:
     """Active colleagues (administrators also see closed accounts); partner users see their own organisation."""
-    qs = selectors.directory_user_list(user=request.auth, q=filters.q or "", department_id=filters.department)  # type: ignore[attr-defined]
+    qs = selectors.directory_user_list(user=current_user(request), q=filters.q or "", department_id=filters.department)
     return paginate(qs, page)
 
 
@@ -59,7 +60,7 @@ def user_list(request: HttpRequest, filters: Query[UserFilters], page: Query[Pag
     "/users/{int:user_id}", response={200: UserOut, **error_responses(401, 404)}, tags=USERS, summary="Get a user"
 )
 def user_get(request: HttpRequest, user_id: int) -> object:
-    return selectors.directory_user_get(user=request.auth, pk=user_id)  # type: ignore[attr-defined]
+    return selectors.directory_user_get(user=current_user(request), pk=user_id)
 
 
 # --- departments -----------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def user_get(request: HttpRequest, user_id: int) -> object:
 )
 def department_list(request: HttpRequest, filters: Query[DepartmentFilters], page: Query[PageParams]) -> object:
     """The department tree in order (each row names its `parent_id`); filter by `parent` to walk one level."""
-    qs = selectors.directory_department_list(user=request.auth, parent_id=filters.parent, roots=filters.roots)  # type: ignore[attr-defined]
+    qs = selectors.directory_department_list(user=current_user(request), parent_id=filters.parent, roots=filters.roots)
     return paginate(qs, page)
 
 
@@ -82,14 +83,14 @@ def department_list(request: HttpRequest, filters: Query[DepartmentFilters], pag
     summary="Get a department",
 )
 def department_get(request: HttpRequest, department_id: int) -> object:
-    return selectors.directory_department_get(user=request.auth, pk=department_id)  # type: ignore[attr-defined]
+    return selectors.directory_department_get(user=current_user(request), pk=department_id)
 
 
 # --- API tokens ------------------------------------------------------------------------------
 @router.get("/tokens", response={200: list[TokenOut], **error_responses(401)}, tags=TOKENS, summary="List my tokens")
 def token_list(request: HttpRequest) -> object:
     """Your API tokens (the secrets themselves are never shown again)."""
-    return list(selectors.api_token_list(user=request.auth))  # type: ignore[attr-defined]
+    return list(selectors.api_token_list(user=current_user(request)))
 
 
 @router.post(
@@ -103,7 +104,7 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> object:
 
     Not idempotent by design: storing the response for replay would store the secret."""
     token, secret = api_token_create(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         name=payload.name,
         read_only=payload.read_only,
         expires_at=payload.expires_at,
@@ -119,8 +120,8 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> object:
     summary="Revoke a token",
 )
 def token_revoke(request: HttpRequest, token_id: int) -> object:
-    token = selectors.api_token_get(user=request.auth, pk=token_id)  # type: ignore[attr-defined]
-    api_token_revoke(actor=request.auth, token=token)  # type: ignore[attr-defined]
+    token = selectors.api_token_get(user=current_user(request), pk=token_id)
+    api_token_revoke(actor=current_user(request), token=token)
     return Status(204, None)
 
 
@@ -132,7 +133,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> object:
     summary="List my notifications",
 )
 def notification_list(request: HttpRequest, filters: Query[NotificationFilters], page: Query[PageParams]) -> object:
-    return paginate(selectors.notification_list(user=request.auth, unread=filters.unread), page)  # type: ignore[attr-defined]
+    return paginate(selectors.notification_list(user=current_user(request), unread=filters.unread), page)
 
 
 @router.get(
@@ -142,7 +143,7 @@ def notification_list(request: HttpRequest, filters: Query[NotificationFilters],
     summary="Count my unread notifications",
 )
 def notification_unread_count(request: HttpRequest) -> object:
-    return {"count": selectors.notification_unread_count(user=request.auth)}  # type: ignore[attr-defined]
+    return {"count": selectors.notification_unread_count(user=current_user(request))}
 
 
 @router.post(
@@ -153,7 +154,7 @@ def notification_unread_count(request: HttpRequest) -> object:
 )
 def notification_mark(request: HttpRequest, payload: MarkReadIn) -> object:
     """Mark the given notifications read, or all of them when `ids` is omitted."""
-    marked = notification_mark_read(actor=request.auth, notification_ids=payload.ids)  # type: ignore[attr-defined]
+    marked = notification_mark_read(actor=current_user(request), notification_ids=payload.ids)
     return {"marked": marked}
 
 
@@ -167,7 +168,7 @@ def notification_mark(request: HttpRequest, payload: MarkReadIn) -> object:
 def access_log_list(request: HttpRequest, filters: Query[AccessLogFilters], page: Query[PageParams]) -> object:
     """Who opened which customer's 360 page, exported what and downloaded which file, newest first. Needs
     `access_log.view` (administrators); its data scope narrows by the user who read."""
-    qs = access_selectors.access_log_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
+    qs = access_selectors.access_log_list(user=current_user(request), filters=filters.dict(exclude_none=True))
     result = paginate(qs, page)
     result["items"] = access_selectors.access_log_describe(result["items"])
     return result

@@ -15,7 +15,15 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from guanxi.core.api import IDEMPOTENCY_HEADER, REPLAYED_HEADER, InputSchema, PageParams, error_responses, paginate
+from guanxi.core.api import (
+    IDEMPOTENCY_HEADER,
+    REPLAYED_HEADER,
+    InputSchema,
+    PageParams,
+    api_user,
+    error_responses,
+    paginate,
+)
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 
 from . import selectors, services
@@ -152,7 +160,7 @@ def import_create(
     `dry_run=false`, the import itself runs in the background: poll `GET /imports/{id}`. `mapping` is
     optional JSON (column index → field); without it columns are matched by their headers."""
     job, created = services.import_job_submit(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=api_user(request),
         kind=kind,
         file=file,
         file_name=file.name or "",
@@ -169,7 +177,7 @@ def import_create(
 
 @router.get("/imports", response={200: ImportJobPage, **error_responses(401, 422)}, tags=TAGS, summary="My imports")
 def import_list(request: HttpRequest, page: Query[PageParams]) -> Any:
-    return paginate(selectors.import_job_list(user=request.auth), page)  # type: ignore[attr-defined]
+    return paginate(selectors.import_job_list(user=api_user(request)), page)
 
 
 @router.get(
@@ -177,7 +185,7 @@ def import_list(request: HttpRequest, page: Query[PageParams]) -> Any:
 )
 def import_get(request: HttpRequest, job_id: int) -> Any:
     """Status, progress (`processed_rows` of `total_rows`), counts and the first rows of the report."""
-    return selectors.import_job_get(user=request.auth, pk=job_id)  # type: ignore[attr-defined]
+    return selectors.import_job_get(user=api_user(request), pk=job_id)
 
 
 @router.get(
@@ -188,7 +196,7 @@ def import_get(request: HttpRequest, job_id: int) -> Any:
 )
 def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     """Every row with its result and reasons beside the original cells."""
-    job = selectors.import_job_get(user=request.auth, pk=job_id)  # type: ignore[attr-defined]
+    job = selectors.import_job_get(user=api_user(request), pk=job_id)
     if not job.report.get("rows"):
         raise InvalidStateError(_("There is no report yet: wait for the dry run to finish."))
     return _xlsx(report_xlsx(job), f"import-{job.pk}-report.xlsx")
@@ -205,7 +213,7 @@ def import_run(request: HttpRequest, job_id: int, payload: ImportRunIn | None = 
     the worker stopped while running it). Starting an import that is already queued, running or done changes
     nothing and answers with its state."""
     job = services.import_job_start(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=api_user(request),
         job_id=job_id,
         mode=(payload.mode if payload else None) or "",
     )
@@ -220,5 +228,5 @@ def import_run(request: HttpRequest, job_id: int, payload: ImportRunIn | None = 
 )
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     importer = services.get_importer(kind)
-    importer.require_permission(request.auth)  # type: ignore[attr-defined]
+    importer.require_permission(api_user(request))
     return _xlsx(template_xlsx(importer), f"guanxi-{importer.kind}-template.xlsx")

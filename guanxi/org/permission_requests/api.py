@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from guanxi.core.api import WRITE_ERRORS, PageParams, error_responses, idempotent, paginate
+from guanxi.org.current import current_user
 
 from ..selectors import users_by_ids
 from . import selectors, services
@@ -18,7 +19,7 @@ router = Router(tags=["Permission change requests"])
 def permission_request_create(request: HttpRequest, payload: PermissionRequestIn) -> object:
     """Ask for roles to be granted or taken away (for yourself, your staff, or anyone as org.admin). The request
     goes to approval at once; the roles change only when it is approved."""
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = current_user(request)
     subject = (
         actor
         if payload.user_id in (None, actor.pk)
@@ -37,7 +38,7 @@ def permission_request_create(request: HttpRequest, payload: PermissionRequestIn
 @router.get("/permission-requests", response={200: PermissionRequestPage, **error_responses(401, 422)}, summary="List")
 def permission_request_list(request: HttpRequest, page: Query[PageParams]) -> object:
     """The requests you asked for or that change your roles (every request for org.admin), newest first."""
-    return paginate(selectors.permission_change_requests_for(user=request.auth), page)  # type: ignore[attr-defined]
+    return paginate(selectors.permission_change_requests_for(user=current_user(request)), page)
 
 
 @router.get(
@@ -46,4 +47,4 @@ def permission_request_list(request: HttpRequest, page: Query[PageParams]) -> ob
     summary="Read one",
 )
 def permission_request_get(request: HttpRequest, request_id: int) -> object:
-    return selectors.permission_change_request_get(user=request.auth, pk=request_id)  # type: ignore[attr-defined]
+    return selectors.permission_change_request_get(user=current_user(request), pk=request_id)

@@ -5,6 +5,7 @@ recovers the jobs of workers whose lease ran out, so a job whose worker was kill
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -12,6 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils.crypto import get_random_string
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -34,8 +37,9 @@ class Command(BaseCommand):
                 try:
                     workers.worker_heartbeat(worker_id=worker_id)
                     workers.lost_jobs_recover(alive=worker_id)
-                except Exception as exc:  # e.g. SQLite busy with a long import: the next beat retries
-                    self.stderr.write(f"lease: {exc}")
+                # The lease thread must outlive any one failure (e.g. SQLite busy): the next beat retries.
+                except Exception:
+                    log.exception("lease renewal failed")
                 finally:
                     close_old_connections()
                 if stop.wait(workers.check_seconds()):
@@ -47,8 +51,9 @@ class Command(BaseCommand):
                     n = periodic_jobs_enqueue_due()
                     if n:
                         self.stdout.write(f"enqueued {n} periodic job(s)")
-                except Exception as exc:  # keep scheduling; the next tick retries
-                    self.stderr.write(f"scheduler: {exc}")
+                # The scheduler thread must outlive any one failure: the next tick retries.
+                except Exception:
+                    log.exception("scheduling periodic jobs failed")
                 finally:
                     close_old_connections()
                 stop.wait(opts["schedule_every"])
@@ -69,5 +74,5 @@ class Command(BaseCommand):
             try:
                 workers.worker_stopped(worker_id=worker_id)
                 workers.lost_jobs_recover()
-            except Exception as exc:
-                self.stderr.write(f"lease: {exc}")
+            except Exception:  # stopping must finish; an unreleased lease simply runs out (workers.py)
+                log.exception("giving the lease back failed")
