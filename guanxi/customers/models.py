@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.files import private_upload_path
 from guanxi.core.models import BusinessModel, TimeStampedModel
+from guanxi.org.models import OwnedRecord
 
 from .validators import validate_credit_code
 
@@ -48,7 +49,7 @@ CUSTOMER_EDITABLE_FIELDS = (
 )
 
 
-class Customer(BusinessModel):
+class Customer(OwnedRecord):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Company")
         INDIVIDUAL = "individual", _("Individual")
@@ -101,25 +102,6 @@ class Customer(BusinessModel):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.POTENTIAL, db_index=True
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="owned_customers",
-    )
-    department = models.ForeignKey(
-        "org.Department",
-        verbose_name=_("department"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    collaborators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("collaborators"), blank=True, related_name="collaborating_customers"
-    )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -132,14 +114,6 @@ class Customer(BusinessModel):
         _("review"), max_length=10, choices=Review.choices, default=Review.ACTIVE, db_index=True
     )
     review_reason = models.CharField(_("review reason"), max_length=300, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     # Lower-case name, pinyin, initials, phone digits, e-mail and credit code: what the search box matches.
     search_text = models.TextField(editable=False, blank=True, default="")
     # Public pool (公海): a customer without owner whose pool_entered_at is set lies in the pool.
@@ -157,8 +131,6 @@ class Customer(BusinessModel):
     pool_warning = models.PositiveSmallIntegerField(_("pool warning"), default=0)
 
     scope_module = "customers"
-    scope_owner_path = "owner"
-    scope_collaborators_path = "collaborators"
 
     class Meta:
         ordering = ["-updated_at", "-id"]

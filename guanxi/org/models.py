@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import TimeStampedModel
+from guanxi.core.models import BusinessModel, TimeStampedModel
 
 
 class DataScope(models.TextChoices):
@@ -273,3 +273,48 @@ class PermissionChangeRequest(TimeStampedModel):
 
     def __str__(self) -> str:
         return gettext("Permission change for %(user)s") % {"user": self.user}
+
+
+class OwnedRecord(BusinessModel):
+    """A business record a person owns (客户, 线索, 商机, 报价, 合同…): its owner, the department it belongs to (what
+    the "department" data scope narrows on), who created it and its collaborators (协作人), who work on it beside
+    the owner. Version, soft delete and timestamps come from BusinessModel.
+
+    The related names follow `owned_<model>s` and `collaborating_<model>s`. A model whose names are older and
+    irregular redeclares that one field with its own related name (keeping the other options, so the schema does
+    not change); a model that lacks a field sets it to None (`collaborators = None`) and, for collaborators, also
+    `scope_collaborators_path = None`."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_%(class)ss",
+    )
+    department = models.ForeignKey(
+        "org.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    collaborators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("collaborators"), blank=True, related_name="collaborating_%(class)ss"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    scope_owner_path = "owner"
+    scope_collaborators_path: str | None = "collaborators"
+
+    class Meta(BusinessModel.Meta):
+        abstract = True
