@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
+from guanxi.core.money import format_cny
 from guanxi.core.ports import COLLECTED_AMOUNTS, CONTRACT_MONEY
 from guanxi.core.registry import (
     DefaultApprovalRules,
@@ -133,7 +134,7 @@ def _search_invoices(*, user: Any, query: str, limit: int) -> list[dict[str, Any
         {
             "kind": "invoice",
             "title": f"{inv.number} · {inv.buyer_title}",
-            "subtitle": " · ".join([inv.get_kind_display(), f"¥{inv.amount:,.2f}", inv.contract.number]),
+            "subtitle": " · ".join([inv.get_kind_display(), format_cny(inv.amount), inv.contract.number]),
             "url": reverse("billing:contract_money", args=[inv.contract_id]) + "#invoices",
         }
         for inv in search_invoices(user=user, query=query, limit=limit)
@@ -165,7 +166,7 @@ def _claim_url(claim: Any) -> str:
 
 
 def _claim_summary(claim: Any) -> str:
-    return f"¥{claim.amount:,.2f} · {claim.customer}"
+    return f"{format_cny(claim.amount)} · {claim.customer}"
 
 
 register_document_kind(

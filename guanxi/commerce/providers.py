@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.approvals.selectors import approver_read_rule
+from guanxi.core.money import format_cny
 from guanxi.core.ports import OPPORTUNITY_ACTIONS
 from guanxi.core.registry import (
     DefaultApprovalRules,
@@ -167,7 +168,7 @@ def _search_quotes(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]
         {
             "kind": "quote",
             "title": f"{q.number}-V{q.revision} {q.title}",
-            "subtitle": f"{q.customer} · {q.get_status_display()} · ¥{q.total:,.2f}",
+            "subtitle": f"{q.customer} · {q.get_status_display()} · {format_cny(q.total)}",
             "url": reverse("commerce:quote_detail", args=[q.pk]),
         }
         for q in search_quotes(user=user, query=query, limit=limit)
@@ -181,7 +182,7 @@ def _search_contracts(*, user: Any, query: str, limit: int) -> list[dict[str, An
         {
             "kind": "contract",
             "title": f"{c.number} {c.title}",
-            "subtitle": f"{c.customer} · {c.get_status_display()} · ¥{c.amount:,.2f}",
+            "subtitle": f"{c.customer} · {c.get_status_display()} · {format_cny(c.amount)}",
             "url": reverse("commerce:contract_detail", args=[c.pk]),
         }
         for c in search_contracts(user=user, query=query, limit=limit)
