@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from guanxi.core.api import LIST_ERRORS, READ_ERRORS, PageParams, error_responses, paginate
+from guanxi.org.current import current_user
 from guanxi.org.policies import require_permission
 from guanxi.org.selectors import users_by_ids
 
@@ -34,24 +35,20 @@ router = Router(tags=["Approvals"])
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
-
-
 @router.get("/approvals", response={200: RequestPage, **LIST_ERRORS}, summary="Approval inbox")
 def approval_list(request: HttpRequest, params: Query[InboxParams], page: Query[PageParams]) -> object:
     """Requests waiting for you (box=pending), those you decided (done) or submitted (mine), newest first."""
-    return paginate(selectors.approval_inbox(_user(request), box=params.box, kind=params.kind), page)
+    return paginate(selectors.approval_inbox(current_user(request), box=params.box, kind=params.kind), page)
 
 
 @router.get("/approvals/{int:request_id}", response={200: RequestDetailOut, **READ_ERRORS}, summary="One request")
 def approval_get(request: HttpRequest, request_id: int) -> object:
     """A request with its steps, approvers and every action; for its applicant, approvers and org.admin."""
-    return selectors.approval_get_for_user(_user(request), request_id)
+    return selectors.approval_get_for_user(current_user(request), request_id)
 
 
 def _decide(request: HttpRequest, request_id: int, run: Any, comment: str) -> object:
-    user = _user(request)
+    user = current_user(request)
     approval = selectors.approval_get_for_user(user, request_id)
     run(actor=user, request=approval, comment=comment)
     return selectors.approval_get_for_user(user, request_id)
@@ -90,7 +87,7 @@ def approval_withdraw(request: HttpRequest, request_id: int, payload: CommentIn)
 @router.post("/approvals/explain", response={200: RoutePlanOut, **WRITE_ERRORS}, summary="Explain a route")
 def approval_explain(request: HttpRequest, payload: ExplainIn) -> object:
     """Which rule a document with these facts would match, why, and who would approve each step."""
-    user = _user(request)
+    user = current_user(request)
     applicant = user
     if payload.applicant_id is not None and payload.applicant_id != user.pk:
         require_permission(user, "org.admin")
@@ -108,13 +105,13 @@ def approval_explain(request: HttpRequest, payload: ExplainIn) -> object:
 
 # --- rules (org.admin) -----------------------------------------------------------------------------
 def _rule(request: HttpRequest, rule_id: int) -> ApprovalRule:
-    return selectors.approval_rule_get(user=_user(request), pk=rule_id)
+    return selectors.approval_rule_get(user=current_user(request), pk=rule_id)
 
 
 @router.get("/approval-rules", response={200: list[RuleOut], **READ_ERRORS}, summary="Approval rules")
 def rule_list(request: HttpRequest, kind: str = "") -> object:
     """Every rule (org.admin), by document type and priority."""
-    require_permission(_user(request), "org.admin")
+    require_permission(current_user(request), "org.admin")
     return list(selectors.approval_rules(kind[:40]).order_by("kind", "priority", "id"))
 
 
@@ -133,7 +130,7 @@ def _rule_data(payload: RuleIn) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def rule_create(request: HttpRequest, payload: RuleIn) -> object:
     """A new rule (org.admin): conditions [{fact, op, value}] that must all hold, then ordered steps."""
     data, steps = _rule_data(payload)
-    rule = services.approval_rule_create(actor=_user(request), data=data, steps=steps)
+    rule = services.approval_rule_create(actor=current_user(request), data=data, steps=steps)
     return Status(201, selectors.approval_rules().get(pk=rule.pk))
 
 
@@ -142,26 +139,26 @@ def rule_update(request: HttpRequest, rule_id: int, payload: RuleIn) -> object:
     """Replace a rule's fields and steps; running requests keep the approvers they were given."""
     rule = _rule(request, rule_id)
     data, steps = _rule_data(payload)
-    services.approval_rule_update(actor=_user(request), rule=rule, data=data, steps=steps)
+    services.approval_rule_update(actor=current_user(request), rule=rule, data=data, steps=steps)
     return selectors.approval_rules().get(pk=rule_id)
 
 
 @router.delete("/approval-rules/{int:rule_id}", response={204: None, **WRITE_ERRORS}, summary="Delete a rule")
 def rule_delete(request: HttpRequest, rule_id: int) -> object:
-    services.approval_rule_delete(actor=_user(request), rule=_rule(request, rule_id))
+    services.approval_rule_delete(actor=current_user(request), rule=_rule(request, rule_id))
     return Status(204, None)
 
 
 # --- delegations ----------------------------------------------------------------------------------
 @router.get("/approval-delegations", response={200: list[DelegationOut], **READ_ERRORS}, summary="My delegations")
 def delegation_list(request: HttpRequest) -> object:
-    return list(selectors.delegations_of(_user(request)).select_related("user"))
+    return list(selectors.delegations_of(current_user(request)).select_related("user"))
 
 
 @router.post("/approval-delegations", response={201: DelegationOut, **WRITE_ERRORS}, summary="Delegate while away")
 def delegation_create(request: HttpRequest, payload: DelegationIn) -> object:
     """From start_date to end_date (inclusive) approvals that reach you go to the delegate."""
-    user = _user(request)
+    user = current_user(request)
     delegate = users_by_ids(user=user, ids=[payload.delegate_id], field="delegate_id")[0]
     delegation = services.delegation_create(
         actor=user, delegate=delegate, start_date=payload.start_date, end_date=payload.end_date, note=payload.note
@@ -173,7 +170,7 @@ def delegation_create(request: HttpRequest, payload: DelegationIn) -> object:
     "/approval-delegations/{int:delegation_id}", response={204: None, **WRITE_ERRORS}, summary="End a delegation"
 )
 def delegation_cancel(request: HttpRequest, delegation_id: int) -> object:
-    user = _user(request)
+    user = current_user(request)
     delegation = selectors.delegation_get_for_user(user, delegation_id)
     services.delegation_cancel(actor=user, delegation=delegation)
     return Status(204, None)

@@ -17,14 +17,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from guanxi.core.errors import ApplicationError, PermissionDeniedError
-from guanxi.core.views_util import form_add_errors
+from guanxi.core.errors import ApplicationError
+from guanxi.core.views_util import form_add_errors, service_action
 from guanxi.org.forms import TablerForm
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission
@@ -117,25 +116,11 @@ def approval_badge(document: Model) -> SafeString:
 
 
 # --- decisions -----------------------------------------------------------------------------------
-def _back(request: HttpRequest, approval: ApprovalRequest | None, pk: int) -> HttpResponse:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(reverse("approvals:detail", args=[pk]))
-
-
 def _act(request: HttpRequest, pk: int, run: Callable[[ApprovalRequest, str], Any], done: str) -> HttpResponse:
+    """Decide or withdraw as the signed-in user, then back to the page the button was on (or the request's)."""
     approval = selectors.approval_get_for_user(request.user, pk)
-    try:
-        run(approval, request.POST.get("comment", ""))
-    except PermissionDeniedError:
-        raise
-    except ApplicationError as exc:
-        details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
-        messages.error(request, " ".join(dict.fromkeys([exc.message, *details])))
-    else:
-        messages.success(request, done)
-    return _back(request, approval, pk)
+    comment = request.POST.get("comment", "")
+    return service_action(request, lambda: run(approval, comment), done, reverse("approvals:detail", args=[pk]))
 
 
 @login_required
