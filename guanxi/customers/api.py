@@ -26,6 +26,7 @@ from guanxi.core.api import (
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.models import AccessLog
 from guanxi.core.selectors import global_search
+from guanxi.org.current import current_user
 from guanxi.org.selectors import users_by_ids
 
 from . import selectors, services
@@ -82,19 +83,21 @@ def _ref(load: Any, field: str, **kwargs: Any) -> Any:
 
 
 def _customer_ref(request: HttpRequest, pk: int, field: str = "customer_id") -> Any:
-    return _ref(selectors.customer_get, field, user=request.auth, pk=pk)  # type: ignore[attr-defined]
+    return _ref(selectors.customer_get, field, user=current_user(request), pk=pk)
 
 
 def _contact_ref(request: HttpRequest, pk: int | None, field: str = "contact_id") -> Any:
     if pk is None:
         return None
-    return _ref(selectors.contact_get, field, user=request.auth, pk=pk)  # type: ignore[attr-defined]
+    return _ref(selectors.contact_get, field, user=current_user(request), pk=pk)
 
 
 def _m2m_data(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """collaborator_ids/tag_ids in a body → the user and tag rows the service expects."""
     if data.get("collaborator_ids") is not None:
-        data["collaborators"] = users_by_ids(user=request.auth, ids=data["collaborator_ids"], field="collaborator_ids")  # type: ignore[attr-defined]
+        data["collaborators"] = users_by_ids(
+            user=current_user(request), ids=data["collaborator_ids"], field="collaborator_ids"
+        )
     if data.get("tag_ids") is not None:
         data["tags"] = selectors.tags_by_ids(ids=data["tag_ids"])
     data.pop("collaborator_ids", None)
@@ -108,7 +111,7 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilters], page: Q
     """The customers you may see, with every filter of the web list (repeat `level`, `status`, `source`
     and `tag` for several values) and `sort` (name, updated, created, last_contact, next_follow_up,
     level; prefix `-` for descending)."""
-    return paginate(selectors.customer_list(user=request.auth, filters=_filters(filters)), page)  # type: ignore[attr-defined]
+    return paginate(selectors.customer_list(user=current_user(request), filters=_filters(filters)), page)
 
 
 @router.get(
@@ -133,7 +136,7 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilters], page: Q
 def customer_export(request: HttpRequest, filters: Query[CustomerFilters], export: Query[ExportParams]) -> HttpResponse:
     """The filtered list as CSV or XLSX. Needs the customers.export permission; every export is audited."""
     content, content_type, filename = services.customer_export(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         filters=_filters(filters),
         fmt=export.format,
     )
@@ -153,9 +156,9 @@ def customer_create(request: HttpRequest, payload: CustomerIn, response: HttpRes
     collaborators, tags = data.pop("collaborators", []), data.pop("tags", [])
     confirm_warnings = data.pop("confirm_warnings", False)
     owner_id = data.pop("owner_id", None)
-    owner = users_by_ids(user=request.auth, ids=[owner_id], field="owner_id")[0] if owner_id else None  # type: ignore[attr-defined]
+    owner = users_by_ids(user=current_user(request), ids=[owner_id], field="owner_id")[0] if owner_id else None
     customer = services.customer_create(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         data=data,
         owner=owner,
         collaborators=collaborators,
@@ -175,7 +178,7 @@ def customer_create(request: HttpRequest, payload: CustomerIn, response: HttpRes
 )
 def customer_get(request: HttpRequest, customer_id: int, response: HttpResponse) -> object:
     """One customer; the ETag header carries its version for If-Match."""
-    customer = selectors.customer_get(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
+    customer = selectors.customer_get(user=current_user(request), pk=customer_id)
     set_etag(response, customer)
     return customer
 
@@ -198,9 +201,9 @@ def customer_update(
     data = _m2m_data(request, payload.dict(exclude_unset=True))
     version = expected_version(if_match, data.pop("version", None))
     confirm_warnings = data.pop("confirm_warnings", False)
-    customer = selectors.customer_get(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
+    customer = selectors.customer_get(user=current_user(request), pk=customer_id)
     customer = services.customer_update(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         customer=customer,
         data=data,
         expected_version=version,
@@ -218,9 +221,9 @@ def customer_update(
 )
 def customer_delete(request: HttpRequest, customer_id: int, if_match: str | None = IfMatch) -> object:
     """Move the customer to the recycle bin (restorable)."""
-    customer = selectors.customer_get(user=request.auth, pk=customer_id, action="delete")  # type: ignore[attr-defined]
-    services.customer_delete(  # type: ignore[attr-defined]
-        actor=request.auth, customer=customer, expected_version=expected_version(if_match)
+    customer = selectors.customer_get(user=current_user(request), pk=customer_id, action="delete")
+    services.customer_delete(
+        actor=current_user(request), customer=customer, expected_version=expected_version(if_match)
     )
     return Status(204, None)
 
@@ -232,7 +235,7 @@ def customer_delete(request: HttpRequest, customer_id: int, if_match: str | None
     summary="Restore a deleted customer",
 )
 def customer_restore(request: HttpRequest, customer_id: int, response: HttpResponse) -> object:
-    customer = services.customer_restore(actor=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    customer = services.customer_restore(actor=current_user(request), customer_id=customer_id)
     set_etag(response, customer)
     return customer
 
@@ -245,9 +248,9 @@ def customer_restore(request: HttpRequest, customer_id: int, response: HttpRespo
 )
 def customer_transfer(request: HttpRequest, payload: TransferIn) -> object:
     """Needs customers.assign. Customers out of your reach are skipped (and counted)."""
-    owner = users_by_ids(user=request.auth, ids=[payload.owner_id], field="owner_id")[0]  # type: ignore[attr-defined]
+    owner = users_by_ids(user=current_user(request), ids=[payload.owner_id], field="owner_id")[0]
     moved, skipped = services.customer_transfer(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         customer_ids=payload.ids,
         new_owner=owner,
         keep_as_collaborator=payload.keep_as_collaborator,
@@ -264,9 +267,9 @@ def customer_transfer(request: HttpRequest, payload: TransferIn) -> object:
 def customer_review(request: HttpRequest, customer_id: int, payload: ReviewIn, response: HttpResponse) -> object:
     """An approver of the customer's review request decides through the approval engine; anyone else needs
     customers.approve. A rejection needs a reason."""
-    customer = selectors.customer_get(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
+    customer = selectors.customer_get(user=current_user(request), pk=customer_id)
     customer = services.customer_review(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         customer=customer,
         approve=payload.approve,
         reason=payload.reason,
@@ -283,9 +286,9 @@ def customer_review(request: HttpRequest, customer_id: int, payload: ReviewIn, r
 )
 def customer_review_resubmit(request: HttpRequest, customer_id: int, response: HttpResponse) -> object:
     """The owner or the person who entered it, after an approver returned it (or they withdrew it)."""
-    customer = selectors.customer_get(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
-    services.customer_review_resubmit(actor=request.auth, customer=customer)  # type: ignore[attr-defined]
-    customer = selectors.customer_get(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
+    customer = selectors.customer_get(user=current_user(request), pk=customer_id)
+    services.customer_review_resubmit(actor=current_user(request), customer=customer)
+    customer = selectors.customer_get(user=current_user(request), pk=customer_id)
     set_etag(response, customer)
     return customer
 
@@ -298,8 +301,8 @@ def customer_review_resubmit(request: HttpRequest, customer_id: int, response: H
 )
 def customer_overview(request: HttpRequest, customer_id: int, response: HttpResponse) -> object:
     """The customer with its contacts and timeline (follow-ups, tasks and recorded changes, newest first)."""
-    data = selectors.customer_overview(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
-    access_log_record(actor=request.auth, kind=AccessLog.Kind.VIEW, obj=data["customer"])  # type: ignore[attr-defined]
+    data = selectors.customer_overview(user=current_user(request), pk=customer_id)
+    access_log_record(actor=current_user(request), kind=AccessLog.Kind.VIEW, obj=data["customer"])
     set_etag(response, data["customer"])
     return data
 
@@ -307,7 +310,7 @@ def customer_overview(request: HttpRequest, customer_id: int, response: HttpResp
 # --- contacts --------------------------------------------------------------------------------
 @router.get("/contacts", response={200: ContactPage, **LIST_ERRORS}, tags=CONTACTS, summary="List contacts")
 def contact_list(request: HttpRequest, filters: Query[ContactFilters], page: Query[PageParams]) -> object:
-    return paginate(selectors.contact_list(user=request.auth, filters=_filters(filters)), page)  # type: ignore[attr-defined]
+    return paginate(selectors.contact_list(user=current_user(request), filters=_filters(filters)), page)
 
 
 @router.post("/contacts", response={201: ContactOut, **WRITE_ERRORS}, tags=CONTACTS, summary="Create a contact")
@@ -315,7 +318,7 @@ def contact_list(request: HttpRequest, filters: Query[ContactFilters], page: Que
 def contact_create(request: HttpRequest, payload: ContactIn, response: HttpResponse) -> object:
     data = payload.dict(exclude_unset=True)
     customer = _customer_ref(request, data.pop("customer_id"))
-    contact = services.contact_create(actor=request.auth, customer=customer, data=data)  # type: ignore[attr-defined]
+    contact = services.contact_create(actor=current_user(request), customer=customer, data=data)
     set_etag(response, contact)
     return Status(201, contact)
 
@@ -324,7 +327,7 @@ def contact_create(request: HttpRequest, payload: ContactIn, response: HttpRespo
     "/contacts/{int:contact_id}", response={200: ContactOut, **READ_ERRORS}, tags=CONTACTS, summary="Get a contact"
 )
 def contact_get(request: HttpRequest, contact_id: int, response: HttpResponse) -> object:
-    contact = selectors.contact_get(user=request.auth, pk=contact_id)  # type: ignore[attr-defined]
+    contact = selectors.contact_get(user=current_user(request), pk=contact_id)
     set_etag(response, contact)
     return contact
 
@@ -337,8 +340,8 @@ def contact_update(
 ) -> object:
     data = payload.dict(exclude_unset=True)
     version = expected_version(if_match, data.pop("version", None))
-    contact = selectors.contact_get(user=request.auth, pk=contact_id)  # type: ignore[attr-defined]
-    contact = services.contact_update(actor=request.auth, contact=contact, data=data, expected_version=version)  # type: ignore[attr-defined]
+    contact = selectors.contact_get(user=current_user(request), pk=contact_id)
+    contact = services.contact_update(actor=current_user(request), contact=contact, data=data, expected_version=version)
     set_etag(response, contact)
     return contact
 
@@ -347,10 +350,8 @@ def contact_update(
     "/contacts/{int:contact_id}", response={204: None, **WRITE_ERRORS}, tags=CONTACTS, summary="Delete a contact"
 )
 def contact_delete(request: HttpRequest, contact_id: int, if_match: str | None = IfMatch) -> object:
-    contact = selectors.contact_get(user=request.auth, pk=contact_id, action="delete")  # type: ignore[attr-defined]
-    services.contact_delete(  # type: ignore[attr-defined]
-        actor=request.auth, contact=contact, expected_version=expected_version(if_match)
-    )
+    contact = selectors.contact_get(user=current_user(request), pk=contact_id, action="delete")
+    services.contact_delete(actor=current_user(request), contact=contact, expected_version=expected_version(if_match))
     return Status(204, None)
 
 
@@ -359,7 +360,7 @@ def contact_delete(request: HttpRequest, contact_id: int, if_match: str | None =
     "/follow-ups", response={200: FollowUpPage, **LIST_ERRORS}, tags=FOLLOW_UPS, summary="List follow-up records"
 )
 def follow_up_list(request: HttpRequest, filters: Query[FollowUpFilters], page: Query[PageParams]) -> object:
-    return paginate(selectors.follow_up_list(user=request.auth, filters=_filters(filters)), page)  # type: ignore[attr-defined]
+    return paginate(selectors.follow_up_list(user=current_user(request), filters=_filters(filters)), page)
 
 
 @router.post("/follow-ups", response={201: FollowUpOut, **WRITE_ERRORS}, tags=FOLLOW_UPS, summary="Log a follow-up")
@@ -372,7 +373,7 @@ def follow_up_create(request: HttpRequest, payload: FollowUpIn, response: HttpRe
         data["contact"] = _contact_ref(request, data.pop("contact_id"))
     if data.get("occurred_at") is None:
         data.pop("occurred_at", None)
-    follow_up = services.follow_up_create(actor=request.auth, customer=customer, data=data)  # type: ignore[attr-defined]
+    follow_up = services.follow_up_create(actor=current_user(request), customer=customer, data=data)
     set_etag(response, follow_up)
     return Status(201, follow_up)
 
@@ -384,7 +385,7 @@ def follow_up_create(request: HttpRequest, payload: FollowUpIn, response: HttpRe
     summary="Get a follow-up record",
 )
 def follow_up_get(request: HttpRequest, follow_up_id: int, response: HttpResponse) -> object:
-    follow_up = selectors.follow_up_get(user=request.auth, pk=follow_up_id)  # type: ignore[attr-defined]
+    follow_up = selectors.follow_up_get(user=current_user(request), pk=follow_up_id)
     set_etag(response, follow_up)
     return follow_up
 
@@ -407,9 +408,9 @@ def follow_up_update(
     version = expected_version(if_match, data.pop("version", None))
     if "contact_id" in data:
         data["contact"] = _contact_ref(request, data.pop("contact_id"))
-    follow_up = selectors.follow_up_get(user=request.auth, pk=follow_up_id)  # type: ignore[attr-defined]
+    follow_up = selectors.follow_up_get(user=current_user(request), pk=follow_up_id)
     follow_up = services.follow_up_update(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         follow_up=follow_up,
         data=data,
         expected_version=version,
@@ -426,9 +427,9 @@ def follow_up_update(
 )
 def follow_up_delete(request: HttpRequest, follow_up_id: int, if_match: str | None = IfMatch) -> object:
     """Only the author may delete a follow-up record (others get 403)."""
-    follow_up = selectors.follow_up_get(user=request.auth, pk=follow_up_id, action="delete")  # type: ignore[attr-defined]
-    services.follow_up_delete(  # type: ignore[attr-defined]
-        actor=request.auth, follow_up=follow_up, expected_version=expected_version(if_match)
+    follow_up = selectors.follow_up_get(user=current_user(request), pk=follow_up_id, action="delete")
+    services.follow_up_delete(
+        actor=current_user(request), follow_up=follow_up, expected_version=expected_version(if_match)
     )
     return Status(204, None)
 
@@ -436,7 +437,7 @@ def follow_up_delete(request: HttpRequest, follow_up_id: int, if_match: str | No
 # --- tasks -----------------------------------------------------------------------------------
 @router.get("/tasks", response={200: TaskPage, **LIST_ERRORS}, tags=TASKS, summary="List tasks")
 def task_list(request: HttpRequest, filters: Query[TaskFilters], page: Query[PageParams]) -> object:
-    return paginate(selectors.task_list(user=request.auth, filters=_filters(filters)), page)  # type: ignore[attr-defined]
+    return paginate(selectors.task_list(user=current_user(request), filters=_filters(filters)), page)
 
 
 @router.post("/tasks", response={201: TaskOut, **WRITE_ERRORS}, tags=TASKS, summary="Create a task")
@@ -445,18 +446,20 @@ def task_create(request: HttpRequest, payload: TaskIn, response: HttpResponse) -
     """A to-do for you, or for `assignee_id` if you may assign tasks."""
     data = payload.dict(exclude_unset=True)
     assignee_id = data.pop("assignee_id", None)
-    assignee = users_by_ids(user=request.auth, ids=[assignee_id], field="assignee_id")[0] if assignee_id else None  # type: ignore[attr-defined]
+    assignee = (
+        users_by_ids(user=current_user(request), ids=[assignee_id], field="assignee_id")[0] if assignee_id else None
+    )
     if "customer_id" in data:
         customer_id = data.pop("customer_id")
         data["customer"] = _customer_ref(request, customer_id) if customer_id is not None else None
-    task = services.task_create(actor=request.auth, data=data, assignee=assignee)  # type: ignore[attr-defined]
+    task = services.task_create(actor=current_user(request), data=data, assignee=assignee)
     set_etag(response, task)
     return Status(201, task)
 
 
 @router.get("/tasks/{int:task_id}", response={200: TaskOut, **READ_ERRORS}, tags=TASKS, summary="Get a task")
 def task_get(request: HttpRequest, task_id: int, response: HttpResponse) -> object:
-    task = selectors.task_get(user=request.auth, pk=task_id)  # type: ignore[attr-defined]
+    task = selectors.task_get(user=current_user(request), pk=task_id)
     set_etag(response, task)
     return task
 
@@ -470,8 +473,8 @@ def task_update(
     if "customer_id" in data:
         customer_id = data.pop("customer_id")
         data["customer"] = _customer_ref(request, customer_id) if customer_id is not None else None
-    task = selectors.task_get(user=request.auth, pk=task_id)  # type: ignore[attr-defined]
-    task = services.task_update(actor=request.auth, task=task, data=data, expected_version=version)  # type: ignore[attr-defined]
+    task = selectors.task_get(user=current_user(request), pk=task_id)
+    task = services.task_update(actor=current_user(request), task=task, data=data, expected_version=version)
     set_etag(response, task)
     return task
 
@@ -489,9 +492,9 @@ def task_done(
     """Tick a task off (send `{"done": false}` to reopen it)."""
     payload = payload or TaskDoneIn()
     version = expected_version(if_match, payload.version)
-    task = selectors.task_get(user=request.auth, pk=task_id)  # type: ignore[attr-defined]
+    task = selectors.task_get(user=current_user(request), pk=task_id)
     task = services.task_update(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         task=task,
         data={"done": payload.done},
         expected_version=version,
@@ -502,10 +505,8 @@ def task_done(
 
 @router.delete("/tasks/{int:task_id}", response={204: None, **WRITE_ERRORS}, tags=TASKS, summary="Delete a task")
 def task_delete(request: HttpRequest, task_id: int, if_match: str | None = IfMatch) -> object:
-    task = selectors.task_get(user=request.auth, pk=task_id, action="delete")  # type: ignore[attr-defined]
-    services.task_delete(  # type: ignore[attr-defined]
-        actor=request.auth, task=task, expected_version=expected_version(if_match)
-    )
+    task = selectors.task_get(user=current_user(request), pk=task_id, action="delete")
+    services.task_delete(actor=current_user(request), task=task, expected_version=expected_version(if_match))
     return Status(204, None)
 
 
@@ -514,5 +515,5 @@ def task_delete(request: HttpRequest, task_id: int, if_match: str | None = IfMat
 def search(request: HttpRequest, params: Query[SearchParams]) -> object:
     """Customers, contacts (and whatever other modules register), grouped by kind; only what you may see."""
     query = clean_query_text(params.q, max_length=100)
-    groups = global_search(user=request.auth, query=query, limit=params.limit)  # type: ignore[attr-defined]
+    groups = global_search(user=current_user(request), query=query, limit=params.limit)
     return {"query": query, "groups": groups}

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from guanxi.core.api import PageParams, error_responses, paginate
+from guanxi.org.current import current_user
 
 from . import selectors, services
 from .schemas import (
@@ -38,12 +39,12 @@ def dedupe_check(request: HttpRequest, payload: CheckIn) -> object:
     """Check customer values (and contacts' numbers and e-mails) against existing customers, without
     saving anything. Customers you may not see are reported without name, owner or id. Needs the right to
     create or edit customers."""
-    selectors.require_entry_right(request.auth)  # type: ignore[attr-defined]
+    selectors.require_entry_right(current_user(request))
     data = payload.dict()
     contacts = data.pop("contacts")
     exclude = data.pop("exclude_customer_id")
     result = selectors.dedupe_check(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         data=data,
         contacts=contacts,
         exclude_customer_id=exclude,
@@ -60,7 +61,7 @@ def dedupe_check(request: HttpRequest, payload: CheckIn) -> object:
 )
 def conflict_list(request: HttpRequest, filters: Query[ConflictFilters], page: Query[PageParams]) -> object:
     """Conflicts about customers you may assign or approve (managers), newest first."""
-    return paginate(selectors.conflict_list(user=request.auth, status=filters.status), page)  # type: ignore[attr-defined]
+    return paginate(selectors.conflict_list(user=current_user(request), status=filters.status), page)
 
 
 @router.post(
@@ -73,7 +74,7 @@ def conflict_decide(request: HttpRequest, conflict_id: int, payload: DecideIn) -
     """joint: the later registrant becomes a collaborator (the first owner keeps the customer);
     dismiss (with a note): nothing changes. Both reps are notified."""
     return services.registration_conflict_decide(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         conflict_id=conflict_id,
         decision=payload.decision,
         note=payload.note,
@@ -83,7 +84,7 @@ def conflict_decide(request: HttpRequest, conflict_id: int, payload: DecideIn) -
 @router.get("/dedupe/groups", response={200: GroupPage, **READ_ERRORS}, tags=TAGS, summary="Duplicate groups")
 def group_list(request: HttpRequest, filters: Query[GroupFilters], page: Query[PageParams]) -> object:
     """Groups of customers you may see that share a match key, largest first."""
-    return paginate(selectors.dedupe_scan(actor=request.auth, kind=filters.kind), page)  # type: ignore[attr-defined]
+    return paginate(selectors.dedupe_scan(actor=current_user(request), kind=filters.kind), page)
 
 
 @router.post("/dedupe/merge", response={201: MergeOut, **WRITE_ERRORS}, tags=TAGS, summary="Merge duplicates")
@@ -91,7 +92,7 @@ def merge(request: HttpRequest, payload: MergeIn) -> object:
     """Merge customers into the survivor (needs customers.edit on all, customers.delete on the merged
     ones). Contacts, follow-ups, tasks and later-module records move; the merge can be undone."""
     done = services.customer_merge(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         survivor_id=payload.survivor_id,
         merged_ids=payload.merged_ids,
         field_sources=payload.fields,
@@ -103,12 +104,12 @@ def merge(request: HttpRequest, payload: MergeIn) -> object:
     "/dedupe/merges/{merge_id}/undo", response={200: MergeOut, **WRITE_ERRORS}, tags=TAGS, summary="Undo a merge"
 )
 def merge_undo(request: HttpRequest, merge_id: int) -> object:
-    return services.customer_merge_undo(actor=request.auth, merge_id=merge_id)  # type: ignore[attr-defined]
+    return services.customer_merge_undo(actor=current_user(request), merge_id=merge_id)
 
 
 @router.get("/dedupe/rules", response={200: list[DedupeRuleOut], **READ_ERRORS}, tags=TAGS, summary="Duplicate rules")
 def rule_list(request: HttpRequest) -> object:
-    return selectors.dedupe_rule_list(user=request.auth)  # type: ignore[attr-defined]
+    return selectors.dedupe_rule_list(user=current_user(request))
 
 
 @router.put(
@@ -117,6 +118,6 @@ def rule_list(request: HttpRequest) -> object:
 def rule_update(request: HttpRequest, payload: RulesIn) -> object:
     """Administrators only: block / warn / off per key, and the name similarity threshold."""
     return services.dedupe_rules_update(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         rules=[r.dict() for r in payload.rules],
     )

@@ -14,6 +14,7 @@ from ninja import Query, Router
 from guanxi.core.api import PageParams, error_responses, paginate
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.customers import selectors as customer_selectors
+from guanxi.org.current import current_user
 from guanxi.org.selectors import users_by_ids
 
 from . import selectors, services
@@ -44,7 +45,7 @@ def _result(result: PoolActionResult) -> dict[str, Any]:
 def pool_list(request: HttpRequest, filters: Query[PoolFilters], page: Query[PageParams]) -> object:
     """Pool customers you may see: your department and its sub-departments plus company-wide ones (all of them
     with the ALL data scope; none for partner-organisation users)."""
-    qs = selectors.pool_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
+    qs = selectors.pool_list(user=current_user(request), filters=filters.dict(exclude_none=True))
     return paginate(qs, page)
 
 
@@ -53,14 +54,14 @@ def pool_claim(request: HttpRequest, payload: ClaimIn) -> object:
     """Take pool customers into your own book, within the daily claim limit and not ones you gave up during the
     cool-down. If none can be claimed the answer is an error saying why (409 `pool_claim_cap_reached`,
     `pool_cooldown`, `pool_already_claimed`); otherwise `skipped` lists the others with reasons."""
-    return _result(services.pool_claim(actor=request.auth, customer_ids=payload.ids))  # type: ignore[attr-defined]
+    return _result(services.pool_claim(actor=current_user(request), customer_ids=payload.ids))
 
 
 @router.post("/pool/assign", response={200: PoolActionOut, **WRITE_ERRORS}, tags=POOL, summary="Assign customers")
 def pool_assign(request: HttpRequest, payload: AssignIn) -> object:
     """Give pool customers to a user (needs `customers.assign`); the new owner is notified."""
-    owner = users_by_ids(user=request.auth, ids=[payload.owner_id], field="owner_id")[0]  # type: ignore[attr-defined]
-    result = services.pool_assign(actor=request.auth, customer_ids=payload.ids, owner=owner)  # type: ignore[attr-defined]
+    owner = users_by_ids(user=current_user(request), ids=[payload.owner_id], field="owner_id")[0]
+    result = services.pool_assign(actor=current_user(request), customer_ids=payload.ids, owner=owner)
     return _result(result)
 
 
@@ -73,8 +74,8 @@ def pool_assign(request: HttpRequest, payload: AssignIn) -> object:
 def customer_return(request: HttpRequest, customer_id: int, payload: ReturnIn) -> object:
     """The owner gives a customer up (with a reason), or a manager holding `customers.assign` releases one in
     their scope; the former owner is notified when it was not them."""
-    customer = customer_selectors.customer_get(user=request.auth, pk=customer_id)  # type: ignore[attr-defined]
-    return services.customer_return_to_pool(actor=request.auth, customer=customer, reason=payload.reason)  # type: ignore[attr-defined]
+    customer = customer_selectors.customer_get(user=current_user(request), pk=customer_id)
+    return services.customer_return_to_pool(actor=current_user(request), customer=customer, reason=payload.reason)
 
 
 @router.get(
@@ -85,14 +86,14 @@ def customer_return(request: HttpRequest, customer_id: int, payload: ReturnIn) -
 )
 def rule_list(request: HttpRequest) -> object:
     """Every pool rule, company-wide first (needs `org.admin`, or `customers.assign` with the ALL scope)."""
-    return [row["rule"] for row in selectors.pool_rule_list(user=request.auth)]  # type: ignore[attr-defined]
+    return [row["rule"] for row in selectors.pool_rule_list(user=current_user(request))]
 
 
 @router.put("/pool/rules", response={200: PoolRuleOut, **WRITE_ERRORS}, tags=POOL, summary="Set a pool rule")
 def rule_put(request: HttpRequest, payload: PoolRuleIn) -> object:
     """Create or change the rule of `department_id` (null: company-wide). Checks: the second warning and the
     return to the pool come no earlier than the first warning."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     data = payload.dict(exclude_unset=True)
     department_id = data.pop("department_id", None)
     data = {k: v for k, v in data.items() if v is not None}

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, QueryDict
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
@@ -18,13 +17,6 @@ from ..forms import FILTER_LABELS, LIST_STATE_KEYS
 
 PAGE_SIZES = (20, 50, 100)
 TIMELINE_KINDS = {"followup", "task", "change"}
-
-
-def next_url(request: HttpRequest, default: str) -> str:
-    nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return nxt
-    return default
 
 
 def clean_params(request: HttpRequest, *, sortable: bool = True) -> tuple[QueryDict, list[str]]:

@@ -15,12 +15,11 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from guanxi.core.views_util import form_add_errors
+from guanxi.core.views_util import form_add_errors, next_or
 from guanxi.org.policies import has_permission, require_permission
 
 from .. import selectors, services
 from ..forms import ContactForm, FollowUpForm, TaskForm
-from ._common import next_url
 from .customer import detail_context
 
 
@@ -205,7 +204,7 @@ def my_day(request: HttpRequest) -> HttpResponse:
 @login_required
 def task_create(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "tasks.create")
-    back = next_url(request, reverse("customers:my_day"))
+    back = next_or(request, reverse("customers:my_day"))
     form = _task_form(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.model_data()
@@ -232,4 +231,4 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "customers/_task_item.html", {"task": task, "can_edit": True, "now": timezone.now()})
     messages.success(request, _("Task done.") if done else _("Task reopened."))
-    return redirect(next_url(request, reverse("customers:my_day")))
+    return redirect(next_or(request, reverse("customers:my_day")))

@@ -23,13 +23,13 @@ from guanxi.core.errors import (
 )
 from guanxi.core.models import AccessLog
 from guanxi.core.registry import registry
-from guanxi.core.views_util import form_add_errors
+from guanxi.core.views_util import form_add_errors, next_or
 from guanxi.org.policies import has_permission, require_permission
 
 from .. import selectors, services
 from ..dedupe.services import DuplicateWarning
 from ..forms import PROVINCES, ContactForm, CustomerForm, FollowUpForm, TaskForm, TransferForm, customer_initial
-from ._common import TIMELINE_KINDS, next_url
+from ._common import TIMELINE_KINDS
 
 
 # --- create / edit ---------------------------------------------------------------------------
@@ -259,7 +259,7 @@ def customer_review(request: HttpRequest, pk: int) -> HttpResponse:
     # Visible is enough here: the service lets an approver of the review request decide, others need "approve".
     customer = selectors.customer_get(user=request.user, pk=pk)
     approve = request.POST.get("decision") == "approve"
-    back = next_url(request, reverse("customers:detail", args=[pk]))
+    back = next_or(request, reverse("customers:detail", args=[pk]))
     try:
         customer = services.customer_review(
             actor=request.user, customer=customer, approve=approve, reason=request.POST.get("reason", "")[:300]

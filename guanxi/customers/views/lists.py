@@ -15,11 +15,12 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, PermissionDeniedError
+from guanxi.core.views_util import next_or
 from guanxi.org.policies import has_permission, permission_scope, require_permission
 
 from .. import selectors, services
 from ..forms import FILTER_CHOICES, FILTER_LABELS, LIST_STATE_KEYS, PROVINCES, SavedViewForm, TransferForm
-from ._common import PAGE_SIZES, clean_params, filtered, next_url, paginate, query_key, selected_ids
+from ._common import PAGE_SIZES, clean_params, filtered, paginate, query_key, selected_ids
 from .inline import rows_editable
 
 # --- customer list ---------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
     form = SavedViewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the view a name of at most 100 characters."))
-        return redirect(next_url(request, reverse("customers:list")))
+        return redirect(next_or(request, reverse("customers:list")))
     query = QueryDict(form.cleaned_data["query"], mutable=True)
     query.pop("page", None)
     try:
@@ -184,7 +185,7 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def customer_bulk_transfer(request: HttpRequest) -> HttpResponse:
-    back = next_url(request, reverse("customers:list"))
+    back = next_or(request, reverse("customers:list"))
     ids = selected_ids(request)
     form = TransferForm(request.POST, users=selectors.assignable_users(user=request.user))
     if not ids:
@@ -210,7 +211,7 @@ def customer_bulk_transfer(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def customer_bulk_delete(request: HttpRequest) -> HttpResponse:
-    back = next_url(request, reverse("customers:list"))
+    back = next_or(request, reverse("customers:list"))
     ids = selected_ids(request)
     if not ids:
         messages.warning(request, _("Tick the customers to delete first."))
@@ -232,7 +233,7 @@ def customer_export(request: HttpRequest) -> HttpResponse:
         ids = selected_ids(request)
         if not ids:
             messages.warning(request, _("Tick the customers to export first."))
-            return redirect(next_url(request, reverse("customers:list")))
+            return redirect(next_or(request, reverse("customers:list")))
         filters = QueryDict(mutable=True)
         filters.setlist("ids", [str(i) for i in ids])
         fmt = request.POST.get("fmt", "xlsx")
