@@ -234,8 +234,7 @@ def opportunity_move(
     """Move an open deal to another open stage of its pipeline; the stage's required fields must be filled
     (400 names them)."""
     version = expected_version(if_match, payload.version)
-    pipelines = selectors.pipeline_list(user=request.auth)  # type: ignore[attr-defined]
-    stage = next((s for p in pipelines for s in p.stages.all() if s.pk == payload.stage_id), None)
+    stage = selectors.active_stage_get(user=request.auth, pk=payload.stage_id)  # type: ignore[attr-defined]
     if stage is None:
         raise _unknown("stage_id")
     opp = services.opportunity_move_stage(
@@ -416,9 +415,7 @@ def opportunity_document_add(
 def opportunity_document_delete(request: HttpRequest, opportunity_id: int, document_id: int) -> object:
     """Only its uploader or the deal's owner."""
     user = request.auth  # type: ignore[attr-defined]
-    doc = selectors.document_get(user=user, pk=document_id)
-    if doc.opportunity_id != opportunity_id:
-        raise NotFoundError(_("Not found."))
+    doc = selectors.document_get(user=user, pk=document_id, opportunity_id=opportunity_id)
     services.opportunity_document_delete(actor=user, document=doc)
     return Status(204, None)
 

@@ -227,14 +227,22 @@ def documents_by_stage(opp: Opportunity, stages: list[Stage]) -> list[dict[str, 
     return groups
 
 
-def document_get(*, user: User, pk: Any) -> OpportunityDocument:
-    """A document of a deal the user may see (403 without opportunities.view, 404 otherwise)."""
+def document_get(*, user: User, pk: Any, opportunity_id: int | None = None) -> OpportunityDocument:
+    """A document of a deal the user may see (403 without opportunities.view, 404 otherwise); with
+    `opportunity_id`, a document of another deal is a 404 too."""
     deals = scope_queryset(user, Opportunity.objects.all(), "view")
-    pk = id_or_none(str(pk))
-    doc = OpportunityDocument.objects.select_related("opportunity").filter(pk=pk, opportunity__in=deals).first()
+    docs = OpportunityDocument.objects.select_related("opportunity").filter(opportunity__in=deals)
+    if opportunity_id is not None:
+        docs = docs.filter(opportunity_id=opportunity_id)
+    doc = docs.filter(pk=id_or_none(str(pk))).first()
     if doc is None:
         raise NotFoundError(_("Not found, or you may not see it."))
     return doc
+
+
+def active_stage_get(*, user: User, pk: int) -> Stage | None:
+    """A stage of an active pipeline (None for any other id); the move service checks it is the deal's pipeline."""
+    return next((s for p in pipeline_list(user=user) for s in p.stages.all() if s.pk == pk), None)
 
 
 def opportunity_detail(*, user: User, pk: Any) -> dict[str, Any]:

@@ -443,9 +443,7 @@ def opportunity_document_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opportunity_document_delete(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
     def run() -> Any:
-        doc = selectors.document_get(user=request.user, pk=doc_pk)
-        if doc.opportunity_id != pk:
-            raise NotFoundError(_("Not found."))
+        doc = selectors.document_get(user=request.user, pk=doc_pk, opportunity_id=pk)
         services.opportunity_document_delete(actor=request.user, document=doc)
 
     return _act(request, pk, run, _("Document deleted."))
