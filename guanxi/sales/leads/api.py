@@ -24,6 +24,7 @@ from guanxi.core.api import (
     set_etag,
 )
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.org.current import current_user
 from guanxi.org.selectors import directory_department_get, users_by_ids
 
 from . import selectors, services
@@ -56,14 +57,14 @@ RULES = ["Lead assignment rules"]
 def _user(request: HttpRequest, pk: int | None, field: str) -> Any:
     if pk is None:
         return None
-    return users_by_ids(user=request.auth, ids=[pk], field=field)[0]  # type: ignore[attr-defined]
+    return users_by_ids(user=current_user(request), ids=[pk], field=field)[0]
 
 
 def _department(request: HttpRequest, pk: int | None, field: str) -> Any:
     if pk is None:
         return None
     try:
-        return directory_department_get(user=request.auth, pk=pk)  # type: ignore[attr-defined]
+        return directory_department_get(user=current_user(request), pk=pk)
     except NotFoundError as exc:
         raise ValidationFailed(exc.message, fields={field: [exc.message]})
 
@@ -82,7 +83,7 @@ def _rule_data(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 def lead_list(request: HttpRequest, filters: Query[LeadFilters], page: Query[PageParams]) -> object:
     """The leads you may see (owner-less ones too if you hold leads.assign), with the web list's filters
     (repeat `status` and `source` for several values) and `sort`."""
-    qs = selectors.lead_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
+    qs = selectors.lead_list(user=current_user(request), filters=filters.dict(exclude_none=True))
     return paginate(qs, page)
 
 
@@ -92,7 +93,7 @@ def lead_create(request: HttpRequest, payload: LeadIn, response: HttpResponse) -
     """Enter a lead (needs leads.create). With `owner_id` it is assigned at once and the owner is told."""
     data = payload.dict(exclude_unset=True)
     owner = _user(request, data.pop("owner_id", None), "owner_id")
-    lead = services.lead_create(actor=request.auth, data=data, owner=owner)  # type: ignore[attr-defined]
+    lead = services.lead_create(actor=current_user(request), data=data, owner=owner)
     set_etag(response, lead)
     return Status(201, lead)
 
@@ -100,7 +101,7 @@ def lead_create(request: HttpRequest, payload: LeadIn, response: HttpResponse) -
 @router.get("/leads/{int:lead_id}", response={200: LeadOut, **READ_ERRORS}, tags=LEADS, summary="Get a lead")
 def lead_get(request: HttpRequest, lead_id: int, response: HttpResponse) -> object:
     """One lead; the ETag header carries its version for If-Match."""
-    lead = selectors.lead_get(user=request.auth, pk=lead_id)  # type: ignore[attr-defined]
+    lead = selectors.lead_get(user=current_user(request), pk=lead_id)
     set_etag(response, lead)
     return lead
 
@@ -114,7 +115,7 @@ def lead_update(
     data = payload.dict(exclude_unset=True)
     version = expected_version(if_match, data.pop("version", None))
     data = {k: ("" if v is None else v) for k, v in data.items()}  # null clears a text field
-    lead = services.lead_update(actor=request.auth, lead=Lead(pk=lead_id), data=data, expected_version=version)  # type: ignore[attr-defined]
+    lead = services.lead_update(actor=current_user(request), lead=Lead(pk=lead_id), data=data, expected_version=version)
     set_etag(response, lead)
     return lead
 
@@ -125,7 +126,7 @@ def lead_update(
 def lead_screen(request: HttpRequest, lead_id: int, payload: LeadScreenIn, response: HttpResponse) -> object:
     """Mark a new lead valid or invalid (invalid needs a `reason`). Needs leads.assign."""
     lead = services.lead_screen(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         lead=Lead(pk=lead_id),
         valid=payload.valid,
         reason=payload.reason,
@@ -139,7 +140,7 @@ def lead_assign(request: HttpRequest, payload: LeadAssignIn) -> object:
     """Give leads to a user within your data scope who may view leads; each new owner is notified once.
     Leads you may not assign are reported as skipped, not as an error."""
     assignee = _user(request, payload.assignee_id, "assignee_id")
-    assigned, skipped = services.lead_assign(actor=request.auth, lead_ids=payload.ids, assignee=assignee)  # type: ignore[attr-defined]
+    assigned, skipped = services.lead_assign(actor=current_user(request), lead_ids=payload.ids, assignee=assignee)
     return {"assigned": assigned, "skipped": skipped}
 
 
@@ -151,7 +152,7 @@ def lead_assign(request: HttpRequest, payload: LeadAssignIn) -> object:
 )
 def lead_assign_by_rules(request: HttpRequest, payload: LeadAssignByRulesIn) -> object:
     """Apply the active assignment rules (in order) to unowned new/valid leads; returns who got what."""
-    outcomes = services.lead_assign_by_rules(actor=request.auth, lead_ids=payload.ids)  # type: ignore[attr-defined]
+    outcomes = services.lead_assign_by_rules(actor=current_user(request), lead_ids=payload.ids)
     return [
         {"lead_id": o.lead.pk, "assignee": o.user, "rule_id": o.rule.pk if o.rule else None, "result": o.reason}
         for o in outcomes
@@ -163,14 +164,14 @@ def lead_assign_by_rules(request: HttpRequest, payload: LeadAssignByRulesIn) -> 
 )
 def lead_follow(request: HttpRequest, lead_id: int, response: HttpResponse) -> object:
     """An assigned lead is now being followed up."""
-    lead = services.lead_mark_following(actor=request.auth, lead=Lead(pk=lead_id))  # type: ignore[attr-defined]
+    lead = services.lead_mark_following(actor=current_user(request), lead=Lead(pk=lead_id))
     set_etag(response, lead)
     return lead
 
 
 @router.post("/leads/{int:lead_id}/lose", response={200: LeadOut, **WRITE_ERRORS}, tags=LEADS, summary="Lose a lead")
 def lead_lose(request: HttpRequest, lead_id: int, payload: LeadLoseIn, response: HttpResponse) -> object:
-    lead = services.lead_lose(actor=request.auth, lead=Lead(pk=lead_id), reason=payload.reason)  # type: ignore[attr-defined]
+    lead = services.lead_lose(actor=current_user(request), lead=Lead(pk=lead_id), reason=payload.reason)
     set_etag(response, lead)
     return lead
 
@@ -189,7 +190,7 @@ def lead_convert(request: HttpRequest, lead_id: int, payload: LeadConvertIn, if_
     data = payload.dict(exclude_unset=True)
     version = expected_version(if_match, data.pop("version", None))
     result = services.lead_convert(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         lead=Lead(pk=lead_id),
         customer={k: data[k] for k in ("name", "credit_code") if data.get(k) is not None},
         create_opportunity=payload.create_opportunity,
@@ -217,7 +218,7 @@ def lead_convert(request: HttpRequest, lead_id: int, payload: LeadConvertIn, if_
 )
 def rule_list(request: HttpRequest) -> object:
     """Every rule in the order they are tried. Needs leads.assign."""
-    return list(selectors.assignment_rule_list(user=request.auth))  # type: ignore[attr-defined]
+    return list(selectors.assignment_rule_list(user=current_user(request)))
 
 
 @router.post(
@@ -227,7 +228,7 @@ def rule_list(request: HttpRequest) -> object:
 def rule_create(request: HttpRequest, payload: LeadRuleIn, response: HttpResponse) -> object:
     """Empty criteria match any lead; give a user or a team (department), not both."""
     data = _rule_data(request, payload.dict())
-    rule = services.assignment_rule_create(actor=request.auth, data=data)  # type: ignore[attr-defined]
+    rule = services.assignment_rule_create(actor=current_user(request), data=data)
     set_etag(response, rule)
     return Status(201, rule)
 
@@ -239,7 +240,7 @@ def rule_create(request: HttpRequest, payload: LeadRuleIn, response: HttpRespons
     summary="Get an assignment rule",
 )
 def rule_get(request: HttpRequest, rule_id: int, response: HttpResponse) -> object:
-    rule = selectors.assignment_rule_get(user=request.auth, pk=rule_id)  # type: ignore[attr-defined]
+    rule = selectors.assignment_rule_get(user=current_user(request), pk=rule_id)
     set_etag(response, rule)
     return rule
 
@@ -255,9 +256,9 @@ def rule_update(
 ) -> object:
     data = payload.dict(exclude_unset=True)
     version = expected_version(if_match, data.pop("version", None))
-    rule = selectors.assignment_rule_get(user=request.auth, pk=rule_id)  # type: ignore[attr-defined]
+    rule = selectors.assignment_rule_get(user=current_user(request), pk=rule_id)
     rule = services.assignment_rule_update(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         rule=rule,
         data=_rule_data(request, data),
         expected_version=version,

@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.middleware import client_ip
-from guanxi.core.views_util import form_add_errors
+from guanxi.core.views_util import error_text, form_add_errors, next_or, service_action
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
@@ -46,28 +45,19 @@ PER_PAGE = 50
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     """Back to the page the form came from (same site only)."""
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(default)
+    return redirect(next_or(request, default))
 
 
 def _fail(request: HttpRequest, exc: ApplicationError) -> None:
     """Show a refused action as a message; forbidden and missing rows still answer 403/404."""
     if isinstance(exc, PermissionDeniedError | NotFoundError):
         raise exc
-    details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
-    messages.error(request, " ".join([exc.message, *details]))
+    messages.error(request, error_text(exc))
 
 
 def _act(request: HttpRequest, pk: int, run: Callable[[], Any], done: str) -> HttpResponse:
-    try:
-        run()
-    except ApplicationError as exc:
-        _fail(request, exc)
-    else:
-        messages.success(request, done)
-    return _back(request, reverse("sales:lead_detail", args=[pk]))
+    """A button on the lead's page: its message or its refusal, then back to the lead unless `next` says otherwise."""
+    return service_action(request, run, done, reverse("sales:lead_detail", args=[pk]))
 
 
 # --- lead list --------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.customers.models import Customer
 from guanxi.customers.schemas import FollowUpOut, TaskOut
 from guanxi.customers.selectors import contact_get, customer_get
+from guanxi.org.current import current_user
 from guanxi.org.selectors import users_by_ids
 
 from . import funnel, selectors, services
@@ -70,14 +71,14 @@ def _pick_row(qs: Any, pk: int | None, field: str) -> Any:
 
 def _customer(request: HttpRequest, pk: int) -> Customer:
     try:
-        return customer_get(user=request.auth, pk=pk)  # type: ignore[attr-defined]
+        return customer_get(user=current_user(request), pk=pk)
     except NotFoundError:
         raise _unknown("customer_id")
 
 
 def _write_data(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """Body ids → the rows the service expects (contact, collaborators, competitors); null clears text."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     if "contact_id" in data:
         pk = data.pop("contact_id")
         try:
@@ -105,10 +106,7 @@ def _rows(request: HttpRequest, data: dict[str, Any], customer_id: int | None) -
     rows: dict[str, Any] = {}
     contacts = data.pop("contacts", None)
     if contacts is not None:
-        offered = {
-            c.pk: c
-            for c in selectors.customer_contacts(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
-        }
+        offered = {c.pk: c for c in selectors.customer_contacts(user=current_user(request), customer_id=customer_id)}
         missing = [c["contact_id"] for c in contacts if c["contact_id"] not in offered]
         if missing:
             msg = _("Choose a contact of this customer.")
@@ -125,7 +123,7 @@ def _rows(request: HttpRequest, data: dict[str, Any], customer_id: int | None) -
 )
 def opportunity_list(request: HttpRequest, filters: Query[OpportunityFilters], page: Query[PageParams]) -> object:
     """The opportunities you may see, filtered by pipeline, stage, owner, status and expected signing dates."""
-    qs = selectors.opportunity_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
+    qs = selectors.opportunity_list(user=current_user(request), filters=filters.dict(exclude_none=True))
     return paginate(qs, page)
 
 
@@ -139,7 +137,7 @@ def opportunity_funnel(request: HttpRequest, params: Query[FunnelParams]) -> obj
     """Per open stage: opportunities that entered it in the period (count, amount) and the share that went on
     to the next stage; win rate, average deal size and cycle, average time per stage, stalled counts.
     See docs/funnel.md for how skipped stages and backward moves count."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     pipeline = selectors.pipeline_get(user=user, pk=params.pipeline)
     period = funnel.period_for(params.period, timezone.localdate(), params.date_from, params.date_to)
     qs = selectors.opportunity_scope(user=user, department_id=params.department, owner_id=params.owner)
@@ -154,7 +152,7 @@ def opportunity_funnel(request: HttpRequest, params: Query[FunnelParams]) -> obj
 )
 def opportunity_get(request: HttpRequest, opportunity_id: int, response: HttpResponse) -> object:
     """One opportunity with its stage history; the ETag header carries its version."""
-    opp = selectors.opportunity_get(user=request.auth, pk=opportunity_id)  # type: ignore[attr-defined]
+    opp = selectors.opportunity_get(user=current_user(request), pk=opportunity_id)
     set_etag(response, opp)
     return opp
 
@@ -162,7 +160,7 @@ def opportunity_get(request: HttpRequest, opportunity_id: int, response: HttpRes
 @router.get("/pipelines", response={200: list[PipelineOut], **READ_ERRORS}, tags=OPPORTUNITIES, summary="Pipelines")
 def pipeline_list(request: HttpRequest) -> object:
     """Active pipelines with their stages in order."""
-    return list(selectors.pipeline_list(user=request.auth))  # type: ignore[attr-defined]
+    return list(selectors.pipeline_list(user=current_user(request)))
 
 
 @router.post(
@@ -172,7 +170,7 @@ def pipeline_list(request: HttpRequest) -> object:
 def opportunity_create(request: HttpRequest, payload: OpportunityIn, response: HttpResponse) -> object:
     """Open a deal (needs opportunities.create) in the first open stage of the pipeline. Send an
     Idempotency-Key header to make a retry safe."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     data = payload.dict(exclude_unset=True)
     customer = _customer(request, data.pop("customer_id"))
     pipeline = _pick_row(selectors.pipeline_list(user=user), data.pop("pipeline_id", None), "pipeline_id")
@@ -205,10 +203,10 @@ def opportunity_update(
     version = expected_version(if_match, data.pop("version", None))
     rows: dict[str, Any] = {}
     if "contacts" in data or "lines" in data:
-        current = selectors.opportunity_get(user=request.auth, pk=opportunity_id)  # type: ignore[attr-defined]
+        current = selectors.opportunity_get(user=current_user(request), pk=opportunity_id)
         rows = _rows(request, data, current.customer_id)
     opp = services.opportunity_update(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         opportunity=Opportunity(pk=opportunity_id),
         data=_write_data(request, data),
         expected_version=version,
@@ -234,11 +232,11 @@ def opportunity_move(
     """Move an open deal to another open stage of its pipeline; the stage's required fields must be filled
     (400 names them)."""
     version = expected_version(if_match, payload.version)
-    stage = selectors.active_stage_get(user=request.auth, pk=payload.stage_id)  # type: ignore[attr-defined]
+    stage = selectors.active_stage_get(user=current_user(request), pk=payload.stage_id)
     if stage is None:
         raise _unknown("stage_id")
     opp = services.opportunity_move_stage(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         opportunity=Opportunity(pk=opportunity_id),
         stage=stage,
         expected_version=version,
@@ -268,7 +266,7 @@ def opportunity_close(
         msg = _("Choose why the deal was lost.")
         raise ValidationFailed(msg, fields={"lost_reason_id": [msg]})
     opp = services.opportunity_close(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         opportunity=Opportunity(pk=opportunity_id),
         won=payload.outcome == "won",
         lost_reason=lost_reason,
@@ -288,7 +286,7 @@ def opportunity_close(
 )
 def opportunity_confirm_close(request: HttpRequest, opportunity_id: int, response: HttpResponse) -> object:
     """A manager (opportunities.approve on the deal) confirms a won/lost closing is complete."""
-    opp = services.opportunity_confirm_close(actor=request.auth, opportunity=Opportunity(pk=opportunity_id))  # type: ignore[attr-defined]
+    opp = services.opportunity_confirm_close(actor=current_user(request), opportunity=Opportunity(pk=opportunity_id))
     set_etag(response, opp)
     return opp
 
@@ -302,7 +300,7 @@ def opportunity_confirm_close(request: HttpRequest, opportunity_id: int, respons
 def opportunity_delete(request: HttpRequest, opportunity_id: int, if_match: str | None = IfMatch) -> object:
     """Move a deal to the recycle bin (needs opportunities.delete on it; restorable)."""
     services.opportunity_delete(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         opportunity=Opportunity(pk=opportunity_id),
         expected_version=expected_version(if_match, None),
     )
@@ -333,7 +331,7 @@ def opportunity_export(
 ) -> HttpResponse:
     """The filtered list as CSV or XLSX (same filters as the list). Needs opportunities.export; audited."""
     content, content_type, filename = services.opportunity_export(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         filters=filters.dict(exclude_none=True),
         fmt=export.format,
     )
@@ -350,7 +348,7 @@ def opportunity_export(
 )
 def opportunity_follow_up(request: HttpRequest, opportunity_id: int, payload: OpportunityFollowUpIn) -> object:
     """A follow-up record of the deal's customer (followups.create), linked to the deal."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     opp = selectors.opportunity_get(user=user, pk=opportunity_id)
     data = payload.dict(exclude_unset=True)
     if "contact_id" in data:
@@ -372,7 +370,7 @@ def opportunity_follow_up(request: HttpRequest, opportunity_id: int, payload: Op
 )
 def opportunity_task(request: HttpRequest, opportunity_id: int, payload: OpportunityTaskIn) -> object:
     """A task for the deal's customer (tasks.create; another assignee needs tasks.assign), linked to the deal."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     opp = selectors.opportunity_get(user=user, pk=opportunity_id)
     data = payload.dict(exclude_unset=True)
     assignee_id = data.pop("assignee_id", None)
@@ -394,7 +392,7 @@ def opportunity_document_add(
 ) -> object:
     """multipart/form-data: `file`, and `stage_id` (a stage of the deal's pipeline; default: its current stage).
     Needs opportunities.edit on the deal; size and type limits as on the page."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     stage = None
     if stage_id is not None:
         stage = selectors.stage_get(pk=stage_id)
@@ -414,7 +412,7 @@ def opportunity_document_add(
 )
 def opportunity_document_delete(request: HttpRequest, opportunity_id: int, document_id: int) -> object:
     """Only its uploader or the deal's owner."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     doc = selectors.document_get(user=user, pk=document_id, opportunity_id=opportunity_id)
     services.opportunity_document_delete(actor=user, document=doc)
     return Status(204, None)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.files import private_upload_path
-from guanxi.core.models import BusinessModel, TimeStampedModel
+from guanxi.core.models import TimeStampedModel
+from guanxi.org.models import OwnedRecord
 from guanxi.sales.leads.models import Lead
 
 
@@ -102,7 +103,7 @@ class Competitor(TimeStampedModel):
         return self.name
 
 
-class Opportunity(BusinessModel):
+class Opportunity(OwnedRecord):
     """A sales opportunity (销售机会) moving through a pipeline's stages; every stage change is kept."""
 
     class Status(models.TextChoices):
@@ -139,20 +140,6 @@ class Opportunity(BusinessModel):
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="opportunities"
-    )
-    collaborators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("collaborators"),
-        blank=True,
-        related_name="collaborating_opportunities",
-    )
-    department = models.ForeignKey(
-        "org.Department",
-        verbose_name=_("department"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
     )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
@@ -202,18 +189,9 @@ class Opportunity(BusinessModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
 
+    # Department, collaborators and created by come from OwnedRecord; the owner is required here.
     scope_module = "opportunities"
-    scope_owner_path = "owner"
-    scope_collaborators_path = "collaborators"
     # Audit changes that are not fields of the deal, named in the reader's language on the timeline; a follow-up
     # or task logged on the deal is recorded by id and shown by name only to readers who may see it.
     audit_labels = {"document": _("document"), "task": _("task"), "follow_up": _("follow-up")}

@@ -234,7 +234,8 @@ def document_get(*, user: User, pk: Any, opportunity_id: int | None = None) -> O
     docs = OpportunityDocument.objects.select_related("opportunity").filter(opportunity__in=deals)
     if opportunity_id is not None:
         docs = docs.filter(opportunity_id=opportunity_id)
-    doc = docs.filter(pk=id_or_none(str(pk))).first()
+    number = id_or_none(pk)
+    doc = docs.filter(pk=number).first() if number is not None else None
     if doc is None:
         raise NotFoundError(_("Not found, or you may not see it."))
     return doc

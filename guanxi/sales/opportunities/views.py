@@ -11,19 +11,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.ports import OPPORTUNITY_ACTIONS
 from guanxi.core.registry import registry
-from guanxi.core.views_util import form_add_errors, is_stale
+from guanxi.core.views_util import error_text, form_add_errors, is_stale, service_action
 from guanxi.customers.forms import FollowUpForm, TaskForm
 from guanxi.org.policies import has_permission, require_permission
 
@@ -46,42 +45,16 @@ FORM_FIELDS = (
 )
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponse:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(default)
-
-
-def _refused(request: HttpRequest, exc: ApplicationError) -> HttpResponse | None:
-    """JSON callers get the error as JSON; page callers get a message (403/404 still propagate)."""
-    if _wants_json(request):
-        return JsonResponse(
-            {"ok": False, "code": exc.code, "message": exc.message, "fields": exc.fields}, status=exc.http_status
-        )
+def _refused(request: HttpRequest, exc: ApplicationError) -> None:
+    """A refused write shows as a message on the page it came from (403/404 still propagate)."""
     if isinstance(exc, PermissionDeniedError | NotFoundError):
         raise exc
-    details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
-    messages.error(request, " ".join(dict.fromkeys([exc.message, *details])))
-    return None
+    messages.error(request, error_text(exc))
 
 
 def _act(request: HttpRequest, pk: int, run: Callable[[], Any], done: str) -> HttpResponse:
-    try:
-        opp = run()
-    except ApplicationError as exc:
-        response = _refused(request, exc)
-        if response is not None:
-            return response
-    else:
-        if _wants_json(request):
-            return JsonResponse({"ok": True, "message": done, "version": getattr(opp, "version", None)})
-        messages.success(request, done)
-    return _back(request, reverse("sales:opportunity_detail", args=[pk]))
+    """A button on the deal's page (or the board's drag, as JSON): back to the deal unless `next` says otherwise."""
+    return service_action(request, run, done, reverse("sales:opportunity_detail", args=[pk]))
 
 
 def _version(request: HttpRequest) -> int | None:

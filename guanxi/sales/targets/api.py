@@ -14,6 +14,7 @@ from ninja import Query, Router, Status
 
 from guanxi.core.api import LIST_ERRORS, READ_ERRORS, PageParams, error_responses, keep_operation_ids, paginate
 from guanxi.core.errors import ValidationFailed
+from guanxi.org.current import current_user
 from guanxi.org.selectors import directory_department_get, users_by_ids
 
 from . import selectors, services
@@ -43,7 +44,7 @@ def _period_start(kind: str, day: Any) -> Any:
 @router.get("/targets", response={200: TargetPage, **LIST_ERRORS}, tags=TARGETS, summary="List targets")
 def target_list(request: HttpRequest, filters: Query[TargetFilters], page: Query[PageParams]) -> object:
     """Targets you may see: people's within your opportunities scope, departments' of your department tree."""
-    qs = selectors.targets_list(user=request.auth, filters=filters.dict(exclude_none=True))  # type: ignore[attr-defined]
+    qs = selectors.targets_list(user=current_user(request), filters=filters.dict(exclude_none=True))
     return paginate(qs, page)
 
 
@@ -51,7 +52,7 @@ def target_list(request: HttpRequest, filters: Query[TargetFilters], page: Query
 def target_progress(request: HttpRequest, params: Query[ProgressParams]) -> object:
     """Target, actual, completion and weighted pipeline per department and person for one period and metric."""
     data = selectors.targets_progress(
-        user=request.auth,  # type: ignore[attr-defined]
+        user=current_user(request),
         period_kind=params.period_kind,
         period_start=_period_start(params.period_kind, params.period_start),
         metric=params.metric,
@@ -70,7 +71,7 @@ def target_progress(request: HttpRequest, params: Query[ProgressParams]) -> obje
 @router.get("/forecast", response={200: ForecastOut, **LIST_ERRORS}, tags=TARGETS, summary="Forecast")
 def forecast(request: HttpRequest, params: Query[ForecastParams]) -> object:
     """Open deals expected to close in the period (weighted, commit, best case) and the monthly snapshots."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     period = selectors.period_of(params.period_kind, params.period_start or timezone.localdate())
     totals = selectors.forecast_for(user=user, period=period)
     return {
@@ -84,11 +85,11 @@ def forecast(request: HttpRequest, params: Query[ForecastParams]) -> object:
 
 @router.get("/targets/{int:target_id}", response={200: TargetOut, **READ_ERRORS}, tags=TARGETS, summary="Get")
 def target_get(request: HttpRequest, target_id: int) -> object:
-    return selectors.target_get(user=request.auth, pk=target_id)  # type: ignore[attr-defined]
+    return selectors.target_get(user=current_user(request), pk=target_id)
 
 
 def _subject(request: HttpRequest, owner_id: int | None, department_id: int | None) -> tuple[Any, Any]:
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     if (owner_id is None) == (department_id is None):
         msg = _("Give either owner_id or department_id.")
         raise ValidationFailed(msg, fields={"owner_id": [msg], "department_id": [msg]})
@@ -103,7 +104,7 @@ def target_set(request: HttpRequest, payload: TargetIn) -> object:
     (the period must start on its first day)."""
     owner, department = _subject(request, payload.owner_id, payload.department_id)
     target = services.target_set(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=current_user(request),
         owner=owner,
         department=department,
         period_kind=payload.period_kind,
@@ -116,7 +117,7 @@ def target_set(request: HttpRequest, payload: TargetIn) -> object:
 
 @router.patch("/targets/{int:target_id}", response={200: TargetOut, **WRITE_ERRORS}, tags=TARGETS, summary="Change")
 def target_update(request: HttpRequest, target_id: int, payload: TargetPatch) -> object:
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     target = selectors.target_get(user=user, pk=target_id)
     return services.target_set(
         actor=user,
@@ -138,7 +139,7 @@ def target_update(request: HttpRequest, target_id: int, payload: TargetPatch) ->
 def target_split(request: HttpRequest, target_id: int, payload: SplitIn) -> object:
     """Share a department target among members of its department tree. The allocations must add up exactly;
     otherwise 400 names the difference and nothing is written."""
-    user = request.auth  # type: ignore[attr-defined]
+    user = current_user(request)
     target = selectors.target_for_split(user=user, pk=target_id)
     ids = [a.owner_id for a in payload.allocations]
     people = {u.pk: u for u in users_by_ids(user=user, ids=ids, field="allocations")}
