@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_expenses
 
 app_name = "billing"
 urlpatterns = [
@@ -19,13 +19,13 @@ urlpatterns = [
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("payments/", views.payment_list, name="payment_list"),
-    path("expenses/", views.expense_list, name="expense_list"),
-    path("expenses/export/", views.expense_export, name="expense_export"),
-    path("expenses/new/", views.expense_create, name="expense_create"),
-    path("expenses/<int:pk>/", views.expense_detail, name="expense_detail"),
-    path("expenses/<int:pk>/edit/", views.expense_edit, name="expense_edit"),
-    path("expenses/<int:pk>/submit/", views.expense_submit, name="expense_submit"),
-    path("expenses/<int:pk>/pay/", views.expense_pay, name="expense_pay"),
-    path("expenses/<int:pk>/delete/", views.expense_delete, name="expense_delete"),
+    path("expenses/", views_expenses.expense_list, name="expense_list"),
+    path("expenses/export/", views_expenses.expense_export, name="expense_export"),
+    path("expenses/new/", views_expenses.expense_create, name="expense_create"),
+    path("expenses/<int:pk>/", views_expenses.expense_detail, name="expense_detail"),
+    path("expenses/<int:pk>/edit/", views_expenses.expense_edit, name="expense_edit"),
+    path("expenses/<int:pk>/submit/", views_expenses.expense_submit, name="expense_submit"),
+    path("expenses/<int:pk>/pay/", views_expenses.expense_pay, name="expense_pay"),
+    path("expenses/<int:pk>/delete/", views_expenses.expense_delete, name="expense_delete"),
     path("settings/", views.reminder_settings, name="reminder_settings"),
 ]

@@ -4,10 +4,8 @@ call one selector/service, render."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -23,32 +21,31 @@ from django.views.decorators.http import require_POST
 
 from guanxi.commerce.views_common import filtered_rows, list_params
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from guanxi.core.views_util import is_stale, stale_message
+from guanxi.core.views_util import form_add_errors
 from guanxi.org.policies import has_permission, require_permission
 
-from . import selectors, services
-from .filters import ExpenseClaimFilter, InvoiceFilter, PaymentFilter, ReceivableFilter
-from .models import ExpenseClaim, ExpenseLine, Invoice, Payment
+from . import forms, selectors, services
+from .filters import InvoiceFilter, PaymentFilter, ReceivableFilter
+from .models import Invoice, Payment
 from .policies import reminder_policy, reminder_policy_update
 
 PER_PAGE = 50
 BLANK_PLAN_ROWS = 3
-BLANK_EXPENSE_ROWS = 3
 
 
-def _message(exc: ApplicationError) -> str:
+def error_message(exc: ApplicationError) -> str:
     details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
     return " ".join(dict.fromkeys([exc.message, *details]))
 
 
-def _act(request: HttpRequest, run: Callable[[], Any], done: str, back: str) -> HttpResponse:
+def act(request: HttpRequest, run: Callable[[], Any], done: str, back: str) -> HttpResponse:
     """Run one service for a POST; show its refusal as a message (403/404 propagate), then go back."""
     try:
         run()
     except (PermissionDeniedError, NotFoundError):
         raise
     except ApplicationError as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, error_message(exc))
     else:
         messages.success(request, done)
     return redirect(back)
@@ -114,7 +111,7 @@ def _receivable_values(params: Any) -> dict[str, Any]:
     }
 
 
-def _export_response(result: tuple[bytes, str, str]) -> HttpResponse:
+def export_response(result: tuple[bytes, str, str]) -> HttpResponse:
     content, content_type, filename = result
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -126,7 +123,7 @@ def receivables_export(request: HttpRequest) -> HttpResponse:
     group = request.GET.get("group") or "contract"
     if group not in ("contract", *selectors.GROUPS):
         group = "contract"
-    return _export_response(
+    return export_response(
         services.receivables_export(
             actor=request.user, group=group, params=request.GET, fmt=request.GET.get("fmt", "xlsx")
         )
@@ -162,7 +159,7 @@ def ageing_export(request: HttpRequest) -> HttpResponse:
     group = request.GET.get("group") or "customer"
     if group not in selectors.AGEING_GROUPS:
         group = "customer"
-    return _export_response(services.ageing_export(actor=request.user, group=group, fmt=request.GET.get("fmt", "xlsx")))
+    return export_response(services.ageing_export(actor=request.user, group=group, fmt=request.GET.get("fmt", "xlsx")))
 
 
 @login_required
@@ -171,7 +168,7 @@ def statement(request: HttpRequest) -> HttpResponse:
     try:
         data = selectors.monthly_statement(user=request.user, month=request.GET.get("month"))
     except ApplicationError as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, error_message(exc))
         data = selectors.monthly_statement(user=request.user, month=None)
     return render(
         request, "billing/statement.html", {**data, "can_export": has_permission(request.user, "payments.export")}
@@ -180,7 +177,7 @@ def statement(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def statement_export(request: HttpRequest) -> HttpResponse:
-    return _export_response(
+    return export_response(
         services.statement_export(
             actor=request.user, month=request.GET.get("month"), fmt=request.GET.get("fmt", "xlsx")
         )
@@ -232,72 +229,68 @@ def contract_money_tab(request: HttpRequest, contract: Any) -> tuple[int, str]:
     return len(data["payments"]), html
 
 
-def _plan_rows(post: Any) -> list[dict[str, Any]]:
-    rows = []
-    for i in range(int(post.get("rows") or 0) if str(post.get("rows") or "0").isdigit() else 0):
-        due, amount = post.get(f"due_date_{i}", "").strip(), post.get(f"amount_{i}", "").strip()
-        if not due and not amount:
-            continue
-        rows.append(
-            {"id": post.get(f"id_{i}") or None, "due_date": due, "amount": amount, "note": post.get(f"note_{i}", "")}
-        )
-    return rows
+def _money_write(
+    request: HttpRequest, pk: int, form: Any, run: Callable[[Any], Any], done: str, anchor: str = ""
+) -> HttpResponse:
+    """Run one service with a valid form of the contract's money page. A refusal shows the page again (400)
+    with the errors on the form and what was typed kept; 403/404 propagate."""
+    if form.is_valid():
+        try:
+            run(form)
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("billing:contract_money", args=[pk]) + anchor)
+    context = {**_money_context(request, pk), "failed_form": form, form.context_name: form}
+    return render(request, "billing/contract_money.html", context, status=400)
 
 
 @login_required
 @require_POST
 def plan_save(request: HttpRequest, pk: int) -> HttpResponse:
-    version = request.POST.get("version")
-    return _act(
+    form = forms.PaymentPlanForm(request.POST)
+    return _money_write(
         request,
-        lambda: services.payment_plan_save(
+        pk,
+        form,
+        lambda f: services.payment_plan_save(
             actor=request.user,
             contract=pk,
-            instalments=_plan_rows(request.POST),
-            expected_version=int(version) if version and version.isdigit() else None,
+            instalments=f.instalments(),
+            expected_version=f.cleaned_data.get("version"),
         ),
         _("Payment plan saved."),
-        reverse("billing:contract_money", args=[pk]),
     )
 
 
 @login_required
 @require_POST
 def plan_generate(request: HttpRequest, pk: int) -> HttpResponse:
-    post = request.POST
-    percents = [p for p in post.get("percents", "").replace("，", ",").replace("/", ",").split(",") if p.strip()]
-    count = post.get("count", "")
-
-    def run() -> Any:
-        return services.payment_plan_generate(
-            actor=request.user,
-            contract=pk,
-            first_due_date=post.get("first_due_date", ""),
-            count=int(count) if count.isdigit() else None,
-            percents=[p.strip() for p in percents] if post.get("how") == "percent" else None,
-            months_between=int(post["months_between"]) if post.get("months_between", "").isdigit() else 1,
-        )
-
-    return _act(request, run, _("Payment plan generated."), reverse("billing:contract_money", args=[pk]))
+    form = forms.PlanGenerateForm(request.POST)
+    return _money_write(
+        request,
+        pk,
+        form,
+        lambda f: services.payment_plan_generate(actor=request.user, contract=pk, **f.proposal()),
+        _("Payment plan generated."),
+    )
 
 
 @login_required
 @require_POST
 def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    post = request.POST
-    data = {k: post.get(k, "") for k in ("received_on", "amount", "method", "account", "note")}
-    allocations = [
-        {"instalment_id": key.split("_", 1)[1], "amount": value}
-        for key, value in post.items()
-        if key.startswith("alloc_") and value.strip()
-    ]
-    return _act(
+    form = forms.PaymentForm(request.POST)
+    return _money_write(
         request,
-        lambda: services.payment_record(
-            actor=request.user, contract=pk, data=data, allocations=allocations if post.get("manual") else None
+        pk,
+        form,
+        lambda f: services.payment_record(
+            actor=request.user, contract=pk, data=f.payment_data(), allocations=f.allocations()
         ),
         _("Payment recorded."),
-        reverse("billing:contract_money", args=[pk]),
     )
 
 
@@ -305,37 +298,26 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     payment = selectors.payment_get(user=request.user, pk=pk)
-    return _act(
+    return _money_write(
         request,
-        lambda: services.payment_reverse(actor=request.user, payment=payment, reason=request.POST.get("reason", "")),
+        payment.contract_id,
+        forms.ReasonForm(request.POST),
+        lambda f: services.payment_reverse(actor=request.user, payment=payment, reason=f.cleaned_data["reason"]),
         _("Payment reversed."),
-        reverse("billing:contract_money", args=[payment.contract_id]),
     )
-
-
-def _percent_to_rate(raw: str) -> str:
-    """The form asks for the tax rate in % ("13"); the service takes a fraction ("0.13")."""
-    try:
-        value = Decimal(raw.strip().rstrip("%"))
-    except (InvalidOperation, ValueError):
-        return raw
-    return str(value / 100) if value >= 1 else str(value)
 
 
 @login_required
 @require_POST
 def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
-    post = request.POST
-    data = {
-        k: post.get(k, "")
-        for k in ("number", "issued_on", "kind", "amount", "tax_rate", "buyer_title", "buyer_tax_id", "note")
-    }
-    data["tax_rate"] = _percent_to_rate(data["tax_rate"])
-    return _act(
+    form = forms.InvoiceForm(request.POST)
+    return _money_write(
         request,
-        lambda: services.invoice_issue(actor=request.user, contract=pk, data=data),
+        pk,
+        form,
+        lambda f: services.invoice_issue(actor=request.user, contract=pk, data=f.invoice_data()),
         _("Invoice recorded."),
-        reverse("billing:contract_money", args=[pk]) + "#invoices",
+        "#invoices",
     )
 
 
@@ -343,11 +325,13 @@ def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = selectors.invoice_get(user=request.user, pk=pk)
-    return _act(
+    return _money_write(
         request,
-        lambda: services.invoice_void(actor=request.user, invoice=invoice, reason=request.POST.get("reason", "")),
+        invoice.contract_id,
+        forms.ReasonForm(request.POST),
+        lambda f: services.invoice_void(actor=request.user, invoice=invoice, reason=f.cleaned_data["reason"]),
         _("Invoice voided."),
-        reverse("billing:contract_money", args=[invoice.contract_id]) + "#invoices",
+        "#invoices",
     )
 
 
@@ -368,35 +352,7 @@ def customer_invoices_tab(request: HttpRequest, customer: Any) -> tuple[int, str
     return len(data["invoices"]), html
 
 
-# --- expense claims ---------------------------------------------------------------------------------
-@login_required
-def expense_list(request: HttpRequest) -> HttpResponse:
-    require_permission(request.user, "expenses.view")
-    qs = filtered_rows(request, selectors.expense_claim_list, ExpenseClaimFilter)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "billing/expense_list.html",
-        {
-            "page": page,
-            "params": request.GET,
-            "query": query.urlencode(),
-            "statuses": ExpenseClaim.Status.choices,
-            "can_create": has_permission(request.user, "expenses.create"),
-            "can_export": has_permission(request.user, "expenses.export"),
-        },
-    )
-
-
-@login_required
-def expense_export(request: HttpRequest) -> HttpResponse:
-    return _export_response(
-        services.expense_claims_export(actor=request.user, params=request.GET, fmt=request.GET.get("fmt", "xlsx"))
-    )
-
-
+# --- invoices and payments lists ------------------------------------------------------------------
 @login_required
 def invoice_list(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "invoices.view")
@@ -424,212 +380,24 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _expense_lines(request: HttpRequest) -> list[dict[str, Any]]:
-    post = request.POST
-    lines = []
-    rows = int(post.get("rows") or 0) if str(post.get("rows") or "0").isdigit() else 0
-    for i in range(min(rows, 100)):
-        amount = post.get(f"amount_{i}", "").strip()
-        if not amount:
-            continue
-        lines.append(
-            {
-                "category": post.get(f"category_{i}", ""),
-                "spent_on": post.get(f"spent_on_{i}", ""),
-                "amount": amount,
-                "note": post.get(f"note_{i}", ""),
-                "receipt": request.FILES.get(f"receipt_{i}"),
-            }
-        )
-    return lines
-
-
-def _expense_links(request: HttpRequest) -> dict[str, Any]:
-    post = request.POST
-    return {
-        "title": post.get("title", ""),
-        "purpose": post.get("purpose", ""),
-        **selectors.expense_links_resolve(
-            user=request.user,
-            customer_id=post.get("customer"),
-            follow_up_id=post.get("follow_up"),
-            opportunity_id=post.get("opportunity"),
-        ),
-    }
-
-
-def _expense_form_context(request: HttpRequest, claim: ExpenseClaim | None) -> dict[str, Any]:
-    from guanxi.customers.selectors import customer_choices
-
-    customer_id = request.POST.get("customer") or request.GET.get("customer") or (claim.customer_id if claim else "")
-    links: dict[str, Any] = {"follow_ups": [], "opportunities": []}
-    if str(customer_id).isdigit():
-        with contextlib.suppress(NotFoundError):
-            links = selectors.expense_link_choices(user=request.user, customer_id=int(customer_id))
-    lines = list(claim.lines.all()) if claim else []
-    post = request.POST
-    values = {
-        "title": post.get("title", claim.title if claim else ""),
-        "purpose": post.get("purpose", claim.purpose if claim else ""),
-        "follow_up": post.get("follow_up", str(claim.follow_up_id or "") if claim else ""),
-        "opportunity": post.get("opportunity", str(claim.opportunity_id or "") if claim else ""),
-    }
-    return {
-        "values": values,
-        "claim": claim,
-        "customers": customer_choices(user=request.user).order_by("name")[:500],
-        "customer_id": str(customer_id),
-        **links,
-        "lines": lines,
-        "blank_rows": range(len(lines), len(lines) + BLANK_EXPENSE_ROWS),
-        "row_count": len(lines) + BLANK_EXPENSE_ROWS,
-        "categories": ExpenseLine.Category.choices,
-        "post": request.POST,
-        "today": timezone.localdate(),
-    }
-
-
-@login_required
-def expense_create(request: HttpRequest) -> HttpResponse:
-    require_permission(request.user, "expenses.create")
-    if request.method == "POST" and request.POST.get("save"):
-        try:
-            claim = services.expense_claim_create(
-                actor=request.user, data=_expense_links(request), lines=_expense_lines(request)
-            )
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            return render(
-                request,
-                "billing/expense_form.html",
-                {**_expense_form_context(request, None), "error": exc},
-                status=400,
-            )
-        messages.success(request, _("Expense claim saved as a draft."))
-        return redirect("billing:expense_detail", claim.pk)
-    return render(request, "billing/expense_form.html", _expense_form_context(request, None))
-
-
-@login_required
-def expense_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = selectors.expense_claim_get(user=request.user, pk=pk, action="edit")
-    if request.method == "POST" and request.POST.get("save"):
-        try:
-            services.expense_claim_update(
-                actor=request.user,
-                claim=claim,
-                data=_expense_links(request),
-                lines=_expense_lines(request),
-                expected_version=int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None,
-            )
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            return render(
-                request,
-                "billing/expense_form.html",
-                {
-                    **_expense_form_context(request, claim),
-                    "error": exc,
-                    "stale": stale_message() if is_stale(exc) else "",
-                },
-                status=400,
-            )
-        messages.success(request, _("Expense claim saved."))
-        return redirect("billing:expense_detail", claim.pk)
-    return render(request, "billing/expense_form.html", _expense_form_context(request, claim))
-
-
-def _approval_panel(request: HttpRequest, claim: ExpenseClaim) -> str:
-    try:
-        from guanxi.approvals.views import approval_panel
-    except ImportError:  # the approval engine's pages are not installed
-        return ""
-    return approval_panel(request, claim)
-
-
-@login_required
-def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = selectors.expense_claim_get(user=request.user, pk=pk)
-    user = request.user
-    mine = claim.claimant_id == user.pk
-    return render(
-        request,
-        "billing/expense_detail.html",
-        {
-            "claim": claim,
-            "lines": list(claim.lines.all()),
-            "can_edit": mine and claim.status == ExpenseClaim.Status.DRAFT and has_permission(user, "expenses.edit"),
-            "can_pay": claim.status == ExpenseClaim.Status.APPROVED and has_permission(user, "expenses.approve"),
-            "approval_panel": _approval_panel(request, claim),
-        },
-    )
-
-
-@login_required
-@require_POST
-def expense_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        lambda: services.expense_claim_submit(actor=request.user, claim=pk),
-        _("Expense claim submitted for approval."),
-        reverse("billing:expense_detail", args=[pk]),
-    )
-
-
-@login_required
-@require_POST
-def expense_pay(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request,
-        lambda: services.expense_claim_mark_paid(
-            actor=request.user, claim=pk, reference=request.POST.get("reference", "")
-        ),
-        _("Expense claim marked paid."),
-        reverse("billing:expense_detail", args=[pk]),
-    )
-
-
-@login_required
-@require_POST
-def expense_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.expense_claim_delete(actor=request.user, claim=pk)
-    except (PermissionDeniedError, NotFoundError):
-        raise
-    except ApplicationError as exc:
-        messages.error(request, _message(exc))
-        return redirect("billing:expense_detail", pk)
-    messages.success(request, _("Expense claim deleted."))
-    return redirect("billing:expense_list")
-
-
 # --- settings ---------------------------------------------------------------------------------------
 @login_required
 def reminder_settings(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "org.admin")
-    error = None
-    if request.method == "POST":
-        post = request.POST
+    form = forms.ReminderSettingsForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         try:
-            data = {
-                "first_overdue_days": int(post.get("first_overdue_days", "")),
-                "second_overdue_days": int(post.get("second_overdue_days", "")),
-                "remind_on_due_date": bool(post.get("remind_on_due_date")),
-            }
-        except ValueError:
-            data = None
-            messages.error(request, _("Enter a whole number of days."))
-        if data is not None:
-            try:
-                reminder_policy_update(actor=request.user, data=data)
-            except ApplicationError as exc:
-                error = exc
-            else:
-                messages.success(request, _("Reminder settings saved."))
-                return redirect("billing:reminder_settings")
-    return render(request, "billing/reminder_settings.html", {"policy": reminder_policy(), "error": error})
+            reminder_policy_update(actor=request.user, data=form.cleaned_data)
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Reminder settings saved."))
+            return redirect("billing:reminder_settings")
+    policy = form.data if form.is_bound else reminder_policy()  # a refused form shows what was typed
+    status = 400 if form.is_bound else 200
+    return render(request, "billing/reminder_settings.html", {"policy": policy, "form": form}, status=status)
 
 
 def chart_json(data: Any) -> str:

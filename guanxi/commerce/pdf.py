@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -37,31 +38,56 @@ def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+class _Styles:
+    """The paragraph styles of the document, and `p(text, style)` to put text in one (escaped, line breaks kept)."""
+
+    def __init__(self, font: str):
+        self.base = ParagraphStyle("base", fontName=font, fontSize=9.5, leading=14)
+        self.title = ParagraphStyle("title", parent=self.base, fontSize=18, leading=24, alignment=TA_CENTER)
+        self.head = ParagraphStyle("head", parent=self.base, fontSize=13, leading=18)
+        self.right = ParagraphStyle("right", parent=self.base, alignment=TA_RIGHT)
+        self.cell = ParagraphStyle("cell", parent=self.base, fontSize=8.5, leading=11)
+        self.cell_right = ParagraphStyle("cell_right", parent=self.cell, alignment=TA_RIGHT)
+
+    def p(self, text: object, style: ParagraphStyle | None = None) -> Paragraph:
+        return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), style or self.base)
+
+
 def quote_pdf_bytes(quote: Quote) -> bytes:
     from .services._common import policy
 
-    font = _font()
     rules = policy()
-    base = ParagraphStyle("base", fontName=font, fontSize=9.5, leading=14)
-    title = ParagraphStyle("title", parent=base, fontSize=18, leading=24, alignment=TA_CENTER)
-    head = ParagraphStyle("head", parent=base, fontSize=13, leading=18)
-    right = ParagraphStyle("right", parent=base, alignment=TA_RIGHT)
-    cell = ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11)
-    cell_right = ParagraphStyle("cell_right", parent=cell, alignment=TA_RIGHT)
-
-    def p(text: object, style: ParagraphStyle = base) -> Paragraph:
-        return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), style)
-
+    st = _Styles(_font())
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm,
         title=f"报价单 {quote.number}-V{quote.revision}", author=rules.company_name,
     )  # fmt: skip
-    story: list = [p(rules.company_name, head)]
+    story: list = [
+        *_letterhead(st, rules),
+        _info_table(st, quote),
+        Spacer(1, 5 * mm),
+        _lines_table(st, quote),
+        Spacer(1, 4 * mm),
+        _totals_table(st, quote),
+        Spacer(1, 6 * mm),
+        *_closing(st, quote, rules),
+    ]
+    doc.build(story)
+    return buf.getvalue()
+
+
+def _letterhead(st: _Styles, rules: Any) -> list[Any]:
+    p = st.p
+    out: list[Any] = [p(rules.company_name, st.head)]
     contact_line = " · ".join(filter(None, [rules.company_address, rules.company_phone]))
     if contact_line:
-        story.append(p(contact_line))
-    story += [Spacer(1, 4 * mm), p("报 价 单", title), Spacer(1, 4 * mm)]
+        out.append(p(contact_line))
+    return [*out, Spacer(1, 4 * mm), p("报 价 单", st.title), Spacer(1, 4 * mm)]
+
+
+def _info_table(st: _Styles, quote: Quote) -> Table:
+    p = st.p
     info = [
         [p("报价单号"), p(f"{quote.number}-V{quote.revision}"), p("报价日期"), p(quote.quote_date.isoformat())],
         [p("客户"), p(quote.customer.name), p("有效期至"), p(quote.valid_until.isoformat())],
@@ -72,25 +98,17 @@ def quote_pdf_bytes(quote: Quote) -> bytes:
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                            ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
                            ("BACKGROUND", (2, 0), (2, -1), colors.whitesmoke)]))  # fmt: skip
-    story += [t, Spacer(1, 5 * mm)]
-    rows = [
-        [
-            p(h)
-            for h in (
-                "序号",
-                "产品编码",
-                "产品名称",
-                "单位",
-                "数量",
-                "单价",
-                "折扣",
-                "税率",
-                "金额(不含税)",
-                "税额",
-                "价税合计",
-            )
-        ]
-    ]
+    return t
+
+
+LINE_HEADINGS = (
+    "序号", "产品编码", "产品名称", "单位", "数量", "单价", "折扣", "税率", "金额(不含税)", "税额", "价税合计",
+)  # fmt: skip
+
+
+def _lines_table(st: _Styles, quote: Quote) -> Table:
+    p, cell, cell_right = st.p, st.cell, st.cell_right
+    rows = [[p(h) for h in LINE_HEADINGS]]
     for line in quote.lines.select_related("product"):
         rows.append(
             [
@@ -112,7 +130,11 @@ def quote_pdf_bytes(quote: Quote) -> bytes:
     lines_table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                      ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEF2F7")),
                                      ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))  # fmt: skip
-    story += [lines_table, Spacer(1, 4 * mm)]
+    return lines_table
+
+
+def _totals_table(st: _Styles, quote: Quote) -> Table:
+    p, right = st.p, st.right
     totals = [
         [p("整单折扣"), p(discount_label(quote.overall_discount) if quote.overall_discount < 1 else "无", right)],
         [p("金额(不含税)"), p(f"¥ {_money(quote.subtotal)}", right)],
@@ -123,16 +145,21 @@ def quote_pdf_bytes(quote: Quote) -> bytes:
     tt = Table(totals, colWidths=[30 * mm, 80 * mm], hAlign="RIGHT")
     tt.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                             ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke)]))  # fmt: skip
-    story += [tt, Spacer(1, 6 * mm)]
+    return tt
+
+
+def _closing(st: _Styles, quote: Quote, rules: Any) -> list[Any]:
+    """The terms, the validity sentence and the two signature blocks."""
+    p = st.p
+    out: list[Any] = []
     if quote.terms:
-        story += [p("条款与说明", head), p(quote.terms), Spacer(1, 4 * mm)]
-    story.append(p(f"本报价有效期至 {quote.valid_until.isoformat()}，价格以人民币计，含增值税。"))
-    story.append(Spacer(1, 12 * mm))
+        out += [p("条款与说明", st.head), p(quote.terms), Spacer(1, 4 * mm)]
+    out.append(p(f"本报价有效期至 {quote.valid_until.isoformat()}，价格以人民币计，含增值税。"))
+    out.append(Spacer(1, 12 * mm))
     sign = Table(
         [[p(f"报价单位（盖章）：{rules.company_name}"), p("客户确认（签字/盖章）：")],
          [p("日期："), p("日期：")]],
         colWidths=[90 * mm, 90 * mm],
     )  # fmt: skip
-    story.append(sign)
-    doc.build(story)
-    return buf.getvalue()
+    out.append(sign)
+    return out

@@ -85,34 +85,9 @@ def payment_record(
         contract = contract_for(actor, contract, "create", "payments")
         require_receivable(contract)
         amount = clean_amount(data.get("amount"), "amount")
-        method = data.get("method") or Payment.Method.BANK_TRANSFER
-        if method not in Payment.Method.values:
-            raise field_error("method", _("Choose a payment method."))
-        handler = data.get("handler") or actor
-        if not isinstance(handler, User) or not handler.is_active:
-            raise field_error("handler", _("Choose an active user."))
-        balance = contract.amount - collected_on(contract)
-        if amount > balance:
-            raise field_error(
-                "amount",
-                _("The payment of %(amount)s exceeds the contract's balance due of %(balance)s.")
-                % {"amount": format_cny(amount), "balance": format_cny(max(ZERO, balance))},
-            )
-        plan = [i for i in live_instalments(contract, lock=True) if i.remaining > 0]
-        if not plan:
-            raise InvalidStateError(_("Set up the contract's payment plan before recording payments."))
-        if allocations:
-            parts = _manual_parts(amount, plan, allocations)
-        else:
-            try:
-                values = allocate_oldest_first(amount, [i.remaining for i in plan])
-            except ValueError:
-                raise field_error(
-                    "amount",
-                    _("The payment exceeds what the payment plan still lacks (%(left)s).")
-                    % {"left": format_cny(sum((i.remaining for i in plan), ZERO))},
-                )
-            parts = [(inst, value) for inst, value in zip(plan, values, strict=True) if value > 0]
+        method, handler = _method_and_handler(actor, data)
+        _check_balance_due(contract, amount)
+        parts = _allocation(contract, amount, allocations)
         payment = model_create(
             instance=Payment(
                 contract=contract,
@@ -130,16 +105,60 @@ def payment_record(
         _book(actor=actor, payment=payment, parts=parts)
         ensure_in_scope(actor, payment, "view")
         if contract.owner_id != actor.pk:
-            notify(
-                recipient=contract.owner,
-                kind="payment_received",
-                title=Message(
-                    gettext_noop("%(amount)s received on contract %(number)s"),
-                    {"amount": format_cny(amount), "number": contract.number},
-                ),
-                url=reverse("billing:contract_money", args=[contract.pk]),
-            )
+            _tell_owner(contract, amount)
     return payment
+
+
+def _method_and_handler(actor: User, data: dict[str, Any]) -> tuple[str, User]:
+    method = data.get("method") or Payment.Method.BANK_TRANSFER
+    if method not in Payment.Method.values:
+        raise field_error("method", _("Choose a payment method."))
+    handler = data.get("handler") or actor
+    if not isinstance(handler, User) or not handler.is_active:
+        raise field_error("handler", _("Choose an active user."))
+    return method, handler
+
+
+def _check_balance_due(contract: Contract, amount: Decimal) -> None:
+    balance = contract.amount - collected_on(contract)
+    if amount > balance:
+        raise field_error(
+            "amount",
+            _("The payment of %(amount)s exceeds the contract's balance due of %(balance)s.")
+            % {"amount": format_cny(amount), "balance": format_cny(max(ZERO, balance))},
+        )
+
+
+def _allocation(
+    contract: Contract, amount: Decimal, allocations: list[dict[str, Any]] | None
+) -> list[tuple[Instalment, Decimal]]:
+    """Which open instalments the payment pays, and how much of each: by hand, or the oldest due first."""
+    plan = [i for i in live_instalments(contract, lock=True) if i.remaining > 0]
+    if not plan:
+        raise InvalidStateError(_("Set up the contract's payment plan before recording payments."))
+    if allocations:
+        return _manual_parts(amount, plan, allocations)
+    try:
+        values = allocate_oldest_first(amount, [i.remaining for i in plan])
+    except ValueError:
+        raise field_error(
+            "amount",
+            _("The payment exceeds what the payment plan still lacks (%(left)s).")
+            % {"left": format_cny(sum((i.remaining for i in plan), ZERO))},
+        )
+    return [(inst, value) for inst, value in zip(plan, values, strict=True) if value > 0]
+
+
+def _tell_owner(contract: Contract, amount: Decimal) -> None:
+    notify(
+        recipient=contract.owner,
+        kind="payment_received",
+        title=Message(
+            gettext_noop("%(amount)s received on contract %(number)s"),
+            {"amount": format_cny(amount), "number": contract.number},
+        ),
+        url=reverse("billing:contract_money", args=[contract.pk]),
+    )
 
 
 def payment_reverse(*, actor: User, payment: Payment | int, reason: str) -> Payment:

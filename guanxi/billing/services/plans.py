@@ -80,79 +80,112 @@ def payment_plan_save(
     Instalments are numbered 1… by due date. Nothing is written when anything is refused."""
     with transaction.atomic():
         contract = contract_for(actor, contract, "edit", "payments")
-        if contract.status in PLAN_CLOSED_STATUSES:
-            raise InvalidStateError(_("The contract is terminated: its payment plan cannot change."))
-        if expected_version is not None and int(expected_version) != plan_version(contract):
-            raise PreconditionFailedError(
-                _(
-                    "This payment plan was changed by someone else (version %(current)s, yours %(yours)s). "
-                    "Reload and try again."
-                )
-                % {"current": plan_version(contract), "yours": expected_version}
-            )
+        _check_plan_open(contract)
+        _check_plan_version(contract, expected_version)
         rows = _clean_rows(instalments)
-        total = sum((r["amount"] for r in rows), ZERO)
-        if total != contract.amount:
-            difference = total - contract.amount
-            msg = _(
-                "The instalments add up to %(total)s but the contract amount is %(amount)s: %(difference)s %(word)s."
-            ) % {
-                "total": format_cny(total),
-                "amount": format_cny(contract.amount),
-                "difference": format_cny(abs(difference)),
-                "word": _("too much") if difference > 0 else _("missing"),
-            }
-            raise field_error("instalments", msg)
+        _check_plan_total(contract, rows)
         existing = {i.pk: i for i in live_instalments(contract, lock=True)}
-        seen: set[int] = set()
-        for row in rows:
-            if row["id"] is None:
-                continue
-            try:
-                pk = int(row["id"])
-            except (TypeError, ValueError):
-                pk = -1
-            if pk not in existing or pk in seen:
-                raise field_error("instalments", _("Unknown instalment %(id)s.") % {"id": row["id"]})
-            row["id"] = pk
-            seen.add(pk)
-            old = existing[pk]
-            if old.paid > 0 and (old.amount != row["amount"] or old.due_date != row["due_date"]):
-                raise field_error(
-                    "instalments",
-                    _("Instalment %(n)s already has payments: its amount and due date cannot change.")
-                    % {"n": old.sequence},
-                )
-        for pk, old in existing.items():
-            if pk not in seen and old.paid > 0:
-                raise field_error(
-                    "instalments",
-                    _("Instalment %(n)s already has payments: it cannot be removed.") % {"n": old.sequence},
-                )
-        for pk, old in existing.items():
-            if pk not in seen:
-                soft_delete(instance=old, actor=actor)
-        ordered = sorted(enumerate(rows), key=lambda pair: (pair[1]["due_date"], pair[0]))
-        final = {row["id"]: seq for seq, (_i, row) in enumerate(ordered, start=1) if row["id"] is not None}
-        # Renumber without tripping over the unique (contract, sequence): kept rows whose number changes step
-        # aside first; the others keep a number nobody else will take.
-        moving = [pk for pk, seq in final.items() if existing[pk].sequence != seq]
-        Instalment.objects.filter(pk__in=moving).update(sequence=F("sequence") + 100_000)
-        saved: list[Instalment] = []
-        for sequence, (_index, row) in enumerate(ordered, start=1):
-            values = {"sequence": sequence, "due_date": row["due_date"], "amount": row["amount"], "note": row["note"]}
-            if row["id"] is not None:
-                inst = existing[row["id"]]
-                if row["id"] in moving:
-                    inst.sequence += 100_000
-                inst, _changes = model_update(instance=inst, data=values, actor=actor)
-            else:
-                inst = model_create(
-                    instance=Instalment(contract=contract, currency=contract.currency, **values), actor=actor
-                )
-            saved.append(inst)
+        kept = _match_kept_instalments(rows, existing)
+        _remove_dropped_instalments(actor, existing, kept)
+        saved = _save_in_due_order(actor, contract, rows, existing)
         for inst in saved:
             ensure_in_scope(actor, inst, "view", module="payments")
+    return saved
+
+
+def _check_plan_open(contract: Contract) -> None:
+    if contract.status in PLAN_CLOSED_STATUSES:
+        raise InvalidStateError(_("The contract is terminated: its payment plan cannot change."))
+
+
+def _check_plan_version(contract: Contract, expected_version: int | None) -> None:
+    """Refuse a plan edited from a version someone else has changed since (412)."""
+    if expected_version is not None and int(expected_version) != plan_version(contract):
+        raise PreconditionFailedError(
+            _(
+                "This payment plan was changed by someone else (version %(current)s, yours %(yours)s). "
+                "Reload and try again."
+            )
+            % {"current": plan_version(contract), "yours": expected_version}
+        )
+
+
+def _check_plan_total(contract: Contract, rows: list[dict[str, Any]]) -> None:
+    """The instalments add up exactly to the contract amount; otherwise the difference is named."""
+    total = sum((r["amount"] for r in rows), ZERO)
+    if total != contract.amount:
+        difference = total - contract.amount
+        msg = _(
+            "The instalments add up to %(total)s but the contract amount is %(amount)s: %(difference)s %(word)s."
+        ) % {
+            "total": format_cny(total),
+            "amount": format_cny(contract.amount),
+            "difference": format_cny(abs(difference)),
+            "word": _("too much") if difference > 0 else _("missing"),
+        }
+        raise field_error("instalments", msg)
+
+
+def _match_kept_instalments(rows: list[dict[str, Any]], existing: dict[int, Instalment]) -> set[int]:
+    """The existing instalments the rows keep (by `id`, made an int in the row); an instalment with payments
+    keeps its amount and due date."""
+    kept: set[int] = set()
+    for row in rows:
+        if row["id"] is None:
+            continue
+        try:
+            pk = int(row["id"])
+        except (TypeError, ValueError):
+            pk = -1
+        if pk not in existing or pk in kept:
+            raise field_error("instalments", _("Unknown instalment %(id)s.") % {"id": row["id"]})
+        row["id"] = pk
+        kept.add(pk)
+        old = existing[pk]
+        if old.paid > 0 and (old.amount != row["amount"] or old.due_date != row["due_date"]):
+            raise field_error(
+                "instalments",
+                _("Instalment %(n)s already has payments: its amount and due date cannot change.")
+                % {"n": old.sequence},
+            )
+    return kept
+
+
+def _remove_dropped_instalments(actor: User, existing: dict[int, Instalment], kept: set[int]) -> None:
+    """Soft-delete the instalments the new plan leaves out; one with payments cannot be left out."""
+    dropped = [old for pk, old in existing.items() if pk not in kept]
+    for old in dropped:
+        if old.paid > 0:
+            raise field_error(
+                "instalments",
+                _("Instalment %(n)s already has payments: it cannot be removed.") % {"n": old.sequence},
+            )
+    for old in dropped:
+        soft_delete(instance=old, actor=actor)
+
+
+def _save_in_due_order(
+    actor: User, contract: Contract, rows: list[dict[str, Any]], existing: dict[int, Instalment]
+) -> list[Instalment]:
+    """Write the rows numbered 1… by due date (ties keep their order), updating kept instalments in place."""
+    ordered = sorted(enumerate(rows), key=lambda pair: (pair[1]["due_date"], pair[0]))
+    final = {row["id"]: seq for seq, (_i, row) in enumerate(ordered, start=1) if row["id"] is not None}
+    # Renumber without tripping over the unique (contract, sequence): kept rows whose number changes step
+    # aside first; the others keep a number nobody else will take.
+    moving = [pk for pk, seq in final.items() if existing[pk].sequence != seq]
+    Instalment.objects.filter(pk__in=moving).update(sequence=F("sequence") + 100_000)
+    saved: list[Instalment] = []
+    for sequence, (_index, row) in enumerate(ordered, start=1):
+        values = {"sequence": sequence, "due_date": row["due_date"], "amount": row["amount"], "note": row["note"]}
+        if row["id"] is not None:
+            inst = existing[row["id"]]
+            if row["id"] in moving:
+                inst.sequence += 100_000
+            inst, _changes = model_update(instance=inst, data=values, actor=actor)
+        else:
+            fresh = Instalment(contract=contract, currency=contract.currency, **values)
+            inst = model_create(instance=fresh, actor=actor)
+        saved.append(inst)
     return saved
 
 

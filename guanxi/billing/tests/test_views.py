@@ -144,6 +144,10 @@ def test_expense_claim_pages(people: Any) -> None:
     # without a follow-up: the form comes back with the rule, nothing saved
     r = c.post("/billing/expenses/new/", base)
     assert r.status_code == 400 and not ExpenseClaim.objects.exists()
+    # an amount that is not a number: the field is named, the typed title kept
+    r = c.post("/billing/expenses/new/", {**base, "follow_up": visit.pk, "amount_0": "八十"})
+    assert r.status_code == 400 and "Amount" in r.content.decode() and 'value="拜访"' in r.content.decode()
+    assert not ExpenseClaim.objects.exists()
     r = c.post("/billing/expenses/new/", {**base, "follow_up": visit.pk})
     claim = ExpenseClaim.objects.get()
     assert r.status_code == 302 and claim.amount == D("88.80")
@@ -256,3 +260,20 @@ def test_balance_due_on_a_contract_follows_the_payments_permission(people: Any, 
     # when finance does, then the balance due shows (nothing paid yet: the whole ¥100,000)
     assert "Balance due" in client_for(people["finance"]).get(url).content.decode()
     assert api_as(people["finance"]).call("get", f"/contracts/{contract.pk}").json()["balance_due"] == "100000.00"
+
+
+def test_a_refused_money_form_keeps_what_was_typed(people: Any, contract: Any) -> None:
+    # given a contract with a plan
+    c = client_for(people["finance"])
+    url = f"/billing/contracts/{contract.pk}/"
+    c.post(f"{url}plan/generate/", {"how": "equal", "count": "2", "first_due_date": "2026-11-01"})
+    # when a payment above the balance due and an invoice with a bad date are posted
+    r = c.post(f"{url}payments/", {"amount": "999999", "received_on": "2026-11-20", "account": "招商银行 6225"})
+    # then the page comes back with the reason and the typed values, and nothing is written
+    page = r.content.decode()
+    assert r.status_code == 400 and "999999" in page and "招商银行 6225" in page and "balance due" in page
+    assert not Payment.objects.exists()
+    r = c.post(f"{url}invoices/", {"number": "F-9", "amount": "100", "issued_on": "2026-13-01"})
+    page = r.content.decode()
+    assert r.status_code == 400 and 'value="F-9"' in page and "Invoice date" in page
+    assert not Invoice.objects.exists()

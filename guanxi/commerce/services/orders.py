@@ -284,8 +284,6 @@ def implementation_order_create(
     """An implementation order from a contract: notifies the implementation department (users with the
     "implementation" role) and turns each item into a task for its assignee (on their "my day" and the
     customer's page)."""
-    from guanxi.customers.services import task_create
-
     require_permission(actor, "implementation.create")
     data = dict(data or {})
     if not items:
@@ -294,14 +292,7 @@ def implementation_order_create(
         contract = _contract_for_order(actor, contract)
         staff = users_with_role("implementation")
         impl_dept = data.get("implementation_department") or (staff[0].department if staff else None)
-        cleaned: list[dict[str, Any]] = []
-        for i, item in enumerate(items, start=1):
-            assignee = item.get("assignee")
-            if not isinstance(assignee, User) or not assignee.is_active:
-                raise field_error("items", _("Item %(n)s: choose who does it.") % {"n": i})
-            due = clean_date(item.get("due_on"), "items")
-            title = clean_text(item.get("title"), "items", max_length=200, required=True)
-            cleaned.append({"position": i, "title": title, "assignee": assignee, "due_on": due})
+        cleaned = _clean_items(items)
         order = model_create(
             instance=ImplementationOrder(
                 number=number_next("implementation_order"),
@@ -322,34 +313,57 @@ def implementation_order_create(
             actor=actor,
             m2m={"assignees": list({c["assignee"].pk: c["assignee"] for c in cleaned}.values())},
         )
-        tz = timezone.get_current_timezone()
-        for c in cleaned:
-            task = task_create(
-                actor=actor,
-                assignee=c["assignee"],
-                data={
-                    "title": f"[{order.number}] {c['title']}"[:200],
-                    "description": _("Implementation order %(number)s for %(customer)s")
-                    % {"number": order.number, "customer": order.customer},
-                    "due_at": dt.datetime.combine(c["due_on"], dt.time(18, 0), tzinfo=tz),
-                    "customer": order.customer,
-                },
-            )
-            ImplementationItem.objects.create(order=order, task=task, **c)
-        url = reverse("commerce:implementation_order_detail", args=[order.pk])
-        for user in staff:
-            notify(
-                recipient=user,
-                kind="implementation_order_issued",
-                title=Message(gettext_noop("New implementation order %(number)s"), {"number": order.number}),
-                body=Message(
-                    gettext_noop("Customer %(customer)s, contract %(contract)s"),
-                    {"customer": order.customer, "contract": contract.number},
-                ),
-                url=url,
-                dedupe_key=f"implementation_order:{order.pk}",
-            )
+        _items_as_tasks(actor, order, cleaned)
+        _tell_implementation_staff(staff, order)
     return order
+
+
+def _clean_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cleaned: list[dict[str, Any]] = []
+    for i, item in enumerate(items, start=1):
+        assignee = item.get("assignee")
+        if not isinstance(assignee, User) or not assignee.is_active:
+            raise field_error("items", _("Item %(n)s: choose who does it.") % {"n": i})
+        due = clean_date(item.get("due_on"), "items")
+        title = clean_text(item.get("title"), "items", max_length=200, required=True)
+        cleaned.append({"position": i, "title": title, "assignee": assignee, "due_on": due})
+    return cleaned
+
+
+def _items_as_tasks(actor: User, order: ImplementationOrder, cleaned: list[dict[str, Any]]) -> None:
+    """Each item becomes a task of its assignee, due at 18:00 on its day (their "my day", the customer's page)."""
+    from guanxi.customers.services import task_create
+
+    tz = timezone.get_current_timezone()
+    for c in cleaned:
+        task = task_create(
+            actor=actor,
+            assignee=c["assignee"],
+            data={
+                "title": f"[{order.number}] {c['title']}"[:200],
+                "description": _("Implementation order %(number)s for %(customer)s")
+                % {"number": order.number, "customer": order.customer},
+                "due_at": dt.datetime.combine(c["due_on"], dt.time(18, 0), tzinfo=tz),
+                "customer": order.customer,
+            },
+        )
+        ImplementationItem.objects.create(order=order, task=task, **c)
+
+
+def _tell_implementation_staff(staff: list[User], order: ImplementationOrder) -> None:
+    url = reverse("commerce:implementation_order_detail", args=[order.pk])
+    for user in staff:
+        notify(
+            recipient=user,
+            kind="implementation_order_issued",
+            title=Message(gettext_noop("New implementation order %(number)s"), {"number": order.number}),
+            body=Message(
+                gettext_noop("Customer %(customer)s, contract %(contract)s"),
+                {"customer": order.customer, "contract": order.contract.number},
+            ),
+            url=url,
+            dedupe_key=f"implementation_order:{order.pk}",
+        )
 
 
 def implementation_order_set_status(*, actor: User, order: ImplementationOrder, status: str) -> ImplementationOrder:
