@@ -10,24 +10,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.money import AMOUNT_DIGITS
+from guanxi.commerce.forms import MAX_ID, MoneyField, PercentField
 
 from .models import ExpenseLine, Invoice, Payment
 
 INSTALMENT_ROWS_MAX = 120  # the services' limit (plans.INSTALMENTS_MAX); more rows are not read
 EXPENSE_ROWS_MAX = 100  # the services' limit of lines on a claim
-MAX_ID = 2**63 - 1
 
 
-def _money_field(label: Any, *, required: bool = True) -> forms.DecimalField:
-    return forms.DecimalField(label=label, required=required, max_digits=AMOUNT_DIGITS, decimal_places=2)
-
-
-class PercentField(forms.DecimalField):
-    """A number typed with or without a trailing "%"."""
-
-    def to_python(self, value: Any) -> Decimal | None:
-        return super().to_python(value.strip().rstrip("%") if isinstance(value, str) else value)
+def _money_field(label: Any, *, required: bool = True) -> MoneyField:
+    return MoneyField(label=label, required=required)
 
 
 def form_error_text(form: forms.Form) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -22,8 +21,9 @@ from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ContractFilter
+from .forms import ContractForm, form_errors
 from .models import Contract
-from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
+from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths
 from .views_quotes import approval_panel_html
 
 
@@ -53,24 +53,14 @@ def _date(post: Any, key: str) -> Any:
     return parsed
 
 
-def _values(request: HttpRequest, contacts: list[Any], *, with_amount: bool = True) -> dict[str, Any]:
-    post = request.POST
-    data: dict[str, Any] = {
-        "title": post.get("title", ""),
-        "terms": post.get("terms", ""),
-        "note": post.get("note", ""),
-        "standard_template": post.get("standard_template") == "on",
-        "starts_on": _date(post, "starts_on"),
-        "ends_on": _date(post, "ends_on"),
-        "contact": {c.pk: c for c in contacts}.get(int_or_none(post.get("contact")) or 0),
-    }
-    if with_amount:
-        try:
-            data["amount"] = Decimal((post.get("amount") or "").replace(",", "").strip())
-        except (InvalidOperation, ValueError):
-            raise ValidationFailed(_("Enter a number."), fields={"amount": [_("Enter a number.")]}) from None
-        data["min_discount_rate"] = tenths_to_rate(post.get("min_discount", ""), "min_discount_rate")
-    return data
+def _refused(ctx: dict[str, Any], request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    """The form again (400): the errors on their fields, what was typed kept."""
+    ctx.update(errors=exc.fields, error=error_text(exc), stale=is_stale(exc), initial=request.POST.dict())
+    return render(request, "commerce/contracts/form.html", ctx, status=400)
+
+
+def _form_refusal(form: ContractForm) -> ValidationFailed:
+    return ValidationFailed(_("Please correct the errors below."), fields=form_errors(form, ContractForm.RENAMES))
 
 
 @login_required
@@ -111,13 +101,15 @@ def contract_create(request: HttpRequest) -> HttpResponse:
         initial.update(title=opp.name, amount=f"{opp.amount:.2f}", contact=opp.contact_id)
     ctx["initial"] = initial
     if request.method == "POST" and customer is not None:
+        form = ContractForm(request.POST)
+        if not form.is_valid():
+            return _refused(ctx, request, _form_refusal(form))
         try:
-            data = _values(request, ctx["contacts"], with_amount=quote is None)  # a quote decides amount, discount
+            data = form.service_data(ctx["contacts"], with_amount=quote is None)  # a quote decides amount, discount
             contract = services.contract_create(actor=user, customer=customer, data=data, quote=quote,
                                                 opportunity=opp)  # fmt: skip
         except ApplicationError as exc:
-            ctx.update(errors=exc.fields, error=error_text(exc), initial=request.POST.dict())
-            return render(request, "commerce/contracts/form.html", ctx, status=400)
+            return _refused(ctx, request, exc)
         messages.success(request, _("Contract %(number)s created.") % {"number": contract.number})
         return redirect("commerce:contract_detail", contract.pk)
     status = 400 if ctx["errors"] else 200
@@ -147,13 +139,15 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
         },
     }
     if request.method == "POST":
+        form = ContractForm(request.POST)
+        if not form.is_valid():
+            return _refused(ctx, request, _form_refusal(form))
         try:
-            data = _values(request, contacts, with_amount=contract.quote_id is None)
+            data = form.service_data(contacts, with_amount=contract.quote_id is None)
             services.contract_update(actor=request.user, contract=contract, data=data,
-                                     expected_version=int_or_none(request.POST.get("version")))  # fmt: skip
+                                     expected_version=form.cleaned_data["version"])  # fmt: skip
         except ApplicationError as exc:
-            ctx.update(errors=exc.fields, error=error_text(exc), stale=is_stale(exc), initial=request.POST.dict())
-            return render(request, "commerce/contracts/form.html", ctx, status=400)
+            return _refused(ctx, request, exc)
         messages.success(request, _("Contract saved."))
         return redirect("commerce:contract_detail", contract.pk)
     return render(request, "commerce/contracts/form.html", ctx)

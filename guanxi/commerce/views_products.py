@@ -11,12 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import ApplicationError
+from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.views_util import error_text, is_stale
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ProductFilter
+from .forms import ProductForm, form_errors
 from .views_common import PER_PAGE, filtered_rows, int_or_none
 
 
@@ -38,30 +39,6 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return render(request, "commerce/products/list.html", context)
 
 
-def _product_data(request: HttpRequest, lines: dict[int, Any]) -> dict[str, Any]:
-    post = request.POST
-    return {
-        "code": post.get("code", ""),
-        "name": post.get("name", ""),
-        "unit": post.get("unit", ""),
-        "list_price": post.get("list_price", "").replace(",", ""),
-        "tax_rate": _percent(post.get("tax_rate", "")),
-        "description": post.get("description", ""),
-        "is_active": post.get("is_active") == "on",
-        "line": lines.get(int_or_none(post.get("line")) or 0),
-    }
-
-
-def _percent(value: str) -> str:
-    from decimal import Decimal, InvalidOperation
-
-    text = (value or "").strip().rstrip("%")
-    try:
-        return str(Decimal(text) / 100) if text else ""
-    except (InvalidOperation, ValueError):
-        return text
-
-
 @login_required
 def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
@@ -75,10 +52,13 @@ def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                    "description": product.description, "is_active": product.is_active}  # fmt: skip
     ctx: dict[str, Any] = {"product": product, "lines": lines.values(), "initial": initial, "errors": {}}
     if request.method == "POST":
+        form = ProductForm(request.POST)
         try:
-            data = _product_data(request, lines)
+            if not form.is_valid():
+                raise ValidationFailed(_("Please correct the errors below."), fields=form_errors(form))
+            data = form.service_data(lines)
             if product:
-                version = int_or_none(request.POST.get("version"))
+                version = form.cleaned_data["version"]
                 product = services.product_update(actor=user, product=product, data=data, expected_version=version)
             else:
                 product = services.product_create(actor=user, data=data)

@@ -1,0 +1,124 @@
+"""Web forms of commerce. They parse and normalise what a page posts (types, lengths, amounts typed with
+thousands separators, tax rates in %, discounts in 折); the services check every business rule again (the API
+calls them too), and the views show a refusal on the field, keeping what was typed. Field names are the names
+the pages post; what the services do not need is left out of `service_data()`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.money import AMOUNT_DIGITS
+
+from .views_common import tenths_to_rate
+
+MAX_ID = 2**63 - 1
+
+
+class MoneyField(forms.DecimalField):
+    """An amount in yuan with at most two decimals; "12,800.00" and "12 800" are read as 12800."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", AMOUNT_DIGITS)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.replace(",", "").replace("，", "").replace(" ", "")
+        return super().to_python(value)
+
+
+class PercentField(forms.DecimalField):
+    """A percentage typed with or without "%" ("13" or "13%")."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        return super().to_python(value.strip().rstrip("%") if isinstance(value, str) else value)
+
+
+class IdField(forms.IntegerField):
+    """A row id a database key can hold; which rows may be chosen is the view's or the service's question."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def form_errors(form: forms.Form, renames: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """A refused form's errors keyed as the services key theirs (a page shows both the same way)."""
+    renames = renames or {}
+    return {renames.get(k, k): [str(m) for m in v] for k, v in form.errors.items()}
+
+
+class ProductForm(forms.Form):
+    code = forms.CharField(label=_("Product code"), max_length=50, required=False)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    list_price = MoneyField(label=_("List price"), required=False)
+    tax_rate = PercentField(label=_("Tax rate"), required=False, min_value=0, max_value=100)
+    description = forms.CharField(label=_("Description"), max_length=5000, required=False)
+    is_active = forms.BooleanField(required=False)
+    line = IdField(label=_("Product line"))
+    version = forms.IntegerField(required=False, min_value=0)
+
+    def service_data(self, lines: dict[int, Any]) -> dict[str, Any]:
+        """The product's values; the line is one of `lines` (an unknown one is none), the tax rate a fraction."""
+        data = self.cleaned_data
+        rate = data["tax_rate"]
+        return {
+            "code": data["code"],
+            "name": data["name"],
+            "unit": data["unit"],
+            "list_price": "" if data["list_price"] is None else data["list_price"],
+            "tax_rate": "" if rate is None else rate / 100,
+            "description": data["description"],
+            "is_active": data["is_active"],
+            "line": lines.get(data["line"] or 0),
+        }
+
+
+class ContractForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    amount = MoneyField(label=_("Amount"), required=False)
+    min_discount = forms.CharField(label=_("Lowest discount"), max_length=10, required=False)
+    contact = IdField(label=_("Contact"))
+    standard_template = forms.BooleanField(required=False)
+    starts_on = forms.DateField(label=_("Start date"), required=False)
+    ends_on = forms.DateField(label=_("End date"), required=False)
+    terms = forms.CharField(label=_("Terms"), max_length=10000, required=False)
+    note = forms.CharField(label=_("Note"), max_length=10000, required=False)
+    version = forms.IntegerField(required=False, min_value=0)
+
+    RENAMES = {"min_discount": "min_discount_rate"}  # the page shows the service's key
+
+    def clean_min_discount(self) -> Decimal:
+        try:
+            return tenths_to_rate(self.cleaned_data.get("min_discount") or "", "min_discount")
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def service_data(self, contacts: list[Any], *, with_amount: bool) -> dict[str, Any]:
+        """The contract's values; the contact is one of the customer's (`contacts`). A contract from a quote
+        takes its amount and discount from the quote (`with_amount` False)."""
+        data = self.cleaned_data
+        values: dict[str, Any] = {
+            "title": data["title"],
+            "terms": data["terms"],
+            "note": data["note"],
+            "standard_template": data["standard_template"],
+            "starts_on": data["starts_on"],
+            "ends_on": data["ends_on"],
+            "contact": {c.pk: c for c in contacts}.get(data["contact"] or 0),
+        }
+        if with_amount:
+            if data["amount"] is None:
+                msg = gettext("Enter a number.")
+                raise ValidationFailed(msg, fields={"amount": [msg]})
+            values["amount"] = data["amount"]
+            values["min_discount_rate"] = data["min_discount"]
+        return values
