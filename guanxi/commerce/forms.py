@@ -122,3 +122,41 @@ class ContractForm(forms.Form):
             values["amount"] = data["amount"]
             values["min_discount_rate"] = data["min_discount"]
         return values
+
+
+class QuoteForm(forms.Form):
+    """A quote's header; its lines are rows of line-product, line-quantity, line-discount and line-description
+    (views_quotes reads them: a product must be one of the catalogue's)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    contact = IdField(label=_("Contact"))
+    opportunity = IdField(label=_("Opportunity"))
+    price_book = IdField(label=_("Price book"))
+    quote_date = forms.DateField(label=_("Quote date"), required=False)
+    valid_until = forms.DateField(label=_("Valid until"), required=False)
+    overall_discount = forms.CharField(label=_("Overall discount"), max_length=10, required=False)
+    terms = forms.CharField(label=_("Terms"), max_length=5000, required=False)
+    note = forms.CharField(label=_("Note"), max_length=5000, required=False)
+    version = forms.IntegerField(required=False, min_value=0)
+
+    def clean_overall_discount(self) -> Decimal:
+        try:
+            return tenths_to_rate(self.cleaned_data.get("overall_discount") or "", "overall_discount")
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def service_data(self, *, contacts: list[Any], opportunities: list[Any], price_books: Any) -> dict[str, Any]:
+        """The quote's values; contact, opportunity and price book are among those the form offered (another
+        id is none). A blank date leaves the service's default."""
+        data = self.cleaned_data
+        values: dict[str, Any] = {
+            "title": data["title"],
+            "terms": data["terms"],
+            "note": data["note"],
+            "contact": {c.pk: c for c in contacts}.get(data["contact"] or 0),
+            "opportunity": {o.pk: o for o in opportunities}.get(data["opportunity"] or 0),
+            "price_book": {b.pk: b for b in price_books}.get(data["price_book"] or 0),
+            "overall_discount": data["overall_discount"],
+        }
+        values.update({k: data[k] for k in ("quote_date", "valid_until") if data[k] is not None})
+        return values

@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +19,7 @@ from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import QuoteFilter
+from .forms import QuoteForm, form_errors
 from .models import Quote
 from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
 
@@ -81,28 +81,16 @@ def _form_context(request: HttpRequest, quote: Quote | None, customer: Any) -> d
     }
 
 
-def _values_from_post(request: HttpRequest, ctx: dict[str, Any]) -> dict[str, Any]:
-    post = request.POST
-    contacts = {c.pk: c for c in ctx["contacts"]}
-    opps = {o.pk: o for o in ctx["opportunities"]}
-    books = {b.pk: b for b in ctx["price_books"]}
-    data: dict[str, Any] = {
-        "title": post.get("title", ""),
-        "terms": post.get("terms", ""),
-        "note": post.get("note", ""),
-        "contact": contacts.get(int_or_none(post.get("contact")) or 0),
-        "opportunity": opps.get(int_or_none(post.get("opportunity")) or 0),
-        "price_book": books.get(int_or_none(post.get("price_book")) or 0),
-        "overall_discount": tenths_to_rate(post.get("overall_discount", ""), "overall_discount"),
-    }
-    for key in ("quote_date", "valid_until"):
-        raw = post.get(key, "").strip()
-        if raw:
-            parsed = parse_date(raw) if len(raw) == 10 else None
-            if parsed is None:
-                raise ValidationFailed(_("Enter a valid date."), fields={key: [_("Enter a valid date.")]})
-            data[key] = parsed
-    return data
+def _header_from_post(request: HttpRequest, ctx: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """The quote's header and the version it was edited from, from its form (QuoteForm); a refusal names the
+    field."""
+    form = QuoteForm(request.POST)
+    if not form.is_valid():
+        raise ValidationFailed(_("Please correct the errors below."), fields=form_errors(form))
+    data = form.service_data(
+        contacts=ctx["contacts"], opportunities=ctx["opportunities"], price_books=ctx["price_books"]
+    )
+    return data, form.cleaned_data["version"]
 
 
 def _render_form(request: HttpRequest, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
@@ -135,9 +123,8 @@ def quote_create(request: HttpRequest) -> HttpResponse:
         rows: list[dict] = []
         try:
             lines, rows = _lines_from_post(request, products)
-            quote = services.quote_create(
-                actor=request.user, customer=customer, data=_values_from_post(request, ctx), lines=lines
-            )
+            data, _version = _header_from_post(request, ctx)
+            quote = services.quote_create(actor=request.user, customer=customer, data=data, lines=lines)
         except ApplicationError as exc:
             ctx.update(errors=exc.fields, error=error_text(exc), initial={**request.POST.dict(), "rows": rows or [{}]})
             return _render_form(request, ctx, 400)
@@ -174,12 +161,13 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
         rows: list[dict] = []
         try:
             lines, rows = _lines_from_post(request, products)
+            data, version = _header_from_post(request, ctx)
             services.quote_update(
                 actor=request.user,
                 quote=quote,
-                data=_values_from_post(request, ctx),
+                data=data,
                 lines=lines,
-                expected_version=int_or_none(request.POST.get("version")),
+                expected_version=version,
             )
         except ApplicationError as exc:
             ctx.update(

@@ -1,0 +1,43 @@
+"""The web forms of commerce: they read what people type (separators, %, 折) and a refusal keeps the input."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from guanxi.commerce.models import Contract, Product
+
+pytestmark = pytest.mark.django_db
+
+
+def _web(user: Any) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_the_product_form_reads_separators_and_percent(org: Any) -> None:
+    # given an administrator on the product form
+    web = _web(org["admin"])
+    # when a price is typed with a thousands separator and the tax rate with "%"
+    body = {"code": "F-1", "name": "表单产品", "unit": "套", "list_price": "12,800.00", "tax_rate": "6%"}
+    body["is_active"] = "on"
+    response = web.post("/commerce/products/new/", body)
+    # then the product is saved with the numbers meant
+    assert response.status_code == 302, response.content.decode()[:500]
+    product = Product.objects.get(code="F-1")
+    assert (product.list_price, product.tax_rate) == (Decimal("12800.00"), Decimal("0.0600"))
+
+
+def test_a_refused_contract_form_names_the_field_and_keeps_the_input(org: Any, customer: Any) -> None:
+    # given a rep on a blank contract for their customer
+    web = _web(org["east_rep"])
+    body = {"customer": customer.pk, "title": "表单合同", "amount": "十万", "min_discount": "10"}
+    # when the amount is not a number / then the form comes back with the error on it and the title kept
+    response = web.post(f"/commerce/contracts/new/?customer={customer.pk}", body)
+    page = response.content.decode()
+    assert response.status_code == 400 and 'value="表单合同"' in page and "is-invalid" in page
+    assert not Contract.objects.exists()
