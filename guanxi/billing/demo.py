@@ -75,60 +75,84 @@ def billing_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any
     if len(contracts) < 2:
         contracts += _fallback_contracts(result, today)
     for i, contract in enumerate(contracts):
-        first_due = today + dt.timedelta(days=FIRST_DUE_OFFSETS[i % len(FIRST_DUE_OFFSETS)])
-        plan = _safely(
-            progress,
-            lambda c=contract, d=first_due: services.payment_plan_generate(
-                actor=finance, contract=c, first_due_date=d, percents=["30", "60", "10"], months_between=2
-            ),
-        )
-        if not plan:
-            continue
-        result.counts["instalments"] += len(plan)
-        # 0: first instalment paid; 1: nothing paid (overdue); 2: paid in full; 3: part of the first paid
-        pattern = [0, 3, 2, 1][i % 4]
-        if pattern == 0:
-            amounts = [plan[0].amount]
-        elif pattern == 2:
-            amounts = [plan[0].amount, plan[1].amount + plan[2].amount]
-        elif pattern == 3:
-            amounts = [(plan[0].amount / 2).quantize(Decimal("0.01"))]
-        else:
-            amounts = []
-        for k, amount in enumerate(amounts):
-            received = min(today, plan[k].due_date + dt.timedelta(days=3))
-            method = [Payment.Method.BANK_TRANSFER, Payment.Method.ACCEPTANCE_BILL, Payment.Method.ONLINE][k % 3]
-            paid = _safely(
-                progress,
-                lambda c=contract, a=amount, r=received, m=method: services.payment_record(
-                    actor=finance,
-                    contract=c,
-                    data={"amount": a, "received_on": r, "method": m, "account": "招商银行上海分行 1219 0888 8888"},
-                ),
-            )
-            result.counts["payments"] += paid is not None
-        if pattern != 1:
-            invoiced = _safely(
-                progress,
-                lambda c=contract, n=i, p=plan, paid_amounts=amounts: services.invoice_issue(
-                    actor=finance,
-                    contract=c,
-                    data={
-                        "number": f"3100{today:%y}{n + 1:06d}",
-                        "kind": "special" if c.customer.credit_code else "ordinary",
-                        "amount": max(p[0].amount, sum(paid_amounts, Decimal("0"))),
-                        "tax_rate": "0.13",
-                        "issued_on": min(today, p[0].due_date),
-                    },
-                ),
-            )
-            result.counts["invoices"] += invoiced is not None
+        _contract_money(result=result, finance=finance, contract=contract, index=i, today=today, progress=progress)
     _expense_claims(result=result, today=today, progress=progress)
 
 
-def _expense_claims(*, result: Any, today: dt.date, progress: Any) -> None:
+def _contract_money(
+    *, result: Any, finance: Any, contract: Contract, index: int, today: dt.date, progress: Any
+) -> None:
+    """A contract's plan (30/60/10 every two months), then payments and an invoice by a pattern of four: the
+    first instalment paid, part of it paid, paid in full, or nothing paid (overdue)."""
+    first_due = today + dt.timedelta(days=FIRST_DUE_OFFSETS[index % len(FIRST_DUE_OFFSETS)])
+    plan = _safely(
+        progress,
+        lambda: services.payment_plan_generate(
+            actor=finance, contract=contract, first_due_date=first_due, percents=["30", "60", "10"], months_between=2
+        ),
+    )
+    if not plan:
+        return
+    result.counts["instalments"] += len(plan)
+    # 0: first instalment paid; 1: nothing paid (overdue); 2: paid in full; 3: part of the first paid
+    pattern = [0, 3, 2, 1][index % 4]
+    if pattern == 0:
+        amounts = [plan[0].amount]
+    elif pattern == 2:
+        amounts = [plan[0].amount, plan[1].amount + plan[2].amount]
+    elif pattern == 3:
+        amounts = [(plan[0].amount / 2).quantize(Decimal("0.01"))]
+    else:
+        amounts = []
+    for k, amount in enumerate(amounts):
+        received = min(today, plan[k].due_date + dt.timedelta(days=3))
+        method = [Payment.Method.BANK_TRANSFER, Payment.Method.ACCEPTANCE_BILL, Payment.Method.ONLINE][k % 3]
+        paid = _safely(
+            progress,
+            lambda a=amount, r=received, m=method: services.payment_record(
+                actor=finance,
+                contract=contract,
+                data={"amount": a, "received_on": r, "method": m, "account": "招商银行上海分行 1219 0888 8888"},
+            ),
+        )
+        result.counts["payments"] += paid is not None
+    if pattern != 1:
+        invoiced = _safely(
+            progress,
+            lambda: services.invoice_issue(
+                actor=finance,
+                contract=contract,
+                data={
+                    "number": f"3100{today:%y}{index + 1:06d}",
+                    "kind": "special" if contract.customer.credit_code else "ordinary",
+                    "amount": max(plan[0].amount, sum(amounts, Decimal("0"))),
+                    "tax_rate": "0.13",
+                    "issued_on": min(today, plan[0].due_date),
+                },
+            ),
+        )
+        result.counts["invoices"] += invoiced is not None
+
+
+def _approve_through(claim: Any, progress: Any) -> None:
+    """Each step's approver approves the claim: the manager, then finance (whoever the rules name)."""
     from guanxi.approvals.selectors import approval_open_for, current_step
     from guanxi.approvals.services import approval_approve
+
+    for _step in range(4):
+        request = approval_open_for(claim)
+        if request is None:
+            break
+        step = current_step(request)
+        approver = next((a.user for a in step.assignments.all() if not a.decision), None) if step else None
+        if (
+            approver is None
+            or _safely(progress, lambda r=request, u=approver: approval_approve(actor=u, request=r)) is None
+        ):
+            break
+
+
+def _expense_claims(*, result: Any, today: dt.date, progress: Any) -> None:
     from guanxi.customers.models import FollowUp
 
     users = result.users
@@ -170,17 +194,7 @@ def _expense_claims(*, result: Any, today: dt.date, progress: Any) -> None:
             continue
         if not settle:
             continue
-        for _step in range(4):  # the manager, then finance (whoever the rules name)
-            request = approval_open_for(claim)
-            if request is None:
-                break
-            step = current_step(request)
-            approver = next((a.user for a in step.assignments.all() if not a.decision), None) if step else None
-            if (
-                approver is None
-                or _safely(progress, lambda r=request, u=approver: approval_approve(actor=u, request=r)) is None
-            ):
-                break
+        _approve_through(claim, progress)
         claim.refresh_from_db()
         if claim.status == claim.Status.APPROVED:
             _safely(

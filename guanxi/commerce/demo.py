@@ -91,13 +91,7 @@ def demo_commerce(*, result: Any, gen: Any, now: dt.datetime, progress: Callable
     users = result.users
     admin = users["admin"]
     products = _catalogue(admin)
-    partner = PartnerOrganisation.objects.order_by("pk").first()
-    services.price_book_save(
-        actor=admin,
-        data={"name": "渠道价", "description": "代理商渠道价（目录价 8.5 折）"},
-        prices={p: (p.list_price * Decimal("0.85")).quantize(Decimal("0.01")) for p in products.values()},
-        partner_orgs=[partner] if partner else [],
-    )
+    _channel_price_book(admin, products)
     catalogue = list(products.values())
     counts = {"quotes": 0, "contracts": 0}
     today = now.date()
@@ -105,68 +99,96 @@ def demo_commerce(*, result: Any, gen: Any, now: dt.datetime, progress: Callable
         rep = users.get(username)
         if rep is None:
             continue
-        mine = Customer.objects.filter(owner=rep, pool_entered_at__isnull=True, review_status="active")
-        with_deal = list(mine.filter(opportunities__status="open", opportunities__owner=rep).distinct().order_by("pk"))
-        customers = (with_deal + [c for c in mine.order_by("pk")[:20] if c not in with_deal])[: len(plan)]
-        for customer, (discount, target) in zip(customers, plan, strict=False):
-            opp = customer.opportunities.filter(status="open", owner=rep).order_by("pk").first()
-            picked = rng.sample(catalogue, 3)
+        for customer, (discount, target) in zip(_rep_customers(rep, len(plan)), plan, strict=False):
             lines = [
                 {"product": p, "quantity": Decimal(rng.choice([1, 2, 5, 10, 20])), "discount": Decimal(discount)}
-                for p in picked
+                for p in rng.sample(catalogue, 3)
             ]
-            data: dict[str, Any] = {"title": (f"{opp.name}报价" if opp else f"{customer.name[:40]} 采购报价")[:200]}
-            if opp is not None:
-                data["opportunity"] = opp
-            if target == "expired":
-                data.update(quote_date=today - dt.timedelta(days=45), valid_until=today - dt.timedelta(days=15))
-            quote = services.quote_create(actor=rep, customer=customer, data=data, lines=lines)
             counts["quotes"] += 1
-            if target == "draft":
-                continue
-            quote = services.quote_submit(actor=rep, quote=quote)
-            if target == "in_approval":
-                continue
-            _approve_all(quote)
-            quote.refresh_from_db()
-            if target == "rejected":
-                services.quote_mark_sent(actor=rep, quote=quote)
-                services.quote_record_answer(actor=rep, quote=quote, accepted=False, note="客户预算不足，暂缓采购")
-                continue
-            if target == "approved":
-                continue
-            if target == "revised":  # V1 stays readable (superseded), V2 is a new draft
-                services.quote_revise(actor=rep, quote=quote)
-                continue
-            if target == "expired":
-                services.quotes_expire(today=today)
-                continue
-            services.quote_mark_sent(actor=rep, quote=quote)
-            if target == "sent":
-                continue
-            services.quote_record_answer(actor=rep, quote=quote, accepted=True)
-            contract = services.contract_create(
-                actor=rep, quote=quote,
-                data={"starts_on": today, "ends_on": today + dt.timedelta(days=365),
-                      "terms": "付款方式：合同签订后预付50%，验收后支付50%。"},
-            )  # fmt: skip
-            counts["contracts"] += 1
-            if target == "accepted_contract":
-                continue
-            services.contract_submit(actor=rep, contract=contract)
-            _approve_all(contract)
-            contract.refresh_from_db()
-            if contract.status != Contract.Status.APPROVED:
-                continue
-            contract = services.contract_sign(
-                actor=rep, contract=contract, signed_on=today - dt.timedelta(days=rng.randint(1, 20))
-            )
-            if target == "accepted_signed_orders":
-                _orders(users, contract, today)
+            quote = _quote_to(target, rep=rep, customer=customer, lines=lines, today=today)
+            if quote is not None:
+                counts["contracts"] += 1
+                _contract_to(target, rep=rep, quote=quote, users=users, today=today, rng=rng)
     result.counts["quotes"] = counts["quotes"]
     result.counts["contracts"] = counts["contracts"]
     result.counts["products"] = len(products)
     result.counts["quotes_approved"] = Quote.objects.exclude(status__in=["draft", "in_approval"]).count()
+
+
+def _channel_price_book(admin: Any, products: dict[str, Any]) -> None:
+    """The partners' price book: list price at 8.5折."""
+    partner = PartnerOrganisation.objects.order_by("pk").first()
+    services.price_book_save(
+        actor=admin,
+        data={"name": "渠道价", "description": "代理商渠道价（目录价 8.5 折）"},
+        prices={p: (p.list_price * Decimal("0.85")).quantize(Decimal("0.01")) for p in products.values()},
+        partner_orgs=[partner] if partner else [],
+    )
+
+
+def _rep_customers(rep: Any, count: int) -> list[Customer]:
+    """The rep's active customers to quote, those with an open deal of theirs first."""
+    mine = Customer.objects.filter(owner=rep, pool_entered_at__isnull=True, review_status="active")
+    with_deal = list(mine.filter(opportunities__status="open", opportunities__owner=rep).distinct().order_by("pk"))
+    return (with_deal + [c for c in mine.order_by("pk")[:20] if c not in with_deal])[:count]
+
+
+def _quote_to(target: str, *, rep: Any, customer: Customer, lines: list[dict[str, Any]], today: dt.date) -> Any:
+    """A quote brought to `target`; the accepted quote when a contract follows from it, else None."""
+    opp = customer.opportunities.filter(status="open", owner=rep).order_by("pk").first()
+    data: dict[str, Any] = {"title": (f"{opp.name}报价" if opp else f"{customer.name[:40]} 采购报价")[:200]}
+    if opp is not None:
+        data["opportunity"] = opp
+    if target == "expired":
+        data.update(quote_date=today - dt.timedelta(days=45), valid_until=today - dt.timedelta(days=15))
+    quote = services.quote_create(actor=rep, customer=customer, data=data, lines=lines)
+    if target == "draft":
+        return None
+    quote = services.quote_submit(actor=rep, quote=quote)
+    if target == "in_approval":
+        return None
+    _approve_all(quote)
+    quote.refresh_from_db()
+    if target == "rejected":
+        services.quote_mark_sent(actor=rep, quote=quote)
+        services.quote_record_answer(actor=rep, quote=quote, accepted=False, note="客户预算不足，暂缓采购")
+        return None
+    if target == "approved":
+        return None
+    if target == "revised":  # V1 stays readable (superseded), V2 is a new draft
+        services.quote_revise(actor=rep, quote=quote)
+        return None
+    if target == "expired":
+        services.quotes_expire(today=today)
+        return None
+    services.quote_mark_sent(actor=rep, quote=quote)
+    if target == "sent":
+        return None
+    services.quote_record_answer(actor=rep, quote=quote, accepted=True)
+    return quote
+
+
+def _contract_to(
+    target: str, *, rep: Any, quote: Quote, users: dict[str, Any], today: dt.date, rng: random.Random
+) -> None:
+    """The accepted quote's contract brought to `target` (drafted, or approved and signed, with its orders)."""
+    contract = services.contract_create(
+        actor=rep, quote=quote,
+        data={"starts_on": today, "ends_on": today + dt.timedelta(days=365),
+              "terms": "付款方式：合同签订后预付50%，验收后支付50%。"},
+    )  # fmt: skip
+    if target == "accepted_contract":
+        return
+    services.contract_submit(actor=rep, contract=contract)
+    _approve_all(contract)
+    contract.refresh_from_db()
+    if contract.status != Contract.Status.APPROVED:
+        return
+    contract = services.contract_sign(
+        actor=rep, contract=contract, signed_on=today - dt.timedelta(days=rng.randint(1, 20))
+    )
+    if target == "accepted_signed_orders":
+        _orders(users, contract, today)
 
 
 def _orders(users: dict[str, Any], contract: Contract, today: dt.date) -> None:
