@@ -21,6 +21,7 @@ from guanxi.core.api import (
     paginate,
     set_etag,
 )
+from guanxi.org.current import current_user
 from guanxi.org.selectors import users_by_ids
 
 from . import policies, selectors, services
@@ -62,10 +63,6 @@ RECEIVABLES = ["Receivables"]
 EXPENSES = ["Expense claims"]
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
-
-
 # --- payment plan ----------------------------------------------------------------------------
 def _plan(user: Any, contract_id: int, response: HttpResponse) -> dict[str, Any]:
     data = selectors.contract_money_get(user=user, pk=contract_id)
@@ -90,7 +87,7 @@ def _plan(user: Any, contract_id: int, response: HttpResponse) -> dict[str, Any]
 )
 def payment_plan_get(request: HttpRequest, contract_id: int, response: HttpResponse) -> object:
     """The instalments (due date, amount, paid) of a contract you may see; the ETag is the plan's version."""
-    return _plan(_user(request), contract_id, response)
+    return _plan(current_user(request), contract_id, response)
 
 
 @router.put(
@@ -110,12 +107,12 @@ def payment_plan_put(
     instalments with payments keep their amount and due date. Send `If-Match` to refuse a stale plan (412)."""
     version = expected_version(if_match, payload.version)
     services.payment_plan_save(
-        actor=_user(request),
+        actor=current_user(request),
         contract=contract_id,
         instalments=[row.dict() for row in payload.instalments],
         expected_version=version,
     )
-    return _plan(_user(request), contract_id, response)
+    return _plan(current_user(request), contract_id, response)
 
 
 @router.post(
@@ -130,21 +127,21 @@ def payment_plan_generate(
     """Replace a plan with nothing paid on it by `count` equal instalments (the last takes the rounding
     remainder) or by `percents` (e.g. [30, 60, 10]), one every `months_between` months."""
     services.payment_plan_generate(
-        actor=_user(request),
+        actor=current_user(request),
         contract=contract_id,
         first_due_date=payload.first_due_date,
         count=payload.count,
         percents=payload.percents,
         months_between=payload.months_between,
     )
-    return _plan(_user(request), contract_id, response)
+    return _plan(current_user(request), contract_id, response)
 
 
 # --- invoices --------------------------------------------------------------------------------
 @router.get("/invoices", response={200: InvoicePage, **LIST_ERRORS}, tags=INVOICES, summary="List invoices")
 def invoice_list(request: HttpRequest, filters: Query[InvoiceFilters], page: Query[PageParams]) -> object:
     """Invoices on contracts you may see (invoices.view), newest first."""
-    return paginate(selectors.invoice_list(user=_user(request), filters=filters.dict(exclude_none=True)), page)
+    return paginate(selectors.invoice_list(user=current_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.post("/invoices", response={201: InvoiceOut, **WRITE_ERRORS}, tags=INVOICES, summary="Record an invoice")
@@ -156,8 +153,8 @@ def invoice_create(request: HttpRequest, payload: InvoiceIn, response: HttpRespo
     data = payload.dict()
     contract_id = data.pop("contract_id")
     data = {k: v for k, v in data.items() if v not in (None, "")}
-    invoice = services.invoice_issue(actor=_user(request), contract=contract_id, data=data)
-    invoice = selectors.invoice_get(user=_user(request), pk=invoice.pk)
+    invoice = services.invoice_issue(actor=current_user(request), contract=contract_id, data=data)
+    invoice = selectors.invoice_get(user=current_user(request), pk=invoice.pk)
     set_etag(response, invoice)
     return Status(201, invoice)
 
@@ -166,7 +163,7 @@ def invoice_create(request: HttpRequest, payload: InvoiceIn, response: HttpRespo
     "/invoices/{int:invoice_id}", response={200: InvoiceOut, **READ_ERRORS}, tags=INVOICES, summary="Get an invoice"
 )
 def invoice_get(request: HttpRequest, invoice_id: int, response: HttpResponse) -> object:
-    invoice = selectors.invoice_get(user=_user(request), pk=invoice_id)
+    invoice = selectors.invoice_get(user=current_user(request), pk=invoice_id)
     set_etag(response, invoice)
     return invoice
 
@@ -179,12 +176,12 @@ def invoice_void(
 ) -> object:
     """Needs invoices.edit; the reason is required."""
     invoice = services.invoice_void(
-        actor=_user(request),
+        actor=current_user(request),
         invoice=invoice_id,
         reason=payload.reason,
         expected_version=expected_version(if_match, payload.version),
     )
-    invoice = selectors.invoice_get(user=_user(request), pk=invoice.pk)
+    invoice = selectors.invoice_get(user=current_user(request), pk=invoice.pk)
     set_etag(response, invoice)
     return invoice
 
@@ -193,7 +190,7 @@ def invoice_void(
 @router.get("/payments", response={200: PaymentPage, **LIST_ERRORS}, tags=PAYMENTS, summary="List payments")
 def payment_list(request: HttpRequest, filters: Query[PaymentFilters], page: Query[PageParams]) -> object:
     """Payments received on contracts you may see (payments.view), reversals included (negative amounts)."""
-    return paginate(selectors.payment_list(user=_user(request), filters=filters.dict(exclude_none=True)), page)
+    return paginate(selectors.payment_list(user=current_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.post("/payments", response={201: PaymentOut, **WRITE_ERRORS}, tags=PAYMENTS, summary="Record a payment")
@@ -202,7 +199,7 @@ def payment_create(request: HttpRequest, payload: PaymentIn) -> object:
     """Needs payments.create on the contract (approved or signed, with a payment plan). Allocated oldest due
     first unless `allocations` split it by hand; refused when it exceeds the balance due. Send an
     Idempotency-Key header to make a retry safe."""
-    user = _user(request)
+    user = current_user(request)
     data = payload.dict()
     contract_id = data.pop("contract_id")
     allocations = data.pop("allocations")
@@ -218,7 +215,7 @@ def payment_create(request: HttpRequest, payload: PaymentIn) -> object:
     "/payments/{int:payment_id}", response={200: PaymentOut, **READ_ERRORS}, tags=PAYMENTS, summary="Get a payment"
 )
 def payment_get(request: HttpRequest, payment_id: int) -> object:
-    return selectors.payment_get(user=_user(request), pk=payment_id)
+    return selectors.payment_get(user=current_user(request), pk=payment_id)
 
 
 @router.post(
@@ -231,8 +228,8 @@ def payment_get(request: HttpRequest, payment_id: int) -> object:
 def payment_reverse(request: HttpRequest, payment_id: int, payload: ReasonIn) -> object:
     """Needs payments.approve. Creates the red entry (negative amount, dated today) that takes the money back
     off the same instalments; the original stays. Returns the reversal."""
-    red = services.payment_reverse(actor=_user(request), payment=payment_id, reason=payload.reason)
-    return Status(201, selectors.payment_get(user=_user(request), pk=red.pk))
+    red = services.payment_reverse(actor=current_user(request), payment=payment_id, reason=payload.reason)
+    return Status(201, selectors.payment_get(user=current_user(request), pk=red.pk))
 
 
 # --- receivables -----------------------------------------------------------------------------
@@ -253,7 +250,7 @@ def _row(key: Any, name: str, totals: Any) -> dict[str, Any]:
 def receivables(request: HttpRequest, params: Query[ReceivableFilters]) -> object:
     """Balance due (contract amount − payments) of approved/signed contracts in your payments.view scope, per
     contract, customer, owner or department; `overdue` is what unpaid instalments past their due date lack."""
-    user = _user(request)
+    user = current_user(request)
     filters = params.dict(exclude_none=True)
     group = filters.pop("group")
     if group == "contract":
@@ -282,7 +279,7 @@ def receivables(request: HttpRequest, params: Query[ReceivableFilters]) -> objec
 def receivables_ageing(request: HttpRequest, params: Query[AgeingParams]) -> object:
     """What unpaid instalments lack, by due date: not yet due (due on `as_of` or later), 0-30 (1 to 30 days
     overdue), 31-60, 61-90, over 90 days; per customer, owner or department."""
-    report = selectors.ageing_report(user=_user(request), group=params.group, today=params.as_of)
+    report = selectors.ageing_report(user=current_user(request), group=params.group, today=params.as_of)
     return {"group": report["group"], "as_of": report["today"], "rows": report["rows"], "totals": report["totals"]}
 
 
@@ -292,7 +289,7 @@ def receivables_ageing(request: HttpRequest, params: Query[AgeingParams]) -> obj
 def receivables_statement(request: HttpRequest, params: Query[StatementParams]) -> object:
     """Per customer for a month: opening balance, invoiced, collected and closing balance (closing = opening
     + invoiced − collected). Needs payments.view and invoices.view."""
-    user = _user(request)
+    user = current_user(request)
     selectors.require_statement_access(user)
     data = selectors.monthly_statement(user=user, month=params.month)
     return {"month": f"{data['month']:%Y-%m}", "rows": data["rows"], "totals": data["totals"]}
@@ -307,7 +304,7 @@ def receivables_statement(request: HttpRequest, params: Query[StatementParams]) 
 def reminder_policy_get(request: HttpRequest) -> object:
     from guanxi.org.policies import require_permission
 
-    require_permission(_user(request), "payments.view")
+    require_permission(current_user(request), "payments.view")
     return policies.reminder_policy()
 
 
@@ -319,7 +316,7 @@ def reminder_policy_get(request: HttpRequest) -> object:
 )
 def reminder_policy_patch(request: HttpRequest, payload: ReminderPolicyIn) -> object:
     """org.admin only: the days after the due date when the owner and sales management hear (default 7 and 30)."""
-    return policies.reminder_policy_update(actor=_user(request), data=payload.dict(exclude_none=True))
+    return policies.reminder_policy_update(actor=current_user(request), data=payload.dict(exclude_none=True))
 
 
 # --- expense claims --------------------------------------------------------------------------
@@ -339,7 +336,7 @@ def _claim_data(
 
 @router.get("/expense-claims", response={200: ExpenseClaimPage, **LIST_ERRORS}, tags=EXPENSES, summary="List claims")
 def expense_claim_list(request: HttpRequest, filters: Query[ExpenseFilters], page: Query[PageParams]) -> object:
-    qs = selectors.expense_claim_list(user=_user(request), filters=filters.dict(exclude_none=True))
+    qs = selectors.expense_claim_list(user=current_user(request), filters=filters.dict(exclude_none=True))
     qs = qs.prefetch_related("lines")
     return paginate(qs, page)
 
@@ -349,7 +346,7 @@ def expense_claim_list(request: HttpRequest, filters: Query[ExpenseFilters], pag
 def expense_claim_create(request: HttpRequest, payload: ExpenseClaimIn, response: HttpResponse) -> object:
     """A draft claim of your own (expenses.create). It must name the customer and a follow-up or an opportunity
     of that customer (400 otherwise: "报销必须关联客户及其跟进记录或销售机会")."""
-    user = _user(request)
+    user = current_user(request)
     data, lines = _claim_data(user, payload.dict(), partial=False)
     claim = services.expense_claim_create(actor=user, data=data, lines=lines or [])
     claim = selectors.expense_claim_get(user=user, pk=claim.pk)
@@ -364,7 +361,7 @@ def expense_claim_create(request: HttpRequest, payload: ExpenseClaimIn, response
     summary="Get a claim",
 )
 def expense_claim_get(request: HttpRequest, claim_id: int, response: HttpResponse) -> object:
-    claim = selectors.expense_claim_get(user=_user(request), pk=claim_id)
+    claim = selectors.expense_claim_get(user=current_user(request), pk=claim_id)
     set_etag(response, claim)
     return claim
 
@@ -383,7 +380,7 @@ def expense_claim_patch(
     if_match: str | None = IfMatch,
 ) -> object:
     """The claimant changes a draft (or returned) claim; refused while in approval (409)."""
-    user = _user(request)
+    user = current_user(request)
     raw = payload.dict(exclude_unset=True)
     version = expected_version(if_match, raw.pop("version", None))
     data, lines = _claim_data(user, raw, partial=True)
@@ -401,8 +398,8 @@ def expense_claim_patch(
 )
 def expense_claim_submit(request: HttpRequest, claim_id: int) -> object:
     """The claimant sends a draft through the approval engine (kind expense_claim: the manager, then finance)."""
-    services.expense_claim_submit(actor=_user(request), claim=claim_id)
-    return selectors.expense_claim_get(user=_user(request), pk=claim_id)
+    services.expense_claim_submit(actor=current_user(request), claim=claim_id)
+    return selectors.expense_claim_get(user=current_user(request), pk=claim_id)
 
 
 @router.post(
@@ -413,8 +410,8 @@ def expense_claim_submit(request: HttpRequest, claim_id: int) -> object:
 )
 def expense_claim_mark_paid(request: HttpRequest, claim_id: int, payload: MarkPaidIn) -> object:
     """Finance (expenses.approve) records that an approved claim was paid out."""
-    services.expense_claim_mark_paid(actor=_user(request), claim=claim_id, reference=payload.reference)
-    return selectors.expense_claim_get(user=_user(request), pk=claim_id)
+    services.expense_claim_mark_paid(actor=current_user(request), claim=claim_id, reference=payload.reference)
+    return selectors.expense_claim_get(user=current_user(request), pk=claim_id)
 
 
 @router.post(
@@ -426,13 +423,15 @@ def expense_claim_mark_paid(request: HttpRequest, claim_id: int, payload: MarkPa
 def expense_claim_receipt(request: HttpRequest, claim_id: int, position: int, receipt: File[UploadedFile]) -> object:
     """multipart/form-data with the file in `receipt` (at most 10 MB): the receipt of line `position` of a draft
     claim of yours. `receipt_url` on the line downloads it (for whoever may see the claim)."""
-    services.expense_claim_attach_receipt(actor=_user(request), claim=claim_id, position=position, receipt=receipt)
-    return selectors.expense_claim_get(user=_user(request), pk=claim_id)
+    services.expense_claim_attach_receipt(
+        actor=current_user(request), claim=claim_id, position=position, receipt=receipt
+    )
+    return selectors.expense_claim_get(user=current_user(request), pk=claim_id)
 
 
 @router.delete(
     "/expense-claims/{int:claim_id}", response={204: None, **WRITE_ERRORS}, tags=EXPENSES, summary="Delete a draft"
 )
 def expense_claim_delete(request: HttpRequest, claim_id: int) -> object:
-    services.expense_claim_delete(actor=_user(request), claim=claim_id)
+    services.expense_claim_delete(actor=current_user(request), claim=claim_id)
     return Status(204, None)

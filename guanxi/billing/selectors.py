@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.commerce.models import Contract
+from guanxi.commerce.selectors import with_facts
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.export import local_time
 from guanxi.core.inputs import id_or_none
@@ -111,7 +112,7 @@ def contract_money_get(*, user: User, pk: Any) -> dict[str, Any]:
     )
     reversed_ids = {p.reversal_of_id for p in payments if p.reversal_of_id}
     for p in payments:
-        p.is_reversed = p.pk in reversed_ids  # type: ignore[attr-defined]
+        with_facts(p, is_reversed=p.pk in reversed_ids)
     invoices = (
         list(Invoice.objects.filter(contract=contract).order_by("-issued_on", "-id"))
         if has_permission(user, "invoices.view")
@@ -119,7 +120,7 @@ def contract_money_get(*, user: User, pk: Any) -> dict[str, Any]:
     )
     today = timezone.localdate()
     for inst in instalments:
-        inst.is_overdue = inst.remaining > 0 and inst.due_date < today  # type: ignore[attr-defined]
+        with_facts(inst, is_overdue=inst.remaining > 0 and inst.due_date < today)
     return {
         "contract": contract,
         "instalments": instalments,

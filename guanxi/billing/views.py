@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.commerce.views_common import filtered_rows, list_params
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from guanxi.core.views_util import form_add_errors
+from guanxi.core.views_util import error_text, form_add_errors
 from guanxi.org.policies import has_permission, require_permission
 
 from . import forms, selectors, services
@@ -31,24 +31,6 @@ from .policies import reminder_policy, reminder_policy_update
 
 PER_PAGE = 50
 BLANK_PLAN_ROWS = 3
-
-
-def error_message(exc: ApplicationError) -> str:
-    details = [m for msgs in exc.fields.values() for m in msgs if m != exc.message]
-    return " ".join(dict.fromkeys([exc.message, *details]))
-
-
-def act(request: HttpRequest, run: Callable[[], Any], done: str, back: str) -> HttpResponse:
-    """Run one service for a POST; show its refusal as a message (403/404 propagate), then go back."""
-    try:
-        run()
-    except (PermissionDeniedError, NotFoundError):
-        raise
-    except ApplicationError as exc:
-        messages.error(request, error_message(exc))
-    else:
-        messages.success(request, done)
-    return redirect(back)
 
 
 def contract_url(contract: Any) -> str:
@@ -168,7 +150,7 @@ def statement(request: HttpRequest) -> HttpResponse:
     try:
         data = selectors.monthly_statement(user=request.user, month=request.GET.get("month"))
     except ApplicationError as exc:
-        messages.error(request, error_message(exc))
+        messages.error(request, error_text(exc))
         data = selectors.monthly_statement(user=request.user, month=None)
     return render(
         request, "billing/statement.html", {**data, "can_export": has_permission(request.user, "payments.export")}

@@ -18,14 +18,14 @@ from django.views.decorators.http import require_POST
 
 from guanxi.commerce.views_common import filtered_rows
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
-from guanxi.core.views_util import is_stale, stale_message
+from guanxi.core.views_util import error_text, is_stale, service_action, stale_message
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ExpenseClaimFilter
 from .forms import ExpenseClaimForm, MarkPaidForm, form_error_text
 from .models import ExpenseClaim, ExpenseLine
-from .views import PER_PAGE, act, error_message, export_response
+from .views import PER_PAGE, export_response
 
 BLANK_EXPENSE_ROWS = 3
 
@@ -189,7 +189,7 @@ def expense_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def expense_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return act(
+    return service_action(
         request,
         lambda: services.expense_claim_submit(actor=request.user, claim=pk),
         _("Expense claim submitted for approval."),
@@ -204,7 +204,7 @@ def expense_pay(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form_error_text(form))
         return redirect("billing:expense_detail", pk)
-    return act(
+    return service_action(
         request,
         lambda: services.expense_claim_mark_paid(
             actor=request.user, claim=pk, reference=form.cleaned_data["reference"]
@@ -222,7 +222,7 @@ def expense_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except (PermissionDeniedError, NotFoundError):
         raise
     except ApplicationError as exc:
-        messages.error(request, error_message(exc))
+        messages.error(request, error_text(exc))
         return redirect("billing:expense_detail", pk)
     messages.success(request, _("Expense claim deleted."))
     return redirect("billing:expense_list")

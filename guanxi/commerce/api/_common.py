@@ -4,7 +4,6 @@ the user may use (an unknown or unseen id is a 400 naming the field)."""
 # No `from __future__ import annotations`: django-ninja reads the endpoint annotations at import time.
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router
 
@@ -19,10 +18,6 @@ PRODUCTS = ["Products"]
 QUOTES = ["Quotes"]
 CONTRACTS = ["Contracts"]
 ORDERS = ["Orders"]
-
-
-def user_of(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def unknown_id(field: str) -> ValidationFailed:

@@ -19,6 +19,7 @@ from guanxi.core.api import (
     set_etag,
 )
 from guanxi.customers.models import Customer
+from guanxi.org.current import current_user
 
 from .. import selectors, services
 from ..models import Contract
@@ -35,7 +36,6 @@ from ._common import (
     CONTRACTS,
     one_of,
     router,
-    user_of,
 )
 
 
@@ -51,14 +51,14 @@ def _contract_data(customer: Customer | None, data: dict[str, Any]) -> dict[str,
 
 
 def _contract_detail(request: HttpRequest, contract: Contract, response: HttpResponse) -> Contract:
-    contract = selectors.contract_detail(user=user_of(request), pk=contract.pk)
+    contract = selectors.contract_detail(user=current_user(request), pk=contract.pk)
     set_etag(response, contract)
     return contract
 
 
 @router.get("/contracts", response={200: ContractPage, **LIST_ERRORS}, tags=CONTRACTS, summary="List contracts")
 def contract_list(request: HttpRequest, filters: Query[ContractFilters], page: Query[PageParams]) -> object:
-    return paginate(selectors.contract_list(user=user_of(request), filters=filters.dict(exclude_none=True)), page)
+    return paginate(selectors.contract_list(user=current_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.get(
@@ -68,7 +68,7 @@ def contract_list(request: HttpRequest, filters: Query[ContractFilters], page: Q
     summary="Get a contract",
 )
 def contract_get(request: HttpRequest, contract_id: int, response: HttpResponse) -> object:
-    contract = selectors.contract_detail(user=user_of(request), pk=contract_id)
+    contract = selectors.contract_detail(user=current_user(request), pk=contract_id)
     set_etag(response, contract)
     return contract
 
@@ -78,7 +78,7 @@ def contract_get(request: HttpRequest, contract_id: int, response: HttpResponse)
 def contract_create(request: HttpRequest, payload: ContractIn, response: HttpResponse) -> object:
     """From `quote_id` (approved/accepted), `opportunity_id`, or `customer_id` + `amount`; numbered from the
     contract sequence."""
-    user = user_of(request)
+    user = current_user(request)
     data = payload.dict(exclude_unset=True)
     source = services.contract_source_choose(
         actor=user,
@@ -109,7 +109,7 @@ def contract_update(
     response: HttpResponse,
     if_match: str | None = IfMatch,
 ) -> object:
-    user = user_of(request)
+    user = current_user(request)
     data = payload.dict(exclude_unset=True)
     version = expected_version(if_match, data.pop("version", None))
     contract = selectors.contract_get(user=user, pk=contract_id, action="edit")
@@ -120,7 +120,7 @@ def contract_update(
 
 
 def _contract_action(request: HttpRequest, contract_id: int, response: HttpResponse, run: Any) -> Contract:
-    user = user_of(request)
+    user = current_user(request)
     contract = selectors.contract_get(user=user, pk=contract_id, action="edit")
     run(user, contract)
     return _contract_detail(request, contract, response)

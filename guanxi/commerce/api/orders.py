@@ -15,6 +15,7 @@ from guanxi.core.api import (
     paginate,
     set_etag,
 )
+from guanxi.org.current import current_user
 from guanxi.org.selectors import users_by_ids
 
 from .. import selectors, services
@@ -35,7 +36,6 @@ from ._common import (
     ORDERS,
     line_inputs,
     router,
-    user_of,
 )
 
 
@@ -45,7 +45,7 @@ from ._common import (
 )
 def execution_order_list(request: HttpRequest, filters: Query[OrderFilters], page: Query[PageParams]) -> object:
     return paginate(
-        selectors.execution_order_list(user=user_of(request), filters=filters.dict(exclude_none=True)), page
+        selectors.execution_order_list(user=current_user(request), filters=filters.dict(exclude_none=True)), page
     )
 
 
@@ -56,7 +56,7 @@ def execution_order_list(request: HttpRequest, filters: Query[OrderFilters], pag
     summary="Get an execution order",
 )
 def execution_order_get(request: HttpRequest, order_id: int, response: HttpResponse) -> object:
-    order = selectors.execution_order_get(user=user_of(request), pk=order_id)
+    order = selectors.execution_order_get(user=current_user(request), pk=order_id)
     set_etag(response, order)
     return order
 
@@ -70,7 +70,7 @@ def execution_order_get(request: HttpRequest, order_id: int, response: HttpRespo
 @idempotent
 def execution_order_create(request: HttpRequest, payload: ExecutionOrderIn) -> object:
     """A draft for an approved or signed contract (orders.create); issue it or submit it for approval next."""
-    user = user_of(request)
+    user = current_user(request)
     contract = selectors.contract_get(user=user, pk=payload.contract_id)
     people: dict[str, Any] = {}
     for key, field in (
@@ -93,7 +93,7 @@ def execution_order_create(request: HttpRequest, payload: ExecutionOrderIn) -> o
 
 
 def _order_action(request: HttpRequest, order_id: int, run: Any) -> ExecutionOrder:
-    user = user_of(request)
+    user = current_user(request)
     order = selectors.execution_order_get(user=user, pk=order_id, action="edit")
     run(user, order)
     return selectors.execution_order_get(user=user, pk=order_id)
@@ -139,7 +139,7 @@ def execution_order_close(request: HttpRequest, order_id: int) -> object:
 @idempotent
 def shipment_create(request: HttpRequest, order_id: int, payload: ShipmentIn) -> object:
     """Shipped quantity per order line; never more than is left to ship (400 on `lines`)."""
-    user = user_of(request)
+    user = current_user(request)
     order = selectors.execution_order_get(user=user, pk=order_id, action="edit")
     quantities: dict[int, Any] = {}
     for ln in payload.lines:
@@ -165,7 +165,7 @@ def shipment_create(request: HttpRequest, order_id: int, payload: ShipmentIn) ->
 def implementation_order_list(request: HttpRequest, filters: Query[OrderFilters], page: Query[PageParams]) -> object:
     """Business staff see them by data scope; implementation staff the ones they work on or their department's."""
     params = filters.dict(exclude_none=True)
-    return paginate(selectors.implementation_order_list(user=user_of(request), filters=params), page)
+    return paginate(selectors.implementation_order_list(user=current_user(request), filters=params), page)
 
 
 @router.get(
@@ -175,7 +175,7 @@ def implementation_order_list(request: HttpRequest, filters: Query[OrderFilters]
     summary="Get an implementation order",
 )
 def implementation_order_get(request: HttpRequest, order_id: int, response: HttpResponse) -> object:
-    order = selectors.implementation_order_detail(user=user_of(request), pk=order_id)
+    order = selectors.implementation_order_detail(user=current_user(request), pk=order_id)
     set_etag(response, order)
     return order
 
@@ -189,7 +189,7 @@ def implementation_order_get(request: HttpRequest, order_id: int, response: Http
 @idempotent
 def implementation_order_create(request: HttpRequest, payload: ImplementationOrderIn) -> object:
     """Items become tasks of their assignees; the implementation department is notified."""
-    user = user_of(request)
+    user = current_user(request)
     contract = selectors.contract_get(user=user, pk=payload.contract_id)
     assignees = {u.pk: u for u in users_by_ids(user=user, ids=[i.assignee_id for i in payload.items], field="items")}
     items = [{"title": i.title, "assignee": assignees[i.assignee_id], "due_on": i.due_on} for i in payload.items]
@@ -209,7 +209,7 @@ def implementation_order_create(request: HttpRequest, payload: ImplementationOrd
     summary="Change status",
 )
 def implementation_order_status(request: HttpRequest, order_id: int, payload: ImplementationStatusIn) -> object:
-    user = user_of(request)
+    user = current_user(request)
     order = selectors.implementation_order_get(user=user, pk=order_id, action="edit")
     services.implementation_order_set_status(actor=user, order=order, status=payload.status)
     return selectors.implementation_order_detail(user=user, pk=order_id)

@@ -18,6 +18,7 @@ from guanxi.core.api import (
     paginate,
     set_etag,
 )
+from guanxi.org.current import current_user
 
 from .. import selectors, services
 from ..schemas.products import (
@@ -40,7 +41,6 @@ from ._common import (
     products_by_id,
     router,
     unknown_id,
-    user_of,
 )
 
 
@@ -58,12 +58,12 @@ def _product_data(user: Any, data: dict[str, Any]) -> dict[str, Any]:
 @router.get("/products", response={200: ProductPage, **LIST_ERRORS}, tags=PRODUCTS, summary="List products")
 def product_list(request: HttpRequest, filters: Query[ProductFilters], page: Query[PageParams]) -> object:
     """The catalogue (products.view), filtered by text, product line and active flag."""
-    return paginate(selectors.product_list(user=user_of(request), filters=filters.dict(exclude_none=True)), page)
+    return paginate(selectors.product_list(user=current_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.get("/products/{int:product_id}", response={200: ProductOut, **READ_ERRORS}, tags=PRODUCTS, summary="Get")
 def product_get(request: HttpRequest, product_id: int, response: HttpResponse) -> object:
-    product = selectors.product_get(user=user_of(request), pk=product_id)
+    product = selectors.product_get(user=current_user(request), pk=product_id)
     set_etag(response, product)
     return product
 
@@ -72,7 +72,7 @@ def product_get(request: HttpRequest, product_id: int, response: HttpResponse) -
 @idempotent
 def product_create(request: HttpRequest, payload: ProductIn, response: HttpResponse) -> object:
     """Needs products.create; the code is unique."""
-    user = user_of(request)
+    user = current_user(request)
     product = services.product_create(actor=user, data=_product_data(user, payload.dict(exclude_unset=True)))
     set_etag(response, product)
     return Status(201, product)
@@ -84,7 +84,7 @@ def product_create(request: HttpRequest, payload: ProductIn, response: HttpRespo
 def product_update(
     request: HttpRequest, product_id: int, payload: ProductPatch, response: HttpResponse, if_match: str | None = IfMatch
 ) -> object:
-    user = user_of(request)
+    user = current_user(request)
     data = payload.dict(exclude_unset=True)
     version = expected_version(if_match, data.pop("version", None))
     product = selectors.product_get(user=user, pk=product_id)
@@ -99,25 +99,25 @@ def product_update(
     "/product-lines", response={200: list[ProductLineOut], **READ_ERRORS}, tags=PRODUCTS, summary="Product lines"
 )
 def product_line_list(request: HttpRequest) -> object:
-    return list(selectors.product_lines(user=user_of(request)))
+    return list(selectors.product_lines(user=current_user(request)))
 
 
 @router.get("/price-books", response={200: list[PriceBookOut], **READ_ERRORS}, tags=PRODUCTS, summary="Price books")
 def price_book_list(request: HttpRequest) -> object:
-    return list(selectors.price_books(user=user_of(request)).prefetch_related("entries"))
+    return list(selectors.price_books(user=current_user(request)).prefetch_related("entries"))
 
 
 @router.get(
     "/price-books/{int:book_id}", response={200: PriceBookOut, **READ_ERRORS}, tags=PRODUCTS, summary="Get a price book"
 )
 def price_book_get(request: HttpRequest, book_id: int) -> object:
-    return selectors.price_book_get(user=user_of(request), pk=book_id)
+    return selectors.price_book_get(user=current_user(request), pk=book_id)
 
 
 def _save_book(request: HttpRequest, payload: PriceBookIn, book: Any) -> Any:
     from guanxi.org.selectors import partner_org_list
 
-    user = user_of(request)
+    user = current_user(request)
     products = products_by_id(user, [p.product_id for p in payload.prices])
     partners = None
     if payload.partner_org_ids is not None:
@@ -149,7 +149,7 @@ def price_book_create(request: HttpRequest, payload: PriceBookIn) -> object:
 )
 def price_book_update(request: HttpRequest, book_id: int, payload: PriceBookIn) -> object:
     """Sets the fields; `prices` are upserted (a null price removes the product)."""
-    book = selectors.price_book_get(user=user_of(request), pk=book_id)
+    book = selectors.price_book_get(user=current_user(request), pk=book_id)
     return _save_book(request, payload, book)
 
 
@@ -162,7 +162,7 @@ NUMBERED = ("quote", "contract", "execution_order", "implementation_order")
 def commerce_settings_get(request: HttpRequest) -> object:
     from guanxi.org.policies import require_permission
 
-    require_permission(user_of(request), "products.admin")
+    require_permission(current_user(request), "products.admin")
     return selectors.commerce_policy()
 
 
@@ -170,7 +170,7 @@ def commerce_settings_get(request: HttpRequest) -> object:
               summary="Change commerce settings")  # fmt: skip
 def commerce_settings_update(request: HttpRequest, payload: CommerceSettingsPatch) -> object:
     """Quote validity, the special-price rule (follow-up within N days, required customer fields), PDF header."""
-    return services.commerce_policy_update(actor=user_of(request), data=payload.dict(exclude_unset=True))
+    return services.commerce_policy_update(actor=current_user(request), data=payload.dict(exclude_unset=True))
 
 
 def _numbering(kind: str) -> dict[str, str]:
@@ -184,7 +184,7 @@ def _numbering(kind: str) -> dict[str, str]:
 def numbering_list(request: HttpRequest) -> object:
     from guanxi.org.policies import require_permission
 
-    require_permission(user_of(request), "org.admin")
+    require_permission(current_user(request), "org.admin")
     return [_numbering(kind) for kind in NUMBERED]
 
 
@@ -196,7 +196,7 @@ def numbering_update(request: HttpRequest, kind: str, payload: NumberingIn) -> o
     from guanxi.core.numbering import number_sequence_update
     from guanxi.org.policies import require_permission
 
-    user = user_of(request)
+    user = current_user(request)
     require_permission(user, "org.admin")
     if kind not in NUMBERED:
         raise unknown_id("kind")

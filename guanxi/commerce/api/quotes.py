@@ -21,6 +21,7 @@ from guanxi.core.api import (
 )
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.models import Customer
+from guanxi.org.current import current_user
 
 from .. import selectors, services
 from ..models import Quote
@@ -39,7 +40,6 @@ from ._common import (
     line_inputs,
     one_of,
     router,
-    user_of,
 )
 
 
@@ -64,7 +64,7 @@ def _quote_data(user: Any, customer: Customer, data: dict[str, Any]) -> dict[str
 
 
 def _detail(request: HttpRequest, quote: Quote, response: HttpResponse) -> Quote:
-    quote = selectors.quote_detail(user=user_of(request), pk=quote.pk)
+    quote = selectors.quote_detail(user=current_user(request), pk=quote.pk)
     set_etag(response, quote)
     return quote
 
@@ -72,13 +72,13 @@ def _detail(request: HttpRequest, quote: Quote, response: HttpResponse) -> Quote
 @router.get("/quotes", response={200: QuotePage, **LIST_ERRORS}, tags=QUOTES, summary="List quotes")
 def quote_list(request: HttpRequest, filters: Query[QuoteFilters], page: Query[PageParams]) -> object:
     """The quotes you may see (latest versions; `all_versions` for the superseded ones too)."""
-    return paginate(selectors.quote_list(user=user_of(request), filters=filters.dict(exclude_none=True)), page)
+    return paginate(selectors.quote_list(user=current_user(request), filters=filters.dict(exclude_none=True)), page)
 
 
 @router.get("/quotes/{int:quote_id}", response={200: QuoteDetailOut, **READ_ERRORS}, tags=QUOTES, summary="Get")
 def quote_get(request: HttpRequest, quote_id: int, response: HttpResponse) -> object:
     """One quote with its lines; the ETag header carries its version."""
-    quote = selectors.quote_detail(user=user_of(request), pk=quote_id)
+    quote = selectors.quote_detail(user=current_user(request), pk=quote_id)
     set_etag(response, quote)
     return quote
 
@@ -88,7 +88,7 @@ def quote_get(request: HttpRequest, quote_id: int, response: HttpResponse) -> ob
 def quote_create(request: HttpRequest, payload: QuoteIn, response: HttpResponse) -> object:
     """A draft for an existing, active customer you may see (400 on `customer_id` otherwise); totals are
     computed from the lines. Send an Idempotency-Key header to make a retry safe."""
-    user = user_of(request)
+    user = current_user(request)
     data = payload.dict(exclude_unset=True)
     customer = selectors.document_customers(user=user).filter(pk=data.pop("customer_id")).first()
     if customer is None:
@@ -110,7 +110,7 @@ def quote_update(
     request: HttpRequest, quote_id: int, payload: QuotePatch, response: HttpResponse, if_match: str | None = IfMatch
 ) -> object:
     """Only drafts change (409 otherwise, also while in approval); `lines` replaces all lines."""
-    user = user_of(request)
+    user = current_user(request)
     data = payload.dict(exclude_unset=True)
     version = expected_version(if_match, data.pop("version", None))
     quote = selectors.quote_get(user=user, pk=quote_id, action="edit")
@@ -125,7 +125,7 @@ def quote_update(
 @router.delete("/quotes/{int:quote_id}", response={204: None, **WRITE_ERRORS}, tags=QUOTES, summary="Delete")
 def quote_delete(request: HttpRequest, quote_id: int, if_match: str | None = IfMatch) -> object:
     """A draft, superseded or expired quote goes to the recycle bin."""
-    user = user_of(request)
+    user = current_user(request)
     services.quote_delete(actor=user, quote=Quote(pk=quote_id), expected_version=expected_version(if_match))
     return Status(204, None)
 
@@ -135,12 +135,12 @@ def quote_delete(request: HttpRequest, quote_id: int, if_match: str | None = IfM
 )
 def quote_route(request: HttpRequest, quote_id: int) -> object:
     """The approval route the quote would take and why ("此报价需总裁助理审批：最低折扣 4.8折…")."""
-    user = user_of(request)
+    user = current_user(request)
     return selectors.route_preview(user=user, quote=selectors.quote_get(user=user, pk=quote_id))
 
 
 def _quote_action(request: HttpRequest, quote_id: int, response: HttpResponse, run: Any) -> Quote:
-    user = user_of(request)
+    user = current_user(request)
     quote = selectors.quote_get(user=user, pk=quote_id, action="edit")
     result = run(user, quote)
     return _detail(request, result if isinstance(result, Quote) else quote, response)
@@ -219,7 +219,7 @@ def quote_reject(request: HttpRequest, quote_id: int, payload: AnswerIn, respons
 )
 def quote_pdf(request: HttpRequest, quote_id: int) -> HttpResponse:
     """application/pdf of an approved, sent or accepted quote (409 otherwise); audited as an export."""
-    user = user_of(request)
+    user = current_user(request)
     content, name = services.quote_pdf(actor=user, quote=selectors.quote_get(user=user, pk=quote_id))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
