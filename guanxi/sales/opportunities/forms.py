@@ -3,13 +3,13 @@ They parse and display input only; every business rule is checked by the service
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.money import AMOUNT_MAX, CENT
 from guanxi.customers.forms import DateInput, UserMultipleChoiceField
 from guanxi.org.forms import TablerMixin
 
@@ -22,7 +22,7 @@ class OpportunityForm(TablerMixin, forms.Form):
     customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)  # type: ignore[arg-type]
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     amount = forms.DecimalField(
-        label=_("Amount (元)"), max_digits=14, decimal_places=2, min_value=0, max_value=Decimal("999999999999.99")
+        label=_("Amount (元)"), max_digits=14, decimal_places=2, min_value=0, max_value=AMOUNT_MAX - CENT
     )
     expected_close_date = forms.DateField(label=_("Expected signing date"), required=False, widget=DateInput())
     source = forms.ChoiceField(label=_("Source"), choices=Opportunity.Source.choices)

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.money import to_cent
 
 from .models import Opportunity, Pipeline, Stage, StageChange
 
@@ -167,7 +168,7 @@ class Funnel:
 
     @property
     def average_deal_size(self) -> Decimal | None:
-        return (self.won_amount / self.won).quantize(Decimal("0.01")) if self.won else None
+        return to_cent(self.won_amount / self.won) if self.won else None
 
 
 def _positions(pipeline: Pipeline) -> tuple[list[Stage], dict[int, int]]:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from guanxi.core.api import InputSchema, ObjectId
+from guanxi.core.money import AMOUNT_MAX, CENT
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .models import PeriodKind, SalesTarget
@@ -53,16 +54,16 @@ class TargetIn(InputSchema):
     period_kind: TargetPeriod = "month"
     period_start: dt.date = Field(..., description="First day of the month, quarter or year.")
     metric: TargetMetric = "signed_amount"
-    value: Decimal = Field(..., ge=0, le=Decimal("999999999999.99"), decimal_places=2)
+    value: Decimal = Field(..., ge=0, le=AMOUNT_MAX - CENT, decimal_places=2)
 
 
 class TargetPatch(InputSchema):
-    value: Decimal = Field(..., ge=0, le=Decimal("999999999999.99"), decimal_places=2)
+    value: Decimal = Field(..., ge=0, le=AMOUNT_MAX - CENT, decimal_places=2)
 
 
 class TargetAllocationIn(InputSchema):
     owner_id: ObjectId
-    value: Decimal = Field(..., ge=0, le=Decimal("999999999999.99"), decimal_places=2)
+    value: Decimal = Field(..., ge=0, le=AMOUNT_MAX - CENT, decimal_places=2)
 
 
 class SplitIn(InputSchema):
