@@ -22,15 +22,6 @@ def _money_field(label: Any, *, required: bool = True) -> MoneyField:
     return MoneyField(label=label, required=required)
 
 
-def form_error_text(form: forms.Form) -> str:
-    """A refused form's errors in one line, each with its field's label (for a page that redirects)."""
-    parts = [str(e) for e in form.non_field_errors()]
-    parts += [
-        f"{form[name].label or name}: {e}" for name in form.errors if name in form.fields for e in form.errors[name]
-    ]
-    return " ".join(parts)
-
-
 def given(data: dict[str, Any]) -> dict[str, Any]:
     """The values a user filled in: an empty field leaves the service's default (as an API body that omits it)."""
     return {k: v for k, v in data.items() if v not in (None, "")}

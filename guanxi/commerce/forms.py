@@ -160,3 +160,56 @@ class QuoteForm(forms.Form):
         }
         values.update({k: data[k] for k in ("quote_date", "valid_until") if data[k] is not None})
         return values
+
+
+class SignForm(forms.Form):
+    signed_on = forms.DateField(label=_("Signed on"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class QuoteSendForm(forms.Form):
+    to = forms.EmailField(label=_("E-mail"), max_length=254, required=False)
+    message = forms.CharField(label=_("Message"), max_length=5000, required=False)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("accepted", "accepted"), ("rejected", "rejected")], required=False)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class CommerceSettingsForm(forms.Form):
+    quote_valid_days = forms.IntegerField(
+        label=_("Quote valid for (days)"), required=False, min_value=1, max_value=3650
+    )
+    special_price_followup_days = forms.IntegerField(
+        label=_("Special price: a follow-up within (days)"), required=False, min_value=1, max_value=3650
+    )
+    special_price_required_fields = forms.MultipleChoiceField(
+        label=_("Special price: customer fields that must be filled"), required=False
+    )
+    company_name = forms.CharField(label=_("Company name on quotes"), max_length=200, required=False)
+    company_address = forms.CharField(label=_("Company address"), max_length=300, required=False)
+    company_phone = forms.CharField(label=_("Company phone"), max_length=60, required=False)
+
+    def __init__(self, *args: Any, customer_fields: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["special_price_required_fields"].choices = customer_fields
+
+    def service_data(self) -> dict[str, Any]:
+        """Every setting; a blank number stays blank, so the service names it."""
+        return {k: "" if v is None else v for k, v in self.cleaned_data.items()}
+
+
+class NumberingForm(forms.Form):
+    """One pattern-<kind> per numbered document; a blank one is left as it is."""
+
+    def __init__(self, *args: Any, kinds: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind in kinds:
+            self.fields[f"pattern-{kind}"] = forms.CharField(label=_("Document numbers"), max_length=60, required=False)
+
+    def patterns(self) -> dict[str, str]:
+        return {name.removeprefix("pattern-"): value for name, value in self.cleaned_data.items() if value}

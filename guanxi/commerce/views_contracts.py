@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,9 +20,9 @@ from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ContractFilter
-from .forms import ContractForm, form_errors
+from .forms import ContractForm, ReasonForm, SignForm, form_errors
 from .models import Contract
-from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths
+from .views_common import PER_PAGE, filtered_rows, form_action, int_or_none, rate_to_tenths
 from .views_quotes import approval_panel_html
 
 
@@ -41,16 +40,6 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         "can_create": has_permission(request.user, "contracts.create"),
     }
     return render(request, "commerce/contracts/list.html", context)
-
-
-def _date(post: Any, key: str) -> Any:
-    raw = (post.get(key) or "").strip()
-    if not raw:
-        return None
-    parsed = parse_date(raw) if len(raw) == 10 else None
-    if parsed is None:
-        raise ValidationFailed(_("Enter a valid date."), fields={key: [_("Enter a valid date.")]})
-    return parsed
 
 
 def _refused(ctx: dict[str, Any], request: HttpRequest, exc: ApplicationError) -> HttpResponse:
@@ -218,23 +207,30 @@ def contract_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
     c = _row(request, pk)
 
-    def run() -> Any:
-        return services.contract_sign(actor=request.user, contract=c, signed_on=_date(request.POST, "signed_on"))
-
-    return service_action(request, run, _("Contract signed."), _back(pk))
+    return form_action(
+        request,
+        SignForm(request.POST),
+        lambda data: services.contract_sign(actor=request.user, contract=c, signed_on=data["signed_on"]),
+        _("Contract signed."),
+        _back(pk),
+    )
 
 
 @login_required
 @require_POST
 def contract_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     c = _row(request, pk)
+    if action == "terminate":
+        return form_action(
+            request,
+            ReasonForm(request.POST),
+            lambda data: services.contract_terminate(actor=request.user, contract=c, reason=data["reason"]),
+            _("Contract terminated."),
+            _back(pk),
+        )
     runs = {
         "execute": (lambda: services.contract_start_execution(actor=request.user, contract=c), _("In execution.")),
         "complete": (lambda: services.contract_complete(actor=request.user, contract=c), _("Contract completed.")),
-        "terminate": (
-            lambda: services.contract_terminate(actor=request.user, contract=c, reason=request.POST.get("reason", "")),
-            _("Contract terminated."),
-        ),
     }
     run, done = runs[action]
     return service_action(request, run, done, _back(pk))

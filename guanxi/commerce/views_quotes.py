@@ -19,9 +19,9 @@ from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import QuoteFilter
-from .forms import QuoteForm, form_errors
+from .forms import AnswerForm, QuoteForm, QuoteSendForm, form_errors
 from .models import Quote
-from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
+from .views_common import PER_PAGE, filtered_rows, form_action, int_or_none, rate_to_tenths, tenths_to_rate
 
 
 @login_required
@@ -258,11 +258,10 @@ def quote_revise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get(user=request.user, pk=pk, action="edit")
-    return service_action(
+    return form_action(
         request,
-        lambda: services.quote_send(
-            actor=request.user, quote=quote, to=request.POST.get("to", ""), message=request.POST.get("message", "")
-        ),
+        QuoteSendForm(request.POST),
+        lambda data: services.quote_send(actor=request.user, quote=quote, to=data["to"], message=data["message"]),
         _("The quote was e-mailed."),
         _back(pk),
     )
@@ -272,12 +271,14 @@ def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quote_answer(request: HttpRequest, pk: int) -> HttpResponse:
     quote = selectors.quote_get(user=request.user, pk=pk, action="edit")
-    accepted = request.POST.get("answer") == "accepted"
+    form = AnswerForm(request.POST)
+    accepted = form.is_valid() and form.cleaned_data["answer"] == "accepted"
     done = _("Marked as accepted by the customer.") if accepted else _("Marked as rejected by the customer.")
-    return service_action(
+    return form_action(
         request,
-        lambda: services.quote_record_answer(
-            actor=request.user, quote=quote, accepted=accepted, note=request.POST.get("note", "")
+        form,
+        lambda data: services.quote_record_answer(
+            actor=request.user, quote=quote, accepted=accepted, note=data["note"]
         ),
         done,
         _back(pk),

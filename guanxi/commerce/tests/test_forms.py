@@ -41,3 +41,17 @@ def test_a_refused_contract_form_names_the_field_and_keeps_the_input(org: Any, c
     page = response.content.decode()
     assert response.status_code == 400 and 'value="表单合同"' in page and "is-invalid" in page
     assert not Contract.objects.exists()
+
+
+def test_a_refused_settings_value_is_named_and_nothing_changes(org: Any) -> None:
+    from guanxi.commerce.selectors import commerce_policy
+
+    # given the administrator on the commerce settings
+    web = _web(org["admin"])
+    before = commerce_policy().quote_valid_days
+    # when the validity is not a whole number
+    body = {"quote_valid_days": "三十", "special_price_followup_days": "30", "company_name": "测试公司"}
+    response = web.post("/commerce/settings/", body, follow=True)
+    # then the page says which setting was refused, and nothing changed
+    assert "Quote valid for (days)" in response.content.decode()
+    assert commerce_policy().quote_valid_days == before
