@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -9,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.errors import ValidationFailed
 from guanxi.core.export import to_csv, to_xlsx
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import field_error
@@ -27,13 +27,45 @@ EXPORT_TYPES = {
 }
 
 
+def _check_export(actor: User, fmt: str) -> None:
+    require_permission(actor, "opportunities.export")
+    if fmt not in EXPORT_TYPES:
+        raise field_error("format", _("Choose CSV or XLSX."))
+
+
+def _sheet(
+    *,
+    actor: User,
+    report: str,
+    message: str,
+    headers: list[Any],
+    rows: list[list[Any]],
+    fmt: str,
+    sheet: str,
+    filters: Mapping[str, Any],
+) -> bytes:
+    """The table as CSV or XLSX (formula-safe), with the one EXPORT audit row that says what left and how."""
+    content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, sheet=sheet)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditLog.Action.EXPORT,
+            changes={
+                "report": report,
+                "filters": {k: str(v) for k, v in filters.items()},
+                "rows": len(rows),
+                "format": fmt,
+            },
+            message=Message(message),
+        )
+    return content
+
+
 def opportunity_export(*, actor: User, fmt: str, filters: Filters = None) -> tuple[bytes, str, str]:
     """The opportunity list (selectors.opportunity_list: the page's and the API's filters and sort) as CSV or XLSX,
     formula-safe. Needs opportunities.export, reads with the export data scope and leaves one EXPORT audit row.
     Returns (content, content type, file name)."""
-    require_permission(actor, "opportunities.export")
-    if fmt not in EXPORT_TYPES:
-        raise field_error("format", _("Choose CSV or XLSX."))
+    _check_export(actor, fmt)
     qs = opportunity_list(user=actor, filters=filters, action="export")
     used = {k: v for k, v in (filters or {}).items() if k not in ("export", "page") and v not in (None, "")}
     headers = [
@@ -69,41 +101,32 @@ def opportunity_export(*, actor: User, fmt: str, filters: Filters = None) -> tup
         ]
         for o in qs.iterator(chunk_size=2000)
     ]
-    content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, sheet=str(_("Opportunities")))
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditLog.Action.EXPORT,
-            changes={
-                "report": "opportunities",
-                "filters": {k: str(v) for k, v in used.items()},
-                "rows": len(rows),
-                "format": fmt,
-            },
-            message=Message(gettext_noop("Exported opportunities")),
-        )
-    filename = f"opportunities-{timezone.localdate():%Y%m%d}.{fmt}"
-    return content, EXPORT_TYPES[fmt], filename
+    content = _sheet(
+        actor=actor,
+        report="opportunities",
+        message=gettext_noop("Exported opportunities"),
+        headers=headers,
+        rows=rows,
+        fmt=fmt,
+        sheet=str(_("Opportunities")),
+        filters=used,
+    )
+    return content, EXPORT_TYPES[fmt], f"opportunities-{timezone.localdate():%Y%m%d}.{fmt}"
 
 
 def funnel_export(*, actor: User, data: Funnel, fmt: str, filters: dict[str, Any]) -> tuple[bytes, str, str]:
     """The funnel table as CSV or XLSX; needs opportunities.export and leaves an audit row."""
-    require_permission(actor, "opportunities.export")
-    if fmt not in EXPORT_TYPES:
-        raise ValidationFailed(_("Choose CSV or XLSX."), fields={"format": [_("Choose CSV or XLSX.")]})
+    _check_export(actor, fmt)
     headers, rows = funnel_table(data)
-    content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, sheet=str(_("Funnel")))
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditLog.Action.EXPORT,
-            changes={
-                "report": "opportunity_funnel",
-                "filters": {k: str(v) for k, v in filters.items()},
-                "rows": len(rows),
-                "format": fmt,
-            },
-            message=Message(gettext_noop("Exported the sales funnel")),
-        )
+    content = _sheet(
+        actor=actor,
+        report="opportunity_funnel",
+        message=gettext_noop("Exported the sales funnel"),
+        headers=headers,
+        rows=rows,
+        fmt=fmt,
+        sheet=str(_("Funnel")),
+        filters=filters,
+    )
     filename = f"funnel-{data.period.date_from:%Y%m%d}-{data.period.date_to:%Y%m%d}.{fmt}"
     return content, EXPORT_TYPES[fmt], filename
