@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.money import AMOUNT_DIGITS
 
+from .models import ImplementationOrder
 from .views_common import tenths_to_rate
 
 MAX_ID = 2**63 - 1
@@ -213,3 +214,39 @@ class NumberingForm(forms.Form):
 
     def patterns(self) -> dict[str, str]:
         return {name.removeprefix("pattern-"): value for name, value in self.cleaned_data.items() if value}
+
+
+class ProductLineForm(forms.Form):
+    pk = IdField()
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    code = forms.CharField(label=_("Code"), max_length=50, required=False)
+    sort_order = forms.IntegerField(label=_("Order"), required=False, min_value=0, max_value=1_000_000)
+    is_active = forms.BooleanField(required=False)
+
+    def service_data(self) -> dict[str, Any]:
+        """Only what the page posted: a field it leaves out keeps the line's value (or the default)."""
+        return {k: v for k, v in self.cleaned_data.items() if k in self.data and k != "pk" and v is not None}
+
+
+class PriceBookForm(forms.Form):
+    """A price book's fields and one price-<product id> per product offered; a blank price removes it."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    is_active = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, products: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.products = products
+        for product in products:
+            self.fields[f"price-{product.pk}"] = MoneyField(label=product.code, required=False, min_value=0)
+
+    def book_data(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("name", "description", "is_active")}
+
+    def prices(self) -> dict[Any, Decimal | None]:
+        return {p: self.cleaned_data[f"price-{p.pk}"] for p in self.products}
+
+
+class ImplementationStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ImplementationOrder.Status.choices)

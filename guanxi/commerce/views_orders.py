@@ -21,8 +21,9 @@ from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ExecutionOrderFilter, ImplementationOrderFilter
+from .forms import ImplementationStatusForm
 from .models import Contract, ExecutionOrder, ImplementationOrder
-from .views_common import PER_PAGE, filtered_rows, int_or_none
+from .views_common import PER_PAGE, filtered_rows, form_action, int_or_none
 from .views_quotes import approval_panel_html
 
 
@@ -231,10 +232,10 @@ def implementation_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def implementation_order_status(request: HttpRequest, pk: int) -> HttpResponse:
     order = selectors.implementation_order_get(user=request.user, pk=pk, action="edit")
-    return service_action(
+    return form_action(
         request,
-        lambda: services.implementation_order_set_status(actor=request.user, order=order,
-                                                         status=request.POST.get("status", "")),
+        ImplementationStatusForm(request.POST),
+        lambda data: services.implementation_order_set_status(actor=request.user, order=order, status=data["status"]),
         _("Status changed."),
         reverse("commerce:implementation_order_detail", args=[pk]),
-    )  # fmt: skip
+    )

@@ -17,8 +17,8 @@ from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ProductFilter
-from .forms import ProductForm, form_errors
-from .views_common import PER_PAGE, filtered_rows, int_or_none
+from .forms import PriceBookForm, ProductForm, ProductLineForm, form_errors
+from .views_common import PER_PAGE, filtered_rows, form_error_text
 
 
 @login_required
@@ -83,12 +83,14 @@ def product_export(request: HttpRequest) -> HttpResponse:
 def product_line_edit(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "products.admin")
     if request.method == "POST":
-        line = None
-        pk = int_or_none(request.POST.get("pk"))
-        if pk:
-            line = next((ln for ln in selectors.product_lines(user=request.user) if ln.pk == pk), None)
+        form = ProductLineForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form_error_text(form))
+            return redirect("commerce:product_list")
+        pk = form.cleaned_data["pk"]
+        line = next((ln for ln in selectors.product_lines(user=request.user) if ln.pk == pk), None) if pk else None
         try:
-            services.product_line_save(actor=request.user, data=request.POST.dict(), line=line)
+            services.product_line_save(actor=request.user, data=form.service_data(), line=line)
         except ApplicationError as exc:
             messages.error(request, error_text(exc))
         else:
@@ -107,15 +109,11 @@ def price_book_detail(request: HttpRequest, pk: int | None = None) -> HttpRespon
     can_admin = has_permission(user, "products.admin")
     if request.method == "POST":
         require_permission(user, "products.admin")
-        prices = {p: request.POST.get(f"price-{p.pk}", "").replace(",", "").strip() for p in products}
+        form = PriceBookForm(request.POST, products=products)
         try:
-            book = services.price_book_save(
-                actor=user,
-                data={"name": request.POST.get("name", ""), "description": request.POST.get("description", ""),
-                      "is_active": request.POST.get("is_active") == "on"},
-                book=book,
-                prices=prices,
-            )  # fmt: skip
+            if not form.is_valid():
+                raise ValidationFailed(_("Please correct the errors below."), fields=form_errors(form))
+            book = services.price_book_save(actor=user, data=form.book_data(), book=book, prices=form.prices())
         except ApplicationError as exc:
             messages.error(request, error_text(exc))
         else:

@@ -55,3 +55,23 @@ def test_a_refused_settings_value_is_named_and_nothing_changes(org: Any) -> None
     # then the page says which setting was refused, and nothing changed
     assert "Quote valid for (days)" in response.content.decode()
     assert commerce_policy().quote_valid_days == before
+
+
+def test_price_book_and_product_line_forms(org: Any, products: list[Any]) -> None:
+    from guanxi.commerce.models import PriceBook, PriceBookEntry, ProductLine
+
+    web = _web(org["admin"])
+    # a new product line from its one-field form stays active
+    assert web.post("/commerce/products/lines/", {"name": "Form line"}).status_code == 302
+    assert ProductLine.objects.get(name="Form line").is_active
+    # a price book with a price typed with a separator; a blank price is no entry
+    body = {"name": "表单价目表", "is_active": "on", f"price-{products[0].pk}": "8,500", f"price-{products[1].pk}": ""}
+    response = web.post("/commerce/price-books/new/", body)
+    assert response.status_code == 302
+    book = PriceBook.objects.get(name="表单价目表")
+    assert list(PriceBookEntry.objects.filter(price_book=book).values_list("price", flat=True)) == [Decimal("8500.00")]
+    # a price that is not a number is refused, naming the product, and nothing changes
+    body[f"price-{products[0].pk}"] = "八千"
+    response = web.post(f"/commerce/price-books/{book.pk}/", body, follow=True)
+    assert "SW-STD" in response.content.decode()
+    assert PriceBookEntry.objects.get(price_book=book).price == Decimal("8500.00")
