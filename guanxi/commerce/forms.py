@@ -250,3 +250,28 @@ class PriceBookForm(forms.Form):
 
 class ImplementationStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ImplementationOrder.Status.choices)
+
+
+class ExecutionOrderForm(forms.Form):
+    """An execution order's fields; its lines (line-product, line-quantity) and people are read by the view."""
+
+    delivery_address = forms.CharField(label=_("Delivery address"), max_length=300, required=False)
+    required_by = forms.DateField(label=_("Deliver by"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=5000, required=False)
+
+
+class ImplementationOrderForm(forms.Form):
+    """An implementation order's fields; its items (item-title, item-assignee, item-due) are read by the view."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    starts_on = forms.DateField(label=_("Start date"), required=False)
+    due_on = forms.DateField(label=_("Due date"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=5000, required=False)
+
+
+class ShipmentForm(forms.Form):
+    """A shipment's fields; the quantities (ship-<order line id>) are read by the view."""
+
+    shipped_on = forms.DateField(label=_("Shipping date"))
+    carrier = forms.CharField(label=_("Carrier / tracking number"), max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

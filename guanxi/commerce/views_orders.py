@@ -21,7 +21,13 @@ from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ExecutionOrderFilter, ImplementationOrderFilter
-from .forms import ImplementationStatusForm
+from .forms import (
+    ExecutionOrderForm,
+    ImplementationOrderForm,
+    ImplementationStatusForm,
+    ShipmentForm,
+    form_errors,
+)
 from .models import Contract, ExecutionOrder, ImplementationOrder
 from .views_common import PER_PAGE, filtered_rows, form_action, int_or_none
 from .views_quotes import approval_panel_html
@@ -37,6 +43,12 @@ def _date(raw: str, key: str, *, required: bool = False) -> Any:
     if parsed is None:
         raise ValidationFailed(_("Enter a valid date."), fields={key: [_("Enter a valid date.")]})
     return parsed
+
+
+def _check(form: Any) -> None:
+    """A value the form refuses is an error naming its field, shown like a service's."""
+    if not form.is_valid():
+        raise ValidationFailed(_("Please correct the errors below."), fields=form_errors(form))
 
 
 def _listing(request: HttpRequest, qs: Any, template: str, statuses: Any, can_create: bool) -> HttpResponse:
@@ -93,13 +105,13 @@ def execution_order_create(request: HttpRequest) -> HttpResponse:
         rows = [{"product_id": int_or_none(p), "quantity": q} for p, q in pairs if p]
         people = {k: [users_by_id[i] for i in map(int_or_none, post.getlist(k)) if i in users_by_id]
                   for k in services.orders.PEOPLE}  # fmt: skip
+        form = ExecutionOrderForm(post)
         try:
+            _check(form)
             lines = [{"product": by_id.get(r["product_id"] or 0), "quantity": r["quantity"]} for r in rows]
             order = services.execution_order_create(
-                actor=user, contract=contract, lines=lines, people=people,
-                data={"delivery_address": post.get("delivery_address", ""), "note": post.get("note", ""),
-                      "required_by": _date(post.get("required_by", ""), "required_by")},
-            )  # fmt: skip
+                actor=user, contract=contract, lines=lines, people=people, data=form.cleaned_data
+            )
         except ApplicationError as exc:
             ctx.update(errors=exc.fields, error=error_text(exc), rows=rows or [{}], initial=post.dict(),
                        chosen={k: {u.pk for u in v} for k, v in people.items()})  # fmt: skip
@@ -154,14 +166,13 @@ def execution_order_action(request: HttpRequest, pk: int, action: str) -> HttpRe
             if key.startswith("ship-") and key.split("-", 1)[1].isdigit() and value.strip()
         }
 
-        def run() -> Any:
-            return services.shipment_record(
-                actor=user, order=order,
-                shipped_on=_date(request.POST.get("shipped_on", ""), "shipped_on", required=True),
-                quantities=quantities, carrier=request.POST.get("carrier", ""), note=request.POST.get("note", ""),
-            )  # fmt: skip
-
-        return service_action(request, run, _("Shipment recorded."), back)
+        return form_action(
+            request,
+            ShipmentForm(request.POST),
+            lambda data: services.shipment_record(actor=user, order=order, quantities=quantities, **data),
+            _("Shipment recorded."),
+            back,
+        )
     runs = {
         "issue": (lambda: services.execution_order_issue(actor=user, order=order), _("Order issued; people notified.")),
         "submit": (lambda: services.execution_order_submit(actor=user, order=order), _("Submitted for approval.")),
@@ -195,15 +206,14 @@ def implementation_order_create(request: HttpRequest) -> HttpResponse:
         rows = [{"title": t, "assignee_id": int_or_none(a), "due_on": d}
                 for t, a, d in zip(post.getlist("item-title"), post.getlist("item-assignee"),
                                    post.getlist("item-due"), strict=False) if t.strip()]  # fmt: skip
+        form = ImplementationOrderForm(post)
         try:
+            _check(form)
             items = [{"title": r["title"], "assignee": by_id.get(r["assignee_id"] or 0),
                       "due_on": _date(r["due_on"], "items", required=True)} for r in rows]  # fmt: skip
             order = services.implementation_order_create(
-                actor=user, contract=contract, items=items,
-                data={"title": post.get("title", ""), "note": post.get("note", ""),
-                      "starts_on": _date(post.get("starts_on", ""), "starts_on"),
-                      "due_on": _date(post.get("due_on", ""), "due_on")},
-            )  # fmt: skip
+                actor=user, contract=contract, items=items, data=form.cleaned_data
+            )
         except ApplicationError as exc:
             ctx.update(errors=exc.fields, error=error_text(exc), rows=rows or [{}], initial=post.dict())
             return render(request, "commerce/orders/implementation_form.html", ctx, status=400)
