@@ -280,7 +280,8 @@ class OwnedRecord(BusinessModel):
     the "department" data scope narrows on), who created it and its collaborators (协作人), who work on it beside
     the owner. Version, soft delete and timestamps come from BusinessModel.
 
-    The related names follow `owned_<model>s` and `collaborating_<model>s`. A model whose names are older and
+    The related names follow `owned_<model>_set` and `collaborating_<model>_set` (no English plural to get wrong:
+    user.owned_customer_set, user.collaborating_opportunity_set). A model whose names are older and
     irregular redeclares that one field with its own related name (keeping the other options, so the schema does
     not change); a model that lacks a field sets it to None (`collaborators = None`) and, for collaborators, also
     `scope_collaborators_path = None`."""
@@ -291,7 +292,7 @@ class OwnedRecord(BusinessModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="owned_%(class)ss",
+        related_name="owned_%(class)s_set",
     )
     department = models.ForeignKey(
         "org.Department",
@@ -302,7 +303,10 @@ class OwnedRecord(BusinessModel):
         related_name="+",
     )
     collaborators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("collaborators"), blank=True, related_name="collaborating_%(class)ss"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("collaborators"),
+        blank=True,
+        related_name="collaborating_%(class)s_set",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -18,7 +18,8 @@ class ProductLine(TimeStampedModel):
     """A product line (产品线), e.g. software licences, hardware, services."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    code = models.SlugField(_("code"), max_length=50, unique=True)
+    # Unicode: a line named 软件 gets the code 软件.
+    code = models.SlugField(_("code"), max_length=50, unique=True, allow_unicode=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -93,7 +93,9 @@ def product_line_save(*, actor: User, data: dict[str, Any], line: ProductLine | 
     require_permission(actor, "products.admin")
     name = clean_text(data.get("name", line.name if line else ""), "name", max_length=100, required=True)
     code = clean_text(
-        data.get("code") or (line.code if line else "") or slugify(name) or f"line-{name}", "code", max_length=50
+        data.get("code") or (line.code if line else "") or slugify(name, allow_unicode=True) or f"line-{name}",
+        "code",
+        max_length=50,
     )
     values = {
         "name": name,

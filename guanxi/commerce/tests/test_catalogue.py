@@ -103,3 +103,11 @@ def test_product_writes_need_permission_and_unique_codes(org: Any) -> None:
         services.product_create(actor=org["admin"], data={"code": "Z", "name": "Z", "list_price": "-1"})
     assert "list_price" in exc.value.fields
     assert Product.objects.count() == 1
+
+
+def test_a_product_line_named_in_chinese_gets_a_chinese_code(org: Any) -> None:
+    line = services.product_line_save(actor=org["admin"], data={"name": "软件 服务"})
+    assert line.code == "软件-服务"
+    with pytest.raises(ValidationFailed) as exc:
+        services.product_line_save(actor=org["admin"], data={"name": "软件 服务"})
+    assert "name" in exc.value.fields
