@@ -212,10 +212,19 @@ def contract_money_tab(request: HttpRequest, contract: Any) -> tuple[int, str]:
 
 
 def _money_write(
-    request: HttpRequest, pk: int, form: Any, run: Callable[[Any], Any], done: str, anchor: str = ""
+    request: HttpRequest,
+    pk: int,
+    form: Any,
+    run: Callable[[Any], Any],
+    done: str,
+    *,
+    permission: str,
+    anchor: str = "",
 ) -> HttpResponse:
     """Run one service with a valid form of the contract's money page. A refusal shows the page again (400)
-    with the errors on the form and what was typed kept; 403/404 propagate."""
+    with the errors on the form and what was typed kept; 403/404 propagate. `permission` is checked first, so
+    a user without it gets 403 whatever they typed (the service checks it again, with the contract's scope)."""
+    require_permission(request.user, permission)
     if form.is_valid():
         try:
             run(form)
@@ -245,6 +254,7 @@ def plan_save(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=f.cleaned_data.get("version"),
         ),
         _("Payment plan saved."),
+        permission="payments.edit",
     )
 
 
@@ -258,6 +268,7 @@ def plan_generate(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         lambda f: services.payment_plan_generate(actor=request.user, contract=pk, **f.proposal()),
         _("Payment plan generated."),
+        permission="payments.edit",
     )
 
 
@@ -273,6 +284,7 @@ def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, contract=pk, data=f.payment_data(), allocations=f.allocations()
         ),
         _("Payment recorded."),
+        permission="payments.create",
     )
 
 
@@ -286,6 +298,7 @@ def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
         forms.ReasonForm(request.POST),
         lambda f: services.payment_reverse(actor=request.user, payment=payment, reason=f.cleaned_data["reason"]),
         _("Payment reversed."),
+        permission="payments.approve",
     )
 
 
@@ -299,7 +312,8 @@ def invoice_create(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         lambda f: services.invoice_issue(actor=request.user, contract=pk, data=f.invoice_data()),
         _("Invoice recorded."),
-        "#invoices",
+        anchor="#invoices",
+        permission="invoices.create",
     )
 
 
@@ -313,7 +327,8 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
         forms.ReasonForm(request.POST),
         lambda f: services.invoice_void(actor=request.user, invoice=invoice, reason=f.cleaned_data["reason"]),
         _("Invoice voided."),
-        "#invoices",
+        anchor="#invoices",
+        permission="invoices.edit",
     )
 
 

@@ -63,6 +63,10 @@ def test_money_page_scope(people: Any, contract: Any) -> None:
     )
     assert r.status_code == 403
     assert not Instalment.objects.exists()
+    # a reader without payments.create is refused before the form is read: a bad form is still a 403, not a page
+    r = client_for(people["east_rep"]).post(f"/billing/contracts/{contract.pk}/payments/", {"amount": "x"})
+    assert r.status_code == 403
+    assert not Payment.objects.exists()
 
 
 def test_report_pages_render_with_bounded_queries(
