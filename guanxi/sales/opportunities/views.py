@@ -94,7 +94,7 @@ def opportunity_board(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def opportunity_list(request: HttpRequest) -> HttpResponse:
-    filters, errors = valid_filters(request.GET)
+    qs, filters, errors = selectors.opportunity_list_for_page(user=request.user, query=request.GET)
     fmt = request.GET.get("export")
     if fmt:
         try:
@@ -105,7 +105,6 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
             response = HttpResponse(content, content_type=content_type)
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
-    qs = selectors.opportunity_list(user=request.user, filters=filters)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         **_filter_context(request, request.user),
