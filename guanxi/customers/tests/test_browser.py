@@ -45,6 +45,10 @@ def test_rep_registers_a_customer_and_finds_it_by_pinyin_initials(org, page):
     contact_form.get_by_role("button", name=re.compile("^Save")).click()
     expect(page.locator("#contacts-panel")).to_contain_text("王经理")
     assert Contact.objects.filter(customer=customer, name="王经理").exists()
+    # the rest of the page follows at once, without a reload: the tab's count and the composer's contact choice
+    expect(page.locator("#contacts-count")).to_have_text("1")
+    contact = Contact.objects.get(customer=customer, name="王经理")
+    expect(page.locator(f"#composer select[name=contact] option[value='{contact.pk}']")).to_have_count(1)
 
     # log a follow-up in the composer
     page.get_by_role("tab", name=re.compile("Activity")).click()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -403,6 +405,14 @@ def test_contacts_add_edit_delete_inline(org):
     assert added.status_code == 200 and 'id="contacts-panel"' in added.content.decode()
     contact = Contact.objects.get()
     assert contact.is_primary and "Primary" in added.content.decode()
+    # what else on the 360 page shows the contacts is swapped out of band: the tab's count, the primary-contact
+    # card and the follow-up composer's contact choice
+    html = added.content.decode()
+    assert re.search(r'id="contacts-count" hx-swap-oob="true">1<', html)
+    card = html[html.index('id="primary-contact-card"') :]
+    assert card.startswith('id="primary-contact-card" hx-swap-oob="true"') and "13800000000" in card
+    composer_choice = html[html.index('id="composer-contact"') :]
+    assert f'<option value="{contact.pk}"' in composer_choice
     # an invalid save comes back as the form, retargeted onto itself
     invalid = client.post(f"/customers/{customer.pk}/contacts/new/", {"name": "  "}, headers=htmx)
     assert invalid["HX-Retarget"] == "#contact-form-new" and "This field is required." in invalid.content.decode()

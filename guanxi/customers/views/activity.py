@@ -104,13 +104,19 @@ def follow_up_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- contacts --------------------------------------------------------------------------------
 def _contacts_panel(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The contacts tab after an htmx change, with out-of-band swaps of what else on the 360 page shows the
+    contacts: the tab's count, the primary-contact card and the follow-up composer's contact choice."""
     data = selectors.customer_360(user=request.user, pk=customer_id)
     actions = selectors.customer_actions(user=request.user, customer=data["customer"])
-    return render(
-        request,
-        "customers/_contacts_panel.html",
-        {**data, "actions": actions, "contact_form": ContactForm(auto_id="new_contact_%s")},
-    )
+    context = {
+        **data,
+        "actions": actions,
+        "contact_form": ContactForm(auto_id="new_contact_%s"),
+        "oob": True,
+        "primary_contact": next((c for c in data["contacts"] if c.is_primary), None),
+        "composer": FollowUpForm(contacts=data["contacts"]),
+    }
+    return render(request, "customers/_contacts_panel.html", context)
 
 
 @login_required
