@@ -3,6 +3,8 @@ the deal's page, and sees the funnel's numbers change."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -56,6 +58,30 @@ def test_rep_drags_a_card_to_the_next_stage(page, org):
     # then the server confirms and the deal is in that stage
     expect(page.locator("#board-toasts .text-bg-success")).to_be_visible()
     assert Opportunity.objects.get(pk=opp.pk).stage_id == second.pk
+
+    # and, without a reload, both columns' count, amount and weighted amount follow, and the card starts its stage
+    def header(stage: Stage) -> list[str]:
+        column = page.locator(f'section[aria-labelledby="col-{stage.pk}"]')
+        return [column.locator(s).inner_text() for s in ("[data-count]", "[data-total]", "[data-weighted]")]
+
+    expect(page.locator(f'section[aria-labelledby="col-{second.pk}"] [data-count]')).to_have_text("1")
+    weighted = f"{120000 * second.probability // 100:,}"
+    assert header(first) == ["0", "0", "0"] and header(second) == ["1", "120,000", weighted]
+    days = page.locator(f'.gx-board-card[data-id="{opp.pk}"] .gx-card-days')
+    expect(days).to_have_text(re.compile(r"(^|\D)0\D"))
+    # and what the page showed is what the server shows after a reload
+    shown = header(first), header(second), days.inner_text()
+    page.reload()
+    assert (header(first), header(second), days.inner_text()) == shown
+    # compact cards: the actions leave the card for its menu, and the board remembers the choice
+    moved = page.locator(f'.gx-board-card[data-id="{opp.pk}"]')
+    expect(moved.locator(".gx-move-form")).to_be_visible()
+    page.locator('[data-board-density="compact"]').click()
+    expect(moved.locator(".gx-move-form")).to_be_hidden()
+    page.reload()
+    expect(page.locator('[data-board-density="compact"]')).to_have_attribute("aria-pressed", "true")
+    moved.locator(".gx-board-card-menu [data-bs-toggle=dropdown]").click()
+    expect(moved.locator(".gx-board-card-menu .dropdown-item.text-success")).to_be_visible()
     # and its page shows the move in the stage history
     page.goto(page.base_url + f"/sales/opportunities/{opp.pk}/")
     row = page.locator("#stage-history tbody tr").nth(1)

@@ -31,9 +31,32 @@
     window.setTimeout(function () { el.remove(); }, reload ? 15000 : 6000);
   }
 
-  function updateCount(column, delta) {
-    var badge = column.closest(".gx-board-col").querySelector("[data-count]");
-    if (badge) badge.textContent = String(parseInt(badge.textContent, 10) + delta);
+  var integer = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 0 });
+
+  // A column's header after a card left (sign -1) or arrived (+1): its count, amount and weighted amount. The
+  // figures cover every deal of the stage, not only the cards shown, so they change by the card's share.
+  function updateColumn(cards, sign, amount, probability) {
+    var column = cards.closest(".gx-board-col");
+    var badge = column.querySelector("[data-count]");
+    if (badge) badge.textContent = String(parseInt(badge.textContent, 10) + sign);
+    [["[data-total]", "total", amount], ["[data-weighted]", "weighted", amount * probability / 100]].forEach(function (f) {
+      var el = column.querySelector(f[0]);
+      if (!el) return;
+      var value = parseFloat(el.dataset[f[1]]) + sign * f[2];
+      el.dataset[f[1]] = String(value);
+      el.textContent = integer.format(Math.round(value));
+    });
+  }
+
+  // The card starts its new stage today: no days in it yet, and so no longer stalled.
+  function restartStage(board, card) {
+    var days = card.querySelector(".gx-card-days");
+    if (days) {
+      days.classList.remove("text-warning");
+      days.classList.add("text-secondary");
+      days.textContent = board.dataset.daysZero;
+    }
+    card.classList.remove("border-warning");
   }
 
   function move(board, evt) {
@@ -60,15 +83,38 @@
         if (versionInput && data.version) versionInput.value = data.version;
         var select = card.querySelector('select[name="stage"]');
         if (select) select.value = to.dataset.stage;
-        updateCount(from, -1);
-        updateCount(to, 1);
+        var amount = parseFloat(card.dataset.amount) || 0;
+        var target = parseFloat(to.closest(".gx-board-col").dataset.probability) || 0;
+        updateColumn(from, -1, amount, parseFloat(card.dataset.probability) || 0);
+        updateColumn(to, 1, amount, target);
+        card.dataset.probability = String(target);  // a move sets the deal's probability to its new stage's
+        restartStage(board, card);
         toast(data.message, "success");
       });
     }).catch(function () { snapBack(); });
   }
 
+  // Compact or comfortable cards, remembered in this browser.
+  function density(board) {
+    var buttons = document.querySelectorAll("[data-board-density]");
+    function apply(value) {
+      board.classList.toggle("gx-board-compact", value === "compact");
+      buttons.forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.boardDensity === value)); b.classList.toggle("active", b.dataset.boardDensity === value); });
+    }
+    var saved = "comfortable";
+    try { saved = window.localStorage.getItem("guanxi.board.density") || saved; } catch (e) { /* storage off */ }
+    apply(saved);
+    buttons.forEach(function (b) {
+      b.addEventListener("click", function () {
+        apply(b.dataset.boardDensity);
+        try { window.localStorage.setItem("guanxi.board.density", b.dataset.boardDensity); } catch (e) { /* storage off */ }
+      });
+    });
+  }
+
   function init() {
     var board = document.getElementById("board");
+    if (board) density(board);
     if (board && window.Sortable) {
       board.querySelectorAll(".gx-board-cards").forEach(function (column) {
         window.Sortable.create(column, {
