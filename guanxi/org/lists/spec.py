@@ -1,0 +1,168 @@
+"""The shared list toolkit's vocabulary: a list page is declared once as a `ListDefinition` (columns, fields,
+scenes, bulk actions, export) and the toolkit gives it everything the customer list has: scene tabs with counts,
+quick and advanced filters (AND/OR groups), removable chips, saved views (personal or shared with a role) with a
+default, sorting, a column chooser remembered per user and view, total count, pager with size and jump, bulk bar,
+inline edit, a star, state in the URL, phone cards with a filter bottom sheet, and an audited formula-safe export.
+
+The toolkit lives in org because a list is always read through the reader's permissions and data scope.
+Query parameters a list page understands (the state lives in the URL):
+
+    q              search text (the definition's `search`)
+    scene          a Scene key (default: the definition's first scene)
+    view           a SavedView id (its query is applied by redirect; kept for the tab's highlight)
+    <field>        a Field key with one or more values: equal to any of them (choice, user, ref, bool, text)
+    <field>_from   lower bound, inclusive (number, money, date, datetime)
+    <field>_to     upper bound, inclusive
+    where          advanced filter, compact JSON: {"any": bool, "groups": [{"any": bool, "rules":
+                   [{"f": field, "op": op, "v": value}]}]} (groups joined by AND unless "any", rules in a
+                   group joined by AND unless "any"); ops: eq ne in nin contains ncontains gt gte lt lte
+                   empty nempty; an unknown field or op is dropped with a warning, never a 500
+    sort           a Column key, "-" prefix for descending
+    page, per_page page number; size from PAGE_SIZES
+    <own>          anything the definition's own FilterSet understands (the same one its API uses)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from django.db.models import Model, QuerySet
+from django.http import QueryDict
+
+FieldKind = Literal["text", "choice", "number", "money", "date", "datetime", "user", "ref", "bool"]
+PAGE_SIZES = (20, 50, 100)
+
+
+def _always(user: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: Any  # str or lazy translation
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field the reader can filter on (quick filter, advanced filter, chip) and maybe bulk-edit."""
+
+    key: str  # the URL name, e.g. "status"
+    label: Any
+    path: str  # the ORM path it filters, e.g. "status", "owner_id", "customer__name"
+    kind: FieldKind
+    # choice / user / ref: (user) -> choices offered; the chip shows the chosen one's label
+    choices: Callable[[Any], Sequence[Choice]] | None = None
+    quick: bool = False  # a button in the filter bar (3-5 per list); the rest are in the advanced drawer
+    # Bulk edit: (actor, ids, value) -> BulkResult, each row through the service and its permission check.
+    bulk_edit: Callable[..., BulkResult] | None = None
+    bulk_permission: str | None = None  # "module.action" needed to see and use the bulk edit of this field
+
+
+@dataclass(frozen=True)
+class InlineEdit:
+    """A cell the reader edits in place (owner / status / stage / next date): click, Enter saves, Esc cancels."""
+
+    kind: Literal["user", "choice", "date"]
+    # (actor, row, value: str, version: int) -> row; raises ApplicationError (bad value, stale, refused)
+    save: Callable[..., Any]
+    # (user, rows) -> ids of the rows the user may edit; one query for the page, the service checks again
+    editable: Callable[[Any, list[Any]], set[int]]
+    choices: Callable[[Any], Sequence[Choice]] | None = None
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any
+    value: Callable[[Any], Any] | None = None  # plain value for export and the default cell; default getattr(row, key)
+    template: str | None = None  # cell template (context: row, column, value, list); default: value as text
+    sort: tuple[str, ...] | None = None  # order_by for ascending (descending reverses each); None: not sortable
+    default: bool = True  # shown until the reader chooses columns
+    fixed: bool = False  # the linked name column: always shown, first, sticky; the phone card's title
+    phone: bool = True  # shown as a line of the phone card
+    numeric: bool = False  # right-aligned (money, counts)
+    export: bool = True
+    inline: InlineEdit | None = None
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A tab above the list (我负责的 / 下属负责的 / 我参与的 / 全部 …), shown with its count."""
+
+    key: str
+    label: Any
+    apply: Callable[[QuerySet[Any], Any], QuerySet[Any]]  # (qs, user) -> qs
+    visible: Callable[[Any], bool] = _always  # (user) -> shown to this reader
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: int
+    skipped: int = 0  # no permission, wrong state, already so
+    message: str = ""  # overrides the standard "Updated N, skipped M" toast
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    key: str
+    label: Any
+    icon: str  # tabler icon name without "ti-"
+    permission: str  # "module.action": the button is shown and the action runs only with it
+    run: Callable[..., BulkResult]  # (actor, ids, data: QueryDict) -> BulkResult
+    form_template: str | None = None  # the modal's fields (e.g. the new owner); None: a confirm dialog only
+    confirm: Any = None  # states the consequence ("They move to the recycle bin …")
+    danger: bool = False
+
+
+@dataclass(frozen=True)
+class EmptyState:
+    title: Any
+    text: Any
+    icon: str = "list"
+
+
+class ListDefinition:
+    """One list page. Subclass, fill in, and `register()` it (guanxi.org.lists.registry) in the app's ready(); the
+    page view is `list_page(key)` and the toolkit's endpoints (saved views, columns, export, bulk, inline, star)
+    work for it under /lists/<key>/. The toolkit adds on its own: the star column and a "starred" scene (when
+    `star`), "Export selected" (with `export_permission`) and "Edit field" (for fields with `bulk_edit`) to the
+    bulk bar."""
+
+    key: ClassVar[str]  # unique, stable: saved views and column choices are stored under it
+    title: ClassVar[Any]
+    model: ClassVar[type[Model]]
+    permission: ClassVar[str]  # "module.view": reading the list
+    url_name: ClassVar[str]  # the page's URL name, e.g. "customers:list"
+    search_placeholder: ClassVar[Any] = ""
+    export_permission: ClassVar[str | None] = None  # None: no export
+    create_url_name: ClassVar[str | None] = None
+    create_permission: ClassVar[str | None] = None
+    create_label: ClassVar[Any] = ""
+    star: ClassVar[bool] = True
+    default_sort: ClassVar[str] = "-updated"  # a Column key, or "-<key>"
+    empty: ClassVar[EmptyState | None] = None
+    no_action_text: ClassVar[Any] = ""  # the empty state's words when the reader may create nothing here
+
+    columns: ClassVar[Sequence[Column]] = ()
+    fields: ClassVar[Sequence[Field]] = ()
+    scenes: ClassVar[Sequence[Scene]] = ()
+    bulk_actions: ClassVar[Sequence[BulkAction]] = ()
+
+    def rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
+        """The rows the user may see, narrowed by the list's own FilterSet (the one its API uses); raise
+        ValidationFailed naming the field for a value it rejects. Scenes, fields, `where`, sort and paging are
+        applied by the toolkit afterwards."""
+        raise NotImplementedError
+
+    def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
+        """Rows matching the search box; default: nothing to search (override)."""
+        return qs
+
+    def row_url(self, row: Any) -> str:
+        raise NotImplementedError
+
+    def export_filename(self) -> str:
+        return self.key
