@@ -47,6 +47,7 @@ registry.add_nav(
         order=38,
         match_prefix="/approvals/",
         badge=_pending_count,
+        refresh_on="approvals",
     )
 )
 # The rules and the reminder policy, next to the other settings pages of administrators.

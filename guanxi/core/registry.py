@@ -46,6 +46,9 @@ class NavItem:
     match_prefix: str = ""
     # (user) -> int: a count shown beside the label (e.g. approvals waiting for the user); 0 shows nothing.
     badge: Callable[[Any], int] | None = None
+    # What the badge counts, in the names of core.views_util.announce_changes ("approvals"): the badge follows an
+    # htmx action that announces one of them, without a reload.
+    refresh_on: str = ""
 
 
 @dataclass(frozen=True)

@@ -260,6 +260,10 @@ def soft_restore(*, instance: BusinessModel, actor: User | None) -> None:
 
 
 # --- notifications ---------------------------------------------------------------------------
+# What reading notifications changes, for the bell's count and list (core.views_util.announce_changes).
+NOTIFICATION_CHANGES = ("notifications",)
+
+
 def notify(
     *,
     recipient: User,

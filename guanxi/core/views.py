@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST, require_safe
 from .errors import ErrorCode
 from .ports import API_TOKENS
 from .registry import registry
-from .services import notification_mark_read
+from .services import NOTIFICATION_CHANGES, notification_mark_read
+from .views_util import announce_changes
 
 
 @login_required
@@ -41,6 +42,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
     notification_mark_read(actor=request.user, notification_ids=ids)
+    if request.headers.get("HX-Request"):  # the bell's "mark all read": the count and the list follow
+        return announce_changes(HttpResponse(status=204), NOTIFICATION_CHANGES)
     nxt = request.POST.get("next", "")
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return redirect(nxt)

@@ -3,7 +3,8 @@ ApplicationError on a form."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
@@ -66,6 +67,32 @@ def next_or(request: HttpRequest, default: str) -> str:
     return default
 
 
+CHANGED_EVENT = "gx:changed"
+
+
+def announce_changes(response: HttpResponse, names: Iterable[str]) -> HttpResponse:
+    """Tell the page what an htmx action changed, so every figure shown elsewhere follows at once.
+
+    The one event convention of Guanxi (docs/extending.md, "Pages that update themselves"): the response carries
+    `HX-Trigger: {"gx:changed": {"names": [...]}}`; an element that shows a figure names what it depends on with
+    `data-gx-refresh-on="tasks notifications"` and guanxi.js re-reads it (by its id, from its
+    `data-gx-refresh-url` or the current page) when one of its names is announced. Names are nouns of what changed
+    (`tasks`, `notifications`, `approvals`, `customer.contacts`), not of where it is shown. Events the response
+    already triggers are kept."""
+    names = list(dict.fromkeys(n for n in names if n))
+    if not names:
+        return response
+    raw = response.headers.get("HX-Trigger", "")
+    try:
+        events = json.loads(raw) if raw.startswith("{") else {n: None for n in raw.split(",") if n.strip()}
+    except ValueError:
+        events = {}
+    before = (events.get(CHANGED_EVENT) or {}).get("names", [])
+    events[CHANGED_EVENT] = {"names": list(dict.fromkeys([*before, *names]))}
+    response["HX-Trigger"] = json.dumps(events)
+    return response
+
+
 def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
@@ -77,6 +104,7 @@ def service_action(
     back: str,
     *,
     fragment: Callable[[Any], HttpResponse] | None = None,
+    changed: Iterable[str] = (),
 ) -> HttpResponse:
     """Run one service for a POST button and answer the way the caller asked.
 
@@ -86,6 +114,9 @@ def service_action(
       browser is sent back to that page (HX-Redirect), where the message shows;
     - JSON (Accept: application/json, e.g. the kanban's fetch): {"ok", "message", "version"} or the error as
       {"ok": false, "code", "message", "fields"} with its HTTP status.
+
+    `changed` names what the service changed (see `announce_changes`): an htmx caller's successful answer
+    announces it, so the page's other figures follow.
 
     A missing permission or a row out of scope still answers 403/404 to a page or htmx caller."""
     target = next_or(request, back)
@@ -103,7 +134,7 @@ def service_action(
         if wants_json(request):
             return JsonResponse({"ok": True, "message": done, "version": getattr(result, "version", None)})
         if request.headers.get("HX-Request") and fragment is not None:
-            return fragment(result)
+            return announce_changes(fragment(result), changed)
         messages.success(request, done)
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=204)

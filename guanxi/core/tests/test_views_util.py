@@ -18,7 +18,7 @@ from guanxi.core.errors import (
     PreconditionFailedError,
     ValidationFailed,
 )
-from guanxi.core.views_util import error_text, service_action, stale_message
+from guanxi.core.views_util import announce_changes, error_text, service_action, stale_message
 
 
 class Row:
@@ -92,3 +92,31 @@ def test_json_callers_get_json_even_for_403() -> None:
     response = service_action(_post(Accept="application/json"), _refuse(PermissionDeniedError("No.")), "", "/")
     body = json.loads(response.content)
     assert response.status_code == 403 and body["ok"] is False and body["message"] == "No."
+
+
+def test_an_htmx_answer_announces_what_the_service_changed() -> None:
+    # given an htmx button whose service changes tasks
+    request = _post(HX_Request="true")
+    response = service_action(
+        request, lambda: Row(), "Saved.", "/rows/1/", fragment=lambda row: HttpResponse("ok"), changed=["tasks"]
+    )
+    # then the fragment carries the one page event with the names of what changed
+    assert json.loads(response["HX-Trigger"]) == {"gx:changed": {"names": ["tasks"]}}
+    # and a refusal announces nothing (the page is sent back instead)
+    refused = service_action(
+        _post(HX_Request="true"), _refuse(InvalidStateError("no")), "Saved.", "/rows/1/", changed=["tasks"]
+    )
+    assert "HX-Trigger" not in refused
+
+
+def test_announcing_keeps_the_events_a_response_already_triggers() -> None:
+    response = HttpResponse()
+    response["HX-Trigger"] = "closeModal"
+    announce_changes(response, ["notifications", "tasks"])
+    announce_changes(response, ["tasks", "approvals"])
+    assert json.loads(response["HX-Trigger"]) == {
+        "closeModal": None,
+        "gx:changed": {"names": ["notifications", "tasks", "approvals"]},
+    }
+    # nothing changed: no header at all
+    assert "HX-Trigger" not in announce_changes(HttpResponse(), [])

@@ -31,6 +31,7 @@ from .review import (
 from .saved_views import saved_view_delete, saved_view_save
 from .tags import tag_get_or_create, tag_name_clean
 from .tasks import (
+    TASK_CHANGES,
     TASK_FIELDS,
     task_create,
     task_delete,
@@ -45,6 +46,7 @@ __all__ = [
     "CUSTOMER_FIELDS",
     "EXPORT_TYPES",
     "FOLLOW_UP_FIELDS",
+    "TASK_CHANGES",
     "TASK_FIELDS",
     "attachments_check",
     "contact_create",

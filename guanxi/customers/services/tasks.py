@@ -20,6 +20,9 @@ from ..models import Task
 from ._common import _customer_for
 
 TASK_FIELDS = {"title", "description", "due_at", "customer"}
+# What a task write changes, for pages that show its figures (core.views_util.announce_changes): open and overdue
+# counts on my day, the 360 page's Tasks tab and timeline.
+TASK_CHANGES = ("tasks",)
 
 
 def task_create(*, actor: User, data: dict[str, Any], assignee: User | None = None) -> Task:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -47,6 +49,22 @@ def test_tick_a_task_done_with_htmx(org):
     assert response.status_code == 200 and "text-decoration-line-through" in response.content.decode()
     task.refresh_from_db()
     assert task.done and task.done_at is not None
+    # and the answer tells the page that tasks changed, so my day's figures and the 360 tab count follow
+    assert json.loads(response["HX-Trigger"]) == {"gx:changed": {"names": ["tasks"]}}
+
+
+def test_figures_that_follow_a_task_are_marked_for_refresh(org):
+    # given a rep with an overdue task on a customer
+    rep = org["east_rep"]
+    customer = CustomerFactory(owner=rep)
+    TaskFactory(assignee=rep, customer=customer, due_at=timezone.now() - timezone.timedelta(days=1))
+    client = client_for(rep)
+    # then my day's figures and overdue count, and the 360 page's Tasks tab count, listen to "tasks"
+    my_day = client.get("/customers/my-day/").content.decode()
+    assert 'id="my-day-figures" data-gx-refresh-on="tasks"' in my_day
+    assert 'id="my-day-overdue-count" data-gx-refresh-on="tasks">1<' in my_day
+    detail = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert 'id="tasks-count" data-gx-refresh-on="tasks">1<' in detail
 
 
 def test_others_tasks_cannot_be_ticked(org):

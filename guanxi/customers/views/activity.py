@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from guanxi.core.views_util import form_add_errors, next_or
+from guanxi.core.views_util import announce_changes, form_add_errors, next_or
 from guanxi.org.policies import has_permission, require_permission
 
 from .. import selectors, services
@@ -235,6 +235,7 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
     done = request.POST.get("done", "1") == "1"
     task = services.task_set_done(actor=request.user, task=task, done=done)
     if request.htmx:
-        return render(request, "customers/_task_item.html", {"task": task, "can_edit": True, "now": timezone.now()})
+        response = render(request, "customers/_task_item.html", {"task": task, "can_edit": True, "now": timezone.now()})
+        return announce_changes(response, services.TASK_CHANGES)
     messages.success(request, _("Task done.") if done else _("Task reopened."))
     return redirect(next_or(request, reverse("customers:my_day")))

@@ -227,4 +227,37 @@
     var sug = document.getElementById("search-suggest");
     if (sug && !e.target.closest(".gx-search")) sug.innerHTML = "";
   });
+  // --- pages that update themselves (docs/extending.md) ------------------------------------------
+  // An htmx answer announces what changed (HX-Trigger "gx:changed" {names: [...]}, core.views_util.announce_changes);
+  // every element with an id and data-gx-refresh-on naming one of them is read again from its data-gx-refresh-url
+  // (default: this page), one request per URL, and swapped in place.
+  function refreshChanged(names) {
+    var groups = {};
+    document.querySelectorAll("[data-gx-refresh-on][id]").forEach(function (el) {
+      var wants = el.getAttribute("data-gx-refresh-on").split(/\s+/);
+      if (!wants.some(function (n) { return names.indexOf(n) >= 0; })) return;
+      var url = el.getAttribute("data-gx-refresh-url") || window.location.pathname + window.location.search;
+      (groups[url] = groups[url] || []).push(el.id);
+    });
+    Object.keys(groups).forEach(function (url) {
+      fetch(url, { headers: { "X-Gx-Refresh": "1" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          groups[url].forEach(function (id) {
+            var old = document.getElementById(id), fresh = doc.getElementById(id);
+            if (!old || !fresh) return;
+            var node = document.importNode(fresh, true);
+            old.replaceWith(node);
+            if (window.htmx) window.htmx.process(node);
+          });
+          document.dispatchEvent(new CustomEvent("gx:refreshed", { detail: { names: names } }));
+        });
+    });
+  }
+  document.addEventListener("gx:changed", function (e) {
+    var names = (e.detail && e.detail.names) || [];
+    if (names.length) refreshChanged(names);
+  });
 })();
