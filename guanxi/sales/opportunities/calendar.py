@@ -8,9 +8,13 @@ date is over is "to close", and it must be closed by the end of the next working
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Literal
 
 import chinese_calendar
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from .models import Opportunity
 
@@ -52,4 +56,46 @@ def is_closing_overdue(opportunity: Opportunity, today: dt.date) -> bool:
         opportunity.status == Opportunity.Status.OPEN
         and opportunity.expected_close_date is not None
         and today > closing_deadline(opportunity.expected_close_date)
+    )
+
+
+@dataclass(frozen=True)
+class ClosingCountdown:
+    """Where an open deal stands against its closing deadline, for the deal page and the board's card.
+
+    state: "upcoming" (the expected signing date is still ahead), "due" (the date has passed: close it before
+    the deadline's end), "overdue" (the deadline's day is over). hours_left counts to the end of the deadline's
+    day, in the local time zone (negative once overdue); days_overdue counts whole days after it.
+    """
+
+    expected: dt.date
+    deadline: dt.date
+    state: Literal["upcoming", "due", "overdue"]
+    hours_left: int
+    days_overdue: int
+
+
+def closing_countdown(opportunity: Opportunity, now: dt.datetime | None = None) -> ClosingCountdown | None:
+    """The countdown for an open deal with an expected signing date; None for closed deals or without a date."""
+    expected = opportunity.expected_close_date
+    if opportunity.status != Opportunity.Status.OPEN or expected is None:
+        return None
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    deadline = closing_deadline(expected)
+    tz = timezone.get_current_timezone()
+    ends = dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    hours_left = math.ceil((ends - now).total_seconds() / 3600)
+    if today > deadline:
+        state: Literal["upcoming", "due", "overdue"] = "overdue"
+    elif today > expected:
+        state = "due"
+    else:
+        state = "upcoming"
+    return ClosingCountdown(
+        expected=expected,
+        deadline=deadline,
+        state=state,
+        hours_left=hours_left,
+        days_overdue=max(0, (today - deadline).days),
     )

@@ -28,6 +28,7 @@ from guanxi.org.policies import (
     scope_queryset_or_none,
 )
 
+from .calendar import closing_countdown
 from .filters import SORTS, OpportunityFilter
 from .funnel import PERIODS, funnel, period_for
 from .models import Competitor, LostReason, Opportunity, OpportunityDocument, Pipeline, Stage, StageChange
@@ -87,10 +88,11 @@ def _pick_pipeline(all_pipelines: list[Pipeline], pipeline_id: int | None) -> Pi
 
 
 def _decorate(opp: Opportunity, now: dt.datetime) -> Opportunity:
-    """Days in the current stage and whether that counts as stalled."""
+    """Days in the current stage, whether that counts as stalled, and the closing countdown (sales.calendar)."""
     opp.days_in_stage = max(0, (now - opp.stage_entered_at).days)  # type: ignore[attr-defined]
     stall = opp.stage.stall_days
     opp.is_stale = bool(stall) and opp.status == Opportunity.Status.OPEN and opp.days_in_stage > stall  # type: ignore[attr-defined]
+    opp.closing = closing_countdown(opp, now)  # type: ignore[attr-defined]
     return opp
 
 
