@@ -191,14 +191,26 @@ def search_quotes(*, user: User, query: str, limit: int) -> list[Quote]:
 
 def route_preview(*, user: User, quote: Quote) -> dict[str, Any]:
     """The approval route the quote would take, explained, or why it cannot be submitted."""
-    from guanxi.approvals.selectors import approval_route_explain
-
     from .services import quote_approval_kind, quote_facts, special_price_problems
 
     kind = quote_approval_kind(quote)
     problems = special_price_problems(quote) if kind == "special_price" else []
+    return _route_explained(kind=kind, facts=quote_facts(quote), applicant=quote.owner, problems=problems)
+
+
+def contract_route_preview(*, user: User, contract: Contract) -> dict[str, Any]:
+    """The approval route a draft contract would take on submission, explained, or why it cannot be submitted
+    (the same shape as the quote's route_preview, shown by commerce/_route.html)."""
+    from .services.contracts import contract_facts
+
+    return _route_explained(kind="contract", facts=contract_facts(contract), applicant=contract.owner, problems=[])
+
+
+def _route_explained(*, kind: str, facts: dict[str, Any], applicant: User, problems: list[str]) -> dict[str, Any]:
+    from guanxi.approvals.selectors import approval_route_explain
+
     try:
-        plan = approval_route_explain(kind=kind, facts=quote_facts(quote), applicant=quote.owner)
+        plan = approval_route_explain(kind=kind, facts=facts, applicant=applicant)
     except ValidationFailed as exc:
         return {"kind": kind, "plan": None, "error": exc.message, "problems": problems}
     return {"kind": kind, "plan": plan, "error": "", "problems": problems}

@@ -170,9 +170,12 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     from guanxi.core.money import amount_in_chinese_capitals
 
+    can_edit = _can(user, contract, "edit")
+    draft = contract.status == Contract.Status.DRAFT
     context = {
         "contract": contract,
-        "can_edit": _can(user, contract, "edit"),
+        "can_edit": can_edit,
+        "route": selectors.contract_route_preview(user=user, contract=contract) if draft and can_edit else None,
         "can_delete": _can(user, contract, "delete"),
         "balance_due": selectors.contract_balance_due(user=user, contract=contract),
         "tabs": tabs,

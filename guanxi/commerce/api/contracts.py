@@ -32,6 +32,7 @@ from ..schemas.contracts import (
     SignIn,
     TerminateIn,
 )
+from ..schemas.quotes import RouteOut
 from ._common import (
     CONTRACTS,
     one_of,
@@ -71,6 +72,18 @@ def contract_get(request: HttpRequest, contract_id: int, response: HttpResponse)
     contract = selectors.contract_detail(user=current_user(request), pk=contract_id)
     set_etag(response, contract)
     return contract
+
+
+@router.get(
+    "/contracts/{int:contract_id}/route",
+    response={200: RouteOut, **READ_ERRORS},
+    tags=CONTRACTS,
+    summary="Who would approve",
+)
+def contract_route(request: HttpRequest, contract_id: int) -> object:
+    """The approval route the contract would take on submission and why ("此合同需……审批：金额…")."""
+    user = current_user(request)
+    return selectors.contract_route_preview(user=user, contract=selectors.contract_get(user=user, pk=contract_id))
 
 
 @router.post("/contracts", response={201: ContractDetailOut, **WRITE_ERRORS}, tags=CONTRACTS, summary="Create")

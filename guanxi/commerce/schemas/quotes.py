@@ -154,7 +154,7 @@ class RouteStepOut(Schema):
 
 
 class RouteOut(Schema):
-    kind: str = Field(..., description="quote or special_price.")
+    kind: str = Field(..., description="quote or special_price (a quote), contract (a contract).")
     explanation: str
     steps: list[RouteStepOut]
     error: str = Field("", description="Why it cannot be submitted (no rule, nobody to approve).")
