@@ -9,12 +9,10 @@ import django_filters as df
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.commerce.filters import IdFilter, TextFilter, filter_rows
 from guanxi.commerce.models import Contract
+from guanxi.core.filters import IdFilter, TextFilter
 
 from .models import ExpenseClaim, Invoice, Payment
-
-__all__ = ["ExpenseClaimFilter", "InvoiceFilter", "PaymentFilter", "ReceivableFilter", "filter_rows"]
 
 
 class ReceivableFilter(df.FilterSet):

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.commerce.forms import MAX_ID, MoneyField, PercentField
+from guanxi.core.forms import IdField, MoneyField, PercentField
 
 from .models import ExpenseLine, Invoice, Payment
 
@@ -154,9 +154,9 @@ class ExpenseClaimForm(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     purpose = forms.CharField(label=_("Purpose and progress"), max_length=5000, required=False)
-    customer = forms.IntegerField(label=_("Customer"), required=False, min_value=1, max_value=MAX_ID)
-    follow_up = forms.IntegerField(label=_("Follow-up"), required=False, min_value=1, max_value=MAX_ID)
-    opportunity = forms.IntegerField(label=_("Opportunity"), required=False, min_value=1, max_value=MAX_ID)
+    customer = IdField(label=_("Customer"))
+    follow_up = IdField(label=_("Follow-up"))
+    opportunity = IdField(label=_("Opportunity"))
     version = forms.IntegerField(required=False, min_value=0)
     rows = forms.IntegerField(required=False, min_value=0)
 

@@ -32,12 +32,13 @@ from guanxi.commerce.models import Contract
 from guanxi.commerce.selectors import with_facts
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.export import local_time
+from guanxi.core.filters import filter_rows
 from guanxi.core.inputs import id_or_none
 from guanxi.core.money import ZERO, to_cent
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
 
-from .filters import ExpenseClaimFilter, InvoiceFilter, PaymentFilter, ReceivableFilter, filter_rows
+from .filters import ExpenseClaimFilter, InvoiceFilter, PaymentFilter, ReceivableFilter
 from .models import ExpenseClaim, ExpenseLine, Instalment, Invoice, Payment
 from .money import BUCKETS, ageing_bucket
 from .policies import RECEIVABLE_STATUSES

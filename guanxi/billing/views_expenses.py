@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.commerce.views_common import filtered_rows, form_error_text
+from guanxi.commerce.views_common import filtered_rows
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
-from guanxi.core.views_util import error_text, is_stale, service_action, stale_message
+from guanxi.core.views_util import error_text, form_error_text, is_stale, service_action, stale_message
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services

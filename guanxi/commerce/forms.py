@@ -13,41 +13,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.errors import ValidationFailed
-from guanxi.core.money import AMOUNT_DIGITS
+from guanxi.core.forms import IdField, MoneyField, PercentField
 
 from .models import ImplementationOrder
 from .views_common import tenths_to_rate
-
-MAX_ID = 2**63 - 1
-
-
-class MoneyField(forms.DecimalField):
-    """An amount in yuan with at most two decimals; "12,800.00" and "12 800" are read as 12800."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", AMOUNT_DIGITS)
-        kwargs.setdefault("decimal_places", 2)
-        super().__init__(*args, **kwargs)
-
-    def to_python(self, value: Any) -> Decimal | None:
-        if isinstance(value, str):
-            value = value.replace(",", "").replace("，", "").replace(" ", "")
-        return super().to_python(value)
-
-
-class PercentField(forms.DecimalField):
-    """A percentage typed with or without "%" ("13" or "13%")."""
-
-    def to_python(self, value: Any) -> Decimal | None:
-        return super().to_python(value.strip().rstrip("%") if isinstance(value, str) else value)
-
-
-class IdField(forms.IntegerField):
-    """A row id a database key can hold; which rows may be chosen is the view's or the service's question."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
 
 def form_errors(form: forms.Form, renames: dict[str, str] | None = None) -> dict[str, list[str]]:

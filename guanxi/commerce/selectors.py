@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.filters import filter_rows
 from guanxi.core.ports import CONTRACT_MONEY
 from guanxi.core.registry import registry
 from guanxi.customers.models import Contact, Customer
@@ -24,7 +25,6 @@ from .filters import (
     ImplementationOrderFilter,
     ProductFilter,
     QuoteFilter,
-    filter_rows,
     sorted_by,
 )
 from .models import (

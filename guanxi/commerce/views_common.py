@@ -1,5 +1,5 @@
 """What the commerce web views share: running a list selector, discount input in 折, ids from query strings
-(running a service for a button: core.views_util.service_action)."""
+(running a service for a button: core.views_util.service_action and form_action)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
-from guanxi.core.views_util import next_or, service_action
 
 PER_PAGE = 50
 
@@ -65,23 +63,3 @@ def rate_to_tenths(rate: Decimal | None) -> str:
 def int_or_none(value: Any) -> int | None:
     text = str(value or "").strip()
     return int(text) if text.isdigit() and len(text) < 19 else None
-
-
-def form_error_text(form: Any) -> str:
-    """A refused form's errors in one line, each with its field's label (for a page that redirects)."""
-    parts = [str(e) for e in form.non_field_errors()]
-    for name in form.errors:
-        if name in form.fields:
-            parts += [f"{form[name].label or name}: {e}" for e in form.errors[name]]
-    return " ".join(parts)
-
-
-def form_action(
-    request: HttpRequest, form: Any, run: Callable[[dict[str, Any]], Any], done: str, back: str
-) -> HttpResponse:
-    """A button that posts a small form: its cleaned values go to one service (core.views_util.service_action);
-    a value the form refuses becomes the message, naming the field, and nothing runs."""
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return redirect(next_or(request, back))
-    return service_action(request, lambda: run(form.cleaned_data), done, back)

@@ -15,14 +15,14 @@ from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.registry import registry
-from guanxi.core.views_util import error_text, is_stale, service_action
+from guanxi.core.views_util import error_text, form_action, is_stale, service_action
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ContractFilter
 from .forms import ContractForm, ReasonForm, SignForm, form_errors
 from .models import Contract
-from .views_common import PER_PAGE, filtered_rows, form_action, int_or_none, rate_to_tenths
+from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths
 from .views_quotes import approval_panel_html
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, ValidationFailed
-from guanxi.core.views_util import error_text, service_action
+from guanxi.core.views_util import error_text, form_action, service_action
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
@@ -29,7 +29,7 @@ from .forms import (
     form_errors,
 )
 from .models import Contract, ExecutionOrder, ImplementationOrder
-from .views_common import PER_PAGE, filtered_rows, form_action, int_or_none
+from .views_common import PER_PAGE, filtered_rows, int_or_none
 from .views_quotes import approval_panel_html
 
 

@@ -12,13 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ApplicationError, ValidationFailed
-from guanxi.core.views_util import error_text, is_stale
+from guanxi.core.views_util import error_text, form_error_text, is_stale
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import ProductFilter
 from .forms import PriceBookForm, ProductForm, ProductLineForm, form_errors
-from .views_common import PER_PAGE, filtered_rows, form_error_text
+from .views_common import PER_PAGE, filtered_rows
 
 
 @login_required

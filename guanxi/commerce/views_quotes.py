@@ -14,14 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, ValidationFailed
-from guanxi.core.views_util import error_text, is_stale, service_action
+from guanxi.core.views_util import error_text, form_action, is_stale, service_action
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .filters import QuoteFilter
 from .forms import AnswerForm, QuoteForm, QuoteSendForm, form_errors
 from .models import Quote
-from .views_common import PER_PAGE, filtered_rows, form_action, int_or_none, rate_to_tenths, tenths_to_rate
+from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
 
 
 @login_required

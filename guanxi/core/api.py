@@ -43,6 +43,7 @@ from .errors import (
     ValidationFailed,
     validation_error_fields,
 )
+from .inputs import MAX_ID
 from .models import IdempotencyRecord
 from .ports import API_TOKENS
 from .registry import registry
@@ -56,8 +57,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_PAGE_SIZE = 200
-# Ids are 64-bit: a bigger number in a request is a validation error, not a database overflow.
-MAX_ID = 2**63 - 1
+# Ids are 64-bit: a bigger number in a request is a validation error, not a database overflow (inputs.MAX_ID).
 ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=1, le=2**31 - 1, description="Alternative to the If-Match header.")]
 DEFAULT_PAGE_SIZE = 50

@@ -22,8 +22,9 @@ from .money import AMOUNT_MAX, to_cent
 SHORT_TEXT_MAX = 300
 # Remarks and follow-up content: generous, but bounded.
 LONG_TEXT_MAX = 20_000
-# A database id (a bigint key).
+# A database id (a bigint key): below ID_MAX, at most MAX_ID.
 ID_MAX = 2**63
+MAX_ID = ID_MAX - 1
 
 
 def field_error(field: str, message: str) -> ValidationFailed:

@@ -141,3 +141,23 @@ def service_action(
         response["HX-Redirect"] = target
         return response
     return redirect(target)
+
+
+def form_error_text(form: Any) -> str:
+    """A refused form's errors in one line, each with its field's label (for a page that redirects)."""
+    parts = [str(e) for e in form.non_field_errors()]
+    for name in form.errors:
+        if name in form.fields:
+            parts += [f"{form[name].label or name}: {e}" for e in form.errors[name]]
+    return " ".join(parts)
+
+
+def form_action(
+    request: HttpRequest, form: Any, run: Callable[[dict[str, Any]], Any], done: str, back: str
+) -> HttpResponse:
+    """A button that posts a small form: its cleaned values go to one service (service_action); a value the form
+    refuses becomes the message, naming the field, and nothing runs."""
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return redirect(next_or(request, back))
+    return service_action(request, lambda: run(form.cleaned_data), done, back)

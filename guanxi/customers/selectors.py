@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
+from guanxi.core.filters import RequestLike
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.org.audit_changes import audit_visible, describe_changes, model_label
@@ -33,17 +34,12 @@ def _filtered(filterset_class: Any, data: QueryDict | dict[str, Any] | None, qs:
     return fs.qs
 
 
-class _RequestLike:
-    def __init__(self, user: User):
-        self.user = user
-
-
 def customer_list(
     *, user: User, filters: QueryDict | dict[str, Any] | None = None, action: str = "view"
 ) -> QuerySet[Customer]:
     """Customers the user may see, filtered and sorted (`sort` key from filters.SORTS)."""
     qs = scope_queryset(user, Customer.objects.all(), action)
-    qs = _filtered(CustomerFilter, filters, qs, _RequestLike(user))
+    qs = _filtered(CustomerFilter, filters, qs, RequestLike(user))
     sort = (filters or {}).get("sort") or "-updated"
     order = SORTS.get(str(sort), "-updated_at")
     return qs.select_related("owner", "department").prefetch_related("tags").order_by(order, "-id")
@@ -97,7 +93,7 @@ def customer_review_state(*, user: User, customer: Customer) -> dict[str, Any]:
 
 def contact_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[Contact]:
     qs = scope_queryset(user, Contact.objects.all(), "view")
-    return _filtered(ContactFilter, filters, qs, _RequestLike(user)).select_related("customer")
+    return _filtered(ContactFilter, filters, qs, RequestLike(user)).select_related("customer")
 
 
 def contact_get(*, user: User, pk: Any, action: str = "view") -> Contact:
@@ -107,7 +103,7 @@ def contact_get(*, user: User, pk: Any, action: str = "view") -> Contact:
 def follow_up_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[FollowUp]:
     qs = scope_queryset(user, FollowUp.objects.all(), "view")
     return (
-        _filtered(FollowUpFilter, filters, qs, _RequestLike(user))
+        _filtered(FollowUpFilter, filters, qs, RequestLike(user))
         .select_related("customer", "contact", "author")
         .prefetch_related("attachments")
     )
@@ -128,7 +124,7 @@ def attachment_get(*, user: User, pk: Any) -> Attachment:
 
 def task_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[Task]:
     qs = scope_queryset(user, Task.objects.all(), "view")
-    return _filtered(TaskFilter, filters, qs, _RequestLike(user)).select_related("customer", "assignee")
+    return _filtered(TaskFilter, filters, qs, RequestLike(user)).select_related("customer", "assignee")
 
 
 def task_get(*, user: User, pk: Any, action: str = "view") -> Task:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
+from guanxi.core.filters import RequestLike
 from guanxi.core.models import AuditLog
 from guanxi.org.audit_changes import describe_changes
 from guanxi.org.models import DataScope, Department, Role, User
@@ -37,11 +38,6 @@ from .filters import QUEUES, SORTS, LeadFilter, apply_search
 from .models import OPEN_STATUSES, Lead, LeadAssignmentRule
 
 RULE_ADMIN = "leads.assign"
-
-
-class _RequestLike:
-    def __init__(self, user: User):
-        self.user = user
 
 
 def _is_partner(user: User) -> bool:
@@ -91,7 +87,7 @@ def _valid_id(value: Any) -> int:
 def lead_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None, action: str = "view") -> QuerySet[Lead]:
     """Leads the user may see, filtered (filters.LeadFilter) and sorted (`sort` key from filters.SORTS)."""
     qs = lead_scope(user, Lead.objects.all(), action)
-    fs = LeadFilter(data=filters or {}, queryset=qs, request=_RequestLike(user))
+    fs = LeadFilter(data=filters or {}, queryset=qs, request=RequestLike(user))
     if not fs.is_valid():
         raise ValidationFailed(
             gettext("Some filters are not valid."), fields={k: [str(m) for m in v] for k, v in fs.errors.items()}

@@ -7,19 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 import django_filters as df
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.filters import INVALID_SELECTION, IdFilter
 from guanxi.core.money import AMOUNT_MAX
 
 from .models import Opportunity
 
 TEXT_LIMIT = 100  # longer search text is cut, not refused (the search box allows no more)
-MAX_ID = 2**63 - 1  # beyond a 64-bit key the database itself would raise
-INVALID_SELECTION = _("Invalid selection.")
 NOT_A_NUMBER = _("Enter a number.")
 
 SORTS = {
@@ -34,16 +32,6 @@ SORTS = {
     "created": "created_at",
     "-created": "-created_at",
 }
-
-
-class IdFilter(df.NumberFilter):
-    """A row id: a whole number a database key can hold (an unknown id simply matches nothing)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        messages = {"invalid": INVALID_SELECTION, "min_value": INVALID_SELECTION, "max_value": INVALID_SELECTION}
-        super().__init__(*args, min_value=1, max_value=MAX_ID, error_messages=messages, **kwargs)
 
 
 def _within_amount_limit(value: Decimal) -> None:

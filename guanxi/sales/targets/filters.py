@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters as df
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.sales.opportunities.filters import IdFilter
+from guanxi.core.filters import IdFilter
 
 from .models import PeriodKind, SalesTarget
 

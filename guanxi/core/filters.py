@@ -1,0 +1,71 @@
+"""What every app's list FilterSets (django-filter) share: an id filter, a free-text filter, running a FilterSet
+on a query with the reader known to it. One FilterSet per list serves the web page, its export and the API, so a
+bad value gets the same translated error naming the field everywhere (never a 500)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as df
+from django import forms
+from django.db.models import Q, QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .errors import ValidationFailed
+from .inputs import MAX_ID
+
+TEXT_LIMIT = 100  # the search box and the API's `q` accept the same length
+INVALID_SELECTION = _("Invalid selection.")
+
+
+class IdFilter(df.NumberFilter):
+    """A row id: a whole number a database key can hold (an unknown id simply matches nothing)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        refused = {"invalid": INVALID_SELECTION, "min_value": INVALID_SELECTION, "max_value": INVALID_SELECTION}
+        kwargs.setdefault("error_messages", refused)
+        super().__init__(*args, **kwargs)
+
+
+class TextFilter(df.CharFilter):
+    """Free text matched (icontains) against any of `fields`; longer than TEXT_LIMIT is refused."""
+
+    def __init__(self, *args: Any, fields: tuple[str, ...], **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", TEXT_LIMIT)
+        kwargs.setdefault("label", _("Search"))
+        super().__init__(*args, **kwargs)
+        self.fields = fields
+
+    def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+        value = " ".join((value or "").split())
+        if not value:
+            return qs
+        cond = Q()
+        for name in self.fields:
+            cond |= Q(**{f"{name}__icontains": value})
+        return qs.filter(cond)
+
+
+class RequestLike:
+    """What a FilterSet reads of a request: the user (filters such as "mine")."""
+
+    def __init__(self, user: Any):
+        self.user = user
+
+
+def filter_rows(
+    filterset_class: type[df.FilterSet], data: QueryDict | dict[str, Any] | None, qs: QuerySet[Any], user: Any = None
+) -> QuerySet[Any]:
+    """`qs` narrowed by the FilterSet; invalid input raises ValidationFailed naming each field."""
+    fs = filterset_class(data=data or {}, queryset=qs, request=RequestLike(user))
+    if not fs.is_valid():
+        raise ValidationFailed(
+            gettext("Some filters are not valid."), fields={k: [str(m) for m in v] for k, v in fs.errors.items()}
+        )
+    return fs.qs
