@@ -2,14 +2,25 @@
 job enqueues happen in the same transaction or after commit. Callers import from `guanxi.sales.leads.services`."""
 
 from ._common import ASSIGNABLE, CONVERTIBLE, LOSABLE, SCREENABLE, ThrottledError
-from .assignment import RuleOutcome, lead_assign, lead_assign_by_rules, region_key, rule_candidates, rule_matches
+from .assignment import (
+    RuleOutcome,
+    lead_assign,
+    lead_assign_by_rules,
+    lead_set_owner,
+    region_key,
+    rule_candidates,
+    rule_matches,
+)
 from .conversion import Conversion, lead_convert
 from .lifecycle import (
+    INLINE_STATUSES,
+    lead_bulk_delete,
     lead_create,
     lead_delete,
     lead_lose,
     lead_mark_following,
     lead_screen,
+    lead_set_status,
     lead_update,
     leads_hand_over,
 )
@@ -19,6 +30,7 @@ from .web import web_lead_submit, web_lead_throttle
 __all__ = [
     "ASSIGNABLE",
     "CONVERTIBLE",
+    "INLINE_STATUSES",
     "LOSABLE",
     "SCREENABLE",
     "Conversion",
@@ -30,12 +42,15 @@ __all__ = [
     "assignment_rule_update",
     "lead_assign",
     "lead_assign_by_rules",
+    "lead_bulk_delete",
     "lead_convert",
     "lead_create",
     "lead_delete",
     "lead_lose",
     "lead_mark_following",
     "lead_screen",
+    "lead_set_owner",
+    "lead_set_status",
     "lead_update",
     "leads_hand_over",
     "region_key",

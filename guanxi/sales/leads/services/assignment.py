@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import ValidationFailed
+from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.inputs import clean_ids
 from guanxi.core.models import AuditLog
-from guanxi.core.services import audit_record, model_update, notify
+from guanxi.core.services import audit_record, check_version, model_update, notify
 from guanxi.org.models import Department, User
 from guanxi.org.policies import has_permission, require_permission
 
@@ -102,6 +102,23 @@ def lead_assign(*, actor: User, lead_ids: Iterable[Any], assignee: User) -> tupl
         _notify_assignee(user=assignee, leads=assigned, actor=actor)
     done = [lead.pk for lead in assigned]
     return done, [i for i in ids if i not in set(done)]
+
+
+def lead_set_owner(*, actor: User, lead: Lead, owner: User, expected_version: int | None = None) -> Lead:
+    """The owner cell of the lead list: assign one lead (same rules as lead_assign), refused when the lead changed
+    since the reader saw it (412), is closed or invalid, or is theirs already."""
+    require_permission(actor, "leads.assign")
+    _check_assignee(actor, owner, field="owner")
+    with transaction.atomic():
+        lead = selectors.lead_get(user=actor, pk=lead.pk, action="assign", for_update=True)
+        check_version(lead, expected_version)
+        if lead.status not in ASSIGNABLE:
+            raise InvalidStateError(_("This lead cannot be assigned now (closed, invalid or theirs already)."))
+        if lead.owner_id == owner.pk:
+            return lead
+        lead = _assign(lead=lead, user=owner, actor=actor)
+        _notify_assignee(user=owner, leads=[lead], actor=actor)
+    return lead
 
 
 # --- assignment by rules ---------------------------------------------------------------------

@@ -3,6 +3,7 @@ in conversion.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
-from guanxi.core.inputs import pick
+from guanxi.core.inputs import clean_ids, field_error, pick
 from guanxi.core.models import AuditLog
 from guanxi.core.search import build_search_text
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
@@ -124,6 +125,20 @@ def lead_delete(*, actor: User, lead: Lead) -> None:
         soft_delete(instance=lead, actor=actor)
 
 
+def lead_bulk_delete(*, actor: User, lead_ids: Iterable[Any]) -> tuple[int, int]:
+    """Move the selected leads to the recycle bin (the list's bulk bar). Returns (deleted, skipped): skipped are out
+    of the actor's reach for deleting (each row checked as lead_delete checks one)."""
+    require_permission(actor, "leads.delete")
+    ids = clean_ids(lead_ids)
+    deleted = 0
+    with transaction.atomic():
+        qs = selectors.lead_scope(actor, Lead.objects.filter(pk__in=ids), "delete")
+        for lead in qs.select_for_update(of=("self",)).order_by("pk"):
+            soft_delete(instance=lead, actor=actor)
+            deleted += 1
+    return deleted, len(ids) - deleted
+
+
 def _set_status(
     *,
     lead: Lead,
@@ -139,7 +154,7 @@ def _set_status(
     return lead
 
 
-def lead_screen(*, actor: User, lead: Lead, valid: bool, reason: str = "") -> Lead:
+def lead_screen(*, actor: User, lead: Lead, valid: bool, reason: str = "", expected_version: int | None = None) -> Lead:
     """Front desk / marketing decide whether a new lead is worth assigning (an invalid one needs a reason).
 
     Screening is part of routing leads, so it needs "assign"; a lead someone owns is no longer screened.
@@ -147,6 +162,7 @@ def lead_screen(*, actor: User, lead: Lead, valid: bool, reason: str = "") -> Le
     reason = _clean_reason(reason) if not valid else " ".join((reason or "").split())[:REASON_MAX]
     with transaction.atomic():
         lead = selectors.lead_get(user=actor, pk=lead.pk, action="assign", for_update=True)
+        check_version(lead, expected_version)
         if lead.status not in SCREENABLE or lead.owner_id:
             raise InvalidStateError(_("Only new, valid or invalid leads without an owner can be screened."))
         status = Lead.Status.VALID if valid else Lead.Status.INVALID
@@ -160,20 +176,41 @@ def lead_screen(*, actor: User, lead: Lead, valid: bool, reason: str = "") -> Le
                 "invalid_reason": "" if valid else reason,
             },
             message=(_("Screened: valid") if valid else _("Screened: invalid — %(reason)s") % {"reason": reason}),
+            expected_version=expected_version,
         )
     return lead
 
 
-def lead_mark_following(*, actor: User, lead: Lead) -> Lead:
+def lead_mark_following(*, actor: User, lead: Lead, expected_version: int | None = None) -> Lead:
     """The owner has started working the lead."""
     with transaction.atomic():
         lead = selectors.lead_get(user=actor, pk=lead.pk, action="edit", for_update=True)
+        check_version(lead, expected_version)
         if lead.status != Lead.Status.ASSIGNED:
             raise InvalidStateError(_("Only an assigned lead can be marked as being followed up."))
         lead = _set_status(
-            lead=lead, actor=actor, data={"status": Lead.Status.FOLLOWING}, message=_("Follow-up started")
+            lead=lead,
+            actor=actor,
+            data={"status": Lead.Status.FOLLOWING},
+            message=_("Follow-up started"),
+            expected_version=expected_version,
         )
     return lead
+
+
+# The states a list cell may set in place: those that need no reason (invalid and lost do: the lead's page asks).
+INLINE_STATUSES = (Lead.Status.VALID, Lead.Status.FOLLOWING)
+
+
+def lead_set_status(*, actor: User, lead: Lead, status: str, expected_version: int | None = None) -> Lead:
+    """The status cell of the lead list: "valid" screens an unowned lead, "following" starts the owner's follow-up;
+    each through its own action and rules. Any other state is refused naming the field (it needs a reason or a
+    step of its own on the lead's page)."""
+    if status == Lead.Status.VALID:
+        return lead_screen(actor=actor, lead=lead, valid=True, expected_version=expected_version)
+    if status == Lead.Status.FOLLOWING:
+        return lead_mark_following(actor=actor, lead=lead, expected_version=expected_version)
+    raise field_error("status", _("Change this status on the lead's page: it needs a reason or a step of its own."))
 
 
 def lead_lose(*, actor: User, lead: Lead, reason: str) -> Lead:
