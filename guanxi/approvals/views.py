@@ -186,7 +186,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     approvals = list(page.object_list)
     documents = selectors.approval_documents(approvals)
     items = [_decorate(a, request.user, document=documents.get((a.content_type_id, a.object_id))) for a in approvals]
-    counts = selectors.approval_inbox_counts(request.user)
+    counts = selectors.approval_inbox_counts(request.user, kind=kind)
     tabs = [{"key": key, "label": label, "count": counts[key], "active": key == box} for key, label in BOXES]
     query = request.GET.copy()
     query.pop("page", None)

@@ -166,7 +166,8 @@ def _claim_url(claim: Any) -> str:
 
 
 def _claim_summary(claim: Any) -> str:
-    return f"{format_cny(claim.amount)} · {claim.customer}"
+    # the inbox card and the request page show the request's amount already: the summary names the customer
+    return str(claim.customer)
 
 
 register_document_kind(

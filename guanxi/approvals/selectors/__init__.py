@@ -212,12 +212,10 @@ def approval_inbox(user: User, *, box: str = "pending", kind: str = "") -> Query
     return qs.filter(kind=kind) if kind else qs
 
 
-def approval_inbox_counts(user: User) -> dict[str, int]:
-    return {
-        "pending": approvals_pending_count(user),
-        "done": approvals_done_by(user).count(),
-        "mine": ApprovalRequest.objects.filter(applicant=user).count(),
-    }
+def approval_inbox_counts(user: User, *, kind: str = "") -> dict[str, int]:
+    """Each box's count, read through the box's own query under the same type filter as the list shown: a tab's
+    count is the number of rows it shows (and the header's total on that tab)."""
+    return {box: approval_inbox(user, box=box, kind=kind).count() for box in ("pending", "done", "mine")}
 
 
 def delegation_get_for_user(user: User, pk: Any) -> ApprovalDelegation:

@@ -54,6 +54,25 @@ def test_inbox_tabs_and_cards(chain: Any, document: Any, org: Any, django_assert
     assert mine.get(reverse("approvals:inbox") + "?box=mine").content.decode().count("gx-approval-card") == 2
 
 
+def test_inbox_tab_counts_and_header_follow_the_type_filter(chain: Any, document: Any, org: Any) -> None:
+    # given two requests for a1, of which a1 already approved one
+    first = submit(document, org["east_rep"])
+    submit(type(document).objects.create(name="第二张"), org["east_rep"])
+    client = client_for(chain["a1"])
+    client.post(reverse("approvals:approve", args=[first.pk]), {"comment": "好"})
+
+    def shown(query: str) -> tuple[dict[str, int], int, int]:
+        response = client.get(reverse("approvals:inbox") + query)
+        tabs = {tab["key"]: tab["count"] for tab in response.context["tabs"]}
+        return tabs, response.context["page"].paginator.count, response.content.decode().count("gx-approval-card")
+
+    # when a1 filters on the requests' own type, then each tab counts what it lists, and the header agrees
+    assert shown("?kind=test_doc") == ({"pending": 1, "done": 1, "mine": 0}, 1, 1)
+    assert shown("?kind=test_doc&box=done") == ({"pending": 1, "done": 1, "mine": 0}, 1, 1)
+    # and on another type every tab says 0, as the empty list and the header do (not the unfiltered 1)
+    assert shown("?kind=quote") == ({"pending": 0, "done": 0, "mine": 0}, 0, 0)
+
+
 def test_inbox_query_count_does_not_grow_with_requests(
     chain: Any, org: Any, decisions: Any, django_assert_max_num_queries: Any
 ) -> None:

@@ -98,6 +98,17 @@ def test_approval_by_the_manager_then_finance_and_paid(people: Any, visit: Any) 
     assert claim.status == "paid" and claim.paid_by == people["finance"]
 
 
+def test_the_approvers_inbox_card_shows_the_amount_once_and_the_customer(people: Any, visit: Any, client: Any) -> None:
+    # given a submitted claim of 1,880.50 waiting for the claimant's manager
+    services.expense_claim_submit(actor=people["east_rep"], claim=claim_for(people, visit))
+    # when the manager opens the approvals inbox
+    client.force_login(people["east_manager"])
+    html = client.get("/approvals/").content.decode()
+    # then the card names the customer and prints the amount once (not again in the document's summary)
+    assert "北京华腾科技有限公司" in html
+    assert html.count("1,880.50") == 1
+
+
 def test_rejected_and_returned_claims(people: Any, visit: Any) -> None:
     claim = claim_for(people, visit)
     services.expense_claim_submit(actor=people["east_rep"], claim=claim)
