@@ -153,6 +153,12 @@ def search_leads(*, user: User, query: str, limit: int = 10) -> QuerySet[Lead]:
     return apply_search(lead_scope(user, Lead.objects.all(), "view"), query).select_related("owner")[:limit]
 
 
+def lead_owner_choices(*, user: User) -> QuerySet[User]:
+    """Owners of the leads the user sees (the list's owner filter offers no one else)."""
+    owners = lead_scope(user, Lead.objects.filter(owner__isnull=False), "view").values("owner_id")
+    return User.objects.filter(pk__in=owners).order_by("name", "username")
+
+
 def lead_industries(*, user: User, limit: int = 200) -> list[str]:
     """Industries already used on the leads the user sees (suggestions for the filter and form)."""
     qs = lead_scope(user, Lead.objects.exclude(industry=""), "view")

@@ -39,6 +39,14 @@ def _within_amount_limit(value: Decimal) -> None:
         raise ValidationError(NOT_A_NUMBER, code="invalid")
 
 
+def apply_search(qs: QuerySet, value: str) -> QuerySet:
+    """Deals whose name or customer's name contains the text (cut to the search box's length)."""
+    text = " ".join(value.split())[:TEXT_LIMIT]
+    if not text:
+        return qs
+    return qs.filter(Q(name__icontains=text) | Q(customer__name__icontains=text))
+
+
 class AmountFilter(df.NumberFilter):
     """An amount bound: any finite number below the amount limit."""
 
@@ -68,10 +76,7 @@ class OpportunityFilter(df.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        text = " ".join(value.split())[:TEXT_LIMIT]
-        if not text:
-            return qs
-        return qs.filter(Q(name__icontains=text) | Q(customer__name__icontains=text))
+        return apply_search(qs, value)
 
 
 def valid_filters(query: QueryDict) -> tuple[QueryDict, dict[str, list[str]]]:

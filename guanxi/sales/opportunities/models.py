@@ -208,6 +208,8 @@ class Opportunity(OwnedRecord):
                 fields=["pipeline", "stage", "status", "deleted_at", "stage_entered_at"], name="opportunity_board_idx"
             ),
             models.Index(fields=["customer", "deleted_at"]),
+            # The list's default order (newest first) for readers who see every deal.
+            models.Index(fields=["deleted_at", "-created_at", "-id"], name="opportunity_list_newest_idx"),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative")]
 

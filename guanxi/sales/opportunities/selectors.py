@@ -303,6 +303,14 @@ def stage_get(*, pk: Any) -> Stage | None:
     return Stage.objects.filter(pk=pk).first() if pk else None
 
 
+def stage_choices(*, open_only: bool = False) -> list[Stage]:
+    """Active stages of the active pipelines, in pipeline order (the list's stage filter, cell and bulk edit)."""
+    qs = Stage.objects.filter(is_active=True, pipeline__is_active=True).select_related("pipeline")
+    if open_only:
+        qs = qs.filter(kind=Stage.Kind.OPEN)
+    return list(qs.order_by("-pipeline__is_default", "pipeline__sort_order", "pipeline_id", "sort_order", "id"))
+
+
 def lost_reasons() -> QuerySet[LostReason]:
     return LostReason.objects.filter(is_active=True)
 
