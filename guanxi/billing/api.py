@@ -16,6 +16,7 @@ from guanxi.core.api import (
     WRITE_ERRORS,
     IfMatch,
     PageParams,
+    error_responses,
     expected_version,
     idempotent,
     paginate,
@@ -38,6 +39,9 @@ from .schemas import (
     InvoiceOut,
     InvoicePage,
     MarkPaidIn,
+    MoneyAskIn,
+    MoneyAskOut,
+    MoneyRecordersOut,
     PaymentFilters,
     PaymentIn,
     PaymentOut,
@@ -135,6 +139,31 @@ def payment_plan_generate(
         months_between=payload.months_between,
     )
     return _plan(current_user(request), contract_id, response)
+
+
+@router.get(
+    "/contracts/{int:contract_id}/money-recorders",
+    response={200: MoneyRecordersOut, **READ_ERRORS},
+    tags=PLAN,
+    summary="Who records a contract's money",
+)
+def money_recorders(request: HttpRequest, contract_id: int) -> object:
+    """The people who record the payment plan and the payments of a contract you may see."""
+    contract = selectors.contract_for_reader(user=current_user(request), pk=contract_id)
+    return selectors.money_recorders(contract=contract)
+
+
+@router.post(
+    "/contracts/{int:contract_id}/money-ask",
+    response={200: MoneyAskOut, **WRITE_ERRORS, **error_responses(429)},
+    tags=PLAN,
+    summary="Ask them to record it",
+)
+def money_ask(request: HttpRequest, contract_id: int, payload: MoneyAskIn) -> object:
+    """Notify the contract's money recorders (with the contract linked and your `note`); audited. A second ask
+    about the same contract within an hour is refused (429)."""
+    notified = services.contract_money_ask(actor=current_user(request), contract=contract_id, note=payload.note)
+    return {"notified": notified}
 
 
 # --- invoices --------------------------------------------------------------------------------

@@ -126,6 +126,19 @@ class InvoiceIn(InputSchema):
     note: Text = ""
 
 
+class MoneyAskIn(InputSchema):
+    note: str = Field("", max_length=300)
+
+
+class MoneyRecordersOut(Schema):
+    plan: list[UserRef] = Field(..., description="Who records the payment plan (payments.edit on the contract).")
+    payments: list[UserRef] = Field(..., description="Who records payments (payments.create on the contract).")
+
+
+class MoneyAskOut(Schema):
+    notified: list[UserRef]
+
+
 class ReasonIn(InputSchema):
     reason: Annotated[str, Field(min_length=1, max_length=300)]
     version: Version | None = None

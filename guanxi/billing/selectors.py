@@ -36,7 +36,13 @@ from guanxi.core.filters import filter_rows
 from guanxi.core.inputs import id_or_none
 from guanxi.core.money import ZERO, to_cent
 from guanxi.org.models import User
-from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
+from guanxi.org.policies import (
+    get_scoped_or_404,
+    has_permission,
+    scope_queryset,
+    scope_queryset_or_none,
+    visibility_q,
+)
 
 from .filters import ExpenseClaimFilter, InvoiceFilter, PaymentFilter, ReceivableFilter
 from .models import ExpenseClaim, ExpenseLine, Instalment, Invoice, Payment
@@ -558,3 +564,30 @@ def leaver_expense_claims_table(*, user: User, leaving: User) -> tuple[list[Any]
         for c in qs.order_by("pk")
     ]
     return headers, rows
+
+
+# --- who records a contract's money ------------------------------------------------------------------
+def _can_reach(user: User, contract: Contract, perm: str) -> bool:
+    module, action = perm.split(".")
+    q = visibility_q(user, Contract, action, module=module)
+    return q is None or Contract.objects.filter(q, pk=contract.pk).exists()
+
+
+def contract_for_reader(*, user: User, pk: Any) -> Contract:
+    """A contract the user may see (contracts.view scope), whatever their payments rights."""
+    return get_scoped_or_404(user, Contract.objects.all(), pk, module="contracts")
+
+
+def money_recorders(*, contract: Contract) -> dict[str, list[User]]:
+    """Who records this contract's payment plan (payments.edit) and its payments (payments.create): active users
+    whose role grants it within a scope that covers the contract. Administrators (superusers) are named only
+    when nobody else may do it."""
+    from guanxi.sales.leads.selectors import users_holding
+
+    out: dict[str, list[User]] = {}
+    for key, perm in (("plan", "payments.edit"), ("payments", "payments.create")):
+        people = users_holding(perm, User.objects.filter(is_active=True)).order_by("is_superuser", "name", "pk")
+        reach = [u for u in people if _can_reach(u, contract, perm)]
+        staff = [u for u in reach if not u.is_superuser]
+        out[key] = staff or reach
+    return out

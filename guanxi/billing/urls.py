@@ -11,6 +11,7 @@ urlpatterns = [
     path("statement/", views.statement, name="statement"),
     path("statement/export/", views.statement_export, name="statement_export"),
     path("contracts/<int:pk>/", views.contract_money, name="contract_money"),
+    path("contracts/<int:pk>/ask/", views.money_ask, name="money_ask"),
     path("contracts/<int:pk>/plan/", views.plan_save, name="plan_save"),
     path("contracts/<int:pk>/plan/generate/", views.plan_generate, name="plan_generate"),
     path("contracts/<int:pk>/payments/", views.payment_create, name="payment_create"),

@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanxi.commerce.models import Contract
 from guanxi.commerce.views_common import filtered_rows, list_params
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from guanxi.core.views_util import error_text, form_add_errors
+from guanxi.core.views_util import error_text, form_add_errors, service_action
 from guanxi.org.policies import has_permission, require_permission
 
 from . import forms, selectors, services
@@ -174,19 +175,32 @@ def _blank_plan_rows(instalments: list[Any]) -> int:
     return 1 if any(i.paid == 0 for i in instalments) else 0
 
 
+def _recorders_context(request: HttpRequest, contract: Any) -> dict[str, Any]:
+    """Who records the contract's money and when the reader last asked them (billing/_money_recorders.html)."""
+    return {
+        "contract": contract,
+        "recorders": selectors.money_recorders(contract=contract),
+        "last_ask": services.last_money_ask(actor=request.user, contract=contract),
+    }
+
+
 def _money_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     user = request.user
     data = selectors.contract_money_get(user=user, pk=pk)
+    can_plan, can_pay = has_permission(user, "payments.edit"), has_permission(user, "payments.create")
+    if not (can_plan and can_pay):
+        data.update(_recorders_context(request, data["contract"]))
     data.update(
         contract_link=contract_url(data["contract"]),
-        can_plan=has_permission(user, "payments.edit"),
-        can_pay=has_permission(user, "payments.create"),
+        can_plan=can_plan,
+        can_pay=can_pay,
         can_reverse=has_permission(user, "payments.approve"),
         can_invoice=has_permission(user, "invoices.create"),
         can_void=has_permission(user, "invoices.edit"),
         methods=Payment.Method.choices,
         invoice_kinds=Invoice.Kind.choices,
-        plan_rows=list(data["instalments"]) + [None] * _blank_plan_rows(data["instalments"]),
+        # blank rows to add instalments only for a reader who may save the plan
+        plan_rows=list(data["instalments"]) + [None] * (_blank_plan_rows(data["instalments"]) if can_plan else 0),
         can_generate=not any(i.paid for i in data["instalments"]),
         open_instalments=[i for i in data["instalments"] if i.remaining > 0],
         today=timezone.localdate(),
@@ -201,12 +215,17 @@ def contract_money(request: HttpRequest, pk: int) -> HttpResponse:
 
 def contract_money_tab(request: HttpRequest, contract: Any) -> tuple[int, str]:
     """The "payment plan and payments" tab on commerce's contract page."""
-    if not has_permission(request.user, "payments.view"):
-        return 0, render_to_string("billing/_no_permission.html", request=request)
-    try:
-        data = _money_context(request, contract.pk)
-    except NotFoundError:
-        return 0, render_to_string("billing/_no_permission.html", request=request)
+    data = None
+    if has_permission(request.user, "payments.view"):
+        try:
+            data = _money_context(request, contract.pk)
+        except NotFoundError:
+            data = None
+    if data is None:  # the reader may not see the money: still say who records it, and let them ask
+        html = render_to_string("billing/_no_permission.html", request=request) + render_to_string(
+            "billing/_money_recorders.html", _recorders_context(request, contract), request=request
+        )
+        return 0, html
     html = render_to_string("billing/_contract_money.html", {**data, "in_tab": True}, request=request)
     return len(data["payments"]), html
 
@@ -237,6 +256,18 @@ def _money_write(
             return redirect(reverse("billing:contract_money", args=[pk]) + anchor)
     context = {**_money_context(request, pk), "failed_form": form, form.context_name: form}
     return render(request, "billing/contract_money.html", context, status=400)
+
+
+@login_required
+@require_POST
+def money_ask(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "ask them to record it" button: notifies the contract's money recorders (rate-limited)."""
+    return service_action(
+        request,
+        lambda: services.contract_money_ask(actor=request.user, contract=pk, note=request.POST.get("note", "")),
+        _("Asked: they have been notified, with the contract linked."),
+        contract_url(Contract(pk=pk)),
+    )
 
 
 @login_required

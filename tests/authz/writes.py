@@ -295,6 +295,8 @@ WRITES: list[Write] = [
         body=lambda w, b: {"status": "cancelled"},
     ),
     # --- billing ------------------------------------------------------------------------------------
+    # whoever may see the contract may ask its money recorders (a notification; the audit row is the change)
+    Write("billing:money_ask", "ctr", "contracts.view", body=lambda w, b: {"note": "请登记首款"}),
     Write(
         "billing:payment_create",
         "ctr",

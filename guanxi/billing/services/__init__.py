@@ -1,6 +1,7 @@
 """Every write of the billing app: payment plans, invoices, payments and reversals, expense claims, exports,
 the overdue reminders. Permission-checked, transactional, audited. Callers import from here."""
 
+from .asks import contract_money_ask, last_money_ask
 from .expenses import (
     expense_claim_attach_receipt,
     expense_claim_create,
@@ -21,6 +22,7 @@ from .reminders import receivables_send_reminders
 __all__ = [
     "add_months",
     "ageing_export",
+    "contract_money_ask",
     "expense_claim_attach_receipt",
     "expense_claim_create",
     "expense_claims_export",
@@ -33,6 +35,7 @@ __all__ = [
     "invoice_issue",
     "invoice_void",
     "invoiced_on",
+    "last_money_ask",
     "link_required_message",
     "payment_plan_generate",
     "payment_plan_save",
