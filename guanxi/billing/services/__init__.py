@@ -11,6 +11,7 @@ from .expenses import (
     expense_claim_on_decided,
     expense_claim_submit,
     expense_claim_update,
+    expense_claims_delete,
     link_required_message,
 )
 from .exports import ageing_export, expense_claims_export, receivables_export, statement_export
@@ -25,6 +26,7 @@ __all__ = [
     "contract_money_ask",
     "expense_claim_attach_receipt",
     "expense_claim_create",
+    "expense_claims_delete",
     "expense_claims_export",
     "expense_claim_delete",
     "expense_claim_facts",

@@ -5,6 +5,7 @@ claims paid."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -20,7 +21,7 @@ from guanxi.core.money import ZERO
 from guanxi.core.services import audit_record, check_version, model_create, model_update, soft_delete
 from guanxi.customers.models import Customer, FollowUp
 from guanxi.org.models import User
-from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_permission
+from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_permission, scope_queryset
 from guanxi.sales.models import Opportunity
 
 from ..models import ExpenseClaim, ExpenseLine
@@ -217,6 +218,21 @@ def expense_claim_delete(*, actor: User, claim: ExpenseClaim | int) -> None:
         if claim.claimant_id != actor.pk or claim.status != ExpenseClaim.Status.DRAFT:
             raise InvalidStateError(_("Only the claimant may delete a draft claim."))
         soft_delete(instance=claim, actor=actor)
+
+
+def expense_claims_delete(*, actor: User, ids: Iterable[Any]) -> tuple[int, int]:
+    """The actor's own draft claims go to the recycle bin, many at once (the list's bulk bar). Returns (deleted,
+    skipped): skipped are out of the actor's edit scope, someone else's, or past the draft."""
+    require_permission(actor, "expenses.edit")
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    deleted = 0
+    with transaction.atomic():
+        rows = scope_queryset(actor, ExpenseClaim.objects.filter(pk__in=wanted), "edit").select_for_update(of=("self",))
+        for claim in rows.order_by("pk"):
+            if claim.claimant_id == actor.pk and claim.status == ExpenseClaim.Status.DRAFT:
+                soft_delete(instance=claim, actor=actor)
+                deleted += 1
+    return deleted, len(wanted) - deleted
 
 
 def expense_claim_facts(claim: ExpenseClaim) -> dict[str, Any]:

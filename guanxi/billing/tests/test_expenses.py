@@ -218,3 +218,22 @@ def test_the_claim_form_lists_only_the_follow_ups_and_opportunities_the_claimant
     # when finance (no follow-ups or opportunities permission) does, then neither is offered
     html = form_for(people["finance"])
     assert "上门演示" not in html and "二期扩容商机" not in html
+
+
+def test_bulk_delete_takes_only_the_claimants_own_drafts(people: Any, visit: Any) -> None:
+    # given a draft and a submitted claim of the rep
+    draft = claim_for(people, visit)
+    submitted = claim_for(people, visit)
+    ExpenseClaim.objects.filter(pk=submitted.pk).update(status=ExpenseClaim.Status.IN_APPROVAL)
+    # when their manager deletes the draft / then it is skipped: only the claimant deletes a claim
+    assert services.expense_claims_delete(actor=people["east_manager"], ids=[draft.pk]) == (0, 1)
+    assert ExpenseClaim.objects.filter(pk=draft.pk).exists()
+    # when the rep deletes both from the list
+    deleted, skipped = services.expense_claims_delete(actor=people["east_rep"], ids=[draft.pk, submitted.pk])
+    # then only the draft went to the recycle bin, audited; the submitted claim is untouched
+    assert (deleted, skipped) == (1, 1)
+    assert list(ExpenseClaim.objects.values_list("pk", flat=True)) == [submitted.pk]
+    assert AuditLog.objects.filter(action=AuditLog.Action.DELETE, object_id=str(draft.pk)).count() == 1
+    # and someone without the permission is refused outright
+    with pytest.raises(PermissionDeniedError):
+        services.expense_claims_delete(actor=people["nobody"], ids=[submitted.pk])

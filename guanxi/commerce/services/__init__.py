@@ -29,6 +29,7 @@ from .orders import (
     implementation_order_set_status,
     shipment_record,
 )
+from .owners import document_transfer, documents_delete, documents_transfer
 from .products import (
     commerce_policy_update,
     price_book_save,
@@ -73,4 +74,7 @@ __all__ = [
     "contract_title_from_quote",
     "ContractSource",
     "contract_source_choose",
+    "document_transfer",
+    "documents_delete",
+    "documents_transfer",
 ]  # fmt: skip

@@ -19,7 +19,7 @@ from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_date, clean_decimal, clean_text, field_error
 from guanxi.core.models import AuditLog
 from guanxi.core.numbering import number_next
-from guanxi.core.services import audit_record, model_create, model_update, notify
+from guanxi.core.services import audit_record, check_version, model_create, model_update, notify
 from guanxi.org.models import User
 from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, has_permission, require_permission
 
@@ -366,10 +366,17 @@ def _tell_implementation_staff(staff: list[User], order: ImplementationOrder) ->
         )
 
 
-def implementation_order_set_status(*, actor: User, order: ImplementationOrder, status: str) -> ImplementationOrder:
+def implementation_order_set_status(
+    *, actor: User, order: ImplementationOrder, status: str, expected_version: int | None = None
+) -> ImplementationOrder:
+    """Open, completed or cancelled (the order's page and the list's status cell); with `expected_version` only
+    if nobody changed the order since (412)."""
     if status not in ImplementationOrder.Status.values:
         raise field_error("status", _("Choose a valid status."))
     with transaction.atomic():
         row = get_scoped_or_404(actor, ImplementationOrder.objects.select_for_update(of=("self",)), order.pk, "edit")
-        row, _changes = model_update(instance=row, data={"status": status}, actor=actor)
+        check_version(row, expected_version)
+        row, _changes = model_update(
+            instance=row, data={"status": status}, actor=actor, expected_version=expected_version
+        )
     return row
