@@ -115,6 +115,26 @@ class PoolStatus:
     warning_level: int
     days_left: int | None
     days_in_pool: int | None
+    returns_on: dt.date | None = None  # the local day of the automatic return (covered customers only)
+
+    @property
+    def countdown(self) -> str:
+        """ "Will return to the pool on 2026-12-30 unless followed up" (empty when the rule does not watch it)."""
+        if not self.covered or self.returns_on is None:
+            return ""
+        if self.days_left == 0:
+            return _("Returns to the pool at the next check unless followed up")
+        return _("Will return to the pool on %(date)s unless followed up") % {"date": self.returns_on.isoformat()}
+
+    @property
+    def urgency(self) -> str:
+        """How the countdown is coloured: "danger" (past the second warning or a week left), "warning" (past the
+        first warning), "" otherwise."""
+        if not self.covered:
+            return ""
+        if self.warning_level >= 2 or (self.days_left is not None and self.days_left <= RETURNING_SOON_DAYS):
+            return "danger"
+        return "warning" if self.warning_level == 1 else ""
 
     @property
     def summary(self) -> str:
@@ -139,22 +159,30 @@ class PoolStatus:
         return " · ".join(parts)
 
 
+RETURNING_SOON_DAYS = 7  # "returning soon": my day lists the customers returning to the pool within this many days
+
+
 def _days(delta: dt.timedelta) -> int:
     return max(0, delta.days)
 
 
 def customer_pool_statuses(
-    customers: Iterable[Customer], *, now: dt.datetime | None = None, rule: PoolRule | None = None
+    customers: Iterable[Customer],
+    *,
+    now: dt.datetime | None = None,
+    rule: PoolRule | None = None,
+    book: policies.RuleBook | None = None,
 ) -> dict[int, PoolStatus]:
     """Pool status of many customers (a list page) in a fixed number of queries: {customer id: PoolStatus}.
 
-    The caller has already narrowed `customers` to what the user may see. `rule` overrides the resolved rule.
+    The caller has already narrowed `customers` to what the user may see. `rule` overrides the resolved rule;
+    `book` is the rule book when the caller has read it already.
     """
     now = now or timezone.now()
     customers = [c for c in customers if c.pk]
     if not customers:
         return {}
-    book = pool_rulebook()
+    book = book or pool_rulebook()
     ids = [c.pk for c in customers]
     taken = dict(
         PoolEvent.objects.filter(customer_id__in=ids, action__in=[PoolEvent.Action.CLAIMED, PoolEvent.Action.ASSIGNED])
@@ -192,6 +220,9 @@ def customer_pool_statuses(
                 warning_level=level,
                 days_left=max(0, r.reclaim_days - idle) if is_covered else None,
                 days_in_pool=_days(now - c.pool_entered_at) if in_pool and c.pool_entered_at else None,
+                returns_on=timezone.localdate(since + dt.timedelta(days=r.reclaim_days))
+                if is_covered and since
+                else None,
             )
     return out
 
@@ -201,6 +232,30 @@ def customer_pool_status(
 ) -> PoolStatus:
     """One customer's pool status (the customer page): days without contact, warning level, days left."""
     return customer_pool_statuses([customer], now=now, rule=rule)[customer.pk]
+
+
+def customers_returning_soon(
+    *, user: User, within_days: int = RETURNING_SOON_DAYS, now: dt.datetime | None = None, limit: int = 20
+) -> list[tuple[Customer, PoolStatus]]:
+    """The user's own customers that return to the pool within `within_days` days unless followed up, soonest
+    first, each with its PoolStatus (my day). A fixed number of queries: only customers idle long enough for the
+    most lenient active rule to return them are read, then customer_pool_statuses decides for each."""
+    now = now or timezone.now()
+    book = pool_rulebook()
+    reclaim = [rule.reclaim_days for rule, _ids, _none in book.groups() if rule.is_active]
+    if not reclaim:
+        return []
+    idle_for = max(0, min(reclaim) - within_days)
+    qs = Customer.objects.filter(policies.idle_q(now=now, days=idle_for), owner=user, pool_entered_at__isnull=True)
+    customers = list(qs.order_by("last_contact_at", "pk")[:500])
+    statuses = customer_pool_statuses(customers, now=now, book=book)
+    rows = [
+        (c, statuses[c.pk])
+        for c in customers
+        if statuses[c.pk].covered and statuses[c.pk].days_left is not None and statuses[c.pk].days_left <= within_days
+    ]
+    rows.sort(key=lambda row: (row[1].days_left or 0, row[0].name))
+    return rows[:limit]
 
 
 # --- rules -----------------------------------------------------------------------------------

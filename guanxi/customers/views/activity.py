@@ -20,6 +20,7 @@ from guanxi.org.policies import has_permission, require_permission
 
 from .. import selectors, services
 from ..forms import ContactForm, FollowUpForm, TaskForm
+from ..pool.selectors import RETURNING_SOON_DAYS, customers_returning_soon
 from .customer import detail_context
 
 
@@ -204,6 +205,8 @@ def my_day(request: HttpRequest) -> HttpResponse:
     except PermissionDeniedError:
         return render(request, "customers/my_day.html", {"no_permission": True})
     data["task_form"] = _task_form(request) if has_permission(user, "tasks.create") else None
+    data["returning_soon"] = customers_returning_soon(user=user)
+    data["returning_days"] = RETURNING_SOON_DAYS
     return render(request, "customers/my_day.html", data)
 
 

@@ -29,6 +29,7 @@ from guanxi.org.policies import has_permission, require_permission
 from .. import selectors, services
 from ..dedupe.services import DuplicateWarning
 from ..forms import PROVINCES, ContactForm, CustomerForm, FollowUpForm, TaskForm, TransferForm, customer_initial
+from ..pool.selectors import customer_pool_status
 from ._common import TIMELINE_KINDS
 
 
@@ -207,6 +208,7 @@ def detail_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any
         "transfer_form": TransferForm(users=users, auto_id="transfer_%s"),
         "active_tab": forms.get("active_tab", "activity"),
         "now": timezone.now(),
+        "pool_status": customer_pool_status(customer),
     }
 
 
