@@ -22,6 +22,7 @@ from guanxi.core.registry import (
     NavItem,
     PeriodicJob,
     PoolProtection,
+    QuickCreate,
     ReadRule,
     RecordTab,
     SearchSource,
@@ -320,3 +321,14 @@ def _contracts_table(*, actor: Any, leaving: Any) -> Any:
 
 registry.add_leaver_export(LeaverExport(key="quotes", label=_("Quotes"), table=_quotes_table, order=40))
 registry.add_leaver_export(LeaverExport(key="contracts", label=_("Contracts"), table=_contracts_table, order=41))
+
+registry.add_quick_create(
+    QuickCreate(
+        key="quote",
+        label=_("Quote"),
+        url_name="commerce:quote_create",
+        icon="ti-file-dollar",
+        permission="quotes.create",
+        order=70,
+    )
+)

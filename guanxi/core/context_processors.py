@@ -35,8 +35,20 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for e in entries:
         e["active"] = e is best
     unread = user.notifications.filter(read_at__isnull=True).count()
+    quick = [
+        {
+            "key": q.key,
+            "label": q.label,
+            "icon": q.icon,
+            # a record of a customer opens its app's customer picker first (url_name), told what it is for
+            "url": reverse(q.url_name) + (f"?for={q.key}" if q.for_customer else ""),
+        }
+        for q in registry.quick_create
+        if has_permission(user, q.permission)
+    ]
     return {
         "nav_items": entries,
+        "quick_create": quick,
         "unread_notifications": unread,
         "idle_timeout_minutes": settings.GUANXI_IDLE_TIMEOUT_MINUTES,
     }

@@ -35,6 +35,22 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class QuickCreate:
+    """An entry of the top bar's "+" menu (and the command menu's "Create" group): a create form of some app.
+
+    `for_customer` (customer id -> URL) marks a record that belongs to a customer (contact, follow-up, task):
+    `url_name` is then a customer picker (customers:quick_pick, given `?for=<key>`) that goes on to that URL."""
+
+    key: str
+    label: Any
+    url_name: str
+    icon: str
+    permission: str
+    order: int = 100
+    for_customer: Callable[[int], str] | None = None
+
+
+@dataclass(frozen=True)
 class NavItem:
     key: str
     label: Any
@@ -196,6 +212,7 @@ class DefaultApprovalRules:
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
+    quick_create: list[QuickCreate] = field(default_factory=list)
     search: list[SearchSource] = field(default_factory=list)
     tabs: list[RecordTab] = field(default_factory=list)
     timeline: dict[str, list[Callable[..., list[dict[str, Any]]]]] = field(default_factory=dict)
@@ -228,6 +245,14 @@ class Registry:
         if all(n.key != item.key for n in self.nav):
             self.nav.append(item)
             self.nav.sort(key=lambda n: n.order)
+
+    def add_quick_create(self, item: QuickCreate) -> None:
+        if all(q.key != item.key for q in self.quick_create):
+            self.quick_create.append(item)
+            self.quick_create.sort(key=lambda q: q.order)
+
+    def quick_create_item(self, key: str) -> QuickCreate | None:
+        return next((q for q in self.quick_create if q.key == key), None)
 
     def add_search(self, source: SearchSource) -> None:
         if all(s.key != source.key for s in self.search):

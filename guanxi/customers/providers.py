@@ -15,6 +15,7 @@ from guanxi.core.registry import (
     LeaverExport,
     NavItem,
     PeriodicJob,
+    QuickCreate,
     SearchSource,
     registry,
 )
@@ -212,3 +213,61 @@ for _export in (
     LeaverExport(key="tasks", label=_("Tasks"), table=_leaver_table("leaver_tasks_table"), order=13),
 ):
     registry.add_leaver_export(_export)
+
+
+# --- the top bar's "+" menu (quick create) --------------------------------------------------------
+def _contact_for(pk: int) -> str:
+    return reverse("customers:contact_create", args=[pk])
+
+
+def _follow_up_for(pk: int) -> str:
+    return reverse("customers:detail", args=[pk]) + "#composer"
+
+
+def _task_for(pk: int) -> str:
+    return reverse("customers:task_create") + f"?customer={pk}"
+
+
+registry.add_quick_create(
+    QuickCreate(
+        key="customer",
+        label=_("Customer"),
+        url_name="customers:create",
+        icon="ti-building",
+        permission="customers.create",
+        order=10,
+    )
+)
+registry.add_quick_create(
+    QuickCreate(
+        key="contact",
+        label=_("Contact"),
+        url_name="customers:quick_pick",
+        icon="ti-address-book",
+        permission="contacts.create",
+        order=20,
+        for_customer=_contact_for,
+    )
+)
+registry.add_quick_create(
+    QuickCreate(
+        key="follow_up",
+        label=_("Follow-up"),
+        url_name="customers:quick_pick",
+        icon="ti-message-plus",
+        permission="followups.create",
+        order=30,
+        for_customer=_follow_up_for,
+    )
+)
+registry.add_quick_create(
+    QuickCreate(
+        key="task",
+        label=_("Task"),
+        url_name="customers:quick_pick",
+        icon="ti-checkbox",
+        permission="tasks.create",
+        order=40,
+        for_customer=_task_for,
+    )
+)

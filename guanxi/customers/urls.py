@@ -30,6 +30,7 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("recycle-bin/", views.recycle_bin, name="recycle_bin"),
     path("my-day/", views.my_day, name="my_day"),
+    path("quick-pick/", views.quick_pick, name="quick_pick"),
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/<dbid:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<dbid:pk>/delete/", views.contact_delete, name="contact_delete"),

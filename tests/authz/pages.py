@@ -78,6 +78,7 @@ PAGES: list[Page] = [
     Page("customers:contact_edit", ("con",), record="con", gate="contacts.edit"),
     Page("customers:follow_up_edit", ("fup",), record="fup", gate="followups.edit"),
     Page("customers:task_create", ()),
+    Page("customers:quick_pick", ("cus",), gate="contacts.create", query="for=contact&q={token}"),
     Page("customers:check_duplicate", ("cus",), query="name={token}cus有限公司"),
     Page("pool:list"),
     Page("pool:return", ("cus",), record="cus"),

@@ -12,6 +12,7 @@ from .activity import (  # noqa: F401
     follow_up_delete,
     follow_up_edit,
     my_day,
+    quick_pick,
     task_create,
     task_done,
 )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.registry import registry
 from guanxi.core.views_util import announce_changes, form_add_errors, next_or
 from guanxi.org.policies import has_permission, require_permission
 
@@ -211,10 +212,35 @@ def my_day(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def quick_pick(request: HttpRequest) -> HttpResponse:
+    """The quick-create step for a record that belongs to a customer (contact, follow-up, task): search and
+    choose the customer, then go on to that record's form (core.registry.QuickCreate.for_customer)."""
+    item = registry.quick_create_item(request.GET.get("for", ""))
+    if item is None or item.for_customer is None:
+        raise Http404
+    require_permission(request.user, item.permission)
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        found = list(selectors.search_customers(user=request.user, query=query, limit=20))
+    else:
+        found = list(selectors.task_customer_choices(user=request.user, limit=20))
+    rows = [{"customer": c, "url": item.for_customer(c.pk)} for c in found]
+    context = {
+        "item": item,
+        "rows": rows,
+        "query": query,
+        "can_create": has_permission(request.user, "customers.create"),
+    }
+    return render(request, "customers/quick_pick.html", context)
+
+
+@login_required
 def task_create(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "tasks.create")
     back = next_or(request, reverse("customers:my_day"))
     form = _task_form(request, request.POST if request.method == "POST" else None)
+    if request.method != "POST" and request.GET.get("customer"):  # from the quick create's customer picker
+        form.initial["customer"] = request.GET["customer"]
     if request.method == "POST" and form.is_valid():
         data = form.model_data()
         if data.get("customer") is None:

@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import HandoverKind, LeaverExport, NavItem, ReadRule, SearchSource, registry
+from guanxi.core.registry import HandoverKind, LeaverExport, NavItem, QuickCreate, ReadRule, SearchSource, registry
 
 
 def _owner_less_leads(user: Any) -> Any:
@@ -71,3 +71,14 @@ registry.add_leaver_export(LeaverExport(key="leads", label=_("Leads"), table=_le
 
 # The spreadsheet importer for leads (written with the import engine in guanxi/core/imports).
 from . import importers as _importers  # noqa: E402,F401
+
+registry.add_quick_create(
+    QuickCreate(
+        key="lead",
+        label=_("Lead"),
+        url_name="sales:lead_create",
+        icon="ti-target-arrow",
+        permission="leads.create",
+        order=50,
+    )
+)

@@ -8,7 +8,16 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import FileKind, HandoverKind, LeaverExport, NavItem, PeriodicJob, RecordTab, registry
+from guanxi.core.registry import (
+    FileKind,
+    HandoverKind,
+    LeaverExport,
+    NavItem,
+    PeriodicJob,
+    QuickCreate,
+    RecordTab,
+    registry,
+)
 
 
 def _opportunities_hand_over(**kwargs: Any) -> int:
@@ -110,4 +119,15 @@ registry.add_nav(
 )
 registry.add_leaver_export(
     LeaverExport(key="opportunities", label=_("Opportunities"), table=_opportunities_table, order=30)
+)
+
+registry.add_quick_create(
+    QuickCreate(
+        key="opportunity",
+        label=_("Opportunity"),
+        url_name="sales:opportunity_create",
+        icon="ti-briefcase",
+        permission="opportunities.create",
+        order=60,
+    )
 )

@@ -51,12 +51,10 @@
       var a = navLink(GOTO[letter]);
       if (a) items.push({ group: d.labelGoto, label: navLabel(a), url: a.getAttribute("href"), hint: "g " + letter });
     });
-    // "New customer" only where the page itself offers it, i.e. the user may create customers.
-    var create = d.newCustomerUrl && document.querySelector('main a[href="' + d.newCustomerUrl + '"]');
-    if (create) {
-      var label = (create.textContent || "").trim() || create.getAttribute("aria-label");
-      items.push({ group: d.labelCreate, label: label, url: d.newCustomerUrl });
-    }
+    // The top bar's "+" menu: only what the user may create (the server leaves the rest out).
+    document.querySelectorAll("#gx-quick-create [data-gx-create]").forEach(function (a) {
+      items.push({ group: d.labelCreate, label: (a.textContent || "").trim(), url: a.getAttribute("href"), hint: "c" });
+    });
     readJSON("localStorage", RECENT_KEY, []).forEach(function (r) {
       if (r && r.url && r.label) items.push({ group: d.labelRecent, label: r.label, url: r.url });
     });
@@ -205,6 +203,16 @@
     }
     gPending = 0;
     if (e.key === "g") { gPending = Date.now(); return; }
+    if (e.key === "c") { // the quick create menu, its first entry focused (arrows move, Enter opens)
+      var plus = document.getElementById("gx-quick-create-button");
+      if (plus) {
+        e.preventDefault();
+        plus.click();
+        var first = document.querySelector("#gx-quick-create [data-gx-create]");
+        if (first) setTimeout(function () { first.focus(); }, 0);
+      }
+      return;
+    }
     if (e.key === "?") { if (document.getElementById("gx-help")) { e.preventDefault(); openModal("gx-help"); } return; }
     if (e.target.closest && e.target.closest("[role=tablist], .dropdown-menu")) return; // arrows move between tabs there
     if (e.key === "ArrowLeft" && step("[data-gx-prev]")) e.preventDefault();
