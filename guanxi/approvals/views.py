@@ -23,7 +23,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError
+from guanxi.core.forms import DateField
 from guanxi.core.views_util import form_add_errors, service_action
+from guanxi.core.widgets import SearchSelect
 from guanxi.org.forms import TablerForm
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission
@@ -213,9 +215,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- delegation while away -----------------------------------------------------------------------
 class DelegationForm(TablerForm):
-    delegate = forms.ModelChoiceField(label=gettext_lazy("Delegate"), queryset=User.objects.none())
-    start_date = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=gettext_lazy("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    delegate = forms.ModelChoiceField(
+        label=gettext_lazy("Delegate"), queryset=User.objects.none(), widget=SearchSelect()
+    )
+    start_date = DateField(label=gettext_lazy("From"))
+    end_date = DateField(label=gettext_lazy("Until"))
     note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.forms import IdField, MoneyField, PercentField
+from guanxi.core.forms import DateField, IdField, MoneyField, PercentField
 
 from .models import ExpenseLine, Invoice, Payment
 
@@ -30,7 +30,7 @@ def given(data: dict[str, Any]) -> dict[str, Any]:
 class PaymentForm(forms.Form):
     context_name = "payment_form"  # the name a page knows the bound form by
     amount = _money_field(_("Amount"))
-    received_on = forms.DateField(label=_("Date received"), required=False)
+    received_on = DateField(label=_("Date received"), required=False)
     method = forms.ChoiceField(label=_("Payment method"), choices=Payment.Method.choices, required=False)
     account = forms.CharField(label=_("Receiving account"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
@@ -54,7 +54,7 @@ class PaymentForm(forms.Form):
 class InvoiceForm(forms.Form):
     context_name = "invoice_form"  # the name a page knows the bound form by
     number = forms.CharField(label=_("Invoice number"), max_length=40)
-    issued_on = forms.DateField(label=_("Invoice date"), required=False)
+    issued_on = DateField(label=_("Invoice date"), required=False)
     kind = forms.ChoiceField(label=_("Invoice type"), choices=Invoice.Kind.choices, required=False)
     amount = _money_field(_("Amount incl. tax"))
     tax_rate = PercentField(label=_("Tax rate"), required=False, min_value=0, max_value=100, decimal_places=2)
@@ -78,7 +78,7 @@ class PlanGenerateForm(forms.Form):
     how = forms.ChoiceField(choices=[("equal", "equal"), ("percent", "percent")], required=False)
     count = forms.IntegerField(label=_("Instalments"), required=False, min_value=1, max_value=INSTALMENT_ROWS_MAX)
     percents = forms.CharField(label=_("Percentages"), max_length=500, required=False)
-    first_due_date = forms.DateField(label=_("First due date"))
+    first_due_date = DateField(label=_("First due date"))
     months_between = forms.IntegerField(label=_("Months between"), required=False, min_value=0, max_value=24)
 
     def proposal(self) -> dict[str, Any]:
@@ -109,7 +109,7 @@ class PaymentPlanForm(forms.Form):
         count = self._row_count()
         for i in range(count):
             self.fields[f"id_{i}"] = forms.IntegerField(required=False, min_value=1)
-            self.fields[f"due_date_{i}"] = forms.DateField(label=_("Due date"), required=False)
+            self.fields[f"due_date_{i}"] = DateField(label=_("Due date"), required=False)
             self.fields[f"amount_{i}"] = _money_field(_("Amount"), required=False)
             self.fields[f"note_{i}"] = forms.CharField(label=_("Note"), max_length=300, required=False)
 
@@ -165,7 +165,7 @@ class ExpenseClaimForm(forms.Form):
         categories = [("", ""), *ExpenseLine.Category.choices]
         for i in range(self._row_count()):
             self.fields[f"category_{i}"] = forms.ChoiceField(label=_("Category"), choices=categories, required=False)
-            self.fields[f"spent_on_{i}"] = forms.DateField(label=_("Date"), required=False)
+            self.fields[f"spent_on_{i}"] = DateField(label=_("Date"), required=False)
             self.fields[f"amount_{i}"] = _money_field(_("Amount"), required=False)
             self.fields[f"note_{i}"] = forms.CharField(label=_("Note"), max_length=300, required=False)
             self.fields[f"receipt_{i}"] = forms.FileField(label=_("Receipt"), required=False)

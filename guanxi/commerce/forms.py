@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.errors import ValidationFailed
-from guanxi.core.forms import IdField, MoneyField, PercentField
+from guanxi.core.forms import DateField, IdField, MoneyField, PercentField
 
 from .models import ImplementationOrder
 from .views_common import tenths_to_rate
@@ -58,8 +58,8 @@ class ContractForm(forms.Form):
     min_discount = forms.CharField(label=_("Lowest discount"), max_length=10, required=False)
     contact = IdField(label=_("Contact"))
     standard_template = forms.BooleanField(required=False)
-    starts_on = forms.DateField(label=_("Start date"), required=False)
-    ends_on = forms.DateField(label=_("End date"), required=False)
+    starts_on = DateField(label=_("Start date"), required=False)
+    ends_on = DateField(label=_("End date"), required=False)
     terms = forms.CharField(label=_("Terms"), max_length=10000, required=False)
     note = forms.CharField(label=_("Note"), max_length=10000, required=False)
     version = forms.IntegerField(required=False, min_value=0)
@@ -102,8 +102,8 @@ class QuoteForm(forms.Form):
     contact = IdField(label=_("Contact"))
     opportunity = IdField(label=_("Opportunity"))
     price_book = IdField(label=_("Price book"))
-    quote_date = forms.DateField(label=_("Quote date"), required=False)
-    valid_until = forms.DateField(label=_("Valid until"), required=False)
+    quote_date = DateField(label=_("Quote date"), required=False)
+    valid_until = DateField(label=_("Valid until"), required=False)
     overall_discount = forms.CharField(label=_("Overall discount"), max_length=10, required=False)
     terms = forms.CharField(label=_("Terms"), max_length=5000, required=False)
     note = forms.CharField(label=_("Note"), max_length=5000, required=False)
@@ -133,7 +133,7 @@ class QuoteForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    signed_on = forms.DateField(label=_("Signed on"), required=False)
+    signed_on = DateField(label=_("Signed on"), required=False)
 
 
 class ReasonForm(forms.Form):
@@ -225,7 +225,7 @@ class ExecutionOrderForm(forms.Form):
     """An execution order's fields; its lines (line-product, line-quantity) and people are read by the view."""
 
     delivery_address = forms.CharField(label=_("Delivery address"), max_length=300, required=False)
-    required_by = forms.DateField(label=_("Deliver by"), required=False)
+    required_by = DateField(label=_("Deliver by"), required=False)
     note = forms.CharField(label=_("Note"), max_length=5000, required=False)
 
 
@@ -233,14 +233,14 @@ class ImplementationOrderForm(forms.Form):
     """An implementation order's fields; its items (item-title, item-assignee, item-due) are read by the view."""
 
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    starts_on = forms.DateField(label=_("Start date"), required=False)
-    due_on = forms.DateField(label=_("Due date"), required=False)
+    starts_on = DateField(label=_("Start date"), required=False)
+    due_on = DateField(label=_("Due date"), required=False)
     note = forms.CharField(label=_("Note"), max_length=5000, required=False)
 
 
 class ShipmentForm(forms.Form):
     """A shipment's fields; the quantities (ship-<order line id>) are read by the view."""
 
-    shipped_on = forms.DateField(label=_("Shipping date"))
+    shipped_on = DateField(label=_("Shipping date"))
     carrier = forms.CharField(label=_("Carrier / tracking number"), max_length=200, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -78,6 +79,50 @@ def file_download(request: HttpRequest, kind: str, pk: int) -> HttpResponseBase:
             body = {"error": {"code": ErrorCode.NOT_AUTHENTICATED.value, "message": message, "fields": {}}}
             return JsonResponse(body, status=401)
     return download(user=user, kind=kind, pk=pk)
+
+
+THEME_COLOUR = "#206bc4"  # the logo's blue (guanxi.css .gx-logo), also <meta name="theme-color">
+
+
+@require_safe
+def web_manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest: a phone adds Guanxi to its home screen with this name and these icons."""
+    icons = [
+        {"src": static("guanxi/icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": static("guanxi/icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        {
+            "src": static("guanxi/icons/icon-maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        },
+    ]
+    manifest = {
+        "name": _("Guanxi CRM"),
+        "short_name": _("Guanxi"),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOUR,
+        "background_color": "#ffffff",
+        "icons": icons,
+    }
+    response = JsonResponse(manifest, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, asked for by browsers and tools that do not read the page's <link rel="icon">."""
+    return redirect(static("guanxi/icons/favicon.ico"), permanent=True)
+
+
+@require_safe
+def apple_touch_icon(request: HttpRequest) -> HttpResponse:
+    """/apple-touch-icon.png, asked for by iPhones adding the site to the home screen."""
+    return redirect(static("guanxi/icons/apple-touch-icon.png"), permanent=True)
 
 
 def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:

@@ -12,7 +12,11 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.widgets import DATETIME_FORMATS, DateInput, DateTimeInput, SearchSelect, SearchSelectMultiple
+
 from .models import Contact, Customer, FollowUp, Task
+
+__all__ = ["DATETIME_FORMATS", "DateInput", "DateTimeInput"]  # imported from here by older forms
 
 # Province-level divisions, offered as suggestions (the field stays free text).
 PROVINCES = [
@@ -21,30 +25,6 @@ PROVINCES = [
     "云南省", "陕西省", "甘肃省", "青海省", "台湾省", "内蒙古自治区", "广西壮族自治区", "西藏自治区",
     "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区",
 ]  # fmt: skip
-
-# Dates are typed and shown as yyyy-mm-dd whatever the browser's locale (a native date picker would
-# show mm/dd/yyyy in an English browser).
-DATE_ATTRS = {"placeholder": "yyyy-mm-dd", "pattern": r"\d{4}-\d{1,2}-\d{1,2}", "autocomplete": "off"}
-DATETIME_ATTRS = {
-    "placeholder": "yyyy-mm-dd hh:mm",
-    "pattern": r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2})?",
-    "autocomplete": "off",
-}
-DATETIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
-
-
-class DateInput(forms.DateInput):
-    """A yyyy-mm-dd date."""
-
-    def __init__(self, attrs: dict[str, Any] | None = None):
-        super().__init__(attrs={**DATE_ATTRS, **(attrs or {})}, format="%Y-%m-%d")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    """A yyyy-mm-dd hh:mm time."""
-
-    def __init__(self, attrs: dict[str, Any] | None = None):
-        super().__init__(attrs={**DATETIME_ATTRS, **(attrs or {})}, format="%Y-%m-%d %H:%M")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -156,7 +136,7 @@ class CustomerForm(_ModelFieldsForm):
         "industry": forms.TextInput(attrs={"list": "industry-options", "autocomplete": "off"}),
     }
 
-    owner = UserChoiceField(queryset=None, label=_("Owner"), required=False)
+    owner = UserChoiceField(queryset=None, label=_("Owner"), required=False, widget=SearchSelect())
     tags = forms.ModelMultipleChoiceField(
         queryset=None, label=_("Tags"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -170,7 +150,8 @@ class CustomerForm(_ModelFieldsForm):
         queryset=None,
         label=_("Collaborators"),
         required=False,
-        help_text=_("Colleagues who may see and work on this customer. Hold Ctrl (⌘ on a Mac) to choose several."),
+        help_text=_("Colleagues who may see and work on this customer."),
+        widget=SearchSelectMultiple(),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm_duplicates = forms.BooleanField(
@@ -186,7 +167,6 @@ class CustomerForm(_ModelFieldsForm):
         self.customer = customer
         self.fields["tags"].queryset = tags
         self.fields["collaborators"].queryset = users
-        self.fields["collaborators"].widget.attrs.update({"size": 6})
         if can_assign:
             self.fields["owner"].queryset = users
             self.fields["owner"].empty_label = _("Me")
@@ -274,8 +254,12 @@ class FollowUpForm(_ModelFieldsForm):
 class TaskForm(_ModelFieldsForm):
     model = Task
     model_fields = ["title", "due_at", "customer", "description"]
-    widgets = {"due_at": DateTimeInput(), "description": forms.Textarea(attrs={"rows": 2})}
-    assignee = UserChoiceField(queryset=None, label=_("Assignee"), required=False)
+    widgets = {
+        "due_at": DateTimeInput(),
+        "customer": SearchSelect(remote="customers"),
+        "description": forms.Textarea(attrs={"rows": 2}),
+    }
+    assignee = UserChoiceField(queryset=None, label=_("Assignee"), required=False, widget=SearchSelect())
 
     def __init__(
         self,
@@ -290,11 +274,11 @@ class TaskForm(_ModelFieldsForm):
         if customers is None:
             del self.fields["customer"]
         else:
-            # Any visible customer is accepted; the menu offers the user's own.
+            # Any visible customer is accepted: the menu offers the user's own and finds the others as one types.
             self.fields["customer"].queryset = customers
             self.fields["customer"].required = False
-            options = customer_options if customer_options is not None else customers
-            self.fields["customer"].widget.choices = [("", "—")] + [(c.pk, c.name) for c in options]
+            if customer_options is not None:
+                self.fields["customer"].widget.choices = [("", "—")] + [(c.pk, c.name) for c in customer_options]
         if users is None:
             del self.fields["assignee"]
         else:
@@ -303,7 +287,7 @@ class TaskForm(_ModelFieldsForm):
 
 
 class TransferForm(forms.Form):
-    owner = UserChoiceField(queryset=None, label=_("New owner"), widget=forms.Select(attrs={"class": "form-select"}))
+    owner = UserChoiceField(queryset=None, label=_("New owner"), widget=SearchSelect(attrs={"class": "form-select"}))
     keep_as_collaborator = forms.BooleanField(
         label=_("Keep the previous owner as a collaborator"),
         required=False,

@@ -9,6 +9,8 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.widgets import SearchSelect
+
 from . import selectors
 from .models import DataScope, Department, PartnerOrganisation, Position, Role, User
 
@@ -104,7 +106,9 @@ class _UserFieldsForm(TablerForm):
     position = forms.ModelChoiceField(
         queryset=Position.objects.none(), label=_("Position"), required=False, empty_label=_("(none)")
     )
-    manager = UserChoiceField(queryset=User.objects.none(), label=_("Manager"), required=False, empty_label=_("(none)"))
+    manager = UserChoiceField(
+        queryset=User.objects.none(), label=_("Manager"), required=False, empty_label=_("(none)"), widget=SearchSelect()
+    )
     partner_org = forms.ModelChoiceField(
         queryset=PartnerOrganisation.objects.none(),
         label=_("Partner organisation"),
@@ -170,6 +174,7 @@ class DeactivateForm(TablerForm):
     successor = UserChoiceField(
         queryset=User.objects.none(),
         empty_label=_("Choose a successor…"),
+        widget=SearchSelect(),
         label=_("Hand everything over to"),
         help_text=_(
             "An active user who takes over the customers, open work, pending approvals, staff and departments."
@@ -192,7 +197,9 @@ class DepartmentForm(TablerForm):
         empty_label=_("(top level)"),
         help_text=_("Moving a department moves everything under it."),
     )
-    manager = UserChoiceField(queryset=User.objects.none(), label=_("Manager"), required=False, empty_label=_("(none)"))
+    manager = UserChoiceField(
+        queryset=User.objects.none(), label=_("Manager"), required=False, empty_label=_("(none)"), widget=SearchSelect()
+    )
     requires_customer_review = forms.BooleanField(
         label=_("Review new customers"),
         required=False,

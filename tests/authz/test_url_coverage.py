@@ -29,6 +29,9 @@ EXEMPT: dict[str, str] = {
     "sales:": "the sales start page redirects to the leads",
     "sales:public_lead_form": "the public web form: takes a lead in, shows no data",
     "sales:public_lead_json": "the public web form's JSON endpoint: takes a lead in, shows no data",
+    "core:web_manifest": "the web app manifest: the app's name and icons, no data",
+    "core:favicon": "the site icon, no data",
+    "core:apple_touch_icon": "the home-screen icon, no data",
     "core:notifications_mark_read": "marks the user's own notifications read",
     "core:notification_open": "opens the user's own notification (a redirect to its page)",
     # administration (org.admin, or the module's admin right): settings, no customer records

@@ -9,7 +9,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.customers.forms import PROVINCES, DateInput
+from guanxi.core.forms import DateField, MoneyField
+from guanxi.core.widgets import SearchSelect
+from guanxi.customers.forms import PROVINCES
 from guanxi.org.forms import TablerMixin
 
 from .models import Lead, LeadAssignmentRule
@@ -100,6 +102,7 @@ class LeadForm(_ModelFieldsForm):
     widgets = LEAD_WIDGETS
     owner = UserChoiceField(
         queryset=None,
+        widget=SearchSelect(),
         label=_("Assign to"),
         required=False,
         help_text=_("Leave empty to put the lead in the screening queue."),
@@ -125,7 +128,9 @@ class ScreenForm(TablerMixin, forms.Form):
 
 
 class AssignForm(TablerMixin, forms.Form):
-    assignee = UserChoiceField(queryset=None, label=_("Assign to"), empty_label=_("Choose a person…"))
+    assignee = UserChoiceField(
+        queryset=None, label=_("Assign to"), empty_label=_("Choose a person…"), widget=SearchSelect()
+    )
 
     def __init__(self, *args: Any, assignees: list[Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -149,15 +154,8 @@ class ConvertForm(TablerMixin, forms.Form):
     credit_code = forms.CharField(label=_("Unified social credit code"), max_length=18, required=False)
     create_opportunity = forms.BooleanField(label=_("Also create an opportunity"), required=False, initial=True)
     opportunity_name = forms.CharField(label=_("Opportunity name"), max_length=200, required=False)
-    amount = forms.DecimalField(
-        label=_("Expected amount (CNY)"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
-    )
-    expected_close_date = forms.DateField(label=_("Expected close date"), required=False, widget=DateInput())
+    amount = MoneyField(label=_("Expected amount (CNY)"), max_digits=14, min_value=0, required=False)
+    expected_close_date = DateField(label=_("Expected close date"), required=False)
 
 
 class PublicLeadForm(TablerMixin, forms.Form):

@@ -9,8 +9,10 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.forms import DateField, MoneyField
 from guanxi.core.money import AMOUNT_MAX, CENT
-from guanxi.customers.forms import DateInput, UserMultipleChoiceField
+from guanxi.core.widgets import SearchSelect, SearchSelectMultiple
+from guanxi.customers.forms import UserMultipleChoiceField
 from guanxi.org.forms import TablerMixin
 
 from .models import Opportunity, OpportunityContact
@@ -19,18 +21,21 @@ from .models import Opportunity, OpportunityContact
 class OpportunityForm(TablerMixin, forms.Form):
     """Create or edit a deal. The customer is chosen only on create, among those in the user's reach."""
 
-    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None)  # type: ignore[arg-type]
+    customer = forms.ModelChoiceField(label=_("Customer"), queryset=None, widget=SearchSelect(remote="customers"))  # type: ignore[arg-type]
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
-    amount = forms.DecimalField(
-        label=_("Amount (元)"), max_digits=14, decimal_places=2, min_value=0, max_value=AMOUNT_MAX - CENT
-    )
-    expected_close_date = forms.DateField(label=_("Expected signing date"), required=False, widget=DateInput())
+    amount = MoneyField(label=_("Amount (元)"), max_digits=14, min_value=0, max_value=AMOUNT_MAX - CENT)
+    expected_close_date = DateField(label=_("Expected signing date"), required=False)
     source = forms.ChoiceField(label=_("Source"), choices=Opportunity.Source.choices)
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
     description = forms.CharField(
         label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    collaborators = UserMultipleChoiceField(label=_("Collaborators"), queryset=None, required=False)  # type: ignore[arg-type]
+    collaborators = UserMultipleChoiceField(
+        label=_("Collaborators"),
+        queryset=None,  # type: ignore[arg-type]
+        required=False,
+        widget=SearchSelectMultiple(),
+    )
     competitors = forms.ModelMultipleChoiceField(
         label=_("Competitors"),
         queryset=None,  # type: ignore[arg-type]
@@ -56,7 +61,6 @@ class OpportunityForm(TablerMixin, forms.Form):
                 }
             )
         self.fields["collaborators"].queryset = users
-        self.fields["collaborators"].widget.attrs.update({"size": 5})
         self.fields["competitors"].queryset = competitors
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.errors import ApplicationError, PermissionDeniedError
+from guanxi.core.forms import MoneyField
 from guanxi.core.views_util import form_add_errors
 
 from . import selectors, services
@@ -23,7 +24,7 @@ from .models import PeriodKind, SalesTarget
 
 class TargetForm(forms.Form):
     subject = forms.ChoiceField(label=_("Person or department"))
-    value = forms.DecimalField(label=_("Target"), min_value=0, max_digits=14, decimal_places=2)
+    value = MoneyField(label=_("Target"), min_value=0, max_digits=14)
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
