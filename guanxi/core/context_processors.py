@@ -24,6 +24,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "label": n.label,
             "icon": n.icon,
             "badge": n.badge(user) if n.badge else 0,
+            # whether the entry counts at all (a template would call the NavItem's badge function, not read it)
+            "counts": n.badge is not None,
         }
         for n in items
     ]

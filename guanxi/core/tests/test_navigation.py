@@ -45,3 +45,18 @@ def test_the_navigation_follows_the_sales_cycle():
     assert keys.index("approvals") > keys.index("receivables")
     settings = [n.key for n in registry.nav if n.order >= 900]
     assert keys[-len(settings) :] == settings
+
+
+def test_a_counting_entry_shows_its_count_and_an_empty_one_stays_refreshable(org, monkeypatch):
+    # given an entry that counts what waits for the reader (as the approvals inbox does), and one with nothing waiting
+    from guanxi.core.registry import NavItem, registry
+
+    waiting = NavItem("waiting", "Waiting", "core:notifications", "ti-bell", badge=lambda user: 7, refresh_on="x")
+    idle = NavItem("idle", "Idle", "core:notifications", "ti-bell", badge=lambda user: 0, refresh_on="x")
+    monkeypatch.setattr(registry, "nav", [*registry.nav, waiting, idle])
+    client = Client()
+    client.login(username="east_rep", password=PASSWORD)
+    # when any page opens, then the menu shows the count, and the empty entry keeps its place for a refresh
+    html = client.get("/customers/").content.decode()
+    assert 'data-nav-badge="waiting">7' in html
+    assert 'id="nav-badge-idle"' in html and 'data-nav-badge="idle"' not in html
