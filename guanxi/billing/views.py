@@ -24,6 +24,7 @@ from guanxi.commerce.views_common import filtered_rows, list_params
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from guanxi.core.views_util import error_text, form_add_errors, service_action
 from guanxi.org.policies import has_permission, require_permission
+from guanxi.org.selectors import company_profile
 
 from . import forms, selectors, services
 from .filters import InvoiceFilter, PaymentFilter, ReceivableFilter
@@ -153,9 +154,13 @@ def statement(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, error_text(exc))
         data = selectors.monthly_statement(user=request.user, month=None)
-    return render(
-        request, "billing/statement.html", {**data, "can_export": has_permission(request.user, "payments.export")}
-    )
+    context = {
+        **data,
+        "can_export": has_permission(request.user, "payments.export"),
+        "seller": company_profile(),
+        "can_set": has_permission(request.user, "org.admin"),
+    }
+    return render(request, "billing/statement.html", context)
 
 
 @login_required
@@ -203,6 +208,8 @@ def _money_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         plan_rows=list(data["instalments"]) + [None] * (_blank_plan_rows(data["instalments"]) if can_plan else 0),
         can_generate=not any(i.paid for i in data["instalments"]),
         open_instalments=[i for i in data["instalments"] if i.remaining > 0],
+        seller=company_profile(),
+        can_set=has_permission(user, "org.admin"),
         today=timezone.localdate(),
     )
     return data

@@ -90,6 +90,7 @@ def demo_commerce(*, result: Any, gen: Any, now: dt.datetime, progress: Callable
     rng = random.Random(20261202)
     users = result.users
     admin = users["admin"]
+    _company(admin)
     products = _catalogue(admin)
     _channel_price_book(admin, products)
     catalogue = list(products.values())
@@ -113,6 +114,23 @@ def demo_commerce(*, result: Any, gen: Any, now: dt.datetime, progress: Callable
     result.counts["contracts"] = counts["contracts"]
     result.counts["products"] = len(products)
     result.counts["quotes_approved"] = Quote.objects.exclude(status__in=["draft", "in_approval"]).count()
+
+
+def _company(admin: Any) -> None:
+    """The demo company's own details, printed as the seller on quotes, invoices and statements."""
+    from guanxi.org.services import company_profile_update
+
+    company_profile_update(
+        actor=admin,
+        data={
+            "name": "华信科技集团有限公司",
+            "address": "上海市浦东新区张江路 1000 号华信大厦 8 层",
+            "phone": "021-5080 8000",
+            "tax_id": "91310115MA1H8X2026",
+            "bank_name": "招商银行上海分行",
+            "bank_account": "1219 0888 8888",
+        },
+    )
 
 
 def _channel_price_book(admin: Any, products: dict[str, Any]) -> None:

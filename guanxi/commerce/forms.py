@@ -160,9 +160,6 @@ class CommerceSettingsForm(forms.Form):
     special_price_required_fields = forms.MultipleChoiceField(
         label=_("Special price: customer fields that must be filled"), required=False
     )
-    company_name = forms.CharField(label=_("Company name on quotes"), max_length=200, required=False)
-    company_address = forms.CharField(label=_("Company address"), max_length=300, required=False)
-    company_phone = forms.CharField(label=_("Company phone"), max_length=60, required=False)
 
     def __init__(self, *args: Any, customer_fields: list[tuple[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

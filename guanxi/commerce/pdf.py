@@ -18,6 +18,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from guanxi.core.money import amount_in_chinese_capitals
+from guanxi.org.models import CompanyProfile
+from guanxi.org.selectors import company_profile
 
 from .models import Quote
 from .money import discount_label
@@ -53,15 +55,34 @@ class _Styles:
         return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), style or self.base)
 
 
-def quote_pdf_bytes(quote: Quote) -> bytes:
-    from .services._common import policy
+# Printed where the company settings were never set (org: company settings page; the quote page tells the admin).
+SELLER_PLACEHOLDER = "（公司名称未设置：请管理员在“组织 · 公司信息”中填写）"
 
-    rules = policy()
+
+def seller_name(profile: CompanyProfile | None = None) -> str:
+    """The seller's name as documents print it (a placeholder until an administrator sets it)."""
+    profile = profile or company_profile()
+    return profile.name if profile.is_set else SELLER_PLACEHOLDER
+
+
+def seller_lines(profile: CompanyProfile) -> list[str]:
+    """The seller's details under its name: address and phone, taxpayer ID, bank and account (those set)."""
+    lines = [
+        " · ".join(filter(None, [profile.address, profile.phone and f"电话 {profile.phone}"])),
+        profile.tax_id and f"纳税人识别号 {profile.tax_id}",
+        " · ".join(filter(None, [profile.bank_name and f"开户行 {profile.bank_name}",
+                                 profile.bank_account and f"账号 {profile.bank_account}"])),
+    ]  # fmt: skip
+    return [line for line in lines if line]
+
+
+def quote_pdf_bytes(quote: Quote) -> bytes:
+    rules = company_profile()
     st = _Styles(_font())
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm,
-        title=f"报价单 {quote.number}-V{quote.revision}", author=rules.company_name,
+        title=f"报价单 {quote.number}-V{quote.revision}", author=seller_name(rules),
     )  # fmt: skip
     story: list = [
         *_letterhead(st, rules),
@@ -77,12 +98,9 @@ def quote_pdf_bytes(quote: Quote) -> bytes:
     return buf.getvalue()
 
 
-def _letterhead(st: _Styles, rules: Any) -> list[Any]:
+def _letterhead(st: _Styles, rules: CompanyProfile) -> list[Any]:
     p = st.p
-    out: list[Any] = [p(rules.company_name, st.head)]
-    contact_line = " · ".join(filter(None, [rules.company_address, rules.company_phone]))
-    if contact_line:
-        out.append(p(contact_line))
+    out: list[Any] = [p(seller_name(rules), st.head), *(p(line) for line in seller_lines(rules))]
     return [*out, Spacer(1, 4 * mm), p("报 价 单", st.title), Spacer(1, 4 * mm)]
 
 
@@ -148,7 +166,7 @@ def _totals_table(st: _Styles, quote: Quote) -> Table:
     return tt
 
 
-def _closing(st: _Styles, quote: Quote, rules: Any) -> list[Any]:
+def _closing(st: _Styles, quote: Quote, rules: CompanyProfile) -> list[Any]:
     """The terms, the validity sentence and the two signature blocks."""
     p = st.p
     out: list[Any] = []
@@ -157,7 +175,7 @@ def _closing(st: _Styles, quote: Quote, rules: Any) -> list[Any]:
     out.append(p(f"本报价有效期至 {quote.valid_until.isoformat()}，价格以人民币计，含增值税。"))
     out.append(Spacer(1, 12 * mm))
     sign = Table(
-        [[p(f"报价单位（盖章）：{rules.company_name}"), p("客户确认（签字/盖章）：")],
+        [[p(f"报价单位（盖章）：{seller_name(rules)}"), p("客户确认（签字/盖章）：")],
          [p("日期："), p("日期：")]],
         colWidths=[90 * mm, 90 * mm],
     )  # fmt: skip

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.views_util import error_text, form_action, is_stale, service_action
 from guanxi.org.policies import has_permission, require_permission
+from guanxi.org.selectors import company_profile
 
 from . import selectors, services
 from .filters import QuoteFilter
@@ -212,6 +213,8 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contracts": list(quote.contracts.all()),
         "printable": quote.status in (Quote.Status.APPROVED, Quote.Status.SENT, Quote.Status.ACCEPTED),
         "capitals": _capitals(quote.total),
+        "seller": company_profile(),
+        "can_set": has_permission(user, "org.admin"),
     }
     return render(request, "commerce/quotes/detail.html", context)
 

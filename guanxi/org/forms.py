@@ -252,3 +252,16 @@ class PositionForm(TablerForm):
     code = forms.SlugField(
         label=_("Code"), max_length=50, required=False, help_text=_("Leave empty to derive it from the name.")
     )
+
+
+class CompanyProfileForm(TablerForm):
+    """The company's details printed as the seller on quotes, invoices and statements."""
+
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
+    tax_id = forms.CharField(
+        label=_("Taxpayer ID"), max_length=30, required=False, help_text=_("统一社会信用代码 / 纳税人识别号")
+    )
+    bank_name = forms.CharField(label=_("Bank"), max_length=200, required=False, help_text=_("开户行"))
+    bank_account = forms.CharField(label=_("Bank account"), max_length=60, required=False)

@@ -322,3 +322,26 @@ class OwnedRecord(BusinessModel):
 
     class Meta(BusinessModel.Meta):
         abstract = True
+
+
+class CompanyProfile(TimeStampedModel):
+    """The company using Guanxi, as printed on quotes, invoices and statements (the seller): one row, edited by an
+    administrator (org.admin) on the company settings page. Blank until set: documents then show a placeholder."""
+
+    name = models.CharField(_("company name"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=60, blank=True)
+    tax_id = models.CharField(_("taxpayer ID"), max_length=30, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=200, blank=True)
+    bank_account = models.CharField(_("bank account"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("company settings")
+        verbose_name_plural = _("company settings")
+
+    def __str__(self) -> str:
+        return self.name or str(_("company settings"))
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self.name.strip())

@@ -31,6 +31,7 @@ urlpatterns = [
     path("org/positions/", views_admin.position_list, name="position_list"),
     path("org/positions/new/", views_admin.position_create, name="position_create"),
     path("org/positions/<int:pk>/", views_admin.position_edit, name="position_edit"),
+    path("org/company/", views_admin.company_settings, name="company_settings"),
     path("org/audit/", views_admin.audit_list, name="audit_list"),
     path("org/audit/export/", views_admin.audit_export, name="audit_export"),
     path("org/access-log/", views_admin.access_log, name="access_log"),

@@ -28,6 +28,7 @@ from guanxi.core.views_util import form_add_errors
 
 from . import access_selectors, selectors, services
 from .forms import (
+    CompanyProfileForm,
     DeactivateForm,
     DepartmentForm,
     PartnerOrgForm,
@@ -55,6 +56,7 @@ ADMIN_TABS = [
     ("access", gettext_lazy("Access log"), "org:access_log", "ti-eye", "access_log.view"),
     ("logins", gettext_lazy("Login history"), "org:login_list", "ti-login", "org.admin"),
     ("backups", gettext_lazy("Backups"), "org:backup_list", "ti-database-export", "org.admin"),
+    ("company", gettext_lazy("Company"), "org:company_settings", "ti-building-bank", "org.admin"),
 ]
 
 
@@ -396,6 +398,28 @@ def position_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Changes to %(name)s were saved.") % {"name": position})
             return redirect("org:position_list")
     return _render(request, "org/simple_form.html", "positions", _simple(form, position.name, "org:position_list"))
+
+
+@login_required
+def company_settings(request: HttpRequest) -> HttpResponse:
+    """The company's details printed as the seller on quotes, invoices and statements (org.admin)."""
+    require_permission(request.user, "org.admin")
+    profile = selectors.company_profile()
+    initial = {f: getattr(profile, f) for f in services.COMPANY_FIELDS}
+    form = CompanyProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.company_profile_update(actor=request.user, data=form.cleaned_data)
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Company settings saved: new quotes, invoices and statements print them."))
+            return redirect("org:company_settings")
+    context = _simple(form, str(_("Company settings")), "org:company_settings")
+    context["hint"] = _(
+        "The seller's name, address, phone, taxpayer ID and bank printed on quote PDFs, invoices and statements."
+    )
+    return _render(request, "org/simple_form.html", "company", context)
 
 
 def _simple(form: Any, title: str, back: str = "org:partner_list") -> dict[str, Any]:

@@ -122,7 +122,7 @@ def _default_required_fields() -> list[str]:
 
 class CommercePolicy(TimeStampedModel):
     """Company-wide commerce settings an administrator edits (one row): quote validity, the special-price
-    data-freshness rule, the company header printed on quotes."""
+    data-freshness rule (the seller's details printed on quotes are org.CompanyProfile)."""
 
     quote_valid_days = models.PositiveIntegerField(_("quote valid for (days)"), default=30)
     special_price_followup_days = models.PositiveIntegerField(
@@ -133,9 +133,6 @@ class CommercePolicy(TimeStampedModel):
     special_price_required_fields = models.JSONField(
         _("special price: customer fields that must be filled"), default=_default_required_fields, blank=True
     )
-    company_name = models.CharField(_("company name"), max_length=200, default="关系科技有限公司")
-    company_address = models.CharField(_("company address"), max_length=300, blank=True)
-    company_phone = models.CharField(_("company phone"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("commerce settings")

@@ -113,18 +113,12 @@ class CommerceSettingsOut(Schema):
     quote_valid_days: int
     special_price_followup_days: int
     special_price_required_fields: list[str]
-    company_name: str
-    company_address: str
-    company_phone: str
 
 
 class CommerceSettingsPatch(InputSchema):
     quote_valid_days: int | None = Field(None, ge=1, le=3650)
     special_price_followup_days: int | None = Field(None, ge=1, le=3650)
     special_price_required_fields: list[str] | None = Field(None, max_length=30)
-    company_name: str | None = Field(None, min_length=1, max_length=200)
-    company_address: str | None = Field(None, max_length=300)
-    company_phone: str | None = Field(None, max_length=60)
 
 
 class NumberingOut(Schema):

@@ -181,12 +181,12 @@ def products_export(*, actor: User, params: Any, fmt: str) -> tuple[bytes, str, 
     return to_xlsx(headers, rows, sheet=_("Products")), f"products-{stamp}.xlsx", mime
 
 
-POLICY_FIELDS = {"quote_valid_days", "special_price_followup_days", "special_price_required_fields", "company_name",
-                 "company_address", "company_phone"}  # fmt: skip
+# (the seller's name, address, phone, tax id and bank printed on quotes are the company settings: org.CompanyProfile)
+POLICY_FIELDS = {"quote_valid_days", "special_price_followup_days", "special_price_required_fields"}
 
 
 def commerce_policy_update(*, actor: User, data: dict[str, Any]) -> Any:
-    """An administrator changes the commerce settings (quote validity, the special-price rule, the PDF header)."""
+    """An administrator changes the commerce settings (quote validity, the special-price rule)."""
     from guanxi.customers.models import Customer
 
     from ._common import policy
@@ -205,9 +205,6 @@ def commerce_policy_update(*, actor: User, data: dict[str, Any]) -> Any:
                 "special_price_required_fields", _("Unknown customer fields: %(names)s") % {"names": ", ".join(unknown)}
             )
         values["special_price_required_fields"] = names
-    for key, limit in (("company_name", 200), ("company_address", 300), ("company_phone", 60)):
-        if key in values:
-            values[key] = clean_text(values[key], key, max_length=limit, required=key == "company_name")
     with transaction.atomic():
         row, _changes = model_update(instance=policy(), data=values, actor=actor)
     return row

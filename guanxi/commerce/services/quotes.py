@@ -417,7 +417,7 @@ def quote_pdf(*, actor: User, quote: Quote) -> tuple[bytes, str]:
 
 def quote_send(*, actor: User, quote: Quote, to: str = "", message: str = "") -> Quote:
     """E-mail the PDF to the quote's contact (or `to`) after commit, and mark the quote sent."""
-    from ..pdf import quote_pdf_bytes
+    from ..pdf import quote_pdf_bytes, seller_name
 
     with transaction.atomic():
         row = _for_write(actor, quote)
@@ -443,7 +443,7 @@ def quote_send(*, actor: User, quote: Quote, to: str = "", message: str = "") ->
         )
         pdf = quote_pdf_bytes(row)
         subject = _("Quote %(number)s from %(company)s") % {"number": f"{row.number}-V{row.revision}",
-                                                             "company": policy().company_name}  # fmt: skip
+                                                             "company": seller_name()}  # fmt: skip
         body = message or _("Please find our quote attached.")
         filename = f"{row.number}-V{row.revision}.pdf"
         reply_to = [actor.email] if actor.email else None

@@ -137,16 +137,12 @@ def test_settings_page_changes_the_policy_and_numbering(org: Any) -> None:
     web = client_for(org["admin"])
     assert web.get("/commerce/settings/").status_code == 200
     policy_form = {"form": "policy", "quote_valid_days": "15", "special_price_followup_days": "20",
-                   "special_price_required_fields": ["phone"], "company_name": "华信科技"}  # fmt: skip
+                   "special_price_required_fields": ["phone"]}  # fmt: skip
     web.post("/commerce/settings/", policy_form)
     from guanxi.commerce.selectors import commerce_policy
 
     policy = commerce_policy()
-    assert (policy.quote_valid_days, policy.special_price_required_fields, policy.company_name) == (
-        15,
-        ["phone"],
-        "华信科技",
-    )
+    assert (policy.quote_valid_days, policy.special_price_required_fields) == (15, ["phone"])
     web.post("/commerce/settings/", {"form": "numbering", "pattern-contract": "HT{yyyy}{seq:04}"})
     from guanxi.core.numbering import sequence_for
 

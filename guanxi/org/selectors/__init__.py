@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.registry import registry
 
-from ..models import Department, LoginEvent, PartnerOrganisation, Position, Role, User
+from ..models import CompanyProfile, Department, LoginEvent, PartnerOrganisation, Position, Role, User
 from ..policies import ACTIONS, MODULES, department_tree_ids, require_permission
 from ..roles import default_grants, default_roles
 from .audit import (
@@ -437,3 +437,13 @@ __all__ = [
     "user_recent_logins",
     "users_by_ids",
 ]
+
+
+# --- the company's own details (the seller on quotes, invoices, statements) --------------------------
+COMPANY_PK = 1
+
+
+def company_profile() -> CompanyProfile:
+    """The company's details as documents print them (every reader; an unsaved blank row until an administrator
+    sets them: `is_set` is then False and documents show a placeholder)."""
+    return CompanyProfile.objects.filter(pk=COMPANY_PK).first() or CompanyProfile(pk=COMPANY_PK)

@@ -23,10 +23,10 @@ from guanxi.core.registry import registry
 from guanxi.core.search import pinyin_forms
 from guanxi.core.services import audit_record, model_create, model_update, notify
 
-from ..models import ApiToken, DataScope, Department, PartnerOrganisation, Position, Role, User
+from ..models import ApiToken, CompanyProfile, DataScope, Department, PartnerOrganisation, Position, Role, User
 from ..policies import all_permissions, forget_cached_grants, require_permission, subordinate_ids
 from ..roles import default_roles
-from ..selectors import RoleUpgrade, role_upgrades
+from ..selectors import COMPANY_PK, RoleUpgrade, role_upgrades
 from .sign_in import (  # noqa: E402  (re-exported names)
     api_token_authenticate,
     api_token_create,
@@ -502,3 +502,21 @@ __all__ = [
     "logout_record",
     "audit_export_record",
 ]
+
+
+COMPANY_FIELDS = ("name", "address", "phone", "tax_id", "bank_name", "bank_account")
+
+
+def company_profile_update(*, actor: User, data: dict[str, Any]) -> CompanyProfile:
+    """Set the company's details printed on quotes, invoices and statements (org.admin); the change is audited
+    (old → new per field)."""
+    require_permission(actor, ADMIN_PERMISSION)
+    values = {k: " ".join(str(data[k] or "").split()) for k in COMPANY_FIELDS if k in data}
+    if "name" in values and not values["name"]:
+        raise ValidationFailed(_("Enter the company name."), fields={"name": [_("This field is required.")]})
+    with transaction.atomic():
+        row = CompanyProfile.objects.select_for_update().filter(pk=COMPANY_PK).first()
+        if row is None:
+            return model_create(instance=CompanyProfile(pk=COMPANY_PK, **values), actor=actor)
+        row, _changes = model_update(instance=row, data=values, actor=actor)
+    return row
