@@ -52,7 +52,7 @@ EXEMPT: dict[str, str] = {
     "org:position_list": "position administration (org.admin)",
     "org:position_create": "position administration (org.admin)",
     "org:position_edit": "position administration (org.admin)",
-    "org:company_settings": "the company's own details (org.admin only: org/tests/test_company_profile.py refuses a rep, 403)",
+    "org:company_settings": "the seller details (org.admin only: org/tests/test_company_profile.py, 403)",
     "org:login_list": "login history (org.admin): accounts, no customer records",
     "org:roles_upgrade": "role administration (org.admin): adds newer modules' default grants",
     "org:backup_create": "backups (org.admin only: org/tests/test_backup_page.py refuses everyone else, 403)",
