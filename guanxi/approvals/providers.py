@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.ports import APPROVAL_ENGINE
-from guanxi.core.registry import HandoverKind, NavItem, PeriodicJob, registry
+from guanxi.core.registry import HandoverKind, NavItem, NotificationTopic, PeriodicJob, registry
 
 from . import ports
 
@@ -128,3 +128,13 @@ def _register_permission_change_kind() -> None:
 
 
 _register_permission_change_kind()
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="approvals",
+        label=_("Approvals"),
+        kinds=("approval", "approval_reminder"),
+        help=_("Requests waiting for your decision, reminders, and the outcome of your own requests."),
+        order=10,
+    )
+)

@@ -19,6 +19,7 @@ from guanxi.core.registry import (
     FileKind,
     LeaverExport,
     NavItem,
+    NotificationTopic,
     PeriodicJob,
     RecordTab,
     SearchSource,
@@ -245,4 +246,14 @@ def _expense_claims_table(*, actor: Any, leaving: Any) -> Any:
 
 registry.add_leaver_export(
     LeaverExport(key="expense_claims", label=_("Expense claims"), table=_expense_claims_table, order=50)
+)
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="billing",
+        label=_("Payments and receivables"),
+        kinds=("payment_received", "receivable_", "contract_money_ask"),
+        help=_("Payments recorded on your contracts, instalments coming due or overdue, requests to record a payment."),
+        order=80,
+    )
 )

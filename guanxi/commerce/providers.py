@@ -20,6 +20,7 @@ from guanxi.core.registry import (
     HandoverKind,
     LeaverExport,
     NavItem,
+    NotificationTopic,
     PeriodicJob,
     PoolProtection,
     QuickCreate,
@@ -329,6 +330,23 @@ registry.add_quick_create(
         url_name="commerce:quote_create",
         icon="ti-file-dollar",
         permission="quotes.create",
+        order=70,
+    )
+)
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="commerce",
+        label=_("Quotes, contracts and orders"),
+        kinds=(
+            "quote_decided",
+            "quote_send_failed",
+            "contract_decided",
+            "execution_order_issued",
+            "implementation_order_issued",
+            "document_transfer",
+        ),
+        help=_("Quotes and contracts decided or handed to you, quote e-mails that failed, orders issued to you."),
         order=70,
     )
 )

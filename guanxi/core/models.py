@@ -210,6 +210,26 @@ class Notification(TimeStampedModel):
         return render_message(self.body_id, self.body_params, fallback=self.body)
 
 
+class NotificationSettings(TimeStampedModel):
+    """One user's choices about notifications: the topics they muted (registry.notification_topics; a muted
+    topic's notifications are not created for them) and whether e-mail comes as one daily digest."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="notification_settings"
+    )
+    daily_digest = models.BooleanField(_("daily digest"), default=False)
+    muted = models.JSONField(_("muted topics"), default=list, blank=True)
+    # The scheduler period (core.scheduler.period_key, one a day) of the last digest, so it goes once a period.
+    digest_period = models.CharField(max_length=20, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.user_id}"
+
+
 class IdempotencyRecord(models.Model):
     """The stored answer to a create request sent with an Idempotency-Key header."""
 

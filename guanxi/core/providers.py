@@ -27,7 +27,17 @@ def _access_log_purge() -> Any:
 
 
 registry.add_periodic(PeriodicJob(key="housekeeping", every_minutes=24 * 60, run=_housekeeping))
+
+
+def _notification_digest() -> Any:
+    from .notifications import notification_digest_send
+
+    return notification_digest_send()
+
+
 registry.add_periodic(PeriodicJob(key="access_log_purge", every_minutes=24 * 60, run=_access_log_purge))
+# Once a day (the period starts at 00:00 UTC, 08:00 in China): the unread notifications of users who take a digest.
+registry.add_periodic(PeriodicJob(key="notification_digest", every_minutes=24 * 60, run=_notification_digest))
 # Asked hourly; backs up once a day from GUANXI_BACKUP_HOUR on (see backup_scheduled_run).
 registry.add_periodic(PeriodicJob(key="backup", every_minutes=60, run=_backup))
 

@@ -14,6 +14,7 @@
   leads); org.policies applies them wherever it narrows a queryset, so no page can forget one
 - default grants and default approval rules: each app's share of the defaults a new database starts with (the
   default roles' permissions in its modules, the approval rules of its documents)
+- notification topics: the kinds of notification a user may mute on their settings page
 - ports: typed implementations a lower app calls (permissions, API tokens, the approval engine, contract money,
   …), declared in guanxi/core/ports.py, provided once, asked for with `port` or `optional_port`
 
@@ -209,6 +210,22 @@ class DefaultApprovalRules:
     positions: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class NotificationTopic:
+    """Notifications a user may mute together (their settings page): the `notify(kind=…)` values it covers.
+
+    A kind ending in "_" is a prefix ("receivable_" covers receivable_due, receivable_overdue, …)."""
+
+    key: str  # "tasks"
+    label: Any
+    kinds: tuple[str, ...]
+    help: Any = ""
+    order: int = 100
+
+    def covers(self, kind: str) -> bool:
+        return any(kind == k or (k.endswith("_") and kind.startswith(k)) for k in self.kinds)
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -240,6 +257,23 @@ class Registry:
     read_rules: list[ReadRule] = field(default_factory=list)
     default_grants: list[DefaultGrants] = field(default_factory=list)
     default_approval_rules: list[DefaultApprovalRules] = field(default_factory=list)
+    notification_topics: list[NotificationTopic] = field(default_factory=list)
+
+    def add_notification_topic(self, topic: NotificationTopic) -> None:
+        """Register what users may mute; a kind covered by two topics is a start-up error."""
+        if topic in self.notification_topics:
+            return
+        for known in self.notification_topics:
+            if known.key == topic.key:
+                raise ImproperlyConfigured(f"The notification topic {topic.key!r} is registered twice.")
+            clash = [k for k in topic.kinds if known.covers(k)]
+            if clash:
+                raise ImproperlyConfigured(f"Notification kinds {clash} are in topics {known.key!r} and {topic.key!r}.")
+        self.notification_topics.append(topic)
+        self.notification_topics.sort(key=lambda t: t.order)
+
+    def notification_topic_of(self, kind: str) -> NotificationTopic | None:
+        return next((t for t in self.notification_topics if t.covers(kind)), None)
 
     def add_nav(self, item: NavItem) -> None:
         if all(n.key != item.key for n in self.nav):

@@ -25,7 +25,8 @@ from . import context
 from .accesslog import access_log_record
 from .errors import NotFoundError, PreconditionFailedError, ValidationFailed, validation_error_fields
 from .i18n import Message, stored_message
-from .models import AccessLog, AuditLog, BusinessModel, Notification
+from .models import AccessLog, AuditLog, BusinessModel, Notification, NotificationSettings
+from .registry import registry
 
 if TYPE_CHECKING:
     # The user model is org.User (AUTH_USER_MODEL); core only needs what every Django user has.
@@ -278,13 +279,22 @@ def notify(
     """Tell a user something: an in-app notification, and an e-mail after commit if enabled.
 
     With a `dedupe_key` the same notification is created at most once per recipient, so periodic
-    jobs can call this repeatedly. Returns None when it was a duplicate or the user is inactive.
+    jobs can call this repeatedly. Returns None when it was a duplicate, the user is inactive or muted the
+    kind's topic (their notification settings: a muted notification is not created at all, so it neither counts
+    on the bell nor reaches an e-mail or the digest). A user who takes a daily digest gets no e-mail per
+    notification: the digest job (core.notifications) sends the unread ones once a day.
     A `Message` title or body is shown (and e-mailed) in the recipient's language whenever it is read.
     """
     title_text, title_id, title_params = stored_message(title)
     body_text, body_id, body_params = stored_message(body)
     if not recipient.is_active:
         return None
+    choices = NotificationSettings.objects.filter(user_id=recipient.pk).values_list("muted", "daily_digest").first()
+    muted, digest = choices or ([], False)
+    if muted:
+        topic = registry.notification_topic_of(kind)
+        if topic is not None and topic.key in muted:
+            return None
     if dedupe_key and Notification.objects.filter(recipient_id=recipient.pk, dedupe_key=dedupe_key).exists():
         return None
     try:
@@ -304,7 +314,7 @@ def notify(
             )
     except IntegrityError:  # a concurrent worker created it first
         return None
-    if email and settings.GUANXI_EMAIL_ENABLED and recipient.email:
+    if email and not digest and settings.GUANXI_EMAIL_ENABLED and recipient.email:
         from .tasks import notification_email_send
 
         note_id = note.pk

@@ -9,6 +9,7 @@ urlpatterns = [
     path("apple-touch-icon.png", views.apple_touch_icon, name="apple_touch_icon"),
     path("search/", views.search, name="search"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/menu/", views.notification_menu, name="notification_menu"),
     path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     path("files/<slug:kind>/<int:pk>/", views.file_download, name="file_download"),

@@ -52,11 +52,23 @@ def notifications_mark_read(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
+def notification_menu(request: HttpRequest) -> HttpResponse:
+    """The bell's dropdown: the latest ten, repeated ones about the same record grouped (loaded when it opens)."""
+    from .notifications import notification_groups
+
+    return render(request, "core/_notification_menu.html", {"groups": notification_groups(user=request.user)})
+
+
+@login_required
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     note = request.user.notifications.filter(pk=pk).first()
     if note is None:
         return redirect("core:notifications")
-    notification_mark_read(actor=request.user, notification_ids=[note.pk])
+    # opening one reads the others of its group too (same kind about the same record: the bell shows them as one)
+    same = request.user.notifications.filter(kind=note.kind, url=note.url, read_at__isnull=True) if note.url else None
+    ids = [note.pk, *(same.values_list("pk", flat=True) if same is not None else [])]
+    notification_mark_read(actor=request.user, notification_ids=ids)
     if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts={request.get_host()}):
         return redirect(note.url)
     return redirect("core:notifications")

@@ -14,6 +14,7 @@ from guanxi.core.registry import (
     HandoverKind,
     LeaverExport,
     NavItem,
+    NotificationTopic,
     PeriodicJob,
     QuickCreate,
     SearchSource,
@@ -269,5 +270,31 @@ registry.add_quick_create(
         permission="tasks.create",
         order=40,
         for_customer=_task_for,
+    )
+)
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="tasks",
+        label=_("Tasks"),
+        kinds=("task_assigned", "task_due", "task_overdue"),
+        help=_("A task given to you, due soon or overdue."),
+        order=20,
+    )
+)
+registry.add_notification_topic(
+    NotificationTopic(
+        key="customers",
+        label=_("Customers"),
+        kinds=(
+            "customer_transfer",
+            "customer_merged",
+            "customer_review",
+            "customer_review_result",
+            "registration_conflict",
+            "registration_conflict_decided",
+        ),
+        help=_("Customers handed to you, merged duplicates, reviews of new customers, registration conflicts."),
+        order=30,
     )
 )

@@ -8,6 +8,7 @@ from guanxi.core.services import notification_mark_read
 from guanxi.org.current import current_user
 
 from . import access_selectors, selectors
+from .models import User
 from .permission_requests.api import router as permission_requests_router
 from .schemas import (
     AccessLogFilters,
@@ -20,6 +21,8 @@ from .schemas import (
     MeOut,
     NotificationFilters,
     NotificationPage,
+    NotificationSettingsIn,
+    NotificationSettingsOut,
     TokenCreatedOut,
     TokenCreateIn,
     TokenOut,
@@ -156,6 +159,44 @@ def notification_mark(request: HttpRequest, payload: MarkReadIn) -> object:
     """Mark the given notifications read, or all of them when `ids` is omitted."""
     marked = notification_mark_read(actor=current_user(request), notification_ids=payload.ids)
     return {"marked": marked}
+
+
+def _settings_out(user: User) -> dict[str, object]:
+    from guanxi.core.notifications import notification_settings_for
+
+    row, choices = notification_settings_for(user=user)
+    return {
+        "daily_digest": row.daily_digest,
+        "muted": [c.topic.key for c in choices if c.muted],
+        "topics": [{"key": c.topic.key, "label": str(c.topic.label), "muted": c.muted} for c in choices],
+    }
+
+
+@router.get(
+    "/notifications/settings",
+    response={200: NotificationSettingsOut, **error_responses(401)},
+    tags=NOTIFICATIONS,
+    summary="Read my notification settings",
+)
+def notification_settings_get(request: HttpRequest) -> object:
+    """The topics the caller may mute (each with its label and whether it is muted) and the daily digest choice."""
+    return _settings_out(current_user(request))
+
+
+@router.put(
+    "/notifications/settings",
+    response={200: NotificationSettingsOut, **error_responses(400, 401, 403, 422)},
+    tags=NOTIFICATIONS,
+    summary="Change my notification settings",
+)
+def notification_settings_put(request: HttpRequest, payload: NotificationSettingsIn) -> object:
+    """Replace the caller's muted topics and digest choice. A muted topic's notifications are not created for the
+    caller; with the digest on, e-mail comes once a day. An unknown topic key is refused (400, field `muted`)."""
+    from guanxi.core.notifications import notification_settings_save
+
+    user = current_user(request)
+    notification_settings_save(actor=user, daily_digest=payload.daily_digest, muted=payload.muted)
+    return _settings_out(user)
 
 
 # --- access log ------------------------------------------------------------------------------

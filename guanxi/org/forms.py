@@ -63,6 +63,21 @@ class PasswordChangeStyledForm(TablerMixin, PasswordChangeForm):
     pass
 
 
+class NotificationSettingsForm(forms.Form):
+    """A user's own notification settings: the topics they want (the others are muted) and the daily digest."""
+
+    daily_digest = forms.BooleanField(label=_("Daily digest instead of one e-mail per notification"), required=False)
+    receive = forms.MultipleChoiceField(label=_("Notify me about"), required=False)
+
+    def __init__(self, *args: Any, topics: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["receive"].choices = [(t.key, t.label) for t in topics]
+
+    def muted(self, topics: list[Any]) -> list[str]:
+        wanted = set(self.cleaned_data["receive"])
+        return [t.key for t in topics if t.key not in wanted]
+
+
 class DepartmentChoiceField(forms.ModelChoiceField):
     """Departments in tree order, indented by depth."""
 

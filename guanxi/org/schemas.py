@@ -176,6 +176,23 @@ class MarkReadOut(Schema):
     marked: int
 
 
+class NotificationTopicOut(Schema):
+    key: str
+    label: str = Field(..., description="In the reader's language.")
+    muted: bool
+
+
+class NotificationSettingsOut(Schema):
+    daily_digest: bool = Field(..., description="One e-mail a day listing the unread notifications, not one each.")
+    muted: list[str] = Field(..., description="Keys of the topics the user does not hear about.")
+    topics: list[NotificationTopicOut]
+
+
+class NotificationSettingsIn(InputSchema):
+    daily_digest: bool = False
+    muted: list[str] = Field(default_factory=list, max_length=100, description="Topic keys to mute (see `topics`).")
+
+
 # --- access log (who read what) ----------------------------------------------------------------
 class AccessLogFilters(Schema):
     actor: ObjectId | None = Field(None, description="User id: only this user's reads.")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/", views.profile, name="profile"),
     path("account/password/", views.password_change, name="password_change"),
     path("account/tokens/", views.token_list, name="token_list"),
+    path("account/notifications/", views.notification_settings, name="notification_settings"),
     # administration
     path("org/users/", views_admin.user_list, name="user_list"),
     path("org/users/new/", views_admin.user_create, name="user_create"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from guanxi.core.errors import ApplicationError
 from guanxi.core.views_util import form_add_errors
 
-from .forms import LoginForm, PasswordChangeStyledForm
+from .forms import LoginForm, NotificationSettingsForm, PasswordChangeStyledForm
 from .models import User
 from .selectors import account_for_sign_in
 from .services import (
@@ -100,6 +100,30 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     events = request.user.login_events.all()[:20]
     return render(request, "org/profile.html", {"events": events})
+
+
+@login_required
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """The user's own notification settings: which topics they hear about, and the daily digest."""
+    from guanxi.core.notifications import notification_settings_for, notification_settings_save
+
+    row, choices = notification_settings_for(user=request.user)
+    topics = [c.topic for c in choices]
+    initial = {"daily_digest": row.daily_digest, "receive": [c.topic.key for c in choices if not c.muted]}
+    form = NotificationSettingsForm(request.POST or None, topics=topics, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notification_settings_save(
+                actor=request.user, daily_digest=form.cleaned_data["daily_digest"], muted=form.muted(topics)
+            )
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Your notification settings were saved."))
+            return redirect("org:notification_settings")
+    checked = set(form["receive"].value() or [])
+    rows = [{"topic": t, "checked": t.key in checked} for t in topics]
+    return render(request, "org/notification_settings.html", {"form": form, "rows": rows})
 
 
 @login_required

@@ -58,6 +58,7 @@ PAGES: list[Page] = [
     # (a quote's hit names its customer: its approver reads both)
     Page("core:search", ("cus", "con", "led", "quo", "ctr", "inv"), query="q={token}", reveals=("cus",), via="quo"),
     Page("core:notifications", ("apr",), relations=(PARTICIPANT,)),
+    Page("core:notification_menu", ("apr",), relations=(PARTICIPANT,)),
     # (the audit trail is the auditors' tool: audit.view reads the recorded changes of every module, within its
     # data scope on the actor — org.selectors)
     Page("org:audit_list", gate="audit.view", reveals=ALL_KINDS),

@@ -34,6 +34,7 @@ EXEMPT: dict[str, str] = {
     "core:apple_touch_icon": "the home-screen icon, no data",
     "core:notifications_mark_read": "marks the user's own notifications read",
     "core:notification_open": "opens the user's own notification (a redirect to its page)",
+    "org:notification_settings": "the user's own notification settings (muted topics, daily digest)",
     # administration (org.admin, or the module's admin right): settings, no customer records
     "org:user_list": "user administration (org.admin)",
     "org:user_create": "user administration (org.admin)",
@@ -157,6 +158,8 @@ API_OPEN: dict[str, str] = {
     "GET /api/v1/notifications": "the caller's own notifications",
     "GET /api/v1/notifications/unread-count": "the caller's own notifications",
     "POST /api/v1/notifications/mark-read": "the caller's own notifications",
+    "GET /api/v1/notifications/settings": "the caller's own notification settings",
+    "PUT /api/v1/notifications/settings": "the caller's own notification settings",
     "GET /api/v1/search": "global search: groups of modules the caller may use (none here)",
     "GET /api/v1/approvals": "the caller's own approval inbox",
     "GET /api/v1/approval-delegations": "the caller's own delegations",

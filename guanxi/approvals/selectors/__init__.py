@@ -50,6 +50,13 @@ def approval_open_for(document: Model) -> ApprovalRequest | None:
     return ApprovalRequest.objects.filter(_document_q(document), status=ApprovalRequest.Status.PENDING).first()
 
 
+def approval_applicant_id(document: Model) -> int | None:
+    """Who applied in the document's latest request. The engine tells the applicant of a decision; a document
+    app telling its owner too skips the owner who applied, so one decision gives each person one notification."""
+    latest = ApprovalRequest.objects.filter(_document_q(document)).order_by("-submitted_at", "-id")
+    return latest.values_list("applicant_id", flat=True).first()
+
+
 def approval_is_locked(document: Model) -> bool:
     """True while an open request exists (document pages and services refuse edits)."""
     return ApprovalRequest.objects.filter(_document_q(document), status=ApprovalRequest.Status.PENDING).exists()
@@ -304,6 +311,7 @@ __all__ = [
     "format_fact_value",
     "resolve_step_approvers",
     "approval_open_for",
+    "approval_applicant_id",
     "approval_is_locked",
     "approver_read_rule",
     "approvals_for_document",

@@ -231,7 +231,11 @@ def contract_on_decided(*, document: Contract, outcome: str, actor: User | None,
         return
     status = Contract.Status.APPROVED if outcome == "approved" else Contract.Status.DRAFT
     model_update(instance=row, data={"status": status}, actor=actor)
-    if actor is not None and row.owner_id != actor.pk and outcome in ("approved", "rejected", "returned"):
+    from guanxi.approvals.selectors import approval_applicant_id
+
+    # the engine tells the applicant; the owner hears it here only when someone else applied
+    told = (actor.pk, approval_applicant_id(row)) if actor is not None else ()
+    if actor is not None and row.owner_id not in told and outcome in ("approved", "rejected", "returned"):
         notify(
             recipient=row.owner,
             kind="contract_decided",

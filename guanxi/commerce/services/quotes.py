@@ -336,7 +336,10 @@ def quote_on_decided(*, document: Quote, outcome: str, actor: User | None, comme
         return
     status = Quote.Status.APPROVED if outcome == "approved" else Quote.Status.DRAFT
     model_update(instance=row, data={"status": status}, actor=actor)
-    if row.owner_id and actor is not None and row.owner_id != actor.pk:
+    from guanxi.approvals.selectors import approval_applicant_id
+
+    # the engine tells the applicant; the owner hears it here only when someone else applied
+    if row.owner_id and actor is not None and row.owner_id not in (actor.pk, approval_applicant_id(row)):
         from guanxi.core.services import notify
 
         label = {

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import FileKind, JobRecovery, PeriodicJob, registry
+from guanxi.core.registry import FileKind, JobRecovery, NotificationTopic, PeriodicJob, registry
 
 
 def _fail_stale() -> Any:
@@ -39,5 +39,15 @@ registry.add_file_kind(
         label=_("Import file"),
         get=_import_job_get,
         file_name=lambda job: job.file_name,
+    )
+)
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="imports",
+        label=_("Imports"),
+        kinds=("import_done", "import_failed"),
+        help=_("An import finished or failed."),
+        order=90,
     )
 )

@@ -8,6 +8,7 @@ audit rows. The company's data and its generator are in `world`, the audited pat
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from guanxi.core.models import Notification
 from guanxi.core.registry import registry
 
 from .bulk import customers_bulk_generate
@@ -58,6 +60,27 @@ __all__ = [
 ]
 
 
+DEMO_UNREAD_KEPT = 3
+# The worker's reminder sweeps (customers, approvals, sales, billing register them): run once while the demo loads.
+DEMO_REMINDER_JOBS = ("task_reminders", "approval_reminders", "opportunity_reminders", "receivable_reminders")
+
+
+def notifications_settle(*, now: dt.datetime) -> int:
+    """The demo's story happened over the past days, so a user does not find every notification of it unread: the
+    newest three of each user stay unread, the rest were read; they are spread over the past day and a half
+    (newest first, 40 minutes apart) so the bell reads like a day's work. Returns how many were marked read."""
+    marked = 0
+    users = Notification.objects.values_list("recipient_id", flat=True).distinct()
+    for user_id in list(users):
+        notes = list(Notification.objects.filter(recipient_id=user_id).order_by("-created_at", "-id"))
+        for rank, note in enumerate(notes):
+            at = now - dt.timedelta(minutes=10 + 40 * rank)
+            read_at = None if rank < DEMO_UNREAD_KEPT or note.read_at else at + dt.timedelta(minutes=20)
+            marked += read_at is not None and note.read_at is None
+            Notification.objects.filter(pk=note.pk).update(created_at=at, read_at=read_at or note.read_at)
+    return marked
+
+
 def demo_load(
     *,
     seed: int = DEFAULT_SEED,
@@ -93,5 +116,12 @@ def demo_load(
         housekeeping_build(result=result, gen=gen)
         for step in registry.demo_steps:  # opportunities, quotes, contracts… from the apps above
             step(result=result, gen=gen, now=now, progress=progress)
+        # The reminders of the past days went out then (their dedupe keys keep the worker's first run from sending
+        # them again as a heap of new ones); the story's notifications were read, but for the newest.
+        progress("Reminders and notifications of the past days…")
+        for job in registry.periodic:
+            if job.key in DEMO_REMINDER_JOBS:
+                job.run()
+        notifications_settle(now=now)
     result.counts["seconds"] = round(time.monotonic() - started, 1)  # type: ignore[assignment]
     return result.counts

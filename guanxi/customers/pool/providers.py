@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import NavItem, PeriodicJob, registry
+from guanxi.core.registry import NavItem, NotificationTopic, PeriodicJob, registry
 
 
 def _reclaim() -> Any:
@@ -26,3 +26,13 @@ registry.add_nav(
     )
 )
 registry.add_periodic(PeriodicJob(key="pool_reclaim", every_minutes=60, run=_reclaim))
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="pool",
+        label=_("Public pool"),
+        kinds=("pool_assigned", "pool_reclaimed", "pool_released", "pool_warning_"),
+        help=_("Customers about to return to the pool, returned, or assigned to you from it."),
+        order=40,
+    )
+)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.approvals.models import ApprovalRequest
-from guanxi.approvals.selectors import approval_open_for, can_decide
+from guanxi.approvals.selectors import approval_applicant_id, approval_open_for, can_decide
 from guanxi.approvals.services import (
     approval_approve,
     approval_close_decided_elsewhere,
@@ -178,12 +178,7 @@ def customer_review_decided(*, document: Customer, outcome: str, actor: User, co
     elif outcome == ApprovalRequest.Status.RETURNED:
         model_update(instance=customer, data={"review_reason": comment[:300]}, actor=actor, audit=False)
     # The engine tells the applicant; the creator is told here when someone else (the owner) resubmitted.
-    applicant_id = (
-        ApprovalRequest.objects.filter(kind=REVIEW_KIND, object_id=customer.pk)
-        .order_by("-submitted_at", "-id")
-        .values_list("applicant_id", flat=True)
-        .first()
-    )
+    applicant_id = approval_applicant_id(customer)
     creator = customer.created_by
     if creator is None or creator.pk in (actor.pk, applicant_id) or outcome == ApprovalRequest.Status.WITHDRAWN:
         return

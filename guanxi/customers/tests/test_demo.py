@@ -122,6 +122,18 @@ def test_zhangwei_has_overdue_and_todays_tasks_and_notifications(small_demo):
     assert {"task_assigned", "customer_transfer"} <= kinds
 
 
+def test_the_demo_greets_each_user_with_a_few_unread_notifications(small_demo):
+    # the story's older notifications were read; each user finds at most three new ones, the newest
+    for user in User.objects.all():
+        notes = list(Notification.objects.filter(recipient=user).order_by("-created_at", "-id"))
+        unread = [n for n in notes if n.read_at is None]
+        assert len(unread) <= 3 and unread == notes[: len(unread)]
+    # and none of them twice: one approval decision is one notification per person
+    zhangwei = User.objects.get(username="zhangwei")
+    urls = [n.url for n in Notification.objects.filter(recipient=zhangwei).exclude(url="") if "/quotes/" in n.url]
+    assert urls and len(urls) == len(set(urls))
+
+
 def test_demo_data_respects_data_scopes(small_demo):
     users = {u.username: u for u in User.objects.all()}
     zhangwei = users["zhangwei"]

@@ -8,7 +8,16 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import HandoverKind, LeaverExport, NavItem, QuickCreate, ReadRule, SearchSource, registry
+from guanxi.core.registry import (
+    HandoverKind,
+    LeaverExport,
+    NavItem,
+    NotificationTopic,
+    QuickCreate,
+    ReadRule,
+    SearchSource,
+    registry,
+)
 
 
 def _owner_less_leads(user: Any) -> Any:
@@ -79,6 +88,16 @@ registry.add_quick_create(
         url_name="sales:lead_create",
         icon="ti-target-arrow",
         permission="leads.create",
+        order=50,
+    )
+)
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="leads",
+        label=_("Leads"),
+        kinds=("lead_assigned", "lead_unassigned"),
+        help=_("Leads assigned to you or taken back."),
         order=50,
     )
 )

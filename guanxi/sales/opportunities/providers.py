@@ -13,6 +13,7 @@ from guanxi.core.registry import (
     HandoverKind,
     LeaverExport,
     NavItem,
+    NotificationTopic,
     PeriodicJob,
     QuickCreate,
     RecordTab,
@@ -128,6 +129,16 @@ registry.add_quick_create(
         url_name="sales:opportunity_create",
         icon="ti-briefcase",
         permission="opportunities.create",
+        order=60,
+    )
+)
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="opportunities",
+        label=_("Opportunities"),
+        kinds=("opportunity_to_close", "opportunity_stalled", "opportunity_close_overdue", "opportunity_transfer"),
+        help=_("Deals handed to you, near their closing date, stalled in a stage, or past the closing deadline."),
         order=60,
     )
 )
