@@ -6,6 +6,7 @@ from guanxi.api.main import api
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:my_day", permanent=False)),
     path("", include("guanxi.org.urls")),
+    path("lists/", include("guanxi.org.lists.urls")),
     path("", include("guanxi.core.urls")),
     path("customers/pool/", include("guanxi.customers.pool.urls")),
     path("customers/dedupe/", include("guanxi.customers.dedupe.urls")),

@@ -8,4 +8,10 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from guanxi.org.lists.registry import register
+
         from . import providers  # noqa: F401  (navigation, search, handover, periodic reminders)
+        from .lists import ContactList, CustomerList
+
+        register(CustomerList)
+        register(ContactList)

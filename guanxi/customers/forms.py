@@ -304,12 +304,6 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 
 
-class SavedViewForm(forms.Form):
-    name = forms.CharField(label=_("View name"), max_length=100)
-    query = forms.CharField(required=False, max_length=2000)
-    is_default = forms.BooleanField(label=_("Open this view by default"), required=False)
-
-
 # --- the customer list's filters --------------------------------------------------------------
 FILTER_LABELS = {
     "q": _("Search"),
@@ -340,5 +334,3 @@ FILTER_CHOICES = {
     "size": dict(Customer.Size.choices),
     "review_status": dict(Customer.Review.choices),
 }
-# Keys of the list URL that are not filters (they do not make chips).
-LIST_STATE_KEYS = {"scene", "sort", "page", "per_page"}

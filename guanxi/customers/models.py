@@ -291,25 +291,6 @@ class Task(BusinessModel):
         return not self.done and self.due_at < timezone.now()
 
 
-class SavedView(TimeStampedModel):
-    """A user's named list filter (the URL query string), optionally their default."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
-    list_name = models.CharField(max_length=50, default="customers")
-    name = models.CharField(_("name"), max_length=100)
-    query = models.CharField(_("filters"), max_length=2000, blank=True)
-    is_default = models.BooleanField(_("default view"), default=False)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["user", "list_name", "name"], name="saved_view_unique_name")]
-        verbose_name = _("saved view")
-        verbose_name_plural = _("saved views")
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class PoolRule(TimeStampedModel):
     """When neglected customers fall back into the public pool (公海), per department or company-wide.
 

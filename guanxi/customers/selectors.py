@@ -24,7 +24,7 @@ from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
 
 from .filters import SORTS, ContactFilter, CustomerFilter, FollowUpFilter, TaskFilter, apply_search
-from .models import Attachment, Contact, Customer, FollowUp, PoolEvent, RegistrationConflict, SavedView, Task
+from .models import Attachment, Contact, Customer, FollowUp, PoolEvent, RegistrationConflict, Task
 
 
 def _filtered(filterset_class: Any, data: QueryDict | dict[str, Any] | None, qs: QuerySet, request: Any) -> QuerySet:
@@ -220,10 +220,6 @@ def my_day(*, user: User, today: dt.date | None = None) -> dict[str, Any]:
         "today_date": today,
         "done_today": mine.filter(done=True, done_at__gte=start_of_today).count(),
     }
-
-
-def saved_views(*, user: User, list_name: str = "customers") -> QuerySet[SavedView]:
-    return SavedView.objects.filter(user=user, list_name=list_name)
 
 
 def customer_counts_by_owner(*, user: User) -> QuerySet:

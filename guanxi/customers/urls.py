@@ -1,5 +1,7 @@
 from django.urls import path, register_converter
 
+from guanxi.org.lists.views import list_page
+
 from . import views
 
 
@@ -19,19 +21,14 @@ register_converter(IdConverter, "dbid")
 
 app_name = "customers"
 urlpatterns = [
-    path("", views.customer_list, name="list"),
+    path("", list_page("customers"), name="list"),
     path("new/", views.customer_create, name="create"),
-    path("export/", views.customer_export, name="export"),
     path("check-duplicate/", views.customer_check_duplicate, name="check_duplicate"),
-    path("bulk/transfer/", views.customer_bulk_transfer, name="bulk_transfer"),
-    path("bulk/delete/", views.customer_bulk_delete, name="bulk_delete"),
-    path("views/save/", views.saved_view_save, name="view_save"),
-    path("views/<dbid:pk>/delete/", views.saved_view_delete, name="view_delete"),
     path("review/", views.review_queue, name="review_queue"),
     path("recycle-bin/", views.recycle_bin, name="recycle_bin"),
     path("my-day/", views.my_day, name="my_day"),
     path("quick-pick/", views.quick_pick, name="quick_pick"),
-    path("contacts/", views.contact_list, name="contact_list"),
+    path("contacts/", list_page("contacts"), name="contact_list"),
     path("contacts/<dbid:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<dbid:pk>/delete/", views.contact_delete, name="contact_delete"),
     path("follow-ups/<dbid:pk>/edit/", views.follow_up_edit, name="follow_up_edit"),
@@ -40,7 +37,6 @@ urlpatterns = [
     path("tasks/<dbid:pk>/done/", views.task_done, name="task_done"),
     path("<dbid:pk>/", views.customer_detail, name="detail"),
     path("<dbid:pk>/edit/", views.customer_edit, name="edit"),
-    path("<dbid:pk>/inline/", views.customer_inline_edit, name="inline_edit"),
     path("<dbid:pk>/delete/", views.customer_delete, name="delete"),
     path("<dbid:pk>/transfer/", views.customer_transfer, name="transfer"),
     path("<dbid:pk>/review/", views.customer_review, name="review"),

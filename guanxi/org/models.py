@@ -345,3 +345,71 @@ class CompanyProfile(TimeStampedModel):
     @property
     def is_set(self) -> bool:
         return bool(self.name.strip())
+
+
+# --- the shared list toolkit (guanxi.org.lists): saved views, column choices, stars ------------------------------
+class SavedView(TimeStampedModel):
+    """A named list state (the URL query string) of one list: personal, or shared with everyone holding `role`
+    (published by an administrator). A user's default view opens when they open the bare list."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    list_key = models.CharField(_("list"), max_length=50, default="customers")
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    is_default = models.BooleanField(_("default view"), default=False)
+    role = models.ForeignKey(
+        Role, on_delete=models.CASCADE, null=True, blank=True, related_name="shared_views", verbose_name=_("role")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "list_key", "name"], name="org_saved_view_unique_name")]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ListPreference(models.Model):
+    """A user's columns (visible keys in order) and page size for one list, or for one saved view of it; the
+    list-wide row (view empty) also names the user's default view."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="list_preferences")
+    list_key = models.CharField(_("list"), max_length=50)
+    view = models.ForeignKey(SavedView, on_delete=models.CASCADE, null=True, blank=True, related_name="preferences")
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    per_page = models.PositiveSmallIntegerField(_("page size"), null=True, blank=True)
+    default_view = models.ForeignKey(
+        SavedView, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("default view")
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "list_key", "view"], name="org_list_pref_unique", nulls_distinct=False
+            )
+        ]
+        verbose_name = _("list preference")
+        verbose_name_plural = _("list preferences")
+
+    def __str__(self) -> str:
+        return f"{self.list_key}:{self.user_id}"
+
+
+class Star(models.Model):
+    """A user's starred record (any model), shown with a filled star and in the list's "Starred" scene."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stars")
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "content_type", "object_id"], name="org_star_unique")]
+        indexes = [models.Index(fields=["user", "content_type"])]
+        verbose_name = _("star")
+        verbose_name_plural = _("stars")
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id}"

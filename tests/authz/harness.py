@@ -23,7 +23,7 @@ def page_cases(*prefixes: str) -> list[Any]:
 
 
 def page_url(world: World, page: Page, role: str, relation: str | None) -> str:
-    kwargs = {}
+    kwargs = dict(page.url_kwargs)
     if page.record is not None:
         assert relation is not None
         kwargs["pk"] = world.bundle(role, relation).records[page.record].pk

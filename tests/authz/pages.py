@@ -39,6 +39,7 @@ class Page:
     optional: tuple[tuple[str, str], ...] = ()
     reveals: tuple[str, ...] = ()
     via: str | None = None  # the kind whose visible row reveals them (default: the page's row)
+    url_kwargs: tuple[tuple[str, str], ...] = ()  # further URL arguments (a toolkit list's key)
 
     @property
     def per_bundle(self) -> bool:
@@ -46,7 +47,8 @@ class Page:
 
     @property
     def id(self) -> str:
-        return f"{self.name}{'?' + self.query if self.query else ''}"
+        extra = "".join(f"/{v}" for _k, v in self.url_kwargs)
+        return f"{self.name}{extra}{'?' + self.query if self.query else ''}"
 
 
 ALL_KINDS = tuple(KINDS)
@@ -67,8 +69,9 @@ PAGES: list[Page] = [
     Page("org:access_log", gate="org.admin", reveals=ALL_KINDS),
     # --- customers ----------------------------------------------------------------------------------
     Page("customers:list", ("cus",), query="per_page=100"),
-    Page("customers:export", ("cus",), gate="customers.export", query="fmt=csv"),
+    Page("lists:export", ("cus",), gate="customers.export", query="fmt=csv", url_kwargs=(("key", "customers"),)),
     Page("customers:contact_list", ("con", "cus"), query="per_page=100"),
+    Page("lists:export", ("con", "cus"), gate="contacts.export", query="fmt=csv", url_kwargs=(("key", "contacts"),)),
     Page("customers:my_day", ("tsk",), relations=(OWN,)),
     Page("customers:review_queue", gate="customers.approve"),
     Page("customers:recycle_bin", gate="customers.delete"),

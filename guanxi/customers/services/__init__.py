@@ -2,7 +2,7 @@
 
 One module per topic; the names are re-exported here, so `guanxi.customers.services.<name>` keeps working:
 customers (register, edit, hand over, delete, the customer form's save), review (new-customer review through the
-approval engine), contacts, follow_ups, tasks, tags, saved_views and export.
+approval engine), contacts, follow_ups, tasks, tags and export.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from .review import (
     customer_review_resubmit,
     customer_reviewers,
 )
-from .saved_views import saved_view_delete, saved_view_save
 from .tags import tag_get_or_create, tag_name_clean
 from .tasks import (
     TASK_CHANGES,
@@ -69,8 +68,6 @@ __all__ = [
     "follow_up_create",
     "follow_up_delete",
     "follow_up_update",
-    "saved_view_delete",
-    "saved_view_save",
     "tag_get_or_create",
     "tag_name_clean",
     "task_create",

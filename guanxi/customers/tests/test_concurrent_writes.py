@@ -88,12 +88,12 @@ def test_parallel_inline_edits_on_the_customer_list_let_exactly_one_win(race_ser
     browser.force_login(org["east_rep"])
     csrf = secrets.token_hex(16)
     cookies = f"sessionid={browser.cookies['sessionid'].value}; csrftoken={csrf}"
-    url = f"{race_server.url}/customers/{customer.pk}/inline/"
+    url = f"{race_server.url}/lists/customers/inline/{customer.pk}/status/"
     statuses = [Customer.Status.FOLLOWING, Customer.Status.DORMANT] * (WRITERS // 2)
     requests = [
         urllib.request.Request(
             url,
-            data=f"inline_field=status&value={status}&version={customer.version}".encode(),
+            data=f"value={status}&version={customer.version}".encode(),
             method="POST",
             headers={"Cookie": cookies, "X-CSRFToken": csrf, "HX-Request": "true"},
         )

@@ -515,7 +515,11 @@ def test_delete_then_restore_from_recycle_bin(org):
 def test_post_views_refuse_get(org):
     customer = CustomerFactory(owner=org["east_manager"])
     client = client_for(org["east_manager"])
-    for url in [f"/customers/{customer.pk}/delete/", "/customers/bulk/delete/", f"/customers/{customer.pk}/restore/"]:
+    for url in [
+        f"/customers/{customer.pk}/delete/",
+        "/lists/customers/bulk/delete/",
+        f"/customers/{customer.pk}/restore/",
+    ]:
         assert client.get(url).status_code == 405
     assert Customer.objects.filter(pk=customer.pk).exists()
 

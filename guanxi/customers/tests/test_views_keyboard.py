@@ -23,9 +23,13 @@ def client_for(user) -> Client:
     return client
 
 
+COLUMNS = {"next_follow_up_on": "next_follow_up"}  # model field → the list's column key
+
+
 def inline_post(client: Client, customer: Customer, field: str, value: str, version) -> object:
-    data = {"inline_field": field, "value": value, "version": version}
-    return client.post(f"/customers/{customer.pk}/inline/", data, HTTP_HX_REQUEST="true")
+    data = {"value": value, "version": version}
+    column = COLUMNS.get(field, field)
+    return client.post(f"/lists/customers/inline/{customer.pk}/{column}/", data, HTTP_HX_REQUEST="true")
 
 
 def test_inline_edit_saves_status_and_answers_the_cell(org):
@@ -73,7 +77,7 @@ def test_inline_edit_with_a_stale_version_is_refused_and_shows_why(org):
 
 @pytest.mark.parametrize(
     "field,value",
-    [("status", "nonsense"), ("next_follow_up_on", "2031-13-45"), ("next_follow_up_on", "x" * 5000), ("owner", "1")],
+    [("status", "nonsense"), ("next_follow_up_on", "2031-13-45"), ("next_follow_up_on", "x" * 5000), ("phone", "1")],
 )
 def test_inline_edit_bad_input_is_a_400_not_a_crash(org, field, value):
     # given the rep's own customer
@@ -124,9 +128,9 @@ def test_manager_edits_inline_only_what_their_scope_allows(org):
     # given the east manager, and a customer of their department
     ours = CustomerFactory(owner=org["east_rep"], name="华东客户")
     html = client_for(org["east_manager"]).get(LIST, {"scene": "all"}).content.decode()
-    # then its cells are editable, with the version the save must match
+    # then its cells are editable (status, owner, next follow-up), with the version the save must match
     row = html.split(f'data-gx-id="{ours.pk}"', 1)[1].split("</tr>", 1)[0]
-    assert row.count("data-inline-edit") == 2
+    assert row.count("data-inline-edit") == 3
     assert f'"version": "{ours.version}"' in row
 
 

@@ -26,16 +26,8 @@ from .customer import (  # noqa: F401
     customer_review_resubmit,
     customer_transfer,
 )
-from .inline import customer_inline_edit  # noqa: F401
 from .lists import (  # noqa: F401
-    contact_list,
-    customer_bulk_delete,
-    customer_bulk_transfer,
-    customer_export,
-    customer_list,
     customer_restore,
     recycle_bin,
     review_queue,
-    saved_view_delete,
-    saved_view_save,
 )

@@ -59,6 +59,9 @@ class Field:
     # Bulk edit: (actor, ids, value) -> BulkResult, each row through the service and its permission check.
     bulk_edit: Callable[..., BulkResult] | None = None
     bulk_permission: str | None = None  # "module.action" needed to see and use the bulk edit of this field
+    # The list's own FilterSet (rows) reads `<key>` itself: the toolkit offers the control and the chip only, and
+    # uses `path` just in the advanced filter (`where`). Empty path: not offered in the advanced filter.
+    own: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class InlineEdit:
     # (user, rows) -> ids of the rows the user may edit; one query for the page, the service checks again
     editable: Callable[[Any, list[Any]], set[int]]
     choices: Callable[[Any], Sequence[Choice]] | None = None
+    # (row) -> the editor's current value as text; default: `<column key>_id` for user, else the attribute
+    current: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ class Column:
     default: bool = True  # shown until the reader chooses columns
     fixed: bool = False  # the linked name column: always shown, first, sticky; the phone card's title
     phone: bool = True  # shown as a line of the phone card
+    phone_inline: bool = False  # on the phone card: side by side with the next such cells, without a label (badges)
     numeric: bool = False  # right-aligned (money, counts)
     export: bool = True
     inline: InlineEdit | None = None
@@ -156,6 +162,27 @@ class ListDefinition:
         ValidationFailed naming the field for a value it rejects. Scenes, fields, `where`, sort and paging are
         applied by the toolkit afterwards."""
         raise NotImplementedError
+
+    # Added for the ports (all optional):
+    template: ClassVar[str] = "org/lists/page.html"  # a list's own page extends it (blocks: header_buttons, …)
+    filters_template: ClassVar[str | None] = None  # the list's own filter bar instead of the generic one
+    param_labels: ClassVar[dict[str, Any]] = {}  # labels of the FilterSet's own parameters (chips, warnings)
+
+    def clean_params(self, *, params: QueryDict, warnings: list[str]) -> None:
+        """Drop (and note in `warnings`) own parameters that cannot work before rows() sees them; default: none."""
+
+    def chip(self, *, user: Any, key: str, value: str) -> tuple[Any, Any] | None:
+        """(label, value shown) of the chip of an own parameter; None: the toolkit's default (field label, the
+        chosen choice's label)."""
+        return None
+
+    def export_rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
+        """The rows an export reads (default: rows()); a list whose data scope differs for export overrides it."""
+        return self.rows(user=user, params=params)
+
+    def context(self, *, user: Any, params: QueryDict) -> dict[str, Any]:
+        """Extra template context for the page (e.g. the choices of its own filter bar); default: nothing."""
+        return {}
 
     def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
         """Rows matching the search box; default: nothing to search (override)."""
