@@ -112,6 +112,23 @@ def price_book_get(*, user: User, pk: Any) -> PriceBook:
     return _get(price_books(user=user), pk)
 
 
+def price_book_price_map(*, books: Any) -> dict[str, dict[str, str]]:
+    """{price book id: {product id: price}} of the given books, in one query (the quote form's live totals)."""
+    out: dict[str, dict[str, str]] = {str(b.pk): {} for b in books}
+    rows = PriceBookEntry.objects.filter(price_book__in=[b.pk for b in books]).values_list(
+        "price_book_id", "product_id", "price"
+    )
+    for book_id, product_id, price in rows:
+        out[str(book_id)][str(product_id)] = f"{price:f}"
+    return out
+
+
+def open_opportunity_for(opportunities: list[Any]) -> Any:
+    """The deal a new quote of the customer most likely belongs to: its open one updated last (None if none)."""
+    open_ones = [o for o in opportunities if getattr(o, "status", "") == "open"]
+    return max(open_ones, key=lambda o: (o.updated_at, o.pk), default=None)
+
+
 def price_book_entries(*, book: PriceBook) -> QuerySet[PriceBookEntry]:
     return PriceBookEntry.objects.filter(price_book=book).select_related("product").order_by("product__code")
 

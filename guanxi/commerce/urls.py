@@ -10,6 +10,7 @@ app_name = "commerce"
 urlpatterns = [
     path("quotes/", quotes.quote_list, name="quote_list"),
     path("quotes/new/", quotes.quote_create, name="quote_create"),
+    path("quotes/new/customer-fields/", quotes.quote_customer_fields, name="quote_customer_fields"),
     path("quotes/<int:pk>/", quotes.quote_detail, name="quote_detail"),
     path("quotes/<int:pk>/edit/", quotes.quote_edit, name="quote_edit"),
     path("quotes/<int:pk>/submit/", quotes.quote_submit, name="quote_submit"),

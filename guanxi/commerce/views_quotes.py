@@ -71,6 +71,7 @@ def _lines_from_post(request: HttpRequest, products: dict[int, Any]) -> tuple[li
 def _form_context(request: HttpRequest, quote: Quote | None, customer: Any) -> dict[str, Any]:
     user = request.user
     products = list(selectors.product_choices(user=user))
+    books = list(selectors.price_books(user=user, for_quoting=True))
     return {
         "quote": quote,
         "customer": customer,
@@ -78,8 +79,34 @@ def _form_context(request: HttpRequest, quote: Quote | None, customer: Any) -> d
         "contacts": selectors.customer_contacts(customer=customer) if customer else [],
         "opportunities": selectors.customer_opportunity_choices(user=user, customer=customer) if customer else [],
         "products": products,
-        "price_books": selectors.price_books(user=user, for_quoting=True),
+        "price_books": books,
+        "book_prices": selectors.price_book_price_map(books=books),
     }
+
+
+def _customer_initial(customer: Any, opportunities: list[Any], opp_id: int | None) -> dict[str, Any]:
+    """A new quote's title, deal and contact for the customer: the deal asked for, else its open one."""
+    opp = next((o for o in opportunities if o.pk == opp_id), None) or selectors.open_opportunity_for(opportunities)
+    initial: dict[str, Any] = {"title": _("Quote for %(customer)s") % {"customer": customer.name}}
+    if opp is not None:  # its name and contact
+        contact = opp.contact_id or opp.contact_roles.values_list("contact_id", flat=True).first()
+        initial.update(opportunity=opp.pk, title=_("Quote: %(deal)s") % {"deal": opp.name}, contact=contact)
+    return initial
+
+
+@login_required
+def quote_customer_fields(request: HttpRequest) -> HttpResponse:
+    """The contact and opportunity choices of the customer chosen on a new quote (htmx, no page reload), the open
+    opportunity chosen."""
+    require_permission(request.user, "quotes.create")
+    customer_id = int_or_none(request.GET.get("customer"))
+    customer = selectors.document_customers(user=request.user).filter(pk=customer_id).first() if customer_id else None
+    ctx: dict[str, Any] = {"customer": customer, "contacts": [], "opportunities": [], "initial": {}, "oob": True}
+    if customer is not None:
+        ctx["contacts"] = selectors.customer_contacts(customer=customer)
+        ctx["opportunities"] = selectors.customer_opportunity_choices(user=request.user, customer=customer)
+        ctx["initial"] = _customer_initial(customer, ctx["opportunities"], None)
+    return render(request, "commerce/quotes/_customer_fields.html", ctx)
 
 
 def _header_from_post(request: HttpRequest, ctx: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
@@ -106,19 +133,20 @@ def quote_create(request: HttpRequest) -> HttpResponse:
     if customer_id:
         customer = selectors.document_customers(user=request.user).filter(pk=customer_id).first()
     ctx = _form_context(request, None, customer)
-    if customer is None:
+    ctx["initial"] = {"overall_discount": "10", "rows": [{"quantity": "1", "discount": "10"}]}
+    if customer is None:  # the customer is chosen on the form itself; its contacts and deals come by htmx
+        ctx["choose_customer"] = True
         if customer_id:
             ctx["errors"] = {
                 "customer": [_("This customer is not in the system, is in the public pool or is waiting for review.")]
             }
         return _render_form(request, ctx, 400 if customer_id else 200)
-    opp_id = int_or_none(request.GET.get("opportunity"))
-    ctx["initial"] = {"opportunity": opp_id, "title": _("Quote for %(customer)s") % {"customer": customer.name},
-                      "overall_discount": "10", "rows": [{"quantity": "1", "discount": "10"}]}  # fmt: skip
-    opp = next((o for o in ctx["opportunities"] if o.pk == opp_id), None)
-    if opp is not None:  # from the deal's page: its name and contact
-        contact = opp.contact_id or opp.contact_roles.values_list("contact_id", flat=True).first()
-        ctx["initial"].update(title=_("Quote: %(deal)s") % {"deal": opp.name}, contact=contact)
+    ctx["choose_customer"] = request.method == "POST" and "choose_customer" in request.POST
+    if ctx["choose_customer"]:
+        ctx["customers"] = selectors.document_customer_choices(user=request.user)
+    ctx["initial"].update(
+        _customer_initial(customer, ctx["opportunities"], int_or_none(request.GET.get("opportunity")))
+    )
     if request.method == "POST":
         products = {p.pk: p for p in ctx["products"]}
         rows: list[dict] = []

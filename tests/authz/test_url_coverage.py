@@ -58,6 +58,8 @@ EXEMPT: dict[str, str] = {
     "org:position_list": "position administration (org.admin)",
     "org:position_create": "position administration (org.admin)",
     "org:position_edit": "position administration (org.admin)",
+    "commerce:quote_customer_fields": "the new quote form's contact/deal choices of a customer the reader may quote "
+    "(quotes.create, document_customers; commerce/tests/test_quote_form_live.py)",
     "org:company_settings": "the seller details (org.admin only: org/tests/test_company_profile.py, 403)",
     "org:login_list": "login history (org.admin): accounts, no customer records",
     "org:roles_upgrade": "role administration (org.admin): adds newer modules' default grants",
