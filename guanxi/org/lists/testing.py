@@ -1,0 +1,46 @@
+"""Test helpers for lists built on the toolkit (import from any app's tests: org is below every app)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+def row_ids(response: Any) -> list[int]:
+    """The ids of the rows a toolkit list page shows, in order (from `data-gx-id` in #list-rows)."""
+    html = response.content.decode()
+    if 'id="list-rows"' not in html:
+        return []
+    body = html.split('id="list-rows"', 1)[1].split("</tbody>", 1)[0]
+    return [int(pk) for pk in re.findall(r'<tr data-gx-id="(\d+)"', body)]
+
+
+def render_list(
+    client: Client,
+    url: str,
+    params: dict[str, Any] | None = None,
+    *,
+    rows: int | None = None,
+    max_queries: int | None = None,
+) -> Any:
+    """GET a toolkit list page (once to warm per-process caches, once measured) and check it: 200, the number
+    of rows shown when `rows` is given, at most `max_queries` queries when given. Returns the response."""
+    client.get(url, params or {})
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200, response.status_code
+    if rows is not None:
+        assert len(row_ids(response)) == rows, (row_ids(response), rows)
+    if max_queries is not None:
+        assert len(ctx.captured_queries) <= max_queries, "\n".join(q["sql"][:200] for q in ctx.captured_queries)
+    response.query_count = len(ctx.captured_queries)
+    return response
+
+
+def query_count(client: Client, url: str, params: dict[str, Any] | None = None) -> int:
+    """Queries of one list page view (after a warm-up view): compare with more rows to prove it does not grow."""
+    return render_list(client, url, params).query_count
