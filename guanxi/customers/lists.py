@@ -207,6 +207,12 @@ def _tags_text(c: Customer) -> str:
     return ", ".join(t.name for t in c.tags.all())
 
 
+def _pool_return_day(c: Customer) -> Any:
+    """The day the customer returns to the pool unless followed up (export: a date; empty when not watched)."""
+    status = getattr(c, "pool_status", None)
+    return status.returns_on if status is not None and status.countdown else None
+
+
 class CustomerList(ListDefinition):
     key = "customers"
     title = gettext_lazy("Customers")
@@ -279,6 +285,13 @@ class CustomerList(ListDefinition):
             inline=InlineEdit(
                 "date", _save_field("next_follow_up_on", _parse_date), _editable, current=lambda c: c.next_follow_up_on
             ),
+        ),
+        Column(
+            "pool",
+            gettext_lazy("Returns to the pool"),
+            value=_pool_return_day,
+            template="customers/cells/pool_countdown.html",
+            phone=False,
         ),
         Column("tags", gettext_lazy("Tags"), value=_tags_text, template="customers/cells/tags.html", phone=False),
         Column(
@@ -450,6 +463,15 @@ class CustomerList(ListDefinition):
         if key == "no_contact_days":
             shown = _("%(days)s+ days") % {"days": value}
         return label, shown
+
+    def prepare_rows(self, *, user: Any, rows: list[Any]) -> None:
+        """Each row's pool countdown (customers.pool.selectors.customer_pool_statuses: a fixed number of queries
+        for the whole page)."""
+        from .pool.selectors import customer_pool_statuses
+
+        statuses = customer_pool_statuses(rows)
+        for row in rows:
+            row.pool_status = statuses.get(row.pk)
 
     def context(self, *, user: Any, params: QueryDict) -> dict[str, Any]:
         advanced = (

@@ -65,3 +65,30 @@ def test_customer_page_and_my_day_show_the_countdown(org):
     # my day lists it among the customers returning within a week, linking to its follow-up composer
     day = web.get("/customers/my-day/").content.decode()
     assert 'id="returning-soon"' in day and "快回公海" in day and f"/customers/{soon.pk}/#composer" in day
+
+
+def _list_queries(web) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = web.get("/customers/", {"scene": "mine"})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_customer_list_has_a_pool_countdown_column_without_a_query_per_row(org):
+    services.pool_rules_ensure_default()
+    now = timezone.now()
+    soon = CustomerFactory(owner=org["east_rep"], name="列表回公海", last_contact_at=now - 50 * DAY)
+    web = Client()
+    web.force_login(org["east_rep"])
+    page = web.get("/customers/", {"scene": "mine"}).content.decode()
+    returns_on = timezone.localdate(soon.last_contact_at + 60 * DAY).isoformat()
+    row = page.split(f'data-gx-id="{soon.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert returns_on in row and "gx-pool-countdown" in row
+    # the page costs the same queries with 1 or 12 customers
+    few = _list_queries(web)
+    for i in range(11):
+        CustomerFactory(owner=org["east_rep"], name=f"列表客户{i}", last_contact_at=now - i * DAY)
+    assert _list_queries(web) == few

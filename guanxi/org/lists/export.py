@@ -82,7 +82,9 @@ def list_export(
         raise ValidationFailed(msg, fields={"filters": [msg]})
     columns = [c for c in visible_columns(definition, user=actor, view=view) if c.export]
     headers = [str(c.label) for c in columns]
-    rows = [[_plain(cell_value(c, row)) for c in columns] for row in qs[:EXPORT_ROW_CAP]]
+    records = list(qs[:EXPORT_ROW_CAP])
+    definition.prepare_rows(user=actor, rows=records)
+    rows = [[_plain(cell_value(c, row)) for c in columns] for row in records]
     content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, sheet=str(definition.title)[:31])
     filters = {k: v if len(v) > 1 else v[0] for k, v in resolved.params.lists() if k not in ("page", "per_page")}
     with transaction.atomic():

@@ -180,6 +180,11 @@ class ListDefinition:
         """The rows an export reads (default: rows()); a list whose data scope differs for export overrides it."""
         return self.rows(user=user, params=params)
 
+    def prepare_rows(self, *, user: Any, rows: list[Any]) -> None:
+        """Batch work for a page's (or an export's) rows before their cells are read, e.g. one query for a value
+        every row shows (the customer's pool countdown); default: nothing."""
+        return None
+
     def context(self, *, user: Any, params: QueryDict) -> dict[str, Any]:
         """Extra template context for the page (e.g. the choices of its own filter bar); default: nothing."""
         return {}

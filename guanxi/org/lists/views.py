@@ -78,6 +78,7 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
     params = resolved.params
     page = paginate(resolved.qs, params, resolved.warnings)
     rows = list(page.object_list)
+    definition.prepare_rows(user=user, rows=rows)
     views = list(list_selectors.saved_views(user=user, list_key=definition.key))
     active = engine.active_view(views, params)
     columns = engine.visible_columns(definition, user=user, view=active)
