@@ -76,3 +76,10 @@ def validation_error_fields(exc: Any) -> dict[str, list[str]]:
     if hasattr(exc, "message_dict"):
         return {k: [str(m) for m in v] for k, v in exc.message_dict.items()}
     return {"__all__": [str(m) for m in getattr(exc, "messages", [str(exc)])]}
+
+
+class ThrottledError(ApplicationError):
+    """Too many requests, or the same request again too soon (HTTP 429)."""
+
+    code = ErrorCode.THROTTLED
+    http_status = 429

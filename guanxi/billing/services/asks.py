@@ -11,21 +11,20 @@ import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.commerce.models import Contract
-from guanxi.core.errors import InvalidStateError
+from guanxi.core.errors import InvalidStateError, ThrottledError
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_text
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, notify
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404
-from guanxi.sales.leads.services import ThrottledError
 
 from .. import selectors
 
@@ -35,10 +34,8 @@ ASK_AUDIT = gettext_noop("Asked %(people)s to record the payment plan and paymen
 
 
 def _contract_url(contract: Contract) -> str:
-    try:
-        return reverse("commerce:contract_detail", args=[contract.pk]) + "#tab-money"
-    except NoReverseMatch:
-        return reverse("billing:contract_money", args=[contract.pk])
+    """The contract's own page (commerce, below billing), opened on its money tab."""
+    return reverse("commerce:contract_detail", args=[contract.pk]) + "#tab-money"
 
 
 def last_money_ask(*, actor: User, contract: Contract) -> dt.datetime | None:

@@ -1,7 +1,9 @@
 """Every write to leads and their assignment rules. Permission-checked, transactional, audited; notifications and
 job enqueues happen in the same transaction or after commit. Callers import from `guanxi.sales.leads.services`."""
 
-from ._common import ASSIGNABLE, CONVERTIBLE, LOSABLE, SCREENABLE, ThrottledError
+from guanxi.core.errors import ThrottledError  # (HTTP 429; re-exported for the lead views)
+
+from ._common import ASSIGNABLE, CONVERTIBLE, LOSABLE, SCREENABLE
 from .assignment import (
     RuleOutcome,
     lead_assign,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import ApplicationError, ErrorCode
 from guanxi.core.inputs import SHORT_TEXT_MAX, field_error
 
 from ..models import Lead
@@ -31,13 +30,6 @@ LOSABLE = (Lead.Status.VALID, Lead.Status.ASSIGNED, Lead.Status.FOLLOWING)
 CONVERTIBLE = (Lead.Status.VALID, Lead.Status.ASSIGNED, Lead.Status.FOLLOWING)
 REASON_MAX = SHORT_TEXT_MAX
 NEED_MAX = 5000
-
-
-class ThrottledError(ApplicationError):
-    """Too many requests from one client (HTTP 429)."""
-
-    code = ErrorCode.THROTTLED
-    http_status = 429
 
 
 def _clean_reason(reason: str | None, field: str = "reason") -> str:

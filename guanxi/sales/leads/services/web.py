@@ -8,11 +8,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import ValidationFailed
+from guanxi.core.errors import ThrottledError, ValidationFailed
 from guanxi.core.inputs import pick
 
 from ..models import Lead
-from ._common import ThrottledError
 from .lifecycle import _normalise_lead, lead_create
 
 # --- the public web form (web-to-lead) -------------------------------------------------------
