@@ -425,9 +425,10 @@ def customer_tab(request: HttpRequest, customer: Any) -> tuple[int, str]:
     """The customer 360 tab: the customer's deals with their stage history."""
     opps = selectors.customer_opportunities(user=request.user, customer=customer)
     can_create = has_permission(request.user, "opportunities.create")
+    new_url = reverse("sales:opportunity_create") + f"?customer={customer.pk}" if can_create else ""
     html = render_to_string(
         "sales/opportunities/_customer_tab.html",
-        {"opps": opps, "customer": customer, "can_create": can_create},
+        {"opps": opps, "customer": customer, "can_create": can_create, "new_url": new_url},
         request=request,
     )
     return len(opps), html
