@@ -36,7 +36,7 @@ def test_help_command_menu_and_next_customer(org, page):
     expect(page).to_have_url(re.compile(r"/customers/$"))
 
     # open the first customer of the list; → goes to the second
-    rows = page.locator("#customer-rows > tr")
+    rows = page.locator("#list-rows > tr")
     expect(rows).to_have_count(3)
     first_id = rows.nth(0).get_attribute("data-gx-id")
     second_id = rows.nth(1).get_attribute("data-gx-id")
