@@ -1,10 +1,12 @@
 from django.urls import path
 
+from guanxi.org.lists.views import list_page
+
 from . import views, views_rules
 
 app_name = "approvals"
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
+    path("", list_page("approvals"), name="inbox"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/approve/", views.approve, name="approve"),
     path("<int:pk>/reject/", views.reject, name="reject"),

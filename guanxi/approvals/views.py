@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,13 +27,10 @@ from guanxi.core.views_util import form_add_errors, service_action
 from guanxi.core.widgets import SearchSelect
 from guanxi.org.forms import TablerForm
 from guanxi.org.models import User
-from guanxi.org.policies import has_permission
 
 from . import selectors, services
-from .kinds import _KINDS, document_kinds, document_summary, document_url
+from .kinds import _KINDS, document_summary, document_url
 from .models import ApprovalRequest
-
-PER_PAGE = 20
 
 STATUS_CLASSES = {
     "pending": "bg-yellow-lt",
@@ -56,7 +52,7 @@ STATUS_ICONS = {
 }
 
 
-def _decorate(approval: ApprovalRequest, user: Any, *, document: Model | None = None) -> ApprovalRequest:
+def decorate_request(approval: ApprovalRequest, user: Any, *, document: Model | None = None) -> ApprovalRequest:
     """Attach what the templates show: kind label, status style, current step, the user's allowed actions."""
     kind = _KINDS.get(approval.kind)
     approval.kind_label = str(kind.label) if kind is not None else approval.kind  # type: ignore[attr-defined]
@@ -92,7 +88,7 @@ def _decorate(approval: ApprovalRequest, user: Any, *, document: Model | None = 
 def approval_panel(request: HttpRequest, document: Model) -> str:
     """The approval card of a document page: step chain, approvers, status, times, 会签/或签, comments, and the
     buttons 通过 / 驳回 / 退回修改 / 撤回 the current user may use (they post here and come back to `next`)."""
-    history = [_decorate(a, request.user, document=document) for a in selectors.approvals_for_document(document)]
+    history = [decorate_request(a, request.user, document=document) for a in selectors.approvals_for_document(document)]
     latest = history[0] if history else None
     context = {
         "latest": latest,
@@ -169,46 +165,10 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# --- inbox and detail ----------------------------------------------------------------------------
-BOXES = [
-    ("pending", gettext_lazy("Awaiting my approval")),
-    ("done", gettext_lazy("Decided by me")),
-    ("mine", gettext_lazy("Submitted by me")),
-]
-
-
-@login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    box = request.GET.get("box") or "pending"
-    if box not in dict(BOXES):
-        box = "pending"
-    kind = request.GET.get("kind") or ""
-    qs = selectors.approval_inbox(request.user, box=box, kind=kind)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    approvals = list(page.object_list)
-    documents = selectors.approval_documents(approvals)
-    items = [_decorate(a, request.user, document=documents.get((a.content_type_id, a.object_id))) for a in approvals]
-    counts = selectors.approval_inbox_counts(request.user, kind=kind)
-    tabs = [{"key": key, "label": label, "count": counts[key], "active": key == box} for key, label in BOXES]
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "box": box,
-        "kind": kind,
-        "tabs": tabs,
-        "page": page,
-        "items": items,
-        "kinds": sorted(((k.code, str(k.label)) for k in document_kinds() if not k.code.startswith("test")), key=str),
-        "query": query.urlencode(),
-        "next": request.get_full_path(),
-        "perms_admin": has_permission(request.user, "org.admin"),
-    }
-    return render(request, "approvals/inbox.html", context)
-
-
+# --- the request page (the inbox is the list `approvals`: lists.py) ------------------------------
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    approval = _decorate(selectors.approval_get_for_user(request.user, pk), request.user)
+    approval = decorate_request(selectors.approval_get_for_user(request.user, pk), request.user)
     context = {"approval": approval, "latest": approval, "earlier": [], "next": request.get_full_path()}
     return render(request, "approvals/detail.html", context)
 

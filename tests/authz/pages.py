@@ -103,8 +103,10 @@ PAGES: list[Page] = [
     Page("sales:opportunity_duty"),
     Page("sales:targets"),
     # --- approvals ----------------------------------------------------------------------------------
+    # (the inbox's tabs: waiting for me, submitted by me, all I may read — applicant, approver, administrator)
     Page("approvals:inbox", ("apr",), relations=(PARTICIPANT,), reveals=("quo", "cus")),
-    Page("approvals:inbox", ("apr",), query="box=mine", relations=(OWN,), reveals=("quo", "cus")),
+    Page("approvals:inbox", ("apr",), query="scene=mine", relations=(OWN,), reveals=("quo", "cus")),
+    Page("approvals:inbox", ("apr",), query="scene=all", relations=(OWN, PARTICIPANT), reveals=("quo", "cus")),
     # ("approvals.view": the request's own rule — its applicant, its approvers, administrators; not a module)
     Page("approvals:detail", ("apr", "quo"), record="apr", gate="approvals.view", reveals=("quo", "cus", "con")),
     # --- commerce -----------------------------------------------------------------------------------

@@ -169,60 +169,77 @@ def approval_get_for_user(user: User, pk: Any) -> ApprovalRequest:
 
 
 # --- inbox -------------------------------------------------------------------------------------
-def approvals_pending_for(user: User) -> QuerySet[ApprovalRequest]:
-    """Requests whose current step waits for this user (待我审批)."""
-    ids = ApprovalAssignment.objects.filter(
+# The inbox's boxes, the list's tabs (the API has all but "all"): 待我审批 / 我已审批 / 我发起的 / all I may read.
+INBOX_BOXES = ("pending", "done", "mine", "all")
+
+
+def _waiting_for(user: User) -> QuerySet[ApprovalAssignment]:
+    return ApprovalAssignment.objects.filter(
         user=user,
         decision=ApprovalAssignment.Decision.PENDING,
         step__status=ApprovalStep.Status.PENDING,
         step__request__status=ApprovalRequest.Status.PENDING,
-    ).values("step__request_id")
-    return _with_details(ApprovalRequest.objects.filter(pk__in=ids)).order_by("-submitted_at", "-id")
+    )
+
+
+def _decided_by(user: User) -> QuerySet[ApprovalAction]:
+    return ApprovalAction.objects.filter(
+        actor=user,
+        action__in=[ApprovalAction.Action.APPROVE, ApprovalAction.Action.REJECT, ApprovalAction.Action.RETURN],
+    )
+
+
+def approval_box(qs: QuerySet[ApprovalRequest], *, user: User, box: str) -> QuerySet[ApprovalRequest]:
+    """The requests of `qs` in one box of the user's inbox; an unknown box is a ValidationFailed naming `box`."""
+    if box == "pending":
+        return qs.filter(pk__in=_waiting_for(user).values("step__request_id"))
+    if box == "done":
+        return qs.filter(pk__in=_decided_by(user).values("request_id"))
+    if box == "mine":
+        return qs.filter(applicant=user)
+    if box == "all":
+        return qs
+    message = _("Unknown box “%(box)s”.") % {"box": box}
+    raise ValidationFailed(message, fields={"box": [message]})
+
+
+def approval_list(*, user: User) -> QuerySet[ApprovalRequest]:
+    """Every request the user may read (can_view_request: theirs, those they approve or approved, in person or
+    for someone away; all for administrators), with steps, approvers and actions, newest first."""
+    qs = ApprovalRequest.objects.all()
+    if not has_permission(user, "org.admin"):
+        involved = ApprovalAssignment.objects.filter(Q(user=user) | Q(on_behalf_of=user)).values("step__request_id")
+        qs = qs.filter(Q(applicant=user) | Q(pk__in=involved))
+    return _with_details(qs).order_by("-submitted_at", "-id")
+
+
+def approval_search(qs: QuerySet[ApprovalRequest], text: str) -> QuerySet[ApprovalRequest]:
+    """Requests whose title or applicant's name or user name holds every word of `text`."""
+    for term in text.split()[:5]:
+        qs = qs.filter(
+            Q(title__icontains=term) | Q(applicant__name__icontains=term) | Q(applicant__username__icontains=term)
+        )
+    return qs
+
+
+def approvals_pending_for(user: User) -> QuerySet[ApprovalRequest]:
+    """Requests whose current step waits for this user (待我审批)."""
+    return approval_inbox(user, box="pending")
 
 
 def approvals_pending_count(user: User) -> int:
     if not user.is_authenticated:
         return 0
-    return (
-        ApprovalAssignment.objects.filter(
-            user=user,
-            decision=ApprovalAssignment.Decision.PENDING,
-            step__status=ApprovalStep.Status.PENDING,
-            step__request__status=ApprovalRequest.Status.PENDING,
-        )
-        .values("step__request_id")
-        .distinct()
-        .count()
-    )
-
-
-def approvals_done_by(user: User) -> QuerySet[ApprovalRequest]:
-    """Requests this user acted on as an approver (我已审批), newest first."""
-    ids = ApprovalAction.objects.filter(
-        actor=user,
-        action__in=[ApprovalAction.Action.APPROVE, ApprovalAction.Action.REJECT, ApprovalAction.Action.RETURN],
-    ).values("request_id")
-    return _with_details(ApprovalRequest.objects.filter(pk__in=ids)).order_by("-submitted_at", "-id")
-
-
-def approvals_mine(user: User) -> QuerySet[ApprovalRequest]:
-    """Requests this user submitted (我发起的), newest first."""
-    return _with_details(ApprovalRequest.objects.filter(applicant=user)).order_by("-submitted_at", "-id")
+    return _waiting_for(user).values("step__request_id").distinct().count()
 
 
 def approval_inbox(user: User, *, box: str = "pending", kind: str = "") -> QuerySet[ApprovalRequest]:
-    boxes = {"pending": approvals_pending_for, "done": approvals_done_by, "mine": approvals_mine}
-    if box not in boxes:
+    """One box of the user's inbox (not "all": the API's boxes), optionally of one document type, newest first."""
+    if box == "all":  # the API has no box for everything: its reader lists one box at a time
         message = _("Unknown box “%(box)s”.") % {"box": box}
         raise ValidationFailed(message, fields={"box": [message]})
-    qs = boxes[box](user)
-    return qs.filter(kind=kind) if kind else qs
-
-
-def approval_inbox_counts(user: User, *, kind: str = "") -> dict[str, int]:
-    """Each box's count, read through the box's own query under the same type filter as the list shown: a tab's
-    count is the number of rows it shows (and the header's total on that tab)."""
-    return {box: approval_inbox(user, box=box, kind=kind).count() for box in ("pending", "done", "mine")}
+    qs = approval_box(_with_details(ApprovalRequest.objects.all()), user=user, box=box)
+    return (qs.filter(kind=kind) if kind else qs).order_by("-submitted_at", "-id")
 
 
 def delegation_get_for_user(user: User, pk: Any) -> ApprovalDelegation:
@@ -321,12 +338,13 @@ __all__ = [
     "approval_assignments_to_decide",
     "can_decide",
     "approval_get_for_user",
+    "INBOX_BOXES",
+    "approval_box",
+    "approval_list",
+    "approval_search",
     "approvals_pending_for",
     "approvals_pending_count",
-    "approvals_done_by",
-    "approvals_mine",
     "approval_inbox",
-    "approval_inbox_counts",
     "delegation_get_for_user",
     "approval_document",
     "approval_documents",

@@ -34,7 +34,16 @@ def submit(document: Any, applicant: Any) -> ApprovalRequest:
     )
 
 
-def test_inbox_tabs_and_cards(chain: Any, document: Any, org: Any, django_assert_max_num_queries: Any) -> None:
+def rows_in(html: str) -> int:
+    """The list's rows (one <tr> per request; a phone shows each as a card)."""
+    return html.count("<tr data-gx-id=")
+
+
+def tab_counts(response: Any) -> dict[str, int]:
+    return {scene.key: count for scene, count in response.context["scene_counts"]}
+
+
+def test_inbox_tabs_and_rows(chain: Any, document: Any, org: Any, django_assert_max_num_queries: Any) -> None:
     # given two requests waiting for a1
     submit(document, org["east_rep"])
     submit(type(document).objects.create(name="第二张"), org["east_rep"])
@@ -42,16 +51,23 @@ def test_inbox_tabs_and_cards(chain: Any, document: Any, org: Any, django_assert
     # when a1 opens the inbox
     with django_assert_max_num_queries(30):
         response = client.get(reverse("approvals:inbox"))
-    # then both cards show with the applicant, amount and the approve button
+    # then both rows show with the applicant, amount, current step and the approve button
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count("gx-approval-card") == 2
-    assert "88,000.00" in html and str(org["east_rep"]) in html
+    assert rows_in(html) == 2
+    assert "88,000.00" in html and str(org["east_rep"]) in html and "初审" in html
     assert reverse("approvals:approve", args=[ApprovalRequest.objects.first().pk]) in html
-    # and the applicant sees them under "submitted by me", not under pending
+    assert reverse("approvals:reject", args=[ApprovalRequest.objects.first().pk]) in html
+    # and the linked document opens from its row
+    assert f"/test-doc/{document.pk}/" in html
+    # and the applicant sees them under "submitted by me" (the old ?box=mine too), not under pending
     mine = client_for(org["east_rep"])
-    assert "gx-approval-card" not in mine.get(reverse("approvals:inbox")).content.decode()
-    assert mine.get(reverse("approvals:inbox") + "?box=mine").content.decode().count("gx-approval-card") == 2
+    assert rows_in(mine.get(reverse("approvals:inbox")).content.decode()) == 0
+    assert rows_in(mine.get(reverse("approvals:inbox") + "?scene=mine").content.decode()) == 2
+    assert rows_in(mine.get(reverse("approvals:inbox") + "?box=mine").content.decode()) == 2
+    # where they decide nothing: no approve button, a way to withdraw instead
+    html = mine.get(reverse("approvals:inbox") + "?scene=mine").content.decode()
+    assert "data-approve=" not in html and "#withdraw" in html
 
 
 def test_inbox_tab_counts_and_header_follow_the_type_filter(chain: Any, document: Any, org: Any) -> None:
@@ -63,14 +79,15 @@ def test_inbox_tab_counts_and_header_follow_the_type_filter(chain: Any, document
 
     def shown(query: str) -> tuple[dict[str, int], int, int]:
         response = client.get(reverse("approvals:inbox") + query)
-        tabs = {tab["key"]: tab["count"] for tab in response.context["tabs"]}
-        return tabs, response.context["page"].paginator.count, response.content.decode().count("gx-approval-card")
+        return tab_counts(response), response.context["page"].paginator.count, rows_in(response.content.decode())
 
     # when a1 filters on the requests' own type, then each tab counts what it lists, and the header agrees
-    assert shown("?kind=test_doc") == ({"pending": 1, "done": 1, "mine": 0}, 1, 1)
-    assert shown("?kind=test_doc&box=done") == ({"pending": 1, "done": 1, "mine": 0}, 1, 1)
+    tabs = {"pending": 1, "done": 1, "mine": 0, "all": 2}
+    assert shown("?kind=test_doc") == (tabs, 1, 1)
+    assert shown("?kind=test_doc&scene=done") == (tabs, 1, 1)
+    assert shown("?kind=test_doc&scene=all") == (tabs, 2, 2)
     # and on another type every tab says 0, as the empty list and the header do (not the unfiltered 1)
-    assert shown("?kind=quote") == ({"pending": 0, "done": 0, "mine": 0}, 0, 0)
+    assert shown("?kind=quote") == ({"pending": 0, "done": 0, "mine": 0, "all": 0}, 0, 0)
 
 
 def test_inbox_query_count_does_not_grow_with_requests(
@@ -99,7 +116,7 @@ def test_inbox_query_count_does_not_grow_with_requests(
     # then the page costs the same number of queries, and a small one
     with django_assert_max_num_queries(with_two):
         response = client.get(reverse("approvals:inbox"))
-    assert response.content.decode().count("gx-approval-card") == 12
+    assert rows_in(response.content.decode()) == 12
     assert with_two <= 25
 
 

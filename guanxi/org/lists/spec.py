@@ -189,6 +189,13 @@ class ListDefinition:
         """Extra template context for the page (e.g. the choices of its own filter bar); default: nothing."""
         return {}
 
+    def may_read(self, user: Any) -> bool:
+        """May the user open the list and its endpoints? Default: the list's `permission`. A list without a module
+        right (the approvals inbox: each user's own requests) overrides it and narrows the rows in rows()."""
+        from guanxi.org.policies import has_permission
+
+        return has_permission(user, self.permission)
+
     def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
         """Rows matching the search box; default: nothing to search (override)."""
         return qs

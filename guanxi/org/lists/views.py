@@ -33,6 +33,12 @@ def _list_url(definition: ListDefinition) -> str:
     return reverse(definition.url_name)
 
 
+def require_read(user: Any, definition: ListDefinition) -> None:
+    """403 unless the user may read the list (ListDefinition.may_read)."""
+    if not definition.may_read(user):
+        raise PermissionDeniedError(_("You may not open this list."))
+
+
 def _no_permission(request: HttpRequest, definition: ListDefinition) -> HttpResponse:
     return render(request, definition.template, {"definition": definition, "no_permission": True}, status=403)
 
@@ -60,7 +66,7 @@ def list_page(key: str) -> Callable[[HttpRequest], HttpResponse]:
 
 def render_list(request: HttpRequest, definition: ListDefinition) -> HttpResponse:
     user = request.user
-    if not has_permission(user, definition.permission):
+    if not definition.may_read(user):
         return _no_permission(request, definition)
     if not request.GET:
         default = list_selectors.default_view(user=user, list_key=definition.key)
@@ -180,7 +186,7 @@ def _column_choices(definition: ListDefinition, shown: list[Column]) -> list[tup
 @require_POST
 def saved_view_save(request: HttpRequest, key: str) -> HttpResponse:
     definition = get_definition(key)
-    require_permission(request.user, definition.permission)
+    require_read(request.user, definition)
     query = QueryDict(request.POST.get("query", "")[:2000], mutable=True)
     for k in ("page", "view"):
         query.pop(k, None)
@@ -238,7 +244,7 @@ def columns_save(request: HttpRequest, key: str) -> HttpResponse:
     """The column chooser: the visible columns in order (`columns`, repeated), for the list or a saved view
     (`view`); `reset` forgets the choice."""
     definition = get_definition(key)
-    require_permission(request.user, definition.permission)
+    require_read(request.user, definition)
     view = None
     if request.POST.get("view"):
         view = list_selectors.saved_view_get(user=request.user, list_key=key, pk=request.POST["view"])
@@ -263,7 +269,7 @@ def columns_save(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def star_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     definition = get_definition(key)
-    require_permission(request.user, definition.permission)
+    require_read(request.user, definition)
     row = _row_or_404(definition, request.user, pk)
     starred = list_services.star_toggle(actor=request.user, obj=row)
     if request.headers.get("HX-Request"):
@@ -356,7 +362,7 @@ def inline_edit(request: HttpRequest, key: str, pk: int, column: str) -> HttpRes
     col = next((c for c in definition.columns if c.key == column and c.inline is not None), None)
     if col is None or col.inline is None:
         return HttpResponse(_("This field cannot be edited here."), status=400)
-    require_permission(request.user, definition.permission)
+    require_read(request.user, definition)
     row = _row_or_404(definition, request.user, pk)
     try:
         version = int(request.POST.get("version", ""))
