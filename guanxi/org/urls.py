@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views, views_admin
+from .lists.views import list_page
 from .permission_requests import views as permission_requests
 
 app_name = "org"
@@ -13,7 +14,7 @@ urlpatterns = [
     path("account/tokens/", views.token_list, name="token_list"),
     path("account/notifications/", views.notification_settings, name="notification_settings"),
     # administration
-    path("org/users/", views_admin.user_list, name="user_list"),
+    path("org/users/", list_page("users"), name="user_list"),
     path("org/users/new/", views_admin.user_create, name="user_create"),
     path("org/users/<int:pk>/", views_admin.user_edit, name="user_edit"),
     path("org/users/<int:pk>/password/", views_admin.user_password, name="user_password"),
@@ -33,7 +34,7 @@ urlpatterns = [
     path("org/positions/new/", views_admin.position_create, name="position_create"),
     path("org/positions/<int:pk>/", views_admin.position_edit, name="position_edit"),
     path("org/company/", views_admin.company_settings, name="company_settings"),
-    path("org/audit/", views_admin.audit_list, name="audit_list"),
+    path("org/audit/", list_page("audit"), name="audit_list"),
     path("org/audit/export/", views_admin.audit_export, name="audit_export"),
     path("org/access-log/", views_admin.access_log, name="access_log"),
     path("org/logins/", views_admin.login_list, name="login_list"),

@@ -23,7 +23,7 @@ from guanxi.core import export
 from guanxi.core.backup import selectors as backup_selectors
 from guanxi.core.backup import services as backup_services
 from guanxi.core.errors import ApplicationError, InvalidStateError, ValidationFailed
-from guanxi.core.models import AccessLog, AuditLog
+from guanxi.core.models import AccessLog
 from guanxi.core.views_util import form_add_errors
 
 from . import access_selectors, selectors, services
@@ -38,7 +38,6 @@ from .forms import (
     RoleForm,
     UserCreateForm,
     UserEditForm,
-    department_options,
 )
 from .models import DataScope, Department
 from .policies import has_permission, require_permission
@@ -60,13 +59,18 @@ ADMIN_TABS = [
 ]
 
 
-def _render(request: HttpRequest, template: str, tab: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    tabs = [
-        {"key": key, "label": label, "url": reverse(url_name), "icon": icon, "active": key == tab}
+def admin_tabs(user: Any, active: str) -> list[dict[str, Any]]:
+    """The organisation pages' sub-navigation: the pages the user may open, `active` marked."""
+    return [
+        {"key": key, "label": label, "url": reverse(url_name), "icon": icon, "active": key == active}
         for key, label, url_name, icon, perm in ADMIN_TABS
-        if has_permission(request.user, perm)
+        if has_permission(user, perm)
     ]
-    return render(request, template, {"admin_tabs": tabs, "admin_tab": tab, **context}, status=status)
+
+
+def _render(request: HttpRequest, template: str, tab: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    context = {"admin_tabs": admin_tabs(request.user, tab), "admin_tab": tab, **context}
+    return render(request, template, context, status=status)
 
 
 def _page(request: HttpRequest, qs: QuerySet | list) -> Page:
@@ -82,21 +86,7 @@ def _filtered_page(request: HttpRequest, list_selector: Any, **kwargs: Any) -> t
     return _page(request, qs), {}
 
 
-# --- users ------------------------------------------------------------------------------------
-@login_required
-def user_list(request: HttpRequest) -> HttpResponse:
-    page, filter_errors = _filtered_page(request, selectors.user_list)
-    context = {
-        "page": page,
-        "filter_errors": filter_errors,
-        "departments": department_options(user=request.user),
-        "roles": selectors.role_choices(user=request.user),
-        "statuses": selectors.USER_STATUS,
-        "f": request.GET,
-    }
-    return _render(request, "org/user_list.html", "users", context, status=400 if filter_errors else 200)
-
-
+# --- users (the list is `users`: admin_lists.py) ---------------------------------------------
 def _user_data(cleaned: dict[str, Any]) -> dict[str, Any]:
     data = dict(cleaned)
     data["roles"] = list(data.get("roles") or [])
@@ -426,23 +416,7 @@ def _simple(form: Any, title: str, back: str = "org:partner_list") -> dict[str, 
     return {"form": form, "title": title, "back_url": reverse(back)}
 
 
-# --- audit trail and login history ------------------------------------------------------------
-@login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
-    page, filter_errors = _filtered_page(request, selectors.audit_list)
-    page.object_list = selectors.audit_describe(page.object_list)
-    context = {
-        "page": page,
-        "filter_errors": filter_errors,
-        "actors": selectors.audit_actor_choices(user=request.user),
-        "actions": AuditLog.Action.choices,
-        "object_types": selectors.audit_object_types(),
-        "can_export": has_permission(request.user, "audit.export"),
-        "f": request.GET,
-    }
-    return _render(request, "org/audit_list.html", "audit", context, status=400 if filter_errors else 200)
-
-
+# --- audit trail (the list is `audit`: admin_lists.py) and login history -------------------
 @login_required
 def audit_export(request: HttpRequest) -> HttpResponse:
     file_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"

@@ -31,6 +31,7 @@ from .audit import (
     audit_export_rows,
     audit_list,
     audit_object_types,
+    audit_search,
     login_event_list,
 )
 from .base import ADMIN, _filtered, _get_or_404
@@ -52,14 +53,7 @@ class UserFilter(df.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        for term in value.split()[:5]:
-            qs = qs.filter(
-                Q(username__icontains=term)
-                | Q(name__icontains=term)
-                | Q(email__icontains=term)
-                | Q(phone__icontains=term)
-            )
-        return qs
+        return user_search(qs, value)
 
     def filter_department(self, qs: QuerySet, name: str, value: Department) -> QuerySet:
         return qs.filter(department_id__in=department_tree_ids(value))
@@ -70,6 +64,15 @@ class UserFilter(df.FilterSet):
         if value == "closed":
             return qs.filter(is_active=False)
         return qs
+
+
+def user_search(qs: QuerySet[User], text: str) -> QuerySet[User]:
+    """Accounts whose user name, name, e-mail or mobile holds every word of `text`."""
+    for term in text.split()[:5]:
+        qs = qs.filter(
+            Q(username__icontains=term) | Q(name__icontains=term) | Q(email__icontains=term) | Q(phone__icontains=term)
+        )
+    return qs
 
 
 def user_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[User]:
@@ -403,6 +406,7 @@ __all__ = [
     "audit_export_rows",
     "audit_list",
     "audit_object_types",
+    "audit_search",
     "department_choices",
     "department_get",
     "department_members",
@@ -435,6 +439,7 @@ __all__ = [
     "user_list",
     "user_permissions",
     "user_recent_logins",
+    "user_search",
     "users_by_ids",
 ]
 

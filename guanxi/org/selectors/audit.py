@@ -49,6 +49,15 @@ def audit_object_types() -> QuerySet[ContentType]:
     return ContentType.objects.exclude(app_label__in=_INTERNAL_APPS).order_by("app_label", "model")
 
 
+def audit_search(qs: QuerySet[AuditLog], text: str) -> QuerySet[AuditLog]:
+    """Entries whose object, message, object id or request id holds every word of `text`."""
+    for term in text.split()[:5]:
+        qs = qs.filter(
+            Q(object_repr__icontains=term) | Q(message__icontains=term) | Q(object_id=term) | Q(request_id=term)
+        )
+    return qs
+
+
 class AuditFilter(df.FilterSet):
     actor = df.ModelChoiceFilter(queryset=User.objects.all(), label=_("User"))
     action = df.ChoiceFilter(choices=AuditLog.Action.choices, label=_("Action"))
@@ -66,11 +75,7 @@ class AuditFilter(df.FilterSet):
         fields: list[str] = []
 
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        for term in value.split()[:5]:
-            qs = qs.filter(
-                Q(object_repr__icontains=term) | Q(message__icontains=term) | Q(object_id=term) | Q(request_id=term)
-            )
-        return qs
+        return audit_search(qs, value)
 
 
 AUDIT_FILTER_KEYS = ("actor", "action", "object_type", "date_from", "date_to", "q")
