@@ -47,7 +47,7 @@ def page_and_fragments(user, customer) -> list[str]:
     client = browser(user)
     url = f"/customers/{customer.pk}/"
     bodies = []
-    for params in ({}, {"type": "followup"}, {"type": "task"}, {"type": "change"}):
+    for params in ({}, {"type": "followup"}, {"type": "task"}, {"type": "change"}, {"type": "all"}):
         response = client.get(url, params, headers={"HX-Request": "true"})
         assert response.status_code == 200
         bodies.append(response.content.decode())

@@ -15,6 +15,7 @@ from guanxi.core.models import AuditLog
 from guanxi.customers import services
 from guanxi.customers.models import Attachment, Contact, Customer, FollowUp, Tag
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory, FollowUpFactory, TaskFactory
+from guanxi.org.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -220,8 +221,8 @@ def test_360_page_shows_follow_ups_tasks_and_changes(org):
     TaskFactory(assignee=org["east_rep"], customer=customer, title="寄送合同")
     ContactFactory(customer=customer, name="刘总", is_primary=True, is_decision_maker=True)
     services.customer_update(actor=org["east_rep"], customer=customer, data={"level": "A"})
-    # when the owner opens the page
-    response = client_for(org["east_rep"]).get(f"/customers/{customer.pk}/")
+    # when the owner opens the page with everything in the timeline
+    response = client_for(org["east_rep"]).get(f"/customers/{customer.pk}/", {"type": "all"})
     html = response.content.decode()
     # then the timeline holds all three kinds, the change with the field's label and choice names
     assert response.status_code == 200
@@ -230,6 +231,42 @@ def test_360_page_shows_follow_ups_tasks_and_changes(org):
     # and the contacts tab, the primary contact and the fact strip are there
     assert "刘总" in html and "Decision maker" in html and "Primary contact" in html
     assert "Log follow-up" in html and "Change log" in html
+
+
+def timeline_of(html: str) -> str:
+    return html.split('id="timeline"', 1)[1].split('id="tab-details"', 1)[0]
+
+
+def test_the_timeline_opens_on_follow_ups_and_names_each_lines_record(org):
+    # given a customer with a follow-up, a task, a change of its own and a contact's change
+    rep = org["east_rep"]
+    customer = CustomerFactory(owner=rep, name="华信精密")
+    FollowUpFactory(customer=customer, content="电话沟通报价")
+    TaskFactory(assignee=rep, customer=customer, title="寄送样品")
+    services.customer_update(actor=rep, customer=customer, data={"level": "A"})
+    contact = services.contact_create(actor=rep, customer=customer, data={"name": "刘经理", "mobile": "13800000001"})
+    services.contact_update(actor=rep, contact=contact, data={"title": "采购总监"})
+    client = client_for(rep)
+    # when the rep opens the page: follow-ups only, the other kinds a click away
+    opened = timeline_of(client.get(f"/customers/{customer.pk}/").content.decode())
+    assert "电话沟通报价" in opened and "寄送样品" not in opened and "采购总监" not in opened
+    assert re.search(r'class="nav-link py-1 active" aria-current="true" href="[^"]*\?type=followup', opened)
+    assert "?type=all" in opened and "?type=change" in opened
+    # when they pick the changes: each line names its record (the customer, the contact)
+    changes = timeline_of(client.get(f"/customers/{customer.pk}/", {"type": "change"}).content.decode())
+    assert '<strong class="gx-record">Customer 华信精密</strong>' in changes
+    assert '<strong class="gx-record">Contact 刘经理</strong>' in changes
+    # and "everything" has all kinds
+    everything = timeline_of(client.get(f"/customers/{customer.pk}/", {"type": "all"}).content.decode())
+    assert "电话沟通报价" in everything and "寄送样品" in everything and "采购总监" in everything
+
+
+def test_a_reader_without_follow_ups_opens_on_everything_they_may_see(org):
+    finance = UserFactory(username="finance_360", department=org.hq, roles=["finance"])
+    customer = CustomerFactory(owner=org["east_rep"], name="华信财务视角")
+    services.customer_update(actor=org["east_rep"], customer=customer, data={"level": "A"})
+    opened = timeline_of(client_for(finance).get(f"/customers/{customer.pk}/").content.decode())
+    assert "Customer 华信财务视角" in opened and "?type=followup" not in opened
 
 
 def test_timeline_filters_by_kind(org):

@@ -167,16 +167,28 @@ def customer_check_duplicate(request: HttpRequest) -> HttpResponse:
 
 
 # --- customer 360 ----------------------------------------------------------------------------
+TIMELINE_FOLLOW_UPS = {"followup"}
+
+
+def timeline_kinds(request: HttpRequest, *, follow_ups: bool) -> set[str]:
+    """What the 360 timeline shows: the kinds the `type` filter names, none for everything (`type=all`). Without a
+    filter it opens on the follow-ups, for a reader who may see them; the changes are a click away."""
+    asked = request.GET.getlist("type")
+    if not asked:
+        return set(TIMELINE_FOLLOW_UPS) if follow_ups else set()
+    return {k for k in asked if k in TIMELINE_KINDS}
+
+
 def detail_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any]:
     user = request.user
     data = selectors.customer_360(user=user, pk=pk)
     customer = data["customer"]
-    kinds = {k for k in request.GET.getlist("type") if k in TIMELINE_KINDS}
+    actions = selectors.customer_actions(user=user, customer=customer)
+    kinds = timeline_kinds(request, follow_ups=actions["followups_view"])
     change_log = selectors.customer_change_log(user=user, customer=customer)
     timeline = selectors.timeline_with_labels(
         selectors.customer_timeline(user=user, customer=customer, kinds=kinds or None, changes=change_log), user=user
     )
-    actions = selectors.customer_actions(user=user, customer=customer)
     users = selectors.assignable_users(user=user)
     tasks = selectors.customer_tasks(user=user, customer=customer) if actions["tasks_view"] else []
     extra_tabs = []
@@ -195,6 +207,7 @@ def detail_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any
         "primary_contact": primary,
         "timeline": timeline,
         "timeline_kinds": kinds,
+        "timeline_follow_ups": TIMELINE_FOLLOW_UPS,
         "actions": actions,
         "tasks": tasks,
         "open_tasks": sum(1 for t in tasks if not t.done),

@@ -268,4 +268,52 @@
     var names = (e.detail && e.detail.names) || [];
     if (names.length) refreshChanged(names);
   });
+  // --- tab rows that never overflow: tabs that do not fit move into a "More" dropdown --------------------
+  // <ul class="nav nav-tabs" data-gx-tabs-overflow> … <li data-gx-tabs-more hidden><button …>More</button>
+  // <ul class="dropdown-menu"></ul></li>: the tabs themselves move (their ids, counts and live updates stay), the
+  // active one stays in the row when it can, and the row is laid out again when the width or a count changes.
+  function layoutTabs(nav) {
+    var more = nav.querySelector("[data-gx-tabs-more]");
+    if (!more) return;
+    var menu = more.querySelector(".dropdown-menu");
+    Array.prototype.slice.call(menu.children).forEach(function (li) {
+      var b = li.querySelector("[data-bs-toggle=tab]");
+      if (b) { b.classList.remove("dropdown-item"); b.classList.add("nav-link"); }
+      li.classList.add("nav-item");
+      nav.insertBefore(li, more);
+    });
+    more.hidden = true;
+    var tabs = function () {
+      return Array.prototype.slice.call(nav.children).filter(function (li) { return li !== more; });
+    };
+    if (nav.scrollWidth <= nav.clientWidth + 1) { more.querySelector(".dropdown-toggle").classList.remove("active"); return; }
+    more.hidden = false;
+    var row = tabs();
+    while (nav.scrollWidth > nav.clientWidth + 1 && row.length > 1) {
+      var active = row.filter(function (li) { return li.querySelector(".active[data-bs-toggle=tab]"); })[0];
+      var candidates = row.filter(function (li) { return li !== active; });
+      var li = candidates[candidates.length - 1];
+      if (!li) break;
+      var b = li.querySelector("[data-bs-toggle=tab]");
+      if (b) { b.classList.remove("nav-link"); b.classList.add("dropdown-item"); }
+      li.classList.remove("nav-item");
+      menu.insertBefore(li, menu.firstChild);
+      row = tabs();
+    }
+    var inMenu = menu.querySelector(".active[data-bs-toggle=tab]");
+    more.querySelector(".dropdown-toggle").classList.toggle("active", !!inMenu);
+  }
+  function layoutAllTabs() { document.querySelectorAll("[data-gx-tabs-overflow]").forEach(layoutTabs); }
+  var tabsTimer = 0;
+  window.addEventListener("DOMContentLoaded", layoutAllTabs);
+  window.addEventListener("resize", function () { clearTimeout(tabsTimer); tabsTimer = setTimeout(layoutAllTabs, 100); });
+  document.addEventListener("gx:refreshed", layoutAllTabs);
+  document.addEventListener("htmx:afterSettle", layoutAllTabs);
+  document.addEventListener("shown.bs.tab", function (e) {
+    var nav = e.target.closest("[data-gx-tabs-overflow]");
+    if (nav) {
+      var toggle = nav.querySelector("[data-gx-tabs-more] .dropdown-toggle");
+      if (toggle) toggle.classList.toggle("active", !!e.target.closest(".dropdown-menu"));
+    }
+  });
 })();
