@@ -12,6 +12,8 @@ class CustomersConfig(AppConfig):
 
         from . import providers  # noqa: F401  (navigation, search, handover, periodic reminders)
         from .lists import ContactList, CustomerList
+        from .pool.lists import PoolList
 
         register(CustomerList)
         register(ContactList)
+        register(PoolList)

@@ -8,4 +8,11 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
+        from guanxi.org.lists.registry import register
+
         from . import providers  # noqa: F401  (navigation, search, periodic jobs)
+        from .leads.lists import LeadList
+        from .opportunities.lists import OpportunityList
+
+        register(LeadList)
+        register(OpportunityList)

@@ -10,9 +10,9 @@ from django.test import Client
 from guanxi.core.models import AccessLog, AuditLog
 
 EXPORTS = [
-    "/customers/export/?format=csv",
+    "/lists/customers/export/?fmt=csv",
     "/api/v1/customers/export?format=csv",
-    "/sales/opportunities/?export=csv",
+    "/lists/opportunities/export/?fmt=csv",
     "/api/v1/opportunities/export?format=csv",
     "/sales/opportunities/funnel/?export=csv",
     "/billing/export/?group=customer&fmt=csv",

@@ -1,10 +1,12 @@
 from django.urls import path
 
+from guanxi.org.lists.views import list_page
+
 from . import views
 
 app_name = "pool"
 urlpatterns = [
-    path("", views.pool_list, name="list"),
+    path("", list_page("pool"), name="list"),
     path("claim/", views.pool_claim, name="claim"),
     path("assign/", views.pool_assign, name="assign"),
     path("<int:pk>/", views.pool_detail, name="detail"),

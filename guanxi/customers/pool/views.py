@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,13 +19,9 @@ from guanxi.core.views_util import form_add_errors
 from guanxi.customers import selectors as customer_selectors
 from guanxi.org.policies import has_permission
 
-from ..models import Customer
-from . import policies, selectors, services
-from .filters import POOL_SORTS
+from . import selectors, services
 from .forms import PoolRuleForm, ReturnForm
 from .services import PoolActionResult
-
-PER_PAGE = 50
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -46,43 +41,6 @@ def _report(request: HttpRequest, claimed: bool, result: PoolActionResult) -> No
     if result.skipped:
         text += f" ({'; '.join(result.reasons)})"
     (messages.warning if result.skipped else messages.success)(request, text)
-
-
-@login_required
-def pool_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    try:
-        qs = selectors.pool_list(user=user, filters=request.GET)
-        filter_errors: dict[str, list[str]] = {}
-    except ValidationFailed as exc:  # bad filter values: show them, list nothing
-        qs = Customer.objects.none()
-        filter_errors = exc.fields
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    statuses = selectors.customer_pool_statuses(page.object_list)
-    rows = [(c, statuses.get(c.pk)) for c in page.object_list]
-    can_assign = has_permission(user, "customers.assign")
-    can_claim = has_permission(user, "customers.create") and not (user.partner_org_id and not user.is_superuser)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "customers/pool/list.html",
-        {
-            "page": page,
-            "rows": rows,
-            "filters": request.GET,
-            "filter_errors": filter_errors,
-            "query": query.urlencode(),
-            "levels": Customer.Level.choices,
-            "previous_owners": selectors.pool_previous_owner_choices(user=user),
-            "sorts": POOL_SORTS,
-            "can_claim": can_claim,
-            "can_assign": can_assign,
-            "assignees": selectors.pool_assignee_choices(user=user) if can_assign else [],
-            "claims": selectors.pool_claims_today(user=user) if can_claim else None,
-            "can_manage_rules": policies.can_manage_rules(user),
-        },
-    )
 
 
 @login_required

@@ -48,15 +48,19 @@ def test_rep_ticks_and_claims_a_pool_customer(page, org):
     pooled(org.east, "浏览器公海客户乙")
     sign_in(page, "east_rep")
     page.goto(page.base_url + "/customers/pool/")
-    claim = page.get_by_role("button", name="Claim", exact=True)
-    # the bulk button waits for a selection
-    assert claim.is_disabled()
+    # the bulk bar waits for a selection
+    bar = page.locator("#bulk-bar")
+    assert bar.is_hidden()
     page.get_by_label("Select 浏览器公海客户甲").check()
-    assert page.locator("#pool-selected").inner_text() == "1"
+    bar.wait_for(state="visible")
+    assert bar.locator("[data-selected-count]").inner_text() == "1"
     shot(page, "pool-list-selected")
-    # when the rep claims it (accepting the confirmation)
-    page.once("dialog", lambda dialog: dialog.accept())
-    claim.click()
+    # when the rep claims it (confirming in the dialog, which states the daily limit)
+    bar.get_by_role("button", name="Claim", exact=True).click()
+    modal = page.locator("#bulk-claim-modal")
+    modal.wait_for(state="visible")
+    assert "today’s limit" in modal.inner_text()
+    modal.locator("button[type=submit]").click()
     page.wait_for_selector("text=Claimed 1, skipped 0")
     # then it is theirs and left the pool list
     assert Customer.objects.get(pk=wanted.pk).owner == org["east_rep"]

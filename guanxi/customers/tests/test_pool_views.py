@@ -18,6 +18,7 @@ from guanxi.customers.tests.factories import CustomerFactory
 pytestmark = pytest.mark.django_db
 
 LIST = "/customers/pool/"
+BULK = "/lists/pool/bulk/"  # the list's bulk bar (the pool customer's page posts to LIST + "claim/" / "assign/")
 DAY = dt.timedelta(days=1)
 
 
@@ -48,8 +49,8 @@ def test_pool_page_lists_visible_pool_customers_with_days_and_reason(org):
     assert response.status_code == 200
     assert mine.name in html and "华西公海客户" not in html
     assert "3 days" in html and "无人跟进" in html and str(org["east_rep2"]) in html
-    assert 'formaction="/customers/pool/claim/"' in html and 'formaction="/customers/pool/assign/"' not in html
-    assert 'class="table card-table table-vcenter gx-table-cards"' in html and 'data-label="Days in pool"' in html
+    assert f'formaction="{BULK}claim/"' in html and f'formaction="{BULK}assign/"' not in html
+    assert 'data-label="Days in pool"' in html
 
 
 def test_pool_page_is_in_the_navigation(org):
@@ -106,6 +107,22 @@ def test_claim_from_the_page_with_result_toast(org):
     assert "Claimed 1, skipped 1" in text and "someone else has claimed it" in text
 
 
+def test_claim_from_the_lists_bulk_bar_keeps_the_rules(org):
+    # given a daily cap of 1 and two pool customers ticked on the list
+    rule = services.pool_rules_ensure_default()
+    PoolRule.objects.filter(pk=rule.pk).update(daily_claim_cap=1)
+    a, b = pooled(org.east), pooled(org.east)
+    # when the rep claims both from the bulk bar
+    response = client_for(org["east_rep"]).post(
+        BULK + "claim/", {"ids": [a.pk, b.pk], "next": LIST + "?level=B"}, follow=True
+    )
+    # then one is claimed, the other skipped with the cap as the reason, and the list's filters are kept
+    assert response.redirect_chain[-1][0] == LIST + "?level=B"
+    text = " ".join(messages_of(response))
+    assert "Claimed 1, skipped 1" in text and "limit of 1 claims" in text
+    assert Customer.objects.filter(owner=org["east_rep"]).count() == 1
+
+
 def test_claim_refused_shows_the_reason(org):
     # given a daily cap of 0 claims left: cap 1 and one claim today
     rule = services.pool_rules_ensure_default()
@@ -132,9 +149,9 @@ def test_manager_assigns_from_the_page(org):
     c = pooled(org.east)
     client = client_for(org["east_manager"])
     html = client.get(LIST).content.decode()
-    assert 'formaction="/customers/pool/assign/"' in html and f'value="{org["east_rep2"].pk}"' in html
-    # when the manager assigns it to a rep
-    response = client.post(LIST + "assign/", {"ids": [c.pk], "owner": org["east_rep2"].pk}, follow=True)
+    assert f'formaction="{BULK}assign/"' in html and f'value="{org["east_rep2"].pk}"' in html
+    # when the manager assigns it to a rep from the bulk bar
+    response = client.post(BULK + "assign/", {"ids": [c.pk], "owner": org["east_rep2"].pk}, follow=True)
     # then the rep owns it and the toast reports it
     assert Customer.objects.get(pk=c.pk).owner == org["east_rep2"]
     assert "Assigned 1, skipped 0" in " ".join(messages_of(response))
@@ -144,10 +161,10 @@ def test_rep_cannot_assign_from_the_page(org):
     # given a pool customer
     c = pooled(org.east)
     before = AuditLog.objects.count()
-    # when a rep forges an assign request
-    response = client_for(org["east_rep"]).post(
-        LIST + "assign/", {"ids": [c.pk], "owner": org["east_rep2"].pk}, follow=True
-    )
+    # when a rep forges an assign request (the customer's page's form, the list's bulk bar)
+    client = client_for(org["east_rep"])
+    response = client.post(LIST + "assign/", {"ids": [c.pk], "owner": org["east_rep2"].pk}, follow=True)
+    assert client.post(BULK + "assign/", {"ids": [c.pk], "owner": org["east_rep2"].pk}).status_code == 403
     # then it is refused with a message and nothing changed
     assert response.status_code == 200 and messages_of(response)
     assert Customer.objects.get(pk=c.pk).owner is None and AuditLog.objects.count() == before
@@ -155,9 +172,13 @@ def test_rep_cannot_assign_from_the_page(org):
 
 
 def test_partner_user_sees_an_empty_pool_without_actions(org):
-    pooled(org.east, name="代理商看不到")
-    html = client_for(org["agent_rep"]).get(LIST).content.decode()
-    assert "代理商看不到" not in html and 'formaction="/customers/pool/claim/"' not in html
+    c = pooled(org.east, name="代理商看不到")
+    client = client_for(org["agent_rep"])
+    response = client.get(LIST)
+    assert "代理商看不到" not in response.content.decode() and response.context["page"].paginator.count == 0
+    # and a forged claim from the bulk bar is refused, nothing taken
+    assert client.post(BULK + "claim/", {"ids": [c.pk]}).status_code == 403
+    assert Customer.objects.get(pk=c.pk).owner is None
 
 
 def test_pool_customer_page(org):

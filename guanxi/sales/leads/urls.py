@@ -2,12 +2,13 @@
 
 from django.urls import path
 
+from guanxi.org.lists.views import list_page
+
 from . import views
 
 urlpatterns = [
-    path("leads/", views.lead_list, name="lead_list"),
+    path("leads/", list_page("leads"), name="lead_list"),
     path("leads/new/", views.lead_create, name="lead_create"),
-    path("leads/assign/", views.lead_bulk_assign, name="lead_bulk_assign"),
     path("leads/assign-by-rules/", views.lead_assign_by_rules, name="lead_assign_by_rules"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/edit/", views.lead_edit, name="lead_edit"),

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +24,6 @@ from guanxi.core.views_util import error_text, form_add_errors, next_or, service
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
-from .filters import QUEUES
 from .forms import (
     HONEYPOT,
     PROVINCES,
@@ -40,7 +38,6 @@ from .forms import (
 from .models import Lead
 
 log = logging.getLogger(__name__)
-PER_PAGE = 50
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -60,81 +57,8 @@ def _act(request: HttpRequest, pk: int, run: Callable[[], Any], done: str) -> Ht
     return service_action(request, run, done, reverse("sales:lead_detail", args=[pk]))
 
 
-# --- lead list --------------------------------------------------------------------------------
-@login_required
-def lead_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    params = request.GET.copy()
-    if not params.get("queue"):
-        params["queue"] = selectors.default_queue(user=user)
-    filter_errors: dict[str, list[str]] = {}
-    try:
-        qs = selectors.lead_list(user=user, filters=params)
-    except ValidationFailed as exc:
-        filter_errors = exc.fields
-        qs = Lead.objects.none()
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = params.copy()
-    query.pop("page", None)
-    filters_only = query.copy()
-    filters_only.pop("queue", None)
-    can_assign = has_permission(user, "leads.assign")
-    counts = selectors.lead_queue_counts(user=user)
-    context = {
-        "page": page,
-        "params": params,
-        "queue": params.get("queue"),
-        "tabs": [
-            (key, label, counts[key])
-            for key, label in QUEUES
-            if can_assign or key not in ("screen", "unassigned")  # queues of owner-less leads
-        ],
-        "filter_errors": filter_errors,
-        "query": query.urlencode(),
-        "filters_query": filters_only.urlencode(),
-        "has_filters": any(v for k, v in filters_only.items() if k != "sort"),
-        "can_create": has_permission(user, "leads.create"),
-        "can_assign": can_assign,
-        "assignees": selectors.lead_assignees(user=user) if can_assign else [],
-        "industries": selectors.lead_industries(user=user),
-        "provinces": PROVINCES,
-        "statuses": Lead.Status.choices,
-        "sources": Lead.Source.choices,
-    }
-    # htmx filter requests get the whole page too and pick the parts they swap (hx-select).
-    return render(request, "sales/lead_list.html", context)
-
-
-@login_required
-@require_POST
-def lead_bulk_assign(request: HttpRequest) -> HttpResponse:
-    assignees = selectors.lead_assignees(user=request.user)
-    form = AssignForm(request.POST, assignees=assignees)
-    back = reverse("sales:lead_list")
-    if not form.is_valid():
-        messages.error(request, _("Choose who gets the selected leads."))
-        return _back(request, back)
-    try:
-        assigned, skipped = services.lead_assign(
-            actor=request.user, lead_ids=request.POST.getlist("ids"), assignee=form.cleaned_data["assignee"]
-        )
-    except ApplicationError as exc:
-        _fail(request, exc)
-        return _back(request, back)
-    if not assigned and not skipped:
-        messages.warning(request, _("Select the leads to assign first."))
-    else:
-        messages.success(
-            request,
-            _(
-                "Assigned %(assigned)s lead(s) to %(user)s; "
-                "skipped %(skipped)s (out of your reach, closed, or theirs already)."
-            )
-            % {"assigned": len(assigned), "user": form.cleaned_data["assignee"], "skipped": len(skipped)},
-        )
-    return _back(request, back)
-
-
+# --- the queue ------------------------------------------------------------------------------
+# The list itself is the shared list toolkit's page (leads/lists.py); this button runs the rules on the whole queue.
 @login_required
 @require_POST
 def lead_assign_by_rules(request: HttpRequest) -> HttpResponse:

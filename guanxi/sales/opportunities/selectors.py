@@ -157,21 +157,6 @@ def opportunity_list(*, user: User, filters: Filters = None, action: str = "view
     return qs.order_by(sort, "-id")
 
 
-def opportunity_list_for_page(
-    *, user: User, query: QueryDict
-) -> tuple[QuerySet[Opportunity], QueryDict, dict[str, list[str]]]:
-    """The list page's deals, with the filters used and the errors: where opportunity_list refuses a value
-    OpportunityFilter cannot read, the page leaves that value out and says which. The filter is built once when
-    every value reads (the common case), twice only when one does not."""
-    try:
-        return opportunity_list(user=user, filters=query), query, {}
-    except ValidationFailed as exc:
-        params, errors = query.copy(), exc.fields
-        for key in errors:
-            params.pop(key, None)
-        return opportunity_list(user=user, filters=params), params, errors
-
-
 def opportunity_get(*, user: User, pk: Any, action: str = "view") -> Opportunity:
     """One deal for an action: 403 without the permission, 404 when it is out of the user's reach."""
     qs = Opportunity.objects.select_related(

@@ -3,10 +3,12 @@ guanxi.sales.urls includes these)."""
 
 from django.urls import path
 
+from guanxi.org.lists.views import list_page
+
 from . import funnel_views, reminder_views, setup_views, views
 
 urlpatterns = [
-    path("opportunities/", views.opportunity_list, name="opportunity_list"),
+    path("opportunities/", list_page("opportunities"), name="opportunity_list"),
     path("opportunities/board/", views.opportunity_board, name="opportunity_board"),
     path("opportunities/new/", views.opportunity_create, name="opportunity_create"),
     path("opportunities/new/contact-rows/", views.opportunity_contact_rows, name="opportunity_contact_rows"),

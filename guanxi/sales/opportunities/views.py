@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -31,7 +30,6 @@ from .filters import valid_filters
 from .forms import CloseLostForm, OpportunityForm, OpportunityRows
 from .models import Opportunity
 
-PER_PAGE = 50
 ROW_FIELDS = ("contacts", "lines")
 FORM_FIELDS = (
     "name",
@@ -90,32 +88,6 @@ def opportunity_board(request: HttpRequest) -> HttpResponse:
     board = selectors.opportunity_board(user=request.user, filters=filters)
     context = {**board, **_filter_context(request, request.user), "errors": errors, "lost_form": _lost_form()}
     return render(request, "sales/opportunities/board.html", context)
-
-
-@login_required
-def opportunity_list(request: HttpRequest) -> HttpResponse:
-    qs, filters, errors = selectors.opportunity_list_for_page(user=request.user, query=request.GET)
-    fmt = request.GET.get("export")
-    if fmt:
-        try:
-            content, content_type, filename = services.opportunity_export(actor=request.user, fmt=fmt, filters=filters)
-        except ValidationFailed as exc:
-            messages.error(request, exc.message)
-        else:
-            response = HttpResponse(content, content_type=content_type)
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    context = {
-        **_filter_context(request, request.user),
-        "page": page,
-        "errors": errors,
-        "statuses": Opportunity.Status.choices,
-        "pipelines": selectors.pipelines(),
-        "sort": request.GET.get("sort") or "",
-        "can_export": has_permission(request.user, "opportunities.export"),
-    }
-    return render(request, "sales/opportunities/list.html", context)
 
 
 def _lost_form(data: Any = None) -> CloseLostForm:

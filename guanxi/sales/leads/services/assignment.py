@@ -82,7 +82,7 @@ def _notify_assignee(
     else:
         title = _("%(count)s new leads were assigned to you") % {"count": len(leads)}
         body = by
-        url = reverse("sales:lead_list") + "?queue=mine"
+        url = reverse("sales:lead_list") + "?scene=mine"
     notify(recipient=user, kind="lead_assigned", title=title, body=body, url=url)
 
 
@@ -293,7 +293,7 @@ def _lead_routers(departments: set[int]) -> list[User]:
 def _notify_routers_of_stuck_leads(stuck: list[RuleOutcome], *, departments: set[int], actor: User | None) -> None:
     title = _("%(count)s lead(s) could not be assigned: every matching rep is at the cap") % {"count": len(stuck)}
     body = ", ".join(str(o.lead) for o in stuck[:10])
-    url = reverse("sales:lead_list") + "?queue=all&unowned=true"
+    url = reverse("sales:lead_list") + "?scene=all&unowned=true"
     for person in _lead_routers(departments):
         if actor is not None and person.pk == actor.pk:
             continue  # the actor sees the result on screen
