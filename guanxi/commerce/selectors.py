@@ -138,9 +138,9 @@ def commerce_policy() -> CommercePolicy:
 
 
 # --- quotes ----------------------------------------------------------------------------------
-def quote_list(*, user: User, filters: Filters = None) -> QuerySet[Quote]:
-    """Visible quotes (filters.QuoteFilter), latest versions only unless `all_versions`."""
-    qs = _visible(user, Quote.objects.all(), "quotes").select_related(
+def quote_list(*, user: User, filters: Filters = None, action: str = "view") -> QuerySet[Quote]:
+    """Quotes the user may `action` (filters.QuoteFilter), latest versions only unless `all_versions`."""
+    qs = _visible(user, Quote.objects.all(), "quotes", action).select_related(
         "customer", "owner", "contact", "opportunity", "price_book"
     )
     return sorted_by(filter_rows(QuoteFilter, filters, qs, user), filters)
@@ -234,8 +234,9 @@ def _route_explained(*, kind: str, facts: dict[str, Any], applicant: User, probl
 
 
 # --- contracts -------------------------------------------------------------------------------
-def contract_list(*, user: User, filters: Filters = None) -> QuerySet[Contract]:
-    qs = _visible(user, Contract.objects.all(), "contracts").select_related(
+def contract_list(*, user: User, filters: Filters = None, action: str = "view") -> QuerySet[Contract]:
+    """Contracts the user may `action` (filters.ContractFilter)."""
+    qs = _visible(user, Contract.objects.all(), "contracts", action).select_related(
         "customer", "owner", "contact", "opportunity", "quote"
     )
     return sorted_by(filter_rows(ContractFilter, filters, qs, user), filters)

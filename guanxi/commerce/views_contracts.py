@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,27 +18,10 @@ from guanxi.core.views_util import error_text, form_action, is_stale, service_ac
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
-from .filters import ContractFilter
 from .forms import ContractForm, ReasonForm, SignForm, form_errors
 from .models import Contract
-from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths
+from .views_common import int_or_none, rate_to_tenths
 from .views_quotes import approval_panel_html
-
-
-@login_required
-def contract_list(request: HttpRequest) -> HttpResponse:
-    qs = filtered_rows(request, selectors.contract_list, ContractFilter)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "page": page,
-        "params": request.GET,
-        "query": query.urlencode(),
-        "statuses": Contract.Status.choices,
-        "can_create": has_permission(request.user, "contracts.create"),
-    }
-    return render(request, "commerce/contracts/list.html", context)
 
 
 def _refused(ctx: dict[str, Any], request: HttpRequest, exc: ApplicationError) -> HttpResponse:

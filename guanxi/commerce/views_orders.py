@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,6 @@ from guanxi.core.views_util import error_text, form_action, service_action
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
-from .filters import ExecutionOrderFilter, ImplementationOrderFilter
 from .forms import (
     ExecutionOrderForm,
     ImplementationOrderForm,
@@ -28,8 +26,8 @@ from .forms import (
     ShipmentForm,
     form_errors,
 )
-from .models import Contract, ExecutionOrder, ImplementationOrder
-from .views_common import PER_PAGE, filtered_rows, int_or_none
+from .models import ExecutionOrder, ImplementationOrder
+from .views_common import int_or_none
 from .views_quotes import approval_panel_html
 
 
@@ -49,29 +47,6 @@ def _check(form: Any) -> None:
     """A value the form refuses is an error naming its field, shown like a service's."""
     if not form.is_valid():
         raise ValidationFailed(_("Please correct the errors below."), fields=form_errors(form))
-
-
-def _listing(request: HttpRequest, qs: Any, template: str, statuses: Any, can_create: bool) -> HttpResponse:
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    # link a row's contract only for readers who may open it (the people an order names may be outside its scope)
-    contract_ids = {getattr(row, "contract_id", None) for row in page}
-    return render(
-        request,
-        template,
-        {"page": page, "params": request.GET, "query": query.urlencode(), "statuses": statuses,
-         "can_create": can_create,
-         "visible_contracts": selectors.visible_pks(user=request.user, model=Contract, pks=contract_ids,
-                                                    module="contracts")},
-    )  # fmt: skip
-
-
-@login_required
-def execution_order_list(request: HttpRequest) -> HttpResponse:
-    require_permission(request.user, "orders.view")
-    qs = filtered_rows(request, selectors.execution_order_list, ExecutionOrderFilter)
-    return _listing(request, qs, "commerce/orders/execution_list.html", ExecutionOrder.Status.choices, False)
 
 
 @login_required
@@ -183,12 +158,6 @@ def execution_order_action(request: HttpRequest, pk: int, action: str) -> HttpRe
 
 
 # --- implementation orders -------------------------------------------------------------------------
-@login_required
-def implementation_order_list(request: HttpRequest) -> HttpResponse:
-    qs = filtered_rows(request, selectors.implementation_order_list, ImplementationOrderFilter)
-    return _listing(request, qs, "commerce/orders/implementation_list.html", ImplementationOrder.Status.choices, False)
-
-
 @login_required
 def implementation_order_create(request: HttpRequest) -> HttpResponse:
     user = request.user

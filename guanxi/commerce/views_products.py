@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,27 +15,7 @@ from guanxi.core.views_util import error_text, form_error_text, is_stale
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
-from .filters import ProductFilter
 from .forms import PriceBookForm, ProductForm, ProductLineForm, form_errors
-from .views_common import PER_PAGE, filtered_rows
-
-
-@login_required
-def product_list(request: HttpRequest) -> HttpResponse:
-    qs = filtered_rows(request, selectors.product_list, ProductFilter)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    user = request.user
-    context = {
-        "page": page,
-        "params": request.GET,
-        "query": query.urlencode(),
-        "lines": selectors.product_lines(user=user),
-        "books": selectors.price_books(user=user),
-        "can": {a: has_permission(user, f"products.{a}") for a in ("create", "edit", "export", "import", "admin")},
-    }
-    return render(request, "commerce/products/list.html", context)
 
 
 @login_required

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,26 +18,9 @@ from guanxi.org.policies import has_permission, require_permission
 from guanxi.org.selectors import company_profile
 
 from . import selectors, services
-from .filters import QuoteFilter
 from .forms import AnswerForm, QuoteForm, QuoteSendForm, form_errors
 from .models import Quote
-from .views_common import PER_PAGE, filtered_rows, int_or_none, rate_to_tenths, tenths_to_rate
-
-
-@login_required
-def quote_list(request: HttpRequest) -> HttpResponse:
-    qs = filtered_rows(request, selectors.quote_list, QuoteFilter)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "page": page,
-        "params": request.GET,
-        "query": query.urlencode(),
-        "statuses": Quote.Status.choices,
-        "can_create": has_permission(request.user, "quotes.create"),
-    }
-    return render(request, "commerce/quotes/list.html", context)
+from .views_common import int_or_none, rate_to_tenths, tenths_to_rate
 
 
 def _lines_from_post(request: HttpRequest, products: dict[int, Any]) -> tuple[list[dict[str, Any]], list[dict]]:

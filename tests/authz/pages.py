@@ -138,6 +138,33 @@ PAGES: list[Page] = [
     Page("commerce:execution_order_detail", ("eor",), record="eor", reveals=("cus",)),
     Page("commerce:implementation_order_list", ("imp",)),
     Page("commerce:implementation_order_detail", ("imp",), record="imp", reveals=("pay",)),
+    Page(
+        "lists:export",
+        ("quo",),
+        gate="quotes.export",
+        query="fmt=csv",
+        url_kwargs=(("key", "quotes"),),
+        reveals=("cus",),
+    ),
+    Page("lists:export", ("ctr",), gate="contracts.export", query="fmt=csv", url_kwargs=(("key", "contracts"),)),
+    # (orders and implementation orders have no export right of their own: contracts.export gates their view scope)
+    Page(
+        "lists:export",
+        ("eor",),
+        gate="contracts.export",
+        query="fmt=csv",
+        url_kwargs=(("key", "execution_orders"),),
+        optional=(("eor", PARTICIPANT),),
+        reveals=("cus",),
+    ),
+    Page(
+        "lists:export",
+        ("imp",),
+        gate="contracts.export",
+        query="fmt=csv",
+        url_kwargs=(("key", "implementation_orders"),),
+    ),
+    Page("lists:export", gate="products.export", query="fmt=csv", url_kwargs=(("key", "products"),)),
     # --- billing ------------------------------------------------------------------------------------
     Page("billing:receivables", ("ctr", "bal"), query="all=1"),
     Page("billing:receivables_export", ("bal",), gate="payments.export", query="fmt=csv&all=1"),

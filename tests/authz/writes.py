@@ -388,6 +388,29 @@ WRITES: list[Write] = [
         "implementation.edit",
         body=lambda w, b: {"status": "cancelled"},
     ),
+    Write(
+        "lists:bulk",
+        "ctr",
+        "contracts.edit",
+        url_kwargs={"key": "contracts", "action": "transfer"},
+        body=_ids("ctr", owner=_colleague),
+        in_body="ids",
+        refused_with=(302, 403),
+    ),
+    Write(
+        "lists:inline",
+        "ctr",
+        "contracts.edit",
+        url_kwargs={"key": "contracts", "column": "owner"},
+        body=_version("ctr", value=_colleague),
+    ),
+    Write(
+        "lists:inline",
+        "imp",
+        "implementation.edit",
+        url_kwargs={"key": "implementation_orders", "column": "status"},
+        body=_version("imp", value="cancelled"),
+    ),
     # --- billing ------------------------------------------------------------------------------------
     # whoever may see the contract may ask its money recorders (a notification; the audit row is the change)
     Write("billing:money_ask", "ctr", "contracts.view", body=lambda w, b: {"note": "请登记首款"}),
