@@ -8,4 +8,4 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        from . import providers  # noqa: F401  (permission module, navigation, tabs, periodic jobs)
+        from . import lists, providers  # noqa: F401  (list pages; permission module, navigation, tabs, periodic jobs)

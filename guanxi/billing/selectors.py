@@ -399,8 +399,8 @@ def _prev_month(first: dt.date) -> dt.date:
 
 
 # --- invoices and payments lists ----------------------------------------------------------------
-def invoice_list(*, user: User, filters: Filters = None) -> QuerySet[Invoice]:
-    qs = scope_queryset(user, Invoice.objects.all()).select_related("contract", "contract__customer")
+def invoice_list(*, user: User, filters: Filters = None, action: str = "view") -> QuerySet[Invoice]:
+    qs = scope_queryset(user, Invoice.objects.all(), action).select_related("contract", "contract__customer")
     return filter_rows(InvoiceFilter, filters, qs, user).order_by("-issued_on", "-id")
 
 
@@ -408,9 +408,9 @@ def invoice_get(*, user: User, pk: Any) -> Invoice:
     return get_scoped_or_404(user, Invoice.objects.select_related("contract", "contract__customer"), pk)
 
 
-def payment_list(*, user: User, filters: Filters = None) -> QuerySet[Payment]:
+def payment_list(*, user: User, filters: Filters = None, action: str = "view") -> QuerySet[Payment]:
     qs = (
-        scope_queryset(user, Payment.objects.all())
+        scope_queryset(user, Payment.objects.all(), action)
         .select_related("contract", "contract__customer", "handler")
         .prefetch_related("allocations__instalment")
     )

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from guanxi.org.lists.views import list_page
+
 from . import views, views_expenses
 
 app_name = "billing"
@@ -18,9 +20,9 @@ urlpatterns = [
     path("contracts/<int:pk>/invoices/", views.invoice_create, name="invoice_create"),
     path("payments/<int:pk>/reverse/", views.payment_reverse, name="payment_reverse"),
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
-    path("invoices/", views.invoice_list, name="invoice_list"),
-    path("payments/", views.payment_list, name="payment_list"),
-    path("expenses/", views_expenses.expense_list, name="expense_list"),
+    path("invoices/", list_page("invoices"), name="invoice_list"),
+    path("payments/", list_page("payments"), name="payment_list"),
+    path("expenses/", list_page("expense_claims"), name="expense_list"),
     path("expenses/export/", views_expenses.expense_export, name="expense_export"),
     path("expenses/new/", views_expenses.expense_create, name="expense_create"),
     path("expenses/<int:pk>/", views_expenses.expense_detail, name="expense_detail"),

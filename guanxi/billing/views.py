@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,18 +19,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.commerce.models import Contract
-from guanxi.commerce.views_common import filtered_rows, list_params
+from guanxi.commerce.views_common import list_params
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from guanxi.core.views_util import error_text, form_add_errors, service_action
+from guanxi.org.lists.registry import definition as list_definition
+from guanxi.org.lists.views import render_list
 from guanxi.org.policies import has_permission, require_permission
 from guanxi.org.selectors import company_profile
 
 from . import forms, selectors, services
-from .filters import InvoiceFilter, PaymentFilter, ReceivableFilter
+from .filters import ReceivableFilter
 from .models import Invoice, Payment
 from .policies import reminder_policy, reminder_policy_update
 
-PER_PAGE = 50
 BLANK_PLAN_ROWS = 3
 
 
@@ -53,33 +53,27 @@ def _people_choices(user: Any) -> dict[str, Any]:
 # --- receivables ---------------------------------------------------------------------------------
 @login_required
 def receivables(request: HttpRequest) -> HttpResponse:
+    """The balance due: one row per contract on the shared list page (billing.lists.ReceivableList), or summed
+    per customer, owner or department (`group`) with the same filters."""
+    group = request.GET.get("group") or ""
+    if group not in selectors.GROUPS:
+        return render_list(request, list_definition("receivables"))
     require_permission(request.user, "payments.view")
-    group = request.GET.get("group") or "contract"
-    if group not in ("contract", *selectors.GROUPS):
-        group = "contract"
     filters, errors = list_params(request, ReceivableFilter)
-    query = request.GET.copy()
-    query.pop("page", None)
+    rows, totals = selectors.receivables_by(user=request.user, group=group, filters=filters)
     context: dict[str, Any] = {
         "group": group,
         "groups": list(selectors.GROUP_LABELS.items()),
         "filters": _receivable_values(filters),
         "errors": errors,
-        "params": request.GET,
-        "query": query.urlencode(),
         "can_export": has_permission(request.user, "payments.export"),
-        "can_statement": has_permission(request.user, "invoices.view"),
+        "query": request.GET.urlencode(),
+        "rows": rows,
+        "totals": totals,
+        "count": len(rows),
         **_people_choices(request.user),
     }
-    if group == "contract":
-        qs = selectors.receivable_contracts(user=request.user, filters=filters)
-        page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-        _rows, totals = selectors.receivables_by(user=request.user, group="customer", filters=filters)
-        context.update(page=page, totals=totals, count=page.paginator.count)
-    else:
-        rows, totals = selectors.receivables_by(user=request.user, group=group, filters=filters)
-        context.update(rows=rows, totals=totals, count=len(rows))
-    return render(request, "billing/receivables.html", context)
+    return render(request, "billing/receivables_grouped.html", context)
 
 
 def _receivable_values(params: Any) -> dict[str, Any]:
@@ -385,34 +379,6 @@ def customer_invoices_tab(request: HttpRequest, customer: Any) -> tuple[int, str
     data = selectors.customer_money(user=request.user, customer=customer) or {"invoices": []}
     html = render_to_string("billing/_customer_invoices.html", {**data, "customer": customer}, request=request)
     return len(data["invoices"]), html
-
-
-# --- invoices and payments lists ------------------------------------------------------------------
-@login_required
-def invoice_list(request: HttpRequest) -> HttpResponse:
-    require_permission(request.user, "invoices.view")
-    page = Paginator(filtered_rows(request, selectors.invoice_list, InvoiceFilter), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "billing/invoice_list.html",
-        {"page": page, "params": request.GET, "query": query.urlencode(), "statuses": Invoice.Status.choices},
-    )
-
-
-@login_required
-def payment_list(request: HttpRequest) -> HttpResponse:
-    require_permission(request.user, "payments.view")
-    qs = filtered_rows(request, selectors.payment_list, PaymentFilter)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request, "billing/payment_list.html", {"page": page, "params": request.GET, "query": query.urlencode()}
-    )
 
 
 # --- settings ---------------------------------------------------------------------------------------

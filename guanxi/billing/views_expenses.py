@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,42 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.commerce.views_common import filtered_rows
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.views_util import error_text, form_error_text, is_stale, service_action, stale_message
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
-from .filters import ExpenseClaimFilter
 from .forms import ExpenseClaimForm, MarkPaidForm
 from .models import ExpenseClaim, ExpenseLine
-from .views import PER_PAGE, export_response
+from .views import export_response
 
 BLANK_EXPENSE_ROWS = 3
 
 
 # --- expense claims ---------------------------------------------------------------------------------
-@login_required
-def expense_list(request: HttpRequest) -> HttpResponse:
-    require_permission(request.user, "expenses.view")
-    qs = filtered_rows(request, selectors.expense_claim_list, ExpenseClaimFilter)
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "billing/expense_list.html",
-        {
-            "page": page,
-            "params": request.GET,
-            "query": query.urlencode(),
-            "statuses": ExpenseClaim.Status.choices,
-            "can_create": has_permission(request.user, "expenses.create"),
-            "can_export": has_permission(request.user, "expenses.export"),
-        },
-    )
-
-
 @login_required
 def expense_export(request: HttpRequest) -> HttpResponse:
     return export_response(

@@ -1,9 +1,8 @@
-"""What the commerce web views share: running a list selector, discount input in 折, ids from query strings
-(running a service for a button: core.views_util.service_action and form_action)."""
+"""What the commerce web views share: a report's query string checked by its FilterSet, discount input in 折, ids
+from query strings (running a service for a button: core.views_util.service_action and form_action)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,8 +11,6 @@ from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
-
-PER_PAGE = 50
 
 
 def list_params(request: HttpRequest, filterset: Any) -> tuple[QueryDict, dict[str, list[str]]]:
@@ -31,12 +28,6 @@ def list_params(request: HttpRequest, filterset: Any) -> tuple[QueryDict, dict[s
         )
         params.pop(key, None)
     return params, errors
-
-
-def filtered_rows(request: HttpRequest, select: Callable[..., Any], filterset: Any, **kwargs: Any) -> Any:
-    """Run a list selector on the query string (see list_params)."""
-    params, _errors = list_params(request, filterset)
-    return select(user=request.user, filters=params, **kwargs)
 
 
 def tenths_to_rate(value: str, field: str) -> Decimal:

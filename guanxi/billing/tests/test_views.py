@@ -193,7 +193,7 @@ def test_invoice_payment_lists_and_claim_export(people: Any, contract: Any, djan
     c = client_for(people["finance"])
     c.get("/billing/invoices/")
     for url in ("/billing/invoices/", "/billing/payments/", "/billing/invoices/?q=L-1&status=issued"):
-        with django_assert_max_num_queries(20):
+        with django_assert_max_num_queries(26):  # the toolkit's scene counts, views and columns; none per row
             assert c.get(url).status_code == 200
     assert "L-3" in c.get("/billing/invoices/").content.decode()
     assert client_for(people["west_rep"]).get("/billing/invoices/").content.decode().count("L-3") == 0
