@@ -49,7 +49,7 @@ def test_quote_approved_by_the_right_person_becomes_a_contract(page, org, execs,
     # and the rep turns it into a contract with the quote's amount
     sign_in(page, "east_rep")
     page.goto(page.base_url + f"/commerce/quotes/{quote.pk}/")
-    page.locator(f"a[href='/commerce/contracts/new/?quote={quote.pk}']").click()
+    page.locator(f"a[href='/commerce/contracts/new/?quote={quote.pk}']").first.click()
     # (shown with thousands separators; the page posts the plain number)
     expect(page.locator("input[name=amount]")).to_have_value(f"{quote.total:,.2f}")
     page.locator("form.card[method=post] .card-footer button[type=submit]").click()
