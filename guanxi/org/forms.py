@@ -276,7 +276,10 @@ class CompanyProfileForm(TablerForm):
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=60, required=False)
     tax_id = forms.CharField(
-        label=_("Taxpayer ID"), max_length=30, required=False, help_text=_("统一社会信用代码 / 纳税人识别号")
+        label=_("Taxpayer ID"),
+        max_length=30,
+        required=False,
+        help_text=_("The unified social credit code or taxpayer identification number"),
     )
-    bank_name = forms.CharField(label=_("Bank"), max_length=200, required=False, help_text=_("开户行"))
+    bank_name = forms.CharField(label=_("Bank"), max_length=200, required=False)
     bank_account = forms.CharField(label=_("Bank account"), max_length=60, required=False)
