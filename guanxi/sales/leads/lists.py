@@ -199,6 +199,7 @@ class LeadList(ListDefinition):
             gettext_lazy("Status"),
             value=lambda r: r.get_status_display(),
             template="sales/cells/lead_status.html",
+            phone_inline=True,
             inline=InlineEdit("choice", _save_status, _status_settable, choices=_status_choices),
         ),
         Column("source", gettext_lazy("Source"), value=lambda r: r.get_source_display(), phone=False),

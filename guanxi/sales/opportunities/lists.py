@@ -212,6 +212,7 @@ class OpportunityList(ListDefinition):
             gettext_lazy("Stage"),
             value=lambda o: str(o.stage) if o.status == Opportunity.Status.OPEN else o.get_status_display(),
             template="sales/cells/opportunity_stage.html",
+            phone_inline=True,
             sort=("stage__sort_order",),
             inline=InlineEdit(
                 "choice", _save_stage, _stage_editable, choices=_stage_choices, current=lambda o: o.stage_id
