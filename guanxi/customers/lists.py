@@ -526,7 +526,9 @@ class ContactList(ListDefinition):
     no_action_text = gettext_lazy("Open a customer to add its contacts.")
 
     columns = (
-        Column("name", gettext_lazy("Name"), template="customers/cells/contact_name.html", sort=("name",), fixed=True),
+        Column(
+            "name", gettext_lazy("Full name"), template="customers/cells/contact_name.html", sort=("name",), fixed=True
+        ),
         Column(
             "customer",
             gettext_lazy("Customer"),
@@ -550,7 +552,7 @@ class ContactList(ListDefinition):
     )
     fields = (
         Field("is_decision_maker", gettext_lazy("Decision maker"), "is_decision_maker", "bool", quick=True, own=True),
-        Field("name", gettext_lazy("Name"), "name", "text"),
+        Field("name", gettext_lazy("Full name"), "name", "text"),
         Field("customer_name", gettext_lazy("Customer"), "customer__name", "text"),
         Field("title", gettext_lazy("Title"), "title", "text"),
     )

@@ -183,7 +183,7 @@ def test_contact_list_exports_its_visible_columns_with_the_search(org):
     assert "/lists/contacts/export/?q=" in page.content.decode()
     response = client.get("/lists/contacts/export/", {"q": "刘", "fmt": "csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][:2] == ["Name", "Customer"] and [r[0] for r in rows[1:]] == ["刘德华"]
+    assert rows[0][:2] == ["Full name", "Customer"] and [r[0] for r in rows[1:]] == ["刘德华"]
     entry = AuditLog.objects.filter(action=AuditLog.Action.EXPORT).first()
     assert entry.changes["list"] == "contacts" and entry.changes["filters"]["q"] == "刘"
 
