@@ -1,7 +1,7 @@
 """Billing's part of the demo company (a demo step that runs after commerce's): payment plans for the approved
 and signed contracts, invoices, payments (some instalments overdue so the ageing report fills every bucket)
-and two expense claims, one waiting for approval and one approved and paid. Written through the services, as
-the finance user 何军 (hejun), so the audit trail is real.
+and three expense claims: one waiting for its manager, one for finance, one approved and paid. Written through the
+services, as the finance user 何军 (hejun), so the audit trail is real.
 
 When commerce's demo left no approved or signed contract (an older tree), two signed contracts are created
 with plain ORM on commerce's model so the money pages still have something to show.
@@ -134,12 +134,13 @@ def _contract_money(
         result.counts["invoices"] += invoiced is not None
 
 
-def _approve_through(claim: Any, progress: Any) -> None:
-    """Each step's approver approves the claim: the manager, then finance (whoever the rules name)."""
+def _approve_through(claim: Any, progress: Any, steps: int = 4) -> None:
+    """Each step's approver approves the claim: the manager, then finance (whoever the rules name); only the first
+    `steps` steps."""
     from guanxi.approvals.selectors import approval_open_for, current_step
     from guanxi.approvals.services import approval_approve
 
-    for _step in range(4):
+    for _step in range(steps):
         request = approval_open_for(claim)
         if request is None:
             break
@@ -161,13 +162,20 @@ def _expense_claims(*, result: Any, today: dt.date, progress: Any) -> None:
             "wangfang",
             "上海客户拜访交通及招待费",
             [("transport", "186.00", "出租车往返"), ("entertainment", "860.00", "客户工作午餐")],
-            False,
+            "",
+        ),
+        (
+            # approved by 王强, waiting for finance: 何军 finds it in his approvals
+            "lina",
+            "天津客户拜访差旅费",
+            [("travel", "548.00", "城际高铁往返"), ("transport", "96.00", "市内出租车")],
+            "manager",
         ),
         (
             "zhangwei",
             "北京现场演示差旅费",
             [("travel", "1260.00", "高铁往返"), ("travel", "980.00", "酒店两晚"), ("other", "120.00", "资料打印")],
-            True,
+            "paid",
         ),
     ):
         claimant = users.get(username)
@@ -194,7 +202,7 @@ def _expense_claims(*, result: Any, today: dt.date, progress: Any) -> None:
             continue
         if not settle:
             continue
-        _approve_through(claim, progress)
+        _approve_through(claim, progress, steps=1 if settle == "manager" else 4)
         claim.refresh_from_db()
         if claim.status == claim.Status.APPROVED:
             _safely(

@@ -62,11 +62,13 @@ from .opportunities import providers as _opportunities_providers  # noqa: E402,F
 from .targets import providers as _targets_providers  # noqa: E402,F401
 
 
-# The demo company's opportunities, targets and forecast (after the customers; before quotes and contracts).
+# The demo company's opportunities, targets, forecast and leads (after the customers; before quotes and contracts).
 def _demo(**kwargs: Any) -> None:
     from .demo import demo_opportunities
+    from .leads.demo import demo_leads
 
     demo_opportunities(**kwargs)
+    kwargs["result"].counts["leads"] = demo_leads(users=kwargs["result"].users, now=kwargs["now"])
 
 
 registry.add_demo_step(_demo)

@@ -20,7 +20,15 @@ from guanxi.core.models import Notification
 from guanxi.core.registry import registry
 
 from .bulk import customers_bulk_generate
-from .service_path import DemoResult, customers_build, housekeeping_build, org_build, owners_of, tasks_build
+from .service_path import (
+    DemoResult,
+    customers_build,
+    housekeeping_build,
+    org_build,
+    owners_of,
+    pool_history_build,
+    tasks_build,
+)
 from .world import (
     DEFAULT_CUSTOMERS,
     DEFAULT_SEED,
@@ -116,6 +124,8 @@ def demo_load(
         housekeeping_build(result=result, gen=gen)
         for step in registry.demo_steps:  # opportunities, quotes, contracts… from the apps above
             step(result=result, gen=gen, now=now, progress=progress)
+        progress("The public pool's past weeks…")
+        pool_history_build(result=result, now=now)
         # The reminders of the past days went out then (their dedupe keys keep the worker's first run from sending
         # them again as a heap of new ones); the story's notifications were read, but for the newest.
         progress("Reminders and notifications of the past days…")

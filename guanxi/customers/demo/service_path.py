@@ -292,6 +292,22 @@ def tasks_build(*, result: DemoResult, gen: Generator, now: dt.datetime) -> None
         task = task_create(actor=zhangwei, data={"title": title, "due_at": due, "customer": customer})
         task_set_done(actor=zhangwei, task=task)
         result.counts["tasks"] += 1
+    # The office's day: something due today (and one thing late) for the people who do not sell.
+    for username, title, due in (
+        ("admin", "为新入职销售开通账号并分配角色", at(0, 10)),
+        ("admin", "检查昨晚的自动备份", at(0, 9, 30)),
+        ("chenjing", "汇总本月销售预测报送刘总", at(0, 17)),
+        ("chenjing", "核对上月业绩目标完成率", at(-1, 18)),
+        ("wangqiang", "华北销售部周例会", at(0, 16)),
+        ("zhouli", "评审华东下周客户拜访计划", at(0, 15)),
+        ("liuting", "确认本周赢单的关闭资料", at(0, 11)),
+        ("guolei", "北京华信科技项目实施启动会", at(0, 14)),
+        ("huangmin", "回访上周报修的客户", at(0, 10, 30)),
+    ):
+        user = result.users.get(username)
+        if user is not None:
+            task_create(actor=user, data={"title": title, "due_at": due})
+            result.counts["tasks"] += 1
     others = ["lina", "wangfang", "sunhao", "wangqiang", "zhouli", "yangfan", "maqiang", "liuting"]
     titles = ("电话回访", "发送报价单", "上门拜访", "催办合同盖章", "准备投标文件", "确认交付时间")
     for username in others:
@@ -328,3 +344,22 @@ def housekeeping_build(*, result: DemoResult, gen: Generator) -> None:
         result.counts["customers"] += 1
         result.counts["contacts"] += 1
         result.counts["customers_pending"] += 1
+
+
+# The pool's daily job ran before today: weekly runs from this many weeks back, then one a day over the past week.
+POOL_HISTORY_WEEKS = 10
+POOL_HISTORY_DAYS = 6
+
+
+def pool_history_build(*, result: DemoResult, now: dt.datetime) -> None:
+    """The public pool as the worker's daily job left it: customers neglected for longer than the rule allows
+    went back to the pool on the day they crossed it (weeks ago for the long-dormant ones), owners were warned on
+    the way. Run after the deals, whose open ones keep their customers. So the worker's first run today moves only
+    the few customers that crossed the limit since yesterday, not every long-idle customer of the story at once."""
+    from ..pool.services import pool_reclaim_idle
+
+    runs = [now - dt.timedelta(weeks=w) for w in range(POOL_HISTORY_WEEKS, 1, -1)]
+    runs += [now - dt.timedelta(days=d) for d in range(POOL_HISTORY_DAYS + 1, 0, -1)]
+    for when in runs:
+        nightly = timezone.localtime(when).replace(hour=2, minute=0, second=0, microsecond=0)
+        result.counts["pool_reclaimed"] += pool_reclaim_idle(now=nightly)["reclaimed"]

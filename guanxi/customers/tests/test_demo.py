@@ -76,9 +76,10 @@ def test_demo_customers_are_realistic_and_built_through_the_services(small_demo)
     # then the flagship customer belongs to zhangwei
     flagship = Customer.objects.get(name="北京华信科技有限公司")
     assert flagship.owner.username == "zhangwei" and flagship.level == "A"
-    # and all 60 customers plus the two waiting for review exist, with valid credit codes
+    # and all 60 customers plus the two waiting for review and the two converted from leads exist, with valid
+    # credit codes
     customers = Customer.all_objects.all()
-    assert customers.count() == 62
+    assert customers.count() == 64
     companies = customers.filter(kind=Customer.Kind.COMPANY)
     assert companies.count() > 50
     assert all(is_valid_credit_code(code) for code in companies.values_list("credit_code", flat=True))
@@ -94,7 +95,8 @@ def test_demo_customers_are_realistic_and_built_through_the_services(small_demo)
     customer_ids = {str(pk) for pk in customers.values_list("pk", flat=True)}
     assert set(created.values_list("object_id", flat=True)) == customer_ids
     assert AuditLog.objects.filter(action="create", content_type__model="followup").count() == FollowUp.objects.count()
-    assert AuditLog.objects.filter(action="transfer").count() == 3
+    # (the three customers 王强 handed over; the pool job's returns and lead assignments are transfers of their own)
+    assert AuditLog.objects.filter(action="transfer", content_type__model="customer", actor__isnull=False).count() == 3
     assert Customer.all_objects.filter(deleted_at__isnull=False).count() == 2
 
 
@@ -166,3 +168,18 @@ def test_the_approvers_of_the_default_rules_exist_and_sign_in_like_everyone(smal
         assert holders[code].username == username
         assert holders[code].check_password(demo.DEMO_PASSWORD), username
     assert holders["president_assistant"].email.endswith("@" + demo.EMAIL_DOMAIN)
+
+
+def test_the_workers_first_pool_run_moves_only_a_few_customers(small_demo):
+    from guanxi.customers.pool.services import pool_reclaim_idle
+
+    # given the demo just loaded: the pool already holds what the daily job returned over the past weeks
+    now = timezone.now()
+    pooled = Customer.objects.filter(owner__isnull=True, pool_entered_at__isnull=False)
+    entered = sorted({(now - c.pool_entered_at).days for c in pooled})
+    assert pooled.exists() and len(entered) >= 2 and entered[-1] >= 14
+    assert all(c.previous_owner_id and c.pool_reason for c in pooled)
+    # when the worker starts and runs the pool's job for the first time
+    stats = pool_reclaim_idle(dry_run=True)
+    # then only the few customers that crossed the limit since yesterday's run go back, not every quiet one
+    assert stats["reclaimed"] <= max(2, Customer.objects.count() // 30), stats

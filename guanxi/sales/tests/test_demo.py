@@ -88,3 +88,18 @@ def test_targets_and_forecast_have_figures(demo: None) -> None:
     assert SalesTarget.objects.filter(period_kind="quarter").exists()
     forecast = selectors.forecast_for(user=manager, period=selectors.period_of("quarter", timezone.localdate()))
     assert forecast["count"] > 0 and forecast["weighted"] > 0
+
+
+def test_leads_in_every_state_through_the_services(demo: None) -> None:
+    from guanxi.sales.models import Lead
+
+    # every state of a lead's life is there, the marketing queue fresh, the converted ones linked to a customer
+    by_status = {s: Lead.objects.filter(status=s).count() for s in Lead.Status.values}
+    assert all(by_status.values()), by_status
+    assert not Lead.objects.filter(status=Lead.Status.NEW, owner__isnull=False).exists()
+    assert Lead.objects.filter(status=Lead.Status.ASSIGNED, owner__username="zhangwei").exists()
+    for lead in Lead.objects.filter(status=Lead.Status.CONVERTED):
+        assert lead.converted_customer_id and lead.converted_customer.owner_id == lead.owner_id
+    # and the invalid and lost ones say why
+    assert not Lead.objects.filter(status=Lead.Status.INVALID, invalid_reason="").exists()
+    assert not Lead.objects.filter(status=Lead.Status.LOST, lost_reason="").exists()
