@@ -218,6 +218,7 @@ class ContactForm(_ModelFieldsForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["name"].required = True
+        self.fields["name"].label = _("Full name")  # a person's name: 姓名, not a company's 名称
 
 
 class FollowUpForm(_ModelFieldsForm):

@@ -439,7 +439,7 @@ def leaver_contacts_table(*, user: User, leaving: User) -> Table:
     """The contacts of the customers the leaver owns."""
     qs = Contact.objects.filter(customer__owner=leaving, customer__deleted_at__isnull=True)
     qs = scope_queryset(user, qs, "export").select_related("customer")
-    headers = [_("Customer"), _("Name"), _("Job title"), _("Mobile"), _("Phone"), _("E-mail"), _("WeChat")]
+    headers = [_("Customer"), _("Full name"), _("Job title"), _("Mobile"), _("Phone"), _("E-mail"), _("WeChat")]
     headers += [_("Birthday"), _("Decision maker"), _("Remarks")]
     rows = [
         [

@@ -110,6 +110,7 @@ class LeadForm(_ModelFieldsForm):
 
     def __init__(self, *args: Any, assignees: list[Any] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.fields["person_name"].label = _("Contact's full name")  # a person's name: 姓名, not 名称
         if assignees is None:
             del self.fields["owner"]
         else:
