@@ -83,4 +83,6 @@ def test_quote_and_approval_entries_on_the_customer_timeline_follow_the_quote(
     assert finance_page.status_code == 200 and "保密的报价" not in finance_page.content.decode()
     # while the owner reads both
     owner_page = signed_in(org["east_rep"]).get(f"/customers/{customer.pk}/", {"type": "change"}).content.decode()
-    assert "Quote: " in owner_page and "Approval request: " in owner_page and "保密的报价" in owner_page
+    # (each timeline line starts with its record: "Quote BJ… 保密的报价", "Approval request …")
+    assert "gx-record\">Quote " in owner_page and "gx-record\">Approval request " in owner_page
+    assert "保密的报价" in owner_page
