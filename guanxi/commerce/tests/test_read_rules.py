@@ -84,5 +84,5 @@ def test_quote_and_approval_entries_on_the_customer_timeline_follow_the_quote(
     # while the owner reads both
     owner_page = signed_in(org["east_rep"]).get(f"/customers/{customer.pk}/", {"type": "change"}).content.decode()
     # (each timeline line starts with its record: "Quote BJ… 保密的报价", "Approval request …")
-    assert "gx-record\">Quote " in owner_page and "gx-record\">Approval request " in owner_page
+    assert 'gx-record">Quote ' in owner_page and 'gx-record">Approval request ' in owner_page
     assert "保密的报价" in owner_page
