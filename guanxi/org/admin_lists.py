@@ -20,7 +20,7 @@ from guanxi.core.models import AuditLog
 from . import selectors, services
 from .forms import department_options
 from .lists.spec import BulkAction, BulkResult, Choice, Column, EmptyState, Field, ListDefinition, Scene
-from .models import User
+from .models import LoginEvent, User
 from .policies import has_permission
 from .views_admin import admin_tabs
 
@@ -325,3 +325,82 @@ class AuditTrailList(ListDefinition):
 
     def context(self, *, user: Any, params: QueryDict) -> dict[str, Any]:
         return {"admin_tabs": admin_tabs(user, "audit"), "can_export_audit": has_permission(user, "audit.export")}
+
+
+# --- login history ----------------------------------------------------------------------------------------------
+class LoginHistoryList(ListDefinition):
+    key = "logins"
+    title = gettext_lazy("Login history")
+    model = LoginEvent
+    permission = "org.admin"
+    url_name = "org:login_list"
+    template = "org/lists/admin_page.html"
+    search_placeholder = gettext_lazy("User name or name")
+    export_permission = "org.admin"
+    star = False
+    default_sort = "-at"
+    empty = EmptyState(
+        gettext_lazy("No sign-in attempts yet."),
+        gettext_lazy("Every sign-in attempt, successful or not, and every sign-out is listed here."),
+        icon="login",
+    )
+    no_action_text = gettext_lazy("Attempts appear as people sign in; there is nothing to add here.")
+    param_labels = {"user": gettext_lazy("User"), "result": gettext_lazy("Result"), "ip": gettext_lazy("IP address")}
+
+    columns = (
+        Column(
+            "at",
+            gettext_lazy("Time"),
+            value=lambda e: e.at,
+            template="org/cells/audit_time.html",
+            sort=("at",),
+            fixed=True,
+        ),
+        Column(
+            "user",
+            gettext_lazy("User"),
+            value=lambda e: e.username,
+            template="org/cells/login_user.html",
+            sort=("username",),
+        ),
+        Column(
+            "result",
+            gettext_lazy("Result"),
+            value=lambda e: _login_result(e),
+            template="org/cells/login_result.html",
+            phone_inline=True,
+        ),
+        Column("ip", gettext_lazy("IP address"), sort=("ip",)),
+        Column("user_agent", gettext_lazy("Browser"), template="org/cells/login_browser.html", phone=False),
+    )
+    fields = (
+        Field(
+            "result",
+            gettext_lazy("Result"),
+            "",
+            "choice",
+            choices=lambda user: [Choice(v, label) for v, label in selectors.LOGIN_RESULTS],
+            quick=True,
+            own=True,
+        ),
+        Field("ip", gettext_lazy("IP address"), "ip", "text", own=True),
+        Field("date", gettext_lazy("Date"), "at", "datetime", quick=True),
+    )
+
+    def rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
+        return selectors.login_event_list(user=user, filters=params)
+
+    def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
+        return selectors.login_event_search(qs, text)
+
+    def row_url(self, row: Any) -> str:
+        return ""  # an attempt has no page of its own: the time column is plain text
+
+    def context(self, *, user: Any, params: QueryDict) -> dict[str, Any]:
+        return {"admin_tabs": admin_tabs(user, "logins")}
+
+
+def _login_result(e: LoginEvent) -> str:
+    if e.event != LoginEvent.Event.SIGN_IN:
+        return e.get_event_display()
+    return _("Succeeded") if e.success else _("Failed")

@@ -9,8 +9,9 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from . import providers  # noqa: F401  (registers navigation and signals handlers for login audit)
-        from .admin_lists import AuditTrailList, UserList  # the administration lists (org.lists)
+        from .admin_lists import AuditTrailList, LoginHistoryList, UserList  # the administration lists (org.lists)
         from .lists.registry import register
 
         register(UserList)
         register(AuditTrailList)
+        register(LoginHistoryList)

@@ -455,13 +455,6 @@ def access_log(request: HttpRequest) -> HttpResponse:
     return _render(request, "org/access_log.html", "access", context, status=400 if filter_errors else 200)
 
 
-@login_required
-def login_list(request: HttpRequest) -> HttpResponse:
-    page, filter_errors = _filtered_page(request, selectors.login_event_list)
-    context = {"page": page, "filter_errors": filter_errors, "results": selectors.LOGIN_RESULTS, "f": request.GET}
-    return _render(request, "org/login_list.html", "logins", context, status=400 if filter_errors else 200)
-
-
 # --- backups (restoring is a command-line action: docs/admin-guide.md) ------------------------
 @login_required
 def backup_list(request: HttpRequest) -> HttpResponse:

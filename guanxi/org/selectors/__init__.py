@@ -33,6 +33,7 @@ from .audit import (
     audit_object_types,
     audit_search,
     login_event_list,
+    login_event_search,
 )
 from .base import ADMIN, _filtered, _get_or_404
 
@@ -419,6 +420,7 @@ __all__ = [
     "handover_labels",
     "handover_preview",
     "login_event_list",
+    "login_event_search",
     "notification_list",
     "notification_unread_count",
     "partner_org_choices",

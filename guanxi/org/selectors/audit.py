@@ -252,6 +252,11 @@ def audit_actor_choices(*, user: User) -> QuerySet[User]:
 LOGIN_RESULTS = [("success", _("Succeeded")), ("failure", _("Failed")), ("sign_out", _("Signed out"))]
 
 
+def login_event_search(qs: QuerySet[LoginEvent], text: str) -> QuerySet[LoginEvent]:
+    """Attempts whose user name as typed, or whose user's name, holds `text`."""
+    return qs.filter(Q(username__icontains=text.strip()) | Q(user__name__icontains=text.strip()))
+
+
 class LoginEventFilter(df.FilterSet):
     user = df.CharFilter(method="filter_user", label=_("User name"), max_length=150)
     result = df.ChoiceFilter(choices=LOGIN_RESULTS, method="filter_result", label=_("Result"))
@@ -264,7 +269,7 @@ class LoginEventFilter(df.FilterSet):
         fields: list[str] = []
 
     def filter_user(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        return qs.filter(Q(username__icontains=value.strip()) | Q(user__name__icontains=value.strip()))
+        return login_event_search(qs, value)
 
     def filter_result(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         if value == "sign_out":
