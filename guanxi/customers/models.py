@@ -50,6 +50,10 @@ CUSTOMER_EDITABLE_FIELDS = (
 
 
 class Customer(OwnedRecord):
+    # Changes that are not fields of the customer: the lead it was converted from (sales records it).
+    audit_labels = {"lead": _("lead")}
+    audit_related = {"lead": "sales.lead"}
+
     class Kind(models.TextChoices):
         COMPANY = "company", _("Company")
         INDIVIDUAL = "individual", _("Individual")

@@ -229,11 +229,9 @@ def _object_type_choices(user: Any) -> list[Choice]:
 
 
 def _changes_text(entry: AuditLog) -> str:
-    rows = getattr(entry, "change_rows", None)
-    if rows is None:
-        rows = selectors.audit_changes(entry)
-    changes = "; ".join(f"{r['field']}: {r['old']} → {r['new']}" for r in rows)
-    return " · ".join(part for part in (changes, entry.message_text) if part)
+    if not hasattr(entry, "change_rows"):
+        selectors.audit_describe([entry])
+    return " · ".join(part for part in (selectors.changes_text(entry), entry.message_text) if part)
 
 
 class AuditTrailList(ListDefinition):

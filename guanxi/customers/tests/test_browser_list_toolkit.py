@@ -89,7 +89,7 @@ def test_columns_bulk_transfer_inline_edit_and_star(org, page):
 
     # column chooser: hide "Tags", move "Owner" up above "Status"; kept after a reload
     page.locator('button[aria-label="More actions"]').click()
-    page.get_by_role("button", name="Columns").click()
+    page.locator(".dropdown-menu.show").get_by_role("button", name="Columns").click()  # the ⋯ menu's entry
     modal = page.locator("#columns-modal")
     modal.locator('li[data-column="tags"] input[type=checkbox]').uncheck()
     modal.locator('li[data-column="owner"] [data-move="up"]').click()

@@ -3,13 +3,11 @@ who acted) and of the login history."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import django_filters as df
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -19,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.models import AuditLog
 
+from ..audit_changes import describe_changes
 from ..models import LoginEvent, User
 from ..policies import require_permission, scope_q
 from .base import ADMIN, _filtered, _IPFilter
@@ -89,100 +88,16 @@ def audit_list(
     return qs.select_related("actor", "content_type").order_by("-at", "-id")
 
 
-def _model_field(model: type | None, name: str) -> Any:
-    if model is None:
-        return None
-    for candidate in (name, name.removesuffix("_id")):
-        try:
-            return model._meta.get_field(candidate)  # type: ignore[attr-defined]
-        except FieldDoesNotExist:
-            continue
-    return None
-
-
-def _show(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return "∅"
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    if isinstance(value, list | tuple):
-        return ", ".join(_show(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
-    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
-        # Times are stored as ISO text in UTC; show them like the rest of the page (local, to the second).
-        try:
-            moment = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if timezone.is_aware(moment):
-            moment = timezone.localtime(moment)
-        return moment.strftime("%Y-%m-%d %H:%M:%S")
-    return str(value)
-
-
-def _ids_in(value: Any) -> list[int]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return [value]
-    if isinstance(value, list | tuple):
-        return [v for v in value if isinstance(v, int) and not isinstance(v, bool)]
-    return []
-
-
-class _ChangeFormatter:
-    """Shows a batch of audit entries' changes as "field: old → new" rows. Ids of related rows (a
-    department id in a create entry, role ids of a many-to-many change) are shown as the rows' names,
-    looked up with one query per related model for the whole batch."""
-
-    def __init__(self, entries: list[AuditLog]):
-        wanted: dict[type, set[int]] = {}
-        for entry in entries:
-            model = entry.content_type.model_class() if entry.content_type_id and entry.content_type else None
-            for name, pair in (entry.changes or {}).items():
-                field = _model_field(model, name)
-                if field is not None and field.is_relation and field.related_model is not None:
-                    for value in pair if isinstance(pair, list | tuple) else [pair]:
-                        wanted.setdefault(field.related_model, set()).update(_ids_in(value))
-        self.names: dict[type, dict[int, str]] = {
-            related: {obj.pk: str(obj) for obj in related._base_manager.filter(pk__in=ids)}  # type: ignore[attr-defined]
-            for related, ids in wanted.items()
-            if ids
-        }
-
-    def _value(self, field: Any, value: Any) -> str:
-        if field is not None and field.is_relation and field.related_model in self.names:
-            names = self.names[field.related_model]
-            if isinstance(value, list | tuple):
-                return _show([names.get(v, v) if isinstance(v, int) else v for v in value])
-            if isinstance(value, int) and not isinstance(value, bool):
-                return names.get(value, str(value))
-        return _show(value)
-
-    def rows(self, entry: AuditLog) -> list[dict[str, str]]:
-        model = entry.content_type.model_class() if entry.content_type_id and entry.content_type else None
-        rows = []
-        for name, pair in (entry.changes or {}).items():
-            field = _model_field(model, name)
-            if field is not None and getattr(field, "primary_key", False):
-                continue  # the object's own id is in the Object column already
-            old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
-            label = str(field.verbose_name) if field is not None else name.replace("_", " ")
-            rows.append({"field": label, "old": self._value(field, old), "new": self._value(field, new)})
-        return rows
-
-
-def audit_changes(entry: AuditLog) -> list[dict[str, str]]:
-    """One entry's changes as rows of field label, old value, new value (each shown as text)."""
-    return _ChangeFormatter([entry]).rows(entry)
-
-
 def audit_describe(entries: Iterable[AuditLog]) -> list[AuditLog]:
-    """Attach `change_rows` (field, old, new as text) to each entry of a page."""
-    out = list(entries)
-    formatter = _ChangeFormatter(out)
-    for entry in out:
-        entry.change_rows = formatter.rows(entry)  # type: ignore[attr-defined]
-    return out
+    """Attach `change_rows` to each entry of a page: its field changes in the reader's language (field labels,
+    choice labels, local times, related rows by name), rendered by org.audit_changes as everywhere else. The
+    audit trail's reader is an auditor, so nothing is hidden from them."""
+    return describe_changes(list(entries), reader=None)
+
+
+def changes_text(entry: AuditLog) -> str:
+    """An entry's changes on one line ("Status: draft → approved; …"), for the export and the list's cell."""
+    return "; ".join(f"{r.label}: {r.old} → {r.new}" for r in getattr(entry, "change_rows", []))
 
 
 def audit_export_rows(
@@ -226,8 +141,7 @@ def _model_label(content_type: Any) -> str:
 
 
 def _audit_batch_rows(batch: list[AuditLog]) -> Iterator[list[Any]]:
-    formatter = _ChangeFormatter(batch)
-    for e in batch:
+    for e in audit_describe(batch):
         yield [
             timezone.localtime(e.at),
             str(e.actor) if e.actor else "",
@@ -235,7 +149,7 @@ def _audit_batch_rows(batch: list[AuditLog]) -> Iterator[list[Any]]:
             _model_label(e.content_type),
             e.object_id,
             e.object_repr,
-            "; ".join(f"{r['field']}: {r['old']} → {r['new']}" for r in formatter.rows(e)),
+            changes_text(e),
             e.message_text,
             e.ip or "",
             e.request_id,

@@ -144,3 +144,14 @@ def test_login_history_exports_for_administrators_only(admin_web, rep_web, org):
     assert list(AuditLog.objects.order_by("id")[before:].values_list("action", flat=True)) == ["export"]
     # and a rep may not export it
     assert rep_web.get(reverse("lists:export", args=["logins"]), {"fmt": "csv"}).status_code == 403
+
+
+def test_audit_trail_shows_changes_in_the_readers_language_like_the_record_pages(admin_web, org):
+    # given a role whose data scope changed (stored as codes, as every audit row keeps them)
+    role = Role.objects.create(code="auditors", name="稽核", data_scope="self")
+    _entry(org["east_rep"], "update", obj=role, changes={"data_scope": ["self", "all"]})
+    # when an administrator reads the audit trail
+    html = admin_web.get(reverse("org:audit_list")).content.decode()
+    # then the change reads with the field's label and the choices' labels (translated), never the stored codes
+    assert "Data scope" in html and "Own records" in html and "All records" in html
+    assert "self → all" not in html and ">self<" not in html

@@ -234,8 +234,9 @@ def document_get(*, user: User, pk: Any, opportunity_id: int | None = None) -> O
     `opportunity_id`, a document of another deal is a 404 too."""
     deals = scope_queryset(user, Opportunity.objects.all(), "view")
     docs = OpportunityDocument.objects.select_related("opportunity").filter(opportunity__in=deals)
+    deal = id_or_none(opportunity_id) if opportunity_id is not None else None
     if opportunity_id is not None:
-        docs = docs.filter(opportunity_id=opportunity_id)
+        docs = docs.filter(opportunity_id=deal) if deal is not None else docs.none()  # past a 64-bit key: none
     number = id_or_none(pk)
     doc = docs.filter(pk=number).first() if number is not None else None
     if doc is None:
