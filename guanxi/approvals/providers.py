@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.ports import APPROVAL_ENGINE
-from guanxi.core.registry import HandoverKind, NavItem, NotificationTopic, PeriodicJob, registry
+from guanxi.core.registry import DayCard, HandoverKind, NavItem, NotificationTopic, PeriodicJob, registry
 
 from . import ports
 
@@ -50,6 +50,23 @@ registry.add_nav(
         refresh_on="approvals",
     )
 )
+
+
+def _day_card(request: Any) -> str:
+    """The requests waiting for the reader's decision, on their day page (managers and finance start there)."""
+    from django.template.loader import render_to_string
+
+    from .selectors import approvals_pending_for
+
+    waiting = approvals_pending_for(request.user).select_related("applicant")
+    requests = list(waiting[:5])
+    if not requests:
+        return ""
+    context = {"requests": requests, "count": _pending_count(request.user)}
+    return render_to_string("approvals/_day_card.html", context, request=request)
+
+
+registry.add_day_card(DayCard(key="approvals", render=_day_card, order=10))
 # The rules and the reminder policy, next to the other settings pages of administrators.
 registry.add_nav(
     NavItem(

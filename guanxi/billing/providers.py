@@ -14,6 +14,7 @@ from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kin
 from guanxi.core.money import format_cny
 from guanxi.core.ports import COLLECTED_AMOUNTS, CONTRACT_MONEY
 from guanxi.core.registry import (
+    DayCard,
     DefaultApprovalRules,
     DefaultGrants,
     FileKind,
@@ -141,6 +142,33 @@ def _search_invoices(*, user: Any, query: str, limit: int) -> list[dict[str, Any
         for inv in search_invoices(user=user, query=query, limit=limit)
     ]
 
+
+# --- finance's day: what falls due -------------------------------------------------------------------------------
+DAY_CARD_DAYS = 7
+
+
+def _day_card(request: Any) -> str:
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from guanxi.org.policies import has_permission
+
+    from .selectors import instalments_due_soon
+
+    user = request.user
+    if not (has_permission(user, "payments.create") and has_permission(user, "payments.view")):
+        return ""  # a rep's money shows on their contracts; this card is for those who record the payments
+    due = instalments_due_soon(user=user, days=DAY_CARD_DAYS)
+    instalments = list(due[:6])
+    if not instalments:
+        return ""
+    for i in instalments:
+        i.outstanding_text = format_cny(i.outstanding)
+    context = {"instalments": instalments, "count": due.count(), "days": DAY_CARD_DAYS, "today": timezone.localdate()}
+    return render_to_string("billing/_day_card.html", context, request=request)
+
+
+registry.add_day_card(DayCard(key="receivables", render=_day_card, order=20))
 
 registry.add_search(SearchSource(key="invoices", label=_("Invoices"), search=_search_invoices, order=70))
 

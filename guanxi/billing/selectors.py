@@ -279,6 +279,19 @@ def unpaid_instalments(*, user: User, action: str = "view") -> QuerySet[Instalme
     )
 
 
+def instalments_due_soon(*, user: User, days: int, today: dt.date | None = None) -> QuerySet[Instalment]:
+    """Unpaid instalments in the user's reach that are overdue or fall due within `days`, soonest first (finance's
+    day page)."""
+    today = today or timezone.localdate()
+    return (
+        unpaid_instalments(user=user)
+        .filter(due_date__lte=today + dt.timedelta(days=days))
+        .select_related("contract__customer")
+        .annotate(outstanding=F("amount") - F("paid"))
+        .order_by("due_date", "id")
+    )
+
+
 def ageing_report(
     *, user: User, group: str = "customer", today: dt.date | None = None, action: str = "view"
 ) -> dict[str, Any]:

@@ -4,6 +4,7 @@
 - record tabs: extra tabs on a record page (e.g. contracts on the customer 360 page)
 - timeline sources: extra events on a record's timeline
 - nav items: entries in the left navigation
+- day cards: what waits for the reader in another app, on their day page (approvals, receivables)
 - periodic jobs: work the worker runs once per period
 - job recoveries: what an app does with its jobs when the worker running them is lost (guanxi/core/workers.py)
 - pool protections: customers the public-pool reclaim must leave alone (open opportunity, active contract)
@@ -211,6 +212,17 @@ class DefaultApprovalRules:
 
 
 @dataclass(frozen=True)
+class DayCard:
+    """A card on the reader's day page (我的工作台) from the app that owns the work: approvals waiting for them,
+    receivables falling due for finance… `render(request)` answers the card's HTML, or "" when there is nothing
+    for this reader (no permission, nothing waiting), so each role's day shows its own work."""
+
+    key: str
+    render: Callable[[Any], str]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class NotificationTopic:
     """Notifications a user may mute together (their settings page): the `notify(kind=…)` values it covers.
 
@@ -230,6 +242,7 @@ class NotificationTopic:
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
     quick_create: list[QuickCreate] = field(default_factory=list)
+    day_cards: list[DayCard] = field(default_factory=list)
     search: list[SearchSource] = field(default_factory=list)
     tabs: list[RecordTab] = field(default_factory=list)
     timeline: dict[str, list[Callable[..., list[dict[str, Any]]]]] = field(default_factory=dict)
@@ -284,6 +297,11 @@ class Registry:
         if all(q.key != item.key for q in self.quick_create):
             self.quick_create.append(item)
             self.quick_create.sort(key=lambda q: q.order)
+
+    def add_day_card(self, card: DayCard) -> None:
+        if all(c.key != card.key for c in self.day_cards):
+            self.day_cards.append(card)
+            self.day_cards.sort(key=lambda c: c.order)
 
     def quick_create_item(self, key: str) -> QuickCreate | None:
         return next((q for q in self.quick_create if q.key == key), None)

@@ -66,11 +66,12 @@ def test_audit_trail_shows_field_changes_old_to_new_with_labels_and_names(admin_
     # when the admin opens the trail
     r = admin_web.get(reverse("org:audit_list"))
     body = r.content.decode()
-    # then a change reads "label: old → new", related ids are shown by name, and the IP is shown
-    rows = {(c["field"], c["old"], c["new"]) for e in r.context["page"].object_list for c in e.change_rows}
-    assert ("level", "B", "A") in rows
-    assert ("department", "∅", "华东销售部") in rows
-    assert ("roles", "∅", "Sales rep") in rows
+    # then a change reads "label: old → new" with the field's label and the choices' labels (as on the record
+    # pages), related ids are shown by name, and the IP is shown
+    rows = {(c.label, c.old, c.new) for e in r.context["page"].object_list for c in e.change_rows}
+    assert ("Level", "B · ordinary", "A · key") in rows
+    assert ("Department", "∅", "华东销售部") in rows
+    assert ("Roles", "∅", "Sales rep") in rows
     assert "→" in body and "10.1.2.3" in body
 
 
@@ -89,7 +90,7 @@ def test_export_of_the_filtered_trail_to_csv_and_xlsx_is_itself_audited(admin_we
     text = r.content.decode("utf-8-sig")
     lines = text.strip().splitlines()
     assert lines[0].startswith("Time,User,Action") and len(lines) == 2
-    assert "'=HYPERLINK(1)" in lines[1] and "level: B → A" in lines[1]
+    assert "'=HYPERLINK(1)" in lines[1] and "Level: B · ordinary → A · key" in lines[1]
     # and the export itself is one audit entry naming the filter
     export_entry = AuditLog.objects.latest("id")
     assert AuditLog.objects.count() == before + 1

@@ -201,10 +201,13 @@ def _task_form(request: HttpRequest, data: Any = None, *, with_customer: bool = 
 @login_required
 def my_day(request: HttpRequest) -> HttpResponse:
     user = request.user
+    # What waits for the reader in the other apps (approvals, payments falling due): each role's own work.
+    cards = [html for card in registry.day_cards if (html := card.render(request))]
     try:
         data = selectors.my_day(user=user)
     except PermissionDeniedError:
-        return render(request, "customers/my_day.html", {"no_permission": True})
+        return render(request, "customers/my_day.html", {"no_permission": True, "day_cards": cards})
+    data["day_cards"] = cards
     data["task_form"] = _task_form(request) if has_permission(user, "tasks.create") else None
     data["returning_soon"] = customers_returning_soon(user=user)
     data["returning_days"] = RETURNING_SOON_DAYS
