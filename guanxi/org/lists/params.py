@@ -21,12 +21,14 @@ DEFAULT_PAGE_SIZE = 50
 
 
 def clean_params(source: HttpRequest | QueryDict, *, sorts: Iterable[str] | None = None) -> tuple[QueryDict, list[str]]:
-    """The list's query string without empty values (at most 50 values of 200 characters per key), an unknown
-    `sort` (when `sorts` names the valid ones) or page size dropped with a warning."""
+    """The list's query string without empty values and NUL bytes (at most 50 values of 200 characters per key),
+    an unknown `sort` (when `sorts` names the valid ones) or page size dropped with a warning."""
     query = source.GET if isinstance(source, HttpRequest) else source
     params = QueryDict(mutable=True)
     warnings: list[str] = []
     for key, values in query.lists():
+        # A NUL byte can match nothing, and PostgreSQL refuses it in a text parameter: dropped like the rest.
+        values = [v.replace("\x00", "") for v in values]
         kept = [v[:2000] if key == "where" else v[:200] for v in values if v.strip()][:50]
         if kept:
             params.setlist(key[:50], kept)
