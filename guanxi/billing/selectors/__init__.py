@@ -23,17 +23,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.commerce.models import Contract
 from guanxi.commerce.selectors import with_facts
-from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.export import local_time
 from guanxi.core.filters import filter_rows
-from guanxi.core.inputs import id_or_none
 from guanxi.core.money import ZERO, to_cent
 from guanxi.org.models import User
 from guanxi.org.policies import (
@@ -44,12 +41,30 @@ from guanxi.org.policies import (
     visibility_q,
 )
 
-from .filters import ExpenseClaimFilter, InvoiceFilter, PaymentFilter, ReceivableFilter
-from .models import ExpenseClaim, ExpenseLine, Instalment, Invoice, Payment
-from .money import BUCKETS, ageing_bucket
-from .policies import RECEIVABLE_STATUSES
+from ..filters import InvoiceFilter, PaymentFilter, ReceivableFilter
+from ..models import ExpenseClaim, Instalment, Invoice, Payment
+from ..money import BUCKETS, ageing_bucket
+from ..policies import RECEIVABLE_STATUSES
+from ._common import Filters, _bad
+from .expenses import (
+    expense_claim_get as expense_claim_get,
+)
+from .expenses import (
+    expense_claim_list as expense_claim_list,
+)
+from .expenses import (
+    expense_line_get as expense_line_get,
+)
+from .expenses import (
+    expense_link_choices as expense_link_choices,
+)
+from .expenses import (
+    expense_links_resolve as expense_links_resolve,
+)
+from .expenses import (
+    require_statement_access as require_statement_access,
+)
 
-Filters = QueryDict | dict[str, Any] | None
 MONEY_FIELD = DecimalField(max_digits=18, decimal_places=2)
 ZERO_V = Value(Decimal("0.00"), output_field=MONEY_FIELD)
 REMAINING = ExpressionWrapper(F("amount") - F("paid"), output_field=MONEY_FIELD)
@@ -71,10 +86,6 @@ GROUP_LABELS = {
     "owner": gettext_lazy("Owner"),
     "department": gettext_lazy("Department"),
 }
-
-
-def _bad(field_name: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, fields={field_name: [message]})
 
 
 # --- contracts and their money ------------------------------------------------------------------
@@ -140,7 +151,7 @@ def contract_money_get(*, user: User, pk: Any) -> dict[str, Any]:
 
 
 def _plan_version(contract: Contract) -> int:
-    from .services.plans import plan_version
+    from ..services.plans import plan_version
 
     return plan_version(contract)
 
@@ -480,81 +491,6 @@ def customer_money(*, user: User, customer: Any) -> dict[str, Any] | None:
     for c in contracts:
         totals.add(c)
     return {"contracts": contracts, "payments": payments, "invoices": invoices, "totals": totals}
-
-
-# --- expense claims -----------------------------------------------------------------------------
-def expense_claim_list(*, user: User, filters: Filters = None, action: str = "view") -> QuerySet[ExpenseClaim]:
-    qs = scope_queryset(user, ExpenseClaim.objects.all(), action).select_related("claimant", "customer")
-    return filter_rows(ExpenseClaimFilter, filters, qs, user).order_by("-created_at", "-id")
-
-
-def expense_claim_get(*, user: User, pk: Any, action: str = "view") -> ExpenseClaim:
-    return get_scoped_or_404(
-        user,
-        ExpenseClaim.objects.select_related(
-            "claimant", "customer", "follow_up", "opportunity", "department"
-        ).prefetch_related("lines"),
-        pk,
-        action,
-    )
-
-
-def expense_line_get(*, user: User, pk: Any) -> ExpenseLine:
-    """A line of an expense claim the user may see (its receipt): 403 without expenses.view, 404 otherwise."""
-    claims = scope_queryset(user, ExpenseClaim.objects.all(), "view")
-    try:
-        return ExpenseLine.objects.select_related("claim").get(pk=int(pk), claim__in=claims)
-    except (ExpenseLine.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFoundError(_("Not found, or you may not see it.")) from None
-
-
-def expense_link_choices(*, user: User, customer_id: int) -> dict[str, Any]:
-    """The follow-ups and opportunities of a customer the user can see (each in its own module's scope; none
-    without that module's view permission), for the claim form."""
-    from guanxi.customers.models import Customer, FollowUp
-    from guanxi.sales.models import Opportunity
-
-    customer = get_scoped_or_404(user, Customer.objects.all(), customer_id, module="customers")
-    follow_ups = scope_queryset_or_none(user, FollowUp.objects.filter(customer=customer))
-    opportunities = scope_queryset_or_none(user, Opportunity.objects.filter(customer=customer))
-    return {
-        "customer": customer,
-        "follow_ups": list(follow_ups.order_by("-occurred_at")[:50]),
-        "opportunities": list(opportunities.order_by("-created_at")[:50]),
-    }
-
-
-def require_statement_access(user: User) -> None:
-    if not (has_permission(user, "payments.view") and has_permission(user, "invoices.view")):
-        raise PermissionDeniedError(_("You may not see the receivables statement."))
-
-
-def expense_links_resolve(
-    *, user: User, customer_id: Any = None, follow_up_id: Any = None, opportunity_id: Any = None, partial: bool = False
-) -> dict[str, Any]:
-    """Ids from a form or request body → the customer, follow-up and opportunity rows the user can see;
-    an unknown id is a validation error on its field. With `partial`, absent ids are left out."""
-    from guanxi.customers.selectors import customer_get, follow_up_get
-    from guanxi.sales.opportunities.selectors import opportunity_get
-
-    out: dict[str, Any] = {}
-    for key, raw, getter in (
-        ("customer", customer_id, customer_get),
-        ("follow_up", follow_up_id, follow_up_get),
-        ("opportunity", opportunity_id, opportunity_get),
-    ):
-        if raw in (None, ""):
-            if not partial:
-                out[key] = None
-            continue
-        pk = id_or_none(raw)
-        try:
-            if pk is None:
-                raise NotFoundError("")
-            out[key] = getter(user=user, pk=pk)
-        except (NotFoundError, PermissionDeniedError):
-            raise _bad(f"{key}_id" if partial else key, _("Unknown id, or you may not see it."))
-    return out
 
 
 # --- a leaving user's data (the backup an administrator takes before the hand-over) -------------------------
