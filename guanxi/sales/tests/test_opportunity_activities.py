@@ -120,8 +120,10 @@ def test_deal_page_queries_do_not_grow_with_its_activities(org, deal, django_ass
                 actor=org["east_rep"], opportunity=deal, data={"title": f"任务{i}", "due_at": timezone.now()}
             )
 
-    # given a deal with one follow-up and task, then with six of each: the page costs the same
+    # given a deal with one follow-up and task, then with six of each: the page costs the same (measured after a
+    # first visit, whose once-per-session work, such as the session's first stamp, is not the page's cost)
     add(1)
+    queries()
     few = queries()
     add(5)
     assert queries() == few

@@ -1,6 +1,7 @@
 """Every write to opportunities, their stage documents and the pipeline set-up (pipelines, stages, lost reasons,
 competitors). Permission-checked, transactional, audited. Callers import from `guanxi.sales.opportunities.services`."""
 
+from .bulk import opportunity_bulk_delete, opportunity_bulk_move_stage, opportunity_bulk_transfer
 from .documents import DOCUMENT_EXTENSIONS, opportunity_document_add, opportunity_document_delete
 from .export import EXPORT_TYPES, funnel_export, opportunity_export
 from .lifecycle import (
@@ -9,9 +10,6 @@ from .lifecycle import (
     opportunities_hand_over,
     opportunity_add_task,
     opportunity_assign,
-    opportunity_bulk_delete,
-    opportunity_bulk_move_stage,
-    opportunity_bulk_transfer,
     opportunity_close,
     opportunity_confirm_close,
     opportunity_create,

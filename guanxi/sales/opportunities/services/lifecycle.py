@@ -14,14 +14,13 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.errors import ApplicationError, InvalidStateError, ValidationFailed
+from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.i18n import Message
-from guanxi.core.inputs import clean_ids, field_error, pick
+from guanxi.core.inputs import field_error, pick
 from guanxi.core.models import AuditLog
 from guanxi.core.money import AMOUNT_MAX, to_cent
 from guanxi.core.services import (
@@ -29,7 +28,6 @@ from guanxi.core.services import (
     check_version,
     model_create,
     model_update,
-    notify,
     soft_delete,
     versioned_save,
 )
@@ -332,49 +330,6 @@ def opportunity_assign(
     return opp
 
 
-def opportunity_bulk_transfer(*, actor: User, opportunity_ids: Iterable[Any], owner: User) -> tuple[int, int]:
-    """Hand the selected deals to another rep (the list's bulk bar), audited per deal as a transfer; the new owner
-    is told once. Returns (moved, skipped): skipped are out of the actor's reach for assigning, or theirs already."""
-    require_permission(actor, "opportunities.assign")
-    _check_owner(actor, owner)
-    ids = clean_ids(opportunity_ids)
-    moved = 0
-    with transaction.atomic():
-        qs = scope_queryset(actor, Opportunity.objects.filter(pk__in=ids), "assign").select_related("owner")
-        for opp in qs.select_for_update(of=("self",)).order_by("pk"):
-            if opp.owner_id == owner.pk:
-                continue
-            old_owner = opp.owner
-            model_update(instance=opp, data={"owner": owner, "department": owner.department}, actor=actor, audit=False)
-            audit_record(
-                actor=actor, action=AuditLog.Action.TRANSFER, obj=opp, changes={"owner": [str(old_owner), str(owner)]}
-            )
-            moved += 1
-        if moved and owner.pk != actor.pk:
-            notify(
-                recipient=owner,
-                kind="opportunity_transfer",
-                url=reverse("sales:opportunity_list") + "?scene=mine",
-                title=Message(gettext_noop("%(count)s opportunity(ies) were handed to you"), {"count": moved}),
-                body=Message(gettext_noop("Handed over by %(user)s."), {"user": actor}),
-            )
-    return moved, len(ids) - moved
-
-
-def opportunity_bulk_delete(*, actor: User, opportunity_ids: Iterable[Any]) -> tuple[int, int]:
-    """Move the selected deals to the recycle bin (the list's bulk bar). Returns (deleted, skipped): skipped are out of
-    the actor's reach for deleting (each row checked as opportunity_delete checks one)."""
-    require_permission(actor, "opportunities.delete")
-    ids = clean_ids(opportunity_ids)
-    deleted = 0
-    with transaction.atomic():
-        qs = scope_queryset(actor, Opportunity.objects.filter(pk__in=ids), "delete")
-        for opp in qs.select_for_update(of=("self",)).order_by("pk"):
-            soft_delete(instance=opp, actor=actor)
-            deleted += 1
-    return deleted, len(ids) - deleted
-
-
 def opportunities_hand_over(*, actor: User, leaving: User, successor: User) -> int:
     """A leaver's open deals go to the successor and their department (won and lost ones keep the leaver's name,
     so the results stay where they were earned); audited per deal as a transfer."""
@@ -463,27 +418,6 @@ def opportunity_move_stage(
             raise ValidationFailed(msg, fields={"stage": [msg], **{n: [_("This field is required.")] for n in missing}})
         opp = _change_stage(actor=actor, opp=opp, to=stage, now=now, extra={}, expected_version=expected_version)
     return opp
-
-
-def opportunity_bulk_move_stage(*, actor: User, opportunity_ids: Iterable[Any], stage: Stage) -> tuple[int, int]:
-    """Move the selected deals to one stage (the list's bulk edit), each through opportunity_move_stage and all its
-    rules (open deals of that stage's pipeline, the stage's required fields). Returns (moved, skipped): a deal that
-    is out of reach, closed, in another pipeline, already there or missing a required field is skipped unchanged."""
-    require_permission(actor, "opportunities.edit")
-    ids = clean_ids(opportunity_ids)
-    moved = 0
-    with transaction.atomic():
-        reachable = scope_queryset(actor, Opportunity.objects.filter(pk__in=ids), "edit")
-        for opp in reachable.select_related("stage").order_by("pk"):
-            if opp.stage_id == stage.pk:
-                continue
-            try:
-                with transaction.atomic():  # a refused row rolls back alone
-                    opportunity_move_stage(actor=actor, opportunity=opp, stage=stage)
-            except ApplicationError:
-                continue
-            moved += 1
-    return moved, len(ids) - moved
 
 
 def opportunity_close(
