@@ -1,8 +1,9 @@
 """The approvals inbox, declared for the shared list toolkit (guanxi.org.lists): the boxes 待我审批 / 我已审批 /
 我发起的 / all the reader may see as scene tabs with their counts, filters on type, status, applicant, amount and
-date, and per row the applicant, type, amount, current step, the linked document and the reader's decision
-buttons (approve at once; reject or return with a comment in a dialog). Registered in ApprovalsConfig.ready(); the
-page is `list_page("approvals")`."""
+date, an export of the requests the reader sees (for whoever holds an export right somewhere), and per row the
+applicant, type, amount, current step, the linked document and the reader's decision buttons (approve at once;
+reject or return with a comment in a dialog). Registered in ApprovalsConfig.ready(); the page is
+`list_page("approvals")`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.org.lists.spec import Choice, Column, EmptyState, Field, ListDefinition, Scene
 from guanxi.org.models import User
-from guanxi.org.policies import has_permission
+from guanxi.org.policies import has_permission, holds_action
 
 from . import selectors
 from .kinds import document_kinds
@@ -145,6 +146,11 @@ class ApprovalList(ListDefinition):
 
     def may_read(self, user: Any) -> bool:
         return bool(user.is_authenticated)
+
+    def may_export(self, user: Any) -> bool:
+        """No module right of its own: whoever holds an export right in some module exports the requests this
+        list shows them (rows(): their own, those they decide or decided; all for administrators), no others."""
+        return self.may_read(user) and holds_action(user, "export")
 
     def rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
         return selectors.approval_list(user=user)

@@ -247,3 +247,48 @@ def test_reminder_policy_is_set_by_administrators(org: Any) -> None:
     admin.post(reverse("approvals:settings"), {"reminder_after_hours": "0"})
     admin.post(reverse("approvals:settings"), {"reminder_after_hours": "soon"})
     assert ApprovalSettings.current().reminder_after_hours == 8
+
+
+def test_inbox_export_holds_the_requests_the_reader_sees(chain: Any, document: Any, org: Any) -> None:
+    # given two requests of east_rep and one of west_rep ("=SUM" in its title: a formula must not survive the file)
+    submit(document, org["east_rep"])
+    submit(type(document).objects.create(name="第二张"), org["east_rep"])
+    other = approval_submit(
+        actor=org["west_rep"],
+        document=type(document).objects.create(name="西部"),
+        kind="test_doc",
+        facts={"amount": Decimal("5")},
+        title="=SUM(A1:A2) 西部报价",
+        amount=Decimal("5"),
+    )
+    url = reverse("lists:export", args=["approvals"])
+    # when east_rep (a rep: customers.export) exports every request of the list
+    response = client_for(org["east_rep"]).get(url, {"scene": "all", "fmt": "csv"})
+    # then the file holds their two requests and not west_rep's, and the export is audited with its filters
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    assert text.count("华东项目报价") == 2 and "西部报价" not in text
+    audit = AuditLog.objects.get(action=AuditLog.Action.EXPORT, actor=org["east_rep"])
+    assert audit.changes["list"] == "approvals" and audit.changes["rows"] == 2
+    assert audit.changes["filters"] == {"scene": "all"}
+    # and the administrator's file holds west_rep's too, formula-safe
+    text = client_for(org["admin"]).get(url, {"scene": "all", "fmt": "csv"}).content.decode("utf-8-sig")
+    assert other.title.startswith("=") and f"'{other.title}" in text
+    # and the list page offers the export to east_rep
+    assert url in client_for(org["east_rep"]).get(reverse("approvals:inbox")).content.decode()
+
+
+def test_inbox_export_is_refused_without_any_export_right(chain: Any, document: Any, org: Any) -> None:
+    # given a request waiting for a1, an approver holding no export right in any module
+    submit(document, org["east_rep"])
+    client = client_for(chain["a1"])
+    # when a1 exports the list (the current view or ticked rows)
+    url = reverse("lists:export", args=["approvals"])
+    got = client.get(url, {"fmt": "csv"})
+    ticked = client.post(url, {"ids": [ApprovalRequest.objects.get().pk], "fmt": "csv"})
+    # then both are refused: no file, no audit row, and the page offers no export
+    assert got.status_code == 403 and ticked.status_code == 403
+    assert "attachment" not in got.get("Content-Disposition", "") + ticked.get("Content-Disposition", "")
+    assert not AuditLog.objects.filter(action=AuditLog.Action.EXPORT).exists()
+    page = client.get(reverse("approvals:inbox")).content.decode()
+    assert url not in page and 'data-bulk-action="export"' not in page

@@ -12,13 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.errors import ValidationFailed
+from guanxi.core.errors import PermissionDeniedError, ValidationFailed
 from guanxi.core.export import local_time, to_csv, to_xlsx
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, audit_value
 from guanxi.org.models import SavedView, User
-from guanxi.org.policies import require_permission
 
 from .engine import cell_value, resolve, visible_columns
 from .spec import ListDefinition
@@ -56,12 +55,11 @@ def list_export(
     ids: list[int] | None = None,
     view: SavedView | None = None,
 ) -> tuple[bytes, str, str]:
-    """The list's rows as CSV or XLSX. Returns (content, content type, file name). Needs the list's export
-    permission; a bad format or a filter value that cannot work is a ValidationFailed naming it (nothing audited)."""
-    permission = definition.export_permission
-    if permission is None:
-        raise ValidationFailed(_("This list cannot be exported."))
-    require_permission(actor, permission)
+    """The list's rows as CSV or XLSX. Returns (content, content type, file name). Needs the reader's export right
+    (ListDefinition.may_export, else PermissionDeniedError); a bad format or a filter value that cannot work is a
+    ValidationFailed naming it. Refused: nothing audited, no file."""
+    if not definition.may_export(actor):
+        raise PermissionDeniedError(_("You may not export this list."))
     if fmt not in EXPORT_TYPES:
         raise ValidationFailed(_("Choose CSV or XLSX."), fields={"fmt": [_("Choose CSV or XLSX.")]})
     query = query.copy()

@@ -134,7 +134,7 @@ class ListDefinition:
     """One list page. Subclass, fill in, and `register()` it (guanxi.org.lists.registry) in the app's ready(); the
     page view is `list_page(key)` and the toolkit's endpoints (saved views, columns, export, bulk, inline, star)
     work for it under /lists/<key>/. The toolkit adds on its own: the star column and a "starred" scene (when
-    `star`), "Export selected" (with `export_permission`) and "Edit field" (for fields with `bulk_edit`) to the
+    `star`), "Export selected" (when `may_export`) and "Edit field" (for fields with `bulk_edit`) to the
     bulk bar."""
 
     key: ClassVar[str]  # unique, stable: saved views and column choices are stored under it
@@ -195,6 +195,14 @@ class ListDefinition:
         from guanxi.org.policies import has_permission
 
         return has_permission(user, self.permission)
+
+    def may_export(self, user: Any) -> bool:
+        """May the user export the list (the ⋯ menu's export, the bulk bar's "Export selected", the endpoint)?
+        Default: the list's `export_permission` (None: no export). A list without a module right overrides it, like
+        may_read; the export reads export_rows(), so it holds the rows the reader may see and no others."""
+        from guanxi.org.policies import has_permission
+
+        return bool(self.export_permission) and has_permission(user, self.export_permission or "")
 
     def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
         """Rows matching the search box; default: nothing to search (override)."""

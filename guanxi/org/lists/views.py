@@ -128,7 +128,7 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
             for f in definition.fields
             if f.bulk_edit and (not f.bulk_permission or has_permission(user, f.bulk_permission))
         ],
-        "can_export": bool(definition.export_permission) and has_permission(user, definition.export_permission or ""),
+        "can_export": definition.may_export(user),
         "can_create": bool(definition.create_url_name)
         and (not definition.create_permission or has_permission(user, definition.create_permission)),
         "create_url": reverse(definition.create_url_name) if definition.create_url_name else "",
@@ -387,9 +387,8 @@ def inline_edit(request: HttpRequest, key: str, pk: int, column: str) -> HttpRes
 def export(request: HttpRequest, key: str) -> HttpResponse:
     """GET: the current view (its query string) · POST ids: the ticked rows; fmt=xlsx|csv."""
     definition = get_definition(key)
-    if not definition.export_permission:
-        raise NotFoundError(_("Not found, or you may not see it."))
-    require_permission(request.user, definition.export_permission)
+    if not definition.may_export(request.user):
+        raise PermissionDeniedError(_("You may not export this list."))
     if request.method == "POST":
         ids = selected_ids(request)
         if not ids:
