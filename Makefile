@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-pg lint format bench browser-deps messages demo clean
+.PHONY: run test test-pg lint format bench bench-pg browser-deps messages demo clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test-pg: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# The same cases on PostgreSQL at 1M customers, 5M follow-ups, 500k deals, in a database it (re)creates:
+# guanxi_bench on the local server (BENCH_PG_ARGS="--pg-db NAME --pg-url postgres://user@host:port" to change).
+bench-pg: $(STAMP)
+	$(BIN)/python -m bench.run --pg --scale 1m $(BENCH_PG_ARGS)
 
 # Translations: extract strings, then (after editing the .po) compile. The compiled .mo files are committed so that
 # `make run` needs no gettext tools.

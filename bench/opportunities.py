@@ -19,6 +19,8 @@ from urllib.parse import urlencode
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .goals import BOARD_GOAL, LIST_GOAL
+
 CARD_ID = re.compile(r'gx-board-card[^"]*" data-id="(\d+)"')
 LIST_ID = re.compile(r'href="/sales/opportunities/(\d+)/"')
 PER_COLUMN = 50
@@ -27,8 +29,12 @@ PAGE = 50
 
 def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[str], None]) -> dict[str, Any]:
     """`count` open deals on random customers, owned by the customer's owner, spread over the open stages of the
-    default pipeline, each with its creation StageChange row. Plain multi-row INSERTs, no audit rows (as the
-    customers' bulk path); then ANALYZE."""
+    default pipeline, each with its creation StageChange row. The demo's bulk path (multi-row INSERTs; COPY and
+    indexes built at the end on PostgreSQL), no audit rows (as the customers' bulk path); then ANALYZE."""
+    from django.core.management.color import no_style
+
+    from guanxi.core.dbvendor import bulk_load
+    from guanxi.customers.demo.bulk import BulkInserter
     from guanxi.customers.models import Customer
     from guanxi.sales.models import Opportunity, Stage, StageChange
     from guanxi.sales.opportunities.services import default_pipeline
@@ -39,18 +45,16 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
     stages = list(pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("sort_order"))
     customers = list(Customer.objects.values_list("pk", "owner_id", "owner__department_id", "name"))
     now = timezone.now()
-    batch = 5000
-    made = 0
-    with transaction.atomic():
+    batch, made = 5000, 0
+    with bulk_load(connection, tables=[Opportunity._meta.db_table, StageChange._meta.db_table], progress=progress):
         while made < count:
-            rows = []
-            for i in range(made, min(count, made + batch)):
-                pk, owner, dept, name = rng.choice(customers)
-                stage = rng.choices(stages, weights=[40, 28, 20, 12])[0]
-                created = now - dt.timedelta(days=rng.uniform(1, 365))
-                entered = created + (now - created) * rng.random()
-                rows.append(
-                    Opportunity(
+            with transaction.atomic():
+                deals, history = BulkInserter(Opportunity, now), BulkInserter(StageChange, now)
+                for i in range(made, min(count, made + batch)):
+                    pk, owner, dept, name = customers[rng.randrange(len(customers))]
+                    stage = rng.choices(stages, weights=[40, 28, 20, 12])[0]
+                    created = now - dt.timedelta(days=rng.uniform(1, 365))
+                    deal = deals.add(
                         name=f"{name[:12]} 项目{i}",
                         customer_id=pk,
                         owner_id=owner,
@@ -58,25 +62,22 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
                         amount=Decimal(rng.randrange(10_000, 3_000_000, 1000)),
                         currency="CNY",
                         expected_close_date=(now + dt.timedelta(days=rng.randint(-30, 180))).date(),
-                        pipeline=pipeline,
-                        stage=stage,
-                        stage_entered_at=entered,
+                        pipeline_id=pipeline.pk,
+                        stage_id=stage.pk,
+                        stage_entered_at=created + (now - created) * rng.random(),
                         probability=stage.probability,
                         status=Opportunity.Status.OPEN,
                         created_at=created,
+                        updated_at=created,
                     )
-                )
-            Opportunity.objects.bulk_create(rows, batch_size=500)
-            made += len(rows)
-            if made % 20000 == 0 or made == count:
+                    history.add(opportunity_id=deal, from_stage_id=None, to_stage_id=stages[0].pk, at=created)
+                made += deals.flush()
+                history.flush()
+            if made % 50000 == 0 or made == count:
                 progress(f"  {made:,} opportunities…")
-        first = stages[0]
-        history = [
-            StageChange(opportunity_id=pk, from_stage=None, to_stage=first, at=created)
-            for pk, created in Opportunity.objects.values_list("pk", "created_at").iterator(chunk_size=5000)
-        ]
-        StageChange.objects.bulk_create(history, batch_size=1000)
     with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [Opportunity, StageChange]):
+            cursor.execute(statement)
         cursor.execute("ANALYZE")
     seconds = time.monotonic() - started
     return {
@@ -139,7 +140,8 @@ class OpportunitySql:
             parts.append(
                 f"SELECT * FROM (SELECT o.id, o.stage_id, o.name, o.amount, o.stage_entered_at, c.name, u.name "
                 f"FROM {self.opp} o JOIN {self.cust} c ON c.id = o.customer_id JOIN {self.user} u ON u.id = o.owner_id "
-                f"WHERE {base} AND o.stage_id = %s ORDER BY o.stage_entered_at, o.id LIMIT {PER_COLUMN})"
+                f"WHERE {base} AND o.stage_id = %s ORDER BY o.stage_entered_at, o.id LIMIT {PER_COLUMN}) "
+                f"AS column_{len(parts)}"
             )
             params += [pipeline_id, *args, stage]
         return self.run(" UNION ALL ".join(parts), params) if parts else []
@@ -157,6 +159,76 @@ class OpportunitySql:
             f"ORDER BY o.created_at DESC, o.id DESC LIMIT {PAGE} OFFSET {int(offset)}",
             args,
         )
+
+    def funnel(self, user: Any, scope: str, pipeline_id: int) -> list[int]:
+        """The funnel of this month: opportunities entering each open stage (a forward move into or past it, or
+        creation in it) from the period's stage changes, with their amounts; the stalled deals per stage, the
+        period's won/lost totals and the average time in each stage. Returns the entries per open stage."""
+        from guanxi.sales.models import StageChange
+        from guanxi.sales.opportunities.funnel import period_for
+
+        period = period_for("month", timezone.localdate())
+        start, end = (connection.ops.adapt_datetimefield_value(t) for t in (period.start, period.end))
+        now = timezone.now()
+        where, args = self._scope(user, scope)
+        stages = self.run(
+            f"SELECT id, kind, stall_days FROM {self.stage} WHERE pipeline_id = %s ORDER BY sort_order, id",
+            [pipeline_id],
+        )
+        open_ids = [pk for pk, kind, _days in stages if kind == "open"]
+        pos = {pk: i for i, pk in enumerate(open_ids, start=1)}
+        pos.update({pk: len(open_ids) + 1 for pk, kind, _days in stages if kind == "won"})
+
+        def position(column: str) -> str:  # integers from the database only
+            return "CASE " + " ".join(f"WHEN {column} = {int(k)} THEN {int(v)}" for k, v in pos.items()) + " END"
+
+        positions = " UNION ALL ".join(f"SELECT {i} AS i" for i in range(1, len(open_ids) + 1))
+        sc = StageChange._meta.db_table
+        entered = self.run(
+            f"SELECT i, COUNT(*), SUM(amount) FROM (SELECT DISTINCT p.i, m.id, m.amount FROM ("
+            f"SELECT o.id, o.amount, {position('sc.to_stage_id')} AS to_pos, "
+            f"{position('sc.from_stage_id')} AS from_pos "
+            f"FROM {sc} sc JOIN {self.opp} o ON o.id = sc.opportunity_id WHERE sc.at >= %s AND sc.at < %s "
+            f"AND o.deleted_at IS NULL AND o.pipeline_id = %s{where}) m JOIN ({positions}) p "
+            f"ON (m.from_pos IS NULL AND m.to_pos = p.i) OR (m.from_pos < p.i AND m.to_pos >= p.i)) e GROUP BY i",
+            [start, end, pipeline_id, *args],
+        )
+        stalled = [
+            (pk, connection.ops.adapt_datetimefield_value(now - dt.timedelta(days=days)))
+            for pk, kind, days in stages
+            if kind == "open" and days
+        ]
+        if stalled:
+            self.run(
+                f"SELECT o.stage_id, COUNT(*) FROM {self.opp} o WHERE o.deleted_at IS NULL AND o.pipeline_id = %s "
+                f"AND o.status = 'open' AND ("
+                + " OR ".join("(o.stage_id = %s AND o.stage_entered_at < %s)" for _ in stalled)
+                + f"){where} GROUP BY o.stage_id",
+                [pipeline_id, *(v for pair in stalled for v in pair), *args],
+            )
+        self.run(
+            f"SELECT SUM(CASE WHEN o.status = 'won' THEN 1 ELSE 0 END), SUM(CASE WHEN o.status = 'lost' THEN 1 ELSE 0 "
+            f"END), SUM(CASE WHEN o.status = 'won' THEN o.amount END) FROM {self.opp} o WHERE o.deleted_at IS NULL "
+            f"AND o.pipeline_id = %s AND o.closed_at >= %s AND o.closed_at < %s{where}",
+            [pipeline_id, start, end, *args],
+        )
+        self.run(
+            f"SELECT sc.from_stage_id, AVG(sc.seconds_in_from_stage) FROM {sc} sc JOIN {self.opp} o "
+            f"ON o.id = sc.opportunity_id WHERE sc.from_stage_id IN ({', '.join(str(int(k)) for k in pos)}) "
+            f"AND sc.seconds_in_from_stage IS NOT NULL AND sc.at >= %s AND sc.at < %s AND o.deleted_at IS NULL"
+            f"{where} GROUP BY sc.from_stage_id",
+            [start, end, *args],
+        )
+        counts = {i: n for i, n, _amount in entered}
+        return [counts.get(i, 0) for i in range(1, len(open_ids) + 1)]
+
+
+FUNNEL_DATA = re.compile(r'<script id="gx-funnel-data" type="application/json">(.*?)</script>', re.DOTALL)
+
+
+def _funnel_counts(html: str) -> list[int]:
+    found = FUNNEL_DATA.search(html)
+    return list(json.loads(found.group(1))["counts"]) if found else []
 
 
 def _html(content: bytes) -> str:
@@ -184,6 +256,21 @@ def build_opportunity_cases(case_type: Any, repeat: int) -> list[Any]:
                 sql_ids=lambda rows: sorted(r[0] for r in rows),
                 params=[pipeline],
                 parse=_html,
+                goal=BOARD_GOAL,
+            )
+        )
+        cases.append(
+            case_type(
+                endpoint="GET /sales/opportunities/funnel/ (this month's funnel)",
+                user=user.username,
+                scope=scope,
+                url=lambda p: f"/sales/opportunities/funnel/?pipeline={p}",
+                sql=lambda p, user=user, scope=scope: sql.funnel(user, scope, p),
+                api_ids=_funnel_counts,
+                sql_ids=lambda counts: counts,
+                params=[pipeline],
+                parse=_html,
+                goal=BOARD_GOAL,
             )
         )
         cases.append(
@@ -212,6 +299,7 @@ def build_opportunity_cases(case_type: Any, repeat: int) -> list[Any]:
                 sql_ids=lambda rows: [r[0] for r in rows],
                 params=[1, 2, 3],
                 parse=json.loads,
+                goal=LIST_GOAL,
             )
         )
     return cases

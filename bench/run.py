@@ -4,9 +4,11 @@
     python -m bench.run --quick          # 20,000 / 100,000 for a fast check
     python -m bench.run --reuse          # time again on the data of the previous run
     python -m bench.run --quick --only opportunities   # the kanban board and opportunity list cases only
+    python -m bench.run --pg --scale 1m  # PostgreSQL: 1M customers, 5M follow-ups, 500k deals (make bench-pg)
 
-It uses its own database: GUANXI_DATABASE_URL if set (it must be empty, or use --reuse), else
-var/bench/bench.sqlite3, which is recreated on every run. Every endpoint is called through Django's
+It uses its own database: with --pg a PostgreSQL database it (re)creates (--pg-db, default
+guanxi_bench, on the server of --pg-url); else GUANXI_DATABASE_URL if set (it must be empty, or use
+--reuse), else var/bench/bench.sqlite3, which is recreated on every run. Every endpoint is called through Django's
 test client against the real URLs as a signed-in user — once with data scope "all" (陈静, sales
 management) and once with scope "self" (张伟, a sales rep) — and beside it the raw SQL that returns
 the same rows is timed in the same run. Results: a table on stdout and bench/out/results.json.
@@ -30,19 +32,52 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from .goals import CUSTOMER_360_GOAL, LIST_GOAL, SEARCH_GOAL, Goal
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench" / "out"
 DEFAULT_DB = ROOT / "var" / "bench" / "bench.sqlite3"
+
+
+# Sizes by --scale: customers, follow-ups, open opportunities.
+SCALES = {
+    "quick": (20_000, 100_000, 100_000),
+    "200k": (200_000, 1_000_000, 100_000),
+    "1m": (1_000_000, 5_000_000, 500_000),
+}
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 
 
 def log(msg: str) -> None:
     print(msg, flush=True)
 
 
+def load_average() -> str:
+    """The machine's 1/5/15-minute load average, printed beside every figure (the cores are shared)."""
+    try:
+        return "/".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # not available on this platform
+        return "n/a"
+
+
 # --- set-up ------------------------------------------------------------------------------------
+def pg_database_create(server: str, name: str, *, reuse: bool) -> str:
+    """(Re)create the PostgreSQL database `name` on `server` (kept with --reuse); returns its URL."""
+    import psycopg
+
+    server = server.rstrip("/")
+    if not reuse:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
 def setup_django(args: argparse.Namespace) -> bool:
     """Point Django at the benchmark database; returns True when it is our own SQLite file."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings.local")
+    if args.pg:
+        os.environ["GUANXI_DATABASE_URL"] = pg_database_create(args.pg_url, args.pg_db, reuse=args.reuse)
     own = not os.environ.get("GUANXI_DATABASE_URL")
     if own:
         DEFAULT_DB.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +93,7 @@ def setup_django(args: argparse.Namespace) -> bool:
 
 def prepare_data(args: argparse.Namespace) -> dict[str, Any]:
     from django.core.management import call_command
+    from django.db import connection
 
     from guanxi.customers.models import Customer
     from guanxi.org.models import User
@@ -75,7 +111,12 @@ def prepare_data(args: argparse.Namespace) -> dict[str, Any]:
         )
     log(f"Generating {args.customers:,} customers and {args.follow_ups:,} follow-ups…")
     timings = bench_generate(
-        customers=args.customers, follow_ups=args.follow_ups, extra_reps=args.reps, seed=args.seed, progress=log
+        customers=args.customers,
+        follow_ups=args.follow_ups,
+        extra_reps=args.reps,
+        seed=args.seed,
+        progress=log,
+        jobs=args.jobs if connection.vendor == "postgresql" else 1,
     )
     if args.opportunities:
         from .opportunities import opportunities_bulk_generate
@@ -129,6 +170,7 @@ class Case:
     sql_ids: Callable[[Any], Any]
     params: list[Any]
     parse: Callable[[bytes], Any] = json.loads  # the answer's body → what api_ids reads (HTML pages: the text)
+    goal: Goal | None = None  # the issue's target for this case, checked and printed beside the figures
 
 
 @dataclass
@@ -147,6 +189,10 @@ class Result:
     rows_match: bool
     mismatches: int = 0
     notes: list[str] = field(default_factory=list)
+    queries: list[int] = field(default_factory=list)  # queries of each checked call
+    load_average: str = ""  # the machine's load when the case was timed
+    goal: str = ""
+    goal_missed: list[str] = field(default_factory=list)
 
 
 # --- the raw SQL baselines -----------------------------------------------------------------------
@@ -319,6 +365,7 @@ def build_cases(rng: random.Random, sql: Sql, repeat: int) -> tuple[list[Case], 
                 api_ids=lambda answer: [item["id"] for item in answer["items"]],
                 sql_ids=lambda rows: [row[0] for row in rows],
                 params=["A"],
+                goal=LIST_GOAL,
             )
         )
         for label, terms in (("pinyin initials", initials), ("phone digits", mobiles)):
@@ -335,6 +382,7 @@ def build_cases(rng: random.Random, sql: Sql, repeat: int) -> tuple[list[Case], 
                         frozenset(str(r[0]) for r in rows[1]),
                     ),
                     params=terms,
+                    goal=SEARCH_GOAL,
                 )
             )
         cases.append(
@@ -347,6 +395,7 @@ def build_cases(rng: random.Random, sql: Sql, repeat: int) -> tuple[list[Case], 
                 api_ids=lambda answer: (answer["customer"]["id"], sorted(c["id"] for c in answer["contacts"])),
                 sql_ids=lambda rows: (rows[0][0][0], sorted(r[0] for r in rows[1])),
                 params=sample_ids,
+                goal=CUSTOMER_360_GOAL,
             )
         )
     info = {
@@ -357,7 +406,11 @@ def build_cases(rng: random.Random, sql: Sql, repeat: int) -> tuple[list[Case], 
 
 
 def run_case(case: Case, client: Any, repeat: int) -> Result:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     notes: list[str] = []
+    queries: list[int] = []
 
     def call(param: Any) -> Any:
         response = client.get(case.url(param))
@@ -367,17 +420,21 @@ def run_case(case: Case, client: Any, repeat: int) -> Result:
 
     mismatches = 0
     for param in case.params[: min(len(case.params), 10)]:
-        answer = case.parse(call(param).content)
+        with CaptureQueriesContext(connection) as captured:
+            response = call(param)
+        queries.append(len(captured.captured_queries))
+        answer = case.parse(response.content)
         if case.api_ids(answer) != case.sql_ids(case.sql(param)):
             mismatches += 1
     if mismatches:
         notes.append(f"{mismatches} of {min(len(case.params), 10)} checked answers differ from the SQL rows")
+    load = load_average()
     api, raw = timed_pair(call, case.sql, case.params, repeat)
     wall, sql_wall = [t[0] for t in api], [t[0] for t in raw]
     cpu, sql_cpu = statistics.median(t[1] for t in api), statistics.median(t[1] for t in raw)
     p50, p95 = statistics.median(wall), percentile(wall, 0.95)
     s50, s95 = statistics.median(sql_wall), percentile(sql_wall, 0.95)
-    return Result(
+    result = Result(
         endpoint=case.endpoint,
         user=case.user,
         scope=case.scope,
@@ -392,26 +449,36 @@ def run_case(case: Case, client: Any, repeat: int) -> Result:
         rows_match=mismatches == 0,
         mismatches=mismatches,
         notes=notes,
+        queries=queries,
+        load_average=load,
     )
+    if case.goal is not None:
+        result.goal = case.goal.describe()
+        result.goal_missed = case.goal.missed(result)
+    return result
 
 
-def print_table(results: list[Result]) -> None:
+def print_table(results: list[Result], database: str = "") -> None:
     head = (
         f"{'endpoint':<66} {'scope':<5} {'p50 ms':>8} {'p95 ms':>8} {'SQL p50':>8} {'SQL p95':>8} {'ratio':>7} "
-        f"{'CPU ratio':>9}  rows"
+        f"{'CPU ratio':>9} {'queries':>7}  rows  {'load avg':<14} goal"
     )
     log("")
+    log(f"{database}, load average (1/5/15 min) now {load_average()}")
     log(head)
     log("-" * len(head))
     for r in results:
+        queries = f"{min(r.queries)}" if len(set(r.queries)) == 1 else f"{min(r.queries)}-{max(r.queries)}"
+        goal = "" if not r.goal else ("met" if not r.goal_missed else "MISSED: " + "; ".join(r.goal_missed))
         log(
             f"{r.endpoint:<66} {r.scope:<5} {r.p50_ms:>8.2f} {r.p95_ms:>8.2f} {r.sql_p50_ms:>8.2f} "
-            f"{r.sql_p95_ms:>8.2f} {r.ratio_p50:>6.1f}x {r.cpu_ratio_p50:>8.1f}x  "
-            f"{'same' if r.rows_match else 'DIFFER'}"
+            f"{r.sql_p95_ms:>8.2f} {r.ratio_p50:>6.1f}x {r.cpu_ratio_p50:>8.1f}x {queries:>7}  "
+            f"{'same' if r.rows_match else 'DIFFER'}  {r.load_average:<14} {goal}"
         )
     log("")
     log("ratio = API p50 / raw SQL p50 (hand-written SQL returning the same rows, same run, same database);")
-    log("CPU ratio = the same on this thread's CPU time, which a busy machine does not inflate.")
+    log("CPU ratio = the same on this thread's CPU time, which a busy machine does not inflate;")
+    log("queries = per call (checked calls); load avg = the machine's load average when the case was timed.")
 
 
 def environment() -> dict[str, Any]:
@@ -431,6 +498,7 @@ def environment() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
         "machine": platform.machine(),
+        "load_average": load_average(),
     }
 
 
@@ -439,6 +507,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--follow-ups", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="20,000 customers and 100,000 follow-ups.")
+    parser.add_argument(
+        "--scale", choices=sorted(SCALES), help="Sizes: quick, 200k, 1m (1M customers, 5M follow-ups, 500k deals)."
+    )
+    parser.add_argument("--pg", action="store_true", help="On PostgreSQL: (re)create the database --pg-db and use it.")
+    parser.add_argument("--pg-url", default=os.environ.get("GUANXI_BENCH_PG_SERVER", PG_SERVER), help="The server.")
+    parser.add_argument("--pg-db", default="guanxi_bench", help="The database --pg creates (default guanxi_bench).")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="Processes generating customers (PostgreSQL only)."
+    )
     parser.add_argument("--repeat", type=int, default=50, help="Timed calls per endpoint (default 50).")
     parser.add_argument("--reps", type=int, default=100, help="Extra sales reps who own the customers.")
     parser.add_argument("--seed", type=int, default=2026)
@@ -451,6 +528,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.customers, args.follow_ups = 20_000, 100_000
+    if args.scale:
+        args.customers, args.follow_ups, args.opportunities = SCALES[args.scale]
     return args
 
 
@@ -496,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_case(case, clients[case.user], args.repeat))
         r = results[-1]
         log(f"  {r.endpoint} [{r.scope}]: p50 {r.p50_ms} ms (SQL {r.sql_p50_ms} ms)")
-    print_table(results)
+    print_table(results, environment()["database"])
     if generation and not generation.get("reused"):
         log(
             f"Generation: {generation['customers']:,} customers, {generation['contacts']:,} contacts, "

@@ -322,6 +322,94 @@ def notify(
     return note
 
 
+def notification_draft(
+    *,
+    recipient: User,
+    kind: str,
+    title: str | Message,
+    body: str | Message = "",
+    url: str = "",
+    level: str = Notification.Level.INFO,
+    dedupe_key: str = "",
+) -> Notification:
+    """An unsaved notification as `notify` would create it (texts rendered in the current language), for
+    `notify_many`."""
+    title_text, title_id, title_params = stored_message(title)
+    body_text, body_id, body_params = stored_message(body)
+    note = Notification(
+        recipient_id=recipient.pk,
+        kind=kind,
+        title=title_text[:200],
+        title_id=title_id[:500],
+        title_params=title_params,
+        body=body_text,
+        body_id=body_id[:500],
+        body_params=body_params,
+        url=url,
+        level=level,
+        dedupe_key=dedupe_key[:200],
+    )
+    note.recipient = recipient  # type: ignore[assignment]  # core knows the user model only as AbstractUser
+    return note
+
+
+def notify_many(drafts: list[Notification], *, email: bool = True) -> list[Notification]:
+    """`notify` for many notifications at once (a periodic job's summaries): the same rules — inactive
+    recipients and muted topics skipped, a dedupe key created at most once per recipient, e-mail after commit
+    unless the recipient takes the digest — in a fixed number of queries. Returns those created."""
+    drafts = [d for d in drafts if d.recipient.is_active]
+    if not drafts:
+        return []
+    ids = {d.recipient_id for d in drafts}
+    choices = {
+        user_id: (muted or [], digest)
+        for user_id, muted, digest in NotificationSettings.objects.filter(user_id__in=ids).values_list(
+            "user_id", "muted", "daily_digest"
+        )
+    }
+    keys = {d.dedupe_key for d in drafts if d.dedupe_key}
+    taken = set(
+        Notification.objects.filter(recipient_id__in=ids, dedupe_key__in=keys).values_list("recipient_id", "dedupe_key")
+        if keys
+        else []
+    )
+    wanted: list[Notification] = []
+    for draft in drafts:
+        muted, _digest = choices.get(draft.recipient_id, ([], False))
+        topic = registry.notification_topic_of(draft.kind) if muted else None
+        if topic is not None and topic.key in muted:
+            continue
+        if draft.dedupe_key and (draft.recipient_id, draft.dedupe_key) in taken:
+            continue
+        if draft.dedupe_key:
+            taken.add((draft.recipient_id, draft.dedupe_key))
+        wanted.append(draft)
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(wanted, batch_size=500)
+    except IntegrityError:  # a concurrent worker created one of them first: one by one, skipping those
+        created = []
+        for draft in wanted:
+            try:
+                with transaction.atomic():
+                    draft.pk = None
+                    draft.save(force_insert=True)
+                created.append(draft)
+            except IntegrityError:
+                continue
+    if email and settings.GUANXI_EMAIL_ENABLED:
+        from .tasks import notification_email_send
+
+        for note in created:
+            if note.recipient.email and not choices.get(note.recipient_id, ([], False))[1] and note.pk:
+                transaction.on_commit(_email_enqueue(notification_email_send, note.pk))
+    return created
+
+
+def _email_enqueue(task: Any, notification_id: int) -> Any:
+    return lambda: task.enqueue(notification_id=notification_id)
+
+
 def notification_send_email(*, notification_id: int) -> bool:
     """Send one notification by SMTP. Returns False (and logs) when sending failed; the notification
     stays in-app with `emailed_at` empty."""

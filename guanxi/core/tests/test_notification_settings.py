@@ -17,7 +17,7 @@ from guanxi.core.models import AuditLog, Notification, NotificationSettings
 from guanxi.core.notifications import notification_digest_send, notification_groups, notification_settings_save
 from guanxi.core.registry import NotificationTopic, registry
 from guanxi.core.scheduler import periodic_job_execute, periodic_jobs_claim_due
-from guanxi.core.services import notify
+from guanxi.core.services import notification_draft, notify, notify_many
 from guanxi.core.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +156,30 @@ def test_the_bell_dropdown_lists_the_latest_and_marks_all_read_with_htmx(client,
     assert not Notification.objects.filter(recipient=user, read_at__isnull=True).exists()
     page = client.get(reverse("core:notifications")).content.decode()
     assert '<span id="gx-bell-count" data-gx-refresh-on="notifications"></span>' in page
+
+
+def test_notify_many_keeps_notifys_rules_in_a_fixed_number_of_queries(
+    topics, smtp_server, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    # given a user who muted reminders, one who takes the digest, an inactive one, and one already told today
+    muted = UserFactory(email="m@example.com")
+    notification_settings_save(actor=muted, daily_digest=False, muted=["reminders"])
+    digest = UserFactory(email="d@example.com")
+    notification_settings_save(actor=digest, daily_digest=True, muted=[])
+    gone = UserFactory(email="g@example.com", is_active=False)
+    told = UserFactory(email="t@example.com")
+    notify(recipient=told, kind="remind_due", title="Earlier", dedupe_key="day:1")
+    plain = [UserFactory(email=f"p{i}@example.com") for i in range(5)]
+    drafts = [
+        notification_draft(recipient=u, kind="remind_due", title=f"Call {u.username}", dedupe_key="day:1")
+        for u in [muted, digest, gone, told, *plain]
+    ]
+    drafts.append(notification_draft(recipient=plain[0], kind="remind_due", title="Twice", dedupe_key="day:1"))
+    # when they are sent together
+    with django_capture_on_commit_callbacks(execute=True), django_assert_max_num_queries(6):
+        created = notify_many(drafts)
+    # then as notify would: not the muted, inactive or already-told ones, one per dedupe key, mail but not to digest
+    assert sorted(n.recipient_id for n in created) == sorted(u.pk for u in [digest, *plain])
+    assert Notification.objects.filter(recipient=plain[0]).count() == 1
+    assert Notification.objects.filter(recipient=told).values_list("title", flat=True).get() == "Earlier"
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(u.email for u in plain)

@@ -17,6 +17,7 @@ in docs/dedupe.md):
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -121,6 +122,7 @@ def _fixpoint(fn: Callable[[str], str], value: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=1024)  # a name is keyed several times in a row (check, keys, bulk generation)
 def company_name_key(name: str | None) -> str:
     """The match key of a company name ("" when nothing is left)."""
     return _fixpoint(_name_key_once, name or "")[:MAX_KEY_LENGTH]

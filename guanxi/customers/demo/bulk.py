@@ -1,5 +1,5 @@
 """The bulk path for large volumes (`guanxi demo --customers 50000`, the benchmark): plain multi-row INSERTs
-with precomputed search text and match keys, and no audit rows."""
+(COPY on PostgreSQL, core.dbvendor.rows_insert) with precomputed search text and match keys, and no audit rows."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from guanxi.core.dbvendor import rows_insert
 from guanxi.core.search import build_search_text
 from guanxi.org.models import User
 
@@ -33,8 +34,8 @@ def _join(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
 
-class _Inserter:
-    """Plain multi-row INSERTs for one model (portable: SQLite and PostgreSQL).
+class BulkInserter:
+    """Plain multi-row INSERTs (COPY on PostgreSQL) for one model.
 
     bulk_create spends most of its time preparing each field of each object; here every column's
     value is taken as given (or the field's default) and only dates are adapted for the database.
@@ -42,50 +43,46 @@ class _Inserter:
     before they are written. Only for filling a database nobody else is writing to.
     """
 
-    def __init__(self, model: type[Any], now: dt.datetime):
+    def __init__(self, model: type[Any], now: dt.datetime, *, first_id: int | None = None):
         self.model = model
         self.fields = [f for f in model._meta.concrete_fields]
         ops = connection.ops
-        self.adapters: list[Callable[[Any], Any] | None] = []
-        for f in self.fields:
-            if isinstance(f, models.DateTimeField):
-                self.adapters.append(ops.adapt_datetimefield_value)
-            elif isinstance(f, models.DateField):
-                self.adapters.append(ops.adapt_datefield_value)
-            else:
-                self.adapters.append(None)
+        # PostgreSQL's driver takes dates as they are; SQLite's values are adapted (text).
+        adapt = connection.vendor != "postgresql"
+        self.adapters: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, f in enumerate(self.fields):
+            if adapt and isinstance(f, models.DateTimeField):
+                self.adapters.append((i, ops.adapt_datetimefield_value))
+            elif adapt and isinstance(f, models.DateField):
+                self.adapters.append((i, ops.adapt_datefield_value))
         # auto_now fields are stamped with `now`; other defaults are evaluated once.
-        self.defaults = {
-            f.attname: now if getattr(f, "auto_now", False) else f.get_default()
+        self.defaults = [
+            (f.attname, None if f.primary_key else now if getattr(f, "auto_now", False) else f.get_default())
             for f in self.fields
-            if not f.primary_key
-        }
-        columns = ", ".join(ops.quote_name(f.column) for f in self.fields)
-        marks = ", ".join(["%s"] * len(self.fields))
-        # Table and column names come from the model, never from input.
-        self.sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT MAX({ops.quote_name('id')}) FROM {ops.quote_name(model._meta.db_table)}")  # noqa: S608
-            self.next_id = (cursor.fetchone()[0] or 0) + 1
-        self.rows: list[tuple[Any, ...]] = []
+        ]
+        self.columns = [f.column for f in self.fields]
+        if first_id is None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT MAX({ops.quote_name('id')}) FROM {ops.quote_name(model._meta.db_table)}")  # noqa: S608
+                first_id = (cursor.fetchone()[0] or 0) + 1
+        self.next_id = first_id
+        self.rows: list[Any] = []
 
     def add(self, **values: Any) -> int:
         pk = self.next_id
         self.next_id += 1
         values["id"] = pk
-        row = []
-        for f, adapt in zip(self.fields, self.adapters, strict=True):
-            v = values[f.attname] if f.attname in values else self.defaults[f.attname]
-            row.append(adapt(v) if adapt is not None and v is not None else v)
-        self.rows.append(tuple(row))
+        get = values.get
+        row = [get(name, default) for name, default in self.defaults]
+        for i, adapt in self.adapters:
+            if row[i] is not None:
+                row[i] = adapt(row[i])
+        self.rows.append(row)
         return pk
 
     def flush(self) -> int:
-        n = len(self.rows)
-        if n:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, self.rows)
-            self.rows = []
+        n = rows_insert(connection, table=self.model._meta.db_table, columns=self.columns, rows=self.rows)
+        self.rows = []
         return n
 
 
@@ -99,12 +96,16 @@ def customers_bulk_generate(
     gen: Generator | None = None,
     batch_size: int = 2000,
     progress: Callable[[str], None] = lambda _msg: None,
+    first_ids: dict[str, int] | None = None,
 ) -> Counter:
     """Insert `customers` customers (1-3 contacts each) and about `follow_ups` follow-ups in bulk.
 
     No audit rows and no per-row validation: this is for volume (benchmarks, load tests) in a
     database nobody else writes to meanwhile. Search text is precomputed with
     core.search.build_search_text, so search behaves as for rows made through the services.
+    `first_ids` ({"customer", "contact", "follow_up", "key": first id}) lets several processes fill
+    the tables at once, each in its own id ranges; by default ids follow each table's largest.
+    The caller then moves PostgreSQL's sequences past the rows (`bulk_sequences_reset`).
     """
     gen = gen or Generator(seed)
     rng = gen.rng
@@ -125,7 +126,7 @@ def customers_bulk_generate(
         target = round(follow_ups * (start + size) / customers) - made_follow_ups
         per_customer = Counter(rng.randrange(size) for _ in range(max(target, 0)))
         with transaction.atomic():
-            batch = _Batch(gen=gen, now=now, name_cache=name_cache, contents=contents)
+            batch = _Batch(gen=gen, now=now, name_cache=name_cache, contents=contents, first_ids=first_ids)
             for i in range(size):
                 owner_id = rng.choice(owner_ids)
                 region, department_id = owner_info[owner_id]
@@ -133,32 +134,56 @@ def customers_bulk_generate(
                     owner_id=owner_id, region=region, department_id=department_id, follow_ups=per_customer.get(i, 0)
                 )
             made = batch.flush(counts)
+        if first_ids is not None:
+            first_ids.update(batch.next_ids())
         counts["follow_ups"] += made
         made_follow_ups += made
         done = start + size
         if done % (batch_size * 10) == 0 or done == customers:
             rate = done / max(time.monotonic() - started, 1e-6)
             progress(f"  {done}/{customers} customers, {made_follow_ups} follow-ups ({rate:.0f} customers/s)")
-    # Explicit ids leave PostgreSQL's sequences behind; move them past the new rows.
+    if first_ids is None:
+        bulk_sequences_reset()
+    return counts
+
+
+def bulk_sequences_reset() -> None:
+    """Explicit ids leave PostgreSQL's sequences behind; move them past the new rows."""
     reset = connection.ops.sequence_reset_sql(no_style(), [Customer, Contact, FollowUp, CustomerKey])
     if reset:
         with connection.cursor() as cursor:
             for statement in reset:
                 cursor.execute(statement)
-    return counts
 
 
 class _Batch:
     """One batch of the bulk path: customers with their contacts, follow-ups and match keys, written together."""
 
-    def __init__(self, *, gen: Generator, now: dt.datetime, name_cache: dict[str, str], contents: list[Any]):
+    def __init__(
+        self,
+        *,
+        gen: Generator,
+        now: dt.datetime,
+        name_cache: dict[str, str],
+        contents: list[Any],
+        first_ids: dict[str, int] | None = None,
+    ):
         self.gen, self.rng, self.now = gen, gen.rng, now
         self.name_cache, self.contents = name_cache, contents
-        self.customer_rows = _Inserter(Customer, now)
-        self.contact_rows = _Inserter(Contact, now)
-        self.follow_up_rows = _Inserter(FollowUp, now)
+        ids = first_ids or {}
+        self.customer_rows = BulkInserter(Customer, now, first_id=ids.get("customer"))
+        self.contact_rows = BulkInserter(Contact, now, first_id=ids.get("contact"))
+        self.follow_up_rows = BulkInserter(FollowUp, now, first_id=ids.get("follow_up"))
         # Duplicate detection's match keys, from its own key functions (as customer_keys_rebuild writes them).
-        self.key_rows = _Inserter(CustomerKey, now)
+        self.key_rows = BulkInserter(CustomerKey, now, first_id=ids.get("key"))
+
+    def next_ids(self) -> dict[str, int]:
+        return {
+            "customer": self.customer_rows.next_id,
+            "contact": self.contact_rows.next_id,
+            "follow_up": self.follow_up_rows.next_id,
+            "key": self.key_rows.next_id,
+        }
 
     def add_customer(self, *, owner_id: int, region: str, department_id: int | None, follow_ups: int) -> None:
         gen, rng, now = self.gen, self.rng, self.now

@@ -264,12 +264,22 @@ class Generator:
         self.used_keys: set[str] = set()
         self.used_brands: set[str] = set()
         self.distinct_brands = False
+        self._slugs: dict[str, str] = {}
 
     def city(self, region: str) -> tuple[str, str, str, str, str, tuple[str, ...]]:
         local = [c for c in CITIES if c[3] == region]
         if local and self.rng.random() < 0.8:
             return self.rng.choice(local)
         return self.rng.choice(CITIES)
+
+    def slug(self, text: str) -> str:
+        """`text` in pinyin without tones or spaces (for e-mail addresses); person names repeat, so remembered."""
+        slug = self._slugs.get(text)
+        if slug is None:
+            slug = "".join(lazy_pinyin(text))
+            if len(self._slugs) < 100_000:
+                self._slugs[text] = slug
+        return slug
 
     def reserve(self, name: str, brand: str) -> None:
         self.used_keys.add(company_name_key(name))
@@ -314,7 +324,7 @@ class Generator:
             phone=f"{area}-{rng.randint(5, 8)}{rng.randrange(10**6, 10**7)}" if rng.random() < 0.6 else mobile(rng),
         )
         if rng.random() < 0.4:
-            slug = "".join(lazy_pinyin(company_name_key(data["name"])))
+            slug = self.slug(company_name_key(data["name"]))
             data["email"] = f"contact@{slug}.example.com"
             if level == "A":
                 data["website"] = f"https://www.{slug}.example.com"
@@ -332,9 +342,9 @@ class Generator:
             "is_primary": index == 0,
         }
         if rng.random() < 0.5:
-            data["email"] = f"{''.join(lazy_pinyin(name))}{rng.randint(1, 99)}@mail.example.com"
+            data["email"] = f"{self.slug(name)}{rng.randint(1, 99)}@mail.example.com"
         if rng.random() < 0.4:
-            data["wechat"] = f"wx_{''.join(lazy_pinyin(name))}{rng.randint(100, 999)}"
+            data["wechat"] = f"wx_{self.slug(name)}{rng.randint(100, 999)}"
         if rng.random() < 0.2:
             data["birthday"] = dt.date(rng.randint(1965, 1995), rng.randint(1, 12), rng.randint(1, 28))
         return data
