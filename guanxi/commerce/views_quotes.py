@@ -63,6 +63,8 @@ def _form_context(request: HttpRequest, quote: Quote | None, customer: Any) -> d
         "products": products,
         "price_books": books,
         "book_prices": selectors.price_book_price_map(books=books),
+        # each product's list price and tax rate for the live totals (the picker's options carry only labels)
+        "product_prices": {str(p.pk): {"price": str(p.list_price), "tax": str(p.tax_rate)} for p in products},
     }
 
 

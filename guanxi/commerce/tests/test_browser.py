@@ -27,7 +27,10 @@ def test_quote_approved_by_the_right_person_becomes_a_contract(page, org, execs,
     # given the rep writes a quote for two licences at 4.8折
     sign_in(page, "east_rep")
     page.goto(page.base_url + f"/commerce/quotes/new/?customer={customer.pk}")
-    page.locator("select[name=line-product]").first.select_option(str(products[0].pk))
+    page.locator("[data-gx-row] .ts-control input").first.click()  # the product picker (shared searchable select)
+    page.keyboard.type(products[0].code)
+    page.keyboard.press("Enter")
+    expect(page.locator("select[name=line-product]").first).to_have_value(str(products[0].pk))
     page.locator("input[name=line-quantity]").first.fill("2")
     page.locator("input[name=line-discount]").first.fill("4.8")
     page.locator("form.card[method=post] .card-footer button[type=submit]").click()

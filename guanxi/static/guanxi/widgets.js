@@ -140,7 +140,8 @@
     var options = {
       maxOptions: 200,
       allowEmptyOption: !!meaningful,
-      placeholder: meaningful ? undefined : d.gxChoose || "",
+      // data-gx-select-placeholder names what to choose ("Choose a product…"); else the generic "Choose…"
+      placeholder: meaningful ? undefined : el.dataset.gxSelectPlaceholder || d.gxChoose || "",
       hidePlaceholder: true,
       closeAfterSelect: !el.multiple,
       plugins: plugins,
@@ -148,6 +149,12 @@
         no_results: function () { return '<div class="no-results">' + escapeHtml(none) + "</div>"; },
         loading: function () { return '<div class="spinner-border spinner-border-sm m-2" role="status"></div>'; },
       },
+    };
+    // Options on the page are filtered at once; Tom Select's 300 ms wait would run after a quick Enter and pull the
+    // focus back from the next field (a searched one waits for the server anyway).
+    if (!url) options.refreshThrottle = 0;
+    options.onItemAdd = function () {
+      if (this.refreshTimeout) { window.clearTimeout(this.refreshTimeout); this.refreshTimeout = null; }
     };
     if (url) {
       Object.assign(options, {

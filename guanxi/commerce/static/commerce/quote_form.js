@@ -1,7 +1,8 @@
 // The quote form: live totals per line and overall as you type, computed with the server's rules
 // (guanxi/commerce/money.py, core.money.to_cent: exact decimals, half-up to the cent); the server stays the authority
-// and computes again when the quote is saved. Also: the unit price from the chosen price book, a filter box over
-// each product list (and the customer list), the customer's contacts and deals fetched without reloading (htmx).
+// and computes again when the quote is saved. Also: the unit price from the chosen price book, the customer's contacts
+// and deals fetched without reloading (htmx). The product and customer pickers are the shared searchable select
+// (data-gx-select, guanxi/static/guanxi/widgets.js); a line added here gets one too.
 (function () {
   "use strict";
   var form = document.getElementById("quote-form");
@@ -60,15 +61,18 @@
     return d.n <= 0 ? null : d;
   }
 
-  var bookPrices = {};
-  try { bookPrices = JSON.parse((document.getElementById("quote-book-prices") || {}).textContent || "{}"); } catch (e) { bookPrices = {}; }
+  function json(id) {
+    try { return JSON.parse((document.getElementById(id) || {}).textContent || "{}") || {}; } catch (e) { return {}; }
+  }
+  var bookPrices = json("quote-book-prices"); // {book id: {product id: price}}
+  var products = json("quote-products"); // {product id: {price, tax}}
   var labels = form.dataset;
 
-  function listPrice(option) {
+  function listPrice(productId) {
     var book = (form.querySelector("[name=price_book]") || {}).value;
     var prices = book ? bookPrices[book] : null;
-    var p = prices ? prices[option.value] : null;
-    return dec(p != null ? p : option.dataset.price); // a product the book does not price keeps its list price
+    var p = prices ? prices[productId] : null;
+    return dec(p != null ? p : products[productId].price); // a product the book does not price keeps its list price
   }
 
   // money.line_compute: unit = list × discount (cent); amount = qty × unit × overall (cent); tax = amount × rate (cent)
@@ -77,17 +81,21 @@
     var subtotal = ZERO, tax = ZERO, ok = overall !== null;
     form.querySelectorAll("#line-rows [data-gx-rows] [data-gx-row]").forEach(function (row) {
       var select = row.querySelector("select[name=line-product]");
-      var option = select && select.selectedOptions[0];
+      var productId = select ? select.value : "";
       var out = row.querySelector("[data-line-total]");
       var unitOut = row.querySelector("[data-line-unit]");
-      if (!option || !option.value) { if (out) out.textContent = "—"; if (unitOut) unitOut.textContent = ""; return; }
-      var price = listPrice(option);
+      if (!productId || !products[productId]) {
+        if (out) out.textContent = "—";
+        if (unitOut) unitOut.textContent = "";
+        return;
+      }
+      var price = listPrice(productId);
       var q = quantity(row.querySelector("[name=line-quantity]").value);
       var d = rate(row.querySelector("[name=line-discount]").value);
       if (!price || q === null || d === null || overall === null) { ok = false; if (out) out.textContent = labels.invalid; return; }
       var unit = cents(mul(price, d));
       var amount = cents(mul(mul(q, unit), overall));
-      var lineTax = cents(mul(amount, dec(option.dataset.tax || "0")));
+      var lineTax = cents(mul(amount, dec(products[productId].tax || "0")));
       subtotal = add(subtotal, amount);
       tax = add(tax, lineTax);
       if (unitOut) unitOut.textContent = labels.unit.replace("%s", show(unit));
@@ -101,40 +109,10 @@
     box.querySelector("[data-total]").textContent = ok ? show(add(subtotal, tax)) : "—";
   }
 
-  // --- a filter box over a long <select>: type to narrow its options, Enter picks the first match ---------------
-  function attachFilter(select) {
-    if (!select || select.dataset.filtered) return;
-    select.dataset.filtered = "1";
-    var box = document.createElement("input");
-    box.type = "search";
-    box.className = "form-control form-control-sm mb-1";
-    box.placeholder = labels.filter;
-    box.setAttribute("aria-label", labels.filter);
-    box.autocomplete = "off";
-    select.parentNode.insertBefore(box, select);
-    box.addEventListener("input", function () {
-      var q = box.value.trim().toLowerCase();
-      var first = null;
-      select.querySelectorAll("option").forEach(function (o) {
-        var hit = !q || !o.value || o.textContent.toLowerCase().indexOf(q) !== -1;
-        o.hidden = !hit;
-        if (hit && o.value && !first) first = o;
-      });
-      if (q && first && (!select.value || select.selectedOptions[0].hidden)) {
-        select.value = first.value;
-        select.dispatchEvent(new Event("change", { bubbles: true }));
-      }
-    });
-    box.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); select.focus(); } });
-  }
-  function attachAll() {
-    form.querySelectorAll("#line-rows [data-gx-rows] select[name=line-product], select[data-gx-filter]").forEach(attachFilter);
-  }
-
   form.addEventListener("input", recompute);
   form.addEventListener("change", recompute);
   form.addEventListener("click", function (e) { // rows added or removed (opportunity_form.js) change the totals
-    if (e.target.closest("[data-gx-add-row], [data-gx-remove-row]")) setTimeout(function () { attachAll(); recompute(); }, 0);
+    if (e.target.closest("[data-gx-add-row], [data-gx-remove-row]")) setTimeout(recompute, 0);
   });
   document.addEventListener("htmx:oobAfterSwap", function (e) { // the customer's contacts and deals came in
     if (!e.target || e.target.id !== "q-default-title") return;
@@ -144,6 +122,5 @@
   });
   var titleInput = form.querySelector("[name=title]");
   if (titleInput) titleInput.addEventListener("input", function () { titleInput.dataset.auto = ""; });
-  attachAll();
   recompute();
 })();

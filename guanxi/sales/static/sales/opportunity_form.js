@@ -1,5 +1,5 @@
 // Repeated rows on the opportunity form (contact roles, product lines): "add" clones the section's
-// <template>, "remove" drops its row. Works after htmx swaps the contact rows (event delegation).
+// <template> (its shared inputs made live: guanxi/static/guanxi/widgets.js), "remove" drops its row. Works after htmx swaps the contact rows (event delegation).
 (function () {
   "use strict";
   document.addEventListener("click", function (e) {
@@ -11,8 +11,11 @@
       if (!tpl || !body) return;
       body.appendChild(tpl.content.cloneNode(true));
       var rows = body.querySelectorAll("[data-gx-row]");
-      var first = rows[rows.length - 1].querySelector("input, select");
-      if (first) first.focus();
+      var added = rows[rows.length - 1];
+      if (window.gxWidgets) window.gxWidgets.init(added); // its searchable select, date and money inputs
+      var first = added.querySelector("input, select");
+      if (first && first.tomselect) first.tomselect.focus();
+      else if (first) first.focus();
       var empty = section.querySelector("[data-gx-empty]");
       if (empty) empty.hidden = true;
       return;
