@@ -17,11 +17,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pyte
 
 # Findings on pages being rebuilt by other work, reported in /work/wt/CRAWL_FINDINGS.md: (path prefix, problem
 # prefix). Empty when everything is fixed; an entry here must name what is wrong and where.
-KNOWN: list[tuple[str, str]] = [
-    # The audit trail shows values as they were stored when a change names a row by text, not id (an approval
-    # rule's name kept as its English msgid); field labels and choice values read in the reader's language.
-    ("/org/audit/", "untranslated:"),
-]
+KNOWN: list[tuple[str, str]] = []
 
 
 def _known(finding: Finding) -> bool:

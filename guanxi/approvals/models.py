@@ -130,6 +130,16 @@ class ApprovalRequest(TimeStampedModel):
     # Whoever may read the document may read its requests' audit entries (org.audit_changes.audit_visible).
     scope_document = ("content_type", "object_id")
 
+    @staticmethod
+    def audit_msgids(name: str) -> frozenset[str]:
+        """Stored text of the change `name` that is an English msgid (org.audit_changes shows it translated): the
+        default rules' names, which requests recorded as plain text before they were stored as messages."""
+        if name != "rule":
+            return frozenset()
+        from guanxi.core.registry import registry
+
+        return frozenset(spec["name"] for entry in registry.default_approval_rules for spec in entry.rules)
+
     class Meta:
         ordering = ["-submitted_at", "-id"]
         verbose_name = _("approval request")

@@ -59,6 +59,21 @@ def _stored_value(value: Any) -> Any:
     return str(value)
 
 
+def message_value(msgid: str, text: str) -> Any:
+    """A text to keep in a JSON column (an audit change): {"msgid", "params"} when it is a msgid (a default rule's
+    name), so each reader sees it in their language (rendered_value); else the text as it is."""
+    return {NESTED_KEY: msgid, "params": {}} if msgid else text
+
+
+def is_message_value(value: Any) -> bool:
+    return isinstance(value, Mapping) and isinstance(value.get(NESTED_KEY), str)
+
+
+def rendered_value(value: Any) -> Any:
+    """A stored value in the active language: a stored message rendered, anything else as it is."""
+    return _rendered_value(value)
+
+
 def _rendered_value(value: Any) -> Any:
     if isinstance(value, Mapping) and isinstance(value.get(NESTED_KEY), str):
         params = value.get("params")

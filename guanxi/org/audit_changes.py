@@ -10,7 +10,9 @@ id. A related row the reader may not see, or a value of a module they may not re
 It renders field changes only; an entry's free-text message is rendered elsewhere.
 
 A model describes the changes that are not its own fields (an opportunity's "task added") with
-`audit_labels` (name → label) and `audit_related` (name → "app_label.model" whose id or name the value is).
+`audit_labels` (name → label) and `audit_related` (name → "app_label.model" whose id or name the value is). A value
+stored as a message (core.i18n.message_value: a default approval rule's name) reads in the reader's language, and so
+does older stored text a model names with `audit_msgids(name)` (the English msgids that change may hold).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.i18n import is_message_value, message_value, rendered_value
 from guanxi.core.models import AuditLog
 
 from .policies import has_permission, visibility_q
@@ -168,6 +171,8 @@ def _plain(value: Any, field: Any) -> str:
     """A stored value that names no related row, as text."""
     if value is None or value == "" or value == []:
         return EMPTY
+    if is_message_value(value):
+        return str(rendered_value(value))
     if field is not None and getattr(field, "choices", None) and not isinstance(value, list | dict):
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -232,8 +237,14 @@ class ChangeRenderer:
             self._module_readable[related] = has_permission(self.reader, f"{_module_of(related)}.view")
         return self._module_readable[related]
 
-    def _value(self, value: Any, field: Any, related: type[models.Model] | None) -> tuple[str, Any]:
-        """(text, stored value or None when hidden)."""
+    def _value(
+        self, value: Any, field: Any, related: type[models.Model] | None, msgids: frozenset[str] = frozenset()
+    ) -> tuple[str, Any]:
+        """(text, stored value or None when hidden). `msgids`: stored texts that are English msgids."""
+        if isinstance(value, str) and value in msgids:
+            value = message_value(value, value)
+        if is_message_value(value) and (related is None or self._reads_all_of(related)):
+            return str(rendered_value(value)), value
         if related is None or value is None or value == "" or value == []:
             return _plain(value, field), value
         names = self.names.get(related, {})
@@ -255,8 +266,9 @@ class ChangeRenderer:
                 continue  # the entry names its object already
             old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
             related = _related_model(model, name, field)
-            old_text, old_value = self._value(old, field, related)
-            new_text, new_value = self._value(new, field, related)
+            msgids = model.audit_msgids(name) if model is not None and hasattr(model, "audit_msgids") else frozenset()
+            old_text, old_value = self._value(old, field, related, msgids)
+            new_text, new_value = self._value(new, field, related, msgids)
             key = field.name if field is not None else name  # "contact", whether stored as contact or contact_id
             out.append(ChangeRow(key, _label(model, name, field), old_text, new_text, old_value, new_value))
         return out

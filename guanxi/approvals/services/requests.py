@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import ConflictError, InvalidStateError, PermissionDeniedError, ValidationFailed
-from guanxi.core.i18n import Message
+from guanxi.core.i18n import Message, message_value
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, full_clean_or_raise
 
@@ -92,7 +92,11 @@ def approval_submit(
             actor=actor,
             action=AuditLog.Action.CREATE,
             obj=request,
-            changes={"status": [None, request.status], "rule": [None, request.rule_name]},
+            changes={
+                "status": [None, request.status],
+                # a default rule's name is a msgid: each reader of the audit trail sees it in their language
+                "rule": [None, message_value(request.rule_name_id, request.rule_name)],
+            },
             message=plan.explanation,
         )
         _activate_step(request=request, step=steps[0], document=document, now=now)

@@ -107,3 +107,33 @@ def test_a_decisions_audit_line_is_read_in_each_readers_language(org: Any, quote
     # and the applicant's result notification reads in the applicant's language
     items = _web(org["east_rep"]).get("/api/v1/notifications").json()["items"]
     assert [i["title"] for i in items] == ["审批通过：报价 Q-001"]
+
+
+def test_the_audit_trail_shows_the_default_rule_name_in_each_readers_language(
+    org: Any, quote_request: ApprovalRequest
+) -> None:
+    from django.utils import translation
+
+    from guanxi.org.audit_changes import describe_changes
+
+    # given the request's audit entry (the rule stored as a message) and one written before that, as plain text
+    entry = AuditLog.objects.get(object_id=str(quote_request.pk), action=AuditLog.Action.CREATE)
+    assert entry.changes["rule"][1] == {"msgid": RULE_EN, "params": {}}
+    legacy = AuditLog.objects.create(
+        action=AuditLog.Action.CREATE,
+        content_type=entry.content_type,
+        object_id=entry.object_id,
+        changes={"rule": [None, RULE_EN], "status": [None, "pending"]},
+    )
+    # when a Chinese and an English reader read the changes (the audit trail's one renderer)
+    rule_text = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            rows = describe_changes([entry, legacy], reader=None)
+            rule_text[language] = [next(r.new for r in e.change_rows if r.field == "rule") for e in rows]
+    # then each reads the rule's name in their language, the old entry too
+    assert rule_text == {"zh-hans": [RULE_ZH, RULE_ZH], "en": [RULE_EN, RULE_EN]}
+    # and on the audit trail page the administrator (reading Chinese) sees no English msgid
+    _set_language(org["admin"], "zh-hans")
+    html = _web(org["admin"]).get(reverse("org:audit_list")).content.decode()
+    assert RULE_ZH in html and RULE_EN not in html
