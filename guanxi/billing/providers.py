@@ -17,6 +17,7 @@ from guanxi.core.registry import (
     DayCard,
     DefaultApprovalRules,
     DefaultGrants,
+    EventType,
     FileKind,
     LeaverExport,
     NavItem,
@@ -283,5 +284,21 @@ registry.add_notification_topic(
         kinds=("payment_received", "receivable_", "contract_money_ask"),
         help=_("Payments recorded on your contracts, instalments coming due or overdue, requests to record a payment."),
         order=80,
+    )
+)
+
+
+# --- business events (webhooks) -----------------------------------------------------------------------------
+def _payment_out(obj: Any) -> dict[str, Any]:
+    from guanxi.core.events import api_shape
+
+    from .schemas import PaymentOut
+
+    return api_shape(PaymentOut)(obj)
+
+
+registry.add_event_type(
+    EventType(
+        key="payment.received", label=_("Payment received"), model="billing.payment", serialise=_payment_out, order=60
     )
 )

@@ -16,6 +16,7 @@ from guanxi.core.ports import OPPORTUNITY_ACTIONS
 from guanxi.core.registry import (
     DefaultApprovalRules,
     DefaultGrants,
+    EventType,
     FileKind,
     HandoverKind,
     LeaverExport,
@@ -348,5 +349,32 @@ registry.add_notification_topic(
         ),
         help=_("Quotes and contracts decided or handed to you, quote e-mails that failed, orders issued to you."),
         order=70,
+    )
+)
+
+
+# --- business events (webhooks) -----------------------------------------------------------------------------
+def _quote_out(obj: Any) -> dict[str, Any]:
+    from guanxi.core.events import api_shape
+
+    from .schemas.quotes import QuoteOut
+
+    return api_shape(QuoteOut)(obj)
+
+
+def _contract_out(obj: Any) -> dict[str, Any]:
+    from guanxi.core.events import api_shape
+
+    from .schemas.contracts import ContractOut
+
+    return api_shape(ContractOut)(obj)
+
+
+registry.add_event_type(
+    EventType(key="quote.approved", label=_("Quote approved"), model="commerce.quote", serialise=_quote_out, order=40)
+)
+registry.add_event_type(
+    EventType(
+        key="contract.signed", label=_("Contract signed"), model="commerce.contract", serialise=_contract_out, order=50
     )
 )

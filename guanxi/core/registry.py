@@ -16,6 +16,9 @@
 - default grants and default approval rules: each app's share of the defaults a new database starts with (the
   default roles' permissions in its modules, the approval rules of its documents)
 - notification topics: the kinds of notification a user may mute on their settings page
+- event types and event listeners: the business events apps emit after commit (guanxi/core/events.py) and who
+  hears them (webhooks)
+- calendar sources: what a user's personal calendar feed lists (tasks, follow-ups, closing dates, …)
 - ports: typed implementations a lower app calls (permissions, API tokens, the approval engine, contract money,
   …), declared in guanxi/core/ports.py, provided once, asked for with `port` or `optional_port`
 
@@ -238,6 +241,43 @@ class NotificationTopic:
         return any(kind == k or (k.endswith("_") and kind.startswith(k)) for k in self.kinds)
 
 
+@dataclass(frozen=True)
+class EventType:
+    """A business event an app emits after commit (guanxi/core/events.py), e.g. "customer.created".
+
+    `model` is the object the event is about ("customers.customer"); `serialise(obj)` gives the object as the REST
+    API shows it (the app's output schema, as JSON-ready data), so a webhook receiver reads the same shape as
+    GET /api/v1/…; `load(pk)` fetches the object again for an event emitted by id only (bulk paths)."""
+
+    key: str
+    label: Any
+    model: str
+    serialise: Callable[[Any], dict[str, Any]]
+    load: Callable[[Any], Any] | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class EventListener:
+    """Hears every emitted event after its transaction committed: `handle(events)`, a list of
+    core.events.DomainEvent (one per object; a bulk path hands them over together). It runs in the committing
+    process, so it only records what is to be done (webhooks queue deliveries) and never sends anything itself."""
+
+    key: str
+    handle: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class CalendarSource:
+    """Entries of a user's personal calendar feed (guanxi/core/calendar_feed.py): `entries(user=, start=, end=)`
+    returns core.ical.CalendarEntry items the user may see (their data scope) between the two dates."""
+
+    key: str
+    label: Any
+    entries: Callable[..., Iterable[Any]]
+    order: int = 100
+
+
 @dataclass
 class Registry:
     nav: list[NavItem] = field(default_factory=list)
@@ -271,6 +311,36 @@ class Registry:
     default_grants: list[DefaultGrants] = field(default_factory=list)
     default_approval_rules: list[DefaultApprovalRules] = field(default_factory=list)
     notification_topics: list[NotificationTopic] = field(default_factory=list)
+    event_types: dict[str, EventType] = field(default_factory=dict)
+    event_listeners: list[EventListener] = field(default_factory=list)
+    calendar_sources: list[CalendarSource] = field(default_factory=list)
+
+    def add_event_type(self, event_type: EventType) -> None:
+        """Register an event type once; another one under the same key is a start-up error."""
+        known = self.event_types.get(event_type.key)
+        if known is not None and known != event_type:
+            raise ImproperlyConfigured(f"The event type {event_type.key!r} is registered twice.")
+        self.event_types[event_type.key] = event_type
+
+    def event_type_list(self) -> list[EventType]:
+        return sorted(self.event_types.values(), key=lambda e: (e.order, e.key))
+
+    def add_event_listener(self, listener: EventListener) -> None:
+        for known in self.event_listeners:
+            if known.key == listener.key:
+                if known != listener:
+                    raise ImproperlyConfigured(f"The event listener {listener.key!r} is registered twice.")
+                return
+        self.event_listeners.append(listener)
+
+    def add_calendar_source(self, source: CalendarSource) -> None:
+        for known in self.calendar_sources:
+            if known.key == source.key:
+                if known != source:
+                    raise ImproperlyConfigured(f"The calendar source {source.key!r} is registered twice.")
+                return
+        self.calendar_sources.append(source)
+        self.calendar_sources.sort(key=lambda s: s.order)
 
     def add_notification_topic(self, topic: NotificationTopic) -> None:
         """Register what users may mute; a kind covered by two topics is a start-up error."""

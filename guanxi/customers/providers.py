@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import (
+    CalendarSource,
     DefaultApprovalRules,
+    EventType,
     FileKind,
     HandoverKind,
     LeaverExport,
@@ -297,4 +299,55 @@ registry.add_notification_topic(
         help=_("Customers handed to you, merged duplicates, reviews of new customers, registration conflicts."),
         order=30,
     )
+)
+
+
+# --- business events (webhooks) and the calendar feed ---------------------------------------------------------
+def _customer_out(obj: Any) -> dict[str, Any]:
+    from guanxi.core.events import api_shape
+
+    from .schemas import CustomerOut
+
+    return api_shape(CustomerOut)(obj)
+
+
+def _customer_load(pk: Any) -> Any:
+    from .models import Customer
+
+    return Customer.all_objects.select_related("owner", "department").prefetch_related("tags").get(pk=pk)
+
+
+for _key, _label, _order in (
+    ("customer.created", _("Customer created"), 10),
+    ("customer.updated", _("Customer updated"), 11),
+    ("customer.transferred", _("Customer transferred"), 12),
+    ("customer.returned_to_pool", _("Customer returned to the public pool"), 13),
+):
+    registry.add_event_type(
+        EventType(
+            key=_key,
+            label=_label,
+            model="customers.customer",
+            serialise=_customer_out,
+            load=_customer_load,
+            order=_order,
+        )
+    )
+
+
+def _task_entries(**kwargs: Any) -> Any:
+    from .calendar_feed import task_entries
+
+    return task_entries(**kwargs)
+
+
+def _follow_up_entries(**kwargs: Any) -> Any:
+    from .calendar_feed import follow_up_entries
+
+    return follow_up_entries(**kwargs)
+
+
+registry.add_calendar_source(CalendarSource(key="tasks", label=_("Tasks"), entries=_task_entries, order=10))
+registry.add_calendar_source(
+    CalendarSource(key="follow_ups", label=_("Next follow-ups"), entries=_follow_up_entries, order=20)
 )

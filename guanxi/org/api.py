@@ -32,9 +32,11 @@ from .schemas import (
     UserPage,
 )
 from .services import api_token_create, api_token_revoke
+from .webhooks.api import router as webhooks_router
 
 router = Router()
 router.add_router("", permission_requests_router)
+router.add_router("", webhooks_router)
 
 ME = ["Me"]
 USERS = ["Users"]

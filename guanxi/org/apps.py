@@ -15,3 +15,8 @@ class OrgConfig(AppConfig):
         register(UserList)
         register(AuditTrailList)
         register(LoginHistoryList)
+
+        from .webhooks.lists import WebhookDeliveryList, WebhookList
+
+        register(WebhookList)
+        register(WebhookDeliveryList)

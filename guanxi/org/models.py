@@ -413,3 +413,8 @@ class Star(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type_id}:{self.object_id}"
+
+
+# Tables of features that live in sub-packages (they are org's models all the same).
+from .calendar.models import CalendarFeed  # noqa: E402,F401
+from .webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: E402,F401

@@ -43,3 +43,4 @@ registry.add_nav(
 
 # Features of this app that live in sub-packages register themselves on import.
 from .permission_requests import providers as _permission_requests_providers  # noqa: E402,F401,I001
+from .webhooks import providers as _webhooks_providers  # noqa: E402,F401,I001

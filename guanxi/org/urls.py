@@ -1,8 +1,10 @@
 from django.urls import path
 
 from . import views, views_admin
+from .calendar import views as calendar_views
 from .lists.views import list_page
 from .permission_requests import views as permission_requests
+from .webhooks import views as webhooks
 
 app_name = "org"
 urlpatterns = [
@@ -34,6 +36,18 @@ urlpatterns = [
     path("org/positions/new/", views_admin.position_create, name="position_create"),
     path("org/positions/<int:pk>/", views_admin.position_edit, name="position_edit"),
     path("org/company/", views_admin.company_settings, name="company_settings"),
+    path("org/webhooks/", list_page("webhooks"), name="webhook_list"),
+    path("org/webhooks/new/", webhooks.webhook_create, name="webhook_create"),
+    path("org/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("org/webhooks/<int:pk>/secret/", webhooks.webhook_rotate_secret, name="webhook_rotate_secret"),
+    path("org/webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook_test"),
+    path("org/webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path("org/webhooks/deliveries/", list_page("webhook_deliveries"), name="webhook_delivery_list"),
+    path("org/webhooks/deliveries/<int:pk>/", webhooks.webhook_delivery_detail, name="webhook_delivery_detail"),
+    path("org/webhooks/deliveries/<int:pk>/replay/", webhooks.webhook_delivery_replay, name="webhook_delivery_replay"),
+    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
+    path("account/calendar/new/", calendar_views.calendar_feed_regenerate, name="calendar_feed_regenerate"),
+    path("account/calendar/revoke/", calendar_views.calendar_feed_revoke, name="calendar_feed_revoke"),
     path("org/audit/", list_page("audit"), name="audit_list"),
     path("org/audit/export/", views_admin.audit_export, name="audit_export"),
     path("org/access-log/", views_admin.access_log, name="access_log"),

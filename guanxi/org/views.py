@@ -98,8 +98,11 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
+    from .calendar.services import calendar_feed_of, feed_url
+
     events = request.user.login_events.all()[:20]
-    return render(request, "org/profile.html", {"events": events})
+    calendar_url = feed_url(calendar_feed_of(user=request.user))
+    return render(request, "org/profile.html", {"events": events, "calendar_url": calendar_url})
 
 
 @login_required

@@ -56,6 +56,7 @@ ADMIN_TABS = [
     ("logins", gettext_lazy("Login history"), "org:login_list", "ti-login", "org.admin"),
     ("backups", gettext_lazy("Backups"), "org:backup_list", "ti-database-export", "org.admin"),
     ("company", gettext_lazy("Company"), "org:company_settings", "ti-building-bank", "org.admin"),
+    ("webhooks", gettext_lazy("Webhooks"), "org:webhook_list", "ti-webhook", "org.admin"),
 ]
 
 

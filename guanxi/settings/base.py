@@ -217,6 +217,14 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 GUANXI_WORKER_LEASE_SECONDS = env.int("GUANXI_WORKER_LEASE_SECONDS", default=30)
 GUANXI_WORKER_CHECK_SECONDS = env.float("GUANXI_WORKER_CHECK_SECONDS", default=10.0)
 
+# --- outbound HTTP and webhooks (guanxi/core/outbound.py, guanxi/org/webhooks) -----------------------------
+# Outbound requests never reach loopback, private, link-local or reserved addresses, except in these networks
+# (comma-separated CIDR, e.g. "10.20.0.0/16,127.0.0.1/32" for a receiver inside the company network).
+GUANXI_OUTBOUND_ALLOWED_NETWORKS = env.str("GUANXI_OUTBOUND_ALLOWED_NETWORKS", default="")
+# A webhook whose deliveries fail this many times in a row is switched off and the administrators are told.
+GUANXI_WEBHOOK_DISABLE_AFTER_FAILURES = env.int("GUANXI_WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
+GUANXI_WEBHOOK_TIMEOUT_SECONDS = env.float("GUANXI_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+
 # --- caches ----------------------------------------------------------------------------------
 CACHES = {"default": env.cache_url("GUANXI_CACHE_URL", default="locmemcache://guanxi")}
 

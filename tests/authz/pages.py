@@ -66,6 +66,9 @@ PAGES: list[Page] = [
     Page("org:audit_list", gate="audit.view", reveals=ALL_KINDS),
     Page("org:audit_export", gate="audit.export", query="format=csv", reveals=ALL_KINDS),
     Page("org:backup_list", gate="org.admin"),
+    # (webhook deliveries carry the objects of the events, as the API shows them: an administrator's integration tool)
+    Page("org:webhook_list", gate="org.admin"),
+    Page("org:webhook_delivery_list", gate="org.admin", reveals=ALL_KINDS),
     Page("org:access_log", gate="org.admin", reveals=ALL_KINDS),
     # --- customers ----------------------------------------------------------------------------------
     Page("customers:list", ("cus",), query="per_page=100"),

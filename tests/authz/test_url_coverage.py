@@ -62,6 +62,18 @@ EXEMPT: dict[str, str] = {
     "(quotes.create, document_customers; commerce/tests/test_quote_form_live.py)",
     "org:company_settings": "the seller details (org.admin only: org/tests/test_company_profile.py, 403)",
     "org:login_list": "login history (org.admin): accounts, no customer records",
+    # webhooks (org.admin; the lists are in pages.py): the refusals are org/tests/test_webhooks.py's
+    "org:webhook_create": "webhook administration (org.admin only: org/tests/test_webhooks.py, 403)",
+    "org:webhook_detail": "webhook administration (org.admin only: org/tests/test_webhooks.py, 403)",
+    "org:webhook_delete": "webhook administration (org.admin only: org/tests/test_webhooks.py, 403; nothing changes)",
+    "org:webhook_rotate_secret": "webhook administration (org.admin only: org/tests/test_webhook_pages.py, 403)",
+    "org:webhook_test": "webhook administration (org.admin only: org/tests/test_webhook_pages.py, 403)",
+    "org:webhook_delivery_detail": "a webhook delivery's body (org.admin only: org/tests/test_webhook_pages.py)",
+    "org:webhook_delivery_replay": "sends a logged webhook event again (org.admin: org/tests/test_webhook_pages.py)",
+    # the calendar feed: the user's own; entries through each source's own scope (customers/tests/test_calendar_feed)
+    "org:calendar_feed": "the user's own calendar feed, by signed URL (org/tests/test_calendar_feed.py: tampered 404)",
+    "org:calendar_feed_regenerate": "the user's own calendar feed address",
+    "org:calendar_feed_revoke": "the user's own calendar feed address",
     "org:roles_upgrade": "role administration (org.admin): adds newer modules' default grants",
     "org:backup_create": "backups (org.admin only: org/tests/test_backup_page.py refuses everyone else, 403)",
     "org:backup_download": "backups (org.admin only: org/tests/test_backup_page.py refuses everyone else, 403)",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from guanxi.commerce.models import Contract
 from guanxi.core.errors import InvalidStateError
+from guanxi.core.events import event_emit
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_amount, clean_date, clean_text, field_error
 from guanxi.core.models import AuditLog
@@ -106,6 +107,7 @@ def payment_record(
         ensure_in_scope(actor, payment, "view")
         if contract.owner_id != actor.pk:
             _tell_owner(contract, amount)
+        event_emit("payment.received", obj=payment, actor=actor)
     return payment
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import ApplicationError, InvalidStateError, NotFoundError, PermissionDeniedError
+from guanxi.core.events import event_emit
 from guanxi.core.files import stored_file_name
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_date, clean_decimal, clean_text, field_error, pick
@@ -299,6 +300,7 @@ def contract_sign(
             actor=actor,
             expected_version=expected_version,
         )
+        event_emit("contract.signed", obj=row, actor=actor)
         _win_opportunity(actor, row)
     return row
 

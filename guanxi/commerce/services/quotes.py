@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError, ValidationFailed
+from guanxi.core.events import event_emit
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_date, clean_decimal, clean_text, field_error, pick
 from guanxi.core.models import AuditLog
@@ -336,6 +337,8 @@ def quote_on_decided(*, document: Quote, outcome: str, actor: User | None, comme
         return
     status = Quote.Status.APPROVED if outcome == "approved" else Quote.Status.DRAFT
     model_update(instance=row, data={"status": status}, actor=actor)
+    if status == Quote.Status.APPROVED:
+        event_emit("quote.approved", obj=row, actor=actor)
     from guanxi.approvals.selectors import approval_applicant_id
 
     # the engine tells the applicant; the owner hears it here only when someone else applied

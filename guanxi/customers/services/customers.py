@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
+from guanxi.core.events import event_emit, event_emit_many
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import pick
 from guanxi.core.models import AuditLog
@@ -105,6 +106,7 @@ def customer_create(
         ensure_in_scope(actor, customer, "view")
         if needs_review:
             customer_review_request(actor=actor, customer=customer)
+        event_emit("customer.created", obj=customer, actor=actor)
     return customer
 
 
@@ -130,6 +132,8 @@ def customer_update(
         if dedupe.KEY_FIELDS & changes.keys():
             dedupe.customer_keys_sync(customer=customer)
         ensure_in_scope(actor, customer, "view")
+        if changes:
+            event_emit("customer.updated", obj=customer, actor=actor)
     return customer
 
 
@@ -141,7 +145,7 @@ def customer_transfer(
     if not new_owner.is_active:
         raise ValidationFailed(_("The new owner's account is closed."), fields={"owner": [_("Choose an active user.")]})
     ids = list(dict.fromkeys(int(i) for i in customer_ids))
-    moved = 0
+    moved: list[int] = []
     with transaction.atomic():
         allowed = scope_queryset(actor, Customer.objects.filter(pk__in=ids), "assign").select_for_update(of=("self",))
         for customer in allowed:
@@ -162,16 +166,17 @@ def customer_transfer(
                 obj=customer,
                 changes={"owner": [str(old_owner) if old_owner else None, str(new_owner)]},
             )
-            moved += 1
+            moved.append(customer.pk)
+        event_emit_many("customer.transferred", ids=moved, actor=actor)
         if moved:
             notify(
                 recipient=new_owner,
                 kind="customer_transfer",
                 url=reverse("customers:list") + "?scene=mine",
-                title=Message(gettext_noop("%(count)s customer(s) were handed to you"), {"count": moved}),
+                title=Message(gettext_noop("%(count)s customer(s) were handed to you"), {"count": len(moved)}),
                 body=Message(gettext_noop("Handed over by %(user)s."), {"user": actor}),
             )
-    return moved, len(ids) - moved
+    return len(moved), len(ids) - len(moved)
 
 
 def customer_delete(*, actor: User, customer: Customer, expected_version: int | None = None) -> None:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import (
+    EventType,
     HandoverKind,
     LeaverExport,
     NavItem,
@@ -100,4 +101,18 @@ registry.add_notification_topic(
         help=_("Leads assigned to you or taken back."),
         order=50,
     )
+)
+
+
+# --- business events (webhooks) -----------------------------------------------------------------------------
+def _lead_out(obj: Any) -> dict[str, Any]:
+    from guanxi.core.events import api_shape
+
+    from .schemas import LeadOut
+
+    return api_shape(LeadOut)(obj)
+
+
+registry.add_event_type(
+    EventType(key="lead.assigned", label=_("Lead assigned"), model="sales.lead", serialise=_lead_out, order=20)
 )

@@ -9,6 +9,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import (
+    CalendarSource,
+    EventType,
     FileKind,
     HandoverKind,
     LeaverExport,
@@ -141,4 +143,47 @@ registry.add_notification_topic(
         help=_("Deals handed to you, near their closing date, stalled in a stage, or past the closing deadline."),
         order=60,
     )
+)
+
+
+# --- business events (webhooks) and the calendar feed ---------------------------------------------------------
+def _opportunity_out(obj: Any) -> dict[str, Any]:
+    from guanxi.core.events import api_shape
+
+    from .schemas import OpportunityOut
+
+    return api_shape(OpportunityOut)(obj)
+
+
+def _opportunity_load(pk: Any) -> Any:
+    from .models import Opportunity
+
+    return Opportunity.all_objects.select_related("customer", "owner", "department", "pipeline", "stage").get(pk=pk)
+
+
+for _key, _label, _order in (
+    ("opportunity.stage_changed", _("Opportunity moved to another stage"), 30),
+    ("opportunity.won", _("Opportunity won"), 31),
+    ("opportunity.lost", _("Opportunity lost"), 32),
+):
+    registry.add_event_type(
+        EventType(
+            key=_key,
+            label=_label,
+            model="sales.opportunity",
+            serialise=_opportunity_out,
+            load=_opportunity_load,
+            order=_order,
+        )
+    )
+
+
+def _closing_entries(**kwargs: Any) -> Any:
+    from .calendar_feed import closing_entries
+
+    return closing_entries(**kwargs)
+
+
+registry.add_calendar_source(
+    CalendarSource(key="opportunity_closing", label=_("Expected signing dates"), entries=_closing_entries, order=30)
 )

@@ -316,4 +316,20 @@
       if (toggle) toggle.classList.toggle("active", !!e.target.closest(".dropdown-menu"));
     }
   });
+  // Buttons with data-copy="#field" copy that field's text (the calendar address, a webhook's secret) and say so.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("[data-copy]");
+    if (!btn) return;
+    var field = document.querySelector(btn.dataset.copy);
+    if (!field) return;
+    field.select && field.select();
+    var done = function () { btn.classList.add("btn-success"); setTimeout(function () { btn.classList.remove("btn-success"); }, 1500); };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(done);
+    else { try { document.execCommand("copy"); done(); } catch (err) { /* the text stays selected */ } }
+  });
+  // Forms with data-gx-confirm ask before they submit (a consequence the user should accept first).
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.dataset && e.target.dataset.gxConfirm;
+    if (msg && !window.confirm(msg)) { e.preventDefault(); e.stopImmediatePropagation(); }
+  }, true);
 })();

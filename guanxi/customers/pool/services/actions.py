@@ -21,6 +21,7 @@ from guanxi.core.errors import (
     PermissionDeniedError,
     ValidationFailed,
 )
+from guanxi.core.events import event_emit
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_ids, clean_text
 from guanxi.core.models import AuditLog
@@ -103,6 +104,7 @@ def customer_return_to_pool(
         )
         if not by_owner:
             _notify_released(actor, customer, old_owner, reason)
+        event_emit("customer.returned_to_pool", obj=customer, actor=actor)
     return customer
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from guanxi.core.events import event_emit_many
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog, Notification
 from guanxi.core.services import notification_draft, notify_many
@@ -275,6 +276,7 @@ def pool_reclaim_idle(
         marker = Customer.objects.filter(pool_entered_at=now, owner__isnull=True).exclude(pool_events__at=now)
         if stats["reclaimed"] and not single:
             reclaimed = _owner_summaries(marker, "previous_owner")
+            event_emit_many("customer.returned_to_pool", ids=marker.values_list("pk", flat=True))
             _reclaimed_insert_trail(marker=marker, now=now)
         stats["notified"] = _notify_summaries(reclaimed=reclaimed, warned=warned, book=book, now=now)
         if dry_run:

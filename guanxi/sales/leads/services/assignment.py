@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import InvalidStateError, ValidationFailed
+from guanxi.core.events import event_emit
 from guanxi.core.inputs import clean_ids
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, check_version, model_update, notify
@@ -59,6 +60,7 @@ def _assign(*, lead: Lead, user: User, actor: User | None, rule: LeadAssignmentR
     else:
         message = _("Assigned to %(user)s") % {"user": user}
     audit_record(actor=actor, action=AuditLog.Action.TRANSFER, obj=lead, changes=changes, message=message)
+    event_emit("lead.assigned", obj=lead, actor=actor)  # every path that gives a lead an owner comes here
     return lead
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError, ValidationFailed
+from guanxi.core.events import event_emit
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import field_error, pick
 from guanxi.core.models import AuditLog
@@ -417,6 +418,7 @@ def opportunity_move_stage(
             msg = _("Fill in %(fields)s before moving to “%(stage)s”.") % {"fields": labels, "stage": stage}
             raise ValidationFailed(msg, fields={"stage": [msg], **{n: [_("This field is required.")] for n in missing}})
         opp = _change_stage(actor=actor, opp=opp, to=stage, now=now, extra={}, expected_version=expected_version)
+        event_emit("opportunity.stage_changed", obj=opp, actor=actor)
     return opp
 
 
@@ -455,6 +457,7 @@ def opportunity_close(
             "lost_to": None if won else lost_to,
         }
         opp = _change_stage(actor=actor, opp=opp, to=target, now=now, extra=extra, expected_version=expected_version)
+        event_emit("opportunity.won" if won else "opportunity.lost", obj=opp, actor=actor)
         if won:
             _mark_customer_won(actor, opp.customer)
     return opp

@@ -1,0 +1,26 @@
+"""The webhook form: name, URL, events (one checkbox each), active."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .selectors import event_type_choices
+
+
+class WebhookForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("E.g. “ERP customer sync”."))
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Where Guanxi posts each event. Private and loopback addresses are refused unless allowed."),
+    )
+    event_types = forms.MultipleChoiceField(label=_("Events"), widget=forms.CheckboxSelectMultiple, choices=())
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["event_types"].choices = [(e.key, f"{e.label} ({e.key})") for e in event_type_choices()]
