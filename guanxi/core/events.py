@@ -104,7 +104,7 @@ def event_emit(key: str, *, obj: Any, actor: Any = None) -> None:
 def event_emit_many(key: str, *, ids: Iterable[Any], actor: Any = None) -> None:
     """Emit one event per object id (a bulk path); each object is read after commit, only if someone listens."""
     event_type = event_type_get(key)
-    if not registry.event_listeners:
+    if not any(listener.wants is None or listener.wants(key) for listener in registry.event_listeners):
         return
     now = timezone.now()
     actor_id = getattr(actor, "pk", None) if actor else None

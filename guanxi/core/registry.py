@@ -265,6 +265,9 @@ class EventListener:
 
     key: str
     handle: Callable[[Any], Any]
+    # (event type key) -> bool: does the listener want events of this type now? Asked before a bulk path reads its
+    # ids (a reclaim of a million customers nobody subscribed to builds no events); None: always.
+    wants: Callable[[str], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,19 @@ def _queue(events: list[Any]) -> Any:
     return deliveries_queue(events)
 
 
+def _wants(event_type: str) -> bool:
+    from .services import event_type_subscribed
+
+    return event_type_subscribed(event_type)
+
+
 def _enqueue_due() -> Any:
     from .services import deliveries_enqueue_due
 
     return deliveries_enqueue_due()
 
 
-registry.add_event_listener(EventListener(key="webhooks", handle=_queue))
+registry.add_event_listener(EventListener(key="webhooks", handle=_queue, wants=_wants))
 registry.add_periodic(PeriodicJob(key="webhook_retries", every_minutes=1, run=_enqueue_due))
 registry.add_notification_topic(
     NotificationTopic(

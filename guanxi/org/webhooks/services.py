@@ -166,6 +166,14 @@ def webhook_delete(*, actor: User, webhook: WebhookSubscription) -> None:
 
 
 # --- queueing deliveries from events (core.events listener) ----------------------------------------------
+def event_type_subscribed(event_type: str) -> bool:
+    """Does an active subscription want this event type (asked before a bulk path builds its events)?"""
+    return any(
+        event_type in (types or [])
+        for types in WebhookSubscription.objects.filter(is_active=True).values_list("event_types", flat=True)
+    )
+
+
 def deliveries_queue(events: list[DomainEvent]) -> list[int]:
     """One delivery per event and active subscription to its type, each handed to the worker at once. Runs after
     the business action committed; an event nobody subscribed to is not even serialised."""

@@ -278,6 +278,11 @@ def pool_reclaim_idle(
             reclaimed = _owner_summaries(marker, "previous_owner")
             event_emit_many("customer.returned_to_pool", ids=marker.values_list("pk", flat=True))
             _reclaimed_insert_trail(marker=marker, now=now)
+        elif stats["reclaimed"]:
+            this_run = Customer.objects.filter(
+                pool_entered_at=now, owner__isnull=True, pool_events__at=now, pool_events__action="reclaimed"
+            )
+            event_emit_many("customer.returned_to_pool", ids=this_run.values_list("pk", flat=True))
         stats["notified"] = _notify_summaries(reclaimed=reclaimed, warned=warned, book=book, now=now)
         if dry_run:
             transaction.set_rollback(True)
