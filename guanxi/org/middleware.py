@@ -34,9 +34,13 @@ class UserLanguageMiddleware:
 
 
 class IdleSessionTimeoutMiddleware:
-    """Ends a web session after GUANXI_IDLE_TIMEOUT_MINUTES without a request (API tokens are unaffected)."""
+    """Ends a web session after GUANXI_IDLE_TIMEOUT_MINUTES without a request (API tokens are unaffected).
+
+    The "last seen" stamp is rewritten at most once every STAMP_EVERY seconds: a session write (one UPDATE of
+    the session row) on every request was most of a request's fixed cost, and the timeout only needs minutes."""
 
     SESSION_KEY = "guanxi_last_seen"
+    STAMP_EVERY = 60  # seconds
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -53,7 +57,8 @@ class IdleSessionTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return self._to_login(request)
-            request.session[self.SESSION_KEY] = now
+            if last is None or now - _as_float(last) >= self.STAMP_EVERY:
+                request.session[self.SESSION_KEY] = now
         return self.get_response(request)
 
     def _to_login(self, request: HttpRequest) -> HttpResponse:

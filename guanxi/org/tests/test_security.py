@@ -157,6 +157,35 @@ def test_an_idle_htmx_request_is_told_to_reload_the_sign_in_page(client, org, se
     assert r.status_code == 204 and r["HX-Redirect"].startswith(reverse("org:login"))
 
 
+def _session_writes(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    return [s for s in sql if "django_session" in s and not s.startswith("SELECT")]
+
+
+def test_a_second_request_within_the_minute_does_not_write_the_session(client, org):
+    # given a signed-in user whose last-seen stamp was written just now
+    _login(client, "east_rep", PASSWORD)
+    client.get(reverse("org:profile"))
+    stamp = client.session[IdleSessionTimeoutMiddleware.SESSION_KEY]
+    # when they make another request within the minute, the session row is not written
+    assert _session_writes(client, reverse("org:profile")) == []
+    assert client.session[IdleSessionTimeoutMiddleware.SESSION_KEY] == stamp
+
+
+def test_a_request_a_minute_later_moves_the_last_seen_stamp(client, org):
+    _login(client, "east_rep", PASSWORD)
+    session = client.session
+    session[IdleSessionTimeoutMiddleware.SESSION_KEY] = time.time() - IdleSessionTimeoutMiddleware.STAMP_EVERY - 1
+    session.save()
+    assert len(_session_writes(client, reverse("org:profile"))) == 1
+    assert time.time() - client.session[IdleSessionTimeoutMiddleware.SESSION_KEY] < 10
+
+
 # --- redirects, logout ------------------------------------------------------------------------
 def test_sign_in_refuses_an_open_redirect(client, org):
     r = _login(client, "east_rep", PASSWORD, next="https://evil.example/phish")
