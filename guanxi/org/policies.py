@@ -165,30 +165,92 @@ def _collaborator_q(model: type[models.Model], path: str | None, user: User) -> 
 
 
 def scope_q(user: User, model: type[models.Model], scope: str) -> Q | None:
-    """The filter for a scope on a model; None means no narrowing."""
-    owner = getattr(model, "scope_owner_path", "owner")
-    collab = _collaborator_q(model, getattr(model, "scope_collaborators_path", None), user)
-    partner_q = Q()
-    if user.partner_org_id and not user.is_superuser:
-        # Agents and joint ventures see only records owned inside their own organisation.
-        partner_q = Q(**{f"{owner}__partner_org_id": user.partner_org_id})
-    if scope == DataScope.ALL:
-        return partner_q if user.partner_org_id and not user.is_superuser else None
-    if scope == DataScope.SELF:
-        q = Q(**{owner: user.pk})
-    elif scope == DataScope.SUBORDINATES:
-        q = Q(**{f"{owner}__in": subordinate_ids(user) | {user.pk}})
-    elif scope == DataScope.DEPARTMENT:
-        q = Q(**{f"{owner}__department_id": user.department_id}) if user.department_id else Q(**{owner: user.pk})
-    elif scope == DataScope.DEPARTMENT_TREE:
-        ids = getattr(user, "_guanxi_dept_tree", None)
-        if ids is None:
-            ids = department_tree_ids(user.department)
-            user._guanxi_dept_tree = ids  # type: ignore[attr-defined]
-        q = Q(**{f"{owner}__department_id__in": ids}) if ids else Q(**{owner: user.pk})
-    else:  # unknown scope: deny rather than leak
+    """The filter for a scope on a model; None means no narrowing.
+
+    Written so both databases narrow through the owner index rather than scan: the owners are a list of ids or a
+    subquery on users (never a join), and a model reached through a relation (contacts, follow-ups: the customer's
+    owner and collaborators) is narrowed by `customer_id IN (SELECT id FROM customers WHERE owner_id … UNION SELECT
+    customer_id FROM collaborators WHERE user_id = …)`, an OR of two indexed lookups that no join could give.
+    The rows are those of "owner (or the owner's department …) is … or the user collaborates" read through joins
+    (guanxi/org/tests/test_scope_rows.py compares both over generated owners and collaborators)."""
+    owner_path = getattr(model, "scope_owner_path", "owner")
+    collab_path = getattr(model, "scope_collaborators_path", None)
+    partner = bool(user.partner_org_id and not user.is_superuser)
+    if scope == DataScope.ALL and not partner:
+        return None
+    if scope not in _SCOPE_RANK:  # unknown scope: deny rather than leak
         return Q(pk__in=[])
-    return (q | collab) & partner_q
+    prefix, _sep, owner = owner_path.rpartition("__")
+    if not prefix:
+        return _scope_on_owner(user, model, owner, collab_path, scope, partner)
+    target = model
+    for part in prefix.split("__"):
+        target = target._meta.get_field(part).related_model  # type: ignore[assignment]
+    collab_prefix = f"{prefix}__"
+    inner_collab = collab_path[len(collab_prefix) :] if collab_path and collab_path.startswith(collab_prefix) else None
+    if collab_path and inner_collab is None:  # collaborators on another path than the owner: no shortcut
+        return _scope_on_owner(user, model, owner_path, collab_path, scope, partner)
+    base = target._base_manager.order_by()  # the rows of the join, soft-deleted parents included
+    owned = _owned_q(user, owner, scope)
+    partner_q = Q(**{f"{owner}__in": _partner_users(user)}) if partner else Q()
+    ids = base.filter(owned & partner_q).values("pk") if owned is not None else base.filter(partner_q).values("pk")
+    if inner_collab and scope != DataScope.ALL:
+        collab_ids = _collaborator_ids(target, inner_collab, user)
+        if partner:
+            collab_ids = base.filter(Q(pk__in=collab_ids) & partner_q).values("pk")
+        ids = ids.union(collab_ids)
+    return Q(**{f"{prefix}__in": ids})
+
+
+def _scope_on_owner(
+    user: User, model: type[models.Model], owner: str, collab_path: str | None, scope: str, partner: bool
+) -> Q:
+    """The scope on a model's own owner field: `owner_id IN (…) OR pk IN (collaborators)`."""
+    partner_q = Q(**{f"{owner}__in": _partner_users(user)}) if partner else Q()
+    owned = _owned_q(user, owner, scope)
+    if owned is None:  # ALL inside a partner organisation
+        return partner_q
+    return (owned | _collaborator_q(model, collab_path, user)) & partner_q
+
+
+def _owned_q(user: User, owner: str, scope: str) -> Q | None:
+    """Rows whose owner is within the scope (None: any owner), by owner id: a list, or a subquery on users."""
+    from .models import User as UserModel
+
+    if scope == DataScope.ALL:
+        return None
+    if scope == DataScope.SELF:
+        return Q(**{owner: user.pk})
+    if scope == DataScope.SUBORDINATES:
+        return Q(**{f"{owner}__in": subordinate_ids(user) | {user.pk}})
+    if scope == DataScope.DEPARTMENT:
+        if not user.department_id:
+            return Q(**{owner: user.pk})
+        return Q(**{f"{owner}__in": UserModel._base_manager.filter(department_id=user.department_id).values("pk")})
+    ids = getattr(user, "_guanxi_dept_tree", None)
+    if ids is None:
+        ids = department_tree_ids(user.department)
+        user._guanxi_dept_tree = ids  # type: ignore[attr-defined]
+    if not ids:
+        return Q(**{owner: user.pk})
+    return Q(**{f"{owner}__in": UserModel._base_manager.filter(department_id__in=ids).values("pk")})
+
+
+def _partner_users(user: User) -> QuerySet[Any]:
+    from .models import User as UserModel
+
+    return UserModel._base_manager.filter(partner_org_id=user.partner_org_id).values("pk")
+
+
+def _collaborator_ids(target: type[models.Model], field_name: str, user: User) -> QuerySet[Any]:
+    """The ids of `target` rows the user collaborates on, read from the many-to-many table (indexed on the user)."""
+    m2m = target._meta.get_field(field_name)
+    through = m2m.remote_field.through  # type: ignore[union-attr]
+    return (
+        through._default_manager.filter(**{m2m.m2m_reverse_field_name(): user.pk})  # type: ignore[union-attr]
+        .order_by()
+        .values(m2m.m2m_field_name())  # type: ignore[union-attr]
+    )
 
 
 def _read_rules_q(user: User, model: type[models.Model], action: str, *, holds_permission: bool) -> Q | None:
