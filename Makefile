@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-pg lint format bench bench-pg browser-deps messages demo clean
+.PHONY: run test test-pg lint format bench bench-pg load load-ci load-ci-prepare browser-deps messages demo clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,19 @@ bench: $(STAMP)
 # guanxi_bench on the local server (BENCH_PG_ARGS="--pg-db NAME --pg-url postgres://user@host:port" to change).
 bench-pg: $(STAMP)
 	$(BIN)/python -m bench.run --pg --scale 1m $(BENCH_PG_ARGS)
+
+# Concurrent users: locust (200 users, 10 minutes) against gunicorn and the worker on PostgreSQL, demo company with
+# 50,000 customers in the database guanxi_load; then every successful write is checked (docs/benchmarks.md).
+load: $(STAMP)
+	$(BIN)/python -m bench.load.run $(LOAD_ARGS)
+
+# Its CI version: 50 users for 60 s on a small demo company; fails on any error but the expected 412s or a lost write.
+# (.ci/run fills its database with load-ci-prepare while the PostgreSQL suite runs, then runs LOAD_ARGS=--reuse.)
+load-ci: $(STAMP)
+	$(BIN)/python -m bench.load.run --ci --pg-db guanxi_load_ci $(LOAD_ARGS)
+
+load-ci-prepare: $(STAMP)
+	$(BIN)/python -m bench.load.run --ci --pg-db guanxi_load_ci --prepare-only
 
 # Translations: extract strings, then (after editing the .po) compile. The compiled .mo files are committed so that
 # `make run` needs no gettext tools.

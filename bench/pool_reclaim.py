@@ -3,6 +3,7 @@
     python -m bench.pool_reclaim                    # 1,000,000 customers on a scratch SQLite file
     python -m bench.pool_reclaim --customers 200000 # smaller
     GUANXI_DATABASE_URL=postgres:///guanxi python -m bench.pool_reclaim   # also on PostgreSQL
+    GUANXI_DATABASE_URL=postgres:///guanxi python -m bench.pool_reclaim --only postgresql
 
 Each database is a scratch one: a temporary SQLite file, and (when GUANXI_DATABASE_URL points at PostgreSQL)
 a database `<name>_bench_pool` created beside the given one and dropped afterwards; the given database is
@@ -10,7 +11,8 @@ never touched. Each run migrates it, makes 20 departments and 500 reps, bulk-ins
 follow-up spread over the past 120 days, 15 % never contacted, 10 % "deal made"), then times:
 
 - baseline: the single raw SQL UPDATE that marks the same rows as returned to the pool (rolled back);
-- the job's first run: reclaim + audit rows + pool events + both warning levels + one notification per owner;
+- the job's first run: reclaim + audit rows + pool events + both warning levels + one notification per owner
+  (on PostgreSQL each step one statement, pool.services.reclaim; `--portable` times the portable path there);
 - a second run with the same clock (idempotent: nothing to do);
 - an hourly run an hour later (the steady state: only customers that crossed a limit in that hour);
 - another hourly run after creating the two partial indexes docs/pool.md recommends.
@@ -39,9 +41,10 @@ DEPARTMENTS = 20
 REPS = 500
 _OWNED = "WHERE owner_id IS NOT NULL AND pool_entered_at IS NULL AND deleted_at IS NULL"
 RECOMMENDED_INDEXES = [
-    f"CREATE INDEX customer_pool_idle ON customers_customer ((COALESCE(last_contact_at, created_at))) {_OWNED}",
-    f"CREATE INDEX customer_pool_warn ON customers_customer (pool_warning, (COALESCE(last_contact_at, created_at))) "
-    f"{_OWNED}",
+    "CREATE INDEX IF NOT EXISTS customer_pool_idle ON customers_customer "
+    f"((COALESCE(last_contact_at, created_at))) {_OWNED}",
+    "CREATE INDEX IF NOT EXISTS customer_pool_warn ON customers_customer "
+    f"(pool_warning, (COALESCE(last_contact_at, created_at))) {_OWNED}",
 ]
 
 
@@ -114,7 +117,9 @@ def _fill(customers: int, now: dt.datetime, seed: int) -> dict[str, Any]:
             )
         batch.clear()
 
-    with transaction.atomic(), connection.cursor() as cursor:
+    from guanxi.core.dbvendor import bulk_load
+
+    with bulk_load(connection, tables=[Customer._meta.db_table]), transaction.atomic(), connection.cursor() as cursor:
         for i in range(customers):
             owner_id, dept_id = reps[rng.randrange(REPS)]
             contacted = rng.random() >= 0.15
@@ -200,12 +205,17 @@ def child(args: argparse.Namespace) -> None:
     reverse("pool:list")  # a running worker has its URL configuration loaded already
     result["baseline_seconds"], result["baseline_rows"] = _baseline(now)
 
+    single = False if args.portable else None
+
     def timed(at: dt.datetime) -> tuple[float, dict[str, Any]]:
         started = time.perf_counter()
-        stats = pool_reclaim_idle(now=at)
+        stats = pool_reclaim_idle(now=at, single_statements=single)
         return time.perf_counter() - started, stats
 
+    result["load_average_before"] = "/".join(f"{x:.2f}" for x in os.getloadavg())
     result["job_seconds"], result["job"] = timed(now)
+    result["load_average_after"] = "/".join(f"{x:.2f}" for x in os.getloadavg())
+    result["path"] = "portable" if args.portable or connection.vendor != "postgresql" else "single statements"
     result["ratio"] = round(result["job_seconds"] / result["baseline_seconds"], 2)
     result["audit_rows"] = AuditLog.objects.count()
     result["pool_events"] = PoolEvent.objects.count()
@@ -242,6 +252,7 @@ def _run_child(url: str, args: argparse.Namespace) -> dict[str, Any] | None:
         str(args.customers),
         "--seed",
         str(args.seed),
+        *(["--portable"] if args.portable else []),
     ]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, check=False)
     found = None
@@ -295,6 +306,10 @@ def report(results: list[dict[str, Any]]) -> None:
             f"{r['hourly_run']['first_warnings'] + r['hourly_run']['second_warnings']} warned"
         )
         log(f"  hourly run with the recommended indexes: {r['hourly_run_indexed_seconds']:.2f} s")
+        log(
+            f"  path: {r.get('path')}; load average before the first run {r.get('load_average_before')}, "
+            f"after {r.get('load_average_after')}"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -302,17 +317,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="Run on this database only.")
+    parser.add_argument("--portable", action="store_true", help="On PostgreSQL too, the portable path of the job.")
     args = parser.parse_args(argv)
     if args.child:
         child(args)
         return
     results = []
-    with tempfile.TemporaryDirectory(prefix="guanxi-bench-pool-") as tmp:
-        r = _run_child(f"sqlite:///{Path(tmp) / 'pool.sqlite3'}", args)
-        if r:
-            results.append(r)
+    if args.only != "postgresql":
+        with tempfile.TemporaryDirectory(prefix="guanxi-bench-pool-") as tmp:
+            r = _run_child(f"sqlite:///{Path(tmp) / 'pool.sqlite3'}", args)
+            if r:
+                results.append(r)
     given = os.environ.get("GUANXI_DATABASE_URL", "")
-    if given.startswith(("postgres://", "postgresql://", "pgsql://")):
+    if args.only != "sqlite" and given.startswith(("postgres://", "postgresql://", "pgsql://")):
         scratch = _pg_scratch(given, create=True)
         try:
             r = _run_child(scratch, args)

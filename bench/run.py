@@ -171,6 +171,8 @@ class Case:
     params: list[Any]
     parse: Callable[[bytes], Any] = json.loads  # the answer's body → what api_ids reads (HTML pages: the text)
     goal: Goal | None = None  # the target for this case, checked and printed beside the figures
+    repeat: int | None = None  # at most this many timed calls (a slow case at 1M), else --repeat
+    warmup: int = 3
 
 
 @dataclass
@@ -429,7 +431,8 @@ def run_case(case: Case, client: Any, repeat: int) -> Result:
     if mismatches:
         notes.append(f"{mismatches} of {min(len(case.params), 10)} checked answers differ from the SQL rows")
     load = load_average()
-    api, raw = timed_pair(call, case.sql, case.params, repeat)
+    repeat = min(repeat, case.repeat or repeat)
+    api, raw = timed_pair(call, case.sql, case.params, repeat, warmup=case.warmup)
     wall, sql_wall = [t[0] for t in api], [t[0] for t in raw]
     cpu, sql_cpu = statistics.median(t[1] for t in api), statistics.median(t[1] for t in raw)
     p50, p95 = statistics.median(wall), percentile(wall, 0.95)
