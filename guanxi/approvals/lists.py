@@ -50,13 +50,6 @@ def _applicant_choices(user: Any) -> list[Choice]:
     return [Choice(str(u.pk), str(u)) for u in applicants.order_by("name", "username")]
 
 
-def _money(row: ApprovalRequest) -> str:
-    if row.amount is None:
-        return ""
-    symbol = "¥" if row.currency == "CNY" else f"{row.currency} "
-    return f"{symbol}{row.amount:,.2f}"
-
-
 def _step(row: ApprovalRequest) -> str:
     current = getattr(row, "current", None)
     return current.display_label if current is not None else ""
@@ -108,7 +101,14 @@ class ApprovalList(ListDefinition):
             value=lambda r: str(r.applicant),
             sort=("applicant__name", "applicant__username"),
         ),
-        Column("amount", gettext_lazy("Amount"), value=_money, sort=("amount",), numeric=True),
+        Column(
+            "amount",
+            gettext_lazy("Amount"),
+            value=lambda r: r.amount,  # the export's plain number; the cell shows it with its currency
+            template="approvals/cells/amount.html",
+            sort=("amount",),
+            numeric=True,
+        ),
         Column("step", gettext_lazy("Current step"), value=_step, template="approvals/cells/step.html"),
         Column(
             "document",

@@ -36,8 +36,23 @@ def to_cent(value: Decimal | int | str) -> Decimal:
 
 
 def format_cny(value: Decimal | int | str) -> str:
-    """¥1,234.50: how an amount in yuan reads in messages, explanations and cards (rounded to the cent)."""
-    return "¥" + number_format(to_cent(value), decimal_pos=2, use_l10n=True, force_grouping=True)
+    """¥1,234.50: how an amount in yuan reads on every page, card, message and explanation (rounded to the cent,
+    grouped as the reader's language groups)."""
+    return format_money(value, "CNY")
+
+
+# How an amount in another currency starts; any other code is written before the figure ("JPY 1,000.00").
+CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "US$", "EUR": "€", "HKD": "HK$", "GBP": "£"}
+
+
+def format_money(value: Decimal | int | str, currency: str = "CNY") -> str:
+    """An amount with its currency's symbol (¥1,234.50, US$99.00) or code (JPY 1,000.00); a negative one reads
+    -¥12.00."""
+    cents = to_cent(value)
+    code = (currency or "CNY").upper()
+    prefix = CURRENCY_SYMBOLS.get(code, f"{code} ")
+    figure = number_format(abs(cents), decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"{'-' if cents < 0 else ''}{prefix}{figure}"
 
 
 # --- 大写金额 ------------------------------------------------------------------------------------

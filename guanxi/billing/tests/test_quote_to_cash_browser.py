@@ -19,7 +19,7 @@ from guanxi.commerce.tests.factories import ProductFactory
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory
 from guanxi.org.tests.factories import PASSWORD, UserFactory
 
-ZERO = re.compile(r"^\s*0\.00 元\s*$")
+ZERO = re.compile(r"^\s*¥0\.00\s*$")
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 

@@ -26,7 +26,7 @@ def pick_product(row: Any, text: str) -> None:
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
+    return f"¥{value:,.2f}"
 
 
 @pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_live_totals_equal_the_saved_quote(page: Any, org: Any, customer: Any, p
     rows = page.locator("#line-rows [data-gx-rows] [data-gx-row]")
     pick_product(rows.nth(0), products[0].code)
     rows.nth(0).locator("input[name=line-quantity]").fill("3")
-    expect(rows.nth(0).locator("[data-line-total]")).to_have_text("33,900.00")  # 3 × 10,000.00 + 13 % tax
+    expect(rows.nth(0).locator("[data-line-total]")).to_have_text("¥33,900.00")  # 3 × 10,000.00 + 13 % tax
     # when they choose the price book, a line discount, a second line and an overall discount
     page.locator("select[name=price_book]").select_option(str(book.pk))
     rows.nth(0).locator("input[name=line-discount]").fill("8.75")

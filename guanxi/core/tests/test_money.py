@@ -44,7 +44,7 @@ def test_cny_reads_with_grouping_and_two_places() -> None:
         with translation.override(language):
             assert format_cny(Decimal("1234.5")) == "¥1,234.50"
             assert format_cny(Decimal("0.125")) == "¥0.13"
-            assert format_cny(Decimal("-300000")) == "¥-300,000.00"
+            assert format_cny(Decimal("-300000")) == "-¥300,000.00"
 
 
 @pytest.mark.parametrize(

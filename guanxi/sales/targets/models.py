@@ -93,6 +93,11 @@ class SalesTarget(TimeStampedModel):
             ),
         ]
 
+    @property
+    def is_amount(self) -> bool:
+        """An amount in yuan (signed, collected), not a count of customers or deals."""
+        return self.metric in (self.Metric.SIGNED_AMOUNT, self.Metric.COLLECTED_AMOUNT)
+
     def __str__(self) -> str:
         who = self.owner or self.department
         return f"{who} · {self.get_metric_display()} · {self.period_start:%Y-%m-%d}"

@@ -65,8 +65,8 @@ def test_rep_drags_a_card_to_the_next_stage(page, org):
         return [column.locator(s).inner_text() for s in ("[data-count]", "[data-total]", "[data-weighted]")]
 
     expect(page.locator(f'section[aria-labelledby="col-{second.pk}"] [data-count]')).to_have_text("1")
-    weighted = f"{120000 * second.probability // 100:,}"
-    assert header(first) == ["0", "0", "0"] and header(second) == ["1", "120,000", weighted]
+    weighted = f"¥{120000 * second.probability / 100:,.2f}"
+    assert header(first) == ["0", "¥0.00", "¥0.00"] and header(second) == ["1", "¥120,000.00", weighted]
     days = page.locator(f'.gx-board-card[data-id="{opp.pk}"] .gx-card-days')
     expect(days).to_have_text(re.compile(r"(^|\D)0\D"))
     # and what the page showed is what the server shows after a reload
@@ -92,4 +92,4 @@ def test_rep_drags_a_card_to_the_next_stage(page, org):
     expect(first_row.nth(1)).to_have_text("1")
     expect(first_row.nth(3)).to_have_text("100%")
     expect(second_row.nth(1)).to_have_text("1")
-    expect(second_row.nth(2)).to_have_text("120,000 元")
+    expect(second_row.nth(2)).to_have_text("¥120,000.00")

@@ -49,7 +49,7 @@ def test_board_shows_columns_with_totals_and_cards(org):
     # then the first column counts them and sums their amount (with separators), weighted by the probability
     assert "项目0" in html and "项目1" in html
     text = re.sub(r"<[^>]+>", "", html)  # the figures sit in spans the board's script updates after a drop
-    assert "2,469,135 元" in text and "weighted 246,914 元" in text
+    assert "¥2,469,135.00" in text and "weighted ¥246,913.50" in text
     # and the raw figures the script starts from (PostgreSQL writes 2469135.00, SQLite 2469135)
     assert Decimal(re.findall(r'data-total="([^"]+)"', html)[0]) == Decimal("2469135")
     assert Decimal(re.findall(r'data-weighted="([^"]+)"', html)[0]) == Decimal("246913.5")

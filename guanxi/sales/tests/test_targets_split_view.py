@@ -84,7 +84,7 @@ def test_split_that_adds_up_is_saved_and_the_table_says_so(org: Any, east_target
         value="450000",
     )
     html = client.get(PAGE).content.decode()
-    assert "Members 1,050,000.00 (difference 50,000.00)" in html
+    assert "Members ¥1,050,000.00 (difference ¥50,000.00)" in html
 
 
 def test_resplitting_can_zero_a_member_who_is_left_empty(org: Any, east_target: SalesTarget) -> None:

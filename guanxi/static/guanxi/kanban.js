@@ -31,7 +31,9 @@
     window.setTimeout(function () { el.remove(); }, reload ? 15000 : 6000);
   }
 
-  var integer = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 0 });
+  // Amounts read as everywhere (core.money.format_cny): ¥545,000.00.
+  var money = new Intl.NumberFormat(document.documentElement.lang || undefined,
+    { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
   // A column's header after a card left (sign -1) or arrived (+1): its count, amount and weighted amount. The
   // figures cover every deal of the stage, not only the cards shown, so they change by the card's share.
@@ -44,7 +46,7 @@
       if (!el) return;
       var value = parseFloat(el.dataset[f[1]]) + sign * f[2];
       el.dataset[f[1]] = String(value);
-      el.textContent = integer.format(Math.round(value));
+      el.textContent = (value < 0 ? "-¥" : "¥") + money.format(Math.abs(Math.round(value * 100) / 100));
     });
   }
 

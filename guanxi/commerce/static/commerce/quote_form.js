@@ -39,10 +39,10 @@
   }
   function cmp(a, b) { var d = add(a, { n: -b.n, s: b.s }).n; return d > 0 ? 1 : d < 0 ? -1 : 0; }
   function cents(a) { return round(a, 2, "up"); }
-  function show(a) { // 1234567.5 → "1,234,567.50"
+  function show(a) { // 1234567.5 → "¥1,234,567.50" (core.money.format_cny)
     var c = cents(a), neg = c.n < 0, m = (neg ? -c.n : c.n).toString().padStart(3, "0");
     var whole = m.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    return (neg ? "-" : "") + whole + "." + m.slice(-2);
+    return (neg ? "-¥" : "¥") + whole + "." + m.slice(-2);
   }
   var ONE = { n: BigInt(1), s: 0 }, ZERO = { n: BigInt(0), s: 0 };
   // A discount typed in 折 (views_common.tenths_to_rate): empty = none, 0 < x ≤ 10, as a fraction to 4 places.
