@@ -35,6 +35,7 @@ ALLOWED_WORDS = {
     "gbk", "ctrl", "enter", "esc", "tab", "shift", "alt", "yyyy", "hh", "mm", "dd", "openapi", "token", "bearer",
     "ip", "id", "cny", "rmb", "vip", "erp", "oa", "saas", "sms", "wechat", "qq", "http", "https", "www",
     "true", "false",  # values typed into a rule's condition
+    "webhook", "webhooks", "ping", "icalendar",  # technical terms Chinese software keeps in English
 }  # fmt: skip
 # A word of the interface's English must be this long to count (short ones are too often codes or initials).
 MIN_WORD = 3

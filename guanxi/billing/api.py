@@ -26,6 +26,7 @@ from guanxi.org.current import current_user
 from guanxi.org.selectors import users_by_ids
 
 from . import policies, selectors, services
+from .api_finance import router as finance_router
 from .schemas import (
     AgeingOut,
     AgeingParams,
@@ -59,6 +60,7 @@ from .schemas import (
 )
 
 router = Router(tags=["Billing"])
+router.add_router("", finance_router)
 
 PLAN = ["Payment plans"]
 INVOICES = ["Invoices"]

@@ -334,3 +334,27 @@ class ExpenseLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id}#{self.position}"
+
+
+class FinanceAccounts(TimeStampedModel):
+    """The ledger accounts of the finance (voucher) export, one row edited by an administrator; until then the
+    defaults in policies.FINANCE_ACCOUNT_DEFAULTS (the 2007 Enterprise Accounting Standards' chart) apply."""
+
+    voucher_word = models.CharField(_("voucher word"), max_length=4, default="记")
+    receivable_code = models.CharField(_("accounts receivable: code"), max_length=40)
+    receivable_name = models.CharField(_("accounts receivable: name"), max_length=100)
+    revenue_code = models.CharField(_("revenue: code"), max_length=40)
+    revenue_name = models.CharField(_("revenue: name"), max_length=100)
+    output_tax_code = models.CharField(_("output VAT: code"), max_length=40)
+    output_tax_name = models.CharField(_("output VAT: name"), max_length=100)
+    bank_code = models.CharField(_("bank deposits: code"), max_length=40)
+    bank_name = models.CharField(_("bank deposits: name"), max_length=100)
+    cash_code = models.CharField(_("cash on hand: code"), max_length=40)
+    cash_name = models.CharField(_("cash on hand: name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("finance export accounts")
+        verbose_name_plural = _("finance export accounts")
+
+    def __str__(self) -> str:
+        return f"{self.receivable_code}/{self.revenue_code}"

@@ -2,7 +2,7 @@ from django.urls import path
 
 from guanxi.org.lists.views import list_page
 
-from . import views, views_expenses
+from . import views, views_expenses, views_finance
 
 app_name = "billing"
 urlpatterns = [
@@ -31,4 +31,7 @@ urlpatterns = [
     path("expenses/<int:pk>/pay/", views_expenses.expense_pay, name="expense_pay"),
     path("expenses/<int:pk>/delete/", views_expenses.expense_delete, name="expense_delete"),
     path("settings/", views.reminder_settings, name="reminder_settings"),
+    path("finance/", views_finance.finance_export_page, name="finance_export"),
+    path("finance/export/", views_finance.finance_export_download, name="finance_export_download"),
+    path("finance/settings/", views_finance.finance_settings, name="finance_settings"),
 ]

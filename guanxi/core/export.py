@@ -51,11 +51,22 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet1") -> bytes:
+    return to_xlsx_book([(sheet, headers, rows)])
+
+
+def to_xlsx_book(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """One workbook of several sheets, each (name, headers, rows), written like `to_xlsx`."""
     buf = io.BytesIO()
     # strings_to_formulas=False: xlsxwriter must never turn text into a formula.
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
-    ws = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True, "bg_color": "#EEF2F7"})
+    for name, headers, rows in sheets:
+        _sheet_write(book.add_worksheet(name[:31]), bold, headers, rows)
+    book.close()
+    return buf.getvalue()
+
+
+def _sheet_write(ws: Any, bold: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     ws.write_row(0, 0, [str(h) for h in headers], bold)
     widths = [max(8, min(40, len(str(h)) * 2)) for h in headers]
     for r, row in enumerate(rows, start=1):
@@ -69,5 +80,3 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     ws.freeze_panes(1, 0)
-    book.close()
-    return buf.getvalue()

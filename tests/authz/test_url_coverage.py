@@ -62,6 +62,7 @@ EXEMPT: dict[str, str] = {
     "(quotes.create, document_customers; commerce/tests/test_quote_form_live.py)",
     "org:company_settings": "the seller details (org.admin only: org/tests/test_company_profile.py, 403)",
     "org:login_list": "login history (org.admin): accounts, no customer records",
+    "billing:finance_settings": "the finance export's ledger accounts (settings, org.admin: billing/tests)",
     # webhooks (org.admin; the lists are in pages.py): the refusals are org/tests/test_webhooks.py's
     "org:webhook_create": "webhook administration (org.admin only: org/tests/test_webhooks.py, 403)",
     "org:webhook_detail": "webhook administration (org.admin only: org/tests/test_webhooks.py, 403)",

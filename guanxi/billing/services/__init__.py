@@ -15,6 +15,7 @@ from .expenses import (
     link_required_message,
 )
 from .exports import ageing_export, expense_claims_export, receivables_export, statement_export
+from .finance_export import finance_export, finance_summary
 from .invoices import invoice_issue, invoice_void, invoiced_on
 from .payments import payment_record, payment_reverse
 from .plans import add_months, payment_plan_generate, payment_plan_save, plan_proposal, plan_version
@@ -34,6 +35,8 @@ __all__ = [
     "expense_claim_on_decided",
     "expense_claim_submit",
     "expense_claim_update",
+    "finance_export",
+    "finance_summary",
     "invoice_issue",
     "invoice_void",
     "invoiced_on",
