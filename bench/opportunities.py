@@ -38,7 +38,7 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
     from guanxi.customers.demo.bulk import BulkInserter
     from guanxi.customers.models import Customer
     from guanxi.sales.models import Opportunity, Stage, StageChange
-    from guanxi.sales.opportunities.services import default_pipeline
+    from guanxi.sales.opportunities.services import default_pipeline, opportunity_search_text
 
     started, cpu_started = time.monotonic(), time.process_time()
     rng = random.Random(seed)
@@ -57,6 +57,7 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
                     created = now - dt.timedelta(days=rng.uniform(1, 365))
                     deal = deals.add(
                         name=f"{name[:12]} 项目{i}",
+                        search_text=opportunity_search_text(f"{name[:12]} 项目{i}"),
                         customer_id=pk,
                         owner_id=owner,
                         department_id=dept,

@@ -527,7 +527,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--opportunities", type=int, default=100_000, help="Open opportunities for the board/list cases (0: none)."
     )
-    parser.add_argument("--only", choices=["customers", "opportunities"], help="Time only these cases.")
+    parser.add_argument("--only", choices=["customers", "opportunities", "search"], help="Time only these cases.")
     args = parser.parse_args(argv)
     if args.quick:
         args.customers, args.follow_ups = 20_000, 100_000
@@ -558,11 +558,11 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     sql = Sql()
     cases, info = build_cases(rng, sql, args.repeat)
-    if args.only == "opportunities":
+    if args.only in ("opportunities", "search"):
         cases = []
     from guanxi.sales.models import Opportunity
 
-    if args.only != "customers" and Opportunity.objects.exists():
+    if args.only not in ("customers", "search") and Opportunity.objects.exists():
         from .opportunities import build_opportunity_cases
 
         cases += build_opportunity_cases(Case, args.repeat)
@@ -579,6 +579,14 @@ def main(argv: list[str] | None = None) -> int:
         r = results[-1]
         log(f"  {r.endpoint} [{r.scope}]: p50 {r.p50_ms} ms (SQL {r.sql_p50_ms} ms)")
     print_table(results, environment()["database"])
+    search: list[dict[str, Any]] = []
+    if args.only in (None, "search"):
+        from .search import run_search_cases
+
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(User.objects.get(username="chenjing"))
+        log("Timing the search cases (data scope all)…")
+        search = run_search_cases(client=client, repeat=args.repeat, seed=args.seed, log=log)
     if generation and not generation.get("reused"):
         log(
             f"Generation: {generation['customers']:,} customers, {generation['contacts']:,} contacts, "
@@ -599,10 +607,11 @@ def main(argv: list[str] | None = None) -> int:
         "generation": generation,
         "users": info["users"],
         "results": [asdict(r) for r in results],
+        "search": search,
     }
     args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=2))
     log(f"Results written to {args.out}")
-    return 0 if all(r.rows_match for r in results) else 1
+    return 0 if all(r.rows_match for r in results) and all(r["rows_match"] for r in search) else 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,9 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError
+from django.db.models import Lookup, TextField
+
+from .search import SEARCH_TEXT_MAX
 
 if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
@@ -90,8 +93,6 @@ def sqlite_fts_available(connection: Any) -> bool:
     """Whether this SQLite has FTS5 with the trigram tokenizer (SQLite 3.34+ built with FTS5). Asked once."""
     if not is_sqlite(connection):
         return False
-    from django.db import DatabaseError
-
     key = connection.alias
     if key not in _FTS_AVAILABLE:
         with connection.cursor() as cur:
@@ -193,36 +194,238 @@ def fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+# --- Short terms: an index of every one- and two-character piece of the text ---------------------
+#
+# A trigram index cannot answer a term of one or two characters — a surname (王), a two-character
+# brand or given name (恒信) — yet those are what Chinese users type most. Beside it each search column
+# gets a token index of its short pieces, kept in step like the trigram one:
+#
+# - SQLite: a contentless FTS5 table (detail=none: row ids only) whose document for a row is, for every
+#   position, the two characters starting there (the last one alone), hex-encoded so that the
+#   tokenizer keeps every piece — punctuation, spaces, any script — whole. A two-character term is
+#   one exact token; a one-character term is a prefix query (UTF-8 is prefix-free, so a token starting
+#   with the character's bytes starts with that character), served by FTS5 prefix indexes. Triggers
+#   compute the pieces in SQL (`lower` folds ASCII only, like SQLite's LIKE), so every writer, raw
+#   INSERTs included, keeps the index right; positions come from a small table of integers, which
+#   bounds the indexed length to SEARCH_TEXT_MAX (build_search_text never writes longer text).
+# - PostgreSQL: an expression GIN index over `gx_search_tokens(column)`, an immutable SQL function
+#   giving the distinct one- and two-character pieces as text[]; `@>` finds the rows containing all
+#   the wanted pieces, without recheck. The planner's statistics on the expression tell common pieces
+#   from rare ones. Terms of three characters or more keep pg_trgm, except those with no run of three
+#   letters or digits (pg_trgm sees no trigram there): their two-character pieces are asked instead.
+#
+# Either way the LIKE stays on as the final check, so the rows are exactly the LIKE's.
+
+_POSITIONS = "gx_search_position"
+_TOKEN_REGISTRY = "gx_search_token_index"
+_TOKENS_READY: dict[str, bool] = {}
+# pg_trgm extracts trigrams from runs of letters and digits; a term without such a run of three is
+# answered from its two-character pieces instead.
+_TRIGRAM_RUN = re.compile(r"[^\W_]{3}")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def search_token_name(table: str, column: str) -> str:
+    """The token index of `table.column`: an FTS5 table on SQLite, a GIN index on PostgreSQL."""
+    return f"{table}_{column}_tok"
+
+
+def _sqlite_pieces_sql(value: str) -> str:
+    """SQL giving the token document of `value` (a column reference such as `new."search_text"`)."""
+    return (
+        f"(SELECT group_concat(hex(lower(substr({value}, n, 2))), ' ') FROM {_POSITIONS} "  # noqa: S608 (quoted names)
+        f"WHERE n <= length({value}))"
+    )
+
+
+def _sqlite_token_match(term: str) -> str:
+    piece = term.translate(_ASCII_LOWER).encode("utf-8").hex()
+    return f'"{piece}"*' if len(term) == 1 else f'"{piece}"'
+
+
+_PG_TOKENS_FUNCTION = """
+CREATE OR REPLACE FUNCTION gx_search_tokens(t text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(DISTINCT p), '{}') FROM (
+        SELECT substr(t, i, 1) AS p FROM generate_series(1, length(t)) AS i
+        UNION ALL SELECT substr(t, i, 2) FROM generate_series(1, length(t) - 1) AS i
+    ) AS pieces WHERE strpos(p, ' ') = 0
+$$
+"""
+
+
+def search_token_index_create(schema_editor: Any, *, table: str, column: str) -> None:
+    """The short-term index of `table.column` (see above), filled from the rows already there. Idempotent."""
+    conn = schema_editor.connection
+    q = conn.ops.quote_name
+    name, tbl, col = search_token_name(table, column), q(table), q(column)
+    if is_postgresql(conn):
+        with conn.cursor() as cur:
+            cur.execute(_PG_TOKENS_FUNCTION)
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {q(name)} ON {tbl} USING gin (gx_search_tokens({col}))")
+        _TOKENS_READY.clear()
+        return
+    if not sqlite_fts_available(conn):
+        return
+    fts = q(name)
+    new, old = _sqlite_pieces_sql(f"new.{col}"), _sqlite_pieces_sql(f"old.{col}")
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {_POSITIONS} (n INTEGER PRIMARY KEY)",
+        f"INSERT OR IGNORE INTO {_POSITIONS}(n) WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL "  # noqa: S608
+        f"SELECT n + 1 FROM k WHERE n < {SEARCH_TEXT_MAX:d}) SELECT n FROM k",
+        f"CREATE TABLE IF NOT EXISTS {_TOKEN_REGISTRY} (name TEXT PRIMARY KEY, tbl TEXT NOT NULL, col TEXT NOT NULL)",
+        f"INSERT OR REPLACE INTO {_TOKEN_REGISTRY} VALUES (%s, %s, %s)",  # noqa: S608
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5(pieces, content='', detail=none, "
+        "tokenize='unicode61 remove_diacritics 0', prefix='2 4 6 8')",
+        f"CREATE TRIGGER IF NOT EXISTS {q(name + '_ai')} AFTER INSERT ON {tbl} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts}(rowid, pieces) VALUES (new.id, {new}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {q(name + '_ad')} AFTER DELETE ON {tbl} BEGIN "  # noqa: S608
+        f"INSERT INTO {fts}({fts}, rowid, pieces) VALUES ('delete', old.id, {old}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {q(name + '_au')} AFTER UPDATE OF id, {col} ON {tbl} "  # noqa: S608
+        f"WHEN old.id IS NOT new.id OR old.{col} IS NOT new.{col} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, pieces) VALUES ('delete', old.id, {old}); "
+        f"INSERT INTO {fts}(rowid, pieces) VALUES (new.id, {new}); END",
+        # A contentless table cannot 'rebuild': empty it and index every row again.
+        f"INSERT INTO {fts}({fts}) VALUES ('delete-all')",  # noqa: S608
+        f"INSERT INTO {fts}(rowid, pieces) SELECT id, {_sqlite_pieces_sql(col)} FROM {tbl}",  # noqa: S608
+    ]
+    with conn.cursor() as cur:
+        for sql in statements:
+            cur.execute(sql, [name, table, column] if "%s" in sql else None)
+    _FTS_READY.clear()
+
+
+def search_token_index_drop(schema_editor: Any, *, table: str, column: str) -> None:
+    conn = schema_editor.connection
+    q = conn.ops.quote_name
+    name = search_token_name(table, column)
+    with conn.cursor() as cur:
+        if is_postgresql(conn):
+            cur.execute(f"DROP INDEX IF EXISTS {q(name)}")
+            # The last index gone, the function goes too (while another index uses it, PostgreSQL refuses).
+            cur.execute("SAVEPOINT gx_tokens")
+            try:
+                cur.execute("DROP FUNCTION IF EXISTS gx_search_tokens(text)")
+                cur.execute("RELEASE SAVEPOINT gx_tokens")
+            except DatabaseError:
+                cur.execute("ROLLBACK TO SAVEPOINT gx_tokens")
+        elif is_sqlite(conn):
+            for suffix in _FTS_TRIGGERS:
+                cur.execute(f"DROP TRIGGER IF EXISTS {q(name + '_' + suffix)}")
+            cur.execute(f"DROP TABLE IF EXISTS {q(name)}")
+            cur.execute(f"SELECT 1 FROM sqlite_master WHERE name = '{_TOKEN_REGISTRY}'")  # noqa: S608
+            if cur.fetchone():
+                cur.execute(f"DELETE FROM {_TOKEN_REGISTRY} WHERE name = %s", [name])  # noqa: S608
+                cur.execute(f"SELECT count(*) FROM {_TOKEN_REGISTRY}")  # noqa: S608
+                if not cur.fetchone()[0]:  # the last one gone: the database is as before the first
+                    cur.execute(f"DROP TABLE {_TOKEN_REGISTRY}")
+                    cur.execute(f"DROP TABLE IF EXISTS {_POSITIONS}")
+    _FTS_READY.clear()
+    _TOKENS_READY.clear()
+
+
+def search_index_create(schema_editor: Any, *, table: str, column: str) -> None:
+    """Everything that makes `search_filter(qs, column, terms)` fast on `table.column`, on either database:
+    the trigram index (PostgreSQL: pg_trgm GIN; SQLite: FTS5 trigram table) and the short-term token index.
+    A new searchable model's migration calls this (and search_index_drop backwards); see docs/extending.md."""
+    trigram_index_create(schema_editor, table=table, column=column, name=f"{table}_{column}_trgm")
+    sqlite_fts_index_create(schema_editor, table=table, column=column, name=search_fts_name(table, column))
+    search_token_index_create(schema_editor, table=table, column=column)
+
+
+def search_index_drop(schema_editor: Any, *, table: str, column: str) -> None:
+    search_token_index_drop(schema_editor, table=table, column=column)
+    sqlite_fts_index_drop(schema_editor, name=search_fts_name(table, column))
+    trigram_index_drop(schema_editor, name=f"{table}_{column}_trgm")
+
+
+def _pg_tokens_ready(connection: Any) -> bool:
+    """Whether gx_search_tokens exists (a database migrated before it has none). Asked once per database."""
+    key = f"{connection.alias}:{connection.settings_dict['NAME']}"
+    if key not in _TOKENS_READY:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_proc WHERE proname = 'gx_search_tokens'")
+            _TOKENS_READY[key] = cur.fetchone() is not None
+    return _TOKENS_READY[key]
+
+
+def _pg_pieces(terms: list[str]) -> list[str]:
+    """The pieces gx_search_tokens must hold for a row to contain every term: the short terms themselves,
+    and the two-character pieces of longer terms pg_trgm cannot index."""
+    pieces: set[str] = set()
+    for term in terms:
+        if len(term) <= 2:
+            pieces.add(term)
+        elif not _TRIGRAM_RUN.search(term):
+            pieces.update(term[i : i + 2] for i in range(len(term) - 1))
+    return sorted(p for p in pieces if " " not in p)
+
+
+class ContainsSearchPieces(Lookup):
+    """`column__search_pieces=[...]`: gx_search_tokens(column) holds every piece (PostgreSQL only)."""
+
+    lookup_name = "search_pieces"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"gx_search_tokens({lhs}) @> %s::text[]", (*params, list(self.rhs))
+
+
+TextField.register_lookup(ContainsSearchPieces)
+
+
 def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
     """`qs` narrowed to rows whose `column` contains every term (AND), as `column__contains` would.
 
-    On SQLite with the table's FTS index, terms of three characters or more are looked up in the
-    index, and the query reads only the rows it returns; the LIKE stays on as a check of those rows
-    (cheap), so the answer is exactly the LIKE's even where FTS5's case folding is wider than LIKE's.
-    Terms that most rows contain (see FTS_COMMON_MIN_ROWS; one quick count decides), shorter terms,
-    PostgreSQL (whose trigram GIN index serves the LIKE itself) and everything else use LIKE only.
+    The column's indexes (search_index_create) answer which rows may match, and the query reads only
+    those: on SQLite the FTS5 trigram table for terms of three characters or more and the token table
+    for shorter ones; on PostgreSQL pg_trgm serves the LIKE itself and gx_search_tokens the short
+    terms. The LIKE stays on as a check of the rows found (cheap), so the answer is exactly the LIKE's
+    even where an index's notion of a match is wider. On SQLite a match most rows contain (see
+    FTS_COMMON_MIN_ROWS; one quick count decides) is left to LIKE: a sorted page's scan stops after its
+    first matches, where fetching every match by id would cost more; PostgreSQL's planner makes that
+    choice itself from its statistics.
     """
     from django.db import connections
-    from django.db.models.expressions import RawSQL
 
     terms = [t for t in terms if t]
     connection = connections[qs.db]
-    if is_postgresql(connection) and any("\x00" in t for t in terms):
-        return qs.none()  # PostgreSQL text never holds NUL (and refuses it as a parameter): nothing matches
-    # FTS5 reads its query up to the first NUL character: such a (strange) term keeps the LIKE.
-    long_terms = [t for t in terms if len(t) >= _FTS_MIN_TERM and "\x00" not in t]
-    # The FTS table exists only where the migration could create it, so no separate capability probe here.
-    if long_terms and is_sqlite(connection):
-        name = search_fts_name(qs.model._meta.db_table, qs.model._meta.get_field(column).column)
-        if _sqlite_fts_ready(connection, name):
-            q = connection.ops.quote_name(name)
-            match = " AND ".join(fts_phrase(t) for t in long_terms)
-            if not _fts_match_is_common(connection, qs.model, name, match):
-                sql = f"SELECT rowid FROM {q} WHERE {q} MATCH %s"  # noqa: S608 (a quoted table name; the terms are a parameter)
-                qs = qs.filter(pk__in=RawSQL(sql, (match,)))  # noqa: S611
+    if is_postgresql(connection):
+        if any("\x00" in t for t in terms):
+            return qs.none()  # PostgreSQL text never holds NUL (and refuses it as a parameter): nothing matches
+        pieces = _pg_pieces(terms)
+        if pieces and _pg_tokens_ready(connection):
+            qs = qs.filter(**{f"{column}__search_pieces": pieces})
+    elif is_sqlite(connection):
+        # FTS5 reads its query up to the first NUL character: such a (strange) term keeps the LIKE.
+        usable = [t for t in terms if "\x00" not in t]
+        long_terms = [t for t in usable if len(t) >= _FTS_MIN_TERM]
+        short_terms = [t for t in usable if len(t) < _FTS_MIN_TERM]
+        table, col = qs.model._meta.db_table, qs.model._meta.get_field(column).column
+        if long_terms:
+            qs = _sqlite_fts_filter(qs, search_fts_name(table, col), " AND ".join(fts_phrase(t) for t in long_terms))
+        if short_terms:
+            match = " AND ".join(_sqlite_token_match(t) for t in short_terms)
+            qs = _sqlite_fts_filter(qs, search_token_name(table, col), match)
     for term in terms:
         qs = qs.filter(**{f"{column}__contains": term})
     return qs
+
+
+def _sqlite_fts_filter(qs: QuerySet, name: str, match: str) -> QuerySet:
+    """`qs` narrowed to the row ids FTS table `name` gives for `match`, unless the table is not ready (no
+    index: the LIKE alone answers) or the match is common."""
+    from django.db import connections
+    from django.db.models.expressions import RawSQL
+
+    connection = connections[qs.db]
+    # The FTS table exists only where the migration could create it, so no separate capability probe here.
+    if not _sqlite_fts_ready(connection, name) or _fts_match_is_common(connection, qs.model, name, match):
+        return qs
+    q = connection.ops.quote_name(name)
+    sql = f"SELECT rowid FROM {q} WHERE {q} MATCH %s"  # noqa: S608 (a quoted table name; the terms are a parameter)
+    return qs.filter(pk__in=RawSQL(sql, (match,)))  # noqa: S611
 
 
 _FTS_DECLARATION = re.compile(
@@ -252,6 +455,16 @@ def sqlite_fts_indexes_repair(connection: Any) -> list[str]:
         sqlite_fts_index_create(editor, table=match["table"], column=match["column"], name=name)
         log.warning("re-created the search triggers of %s and rebuilt it", name)
         repaired.append(name)
+    if _sqlite_has_table(connection, _TOKEN_REGISTRY):
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT name, tbl, col FROM {_TOKEN_REGISTRY}")  # noqa: S608 (a constant name)
+            registered = cur.fetchall()
+        for name, table, column in registered:
+            if all(f"{name}_{s}" in triggers for s in _FTS_TRIGGERS):
+                continue
+            search_token_index_create(SimpleNamespace(connection=connection), table=table, column=column)
+            log.warning("re-created the search triggers of %s and rebuilt it", name)
+            repaired.append(name)
     return repaired
 
 
@@ -339,3 +552,9 @@ def bulk_load(connection: Any, *, tables: Sequence[str], progress: Any = None) -
             cursor.execute("RESET maintenance_work_mem")
             cursor.execute("RESET synchronous_commit")
         timings["index_seconds"] = round(time.monotonic() - started, 1)
+
+
+def _sqlite_has_table(connection: Any, name: str) -> bool:
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [name])
+        return cur.fetchone() is not None

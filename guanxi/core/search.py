@@ -16,6 +16,8 @@ from pypinyin import Style
 from pypinyin.converter import UltimateConverter
 from pypinyin.core import Pinyin
 
+# The longest search text stored: the SQLite token index (core.dbvendor) covers this many characters.
+SEARCH_TEXT_MAX = 8192
 _DIGITS = re.compile(r"\D+")
 _SPACES = re.compile(r"\s+")
 
@@ -75,7 +77,7 @@ def build_search_text(*, names: Iterable[str] = (), phones: Iterable[str] = (), 
             if d.startswith("86") and len(d) == 13:
                 parts.append(d[2:])
     parts.extend(normalise(o) for o in others if o)
-    return " ".join(parts)
+    return " ".join(parts)[:SEARCH_TEXT_MAX]
 
 
 def search_terms(query: str) -> list[str]:

@@ -1,8 +1,9 @@
 """The search index behind the search box (core.dbvendor.search_filter), on customers and contacts.
 
 On SQLite terms of three characters or more are looked up in an FTS5 trigram table kept in step by
-triggers; elsewhere (PostgreSQL in CI) the same searches run as LIKE, and these tests check that the
-FTS path is then not used. Either way the rows must be exactly those of `search_text LIKE '%term%'`.
+triggers, shorter ones in an FTS5 table of one- and two-character pieces; on PostgreSQL (in CI) pg_trgm
+serves the LIKE itself and the short terms go through the gx_search_tokens GIN index. Either way the
+rows must be exactly those of `search_text LIKE '%term%'`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guanxi.core import dbvendor
-from guanxi.core.dbvendor import search_filter, search_fts_name, sqlite_fts_index_create, sqlite_fts_index_drop
+from guanxi.core.dbvendor import (
+    search_filter,
+    search_fts_name,
+    search_token_index_create,
+    search_token_index_drop,
+    search_token_name,
+    sqlite_fts_index_create,
+    sqlite_fts_index_drop,
+)
 from guanxi.core.imports.bulk import insert_rows
 from guanxi.core.search import build_search_text, search_terms
 from guanxi.customers.models import Contact, Customer
@@ -30,6 +39,14 @@ SQLITE = connection.vendor == "sqlite"
 
 def uses_fts(qs: QuerySet) -> bool:
     return " MATCH " in str(qs.query)
+
+
+def uses_token_index(qs: QuerySet) -> bool:
+    """Whether a short term is answered from the token index (on either database)."""
+    sql = str(qs.query)
+    if not SQLITE:
+        return "gx_search_tokens(" in sql
+    return search_token_name(qs.model._meta.db_table, "search_text") in sql
 
 
 def fts_ids(model: type[Any], term: str) -> set[int]:
@@ -66,15 +83,59 @@ def test_three_character_term_goes_through_the_index(org):
         assert fts_ids(Customer, "华信科") == {customer.pk}
 
 
-def test_two_character_chinese_term_keeps_the_like(org):
-    # given a customer in Beijing and one in Shanghai
+def test_one_and_two_character_terms_go_through_the_token_index(org):
+    # given a customer in Beijing and one in Shanghai, and a contact named 王小明
     customer = CustomerFactory(name="北京华信科技有限公司", owner=org["admin"])
-    CustomerFactory(name="上海东方贸易有限公司", owner=org["admin"])
-    # when the admin searches for "北京" (two characters: shorter than a trigram)
-    qs = search_customers(user=org["admin"], query="北京")
-    # then it is found, by LIKE everywhere
+    other = CustomerFactory(name="上海东方贸易有限公司", owner=org["admin"])
+    contact = ContactFactory(customer=other, name="王小明")
+    # when the admin searches for "北京" and "华信" (shorter than a trigram), a surname and one letter
+    beijing = search_customers(user=org["admin"], query="北京")
+    brand = search_customers(user=org["admin"], query="华信")
+    surname = search_contacts(user=org["admin"], query="王")
+    letter = search_customers(user=org["admin"], query="B 华")  # "b" of bjhx…, "华" of 华信
+    # then each is found, through the token index on both databases
+    assert [c.pk for c in beijing] == [customer.pk]
+    assert [c.pk for c in brand] == [customer.pk]
+    assert [c.pk for c in surname] == [contact.pk]
+    assert [c.pk for c in letter] == [customer.pk]
+    for qs in (beijing, brand, surname, letter):
+        assert uses_token_index(qs)
+
+
+def test_token_index_follows_renames_and_deletes(org):
+    # given a customer found by a two-character term
+    customer = CustomerFactory(name="北京恒信科技有限公司", owner=org["admin"])
+    assert list(search_customers(user=org["admin"], query="恒信")) == [customer]
+    # when it is renamed, then the old short term no longer finds it and the new one does
+    customer_update(actor=org["admin"], customer=customer, data={"name": "深圳前海数据有限公司"})
+    assert list(search_customers(user=org["admin"], query="恒信")) == []
+    assert list(search_customers(user=org["admin"], query="前海")) == [customer]
+    # and when it is purged, nothing finds it, and a new row with the old name is found alone
+    Customer.all_objects.filter(pk=customer.pk).delete()
+    assert list(search_customers(user=org["admin"], query="前海")) == []
+    again = CustomerFactory(name="前海恒信", owner=org["admin"])
+    assert [c.pk for c in search_customers(user=org["admin"], query="前海")] == [again.pk]
+
+
+def test_token_index_created_again_is_filled_from_the_rows_there(org):
+    # given a customer, and the token index dropped (as a migration backwards would) and created again
+    customer = CustomerFactory(name="北京恒信科技有限公司", owner=org["admin"])
+    editor = SimpleNamespace(connection=connection)
+    if not SQLITE:  # PostgreSQL builds no index on a table with deferred checks pending in this transaction
+        with connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    search_token_index_drop(editor, table="customers_customer", column="search_text")
+    try:
+        # while it is gone, LIKE answers with the same rows
+        qs = search_customers(user=org["admin"], query="恒信")
+        assert [c.pk for c in qs] == [customer.pk]
+        assert not uses_token_index(qs) or not SQLITE
+    finally:
+        search_token_index_create(editor, table="customers_customer", column="search_text")
+    # then, created again, it finds the row that was there before
+    qs = search_customers(user=org["admin"], query="恒信")
     assert [c.pk for c in qs] == [customer.pk]
-    assert_path(qs, fts=False)
+    assert uses_token_index(qs)
 
 
 def test_found_by_pinyin_initials_and_phone_digits(org):
@@ -304,3 +365,43 @@ def test_repair_puts_back_search_triggers_a_table_rebuild_dropped(org):
         cur.execute(f'SELECT count(*) FROM "{name}" WHERE "{name}" MATCH %s', ['"修复后"'])
         assert cur.fetchone()[0] == 1
     assert sqlite_fts_indexes_repair(connection) == []  # nothing left to repair
+
+
+# --- property: for any names and any 1..n-character terms, the indexes give exactly LIKE's rows -----
+
+# Surnames and brand characters, latin in both cases, digits, full-width forms, punctuation and FTS syntax,
+# a few characters of other scripts and outside the Basic Multilingual Plane.
+MIXED = (
+    "王李张刘陈恒信华北京科技有限公司长行"
+    + "abcxyzABCXYZ0123456789"
+    + "ＡＢｃ１２３（）－，。　"
+    + "\"*-+()^:{}/\\%_ ,.'&"
+    + "éÉßİıΣσЖж한𠀋😀"
+)
+names_strategy = st.text(alphabet=MIXED, max_size=24) | st.text(
+    alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_indexed_search_returns_the_like_rows_for_any_names_and_terms(org, data):
+    from django.db import transaction
+
+    names = data.draw(st.lists(names_strategy, min_size=1, max_size=6), label="names")
+    with transaction.atomic():
+        # given customers with those names, stored as the services store them and as raw text (upper case kept)
+        made = [CustomerFactory(name=n or "x", owner=org["admin"]) for n in names]
+        raw = data.draw(names_strategy, label="raw text")
+        Customer.objects.filter(pk=made[0].pk).update(search_text=raw)
+        texts = [raw, *(c.search_text for c in made[1:])]
+        qs = Customer.objects.filter(pk__in=[c.pk for c in made])
+        # when any 1..n-character terms are searched: pieces of the texts (also upper-cased) and any text
+        piece = substrings([t for t in texts if t] or ["x"])
+        typed = st.text(alphabet=MIXED, min_size=1, max_size=4)
+        term = st.one_of(piece, piece.map(str.upper), typed, st.text(max_size=3))
+        terms = data.draw(st.lists(term, min_size=1, max_size=3), label="terms")
+        found = set(search_filter(qs, "search_text", terms).values_list("pk", flat=True))
+        # then the rows are exactly LIKE's
+        assert found == like_ids(qs, [t for t in terms if t])
+        transaction.set_rollback(True)

@@ -122,7 +122,8 @@ def _rows(request: HttpRequest, data: dict[str, Any], customer_id: int | None) -
     "/opportunities", response={200: OpportunityPage, **LIST_ERRORS}, tags=OPPORTUNITIES, summary="List opportunities"
 )
 def opportunity_list(request: HttpRequest, filters: Query[OpportunityFilters], page: Query[PageParams]) -> object:
-    """The opportunities you may see, filtered by pipeline, stage, owner, status and expected signing dates."""
+    """The opportunities you may see, searched (`q`: every term in the deal's name, pinyin or initials, or its
+    customer's search text) and filtered by pipeline, stage, owner, status and expected signing dates."""
     qs = selectors.opportunity_list(user=current_user(request), filters=filters.dict(exclude_none=True))
     return paginate(qs, page)
 

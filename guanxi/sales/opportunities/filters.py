@@ -12,8 +12,10 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dbvendor import search_filter
 from guanxi.core.filters import INVALID_SELECTION, IdFilter
 from guanxi.core.money import AMOUNT_MAX
+from guanxi.core.search import search_terms
 
 from .models import Opportunity
 
@@ -40,11 +42,17 @@ def _within_amount_limit(value: Decimal) -> None:
 
 
 def apply_search(qs: QuerySet, value: str) -> QuerySet:
-    """Deals whose name or customer's name contains the text (cut to the search box's length)."""
-    text = " ".join(value.split())[:TEXT_LIMIT]
-    if not text:
-        return qs
-    return qs.filter(Q(name__icontains=text) | Q(customer__name__icontains=text))
+    """Deals where every term of the text (cut to the search box's length) is in the deal's search text (its name,
+    pinyin, initials) or in its customer's (name, pinyin, initials, phone…). The customer's text is searched in
+    place, not copied onto its deals, so a renamed or merged customer is found at once; both sides use their
+    search indexes (core.dbvendor.search_filter)."""
+    from guanxi.customers.models import Customer
+
+    for term in search_terms(value[:TEXT_LIMIT]):
+        own = search_filter(Opportunity._base_manager.all(), "search_text", [term]).values("pk")
+        customers = search_filter(Customer._base_manager.all(), "search_text", [term]).values("pk")
+        qs = qs.filter(Q(pk__in=own) | Q(customer_id__in=customers))
+    return qs
 
 
 class AmountFilter(df.NumberFilter):

@@ -180,6 +180,9 @@ class Opportunity(OwnedRecord):
         Competitor, verbose_name=_("lost to"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     close_note = models.CharField(_("closing note"), max_length=500, blank=True)
+    # The deal's name as search finds it (core.search: normalised, pinyin, initials); kept by the services. Its
+    # customer's name is searched through the customer's own search text (opportunities.filters.apply_search).
+    search_text = models.TextField(editable=False, blank=True, default="")
     close_confirmed_at = models.DateTimeField(_("closing confirmed at"), null=True, blank=True)
     close_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

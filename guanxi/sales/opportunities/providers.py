@@ -19,6 +19,7 @@ from guanxi.core.registry import (
     PeriodicJob,
     QuickCreate,
     RecordTab,
+    SearchSource,
     registry,
 )
 
@@ -33,6 +34,22 @@ def _count_open_opportunities(*, leaving: Any) -> int:
     from .models import Opportunity
 
     return Opportunity.objects.filter(owner=leaving, status=Opportunity.Status.OPEN).count()
+
+
+def _search_opportunities(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from django.urls import reverse
+
+    from .selectors import search_opportunities
+
+    return [
+        {
+            "kind": "opportunity",
+            "title": opp.name,
+            "subtitle": " · ".join([opp.customer.name, opp.stage.name]),
+            "url": reverse("sales:opportunity_detail", args=[opp.pk]),
+        }
+        for opp in search_opportunities(user=user, query=query, limit=limit)
+    ]
 
 
 def _customer_opportunities_tab(request: Any, customer: Any) -> tuple[int, str]:
@@ -187,3 +204,6 @@ def _closing_entries(**kwargs: Any) -> Any:
 registry.add_calendar_source(
     CalendarSource(key="opportunity_closing", label=_("Expected signing dates"), entries=_closing_entries, order=30)
 )
+
+
+registry.add_search(SearchSource(key="opportunities", label=_("Opportunities"), search=_search_opportunities, order=40))

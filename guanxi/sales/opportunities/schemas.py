@@ -168,6 +168,9 @@ class OpportunityPage(Schema):
 
 
 class OpportunityFilters(Schema):
+    q: str | None = Field(
+        None, max_length=100, description="Deal name, pinyin or initials, or its customer's name, pinyin, phone…"
+    )
     pipeline: ObjectId | None = None
     stage: ObjectId | None = None
     owner: ObjectId | None = None

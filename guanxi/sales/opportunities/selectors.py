@@ -29,7 +29,7 @@ from guanxi.org.policies import (
 )
 
 from .calendar import closing_countdown
-from .filters import SORTS, OpportunityFilter
+from .filters import SORTS, OpportunityFilter, apply_search
 from .funnel import PERIODS, funnel, period_for
 from .models import Competitor, LostReason, Opportunity, OpportunityDocument, Pipeline, Stage, StageChange
 
@@ -54,6 +54,12 @@ def _filtered(user: User, filters: Filters, action: str = "view") -> QuerySet[Op
             _("Some filters are not valid."), fields={k: [str(m) for m in v] for k, v in fs.errors.items()}
         )
     return fs.qs
+
+
+def search_opportunities(*, user: User, query: str, limit: int = 10) -> QuerySet[Opportunity]:
+    """The global search's deals: the user's visible deals matching the query (filters.apply_search), newest first."""
+    qs = apply_search(_scoped(user), query).select_related("customer", "stage")
+    return qs.order_by("-created_at", "-id")[:limit]
 
 
 def opportunity_scope(

@@ -17,6 +17,7 @@ from .lifecycle import (
     opportunity_log_follow_up,
     opportunity_move_stage,
     opportunity_reopen,
+    opportunity_search_text,
     opportunity_update,
 )
 from .pipelines import (
@@ -52,6 +53,7 @@ __all__ = [
     "opportunity_log_follow_up",
     "opportunity_move_stage",
     "opportunity_reopen",
+    "opportunity_search_text",
     "opportunity_update",
     "pipeline_save",
     "stage_save",

@@ -24,6 +24,7 @@ from guanxi.core.i18n import Message
 from guanxi.core.inputs import field_error, pick
 from guanxi.core.models import AuditLog
 from guanxi.core.money import AMOUNT_MAX, to_cent
+from guanxi.core.search import build_search_text
 from guanxi.core.services import (
     audit_record,
     check_version,
@@ -251,6 +252,7 @@ def opportunity_create(
         stage = first_open_stage(pipeline)
         values.setdefault("name", customer.name[:200])
         values.setdefault("probability", stage.probability)
+        values["search_text"] = opportunity_search_text(values["name"])
         if source_lead is not None:
             values.setdefault("source", Opportunity.Source.LEAD)
         opp = model_create(
@@ -274,6 +276,11 @@ def opportunity_create(
         _set_contacts(opp, contacts or [])
         _set_lines(opp, lines or [])
     return opp
+
+
+def opportunity_search_text(name: str) -> str:
+    """What search finds a deal by besides its customer: its name, with pinyin and initials (core.search)."""
+    return build_search_text(names=[name])
 
 
 def _for_write(actor: User, opp: Opportunity, action: str = "edit") -> Opportunity:
@@ -306,6 +313,9 @@ def opportunity_update(
         opp, changes = model_update(
             instance=opp, data={**values, **m2m}, actor=actor, expected_version=expected_version
         )
+        if "name" in changes:
+            opp.search_text = opportunity_search_text(opp.name)
+            Opportunity.objects.filter(pk=opp.pk).update(search_text=opp.search_text)
         row_changes = _replace_rows(opp, contacts, lines)
         if row_changes:
             if not changes:  # the version still moves, so a stale form cannot overwrite these rows
