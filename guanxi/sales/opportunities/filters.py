@@ -8,7 +8,7 @@ from typing import Any
 
 import django_filters as df
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -48,10 +48,12 @@ def apply_search(qs: QuerySet, value: str) -> QuerySet:
     search indexes (core.dbvendor.search_filter)."""
     from guanxi.customers.models import Customer
 
+    deals, customers = Opportunity._base_manager.order_by(), Customer._base_manager.order_by()
     for term in search_terms(value[:TEXT_LIMIT]):
-        own = search_filter(Opportunity._base_manager.all(), "search_text", [term]).values("pk")
-        customers = search_filter(Customer._base_manager.all(), "search_text", [term]).values("pk")
-        qs = qs.filter(Q(pk__in=own) | Q(customer_id__in=customers))
+        own = search_filter(deals, "search_text", [term]).values("pk")
+        of_customers = deals.filter(customer_id__in=search_filter(customers, "search_text", [term]).values("pk"))
+        # One IN over a UNION rather than an OR of two: PostgreSQL plans an OR of subqueries as a scan.
+        qs = qs.filter(pk__in=own.union(of_customers.values("pk"), all=True))
     return qs
 
 
