@@ -405,3 +405,19 @@ def test_indexed_search_returns_the_like_rows_for_any_names_and_terms(org, data)
         # then the rows are exactly LIKE's
         assert found == like_ids(qs, [t for t in terms if t])
         transaction.set_rollback(True)
+
+
+def test_a_short_term_most_rows_contain_is_left_to_like(org, monkeypatch):
+    # given customers that all contain "有", and the token index's limit for common terms lowered to one row
+    monkeypatch.setattr(dbvendor, "FTS_COMMON_MIN_ROWS", 1)
+    monkeypatch.setattr(dbvendor, "TOKEN_COMMON_DIVISOR", 10**9)
+    made = [CustomerFactory(name=n, owner=org["admin"]) for n in ("北京恒信有限公司", "上海东方有限公司")]
+    # when the admin searches for a character both contain, and for one only the first contains
+    common = search_customers(user=org["admin"], query="有")
+    rare = search_customers(user=org["admin"], query="恒")
+    # then both have the right rows; on SQLite the common one by LIKE, the rare one through the token table
+    assert {c.pk for c in common} == {c.pk for c in made}
+    assert [c.pk for c in rare] == [made[0].pk]
+    if SQLITE:
+        assert not uses_token_index(common)
+        assert uses_token_index(rare)
