@@ -195,6 +195,7 @@ class Result:
     load_average: str = ""  # the machine's load when the case was timed
     goal: str = ""
     goal_missed: list[str] = field(default_factory=list)
+    explain: list[str] = field(default_factory=list)  # --explain: plans of the slowest queries of a missed goal
 
 
 # --- the raw SQL baselines -----------------------------------------------------------------------
@@ -407,7 +408,23 @@ def build_cases(rng: random.Random, sql: Sql, repeat: int) -> tuple[list[Case], 
     return cases, info
 
 
-def run_case(case: Case, client: Any, repeat: int) -> Result:
+def explain_slowest(captured: list[dict[str, Any]], top: int = 2) -> list[str]:
+    """EXPLAIN ANALYZE (PostgreSQL; EXPLAIN QUERY PLAN on SQLite) of the slowest read queries of one call."""
+    from django.db import connection
+
+    reads = [q for q in captured if q["sql"].lstrip().upper().startswith("SELECT")]
+    reads.sort(key=lambda q: float(q.get("time") or 0), reverse=True)
+    out = []
+    for query in reads[:top]:
+        prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + query["sql"])
+            plan = "\n".join(" | ".join(str(c) for c in row) for row in cursor.fetchall())
+        out.append(f"{query['time']} s: {query['sql'][:600]}\n{plan}")
+    return out
+
+
+def run_case(case: Case, client: Any, repeat: int, explain: bool = False) -> Result:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -458,6 +475,12 @@ def run_case(case: Case, client: Any, repeat: int) -> Result:
     if case.goal is not None:
         result.goal = case.goal.describe()
         result.goal_missed = case.goal.missed(result)
+    if explain and result.goal_missed:
+        with CaptureQueriesContext(connection) as captured:
+            call(case.params[0])
+        result.explain = explain_slowest(captured.captured_queries)
+        for plan in result.explain:
+            log(f"  EXPLAIN of the slowest query ({case.endpoint} [{case.scope}]):\n{plan}")
     return result
 
 
@@ -517,6 +540,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pg-url", default=os.environ.get("GUANXI_BENCH_PG_SERVER", PG_SERVER), help="The server.")
     parser.add_argument("--pg-db", default="guanxi_bench", help="The database --pg creates (default guanxi_bench).")
     parser.add_argument(
+        "--explain", action="store_true", help="EXPLAIN ANALYZE the slowest queries of a case that misses its goal."
+    )
+    parser.add_argument("--case", action="append", help="Time only the cases whose endpoint contains this text.")
+    parser.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="Processes generating customers (PostgreSQL only)."
     )
     parser.add_argument("--repeat", type=int, default=50, help="Timed calls per endpoint (default 50).")
@@ -575,7 +602,9 @@ def main(argv: list[str] | None = None) -> int:
     log(f"Timing {len(cases)} cases, {args.repeat} calls each…")
     results = []
     for case in cases:
-        results.append(run_case(case, clients[case.user], args.repeat))
+        if args.case and not any(part in case.endpoint for part in args.case):
+            continue
+        results.append(run_case(case, clients[case.user], args.repeat, explain=args.explain))
         r = results[-1]
         log(f"  {r.endpoint} [{r.scope}]: p50 {r.p50_ms} ms (SQL {r.sql_p50_ms} ms)")
     print_table(results, environment()["database"])
