@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from guanxi.customers.models import Customer
 
-    work = OUT / "load"
+    work = OUT / "load" / args.pg_db  # sessions, write log, locust's CSV and the servers' logs of this run
     work.mkdir(parents=True, exist_ok=True)
     config = {
         "sessions": sessions_create(),
