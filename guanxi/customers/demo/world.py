@@ -287,9 +287,11 @@ class Generator:
 
     def company_name(self, city_short: str, industry: str) -> str:
         rng = self.rng
-        for _attempt in range(50):
+        name = ""
+        for attempt in range(50):
             brand = rng.choice(_BRAND_CHARS) + rng.choice(_BRAND_CHARS)
-            if brand[0] == brand[1] or (self.distinct_brands and brand in self.used_brands):
+            # After a bulk demo of many thousands every brand may be taken: past 40 tries any brand will do.
+            if brand[0] == brand[1] or (self.distinct_brands and brand in self.used_brands and attempt < 40):
                 continue
             name = f"{city_short}{brand}{rng.choice(INDUSTRIES[industry])}{_weighted(rng, _SUFFIXES)}"
             if company_name_key(name) not in self.used_keys:

@@ -108,3 +108,16 @@ def test_docs_list_every_demo_user_with_the_password():
     for spec in demo.DEMO_USERS:
         assert f"`{spec.username}`" in text and spec.name in text
     assert demo.DEMO_PASSWORD in text
+
+
+def test_a_company_name_is_found_when_every_brand_is_taken():
+    # given a generator whose distinct brands are used up (a bulk demo of many thousands before the story's last ones)
+    from guanxi.customers.demo.world import _BRAND_CHARS
+
+    gen = demo.Generator(7)
+    gen.distinct_brands = True
+    gen.used_brands = {a + b for a in _BRAND_CHARS for b in _BRAND_CHARS}
+    # when it needs one more company
+    name = gen.company_name("京", next(iter(gen.industries)))
+    # then it still makes one (a brand may repeat)
+    assert name.startswith("京") and len(name) > 4
