@@ -5,9 +5,9 @@ Delivery (docs/admin-guide.md, "Webhooks"): one POST per event and subscription,
 {"id", "type", "occurred_at", "data"}, headers X-Guanxi-Event, X-Guanxi-Event-Id, X-Guanxi-Delivery,
 X-Guanxi-Timestamp (Unix seconds) and X-Guanxi-Signature ("sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>" with
 the subscription's secret). Only through core.outbound (SSRF-safe). A 2xx answer delivers it; anything else is
-tried again after 1, 2, 4, … minutes (at most 6 hours apart) for a day; a refused target (loopback, private
-address …) or 410 Gone fails it at once. GUANXI_WEBHOOK_DISABLE_AFTER_FAILURES failures in a row switch the
-subscription off and tell the administrators.
+tried again after 1, 2, 4, … minutes (at most 6 hours apart) for a day, the last try a day after the first; a
+refused target (loopback, private address …) or 410 Gone fails it at once. GUANXI_WEBHOOK_DISABLE_AFTER_FAILURES
+failures in a row switch the subscription off and tell the administrators.
 """
 
 from __future__ import annotations
@@ -67,14 +67,14 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def retry_schedule(start: dt.datetime) -> list[dt.datetime]:
-    """When the attempts of a delivery created at `start` happen if every one fails (the first at `start`)."""
+    """When the attempts of a delivery created at `start` happen if every one fails (the first at `start`, the
+    last a day later)."""
     times, at, attempts = [start], start, 1
-    while True:
-        at = at + retry_delay(attempts)
-        if at > start + RETRY_FOR:
-            return times
+    while at < start + RETRY_FOR:
+        at = min(at + retry_delay(attempts), start + RETRY_FOR)
         times.append(at)
         attempts += 1
+    return times
 
 
 # --- subscriptions ---------------------------------------------------------------------------------------
@@ -281,8 +281,9 @@ def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None
         error = _("The receiver answered %(status)s.") % {"status": status_code}
         final = status_code == 410  # Gone: the receiver says it will never take it
     attempts = delivery.attempts + 1
-    next_at = now + retry_delay(attempts)
-    if final or next_at > delivery.created_at + RETRY_FOR:
+    deadline = delivery.created_at + RETRY_FOR
+    next_at = min(now + retry_delay(attempts), deadline)  # the last try at the end of the day
+    if final or now >= deadline:
         _finish(
             delivery,
             now=now,
