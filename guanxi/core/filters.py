@@ -52,6 +52,12 @@ class TextFilter(df.CharFilter):
         return qs.filter(cond)
 
 
+def sort_with_tiebreak(order: str) -> tuple[str, str]:
+    """A list's order by one column, then by id in the same direction: equal values keep a stable order, and one
+    index on (column, id) serves both directions (read forwards or backwards) instead of a sort."""
+    return (order, "-id" if order.startswith("-") else "id")
+
+
 class RequestLike:
     """What a FilterSet reads of a request: the user (filters such as "mine")."""
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dbvendor import search_filter
+from guanxi.core.filters import IdFilter
 from guanxi.core.search import search_terms
 from guanxi.org.models import Department, User
 from guanxi.org.policies import department_tree_ids
@@ -117,9 +118,13 @@ class CustomerFilter(df.FilterSet):
         return qs.filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, created_at__lt=cutoff))
 
 
+CONTACT_SORTS = {"name": "name", "-name": "-name", "updated": "updated_at", "-updated": "-updated_at"}
+
+
 class ContactFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label=_("Search"))
     customer = df.NumberFilter(field_name="customer_id", label=_("Customer"))
+    owner = IdFilter(field_name="customer__owner_id", label=_("Owner"))
     is_decision_maker = df.BooleanFilter(label=_("Decision maker"))
 
     class Meta:

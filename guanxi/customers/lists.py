@@ -552,6 +552,10 @@ class ContactList(ListDefinition):
     )
     fields = (
         Field("is_decision_maker", gettext_lazy("Decision maker"), "is_decision_maker", "bool", quick=True, own=True),
+        # The customer's owner (contacts.filters.ContactFilter reads it, through the owner index).
+        Field(
+            "owner", gettext_lazy("Owner"), "customer__owner_id", "user", choices=_user_choices, quick=True, own=True
+        ),
         Field("name", gettext_lazy("Full name"), "name", "text"),
         Field("customer_name", gettext_lazy("Customer"), "customer__name", "text"),
         Field("title", gettext_lazy("Title"), "title", "text"),

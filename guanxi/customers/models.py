@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.files import private_upload_path
-from guanxi.core.models import BusinessModel, TimeStampedModel
+from guanxi.core.models import BusinessModel, ListOrderIndex, TimeStampedModel
 from guanxi.org.models import OwnedRecord
 
 from .validators import validate_credit_code
@@ -143,7 +143,10 @@ class Customer(OwnedRecord):
         indexes = [
             models.Index(fields=["owner", "deleted_at", "-updated_at"]),
             models.Index(fields=["department", "deleted_at"]),
-            models.Index(fields=["deleted_at", "-updated_at", "-id"]),
+            # The list's sortable columns, read in order (org.lists: the tie-breaker id follows the direction, so
+            # one index serves both).
+            ListOrderIndex(fields=["name", "id"], name="customer_name_sort_idx"),
+            ListOrderIndex(fields=["-updated_at", "-id"], name="customer_updated_sort_idx"),
             models.Index(fields=["credit_code"]),
             # The public-pool job (customers/pool/services.py) compares this expression on owned customers;
             # partial, so the hourly run reads only the few crossing a limit (docs/pool.md).
@@ -188,6 +191,10 @@ class Contact(BusinessModel):
         ordering = ["-is_primary", "name", "id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
+        indexes = [  # the list's sortable columns
+            ListOrderIndex(fields=["name", "id"], name="contact_name_sort_idx"),
+            ListOrderIndex(fields=["-updated_at", "-id"], name="contact_updated_sort_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(name=""), name="contact_name_not_blank"),
         ]

@@ -14,7 +14,7 @@ from guanxi.core.files import download_url
 from guanxi.core.inputs import LONG_TEXT_MAX
 from guanxi.org.schemas import DepartmentRef, UserRef
 
-from .filters import SORTS
+from .filters import CONTACT_SORTS, SORTS
 from .models import Customer, FollowUp
 
 # Literal[...] of the model's choice values (inline enums; no clashing component names).
@@ -26,6 +26,7 @@ CustomerSource = Literal[("", *Customer.Source.values)]  # type: ignore[valid-ty
 CustomerReview = Literal[tuple(Customer.Review.values)]  # type: ignore[valid-type]
 FollowUpMethod = Literal[tuple(FollowUp.Method.values)]  # type: ignore[valid-type]
 CustomerSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
+ContactSort = Literal[tuple(CONTACT_SORTS)]  # type: ignore[valid-type]
 
 TEXT_MAX = LONG_TEXT_MAX  # remarks and follow-up content
 
@@ -222,7 +223,11 @@ class ContactPage(Schema):
 class ContactFilters(Schema):
     q: str | None = Field(None, description="Name, pinyin, phone, e-mail or WeChat.")
     customer: ObjectId | None = Field(None, description="Customer id.")
+    owner: ObjectId | None = Field(None, description="The customer's owner (user id).")
     is_decision_maker: bool | None = None
+    sort: ContactSort | None = Field(
+        None, description="name or updated, '-' for descending. Default: by name; a customer's contacts primary first."
+    )
 
 
 class ContactIn(InputSchema):

@@ -16,14 +16,14 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
-from guanxi.core.filters import RequestLike
+from guanxi.core.filters import RequestLike, sort_with_tiebreak
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.org.audit_changes import audit_visible, describe_changes, model_label
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
 
-from .filters import SORTS, ContactFilter, CustomerFilter, FollowUpFilter, TaskFilter, apply_search
+from .filters import CONTACT_SORTS, SORTS, ContactFilter, CustomerFilter, FollowUpFilter, TaskFilter, apply_search
 from .models import Attachment, Contact, Customer, FollowUp, PoolEvent, RegistrationConflict, Task
 
 
@@ -42,7 +42,7 @@ def customer_list(
     qs = _filtered(CustomerFilter, filters, qs, RequestLike(user))
     sort = (filters or {}).get("sort") or "-updated"
     order = SORTS.get(str(sort), "-updated_at")
-    return qs.select_related("owner", "department").prefetch_related("tags").order_by(order, "-id")
+    return qs.select_related("owner", "department").prefetch_related("tags").order_by(*sort_with_tiebreak(order))
 
 
 def customer_get(*, user: User, pk: Any, action: str = "view") -> Customer:
@@ -92,8 +92,17 @@ def customer_review_state(*, user: User, customer: Customer) -> dict[str, Any]:
 
 
 def contact_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None) -> QuerySet[Contact]:
+    """Contacts the user may see, filtered (filters.ContactFilter) and sorted by `sort` (name or updated, "-" for
+    descending: indexed); without it a customer's contacts keep their primary-first order, and every other list
+    is by name."""
     qs = scope_queryset(user, Contact.objects.all(), "view")
-    return _filtered(ContactFilter, filters, qs, RequestLike(user)).select_related("customer")
+    qs = _filtered(ContactFilter, filters, qs, RequestLike(user)).select_related("customer")
+    sort = str((filters or {}).get("sort") or "")
+    if sort in CONTACT_SORTS:
+        return qs.order_by(*sort_with_tiebreak(CONTACT_SORTS[sort]))
+    if (filters or {}).get("customer"):
+        return qs
+    return qs.order_by("name", "id")
 
 
 def contact_get(*, user: User, pk: Any, action: str = "view") -> Contact:

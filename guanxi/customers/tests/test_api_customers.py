@@ -533,3 +533,27 @@ def test_out_of_range_ids_are_a_client_error_not_500(org, method, url, body):
     response = send(client, method, url, body)
     assert response.status_code in {400, 404, 422}, response.content
     assert response.json()["error"]["code"] in {"validation_error", "not_found"}
+
+
+def test_contacts_are_listed_by_their_customers_owner_and_sorted_as_asked(org):
+    # given contacts of east_rep's and east_rep2's customers
+    mine = [ContactFactory(customer__owner=org["east_rep"], name=n) for n in ("王五", "李四", "张三")]
+    ContactFactory(customer__owner=org["east_rep2"], name="赵六")
+    api = token_client(org["admin"])
+    # when the administrator lists the contacts of east_rep's customers, by name both ways
+    asc = api.get("/api/v1/contacts", {"owner": org["east_rep"].pk, "sort": "name"}).json()
+    desc = api.get("/api/v1/contacts", {"owner": org["east_rep"].pk, "sort": "-name"}).json()
+    # then only those come, in order; a bad owner or sort is a 422 naming the field
+    assert asc["count"] == 3 and {i["id"] for i in asc["items"]} == {c.pk for c in mine}
+    assert [i["name"] for i in asc["items"]] == sorted(c.name for c in mine)
+    assert [i["name"] for i in desc["items"]] == sorted((c.name for c in mine), reverse=True)
+    for bad in ({"owner": "x"}, {"sort": "mobile"}):
+        r = api.get("/api/v1/contacts", bad)
+        assert r.status_code == 422 and next(iter(bad)) in r.content.decode()
+
+
+def test_the_contact_page_filters_by_the_customers_owner(org, admin_web):
+    ContactFactory(customer__owner=org["east_rep"], name="王五")
+    ContactFactory(customer__owner=org["east_rep2"], name="赵六")
+    page = admin_web.get("/customers/contacts/", {"owner": org["east_rep"].pk}).content.decode()
+    assert "王五" in page and "赵六" not in page

@@ -59,7 +59,9 @@ def order_for(definition: ListDefinition, sort: str) -> list[str]:
     order = list(column.sort)
     if sort.startswith("-"):
         order = [o[1:] if o.startswith("-") else f"-{o}" for o in order]
-    return [*order, "-pk"]
+        return [*order, "-pk"]
+    # The tie-breaker follows the direction: one index on (column, id) then serves both, read either way.
+    return [*order, "pk"]
 
 
 def is_own(f: Field) -> bool:

@@ -44,3 +44,28 @@ def render_list(
 def query_count(client: Client, url: str, params: dict[str, Any] | None = None) -> int:
     """Queries of one list page view (after a warm-up view): compare with more rows to prove it does not grow."""
     return render_list(client, url, params).query_count
+
+
+def query_plan(qs: Any) -> str:
+    """The database's plan for a queryset. On PostgreSQL sequential scans and sorts are priced out first: a test's
+    few rows would make any plan cheap, and the question is whether an index *can* give the rows in order."""
+    if connection.vendor != "postgresql":
+        return str(qs.explain())
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_sort = off")
+    try:
+        return str(qs.explain())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_sort")
+
+
+def assert_sorted_by_index(qs: Any, index: str, *others: str) -> None:
+    """The queryset's rows come in order from `index` (or one of `others` serving the same order, which SQLite may
+    prefer): the plan reads it, and sorts nothing itself (SQLite: no "TEMP B-TREE FOR ORDER BY"; PostgreSQL: no
+    Sort or Incremental Sort node)."""
+    plan = query_plan(qs)
+    assert any(name in plan for name in (index, *others)), plan
+    assert "TEMP B-TREE" not in plan and "Sort  (" not in plan, plan

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import BusinessModel, TimeStampedModel
+from guanxi.core.models import BusinessModel, ListOrderIndex, TimeStampedModel
 from guanxi.customers.models import Customer
 
 
@@ -140,7 +140,11 @@ class Lead(BusinessModel):
             models.Index(fields=["status", "deleted_at", "-created_at"]),
             models.Index(fields=["owner", "status", "deleted_at"]),
             models.Index(fields=["source", "deleted_at"]),
-            models.Index(fields=["deleted_at", "-created_at", "-id"]),
+            # The list's sortable columns, read in order (core.models.ListOrderIndex).
+            ListOrderIndex(fields=["-created_at", "-id"], name="lead_created_sort_idx"),
+            ListOrderIndex(fields=["company_name", "person_name", "id"], name="lead_company_sort_idx"),
+            ListOrderIndex(fields=["assigned_at", "id"], name="lead_assigned_sort_idx"),
+            ListOrderIndex(fields=["-updated_at", "-id"], name="lead_updated_sort_idx"),
         ]
         constraints = [
             models.CheckConstraint(

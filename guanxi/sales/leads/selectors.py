@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
-from guanxi.core.filters import RequestLike
+from guanxi.core.filters import RequestLike, sort_with_tiebreak
 from guanxi.core.models import AuditLog
 from guanxi.org.audit_changes import describe_changes
 from guanxi.org.models import DataScope, Department, Role, User
@@ -93,7 +93,7 @@ def lead_list(*, user: User, filters: QueryDict | dict[str, Any] | None = None, 
             gettext("Some filters are not valid."), fields={k: [str(m) for m in v] for k, v in fs.errors.items()}
         )
     sort = str((filters or {}).get("sort") or "-created")
-    return fs.qs.select_related("owner").order_by(SORTS.get(sort, "-created_at"), "-id")
+    return fs.qs.select_related("owner").order_by(*sort_with_tiebreak(SORTS.get(sort, "-created_at")))
 
 
 def lead_queue_counts(*, user: User) -> dict[str, int]:

@@ -123,7 +123,8 @@ def _rows(request: HttpRequest, data: dict[str, Any], customer_id: int | None) -
 )
 def opportunity_list(request: HttpRequest, filters: Query[OpportunityFilters], page: Query[PageParams]) -> object:
     """The opportunities you may see, searched (`q`: every term in the deal's name, pinyin or initials, or its
-    customer's search text) and filtered by pipeline, stage, owner, status and expected signing dates."""
+    customer's search text), filtered by pipeline, stage, owner, status and expected signing dates, and sorted by
+    `sort` (name, amount, close, stage, created; a leading '-' for descending)."""
     qs = selectors.opportunity_list(user=current_user(request), filters=filters.dict(exclude_none=True))
     return paginate(qs, page)
 

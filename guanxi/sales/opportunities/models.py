@@ -12,7 +12,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.files import private_upload_path
-from guanxi.core.models import TimeStampedModel
+from guanxi.core.models import ListOrderIndex, TimeStampedModel
 from guanxi.org.models import OwnedRecord
 from guanxi.sales.leads.models import Lead
 
@@ -206,13 +206,19 @@ class Opportunity(OwnedRecord):
         verbose_name_plural = _("opportunities")
         indexes = [
             models.Index(fields=["owner", "status", "deleted_at"]),
-            # The board: each column's first cards in order of time in stage.
-            models.Index(
-                fields=["pipeline", "stage", "status", "deleted_at", "stage_entered_at"], name="opportunity_board_idx"
+            # The board: each column's cards in order of time in stage (selectors.CARD_ORDER); the column totals
+            # (count, amount, weighted) read from it alone.
+            ListOrderIndex(
+                fields=["pipeline", "status", "stage", "stage_entered_at", "id", "amount", "probability"],
+                live_after=3,
+                name="opportunity_board_idx",
             ),
             models.Index(fields=["customer", "deleted_at"]),
-            # The list's default order (newest first) for readers who see every deal.
-            models.Index(fields=["deleted_at", "-created_at", "-id"], name="opportunity_list_newest_idx"),
+            # The list's and the API's sortable columns, read in order (core.models.ListOrderIndex).
+            ListOrderIndex(fields=["-created_at", "-id"], name="opportunity_created_sort_idx"),
+            ListOrderIndex(fields=["name", "id"], name="opportunity_name_sort_idx"),
+            ListOrderIndex(fields=["amount", "id"], name="opportunity_amount_sort_idx"),
+            ListOrderIndex(fields=["-updated_at", "-id"], name="opportunity_updated_sort_idx"),
         ]
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative")]
 

@@ -15,8 +15,10 @@ from guanxi.core.money import AMOUNT_DIGITS, AMOUNT_MAX
 from guanxi.customers.schemas import TEXT_MAX, FollowUpMethod
 from guanxi.org.schemas import DepartmentRef, UserRef
 
+from .filters import SORTS
 from .models import Opportunity
 
+OpportunitySort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 OpportunityStatus = Literal[tuple(Opportunity.Status.values)]  # type: ignore[valid-type]
 PeriodKind = Literal["month", "quarter", "year", "custom"]
 
@@ -177,6 +179,7 @@ class OpportunityFilters(Schema):
     status: OpportunityStatus | None = None
     expected_from: dt.date | None = Field(None, description="Expected signing date on or after.")
     expected_to: dt.date | None = Field(None, description="Expected signing date on or before.")
+    sort: OpportunitySort = Field("-created", description="Sort key; a leading '-' sorts descending.")
 
 
 class FunnelParams(Schema):

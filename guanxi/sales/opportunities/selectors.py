@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
+from guanxi.core.filters import sort_with_tiebreak
 from guanxi.core.inputs import id_or_none
 from guanxi.customers.models import Contact, Customer, FollowUp, Task
 from guanxi.org.models import Department, User
@@ -33,7 +34,7 @@ from .filters import SORTS, OpportunityFilter, apply_search
 from .funnel import PERIODS, funnel, period_for
 from .models import Competitor, LostReason, Opportunity, OpportunityDocument, Pipeline, Stage, StageChange
 
-PER_COLUMN = 50
+PER_COLUMN = 20  # cards a board column shows at first; "load more" brings the next as many (board_cards)
 Filters = QueryDict | Mapping[str, Any] | None
 WEIGHTED = ExpressionWrapper(
     F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=16, decimal_places=2)
@@ -102,12 +103,16 @@ def _decorate(opp: Opportunity, now: dt.datetime) -> Opportunity:
     return opp
 
 
-def opportunity_board(*, user: User, filters: Filters, per_column: int = PER_COLUMN) -> dict[str, Any]:
+CARD_ORDER = ("stage_entered_at", "id")  # a column's cards: longest in the stage first
+
+
+def opportunity_board(*, user: User, filters: Filters, per_column: int | None = None) -> dict[str, Any]:
     """The kanban: open stages of one pipeline as columns, with counts, sums and the first cards of each.
 
     A fixed number of queries whatever the number of cards: pipelines, stages, one aggregate for the totals
     and one query for the cards (at most `per_column` per stage, each stage's read from an index).
     """
+    per_column = per_column or PER_COLUMN
     narrowing = {k: v for k, v in (filters or {}).items() if k not in ("pipeline", "status", "sort")}
     all_pipelines = pipelines()
     pipeline = _pick_pipeline(all_pipelines, id_or_none((filters or {}).get("pipeline")))
@@ -122,17 +127,13 @@ def opportunity_board(*, user: User, filters: Filters, per_column: int = PER_COL
         .annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
     }
     # One query for the cards: the first `per_column` of each stage, each picked by its own LIMIT subquery that
-    # walks the (pipeline, stage, status, deleted_at, stage_entered_at) index — no ranking of every open deal.
+    # walks the board index (opportunity_board_cards_idx) — no ranking of every open deal.
     first_cards = Q(pk__in=[])
     for stage in stages:
-        ids = qs.filter(stage=stage).order_by("stage_entered_at", "id").values("pk")[:per_column]
+        ids = qs.filter(stage=stage).order_by(*CARD_ORDER).values("pk")[:per_column]
         first_cards |= Q(pk__in=ids)
     # (the subqueries carry the scope and filters; the outer query only fetches those rows by primary key)
-    cards = (
-        Opportunity.objects.filter(first_cards)
-        .select_related("customer", "owner", "stage")
-        .order_by("stage_entered_at", "id")
-    )
+    cards = Opportunity.objects.filter(first_cards).select_related("customer", "owner", "stage").order_by(*CARD_ORDER)
     now = timezone.now()
     by_stage: dict[int, list[Opportunity]] = {}
     for opp in cards:
@@ -155,12 +156,39 @@ def opportunity_board(*, user: User, filters: Filters, per_column: int = PER_COL
     return {"pipelines": all_pipelines, "pipeline": pipeline, "columns": columns}
 
 
+def opportunity_board_cards(
+    *, user: User, filters: Filters, stage_id: int, after: tuple[dt.datetime, int] | None, per_column: int | None = None
+) -> dict[str, Any]:
+    """A board column's next cards ("load more"): the open deals of the stage after the card `after` (its time in
+    stage and id: a key, not an offset, so a card dragged away meanwhile shifts nothing), in the board's order and
+    scope, with the board's open stages (the cards' "Move to…" choices). `more`: whether any follow."""
+    per_column = per_column or PER_COLUMN
+    narrowing = {k: v for k, v in (filters or {}).items() if k not in ("pipeline", "status", "sort", "stage")}
+    stage = Stage.objects.select_related("pipeline").filter(pk=stage_id, kind=Stage.Kind.OPEN).first()
+    if stage is None:
+        raise NotFoundError(_("Not found, or you may not see it."))
+    qs = _filtered(user, narrowing).filter(pipeline_id=stage.pipeline_id, stage=stage, status=Opportunity.Status.OPEN)
+    if after is not None:
+        at, pk = after
+        qs = qs.filter(Q(stage_entered_at__gt=at) | Q(stage_entered_at=at, pk__gt=pk))
+    rows = list(qs.select_related("customer", "owner", "stage").order_by(*CARD_ORDER)[: per_column + 1])
+    now = timezone.now()
+    stages = list(stage.pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order", "id"))
+    return {
+        "pipeline": stage.pipeline,
+        "stage": stage,
+        "stages": stages,
+        "cards": [_decorate(o, now) for o in rows[:per_column]],
+        "more": len(rows) > per_column,
+    }
+
+
 def opportunity_list(*, user: User, filters: Filters = None, action: str = "view") -> QuerySet[Opportunity]:
     """The one list of deals (the page, the API and the export): the deals the user may `action`, filtered by
     filters.OpportunityFilter and sorted by `sort` (a key of filters.SORTS; newest first by default)."""
     qs = _filtered(user, filters, action).select_related("customer", "owner", "department", "stage", "pipeline")
     sort = SORTS.get(str((filters or {}).get("sort") or ""), "-created_at")
-    return qs.order_by(sort, "-id")
+    return qs.order_by(*sort_with_tiebreak(sort))
 
 
 def opportunity_get(*, user: User, pk: Any, action: str = "view") -> Opportunity:

@@ -144,3 +144,21 @@ def test_pipelines_list_stages_in_order(org: Any, deals: dict[str, Any], api_as:
         ("won", "won"),
         ("lost", "lost"),
     ]
+
+
+def test_the_list_sorts_by_name_amount_or_stage_as_asked(org: Any, deals: dict[str, Any], api_as: Any) -> None:
+    client = api_as(org["east_manager"])
+    # when the deals are listed by name, both ways, and by amount descending
+    by_name = [i["name"] for i in client.call("get", "/opportunities?sort=name&limit=200").json()["items"]]
+    by_name_desc = [i["name"] for i in client.call("get", "/opportunities?sort=-name&limit=200").json()["items"]]
+    by_amount = [
+        float(i["amount"]) for i in client.call("get", "/opportunities?sort=-amount&limit=200").json()["items"]
+    ]
+    # then each comes in that order; an unknown sort is a 422 naming the field, and the schema lists the keys
+    assert by_name == sorted(by_name) and by_name_desc == sorted(by_name, reverse=True) and len(by_name) == 12
+    assert by_amount == sorted(by_amount, reverse=True)
+    bad = client.call("get", "/opportunities?sort=owner")
+    assert bad.status_code == 422 and "sort" in bad.content.decode()
+    schema = client.call("get", "/openapi.json").json()
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/opportunities"]["get"]["parameters"]}
+    assert "-name" in str(params["sort"]["schema"]) and "stage" in params
