@@ -23,7 +23,6 @@ from .goals import BOARD_GOAL, LIST_GOAL
 
 CARD_ID = re.compile(r'gx-board-card[^"]*" data-id="(\d+)"')
 LIST_ID = re.compile(r'href="/sales/opportunities/(\d+)/"')
-PER_COLUMN = 50
 PAGE = 50
 FUNNEL_MAX_DEALS = 100_000
 
@@ -121,7 +120,9 @@ class OpportunitySql:
         )
 
     def board(self, user: Any, scope: str, pipeline_id: int) -> list[tuple]:
-        """Column totals, then the first 50 cards of each open stage (one LIMIT per stage, UNION ALL)."""
+        """Column totals, then the first cards of each open stage (one LIMIT per stage, UNION ALL)."""
+        from guanxi.sales.opportunities.selectors import PER_COLUMN
+
         where, args = self._scope(user, scope)
         base = f"o.deleted_at IS NULL AND o.pipeline_id = %s AND o.status = 'open'{where}"
         self.run(
@@ -251,7 +252,7 @@ def build_opportunity_cases(case_type: Any, repeat: int) -> list[Any]:
     for scope, user in people.items():
         cases.append(
             case_type(
-                endpoint="GET /sales/opportunities/board/ (kanban, 4 columns × 50 cards)",
+                endpoint="GET /sales/opportunities/board/ (kanban, 20 cards a column)",
                 user=user.username,
                 scope=scope,
                 url=lambda p: f"/sales/opportunities/board/?pipeline={p}",

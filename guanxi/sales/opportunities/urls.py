@@ -10,6 +10,7 @@ from . import funnel_views, reminder_views, setup_views, views
 urlpatterns = [
     path("opportunities/", list_page("opportunities"), name="opportunity_list"),
     path("opportunities/board/", views.opportunity_board, name="opportunity_board"),
+    path("opportunities/board/cards/", views.opportunity_board_cards, name="opportunity_board_cards"),
     path("opportunities/new/", views.opportunity_create, name="opportunity_create"),
     path("opportunities/new/contact-rows/", views.opportunity_contact_rows, name="opportunity_contact_rows"),
     path("opportunities/<int:pk>/", views.opportunity_detail, name="opportunity_detail"),

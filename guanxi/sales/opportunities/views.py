@@ -10,15 +10,18 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.inputs import id_or_none
 from guanxi.core.ports import OPPORTUNITY_ACTIONS
 from guanxi.core.registry import registry
 from guanxi.core.views_util import error_text, form_add_errors, is_stale, service_action
@@ -81,13 +84,107 @@ def _departments() -> Any:
     return department_choices()
 
 
+# --- the kanban board ---------------------------------------------------------------------------------------------
+# A board shows hundreds of cards: what every card repeats (its links, the "Move to…" choices, the labels, the CSRF
+# token and the way back) is worked out once per page, not once per card.
+def _card_links(cards: list[Opportunity]) -> None:
+    links = {name: reverse(f"sales:opportunity_{name}", args=[0]) for name in ("detail", "win", "lose", "move")}
+    for opp in cards:
+        for name, url in links.items():
+            setattr(opp, f"{name}_url", url.replace("/0/", f"/{opp.pk}/"))
+
+
+def _move_options(stages: list[Any], current: int) -> str:
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((s.pk, mark_safe(" selected") if s.pk == current else "", str(s)) for s in stages),
+    )
+
+
+def _card_labels() -> dict[str, str]:
+    return {
+        "more": _("More actions"),
+        "won": _("Closed won"),
+        "lost": _("Closed lost"),
+        "stalled": _("Stalled"),
+        "move_to": _("Move to…"),
+        "move": _("Move"),
+    }
+
+
+def _more_url(stage_id: int, query: str, last: Opportunity | None) -> str:
+    params = QueryDict(query, mutable=True)
+    params["stage"] = str(stage_id)
+    if last is not None:
+        params["after"] = f"{last.stage_entered_at.isoformat()}~{last.pk}"
+    return f"{reverse('sales:opportunity_board_cards')}?{params.urlencode()}"
+
+
 @login_required
 def opportunity_board(request: HttpRequest) -> HttpResponse:
+    """The kanban: each open stage's first cards (selectors.PER_COLUMN), its count and totals; "load more" brings
+    the next cards of a column (opportunity_board_cards)."""
     require_permission(request.user, "opportunities.view")
     filters, errors = valid_filters(request.GET)
     board = selectors.opportunity_board(user=request.user, filters=filters)
-    context = {**board, **_filter_context(request, request.user), "errors": errors, "lost_form": _lost_form()}
+    page = _filter_context(request, request.user)
+    stages = [col["stage"] for col in board["columns"]]
+    for col in board["columns"]:
+        _card_links(col["cards"])
+        col["move_options"] = _move_options(stages, col["stage"].pk)
+        last = col["cards"][-1] if col["cards"] else None
+        col["more_url"] = _more_url(col["stage"].pk, page["query"], last)
+    context = {
+        **board,
+        **page,
+        "errors": errors,
+        "lost_form": _lost_form(),
+        "labels": _card_labels(),
+        "next_url": request.get_full_path(),
+    }
     return render(request, "sales/opportunities/board.html", context)
+
+
+@login_required
+def opportunity_board_cards(request: HttpRequest) -> HttpResponse:
+    """A board column's next cards (htmx "load more"): `stage`, `after` (the last card shown: time in stage and
+    id) and the board's filters. A bad `after` starts from the column's first card."""
+    require_permission(request.user, "opportunities.view")
+    filters, _errors = valid_filters(request.GET)
+    stage_id = id_or_none(request.GET.get("stage", ""))
+    if stage_id is None:
+        raise NotFoundError(_("Not found, or you may not see it."))
+    chunk = selectors.opportunity_board_cards(
+        user=request.user, filters=filters, stage_id=stage_id, after=_after(request.GET.get("after", ""))
+    )
+    _card_links(chunk["cards"])
+    query = request.GET.copy()
+    for key in ("stage", "after"):
+        query.pop(key, None)
+    board_query = query.urlencode()
+    last = chunk["cards"][-1] if chunk["cards"] else None
+    context = {
+        "cards": chunk["cards"],
+        "pipeline": chunk["pipeline"],
+        "move_options": _move_options(chunk["stages"], stage_id),
+        "more_url": _more_url(stage_id, board_query, last) if chunk["more"] else "",
+        "labels": _card_labels(),
+        "next_url": reverse("sales:opportunity_board") + (f"?{board_query}" if board_query else ""),
+    }
+    return render(request, "sales/opportunities/board_cards.html", context)
+
+
+def _after(value: str) -> tuple[dt.datetime, int] | None:
+    at, _sep, pk = value.rpartition("~")
+    number = id_or_none(pk)
+    try:
+        moment = dt.datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    if number is None or timezone.is_naive(moment):
+        return None
+    return moment, number
 
 
 def _lost_form(data: Any = None) -> CloseLostForm:
