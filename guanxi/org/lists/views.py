@@ -101,11 +101,14 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
     }
     can_admin = has_permission(user, "org.admin")
     field_choices = {f.key: list(f.choices(user)) for f in definition.fields if f.choices is not None}
+    row_views = engine.row_views(definition, user=user, rows=rows, columns=columns)
     context = {
         "definition": definition,
         "list": definition,
         "page": page,
-        "rows": engine.row_views(definition, user=user, rows=rows, columns=columns),
+        "rows": row_views,
+        # the columns with an editable cell on this page: their editors are rendered once (_inline_editors.html)
+        "editable_columns": {cell.column.key for r in row_views for cell in r.cells if cell.editable},
         "columns": columns,
         "all_columns": _column_choices(definition, columns),
         "params": params,
@@ -339,15 +342,11 @@ def _cell_response(
     cell = engine.Cell(
         column=column, value=engine.cell_value(column, row), editable=editable, raw=engine.inline_current(column, row)
     )
-    choices = {}
-    if column.inline is not None and column.inline.choices is not None:
-        choices = {column.key: list(column.inline.choices(user))}
-    context = {
+    context = {  # the editor's choices are the page's (org/lists/_inline_editors.html): the cell needs none
         "list": definition,
         "definition": definition,
         "r": engine.RowView(obj=row, url=definition.row_url(row), cells=[cell]),
         "cell": cell,
-        "inline_choices": choices,
         "error": error,
     }
     return render(request, "org/lists/_cell.html", context, status=status)

@@ -113,11 +113,31 @@
     if (input) input.disabled = true; // a disabled input is not sent with the bulk form around the table
     if (trigger) { trigger.hidden = false; if (focusTrigger) trigger.focus(); }
   }
+  // A cell carries its current value and version; its editor is the page's one <template> of the column, put in
+  // place (and handed to htmx) the first time the cell is opened.
+  function editorFor(cell) {
+    var editor = cell.querySelector(".gx-inline-editor");
+    if (editor) return editor;
+    var template = document.querySelector('template[data-inline-template="' + cell.dataset.col + '"]');
+    var row = cell.closest("[data-gx-id]");
+    if (!template || !row) return null;
+    editor = template.content.firstElementChild.cloneNode(true);
+    editor.hidden = true;
+    var input = editor.querySelector("[data-inline-input]");
+    input.setAttribute("hx-post", template.dataset.url.replace("/0/", "/" + row.dataset.gxId + "/"));
+    input.setAttribute("hx-vals", JSON.stringify({ version: cell.dataset.version || "" }));
+    input.value = cell.dataset.raw || "";
+    var error = cell.querySelector(".invalid-feedback");
+    cell.insertBefore(editor, error);
+    if (window.htmx) window.htmx.process(editor);
+    return editor;
+  }
   document.addEventListener("click", function (e) {
     var trigger = e.target.closest("[data-inline-edit]");
     if (!trigger) return;
     var cell = trigger.closest("[data-inline-cell]");
     document.querySelectorAll("[data-inline-cell]").forEach(function (c) { if (c !== cell) closeInline(c, false); });
+    if (!editorFor(cell)) return;
     var input = cell.querySelector("[data-inline-input]");
     trigger.hidden = true;
     cell.querySelector(".gx-inline-editor").hidden = false;
