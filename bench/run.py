@@ -554,7 +554,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--opportunities", type=int, default=100_000, help="Open opportunities for the board/list cases (0: none)."
     )
-    parser.add_argument("--only", choices=["customers", "opportunities", "search"], help="Time only these cases.")
+    parser.add_argument(
+        "--only", choices=["customers", "opportunities", "search", "lists"], help="Time only these cases."
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.customers, args.follow_ups = 20_000, 100_000
@@ -585,11 +587,15 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     sql = Sql()
     cases, info = build_cases(rng, sql, args.repeat)
-    if args.only in ("opportunities", "search"):
+    if args.only in ("opportunities", "search", "lists"):
         cases = []
     from guanxi.sales.models import Opportunity
 
-    if args.only not in ("customers", "search") and Opportunity.objects.exists():
+    if args.only in (None, "lists"):
+        from .lists import build_list_cases
+
+        cases += build_list_cases(Case, args.repeat)
+    if args.only in (None, "opportunities") and Opportunity.objects.exists():
         from .opportunities import build_opportunity_cases
 
         cases += build_opportunity_cases(Case, args.repeat)
@@ -616,6 +622,10 @@ def main(argv: list[str] | None = None) -> int:
         client.force_login(User.objects.get(username="chenjing"))
         log("Timing the search cases (data scope all)…")
         search = run_search_cases(client=client, repeat=args.repeat, seed=args.seed, log=log)
+    if args.only in (None, "lists"):
+        from .lists import request_cost
+
+        info["request_cost"] = request_cost(args.repeat, log)
     if generation and not generation.get("reused"):
         log(
             f"Generation: {generation['customers']:,} customers, {generation['contacts']:,} contacts, "
@@ -635,6 +645,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeat": args.repeat,
         "generation": generation,
         "users": info["users"],
+        "request_cost": info.get("request_cost"),
         "results": [asdict(r) for r in results],
         "search": search,
     }

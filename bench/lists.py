@@ -1,0 +1,217 @@
+"""Benchmark cases of the lists (issue 13): sorted lists through the API, the scoped contact list (owner and
+collaborator paths), and the fixed cost of a request. Each list case runs beside the raw SQL returning the same
+rows (data scope included) and checks that the rows are identical; bench.run times them with its other cases.
+
+    python -m bench.run --quick --only lists
+
+The request-cost figures (`request_cost`) compare, in the same run, a minimal authenticated API call (GET
+/api/v1/me, by session and by token) with a bare Django view behind the same middleware and with a raw cursor.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+PAGE = 50
+
+
+def bare_view(request: HttpRequest) -> HttpResponse:
+    """The floor of a Django request here: the middleware stack and a response, no query of its own."""
+    return HttpResponse(b"{}", content_type="application/json")
+
+
+# The bench's URLs: the application's, plus the bare view (bench only; request_cost switches to it).
+urlpatterns = [path("bench/bare/", bare_view), path("", include("guanxi.urls"))]
+
+
+class ListSql:
+    """Hand-written SQL returning the rows of the list API cases."""
+
+    def __init__(self) -> None:
+        from guanxi.customers.models import Contact, Customer
+        from guanxi.org.models import User
+        from guanxi.sales.models import Opportunity
+
+        self.cust = Customer._meta.db_table
+        self.collab = Customer.collaborators.through._meta.db_table
+        self.contact = Contact._meta.db_table
+        self.opp = Opportunity._meta.db_table
+        self.opp_collab = Opportunity.collaborators.through._meta.db_table
+        self.user = User._meta.db_table
+
+    def run(self, sql: str, params: list[Any]) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def customers_by_name(self, user: Any, scope: str, desc: bool) -> list[tuple]:
+        where, args = "", []
+        if scope == "self":
+            where = f" AND (c.owner_id = %s OR c.id IN (SELECT customer_id FROM {self.collab} WHERE user_id = %s))"
+            args = [user.pk, user.pk]
+        order = "DESC" if desc else "ASC"
+        self.run(f"SELECT COUNT(*) FROM {self.cust} c WHERE c.deleted_at IS NULL{where}", args)
+        return self.run(
+            f"SELECT c.id, c.name, u.name FROM {self.cust} c LEFT JOIN {self.user} u ON u.id = c.owner_id "
+            f"WHERE c.deleted_at IS NULL{where} ORDER BY c.name {order}, c.id {order} LIMIT {PAGE}",
+            args,
+        )
+
+    def contacts(self, user: Any, scope: str, sort: str) -> list[tuple]:
+        """Contacts of the customers the user owns or collaborates on (scope self), by name or newest change."""
+        where, args = "", []
+        if scope == "self":
+            where = (
+                f" AND ct.customer_id IN (SELECT id FROM {self.cust} WHERE owner_id = %s "
+                f"UNION SELECT customer_id FROM {self.collab} WHERE user_id = %s)"
+            )
+            args = [user.pk, user.pk]
+        order = "ct.name ASC, ct.id ASC" if sort == "name" else "ct.updated_at DESC, ct.id DESC"
+        self.run(f"SELECT COUNT(*) FROM {self.contact} ct WHERE ct.deleted_at IS NULL{where}", args)
+        return self.run(
+            f"SELECT ct.id, ct.name, c.name FROM {self.contact} ct JOIN {self.cust} c ON c.id = ct.customer_id "
+            f"WHERE ct.deleted_at IS NULL{where} ORDER BY {order} LIMIT {PAGE}",
+            args,
+        )
+
+    def opportunities_by_name(self, user: Any, scope: str, desc: bool) -> list[tuple]:
+        where, args = "", []
+        if scope == "self":
+            where = (
+                f" AND (o.owner_id = %s OR o.id IN (SELECT opportunity_id FROM {self.opp_collab} WHERE user_id = %s))"
+            )
+            args = [user.pk, user.pk]
+        order = "DESC" if desc else "ASC"
+        self.run(f"SELECT COUNT(*) FROM {self.opp} o WHERE o.deleted_at IS NULL{where}", args)
+        return self.run(
+            f"SELECT o.id, o.name, c.name FROM {self.opp} o JOIN {self.cust} c ON c.id = o.customer_id "
+            f"WHERE o.deleted_at IS NULL{where} ORDER BY o.name {order}, o.id {order} LIMIT {PAGE}",
+            args,
+        )
+
+
+def _ids(answer: dict[str, Any]) -> list[int]:
+    return [item["id"] for item in answer["items"]]
+
+
+def _row_ids(rows: list[tuple]) -> list[int]:
+    return [r[0] for r in rows]
+
+
+def build_list_cases(case_type: Any, repeat: int) -> list[Any]:
+    """Sorted and scoped lists for 陈静 (scope all) and 张伟 (scope self: own customers and collaborations)."""
+    from guanxi.customers.models import Customer
+    from guanxi.org.models import User
+    from guanxi.sales.models import Opportunity
+
+    sql = ListSql()
+    people = {"all": User.objects.get(username="chenjing"), "self": User.objects.get(username="zhangwei")}
+    # the rep also collaborates on a few customers of others: the collaborator path is timed and checked too
+    rep = people["self"]
+    others = Customer.objects.exclude(owner=rep).order_by("id").values_list("pk", flat=True)[:20]
+    Customer.collaborators.through.objects.bulk_create(
+        [Customer.collaborators.through(customer_id=pk, user_id=rep.pk) for pk in others], ignore_conflicts=True
+    )
+    cases = []
+    for scope, user in people.items():
+        cases.append(
+            case_type(
+                endpoint="GET /api/v1/customers?sort=(-)name&limit=50",
+                user=user.username,
+                scope=scope,
+                url=lambda d: "/api/v1/customers?" + urlencode({"sort": f"{d}name", "limit": PAGE}),
+                sql=lambda d, user=user, scope=scope: sql.customers_by_name(user, scope, d == "-"),
+                api_ids=_ids,
+                sql_ids=_row_ids,
+                params=["", "-"],
+            )
+        )
+        for sort in ("name", "-updated"):
+            cases.append(
+                case_type(
+                    endpoint=f"GET /api/v1/contacts?sort={sort}&limit=50 (owner or collaborator)",
+                    user=user.username,
+                    scope=scope,
+                    url=lambda _p, sort=sort: "/api/v1/contacts?" + urlencode({"sort": sort, "limit": PAGE}),
+                    sql=lambda _p, user=user, scope=scope, sort=sort: sql.contacts(user, scope, sort.lstrip("-")),
+                    api_ids=_ids,
+                    sql_ids=_row_ids,
+                    params=[0],
+                )
+            )
+        if Opportunity.objects.exists():
+            cases.append(
+                case_type(
+                    endpoint="GET /api/v1/opportunities?sort=(-)name&limit=50",
+                    user=user.username,
+                    scope=scope,
+                    url=lambda d: "/api/v1/opportunities?" + urlencode({"sort": f"{d}name", "limit": PAGE}),
+                    sql=lambda d, user=user, scope=scope: sql.opportunities_by_name(user, scope, d == "-"),
+                    api_ids=_ids,
+                    sql_ids=_row_ids,
+                    params=["", "-"],
+                    parse=json.loads,
+                )
+            )
+    return cases
+
+
+def request_cost(repeat: int, log: Any) -> dict[str, Any]:
+    """Median wall and CPU ms of a minimal authenticated API call, by session and by token, beside a bare view
+    behind the same middleware and a raw `SELECT 1` — one interleaved run."""
+    from django.test import Client, override_settings
+
+    from guanxi.org.middleware import IdleSessionTimeoutMiddleware
+    from guanxi.org.models import User
+    from guanxi.org.services import api_token_create
+
+    user = User.objects.get(username="zhangwei")
+    session = Client(HTTP_HOST="localhost")
+    session.force_login(user)
+    _token, secret = api_token_create(actor=user, name="bench request cost")
+    token = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {secret}")
+
+    def raw(_c: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+
+    calls = {
+        "raw cursor SELECT 1": (raw, None),
+        "bare Django view (middleware, session)": (session.get, "/bench/bare/"),
+        "GET /api/v1/me (session)": (session.get, "/api/v1/me"),
+        "GET /api/v1/me (token)": (token.get, "/api/v1/me"),
+    }
+    before = "GET /api/v1/me (session, stamp written on every request: before)"
+    calls[before] = (session.get, "/api/v1/me")
+    samples: dict[str, list[tuple[float, float]]] = {k: [] for k in calls}
+    with override_settings(ROOT_URLCONF="bench.lists"):
+        for step in range(repeat + 5):
+            for label, (fn, url) in calls.items():
+                # the idle-timeout stamp as it was: rewritten (a session UPDATE) on every request
+                IdleSessionTimeoutMiddleware.STAMP_EVERY = 0 if label == before else 60
+                w0, c0 = time.perf_counter(), time.thread_time()
+                response = fn(url)
+                w1, c1 = time.perf_counter(), time.thread_time()
+                if response is not None and response.status_code != 200:
+                    raise RuntimeError(f"{url} answered {response.status_code}")
+                if step >= 5:
+                    samples[label].append(((w1 - w0) * 1000, (c1 - c0) * 1000))
+    result = {
+        label: {
+            "wall_p50_ms": round(statistics.median(s[0] for s in values), 3),
+            "cpu_p50_ms": round(statistics.median(s[1] for s in values), 3),
+        }
+        for label, values in samples.items()
+    }
+    for label, figures in result.items():
+        log(f"  request cost: {label:<42} wall p50 {figures['wall_p50_ms']:>7} ms, CPU p50 {figures['cpu_p50_ms']} ms")
+    return result
