@@ -172,7 +172,7 @@ def scope_q(user: User, model: type[models.Model], scope: str) -> Q | None:
     owner and collaborators) is narrowed by `customer_id IN (SELECT id FROM customers WHERE owner_id … UNION SELECT
     customer_id FROM collaborators WHERE user_id = …)`, an OR of two indexed lookups that no join could give.
     The rows are those of "owner (or the owner's department …) is … or the user collaborates" read through joins
-    (guanxi/org/tests/test_scope_rows.py compares both over generated owners and collaborators)."""
+    (guanxi/customers/tests/test_scope_rows.py compares both over generated owners and collaborators)."""
     owner_path = getattr(model, "scope_owner_path", "owner")
     collab_path = getattr(model, "scope_collaborators_path", None)
     partner = bool(user.partner_org_id and not user.is_superuser)
