@@ -27,6 +27,7 @@ from django.db import models
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
 from guanxi.core.errors import PermissionDeniedError
@@ -160,7 +161,9 @@ def _ids_in(value: Any) -> list[int]:
 
 def _label(model: type[models.Model] | None, name: str, field: Any) -> str:
     if field is not None and hasattr(field, "verbose_name"):
-        label = str(field.verbose_name)
+        # a field declared without verbose_name gets Django's plain "created by": the catalogue may know it still
+        verbose = field.verbose_name
+        label = str(verbose) if isinstance(verbose, Promise) else gettext(str(verbose))
     else:
         known = getattr(model, "audit_labels", {}).get(name) if model is not None else None
         label = str(known) if known else name.removesuffix("_id").replace("_", " ")
