@@ -24,6 +24,22 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _warm_dictionaries(request: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Each test starts with the dictionaries read (core.dictionaries.cache), as in a running process, so query
+    counts do not depend on test order; after a test that changed one (and rolled back), the copies are dropped."""
+    from guanxi.core.dictionaries import cache
+
+    if cache.changed:
+        cache.drop_local_copies()
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
+        with django_db_blocker.unblock():
+            cache.preload()
+    yield
+    if cache.changed:
+        cache.drop_local_copies()
+
+
 def _reseed_after_flush(sender: Any, **kwargs: Any) -> None:
     """Put back what migrations seed (positions, default approval rules, the default pipeline) after a
     transactional test's flush emptied every table, so the next test on the worker finds the database as
@@ -33,9 +49,11 @@ def _reseed_after_flush(sender: Any, **kwargs: Any) -> None:
     from django.apps import apps
 
     from guanxi.approvals.defaults import ensure_defaults
+    from guanxi.core.dictionaries.seeding import seed_registered
     from guanxi.sales.models import Pipeline
 
     ensure_defaults()  # the default approval rules every app registers, with their positions
+    seed_registered()  # every app's dictionaries (数据字典)
     if not Pipeline.objects.exists():
         importlib.import_module("guanxi.sales.migrations.0004_opportunity_pipelines").seed_default_pipeline(apps, None)
 

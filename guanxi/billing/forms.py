@@ -10,9 +10,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dictionaries import selectors as dictionaries
+from guanxi.core.dictionaries.fields import DictionaryChoiceField
 from guanxi.core.forms import DateField, IdField, MoneyField, PercentField
 
-from .models import ExpenseLine, Invoice, Payment
+from .models import Invoice
 
 INSTALMENT_ROWS_MAX = 120  # the services' limit (plans.INSTALMENTS_MAX); more rows are not read
 EXPENSE_ROWS_MAX = 100  # the services' limit of lines on a claim
@@ -31,7 +33,7 @@ class PaymentForm(forms.Form):
     context_name = "payment_form"  # the name a page knows the bound form by
     amount = _money_field(_("Amount"))
     received_on = DateField(label=_("Date received"), required=False)
-    method = forms.ChoiceField(label=_("Payment method"), choices=Payment.Method.choices, required=False)
+    method = DictionaryChoiceField(label=_("Payment method"), dictionary="payment_method", required=False)
     account = forms.CharField(label=_("Receiving account"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
     manual = forms.BooleanField(required=False)
@@ -162,7 +164,7 @@ class ExpenseClaimForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        categories = [("", ""), *ExpenseLine.Category.choices]
+        categories = [("", ""), *dictionaries.active_choices("expense_category")]
         for i in range(self._row_count()):
             self.fields[f"category_{i}"] = forms.ChoiceField(label=_("Category"), choices=categories, required=False)
             self.fields[f"spent_on_{i}"] = DateField(label=_("Date"), required=False)

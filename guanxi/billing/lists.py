@@ -25,6 +25,7 @@ from guanxi.commerce.lists import (
     status_scene,
 )
 from guanxi.commerce.models import Contract
+from guanxi.org.lists.choices import dictionary_choices
 from guanxi.org.lists.registry import register
 from guanxi.org.lists.spec import BulkAction, Choice, Column, EmptyState, Field, Scene
 from guanxi.org.policies import subordinate_ids
@@ -261,7 +262,7 @@ class PaymentList(ScopedList):
         Field("received_on", _("Date received"), "received_on", "date", quick=True),
         Field("amount", _("Amount"), "amount", "money", quick=True),
         Field(
-            "method", _("Payment method"), "method", "choice", choices=choices_of(Payment.Method.choices), quick=True
+            "method", _("Payment method"), "method", "choice", choices=dictionary_choices("payment_method"), quick=True
         ),  # fmt: skip
         Field("handler", _("Handled by"), "handler_id", "user", choices=people),
         Field("owner", _("Contract owner"), "contract__owner_id", "user", choices=people),

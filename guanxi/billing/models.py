@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dictionaries.fields import DictionaryField
 from guanxi.core.files import private_upload_path
 from guanxi.core.models import BusinessModel, TimeStampedModel
 from guanxi.core.money import MONEY, RATE
@@ -141,7 +142,7 @@ class Payment(BusinessModel):
     received_on = models.DateField(_("date received"), db_index=True)
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.BANK_TRANSFER)
+    method = DictionaryField(_("method"), dictionary="payment_method", max_length=20, default=Method.BANK_TRANSFER)
     account = models.CharField(_("receiving account"), max_length=100, blank=True)
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -320,7 +321,7 @@ class ExpenseLine(models.Model):
 
     claim = models.ForeignKey(ExpenseClaim, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(_("line"), default=1)
-    category = models.CharField(_("category"), max_length=20, choices=Category.choices, default=Category.TRAVEL)
+    category = DictionaryField(_("category"), dictionary="expense_category", max_length=20, default=Category.TRAVEL)
     spent_on = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), **MONEY)
     note = models.CharField(_("note"), max_length=300, blank=True)

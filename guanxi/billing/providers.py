@@ -302,3 +302,12 @@ registry.add_event_type(
         key="payment.received", label=_("Payment received"), model="billing.payment", serialise=_payment_out, order=60
     )
 )
+
+
+def _register_dictionaries() -> None:
+    from .dictionaries import BILLING_DICTIONARIES
+
+    registry.add_default_dictionaries(BILLING_DICTIONARIES)
+
+
+_register_dictionaries()

@@ -11,11 +11,12 @@ from ninja import Field, Schema
 from pydantic import PlainSerializer
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.dictionaries.selectors import api_code
 from guanxi.core.files import download_url
 from guanxi.core.money import AMOUNT_DIGITS, AMOUNT_MAX, to_cent
 from guanxi.org.schemas import UserRef
 
-from .models import ExpenseClaim, ExpenseLine, Invoice, Payment
+from .models import ExpenseClaim, Invoice
 
 Amount = Annotated[Decimal, Field(gt=0, lt=AMOUNT_MAX, max_digits=AMOUNT_DIGITS, decimal_places=2)]
 Text = Annotated[str, Field(max_length=300)]
@@ -23,9 +24,9 @@ Text = Annotated[str, Field(max_length=300)]
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{to_cent(v):.2f}", return_type=str)]
 InvoiceKind = Literal[tuple(Invoice.Kind.values)]  # type: ignore[valid-type]
 InvoiceStatus = Literal[tuple(Invoice.Status.values)]  # type: ignore[valid-type]
-PaymentMethod = Literal[tuple(Payment.Method.values)]  # type: ignore[valid-type]
+PaymentMethod = api_code("payment_method")
 ClaimStatus = Literal[tuple(ExpenseClaim.Status.values)]  # type: ignore[valid-type]
-Category = Literal[tuple(ExpenseLine.Category.values)]  # type: ignore[valid-type]
+Category = api_code("expense_category")
 
 
 class Ref(Schema):

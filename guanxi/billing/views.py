@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.commerce.models import Contract
 from guanxi.commerce.views_common import list_params
+from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from guanxi.core.views_util import error_text, form_add_errors, service_action
 from guanxi.org.lists.registry import definition as list_definition
@@ -29,7 +30,7 @@ from guanxi.org.selectors import company_profile
 
 from . import forms, selectors, services
 from .filters import ReceivableFilter
-from .models import Invoice, Payment
+from .models import Invoice
 from .policies import reminder_policy, reminder_policy_update
 
 BLANK_PLAN_ROWS = 3
@@ -196,7 +197,7 @@ def _money_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         can_reverse=has_permission(user, "payments.approve"),
         can_invoice=has_permission(user, "invoices.create"),
         can_void=has_permission(user, "invoices.edit"),
-        methods=Payment.Method.choices,
+        methods=dictionaries.active_choices("payment_method"),
         invoice_kinds=Invoice.Kind.choices,
         # blank rows to add instalments only for a reader who may save the plan
         plan_rows=list(data["instalments"]) + [None] * (_blank_plan_rows(data["instalments"]) if can_plan else 0),

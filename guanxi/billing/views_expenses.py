@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.views_util import error_text, form_error_text, is_stale, service_action, stale_message
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .forms import ExpenseClaimForm, MarkPaidForm
-from .models import ExpenseClaim, ExpenseLine
+from .models import ExpenseClaim
 from .views import export_response
 
 BLANK_EXPENSE_ROWS = 3
@@ -86,7 +87,7 @@ def _expense_form_context(request: HttpRequest, claim: ExpenseClaim | None) -> d
         "lines": lines,
         "blank_rows": range(len(lines), len(lines) + BLANK_EXPENSE_ROWS),
         "row_count": len(lines) + BLANK_EXPENSE_ROWS,
-        "categories": ExpenseLine.Category.choices,
+        "categories": dictionaries.active_choices("expense_category"),
         "post": request.POST,
         "today": timezone.localdate(),
     }

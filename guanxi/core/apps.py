@@ -15,6 +15,14 @@ def _repair_search_indexes(sender: AppConfig, using: str = "default", **kwargs: 
     sqlite_fts_indexes_repair(connections[using])
 
 
+def _seed_dictionaries(sender: AppConfig, plan: Any = None, apps: Any = None, **kwargs: Any) -> None:
+    from .dictionaries.seeding import seed_registered
+
+    if plan is not None and all(backwards for _migration, backwards in plan) and plan:
+        return  # a rollback: leave the tables as the older state knows them
+    seed_registered(apps=apps)
+
+
 class CoreConfig(AppConfig):
     name = "guanxi.core"
     label = "core"
@@ -28,3 +36,5 @@ class CoreConfig(AppConfig):
 
         # Database upkeep, not business logic: runs once per migrate (sent for the core app).
         post_migrate.connect(_repair_search_indexes, sender=self, dispatch_uid="guanxi_repair_search_indexes")
+        # Each app's dictionaries (registered by its providers): the entries a new version adds appear after migrate.
+        post_migrate.connect(_seed_dictionaries, sender=self, dispatch_uid="guanxi_seed_dictionaries")

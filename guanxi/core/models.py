@@ -467,3 +467,73 @@ class Backup(models.Model):
         if self.started_at is None or self.finished_at is None:
             return None
         return round((self.finished_at - self.started_at).total_seconds())
+
+
+# --- dictionaries (数据字典): the choice lists an administrator owns (guanxi/core/dictionaries) ---------------------
+class Dictionary(TimeStampedModel):
+    """One choice list (customer level, industry, region…). Each app declares and seeds its own
+    (core.registry.DefaultDictionaries); an administrator edits the entries, never the list's key."""
+
+    key = models.SlugField(_("key"), max_length=50, unique=True)
+    app_label = models.CharField(_("app"), max_length=50, blank=True)
+    label_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    label_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    # Entries may have a parent (regions: province → city → district).
+    is_tree = models.BooleanField(_("tree"), default=False)
+    # Moves on every change of an entry: what other processes' caches compare (guanxi/core/dictionaries/cache.py).
+    revision = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["app_label", "key"]
+        verbose_name = _("dictionary")
+        verbose_name_plural = _("dictionaries")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from .dictionaries.labels import pick_label
+
+        return pick_label(self.label_zh, self.label_en)
+
+
+class DictionaryEntry(TimeStampedModel):
+    """One value of a dictionary. Records store its `code`, which never changes; retiring an entry
+    (is_active false) keeps it on the records that hold it and takes it off new forms."""
+
+    dictionary = models.ForeignKey(Dictionary, on_delete=models.CASCADE, related_name="entries")
+    code = models.CharField(_("code"), max_length=50)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=100)
+    label_en = models.CharField(_("label (English)"), max_length=100, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    colour = models.CharField(_("colour"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Behaviour flags the owning app documents for its dictionary (e.g. customer_status "deal_made": the public
+    # pool leaves such customers alone), so rules refer to the entry and not to a hard-coded code.
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    # Seeded entries the code of an app relies on: they can be renamed and recoloured, not retired.
+    is_system = models.BooleanField(_("built in"), default=False)
+
+    class Meta:
+        ordering = ["dictionary", "order", "id"]
+        verbose_name = _("dictionary entry")
+        verbose_name_plural = _("dictionary entries")
+        constraints = [
+            models.UniqueConstraint(fields=["dictionary", "code"], name="dictionary_entry_code_unique"),
+            models.CheckConstraint(condition=~models.Q(code=""), name="dictionary_entry_code_not_blank"),
+            models.CheckConstraint(condition=~models.Q(label_zh=""), name="dictionary_entry_label_not_blank"),
+        ]
+        indexes = [models.Index(fields=["dictionary", "parent", "order"])]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.code})"
+
+    @property
+    def label(self) -> str:
+        from .dictionaries.labels import pick_label
+
+        return pick_label(self.label_zh, self.label_en)

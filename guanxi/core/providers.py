@@ -43,3 +43,12 @@ registry.add_periodic(PeriodicJob(key="backup", every_minutes=60, run=_backup))
 
 from . import files as _files  # noqa: E402,F401  (the start-up check that every file field has a kind)
 from .imports import providers as _imports_providers  # noqa: E402,F401
+
+
+def _register_dictionaries() -> None:
+    from .dictionaries.defaults import CORE_DICTIONARIES
+
+    registry.add_default_dictionaries(CORE_DICTIONARIES)
+
+
+_register_dictionaries()

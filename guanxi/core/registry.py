@@ -15,6 +15,8 @@
   leads); org.policies applies them wherever it narrows a queryset, so no page can forget one
 - default grants and default approval rules: each app's share of the defaults a new database starts with (the
   default roles' permissions in its modules, the approval rules of its documents)
+- default dictionaries: each app's choice lists (数据字典: customer level, industry, payment method…) with the
+  entries a new database starts with (guanxi/core/dictionaries)
 - notification topics: the kinds of notification a user may mute on their settings page
 - event types and event listeners: the business events apps emit after commit (guanxi/core/events.py) and who
   hears them (webhooks)
@@ -215,6 +217,45 @@ class DefaultApprovalRules:
 
 
 @dataclass(frozen=True)
+class DictionaryEntrySpec:
+    """One seeded entry. `label` is an English msgid (its Chinese label is its translation) unless `label_zh` is
+    given (regions, GB/T 4754 sections: names that are data, not interface text). `system`: the app's code relies on
+    it, so it can be renamed but not retired."""
+
+    code: str
+    label: Any
+    label_zh: str = ""
+    colour: str = ""
+    parent: str = ""
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    system: bool = False
+
+
+@dataclass(frozen=True)
+class DictionarySpec:
+    """A dictionary an app owns: its key (what DictionaryField names), its name (an English msgid) and the entries a
+    new database starts with; `entries` may be a callable for long lists read from a data file (regions)."""
+
+    key: str
+    label: Any
+    entries: tuple[DictionaryEntrySpec, ...] | Callable[[], Sequence[DictionaryEntrySpec]] = ()
+    is_tree: bool = False
+
+    def entry_specs(self) -> Sequence[DictionaryEntrySpec]:
+        return self.entries() if callable(self.entries) else self.entries
+
+
+@dataclass(frozen=True)
+class DefaultDictionaries:
+    """An app's dictionaries. Seeding creates the missing dictionaries and entries (by key and code) and never
+    changes an existing one, so an administrator's labels, order and retirements stay; it runs in the app's data
+    migration and after every `migrate` (core's post_migrate), which also brings entries a later version adds."""
+
+    app: str
+    dictionaries: tuple[DictionarySpec, ...]
+
+
+@dataclass(frozen=True)
 class DayCard:
     """A card on the reader's day page (我的工作台) from the app that owns the work: approvals waiting for them,
     receivables falling due for finance… `render(request)` answers the card's HTML, or "" when there is nothing
@@ -317,6 +358,7 @@ class Registry:
     event_types: dict[str, EventType] = field(default_factory=dict)
     event_listeners: list[EventListener] = field(default_factory=list)
     calendar_sources: list[CalendarSource] = field(default_factory=list)
+    default_dictionaries: list[DefaultDictionaries] = field(default_factory=list)
 
     def add_event_type(self, event_type: EventType) -> None:
         """Register an event type once; another one under the same key is a start-up error."""
@@ -526,6 +568,21 @@ class Registry:
                 f"Default approval rules {defaults.key!r} clash with ones already registered ({', '.join(clashes)})"
             )
         self.default_approval_rules.append(defaults)
+
+    def add_default_dictionaries(self, defaults: DefaultDictionaries) -> None:
+        """Register an app's dictionaries once; a key another app already declared is an error."""
+        if defaults in self.default_dictionaries:
+            return
+        taken = {d.key for known in self.default_dictionaries for d in known.dictionaries}
+        clashes = sorted(taken & {d.key for d in defaults.dictionaries})
+        if any(known.app == defaults.app for known in self.default_dictionaries) or clashes:
+            raise ImproperlyConfigured(
+                f"Dictionaries of {defaults.app!r} clash with ones already registered ({', '.join(clashes)})"
+            )
+        self.default_dictionaries.append(defaults)
+
+    def dictionary_spec(self, key: str) -> DictionarySpec | None:
+        return next((d for known in self.default_dictionaries for d in known.dictionaries if d.key == key), None)
 
 
 def _missing_port_message(port: Port[Any]) -> str:

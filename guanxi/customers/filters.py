@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dbvendor import search_filter
+from guanxi.core.dictionaries.selectors import choices_for_filter
 from guanxi.core.filters import IdFilter
 from guanxi.core.search import search_terms
 from guanxi.org.models import Department, User
@@ -54,11 +55,12 @@ class CustomerFilter(df.FilterSet):
     department = df.ModelChoiceFilter(
         queryset=Department.objects.all(), method="filter_department", label=_("Department")
     )
-    level = df.MultipleChoiceFilter(choices=Customer.Level.choices, label=_("Level"), distinct=False)
-    status = df.MultipleChoiceFilter(choices=Customer.Status.choices, label=_("Status"), distinct=False)
-    source = df.MultipleChoiceFilter(choices=Customer.Source.choices, label=_("Source"), distinct=False)
+    # Dictionary fields: every entry, retired ones too, so old records stay findable.
+    level = df.MultipleChoiceFilter(choices=choices_for_filter("customer_level"), label=_("Level"), distinct=False)
+    status = df.MultipleChoiceFilter(choices=choices_for_filter("customer_status"), label=_("Status"), distinct=False)
+    source = df.MultipleChoiceFilter(choices=choices_for_filter("customer_source"), label=_("Source"), distinct=False)
     kind = df.ChoiceFilter(choices=Customer.Kind.choices, label=_("Type"))
-    size = df.ChoiceFilter(choices=Customer.Size.choices, label=_("Size"))
+    size = df.ChoiceFilter(choices=choices_for_filter("company_size"), label=_("Size"))
     review_status = df.ChoiceFilter(choices=Customer.Review.choices, label=_("Review"))
     industry = df.CharFilter(label=_("Industry"))
     province = df.CharFilter(label=_("Province"))
@@ -138,7 +140,7 @@ class ContactFilter(df.FilterSet):
 class FollowUpFilter(df.FilterSet):
     customer = df.NumberFilter(field_name="customer_id", label=_("Customer"))
     author = df.NumberFilter(field_name="author_id", label=_("Author"))
-    method = df.MultipleChoiceFilter(choices=FollowUp.Method.choices, label=_("Method"))
+    method = df.MultipleChoiceFilter(choices=choices_for_filter("follow_up_method"), label=_("Method"))
     after = df.DateFilter(field_name="occurred_at", lookup_expr="date__gte", label=_("From"))
     before = df.DateFilter(field_name="occurred_at", lookup_expr="date__lte", label=_("To"))
 

@@ -6,25 +6,49 @@ business rule is checked by the services, whose errors the views put back on the
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, overload
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.widgets import DATETIME_FORMATS, DateInput, DateTimeInput, SearchSelect, SearchSelectMultiple
 
 from .models import Contact, Customer, FollowUp, Task
 
 __all__ = ["DATETIME_FORMATS", "DateInput", "DateTimeInput"]  # imported from here by older forms
 
-# Province-level divisions, offered as suggestions (the field stays free text).
-PROVINCES = [
-    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省", "浙江省",
-    "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "海南省", "四川省", "贵州省",
-    "云南省", "陕西省", "甘肃省", "青海省", "台湾省", "内蒙古自治区", "广西壮族自治区", "西藏自治区",
-    "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区",
-]  # fmt: skip
+
+class _Provinces(Sequence[str]):
+    """The provincial-level divisions offered as suggestions (the field stays free text): the active top-level
+    entries of core's region dictionary, by their Chinese names (what the province column holds, decision 0010)."""
+
+    def _names(self) -> list[str]:
+        return [e.label_zh for e in dictionaries.entries("region", active_only=True, parent="")]
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: Any) -> Any:
+        return self._names()[index]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+
+PROVINCES: Sequence[str] = _Provinces()
+
+
+def cities_of(province: str) -> list[str]:
+    """The active cities of a province (by its Chinese name), for the city suggestions."""
+    top = next((e for e in dictionaries.entries("region", parent="") if e.label_zh == province), None)
+    return [e.label_zh for e in dictionaries.entries("region", active_only=True, parent=top.code)] if top else []
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -133,7 +157,6 @@ class CustomerForm(_ModelFieldsForm):
         "next_follow_up_on": DateInput(),
         "remarks": forms.Textarea(attrs={"rows": 3}),
         "province": forms.TextInput(attrs={"list": "province-options", "autocomplete": "off"}),
-        "industry": forms.TextInput(attrs={"list": "industry-options", "autocomplete": "off"}),
     }
 
     owner = UserChoiceField(queryset=None, label=_("Owner"), required=False, widget=SearchSelect())
@@ -327,11 +350,31 @@ FILTER_LABELS = {
     "created_before": _("Created to"),
     "next_follow_up_before": _("Next follow-up by"),
 }
-FILTER_CHOICES = {
-    "level": dict(Customer.Level.choices),
-    "status": dict(Customer.Status.choices),
-    "source": dict(Customer.Source.choices),
-    "kind": dict(Customer.Kind.choices),
-    "size": dict(Customer.Size.choices),
-    "review_status": dict(Customer.Review.choices),
+# The filter's dictionary fields (every entry, retired ones marked) and its fixed choices.
+FILTER_DICTIONARIES = {
+    "level": "customer_level",
+    "status": "customer_status",
+    "source": "customer_source",
+    "size": "company_size",
+    "industry": "industry",
 }
+
+
+class _FilterChoices(Mapping[str, dict[str, Any]]):
+    """filter key -> {value: label}, read when used: dictionaries change, and labels follow the reader's language."""
+
+    fixed = {"kind": Customer.Kind.choices, "review_status": Customer.Review.choices}
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        if key in FILTER_DICTIONARIES:
+            return dict(dictionaries.filter_choices(FILTER_DICTIONARIES[key]))
+        return dict(self.fixed[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*FILTER_DICTIONARIES, *self.fixed])
+
+    def __len__(self) -> int:
+        return len(FILTER_DICTIONARIES) + len(self.fixed)
+
+
+FILTER_CHOICES: Mapping[str, dict[str, Any]] = _FilterChoices()

@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.errors import ApplicationError, PermissionDeniedError, ValidationFailed
+from guanxi.org.lists.choices import dictionary_choices
 from guanxi.org.lists.spec import (
     BulkAction,
     BulkResult,
@@ -75,20 +77,19 @@ def _assignable(user: Any, rows: list[Customer]) -> set[int]:
     return set(scope_queryset(user, Customer.objects.filter(pk__in=ids), "assign").values_list("pk", flat=True))
 
 
-def _parse_status(raw: str) -> str:
-    if raw not in Customer.Status.values:
-        raise ValidationFailed(
-            _("Choose a status from the list."), fields={"status": [_("Choose a status from the list.")]}
-        )
-    return raw
+def _parse_code(key: str, field: str, message: Any) -> Any:
+    """An inline or bulk edit's value: a code of the field's dictionary (the service refuses a retired one)."""
+
+    def parse(raw: str) -> str:
+        if dictionaries.entry(key, raw) is None:
+            raise ValidationFailed(str(message), fields={field: [str(message)]})
+        return raw
+
+    return parse
 
 
-def _parse_level(raw: str) -> str:
-    if raw not in Customer.Level.values:
-        raise ValidationFailed(
-            _("Choose a level from the list."), fields={"level": [_("Choose a level from the list.")]}
-        )
-    return raw
+_parse_status = _parse_code("customer_status", "status", gettext_lazy("Choose a status from the list."))
+_parse_level = _parse_code("customer_level", "level", gettext_lazy("Choose a level from the list."))
 
 
 def _parse_date(raw: str) -> dt.date | None:
@@ -258,7 +259,10 @@ class CustomerList(ListDefinition):
             template="customers/cells/status.html",
             phone_inline=True,
             inline=InlineEdit(
-                "choice", _save_field("status", _parse_status), _editable, choices=_static(Customer.Status.choices)
+                "choice",
+                _save_field("status", _parse_status),
+                _editable,
+                choices=dictionary_choices("customer_status", retired=False),
             ),
         ),
         Column(
@@ -319,7 +323,9 @@ class CustomerList(ListDefinition):
             default=False,
             phone=False,
         ),
-        Column("industry", gettext_lazy("Industry"), default=False, phone=False),
+        Column(
+            "industry", gettext_lazy("Industry"), value=lambda c: c.get_industry_display(), default=False, phone=False
+        ),
         Column(
             "source",
             gettext_lazy("Source"),
@@ -339,7 +345,7 @@ class CustomerList(ListDefinition):
             gettext_lazy("Level"),
             "level",
             "choice",
-            choices=_static(Customer.Level.choices),
+            choices=dictionary_choices("customer_level"),
             quick=True,
             own=True,
             bulk_edit=_bulk_update("level", _parse_level),
@@ -350,7 +356,7 @@ class CustomerList(ListDefinition):
             gettext_lazy("Status"),
             "status",
             "choice",
-            choices=_static(Customer.Status.choices),
+            choices=dictionary_choices("customer_status"),
             quick=True,
             own=True,
             bulk_edit=_bulk_update("status", _parse_status),
@@ -365,9 +371,16 @@ class CustomerList(ListDefinition):
             choices=lambda user: [Choice(str(d.pk), d.name) for d in _departments(user)],
             own=True,
         ),
-        Field("source", gettext_lazy("Source"), "source", "choice", choices=_static(Customer.Source.choices), own=True),
+        Field(
+            "source",
+            gettext_lazy("Source"),
+            "source",
+            "choice",
+            choices=dictionary_choices("customer_source"),
+            own=True,
+        ),
         Field("kind", gettext_lazy("Type"), "kind", "choice", choices=_static(Customer.Kind.choices), own=True),
-        Field("size", gettext_lazy("Size"), "size", "choice", choices=_static(Customer.Size.choices), own=True),
+        Field("size", gettext_lazy("Size"), "size", "choice", choices=dictionary_choices("company_size"), own=True),
         Field(
             "review_status",
             gettext_lazy("Review"),
@@ -376,7 +389,9 @@ class CustomerList(ListDefinition):
             choices=_static(Customer.Review.choices),
             own=True,
         ),
-        Field("industry", gettext_lazy("Industry"), "industry", "text", own=True),
+        Field(
+            "industry", gettext_lazy("Industry"), "industry", "choice", choices=dictionary_choices("industry"), own=True
+        ),
         Field("province", gettext_lazy("Province"), "province", "text", own=True),
         Field("city", gettext_lazy("City"), "city", "text", own=True),
         Field(
@@ -495,7 +510,7 @@ class CustomerList(ListDefinition):
             "users": _users(user),
             "departments": _departments(user),
             "tags": _tags(user),
-            "industries": selectors.customer_industries(user=user),
+            "industries": FILTER_CHOICES["industry"].items(),
             "provinces": PROVINCES,
             "levels": FILTER_CHOICES["level"].items(),
             "statuses": FILTER_CHOICES["status"].items(),

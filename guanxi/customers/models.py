@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dictionaries.fields import DictionaryField
 from guanxi.core.files import private_upload_path
 from guanxi.core.models import BusinessModel, ListOrderIndex, TimeStampedModel
 from guanxi.org.models import OwnedRecord
@@ -58,6 +59,7 @@ class Customer(OwnedRecord):
         COMPANY = "company", _("Company")
         INDIVIDUAL = "individual", _("Individual")
 
+    # The seeded codes of the dictionaries below (customers/dictionaries.py): an administrator edits the lists.
     class Level(models.TextChoices):
         KEY = "A", _("A · key")
         ORDINARY = "B", _("B · ordinary")
@@ -97,14 +99,16 @@ class Customer(OwnedRecord):
     credit_code = models.CharField(
         _("unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code]
     )
-    industry = models.CharField(_("industry"), max_length=50, blank=True, db_index=True)
+    industry = DictionaryField(_("industry"), dictionary="industry", max_length=50, blank=True, db_index=True)
     province = models.CharField(_("province"), max_length=30, blank=True, db_index=True)
     city = models.CharField(_("city"), max_length=30, blank=True)
-    size = models.CharField(_("size"), max_length=20, choices=Size.choices, blank=True)
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True, db_index=True)
-    level = models.CharField(_("level"), max_length=2, choices=Level.choices, default=Level.POTENTIAL, db_index=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.POTENTIAL, db_index=True
+    size = DictionaryField(_("size"), dictionary="company_size", max_length=20, blank=True)
+    source = DictionaryField(_("source"), dictionary="customer_source", max_length=20, blank=True, db_index=True)
+    level = DictionaryField(
+        _("level"), dictionary="customer_level", max_length=2, default=Level.POTENTIAL, db_index=True
+    )
+    status = DictionaryField(
+        _("status"), dictionary="customer_status", max_length=20, default=Status.POTENTIAL, db_index=True
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -224,7 +228,7 @@ class FollowUp(BusinessModel):
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="follow_ups"
     )
     occurred_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
-    method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.PHONE)
+    method = DictionaryField(_("method"), dictionary="follow_up_method", max_length=20, default=Method.PHONE)
     content = models.TextField(_("content"))
     result = models.CharField(_("result"), max_length=300, blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)

@@ -351,3 +351,12 @@ registry.add_calendar_source(CalendarSource(key="tasks", label=_("Tasks"), entri
 registry.add_calendar_source(
     CalendarSource(key="follow_ups", label=_("Next follow-ups"), entries=_follow_up_entries, order=20)
 )
+
+
+def _register_dictionaries() -> None:
+    from .dictionaries import CUSTOMER_DICTIONARIES
+
+    registry.add_default_dictionaries(CUSTOMER_DICTIONARIES)
+
+
+_register_dictionaries()

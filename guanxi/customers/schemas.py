@@ -10,21 +10,25 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime, WithJsonSchema
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.dictionaries.selectors import api_code
 from guanxi.core.files import download_url
 from guanxi.core.inputs import LONG_TEXT_MAX
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .filters import CONTACT_SORTS, SORTS
-from .models import Customer, FollowUp
+from .models import Customer
 
 # Literal[...] of the model's choice values (inline enums; no clashing component names).
 CustomerKind = Literal[tuple(Customer.Kind.values)]  # type: ignore[valid-type]
-CustomerLevel = Literal[tuple(Customer.Level.values)]  # type: ignore[valid-type]
-CustomerStatus = Literal[tuple(Customer.Status.values)]  # type: ignore[valid-type]
-CustomerSize = Literal[("", *Customer.Size.values)]  # type: ignore[valid-type]
-CustomerSource = Literal[("", *Customer.Source.values)]  # type: ignore[valid-type]
+# Dictionary fields (数据字典): a code of the dictionary, checked by the service (an unknown or retired code is a
+# 400 naming the field); the entries are listed by GET /api/v1/dictionaries/{key}.
+CustomerLevel = api_code("customer_level")
+CustomerStatus = api_code("customer_status")
+CustomerSize = api_code("company_size")
+CustomerSource = api_code("customer_source")
+Industry = api_code("industry")
 CustomerReview = Literal[tuple(Customer.Review.values)]  # type: ignore[valid-type]
-FollowUpMethod = Literal[tuple(FollowUp.Method.values)]  # type: ignore[valid-type]
+FollowUpMethod = api_code("follow_up_method")
 CustomerSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 ContactSort = Literal[tuple(CONTACT_SORTS)]  # type: ignore[valid-type]
 
@@ -103,11 +107,11 @@ class CustomerFilters(Schema):
     scene: Literal["mine", "subordinates", "collaborating", "all"] | None = None
     owner: ObjectId | None = Field(None, description="Owner's user id.")
     department: ObjectId | None = Field(None, description="Department id (sub-departments included).")
-    level: list[_enum_str(Customer.Level.values)] | None = Field(None, description="Repeat for several.")
-    status: list[_enum_str(Customer.Status.values)] | None = Field(None, description="Repeat for several.")
-    source: list[_enum_str(Customer.Source.values)] | None = Field(None, description="Repeat for several.")
+    level: list[api_code("customer_level", check=False)] | None = Field(None, description="Repeat for several.")
+    status: list[api_code("customer_status", check=False)] | None = Field(None, description="Repeat for several.")
+    source: list[api_code("customer_source", check=False)] | None = Field(None, description="Repeat for several.")
     kind: _enum_str(Customer.Kind.values) | None = None
-    size: _enum_str(Customer.Size.values) | None = None
+    size: api_code("company_size", check=False) | None = None
     review_status: _enum_str(Customer.Review.values) | None = None
     industry: str | None = None
     province: str | None = None
@@ -126,7 +130,7 @@ class CustomerIn(InputSchema):
     kind: CustomerKind = "company"
     name: str = Field(..., min_length=1, max_length=200)
     credit_code: str = Field("", max_length=18, description="Unified social credit code (18 characters).")
-    industry: str = Field("", max_length=50)
+    industry: Industry = ""
     province: str = Field("", max_length=30)
     city: str = Field("", max_length=30)
     size: CustomerSize = ""
@@ -153,7 +157,7 @@ class CustomerPatch(InputSchema):
     kind: CustomerKind | None = None
     name: str | None = Field(None, min_length=1, max_length=200)
     credit_code: str | None = Field(None, max_length=18)
-    industry: str | None = Field(None, max_length=50)
+    industry: Industry | None = None
     province: str | None = Field(None, max_length=30)
     city: str | None = Field(None, max_length=30)
     size: CustomerSize | None = None
@@ -301,7 +305,7 @@ class FollowUpPage(Schema):
 class FollowUpFilters(Schema):
     customer: ObjectId | None = Field(None, description="Customer id.")
     author: ObjectId | None = Field(None, description="Author's user id.")
-    method: list[_enum_str(FollowUp.Method.values)] | None = Field(None, description="Repeat for several.")
+    method: list[api_code("follow_up_method", check=False)] | None = Field(None, description="Repeat for several.")
     after: DateStr | None = Field(None, description="On or after this day.")
     before: DateStr | None = Field(None, description="On or before this day.")
 

@@ -431,7 +431,7 @@ def leaver_customers_table(*, user: User, leaving: User) -> Table:
             c.get_level_display(),
             c.get_status_display(),
             c.department,
-            c.industry,
+            c.get_industry_display(),
             c.province,
             c.city,
             c.phone,

@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
+from guanxi.core.dictionaries.fields import DictionaryField
+from guanxi.core.dictionaries.selectors import label_of as dictionary_label
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.i18n import is_message_value, message_value, rendered_value
 from guanxi.core.models import AuditLog
@@ -176,6 +178,8 @@ def _plain(value: Any, field: Any) -> str:
         return EMPTY
     if is_message_value(value):
         return str(rendered_value(value))
+    if isinstance(field, DictionaryField) and not isinstance(value, list | dict):
+        return dictionary_label(field.dictionary, str(value), mark_retired=True)
     if field is not None and getattr(field, "choices", None) and not isinstance(value, list | dict):
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):

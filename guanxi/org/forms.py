@@ -283,3 +283,27 @@ class CompanyProfileForm(TablerForm):
     )
     bank_name = forms.CharField(label=_("Bank"), max_length=200, required=False)
     bank_account = forms.CharField(label=_("Bank account"), max_length=60, required=False)
+
+
+class DictionaryEntryForm(TablerForm):
+    """Add or edit a dictionary entry (数据字典): the code only when adding (records hold it)."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=50,
+        help_text=_("What records store; it never changes. Letters, digits, “_”, “-” or “.”."),
+    )
+    label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=100)
+    label_en = forms.CharField(label=_("Label (English)"), max_length=100, required=False)
+    colour = forms.ChoiceField(label=_("Colour"), required=False)
+    parent = forms.CharField(
+        label=_("Parent code"), max_length=50, required=False, help_text=_("In a tree: the code of the entry above.")
+    )
+
+    def __init__(self, *args: Any, colours: Any = (), editing: bool = False, tree: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["colour"].choices = [("", _("Grey (none)")), *[(c, c) for c in colours]]
+        if editing:
+            del self.fields["code"]
+        if not tree:
+            del self.fields["parent"]

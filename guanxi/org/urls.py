@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_admin
+from . import views, views_admin, views_dictionaries
 from .calendar import views as calendar_views
 from .lists.views import list_page
 from .permission_requests import views as permission_requests
@@ -48,6 +48,20 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("account/calendar/new/", calendar_views.calendar_feed_regenerate, name="calendar_feed_regenerate"),
     path("account/calendar/revoke/", calendar_views.calendar_feed_revoke, name="calendar_feed_revoke"),
+    path("org/dictionaries/", views_dictionaries.dictionary_list, name="dictionary_list"),
+    path("org/dictionaries/<slug:key>/", views_dictionaries.dictionary_detail, name="dictionary_detail"),
+    path(
+        "org/dictionaries/<slug:key>/new/", views_dictionaries.dictionary_entry_create, name="dictionary_entry_create"
+    ),
+    path("org/dictionaries/<slug:key>/order/", views_dictionaries.dictionary_reorder, name="dictionary_reorder"),
+    path(
+        "org/dictionaries/<slug:key>/<int:pk>/", views_dictionaries.dictionary_entry_edit, name="dictionary_entry_edit"
+    ),
+    path(
+        "org/dictionaries/<slug:key>/<int:pk>/action/",
+        views_dictionaries.dictionary_entry_action,
+        name="dictionary_entry_action",
+    ),
     path("org/audit/", list_page("audit"), name="audit_list"),
     path("org/audit/export/", views_admin.audit_export, name="audit_export"),
     path("org/access-log/", views_admin.access_log, name="access_log"),

@@ -78,3 +78,12 @@ from guanxi.customers.dedupe.services import FkMove  # noqa: E402
 
 registry.add_merge_mover(FkMove("opportunities", "sales.Opportunity"))
 registry.add_merge_mover(FkMove("converted_leads", "sales.Lead", "converted_customer"))
+
+
+def _register_dictionaries() -> None:
+    from .dictionaries import SALES_DICTIONARIES
+
+    registry.add_default_dictionaries(SALES_DICTIONARIES)
+
+
+_register_dictionaries()

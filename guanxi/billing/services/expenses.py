@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from guanxi.core.files import stored_file_name
 from guanxi.core.inputs import clean_amount, clean_date, clean_text, field_error, pick
@@ -24,6 +25,7 @@ from guanxi.org.models import User
 from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_permission, scope_queryset
 from guanxi.sales.models import Opportunity
 
+from ..dictionaries import EXPENSE_CATEGORY
 from ..models import ExpenseClaim, ExpenseLine
 
 CLAIM_FIELDS = {"title", "customer", "follow_up", "opportunity", "purpose"}
@@ -75,8 +77,13 @@ def _clean_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
             raise field_error("lines", _("Line %(n)s: unknown field %(name)s.") % {"n": i, "name": sorted(unknown)[0]})
         try:
             category = line.get("category") or ExpenseLine.Category.OTHER
-            if category not in ExpenseLine.Category.values:
-                raise field_error("category", _("Choose travel, entertainment, local transport or other."))
+            found = dictionaries.entry(EXPENSE_CATEGORY, category)
+            if found is None or not found.is_active:
+                raise field_error(
+                    "category",
+                    _("Category: choose one of %(choices)s.")
+                    % {"choices": ", ".join(label for _code, label in dictionaries.active_choices(EXPENSE_CATEGORY))},
+                )
             receipt = line.get("receipt")
             if receipt is not None and not isinstance(receipt, UploadedFile):
                 raise field_error("receipt", _("Upload the receipt as a file."))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.commerce.models import Contract
+from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.errors import InvalidStateError
 from guanxi.core.events import event_emit
 from guanxi.core.i18n import Message
@@ -27,6 +28,7 @@ from guanxi.core.services import audit_record, model_create, model_update, notif
 from guanxi.org.models import User
 from guanxi.org.policies import ensure_in_scope, get_scoped_or_404
 
+from ..dictionaries import PAYMENT_METHOD
 from ..models import Allocation, Instalment, Payment
 from ..money import allocate_oldest_first
 from ._common import collected_on, contract_for, live_instalments, require_receivable
@@ -113,8 +115,9 @@ def payment_record(
 
 def _method_and_handler(actor: User, data: dict[str, Any]) -> tuple[str, User]:
     method = data.get("method") or Payment.Method.BANK_TRANSFER
-    if method not in Payment.Method.values:
-        raise field_error("method", _("Choose a payment method."))
+    found = dictionaries.entry(PAYMENT_METHOD, method)
+    if found is None or not found.is_active:
+        raise field_error("method", _("Payment method: choose one of the list."))
     handler = data.get("handler") or actor
     if not isinstance(handler, User) or not handler.is_active:
         raise field_error("handler", _("Choose an active user."))

@@ -120,6 +120,20 @@ class ChoiceLookup:
         for alias, code in (aliases or {}).items():
             self._map.setdefault(fold(alias), code)
 
+    @classmethod
+    def of_dictionary(cls, key: str, aliases: dict[str, str] | None = None) -> ChoiceLookup:
+        """A dictionary's entries (core.dictionaries): its code, Chinese or English label. The hint lists the
+        active entries; a retired one is still recognised, so the row gets the model's "retired" error."""
+        from guanxi.core.dictionaries import selectors as dictionaries
+
+        found = dictionaries.entries(key)
+        lookup = cls([(e.code, e.label) for e in found if e.is_active], aliases)
+        for e in found:
+            for text in (e.code, e.label_zh, e.label_en):
+                if text:
+                    lookup._map.setdefault(fold(text), e.code)
+        return lookup
+
     def __call__(self, value: Any) -> str:
         text = cell_text(value)
         if not text:

@@ -159,7 +159,7 @@ def _customer_plan(
     flagship.update(
         level="A",
         status=Customer.Status.FOLLOWING,
-        industry="信息技术",
+        industry="I",  # GB/T 4754: information transmission, software and IT services
         size="large",
         source="referral",
         phone="010-62345678",

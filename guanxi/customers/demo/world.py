@@ -13,6 +13,7 @@ from typing import Any
 from faker import Faker
 from pypinyin import lazy_pinyin
 
+from guanxi.core.dictionaries.defaults import INDUSTRY_ALIASES
 from guanxi.org.models import Department
 
 from ..dedupe.normalise import company_name_key
@@ -321,7 +322,7 @@ class Generator:
             kind=Customer.Kind.COMPANY,
             name=name or self.company_name(short, industry),
             credit_code=credit_code(rng, rng.choice(divisions)),
-            industry=industry,
+            industry=INDUSTRY_ALIASES.get(industry, ""),  # stored as its GB/T 4754 section
             size=_weighted(rng, (("micro", 20), ("small", 35), ("medium", 25), ("large", 10), ("huge", 10))),
             phone=f"{area}-{rng.randint(5, 8)}{rng.randrange(10**6, 10**7)}" if rng.random() < 0.6 else mobile(rng),
         )

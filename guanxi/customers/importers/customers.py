@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from guanxi.core.dictionaries.defaults import INDUSTRY_ALIASES
 from guanxi.core.i18n import Message
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert_rows
@@ -103,22 +104,29 @@ class CustomerImporter(Importer):
                               "Empty: you. Ignored when a row updates an existing customer (use Transfer)."),
         ),
     )  # fmt: skip
-    CHOICES = {
-        "kind": (Customer.Kind.choices, KIND_ALIASES),
-        "level": (Customer.Level.choices, LEVEL_ALIASES),
-        "status": (Customer.Status.choices, STATUS_ALIASES),
-        "size": (Customer.Size.choices, SIZE_ALIASES),
-        "source": (Customer.Source.choices, SOURCE_ALIASES),
+    CHOICES = {"kind": (Customer.Kind.choices, KIND_ALIASES)}
+    # Dictionary fields: a code, a Chinese or English label of the entry, or one of the aliases.
+    DICTIONARIES = {
+        "level": ("customer_level", LEVEL_ALIASES),
+        "status": ("customer_status", STATUS_ALIASES),
+        "size": ("company_size", SIZE_ALIASES),
+        "source": ("customer_source", SOURCE_ALIASES),
+        "industry": ("industry", INDUSTRY_ALIASES),
     }
 
+    def _lookup(self, key: str) -> ChoiceLookup:
+        if key in self.DICTIONARIES:
+            return ChoiceLookup.of_dictionary(*self.DICTIONARIES[key])
+        return ChoiceLookup(*self.CHOICES[key])
+
     def field_hint(self, f: ImportField) -> str:
-        if f.key in self.CHOICES:
-            lookup = ChoiceLookup(*self.CHOICES[f.key])
+        if f.key in self.CHOICES or f.key in self.DICTIONARIES:
+            lookup = self._lookup(f.key)
             return _("One of: %(choices)s") % {"choices": lookup.labels()} + (f" {f.hint}" if f.hint else "")
         return str(f.hint)
 
     def _converters(self) -> dict[str, Any]:
-        conv: dict[str, Any] = {k: ChoiceLookup(choices, aliases) for k, (choices, aliases) in self.CHOICES.items()}
+        conv: dict[str, Any] = {k: self._lookup(k) for k in [*self.CHOICES, *self.DICTIONARIES]}
         conv.update(
             name=_name, credit_code=_code, website=_url, next_follow_up_on=parse_date, email=lambda v: cell_text(v)
         )

@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dictionaries.selectors import choices_for_filter
+
 from ..filters import apply_search
 from ..models import Customer
 
@@ -27,7 +29,7 @@ MAX_DAYS = 36_500  # a century: larger numbers would overflow the date arithmeti
 
 class PoolFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label=_("Search"), max_length=100)
-    level = df.MultipleChoiceFilter(choices=Customer.Level.choices, label=_("Level"))
+    level = df.MultipleChoiceFilter(choices=choices_for_filter("customer_level"), label=_("Level"))
     industry = df.CharFilter(label=_("Industry"), max_length=50)
     province = df.CharFilter(label=_("Province"), max_length=30)
     previous_owner = df.NumberFilter(

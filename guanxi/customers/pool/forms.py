@@ -10,7 +10,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Customer, PoolRule
+from guanxi.core.dictionaries import selectors as dictionaries
+
+from ..models import PoolRule
 from .policies import CLAIM_CAP_MAX, DAYS_MAX
 
 RULE_FIELDS = [
@@ -42,12 +44,14 @@ class PoolRuleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        # The active entries, plus the retired ones this rule already names (kept until someone unticks them).
+        held = {name: self.initial.get(name) or [] for name in ("levels", "statuses")}
         built = forms.fields_for_model(PoolRule, fields=[f for f in RULE_FIELDS if f not in ("levels", "statuses")])
         for name in RULE_FIELDS:
             if name == "levels":
                 self.fields[name] = forms.MultipleChoiceField(
                     label=capfirst(PoolRule._meta.get_field("levels").verbose_name),
-                    choices=Customer.Level.choices,
+                    choices=dictionaries.active_choices("customer_level", keep=held["levels"]),
                     required=False,
                     widget=forms.CheckboxSelectMultiple,
                     help_text=_("None ticked: all levels."),
@@ -55,7 +59,7 @@ class PoolRuleForm(forms.Form):
             elif name == "statuses":
                 self.fields[name] = forms.MultipleChoiceField(
                     label=capfirst(PoolRule._meta.get_field("statuses").verbose_name),
-                    choices=Customer.Status.choices,
+                    choices=dictionaries.active_choices("customer_status", keep=held["statuses"]),
                     required=False,
                     widget=forms.CheckboxSelectMultiple,
                     help_text=_("None ticked: every status except deal made."),

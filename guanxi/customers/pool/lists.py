@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.inputs import field_error
-from guanxi.org.lists.choices import per_request, static_choices
+from guanxi.org.lists.choices import dictionary_choices, per_request
 from guanxi.org.lists.spec import BulkAction, BulkResult, Choice, Column, EmptyState, Field, ListDefinition, Scene
 from guanxi.org.models import User
 from guanxi.org.policies import department_tree_ids, has_permission
@@ -108,7 +108,7 @@ class PoolList(ListDefinition):
             "level",
             gettext_lazy("Level"),
             value=lambda c: c.get_level_display(),
-            template="customers/pool/cells/nowrap.html",
+            template="customers/cells/level.html",
             sort=("level",),
         ),
         Column(
@@ -155,7 +155,7 @@ class PoolList(ListDefinition):
             gettext_lazy("Level"),
             "level",
             "choice",
-            choices=static_choices(Customer.Level.choices),
+            choices=dictionary_choices("customer_level"),
             quick=True,
         ),
         Field(
@@ -175,7 +175,7 @@ class PoolList(ListDefinition):
             gettext_lazy("Source"),
             "source",
             "choice",
-            choices=static_choices(Customer.Source.choices),
+            choices=dictionary_choices("customer_source"),
         ),
     )
     bulk_actions = (

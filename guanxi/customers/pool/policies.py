@@ -19,10 +19,12 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
+from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.registry import registry
 from guanxi.org.models import DataScope, Department
 from guanxi.org.policies import has_permission, permission_scope
 
+from ..dictionaries import DEAL_MADE, STATUS
 from ..models import Customer, PoolEvent, PoolRule
 
 if TYPE_CHECKING:
@@ -124,7 +126,8 @@ def protection_q(*, rule: PoolRule, now: dt.datetime) -> Q:
 def coverage_q(*, rule: PoolRule, department_ids: list[int], include_no_department: bool, now: dt.datetime) -> Q:
     """Owned customers this rule watches: its departments, levels and statuses, minus protected ones.
 
-    An inactive rule covers nobody. Statuses empty means every status except "deal made".
+    An inactive rule covers nobody. Statuses empty means every status except those whose dictionary entry is
+    flagged "deal made" (customers/dictionaries.py: the seeded 已成交, and any an administrator flags).
     """
     if not rule.is_active:
         return Q(pk__in=[])
@@ -138,7 +141,7 @@ def coverage_q(*, rule: PoolRule, department_ids: list[int], include_no_departme
     if rule.statuses:
         q &= Q(status__in=list(rule.statuses))
     else:
-        q &= ~Q(status=Customer.Status.WON)
+        q &= ~Q(status__in=dictionaries.codes_with(STATUS, DEAL_MADE))
     protected = protection_q(rule=rule, now=now)
     if protected:
         q &= ~protected

@@ -9,15 +9,15 @@ from django.utils import timezone
 from ninja import Field, Schema
 
 from guanxi.core.api import InputSchema, ObjectId
+from guanxi.core.dictionaries.selectors import api_code
 from guanxi.org.schemas import DepartmentRef, UserRef
 
-from ..models import Customer
 from .filters import POOL_SORTS
 from .policies import CLAIM_CAP_MAX, DAYS_MAX
 
 PoolSort = Literal[tuple(POOL_SORTS)]  # type: ignore[valid-type]
-CustomerLevel = Literal[tuple(Customer.Level.values)]  # type: ignore[valid-type]
-CustomerStatus = Literal[tuple(Customer.Status.values)]  # type: ignore[valid-type]
+CustomerLevel = api_code("customer_level")
+CustomerStatus = api_code("customer_status")
 
 
 class PoolCustomerOut(Schema):
@@ -53,7 +53,7 @@ class PoolFilters(Schema):
     """The pool page's filters (pool.filters.PoolFilter)."""
 
     q: str | None = Field(None, max_length=100, description="Name, pinyin, initials, phone, e-mail or credit code.")
-    level: list[CustomerLevel] | None = Field(None, description="Repeat for several levels.")
+    level: list[api_code("customer_level", check=False)] | None = Field(None, description="Repeat for several levels.")
     industry: str | None = Field(None, max_length=50)
     province: str | None = Field(None, max_length=30)
     previous_owner: int | None = Field(None, ge=1, description="User id of the last owner.")
@@ -112,7 +112,9 @@ class PoolRuleIn(InputSchema):
     second_warning_days: int | None = Field(None, ge=0, le=DAYS_MAX)
     reclaim_days: int | None = Field(None, ge=0, le=DAYS_MAX)
     levels: list[CustomerLevel] | None = Field(None, description="Empty: all levels.")
-    statuses: list[CustomerStatus] | None = Field(None, description="Empty: every status except `won`.")
+    statuses: list[CustomerStatus] | None = Field(
+        None, description="Empty: every status except those flagged deal_made (`won`)."
+    )
     reclaim_with_open_opportunity: bool | None = None
     reclaim_with_active_contract: bool | None = None
     daily_claim_cap: int | None = Field(None, ge=0, le=CLAIM_CAP_MAX)

@@ -113,7 +113,7 @@ def _export_rows(qs: QuerySet[Customer]) -> list[list[Any]]:
             c.get_status_display(),
             str(c.owner) if c.owner else "",
             str(c.department) if c.department else "",
-            c.industry,
+            c.get_industry_display(),
             c.province,
             c.city,
             c.get_source_display() if c.source else "",

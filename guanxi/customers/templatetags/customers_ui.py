@@ -13,21 +13,19 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from guanxi.customers.models import Customer, FollowUp
+from guanxi.core.dictionaries import selectors as dictionaries
+from guanxi.customers.models import Customer
 
 register = template.Library()
 
-LEVEL_STYLE = {
-    "A": ("bg-orange-lt", "ti-star-filled"),
-    "B": ("bg-blue-lt", "ti-star-half-filled"),
-    "C": ("bg-secondary-lt", "ti-star"),
-}
-STATUS_STYLE = {
-    "potential": ("bg-secondary-lt", "ti-seeding"),
-    "following": ("bg-blue-lt", "ti-progress"),
-    "won": ("bg-green-lt", "ti-trophy"),
-    "lost": ("bg-red-lt", "ti-circle-x"),
-    "dormant": ("bg-yellow-lt", "ti-zzz"),
+# Icons of the seeded codes; the colour is the dictionary entry's, which an administrator picks.
+LEVEL_ICON = {"A": "ti-star-filled", "B": "ti-star-half-filled", "C": "ti-star"}
+STATUS_ICON = {
+    "potential": "ti-seeding",
+    "following": "ti-progress",
+    "won": "ti-trophy",
+    "lost": "ti-circle-x",
+    "dormant": "ti-zzz",
 }
 REVIEW_STYLE = {"pending": ("bg-yellow-lt", "ti-hourglass"), "rejected": ("bg-red-lt", "ti-ban")}
 METHOD_ICON = {
@@ -46,16 +44,21 @@ def _badge(css: str, icon: str, text: Any) -> SafeString:
     )
 
 
+def dictionary_badge(key: str, code: str, icon: str) -> SafeString:
+    """A dictionary value as a badge in its entry's colour; a retired entry says so."""
+    found = dictionaries.entry(key, code)
+    css = found.badge_class if found else "bg-secondary-lt"
+    return _badge(css, icon, dictionaries.label_of(key, code, mark_retired=True))
+
+
 @register.simple_tag
 def level_badge(customer: Customer) -> SafeString:
-    css, icon = LEVEL_STYLE.get(customer.level, ("bg-secondary-lt", "ti-star"))
-    return _badge(css, icon, customer.get_level_display())
+    return dictionary_badge("customer_level", customer.level, LEVEL_ICON.get(customer.level, "ti-star"))
 
 
 @register.simple_tag
 def status_badge(customer: Customer) -> SafeString:
-    css, icon = STATUS_STYLE.get(customer.status, ("bg-secondary-lt", "ti-point"))
-    return _badge(css, icon, customer.get_status_display())
+    return dictionary_badge("customer_status", customer.status, STATUS_ICON.get(customer.status, "ti-point"))
 
 
 @register.simple_tag
@@ -137,7 +140,13 @@ def query_string(**kwargs: Any) -> str:
 
 @register.filter
 def follow_up_method_label(method: str) -> str:
-    return str(dict(FollowUp.Method.choices).get(method, method))
+    return dictionaries.label_of("follow_up_method", method)
+
+
+@register.simple_tag
+def dictionary_label(key: str, code: str) -> str:
+    """Any dictionary value's label in the reader's language, "(retired)" after a retired one."""
+    return dictionaries.label_of(key, code, mark_retired=True)
 
 
 @register.filter

@@ -54,7 +54,8 @@ def test_template_round_trip(org):
     assert (c.name, c.kind, c.credit_code, c.level, c.status) == (
         "北京华信科技有限公司", "company", CODE_A, "A", "following",
     )  # fmt: skip
-    assert (c.industry, c.size, c.source, c.province, c.city) == ("制造业", "medium", "exhibition", "北京", "北京")
+    # (the industry by its Chinese label, stored as its GB/T 4754 code)
+    assert (c.industry, c.size, c.source, c.province, c.city) == ("C", "medium", "exhibition", "北京", "北京")
     assert (c.phone, c.email, c.website) == ("010-62881234", "info@huaxin.example.com", "http://www.huaxin.example.com")
     assert c.next_follow_up_on == dt.date(2026, 3, 1)
     assert c.address == "海淀区中关村大街1号" and c.remarks == "老客户"
@@ -144,17 +145,17 @@ def test_field_validation_reasons(org):
 def test_existing_customer_is_updated_by_credit_code(org):
     # given a customer of a rep in the manager's department
     rep, manager = org["east_rep"], org["east_manager"]
-    c = customer_create(actor=rep, data={"name": "苏州博远电子有限公司", "credit_code": CODE_A, "industry": "电子"})
+    c = customer_create(actor=rep, data={"name": "苏州博远电子有限公司", "credit_code": CODE_A, "industry": "C"})
     # when the manager imports a row with the same credit code, a new name and industry, and empty cells
-    rows = [["客户名称", "统一社会信用代码", "行业", "电话"], ["苏州博远智能电子有限公司", CODE_A, "智能制造", ""]]
+    rows = [["客户名称", "统一社会信用代码", "行业", "电话"], ["苏州博远智能电子有限公司", CODE_A, "信息技术", ""]]
     job = run_import(actor=manager, kind="customers", data=xlsx_bytes(rows))
     # then that customer is updated (not duplicated), empty cells change nothing, and it is audited
     assert job.status == ImportJob.Status.DONE and job.updated_count == 1 and job.created_count == 0
     c.refresh_from_db()
-    assert (c.name, c.industry, c.owner, c.version) == ("苏州博远智能电子有限公司", "智能制造", rep, 2)
+    assert (c.name, c.industry, c.owner, c.version) == ("苏州博远智能电子有限公司", "I", rep, 2)
     assert c.search_text == customer_search_text(c)
     entry = AuditLog.objects.get(action=AuditLog.Action.UPDATE, object_id=str(c.pk))
-    assert entry.changes["industry"] == ["电子", "智能制造"] and entry.actor == manager
+    assert entry.changes["industry"] == ["C", "I"] and entry.actor == manager
     assert CustomerKey.objects.filter(customer=c, kind="name", value=company_name_key(c.name)).exists()
 
 

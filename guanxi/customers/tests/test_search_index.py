@@ -200,7 +200,7 @@ def test_updating_other_fields_leaves_the_index_as_it_was(org):
     # given a customer
     customer = CustomerFactory(name="北京华信科技有限公司", owner=org["admin"])
     # when a field outside the search text changes
-    customer_update(actor=org["admin"], customer=customer, data={"industry": "制造业"})
+    customer_update(actor=org["admin"], customer=customer, data={"industry": "C"})
     # then it is still found (the update trigger only fires on search_text)
     assert list(search_customers(user=org["admin"], query="华信科技")) == [customer]
     if SQLITE:

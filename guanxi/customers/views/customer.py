@@ -51,7 +51,6 @@ def _form_context(request: HttpRequest, form: CustomerForm, **extra: Any) -> dic
     return {
         "form": form,
         "provinces": PROVINCES,
-        "industries": selectors.customer_industries(user=request.user),
         **extra,
     }
 

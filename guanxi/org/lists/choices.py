@@ -20,3 +20,17 @@ def static_choices(choices: Iterable[tuple[Any, Any]]) -> Callable[[Any], list[C
     """A Field's or InlineEdit's `choices` from a model's (value, label) pairs, the same for every reader."""
     pairs = list(choices)
     return lambda user: [Choice(value, label) for value, label in pairs]
+
+
+def dictionary_choices(key: str, *, retired: bool = True) -> Callable[[Any], list[Choice]]:
+    """A Field's or InlineEdit's `choices` from a dictionary (core.dictionaries), in the reader's language.
+
+    A filter offers the retired entries too, marked, so old records stay findable (`retired=True`); an editor
+    offers only the entries new values may take (`retired=False`)."""
+    from guanxi.core.dictionaries import selectors
+
+    def load(user: Any) -> list[Choice]:
+        pairs = selectors.filter_choices(key) if retired else selectors.active_choices(key)
+        return [Choice(code, label) for code, label in pairs]
+
+    return load

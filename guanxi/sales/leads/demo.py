@@ -15,6 +15,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from guanxi.core.dictionaries.defaults import INDUSTRY_ALIASES
 from guanxi.customers.demo import credit_code
 from guanxi.customers.models import Customer
 from guanxi.org.models import User
@@ -109,7 +110,7 @@ def _lead(spec: DemoLead, *, marketing: User, owner: User | None) -> Lead:
         "source": spec.source,
         "province": spec.province,
         "city": spec.city,
-        "industry": spec.industry,
+        "industry": INDUSTRY_ALIASES.get(spec.industry, ""),
         "size": spec.size,
         "need": spec.need,
     }

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dbvendor import search_filter
+from guanxi.core.dictionaries.selectors import choices_for_filter
 from guanxi.core.search import search_terms
 from guanxi.org.models import User
 
@@ -42,10 +43,10 @@ class LeadFilter(df.FilterSet):
     q = df.CharFilter(method="filter_q", label=_("Search"), max_length=100)
     queue = df.ChoiceFilter(method="filter_queue", label=_("Queue"), choices=QUEUES)
     status = df.MultipleChoiceFilter(choices=Lead.Status.choices, label=_("Status"))
-    source = df.MultipleChoiceFilter(choices=Lead.Source.choices, label=_("Source"))
+    source = df.MultipleChoiceFilter(choices=choices_for_filter("customer_source"), label=_("Source"))
     province = df.CharFilter(label=_("Province"), max_length=30)
     industry = df.CharFilter(label=_("Industry"), max_length=50)
-    size = df.ChoiceFilter(choices=Lead.Size.choices, label=_("Size"))
+    size = df.ChoiceFilter(choices=choices_for_filter("company_size"), label=_("Size"))
     owner = df.ModelChoiceFilter(queryset=User.objects.all(), label=_("Owner"))
     unowned = df.BooleanFilter(field_name="owner", lookup_expr="isnull", label=_("Without owner"))
     created_after = df.DateFilter(

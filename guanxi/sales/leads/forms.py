@@ -4,11 +4,13 @@ the views put back on the form (core.views_util.form_add_errors)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.forms import DateField, MoneyField
 from guanxi.core.widgets import SearchSelect
 from guanxi.customers.forms import PROVINCES
@@ -75,7 +77,6 @@ class _ModelFieldsForm(TablerMixin, forms.Form):
 LEAD_WIDGETS = {
     "need": forms.Textarea(attrs={"rows": 4, "maxlength": 5000}),
     "province": forms.TextInput(attrs={"list": "province-options", "autocomplete": "off"}),
-    "industry": forms.TextInput(attrs={"list": "industry-options", "autocomplete": "off"}),
     "mobile": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     "phone": forms.TextInput(attrs={"inputmode": "tel"}),
     "email": forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -230,18 +231,18 @@ class RuleForm(_ModelFieldsForm):
         label=_("Industries"),
         required=False,
         max_length=2000,
-        help_text=_("Separate several with commas. Empty: any industry."),
+        help_text=_("Separate several with commas (codes or names of the industry list). Empty: any industry."),
     )
     sizes = forms.MultipleChoiceField(
         label=_("Sizes"),
-        choices=Lead.Size.choices,
+        choices=partial(dictionaries.active_choices, "company_size"),
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=_("None ticked: any size."),
     )
     sources = forms.MultipleChoiceField(
         label=_("Sources"),
-        choices=Lead.Source.choices,
+        choices=partial(dictionaries.active_choices, "customer_source"),
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=_("None ticked: any source."),

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from guanxi.core.dictionaries.defaults import INDUSTRY_ALIASES
 from guanxi.core.i18n import Message
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert_rows
@@ -63,17 +64,22 @@ class LeadImporter(Importer):
         ImportField("need", gettext_lazy("Need"), aliases=("需求", "需求描述", "咨询内容", "备注", "Notes",
                                                           "Requirement"), example="想了解CRM报价"),
     )  # fmt: skip
-    CHOICES = {"source": (Lead.Source.choices, SOURCE_ALIASES), "size": (Lead.Size.choices, SIZE_ALIASES)}
+    # Dictionary fields: a code, a Chinese or English label of the entry, or one of the aliases.
+    CHOICES = {
+        "source": ("customer_source", SOURCE_ALIASES),
+        "size": ("company_size", SIZE_ALIASES),
+        "industry": ("industry", INDUSTRY_ALIASES),
+    }
 
     def field_hint(self, f: ImportField) -> str:
         if f.key in self.CHOICES:
-            lookup = ChoiceLookup(*self.CHOICES[f.key])
+            lookup = ChoiceLookup.of_dictionary(*self.CHOICES[f.key])
             return _("One of: %(choices)s") % {"choices": lookup.labels()} + (f" {f.hint}" if f.hint else "")
         return str(f.hint)
 
     def parse(self, *, actor: User, outcomes: list[RowOutcome], progress: ProgressFn) -> None:
         labels = {f.key: str(f.label) for f in self.fields}
-        lookups = {k: ChoiceLookup(choices, aliases) for k, (choices, aliases) in self.CHOICES.items()}
+        lookups = {k: ChoiceLookup.of_dictionary(key, aliases) for k, (key, aliases) in self.CHOICES.items()}
         model_fields = {f.name: f for f in Lead._meta.concrete_fields}
         for i, o in enumerate(outcomes, start=1):
             data: dict[str, Any] = {}

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.inputs import field_error
-from guanxi.org.lists.choices import per_request, static_choices
+from guanxi.org.lists.choices import dictionary_choices, per_request, static_choices
 from guanxi.org.lists.spec import (
     BulkAction,
     BulkResult,
@@ -208,7 +208,7 @@ class LeadList(ListDefinition):
             gettext_lazy("Region"),
             value=lambda r: " ".join(dict.fromkeys(filter(None, [r.province, r.city]))),
         ),
-        Column("industry", gettext_lazy("Industry"), phone=False),
+        Column("industry", gettext_lazy("Industry"), value=lambda r: r.get_industry_display(), phone=False),
         Column(
             "owner",
             gettext_lazy("Owner"),
@@ -260,14 +260,14 @@ class LeadList(ListDefinition):
             gettext_lazy("Source"),
             "source",
             "choice",
-            choices=static_choices(Lead.Source.choices),
+            choices=dictionary_choices("customer_source"),
             quick=True,
         ),
         Field("owner", gettext_lazy("Owner"), "owner_id", "user", choices=_owner_choices, quick=True),
         Field("created", gettext_lazy("Created"), "created_at", "datetime", quick=True),
         Field("province", gettext_lazy("Province"), "province", "text"),
-        Field("industry", gettext_lazy("Industry"), "industry", "text"),
-        Field("size", gettext_lazy("Size"), "size", "choice", choices=static_choices(Lead.Size.choices)),
+        Field("industry", gettext_lazy("Industry"), "industry", "choice", choices=dictionary_choices("industry")),
+        Field("size", gettext_lazy("Size"), "size", "choice", choices=dictionary_choices("company_size")),
         Field("assigned", gettext_lazy("Assigned at"), "assigned_at", "datetime"),
         Field("company", gettext_lazy("Company"), "company_name", "text"),
     )

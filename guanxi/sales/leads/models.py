@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dictionaries.fields import DictionaryField
 from guanxi.core.models import BusinessModel, ListOrderIndex, TimeStampedModel
 from guanxi.customers.models import Customer
 
@@ -38,11 +39,11 @@ class Lead(BusinessModel):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     wechat = models.CharField(_("WeChat"), max_length=60, blank=True)
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.OTHER)
+    source = DictionaryField(_("source"), dictionary="customer_source", max_length=20, default=Source.OTHER)
     province = models.CharField(_("province"), max_length=30, blank=True, db_index=True)
     city = models.CharField(_("city"), max_length=30, blank=True)
-    industry = models.CharField(_("industry"), max_length=50, blank=True, db_index=True)
-    size = models.CharField(_("size"), max_length=20, choices=Size.choices, blank=True)
+    industry = DictionaryField(_("industry"), dictionary="industry", max_length=50, blank=True, db_index=True)
+    size = DictionaryField(_("size"), dictionary="company_size", max_length=20, blank=True)
     need = models.TextField(_("need"), blank=True, max_length=5000)
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)

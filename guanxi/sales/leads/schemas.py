@@ -11,14 +11,16 @@ from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.dictionaries.selectors import api_code
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .filters import QUEUES, SORTS
 from .models import Lead, LeadAssignmentRule
 
-LeadSource = Literal[tuple(Lead.Source.values)]  # type: ignore[valid-type]
-LeadSize = Literal[("", *Lead.Size.values)]  # type: ignore[valid-type]
-RuleSize = Literal[tuple(Lead.Size.values)]  # type: ignore[valid-type]
+# Dictionary fields: codes of the customers' dictionaries, checked by the service (GET /api/v1/dictionaries/{key}).
+LeadSource = api_code("customer_source")
+LeadSize = api_code("company_size")
+RuleSize = api_code("company_size")
 Distribution = Literal[tuple(LeadAssignmentRule.Distribution.values)]  # type: ignore[valid-type]
 LeadSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 Queue = Literal[tuple(key for key, _label in QUEUES)]  # type: ignore[valid-type]
@@ -83,10 +85,10 @@ class LeadFilters(Schema):
         None, description="screen: new; unassigned: valid without owner; mine: yours; all (default)."
     )
     status: list[_enum_str(Lead.Status.values)] | None = Field(None, description="Repeat for several.")
-    source: list[_enum_str(Lead.Source.values)] | None = Field(None, description="Repeat for several.")
+    source: list[api_code("customer_source", check=False)] | None = Field(None, description="Repeat for several.")
     province: str | None = Field(None, max_length=30)
     industry: str | None = Field(None, max_length=50)
-    size: _enum_str(Lead.Size.values) | None = None
+    size: api_code("company_size", check=False) | None = None
     owner: ObjectId | None = Field(None, description="Owner's user id.")
     unowned: bool | None = Field(None, description="true: only leads without an owner.")
     created_after: DateStr | None = Field(None, description="Created on or after this day.")

@@ -9,13 +9,14 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dictionaries.fields import DictionaryChoiceField
 from guanxi.core.forms import DateField, MoneyField
 from guanxi.core.money import AMOUNT_MAX, CENT
 from guanxi.core.widgets import SearchSelect, SearchSelectMultiple
 from guanxi.customers.forms import UserMultipleChoiceField
 from guanxi.org.forms import TablerMixin
 
-from .models import Opportunity, OpportunityContact
+from .models import OpportunityContact
 
 
 class OpportunityForm(TablerMixin, forms.Form):
@@ -25,7 +26,7 @@ class OpportunityForm(TablerMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     amount = MoneyField(label=_("Amount (元)"), max_digits=14, min_value=0, max_value=AMOUNT_MAX - CENT)
     expected_close_date = DateField(label=_("Expected signing date"), required=False)
-    source = forms.ChoiceField(label=_("Source"), choices=Opportunity.Source.choices)
+    source = DictionaryChoiceField(label=_("Source"), dictionary="opportunity_source")
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
     description = forms.CharField(
         label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.inputs import field_error
-from guanxi.org.lists.choices import per_request, static_choices
+from guanxi.org.lists.choices import dictionary_choices, per_request, static_choices
 from guanxi.org.lists.spec import (
     BulkAction,
     BulkResult,
@@ -296,7 +296,7 @@ class OpportunityList(ListDefinition):
         Field("customer", gettext_lazy("Customer"), "customer__name", "text"),
         Field("pipeline", gettext_lazy("Pipeline"), "pipeline_id", "ref", choices=_pipeline_choices),
         Field("department", gettext_lazy("Department"), "department_id", "ref", choices=_department_choices),
-        Field("source", gettext_lazy("Source"), "source", "choice", choices=static_choices(Opportunity.Source.choices)),
+        Field("source", gettext_lazy("Source"), "source", "choice", choices=dictionary_choices("opportunity_source")),
         Field("created", gettext_lazy("Created"), "created_at", "datetime"),
     )
     bulk_actions = (

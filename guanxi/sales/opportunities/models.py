@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.dictionaries.fields import DictionaryField
 from guanxi.core.files import private_upload_path
 from guanxi.core.models import ListOrderIndex, TimeStampedModel
 from guanxi.org.models import OwnedRecord
@@ -144,7 +145,7 @@ class Opportunity(OwnedRecord):
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=0)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     expected_close_date = models.DateField(_("expected signing date"), null=True, blank=True, db_index=True)
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.OTHER)
+    source = DictionaryField(_("source"), dictionary="opportunity_source", max_length=20, default=Source.OTHER)
     source_lead = models.ForeignKey(
         Lead, verbose_name=_("lead"), null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
     )

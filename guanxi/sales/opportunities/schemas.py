@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.dictionaries.selectors import api_code
 from guanxi.core.files import download_url
 from guanxi.core.money import AMOUNT_DIGITS, AMOUNT_MAX
 from guanxi.customers.schemas import TEXT_MAX, FollowUpMethod
@@ -225,7 +226,7 @@ class FunnelOut(Schema):
 
 # --- writes ------------------------------------------------------------------------------------
 ForecastCategory = Literal[tuple(Opportunity.ForecastCategory.values)]  # type: ignore[valid-type]
-OpportunitySource = Literal[tuple(Opportunity.Source.values)]  # type: ignore[valid-type]
+OpportunitySource = api_code("opportunity_source")
 Amount = Annotated[Decimal, Field(ge=0, lt=AMOUNT_MAX, max_digits=AMOUNT_DIGITS, decimal_places=2)]
 
 

@@ -257,7 +257,7 @@ def test_conversion_creates_customer_contact_opportunity_and_links_them(org):
         email="lina@yunfan.cn",
         province="浙江省",
         city="杭州",
-        industry="软件",
+        industry="I",
         source=Lead.Source.EXHIBITION,
         need="需要CRM",
     )
@@ -273,7 +273,7 @@ def test_conversion_creates_customer_contact_opportunity_and_links_them(org):
     # then a customer owned by the rep, carrying the lead's facts
     customer = Customer.objects.get(pk=result.customer.pk)
     assert customer.name == "杭州云帆科技有限公司" and customer.owner == org["east_rep"]
-    assert (customer.province, customer.industry, customer.source) == ("浙江省", "软件", "exhibition")
+    assert (customer.province, customer.industry, customer.source) == ("浙江省", "I", "exhibition")
     # a primary contact from the person fields
     contact = Contact.objects.get(customer=customer)
     assert (contact.name, contact.title, contact.mobile, contact.is_primary) == (

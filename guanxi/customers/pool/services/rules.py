@@ -6,14 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, full_clean_or_raise, model_update, snapshot
 from guanxi.org.models import Department, User
 
-from ...models import Customer, PoolRule
+from ...dictionaries import LEVEL, STATUS
+from ...models import PoolRule
 from .. import policies
 from ..policies import RuleBook
 
@@ -53,7 +56,7 @@ RULE_FIELDS = {
 }
 
 
-def _rule_check(data: dict[str, Any]) -> None:
+def _rule_check(data: dict[str, Any], held: dict[str, Any] | None = None) -> None:
     """Cross-field checks: the second warning and the reclaim come no earlier than the first warning."""
     errors: dict[str, list[str]] = {}
     first, second, reclaim = data.get("first_warning_days"), data.get("second_warning_days"), data.get("reclaim_days")
@@ -80,12 +83,17 @@ def _rule_check(data: dict[str, Any]) -> None:
         errors["first_warning_days"] = [
             _("Ensure this value is greater than or equal to %(limit_value)s.") % {"limit_value": 1}
         ]
-    for name, choices in (("levels", Customer.Level.values), ("statuses", Customer.Status.values)):
+    for name, key in (("levels", LEVEL), ("statuses", STATUS)):
         value = data.get(name)
         if value is None:
             continue
-        if not isinstance(value, list | tuple) or any(v not in choices for v in value):
-            errors[name] = [_("Choose from: %(choices)s.") % {"choices": ", ".join(choices)}]
+        # A rule names the dictionary's entries: any current one, or a retired one it already named.
+        allowed = dictionaries.codes(key, active_only=True) + list((held or {}).get(name) or [])
+        if not isinstance(value, list | tuple) or any(v not in allowed for v in value):
+            errors[name] = [
+                _("%(field)s: choose from %(choices)s.")
+                % {"field": capfirst(PoolRule._meta.get_field(name).verbose_name), "choices": ", ".join(allowed)}
+            ]
     if errors:
         raise ValidationFailed(_("Please correct the errors below."), fields=errors)
 
@@ -137,7 +145,7 @@ def pool_rule_save(
             return rule
         rule = PoolRule.objects.select_for_update(of=("self",)).get(pk=rule.pk)
         current = {name: getattr(rule, name) for name in RULE_FIELDS}
-        _rule_check({**current, **data})
+        _rule_check({**current, **data}, held=current)
         rule, _changes = model_update(instance=rule, data=data, actor=actor)
     return rule
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.inputs import pick
 from guanxi.core.models import AuditLog
@@ -15,7 +16,7 @@ from guanxi.org.models import User
 from guanxi.org.policies import has_permission, require_permission
 
 from .. import selectors
-from ..models import Lead, LeadAssignmentRule
+from ..models import LeadAssignmentRule
 
 # --- assignment rules ------------------------------------------------------------------------
 RULE_FIELDS = {
@@ -47,13 +48,17 @@ def _text_list(value: Any, field: str, max_length: int) -> list[str]:
     return items
 
 
-def _choice_list(value: Any, field: str, choices: Any) -> list[str]:
-    items = _text_list(value, field, 30)
-    unknown = [i for i in items if i not in choices.values]
+def _dictionary_list(value: Any, field: str, key: str, held: list[str] | None = None) -> list[str]:
+    """Entries of a dictionary, by code or label (stored as codes): the active ones, or retired ones the rule
+    already names."""
+    items = _text_list(value, field, 100)
+    codes = [dictionaries.resolve(key, i) or i for i in items]
+    allowed = set(dictionaries.codes(key, active_only=True)) | set(held or [])
+    unknown = [i for i, code in zip(items, codes, strict=True) if code not in allowed]
     if unknown:
         msg = _("Unknown value(s): %(values)s") % {"values": ", ".join(unknown)}
         raise ValidationFailed(msg, fields={field: [msg]})
-    return items
+    return list(dict.fromkeys(codes))
 
 
 def _clean_rule(data: dict[str, Any], current: LeadAssignmentRule | None = None) -> dict[str, Any]:
@@ -64,12 +69,9 @@ def _clean_rule(data: dict[str, Any], current: LeadAssignmentRule | None = None)
         data["name"] = " ".join(str(data["name"] or "").split())
     if "provinces" in data:
         data["provinces"] = _text_list(data["provinces"], "provinces", 30)
-    if "industries" in data:
-        data["industries"] = _text_list(data["industries"], "industries", 50)
-    if "sizes" in data:
-        data["sizes"] = _choice_list(data["sizes"], "sizes", Lead.Size)
-    if "sources" in data:
-        data["sources"] = _choice_list(data["sources"], "sources", Lead.Source)
+    for name, key in (("industries", "industry"), ("sizes", "company_size"), ("sources", "customer_source")):
+        if name in data:
+            data[name] = _dictionary_list(data[name], name, key, getattr(current, name, None))
     target_user = data.get("target_user", current.target_user if current else None)
     target_dept = data.get("target_department", current.target_department if current else None)
     if (target_user is None) == (target_dept is None):

@@ -1,0 +1,90 @@
+"""The customers app's choice lists become dictionaries (数据字典, docs/decisions/0010-dictionaries.md).
+
+The columns keep the codes they hold (no schema change: only the field class moves, in the migration state); the
+dictionaries are seeded with today's entries, and every value a row already holds that no entry has (free text
+typed before, an old code) becomes an entry of its own, so each record keeps and shows its value.
+"""
+
+from django.db import migrations
+
+import guanxi.core.dictionaries.fields
+
+
+def seed(apps, schema_editor):
+    from guanxi.core.dictionaries.seeding import adopt_stored_values, seed_app
+
+    seed_app("customers", apps=apps)
+    adopt_stored_values(
+        apps,
+        "customers.Customer",
+        {
+            "industry": "industry",
+            "level": "customer_level",
+            "size": "company_size",
+            "source": "customer_source",
+            "status": "customer_status",
+        },
+    )
+    adopt_stored_values(apps, "customers.FollowUp", {"method": "follow_up_method"})
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("customers", "0013_list_sort_indexes"),
+        ("core", "0013_seed_dictionaries"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="customer",
+                    name="industry",
+                    field=guanxi.core.dictionaries.fields.DictionaryField(
+                        blank=True, db_index=True, dictionary="industry", max_length=50, verbose_name="industry"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customer",
+                    name="level",
+                    field=guanxi.core.dictionaries.fields.DictionaryField(
+                        db_index=True, default="C", dictionary="customer_level", max_length=2, verbose_name="level"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customer",
+                    name="size",
+                    field=guanxi.core.dictionaries.fields.DictionaryField(
+                        blank=True, dictionary="company_size", max_length=20, verbose_name="size"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customer",
+                    name="source",
+                    field=guanxi.core.dictionaries.fields.DictionaryField(
+                        blank=True, db_index=True, dictionary="customer_source", max_length=20, verbose_name="source"
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="customer",
+                    name="status",
+                    field=guanxi.core.dictionaries.fields.DictionaryField(
+                        db_index=True,
+                        default="potential",
+                        dictionary="customer_status",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="followup",
+                    name="method",
+                    field=guanxi.core.dictionaries.fields.DictionaryField(
+                        default="phone", dictionary="follow_up_method", max_length=20, verbose_name="method"
+                    ),
+                ),
+            ],
+            database_operations=[],
+        ),
+        migrations.RunPython(seed, migrations.RunPython.noop),
+    ]
