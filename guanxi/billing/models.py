@@ -8,6 +8,7 @@ Every amount is a Decimal with a currency code, rounded half-up to the cent by t
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -326,6 +327,10 @@ class ExpenseLine(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     note = models.CharField(_("note"), max_length=300, blank=True)
     receipt = models.FileField(_("receipt"), upload_to=receipt_path, max_length=300, blank=True)
+
+    if TYPE_CHECKING:  # added by DictionaryField
+
+        def get_category_display(self) -> str: ...
 
     class Meta:
         ordering = ["claim", "position", "id"]

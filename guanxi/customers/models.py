@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
@@ -140,6 +142,14 @@ class Customer(OwnedRecord):
 
     scope_module = "customers"
 
+    if TYPE_CHECKING:  # added by DictionaryField (labels of the entries)
+
+        def get_level_display(self) -> str: ...
+        def get_status_display(self) -> str: ...
+        def get_source_display(self) -> str: ...
+        def get_size_display(self) -> str: ...
+        def get_industry_display(self) -> str: ...
+
     class Meta:
         ordering = ["-updated_at", "-id"]
         verbose_name = _("customer")
@@ -235,6 +245,11 @@ class FollowUp(BusinessModel):
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
 
     scope_module = "followups"
+
+    if TYPE_CHECKING:  # added by DictionaryField
+
+        def get_method_display(self) -> str: ...
+
     scope_owner_path = "customer__owner"
     scope_collaborators_path = "customer__collaborators"
 

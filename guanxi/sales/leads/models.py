@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -129,6 +131,13 @@ class Lead(BusinessModel):
     search_text = models.TextField(editable=False, blank=True, default="")
 
     scope_module = "leads"
+
+    if TYPE_CHECKING:  # added by DictionaryField (labels of the entries)
+
+        def get_source_display(self) -> str: ...
+        def get_size_display(self) -> str: ...
+        def get_industry_display(self) -> str: ...
+
     scope_owner_path = "owner"
     scope_collaborators_path = None
 
