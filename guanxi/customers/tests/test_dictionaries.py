@@ -131,7 +131,7 @@ def test_imports_take_a_code_or_a_chinese_or_english_label(org: Any):
         ["客户名称", "级别", "状态", "行业", "来源"],
         ["导入甲有限公司", "A", "跟进中", "制造业", "Exhibition"],
         ["导入乙有限公司", "A · key", "following", "I", "展会"],
-        ["导入丙有限公司", "B", "潜在", "金融", "朋友介绍"],
+        ["导入丙有限公司", "B", "潜在", "金融", "转介绍"],
     ]
     job = run_import(actor=org["east_manager"], kind="customers", data=xlsx_bytes(rows))
     assert job.status == ImportJob.Status.DONE, job.error
