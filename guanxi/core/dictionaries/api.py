@@ -7,6 +7,7 @@ user may read them (every form needs them); editing is on the settings pages (or
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpRequest
@@ -19,6 +20,7 @@ from guanxi.core.errors import NotFoundError
 from . import selectors
 
 router = Router()
+KEY_PATTERN = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 TAGS = ["Dictionaries"]
 
 
@@ -79,13 +81,15 @@ def dictionary_list(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/dictionaries/{key}", response={200: DictionaryOut, **error_responses(401, 404)}, tags=TAGS)
+@router.get("/dictionaries/{key}", response={200: DictionaryOut, **error_responses(401, 404, 422)}, tags=TAGS)
 def dictionary_detail(request: HttpRequest, key: str, filters: Query[EntryFilter]) -> dict[str, Any]:
     """A dictionary's entries in order, retired ones included (`is_active` false) unless `active=true`.
 
     A record's field that names this dictionary (e.g. a customer's `level` → `customer_level`) takes and answers
     an entry's `code`."""
     api_user(request)
+    if not KEY_PATTERN.fullmatch(key):  # no database read for a key no dictionary can have (NUL, spaces…)
+        raise NotFoundError(_("No such dictionary."))
     snap = selectors.dictionary(key)
     if not snap.revision:
         raise NotFoundError(_("No such dictionary."))
