@@ -63,6 +63,13 @@ EXEMPT: dict[str, str] = {
     "org:company_settings": "the seller details (org.admin only: org/tests/test_company_profile.py, 403)",
     "org:login_list": "login history (org.admin): accounts, no customer records",
     "billing:finance_settings": "the finance export's ledger accounts (settings, org.admin: billing/tests)",
+    # dictionaries (org.admin): the refusals and unchanged rows are org/tests/test_dictionaries.py's
+    "org:dictionary_list": "dictionary administration (org.admin only: org/tests/test_dictionaries.py, 403)",
+    "org:dictionary_detail": "dictionary administration (org.admin only: org/tests/test_dictionaries.py, 403)",
+    "org:dictionary_entry_create": "dictionary administration (org.admin only: test_dictionaries.py; nothing changes)",
+    "org:dictionary_entry_edit": "dictionary administration (org.admin only: test_dictionaries.py; nothing changes)",
+    "org:dictionary_entry_action": "retire/restore an entry (org.admin only: test_dictionaries.py; nothing changes)",
+    "org:dictionary_reorder": "dictionary administration (org.admin only: test_dictionaries.py; nothing changes)",
     # webhooks (org.admin; the lists are in pages.py): the refusals are org/tests/test_webhooks.py's
     "org:webhook_create": "webhook administration (org.admin only: org/tests/test_webhooks.py, 403)",
     "org:webhook_detail": "webhook administration (org.admin only: org/tests/test_webhooks.py, 403)",
@@ -190,6 +197,8 @@ API_OPEN: dict[str, str] = {
     "GET /api/v1/users/{user_id}": "the company directory (names, departments): every employee looks colleagues up",
     "GET /api/v1/departments": "the org chart: every employee reads it",
     "GET /api/v1/departments/{department_id}": "the org chart: every employee reads it",
+    "GET /api/v1/dictionaries": "reference data (codes and labels of choice lists), no records: every form reads it",
+    "GET /api/v1/dictionaries/{key}": "reference data (codes and labels of choice lists), no records",
 }
 
 

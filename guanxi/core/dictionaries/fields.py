@@ -55,6 +55,10 @@ class DictionaryField(models.CharField):
         found = selectors.entry(self.dictionary, value)
         label = capfirst(self.verbose_name)
         if found is None:
+            if self._held_already(value, model_instance):
+                # a value no entry has (written by a bulk path or before the dictionary knew it) stays on its
+                # record: an unrelated change (winning a deal updates the customer's status) is not refused for it
+                return
             raise ValidationError(
                 _("%(field)s: “%(value)s” is not in the list; choose one of its values."),
                 code="invalid_choice",
@@ -68,7 +72,7 @@ class DictionaryField(models.CharField):
             )
 
     def _held_already(self, value: Any, model_instance: models.Model | None) -> bool:
-        """A record keeps a retired value it already has (one query, only for a retired value)."""
+        """A record keeps a retired or unknown value it already has (one query, only for such a value)."""
         if model_instance is None or model_instance.pk is None:
             return False
         manager = type(model_instance)._base_manager

@@ -67,6 +67,23 @@ def test_a_retired_value_stays_on_old_records_and_is_refused_on_new_ones(org: An
     assert old.name in r.content.decode()
 
 
+def test_a_value_no_entry_has_stays_on_its_record_when_something_else_changes(org: Any):
+    # given a customer whose industry no entry has (written by a bulk path, before the dictionary knew it)
+    rep = org["east_rep"]
+    legacy = CustomerFactory(name="遗留行业有限公司", owner=rep, industry="软件")
+    # when the rep changes something else, the change goes through and the value stays
+    services.customer_update(actor=rep, customer=legacy, data={"phone": "010-87654321"})
+    legacy.refresh_from_db()
+    assert legacy.industry == "软件" and legacy.phone == "010-87654321"
+    # but setting that value on another record is refused, naming the field
+    other = services.customer_create(actor=rep, data={"name": "规范行业有限公司"})
+    with pytest.raises(ValidationFailed) as refused:
+        services.customer_update(actor=rep, customer=other, data={"industry": "软件"})
+    assert "industry" in refused.value.fields
+    other.refresh_from_db()
+    assert other.industry != "软件"
+
+
 def test_forms_offer_active_entries_and_keep_a_records_retired_value(org: Any):
     rep, admin = org["east_rep"], org["admin"]
     old = services.customer_create(actor=rep, data={"name": "老来源客户有限公司", "source": "purchased"})
