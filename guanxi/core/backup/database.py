@@ -145,6 +145,7 @@ def _libpq_env(settings_dict: dict[str, Any]) -> dict[str, str]:
         "PGPASSWORD": settings_dict.get("PASSWORD"),
         "PGDATABASE": settings_dict.get("NAME"),
         "PGSSLMODE": (settings_dict.get("OPTIONS") or {}).get("sslmode"),
+        "PGOPTIONS": "-c client_min_messages=warning",
     }
     env.update({k: str(v) for k, v in values.items() if v})
     return env
@@ -153,7 +154,10 @@ def _libpq_env(settings_dict: dict[str, Any]) -> dict[str, str]:
 def _run(args: list[str], *, settings_dict: dict[str, Any], what: str) -> None:
     done = subprocess.run(args, env=_libpq_env(settings_dict), capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
-        message = (done.stderr or done.stdout).strip()[-2000:]
+        output = (done.stderr or done.stdout).strip()
+        # The first error is the cause; notices before it (e.g. "does not exist, skipping") only hide it.
+        errors = [line for line in output.splitlines() if "ERROR" in line or "FATAL" in line]
+        message = (errors[0] if errors else output[-2000:])[:2000]
         raise BackupError(_("%(what)s failed: %(error)s") % {"what": what, "error": message})
 
 
@@ -193,10 +197,20 @@ def _postgresql_restore(*, source: Path) -> None:
             # Views first, then tables (their identity sequences go with them), then any sequence left.
             " ORDER BY position(kind IN 'VIEW TABLE SEQUENCE'), name"
         )
-        drops = "\n".join(row[0] for row in cur.fetchall())
+        drops = [row[0] for row in cur.fetchall()]
+        # The schema's own functions (e.g. the search index's tokeniser) are in the dump too; an extension's are not.
+        cur.execute(
+            "SELECT format('DROP FUNCTION IF EXISTS %I.%I(%s) CASCADE;', n.nspname, p.proname,"
+            " pg_get_function_identity_arguments(p.oid))"
+            " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = current_schema() AND NOT EXISTS ("
+            " SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
+            " ORDER BY p.proname"
+        )
+        drops += [row[0] for row in cur.fetchall()]
     connection.close()  # no lock of ours may stand in the way of the drops
     args = [psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction"]
     if drops:
-        args.append(f"--command={drops}")
+        args.append("--command=" + "\n".join(drops))
     _run([*args, f"--file={script}"], settings_dict=settings_dict, what="psql")
     script.unlink(missing_ok=True)

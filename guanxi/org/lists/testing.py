@@ -47,19 +47,22 @@ def query_count(client: Client, url: str, params: dict[str, Any] | None = None) 
 
 
 def query_plan(qs: Any) -> str:
-    """The database's plan for a queryset. On PostgreSQL sequential scans and sorts are priced out first: a test's
-    few rows would make any plan cheap, and the question is whether an index *can* give the rows in order."""
+    """The database's plan for a queryset. On PostgreSQL sequential scans, sorts and hash aggregates are priced out
+    first: a test's few rows would make any plan cheap, and the question is whether an index *can* give the rows
+    (or the groups) in order."""
     if connection.vendor != "postgresql":
         return str(qs.explain())
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         cursor.execute("SET enable_sort = off")
+        cursor.execute("SET enable_hashagg = off")
     try:
         return str(qs.explain())
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET enable_seqscan")
             cursor.execute("RESET enable_sort")
+            cursor.execute("RESET enable_hashagg")
 
 
 def assert_sorted_by_index(qs: Any, index: str, *others: str) -> None:
