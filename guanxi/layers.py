@@ -18,6 +18,7 @@ APP_LAYERS: tuple[tuple[str, ...], ...] = (
     ("sales",),
     ("commerce",),
     ("billing",),
+    ("analytics",),
 )
 
 # Modules and packages directly under guanxi/ that are not apps: they may import any app; no app imports them.

@@ -4,6 +4,7 @@ Authentication (token or session), the error envelope and the offline docs page 
 guanxi.core.api, so each app's api.py only declares its endpoints.
 """
 
+from guanxi.analytics.api import router as analytics_router
 from guanxi.approvals.api import router as approvals_router
 from guanxi.billing.api import router as billing_router
 from guanxi.commerce.api import router as commerce_router
@@ -51,3 +52,4 @@ api.add_router("", dictionaries_router)
 api.add_router("", approvals_router)
 api.add_router("", commerce_router)
 api.add_router("", billing_router)
+api.add_router("", analytics_router)

@@ -266,6 +266,7 @@ class PaymentList(ScopedList):
         ),  # fmt: skip
         Field("handler", _("Handled by"), "handler_id", "user", choices=people),
         Field("owner", _("Contract owner"), "contract__owner_id", "user", choices=people),
+        Field("department", _("Department"), "contract__department_id", "ref", choices=departments),
     )
     scenes = (
         *scope_scenes("contract__owner", mine=_("My contracts'")),

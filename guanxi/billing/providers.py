@@ -311,3 +311,10 @@ def _register_dictionaries() -> None:
 
 
 _register_dictionaries()
+
+
+# --- metrics analytics reads (collected amount, receivables) -------------------------------------------------
+from .metrics import METRICS as _BILLING_METRICS  # noqa: E402
+
+for _metric in _BILLING_METRICS:
+    registry.add_metric(_metric)

@@ -378,3 +378,10 @@ registry.add_event_type(
         key="contract.signed", label=_("Contract signed"), model="commerce.contract", serialise=_contract_out, order=50
     )
 )
+
+
+# --- metrics analytics reads (signed contract amount and count) --------------------------------------------
+from .metrics import METRICS as _COMMERCE_METRICS  # noqa: E402
+
+for _metric in _COMMERCE_METRICS:
+    registry.add_metric(_metric)

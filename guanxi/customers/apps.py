@@ -11,9 +11,10 @@ class CustomersConfig(AppConfig):
         from guanxi.org.lists.registry import register
 
         from . import providers  # noqa: F401  (navigation, search, handover, periodic reminders)
-        from .lists import ContactList, CustomerList
+        from .lists import ContactList, CustomerList, FollowUpList
         from .pool.lists import PoolList
 
         register(CustomerList)
         register(ContactList)
         register(PoolList)
+        register(FollowUpList)

@@ -360,3 +360,10 @@ def _register_dictionaries() -> None:
 
 
 _register_dictionaries()
+
+
+# --- metrics analytics reads (new customers, customers by level, follow-ups, contact frequency) ----------------
+from .metrics import METRICS as _CUSTOMER_METRICS  # noqa: E402
+
+for _metric in _CUSTOMER_METRICS:
+    registry.add_metric(_metric)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("contacts/", list_page("contacts"), name="contact_list"),
     path("contacts/<dbid:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<dbid:pk>/delete/", views.contact_delete, name="contact_delete"),
+    path("follow-ups/", list_page("follow_ups"), name="follow_up_list"),
     path("follow-ups/<dbid:pk>/edit/", views.follow_up_edit, name="follow_up_edit"),
     path("follow-ups/<dbid:pk>/delete/", views.follow_up_delete, name="follow_up_delete"),
     path("tasks/new/", views.task_create, name="task_create"),

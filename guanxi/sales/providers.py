@@ -87,3 +87,10 @@ def _register_dictionaries() -> None:
 
 
 _register_dictionaries()
+
+
+# --- metrics analytics reads (leads, opportunities, pipeline, won and lost, funnel progress) -----------------
+from .metrics import METRICS as _SALES_METRICS  # noqa: E402
+
+for _metric in _SALES_METRICS:
+    registry.add_metric(_metric)

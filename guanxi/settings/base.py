@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.commerce",
     "guanxi.billing",
+    "guanxi.analytics",
 ]
 
 MIDDLEWARE = [

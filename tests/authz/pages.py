@@ -74,6 +74,8 @@ PAGES: list[Page] = [
     Page("customers:list", ("cus",), query="per_page=100"),
     Page("lists:export", ("cus",), gate="customers.export", query="fmt=csv", url_kwargs=(("key", "customers"),)),
     Page("customers:contact_list", ("con", "cus"), query="per_page=100"),
+    Page("customers:follow_up_list", ("fup", "cus"), query="per_page=100"),
+    Page("lists:export", ("fup", "cus"), gate="followups.export", query="fmt=csv", url_kwargs=(("key", "follow_ups"),)),
     Page("lists:export", ("con", "cus"), gate="contacts.export", query="fmt=csv", url_kwargs=(("key", "contacts"),)),
     Page("customers:my_day", ("tsk",), relations=(OWN,)),
     Page("customers:review_queue", gate="customers.approve"),
@@ -198,6 +200,19 @@ PAGES: list[Page] = [
     Page("lists:export", ("pay",), gate="payments.export", query="fmt=csv", url_kwargs=(("key", "payments"),)),
     Page("lists:export", ("exp",), gate="expenses.export", query="fmt=csv", url_kwargs=(("key", "expense_claims"),)),
     Page("billing:expense_create", ()),
+    # --- analytics (figures are aggregates within the reader's scopes; the violations list opportunities the reader
+    # may see; the report's export names people and departments only) -----------------------------------------
+    Page("analytics:overview", gate="analytics.view"),
+    Page("analytics:metric", gate="analytics.view", url_kwargs=(("key", "new_customers"),)),
+    Page(
+        "analytics:metric", gate="analytics.view", query="group_by=level", url_kwargs=(("key", "customers_by_level"),)
+    ),
+    Page("analytics:league", gate="analytics.view"),
+    Page("analytics:league", gate="analytics.view", query="league=agents"),
+    Page("analytics:league_violations", gate="analytics.view"),
+    Page("analytics:league_settings", gate="analytics.edit"),
+    Page("analytics:report", gate="analytics.view"),
+    Page("analytics:report", gate="analytics.export", query="export=xlsx"),
     Page("billing:expense_create", (), query="customer={cus}"),
     Page("billing:expense_detail", ("exp",), record="exp", reveals=("opp",)),
     Page("billing:expense_edit", ("exp",), record="exp", gate="expenses.edit", reveals=("opp",)),

@@ -114,6 +114,12 @@ def choices_of(options: Sequence[tuple[str, Any]]) -> Callable[[Any], list[Choic
     return offered
 
 
+def departments(user: Any) -> list[Choice]:
+    from guanxi.customers.selectors import department_choices
+
+    return [Choice(str(d.pk), d.name) for d in department_choices()]
+
+
 def people(user: Any) -> list[Choice]:
     """The active users the reader may pick as an owner or a claimant (read once per request: the filter, the
     owner cell and the transfer dialog offer the same people)."""

@@ -21,6 +21,8 @@
 - event types and event listeners: the business events apps emit after commit (guanxi/core/events.py) and who
   hears them (webhooks)
 - calendar sources: what a user's personal calendar feed lists (tasks, follow-ups, closing dates, …)
+- metrics: business figures (new customers, collected amount …) each app computes for analytics, with the list
+  page behind each figure (drill-down)
 - ports: typed implementations a lower app calls (permissions, API tokens, the approval engine, contract money,
   …), declared in guanxi/core/ports.py, provided once, asked for with `port` or `optional_port`
 
@@ -38,6 +40,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ..ports import ALL_PORTS, Port
 from .entries import (  # noqa: F401  (the entries keep their names: `from guanxi.core.registry import NavItem`)
+    METRIC_GROUPINGS,
     CalendarSource,
     DayCard,
     DefaultApprovalRules,
@@ -51,6 +54,7 @@ from .entries import (  # noqa: F401  (the entries keep their names: `from guanx
     HandoverKind,
     JobRecovery,
     LeaverExport,
+    Metric,
     NavItem,
     NotificationTopic,
     PeriodicJob,
@@ -101,6 +105,20 @@ class Registry:
     event_listeners: list[EventListener] = field(default_factory=list)
     calendar_sources: list[CalendarSource] = field(default_factory=list)
     default_dictionaries: list[DefaultDictionaries] = field(default_factory=list)
+    metrics: dict[str, Metric] = field(default_factory=dict)
+
+    def add_metric(self, metric: Metric) -> None:
+        """Register a metric once; a different one under a key already taken is a start-up error."""
+        known = self.metrics.get(metric.key)
+        if known is not None and known != metric:
+            raise ImproperlyConfigured(f"The metric {metric.key!r} is registered twice.")
+        self.metrics[metric.key] = metric
+
+    def metric_list(self) -> list[Metric]:
+        return sorted(self.metrics.values(), key=lambda m: (m.order, m.key))
+
+    def metric(self, key: str) -> Metric | None:
+        return self.metrics.get(key)
 
     def add_event_type(self, event_type: EventType) -> None:
         """Register an event type once; another one under the same key is a start-up error."""

@@ -288,3 +288,32 @@ class CalendarSource:
     label: Any
     entries: Callable[..., Iterable[Any]]
     order: int = 100
+
+
+# Groupings every metric answers; a metric may add its own (customers by level: "level").
+METRIC_GROUPINGS = ("total", "owner", "department")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A business figure (新增客户数, 回款金额 …) the analytics pages, league and API read without importing the app
+    that owns the records (docs/extending.md, "Metrics").
+
+    `compute(user=, date_from=, date_to=, group_by=, owners=None)` answers `{group key: Decimal}` over the rows the
+    reader may see (their data scope), in a few grouped queries: the key is None for "total", a user id for
+    "owner", a department id (or None) for "department", the metric's own code for an extra grouping; `owners`
+    (user ids) narrows to those people. Dates are inclusive; a point-in-time metric (receivables) reads `date_to`.
+    `records(date_from=, date_to=, owner=None, department=None, group=None)` is the URL of the shared list page that
+    shows the rows behind a figure (drill-down), or "" when no list shows them."""
+
+    key: str
+    label: Any
+    unit: str  # "count", "money" or "ratio"
+    compute: Callable[..., Mapping[Any, Any]]
+    records: Callable[..., str] | None = None
+    groupings: tuple[str, ...] = METRIC_GROUPINGS
+    # (code) -> label for an extra grouping's keys (customer level A/B/C); None: the key is shown as it is.
+    group_label: Callable[[str, Any], Any] | None = None
+    permission: str = ""  # "module.action" the reader needs to see the figure at all
+    help: Any = ""
+    order: int = 100

@@ -33,7 +33,7 @@ from guanxi.org.policies import has_permission, scope_queryset, subordinate_ids
 
 from . import selectors, services
 from .filters import apply_search
-from .models import Opportunity, Stage
+from .models import LostReason, Opportunity, Stage
 
 
 def _owners(user: Any) -> list[User]:
@@ -170,6 +170,10 @@ def _collaborating(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
     return qs.filter(pk__in=through.values("opportunity_id"))
 
 
+def _lost_reason_choices(user: Any) -> list[Choice]:
+    return [Choice(str(r.pk), r.name) for r in LostReason.objects.order_by("name")]
+
+
 class OpportunityList(ListDefinition):
     key = "opportunities"
     title = gettext_lazy("Opportunities")
@@ -298,6 +302,8 @@ class OpportunityList(ListDefinition):
         Field("department", gettext_lazy("Department"), "department_id", "ref", choices=_department_choices),
         Field("source", gettext_lazy("Source"), "source", "choice", choices=dictionary_choices("opportunity_source")),
         Field("created", gettext_lazy("Created"), "created_at", "datetime"),
+        Field("closed", gettext_lazy("Closed at"), "closed_at", "datetime"),
+        Field("lost_reason", gettext_lazy("Lost reason"), "lost_reason_id", "ref", choices=_lost_reason_choices),
     )
     bulk_actions = (
         BulkAction(

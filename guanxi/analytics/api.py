@@ -1,0 +1,215 @@
+"""REST endpoints of analytics under /api/v1/analytics/: the registered metrics, the figures of a period and scope,
+one figure broken down, the usage league and its rules, the monthly management report. Same rules as the pages:
+analytics.view, each figure within the reader's data scope; the rules need analytics.edit to change."""
+
+# No `from __future__ import annotations`: django-ninja reads the annotations at import time.
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from guanxi.core.api import error_responses
+from guanxi.core.registry import Metric
+from guanxi.org.current import current_user
+
+from . import report as report_module
+from . import selectors, services
+from .models import LeaguePolicy
+from .schemas import (
+    BreakdownOut,
+    BreakdownParams,
+    FiguresOut,
+    LeagueOut,
+    LeagueParams,
+    LeagueRulesOut,
+    LeagueRulesPatch,
+    MetricOut,
+    MonthParams,
+    PeriodParams,
+    ReportOut,
+)
+
+router = Router()
+TAGS = ["Analytics"]
+GET_ERRORS = error_responses(400, 401, 403, 404, 422)
+WRITE_ERRORS = error_responses(400, 401, 403, 422)
+
+
+def _period(window: selectors.Window) -> dict[str, Any]:
+    return {"kind": window.kind, "date_from": window.date_from, "date_to": window.date_to, "label": window.label}
+
+
+def _metric(m: Metric) -> dict[str, Any]:
+    return {"key": m.key, "label": str(m.label), "unit": m.unit, "groupings": list(m.groupings), "help": str(m.help)}
+
+
+def _figure(r: selectors.FigureRow) -> dict[str, Any]:
+    return {
+        "key": r.metric.key,
+        "label": str(r.metric.label),
+        "unit": r.metric.unit,
+        "value": r.value,
+        "previous": r.previous,
+        "year_ago": r.year_ago,
+        "change_percent": r.change,
+        "change_year_percent": r.change_year,
+        "records_url": r.url,
+    }
+
+
+def _key(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return ":".join("" if v is None else str(v) for v in value)
+    return str(value)
+
+
+@router.get("/analytics/metrics", response={200: list[MetricOut], **GET_ERRORS}, tags=TAGS, summary="Metrics")
+def metric_list(request: HttpRequest) -> object:
+    """The figures you may read: key, label, unit (count, money, ratio, percent) and the groupings each answers."""
+    user = current_user(request)
+    selectors.require_view(user)
+    return [_metric(m) for m in selectors.visible_metrics(user)]
+
+
+@router.get("/analytics/figures", response={200: FiguresOut, **GET_ERRORS}, tags=TAGS, summary="Figures")
+def figure_list(request: HttpRequest, params: Query[PeriodParams]) -> object:
+    """Every figure for a period and scope, with the previous period, a year ago and the URL of its records."""
+    user = current_user(request)
+    selectors.require_view(user)
+    window = selectors.window_from(params.dict(exclude_none=True))
+    scope = selectors.clean_scope(user, params.scope)
+    rows = selectors.figures(user=user, window=window, scope=scope)
+    return {"period": _period(window), "scope": scope, "figures": [_figure(r) for r in rows]}
+
+
+@router.get("/analytics/metrics/{key}", response={200: BreakdownOut, **GET_ERRORS}, tags=TAGS, summary="Breakdown")
+def metric_breakdown(request: HttpRequest, key: str, params: Query[BreakdownParams]) -> object:
+    """One figure by person, department or its own grouping, against the previous period, each row with the URL of
+    its records."""
+    user = current_user(request)
+    selectors.require_view(user)
+    metric = selectors.metric_get(user, key)
+    window = selectors.window_from(params.dict(exclude_none=True))
+    scope = selectors.clean_scope(user, params.scope)
+    rows, total = selectors.breakdown(user=user, metric=metric, window=window, group_by=params.group_by, scope=scope)
+    return {
+        "metric": _metric(metric),
+        "period": _period(window),
+        "scope": scope,
+        "group_by": params.group_by,
+        "total": total,
+        "rows": [
+            {
+                "key": _key(r.key),
+                "label": str(r.label),
+                "value": r.value,
+                "previous": r.previous,
+                "change_percent": r.change,
+                "records_url": r.url,
+            }
+            for r in rows
+        ],
+    }
+
+
+@router.get("/analytics/league", response={200: LeagueOut, **GET_ERRORS}, tags=TAGS, summary="Usage league")
+def league_get(request: HttpRequest, params: Query[LeagueParams]) -> object:
+    """The usage league of a month (staff or agents): ranks, scores, figures, minimums missed, violations. You see
+    the rows of the people in your scope; the named top and bottom are listed for everyone."""
+    user = current_user(request)
+    window = selectors.window_from({"period": "month", "month": params.month or ""})
+    data = selectors.league_for(user=user, window=window, agents=params.league == "agents")
+    visible = selectors.league_visible_ids(user)
+    policy = data.policy
+    return {
+        "month": window.label,
+        "league": params.league,
+        "published_at": data.published.published_at if data.published else None,
+        "minimums": {"new_customers": policy.min_new_customers, "new_opportunities": policy.min_new_opportunities},
+        "weights": policy.weight_map(),
+        "top": [r.user_id for r in data.top],
+        "bottom": [r.user_id for r in data.bottom],
+        "rows": [
+            {
+                "user_id": r.user_id,
+                "name": r.name,
+                "department": r.department,
+                "rank": r.rank,
+                "score": r.score,
+                "values": r.values,
+                "below_minimum": r.flags,
+                "violations": r.violations,
+                "named": r.named,
+            }
+            for r in data.rows
+            if visible is None or r.user_id in visible
+        ],
+    }
+
+
+def _rules(policy: LeaguePolicy) -> dict[str, Any]:
+    return {
+        "min_new_customers": policy.min_new_customers,
+        "min_new_opportunities": policy.min_new_opportunities,
+        "weights": policy.weight_map(),
+        "follow_up_window_days": policy.follow_up_window_days,
+        "staff_named": policy.staff_named,
+        "agents_named": policy.agents_named,
+        "inactive_days": policy.inactive_days,
+        "priority_rule": policy.priority_rule,
+        "exclusion_rule": policy.exclusion_rule,
+        "exclusion_months": policy.exclusion_months,
+    }
+
+
+@router.get("/analytics/league/rules", response={200: LeagueRulesOut, **GET_ERRORS}, tags=TAGS, summary="League rules")
+def league_rules_get(request: HttpRequest) -> object:
+    """The league's minimums, weights (%), follow-up window, how many are named and the assignment rules."""
+    selectors.require_view(current_user(request))
+    return _rules(LeaguePolicy.current())
+
+
+@router.patch(
+    "/analytics/league/rules", response={200: LeagueRulesOut, **WRITE_ERRORS}, tags=TAGS, summary="Change rules"
+)
+def league_rules_patch(request: HttpRequest, payload: LeagueRulesPatch) -> object:
+    """Change the league rules (analytics.edit); only the fields sent change. Audited."""
+    data: dict[str, Any] = {k: v for k, v in payload.dict(exclude_none=True).items() if k != "weights"}
+    for key, value in (payload.weights or {}).items():
+        data[f"weight_{key}"] = value
+    for flag in ("priority_rule", "exclusion_rule"):
+        if flag in data:
+            data[flag] = "1" if data[flag] else ""
+    return _rules(services.league_policy_update(actor=current_user(request), data=data))
+
+
+@router.get("/analytics/report", response={200: ReportOut, **GET_ERRORS}, tags=TAGS, summary="Monthly report")
+def monthly_report(request: HttpRequest, params: Query[MonthParams]) -> object:
+    """The monthly management report: contract and collection amounts by department over six months, each person's
+    figures, level distribution and lost reasons, within your data scope."""
+    user = current_user(request)
+    window = selectors.window_from({"period": "month", "month": params.month or ""})
+    data = report_module.monthly_report(user=user, window=window)
+    return {
+        "month": window.label,
+        "summary": [_figure(r) for r in data.summary],
+        "departments": {
+            key: [
+                {"department_id": dept, "name": str(name), "months": {c.label: c.value for c in cells}}
+                for dept, name, cells in rows
+            ]
+            for key, rows in data.departments.items()
+        },
+        "people": [
+            {
+                "user_id": p["id"],
+                "name": p["name"],
+                "figures": {k: c.value for k, c in p["cells"].items()},
+                "levels": {str(code): v for (code, _label), v in zip(data.levels, p["levels"], strict=True)},
+                "lost_reasons": {str(label): v for (_r, label), v in zip(data.reasons, p["reasons"], strict=True)},
+            }
+            for p in data.people
+        ],
+    }

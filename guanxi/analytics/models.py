@@ -1,0 +1,105 @@
+"""Analytics (the top floor): the usage league's rules an administrator edits, and the monthly league as published.
+
+Every figure itself is computed from the metrics the other apps register (core.registry `Metric`); analytics
+stores only its own rules and what it published."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.models import TimeStampedModel
+
+# The league's measures and their default weights (%), from the policy (000 §十二.4, 评比标准): quantity — new
+# customers, new opportunities, follow-ups (calls and visits); quality — customer value (contracts signed),
+# opportunity value (amount of new opportunities), funnel progress (steps forward).
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "new_customers": 25,
+    "new_opportunities": 20,
+    "follow_ups": 15,
+    "signed_contract_amount": 15,
+    "new_opportunity_value": 15,
+    "funnel_progress": 10,
+}
+
+
+def default_weights() -> dict[str, int]:
+    return dict(DEFAULT_WEIGHTS)
+
+
+def default_roles() -> list[str]:
+    return ["sales_rep", "channel_rep"]
+
+
+class LeaguePolicy(TimeStampedModel):
+    """The usage league's rules (CRM 使用考核, 000 §十二), one row, edited by an administrator."""
+
+    min_new_customers = models.PositiveIntegerField(_("minimum new customers per month"), default=20)
+    min_new_opportunities = models.PositiveIntegerField(_("minimum new opportunities per month"), default=5)
+    weights = models.JSONField(_("weights"), default=default_weights)
+    roles = models.JSONField(_("roles ranked"), default=default_roles)
+    follow_up_window_days = models.PositiveIntegerField(
+        _("follow-up window (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("An open opportunity whose customer has no follow-up for this long is a violation."),
+    )
+    staff_named = models.PositiveSmallIntegerField(_("staff named at the top and bottom"), default=3)
+    agents_named = models.PositiveSmallIntegerField(_("agents named at the top and bottom"), default=10)
+    inactive_days = models.PositiveIntegerField(
+        _("flag after days without signing in"), default=3, validators=[MinValueValidator(1)]
+    )
+    priority_rule = models.BooleanField(_("top of the league first in automatic assignment"), default=False)
+    exclusion_rule = models.BooleanField(_("bottom of the league left out of automatic assignment"), default=False)
+    exclusion_months = models.PositiveSmallIntegerField(
+        _("consecutive months at the bottom"), default=2, validators=[MinValueValidator(1)]
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("league rules")
+        verbose_name_plural = _("league rules")
+
+    def __str__(self) -> str:
+        return str(_("League rules"))
+
+    @classmethod
+    def current(cls) -> LeaguePolicy:
+        policy = cls.objects.order_by("pk").first()
+        return policy if policy is not None else cls.objects.create()
+
+    def weight_map(self) -> dict[str, int]:
+        stored: dict[str, Any] = self.weights if isinstance(self.weights, dict) else {}
+        return {key: int(stored.get(key, 0) or 0) for key in DEFAULT_WEIGHTS}
+
+
+class LeaguePublication(models.Model):
+    """The league of one month as it was published to the team (the page shows it; the next month's assignment
+    rules read it)."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        AGENTS = "agents", _("Agents")
+
+    month = models.DateField(_("month"))
+    kind = models.CharField(_("league"), max_length=10, choices=Kind.choices, default=Kind.STAFF)
+    published_at = models.DateTimeField(_("published at"), auto_now_add=True)
+    # [{"user": id, "name", "rank", "score", "flagged", "violations", "values": {measure: value}}]
+    rows = models.JSONField(default=list)
+    top = models.JSONField(default=list)  # user ids named at the top
+    bottom = models.JSONField(default=list)  # user ids named at the bottom
+
+    class Meta:
+        ordering = ["-month", "kind"]
+        constraints = [models.UniqueConstraint(fields=["month", "kind"], name="league_publication_month_kind")]
+        verbose_name = _("published league")
+        verbose_name_plural = _("published leagues")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind}"

@@ -1,0 +1,65 @@
+"""What analytics (the top floor) registers with the apps below: its permission module and the default roles'
+grants in it, its navigation, the notification topic of the league and the job that publishes it at month end.
+Nothing imports analytics; it reads every other app through the metrics they register (core.registry `Metric`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import DefaultGrants, NavItem, NotificationTopic, PeriodicJob, registry
+from guanxi.org.policies import register_module
+
+# view: the figures, the league and the reports within one's data scope; export: XLSX/PDF; edit: the league rules.
+register_module("analytics", _("Analytics"), ["view", "export", "edit"])
+
+_READ = ["analytics.view"]
+_MANAGE = ["analytics.view", "analytics.export"]
+registry.add_default_grants(
+    DefaultGrants(
+        app="analytics",
+        grants_by_role={
+            "sales_rep": _READ,
+            "channel_rep": _READ,
+            "business_manager": _MANAGE,
+            "department_manager": _MANAGE,
+            "department_assistant": _MANAGE,
+            "sales_management": _MANAGE + ["analytics.edit"],
+            "executive": _MANAGE,
+            "finance": _MANAGE,
+        },
+    )
+)
+
+registry.add_nav(
+    NavItem(
+        key="analytics",
+        label=_("Analytics"),
+        url_name="analytics:overview",
+        icon="ti-chart-bar",
+        order=90,
+        permission="analytics.view",
+        match_prefix="/analytics/",
+    )
+)
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="analytics",
+        label=_("Usage league"),
+        kinds=("league_",),
+        help=_("The monthly CRM usage league when it is published."),
+        order=90,
+    )
+)
+
+
+def _publish_league() -> Any:
+    from .services import league_publish_due
+
+    return league_publish_due()
+
+
+# Hourly: the first run after a month has ended publishes it (once: a published month is not published again).
+registry.add_periodic(PeriodicJob(key="analytics_league_publish", every_minutes=60, run=_publish_league))

@@ -1,0 +1,138 @@
+"""Schemas of the analytics API (/api/v1/analytics/…)."""
+
+# No `from __future__ import annotations`: django-ninja reads the annotations at import time.
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+
+class PeriodParams(Schema):
+    period: Literal["month", "quarter", "year", "custom"] = Field("month", description="The kind of period.")
+    month: str | None = Field(None, description="yyyy-mm: the month (or the quarter/year containing it).")
+    date: str | None = Field(None, description="yyyy-mm-dd: any day inside the period (default today).")
+    date_from: str | None = Field(None, description="yyyy-mm-dd, for a custom period.")
+    date_to: str | None = Field(None, description="yyyy-mm-dd, for a custom period (inclusive).")
+    scope: Literal["me", "team", "department", "company"] | None = Field(
+        None, description="Whose figures: as far as your data scope reaches (default: the widest you may see)."
+    )
+
+
+class BreakdownParams(PeriodParams):
+    group_by: str = Field("owner", description="owner, department, total or the metric's own grouping.")
+
+
+class MonthParams(Schema):
+    month: str | None = Field(None, description="yyyy-mm (default this month).")
+
+
+class LeagueParams(MonthParams):
+    league: Literal["staff", "agents"] = "staff"
+
+
+class PeriodOut(Schema):
+    kind: str
+    date_from: dt.date
+    date_to: dt.date
+    label: str
+
+
+class MetricOut(Schema):
+    key: str
+    label: str
+    unit: str
+    groupings: list[str]
+    help: str
+
+
+class FigureOut(Schema):
+    key: str
+    label: str
+    unit: str
+    value: Decimal
+    previous: Decimal
+    year_ago: Decimal
+    change_percent: Decimal | None
+    change_year_percent: Decimal | None
+    records_url: str
+
+
+class FiguresOut(Schema):
+    period: PeriodOut
+    scope: str
+    figures: list[FigureOut]
+
+
+class BreakdownRowOut(Schema):
+    key: str | None
+    label: str
+    value: Decimal
+    previous: Decimal
+    change_percent: Decimal | None
+    records_url: str
+
+
+class BreakdownOut(Schema):
+    metric: MetricOut
+    period: PeriodOut
+    scope: str
+    group_by: str
+    total: Decimal
+    rows: list[BreakdownRowOut]
+
+
+class LeagueRowOut(Schema):
+    user_id: int
+    name: str
+    department: str
+    rank: int
+    score: Decimal
+    values: dict[str, Decimal]
+    below_minimum: list[str]
+    violations: int
+    named: str
+
+
+class LeagueOut(Schema):
+    month: str
+    league: str
+    published_at: dt.datetime | None
+    minimums: dict[str, int]
+    weights: dict[str, int]
+    top: list[int]
+    bottom: list[int]
+    rows: list[LeagueRowOut]
+
+
+class LeagueRulesOut(Schema):
+    min_new_customers: int
+    min_new_opportunities: int
+    weights: dict[str, int]
+    follow_up_window_days: int
+    staff_named: int
+    agents_named: int
+    inactive_days: int
+    priority_rule: bool
+    exclusion_rule: bool
+    exclusion_months: int
+
+
+class LeagueRulesPatch(Schema):
+    min_new_customers: int | None = None
+    min_new_opportunities: int | None = None
+    weights: dict[str, int] | None = None
+    follow_up_window_days: int | None = None
+    staff_named: int | None = None
+    agents_named: int | None = None
+    inactive_days: int | None = None
+    priority_rule: bool | None = None
+    exclusion_rule: bool | None = None
+    exclusion_months: int | None = None
+
+
+class ReportOut(Schema):
+    month: str
+    summary: list[FigureOut]
+    departments: dict[str, list[dict[str, Any]]]
+    people: list[dict[str, Any]]

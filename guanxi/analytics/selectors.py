@@ -1,0 +1,500 @@
+"""Reads of analytics: periods and scopes, the registered metrics as tables (with previous period, year-ago and
+drill-down), and the usage league (CRM 使用考核). Every figure comes from a `Metric` another app registered
+(core.registry); nothing here reads another app's tables but through those metrics and selectors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.registry import Metric, registry
+from guanxi.org.models import DataScope, Department, PartnerOrganisation, User
+from guanxi.org.policies import department_tree_ids, has_permission, permission_scope, subordinate_ids
+
+from .models import DEFAULT_WEIGHTS, LeaguePolicy, LeaguePublication
+
+ZERO = Decimal("0")
+PERIOD_KINDS = ("month", "quarter", "year", "custom")
+MAX_SPAN_DAYS = 3660
+
+
+# --- periods ---------------------------------------------------------------------------------------------------
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A period of days (inclusive) and how it was chosen; `previous` and `year_ago` are the periods compared."""
+
+    kind: str
+    date_from: dt.date
+    date_to: dt.date
+
+    @property
+    def previous(self) -> Window:
+        if self.kind in ("month", "quarter", "year"):
+            months = {"month": 1, "quarter": 3, "year": 12}[self.kind]
+            start = _add_months(self.date_from, -months)
+            return Window(self.kind, start, self.date_from - dt.timedelta(days=1))
+        days = (self.date_to - self.date_from).days + 1
+        return Window(self.kind, self.date_from - dt.timedelta(days=days), self.date_from - dt.timedelta(days=1))
+
+    @property
+    def year_ago(self) -> Window:
+        def back(day: dt.date) -> dt.date:
+            try:
+                return day.replace(year=day.year - 1)
+            except ValueError:  # 29 February
+                return day.replace(year=day.year - 1, day=28)
+
+        return Window(self.kind, back(self.date_from), back(self.date_to))
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return f"{self.date_from:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.date_from.year} Q{(self.date_from.month - 1) // 3 + 1}"
+        if self.kind == "year":
+            return str(self.date_from.year)
+        return f"{self.date_from} – {self.date_to}"
+
+
+def window_for(kind: str, anchor: dt.date) -> Window:
+    if kind == "quarter":
+        start = dt.date(anchor.year, 3 * ((anchor.month - 1) // 3) + 1, 1)
+        return Window(kind, start, _add_months(start, 3) - dt.timedelta(days=1))
+    if kind == "year":
+        return Window(kind, dt.date(anchor.year, 1, 1), dt.date(anchor.year, 12, 31))
+    start = _month_start(anchor)
+    return Window("month", start, _add_months(start, 1) - dt.timedelta(days=1))
+
+
+def _date(params: Mapping[str, Any], key: str, errors: dict[str, list[str]]) -> dt.date | None:
+    raw = str(params.get(key) or "").strip()
+    if not raw:
+        return None
+    try:
+        if key == "month" or (len(raw) == 7 and raw[4] == "-"):
+            value = dt.date.fromisoformat(raw[:7] + "-01")
+        else:
+            value = dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        errors[key] = [_("Enter a valid date.")]
+        return None
+    if not 1901 <= value.year <= 9998:
+        errors[key] = [_("Choose a date between 1900 and 9998.")]
+        return None
+    return value
+
+
+def window_from(params: Mapping[str, Any], *, today: dt.date | None = None) -> Window:
+    """The period a page or endpoint asks for: `period` (month, quarter, year, custom; default month), anchored on
+    `month` (yyyy-mm) or `date` (any day inside; default today), or `date_from`/`date_to` for custom."""
+    today = today or timezone.localdate()
+    kind = str(params.get("period") or "month")
+    errors: dict[str, list[str]] = {}
+    if kind not in PERIOD_KINDS:
+        raise ValidationFailed(_("Unknown period."), fields={"period": [_("Choose month, quarter, year or custom.")]})
+    if kind == "custom":
+        date_from, date_to = _date(params, "date_from", errors), _date(params, "date_to", errors)
+        if not errors:
+            if date_from is None:
+                errors["date_from"] = [_("Enter a start date.")]
+            if date_to is None:
+                errors["date_to"] = [_("Enter an end date.")]
+        if date_from and date_to and date_to < date_from:
+            errors["date_to"] = [_("The end date must not be before the start date.")]
+        if date_from and date_to and (date_to - date_from).days > MAX_SPAN_DAYS:
+            errors["date_to"] = [_("The period may not be longer than ten years.")]
+        if errors:
+            raise ValidationFailed(_("Please correct the errors below."), fields=errors)
+        assert date_from is not None and date_to is not None
+        return Window(kind, date_from, date_to)
+    anchor = _date(params, "month", errors) or _date(params, "date", errors)
+    if errors:
+        raise ValidationFailed(_("Please correct the errors below."), fields=errors)
+    return window_for(kind, anchor or today)
+
+
+# --- scope -----------------------------------------------------------------------------------------------------
+SCOPES: dict[str, Any] = {
+    "me": gettext_lazy("Me"),
+    "team": gettext_lazy("My team"),
+    "department": gettext_lazy("My department"),
+    "company": gettext_lazy("Company"),
+}
+_SCOPE_REACH: dict[str, tuple[str, ...]] = {
+    DataScope.SELF: ("me",),
+    DataScope.SUBORDINATES: ("me", "team"),
+    DataScope.DEPARTMENT: ("me", "team", "department"),
+    DataScope.DEPARTMENT_TREE: ("me", "team", "department"),
+    DataScope.ALL: ("me", "team", "department", "company"),
+}
+
+
+def require_view(user: User) -> str:
+    scope = permission_scope(user, "analytics.view")
+    if scope is None:
+        raise PermissionDeniedError(_("You do not have permission to view analytics."))
+    return scope
+
+
+def scope_choices(user: User) -> list[tuple[str, Any]]:
+    """The scopes the reader may choose (me / my team / department / company), as far as their data scope goes."""
+    scope = permission_scope(user, "analytics.view")
+    return [(key, SCOPES[key]) for key in _SCOPE_REACH.get(scope or "", ())]
+
+
+def default_scope(user: User) -> str:
+    choices = scope_choices(user)
+    return choices[-1][0] if choices else "me"
+
+
+def clean_scope(user: User, value: Any) -> str:
+    allowed = [key for key, _label in scope_choices(user)]
+    if not value:
+        return allowed[-1] if allowed else "me"
+    if value not in allowed:
+        raise ValidationFailed(_("Choose a scope you may see."), fields={"scope": [_("Choose a valid option.")]})
+    return str(value)
+
+
+def scope_owners(user: User, scope: str) -> set[int] | None:
+    """The people a scope covers (None: everyone the reader's data scope lets them see)."""
+    if scope == "me":
+        return {user.pk}
+    if scope == "team":
+        return subordinate_ids(user) | {user.pk}
+    if scope == "department":
+        reach = permission_scope(user, "analytics.view")
+        depts = (
+            department_tree_ids(user.department)
+            if reach in (DataScope.DEPARTMENT_TREE, DataScope.ALL)
+            else ([user.department_id] if user.department_id else [])
+        )
+        return set(User.objects.filter(department_id__in=depts).values_list("pk", flat=True)) | {user.pk}
+    return None
+
+
+# --- metrics ---------------------------------------------------------------------------------------------------
+def visible_metrics(user: User) -> list[Metric]:
+    return [m for m in registry.metric_list() if not m.permission or has_permission(user, m.permission)]
+
+
+def metric_get(user: User, key: str) -> Metric:
+    metric = registry.metric(key)
+    if metric is None or (metric.permission and not has_permission(user, metric.permission)):
+        raise NotFoundError(_("No such figure, or you may not see it."))
+    return metric
+
+
+def compute(
+    metric: Metric, *, user: User, window: Window, group_by: str = "total", owners: Iterable[int] | None = None
+) -> dict[Any, Decimal]:
+    if group_by not in metric.groupings:
+        raise ValidationFailed(
+            _("This figure cannot be grouped that way."), fields={"group_by": [_("Choose a valid option.")]}
+        )
+    return dict(
+        metric.compute(user=user, date_from=window.date_from, date_to=window.date_to, group_by=group_by, owners=owners)
+    )
+
+
+def change_percent(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    """The change from `before` to `now` in % (one decimal), None when there was nothing before."""
+    if now is None or not before:
+        return None
+    return ((now - before) * 100 / abs(before)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def records_url(metric: Metric, window: Window, **keys: Any) -> str:
+    if metric.records is None:
+        return ""
+    return metric.records(date_from=window.date_from, date_to=window.date_to, **keys)
+
+
+@dataclass
+class FigureRow:
+    metric: Metric
+    value: Decimal
+    previous: Decimal
+    year_ago: Decimal
+    url: str
+
+    @property
+    def change(self) -> Decimal | None:
+        return change_percent(self.value, self.previous)
+
+    @property
+    def change_year(self) -> Decimal | None:
+        return change_percent(self.value, self.year_ago)
+
+
+def _owner_key(owners: set[int] | None) -> int | None:
+    return next(iter(owners)) if owners is not None and len(owners) == 1 else None
+
+
+def figures(*, user: User, window: Window, scope: str, keys: Iterable[str] | None = None) -> list[FigureRow]:
+    """Every figure the reader may see (or those named in `keys`), this period, the previous one and a year ago,
+    each with the URL of the records behind it."""
+    require_view(user)
+    owners = scope_owners(user, scope)
+    wanted = set(keys) if keys is not None else None
+    rows = []
+    for metric in visible_metrics(user):
+        if wanted is not None and metric.key not in wanted:
+            continue
+        values = [
+            compute(metric, user=user, window=w, owners=owners).get(None, ZERO)
+            for w in (window, window.previous, window.year_ago)
+        ]
+        url = records_url(metric, window, owner=_owner_key(owners))
+        rows.append(FigureRow(metric, values[0], values[1], values[2], url))
+    return rows
+
+
+@dataclass
+class BreakdownRow:
+    key: Any
+    label: Any
+    value: Decimal
+    previous: Decimal
+    url: str
+
+    @property
+    def change(self) -> Decimal | None:
+        return change_percent(self.value, self.previous)
+
+
+def group_labels(metric: Metric, group_by: str, keys: Iterable[Any]) -> dict[Any, Any]:
+    keys = [k for k in keys if k is not None]
+    if group_by == "owner":
+        return {u.pk: str(u) for u in User.objects.filter(pk__in=keys)}
+    if group_by == "department":
+        return {d.pk: d.name for d in Department.objects.filter(pk__in=keys)}
+    if metric.group_label is not None:
+        return {k: metric.group_label(group_by, k) for k in keys}
+    return {k: k for k in keys}
+
+
+def breakdown(
+    *, user: User, metric: Metric, window: Window, group_by: str, scope: str
+) -> tuple[list[BreakdownRow], Decimal]:
+    """One figure by owner, department or the metric's own grouping, with the previous period and drill-down."""
+    require_view(user)
+    owners = scope_owners(user, scope)
+    now = compute(metric, user=user, window=window, group_by=group_by, owners=owners)
+    before = compute(metric, user=user, window=window.previous, group_by=group_by, owners=owners)
+    labels = group_labels(metric, group_by, set(now) | set(before))
+    rows = []
+    for key in set(now) | set(before):
+        drill = {"owner": key} if group_by == "owner" else {"department": key} if group_by == "department" else {}
+        if group_by not in ("owner", "department", "total"):
+            drill = {"group": key, "owner": _owner_key(owners)}
+        rows.append(
+            BreakdownRow(
+                key=key,
+                label=labels.get(key, "—") if key is not None else (_("Total") if group_by == "total" else "—"),
+                value=now.get(key, ZERO),
+                previous=before.get(key, ZERO),
+                url=records_url(metric, window, **drill),
+            )
+        )
+    rows.sort(key=lambda r: (-r.value, str(r.label)))
+    total = compute(metric, user=user, window=window, owners=owners).get(None, ZERO)
+    return rows, total
+
+
+# --- the usage league (CRM 使用考核) ---------------------------------------------------------------------------
+def system_reader() -> User:
+    """A reader who sees every row (the league is the same for everyone who reads it): never saved."""
+    reader = User(pk=0, username="guanxi-league", is_superuser=True, is_active=True)
+    reader._guanxi_grants = {}  # type: ignore[attr-defined]
+    reader._guanxi_subordinates = set()  # type: ignore[attr-defined]
+    return reader
+
+
+def league_people(policy: LeaguePolicy, *, agents: bool) -> QuerySet[User]:
+    """Who is ranked: active users holding one of the policy's roles; agents (users of an agent partner
+    organisation) in their own league."""
+    qs = User.objects.filter(is_active=True, roles__code__in=list(policy.roles or [])).distinct()
+    agent = Q(partner_org__kind=PartnerOrganisation.Kind.AGENT)
+    return qs.filter(agent) if agents else qs.exclude(agent)
+
+
+@dataclass
+class LeagueRow:
+    user_id: int
+    name: str
+    department: str
+    values: dict[str, Decimal]
+    score: Decimal = ZERO
+    rank: int = 0
+    flags: list[str] = field(default_factory=list)
+    violations: int = 0
+    named: str = ""  # "top", "bottom" or ""
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
+
+@dataclass
+class League:
+    window: Window
+    agents: bool
+    policy: LeaguePolicy
+    rows: list[LeagueRow]
+    measures: list[tuple[str, Any, int]]  # (metric key, label, weight)
+    published: LeaguePublication | None = None
+
+    @property
+    def top(self) -> list[LeagueRow]:
+        return [r for r in self.rows if r.named == "top"]
+
+    @property
+    def bottom(self) -> list[LeagueRow]:
+        return [r for r in self.rows if r.named == "bottom"]
+
+
+def follow_up_cutoff(policy: LeaguePolicy, window: Window, *, now: dt.datetime | None = None) -> dt.datetime:
+    """The moment before which an open opportunity's customer must have had a follow-up: the window's days before
+    the end of the month (or before now, for the month running)."""
+    now = now or timezone.now()
+    end = timezone.make_aware(dt.datetime.combine(window.date_to + dt.timedelta(days=1), dt.time.min))
+    return min(now, end) - dt.timedelta(days=policy.follow_up_window_days)
+
+
+def violations_queryset(policy: LeaguePolicy, window: Window, *, now: dt.datetime | None = None) -> QuerySet[Any]:
+    """Open opportunities, older than the follow-up window, whose customer has no follow-up since the cutoff
+    (000 §十二.3: 有效商机CRM系统中没有跟进记录)."""
+    from guanxi.customers.models import FollowUp
+    from guanxi.sales.opportunities.models import Opportunity
+
+    cutoff = follow_up_cutoff(policy, window, now=now)
+    last = (
+        FollowUp.objects.filter(customer_id=OuterRef("customer_id"))
+        .order_by()
+        .values("customer_id")
+        .annotate(m=Max("occurred_at"))
+        .values("m")[:1]
+    )
+    return (
+        Opportunity.objects.filter(status=Opportunity.Status.OPEN, created_at__lt=cutoff)
+        .annotate(last_follow_up=Subquery(last))
+        .filter(Q(last_follow_up__isnull=True) | Q(last_follow_up__lt=cutoff))
+    )
+
+
+def score_rows(rows: list[LeagueRow], weights: Mapping[str, int], named: int) -> None:
+    """Score = Σ weight × value ÷ the best value of that measure among the ranked (0 when nobody has any); ranks by
+    score (equal scores share a rank); the first `named` are named at the top, the last `named` at the bottom."""
+    best = {key: max((r.values.get(key, ZERO) for r in rows), default=ZERO) for key in weights}
+    for row in rows:
+        total = ZERO
+        for key, weight in weights.items():
+            if weight and best[key] > 0:
+                total += Decimal(weight) * row.values.get(key, ZERO) / best[key]
+        row.score = total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    rows.sort(key=lambda r: (-r.score, r.name, r.user_id))
+    for row in rows:
+        row.rank = 1 + sum(1 for other in rows if other.score > row.score)
+    n = min(named, len(rows) // 2) if len(rows) > 1 else 0
+    for row in rows[:n]:
+        row.named = "top"
+    for row in rows[len(rows) - n :] if n else []:
+        row.named = "bottom"
+
+
+def league_compute(
+    *, window: Window, agents: bool = False, policy: LeaguePolicy | None = None, now: dt.datetime | None = None
+) -> League:
+    """The league of a month over everyone ranked, whoever reads it (the policy publishes it to the team)."""
+    policy = policy or LeaguePolicy.current()
+    reader = system_reader()
+    people = list(league_people(policy, agents=agents).select_related("department"))
+    ids = [u.pk for u in people]
+    weights = policy.weight_map()
+    values: dict[str, dict[Any, Decimal]] = {}
+    for key in DEFAULT_WEIGHTS:
+        metric = registry.metric(key)
+        values[key] = compute(metric, user=reader, window=window, group_by="owner", owners=ids) if metric else {}
+    violations = {
+        row["owner_id"]: row["n"]
+        for row in violations_queryset(policy, window, now=now)
+        .filter(owner_id__in=ids)
+        .order_by()
+        .values("owner_id")
+        .annotate(n=Count("pk"))
+    }
+    rows = []
+    for person in people:
+        row = LeagueRow(
+            user_id=person.pk,
+            name=str(person),
+            department=person.department.name if person.department else "",
+            values={key: values[key].get(person.pk, ZERO) for key in DEFAULT_WEIGHTS},
+            violations=int(violations.get(person.pk, 0)),
+        )
+        if row.values["new_customers"] < policy.min_new_customers:
+            row.flags.append(
+                _("%(n)s new customers, below the minimum of %(min)s")
+                % {"n": int(row.values["new_customers"]), "min": policy.min_new_customers}
+            )
+        if row.values["new_opportunities"] < policy.min_new_opportunities:
+            row.flags.append(
+                _("%(n)s new opportunities, below the minimum of %(min)s")
+                % {"n": int(row.values["new_opportunities"]), "min": policy.min_new_opportunities}
+            )
+        rows.append(row)
+    score_rows(rows, weights, policy.agents_named if agents else policy.staff_named)
+    measures = [(key, getattr(registry.metric(key), "label", key), weights[key]) for key in weights]
+    return League(window=window, agents=agents, policy=policy, rows=rows, measures=measures)
+
+
+def league_visible_ids(user: User) -> set[int] | None:
+    """Whose league rows (with figures) the reader sees: everyone for a company-wide reader, else the people of
+    their widest scope (a rep: their own row). The named top and bottom are shown to every reader."""
+    scope = default_scope(user)
+    return scope_owners(user, scope)
+
+
+def league_for(*, user: User, window: Window, agents: bool = False) -> League:
+    """The league a reader opens: the published one for a month that was published, else computed now."""
+    require_view(user)
+    published = LeaguePublication.objects.filter(
+        month=window.date_from, kind=LeaguePublication.Kind.AGENTS if agents else LeaguePublication.Kind.STAFF
+    ).first()
+    league = league_compute(window=window, agents=agents)
+    if published is not None:
+        league.published = published
+    return league
+
+
+def violations_of(*, user: User, owner_id: int, window: Window) -> QuerySet[Any]:
+    """The open opportunities without a follow-up in the window that one ranked person owns, as the reader may
+    see them (their opportunities scope)."""
+    from guanxi.org.policies import scope_queryset_or_none
+
+    require_view(user)
+    visible = league_visible_ids(user)
+    if visible is not None and owner_id not in visible:
+        raise NotFoundError(_("Not found, or you may not see it."))
+    qs = violations_queryset(LeaguePolicy.current(), window).filter(owner_id=owner_id)
+    return scope_queryset_or_none(user, qs).select_related("customer", "stage").order_by("last_follow_up", "pk")

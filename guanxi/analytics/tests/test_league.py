@@ -1,0 +1,129 @@
+"""The usage league (CRM 使用考核, 000 §十二): minimums, the weighted ranking, violations, publication."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from guanxi.analytics import selectors, services
+from guanxi.analytics.models import LeaguePolicy, LeaguePublication
+from guanxi.analytics.selectors import LeagueRow, score_rows, window_for
+from guanxi.core.models import Notification
+
+from .helpers import NOVEMBER, at, customers, opportunities, pipeline
+
+pytestmark = pytest.mark.django_db
+NOV = window_for("month", NOVEMBER)
+
+
+def _row(league: Any, user: Any) -> LeagueRow:
+    return next(r for r in league.rows if r.user_id == user.pk)
+
+
+def test_the_minimums_flag_19_customers_but_not_20(org: Any) -> None:
+    stages = pipeline()
+    short, enough = org["east_rep"], org["east_rep2"]
+    customers(short, 19, when=at(5))
+    customers(enough, 20, when=at(6))
+    opportunities(short, 5, when=at(7), stages=stages)
+    opportunities(enough, 5, when=at(7), stages=stages)
+    customers(enough, 3, when=at(2, month=10))  # October: not November's
+
+    league = selectors.league_compute(window=NOV, now=at(30))
+
+    assert _row(league, short).values["new_customers"] == 19
+    assert _row(league, short).flagged
+    assert "19 new customers, below the minimum of 20" in _row(league, short).flags[0]
+    assert _row(league, enough).values["new_customers"] == 20
+    assert _row(league, enough).values["new_opportunities"] == 5
+    assert not _row(league, enough).flagged
+
+
+def test_four_opportunities_are_below_the_minimum_and_the_minimum_is_data(org: Any) -> None:
+    stages = pipeline()
+    rep = org["east_rep"]
+    customers(rep, 20, when=at(5))
+    opportunities(rep, 4, when=at(7), stages=stages)
+    league = selectors.league_compute(window=NOV, now=at(30))
+    assert [f for f in _row(league, rep).flags] == ["4 new opportunities, below the minimum of 5"]
+
+    services.league_policy_update(actor=org["admin"], data={"min_new_opportunities": "4"})
+    assert not _row(selectors.league_compute(window=NOV, now=at(30)), rep).flagged
+
+
+def test_the_weighted_order_on_a_worked_example() -> None:
+    """Weights 50 / 30 / 20 on customers, opportunities, follow-ups. Best values: 20, 10, 40.
+    A: 20, 2, 0  -> 50·1 + 30·0.2 + 20·0   = 56
+    B: 10, 10, 10 -> 50·0.5 + 30·1 + 20·0.25 = 60
+    C: 0, 5, 40  -> 0 + 30·0.5 + 20·1      = 35
+    D: 10, 5, 20 -> 25 + 15 + 10           = 50"""
+    weights = {"new_customers": 50, "new_opportunities": 30, "follow_ups": 20}
+
+    def row(pk: int, name: str, c: int, o: int, f: int) -> LeagueRow:
+        values = {"new_customers": Decimal(c), "new_opportunities": Decimal(o), "follow_ups": Decimal(f)}
+        return LeagueRow(user_id=pk, name=name, department="", values=values)
+
+    rows = [row(1, "A", 20, 2, 0), row(2, "B", 10, 10, 10), row(3, "C", 0, 5, 40), row(4, "D", 10, 5, 20)]
+    score_rows(rows, weights, named=1)
+    assert [(r.name, r.score, r.rank) for r in rows] == [
+        ("B", Decimal("60.00"), 1),
+        ("A", Decimal("56.00"), 2),
+        ("D", Decimal("50.00"), 3),
+        ("C", Decimal("35.00"), 4),
+    ]
+    assert [r.name for r in rows if r.named == "top"] == ["B"]
+    assert [r.name for r in rows if r.named == "bottom"] == ["C"]
+
+
+def test_the_league_ranks_from_the_data_with_the_policy_weights(org: Any) -> None:
+    stages = pipeline()
+    a, b = org["east_rep"], org["west_rep"]
+    customers(a, 20, when=at(3))
+    customers(b, 10, when=at(3))
+    opportunities(a, 2, when=at(4), stages=stages)
+    opportunities(b, 10, when=at(4), stages=stages)
+    policy = LeaguePolicy.current()
+    policy.weights = {"new_customers": 50, "new_opportunities": 50}
+    policy.save()
+    league = selectors.league_compute(window=NOV, now=at(30))
+    # a: 50·1 + 50·0.2 = 60; b: 50·0.5 + 50·1 = 75
+    assert _row(league, b).score == Decimal("75.00") and _row(league, b).rank == 1
+    assert _row(league, a).score == Decimal("60.00") and _row(league, a).rank == 2
+    # Agents have their own league: agent_rep (a channel rep of an agent) is not in the staff league.
+    assert org["agent_rep"].pk not in {r.user_id for r in league.rows}
+    agents = selectors.league_compute(window=NOV, agents=True, now=at(30))
+    assert [r.user_id for r in agents.rows] == [org["agent_rep"].pk]
+
+
+def test_open_opportunities_without_a_follow_up_in_the_window_are_violations(org: Any) -> None:
+    from guanxi.customers.models import FollowUp
+
+    stages = pipeline()
+    rep = org["east_rep"]
+    stale, fresh, new = opportunities(rep, 3, when=at(1), stages=stages)
+    FollowUp.objects.create(customer=fresh.customer, author=rep, content="电话", occurred_at=at(28))
+    FollowUp.objects.create(customer=stale.customer, author=rep, content="电话", occurred_at=at(10))
+    type(new).objects.filter(pk=new.pk).update(created_at=at(29))  # younger than the 7-day window: not yet due
+
+    league = selectors.league_compute(window=NOV, now=at(30))
+    assert _row(league, rep).violations == 1
+    listed = selectors.violations_of(user=org["east_manager"], owner_id=rep.pk, window=NOV)
+    assert [o.pk for o in listed] == [stale.pk]
+
+
+def test_month_end_publication_stores_the_league_and_tells_the_team(org: Any) -> None:
+    stages = pipeline()
+    customers(org["east_rep"], 20, when=at(3))
+    opportunities(org["east_rep"], 5, when=at(4), stages=stages)
+
+    assert services.league_publish_due(now=at(1, month=12, hour=9)) == 2  # staff and agents
+
+    assert set(LeaguePublication.objects.values_list("kind", flat=True)) == {"staff", "agents"}
+    staff = LeaguePublication.objects.get(month=NOVEMBER, kind="staff")
+    assert staff.rows[0]["user"] == org["east_rep"].pk and staff.top[0] == org["east_rep"].pk
+    notes = Notification.objects.filter(kind="league_published")
+    assert notes.filter(recipient=org["east_rep"]).exists()
+    assert notes.filter(recipient=org["east_manager"]).exists()  # the managers of the ranked
+    assert services.league_publish_due(now=at(1, month=12, hour=10)) == 0  # once

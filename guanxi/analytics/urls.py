@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "analytics"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("metrics/<slug:key>/", views.metric_detail, name="metric"),
+    path("league/", views.league, name="league"),
+    path("league/settings/", views.league_settings, name="league_settings"),
+    path("league/violations/", views.league_violations, name="league_violations"),
+    path("report/", views.management_report, name="report"),
+]

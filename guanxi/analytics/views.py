@@ -1,0 +1,210 @@
+"""Analytics pages: the figures (every registered metric with the previous period, a year ago and the records
+behind it), one figure broken down, the usage league with its violations and rules, the monthly management report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from guanxi.core.errors import ValidationFailed
+from guanxi.org.policies import has_permission
+
+from . import report as report_module
+from . import selectors, services
+from .models import DEFAULT_WEIGHTS, LeaguePolicy
+
+PERIOD_CHOICES = (
+    ("month", _("Month")),
+    ("quarter", _("Quarter")),
+    ("year", _("Year")),
+    ("custom", _("Custom dates")),
+)
+
+
+def _window(request: HttpRequest, errors: dict[str, Any]) -> selectors.Window:
+    try:
+        return selectors.window_from(request.GET)
+    except ValidationFailed as exc:
+        errors.update(exc.fields or {})
+        return selectors.window_for("month", timezone.localdate())
+
+
+def _scope(request: HttpRequest, errors: dict[str, Any]) -> str:
+    try:
+        return selectors.clean_scope(request.user, request.GET.get("scope"))  # type: ignore[arg-type]
+    except ValidationFailed as exc:
+        errors.update(exc.fields or {})
+        return selectors.default_scope(request.user)  # type: ignore[arg-type]
+
+
+def _filters(request: HttpRequest, window: selectors.Window, scope: str, errors: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "period_choices": PERIOD_CHOICES,
+        "window": window,
+        "scope": scope,
+        "scope_choices": selectors.scope_choices(request.user),  # type: ignore[arg-type]
+        "errors": errors,
+        "month_value": f"{window.date_from:%Y-%m}",
+        "query": request.GET.urlencode(),
+    }
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """Every figure the reader may see for a period and scope, against the previous period and a year ago."""
+    selectors.require_view(request.user)  # type: ignore[arg-type]
+    errors: dict[str, Any] = {}
+    window, scope = _window(request, errors), _scope(request, errors)
+    rows = selectors.figures(user=request.user, window=window, scope=scope)  # type: ignore[arg-type]
+    context = _filters(request, window, scope, errors) | {"rows": rows}
+    return render(request, "analytics/overview.html", context)
+
+
+@login_required
+def metric_detail(request: HttpRequest, key: str) -> HttpResponse:
+    """One figure by person, department or its own grouping (level, stage, reason…), each row drilling down."""
+    user = request.user
+    selectors.require_view(user)  # type: ignore[arg-type]
+    metric = selectors.metric_get(user, key)  # type: ignore[arg-type]
+    errors: dict[str, Any] = {}
+    window, scope = _window(request, errors), _scope(request, errors)
+    group_by = request.GET.get("group_by") or "owner"
+    if group_by not in metric.groupings or "+" in group_by:
+        errors["group_by"] = [_("Choose a valid option.")]
+        group_by = "owner"
+    rows, total = selectors.breakdown(user=user, metric=metric, window=window, group_by=group_by, scope=scope)  # type: ignore[arg-type]
+    chart = {"names": [str(r.label) for r in rows[:20]], "values": [float(r.value) for r in rows[:20]]}
+    context = _filters(request, window, scope, errors) | {
+        "metric": metric,
+        "rows": rows,
+        "total": total,
+        "group_by": group_by,
+        "groupings": [g for g in metric.groupings if "+" not in g],
+        "chart": chart,
+    }
+    return render(request, "analytics/metric.html", context)
+
+
+def _league_month(request: HttpRequest, errors: dict[str, Any]) -> selectors.Window:
+    try:
+        return selectors.window_from({"period": "month", "month": request.GET.get("month", "")})
+    except ValidationFailed as exc:
+        errors.update(exc.fields or {})
+        return selectors.window_for("month", timezone.localdate())
+
+
+@login_required
+def league(request: HttpRequest) -> HttpResponse:
+    """The usage league (CRM 使用考核) of a month: ranks, scores, the minimums, violations; staff or agents."""
+    user = request.user
+    selectors.require_view(user)  # type: ignore[arg-type]
+    errors: dict[str, Any] = {}
+    window = _league_month(request, errors)
+    agents = request.GET.get("league") == "agents"
+    data = selectors.league_for(user=user, window=window, agents=agents)  # type: ignore[arg-type]
+    visible = selectors.league_visible_ids(user)  # type: ignore[arg-type]
+    rows = [r for r in data.rows if visible is None or r.user_id in visible]
+    chart = {"names": [r.name for r in rows[:15]], "scores": [float(r.score) for r in rows[:15]]}
+    context = {
+        "league": data,
+        "rows": rows,
+        "window": window,
+        "agents": agents,
+        "errors": errors,
+        "month_value": f"{window.date_from:%Y-%m}",
+        "chart": chart,
+        "can_edit": has_permission(user, "analytics.edit"),  # type: ignore[arg-type]
+        "flagged": [r for r in rows if r.flagged],
+    }
+    return render(request, "analytics/league.html", context)
+
+
+@login_required
+def league_violations(request: HttpRequest) -> HttpResponse:
+    """The open opportunities of one ranked person (`user`, default the reader) without a follow-up within the
+    policy's window."""
+    user = request.user
+    errors: dict[str, Any] = {}
+    window = _league_month(request, errors)
+    raw = request.GET.get("user", "")
+    user_id = int(raw) if raw.isdigit() and len(raw) < 18 else user.pk
+    rows = selectors.violations_of(user=user, owner_id=user_id, window=window)  # type: ignore[arg-type]
+    from guanxi.org.models import User
+
+    person = User.objects.filter(pk=user_id).first()
+    policy = LeaguePolicy.current()
+    context = {
+        "rows": list(rows[:200]),
+        "person": person,
+        "window": window,
+        "policy": policy,
+        "cutoff": selectors.follow_up_cutoff(policy, window),
+        "month_value": f"{window.date_from:%Y-%m}",
+    }
+    return render(request, "analytics/violations.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def league_settings(request: HttpRequest) -> HttpResponse:
+    """The league rules an administrator edits (analytics.edit): minimums, weights, window, named, rules."""
+    from guanxi.org.policies import require_permission
+
+    require_permission(request.user, "analytics.edit")  # type: ignore[arg-type]
+    policy = LeaguePolicy.current()
+    errors: dict[str, Any] = {}
+    data: Any = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        data["_flags"] = "1"
+        try:
+            services.league_policy_update(actor=request.user, data=data)  # type: ignore[arg-type]
+        except ValidationFailed as exc:
+            errors = exc.fields or {}
+        else:
+            from django.contrib import messages
+
+            messages.success(request, _("The league rules are saved."))
+            return redirect("analytics:league_settings")
+    weights = policy.weight_map()
+    from guanxi.core.registry import registry
+
+    measures = [
+        (key, getattr(registry.metric(key), "label", key), (data or {}).get(f"weight_{key}", weights[key]))
+        for key in DEFAULT_WEIGHTS
+    ]
+    context = {"policy": policy, "errors": errors, "data": data, "measures": measures}
+    return render(request, "analytics/league_settings.html", context, status=400 if errors else 200)
+
+
+@login_required
+def management_report(request: HttpRequest) -> HttpResponse:
+    """月度经营报告: contract and collection amounts by department and month; per rep figures; comparisons."""
+    user = request.user
+    selectors.require_view(user)  # type: ignore[arg-type]
+    errors: dict[str, Any] = {}
+    window = _league_month(request, errors)
+    data = report_module.monthly_report(user=user, window=window)  # type: ignore[arg-type]
+    fmt = request.GET.get("export")
+    if fmt:
+        content, content_type, filename = report_module.report_export(actor=user, data=data, fmt=fmt)  # type: ignore[arg-type]
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    context = {
+        "data": data,
+        "window": window,
+        "errors": errors,
+        "month_value": f"{window.date_from:%Y-%m}",
+        "can_export": has_permission(user, "analytics.export"),  # type: ignore[arg-type]
+        "chart": data.chart(),
+        "today": dt.date.today(),
+    }
+    return render(request, "analytics/report.html", context)
