@@ -47,9 +47,11 @@ registry.add_nav(
 registry.add_notification_topic(
     NotificationTopic(
         key="analytics",
-        label=_("Usage league"),
-        kinds=("league_",),
-        help=_("The monthly CRM usage league when it is published."),
+        label=_("Usage league and supervision"),
+        kinds=("league_", "usage_"),
+        help=_(
+            "The monthly usage league when it is published; for managers, who has not signed in and the daily digest."
+        ),
         order=90,
     )
 )
@@ -63,3 +65,20 @@ def _publish_league() -> Any:
 
 # Hourly: the first run after a month has ended publishes it (once: a published month is not published again).
 registry.add_periodic(PeriodicJob(key="analytics_league_publish", every_minutes=60, run=_publish_league))
+
+
+def _inactive_flag() -> Any:
+    from .usage import inactive_flag
+
+    return inactive_flag()
+
+
+def _manager_digest() -> Any:
+    from .usage import manager_digest
+
+    return manager_digest()
+
+
+# Daily: managers hear who has not signed in for the policy's days, and get their team's yesterday.
+registry.add_periodic(PeriodicJob(key="analytics_inactive_flag", every_minutes=24 * 60, run=_inactive_flag))
+registry.add_periodic(PeriodicJob(key="analytics_manager_digest", every_minutes=24 * 60, run=_manager_digest))

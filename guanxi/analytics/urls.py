@@ -10,4 +10,5 @@ urlpatterns = [
     path("league/settings/", views.league_settings, name="league_settings"),
     path("league/violations/", views.league_violations, name="league_violations"),
     path("report/", views.management_report, name="report"),
+    path("usage/", views.usage, name="usage"),
 ]

@@ -208,3 +208,25 @@ def management_report(request: HttpRequest) -> HttpResponse:
         "today": dt.date.today(),
     }
     return render(request, "analytics/report.html", context)
+
+
+@login_required
+def usage(request: HttpRequest) -> HttpResponse:
+    """使用监督: sign-ins and activity per person and department for a month; who has not signed in lately."""
+    from . import usage as usage_module
+
+    user = request.user
+    selectors.require_view(user)  # type: ignore[arg-type]
+    errors: dict[str, Any] = {}
+    window = _league_month(request, errors)
+    rows = usage_module.usage_for(user=user, window=window)  # type: ignore[arg-type]
+    context = {
+        "rows": rows,
+        "departments": usage_module.by_department(rows),
+        "window": window,
+        "errors": errors,
+        "month_value": f"{window.date_from:%Y-%m}",
+        "policy": LeaguePolicy.current(),
+        "inactive": [r for r in rows if r.inactive],
+    }
+    return render(request, "analytics/usage.html", context)

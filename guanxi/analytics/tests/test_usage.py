@@ -1,0 +1,70 @@
+"""Usage supervision (使用监督): sign-ins and activity per person, the inactive flag to managers, the daily digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from guanxi.analytics import usage
+from guanxi.analytics.selectors import window_for
+from guanxi.core.models import Notification
+from guanxi.org.models import User
+
+from .helpers import NOVEMBER, at, customers, follow_ups
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(user: Any, when: dt.datetime | None) -> None:
+    User.objects.filter(pk=user.pk).update(last_login=when)
+
+
+def test_the_statistics_flag_who_has_not_signed_in_for_three_days(org: Any) -> None:
+    now = at(20)
+    _login(org["east_rep"], at(19))
+    _login(org["east_rep2"], at(17))  # three days: flagged (policy: at least every 3 days)
+    _login(org["team_rep"], None)  # never
+    made = customers(org["east_rep"], 1, when=at(3))
+    follow_ups(org["east_rep"], made[0], 3, when=at(5))
+    rows = {
+        r.user_id: r
+        for r in usage.usage_rows(
+            ids=None, window=window_for("month", NOVEMBER), policy=usage.LeaguePolicy.current(), now=now
+        )
+    }
+    assert rows[org["east_rep"].pk].days_since == 1 and not rows[org["east_rep"].pk].inactive
+    assert rows[org["east_rep"].pk].follow_ups == 3
+    assert rows[org["east_rep2"].pk].days_since == 3 and rows[org["east_rep2"].pk].inactive
+    assert rows[org["team_rep"].pk].days_since is None and rows[org["team_rep"].pk].inactive
+
+
+def test_managers_hear_who_has_not_signed_in_once_a_day(org: Any) -> None:
+    now = at(20)
+    User.objects.update(last_login=at(20, hour=8))
+    _login(org["east_rep2"], at(10))
+    assert usage.inactive_flag(now=now) == 1
+    note = Notification.objects.get(kind="usage_inactive")
+    assert note.recipient == org["east_manager"]
+    assert str(org["east_rep2"]) in note.body
+    assert usage.inactive_flag(now=now) == 0  # once a day
+
+
+def test_the_manager_digest_counts_yesterdays_team_work(org: Any) -> None:
+    made = customers(org["east_rep"], 1, when=at(3))
+    follow_ups(org["east_rep"], made[0], 2, when=at(19, hour=11))
+    follow_ups(org["east_rep"], made[0], 5, when=at(18, hour=11))  # the day before yesterday
+    assert usage.manager_digest(now=at(20, hour=9)) >= 1
+    note = Notification.objects.get(kind="usage_digest", recipient=org["east_manager"])
+    assert note.body_params["follow_ups"] == 2  # yesterday's only
+    assert note.body_params["changes"] == 0
+
+
+def test_the_usage_page_shows_a_rep_only_themselves(client: Any, org: Any) -> None:
+    client.force_login(org["east_rep"])
+    page = client.get("/analytics/usage/?month=2026-11").content.decode()
+    assert str(org["east_rep"]) in page and str(org["west_rep"]) not in page
+    client.force_login(org["east_manager"])
+    page = client.get("/analytics/usage/?month=2026-11").content.decode()
+    assert str(org["east_rep2"]) in page and str(org["west_rep"]) not in page
