@@ -8,8 +8,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.ports import ASSIGNMENT_PREFERENCES
 from guanxi.core.registry import DefaultGrants, NavItem, NotificationTopic, PeriodicJob, registry
 from guanxi.org.policies import register_module
+
+from . import ports
 
 # view: the figures, the league and the reports within one's data scope; export: XLSX/PDF; edit: the league rules.
 register_module("analytics", _("Analytics"), ["view", "export", "edit"])
@@ -82,3 +85,7 @@ def _manager_digest() -> Any:
 # Daily: managers hear who has not signed in for the policy's days, and get their team's yesterday.
 registry.add_periodic(PeriodicJob(key="analytics_inactive_flag", every_minutes=24 * 60, run=_inactive_flag))
 registry.add_periodic(PeriodicJob(key="analytics_manager_digest", every_minutes=24 * 60, run=_manager_digest))
+
+
+# The league's consequences in automatic lead assignment (sales asks this port; it never imports analytics).
+registry.provide(ASSIGNMENT_PREFERENCES, ports.assignment_preferences)

@@ -112,6 +112,23 @@ class OpportunityActions(Protocol):
         ...
 
 
+# --- analytics: how automatic lead assignment treats people (the usage league's consequences) ----------------
+@dataclass(frozen=True)
+class AssignmentStanding:
+    """How automatic assignment treats one person this month: first among a rule's reps (`priority`) or left out
+    (`excluded`), and why (`reason`, shown in the assignment's explanation)."""
+
+    priority: bool = False
+    excluded: bool = False
+    reason: str = ""
+
+
+class AssignmentPreferences(Protocol):
+    def standings(self, *, user_ids: list[int], today: dt.date) -> dict[int, AssignmentStanding]:
+        """The people among `user_ids` whom automatic assignment treats differently on `today` (others: absent)."""
+        ...
+
+
 PERMISSIONS = Port[PermissionChecker](
     "permissions",
     PermissionChecker,
@@ -154,6 +171,14 @@ OPPORTUNITY_ACTIONS = Port[OpportunityActions](
     provided_by="guanxi.commerce",
     purpose='the opportunity page offers "new quote / new contract" when commerce is installed',
 )
+ASSIGNMENT_PREFERENCES = Port[AssignmentPreferences](
+    "assignment_preferences",
+    AssignmentPreferences,
+    required=False,
+    provided_by="guanxi.analytics",
+    purpose="automatic lead assignment puts the top of the usage league first and leaves out its bottom when the "
+    "league rules say so",
+)
 
 ALL_PORTS: tuple[Port[Any], ...] = (
     PERMISSIONS,
@@ -162,4 +187,5 @@ ALL_PORTS: tuple[Port[Any], ...] = (
     CONTRACT_MONEY,
     COLLECTED_AMOUNTS,
     OPPORTUNITY_ACTIONS,
+    ASSIGNMENT_PREFERENCES,
 )

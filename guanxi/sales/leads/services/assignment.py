@@ -18,6 +18,8 @@ from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.events import event_emit
 from guanxi.core.inputs import clean_ids
 from guanxi.core.models import AuditLog
+from guanxi.core.ports import ASSIGNMENT_PREFERENCES, AssignmentStanding
+from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, check_version, model_update, notify
 from guanxi.org.models import Department, User
 from guanxi.org.policies import has_permission, require_permission
@@ -40,7 +42,9 @@ def _check_assignee(actor: User, user: User, field: str = "assignee") -> None:
         raise ValidationFailed(msg, fields={field: [msg]})
 
 
-def _assign(*, lead: Lead, user: User, actor: User | None, rule: LeadAssignmentRule | None = None) -> Lead:
+def _assign(
+    *, lead: Lead, user: User, actor: User | None, rule: LeadAssignmentRule | None = None, why: str = ""
+) -> Lead:
     old_owner = lead.owner
     lead, changes = model_update(
         instance=lead,
@@ -57,6 +61,8 @@ def _assign(*, lead: Lead, user: User, actor: User | None, rule: LeadAssignmentR
     changes["owner"] = [str(old_owner) if old_owner else None, str(user)]
     if rule is not None:
         message = _("Assigned to %(user)s by rule “%(rule)s”") % {"user": user, "rule": rule.name}
+        if why:
+            message = f"{message} ({why})"
     else:
         message = _("Assigned to %(user)s") % {"user": user}
     audit_record(actor=actor, action=AuditLog.Action.TRANSFER, obj=lead, changes=changes, message=message)
@@ -161,11 +167,21 @@ def rule_candidates(rule: LeadAssignmentRule) -> list[User]:
     return list(selectors.users_holding("leads.view", people).order_by("pk"))
 
 
-def _pick_candidate(rule: LeadAssignmentRule, candidates: list[User], loads: dict[int, int]) -> User | None:
-    """The next rep for this rule who is below the cap; None when everyone is at the cap."""
+def _pick_candidate(
+    rule: LeadAssignmentRule,
+    candidates: list[User],
+    loads: dict[int, int],
+    standings: dict[int, AssignmentStanding] | None = None,
+) -> User | None:
+    """The next rep for this rule who is below the cap; None when everyone is at the cap. `standings` (the
+    ASSIGNMENT_PREFERENCES port: the usage league's consequences) leave some reps out and put others first."""
+    standings = standings or {}
+    candidates = [u for u in candidates if not getattr(standings.get(u.pk), "excluded", False)]
     free = [u for u in candidates if rule.max_open_leads is None or loads[u.pk] < rule.max_open_leads]
     if not free:
         return None
+    first = [u for u in free if getattr(standings.get(u.pk), "priority", False)]
+    free = first or free
     if rule.distribution == LeadAssignmentRule.Distribution.LEAST_LOADED:
         return min(free, key=lambda u: (loads[u.pk], u.pk))
     # Round robin: the first free member after the previous one (by id), wrapping around.
@@ -232,6 +248,12 @@ class _Routing:
         self.actor = actor
         self.candidates = {rule.pk: rule_candidates(rule) for rule in rules}
         self.loads = selectors.open_lead_counts({u.pk for people in self.candidates.values() for u in people})
+        preferences = registry.optional_port(ASSIGNMENT_PREFERENCES)
+        self.standings: dict[int, AssignmentStanding] = (
+            preferences.standings(user_ids=sorted(self.loads), today=timezone.localdate())
+            if preferences is not None and self.loads
+            else {}
+        )
         self.touched_rules: dict[int, LeadAssignmentRule] = {}
         self.full_teams: set[int] = set()  # departments whose reps were all at the cap
 
@@ -241,19 +263,31 @@ class _Routing:
         for rule in self.rules:
             if not rule_matches(rule, lead):
                 continue
-            user = _pick_candidate(rule, self.candidates[rule.pk], self.loads)
+            user = _pick_candidate(rule, self.candidates[rule.pk], self.loads, self.standings)
             if user is None:
                 outcome.reason = "at_capacity"
                 team = rule.target_department_id or (rule.target_user.department_id if rule.target_user else None)
                 if team:
                     self.full_teams.add(team)
                 continue
-            _assign(lead=lead, user=user, actor=self.actor, rule=rule)
+            _assign(lead=lead, user=user, actor=self.actor, rule=rule, why=self._why(rule, user))
             self.loads[user.pk] += 1
             rule.last_assigned_user = user
             self.touched_rules[rule.pk] = rule
             return RuleOutcome(lead=lead, user=user, rule=rule, reason="assigned")
         return outcome
+
+    def _why(self, rule: LeadAssignmentRule, user: User) -> str:
+        """The consequence that decided this pick, for the explanation: the chosen rep came first, or one of the
+        rule's reps was left out."""
+        mine = self.standings.get(user.pk)
+        if mine is not None and mine.priority:
+            return mine.reason
+        for person in self.candidates[rule.pk]:
+            other = self.standings.get(person.pk)
+            if other is not None and other.excluded:
+                return other.reason
+        return ""
 
     def save_round_robin_state(self) -> None:
         for rule in self.touched_rules.values():
