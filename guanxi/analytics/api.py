@@ -18,6 +18,7 @@ from .models import LeaguePolicy
 from .schemas import (
     BreakdownOut,
     BreakdownParams,
+    FigurePeriodParams,
     FiguresOut,
     LeagueOut,
     LeagueParams,
@@ -25,7 +26,6 @@ from .schemas import (
     LeagueRulesPatch,
     MetricOut,
     MonthParams,
-    PeriodParams,
     ReportOut,
 )
 
@@ -74,7 +74,7 @@ def metric_list(request: HttpRequest) -> object:
 
 
 @router.get("/analytics/figures", response={200: FiguresOut, **GET_ERRORS}, tags=TAGS, summary="Figures")
-def figure_list(request: HttpRequest, params: Query[PeriodParams]) -> object:
+def figure_list(request: HttpRequest, params: Query[FigurePeriodParams]) -> object:
     """Every figure for a period and scope, with the previous period, a year ago and the URL of its records."""
     user = current_user(request)
     selectors.require_view(user)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 
-class PeriodParams(Schema):
+class FigurePeriodParams(Schema):
     period: Literal["month", "quarter", "year", "custom"] = Field("month", description="The kind of period.")
     month: str | None = Field(None, description="yyyy-mm: the month (or the quarter/year containing it).")
     date: str | None = Field(None, description="yyyy-mm-dd: any day inside the period (default today).")
@@ -19,7 +19,7 @@ class PeriodParams(Schema):
     )
 
 
-class BreakdownParams(PeriodParams):
+class BreakdownParams(FigurePeriodParams):
     group_by: str = Field("owner", description="owner, department, total or the metric's own grouping.")
 
 

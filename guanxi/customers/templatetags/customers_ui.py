@@ -39,9 +39,7 @@ METHOD_ICON = {
 
 
 def _badge(css: str, icon: str, text: Any) -> SafeString:
-    return format_html(
-        '<span class="badge {} text-nowrap"><i class="ti {}" aria-hidden="true"></i> {}</span>', css, icon, text
-    )
+    return format_html('<span class="badge {}"><i class="ti {}" aria-hidden="true"></i> {}</span>', css, icon, text)
 
 
 def dictionary_badge(key: str, code: str, icon: str) -> SafeString:

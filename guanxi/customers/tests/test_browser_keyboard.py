@@ -40,7 +40,7 @@ def test_help_command_menu_and_next_customer(org, page):
     expect(rows).to_have_count(3)
     first_id = rows.nth(0).get_attribute("data-gx-id")
     second_id = rows.nth(1).get_attribute("data-gx-id")
-    rows.nth(0).locator("a.fw-bold").click()
+    rows.nth(0).locator("td.gx-sticky-name > a").click()
     expect(page).to_have_url(re.compile(rf"/customers/{first_id}/$"))
     expect(page.locator("[data-gx-next]")).to_be_visible()
     page.locator("body").press("ArrowRight")
@@ -52,7 +52,7 @@ def test_inline_edit_of_the_status_on_the_list(org, page):
     customer = CustomerFactory(owner=org["east_rep"], name="甲公司", status=Customer.Status.POTENTIAL)
     sign_in(page, "east_rep")
     page.goto(f"{page.base_url}/customers/")
-    cell = page.locator(f'tr[data-gx-id="{customer.pk}"] td[data-inline-cell]').first
+    cell = page.locator(f'tr[data-gx-id="{customer.pk}"] td[data-raw]').first
     # click → a select; Esc cancels
     cell.locator("[data-inline-edit]").click()
     select = cell.locator("select[data-inline-input]")

@@ -1,7 +1,9 @@
 """The customer list stays light: a row's HTML does not grow with the number of users or choices (each inline
 editor is rendered once per page and put in place by lists.js), with every feature still there: inline edit of
-status, owner and next follow-up, the star, the links. (The issue's goal is 1.5 KB a row; rows are about 3.2 KB
-here, down from 5 KB with 30 users and 8 KB with the bench's 116: ROW_BUDGET holds what is reached.)"""
+status, owner and next follow-up, the star, the links. A row carries only its data: the star's and the inline
+triggers' look is CSS, the phone card's labels and the row's version are given once (lists.js), so a row of this
+list — two tags, a region, the pool countdown — stays under the 1.5 KB the issue asks for (it was 8 KB with the
+bench's 116 users, then 3.2 KB)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from guanxi.org.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 ROWS = 20
-ROW_BUDGET = 3300  # bytes of HTML per row
+ROW_BUDGET = 1500  # bytes of HTML per row
 
 
 def _rows_html(response) -> str:

@@ -51,7 +51,7 @@ def test_rep_ticks_and_claims_a_pool_customer(page, org):
     # the bulk bar waits for a selection
     bar = page.locator("#bulk-bar")
     assert bar.is_hidden()
-    page.get_by_label("Select 浏览器公海客户甲").check()
+    page.get_by_role("checkbox", name="Select 浏览器公海客户甲").check()
     bar.wait_for(state="visible")
     assert bar.locator("[data-selected-count]").inner_text() == "1"
     shot(page, "pool-list-selected")

@@ -33,7 +33,7 @@ def names_in(response) -> list[str]:
     """Customer names in the list's rows, in order."""
     html = response.content.decode()
     body = html.split('id="list-rows"', 1)[1].split("</tbody>", 1)[0] if 'id="list-rows"' in html else ""
-    return re.findall(r'<a href="/customers/\d+/" class="fw-bold">([^<]+)</a>', body)
+    return re.findall(r'<td class="gx-sticky-name" id="gx-r\d+"><a href="/customers/\d+/">([^<]+)</a>', body)
 
 
 # --- filters, scenes, sort -------------------------------------------------------------------
@@ -78,12 +78,8 @@ def test_no_contact_filter_and_badges(org):
     everything = client.get(LIST).content.decode()
     # then only the 65-day one matches, and the badges say warning (30+) and danger (60+)
     assert names_in(stale) == ["久未联系"]
-    danger = re.search(
-        r'badge (\S+) text-nowrap"><i class="ti (\S+)" aria-hidden="true"></i> No contact for 65 days', everything
-    )
-    warning = re.search(
-        r'badge (\S+) text-nowrap"><i class="ti (\S+)" aria-hidden="true"></i> No contact for 35 days', everything
-    )
+    danger = re.search(r'badge (\S+)"><i class="ti (\S+)" aria-hidden="true"></i> No contact for 65 days', everything)
+    warning = re.search(r'badge (\S+)"><i class="ti (\S+)" aria-hidden="true"></i> No contact for 35 days', everything)
     assert danger.groups() == ("bg-red-lt", "ti-alert-octagon")
     assert warning.groups() == ("bg-yellow-lt", "ti-alert-triangle")
     assert "No contact for 0 days" not in everything

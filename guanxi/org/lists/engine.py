@@ -270,6 +270,11 @@ class RowView:
     cells: list[Cell]
     starred: bool = False
 
+    @property
+    def editable(self) -> bool:
+        """Whether the reader may edit one of the row's cells inline (the row then carries its version)."""
+        return any(cell.editable for cell in self.cells)
+
 
 def row_views(definition: ListDefinition, *, user: User, rows: list[Any], columns: list[Column]) -> list[RowView]:
     """The page's rows with their cells: one query per inline-edit rule and one for the stars, whatever the rows."""

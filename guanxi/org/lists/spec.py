@@ -93,6 +93,17 @@ class Column:
     export: bool = True
     inline: InlineEdit | None = None
 
+    @property
+    def css_class(self) -> str:
+        """The classes of the column's cells."""
+        classes = (
+            "gx-sticky-name" if self.fixed else "",
+            "text-end text-nowrap" if self.numeric else "",
+            "" if self.phone else "gx-hide-phone",
+            "gx-inline-phone" if self.phone_inline else "",
+        )
+        return " ".join(c for c in classes if c)
+
 
 @dataclass(frozen=True)
 class Scene:

@@ -348,6 +348,7 @@ def _cell_response(
         "r": engine.RowView(obj=row, url=definition.row_url(row), cells=[cell]),
         "cell": cell,
         "error": error,
+        "standalone": True,
     }
     return render(request, "org/lists/_cell.html", context, status=status)
 

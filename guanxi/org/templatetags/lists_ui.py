@@ -13,7 +13,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def list_header(context: Any, column: Any) -> SafeString:
-    """A column's header; a sortable one sorts on the server: click once ascending, again descending."""
+    """A column's header; a sortable one sorts on the server: click once ascending, again descending. Its
+    `data-label` is what lists.js gives the column's cells as their label on the phone card."""
     css = " ".join(
         c
         for c in (
@@ -24,7 +25,9 @@ def list_header(context: Any, column: Any) -> SafeString:
         if c
     )
     if not column.sort:
-        return format_html('<th class="{}" data-col="{}">{}</th>', css, column.key, column.label)
+        return format_html(
+            '<th class="{}" data-col="{}" data-label="{}">{}</th>', css, column.key, column.label, column.label
+        )
     request = context["request"]
     current = context.get("sort") or request.GET.get("sort", "")
     explicit = request.GET.get("sort", "")
@@ -39,10 +42,12 @@ def list_header(context: Any, column: Any) -> SafeString:
     else:
         aria, icon = "none", "ti-arrows-sort"
     return format_html(
-        '<th class="{}" data-col="{}" aria-sort="{}"><a class="table-sort-link text-reset" href="?{}">{} '
+        '<th class="{}" data-col="{}" data-label="{}" aria-sort="{}">'
+        '<a class="table-sort-link text-reset" href="?{}">{} '
         '<i class="ti {} text-secondary" aria-hidden="true"></i></a></th>',
         css,
         column.key,
+        column.label,
         aria,
         params.urlencode(),
         column.label,

@@ -22,16 +22,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
+    Max,
     Q,
     QuerySet,
     Sum,
@@ -188,12 +188,50 @@ def _position_case(field_name: str, pos: dict[int, int]) -> Case:
     )
 
 
-def _entered(period: Period, pos: dict[int, int], i: int) -> Exists:
-    """Whether the outer opportunity entered position i (or passed through it) in the period."""
-    moves = StageChange.objects.filter(opportunity=OuterRef("pk"), at__gte=period.start, at__lt=period.end).annotate(
-        to_pos=_position_case("to_stage_id", pos), from_pos=_position_case("from_stage_id", pos)
-    )
-    return Exists(moves.filter(Q(from_pos__isnull=True, to_pos=i) | Q(from_pos__lt=i, to_pos__gte=i)))
+def _entries(qs: QuerySet[Opportunity], period: Period, pos: dict[int, int], k: int) -> dict[str, Any]:
+    """Per open position i: how many of `qs` entered it in the period (n{i}), their amount (a{i}), and how many of
+    those also entered i+1 (o{i}).
+
+    Read from the period's stage changes, not from every deal: the changes are grouped per deal into one flag per
+    position ("entered i" = a change from below i to i or beyond, or a creation straight into i), then the flags are
+    counted. The work grows with the moves of the period, not with the deals ever made (100k deals: one grouped
+    query instead of an EXISTS per deal and stage)."""
+    if not k:
+        return {}
+    moves = StageChange.objects.filter(
+        opportunity__in=qs.values("pk"), at__gte=period.start, at__lt=period.end
+    ).annotate(to_pos=_position_case("to_stage_id", pos), from_pos=_position_case("from_stage_id", pos))
+    flags = {
+        f"e{i}": Max(
+            Case(
+                When(Q(from_pos__isnull=True, to_pos=i) | Q(from_pos__lt=i, to_pos__gte=i), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        for i in range(1, k + 2)
+    }
+    per_deal = moves.order_by().values("opportunity_id").annotate(amount=Max("opportunity__amount"), **flags)
+    inner, params = per_deal.query.sql_with_params()
+    columns = []
+    for i in range(1, k + 1):
+        columns += [
+            f"SUM(e{i})",
+            f"SUM(CASE WHEN e{i} = 1 THEN amount END)",
+            f"SUM(CASE WHEN e{i} = 1 AND e{i + 1} = 1 THEN 1 ELSE 0 END)",
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM ({inner}) AS per_deal", params)  # noqa: S608 (no user text)
+        row = cursor.fetchone()
+    amount_field = Opportunity._meta.get_field("amount")
+    totals: dict[str, Any] = {}
+    for i in range(1, k + 1):
+        n, amount, onward = row[3 * (i - 1) : 3 * i]
+        totals[f"n{i}"] = int(n or 0)
+        # SQLite answers a SUM of decimals as a float or text: read it back as the column's Decimal
+        totals[f"a{i}"] = amount_field.to_python(str(amount)) if amount is not None else Decimal(0)
+        totals[f"o{i}"] = int(onward or 0)
+    return totals
 
 
 def stalled_q(stages: list[Stage], now: dt.datetime) -> Q:
@@ -217,14 +255,7 @@ def funnel(qs: QuerySet[Opportunity], pipeline: Pipeline, period: Period, now: d
     k = len(open_stages)
     result = Funnel(pipeline=pipeline, period=period)
 
-    # One query: a flag per position, then counts/amounts of flagged rows.
-    flagged = qs.annotate(**{f"e{i}": _entered(period, pos, i) for i in range(1, k + 2)}).order_by()
-    aggregates: dict[str, Any] = {}
-    for i in range(1, k + 1):
-        aggregates[f"n{i}"] = Count("pk", filter=Q(**{f"e{i}": True}))
-        aggregates[f"a{i}"] = Sum("amount", filter=Q(**{f"e{i}": True}))
-        aggregates[f"o{i}"] = Count("pk", filter=Q(**{f"e{i}": True, f"e{i + 1}": True}))
-    totals = flagged.aggregate(**aggregates) if k else {}
+    totals = _entries(qs, period, pos, k)
 
     averages = average_time_in_stage(qs, pipeline, period)
     stalled_counts = dict(

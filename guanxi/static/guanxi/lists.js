@@ -125,7 +125,7 @@
     editor.hidden = true;
     var input = editor.querySelector("[data-inline-input]");
     input.setAttribute("hx-post", template.dataset.url.replace("/0/", "/" + row.dataset.gxId + "/"));
-    input.setAttribute("hx-vals", JSON.stringify({ version: cell.dataset.version || "" }));
+    input.setAttribute("hx-vals", JSON.stringify({ version: row.dataset.version || "" }));
     input.value = cell.dataset.raw || "";
     var error = cell.querySelector(".invalid-feedback");
     cell.insertBefore(editor, error);
@@ -135,8 +135,8 @@
   document.addEventListener("click", function (e) {
     var trigger = e.target.closest("[data-inline-edit]");
     if (!trigger) return;
-    var cell = trigger.closest("[data-inline-cell]");
-    document.querySelectorAll("[data-inline-cell]").forEach(function (c) { if (c !== cell) closeInline(c, false); });
+    var cell = trigger.closest("[data-raw]");
+    document.querySelectorAll("[data-raw]").forEach(function (c) { if (c !== cell) closeInline(c, false); });
     if (!editorFor(cell)) return;
     var input = cell.querySelector("[data-inline-input]");
     trigger.hidden = true;
@@ -153,16 +153,66 @@
       e.preventDefault();
       e.stopPropagation();
       input.value = input.dataset.original || "";
-      closeInline(input.closest("[data-inline-cell]"), true);
+      closeInline(input.closest("[data-raw]"), true);
     }
   });
   // A refused inline save answers the cell with the reason (412 stale, 400 bad value, 403, 409): show it.
   document.addEventListener("htmx:beforeSwap", function (e) {
     var target = e.detail.target;
-    if (target && target.matches && target.matches("[data-inline-cell]") && [400, 403, 409, 412].indexOf(e.detail.xhr.status) !== -1) {
+    if (target && target.matches && target.matches("[data-raw]") && [400, 403, 409, 412].indexOf(e.detail.xhr.status) !== -1) {
       e.detail.shouldSwap = true;
       e.detail.isError = false;
     }
+  });
+
+  // --- what a row leaves to the page -----------------------------------------------------------------------------
+  // A row carries only its data (issue 13: a light row): its cells' labels on the phone card are their column
+  // headers' (th[data-label]); its version is on the <tr>, and a cell answered alone after an inline save brings
+  // the row's new version, which moves to the row so that the next edit of another cell is not refused as stale.
+  function labelCells(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    var tables = scope.matches && scope.matches("table") ? [scope] : scope.querySelectorAll("table.gx-table-cards");
+    if (!tables.length && scope.closest) tables = [scope.closest("table.gx-table-cards")].filter(Boolean);
+    tables.forEach(function (table) {
+      var labels = {};
+      table.querySelectorAll("thead th[data-col][data-label]").forEach(function (th) { labels[th.dataset.col] = th.dataset.label; });
+      table.querySelectorAll("tbody td[data-col]:not([data-label]):not(.gx-sticky-name)").forEach(function (td) {
+        if (labels[td.dataset.col]) td.dataset.label = labels[td.dataset.col];
+      });
+    });
+  }
+  window.addEventListener("DOMContentLoaded", function () { labelCells(document); });
+  document.addEventListener("htmx:load", function (e) {
+    var elt = e.detail.elt;
+    if (elt.matches && elt.matches("td[data-version]")) {
+      var row = elt.closest("tr[data-gx-id]");
+      if (row) row.dataset.version = elt.dataset.version;
+      elt.removeAttribute("data-version");
+    }
+    labelCells(elt);
+  });
+  // The star: a POST to the list's star address, answered with the new button (org/lists/_star.html).
+  document.addEventListener("click", function (e) {
+    var star = e.target.closest("button.gx-star");
+    if (!star) return;
+    var rows = star.closest("[data-star-url]");
+    var row = star.closest("[data-gx-id]");
+    var token = document.querySelector("meta[name=csrf-token]");
+    if (!rows || !row) return;
+    star.disabled = true;
+    fetch(rows.dataset.starUrl.replace("/0/", "/" + row.dataset.gxId + "/"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": token ? token.content : "", "HX-Request": "true" },
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.text();
+    }).then(function (html) {
+      var box = document.createElement("template");
+      box.innerHTML = html.trim();
+      var fresh = box.content.firstElementChild;
+      if (fresh) { star.replaceWith(fresh); fresh.focus(); }
+    }).catch(function () { star.disabled = false; });
   });
 
   // --- column chooser: drag (SortableJS) or the arrow buttons ---------------------------------------------------
