@@ -125,6 +125,14 @@ def test_columns_bulk_transfer_inline_edit_and_star(org, page):
     )
     a.refresh_from_db()
     assert a.status == Customer.Status.WON
+    # a second cell of the same row saves too: the saved cell handed the row its new version
+    cell = page.locator(f'tr[data-gx-id="{a.pk}"] td[data-col="next_follow_up"]')
+    cell.locator("[data-inline-edit]").click()
+    cell.locator("input[data-inline-input]").fill("2031-05-06")
+    page.keyboard.press("Enter")
+    expect(page.locator(f'tr[data-gx-id="{a.pk}"] td[data-col="next_follow_up"]')).to_contain_text("2031-05-06")
+    a.refresh_from_db()
+    assert str(a.next_follow_up_on) == "2031-05-06" and a.status == Customer.Status.WON
 
     # star one → the Starred tab lists it
     page.locator(f'tr[data-gx-id="{b.pk}"] .gx-star').click()
