@@ -103,3 +103,18 @@ class LeaguePublication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.kind}"
+
+
+class DashboardLayout(models.Model):
+    """The widgets one person chose for their dashboard, in order (none stored: their role's defaults)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboard_layout")
+    widgets = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("dashboard layout")
+        verbose_name_plural = _("dashboard layouts")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {', '.join(self.widgets)}"

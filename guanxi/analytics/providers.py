@@ -39,7 +39,7 @@ registry.add_nav(
     NavItem(
         key="analytics",
         label=_("Analytics"),
-        url_name="analytics:overview",
+        url_name="analytics:dashboard",
         icon="ti-chart-bar",
         order=90,
         permission="analytics.view",

@@ -11,4 +11,5 @@ urlpatterns = [
     path("league/violations/", views.league_violations, name="league_violations"),
     path("report/", views.management_report, name="report"),
     path("usage/", views.usage, name="usage"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -230,3 +231,34 @@ def usage(request: HttpRequest) -> HttpResponse:
         "inactive": [r for r in rows if r.inactive],
     }
     return render(request, "analytics/usage.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """工作台: the person's widgets (role defaults until they add or remove some), for a period and scope."""
+    from . import dashboard as board
+
+    user = request.user
+    selectors.require_view(user)  # type: ignore[arg-type]
+    if request.method == "POST":
+        try:
+            board.dashboard_widget_change(
+                actor=user,  # type: ignore[arg-type]
+                widget=request.POST.get("widget", ""),
+                action=request.POST.get("action", ""),
+            )
+        except ValidationFailed as exc:
+            from django.contrib import messages
+
+            messages.error(request, exc.message)
+        return redirect(reverse("analytics:dashboard") + ("?" + request.GET.urlencode() if request.GET else ""))
+    errors: dict[str, Any] = {}
+    window, scope = _window(request, errors), _scope(request, errors)
+    widgets = board.render_widgets(user=user, window=window, scope=scope)  # type: ignore[arg-type]
+    shown = {w["widget"].key for w in widgets}
+    context = _filters(request, window, scope, errors) | {
+        "widgets": widgets,
+        "addable": [w for w in board.available(user) if w.key not in shown],  # type: ignore[arg-type]
+    }
+    return render(request, "analytics/dashboard.html", context)

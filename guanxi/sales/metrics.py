@@ -161,12 +161,12 @@ def _reason_label(grouping: str, pk: Any) -> Any:
     if pk is None:
         return _("No reason given")
     reason = LostReason.objects.filter(pk=pk).first()
-    return reason.name if reason else pk
+    return str(reason) if reason else pk
 
 
 def _stage_label(grouping: str, pk: Any) -> Any:
     stage = Stage.objects.filter(pk=pk).select_related("pipeline").first()
-    return stage.name if stage else pk
+    return str(stage) if stage else pk
 
 
 def funnel_progress(

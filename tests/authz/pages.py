@@ -213,6 +213,7 @@ PAGES: list[Page] = [
     Page("analytics:league_settings", gate="analytics.edit"),
     Page("analytics:report", gate="analytics.view"),
     Page("analytics:usage", gate="analytics.view"),
+    Page("analytics:dashboard", gate="analytics.view"),
     Page("analytics:report", gate="analytics.export", query="export=xlsx"),
     Page("billing:expense_create", (), query="customer={cus}"),
     Page("billing:expense_detail", ("exp",), record="exp", reveals=("opp",)),

@@ -171,7 +171,7 @@ def _collaborating(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
 
 
 def _lost_reason_choices(user: Any) -> list[Choice]:
-    return [Choice(str(r.pk), r.name) for r in LostReason.objects.order_by("name")]
+    return [Choice(str(r.pk), str(r)) for r in LostReason.objects.order_by("name")]
 
 
 class OpportunityList(ListDefinition):

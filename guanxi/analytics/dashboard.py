@@ -1,0 +1,218 @@
+"""The role dashboard (工作台): widgets a person adds and removes (remembered), with role defaults, a scope
+selector (me / team / department / company, as far as their data scope reaches) and a period selector with the
+change against the previous period. Each widget reads other apps through metrics and their selectors; every
+figure links to its records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanxi.core.errors import ValidationFailed
+from guanxi.core.registry import registry
+from guanxi.org.models import User
+from guanxi.org.policies import has_permission, scope_queryset_or_none
+
+from .models import DashboardLayout
+from .selectors import Window, figures, scope_owners, visible_metrics
+
+FORGOTTEN_DAYS = 30
+FIGURE_KEYS = ("new_customers", "new_opportunities", "follow_ups", "won_amount", "signed_contract_amount")
+
+
+@dataclass(frozen=True)
+class Widget:
+    key: str
+    label: Any
+    template: str
+    data: Callable[..., dict[str, Any]]  # (user, window, scope) -> template context
+    permission: str = "analytics.view"
+
+
+def _figures(user: User, window: Window, scope: str) -> dict[str, Any]:
+    return {"rows": figures(user=user, window=window, scope=scope, keys=FIGURE_KEYS)}
+
+
+def _pipeline(user: User, window: Window, scope: str) -> dict[str, Any]:
+    metric = registry.metric("pipeline_amount")
+    if metric is None or metric not in visible_metrics(user):
+        return {"rows": []}
+    from .selectors import breakdown
+
+    rows, total = breakdown(user=user, metric=metric, window=window, group_by="stage", scope=scope)
+    return {"rows": rows, "total": total, "metric": metric}
+
+
+def _closing(user: User, window: Window, scope: str) -> dict[str, Any]:
+    from guanxi.sales.opportunities.models import Opportunity
+
+    today = timezone.localdate()
+    start = today.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    qs = scope_queryset_or_none(user, Opportunity.objects.filter(status=Opportunity.Status.OPEN)).filter(
+        expected_close_date__gte=start, expected_close_date__lte=end
+    )
+    owners = scope_owners(user, scope)
+    if owners is not None:
+        qs = qs.filter(owner_id__in=owners)
+    params = f"?scene=all&status=open&close_from={start}&close_to={end}"
+    owner = next(iter(owners)) if owners is not None and len(owners) == 1 else None
+    return {
+        "count": qs.count(),
+        "rows": list(qs.select_related("customer").order_by("expected_close_date", "pk")[:5]),
+        "url": reverse("sales:opportunity_list") + params + (f"&owner={owner}" if owner else ""),
+    }
+
+
+def _forgotten(user: User, window: Window, scope: str) -> dict[str, Any]:
+    from guanxi.customers.models import Customer
+
+    cutoff = timezone.now() - dt.timedelta(days=FORGOTTEN_DAYS)
+    qs = scope_queryset_or_none(user, Customer.objects.filter(owner__isnull=False))
+    qs = qs.filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, created_at__lt=cutoff))
+    owners = scope_owners(user, scope)
+    if owners is not None:
+        qs = qs.filter(owner_id__in=owners)
+    owner = next(iter(owners)) if owners is not None and len(owners) == 1 else None
+    url = (
+        reverse("customers:list")
+        + f"?scene=all&no_contact_days={FORGOTTEN_DAYS}"
+        + (f"&owner={owner}" if owner else "")
+    )
+    return {"count": qs.count(), "days": FORGOTTEN_DAYS, "url": url}
+
+
+def _league(user: User, window: Window, scope: str) -> dict[str, Any]:
+    from .selectors import league_compute, window_for
+
+    month = window_for("month", timezone.localdate())
+    league = league_compute(window=month)
+    mine = next((r for r in league.rows if r.user_id == user.pk), None)
+    owners = scope_owners(user, scope)
+    return {
+        "mine": mine,
+        "size": len(league.rows),
+        "top": league.top,
+        "flagged": [r for r in league.rows if r.flagged and (owners is None or r.user_id in owners)],
+        "month": month,
+    }
+
+
+def _approvals(user: User, window: Window, scope: str) -> dict[str, Any]:
+    item = next((n for n in registry.nav if n.key == "approvals"), None)
+    count = item.badge(user) if item is not None and item.badge is not None else 0
+    return {"count": count, "url": reverse(item.url_name) if item is not None else ""}
+
+
+def _targets(user: User, window: Window, scope: str) -> dict[str, Any]:
+    from guanxi.core.errors import ApplicationError
+    from guanxi.sales.targets.selectors import targets_progress
+
+    try:
+        data = targets_progress(
+            user=user, period_kind="month", period_start=timezone.localdate().replace(day=1), metric="signed_amount"
+        )
+    except ApplicationError:
+        return {"rows": []}
+    owners = scope_owners(user, scope)
+    rows = [r for r in data["people"] if r.target is not None and (owners is None or r.subject.pk in owners)]
+    return {"rows": rows[:8], "url": reverse("sales:targets")}
+
+
+WIDGETS: dict[str, Widget] = {
+    w.key: w
+    for w in (
+        Widget("figures", gettext_lazy("Key figures"), "analytics/widgets/figures.html", _figures),
+        Widget(
+            "targets",
+            gettext_lazy("Targets and progress"),
+            "analytics/widgets/targets.html",
+            _targets,
+            "opportunities.view",
+        ),
+        Widget(
+            "pipeline",
+            gettext_lazy("Pipeline by stage"),
+            "analytics/widgets/pipeline.html",
+            _pipeline,
+            "opportunities.view",
+        ),
+        Widget(
+            "closing",
+            gettext_lazy("Deals to close this month"),
+            "analytics/widgets/closing.html",
+            _closing,
+            "opportunities.view",
+        ),
+        Widget(
+            "forgotten",
+            gettext_lazy("Forgotten customers"),
+            "analytics/widgets/forgotten.html",
+            _forgotten,
+            "customers.view",
+        ),
+        Widget("league", gettext_lazy("Usage league"), "analytics/widgets/league.html", _league),
+        Widget("approvals", gettext_lazy("Approvals waiting"), "analytics/widgets/approvals.html", _approvals, ""),
+    )
+}
+ROLE_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "sales_rep": ("figures", "targets", "closing", "forgotten", "league", "approvals"),
+    "channel_rep": ("figures", "closing", "forgotten", "league"),
+    "department_manager": ("figures", "pipeline", "league", "closing", "approvals", "targets"),
+    "business_manager": ("figures", "pipeline", "closing", "forgotten"),
+    "sales_management": ("figures", "league", "pipeline", "approvals"),
+    "executive": ("figures", "pipeline", "targets", "approvals"),
+    "finance": ("figures", "approvals"),
+}
+FALLBACK = ("figures", "pipeline", "approvals")
+
+
+def available(user: User) -> list[Widget]:
+    return [w for w in WIDGETS.values() if not w.permission or has_permission(user, w.permission)]
+
+
+def layout_of(user: User) -> list[str]:
+    """The widgets the person chose, or their role's defaults (the first of their roles that has some)."""
+    allowed = {w.key for w in available(user)}
+    stored = DashboardLayout.objects.filter(user=user).values_list("widgets", flat=True).first()
+    if stored is None:
+        codes = list(user.roles.values_list("code", flat=True))
+        stored = next((list(ROLE_DEFAULTS[c]) for c in codes if c in ROLE_DEFAULTS), list(FALLBACK))
+    return [k for k in stored if k in allowed]
+
+
+@transaction.atomic
+def dashboard_widget_change(*, actor: User, widget: str, action: str) -> list[str]:
+    """Add a widget (at the end), remove one, or move one up; the person's own layout, remembered."""
+    allowed = {w.key for w in available(actor)}
+    if widget not in allowed:
+        raise ValidationFailed(_("Choose a widget you may see."), fields={"widget": [_("Choose a valid option.")]})
+    if action not in ("add", "remove", "up", "reset"):
+        raise ValidationFailed(_("Unknown action."), fields={"action": [_("Choose a valid option.")]})
+    current = layout_of(actor)
+    if action == "reset":
+        DashboardLayout.objects.filter(user=actor).delete()
+        return layout_of(actor)
+    if action == "add" and widget not in current:
+        current.append(widget)
+    elif action == "remove" and widget in current:
+        current.remove(widget)
+    elif action == "up" and widget in current:
+        i = current.index(widget)
+        if i > 0:
+            current[i - 1], current[i] = current[i], current[i - 1]
+    DashboardLayout.objects.update_or_create(user=actor, defaults={"widgets": current})
+    return current
+
+
+def render_widgets(*, user: User, window: Window, scope: str) -> list[dict[str, Any]]:
+    return [{"widget": WIDGETS[key], "data": WIDGETS[key].data(user, window, scope)} for key in layout_of(user)]
