@@ -10,7 +10,8 @@ Funnel rules (docs/funnel.md):
   every open stage). Lost stages and stages of another pipeline have no position: moving there is not onward.
 * An opportunity *enters* stage i in the period when a stage change in the period moves it forward from a
   position below i to a position ≥ i — **skipping a stage counts as passing through it** — or creates it
-  directly in stage i. Moving backward into a stage does not count as entering it again.
+  directly in stage i (or reopens it there from a lost stage). Moving backward into a stage does not count as
+  entering it again.
 * Conversion of stage i = opportunities that entered i and also entered i+1 in the period / opportunities
   that entered i in the period (REQUIREMENTS §5: leaving a stage onward / entering it).
 """
