@@ -45,7 +45,7 @@ def entered_by_rule(history: list[tuple[str | None, str, bool]]) -> set[int]:
     return entered
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(deals=st.lists(DEAL, min_size=1, max_size=6))
 def test_the_funnel_counts_what_the_rule_says_for_any_histories(org: Any, deals: list[Any]) -> None:
     rep = org["east_rep"]
