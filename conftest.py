@@ -28,16 +28,22 @@ def _default_language() -> Iterator[None]:
 def _warm_dictionaries(request: Any, django_db_blocker: Any) -> Iterator[None]:
     """Each test starts with the dictionaries read (core.dictionaries.cache), as in a running process, so query
     counts do not depend on test order; after a test that changed one (and rolled back), the copies are dropped."""
+    from guanxi.core.custom_fields import definitions as custom_fields
     from guanxi.core.dictionaries import cache
 
     if cache.changed:
         cache.drop_local_copies()
+    if custom_fields.changed:
+        custom_fields.drop_local_copy()
     if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
         with django_db_blocker.unblock():
             cache.preload()
+            custom_fields.preload()
     yield
     if cache.changed:
         cache.drop_local_copies()
+    if custom_fields.changed:
+        custom_fields.drop_local_copy()
 
 
 def _reseed_after_flush(sender: Any, **kwargs: Any) -> None:

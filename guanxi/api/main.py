@@ -9,6 +9,7 @@ from guanxi.approvals.api import router as approvals_router
 from guanxi.billing.api import router as billing_router
 from guanxi.commerce.api import router as commerce_router
 from guanxi.core.api import API_AUTH, GuanxiAPI, OfflineSwagger, register_exception_handlers
+from guanxi.core.custom_fields.api import router as custom_fields_router
 from guanxi.core.dictionaries.api import router as dictionaries_router
 from guanxi.core.imports.api import router as imports_router
 from guanxi.customers.api import router as customers_router
@@ -49,6 +50,7 @@ api.add_router("", dedupe_router)
 api.add_router("", sales_router)
 api.add_router("", imports_router)
 api.add_router("", dictionaries_router)
+api.add_router("", custom_fields_router)
 api.add_router("", approvals_router)
 api.add_router("", commerce_router)
 api.add_router("", billing_router)

@@ -14,6 +14,7 @@ from guanxi.approvals.selectors import approver_read_rule
 from guanxi.core.money import format_cny
 from guanxi.core.ports import OPPORTUNITY_ACTIONS
 from guanxi.core.registry import (
+    CustomFieldTarget,
     DefaultApprovalRules,
     DefaultGrants,
     EventType,
@@ -385,3 +386,11 @@ from .metrics import METRICS as _COMMERCE_METRICS  # noqa: E402
 
 for _metric in _COMMERCE_METRICS:
     registry.add_metric(_metric)
+
+# Custom fields (自定义字段) on quotes and contracts.
+registry.add_custom_field_target(
+    CustomFieldTarget(model="commerce.quote", label=_("Quotes"), module="quotes", order=50)
+)
+registry.add_custom_field_target(
+    CustomFieldTarget(model="commerce.contract", label=_("Contracts"), module="contracts", order=60)
+)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanxi.core.custom_fields.forms import custom_errors_to_form, custom_values_form, custom_values_or_refuse
 from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.registry import registry
 from guanxi.core.views_util import error_text, form_action, is_stale, service_action
@@ -26,6 +27,7 @@ from .views_quotes import approval_panel_html
 
 def _refused(ctx: dict[str, Any], request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     """The form again (400): the errors on their fields, what was typed kept."""
+    custom_errors_to_form(ctx["custom_form"], exc.fields)
     ctx.update(errors=exc.fields, error=error_text(exc), stale=is_stale(exc), initial=request.POST.dict())
     return render(request, "commerce/contracts/form.html", ctx, status=400)
 
@@ -71,12 +73,15 @@ def contract_create(request: HttpRequest) -> HttpResponse:
     elif opp:
         initial.update(title=opp.name, amount=f"{opp.amount:.2f}", contact=opp.contact_id)
     ctx["initial"] = initial
-    if request.method == "POST" and customer is not None:
+    bound = request.method == "POST" and customer is not None
+    ctx["custom_form"] = custom_values_form(user=user, target="commerce.contract", data=request.POST if bound else None)
+    if bound:
         form = ContractForm(request.POST)
         if not form.is_valid():
             return _refused(ctx, request, _form_refusal(form))
         try:
             data = form.service_data(ctx["contacts"], with_amount=quote is None)  # a quote decides amount, discount
+            data["custom"] = custom_values_or_refuse(ctx["custom_form"])
             contract = services.contract_create(actor=user, customer=customer, data=data, quote=quote,
                                                 opportunity=opp)  # fmt: skip
         except ApplicationError as exc:
@@ -109,12 +114,19 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "note": contract.note,
         },
     }
+    ctx["custom_form"] = custom_values_form(
+        user=request.user,
+        target="commerce.contract",
+        instance=contract,
+        data=request.POST if request.method == "POST" else None,
+    )
     if request.method == "POST":
         form = ContractForm(request.POST)
         if not form.is_valid():
             return _refused(ctx, request, _form_refusal(form))
         try:
             data = form.service_data(contacts, with_amount=contract.quote_id is None)
+            data["custom"] = custom_values_or_refuse(ctx["custom_form"])
             services.contract_update(actor=request.user, contract=contract, data=data,
                                      expected_version=form.cleaned_data["version"])  # fmt: skip
         except ApplicationError as exc:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanxi.core.custom_fields.forms import custom_errors_to_form, custom_values_form, custom_values_or_refuse
 from guanxi.core.errors import ApplicationError, ValidationFailed
 from guanxi.core.views_util import error_text, form_action, is_stale, service_action
 from guanxi.org.policies import has_permission, require_permission
@@ -54,7 +55,9 @@ def _form_context(request: HttpRequest, quote: Quote | None, customer: Any) -> d
     user = request.user
     products = list(selectors.product_choices(user=user))
     books = list(selectors.price_books(user=user, for_quoting=True))
+    post = request.POST if request.method == "POST" else None
     return {
+        "custom_form": custom_values_form(user=user, target="commerce.quote", instance=quote, data=post),
         "quote": quote,
         "customer": customer,
         "customers": selectors.document_customer_choices(user=user) if customer is None else [],
@@ -102,6 +105,7 @@ def _header_from_post(request: HttpRequest, ctx: dict[str, Any]) -> tuple[dict[s
     data = form.service_data(
         contacts=ctx["contacts"], opportunities=ctx["opportunities"], price_books=ctx["price_books"]
     )
+    data["custom"] = custom_values_or_refuse(ctx["custom_form"])
     return data, form.cleaned_data["version"]
 
 
@@ -139,6 +143,7 @@ def quote_create(request: HttpRequest) -> HttpResponse:
             data, _version = _header_from_post(request, ctx)
             quote = services.quote_create(actor=request.user, customer=customer, data=data, lines=lines)
         except ApplicationError as exc:
+            custom_errors_to_form(ctx["custom_form"], exc.fields)
             ctx.update(errors=exc.fields, error=error_text(exc), initial={**request.POST.dict(), "rows": rows or [{}]})
             return _render_form(request, ctx, 400)
         return redirect("commerce:quote_detail", quote.pk)
@@ -183,6 +188,7 @@ def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=version,
             )
         except ApplicationError as exc:
+            custom_errors_to_form(ctx["custom_form"], exc.fields)
             ctx.update(
                 errors=exc.fields,
                 error=error_text(exc),

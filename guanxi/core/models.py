@@ -537,3 +537,6 @@ class DictionaryEntry(TimeStampedModel):
         from .dictionaries.labels import pick_label
 
         return pick_label(self.label_zh, self.label_en)
+
+
+from .custom_fields.models import CustomField, CustomFieldsModel, FieldType  # noqa: E402, F401  (Django finds them here)

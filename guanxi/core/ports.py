@@ -53,6 +53,10 @@ class PermissionChecker(Protocol):
         """The user's data scope for the permission; raises PermissionDeniedError (403) without it."""
         ...
 
+    def role_codes(self, user: Any) -> frozenset[str]:
+        """The codes of the user's roles (custom fields: who may see and edit a field)."""
+        ...
+
 
 class ApiTokenAuthenticator(Protocol):
     """The active user behind an API token secret, or None (org's API tokens)."""

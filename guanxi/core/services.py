@@ -204,7 +204,14 @@ def model_update(
             continue
         attname = field.name if isinstance(new, models.Model) else getattr(field, "attname", field.name)
         old = getattr(instance, attname)
-        if old != new:
+        if old != new and name == "custom" and isinstance(old, dict) and isinstance(new, dict):
+            # custom fields (core.custom_fields): one change per field, "custom.<code>": [old, new]
+            for code in sorted(set(old) | set(new)):
+                if old.get(code) != new.get(code):
+                    changes[f"custom.{code}"] = [old.get(code), new.get(code)]
+            setattr(instance, attname, new)
+            changed_fields.append(field.name)
+        elif old != new:
             changes[name] = [audit_value(old), audit_value(new)]
             setattr(instance, attname, new)
             changed_fields.append(field.name)

@@ -36,6 +36,7 @@ REMOTE_SOURCES: dict[str, tuple[str, str]] = {
     "customers": ("/api/v1/customers", "name"),
     "products": ("/api/v1/products", "name"),
     "users": ("/api/v1/users", "name"),
+    "contacts": ("/api/v1/contacts", "name"),
 }
 
 

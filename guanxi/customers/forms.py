@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.custom_fields.forms import custom_fields_attach
 from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.widgets import DATETIME_FORMATS, DateInput, DateTimeInput, SearchSelect, SearchSelectMultiple
 
@@ -378,3 +379,10 @@ class _FilterChoices(Mapping[str, dict[str, Any]]):
 
 
 FILTER_CHOICES: Mapping[str, dict[str, Any]] = _FilterChoices()
+
+
+def contact_form(user: Any, data: Any = None, *, contact: Any = None, **kwargs: Any) -> ContactForm:
+    """A contact's form with the custom fields `user` may edit (core.custom_fields)."""
+    form = ContactForm(data, **kwargs)
+    custom_fields_attach(form, user=user, target="customers.contact", instance=contact)
+    return form

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dictionaries.fields import DictionaryField
 from guanxi.core.files import private_upload_path
-from guanxi.core.models import BusinessModel, ListOrderIndex, TimeStampedModel
+from guanxi.core.models import BusinessModel, CustomFieldsModel, ListOrderIndex, TimeStampedModel
 from guanxi.org.models import OwnedRecord
 
 from .validators import validate_credit_code
@@ -52,7 +52,7 @@ CUSTOMER_EDITABLE_FIELDS = (
 )
 
 
-class Customer(OwnedRecord):
+class Customer(OwnedRecord, CustomFieldsModel):
     # Changes that are not fields of the customer: the lead it was converted from (sales records it).
     audit_labels = {"lead": _("lead")}
     audit_related = {"lead": "sales.lead"}
@@ -181,7 +181,7 @@ class Customer(OwnedRecord):
         return self.name
 
 
-class Contact(BusinessModel):
+class Contact(BusinessModel, CustomFieldsModel):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import (
     CalendarSource,
+    CustomFieldTarget,
     DefaultApprovalRules,
     EventType,
     FileKind,
@@ -367,3 +368,11 @@ from .metrics import METRICS as _CUSTOMER_METRICS  # noqa: E402
 
 for _metric in _CUSTOMER_METRICS:
     registry.add_metric(_metric)
+
+# Custom fields (自定义字段): administrators may add fields to customers and contacts.
+registry.add_custom_field_target(
+    CustomFieldTarget(model="customers.customer", label=_("Customers"), module="customers", order=10)
+)
+registry.add_custom_field_target(
+    CustomFieldTarget(model="customers.contact", label=_("Contacts"), module="contacts", order=20)
+)

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime, WithJsonSchema
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.core.files import download_url
 from guanxi.core.inputs import LONG_TEXT_MAX
@@ -33,6 +34,8 @@ CustomerSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 ContactSort = Literal[tuple(CONTACT_SORTS)]  # type: ignore[valid-type]
 
 TEXT_MAX = LONG_TEXT_MAX  # remarks and follow-up content
+CustomCustomer = custom_values_type("customers.customer")
+CustomContact = custom_values_type("customers.contact")
 
 
 def _enum_str(values: list[str]) -> Any:
@@ -78,6 +81,8 @@ class CustomerOut(Schema):
     review_reason: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    custom: CustomCustomer = Field(default_factory=dict)
+    resolve_custom = staticmethod(custom_values_out("customers.customer"))
 
     @staticmethod
     def resolve_tags(obj: Any) -> list[Any]:
@@ -149,6 +154,7 @@ class CustomerIn(InputSchema):
     confirm_warnings: bool = Field(
         False, description="Create even though a possible duplicate was reported (409 duplicate_warning)."
     )
+    custom: CustomCustomer | None = Field(None, description="Custom field values by code (null clears one).")
 
 
 class CustomerPatch(InputSchema):
@@ -176,6 +182,7 @@ class CustomerPatch(InputSchema):
         False, description="Save even though a possible duplicate was reported (409 duplicate_warning)."
     )
     version: Version | None = None
+    custom: CustomCustomer | None = Field(None, description="Custom field values by code (null clears one).")
 
 
 class TransferIn(InputSchema):
@@ -215,6 +222,8 @@ class ContactOut(Schema):
     remarks: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    custom: CustomContact = Field(default_factory=dict)
+    resolve_custom = staticmethod(custom_values_out("customers.contact"))
 
 
 class ContactPage(Schema):
@@ -246,6 +255,7 @@ class ContactIn(InputSchema):
     is_decision_maker: bool = False
     is_primary: bool = False
     remarks: str = Field("", max_length=TEXT_MAX)
+    custom: CustomContact | None = Field(None, description="Custom field values by code (null clears one).")
 
 
 class ContactPatch(InputSchema):
@@ -260,6 +270,7 @@ class ContactPatch(InputSchema):
     is_primary: bool | None = None
     remarks: str | None = Field(None, max_length=TEXT_MAX)
     version: Version | None = None
+    custom: CustomContact | None = Field(None, description="Custom field values by code (null clears one).")
 
 
 # --- follow-ups ------------------------------------------------------------------------------

@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
+from guanxi.core.custom_fields.definitions import can_see, field_by_code
+from guanxi.core.custom_fields.values import display_value, linked_names
 from guanxi.core.dictionaries.fields import DictionaryField
 from guanxi.core.dictionaries.selectors import label_of as dictionary_label
 from guanxi.core.errors import PermissionDeniedError
@@ -268,6 +270,11 @@ class ChangeRenderer:
         model = self._model(entry)
         out = []
         for name, pair in (entry.changes or {}).items():
+            if name.startswith("custom.") and model is not None:
+                row = _custom_row(model, name, pair, self.reader)
+                if row is not None:
+                    out.append(row)
+                continue
             field = _model_field(model, name)
             if field is not None and getattr(field, "primary_key", False):
                 continue  # the entry names its object already
@@ -279,6 +286,21 @@ class ChangeRenderer:
             key = field.name if field is not None else name  # "contact", whether stored as contact or contact_id
             out.append(ChangeRow(key, _label(model, name, field), old_text, new_text, old_value, new_value))
         return out
+
+
+def _custom_row(model: type[models.Model], name: str, pair: Any, reader: User | None) -> ChangeRow | None:
+    """A custom field's change (core.custom_fields), labelled and shown as its type shows it; none for a reader
+    whose roles do not see the field."""
+    code = name.removeprefix("custom.")
+    found = field_by_code(model._meta.label_lower, code)
+    old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
+    if found is None:
+        return ChangeRow(name, code, _plain(old, None), _plain(new, None), old, new)
+    if reader is not None and not can_see(reader, found):
+        return None
+    names = linked_names([found], [{code: old}, {code: new}])
+    shown = [display_value(found, v, names=names) or EMPTY for v in (old, new)]
+    return ChangeRow(name, found.label, shown[0], shown[1], old, new)
 
 
 def model_label(entry: AuditLog) -> str:

@@ -307,3 +307,74 @@ class DictionaryEntryForm(TablerForm):
             del self.fields["code"]
         if not tree:
             del self.fields["parent"]
+
+
+class CustomFieldForm(TablerForm):
+    """Add or edit a custom field (自定义字段): object, code and type only when adding (records hold values under the
+    code in the type's form); core.custom_fields.services checks everything again."""
+
+    target = forms.ChoiceField(label=_("Object"))
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("What the API and imports call it; it never changes. Lowercase letters, digits and “_”."),
+    )
+    type = forms.ChoiceField(label=_("Type"))
+    label_zh = forms.CharField(label=_("Label (Chinese)"), max_length=100)
+    label_en = forms.CharField(label=_("Label (English)"), max_length=100, required=False)
+    help_zh = forms.CharField(label=_("Help text (Chinese)"), max_length=300, required=False)
+    help_en = forms.CharField(label=_("Help text (English)"), max_length=300, required=False)
+    dictionary = forms.ChoiceField(
+        label=_("Dictionary"), required=False, help_text=_("Single and multiple choice: the list to choose from.")
+    )
+    default = forms.CharField(
+        label=_("Default"),
+        max_length=200,
+        required=False,
+        help_text=_("What a new record starts with; several codes of a multiple choice separated by commas."),
+    )
+    required = forms.BooleanField(label=_("Required"), required=False)
+    required_from_probability = forms.IntegerField(
+        label=_("Required from win probability (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("Opportunities: required once the deal reaches a stage of at least this probability; 0: never."),
+    )
+    unique = forms.BooleanField(label=_("Unique: no two records may have the same value"), required=False)
+    filterable = forms.BooleanField(label=_("Filterable in lists (adds a database index)"), required=False)
+    view_roles = forms.MultipleChoiceField(
+        label=_("Roles who see it"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: everyone who sees the record."),
+    )
+    edit_roles = forms.MultipleChoiceField(
+        label=_("Roles who edit it"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: everyone who may see it and edit the record."),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        targets: list[tuple[str, Any]],
+        types: list[tuple[str, Any]],
+        dictionaries: list[tuple[str, str]],
+        roles: list[tuple[str, str]],
+        editing: bool = False,
+        by_stage: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = targets
+        self.fields["type"].choices = types
+        self.fields["dictionary"].choices = [("", "—"), *dictionaries]
+        self.fields["view_roles"].choices = roles
+        self.fields["edit_roles"].choices = roles
+        if editing:
+            for fixed in ("target", "code", "type"):
+                del self.fields[fixed]
+        if not by_stage:
+            del self.fields["required_from_probability"]

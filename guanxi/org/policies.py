@@ -81,7 +81,7 @@ def _grants(user: User) -> dict[str, str]:
 
 
 def forget_cached_grants(user: User) -> None:
-    for attr in ("_guanxi_grants", "_guanxi_subordinates", "_guanxi_dept_tree"):
+    for attr in ("_guanxi_grants", "_guanxi_subordinates", "_guanxi_dept_tree", "_guanxi_role_codes"):
         if hasattr(user, attr):
             delattr(user, attr)
 

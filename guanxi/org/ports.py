@@ -22,6 +22,15 @@ class OrgPermissions:
 
         return require_permission(user, perm)
 
+    def role_codes(self, user: Any) -> frozenset[str]:
+        if not getattr(user, "is_authenticated", False):
+            return frozenset()
+        cached = getattr(user, "_guanxi_role_codes", None)
+        if cached is None:
+            cached = frozenset(user.roles.values_list("code", flat=True))
+            user._guanxi_role_codes = cached
+        return cached
+
 
 class OrgApiTokens:
     """core's ApiTokenAuthenticator: org's hashed, revocable API tokens."""

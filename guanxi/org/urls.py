@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_admin, views_dictionaries
+from . import views, views_admin, views_custom_fields, views_dictionaries
 from .calendar import views as calendar_views
 from .lists.views import list_page
 from .permission_requests import views as permission_requests
@@ -48,6 +48,10 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("account/calendar/new/", calendar_views.calendar_feed_regenerate, name="calendar_feed_regenerate"),
     path("account/calendar/revoke/", calendar_views.calendar_feed_revoke, name="calendar_feed_revoke"),
+    path("org/custom-fields/", views_custom_fields.custom_field_list, name="custom_field_list"),
+    path("org/custom-fields/new/", views_custom_fields.custom_field_create, name="custom_field_create"),
+    path("org/custom-fields/<int:pk>/", views_custom_fields.custom_field_edit, name="custom_field_edit"),
+    path("org/custom-fields/<int:pk>/action/", views_custom_fields.custom_field_action, name="custom_field_action"),
     path("org/dictionaries/", views_dictionaries.dictionary_list, name="dictionary_list"),
     path("org/dictionaries/<slug:key>/", views_dictionaries.dictionary_detail, name="dictionary_detail"),
     path(

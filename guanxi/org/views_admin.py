@@ -58,6 +58,7 @@ ADMIN_TABS = [
     ("company", gettext_lazy("Company"), "org:company_settings", "ti-building-bank", "org.admin"),
     ("webhooks", gettext_lazy("Webhooks"), "org:webhook_list", "ti-webhook", "org.admin"),
     ("dictionaries", gettext_lazy("Dictionaries"), "org:dictionary_list", "ti-list-details", "org.admin"),
+    ("custom_fields", gettext_lazy("Custom fields"), "org:custom_field_list", "ti-forms", "org.admin"),
 ]
 
 

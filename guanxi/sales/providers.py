@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import (
+    CustomFieldTarget,
     DefaultGrants,
     registry,
 )
@@ -94,3 +95,11 @@ from .metrics import METRICS as _SALES_METRICS  # noqa: E402
 
 for _metric in _SALES_METRICS:
     registry.add_metric(_metric)
+
+# Custom fields (自定义字段) on leads and opportunities; an opportunity's may be required from a stage on.
+registry.add_custom_field_target(CustomFieldTarget(model="sales.lead", label=_("Leads"), module="leads", order=30))
+registry.add_custom_field_target(
+    CustomFieldTarget(
+        model="sales.opportunity", label=_("Opportunities"), module="opportunities", order=40, by_stage=True
+    )
+)

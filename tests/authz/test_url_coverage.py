@@ -70,6 +70,11 @@ EXEMPT: dict[str, str] = {
     "org:dictionary_entry_edit": "dictionary administration (org.admin only: test_dictionaries.py; nothing changes)",
     "org:dictionary_entry_action": "retire/restore an entry (org.admin only: test_dictionaries.py; nothing changes)",
     "org:dictionary_reorder": "dictionary administration (org.admin only: test_dictionaries.py; nothing changes)",
+    # custom fields (org.admin): the refusals and unchanged rows are customers/tests/test_custom_fields.py's
+    "org:custom_field_list": "custom field administration (org.admin only: test_custom_fields.py, 403)",
+    "org:custom_field_create": "custom field administration (org.admin only: test_custom_fields.py; nothing changes)",
+    "org:custom_field_edit": "custom field administration (org.admin only: test_custom_fields.py; nothing changes)",
+    "org:custom_field_action": "retire/restore/move a field (org.admin only: test_custom_fields.py; nothing changes)",
     # webhooks (org.admin; the lists are in pages.py): the refusals are org/tests/test_webhooks.py's
     "org:webhook_create": "webhook administration (org.admin only: org/tests/test_webhooks.py, 403)",
     "org:webhook_detail": "webhook administration (org.admin only: org/tests/test_webhooks.py, 403)",

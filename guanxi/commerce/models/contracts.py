@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.files import private_upload_path
-from guanxi.core.models import BusinessModel
+from guanxi.core.models import BusinessModel, CustomFieldsModel
 from guanxi.core.money import MONEY, RATE
 
 from .quotes import Quote
@@ -21,7 +21,7 @@ def signed_scan_path(instance: Contract, filename: str) -> str:
     return private_upload_path("contracts", filename)
 
 
-class Contract(BusinessModel):
+class Contract(BusinessModel, CustomFieldsModel):
     """A contract (合同) with an existing customer, from a quote or an opportunity."""
 
     class Status(models.TextChoices):

@@ -11,13 +11,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.models import BusinessModel
+from guanxi.core.models import BusinessModel, CustomFieldsModel
 from guanxi.core.money import MONEY, RATE
 
 from .catalogue import Product
 
 
-class Quote(BusinessModel):
+class Quote(BusinessModel, CustomFieldsModel):
     """A quote (报价) for an existing customer; revising makes a new version and keeps the old ones."""
 
     class Status(models.TextChoices):

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 
 from guanxi.approvals.schemas import RequestDetailOut
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.files import download_url
 from guanxi.org.schemas import UserRef
 
@@ -20,6 +21,8 @@ from .common import (
     Rate,
     Ref,
 )
+
+CustomContract = custom_values_type("commerce.contract")
 
 
 # --- contracts -------------------------------------------------------------------------------
@@ -47,6 +50,8 @@ class ContractOut(Schema):
     updated_at: dt.datetime
 
     signed_scan_url: str | None = Field(None, description="Download link of the signed scan (for contract readers).")
+    custom: CustomContract = Field(default_factory=dict)
+    resolve_custom = staticmethod(custom_values_out("commerce.contract"))
 
     @staticmethod
     def resolve_has_signed_scan(obj: Any) -> bool:
@@ -102,6 +107,7 @@ class _ContractFields(InputSchema):
     ends_on: dt.date | None = None
     terms: str | None = Field(None, max_length=10000)
     note: str | None = Field(None, max_length=10000)
+    custom: CustomContract | None = Field(None, description="Custom field values by code (null clears one).")
 
 
 class ContractIn(_ContractFields):

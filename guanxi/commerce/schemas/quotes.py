@@ -10,6 +10,7 @@ from ninja import Field, Schema
 
 from guanxi.approvals.schemas import RequestDetailOut
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.org.schemas import UserRef
 
 from .common import (
@@ -18,6 +19,8 @@ from .common import (
     Rate,
     Ref,
 )
+
+CustomQuote = custom_values_type("commerce.quote")
 
 
 # --- quotes ----------------------------------------------------------------------------------
@@ -67,6 +70,8 @@ class QuoteOut(Schema):
     sent_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    custom: CustomQuote = Field(default_factory=dict)
+    resolve_custom = staticmethod(custom_values_out("commerce.quote"))
 
 
 class QuoteDetailOut(QuoteOut):
@@ -122,6 +127,7 @@ class _QuoteFields(InputSchema):
     overall_discount: Rate | None = Field(None, description="On top of the line discounts; 1 = none.")
     terms: str | None = Field(None, max_length=5000)
     note: str | None = Field(None, max_length=5000)
+    custom: CustomQuote | None = Field(None, description="Custom field values by code (null clears one).")
 
 
 class QuoteIn(_QuoteFields):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from guanxi.core.custom_fields.validation import custom_values_clean, without_custom
 from guanxi.core.errors import ApplicationError, InvalidStateError, NotFoundError, PermissionDeniedError
 from guanxi.core.events import event_emit
 from guanxi.core.files import stored_file_name
@@ -38,6 +39,8 @@ FROM_QUOTE = (Quote.Status.APPROVED, Quote.Status.SENT, Quote.Status.ACCEPTED)
 TERMINABLE = (Contract.Status.APPROVED, Contract.Status.SIGNED, Contract.Status.IN_EXECUTION)
 SCAN_MAX_BYTES = 20 * 1024 * 1024
 SCAN_TYPES = (".pdf", ".jpg", ".jpeg", ".png")
+
+CUSTOM_TARGET = "commerce.contract"
 
 
 def _clean(data: dict[str, Any], customer: Customer) -> dict[str, Any]:
@@ -141,7 +144,10 @@ def contract_create(
             customer = opportunity.customer
             base = {"title": opportunity.name, "amount": opportunity.amount, "contact": opportunity.contact}
         customer = customer_for_document(actor, customer)
-        values = {**base, **_clean(data, customer)}
+        values = {**base, **_clean(without_custom(data), customer)}
+        values["custom"] = custom_values_clean(
+            actor=actor, target=CUSTOM_TARGET, values=data.get("custom"), creating=True
+        )
         values.setdefault("title", _("Contract with %(customer)s") % {"customer": customer.name})
         if "amount" not in values:
             raise field_error("amount", _("This field is required."))
@@ -179,7 +185,11 @@ def contract_update(
         ensure_unlocked(row)
         if row.status != Contract.Status.DRAFT:
             raise InvalidStateError(_("Only a draft contract can be changed."))
-        values = _clean(data, row.customer)
+        values = _clean(without_custom(data), row.customer)
+        if "custom" in data:
+            values["custom"] = custom_values_clean(
+                actor=actor, target=CUSTOM_TARGET, values=data["custom"], current=row.custom, instance_pk=row.pk
+            )
         _check_dates(values.get("starts_on", row.starts_on), values.get("ends_on", row.ends_on))
         row, _changes = model_update(instance=row, data=values, actor=actor, expected_version=expected_version)
     return row

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from guanxi.core.custom_fields.validation import custom_values_clean, without_custom
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.events import event_emit
 from guanxi.core.i18n import Message
@@ -48,6 +49,8 @@ PRINTABLE = (Quote.Status.APPROVED, Quote.Status.SENT, Quote.Status.ACCEPTED)
 REVISABLE = (Quote.Status.APPROVED, Quote.Status.SENT, Quote.Status.REJECTED, Quote.Status.EXPIRED)
 MAX_LINES = 200
 log = logging.getLogger(__name__)
+
+CUSTOM_TARGET = "commerce.quote"
 
 
 def _clean(data: dict[str, Any], customer: Customer, actor: User) -> dict[str, Any]:
@@ -178,7 +181,10 @@ def quote_create(
     now = now or timezone.now()
     with transaction.atomic():
         customer = customer_for_document(actor, customer)
-        values = _clean(data, customer, actor)
+        values = _clean(without_custom(data), customer, actor)
+        values["custom"] = custom_values_clean(
+            actor=actor, target=CUSTOM_TARGET, values=data.get("custom"), creating=True
+        )
         today = timezone.localdate(now)
         values.setdefault("title", _("Quote for %(customer)s") % {"customer": customer.name})
         if "contact" not in values:  # the primary contact receives the quote unless another is chosen
@@ -227,7 +233,11 @@ def quote_update(
         ensure_unlocked(row)
         if row.status not in EDITABLE:
             raise InvalidStateError(_("Only a draft quote can be changed; revise it to make a new version."))
-        values = _clean(data, row.customer, actor)
+        values = _clean(without_custom(data), row.customer, actor)
+        if "custom" in data:
+            values["custom"] = custom_values_clean(
+                actor=actor, target=CUSTOM_TARGET, values=data["custom"], current=row.custom, instance_pk=row.pk
+            )
         merged = {"quote_date": row.quote_date, "valid_until": row.valid_until, **values}
         _check_dates(merged)
         draft = copy.copy(row)

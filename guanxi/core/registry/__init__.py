@@ -42,6 +42,7 @@ from ..ports import ALL_PORTS, Port
 from .entries import (  # noqa: F401  (the entries keep their names: `from guanxi.core.registry import NavItem`)
     METRIC_GROUPINGS,
     CalendarSource,
+    CustomFieldTarget,
     DayCard,
     DefaultApprovalRules,
     DefaultDictionaries,
@@ -119,6 +120,19 @@ class Registry:
 
     def metric(self, key: str) -> Metric | None:
         return self.metrics.get(key)
+
+    # "app.model" -> the objects administrators may add custom fields to (guanxi/core/custom_fields)
+    custom_field_targets: dict[str, CustomFieldTarget] = field(default_factory=dict)
+
+    def add_custom_field_target(self, target: CustomFieldTarget) -> None:
+        """Offer custom fields on a model; a different entry for a model already registered fails start-up."""
+        known = self.custom_field_targets.get(target.model)
+        if known is not None and known != target:
+            raise ImproperlyConfigured(f"The custom field target {target.model!r} is registered twice.")
+        self.custom_field_targets[target.model] = target
+
+    def custom_field_target_list(self) -> list[CustomFieldTarget]:
+        return sorted(self.custom_field_targets.values(), key=lambda t: (t.order, t.model))
 
     def add_event_type(self, event_type: EventType) -> None:
         """Register an event type once; another one under the same key is a start-up error."""

@@ -317,3 +317,17 @@ class Metric:
     permission: str = ""  # "module.action" the reader needs to see the figure at all
     help: Any = ""
     order: int = 100
+
+
+@dataclass(frozen=True)
+class CustomFieldTarget:
+    """An object an administrator may add custom fields to (guanxi/core/custom_fields): `model` is its
+    "app.model" label, whose model inherits core.models.CustomFieldsModel (a JSON column `custom`). `module` is
+    the permission module of its records (who may list and edit them); `by_stage`: the object has a pipeline stage
+    with a win probability, so a field may be required from a stage on (opportunities)."""
+
+    model: str
+    label: Any
+    module: str
+    order: int = 100
+    by_stage: bool = False

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from guanxi.core.custom_fields.validation import custom_values_clean
 from guanxi.core.inputs import pick
 from guanxi.core.services import check_version, model_create, model_update, soft_delete
 from guanxi.org.models import User
@@ -28,11 +29,13 @@ CONTACT_FIELDS = {
     "is_primary",
     "remarks",
 }
+CUSTOM_TARGET = "customers.contact"
 
 
 def contact_create(*, actor: User, customer: Customer, data: dict[str, Any]) -> Contact:
     customer = _customer_for(actor, customer.pk, "contacts.create")
-    data = pick(data, CONTACT_FIELDS)
+    data = pick(data, CONTACT_FIELDS | {"custom"})
+    data["custom"] = custom_values_clean(actor=actor, target=CUSTOM_TARGET, values=data.get("custom"), creating=True)
     with transaction.atomic():
         contact = Contact(customer=customer, **data)
         contact.name = (contact.name or "").strip()
@@ -49,7 +52,11 @@ def contact_update(
 ) -> Contact:
     contact = get_scoped_or_404(actor, Contact.objects.all(), contact.pk, "edit")
     check_version(contact, expected_version)
-    data = pick(data, CONTACT_FIELDS)
+    data = pick(data, CONTACT_FIELDS | {"custom"})
+    if "custom" in data:
+        data["custom"] = custom_values_clean(
+            actor=actor, target=CUSTOM_TARGET, values=data["custom"], current=contact.custom, instance_pk=contact.pk
+        )
     if "name" in data:
         data["name"] = (data["name"] or "").strip()
     with transaction.atomic():

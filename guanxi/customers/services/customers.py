@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from guanxi.core.custom_fields.validation import custom_values_clean
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
 from guanxi.core.events import event_emit, event_emit_many
 from guanxi.core.i18n import Message
@@ -44,6 +45,7 @@ from .review import customer_review_request
 from .tags import tag_get_or_create, tag_name_clean
 
 CUSTOMER_FIELDS = set(CUSTOMER_EDITABLE_FIELDS)
+CUSTOM_TARGET = "customers.customer"
 
 
 def _normalise_customer(data: dict[str, Any]) -> dict[str, Any]:
@@ -89,7 +91,8 @@ def customer_create(
     department manager or assistant decides); see customer_review_request for the fallback.
     """
     require_permission(actor, "customers.create")
-    data = _normalise_customer(pick(data, CUSTOMER_FIELDS))
+    data = _normalise_customer(pick(data, CUSTOMER_FIELDS | {"custom"}))
+    data["custom"] = custom_values_clean(actor=actor, target=CUSTOM_TARGET, values=data.get("custom"), creating=True)
     owner = owner or actor
     if owner.pk != actor.pk:
         require_permission(actor, "customers.assign")
@@ -122,7 +125,11 @@ def customer_update(
     code, phone or e-mail are checked for duplicates like a new customer (see customer_create)."""
     customer = get_scoped_or_404(actor, Customer.objects.all(), customer.pk, "edit")
     check_version(customer, expected_version)
-    data = _normalise_customer(pick(data, CUSTOMER_FIELDS | {"collaborators", "tags"}))
+    data = _normalise_customer(pick(data, CUSTOMER_FIELDS | {"collaborators", "tags", "custom"}))
+    if "custom" in data:
+        data["custom"] = custom_values_clean(
+            actor=actor, target=CUSTOM_TARGET, values=data["custom"], current=customer.custom, instance_pk=customer.pk
+        )
     _dedupe_changed_keys(actor=actor, customer=customer, data=data, confirm_warnings=confirm_warnings)
     with transaction.atomic():
         customer, changes = model_update(instance=customer, data=data, actor=actor, expected_version=expected_version)
@@ -220,7 +227,7 @@ def customer_save(
     run it: a refused registration stays on record as a conflict although nothing else is saved.
     """
     names = [tag_name_clean(n) for n in new_tags if n.strip()]
-    clean = _normalise_customer(pick(dict(data), CUSTOMER_FIELDS))
+    clean = _normalise_customer(pick(dict(data), CUSTOMER_FIELDS | {"custom"}))
     if customer is None:
         require_permission(actor, "customers.create")
         if owner is not None and owner.pk != actor.pk:

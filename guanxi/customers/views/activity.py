@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import retarget
 
+from guanxi.core.custom_fields.forms import custom_form_values
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from guanxi.core.registry import registry
 from guanxi.core.views_util import announce_changes, form_add_errors, next_or
 from guanxi.org.policies import has_permission, require_permission
 
 from .. import selectors, services
-from ..forms import ContactForm, FollowUpForm, TaskForm
+from ..forms import ContactForm, FollowUpForm, TaskForm, contact_form
 from ..pool.selectors import RETURNING_SOON_DAYS, customers_returning_soon
 from .customer import detail_context
 
@@ -113,7 +114,7 @@ def _contacts_panel(request: HttpRequest, customer_id: int) -> HttpResponse:
     context = {
         **data,
         "actions": actions,
-        "contact_form": ContactForm(auto_id="new_contact_%s"),
+        "contact_form": contact_form(request.user, auto_id="new_contact_%s"),
         "oob": True,
         "primary_contact": next((c for c in data["contacts"] if c.is_primary), None),
         "composer": FollowUpForm(contacts=data["contacts"]),
@@ -125,10 +126,14 @@ def _contacts_panel(request: HttpRequest, customer_id: int) -> HttpResponse:
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     customer = selectors.customer_get(user=request.user, pk=pk)
     require_permission(request.user, "contacts.create")
-    form = ContactForm(request.POST if request.method == "POST" else None, auto_id="new_contact_%s")
+    form = contact_form(request.user, request.POST if request.method == "POST" else None, auto_id="new_contact_%s")
     if request.method == "POST" and form.is_valid():
         try:
-            services.contact_create(actor=request.user, customer=customer, data=form.model_data())
+            services.contact_create(
+                actor=request.user,
+                customer=customer,
+                data={**form.model_data(), "custom": custom_form_values(form)},
+            )
         except ApplicationError as exc:
             if isinstance(exc, PermissionDeniedError | NotFoundError):
                 raise
@@ -150,13 +155,19 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.contact_get(user=request.user, pk=pk, action="edit")
     initial = {name: getattr(contact, name) for name in ContactForm.model_fields}
     initial["version"] = contact.version
-    form = ContactForm(request.POST if request.method == "POST" else None, initial=initial, auto_id=f"contact{pk}_%s")
+    form = contact_form(
+        request.user,
+        request.POST if request.method == "POST" else None,
+        contact=contact,
+        initial=initial,
+        auto_id=f"contact{pk}_%s",
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_update(
                 actor=request.user,
                 contact=contact,
-                data=form.model_data(),
+                data={**form.model_data(), "custom": custom_form_values(form)},
                 expected_version=form.cleaned_data.get("version"),
             )
         except ApplicationError as exc:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guanxi.core.accesslog import access_log_record
+from guanxi.core.custom_fields.forms import custom_fields_attach, custom_form_values
 from guanxi.core.errors import (
     ApplicationError,
     InvalidStateError,
@@ -28,7 +29,15 @@ from guanxi.org.policies import has_permission, require_permission
 
 from .. import selectors, services
 from ..dedupe.services import DuplicateWarning
-from ..forms import PROVINCES, ContactForm, CustomerForm, FollowUpForm, TaskForm, TransferForm, customer_initial
+from ..forms import (
+    PROVINCES,
+    CustomerForm,
+    FollowUpForm,
+    TaskForm,
+    TransferForm,
+    contact_form,
+    customer_initial,
+)
 from ..pool.selectors import customer_pool_status
 from ._common import TIMELINE_KINDS
 
@@ -37,7 +46,7 @@ from ._common import TIMELINE_KINDS
 def _customer_form(request: HttpRequest, *, customer: Any = None, data: Any = None) -> CustomerForm:
     user = request.user
     can_assign = has_permission(user, "customers.assign")
-    return CustomerForm(
+    form = CustomerForm(
         data,
         initial=customer_initial(customer) if customer is not None else {"owner": None},
         users=selectors.assignable_users(user=user),
@@ -45,6 +54,8 @@ def _customer_form(request: HttpRequest, *, customer: Any = None, data: Any = No
         can_assign=can_assign,
         customer=customer,
     )
+    custom_fields_attach(form, user=user, target="customers.customer", instance=customer)
+    return form
 
 
 def _form_context(request: HttpRequest, form: CustomerForm, **extra: Any) -> dict[str, Any]:
@@ -64,7 +75,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         try:
             customer = services.customer_save(
                 actor=request.user,
-                data=form.model_data(),
+                data={**form.model_data(), "custom": custom_form_values(form)},
                 owner=form.cleaned_data.get("owner"),
                 collaborators=form.cleaned_data["collaborators"],
                 tags=form.cleaned_data["tags"],
@@ -94,7 +105,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
             customer = services.customer_save(
                 actor=request.user,
                 customer=customer,
-                data=form.model_data(),
+                data={**form.model_data(), "custom": custom_form_values(form)},
                 owner=form.cleaned_data.get("owner"),
                 collaborators=form.cleaned_data["collaborators"],
                 tags=form.cleaned_data["tags"],
@@ -216,7 +227,7 @@ def detail_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str, Any
         or FollowUpForm(contacts=data["contacts"], initial={"occurred_at": timezone.localtime().replace(second=0)}),
         "task_form": forms.get("task_form")
         or TaskForm(users=users if actions["tasks_assign"] else None, auto_id="task_%s"),
-        "contact_form": ContactForm(auto_id="new_contact_%s"),
+        "contact_form": contact_form(request.user, auto_id="new_contact_%s"),
         "transfer_form": TransferForm(users=users, auto_id="transfer_%s"),
         "active_tab": forms.get("active_tab", "activity"),
         "now": timezone.now(),

@@ -10,11 +10,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dictionaries.fields import DictionaryField
-from guanxi.core.models import BusinessModel, ListOrderIndex, TimeStampedModel
+from guanxi.core.models import BusinessModel, CustomFieldsModel, ListOrderIndex, TimeStampedModel
 from guanxi.customers.models import Customer
 
 
-class Lead(BusinessModel):
+class Lead(BusinessModel, CustomFieldsModel):
     """A possible customer that has not been qualified yet.
 
     Life cycle: new → valid / invalid (screened) → assigned → following → converted / lost.

@@ -11,6 +11,7 @@ from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.org.schemas import DepartmentRef, UserRef
 
@@ -25,6 +26,7 @@ Distribution = Literal[tuple(LeadAssignmentRule.Distribution.values)]  # type: i
 LeadSort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 Queue = Literal[tuple(key for key, _label in QUEUES)]  # type: ignore[valid-type]
 NEED_MAX = 5000
+CustomLead = custom_values_type("sales.lead")
 
 
 def _enum_str(values: list[str]) -> Any:
@@ -68,6 +70,8 @@ class LeadOut(Schema):
     converted_opportunity_id: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    custom: CustomLead = Field(default_factory=dict)
+    resolve_custom = staticmethod(custom_values_out("sales.lead"))
 
 
 class LeadPage(Schema):
@@ -110,6 +114,7 @@ class _LeadFields(InputSchema):
     industry: str = Field("", max_length=50)
     size: LeadSize = ""
     need: str = Field("", max_length=NEED_MAX)
+    custom: CustomLead | None = Field(None, description="Custom field values by code (null clears one).")
 
 
 class LeadIn(_LeadFields):
@@ -135,6 +140,7 @@ class LeadPatch(InputSchema):
     size: LeadSize | None = None
     need: str | None = Field(None, max_length=NEED_MAX)
     version: Version | None = None
+    custom: CustomLead | None = Field(None, description="Custom field values by code (null clears one).")
 
 
 class LeadScreenIn(InputSchema):

@@ -18,6 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from guanxi.core.custom_fields.forms import custom_fields_attach, custom_form_values
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.middleware import client_ip
 from guanxi.core.views_util import error_text, form_add_errors, next_or, service_action
@@ -112,10 +113,13 @@ def lead_create(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "leads.create")
     assignees = selectors.lead_assignees(user=request.user) if has_permission(request.user, "leads.assign") else None
     form = LeadForm(request.POST or None, assignees=assignees, initial={"source": Lead.Source.PHONE})
+    custom_fields_attach(form, user=request.user, target="sales.lead")
     if request.method == "POST" and form.is_valid():
         try:
             lead = services.lead_create(
-                actor=request.user, data=form.model_data(), owner=form.cleaned_data.get("owner")
+                actor=request.user,
+                data={**form.model_data(), "custom": custom_form_values(form)},
+                owner=form.cleaned_data.get("owner"),
             )
         except ApplicationError as exc:
             if isinstance(exc, PermissionDeniedError):
@@ -134,12 +138,13 @@ def lead_edit(request: HttpRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_get(user=request.user, pk=pk, action="edit")
     initial = {name: getattr(lead, name) for name in LeadForm.model_fields}
     form = LeadForm(request.POST or None, initial=initial)
+    custom_fields_attach(form, user=request.user, target="sales.lead", instance=lead)
     if request.method == "POST" and form.is_valid():
         try:
             services.lead_update(
                 actor=request.user,
                 lead=lead,
-                data=form.model_data(),
+                data={**form.model_data(), "custom": custom_form_values(form)},
                 expected_version=_int_or_none(request.POST.get("version")),
             )
         except ApplicationError as exc:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dictionaries.fields import DictionaryField
 from guanxi.core.files import private_upload_path
-from guanxi.core.models import ListOrderIndex, TimeStampedModel
+from guanxi.core.models import CustomFieldsModel, ListOrderIndex, TimeStampedModel
 from guanxi.org.models import OwnedRecord
 from guanxi.sales.leads.models import Lead
 
@@ -104,7 +104,7 @@ class Competitor(TimeStampedModel):
         return self.name
 
 
-class Opportunity(OwnedRecord):
+class Opportunity(OwnedRecord, CustomFieldsModel):
     """A sales opportunity (销售机会) moving through a pipeline's stages; every stage change is kept."""
 
     class Status(models.TextChoices):

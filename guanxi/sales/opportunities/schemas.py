@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.core.files import download_url
 from guanxi.core.money import AMOUNT_DIGITS, AMOUNT_MAX
@@ -22,6 +23,7 @@ from .models import Opportunity
 OpportunitySort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 OpportunityStatus = Literal[tuple(Opportunity.Status.values)]  # type: ignore[valid-type]
 PeriodKind = Literal["month", "quarter", "year", "custom"]
+CustomOpportunity = custom_values_type("sales.opportunity")
 
 
 class StageOut(Schema):
@@ -97,6 +99,8 @@ class OpportunityOut(Schema):
     next_step: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    custom: CustomOpportunity = Field(default_factory=dict)
+    resolve_custom = staticmethod(custom_values_out("sales.opportunity"))
 
 
 class ContactRoleOut(Schema):
@@ -256,6 +260,7 @@ class _OpportunityFields(InputSchema):
         None, max_length=50, description="Replaces the deal's contact roles (contacts of its customer)."
     )
     lines: list[LineIn] | None = Field(None, max_length=200, description="Replaces the deal's product lines.")
+    custom: CustomOpportunity | None = Field(None, description="Custom field values by code (null clears one).")
 
 
 class OpportunityIn(_OpportunityFields):

@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanxi.core.custom_fields.forms import custom_fields_attach, custom_form_values
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.inputs import id_or_none
 from guanxi.core.ports import OPPORTUNITY_ACTIONS
@@ -221,13 +222,16 @@ def _record_tabs(request: HttpRequest, opp: Opportunity) -> list[dict[str, Any]]
 
 
 def _form_data(form: OpportunityForm) -> dict[str, Any]:
-    return {k: form.cleaned_data[k] for k in FORM_FIELDS if k in form.cleaned_data}
+    values = {k: form.cleaned_data[k] for k in FORM_FIELDS if k in form.cleaned_data}
+    return {**values, "custom": custom_form_values(form)}
 
 
-def _opp_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> OpportunityForm:
-    return OpportunityForm(
+def _opp_form(request: HttpRequest, data: Any = None, *, opp: Any = None, **kwargs: Any) -> OpportunityForm:
+    form = OpportunityForm(
         data, users=selectors.owner_choices(user=request.user), competitors=selectors.competitors(), **kwargs
     )
+    custom_fields_attach(form, user=request.user, target="sales.opportunity", instance=opp)
+    return form
 
 
 def _render_form(
@@ -312,7 +316,7 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     opp = selectors.opportunity_get(user=request.user, pk=pk, action="edit")
     contacts = selectors.customer_contacts(user=request.user, customer_id=opp.customer_id)
     if request.method == "POST":
-        form = _opp_form(request, request.POST)
+        form = _opp_form(request, request.POST, opp=opp)
         rows = OpportunityRows(request.POST, contacts=contacts)
         if form.is_valid():
             saved = _save(
@@ -345,7 +349,7 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
             for ln in opp.lines.all()
         ],
     )
-    return _render_form(request, _opp_form(request, initial=initial), rows, opp)
+    return _render_form(request, _opp_form(request, initial=initial, opp=opp), rows, opp)
 
 
 @login_required

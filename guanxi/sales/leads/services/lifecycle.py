@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core.custom_fields.validation import custom_values_clean, without_custom
 from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
 from guanxi.core.inputs import clean_ids, field_error, pick
 from guanxi.core.models import AuditLog
@@ -22,6 +23,8 @@ from .. import selectors
 from ..models import CLOSED_STATUSES, Lead
 from ._common import LEAD_FIELDS, LOSABLE, NEED_MAX, REASON_MAX, SCREENABLE, _clean_reason
 from .assignment import _assign, _check_assignee, _notify_assignee
+
+CUSTOM_TARGET = "sales.lead"
 
 
 # --- leads: entry and editing ----------------------------------------------------------------
@@ -73,8 +76,10 @@ def lead_create(
     """
     if actor is not None:
         require_permission(actor, "leads.create")
-    data = _normalise_lead(pick(data, LEAD_FIELDS))
+    custom = custom_values_clean(actor=actor, target=CUSTOM_TARGET, values=data.get("custom"), creating=True)
+    data = _normalise_lead(pick(without_custom(data), LEAD_FIELDS))
     _check_lead_facts(data)
+    data["custom"] = custom
     if owner is not None:
         if actor is None:
             raise PermissionDeniedError(_("Only a signed-in user may assign a lead."))
@@ -105,13 +110,18 @@ def lead_create(
 
 def lead_update(*, actor: User, lead: Lead, data: dict[str, Any], expected_version: int | None = None) -> Lead:
     """Correct a lead's facts (status and owner change only through their own actions)."""
-    data = _normalise_lead(pick(data, LEAD_FIELDS))
+    custom = data.get("custom")
+    data = _normalise_lead(pick(without_custom(data), LEAD_FIELDS))
     with transaction.atomic():
         lead = selectors.lead_get(user=actor, pk=lead.pk, action="edit", for_update=True)
         check_version(lead, expected_version)
         if lead.status == Lead.Status.CONVERTED:
             raise InvalidStateError(_("A converted lead can no longer be changed; edit the customer instead."))
         _check_lead_facts({k: data.get(k, getattr(lead, k)) for k in LEAD_FIELDS})
+        if custom is not None:
+            data["custom"] = custom_values_clean(
+                actor=actor, target=CUSTOM_TARGET, values=custom, current=lead.custom, instance_pk=lead.pk
+            )
         lead, changes = model_update(instance=lead, data=data, actor=actor, expected_version=expected_version)
         if {"company_name", "person_name", "mobile", "phone", "email", "wechat"} & changes.keys():
             lead.search_text = _lead_search_text(lead)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from guanxi.core.custom_fields.validation import custom_missing_at, custom_values_clean, without_custom
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.events import event_emit
 from guanxi.core.i18n import Message
@@ -65,6 +66,8 @@ OPPORTUNITY_FIELDS = {
     "competitors",
     "probability",
 }
+
+CUSTOM_TARGET = "sales.opportunity"
 
 
 def _clean_amount(value: Any) -> Decimal:
@@ -243,13 +246,16 @@ def opportunity_create(
     now = now or timezone.now()
     with transaction.atomic():
         customer = get_scoped_or_404(actor, Customer.objects.all(), customer.pk, "view", module="customers")
-        values, m2m = _clean(pick(data, OPPORTUNITY_FIELDS), customer)
+        values, m2m = _clean(pick(without_custom(data), OPPORTUNITY_FIELDS), customer)
         owner = owner or actor
         _check_owner(actor, owner)
         pipeline = pipeline or default_pipeline()
         if not pipeline.is_active:
             raise field_error("pipeline", _("This pipeline is not in use."))
         stage = first_open_stage(pipeline)
+        values["custom"] = custom_values_clean(
+            actor=actor, target=CUSTOM_TARGET, values=data.get("custom"), creating=True, probability=stage.probability
+        )
         values.setdefault("name", customer.name[:200])
         values.setdefault("probability", stage.probability)
         values["search_text"] = opportunity_search_text(values["name"])
@@ -305,7 +311,16 @@ def opportunity_update(
     with transaction.atomic():
         opp = _for_write(actor, opportunity)
         check_version(opp, expected_version)
-        values, m2m = _clean(pick(data, OPPORTUNITY_FIELDS), opp.customer)
+        values, m2m = _clean(pick(without_custom(data), OPPORTUNITY_FIELDS), opp.customer)
+        if "custom" in data:
+            values["custom"] = custom_values_clean(
+                actor=actor,
+                target=CUSTOM_TARGET,
+                values=data["custom"],
+                current=opp.custom,
+                instance_pk=opp.pk,
+                probability=opp.stage.probability,
+            )
         if contacts is not None:
             _clean_contacts(opp.customer_id, contacts)
         if lines is not None:
@@ -423,10 +438,15 @@ def opportunity_move_stage(
         if stage.pk == opp.stage_id:
             return opp
         missing = [name for name in stage.required_fields or [] if _is_empty(opp, name)]
-        if missing:
-            labels = ", ".join(_field_label(n) for n in missing)
+        custom_missing = custom_missing_at(target=CUSTOM_TARGET, custom=opp.custom, probability=stage.probability)
+        if missing or custom_missing:
+            labels = ", ".join([_field_label(n) for n in missing] + [f.label for f in custom_missing])
             msg = _("Fill in %(fields)s before moving to “%(stage)s”.") % {"fields": labels, "stage": stage}
-            raise ValidationFailed(msg, fields={"stage": [msg], **{n: [_("This field is required.")] for n in missing}})
+            required = {n: [_("This field is required.")] for n in missing}
+            required.update(
+                {f.key: [_("%(label)s: this field is required.") % {"label": f.label}] for f in custom_missing}
+            )
+            raise ValidationFailed(msg, fields={"stage": [msg], **required})
         opp = _change_stage(actor=actor, opp=opp, to=stage, now=now, extra={}, expected_version=expected_version)
         event_emit("opportunity.stage_changed", obj=opp, actor=actor)
     return opp
