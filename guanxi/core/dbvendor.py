@@ -565,3 +565,43 @@ def _sqlite_has_table(connection: Any, name: str) -> bool:
     with connection.cursor() as cur:
         cur.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [name])
         return cur.fetchone() is not None
+
+
+# --- expression indexes (custom fields a list filters on) ----------------------------------------------------------
+def expression_index_name(table: str, key: str) -> str:
+    """A stable index name within both databases' limits (PostgreSQL: 63 characters)."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{table}.{key}".encode()).hexdigest()[:8]
+    return f"gx_{table[:24]}_{key[:20]}_{digest}"
+
+
+def expression_index_create(connection: Any, *, model: type[Model], key: str, expression: Any) -> str:
+    """Index `expression` (an ORM expression, compiled exactly as the queries that filter on it are) on the model's
+    table, e.g. the text of one key of a JSON column (PostgreSQL `(custom ->> 'code')::text`, SQLite
+    `CAST(json_extract(custom, '$."code"') AS text)`). Idempotent; on PostgreSQL outside a transaction it is built
+    CONCURRENTLY (no write lock on a large table). Returns the index name."""
+    from django.db.models import Index
+
+    index = Index(expression, name=expression_index_name(model._meta.db_table, key))
+    editor = connection.schema_editor(collect_sql=True)
+    sql = str(index.create_sql(model, editor))
+    concurrently = is_postgresql(connection) and not connection.in_atomic_block
+    sql = sql.replace("CREATE INDEX ", "CREATE INDEX CONCURRENTLY IF NOT EXISTS " if concurrently else
+                      "CREATE INDEX IF NOT EXISTS ", 1)  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+    return str(index.name)
+
+
+def expression_index_drop(connection: Any, *, model: type[Model], key: str) -> None:
+    name = expression_index_name(model._meta.db_table, key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
+
+
+def expression_index_exists(connection: Any, *, model: type[Model], key: str) -> bool:
+    name = expression_index_name(model._meta.db_table, key)
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+    return name in constraints

@@ -1,12 +1,58 @@
 """Database indexes on custom values that list filters use: one per filterable, active field (an expression index
-on the JSON value), created when an administrator marks a field filterable and dropped when they unmark or retire
-it. The vendor SQL is core.dbvendor's."""
+on the field's text in the JSON column), created when an administrator marks a field filterable and dropped when
+they unmark or retire it. The vendor SQL is core.dbvendor's (json_key_index_*).
+
+The index is built after the configuration change commits (on PostgreSQL without locking writes), so a slow build
+on a large table never holds the settings page's transaction."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from django.apps import apps
+from django.db import DatabaseError, connection, transaction
+from django.db.models import TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+from .. import dbvendor
 from .models import CustomField
+
+log = logging.getLogger(__name__)
+COLUMN = "custom"
+
+
+def text_expression(code: str) -> Any:
+    """The text of a field's value, as list filters read it and its index stores it."""
+    return Cast(KeyTextTransform(code, COLUMN), TextField())
+
+
+def index_key(code: str) -> str:
+    return f"{COLUMN}_{code}"
+
+
+def custom_field_index_apply(*, target: str, code: str, wanted: bool) -> bool:
+    """Create (wanted) or drop the index of one field now; False when the database refused (logged)."""
+    model = apps.get_model(target)
+    try:
+        if wanted:
+            dbvendor.expression_index_create(
+                connection, model=model, key=index_key(code), expression=text_expression(code)
+            )
+        else:
+            dbvendor.expression_index_drop(connection, model=model, key=index_key(code))
+    except DatabaseError:
+        log.exception("custom field index of %s.%s could not be %s", target, code, "built" if wanted else "dropped")
+        return False
+    return True
+
+
+def custom_field_index_exists(*, target: str, code: str) -> bool:
+    return dbvendor.expression_index_exists(connection, model=apps.get_model(target), key=index_key(code))
 
 
 def custom_field_index_sync(row: CustomField) -> None:
-    """Nothing yet: filters on custom fields come with the list toolkit's support for them."""
-    return None
+    """After the change commits, make the field's index follow its `filterable` and `is_active` flags."""
+    target, code, wanted = row.target, row.code, bool(row.filterable and row.is_active)
+    transaction.on_commit(lambda: custom_field_index_apply(target=target, code=code, wanted=wanted))

@@ -18,6 +18,7 @@ from guanxi.org.models import SavedView, User
 from guanxi.org.selectors.lists import list_preference, starred_ids, starred_subquery
 
 from . import where as where_mod
+from .custom import with_aliases
 from .params import STATE_KEYS, clean_params, filtered, query_key
 from .spec import Column, Field, ListDefinition, Scene
 
@@ -187,6 +188,7 @@ def resolve(definition: ListDefinition, *, user: User, query: QueryDict, export:
         return read(user=user, params=filters)
 
     qs = filtered(select, own, warnings, labels=labels_of(definition), keep=())
+    qs = with_aliases(definition, qs)  # custom fields' filters and sorts (lists/custom.py)
     for key in list(params):  # what the definition's filters refused is gone from the state too
         if key not in TOOLKIT_KEYS and key not in generic and key not in own:
             params.pop(key)

@@ -23,6 +23,7 @@ from guanxi.org.selectors import lists as list_selectors
 from guanxi.org.services import lists as list_services
 
 from . import engine
+from .custom import for_reader
 from .export import list_export
 from .params import paginate, selected_ids
 from .registry import definition as get_definition
@@ -56,7 +57,7 @@ def list_page(key: str) -> Callable[[HttpRequest], HttpResponse]:
 
     @login_required
     def view(request: HttpRequest) -> HttpResponse:
-        definition = get_definition(key)
+        definition = for_reader(get_definition(key), request.user)
         return render_list(request, definition)
 
     view.list_key = key  # type: ignore[attr-defined]
@@ -188,7 +189,7 @@ def _column_choices(definition: ListDefinition, shown: list[Column]) -> list[tup
 @login_required
 @require_POST
 def saved_view_save(request: HttpRequest, key: str) -> HttpResponse:
-    definition = get_definition(key)
+    definition = for_reader(get_definition(key), request.user)
     require_read(request.user, definition)
     query = QueryDict(request.POST.get("query", "")[:2000], mutable=True)
     for k in ("page", "view"):
@@ -220,7 +221,7 @@ def saved_view_save(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def saved_view_delete(request: HttpRequest, key: str, pk: int) -> HttpResponse:
-    definition = get_definition(key)
+    definition = for_reader(get_definition(key), request.user)
     try:
         list_services.saved_view_delete(actor=request.user, list_key=key, view_id=pk)
     except NotFoundError:
@@ -234,7 +235,7 @@ def saved_view_delete(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def saved_view_default_clear(request: HttpRequest, key: str) -> HttpResponse:
-    definition = get_definition(key)
+    definition = for_reader(get_definition(key), request.user)
     list_services.list_default_clear(actor=request.user, list_key=key)
     messages.success(request, _("The list opens without a saved view now."))
     return redirect(next_or(request, _list_url(definition)))
@@ -246,7 +247,7 @@ def saved_view_default_clear(request: HttpRequest, key: str) -> HttpResponse:
 def columns_save(request: HttpRequest, key: str) -> HttpResponse:
     """The column chooser: the visible columns in order (`columns`, repeated), for the list or a saved view
     (`view`); `reset` forgets the choice."""
-    definition = get_definition(key)
+    definition = for_reader(get_definition(key), request.user)
     require_read(request.user, definition)
     view = None
     if request.POST.get("view"):
@@ -271,7 +272,7 @@ def columns_save(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def star_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
-    definition = get_definition(key)
+    definition = for_reader(get_definition(key), request.user)
     require_read(request.user, definition)
     row = _row_or_404(definition, request.user, pk)
     starred = list_services.star_toggle(actor=request.user, obj=row)
@@ -295,7 +296,7 @@ def _bulk_message(result: BulkResult) -> str:
 def bulk_action(request: HttpRequest, key: str, action: str) -> HttpResponse:
     """POST ids (+ the action's form fields) → run the action, each row through its service; a toast says how
     many were done and skipped. Without the action's permission: 403, nothing changes."""
-    definition = get_definition(key)
+    definition = for_reader(get_definition(key), request.user)
     back = next_or(request, _list_url(definition))
     ids = selected_ids(request)
     if action == "edit":
@@ -358,7 +359,7 @@ def _cell_response(
 def inline_edit(request: HttpRequest, key: str, pk: int, column: str) -> HttpResponse:
     """POST value, version → the re-rendered cell. A refused save (stale version, bad value, no permission)
     answers the cell with the current value and the reason, with the error's status, and changes nothing."""
-    definition = get_definition(key)
+    definition = for_reader(get_definition(key), request.user)
     col = next((c for c in definition.columns if c.key == column and c.inline is not None), None)
     if col is None or col.inline is None:
         return HttpResponse(_("This field cannot be edited here."), status=400)
@@ -386,7 +387,7 @@ def inline_edit(request: HttpRequest, key: str, pk: int, column: str) -> HttpRes
 @login_required
 def export(request: HttpRequest, key: str) -> HttpResponse:
     """GET: the current view (its query string) · POST ids: the ticked rows; fmt=xlsx|csv."""
-    definition = get_definition(key)
+    definition = for_reader(get_definition(key), request.user)
     if not definition.may_export(request.user):
         raise PermissionDeniedError(_("You may not export this list."))
     if request.method == "POST":

@@ -1,0 +1,114 @@
+"""Custom fields (core.custom_fields) in the shared list toolkit: each list of an object administrators added
+fields to offers them, for the fields the reader's roles see, as columns (in the column chooser, off until chosen;
+exported like any column) and, for the types a list can filter, as filter fields (quick filter for those marked
+filterable, the advanced filter for all). Saved views keep them: they are ordinary parameters of the query string.
+
+A filter reads the value through an alias on the queryset, `cf_<code>`: the text of the JSON key
+(core.custom_fields.indexes.text_expression: PostgreSQL `(custom ->> 'code')::text`, SQLite
+`CAST(json_extract(custom, '$."code"') AS text)`), the expression the
+index of a filterable field is built on (core.custom_fields.indexes), so an equality filter is an index lookup;
+numbers and amounts compare as decimals (a cast of that text)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import DecimalField, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+
+from guanxi.core.custom_fields.definitions import FieldDef, visible_fields
+from guanxi.core.custom_fields.indexes import text_expression
+from guanxi.core.custom_fields.models import FieldType
+from guanxi.core.custom_fields.values import display_value
+from guanxi.core.dictionaries.selectors import filter_choices
+from guanxi.core.registry import registry
+
+from .spec import Choice, Column, Field, ListDefinition
+
+PREFIX = "cf_"
+_FILTER_KINDS = {
+    FieldType.TEXT: "text",
+    FieldType.LONG_TEXT: "text",
+    FieldType.NUMBER: "number",
+    FieldType.MONEY: "money",
+    FieldType.DATE: "date",
+    FieldType.BOOLEAN: "bool",
+    FieldType.CHOICE: "choice",
+}
+_COLUMN_TYPES = (*_FILTER_KINDS, FieldType.DATETIME, FieldType.MULTI_CHOICE)
+
+
+def alias_expression(field: FieldDef) -> Any:
+    """The expression a list filters and sorts the field on (the index's expression for text-like types)."""
+    if field.type in (FieldType.NUMBER, FieldType.MONEY):
+        return Cast(KeyTextTransform(field.code, "custom"), DecimalField(max_digits=30, decimal_places=6))
+    return text_expression(field.code)
+
+
+def _value(field: FieldDef) -> Any:
+    def read(row: Any) -> Any:
+        return display_value(field, (getattr(row, "custom", None) or {}).get(field.code))
+
+    return read
+
+
+def _choices(field: FieldDef) -> Any:
+    def offered(user: Any) -> Sequence[Choice]:
+        if field.type == FieldType.BOOLEAN:
+            from django.utils.translation import gettext as _
+
+            return [Choice("true", _("Yes")), Choice("false", _("No"))]
+        return [Choice(code, label) for code, label in filter_choices(field.dictionary)]
+
+    return offered
+
+
+def custom_columns_and_fields(user: Any, model_label: str) -> tuple[list[Column], list[Field], dict[str, Any]]:
+    if model_label not in registry.custom_field_targets:
+        return [], [], {}
+    columns: list[Column] = []
+    fields: list[Field] = []
+    aliases: dict[str, Any] = {}
+    for f in visible_fields(user, model_label):
+        if f.type not in _COLUMN_TYPES:
+            continue
+        key = PREFIX + f.code
+        numeric = f.type in (FieldType.NUMBER, FieldType.MONEY)
+        sortable = f.type in _FILTER_KINDS and f.type != FieldType.BOOLEAN
+        if sortable:
+            aliases[key] = alias_expression(f)
+        columns.append(
+            Column(key, f.label, value=_value(f), sort=(key,) if sortable else None, default=False, numeric=numeric)
+        )
+        kind = _FILTER_KINDS.get(FieldType(f.type))
+        if kind is None:
+            continue
+        path = f"custom__{f.code}" if f.type == FieldType.BOOLEAN else key
+        with_choices = f.type in (FieldType.CHOICE, FieldType.BOOLEAN)
+        offered = _choices(f) if with_choices else None
+        fields.append(Field(key, f.label, path, kind, choices=offered, quick=f.filterable))  # type: ignore[arg-type]
+    return columns, fields, aliases
+
+
+def for_reader(definition: ListDefinition, user: Any) -> ListDefinition:
+    """The definition as this reader's page uses it: its own columns and fields plus the custom ones they see."""
+    model = getattr(definition, "model", None)
+    if model is None or user is None or not getattr(user, "is_authenticated", False):
+        return definition
+    columns, fields, aliases = custom_columns_and_fields(user, model._meta.label_lower)
+    if not columns and not fields:
+        return definition
+    copied = copy.copy(definition)
+    copied.columns = (*definition.columns, *columns)  # type: ignore[misc]
+    copied.fields = (*definition.fields, *fields)  # type: ignore[misc]
+    copied.custom_aliases = aliases  # type: ignore[attr-defined]
+    return copied
+
+
+def with_aliases(definition: ListDefinition, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The queryset with the aliases the custom filters and sorts read (none for a list without custom fields)."""
+    aliases = getattr(definition, "custom_aliases", None)
+    return qs.alias(**aliases) if aliases else qs
