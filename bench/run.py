@@ -4,6 +4,7 @@
     python -m bench.run --quick          # 20,000 / 100,000 for a fast check
     python -m bench.run --reuse          # time again on the data of the previous run
     python -m bench.run --quick --only opportunities   # the kanban board and opportunity list cases only
+    python -m bench.run --only custom_fields --customers 20000 --follow-ups 1000 --opportunities 0
     python -m bench.run --pg --scale 1m  # PostgreSQL: 1M customers, 5M follow-ups, 500k deals (make bench-pg)
 
 It uses its own database: with --pg a PostgreSQL database it (re)creates (--pg-db, default
@@ -555,7 +556,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--opportunities", type=int, default=100_000, help="Open opportunities for the board/list cases (0: none)."
     )
     parser.add_argument(
-        "--only", choices=["customers", "opportunities", "search", "lists"], help="Time only these cases."
+        "--only",
+        choices=["customers", "opportunities", "search", "lists", "custom_fields"],
+        help="Time only these cases.",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -587,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     sql = Sql()
     cases, info = build_cases(rng, sql, args.repeat)
-    if args.only in ("opportunities", "search", "lists"):
+    if args.only in ("opportunities", "search", "lists", "custom_fields"):
         cases = []
     from guanxi.sales.models import Opportunity
 
@@ -622,6 +625,10 @@ def main(argv: list[str] | None = None) -> int:
         client.force_login(User.objects.get(username="chenjing"))
         log("Timing the search cases (data scope all)…")
         search = run_search_cases(client=client, repeat=args.repeat, seed=args.seed, log=log)
+    if args.only == "custom_fields":
+        from .custom_fields import run_custom_field_cases
+
+        info["custom_fields"] = run_custom_field_cases(repeat=args.repeat, log=log)
     if args.only in (None, "lists"):
         from .lists import request_cost
 
@@ -646,6 +653,7 @@ def main(argv: list[str] | None = None) -> int:
         "generation": generation,
         "users": info["users"],
         "request_cost": info.get("request_cost"),
+        "custom_fields": info.get("custom_fields"),
         "results": [asdict(r) for r in results],
         "search": search,
     }
