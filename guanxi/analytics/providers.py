@@ -89,3 +89,19 @@ registry.add_periodic(PeriodicJob(key="analytics_manager_digest", every_minutes=
 
 # The league's consequences in automatic lead assignment (sales asks this port; it never imports analytics).
 registry.provide(ASSIGNMENT_PREFERENCES, ports.assignment_preferences)
+
+
+def _demo(*, now: Any, **kwargs: Any) -> None:
+    """The demo company's last month is published, so the league page and its consequences have a month to show."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .selectors import window_for
+    from .services import league_publish
+
+    last_month = window_for("month", timezone.localdate(now).replace(day=1) - dt.timedelta(days=1))
+    league_publish(window=last_month, now=now)
+
+
+registry.add_demo_step(_demo)

@@ -127,3 +127,13 @@ def test_month_end_publication_stores_the_league_and_tells_the_team(org: Any) ->
     assert notes.filter(recipient=org["east_rep"]).exists()
     assert notes.filter(recipient=org["east_manager"]).exists()  # the managers of the ranked
     assert services.league_publish_due(now=at(1, month=12, hour=10)) == 0  # once
+
+
+def test_the_demo_step_publishes_last_month(org: Any) -> None:
+    from guanxi.analytics.providers import _demo
+
+    stages = pipeline()
+    customers(org["east_rep"], 2, when=at(3))
+    opportunities(org["east_rep"], 1, when=at(4), stages=stages)
+    _demo(now=at(6, month=12), result=None, gen=None, progress=None)
+    assert LeaguePublication.objects.filter(month=NOVEMBER, kind="staff").exists()
