@@ -18,6 +18,7 @@ APP_LAYERS: tuple[tuple[str, ...], ...] = (
     ("sales",),
     ("commerce",),
     ("billing",),
+    ("service",),
     ("analytics",),
 )
 

@@ -90,6 +90,12 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
         "permissions": _READ_ALL + ["followups.create", "followups.edit", "tasks.create", "tasks.edit"],
     },
     {
+        "code": "service_manager",
+        "name": gettext_noop("Service manager"),
+        "scope": DataScope.ALL,
+        "permissions": _READ_ALL + ["followups.create", "followups.edit", "tasks.create", "tasks.edit", "tasks.assign"],
+    },
+    {
         "code": "marketing",
         "name": gettext_noop("Marketing"),
         "scope": DataScope.ALL,

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "guanxi.commerce",
     "guanxi.billing",
     "guanxi.analytics",
+    "guanxi.service",
 ]
 
 MIDDLEWARE = [

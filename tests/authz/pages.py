@@ -52,13 +52,19 @@ class Page:
 
 
 ALL_KINDS = tuple(KINDS)
-CUSTOMER_360 = ("cus", "con", "fup", "tsk", "opp", "quo", "ctr", "eor", "imp", "inv", "pay", "bal")
+CUSTOMER_360 = ("cus", "con", "fup", "tsk", "opp", "quo", "ctr", "eor", "imp", "inv", "pay", "bal", "ast", "tkt")
 MONEY = ("inv", "pay", "bal")
 
 PAGES: list[Page] = [
     # --- global -------------------------------------------------------------------------------------
     # (a quote's hit names its customer: its approver reads both)
-    Page("core:search", ("cus", "con", "led", "quo", "ctr", "inv"), query="q={token}", reveals=("cus",), via="quo"),
+    Page(
+        "core:search",
+        ("cus", "con", "led", "quo", "ctr", "inv", "ast", "tkt"),
+        query="q={token}",
+        reveals=("cus",),
+        via="quo",
+    ),
     Page("core:notifications", ("apr",), relations=(PARTICIPANT,)),
     Page("core:notification_menu", ("apr",), relations=(PARTICIPANT,)),
     # (the audit trail is the auditors' tool: audit.view reads the recorded changes of every module, within its
@@ -218,4 +224,25 @@ PAGES: list[Page] = [
     Page("billing:expense_create", (), query="customer={cus}"),
     Page("billing:expense_detail", ("exp",), record="exp", reveals=("opp",)),
     Page("billing:expense_edit", ("exp",), record="exp", gate="expenses.edit", reveals=("opp",)),
+    # --- service ------------------------------------------------------------------------------------
+    Page("service:asset_list", ("ast", "cus"), query="per_page=100"),
+    Page("service:asset_list", ("ast",), query="q={token}"),
+    Page("lists:export", ("ast", "cus"), gate="assets.export", query="fmt=csv", url_kwargs=(("key", "assets"),)),
+    Page("service:asset_detail", ("ast", "cus", "tkt"), record="ast"),
+    Page("service:asset_edit", ("ast",), record="ast", gate="assets.edit"),
+    Page("service:asset_create", ()),
+    Page("service:asset_create", (), query="customer={cus}"),
+    Page("service:ticket_list", ("tkt", "cus"), query="scene=all&per_page=100"),
+    Page("service:ticket_list", ("tkt",), query="scene=all&q={token}"),
+    Page(
+        "lists:export",
+        ("tkt", "cus"),
+        gate="tickets.export",
+        query="fmt=csv&scene=all",
+        url_kwargs=(("key", "tickets"),),
+    ),
+    Page("service:ticket_detail", ("tkt", "cus", "ast"), record="tkt"),
+    Page("service:ticket_edit", ("tkt",), record="tkt", gate="tickets.edit"),
+    Page("service:ticket_create", ()),
+    Page("service:ticket_create", (), query="customer={cus}"),
 ]

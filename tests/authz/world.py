@@ -68,6 +68,8 @@ KINDS: dict[str, Kind] = {
         Kind("bal", "payments", "balance due of the contract"),
         Kind("exp", "expenses", "expense claim"),
         Kind("apr", "", "approval request"),
+        Kind("ast", "assets", "customer asset"),
+        Kind("tkt", "tickets", "ticket"),
     )
 }
 
@@ -94,8 +96,10 @@ REACH = {
 }
 # Modules whose records follow their collaborators (协作人): the customer's collaborators read the customer, its
 # contacts and follow-ups; an opportunity's its collaborators; an implementation order's staff read the order.
+# Customer assets and tickets follow their customer (owner and collaborators) like contacts; a ticket's owner (the
+# agent it is assigned to) reads it too — in the bundles it is the bundle's owner, so that adds nothing here.
 # Tasks follow their assignee only; quotes, contracts and money follow their owner.
-COLLABORATIVE = {"customers", "contacts", "followups", "opportunities", "implementation"}
+COLLABORATIVE = {"customers", "contacts", "followups", "opportunities", "implementation", "assets", "tickets"}
 
 
 @functools.cache
@@ -301,6 +305,7 @@ def _bundle(
     from guanxi.sales.models import Lead, Opportunity
     from guanxi.sales.opportunities.services import opportunity_create
     from guanxi.sales.tests.factories import LeadFactory
+    from guanxi.service.models import Asset, Ticket
 
     b = Bundle(relation=relation, index=idx, owner=owner)
     admin = people["admin"]
@@ -383,6 +388,14 @@ def _bundle(
         amount=Decimal("300.00"),
     )
     ExpenseLine.objects.create(claim=r["exp"], position=1, spent_on=dt.date(2026, 10, 2), amount=Decimal("300.00"))
+    r["ast"] = Asset.objects.create(
+        customer=r["cus"], kind="vehicle_policy", name=m("ast"), plate_number=f"京A{m('ast')[-6:]}",
+        search_text=build_search_text(names=[m("ast")]),
+    )  # fmt: skip
+    r["tkt"] = Ticket.objects.create(
+        number=f"FW-AZ-{_REL_CODE[relation]}{idx:02d}", customer=r["cus"], subject=m("tkt"), owner=owner,
+        status=Ticket.Status.ASSIGNED, asset=r["ast"], search_text=build_search_text(names=[m("tkt")]),
+    )  # fmt: skip
     if participants:
         r["cus"].collaborators.set(participants)
         r["opp"].collaborators.set(participants)

@@ -444,4 +444,25 @@ WRITES: list[Write] = [
     Write("approvals:reject", "apr", allowed=_current_approver, body=_comment, creates=_DECISIONS),
     Write("approvals:return", "apr", allowed=_current_approver, body=_comment, creates=_DECISIONS),
     Write("approvals:withdraw", "apr", allowed=_applicant, body=_comment, creates=_DECISIONS),
+    # --- service ------------------------------------------------------------------------------------
+    Write("service:asset_edit", "ast", "assets.edit", form="service:asset_edit", changes={"notes": "harness"}),
+    Write("service:asset_delete", "ast", "assets.delete", body=_version("ast")),
+    Write(
+        "lists:bulk",
+        "ast",
+        "assets.delete",
+        url_kwargs={"key": "assets", "action": "delete"},
+        body=_ids("ast"),
+        in_body="ids",
+        refused_with=(302, 403),
+    ),
+    Write("service:ticket_edit", "tkt", "tickets.edit", form="service:ticket_edit", changes={"description": "harness"}),
+    Write("service:ticket_action", "tkt", "tickets.edit", url_kwargs={"action": "start"}, body=_pk("tkt")),
+    Write("service:ticket_note", "tkt", "tickets.edit", body=lambda w, b: {"text": "harness 回访"}),
+    Write(
+        "service:ticket_assign",
+        "tkt",
+        "tickets.assign",
+        body=lambda w, b: {"owner": str(w.readers["service_manager"].pk)},
+    ),
 ]

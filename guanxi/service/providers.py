@@ -1,0 +1,194 @@
+"""What the service app registers with lower apps at start-up: its permission modules and default grants,
+navigation, the customer 360 tabs (assets, service), global search by plate, policy and serial number, the
+ticket owner's read rule, attachments, merges, hand-over, notification topics, dictionaries and its demo step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import (
+    DefaultGrants,
+    FileKind,
+    HandoverKind,
+    NavItem,
+    NotificationTopic,
+    QuickCreate,
+    ReadRule,
+    RecordTab,
+    SearchSource,
+    registry,
+)
+from guanxi.customers.dedupe.services import FkMove
+from guanxi.org.policies import register_module
+
+register_module("assets", _("Customer assets"), ["view", "create", "edit", "delete", "export", "import"])
+register_module("tickets", _("Tickets"), ["view", "create", "edit", "assign", "delete", "export"])
+
+# The default roles' grants: agents work every ticket and keep assets up to date; the service manager assigns and
+# exports too; a sales rep sees and logs requests and assets of their own customers; managers read and export.
+_AGENT = ["assets.view", "assets.create", "assets.edit", "tickets.view", "tickets.create", "tickets.edit"]
+_REP = ["assets.view", "assets.create", "assets.edit", "tickets.view", "tickets.create"]
+_READ = ["assets.view", "tickets.view"]
+registry.add_default_grants(
+    DefaultGrants(
+        app="service",
+        grants_by_role={
+            "sales_rep": _REP,
+            "channel_rep": _REP,
+            "business_manager": _REP,
+            "department_manager": _REP + ["assets.export", "tickets.export"],
+            "department_assistant": _REP,
+            "sales_management": _READ + ["assets.export", "tickets.export"],
+            "executive": _READ + ["assets.export", "tickets.export"],
+            "service_agent": _AGENT + ["tickets.assign"],
+            "service_manager": _AGENT
+            + ["tickets.assign", "tickets.delete", "tickets.export", "assets.delete", "assets.export", "assets.import"],
+        },
+    )
+)
+
+
+# --- navigation ------------------------------------------------------------------------------------------
+registry.add_nav(
+    NavItem(
+        key="tickets", label=_("Tickets"), url_name="service:ticket_list", icon="ti-headset", order=40,
+        permission="tickets.view", match_prefix="/service/tickets/",
+    )
+)  # fmt: skip
+registry.add_nav(
+    NavItem(
+        key="assets", label=_("Customer assets"), url_name="service:asset_list", icon="ti-shield-check", order=41,
+        permission="assets.view", match_prefix="/service/assets/",
+    )
+)  # fmt: skip
+registry.add_quick_create(
+    QuickCreate(key="ticket", label=_("Ticket"), url_name="service:ticket_create", icon="ti-headset",
+                permission="tickets.create", order=60)
+)  # fmt: skip
+
+
+# --- the customer 360 page --------------------------------------------------------------------------------
+def _assets_tab(request: Any, customer: Any) -> Any:
+    from .views import customer_assets_tab
+
+    return customer_assets_tab(request, customer)
+
+
+def _tickets_tab(request: Any, customer: Any) -> Any:
+    from .views import customer_tickets_tab
+
+    return customer_tickets_tab(request, customer)
+
+
+registry.add_tab(
+    RecordTab(model="customers.customer", key="service", label=_("Service"), render=_tickets_tab, order=70)
+)
+registry.add_tab(RecordTab(model="customers.customer", key="assets", label=_("Assets"), render=_assets_tab, order=71))
+
+
+# --- global search: an asset by plate, policy or serial number; a ticket by number -----------------------
+def _search_assets(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from .selectors import search_assets
+
+    return [
+        {
+            "kind": "asset",
+            "title": f"{a.customer.name} · {a.name}",
+            "subtitle": " · ".join(filter(None, [a.plate_number, a.policy_number, a.serial_number])),
+            "url": reverse("service:asset_detail", args=[a.pk]),
+        }
+        for a in search_assets(user=user, query=query, limit=limit)
+    ]
+
+
+def _search_tickets(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from .selectors import search_tickets
+
+    return [
+        {
+            "kind": "ticket",
+            "title": f"{t.number} · {t.subject}",
+            "subtitle": " · ".join([t.customer.name, t.get_status_display()]),
+            "url": reverse("service:ticket_detail", args=[t.pk]),
+        }
+        for t in search_tickets(user=user, query=query, limit=limit)
+    ]
+
+
+registry.add_search(SearchSource(key="assets", label=_("Customer assets"), search=_search_assets, order=15))
+registry.add_search(SearchSource(key="tickets", label=_("Tickets"), search=_search_tickets, order=80))
+
+
+# --- who reads a ticket: the agent it is assigned to, besides the customer's scope ----------------------------
+def _owned_tickets(user: Any) -> Any:
+    from .models import Ticket
+
+    return Q(pk__in=Ticket.objects.filter(owner_id=user.pk).values("pk"))
+
+
+registry.add_read_rule(
+    ReadRule(key="service.ticket_owner", model="service.ticket", rows=_owned_tickets, actions=("view", "edit"))
+)
+
+
+# --- files, merges, hand-over, notifications ------------------------------------------------------------
+def _attachment_get(*, user: Any, pk: Any) -> Any:
+    from .selectors import ticket_attachment_get
+
+    return ticket_attachment_get(user=user, pk=pk)
+
+
+registry.add_file_kind(
+    FileKind(key="ticket-attachment", model="service.ticketattachment", field="file", label=_("Ticket attachment"),
+             get=_attachment_get, file_name=lambda row: row.name)
+)  # fmt: skip
+registry.add_merge_mover(FkMove("assets", "service.Asset"))
+registry.add_merge_mover(FkMove("tickets", "service.Ticket"))
+
+
+def _count_tickets(*, leaving: Any) -> int:
+    from .models import Ticket
+
+    return Ticket.objects.filter(owner=leaving).exclude(status__in=["resolved", "closed"]).count()
+
+
+def _hand_over_tickets(**kwargs: Any) -> int:
+    from .services import tickets_hand_over
+
+    return tickets_hand_over(**kwargs)
+
+
+registry.add_handover_kind(
+    HandoverKind(key="tickets", label=_("Open tickets"), count=_count_tickets, hand_over=_hand_over_tickets, order=60)
+)
+registry.add_notification_topic(
+    NotificationTopic(
+        key="service",
+        label=_("Tickets"),
+        kinds=("ticket_",),
+        help=_("Tickets assigned to you, and your tickets resolved, reopened or closed by someone else."),
+        order=90,
+    )
+)
+
+
+def _register_dictionaries() -> None:
+    from .dictionaries import SERVICE_DICTIONARIES
+
+    registry.add_default_dictionaries(SERVICE_DICTIONARIES)
+
+
+_register_dictionaries()
+
+
+def _demo(**kwargs: Any) -> None:
+    from .demo import service_demo_build
+
+    service_demo_build(**kwargs)
+
+
+registry.add_demo_step(_demo)

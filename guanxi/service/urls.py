@@ -1,0 +1,23 @@
+from django.urls import path
+
+from guanxi.org.lists.views import list_page
+
+from . import views
+
+app_name = "service"
+urlpatterns = [
+    path("assets/", list_page("assets"), name="asset_list"),
+    path("assets/new/", views.asset_form, name="asset_create"),
+    path("assets/<int:pk>/", views.asset_detail, name="asset_detail"),
+    path("assets/<int:pk>/edit/", views.asset_form, name="asset_edit"),
+    path("assets/<int:pk>/delete/", views.asset_delete, name="asset_delete"),
+    path("tickets/", list_page("tickets"), name="ticket_list"),
+    path("tickets/new/", views.ticket_form, name="ticket_create"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/edit/", views.ticket_form, name="ticket_edit"),
+    path("tickets/<int:pk>/assign/", views.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:pk>/note/", views.ticket_note, name="ticket_note"),
+    path("tickets/<int:pk>/attach/", views.ticket_attach, name="ticket_attach"),
+    path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
+    path("settings/", views.service_settings, name="settings"),
+]

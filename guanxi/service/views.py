@@ -1,0 +1,304 @@
+"""Web UI of the service app: asset and ticket pages, their forms and actions, and the customer 360 tabs.
+Thin: parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.inputs import id_or_none
+from guanxi.core.views_util import form_add_errors, service_action
+from guanxi.org.policies import has_permission, require_permission, scope_queryset_or_none
+
+from . import selectors, services
+from .forms import AssetForm, TicketForm
+from .models import Asset, Ticket
+
+ACTION_LABELS = {
+    "start": (gettext_lazy("Start work"), "player-play", "btn-primary"),
+    "wait": (gettext_lazy("Wait for customer"), "hourglass", ""),
+    "resume": (gettext_lazy("Resume"), "player-play", "btn-primary"),
+    "resolve": (gettext_lazy("Resolve"), "circle-check", "btn-success"),
+    "close": (gettext_lazy("Close"), "lock", ""),
+    "reopen": (gettext_lazy("Reopen"), "rotate", ""),
+}
+
+
+def _customers(user: Any) -> Any:
+    from guanxi.customers.selectors import customer_choices
+
+    return customer_choices(user=user)
+
+
+def _customer_of(request: HttpRequest, obj: Any = None) -> Any:
+    """The customer the form is about: the record's, the posted one, or ?customer= (none when out of reach)."""
+    if obj is not None and "customer" not in request.POST:
+        return obj.customer
+    pk = id_or_none(request.POST.get("customer") or request.GET.get("customer"))
+    return _customers(request.user).filter(pk=pk).first() if pk else None
+
+
+# --- assets -----------------------------------------------------------------------------------------
+def _asset_form(request: HttpRequest, asset: Asset | None) -> AssetForm:
+    from guanxi.commerce.models import Contract, Product
+
+    user = request.user
+    customer = _customer_of(request, asset)
+    contracts = scope_queryset_or_none(user, Contract.objects.filter(customer=customer), "view", module="contracts")
+    kwargs: dict[str, Any] = {"customers": _customers(user), "products": Product.objects.filter(is_active=True),
+                              "contracts": contracts if customer else Contract.objects.none()}  # fmt: skip
+    if request.method == "POST":
+        return AssetForm(request.POST, **kwargs)
+    initial: dict[str, Any] = {"status": Asset.Status.ACTIVE, "kind": request.GET.get("kind") or "equipment"}
+    if customer is not None:
+        initial["customer"] = customer.pk
+    if asset is not None:
+        initial = {f: getattr(asset, f) for f in ("kind", "name", "plate_number", "policy_number", "serial_number",
+                   "previous_insurer", "starts_on", "ends_on", "status", "address", "notes")}  # fmt: skip
+        initial.update(customer=asset.customer_id, product=asset.product_id, contract=asset.contract_id,
+                       version=asset.version)  # fmt: skip
+    return AssetForm(initial=initial, **kwargs)
+
+
+@login_required
+def asset_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    asset = selectors.asset_get(user=user, pk=pk, action="edit") if pk else None
+    if asset is None:
+        require_permission(user, "assets.create")
+    form = _asset_form(request, asset)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if asset is None:
+                asset = services.asset_create(actor=user, data=form.service_data())
+            else:
+                asset = services.asset_update(actor=user, asset=asset, data=form.service_data(),
+                                              expected_version=form.cleaned_data.get("version"))  # fmt: skip
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Asset saved."))
+            return redirect("service:asset_detail", asset.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "service/asset_form.html", {"form": form, "asset": asset}, status=status)
+
+
+@login_required
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    asset = selectors.asset_get(user=user, pk=pk)
+    tickets = scope_queryset_or_none(user, Ticket.objects.filter(asset=asset), "view").select_related("owner")
+    context = {
+        "asset": asset,
+        "tickets": list(tickets.order_by("-created_at")[:50]),
+        "can_edit": has_permission(user, "assets.edit"),
+        "can_delete": has_permission(user, "assets.delete"),
+        "can_ticket": has_permission(user, "tickets.create"),
+        "contract_visible": asset.contract_id and has_permission(user, "contracts.view"),
+    }
+    return render(request, "service/asset_detail.html", context)
+
+
+@login_required
+@require_POST
+def asset_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = selectors.asset_get(user=request.user, pk=pk, action="delete")
+
+    def run() -> None:
+        services.asset_delete(actor=request.user, asset=asset, expected_version=id_or_none(request.POST.get("version")))
+
+    return service_action(request, run, _("Asset moved to the recycle bin."), reverse("service:asset_list"))
+
+
+# --- tickets ----------------------------------------------------------------------------------------
+def _ticket_form(request: HttpRequest, ticket: Ticket | None) -> TicketForm:
+    from guanxi.customers.models import Contact
+
+    user = request.user
+    customer = _customer_of(request, ticket)
+    contacts = scope_queryset_or_none(user, Contact.objects.filter(customer=customer), "view", module="contacts")
+    assets = scope_queryset_or_none(user, Asset.objects.filter(customer=customer), "view", module="assets")
+    kwargs: dict[str, Any] = {
+        "customers": _customers(user),
+        "contacts": contacts if customer else Contact.objects.none(),
+        "assets": assets if customer else Asset.objects.none(),
+        "editing": ticket is not None,
+    }
+    if request.method == "POST":
+        return TicketForm(request.POST, request.FILES, **kwargs)
+    initial: dict[str, Any] = {
+        "priority": "normal",
+        "type": request.GET.get("type") or "consultation",
+        "channel": "phone",
+    }
+    if customer is not None:
+        initial["customer"] = customer.pk
+    asset_pk = id_or_none(request.GET.get("asset"))
+    if asset_pk:
+        initial["asset"] = asset_pk
+    if ticket is not None:
+        initial = {f: getattr(ticket, f) for f in ("type", "priority", "channel", "subject", "description")}
+        initial.update(customer=ticket.customer_id, contact=ticket.contact_id, asset=ticket.asset_id,
+                       version=ticket.version)  # fmt: skip
+    return TicketForm(initial=initial, **kwargs)
+
+
+@login_required
+def ticket_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    ticket = selectors.ticket_get(user=user, pk=pk, action="edit") if pk else None
+    if ticket is None:
+        require_permission(user, "tickets.create")
+    form = _ticket_form(request, ticket)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if ticket is None:
+                upload = form.cleaned_data.get("attachment")
+                ticket = services.ticket_create(actor=user, data=form.service_data(), files=[upload] if upload else [])
+            else:
+                ticket = services.ticket_update(actor=user, ticket=ticket, data=form.service_data(),
+                                                expected_version=form.cleaned_data.get("version"))  # fmt: skip
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Ticket saved."))
+            return redirect("service:ticket_detail", ticket.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "service/ticket_form.html", {"form": form, "ticket": ticket}, status=status)
+
+
+@login_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    ticket = selectors.ticket_get(user=user, pk=pk)
+    can_edit = scope_queryset_or_none(user, Ticket.objects.filter(pk=ticket.pk), "edit").exists()
+    actions = [(a, *ACTION_LABELS[a]) for a in services.actions_for(ticket)] if can_edit else []
+    context = {
+        "ticket": ticket,
+        "history": selectors.ticket_history(ticket=ticket),
+        "attachments": list(ticket.attachments.all()),
+        "can_edit": can_edit,
+        "actions": actions,
+        "can_assign": ticket.is_open and has_permission(user, "tickets.assign"),
+        "agents": selectors.agent_choices(user=user) if has_permission(user, "tickets.assign") else [],
+        "reopen_deadline": services.reopen_deadline(ticket),
+        "asset_visible": ticket.asset_id and has_permission(user, "assets.view"),
+    }
+    return render(request, "service/ticket_detail.html", context)
+
+
+def _ticket_back(ticket: Ticket) -> str:
+    return reverse("service:ticket_detail", args=[ticket.pk])
+
+
+@login_required
+@require_POST
+def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    ticket = selectors.ticket_get(user=request.user, pk=pk, action="edit")
+
+    def run() -> Ticket:
+        return services.ticket_transition(
+            actor=request.user, ticket=ticket, action=action, note=request.POST.get("note", ""),
+            resolution=request.POST.get("resolution", ""),
+        )  # fmt: skip
+
+    return service_action(request, run, _("Ticket updated."), _ticket_back(ticket), changed=services.TICKET_CHANGES)
+
+
+@login_required
+@require_POST
+def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    from guanxi.org.models import User
+
+    ticket = selectors.ticket_get(user=request.user, pk=pk, action="edit")
+
+    def run() -> Ticket:
+        owner_pk = id_or_none(request.POST.get("owner"))
+        owner = User.objects.filter(pk=owner_pk).first() if owner_pk else None
+        if owner is None:
+            from guanxi.core.inputs import field_error
+
+            raise field_error("owner", _("Choose the new owner."))
+        return services.ticket_assign(actor=request.user, ticket=ticket, owner=owner, note=request.POST.get("note", ""))
+
+    return service_action(request, run, _("Ticket assigned."), _ticket_back(ticket), changed=services.TICKET_CHANGES)
+
+
+@login_required
+@require_POST
+def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.ticket_get(user=request.user, pk=pk, action="edit")
+
+    def run() -> Any:
+        return services.ticket_note(actor=request.user, ticket=ticket, text=request.POST.get("text", ""))
+
+    return service_action(request, run, _("Note added."), _ticket_back(ticket))
+
+
+@login_required
+@require_POST
+def ticket_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = selectors.ticket_get(user=request.user, pk=pk, action="edit")
+
+    def run() -> Any:
+        return services.ticket_attach(actor=request.user, ticket=ticket, upload=request.FILES.get("file"))
+
+    return service_action(request, run, _("File attached."), _ticket_back(ticket))
+
+
+@login_required
+def service_settings(request: HttpRequest) -> HttpResponse:
+    require_permission(request.user, "org.admin")
+    policy = services.service_policy()
+    if request.method == "POST":
+
+        def run() -> Any:
+            return services.service_policy_update(
+                actor=request.user, data={"reopen_days": request.POST.get("reopen_days")}
+            )
+
+        return service_action(request, run, _("Settings saved."), reverse("service:settings"))
+    return render(request, "service/settings.html", {"policy": policy})
+
+
+# --- the customer 360 tabs ------------------------------------------------------------------------------
+def _no_permission(request: HttpRequest) -> tuple[None, str]:
+    return None, render_to_string("customers/_no_permission.html", {}, request=request)
+
+
+def customer_assets_tab(request: HttpRequest, customer: Any) -> tuple[int | None, str]:
+    user = request.user
+    if not has_permission(user, "assets.view"):
+        return _no_permission(request)
+    assets = selectors.customer_assets(user=user, customer=customer)
+    new_url = (
+        f"{reverse('service:asset_create')}?customer={customer.pk}" if has_permission(user, "assets.create") else ""
+    )
+    html = render_to_string("service/tabs/assets.html", {"assets": assets, "new_url": new_url}, request=request)
+    return len(assets), html
+
+
+def customer_tickets_tab(request: HttpRequest, customer: Any) -> tuple[int | None, str]:
+    user = request.user
+    if not has_permission(user, "tickets.view"):
+        return _no_permission(request)
+    tickets = selectors.customer_tickets(user=user, customer=customer)
+    new_url = (
+        f"{reverse('service:ticket_create')}?customer={customer.pk}" if has_permission(user, "tickets.create") else ""
+    )
+    html = render_to_string("service/tabs/tickets.html", {"tickets": tickets, "new_url": new_url}, request=request)
+    return len(tickets), html
