@@ -130,9 +130,7 @@ def test_a_new_database_gives_each_default_role_orgs_grants_and_every_registered
     later = {p for g in registry.default_grants if g.app in LATER_APPS for ps in g.grants_by_role.values() for p in ps}
     assert {
         code: sorted(perms - later) for code, perms in stored.items() if code not in ("administrator", *LATER_ROLES)
-    } == {
-        code: sorted(perms.split()) for code, perms in BEFORE_THE_MOVE.items()
-    }
+    } == {code: sorted(perms.split()) for code, perms in BEFORE_THE_MOVE.items()}
     assert role_upgrades(user=None) == []
 
 
