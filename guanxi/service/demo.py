@@ -52,6 +52,16 @@ def service_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any
     if admin is None:
         return
     progress("Customer assets, policies and tickets…")
+    from .assignment import assignment_rule_save
+
+    _safely(
+        progress,
+        lambda: assignment_rule_save(
+            actor=admin,
+            data={"name": "客服部 · 理赔与投诉", "order": 10, "types": ["claim", "complaint", "repair"],
+                  "department": agent.department_id, "users": [agent.pk], "method": "least_loaded", "cap": 30},
+        ),
+    )  # fmt: skip
     today = timezone.localdate(now)
     customers = list(Customer.objects.filter(owner__isnull=False, owner__partner_org__isnull=True).order_by("id")[:12])
     product = Product.objects.filter(is_active=True).order_by("id").first()
@@ -83,7 +93,9 @@ def service_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any
         data = {"customer": asset.customer_id, "asset": asset.pk, "type": kind, "priority": priority,
                 "channel": ["phone", "email", "web", "wechat", "walk_in"][i % 5], "subject": subject,
                 "description": f"{subject}。客户来电说明情况，请尽快处理。"}  # fmt: skip
-        ticket = _safely(progress, lambda d=data: services.ticket_create(actor=admin, data=d))
+        ticket = _safely(
+            progress, lambda d=data, a=state != "new": services.ticket_create(actor=admin, data=d, auto_assign=a)
+        )
         if ticket is None:
             continue
         result.counts["tickets"] += 1
@@ -100,6 +112,8 @@ def _advance(ticket: Ticket, state: str, *, admin: Any, agent: Any, progress: An
         "closed": ["assign", "start", "resolve", "close"],
     }[state]
     for step in steps:
+        if step == "assign" and ticket.owner_id:
+            continue  # the assignment rule gave it to someone already
         if step == "assign":
             run = lambda t=ticket: services.ticket_assign(actor=admin, ticket=t, owner=agent)  # noqa: E731
         else:

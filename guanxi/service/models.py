@@ -157,6 +157,7 @@ class Ticket(BusinessModel):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
+    assignment_note = models.CharField(_("why this owner"), max_length=500, blank=True)
     search_text = models.TextField(editable=False, blank=True, default="")
 
     scope_module = "tickets"
@@ -270,3 +271,46 @@ class ServicePolicy(TimeStampedModel):
 
     def __str__(self) -> str:
         return str(_("Service policy"))
+
+
+class AssignmentRule(TimeStampedModel):
+    """Who gets a new ticket (自动分派): the first active rule, by `order`, whose conditions all hold (an empty
+    condition holds for every ticket) names the team — a department's members and/or listed people — and how to
+    choose inside it: in turn (round robin) or whoever has the fewest open tickets. People who are inactive, away
+    (an active approval delegation covering today) or at the cap of open tickets are skipped."""
+
+    class Method(models.TextChoices):
+        ROUND_ROBIN = "round_robin", _("In turn")
+        LEAST_LOADED = "least_loaded", _("Fewest open tickets")
+
+    name = models.CharField(_("name"), max_length=100)
+    order = models.PositiveIntegerField(_("order"), default=10)
+    is_active = models.BooleanField(_("active"), default=True)
+    types = models.JSONField(_("ticket types"), default=list, blank=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    customer_levels = models.JSONField(_("customer levels"), default=list, blank=True)
+    provinces = models.JSONField(_("provinces"), default=list, blank=True)
+    product = models.ForeignKey(
+        "commerce.Product", verbose_name=_("product"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    department = models.ForeignKey(
+        "org.Department", verbose_name=_("team (department)"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("team (people)"), blank=True, related_name="+"
+    )
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.ROUND_ROBIN)
+    cap = models.PositiveIntegerField(_("cap of open tickets"), default=0, help_text=_("0: no cap."))
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+
+    def __str__(self) -> str:
+        return self.name

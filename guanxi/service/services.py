@@ -262,9 +262,16 @@ def _ticket_values(actor: User, data: dict[str, Any], ticket: Ticket | None) -> 
 
 @transaction.atomic
 def ticket_create(
-    *, actor: User, data: dict[str, Any], owner: User | None = None, files: Any = (), message: str = ""
+    *,
+    actor: User,
+    data: dict[str, Any],
+    owner: User | None = None,
+    files: Any = (),
+    message: str = "",
+    auto_assign: bool = True,
 ) -> Ticket:
-    """A new ticket (tickets.create on the customer), numbered; assigned at once when `owner` is given."""
+    """A new ticket (tickets.create on the customer), numbered; assigned to `owner` when given, else by the
+    assignment rules (assignment.py; the explanation is stored on the ticket)."""
     require_permission(actor, "tickets.create")
     values = _ticket_values(actor, data, None)
     ticket = Ticket(**values, number=number_next("ticket"), created_by=actor)
@@ -275,7 +282,12 @@ def ticket_create(
     for upload in files:
         ticket_attach(actor=actor, ticket=ticket, upload=upload)
     if owner is not None:
-        ticket = ticket_assign(actor=actor, ticket=ticket, owner=owner)
+        return ticket_assign(actor=actor, ticket=ticket, owner=owner)
+    if auto_assign:
+        from .assignment import ticket_auto_assign
+
+        ticket_auto_assign(actor=actor, ticket=ticket)
+        ticket.refresh_from_db()
     return ticket
 
 
@@ -306,10 +318,21 @@ def ticket_assign(*, actor: User, ticket: Ticket, owner: User, note: str = "") -
     taking = owner.pk == actor.pk
     require_permission(actor, "tickets.edit" if taking else "tickets.assign")
     ticket = _ticket_for_change(actor, ticket)
-    if not ticket.is_open:
-        raise InvalidStateError(_("A resolved or closed ticket is not assigned; reopen it first."))
     if not agent_choices(user=actor).filter(pk=owner.pk).exists():
         raise field_error("owner", _("Choose an active colleague who works on tickets."))
+    note = clean_text(note, "note", max_length=500)
+    ticket = assign_owner(actor=actor, ticket=ticket, owner=owner, note=note)
+    ticket.assignment_note = (note or _("Assigned by %(name)s") % {"name": actor})[:500]
+    Ticket.objects.filter(pk=ticket.pk).update(assignment_note=ticket.assignment_note)
+    return ticket
+
+
+def assign_owner(*, actor: User | None, ticket: Ticket, owner: User, note: str = "") -> Ticket:
+    """The assignment itself, for a caller that checked who may make it (ticket_assign; the assignment rules):
+    owner and status, audit, history and the new owner's notification."""
+    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    if not ticket.is_open:
+        raise InvalidStateError(_("A resolved or closed ticket is not assigned; reopen it first."))
     if ticket.owner_id == owner.pk:
         return ticket
     before = ticket.owner
@@ -321,17 +344,12 @@ def ticket_assign(*, actor: User, ticket: Ticket, owner: User, note: str = "") -
         fields.append("status")
     ticket.version += 1
     ticket.save(update_fields=fields)
-    audit_record(
-        actor=actor,
-        action=AuditLog.Action.UPDATE,
-        obj=ticket,
-        changes={
-            "owner": [str(before or ""), str(owner)],
-            **({"status": [frm, ticket.status]} if frm != ticket.status else {}),
-        },
-    )
+    changes: dict[str, Any] = {"owner": [str(before or ""), str(owner)]}
+    if frm != ticket.status:
+        changes["status"] = [frm, ticket.status]
+    audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=ticket, changes=changes)
     _event(ticket, actor=actor, kind=TicketEvent.Kind.ASSIGNED, text=note or str(owner), frm=frm, to=ticket.status)
-    if not taking:
+    if actor is None or owner.pk != actor.pk:
         notify(
             recipient=owner,
             kind="ticket_assigned",

@@ -20,4 +20,8 @@ urlpatterns = [
     path("tickets/<int:pk>/attach/", views.ticket_attach, name="ticket_attach"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
     path("settings/", views.service_settings, name="settings"),
+    path("rules/", views.rule_list, name="rule_list"),
+    path("rules/new/", views.rule_form, name="rule_create"),
+    path("rules/<int:pk>/", views.rule_form, name="rule_edit"),
+    path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
 ]

@@ -302,3 +302,87 @@ def customer_tickets_tab(request: HttpRequest, customer: Any) -> tuple[int | Non
     )
     html = render_to_string("service/tabs/tickets.html", {"tickets": tickets, "new_url": new_url}, request=request)
     return len(tickets), html
+
+
+# --- assignment rules (org.admin) ------------------------------------------------------------------------
+def _rule_context(rule: Any = None, values: dict[str, Any] | None = None, error: Any = None) -> dict[str, Any]:
+    from guanxi.commerce.models import Product
+    from guanxi.core.dictionaries.selectors import active_choices
+    from guanxi.customers.selectors import department_choices
+    from guanxi.org.models import User
+
+    from .models import AssignmentRule
+
+    if values is None:
+        values = {
+            "name": rule.name if rule else "", "order": rule.order if rule else 10,
+            "is_active": rule.is_active if rule else True, "types": rule.types if rule else [],
+            "channels": rule.channels if rule else [], "customer_levels": rule.customer_levels if rule else [],
+            "provinces": ", ".join(rule.provinces) if rule else "",
+            "product": str(rule.product_id or "") if rule else "",
+            "department": str(rule.department_id or "") if rule else "",
+            "users": [str(u.pk) for u in rule.users.all()] if rule else [],
+            "method": rule.method if rule else "round_robin", "cap": rule.cap if rule else 0,
+        }  # fmt: skip
+    return {
+        "rule": rule, "values": values, "error": error, "methods": AssignmentRule.Method.choices,
+        "types": active_choices("ticket_type"), "channels": active_choices("ticket_channel"),
+        "levels": active_choices("customer_level"), "products": Product.objects.filter(is_active=True).order_by("code"),
+        "departments": department_choices(), "people": User.objects.filter(is_active=True).order_by("name"),
+    }  # fmt: skip
+
+
+@login_required
+def rule_list(request: HttpRequest) -> HttpResponse:
+    from .models import AssignmentRule
+
+    require_permission(request.user, "org.admin")
+    rules = AssignmentRule.objects.select_related("department", "product").prefetch_related("users")
+    return render(request, "service/rule_list.html", {"rules": rules})
+
+
+@login_required
+def rule_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    from .assignment import assignment_rule_save
+    from .models import AssignmentRule
+
+    require_permission(request.user, "org.admin")
+    rule = get_object_or_404(AssignmentRule, pk=pk) if pk else None
+    if request.method == "POST":
+        post = request.POST
+        data = {
+            "name": post.get("name", ""), "order": post.get("order", ""), "is_active": post.get("is_active") == "on",
+            "types": post.getlist("types"), "channels": post.getlist("channels"),
+            "customer_levels": post.getlist("customer_levels"),
+            "provinces": [p.strip() for p in post.get("provinces", "").replace("，", ",").split(",") if p.strip()],
+            "product": post.get("product") or None, "department": post.get("department") or None,
+            "users": post.getlist("users"), "method": post.get("method", ""), "cap": post.get("cap", ""),
+        }  # fmt: skip
+        try:
+            assignment_rule_save(actor=request.user, data=data, rule=rule)
+        except ApplicationError as exc:
+            values = {**data, "provinces": post.get("provinces", ""), "product": post.get("product", ""),
+                      "department": post.get("department", "")}  # fmt: skip
+            return render(request, "service/rule_form.html", _rule_context(rule, values, exc), status=400)
+        messages.success(request, _("Assignment rule saved."))
+        return redirect("service:rule_list")
+    return render(request, "service/rule_form.html", _rule_context(rule))
+
+
+@login_required
+@require_POST
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    from .assignment import assignment_rule_delete
+    from .models import AssignmentRule
+
+    require_permission(request.user, "org.admin")
+    rule = get_object_or_404(AssignmentRule, pk=pk)
+
+    def run() -> None:
+        assignment_rule_delete(actor=request.user, rule=rule)
+
+    return service_action(request, run, _("Assignment rule deleted."), reverse("service:rule_list"))

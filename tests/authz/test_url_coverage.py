@@ -180,6 +180,10 @@ EXEMPT: dict[str, str] = {
     "billing:expense_pay": "marks an approved claim paid (expense tests)",
     "service:ticket_attach": "uploads a file to a ticket (service tests; the download is core:file_download)",
     "service:settings": "service settings: the reopen window (org.admin: service/tests/test_tickets.py)",
+    "service:rule_list": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
+    "service:rule_create": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
+    "service:rule_edit": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
+    "service:rule_delete": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
 }
 
 # The REST API: operations that answer a signed-in user without any role, and why that is right.
