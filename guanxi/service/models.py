@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.core.dictionaries.fields import DictionaryField
 from guanxi.core.files import private_upload_path
@@ -33,7 +34,7 @@ class Asset(BusinessModel):
         OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("In force")
+        ACTIVE = "active", pgettext_lazy("asset status", "In force")
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -106,12 +107,12 @@ class Ticket(BusinessModel):
     a resolved or closed ticket may be reopened within the window of the service policy."""
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
+        NEW = "new", pgettext_lazy("ticket status", "New")
         ASSIGNED = "assigned", _("Assigned")
         IN_PROGRESS = "in_progress", _("In progress")
         WAITING = "waiting", _("Waiting for customer")
         RESOLVED = "resolved", _("Resolved")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
     class Priority(models.TextChoices):
         URGENT = "urgent", _("Urgent")
@@ -198,7 +199,7 @@ class TicketEvent(models.Model):
     """One line of a ticket's history (its timeline): created, assigned, a status change, a reply, a note."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("Created")
+        CREATED = "created", pgettext_lazy("ticket event", "Created")
         ASSIGNED = "assigned", _("Assigned")
         STATUS = "status", _("Status changed")
         NOTE = "note", _("Note")
