@@ -1,4 +1,4 @@
-"""Chinese working days (法定节假日 and 调休 make-up working days) and the closing rule for opportunities.
+"""The closing rule for opportunities, on the Chinese working days of guanxi.core.workcal (法定节假日, 调休).
 
 REQUIREMENTS §5: when the result is known the rep closes the opportunity within one working day. We read
 "the result is known" as the expected signing date having passed: an open opportunity whose expected signing
@@ -12,30 +12,12 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-import chinese_calendar
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from guanxi.core.workcal import add_working_days, is_working_day  # noqa: F401  (the working calendar moved to core)
+
 from .models import Opportunity
-
-
-def is_working_day(day: dt.date) -> bool:
-    """Per the State Council's calendar; outside the years the package knows, Monday–Friday."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return day.weekday() < 5
-
-
-def add_working_days(day: dt.date, n: int) -> dt.date:
-    """The n-th working day after `day` (before it for negative n); n=0 gives `day` itself."""
-    step = 1 if n >= 0 else -1
-    remaining = abs(n)
-    while remaining:
-        day += dt.timedelta(days=step)
-        if is_working_day(day):
-            remaining -= 1
-    return day
 
 
 def closing_deadline(expected_date: dt.date) -> dt.date:
