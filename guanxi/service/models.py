@@ -8,6 +8,8 @@ and collaborators, like contacts); a ticket's owner (the agent handling it) read
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -159,6 +161,10 @@ class Ticket(BusinessModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"), null=True, blank=True, db_index=True)
     assignment_note = models.CharField(_("why this owner"), max_length=500, blank=True)
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("SLA clock paused at"), null=True, blank=True)
+    sla_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_breached_at = models.DateTimeField(_("SLA breached at"), null=True, blank=True, db_index=True)
     search_text = models.TextField(editable=False, blank=True, default="")
 
     scope_module = "tickets"
@@ -265,6 +271,11 @@ class ServicePolicy(TimeStampedModel):
     reopen_days = models.PositiveIntegerField(
         _("reopen window (days)"), default=7, help_text=_("How long after resolving a customer may reopen a ticket.")
     )
+    workday_start = models.TimeField(_("working day starts"), default=dt.time(9, 0))
+    workday_end = models.TimeField(_("working day ends"), default=dt.time(18, 0))
+    warn_before_hours = models.DecimalField(
+        _("warn before a breach (working hours)"), max_digits=5, decimal_places=1, default=Decimal("1.0")
+    )
 
     class Meta:
         verbose_name = _("service policy")
@@ -315,3 +326,30 @@ class AssignmentRule(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SlaTarget(TimeStampedModel):
+    """Service level targets (SLA) as data: within how many working hours (core.workcal, on the service policy's
+    working day) a ticket of a priority — and, when set, of a customer level — gets its first response and its
+    resolution. A target with a customer level wins over the one without."""
+
+    priority = models.CharField(_("priority"), max_length=10, choices=Ticket.Priority.choices)
+    customer_level = models.CharField(_("customer level"), max_length=20, blank=True)
+    first_response_hours = models.DecimalField(
+        _("first response within (working hours)"), max_digits=6, decimal_places=1
+    )
+    resolution_hours = models.DecimalField(_("resolution within (working hours)"), max_digits=6, decimal_places=1)
+
+    class Meta:
+        ordering = ["priority", "customer_level"]
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        constraints = [
+            models.UniqueConstraint(fields=["priority", "customer_level"], name="sla_target_unique"),
+            models.CheckConstraint(
+                condition=Q(first_response_hours__gt=0) & Q(resolution_hours__gt=0), name="sla_target_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority}/{self.customer_level or '*'}"

@@ -16,6 +16,7 @@ from guanxi.core.registry import (
     HandoverKind,
     NavItem,
     NotificationTopic,
+    PeriodicJob,
     QuickCreate,
     ReadRule,
     RecordTab,
@@ -170,10 +171,22 @@ registry.add_notification_topic(
         key="service",
         label=_("Tickets"),
         kinds=("ticket_",),
-        help=_("Tickets assigned to you, and your tickets resolved, reopened or closed by someone else."),
+        help=_(
+            "Tickets assigned to you, your tickets resolved, reopened or closed by someone else, SLA warnings and "
+            "breaches."
+        ),
         order=90,
     )
 )
+
+
+def _sla_check() -> Any:
+    from .sla import sla_check
+
+    return sla_check()
+
+
+registry.add_periodic(PeriodicJob(key="service_ticket_sla", every_minutes=15, run=_sla_check))
 
 
 def _register_dictionaries() -> None:

@@ -29,6 +29,7 @@ from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_perm
 
 from .models import Asset, ServicePolicy, Ticket, TicketAttachment, TicketEvent
 from .selectors import identifier_forms
+from .sla import due_times, resume_clock
 
 register_default_pattern("ticket", "FW{yyyy}{mm}{dd}-{seq:04}")
 
@@ -269,12 +270,15 @@ def ticket_create(
     files: Any = (),
     message: str = "",
     auto_assign: bool = True,
+    now: dt.datetime | None = None,
 ) -> Ticket:
     """A new ticket (tickets.create on the customer), numbered; assigned to `owner` when given, else by the
     assignment rules (assignment.py; the explanation is stored on the ticket)."""
     require_permission(actor, "tickets.create")
     values = _ticket_values(actor, data, None)
-    ticket = Ticket(**values, number=number_next("ticket"), created_by=actor)
+    now = now or timezone.now()
+    ticket = Ticket(**values, number=number_next("ticket"), created_by=actor, created_at=now)
+    ticket.first_response_due_at, ticket.due_at = due_times(ticket, now)
     ticket.search_text = ticket_search_text(ticket)
     ticket = model_create(instance=ticket, actor=actor)
     ensure_in_scope(actor, ticket, "create")
@@ -421,6 +425,11 @@ def ticket_transition(
     if action == "close":
         ticket.closed_at = now
         fields.append("closed_at")
+    if action == "wait":
+        ticket.paused_at = now
+        fields.append("paused_at")
+    elif ticket.paused_at is not None:
+        fields += resume_clock(ticket, now)
     if to == Ticket.Status.IN_PROGRESS and ticket.first_response_at is None:
         ticket.first_response_at = now
         fields.append("first_response_at")

@@ -10,6 +10,6 @@ def make_asset(actor: Any, customer: Any, **data: Any) -> Any:
     return services.asset_create(actor=actor, data=values)
 
 
-def make_ticket(actor: Any, customer: Any, **data: Any) -> Any:
+def make_ticket(actor: Any, customer: Any, now: Any = None, **data: Any) -> Any:
     values = {"customer": customer.pk, "subject": "车辆追尾理赔报案", "type": "claim", **data}
-    return services.ticket_create(actor=actor, data=values)
+    return services.ticket_create(actor=actor, data=values, now=now)
