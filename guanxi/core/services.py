@@ -41,7 +41,7 @@ def audit_value(value: Any) -> Any:
     """A JSON-safe, human-readable form of a field value for the audit trail."""
     if isinstance(value, models.Model):
         return str(value)
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
