@@ -58,7 +58,7 @@ def service_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any
         progress,
         lambda: assignment_rule_save(
             actor=admin,
-            data={"name": "客服部 · 理赔与投诉", "order": 10, "types": ["claim", "complaint", "repair"],
+            data={"name": "客服部 · 所有服务请求", "order": 10,
                   "department": agent.department_id, "users": [agent.pk], "method": "least_loaded", "cap": 30},
         ),
     )  # fmt: skip
