@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError
-from django.db.models import Lookup, TextField
+from django.db.models import F, Func, Lookup, TextField
 
 from .search import SEARCH_TEXT_MAX
 
@@ -578,8 +578,8 @@ def expression_index_name(table: str, key: str) -> str:
 
 def expression_index_create(connection: Any, *, model: type[Model], key: str, expression: Any) -> str:
     """Index `expression` (an ORM expression, compiled exactly as the queries that filter on it are) on the model's
-    table, e.g. the text of one key of a JSON column (PostgreSQL `(custom ->> 'code')::text`, SQLite
-    `CAST(json_extract(custom, '$."code"') AS text)`). Idempotent; on PostgreSQL outside a transaction it is built
+    table, e.g. the text of one key of a JSON column (JsonKeyText: PostgreSQL `(custom ->> 'code')`, SQLite
+    `json_extract(custom, '$."code"')`). Idempotent; on PostgreSQL outside a transaction it is built
     CONCURRENTLY (no write lock on a large table). Returns the index name."""
     from django.db.models import Index
 
@@ -605,3 +605,27 @@ def expression_index_exists(connection: Any, *, model: type[Model], key: str) ->
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
     return name in constraints
+
+
+_JSON_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class JsonKeyText(Func):
+    """The text of one key of a JSON column, with the key written into the SQL (not a bound parameter), so that a
+    query's expression is the very one of the expression index built on it (SQLite matches an index only on a
+    literal path): PostgreSQL `(column ->> 'key')`, SQLite `json_extract(column, '$."key"')`. Keys are codes
+    (lowercase letters, digits, "_"), checked here."""
+
+    output_field = TextField()
+
+    def __init__(self, column: str, key: str) -> None:
+        if not _JSON_KEY.match(key):
+            raise ValueError(f"not a custom field code: {key!r}")
+        self.key = key
+        super().__init__(F(column))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        column_sql, params = compiler.compile(self.source_expressions[0])
+        if is_postgresql(connection):
+            return f"({column_sql} ->> '{self.key}')", list(params)
+        return f"json_extract({column_sql}, '$.\"{self.key}\"')", list(params)

@@ -12,9 +12,6 @@ from typing import Any
 
 from django.apps import apps
 from django.db import DatabaseError, connection, transaction
-from django.db.models import TextField
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
 
 from .. import dbvendor
 from .models import CustomField
@@ -25,7 +22,7 @@ COLUMN = "custom"
 
 def text_expression(code: str) -> Any:
     """The text of a field's value, as list filters read it and its index stores it."""
-    return Cast(KeyTextTransform(code, COLUMN), TextField())
+    return dbvendor.JsonKeyText(COLUMN, code)
 
 
 def index_key(code: str) -> str:

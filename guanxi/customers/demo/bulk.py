@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -34,6 +35,10 @@ def _join(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 class BulkInserter:
     """Plain multi-row INSERTs (COPY on PostgreSQL) for one model.
 
@@ -51,7 +56,9 @@ class BulkInserter:
         adapt = connection.vendor != "postgresql"
         self.adapters: list[tuple[int, Callable[[Any], Any]]] = []
         for i, f in enumerate(self.fields):
-            if adapt and isinstance(f, models.DateTimeField):
+            if isinstance(f, models.JSONField):  # custom field values (a dict): JSON text on both databases
+                self.adapters.append((i, _json_text))
+            elif adapt and isinstance(f, models.DateTimeField):
                 self.adapters.append((i, ops.adapt_datetimefield_value))
             elif adapt and isinstance(f, models.DateField):
                 self.adapters.append((i, ops.adapt_datefield_value))

@@ -4,8 +4,8 @@ exported like any column) and, for the types a list can filter, as filter fields
 filterable, the advanced filter for all). Saved views keep them: they are ordinary parameters of the query string.
 
 A filter reads the value through an alias on the queryset, `cf_<code>`: the text of the JSON key
-(core.custom_fields.indexes.text_expression: PostgreSQL `(custom ->> 'code')::text`, SQLite
-`CAST(json_extract(custom, '$."code"') AS text)`), the expression the
+(core.custom_fields.indexes.text_expression: PostgreSQL `(custom ->> 'code')`, SQLite
+`json_extract(custom, '$."code"')`), the expression the
 index of a filterable field is built on (core.custom_fields.indexes), so an equality filter is an index lookup;
 numbers and amounts compare as decimals (a cast of that text)."""
 
