@@ -15,7 +15,7 @@ class FieldType(models.TextChoices):
     TEXT = "text", _("Text")
     LONG_TEXT = "long_text", _("Long text")
     NUMBER = "number", _("Number")
-    MONEY = "money", _("Money")
+    MONEY = "money", _("Amount (money)")
     DATE = "date", _("Date")
     DATETIME = "datetime", _("Date and time")
     BOOLEAN = "boolean", _("Yes/no")
