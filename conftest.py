@@ -50,7 +50,7 @@ def _warm_dictionaries(request: Any, django_db_blocker: Any) -> Iterator[None]:
 
 
 def _reseed_after_flush(sender: Any, **kwargs: Any) -> None:
-    """Put back what migrations seed (positions, default approval rules, the default pipeline) after a
+    """Put back what migrations seed (positions, default approval rules, the default pipeline, SLA targets) after a
     transactional test's flush emptied every table, so the next test on the worker finds the database as
     `migrate` leaves it."""
     import importlib
@@ -60,11 +60,14 @@ def _reseed_after_flush(sender: Any, **kwargs: Any) -> None:
     from guanxi.approvals.defaults import ensure_defaults
     from guanxi.core.dictionaries.seeding import seed_registered
     from guanxi.sales.models import Pipeline
+    from guanxi.service.models import SlaTarget
 
     ensure_defaults()  # the default approval rules every app registers, with their positions
     seed_registered()  # every app's dictionaries (数据字典)
     if not Pipeline.objects.exists():
         importlib.import_module("guanxi.sales.migrations.0004_opportunity_pipelines").seed_default_pipeline(apps, None)
+    if not SlaTarget.objects.exists():  # the service desk's default SLA targets
+        importlib.import_module("guanxi.service.migrations.0003_sla").seed_targets(apps, None)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -67,11 +67,19 @@ def give_everything_to(people: Any, customer: Any) -> None:
     )
 
 
+BILLING_AND_BELOW = {"core", "org", "approvals", "customers", "sales", "commerce", "billing"}
+
+
+def movers_here() -> list[Any]:
+    """The movers of the apps up to billing, whose records give_everything_to makes (a higher app proves its own)."""
+    return [m for m in merge_movers() if m.model.split(".")[0] in BILLING_AND_BELOW]
+
+
 def world(*customers: Any) -> dict[str, list[tuple[int, int]]]:
     """Where every row pointing at these customers points, per mover, plus the contract-owned billing rows."""
     ids = [c.pk for c in customers]
     state: dict[str, list[tuple[int, int]]] = {}
-    for mover in merge_movers():
+    for mover in movers_here():
         state[mover.label] = mover.rows(ids)  # every row of that column on these customers, deleted ones too
     for model in (Instalment, Invoice, Payment):
         state[model._meta.label] = sorted(
@@ -108,7 +116,9 @@ def test_merge_moves_every_record_and_undo_puts_each_back(people: Any) -> None:
         assert {owner for _pk, owner in rows} == {a.pk}, label
         assert len(rows) == len(before[label]), label
     moved_from_b = {label: sum(1 for _pk, owner in rows if owner == b.pk) for label, rows in before.items()}
-    assert merge.snapshot["counts"] == {m.label: moved_from_b[m.label] for m in merge_movers()}
+    assert {label: merge.snapshot["counts"][label] for label in moved_from_b if label in merge.snapshot["counts"]} == {
+        m.label: moved_from_b[m.label] for m in movers_here()
+    }
     # except b's own review, which decides about b and stays with it
     review.refresh_from_db()
     assert review.customer_id == b.pk

@@ -40,7 +40,7 @@ def test_contract_list_money_chip_columns_and_phone_card(page: Any, org: Any, cu
     # when they hide the signing date in the column chooser
     expect(page.locator("#list-results td[data-col=signed_on]")).to_have_count(1)
     page.locator("button[aria-label='更多操作'], button[aria-label='More actions']").first.click()
-    page.locator("th [data-bs-target='#columns-modal']").click()  # the gear at the end of the table header
+    page.locator(".gx-gear[data-bs-target='#columns-modal']").click()  # the gear over the table header's end
     page.locator("#columns-modal input[name=columns][value=signed_on]").uncheck()
     page.locator("#columns-modal button[type=submit].btn-primary").click()
     # then the column is gone, the filter kept, and it stays gone on the next visit

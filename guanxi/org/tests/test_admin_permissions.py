@@ -166,6 +166,7 @@ def test_admins_see_one_organisation_entry_and_the_shared_sub_navigation(admin_w
         "company",
         "webhooks",
         "dictionaries",
+        "custom_fields",
     ]
     assert [t["key"] for t in tabs if t["active"]] == ["roles"]
     assert 'aria-current="page"' in r.content.decode()
