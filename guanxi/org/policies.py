@@ -174,6 +174,8 @@ def scope_q(user: User, model: type[models.Model], scope: str) -> Q | None:
     The rows are those of "owner (or the owner's department …) is … or the user collaborates" read through joins
     (guanxi/customers/tests/test_scope_rows.py compares both over generated owners and collaborators)."""
     owner_path = getattr(model, "scope_owner_path", "owner")
+    if not owner_path:  # a company-wide model (the product catalogue): its module's permission is the whole check
+        return None
     collab_path = getattr(model, "scope_collaborators_path", None)
     partner = bool(user.partner_org_id and not user.is_superuser)
     if scope == DataScope.ALL and not partner:

@@ -58,8 +58,9 @@ class Product(BusinessModel):
     is_active = models.BooleanField(_("active"), default=True, db_index=True)
 
     # The catalogue is company-wide and has no owner: reads check the "products.view" permission only
-    # (require_permission), not a data scope.
+    # (require_permission), not a data scope (an empty owner path: org.policies.scope_q narrows nothing).
     scope_module = "products"
+    scope_owner_path = ""
 
     class Meta:
         ordering = ["code"]

@@ -109,3 +109,17 @@ def test_a_user_without_the_module_gets_403(client, people, customer):
     assert client.get(reverse("service:asset_detail", args=[asset.pk])).status_code == 403
     with pytest.raises((PermissionDeniedError, NotFoundError)):
         selectors.asset_get(user=people["nobody"], pk=asset.pk)
+
+
+def test_a_reps_360_names_the_product_of_an_asset_in_its_timeline(client, people, customer):
+    # given a rep's customer with an asset of a catalogue product (company-wide: no owner, no data scope)
+    from guanxi.commerce.tests.factories import ProductFactory
+
+    product = ProductFactory(name="行车记录仪 X1")
+    make_asset(people["east_rep"], customer, serial_number="SN-0001", product=product.pk)
+    client.force_login(people["east_rep"])
+    # when the rep (own data scope) opens the customer's 360, whose timeline names the product in the asset's audit
+    page = client.get(reverse("customers:detail", args=[customer.pk]))
+    api = client.get(f"/api/v1/customers/{customer.pk}/360")
+    # then both answer, the product named by the catalogue's own permission rather than an owner it does not have
+    assert page.status_code == 200 and api.status_code == 200, api.content[:300]
