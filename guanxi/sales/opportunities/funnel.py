@@ -224,13 +224,13 @@ def _entries(qs: QuerySet[Opportunity], period: Period, pos: dict[int, int], k: 
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(columns)} FROM ({inner}) AS per_deal", params)  # noqa: S608 (no user text)
         row = cursor.fetchone()
-    amount_field = Opportunity._meta.get_field("amount")
+    cent = Decimal(1).scaleb(-Opportunity._meta.get_field("amount").decimal_places)  # type: ignore[union-attr]
     totals: dict[str, Any] = {}
     for i in range(1, k + 1):
         n, amount, onward = row[3 * (i - 1) : 3 * i]
         totals[f"n{i}"] = int(n or 0)
-        # SQLite answers a SUM of decimals as a float or text: read it back as the column's Decimal
-        totals[f"a{i}"] = amount_field.to_python(str(amount)) if amount is not None else Decimal(0)
+        # SQLite answers a SUM of decimals as a float: read it back as a Decimal of the column's places
+        totals[f"a{i}"] = Decimal(str(amount)).quantize(cent) if amount is not None else Decimal(0)
         totals[f"o{i}"] = int(onward or 0)
     return totals
 

@@ -26,7 +26,8 @@ PERIOD = funnel.Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 KEYS = ["A", "B", "C", "won", "lost"]
 POSITION = {"A": 1, "B": 2, "C": 3, "won": 4}  # lost: no position
 MOVE = st.tuples(st.sampled_from(KEYS), st.sampled_from([-5, 3, 10, 20, 31, 40]))  # (stage, day; March is in)
-DEAL = st.tuples(st.lists(MOVE, min_size=1, max_size=5), st.integers(min_value=0, max_value=10**6))
+AMOUNT = st.integers(min_value=0, max_value=10**10).map(lambda cents: Decimal(cents) / 100)  # up to 100 million
+DEAL = st.tuples(st.lists(MOVE, min_size=1, max_size=5), AMOUNT)
 
 
 def entered_by_rule(history: list[tuple[str | None, str, bool]]) -> set[int]:
