@@ -110,7 +110,10 @@ def test_the_column_totals_and_first_cards_read_the_board_index(org):
     qs = Opportunity.objects.filter(pipeline=pipeline, status=Opportunity.Status.OPEN)
     totals = qs.order_by().values("stage_id").annotate(n=selectors.Count("id"), total=selectors.Sum("amount"))
     plan = query_plan(totals)
-    assert "opportunity_board_idx" in plan, plan
+    # the groups come from an index in stage order, never a sort or hash of the deals; on a test's handful of rows
+    # PostgreSQL may price the stage index the same as the board index, both giving the groups in order
+    assert any(index in plan for index in ("opportunity_board_idx", "sales_opportunity_stage_id")), plan
+    assert "Sort  (" not in plan and "HashAggregate" not in plan and "TEMP B-TREE FOR GROUP BY" not in plan, plan
     cards = qs.filter(stage_id=Opportunity.objects.first().stage_id).order_by(*selectors.CARD_ORDER)[:20]
     plan = query_plan(cards)
     assert "opportunity_board_idx" in plan and "TEMP B-TREE" not in plan and "Sort  (" not in plan, plan
