@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,10 +31,10 @@ from guanxi.org.lists.spec import (
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, permission_scope, scope_queryset, subordinate_ids
 
-from . import selectors, services
-from .filters import apply_search
-from .forms import FILTER_CHOICES, FILTER_LABELS, PROVINCES, TransferForm
-from .models import Contact, Customer, FollowUp
+from .. import selectors, services
+from ..filters import apply_search
+from ..forms import FILTER_CHOICES, FILTER_LABELS, PROVINCES, TransferForm
+from ..models import Contact, Customer
 
 
 # --- choices, read once per request (cached on the request's user object) ---------------------------------------
@@ -160,7 +160,7 @@ def _bulk_transfer(actor: Any, ids: list[int], data: QueryDict) -> BulkResult:
 
 
 def _bulk_pool(actor: Any, ids: list[int], data: QueryDict) -> BulkResult:
-    from .pool.services.actions import customer_return_to_pool
+    from ..pool.services.actions import customer_return_to_pool
 
     reason = data.get("reason", "")
     if not " ".join(reason.split()):
@@ -482,7 +482,7 @@ class CustomerList(ListDefinition):
     def prepare_rows(self, *, user: Any, rows: list[Any]) -> None:
         """Each row's pool countdown (customers.pool.selectors.customer_pool_statuses: a fixed number of queries
         for the whole page)."""
-        from .pool.selectors import customer_pool_statuses
+        from ..pool.selectors import customer_pool_statuses
 
         statuses = customer_pool_statuses(rows)
         for row in rows:
@@ -591,67 +591,5 @@ class ContactList(ListDefinition):
         return None
 
 
-class FollowUpList(ListDefinition):
-    """Every follow-up (跟进记录) the reader may see, newest first: the records behind the contact-frequency and
-    follow-up figures of analytics (filters by author, department, method and date)."""
-
-    key = "follow_ups"
-    title = gettext_lazy("Follow-ups")
-    model = FollowUp
-    permission = "followups.view"
-    url_name = "customers:follow_up_list"
-    search_placeholder = gettext_lazy("Content or customer")
-    export_permission = "followups.export"
-    default_sort = "-occurred"
-    star = False
-    empty = EmptyState(
-        gettext_lazy("No follow-ups."),
-        gettext_lazy("Follow-ups are logged on a customer's page."),
-        icon="message-circle",
-    )
-    no_action_text = gettext_lazy("Open a customer to log a follow-up.")
-
-    columns = (
-        Column(
-            "occurred",
-            gettext_lazy("When"),
-            value=lambda f: f.occurred_at,
-            template="customers/cells/datetime.html",
-            sort=("occurred_at",),
-            fixed=True,
-        ),
-        Column(
-            "customer",
-            gettext_lazy("Customer"),
-            value=lambda f: f.customer.name,
-            template="customers/cells/contact_customer.html",
-            sort=("customer__name",),
-        ),
-        Column("author", gettext_lazy("Author"), value=lambda f: str(f.author)),
-        Column("method", gettext_lazy("Method"), value=lambda f: f.get_method_display()),
-        Column("content", gettext_lazy("Content"), value=lambda f: f.content[:120]),
-        Column("result", gettext_lazy("Result"), phone=False),
-    )
-    fields = (
-        Field("author", gettext_lazy("Author"), "author_id", "user", choices=_user_choices, quick=True),
-        Field(
-            "department",
-            gettext_lazy("Department"),
-            "author__department_id",
-            "ref",
-            choices=lambda user: [Choice(str(d.pk), d.name) for d in _departments(user)],
-        ),
-        Field("method", gettext_lazy("Method"), "method", "choice", choices=dictionary_choices("follow_up_method")),
-        Field("occurred", gettext_lazy("When"), "occurred_at", "datetime", quick=True),
-        Field("customer_owner", gettext_lazy("Owner"), "customer__owner_id", "user", choices=_user_choices),
-    )
-
-    def rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
-        return selectors.follow_up_list(user=user, filters={}).prefetch_related(None)
-
-    def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
-        text = text.strip()[:100]
-        return qs.filter(Q(content__icontains=text) | Q(customer__name__icontains=text)) if text else qs
-
-    def row_url(self, row: Any) -> str:
-        return reverse("customers:detail", args=[row.customer_id]) + "#tab-activity"
+# The follow-up list (the records behind analytics' contact figures) lives in .follow_ups, under the same name.
+from .follow_ups import FollowUpList as FollowUpList  # noqa: E402
