@@ -34,6 +34,7 @@ def test_help_command_menu_and_next_customer(org, page):
     page.keyboard.type("cust")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/customers/$"))
+    page.wait_for_load_state("domcontentloaded")  # the list's scripts remember its rows
 
     # open the first customer of the list; → goes to the second
     rows = page.locator("#list-rows > tr")

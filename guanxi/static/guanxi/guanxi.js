@@ -175,6 +175,10 @@
   }
   window.addEventListener("DOMContentLoaded", function () { rememberRecord(); rememberList(); showStepper(); });
   document.addEventListener("htmx:afterSettle", rememberList); // filters, sort and paging re-render the rows
+  // A click that opens a row remembers the list as it is now, even if it came before DOMContentLoaded.
+  document.addEventListener("click", function (e) {
+    if (e.target && e.target.closest && e.target.closest("[data-gx-list]")) rememberList();
+  }, true);
 
   // --- shortcuts -------------------------------------------------------------------------------
   document.addEventListener("keydown", function (e) {
