@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.export import to_csv, to_xlsx
@@ -120,7 +120,16 @@ def expense_claims_export(*, actor: User, params: Any, fmt: str = "xlsx") -> tup
         .select_related("claim", "claim__claimant", "claim__customer")
         .order_by("-claim__created_at", "claim_id", "position")
     )
-    headers = [_("Claim"), _("Claimant"), _("Customer"), _("Status"), _("Category"), _("Date"), _("Amount"), _("Note")]
+    headers = [
+        pgettext("expense claim", "Claim"),
+        _("Claimant"),
+        _("Customer"),
+        _("Status"),
+        _("Category"),
+        _("Date"),
+        _("Amount"),
+        _("Note"),
+    ]
     rows = [
         [
             line.claim.title,

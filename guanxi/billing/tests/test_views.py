@@ -281,3 +281,14 @@ def test_a_refused_money_form_keeps_what_was_typed(people: Any, contract: Any) -
     page = r.content.decode()
     assert r.status_code == 400 and 'value="F-9"' in page and "Invoice date" in page
     assert not Invoice.objects.exists()
+
+
+def test_claim_export_headers_read_in_chinese(people: Any) -> None:
+    # given finance reading in Chinese
+    from django.utils import translation
+
+    # when it exports the expense claims, then the first column is the claim (报销单), not "claim a customer" (领取)
+    with translation.override("zh-hans"):
+        body, _, _ = services.expense_claims_export(actor=people["finance"], params={}, fmt="csv")
+    header = body.decode("utf-8-sig").splitlines()[0]
+    assert header.split(",")[0] == "报销单"
