@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -330,10 +330,24 @@ def system_reader() -> User:
     return reader
 
 
-def league_people(policy: LeaguePolicy, *, agents: bool) -> QuerySet[User]:
-    """Who is ranked: active users holding one of the policy's roles; agents (users of an agent partner
+def month_end(window: Window) -> dt.datetime:
+    """The first moment after the window (its last day's end) in the current time zone."""
+    return timezone.make_aware(dt.datetime.combine(window.date_to + dt.timedelta(days=1), dt.time.min))
+
+
+def install_started() -> dt.datetime | None:
+    """When this installation began: the first account was made then (an upgraded install keeps its people's join
+    dates, so its history counts; a fresh one starts today). None before anyone exists."""
+    return User.objects.order_by().aggregate(first=Min("date_joined"))["first"]
+
+
+def league_people(policy: LeaguePolicy, *, agents: bool, window: Window) -> QuerySet[User]:
+    """Who is ranked in the window's month: active users holding one of the policy's roles who had joined before
+    the month ended (someone who joined later had no month to be judged on); agents (users of an agent partner
     organisation) in their own league."""
-    qs = User.objects.filter(is_active=True, roles__code__in=list(policy.roles or [])).distinct()
+    qs = User.objects.filter(
+        is_active=True, roles__code__in=list(policy.roles or []), date_joined__lt=month_end(window)
+    ).distinct()
     agent = Q(partner_org__kind=PartnerOrganisation.Kind.AGENT)
     return qs.filter(agent) if agents else qs.exclude(agent)
 
@@ -377,8 +391,7 @@ def follow_up_cutoff(policy: LeaguePolicy, window: Window, *, now: dt.datetime |
     """The moment before which an open opportunity's customer must have had a follow-up: the window's days before
     the end of the month (or before now, for the month running)."""
     now = now or timezone.now()
-    end = timezone.make_aware(dt.datetime.combine(window.date_to + dt.timedelta(days=1), dt.time.min))
-    return min(now, end) - dt.timedelta(days=policy.follow_up_window_days)
+    return min(now, month_end(window)) - dt.timedelta(days=policy.follow_up_window_days)
 
 
 def violations_queryset(policy: LeaguePolicy, window: Window, *, now: dt.datetime | None = None) -> QuerySet[Any]:
@@ -428,7 +441,7 @@ def league_compute(
     """The league of a month over everyone ranked, whoever reads it (the policy publishes it to the team)."""
     policy = policy or LeaguePolicy.current()
     reader = system_reader()
-    people = list(league_people(policy, agents=agents).select_related("department"))
+    people = list(league_people(policy, agents=agents, window=window).select_related("department"))
     ids = [u.pk for u in people]
     weights = policy.weight_map()
     values: dict[str, dict[Any, Decimal]] = {}

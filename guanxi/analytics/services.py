@@ -21,7 +21,7 @@ from guanxi.org.models import User
 from guanxi.org.policies import require_permission
 
 from .models import DEFAULT_WEIGHTS, LeaguePolicy, LeaguePublication
-from .selectors import League, Window, league_compute, window_for
+from .selectors import League, Window, install_started, league_compute, month_end, window_for
 
 POLICY_NUMBERS = {
     "min_new_customers": (0, 10000),
@@ -119,8 +119,12 @@ def _rows_json(league: League) -> list[dict[str, Any]]:
 @transaction.atomic
 def league_publish(*, window: Window, now: dt.datetime | None = None) -> list[LeaguePublication]:
     """Publish a month's leagues (staff, and agents when there are any): stored as ranked then, and a notification
-    to everyone ranked and their managers naming the top and bottom. A month already published is left alone."""
-    published = []
+    to everyone ranked and their managers naming the top and bottom. A month already published is left alone, and
+    so is a month that ended before this installation began (a fresh install has no month to judge)."""
+    published: list[LeaguePublication] = []
+    started = install_started()
+    if started is None or started >= month_end(window):
+        return published
     for kind in (LeaguePublication.Kind.STAFF, LeaguePublication.Kind.AGENTS):
         if LeaguePublication.objects.filter(month=window.date_from, kind=kind).exists():
             continue

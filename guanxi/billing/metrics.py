@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.metrics import drill_url, grouped
+from guanxi.core.metrics import grouped, period_metric, period_records
 from guanxi.core.registry import Metric
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, scope_queryset_or_none
@@ -23,29 +23,14 @@ from .selectors import money_contracts
 PAYMENT_PATHS: dict[str, Any] = {"owner": "contract__owner_id", "department": "contract__department_id"}
 
 
-def collected_amount(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    """Payments received in the period, net of reversals, by the contract's owner and department."""
-    qs = scope_queryset_or_none(user, Payment.objects.all()).filter(
-        received_on__gte=date_from, received_on__lte=date_to
-    )
-    return grouped(qs, group_by=group_by, owners=owners, value=Sum("amount"), **PAYMENT_PATHS)
-
-
-def collected_records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    return drill_url(
-        "billing:payment_list",
-        {
-            "scene": "all",
-            "received_on_from": date_from,
-            "received_on_to": date_to,
-            "owner": owner,
-            "department": department,
-        },
-    )
+# Payments received in the period, net of reversals, by the contract's owner and department.
+collected_amount = period_metric(
+    lambda user: scope_queryset_or_none(user, Payment.objects.all()),
+    within="received_on",
+    value=Sum("amount"),
+    **PAYMENT_PATHS,
+)
+collected_records = period_records("billing:payment_list", dates=("received_on_from", "received_on_to"), scene="all")
 
 
 def receivables(
@@ -69,10 +54,7 @@ def receivables(
     return {k: v - paid.get(k, Decimal(0)) for k, v in owed.items()}
 
 
-def receivables_records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    return drill_url("billing:receivables", {"scene": "open", "owner": owner, "department": department})
+receivables_records = period_records("billing:receivables", scene="open")
 
 
 METRICS = (

@@ -4,17 +4,12 @@ scope in grouped queries."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 from django.db.models import Sum
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.metrics import grouped
+from guanxi.core.metrics import period_metric, period_records
 from guanxi.core.registry import Metric
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset_or_none
@@ -25,32 +20,19 @@ from .models import Contract
 SIGNED_STATUSES = (Contract.Status.SIGNED, Contract.Status.IN_EXECUTION, Contract.Status.COMPLETED)
 
 
-def _signed(user: User, date_from: dt.date, date_to: dt.date) -> Any:
-    return scope_queryset_or_none(user, Contract.objects.all()).filter(
-        status__in=SIGNED_STATUSES, signed_on__gte=date_from, signed_on__lte=date_to
-    )
+def _signed(user: User) -> Any:
+    return scope_queryset_or_none(user, Contract.objects.all()).filter(status__in=SIGNED_STATUSES)
 
 
-def signed_contract_amount(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    qs = _signed(user, date_from, date_to)
-    return grouped(qs, group_by=group_by, owners=owners, value=Sum("amount"), department="department_id")
-
-
-def signed_contract_count(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    return grouped(_signed(user, date_from, date_to), group_by=group_by, owners=owners, department="department_id")
-
-
-def signed_records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    params: list[tuple[str, Any]] = [("scene", "all"), ("signed_on_from", date_from), ("signed_on_to", date_to)]
-    params += [("status", s.value) for s in SIGNED_STATUSES]
-    params += [(k, v) for k, v in (("owner", owner), ("department", department)) if v is not None]
-    return reverse("commerce:contract_list") + "?" + urlencode([(k, str(v)) for k, v in params])
+# By signing date, for the contract's owner and the department it was made in.
+signed_contract_amount = period_metric(_signed, within="signed_on", value=Sum("amount"), department="department_id")
+signed_contract_count = period_metric(_signed, within="signed_on", department="department_id")
+signed_records = period_records(
+    "commerce:contract_list",
+    dates=("signed_on_from", "signed_on_to"),
+    scene="all",
+    status=[s.value for s in SIGNED_STATUSES],
+)
 
 
 METRICS = (

@@ -1,15 +1,18 @@
 """Helpers for the metrics apps register with core.registry (`Metric`, docs/extending.md "Metrics"): the grouped
-query every metric runs, the period's bounds and the drill-down URL of the list page behind a figure."""
+query every metric runs, the period's bounds and the drill-down URL of the list page behind a figure.
+
+Most metrics are "count (or sum) the rows of a queryset whose date falls in the period, grouped by owner,
+department or a code": `period_metric` builds that compute function, `period_records` its drill-down."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, DateTimeField, F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,6 +62,83 @@ def ratio(top: dict[Any, Decimal], bottom: dict[Any, Decimal], *, scale: Decimal
 
 
 def drill_url(url_name: str, params: Mapping[str, Any]) -> str:
-    """The list page `url_name` with the filters in `params` (None values dropped)."""
-    query = urlencode([(k, str(v)) for k, v in params.items() if v is not None and v != ""])
+    """The list page `url_name` with the filters in `params` (None values dropped; a list or tuple repeats its
+    key, one value each: a multi-choice filter)."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        for one in value if isinstance(value, list | tuple) else [value]:
+            if one is not None and one != "":
+                pairs.append((key, str(one)))
+    query = urlencode(pairs)
     return reverse(url_name) + (f"?{query}" if query else "")
+
+
+def in_period(qs: QuerySet[Any], field: str, date_from: dt.date, date_to: dt.date, *, since: bool = True) -> Any:
+    """The rows whose `field` falls in the period (dates inclusive; a date-time field from the first day's start to
+    the last day's end); with since=False, every row up to the period's end (a stock at a moment)."""
+    if isinstance(qs.model._meta.get_field(field), DateTimeField):
+        start, end = day_bounds(date_from, date_to)
+        qs = qs.filter(**{f"{field}__lt": end})
+        return qs.filter(**{f"{field}__gte": start}) if since else qs
+    qs = qs.filter(**{f"{field}__lte": date_to})
+    return qs.filter(**{f"{field}__gte": date_from}) if since else qs
+
+
+MetricCompute = Callable[..., dict[Any, Decimal]]
+
+
+def period_metric(
+    rows: Callable[[Any], QuerySet[Any]],
+    *,
+    within: str | None = None,
+    by_end: str | None = None,
+    value: Any = None,
+    owner: str = "owner_id",
+    department: str = "owner__department_id",
+    extra: Mapping[str, str] | None = None,
+) -> MetricCompute:
+    """A Metric's `compute`: counts (or `value`: Sum("amount"), Count(distinct)…) the rows `rows(user)` answers (the
+    reader's data scope), those whose `within` field falls in the period, or whose `by_end` field is at or before its
+    end (a stock), or all of them (neither given: a figure of now), grouped as `grouped` does."""
+
+    def compute(
+        *, user: Any, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+    ) -> dict[Any, Decimal]:
+        qs = rows(user)
+        if within or by_end:
+            qs = in_period(qs, within or by_end or "", date_from, date_to, since=bool(within))
+        paths = {"owner": owner, "department": department, "extra": extra}
+        return grouped(qs, group_by=group_by, value=value, owners=owners, **paths)
+
+    return compute
+
+
+RecordsUrl = Callable[..., str]
+
+
+def period_records(
+    url_name: str,
+    *,
+    dates: tuple[str | None, str | None] | None = None,
+    owner_as: str | None = "owner",
+    department_as: str | None = "department",
+    group_as: str | None = None,
+    **fixed: Any,
+) -> RecordsUrl:
+    """A Metric's `records`: the list page `url_name` with the `fixed` filters, then the period's first and last day
+    in the list's two date filters named by `dates` (either may be None: not filtered), then the figure's owner,
+    department and extra group in the filters so named (None: the list has no such filter)."""
+
+    def records(
+        *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
+    ) -> str:
+        params: dict[str, Any] = dict(fixed)
+        for name, day in zip(dates or (None, None), (date_from, date_to), strict=True):
+            if name:
+                params[name] = day
+        for name, key in ((owner_as, owner), (department_as, department), (group_as, group)):
+            if name:
+                params[name] = key
+        return drill_url(url_name, params)
+
+    return records

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.metrics import day_bounds, drill_url, grouped, ratio
+from guanxi.core.metrics import period_metric, period_records, ratio
 from guanxi.core.registry import METRIC_GROUPINGS, Metric
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset_or_none
@@ -31,83 +31,31 @@ def _customers(user: User) -> Any:
     return scope_queryset_or_none(user, Customer.objects.filter(owner__isnull=False))
 
 
-def new_customers(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    start, end = day_bounds(date_from, date_to)
-    qs = _customers(user).filter(created_at__gte=start, created_at__lt=end)
-    return grouped(qs, group_by=group_by, department="department_id", extra=LEVEL, owners=owners)
+_BY_CUSTOMER: dict[str, Any] = {"department": "department_id", "extra": LEVEL}
+new_customers = period_metric(_customers, within="created_at", **_BY_CUSTOMER)
+new_customers_records = period_records(
+    "customers:list", dates=("created_after", "created_before"), group_as="level", scene="all"
+)
+# Customers owned at the end of the period (not in the pool), by the level they have now.
+customers_by_level = period_metric(_customers, by_end="created_at", **_BY_CUSTOMER)
+customers_by_level_records = period_records(
+    "customers:list", dates=(None, "created_before"), group_as="level", scene="all"
+)
 
 
-def new_customers_records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    return drill_url(
-        "customers:list",
-        {
-            "scene": "all",
-            "created_after": date_from,
-            "created_before": date_to,
-            "owner": owner,
-            "department": department,
-            "level": group,
-        },
-    )
+def _follow_ups(user: User) -> Any:
+    return scope_queryset_or_none(user, FollowUp.objects.all())
 
 
-def customers_by_level(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    """Customers owned at the end of the period (not in the pool), by the level they have now."""
-    _start, end = day_bounds(date_from, date_to)
-    qs = _customers(user).filter(created_at__lt=end)
-    return grouped(qs, group_by=group_by, department="department_id", extra=LEVEL, owners=owners)
-
-
-def customers_by_level_records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    return drill_url(
-        "customers:list",
-        {"scene": "all", "created_before": date_to, "owner": owner, "department": department, "level": group},
-    )
-
-
-def _follow_ups(user: User, date_from: dt.date, date_to: dt.date) -> Any:
-    start, end = day_bounds(date_from, date_to)
-    return scope_queryset_or_none(user, FollowUp.objects.all()).filter(occurred_at__gte=start, occurred_at__lt=end)
-
-
-FOLLOW_UP_PATHS = {"owner": "author_id", "department": "author__department_id", "extra": {"method": "method"}}
-
-
-def follow_ups(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    """Follow-ups logged in the period, by their author (the person who made the call or visit)."""
-    return grouped(
-        _follow_ups(user, date_from, date_to),
-        group_by=group_by,
-        owner="author_id",
-        department="author__department_id",
-        extra={"method": "method"},
-        owners=owners,
-    )
-
-
-def follow_ups_records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    return drill_url(
-        "customers:follow_up_list",
-        {
-            "occurred_from": date_from,
-            "occurred_to": date_to,
-            "author": owner,
-            "department": department,
-            "method": group,
-        },
-    )
+# Follow-ups are counted for their author (the person who made the call or visit).
+FOLLOW_UP_PATHS: dict[str, Any] = {"owner": "author_id", "department": "author__department_id"}
+follow_ups = period_metric(_follow_ups, within="occurred_at", extra={"method": "method"}, **FOLLOW_UP_PATHS)
+follow_ups_records = period_records(
+    "customers:follow_up_list", dates=("occurred_from", "occurred_to"), owner_as="author", group_as="method"
+)
+_customers_contacted = period_metric(
+    _follow_ups, within="occurred_at", value=Count("customer_id", distinct=True), **FOLLOW_UP_PATHS
+)
 
 
 def months_in(date_from: dt.date, date_to: dt.date) -> Decimal:
@@ -123,10 +71,9 @@ def contact_frequency(
     *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
 ) -> dict[Any, Decimal]:
     """Follow-ups per customer contacted per month (机会联系频率): follow-ups ÷ distinct customers ÷ months."""
-    qs = _follow_ups(user, date_from, date_to)
-    paths: dict[str, Any] = {"owner": "author_id", "department": "author__department_id", "owners": owners}
-    logged = grouped(qs, group_by=group_by, **paths)
-    customers = grouped(qs, group_by=group_by, value=Count("customer_id", distinct=True), **paths)
+    period: dict[str, Any] = {"user": user, "date_from": date_from, "date_to": date_to, "owners": owners}
+    logged = follow_ups(group_by=group_by, **period)
+    customers = _customers_contacted(group_by=group_by, **period)
     months = months_in(date_from, date_to)
     return {k: (v / months).quantize(Decimal("0.01")) for k, v in ratio(logged, customers).items()}
 

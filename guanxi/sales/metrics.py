@@ -13,7 +13,7 @@ from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.errors import PermissionDeniedError
-from guanxi.core.metrics import day_bounds, drill_url, grouped, ratio
+from guanxi.core.metrics import period_metric, period_records, ratio
 from guanxi.core.registry import METRIC_GROUPINGS, Metric
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset_or_none
@@ -34,123 +34,51 @@ def _opps(user: User) -> Any:
     return scope_queryset_or_none(user, Opportunity.objects.all())
 
 
-def new_leads(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    start, end = day_bounds(date_from, date_to)
-    qs = _leads(user).filter(created_at__gte=start, created_at__lt=end)
-    return grouped(qs, group_by=group_by, owners=owners, extra={"status": "status"})
-
-
-def leads_records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    return drill_url(
-        "sales:lead_list", {"scene": "all", "created_from": date_from, "created_to": date_to, "owner": owner}
-    )
+new_leads = period_metric(_leads, within="created_at", extra={"status": "status"})
+leads_records = period_records("sales:lead_list", dates=("created_from", "created_to"), department_as=None, scene="all")
+_leads_created = period_metric(_leads, within="created_at")
+_leads_converted = period_metric(lambda user: _leads(user).filter(status=Lead.Status.CONVERTED), within="created_at")
 
 
 def lead_conversion(
     *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
 ) -> dict[Any, Decimal]:
     """Of the leads created in the period, the share (%) converted into a customer so far."""
-    start, end = day_bounds(date_from, date_to)
-    qs = _leads(user).filter(created_at__gte=start, created_at__lt=end)
-    created = grouped(qs, group_by=group_by, owners=owners)
-    converted = grouped(qs.filter(status=Lead.Status.CONVERTED), group_by=group_by, owners=owners)
+    period: dict[str, Any] = {"user": user, "date_from": date_from, "date_to": date_to, "owners": owners}
+    created = _leads_created(group_by=group_by, **period)
+    converted = _leads_converted(group_by=group_by, **period)
     return ratio({k: converted.get(k, Decimal(0)) for k in created}, created, scale=Decimal(100))
 
 
-def new_opportunities(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    start, end = day_bounds(date_from, date_to)
-    qs = _opps(user).filter(created_at__gte=start, created_at__lt=end)
-    return grouped(qs, group_by=group_by, owners=owners, extra={"stage": "stage_id"}, department="department_id")
+# An opportunity counts for its owner and the department it was made in.
+_BY_DEAL: dict[str, Any] = {"department": "department_id"}
+_STAGE = {"stage": "stage_id"}
+new_opportunities = period_metric(_opps, within="created_at", extra=_STAGE, **_BY_DEAL)
+new_opportunities_records = period_records("sales:opportunity_list", dates=("created_from", "created_to"), scene="all")
+# The amount of the opportunities created in the period (销售机会价值度量).
+new_opportunity_value = period_metric(_opps, within="created_at", value=Sum("amount"), **_BY_DEAL)
+# The amount of the open opportunities now (the pipeline has no history: the period does not apply).
+pipeline_amount = period_metric(
+    lambda user: _opps(user).filter(status=Opportunity.Status.OPEN), value=Sum("amount"), extra=_STAGE, **_BY_DEAL
+)
+pipeline_records = period_records("sales:opportunity_list", group_as="stage", scene="all", status="open")
 
 
-def new_opportunities_records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    return drill_url(
-        "sales:opportunity_list",
-        {"scene": "all", "created_from": date_from, "created_to": date_to, "owner": owner, "department": department},
-    )
+def _closed(status: str) -> Any:
+    return lambda user: _opps(user).filter(status=status)
 
 
-def new_opportunity_value(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    """The amount of the opportunities created in the period (销售机会价值度量)."""
-    start, end = day_bounds(date_from, date_to)
-    qs = _opps(user).filter(created_at__gte=start, created_at__lt=end)
-    return grouped(qs, group_by=group_by, owners=owners, value=Sum("amount"), department="department_id")
-
-
-def pipeline_amount(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    """The amount of the open opportunities now (the pipeline has no history: the period does not apply)."""
-    qs = _opps(user).filter(status=Opportunity.Status.OPEN)
-    return grouped(
-        qs,
-        group_by=group_by,
-        owners=owners,
-        value=Sum("amount"),
-        extra={"stage": "stage_id"},
-        department="department_id",
-    )
-
-
-def pipeline_records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    return drill_url(
-        "sales:opportunity_list",
-        {"scene": "all", "status": "open", "owner": owner, "department": department, "stage": group},
-    )
-
-
-def _closed(user: User, status: str, date_from: dt.date, date_to: dt.date) -> Any:
-    start, end = day_bounds(date_from, date_to)
-    return _opps(user).filter(status=status, closed_at__gte=start, closed_at__lt=end)
-
-
-def won_amount(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    qs = _closed(user, Opportunity.Status.WON, date_from, date_to)
-    return grouped(qs, group_by=group_by, owners=owners, value=Sum("amount"), department="department_id")
-
-
-def won_count(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    return grouped(
-        _closed(user, Opportunity.Status.WON, date_from, date_to),
-        group_by=group_by,
-        owners=owners,
-        department="department_id",
-    )
-
-
-def lost_count(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    qs = _closed(user, Opportunity.Status.LOST, date_from, date_to)
-    return grouped(qs, group_by=group_by, owners=owners, extra={"reason": "lost_reason_id"}, department="department_id")
+won_amount = period_metric(_closed(Opportunity.Status.WON), within="closed_at", value=Sum("amount"), **_BY_DEAL)
+won_count = period_metric(_closed(Opportunity.Status.WON), within="closed_at", **_BY_DEAL)
+lost_count = period_metric(
+    _closed(Opportunity.Status.LOST), within="closed_at", extra={"reason": "lost_reason_id"}, **_BY_DEAL
+)
 
 
 def _closed_records(status: str) -> Any:
-    def records(
-        *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-    ) -> str:
-        params: dict[str, Any] = {"scene": "all", "status": status, "closed_from": date_from, "closed_to": date_to}
-        params.update({"owner": owner, "department": department, "lost_reason": group})
-        return drill_url("sales:opportunity_list", params)
-
-    records.__name__ = f"{status}_records"
-    return records
+    return period_records(
+        "sales:opportunity_list", dates=("closed_from", "closed_to"), group_as="lost_reason", scene="all", status=status
+    )
 
 
 won_records = _closed_records("won")
@@ -169,35 +97,22 @@ def _stage_label(grouping: str, pk: Any) -> Any:
     return str(stage) if stage else pk
 
 
-def funnel_progress(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    """Steps forward in the funnel in the period (漏斗客户推进程度): stage changes onto a later open stage or a won
-    stage, by the opportunity's owner."""
-    start, end = day_bounds(date_from, date_to)
+def _steps_forward(user: User) -> Any:
+    """Steps forward in the funnel (漏斗客户推进程度): stage changes from an open stage onto a later open stage or a
+    won stage, of the opportunities the reader sees."""
     forward = Q(to_stage__kind=Stage.Kind.WON) | Q(
         to_stage__kind=Stage.Kind.OPEN, to_stage__sort_order__gt=F("from_stage__sort_order")
     )
-    qs = StageChange.objects.filter(
-        forward,
-        at__gte=start,
-        at__lt=end,
-        from_stage__isnull=False,
-        from_stage__kind=Stage.Kind.OPEN,
-        opportunity__in=_opps(user).values("pk"),
-    )
-    return grouped(
-        qs, group_by=group_by, owner="opportunity__owner_id", department="opportunity__department_id", owners=owners
+    return StageChange.objects.filter(
+        forward, from_stage__isnull=False, from_stage__kind=Stage.Kind.OPEN, opportunity__in=_opps(user).values("pk")
     )
 
 
-def funnel_records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    return drill_url(
-        "sales:opportunity_funnel",
-        {"period": "custom", "date_from": date_from, "date_to": date_to, "owner": owner, "department": department},
-    )
+# Counted for the opportunity's owner and department.
+funnel_progress = period_metric(
+    _steps_forward, within="at", owner="opportunity__owner_id", department="opportunity__department_id"
+)
+funnel_records = period_records("sales:opportunity_funnel", dates=("date_from", "date_to"), period="custom")
 
 
 _OPP_PERMISSION = "opportunities.view"

@@ -19,6 +19,14 @@ def at(day: int, month: int = 11, year: int = 2026, hour: int = 10) -> dt.dateti
     return timezone.make_aware(dt.datetime(year, month, day, hour))
 
 
+def joined(when: dt.datetime | None = None) -> None:
+    """Everyone in the test's organisation joined at `when` (default: before the months the tests rank): the
+    league ranks only people who had joined before the month ended, and the factories make them join now."""
+    from guanxi.org.models import User
+
+    User.objects.update(date_joined=when or at(1, month=1))
+
+
 def customers(owner: Any, n: int, *, when: dt.datetime, level: str = "B") -> list[Customer]:
     made = [CustomerFactory(owner=owner, level=level) for _ in range(n)]
     Customer.objects.filter(pk__in=[c.pk for c in made]).update(created_at=when)

@@ -12,13 +12,14 @@ from openpyxl import load_workbook
 from guanxi.analytics.models import LeaguePolicy
 from guanxi.core.models import AuditLog
 
-from .helpers import at, customers, follow_ups, opportunities, pipeline
+from .helpers import at, customers, follow_ups, joined, opportunities, pipeline
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def data(org: Any) -> Any:
+    joined()
     stages = pipeline()
     for rep, n in ((org["east_rep"], 20), (org["east_rep2"], 19), (org["west_rep"], 3)):
         made = customers(rep, n, when=at(3))

@@ -12,10 +12,18 @@ from guanxi.analytics.models import LeaguePolicy, LeaguePublication
 from guanxi.analytics.selectors import LeagueRow, score_rows, window_for
 from guanxi.core.models import Notification
 
-from .helpers import NOVEMBER, at, customers, opportunities, pipeline
+from .helpers import NOVEMBER, at, customers, joined, opportunities, pipeline
 
 pytestmark = pytest.mark.django_db
 NOV = window_for("month", NOVEMBER)
+
+
+@pytest.fixture(autouse=True)
+def _joined_before_november(db: Any, request: Any) -> None:
+    """The org fixture's people are made now; the league ranks November, so they joined in January."""
+    if "org" in request.fixturenames:
+        request.getfixturevalue("org")
+        joined()
 
 
 def _row(league: Any, user: Any) -> LeagueRow:
@@ -137,3 +145,29 @@ def test_the_demo_step_publishes_last_month(org: Any) -> None:
     opportunities(org["east_rep"], 1, when=at(4), stages=stages)
     _demo(now=at(6, month=12), result=None, gen=None, progress=None)
     assert LeaguePublication.objects.filter(month=NOVEMBER, kind="staff").exists()
+
+
+def test_someone_who_joined_after_the_month_is_not_ranked_in_it(org: Any) -> None:
+    stages = pipeline()
+    newcomer = org["east_rep2"]
+    customers(newcomer, 3, when=at(2, month=12))
+    opportunities(org["east_rep"], 1, when=at(4), stages=stages)
+    joined_december = at(1, month=12, hour=9)
+    type(newcomer).objects.filter(pk=newcomer.pk).update(date_joined=joined_december)
+
+    ranked = {r.user_id for r in selectors.league_compute(window=NOV, now=at(30)).rows}
+
+    assert org["east_rep"].pk in ranked and newcomer.pk not in ranked
+    december = window_for("month", at(1, month=12).date())
+    assert newcomer.pk in {r.user_id for r in selectors.league_compute(window=december, now=at(31, month=12)).rows}
+
+
+def test_a_fresh_install_does_not_publish_a_month_it_did_not_exist_in(org: Any) -> None:
+    stages = pipeline()
+    customers(org["east_rep"], 20, when=at(3))  # imported with November dates
+    opportunities(org["east_rep"], 5, when=at(4), stages=stages)
+    joined(at(1, month=12, hour=8))  # the install and its people began on 1 December
+
+    assert services.league_publish_due(now=at(1, month=12, hour=9)) == 0
+    assert not LeaguePublication.objects.exists()
+    assert not Notification.objects.filter(kind="league_published").exists()

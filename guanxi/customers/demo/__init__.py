@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from guanxi.core.models import Notification
 from guanxi.core.registry import registry
+from guanxi.org.models import User
 
 from .bulk import customers_bulk_generate
 from .service_path import (
@@ -89,6 +90,19 @@ def notifications_settle(*, now: dt.datetime) -> int:
     return marked
 
 
+# The demo's history reaches a year back (follow-ups, contracts); its people joined before that.
+DEMO_PEOPLE_JOINED_DAYS_AGO = 2 * 365
+
+
+def people_joined_before_history(result: DemoResult, *, now: dt.datetime) -> None:
+    """The demo company's people worked there through its whole history: the usage league ranks a month only the
+    people who had joined by its end, so users made now would leave every past month without a ranking."""
+    joined = now - dt.timedelta(days=DEMO_PEOPLE_JOINED_DAYS_AGO)
+    for user in result.users.values():
+        user.date_joined = joined
+    User.objects.filter(pk__in=[u.pk for u in result.users.values()]).update(date_joined=joined)
+
+
 def demo_load(
     *,
     seed: int = DEFAULT_SEED,
@@ -102,6 +116,7 @@ def demo_load(
     with transaction.atomic():
         progress("Organisation and users…")
         result = org_build()
+        people_joined_before_history(result, now=now)
         gen.distinct_brands = True
         if customers <= BULK_THRESHOLD:
             progress(f"{customers} customers with contacts and follow-ups (through the services)…")
