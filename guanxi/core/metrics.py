@@ -107,8 +107,9 @@ def period_metric(
         qs = rows(user)
         if within or by_end:
             qs = in_period(qs, within or by_end or "", date_from, date_to, since=bool(within))
-        paths = {"owner": owner, "department": department, "extra": extra}
-        return grouped(qs, group_by=group_by, value=value, owners=owners, **paths)
+        return grouped(
+            qs, group_by=group_by, value=value, owners=owners, owner=owner, department=department, extra=extra
+        )
 
     return compute
 
