@@ -18,6 +18,7 @@ from guanxi.customers.pool.api import router as pool_router
 from guanxi.org.api import router as org_router
 from guanxi.sales.api import router as sales_router
 from guanxi.service.api import router as service_router
+from guanxi.service.renewals.api import router as renewals_router
 
 DESCRIPTION = """
 Guanxi's REST API. The guide is docs/api.md; in short:
@@ -57,3 +58,4 @@ api.add_router("", commerce_router)
 api.add_router("", billing_router)
 api.add_router("", analytics_router)
 api.add_router("", service_router)
+api.add_router("", renewals_router)

@@ -9,3 +9,5 @@ class ServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from . import lists, providers  # noqa: F401  (list pages; permission modules, navigation, tabs, search)
+        from .renewals import lists as renewal_lists  # noqa: F401
+        from .renewals import providers as renewal_providers  # noqa: F401

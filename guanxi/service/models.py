@@ -353,3 +353,7 @@ class SlaTarget(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.priority}/{self.customer_level or '*'}"
+
+
+# Models kept in their own modules (renewals, staged tasks), loaded with the app's models.
+from guanxi.service.renewals.models import Renewal, RenewalSettings  # noqa: E402, F401

@@ -3,6 +3,7 @@ from django.urls import path
 from guanxi.org.lists.views import list_page
 
 from . import views
+from .renewals import views as renewal_views
 
 app_name = "service"
 urlpatterns = [
@@ -24,4 +25,8 @@ urlpatterns = [
     path("rules/new/", views.rule_form, name="rule_create"),
     path("rules/<int:pk>/", views.rule_form, name="rule_edit"),
     path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
+    path("renewals/", list_page("renewals"), name="renewal_list"),
+    path("renewals/settings/", renewal_views.renewal_settings, name="renewal_settings"),
+    path("renewals/<int:pk>/", renewal_views.renewal_detail, name="renewal_detail"),
+    path("renewals/<int:pk>/<slug:action>/", renewal_views.renewal_action, name="renewal_action"),
 ]

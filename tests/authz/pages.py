@@ -245,4 +245,7 @@ PAGES: list[Page] = [
     Page("service:ticket_edit", ("tkt",), record="tkt", gate="tickets.edit"),
     Page("service:ticket_create", ()),
     Page("service:ticket_create", (), query="customer={cus}"),
+    Page("service:renewal_list", ("ast", "cus"), query="scene=all&per_page=100"),
+    Page("service:renewal_list", ("ast", "cus"), query="scene=all&q={token}"),
+    Page("service:renewal_detail", ("rnw", "ast", "cus"), record="rnw"),
 ]

@@ -184,6 +184,7 @@ EXEMPT: dict[str, str] = {
     "service:rule_create": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
     "service:rule_edit": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
     "service:rule_delete": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
+    "service:renewal_settings": "renewal window and reminders (settings, org.admin: service/tests/test_renewals.py)",
 }
 
 # The REST API: operations that answer a signed-in user without any role, and why that is right.

@@ -70,6 +70,7 @@ KINDS: dict[str, Kind] = {
         Kind("apr", "", "approval request"),
         Kind("ast", "assets", "customer asset"),
         Kind("tkt", "tickets", "ticket"),
+        Kind("rnw", "assets", "renewal"),
     )
 }
 
@@ -305,7 +306,7 @@ def _bundle(
     from guanxi.sales.models import Lead, Opportunity
     from guanxi.sales.opportunities.services import opportunity_create
     from guanxi.sales.tests.factories import LeadFactory
-    from guanxi.service.models import Asset, Ticket
+    from guanxi.service.models import Asset, Renewal, Ticket
 
     b = Bundle(relation=relation, index=idx, owner=owner)
     admin = people["admin"]
@@ -396,6 +397,10 @@ def _bundle(
         number=f"FW-AZ-{_REL_CODE[relation]}{idx:02d}", customer=r["cus"], subject=m("tkt"), owner=owner,
         status=Ticket.Status.ASSIGNED, asset=r["ast"], search_text=build_search_text(names=[m("tkt")]),
     )  # fmt: skip
+    # a renewal of the asset, its marker in the reason (shown on the renewal's own page only)
+    r["rnw"] = Renewal.objects.create(
+        asset=r["ast"], customer=r["cus"], ends_on=dt.date(2026, 12, 31), owner=owner, lost_reason=m("rnw")
+    )
     if participants:
         r["cus"].collaborators.set(participants)
         r["opp"].collaborators.set(participants)

@@ -465,4 +465,11 @@ WRITES: list[Write] = [
         "tickets.assign",
         body=lambda w, b: {"owner": str(w.readers["service_manager"].pk)},
     ),
+    Write(
+        "service:renewal_action",
+        "rnw",
+        "assets.edit",
+        url_kwargs={"action": "decide"},
+        body=lambda w, b: {"status": "renewing"},
+    ),  # fmt: skip
 ]
