@@ -18,6 +18,7 @@ urlpatterns = [
     path("billing/", include("guanxi.billing.urls")),
     path("analytics/", include("guanxi.analytics.urls")),
     path("service/", include("guanxi.service.urls")),
+    path("realestate/", include("guanxi.realestate.urls")),
     path("api/v1/", api.urls),
 ]
 # Uploaded files are never served as /media/: they leave only through core:file_download (guanxi.core.files).

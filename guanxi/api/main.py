@@ -16,6 +16,7 @@ from guanxi.customers.api import router as customers_router
 from guanxi.customers.dedupe.api import router as dedupe_router
 from guanxi.customers.pool.api import router as pool_router
 from guanxi.org.api import router as org_router
+from guanxi.realestate.api import router as realestate_router
 from guanxi.sales.api import router as sales_router
 from guanxi.service.api import router as service_router
 from guanxi.service.renewals.api import router as renewals_router
@@ -59,3 +60,4 @@ api.add_router("", billing_router)
 api.add_router("", analytics_router)
 api.add_router("", service_router)
 api.add_router("", renewals_router)
+api.add_router("", realestate_router)

@@ -16,7 +16,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     has_permission = registry.port(PERMISSIONS).has_permission
-    items = [n for n in registry.nav if n.permission is None or has_permission(user, n.permission)]
+    items = [
+        n
+        for n in registry.nav
+        if (n.enabled is None or n.enabled()) and (n.permission is None or has_permission(user, n.permission))
+    ]
     entries = [
         {
             "item": n,

@@ -53,7 +53,11 @@ INSTALLED_APPS = [
     "guanxi.billing",
     "guanxi.analytics",
     "guanxi.service",
+    "guanxi.realestate",
 ]
+
+# Real-estate sales (guanxi.realestate, docs/realestate.md): a vertical an installation switches on.
+REALESTATE_ENABLED = env.bool("GUANXI_REALESTATE", default=False)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -13,6 +13,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from .pages import PAGES
 from .writes import WRITES
 
+REALESTATE = (
+    "real-estate inventory (units, prices, schemes: no customer records), 404 unless the installation switches it "
+    "on (GUANXI_REALESTATE); refusals and the switch: realestate/tests"
+)
+
 # URL name → why the harness does not need to read or write it as every role.
 EXEMPT: dict[str, str] = {
     # signing in and out, the user's own account
@@ -185,6 +190,19 @@ EXEMPT: dict[str, str] = {
     "service:rule_edit": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
     "service:rule_delete": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
     "service:renewal_settings": "renewal window and reminders (settings, org.admin: service/tests/test_renewals.py)",
+    "realestate:project_list": REALESTATE,
+    "realestate:project_create": REALESTATE,
+    "realestate:project_detail": REALESTATE,
+    "realestate:project_edit": REALESTATE,
+    "realestate:project_add": REALESTATE,
+    "realestate:building_detail": REALESTATE,
+    "realestate:building_generate": REALESTATE,
+    "realestate:building_price": REALESTATE,
+    "realestate:building_release": REALESTATE,
+    "realestate:unit_list": REALESTATE,
+    "realestate:unit_detail": REALESTATE,
+    "realestate:unit_hold": REALESTATE,
+    "realestate:unit_plan": REALESTATE,
 }
 
 # The REST API: operations that answer a signed-in user without any role, and why that is right.

@@ -40,6 +40,8 @@ class NavItem:
     # What the badge counts, in the names of core.views_util.announce_changes ("approvals"): the badge follows an
     # htmx action that announces one of them, without a reload.
     refresh_on: str = ""
+    # () -> bool: whether the item exists on this installation at all (an app switched on by a setting).
+    enabled: Callable[[], bool] | None = None
 
 
 @dataclass(frozen=True)

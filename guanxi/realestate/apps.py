@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RealEstateConfig(AppConfig):
+    name = "guanxi.realestate"
+    label = "realestate"
+    verbose_name = _("Real estate")
+
+    def ready(self) -> None:
+        from . import lists, providers  # noqa: F401  (list pages; permission modules, navigation, demo)

@@ -1,0 +1,68 @@
+"""Real-estate sales in the demo company (only where the installation switched them on): one project, 明源·锦绣花园,
+with two buildings of units generated from templates, floor and orientation rules, prices, payment schemes and
+discounts, part of it released and a few units held — all written through the services as the administrator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from . import services
+from .models import Unit
+
+
+def realestate_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any) -> None:
+    admin = result.users.get("admin")
+    if admin is None:
+        return
+    progress("Real-estate project, buildings and units…")
+    project = services.project_create(actor=admin, data={
+        "name": "锦绣花园", "address": "上海市浦东新区锦绣路 1888 号", "developer": "锦绣置业有限公司",
+        "presale_permits": "浦东新区房管(2026)预字0000123号\n浦东新区房管(2026)预字0000124号", "rounding": "yuan",
+    })  # fmt: skip
+    a1 = services.layout_add(actor=admin, project=project, data={"name": "A1", "bedrooms": 3, "living_rooms": 2,
+                                                                  "bathrooms": 2, "area": "118.50"})  # fmt: skip
+    b1 = services.layout_add(actor=admin, project=project, data={"name": "B1", "bedrooms": 2, "living_rooms": 2,
+                                                                  "bathrooms": 1, "area": "89.20"})  # fmt: skip
+    fine = services.decoration_add(actor=admin, project=project, data={"name": "精装", "price_per_m2": "1500"})
+    services.decoration_add(actor=admin, project=project, data={"name": "毛坯", "price_per_m2": "0"})
+    phase = services.phase_add(actor=admin, project=project, data={"name": "一期"})
+    for name, floors in (("1号楼", 18), ("2号楼", 11)):
+        building = services.building_create(
+            actor=admin, project=project, data={"name": name, "phase": phase.pk, "permit": "预字0000123号"}
+        )
+        services.units_generate(actor=admin, building=building, data={
+            "floor_from": 1, "floor_to": floors, "units_per_floor": 4, "skip_floors": "4 14",
+            "built_area": "89.20", "usable_area": "71.80", "layout": b1.pk, "orientation": "S", "decoration": fine.pk,
+            "positions": {"1": {"layout": a1.pk, "built_area": "118.50", "usable_area": "95.10", "orientation": "SN"},
+                          "4": {"layout": a1.pk, "built_area": "118.50", "usable_area": "95.10", "orientation": "SN"}},
+        })  # fmt: skip
+    services.price_rule_add(actor=admin, project=project, data={"floor_from": 2, "floor_to": 6, "adjust_per_m2": "100"})
+    services.price_rule_add(actor=admin, project=project, data={"floor_from": 7, "adjust_per_m2": "300"})
+    services.price_rule_add(actor=admin, project=project, data={"orientation": "SN", "adjust_per_m2": "200"})
+    ids = list(Unit.objects.filter(building__project=project).values_list("pk", flat=True))
+    services.prices_set_base(actor=admin, unit_ids=ids, basis="per_m2", base_price="52000", reason="首次定价")
+    services.scheme_add(
+        actor=admin, project=project, data={"name": "一次性付款", "kind": "full", "discount_percent": "97"}
+    )
+    services.scheme_add(actor=admin, project=project, data={"name": "分期付款", "kind": "instalments",
+                                                            "discount_percent": "99", "down_payment_percent": "30",
+                                                            "instalment_percents": "50/50"})  # fmt: skip
+    services.scheme_add(
+        actor=admin,
+        project=project,
+        data={"name": "商业贷款", "kind": "commercial", "discount_percent": "99", "down_payment_percent": "35"},
+    )
+    services.scheme_add(
+        actor=admin,
+        project=project,
+        data={"name": "组合贷款", "kind": "combined", "discount_percent": "99", "down_payment_percent": "35"},
+    )
+    services.discount_add(actor=admin, project=project, data={"name": "开盘优惠", "kind": "promotion",
+                                                              "method": "percent", "value": "99"})  # fmt: skip
+    services.discount_add(actor=admin, project=project, data={"name": "老业主推荐", "kind": "vip",
+                                                              "method": "amount", "value": "20000"})  # fmt: skip
+    first = Unit.objects.filter(building__project=project, building__name="1号楼")
+    services.units_release(actor=admin, unit_ids=list(first.values_list("pk", flat=True)))
+    for unit in first.filter(floor__gte=16)[:3]:
+        services.unit_hold(actor=admin, unit=unit, reason="开发商保留（样板房）")

@@ -1,0 +1,65 @@
+"""What real-estate sales register with lower apps at start-up: their permission modules and default grants, the
+navigation (shown only where the installation switched the app on), the hold-expiry job and the demo step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import DefaultGrants, NavItem, PeriodicJob, registry
+from guanxi.org.policies import register_module
+
+from .feature import enabled
+
+register_module("re_properties", _("Real-estate units"), ["view", "create", "edit", "delete", "export", "release"])
+register_module("re_pricing", _("Real-estate pricing"), ["view", "edit", "approve"])
+
+# The default roles' grants. Sales reps are the sales office's agents: they read units, prices and purchase plans;
+# department managers (the sales manager) release and hold units and set prices; sales management also approves;
+# finance reads prices.
+_AGENT = ["re_properties.view", "re_pricing.view"]
+_MANAGER = _AGENT + ["re_properties.create", "re_properties.edit", "re_properties.export", "re_properties.release",
+                     "re_pricing.edit"]  # fmt: skip
+registry.add_default_grants(
+    DefaultGrants(
+        app="realestate",
+        grants_by_role={
+            "sales_rep": _AGENT,
+            "business_manager": _AGENT,
+            "department_manager": _MANAGER,
+            "sales_management": _MANAGER + ["re_properties.delete", "re_pricing.approve"],
+            "executive": _AGENT + ["re_properties.export"],
+            "finance": _AGENT,
+        },
+    )
+)
+
+registry.add_nav(
+    NavItem(
+        key="realestate", label=_("Properties"), url_name="realestate:project_list", icon="ti-building",
+        order=45, permission="re_properties.view", match_prefix="/realestate/", enabled=enabled,
+    )
+)  # fmt: skip
+
+
+def _expire_holds() -> Any:
+    if not enabled():
+        return 0
+    from .services import holds_expire
+
+    return holds_expire()
+
+
+registry.add_periodic(PeriodicJob(key="realestate_hold_expiry", every_minutes=60, run=_expire_holds))
+
+
+def _demo(**kwargs: Any) -> None:
+    if not enabled():
+        return
+    from .demo import realestate_demo_build
+
+    realestate_demo_build(**kwargs)
+
+
+registry.add_demo_step(_demo)

@@ -1,0 +1,170 @@
+"""API schemas of real-estate sales."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Field, Schema
+
+from guanxi.core.api import InputSchema
+
+from .models import Orientation, Rounding, Unit
+
+UnitStatus = Literal[tuple(Unit.Status.values)]  # type: ignore[valid-type]
+RoundingCode = Literal[tuple(Rounding.values)]  # type: ignore[valid-type]
+OrientationCode = Literal[tuple(["", *Orientation.values])]  # type: ignore[valid-type]
+
+
+class ProjectIn(InputSchema):
+    name: str = Field(..., max_length=200)
+    address: str = Field("", max_length=300)
+    developer: str = Field("", max_length=200)
+    presale_permits: str = Field("", max_length=5000)
+    rounding: RoundingCode = "yuan"
+    notes: str = Field("", max_length=5000)
+
+
+class ProjectOut(Schema):
+    id: int
+    version: int
+    name: str
+    address: str
+    developer: str
+    presale_permits: str
+    rounding: str
+
+
+class ProjectPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ProjectOut]
+
+
+class BuildingIn(InputSchema):
+    name: str = Field(..., max_length=100)
+    permit: str = Field("", max_length=100)
+
+
+class BuildingOut(Schema):
+    id: int
+    project_id: int
+    name: str
+    permit: str
+
+
+class GenerateIn(InputSchema):
+    floor_from: int = Field(1, ge=-5, le=200)
+    floor_to: int = Field(..., ge=-5, le=200)
+    units_per_floor: int = Field(..., ge=1, le=50)
+    entrances: int = Field(1, ge=1, le=20)
+    built_area: Decimal = Field(..., gt=0, max_digits=9, decimal_places=2)
+    usable_area: Decimal | None = Field(None, gt=0, max_digits=9, decimal_places=2)
+    layout_id: int | None = None
+    decoration_id: int | None = None
+    orientation: OrientationCode = ""
+    skip_floors: str = Field("", max_length=200, description='Floors left out: "4 14"')
+    skip_numbers: str = Field("", max_length=2000, description='Units left out: "1-1203 1-1204"')
+
+
+class UnitOut(Schema):
+    id: int
+    version: int
+    building_id: int
+    entrance: str
+    floor: int
+    number: str
+    layout_id: int | None
+    orientation: str
+    built_area: Decimal
+    usable_area: Decimal | None
+    decoration_id: int | None
+    status: str
+    price_basis: str
+    base_price: Decimal | None
+    price_per_m2: Decimal | None
+    total_price: Decimal | None
+    held_until: dt.date | None
+
+
+class UnitPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[UnitOut]
+
+
+class UnitFilters(Schema):
+    project_id: int | None = None
+    building_id: int | None = None
+    status: UnitStatus | None = None
+    layout_id: int | None = None
+    floor_min: int | None = None
+    floor_max: int | None = None
+    area_min: Decimal | None = None
+    area_max: Decimal | None = None
+    price_max: Decimal | None = Field(None, description="Budget: total price at most")
+    orientation: OrientationCode | None = None
+
+
+class HoldIn(InputSchema):
+    reason: str = Field(..., max_length=200)
+    until: dt.date | None = None
+
+
+class ReleaseIn(InputSchema):
+    unit_ids: list[int] = Field(..., max_length=5000)
+
+
+class PriceIn(InputSchema):
+    unit_ids: list[int] = Field(..., max_length=5000)
+    basis: Literal["per_m2", "total"] = "per_m2"
+    base_price: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)
+    reason: str = Field("", max_length=300)
+
+
+class PriceResult(Schema):
+    repriced: int
+    skipped_reserved: int
+
+
+class ReleaseResult(Schema):
+    released: int
+
+
+class DiscountLineOut(Schema):
+    name: str
+    kind: str
+    method: str
+    value: Decimal
+    before: Decimal
+    after: Decimal
+
+
+class LoanOut(Schema):
+    kind: str
+    principal: Decimal
+    rate: Decimal
+    months: int
+    monthly_equal_instalment: Decimal
+    first_month_equal_principal: Decimal
+    monthly_decrease: Decimal
+
+
+class ScheduleOut(Schema):
+    what: str
+    due: dt.date
+    amount: Decimal
+
+
+class PlanOut(Schema):
+    unit_id: int
+    scheme_id: int
+    list_price: Decimal
+    discounts: list[DiscountLineOut]
+    total: Decimal
+    down_payment: Decimal
+    loans: list[LoanOut]
+    schedule: list[ScheduleOut]

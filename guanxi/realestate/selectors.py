@@ -1,0 +1,106 @@
+"""Reads of real-estate sales: projects, buildings and units for a reader who holds re_properties.view, the
+sales-control grid of a building, a unit's price history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from guanxi.org.models import User
+from guanxi.org.policies import require_permission
+
+from .models import Building, PriceHistory, Project, Unit
+
+
+def project_list(*, user: User) -> QuerySet[Project]:
+    require_permission(user, "re_properties.view")
+    return Project.objects.annotate(
+        unit_count=Count("buildings__units", filter=Q(buildings__units__deleted_at__isnull=True)),
+        available_count=Count(
+            "buildings__units",
+            filter=Q(buildings__units__deleted_at__isnull=True, buildings__units__status=Unit.Status.AVAILABLE),
+        ),
+    )
+
+
+def project_get(*, user: User, pk: int) -> Project:
+    require_permission(user, "re_properties.view")
+    return get_object_or_404(Project, pk=pk)
+
+
+def building_get(*, user: User, pk: int) -> Building:
+    require_permission(user, "re_properties.view")
+    return get_object_or_404(Building.objects.select_related("project", "phase"), pk=pk)
+
+
+def unit_list(*, user: User, action: str = "view") -> QuerySet[Unit]:
+    require_permission(user, f"re_properties.{action}")
+    return Unit.objects.select_related("building__project", "layout", "decoration")
+
+
+def unit_get(*, user: User, pk: int) -> Unit:
+    return get_object_or_404(unit_list(user=user), pk=pk)
+
+
+def price_history(*, user: User, unit: Unit) -> QuerySet[PriceHistory]:
+    require_permission(user, "re_pricing.view")
+    return PriceHistory.objects.filter(unit=unit).select_related("changed_by")
+
+
+def sales_control(*, user: User, building: Building, status: str = "", layout: int | None = None) -> dict[str, Any]:
+    """The building drawn as floors (top first) × the entrances' unit positions (销控表), every unit with its status
+    and price; a filter dims the units it leaves out rather than removing them, so the grid keeps its shape."""
+    require_permission(user, "re_properties.view")
+    units = list(Unit.objects.filter(building=building).select_related("layout").order_by("entrance", "number"))
+    columns: list[tuple[str, str]] = sorted(
+        {(u.entrance, u.number[-2:]) for u in units}, key=lambda c: (c[0].zfill(4), c[1])
+    )
+    floors = sorted({u.floor for u in units}, reverse=True)
+    at = {(u.floor, u.entrance, u.number[-2:]): u for u in units}
+    rows = []
+    for floor in floors:
+        cells = []
+        for entrance, pos in columns:
+            unit = at.get((floor, entrance, pos))
+            shown = (
+                unit is not None and (not status or unit.status == status) and (not layout or unit.layout_id == layout)
+            )
+            cells.append({"unit": unit, "shown": shown})
+        rows.append({"floor": floor, "cells": cells})
+    counts = {s: 0 for s in Unit.Status.values}
+    for u in units:
+        counts[u.status] += 1
+    return {"columns": columns, "rows": rows, "counts": counts, "total": len(units)}
+
+
+def purchase_plan(*, user: User, unit: Unit, scheme: Any, discount_ids: list[int], start: Any) -> Any:
+    """The purchase plan (置业计划) of a priced unit under one of its project's schemes, with the discounts chosen."""
+    from . import pricing
+    from .models import Discount
+
+    require_permission(user, "re_pricing.view")
+    if unit.total_price is None:
+        return None
+    discounts = Discount.objects.filter(project_id=scheme.project_id, pk__in=discount_ids, is_active=True)
+    return pricing.purchase_plan(
+        list_price=unit.total_price,
+        built_area=unit.built_area,
+        terms=scheme_terms(scheme),
+        discounts=[pricing.DiscountStep(d.kind, d.method, d.value, d.name) for d in discounts],
+        rounding=unit.building.project.rounding,
+        start=start,
+    )
+
+
+def scheme_terms(scheme: Any) -> Any:
+    from . import pricing
+
+    return pricing.SchemeTerms(
+        kind=scheme.kind, discount_percent=scheme.discount_percent, down_payment_percent=scheme.down_payment_percent,
+        instalment_percents=pricing.parse_percents(scheme.instalment_percents),
+        instalment_interval_days=scheme.instalment_interval_days, loan_years=scheme.loan_years,
+        commercial_rate=scheme.commercial_rate, provident_rate=scheme.provident_rate,
+        provident_cap=scheme.provident_cap,
+    )  # fmt: skip

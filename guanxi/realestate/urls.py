@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "realestate"
+urlpatterns = [
+    path("", views.project_list, name="project_list"),
+    path("projects/new/", views.project_form, name="project_create"),
+    path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/edit/", views.project_form, name="project_edit"),
+    path("projects/<int:pk>/add/<slug:what>/", views.project_add, name="project_add"),
+    path("buildings/<int:pk>/", views.building_detail, name="building_detail"),
+    path("buildings/<int:pk>/generate/", views.building_generate, name="building_generate"),
+    path("buildings/<int:pk>/price/", views.building_price, name="building_price"),
+    path("buildings/<int:pk>/release/", views.building_release, name="building_release"),
+    path("units/", views.unit_list, name="unit_list"),
+    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/hold/", views.unit_hold, name="unit_hold"),
+    path("units/<int:pk>/plan/", views.unit_plan, name="unit_plan"),
+]
