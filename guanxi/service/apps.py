@@ -11,3 +11,5 @@ class ServiceConfig(AppConfig):
         from . import lists, providers  # noqa: F401  (list pages; permission modules, navigation, tabs, search)
         from .renewals import lists as renewal_lists  # noqa: F401
         from .renewals import providers as renewal_providers  # noqa: F401
+        from .surveys import lists as _survey_lists  # noqa: F401  (the satisfaction answers)
+        from .surveys import providers as _survey_providers  # noqa: F401  (CSAT metrics)

@@ -444,6 +444,10 @@ def ticket_transition(
     _event(
         ticket, actor=actor, kind=kind, text=note or (ticket.resolution if action == "resolve" else ""), frm=frm, to=to
     )
+    if action == "resolve":  # the customer's voice: a satisfaction survey, once per ticket
+        from .surveys.services import survey_offer
+
+        survey_offer(ticket=ticket, actor=actor, now=now)
     if ticket.owner is not None and ticket.owner_id != actor.pk and action in ("resolve", "reopen", "close"):
         notify(
             recipient=ticket.owner,

@@ -4,6 +4,8 @@ from guanxi.org.lists.views import list_page
 
 from . import views
 from .renewals import views as renewal_views
+from .surveys import views as survey_views
+from .webform import views as webform_views
 
 app_name = "service"
 urlpatterns = [
@@ -20,6 +22,13 @@ urlpatterns = [
     path("tickets/<int:pk>/note/", views.ticket_note, name="ticket_note"),
     path("tickets/<int:pk>/attach/", views.ticket_attach, name="ticket_attach"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
+    path("surveys/", list_page("surveys"), name="survey_list"),
+    # Public (no sign-in): the satisfaction survey the customer opens from the e-mail link.
+    path("survey/<str:token>/", survey_views.survey_public, name="survey_public"),
+    # Public (no sign-in): the service request form, its JSON twin and the submitter's tracking page.
+    path("request/", webform_views.public_ticket_form, name="public_ticket_form"),
+    path("request.json", webform_views.public_ticket_json, name="public_ticket_json"),
+    path("request/<str:token>/", webform_views.public_ticket_track, name="public_ticket_track"),
     path("settings/", views.service_settings, name="settings"),
     path("rules/", views.rule_list, name="rule_list"),
     path("rules/new/", views.rule_form, name="rule_create"),

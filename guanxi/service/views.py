@@ -300,7 +300,8 @@ def customer_tickets_tab(request: HttpRequest, customer: Any) -> tuple[int | Non
     new_url = (
         f"{reverse('service:ticket_create')}?customer={customer.pk}" if has_permission(user, "tickets.create") else ""
     )
-    html = render_to_string("service/tabs/tickets.html", {"tickets": tickets, "new_url": new_url}, request=request)
+    context = {"tickets": tickets, "new_url": new_url, "customer": customer}
+    html = render_to_string("service/tabs/tickets.html", context, request=request)
     return len(tickets), html
 
 

@@ -248,4 +248,5 @@ PAGES: list[Page] = [
     Page("service:renewal_list", ("ast", "cus"), query="scene=all&per_page=100"),
     Page("service:renewal_list", ("ast", "cus"), query="scene=all&q={token}"),
     Page("service:renewal_detail", ("rnw", "ast", "cus"), record="rnw"),
+    Page("service:survey_list", (), query="scene=all&per_page=100"),
 ]

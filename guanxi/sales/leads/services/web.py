@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from guanxi.core.errors import ThrottledError, ValidationFailed
+from guanxi.core.errors import ValidationFailed
 from guanxi.core.inputs import pick
+from guanxi.core.throttle import throttle_per_minute
 
 from ..models import Lead
 from .lifecycle import _normalise_lead, lead_create
@@ -21,16 +21,12 @@ WEB_LEAD_FIELDS |= {"industry", "need"}
 
 def web_lead_throttle(*, ip: str | None) -> None:
     """At most GUANXI_WEB_LEAD_RATE submissions per client IP per minute (counted in the cache)."""
-    limit = int(getattr(settings, "GUANXI_WEB_LEAD_RATE", 5))
-    key = f"sales:web-lead:{ip or 'unknown'}"
-    cache.add(key, 0, timeout=60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60)
-        count = 1
-    if count > limit:
-        raise ThrottledError(_("Too many submissions from your network. Please wait a minute and try again."))
+    throttle_per_minute(
+        scope="sales:web-lead",
+        ip=ip,
+        limit=int(getattr(settings, "GUANXI_WEB_LEAD_RATE", 5)),
+        message=_("Too many submissions from your network. Please wait a minute and try again."),
+    )
 
 
 def web_lead_submit(*, data: dict[str, Any]) -> Lead:

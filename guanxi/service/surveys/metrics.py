@@ -1,0 +1,115 @@
+"""The satisfaction figures analytics reads (core.registry `Metric`, docs/extending.md "Metrics"): the average
+score and the share of satisfied answers (4 or 5, the usual CSAT), by the agent who resolved the ticket, their
+department, the ticket type or the product, over the surveys answered in the period and the reader's tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Avg, Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.metrics import day_bounds, grouped, ratio
+from guanxi.core.registry import METRIC_GROUPINGS, Metric
+from guanxi.org.models import User
+
+from .selectors import surveys_in_scope
+
+EXTRA = {"type": "ticket__type", "product": "ticket__product_id"}
+GROUPINGS = (*METRIC_GROUPINGS, "type", "product", "owner+type")
+HUNDRED = Decimal(100)
+
+
+def _answered(user: User, date_from: dt.date, date_to: dt.date) -> Any:
+    start, end = day_bounds(date_from, date_to)
+    return surveys_in_scope(user).filter(answered_at__gte=start, answered_at__lt=end)
+
+
+def csat_average(
+    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+) -> dict[Any, Decimal]:
+    """The average score (1-5) of the surveys answered in the period."""
+    qs = _answered(user, date_from, date_to)
+    scores = grouped(qs, group_by=group_by, value=Avg("score"), extra=EXTRA, owners=owners)
+    return {k: v.quantize(Decimal("0.01")) for k, v in scores.items() if v}
+
+
+def csat_satisfied(
+    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+) -> dict[Any, Decimal]:
+    """CSAT: the percentage of answers scoring 4 or 5."""
+    qs = _answered(user, date_from, date_to)
+    happy = grouped(qs, group_by=group_by, value=Count("pk", filter=Q(score__gte=4)), extra=EXTRA, owners=owners)
+    total = grouped(qs, group_by=group_by, extra=EXTRA, owners=owners)
+    return ratio({k: happy.get(k, Decimal(0)) for k in total}, total, scale=HUNDRED)
+
+
+def surveys_answered(
+    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+) -> dict[Any, Decimal]:
+    return grouped(_answered(user, date_from, date_to), group_by=group_by, extra=EXTRA, owners=owners)
+
+
+def _group_label(grouping: str, code: Any) -> Any:
+    if code is None:
+        return "—"
+    if grouping == "type":
+        from guanxi.core.dictionaries.selectors import label_of
+
+        return label_of("ticket_type", code)
+    if grouping == "product":
+        from guanxi.commerce.models import Product
+
+        return Product.objects.filter(pk=code).values_list("name", flat=True).first() or "—"
+    return code
+
+
+def _records(
+    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
+) -> str:
+    from guanxi.core.metrics import drill_url
+
+    return drill_url("service:survey_list", {"answered_from": date_from, "answered_to": date_to, "agent": owner})
+
+
+METRICS = (
+    Metric(
+        key="csat",
+        label=_("Customer satisfaction (CSAT)"),
+        unit="ratio",
+        compute=csat_satisfied,
+        records=_records,
+        groupings=GROUPINGS,
+        group_label=_group_label,
+        permission="tickets.view",
+        help=_("Share of satisfaction surveys answered in the period with 4 or 5 out of 5, in percent."),
+        order=70,
+    ),
+    Metric(
+        key="csat_average",
+        label=_("Average satisfaction score"),
+        unit="ratio",
+        compute=csat_average,
+        records=_records,
+        groupings=GROUPINGS,
+        group_label=_group_label,
+        permission="tickets.view",
+        help=_("Average score (1-5) of the satisfaction surveys answered in the period, by the resolving agent."),
+        order=71,
+    ),
+    Metric(
+        key="surveys_answered",
+        label=_("Satisfaction surveys answered"),
+        unit="count",
+        compute=surveys_answered,
+        records=_records,
+        groupings=GROUPINGS,
+        group_label=_group_label,
+        permission="tickets.view",
+        help=_("Satisfaction surveys the customers answered in the period."),
+        order=72,
+    ),
+)

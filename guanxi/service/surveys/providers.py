@@ -1,0 +1,20 @@
+"""What the satisfaction surveys register at start-up: the CSAT metrics analytics reads and the answers' list in
+the navigation."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import NavItem, registry
+
+from .metrics import METRICS
+
+for _metric in METRICS:
+    registry.add_metric(_metric)
+
+registry.add_nav(
+    NavItem(
+        key="surveys", label=_("Satisfaction"), url_name="service:survey_list", icon="ti-mood-smile", order=42,
+        permission="tickets.view", match_prefix="/service/surveys/",
+    )
+)  # fmt: skip
