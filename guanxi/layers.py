@@ -18,7 +18,7 @@ APP_LAYERS: tuple[tuple[str, ...], ...] = (
     ("sales",),
     ("commerce",),
     ("billing",),
-    ("service", "realestate"),
+    ("service", "marketing", "realestate"),
     ("analytics",),
 )
 

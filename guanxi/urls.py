@@ -19,6 +19,7 @@ urlpatterns = [
     path("analytics/", include("guanxi.analytics.urls")),
     path("service/", include("guanxi.service.urls")),
     path("realestate/", include("guanxi.realestate.urls")),
+    path("marketing/", include("guanxi.marketing.urls")),
     path("api/v1/", api.urls),
 ]
 # Uploaded files are never served as /media/: they leave only through core:file_download (guanxi.core.files).

@@ -15,6 +15,7 @@ from guanxi.core.imports.api import router as imports_router
 from guanxi.customers.api import router as customers_router
 from guanxi.customers.dedupe.api import router as dedupe_router
 from guanxi.customers.pool.api import router as pool_router
+from guanxi.marketing.api import router as marketing_router
 from guanxi.org.api import router as org_router
 from guanxi.realestate.api import router as realestate_router
 from guanxi.sales.api import router as sales_router
@@ -61,3 +62,4 @@ api.add_router("", analytics_router)
 api.add_router("", service_router)
 api.add_router("", renewals_router)
 api.add_router("", realestate_router)
+api.add_router("", marketing_router)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "guanxi.analytics",
     "guanxi.service",
     "guanxi.realestate",
+    "guanxi.marketing",
 ]
 
 # Real-estate sales (guanxi.realestate, docs/realestate.md): a vertical an installation switches on.

@@ -444,6 +444,14 @@ WRITES: list[Write] = [
     Write("approvals:reject", "apr", allowed=_current_approver, body=_comment, creates=_DECISIONS),
     Write("approvals:return", "apr", allowed=_current_approver, body=_comment, creates=_DECISIONS),
     Write("approvals:withdraw", "apr", allowed=_applicant, body=_comment, creates=_DECISIONS),
+    # --- marketing ----------------------------------------------------------------------------------
+    Write(
+        "marketing:consent_set",
+        "con",
+        "contacts.edit",
+        body=lambda w, b: {"channel": "email", "status": "out", "source": "verbal"},
+        creates=("marketing.Consent", "contact__customer_id"),
+    ),
     # --- service ------------------------------------------------------------------------------------
     Write("service:asset_edit", "ast", "assets.edit", form="service:asset_edit", changes={"notes": "harness"}),
     Write("service:asset_delete", "ast", "assets.delete", body=_version("ast")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
 
-from .spec import ListDefinition
+from .spec import BulkAction, ListDefinition
 
 _DEFINITIONS: dict[str, ListDefinition] = {}
 
@@ -28,3 +28,13 @@ def definition(key: str) -> ListDefinition:
 
 def all_definitions() -> list[ListDefinition]:
     return list(_DEFINITIONS.values())
+
+
+def add_bulk_action(key: str, action: BulkAction) -> None:
+    """A higher app's action on a lower app's list (marketing's "Add to a static list" on the customers and
+    contacts): called from the higher app's ready(), after the list's own app registered it."""
+    found = _DEFINITIONS.get(key)
+    if found is None:
+        raise ImproperlyConfigured(f"No list is registered under the key {key!r}.")
+    if all(a.key != action.key for a in found.bulk_actions):
+        found.bulk_actions = (*found.bulk_actions, action)  # type: ignore[misc]  # this instance's actions only

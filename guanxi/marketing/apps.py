@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MarketingConfig(AppConfig):
+    name = "guanxi.marketing"
+    label = "marketing"
+    verbose_name = _("Marketing")
+
+    def ready(self) -> None:
+        from . import lists, providers  # noqa: F401  (list pages; permission modules, navigation, tabs, search)

@@ -1,0 +1,42 @@
+"""Web forms of the marketing app: they parse and display input; every rule is the services'."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.org.forms import TablerMixin
+
+from .models import Channel, Consent, Segment, Suppression
+
+
+class SegmentForm(TablerMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Segment.Kind.choices)
+    base = forms.ChoiceField(label=_("Based on"), choices=Segment.Base.choices)
+    query = forms.CharField(
+        label=_("Filters"), max_length=4000, required=False,
+        help_text=_("Filter the customer or contact list, then paste its address here (or only the part after ?)."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+    description = forms.CharField(
+        label=_("Description"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def service_data(self) -> dict[str, str]:
+        return {k: self.cleaned_data[k] for k in ("name", "kind", "base", "query", "description")}
+
+
+class SuppressionForm(TablerMixin, forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    address = forms.CharField(label=_("Address"), max_length=254, help_text=_("An e-mail, mobile number or WeChat id."))
+    reason = forms.ChoiceField(label=_("Reason"), choices=Suppression.Reason.choices, initial="manual")
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class ConsentForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    status = forms.ChoiceField(label=_("Consent"), choices=Consent.Status.choices)
+    source = forms.ChoiceField(label=_("Source"), choices=Consent.Source.choices, initial="verbal")
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -1,0 +1,136 @@
+"""Marketing (市场营销): who to reach and whether we may.
+
+* A segment (市场细分) is a saved filter over the customer or contact list, in the list toolkit's own query
+  language (the list page's address: quick filters, `where` rules, search), counted live in the reader's data
+  scope; or a static list of contacts added by hand from a list's bulk bar.
+* Consent is per contact and channel (e-mail, SMS, WeChat, phone): opted in or out, with its source and time.
+  An opt-out, an unsubscribe and the suppression list (an address nobody may be sent to) are honoured by every
+  send (consent.may_contact).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from guanxi.core.models import BusinessModel, ListOrderIndex, TimeStampedModel
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat")
+    PHONE = "phone", pgettext_lazy("marketing channel", "Phone call")
+
+
+class Segment(BusinessModel):
+    class Kind(models.TextChoices):
+        DYNAMIC = "dynamic", _("Dynamic (saved filter)")
+        STATIC = "static", _("Static list")
+
+    class Base(models.TextChoices):
+        CUSTOMERS = "customers", _("Customers (their contacts)")
+        CONTACTS = "contacts", _("Contacts")
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DYNAMIC)
+    base = models.CharField(_("based on"), max_length=20, choices=Base.choices, default=Base.CUSTOMERS)
+    query = models.TextField(
+        _("filters"), blank=True, help_text=_("The filters of the customer or contact list, as in its address.")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    contacts = models.ManyToManyField(
+        "customers.Contact", through="SegmentMember", related_name="segments", blank=True, verbose_name=_("contacts")
+    )
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        indexes = [ListOrderIndex(fields=["name", "id"], name="mkt_segment_name_sort_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SegmentMember(models.Model):
+    """A contact on a static list (who added them and when)."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["segment", "contact"], name="mkt_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}:{self.contact_id}"
+
+
+class Consent(TimeStampedModel):
+    """A contact's answer for one channel: the latest wins, earlier ones are in the audit trail."""
+
+    class Status(models.TextChoices):
+        OPTED_IN = "in", _("Opted in")
+        OPTED_OUT = "out", _("Opted out")
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Form or sign-up")
+        VERBAL = "verbal", _("Told a rep")
+        WRITTEN = "written", _("In writing")
+        UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+        IMPORT = "import", _("Import")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("consent"), max_length=5, choices=Status.choices)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.OTHER)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [models.UniqueConstraint(fields=["contact", "channel"], name="mkt_consent_per_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.channel} {self.status}"
+
+
+class Suppression(TimeStampedModel):
+    """An address (e-mail, mobile number, WeChat id) nobody sends to on its channel, whoever's contact it is."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained")
+        MANUAL = "manual", _("Added by hand")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("address"), max_length=254)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, default=Reason.MANUAL)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppression list")
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="mkt_suppressed_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.address}"

@@ -1,0 +1,81 @@
+"""What the marketing app registers with lower apps at start-up: its permission module and default grants,
+navigation, the customer 360 tab (consent per contact and channel), global search for segments and its demo
+step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import DefaultGrants, NavItem, RecordTab, SearchSource, registry
+from guanxi.org.policies import register_module
+
+register_module("marketing", _("Marketing"), ["view", "create", "edit", "delete", "export", "admin"])
+
+# The marketing department plans and runs the work; managers and executives read it; reps read segments (to
+# know who is targeted) and record consent through the contacts they may edit (contacts.edit).
+_READ = ["marketing.view"]
+registry.add_default_grants(
+    DefaultGrants(
+        app="marketing",
+        grants_by_role={
+            "marketing": ["marketing.view", "marketing.create", "marketing.edit", "marketing.delete",
+                          "marketing.export"],
+            "sales_rep": _READ,
+            "business_manager": _READ,
+            "department_manager": _READ,
+            "sales_management": _READ + ["marketing.export"],
+            "executive": _READ + ["marketing.export"],
+        },
+    )
+)  # fmt: skip
+
+registry.add_nav(
+    NavItem(
+        key="segments", label=_("Segments"), url_name="marketing:segment_list", icon="ti-filter", order=45,
+        permission="marketing.view", match_prefix="/marketing/",
+    )
+)  # fmt: skip
+
+
+def _marketing_tab(request: Any, customer: Any) -> Any:
+    from .views import customer_marketing_tab
+
+    return customer_marketing_tab(request, customer)
+
+
+registry.add_tab(
+    RecordTab(model="customers.customer", key="marketing", label=_("Marketing"), render=_marketing_tab, order=75)
+)
+
+
+def _search_segments(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+    from guanxi.org.policies import has_permission
+
+    from .models import Segment
+
+    if not has_permission(user, "marketing.view"):
+        return []
+    return [
+        {
+            "kind": "segment",
+            "title": s.name,
+            "subtitle": s.get_kind_display(),
+            "url": reverse("marketing:segment_detail", args=[s.pk]),
+        }
+        for s in Segment.objects.filter(name__icontains=query).order_by("name")[:limit]
+    ]
+
+
+registry.add_search(SearchSource(key="segments", label=_("Segments"), search=_search_segments, order=90))
+
+
+def _demo(**kwargs: Any) -> None:
+    from .demo import marketing_demo_build
+
+    marketing_demo_build(**kwargs)
+
+
+registry.add_demo_step(_demo)
