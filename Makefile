@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-pg lint format bench bench-pg load load-ci load-ci-prepare browser-deps messages demo clean
+.PHONY: run test test-pg lint format bench bench-pg load load-ci load-ci-prepare browser-deps mail-deps messages demo clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,19 +24,27 @@ browser-deps:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	fi
 
+# Dovecot, the real IMAP server the e-mail tests start on loopback with their own configuration (Debian/Ubuntu).
+mail-deps:
+	@if [ ! -x /usr/sbin/dovecot ] || [ ! -e /usr/lib/dovecot/imap ]; then \
+	  echo "Installing dovecot-imapd for the e-mail tests…"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) browser-deps lint
+test: $(STAMP) browser-deps mail-deps lint
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 0
 	DJANGO_SETTINGS_MODULE=guanxi.settings.production GUANXI_SECRET_KEY=$$(head -c 40 /dev/urandom | base64) \
 	  GUANXI_ALLOWED_HOSTS=crm.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/pytest -n 2 --dist loadfile --durations=20
 
 # The same suite on PostgreSQL (GUANXI_DATABASE_URL must point at a server; CI uses the local one).
-test-pg: $(STAMP)
+test-pg: $(STAMP) mail-deps
 	$(BIN)/pytest -n 2 --dist loadfile --durations=20
 
 bench: $(STAMP)

@@ -1,4 +1,4 @@
-"""Shared fixtures: one per concept (roles, the org chart, people in roles, a real SMTP server)."""
+"""Shared fixtures: one per concept (roles, the org chart, people in roles, a real SMTP server, a real IMAP server)."""
 
 from __future__ import annotations
 
@@ -187,6 +187,19 @@ def smtp_server(settings: Any) -> Iterator[SmtpInbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def imap_server() -> Iterator[Any]:
+    """A real IMAP server on loopback (Debian's dovecot, `make mail-deps`), one per session and worker; each test
+    takes its own account with `imap_server.add_user()` and delivers with `imap_server.deliver(account, raw)`."""
+    from guanxi.core.tests.dovecot import DovecotServer
+
+    server = DovecotServer()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 CHROMIUM = "/usr/bin/chromium"

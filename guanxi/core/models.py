@@ -540,3 +540,4 @@ class DictionaryEntry(TimeStampedModel):
 
 
 from .custom_fields.models import CustomField, CustomFieldsModel, FieldType  # noqa: E402, F401  (Django finds them here)
+from .mail.models import MailboxState, MailMessage  # noqa: E402, F401  (Django finds them here)

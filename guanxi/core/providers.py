@@ -52,3 +52,13 @@ def _register_dictionaries() -> None:
 
 
 _register_dictionaries()
+
+
+def _mailboxes_poll() -> Any:
+    from .mail.poll import mailboxes_poll
+
+    return mailboxes_poll()
+
+
+# Every mailbox an app registers (the service desk's, users' own): new mail is filed within a few minutes.
+registry.add_periodic(PeriodicJob(key="mailboxes_poll", every_minutes=2, run=_mailboxes_poll))

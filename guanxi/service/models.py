@@ -211,6 +211,8 @@ class TicketEvent(models.Model):
         NOTE = "note", _("Note")
         REOPENED = "reopened", _("Reopened")
         ATTACHMENT = "attachment", _("Attachment")
+        EMAIL_IN = "email_in", _("E-mail received")
+        EMAIL_OUT = "email_out", _("E-mail sent")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"), db_index=True)

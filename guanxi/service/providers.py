@@ -1,6 +1,7 @@
 """What the service app registers with lower apps at start-up: its permission modules and default grants,
 navigation, the customer 360 tabs (assets, service), global search by plate, policy and serial number, the
-ticket owner's read rule, attachments, merges, hand-over, notification topics, dictionaries and its demo step."""
+ticket owner's read rule, attachments, the service mailbox, merges, hand-over, notification topics, dictionaries
+and its demo step."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from guanxi.core.registry import (
     DefaultGrants,
     FileKind,
     HandoverKind,
+    MailboxHandler,
     NavItem,
     NotificationTopic,
     PeriodicJob,
@@ -187,6 +189,22 @@ def _sla_check() -> Any:
 
 
 registry.add_periodic(PeriodicJob(key="service_ticket_sla", every_minutes=15, run=_sla_check))
+
+
+def _service_mailboxes() -> Any:
+    from .mailbox import service_mailboxes
+
+    return service_mailboxes()
+
+
+def _service_mail_file(**kwargs: Any) -> str:
+    from .mailbox import service_mail_file
+
+    return service_mail_file(**kwargs)
+
+
+# The service desk's mailbox (settings from the environment): core's mail poll files its messages as tickets.
+registry.add_mailbox_handler(MailboxHandler(key="service", mailboxes=_service_mailboxes, file=_service_mail_file))
 
 
 def _register_dictionaries() -> None:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("tickets/<int:pk>/assign/", views.ticket_assign, name="ticket_assign"),
     path("tickets/<int:pk>/note/", views.ticket_note, name="ticket_note"),
     path("tickets/<int:pk>/attach/", views.ticket_attach, name="ticket_attach"),
+    path("tickets/<int:pk>/email/", views.ticket_email, name="ticket_email"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
     path("surveys/", list_page("surveys"), name="survey_list"),
     # Public (no sign-in): the satisfaction survey the customer opens from the e-mail link.

@@ -22,6 +22,7 @@ from guanxi.org.policies import has_permission, require_permission, scope_querys
 
 from . import selectors, services
 from .forms import AssetForm, TicketForm
+from .mailbox import service_mailbox_configured, ticket_reply_address
 from .models import Asset, Ticket
 
 ACTION_LABELS = {
@@ -197,6 +198,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "agents": selectors.agent_choices(user=user) if has_permission(user, "tickets.assign") else [],
         "reopen_deadline": services.reopen_deadline(ticket),
         "asset_visible": ticket.asset_id and has_permission(user, "assets.view"),
+        "mail_reply_to": ticket_reply_address(ticket) if can_edit and service_mailbox_configured() else None,
     }
     return render(request, "service/ticket_detail.html", context)
 
@@ -261,6 +263,22 @@ def ticket_attach(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def ticket_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reply to the customer by e-mail from the service mailbox (guanxi/service/mailbox.py)."""
+    from .mailbox import ticket_reply_by_email
+
+    ticket = selectors.ticket_get(user=request.user, pk=pk, action="edit")
+
+    def run() -> Any:
+        return ticket_reply_by_email(
+            actor=request.user, ticket=ticket, text=request.POST.get("text", ""), to=request.POST.get("to", "")
+        )
+
+    return service_action(request, run, _("E-mail sent."), _ticket_back(ticket))
+
+
+@login_required
 def service_settings(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "org.admin")
     policy = services.service_policy()
@@ -272,7 +290,9 @@ def service_settings(request: HttpRequest) -> HttpResponse:
             )
 
         return service_action(request, run, _("Settings saved."), reverse("service:settings"))
-    return render(request, "service/settings.html", {"policy": policy})
+    from .mailbox import service_mailbox_status
+
+    return render(request, "service/settings.html", {"policy": policy, "mailbox": service_mailbox_status()})
 
 
 # --- the customer 360 tabs ------------------------------------------------------------------------------

@@ -215,6 +215,20 @@ DEFAULT_FROM_EMAIL = env.str("GUANXI_EMAIL_FROM", default="Guanxi CRM <crm@local
 # When false, notifications stay in-app only (the laptop default has no mail server).
 GUANXI_EMAIL_ENABLED = env.bool("GUANXI_EMAIL_ENABLED", default=False)
 GUANXI_BASE_URL = env.str("GUANXI_BASE_URL", default="http://127.0.0.1:8000")
+# Secrets kept in the database (mailbox passwords, webhook secrets) are encrypted with these keys (comma-separated;
+# the first encrypts, all decrypt: put a new key first to rotate). Unset: a key derived from SECRET_KEY.
+GUANXI_ENCRYPTION_KEYS = env.str("GUANXI_ENCRYPTION_KEYS", default="")
+# The service desk's mailbox (guanxi/service/mailbox.py): mail to it becomes tickets, replies thread onto them.
+# Unset host: no polling. Replies go out through the EMAIL_* server above, from GUANXI_SERVICE_MAIL_ADDRESS.
+GUANXI_SERVICE_MAIL_ADDRESS = env.str("GUANXI_SERVICE_MAIL_ADDRESS", default="")
+GUANXI_SERVICE_IMAP_HOST = env.str("GUANXI_SERVICE_IMAP_HOST", default="")
+GUANXI_SERVICE_IMAP_PORT = env.int("GUANXI_SERVICE_IMAP_PORT", default=993)
+GUANXI_SERVICE_IMAP_SECURITY = env.str("GUANXI_SERVICE_IMAP_SECURITY", default="ssl")  # ssl, starttls or none
+GUANXI_SERVICE_IMAP_USER = env.str("GUANXI_SERVICE_IMAP_USER", default="")
+GUANXI_SERVICE_IMAP_PASSWORD = env.str("GUANXI_SERVICE_IMAP_PASSWORD", default="")
+GUANXI_SERVICE_IMAP_FOLDER = env.str("GUANXI_SERVICE_IMAP_FOLDER", default="INBOX")
+# The user the mailbox files tickets as (needs tickets.create over the whole company); unset: the first superuser.
+GUANXI_SERVICE_MAIL_ACTOR = env.str("GUANXI_SERVICE_MAIL_ACTOR", default="")
 
 # --- background jobs -------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -196,6 +196,7 @@ EXEMPT: dict[str, str] = {
     "marketing:suppression_create": "suppresses an address, no customer record (marketing.edit: test_consent.py)",
     "marketing:unsubscribe": "the public unsubscribe page: a signed link, shows no data (test_consent.py: forged 404)",
     "service:ticket_attach": "uploads a file to a ticket (service tests; the download is core:file_download)",
+    "service:ticket_email": "replies by e-mail through SMTP (tickets.edit: service/tests/test_mailbox.py)",
     "service:settings": "service settings: the reopen window (org.admin: service/tests/test_tickets.py)",
     "service:rule_list": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
     "service:rule_create": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",

@@ -6,6 +6,7 @@
 - nav items: entries in the left navigation
 - day cards: what waits for the reader in another app, on their day page (approvals, receivables)
 - periodic jobs: work the worker runs once per period
+- mailbox handlers: the mailboxes an app has the worker poll, and how it files what arrives (guanxi/core/mail)
 - job recoveries: what an app does with its jobs when the worker running them is lost (guanxi/core/workers.py)
 - pool protections: customers the public-pool reclaim must leave alone (open opportunity, active contract)
 - file kinds: every uploaded-file field and how to find (and scope-check) the row that holds it
@@ -55,6 +56,7 @@ from .entries import (  # noqa: F401  (the entries keep their names: `from guanx
     HandoverKind,
     JobRecovery,
     LeaverExport,
+    MailboxHandler,
     Metric,
     NavItem,
     NotificationTopic,
@@ -107,6 +109,7 @@ class Registry:
     calendar_sources: list[CalendarSource] = field(default_factory=list)
     default_dictionaries: list[DefaultDictionaries] = field(default_factory=list)
     metrics: dict[str, Metric] = field(default_factory=dict)
+    mailbox_handlers: list[MailboxHandler] = field(default_factory=list)
 
     def add_metric(self, metric: Metric) -> None:
         """Register a metric once; a different one under a key already taken is a start-up error."""
@@ -298,6 +301,10 @@ class Registry:
 
     def file_kind_for(self, model: str, field_name: str) -> FileKind | None:
         return next((k for k in self.file_kinds.values() if (k.model, k.field) == (model, field_name)), None)
+
+    def add_mailbox_handler(self, handler: MailboxHandler) -> None:
+        if all(h.key != handler.key for h in self.mailbox_handlers):
+            self.mailbox_handlers.append(handler)
 
     def add_periodic(self, job: PeriodicJob) -> None:
         if all(j.key != job.key for j in self.periodic):

@@ -333,3 +333,16 @@ class CustomFieldTarget:
     module: str
     order: int = 100
     by_stage: bool = False
+
+
+@dataclass(frozen=True)
+class MailboxHandler:
+    """An app's mailboxes the worker polls (guanxi/core/mail/poll.py) and how it files what arrives.
+
+    `mailboxes()` yields (mailbox key, ImapServer) pairs to read now (none when the app's mailbox is not
+    configured); `file(mailbox=…, message=InboundMessage)` files one new message inside the poll's transaction and
+    returns where it went as "<app>.<model>:<pk>" ("" when nothing matched: the message is kept as unfiled)."""
+
+    key: str
+    mailboxes: Callable[[], Iterable[tuple[str, Any]]]
+    file: Callable[..., str]
