@@ -6,6 +6,7 @@ schema; errors use the shared envelope."""
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from guanxi.core.api import (
@@ -19,12 +20,18 @@ from guanxi.core.api import (
     paginate,
     set_etag,
 )
+from guanxi.core.errors import NotFoundError
 from guanxi.org.current import current_user
 from guanxi.org.policies import get_scoped_or_404, require_permission
 
-from . import consent, selectors, services
-from .models import Suppression
+from . import campaigns, consent, selectors, services
+from .models import Campaign, Suppression
 from .schemas import (
+    CampaignIn,
+    CampaignOut,
+    CampaignPage,
+    CampaignStartOut,
+    CampaignStatsOut,
     ConsentIn,
     ConsentOut,
     MembersIn,
@@ -148,3 +155,59 @@ def suppression_list(request: HttpRequest, page: Query[PageParams]) -> object:
 @router.post("/suppressions", response={201: SuppressionOut, **WRITE_ERRORS}, tags=CONSENT, summary="Suppress")
 def suppression_create(request: HttpRequest, payload: SuppressionIn) -> object:
     return Status(201, consent.suppression_add(actor=current_user(request), **payload.dict()))
+
+
+# --- campaigns ----------------------------------------------------------------------------------------
+CAMPAIGNS = ["Campaigns"]
+
+
+def _campaign_get(request: HttpRequest, campaign_id: int) -> Any:
+    require_permission(current_user(request), "marketing.view")
+    found = Campaign.objects.filter(pk=campaign_id).first()
+    if found is None:
+        raise NotFoundError(_("Not found, or you may not see it."))
+    return found
+
+
+@router.get("/campaigns", response={200: CampaignPage, **LIST_ERRORS}, tags=CAMPAIGNS, summary="List campaigns")
+def campaign_list(request: HttpRequest, page: Query[PageParams]) -> object:
+    require_permission(current_user(request), "marketing.view")
+    return paginate(Campaign.objects.order_by("-id"), page)
+
+
+@router.post("/campaigns", response={201: CampaignOut, **WRITE_ERRORS}, tags=CAMPAIGNS, summary="New campaign")
+@idempotent
+def campaign_create(request: HttpRequest, payload: CampaignIn, response: HttpResponse) -> object:
+    """A draft: plan (goal, budget, period, expected responses), channel, segment and the message with merge
+    fields `{{ name }}`, `{{ company }}`, `{{ title }}`, `{{ owner }}`, `{{ custom }}`."""
+    data = payload.dict()
+    data["segment"] = data.pop("segment_id")
+    campaign = campaigns.campaign_create(actor=current_user(request), data=data)
+    set_etag(response, campaign)
+    return Status(201, campaign)
+
+
+@router.get("/campaigns/{int:campaign_id}", response={200: CampaignOut, **READ_ERRORS}, tags=CAMPAIGNS, summary="Get")
+def campaign_get(request: HttpRequest, campaign_id: int, response: HttpResponse) -> object:
+    campaign = _campaign_get(request, campaign_id)
+    set_etag(response, campaign)
+    return campaign
+
+
+@router.get(
+    "/campaigns/{int:campaign_id}/stats", response={200: CampaignStatsOut, **READ_ERRORS}, tags=CAMPAIGNS,
+    summary="Sent, opened, clicked",
+)  # fmt: skip
+def campaign_stats(request: HttpRequest, campaign_id: int) -> object:
+    return campaigns.campaign_stats(_campaign_get(request, campaign_id))
+
+
+@router.post(
+    "/campaigns/{int:campaign_id}/start", response={200: CampaignStartOut, **WRITE_ERRORS}, tags=CAMPAIGNS,
+    summary="Start sending",
+)  # fmt: skip
+def campaign_start(request: HttpRequest, campaign_id: int) -> object:
+    """Records every recipient (reachable, one per address) and hands the campaign to the worker, which sends it
+    in batches at the channel's rate; a phone campaign becomes a call list."""
+    campaign = _campaign_get(request, campaign_id)
+    return {"recipients": campaigns.campaign_start(actor=current_user(request), campaign=campaign)}

@@ -59,4 +59,30 @@ def marketing_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: A
         _safely(progress, lambda: consent.unsubscribe(token=token))
     _safely(progress, lambda: consent.suppression_add(actor=actor, channel=Channel.EMAIL, address="bounce@example.cn",
                                                       reason="bounced", note="退信：邮箱不存在"))  # fmt: skip
+    if isinstance(static, Segment) and isinstance(made[0], Segment):
+        _campaigns_demo(actor=actor, static=static, segment=made[0], progress=progress)
     result.counts["segments"] += sum(1 for s in made if s is not None)
+
+
+def _campaigns_demo(*, actor: Any, static: Any, segment: Any, progress: Any) -> None:
+    """Two finished campaigns: a WeChat push (the logging provider: nothing leaves the machine) and a phone
+    campaign whose call list was worked through, the calls logged as follow-ups."""
+    from . import campaigns
+
+    invitation = {
+        "name": "2026 秋季展会邀请（微信）", "channel": "wechat", "segment": static.pk, "budget": "3000",
+        "cost": "2600", "goal": "邀请重点客户参加秋季展会", "expected_responses": 5,
+        "body": "{{ name }}您好！{{ company }}诚邀您参加 2026 秋季展会，{{ custom }}", "custom_text": "展位号 A-18。",
+    }  # fmt: skip
+    push = _safely(progress, lambda: campaigns.campaign_create(actor=actor, data=invitation))
+    if push is not None and _safely(progress, lambda: campaigns.campaign_start(actor=actor, campaign=push)):
+        while campaigns.campaign_send_batch(campaign_id=push.pk):
+            pass
+    calls = _safely(progress, lambda: campaigns.campaign_create(actor=actor, data={
+        "name": "A 级客户年终回访（电话）", "channel": "phone", "segment": segment.pk, "budget": "0",
+        "goal": "年终回访，了解明年采购计划"}))  # fmt: skip
+    if calls is not None and _safely(progress, lambda: campaigns.campaign_start(actor=actor, campaign=calls)):
+        for delivery in calls.deliveries.select_related("contact__customer__owner", "campaign")[:6]:
+            caller = delivery.contact.customer.owner or actor
+            _safely(progress, lambda d=delivery, c=caller: campaigns.call_log(
+                actor=c, delivery=d, result="客户反馈良好，明年预计增加采购"))  # fmt: skip

@@ -19,7 +19,7 @@ from guanxi.org.lists.spec import BulkAction, BulkResult, Column, EmptyState, Fi
 from guanxi.org.policies import require_permission
 
 from . import consent, services
-from .models import Channel, Segment, Suppression
+from .models import Campaign, Channel, Segment, Suppression
 
 CELLS = "marketing/cells/"
 
@@ -139,6 +139,66 @@ class SuppressionList(ListDefinition):
 
     def row_url(self, row: Any) -> str:
         return reverse("marketing:suppression_list") + f"?q={row.address}"
+
+
+@register
+class CampaignList(ListDefinition):
+    key = "campaigns"
+    title = gettext_lazy("Campaigns")
+    model = Campaign
+    permission = "marketing.view"
+    url_name = "marketing:campaign_list"
+    search_placeholder = gettext_lazy("Campaign name")
+    create_url_name = "marketing:campaign_create"
+    create_permission = "marketing.create"
+    create_label = gettext_lazy("New campaign")
+    default_sort = "-created"
+    empty = EmptyState(
+        gettext_lazy("No campaigns yet."),
+        gettext_lazy("A campaign sends one message to a segment by e-mail, SMS or WeChat, or gives reps a call list."),
+        icon="speakerphone",
+    )
+    no_action_text = gettext_lazy("Your role does not plan campaigns.")
+    columns = (
+        Column("name", gettext_lazy("Campaign"), template=CELLS + "campaign.html", sort=("name",), fixed=True),
+        Column("channel", gettext_lazy("Channel"), value=lambda c: c.get_channel_display(), sort=("channel",),
+               phone_inline=True),  # fmt: skip
+        Column("status", gettext_lazy("Status"), value=lambda c: c.get_status_display(), sort=("status",),
+               phone_inline=True),  # fmt: skip
+        Column("segment", gettext_lazy("Segment"), value=lambda c: str(c.segment or ""), phone=False),
+        Column("budget", gettext_lazy("Budget"), value=lambda c: c.budget, sort=("budget",), phone=False),
+        Column("owner", gettext_lazy("Owner"), value=lambda c: str(c.owner or ""), sort=("owner__name",)),
+        Column(
+            "created", gettext_lazy("Created"), value=lambda c: c.created_at, template=CELLS + "datetime.html",
+            sort=("created_at",), phone=False,
+        ),
+    )  # fmt: skip
+    fields = (
+        Field(
+            "status",
+            gettext_lazy("Status"),
+            "status",
+            "choice",
+            choices=choices_of(Campaign.Status.choices),
+            quick=True,
+        ),  # fmt: skip
+        Field("channel", gettext_lazy("Channel"), "channel", "choice", choices=choices_of(Channel.choices), quick=True),
+        Field("owner", gettext_lazy("Owner"), "owner_id", "user", choices=people),
+    )
+    scenes = (
+        Scene("all", gettext_lazy("All"), lambda qs, user: qs),
+        Scene("mine", gettext_lazy("Mine"), lambda qs, user: qs.filter(owner_id=user.pk)),
+    )
+
+    def rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
+        require_permission(user, self.permission)
+        return Campaign.objects.select_related("owner", "segment")
+
+    def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
+        return qs.filter(name__icontains=text)
+
+    def row_url(self, row: Any) -> str:
+        return reverse("marketing:campaign_detail", args=[row.pk])
 
 
 # --- "Add to a static list" on the customer and contact lists ------------------------------------------------

@@ -134,3 +134,86 @@ class Suppression(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.address}"
+
+
+class Campaign(BusinessModel):
+    """A planned outreach (营销活动) to one segment over one channel. Sending records every recipient as a
+    Delivery before anything goes out, so a restart resumes without sending anyone twice."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("campaign status", "Draft")
+        SENDING = "sending", pgettext_lazy("campaign status", "Sending")
+        SENT = "sent", pgettext_lazy("campaign status", "Sent")
+        CANCELLED = "cancelled", pgettext_lazy("campaign status", "Cancelled")
+
+    class Language(models.TextChoices):
+        ZH = "zh-hans", "中文"
+        EN = "en", "English"
+
+    name = models.CharField(_("name"), max_length=200)
+    goal = models.TextField(_("goal"), blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    segment = models.ForeignKey(
+        Segment, verbose_name=_("segment"), null=True, blank=True, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, default=0)
+    cost = models.DecimalField(_("actual cost"), max_digits=14, decimal_places=2, default=0)
+    starts_on = models.DateField(_("start date"), null=True, blank=True)
+    ends_on = models.DateField(_("end date"), null=True, blank=True)
+    expected_responses = models.PositiveIntegerField(_("expected responses"), default=0)
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("message"), blank=True)
+    custom_text = models.CharField(_("custom text"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        indexes = [ListOrderIndex(fields=["name", "id"], name="mkt_campaign_name_sort_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delivery(models.Model):
+    """One recipient of a campaign. The row is written (queued) when the campaign starts; a sender claims it
+    (sending) before it goes out and records the provider's id after (sent). A row found in `sending` after a
+    restart is never sent again: it becomes `unconfirmed`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("delivery status", "Queued")
+        SENDING = "sending", pgettext_lazy("delivery status", "Sending")
+        SENT = "sent", pgettext_lazy("delivery status", "Sent")
+        FAILED = "failed", pgettext_lazy("delivery status", "Failed")
+        SKIPPED = "skipped", pgettext_lazy("delivery status", "Skipped (opted out)")
+        UNCONFIRMED = "unconfirmed", pgettext_lazy("delivery status", "Unconfirmed (interrupted)")
+        CALLED = "called", pgettext_lazy("delivery status", "Called")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    address = models.CharField(_("address"), max_length=254)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_id = models.CharField(_("provider id"), max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    clicked_at = models.DateTimeField(_("clicked"), null=True, blank=True)
+    opens = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [models.UniqueConstraint(fields=["campaign", "contact"], name="mkt_delivery_once")]
+        indexes = [models.Index(fields=["campaign", "status"], name="mkt_delivery_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.contact_id} {self.status}"

@@ -9,7 +9,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import DefaultGrants, NavItem, RecordTab, SearchSource, registry
+from guanxi.core.registry import DefaultGrants, NavItem, PeriodicJob, RecordTab, SearchSource, registry
 from guanxi.org.policies import register_module
 
 register_module("marketing", _("Marketing"), ["view", "create", "edit", "delete", "export", "admin"])
@@ -34,10 +34,26 @@ registry.add_default_grants(
 
 registry.add_nav(
     NavItem(
-        key="segments", label=_("Segments"), url_name="marketing:segment_list", icon="ti-filter", order=45,
+        key="campaigns", label=_("Campaigns"), url_name="marketing:campaign_list", icon="ti-speakerphone", order=45,
+        permission="marketing.view", match_prefix="/marketing/campaigns/",
+    )
+)  # fmt: skip
+registry.add_nav(
+    NavItem(
+        key="segments", label=_("Segments"), url_name="marketing:segment_list", icon="ti-filter", order=46,
         permission="marketing.view", match_prefix="/marketing/",
     )
 )  # fmt: skip
+
+
+def _send_due() -> Any:
+    from .campaigns import campaigns_send_due
+
+    return campaigns_send_due()
+
+
+# Every minute, one batch of each sending campaign (its channel's rate per minute): resumable by construction.
+registry.add_periodic(PeriodicJob(key="marketing_campaign_send", every_minutes=1, run=_send_due))
 
 
 def _marketing_tab(request: Any, customer: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Schema
@@ -118,3 +119,65 @@ class SuppressionIn(InputSchema):
     address: str = Field(max_length=254)
     reason: SuppressionReason = "manual"  # type: ignore[valid-type]
     note: str = Field("", max_length=300)
+
+
+class CampaignOut(Schema):
+    id: int
+    version: int
+    name: str
+    goal: str
+    channel: str
+    segment_id: int | None
+    owner_id: int | None
+    budget: Decimal
+    cost: Decimal
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    expected_responses: int
+    language: str
+    subject: str
+    body: str
+    custom_text: str
+    status: str
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+class CampaignPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[CampaignOut]
+
+
+class CampaignIn(InputSchema):
+    name: str = Field(max_length=200)
+    goal: str = Field("", max_length=20000)
+    channel: ChannelCode = "email"  # type: ignore[valid-type]
+    segment_id: ObjectId | None = None
+    budget: Decimal = Field(Decimal("0"), ge=0, max_digits=14, decimal_places=2)
+    cost: Decimal = Field(Decimal("0"), ge=0, max_digits=14, decimal_places=2)
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    expected_responses: int = Field(0, ge=0, le=10_000_000)
+    language: Literal["zh-hans", "en"] = "zh-hans"
+    subject: str = Field("", max_length=200)
+    body: str = Field("", max_length=20000)
+    custom_text: str = Field("", max_length=500)
+
+
+class CampaignStatsOut(Schema):
+    total: int
+    sent: int
+    queued: int
+    failed: int
+    skipped: int
+    unconfirmed: int
+    opened: int
+    clicked: int
+    open_rate: float | None
+    click_rate: float | None
+
+
+class CampaignStartOut(Schema):
+    recipients: int

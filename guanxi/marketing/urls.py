@@ -2,7 +2,7 @@ from django.urls import path
 
 from guanxi.org.lists.views import list_page
 
-from . import views
+from . import views, views_campaigns
 
 app_name = "marketing"
 urlpatterns = [
@@ -19,4 +19,14 @@ urlpatterns = [
     path("suppressions/new/", views.suppression_create, name="suppression_create"),
     path("consent/<int:pk>/", views.consent_set, name="consent_set"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("campaigns/", list_page("campaigns"), name="campaign_list"),
+    path("campaigns/new/", views_campaigns.campaign_form, name="campaign_create"),
+    path("campaigns/<int:pk>/", views_campaigns.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:pk>/edit/", views_campaigns.campaign_form, name="campaign_edit"),
+    path("campaigns/<int:pk>/start/", views_campaigns.campaign_start, name="campaign_start"),
+    path("campaigns/<int:pk>/cancel/", views_campaigns.campaign_cancel, name="campaign_cancel"),
+    path("campaigns/<int:pk>/test/", views_campaigns.campaign_test_send, name="campaign_test_send"),
+    path("campaigns/<int:pk>/calls/<int:delivery_pk>/", views_campaigns.call_log, name="campaign_call_log"),
+    path("t/o/<str:token>/", views_campaigns.track_open, name="track_open"),
+    path("t/c/<str:token>/", views_campaigns.track_click, name="track_click"),
 ]

@@ -254,4 +254,5 @@ PAGES: list[Page] = [
     Page("marketing:segment_count", ("con", "cus"), gate="marketing.view", query="base=contacts&query=q%3D{token}"),
     Page("marketing:segment_list", gate="marketing.view"),
     Page("marketing:suppression_list", gate="marketing.view"),
+    Page("marketing:campaign_list", gate="marketing.view"),
 ]

@@ -194,6 +194,17 @@ EXEMPT: dict[str, str] = {
     "marketing:segment_delete": "deletes a segment (marketing.delete: marketing/tests/test_segments.py)",
     "marketing:segment_member_remove": "takes a contact off a static list (marketing.edit: marketing tests)",
     "marketing:suppression_create": "suppresses an address, no customer record (marketing.edit: test_consent.py)",
+    "marketing:campaign_create": "a new campaign (form, marketing.create: marketing/tests/test_campaigns.py)",
+    "marketing:campaign_edit": "a campaign's plan and content (marketing.edit: marketing/tests/test_campaigns.py)",
+    "marketing:campaign_detail": "a campaign: its recipients in the reader's contact scope, the preview as one of them "
+    "(marketing/tests/test_campaigns.py)",
+    "marketing:campaign_start": "starts a campaign (marketing.edit: test_campaigns.py; a refusal records nobody)",
+    "marketing:campaign_cancel": "stops a campaign (marketing.edit: marketing/tests/test_campaigns.py)",
+    "marketing:campaign_test_send": "e-mails the preview to the user's own address (test_campaigns.py)",
+    "marketing:campaign_call_log": "logs a call of a phone campaign as a follow-up on a contact the reader may see "
+    "(test_campaigns.py: another rep's contact is refused, nothing logged)",
+    "marketing:track_open": "the open pixel: a signed link, answers a GIF, shows no data",
+    "marketing:track_click": "the click redirect: a signed link to the target it names (forged: 404), shows no data",
     "marketing:unsubscribe": "the public unsubscribe page: a signed link, shows no data (test_consent.py: forged 404)",
     "service:ticket_attach": "uploads a file to a ticket (service tests; the download is core:file_download)",
     "service:ticket_email": "replies by e-mail through SMTP (tickets.edit: service/tests/test_mailbox.py)",

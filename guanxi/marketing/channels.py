@@ -1,0 +1,86 @@
+"""How a message leaves: e-mail through Django's mail backend (SMTP in production), SMS and WeChat through a
+provider chosen in settings (GUANXI_MARKETING_PROVIDERS = {"sms": "dotted.path.Class", ...}); the development
+default writes the message to the log and answers a made-up id. A provider raises SendFailed for a refusal."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils.module_loading import import_string
+
+from .models import Channel
+
+log = logging.getLogger("guanxi.marketing")
+
+# Messages per minute and channel (the worker sends one batch per minute); settings may lower or raise them.
+DEFAULT_RATES = {Channel.EMAIL: 600, Channel.SMS: 300, Channel.WECHAT: 300}
+
+
+class SendFailed(Exception):
+    pass
+
+
+@dataclass
+class Outgoing:
+    to: str
+    subject: str
+    text: str
+    html: str = ""
+    headers: dict[str, str] | None = None
+
+
+class Provider(Protocol):
+    def send(self, message: Outgoing) -> str:
+        """Send one message; answer the provider's id for it."""
+        ...
+
+
+class LoggingProvider:
+    """Development and tests: nothing leaves the machine."""
+
+    sent: list[Outgoing] = []
+
+    def send(self, message: Outgoing) -> str:
+        log.info("marketing message to %s: %s", message.to, message.text[:200])
+        LoggingProvider.sent.append(message)
+        return f"log-{uuid.uuid4().hex[:12]}"
+
+
+class EmailProvider:
+    def __init__(self) -> None:
+        self.connection = get_connection()
+
+    def send(self, message: Outgoing) -> str:
+        mail = EmailMultiAlternatives(message.subject, message.text, None, [message.to], headers=message.headers or {},
+                                      connection=self.connection)  # fmt: skip
+        if message.html:
+            mail.attach_alternative(message.html, "text/html")
+        message_id = mail.extra_headers.setdefault("Message-ID", _message_id())
+        try:
+            mail.send(fail_silently=False)
+        except Exception as exc:  # refused, unreachable: the delivery records why
+            raise SendFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
+        return message_id
+
+
+def _message_id() -> str:
+    from django.core.mail import make_msgid
+
+    return make_msgid(domain="guanxi.crm")
+
+
+def provider_for(channel: str) -> Provider:
+    if channel == Channel.EMAIL:
+        return EmailProvider()
+    path = (getattr(settings, "GUANXI_MARKETING_PROVIDERS", {}) or {}).get(channel)
+    return import_string(path)() if path else LoggingProvider()
+
+
+def rate_for(channel: str) -> int:
+    rates = {**DEFAULT_RATES, **(getattr(settings, "GUANXI_MARKETING_RATES", {}) or {})}
+    return max(1, int(rates.get(channel, 60)))

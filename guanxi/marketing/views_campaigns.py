@@ -1,0 +1,171 @@
+"""Web UI of campaigns: the form with a per-recipient preview, the campaign page (figures, recipients, the
+call list of a phone campaign), start, cancel, a test send to oneself, and the public tracking endpoints."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.inputs import id_or_none
+from guanxi.core.views_util import form_add_errors, service_action
+from guanxi.org.policies import has_permission, require_permission, scope_queryset
+
+from . import campaigns, tracking
+from .forms import CampaignForm
+from .models import Campaign, Channel, Delivery
+
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+RECIPIENTS_SHOWN = 100
+
+
+def _campaign(user: Any, pk: Any) -> Campaign:
+    require_permission(user, "marketing.view")
+    found = Campaign.objects.select_related("segment", "owner").filter(pk=pk).first()
+    if found is None:
+        raise NotFoundError(_("Not found, or you may not see it."))
+    return found
+
+
+def _initial(campaign: Campaign) -> dict[str, Any]:
+    fields = ("name", "goal", "channel", "budget", "cost", "starts_on", "ends_on", "expected_responses", "language",
+              "subject", "body", "custom_text", "version")  # fmt: skip
+    return {**{f: getattr(campaign, f) for f in fields}, "segment": campaign.segment_id}
+
+
+@login_required
+def campaign_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    campaign = _campaign(user, pk) if pk else None
+    require_permission(user, "marketing.edit" if campaign else "marketing.create")
+    if request.method == "POST":
+        form = CampaignForm(request.POST)
+    else:
+        form = CampaignForm(initial=_initial(campaign) if campaign else {"channel": "email", "language": "zh-hans"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            if campaign is None:
+                campaign = campaigns.campaign_create(actor=user, data=form.service_data())
+            else:
+                campaign = campaigns.campaign_update(actor=user, campaign=campaign, data=form.service_data(),
+                                                     expected_version=form.cleaned_data.get("version"))  # fmt: skip
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Campaign saved."))
+            return redirect("marketing:campaign_detail", campaign.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "marketing/campaign_form.html", {"form": form, "campaign": campaign}, status=status)
+
+
+def _preview(campaign: Campaign, contact_pk: int | None) -> tuple[Any, Any, list[Any]]:
+    found = campaigns.audience(campaign)
+    if found is None:
+        return None, None, []
+    choices = list(found.select_related("customer__owner").order_by("pk")[:20])
+    contact = next((c for c in choices if c.pk == contact_pk), choices[0] if choices else None)
+    if contact is None:
+        return None, None, choices
+    return contact, campaigns.compose(campaign, contact, delivery_id=None, to=""), choices
+
+
+@login_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    campaign = _campaign(user, pk)
+    contact, message, choices = _preview(campaign, id_or_none(request.GET.get("as")))
+    from guanxi.customers.models import Contact
+
+    visible = scope_queryset(user, Contact.objects.all(), "view", module="contacts").values("pk")
+    recipients = (campaign.deliveries.filter(contact_id__in=visible).select_related("contact__customer")
+                  .order_by("pk")[:RECIPIENTS_SHOWN])  # fmt: skip
+    context = {
+        "campaign": campaign,
+        "stats": campaigns.campaign_stats(campaign),
+        "recipients": recipients,
+        "preview_contact": contact,
+        "preview": message,
+        "preview_choices": choices,
+        "can_edit": has_permission(user, "marketing.edit"),
+        "can_call": has_permission(user, "followups.create"),
+        "is_phone": campaign.channel == Channel.PHONE,
+    }
+    return render(request, "marketing/campaign_detail.html", context)
+
+
+def _back(campaign: Campaign) -> str:
+    return reverse("marketing:campaign_detail", args=[campaign.pk])
+
+
+@login_required
+@require_POST
+def campaign_start(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request.user, pk)
+    return service_action(request, lambda: campaigns.campaign_start(actor=request.user, campaign=campaign),
+                          _("Campaign started: the worker sends it in batches."), _back(campaign))  # fmt: skip
+
+
+@login_required
+@require_POST
+def campaign_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request.user, pk)
+    return service_action(request, lambda: campaigns.campaign_cancel(actor=request.user, campaign=campaign),
+                          _("Campaign cancelled."), _back(campaign))  # fmt: skip
+
+
+@login_required
+@require_POST
+def campaign_test_send(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request.user, pk)
+
+    def run() -> str:
+        return campaigns.campaign_test_send(actor=request.user, campaign=campaign)
+
+    return service_action(request, run, _("Test sent to your e-mail address."), _back(campaign))
+
+
+@login_required
+@require_POST
+def call_log(request: HttpRequest, pk: int, delivery_pk: int) -> HttpResponse:
+    from guanxi.customers.models import Contact
+
+    campaign = _campaign(request.user, pk)
+    visible = scope_queryset(request.user, Contact.objects.all(), "view", module="contacts").values("pk")
+    delivery = campaign.deliveries.filter(pk=delivery_pk, contact_id__in=visible).select_related("contact__customer")
+    found = delivery.first()
+    if found is None:
+        raise NotFoundError(_("Not found, or you may not see it."))
+
+    def run() -> Any:
+        return campaigns.call_log(actor=request.user, delivery=found, result=request.POST.get("result", ""))
+
+    return service_action(request, run, _("Call logged as a follow-up."), _back(campaign))
+
+
+# --- public: tracking ----------------------------------------------------------------------------------------
+def track_open(request: HttpRequest, token: str) -> HttpResponse:
+    data = tracking.read(token)
+    if data is not None and Delivery.objects.filter(pk=data["d"]).exists():
+        campaigns.record_open(data["d"])
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def track_click(request: HttpRequest, token: str) -> HttpResponse:
+    """Only a link we issued (signed, with its target) redirects; anything else is a 404, never an open redirect."""
+    data = tracking.read(token)
+    if data is None or not data.get("u") or not Delivery.objects.filter(pk=data["d"]).exists():
+        return HttpResponse(_("This link does not work."), status=404, content_type="text/plain; charset=utf-8")
+    campaigns.record_click(data["d"])
+    return HttpResponseRedirect(data["u"])
