@@ -12,11 +12,14 @@ from ninja import Query, Router, Status
 
 from guanxi.core.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, PageParams, idempotent, paginate
 from guanxi.org.current import current_user
+from guanxi.org.policies import require_permission
 
-from . import selectors, services
+from . import adjustments, selectors, services
 from .feature import when_enabled
-from .models import PaymentScheme
+from .models import PaymentScheme, PriceAdjustment
 from .schemas import (
+    AdjustmentIn,
+    AdjustmentOut,
     BuildingIn,
     BuildingOut,
     GenerateIn,
@@ -169,3 +172,42 @@ def unit_plan(
         "loans": [loan.__dict__ for loan in plan.loans],
         "schedule": [{"what": w, "due": d, "amount": a} for w, d, a in plan.schedule],
     }  # fmt: skip
+
+
+# --- batch price adjustments (调价) ---------------------------------------------------------------------
+def _adjustment(request: HttpRequest, adjustment_id: int) -> PriceAdjustment:
+    require_permission(current_user(request), "re_pricing.view")
+    return get_object_or_404(PriceAdjustment, pk=adjustment_id)
+
+
+@router.post(
+    "/realestate/projects/{int:project_id}/adjustments", response={201: AdjustmentOut, **WRITE_ERRORS},
+    summary="Draft a batch price adjustment",
+)  # fmt: skip
+@when_enabled
+def adjustment_create(request: HttpRequest, project_id: int, payload: AdjustmentIn) -> object:
+    user = current_user(request)
+    project = selectors.project_get(user=user, pk=project_id)
+    data: dict[str, Any] = payload.dict()
+    data["building"], data["layout"] = data.pop("building_id"), data.pop("layout_id")
+    return Status(201, adjustments.adjustment_create(actor=user, project=project, data=data))
+
+
+@router.get(
+    "/realestate/adjustments/{int:adjustment_id}", response={200: AdjustmentOut, **READ_ERRORS},
+    summary="Get a price adjustment",
+)  # fmt: skip
+@when_enabled
+def adjustment_get(request: HttpRequest, adjustment_id: int) -> object:
+    return _adjustment(request, adjustment_id)
+
+
+@router.post(
+    "/realestate/adjustments/{int:adjustment_id}/submit", response={200: AdjustmentOut, **WRITE_ERRORS},
+    summary="Send a price adjustment for approval",
+)  # fmt: skip
+@when_enabled
+def adjustment_submit(request: HttpRequest, adjustment_id: int) -> object:
+    """The approved adjustment applies itself to every matching unit that is not reserved by then."""
+    adjustment = _adjustment(request, adjustment_id)
+    return adjustments.adjustment_submit(actor=current_user(request), adjustment=adjustment)

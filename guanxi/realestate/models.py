@@ -1,6 +1,6 @@
 """Properties (房源) and their prices: a project (项目) with its layouts (户型) and decoration standards (装修标准),
-phases (分期), buildings (楼栋) and units (房间); price rules (floor and orientation adjustments) with each unit's price
-history;
+phases (分期), buildings (楼栋) and units (房间); price rules (floor and orientation adjustments), batch
+price adjustments (调价) through approval, with each unit's price history;
 payment schemes (付款方式) and discounts (折扣).
 
 These are the developer's inventory, not customer records: who reads and changes them is a matter of permissions
@@ -245,10 +245,69 @@ class PriceRule(TimeStampedModel):
         return f"{self.floor_from or ''}–{self.floor_to or ''} {self.orientation} {self.adjust_per_m2:+}"
 
 
+class PriceAdjustment(BusinessModel):
+    """A batch price adjustment (调价): the units of a project chosen by building, floor range and layout, their base
+    price changed by a percent or by yuan per m². A draft until approved (approval kind "re_price_adjustment"), then
+    applied to every matching unit at once; units reserved by then keep their price and are counted."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("price adjustment status", "Draft")
+        PENDING = "pending", _("In approval")
+        APPLIED = "applied", _("Applied")
+        REJECTED = "rejected", pgettext_lazy("price adjustment status", "Rejected")
+
+    class Method(models.TextChoices):
+        PERCENT = "percent", _("By percent")
+        PER_M2 = "per_m2", _("By yuan per m²")
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("project")
+    )
+    number = models.CharField(_("number"), max_length=40, blank=True)
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("building")
+    )
+    floor_from = models.SmallIntegerField(_("from floor"), null=True, blank=True)
+    floor_to = models.SmallIntegerField(_("to floor"), null=True, blank=True)
+    layout = models.ForeignKey(
+        Layout, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("layout")
+    )
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.PERCENT)
+    value = models.DecimalField(
+        _("change"), **MONEY, help_text=_("3 raises by 3 percent or by 3 yuan per m²; a negative number lowers")
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    applied_count = models.PositiveIntegerField(_("units repriced"), default=0)
+    skipped_count = models.PositiveIntegerField(_("reserved units left unchanged"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    scope_module = "re_pricing"
+    scope_owner_path = "created_by"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("price adjustment")
+        verbose_name_plural = _("price adjustments")
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    @property
+    def change_label(self) -> str:
+        return f"{self.value:+}%" if self.method == self.Method.PERCENT else f"{self.value:+} /m²"
+
+
 class PriceHistory(models.Model):
     """One change of a unit's price: what it was and became, and why (pricing, a new rule)."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="price_history", verbose_name=_("unit"))
+    adjustment = models.ForeignKey(
+        PriceAdjustment, on_delete=models.SET_NULL, null=True, blank=True, related_name="history"
+    )
     old_price_per_m2 = models.DecimalField(**MONEY, null=True, blank=True)
     new_price_per_m2 = models.DecimalField(**MONEY, null=True, blank=True)
     old_total = models.DecimalField(**MONEY, null=True, blank=True)

@@ -74,6 +74,18 @@ def unit_price(
     return per_m2, round_total(per_m2 * built_area, rounding)
 
 
+def adjusted_base(base_price: Decimal, *, basis: str, built_area: Decimal, method: str, value: Decimal) -> Decimal:
+    """A batch adjustment (调价) of a unit's base price: by percent (3 → ×1.03) or by yuan per m² (× the area for a
+    unit priced by its total), to the cent, never below zero."""
+    if method == "percent":
+        new = to_cent(base_price * (HUNDRED + value) / HUNDRED)
+    elif basis == "total":
+        new = to_cent(base_price + value * built_area)
+    else:
+        new = to_cent(base_price + value)
+    return max(new, ZERO)
+
+
 # --- discounts ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DiscountStep:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from guanxi.core.registry import DefaultGrants, NavItem, PeriodicJob, registry
+from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
+from guanxi.core.registry import DefaultApprovalRules, DefaultGrants, NavItem, PeriodicJob, registry
 from guanxi.org.policies import register_module
 
 from .feature import enabled
@@ -63,3 +66,54 @@ def _demo(**kwargs: Any) -> None:
 
 
 registry.add_demo_step(_demo)
+
+
+# --- batch price adjustments go through the approval engine ---------------------------------------------
+def _adjustment_decided(**kwargs: Any) -> None:
+    from .adjustments import adjustment_on_decided
+
+    adjustment_on_decided(**kwargs)
+
+
+def _adjustment_url(adjustment: Any) -> str:
+    return reverse("realestate:adjustment_detail", args=[adjustment.pk])
+
+
+def _adjustment_summary(adjustment: Any) -> str:
+    return f"{adjustment.project} · {adjustment.change_label} · {adjustment.reason}"
+
+
+register_document_kind(
+    DocumentKind(
+        code="re_price_adjustment",
+        label=_("Price adjustment"),
+        model="realestate.priceadjustment",
+        facts={
+            "percent": FactSpec(label=_("Change in percent"), type="decimal"),
+            "units": FactSpec(label=_("Units"), type="int"),
+            "amount": FactSpec(label=_("Change of the total prices"), type="decimal"),
+        },
+        on_decided=_adjustment_decided,
+        url=_adjustment_url,
+        summary=_adjustment_summary,
+    )
+)
+# The default rule (data, editable under Approval rules): sales management approves every adjustment.
+registry.add_default_approval_rules(
+    DefaultApprovalRules(
+        key="realestate",
+        rules=(
+            {
+                "seed_key": "re_price_adjustment_sales_management",
+                "kind": "re_price_adjustment",
+                "name": gettext_noop("Price adjustment — sales management"),
+                "priority": 10,
+                "conditions": [],
+                "steps": [
+                    {"label": gettext_noop("Sales management"), "approver_type": "role", "codes": ["sales_management"]},
+                ],
+            },
+        ),
+        seeded_with=("realestate", "0002_price_adjustments"),
+    )
+)

@@ -168,3 +168,31 @@ class PlanOut(Schema):
     down_payment: Decimal
     loans: list[LoanOut]
     schedule: list[ScheduleOut]
+
+
+class AdjustmentIn(InputSchema):
+    building_id: int | None = None
+    floor_from: int | None = Field(None, ge=-5, le=200)
+    floor_to: int | None = Field(None, ge=-5, le=200)
+    layout_id: int | None = None
+    method: Literal["percent", "per_m2"] = "percent"
+    value: Decimal = Field(..., max_digits=14, decimal_places=2, description="3 = 3 % up; or yuan per m²")
+    reason: str = Field(..., max_length=300)
+
+
+class AdjustmentOut(Schema):
+    id: int
+    version: int
+    number: str
+    project_id: int
+    building_id: int | None
+    floor_from: int | None
+    floor_to: int | None
+    layout_id: int | None
+    method: str
+    value: Decimal
+    reason: str
+    status: str
+    applied_at: dt.datetime | None
+    applied_count: int
+    skipped_count: int

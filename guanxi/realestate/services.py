@@ -373,12 +373,14 @@ def _reprice(
     )  # fmt: skip
 
 
-def _record_price(unit: Unit, new: tuple[Decimal, Decimal], *, actor: User | None, reason: str) -> bool:
+def _record_price(
+    unit: Unit, new: tuple[Decimal, Decimal], *, actor: User | None, reason: str, adjustment: Any = None
+) -> bool:
     old = (unit.price_per_m2, unit.total_price)
     if old == new:
         return False
     PriceHistory.objects.create(
-        unit=unit, old_price_per_m2=old[0], new_price_per_m2=new[0], old_total=old[1],
+        unit=unit, adjustment=adjustment, old_price_per_m2=old[0], new_price_per_m2=new[0], old_total=old[1],
         new_total=new[1], reason=reason[:300], changed_by=actor,
     )  # fmt: skip
     unit.price_per_m2, unit.total_price = new

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_adjustments
 
 app_name = "realestate"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", views.project_form, name="project_edit"),
     path("projects/<int:pk>/add/<slug:what>/", views.project_add, name="project_add"),
+    path("projects/<int:pk>/adjustments/new/", views_adjustments.adjustment_create, name="adjustment_create"),
+    path("adjustments/<int:pk>/", views_adjustments.adjustment_detail, name="adjustment_detail"),
+    path("adjustments/<int:pk>/submit/", views_adjustments.adjustment_submit, name="adjustment_submit"),
     path("buildings/<int:pk>/", views.building_detail, name="building_detail"),
     path("buildings/<int:pk>/generate/", views.building_generate, name="building_generate"),
     path("buildings/<int:pk>/price/", views.building_price, name="building_price"),

@@ -21,7 +21,7 @@ from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .feature import when_enabled
-from .models import Discount, Orientation, PaymentScheme, Rounding, Unit
+from .models import Discount, Orientation, PaymentScheme, PriceAdjustment, Rounding, Unit
 
 unit_list = when_enabled(list_page("re_units"))
 
@@ -93,6 +93,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "layouts": project.layouts.all(), "decorations": project.decorations.all(), "phases": project.phases.all(),
         "rules": project.price_rules.select_related("building"), "schemes": project.schemes.all(),
         "discounts": project.discounts.all(), "orientations": Orientation.choices,
+        "adjustments": project.adjustments.all()[:20], "adjustment_methods": PriceAdjustment.Method.choices,
         "scheme_kinds": PaymentScheme.Kind.choices, "discount_kinds": Discount.Kind.choices,
         "discount_methods": Discount.Method.choices,
         "can_edit": has_permission(user, "re_properties.edit"),

@@ -181,6 +181,7 @@ def test_a_migrated_database_holds_the_default_approval_rules_of_the_app_owning_
             "execution_order_business_manager",
         ],
         "billing": ["expense_claim_manager_finance"],
+        "realestate": ["re_price_adjustment_sales_management"],
     }
     seeded = set(ApprovalRule.objects.exclude(seed_key="").values_list("seed_key", flat=True))
     assert seeded == {key for keys in owners.values() for key in keys}

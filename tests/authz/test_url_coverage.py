@@ -227,6 +227,9 @@ EXEMPT: dict[str, str] = {
     "realestate:unit_detail": REALESTATE,
     "realestate:unit_hold": REALESTATE,
     "realestate:unit_plan": REALESTATE,
+    "realestate:adjustment_create": REALESTATE,
+    "realestate:adjustment_detail": REALESTATE,
+    "realestate:adjustment_submit": REALESTATE,
 }
 
 # The REST API: operations that answer a signed-in user without any role, and why that is right.
