@@ -6,14 +6,14 @@ analytics.view, each figure within the reader's data scope; the rules need analy
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from guanxi.core.api import error_responses
 from guanxi.core.registry import Metric
 from guanxi.org.current import current_user
 
 from . import report as report_module
-from . import selectors, services
+from . import selectors, services, subscriptions
 from .models import LeaguePolicy
 from .schemas import (
     BreakdownOut,
@@ -27,6 +27,8 @@ from .schemas import (
     MetricOut,
     MonthParams,
     ReportOut,
+    SubscriptionIn,
+    SubscriptionOut,
 )
 
 router = Router()
@@ -207,9 +209,51 @@ def monthly_report(request: HttpRequest, params: Query[MonthParams]) -> object:
                 "user_id": p["id"],
                 "name": p["name"],
                 "figures": {k: c.value for k, c in p["cells"].items()},
-                "levels": {str(code): v for (code, _label), v in zip(data.levels, p["levels"], strict=True)},
-                "lost_reasons": {str(label): v for (_r, label), v in zip(data.reasons, p["reasons"], strict=True)},
+                "levels": {str(code): c.value for (code, _label), c in zip(data.levels, p["levels"], strict=True)},
+                "lost_reasons": {
+                    str(label): c.value for (_r, label), c in zip(data.reasons, p["reasons"], strict=True)
+                },
             }
             for p in data.people
         ],
     }
+
+
+# --- scheduled reports (one's own subscriptions) -------------------------------------------------------------
+def _subscription(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.pk,
+        "report": row.report,
+        "frequency": row.frequency,
+        "fmt": row.fmt,
+        "last_sent_at": row.last_sent_at,
+    }
+
+
+@router.get(
+    "/analytics/subscriptions", response={200: list[SubscriptionOut], **GET_ERRORS}, tags=TAGS, summary="My reports"
+)
+def subscription_list(request: HttpRequest) -> object:
+    """The reader's scheduled reports (analytics.view): what is e-mailed to them, how often, when last."""
+    return [_subscription(r) for r in subscriptions.subscriptions_of(user=current_user(request))]
+
+
+@router.post(
+    "/analytics/subscriptions", response={201: SubscriptionOut, **WRITE_ERRORS}, tags=TAGS, summary="Subscribe"
+)
+def subscription_create(request: HttpRequest, payload: SubscriptionIn) -> object:
+    """Receive a report by e-mail on a schedule (analytics.export: the e-mail carries an export). Audited."""
+    row = subscriptions.subscription_create(actor=current_user(request), data=payload.dict())
+    return Status(201, _subscription(row))
+
+
+@router.delete(
+    "/analytics/subscriptions/{int:subscription_id}",
+    response={204: None, **error_responses(401, 403, 404)},
+    tags=TAGS,
+    summary="Stop a scheduled report",
+)
+def subscription_delete(request: HttpRequest, subscription_id: int) -> object:
+    """Stop one of the reader's own scheduled reports (anyone else's is not found). Audited."""
+    subscriptions.subscription_delete(actor=current_user(request), pk=subscription_id)
+    return Status(204, None)

@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.metrics import drill_url
 from guanxi.core.registry import registry
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, scope_queryset_or_none
 
 from .models import DashboardLayout
-from .selectors import Window, figures, scope_owners, visible_metrics
+from .selectors import Window, figures, owners_param, records_url, scope_owners, visible_metrics
 
 FORGOTTEN_DAYS = 30
 FIGURE_KEYS = ("new_customers", "new_opportunities", "follow_ups", "won_amount", "signed_contract_amount")
@@ -49,7 +50,8 @@ def _pipeline(user: User, window: Window, scope: str) -> dict[str, Any]:
     from .selectors import breakdown
 
     rows, total = breakdown(user=user, metric=metric, window=window, group_by="stage", scope=scope)
-    return {"rows": rows, "total": total, "metric": metric}
+    url = records_url(metric, window, owner=owners_param(scope_owners(user, scope)))
+    return {"rows": rows, "total": total, "metric": metric, "url": url}
 
 
 def _closing(user: User, window: Window, scope: str) -> dict[str, Any]:
@@ -64,12 +66,11 @@ def _closing(user: User, window: Window, scope: str) -> dict[str, Any]:
     owners = scope_owners(user, scope)
     if owners is not None:
         qs = qs.filter(owner_id__in=owners)
-    params = f"?scene=all&status=open&close_from={start}&close_to={end}"
-    owner = next(iter(owners)) if owners is not None and len(owners) == 1 else None
+    params = {"scene": "all", "status": "open", "close_from": start, "close_to": end, "owner": owners_param(owners)}
     return {
         "count": qs.count(),
         "rows": list(qs.select_related("customer").order_by("expected_close_date", "pk")[:5]),
-        "url": reverse("sales:opportunity_list") + params + (f"&owner={owner}" if owner else ""),
+        "url": drill_url("sales:opportunity_list", params),
     }
 
 
@@ -82,12 +83,8 @@ def _forgotten(user: User, window: Window, scope: str) -> dict[str, Any]:
     owners = scope_owners(user, scope)
     if owners is not None:
         qs = qs.filter(owner_id__in=owners)
-    owner = next(iter(owners)) if owners is not None and len(owners) == 1 else None
-    url = (
-        reverse("customers:list")
-        + f"?scene=all&no_contact_days={FORGOTTEN_DAYS}"
-        + (f"&owner={owner}" if owner else "")
-    )
+    params = {"scene": "all", "no_contact_days": FORGOTTEN_DAYS, "owner": owners_param(owners)}
+    url = drill_url("customers:list", params)
     return {"count": qs.count(), "days": FORGOTTEN_DAYS, "url": url}
 
 

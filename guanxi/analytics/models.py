@@ -118,3 +118,40 @@ class DashboardLayout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {', '.join(self.widgets)}"
+
+
+class ReportSubscription(TimeStampedModel):
+    """A person's standing order for a report by e-mail (the worker sends it on its schedule, as the person would
+    see it: their own data scope), with the XLSX or PDF attached."""
+
+    class Report(models.TextChoices):
+        MONTHLY = "monthly_report", _("Monthly management report")
+        DASHBOARD = "dashboard", _("Dashboard figures")
+        LEAGUE = "league", _("Usage league")
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", _("Every day")
+        WEEKLY = "weekly", _("Every Monday")
+        MONTHLY = "monthly", _("On the first of each month")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", _("Excel (XLSX)")
+        PDF = "pdf", _("PDF")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions")
+    report = models.CharField(_("report"), max_length=20, choices=Report.choices)
+    frequency = models.CharField(_("how often"), max_length=10, choices=Frequency.choices)
+    fmt = models.CharField(_("attachment"), max_length=5, choices=Format.choices, default=Format.XLSX)
+    # The schedule's period last sent ("2026-12-06", "2026-W49", "2026-12"): a run claims it before sending, so
+    # two workers (or a retry) never send the same period twice.
+    last_period = models.CharField(max_length=12, blank=True, default="")
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["user_id", "report", "frequency"]
+        constraints = [models.UniqueConstraint(fields=["user", "report", "frequency"], name="report_subscription_once")]
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.report} {self.frequency}"

@@ -87,6 +87,16 @@ registry.add_periodic(PeriodicJob(key="analytics_inactive_flag", every_minutes=2
 registry.add_periodic(PeriodicJob(key="analytics_manager_digest", every_minutes=24 * 60, run=_manager_digest))
 
 
+def _scheduled_reports() -> Any:
+    from .subscriptions import subscriptions_send_due
+
+    return subscriptions_send_due()
+
+
+# Hourly: the scheduled reports due (each once per its day, week or month, from 07:00).
+registry.add_periodic(PeriodicJob(key="analytics_scheduled_reports", every_minutes=60, run=_scheduled_reports))
+
+
 # The league's consequences in automatic lead assignment (sales asks this port; it never imports analytics).
 registry.provide(ASSIGNMENT_PREFERENCES, ports.assignment_preferences)
 

@@ -18,6 +18,7 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.core.export import to_xlsx_book
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
+from guanxi.core.registry import Metric
 from guanxi.core.services import audit_record
 from guanxi.org.models import Department, User
 from guanxi.org.policies import require_permission
@@ -54,6 +55,10 @@ class Cell:
     value: Decimal
     url: str = ""
     label: str = ""
+
+
+def _records(metric: Metric | None, window: Window, **keys: Any) -> str:
+    return records_url(metric, window, **keys) if metric is not None else ""
 
 
 @dataclass
@@ -139,8 +144,15 @@ def monthly_report(*, user: User, window: Window) -> MonthlyReport:
                     key: Cell(per_person[key].get(pk, ZERO), records_url(known[key], window, owner=pk))
                     for key, _l, _u in columns
                 },
-                "levels": [levels.get((pk, code), ZERO) for code in level_codes],
-                "reasons": [reasons.get((pk, r), ZERO) for r in reason_ids],
+                "levels": [
+                    Cell(levels.get((pk, code), ZERO), _records(level_metric, window, owner=pk, group=code))
+                    for code in level_codes
+                ],
+                # "No reason given" has no list filter of its own: that cell is not linked
+                "reasons": [
+                    Cell(reasons.get((pk, r), ZERO), _records(lost_metric, window, owner=pk, group=r) if r else "")
+                    for r in reason_ids
+                ],
             }
         )
     summary = figures(user=user, window=window, scope="company" if _company(user) else "me", keys=SUMMARY_METRICS)
@@ -199,8 +211,8 @@ def report_sheets(data: MonthlyReport) -> list[tuple[str, list[str], list[list[A
             people_headers,
             [
                 [p["name"], *[_num(p["cells"][k].value) for k, _l, _u in data.people_columns]]
-                + [_num(v) for v in p["levels"]]
-                + [_num(v) for v in p["reasons"]]
+                + [_num(c.value) for c in p["levels"]]
+                + [_num(c.value) for c in p["reasons"]]
                 for p in data.people
             ],
         )

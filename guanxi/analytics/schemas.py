@@ -136,3 +136,17 @@ class ReportOut(Schema):
     summary: list[FigureOut]
     departments: dict[str, list[dict[str, Any]]]
     people: list[dict[str, Any]]
+
+
+class SubscriptionIn(Schema):
+    report: str  # monthly_report, dashboard or league
+    frequency: str  # daily, weekly (Mondays) or monthly (the 1st)
+    fmt: str = "xlsx"  # xlsx or pdf
+
+
+class SubscriptionOut(Schema):
+    id: int
+    report: str
+    frequency: str
+    fmt: str
+    last_sent_at: dt.datetime | None = None

@@ -246,8 +246,12 @@ class FigureRow:
         return change_percent(self.value, self.year_ago)
 
 
-def _owner_key(owners: set[int] | None) -> int | None:
-    return next(iter(owners)) if owners is not None and len(owners) == 1 else None
+def owners_param(owners: set[int] | None) -> Any:
+    """The scope's people as a drill-down's owner filter: None for everyone, one id, or the sorted ids (the lists
+    take a repeated owner=)."""
+    if owners is None:
+        return None
+    return next(iter(owners)) if len(owners) == 1 else sorted(owners)
 
 
 def figures(*, user: User, window: Window, scope: str, keys: Iterable[str] | None = None) -> list[FigureRow]:
@@ -264,7 +268,7 @@ def figures(*, user: User, window: Window, scope: str, keys: Iterable[str] | Non
             compute(metric, user=user, window=w, owners=owners).get(None, ZERO)
             for w in (window, window.previous, window.year_ago)
         ]
-        url = records_url(metric, window, owner=_owner_key(owners))
+        url = records_url(metric, window, owner=owners_param(owners))
         rows.append(FigureRow(metric, values[0], values[1], values[2], url))
     return rows
 
@@ -304,9 +308,11 @@ def breakdown(
     labels = group_labels(metric, group_by, set(now) | set(before))
     rows = []
     for key in set(now) | set(before):
-        drill = {"owner": key} if group_by == "owner" else {"department": key} if group_by == "department" else {}
+        drill = {"owner": key} if group_by == "owner" else {}
+        if group_by == "department":
+            drill = {"department": key, "owner": owners_param(owners)}
         if group_by not in ("owner", "department", "total"):
-            drill = {"group": key, "owner": _owner_key(owners)}
+            drill = {"group": key, "owner": owners_param(owners)}
         rows.append(
             BreakdownRow(
                 key=key,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_subscriptions
 
 app_name = "analytics"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("report/", views.management_report, name="report"),
     path("usage/", views.usage, name="usage"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("subscriptions/", views_subscriptions.subscription_page, name="subscriptions"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dbvendor import search_filter
 from guanxi.core.dictionaries.selectors import choices_for_filter
-from guanxi.core.filters import IdFilter
+from guanxi.core.filters import IdFilter, RecordsFilter
 from guanxi.core.search import search_terms
 from guanxi.org.models import Department, User
 from guanxi.org.policies import department_tree_ids
@@ -51,7 +51,8 @@ class CustomerFilter(df.FilterSet):
             ("all", _("All")),
         ],
     )
-    owner = df.ModelChoiceFilter(queryset=User.objects.all(), label=_("Owner"))
+    # One owner, or several (a drill-down from a department's figure names its people: owner=1&owner=2).
+    owner = RecordsFilter(queryset=User.objects.all(), label=_("Owner"), distinct=False)
     department = df.ModelChoiceFilter(
         queryset=Department.objects.all(), method="filter_department", label=_("Department")
     )

@@ -221,6 +221,7 @@ PAGES: list[Page] = [
     Page("analytics:usage", gate="analytics.view"),
     Page("analytics:dashboard", gate="analytics.view"),
     Page("analytics:report", gate="analytics.export", query="export=xlsx"),
+    Page("analytics:subscriptions", gate="analytics.view"),  # one's own subscriptions only
     Page("billing:expense_create", (), query="customer={cus}"),
     Page("billing:expense_detail", ("exp",), record="exp", reveals=("opp",)),
     Page("billing:expense_edit", ("exp",), record="exp", gate="expenses.edit", reveals=("opp",)),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from django.http import Http404
 
 from .spec import BulkAction, ListDefinition
@@ -38,3 +41,18 @@ def add_bulk_action(key: str, action: BulkAction) -> None:
         raise ImproperlyConfigured(f"No list is registered under the key {key!r}.")
     if all(a.key != action.key for a in found.bulk_actions):
         found.bulk_actions = (*found.bulk_actions, action)  # type: ignore[misc]  # this instance's actions only
+
+
+def rows_behind(user: Any, url: str) -> QuerySet[Any]:
+    """The rows a list page's URL (a drill-down link: path and query string) shows this reader, all pages: how a
+    figure's link is checked against the figure (the same filters the page applies, through the same engine)."""
+    from django.http import QueryDict
+    from django.urls import reverse
+
+    from .engine import resolve
+
+    path, _sep, query = url.partition("?")
+    match = next((d for d in _DEFINITIONS.values() if reverse(d.url_name) == path), None)
+    if match is None:
+        raise Http404(path)
+    return resolve(match, user=user, query=QueryDict(query)).qs

@@ -3,6 +3,7 @@ API, so every list of deals reads a query the same way (types, limits, errors)."
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dbvendor import search_filter
 from guanxi.core.filters import INVALID_SELECTION, IdFilter
+from guanxi.core.metrics import day_bounds
 from guanxi.core.money import AMOUNT_MAX
 from guanxi.core.search import search_terms
 
@@ -80,6 +82,12 @@ class OpportunityFilter(df.FilterSet):
     expected_to = df.DateFilter(field_name="expected_close_date", lookup_expr="lte", label=_("Expected to"))
     amount_min = AmountFilter(field_name="amount", lookup_expr="gte", label=_("Min. amount"))
     amount_max = AmountFilter(field_name="amount", lookup_expr="lte", label=_("Max. amount"))
+    # The funnel's drill-down: the deals that entered a stage from entered_from to entered_to (its rule), and the
+    # deals stalled in their stage.
+    entered = IdFilter(method="filter_entered", label=_("Entered stage"))
+    entered_from = df.DateFilter(method="filter_nothing", label=_("Entered from"))
+    entered_to = df.DateFilter(method="filter_nothing", label=_("Entered to"))
+    stalled = df.BooleanFilter(method="filter_stalled", label=_("Stalled"))
 
     class Meta:
         model = Opportunity
@@ -87,6 +95,29 @@ class OpportunityFilter(df.FilterSet):
 
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return apply_search(qs, value)
+
+    def filter_nothing(self, qs: QuerySet, name: str, value: Any) -> QuerySet:
+        return qs  # read by filter_entered
+
+    def filter_entered(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        from .funnel import entered_changes
+        from .models import Stage
+
+        stage = Stage.objects.select_related("pipeline").filter(pk=value).first()
+        if stage is None:
+            return qs.none()
+        data = self.form.cleaned_data
+        first, last = data.get("entered_from") or dt.date(1900, 1, 1), data.get("entered_to") or dt.date(9999, 12, 30)
+        start, end = day_bounds(first, last)
+        return qs.filter(pk__in=entered_changes(stage, start, end).values("opportunity_id"))
+
+    def filter_stalled(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
+        from .funnel import stalled_everywhere
+
+        if value is None:
+            return qs
+        stalled = stalled_everywhere()
+        return qs.filter(stalled) if value else qs.exclude(stalled)
 
 
 def valid_filters(query: QueryDict) -> tuple[QueryDict, dict[str, list[str]]]:

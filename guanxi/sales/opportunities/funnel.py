@@ -235,6 +235,26 @@ def _entries(qs: QuerySet[Opportunity], period: Period, pos: dict[int, int], k: 
     return totals
 
 
+def entered_changes(stage: Stage, start: dt.datetime, end: dt.datetime) -> QuerySet[StageChange]:
+    """The stage changes in [start, end) by which an opportunity entered `stage` under the funnel's rule (the rows
+    behind a funnel row's "entered": the opportunity list's `entered` filter reads them)."""
+    _open, pos = _positions(stage.pipeline)
+    i = pos.get(stage.pk)
+    if i is None or stage.kind != Stage.Kind.OPEN:
+        return StageChange.objects.none()
+    below = [pk for pk, p in pos.items() if p < i]
+    onward = [pk for pk, p in pos.items() if p >= i]
+    unplaced = Q(from_stage__isnull=True) | ~Q(from_stage_id__in=list(pos))
+    return StageChange.objects.filter(at__gte=start, at__lt=end).filter(
+        (unplaced & Q(to_stage_id=stage.pk)) | Q(from_stage_id__in=below, to_stage_id__in=onward)
+    )
+
+
+def stalled_everywhere(now: dt.datetime | None = None) -> Q:
+    """Open opportunities stalled in whatever stage they are (the list's `stalled` filter)."""
+    return stalled_q(list(Stage.objects.filter(stall_days__gt=0)), now or timezone.now())
+
+
 def stalled_q(stages: list[Stage], now: dt.datetime) -> Q:
     """Open opportunities in a stage longer than its stall_days (calendar days)."""
     q = Q(pk__in=[])

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from guanxi.core.metrics import drill_url
 from guanxi.org.policies import has_permission
 
 from . import selectors, services
@@ -47,10 +48,29 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
         "amounts": [float(s.amount) for s in data.stages],
         "labels": {"count": _("Opportunities"), "amount": _("Amount")},
     }
+    # Every figure links to the opportunity list filtered to the deals behind it (drill-down).
+    narrowed = {"scene": "all", "pipeline": pipeline.pk, "department": department_id, "owner": owner_id}
+    closed = {"closed_from": period.date_from, "closed_to": period.date_to}
+    links = {
+        "won": drill_url("sales:opportunity_list", {**narrowed, "status": "won", **closed}),
+        "lost": drill_url("sales:opportunity_list", {**narrowed, "status": "lost", **closed}),
+        "stalled": drill_url("sales:opportunity_list", {**narrowed, "status": "open", "stalled": 1}),
+    }
+    entered = {"entered_from": period.date_from, "entered_to": period.date_to}
+    stage_rows = [
+        (
+            s,
+            drill_url("sales:opportunity_list", {**narrowed, "entered": s.stage.pk, **entered}),
+            drill_url("sales:opportunity_list", {**narrowed, "status": "open", "stage": s.stage.pk, "stalled": 1}),
+        )
+        for s in data.stages
+    ]
     query = request.GET.copy()
     query.pop("export", None)
     context: dict[str, Any] = {
         "data": data,
+        "links": links,
+        "stage_rows": stage_rows,
         "chart": chart,
         "kind": report["kind"],
         "period_choices": PERIOD_CHOICES,

@@ -198,6 +198,9 @@ class OpportunityList(ListDefinition):
         "amount_max": gettext_lazy("Max. amount"),
         "expected_from": gettext_lazy("Expected from"),
         "expected_to": gettext_lazy("Expected to"),
+        "entered_from": gettext_lazy("Entered from"),
+        "entered_to": gettext_lazy("Entered to"),
+        "stalled": gettext_lazy("Stalled"),
     }
 
     scenes = (
@@ -304,6 +307,8 @@ class OpportunityList(ListDefinition):
         Field("created", gettext_lazy("Created"), "created_at", "datetime"),
         Field("closed", gettext_lazy("Closed at"), "closed_at", "datetime"),
         Field("lost_reason", gettext_lazy("Lost reason"), "lost_reason_id", "ref", choices=_lost_reason_choices),
+        # The funnel's drill-down (filters.OpportunityFilter reads it with entered_from/entered_to).
+        Field("entered", gettext_lazy("Entered stage"), "", "choice", choices=_stage_choices, own=True),
     )
     bulk_actions = (
         BulkAction(

@@ -129,6 +129,7 @@ class ProgressRow:
     actual: Decimal
     weighted: Decimal
     split_total: Decimal | None = None  # a department target's member targets, when it was split
+    url: str = ""  # the list of the records behind the actual (drill-down)
 
     @property
     def split_difference(self) -> Decimal | None:
@@ -193,6 +194,23 @@ def _weighted(user: User, period: Period) -> dict[tuple[int, int | None], Decima
     return {(r["owner_id"], r["owner__department_id"]): _money(r["v"]) for r in rows}
 
 
+# The registered metric whose list shows the records behind each target metric's actual.
+ACTUAL_RECORDS: dict[str, str] = {
+    SalesTarget.Metric.SIGNED_AMOUNT: "won_amount",
+    SalesTarget.Metric.NEW_CUSTOMERS: "new_customers",
+    SalesTarget.Metric.NEW_OPPORTUNITIES: "new_opportunities",
+    SalesTarget.Metric.COLLECTED_AMOUNT: "collected_amount",
+}
+
+
+def actual_records(metric: str, period: Period, owners: list[int]) -> str:
+    """The list of the records behind an actual of these people (a department: its people with a figure)."""
+    registered = registry.metric(ACTUAL_RECORDS.get(metric, ""))
+    if registered is None or registered.records is None or not owners:
+        return ""
+    return registered.records(date_from=period.date_from, date_to=period.date_to, owner=sorted(owners))
+
+
 def targets_progress(*, user: User, period_kind: str, period_start: dt.date, metric: str) -> dict[str, Any]:
     """Rows per person and per department for one period and metric: target, actual, completion, weighted pipeline.
 
@@ -226,6 +244,7 @@ def targets_progress(*, user: User, period_kind: str, period_start: dt.date, met
             target=person_targets.get(pk),
             actual=actual_by_owner.get(pk, ZERO),
             weighted=weighted_by_owner.get(pk, ZERO),
+            url=actual_records(metric, period, [pk]),
         )
         for pk in sorted(owner_ids, key=lambda pk: (pk not in person_targets, str(users[pk])))
         if pk in users
@@ -245,6 +264,7 @@ def targets_progress(*, user: User, period_kind: str, period_start: dt.date, met
                 actual=sum((v for (_o, d), v in actuals.items() if d in tree), ZERO),
                 weighted=sum((v for (_o, d), v in weighted.items() if d in tree), ZERO),
                 split_total=split_totals.get(t.pk),
+                url=actual_records(metric, period, [o for (o, d) in actuals if d in tree]),
             )
         )
     return {"period": period, "metric": metric, "people": people, "departments": departments}

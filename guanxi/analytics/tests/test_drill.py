@@ -1,0 +1,73 @@
+"""Drill-down everywhere (issue 16): each counted figure of the dashboard and the monthly report links to the list
+of the records behind it, and that list (the same filters, the reader's own data scope) counts the figure."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from guanxi.analytics import dashboard, report, selectors
+from guanxi.analytics.selectors import window_for
+from guanxi.org.lists.registry import rows_behind
+
+from .helpers import NOVEMBER, at, customers, follow_ups, joined, opportunities, pipeline
+
+pytestmark = pytest.mark.django_db
+NOV = window_for("month", NOVEMBER)
+# Figures that count rows of a list (a money figure sums them; a ratio divides; funnel progress opens the funnel).
+LISTED = {"new_customers", "follow_ups", "new_leads", "new_opportunities", "won_count", "lost_count"}
+
+
+@pytest.fixture
+def data(org: Any) -> Any:
+    joined()
+    stages = pipeline()
+    for rep, n in ((org["east_rep"], 4), (org["east_rep2"], 3), (org["team_rep"], 2), (org["west_rep"], 5)):
+        made = customers(rep, n, when=at(3), level="A" if n % 2 else "B")
+        opportunities(rep, n - 1, when=at(4), stages=stages)
+        follow_ups(rep, made[0], n, when=at(5))
+    return org
+
+
+def _checked(user: Any, rows: list[tuple[str, Decimal, str]]) -> int:
+    checked = 0
+    for key, value, url in rows:
+        if key in LISTED and url:
+            assert rows_behind(user, url).count() == value, (key, url)
+            checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("scope", ["me", "team", "department", "company"])
+def test_each_dashboard_figure_equals_its_list(data: Any, scope: str) -> None:
+    manager = data["east_manager"]
+    if scope not in dict(selectors.scope_choices(manager)):
+        pytest.skip(f"{scope} is beyond the manager's reach")
+    rows = selectors.figures(user=manager, window=NOV, scope=scope)
+    assert _checked(manager, [(r.metric.key, r.value, r.url) for r in rows]) >= 3
+    for key in ("new_customers", "new_opportunities"):
+        metric = selectors.metric_get(manager, key)
+        by_owner, _total = selectors.breakdown(user=manager, metric=metric, window=NOV, group_by="owner", scope=scope)
+        assert _checked(manager, [(key, r.value, r.url) for r in by_owner]) == len(by_owner)
+
+
+def test_the_dashboard_widgets_link_to_the_rows_they_count(data: Any) -> None:
+    manager = data["east_manager"]
+    for scope in ("team", "company"):
+        forgotten = dashboard._forgotten(manager, NOV, scope)
+        assert rows_behind(manager, forgotten["url"]).count() == forgotten["count"]
+        closing = dashboard._closing(manager, NOV, scope)
+        assert rows_behind(manager, closing["url"]).count() == closing["count"]
+
+
+def test_each_report_figure_equals_its_list(data: Any) -> None:
+    executive = data["executive"]
+    month = report.monthly_report(user=executive, window=NOV)
+    cells = [(key, c.value, c.url) for p in month.people for key, c in p["cells"].items()]
+    assert _checked(executive, cells) >= 8
+    levels = [("new_customers", c.value, c.url) for p in month.people for c in p["levels"]]
+    # customers by level: the customers owned at the month's end (all made in November here)
+    assert _checked(executive, levels) == len(levels) > 0
+    assert _checked(executive, [(r.metric.key, r.value, r.url) for r in month.summary]) >= 2
