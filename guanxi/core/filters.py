@@ -39,7 +39,7 @@ class _RecordsField(forms.ModelMultipleChoiceField):
     def _check_values(self, value: Any) -> Any:
         if any(id_or_none(v) is None for v in value):
             raise forms.ValidationError(INVALID_SELECTION, code="invalid_pk_value")
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]  # Django's own check, not in its stubs
 
 
 class RecordsFilter(df.ModelMultipleChoiceFilter):
