@@ -9,7 +9,9 @@ class ServiceConfig(AppConfig):
 
     def ready(self) -> None:
         from . import lists, providers  # noqa: F401  (list pages; permission modules, navigation, tabs, search)
+        from .knowledge import lists as _knowledge_lists  # noqa: F401  (the knowledge base list)
+        from .knowledge import providers as _knowledge_providers  # noqa: F401  (permissions, navigation, search)
         from .renewals import lists as renewal_lists  # noqa: F401
         from .renewals import providers as renewal_providers  # noqa: F401
         from .surveys import lists as _survey_lists  # noqa: F401  (the satisfaction answers)
-        from .surveys import providers as _survey_providers  # noqa: F401  (CSAT metrics)
+        from .surveys import providers as _survey_providers  # noqa: F401  (CSAT metrics, the voice demo step)

@@ -3,6 +3,7 @@ from django.urls import path
 from guanxi.org.lists.views import list_page
 
 from . import views
+from .knowledge import views as knowledge_views
 from .renewals import views as renewal_views
 from .surveys import views as survey_views
 from .webform import views as webform_views
@@ -24,6 +25,15 @@ urlpatterns = [
     path("tickets/<int:pk>/email/", views.ticket_email, name="ticket_email"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
     path("surveys/", list_page("surveys"), name="survey_list"),
+    path("knowledge/", list_page("articles"), name="article_list"),
+    path("knowledge/new/", knowledge_views.article_form, name="article_create"),
+    path("knowledge/from-ticket/<int:ticket>/", knowledge_views.article_from_ticket, name="article_from_ticket"),
+    path("knowledge/<int:pk>/", knowledge_views.article_detail, name="article_detail"),
+    path("knowledge/<int:pk>/edit/", knowledge_views.article_form, name="article_edit"),
+    path("knowledge/<int:pk>/delete/", knowledge_views.article_delete, name="article_delete"),
+    path("knowledge/<int:pk>/helped/", knowledge_views.article_helped, name="article_helped"),
+    path("knowledge/<int:pk>/link/", knowledge_views.article_link, name="article_link"),
+    path("knowledge/<int:pk>/unlink/", knowledge_views.article_unlink, name="article_unlink"),
     # Public (no sign-in): the satisfaction survey the customer opens from the e-mail link.
     path("survey/<str:token>/", survey_views.survey_public, name="survey_public"),
     # Public (no sign-in): the service request form, its JSON twin and the submitter's tracking page.

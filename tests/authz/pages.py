@@ -250,6 +250,8 @@ PAGES: list[Page] = [
     Page("service:renewal_list", ("ast", "cus"), query="scene=all&q={token}"),
     Page("service:renewal_detail", ("rnw", "ast", "cus"), record="rnw"),
     Page("service:survey_list", (), query="scene=all&per_page=100"),
+    Page("service:article_list", (), query="scene=all&per_page=100"),
+    Page("service:article_create", (), gate="knowledge.create"),
     # --- marketing ----------------------------------------------------------------------------------
     # (a segment's live count and preview: the contacts its filters select, in the reader's data scope)
     Page("marketing:segment_count", ("con", "cus"), gate="marketing.view", query="base=contacts&query=q%3D{token}"),

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.commerce.lists import ScopedList, people
 from guanxi.org.lists.registry import register
@@ -56,8 +57,8 @@ class SurveyList(ScopedList):
             sort=("ticket__customer__name",),
         ),  # fmt: skip
         Column("score", _("Score"), value=lambda s: s.score or "", sort=("score",), phone_inline=True),
-        Column("comment", _("Comment"), value=lambda s: s.comment, phone=False),
-        Column("agent", _("Agent"), value=lambda s: str(s.owner or ""), sort=("owner__name",)),
+        Column("comment", pgettext_lazy("survey", "Comment"), value=lambda s: s.comment, phone=False),
+        Column("agent", pgettext_lazy("survey", "Agent"), value=lambda s: str(s.owner or ""), sort=("owner__name",)),
         Column(
             "answered",
             _("Answered at"),
@@ -76,7 +77,7 @@ class SurveyList(ScopedList):
     )
     fields = (
         Field("score", _("Score"), "score", "choice", choices=lambda user: SCORE_CHOICES, quick=True),
-        Field("agent", _("Agent"), "owner_id", "user", choices=people, quick=True),
+        Field("agent", pgettext_lazy("survey", "Agent"), "owner_id", "user", choices=people, quick=True),
         Field("answered", _("Answered at"), "answered_at", "datetime", quick=True),
     )
     scenes = (

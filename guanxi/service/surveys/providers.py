@@ -3,6 +3,8 @@ the navigation."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import NavItem, registry
@@ -18,3 +20,12 @@ registry.add_nav(
         permission="tickets.view", match_prefix="/service/surveys/",
     )
 )  # fmt: skip
+
+
+def _voice_demo(**kwargs: Any) -> None:
+    from ..voice_demo import voice_demo_build
+
+    voice_demo_build(**kwargs)
+
+
+registry.add_demo_step(_voice_demo)
