@@ -16,6 +16,7 @@ from guanxi.core.registry import (
     FileKind,
     HandoverKind,
     LeaverExport,
+    MailboxHandler,
     NavItem,
     NotificationTopic,
     PeriodicJob,
@@ -376,3 +377,19 @@ registry.add_custom_field_target(
 registry.add_custom_field_target(
     CustomFieldTarget(model="customers.contact", label=_("Contacts"), module="contacts", order=20)
 )
+
+
+def _user_mailboxes() -> Any:
+    from .mail import user_mailboxes
+
+    return user_mailboxes()
+
+
+def _user_mail_file(**kwargs: Any) -> str:
+    from .mail import user_mail_file
+
+    return user_mail_file(**kwargs)
+
+
+# Users' own mailboxes (guanxi/org/mailboxes): the core mail poll files their mail as e-mail follow-ups.
+registry.add_mailbox_handler(MailboxHandler(key="user", mailboxes=_user_mailboxes, file=_user_mail_file))

@@ -16,7 +16,9 @@ class OrgConfig(AppConfig):
         register(AuditTrailList)
         register(LoginHistoryList)
 
+        from .mailboxes.lists import MailboxList
         from .webhooks.lists import WebhookDeliveryList, WebhookList
 
         register(WebhookList)
         register(WebhookDeliveryList)
+        register(MailboxList)

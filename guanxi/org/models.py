@@ -417,4 +417,5 @@ class Star(models.Model):
 
 # Tables of features that live in sub-packages (they are org's models all the same).
 from .calendar.models import CalendarFeed  # noqa: E402,F401
+from .mailboxes.models import UserMailbox  # noqa: E402,F401
 from .webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: E402,F401

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views, views_admin, views_custom_fields, views_dictionaries
 from .calendar import views as calendar_views
 from .lists.views import list_page
+from .mailboxes import views as mailboxes
 from .permission_requests import views as permission_requests
 from .webhooks import views as webhooks
 
@@ -37,6 +38,9 @@ urlpatterns = [
     path("org/positions/<int:pk>/", views_admin.position_edit, name="position_edit"),
     path("org/company/", views_admin.company_settings, name="company_settings"),
     path("org/webhooks/", list_page("webhooks"), name="webhook_list"),
+    path("org/mailboxes/", list_page("mailboxes"), name="mailbox_list"),
+    path("account/mailbox/", mailboxes.mailbox_settings, name="mailbox_settings"),
+    path("account/mailbox/disconnect/", mailboxes.mailbox_disconnect, name="mailbox_disconnect"),
     path("org/webhooks/new/", webhooks.webhook_create, name="webhook_create"),
     path("org/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
     path("org/webhooks/<int:pk>/secret/", webhooks.webhook_rotate_secret, name="webhook_rotate_secret"),

@@ -57,6 +57,7 @@ ADMIN_TABS = [
     ("backups", gettext_lazy("Backups"), "org:backup_list", "ti-database-export", "org.admin"),
     ("company", gettext_lazy("Company"), "org:company_settings", "ti-building-bank", "org.admin"),
     ("webhooks", gettext_lazy("Webhooks"), "org:webhook_list", "ti-webhook", "org.admin"),
+    ("mailboxes", gettext_lazy("Mailboxes"), "org:mailbox_list", "ti-mail", "org.admin"),
     ("dictionaries", gettext_lazy("Dictionaries"), "org:dictionary_list", "ti-list-details", "org.admin"),
     ("custom_fields", gettext_lazy("Custom fields"), "org:custom_field_list", "ti-forms", "org.admin"),
 ]

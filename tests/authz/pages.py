@@ -74,6 +74,7 @@ PAGES: list[Page] = [
     Page("org:backup_list", gate="org.admin"),
     # (webhook deliveries carry the objects of the events, as the API shows them: an administrator's integration tool)
     Page("org:webhook_list", gate="org.admin"),
+    Page("org:mailbox_list", gate="org.admin"),
     Page("org:webhook_delivery_list", gate="org.admin", reveals=ALL_KINDS),
     Page("org:access_log", gate="org.admin", reveals=ALL_KINDS),
     # --- customers ----------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ EXEMPT: dict[str, str] = {
     "core:notifications_mark_read": "marks the user's own notifications read",
     "core:notification_open": "opens the user's own notification (a redirect to its page)",
     "org:notification_settings": "the user's own notification settings (muted topics, daily digest)",
+    "org:mailbox_settings": "the user's own mailbox (customers/tests/test_user_mailbox.py)",
+    "org:mailbox_disconnect": "disconnects the user's own mailbox",
     # administration (org.admin, or the module's admin right): settings, no customer records
     "org:user_list": "user administration (org.admin)",
     "org:user_create": "user administration (org.admin)",

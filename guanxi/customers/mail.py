@@ -1,0 +1,79 @@
+"""Users' own mailboxes on the customers' timelines: the core mail poll reads every active mailbox
+(guanxi/org/mailboxes) and hands each new message here. The sender and recipients are matched to contacts the
+mailbox's owner may see; each matched customer gets an e-mail follow-up by the owner (subject and text, the
+attachments stored through the follow-up attachments' scope-checked download). A message already filed from
+another colleague's mailbox (the same Message-ID) is not filed again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.core.errors import ApplicationError
+from guanxi.core.mail.message import InboundMessage
+from guanxi.core.mail.models import MailMessage
+from guanxi.org.mailboxes.models import UserMailbox
+from guanxi.org.mailboxes.services import mailbox_imap
+from guanxi.org.policies import has_permission, scope_queryset
+
+from .models import Contact, FollowUp
+from .services.follow_ups import follow_up_create
+
+FILED_PREFIX = "customers.followup:"
+CONTENT_MAX = 20_000
+
+
+def user_mailboxes() -> Iterator[tuple[str, Any]]:
+    for mailbox in UserMailbox.objects.filter(is_active=True, user__is_active=True).select_related("user"):
+        yield mailbox.poll_key, mailbox_imap(mailbox)
+
+
+def _uploads(message: InboundMessage) -> list[SimpleUploadedFile]:
+    return [SimpleUploadedFile(a.name, a.content, content_type=a.content_type) for a in message.attachments]
+
+
+def _content(message: InboundMessage) -> str:
+    head = _("E-mail from %(sender)s: %(subject)s") % {"sender": message.sender, "subject": message.subject}
+    return f"{head}\n\n{message.text}".strip()[:CONTENT_MAX]
+
+
+def user_mail_file(*, mailbox: str, message: InboundMessage) -> str:
+    """File one message of a user's mailbox on the timelines of the customers whose contacts it involves."""
+    earlier = (
+        MailMessage.objects.filter(message_id=message.message_id, filed_as__startswith=FILED_PREFIX)
+        .values_list("filed_as", flat=True).first()
+    )  # fmt: skip
+    if earlier:
+        return earlier
+    box = UserMailbox.objects.select_related("user").filter(user_id=int(mailbox.split(":", 1)[1])).first()
+    if box is None or not has_permission(box.user, "followups.create"):
+        return ""
+    addresses = {a for a in (message.sender, *message.recipients) if a and a != box.address.lower()}
+    contacts = scope_queryset(box.user, Contact.objects.filter(email__in=addresses), "view").order_by("id")
+    matched: dict[int, Contact] = {}
+    for contact in contacts:
+        matched.setdefault(contact.customer_id, contact)
+    occurred = min(message.date or timezone.now(), timezone.now())
+    filed: list[FollowUp] = []
+    for contact in matched.values():
+        try:
+            filed.append(
+                follow_up_create(
+                    actor=box.user,
+                    customer=contact.customer,
+                    data={
+                        "method": FollowUp.Method.EMAIL,
+                        "contact": contact,
+                        "content": _content(message),
+                        "occurred_at": occurred,
+                    },
+                    attachments=_uploads(message),
+                )  # fmt: skip
+            )
+        except ApplicationError:
+            continue  # a customer this user may read but not log follow-ups on: the others still get it
+    return f"{FILED_PREFIX}{filed[0].pk}" if filed else ""
