@@ -9,7 +9,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import DefaultGrants, NavItem, PeriodicJob, RecordTab, SearchSource, registry
+from guanxi.core.registry import DefaultGrants, Metric, NavItem, PeriodicJob, RecordTab, SearchSource, registry
 from guanxi.org.policies import register_module
 
 register_module("marketing", _("Marketing"), ["view", "create", "edit", "delete", "export", "admin"])
@@ -86,6 +86,40 @@ def _search_segments(*, user: Any, query: str, limit: int) -> list[dict[str, Any
 
 
 registry.add_search(SearchSource(key="segments", label=_("Segments"), search=_search_segments, order=90))
+
+
+def _campaign_cost(**kwargs: Any) -> Any:
+    from .attribution import campaign_cost
+
+    return campaign_cost(**kwargs)
+
+
+def _campaign_won(**kwargs: Any) -> Any:
+    from .attribution import campaign_won_amount
+
+    return campaign_won_amount(**kwargs)
+
+
+def _campaign_records(**kwargs: Any) -> str:
+    return reverse("marketing:campaign_list") + "?scene=all"
+
+
+registry.add_metric(
+    Metric(
+        key="campaign_cost", label=_("Campaign cost"), unit="money", compute=_campaign_cost,
+        records=_campaign_records, groupings=("total", "owner"), permission="marketing.view",
+        help=_("The actual cost of the campaigns started in the period."), order=90,
+    )
+)  # fmt: skip
+registry.add_metric(
+    Metric(
+        key="campaign_won_amount", label=_("Won amount from campaigns"), unit="money", compute=_campaign_won,
+        records=_campaign_records, groupings=("total", "owner"), permission="marketing.view",
+        help=_("Won deals attributed (last touch) to the campaigns started in the period: opened within 90 days "
+               "after a campaign reached the customer."),
+        order=91,
+    )
+)  # fmt: skip
 
 
 def _demo(**kwargs: Any) -> None:

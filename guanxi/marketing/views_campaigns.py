@@ -89,8 +89,18 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visible = scope_queryset(user, Contact.objects.all(), "view", module="contacts").values("pk")
     recipients = (campaign.deliveries.filter(contact_id__in=visible).select_related("contact__customer")
                   .order_by("pk")[:RECIPIENTS_SHOWN])  # fmt: skip
+    from guanxi.org.policies import scope_queryset_or_none
+    from guanxi.sales.models import Opportunity
+
+    from .attribution import campaign_attribution, roi
+
+    deals = scope_queryset_or_none(user, Opportunity.objects.all(), "view", module="opportunities")
+    found = campaign_attribution(campaign, opportunities=deals)
     context = {
         "campaign": campaign,
+        "attribution": found,
+        "roi_first": roi(found.won_first, campaign.cost),
+        "roi_last": roi(found.won_last, campaign.cost),
         "stats": campaigns.campaign_stats(campaign),
         "recipients": recipients,
         "preview_contact": contact,
