@@ -20,6 +20,7 @@ from guanxi.org.api import router as org_router
 from guanxi.realestate.api import router as realestate_router
 from guanxi.sales.api import router as sales_router
 from guanxi.service.api import router as service_router
+from guanxi.service.caller.api import router as caller_router
 from guanxi.service.renewals.api import router as renewals_router
 
 DESCRIPTION = """
@@ -63,3 +64,4 @@ api.add_router("", service_router)
 api.add_router("", renewals_router)
 api.add_router("", realestate_router)
 api.add_router("", marketing_router)
+api.add_router("", caller_router)

@@ -3,8 +3,10 @@ from django.urls import path
 from guanxi.org.lists.views import list_page
 
 from . import views
+from .caller import views as caller_views
 from .knowledge import views as knowledge_views
 from .renewals import views as renewal_views
+from .stages import views as stage_views
 from .surveys import views as survey_views
 from .webform import views as webform_views
 
@@ -49,4 +51,12 @@ urlpatterns = [
     path("renewals/settings/", renewal_views.renewal_settings, name="renewal_settings"),
     path("renewals/<int:pk>/", renewal_views.renewal_detail, name="renewal_detail"),
     path("renewals/<int:pk>/<slug:action>/", renewal_views.renewal_action, name="renewal_action"),
+    path("stages/", stage_views.template_list, name="stage_template_list"),
+    path("stages/new/", stage_views.template_form, name="stage_template_create"),
+    path("stages/<int:pk>/", stage_views.template_form, name="stage_template_edit"),
+    path("stages/<int:pk>/delete/", stage_views.template_delete, name="stage_template_delete"),
+    path("stages/start/<slug:target>/<int:pk>/", stage_views.stage_start, name="stage_start"),
+    path("stages/runs/<int:pk>/next/", stage_views.stage_advance, name="stage_advance"),
+    path("work/", stage_views.work, name="work"),
+    path("caller/", caller_views.caller, name="caller"),
 ]

@@ -149,6 +149,9 @@ def _ticket_form(request: HttpRequest, ticket: Ticket | None) -> TicketForm:
     asset_pk = id_or_none(request.GET.get("asset"))
     if asset_pk:
         initial["asset"] = asset_pk
+    contact_pk = id_or_none(request.GET.get("contact"))  # the caller view names who is calling
+    if contact_pk:
+        initial["contact"] = contact_pk
     if ticket is not None:
         initial = {f: getattr(ticket, f) for f in ("type", "priority", "channel", "subject", "description")}
         initial.update(customer=ticket.customer_id, contact=ticket.contact_id, asset=ticket.asset_id,

@@ -250,6 +250,8 @@ PAGES: list[Page] = [
     Page("service:renewal_list", ("ast", "cus"), query="scene=all&per_page=100"),
     Page("service:renewal_list", ("ast", "cus"), query="scene=all&q={token}"),
     Page("service:renewal_detail", ("rnw", "ast", "cus"), record="rnw"),
+    Page("service:work", ("tsk", "tkt", "ast")),
+    Page("service:caller", ("ast", "cus", "con", "tkt", "fup"), query="q={token}"),
     Page("service:survey_list", (), query="scene=all&per_page=100"),
     Page("service:article_list", (), query="scene=all&per_page=100"),
     Page("service:article_create", (), gate="knowledge.create"),

@@ -240,6 +240,12 @@ EXEMPT: dict[str, str] = {
     "realestate:adjustment_create": REALESTATE,
     "realestate:adjustment_detail": REALESTATE,
     "realestate:adjustment_submit": REALESTATE,
+    "service:stage_template_list": "stage templates (settings, org.admin: service/tests/test_stages.py)",
+    "service:stage_template_create": "stage templates (settings, org.admin: service/tests/test_stages.py)",
+    "service:stage_template_edit": "stage templates (settings, org.admin: service/tests/test_stages.py)",
+    "service:stage_template_delete": "stage templates (settings, org.admin: service/tests/test_stages.py)",
+    "service:stage_start": "starts a stage template on a ticket or asset read in scope (service/tests/test_stages.py)",
+    "service:stage_advance": "next stage of a run, its record read in scope: 404 beyond (service/tests/test_stages.py)",
 }
 
 # The REST API: operations that answer a signed-in user without any role, and why that is right.
