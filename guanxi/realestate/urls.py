@@ -20,4 +20,5 @@ urlpatterns = [
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
     path("units/<int:pk>/hold/", views.unit_hold, name="unit_hold"),
     path("units/<int:pk>/plan/", views.unit_plan, name="unit_plan"),
+    path("units/<int:pk>/plan.pdf", views.unit_plan_pdf, name="unit_plan_pdf"),
 ]

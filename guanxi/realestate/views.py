@@ -12,10 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_date
+from guanxi.core.models import AuditLog
+from guanxi.core.services import audit_record
 from guanxi.org.lists.views import list_page
 from guanxi.org.policies import has_permission, require_permission
 
@@ -265,3 +269,22 @@ def unit_plan(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("The unit has no price yet."))
         return redirect("realestate:unit_detail", unit.pk)
     return render(request, "realestate/unit_plan.html", context)
+
+
+@login_required
+@when_enabled
+def unit_plan_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The purchase plan as a PDF to hand to the visitor; the print is audited."""
+    from .pdf import purchase_plan_pdf
+
+    unit = selectors.unit_get(user=request.user, pk=pk)
+    context = _plan_context(request, unit)
+    if context["plan"] is None:
+        messages.error(request, _("The unit has no price yet."))
+        return redirect("realestate:unit_detail", unit.pk)
+    content = purchase_plan_pdf(unit=unit, scheme=context["scheme"], plan=context["plan"], start=context["start"])
+    audit_record(actor=request.user, action=AuditLog.Action.EXPORT, obj=unit,
+                 message=Message(gettext_noop("Purchase plan printed (PDF)")))  # fmt: skip
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="plan-{unit.pk}.pdf"'
+    return response

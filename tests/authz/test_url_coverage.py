@@ -237,6 +237,7 @@ EXEMPT: dict[str, str] = {
     "realestate:unit_detail": REALESTATE,
     "realestate:unit_hold": REALESTATE,
     "realestate:unit_plan": REALESTATE,
+    "realestate:unit_plan_pdf": REALESTATE,
     "realestate:adjustment_create": REALESTATE,
     "realestate:adjustment_detail": REALESTATE,
     "realestate:adjustment_submit": REALESTATE,

@@ -7,6 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from guanxi.core.models import AuditLog
 from guanxi.realestate import services
 from guanxi.realestate.models import Unit
 
@@ -58,6 +59,10 @@ def test_the_purchase_plan_applies_the_scheme_then_vip_and_reconciles(client, or
     assert sum(D(s["amount"]) for s in plan["schedule"]) == D(plan["total"])
     page = client.get(f"/realestate/units/{unit.pk}/plan/?scheme={priced.loan.pk}&discount={priced.vip.pk}")
     assert page.status_code == 200 and "2,960,000.00" in page.content.decode()
+    pdf = client.get(f"/realestate/units/{unit.pk}/plan.pdf?scheme={priced.loan.pk}&discount={priced.vip.pk}")
+    assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
+    assert pdf.content.startswith(b"%PDF")
+    assert AuditLog.objects.filter(action="export", object_id=str(unit.pk)).count() == 1
 
 
 def test_a_user_without_a_role_is_refused_everywhere(client, org, priced):
