@@ -178,6 +178,16 @@ def versioned_save(instance: M, *, fields: list[str], expected_version: int | No
     return instance
 
 
+def custom_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """The audit changes of custom field values (core.custom_fields): one per field, "custom.<code>": [old, new]."""
+    old, new = old or {}, new or {}
+    return {
+        f"custom.{code}": [old.get(code), new.get(code)]
+        for code in sorted(set(old) | set(new))
+        if old.get(code) != new.get(code)
+    }
+
+
 def model_update(
     *,
     instance: M,
@@ -205,10 +215,7 @@ def model_update(
         attname = field.name if isinstance(new, models.Model) else getattr(field, "attname", field.name)
         old = getattr(instance, attname)
         if old != new and name == "custom" and isinstance(old, dict) and isinstance(new, dict):
-            # custom fields (core.custom_fields): one change per field, "custom.<code>": [old, new]
-            for code in sorted(set(old) | set(new)):
-                if old.get(code) != new.get(code):
-                    changes[f"custom.{code}"] = [old.get(code), new.get(code)]
+            changes.update(custom_changes(old, new))
             setattr(instance, attname, new)
             changed_fields.append(field.name)
         elif old != new:

@@ -103,7 +103,8 @@ class Importer:
     label: Any = ""
     icon: str = "ti-file-import"
     permission: str = ""  # "module.action" needed to import this kind
-    fields: tuple[ImportField, ...] = ()
+    fields: tuple[ImportField, ...] = ()  # the built-in columns; `columns()` adds the custom fields'
+    custom_target: str = ""  # the object whose custom fields are columns too ("customers.customer"), if any
     list_url_name: str = ""  # where the imported records are listed
 
     def permitted(self, actor: User) -> bool:
@@ -112,8 +113,16 @@ class Importer:
     def require_permission(self, actor: User) -> None:
         registry.port(PERMISSIONS).require_permission(actor, self.permission)
 
+    def columns(self) -> tuple[ImportField, ...]:
+        """Every column a spreadsheet can fill: the built-in fields, then the active custom fields."""
+        if not self.custom_target:
+            return self.fields
+        from .custom import custom_import_fields
+
+        return self.fields + custom_import_fields(self.custom_target)
+
     def field_map(self) -> dict[str, ImportField]:
-        return {f.key: f for f in self.fields}
+        return {f.key: f for f in self.columns()}
 
     def parse(self, *, actor: User, outcomes: list[RowOutcome], progress: ProgressFn) -> None:
         raise NotImplementedError
@@ -139,6 +148,16 @@ class Importer:
         """After the write transaction of a real run (committed or not): work that must outlive a rollback,
         such as recording registration conflicts for rejected duplicates."""
 
+    def column_hint(self, f: ImportField) -> str:
+        """What to enter in a column (the template's hint sheet and the mapping page)."""
+        if self.custom_target:
+            from .custom import custom_field_hint
+
+            hint = custom_field_hint(self.custom_target, f.key)
+            if hint is not None:
+                return hint
+        return self.field_hint(f)
+
     def field_hint(self, f: ImportField) -> str:
-        """What to enter in a field's column (the template's hint sheet and the mapping page)."""
+        """What to enter in a built-in field's column."""
         return str(f.hint)

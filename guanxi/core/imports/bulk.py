@@ -25,7 +25,7 @@ from django.utils import timezone
 from guanxi.core import context
 from guanxi.core.i18n import Message, stored_message
 from guanxi.core.models import AuditLog
-from guanxi.core.services import audit_value
+from guanxi.core.services import audit_value, custom_changes
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser as User  # AUTH_USER_MODEL (org.User)
@@ -260,5 +260,10 @@ def audit_bulk(
 
 
 def created_changes(data: dict[str, Any]) -> dict[str, list[Any]]:
-    """The audit `changes` of a new record: every non-empty value as [None, value]."""
-    return {k: [None, v if type(v) in _SAME else audit_value(v)] for k, v in data.items() if v not in (None, "", False)}
+    """The audit `changes` of a new record: every non-empty value as [None, value] (custom values one per field)."""
+    changes = {
+        k: [None, v if type(v) in _SAME else audit_value(v)]
+        for k, v in data.items()
+        if v not in (None, "", False) and k != "custom"
+    }
+    return changes | custom_changes(None, data.get("custom"))

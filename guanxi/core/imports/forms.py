@@ -62,7 +62,7 @@ class MappingForm(forms.Form):
     def __init__(self, *args: Any, headers: list[str], importer: Importer, mapping: dict[str, str], **kwargs: Any):
         super().__init__(*args, **kwargs)
         choices = [("", _("— ignore this column —"))] + [
-            (f.key, f"{f.label} *" if f.required else str(f.label)) for f in importer.fields
+            (f.key, f"{f.label} *" if f.required else str(f.label)) for f in importer.columns()
         ]
         self.columns: list[tuple[int, str]] = []
         for col, header in enumerate(headers):

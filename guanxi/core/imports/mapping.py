@@ -30,7 +30,7 @@ def header_key(header: str) -> str:
 def field_index(importer: Importer) -> dict[str, str]:
     """{folded spelling: field key} for every way a header may name a field."""
     index: dict[str, str] = {}
-    for f in importer.fields:
+    for f in importer.columns():
         spellings = [f.key, *f.aliases]
         for lang in ("en", "zh-hans"):
             with translation.override(lang):
@@ -42,7 +42,7 @@ def field_index(importer: Importer) -> dict[str, str]:
 
 def auto_map(headers: list[str], importer: Importer, remembered: dict[str, str] | None = None) -> dict[str, str]:
     """The proposed mapping for a file's headers; each field is used at most once (leftmost column wins)."""
-    valid = {f.key for f in importer.fields}
+    valid = {f.key for f in importer.columns()}
     index = field_index(importer)
     remembered = {k: v for k, v in (remembered or {}).items() if v in valid or v == ""}
     mapping: dict[str, str] = {}
@@ -84,7 +84,7 @@ def clean_mapping(raw: dict[Any, Any], headers: list[str], importer: Importer) -
             continue
         seen[key] = col_s
         mapping[col_s] = key
-    missing = [f for f in importer.fields if f.required and f.key not in seen]
+    missing = [f for f in importer.columns() if f.required and f.key not in seen]
     if missing:
         errors.setdefault("mapping", []).append(
             _("Choose a column for: %(fields)s.") % {"fields": ", ".join(str(f.label) for f in missing)}

@@ -31,7 +31,7 @@ def template_xlsx(importer: Importer) -> bytes:
     text = book.add_format({"num_format": "@"})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     sheet = book.add_worksheet(str(importer.label)[:31])
-    for col, f in enumerate(importer.fields):
+    for col, f in enumerate(importer.columns()):
         label = f"{f.label} *" if f.required else str(f.label)
         sheet.write_string(0, col, label, required if f.required else head)
         sheet.write_string(1, col, str(safe_cell(str(f.example))) if f.example else "", text)
@@ -42,10 +42,10 @@ def template_xlsx(importer: Importer) -> bytes:
     hints.set_column(1, 1, 10)
     hints.set_column(2, 2, 90)
     hints.write_row(0, 0, [_("Column"), _("Required"), _("What to enter")], head)
-    for r, f in enumerate(importer.fields, start=1):
+    for r, f in enumerate(importer.columns(), start=1):
         hints.write_string(r, 0, str(f.label))
         hints.write_string(r, 1, _("yes") if f.required else "")
-        hints.write_string(r, 2, str(safe_cell(importer.field_hint(f))), wrap)
+        hints.write_string(r, 2, str(safe_cell(importer.column_hint(f))), wrap)
     notes = [
         _("Keep the first row (the column names) and replace the example row with your data."),
         _("Columns may be in any order; unknown columns can be ignored when you map the columns."),
@@ -53,7 +53,7 @@ def template_xlsx(importer: Importer) -> bytes:
         % {"max": f"{max_rows():,}"},
         _("Dates as yyyy-mm-dd (2026-03-01), yyyy/m/d or Excel dates. CSV files may be UTF-8 or GBK."),
     ]
-    start = len(importer.fields) + 2
+    start = len(importer.columns()) + 2
     for i, note in enumerate(notes):
         hints.write_string(start + i, 0, note)
     book.close()

@@ -104,7 +104,7 @@ def _detail_context(request: HttpRequest, job: ImportJob, **extra: Any) -> dict[
         ctx["mapping_rows"] = [
             (form[name], [row[col] for row in preview if col < len(row)][:3]) for col, name in form.columns
         ]
-        ctx["required_fields"] = [f for f in importer.fields if f.required]
+        ctx["required_fields"] = [f for f in importer.columns() if f.required]
     if job.report.get("counts"):
         ctx["counts"] = job.report["counts"]
         ctx["verdicts"] = job.report.get("verdicts")  # what a failed run's rows were judged (nothing was written)

@@ -17,9 +17,10 @@ from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.i18n import Message
 from guanxi.core.imports.base import RowOutcome
 from guanxi.core.imports.bulk import audit_bulk, chunks, update_rows
+from guanxi.core.imports.custom import PREFIX as CUSTOM_PREFIX
 from guanxi.core.imports.values import cell_text
 from guanxi.core.models import AuditLog, ImportJob
-from guanxi.core.services import audit_value
+from guanxi.core.services import audit_value, custom_changes
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset
 
@@ -73,7 +74,7 @@ def _named_row(o: RowOutcome, converters: dict[str, Any], labels: dict[str, str]
     out; the name is the row's label and is required."""
     data: dict[str, Any] = {}
     for key, raw in o.values.items():
-        if key == skip:
+        if key == skip or key.startswith(CUSTOM_PREFIX):  # custom cells: core.imports.custom
             continue
         try:
             value = converters.get(key, cell_text)(raw)
@@ -206,7 +207,8 @@ def _apply_updates(
                 (
                     obj.pk,
                     str(obj),
-                    {k: [audit_value(old), audit_value(new)] for k, (old, new) in diff.items()},
+                    {k: [audit_value(old), audit_value(new)] for k, (old, new) in diff.items() if k != "custom"}
+                    | custom_changes(*diff.get("custom", (None, None))),
                     obj.pk if model is Customer else obj.customer_id,
                 )
             )

@@ -13,6 +13,7 @@ from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.i18n import Message
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert_rows
+from guanxi.core.imports.custom import CustomCells, custom_row_decide
 from guanxi.core.imports.values import parse_bool, parse_date
 from guanxi.core.models import AuditLog, ImportJob
 from guanxi.org.models import User
@@ -23,6 +24,7 @@ from ..dedupe.selectors import BLOCK, dedupe_find_matches_bulk
 from ..dedupe.services import customer_keys_rebuild
 from ..models import Contact, Customer
 from ..search_text import contact_search_text
+from ..services.contacts import CUSTOM_TARGET
 from ._common import BATCH, _apply_updates, _code, _diff, _editable, _example_credit_code, _name, _named_row, _validate
 
 
@@ -34,6 +36,7 @@ class ContactImporter(Importer):
     label = gettext_lazy("Contacts")
     icon = "ti-address-book"
     permission = "contacts.create"
+    custom_target = CUSTOM_TARGET
     list_url_name = "customers:contact_list"
     fields = (
         ImportField(
@@ -73,8 +76,10 @@ class ContactImporter(Importer):
             "customer": _name, "customer_credit_code": _code, "name": _name, "birthday": parse_date,
             "is_decision_maker": parse_bool, "is_primary": parse_bool,
         }  # fmt: skip
+        custom = CustomCells(target=CUSTOM_TARGET, outcomes=outcomes)
         for i, o in enumerate(outcomes, start=1):
             data = _named_row(o, converters, labels)
+            o.extra["custom"] = custom.sent(o)
             if not data.get("customer") and not data.get("customer_credit_code"):
                 o.reject(_("Give the customer's name or credit code."))
             o.extra["customer_name"] = data.pop("customer", "")
@@ -99,6 +104,7 @@ class ContactImporter(Importer):
         )
         seen: dict[tuple[int, str], int] = {}
         for index, o in enumerate(rows):
+            o.data.pop("custom", None)  # decided again (recheck): the custom column follows the new decision
             cid = o.extra["customer_id"]
             mobile = phone_key(o.data.get("mobile", ""))
             identity = (cid, f"m:{mobile}" if mobile else f"n:{o.data['name']}")
@@ -124,6 +130,7 @@ class ContactImporter(Importer):
                 o.target_id = current.pk
                 o.extra["changes"] = _diff(current, o.data)
                 o.action = Action.UPDATE if o.extra["changes"] else Action.UNCHANGED
+            custom_row_decide(actor=actor, target=CUSTOM_TARGET, outcome=o, current=current if o.target_id else None)
 
     def prepare(self, *, actor: User, outcomes: list[RowOutcome]) -> None:
         for o in outcomes:

@@ -15,6 +15,7 @@ from guanxi.core.dictionaries.defaults import INDUSTRY_ALIASES
 from guanxi.core.i18n import Message
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert_rows
+from guanxi.core.imports.custom import CustomCells, custom_row_decide
 from guanxi.core.imports.values import ChoiceLookup, cell_text, parse_date
 from guanxi.core.models import AuditLog, ImportJob
 from guanxi.core.services import audit_value, notify
@@ -27,6 +28,7 @@ from ..dedupe.services import customer_keys_rebuild, registration_conflict_recor
 from ..models import Customer, CustomerKey
 from ..search_text import customer_search_text
 from ..services import customer_reviewers
+from ..services.customers import CUSTOM_TARGET
 from ._common import (
     BATCH,
     KIND_ALIASES,
@@ -57,6 +59,7 @@ class CustomerImporter(Importer):
     label = gettext_lazy("Customers")
     icon = "ti-users"
     permission = "customers.import"
+    custom_target = CUSTOM_TARGET
     list_url_name = "customers:list"
     fields = (
         ImportField(
@@ -138,9 +141,11 @@ class CustomerImporter(Importer):
         labels = {f.key: str(f.label) for f in self.fields}
         owners = _resolve_users(actor, {cell_text(o.values.get("owner")) for o in outcomes})
         may_assign = has_permission(actor, "customers.assign")
+        custom = CustomCells(target=CUSTOM_TARGET, outcomes=outcomes)
         for i, o in enumerate(outcomes, start=1):
             data = _named_row(o, converters, labels, skip="owner")
             _validate(Customer, data, labels, o)
+            o.extra["custom"] = custom.sent(o)
             owner_text = cell_text(o.values.get("owner"))
             owner = owners.get(owner_text, actor) if owner_text else actor
             if isinstance(owner, str):
@@ -161,6 +166,7 @@ class CustomerImporter(Importer):
         owners_ok = _owners_in_scope(actor, list({o.extra["owner"].pk: o.extra["owner"] for o in rows}.values()))
         updated_by_row: dict[int, int] = {}
         for index, o in enumerate(rows):
+            o.data.pop("custom", None)  # decided again (recheck): the custom column follows the new decision
             found = matches.get(index, [])
             _same_as_other_rows(o, found, rows)
             if not o.ok:
@@ -169,10 +175,12 @@ class CustomerImporter(Importer):
                 (m for m in found if m.batch_row is None and m.customer_id), key=lambda m: KEY_ORDER.index(m.kind)
             )
             target = existing[0] if existing else None
-            if target is not None and target.customer_id in editable:
-                _decide_update(o, target, existing, editable[target.customer_id], updated_by_row)
+            current = editable.get(target.customer_id) if target is not None else None
+            if current is not None:
+                _decide_update(o, target, existing, current, updated_by_row)
             else:
                 _decide_create(o, existing, owners_ok, actor)
+            custom_row_decide(actor=actor, target=CUSTOM_TARGET, outcome=o, current=current)
 
     # --- prepare and apply: bulk writes --------------------------------------------------------
     def prepare(self, *, actor: User, outcomes: list[RowOutcome]) -> None:
