@@ -34,6 +34,7 @@ def _warm_dictionaries(request: Any, django_db_blocker: Any) -> Iterator[None]:
     # One process: every change drops the copy at once, so no test needs the 30 seconds' expiry, and a slow test
     # (a loaded machine) must not see a reload in the middle of a query count.
     custom_fields.MAX_AGE = float("inf")
+    cache.MAX_AGE = float("inf")
     if cache.changed:
         cache.drop_local_copies()
     if custom_fields.changed:
