@@ -2,7 +2,7 @@ from django.urls import path
 
 from guanxi.org.lists.views import list_page
 
-from . import views
+from . import sla_admin, views
 from .caller import views as caller_views
 from .knowledge import views as knowledge_views
 from .renewals import views as renewal_views
@@ -27,6 +27,7 @@ urlpatterns = [
     path("tickets/<int:pk>/email/", views.ticket_email, name="ticket_email"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
     path("surveys/", list_page("surveys"), name="survey_list"),
+    path("sla/", sla_admin.sla_targets, name="sla_targets"),
     path("knowledge/", list_page("articles"), name="article_list"),
     path("knowledge/new/", knowledge_views.article_form, name="article_create"),
     path("knowledge/from-ticket/<int:ticket>/", knowledge_views.article_from_ticket, name="article_from_ticket"),

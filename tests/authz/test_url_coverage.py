@@ -51,6 +51,7 @@ EXEMPT: dict[str, str] = {
     "service:article_link": "links an article to a ticket the actor may edit (get_scoped_or_404; test_knowledge.py)",
     "service:article_unlink": "unlinks an article from a ticket the actor may edit (get_scoped_or_404)",
     "service:article_from_ticket": "a draft article from a ticket the actor may edit (get_scoped_or_404)",
+    "service:sla_targets": "SLA targets administration (org.admin; service/tests/test_sla_report.py)",
     "core:web_manifest": "the web app manifest: the app's name and icons, no data",
     "core:favicon": "the site icon, no data",
     "core:apple_touch_icon": "the home-screen icon, no data",

@@ -29,3 +29,23 @@ def _voice_demo(**kwargs: Any) -> None:
 
 
 registry.add_demo_step(_voice_demo)
+
+
+# --- the SLA report's metrics and the daily complaint digest (issue 15 §3-4) ---------------------------------
+def _register_sla_report() -> None:
+    from guanxi.core.registry import PeriodicJob
+
+    from ..sla_metrics import METRICS as SLA_METRICS
+
+    for metric in SLA_METRICS:
+        registry.add_metric(metric)
+
+    def _digest() -> Any:
+        from ..digest import complaint_digest
+
+        return complaint_digest()
+
+    registry.add_periodic(PeriodicJob(key="service_complaint_digest", every_minutes=60, run=_digest))
+
+
+_register_sla_report()

@@ -1,0 +1,96 @@
+"""The SLA report as metrics analytics reads (core.registry `Metric`): the share of tickets resolved within their
+SLA target and the breaches, by agent (the ticket's owner), team (their department), ticket type or priority, month
+by month through the analytics period. Over the tickets the reader may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.metrics import day_bounds, drill_url, grouped, ratio
+from guanxi.core.registry import METRIC_GROUPINGS, Metric
+from guanxi.org.models import User
+from guanxi.org.policies import scope_queryset_or_none
+
+from .models import Ticket
+
+EXTRA = {"type": "type", "priority": "priority"}
+GROUPINGS = (*METRIC_GROUPINGS, "type", "priority", "owner+type")
+
+
+def _tickets(user: User) -> Any:
+    return scope_queryset_or_none(user, Ticket.objects.all(), "view")
+
+
+def sla_met_rate(
+    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+) -> dict[Any, Decimal]:
+    """Of the tickets resolved in the period that had a resolution target, the percentage resolved by it."""
+    start, end = day_bounds(date_from, date_to)
+    qs = _tickets(user).filter(resolved_at__gte=start, resolved_at__lt=end, due_at__isnull=False)
+    met = grouped(qs, group_by=group_by, value=Count("pk", filter=Q(resolved_at__lte=F("due_at"))), extra=EXTRA,
+                  owners=owners)  # fmt: skip
+    total = grouped(qs, group_by=group_by, extra=EXTRA, owners=owners)
+    return ratio({k: met.get(k, Decimal(0)) for k in total}, total, scale=Decimal(100))
+
+
+def sla_breaches(
+    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+) -> dict[Any, Decimal]:
+    """Tickets that went past their SLA in the period (the escalation job marks them)."""
+    start, end = day_bounds(date_from, date_to)
+    qs = _tickets(user).filter(sla_breached_at__gte=start, sla_breached_at__lt=end)
+    return grouped(qs, group_by=group_by, extra=EXTRA, owners=owners)
+
+
+def _group_label(grouping: str, code: Any) -> Any:
+    if code is None:
+        return "—"
+    if grouping == "type":
+        from guanxi.core.dictionaries.selectors import label_of
+
+        return label_of("ticket_type", code)
+    if grouping == "priority":
+        return Ticket.Priority(code).label if code in Ticket.Priority.values else code
+    return code
+
+
+def _records(
+    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
+) -> str:
+    return drill_url(
+        "service:ticket_list", {"scene": "all", "created_from": date_from, "created_to": date_to, "owner": owner}
+    )
+
+
+METRICS = (
+    Metric(
+        key="ticket_sla_met",
+        label=_("Tickets resolved within SLA"),
+        unit="ratio",
+        compute=sla_met_rate,
+        records=_records,
+        groupings=GROUPINGS,
+        group_label=_group_label,
+        permission="tickets.view",
+        help=_("Of the tickets resolved in the period that had a resolution target, the percentage resolved in time."),
+        order=73,
+    ),
+    Metric(
+        key="ticket_sla_breaches",
+        label=_("SLA breaches"),
+        unit="count",
+        compute=sla_breaches,
+        records=_records,
+        groupings=GROUPINGS,
+        group_label=_group_label,
+        permission="tickets.view",
+        help=_("Tickets that went past their SLA target in the period."),
+        order=74,
+    ),
+)
