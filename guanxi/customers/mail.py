@@ -77,3 +77,34 @@ def user_mail_file(*, mailbox: str, message: InboundMessage) -> str:
         except ApplicationError:
             continue  # a customer this user may read but not log follow-ups on: the others still get it
     return f"{FILED_PREFIX}{filed[0].pk}" if filed else ""
+
+
+def customer_email_send(*, actor: Any, customer: Any, contact: Contact | None, subject: str, text: str) -> FollowUp:
+    """Send an e-mail to a contact through the actor's own mailbox (SMTP) and file it as an e-mail follow-up on
+    the customer's timeline, remembered by its Message-ID so the contact's answer is not filed twice."""
+    from guanxi.core.inputs import clean_text, field_error
+    from guanxi.core.mail.poll import mail_sent_record
+    from guanxi.core.mail.servers import MailServerError, Outgoing, smtp_send
+    from guanxi.org.mailboxes.services import mailbox_smtp
+
+    box = UserMailbox.objects.select_related("user").filter(user=actor, is_active=True).first()
+    if box is None:
+        raise field_error("to", _("Connect your mailbox first (My account → My mailbox)."))
+    if contact is None or contact.customer_id != customer.pk or not contact.email:
+        raise field_error("to", _("Choose a contact of this customer with an e-mail address."))
+    subject = clean_text(subject, "subject", max_length=300, required=True)
+    text = clean_text(text, "text", max_length=CONTENT_MAX, multiline=True, required=True)
+    if not has_permission(actor, "followups.create"):
+        from guanxi.core.errors import PermissionDeniedError
+
+        raise PermissionDeniedError(_("You may not log follow-ups."))
+    try:
+        message_id, _sent = smtp_send(mailbox_smtp(box), Outgoing(to=(contact.email,), subject=subject, text=text))
+    except MailServerError as exc:
+        raise field_error("text", str(exc)) from exc
+    head = _("E-mail to %(to)s: %(subject)s") % {"to": contact.email, "subject": subject}
+    follow_up = follow_up_create(actor=actor, customer=customer, data={
+        "method": FollowUp.Method.EMAIL, "contact": contact, "content": f"{head}\n\n{text}"[:CONTENT_MAX]})  # fmt: skip
+    mail_sent_record(mailbox=box.poll_key, message_id=message_id, to=(contact.email,), subject=subject,
+                     sender=box.address, in_reply_to="", filed_as=f"{FILED_PREFIX}{follow_up.pk}")  # fmt: skip
+    return follow_up

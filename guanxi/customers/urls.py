@@ -44,5 +44,6 @@ urlpatterns = [
     path("<dbid:pk>/review/resubmit/", views.customer_review_resubmit, name="review_resubmit"),
     path("<dbid:pk>/restore/", views.customer_restore, name="restore"),
     path("<dbid:pk>/follow-ups/new/", views.follow_up_create, name="follow_up_create"),
+    path("<dbid:pk>/email/", views.customer_email, name="email"),
     path("<dbid:pk>/contacts/new/", views.contact_create, name="contact_create"),
 ]

@@ -60,6 +60,7 @@ EXEMPT: dict[str, str] = {
     "org:notification_settings": "the user's own notification settings (muted topics, daily digest)",
     "org:mailbox_settings": "the user's own mailbox (customers/tests/test_user_mailbox.py)",
     "org:mailbox_disconnect": "disconnects the user's own mailbox",
+    "customers:email": "sends through the user's own SMTP (customer scope: customers/tests/test_user_mailbox.py)",
     # administration (org.admin, or the module's admin right): settings, no customer records
     "org:user_list": "user administration (org.admin)",
     "org:user_create": "user administration (org.admin)",

@@ -194,7 +194,9 @@ def smtp_send(server: SmtpServer, outgoing: Outgoing) -> tuple[str, EmailMessage
         with client:
             if server.security == "starttls":
                 client.starttls(context=ssl.create_default_context())
-            if server.username:
+            client.ehlo_or_helo_if_needed()
+            # A relay inside the company network may take mail without AUTH: log in only where it is offered.
+            if server.username and client.has_extn("auth"):
                 client.login(server.username, server.password)
             client.send_message(msg)
     except smtplib.SMTPAuthenticationError as exc:

@@ -104,3 +104,26 @@ def test_the_admin_list_shows_every_mailbox(client, imap_server, org):
     assert page.status_code == 200 and account.username in page.content.decode()
     client.force_login(org["east_rep"])
     assert client.get(reverse("org:mailbox_list")).status_code == 403
+
+
+def test_sending_from_the_customer_page_goes_through_the_users_smtp_and_is_filed(
+    client, imap_server, smtp_server, org, customer
+):
+    account = imap_server.add_user("rep")
+    client.force_login(org["east_rep"])
+    client.post(reverse("org:mailbox_settings"), _form(account, smtp_host=smtp_server.host, smtp_port=smtp_server.port))
+    contact = customer.contacts.get()
+    url = reverse("customers:email", args=[customer.pk])
+    assert client.get(url).status_code == 200
+    page = client.post(url, {"to": contact.pk, "subject": "", "text": "您好"})
+    assert page.status_code == 400 and not smtp_server.messages
+    response = client.post(url, {"to": contact.pk, "subject": "合同草稿", "text": "请查收合同草稿。"})
+    assert response.status_code == 302
+    sent = smtp_server.messages[-1]
+    assert sent["To"] == "liming@hengxin.example" and account.username in sent["From"]
+    follow_up = FollowUp.objects.get(customer=customer)
+    assert follow_up.method == "email" and "合同草稿" in follow_up.content and follow_up.author == org["east_rep"]
+    # Someone outside the customer's scope may not send in its name.
+    client.force_login(org["west_rep"])
+    assert client.post(url, {"to": contact.pk, "subject": "x", "text": "y"}).status_code in (403, 404)
+    assert len(smtp_server.messages) == 1

@@ -8,6 +8,7 @@ from .activity import (  # noqa: F401
     contact_create,
     contact_delete,
     contact_edit,
+    customer_email,
     follow_up_create,
     follow_up_delete,
     follow_up_edit,

@@ -282,3 +282,35 @@ def task_done(request: HttpRequest, pk: int) -> HttpResponse:
         return announce_changes(response, services.TASK_CHANGES)
     messages.success(request, _("Task done.") if done else _("Task reopened."))
     return redirect(next_or(request, reverse("customers:my_day")))
+
+
+@login_required
+def customer_email(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send an e-mail to one of the customer's contacts through one's own mailbox; filed as a follow-up."""
+    from guanxi.org.mailboxes.models import UserMailbox
+
+    from ..mail import customer_email_send
+
+    data = selectors.customer_360(user=request.user, pk=pk)
+    customer = data["customer"]
+    contacts = [c for c in data["contacts"] if c.email]
+    errors: dict[str, list[str]] = {}
+    values = {"to": request.POST.get("to", ""), "subject": request.POST.get("subject", ""),
+              "text": request.POST.get("text", "")}  # fmt: skip
+    if request.method == "POST":
+        contact = next((c for c in contacts if str(c.pk) == values["to"]), None)
+        try:
+            customer_email_send(actor=request.user, customer=customer, contact=contact, subject=values["subject"],
+                                text=values["text"])  # fmt: skip
+        except ApplicationError as exc:
+            if isinstance(exc, PermissionDeniedError | NotFoundError):
+                raise
+            errors = exc.fields or {"text": [str(exc)]}
+        else:
+            messages.success(request, _("E-mail sent."))
+            return redirect(reverse("customers:detail", args=[pk]) + "#tab-activity")
+    context = {
+        "customer": customer, "contacts": contacts, "values": values, "errors": errors,
+        "mailbox": UserMailbox.objects.filter(user=request.user, is_active=True).first(),
+    }  # fmt: skip
+    return render(request, "customers/customer_email.html", context, status=400 if errors else 200)
