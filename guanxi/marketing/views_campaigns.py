@@ -109,6 +109,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": has_permission(user, "marketing.edit"),
         "can_call": has_permission(user, "followups.create"),
         "is_phone": campaign.channel == Channel.PHONE,
+        "is_email": campaign.channel == Channel.EMAIL,  # opens and clicks are tracked in e-mail only
     }
     return render(request, "marketing/campaign_detail.html", context)
 
