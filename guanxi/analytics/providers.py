@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.ports import ASSIGNMENT_PREFERENCES
@@ -105,13 +106,32 @@ def _demo(*, now: Any, **kwargs: Any) -> None:
     """The demo company's last month is published, so the league page and its consequences have a month to show."""
     import datetime as dt
 
-    from django.utils import timezone
-
     from .selectors import window_for
     from .services import league_publish
 
     last_month = window_for("month", timezone.localdate(now).replace(day=1) - dt.timedelta(days=1))
     league_publish(window=last_month, now=now)
+    _demo_subscriptions(users=getattr(kwargs.get("result"), "users", None) or {}, now=now)
+
+
+def _demo_subscriptions(*, users: dict[str, Any], now: Any) -> None:
+    """The sales director receives the monthly report on the 1st, the general manager the league every Monday (as
+    sent this period already, so the demo's worker mails nothing on its first run)."""
+    from .models import ReportSubscription
+    from .subscriptions import period_key
+
+    day = timezone.localdate(now)
+    for username, report, frequency, fmt in (
+        ("chenjing", ReportSubscription.Report.MONTHLY, ReportSubscription.Frequency.MONTHLY, "xlsx"),
+        ("liuyang", ReportSubscription.Report.LEAGUE, ReportSubscription.Frequency.WEEKLY, "pdf"),
+    ):
+        if username in users:
+            ReportSubscription.objects.get_or_create(
+                user=users[username],
+                report=report,
+                frequency=frequency,
+                defaults={"fmt": fmt, "last_period": period_key(frequency, day), "last_sent_at": now},
+            )
 
 
 registry.add_demo_step(_demo)

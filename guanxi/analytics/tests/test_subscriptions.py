@@ -124,3 +124,12 @@ def test_the_api_lists_subscribes_and_stops(client: Any, org: Any) -> None:
     client.force_login(manager)
     assert client.delete(f"{url}/{made.json()['id']}").status_code == 204
     assert not ReportSubscription.objects.exists()
+
+
+def test_the_demo_subscribes_the_director_as_sent_this_period(org: Any, smtp_server: Any) -> None:
+    from guanxi.analytics.providers import _demo_subscriptions
+
+    users = {"chenjing": org["executive"], "liuyang": org["east_manager"]}
+    _demo_subscriptions(users=users, now=at(6, month=12, hour=9))
+    assert ReportSubscription.objects.count() == 2
+    assert subscriptions.subscriptions_send_due(now=at(6, month=12, hour=10)) == 0  # nothing mailed at once
