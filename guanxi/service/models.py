@@ -359,6 +359,7 @@ class SlaTarget(TimeStampedModel):
 
 # Models kept in their own modules (renewals, staged tasks), loaded with the app's models.
 from guanxi.service.renewals.models import Renewal, RenewalSettings  # noqa: E402, F401
+from guanxi.service.shipments.models import ShipmentAssets  # noqa: E402, F401
 from guanxi.service.stages.models import StageRun, StageTemplate  # noqa: E402, F401
 
 # The customer's voice (satisfaction surveys) and the knowledge base live in their own packages; imported here so
