@@ -182,3 +182,17 @@ def visible_values(user: Any, target: str, custom: dict[str, Any] | None) -> dic
     """The stored values of the fields the user sees (the API's `custom`): {code: value}, None where unset."""
     stored = custom or {}
     return {f.code: stored.get(f.code) for f in visible_fields(user, target)}
+
+
+SEARCHED_TYPES = ("text",)  # FieldType.TEXT (this module is read before the models may be imported)
+
+
+def searched_texts(target: str, custom: dict[str, Any] | None) -> list[str]:
+    """The values of the object's custom text fields that search finds a record by: active text fields every
+    reader sees (a field shown to some roles only is not searched, so a search cannot reveal its value)."""
+    stored = custom or {}
+    return [
+        str(stored[f.code])
+        for f in fields_for(target)
+        if f.type in SEARCHED_TYPES and not f.view_roles and stored.get(f.code) not in (None, "")
+    ]

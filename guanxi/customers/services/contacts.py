@@ -14,7 +14,7 @@ from guanxi.org.policies import get_scoped_or_404
 
 from ..dedupe import services as dedupe
 from ..models import Contact, Customer
-from ..search_text import contact_search_text
+from ..search_text import contact_search_text, search_text_changed
 from ._common import _customer_for
 
 CONTACT_FIELDS = {
@@ -61,7 +61,7 @@ def contact_update(
         data["name"] = (data["name"] or "").strip()
     with transaction.atomic():
         contact, changes = model_update(instance=contact, data=data, actor=actor, expected_version=expected_version)
-        if {"name", "mobile", "phone", "email", "wechat"} & changes.keys():
+        if search_text_changed(changes, {"name", "mobile", "phone", "email", "wechat"}):
             Contact.objects.filter(pk=contact.pk).update(search_text=contact_search_text(contact))
         if {"mobile", "phone", "email"} & changes.keys():
             dedupe.contact_keys_sync(contact=contact)

@@ -40,7 +40,7 @@ from guanxi.org.policies import (
 
 from ..dedupe import services as dedupe
 from ..models import CUSTOMER_EDITABLE_FIELDS, Customer
-from ..search_text import customer_search_text
+from ..search_text import customer_search_text, search_text_changed
 from .review import customer_review_request
 from .tags import tag_get_or_create, tag_name_clean
 
@@ -133,7 +133,7 @@ def customer_update(
     _dedupe_changed_keys(actor=actor, customer=customer, data=data, confirm_warnings=confirm_warnings)
     with transaction.atomic():
         customer, changes = model_update(instance=customer, data=data, actor=actor, expected_version=expected_version)
-        if {"name", "phone", "email", "credit_code"} & changes.keys():
+        if search_text_changed(changes, {"name", "phone", "email", "credit_code"}):
             customer.search_text = customer_search_text(customer)
             Customer.objects.filter(pk=customer.pk).update(search_text=customer.search_text)
         if dedupe.KEY_FIELDS & changes.keys():
