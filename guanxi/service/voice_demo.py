@@ -25,10 +25,6 @@ ARTICLES = [
     {"title": "续保优惠与险种调整说明", "category": "续保", "tags": "续保, 优惠, 险种",
      "problem": "客户咨询续保时的优惠和如何调整险种。",
      "solution": "上年无出险可享 NCD 折扣；续保时可增减车损险、三者险保额，在到期前 30 天内办理。"},
-    {"title": "How to change the policy holder's details", "category": "Policy changes", "tags": "policy, change",
-     "language": "en", "problem": "A customer sold the car or changed their address.",
-     "solution": "Collect the ID and vehicle registration of the new holder, file an endorsement (批改) and send the "
-                 "updated policy by e-mail."},
 ]  # fmt: skip
 
 
