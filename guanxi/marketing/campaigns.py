@@ -185,7 +185,7 @@ def campaign_start(*, actor: User, campaign: Campaign, now: dt.datetime | None =
     campaign.version += 1
     campaign.save(update_fields=["status", "started_at", "version", "updated_at"])
     started = Message(gettext_noop("Campaign started for %(count)s recipients"), {"count": len(rows)})
-    changes = {"status": [Campaign.Status.DRAFT, campaign.status], "recipients": [None, len(rows)]}
+    changes = {"status": [Campaign.Status.DRAFT, campaign.status]}  # the count is in the message
     audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=campaign, changes=changes, message=started)
     return len(rows)
 

@@ -28,6 +28,10 @@ from guanxi.org.policies import ensure_in_scope, require_permission
 from .models import Channel, Consent, Suppression
 
 UNSUBSCRIBE_SALT = "guanxi.marketing.unsubscribe"
+# The words of the audit message, translated for each reader (Message params).
+CHANNEL_WORDS = {"email": gettext_noop("E-mail"), "sms": gettext_noop("SMS"), "wechat": gettext_noop("WeChat"),
+                 "phone": gettext_noop("Phone")}  # fmt: skip
+STATUS_WORDS = {"in": gettext_noop("Opted in"), "out": gettext_noop("Opted out")}
 # The contact's field holding their address on each channel (the phone channel calls the mobile).
 ADDRESS_FIELD = {Channel.EMAIL: "email", Channel.SMS: "mobile", Channel.WECHAT: "wechat", Channel.PHONE: "mobile"}
 
@@ -95,7 +99,8 @@ def _record(*, actor: User | None, contact: Any, channel: str, status: str, sour
         actor=actor, action=AuditLog.Action.UPDATE, obj=consent, customer_id=contact.customer_id,
         changes={"status": [old[0], status], "source": [old[1], source]},
         message=Message(gettext_noop("Consent of %(contact)s for %(channel)s: %(status)s"),
-                        {"contact": contact.name, "channel": channel, "status": status}),
+                        {"contact": contact.name, "channel": Message(CHANNEL_WORDS[channel]),
+                         "status": Message(STATUS_WORDS[status])}),
     )  # fmt: skip
     return consent
 

@@ -50,6 +50,8 @@ class Segment(BusinessModel):
         "customers.Contact", through="SegmentMember", related_name="segments", blank=True, verbose_name=_("contacts")
     )
 
+    audit_exclude = ("query",)  # the creation row names the segment; the filters are on its page
+
     class Meta:
         verbose_name = _("segment")
         verbose_name_plural = _("segments")
@@ -106,7 +108,7 @@ class Consent(TimeStampedModel):
         constraints = [models.UniqueConstraint(fields=["contact", "channel"], name="mkt_consent_per_channel")]
 
     def __str__(self) -> str:
-        return f"{self.contact_id} {self.channel} {self.status}"
+        return f"{self.contact.name} · {self.get_channel_display()}"
 
 
 class Suppression(TimeStampedModel):
@@ -172,6 +174,9 @@ class Campaign(BusinessModel):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    # the creation row names the campaign; its content is on its page
+    audit_exclude = ("subject", "body", "custom_text")
 
     class Meta:
         verbose_name = _("campaign")
