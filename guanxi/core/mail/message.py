@@ -115,8 +115,14 @@ def _body_text(msg: EmailMessage) -> str:
         return ""
     try:
         content = part.get_content()
-    except (LookupError, ValueError):  # unknown charset: decode the bytes leniently
-        content = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+        if part.get_content_charset() is None and isinstance(content, str) and "\ufffd" in content:
+            raise ValueError("8-bit text without a charset")
+    except (LookupError, ValueError):  # unknown or missing charset: UTF-8, else GB18030 (older Chinese mail)
+        raw = part.get_payload(decode=True) or b""
+        try:
+            content = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            content = raw.decode("gb18030", "replace")
     if not isinstance(content, str):
         return ""
     if part.get_content_type() == "text/html":

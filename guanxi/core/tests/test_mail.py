@@ -135,3 +135,8 @@ def test_a_message_the_handler_fails_on_is_recorded_and_the_next_is_filed(imap_s
     assert MailMessage.objects.get(message_id="<bad@x>").error == "ValueError: cannot file this"
     assert MailboxState.objects.get(key="t").last_uid == 2
     assert mailbox_poll(key="t", server=_server(account), handler=handler)["filed"] == 0
+
+
+def test_a_body_without_a_charset_is_read_as_utf8_or_gb18030():
+    assert message_parse("Subject: x\n\n叉车无法启动\n".encode()).text == "叉车无法启动"
+    assert message_parse("Subject: x\n\n叉车无法启动\n".encode("gb18030")).text == "叉车无法启动"

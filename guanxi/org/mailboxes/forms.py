@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..forms import TablerMixin
 from .models import UserMailbox
 
 SECURITY = UserMailbox.Security.choices
 
 
-class MailboxForm(forms.Form):
+class MailboxForm(TablerMixin, forms.Form):
     address = forms.EmailField(label=_("E-mail address"), max_length=254)
     imap_host = forms.CharField(label=_("IMAP server"), max_length=200, help_text=_("E.g. imap.exmail.qq.com"))
     imap_port = forms.IntegerField(label=_("IMAP port"), min_value=1, max_value=65535, initial=993)
