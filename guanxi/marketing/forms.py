@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.widgets import DateInput
 from guanxi.org.forms import TablerMixin
 
 from .models import Campaign, Channel, Consent, Segment, Suppression
@@ -49,8 +50,8 @@ class CampaignForm(TablerMixin, forms.Form):
     segment = forms.ModelChoiceField(label=_("Segment"), queryset=Segment.objects.order_by("name"), required=False)
     budget = forms.DecimalField(label=_("Budget"), max_digits=14, decimal_places=2, min_value=0, required=False)
     cost = forms.DecimalField(label=_("Actual cost"), max_digits=14, decimal_places=2, min_value=0, required=False)
-    starts_on = forms.DateField(label=_("Start date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("End date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("Start date"), required=False, widget=DateInput())
+    ends_on = forms.DateField(label=_("End date"), required=False, widget=DateInput())
     expected_responses = forms.IntegerField(label=_("Expected responses"), min_value=0, max_value=10_000_000,
                                             required=False)  # fmt: skip
     language = forms.ChoiceField(label=_("Language"), choices=Campaign.Language.choices)

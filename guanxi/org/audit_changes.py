@@ -10,7 +10,8 @@ id. A related row the reader may not see, or a value of a module they may not re
 It renders field changes only; an entry's free-text message is rendered elsewhere.
 
 A model describes the changes that are not its own fields (an opportunity's "task added") with
-`audit_labels` (name → label) and `audit_related` (name → "app_label.model" whose id or name the value is). A value
+`audit_labels` (name → label) and `audit_related` (name → "app_label.model" whose id or name the value is), and
+puts a stored value in words with `audit_text(name, value)` (a str, or None for the default rendering). A value
 stored as a message (core.i18n.message_value: a default approval rule's name) reads in the reader's language, and so
 does older stored text a model names with `audit_msgids(name)` (the English msgids that change may hold).
 """
@@ -283,6 +284,9 @@ class ChangeRenderer:
             msgids = model.audit_msgids(name) if model is not None and hasattr(model, "audit_msgids") else frozenset()
             old_text, old_value = self._value(old, field, related, msgids)
             new_text, new_value = self._value(new, field, related, msgids)
+            if model is not None and hasattr(model, "audit_text"):  # a value only its model can put in words
+                old_text = model.audit_text(name, old) or old_text if old_value is not None else old_text
+                new_text = model.audit_text(name, new) or new_text if new_value is not None else new_text
             key = field.name if field is not None else name  # "contact", whether stored as contact or contact_id
             out.append(ChangeRow(key, _label(model, name, field), old_text, new_text, old_value, new_value))
         return out

@@ -25,7 +25,6 @@ from .schemas import (
     GenerateIn,
     HoldIn,
     PlanOut,
-    PriceIn,
     PriceResult,
     ProjectIn,
     ProjectOut,
@@ -35,6 +34,7 @@ from .schemas import (
     UnitFilters,
     UnitOut,
     UnitPage,
+    UnitPriceIn,
 )
 
 router = Router(tags=["Real estate"])
@@ -135,7 +135,7 @@ def unit_unhold(request: HttpRequest, unit_id: int) -> object:
 
 @router.post("/realestate/units/prices", response={200: PriceResult, **WRITE_ERRORS}, summary="Set prices")
 @when_enabled
-def prices_set(request: HttpRequest, payload: PriceIn) -> object:
+def prices_set(request: HttpRequest, payload: UnitPriceIn) -> object:
     """Price units by a base price per m² or a total (plus the project's rules); reserved units keep theirs."""
     done, skipped = services.prices_set_base(
         actor=current_user(request), unit_ids=payload.unit_ids, basis=payload.basis, base_price=payload.base_price,

@@ -43,6 +43,7 @@ class Project(BusinessModel):
     notes = models.TextField(_("notes"), blank=True)
 
     scope_module = "re_properties"
+    scope_owner_path = ""  # the inventory is company-wide: no owner narrows it
 
     class Meta:
         ordering = ["name", "id"]
@@ -193,6 +194,7 @@ class Unit(BusinessModel):
     )  # fmt: skip
 
     scope_module = "re_properties"
+    scope_owner_path = ""  # the inventory is company-wide: no owner narrows it
 
     class Meta:
         ordering = ["building_id", "entrance", "-floor", "number", "id"]

@@ -118,7 +118,7 @@ class ReleaseIn(InputSchema):
     unit_ids: list[int] = Field(..., max_length=5000)
 
 
-class PriceIn(InputSchema):
+class UnitPriceIn(InputSchema):
     unit_ids: list[int] = Field(..., max_length=5000)
     basis: Literal["per_m2", "total"] = "per_m2"
     base_price: Decimal = Field(..., gt=0, max_digits=14, decimal_places=2)

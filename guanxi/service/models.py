@@ -168,6 +168,7 @@ class Ticket(BusinessModel):
     search_text = models.TextField(editable=False, blank=True, default="")
 
     scope_module = "tickets"
+    audit_labels = {"article": _("knowledge article")}  # a linked or unlinked article (service.knowledge)
     scope_owner_path = "customer__owner"
     scope_collaborators_path = "customer__collaborators"
     audit_exclude = ("search_text",)

@@ -151,6 +151,8 @@ registry.add_file_kind(
 )  # fmt: skip
 registry.add_merge_mover(FkMove("assets", "service.Asset"))
 registry.add_merge_mover(FkMove("tickets", "service.Ticket"))
+registry.add_merge_mover(FkMove("renewals", "service.Renewal"))
+registry.add_merge_mover(FkMove("stage runs", "service.StageRun"))
 
 
 def _count_tickets(*, leaving: Any) -> int:

@@ -165,6 +165,7 @@ def test_admins_see_one_organisation_entry_and_the_shared_sub_navigation(admin_w
         "backups",
         "company",
         "webhooks",
+        "mailboxes",
         "dictionaries",
         "custom_fields",
     ]

@@ -49,6 +49,7 @@ class Article(BusinessModel):
     search_text = models.TextField(editable=False, blank=True, default="")
 
     scope_module = "knowledge"
+    scope_owner_path = ""  # the knowledge base is company-wide: every reader of the module reads every article
     audit_exclude = ("search_text",)
 
     class Meta:

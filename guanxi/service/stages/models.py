@@ -4,6 +4,8 @@ records the stage reached; entering a stage creates its tasks (customers' to-dos
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -37,6 +39,23 @@ class StageTemplate(TimeStampedModel):
     @property
     def stage_names(self) -> list[str]:
         return [str(s.get("name", "")) for s in self.stages or []]
+
+    @classmethod
+    def audit_text(cls, name: str, value: Any) -> str | None:
+        """The audit trail's words for the stages (报案 (1) → 查勘 (2): each stage with its number of tasks) and for
+        the ticket type or asset kind (its label, not its code)."""
+        if name == "stages" and isinstance(value, list):
+            return " → ".join(
+                f"{s.get('name', '')} ({len(s.get('tasks') or [])})" for s in value if isinstance(s, dict)
+            )
+        if name == "type_code" and isinstance(value, str) and value:
+            from guanxi.core.dictionaries.selectors import entry
+
+            from ..dictionaries import ASSET_KIND, TICKET_TYPE
+
+            found = entry(TICKET_TYPE, value) or entry(ASSET_KIND, value)
+            return found.label if found is not None else None
+        return None
 
 
 class StageRun(TimeStampedModel):
