@@ -57,7 +57,7 @@ class VouchersOut(Schema):
 
 @router.get(
     "/finance/vouchers",
-    response={200: VouchersOut, **error_responses(400, 401, 403)},
+    response={200: VouchersOut, **error_responses(400, 401, 403, 422)},
     summary="The period's accounting vouchers",
 )
 def finance_voucher_list(request: HttpRequest, period: Query[PeriodParams]) -> object:

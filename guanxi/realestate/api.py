@@ -10,7 +10,15 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Status
 
-from guanxi.core.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, PageParams, idempotent, paginate
+from guanxi.core.api import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    PageParams,
+    error_responses,
+    idempotent,
+    paginate,
+)
 from guanxi.org.current import current_user
 from guanxi.org.policies import require_permission
 
@@ -38,9 +46,11 @@ from .schemas import (
 )
 
 router = Router(tags=["Real estate"])
+# Lists answer 404 too where real-estate sales are switched off (feature.py); every other operation already may.
+SWITCHED_OFF = error_responses(404)
 
 
-@router.get("/realestate/projects", response={200: ProjectPage, **LIST_ERRORS}, summary="List projects")
+@router.get("/realestate/projects", response={200: ProjectPage, **LIST_ERRORS, **SWITCHED_OFF}, summary="List projects")
 @when_enabled
 def project_list(request: HttpRequest, page: Query[PageParams]) -> object:
     return paginate(selectors.project_list(user=current_user(request)).order_by("name", "id"), page)
@@ -85,7 +95,7 @@ def units_generate(request: HttpRequest, building_id: int, payload: GenerateIn) 
     return Status(201, services.units_generate(actor=user, building=building, data=data))
 
 
-@router.get("/realestate/units", response={200: UnitPage, **LIST_ERRORS}, summary="Search units")
+@router.get("/realestate/units", response={200: UnitPage, **LIST_ERRORS, **SWITCHED_OFF}, summary="Search units")
 @when_enabled
 def unit_list(request: HttpRequest, filters: Query[UnitFilters], page: Query[PageParams]) -> object:
     """Units by project, building, status, layout, floor, area, orientation and budget (total price at most)."""
@@ -144,7 +154,11 @@ def prices_set(request: HttpRequest, payload: UnitPriceIn) -> object:
     return {"repriced": done, "skipped_reserved": skipped}
 
 
-@router.get("/realestate/units/{int:unit_id}/plan", response={200: PlanOut, **READ_ERRORS}, summary="Purchase plan")
+@router.get(
+    "/realestate/units/{int:unit_id}/plan",
+    response={200: PlanOut, **READ_ERRORS, **error_responses(422)},
+    summary="Purchase plan",
+)
 @when_enabled
 def unit_plan(
     request: HttpRequest,
