@@ -401,7 +401,9 @@ def prices_set_base(
     reason = clean_text(reason, "reason", max_length=300) or _("Pricing")
     with transaction.atomic():
         units = list(
-            Unit.objects.select_for_update().filter(pk__in=unit_ids).select_related("building__project", "decoration")
+            Unit.objects.select_for_update(of=("self",))
+            .filter(pk__in=unit_ids)
+            .select_related("building__project", "decoration")
         )
         done = skipped = 0
         rules_cache: dict[int, Any] = {}
@@ -453,7 +455,7 @@ def project_reprice(*, actor: User, project: Project, reason: str) -> int:
     rules = _rules_of(project)
     done = 0
     with transaction.atomic():
-        units = Unit.objects.select_for_update().filter(building__project=project, base_price__isnull=False)
+        units = Unit.objects.select_for_update(of=("self",)).filter(building__project=project, base_price__isnull=False)
         for unit in units.select_related("decoration"):
             if unit.reserved:
                 continue
