@@ -5,6 +5,7 @@ plate, policy or serial number however it is typed (selectors.identifier_search)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,10 +27,34 @@ EXPIRING_DAYS = 60
 OPEN = (Ticket.Status.NEW, Ticket.Status.ASSIGNED, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING)
 
 
-def _expiring(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
-    today = timezone.localdate()
-    return qs.filter(
-        status=Asset.Status.ACTIVE, ends_on__gte=today, ends_on__lte=today + dt.timedelta(days=EXPIRING_DAYS)
+SceneFilter = Callable[[QuerySet[Any], Any], QuerySet[Any]]
+
+
+def ending_within(days: int, **still: Any) -> SceneFilter:
+    """A scene: the rows (filtered by `still`, e.g. status="active") whose end date falls from today to `days` ahead;
+    the asset and renewal lists share it."""
+
+    def scene(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+        today = timezone.localdate()
+        return qs.filter(ends_on__gte=today, ends_on__lte=today + dt.timedelta(days=days), **still)
+
+    return scene
+
+
+def ended(**still: Any) -> SceneFilter:
+    """A scene: the rows (filtered by `still`) whose end date has passed."""
+    return lambda qs, user: qs.filter(ends_on__lt=timezone.localdate(), **still)
+
+
+def readers_own(path: str = "owner_id", **still: Any) -> SceneFilter:
+    """A scene "mine": the rows whose `path` is the reader (filtered by `still`)."""
+    return lambda qs, user: qs.filter(**{path: user.pk}, **still)
+
+
+def status_field(model: Any, label: Any = None) -> Field:
+    """The quick status filter over the model's Status choices."""
+    return Field(
+        "status", label or _("Status"), "status", "choice", choices=choices_of(model.Status.choices), quick=True
     )
 
 
@@ -97,7 +122,7 @@ class AssetList(ScopedList):
     )
     fields = (
         Field("kind", _("Kind"), "kind", "choice", choices=dictionary_choices("asset_kind"), quick=True),
-        Field("status", _("Status"), "status", "choice", choices=choices_of(Asset.Status.choices), quick=True),
+        status_field(Asset),
         Field("ends_on", _("End date"), "ends_on", "date", quick=True),
         Field("starts_on", _("Start date"), "starts_on", "date"),
         Field("owner", _("Customer owner"), "customer__owner_id", "user", choices=people),
@@ -105,8 +130,8 @@ class AssetList(ScopedList):
     )
     scenes = (
         Scene("all", _("All"), lambda qs, user: qs),
-        Scene("mine", _("My customers'"), lambda qs, user: qs.filter(customer__owner_id=user.pk)),
-        Scene("expiring", _("Ending within 60 days"), _expiring),
+        Scene("mine", _("My customers'"), readers_own("customer__owner_id")),
+        Scene("expiring", _("Ending within 60 days"), ending_within(EXPIRING_DAYS, status=Asset.Status.ACTIVE)),
         Scene("expired", _("Expired"), lambda qs, user: qs.filter(status=Asset.Status.EXPIRED)),
     )
     bulk_actions = (
@@ -198,7 +223,7 @@ class TicketList(ScopedList):
         ),  # fmt: skip
     )
     fields = (
-        Field("status", _("Status"), "status", "choice", choices=choices_of(Ticket.Status.choices), quick=True),
+        status_field(Ticket),
         Field("type", _("Type"), "type", "choice", choices=dictionary_choices("ticket_type"), quick=True),
         Field(
             "priority", _("Priority"), "priority", "choice", choices=choices_of(Ticket.Priority.choices), quick=True
@@ -209,7 +234,7 @@ class TicketList(ScopedList):
     )
     scenes = (
         Scene("open", _("Open"), lambda qs, user: qs.filter(status__in=OPEN)),
-        Scene("mine", _("Mine"), lambda qs, user: qs.filter(owner_id=user.pk, status__in=OPEN)),
+        Scene("mine", _("Mine"), readers_own(status__in=OPEN)),
         Scene("unassigned", _("Unassigned"), lambda qs, user: qs.filter(owner__isnull=True, status__in=OPEN)),
         Scene("overdue", _("Overdue"), _overdue),
         Scene(

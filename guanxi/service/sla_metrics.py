@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.metrics import day_bounds, drill_url, grouped, ratio
+from guanxi.core.metrics import period_metric, period_records, ratio
 from guanxi.core.registry import METRIC_GROUPINGS, Metric
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset_or_none
@@ -27,25 +27,27 @@ def _tickets(user: User) -> Any:
     return scope_queryset_or_none(user, Ticket.objects.all(), "view")
 
 
+def _with_target(user: User) -> Any:
+    return _tickets(user).filter(due_at__isnull=False)
+
+
+_resolved = period_metric(_with_target, within="resolved_at", extra=EXTRA)
+_resolved_in_time = period_metric(
+    _with_target, within="resolved_at", value=Count("pk", filter=Q(resolved_at__lte=F("due_at"))), extra=EXTRA
+)
+# Tickets that went past their SLA in the period (the escalation job marks them).
+sla_breaches = period_metric(_tickets, within="sla_breached_at", extra=EXTRA)
+_records = period_records("service:ticket_list", dates=("created_from", "created_to"), department_as=None, scene="all")
+
+
 def sla_met_rate(
     *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
 ) -> dict[Any, Decimal]:
     """Of the tickets resolved in the period that had a resolution target, the percentage resolved by it."""
-    start, end = day_bounds(date_from, date_to)
-    qs = _tickets(user).filter(resolved_at__gte=start, resolved_at__lt=end, due_at__isnull=False)
-    met = grouped(qs, group_by=group_by, value=Count("pk", filter=Q(resolved_at__lte=F("due_at"))), extra=EXTRA,
-                  owners=owners)  # fmt: skip
-    total = grouped(qs, group_by=group_by, extra=EXTRA, owners=owners)
+    args = {"user": user, "date_from": date_from, "date_to": date_to, "group_by": group_by, "owners": owners}
+    total = _resolved(**args)
+    met = _resolved_in_time(**args)
     return ratio({k: met.get(k, Decimal(0)) for k in total}, total, scale=Decimal(100))
-
-
-def sla_breaches(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    """Tickets that went past their SLA in the period (the escalation job marks them)."""
-    start, end = day_bounds(date_from, date_to)
-    qs = _tickets(user).filter(sla_breached_at__gte=start, sla_breached_at__lt=end)
-    return grouped(qs, group_by=group_by, extra=EXTRA, owners=owners)
 
 
 def _group_label(grouping: str, code: Any) -> Any:
@@ -58,14 +60,6 @@ def _group_label(grouping: str, code: Any) -> Any:
     if grouping == "priority":
         return Ticket.Priority(code).label if code in Ticket.Priority.values else code
     return code
-
-
-def _records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    return drill_url(
-        "service:ticket_list", {"scene": "all", "created_from": date_from, "created_to": date_to, "owner": owner}
-    )
 
 
 METRICS = (

@@ -3,38 +3,24 @@ how soon the term ends (30/60/90 days), overdue, renewed and lost."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from guanxi.commerce.lists import ScopedList, choices_of, date_column, people
+from guanxi.commerce.lists import ScopedList, date_column, people
 from guanxi.org.lists.registry import register
 from guanxi.org.lists.spec import Column, EmptyState, Field, Scene
 
+from ..lists import ended, ending_within, readers_own, status_field
 from . import selectors
 from .models import Renewal
 
 CELLS = "service/renewals/"
 OPEN = (Renewal.Status.UNDECIDED, Renewal.Status.RENEWING)
-
-
-def _due_within(days: int) -> Callable[[QuerySet[Any], Any], QuerySet[Any]]:
-    def scene(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
-        today = timezone.localdate()
-        return qs.filter(status__in=OPEN, ends_on__gte=today, ends_on__lte=today + dt.timedelta(days=days))
-
-    return scene
-
-
-def _overdue(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
-    return qs.filter(status__in=OPEN, ends_on__lt=timezone.localdate())
 
 
 @register
@@ -84,18 +70,16 @@ class RenewalList(ScopedList):
         Column("policy_number", _("Policy number"), value=lambda r: r.asset.policy_number, default=False),
     )
     fields = (
-        Field(
-            "status", _("Renewal status"), "status", "choice", choices=choices_of(Renewal.Status.choices), quick=True
-        ),  # fmt: skip
+        status_field(Renewal, _("Renewal status")),
         Field("owner", _("Owner"), "owner_id", "user", choices=people, quick=True),
         Field("ends_on", _("End date"), "ends_on", "date", quick=True),
     )
     scenes = (
-        Scene("due30", _("Due in 30 days"), _due_within(30)),
-        Scene("due60", _("Due in 60 days"), _due_within(60)),
-        Scene("due90", _("Due in 90 days"), _due_within(90)),
-        Scene("overdue", _("Overdue"), _overdue),
-        Scene("mine", _("Mine"), lambda qs, user: qs.filter(owner_id=user.pk, status__in=OPEN)),
+        Scene("due30", _("Due in 30 days"), ending_within(30, status__in=OPEN)),
+        Scene("due60", _("Due in 60 days"), ending_within(60, status__in=OPEN)),
+        Scene("due90", _("Due in 90 days"), ending_within(90, status__in=OPEN)),
+        Scene("overdue", _("Overdue"), ended(status__in=OPEN)),
+        Scene("mine", _("Mine"), readers_own(status__in=OPEN)),
         Scene(
             "renewed",
             pgettext_lazy("renewal status", "Renewed"),

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.metrics import day_bounds, grouped, ratio
+from guanxi.core.metrics import period_metric, period_records, ratio
 from guanxi.core.registry import METRIC_GROUPINGS, Metric
 from guanxi.org.models import User
 
@@ -22,18 +22,21 @@ EXTRA = {"type": "ticket__type", "product": "ticket__product_id"}
 GROUPINGS = (*METRIC_GROUPINGS, "type", "product", "owner+type")
 HUNDRED = Decimal(100)
 
-
-def _answered(user: User, date_from: dt.date, date_to: dt.date) -> Any:
-    start, end = day_bounds(date_from, date_to)
-    return surveys_in_scope(user).filter(answered_at__gte=start, answered_at__lt=end)
+surveys_answered = period_metric(surveys_in_scope, within="answered_at", extra=EXTRA)
+_scores = period_metric(surveys_in_scope, within="answered_at", value=Avg("score"), extra=EXTRA)
+_satisfied = period_metric(
+    surveys_in_scope, within="answered_at", value=Count("pk", filter=Q(score__gte=4)), extra=EXTRA
+)
+_records = period_records(
+    "service:survey_list", dates=("answered_from", "answered_to"), owner_as="agent", department_as=None
+)
 
 
 def csat_average(
     *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
 ) -> dict[Any, Decimal]:
     """The average score (1-5) of the surveys answered in the period."""
-    qs = _answered(user, date_from, date_to)
-    scores = grouped(qs, group_by=group_by, value=Avg("score"), extra=EXTRA, owners=owners)
+    scores = _scores(user=user, date_from=date_from, date_to=date_to, group_by=group_by, owners=owners)
     return {k: v.quantize(Decimal("0.01")) for k, v in scores.items() if v}
 
 
@@ -41,16 +44,10 @@ def csat_satisfied(
     *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
 ) -> dict[Any, Decimal]:
     """CSAT: the percentage of answers scoring 4 or 5."""
-    qs = _answered(user, date_from, date_to)
-    happy = grouped(qs, group_by=group_by, value=Count("pk", filter=Q(score__gte=4)), extra=EXTRA, owners=owners)
-    total = grouped(qs, group_by=group_by, extra=EXTRA, owners=owners)
+    args = {"user": user, "date_from": date_from, "date_to": date_to, "group_by": group_by, "owners": owners}
+    total = surveys_answered(**args)
+    happy = _satisfied(**args)
     return ratio({k: happy.get(k, Decimal(0)) for k in total}, total, scale=HUNDRED)
-
-
-def surveys_answered(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    return grouped(_answered(user, date_from, date_to), group_by=group_by, extra=EXTRA, owners=owners)
 
 
 def _group_label(grouping: str, code: Any) -> Any:
@@ -65,14 +62,6 @@ def _group_label(grouping: str, code: Any) -> Any:
 
         return Product.objects.filter(pk=code).values_list("name", flat=True).first() or "—"
     return code
-
-
-def _records(
-    *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
-) -> str:
-    from guanxi.core.metrics import drill_url
-
-    return drill_url("service:survey_list", {"answered_from": date_from, "answered_to": date_to, "agent": owner})
 
 
 METRICS = (
