@@ -47,9 +47,11 @@ registry.add_default_grants(
             "department_assistant": _REP,
             "sales_management": _READ + ["assets.export", "tickets.export"],
             "executive": _READ + ["assets.export", "tickets.export"],
-            "service_agent": _AGENT + ["tickets.assign"],
+            # payments.view: the caller view shows what the caller still owes (balances due, read-only)
+            "service_agent": _AGENT + ["tickets.assign", "payments.view"],
             "service_manager": _AGENT
-            + ["tickets.assign", "tickets.delete", "tickets.export", "assets.delete", "assets.export", "assets.import"],
+            + ["payments.view", "tickets.assign", "tickets.delete", "tickets.export"]
+            + ["assets.delete", "assets.export", "assets.import"],
         },
     )
 )

@@ -5,6 +5,7 @@ from the user's data scope (payments / invoices / expenses modules; contract own
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -491,6 +492,22 @@ def customer_money(*, user: User, customer: Any) -> dict[str, Any] | None:
     for c in contracts:
         totals.add(c)
     return {"contracts": contracts, "payments": payments, "invoices": invoices, "totals": totals}
+
+
+def customer_open_receivables(*, user: User, customer_ids: Iterable[int], limit: int = 5) -> dict[int, dict[str, Any]]:
+    """Per customer, the contracts in the user's reach with a balance still due (biggest first, at most `limit`) and
+    the totals over all of them; customers with nothing due are left out, and everyone without payments.view."""
+    if not has_permission(user, "payments.view"):
+        return {}
+    qs = money_contracts(user).filter(customer_id__in=list(customer_ids), status__in=RECEIVABLE_STATUSES)
+    out: dict[int, dict[str, Any]] = {}
+    owing: Any = with_money(qs)
+    for c in owing.filter(balance_due__gt=0).order_by("-balance_due", "-id"):
+        entry = out.setdefault(c.customer_id, {"contracts": [], "totals": Totals()})
+        entry["totals"].add(c)
+        if len(entry["contracts"]) < limit:
+            entry["contracts"].append(c)
+    return out
 
 
 # --- a leaving user's data (the backup an administrator takes before the hand-over) -------------------------

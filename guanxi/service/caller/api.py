@@ -1,9 +1,10 @@
 """GET /api/v1/caller?q=… — the caller view for a call-centre integration: the customers a phone number (or a
-plate, policy or serial number) points at, with their contacts, assets, open tickets and latest follow-ups, read
-through the token holder's data scope."""
+plate, policy or serial number) points at, with their contacts, assets, open tickets, latest follow-ups and open
+receivables, read through the token holder's data scope."""
 
 # No `from __future__ import annotations`: django-ninja reads the endpoint annotations at import time.
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated
 
 from django.http import HttpRequest
@@ -49,6 +50,28 @@ class CallerFollowUp(Schema):
     content: str
 
 
+class CallerReceivable(Schema):
+    id: int
+    number: str
+    title: str
+    balance_due: Decimal
+    overdue: Decimal
+
+
+class CallerReceivables(Schema):
+    balance_due: Decimal = Field(description="Over every contract of the customer with a balance due.")
+    overdue: Decimal
+    contracts: list[CallerReceivable] = Field(description="The five biggest balances due.")
+
+    @staticmethod
+    def resolve_balance_due(obj: dict) -> Decimal:  # type: ignore[type-arg]
+        return obj["totals"].balance_due
+
+    @staticmethod
+    def resolve_overdue(obj: dict) -> Decimal:  # type: ignore[type-arg]
+        return obj["totals"].overdue
+
+
 class CallerCustomer(Schema):
     id: int
     name: str
@@ -61,6 +84,8 @@ class CallerCardOut(Schema):
     open_tickets: list[CallerTicket]
     past_tickets: int
     follow_ups: list[CallerFollowUp]
+    receivables: CallerReceivables | None = Field(description="Open receivables; null when nothing is due or the "
+                                                  "reader may not see payments.")  # fmt: skip
 
 
 class CallerQuery(Schema):

@@ -1,12 +1,13 @@
 """The caller view (来电弹屏): who is calling, from a phone number (a call centre passes the caller's number) or a
 plate, policy or serial number typed by the agent — the customer with the matching contact, their assets with dates,
-open tickets and latest follow-ups, each read through the reader's own data scope."""
+open tickets, latest follow-ups and open receivables, each read through the reader's own data scope."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from guanxi.billing.selectors import customer_open_receivables
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, scope_queryset_or_none
 
@@ -26,6 +27,7 @@ class CallerCard:
     past_tickets: int = 0
     follow_ups: list[Any] = field(default_factory=list)
     matched_asset: Asset | None = None
+    receivables: dict[str, Any] | None = None  # {"contracts", "totals"}: balances still due (payments.view only)
 
 
 def caller_lookup(*, user: User, query: str) -> list[CallerCard]:
@@ -65,8 +67,10 @@ def caller_lookup(*, user: User, query: str) -> list[CallerCard]:
     follow_ups = scope_queryset_or_none(
         user, FollowUp.objects.filter(customer_id__in=found), "view", module="followups"
     ).select_related("author", "contact")
+    receivables = customer_open_receivables(user=user, customer_ids=found)
     for card in cards:
         pk = card.customer.pk
+        card.receivables = receivables.get(pk)
         own = list(contacts.filter(customer_id=pk).order_by("name", "id")[:10])
         card.contacts = sorted(own, key=lambda c: c.pk not in wanted)
         card.assets = list(assets.filter(customer_id=pk).select_related("product").order_by("ends_on", "-id")[:10])

@@ -54,3 +54,39 @@ def test_the_page_and_the_api(people, called, client):
     found = api.client.get("/api/v1/caller", {"q": "138 0013 8000"}).json()
     assert [c["customer"]["id"] for c in found] == [called.pk] and found[0]["open_tickets"]
     assert api.client.get("/api/v1/caller").status_code == 422  # the shared envelope for a missing query field
+
+
+def test_the_callers_open_receivables_show_to_those_who_may_see_payments(people, called, client):
+    import datetime as dt
+    from decimal import Decimal
+
+    from guanxi.billing.tests.factories import ContractFactory, InstalmentFactory
+
+    # given two signed contracts of the caller: one owing 60,000 (20,000 of it overdue), one paid in full
+    owing = ContractFactory(customer=called, number="HT-OWING", amount=Decimal("60000.00"))
+    InstalmentFactory(contract=owing, due_date=dt.date(2026, 1, 1), amount=Decimal("20000.00"))
+    paid = ContractFactory(customer=called, number="HT-PAID", amount=Decimal("0.00"))
+    # when the agent and the rep look the caller up
+    card = caller_lookup(user=people["agent"], query="13800138000")[0]
+    # then the balance due is on the card, the paid contract is not
+    assert card.receivables["totals"].balance_due == Decimal("60000.00")
+    assert card.receivables["totals"].overdue == Decimal("20000.00")
+    assert [c.number for c in card.receivables["contracts"]] == ["HT-OWING"] and paid.pk
+    client.force_login(people["agent"])
+    body = client.get(reverse("service:caller"), {"q": "13800138000"}).content.decode()
+    assert "HT-OWING" in body and "60,000.00" in body
+    from guanxi.core.tests.clients import JsonClient
+
+    found = JsonClient(people["agent"]).client.get("/api/v1/caller", {"q": "13800138000"}).json()
+    assert found[0]["receivables"]["balance_due"] in ("60000.00", 60000.0)
+    assert found[0]["receivables"]["contracts"][0]["number"] == "HT-OWING"
+    # and someone without payments.view sees none of it
+    from guanxi.org.models import Role
+    from guanxi.org.tests.factories import UserFactory
+
+    Role.objects.create(code="hotline", name="Hotline", data_scope="all",
+                        permissions=["tickets.view", "assets.view", "customers.view", "contacts.view"])  # fmt: skip
+    hotline = UserFactory(username="hotline", department=people.hq, roles=["hotline"])
+    assert caller_lookup(user=hotline, query="13800138000")[0].receivables is None
+    client.force_login(hotline)
+    assert "HT-OWING" not in client.get(reverse("service:caller"), {"q": "13800138000"}).content.decode()
