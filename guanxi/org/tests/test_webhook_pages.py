@@ -32,9 +32,9 @@ def test_creating_a_webhook_shows_the_secret_once(org, admin_web):
     assert response.status_code == 302 and response["Location"] == reverse("org:webhook_detail", args=[hook.pk])
     # then the next page shows the whole secret, the one after only its hint
     first = admin_web.get(response["Location"]).content.decode()
-    assert hook.secret in first
+    assert hook.signing_secret in first
     again = admin_web.get(response["Location"]).content.decode()
-    assert hook.secret not in again and hook.secret_hint in again
+    assert hook.signing_secret not in again and hook.secret_hint in again
     assert AuditLog.objects.filter(action="create", object_id=str(hook.pk)).exists()
 
 
@@ -69,10 +69,11 @@ def test_replay_and_rotation_from_the_pages(org, admin_web, settings):
     response = admin_web.post(reverse("org:webhook_delivery_replay", args=[delivery.pk]))
     again = WebhookDelivery.objects.exclude(pk=delivery.pk).get()
     assert response.status_code == 302 and again.replay_of_id == delivery.pk
-    old = hook.secret
+    old = hook.signing_secret
     admin_web.post(reverse("org:webhook_rotate_secret", args=[hook.pk]))
     hook.refresh_from_db()
-    assert hook.secret != old
+    assert hook.signing_secret != old
+    assert old not in admin_web.get(reverse("org:webhook_detail", args=[hook.pk])).content.decode()
 
 
 @pytest.mark.parametrize(

@@ -81,9 +81,9 @@ def test_an_allowed_local_receiver_gets_a_correctly_signed_delivery(org, receive
     assert services.webhook_delivery_attempt(delivery_id=delivery.pk) == "delivered"
     # then the receiver got one POST whose signature checks out with the secret, as a customer would check it
     (got,) = receiver.requests
-    assert verify(secret=hook.secret, headers=got.headers, body=got.body)
+    assert verify(secret=hook.signing_secret, headers=got.headers, body=got.body)
     assert not verify(secret="whsec_wrong", headers=got.headers, body=got.body)
-    assert not verify(secret=hook.secret, headers=got.headers, body=got.body + b" ")
+    assert not verify(secret=hook.signing_secret, headers=got.headers, body=got.body + b" ")
     body = json.loads(got.body)
     assert body["type"] == "test.user_seen" and body["id"] == delivery.event_id
     assert body["data"] == {"id": org["east_rep"].pk, "username": "east_rep"}
@@ -155,7 +155,7 @@ def test_replay_sends_the_logged_event_again(org, receiver, loopback_allowed, dj
     assert again.status == "delivered" and again.replay_of_id == delivery.pk and again.event_id == delivery.event_id
     first, second = receiver.requests
     assert json.loads(first.body) == json.loads(second.body)
-    assert verify(secret=hook.secret, headers=second.headers, body=second.body)
+    assert verify(secret=hook.signing_secret, headers=second.headers, body=second.body)
     assert AuditLog.objects.filter(object_id=str(hook.pk), action=AuditLog.Action.OTHER).exists()
 
 
@@ -239,7 +239,7 @@ def test_the_secret_is_never_in_the_audit_trail(org):
     hook = _hook(org["admin"], "https://erp.example.com/hook")
     services.webhook_rotate_secret(actor=org["admin"], webhook=hook)
     text = json.dumps(list(AuditLog.objects.values("changes", "message", "message_params")), ensure_ascii=False)
-    assert hook.secret[6:] not in text
+    assert hook.signing_secret[6:] not in text
     assert "erp.example.com" in text  # the configuration change itself is audited
 
 

@@ -4,7 +4,7 @@ secret answered once, on create and on rotation), each subscription's delivery l
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from guanxi.core.api import READ_ERRORS, WRITE_ERRORS, PageParams, error_responses, idempotent, paginate
+from guanxi.core.api import READ_ERRORS, WRITE_ERRORS, PageParams, error_responses, paginate
 from guanxi.org.current import current_user
 
 from ..policies import require_permission
@@ -37,9 +37,9 @@ def webhook_list(request: HttpRequest, page: Query[PageParams]) -> object:
 
 
 @router.post("/webhooks", response={201: WebhookCreatedOut, **WRITE_ERRORS}, summary="Create a webhook")
-@idempotent
 def webhook_create(request: HttpRequest, payload: WebhookIn) -> object:
-    """The answer holds the signing `secret`, this once."""
+    """The answer holds the signing `secret`, this once. Not idempotent (like token creation): storing the answer
+    for a replay would store the secret in clear; an Idempotency-Key header is ignored."""
     return Status(201, services.webhook_create(actor=current_user(request), data=payload.model_dump()))
 
 

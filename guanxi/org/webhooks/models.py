@@ -7,18 +7,26 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.mail.crypto import secret_decrypt
 from guanxi.core.models import TimeStampedModel
+
+
+def secret_hint_of(plain: str) -> str:
+    """A secret as shown after creation: its prefix and last four characters."""
+    return f"{plain[:6]}…{plain[-4:]}" if plain else ""
 
 
 class WebhookSubscription(TimeStampedModel):
     """An external system told about chosen business events: a POST of each event to `url`, signed with `secret`
-    (HMAC-SHA256 over "timestamp.body"). The secret is shown once, when created or rotated; it stays stored
-    because every delivery is signed with it. Repeated failures switch the subscription off (`disabled_at`)."""
+    (HMAC-SHA256 over "timestamp.body"). The secret is shown once, when created or rotated; it stays stored,
+    encrypted like the mailbox passwords (core.mail.crypto), because every delivery is signed with it; its hint is
+    kept beside it so that pages and lists never decrypt it. Repeated failures switch the subscription off."""
 
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
     event_types = models.JSONField(_("events"), default=list, blank=True)
-    secret = models.CharField(_("signing secret"), max_length=100)
+    secret = models.TextField(_("signing secret"))  # encrypted (core.mail.crypto): read it with signing_secret
+    secret_hint = models.CharField(_("signing secret hint"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
     disabled_at = models.DateTimeField(_("switched off at"), null=True, blank=True)
@@ -27,7 +35,7 @@ class WebhookSubscription(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    audit_exclude = ("secret", "updated_at", "consecutive_failures")
+    audit_exclude = ("secret", "secret_hint", "updated_at", "consecutive_failures")
 
     class Meta:
         ordering = ["name", "id"]
@@ -38,9 +46,9 @@ class WebhookSubscription(TimeStampedModel):
         return self.name
 
     @property
-    def secret_hint(self) -> str:
-        """The secret as shown after creation: its prefix and last four characters."""
-        return f"{self.secret[:6]}…{self.secret[-4:]}" if self.secret else ""
+    def signing_secret(self) -> str:
+        """The secret in clear, for signing a delivery (raises SecretUnreadable when its key is gone)."""
+        return secret_decrypt(self.secret)
 
 
 class WebhookDelivery(models.Model):

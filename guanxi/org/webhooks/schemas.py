@@ -44,6 +44,10 @@ class WebhookOut(Schema):
 class WebhookCreatedOut(WebhookOut):
     secret: str = Field(..., description="The signing secret, shown this once: keep it with the receiver.")
 
+    @staticmethod
+    def resolve_secret(obj: Any) -> str:
+        return str(obj.new_secret)
+
 
 class WebhookPage(Schema):
     count: int

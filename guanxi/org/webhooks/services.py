@@ -31,12 +31,13 @@ from django.utils.translation import gettext_noop
 from guanxi.core import outbound
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.i18n import Message
+from guanxi.core.mail.crypto import SecretUnreadable, secret_encrypt
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
 from guanxi.core.services import audit_record, full_clean_or_raise, notify
 
 from ..policies import has_permission, require_permission
-from .models import WebhookDelivery, WebhookSubscription
+from .models import WebhookDelivery, WebhookSubscription, secret_hint_of
 
 if TYPE_CHECKING:
     from guanxi.core.events import DomainEvent
@@ -97,18 +98,23 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "url": url, "event_types": events}
 
 
-def _new_secret() -> str:
-    return SECRET_PREFIX + secrets.token_urlsafe(32)
+def _new_secret(hook: WebhookSubscription) -> str:
+    """Give the subscription a fresh secret: stored encrypted with its hint; the clear text is returned (and kept
+    on the object as `new_secret`) so that the caller shows it this once."""
+    plain = SECRET_PREFIX + secrets.token_urlsafe(32)
+    hook.secret, hook.secret_hint = secret_encrypt(plain), secret_hint_of(plain)
+    hook.new_secret = plain  # type: ignore[attr-defined]
+    return plain
 
 
 def webhook_create(*, actor: User, data: dict[str, Any]) -> WebhookSubscription:
-    """Create a subscription; the returned object carries the secret, shown to the administrator this once."""
+    """Create a subscription; the returned object carries the secret in clear (`new_secret`), shown to the
+    administrator this once."""
     require_permission(actor, PERMISSION)
     clean = _clean(data)
     with transaction.atomic():
-        hook = WebhookSubscription(
-            **clean, is_active=bool(data.get("is_active", True)), secret=_new_secret(), created_by=actor
-        )
+        hook = WebhookSubscription(**clean, is_active=bool(data.get("is_active", True)), created_by=actor)
+        _new_secret(hook)
         full_clean_or_raise(hook)
         hook.save()
         audit_record(
@@ -142,12 +148,12 @@ def webhook_update(*, actor: User, webhook: WebhookSubscription, data: dict[str,
 
 
 def webhook_rotate_secret(*, actor: User, webhook: WebhookSubscription) -> WebhookSubscription:
-    """Replace the signing secret (the old one stops at once); the new one is shown this once."""
+    """Replace the signing secret (the old one stops at once); the new one (`new_secret`) is shown this once."""
     require_permission(actor, PERMISSION)
     with transaction.atomic():
         hook = WebhookSubscription.objects.select_for_update().get(pk=webhook.pk)
-        hook.secret = _new_secret()
-        hook.save(update_fields=["secret", "updated_at"])
+        _new_secret(hook)
+        hook.save(update_fields=["secret", "secret_hint", "updated_at"])
         audit_record(
             actor=actor,
             action=AuditLog.Action.UPDATE,
@@ -246,6 +252,13 @@ def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None
     if not hook.is_active:
         _finish(delivery, now=now, status=WebhookDelivery.Status.FAILED, error=_("The webhook is switched off."))
         return delivery.status
+    try:
+        secret = hook.signing_secret
+    except SecretUnreadable:
+        error = _("The signing secret cannot be read: it was encrypted with a key no longer configured.")
+        _finish(delivery, now=now, status=WebhookDelivery.Status.FAILED, error=error)
+        _count_failure(hook_id=hook.pk, now=now, error=error)
+        return delivery.status
     body = body_bytes(delivery.payload)
     timestamp = int(now.timestamp())
     headers = {
@@ -254,7 +267,7 @@ def webhook_delivery_attempt(*, delivery_id: int, now: dt.datetime | None = None
         "X-Guanxi-Event-Id": delivery.event_id,
         "X-Guanxi-Delivery": str(delivery.pk),
         "X-Guanxi-Timestamp": str(timestamp),
-        "X-Guanxi-Signature": signature(secret=hook.secret, timestamp=timestamp, body=body),
+        "X-Guanxi-Signature": signature(secret=secret, timestamp=timestamp, body=body),
     }
     status_code: int | None = None
     elapsed: int | None = None

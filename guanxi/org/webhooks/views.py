@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError
+from guanxi.core.mail.crypto import SecretUnreadable, secret_decrypt, secret_encrypt
 from guanxi.core.views_util import form_add_errors
 
 from ..policies import require_permission
@@ -32,7 +33,8 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
 
 
 def _show_secret_once(request: HttpRequest, hook: Any) -> None:
-    request.session[SECRET_SESSION_KEY] = {"id": hook.pk, "secret": hook.secret}
+    """Keep the new secret for the next page only, encrypted like the stored one (sessions are rows too)."""
+    request.session[SECRET_SESSION_KEY] = {"id": hook.pk, "secret": secret_encrypt(hook.new_secret)}
 
 
 @login_required
@@ -67,8 +69,11 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shown = request.session.get(SECRET_SESSION_KEY)
     secret = ""
     if isinstance(shown, dict) and shown.get("id") == hook.pk:
-        secret = str(shown.get("secret", ""))
         del request.session[SECRET_SESSION_KEY]
+        try:
+            secret = secret_decrypt(str(shown.get("secret", "")))
+        except SecretUnreadable:
+            secret = ""
     recent = list(selectors.delivery_list(user=request.user, webhook=hook)[:10])
     for delivery in recent:
         delivery.event_label = event_label(delivery.event_type)  # type: ignore[attr-defined]
