@@ -4,7 +4,8 @@ Imported leads enter the screening queue (status new, no owner), like leads from
 the assignment rules run on them once the import commits; what no rule takes waits there for a
 manager. A row is rejected when it names nobody,
 gives no way to reach them, or repeats a lead that is still open (same mobile or e-mail) or an
-earlier row of the file; a match with an existing customer is only a warning.
+earlier row of the file; a match with an existing customer is only a warning. The active custom fields of leads are
+columns too (core.imports.custom, as in the customer import), checked by the one check of custom values.
 
 Registered from providers.py: `from . import importers as _importers  # noqa: E402,F401`.
 """
@@ -23,6 +24,8 @@ from guanxi.core.dictionaries.defaults import INDUSTRY_ALIASES
 from guanxi.core.i18n import Message
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert_rows
+from guanxi.core.imports.custom import PREFIX as CUSTOM_PREFIX
+from guanxi.core.imports.custom import CustomCells, custom_row_decide
 from guanxi.core.imports.values import ChoiceLookup, cell_text
 from guanxi.core.models import AuditLog, ImportJob
 from guanxi.core.registry import registry
@@ -31,6 +34,7 @@ from guanxi.customers.importers import SIZE_ALIASES, SOURCE_ALIASES
 from guanxi.org.models import User
 
 from .models import CLOSED_STATUSES, Lead
+from .services.lifecycle import CUSTOM_TARGET
 
 NEED_MAX = 5000
 CONTACT_WAYS = ("mobile", "phone", "email", "wechat")
@@ -41,6 +45,7 @@ class LeadImporter(Importer):
     label = gettext_lazy("Leads")
     icon = "ti-target-arrow"
     permission = "leads.import"
+    custom_target = CUSTOM_TARGET
     list_url_name = "sales:lead_list"
     fields = (
         ImportField("company_name", gettext_lazy("Company"), example="杭州云峰软件有限公司",
@@ -81,9 +86,13 @@ class LeadImporter(Importer):
         labels = {f.key: str(f.label) for f in self.fields}
         lookups = {k: ChoiceLookup.of_dictionary(key, aliases) for k, (key, aliases) in self.CHOICES.items()}
         model_fields = {f.name: f for f in Lead._meta.concrete_fields}
+        custom = CustomCells(target=CUSTOM_TARGET, outcomes=outcomes)
         for i, o in enumerate(outcomes, start=1):
             data: dict[str, Any] = {}
+            o.extra["custom"] = custom.sent(o)
             for key, raw in o.values.items():
+                if key.startswith(CUSTOM_PREFIX):  # read by CustomCells
+                    continue
                 try:
                     value = lookups[key](raw) if key in lookups else cell_text(raw)
                     if key != "need":
@@ -131,6 +140,7 @@ class LeadImporter(Importer):
         )  # fmt: skip
         seen: dict[tuple[str, str], int] = {}
         for index, o in enumerate(rows):
+            o.data.pop("custom", None)  # decided again (recheck): the custom column follows the new decision
             for kind in ("mobile", "email"):
                 value = o.data.get(kind)
                 if not value:
@@ -149,6 +159,7 @@ class LeadImporter(Importer):
                 if m.batch_row is None and m.message not in o.reasons:
                     o.reasons.append(m.message)
             o.action = Action.CREATE
+            custom_row_decide(actor=actor, target=CUSTOM_TARGET, outcome=o)
 
     def apply(self, *, actor: User, outcomes: list[RowOutcome], job: ImportJob, now: dt.datetime) -> dict[str, int]:
         creates = [o for o in outcomes if o.action == Action.CREATE]
