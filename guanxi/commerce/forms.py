@@ -33,6 +33,7 @@ class ProductForm(forms.Form):
     tax_rate = PercentField(label=_("Tax rate"), required=False, min_value=0, max_value=100)
     description = forms.CharField(label=_("Description"), max_length=5000, required=False)
     is_active = forms.BooleanField(required=False)
+    term_months = forms.IntegerField(label=_("Warranty / service term"), required=False, min_value=1, max_value=600)
     line = IdField(label=_("Product line"))
     version = forms.IntegerField(required=False, min_value=0)
 
@@ -48,6 +49,7 @@ class ProductForm(forms.Form):
             "tax_rate": "" if rate is None else rate / 100,
             "description": data["description"],
             "is_active": data["is_active"],
+            "term_months": data["term_months"],
             "line": lines.get(data["line"] or 0),
         }
 

@@ -28,7 +28,8 @@ def product_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if product:
         initial = {"code": product.code, "name": product.name, "unit": product.unit, "line": product.line_id,
                    "list_price": f"{product.list_price:.2f}", "tax_rate": f"{(product.tax_rate * 100).normalize():f}",
-                   "description": product.description, "is_active": product.is_active}  # fmt: skip
+                   "description": product.description, "is_active": product.is_active,
+                   "term_months": product.term_months}  # fmt: skip
     ctx: dict[str, Any] = {"product": product, "lines": lines.values(), "initial": initial, "errors": {}}
     if request.method == "POST":
         form = ProductForm(request.POST)

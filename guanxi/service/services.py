@@ -149,7 +149,14 @@ def asset_create(*, actor: User, data: dict[str, Any]) -> Asset:
     asset.search_text = asset_search_text(asset)
     asset = model_create(instance=asset, actor=actor)
     ensure_in_scope(actor, asset, "create")
+    _open_renewal(asset, actor)
     return asset
+
+
+def _open_renewal(asset: Asset, actor: User | None) -> None:
+    from .renewals.services import renewal_open_for
+
+    renewal_open_for(asset=asset, actor=actor)
 
 
 @transaction.atomic
@@ -165,6 +172,8 @@ def asset_update(*, actor: User, asset: Asset, data: dict[str, Any], expected_ve
         Asset.objects.filter(pk=asset.pk).update(search_text=search_text)
         asset.search_text = search_text
     ensure_in_scope(actor, asset, "edit")
+    if {"ends_on", "status"} & set(_changes):
+        _open_renewal(asset, actor)
     return asset
 
 

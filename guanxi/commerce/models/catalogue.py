@@ -56,6 +56,11 @@ class Product(BusinessModel):
     )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True, db_index=True)
+    # The warranty / service term a delivered unit carries (months): the service app dates the assets it makes from
+    # a shipment with it, so their renewal comes up on time. Empty: no fixed term.
+    term_months = models.PositiveSmallIntegerField(
+        _("warranty / service term (months)"), null=True, blank=True, validators=[MaxValueValidator(600)]
+    )
 
     # The catalogue is company-wide and has no owner: reads check the "products.view" permission only
     # (require_permission), not a data scope (an empty owner path: org.policies.scope_q narrows nothing).

@@ -36,6 +36,7 @@ class ProductOut(Schema):
     tax_rate: Decimal
     description: str
     is_active: bool
+    term_months: int | None = Field(None, description="Warranty / service term in months (null: none).")
 
 
 class ProductPage(Schema):
@@ -59,6 +60,7 @@ class _ProductFields(InputSchema):
     tax_rate: TaxRate | None = None
     description: str | None = Field(None, max_length=5000)
     is_active: bool | None = None
+    term_months: int | None = Field(None, ge=1, le=600, description="Warranty / service term in months.")
 
 
 class ProductIn(_ProductFields):

@@ -19,7 +19,8 @@ from guanxi.org.policies import require_permission
 
 from ..models import PriceBook, PriceBookEntry, Product, ProductLine
 
-PRODUCT_FIELDS = {"code", "name", "line", "unit", "list_price", "tax_rate", "description", "is_active"}
+PRODUCT_FIELDS = {"code", "name", "line", "unit", "list_price", "tax_rate", "description", "is_active", "term_months"}
+TERM_MONTHS_MAX = 600
 
 
 def _clean_product(data: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +38,8 @@ def _clean_product(data: dict[str, Any]) -> dict[str, Any]:
             values[key] = clean_decimal(value, key, low=Decimal("0"), high=Decimal("1"), places="0.0001")
         elif key == "description":
             values[key] = clean_text(value, key, max_length=5000, multiline=True)
+        elif key == "term_months":
+            values[key] = _term_months(value)
         elif key == "line":
             if value is not None and not isinstance(value, ProductLine):
                 raise field_error(key, _("Choose a product line."))
@@ -44,6 +47,21 @@ def _clean_product(data: dict[str, Any]) -> dict[str, Any]:
         else:
             values[key] = bool(value)
     return values
+
+
+def _term_months(value: Any) -> int | None:
+    """A warranty / service term: empty (none) or a whole number of months from 1 to TERM_MONTHS_MAX."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        months = int(str(value).strip())
+    except ValueError:
+        months = 0
+    if not 1 <= months <= TERM_MONTHS_MAX:
+        raise field_error(
+            "term_months", _("Enter a whole number of months between 1 and %(max)s.") % {"max": TERM_MONTHS_MAX}
+        )
+    return months
 
 
 def _code_taken(code: str, exclude: int | None = None) -> bool:

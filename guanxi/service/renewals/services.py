@@ -80,6 +80,37 @@ def renewal_settings_update(*, actor: User, data: dict[str, Any]) -> RenewalSett
 
 
 # --- the worker: open the list, remind the owners ---------------------------------------------------------
+GRACE_DAYS = 30  # an asset that ended this recently still gets its renewal (entered late, or the worker was down)
+
+
+def _in_window(asset: Asset, today: dt.date, window_days: int) -> bool:
+    return (
+        asset.status == Asset.Status.ACTIVE
+        and asset.ends_on is not None
+        and today - dt.timedelta(days=GRACE_DAYS) <= asset.ends_on <= today + dt.timedelta(days=window_days)
+    )
+
+
+def _open_one(asset: Asset, actor: User | None) -> Renewal:
+    assert asset.ends_on is not None
+    renewal = Renewal.objects.create(
+        asset=asset, customer=asset.customer, ends_on=asset.ends_on, owner=asset.customer.owner
+    )
+    audit_record(actor=actor, action="create", obj=renewal, message=Message(gettext_noop("Renewal opened")))
+    return renewal
+
+
+def renewal_open_for(*, asset: Asset, actor: User | None = None, today: dt.date | None = None) -> Renewal | None:
+    """The moment an asset is saved (by hand, import or a shipment): open its renewal now when its end date is
+    within the renewal window and it has none for that end date yet, rather than at the worker's next run. Runs
+    inside the caller's transaction (the asset's save), audited as the actor's."""
+    if asset.ends_on is None or not _in_window(asset, today or timezone.localdate(), renewal_settings().window_days):
+        return None
+    if Renewal.all_objects.filter(asset=asset, ends_on=asset.ends_on).exists():
+        return None
+    return _open_one(asset, actor)
+
+
 def renewals_open(*, today: dt.date | None = None) -> int:
     """A renewal for each asset in force whose end date is within the window and has none for that end date yet,
     owned by the customer's owner. Returns how many were opened."""
@@ -88,18 +119,14 @@ def renewals_open(*, today: dt.date | None = None) -> int:
     has_one = Renewal.all_objects.filter(asset=OuterRef("pk"), ends_on=OuterRef("ends_on"))
     due = (
         Asset.objects.filter(status=Asset.Status.ACTIVE, ends_on__isnull=False, ends_on__lte=horizon)
-        .filter(ends_on__gte=today - dt.timedelta(days=30))
+        .filter(ends_on__gte=today - dt.timedelta(days=GRACE_DAYS))
         .exclude(Exists(has_one))
         .select_related("customer")
     )
     opened = 0
     for asset in due.iterator(chunk_size=500):
-        assert asset.ends_on is not None
         with transaction.atomic():
-            renewal = Renewal.objects.create(
-                asset=asset, customer=asset.customer, ends_on=asset.ends_on, owner=asset.customer.owner
-            )
-            audit_record(actor=None, action="create", obj=renewal, message=Message(gettext_noop("Renewal opened")))
+            _open_one(asset, None)
         opened += 1
     return opened
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from guanxi.core.errors import InvalidStateError, NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.models import AuditLog, Notification
@@ -29,14 +30,32 @@ def _policy(people, customer, ends_on, **data):
 
 
 def test_assets_ending_within_the_window_join_the_list_once_owned_by_the_customer_owner(people, customer):
-    due = _policy(people, customer, TODAY + dt.timedelta(days=45))
-    _policy(people, customer, TODAY + dt.timedelta(days=200))  # beyond the 90-day window
-    _policy(people, customer, TODAY + dt.timedelta(days=10), status="cancelled")  # not in force
-    assert services.renewals_open(today=TODAY) == 1
-    assert services.renewals_open(today=TODAY) == 0
+    # given today's assets: one ending within the 90-day window, one beyond it, one not in force
+    today = timezone.localdate()
+    due = _policy(people, customer, today + dt.timedelta(days=45))
+    later = _policy(people, customer, today + dt.timedelta(days=200))
+    _policy(people, customer, today + dt.timedelta(days=10), status="cancelled")
+    # then the one within the window has its renewal the moment it is saved, audited as the person who saved it
     renewal = Renewal.objects.get()
     assert renewal.asset == due and renewal.owner == people["east_rep"] and renewal.status == "undecided"
-    assert AuditLog.objects.filter(object_id=str(renewal.pk), action="create").exists()
+    assert AuditLog.objects.filter(object_id=str(renewal.pk), action="create", actor=people["east_rep"]).exists()
+    # and the worker opens nothing twice; the later one joins when its end comes within the window
+    assert services.renewals_open(today=today) == 0
+    assert services.renewals_open(today=today + dt.timedelta(days=120)) == 1
+    assert services.renewals_open(today=today + dt.timedelta(days=120)) == 0
+    assert Renewal.objects.filter(asset=later).exists()
+
+
+def test_editing_an_asset_into_the_window_opens_its_renewal_at_once(people, customer):
+    from guanxi.service.services import asset_update
+
+    today = timezone.localdate()
+    asset = _policy(people, customer, today + dt.timedelta(days=300))
+    assert not Renewal.objects.exists()
+    asset_update(actor=people["east_rep"], asset=asset, data={"ends_on": (today + dt.timedelta(days=20)).isoformat()})
+    assert Renewal.objects.get().ends_on == today + dt.timedelta(days=20)
+    asset_update(actor=people["east_rep"], asset=asset, data={"notes": "续保意向强"})
+    assert Renewal.objects.count() == 1
 
 
 def test_reminders_go_out_once_at_each_lead_time(people, customer):
