@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
 from guanxi.core.inputs import id_or_none
+from guanxi.org.lists.choices import user_choices
 from guanxi.org.lists.spec import (
     BulkAction,
     BulkResult,
@@ -125,7 +126,7 @@ def people(user: Any) -> list[Choice]:
     owner cell and the transfer dialog offer the same people)."""
     cached = user.__dict__.get("_gx_people")
     if cached is None:
-        cached = user.__dict__["_gx_people"] = [Choice(str(u.pk), str(u)) for u in selectors.user_choices(user=user)]
+        cached = user.__dict__["_gx_people"] = user_choices(selectors.user_choices(user=user))
     return list(cached)
 
 

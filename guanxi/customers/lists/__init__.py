@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.core.dictionaries import selectors as dictionaries
 from guanxi.core.errors import ApplicationError, PermissionDeniedError, ValidationFailed
-from guanxi.org.lists.choices import dictionary_choices
+from guanxi.org.lists.choices import UserOption, dictionary_choices, user_options
 from guanxi.org.lists.spec import (
     BulkAction,
     BulkResult,
@@ -28,7 +28,6 @@ from guanxi.org.lists.spec import (
     ListDefinition,
     Scene,
 )
-from guanxi.org.models import User
 from guanxi.org.policies import has_permission, permission_scope, scope_queryset, subordinate_ids
 
 from .. import selectors, services
@@ -45,8 +44,8 @@ def _cached(user: Any, name: str, load: Any) -> Any:
     return cache[name]
 
 
-def _users(user: Any) -> list[User]:
-    return _cached(user, "users", lambda: list(selectors.assignable_users(user=user)))
+def _users(user: Any) -> list[UserOption]:
+    return _cached(user, "users", lambda: user_options(selectors.assignable_users(user=user)))
 
 
 def _departments(user: Any) -> list[Any]:
@@ -62,7 +61,7 @@ def _static(choices: Any) -> Any:
 
 
 def _user_choices(user: Any) -> list[Choice]:
-    return [Choice(str(u.pk), str(u)) for u in _users(user)]
+    return [Choice(str(u.pk), u.label) for u in _users(user)]
 
 
 # --- inline edit and bulk edit ----------------------------------------------------------------------------------

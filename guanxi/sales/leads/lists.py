@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.inputs import field_error
-from guanxi.org.lists.choices import dictionary_choices, per_request, static_choices
+from guanxi.org.lists.choices import dictionary_choices, per_request, static_choices, user_choices
 from guanxi.org.lists.spec import (
     BulkAction,
     BulkResult,
@@ -48,8 +48,7 @@ def _assignee_choices(user: Any) -> list[Choice]:
 
 
 def _owner_choices(user: Any) -> list[Choice]:
-    owners = per_request(user, "leads:owners", lambda: list(selectors.lead_owner_choices(user=user)))
-    return [Choice(str(u.pk), str(u)) for u in owners]
+    return per_request(user, "leads:owners", lambda: user_choices(selectors.lead_owner_choices(user=user)))
 
 
 # --- the owner and status cells -----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.inputs import field_error
-from guanxi.org.lists.choices import dictionary_choices, per_request, static_choices
+from guanxi.org.lists.choices import dictionary_choices, per_request, static_choices, user_choices
 from guanxi.org.lists.spec import (
     BulkAction,
     BulkResult,
@@ -43,7 +43,8 @@ def _owners(user: Any) -> list[User]:
 
 
 def _owner_choices(user: Any) -> list[Choice]:
-    return [Choice(str(u.pk), str(u)) for u in _owners(user)]
+    # the filter and the owner cell offer names only: read as values (the bulk actions' owners stay models)
+    return per_request(user, "opportunities:owner_choices", lambda: user_choices(selectors.owner_choices(user=user)))
 
 
 def _open_stages(user: Any) -> list[Stage]:
