@@ -295,13 +295,20 @@ def ticket_create(
     for upload in files:
         ticket_attach(actor=actor, ticket=ticket, upload=upload)
     if owner is not None:
-        return ticket_assign(actor=actor, ticket=ticket, owner=owner)
-    if auto_assign:
+        ticket = ticket_assign(actor=actor, ticket=ticket, owner=owner)
+    elif auto_assign:
         from .assignment import ticket_auto_assign
 
         ticket_auto_assign(actor=actor, ticket=ticket)
         ticket.refresh_from_db()
+    _stage_auto_start(ticket, actor, now)
     return ticket
+
+
+def _stage_auto_start(ticket: Ticket, actor: User | None, now: dt.datetime) -> None:
+    from .stages.services import stage_auto_start
+
+    stage_auto_start(ticket=ticket, actor=actor, now=now)
 
 
 @transaction.atomic

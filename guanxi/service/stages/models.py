@@ -26,12 +26,24 @@ class StageTemplate(TimeStampedModel):
     # [{"name": "查勘", "tasks": [{"title": "现场查勘拍照", "due_days": 1}, …]}, …]
     stages = models.JSONField(_("stages"), default=list)
     is_active = models.BooleanField(_("active"), default=True)
+    # Started by itself on every new ticket of its type (a ticket template with a type only; one per type).
+    auto_start = models.BooleanField(_("start automatically on new tickets of this type"), default=False)
 
     class Meta:
         ordering = ["target", "name", "id"]
         verbose_name = _("stage template")
         verbose_name_plural = _("stage templates")
-        constraints = [models.CheckConstraint(condition=~Q(name=""), name="stage_template_name_not_blank")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="stage_template_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(auto_start=False) | (Q(target="ticket") & ~Q(type_code="")),
+                name="stage_template_auto_start_ticket_type",
+            ),
+            models.UniqueConstraint(
+                fields=["type_code"], condition=Q(auto_start=True, is_active=True),
+                name="stage_template_one_auto_start_per_type",
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return self.name

@@ -81,7 +81,7 @@ def stages_text(stages: list[dict[str, Any]]) -> str:
 def stage_template_save(*, actor: User, data: dict[str, Any], template: StageTemplate | None = None) -> StageTemplate:
     """Create or change a stage template (org.admin). Audited."""
     require_permission(actor, "org.admin")
-    data = pick(data, {"name", "target", "type_code", "stages", "is_active"})
+    data = pick(data, {"name", "target", "type_code", "stages", "is_active", "auto_start"})
     target = str(data.get("target") or StageTemplate.Target.TICKET)
     if target not in StageTemplate.Target.values:
         raise field_error("target", _("Choose one of the list."))
@@ -92,12 +92,29 @@ def stage_template_save(*, actor: User, data: dict[str, Any], template: StageTem
         "type_code": clean_text(data.get("type_code"), "type_code", max_length=30),
         "stages": stages_parse(stages_text(stages)),
         "is_active": data.get("is_active", True) not in (False, "", None, "0", "off"),
+        "auto_start": data.get("auto_start", False) not in (False, "", None, "0", "off"),
     }
+    if values["auto_start"]:
+        _check_auto_start(values, template)
     if template is None:
         return model_create(instance=StageTemplate(**values), actor=actor)
     template = StageTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
     template, _c = model_update(instance=template, data=values, actor=actor)
     return template
+
+
+def _check_auto_start(values: dict[str, Any], template: StageTemplate | None) -> None:
+    """Starting by itself needs a ticket template with a ticket type, and one such template a type."""
+    if values["target"] != StageTemplate.Target.TICKET or not values["type_code"]:
+        raise field_error("auto_start", _("Only a ticket template with a ticket type can start by itself."))
+    if not values["is_active"]:
+        return
+    others = StageTemplate.objects.filter(auto_start=True, is_active=True, type_code=values["type_code"])
+    other = (others.exclude(pk=template.pk) if template else others).first()
+    if other is not None:
+        raise field_error(
+            "auto_start", _("“%(name)s” already starts by itself on this ticket type.") % {"name": other.name}
+        )
 
 
 @transaction.atomic
@@ -128,17 +145,17 @@ def _record_for_change(actor: User, *, ticket: Ticket | None, asset: Asset | Non
     return get_scoped_or_404(actor, Asset.objects.select_related("customer", "customer__owner"), asset.pk, "edit")
 
 
-def _owner_of(record: Ticket | Asset, actor: User) -> User:
+def _owner_of(record: Ticket | Asset, actor: User | None) -> User | None:
     owner = record.owner if isinstance(record, Ticket) else record.customer.owner
     return owner if owner is not None and owner.is_active else actor
 
 
-def _enter_stage(run: StageRun, record: Ticket | Asset, actor: User, now: dt.datetime) -> list[Any]:
+def _enter_stage(run: StageRun, record: Ticket | Asset, actor: User | None, now: dt.datetime) -> list[Any]:
     """Create the tasks of the stage the run is at, for the record's owner; note it on the ticket's history."""
     from guanxi.customers.models import Task
 
     stage = run.stages[run.stage_index]
-    owner = _owner_of(record, actor)
+    owner = _owner_of(record, actor) or record.customer.owner
     label = f"{record.number}" if isinstance(record, Ticket) else str(record)
     tasks = []
     for spec in stage.get("tasks", []):
@@ -149,7 +166,7 @@ def _enter_stage(run: StageRun, record: Ticket | Asset, actor: User, now: dt.dat
         )  # fmt: skip
         tasks.append(model_create(instance=task, actor=actor))
     run.tasks.add(*tasks)
-    if tasks and owner.pk != actor.pk:
+    if tasks and owner is not None and owner.pk != getattr(actor, "pk", None):
         notify(
             recipient=owner, kind="task_assigned", url=_record_url(record),
             title=Message(gettext_noop("Stage %(stage)s: %(count)s new tasks"),
@@ -183,12 +200,35 @@ def stage_start(
         raise field_error("template", _("Choose one of the list."))
     if record.stage_runs.filter(finished_at__isnull=True).exists():
         raise InvalidStateError(_("Finish the stages under way first."))
+    return _run_create(template, record, actor, now)
+
+
+def _run_create(template: StageTemplate, record: Ticket | Asset, actor: User | None, now: dt.datetime) -> StageRun:
     run = StageRun.objects.create(
         template=template, customer=record.customer, stages=template.stages, started_by=actor,
         ticket=record if isinstance(record, Ticket) else None, asset=record if isinstance(record, Asset) else None,
     )  # fmt: skip
     _enter_stage(run, record, actor, now)
     return run
+
+
+def stage_auto_start(*, ticket: Ticket, actor: User | None, now: dt.datetime | None = None) -> StageRun | None:
+    """A new ticket (by hand, API, e-mail or the web form; after its assignment) starts the template set to start
+    by itself for its type, in the creation's transaction; the start is audited on the ticket. Nothing when no
+    template is set, or when nobody could take its tasks (no owner, customer owner or actor)."""
+    template = StageTemplate.objects.filter(
+        target=StageTemplate.Target.TICKET, auto_start=True, is_active=True, type_code=ticket.type
+    ).first()
+    if template is None or not template.stages:
+        return None
+    ticket = Ticket.objects.select_related("customer", "customer__owner", "owner").get(pk=ticket.pk)
+    if (_owner_of(ticket, actor) or ticket.customer.owner) is None:
+        return None
+    audit_record(actor=actor, action="update", obj=ticket, message=Message(
+        gettext_noop("Stage template %(template)s started automatically for this ticket type"),
+        {"template": template.name},
+    ))  # fmt: skip
+    return _run_create(template, ticket, actor, now or timezone.now())
 
 
 @transaction.atomic

@@ -48,6 +48,7 @@ def template_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         values = {
             "name": post.get("name", ""), "target": post.get("target", ""), "stages": post.get("stages", ""),
             "type_code": post.get("type_code", ""), "is_active": post.get("is_active") == "on",
+            "auto_start": post.get("auto_start") == "on",
         }  # fmt: skip
         try:
             services.stage_template_save(actor=request.user, data=values, template=template)
@@ -60,6 +61,7 @@ def template_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     values = {
         "name": template.name if template else "", "target": template.target if template else "ticket",
         "type_code": template.type_code if template else "", "is_active": template.is_active if template else True,
+        "auto_start": template.auto_start if template else False,
         "stages": services.stages_text(template.stages) if template else "",
     }  # fmt: skip
     return render(request, "service/stages/template_form.html", _form_context(template, values))

@@ -124,3 +124,38 @@ def test_the_pages(people, customer, client):
     assert client.get(reverse("service:stage_template_edit", args=[template.pk])).status_code == 200
     bad = client.post(reverse("service:stage_template_create"), {"name": "x", "stages": "- 无阶段 | 1"})
     assert bad.status_code == 400
+
+
+def test_a_template_set_to_start_by_itself_starts_on_every_new_ticket_of_its_type(people, customer, client):
+    # given the claim template set to start by itself (a second one for claims, or one without a type, is refused)
+    template = services.stage_template_save(
+        actor=people["admin"],
+        data={"name": "理赔流程", "target": "ticket", "type_code": "claim", "stages": CLAIM, "auto_start": True},
+    )
+    for data in ({"type_code": "claim"}, {"type_code": ""}, {"target": "asset", "type_code": "vehicle_policy"}):
+        with pytest.raises(ValidationFailed) as refused:
+            services.stage_template_save(
+                actor=people["admin"], data={"name": "另一个", "target": "ticket", "stages": CLAIM,
+                                             "auto_start": "on", **data},
+            )  # fmt: skip
+        assert "auto_start" in refused.value.fields
+    # when a claim and a consultation are logged
+    claim = make_ticket(people["service_manager"], customer, owner=people["agent"])
+    other = make_ticket(people["service_manager"], customer, owner=people["agent"], type="consultation")
+    # then the claim is at the first stage with its tasks for its owner, the start audited; the other has none
+    run = StageRun.objects.get(ticket=claim)
+    assert run.template == template and run.stage_name == "报案"
+    assert [(t.title, t.assignee) for t in run.tasks.all()] == [("登记报案信息", people["agent"])]
+    started = AuditLog.objects.filter(object_id=str(claim.pk), message_params={"template": "理赔流程"})
+    assert started.filter(message_id__contains="started automatically").exists()
+    assert not StageRun.objects.filter(ticket=other).exists()
+    # and switching it off stops it
+    services.stage_template_save(
+        actor=people["admin"], template=template,
+        data={"name": "理赔流程", "target": "ticket", "type_code": "claim", "stages": CLAIM, "auto_start": False},
+    )  # fmt: skip
+    assert not StageRun.objects.filter(ticket=make_ticket(people["service_manager"], customer)).exists()
+    # and the form carries the switch
+    client.force_login(people["admin"])
+    page = client.get(reverse("service:stage_template_edit", args=[template.pk])).content.decode()
+    assert 'name="auto_start"' in page

@@ -158,6 +158,9 @@ def public_ticket_submit(*, data: dict[str, Any], now: dt.datetime | None = None
 
     ticket_auto_assign(actor=None, ticket=ticket)
     ticket.refresh_from_db()
+    from ..stages.services import stage_auto_start
+
+    stage_auto_start(ticket=ticket, actor=None, now=now)
     address = values["email"] or contact.email
     if address:
         pk = ticket.pk
