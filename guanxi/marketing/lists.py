@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guanxi.commerce.lists import bulk, choices_of, people
+from guanxi.commerce.lists import bulk, choices_of, money_column, people
 from guanxi.core.errors import NotFoundError
 from guanxi.core.inputs import clean_text, id_or_none
 from guanxi.org.lists.registry import add_bulk_action, register
@@ -166,7 +166,7 @@ class CampaignList(ListDefinition):
         Column("status", gettext_lazy("Status"), value=lambda c: c.get_status_display(), sort=("status",),
                phone_inline=True),  # fmt: skip
         Column("segment", gettext_lazy("Segment"), value=lambda c: str(c.segment or ""), phone=False),
-        Column("budget", gettext_lazy("Budget"), value=lambda c: c.budget, sort=("budget",), phone=False),
+        money_column("budget", gettext_lazy("Budget"), value=lambda c: c.budget),
         Column("owner", gettext_lazy("Owner"), value=lambda c: str(c.owner or ""), sort=("owner__name",)),
         Column(
             "created", gettext_lazy("Created"), value=lambda c: c.created_at, template=CELLS + "datetime.html",

@@ -214,7 +214,11 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("GUANXI_EMAIL_FROM", default="Guanxi CRM <crm@localhost>")
 # When false, notifications stay in-app only (the laptop default has no mail server).
 GUANXI_EMAIL_ENABLED = env.bool("GUANXI_EMAIL_ENABLED", default=False)
-GUANXI_BASE_URL = env.str("GUANXI_BASE_URL", default="http://127.0.0.1:8000")
+# Unset: where `guanxi run` serves (GUANXI_HOST / GUANXI_PORT), so links in e-mails follow a changed port; a
+# wildcard bind address is no address to link to, so it reads as loopback.
+_RUN_HOST = env.str("GUANXI_HOST", default="127.0.0.1")
+_RUN_HOST = "127.0.0.1" if _RUN_HOST in ("", "0.0.0.0", "::") else _RUN_HOST  # noqa: S104 (compared, not bound)
+GUANXI_BASE_URL = env.str("GUANXI_BASE_URL", default=f"http://{_RUN_HOST}:{env.str('GUANXI_PORT', default='8000')}")
 # Secrets kept in the database (mailbox passwords, webhook secrets) are encrypted with these keys (comma-separated;
 # the first encrypts, all decrypt: put a new key first to rotate). Unset: a key derived from SECRET_KEY.
 GUANXI_ENCRYPTION_KEYS = env.str("GUANXI_ENCRYPTION_KEYS", default="")
