@@ -1,8 +1,9 @@
 """Users' own mailboxes on the customers' timelines: the core mail poll reads every active mailbox
 (guanxi/org/mailboxes) and hands each new message here. The sender and recipients are matched to contacts the
 mailbox's owner may see; each matched customer gets an e-mail follow-up by the owner (subject and text, the
-attachments stored through the follow-up attachments' scope-checked download). A message already filed from
-another colleague's mailbox (the same Message-ID) is not filed again."""
+attachments stored through the follow-up attachments' scope-checked download). Messages of the Sent folder are
+filed the same way, as e-mail to their recipients. A message already filed from another colleague's mailbox (the
+same Message-ID) is not filed again."""
 
 from __future__ import annotations
 
@@ -36,13 +37,18 @@ def _uploads(message: InboundMessage) -> list[SimpleUploadedFile]:
     return [SimpleUploadedFile(a.name, a.content, content_type=a.content_type) for a in message.attachments]
 
 
-def _content(message: InboundMessage) -> str:
-    head = _("E-mail from %(sender)s: %(subject)s") % {"sender": message.sender, "subject": message.subject}
+def _content(message: InboundMessage, *, sent: bool = False) -> str:
+    if sent:
+        to = ", ".join(message.recipients[:5])
+        head = _("E-mail to %(to)s: %(subject)s") % {"to": to, "subject": message.subject}
+    else:
+        head = _("E-mail from %(sender)s: %(subject)s") % {"sender": message.sender, "subject": message.subject}
     return f"{head}\n\n{message.text}".strip()[:CONTENT_MAX]
 
 
-def user_mail_file(*, mailbox: str, message: InboundMessage) -> str:
-    """File one message of a user's mailbox on the timelines of the customers whose contacts it involves."""
+def user_mail_file(*, mailbox: str, message: InboundMessage, sent: bool = False) -> str:
+    """File one message of a user's mailbox (of its Sent folder: `sent`) on the timelines of the customers whose
+    contacts it involves."""
     earlier = (
         MailMessage.objects.filter(message_id=message.message_id, filed_as__startswith=FILED_PREFIX)
         .values_list("filed_as", flat=True).first()
@@ -68,7 +74,7 @@ def user_mail_file(*, mailbox: str, message: InboundMessage) -> str:
                     data={
                         "method": FollowUp.Method.EMAIL,
                         "contact": contact,
-                        "content": _content(message),
+                        "content": _content(message, sent=sent),
                         "occurred_at": occurred,
                     },
                     attachments=_uploads(message),

@@ -391,5 +391,8 @@ def _user_mail_file(**kwargs: Any) -> str:
     return user_mail_file(**kwargs)
 
 
-# Users' own mailboxes (guanxi/org/mailboxes): the core mail poll files their mail as e-mail follow-ups.
-registry.add_mailbox_handler(MailboxHandler(key="user", mailboxes=_user_mailboxes, file=_user_mail_file))
+# Users' own mailboxes (guanxi/org/mailboxes): the core mail poll files their mail, received and sent (the Sent
+# folder), as e-mail follow-ups.
+registry.add_mailbox_handler(
+    MailboxHandler(key="user", mailboxes=_user_mailboxes, file=_user_mail_file, sent_folder=True)
+)

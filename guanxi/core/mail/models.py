@@ -16,6 +16,8 @@ class MailboxState(models.Model):
     key = models.CharField(_("mailbox"), max_length=100, unique=True)
     uidvalidity = models.BigIntegerField(default=0)
     last_uid = models.BigIntegerField(default=0)
+    # Where the poll stopped in each further folder it reads (the Sent folder): {name: [UIDVALIDITY, last UID]}.
+    folders = models.JSONField(default=dict, blank=True)
     polled_at = models.DateTimeField(_("last checked"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     error_at = models.DateTimeField(_("error at"), null=True, blank=True)

@@ -1,5 +1,6 @@
 """Polling: every registered mailbox handler names the mailboxes to read now; each mailbox's new messages (by UID,
-from where the last poll stopped) are parsed and handed to the handler, which files them and says where. A
+from where the last poll stopped) are parsed and handed to the handler, which files them and says where. A handler
+with `sent_folder` gets the messages of the account's Sent folder too (by UID per folder, `sent=True`). A
 message whose Message-ID the mailbox already has is skipped, so two polls (or a folder recreated with new UIDs)
 never file a message twice. A message the handler fails on is recorded with the error and skipped: one bad
 message must not stop the mailbox."""
@@ -15,7 +16,7 @@ from django.utils import timezone
 from ..registry import MailboxHandler, registry
 from .message import InboundMessage, message_parse
 from .models import MailboxState, MailMessage
-from .servers import ImapServer, MailServerError, imap_fetch_new
+from .servers import Fetched, ImapServer, MailServerError, imap_fetch_new, imap_fetch_sent
 
 log = logging.getLogger(__name__)
 
@@ -24,36 +25,52 @@ def _seen(mailbox: str, message: InboundMessage) -> bool:
     return MailMessage.objects.filter(mailbox=mailbox, message_id=message.message_id).exists()
 
 
-def _record(mailbox: str, message: InboundMessage, *, filed_as: str, error: str = "") -> MailMessage:
+def _record(
+    mailbox: str, message: InboundMessage, *, filed_as: str, error: str = "", sent: bool = False
+) -> MailMessage:
     return MailMessage.objects.create(
-        mailbox=mailbox, direction=MailMessage.Direction.IN, message_id=message.message_id,
-        in_reply_to=message.in_reply_to[:300], sender=message.sender[:254],
+        mailbox=mailbox, direction=MailMessage.Direction.OUT if sent else MailMessage.Direction.IN,
+        message_id=message.message_id, in_reply_to=message.in_reply_to[:300], sender=message.sender[:254],
         recipients=", ".join(message.recipients)[:5000], subject=message.subject[:500],
         filed_as=filed_as[:100], error=error[:500], at=message.date or timezone.now(),
     )  # fmt: skip
 
 
+def _file_one(key: str, fetched: Fetched, handler: MailboxHandler, counts: dict[str, int], *, sent: bool) -> None:
+    """File one fetched message once (by Message-ID within the mailbox, whichever folder it came from)."""
+    message = message_parse(fetched.raw)
+    if _seen(key, message):
+        counts["skipped"] += 1
+        return
+    try:
+        with transaction.atomic():
+            extra = {"sent": True} if sent else {}
+            filed_as = handler.file(mailbox=key, message=message, **extra) or ""
+            _record(key, message, filed_as=filed_as, sent=sent)
+        counts["filed" if filed_as else "unfiled"] += 1
+    except Exception as exc:  # recorded on the message's row; the mailbox goes on with the next
+        log.exception("mailbox %s: filing %s failed", key, message.message_id)
+        _record(key, message, filed_as="", error=f"{type(exc).__name__}: {exc}", sent=sent)
+        counts["failed"] += 1
+
+
 def mailbox_poll(*, key: str, server: ImapServer, handler: MailboxHandler) -> dict[str, int]:
-    """Read one mailbox's new messages and file them; counts of filed, unfiled, skipped (seen) and failed."""
+    """Read one mailbox's new messages and file them; counts of filed, unfiled, skipped (seen) and failed. A
+    handler that asks for it (`sent_folder`) gets the Sent folder's new messages too, after the folder's own."""
     counts = {"filed": 0, "unfiled": 0, "skipped": 0, "failed": 0}
     state, _created = MailboxState.objects.get_or_create(key=key)
     try:
         for fetched in imap_fetch_new(server, after_uid=state.last_uid, uidvalidity=state.uidvalidity):
-            message = message_parse(fetched.raw)
             with transaction.atomic():
-                if _seen(key, message):
-                    counts["skipped"] += 1
-                else:
-                    try:
-                        with transaction.atomic():
-                            filed_as = handler.file(mailbox=key, message=message) or ""
-                            _record(key, message, filed_as=filed_as)
-                        counts["filed" if filed_as else "unfiled"] += 1
-                    except Exception as exc:  # recorded on the message's row; the mailbox goes on with the next
-                        log.exception("mailbox %s: filing %s failed", key, message.message_id)
-                        _record(key, message, filed_as="", error=f"{type(exc).__name__}: {exc}")
-                        counts["failed"] += 1
+                _file_one(key, fetched, handler, counts, sent=False)
                 MailboxState.objects.filter(pk=state.pk).update(uidvalidity=fetched.uidvalidity, last_uid=fetched.uid)
+        if handler.sent_folder:
+            progress = dict(state.folders or {})
+            for fetched in imap_fetch_sent(server, progress=progress):
+                progress[fetched.folder] = [fetched.uidvalidity, fetched.uid]
+                with transaction.atomic():
+                    _file_one(key, fetched, handler, counts, sent=True)
+                    MailboxState.objects.filter(pk=state.pk).update(folders=progress)
     except MailServerError as exc:
         MailboxState.objects.filter(pk=state.pk).update(
             polled_at=timezone.now(), last_error=str(exc)[:500], error_at=timezone.now()

@@ -1,9 +1,11 @@
-"""Talking to mail servers: fetch new messages from an IMAP folder (by UID, from the last one seen) and send a
-message through SMTP with its threading headers. Every failure a person can fix (wrong password, host not found,
+"""Talking to mail servers: fetch new messages from an IMAP folder (by UID, from the last one seen), also from the
+account's Sent folder (found by its SPECIAL-USE \\Sent attribute, else by a common name), and send a message
+through SMTP with its threading headers. Every failure a person can fix (wrong password, host not found,
 refused connection, missing folder) becomes a MailServerError with a translated message naming the cause."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import imaplib
 import re
@@ -58,6 +60,7 @@ class Fetched:
     uidvalidity: int
     uid: int
     raw: bytes
+    folder: str = ""  # the folder's name as the server spells it (set for the Sent folder)
 
 
 def _network_error(server: str, host: str, exc: Exception) -> MailServerError:
@@ -128,15 +131,90 @@ def imap_fetch_new(server: ImapServer, *, after_uid: int, uidvalidity: int) -> I
     When the folder's UIDVALIDITY differs from the one remembered (the folder was recreated), every message is
     new again: the caller's Message-ID check keeps them from being filed twice."""
     with _imap_folder(server) as (conn, _count):
-        validity = int((conn.response("UIDVALIDITY")[1] or [b"0"])[0] or 0)
-        start = after_uid + 1 if validity == uidvalidity else 1
-        typ, data = conn.uid("SEARCH", None, f"UID {start}:*")
-        uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) >= start) if typ == "OK" else []
-        for uid in uids[:FETCH_BATCH]:
-            typ, parts = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
-            raw = next((p[1] for p in parts or [] if isinstance(p, tuple) and len(p) > 1), None)
-            if typ == "OK" and isinstance(raw, bytes):
-                yield Fetched(uidvalidity=validity, uid=uid, raw=raw)
+        yield from _fetch_selected(conn, after_uid=after_uid, uidvalidity=uidvalidity)
+
+
+def _fetch_selected(conn: imaplib.IMAP4, *, after_uid: int, uidvalidity: int, folder: str = "") -> Iterator[Fetched]:
+    validity = int((conn.response("UIDVALIDITY")[1] or [b"0"])[0] or 0)
+    start = after_uid + 1 if validity == uidvalidity else 1
+    typ, data = conn.uid("SEARCH", None, f"UID {start}:*")
+    uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) >= start) if typ == "OK" else []
+    for uid in uids[:FETCH_BATCH]:
+        typ, parts = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
+        raw = next((p[1] for p in parts or [] if isinstance(p, tuple) and len(p) > 1), None)
+        if typ == "OK" and isinstance(raw, bytes):
+            yield Fetched(uidvalidity=validity, uid=uid, raw=raw, folder=folder)
+
+
+# Names mail programs give the Sent folder, for servers that do not mark it \Sent (compared case-blind, whole name
+# or its last level, after decoding IMAP's modified UTF-7).
+SENT_NAMES = frozenset({"sent", "sent messages", "sent items", "sent mail", "sent-mail", "已发送", "已发送邮件"})
+_LIST_LINE = re.compile(rb'\((?P<flags>[^)]*)\) (?P<sep>"(?:[^"\\]|\\.)*"|NIL) (?P<name>.*)', re.S)
+
+
+def imap_utf7_decode(name: str) -> str:
+    """A folder name as IMAP spells it (modified UTF-7, RFC 3501 5.1.3: "&XfJT0ZAB-" is 已发送) in plain text."""
+
+    def decode(match: re.Match[str]) -> str:
+        body = match.group(1)
+        if not body:
+            return "&"
+        b64 = body.replace(",", "/")
+        try:
+            return base64.b64decode(b64 + "=" * (-len(b64) % 4)).decode("utf-16-be")
+        except ValueError:
+            return match.group(0)
+
+    return re.sub(r"&([A-Za-z0-9+,]*)-", decode, name)
+
+
+def _unquote(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace").strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
+
+
+def imap_sent_folder(conn: imaplib.IMAP4) -> str:
+    """The account's Sent folder as the server spells it: the one marked \\Sent (RFC 6154 SPECIAL-USE), else the
+    first with a common name; "" when it has none."""
+    typ, data = conn.list()
+    if typ != "OK":
+        return ""
+    folders: list[tuple[str, str, str]] = []  # (name, flags, separator)
+    for item in data or []:
+        line, literal = (item[0], item[1]) if isinstance(item, tuple) else (item, None)
+        match = _LIST_LINE.match(line or b"") if isinstance(line, bytes) else None
+        if match is None:
+            continue
+        name = literal.decode("utf-8", "replace") if isinstance(literal, bytes) else _unquote(match.group("name"))
+        sep = "" if match.group("sep") == b"NIL" else _unquote(match.group("sep"))
+        folders.append((name, match.group("flags").decode().lower(), sep))
+    for name, flags, _sep in folders:
+        if "\\sent" in flags.split() and "\\noselect" not in flags.split():
+            return name
+    for name, flags, sep in folders:
+        plain = imap_utf7_decode(name).casefold()
+        if "\\noselect" not in flags.split() and (
+            plain in SENT_NAMES or (sep and plain.rsplit(sep, 1)[-1] in SENT_NAMES)
+        ):
+            return name
+    return ""
+
+
+def imap_fetch_sent(server: ImapServer, *, progress: dict[str, list[int]]) -> Iterator[Fetched]:
+    """The new messages of the account's Sent folder, like imap_fetch_new; `progress` holds the [UIDVALIDITY, last
+    UID] the caller remembers per folder name. Nothing when the account has no Sent folder or it is the folder
+    already read."""
+    with _imap_folder(server) as (conn, _count):
+        folder = imap_sent_folder(conn)
+        if not folder or folder == (server.folder or "INBOX"):
+            return
+        typ, _data = conn.select(_quoted(folder), readonly=True)
+        if typ != "OK":
+            return
+        validity, last = (progress.get(folder) or [0, 0])[:2]
+        yield from _fetch_selected(conn, after_uid=int(last), uidvalidity=int(validity), folder=folder)
 
 
 def imap_check(server: ImapServer) -> int:

@@ -341,8 +341,10 @@ class MailboxHandler:
 
     `mailboxes()` yields (mailbox key, ImapServer) pairs to read now (none when the app's mailbox is not
     configured); `file(mailbox=…, message=InboundMessage)` files one new message inside the poll's transaction and
-    returns where it went as "<app>.<model>:<pk>" ("" when nothing matched: the message is kept as unfiled)."""
+    returns where it went as "<app>.<model>:<pk>" ("" when nothing matched: the message is kept as unfiled).
+    With `sent_folder` the account's Sent folder is read too, its messages handed over with `sent=True`."""
 
     key: str
     mailboxes: Callable[[], Iterable[tuple[str, Any]]]
     file: Callable[..., str]
+    sent_folder: bool = False

@@ -1,7 +1,9 @@
 """A real IMAP server for tests: Debian's dovecot (`make mail-deps` installs dovecot-imapd) started on a free
 loopback port with its own configuration in a temporary folder: plain login over loopback, users in a passwd-file,
 maildirs in the folder. One server per test session (and xdist worker); each test adds its own user, so mailboxes
-never mix. `deliver` puts a message into a user's INBOX with IMAP APPEND, as a mail server's delivery would."""
+never mix. `deliver` puts a message into a user's INBOX with IMAP APPEND, as a mail server's delivery would (or into
+another folder, as a mail program files what it sent); `create_folder` makes a folder. A folder named "Gesendet"
+carries the SPECIAL-USE attribute \\Sent (RFC 6154), as a server marks the Sent folder whatever its name."""
 
 from __future__ import annotations
 
@@ -40,6 +42,12 @@ userdb {{
   args = uid={uid} gid={gid} home={root}/home/%u
 }}
 mail_location = maildir:~/Maildir
+namespace inbox {{
+  inbox = yes
+  mailbox Gesendet {{
+    special_use = \\Sent
+  }}
+}}
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
@@ -115,9 +123,20 @@ class DovecotServer:
         conn = imaplib.IMAP4(self.host, self.port, timeout=10)
         try:
             conn.login(account.username, account.password)
-            typ, reply = conn.append(folder, None, None, data)
+            typ, reply = conn.append(folder if folder.isalnum() else f'"{folder}"', None, None, data)
             if typ != "OK":
                 raise RuntimeError(f"APPEND failed: {reply!r}")
+        finally:
+            conn.logout()
+
+    def create_folder(self, account: ImapAccount, folder: str) -> None:
+        """Make a folder (its name as IMAP spells it: modified UTF-7, e.g. "&XfJT0ZAB-" for 已发送)."""
+        conn = imaplib.IMAP4(self.host, self.port, timeout=10)
+        try:
+            conn.login(account.username, account.password)
+            typ, reply = conn.create(folder if folder.isalnum() else f'"{folder}"')
+            if typ != "OK":
+                raise RuntimeError(f"CREATE failed: {reply!r}")
         finally:
             conn.logout()
 
