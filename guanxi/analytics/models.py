@@ -128,6 +128,7 @@ class ReportSubscription(TimeStampedModel):
         MONTHLY = "monthly_report", _("Monthly management report")
         DASHBOARD = "dashboard", _("Dashboard figures")
         LEAGUE = "league", _("Usage league")
+        BUILT = "built", _("A report of the report builder")
 
     class Frequency(models.TextChoices):
         DAILY = "daily", _("Every day")
@@ -142,6 +143,9 @@ class ReportSubscription(TimeStampedModel):
     report = models.CharField(_("report"), max_length=20, choices=Report.choices)
     frequency = models.CharField(_("how often"), max_length=10, choices=Frequency.choices)
     fmt = models.CharField(_("attachment"), max_length=5, choices=Format.choices, default=Format.XLSX)
+    saved_report = models.ForeignKey(
+        "SavedReport", on_delete=models.CASCADE, null=True, blank=True, related_name="subscriptions"
+    )  # the built report sent (report == "built")
     # The schedule's period last sent ("2026-12-06", "2026-W49", "2026-12"): a run claims it before sending, so
     # two workers (or a retry) never send the same period twice.
     last_period = models.CharField(max_length=12, blank=True, default="")
@@ -149,9 +153,49 @@ class ReportSubscription(TimeStampedModel):
 
     class Meta:
         ordering = ["user_id", "report", "frequency"]
-        constraints = [models.UniqueConstraint(fields=["user", "report", "frequency"], name="report_subscription_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "report", "frequency"],
+                condition=models.Q(saved_report__isnull=True),
+                name="report_subscription_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "saved_report", "frequency"],
+                condition=models.Q(saved_report__isnull=False),
+                name="report_subscription_built_once",
+            ),
+        ]
         verbose_name = _("report subscription")
         verbose_name_plural = _("report subscriptions")
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.report} {self.frequency}"
+
+
+class SavedReport(TimeStampedModel):
+    """A report built in the report builder (报表设计器): an object (a list of the shared list toolkit), its filters
+    (that list's query string: the toolkit's whitelisted fields and `where`), one grouping, one measure and a chart.
+    Run as whoever reads it, so each reader sees only their own data scope; shared with roles by its owner."""
+
+    class Chart(models.TextChoices):
+        BAR = "bar", _("Bar chart")
+        LINE = "line", _("Line chart")
+        PIE = "pie", _("Pie chart")
+        TABLE = "table", _("Table only")
+
+    name = models.CharField(_("name"), max_length=100)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_reports")
+    object = models.CharField(_("object"), max_length=40)  # a list key of the toolkit (registry)
+    filters = models.TextField(_("filters"), blank=True, default="")  # the list's query string
+    group_by = models.CharField(_("group by"), max_length=80)
+    measure = models.CharField(_("measure"), max_length=90, default="count")  # count | sum:<field> | avg:<field>
+    chart = models.CharField(_("chart"), max_length=10, choices=Chart.choices, default=Chart.BAR)
+    roles = models.ManyToManyField("org.Role", verbose_name=_("shared with roles"), blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved report")
+        verbose_name_plural = _("saved reports")
+
+    def __str__(self) -> str:
+        return self.name

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.errors import ValidationFailed
+from guanxi.core.errors import PermissionDeniedError, ValidationFailed
 from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, notification_draft, notify_many
@@ -176,3 +176,87 @@ def league_publish_due(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     last_month = window_for("month", timezone.localdate(now).replace(day=1) - dt.timedelta(days=1))
     return len(league_publish(window=last_month, now=now))
+
+
+# --- the report builder's saved reports ---------------------------------------------------------------------------
+@transaction.atomic
+def saved_report_save(*, actor: User, data: Mapping[str, Any], pk: Any = None) -> Any:
+    """Save a built report (name, object, filters, group_by, measure, chart, roles) as the actor's, or change one of
+    their own (pk). Needs analytics.export; the filters must be ones the list accepts. Audited with what changed."""
+    from guanxi.org.models import Role
+
+    from . import builder
+    from .models import SavedReport
+
+    require_permission(actor, builder.BUILD_PERMISSION)
+    row = None
+    if pk is not None:
+        row = builder.saved_report_get(user=actor, pk=pk)
+        if row.owner_id != actor.pk:
+            raise PermissionDeniedError(_("Only the person who built a report changes it."))
+    errors: dict[str, list[str]] = {}
+    name = " ".join(str(data.get("name") or "").split())
+    if not name or len(name) > 100:
+        errors["name"] = [_("Enter a name of at most 100 characters.")]
+    try:
+        spec = builder.clean(actor, data)
+    except ValidationFailed as exc:
+        errors |= exc.fields or {}
+        spec = None
+    if spec is not None:
+        warnings = builder.run_warnings(actor, spec)
+        if warnings:
+            errors["filters"] = warnings
+    raw_roles = data.get("roles") or []
+    role_ids = [str(r) for r in (raw_roles if isinstance(raw_roles, list | tuple) else [raw_roles])]
+    roles = list(Role.objects.filter(pk__in=[int(r) for r in role_ids if r.isdigit() and len(r) < 12]))
+    if len(roles) != len(set(role_ids)):
+        errors["roles"] = [_("Choose valid roles.")]
+    if errors or spec is None:
+        raise ValidationFailed(_("Please correct the errors below."), fields=errors)
+    values = {
+        "name": name,
+        "object": spec.object,
+        "filters": spec.filters,
+        "group_by": spec.group.key,
+        "measure": spec.measure.key,
+        "chart": spec.chart,
+    }
+    before: dict[str, Any] = {}
+    if row is None:
+        row = SavedReport(owner=actor, **values)
+    else:
+        before = {k: getattr(row, k) for k in values} | {"roles": sorted(r.code for r in row.roles.all())}
+        for key, value in values.items():
+            setattr(row, key, value)
+    row.full_clean(exclude=["roles"])
+    row.save()
+    row.roles.set(roles)
+    after = values | {"roles": sorted(r.code for r in roles)}
+    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v} if before else after
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE if before else AuditLog.Action.CREATE,
+        obj=row,
+        changes=changes,
+        message=Message(gettext_noop("Saved a built report")),
+    )
+    return row
+
+
+@transaction.atomic
+def saved_report_delete(*, actor: User, pk: Any) -> None:
+    """Delete one of the actor's own built reports (with its e-mail subscriptions). Audited."""
+    from . import builder
+
+    row = builder.saved_report_get(user=actor, pk=pk)
+    if row.owner_id != actor.pk:
+        raise PermissionDeniedError(_("Only the person who built a report deletes it."))
+    audit_record(
+        actor=actor,
+        action=AuditLog.Action.DELETE,
+        obj=row,
+        changes={"name": row.name, "object": row.object},
+        message=Message(gettext_noop("Deleted a built report")),
+    )
+    row.delete()

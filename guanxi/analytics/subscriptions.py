@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.errors import ApplicationError, NotFoundError, ValidationFailed
 from guanxi.core.export import to_xlsx_book
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import id_or_none
@@ -29,6 +29,8 @@ from guanxi.core.services import audit_record
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission, require_permission
 
+from .builder import run as builder_run
+from .builder import saved_report_get, spec_of
 from .models import ReportSubscription
 from .report import monthly_report, report_sheets
 from .selectors import Window, default_scope, figures, league_for, league_visible_ids, window_for
@@ -77,16 +79,24 @@ def subscription_create(*, actor: User, data: Mapping[str, Any]) -> ReportSubscr
     fmt = _choice({"fmt": data.get("fmt") or "xlsx"}, "fmt", ReportSubscription.Format, errors)
     if not errors and not actor.email:
         errors["report"] = [_("Your account has no e-mail address: add one to your profile first.")]
-    if not errors and ReportSubscription.objects.filter(user=actor, report=report, frequency=frequency).exists():
+    saved = None
+    if not errors and report == ReportSubscription.Report.BUILT:
+        try:  # a built report the actor may open (their own, or shared with one of their roles)
+            saved = saved_report_get(user=actor, pk=data.get("saved_report"))
+        except NotFoundError:
+            errors["saved_report"] = [_("Choose one of your reports.")]
+    same = ReportSubscription.objects.filter(user=actor, report=report, frequency=frequency, saved_report=saved)
+    if not errors and same.exists():
         errors["frequency"] = [_("You already receive this report on this schedule.")]
     if errors:
         raise ValidationFailed(_("Please correct the errors below."), fields=errors)
-    row = ReportSubscription.objects.create(user=actor, report=report, frequency=frequency, fmt=fmt)
+    row = ReportSubscription.objects.create(user=actor, report=report, frequency=frequency, fmt=fmt, saved_report=saved)
     audit_record(
         actor=actor,
         action=AuditLog.Action.CREATE,
         obj=row,
-        changes={"report": report, "frequency": frequency, "fmt": fmt},
+        changes={"report": report, "frequency": frequency, "fmt": fmt}
+        | ({"saved_report": saved.name} if saved else {}),
         message=Message(gettext_noop("Subscribed to a scheduled report")),
     )
     return row
@@ -115,8 +125,13 @@ def _num(value: Any) -> Any:
     return float(value) if value is not None else ""
 
 
-def report_content(*, user: User, report: str, window: Window) -> tuple[str, Sheets]:
-    """The title and sheets of a report for a month as `user` sees it."""
+def report_content(*, user: User, report: str, window: Window, saved: Any = None) -> tuple[str, Sheets]:
+    """The title and sheets of a report for a month as `user` sees it (a built report: as its filters say, within
+    the recipient's own data scope)."""
+    if report == ReportSubscription.Report.BUILT and saved is not None:
+        saved = saved_report_get(user=user, pk=saved.pk)  # still theirs or shared with them, or NotFoundError
+        result = builder_run(user, spec_of(user, saved))
+        return saved.name, [result.sheet()]
     if report == ReportSubscription.Report.MONTHLY:
         return _("Monthly management report") + f" {window.label}", report_sheets(
             monthly_report(user=user, window=window)
@@ -189,7 +204,7 @@ def subscriptions_send_due(*, now: dt.datetime | None = None) -> int:
     if not settings.GUANXI_EMAIL_ENABLED or local.hour < SEND_FROM_HOUR:
         return 0
     sent = 0
-    for row in ReportSubscription.objects.filter(user__is_active=True).select_related("user"):
+    for row in ReportSubscription.objects.filter(user__is_active=True).select_related("user", "saved_report"):
         key = period_key(row.frequency, local.date())
         if row.frequency == ReportSubscription.Frequency.WEEKLY and local.weekday() != 0 and not row.last_period:
             continue  # a new weekly subscription starts on a Monday
@@ -207,7 +222,11 @@ def _send_one(row: ReportSubscription, key: str, day: dt.date, now: dt.datetime)
         return False  # the right or the address went since: nothing goes out
     window = report_window(day)
     with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
-        title, sheets = report_content(user=user, report=row.report, window=window)
+        try:
+            title, sheets = report_content(user=user, report=row.report, window=window, saved=row.saved_report)
+        except ApplicationError:  # the built report's list or fields are no longer the recipient's
+            log.warning("scheduled report %s cannot be built for its recipient", row.pk)
+            return False
         content, content_type, filename = attachment(title, sheets, row.fmt, f"{row.report}-{window.date_from:%Y%m}")
         body = _("Your scheduled report is attached: %(title)s.") % {"title": title}
     mail = EmailMessage(title, body, None, [user.email])
@@ -231,7 +250,7 @@ def _send_one(row: ReportSubscription, key: str, day: dt.date, now: dt.datetime)
 
 def choices() -> dict[str, Sequence[tuple[str, Any]]]:
     return {
-        "reports": ReportSubscription.Report.choices,
+        "reports": [c for c in ReportSubscription.Report.choices if c[0] != ReportSubscription.Report.BUILT],
         "frequencies": ReportSubscription.Frequency.choices,
         "formats": ReportSubscription.Format.choices,
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_subscriptions
+from . import views, views_builder, views_subscriptions
 
 app_name = "analytics"
 urlpatterns = [
@@ -12,5 +12,6 @@ urlpatterns = [
     path("report/", views.management_report, name="report"),
     path("usage/", views.usage, name="usage"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("builder/", views_builder.builder_page, name="builder"),
     path("subscriptions/", views_subscriptions.subscription_page, name="subscriptions"),
 ]

@@ -37,7 +37,7 @@ def subscription_page(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("analytics:subscriptions")
     context = subscriptions.choices() | {
-        "rows": rows.order_by("report", "frequency"),
+        "rows": rows.select_related("saved_report").order_by("report", "frequency"),
         "errors": errors,
         "data": request.POST if errors else {},
         "can_subscribe": has_permission(user, "analytics.export"),

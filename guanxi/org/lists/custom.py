@@ -15,7 +15,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import DecimalField, QuerySet
+from django.db.models import BigIntegerField, DecimalField, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -37,6 +37,7 @@ _FILTER_KINDS = {
     FieldType.DATE: "date",
     FieldType.BOOLEAN: "bool",
     FieldType.CHOICE: "choice",
+    FieldType.USER: "user",
 }
 _COLUMN_TYPES = (*_FILTER_KINDS, FieldType.DATETIME, FieldType.MULTI_CHOICE)
 
@@ -45,6 +46,8 @@ def alias_expression(field: FieldDef) -> Any:
     """The expression a list filters and sorts the field on (the index's expression for text-like types)."""
     if field.type in (FieldType.NUMBER, FieldType.MONEY):
         return Cast(KeyTextTransform(field.code, "custom"), DecimalField(max_digits=30, decimal_places=6))
+    if field.type == FieldType.USER:  # a user's id: filtered (and grouped by reports) as a number
+        return Cast(text_expression(field.code), BigIntegerField())
     return text_expression(field.code)
 
 
@@ -61,6 +64,13 @@ def _choices(field: FieldDef) -> Any:
             from django.utils.translation import gettext as _
 
             return [Choice("true", _("Yes")), Choice("false", _("No"))]
+        if field.type == FieldType.USER:
+            from guanxi.org.models import User
+
+            from .choices import per_request
+
+            people = per_request(user, "custom_user_choices", lambda: list(User.objects.filter(is_active=True)))
+            return [Choice(str(u.pk), str(u)) for u in people]
         return [Choice(code, label) for code, label in filter_choices(field.dictionary)]
 
     return offered
@@ -77,7 +87,9 @@ def custom_columns_and_fields(user: Any, model_label: str) -> tuple[list[Column]
             continue
         key = PREFIX + f.code
         numeric = f.type in (FieldType.NUMBER, FieldType.MONEY)
-        sortable = f.type in _FILTER_KINDS and f.type != FieldType.BOOLEAN
+        sortable = f.type in _FILTER_KINDS and f.type not in (FieldType.BOOLEAN, FieldType.USER)
+        if f.type == FieldType.USER:  # filtered on its id, not sorted
+            aliases[key] = alias_expression(f)
         if sortable:
             aliases[key] = alias_expression(f)
         columns.append(
@@ -87,7 +99,7 @@ def custom_columns_and_fields(user: Any, model_label: str) -> tuple[list[Column]
         if kind is None:
             continue
         path = f"custom__{f.code}" if f.type == FieldType.BOOLEAN else key
-        with_choices = f.type in (FieldType.CHOICE, FieldType.BOOLEAN)
+        with_choices = f.type in (FieldType.CHOICE, FieldType.BOOLEAN, FieldType.USER)
         offered = _choices(f) if with_choices else None
         fields.append(Field(key, f.label, path, kind, choices=offered, quick=f.filterable))  # type: ignore[arg-type]
     return columns, fields, aliases

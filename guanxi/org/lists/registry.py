@@ -49,10 +49,11 @@ def rows_behind(user: Any, url: str) -> QuerySet[Any]:
     from django.http import QueryDict
     from django.urls import reverse
 
+    from .custom import for_reader
     from .engine import resolve
 
     path, _sep, query = url.partition("?")
     match = next((d for d in _DEFINITIONS.values() if reverse(d.url_name) == path), None)
     if match is None:
         raise Http404(path)
-    return resolve(match, user=user, query=QueryDict(query)).qs
+    return resolve(for_reader(match, user), user=user, query=QueryDict(query)).qs  # as the page: custom fields too
