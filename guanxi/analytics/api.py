@@ -13,7 +13,7 @@ from guanxi.core.registry import Metric
 from guanxi.org.current import current_user
 
 from . import report as report_module
-from . import selectors, services, subscriptions
+from . import builder, selectors, services, subscriptions
 from .models import LeaguePolicy
 from .schemas import (
     BreakdownOut,
@@ -26,7 +26,12 @@ from .schemas import (
     LeagueRulesPatch,
     MetricOut,
     MonthParams,
+    BuilderObjectOut,
     ReportOut,
+    ReportResultOut,
+    ReportSpecIn,
+    SavedReportIn,
+    SavedReportOut,
     SubscriptionIn,
     SubscriptionOut,
 )
@@ -227,6 +232,7 @@ def _subscription(row: Any) -> dict[str, Any]:
         "frequency": row.frequency,
         "fmt": row.fmt,
         "last_sent_at": row.last_sent_at,
+        "saved_report": row.saved_report_id,
     }
 
 
@@ -256,4 +262,114 @@ def subscription_create(request: HttpRequest, payload: SubscriptionIn) -> object
 def subscription_delete(request: HttpRequest, subscription_id: int) -> object:
     """Stop one of the reader's own scheduled reports (anyone else's is not found). Audited."""
     subscriptions.subscription_delete(actor=current_user(request), pk=subscription_id)
+    return Status(204, None)
+
+
+# --- the report builder ---------------------------------------------------------------------------------------------
+def _options(options: list[builder.Option]) -> list[dict[str, str]]:
+    return [{"key": o.key, "label": o.label} for o in options]
+
+
+def _result(result: builder.Result) -> dict[str, Any]:
+    spec = result.spec
+    return {
+        "object": spec.object,
+        "filters": spec.filters,
+        "group_by": spec.group.key,
+        "measure": spec.measure.key,
+        "chart": spec.chart,
+        "rows": [{"key": c.key, "label": c.label, "value": c.value, "records_url": c.url} for c in result.rows],
+        "total": result.total,
+        "truncated": result.truncated,
+        "warnings": result.warnings,
+    }
+
+
+def _saved(row: Any) -> dict[str, Any]:
+    fields = ("name", "object", "filters", "group_by", "measure", "chart")
+    return {"id": row.pk, "owner": row.owner_id, "roles": [r.pk for r in row.roles.all()]} | {
+        k: getattr(row, k) for k in fields
+    }
+
+
+@router.get(
+    "/analytics/builder/objects",
+    response={200: list[BuilderObjectOut], **GET_ERRORS},
+    tags=TAGS,
+    summary="Report builder: objects",
+)
+def builder_objects(request: HttpRequest) -> object:
+    """The lists a report may count that you may read, with their groupings, measures and filter fields."""
+    user = current_user(request)
+    selectors.require_view(user)
+    out = []
+    for found in builder.objects_for(user):
+        definition = builder.definition_for(user, found.key)
+        out.append(
+            {
+                "key": definition.key,
+                "label": str(definition.title),
+                "groupings": _options(builder.groupings(definition)),
+                "measures": _options(builder.measures(definition)),
+                "filter_fields": [{"key": f.key, "label": str(f.label)} for f in builder.filter_fields(definition)],
+            }
+        )
+    return out
+
+
+@router.post(
+    "/analytics/builder/run", response={200: ReportResultOut, **GET_ERRORS}, tags=TAGS, summary="Run a report"
+)
+def builder_run(request: HttpRequest, payload: ReportSpecIn) -> object:
+    """A report's figures within your data scope, each with the URL of the list behind it (nothing is saved)."""
+    user = current_user(request)
+    return _result(builder.run(user, builder.clean(user, payload.dict())))
+
+
+@router.get("/analytics/reports", response={200: list[SavedReportOut], **GET_ERRORS}, tags=TAGS, summary="Reports")
+def saved_report_list(request: HttpRequest) -> object:
+    """The saved reports you may open: yours and those shared with one of your roles."""
+    return [_saved(r) for r in builder.saved_reports(user=current_user(request)).order_by("name", "pk")]
+
+
+@router.post("/analytics/reports", response={201: SavedReportOut, **WRITE_ERRORS}, tags=TAGS, summary="Save a report")
+def saved_report_create(request: HttpRequest, payload: SavedReportIn) -> object:
+    """Save a report as yours (analytics.export), shared with the roles named. Audited."""
+    row = services.saved_report_save(actor=current_user(request), data=payload.dict())
+    return Status(201, _saved(row))
+
+
+@router.put(
+    "/analytics/reports/{int:report_id}",
+    response={200: SavedReportOut, **error_responses(400, 401, 403, 404, 422)},
+    tags=TAGS,
+    summary="Change a report",
+)
+def saved_report_update(request: HttpRequest, report_id: int, payload: SavedReportIn) -> object:
+    """Change one of your own reports (another's you may open: 403). Audited with before and after."""
+    return _saved(services.saved_report_save(actor=current_user(request), data=payload.dict(), pk=report_id))
+
+
+@router.get(
+    "/analytics/reports/{int:report_id}/result",
+    response={200: ReportResultOut, **GET_ERRORS},
+    tags=TAGS,
+    summary="A saved report's figures",
+)
+def saved_report_result(request: HttpRequest, report_id: int) -> object:
+    """A saved report run as you: within your own data scope."""
+    user = current_user(request)
+    row = builder.saved_report_get(user=user, pk=report_id)
+    return _result(builder.run(user, builder.spec_of(user, row)))
+
+
+@router.delete(
+    "/analytics/reports/{int:report_id}",
+    response={204: None, **error_responses(401, 403, 404)},
+    tags=TAGS,
+    summary="Delete a report",
+)
+def saved_report_delete(request: HttpRequest, report_id: int) -> object:
+    """Delete one of your own reports and its e-mail subscriptions. Audited."""
+    services.saved_report_delete(actor=current_user(request), pk=report_id)
     return Status(204, None)

@@ -139,9 +139,10 @@ class ReportOut(Schema):
 
 
 class SubscriptionIn(Schema):
-    report: str  # monthly_report, dashboard or league
+    report: str  # monthly_report, dashboard, league or built
     frequency: str  # daily, weekly (Mondays) or monthly (the 1st)
     fmt: str = "xlsx"  # xlsx or pdf
+    saved_report: int | None = Field(None, description="With report=built: the id of a saved report you may open.")
 
 
 class SubscriptionOut(Schema):
@@ -150,3 +151,64 @@ class SubscriptionOut(Schema):
     frequency: str
     fmt: str
     last_sent_at: dt.datetime | None = None
+    saved_report: int | None = None
+
+
+# --- the report builder -------------------------------------------------------------------------------------------
+class BuilderOptionOut(Schema):
+    key: str
+    label: str
+
+
+class BuilderObjectOut(Schema):
+    key: str = Field(description="The list the report counts (customers, opportunities, contracts …).")
+    label: str
+    groupings: list[BuilderOptionOut] = Field(description="What a report may group by (`<field>:month` for dates).")
+    measures: list[BuilderOptionOut] = Field(description="count, sum:<field> or avg:<field>.")
+    filter_fields: list[BuilderOptionOut] = Field(description="The fields `where` may name (as the list's filter).")
+
+
+class ReportSpecIn(Schema):
+    object: str = Field(description="A key of GET /analytics/builder/objects.")
+    filters: str = Field(
+        "", description="The list's query string (its filters and `where`, as on the list page); paging is ignored."
+    )
+    group_by: str
+    measure: str = "count"
+    chart: Literal["bar", "line", "pie", "table"] = "bar"
+
+
+class SavedReportIn(ReportSpecIn):
+    name: str = Field(max_length=100)
+    roles: list[int] = Field([], description="Ids of the roles the report is shared with.")
+
+
+class ReportCellOut(Schema):
+    key: str = Field(description="The group's value ('' for none; yyyy-mm for a month).")
+    label: str
+    value: Decimal
+    records_url: str | None = Field(description="The list page of the records behind the figure.")
+
+
+class ReportResultOut(Schema):
+    object: str
+    filters: str
+    group_by: str
+    measure: str
+    chart: str
+    rows: list[ReportCellOut]
+    total: Decimal
+    truncated: bool = Field(description="More than 200 groups: only the first 200 are listed.")
+    warnings: list[str]
+
+
+class SavedReportOut(Schema):
+    id: int
+    name: str
+    owner: int
+    object: str
+    filters: str
+    group_by: str
+    measure: str
+    chart: str
+    roles: list[int]

@@ -223,6 +223,9 @@ PAGES: list[Page] = [
     Page("analytics:dashboard", gate="analytics.view"),
     Page("analytics:report", gate="analytics.export", query="export=xlsx"),
     Page("analytics:subscriptions", gate="analytics.view"),  # one's own subscriptions only
+    # the report builder: figures within the reader's scope (customers by owner: the bundles' owners' names)
+    Page("analytics:builder", gate="analytics.view"),
+    Page("analytics:builder", gate="analytics.view", query="object=customers&group_by=level&measure=count"),
     Page("billing:expense_create", (), query="customer={cus}"),
     Page("billing:expense_detail", ("exp",), record="exp", reveals=("opp",)),
     Page("billing:expense_edit", ("exp",), record="exp", gate="expenses.edit", reveals=("opp",)),
