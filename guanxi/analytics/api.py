@@ -12,12 +12,13 @@ from guanxi.core.api import error_responses
 from guanxi.core.registry import Metric
 from guanxi.org.current import current_user
 
-from . import report as report_module
 from . import builder, selectors, services, subscriptions
+from . import report as report_module
 from .models import LeaguePolicy
 from .schemas import (
     BreakdownOut,
     BreakdownParams,
+    BuilderObjectOut,
     FigurePeriodParams,
     FiguresOut,
     LeagueOut,
@@ -26,7 +27,6 @@ from .schemas import (
     LeagueRulesPatch,
     MetricOut,
     MonthParams,
-    BuilderObjectOut,
     ReportOut,
     ReportResultOut,
     ReportSpecIn,
@@ -317,9 +317,7 @@ def builder_objects(request: HttpRequest) -> object:
     return out
 
 
-@router.post(
-    "/analytics/builder/run", response={200: ReportResultOut, **GET_ERRORS}, tags=TAGS, summary="Run a report"
-)
+@router.post("/analytics/builder/run", response={200: ReportResultOut, **GET_ERRORS}, tags=TAGS, summary="Run a report")
 def builder_run(request: HttpRequest, payload: ReportSpecIn) -> object:
     """A report's figures within your data scope, each with the URL of the list behind it (nothing is saved)."""
     user = current_user(request)
