@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import StringConstraints
 
 from guanxi.core.api import InputSchema, ObjectId
 from guanxi.org.schemas import UserRef
@@ -18,6 +19,7 @@ RuleAction = Literal[tuple(DedupeRule.Action.values)]  # type: ignore[valid-type
 ConflictStatus = Literal[(*RegistrationConflict.Status.values, "all")]  # type: ignore[valid-type]
 CustomerKind = Literal[tuple(Customer.Kind.values)]  # type: ignore[valid-type]
 MergeField = Literal[MERGE_FIELDS]  # type: ignore[valid-type]
+CustomMergeField = Annotated[str, StringConstraints(pattern=r"^custom\.[-a-zA-Z0-9_]{1,40}$")]
 
 
 # --- the check -------------------------------------------------------------------------------
@@ -126,9 +128,10 @@ class GroupFilters(Schema):
 class MergeIn(InputSchema):
     survivor_id: ObjectId
     merged_ids: list[ObjectId] = Field(..., min_length=1, max_length=9)
-    fields: dict[MergeField, ObjectId] = Field(
+    fields: dict[MergeField | CustomMergeField, ObjectId] = Field(
         default_factory=dict,
-        description="Field → id of the customer whose value the survivor keeps (default: the survivor's).",
+        description="Field (a custom field as custom.<code>) → id of the customer whose value the survivor keeps "
+        "(default: the survivor's).",
     )
 
 

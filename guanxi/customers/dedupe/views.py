@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from guanxi.core.custom_fields.definitions import editable_fields
+from guanxi.core.custom_fields.values import display_value, linked_names
 from guanxi.core.errors import ApplicationError
 from guanxi.core.views_util import form_add_errors
 from guanxi.org.policies import has_permission, require_permission
@@ -77,23 +79,34 @@ def scan(request: HttpRequest) -> HttpResponse:
 # --- merge -----------------------------------------------------------------------------------
 
 
-def _merge_rows(customers: list[Any], chosen: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per mergeable field: its label and each customer's value, with the chosen source."""
+def _merge_custom_fields(user: Any) -> list[Any]:
+    """The custom fields whose value a merge may take from another record: the active ones the user may edit."""
+    return editable_fields(user, services.merge.CUSTOM_TARGET)
+
+
+def _merge_rows(customers: list[Any], chosen: dict[str, Any], user: Any) -> list[dict[str, Any]]:
+    """One row per mergeable field (built-in, then custom): its label and each customer's value, with the chosen
+    source."""
     from ..models import Customer
 
-    rows = []
+    table: list[tuple[str, Any, list[Any]]] = []
     for name in services.MERGE_FIELDS:
         field = Customer._meta.get_field(name)
-        values = []
-        for c in customers:
-            display = getattr(c, f"get_{name}_display")() if field.choices else getattr(c, name)
-            values.append({"customer": c, "value": display if display not in (None, "") else ""})
+        shown = [getattr(c, f"get_{name}_display")() if field.choices else getattr(c, name) for c in customers]
+        table.append((name, field.verbose_name, shown))
+    custom = _merge_custom_fields(user)
+    names = linked_names(custom, [c.custom or {} for c in customers])
+    for f in custom:
+        shown = [display_value(f, (c.custom or {}).get(f.code), names=names) for c in customers]
+        table.append((f"{services.merge.CUSTOM_PREFIX}{f.code}", f.label, shown))
+    rows = []
+    for name, label, shown in table:
+        pairs = zip(customers, shown, strict=True)
+        values = [{"customer": c, "value": v if v not in (None, "") else ""} for c, v in pairs]
         if all(v["value"] == "" for v in values):
             continue  # nothing to choose
         differ = len({str(v["value"]) for v in values}) > 1
-        rows.append(
-            {"name": name, "label": field.verbose_name, "values": values, "differ": differ, "chosen": chosen.get(name)}
-        )
+        rows.append({"name": name, "label": label, "values": values, "differ": differ, "chosen": chosen.get(name)})
     return rows
 
 
@@ -104,7 +117,8 @@ def merge(request: HttpRequest) -> HttpResponse:
     ids = source.getlist("ids")
     customers = selectors.merge_candidates(user=request.user, ids=ids)
     survivor = source.get("survivor") or str(customers[0].pk)
-    chosen = {name: source.get(f"field_{name}") for name in services.MERGE_FIELDS if source.get(f"field_{name}")}
+    mergeable = [*services.MERGE_FIELDS, *(f"custom.{f.code}" for f in _merge_custom_fields(request.user))]
+    chosen = {name: source.get(f"field_{name}") for name in mergeable if source.get(f"field_{name}")}
     error = None
     status = 200
     if request.method == "POST":
@@ -127,7 +141,7 @@ def merge(request: HttpRequest) -> HttpResponse:
     context = {
         "customers": customers,
         "survivor": survivor,
-        "rows": _merge_rows(customers, chosen),
+        "rows": _merge_rows(customers, chosen, request.user),
         "error": error,
     }
     return _render(request, "customers/dedupe/merge.html", "groups", context, status=status)

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.errors import InvalidStateError, NotFoundError, ValidationFailed
+from guanxi.core.custom_fields.definitions import FieldDef, can_edit, fields_for
+from guanxi.core.errors import InvalidStateError, NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_ids
 from guanxi.core.models import AuditLog
@@ -30,8 +31,10 @@ from .. import selectors
 from .keys import BATCH, KEY_FIELDS, customer_keys_rebuild
 
 # Customer fields a merge can take from any of the merged records (the owner stays the survivor's:
-# changing it is a transfer).
+# changing it is a transfer). Custom fields too, as "custom.<code>" (the active fields the actor may edit).
 MERGE_FIELDS = CUSTOMER_EDITABLE_FIELDS
+CUSTOM_PREFIX = "custom."
+CUSTOM_TARGET = "customers.customer"
 
 
 @dataclass(frozen=True)
@@ -132,8 +135,9 @@ def customer_merge(
 ) -> CustomerMerge:
     """Merge duplicates into one surviving customer.
 
-    `field_sources` maps a customer field to the id of the record whose value the survivor keeps
-    (default: the survivor's own). Every row that points at a merged customer moves to the survivor
+    `field_sources` maps a customer field, or a custom field as "custom.<code>", to the id of the record whose
+    value the survivor keeps (default: the survivor's own); taking another value of a custom field needs the
+    right to edit that field. Every row that points at a merged customer moves to the survivor
     (contacts, follow-ups, tasks and the columns other apps registered movers for, see `merge_movers`;
     `MERGE_STAYS` lists what stays and why); the merged customers' owners and collaborators become its
     collaborators, their tags its tags; the merged customers go to the recycle bin. A snapshot kept on the CustomerMerge
@@ -152,9 +156,16 @@ def customer_merge(
         added_collab, added_tags = _unite_people_and_tags(survivor, merged, states)
         for c in merged:
             soft_delete(instance=c, actor=actor)
-        values = {name: getattr(by_id[source], name) for name, source in sources.items() if source != survivor.pk}
+        values = {
+            name: getattr(by_id[source], name)
+            for name, source in sources.items()
+            if source != survivor.pk and not name.startswith(CUSTOM_PREFIX)
+        }
+        custom = _custom_taken(actor, survivor, by_id, sources)
+        if custom is not None:
+            values["custom"] = custom
         survivor, changes = model_update(instance=survivor, data=values, actor=actor)
-        if KEY_FIELDS & changes.keys():
+        if KEY_FIELDS & changes.keys() or any(k.startswith(CUSTOM_PREFIX) for k in changes):
             _refresh_search_text(survivor)
         customer_keys_rebuild(customer_ids=list(by_id))
 
@@ -185,6 +196,38 @@ def customer_merge(
     return merge
 
 
+def custom_merge_field(code: str) -> FieldDef | None:
+    """The active custom field of customers with this code (a merge takes values of active fields only)."""
+    return next((f for f in fields_for(CUSTOM_TARGET) if f.code == code), None)
+
+
+def _custom_taken(
+    actor: User, survivor: Customer, by_id: dict[int, Customer], sources: Mapping[str, int]
+) -> dict[str, Any] | None:
+    """The survivor's custom values with those taken from the other records (None: none taken). Values move as
+    stored (already checked when they were set; a unique value leaves with its record for the recycle bin); a
+    value that differs needs the right to edit its field."""
+    held = dict(survivor.custom or {})
+    result = dict(held)
+    for key, source in sources.items():
+        if not key.startswith(CUSTOM_PREFIX) or source == survivor.pk:
+            continue
+        code = key[len(CUSTOM_PREFIX) :]
+        value = (by_id[source].custom or {}).get(code)
+        if value == held.get(code):
+            continue
+        field = custom_merge_field(code)
+        if field is None or not can_edit(actor, field):
+            label = field.label if field is not None else code
+            message = _("%(label)s: you may not change this field.") % {"label": label}
+            raise PermissionDeniedError(message, fields={f"fields.{key}": [message]})
+        if value in (None, "", []):
+            result.pop(code, None)
+        else:
+            result[code] = value
+    return result if result != held else None
+
+
 def _merge_request(
     survivor_id: Any, merged_ids: Iterable[Any], field_sources: Mapping[str, Any] | None
 ) -> tuple[int, list[int], dict[str, int]]:
@@ -202,7 +245,11 @@ def _merge_request(
             fields={"merged_ids": [_("Too many customers.")]},
         )
     sources = dict(field_sources or {})
-    unknown = sorted(set(sources) - set(MERGE_FIELDS))
+    unknown = sorted(
+        name
+        for name in set(sources) - set(MERGE_FIELDS)
+        if not (name.startswith(CUSTOM_PREFIX) and custom_merge_field(name[len(CUSTOM_PREFIX) :]))
+    )
     if unknown:
         raise ValidationFailed(
             _("These fields cannot be merged: %(names)s") % {"names": ", ".join(unknown)},
@@ -311,8 +358,16 @@ def customer_merge_undo(*, actor: User, merge_id: Any) -> CustomerMerge:
 
         before = (snap.get("customers") or {}).get(str(survivor.pk), {})
         values = {name: _field_value(name, before[name]) for name in MERGE_FIELDS if name in before}
+        taken = [k[len(CUSTOM_PREFIX) :] for k in (snap.get("fields") or {}) if k.startswith(CUSTOM_PREFIX)]
+        if taken:  # the custom values the merge took go back to what the survivor held; others stay as they are
+            held, now = before.get("custom") or {}, dict(survivor.custom or {})
+            for code in taken:
+                now.pop(code, None)
+                if code in held:
+                    now[code] = held[code]
+            values["custom"] = now
         survivor, changes = model_update(instance=survivor, data=values, actor=actor)
-        if KEY_FIELDS & changes.keys():
+        if KEY_FIELDS & changes.keys() or any(k.startswith(CUSTOM_PREFIX) for k in changes):
             _refresh_search_text(survivor)
         if snap.get("added_collaborators"):
             survivor.collaborators.remove(*snap["added_collaborators"])
