@@ -227,3 +227,5 @@ def _demo(**kwargs: Any) -> None:
 
 
 registry.add_demo_step(_demo)
+
+from . import importers as _importers  # noqa: E402,F401,I001  (spreadsheet import of customer assets)

@@ -177,10 +177,22 @@ class ContactImporter(Importer):
 
 
 def _customers_for_contacts(actor: User, rows: list[RowOutcome]) -> dict[tuple[str, str], int | str]:
-    """(credit code, name) of each row → the customer id, or why there is none. Only customers the actor
-    may add contacts to count (contacts.create scope); a name shared by several needs the credit code."""
+    return customers_for_rows(
+        actor, rows, module="contacts",
+        ambiguous=gettext_noop("Several customers are called %(name)s; add the credit code column."),
+        not_found=gettext_noop("Customer %(name)s was not found among the customers you may add contacts to."),
+    )  # fmt: skip
+
+
+def customers_for_rows(
+    actor: User, rows: list[RowOutcome], *, module: str, ambiguous: str, not_found: str
+) -> dict[tuple[str, str], int | str]:
+    """(credit code, name) of each row (`extra["customer_code"]`, `extra["customer_name"]`) → the customer id, or
+    why there is none (the message ids `ambiguous` / `not_found`, translated, with %(name)s). Only customers the
+    actor may create in `module` for count (its "create" scope); a name shared by several needs the credit code.
+    The contact and the asset importers share it."""
     try:
-        scoped = scope_queryset(actor, Customer.objects.all(), "create", module="contacts")
+        scoped = scope_queryset(actor, Customer.objects.all(), "create", module=module)
     except PermissionDeniedError:
         scoped = Customer.objects.none()
     codes = sorted({o.extra["customer_code"] for o in rows if o.extra["customer_code"]})
@@ -204,11 +216,9 @@ def _customers_for_contacts(actor: User, rows: list[RowOutcome]) -> dict[tuple[s
         if len(ids) == 1:
             out[key] = ids[0]
         elif ids:
-            out[key] = _("Several customers are called %(name)s; add the credit code column.") % {"name": key[1]}
+            out[key] = _(ambiguous) % {"name": key[1]}
         else:
-            out[key] = _("Customer %(name)s was not found among the customers you may add contacts to.") % {
-                "name": key[0] or key[1]
-            }
+            out[key] = _(not_found) % {"name": key[0] or key[1]}
     return out
 
 
