@@ -18,6 +18,7 @@ from guanxi.commerce.lists import ScopedList, bulk, choices_of, date_column, peo
 from guanxi.org.lists.choices import dictionary_choices
 from guanxi.org.lists.registry import register
 from guanxi.org.lists.spec import BulkAction, Column, EmptyState, Field, Scene
+from guanxi.org.policies import has_permission
 
 from . import selectors, services
 from .models import Asset, Ticket
@@ -71,6 +72,7 @@ class AssetList(ScopedList):
     create_permission = "assets.create"
     create_label = _("New asset")
     default_sort = "-created"
+    template = "service/lists/assets.html"
     empty = EmptyState(
         _("No assets yet."),
         _("Record what a customer holds with us: equipment with its serial number, a vehicle with its plate and "
@@ -144,6 +146,9 @@ class AssetList(ScopedList):
 
     def select(self, *, user: Any, params: QueryDict, action: str) -> QuerySet[Any]:
         return selectors.asset_list(user=user, action=action)
+
+    def context(self, *, user: Any, params: QueryDict) -> dict[str, Any]:
+        return {"can_import": has_permission(user, "assets.import")}
 
     def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
         return selectors.identifier_search(qs, text)

@@ -89,3 +89,10 @@ def test_only_importers_of_assets_may_import_and_the_template_names_the_columns(
     client.force_login(people["service_manager"])
     page = client.get(reverse("imports:template", args=["assets"]))
     assert page.status_code == 200 and page["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_asset_list_offers_the_import_to_who_may_import(people, client):
+    client.force_login(people["service_manager"])
+    assert "?kind=assets" in client.get(reverse("service:asset_list")).content.decode()
+    client.force_login(people["agent"])
+    assert "?kind=assets" not in client.get(reverse("service:asset_list")).content.decode()
