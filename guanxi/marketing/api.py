@@ -24,7 +24,7 @@ from guanxi.core.errors import NotFoundError
 from guanxi.org.current import current_user
 from guanxi.org.policies import get_scoped_or_404, require_permission
 
-from . import campaigns, consent, selectors, services
+from . import budget, campaigns, consent, selectors, services
 from .models import Campaign, Suppression
 from .schemas import (
     CampaignIn,
@@ -211,3 +211,15 @@ def campaign_start(request: HttpRequest, campaign_id: int) -> object:
     in batches at the channel's rate; a phone campaign becomes a call list."""
     campaign = _campaign_get(request, campaign_id)
     return {"recipients": campaigns.campaign_start(actor=current_user(request), campaign=campaign)}
+
+
+@router.post(
+    "/campaigns/{int:campaign_id}/budget-approval", response={200: CampaignOut, **WRITE_ERRORS}, tags=CAMPAIGNS,
+    summary="Submit the budget for approval",
+)  # fmt: skip
+def campaign_budget_submit(request: HttpRequest, campaign_id: int) -> object:
+    """Sends a draft campaign's budget through the approval engine when an approval rule of the kind
+    "campaign_budget" applies (default: ¥10,000 or more); the campaign starts once it is approved. 409 when no
+    rule applies, or the budget is awaiting approval already."""
+    campaign = _campaign_get(request, campaign_id)
+    return budget.budget_submit(actor=current_user(request), campaign=campaign)

@@ -32,6 +32,7 @@ from guanxi.org.models import User
 from guanxi.org.policies import require_permission
 
 from . import tracking
+from .budget import budget_after_change, budget_require_approved
 from .channels import Outgoing, SendFailed, provider_for, rate_for
 from .consent import address_of, may_contact, reachable, unsubscribe_token
 from .models import Campaign, Channel, Delivery, Segment
@@ -149,6 +150,8 @@ def campaign_update(
     if campaign.status != Campaign.Status.DRAFT and set(values) - {"cost", "goal", "name"}:
         raise InvalidStateError(_("A campaign that has started keeps its audience and content; only its name, goal "
                                   "and actual cost change."))  # fmt: skip
+    if "budget" in values and values["budget"] != campaign.budget:
+        values.update(budget_after_change(campaign, values["budget"]))
     campaign, _changes = model_update(instance=campaign, data=values, actor=actor, expected_version=expected_version)
     return campaign
 
@@ -173,6 +176,7 @@ def campaign_start(*, actor: User, campaign: Campaign, now: dt.datetime | None =
         raise field_error("body", _("Write the message first."))
     if campaign.channel == Channel.EMAIL and not campaign.subject.strip():
         raise field_error("subject", _("An e-mail needs a subject."))
+    budget_require_approved(campaign)
     seen: set[str] = set()
     rows = []
     for contact in audience(campaign).select_related("customer").order_by("pk").iterator(chunk_size=2000):

@@ -86,3 +86,16 @@ def _campaigns_demo(*, actor: Any, static: Any, segment: Any, progress: Any) -> 
             caller = delivery.contact.customer.owner or actor
             _safely(progress, lambda d=delivery, c=caller: campaigns.call_log(
                 actor=c, delivery=d, result="客户反馈良好，明年预计增加采购"))  # fmt: skip
+    # a trade-fair campaign whose ¥25,000 budget waits for the marketing manager's manager (the default rule)
+    fair_fields = {
+        "name": "2027 春季行业展会（邮件）", "channel": "email", "segment": segment.pk, "budget": "25000",
+        "goal": "展会前邀约 A 级客户到展位洽谈", "expected_responses": 20,
+        "subject": "{{ name }}，诚邀您莅临 2027 春季展会",
+        "body": "{{ name }}您好！{{ company }}诚邀您莅临 2027 春季行业展会，{{ custom }}",
+        "custom_text": "展位号 B-06。",
+    }  # fmt: skip
+    fair = _safely(progress, lambda: campaigns.campaign_create(actor=actor, data=fair_fields))
+    if fair is not None:
+        from .budget import budget_submit
+
+        _safely(progress, lambda: budget_submit(actor=actor, campaign=fair))

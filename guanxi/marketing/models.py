@@ -148,6 +148,12 @@ class Campaign(BusinessModel):
         SENT = "sent", pgettext_lazy("campaign status", "Sent")
         CANCELLED = "cancelled", pgettext_lazy("campaign status", "Cancelled")
 
+    class BudgetApproval(models.TextChoices):
+        NONE = "", pgettext_lazy("budget approval", "Not submitted")
+        PENDING = "pending", pgettext_lazy("budget approval", "Awaiting approval")
+        APPROVED = "approved", pgettext_lazy("budget approval", "Approved")
+        REJECTED = "rejected", pgettext_lazy("budget approval", "Rejected")
+
     class Language(models.TextChoices):
         ZH = "zh-hans", "中文"
         EN = "en", "English"
@@ -164,6 +170,12 @@ class Campaign(BusinessModel):
     )  # fmt: skip
     budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, default=0)
     cost = models.DecimalField(_("actual cost"), max_digits=14, decimal_places=2, default=0)
+    # A budget an approval rule applies to (marketing.budget) is approved before the campaign starts; the amount
+    # approved is kept, so raising the budget afterwards needs approval again and lowering it does not.
+    budget_approval = models.CharField(
+        _("budget approval"), max_length=10, choices=BudgetApproval.choices, blank=True, default=""
+    )
+    approved_budget = models.DecimalField(_("approved budget"), max_digits=14, decimal_places=2, null=True, blank=True)
     starts_on = models.DateField(_("start date"), null=True, blank=True)
     ends_on = models.DateField(_("end date"), null=True, blank=True)
     expected_responses = models.PositiveIntegerField(_("expected responses"), default=0)

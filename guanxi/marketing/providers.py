@@ -8,8 +8,19 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from guanxi.core.registry import DefaultGrants, Metric, NavItem, PeriodicJob, RecordTab, SearchSource, registry
+from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
+from guanxi.core.registry import (
+    DefaultApprovalRules,
+    DefaultGrants,
+    Metric,
+    NavItem,
+    PeriodicJob,
+    RecordTab,
+    SearchSource,
+    registry,
+)
 from guanxi.org.policies import register_module
 
 register_module("marketing", _("Marketing"), ["view", "create", "edit", "delete", "export", "admin"])
@@ -129,3 +140,54 @@ def _demo(**kwargs: Any) -> None:
 
 
 registry.add_demo_step(_demo)
+
+
+# --- a campaign's budget goes through the approval engine when a rule applies (marketing.budget) ----------------
+def _budget_decided(**kwargs: Any) -> None:
+    from .budget import budget_on_decided
+
+    budget_on_decided(**kwargs)
+
+
+def _campaign_url(campaign: Any) -> str:
+    return reverse("marketing:campaign_detail", args=[campaign.pk])
+
+
+def _campaign_summary(campaign: Any) -> str:
+    from guanxi.core.money import format_money
+
+    return f"{campaign.name} · {campaign.get_channel_display()} · {format_money(campaign.budget)}"
+
+
+register_document_kind(
+    DocumentKind(
+        code="campaign_budget",
+        label=_("Campaign budget"),
+        model="marketing.campaign",
+        facts={
+            "budget": FactSpec(label=_("Budget"), type="decimal", format="money"),
+            "channel": FactSpec(label=_("Channel"), type="str"),
+        },
+        on_decided=_budget_decided,
+        url=_campaign_url,
+        summary=_campaign_summary,
+    )
+)
+# The default rule (data: the threshold and the approvers are edited under Approval rules): a budget of ¥10,000 or
+# more is approved by the applicant's manager; a smaller one needs no approval.
+registry.add_default_approval_rules(
+    DefaultApprovalRules(
+        key="marketing",
+        rules=(
+            {
+                "seed_key": "campaign_budget_manager",
+                "kind": "campaign_budget",
+                "name": gettext_noop("Campaign budget of ¥10,000 or more — the applicant's manager"),
+                "priority": 10,
+                "conditions": [{"fact": "budget", "op": "gte", "value": "10000"}],
+                "steps": [{"label": gettext_noop("Applicant's manager"), "approver_type": "manager"}],
+            },
+        ),
+        seeded_with=("marketing", "0003_campaign_budget_approval"),
+    )
+)

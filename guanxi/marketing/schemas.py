@@ -131,6 +131,8 @@ class CampaignOut(Schema):
     owner_id: int | None
     budget: Decimal
     cost: Decimal
+    budget_approval: str = Field(description='"" (not submitted), "pending", "approved" or "rejected"')
+    approved_budget: Decimal | None = Field(description="the budget last approved; a higher budget needs approval")
     starts_on: dt.date | None
     ends_on: dt.date | None
     expected_responses: int

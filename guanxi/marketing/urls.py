@@ -24,6 +24,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views_campaigns.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/edit/", views_campaigns.campaign_form, name="campaign_edit"),
     path("campaigns/<int:pk>/start/", views_campaigns.campaign_start, name="campaign_start"),
+    path("campaigns/<int:pk>/budget/submit/", views_campaigns.campaign_budget_submit, name="campaign_budget_submit"),
     path("campaigns/<int:pk>/cancel/", views_campaigns.campaign_cancel, name="campaign_cancel"),
     path("campaigns/<int:pk>/test/", views_campaigns.campaign_test_send, name="campaign_test_send"),
     path("campaigns/<int:pk>/calls/<int:delivery_pk>/", views_campaigns.call_log, name="campaign_call_log"),

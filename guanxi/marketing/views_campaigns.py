@@ -14,12 +14,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanxi.commerce.views_quotes import approval_panel_html
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from guanxi.core.inputs import id_or_none
 from guanxi.core.views_util import form_add_errors, service_action
 from guanxi.org.policies import has_permission, require_permission, scope_queryset
 
-from . import campaigns, tracking
+from . import budget, campaigns, tracking
 from .forms import CampaignForm
 from .models import Campaign, Channel, Delivery
 
@@ -110,6 +111,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_call": has_permission(user, "followups.create"),
         "is_phone": campaign.channel == Channel.PHONE,
         "is_email": campaign.channel == Channel.EMAIL,  # opens and clicks are tracked in e-mail only
+        "route": budget.budget_route(campaign) if campaign.status == Campaign.Status.DRAFT else None,
+        "approval_panel": approval_panel_html(request, campaign),
     }
     return render(request, "marketing/campaign_detail.html", context)
 
@@ -124,6 +127,14 @@ def campaign_start(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request.user, pk)
     return service_action(request, lambda: campaigns.campaign_start(actor=request.user, campaign=campaign),
                           _("Campaign started: the worker sends it in batches."), _back(campaign))  # fmt: skip
+
+
+@login_required
+@require_POST
+def campaign_budget_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request.user, pk)
+    return service_action(request, lambda: budget.budget_submit(actor=request.user, campaign=campaign),
+                          _("Budget submitted for approval."), _back(campaign))  # fmt: skip
 
 
 @login_required

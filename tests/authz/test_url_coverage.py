@@ -212,6 +212,10 @@ EXEMPT: dict[str, str] = {
     "(marketing/tests/test_campaigns.py)",
     "marketing:campaign_start": "starts a campaign (marketing.edit: test_campaigns.py; a refusal records nobody)",
     "marketing:campaign_cancel": "stops a campaign (marketing.edit: marketing/tests/test_campaigns.py)",
+    "marketing:campaign_budget_submit": (
+        "submits a campaign's budget for approval (marketing.edit: marketing/tests/test_budget_approval.py; a "
+        "refusal submits nothing)"
+    ),
     "marketing:campaign_test_send": "e-mails the preview to the user's own address (test_campaigns.py)",
     "marketing:campaign_call_log": "logs a call of a phone campaign as a follow-up on a contact the reader may see "
     "(test_campaigns.py: another rep's contact is refused, nothing logged)",

@@ -271,6 +271,16 @@ def _rules_for(kind: str) -> list[ApprovalRule]:
     )
 
 
+def approval_rule_matching(*, kind: str, facts: dict[str, Any]) -> ApprovalRule | None:
+    """The rule a document with these facts would follow, or None when none applies: for documents that need
+    approval only above a threshold an administrator sets as a rule's condition (a campaign's budget)."""
+    spec = document_kind(kind)
+    for rule in _rules_for(kind):
+        if all(condition_holds(c, facts, spec.facts) for c in rule.conditions or []):
+            return rule
+    return None
+
+
 def approval_route_explain(*, kind: str, facts: dict[str, Any], applicant: User) -> RoutePlan:
     """Which rule matches (first active one by priority, then id) and why, and who approves each step.
 
