@@ -4,8 +4,9 @@ rows (data scope included) and checks that the rows are identical; bench.run tim
 
     python -m bench.run --quick --only lists
 
-The request-cost figures (`request_cost`) compare, in the same run, a minimal authenticated API call (GET
-/api/v1/me, by session and by token) with a bare Django view behind the same middleware and with a raw cursor.
+The request-cost figures (`request_cost`) compare, in the same run, the smallest authenticated API endpoint (a bench
+endpoint on the API's authentication, by session and by token) and GET /api/v1/me with a bare Django view behind the
+same middleware and with a raw cursor.
 """
 
 from __future__ import annotations
@@ -28,8 +29,29 @@ def bare_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"{}", content_type="application/json")
 
 
-# The bench's URLs: the application's, plus the bare view (bench only; request_cost switches to it).
-urlpatterns = [path("bench/bare/", bare_view), path("", include("guanxi.urls"))]
+def _bench_api() -> Any:
+    """The smallest endpoint of the REST API: the same authentication (token or session) and JSON answer through
+    django-ninja, no query and no schema work of its own — the API's fixed cost, without what /me computes."""
+    from ninja import NinjaAPI
+
+    from guanxi.core.api import API_AUTH
+
+    api = NinjaAPI(urls_namespace="bench", auth=API_AUTH, docs_url=None, openapi_url=None)
+
+    @api.get("/ping")
+    def ping(request: HttpRequest) -> dict[str, bool]:
+        return {"ok": True}
+
+    return api
+
+
+# The bench's URLs: the application's, plus the bare view and the minimal API (bench only; request_cost switches to
+# them).
+urlpatterns = [
+    path("bench/bare/", bare_view),
+    path("bench/api/", _bench_api().urls),
+    path("", include("guanxi.urls")),
+]
 
 
 class ListSql:
@@ -165,8 +187,8 @@ def build_list_cases(case_type: Any, repeat: int) -> list[Any]:
 
 
 def request_cost(repeat: int, log: Any) -> dict[str, Any]:
-    """Median wall and CPU ms of a minimal authenticated API call, by session and by token, beside a bare view
-    behind the same middleware and a raw `SELECT 1` — one interleaved run."""
+    """Median wall and CPU ms of the smallest authenticated API endpoint and of GET /api/v1/me, by session and by
+    token, beside a bare view behind the same middleware and a raw `SELECT 1` — one interleaved run."""
     from django.test import Client, override_settings
 
     from guanxi.org.middleware import IdleSessionTimeoutMiddleware
@@ -187,6 +209,8 @@ def request_cost(repeat: int, log: Any) -> dict[str, Any]:
     calls = {
         "raw cursor SELECT 1": (raw, None),
         "bare Django view (middleware, session)": (session.get, "/bench/bare/"),
+        "minimal API endpoint (session)": (session.get, "/bench/api/ping"),
+        "minimal API endpoint (token)": (token.get, "/bench/api/ping"),
         "GET /api/v1/me (session)": (session.get, "/api/v1/me"),
         "GET /api/v1/me (token)": (token.get, "/api/v1/me"),
     }
@@ -214,4 +238,50 @@ def request_cost(repeat: int, log: Any) -> dict[str, Any]:
     }
     for label, figures in result.items():
         log(f"  request cost: {label:<42} wall p50 {figures['wall_p50_ms']:>7} ms, CPU p50 {figures['cpu_p50_ms']} ms")
+    result["collector"] = collector_pauses(session, max(300, 10 * repeat), log)
     return result
+
+
+def collector_pauses(client: Any, calls: int, log: Any) -> dict[str, Any]:
+    """The garbage collector's full collections during `calls` list API calls: how many, and the CPU they took.
+
+    Without guanxi.wsgi's freeze (bench.run --no-freeze) each walks every object start-up made; a call that
+    triggers one takes that much longer, which only a tail figure shows."""
+    import gc
+
+    full: list[float] = []
+    started: list[float] = []
+
+    def watch(phase: str, info: dict[str, Any]) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                started.append(time.thread_time())
+            else:
+                full.append((time.thread_time() - started.pop()) * 1000)
+
+    cpu = []
+    gc.callbacks.append(watch)
+    try:
+        for step in range(calls):
+            c0 = time.thread_time()
+            client.get(f"/api/v1/customers?limit=50&offset={50 * (step % 5)}")
+            cpu.append((time.thread_time() - c0) * 1000)
+    finally:
+        gc.callbacks.remove(watch)
+    cpu.sort()
+    out = {
+        "calls": calls,
+        "frozen": gc.get_freeze_count(),
+        "cpu_p50_ms": round(cpu[len(cpu) // 2], 2),
+        "cpu_p99_ms": round(cpu[int(len(cpu) * 0.99)], 2),
+        "cpu_max_ms": round(cpu[-1], 1),
+        "full_collections": len(full),
+        "full_collection_max_ms": round(max(full, default=0.0), 1),
+        "full_collection_total_ms": round(sum(full), 1),
+    }
+    log(
+        f"  collector: {calls} calls of the customer list API, {out['frozen']:,} objects frozen: CPU p50 "
+        f"{out['cpu_p50_ms']} ms, p99 {out['cpu_p99_ms']} ms, max {out['cpu_max_ms']} ms; {len(full)} full "
+        f"collections, the longest {out['full_collection_max_ms']} ms"
+    )
+    return out

@@ -550,6 +550,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=50, help="Timed calls per endpoint (default 50).")
     parser.add_argument("--reps", type=int, default=100, help="Extra sales reps who own the customers.")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="Time without freezing the start-up objects (as before guanxi.wsgi)."
+    )
     parser.add_argument("--reuse", action="store_true", help="Time again on the data already generated.")
     parser.add_argument("--out", type=Path, default=OUT_DIR / "results.json")
     parser.add_argument(
@@ -608,6 +611,14 @@ def main(argv: list[str] | None = None) -> int:
         client = Client(HTTP_HOST="localhost")
         client.force_login(User.objects.get(username=username))
         clients[username] = client
+    # as a serving process does (guanxi.wsgi): what start-up and generation left is frozen out of the collector's
+    # sight, so a full collection on a timed call costs what a server's would
+    from guanxi.core.startup import freeze_startup_objects
+
+    if args.no_freeze:
+        log("Start-up objects not frozen (--no-freeze): full collections walk them, as before guanxi.wsgi froze them.")
+    else:
+        log(f"Froze {freeze_startup_objects():,} start-up objects, as guanxi.wsgi does.")
     log(f"Timing {len(cases)} cases, {args.repeat} calls each…")
     results = []
     for case in cases:

@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings.local")
 application = get_wsgi_application()
+
+from guanxi.core.startup import freeze_startup_objects  # noqa: E402 (after the application has loaded)
+
+freeze_startup_objects()
