@@ -7,6 +7,7 @@ settings say)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,8 @@ class UsageRow:
     follow_ups: int
     changes: int
     inactive: bool
+    follow_ups_url: str = ""  # the follow-up list of the person's follow-ups in the period
+    changes_url: str = ""  # the audit trail of their changes in the period (for those who may read it)
 
 
 def _people(ids: set[int] | None) -> Any:
@@ -96,28 +99,61 @@ class DepartmentUsage:
     inactive: int
     follow_ups: int
     changes: int
+    follow_ups_url: str = ""
+    changes_url: str = ""
+    ids: list[int] | None = None
 
 
-def by_department(rows: list[UsageRow]) -> list[DepartmentUsage]:
+def by_department(rows: list[UsageRow], *, user: User | None = None, window: Window | None = None) -> list[Any]:
+    """The rows summed by each person's department; with the reader and window, each figure links to the list of
+    the same people's follow-ups (or changes) in the period: the department's figure is that list's count."""
     found: dict[Any, DepartmentUsage] = {}
     for r in rows:
-        d = found.setdefault(r.department_id, DepartmentUsage(r.department or "—", 0, 0, 0, 0))
+        d = found.setdefault(r.department_id, DepartmentUsage(r.department or "—", 0, 0, 0, 0, ids=[]))
         d.people += 1
         d.inactive += int(r.inactive)
         d.follow_ups += r.follow_ups
         d.changes += r.changes
+        d.ids = [*(d.ids or []), r.user_id]
+    if user is not None and window is not None:
+        for d in found.values():
+            d.follow_ups_url, d.changes_url = _links(user, window, sorted(d.ids or []))
     return sorted(found.values(), key=lambda d: d.name)
+
+
+def _links(user: User, window: Window, people: list[int]) -> tuple[str, str]:
+    """The follow-up list (the registered follow-ups figure's records, by author) and the audit trail (actor, the
+    changes counted, the dates) of these people in the window; "" where the reader may not open the list."""
+    from guanxi.core.metrics import drill_url
+    from guanxi.core.registry import registry
+    from guanxi.org.policies import has_permission
+
+    metric = registry.metric("follow_ups")
+    follow = ""
+    if metric is not None and metric.records is not None and has_permission(user, metric.permission or ""):
+        follow = metric.records(date_from=window.date_from, date_to=window.date_to, owner=people)
+    changes = ""
+    if has_permission(user, "audit.view"):
+        # the audit list's own filters take one person and one action: several go in its advanced filter
+        rules = [{"f": "actor", "op": "in", "v": people}, {"f": "action", "op": "in", "v": [str(a) for a in CHANGES]}]
+        where = json.dumps({"groups": [{"rules": rules}]}, separators=(",", ":"))
+        params = {"where": where, "date_from": window.date_from, "date_to": window.date_to}
+        changes = drill_url("org:audit_list", params)
+    return follow, changes
 
 
 def usage_for(*, user: User, window: Window, now: dt.datetime | None = None) -> list[UsageRow]:
     """The usage statistics of the people the reader's analytics scope reaches (a rep: their own)."""
     require_view(user)
-    return usage_rows(
+    rows = usage_rows(
         ids=scope_owners(user, default_scope(user)),
         window=window,
         policy=LeaguePolicy.current(),
         now=now or timezone.now(),
     )
+    for r in rows:
+        r.follow_ups_url, r.changes_url = _links(user, window, [r.user_id])
+    return rows
 
 
 def _manager_of(person: User) -> User | None:

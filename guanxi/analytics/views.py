@@ -223,7 +223,7 @@ def usage(request: HttpRequest) -> HttpResponse:
     rows = usage_module.usage_for(user=user, window=window)  # type: ignore[arg-type]
     context = {
         "rows": rows,
-        "departments": usage_module.by_department(rows),
+        "departments": usage_module.by_department(rows, user=user, window=window),  # type: ignore[arg-type]
         "window": window,
         "errors": errors,
         "month_value": f"{window.date_from:%Y-%m}",

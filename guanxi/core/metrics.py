@@ -7,6 +7,7 @@ department or a code": `period_metric` builds that compute function, `period_rec
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -124,11 +125,16 @@ def period_records(
     owner_as: str | None = "owner",
     department_as: str | None = "department",
     group_as: str | None = None,
+    department_exact: bool = False,
     **fixed: Any,
 ) -> RecordsUrl:
     """A Metric's `records`: the list page `url_name` with the `fixed` filters, then the period's first and last day
     in the list's two date filters named by `dates` (either may be None: not filtered), then the figure's owner,
-    department and extra group in the filters so named (None: the list has no such filter)."""
+    department and extra group in the filters so named (None: the list has no such filter).
+
+    `department_exact`: the list's own department filter takes the department with the ones below it (customers),
+    while the figure counts each row for its own department; the department then goes in the list's advanced
+    filter instead (`where`: the field `department_as` equal to it), which reads the row's own department."""
 
     def records(
         *, date_from: dt.date, date_to: dt.date, owner: Any = None, department: Any = None, group: Any = None
@@ -137,9 +143,13 @@ def period_records(
         for name, day in zip(dates or (None, None), (date_from, date_to), strict=True):
             if name:
                 params[name] = day
-        for name, key in ((owner_as, owner), (department_as, department), (group_as, group)):
+        exact = department_exact and department is not None
+        for name, key in ((owner_as, owner), (None if exact else department_as, department), (group_as, group)):
             if name:
                 params[name] = key
+        if exact and department_as:
+            rule = {"f": department_as, "op": "eq", "v": str(department)}
+            params["where"] = json.dumps({"groups": [{"rules": [rule]}]}, separators=(",", ":"))
         return drill_url(url_name, params)
 
     return records

@@ -34,12 +34,12 @@ def _customers(user: User) -> Any:
 _BY_CUSTOMER: dict[str, Any] = {"department": "department_id", "extra": LEVEL}
 new_customers = period_metric(_customers, within="created_at", **_BY_CUSTOMER)
 new_customers_records = period_records(
-    "customers:list", dates=("created_after", "created_before"), group_as="level", scene="all"
+    "customers:list", dates=("created_after", "created_before"), group_as="level", scene="all", department_exact=True
 )
 # Customers owned at the end of the period (not in the pool), by the level they have now.
 customers_by_level = period_metric(_customers, by_end="created_at", **_BY_CUSTOMER)
 customers_by_level_records = period_records(
-    "customers:list", dates=(None, "created_before"), group_as="level", scene="all"
+    "customers:list", dates=(None, "created_before"), group_as="level", scene="all", department_exact=True
 )
 
 

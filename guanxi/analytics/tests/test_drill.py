@@ -73,3 +73,19 @@ def test_each_report_figure_equals_its_list(data: Any) -> None:
     # customers by level: the customers owned at the month's end (all made in November here)
     assert _checked(executive, levels) == len(levels) > 0
     assert _checked(executive, [(r.metric.key, r.value, r.url) for r in month.summary]) >= 2
+
+
+@pytest.mark.parametrize("key", sorted(LISTED | {"customers_by_level"}))
+def test_each_department_breakdown_row_equals_its_list(data: Any, key: str) -> None:
+    # given a follow-up logged by an east rep on a customer of the west department (the author's department and the
+    # customer's differ), and the executive reading the figure by department
+    follow_ups(data["east_rep"], customers(data["west_rep"], 1, when=at(3))[0], 2, when=at(6))
+    executive = data["executive"]
+    metric = selectors.metric_get(executive, key)
+    if "department" not in metric.groupings:
+        pytest.skip("not grouped by department")
+    rows, _total = selectors.breakdown(
+        user=executive, metric=metric, window=NOV, group_by="department", scope="company"
+    )
+    # then each department's figure is the count of the list it links to (the same department)
+    assert _checked(executive, [(key if key in LISTED else "new_customers", r.value, r.url) for r in rows]) == len(rows)

@@ -68,3 +68,32 @@ def test_the_usage_page_shows_a_rep_only_themselves(client: Any, org: Any) -> No
     client.force_login(org["east_manager"])
     page = client.get("/analytics/usage/?month=2026-11").content.decode()
     assert str(org["east_rep2"]) in page and str(org["west_rep"]) not in page
+
+
+def test_each_usage_figure_links_to_the_list_it_counts(org: Any) -> None:
+    # given follow-ups and audited changes by east reps in November (and a sign-in, so nobody is left out)
+    from guanxi.core.models import AuditLog
+    from guanxi.org.lists.registry import rows_behind
+
+    for rep, n in ((org["east_rep"], 3), (org["east_rep2"], 2), (org["team_rep"], 1)):
+        made = customers(rep, 1, when=at(3))
+        follow_ups(rep, made[0], n, when=at(5))
+        for _ in range(n):
+            AuditLog.objects.create(actor=rep, action=AuditLog.Action.UPDATE, object_repr="x")
+    AuditLog.objects.filter(object_repr="x").update(at=at(6))
+    admin = org["admin"]  # reads the follow-ups and the audit trail
+    window = window_for("month", NOVEMBER)
+    # when the administrator reads the usage page's figures
+    rows = usage.usage_for(user=admin, window=window, now=at(20))
+    departments = usage.by_department(rows, user=admin, window=window)
+    # then each person's and each department's figure is the count of the list it links to
+    checked = 0
+    for r in [*rows, *departments]:
+        assert r.follow_ups_url and r.changes_url
+        assert rows_behind(admin, r.follow_ups_url).count() == r.follow_ups, r.follow_ups_url
+        assert rows_behind(admin, r.changes_url).count() == r.changes, r.changes_url
+        checked += bool(r.follow_ups)
+    assert checked >= 5  # three people, the east department and its team
+    # a rep (no audit trail) gets the follow-ups link only
+    mine = usage.usage_for(user=org["east_rep"], window=window, now=at(20))
+    assert [(r.follow_ups, bool(r.follow_ups_url), r.changes_url) for r in mine] == [(3, True, "")]

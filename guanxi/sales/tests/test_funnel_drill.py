@@ -41,3 +41,6 @@ def test_each_funnel_figure_equals_the_count_of_its_list(client: Any, org: Any) 
         assert rows_behind(reader, url).count() == shown, url
     # a rep's list drilled from the same link shows only what the rep may see
     assert rows_behind(org["west_rep"], entered[0][0]).count() == 0
+    # the big figures that open their deals read as links (Tabler would give a link in .h2 the heading's colour)
+    assert page.count('class="h2 mb-0 gx-figure"') == 3
+    assert re.search(r'class="h2 mb-0 gx-figure">[^<]*(<i [^>]*></i> )?<a href="[^"]+" id="funnel-stalled"', page)
