@@ -170,6 +170,18 @@ def can_edit(user: Any, field: FieldDef) -> bool:
     return bool(_roles(user) & set(field.edit_roles))
 
 
+def role_sees(role: str, field: FieldDef) -> bool:
+    """Whether a holder of this role code sees the field (by the role alone, no administrator's right); "" (no
+    role): only the fields shown to everyone."""
+    return not field.view_roles or (bool(role) and role in field.view_roles)
+
+
+def values_for_role(role: str, target: str, custom: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored custom values of the active fields a holder of `role` sees (webhook payloads)."""
+    shown = {f.code for f in fields_for(target) if role_sees(role, f)}
+    return {code: value for code, value in (custom or {}).items() if code in shown}
+
+
 def visible_fields(user: Any, target: str) -> list[FieldDef]:
     return [f for f in fields_for(target) if can_see(user, f)]
 

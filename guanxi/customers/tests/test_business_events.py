@@ -101,7 +101,7 @@ def test_a_subscribed_receiver_gets_the_new_customer(org, settings, django_captu
             customer = services.customer_create(actor=org["east_rep"], data={"name": "深圳收件测试有限公司"})
         # then the receiver got it, signed, as the API shows it
         (got,) = receiver.requests
-    assert verify(secret=hook.secret, headers=got.headers, body=got.body)
+    assert verify(secret=hook.signing_secret, headers=got.headers, body=got.body)
     body = json.loads(got.body)
     assert body["type"] == "customer.created" and body["data"]["id"] == customer.pk
     assert body["data"]["owner"]["id"] == org["east_rep"].pk

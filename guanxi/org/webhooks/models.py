@@ -28,6 +28,8 @@ class WebhookSubscription(TimeStampedModel):
     secret = models.TextField(_("signing secret"))  # encrypted (core.mail.crypto): read it with signing_secret
     secret_hint = models.CharField(_("signing secret hint"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The webhook's reader: the body's custom fields are those this role sees ("" : only the fields every role sees).
+    reader_role = models.SlugField(_("custom fields as seen by"), max_length=50, blank=True)
     consecutive_failures = models.PositiveIntegerField(_("failures in a row"), default=0)
     disabled_at = models.DateTimeField(_("switched off at"), null=True, blank=True)
     disabled_reason = models.CharField(_("why it was switched off"), max_length=300, blank=True)

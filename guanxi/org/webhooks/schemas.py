@@ -11,12 +11,17 @@ from ninja import Field, Schema
 from guanxi.core.api import InputSchema
 
 EventKey = Annotated[str, Field(min_length=1, max_length=60)]
+READER_ROLE = (
+    "The webhook's reader: a role code (Organisation → Roles); the body's custom fields are those this role sees. "
+    "Empty: only the fields every role sees."
+)
 
 
 class WebhookIn(InputSchema):
     name: str = Field(..., max_length=100)
     url: str = Field(..., max_length=500, description="http:// or https:// address Guanxi posts each event to.")
     event_types: list[EventKey] = Field(..., min_length=1, max_length=50, description="Keys from GET /webhooks/events.")
+    reader_role: str = Field("", max_length=50, description=READER_ROLE)
     is_active: bool = True
 
 
@@ -24,6 +29,7 @@ class WebhookPatchIn(InputSchema):
     name: str | None = Field(None, max_length=100)
     url: str | None = Field(None, max_length=500)
     event_types: list[EventKey] | None = Field(None, min_length=1, max_length=50)
+    reader_role: str | None = Field(None, max_length=50, description=READER_ROLE)
     is_active: bool | None = Field(None, description="true switches a webhook that was switched off on again.")
 
 
@@ -32,6 +38,7 @@ class WebhookOut(Schema):
     name: str
     url: str
     event_types: list[str]
+    reader_role: str = Field(..., description=READER_ROLE)
     is_active: bool
     secret_hint: str = Field(..., description="The signing secret's start and end; the whole secret is shown once.")
     consecutive_failures: int

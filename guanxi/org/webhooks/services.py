@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from guanxi.core import outbound
+from guanxi.core.custom_fields.definitions import values_for_role
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.i18n import Message
 from guanxi.core.mail.crypto import SecretUnreadable, secret_encrypt
@@ -80,7 +81,10 @@ def retry_schedule(start: dt.datetime) -> list[dt.datetime]:
 
 # --- subscriptions ---------------------------------------------------------------------------------------
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    from ..models import Role
+
     name = " ".join(str(data.get("name") or "").split())[:100]
+    reader_role = str(data.get("reader_role") or "").strip()
     url = str(data.get("url") or "").strip()
     events = list(dict.fromkeys(str(e) for e in (data.get("event_types") or [])))
     errors: dict[str, list[str]] = {}
@@ -93,9 +97,11 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         errors["event_types"] = [_("Unknown event: %(events)s.") % {"events": ", ".join(unknown)}]
     elif not events:
         errors["event_types"] = [_("Choose at least one event.")]
+    if reader_role and not Role.objects.filter(code=reader_role).exists():
+        errors["reader_role"] = [_("No role has the code “%(code)s”.") % {"code": reader_role[:50]}]
     if errors:
         raise ValidationFailed(_("Please correct the errors below."), fields=errors)
-    return {"name": name, "url": url, "event_types": events}
+    return {"name": name, "url": url, "event_types": events, "reader_role": reader_role}
 
 
 def _new_secret(hook: WebhookSubscription) -> str:
@@ -129,7 +135,8 @@ def webhook_create(*, actor: User, data: dict[str, Any]) -> WebhookSubscription:
 def webhook_update(*, actor: User, webhook: WebhookSubscription, data: dict[str, Any]) -> WebhookSubscription:
     """Change a subscription's name, URL, events or active flag. Switching it on again clears the failure count."""
     require_permission(actor, PERMISSION)
-    clean = _clean({**{"name": webhook.name, "url": webhook.url, "event_types": webhook.event_types}, **data})
+    held = {"name": webhook.name, "url": webhook.url, "event_types": webhook.event_types}
+    clean = _clean({**held, "reader_role": webhook.reader_role, **data})
     if "is_active" in data:
         clean["is_active"] = bool(data["is_active"])
     with transaction.atomic():
@@ -182,8 +189,9 @@ def event_type_subscribed(event_type: str) -> bool:
 
 def deliveries_queue(events: list[DomainEvent]) -> list[int]:
     """One delivery per event and active subscription to its type, each handed to the worker at once. Runs after
-    the business action committed; an event nobody subscribed to is not even serialised."""
-    hooks = list(WebhookSubscription.objects.filter(is_active=True).only("pk", "event_types"))
+    the business action committed; an event nobody subscribed to is not even serialised. Each body's custom fields
+    are those the subscription's reader role sees (`for_reader`)."""
+    hooks = list(WebhookSubscription.objects.filter(is_active=True).only("pk", "event_types", "reader_role"))
     if not hooks:
         return []
     now = timezone.now()
@@ -199,7 +207,7 @@ def deliveries_queue(events: list[DomainEvent]) -> list[int]:
                 event_id=event.id,
                 event_type=event.type,
                 object_id=event.object_id,
-                payload=payload,
+                payload=for_reader(payload, model=event.event_type.model, role=h.reader_role),
                 created_at=now,
                 next_attempt_at=now,
             )
@@ -211,6 +219,16 @@ def deliveries_queue(events: list[DomainEvent]) -> list[int]:
         ids = [d.pk for d in WebhookDelivery.objects.bulk_create(rows)]  # ids come back on SQLite and PostgreSQL
         transaction.on_commit(lambda: _enqueue(ids))
     return ids
+
+
+def for_reader(payload: dict[str, Any], *, model: str, role: str) -> dict[str, Any]:
+    """The event's body as the subscription's reader may read it: the object's custom values (`data.custom`) only
+    for the fields its reader role sees. A webhook's reader is that role, not the administrator who created it
+    (administrators see every field; an external system sees what the role chosen for it sees)."""
+    data = payload.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("custom"), dict):
+        return payload
+    return {**payload, "data": {**data, "custom": values_for_role(role, model, data["custom"])}}
 
 
 def _enqueue(ids: Iterable[int]) -> None:

@@ -56,7 +56,13 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     hook = selectors.webhook_get(user=request.user, pk=pk)
-    initial = {"name": hook.name, "url": hook.url, "event_types": hook.event_types, "is_active": hook.is_active}
+    initial = {
+        "name": hook.name,
+        "url": hook.url,
+        "event_types": hook.event_types,
+        "reader_role": hook.reader_role,
+        "is_active": hook.is_active,
+    }
     form = WebhookForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
