@@ -34,6 +34,7 @@ from .. import selectors, services
 from ..filters import apply_search
 from ..forms import FILTER_CHOICES, FILTER_LABELS, PROVINCES, TransferForm
 from ..models import Contact, Customer
+from .birthdays import BIRTHDAY_COLUMN, BIRTHDAY_MONTH
 
 
 # --- choices, read once per request (cached on the request's user object) ---------------------------------------
@@ -554,6 +555,7 @@ class ContactList(ListDefinition):
         Column("mobile", gettext_lazy("Mobile"), template="customers/cells/tel.html"),
         Column("email", gettext_lazy("E-mail"), template="customers/cells/email.html"),
         Column("wechat", gettext_lazy("WeChat"), phone=False),
+        BIRTHDAY_COLUMN,
         Column(
             "updated",
             gettext_lazy("Updated"),
@@ -573,6 +575,7 @@ class ContactList(ListDefinition):
         Field("name", gettext_lazy("Full name"), "name", "text"),
         Field("customer_name", gettext_lazy("Customer"), "customer__name", "text"),
         Field("title", gettext_lazy("Title"), "title", "text"),
+        BIRTHDAY_MONTH,
     )
 
     def rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:

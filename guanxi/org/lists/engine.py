@@ -82,6 +82,8 @@ def _field_keys(definition: ListDefinition) -> set[str]:
 
 
 def _coerce_value(f: Field, raw: str) -> Any:
+    if f.coerce is not None:
+        return f.coerce(raw)
     if f.kind in ("number", "money"):
         value = Decimal(raw)
         if not value.is_finite() or abs(value) >= Decimal("1e15"):

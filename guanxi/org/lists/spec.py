@@ -62,6 +62,9 @@ class Field:
     # The list's own FilterSet (rows) reads `<key>` itself: the toolkit offers the control and the chip only, and
     # uses `path` just in the advanced filter (`where`). Empty path: not offered in the advanced filter.
     own: bool = False
+    # The field's own reading of a value from the URL (raises ValueError for one it cannot hold, which drops the
+    # filter with a warning), for values that are not the kind's plain ones: a month "1"-"12" or "this".
+    coerce: Callable[[str], Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,8 @@ def _coerce(fld: Field, value: Any) -> Any:
     if isinstance(value, dict | list) or value is None:
         raise ValueError
     text = str(value).strip()
+    if fld.coerce is not None:
+        return fld.coerce(text)
     if fld.kind in ("number", "money"):
         if isinstance(value, bool):
             raise ValueError
