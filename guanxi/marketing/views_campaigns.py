@@ -97,6 +97,11 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     deals = scope_queryset_or_none(user, Opportunity.objects.all(), "view", module="opportunities")
     found = campaign_attribution(campaign, opportunities=deals)
+    from guanxi.sales.models import Lead
+
+    from .leads import campaign_form_url, campaign_leads
+
+    leads = scope_queryset_or_none(user, Lead.objects.all(), "view", module="leads")
     context = {
         "campaign": campaign,
         "attribution": found,
@@ -111,6 +116,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_call": has_permission(user, "followups.create"),
         "is_phone": campaign.channel == Channel.PHONE,
         "is_email": campaign.channel == Channel.EMAIL,  # opens and clicks are tracked in e-mail only
+        "leads": campaign_leads(campaign, leads=leads),
+        "form_url": campaign_form_url(campaign),
         "route": budget.budget_route(campaign) if campaign.status == Campaign.Status.DRAFT else None,
         "approval_panel": approval_panel_html(request, campaign),
     }

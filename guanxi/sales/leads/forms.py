@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dictionaries import selectors as dictionaries
@@ -187,6 +188,11 @@ class PublicLeadForm(TablerMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 5000}),
     )
+    # Where the visitor came from (?ref= on the form's address, e.g. a campaign's link): kept on the lead.
+    referral = forms.CharField(
+        max_length=100, required=False, widget=forms.HiddenInput,
+        validators=[RegexValidator(r"^[A-Za-z0-9:_\-]*$", _("Not a valid reference."))],
+    )  # fmt: skip
     # The spam trap: hidden with CSS and from screen readers; people leave it empty.
     website = forms.CharField(
         label=_("Leave this field empty"),

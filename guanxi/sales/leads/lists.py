@@ -269,6 +269,8 @@ class LeadList(ListDefinition):
         Field("size", gettext_lazy("Size"), "size", "choice", choices=dictionary_choices("company_size")),
         Field("assigned", gettext_lazy("Assigned at"), "assigned_at", "datetime"),
         Field("company", gettext_lazy("Company"), "company_name", "text"),
+        # the web form's ?ref= (a campaign's leads: marketing links here)
+        Field("referral", gettext_lazy("Source reference"), "referral", "text"),
     )
     bulk_actions = (
         BulkAction(

@@ -47,6 +47,9 @@ class Lead(BusinessModel, CustomFieldsModel):
     industry = DictionaryField(_("industry"), dictionary="industry", max_length=50, blank=True, db_index=True)
     size = DictionaryField(_("size"), dictionary="company_size", max_length=20, blank=True)
     need = models.TextField(_("need"), blank=True, max_length=5000)
+    # Where a web enquiry came from: the reference on the form's address (?ref=…), e.g. a marketing campaign's
+    # signed reference, which the campaign counts its leads by. Opaque to sales.
+    referral = models.CharField(_("source reference"), max_length=100, blank=True, default="")
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     owner = models.ForeignKey(
@@ -146,6 +149,7 @@ class Lead(BusinessModel, CustomFieldsModel):
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
         indexes = [
+            models.Index(fields=["referral"], name="lead_referral_idx", condition=~models.Q(referral="")),
             # The queues: status (+ no owner) newest first; "mine": owner and status.
             models.Index(fields=["status", "deleted_at", "-created_at"]),
             models.Index(fields=["owner", "status", "deleted_at"]),

@@ -348,7 +348,7 @@ def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @xframe_options_exempt  # embedded in an iframe on the company website
 def public_lead_form(request: HttpRequest) -> HttpResponse:
     """The enquiry form visitors fill in (no sign-in)."""
-    form = PublicLeadForm(request.POST or None)
+    form = PublicLeadForm(request.POST or None, initial={"referral": request.GET.get("ref", "")[:100]})
     context: dict[str, Any] = {"form": form, "provinces": PROVINCES, "honeypot": HONEYPOT}
     if request.method != "POST":
         return render(request, "sales/public_lead_form.html", context)

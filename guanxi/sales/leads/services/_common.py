@@ -22,6 +22,7 @@ LEAD_FIELDS = {
     "industry",
     "size",
     "need",
+    "referral",
 }
 # Where each action is allowed to start from.
 SCREENABLE = (Lead.Status.NEW, Lead.Status.VALID, Lead.Status.INVALID)

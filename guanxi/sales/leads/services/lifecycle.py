@@ -56,6 +56,8 @@ def _check_lead_facts(values: dict[str, Any]) -> None:
         fields["person_name"] = [msg]
     if not any(values.get(k) for k in ("mobile", "phone", "email", "wechat")):
         fields["mobile"] = [_("Give at least one way to reach them: mobile, phone, e-mail or WeChat.")]
+    if len(values.get("referral") or "") > 100:
+        fields["referral"] = [_("Ensure this value has at most %(max)s characters.") % {"max": 100}]
     if len(values.get("need") or "") > NEED_MAX:
         fields["need"] = [_("Ensure this value has at most %(max)s characters.") % {"max": NEED_MAX}]
     if fields:

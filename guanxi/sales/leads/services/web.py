@@ -16,7 +16,7 @@ from .lifecycle import _normalise_lead, lead_create
 
 # --- the public web form (web-to-lead) -------------------------------------------------------
 WEB_LEAD_FIELDS = {"company_name", "person_name", "title", "mobile", "phone", "email", "wechat", "province", "city"}
-WEB_LEAD_FIELDS |= {"industry", "need"}
+WEB_LEAD_FIELDS |= {"industry", "need", "referral"}
 
 
 def web_lead_throttle(*, ip: str | None) -> None:
