@@ -5,6 +5,7 @@
     python -m bench.run --reuse          # time again on the data of the previous run
     python -m bench.run --quick --only opportunities   # the kanban board and opportunity list cases only
     python -m bench.run --only custom_fields --customers 20000 --follow-ups 1000 --opportunities 0
+    python -m bench.run --only analytics --customers 20000 --follow-ups 100000 --opportunities 20000 --repeat 10
     python -m bench.run --pg --scale 1m  # PostgreSQL: 1M customers, 5M follow-ups, 500k deals (make bench-pg)
 
 It uses its own database: with --pg a PostgreSQL database it (re)creates (--pg-db, default
@@ -560,7 +561,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["customers", "opportunities", "search", "lists", "custom_fields"],
+        choices=["customers", "opportunities", "search", "lists", "custom_fields", "analytics"],
         help="Time only these cases.",
     )
     args = parser.parse_args(argv)
@@ -593,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     sql = Sql()
     cases, info = build_cases(rng, sql, args.repeat)
-    if args.only in ("opportunities", "search", "lists", "custom_fields"):
+    if args.only in ("opportunities", "search", "lists", "custom_fields", "analytics"):
         cases = []
     from guanxi.sales.models import Opportunity
 
@@ -640,6 +641,11 @@ def main(argv: list[str] | None = None) -> int:
         from .custom_fields import run_custom_field_cases
 
         info["custom_fields"] = run_custom_field_cases(repeat=args.repeat, log=log)
+    if args.only == "analytics":
+        from .analytics import run_analytics_cases
+
+        log("Timing the analytics cases (dashboard, figures, league, monthly report)…")
+        info["analytics"] = run_analytics_cases(repeat=args.repeat, log=log)
     if args.only in (None, "lists"):
         from .lists import request_cost
 
@@ -665,12 +671,14 @@ def main(argv: list[str] | None = None) -> int:
         "users": info["users"],
         "request_cost": info.get("request_cost"),
         "custom_fields": info.get("custom_fields"),
+        "analytics": info.get("analytics"),
         "results": [asdict(r) for r in results],
         "search": search,
     }
     args.out.write_text(json.dumps(payload, ensure_ascii=False, indent=2))
     log(f"Results written to {args.out}")
-    return 0 if all(r.rows_match for r in results) and all(r["rows_match"] for r in search) else 1
+    same = all(r["rows_match"] for r in info.get("analytics") or [])
+    return 0 if same and all(r.rows_match for r in results) and all(r["rows_match"] for r in search) else 1
 
 
 if __name__ == "__main__":

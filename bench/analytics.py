@@ -1,0 +1,166 @@
+"""Benchmark of analytics (issue 16 §7): the dashboard, the figures, the usage league and the monthly management
+report on the benchmark's generated company, each beside hand-written SQL of the same figure (timed alternately
+in the same run; the two answers must agree).
+
+    python -m bench.run --only analytics --customers 20000 --follow-ups 100000 --opportunities 20000 --repeat 10
+
+Cases (the month containing today; 陈静 `chenjing`, data scope all, and 张伟 `zhangwei`, data scope self):
+
+- figure: new customers of the month (`selectors.compute`, the registered metric) against `COUNT(*)`;
+- figure by owner: follow-ups of the month per author against `GROUP BY author_id`;
+- league: the month's usage league (every measure of every rep, `league_compute`) against the SQL of its two
+  quantity measures per rep (new customers and new opportunities, `GROUP BY owner_id`), compared rep by rep;
+- monthly report: `report.monthly_report` (six months by department, per person) against the SQL of its people's
+  new customers per owner;
+- the pages themselves: /analytics/dashboard/ (the role's widgets), /analytics/league/, /analytics/report/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from .custom_fields import _median_ms
+
+
+def _sql(query: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows of hand-written SQL; date-times are bound as the database stores them (SQLite: UTC text)."""
+    from django.db import connection
+
+    bound = [connection.ops.adapt_datetimefield_value(p) if isinstance(p, dt.datetime) else p for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(query, bound)
+        return list(cursor.fetchall())
+
+
+def run_analytics_cases(*, repeat: int, log: Callable[[str], None]) -> list[dict[str, Any]]:
+    import os
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from guanxi.analytics import report, selectors
+    from guanxi.core.registry import registry
+    from guanxi.customers.models import Customer, FollowUp
+    from guanxi.org.models import User
+    from guanxi.sales.models import Opportunity
+
+    window = selectors.window_for("month", timezone.localdate())
+    start = timezone.make_aware(dt.datetime.combine(window.date_from, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(window.date_to + dt.timedelta(days=1), dt.time.min))
+    boss = User.objects.get(username="chenjing")
+    customers, follow_ups, deals = Customer._meta.db_table, FollowUp._meta.db_table, Opportunity._meta.db_table
+    new_customers = registry.metric("new_customers")
+    follow_up_metric = registry.metric("follow_ups")
+    assert new_customers is not None and follow_up_metric is not None
+
+    def figure() -> int:
+        return int(selectors.compute(new_customers, user=boss, window=window).get(None, 0))
+
+    def figure_sql() -> int:
+        return int(
+            _sql(
+                f"SELECT COUNT(*) FROM {customers} WHERE deleted_at IS NULL AND owner_id IS NOT NULL "  # noqa: S608
+                "AND created_at >= %s AND created_at < %s",
+                [start, end],
+            )[0][0]
+        )
+
+    def by_owner() -> dict[int, int]:
+        found = selectors.compute(follow_up_metric, user=boss, window=window, group_by="owner")
+        return {k: int(v) for k, v in found.items() if v}
+
+    def by_owner_sql() -> dict[int, int]:
+        rows = _sql(
+            f"SELECT f.author_id, COUNT(*) FROM {follow_ups} f JOIN {customers} c ON c.id = f.customer_id "  # noqa: S608
+            "WHERE c.deleted_at IS NULL AND f.occurred_at >= %s AND f.occurred_at < %s GROUP BY f.author_id",
+            [start, end],
+        )
+        return {int(a): int(n) for a, n in rows if a is not None}
+
+    def league() -> dict[int, tuple[int, int]]:
+        rows = selectors.league_compute(window=window).rows
+        return {
+            r.user_id: (int(r.values.get("new_customers") or 0), int(r.values.get("new_opportunities") or 0))
+            for r in rows
+        }
+
+    def league_sql() -> dict[int, tuple[int, int]]:
+        people = dict.fromkeys(league_people, (0, 0))
+        made = _sql(
+            f"SELECT owner_id, COUNT(*) FROM {customers} WHERE deleted_at IS NULL AND created_at >= %s "  # noqa: S608
+            "AND created_at < %s GROUP BY owner_id",
+            [start, end],
+        )
+        opened = _sql(
+            f"SELECT owner_id, COUNT(*) FROM {deals} WHERE deleted_at IS NULL AND created_at >= %s "  # noqa: S608
+            "AND created_at < %s GROUP BY owner_id",
+            [start, end],
+        )
+        for owner, n in made:
+            if owner in people:
+                people[owner] = (int(n), people[owner][1])
+        for owner, n in opened:
+            if owner in people:
+                people[owner] = (people[owner][0], int(n))
+        return people
+
+    league_people = set(league())
+
+    def monthly() -> dict[str, int]:
+        month = report.monthly_report(user=boss, window=window)
+        return {str(p["name"]): int(p["cells"]["new_customers"].value) for p in month.people}
+
+    def monthly_sql() -> dict[str, int]:
+        names = dict(User.objects.values_list("pk", "name"))
+        ids = [u for u in names if u in league_people]
+        rows = _sql(
+            f"SELECT owner_id, COUNT(*) FROM {customers} WHERE deleted_at IS NULL AND created_at >= %s "  # noqa: S608
+            "AND created_at < %s GROUP BY owner_id",
+            [start, end],
+        )
+        found = {int(o): int(n) for o, n in rows if o is not None}
+        return {names[u]: found.get(u, 0) for u in ids}
+
+    results: list[dict[str, Any]] = []
+    for name, ours, baseline, compare in (
+        ("new customers of the month", figure, figure_sql, True),
+        ("follow-ups of the month by owner", by_owner, by_owner_sql, True),
+        ("usage league (all measures; SQL: 2)", league, league_sql, True),
+        ("monthly report (SQL: new customers per person)", monthly, monthly_sql, False),
+    ):
+        ours_ms, ours_answer = _median_ms(ours, repeat)
+        sql_ms, sql_answer = _median_ms(baseline, repeat)
+        same = ours_answer == sql_answer if compare else _same_people(ours_answer, sql_answer)
+        results.append({"case": name, "ms": ours_ms, "sql_ms": sql_ms, "rows_match": same, "load": _load(os)})
+        log(f"  {name}: {ours_ms} ms, SQL {sql_ms} ms (same figures: {same}; load {_load(os)})")
+    for username in ("chenjing", "zhangwei"):
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(User.objects.get(username=username))
+        for url in ("/analytics/dashboard/", "/analytics/league/", "/analytics/report/"):
+
+            def page(url: str = url, client: Any = client) -> int:
+                response = client.get(url)
+                assert response.status_code == 200, (url, response.status_code)
+                return len(response.content)
+
+            ms, _size = _median_ms(page, repeat)
+            results.append(
+                {"case": f"page {url} [{username}]", "ms": ms, "sql_ms": None, "rows_match": True, "load": _load(os)}
+            )
+            log(f"  page {url} [{username}]: {ms} ms (load {_load(os)})")
+    return results
+
+
+def _same_people(ours: dict[str, int], sql: dict[str, int]) -> bool:
+    """The report lists the reader's people (who may have left the league's roles): each person in both agrees."""
+    common = set(ours) & set(sql)
+    return bool(common) and all(Decimal(ours[k]) == Decimal(sql[k]) for k in common)
+
+
+def _load(os: Any) -> str:
+    from .run import load_average
+
+    return load_average()
