@@ -32,6 +32,15 @@ TICKETS = [
 ]
 
 
+# Tickets logged days ago (so their SLA has run out): left open → the escalation marks the breach; the last one is
+# resolved late, so the SLA report shows a met rate below 100 %. (type, priority, subject, days ago, resolved late)
+LATE = [
+    ("repair", "high", "空调机组停机，超时未处理", 6, False),
+    ("complaint", "urgent", "理赔查勘员未按约定时间到场", 4, False),
+    ("claim", "high", "追尾事故定损结果迟迟未出", 9, True),
+]
+
+
 def _safely(progress: Any, run: Any) -> Any:
     try:
         with transaction.atomic():
@@ -100,6 +109,32 @@ def service_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any
             continue
         result.counts["tickets"] += 1
         _advance(ticket, state, admin=admin, agent=agent, progress=progress)
+    if assets:
+        _late_tickets(assets, result=result, admin=admin, agent=agent, now=now, progress=progress)
+
+
+def _late_tickets(assets: list[Any], *, result: Any, admin: Any, agent: Any, now: dt.datetime, progress: Any) -> None:
+    """SLA breaches: tickets logged days ago, then the SLA check the worker runs (it escalates the open ones)."""
+    from .sla import sla_check
+
+    for i, (kind, priority, subject, days, resolve) in enumerate(LATE):
+        asset = assets[(i * 3 + 1) % len(assets)]
+        logged = now - dt.timedelta(days=days)
+        data = {"customer": asset.customer_id, "asset": asset.pk, "type": kind, "priority": priority,
+                "channel": "phone", "subject": subject, "description": f"{subject}。客户多次来电催促。"}  # fmt: skip
+        ticket = _safely(
+            progress, lambda d=data, at=logged: services.ticket_create(actor=admin, data=d, owner=agent, now=at)
+        )
+        if ticket is None:
+            continue
+        result.counts["tickets"] += 1
+        if resolve:
+            _safely(progress, lambda t=ticket, at=logged: services.ticket_transition(
+                actor=agent, ticket=t, action="start", now=at + dt.timedelta(hours=1)))  # fmt: skip
+            _safely(progress, lambda t=ticket, at=logged: services.ticket_transition(
+                actor=agent, ticket=t, action="resolve", resolution="已重新安排定损，客户确认。",
+                now=at + dt.timedelta(days=5)))  # fmt: skip
+    _safely(progress, lambda: sla_check(now=now))
 
 
 def _advance(ticket: Ticket, state: str, *, admin: Any, agent: Any, progress: Any) -> None:
