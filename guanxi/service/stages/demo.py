@@ -41,7 +41,14 @@ def stages_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any)
     progress("Stage templates…")
     try:
         claim = services.stage_template_save(
-            actor=admin, data={"name": "车险理赔流程", "target": "ticket", "type_code": "claim", "stages": CLAIM}
+            actor=admin,
+            data={
+                "name": "车险理赔流程",
+                "target": "ticket",
+                "type_code": "claim",
+                "stages": CLAIM,
+                "auto_start": True,
+            },
         )
         policy = services.stage_template_save(
             actor=admin,
