@@ -70,6 +70,10 @@ def _approve_all(quote_or_contract: Any) -> None:
                 break
 
 
+# The warranty a delivered unit carries (hardware: three years), so a shipment's assets get their end date.
+TERM_MONTHS = {"hardware": 36}
+
+
 def _catalogue(admin: Any) -> dict[str, Product]:
     products: dict[str, Product] = {}
     for order, (code, name, items) in enumerate(LINES):
@@ -80,7 +84,7 @@ def _catalogue(admin: Any) -> dict[str, Product]:
             products[pcode] = services.product_create(
                 actor=admin,
                 data={"code": pcode, "name": pname, "unit": unit, "list_price": price, "tax_rate": TAX[code],
-                      "line": line, "description": ""},
+                      "line": line, "description": "", "term_months": TERM_MONTHS.get(code)},
             )  # fmt: skip
     return products
 

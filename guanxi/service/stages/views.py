@@ -29,7 +29,10 @@ from .work import unfinished_work
 @login_required
 def template_list(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "org.admin")
-    return render(request, "service/stages/template_list.html", {"templates": StageTemplate.objects.all()})
+    templates = list(StageTemplate.objects.all())
+    for t in templates:  # the ticket type's or asset kind's label, not its code
+        t.type_label = StageTemplate.audit_text("type_code", t.type_code) or t.type_code  # type: ignore[attr-defined]
+    return render(request, "service/stages/template_list.html", {"templates": templates})
 
 
 def _form_context(template: StageTemplate | None, values: dict[str, Any], error: Any = None) -> dict[str, Any]:
