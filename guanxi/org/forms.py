@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.widgets import SearchSelect
+from guanxi.core.widgets import SearchSelect, SearchSelectMultiple
 
 from . import selectors
 from .models import DataScope, Department, PartnerOrganisation, Position, Role, User
@@ -334,6 +334,12 @@ class CustomFieldForm(TablerForm):
         help_text=_("What a new record starts with; several codes of a multiple choice separated by commas."),
     )
     required = forms.BooleanField(label=_("Required"), required=False)
+    required_departments = forms.MultipleChoiceField(
+        label=_("Required in departments"),
+        required=False,
+        widget=SearchSelectMultiple(),
+        help_text=_("Required only when a user of these departments (or one beneath them) writes the record."),
+    )
     required_from_probability = forms.IntegerField(
         label=_("Required from win probability (%)"),
         min_value=0,
@@ -373,6 +379,9 @@ class CustomFieldForm(TablerForm):
         self.fields["dictionary"].choices = [("", "—"), *dictionaries]
         self.fields["view_roles"].choices = roles
         self.fields["edit_roles"].choices = roles
+        self.fields["required_departments"].choices = [
+            (str(d.pk), d.name) for d in Department.objects.order_by("path", "name")
+        ]
         if editing:
             for fixed in ("target", "code", "type"):
                 del self.fields[fixed]

@@ -19,7 +19,7 @@ from ..api import api_user, error_responses
 from ..errors import PermissionDeniedError
 from ..ports import PERMISSIONS
 from ..registry import registry
-from .definitions import FieldDef, fields_for, visible_fields, visible_values
+from .definitions import FieldDef, fields_for, required_for, visible_fields, visible_values
 from .models import FieldType
 
 _VALUE_TYPES: list[dict[str, Any]] = [
@@ -112,7 +112,8 @@ class CustomFieldOut(Schema):
     type: str = Field(..., description="text, long_text, number, money, date, datetime, boolean, choice, "
                                        "multi_choice, user, customer or contact.")  # fmt: skip
     dictionary: str = Field(..., description="Choice fields: GET /api/v1/dictionaries/{dictionary} lists the codes.")
-    required: bool
+    required: bool = Field(..., description="Required for you: always, or in your department (required_departments).")
+    required_departments: list[int] = Field(..., description="Required only for users of these departments (ids).")
     required_from_probability: int
     unique: bool
     filterable: bool
@@ -148,7 +149,8 @@ def custom_field_list(request: HttpRequest, object: str | None = None) -> object
                     "help": f.help,
                     "type": f.type,
                     "dictionary": f.dictionary,
-                    "required": f.required,
+                    "required": required_for(user, f),
+                    "required_departments": list(f.required_departments),
                     "required_from_probability": f.required_from_probability,
                     "unique": f.unique,
                     "filterable": f.filterable,

@@ -47,6 +47,7 @@ class FieldDef:
     order: int
     view_roles: tuple[str, ...]
     edit_roles: tuple[str, ...]
+    required_departments: tuple[int, ...] = ()
 
     @property
     def label(self) -> str:
@@ -87,6 +88,7 @@ def _read() -> dict[str, tuple[FieldDef, ...]]:
                 order=r.order,
                 view_roles=tuple(r.view_roles or ()),
                 edit_roles=tuple(r.edit_roles or ()),
+                required_departments=tuple(int(d) for d in r.required_departments or ()),
             )
         )
     return {k: tuple(v) for k, v in found.items()}
@@ -168,6 +170,17 @@ def can_edit(user: Any, field: FieldDef) -> bool:
     if not field.edit_roles or _privileged(user):
         return True
     return bool(_roles(user) & set(field.edit_roles))
+
+
+def required_for(user: Any, field: FieldDef) -> bool:
+    """Whether the field is required when this user writes the record: always (`required`), or because the user
+    belongs to one of its `required_departments` or a department beneath one."""
+    if field.required:
+        return True
+    if not field.required_departments or user is None:
+        return False
+    path = str(getattr(getattr(user, "department", None), "path", "") or "")
+    return any(f"/{d}/" in path for d in field.required_departments)
 
 
 def role_sees(role: str, field: FieldDef) -> bool:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ..dictionaries.selectors import active_choices
 from ..forms import DateField, DateTimeField, MoneyField
 from ..widgets import SearchSelect, SearchSelectMultiple
-from .definitions import FieldDef, editable_fields
+from .definitions import FieldDef, editable_fields, required_for
 from .models import FieldType
 from .values import LINKED_MODELS, LONG_TEXT_MAX, TEXT_MAX
 
@@ -36,8 +36,8 @@ def _initial(field: FieldDef, value: Any) -> Any:
     return value
 
 
-def _form_field(field: FieldDef, current: Any) -> forms.Field:
-    common: dict[str, Any] = {"label": field.label, "help_text": field.help, "required": field.required}
+def _form_field(field: FieldDef, current: Any, *, required: bool) -> forms.Field:
+    common: dict[str, Any] = {"label": field.label, "help_text": field.help, "required": required}
     kind = field.type
     if kind == FieldType.TEXT:
         return forms.CharField(max_length=TEXT_MAX, **common)
@@ -53,7 +53,7 @@ def _form_field(field: FieldDef, current: Any) -> forms.Field:
         return DateTimeField(**common)
     if kind == FieldType.BOOLEAN:
         # A required yes/no is a choice of yes or no (a ticked box cannot say "no" and be required).
-        if field.required:
+        if required:
             return forms.TypedChoiceField(
                 choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))],
                 coerce=lambda v: v == "true",
@@ -84,7 +84,8 @@ def custom_fields_attach(form: forms.BaseForm, *, user: Any, target: str, instan
     names = []
     for field in editable_fields(user, target):
         current = stored.get(field.code) if stored is not None else None
-        form_field = _form_field(field, current)
+        required = required_for(user, field)
+        form_field = _form_field(field, current, required=required)
         widget = form_field.widget
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
@@ -96,7 +97,7 @@ def custom_fields_attach(form: forms.BaseForm, *, user: Any, target: str, instan
         name = PREFIX + field.code
         form.fields[name] = form_field
         value = current if stored is not None else field.default
-        if field.type == FieldType.BOOLEAN and field.required and value is not None:
+        if field.type == FieldType.BOOLEAN and required and value is not None:
             value = "true" if value else "false"
         form.initial.setdefault(name, _initial(field, value))
         names.append(name)

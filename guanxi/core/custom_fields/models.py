@@ -53,6 +53,8 @@ class CustomField(models.Model):
     type = models.CharField(_("type"), max_length=20, choices=FieldType.choices)
     dictionary = models.CharField(_("dictionary"), max_length=50, blank=True)
     required = models.BooleanField(_("required"), default=False)
+    # Required only for users of these departments (ids; their sub-departments too); empty: as `required` says.
+    required_departments = models.JSONField(_("required in departments"), default=list, blank=True)
     # Opportunities: required once the deal reaches a stage of at least this win probability (0: not by stage).
     required_from_probability = models.PositiveSmallIntegerField(_("required from win probability"), default=0)
     default = models.JSONField(_("default"), null=True, blank=True)
@@ -98,6 +100,7 @@ AUDITED = (
     "type",
     "dictionary",
     "required",
+    "required_departments",
     "required_from_probability",
     "default",
     "unique",

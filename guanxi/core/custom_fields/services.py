@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ EDITABLE = (
     "help_en",
     "dictionary",
     "required",
+    "required_departments",
     "required_from_probability",
     "default",
     "unique",
@@ -61,6 +64,22 @@ def _roles(value: Any, name: str, label: str, errors: dict[str, list[str]]) -> l
     return sorted(set(items))
 
 
+def _departments(value: Any, errors: dict[str, list[str]]) -> list[int]:
+    """Department ids (of existing departments) a field is required in."""
+    if value in (None, ""):
+        return []
+    items = [value] if isinstance(value, (str, int)) else list(value) if isinstance(value, (list, tuple)) else None
+    try:
+        ids = sorted({int(v) for v in items or []}) if items is not None else None
+    except (TypeError, ValueError):
+        ids = None
+    department = apps.get_model(settings.AUTH_USER_MODEL)._meta.get_field("department").related_model
+    if ids is None or department._default_manager.filter(pk__in=ids).count() != len(ids):
+        errors["required_departments"] = [_("Required in departments: choose departments from the list.")]
+        return []
+    return ids
+
+
 def _clean(data: dict[str, Any], *, type_: str, errors: dict[str, list[str]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, label, limit, required in (
@@ -85,6 +104,8 @@ def _clean(data: dict[str, Any], *, type_: str, errors: dict[str, list[str]]) ->
                 raise ValueError
         except (TypeError, ValueError):
             errors["required_from_probability"] = [_("Required from win probability: a whole number from 0 to 100.")]
+    if "required_departments" in data:
+        out["required_departments"] = _departments(data["required_departments"], errors)
     if "view_roles" in data:
         out["view_roles"] = _roles(data["view_roles"], "view_roles", _("Roles who see it"), errors)
     if "edit_roles" in data:

@@ -13,15 +13,15 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 
 from ..errors import PermissionDeniedError, ValidationFailed
-from .definitions import FieldDef, can_edit, fields_for
+from .definitions import FieldDef, can_edit, fields_for, required_for
 from .models import FieldType
 from .values import Refused, clean_value, is_empty
 
 UNIQUE_TYPES = (FieldType.TEXT, FieldType.NUMBER, FieldType.MONEY, FieldType.DATE, FieldType.USER)
 
 
-def _required(field: FieldDef, probability: int | None) -> bool:
-    if field.required:
+def _required(field: FieldDef, probability: int | None, actor: Any) -> bool:
+    if required_for(actor, field):
         return True
     threshold = field.required_from_probability
     return bool(threshold) and probability is not None and probability >= threshold
@@ -42,8 +42,9 @@ def custom_values_clean(
 
     - A code no active field has is refused; a field the actor may not edit (its roles) is refused with 403 unless
       the value sent is the one the record holds (a client sending back what it read changes nothing).
-    - `creating`: fields not sent get their default. Required fields are checked on a new record, on a `complete`
-      form, and for each field sent; an opportunity's fields required from a stage when `probability` reaches it.
+    - `creating`: fields not sent get their default. Required fields (always, or for the actor's department) are
+      checked on a new record, on a `complete` form, and for each field sent; an opportunity's fields required
+      from a stage when `probability` reaches it.
     - Unique fields: no other record of the object holds the same value.
     Values of retired fields stay on the record untouched."""
     if values is None:
@@ -83,7 +84,7 @@ def custom_values_clean(
                 with contextlib.suppress(Refused):  # a default that no longer fits (a retired entry) is left out
                     result[field.code] = clean_value(field, field.default)
     for field in fields.values():
-        if field.key in errors or not _required(field, probability):
+        if field.key in errors or not _required(field, probability, actor):
             continue
         if not (creating or complete or field.code in values) or (actor is None and field.code not in values):
             continue  # the public web form and jobs (no actor) cannot fill a required field in
