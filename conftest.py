@@ -155,6 +155,8 @@ class SmtpInbox:
     host: str
     port: int
     messages: list[Any] = field(default_factory=list)
+    # address -> SMTP reply to its RCPT TO (e.g. "550 5.1.1 User unknown"): the server refuses that recipient
+    refuse: dict[str, str] = field(default_factory=dict)
 
 
 def _free_port() -> int:
@@ -174,6 +176,12 @@ def smtp_server(settings: Any) -> Iterator[SmtpInbox]:
     inbox = SmtpInbox(host="127.0.0.1", port=_free_port())
 
     class Handler:
+        async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+            if address.lower() in inbox.refuse:
+                return inbox.refuse[address.lower()]
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
             inbox.messages.append(message_from_bytes(envelope.content, policy=default_policy))
             return "250 OK"

@@ -25,7 +25,16 @@ from django.utils.translation import gettext_noop
 
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.i18n import Message
-from guanxi.core.inputs import LONG_TEXT_MAX, clean_amount, clean_date, clean_text, field_error, id_or_none, pick
+from guanxi.core.inputs import (
+    LONG_TEXT_MAX,
+    SHORT_TEXT_MAX,
+    clean_amount,
+    clean_date,
+    clean_text,
+    field_error,
+    id_or_none,
+    pick,
+)
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, model_create, model_update
 from guanxi.org.models import User
@@ -33,8 +42,8 @@ from guanxi.org.policies import require_permission
 
 from . import tracking
 from .budget import budget_after_change, budget_require_approved
-from .channels import Outgoing, SendFailed, provider_for, rate_for
-from .consent import address_of, may_contact, reachable, unsubscribe_token
+from .channels import Bounced, Outgoing, SendFailed, provider_for, rate_for
+from .consent import address_of, may_contact, reachable, suppression_add, unsubscribe_token
 from .models import Campaign, Channel, Delivery, Segment
 from .segments import segment_members
 
@@ -259,6 +268,9 @@ def campaign_send_batch(*, campaign_id: int, now: dt.datetime | None = None, lim
             continue
         try:
             provider_id = provider.send(compose(campaign, contact, delivery_id=delivery.pk, to=delivery.address))
+        except Bounced as exc:
+            _record_bounce(delivery, campaign, str(exc))
+            continue
         except SendFailed as exc:
             Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, error=str(exc)[:300])
             continue
@@ -268,6 +280,16 @@ def campaign_send_batch(*, campaign_id: int, now: dt.datetime | None = None, lim
         sent += 1
     _finish_if_done(campaign)
     return sent
+
+
+def _record_bounce(delivery: Delivery, campaign: Campaign, error: str) -> None:
+    """The address was refused for good: the delivery says so and the address goes on the suppression list, which
+    every later send honours."""
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.BOUNCED, error=error[:300])
+        note = _("Bounced: campaign “%(name)s”, %(error)s") % {"name": campaign.name, "error": error}
+        suppression_add(actor=None, channel=campaign.channel, address=delivery.address, reason="bounced",
+                        note=note[:SHORT_TEXT_MAX])  # fmt: skip
 
 
 def campaigns_send_due() -> dict[str, int]:
@@ -324,6 +346,7 @@ def campaign_stats(campaign: Campaign) -> dict[str, Any]:
         sent=Count("pk", filter=Q(status__in=[Delivery.Status.SENT, Delivery.Status.CALLED])),
         queued=Count("pk", filter=Q(status=Delivery.Status.QUEUED)),
         failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+        bounced=Count("pk", filter=Q(status=Delivery.Status.BOUNCED)),
         skipped=Count("pk", filter=Q(status=Delivery.Status.SKIPPED)),
         unconfirmed=Count("pk", filter=Q(status=Delivery.Status.UNCONFIRMED)),
         opened=Count("pk", filter=Q(opened_at__isnull=False)),

@@ -5,6 +5,7 @@ default writes the message to the log and answers a made-up id. A provider raise
 from __future__ import annotations
 
 import logging
+import smtplib
 import uuid
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +24,11 @@ DEFAULT_RATES = {Channel.EMAIL: 600, Channel.SMS: 300, Channel.WECHAT: 300}
 
 class SendFailed(Exception):
     pass
+
+
+class Bounced(SendFailed):
+    """The receiving server refused the address for good (an SMTP 5xx for the recipient): it is suppressed, so no
+    later send tries it again. A temporary refusal (4xx) or an unreachable server is only a SendFailed."""
 
 
 @dataclass
@@ -63,9 +69,20 @@ class EmailProvider:
         message_id = mail.extra_headers.setdefault("Message-ID", _message_id())
         try:
             mail.send(fail_silently=False)
-        except Exception as exc:  # refused, unreachable: the delivery records why
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _reply in exc.recipients.values()]
+            error = Bounced if codes and all(500 <= code < 600 for code in codes) else SendFailed
+            raise error(_refusal(exc.recipients)) from exc
+        except Exception as exc:  # unreachable, timed out: the delivery records why
             raise SendFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
         return message_id
+
+
+def _refusal(recipients: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(
+        f"{code} {reply.decode('utf-8', 'replace') if isinstance(reply, bytes) else reply}"
+        for code, reply in recipients.values()
+    )[:300]
 
 
 def _message_id() -> str:

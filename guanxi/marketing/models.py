@@ -209,6 +209,7 @@ class Delivery(models.Model):
         SENDING = "sending", pgettext_lazy("delivery status", "Sending")
         SENT = "sent", pgettext_lazy("delivery status", "Sent")
         FAILED = "failed", pgettext_lazy("delivery status", "Failed")
+        BOUNCED = "bounced", pgettext_lazy("delivery status", "Bounced")
         SKIPPED = "skipped", pgettext_lazy("delivery status", "Skipped (opted out)")
         UNCONFIRMED = "unconfirmed", pgettext_lazy("delivery status", "Unconfirmed (interrupted)")
         CALLED = "called", pgettext_lazy("delivery status", "Called")

@@ -173,6 +173,7 @@ class CampaignStatsOut(Schema):
     sent: int
     queued: int
     failed: int
+    bounced: int = Field(description="refused for good by the receiving server; the address is now suppressed")
     skipped: int
     unconfirmed: int
     opened: int

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -213,7 +214,10 @@ def _entries(qs: QuerySet[Opportunity], period: Period, pos: dict[int, int], k: 
         for i in range(1, k + 2)
     }
     per_deal = moves.order_by().values("opportunity_id").annotate(amount=Max("opportunity__amount"), **flags)
-    inner, params = per_deal.query.sql_with_params()
+    try:
+        inner, params = per_deal.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (e.g. a department with no one in it)
+        return {f"{key}{i}": Decimal(0) if key == "a" else 0 for i in range(1, k + 1) for key in "nao"}
     columns = []
     for i in range(1, k + 1):
         columns += [

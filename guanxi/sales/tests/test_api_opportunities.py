@@ -97,6 +97,15 @@ def test_funnel_numbers_match_the_hand_computed_ones(org: Any, deals: dict[str, 
     assert (body["date_from"], body["date_to"]) == ("2026-03-01", "2026-03-31")
 
 
+def test_funnel_of_an_unknown_department_is_all_zeros(org: Any, deals: dict[str, Any], api_as: Any) -> None:
+    # an unknown department matches nothing (opportunity_scope): the funnel answers zeros, not a 500
+    url = f"/opportunities/funnel?period=year&department=999999&pipeline={deals['pipeline'].pk}"
+    response = api_as(org["admin"]).call("get", url)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [s["entered"] for s in body["stages"]] == [0, 0, 0] and (body["won"], body["lost"]) == (0, 0)
+
+
 def test_funnel_for_manager_includes_team_and_owner_filter(org: Any, deals: dict[str, Any], api_as: Any) -> None:
     # given the manager; when asking for March for everyone and for east_rep2 only
     base = (
