@@ -8,15 +8,19 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.commerce.lists import bulk, choices_of
+from guanxi.core.errors import ApplicationError, PermissionDeniedError
+from guanxi.core.inputs import field_error
 from guanxi.org.lists.registry import register
-from guanxi.org.lists.spec import BulkAction, Choice, Column, EmptyState, Field, ListDefinition, Scene
+from guanxi.org.lists.spec import BulkAction, BulkResult, Choice, Column, EmptyState, Field, ListDefinition, Scene
+from guanxi.org.policies import has_permission
 
 from . import selectors, services
 from .feature import enabled
-from .models import Building, Orientation, Project, Unit
+from .models import Building, DecorationStandard, Layout, Orientation, Project, Unit
 
 CELLS = "realestate/cells/"
 
@@ -29,6 +33,41 @@ def _buildings(user: Any) -> list[Choice]:
     return [
         Choice(str(b.pk), str(b)) for b in Building.objects.select_related("project").order_by("project__name", "name")
     ]
+
+
+def _named_choices(model: Any) -> Any:
+    """A project's layouts or decoration standards as choices ("project · name")."""
+
+    def choices(user: Any) -> list[Choice]:
+        found = model.objects.select_related("project").order_by("project__name", "name")
+        return [Choice(str(x.pk), f"{x.project.name} · {x.name}") for x in found]
+
+    return choices
+
+
+def _bulk_edit(field: str) -> Any:
+    """Set one field on the ticked units, each through unit_update (its permission check, audit, repricing): a unit
+    the service refuses (a reserved one's area or decoration, another project's layout) is skipped, unchanged. A
+    value no unit could take (an area of 0, an unknown orientation) is refused naming the field, nothing changed."""
+
+    def run(actor: Any, ids: list[int], value: str) -> BulkResult:
+        value = value.strip()
+        if field in ("built_area", "usable_area") and (value or field == "built_area"):
+            services.unit_field_check(field, value)
+        if field == "orientation" and value and value not in Orientation.values:
+            raise field_error(field, _t("Choose one of the list."))
+        done = 0
+        for unit in selectors.unit_list(user=actor).filter(pk__in=ids):
+            try:
+                services.unit_update(actor=actor, unit=unit, data={field: value})
+            except PermissionDeniedError:
+                raise
+            except ApplicationError:
+                continue
+            done += 1
+        return BulkResult(done=done, skipped=len(ids) - done)
+
+    return run
 
 
 def _release(actor: Any, ids: list[int]) -> tuple[int, int]:
@@ -73,11 +112,20 @@ class UnitList(ListDefinition):
         Field("project", _("Project"), "building__project_id", "choice", choices=_projects, quick=True),
         Field("building", _("Building"), "building_id", "choice", choices=_buildings),
         Field("status", _("Status"), "status", "choice", choices=choices_of(Unit.Status.choices), quick=True),
-        Field("orientation", _("Orientation"), "orientation", "choice", choices=choices_of(Orientation.choices)),
+        Field("orientation", _("Orientation"), "orientation", "choice", choices=choices_of(Orientation.choices),
+              bulk_edit=_bulk_edit("orientation"), bulk_permission="re_properties.edit"),
+        Field("layout", _("Layout"), "layout_id", "choice", choices=_named_choices(Layout),
+              bulk_edit=_bulk_edit("layout"), bulk_permission="re_properties.edit"),
+        Field("decoration", _("Decoration standard"), "decoration_id", "choice",
+              choices=_named_choices(DecorationStandard),
+              bulk_edit=_bulk_edit("decoration"), bulk_permission="re_properties.edit"),
         Field("floor", _("Floor"), "floor", "number"),
-        Field("built_area", _("Built-up area"), "built_area", "number", quick=True),
+        Field("built_area", _("Built-up area"), "built_area", "number", quick=True,
+              bulk_edit=_bulk_edit("built_area"), bulk_permission="re_properties.edit"),
+        Field("usable_area", _("Usable area"), "usable_area", "number",
+              bulk_edit=_bulk_edit("usable_area"), bulk_permission="re_properties.edit"),
         Field("total_price", _("Total price"), "total_price", "number", quick=True),
-    )
+    )  # fmt: skip
     scenes = (
         Scene("all", _("All"), lambda qs, user: qs),
         Scene("available", _("Available"), lambda qs, user: qs.filter(status=Unit.Status.AVAILABLE)),
@@ -90,6 +138,11 @@ class UnitList(ListDefinition):
             bulk(lambda actor, ids, data: _release(actor, ids)),
         ),
     )  # fmt: skip
+
+    template = "realestate/lists/units.html"
+
+    def context(self, *, user: Any, params: QueryDict) -> dict[str, Any]:
+        return {"can_import": enabled() and has_permission(user, "re_properties.import")}
 
     def may_read(self, user: Any) -> bool:
         return enabled() and super().may_read(user)

@@ -15,7 +15,9 @@ from guanxi.org.policies import register_module
 
 from .feature import enabled
 
-register_module("re_properties", _("Real-estate units"), ["view", "create", "edit", "delete", "export", "release"])
+register_module(
+    "re_properties", _("Real-estate units"), ["view", "create", "edit", "delete", "export", "release", "import"]
+)
 register_module("re_pricing", _("Real-estate pricing"), ["view", "edit", "approve"])
 
 # The default roles' grants. Sales reps are the sales office's agents: they read units, prices and purchase plans;
@@ -23,7 +25,7 @@ register_module("re_pricing", _("Real-estate pricing"), ["view", "edit", "approv
 # finance reads prices.
 _AGENT = ["re_properties.view", "re_pricing.view"]
 _MANAGER = _AGENT + ["re_properties.create", "re_properties.edit", "re_properties.export", "re_properties.release",
-                     "re_pricing.edit"]  # fmt: skip
+                     "re_properties.import", "re_pricing.edit"]  # fmt: skip
 registry.add_default_grants(
     DefaultGrants(
         app="realestate",
@@ -117,3 +119,5 @@ registry.add_default_approval_rules(
         seeded_with=("realestate", "0002_price_adjustments"),
     )
 )
+
+from . import importers as _importers  # noqa: E402,F401,I001  (spreadsheet import of units)

@@ -241,12 +241,12 @@ def units_generate(*, actor: User, building: Building, data: dict[str, Any]) -> 
 
 
 UNIT_EDIT_FIELDS = {"layout", "orientation", "built_area", "usable_area", "decoration", "entrance", "floor", "number"}
+PRICED_BY = {"built_area", "decoration", "orientation", "floor"}  # what a unit's price is computed from
 
 
-def unit_update(*, actor: User, unit: Unit, data: dict[str, Any], expected_version: int | None = None) -> Unit:
-    require_permission(actor, "re_properties.edit")
+def _unit_fields(data: dict[str, Any], project: Project) -> dict[str, Any]:
+    """A unit's editable fields cleaned: layout and decoration of its project, a known orientation, areas above 0."""
     data = pick(data, UNIT_EDIT_FIELDS)
-    project = unit.building.project
     out: dict[str, Any] = {}
     for key in ("layout", "decoration"):
         if key in data:
@@ -264,11 +264,43 @@ def unit_update(*, actor: User, unit: Unit, data: dict[str, Any], expected_versi
             out[key] = clean_text(data[key], key, max_length=20, required=True)
     if "floor" in data:
         out["floor"] = _int(data["floor"], "floor", -5, FLOORS_MAX)
+    return out
+
+
+def unit_field_check(field: str, value: Any) -> None:
+    """Refuse, naming the field, an area no unit could take (before a bulk edit touches any)."""
+    _area(value, field, required=field == "built_area")
+
+
+def unit_create(*, actor: User, building: Building, data: dict[str, Any]) -> Unit:
+    """One unit of a building (the spreadsheet import), not released and unpriced; its number is unique in its
+    entrance."""
+    require_permission(actor, "re_properties.create")
+    out = _unit_fields({"entrance": "1", **data}, building.project)
+    for key in ("floor", "number", "built_area"):
+        if key not in out:
+            raise field_error(key, _("This field is required."))
+    if Unit.objects.filter(building=building, entrance=out["entrance"], number=out["number"]).exists():
+        raise field_error("number", _("The building already has a unit of this number in this entrance."))
     with transaction.atomic():
-        unit = Unit.objects.select_for_update().get(pk=unit.pk)
+        return model_create(instance=Unit(building=building, **out), actor=actor)
+
+
+def unit_update(*, actor: User, unit: Unit, data: dict[str, Any], expected_version: int | None = None) -> Unit:
+    """Edit a unit. A reserved one keeps its area and decoration (so its price); an unreserved priced one is
+    repriced when what its price comes from changed, in its price history."""
+    require_permission(actor, "re_properties.edit")
+    out = _unit_fields(data, unit.building.project)
+    with transaction.atomic():
+        unit = Unit.objects.select_for_update().select_related("building__project", "decoration").get(pk=unit.pk)
         if unit.reserved and {"built_area", "decoration"} & set(out):
             raise InvalidStateError(_("The unit is reserved: its area and decoration no longer change."))
-        unit, _changes = model_update(instance=unit, data=out, actor=actor, expected_version=expected_version)
+        unit, changes = model_update(instance=unit, data=out, actor=actor, expected_version=expected_version)
+        if PRICED_BY & set(changes) and not unit.reserved:
+            project = unit.building.project
+            new = _reprice(unit, rules=_rules_of(project), rounding=project.rounding)
+            if new is not None:
+                _record_price(unit, new, actor=actor, reason=_("Unit edited"))
     return unit
 
 
