@@ -149,7 +149,7 @@ def groupings(definition: ListDefinition) -> list[Option]:
     for f in definition.fields:
         if not f.path:
             continue
-        if f.kind in GROUP_KINDS:
+        if f.kind in GROUP_KINDS and f.match is None:  # not a multiple choice: a record holds several values
             options.append(Option(f.key, str(f.label), f))
         elif f.kind in DATE_KINDS:
             options.append(Option(f.key + MONTH, _("%(field)s (month)") % {"field": f.label}, f))

@@ -15,7 +15,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import BigIntegerField, DecimalField, QuerySet
+from django.db.models import BigIntegerField, DateTimeField, DecimalField, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
@@ -37,9 +37,11 @@ _FILTER_KINDS = {
     FieldType.DATE: "date",
     FieldType.BOOLEAN: "bool",
     FieldType.CHOICE: "choice",
+    FieldType.MULTI_CHOICE: "choice",
     FieldType.USER: "user",
+    FieldType.DATETIME: "datetime",
 }
-_COLUMN_TYPES = (*_FILTER_KINDS, FieldType.DATETIME, FieldType.MULTI_CHOICE)
+_COLUMN_TYPES = tuple(_FILTER_KINDS)
 
 
 def alias_expression(field: FieldDef) -> Any:
@@ -48,7 +50,22 @@ def alias_expression(field: FieldDef) -> Any:
         return Cast(KeyTextTransform(field.code, "custom"), DecimalField(max_digits=30, decimal_places=6))
     if field.type == FieldType.USER:  # a user's id: filtered (and grouped by reports) as a number
         return Cast(text_expression(field.code), BigIntegerField())
+    if field.type == FieldType.DATETIME:  # stored as UTC "…Z" text: a moment, so that its local date filters
+        return Cast(text_expression(field.code), DateTimeField())
     return text_expression(field.code)
+
+
+def _holds_any(key: str) -> Any:
+    """A multiple choice's filter: records whose list of codes holds any of the chosen ones (the JSON text of the
+    list contains the quoted code, the same test on SQLite and PostgreSQL; codes are slugs, never quotes)."""
+
+    def match(codes: list[Any]) -> Q:
+        q = Q()
+        for code in codes:
+            q |= Q(**{f"{key}__contains": f'"{code}"'})
+        return q
+
+    return match
 
 
 def _value(field: FieldDef) -> Any:
@@ -87,8 +104,8 @@ def custom_columns_and_fields(user: Any, model_label: str) -> tuple[list[Column]
             continue
         key = PREFIX + f.code
         numeric = f.type in (FieldType.NUMBER, FieldType.MONEY)
-        sortable = f.type in _FILTER_KINDS and f.type not in (FieldType.BOOLEAN, FieldType.USER)
-        if f.type == FieldType.USER:  # filtered on its id, not sorted
+        sortable = f.type not in (FieldType.BOOLEAN, FieldType.USER, FieldType.MULTI_CHOICE)
+        if f.type in (FieldType.USER, FieldType.MULTI_CHOICE):  # filtered, not sorted
             aliases[key] = alias_expression(f)
         if sortable:
             aliases[key] = alias_expression(f)
@@ -99,9 +116,12 @@ def custom_columns_and_fields(user: Any, model_label: str) -> tuple[list[Column]
         if kind is None:
             continue
         path = f"custom__{f.code}" if f.type == FieldType.BOOLEAN else key
-        with_choices = f.type in (FieldType.CHOICE, FieldType.BOOLEAN, FieldType.USER)
+        with_choices = f.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.BOOLEAN, FieldType.USER)
         offered = _choices(f) if with_choices else None
-        fields.append(Field(key, f.label, path, kind, choices=offered, quick=f.filterable))  # type: ignore[arg-type]
+        match = _holds_any(key) if f.type == FieldType.MULTI_CHOICE else None
+        fields.append(
+            Field(key, f.label, path, kind, choices=offered, quick=f.filterable, match=match)  # type: ignore[arg-type]
+        )
     return columns, fields, aliases
 
 

@@ -133,8 +133,9 @@ def field_filter_q(definition: ListDefinition, params: QueryDict, warnings: list
                 _("Filter “%(label)s” was ignored: %(error)s") % {"label": f.label, "error": _("Enter a valid value.")}
             )
             continue
-        if f.kind == "choice" and f.choices is None:
-            pass
+        if f.match is not None:
+            q &= f.match(coerced)
+            continue
         q &= Q(**{f"{f.path}__in": coerced})
     return q
 

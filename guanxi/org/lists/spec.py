@@ -65,6 +65,9 @@ class Field:
     # The field's own reading of a value from the URL (raises ValueError for one it cannot hold, which drops the
     # filter with a warning), for values that are not the kind's plain ones: a month "1"-"12" or "this".
     coerce: Callable[[str], Any] | None = None
+    # For values that are not one column's value (a multiple choice: a list of codes on the record): (the chosen
+    # values) -> the Q of records holding any of them; used by the filter bar, chips and the advanced filter (in).
+    match: Callable[[list[Any]], Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -209,6 +209,10 @@ def rule_q(rule: Rule) -> Q:
     kind = rule.field.kind
     if kind == "datetime" and op not in ("empty", "nempty"):
         path = f"{path}__date"
+    match = rule.field.match
+    if match is not None and op in ("eq", "ne", "in", "nin"):  # a record holding several values (multiple choice)
+        held = match(value if isinstance(value, list) else [value])
+        return held if op in ("eq", "in") else ~held
     if op == "eq":
         return Q(**{f"{path}__iexact" if kind == "text" else path: value})
     if op == "ne":
