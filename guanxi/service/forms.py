@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.custom_fields.forms import PREFIX, custom_form_values
 from guanxi.core.dictionaries.fields import DictionaryChoiceField
 from guanxi.core.forms import DateField
 from guanxi.core.widgets import SearchSelect
@@ -42,9 +43,11 @@ class AssetForm(TablerMixin, forms.Form):
 
     def service_data(self) -> dict[str, Any]:
         d = self.cleaned_data
-        data = {k: v for k, v in d.items() if k != "version"}
+        data = {k: v for k, v in d.items() if k != "version" and not k.startswith(PREFIX)}
         for key in ("customer", "product", "contract"):
             data[key] = d[key].pk if d.get(key) else None
+        if getattr(self, "custom_field_names", None):
+            data["custom"] = custom_form_values(self)
         return data
 
 
@@ -72,7 +75,9 @@ class TicketForm(TablerMixin, forms.Form):
 
     def service_data(self) -> dict[str, Any]:
         d = self.cleaned_data
-        data = {k: v for k, v in d.items() if k not in ("version", "attachment")}
+        data = {k: v for k, v in d.items() if k not in ("version", "attachment") and not k.startswith(PREFIX)}
         for key in ("customer", "contact", "asset"):
             data[key] = d[key].pk if d.get(key) else None
+        if getattr(self, "custom_field_names", None):
+            data["custom"] = custom_form_values(self)
         return data

@@ -20,10 +20,10 @@ from django.utils.translation import pgettext_lazy
 
 from guanxi.core.dictionaries.fields import DictionaryField
 from guanxi.core.files import private_upload_path
-from guanxi.core.models import BusinessModel, ListOrderIndex, TimeStampedModel
+from guanxi.core.models import BusinessModel, CustomFieldsModel, ListOrderIndex, TimeStampedModel
 
 
-class Asset(BusinessModel):
+class Asset(BusinessModel, CustomFieldsModel):
     """One thing a customer owns or holds with us: a machine with its serial number, a vehicle with its plate
     and insurance policy, a service term. `search_text` holds the identifiers normalised (case, full/half width,
     with and without spaces and dashes) so the global search finds the customer by any of them."""
@@ -103,7 +103,7 @@ class Asset(BusinessModel):
         return f"{self.name} · {ident}" if ident else self.name
 
 
-class Ticket(BusinessModel):
+class Ticket(BusinessModel, CustomFieldsModel):
     """A service request (服务请求): consultation, complaint, repair, claim (理赔), installation, suggestion…
     It moves new → assigned → in progress → waiting for customer → resolved → closed (services.TRANSITIONS);
     a resolved or closed ticket may be reopened within the window of the service policy."""

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import (
+    CustomFieldTarget,
     DefaultGrants,
     FileKind,
     HandoverKind,
@@ -229,3 +230,12 @@ def _demo(**kwargs: Any) -> None:
 registry.add_demo_step(_demo)
 
 from . import importers as _importers  # noqa: E402,F401,I001  (spreadsheet import of customer assets)
+
+
+# --- custom fields (自定义字段) on tickets and assets -------------------------------------------------------
+registry.add_custom_field_target(
+    CustomFieldTarget(model="service.ticket", label=_("Tickets"), module="tickets", order=70)
+)
+registry.add_custom_field_target(
+    CustomFieldTarget(model="service.asset", label=_("Customer assets"), module="assets", order=71)
+)

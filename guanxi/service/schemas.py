@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.org.schemas import UserRef
 
@@ -25,6 +26,11 @@ TicketAction = Literal["start", "wait", "resume", "resolve", "close", "reopen"]
 class Ref(Schema):
     id: int
     name: str
+
+
+CustomAsset = custom_values_type("service.asset")
+CustomTicket = custom_values_type("service.ticket")
+CUSTOM_IN = "Custom field values by code (null clears one)."
 
 
 class AssetOut(Schema):
@@ -47,6 +53,8 @@ class AssetOut(Schema):
     notes: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    custom: CustomAsset = Field(default_factory=dict)
+    resolve_custom = staticmethod(custom_values_out("service.asset"))
 
 
 class AssetPage(Schema):
@@ -72,6 +80,7 @@ class AssetIn(InputSchema):
     status: AssetStatus = "active"  # type: ignore[valid-type]
     address: Annotated[str, Field(max_length=300)] = ""
     notes: Annotated[str, Field(max_length=5000)] = ""
+    custom: CustomAsset | None = Field(None, description=CUSTOM_IN)
 
 
 class AssetPatch(InputSchema):
@@ -89,6 +98,7 @@ class AssetPatch(InputSchema):
     status: AssetStatus | None = None  # type: ignore[valid-type]
     address: Annotated[str, Field(max_length=300)] | None = None
     notes: Annotated[str, Field(max_length=5000)] | None = None
+    custom: CustomAsset | None = Field(None, description=CUSTOM_IN)
     version: Version | None = None
 
 
@@ -121,6 +131,8 @@ class TicketOut(Schema):
     due_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    custom: CustomTicket = Field(default_factory=dict)
+    resolve_custom = staticmethod(custom_values_out("service.ticket"))
 
 
 class TicketPage(Schema):
@@ -142,6 +154,7 @@ class TicketIn(InputSchema):
     contract_id: ObjectId | None = None
     product_id: ObjectId | None = None
     owner_id: ObjectId | None = Field(None, description="Assign at once (tickets.assign, or yourself).")
+    custom: CustomTicket | None = Field(None, description=CUSTOM_IN)
 
 
 class TicketPatch(InputSchema):
@@ -154,6 +167,7 @@ class TicketPatch(InputSchema):
     asset_id: ObjectId | None = None
     contract_id: ObjectId | None = None
     product_id: ObjectId | None = None
+    custom: CustomTicket | None = Field(None, description=CUSTOM_IN)
     version: Version | None = None
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from guanxi.core.custom_fields.validation import custom_values_clean
 from guanxi.core.dictionaries.selectors import entry as dictionary_entry
 from guanxi.core.errors import InvalidStateError, NotFoundError, ValidationFailed
 from guanxi.core.i18n import Message
@@ -37,16 +38,26 @@ register_default_pattern("ticket", "FW{yyyy}{mm}{dd}-{seq:04}")
 TICKET_CHANGES = ("tickets",)
 ASSET_FIELDS = {
     "customer", "kind", "name", "product", "serial_number", "plate_number", "policy_number", "previous_insurer",
-    "contract", "order", "starts_on", "ends_on", "status", "address", "notes",
+    "contract", "order", "starts_on", "ends_on", "status", "address", "notes", "custom",
 }  # fmt: skip
 TICKET_FIELDS = {
     "customer", "type", "channel", "priority", "subject", "description", "contact", "asset", "contract", "product",
+    "custom",
 }  # fmt: skip
+ASSET_TARGET, TICKET_TARGET = "service.asset", "service.ticket"  # custom fields (core.custom_fields)
 POLICY_DEFAULTS = {"reopen_days": 7}
 REOPEN_DAYS_MAX = 365
 
 
 # --- shared: the records an asset or a ticket may point at -------------------------------------------------
+def _custom(actor: User, target: str, values: Any, row: Asset | Ticket | None) -> dict[str, Any]:
+    """The custom field values sent (a form always sends them; the API, e-mail and web form may not), checked by
+    the one check of custom values: on a new record defaults and required fields, on an existing one what changes."""
+    if row is None:
+        return custom_values_clean(actor=actor, target=target, values=values, creating=True)
+    return custom_values_clean(actor=actor, target=target, values=values, current=row.custom, instance_pk=row.pk)
+
+
 def _customer(actor: User, value: Any) -> Any:
     from guanxi.customers.models import Customer
 
@@ -115,6 +126,8 @@ def _asset_values(actor: User, data: dict[str, Any], asset: Asset | None) -> dic
             values[name] = clean_text(data.get(name), name, max_length=limit, required=name == "name")
     if "notes" in data:
         values["notes"] = clean_text(data.get("notes"), "notes", max_length=5000, multiline=True)
+    if "custom" in data:
+        values["custom"] = _custom(actor, ASSET_TARGET, data["custom"], asset)
     if "kind" in data or asset is None:
         values["kind"] = _dictionary_code("kind", "asset_kind", data.get("kind"), Asset.Kind.EQUIPMENT,
                                           current.kind if current else "")  # fmt: skip
@@ -245,6 +258,8 @@ def _ticket_values(actor: User, data: dict[str, Any], ticket: Ticket | None) -> 
         values["subject"] = clean_text(data.get("subject"), "subject", max_length=200, required=True)
     if "description" in data:
         values["description"] = clean_text(data.get("description"), "description", max_length=20000, multiline=True)
+    if "custom" in data:
+        values["custom"] = _custom(actor, TICKET_TARGET, data["custom"], ticket)
     if "type" in data or ticket is None:
         values["type"] = _dictionary_code("type", "ticket_type", data.get("type"), "consultation",
                                           ticket.type if ticket else "")  # fmt: skip

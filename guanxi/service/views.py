@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from guanxi.core.custom_fields.forms import custom_fields_attach
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from guanxi.core.inputs import id_or_none
 from guanxi.core.views_util import form_add_errors, service_action
@@ -59,7 +60,7 @@ def _asset_form(request: HttpRequest, asset: Asset | None) -> AssetForm:
     kwargs: dict[str, Any] = {"customers": _customers(user), "products": Product.objects.filter(is_active=True),
                               "contracts": contracts if customer else Contract.objects.none()}  # fmt: skip
     if request.method == "POST":
-        return AssetForm(request.POST, **kwargs)
+        return _with_custom(AssetForm(request.POST, **kwargs), request, services.ASSET_TARGET, asset)
     initial: dict[str, Any] = {"status": Asset.Status.ACTIVE, "kind": request.GET.get("kind") or "equipment"}
     if customer is not None:
         initial["customer"] = customer.pk
@@ -68,7 +69,13 @@ def _asset_form(request: HttpRequest, asset: Asset | None) -> AssetForm:
                    "previous_insurer", "starts_on", "ends_on", "status", "address", "notes")}  # fmt: skip
         initial.update(customer=asset.customer_id, product=asset.product_id, contract=asset.contract_id,
                        version=asset.version)  # fmt: skip
-    return AssetForm(initial=initial, **kwargs)
+    return _with_custom(AssetForm(initial=initial, **kwargs), request, services.ASSET_TARGET, asset)
+
+
+def _with_custom(form: Any, request: HttpRequest, target: str, instance: Any) -> Any:
+    """The custom fields (core.custom_fields) the user may edit, at the end of the form."""
+    custom_fields_attach(form, user=request.user, target=target, instance=instance)
+    return form
 
 
 @login_required
@@ -138,7 +145,7 @@ def _ticket_form(request: HttpRequest, ticket: Ticket | None) -> TicketForm:
         "editing": ticket is not None,
     }
     if request.method == "POST":
-        return TicketForm(request.POST, request.FILES, **kwargs)
+        return _with_custom(TicketForm(request.POST, request.FILES, **kwargs), request, services.TICKET_TARGET, ticket)
     initial: dict[str, Any] = {
         "priority": "normal",
         "type": request.GET.get("type") or "consultation",
@@ -156,7 +163,7 @@ def _ticket_form(request: HttpRequest, ticket: Ticket | None) -> TicketForm:
         initial = {f: getattr(ticket, f) for f in ("type", "priority", "channel", "subject", "description")}
         initial.update(customer=ticket.customer_id, contact=ticket.contact_id, asset=ticket.asset_id,
                        version=ticket.version)  # fmt: skip
-    return TicketForm(initial=initial, **kwargs)
+    return _with_custom(TicketForm(initial=initial, **kwargs), request, services.TICKET_TARGET, ticket)
 
 
 @login_required
