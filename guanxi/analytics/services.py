@@ -196,7 +196,7 @@ def saved_report_save(*, actor: User, data: Mapping[str, Any], pk: Any = None) -
             raise PermissionDeniedError(_("Only the person who built a report changes it."))
     errors: dict[str, list[str]] = {}
     name = " ".join(str(data.get("name") or "").split())
-    if not name or len(name) > 100:
+    if not name or len(name) > 100 or "\x00" in name:
         errors["name"] = [_("Enter a name of at most 100 characters.")]
     try:
         spec = builder.clean(actor, data)
