@@ -383,6 +383,7 @@ class League:
     rows: list[LeagueRow]
     measures: list[tuple[str, Any, int]]  # (metric key, label, weight)
     published: LeaguePublication | None = None
+    computed_at: dt.datetime | None = None  # when these figures were computed (a closed month's may be cached)
 
     @property
     def top(self) -> list[LeagueRow]:
@@ -500,9 +501,31 @@ def league_for(*, user: User, window: Window, agents: bool = False) -> League:
     published = LeaguePublication.objects.filter(
         month=window.date_from, kind=LeaguePublication.Kind.AGENTS if agents else LeaguePublication.Kind.STAFF
     ).first()
-    league = league_compute(window=window, agents=agents)
+    league = _league_cached(window=window, agents=agents)
     if published is not None:
         league.published = published
+    return league
+
+
+def _league_cached(*, window: Window, agents: bool) -> League:
+    """A closed month's league is kept GUANXI_ANALYTICS_CACHE_SECONDS (0: never) under its month and the rules'
+    version: its figures change only by entries dated back; the page shows when they were computed. The month
+    running is computed on every call."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    seconds = int(getattr(settings, "GUANXI_ANALYTICS_CACHE_SECONDS", 0) or 0)
+    closed = window.date_to < timezone.localdate()
+    policy = LeaguePolicy.current()
+    key = f"analytics:league:{window.date_from:%Y-%m}:{int(agents)}:{policy.pk}:{policy.updated_at.timestamp()}"
+    if seconds and closed:
+        found = cache.get(key)
+        if isinstance(found, League):
+            return found
+    league = league_compute(window=window, agents=agents, policy=policy)
+    league.computed_at = timezone.now()
+    if seconds and closed:
+        cache.set(key, league, seconds)
     return league
 
 

@@ -176,6 +176,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Days a deleted record stays restorable in the recycle bin before the worker purges it.
 GUANXI_RECYCLE_BIN_DAYS = env.int("GUANXI_RECYCLE_BIN_DAYS", default=90)
 GUANXI_IDEMPOTENCY_HOURS = env.int("GUANXI_IDEMPOTENCY_HOURS", default=24)
+# A closed month's usage league is kept this long in the cache (0: computed on every call); its page shows its age.
+GUANXI_ANALYTICS_CACHE_SECONDS = env.int("GUANXI_ANALYTICS_CACHE_SECONDS", default=600)
 # Backups (docs/admin-guide.md "Backup and restore"): whether the worker backs up daily and from which hour (local
 # time), where it writes its archives, and how many it keeps: the newest of each of the last KEEP_DAILY days and of
 # each of the last KEEP_MONTHLY months.

@@ -171,3 +171,33 @@ def test_a_fresh_install_does_not_publish_a_month_it_did_not_exist_in(org: Any) 
     assert services.league_publish_due(now=at(1, month=12, hour=9)) == 0
     assert not LeaguePublication.objects.exists()
     assert not Notification.objects.filter(kind="league_published").exists()
+
+
+def test_a_closed_months_league_is_cached_with_its_age_and_the_running_month_is_not(
+    org: Any, settings: Any, client: Any
+) -> None:
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    settings.GUANXI_ANALYTICS_CACHE_SECONDS = 600
+    cache.clear()
+    customers(org["east_rep"], 2, when=at(5))
+    reader = org["east_manager"]
+    first = selectors.league_for(user=reader, window=NOV)
+    assert _row(first, org["east_rep"]).values["new_customers"] == 2
+    # a customer dated back into November: the cached league keeps its figures and its time
+    customers(org["east_rep"], 1, when=at(6))
+    again = selectors.league_for(user=reader, window=NOV)
+    assert _row(again, org["east_rep"]).values["new_customers"] == 2 and again.computed_at == first.computed_at
+    # the page says when its figures were computed
+    client.force_login(reader)
+    assert 'id="league-computed"' in client.get("/analytics/league/?month=2026-11").content.decode()
+    # changing the rules computes anew; so does the running month, every time
+    services.league_policy_update(actor=org["admin"], data={"min_new_customers": "19"})
+    assert _row(selectors.league_for(user=reader, window=NOV), org["east_rep"]).values["new_customers"] == 3
+    running = selectors.window_for("month", timezone.localdate())
+    assert (
+        selectors.league_for(user=reader, window=running).computed_at
+        != selectors.league_for(user=reader, window=running).computed_at
+    )
+    cache.clear()
