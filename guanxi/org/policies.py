@@ -9,6 +9,7 @@ that one rule (`visibility_q`), so a search, a list, a detail page and an export
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -37,14 +38,22 @@ ACTIONS: dict[str, Any] = {
     "assign": gettext_lazy("Assign"),
     "approve": gettext_lazy("Approve"),
     "admin": gettext_lazy("Administer"),
+    "release": gettext_lazy("Release for sale"),  # real estate's 放盘 (re_properties.release)
 }
 
 # Modules and the actions that make sense for each; later apps add theirs with register_module.
 MODULES: dict[str, dict[str, Any]] = {}
 
 
-def register_module(code: str, label: Any, actions: list[str]) -> None:
-    MODULES[code] = {"label": label, "actions": actions}
+def register_module(code: str, label: Any, actions: list[str], *, enabled: Callable[[], bool] | None = None) -> None:
+    """A module and its actions. `enabled`: an app switched on per installation (real estate) answers whether it is
+    on; while off, role administration does not show the module (grants already given are kept)."""
+    MODULES[code] = {"label": label, "actions": actions, "enabled": enabled}
+
+
+def hidden_modules() -> set[str]:
+    """The modules of apps switched off on this installation."""
+    return {code for code, spec in MODULES.items() if spec.get("enabled") is not None and not spec["enabled"]()}
 
 
 register_module(

@@ -40,7 +40,7 @@ from .forms import (
     UserEditForm,
 )
 from .models import DataScope, Department
-from .policies import has_permission, require_permission
+from .policies import has_permission, hidden_modules, require_permission
 
 PAGE_SIZE = 50
 
@@ -303,6 +303,9 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {"name": role.name, "description": role.description, "data_scope": role.data_scope}
     form = RoleForm(request.POST or None, initial=initial)
     granted = _posted_permissions(request) if request.method == "POST" else list(role.permissions or [])
+    if request.method == "POST":  # the grid leaves out the modules of apps switched off: their grants stay
+        hidden = hidden_modules()
+        granted += [p for p in role.permissions or [] if p.partition(".")[0] in hidden and p not in granted]
     if request.method == "POST" and form.is_valid():
         try:
             services.role_update(actor=request.user, role=role, data={**form.cleaned_data, "permissions": granted})

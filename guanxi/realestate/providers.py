@@ -15,10 +15,12 @@ from guanxi.org.policies import register_module
 
 from .feature import enabled
 
+# Role administration shows these modules only where the installation switched the app on.
 register_module(
-    "re_properties", _("Real-estate units"), ["view", "create", "edit", "delete", "export", "release", "import"]
-)
-register_module("re_pricing", _("Real-estate pricing"), ["view", "edit", "approve"])
+    "re_properties", _("Real-estate units"), ["view", "create", "edit", "delete", "export", "release", "import"],
+    enabled=enabled,
+)  # fmt: skip
+register_module("re_pricing", _("Real-estate pricing"), ["view", "edit", "approve"], enabled=enabled)
 
 # The default roles' grants. Sales reps are the sales office's agents: they read units, prices and purchase plans;
 # department managers (the sales manager) release and hold units and set prices; sales management also approves;

@@ -17,7 +17,7 @@ from guanxi.core.errors import ValidationFailed
 from guanxi.core.registry import registry
 
 from ..models import CompanyProfile, Department, LoginEvent, PartnerOrganisation, Position, Role, User
-from ..policies import ACTIONS, MODULES, department_tree_ids, require_permission
+from ..policies import ACTIONS, MODULES, department_tree_ids, hidden_modules, require_permission
 from ..roles import default_grants, default_roles
 from .audit import (
     AUDIT_EXPORT_MAX_ROWS,
@@ -235,9 +235,11 @@ def permission_matrix(*, granted: Iterable[str]) -> dict[str, Any]:
     """The role editor's grid: one row per module, one column per action any module has; a cell is
     None where the module has no such action (no checkbox is drawn)."""
     granted = set(granted)
-    used = [a for a in ACTIONS if any(a in spec["actions"] for spec in MODULES.values())]
+    hidden = hidden_modules()  # the modules of apps switched off here
+    shown = {code: spec for code, spec in MODULES.items() if code not in hidden}
+    used = [a for a in ACTIONS if any(a in spec["actions"] for spec in shown.values())]
     rows = []
-    for code, spec in MODULES.items():
+    for code, spec in shown.items():
         cells: list[dict[str, Any] | None] = []
         for action in used:
             if action in spec["actions"]:
