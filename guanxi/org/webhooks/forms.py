@@ -7,10 +7,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..forms import TablerForm
 from .selectors import event_type_choices
 
 
-class WebhookForm(forms.Form):
+class WebhookForm(TablerForm):
     name = forms.CharField(label=_("Name"), max_length=100, help_text=_("E.g. “ERP customer sync”."))
     url = forms.URLField(
         label=_("URL"),
