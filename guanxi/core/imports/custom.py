@@ -60,7 +60,9 @@ def custom_field_hint(target: str, key: str) -> str | None:
         hint = _("One of: %(choices)s") % {"choices": ChoiceLookup.of_dictionary(field.dictionary).labels()}
         if field.type == FieldType.MULTI_CHOICE:
             hint += " " + _("Several separated by commas.")
-    return " ".join(part for part in (hint, field.help) if part)
+    if field.required_departments and not field.required:
+        hint += " " + _("Required when a user of some departments imports it.")
+    return " ".join(part.strip() for part in (hint, field.help) if part.strip())
 
 
 class CustomCells:

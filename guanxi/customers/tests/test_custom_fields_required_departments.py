@@ -6,8 +6,10 @@ asking user."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+import openpyxl
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -15,8 +17,10 @@ from django.urls import reverse
 from guanxi.core.custom_fields import services as field_services
 from guanxi.core.custom_fields.models import CustomField
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.imports.spreadsheets import template_xlsx
 from guanxi.core.imports.testing import csv_bytes, run_import
 from guanxi.core.models import ImportJob
+from guanxi.core.registry import registry
 from guanxi.customers.models import Customer
 from guanxi.customers.services import customer_create
 
@@ -83,6 +87,10 @@ def test_the_import_rejects_the_departments_rows_without_it(org, field):
     assert list(reasons) == [2] and "Visit report" in reasons[2]
     west = run_import(actor=org["west_manager"], kind="customers", data=data, name="c.csv", mode=skip)
     assert west.report["counts"].get("reject", 0) == 0
+    # the template's hint sheet says so
+    book = openpyxl.load_workbook(io.BytesIO(template_xlsx(registry.importers["customers"])))
+    hints = {row[0].value: row[2].value for row in book.worksheets[1].iter_rows(min_row=2) if row[0].value}
+    assert "some departments" in hints["Visit report"]
 
 
 def test_the_settings_page_sets_the_departments(org):
