@@ -71,5 +71,8 @@ def test_the_bulk_bar_offers_the_fields_to_editors_only(org, project, client):
     client.force_login(org["east_manager"])
     page = client.get(reverse("realestate:unit_list")).content.decode()
     assert 'data-bulk-edit-value="usable_area"' in page and 'data-bulk-edit-value="layout"' in page
+    # a choice is picked from its list, an area typed
+    assert '<select id="bulk-edit-orientation"' in page and '<select id="bulk-edit-layout"' in page
+    assert '<input id="bulk-edit-built_area"' in page
     client.force_login(org["east_rep"])
     assert 'data-bulk-edit-value="usable_area"' not in client.get(reverse("realestate:unit_list")).content.decode()
