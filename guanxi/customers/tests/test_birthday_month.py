@@ -1,5 +1,5 @@
 """The contact list's birthday-month filter (for birthday care, 生日祝福): a month, or this / next month read on
-the day the list runs, in quick filters, `where` rules and a marketing segment; a value that is no month is
+the day the list runs, in quick filters and `where` rules; a value that is no month is
 ignored with a warning, never a 500."""
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from django.utils import timezone
 
 from guanxi.customers.lists.birthdays import birthday_month_value
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory
-from guanxi.marketing import services
-from guanxi.marketing.segments import segment_members
 from guanxi.org.lists.testing import render_list, row_ids
 
 pytestmark = pytest.mark.django_db
@@ -65,17 +63,3 @@ def test_a_value_that_is_no_month_is_ignored_with_a_warning(org, born, bad):
 def test_relative_months_wrap_round_the_year(monkeypatch):
     monkeypatch.setattr(timezone, "localdate", lambda: dt.date(2026, 12, 6))
     assert (birthday_month_value("this"), birthday_month_value("next"), birthday_month_value(" 7 ")) == (12, 1, 7)
-
-
-def test_a_dynamic_segment_of_birthdays_this_month_follows_the_calendar(org, born, monkeypatch):
-    marketer = org["admin"]
-    segment = services.segment_create(
-        actor=marketer, data={"name": "本月生日", "base": "contacts", "query": "birthday_month=this"}
-    )
-    assert set(segment_members(user=marketer, segment=segment).contacts.values_list("name", flat=True)) >= {"本月"}
-    # a month later the same segment holds next month's birthdays
-    today = timezone.localdate()
-    later = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
-    monkeypatch.setattr(timezone, "localdate", lambda: later)
-    names = set(segment_members(user=marketer, segment=segment).contacts.values_list("name", flat=True))
-    assert "下月" in names and "本月" not in names | ({"本月"} if born["this_month"] == later.month else set())
