@@ -224,6 +224,11 @@ class ServiceSql:
         return ids
 
 
+def _page_ids(html: str) -> list[int]:
+    """The ticket ids a list page links to, in order, once each (a row links from its number and its row)."""
+    return list(dict.fromkeys(int(x) for x in TICKET_ID.findall(html)))
+
+
 def build_cases(rng: random.Random, sql: ServiceSql) -> list[Case]:
     from guanxi.customers.models import CustomerKey
     from guanxi.org.models import User
@@ -246,7 +251,7 @@ def build_cases(rng: random.Random, sql: ServiceSql) -> list[Case]:
                 endpoint="/service/tickets/?scene=open", user=username, scope=scope,
                 url=lambda p: "/service/tickets/?scene=open",
                 sql=lambda p, u=user, s=scope: sql.ticket_page(u, s, OPEN, "t.created_at DESC, t.id DESC"),
-                parse=lambda body: body.decode(), api_ids=lambda html: [int(x) for x in TICKET_ID.findall(html)],
+                parse=lambda body: body.decode(), api_ids=_page_ids,
                 sql_ids=lambda rows: [r[0] for r in rows[1]], params=[None], goal=None,
             ),
             Case(
