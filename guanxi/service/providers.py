@@ -48,11 +48,11 @@ registry.add_default_grants(
             "department_assistant": _REP,
             "sales_management": _READ + ["assets.export", "tickets.export"],
             "executive": _READ + ["assets.export", "tickets.export"],
-            # payments.view: the caller view shows what the caller still owes (balances due, read-only)
-            "service_agent": _AGENT + ["tickets.assign", "payments.view"],
+            # No payments.view by default: payments name their contracts, which service roles do not read. An
+            # administrator who grants it shows the caller view's receivables to them (docs/caller-view.md).
+            "service_agent": _AGENT + ["tickets.assign"],
             "service_manager": _AGENT
-            + ["payments.view", "tickets.assign", "tickets.delete", "tickets.export"]
-            + ["assets.delete", "assets.export", "assets.import"],
+            + ["tickets.assign", "tickets.delete", "tickets.export", "assets.delete", "assets.export", "assets.import"],
         },
     )
 )

@@ -66,6 +66,12 @@ def test_the_callers_open_receivables_show_to_those_who_may_see_payments(people,
     owing = ContractFactory(customer=called, number="HT-OWING", amount=Decimal("60000.00"))
     InstalmentFactory(contract=owing, due_date=dt.date(2026, 1, 1), amount=Decimal("20000.00"))
     paid = ContractFactory(customer=called, number="HT-PAID", amount=Decimal("0.00"))
+    # and an administrator who lets service agents read payments (not a default: payments name their contracts)
+    from guanxi.org.models import Role
+
+    agents = Role.objects.get(code="service_agent")
+    agents.permissions = [*agents.permissions, "payments.view"]
+    agents.save(update_fields=["permissions"])
     # when the agent and the rep look the caller up
     card = caller_lookup(user=people["agent"], query="13800138000")[0]
     # then the balance due is on the card, the paid contract is not
@@ -81,7 +87,6 @@ def test_the_callers_open_receivables_show_to_those_who_may_see_payments(people,
     assert found[0]["receivables"]["balance_due"] in ("60000.00", 60000.0)
     assert found[0]["receivables"]["contracts"][0]["number"] == "HT-OWING"
     # and someone without payments.view sees none of it
-    from guanxi.org.models import Role
     from guanxi.org.tests.factories import UserFactory
 
     Role.objects.create(code="hotline", name="Hotline", data_scope="all",
