@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import chunks
+from guanxi.core.imports.custom import CustomCells, custom_row_decide
 from guanxi.core.imports.values import ChoiceLookup, cell_text, parse_date
 from guanxi.core.models import ImportJob
 from guanxi.core.registry import registry
@@ -60,6 +61,7 @@ class AssetImporter(Importer):
     icon = "ti-shield-check"
     permission = "assets.import"
     list_url_name = "service:asset_list"
+    custom_target = "service.asset"  # the active custom fields are columns too (core.imports.custom)
     fields = (
         ImportField("customer", gettext_lazy("Customer"), example="北京恒信物流有限公司",
                     aliases=("客户名称", "客户", "所属客户", "投保人", "公司名称", "Company", "Customer name"),
@@ -94,7 +96,9 @@ class AssetImporter(Importer):
         labels = {f.key: str(f.label) for f in self.fields}
         kinds = ChoiceLookup.of_dictionary("asset_kind")
         statuses = ChoiceLookup(Asset.Status.choices, STATUS_ALIASES)
+        custom = CustomCells(target=self.custom_target, outcomes=outcomes)
         for i, o in enumerate(outcomes, start=1):
+            o.extra["custom"] = custom.sent(o)
             data: dict[str, Any] = {}
             for key, raw in o.values.items():
                 if key not in labels:
@@ -139,6 +143,7 @@ class AssetImporter(Importer):
         existing = _existing(actor, rows)
         seen: dict[str, int] = {}
         for o in rows:
+            o.data.pop("custom", None)  # decided again (recheck): the custom column follows the new decision
             key = identity_key(o.data)
             if key and key in seen:
                 o.reject(_("Row %(row)s of this file is the same asset (same policy or serial number).")
@@ -157,6 +162,9 @@ class AssetImporter(Importer):
                 o.target_id = current.pk
                 changed = any(_current_value(current, k) != o.data.get(k, _blank(k)) for k in o.data)
                 o.action = Action.UPDATE if changed else Action.UNCHANGED
+            custom_row_decide(
+                actor=actor, target=self.custom_target, outcome=o, current=current if o.target_id else None
+            )
 
     def apply(self, *, actor: User, outcomes: list[RowOutcome], job: ImportJob, now: dt.datetime) -> dict[str, int]:
         from .services import asset_create, asset_update
@@ -166,6 +174,8 @@ class AssetImporter(Importer):
             if o.action not in (Action.CREATE, Action.UPDATE):
                 continue
             data = {**o.data, "customer": o.extra["customer_id"]}
+            if o.action == Action.UPDATE and o.extra.get("custom"):
+                data["custom"] = o.extra["custom"]  # the cells sent, checked again against the asset's values
             if o.action == Action.CREATE:
                 o.target_id = asset_create(actor=actor, data=data).pk
                 created += 1

@@ -96,3 +96,21 @@ def test_the_asset_list_offers_the_import_to_who_may_import(people, client):
     assert "?kind=assets" in client.get(reverse("service:asset_list")).content.decode()
     client.force_login(people["agent"])
     assert "?kind=assets" not in client.get(reverse("service:asset_list")).content.decode()
+
+
+def test_custom_fields_are_columns_of_the_asset_import(people, customer):
+    from guanxi.core.custom_fields import services as field_services
+
+    field_services.custom_field_create(
+        actor=people["admin"],
+        data={"target": "service.asset", "code": "vin", "type": "text", "label_zh": "车架号", "label_en": "VIN"},
+    )
+    row = [customer.name, "车险", "车险保单", "京A1", "P-9", "", "", "", "", "LSVAU2180N2183001"]
+    rows = [HEADER + ["车架号"], row]
+    job = run_import(actor=people["service_manager"], kind="assets", data=xlsx_bytes(rows))
+    assert job.status == ImportJob.Status.DONE, job.report.get("rows")
+    assert Asset.objects.get(policy_number="P-9").custom == {"vin": "LSVAU2180N2183001"}
+    rows[1][-1] = "LSVAU2180N2183002"
+    job = run_import(actor=people["service_manager"], kind="assets", data=xlsx_bytes(rows), name="again.xlsx")
+    assert job.report["rows"][0][1] == "update", job.report["rows"]
+    assert Asset.objects.get(policy_number="P-9").custom == {"vin": "LSVAU2180N2183002"}
