@@ -24,6 +24,7 @@ _lock = threading.Lock()
 _loaded: dict[str, tuple[float, DictionarySnapshot]] = {}
 # Set by every change (forget): tests drop their copies after a test that changed a dictionary.
 changed = False
+_announced: set[str] = set()  # dictionaries whose revision this process told the others
 
 
 @dataclass(frozen=True)
@@ -139,10 +140,14 @@ def snapshot(key: str) -> DictionarySnapshot:
 
 
 def drop_local_copies() -> None:
-    """Forget every dictionary this process holds (tests: after one that changed a dictionary)."""
+    """Forget every dictionary this process holds and the revisions it announced (tests: after one that changed a
+    dictionary and rolled back, an announced revision the database no longer holds would make every read reload)."""
     global changed
     with _lock:
         _loaded.clear()
+        announced = list(_announced)
+        _announced.clear()
+    shared_cache.delete_many([_revision_key(key) for key in announced])
     changed = False
 
 
@@ -161,6 +166,8 @@ def forget(key: str | None = None, *, revision: int | None = None) -> None:
                 _loaded.pop(key, None)
         if key is not None and revision is not None:
             shared_cache.set(_revision_key(key), revision, timeout=None)
+            with _lock:
+                _announced.add(key)
 
     drop()
     transaction.on_commit(drop)
