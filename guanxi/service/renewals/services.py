@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_date, clean_text, field_error, pick
-from guanxi.core.services import audit_record, model_create, model_update, notify
+from guanxi.core.services import audit_record, model_create, model_update, notify, soft_delete
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, require_permission
 
@@ -103,11 +103,25 @@ def _open_one(asset: Asset, actor: User | None) -> Renewal:
 def renewal_open_for(*, asset: Asset, actor: User | None = None, today: dt.date | None = None) -> Renewal | None:
     """The moment an asset is saved (by hand, import or a shipment): open its renewal now when its end date is
     within the renewal window and it has none for that end date yet, rather than at the worker's next run. Runs
-    inside the caller's transaction (the asset's save), audited as the actor's."""
-    if asset.ends_on is None or not _in_window(asset, today or timezone.localdate(), renewal_settings().window_days):
-        return None
-    if Renewal.all_objects.filter(asset=asset, ends_on=asset.ends_on).exists():
-        return None
+    inside the caller's transaction (the asset's save), audited as the actor's.
+
+    An undecided renewal of an end date the asset no longer has follows the asset: moved to the new end date
+    (its reminders start again) when that is within the window, else withdrawn; a decided one stays as history."""
+    in_window = asset.ends_on is not None and _in_window(
+        asset, today or timezone.localdate(), renewal_settings().window_days
+    )
+    taken = in_window and Renewal.all_objects.filter(asset=asset, ends_on=asset.ends_on).exists()
+    stale = Renewal.objects.filter(asset=asset, status=Renewal.Status.UNDECIDED).exclude(ends_on=asset.ends_on)
+    moved = None
+    for renewal in stale.select_for_update():
+        if in_window and not taken and moved is None:
+            moved, _changes = model_update(
+                instance=renewal, data={"ends_on": asset.ends_on, "reminded_days": []}, actor=actor
+            )
+        else:
+            soft_delete(instance=renewal, actor=actor)
+    if moved is not None or not in_window or taken:
+        return moved
     return _open_one(asset, actor)
 
 

@@ -58,6 +58,32 @@ def test_editing_an_asset_into_the_window_opens_its_renewal_at_once(people, cust
     assert Renewal.objects.count() == 1
 
 
+def test_an_undecided_renewal_follows_the_assets_new_end_date_and_a_decided_one_stays(people, customer):
+    from guanxi.service.services import asset_update
+
+    today = timezone.localdate()
+    asset = _policy(people, customer, today + dt.timedelta(days=30))
+    first = Renewal.objects.get()
+    # when the end date is corrected within the window, the same renewal moves with it (one on the list)
+    asset_update(actor=people["east_rep"], asset=asset, data={"ends_on": (today + dt.timedelta(days=40)).isoformat()})
+    assert list(Renewal.objects.values_list("pk", "ends_on")) == [(first.pk, today + dt.timedelta(days=40))]
+    # when the term is extended beyond the window, the undecided renewal is withdrawn
+    asset.refresh_from_db()
+    asset_update(actor=people["east_rep"], asset=asset, data={"ends_on": (today + dt.timedelta(days=300)).isoformat()})
+    assert not Renewal.objects.exists()
+    # a renewal already decided stays as it was when the end date changes
+    asset.refresh_from_db()
+    asset_update(actor=people["east_rep"], asset=asset, data={"ends_on": (today + dt.timedelta(days=20)).isoformat()})
+    decided = Renewal.objects.get()
+    services.renewal_decide(actor=people["east_rep"], renewal=decided, status="renewing")
+    asset.refresh_from_db()
+    asset_update(actor=people["east_rep"], asset=asset, data={"ends_on": (today + dt.timedelta(days=25)).isoformat()})
+    assert sorted(Renewal.objects.values_list("status", "ends_on")) == [
+        ("renewing", today + dt.timedelta(days=20)),
+        ("undecided", today + dt.timedelta(days=25)),
+    ]
+
+
 def test_reminders_go_out_once_at_each_lead_time(people, customer):
     _policy(people, customer, TODAY + dt.timedelta(days=45))
     services.renewals_open(today=TODAY)
