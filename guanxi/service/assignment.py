@@ -27,7 +27,7 @@ from guanxi.org.policies import has_permission, require_permission
 
 from .models import AssignmentRule, Ticket
 
-OPEN = ("new", "assigned", "in_progress", "waiting")
+OPEN = Ticket.OPEN_STATUSES
 RULE_FIELDS = {"name", "order", "is_active", "types", "channels", "customer_levels", "provinces", "product",
                "department", "users", "method", "cap"}  # fmt: skip
 

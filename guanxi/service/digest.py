@@ -20,7 +20,7 @@ from .selectors import complaint_types
 
 DIGEST_HOUR = 8
 READERS = ("service_manager", "sales_management")
-OPEN = (Ticket.Status.NEW, Ticket.Status.ASSIGNED, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING)
+OPEN = Ticket.OPEN_STATUSES
 
 
 def complaint_figures(day: dt.date) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from .models import Asset, Ticket
 
 CELLS = "service/cells/"
 EXPIRING_DAYS = 60
-OPEN = (Ticket.Status.NEW, Ticket.Status.ASSIGNED, Ticket.Status.IN_PROGRESS, Ticket.Status.WAITING)
+OPEN = Ticket.OPEN_STATUSES
 
 
 SceneFilter = Callable[[QuerySet[Any], Any], QuerySet[Any]]

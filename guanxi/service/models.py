@@ -116,6 +116,9 @@ class Ticket(BusinessModel, CustomFieldsModel):
         RESOLVED = "resolved", _("Resolved")
         CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
+    # Still being worked on (the queues, the SLA clock, the agents' load and day).
+    OPEN_STATUSES = (Status.NEW, Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING)
+
     class Priority(models.TextChoices):
         URGENT = "urgent", _("Urgent")
         HIGH = "high", _("High")

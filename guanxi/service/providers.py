@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.registry import (
     CustomFieldTarget,
+    DayCard,
     DefaultGrants,
     FileKind,
     HandoverKind,
@@ -228,6 +229,30 @@ def _demo(**kwargs: Any) -> None:
 
 
 registry.add_demo_step(_demo)
+
+# --- the agent's day (我的工作台): the open tickets they handle, the nearest deadline first -----------------------
+DAY_CARD_ROWS = 6
+
+
+def _day_card(request: Any) -> str:
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from guanxi.org.policies import has_permission
+
+    from .selectors import tickets_on_my_desk
+
+    if not has_permission(request.user, "tickets.view"):
+        return ""
+    mine = tickets_on_my_desk(user=request.user)
+    tickets = list(mine[:DAY_CARD_ROWS])
+    if not tickets:
+        return ""
+    context = {"tickets": tickets, "count": mine.count(), "now": timezone.now()}
+    return render_to_string("service/_day_card.html", context, request=request)
+
+
+registry.add_day_card(DayCard(key="tickets", render=_day_card, order=15))
 
 from . import importers as _importers  # noqa: E402,F401,I001  (spreadsheet import of customer assets)
 

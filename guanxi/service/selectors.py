@@ -75,6 +75,18 @@ def ticket_list(*, user: User, action: str = "view") -> QuerySet[Ticket]:
     return scope_queryset(user, qs, action)
 
 
+def tickets_on_my_desk(*, user: User) -> QuerySet[Ticket]:
+    """The open tickets the user handles, the nearest resolution deadline first (none last): their day's card."""
+    from django.db.models import F
+
+    return (
+        ticket_list(user=user)
+        .filter(owner=user, status__in=Ticket.OPEN_STATUSES)
+        .select_related("customer")
+        .order_by(F("due_at").asc(nulls_last=True), "pk")
+    )
+
+
 def ticket_get(*, user: User, pk: Any, action: str = "view") -> Ticket:
     qs = Ticket.objects.select_related(
         "customer", "owner", "contact", "asset", "contract", "product", "created_by"
