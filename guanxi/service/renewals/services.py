@@ -110,13 +110,16 @@ def renewal_open_for(*, asset: Asset, actor: User | None = None, today: dt.date 
     in_window = asset.ends_on is not None and _in_window(
         asset, today or timezone.localdate(), renewal_settings().window_days
     )
-    taken = in_window and Renewal.all_objects.filter(asset=asset, ends_on=asset.ends_on).exists()
-    stale = Renewal.objects.filter(asset=asset, status=Renewal.Status.UNDECIDED).exclude(ends_on=asset.ends_on)
+    ends_on = asset.ends_on
+    taken = in_window and ends_on is not None and Renewal.all_objects.filter(asset=asset, ends_on=ends_on).exists()
+    stale = Renewal.objects.filter(asset=asset, status=Renewal.Status.UNDECIDED)
+    if ends_on is not None:
+        stale = stale.exclude(ends_on=ends_on)
     moved = None
     for renewal in stale.select_for_update():
         if in_window and not taken and moved is None:
             moved, _changes = model_update(
-                instance=renewal, data={"ends_on": asset.ends_on, "reminded_days": []}, actor=actor
+                instance=renewal, data={"ends_on": ends_on, "reminded_days": []}, actor=actor
             )
         else:
             soft_delete(instance=renewal, actor=actor)
