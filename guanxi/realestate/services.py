@@ -292,7 +292,11 @@ def unit_update(*, actor: User, unit: Unit, data: dict[str, Any], expected_versi
     require_permission(actor, "re_properties.edit")
     out = _unit_fields(data, unit.building.project)
     with transaction.atomic():
-        unit = Unit.objects.select_for_update().select_related("building__project", "decoration").get(pk=unit.pk)
+        unit = (
+            Unit.objects.select_for_update(of=("self",))
+            .select_related("building__project", "decoration")
+            .get(pk=unit.pk)
+        )
         if unit.reserved and {"built_area", "decoration"} & set(out):
             raise InvalidStateError(_("The unit is reserved: its area and decoration no longer change."))
         unit, changes = model_update(instance=unit, data=out, actor=actor, expected_version=expected_version)
