@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 import re
 from decimal import Decimal
 from typing import Any
@@ -53,6 +54,7 @@ CAMPAIGN_FIELDS = {
 }  # fmt: skip
 MERGE_FIELDS = ("name", "company", "title", "owner", "custom")
 MERGE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+log = logging.getLogger("guanxi.marketing")
 STALE_CLAIM = dt.timedelta(minutes=10)  # a claim older than this was interrupted (a batch takes seconds)
 
 
@@ -285,11 +287,14 @@ def campaign_send_batch(*, campaign_id: int, now: dt.datetime | None = None, lim
 def _record_bounce(delivery: Delivery, campaign: Campaign, error: str) -> None:
     """The address was refused for good: the delivery says so and the address goes on the suppression list, which
     every later send honours."""
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.BOUNCED, error=error[:300])
-        note = _("Bounced: campaign “%(name)s”, %(error)s") % {"name": campaign.name, "error": error}
-        suppression_add(actor=None, channel=campaign.channel, address=delivery.address, reason="bounced",
-                        note=note[:SHORT_TEXT_MAX])  # fmt: skip
+    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.BOUNCED, error=error[:300])
+    note = _("Bounced: campaign “%(name)s”, %(error)s") % {"name": campaign.name, "error": error}
+    try:
+        with transaction.atomic():
+            suppression_add(actor=None, channel=campaign.channel, address=delivery.address, reason="bounced",
+                            note=note[:SHORT_TEXT_MAX])  # fmt: skip
+    except ValidationFailed:  # an address the list cannot hold: the delivery still says bounced, the batch goes on
+        log.warning("bounced address %r not suppressed", delivery.address)
 
 
 def campaigns_send_due() -> dict[str, int]:
