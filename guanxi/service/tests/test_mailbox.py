@@ -5,8 +5,6 @@ customer threaded on their message."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.urls import reverse
 
@@ -30,19 +28,6 @@ Content-Type: text/plain; charset=utf-8
 
 您好，我们的叉车今天早上无法启动，请派人来看看。
 """
-
-
-@pytest.fixture
-def service_box(imap_server: Any, settings: Any, people: Any) -> Any:
-    account = imap_server.add_user("service")
-    settings.GUANXI_SERVICE_IMAP_HOST = account.host
-    settings.GUANXI_SERVICE_IMAP_PORT = account.port
-    settings.GUANXI_SERVICE_IMAP_SECURITY = "none"
-    settings.GUANXI_SERVICE_IMAP_USER = account.username
-    settings.GUANXI_SERVICE_IMAP_PASSWORD = account.password
-    settings.GUANXI_SERVICE_MAIL_ADDRESS = account.username
-    settings.GUANXI_SERVICE_MAIL_ACTOR = "agent"
-    return account
 
 
 def _answer(ticket: Ticket, *, message_id: str, extra: str = "", subject: str | None = None) -> str:

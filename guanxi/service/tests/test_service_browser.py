@@ -40,19 +40,6 @@ def sign_in(page: Any, username: str) -> None:
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-@pytest.fixture
-def service_box(imap_server: Any, settings: Any, people: Any) -> Any:
-    account = imap_server.add_user("service")
-    settings.GUANXI_SERVICE_IMAP_HOST = account.host
-    settings.GUANXI_SERVICE_IMAP_PORT = account.port
-    settings.GUANXI_SERVICE_IMAP_SECURITY = "none"
-    settings.GUANXI_SERVICE_IMAP_USER = account.username
-    settings.GUANXI_SERVICE_IMAP_PASSWORD = account.password
-    settings.GUANXI_SERVICE_MAIL_ADDRESS = account.username
-    settings.GUANXI_SERVICE_MAIL_ACTOR = "agent"
-    return account
-
-
 def test_email_to_ticket_to_survey_to_csat(page, imap_server, service_box, smtp_server, people, customer):
     # given the customer's e-mail in the service mailbox, read by the worker's poll: a new, unassigned ticket
     imap_server.deliver(service_box, MAIL)
