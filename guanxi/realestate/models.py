@@ -395,3 +395,13 @@ class Discount(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The transaction chain and collections (选房 / 小定 / 认购 / 签约 / 收款) live in their own module.
+from .models_sales import Deposit, PaymentDue, Receipt, SaleContract, Subscription, Trade  # noqa: E402
+
+__all__ = [
+    "Building", "DecorationStandard", "Deposit", "Discount", "Layout", "Orientation", "PaymentDue", "PaymentScheme",
+    "Phase", "PriceAdjustment", "PriceHistory", "PriceRule", "Project", "Receipt", "Rounding", "SaleContract",
+    "Subscription", "Trade", "Unit",
+]  # fmt: skip

@@ -21,13 +21,23 @@ register_module(
     enabled=enabled,
 )  # fmt: skip
 register_module("re_pricing", _("Real-estate pricing"), ["view", "edit", "approve"], enabled=enabled)
+# The transaction chain (selection, small deposit, subscription, contract) and its collections (receipts, refunds).
+register_module("re_sales", _("Real-estate trades"), ["view", "create", "edit", "cancel", "export"], enabled=enabled)
+register_module("re_collections", _("Real-estate collections"), ["view", "create", "refund", "export"],
+                enabled=enabled)  # fmt: skip
 
 # The default roles' grants. Sales reps are the sales office's agents: they read units, prices and purchase plans;
 # department managers (the sales manager) release and hold units and set prices; sales management also approves;
 # finance reads prices.
-_AGENT = ["re_properties.view", "re_pricing.view"]
+# Agents carry a trade from the selection to the contract and take the small deposit; cancelling one (退房/换房) is
+# the manager's; finance keeps the receipts and refunds.
+_AGENT = ["re_properties.view", "re_pricing.view", "re_sales.view", "re_sales.create", "re_sales.edit",
+          "re_collections.view"]  # fmt: skip
 _MANAGER = _AGENT + ["re_properties.create", "re_properties.edit", "re_properties.export", "re_properties.release",
-                     "re_properties.import", "re_pricing.edit"]  # fmt: skip
+                     "re_properties.import", "re_pricing.edit", "re_sales.cancel", "re_sales.export",
+                     "re_collections.create", "re_collections.export"]  # fmt: skip
+_FINANCE = ["re_properties.view", "re_pricing.view", "re_sales.view", "re_sales.export", "re_collections.view",
+            "re_collections.create", "re_collections.refund", "re_collections.export"]  # fmt: skip
 registry.add_default_grants(
     DefaultGrants(
         app="realestate",
@@ -35,9 +45,15 @@ registry.add_default_grants(
             "sales_rep": _AGENT,
             "business_manager": _AGENT,
             "department_manager": _MANAGER,
-            "sales_management": _MANAGER + ["re_properties.delete", "re_pricing.approve"],
-            "executive": _AGENT + ["re_properties.export"],
-            "finance": _AGENT,
+            "sales_management": _MANAGER + ["re_properties.delete", "re_pricing.approve", "re_collections.refund"],
+            "executive": [
+                "re_properties.view",
+                "re_pricing.view",
+                "re_sales.view",
+                "re_collections.view",
+                "re_properties.export",
+            ],
+            "finance": _FINANCE,
         },
     )
 )
