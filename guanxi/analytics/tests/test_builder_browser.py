@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from guanxi.customers.tests.test_browser import sign_in
+from guanxi.core.tests.browser import sign_in
 
 from .helpers import at, customers, joined
 

@@ -10,17 +10,9 @@ from playwright.sync_api import expect
 
 from guanxi.approvals.models import ApprovalRequest
 from guanxi.approvals.services import approval_submit
-from guanxi.org.tests.factories import PASSWORD
+from guanxi.core.tests.browser import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def sign_in(page, username: str) -> None:
-    page.goto(page.base_url + "/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def submit(org, document, title: str, amount: str) -> ApprovalRequest:

@@ -16,20 +16,12 @@ from guanxi.billing.models import Instalment, Payment
 from guanxi.commerce import services as commerce
 from guanxi.commerce.models import Contract, Quote
 from guanxi.commerce.tests.factories import ProductFactory
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory
-from guanxi.org.tests.factories import PASSWORD, UserFactory
+from guanxi.org.tests.factories import UserFactory
 
 ZERO = re.compile(r"^\s*¥0\.00\s*$")
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def approve_on(page: Any, url: str) -> None:

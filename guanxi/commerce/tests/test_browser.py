@@ -9,27 +9,17 @@ import pytest
 from playwright.sync_api import expect
 
 from guanxi.commerce.models import Contract, Quote
-from guanxi.org.tests.factories import PASSWORD
+from guanxi.core.tests.browser import choose_option, sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def sign_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_quote_approved_by_the_right_person_becomes_a_contract(page, org, execs, customer, products):
     # given the rep writes a quote for two licences at 4.8折
     sign_in(page, "east_rep")
     page.goto(page.base_url + f"/commerce/quotes/new/?customer={customer.pk}")
-    page.locator("[data-gx-row] .ts-control input").first.click()  # the product picker (shared searchable select)
-    page.keyboard.type(products[0].code)
-    page.keyboard.press("Enter")
+    # the product picker: the shared searchable select
+    choose_option(page.locator("[data-gx-row]").first, products[0].code)
     expect(page.locator("select[name=line-product]").first).to_have_value(str(products[0].pk))
     page.locator("input[name=line-quantity]").first.fill("2")
     page.locator("input[name=line-discount]").first.fill("4.8")

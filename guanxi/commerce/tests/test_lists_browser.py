@@ -11,8 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from guanxi.commerce import services
-
-from .test_browser import sign_in
+from guanxi.core.tests.browser import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 

@@ -13,16 +13,8 @@ from playwright.sync_api import expect
 
 from guanxi.commerce.models import PriceBookEntry, Quote
 from guanxi.commerce.tests.factories import PriceBookFactory
-from guanxi.commerce.tests.test_browser import sign_in
+from guanxi.core.tests.browser import choose_option, sign_in
 from guanxi.sales.opportunities.services import opportunity_create
-
-
-def pick_product(row: Any, text: str) -> None:
-    """Choose a line's product as a person does: open the searchable select, type, Enter on the first match."""
-    row.locator(".ts-control input").click()
-    row.page.keyboard.type(text)
-    expect(row.locator(".ts-dropdown .option.active")).to_contain_text(text)
-    row.page.keyboard.press("Enter")
 
 
 def _money(value: Decimal) -> str:
@@ -52,24 +44,21 @@ def test_live_totals_equal_the_saved_quote(page: Any, org: Any, customer: Any, p
     page.goto(page.base_url + "/commerce/quotes/new/")
     page.evaluate("window.__sameDocument = true")
     # when the rep chooses the customer on the form: the shared searchable select, by keyboard (type, Enter)
-    page.locator("#q-customer-ts-control").click()
-    page.keyboard.type(customer.name[:2])
-    expect(page.locator("#q-customer-ts-dropdown .option.active")).to_contain_text(customer.name)
-    page.keyboard.press("Enter")
+    choose_option(page.locator(".ts-wrapper:has(#q-customer-ts-control)"), customer.name[:2])
     # then its open deal is chosen and the title follows, without a reload
     expect(page.locator("#q-opp")).to_have_value(str(deal.pk))
     expect(page.locator("input[name=title]")).to_have_value("Quote: 云峰二期")
     assert page.evaluate("window.__sameDocument === true")
     # when they type a line at list prices, then its total (tax included) shows at once
     rows = page.locator("#line-rows [data-gx-rows] [data-gx-row]")
-    pick_product(rows.nth(0), products[0].code)
+    choose_option(rows.nth(0), products[0].code)
     rows.nth(0).locator("input[name=line-quantity]").fill("3")
     expect(rows.nth(0).locator("[data-line-total]")).to_have_text("¥33,900.00")  # 3 × 10,000.00 + 13 % tax
     # when they choose the price book, a line discount, a second line and an overall discount
     page.locator("select[name=price_book]").select_option(str(book.pk))
     rows.nth(0).locator("input[name=line-discount]").fill("8.75")
     page.locator("[data-gx-add-row=line-rows]").click()
-    pick_product(rows.nth(1), "实施")  # the new line's picker is live too: typing finds the product by name
+    choose_option(rows.nth(1), "实施")  # the new line's picker is live too: typing finds the product by name
     expect(rows.nth(1).locator("select[name=line-product]")).to_have_value(str(products[2].pk))
     expect(rows.nth(1).locator("[data-line-unit]")).to_contain_text("1,888.88")
     rows.nth(1).locator("input[name=line-quantity]").fill("2.5")

@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers.tests.factories import ContactFactory, CustomerFactory, TaskFactory
-from guanxi.customers.tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,19 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers.models import Contact, Customer, FollowUp
-from guanxi.org.tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, username: str) -> None:
-    page.goto(f"{page.base_url}/login/")
-    # the browser asks for Chinese, so the sign-in page is in Chinese; after sign-in the user's language (en) applies
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page).not_to_have_url(re.compile(r"/login/"))
 
 
 def test_rep_registers_a_customer_and_finds_it_by_pinyin_initials(org, page):

@@ -7,9 +7,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers.models import Customer
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.customers.tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers.tests.factories import CustomerFactory, TaskFactory
-from guanxi.customers.tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

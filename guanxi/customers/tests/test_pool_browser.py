@@ -8,20 +8,11 @@ import os
 import pytest
 from django.utils import timezone
 
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers.models import Customer
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.org.tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def sign_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def pooled(department, name: str) -> Customer:

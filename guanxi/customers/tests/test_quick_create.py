@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from playwright.sync_api import expect
 
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.customers.tests.test_browser import sign_in
 from guanxi.org.tests.factories import UserFactory
 
 

@@ -8,20 +8,11 @@ from playwright.sync_api import expect
 
 from guanxi.approvals.defaults import ensure_defaults
 from guanxi.approvals.selectors import approval_open_for
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers import services
 from guanxi.customers.models import Customer
-from guanxi.org.tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def sign_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_return_resubmit_and_approve_on_the_customer_page(page, org):

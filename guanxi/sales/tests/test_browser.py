@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers.models import Customer
-from guanxi.org.tests.factories import PASSWORD
 from guanxi.sales.models import Lead
 from guanxi.sales.tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def sign_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_lead_screen_assign_convert_to_customer(page, org):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from guanxi.core.tests.browser import sign_in
 from guanxi.sales.models import Lead
 from guanxi.sales.tests.factories import LeadFactory
-from guanxi.sales.tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,21 +8,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers.tests.factories import CustomerFactory
-from guanxi.org.tests.factories import PASSWORD
 from guanxi.sales.models import Opportunity, Stage
 from guanxi.sales.opportunities import services
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def sign_in(page, username: str) -> None:
-    page.goto(page.base_url + "/login/")
-    # the browser asks for Chinese, so the sign-in page is in Chinese
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def test_rep_drags_a_card_to_the_next_stage(page, org):

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from guanxi.core.tests.browser import sign_in
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.sales.models import Opportunity
-from guanxi.sales.tests.test_opportunities_browser import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 

@@ -6,13 +6,12 @@ it; the manager then sees the score on the ticket and the customer's CSAT on the
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from guanxi.core.mail.poll import mailboxes_poll
-from guanxi.org.tests.factories import PASSWORD
+from guanxi.core.tests.browser import choose_option, sign_in
 from guanxi.service.models import Ticket
 from guanxi.service.surveys.models import Survey
 
@@ -31,15 +30,6 @@ Content-Type: text/plain; charset=utf-8
 LINK = re.compile(r"(/service/survey/[^/\s]+/)")
 
 
-def sign_in(page: Any, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
-
-
 def test_email_to_ticket_to_survey_to_csat(page, imap_server, service_box, smtp_server, people, customer):
     # given the customer's e-mail in the service mailbox, read by the worker's poll: a new, unassigned ticket
     imap_server.deliver(service_box, MAIL)
@@ -52,9 +42,7 @@ def test_email_to_ticket_to_survey_to_csat(page, imap_server, service_box, smtp_
     page.goto(url)
     expect(page.locator("h2.page-title")).to_have_text("叉车液压系统漏油")
     assign = page.locator(f"form[action='/service/tickets/{ticket.pk}/assign/']")
-    assign.locator(".ts-control").click()
-    page.keyboard.type(people["agent"].name)
-    page.keyboard.press("Enter")
+    choose_option(assign, people["agent"].name)
     with page.expect_navigation():
         assign.locator("button[type=submit]").click()
     ticket.refresh_from_db()
