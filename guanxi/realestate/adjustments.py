@@ -23,6 +23,7 @@ from guanxi.org.policies import require_permission
 
 from . import pricing
 from .models import Building, Layout, PriceAdjustment, Project, Unit
+from .selectors import require_project
 from .services import FLOORS_MAX, PRICE_MAX, _int, _of_project, _record_price, _reprice, _rules_of
 
 register_default_pattern("re_price_adjustment", "TJ{yyyy}{mm}{dd}-{seq:03}")
@@ -65,6 +66,7 @@ def adjustment_preview(adjustment: PriceAdjustment) -> list[dict[str, Any]]:
 
 def adjustment_create(*, actor: User, project: Project, data: dict[str, Any]) -> PriceAdjustment:
     require_permission(actor, "re_pricing.edit")
+    require_project(actor, project)
     data = pick(data, FIELDS)
     method = str(data.get("method") or PriceAdjustment.Method.PERCENT)
     if method not in PriceAdjustment.Method.values:
@@ -98,6 +100,7 @@ def adjustment_submit(*, actor: User, adjustment: PriceAdjustment) -> PriceAdjus
     from guanxi.approvals.services import approval_submit
 
     require_permission(actor, "re_pricing.edit")
+    require_project(actor, adjustment.project_id)
     with transaction.atomic():
         adjustment = PriceAdjustment.objects.select_for_update().get(pk=adjustment.pk)
         if adjustment.status != PriceAdjustment.Status.DRAFT:

@@ -190,8 +190,9 @@ def unit_plan(
 
 # --- batch price adjustments (调价) ---------------------------------------------------------------------
 def _adjustment(request: HttpRequest, adjustment_id: int) -> PriceAdjustment:
-    require_permission(current_user(request), "re_pricing.view")
-    return get_object_or_404(PriceAdjustment, pk=adjustment_id)
+    user = current_user(request)
+    require_permission(user, "re_pricing.view")
+    return get_object_or_404(selectors.in_project_scope(user, PriceAdjustment.objects.all()), pk=adjustment_id)
 
 
 @router.post(

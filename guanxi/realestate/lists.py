@@ -26,20 +26,20 @@ CELLS = "realestate/cells/"
 
 
 def _projects(user: Any) -> list[Choice]:
-    return [Choice(str(p.pk), p.name) for p in Project.objects.order_by("name")]
+    return [Choice(str(p.pk), p.name) for p in selectors.in_project_scope(user, Project.objects.order_by("name"), "pk")]
 
 
 def _buildings(user: Any) -> list[Choice]:
-    return [
-        Choice(str(b.pk), str(b)) for b in Building.objects.select_related("project").order_by("project__name", "name")
-    ]
+    found = selectors.in_project_scope(user, Building.objects.select_related("project"))
+    return [Choice(str(b.pk), str(b)) for b in found.order_by("project__name", "name")]
 
 
 def _named_choices(model: Any) -> Any:
     """A project's layouts or decoration standards as choices ("project · name")."""
 
     def choices(user: Any) -> list[Choice]:
-        found = model.objects.select_related("project").order_by("project__name", "name")
+        found = selectors.in_project_scope(user, model.objects.select_related("project"))
+        found = found.order_by("project__name", "name")
         return [Choice(str(x.pk), f"{x.project.name} · {x.name}") for x in found]
 
     return choices

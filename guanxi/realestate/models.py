@@ -400,8 +400,11 @@ class Discount(TimeStampedModel):
 # The transaction chain and collections (选房 / 小定 / 认购 / 签约 / 收款) live in their own module.
 from .models_sales import Deposit, PaymentDue, Receipt, SaleContract, Subscription, Trade  # noqa: E402
 
+# The sales office: project members and the duty rotation, grading rules, visitors and their visits.
+from .models_visits import Grade, GradeRule, ProjectMember, Visit, Visitor  # noqa: E402,I001
+
 __all__ = [
     "Building", "DecorationStandard", "Deposit", "Discount", "Layout", "Orientation", "PaymentDue", "PaymentScheme",
     "Phase", "PriceAdjustment", "PriceHistory", "PriceRule", "Project", "Receipt", "Rounding", "SaleContract",
-    "Subscription", "Trade", "Unit",
+    "Subscription", "Trade", "Unit", "Grade", "GradeRule", "ProjectMember", "Visit", "Visitor",
 ]  # fmt: skip

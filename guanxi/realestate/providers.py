@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
-from guanxi.core.registry import DefaultApprovalRules, DefaultGrants, NavItem, PeriodicJob, registry
+from guanxi.core.registry import CustomFieldTarget, DefaultApprovalRules, DefaultGrants, NavItem, PeriodicJob, registry
 from guanxi.org.policies import register_module
 
+from .dictionaries import REALESTATE_DICTIONARIES
 from .feature import enabled
 
 # Role administration shows these modules only where the installation switched the app on.
@@ -25,6 +26,10 @@ register_module("re_pricing", _("Real-estate pricing"), ["view", "edit", "approv
 register_module("re_sales", _("Real-estate trades"), ["view", "create", "edit", "cancel", "export"], enabled=enabled)
 register_module("re_collections", _("Real-estate collections"), ["view", "create", "refund", "export"],
                 enabled=enabled)  # fmt: skip
+# Visitors (来访): register visits, grade, follow up; "admin" sets up the duty rotation and the grading rules.
+register_module(
+    "re_visitors", _("Real-estate visitors"), ["view", "create", "edit", "export", "admin"], enabled=enabled
+)
 
 # The default roles' grants. Sales reps are the sales office's agents: they read units, prices and purchase plans;
 # department managers (the sales manager) release and hold units and set prices; sales management also approves;
@@ -32,12 +37,14 @@ register_module("re_collections", _("Real-estate collections"), ["view", "create
 # Agents carry a trade from the selection to the contract and take the small deposit; cancelling one (退房/换房) is
 # the manager's; finance keeps the receipts and refunds.
 _AGENT = ["re_properties.view", "re_pricing.view", "re_sales.view", "re_sales.create", "re_sales.edit",
-          "re_collections.view"]  # fmt: skip
+          "re_collections.view", "re_visitors.view", "re_visitors.create",
+          "re_visitors.edit"]  # fmt: skip
 _MANAGER = _AGENT + ["re_properties.create", "re_properties.edit", "re_properties.export", "re_properties.release",
                      "re_properties.import", "re_pricing.edit", "re_sales.cancel", "re_sales.export",
-                     "re_collections.create", "re_collections.export"]  # fmt: skip
+                     "re_collections.create", "re_collections.export", "re_visitors.export",
+                     "re_visitors.admin"]  # fmt: skip
 _FINANCE = ["re_properties.view", "re_pricing.view", "re_sales.view", "re_sales.export", "re_collections.view",
-            "re_collections.create", "re_collections.refund", "re_collections.export"]  # fmt: skip
+            "re_collections.create", "re_collections.refund", "re_collections.export", "re_visitors.view"]  # fmt: skip
 registry.add_default_grants(
     DefaultGrants(
         app="realestate",
@@ -52,10 +59,17 @@ registry.add_default_grants(
                 "re_sales.view",
                 "re_collections.view",
                 "re_properties.export",
+                "re_visitors.view",
             ],
             "finance": _FINANCE,
         },
     )
+)
+
+registry.add_default_dictionaries(REALESTATE_DICTIONARIES)
+# The questionnaire (问卷) is the custom fields an administrator gives this object (budget, layout wanted, …).
+registry.add_custom_field_target(
+    CustomFieldTarget(model="realestate.visitor", label=_("Real-estate visitors"), module="re_visitors", order=80)
 )
 
 registry.add_nav(

@@ -1,22 +1,60 @@
 """Reads of real-estate sales: projects, buildings and units for a reader who holds re_properties.view, the
-sales-control grid of a building, a unit's price history."""
+sales-control grid of a building, a unit's price history.
+
+Data scope by project: a user whose role reaches "all records" for re_properties.view (sales management, finance,
+executives, administrators) sees every project; anyone else only the projects they are a member of (ProjectMember,
+set on the project's page). Every read of the app's records — units, the board, visitors, deposits, subscriptions,
+contracts, receipts, reports — goes through `in_project_scope`, and every write checks `require_project`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
-from guanxi.org.models import User
-from guanxi.org.policies import require_permission
+from guanxi.core.errors import PermissionDeniedError
+from guanxi.org.models import DataScope, User
+from guanxi.org.policies import permission_scope, require_permission
 
-from .models import Building, PriceHistory, Project, Unit
+from .models import Building, PriceHistory, Project, ProjectMember, Unit
+
+M = TypeVar("M", bound=Model)
+
+
+# --- data scope by project ------------------------------------------------------------------------------
+def sees_every_project(user: User) -> bool:
+    return bool(user.is_superuser or permission_scope(user, "re_properties.view") == DataScope.ALL)
+
+
+def project_ids_in_scope(user: User) -> QuerySet[Any] | None:
+    """The ids of the projects the user works on (a subquery), or None: every project."""
+    if sees_every_project(user):
+        return None
+    return ProjectMember.objects.filter(user=user).values("project_id")
+
+
+def in_project_scope(user: User, qs: QuerySet[M], path: str = "project") -> QuerySet[M]:
+    """`qs` narrowed to the rows of the user's projects; `path` leads from the row to its project
+    ("building__project" for units, "unit__building__project" for a deposit)."""
+    ids = project_ids_in_scope(user)
+    if ids is None:
+        return qs
+    return qs.filter(**{f"{path}_id__in" if path != "pk" else "pk__in": ids})
+
+
+def require_project(user: User, project: Project | int) -> None:
+    """Refuse (403) a write on a project the user does not work on, before anything changes."""
+    project_id = project if isinstance(project, int) else project.pk
+    ids = project_ids_in_scope(user)
+    if ids is not None and not ProjectMember.objects.filter(user=user, project_id=project_id).exists():
+        raise PermissionDeniedError(_("You do not work on this project."))
 
 
 def project_list(*, user: User) -> QuerySet[Project]:
     require_permission(user, "re_properties.view")
-    return Project.objects.annotate(
+    return in_project_scope(user, Project.objects.all(), "pk").annotate(
         unit_count=Count("buildings__units", filter=Q(buildings__units__deleted_at__isnull=True)),
         available_count=Count(
             "buildings__units",
@@ -27,17 +65,18 @@ def project_list(*, user: User) -> QuerySet[Project]:
 
 def project_get(*, user: User, pk: int) -> Project:
     require_permission(user, "re_properties.view")
-    return get_object_or_404(Project, pk=pk)
+    return get_object_or_404(in_project_scope(user, Project.objects.all(), "pk"), pk=pk)
 
 
 def building_get(*, user: User, pk: int) -> Building:
     require_permission(user, "re_properties.view")
-    return get_object_or_404(Building.objects.select_related("project", "phase"), pk=pk)
+    return get_object_or_404(in_project_scope(user, Building.objects.select_related("project", "phase")), pk=pk)
 
 
 def unit_list(*, user: User, action: str = "view") -> QuerySet[Unit]:
     require_permission(user, f"re_properties.{action}")
-    return Unit.objects.select_related("building__project", "layout", "decoration")
+    units = Unit.objects.select_related("building__project", "layout", "decoration")
+    return in_project_scope(user, units, "building__project")
 
 
 def unit_get(*, user: User, pk: int) -> Unit:
@@ -46,6 +85,7 @@ def unit_get(*, user: User, pk: int) -> Unit:
 
 def price_history(*, user: User, unit: Unit) -> QuerySet[PriceHistory]:
     require_permission(user, "re_pricing.view")
+    require_project(user, unit.building.project_id)
     return PriceHistory.objects.filter(unit=unit).select_related("changed_by")
 
 
@@ -53,6 +93,7 @@ def sales_control(*, user: User, building: Building, status: str = "", layout: i
     """The building drawn as floors (top first) × the entrances' unit positions (销控表), every unit with its status
     and price; a filter dims the units it leaves out rather than removing them, so the grid keeps its shape."""
     require_permission(user, "re_properties.view")
+    require_project(user, building.project_id)
     units = list(Unit.objects.filter(building=building).select_related("layout").order_by("entrance", "number"))
     columns: list[tuple[str, str]] = sorted(
         {(u.entrance, u.number[-2:]) for u in units}, key=lambda c: (c[0].zfill(4), c[1])

@@ -36,9 +36,11 @@ from .models import (
     PriceHistory,
     PriceRule,
     Project,
+    ProjectMember,
     Rounding,
     Unit,
 )
+from .selectors import in_project_scope, require_project, sees_every_project
 
 PROJECT_FIELDS = {"name", "address", "developer", "presale_permits", "rounding", "notes"}
 AREA_MAX = Decimal("100000")
@@ -94,13 +96,17 @@ def _project_data(data: dict[str, Any]) -> dict[str, Any]:
 def project_create(*, actor: User, data: dict[str, Any]) -> Project:
     require_permission(actor, "re_properties.create")
     with transaction.atomic():
-        return model_create(instance=Project(**_project_data(data)), actor=actor)
+        project = model_create(instance=Project(**_project_data(data)), actor=actor)
+        if not sees_every_project(actor):  # whoever sets a project up works on it (and keeps seeing it)
+            ProjectMember.objects.create(project=project, user=actor)
+    return project
 
 
 def project_update(
     *, actor: User, project: Project, data: dict[str, Any], expected_version: int | None = None
 ) -> Project:
     require_permission(actor, "re_properties.edit")
+    require_project(actor, project)
     with transaction.atomic():
         project, _changes = model_update(
             instance=project, data=_project_data(data), actor=actor, expected_version=expected_version
@@ -110,6 +116,7 @@ def project_update(
 
 def _child_create(actor: User, instance: Any, what: str) -> Any:
     require_permission(actor, "re_properties.edit")
+    require_project(actor, instance.project_id)
     try:
         with transaction.atomic():
             instance.full_clean(validate_unique=False, validate_constraints=False)
@@ -225,6 +232,7 @@ def unit_template(data: dict[str, Any], *, project: Project) -> list[dict[str, A
 def units_generate(*, actor: User, building: Building, data: dict[str, Any]) -> list[Unit]:
     """Create a building's units from a template (unit_template); units already there keep theirs (skipped)."""
     require_permission(actor, "re_properties.create")
+    require_project(actor, building.project_id)
     specs = unit_template(data, project=building.project)
     with transaction.atomic():
         existing = set(Unit.objects.filter(building=building).values_list("entrance", "number"))
@@ -276,6 +284,7 @@ def unit_create(*, actor: User, building: Building, data: dict[str, Any]) -> Uni
     """One unit of a building (the spreadsheet import), not released and unpriced; its number is unique in its
     entrance."""
     require_permission(actor, "re_properties.create")
+    require_project(actor, building.project_id)
     out = _unit_fields({"entrance": "1", **data}, building.project)
     for key in ("floor", "number", "built_area"):
         if key not in out:
@@ -290,6 +299,7 @@ def unit_update(*, actor: User, unit: Unit, data: dict[str, Any], expected_versi
     """Edit a unit. A reserved one keeps its area and decoration (so its price); an unreserved priced one is
     repriced when what its price comes from changed, in its price history."""
     require_permission(actor, "re_properties.edit")
+    require_project(actor, unit.building.project_id)
     out = _unit_fields(data, unit.building.project)
     with transaction.atomic():
         unit = (
@@ -321,7 +331,10 @@ def units_release(*, actor: User, unit_ids: list[int]) -> int:
     """Release units for sale (推出): those not released yet become available; how many did."""
     require_permission(actor, "re_properties.release")
     with transaction.atomic():
-        ids = list(Unit.objects.filter(pk__in=unit_ids, status=Unit.Status.NOT_RELEASED).values_list("pk", flat=True))
+        ids = list(  # units of projects the actor does not work on are left alone, like released ones
+            in_project_scope(actor, Unit.objects.filter(pk__in=unit_ids, status=Unit.Status.NOT_RELEASED),
+                             "building__project").values_list("pk", flat=True)
+        )  # fmt: skip
         moved = _move_status(
             actor=actor, unit_ids=ids, from_=(Unit.Status.NOT_RELEASED,), to=Unit.Status.AVAILABLE, extra={}
         )
@@ -329,6 +342,12 @@ def units_release(*, actor: User, unit_ids: list[int]) -> int:
             audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=unit,
                          changes={"status": [Unit.Status.NOT_RELEASED, Unit.Status.AVAILABLE]})  # fmt: skip
     return moved
+
+
+def _require_unit_project(actor: User, pk: int) -> None:
+    project_id = Unit.objects.filter(pk=pk).values_list("building__project_id", flat=True).first()
+    if project_id is not None:
+        require_project(actor, project_id)
 
 
 def unit_hold(*, actor: User, unit: Unit | int, reason: str, until: dt.date | None = None) -> Unit:
@@ -339,6 +358,7 @@ def unit_hold(*, actor: User, unit: Unit | int, reason: str, until: dt.date | No
     if until is not None and until < timezone.localdate():
         raise field_error("until", _("The hold cannot end in the past."))
     pk = unit.pk if isinstance(unit, Unit) else int(unit)
+    _require_unit_project(actor, pk)
     with transaction.atomic():
         moved = _move_status(
             actor=actor, unit_ids=[pk], from_=(Unit.Status.AVAILABLE,), to=Unit.Status.HELD,
@@ -357,6 +377,7 @@ def unit_unhold(*, actor: User, unit: Unit | int) -> Unit:
     """Put a held unit back on sale."""
     require_permission(actor, "re_properties.release")
     pk = unit.pk if isinstance(unit, Unit) else int(unit)
+    _require_unit_project(actor, pk)
     with transaction.atomic():
         moved = _move_status(
             actor=actor, unit_ids=[pk], from_=(Unit.Status.HELD,), to=Unit.Status.AVAILABLE,
@@ -441,6 +462,8 @@ def prices_set_base(
             .filter(pk__in=unit_ids)
             .select_related("building__project", "decoration")
         )
+        for project_id in {u.building.project_id for u in units}:
+            require_project(actor, project_id)  # before any unit changes
         done = skipped = 0
         rules_cache: dict[int, Any] = {}
         for unit in units:
@@ -461,6 +484,7 @@ def prices_set_base(
 def price_rule_add(*, actor: User, project: Project, data: dict[str, Any]) -> PriceRule:
     """A floor or orientation adjustment; the project's unreserved priced units are repriced at once."""
     require_permission(actor, "re_pricing.edit")
+    require_project(actor, project)
     data = pick(data, {"building", "floor_from", "floor_to", "orientation", "adjust_per_m2"})
     floors = [
         _int(data[k], k, -5, FLOORS_MAX) if data.get(k) not in (None, "") else None
@@ -488,6 +512,7 @@ def price_rule_add(*, actor: User, project: Project, data: dict[str, Any]) -> Pr
 def project_reprice(*, actor: User, project: Project, reason: str) -> int:
     """Recompute the prices of the project's priced units that are not reserved (after a rule changed)."""
     require_permission(actor, "re_pricing.edit")
+    require_project(actor, project)
     rules = _rules_of(project)
     done = 0
     with transaction.atomic():
@@ -508,6 +533,7 @@ def _percent(value: Any, field: str, *, low: str = "0", high: str = "100") -> De
 
 def scheme_add(*, actor: User, project: Project, data: dict[str, Any]) -> PaymentScheme:
     require_permission(actor, "re_pricing.edit")
+    require_project(actor, project)
     data = pick(data, {"name", "kind", "discount_percent", "down_payment_percent", "instalment_percents",
                        "instalment_interval_days", "loan_years", "commercial_rate", "provident_rate",
                        "provident_cap"})  # fmt: skip
@@ -541,6 +567,7 @@ def scheme_add(*, actor: User, project: Project, data: dict[str, Any]) -> Paymen
 
 def discount_add(*, actor: User, project: Project, data: dict[str, Any]) -> Discount:
     require_permission(actor, "re_pricing.edit")
+    require_project(actor, project)
     data = pick(data, {"name", "kind", "method", "value"})
     kind, method = str(data.get("kind") or ""), str(data.get("method") or "")
     if kind not in Discount.Kind.values:

@@ -18,9 +18,8 @@ from .views import _run
 
 def _get(request: HttpRequest, pk: int) -> PriceAdjustment:
     require_permission(request.user, "re_pricing.view")
-    return get_object_or_404(
-        PriceAdjustment.objects.select_related("project", "building", "layout", "created_by"), pk=pk
-    )
+    adjustments = PriceAdjustment.objects.select_related("project", "building", "layout", "created_by")
+    return get_object_or_404(selectors.in_project_scope(request.user, adjustments), pk=pk)
 
 
 @login_required

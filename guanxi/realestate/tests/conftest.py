@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from guanxi.realestate import services
+from guanxi.realestate.models import ProjectMember
 
 
 @pytest.fixture
@@ -29,4 +30,6 @@ def project(org: Any, enabled: None) -> Any:
         "layout": project.a1.pk, "orientation": "S",
         "positions": {"2": {"built_area": "118.50", "orientation": "SN"}},
     })  # fmt: skip
+    # Everyone of the org chart works on it (data scope by project); tests of the scope take people off.
+    ProjectMember.objects.bulk_create(ProjectMember(project=project, user=u) for u in org.people.values())
     return project
