@@ -27,6 +27,7 @@ from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.models import AccessLog
 from guanxi.core.selectors import global_search
 from guanxi.org.current import current_user
+from guanxi.org.lists.custom import filter_by_custom
 from guanxi.org.selectors import users_by_ids
 
 from . import selectors, services
@@ -111,7 +112,9 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilters], page: Q
     """The customers you may see, with every filter of the web list (repeat `level`, `status`, `source`
     and `tag` for several values) and `sort` (name, updated, created, last_contact, next_follow_up,
     level; prefix `-` for descending)."""
-    return paginate(selectors.customer_list(user=current_user(request), filters=_filters(filters)), page)
+    user = current_user(request)
+    qs = selectors.customer_list(user=user, filters=_filters(filters))
+    return paginate(filter_by_custom(qs, user=user, model_label="customers.customer", pairs=filters.custom or []), page)
 
 
 @router.get(
@@ -310,7 +313,9 @@ def customer_overview(request: HttpRequest, customer_id: int, response: HttpResp
 # --- contacts --------------------------------------------------------------------------------
 @router.get("/contacts", response={200: ContactPage, **LIST_ERRORS}, tags=CONTACTS, summary="List contacts")
 def contact_list(request: HttpRequest, filters: Query[ContactFilters], page: Query[PageParams]) -> object:
-    return paginate(selectors.contact_list(user=current_user(request), filters=_filters(filters)), page)
+    user = current_user(request)
+    qs = selectors.contact_list(user=user, filters=_filters(filters))
+    return paginate(filter_by_custom(qs, user=user, model_label="customers.contact", pairs=filters.custom or []), page)
 
 
 @router.post("/contacts", response={201: ContactOut, **WRITE_ERRORS}, tags=CONTACTS, summary="Create a contact")

@@ -105,6 +105,12 @@ class CustomerPage(Schema):
     items: list[CustomerOut]
 
 
+CUSTOM_FILTER_HELP = (
+    "Custom fields as code:value, repeat for several (one field: any of its values; several fields: all). A link to "
+    "a customer, contact or user by id (partner:42), a choice by its code, yes/no as true/false, a date yyyy-mm-dd."
+)
+
+
 class CustomerFilters(Schema):
     """The web list's filters (customers.filters.CustomerFilter), plus `sort`."""
 
@@ -128,6 +134,7 @@ class CustomerFilters(Schema):
     created_after: DateStr | None = Field(None, description="Created on or after this day.")
     created_before: DateStr | None = Field(None, description="Created on or before this day.")
     next_follow_up_before: DateStr | None = Field(None, description="Next follow-up due by this day.")
+    custom: list[str] | None = Field(None, description=CUSTOM_FILTER_HELP)
     sort: CustomerSort = Field("-updated", description="Sort key; a leading '-' sorts descending.")
 
 
@@ -238,6 +245,7 @@ class ContactFilters(Schema):
     customer: ObjectId | None = Field(None, description="Customer id.")
     owner: ObjectId | None = Field(None, description="The customer's owner (user id).")
     is_decision_maker: bool | None = None
+    custom: list[str] | None = Field(None, description=CUSTOM_FILTER_HELP)
     sort: ContactSort | None = Field(
         None, description="name or updated, '-' for descending. Default: by name; a customer's contacts primary first."
     )

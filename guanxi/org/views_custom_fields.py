@@ -34,7 +34,7 @@ def _admin(request: HttpRequest) -> None:
 
 
 def _field(pk: int) -> CustomField:
-    found = CustomField.objects.filter(pk=pk, target__in=list(registry.custom_field_targets)).first()
+    found = CustomField.objects.filter(pk=pk, target__in=[t.model for t in registry.custom_field_target_list()]).first()
     if found is None:
         raise NotFoundError(_("No such custom field."))
     return found
@@ -61,7 +61,7 @@ def custom_field_list(request: HttpRequest) -> HttpResponse:
     _admin(request)
     targets = registry.custom_field_target_list()
     chosen = request.GET.get("object", "")
-    if chosen not in registry.custom_field_targets:
+    if not registry.custom_field_target_on(chosen):
         chosen = ""
     rows = list(CustomField.objects.filter(target__in=[t.model for t in targets]).order_by("target", "order", "id"))
     groups = [

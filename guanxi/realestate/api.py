@@ -14,12 +14,15 @@ from guanxi.core.api import (
     LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    IfMatch,
     PageParams,
     error_responses,
+    expected_version,
     idempotent,
     paginate,
 )
 from guanxi.org.current import current_user
+from guanxi.org.lists.custom import filter_by_custom
 from guanxi.org.policies import require_permission
 
 from . import adjustments, selectors, services
@@ -42,6 +45,7 @@ from .schemas import (
     UnitFilters,
     UnitOut,
     UnitPage,
+    UnitPatch,
     UnitPriceIn,
 )
 
@@ -110,6 +114,7 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilters], page: Query[Pag
         value = getattr(filters, key)
         if value is not None:
             qs = qs.filter(**{lookup: value})
+    qs = filter_by_custom(qs, user=current_user(request), model_label="realestate.unit", pairs=filters.custom or [])
     return paginate(qs.order_by("building_id", "entrance", "-floor", "number", "id"), page)
 
 
@@ -117,6 +122,18 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilters], page: Query[Pag
 @when_enabled
 def unit_get(request: HttpRequest, unit_id: int) -> object:
     return selectors.unit_get(user=current_user(request), pk=unit_id)
+
+
+@router.patch("/realestate/units/{int:unit_id}", response={200: UnitOut, **WRITE_ERRORS}, summary="Edit a unit")
+@when_enabled
+def unit_update(request: HttpRequest, unit_id: int, payload: UnitPatch, if_match: str | None = IfMatch) -> object:
+    """Change a unit's layout, orientation, areas, decoration, floor, number or custom fields (re_properties.edit);
+    a priced unit that is not reserved is repriced when what its price comes from changed."""
+    user = current_user(request)
+    unit = selectors.unit_get(user=user, pk=unit_id)
+    data = payload.dict(exclude_unset=True)
+    version = expected_version(if_match, data.pop("version", None))
+    return services.unit_update(actor=user, unit=unit, data=data, expected_version=version)
 
 
 @router.post("/realestate/units/release", response={200: ReleaseResult, **WRITE_ERRORS}, summary="Release units")

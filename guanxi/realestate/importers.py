@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.bulk import chunks
+from guanxi.core.imports.custom import CustomCells, custom_row_decide
 from guanxi.core.imports.values import ChoiceLookup, cell_text
 from guanxi.core.models import ImportJob
 from guanxi.core.registry import registry
@@ -42,6 +43,7 @@ class UnitImporter(Importer):
     icon = "ti-building"
     permission = "re_properties.import"
     list_url_name = "realestate:unit_list"
+    custom_target = "realestate.unit"  # the active custom fields are columns too (core.imports.custom)
     fields = (
         ImportField("project", gettext_lazy("Project"), required=True, example="锦绣花园",
                     aliases=("项目", "项目名称", "楼盘", "Project name")),
@@ -81,7 +83,9 @@ class UnitImporter(Importer):
     def parse(self, *, actor: User, outcomes: list[RowOutcome], progress: ProgressFn) -> None:
         labels = {f.key: str(f.label) for f in self.fields}
         orientations = ChoiceLookup(Orientation.choices, ORIENTATION_ALIASES)
+        custom = CustomCells(target=self.custom_target, outcomes=outcomes)
         for i, o in enumerate(outcomes, start=1):
+            o.extra["custom"] = custom.sent(o)
             data: dict[str, Any] = {}
             for key, raw in o.values.items():
                 text = " ".join(cell_text(raw).split())
@@ -132,6 +136,7 @@ class UnitImporter(Importer):
         may_edit = has_permission(actor, "re_properties.edit")
         seen: dict[tuple[int, str, str], int] = {}
         for o in rows:
+            o.data.pop("custom", None)  # decided again (recheck): the custom column follows the new decision
             key = (o.extra["building_id"], o.data["entrance"], o.data["number"])
             if key in seen:
                 o.reject(_("Row %(row)s of this file is the same unit (same building, entrance and number).")
@@ -141,6 +146,7 @@ class UnitImporter(Importer):
             current = existing.get(key)
             if current is None:
                 o.action = Action.CREATE
+                custom_row_decide(actor=actor, target=self.custom_target, outcome=o)
                 continue
             o.target_id = current.pk
             data = _resolved(o)
@@ -153,6 +159,8 @@ class UnitImporter(Importer):
                 o.reject(_("The unit is reserved: its area and decoration no longer change."))
             else:
                 o.action = Action.UPDATE
+            if may_edit:  # changed custom cells are a change of the unit too
+                custom_row_decide(actor=actor, target=self.custom_target, outcome=o, current=current)
 
     def apply(self, *, actor: User, outcomes: list[RowOutcome], job: ImportJob, now: dt.datetime) -> dict[str, int]:
         from .services import unit_create, unit_update
@@ -169,7 +177,11 @@ class UnitImporter(Importer):
                 created += 1
             else:
                 unit = Unit.objects.select_related("building__project").get(pk=o.target_id)
-                unit_update(actor=actor, unit=unit, data={k: data[k] for k in COMPARED if k in data})
+                # only what changes: a reserved unit may still take new custom values, its area staying as it is
+                changes = {k: data[k] for k in COMPARED if k in data and _current(unit, k) != data[k]}
+                if o.extra.get("custom"):
+                    changes["custom"] = o.extra["custom"]  # the cells sent, checked again against the unit's values
+                unit_update(actor=actor, unit=unit, data=changes)
                 updated += 1
         return {"created": created, "updated": updated}
 

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from guanxi.core.models import BusinessModel, TimeStampedModel
+from guanxi.core.models import BusinessModel, CustomFieldsModel, TimeStampedModel
 from guanxi.core.money import MONEY
 
 AREA: dict[str, Any] = {"max_digits": 9, "decimal_places": 2}  # m², two places as the survey report gives them
@@ -146,7 +146,7 @@ class Orientation(models.TextChoices):
     NORTH_WEST = "NW", _("North-west")
 
 
-class Unit(BusinessModel):
+class Unit(BusinessModel, CustomFieldsModel):
     """One unit (房间) for sale. Its status only moves through services (one conditional UPDATE each, so two
     agents never hold or sell the same unit); its price only through pricing services, never while reserved."""
 

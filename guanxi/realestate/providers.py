@@ -153,3 +153,10 @@ registry.add_default_approval_rules(
 )
 
 from . import importers as _importers  # noqa: E402,F401,I001  (spreadsheet import of units)
+
+
+# --- custom fields (自定义字段) on units: offered only where the installation switched real estate on ------------
+registry.add_custom_field_target(
+    CustomFieldTarget(model="realestate.unit", label=_("Real-estate units"), module="re_properties", order=90,
+                      enabled=enabled)
+)  # fmt: skip

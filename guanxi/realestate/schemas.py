@@ -8,13 +8,15 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema
+from guanxi.core.api import InputSchema, Version
+from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 
 from .models import Orientation, Rounding, Unit
 
 UnitStatus = Literal[tuple(Unit.Status.values)]  # type: ignore[valid-type]
 RoundingCode = Literal[tuple(Rounding.values)]  # type: ignore[valid-type]
 OrientationCode = Literal[tuple(["", *Orientation.values])]  # type: ignore[valid-type]
+CustomUnit = custom_values_type("realestate.unit")
 
 
 class ProjectIn(InputSchema):
@@ -87,6 +89,23 @@ class UnitOut(Schema):
     price_per_m2: Decimal | None
     total_price: Decimal | None
     held_until: dt.date | None
+    custom: CustomUnit = Field(default_factory=dict)
+    resolve_custom = staticmethod(custom_values_out("realestate.unit"))
+
+
+class UnitPatch(InputSchema):
+    """Only the fields sent change; a reserved unit keeps its area and decoration (409)."""
+
+    entrance: str | None = Field(None, max_length=20)
+    floor: int | None = None
+    number: str | None = Field(None, max_length=20)
+    layout: int | None = Field(None, description="A layout of the unit's project (id); null: none.")
+    orientation: OrientationCode | None = None
+    built_area: Decimal | None = Field(None, gt=0, max_digits=9, decimal_places=2)
+    usable_area: Decimal | None = Field(None, gt=0, max_digits=9, decimal_places=2)
+    decoration: int | None = Field(None, description="A decoration standard of the unit's project (id); null: none.")
+    custom: CustomUnit | None = Field(None, description="Custom field values by code (null clears one).")
+    version: Version | None = None
 
 
 class UnitPage(Schema):
@@ -107,6 +126,9 @@ class UnitFilters(Schema):
     area_max: Decimal | None = None
     price_max: Decimal | None = Field(None, description="Budget: total price at most")
     orientation: OrientationCode | None = None
+    custom: list[str] | None = Field(
+        None, description="Custom fields as code:value, repeat for several (a link by id, a choice by its code)."
+    )
 
 
 class HoldIn(InputSchema):

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core.custom_fields.validation import custom_values_clean, without_custom
 from guanxi.core.errors import ConflictError, InvalidStateError, ValidationFailed
 from guanxi.core.inputs import clean_decimal, clean_text, field_error, id_or_none, pick
 from guanxi.core.models import AuditLog
@@ -254,7 +255,7 @@ PRICED_BY = {"built_area", "decoration", "orientation", "floor"}  # what a unit'
 
 def _unit_fields(data: dict[str, Any], project: Project) -> dict[str, Any]:
     """A unit's editable fields cleaned: layout and decoration of its project, a known orientation, areas above 0."""
-    data = pick(data, UNIT_EDIT_FIELDS)
+    data = pick(without_custom(data), UNIT_EDIT_FIELDS)  # custom values: _unit_custom
     out: dict[str, Any] = {}
     for key in ("layout", "decoration"):
         if key in data:
@@ -275,6 +276,16 @@ def _unit_fields(data: dict[str, Any], project: Project) -> dict[str, Any]:
     return out
 
 
+UNIT_TARGET = "realestate.unit"  # custom fields (core.custom_fields) on units
+
+
+def _unit_custom(actor: User, values: Any, unit: Unit | None) -> dict[str, Any]:
+    """The custom values sent, through the one check (units generated in bulk start without them)."""
+    if unit is None:
+        return custom_values_clean(actor=actor, target=UNIT_TARGET, values=values, creating=True)
+    return custom_values_clean(actor=actor, target=UNIT_TARGET, values=values, current=unit.custom, instance_pk=unit.pk)
+
+
 def unit_field_check(field: str, value: Any) -> None:
     """Refuse, naming the field, an area no unit could take (before a bulk edit touches any)."""
     _area(value, field, required=field == "built_area")
@@ -291,6 +302,7 @@ def unit_create(*, actor: User, building: Building, data: dict[str, Any]) -> Uni
             raise field_error(key, _("This field is required."))
     if Unit.objects.filter(building=building, entrance=out["entrance"], number=out["number"]).exists():
         raise field_error("number", _("The building already has a unit of this number in this entrance."))
+    out["custom"] = _unit_custom(actor, data.get("custom"), None)
     with transaction.atomic():
         return model_create(instance=Unit(building=building, **out), actor=actor)
 
@@ -309,6 +321,8 @@ def unit_update(*, actor: User, unit: Unit, data: dict[str, Any], expected_versi
         )
         if unit.reserved and {"built_area", "decoration"} & set(out):
             raise InvalidStateError(_("The unit is reserved: its area and decoration no longer change."))
+        if "custom" in data:
+            out["custom"] = _unit_custom(actor, data["custom"], unit)
         unit, changes = model_update(instance=unit, data=out, actor=actor, expected_version=expected_version)
         if PRICED_BY & set(changes) and not unit.reserved:
             project = unit.building.project

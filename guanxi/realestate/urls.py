@@ -18,6 +18,7 @@ urlpatterns = [
     path("buildings/<int:pk>/release/", views.building_release, name="building_release"),
     path("units/", views.unit_list, name="unit_list"),
     path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
     path("units/<int:pk>/hold/", views.unit_hold, name="unit_hold"),
     path("units/<int:pk>/plan/", views.unit_plan, name="unit_plan"),
     path("units/<int:pk>/plan.pdf", views.unit_plan_pdf, name="unit_plan_pdf"),

@@ -15,16 +15,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
+from guanxi.core.custom_fields.forms import custom_fields_attach
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_date
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record
+from guanxi.core.views_util import form_add_errors
 from guanxi.org.lists.views import list_page
 from guanxi.org.policies import has_permission, require_permission
 
 from . import selectors, services
 from .feature import when_enabled
+from .forms import UnitForm, unit_initial
 from .models import Discount, Orientation, PaymentScheme, PriceAdjustment, Rounding, Unit
 
 unit_list = when_enabled(list_page("re_units"))
@@ -225,8 +228,35 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "schemes": project.schemes.filter(is_active=True) if can_price else [],
         "discounts": project.discounts.filter(is_active=True) if can_price else [],
         "can_price": can_price, "can_release": has_permission(user, "re_properties.release"),
-        "today": timezone.localdate(),
+        "can_edit": has_permission(user, "re_properties.edit"), "today": timezone.localdate(),
     })  # fmt: skip
+
+
+@login_required
+@when_enabled
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a unit (floor, number, layout, orientation, areas, decoration) and set its custom fields."""
+    user = request.user
+    unit = selectors.unit_get(user=user, pk=pk)
+    require_permission(user, "re_properties.edit")
+    if request.method == "POST":
+        form = UnitForm(request.POST, unit=unit)
+    else:
+        form = UnitForm(initial=unit_initial(unit), unit=unit)
+    custom_fields_attach(form, user=user, target=services.UNIT_TARGET, instance=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.unit_update(actor=user, unit=unit, data=form.service_data(),
+                                        expected_version=form.cleaned_data.get("version"))  # fmt: skip
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Unit saved."))
+            return redirect("realestate:unit_detail", unit.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "realestate/unit_form.html", {"form": form, "unit": unit}, status=status)
 
 
 @login_required

@@ -241,6 +241,7 @@ EXEMPT: dict[str, str] = {
     "realestate:building_release": REALESTATE,
     "realestate:unit_list": REALESTATE,
     "realestate:unit_detail": REALESTATE,
+    "realestate:unit_edit": REALESTATE,
     "realestate:unit_hold": REALESTATE,
     "realestate:unit_plan": REALESTATE,
     "realestate:unit_plan_pdf": REALESTATE,

@@ -163,7 +163,7 @@ def custom_field_create(*, actor: Any, data: dict[str, Any]) -> CustomField:
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
     target = str(data.get("target") or "")
-    if target not in registry.custom_field_targets:
+    if not registry.custom_field_target_on(target):
         errors["target"] = [_("Object: choose one of the list.")]
     code = str(data.get("code") or "").strip()
     if not CODE_PATTERN.match(code):

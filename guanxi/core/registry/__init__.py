@@ -135,7 +135,13 @@ class Registry:
         self.custom_field_targets[target.model] = target
 
     def custom_field_target_list(self) -> list[CustomFieldTarget]:
-        return sorted(self.custom_field_targets.values(), key=lambda t: (t.order, t.model))
+        """The objects offered now, in their order (an app switched off on this installation offers none)."""
+        on = [t for t in self.custom_field_targets.values() if t.enabled is None or t.enabled()]
+        return sorted(on, key=lambda t: (t.order, t.model))
+
+    def custom_field_target_on(self, model: str) -> bool:
+        target = self.custom_field_targets.get(model)
+        return target is not None and (target.enabled is None or target.enabled())
 
     def add_event_type(self, event_type: EventType) -> None:
         """Register an event type once; another one under the same key is a start-up error."""

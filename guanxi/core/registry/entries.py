@@ -326,13 +326,15 @@ class CustomFieldTarget:
     """An object an administrator may add custom fields to (guanxi/core/custom_fields): `model` is its
     "app.model" label, whose model inherits core.models.CustomFieldsModel (a JSON column `custom`). `module` is
     the permission module of its records (who may list and edit them); `by_stage`: the object has a pipeline stage
-    with a win probability, so a field may be required from a stage on (opportunities)."""
+    with a win probability, so a field may be required from a stage on (opportunities). `enabled`: for an app an
+    installation may switch off (real estate), whether it is on; off, the object is not offered anywhere."""
 
     model: str
     label: Any
     module: str
     order: int = 100
     by_stage: bool = False
+    enabled: Callable[[], bool] | None = None
 
 
 @dataclass(frozen=True)

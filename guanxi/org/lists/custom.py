@@ -22,13 +22,13 @@ from django.db.models.functions import Cast
 from guanxi.core.custom_fields.definitions import FieldDef, visible_fields
 from guanxi.core.custom_fields.indexes import text_expression
 from guanxi.core.custom_fields.models import FieldType
-from guanxi.core.custom_fields.values import display_value
+from guanxi.core.custom_fields.values import display_value, linked_names
 from guanxi.core.dictionaries.selectors import filter_choices
 from guanxi.core.registry import registry
 
 from .spec import Choice, Column, Field, ListDefinition
 
-PREFIX = "cf_"
+PREFIX = "cf_"  # where.CUSTOM_PREFIX
 _FILTER_KINDS = {
     FieldType.TEXT: "text",
     FieldType.LONG_TEXT: "text",
@@ -40,15 +40,25 @@ _FILTER_KINDS = {
     FieldType.MULTI_CHOICE: "choice",
     FieldType.USER: "user",
     FieldType.DATETIME: "datetime",
+    FieldType.CUSTOMER: "ref",
+    FieldType.CONTACT: "ref",
 }
 _COLUMN_TYPES = tuple(_FILTER_KINDS)
+# A link to a customer or a contact: the picker's source (core.widgets.REMOTE_SOURCES, a scope-checked API list)
+# and the model whose names the chips show, read within the reader's scope.
+_LINKED = {
+    FieldType.CUSTOMER: ("customers", "customers.customer"),
+    FieldType.CONTACT: ("contacts", "customers.contact"),
+}
+_NAMED = (FieldType.USER, FieldType.CUSTOMER, FieldType.CONTACT)
+NAMES_ATTR = "_cf_names"
 
 
 def alias_expression(field: FieldDef) -> Any:
     """The expression a list filters and sorts the field on (the index's expression for text-like types)."""
     if field.type in (FieldType.NUMBER, FieldType.MONEY):
         return Cast(KeyTextTransform(field.code, "custom"), DecimalField(max_digits=30, decimal_places=6))
-    if field.type == FieldType.USER:  # a user's id: filtered (and grouped by reports) as a number
+    if field.type in _NAMED:  # a user's, customer's or contact's id: filtered (and grouped by reports) as a number
         return Cast(text_expression(field.code), BigIntegerField())
     if field.type == FieldType.DATETIME:  # stored as UTC "…Z" text: a moment, so that its local date filters
         return Cast(text_expression(field.code), DateTimeField())
@@ -70,9 +80,39 @@ def _holds_any(key: str) -> Any:
 
 def _value(field: FieldDef) -> Any:
     def read(row: Any) -> Any:
-        return display_value(field, (getattr(row, "custom", None) or {}).get(field.code))
+        names = getattr(row, NAMES_ATTR, None)  # the linked names of the page's rows (attach_names)
+        return display_value(field, (getattr(row, "custom", None) or {}).get(field.code), names=names)
 
     return read
+
+
+def attach_names(definition: ListDefinition, rows: list[Any]) -> None:
+    """Read the names of the users, customers and contacts the rows' custom values link to (one query per kind,
+    whatever the rows), so their cells show a name rather than an id."""
+    fields = [f for f in getattr(definition, "custom_defs", ()) if f.type in _NAMED]
+    if not fields or not rows:
+        return
+    names = linked_names(fields, [getattr(r, "custom", None) or {} for r in rows])
+    for row in rows:
+        setattr(row, NAMES_ATTR, names)
+
+
+def _linked_names(field: FieldDef) -> Any:
+    """The names of chosen linked records for a chip or the picker: only those the reader may see (an id typed into
+    the URL never reveals the name of a record out of reach; it shows as "#id")."""
+    from django.apps import apps
+
+    from guanxi.org.policies import scope_queryset_or_none
+
+    def names(user: Any, values: list[str]) -> dict[str, str]:
+        ids = [int(v) for v in values if str(v).isdigit() and len(str(v)) <= 18]
+        if not ids:
+            return {}
+        model = apps.get_model(_LINKED[FieldType(field.type)][1])
+        rows = scope_queryset_or_none(user, model._default_manager.filter(pk__in=ids))
+        return {str(obj.pk): str(obj) for obj in rows}
+
+    return names
 
 
 def _choices(field: FieldDef) -> Any:
@@ -94,7 +134,7 @@ def _choices(field: FieldDef) -> Any:
 
 
 def custom_columns_and_fields(user: Any, model_label: str) -> tuple[list[Column], list[Field], dict[str, Any]]:
-    if model_label not in registry.custom_field_targets:
+    if not registry.custom_field_target_on(model_label):
         return [], [], {}
     columns: list[Column] = []
     fields: list[Field] = []
@@ -104,8 +144,8 @@ def custom_columns_and_fields(user: Any, model_label: str) -> tuple[list[Column]
             continue
         key = PREFIX + f.code
         numeric = f.type in (FieldType.NUMBER, FieldType.MONEY)
-        sortable = f.type not in (FieldType.BOOLEAN, FieldType.USER, FieldType.MULTI_CHOICE)
-        if f.type in (FieldType.USER, FieldType.MULTI_CHOICE):  # filtered, not sorted
+        sortable = f.type not in (FieldType.BOOLEAN, FieldType.MULTI_CHOICE, *_NAMED)
+        if f.type in (FieldType.MULTI_CHOICE, *_NAMED):  # filtered, not sorted
             aliases[key] = alias_expression(f)
         if sortable:
             aliases[key] = alias_expression(f)
@@ -119,8 +159,19 @@ def custom_columns_and_fields(user: Any, model_label: str) -> tuple[list[Column]
         with_choices = f.type in (FieldType.CHOICE, FieldType.MULTI_CHOICE, FieldType.BOOLEAN, FieldType.USER)
         offered = _choices(f) if with_choices else None
         match = _holds_any(key) if f.type == FieldType.MULTI_CHOICE else None
+        linked = _LINKED.get(FieldType(f.type))
         fields.append(
-            Field(key, f.label, path, kind, choices=offered, quick=f.filterable, match=match)  # type: ignore[arg-type]
+            Field(
+                key,
+                f.label,
+                path,
+                kind,  # type: ignore[arg-type]
+                choices=offered,
+                quick=f.filterable,
+                match=match,
+                remote=linked[0] if linked else None,
+                names=_linked_names(f) if linked else None,
+            )
         )
     return columns, fields, aliases
 
@@ -137,6 +188,8 @@ def for_reader(definition: ListDefinition, user: Any) -> ListDefinition:
     copied.columns = (*definition.columns, *columns)  # type: ignore[misc]
     copied.fields = (*definition.fields, *fields)  # type: ignore[misc]
     copied.custom_aliases = aliases  # type: ignore[attr-defined]
+    shown = [f for f in visible_fields(user, model._meta.label_lower) if f.type in _COLUMN_TYPES]
+    copied.custom_defs = shown  # type: ignore[attr-defined]
     return copied
 
 
@@ -144,3 +197,42 @@ def with_aliases(definition: ListDefinition, qs: QuerySet[Any]) -> QuerySet[Any]
     """The queryset with the aliases the custom filters and sorts read (none for a list without custom fields)."""
     aliases = getattr(definition, "custom_aliases", None)
     return qs.alias(**aliases) if aliases else qs
+
+
+def filter_by_custom(qs: QuerySet[Any], *, user: Any, model_label: str, pairs: Sequence[str]) -> QuerySet[Any]:
+    """The REST API's custom-field filter: `custom=<code>:<value>`, repeated (values of one field: any of them;
+    several fields: all of them), on the fields the caller sees and a list can filter, read as the list's filters
+    read them (a link to a customer, contact or user by its id, a choice by its code, yes/no as true/false). An
+    unknown field or a value the field cannot hold is a 400 naming `custom`."""
+    from decimal import InvalidOperation
+
+    from django.utils.translation import gettext as _
+
+    from guanxi.core.errors import ValidationFailed
+
+    from . import where
+
+    if not pairs:
+        return qs
+    _columns, fields, aliases = custom_columns_and_fields(user, model_label)
+    by_code = {f.key[len(PREFIX) :]: f for f in fields}
+    wanted: dict[str, list[str]] = {}
+    for pair in pairs:
+        code, sep, value = str(pair).partition(":")
+        if not sep or code not in by_code:
+            msg = _("“%(value)s” names no custom field you may filter on; write code:value.") % {"value": pair[:60]}
+            raise ValidationFailed(msg, fields={"custom": [msg]})
+        wanted.setdefault(code, []).append(value)
+    qs = qs.alias(**aliases)
+    for code, values in wanted.items():
+        field = by_code[code]
+        try:
+            coerced = [where.coerce_value(field, v) for v in values[:50]]
+        except (ValueError, TypeError, InvalidOperation, OverflowError):
+            msg = _("“%(value)s” is not a valid value for “%(label)s”.") % {
+                "value": ", ".join(values)[:60],
+                "label": field.label,
+            }
+            raise ValidationFailed(msg, fields={"custom": [msg]}) from None
+        qs = qs.filter(where.rule_q(where.Rule(field=field, op="in", value=coerced)))
+    return qs

@@ -18,7 +18,7 @@ from guanxi.org.models import SavedView, User
 from guanxi.org.selectors.lists import list_preference, starred_ids, starred_subquery
 
 from . import where as where_mod
-from .custom import with_aliases
+from .custom import attach_names, with_aliases
 from .params import STATE_KEYS, clean_params, filtered, query_key
 from .spec import Column, Field, ListDefinition, Scene
 
@@ -283,6 +283,7 @@ class RowView:
 
 def row_views(definition: ListDefinition, *, user: User, rows: list[Any], columns: list[Column]) -> list[RowView]:
     """The page's rows with their cells: one query per inline-edit rule and one for the stars, whatever the rows."""
+    attach_names(definition, rows)  # custom values linking to people and records show their names
     editable: dict[int, set[int]] = {}
     for column in columns:
         if column.inline is not None and id(column.inline.editable) not in editable:
@@ -306,6 +307,8 @@ def row_views(definition: ListDefinition, *, user: User, rows: list[Any], column
 
 
 def _choice_label(f: Field, user: User, value: str, cache: dict[str, dict[str, str]]) -> str:
+    if f.names is not None:  # a picked record: its name when the reader may see it, else "#id"
+        return f.names(user, [value]).get(value) or f"#{value}"
     if f.choices is None:
         return value
     if f.key not in cache:
@@ -362,7 +365,7 @@ def chips(resolved: Resolved, *, user: User) -> list[dict[str, Any]]:
             rest.pop("view", None)
             joiner = _("any of") if group.any and len(group.rules) > 1 else ""
             text = where_mod.rule_text(rule)
-            if rule.field.choices is not None and rule.op not in ("empty", "nempty"):
+            if (rule.field.choices or rule.field.names) is not None and rule.op not in ("empty", "nempty"):
                 raw = rule.raw if isinstance(rule.raw, list) else [rule.raw]
                 shown_values = ", ".join(_choice_label(rule.field, user, str(v), cache) for v in raw)
                 text = f"{rule.field.label} {where_mod.OP_LABELS[rule.op]} {shown_values}"

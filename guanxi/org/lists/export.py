@@ -19,6 +19,7 @@ from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, audit_value
 from guanxi.org.models import SavedView, User
 
+from .custom import attach_names
 from .engine import cell_value, resolve, visible_columns
 from .spec import ListDefinition
 
@@ -82,6 +83,7 @@ def list_export(
     headers = [str(c.label) for c in columns]
     records = list(qs[:EXPORT_ROW_CAP])
     definition.prepare_rows(user=actor, rows=records)
+    attach_names(definition, records)
     rows = [[_plain(cell_value(c, row)) for c in columns] for row in records]
     content = to_csv(headers, rows) if fmt == "csv" else to_xlsx(headers, rows, sheet=str(definition.title)[:31])
     filters = {k: v if len(v) > 1 else v[0] for k, v in resolved.params.lists() if k not in ("page", "per_page")}

@@ -68,6 +68,11 @@ class Field:
     # For values that are not one column's value (a multiple choice: a list of codes on the record): (the chosen
     # values) -> the Q of records holding any of them; used by the filter bar, chips and the advanced filter (in).
     match: Callable[[list[Any]], Any] | None = None
+    # A "ref" field over many records (a custom field linking to a customer or a contact): instead of `choices`,
+    # a search-as-you-type picker over a scope-checked API list (a core.widgets.REMOTE_SOURCES key), and
+    # `names(user, values)` -> {value: name} of the chosen values the user may see (chips, the picker's options).
+    remote: str | None = None
+    names: Callable[[Any, list[str]], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)

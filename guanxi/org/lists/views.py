@@ -102,6 +102,8 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
     }
     can_admin = has_permission(user, "org.admin")
     field_choices = {f.key: list(f.choices(user)) for f in definition.fields if f.choices is not None}
+    where_json = params.get("where", "")
+    remote_fields = _remote_fields(definition, user, params, where_json)
     row_views = engine.row_views(definition, user=user, rows=rows, columns=columns)
     context = {
         "definition": definition,
@@ -140,8 +142,9 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
         "advanced_fields": [f for f in definition.fields if not f.quick],
         "where_fields": [f for f in definition.fields if f.path],
         "field_choices": field_choices,
-        "where_json": params.get("where", ""),
-        "where_meta": _where_meta(definition, field_choices, params.get("where", "")),
+        "where_json": where_json,
+        "where_meta": _where_meta(definition, field_choices, where_json, remote_fields),
+        "remote_fields": remote_fields,
         "can_share": can_admin,
         "roles": list(Role.objects.order_by("name")) if can_admin else [],
         **definition.context(user=user, params=params),
@@ -149,11 +152,49 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
     return render(request, definition.template, context)
 
 
-def _where_meta(definition: ListDefinition, field_choices: dict[str, list[Any]], where_json: str) -> dict[str, Any]:
-    """What the advanced-filter builder (lists.js) needs: fields with their operators and choices, the filter now."""
+def _remote_fields(definition: ListDefinition, user: Any, params: QueryDict, where_json: str) -> dict[str, Any]:
+    """The searched pickers (fields with `remote`): the API list they search, the label field of its items, and the
+    names of the values chosen now, in the quick filter and in the advanced filter (only those the reader sees)."""
+    from guanxi.core.widgets import REMOTE_SOURCES
+
+    from . import where as where_mod
+
+    fields = [f for f in definition.fields if f.remote and f.names is not None]
+    if not fields:
+        return {}
+    chosen: dict[str, list[str]] = {f.key: list(params.getlist(f.key)) for f in fields}
+    where, _warnings = where_mod.parse(where_json, fields)
+    for group in where.groups:
+        for rule in group.rules:
+            raw = rule.raw if isinstance(rule.raw, list) else [rule.raw]
+            chosen[rule.field.key].extend(str(v) for v in raw if v not in (None, ""))
+    out: dict[str, Any] = {}
+    for f in fields:
+        url, label = REMOTE_SOURCES[f.remote or ""]
+        names = f.names(user, chosen[f.key]) if chosen[f.key] and f.names else {}
+        picked = params.getlist(f.key)
+        out[f.key] = {
+            "url": url,
+            "label": label,
+            "names": names,
+            "chosen": [(v, names.get(v) or f"#{v}") for v in picked],
+        }
+    return out
+
+
+def _where_meta(
+    definition: ListDefinition,
+    field_choices: dict[str, list[Any]],
+    where_json: str,
+    remote_fields: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What the advanced-filter builder (lists.js) needs: fields with their operators and choices (or, for a searched
+    picker, its source and the names of the chosen records), the filter now."""
     import json
 
     from . import where as where_mod
+
+    remote_fields = remote_fields or {}
 
     fields = []
     for f in definition.fields:
@@ -168,6 +209,15 @@ def _where_meta(definition: ListDefinition, field_choices: dict[str, list[Any]],
                 "choices": [[str(c.value), str(c.label)] for c in field_choices[f.key]]
                 if f.key in field_choices
                 else None,
+                **(
+                    {
+                        "remote": remote_fields[f.key]["url"],
+                        "remoteLabel": remote_fields[f.key]["label"],
+                        "names": remote_fields[f.key]["names"],
+                    }
+                    if f.key in remote_fields
+                    else {}
+                ),
             }
         )
     try:

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from .spec import Field
 
+CUSTOM_PREFIX = "cf_"  # lists/custom.py's PREFIX: the aliases of custom fields' values
+
 OPS = ("eq", "ne", "in", "nin", "contains", "ncontains", "gt", "gte", "lt", "lte", "empty", "nempty")
 OP_LABELS = {
     "eq": gettext_lazy("is"),
@@ -156,14 +158,14 @@ def _parse_rule(raw: Any, by_key: dict[str, Field], warnings: list[str]) -> Rule
     try:
         if op in ("in", "nin"):
             items = raw_value if isinstance(raw_value, list) else str(raw_value or "").split(",")
-            values = [_coerce(fld, item) for item in items[:50] if str(item).strip()]
+            values = [coerce_value(fld, item) for item in items[:50] if str(item).strip()]
             if not values:
                 raise ValueError
             return Rule(field=fld, op=op, value=values, raw=[str(i) for i in items[:50] if str(i).strip()])
         return Rule(
             field=fld,
             op=op,
-            value=_coerce(fld, raw_value),
+            value=coerce_value(fld, raw_value),
             raw=raw_value if isinstance(raw_value, str | int | float | bool) else str(raw_value),
         )
     except (ValueError, TypeError, InvalidOperation, OverflowError):
@@ -174,7 +176,8 @@ def _parse_rule(raw: Any, by_key: dict[str, Field], warnings: list[str]) -> Rule
         return None
 
 
-def _coerce(fld: Field, value: Any) -> Any:
+def coerce_value(fld: Field, value: Any) -> Any:
+    """A value as the field holds it (raises ValueError, TypeError or InvalidOperation for one it cannot hold)."""
     if isinstance(value, dict | list) or value is None:
         raise ValueError
     text = str(value).strip()
@@ -209,22 +212,26 @@ def rule_q(rule: Rule) -> Q:
     kind = rule.field.kind
     if kind == "datetime" and op not in ("empty", "nempty"):
         path = f"{path}__date"
+    # A custom field's value is read from the JSON column (an alias, see lists/custom.py): a record without it
+    # reads NULL, which "is not" must keep, as the ORM does by itself for a nullable column.
+    unset = Q(**{f"{rule.field.path}__isnull": True}) if rule.field.path.startswith(CUSTOM_PREFIX) else None
     match = rule.field.match
     if match is not None and op in ("eq", "ne", "in", "nin"):  # a record holding several values (multiple choice)
         held = match(value if isinstance(value, list) else [value])
-        return held if op in ("eq", "in") else ~held
+        if op in ("eq", "in"):
+            return held
+        return ~held if unset is None else ~held | unset
     if op == "eq":
         return Q(**{f"{path}__iexact" if kind == "text" else path: value})
-    if op == "ne":
-        return ~Q(**{f"{path}__iexact" if kind == "text" else path: value})
+    if op in ("ne", "nin"):
+        lookup = {f"{path}__in": value} if op == "nin" else {f"{path}__iexact" if kind == "text" else path: value}
+        return ~Q(**lookup) if unset is None else ~Q(**lookup) | unset
     if op == "in":
         return Q(**{f"{path}__in": value})
-    if op == "nin":
-        return ~Q(**{f"{path}__in": value})
     if op == "contains":
         return Q(**{f"{path}__icontains": value})
     if op == "ncontains":
-        return ~Q(**{f"{path}__icontains": value})
+        return ~Q(**{f"{path}__icontains": value}) if unset is None else ~Q(**{f"{path}__icontains": value}) | unset
     if op in ("gt", "gte", "lt", "lte"):
         return Q(**{f"{path}__{op}": value})
     empty = Q(**{f"{path}__isnull": True})

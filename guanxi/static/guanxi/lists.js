@@ -243,7 +243,20 @@
   function valueInput(field, op, value) {
     if (op === "empty" || op === "nempty") return el("span");
     var input;
-    if (field.choices && (op === "in" || op === "nin")) {
+    if (field.remote) {
+      // A link to a customer or contact: searched as you type on the scope-checked API list (widgets.js), the
+      // chosen records shown by name.
+      var many = op === "in" || op === "nin";
+      input = el("select", { "class": "form-select form-select-sm", "data-where-value": "", "aria-label": field.label,
+        "data-gx-select": "", "data-gx-select-url": field.remote, "data-gx-select-label": field.remoteLabel || "name" });
+      if (many) input.multiple = true;
+      if (!many) input.appendChild(el("option", { value: "" }, ""));
+      [].concat(value === undefined || value === null || value === "" ? [] : value).map(String).forEach(function (v) {
+        var o = el("option", { value: v }, (field.names || {})[v] || "#" + v);
+        o.selected = true;
+        input.appendChild(o);
+      });
+    } else if (field.choices && (op === "in" || op === "nin")) {
       input = el("select", { "class": "form-select form-select-sm", multiple: "multiple", "data-where-value": "", "aria-label": field.label });
       var chosen = [].concat(value || []).map(String);
       field.choices.forEach(function (c) { var o = el("option", { value: c[0] }, c[1]); if (chosen.indexOf(c[0]) !== -1) o.selected = true; input.appendChild(o); });
@@ -271,7 +284,9 @@
     if (rule.op && field.ops.some(function (o) { return o[0] === rule.op; })) opSel.value = rule.op;
     var slot = row.querySelector("[data-where-value-slot]");
     slot.innerHTML = "";
-    slot.appendChild(valueInput(field, opSel.value, rule.v));
+    var input = valueInput(field, opSel.value, rule.v);
+    slot.appendChild(input);
+    if (field.remote && window.gxWidgets) window.gxWidgets.init(input);
   }
   function addRule(group, rule) {
     var row = document.getElementById("where-rule-template").content.firstElementChild.cloneNode(true);
