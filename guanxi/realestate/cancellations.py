@@ -78,7 +78,7 @@ def trade_change_unit(*, actor: User, trade: Trade | int, unit: Any, reason: str
             raise InvalidStateError(
                 _("Only a deposited or subscribed trade changes unit; after the contract, withdraw.")
             )
-        new_unit = _unit(unit)
+        new_unit = _unit(unit, actor)
         if new_unit.pk == old.unit_id or new_unit.building.project_id != old.project_id:
             raise field_error("unit", _("Choose another unit of the same project."))
         if old.subscriptions.filter(status=Subscription.Status.PENDING).exists():

@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
-from guanxi.core.registry import CustomFieldTarget, DefaultApprovalRules, DefaultGrants, NavItem, PeriodicJob, registry
+from guanxi.core.registry import (
+    CustomFieldTarget,
+    DefaultApprovalRules,
+    DefaultGrants,
+    NavItem,
+    NotificationTopic,
+    PeriodicJob,
+    registry,
+)
 from guanxi.org.policies import register_module
 
 from .dictionaries import REALESTATE_DICTIONARIES
@@ -106,6 +114,16 @@ def _remind_arrears() -> Any:
 
     return arrears_remind()
 
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="realestate_sales",
+        label=_("Real-estate sales"),
+        kinds=("re_deposit_expired", "re_arrears"),
+        help=_("Small deposits of your buyers that expired, and their payments in arrears."),
+        order=85,
+    )
+)
 
 # Small deposits lapse the day after their expiry (hourly, like holds); arrears are reminded daily.
 registry.add_periodic(PeriodicJob(key="realestate_deposit_expiry", every_minutes=60, run=_expire_deposits))

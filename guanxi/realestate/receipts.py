@@ -209,16 +209,20 @@ def refund_issue(*, actor: User, trade: Trade | int, data: dict[str, Any]) -> Re
 def _trade_pk(actor: User, trade: Trade | int) -> int:
     from guanxi.org.policies import scope_queryset
 
+    from .selectors import in_project_scope
+
     pk = trade.pk if isinstance(trade, Trade) else int(trade)
-    if not scope_queryset(actor, Trade.objects.filter(pk=pk), "view", module="re_sales").exists():
+    found = in_project_scope(actor, scope_queryset(actor, Trade.objects.filter(pk=pk), "view", module="re_sales"))
+    if not found.exists():
         raise field_error("trade", _("Choose one of the list."))
     return pk
 
 
-def notify_agent(trade: Trade, *, title: str | Message, key: str, body: str | Message = "") -> None:
+def notify_agent(trade: Trade, *, kind: str, title: str | Message, key: str, body: str | Message = "") -> None:
+    """Tell the trade's agent (kinds "re_deposit_expired", "re_arrears": the topic "realestate_sales" mutes them)."""
     notify(
         recipient=trade.agent,
-        kind="realestate",
+        kind=kind,
         title=title,
         body=body,
         url=reverse("realestate:trade_detail", args=[trade.pk]),
@@ -244,6 +248,7 @@ def arrears_remind(*, today: dt.date | None = None) -> int:
         trade = due.trade
         notify_agent(
             trade,
+            kind="re_arrears",
             title=Message(
                 gettext_noop("Arrears: %(customer)s owes %(amount)s on %(unit)s since %(day)s"),
                 {

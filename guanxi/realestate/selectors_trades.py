@@ -1,5 +1,6 @@
 """Reads of the transaction chain and its collections: trades within the reader's data scope (module re_sales,
-narrowed on the agent), their documents, dues and receipts; the lists' querysets."""
+narrowed on the agent) and of the projects they work on (selectors.in_project_scope); their documents, dues and
+receipts; the lists' querysets."""
 
 from __future__ import annotations
 
@@ -11,20 +12,19 @@ from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404, require_permission, scope_queryset
 
 from .models import Deposit, PaymentDue, Receipt, SaleContract, Subscription, Trade
+from .selectors import in_project_scope
 
 
 def trade_list(*, user: User, action: str = "view") -> QuerySet[Trade]:
     require_permission(user, f"re_sales.{action}")
-    return scope_queryset(
-        user, Trade.objects.select_related("unit__building", "project", "customer", "agent", "scheme"), action
-    )
+    qs = Trade.objects.select_related("unit__building", "project", "customer", "agent", "scheme")
+    return in_project_scope(user, scope_queryset(user, qs, action))
 
 
 def trade_get(*, user: User, pk: Any, action: str = "view") -> Trade:
     require_permission(user, f"re_sales.{action}")
-    return get_scoped_or_404(
-        user, Trade.objects.select_related("unit__building__project", "customer", "agent", "scheme"), pk, action
-    )
+    qs = Trade.objects.select_related("unit__building__project", "customer", "agent", "scheme")
+    return get_scoped_or_404(user, in_project_scope(user, qs), pk, action)
 
 
 def _of_trades(user: User, qs: QuerySet[Any]) -> QuerySet[Any]:

@@ -105,7 +105,7 @@ def subscription_create(*, actor: User, data: dict[str, Any]) -> Subscription:
             from guanxi.org.policies import require_permission
 
             require_permission(actor, "re_sales.create")
-            unit, trade = _unit(data.get("unit")), None
+            unit, trade = _unit(data.get("unit"), actor), None
             buyer = _customer(actor, data.get("customer"))
         scheme = _scheme(unit, data.get("scheme"))
         discounts = _discounts(unit, data.get("discounts"))

@@ -52,11 +52,15 @@ NO_HOLD = {"hold_reason": "", "held_until": None, "held_by_id": None}
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-def _unit(value: Unit | int | Any) -> Unit:
+def _unit(value: Unit | int | Any, actor: User) -> Unit:
+    """A unit of a project the actor works on (403 otherwise, before anything changes)."""
+    from .selectors import require_project
+
     pk = id_or_none(value.pk if isinstance(value, Unit) else value)
     unit = Unit.objects.select_related("building__project").filter(pk=pk).first() if pk else None
     if unit is None:
         raise field_error("unit", _("Choose one of the list."))
+    require_project(actor, unit.building.project_id)
     return unit
 
 
@@ -157,8 +161,10 @@ def _new_trade(*, actor: User, unit: Unit, customer: Customer, stage: str, **ext
 def _trade_of(actor: User, trade: Trade | int, action: str) -> Trade:
     """The trade locked, within the actor's data scope for the action (404-like error otherwise)."""
     require_permission(actor, f"re_sales.{action}")
+    from .selectors import in_project_scope
+
     pk = trade.pk if isinstance(trade, Trade) else id_or_none(trade)
-    if not pk or not scope_queryset(actor, Trade.objects.filter(pk=pk), action).exists():
+    if not pk or not in_project_scope(actor, scope_queryset(actor, Trade.objects.filter(pk=pk), action)).exists():
         raise field_error("trade", _("Choose one of the list."))
     return trade_lock(pk)
 
@@ -169,7 +175,7 @@ def selection_confirm(
 ) -> Trade:
     """The buyer picked this unit (选房确认单): a trade starts, the unit stays on sale until the deposit."""
     require_permission(actor, "re_sales.create")
-    unit = _unit(unit)
+    unit = _unit(unit, actor)
     buyer = _customer(actor, customer)
     if unit.status not in (UnitStatus.AVAILABLE, UnitStatus.HELD) or unit.total_price is None:
         raise InvalidStateError(_("Only an available, priced unit can be selected."))
@@ -218,7 +224,7 @@ def deposit_take(
             _reserve(actor=actor, unit=found.unit, to=UnitStatus.DEPOSIT)
             found = _stage(found, Stage.DEPOSIT, actor=actor)
         else:
-            the_unit = _unit(unit)
+            the_unit = _unit(unit, actor)
             buyer = _customer(actor, customer)
             if the_unit.total_price is None:
                 raise InvalidStateError(_("Only an available, priced unit can be selected."))
@@ -275,6 +281,7 @@ def deposits_expire(*, today: dt.date | None = None) -> int:
             )
             receipts.notify_agent(
                 trade,
+                kind="re_deposit_expired",
                 title=_("Small deposit %(number)s expired: unit %(unit)s is back on sale")
                 % {"number": deposit.number, "unit": trade.unit},
                 key=f"re_deposit_expired:{deposit.pk}",
