@@ -3,7 +3,7 @@ duty rotation 轮岗), the grading rules an administrator edits (分级规则), 
 their visits (来访登记).
 
 A visitor IS a Guanxi customer (a person): `Visitor` only holds what belongs to one project — the agent, the grade,
-the questionnaire's answers (custom fields of the object "Real-estate visitors") and the visit count. Their
+the questionnaire's answers (custom fields of the object "Sales-office visitors") and the visit count. Their
 follow-ups are the customers app's follow-up records.
 """
 

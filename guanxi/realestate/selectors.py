@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.org.models import DataScope, User
-from guanxi.org.policies import permission_scope, require_permission
+from guanxi.org.policies import permission_scope, require_permission, scope_queryset
 
-from .models import Building, PriceHistory, Project, ProjectMember, Unit
+from .models import Building, PriceHistory, Project, ProjectMember, Unit, Visitor
 
 M = TypeVar("M", bound=Model)
 
@@ -145,3 +145,26 @@ def scheme_terms(scheme: Any) -> Any:
         commercial_rate=scheme.commercial_rate, provident_rate=scheme.provident_rate,
         provident_cap=scheme.provident_cap,
     )  # fmt: skip
+
+
+# --- the sales office: visitors -------------------------------------------------------------------------------
+def visitor_list(*, user: User, action: str = "view") -> QuerySet[Visitor]:
+    """Visitors of the user's projects within their re_visitors data scope (an agent with "own records": the
+    visitors they receive)."""
+    require_permission(user, f"re_visitors.{action}")
+    visitors = Visitor.objects.select_related("project", "customer", "agent")
+    return in_project_scope(user, scope_queryset(user, visitors, action))
+
+
+def visitor_get(*, user: User, pk: int) -> Visitor:
+    return get_object_or_404(visitor_list(user=user), pk=pk)
+
+
+def project_members(*, user: User, project: Project) -> QuerySet[ProjectMember]:
+    require_permission(user, "re_properties.view")
+    require_project(user, project)
+    return (
+        ProjectMember.objects.filter(project=project)
+        .select_related("user")
+        .order_by("rotation_order", "user__username")
+    )

@@ -17,7 +17,7 @@ from guanxi.approvals.models import Op
 from guanxi.approvals.selectors.routing import condition_holds
 from guanxi.core.custom_fields.validation import custom_values_clean
 from guanxi.core.dictionaries import selectors as dictionaries
-from guanxi.core.errors import InvalidStateError, ValidationFailed
+from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
 from guanxi.core.inputs import clean_text, field_error
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record, model_create, model_update
@@ -26,7 +26,7 @@ from guanxi.customers.models import Customer, CustomerKey, FollowUp
 from guanxi.customers.services.customers import customer_create
 from guanxi.customers.services.follow_ups import follow_up_create
 from guanxi.org.models import User
-from guanxi.org.policies import has_permission, require_permission
+from guanxi.org.policies import has_permission, require_permission, scope_queryset
 
 from .dictionaries import VISIT_SOURCE
 from .models import Grade, GradeRule, Project, ProjectMember, Visit, Visitor
@@ -140,10 +140,16 @@ def grade_rule_save(
     grade = str(data.get("grade") or "")
     if grade not in Grade.values:
         raise field_error("grade", _("Choose one of the list."))
+    try:
+        priority = int(data.get("priority") or 10)
+    except (TypeError, ValueError):
+        priority = -1
+    if not 0 <= priority <= 1000:
+        raise field_error("priority", _("Enter a number from 0 to 1000."))
     values = {
         "name": clean_text(data.get("name"), "name", max_length=100, required=True),
         "grade": grade,
-        "priority": int(data.get("priority") or 10),
+        "priority": priority,
         "conditions": _clean_conditions(data.get("conditions", [])),
         "is_active": bool(data.get("is_active", True)),
     }
@@ -270,6 +276,14 @@ def _return_visit(
     )  # fmt: skip
 
 
+def _visitor_for(actor: User, visitor: Visitor) -> None:
+    """Refuse a change to a visitor outside the actor's projects or re_visitors.edit scope (another agent's)."""
+    require_permission(actor, "re_visitors.edit")
+    require_project(actor, visitor.project_id)
+    if not scope_queryset(actor, Visitor.objects.filter(pk=visitor.pk), "edit").exists():
+        raise PermissionDeniedError(_("This visitor is another agent's."))
+
+
 def _graded(visitor: Visitor, values: dict[str, Any]) -> dict[str, Any]:
     """The grade and rule the visitor gets once `values` are applied."""
     probe = copy.copy(visitor)
@@ -282,8 +296,7 @@ def _graded(visitor: Visitor, values: dict[str, Any]) -> dict[str, Any]:
 def visitor_update(*, actor: User, visitor: Visitor, data: dict[str, Any]) -> Visitor:
     """Answer the questionnaire, change the source or hand the visitor to another agent of the project; the grade
     follows the rules."""
-    require_permission(actor, "re_visitors.edit")
-    require_project(actor, visitor.project_id)
+    _visitor_for(actor, visitor)
     values: dict[str, Any] = {}
     if "answers" in data:
         values["custom"] = _answers(actor, visitor, data["answers"])
@@ -307,8 +320,7 @@ def visitor_update(*, actor: User, visitor: Visitor, data: dict[str, Any]) -> Vi
 
 def visitor_follow_up(*, actor: User, visitor: Visitor, data: dict[str, Any]) -> FollowUp:
     """A follow-up of the visitor: a follow-up record of their customer (customers app), so it shows there too."""
-    require_permission(actor, "re_visitors.edit")
-    require_project(actor, visitor.project_id)
+    _visitor_for(actor, visitor)
     if not str(data.get("content") or "").strip():
         raise ValidationFailed(_("Write what was said."), fields={"content": [_("This field is required.")]})
     if visitor.deleted_at is not None:

@@ -17,11 +17,9 @@ REALESTATE = (
     "real-estate inventory (units, prices, schemes: no customer records), 404 unless the installation switches it "
     "on (GUANXI_REALESTATE); refusals and the switch: realestate/tests"
 )
-
-REALESTATE_SALES = (
-    "real-estate trades and receipts: re_sales / re_collections permissions, data scope on the agent "
-    "(get_scoped_or_404), 404 unless switched on; refusals, scope and a denied write: "
-    "realestate/tests/test_trade_pages.py"
+REALESTATE_OFFICE = (
+    "the sales office's visitors and the real-estate reports, 404 unless the installation switches real estate on; "
+    "their data scope by project and by agent, and the refusals: realestate/tests/test_visitors.py, test_reports.py"
 )
 
 # URL name → why the harness does not need to read or write it as every role.
@@ -236,11 +234,6 @@ EXEMPT: dict[str, str] = {
     "service:rule_edit": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
     "service:rule_delete": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
     "service:renewal_settings": "renewal window and reminders (settings, org.admin: service/tests/test_renewals.py)",
-    "realestate:unit_sale_start": REALESTATE_SALES,
-    "realestate:trade_detail": REALESTATE_SALES,
-    "realestate:trade_action": REALESTATE_SALES,
-    "realestate:trade_pdf": REALESTATE_SALES,
-    "realestate:receipt_pdf": REALESTATE_SALES,
     "realestate:project_list": REALESTATE,
     "realestate:project_create": REALESTATE,
     "realestate:project_detail": REALESTATE,
@@ -259,6 +252,13 @@ EXEMPT: dict[str, str] = {
     "realestate:adjustment_create": REALESTATE,
     "realestate:adjustment_detail": REALESTATE,
     "realestate:adjustment_submit": REALESTATE,
+    "realestate:visitor_list": REALESTATE_OFFICE,
+    "realestate:visitor_detail": REALESTATE_OFFICE,
+    "realestate:visit_new": REALESTATE_OFFICE,
+    "realestate:project_office": REALESTATE_OFFICE,
+    "realestate:project_office_change": REALESTATE_OFFICE,
+    "realestate:reports": REALESTATE_OFFICE,
+    "realestate:report_trades": REALESTATE_OFFICE,
     "service:stage_template_list": "stage templates (settings, org.admin: service/tests/test_stages.py)",
     "service:stage_template_create": "stage templates (settings, org.admin: service/tests/test_stages.py)",
     "service:stage_template_edit": "stage templates (settings, org.admin: service/tests/test_stages.py)",
