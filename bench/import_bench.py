@@ -133,7 +133,7 @@ def seed(actor: Any, other: Any, names: list[str], codes: list[str]) -> None:
     rep's (the file's rows are rejected)."""
     from django.db import transaction
 
-    from guanxi.core.search import build_search_text
+    from guanxi.core.search import build_search_text, name_sort_key
     from guanxi.customers.dedupe.services import customer_keys_rebuild
     from guanxi.customers.models import Customer
 
@@ -148,6 +148,7 @@ def seed(actor: Any, other: Any, names: list[str], codes: list[str]) -> None:
                 department_id=owner.department_id,
                 level="C",
                 search_text=build_search_text(names=[name], others=[code]),
+                name_sort=name_sort_key(name),
             )
         )
     with transaction.atomic():
@@ -187,12 +188,12 @@ class PhaseTimer:
 
 
 def raw_insert_seconds(rows: list[list[Any]], actor: Any) -> tuple[float, float]:
-    """The floor: the same customer rows (the columns the import fills, and the same search text) in one
+    """The floor: the same customer rows (the columns the import fills, the same search text and name order key) in one
     executemany of a single-row INSERT, rolled back. Table triggers (SQLite's FTS search index) fire as usual."""
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from guanxi.core.search import build_search_text
+    from guanxi.core.search import build_search_text, name_sort_key
     from guanxi.customers.models import Customer
 
     now = timezone.now()
@@ -205,7 +206,7 @@ def raw_insert_seconds(rows: list[list[Any]], actor: Any) -> tuple[float, float]
         "created_by_id": actor.pk,
     }  # fmt: skip
     table = Customer._meta.db_table
-    names = [*cols, "search_text", *fixed]
+    names = [*cols, "search_text", "name_sort", *fixed]
     sql = f'INSERT INTO "{table}" ({", ".join(names)}) VALUES ({", ".join(["%s"] * len(names))})'
     values = []
     for r in rows:
@@ -215,7 +216,9 @@ def raw_insert_seconds(rows: list[list[Any]], actor: Any) -> tuple[float, float]
             follow = f"{y}-{int(m):02d}-{int(d):02d}"
         level = {"重点": "A", "普通": "B", "潜在": "C", "B · ordinary": "B"}.get(r[2], r[2])
         text = build_search_text(names=[r[0]], phones=[r[7]], others=[r[8], r[1]])
-        values.append([r[0], r[1], level, "potential", *r[4:10], follow, r[11], text, *fixed.values()])
+        values.append(
+            [r[0], r[1], level, "potential", *r[4:10], follow, r[11], text, name_sort_key(r[0]), *fixed.values()]
+        )
     start, cpu = time.perf_counter(), time.process_time()
     with transaction.atomic():
         with connection.cursor() as cur:

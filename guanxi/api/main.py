@@ -18,6 +18,7 @@ from guanxi.customers.pool.api import router as pool_router
 from guanxi.marketing.api import router as marketing_router
 from guanxi.org.api import router as org_router
 from guanxi.realestate.api import router as realestate_router
+from guanxi.realestate.api_trades import router as realestate_trades_router
 from guanxi.realestate.api_visits import router as realestate_office_router
 from guanxi.sales.api import router as sales_router
 from guanxi.service.api import router as service_router
@@ -64,6 +65,7 @@ api.add_router("", analytics_router)
 api.add_router("", service_router)
 api.add_router("", renewals_router)
 api.add_router("", realestate_router)
+api.add_router("", realestate_trades_router)
 api.add_router("", realestate_office_router)
 api.add_router("", marketing_router)
 api.add_router("", caller_router)

@@ -236,7 +236,7 @@ class PaymentList(ScopedList):
             _("Customer"),
             value=lambda p: p.contract.customer.name,
             template=CELLS + "payment_customer.html",
-            sort=("contract__customer__name",),
+            sort=("contract__customer__name_sort",),
         ),  # fmt: skip
         money_column("amount", _("Amount"), phone=True),
         Column(

@@ -59,6 +59,21 @@ def pinyin_forms(text: str) -> tuple[str, str]:
     return "".join(full).lower(), "".join(initials).lower()
 
 
+# The longest name order key stored (a name's pinyin, syllable by syllable, is about six times its length).
+NAME_SORT_MAX = 255
+
+
+def name_sort_key(name: str) -> str:
+    """Where a name stands in a list sorted by name, as a Chinese reader expects: by pinyin, syllable by syllable
+    (北辰 "bei chen" before 北京 "bei jing", 阿里 "a li" before 安徽 "an hui"), with Latin letters and digits in
+    the same order whatever their case or width. Polyphonic characters are read in their word (重庆 "chong qing")."""
+    text = normalise(name)
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return text[:NAME_SORT_MAX]
+    syllables = _PINYIN.lazy_pinyin(_PINYIN.seg(text), errors="default")
+    return " ".join(s.strip() for s in syllables if s.strip())[:NAME_SORT_MAX]
+
+
 def digits(text: str) -> str:
     return _DIGITS.sub("", text or "")
 

@@ -19,8 +19,8 @@ from guanxi.org.policies import department_tree_ids
 from .models import Contact, Customer, FollowUp, Tag, Task
 
 SORTS = {
-    "name": "name",
-    "-name": "-name",
+    "name": "name_sort",  # pinyin order (core.search.name_sort_key)
+    "-name": "-name_sort",
     "updated": "updated_at",
     "-updated": "-updated_at",
     "created": "created_at",
@@ -121,7 +121,7 @@ class CustomerFilter(df.FilterSet):
         return qs.filter(Q(last_contact_at__lt=cutoff) | Q(last_contact_at__isnull=True, created_at__lt=cutoff))
 
 
-CONTACT_SORTS = {"name": "name", "-name": "-name", "updated": "updated_at", "-updated": "-updated_at"}
+CONTACT_SORTS = {"name": "name_sort", "-name": "-name_sort", "updated": "updated_at", "-updated": "-updated_at"}
 
 
 class ContactFilter(df.FilterSet):

@@ -126,6 +126,7 @@ class Customer(OwnedRecord, CustomFieldsModel):
     review_reason = models.CharField(_("review reason"), max_length=300, blank=True)
     # Lower-case name, pinyin, initials, phone digits, e-mail and credit code: what the search box matches.
     search_text = models.TextField(editable=False, blank=True, default="")
+    name_sort = models.CharField(editable=False, max_length=255, blank=True, default="")  # core.search.name_sort_key
     # Public pool (公海): a customer without owner whose pool_entered_at is set lies in the pool.
     pool_entered_at = models.DateTimeField(_("in pool since"), null=True, blank=True, db_index=True)
     previous_owner = models.ForeignKey(
@@ -159,7 +160,7 @@ class Customer(OwnedRecord, CustomFieldsModel):
             models.Index(fields=["department", "deleted_at"]),
             # The list's sortable columns, read in order (org.lists: the tie-breaker id follows the direction, so
             # one index serves both).
-            ListOrderIndex(fields=["name", "id"], name="customer_name_sort_idx"),
+            ListOrderIndex(fields=["name_sort", "id"], name="customer_name_pinyin_idx"),
             ListOrderIndex(fields=["-updated_at", "-id"], name="customer_updated_sort_idx"),
             models.Index(fields=["credit_code"]),
             # The public-pool job (customers/pool/services.py) compares this expression on owned customers;
@@ -196,17 +197,18 @@ class Contact(BusinessModel, CustomFieldsModel):
     is_primary = models.BooleanField(_("primary contact"), default=False)
     remarks = models.TextField(_("remarks"), blank=True)
     search_text = models.TextField(editable=False, blank=True, default="")
+    name_sort = models.CharField(editable=False, max_length=255, blank=True, default="")  # core.search.name_sort_key
 
     scope_module = "contacts"
     scope_owner_path = "customer__owner"
     scope_collaborators_path = "customer__collaborators"
 
     class Meta:
-        ordering = ["-is_primary", "name", "id"]
+        ordering = ["-is_primary", "name_sort", "id"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         indexes = [  # the list's sortable columns
-            ListOrderIndex(fields=["name", "id"], name="contact_name_sort_idx"),
+            ListOrderIndex(fields=["name_sort", "id"], name="contact_name_pinyin_idx"),
             ListOrderIndex(fields=["-updated_at", "-id"], name="contact_updated_sort_idx"),
         ]
         constraints = [

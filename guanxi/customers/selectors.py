@@ -102,7 +102,7 @@ def contact_list(*, user: User, filters: QueryDict | dict[str, Any] | None = Non
         return qs.order_by(*sort_with_tiebreak(CONTACT_SORTS[sort]))
     if (filters or {}).get("customer"):
         return qs
-    return qs.order_by("name", "id")
+    return qs.order_by("name_sort", "id")
 
 
 def contact_get(*, user: User, pk: Any, action: str = "view") -> Contact:
@@ -152,7 +152,7 @@ def search_contacts(*, user: User, query: str, limit: int = 10) -> QuerySet[Cont
     return (
         apply_search(scope_queryset(user, Contact.objects.all(), "view"), query)
         .select_related("customer")
-        .order_by("name")[:limit]
+        .order_by("name_sort")[:limit]
     )
 
 

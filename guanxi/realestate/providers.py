@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
-from guanxi.core.registry import CustomFieldTarget, DefaultApprovalRules, DefaultGrants, NavItem, PeriodicJob, registry
+from guanxi.core.registry import (
+    CustomFieldTarget,
+    DefaultApprovalRules,
+    DefaultGrants,
+    NavItem,
+    NotificationTopic,
+    PeriodicJob,
+    registry,
+)
 from guanxi.org.policies import register_module
 
 from .dictionaries import REALESTATE_DICTIONARIES
@@ -99,6 +107,37 @@ def _expire_holds() -> Any:
 registry.add_periodic(PeriodicJob(key="realestate_hold_expiry", every_minutes=60, run=_expire_holds))
 
 
+def _expire_deposits() -> Any:
+    if not enabled():
+        return 0
+    from .trades import deposits_expire
+
+    return deposits_expire()
+
+
+def _remind_arrears() -> Any:
+    if not enabled():
+        return 0
+    from .receipts import arrears_remind
+
+    return arrears_remind()
+
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="realestate_sales",
+        label=_("Real-estate sales"),
+        kinds=("re_deposit_expired", "re_arrears"),
+        help=_("Small deposits of your buyers that expired, and their payments in arrears."),
+        order=85,
+    )
+)
+
+# Small deposits lapse the day after their expiry (hourly, like holds); arrears are reminded daily.
+registry.add_periodic(PeriodicJob(key="realestate_deposit_expiry", every_minutes=60, run=_expire_deposits))
+registry.add_periodic(PeriodicJob(key="realestate_arrears_reminders", every_minutes=24 * 60, run=_remind_arrears))
+
+
 def _demo(**kwargs: Any) -> None:
     if not enabled():
         return
@@ -168,6 +207,61 @@ registry.add_default_approval_rules(
             },
         ),
         seeded_with=("realestate", "0002_price_adjustments"),
+    )
+)
+
+
+# --- a subscription whose discount a rule asks about goes through the approval engine ---------------------------
+def _subscription_decided(**kwargs: Any) -> None:
+    from .subscriptions import subscription_on_decided
+
+    subscription_on_decided(**kwargs)
+
+
+def _subscription_url(subscription: Any) -> str:
+    return reverse("realestate:trade_detail", args=[subscription.trade_id])
+
+
+def _subscription_summary(subscription: Any) -> str:
+    from guanxi.core.money import format_cny
+
+    trade = subscription.trade
+    return f"{trade.unit} · {trade.customer} · {format_cny(subscription.agreed_price)}"
+
+
+register_document_kind(
+    DocumentKind(
+        code="re_subscription",
+        label=_("Subscription"),
+        model="realestate.subscription",
+        facts={
+            "special_off_percent": FactSpec(label=_("Manager's special discount, percent off"), type="decimal"),
+            "rate": FactSpec(label=_("Overall price rate (0.95 = 9.5折)"), type="decimal"),
+            "amount_off": FactSpec(label=_("Amount off the list price"), type="decimal", format="money"),
+        },
+        on_decided=_subscription_decided,
+        url=_subscription_url,
+        summary=_subscription_summary,
+    )
+)
+# The default rule (data, editable under Approval rules): a manager's special discount taking more than 1 % off
+# needs sales management's approval; a subscription without one needs none.
+registry.add_default_approval_rules(
+    DefaultApprovalRules(
+        key="realestate_sales",
+        rules=(
+            {
+                "seed_key": "re_subscription_special_discount",
+                "kind": "re_subscription",
+                "name": gettext_noop("Subscription with a special discount above 1 % — sales management"),
+                "priority": 10,
+                "conditions": [{"fact": "special_off_percent", "op": "gt", "value": "1"}],
+                "steps": [
+                    {"label": gettext_noop("Sales management"), "approver_type": "role", "codes": ["sales_management"]},
+                ],
+            },
+        ),
+        seeded_with=("realestate", "0003_sales_chain"),
     )
 )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_adjustments, views_reports, views_visits
+from . import views, views_adjustments, views_reports, views_trades, views_visits
 
 app_name = "realestate"
 urlpatterns = [
@@ -22,6 +22,11 @@ urlpatterns = [
     path("units/<int:pk>/hold/", views.unit_hold, name="unit_hold"),
     path("units/<int:pk>/plan/", views.unit_plan, name="unit_plan"),
     path("units/<int:pk>/plan.pdf", views.unit_plan_pdf, name="unit_plan_pdf"),
+    path("units/<int:pk>/sale/", views_trades.unit_sale_start, name="unit_sale_start"),
+    path("trades/<int:pk>/", views_trades.trade_detail, name="trade_detail"),
+    path("trades/<int:pk>/do/<slug:action>/", views_trades.trade_action, name="trade_action"),
+    path("trades/<int:pk>/<slug:doc>.pdf", views_trades.trade_pdf, name="trade_pdf"),
+    path("receipts/<int:pk>.pdf", views_trades.receipt_pdf, name="receipt_pdf"),
     path("reports/", views_reports.report_page, name="reports"),
     path("reports/trades/", views_reports.report_trades, name="report_trades"),
     path("visitors/", views_visits.visitor_list, name="visitor_list"),

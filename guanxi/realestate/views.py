@@ -231,7 +231,21 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "discounts": project.discounts.filter(is_active=True) if can_price else [],
         "can_price": can_price, "can_release": has_permission(user, "re_properties.release"),
         "can_edit": has_permission(user, "re_properties.edit"), "today": timezone.localdate(),
+        **_sale_context(user, unit),
     })  # fmt: skip
+
+
+def _sale_context(user: Any, unit: Unit) -> dict[str, Any]:
+    """The unit's sale for its page: its live trade, or the buyer picker to start one (选房)."""
+    from .selectors_trades import unit_live_trade
+    from .views_trades import buyer_choices
+
+    can_sell = has_permission(user, "re_sales.create") and unit.status in (Unit.Status.AVAILABLE, Unit.Status.HELD)
+    return {
+        "live_trade": unit_live_trade(unit.pk) if has_permission(user, "re_sales.view") else None,
+        "can_sell": can_sell and unit.total_price is not None,
+        "buyers": buyer_choices(user) if can_sell else [],
+    }
 
 
 @login_required

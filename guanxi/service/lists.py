@@ -88,7 +88,7 @@ class AssetList(ScopedList):
             _("Customer"),
             value=lambda a: a.customer.name,
             template=CELLS + "customer.html",
-            sort=("customer__name",),
+            sort=("customer__name_sort",),
         ),  # fmt: skip
         Column("kind", _("Kind"), value=lambda a: a.get_kind_display(), sort=("kind",), phone_inline=True),
         Column("plate_number", _("Plate number"), sort=("plate_number",)),
@@ -195,7 +195,7 @@ class TicketList(ScopedList):
             _("Customer"),
             value=lambda t: t.customer.name,
             template=CELLS + "customer.html",
-            sort=("customer__name",),
+            sort=("customer__name_sort",),
         ),  # fmt: skip
         Column("type", _("Type"), value=lambda t: t.get_type_display(), sort=("type",), phone_inline=True),
         Column(

@@ -22,6 +22,12 @@ REALESTATE_OFFICE = (
     "their data scope by project and by agent, and the refusals: realestate/tests/test_visitors.py, test_reports.py"
 )
 
+REALESTATE_SALES = (
+    "real-estate trades and receipts: re_sales / re_collections permissions, data scope on the agent "
+    "(get_scoped_or_404), 404 unless switched on; refusals, scope and a denied write: "
+    "realestate/tests/test_trade_pages.py"
+)
+
 # URL name → why the harness does not need to read or write it as every role.
 EXEMPT: dict[str, str] = {
     # signing in and out, the user's own account
@@ -234,6 +240,11 @@ EXEMPT: dict[str, str] = {
     "service:rule_edit": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
     "service:rule_delete": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
     "service:renewal_settings": "renewal window and reminders (settings, org.admin: service/tests/test_renewals.py)",
+    "realestate:unit_sale_start": REALESTATE_SALES,
+    "realestate:trade_detail": REALESTATE_SALES,
+    "realestate:trade_action": REALESTATE_SALES,
+    "realestate:trade_pdf": REALESTATE_SALES,
+    "realestate:receipt_pdf": REALESTATE_SALES,
     "realestate:project_list": REALESTATE,
     "realestate:project_create": REALESTATE,
     "realestate:project_detail": REALESTATE,

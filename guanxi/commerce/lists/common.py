@@ -164,7 +164,7 @@ def customer_column(*, link: bool = True) -> Column:
         _("Customer"),
         value=lambda row: row.customer.name,
         template=CELLS + "customer.html" if link else None,
-        sort=("customer__name",),
+        sort=("customer__name_sort",),
     )
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guanxi.core.search import build_search_text, digits, normalise, pinyin_forms, search_terms
+from guanxi.core.search import (
+    NAME_SORT_MAX,
+    build_search_text,
+    digits,
+    name_sort_key,
+    normalise,
+    pinyin_forms,
+    search_terms,
+)
 
 
 def test_company_name_is_found_by_pinyin_initials_and_full_pinyin():
@@ -57,3 +65,20 @@ def test_cached_pinyin_equals_plain_pypinyin(name):
             "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower(),
         )
     assert pinyin_forms(name) == expected
+
+
+def test_names_order_by_pinyin_syllable_by_syllable():
+    names = ["张山", "北京华信", "Apple", "安徽建工", "张三", "阿里巴巴", "北辰", "重庆长安", "ａｂｃ", "123贸易"]
+    # digits first; then by pinyin with Latin letters in the same alphabet, whatever their case or width;
+    # a shorter syllable before a longer one that starts the same (a li < an hui; zhang san < zhang shan);
+    # polyphones read in their word (重庆 chong qing, 长安 chang an)
+    assert sorted(names, key=name_sort_key) == [
+        "123贸易", "阿里巴巴", "ａｂｃ", "安徽建工", "Apple", "北辰", "北京华信", "重庆长安", "张三", "张山",
+    ]  # fmt: skip
+    assert name_sort_key("重庆长安") == "chong qing chang an"
+
+
+@given(st.text(max_size=120))
+def test_every_name_has_an_order_key_that_fits_its_column(name):
+    key = name_sort_key(name)
+    assert len(key) <= NAME_SORT_MAX and key == key.lower()

@@ -15,7 +15,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from guanxi.core.dbvendor import rows_insert
-from guanxi.core.search import build_search_text
+from guanxi.core.search import build_search_text, name_sort_key
 from guanxi.org.models import User
 
 from ..dedupe.normalise import contact_key_pairs, customer_key_pairs
@@ -217,6 +217,7 @@ class _Batch:
             created_at=created,
             # as if last edited at the last contact (or creation), not all at the moment of loading
             updated_at=times[-1] if times else created,
+            name_sort=name_sort_key(data["name"]),
             search_text=_join(
                 name_text,
                 build_search_text(
@@ -257,7 +258,11 @@ class _Batch:
                 build_search_text(phones=[cd["mobile"]], others=[cd.get("email", ""), cd.get("wechat", "")]),
             )
             contact_id = self.contact_rows.add(
-                **cd, customer_id=customer_id, created_at=created, search_text=search_text
+                **cd,
+                customer_id=customer_id,
+                created_at=created,
+                search_text=search_text,
+                name_sort=name_sort_key(cd["name"]),
             )
             contact_ids.append(contact_id)
             for kind, value in contact_key_pairs(mobile=cd["mobile"], phone="", email=cd.get("email", "")):

@@ -20,6 +20,7 @@ from guanxi.core.imports.bulk import audit_bulk, chunks, update_rows
 from guanxi.core.imports.custom import PREFIX as CUSTOM_PREFIX
 from guanxi.core.imports.values import cell_text
 from guanxi.core.models import AuditLog, ImportJob
+from guanxi.core.search import name_sort_key
 from guanxi.core.services import audit_value, custom_changes
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset
@@ -202,7 +203,8 @@ def _apply_updates(
             for name, (_old, new) in diff.items():
                 setattr(obj, name, new)
             values = {name: new for name, (_old, new) in diff.items()}
-            changes.append((obj.pk, {**values, "updated_at": now, "search_text": search_text(obj)}))
+            indexed = {"search_text": search_text(obj), "name_sort": name_sort_key(obj.name)}
+            changes.append((obj.pk, {**values, "updated_at": now, **indexed}))
             audit.append(
                 (
                     obj.pk,

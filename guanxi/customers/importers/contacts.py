@@ -16,6 +16,7 @@ from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert
 from guanxi.core.imports.custom import CustomCells, custom_row_decide
 from guanxi.core.imports.values import parse_bool, parse_date
 from guanxi.core.models import AuditLog, ImportJob
+from guanxi.core.search import name_sort_key
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset
 
@@ -145,6 +146,7 @@ class ContactImporter(Importer):
                 **o.data,
                 "customer_id": o.extra["customer_id"],
                 "search_text": o.extra.get("search_text") or contact_search_text(o.data),
+                "name_sort": name_sort_key(o.data.get("name") or ""),
             }
             for o in creates
         ]

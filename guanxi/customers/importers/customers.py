@@ -18,6 +18,7 @@ from guanxi.core.imports.bulk import audit_bulk, chunks, created_changes, insert
 from guanxi.core.imports.custom import CustomCells, custom_row_decide
 from guanxi.core.imports.values import ChoiceLookup, cell_text, parse_date
 from guanxi.core.models import AuditLog, ImportJob
+from guanxi.core.search import name_sort_key
 from guanxi.core.services import audit_value, notify
 from guanxi.org.models import User
 from guanxi.org.policies import has_permission
@@ -326,6 +327,7 @@ def _insert_created(actor: User, creates: list[RowOutcome], job: ImportJob) -> t
             "created_by_id": actor.pk,
             "source": o.data.get("source") or Customer.Source.IMPORT,
             "search_text": o.extra.get("search_text") or customer_search_text(o.data),
+            "name_sort": name_sort_key(o.data.get("name") or ""),
         }
         if owner.department_id and owner.department.requires_customer_review and not approve:
             row["review_status"] = Customer.Review.PENDING

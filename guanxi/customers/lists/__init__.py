@@ -243,7 +243,7 @@ class CustomerList(ListDefinition):
         Scene("collaborating", gettext_lazy("I collaborate on"), _collaborating),
     )
     columns = (
-        Column("name", gettext_lazy("Name"), template="customers/cells/name.html", sort=("name",), fixed=True),
+        Column("name", gettext_lazy("Name"), template="customers/cells/name.html", sort=("name_sort",), fixed=True),
         Column(
             "level",
             gettext_lazy("Level"),
@@ -542,14 +542,18 @@ class ContactList(ListDefinition):
 
     columns = (
         Column(
-            "name", gettext_lazy("Full name"), template="customers/cells/contact_name.html", sort=("name",), fixed=True
+            "name",
+            gettext_lazy("Full name"),
+            template="customers/cells/contact_name.html",
+            sort=("name_sort",),
+            fixed=True,
         ),
         Column(
             "customer",
             gettext_lazy("Customer"),
             value=lambda c: c.customer.name,
             template="customers/cells/contact_customer.html",
-            sort=("customer__name",),
+            sort=("customer__name_sort",),
         ),
         Column("title", gettext_lazy("Title / role")),
         Column("mobile", gettext_lazy("Mobile"), template="customers/cells/tel.html"),

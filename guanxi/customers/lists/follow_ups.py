@@ -57,7 +57,7 @@ class FollowUpList(ListDefinition):
             gettext_lazy("Customer"),
             value=lambda f: f.customer.name,
             template="customers/cells/contact_customer.html",
-            sort=("customer__name",),
+            sort=("customer__name_sort",),
         ),
         Column("author", gettext_lazy("Author"), value=lambda f: str(f.author)),
         Column("method", gettext_lazy("Method"), value=lambda f: f.get_method_display()),

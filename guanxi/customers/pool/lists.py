@@ -103,7 +103,9 @@ class PoolList(ListDefinition):
         Scene("given_up", gettext_lazy("Given up by me"), lambda qs, user: qs.filter(previous_owner=user)),
     )
     columns = (
-        Column("name", gettext_lazy("Name"), template="customers/pool/cells/name.html", sort=("name",), fixed=True),
+        Column(
+            "name", gettext_lazy("Name"), template="customers/pool/cells/name.html", sort=("name_sort",), fixed=True
+        ),
         Column(
             "level",
             gettext_lazy("Level"),

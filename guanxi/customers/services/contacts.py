@@ -8,6 +8,7 @@ from django.db import transaction
 
 from guanxi.core.custom_fields.validation import custom_values_clean
 from guanxi.core.inputs import pick
+from guanxi.core.search import name_sort_key
 from guanxi.core.services import check_version, model_create, model_update, soft_delete
 from guanxi.org.models import User
 from guanxi.org.policies import get_scoped_or_404
@@ -40,6 +41,7 @@ def contact_create(*, actor: User, customer: Customer, data: dict[str, Any]) -> 
         contact = Contact(customer=customer, **data)
         contact.name = (contact.name or "").strip()
         contact.search_text = contact_search_text(contact)
+        contact.name_sort = name_sort_key(contact.name)
         model_create(instance=contact, actor=actor)
         dedupe.contact_keys_sync(contact=contact)
         if contact.is_primary:
@@ -62,7 +64,9 @@ def contact_update(
     with transaction.atomic():
         contact, changes = model_update(instance=contact, data=data, actor=actor, expected_version=expected_version)
         if search_text_changed(changes, {"name", "mobile", "phone", "email", "wechat"}):
-            Contact.objects.filter(pk=contact.pk).update(search_text=contact_search_text(contact))
+            Contact.objects.filter(pk=contact.pk).update(
+                search_text=contact_search_text(contact), name_sort=name_sort_key(contact.name)
+            )
         if {"mobile", "phone", "email"} & changes.keys():
             dedupe.contact_keys_sync(contact=contact)
         if changes.get("is_primary", [None, False])[1]:

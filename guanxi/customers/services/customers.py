@@ -20,6 +20,7 @@ from guanxi.core.events import event_emit, event_emit_many
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import pick
 from guanxi.core.models import AuditLog
+from guanxi.core.search import name_sort_key
 from guanxi.core.services import (
     audit_record,
     check_version,
@@ -104,6 +105,7 @@ def customer_create(
         if needs_review:
             customer.review_status = Customer.Review.PENDING
         customer.search_text = customer_search_text(customer)
+        customer.name_sort = name_sort_key(customer.name)
         model_create(instance=customer, actor=actor, m2m={"collaborators": list(collaborators), "tags": list(tags)})
         dedupe.customer_keys_sync(customer=customer)
         ensure_in_scope(actor, customer, "view")
@@ -135,7 +137,10 @@ def customer_update(
         customer, changes = model_update(instance=customer, data=data, actor=actor, expected_version=expected_version)
         if search_text_changed(changes, {"name", "phone", "email", "credit_code"}):
             customer.search_text = customer_search_text(customer)
-            Customer.objects.filter(pk=customer.pk).update(search_text=customer.search_text)
+            customer.name_sort = name_sort_key(customer.name)
+            Customer.objects.filter(pk=customer.pk).update(
+                search_text=customer.search_text, name_sort=customer.name_sort
+            )
         if dedupe.KEY_FIELDS & changes.keys():
             dedupe.customer_keys_sync(customer=customer)
         ensure_in_scope(actor, customer, "view")

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from guanxi.core.search import build_search_text
+from guanxi.core.search import build_search_text, name_sort_key
 from guanxi.customers.models import Contact, Customer, FollowUp, Task
 from guanxi.org.tests.factories import UserFactory
 
@@ -25,6 +25,7 @@ class CustomerFactory(DjangoModelFactory):
     search_text = factory.LazyAttribute(
         lambda c: build_search_text(names=[c.name], phones=[c.phone], others=[c.email, c.credit_code])
     )
+    name_sort = factory.LazyAttribute(lambda c: name_sort_key(c.name))
 
 
 class ContactFactory(DjangoModelFactory):
@@ -36,6 +37,7 @@ class ContactFactory(DjangoModelFactory):
     mobile = factory.Sequence(lambda n: f"138{n:08d}")
     phone = ""
     search_text = factory.LazyAttribute(lambda c: build_search_text(names=[c.name], phones=[c.mobile]))
+    name_sort = factory.LazyAttribute(lambda c: name_sort_key(c.name))
 
 
 class FollowUpFactory(DjangoModelFactory):

@@ -17,10 +17,10 @@ from guanxi.org.policies import scope_queryset
 pytestmark = pytest.mark.django_db
 
 CUSTOMER_SORTS = {
-    "name": "customer_name_sort_idx",
+    "name": "customer_name_pinyin_idx",
     "updated": "customer_updated_sort_idx",
 }
-CONTACT_SORTS = {"name": "contact_name_sort_idx", "updated": "contact_updated_sort_idx"}
+CONTACT_SORTS = {"name": "contact_name_pinyin_idx", "updated": "contact_updated_sort_idx"}
 
 
 def _page(key: str, user, sort: str):

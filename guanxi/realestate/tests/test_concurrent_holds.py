@@ -4,6 +4,7 @@ Run on SQLite and on PostgreSQL (the conditional update decides, not a read befo
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.request
 from collections import Counter
@@ -46,3 +47,33 @@ def test_many_agents_holding_one_unit_at_once_let_exactly_one_win(race_server, o
         content_type=ContentType.objects.get_for_model(Unit), object_id=str(unit.pk), changes__has_key="hold_reason"
     )
     assert holds.count() == 1
+
+
+def test_many_agents_depositing_one_unit_at_once_let_exactly_one_win(race_server, org, project):
+    """No double sale (一房多卖): twenty small deposits for twenty buyers on one unit at the same moment."""
+    from decimal import Decimal
+
+    from guanxi.customers.tests.factories import CustomerFactory
+    from guanxi.realestate.models import Deposit, Receipt, Trade
+
+    admin = org["admin"]
+    unit = Unit.objects.filter(building__project=project).order_by("pk").first()
+    services.units_release(actor=admin, unit_ids=[unit.pk])
+    services.prices_set_base(actor=admin, unit_ids=[unit.pk], basis="total", base_price="2000000")
+    buyers = [CustomerFactory(owner=admin) for _ in range(AGENTS)]
+    _token, secret = api_token_create(actor=admin, name="race-deposit")
+    url = f"{race_server.url}/api/v1/realestate/deposits"
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+    expires = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    requests = [
+        urllib.request.Request(url, method="POST", headers=headers, data=json.dumps(
+            {"unit_id": unit.pk, "customer_id": b.pk, "amount": "20000", "expires_on": expires}).encode())
+        for b in buyers
+    ]  # fmt: skip
+    answers = race_server.fire(requests)
+    assert Counter(status for status, _body in answers) == {201: 1, 409: AGENTS - 1}, answers
+    unit.refresh_from_db()
+    assert unit.status == Unit.Status.DEPOSIT
+    # one trade, one deposit, one receipt: the money of the losers was never taken
+    assert Trade.objects.filter(unit=unit).count() == Deposit.objects.count() == Receipt.objects.count() == 1
+    assert Receipt.objects.get().amount == Decimal("20000.00")

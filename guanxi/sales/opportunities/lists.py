@@ -214,7 +214,7 @@ class OpportunityList(ListDefinition):
     )
     columns = (
         Column("name", gettext_lazy("Name"), sort=("name",), fixed=True),
-        Column("customer", gettext_lazy("Customer"), value=lambda o: o.customer.name, sort=("customer__name",)),
+        Column("customer", gettext_lazy("Customer"), value=lambda o: o.customer.name, sort=("customer__name_sort",)),
         Column(
             "stage",
             gettext_lazy("Stage"),

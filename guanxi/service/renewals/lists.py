@@ -54,7 +54,7 @@ class RenewalList(ScopedList):
             _("Customer"),
             value=lambda r: r.customer.name,
             template="service/cells/customer.html",
-            sort=("customer__name",),
+            sort=("customer__name_sort",),
         ),  # fmt: skip
         date_column("ends_on", _("End date"), phone=True),
         Column(

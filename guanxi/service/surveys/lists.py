@@ -54,7 +54,7 @@ class SurveyList(ScopedList):
             _("Customer"),
             value=lambda s: s.ticket.customer.name,
             template="service/surveys/cells/customer.html",
-            sort=("ticket__customer__name",),
+            sort=("ticket__customer__name_sort",),
         ),  # fmt: skip
         Column("score", _("Score"), value=lambda s: s.score or "", sort=("score",), phone_inline=True),
         Column("comment", pgettext_lazy("survey", "Comment"), value=lambda s: s.comment, phone=False),

@@ -21,6 +21,7 @@ from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_ids
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import registry
+from guanxi.core.search import name_sort_key
 from guanxi.core.services import audit_record, model_update, notify, snapshot, soft_delete, soft_restore
 from guanxi.org.models import User
 from guanxi.org.policies import ensure_in_scope, get_scoped_or_404, require_permission, scope_queryset
@@ -127,7 +128,8 @@ def _field_value(name: str, raw: Any) -> Any:
 
 def _refresh_search_text(customer: Customer) -> None:
     customer.search_text = customer_search_text(customer)
-    Customer.all_objects.filter(pk=customer.pk).update(search_text=customer.search_text)
+    customer.name_sort = name_sort_key(customer.name)
+    Customer.all_objects.filter(pk=customer.pk).update(search_text=customer.search_text, name_sort=customer.name_sort)
 
 
 def customer_merge(
