@@ -13,6 +13,10 @@ Cases (the month containing today; 陈静 `chenjing`, data scope all, and 张伟
 - monthly report: `report.monthly_report` (six months by department, per person) against the SQL of its people's
   new customers per owner;
 - the pages themselves: /analytics/dashboard/ (the role's widgets), /analytics/league/, /analytics/report/.
+
+The figures are timed uncached (the figures cache is off for the SQL comparisons: every call computes), and the
+pages both uncached and with the figures cache warm (`[cached]`, what a second visit within the cache's TTL costs).
+`make bench` and `make bench-pg` (1M customers on PostgreSQL) run these cases with the others.
 """
 
 from __future__ import annotations
@@ -124,6 +128,11 @@ def run_analytics_cases(*, repeat: int, log: Callable[[str], None]) -> list[dict
         found = {int(o): int(n) for o, n in rows if o is not None}
         return {names[u]: found.get(u, 0) for u in ids}
 
+    from django.conf import settings
+    from django.core.cache import cache
+
+    cache_seconds = settings.GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS
+    settings.GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS = 0  # every call computes: the figure beside its SQL
     results: list[dict[str, Any]] = []
     for name, ours, baseline, compare in (
         ("new customers of the month", figure, figure_sql, True),
@@ -136,21 +145,26 @@ def run_analytics_cases(*, repeat: int, log: Callable[[str], None]) -> list[dict
         same = ours_answer == sql_answer if compare else _same_people(ours_answer, sql_answer)
         results.append({"case": name, "ms": ours_ms, "sql_ms": sql_ms, "rows_match": same, "load": _load(os)})
         log(f"  {name}: {ours_ms} ms, SQL {sql_ms} ms (same figures: {same}; load {_load(os)})")
-    for username in ("chenjing", "zhangwei"):
-        client = Client(HTTP_HOST="localhost")
-        client.force_login(User.objects.get(username=username))
-        for url in ("/analytics/dashboard/", "/analytics/league/", "/analytics/report/"):
+    for cached in (False, True):
+        settings.GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS = (cache_seconds or 300) if cached else 0
+        cache.clear()
+        for username in ("chenjing", "zhangwei"):
+            client = Client(HTTP_HOST="localhost")
+            client.force_login(User.objects.get(username=username))
+            for url in ("/analytics/dashboard/", "/analytics/league/", "/analytics/report/"):
 
-            def page(url: str = url, client: Any = client) -> int:
-                response = client.get(url)
-                assert response.status_code == 200, (url, response.status_code)
-                return len(response.content)
+                def page(url: str = url, client: Any = client) -> int:
+                    response = client.get(url)
+                    assert response.status_code == 200, (url, response.status_code)
+                    return len(response.content)
 
-            ms, _size = _median_ms(page, repeat)
-            results.append(
-                {"case": f"page {url} [{username}]", "ms": ms, "sql_ms": None, "rows_match": True, "load": _load(os)}
-            )
-            log(f"  page {url} [{username}]: {ms} ms (load {_load(os)})")
+                if cached:
+                    page()  # the first visit fills the cache
+                ms, _size = _median_ms(page, repeat)
+                case = f"page {url} [{username}]" + (" [cached]" if cached else "")
+                results.append({"case": case, "ms": ms, "sql_ms": None, "rows_match": True, "load": _load(os)})
+                log(f"  {case}: {ms} ms (load {_load(os)})")
+    settings.GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS = cache_seconds
     return results
 
 

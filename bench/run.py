@@ -641,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
         from .custom_fields import run_custom_field_cases
 
         info["custom_fields"] = run_custom_field_cases(repeat=args.repeat, log=log)
-    if args.only == "analytics":
+    if args.only in (None, "analytics"):  # `make bench` / `make bench-pg` (1M on PostgreSQL) include them
         from .analytics import run_analytics_cases
 
         log("Timing the analytics cases (dashboard, figures, league, monthly report)…")

@@ -233,6 +233,7 @@ def _subscription(row: Any) -> dict[str, Any]:
         "fmt": row.fmt,
         "last_sent_at": row.last_sent_at,
         "saved_report": row.saved_report_id,
+        "period": row.period,
     }
 
 
@@ -282,11 +283,15 @@ def _result(result: builder.Result) -> dict[str, Any]:
         "total": result.total,
         "truncated": result.truncated,
         "warnings": result.warnings,
+        "period": spec.period,
+        "period_field": spec.period_field,
+        "date_from": result.window.date_from if result.window else None,
+        "date_to": result.window.date_to if result.window else None,
     }
 
 
 def _saved(row: Any) -> dict[str, Any]:
-    fields = ("name", "object", "filters", "group_by", "measure", "chart")
+    fields = ("name", "object", "filters", "group_by", "measure", "chart", "period", "period_field")
     return {"id": row.pk, "owner": row.owner_id, "roles": [r.pk for r in row.roles.all()]} | {
         k: getattr(row, k) for k in fields
     }

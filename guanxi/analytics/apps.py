@@ -8,4 +8,10 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        from . import providers  # noqa: F401  (permission module, navigation, league publication job, grants)
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from . import figure_cache, providers  # noqa: F401  (permission module, navigation, league publication job, grants)
+
+        # a committed write to a business record starts a new generation of cached figures (figure_cache.py)
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(figure_cache.on_model_write, dispatch_uid=f"analytics-figures-{id(signal)}")

@@ -80,6 +80,8 @@ class Spec:
     group: Option
     measure: Option
     chart: str = "bar"
+    period: str = ""  # a relative period (relative.py), read on the day the report runs; "" for all time
+    period_field: str = ""  # the date field the period applies to
 
     @property
     def object(self) -> str:
@@ -101,6 +103,7 @@ class Result:
     total: Any
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
+    window: Any = None  # the dates of the report's relative period on the day it ran (selectors.Window)
 
     def chart_data(self) -> dict[str, Any]:
         return {
@@ -165,6 +168,11 @@ def measures(definition: ListDefinition) -> list[Option]:
     return options
 
 
+def date_fields(definition: ListDefinition) -> list[Field]:
+    """The date fields a relative period may apply to (those a filter rule may name)."""
+    return [f for f in filter_fields(definition) if f.kind in DATE_KINDS]
+
+
 def filter_fields(definition: ListDefinition) -> list[Field]:
     """The fields a report's filter rules may name (those the advanced filter of the list accepts)."""
     return [f for f in definition.fields if f.path and f.kind in where_mod.KIND_OPS]
@@ -210,9 +218,59 @@ def clean(user: User, data: Mapping[str, Any]) -> Spec:
     chart = str(data.get("chart") or "bar")
     if chart not in ("bar", "line", "pie", "table"):
         errors["chart"] = [_("Choose a valid option.")]
+    period, period_field = _clean_period(definition, data, errors)
+    if period and "filters" not in errors and len(where_rules_groups(filters)) >= where_mod.MAX_GROUPS - 2:
+        # the period takes one group and a cell's list another
+        errors["filters"] = [_("A report takes at most %(n)s filter groups.") % {"n": where_mod.MAX_GROUPS - 2}]
     if errors or group is None or measure is None:
         raise ValidationFailed(_("Please correct the errors below."), fields=errors)
-    return Spec(definition=definition, filters=filters, group=group, measure=measure, chart=chart)
+    return Spec(
+        definition=definition,
+        filters=filters,
+        group=group,
+        measure=measure,
+        chart=chart,
+        period=period,
+        period_field=period_field,
+    )
+
+
+def _clean_period(definition: ListDefinition, data: Mapping[str, Any], errors: dict[str, list[str]]) -> tuple[str, str]:
+    """A relative period (kept as the choice, never as dates) and the date field it applies to."""
+    from .relative import RELATIVE_CODES
+
+    period = str(data.get("period") or "")
+    field_key = str(data.get("period_field") or "")
+    if not period:
+        return "", ""
+    if period not in RELATIVE_CODES:
+        errors["period"] = [_("Choose one of the periods offered.")]
+        return "", ""
+    dates = date_fields(definition)
+    if not field_key and dates:  # by default: when the record was made, else the list's first date
+        field_key = next((f.key for f in dates if f.path == "created_at"), dates[0].key)
+    if field_key not in {f.key for f in dates}:
+        errors["period_field"] = [_("Choose the date the period applies to.")]
+    return period, field_key
+
+
+def with_period(spec: Spec, today: dt.date | None = None) -> tuple[Spec, Any]:
+    """The report with its relative period read on `today` (default: today) as one more filter group on its date
+    field, so the figures and every cell's list show the same rows; and the period's dates (None: all time)."""
+    from dataclasses import replace
+
+    from django.utils import timezone
+
+    from .relative import relative_window
+
+    if not spec.period:
+        return spec, None
+    window = relative_window(spec.period, today or timezone.localdate())
+    rules = [
+        {"f": spec.period_field, "op": "gte", "v": window.date_from.isoformat()},
+        {"f": spec.period_field, "op": "lte", "v": window.date_to.isoformat()},
+    ]
+    return replace(spec, filters=QueryDict(_with_rules(spec.filters, rules)).urlencode()), window
 
 
 # --- running -----------------------------------------------------------------------------------------------------
@@ -228,8 +286,11 @@ def _aggregate(definition: ListDefinition, measure: Option) -> Any:
     return (Sum if measure.fn == "sum" else Avg)(_expression(definition, measure.field.path))
 
 
-def run(user: User, spec: Spec) -> Result:
-    """The figures of the report for this reader: one per group, each with the URL of its list."""
+def run(user: User, spec: Spec, *, today: dt.date | None = None) -> Result:
+    """The figures of the report for this reader: one per group, each with the URL of its list; a relative period is
+    read on `today` (default: the day it runs)."""
+    asked = spec
+    spec, window = with_period(spec, today)
     resolved = resolve(spec.definition, user=user, query=QueryDict(spec.filters))
     model = spec.definition.model
     base = model._default_manager.filter(pk__in=resolved.qs.order_by().values("pk"))
@@ -250,7 +311,12 @@ def run(user: User, spec: Spec) -> Result:
         url = _drill_url(spec, rules) if rules is not None else None
         cells.append(Cell(key=key, label=label, value=r["_figure"] or 0, url=url))
     return Result(
-        spec=spec, rows=cells, total=total or 0, warnings=resolved.warnings, truncated=len(found) > MAX_GROUPS
+        spec=asked,  # the report as saved (its period a choice); the cells' lists carry the period's dates
+        rows=cells,
+        total=total or 0,
+        warnings=resolved.warnings,
+        truncated=len(found) > MAX_GROUPS,
+        window=window,
     )
 
 
@@ -283,13 +349,23 @@ def _group_of(
     return key, labels.get(key, key), [{"f": fld.key, "op": "eq", "v": key}]
 
 
-def _drill_url(spec: Spec, rules: list[dict[str, Any]]) -> str:
-    params = QueryDict(spec.filters, mutable=True)
+def where_rules_groups(filters: str) -> list[Any]:
+    text = QueryDict(filters).get("where")
+    return list((json.loads(str(text)) if text else {}).get("groups") or [])
+
+
+def _with_rules(filters: str, rules: list[dict[str, Any]]) -> str:
+    """The filters with one more group of rules that must all hold (AND with what is there)."""
+    params = QueryDict(filters, mutable=True)
     text = params.get("where")
     existing: dict[str, Any] = json.loads(str(text)) if text else {}
     groups = [*(existing.get("groups") or []), {"any": False, "rules": rules}]
     params["where"] = json.dumps({"any": False, "groups": groups}, ensure_ascii=False, separators=(",", ":"))
-    return f"{reverse(spec.definition.url_name)}?{params.urlencode()}"
+    return params.urlencode()
+
+
+def _drill_url(spec: Spec, rules: list[dict[str, Any]]) -> str:
+    return f"{reverse(spec.definition.url_name)}?{_with_rules(spec.filters, rules)}"
 
 
 def where_rules(filters: str) -> tuple[list[dict[str, Any]], bool, str]:
@@ -349,6 +425,8 @@ def spec_of(user: User, report: Any) -> Spec:
             "group_by": report.group_by,
             "measure": report.measure,
             "chart": report.chart,
+            "period": report.period,
+            "period_field": report.period_field,
         },
     )
 

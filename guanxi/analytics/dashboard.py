@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,13 @@ from .selectors import Window, figures, owners_param, records_url, scope_owners,
 
 FORGOTTEN_DAYS = 30
 FIGURE_KEYS = ("new_customers", "new_opportunities", "follow_ups", "won_amount", "signed_contract_amount")
+# The key figures of roles whose work is not selling (their first role with an entry decides).
+ROLE_FIGURE_KEYS: dict[str, tuple[str, ...]] = {
+    "finance": ("signed_contract_amount", "collected_amount", "receivables", "won_amount"),
+    "service_agent": ("ticket_sla_met", "ticket_sla_breaches", "csat", "surveys_answered", "renewal_rate"),
+    "service_manager": ("ticket_sla_met", "ticket_sla_breaches", "csat", "surveys_answered", "renewal_rate"),
+    "marketing": ("new_leads", "lead_conversion", "campaign_cost", "campaign_won_amount", "new_customers"),
+}
 
 
 @dataclass(frozen=True)
@@ -39,8 +46,15 @@ class Widget:
     permission: str = "analytics.view"
 
 
+def _figure_keys(user: User) -> tuple[str, ...]:
+    codes = list(user.roles.values_list("code", flat=True))
+    return next((ROLE_FIGURE_KEYS[c] for c in codes if c in ROLE_FIGURE_KEYS), FIGURE_KEYS)
+
+
 def _figures(user: User, window: Window, scope: str) -> dict[str, Any]:
-    return {"rows": figures(user=user, window=window, scope=scope, keys=FIGURE_KEYS)}
+    keys = _figure_keys(user)
+    rows = figures(user=user, window=window, scope=scope, keys=keys)
+    return {"rows": sorted(rows, key=lambda r: keys.index(r.metric.key))}
 
 
 def _pipeline(user: User, window: Window, scope: str) -> dict[str, Any]:
@@ -104,6 +118,61 @@ def _league(user: User, window: Window, scope: str) -> dict[str, Any]:
     }
 
 
+def _tasks(user: User, window: Window, scope: str) -> dict[str, Any]:
+    """The reader's own open tasks, whatever the scope (a company-wide reader's page would otherwise list everyone's
+    to-dos): overdue ones first, the next five; the day page lists them all."""
+    from guanxi.customers.models import Task
+
+    qs = scope_queryset_or_none(user, Task.objects.filter(done=False, assignee_id=user.pk))
+    now = timezone.now()
+    return {
+        "count": qs.count(),
+        "overdue": qs.filter(due_at__lt=now).count(),
+        "rows": list(qs.select_related("customer", "assignee").order_by("due_at", "pk")[:5]),
+        "now": now,
+        "url": reverse("customers:my_day"),
+    }
+
+
+def _receivables(user: User, window: Window, scope: str) -> dict[str, Any]:
+    """Contracts with money overdue in the scope, through the receivables list (the figure is that list's rows)."""
+    from django.db.models import Sum
+
+    from guanxi.org.lists.registry import rows_behind
+
+    url = drill_url("billing:receivables", {"scene": "overdue", "owner": owners_param(scope_owners(user, scope))})
+    qs = rows_behind(user, url)
+    total = qs.order_by().aggregate(total=Sum("overdue"))["total"]
+    rows = list(qs.select_related("customer").order_by("-overdue", "pk")[:5])
+    return {"count": qs.count(), "total": total or 0, "rows": rows, "url": url}
+
+
+def _tickets(user: User, window: Window, scope: str) -> dict[str, Any]:
+    """The open service requests the scope's people handle, through the ticket list (the figure is its rows),
+    nearest deadline first."""
+    from guanxi.org.lists.registry import rows_behind
+
+    url = drill_url("service:ticket_list", {"scene": "open", "owner": owners_param(scope_owners(user, scope))})
+    qs = rows_behind(user, url)
+    return {
+        "count": qs.count(),
+        "rows": list(qs.select_related("customer").order_by(F("due_at").asc(nulls_last=True), "pk")[:5]),
+        "url": url,
+        "now": timezone.now(),
+    }
+
+
+def _leads(user: User, window: Window, scope: str) -> dict[str, Any]:
+    """Leads waiting for someone: to screen (new) and valid but not yet assigned, each the lead list's own queue."""
+    from guanxi.org.lists.registry import rows_behind
+
+    queues = []
+    for scene, label in (("screen", gettext_lazy("To screen")), ("unassigned", gettext_lazy("To assign"))):
+        url = drill_url("sales:lead_list", {"scene": scene})
+        queues.append({"label": label, "count": rows_behind(user, url).count(), "url": url})
+    return {"queues": queues, "count": sum(q["count"] for q in queues)}
+
+
 def _approvals(user: User, window: Window, scope: str) -> dict[str, Any]:
     item = next((n for n in registry.nav if n.key == "approvals"), None)
     count = item.badge(user) if item is not None and item.badge is not None else 0
@@ -158,19 +227,40 @@ WIDGETS: dict[str, Widget] = {
             "customers.view",
         ),
         Widget("league", gettext_lazy("Usage league"), "analytics/widgets/league.html", _league),
+        Widget("tasks", gettext_lazy("My tasks"), "analytics/widgets/tasks.html", _tasks, "tasks.view"),
+        Widget(
+            "receivables",
+            gettext_lazy("Overdue receivables"),
+            "analytics/widgets/receivables.html",
+            _receivables,
+            "payments.view",
+        ),
+        Widget(
+            "tickets",
+            gettext_lazy("Open service requests"),
+            "analytics/widgets/tickets.html",
+            _tickets,
+            "tickets.view",
+        ),
+        Widget("leads", gettext_lazy("Leads waiting"), "analytics/widgets/leads.html", _leads, "leads.view"),
         Widget("approvals", gettext_lazy("Approvals waiting"), "analytics/widgets/approvals.html", _approvals, ""),
     )
 }
+# A rep approves nothing, so "approvals waiting" is not on their page by default (they may add it).
 ROLE_DEFAULTS: dict[str, tuple[str, ...]] = {
-    "sales_rep": ("figures", "targets", "closing", "forgotten", "league", "approvals"),
-    "channel_rep": ("figures", "closing", "forgotten", "league"),
+    "sales_rep": ("figures", "targets", "closing", "forgotten", "tasks", "league"),
+    "channel_rep": ("figures", "closing", "forgotten", "tasks", "league"),
     "department_manager": ("figures", "pipeline", "league", "closing", "approvals", "targets"),
-    "business_manager": ("figures", "pipeline", "closing", "forgotten"),
-    "sales_management": ("figures", "league", "pipeline", "approvals"),
-    "executive": ("figures", "pipeline", "targets", "approvals"),
-    "finance": ("figures", "approvals"),
+    "business_manager": ("figures", "pipeline", "closing", "forgotten", "receivables"),
+    "department_assistant": ("figures", "pipeline", "closing", "forgotten"),
+    "sales_management": ("figures", "league", "pipeline", "approvals", "targets"),
+    "executive": ("figures", "pipeline", "targets", "approvals", "receivables"),
+    "finance": ("figures", "receivables", "approvals"),
+    "service_manager": ("figures", "tickets", "approvals"),
+    "service_agent": ("figures", "tickets", "tasks"),
+    "marketing": ("figures", "leads", "forgotten"),
 }
-FALLBACK = ("figures", "pipeline", "approvals")
+FALLBACK = ("figures", "pipeline", "league", "receivables")  # an administrator's, for one
 
 
 def available(user: User) -> list[Widget]:

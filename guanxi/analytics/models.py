@@ -149,6 +149,9 @@ class ReportSubscription(TimeStampedModel):
     # The schedule's period last sent ("2026-12-06", "2026-W49", "2026-12"): a run claims it before sending, so
     # two workers (or a retry) never send the same period twice.
     last_period = models.CharField(max_length=12, blank=True, default="")
+    # The relative period the report covers (analytics.relative), read on the day it is sent; "" is the month before
+    # that day (the default from the start). A built report uses its own period.
+    period = models.CharField(_("period"), max_length=20, blank=True, default="")
     last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
 
     class Meta:
@@ -171,6 +174,14 @@ class ReportSubscription(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.user_id}: {self.report} {self.frequency}"
 
+    @property
+    def period_label(self) -> Any:
+        from django.utils.translation import gettext
+
+        from .relative import relative_label
+
+        return relative_label(self.period) if self.period else gettext("The month before the day it is sent")
+
 
 class SavedReport(TimeStampedModel):
     """A report built in the report builder (报表设计器): an object (a list of the shared list toolkit), its filters
@@ -190,6 +201,10 @@ class SavedReport(TimeStampedModel):
     group_by = models.CharField(_("group by"), max_length=80)
     measure = models.CharField(_("measure"), max_length=90, default="count")  # count | sum:<field> | avg:<field>
     chart = models.CharField(_("chart"), max_length=10, choices=Chart.choices, default=Chart.BAR)
+    # A relative period (analytics.relative: "last_month"…), read on the day the report runs; "" is all time. Kept as
+    # the choice, never as dates, so a saved report always shows the period it names.
+    period = models.CharField(_("period"), max_length=20, blank=True, default="")
+    period_field = models.CharField(_("dated by"), max_length=80, blank=True, default="")  # a date field's key
     roles = models.ManyToManyField("org.Role", verbose_name=_("shared with roles"), blank=True, related_name="+")
 
     class Meta:

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.ports import ASSIGNMENT_PREFERENCES
-from guanxi.core.registry import DefaultGrants, NavItem, NotificationTopic, PeriodicJob, registry
+from guanxi.core.registry import DefaultGrants, EventListener, NavItem, NotificationTopic, PeriodicJob, registry
 from guanxi.org.policies import register_module
 
-from . import ports
+from . import figure_cache, ports
 
 # view: the figures, the league and the reports within one's data scope; export: XLSX/PDF; edit: the league rules.
 register_module("analytics", _("Analytics"), ["view", "export", "edit"])
@@ -32,6 +32,10 @@ registry.add_default_grants(
             "sales_management": _MANAGE + ["analytics.edit"],
             "executive": _MANAGE,
             "finance": _MANAGE,
+            # their own dashboards (service: SLA, CSAT, open requests; marketing: leads, campaigns)
+            "service_agent": _READ,
+            "service_manager": _MANAGE,
+            "marketing": _READ,
         },
     )
 )
@@ -135,3 +139,8 @@ def _demo_subscriptions(*, users: dict[str, Any], now: Any) -> None:
 
 
 registry.add_demo_step(_demo)
+
+# Business events (a bulk path emits them instead of saves): the figures cache starts a new generation.
+registry.add_event_listener(
+    EventListener(key="analytics-figures", handle=figure_cache.on_events, wants=figure_cache.wants_event)
+)

@@ -1,7 +1,7 @@
 """The monthly management report (月度经营报告, 000 §十 and REQUIREMENTS §10): contract and collection amounts by
 department over the last six months; per person new customers, new opportunities, level distribution, contact
 frequency, funnel progress, won and lost (with reasons), contracts and collections; the month against the previous
-one and a year ago; export as XLSX (formula-safe, audited). Every figure is a registered metric, read with the
+one and a year ago; export as XLSX (formula-safe) or PDF, audited. Every figure is a registered metric, read with the
 reader's own data scope."""
 
 from __future__ import annotations
@@ -221,12 +221,18 @@ def report_sheets(data: MonthlyReport) -> list[tuple[str, list[str], list[list[A
 
 
 def report_export(*, actor: User, data: MonthlyReport, fmt: str) -> tuple[bytes, str, str]:
-    """The report as an XLSX workbook (one sheet per table), formula-safe; analytics.export, one audit row."""
+    """The report as an XLSX workbook (one sheet per table, formula-safe) or a PDF (one table per sheet);
+    analytics.export, one audit row."""
     require_permission(actor, "analytics.export")
-    if fmt != "xlsx":
-        raise ValidationFailed(_("Choose a valid export format."), fields={"export": [_("Choose xlsx.")]})
+    if fmt not in ("xlsx", "pdf"):
+        raise ValidationFailed(_("Choose a valid export format."), fields={"export": [_("Choose xlsx or pdf.")]})
     sheets = report_sheets(data)
-    content = to_xlsx_book(sheets)
+    if fmt == "pdf":
+        from .subscriptions import sheets_pdf
+
+        content = sheets_pdf(_("Monthly management report") + f" {data.window.label}", sheets)
+    else:
+        content = to_xlsx_book(sheets)
     with transaction.atomic():
         audit_record(
             actor=actor,
@@ -234,5 +240,7 @@ def report_export(*, actor: User, data: MonthlyReport, fmt: str) -> tuple[bytes,
             changes={"report": "analytics_monthly", "month": data.window.label, "format": fmt},
             message=Message(gettext_noop("Exported the monthly management report")),
         )
-    name = f"management-report-{data.window.date_from:%Y%m}.xlsx"
+    name = f"management-report-{data.window.date_from:%Y%m}.{fmt}"
+    if fmt == "pdf":
+        return content, "application/pdf", name
     return content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name

@@ -7,9 +7,24 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+RelativeCode = Literal[
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+    "year_to_date",
+    "last_7_days",
+    "last_30_days",
+]
+RelativePeriod = Literal["", RelativeCode]  # "" for none (all time; a subscription: the month before)
+
 
 class FigurePeriodParams(Schema):
-    period: Literal["month", "quarter", "year", "custom"] = Field("month", description="The kind of period.")
+    period: Literal["month", "quarter", "year", "custom", RelativeCode] = Field(
+        "month",
+        description="The kind of period (anchored on month or date), custom dates, or a relative period read today.",
+    )
     month: str | None = Field(None, description="yyyy-mm: the month (or the quarter/year containing it).")
     date: str | None = Field(None, description="yyyy-mm-dd: any day inside the period (default today).")
     date_from: str | None = Field(None, description="yyyy-mm-dd, for a custom period.")
@@ -143,6 +158,11 @@ class SubscriptionIn(Schema):
     frequency: str  # daily, weekly (Mondays) or monthly (the 1st)
     fmt: str = "xlsx"  # xlsx or pdf
     saved_report: int | None = Field(None, description="With report=built: the id of a saved report you may open.")
+    period: RelativePeriod = Field(
+        "",
+        description="A relative period read on the day it is sent ('': the month before); the management report "
+        "and the league take this_month or last_month; a built report uses its own.",
+    )
 
 
 class SubscriptionOut(Schema):
@@ -152,6 +172,7 @@ class SubscriptionOut(Schema):
     fmt: str
     last_sent_at: dt.datetime | None = None
     saved_report: int | None = None
+    period: str = ""
 
 
 # --- the report builder -------------------------------------------------------------------------------------------
@@ -176,6 +197,10 @@ class ReportSpecIn(Schema):
     group_by: str
     measure: str = "count"
     chart: Literal["bar", "line", "pie", "table"] = "bar"
+    period: RelativePeriod = Field(
+        "", description="A relative period read on the day the report runs ('' for all time)."
+    )
+    period_field: str = Field("", description="The date field the period applies to (default: the first one).")
 
 
 class SavedReportIn(ReportSpecIn):
@@ -200,6 +225,10 @@ class ReportResultOut(Schema):
     total: Decimal
     truncated: bool = Field(description="More than 200 groups: only the first 200 are listed.")
     warnings: list[str]
+    period: str = Field(description="The report's relative period ('' for all time).")
+    period_field: str
+    date_from: dt.date | None = Field(description="The period's first day on the day it ran.")
+    date_to: dt.date | None = Field(description="The period's last day on the day it ran.")
 
 
 class SavedReportOut(Schema):
@@ -211,4 +240,6 @@ class SavedReportOut(Schema):
     group_by: str
     measure: str
     chart: str
+    period: str
+    period_field: str
     roles: list[int]

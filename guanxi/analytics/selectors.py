@@ -105,12 +105,17 @@ def _date(params: Mapping[str, Any], key: str, errors: dict[str, list[str]]) -> 
 
 def window_from(params: Mapping[str, Any], *, today: dt.date | None = None) -> Window:
     """The period a page or endpoint asks for: `period` (month, quarter, year, custom; default month), anchored on
-    `month` (yyyy-mm) or `date` (any day inside; default today), or `date_from`/`date_to` for custom."""
+    `month` (yyyy-mm) or `date` (any day inside; default today), or `date_from`/`date_to` for custom; or a relative
+    period (relative.py: this_month, last_30_days…) read on `today`."""
+    from .relative import RELATIVE_CODES, relative_window
+
     today = today or timezone.localdate()
     kind = str(params.get("period") or "month")
     errors: dict[str, list[str]] = {}
+    if kind in RELATIVE_CODES:  # "last_month", "last_30_days"…: read on `today`
+        return relative_window(kind, today)
     if kind not in PERIOD_KINDS:
-        raise ValidationFailed(_("Unknown period."), fields={"period": [_("Choose month, quarter, year or custom.")]})
+        raise ValidationFailed(_("Unknown period."), fields={"period": [_("Choose a period offered.")]})
     if kind == "custom":
         date_from, date_to = _date(params, "date_from", errors), _date(params, "date_to", errors)
         if not errors:
@@ -211,8 +216,21 @@ def compute(
         raise ValidationFailed(
             _("This figure cannot be grouped that way."), fields={"group_by": [_("Choose a valid option.")]}
         )
-    return dict(
-        metric.compute(user=user, date_from=window.date_from, date_to=window.date_to, group_by=group_by, owners=owners)
+    from . import figure_cache
+
+    owners = list(owners) if owners is not None else None
+    return figure_cache.cached(
+        metric_key=metric.key,
+        reader_id=user.pk,
+        group_by=group_by,
+        date_from=window.date_from,
+        date_to=window.date_to,
+        owners=owners,
+        compute=lambda: dict(
+            metric.compute(
+                user=user, date_from=window.date_from, date_to=window.date_to, group_by=group_by, owners=owners
+            )
+        ),
     )
 
 

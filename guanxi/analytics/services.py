@@ -181,8 +181,9 @@ def league_publish_due(*, now: dt.datetime | None = None) -> int:
 # --- the report builder's saved reports ---------------------------------------------------------------------------
 @transaction.atomic
 def saved_report_save(*, actor: User, data: Mapping[str, Any], pk: Any = None) -> Any:
-    """Save a built report (name, object, filters, group_by, measure, chart, roles) as the actor's, or change one of
-    their own (pk). Needs analytics.export; the filters must be ones the list accepts. Audited with what changed."""
+    """Save a built report (name, object, filters, group_by, measure, chart, a relative period, roles) as the
+    actor's, or change one of their own (pk). Needs analytics.export; the filters must be ones the list accepts.
+    Audited with what changed."""
     from guanxi.org.models import Role
 
     from . import builder
@@ -221,6 +222,8 @@ def saved_report_save(*, actor: User, data: Mapping[str, Any], pk: Any = None) -
         "group_by": spec.group.key,
         "measure": spec.measure.key,
         "chart": spec.chart,
+        "period": spec.period,
+        "period_field": spec.period_field,
     }
     before: dict[str, Any] = {}
     if row is None:

@@ -32,6 +32,7 @@ from guanxi.org.policies import has_permission, require_permission
 from .builder import run as builder_run
 from .builder import saved_report_get, spec_of
 from .models import ReportSubscription
+from .relative import MONTHLY_CODES, RELATIVE_CODES, RELATIVE_PERIODS, relative_window
 from .report import monthly_report, report_sheets
 from .selectors import Window, default_scope, figures, league_for, league_visible_ids, window_for
 
@@ -51,9 +52,21 @@ def period_key(frequency: str, day: dt.date) -> str:
     return f"{day:%Y-%m}"
 
 
-def report_window(day: dt.date) -> Window:
-    """The month a report sent on `day` covers: the month of the day before (on the 1st: the month just ended)."""
+def report_window(day: dt.date, period: str = "") -> Window:
+    """The period a report sent on `day` covers: its relative period read that day (relative.py), or by default the
+    month of the day before (on the 1st: the month just ended)."""
+    if period:
+        return relative_window(period, day)
     return window_for("month", day - dt.timedelta(days=1))
+
+
+def periods_for(report: str) -> tuple[str, ...]:
+    """The relative periods a report may cover: the management report and the league are months."""
+    if report in (ReportSubscription.Report.MONTHLY, ReportSubscription.Report.LEAGUE):
+        return MONTHLY_CODES
+    if report == ReportSubscription.Report.BUILT:
+        return ()  # a built report carries its own period
+    return RELATIVE_CODES
 
 
 # --- reads and writes of the subscriptions ---------------------------------------------------------------------
@@ -77,6 +90,9 @@ def subscription_create(*, actor: User, data: Mapping[str, Any]) -> ReportSubscr
     report = _choice(data, "report", ReportSubscription.Report, errors)
     frequency = _choice(data, "frequency", ReportSubscription.Frequency, errors)
     fmt = _choice({"fmt": data.get("fmt") or "xlsx"}, "fmt", ReportSubscription.Format, errors)
+    period = str(data.get("period") or "").strip()
+    if period and "report" not in errors and period not in periods_for(report):
+        errors["period"] = [_("Choose one of the periods offered for this report.")]
     if not errors and not actor.email:
         errors["report"] = [_("Your account has no e-mail address: add one to your profile first.")]
     saved = None
@@ -90,12 +106,14 @@ def subscription_create(*, actor: User, data: Mapping[str, Any]) -> ReportSubscr
         errors["frequency"] = [_("You already receive this report on this schedule.")]
     if errors:
         raise ValidationFailed(_("Please correct the errors below."), fields=errors)
-    row = ReportSubscription.objects.create(user=actor, report=report, frequency=frequency, fmt=fmt, saved_report=saved)
+    row = ReportSubscription.objects.create(
+        user=actor, report=report, frequency=frequency, fmt=fmt, saved_report=saved, period=period
+    )
     audit_record(
         actor=actor,
         action=AuditLog.Action.CREATE,
         obj=row,
-        changes={"report": report, "frequency": frequency, "fmt": fmt}
+        changes={"report": report, "frequency": frequency, "fmt": fmt, "period": period}
         | ({"saved_report": saved.name} if saved else {}),
         message=Message(gettext_noop("Subscribed to a scheduled report")),
     )
@@ -125,12 +143,14 @@ def _num(value: Any) -> Any:
     return float(value) if value is not None else ""
 
 
-def report_content(*, user: User, report: str, window: Window, saved: Any = None) -> tuple[str, Sheets]:
-    """The title and sheets of a report for a month as `user` sees it (a built report: as its filters say, within
-    the recipient's own data scope)."""
+def report_content(
+    *, user: User, report: str, window: Window, saved: Any = None, today: dt.date | None = None
+) -> tuple[str, Sheets]:
+    """The title and sheets of a report for a period as `user` sees it (a built report: as its filters and its own
+    relative period read on `today` say, within the recipient's own data scope)."""
     if report == ReportSubscription.Report.BUILT and saved is not None:
         saved = saved_report_get(user=user, pk=saved.pk)  # still theirs or shared with them, or NotFoundError
-        result = builder_run(user, spec_of(user, saved))
+        result = builder_run(user, spec_of(user, saved), today=today)
         return saved.name, [result.sheet()]
     if report == ReportSubscription.Report.MONTHLY:
         return _("Monthly management report") + f" {window.label}", report_sheets(
@@ -220,10 +240,12 @@ def _send_one(row: ReportSubscription, key: str, day: dt.date, now: dt.datetime)
     user = row.user
     if not user.email or not has_permission(user, "analytics.export"):
         return False  # the right or the address went since: nothing goes out
-    window = report_window(day)
+    window = report_window(day, row.period)
     with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
         try:
-            title, sheets = report_content(user=user, report=row.report, window=window, saved=row.saved_report)
+            title, sheets = report_content(
+                user=user, report=row.report, window=window, saved=row.saved_report, today=day
+            )
         except ApplicationError:  # the built report's list or fields are no longer the recipient's
             log.warning("scheduled report %s cannot be built for its recipient", row.pk)
             return False
@@ -253,4 +275,5 @@ def choices() -> dict[str, Sequence[tuple[str, Any]]]:
         "reports": [c for c in ReportSubscription.Report.choices if c[0] != ReportSubscription.Report.BUILT],
         "frequencies": ReportSubscription.Frequency.choices,
         "formats": ReportSubscription.Format.choices,
+        "periods": RELATIVE_PERIODS,
     }

@@ -12,20 +12,23 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.org.policies import has_permission
 
+from . import figure_cache, selectors, services
 from . import report as report_module
-from . import selectors, services
 from .models import DEFAULT_WEIGHTS, LeaguePolicy
+from .relative import RELATIVE_CODES, RELATIVE_PERIODS
 
 PERIOD_CHOICES = (
-    ("month", _("Month")),
-    ("quarter", _("Quarter")),
-    ("year", _("Year")),
-    ("custom", _("Custom dates")),
+    ("month", gettext_lazy("Month")),
+    ("quarter", gettext_lazy("Quarter")),
+    ("year", gettext_lazy("Year")),
+    ("custom", gettext_lazy("Custom dates")),
+    *RELATIVE_PERIODS,
 )
 
 
@@ -48,6 +51,8 @@ def _scope(request: HttpRequest, errors: dict[str, Any]) -> str:
 def _filters(request: HttpRequest, window: selectors.Window, scope: str, errors: dict[str, Any]) -> dict[str, Any]:
     return {
         "period_choices": PERIOD_CHOICES,
+        # a relative period stays chosen (its window's own kind is month, quarter, year or custom)
+        "period_value": request.GET.get("period") if request.GET.get("period") in RELATIVE_CODES else window.kind,
         "window": window,
         "scope": scope,
         "scope_choices": selectors.scope_choices(request.user),  # type: ignore[arg-type]
@@ -63,8 +68,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     selectors.require_view(request.user)  # type: ignore[arg-type]
     errors: dict[str, Any] = {}
     window, scope = _window(request, errors), _scope(request, errors)
-    rows = selectors.figures(user=request.user, window=window, scope=scope)  # type: ignore[arg-type]
-    context = _filters(request, window, scope, errors) | {"rows": rows}
+    with figure_cache.figures_age() as seen:
+        rows = selectors.figures(user=request.user, window=window, scope=scope)  # type: ignore[arg-type]
+    context = _filters(request, window, scope, errors) | {"rows": rows, "computed_at": figure_cache.oldest(seen)}
     return render(request, "analytics/overview.html", context)
 
 
@@ -192,7 +198,8 @@ def management_report(request: HttpRequest) -> HttpResponse:
     selectors.require_view(user)  # type: ignore[arg-type]
     errors: dict[str, Any] = {}
     window = _league_month(request, errors)
-    data = report_module.monthly_report(user=user, window=window)  # type: ignore[arg-type]
+    with figure_cache.figures_age() as seen:
+        data = report_module.monthly_report(user=user, window=window)  # type: ignore[arg-type]
     fmt = request.GET.get("export")
     if fmt:
         content, content_type, filename = report_module.report_export(actor=user, data=data, fmt=fmt)  # type: ignore[arg-type]
@@ -207,6 +214,7 @@ def management_report(request: HttpRequest) -> HttpResponse:
         "can_export": has_permission(user, "analytics.export"),  # type: ignore[arg-type]
         "chart": data.chart(),
         "today": dt.date.today(),
+        "computed_at": figure_cache.oldest(seen),
     }
     return render(request, "analytics/report.html", context)
 
@@ -255,10 +263,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect(reverse("analytics:dashboard") + ("?" + request.GET.urlencode() if request.GET else ""))
     errors: dict[str, Any] = {}
     window, scope = _window(request, errors), _scope(request, errors)
-    widgets = board.render_widgets(user=user, window=window, scope=scope)  # type: ignore[arg-type]
+    with figure_cache.figures_age() as seen:
+        widgets = board.render_widgets(user=user, window=window, scope=scope)  # type: ignore[arg-type]
     shown = {w["widget"].key for w in widgets}
     context = _filters(request, window, scope, errors) | {
         "widgets": widgets,
+        "computed_at": figure_cache.oldest(seen),
         "addable": [w for w in board.available(user) if w.key not in shown],  # type: ignore[arg-type]
     }
     return render(request, "analytics/dashboard.html", context)

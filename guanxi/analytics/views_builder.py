@@ -21,6 +21,7 @@ from guanxi.org.policies import has_permission, require_permission
 
 from . import builder, services, subscriptions
 from .models import ReportSubscription
+from .relative import RELATIVE_PERIODS, relative_label
 
 RULE_ROWS = 3
 
@@ -47,6 +48,8 @@ def _parts(data: QueryDict) -> dict[str, Any]:
         "group_by": data.get("group_by") or "",
         "measure": data.get("measure") or "count",
         "chart": data.get("chart") or "bar",
+        "period": data.get("period") or "",
+        "period_field": data.get("period_field") or "",
         "name": data.get("name") or "",
         "roles": data.getlist("roles"),
     }
@@ -109,6 +112,8 @@ def builder_page(request: HttpRequest) -> HttpResponse:
             "group_by": report.group_by,
             "measure": report.measure,
             "chart": report.chart,
+            "period": report.period,
+            "period_field": report.period_field,
             "name": report.name,
             "roles": [str(r.pk) for r in report.roles.all()],
         }
@@ -141,6 +146,8 @@ def builder_page(request: HttpRequest) -> HttpResponse:
         "groupings": builder.groupings(definition),
         "measures": builder.measures(definition),
         "fields": builder.filter_fields(definition),
+        "date_fields": builder.date_fields(definition),
+        "periods": RELATIVE_PERIODS,
         "definition": definition,
     }
     if not parts["group_by"] and context["groupings"]:
@@ -154,6 +161,7 @@ def builder_page(request: HttpRequest) -> HttpResponse:
     else:
         context["result"] = builder.run(user, spec)
         context["chart_data"] = context["result"].chart_data()
+        context["period_label"] = relative_label(spec.period)
     context |= _state(parts, report)
     return render(request, "analytics/builder.html", context, status=status)
 

@@ -172,6 +172,19 @@ def _expense_claims(*, result: Any, today: dt.date, progress: Any) -> None:
             "manager",
         ),
         (
+            # waiting for 王强 (李娜's manager) and 陈静 (杨帆's): every manager's dashboard has an approval waiting
+            "lina",
+            "北京客户技术交流会场地费",
+            [("entertainment", "1200.00", "会议室租用半天"), ("other", "180.00", "资料印刷")],
+            "",
+        ),
+        (
+            "yangfan",
+            "渠道伙伴季度拜访差旅费",
+            [("travel", "720.00", "高铁往返"), ("transport", "65.00", "市内出租车")],
+            "",
+        ),
+        (
             "zhangwei",
             "北京现场演示差旅费",
             [("travel", "1260.00", "高铁往返"), ("travel", "980.00", "酒店两晚"), ("other", "120.00", "资料打印")],

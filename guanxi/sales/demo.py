@@ -122,6 +122,7 @@ def demo_opportunities(*, result: Any, gen: Any, now: dt.datetime, progress: Cal
                     flagship=i == 0 and customer == result.flagship,
                 )
             )
+    made += _agent_deal(rng, users, now=now, month=month, competitors=competitors)
     _confirm_closings(users, made)
     _activities(rng, users, made, now)
     _targets(rng, users, result, made, month, quarter)
@@ -257,6 +258,31 @@ def _close_deal(
         note="客户已签署合同" if won else "",
         now=at,
     )
+
+
+def _agent_deal(
+    rng: random.Random, users: dict[str, User], *, now: dt.datetime, month: Any, competitors: list[Competitor]
+) -> list[Opportunity]:
+    """The agent 马强 (a partner organisation's rep) brings one deal expected to close this month, so an agent's
+    dashboard and the agents' league have a deal to show."""
+    agent = users.get("maqiang")
+    customer = Customer.objects.filter(owner=agent).order_by("id").first() if agent is not None else None
+    if agent is None or customer is None:
+        return []
+    timeline = _Timeline(
+        0, None, [12], now - dt.timedelta(days=12, hours=5), month.date_to, Opportunity.ForecastCategory.BEST_CASE
+    )
+    deal = _open_deal(
+        rng,
+        owner=agent,
+        customer=customer,
+        product="云桌面",
+        low=90_000,
+        high=300_000,
+        timeline=timeline,
+        competitors=competitors,
+    )
+    return [deal]
 
 
 def _confirm_closings(users: dict[str, User], made: list[Opportunity]) -> None:

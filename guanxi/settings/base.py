@@ -178,6 +178,9 @@ GUANXI_RECYCLE_BIN_DAYS = env.int("GUANXI_RECYCLE_BIN_DAYS", default=90)
 GUANXI_IDEMPOTENCY_HOURS = env.int("GUANXI_IDEMPOTENCY_HOURS", default=24)
 # A closed month's usage league is kept this long in the cache (0: computed on every call); its page shows its age.
 GUANXI_ANALYTICS_CACHE_SECONDS = env.int("GUANXI_ANALYTICS_CACHE_SECONDS", default=600)
+# Dashboard, figures and monthly report figures: kept this long at most; any committed write to business records
+# refreshes them at once (guanxi/analytics/figure_cache.py). 0: never cached.
+GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS = env.int("GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS", default=300)
 # Backups (docs/admin-guide.md "Backup and restore"): whether the worker backs up daily and from which hour (local
 # time), where it writes its archives, and how many it keeps: the newest of each of the last KEEP_DAILY days and of
 # each of the last KEEP_MONTHLY months.

@@ -124,5 +124,8 @@ def test_pages_render_for_a_manager_and_the_report_exports(client: Any, data: An
     names = {row[0] for row in people.iter_rows(min_row=2, values_only=True)}
     assert str(data["east_rep"]) in names and str(data["west_rep"]) not in names  # the manager's department only
     assert AuditLog.objects.filter(action=AuditLog.Action.EXPORT, actor=data["east_manager"]).exists()
+    pdf = client.get("/analytics/report/?month=2026-11&export=pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert AuditLog.objects.filter(action=AuditLog.Action.EXPORT, actor=data["east_manager"]).count() == 2
     client.force_login(data["east_rep"])
     assert client.get("/analytics/report/?month=2026-11&export=xlsx").status_code == 403  # reps may not export

@@ -54,3 +54,52 @@ def test_a_widget_out_of_reach_is_refused(client: Any, org: Any) -> None:
     client.force_login(org["east_rep"])
     client.post("/analytics/dashboard/", {"widget": "nothing", "action": "add"})
     assert not DashboardLayout.objects.filter(user=org["east_rep"]).exists()
+
+
+def test_my_tasks_counts_the_readers_own_open_tasks_overdue_first(org: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from guanxi.customers.tests.factories import TaskFactory
+
+    now = timezone.now()
+    late = TaskFactory(assignee=org["east_rep"], due_at=now - dt.timedelta(days=1), title="Call back")
+    TaskFactory(assignee=org["east_rep"], due_at=now + dt.timedelta(days=2))
+    TaskFactory(assignee=org["east_rep"], due_at=now - dt.timedelta(days=3), done=True)
+    TaskFactory(assignee=org["west_rep"], due_at=now - dt.timedelta(days=1))
+    window = selectors_window()
+    data = dashboard.WIDGETS["tasks"].data(org["east_rep"], window, "me")
+    assert (data["count"], data["overdue"]) == (2, 1)
+    assert data["rows"][0] == late
+
+
+def test_every_widget_renders_on_the_page_and_a_manager_may_add_each(client: Any, org: Any) -> None:
+    manager = org["east_manager"]
+    client.force_login(manager)
+    for widget in dashboard.available(manager):
+        client.post("/analytics/dashboard/", {"widget": widget.key, "action": "add"})
+    page = client.get("/analytics/dashboard/?period=last_30_days").content.decode()
+    for widget in dashboard.available(manager):
+        assert f'data-widget="{widget.key}"' in page, widget.key
+    assert 'value="last_30_days" selected' in page  # the relative period stays chosen
+
+
+def test_each_role_without_selling_gets_its_own_figures(org: Any) -> None:
+    from guanxi.org.tests.factories import UserFactory
+
+    agent = UserFactory(username="service_one", department=org.hq, roles=["service_agent"])
+    marketer = UserFactory(username="marketer", department=org.hq, roles=["marketing"])
+    assert dashboard.layout_of(agent) == ["figures", "tickets", "tasks"]
+    assert dashboard.layout_of(marketer) == ["figures", "leads", "forgotten"]
+    window = selectors_window()
+    keys = [r.metric.key for r in dashboard.WIDGETS["figures"].data(agent, window, "company")["rows"]]
+    assert keys and set(keys) <= set(dashboard.ROLE_FIGURE_KEYS["service_agent"])
+
+
+def selectors_window() -> Any:
+    from django.utils import timezone
+
+    from guanxi.analytics.selectors import window_for
+
+    return window_for("month", timezone.localdate())
