@@ -168,6 +168,12 @@ def measures(definition: ListDefinition) -> list[Option]:
     return options
 
 
+def default_date_field(definition: ListDefinition) -> str:
+    """The date a period applies to unless the reader chooses: when the record was made, else the first date."""
+    dates = date_fields(definition)
+    return next((f.key for f in dates if f.path == "created_at"), dates[0].key if dates else "")
+
+
 def date_fields(definition: ListDefinition) -> list[Field]:
     """The date fields a relative period may apply to (those a filter rule may name)."""
     return [f for f in filter_fields(definition) if f.kind in DATE_KINDS]
@@ -247,8 +253,7 @@ def _clean_period(definition: ListDefinition, data: Mapping[str, Any], errors: d
         errors["period"] = [_("Choose one of the periods offered.")]
         return "", ""
     dates = date_fields(definition)
-    if not field_key and dates:  # by default: when the record was made, else the list's first date
-        field_key = next((f.key for f in dates if f.path == "created_at"), dates[0].key)
+    field_key = field_key or default_date_field(definition)
     if field_key not in {f.key for f in dates}:
         errors["period_field"] = [_("Choose the date the period applies to.")]
     return period, field_key

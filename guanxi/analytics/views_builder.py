@@ -152,6 +152,8 @@ def builder_page(request: HttpRequest) -> HttpResponse:
     }
     if not parts["group_by"] and context["groupings"]:
         parts["group_by"] = context["groupings"][0].key
+    if not parts["period_field"]:  # the date the server applies a period to, shown chosen
+        parts["period_field"] = builder.default_date_field(definition)
     status = 400 if errors else 200
     try:
         spec = builder.clean(user, parts)

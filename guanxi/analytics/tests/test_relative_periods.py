@@ -133,4 +133,5 @@ def test_the_builder_page_offers_and_shows_the_period(client: Any, org: Any) -> 
     client.force_login(org["east_manager"])
     page = client.get("/analytics/builder/?object=customers&group_by=owner&period=last_month").content.decode()
     assert 'id="b-period"' in page and 'value="last_month" selected' in page
+    assert 'value="created" selected' in page  # the date the period applies to, as the server applies it
     assert 'id="report-period"' in page
