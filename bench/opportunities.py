@@ -33,6 +33,7 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
     from django.core.management.color import no_style
 
     from guanxi.core.dbvendor import bulk_load
+    from guanxi.core.search import name_sort_key
     from guanxi.customers.demo.bulk import BulkInserter
     from guanxi.customers.models import Customer
     from guanxi.sales.models import Opportunity, Stage, StageChange
@@ -56,6 +57,7 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
                     deal = deals.add(
                         name=f"{name[:12]} 项目{i}",
                         search_text=opportunity_search_text(f"{name[:12]} 项目{i}"),
+                        name_sort=name_sort_key(f"{name[:12]} 项目{i}"),
                         customer_id=pk,
                         owner_id=owner,
                         department_id=dept,

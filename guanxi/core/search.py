@@ -74,6 +74,16 @@ def name_sort_key(name: str) -> str:
     return " ".join(s.strip() for s in syllables if s.strip())[:NAME_SORT_MAX]
 
 
+def name_sort_fill(model: Any, batch: int = 2000) -> None:
+    """Write the name order key of every row of a model (its `name` into `name_sort`): for the migrations that give
+    a model the key. Reads first, then writes: SQLite does not isolate a running read from writes on the same
+    connection."""
+    rows = list(model._base_manager.order_by("pk").values_list("pk", "name"))
+    for start in range(0, len(rows), batch):
+        chunk = [model(pk=pk, name_sort=name_sort_key(name)) for pk, name in rows[start : start + batch]]
+        model._base_manager.bulk_update(chunk, ["name_sort"])
+
+
 def digits(text: str) -> str:
     return _DIGITS.sub("", text or "")
 

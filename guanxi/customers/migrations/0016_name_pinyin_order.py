@@ -4,25 +4,15 @@ import guanxi.core.models
 from django.conf import settings
 from django.db import migrations, models
 
-from guanxi.core.search import name_sort_key
+from guanxi.core.search import name_sort_fill
 
 # Names sort in pinyin order (core.search.name_sort_key): customers and contacts get the order key, filled for
 # those already there before the index over it is built.
 
 
 def fill_name_sort(apps, schema_editor):
-    for model_name in ("Customer", "Contact"):
-        model = apps.get_model("customers", model_name)
-        # Read first, then write: SQLite does not isolate a running read from writes on the same connection.
-        rows = list(model._base_manager.order_by("pk").values_list("pk", "name"))
-        batch = []
-        for pk, name in rows:
-            batch.append(model(pk=pk, name_sort=name_sort_key(name)))
-            if len(batch) == 2000:
-                model._base_manager.bulk_update(batch, ["name_sort"])
-                batch = []
-        if batch:
-            model._base_manager.bulk_update(batch, ["name_sort"])
+    name_sort_fill(apps.get_model("customers", "Customer"))
+    name_sort_fill(apps.get_model("customers", "Contact"))
 
 
 class Migration(migrations.Migration):

@@ -47,3 +47,16 @@ def test_contacts_sort_by_pinyin(org):
     web = Client()
     web.force_login(rep)
     assert names_in(web, "/api/v1/contacts?sort=name") == ["Amy Li", "安娜", "陈静", "张三", "张山"]
+
+
+def test_the_migration_fill_gives_customers_saved_before_the_key_their_place(org):
+    from guanxi.core.search import name_sort_fill
+
+    customer_create(actor=org["east_rep"], data={"name": "北京华信科技有限公司"})
+    customer_create(actor=org["east_rep"], data={"name": "阿里巴巴网络"})
+    Customer.objects.update(name_sort="")  # as rows stood before the migration
+    name_sort_fill(Customer)
+    assert dict(Customer.objects.values_list("name", "name_sort")) == {
+        "北京华信科技有限公司": "bei jing hua xin ke ji you xian gong si",
+        "阿里巴巴网络": "a li ba ba wang luo",
+    }

@@ -25,8 +25,8 @@ TEXT_LIMIT = 100  # longer search text is cut, not refused (the search box allow
 NOT_A_NUMBER = _("Enter a number.")
 
 SORTS = {
-    "name": "name",
-    "-name": "-name",
+    "name": "name_sort",  # pinyin order (core.search.name_sort_key)
+    "-name": "-name_sort",
     "amount": "amount",
     "-amount": "-amount",
     "close": "expected_close_date",

@@ -213,7 +213,7 @@ class OpportunityList(ListDefinition):
         Scene("collaborating", gettext_lazy("I collaborate on"), _collaborating),
     )
     columns = (
-        Column("name", gettext_lazy("Name"), sort=("name",), fixed=True),
+        Column("name", gettext_lazy("Name"), sort=("name_sort",), fixed=True),
         Column("customer", gettext_lazy("Customer"), value=lambda o: o.customer.name, sort=("customer__name_sort",)),
         Column(
             "stage",

@@ -184,6 +184,7 @@ class Opportunity(OwnedRecord, CustomFieldsModel):
     # The deal's name as search finds it (core.search: normalised, pinyin, initials); kept by the services. Its
     # customer's name is searched through the customer's own search text (opportunities.filters.apply_search).
     search_text = models.TextField(editable=False, blank=True, default="")
+    name_sort = models.CharField(editable=False, max_length=255, blank=True, default="")  # core.search.name_sort_key
     close_confirmed_at = models.DateTimeField(_("closing confirmed at"), null=True, blank=True)
     close_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -217,7 +218,7 @@ class Opportunity(OwnedRecord, CustomFieldsModel):
             models.Index(fields=["customer", "deleted_at"]),
             # The list's and the API's sortable columns, read in order (core.models.ListOrderIndex).
             ListOrderIndex(fields=["-created_at", "-id"], name="opportunity_created_sort_idx"),
-            ListOrderIndex(fields=["name", "id"], name="opportunity_name_sort_idx"),
+            ListOrderIndex(fields=["name_sort", "id"], name="opportunity_name_pinyin_idx"),
             ListOrderIndex(fields=["amount", "id"], name="opportunity_amount_sort_idx"),
             ListOrderIndex(fields=["-updated_at", "-id"], name="opportunity_updated_sort_idx"),
         ]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from guanxi.core.search import name_sort_key
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.org.models import Role
 from guanxi.sales.models import Opportunity, Pipeline, Stage, StageChange
@@ -52,6 +53,7 @@ def make_opportunity(owner: Any, pipeline: Pipeline, path: list[tuple[Stage, dt.
     status = {"won": "won", "lost": "lost"}.get(last_stage.kind, "open")
     opp = Opportunity.objects.create(
         name=f"Deal {amount}",
+        name_sort=name_sort_key(f"Deal {amount}"),
         customer=CustomerFactory(owner=owner),
         owner=owner,
         pipeline=pipeline,

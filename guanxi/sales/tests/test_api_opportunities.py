@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from guanxi.core.search import name_sort_key
+from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.sales.models import Opportunity
 from guanxi.sales.tests.test_analytics_funnel import (
     at,
@@ -164,10 +166,31 @@ def test_the_list_sorts_by_name_amount_or_stage_as_asked(org: Any, deals: dict[s
         float(i["amount"]) for i in client.call("get", "/opportunities?sort=-amount&limit=200").json()["items"]
     ]
     # then each comes in that order; an unknown sort is a 422 naming the field, and the schema lists the keys
-    assert by_name == sorted(by_name) and by_name_desc == sorted(by_name, reverse=True) and len(by_name) == 12
+    assert by_name == sorted(by_name, key=name_sort_key) and by_name_desc == by_name[::-1] and len(by_name) == 12
     assert by_amount == sorted(by_amount, reverse=True)
     bad = client.call("get", "/opportunities?sort=owner")
     assert bad.status_code == 422 and "sort" in bad.content.decode()
     schema = client.call("get", "/openapi.json").json()
     params = {p["name"]: p for p in schema["paths"]["/api/v1/opportunities"]["get"]["parameters"]}
     assert "-name" in str(params["sort"]["schema"]) and "stage" in params
+
+
+def test_deal_names_sort_in_pinyin_order_on_the_list_and_in_the_api(org: Any, api_as: Any) -> None:
+    from django.test import Client
+
+    from guanxi.sales.opportunities.services import opportunity_create, opportunity_update
+
+    rep = org["east_rep"]
+    grant_opportunity_permissions()
+    customer = CustomerFactory(owner=rep)
+    for name in ["重庆二期", "Alpha 改造", "北京扩容", "张家口项目"]:
+        opportunity_create(actor=rep, customer=customer, data={"name": name, "amount": "1"})
+    renamed = Opportunity.objects.get(name="张家口项目")
+    opportunity_update(actor=rep, opportunity=renamed, data={"name": "安防升级"})
+    expected = ["Alpha 改造", "安防升级", "北京扩容", "重庆二期"]  # alpha, an fang, bei jing, chong qing
+    items = api_as(rep).call("get", "/opportunities?sort=name").json()["items"]
+    assert [i["name"] for i in items] == expected
+    web = Client()
+    web.force_login(rep)
+    html = web.get("/sales/opportunities/?sort=name").content.decode()
+    assert [html.index(n) for n in expected] == sorted(html.index(n) for n in expected)

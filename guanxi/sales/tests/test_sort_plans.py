@@ -15,7 +15,7 @@ from guanxi.sales.opportunities import selectors
 pytestmark = pytest.mark.django_db
 
 OPPORTUNITY_SORTS = {
-    "name": "opportunity_name_sort_idx",
+    "name": "opportunity_name_pinyin_idx",
     "amount": "opportunity_amount_sort_idx",
     "created": "opportunity_created_sort_idx",
     "updated": "opportunity_updated_sort_idx",

@@ -25,7 +25,7 @@ from guanxi.core.i18n import Message
 from guanxi.core.inputs import field_error, pick
 from guanxi.core.models import AuditLog
 from guanxi.core.money import AMOUNT_MAX, to_cent
-from guanxi.core.search import build_search_text
+from guanxi.core.search import build_search_text, name_sort_key
 from guanxi.core.services import (
     audit_record,
     check_version,
@@ -259,6 +259,7 @@ def opportunity_create(
         values.setdefault("name", customer.name[:200])
         values.setdefault("probability", stage.probability)
         values["search_text"] = opportunity_search_text(values["name"])
+        values["name_sort"] = name_sort_key(values["name"])
         if source_lead is not None:
             values.setdefault("source", Opportunity.Source.LEAD)
         opp = model_create(
@@ -329,8 +330,8 @@ def opportunity_update(
             instance=opp, data={**values, **m2m}, actor=actor, expected_version=expected_version
         )
         if "name" in changes:
-            opp.search_text = opportunity_search_text(opp.name)
-            Opportunity.objects.filter(pk=opp.pk).update(search_text=opp.search_text)
+            opp.search_text, opp.name_sort = opportunity_search_text(opp.name), name_sort_key(opp.name)
+            Opportunity.objects.filter(pk=opp.pk).update(search_text=opp.search_text, name_sort=opp.name_sort)
         row_changes = _replace_rows(opp, contacts, lines)
         if row_changes:
             if not changes:  # the version still moves, so a stale form cannot overwrite these rows
