@@ -223,3 +223,9 @@ def campaign_budget_submit(request: HttpRequest, campaign_id: int) -> object:
     rule applies, or the budget is awaiting approval already."""
     campaign = _campaign_get(request, campaign_id)
     return budget.budget_submit(actor=current_user(request), campaign=campaign)
+
+
+# Membership and loyalty (/loyalty/…) answer under the same router.
+from .loyalty.api import router as loyalty_router  # noqa: E402
+
+router.add_router("", loyalty_router)

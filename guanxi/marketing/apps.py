@@ -9,3 +9,5 @@ class MarketingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import lists, providers  # noqa: F401  (list pages; permission modules, navigation, tabs, search)
+        from .loyalty import lists as loyalty_lists  # noqa: F401  (members, points ledger, coupons)
+        from .loyalty import providers as loyalty_providers  # noqa: F401  (the loyalty module, its tab and jobs)

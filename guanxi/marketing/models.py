@@ -235,3 +235,15 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}:{self.contact_id} {self.status}"
+
+
+# Membership and loyalty live in their own module (marketing/loyalty/); Django finds the models through this one.
+from .loyalty.models import (  # noqa: E402, F401
+    Coupon,
+    CouponRedemption,
+    EarningRule,
+    LoyaltyProgramme,
+    Member,
+    PointsEntry,
+    Tier,
+)

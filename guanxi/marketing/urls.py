@@ -3,6 +3,7 @@ from django.urls import path
 from guanxi.org.lists.views import list_page
 
 from . import views, views_campaigns
+from .loyalty.urls import urlpatterns as loyalty_urls
 
 app_name = "marketing"
 urlpatterns = [
@@ -31,3 +32,4 @@ urlpatterns = [
     path("t/o/<str:token>/", views_campaigns.track_open, name="track_open"),
     path("t/c/<str:token>/", views_campaigns.track_click, name="track_click"),
 ]
+urlpatterns += loyalty_urls

@@ -103,7 +103,7 @@ BEFORE_THE_MOVE = {
 
 
 # Apps that registered their grants after the move (their modules are not in BEFORE_THE_MOVE).
-LATER_APPS = {"analytics", "service", "service.knowledge", "marketing", "realestate"}
+LATER_APPS = {"analytics", "service", "service.knowledge", "marketing", "marketing.loyalty", "realestate"}
 # Default roles added after the move (not in BEFORE_THE_MOVE).
 LATER_ROLES = {"service_manager"}
 

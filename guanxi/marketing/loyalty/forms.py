@@ -1,0 +1,55 @@
+"""Forms of the membership pages: they only read what was typed; the services check and refuse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.widgets import DateInput, MoneyInput, SearchSelect
+from guanxi.org.forms import TablerMixin
+
+from .models import Coupon, Tier
+
+
+class EnrolForm(TablerMixin, forms.Form):
+    customer = forms.CharField(label=_("Customer"), widget=SearchSelect(remote="customers"))
+    contact = forms.CharField(label=_("Contact (empty: the customer itself)"), required=False,
+                              widget=SearchSelect(remote="contacts"))  # fmt: skip
+
+
+class RedeemForm(forms.Form):
+    points = forms.CharField(label=_("Points to redeem"), max_length=12)
+    note = forms.CharField(label=_("For"), max_length=300, required=False)
+
+
+class AdjustForm(forms.Form):
+    points = forms.CharField(label=_("Points (+ or -)"), max_length=12)
+    note = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class CouponUseForm(forms.Form):
+    code = forms.CharField(label=_("Coupon code"), max_length=40)
+    contract = forms.CharField(label=_("Contract id"), required=False, max_length=20)
+    quote = forms.CharField(label=_("Quote id"), required=False, max_length=20)
+
+
+class CouponForm(TablerMixin, forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Coupon.Kind.choices)
+    value = forms.CharField(label=_("Value (yuan or percent)"), max_length=20, widget=MoneyInput())
+    valid_from = forms.CharField(label=_("Valid from"), widget=DateInput())
+    valid_until = forms.CharField(label=_("Valid until"), widget=DateInput())
+    limit_total = forms.CharField(label=_("Limit in total (empty: no limit)"), required=False, max_length=10)
+    limit_per_member = forms.CharField(label=_("Limit per member"), max_length=10, initial="1")
+    min_tier = forms.ChoiceField(label=_("For tier and above"), required=False)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["min_tier"].choices = [("", _("Every member")), *((str(t.pk), t.name) for t in Tier.objects.all())]
+
+    def service_data(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}

@@ -1,0 +1,89 @@
+"""What membership and loyalty register at start-up: the loyalty permission module and its default grants, the
+navigation entry, the customer 360 Membership tab, the worker's jobs (earning, tier review, expiry) and the
+notification topic of tier changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.registry import DefaultGrants, NavItem, NotificationTopic, PeriodicJob, RecordTab, registry
+from guanxi.org.policies import register_module
+
+register_module("loyalty", _("Membership and loyalty"), ["view", "create", "edit", "delete", "export", "admin"])
+
+# The marketing department runs the programme (enrols members, redeems points and coupons); reps and managers read
+# the members of the customers in their data scope; administering tiers, earning rules and point corrections is
+# loyalty.admin (the administrator, or whom they grant it).
+_READ = ["loyalty.view"]
+registry.add_default_grants(
+    DefaultGrants(
+        app="marketing.loyalty",
+        grants_by_role={
+            "marketing": ["loyalty.view", "loyalty.create", "loyalty.edit", "loyalty.delete", "loyalty.export"],
+            "sales_rep": _READ,
+            "business_manager": _READ,
+            "department_manager": _READ,
+            "sales_management": _READ + ["loyalty.export"],
+            "executive": _READ + ["loyalty.export"],
+        },
+    )
+)
+
+registry.add_nav(
+    NavItem(
+        key="members", label=_("Members"), url_name="marketing:member_list", icon="ti-id-badge-2", order=47,
+        permission="loyalty.view", match_prefix="/marketing/members/",
+    )
+)  # fmt: skip
+
+
+def _membership_tab(request: Any, customer: Any) -> Any:
+    from .views import customer_membership_tab
+
+    return customer_membership_tab(request, customer)
+
+
+registry.add_tab(
+    RecordTab(model="customers.customer", key="membership", label=_("Membership"), render=_membership_tab, order=76)
+)
+
+
+def _earn() -> Any:
+    from .earning import points_earn_due
+
+    return points_earn_due()
+
+
+def _review() -> Any:
+    from .tiers import tiers_review
+
+    return tiers_review()
+
+
+def _expire() -> Any:
+    from .ledger import points_expire_due
+
+    return points_expire_due()
+
+
+registry.add_periodic(PeriodicJob(key="loyalty_points_earn", every_minutes=60, run=_earn))
+registry.add_periodic(PeriodicJob(key="loyalty_tiers_review", every_minutes=24 * 60, run=_review))
+registry.add_periodic(PeriodicJob(key="loyalty_points_expire", every_minutes=24 * 60, run=_expire))
+
+registry.add_notification_topic(
+    NotificationTopic(
+        key="loyalty", label=_("Membership tiers"), kinds=("loyalty_",),
+        help=_("A member of your customers moved up or down a tier."), order=92,
+    )
+)  # fmt: skip
+
+
+def _demo(**kwargs: Any) -> None:
+    from .demo import loyalty_demo_build
+
+    loyalty_demo_build(**kwargs)
+
+
+registry.add_demo_step(_demo)

@@ -1,0 +1,179 @@
+"""Web UI of membership and loyalty: enrolling, a member's page (card, tier, balance, ledger, coupons, redeeming),
+coupons, and the Membership tab of the customer 360 page. Thin: parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.views_util import form_action, form_add_errors
+from guanxi.org.policies import has_permission, require_permission, scope_queryset_or_none
+
+from . import ledger, services
+from .forms import AdjustForm, CouponForm, CouponUseForm, EnrolForm, RedeemForm
+from .models import Coupon, LoyaltyProgramme, Member, Tier
+
+LEDGER_ROWS = 50
+
+
+def _member_context(user: Any, member: Member) -> dict[str, Any]:
+    can_edit = has_permission(user, "loyalty.edit") and member.status == Member.Status.ACTIVE
+    return {
+        "member": member,
+        "entries": list(member.ledger.select_related("created_by")[:LEDGER_ROWS]),
+        "redemptions": list(member.coupon_redemptions.select_related("coupon", "quote", "contract")[:20]),
+        "next_tier": Tier.objects.filter(threshold__gt=member.tier.threshold if member.tier else -1).first(),
+        "programme": LoyaltyProgramme.current(),
+        "can_edit": can_edit,
+        "can_adjust": can_edit and has_permission(user, "loyalty.admin"),
+    }
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = services.member_for(request.user, pk)
+    context = _member_context(request.user, member)
+    context.update(m=dict(context), redeem_form=RedeemForm(), adjust_form=AdjustForm(), coupon_form=CouponUseForm())
+    return render(request, "marketing/loyalty/member_detail.html", context)
+
+
+@login_required
+def member_create(request: HttpRequest) -> HttpResponse:
+    require_permission(request.user, "loyalty.create")
+    form = EnrolForm(request.POST or None, initial={"customer": request.GET.get("customer", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_enrol(actor=request.user, data=form.cleaned_data)
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Enrolled: card %(card)s.") % {"card": member.card_number})
+            return redirect("marketing:member_detail", member.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "marketing/loyalty/member_form.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def member_enrol_quick(request: HttpRequest) -> HttpResponse:
+    """The Membership tab's buttons: enrol the customer, or one of its contacts."""
+    back = reverse("customers:detail", args=[request.POST.get("customer") or 0]) + "#tab-membership"
+    return form_action(request, EnrolForm(request.POST), lambda data: services.member_enrol(actor=request.user,
+                       data=data), _("Enrolled."), back)  # fmt: skip
+
+
+def _member_post(request: HttpRequest, pk: int, form: Any, run: Any, done: str) -> HttpResponse:
+    member = services.member_for(request.user, pk)
+    back = reverse("marketing:member_detail", args=[member.pk])
+    return form_action(request, form, lambda data: run(member, data), done, back)
+
+
+@login_required
+@require_POST
+def member_redeem(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(m: Member, d: dict[str, Any]) -> Any:
+        return ledger.points_redeem(actor=request.user, member=m, **d)
+
+    return _member_post(request, pk, RedeemForm(request.POST), run, _("Points redeemed."))
+
+
+@login_required
+@require_POST
+def member_adjust(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(m: Member, d: dict[str, Any]) -> Any:
+        return ledger.points_adjust(actor=request.user, member=m, **d)
+
+    return _member_post(request, pk, AdjustForm(request.POST), run, _("Points adjusted."))
+
+
+@login_required
+@require_POST
+def member_use_coupon(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(m: Member, d: dict[str, Any]) -> Any:
+        return services.coupon_redeem(actor=request.user, member=m, **d)
+
+    return _member_post(request, pk, CouponUseForm(request.POST), run, _("Coupon used."))
+
+
+@login_required
+@require_POST
+def member_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(m: Member, d: dict[str, Any]) -> Any:
+        return services.member_cancel(actor=request.user, member=m)
+
+    return _member_post(request, pk, forms.Form(request.POST), run, _("Membership cancelled."))
+
+
+@login_required
+def coupon_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    require_permission(user, "loyalty.view")
+    coupon = Coupon.objects.filter(pk=pk).first() if pk else None
+    if pk and coupon is None:
+        raise NotFoundError(_("Not found, or you may not see it."))
+    may_save = has_permission(user, "loyalty.edit" if coupon else "loyalty.create")
+    if coupon is not None and request.method != "POST":
+        form = CouponForm(initial={
+            "code": coupon.code, "name": coupon.name, "kind": coupon.kind, "value": coupon.value,
+            "valid_from": coupon.valid_from, "valid_until": coupon.valid_until, "limit_total": coupon.limit_total,
+            "limit_per_member": coupon.limit_per_member, "min_tier": coupon.min_tier_id, "version": coupon.version,
+        })  # fmt: skip
+    else:
+        form = CouponForm(request.POST or None)
+    if request.method == "POST":
+        require_permission(user, "loyalty.edit" if coupon else "loyalty.create")
+        if form.is_valid():
+            try:
+                if coupon is None:
+                    services.coupon_create(actor=user, data=form.service_data())
+                else:
+                    services.coupon_update(actor=user, coupon=coupon, data=form.service_data(),
+                                           expected_version=form.cleaned_data.get("version"))  # fmt: skip
+            except (PermissionDeniedError, NotFoundError):
+                raise
+            except ApplicationError as exc:
+                form_add_errors(form, exc)
+            else:
+                messages.success(request, _("Coupon saved."))
+                return redirect("marketing:coupon_list")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "coupon": coupon, "may_save": may_save,
+               "redemptions": scope_queryset_or_none(user, coupon.redemptions.select_related(
+                   "member__customer", "quote", "contract"))[:50] if coupon else []}  # fmt: skip
+    return render(request, "marketing/loyalty/coupon_form.html", context, status=status)
+
+
+def customer_membership_tab(request: HttpRequest, customer: Any) -> tuple[int | None, str]:
+    """The customer 360 page's Membership tab: the customer's and its contacts' memberships."""
+    user = request.user
+    if not has_permission(user, "loyalty.view"):
+        return None, render_to_string("customers/_no_permission.html", {}, request=request)
+    members = list(scope_queryset_or_none(user, Member.objects.filter(customer=customer)).select_related(
+        "contact", "tier", "customer"))  # fmt: skip
+    from guanxi.customers.models import Contact
+
+    enrolled = {m.contact_id for m in members}
+    context = {
+        "customer": customer,
+        "members": [_member_context(user, m) for m in members],
+        "can_enrol": has_permission(user, "loyalty.create"),
+        "customer_enrolled": None in enrolled,
+        "contacts": [
+            c
+            for c in scope_queryset_or_none(user, Contact.objects.filter(customer=customer), module="contacts")
+            if c.pk not in enrolled
+        ],  # fmt: skip
+    }
+    return len(members) or None, render_to_string("marketing/loyalty/tab.html", context, request=request)

@@ -1,0 +1,106 @@
+"""The membership pages: the member page out of scope is a 404, the Membership tab on the 360 page, redeeming and
+using a coupon from the member page (a refusal writes nothing and names the reason), the lists and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from guanxi.billing.tests.factories import ContractFactory
+from guanxi.marketing.loyalty import ledger, services
+from guanxi.marketing.loyalty.models import Coupon, Member, PointsEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def member(people, book):
+    m = services.member_enrol(actor=people["marketer"], data={"customer": book["a1"].pk})
+    ledger.points_earn(member=m, points=80, source="seed", rule=None)
+    return m
+
+
+def test_the_member_page_is_a_404_out_of_the_readers_scope(people, member):
+    assert _client(people["east_rep"]).get(reverse("marketing:member_detail", args=[member.pk])).status_code == 200
+    assert _client(people["west_rep"]).get(reverse("marketing:member_detail", args=[member.pk])).status_code == 404
+
+
+def test_the_membership_tab_shows_the_card_and_offers_enrolling(people, book, member):
+    from django.test import RequestFactory
+
+    from guanxi.core.registry import registry
+
+    def request(user):
+        r = RequestFactory().get("/")
+        r.user = user
+        return r
+
+    tab = next(t for t in registry.tabs_for("customers.customer") if t.key == "membership")
+    count, html = tab.render(request(people["marketer"]), book["a1"])
+    assert count == 1 and member.card_number in html and "80" in html and "李明" in html
+    count, html = tab.render(request(people["west_rep"]), book["a1"])
+    assert member.card_number not in html and not count
+
+
+def test_redeeming_from_the_member_page(people, member):
+    c = _client(people["marketer"])
+    url = reverse("marketing:member_redeem", args=[member.pk])
+    response = c.post(url, {"points": "30", "note": "礼品"}, follow=True)
+    assert response.status_code == 200
+    member.refresh_from_db()
+    assert member.points_balance == 50
+    c.post(url, {"points": "51"}, follow=True)  # beyond the balance: refused, nothing written
+    member.refresh_from_db()
+    assert member.points_balance == 50 and PointsEntry.objects.filter(member=member).count() == 2
+    # a rep holding only loyalty.view is refused
+    assert _client(people["east_rep"]).post(url, {"points": "1"}).status_code == 403
+    member.refresh_from_db()
+    assert member.points_balance == 50
+
+
+def test_using_a_coupon_and_cancelling_from_the_member_page(people, book, member):
+    today = dt.date.today()
+    Coupon.objects.create(code="VIP50", name="VIP", value="50", valid_from=today, valid_until=today)
+    contract = ContractFactory(customer=book["a1"])
+    c = _client(people["marketer"])
+    c.post(reverse("marketing:member_use_coupon", args=[member.pk]), {"code": "vip50", "contract": contract.pk})
+    assert member.coupon_redemptions.count() == 1
+    c.post(reverse("marketing:member_cancel", args=[member.pk]))
+    member.refresh_from_db()
+    assert member.status == Member.Status.CANCELLED
+
+
+def test_the_lists_and_the_coupon_page(people, member):
+    today = dt.date.today()
+    coupon = Coupon.objects.create(code="SHOW", name="Show", value="5", valid_from=today, valid_until=today)
+    c = _client(people["marketer"])
+    for name in ("marketing:member_list", "marketing:points_ledger", "marketing:coupon_list"):
+        response = c.get(reverse(name) + "?scene=all")
+        assert response.status_code == 200, name
+    assert member.card_number in c.get(reverse("marketing:member_list")).content.decode()
+    assert c.get(reverse("marketing:coupon_edit", args=[coupon.pk])).status_code == 200
+    assert _client(people["east_rep"]).post(reverse("marketing:coupon_create"), {"code": "X"}).status_code == 403
+    assert not Coupon.objects.filter(code="X").exists()
+
+
+def test_the_api_enrols_redeems_and_refuses_a_spend_beyond_the_balance(people, book):
+    from guanxi.org.services import api_token_create
+
+    _token, secret = api_token_create(actor=people["marketer"], name="t")
+    c = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    made = c.post("/api/v1/loyalty/members", {"customer": book["a2"].pk}, content_type="application/json")
+    assert made.status_code == 201, made.content
+    pk = made.json()["id"]
+    assert c.post(f"/api/v1/loyalty/members/{pk}/redeem", {"points": 1}, content_type="application/json"
+                  ).status_code == 409  # fmt: skip
+    assert c.get(f"/api/v1/loyalty/members/{pk}/ledger").json()["count"] == 0
+    assert c.get("/api/v1/loyalty/members").json()["count"] == 1
