@@ -8,4 +8,4 @@ class RealEstateConfig(AppConfig):
     verbose_name = _("Real estate")
 
     def ready(self) -> None:
-        from . import lists, lists_visits, providers  # noqa: F401  (list pages; permission modules, navigation, demo)
+        from . import lists, lists_trades, lists_visits, providers  # noqa: F401  (lists; modules, navigation, demo)

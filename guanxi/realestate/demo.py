@@ -66,3 +66,88 @@ def realestate_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: 
     services.units_release(actor=admin, unit_ids=list(first.values_list("pk", flat=True)))
     for unit in first.filter(floor__gte=16)[:3]:
         services.unit_hold(actor=admin, unit=unit, reason="开发商保留（样板房）")
+    _demo_sales(project=project, result=result, now=now, progress=progress)
+
+
+def _demo_sales(*, project: Any, result: Any, now: dt.datetime, progress: Any) -> None:
+    """The project partly sold, through the chain's services: small deposits, subscriptions, signed contracts, one
+    paid up and one in arrears (its down payment overdue), by the rep zhangwei for his customers; finance (the
+    administrator) records the receipts."""
+    from decimal import Decimal
+
+    from guanxi.customers.models import Customer
+
+    from . import receipts, subscriptions, trades
+    from .models import PaymentScheme, ProjectMember
+
+    admin, rep = result.users.get("admin"), result.users.get("zhangwei")
+    buyers = list(Customer.objects.filter(owner=rep).order_by("id")[:7]) if rep else []
+    if rep is None or len(buyers) < 7:
+        return
+    progress("Real-estate sales: deposits, subscriptions, contracts, receipts…")
+    ProjectMember.objects.get_or_create(project=project, user=rep)
+    today = now.date()
+    units = list(
+        Unit.objects.filter(building__project=project, building__name="1号楼", status=Unit.Status.AVAILABLE).order_by(
+            "floor", "number"
+        )[:7]
+    )
+    full = PaymentScheme.objects.get(project=project, name="一次性付款")
+    loan = PaymentScheme.objects.get(project=project, name="商业贷款")
+    for unit, buyer, days in zip(units[:2], buyers[:2], (3, 6), strict=True):
+        trades.deposit_take(
+            actor=rep, unit=unit, customer=buyer, amount="20000", expires_on=today + dt.timedelta(days=days)
+        )
+
+    def subscribe(unit: Any, buyer: Any, scheme: Any, days_ago: int) -> Any:
+        return subscriptions.subscription_create(
+            actor=rep,
+            data={
+                "unit": unit.pk,
+                "customer": buyer.pk,
+                "scheme": scheme.pk,
+                "deposit_amount": "50000",
+                "subscribed_on": today - dt.timedelta(days=days_ago),
+                "sign_by": today + dt.timedelta(days=10),
+            },
+        )
+
+    for unit, buyer in zip(units[2:4], buyers[2:4], strict=True):
+        sub = subscribe(unit, buyer, loan, 2)
+        receipts.receipt_record(
+            actor=admin, trade=sub.trade, data={"amount": "50000", "received_on": sub.subscribed_on}
+        )
+    # signed, down payment paid, the bank's loan to come
+    sub = subscribe(units[4], buyers[4], loan, 20)
+    subscriptions.contract_sign(
+        actor=rep,
+        trade=sub.trade,
+        data={"filing_number": "沪网签2026-000101", "signed_on": today - dt.timedelta(days=12)},
+    )
+    down = sum((d.amount for d in sub.trade.dues.exclude(kind="loan_commercial")), Decimal(0))
+    receipts.receipt_record(actor=admin, trade=sub.trade, data={"amount": down, "received_on": today})
+    # paid up in full
+    sub = subscribe(units[5], buyers[5], full, 30)
+    subscriptions.contract_sign(
+        actor=rep,
+        trade=sub.trade,
+        data={"filing_number": "沪网签2026-000088", "signed_on": today - dt.timedelta(days=25)},
+    )
+    receipts.receipt_record(
+        actor=admin, trade=sub.trade, data={"amount": sub.trade.dues.first().amount, "received_on": sub.subscribed_on}
+    )
+    rest = sum((d.amount - d.received for d in sub.trade.dues.all()), Decimal(0))
+    receipts.receipt_record(
+        actor=admin,
+        trade=sub.trade,
+        data={"amount": rest, "method": "transfer", "received_on": today - dt.timedelta(days=20)},
+    )
+    # in arrears: signed 40 days ago, only the deposit paid, the down payment overdue
+    sub = subscribe(units[6], buyers[6], loan, 45)
+    subscriptions.contract_sign(
+        actor=rep,
+        trade=sub.trade,
+        data={"filing_number": "沪网签2026-000071", "signed_on": today - dt.timedelta(days=40)},
+    )
+    receipts.receipt_record(actor=admin, trade=sub.trade, data={"amount": "50000", "received_on": sub.subscribed_on})
+    receipts.arrears_remind(today=today)

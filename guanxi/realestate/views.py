@@ -60,6 +60,8 @@ def project_list(request: HttpRequest) -> HttpResponse:
         "projects": projects, "can_create": has_permission(request.user, "re_properties.create"),
         "can_register": has_permission(request.user, "re_visitors.create"),
         "can_report": has_permission(request.user, "re_sales.view"),
+        "can_trades": has_permission(request.user, "re_sales.view"),
+        "can_receipts": has_permission(request.user, "re_collections.view"),
         "roundings": Rounding.choices,
     })  # fmt: skip
 

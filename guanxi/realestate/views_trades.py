@@ -20,6 +20,7 @@ from guanxi.core.i18n import Message
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record
 from guanxi.customers.models import Customer
+from guanxi.org.lists.views import list_page
 from guanxi.org.policies import has_permission, scope_queryset
 
 from . import cancellations, receipts, selectors, subscriptions, trades
@@ -29,6 +30,8 @@ from .selectors_trades import trade_dues, trade_get
 from .views import _run
 
 PICKER_LIMIT = 500
+trade_list = when_enabled(list_page("re_trades"))
+receipt_list = when_enabled(list_page("re_receipts"))
 
 
 def buyer_choices(user: Any) -> list[Customer]:

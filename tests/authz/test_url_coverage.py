@@ -250,6 +250,8 @@ EXEMPT: dict[str, str] = {
     "service:rule_delete": "ticket assignment rules (settings, org.admin: service/tests/test_assignment.py)",
     "service:renewal_settings": "renewal window and reminders (settings, org.admin: service/tests/test_renewals.py)",
     "realestate:unit_sale_start": REALESTATE_SALES,
+    "realestate:trade_list": REALESTATE_SALES,
+    "realestate:receipt_list": REALESTATE_SALES,
     "realestate:trade_detail": REALESTATE_SALES,
     "realestate:trade_action": REALESTATE_SALES,
     "realestate:trade_pdf": REALESTATE_SALES,

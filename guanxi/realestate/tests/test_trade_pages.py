@@ -76,3 +76,16 @@ def test_another_agents_trade_is_out_of_reach_and_a_bad_input_names_its_field(cl
     assert answer.status_code == 404
     assert Trade.objects.get(pk=trade.pk).stage == "selected"
     assert Unit.objects.get(pk=ready.unit.pk).status == "available"
+
+
+def test_the_trade_and_receipt_lists_show_what_the_reader_may_see(client, org, ready):
+    client.force_login(org["east_rep"])
+    client.post(reverse("realestate:unit_sale_start", args=[ready.unit.pk]), {"customer": ready.buyer.pk})
+    trade = Trade.objects.get(unit=ready.unit)
+    _do(client, trade, "deposit", {"amount": "20000", "expires_on": (TODAY + dt.timedelta(days=5)).isoformat()})
+    page = client.get(reverse("realestate:trade_list") + "?scene=deposits").content.decode()
+    assert trade.number in page and "李女士" in page
+    receipts = client.get(reverse("realestate:receipt_list")).content.decode()
+    assert Receipt.objects.get(trade=trade).number in receipts
+    client.force_login(org["west_rep"])
+    assert trade.number not in client.get(reverse("realestate:trade_list")).content.decode()
