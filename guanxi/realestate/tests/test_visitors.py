@@ -147,3 +147,28 @@ def test_a_follow_up_is_a_follow_up_record_of_the_customer(org, office):
     with pytest.raises(PermissionDeniedError):
         services_visits.visitor_follow_up(actor=org["west_rep"], visitor=visit.visitor, data={"content": "x"})
     assert FollowUp.objects.count() == 1
+
+
+def test_the_demo_builds_a_sales_office_with_graded_and_returning_visitors(org, project):
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from guanxi.customers.services.customers import customer_create
+    from guanxi.realestate.demo_visits import realestate_visits_demo_build
+    from guanxi.realestate.models import Trade
+
+    buyer = customer_create(actor=org["admin"], data={"kind": "individual", "name": "买家", "phone": "13012345678"})
+    unit = Unit.objects.filter(building__project=project).first()
+    Trade.objects.create(number="T1", project=project, unit=unit, customer=buyer, agent=org["east_rep"])
+    users = {
+        "admin": org["admin"],
+        "zhangwei": org["east_rep"],
+        "lina": org["east_rep2"],
+        "zhouli": org["east_manager"],
+    }
+    realestate_visits_demo_build(result=SimpleNamespace(users=users), gen=None, now=timezone.now(), progress=print)
+    visitors = Visitor.objects.filter(project=project)
+    assert visitors.count() == 17 and visitors.filter(visit_count__gt=1).count() >= 6
+    assert {v.grade for v in visitors} >= {"B", "C"} and GradeRule.objects.count() == 3
+    assert visitors.get(customer=buyer).visit_count == 2 and FollowUp.objects.count() == 16
