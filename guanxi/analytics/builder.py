@@ -332,6 +332,8 @@ def _labels(user: User, fld: Field, values: list[Any]) -> dict[str, str]:
     if fld.kind == "user":
         missing = [v for v in values if v is not None and str(v) not in labels]
         labels |= {str(u.pk): str(u) for u in User.objects.filter(pk__in=missing)}
+    if fld.names is not None:  # a custom field linking to a customer or contact: the names the reader may see
+        labels |= fld.names(user, [str(v) for v in values if v is not None])
     return labels
 
 

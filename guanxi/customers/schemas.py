@@ -14,6 +14,7 @@ from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.core.files import download_url
 from guanxi.core.inputs import LONG_TEXT_MAX
+from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .filters import CONTACT_SORTS, SORTS
@@ -103,12 +104,6 @@ class CustomerPage(Schema):
     limit: int
     offset: int
     items: list[CustomerOut]
-
-
-CUSTOM_FILTER_HELP = (
-    "Custom fields as code:value, repeat for several (one field: any of its values; several fields: all). A link to "
-    "a customer, contact or user by id (partner:42), a choice by its code, yes/no as true/false, a date yyyy-mm-dd."
-)
 
 
 class CustomerFilters(Schema):

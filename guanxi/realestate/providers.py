@@ -77,7 +77,9 @@ registry.add_default_grants(
 registry.add_default_dictionaries(REALESTATE_DICTIONARIES)
 # The questionnaire (问卷) is the custom fields an administrator gives this object (budget, layout wanted, …).
 registry.add_custom_field_target(
-    CustomFieldTarget(model="realestate.visitor", label=_("Sales-office visitors"), module="re_visitors", order=80)
+    CustomFieldTarget(
+        model="realestate.visitor", label=_("Sales-office visitors"), module="re_visitors", order=80, enabled=enabled
+    )
 )
 
 registry.add_nav(

@@ -10,6 +10,7 @@ from ninja import Field, Schema
 
 from guanxi.core.api import InputSchema, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
+from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
 
 from .models import Orientation, Rounding, Unit
 
@@ -126,9 +127,7 @@ class UnitFilters(Schema):
     area_max: Decimal | None = None
     price_max: Decimal | None = Field(None, description="Budget: total price at most")
     orientation: OrientationCode | None = None
-    custom: list[str] | None = Field(
-        None, description="Custom fields as code:value, repeat for several (a link by id, a choice by its code)."
-    )
+    custom: list[str] | None = Field(None, description=CUSTOM_FILTER_HELP)
 
 
 class HoldIn(InputSchema):

@@ -22,6 +22,7 @@ from guanxi.core.api import (
 )
 from guanxi.core.inputs import field_error
 from guanxi.org.current import current_user
+from guanxi.org.lists.custom import filter_by_custom
 
 from . import selectors, services
 from .schemas import (
@@ -65,6 +66,7 @@ def asset_list(request: HttpRequest, filters: Query[AssetFilters], page: Query[P
         qs = qs.filter(customer_id=filters.customer_id)
     if filters.status:
         qs = qs.filter(status=filters.status)
+    qs = filter_by_custom(qs, user=current_user(request), model_label="service.asset", pairs=filters.custom or [])
     return paginate(qs.order_by("-id"), page)
 
 
@@ -120,6 +122,7 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilters], page: Query
         qs = qs.filter(status=filters.status)
     if filters.mine:
         qs = qs.filter(owner_id=user.pk)
+    qs = filter_by_custom(qs, user=user, model_label="service.ticket", pairs=filters.custom or [])
     return paginate(qs.order_by("-id"), page)
 
 

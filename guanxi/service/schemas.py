@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from guanxi.core.api import InputSchema, ObjectId, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
+from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
 from guanxi.org.schemas import UserRef
 
 from .models import Asset, Ticket
@@ -106,6 +107,7 @@ class AssetFilters(Schema):
     q: Annotated[str, Field(max_length=100)] | None = Field(None, description="Plate, policy or serial number, name.")
     customer_id: int | None = None
     status: AssetStatus | None = None  # type: ignore[valid-type]
+    custom: list[str] | None = Field(None, description=CUSTOM_FILTER_HELP)
 
 
 class TicketOut(Schema):
@@ -176,6 +178,7 @@ class TicketFilters(Schema):
     customer_id: int | None = None
     status: TicketStatus | None = None  # type: ignore[valid-type]
     mine: bool = False
+    custom: list[str] | None = Field(None, description=CUSTOM_FILTER_HELP)
 
 
 class TicketActionIn(InputSchema):

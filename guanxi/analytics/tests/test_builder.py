@@ -97,13 +97,13 @@ def test_sum_and_average_of_a_money_field(data: Any) -> None:
 
 def test_custom_fields_group_and_measure(data: Any) -> None:
     admin, executive = data["admin"], data["executive"]
-    for code, kind in (("vip", "boolean"), ("handler", "user"), ("budget", "money")):
+    for code, kind in (("vip", "boolean"), ("handler", "user"), ("budget", "money"), ("partner", "customer")):
         field_services.custom_field_create(
             actor=admin, data={"target": "customers.customer", "code": code, "type": kind, "label_zh": code}
         )
     rows = list(Customer.objects.filter(owner=data["east_rep"]).order_by("pk"))
     for i, c in enumerate(rows):
-        c.custom = {"vip": i < 2, "handler": data["east_rep2"].pk, "budget": "100.50"}
+        c.custom = {"vip": i < 2, "handler": data["east_rep2"].pk, "budget": "100.50", "partner": rows[0].pk}
         c.save(update_fields=["custom"])
     # grouped by a yes/no custom field, summing a custom money field
     vip = _run(executive, group_by="cf_vip", measure="sum:cf_budget")
@@ -113,6 +113,10 @@ def test_custom_fields_group_and_measure(data: Any) -> None:
     named = [c for c in handler.rows if c.key]
     assert [(c.label, c.value) for c in named] == [(str(data["east_rep2"]), 7)]
     _each_cell_is_its_list(executive, handler)
+    # grouped by a custom field linking to a customer: the customer's name
+    partner = _run(executive, group_by="cf_partner")
+    assert [(c.label, c.value) for c in partner.rows if c.key] == [(rows[0].name, 7)]
+    _each_cell_is_its_list(executive, partner)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from guanxi.core.api import (
 )
 from guanxi.customers.models import Customer
 from guanxi.org.current import current_user
+from guanxi.org.lists.custom import filter_by_custom
 
 from .. import selectors, services
 from ..models import Contract
@@ -59,7 +60,9 @@ def _contract_detail(request: HttpRequest, contract: Contract, response: HttpRes
 
 @router.get("/contracts", response={200: ContractPage, **LIST_ERRORS}, tags=CONTRACTS, summary="List contracts")
 def contract_list(request: HttpRequest, filters: Query[ContractFilters], page: Query[PageParams]) -> object:
-    return paginate(selectors.contract_list(user=current_user(request), filters=filters.dict(exclude_none=True)), page)
+    user = current_user(request)
+    qs = selectors.contract_list(user=user, filters=filters.dict(exclude_none=True, exclude={"custom"}))
+    return paginate(filter_by_custom(qs, user=user, model_label="commerce.contract", pairs=filters.custom or []), page)
 
 
 @router.get(

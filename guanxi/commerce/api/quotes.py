@@ -22,6 +22,7 @@ from guanxi.core.api import (
 from guanxi.core.errors import ValidationFailed
 from guanxi.customers.models import Customer
 from guanxi.org.current import current_user
+from guanxi.org.lists.custom import filter_by_custom
 
 from .. import selectors, services
 from ..models import Quote
@@ -72,7 +73,9 @@ def _detail(request: HttpRequest, quote: Quote, response: HttpResponse) -> Quote
 @router.get("/quotes", response={200: QuotePage, **LIST_ERRORS}, tags=QUOTES, summary="List quotes")
 def quote_list(request: HttpRequest, filters: Query[QuoteFilters], page: Query[PageParams]) -> object:
     """The quotes you may see (latest versions; `all_versions` for the superseded ones too)."""
-    return paginate(selectors.quote_list(user=current_user(request), filters=filters.dict(exclude_none=True)), page)
+    user = current_user(request)
+    qs = selectors.quote_list(user=user, filters=filters.dict(exclude_none=True, exclude={"custom"}))
+    return paginate(filter_by_custom(qs, user=user, model_label="commerce.quote", pairs=filters.custom or []), page)
 
 
 @router.get("/quotes/{int:quote_id}", response={200: QuoteDetailOut, **READ_ERRORS}, tags=QUOTES, summary="Get")

@@ -12,6 +12,7 @@ from guanxi.approvals.schemas import RequestDetailOut
 from guanxi.core.api import InputSchema, ObjectId, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.files import download_url
+from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
 from guanxi.org.schemas import UserRef
 
 from .common import (
@@ -95,6 +96,7 @@ class ContractFilters(Schema):
     owner: ObjectId | None = None
     opportunity: ObjectId | None = None
     q: str | None = Field(None, max_length=100)
+    custom: list[str] | None = Field(None, description=CUSTOM_FILTER_HELP)
 
 
 class _ContractFields(InputSchema):

@@ -11,6 +11,7 @@ from ninja import Field, Schema
 from guanxi.approvals.schemas import RequestDetailOut
 from guanxi.core.api import InputSchema, ObjectId, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
+from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
 from guanxi.org.schemas import UserRef
 
 from .common import (
@@ -108,6 +109,7 @@ class QuoteFilters(Schema):
     opportunity: ObjectId | None = None
     q: str | None = Field(None, max_length=100, description="Number, title or customer name contains.")
     all_versions: bool = Field(False, description="Include superseded versions.")
+    custom: list[str] | None = Field(None, description=CUSTOM_FILTER_HELP)
 
 
 class QuoteLineIn(InputSchema):

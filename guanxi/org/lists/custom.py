@@ -29,6 +29,11 @@ from guanxi.core.registry import registry
 from .spec import Choice, Column, Field, ListDefinition
 
 PREFIX = "cf_"  # where.CUSTOM_PREFIX
+# The REST API's `custom` parameter (filter_by_custom), as list endpoints document it.
+CUSTOM_FILTER_HELP = (
+    "Custom fields as code:value, repeat for several (one field: any of its values; several fields: all). A link to "
+    "a customer, contact or user by id (partner:42), a choice by its code, yes/no as true/false, a date yyyy-mm-dd."
+)
 _FILTER_KINDS = {
     FieldType.TEXT: "text",
     FieldType.LONG_TEXT: "text",

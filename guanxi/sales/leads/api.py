@@ -25,6 +25,7 @@ from guanxi.core.api import (
 )
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.org.current import current_user
+from guanxi.org.lists.custom import filter_by_custom
 from guanxi.org.selectors import directory_department_get, users_by_ids
 
 from . import selectors, services
@@ -83,8 +84,9 @@ def _rule_data(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 def lead_list(request: HttpRequest, filters: Query[LeadFilters], page: Query[PageParams]) -> object:
     """The leads you may see (owner-less ones too if you hold leads.assign), with the web list's filters
     (repeat `status` and `source` for several values) and `sort`."""
-    qs = selectors.lead_list(user=current_user(request), filters=filters.dict(exclude_none=True))
-    return paginate(qs, page)
+    user = current_user(request)
+    qs = selectors.lead_list(user=user, filters=filters.dict(exclude_none=True, exclude={"custom"}))
+    return paginate(filter_by_custom(qs, user=user, model_label="sales.lead", pairs=filters.custom or []), page)
 
 
 @router.post("/leads", response={201: LeadOut, **WRITE_ERRORS}, tags=LEADS, summary="Create a lead")

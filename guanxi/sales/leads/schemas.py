@@ -13,6 +13,7 @@ from pydantic import WithJsonSchema
 from guanxi.core.api import InputSchema, ObjectId, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
+from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .filters import QUEUES, SORTS
@@ -98,6 +99,7 @@ class LeadFilters(Schema):
     created_after: DateStr | None = Field(None, description="Created on or after this day.")
     created_before: DateStr | None = Field(None, description="Created on or before this day.")
     sort: LeadSort = Field("-created", description="Sort key; a leading '-' sorts descending.")
+    custom: list[str] | None = Field(None, description=CUSTOM_FILTER_HELP)
 
 
 class _LeadFields(InputSchema):

@@ -28,6 +28,7 @@ from guanxi.customers.models import Customer
 from guanxi.customers.schemas import FollowUpOut, TaskOut
 from guanxi.customers.selectors import contact_get, customer_get
 from guanxi.org.current import current_user
+from guanxi.org.lists.custom import filter_by_custom
 from guanxi.org.selectors import users_by_ids
 
 from . import funnel, selectors, services
@@ -125,8 +126,9 @@ def opportunity_list(request: HttpRequest, filters: Query[OpportunityFilters], p
     """The opportunities you may see, searched (`q`: every term in the deal's name, pinyin or initials, or its
     customer's search text), filtered by pipeline, stage, owner, status and expected signing dates, and sorted by
     `sort` (name, amount, close, stage, created; a leading '-' for descending)."""
-    qs = selectors.opportunity_list(user=current_user(request), filters=filters.dict(exclude_none=True))
-    return paginate(qs, page)
+    user = current_user(request)
+    qs = selectors.opportunity_list(user=user, filters=filters.dict(exclude_none=True, exclude={"custom"}))
+    return paginate(filter_by_custom(qs, user=user, model_label="sales.opportunity", pairs=filters.custom or []), page)
 
 
 @router.get(

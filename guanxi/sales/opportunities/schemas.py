@@ -15,6 +15,7 @@ from guanxi.core.dictionaries.selectors import api_code
 from guanxi.core.files import download_url
 from guanxi.core.money import AMOUNT_DIGITS, AMOUNT_MAX
 from guanxi.customers.schemas import TEXT_MAX, FollowUpMethod
+from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
 from guanxi.org.schemas import DepartmentRef, UserRef
 
 from .filters import SORTS
@@ -185,6 +186,7 @@ class OpportunityFilters(Schema):
     expected_from: dt.date | None = Field(None, description="Expected signing date on or after.")
     expected_to: dt.date | None = Field(None, description="Expected signing date on or before.")
     sort: OpportunitySort = Field("-created", description="Sort key; a leading '-' sorts descending.")
+    custom: list[str] | None = Field(None, description=CUSTOM_FILTER_HELP)
 
 
 class FunnelParams(Schema):
