@@ -248,7 +248,7 @@
       // chosen records shown by name.
       var many = op === "in" || op === "nin";
       input = el("select", { "class": "form-select form-select-sm", "data-where-value": "", "aria-label": field.label,
-        "data-gx-select": "", "data-gx-select-url": field.remote, "data-gx-select-label": field.remoteLabel || "name" });
+        "data-gx-select": "", "data-gx-select-close": "", "data-gx-select-url": field.remote, "data-gx-select-label": field.remoteLabel || "name" });
       if (many) input.multiple = true;
       if (!many) input.appendChild(el("option", { value: "" }, ""));
       [].concat(value === undefined || value === null || value === "" ? [] : value).map(String).forEach(function (v) {

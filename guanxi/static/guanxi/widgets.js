@@ -143,7 +143,8 @@
       // data-gx-select-placeholder names what to choose ("Choose a product…"); else the generic "Choose…"
       placeholder: meaningful ? undefined : el.dataset.gxSelectPlaceholder || d.gxChoose || "",
       hidePlaceholder: true,
-      closeAfterSelect: !el.multiple,
+      // a filter's picker (data-gx-select-close) closes after each choice, as the list reloads behind it
+      closeAfterSelect: !el.multiple || el.hasAttribute("data-gx-select-close"),
       plugins: plugins,
       render: {
         no_results: function () { return '<div class="no-results">' + escapeHtml(none) + "</div>"; },
