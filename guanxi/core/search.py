@@ -47,15 +47,39 @@ class _WordCachedConverter(UltimateConverter):
 _PINYIN = Pinyin(_WordCachedConverter(v_to_u=False, neutral_tone_with_five=False, tone_sandhi=False))
 
 
-def pinyin_forms(text: str) -> tuple[str, str]:
-    """(full pinyin, initials) of the Chinese characters in text, without separators."""
-    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
-        return "", ""
+# Surnames read otherwise than the character's everyday reading (曾经 ceng, but 曾 the surname zeng). A name of two
+# or three Chinese characters is taken for a person's (companies have longer names), and its first character is
+# read as the surname; compound surnames (尉迟, 万俟 …) are words pypinyin already reads right.
+SURNAME_READINGS = {
+    "曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou", "查": "zha", "盖": "ge",
+    "乐": "yue", "翟": "zhai", "缪": "miao", "覃": "qin", "召": "shao", "种": "chong", "秘": "bi", "员": "yun",
+    "繁": "po", "黑": "he", "折": "she", "句": "gou", "尉": "wei", "隗": "wei", "冼": "xian", "洗": "xian",
+}  # fmt: skip
+COMPOUND_SURNAMES = frozenset({"尉迟", "万俟", "长孙", "单于", "澹台", "令狐", "欧阳", "司马", "诸葛", "上官"})
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def _syllables(text: str, *, style: Any = Style.NORMAL, errors: str = "ignore") -> list[str]:
+    """The pinyin of text, one item per Chinese character (other runs dropped, or kept with errors="default"), a
+    person's surname read as such (SURNAME_READINGS)."""
     # Segment once: given a list of words, pypinyin converts pure-Chinese words as they are, so both
     # styles see the same words that a plain string would give.
-    words = _PINYIN.seg(text)
-    full = _PINYIN.lazy_pinyin(words, errors="ignore")
-    initials = _PINYIN.lazy_pinyin(words, style=Style.FIRST_LETTER, errors="ignore")
+    items = _PINYIN.lazy_pinyin(_PINYIN.seg(text), style=style, errors=errors)
+    reading = SURNAME_READINGS.get(text[:1])
+    if reading and 2 <= len(text) <= 3 and all(_is_han(ch) for ch in text) and text[:2] not in COMPOUND_SURNAMES:
+        items[0] = reading if style == Style.NORMAL else reading[0]
+    return items
+
+
+def pinyin_forms(text: str) -> tuple[str, str]:
+    """(full pinyin, initials) of the Chinese characters in text, without separators."""
+    if not any(_is_han(ch) for ch in text):
+        return "", ""
+    full = _syllables(text)
+    initials = _syllables(text, style=Style.FIRST_LETTER)
     return "".join(full).lower(), "".join(initials).lower()
 
 
@@ -66,11 +90,12 @@ NAME_SORT_MAX = 255
 def name_sort_key(name: str) -> str:
     """Where a name stands in a list sorted by name, as a Chinese reader expects: by pinyin, syllable by syllable
     (北辰 "bei chen" before 北京 "bei jing", 阿里 "a li" before 安徽 "an hui"), with Latin letters and digits in
-    the same order whatever their case or width. Polyphonic characters are read in their word (重庆 "chong qing")."""
+    the same order whatever their case or width. Polyphonic characters are read in their word (重庆 "chong qing"),
+    a person's surname as a surname (曾刚 "zeng gang")."""
     text = normalise(name)
-    if not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+    if not any(_is_han(ch) for ch in text):
         return text[:NAME_SORT_MAX]
-    syllables = _PINYIN.lazy_pinyin(_PINYIN.seg(text), errors="default")
+    syllables = _syllables(text, errors="default")
     return " ".join(s.strip() for s in syllables if s.strip())[:NAME_SORT_MAX]
 
 

@@ -459,7 +459,7 @@ def sqlite_fts_indexes_repair(connection: Any) -> list[str]:
             continue
         editor = SimpleNamespace(connection=connection)
         sqlite_fts_index_create(editor, table=match["table"], column=match["column"], name=name)
-        log.warning("re-created the search triggers of %s and rebuilt it", name)
+        log.info("re-created the search triggers of %s (a migration rebuilt its table) and rebuilt it", name)
         repaired.append(name)
     if _sqlite_has_table(connection, _TOKEN_REGISTRY):
         with connection.cursor() as cur:
@@ -469,7 +469,7 @@ def sqlite_fts_indexes_repair(connection: Any) -> list[str]:
             if all(f"{name}_{s}" in triggers for s in _FTS_TRIGGERS):
                 continue
             search_token_index_create(SimpleNamespace(connection=connection), table=table, column=column)
-            log.warning("re-created the search triggers of %s and rebuilt it", name)
+            log.info("re-created the search triggers of %s (a migration rebuilt its table) and rebuilt it", name)
             repaired.append(name)
     return repaired
 
