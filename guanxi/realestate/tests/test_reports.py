@@ -121,6 +121,8 @@ def test_reports_keep_to_the_readers_projects(org, project, sold, client):
     client.force_login(org["admin"])
     page = client.get(f"/realestate/reports/?project={project.pk}")
     assert page.status_code == 200 and "30,000.00" in page.content.decode()
+    drill = client.get(f"/realestate/reports/trades/?project={project.pk}&reached=contract").content.decode()
+    assert "T1" in drill and "T2" in drill and "T3" not in drill
 
 
 def test_the_office_api_registers_a_visit_and_a_return(org, project, client):
