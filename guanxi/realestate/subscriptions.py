@@ -46,6 +46,12 @@ from .trades import (
 )
 
 SIGN_DAYS_MAX = 180
+LOAN_AFTER_DAYS = 30  # the bank pays the loan part about a month after the signing, not on the day
+
+
+def _loans_later(lines: list[collect_money.Line]) -> list[collect_money.Line]:
+    """The loan parts fall due when the bank is expected to pay, so a freshly signed trade is not in arrears."""
+    return [(w, d + dt.timedelta(days=LOAN_AFTER_DAYS) if w.startswith("loan_") else d, a) for w, d, a in lines]
 
 
 def _discounts(unit: Unit, ids: Any) -> list[Discount]:
@@ -159,7 +165,9 @@ def subscription_create(*, actor: User, data: dict[str, Any]) -> Subscription:
         trade = _stage(trade, Stage.SUBSCRIBED, actor=actor) if trade.stage != Stage.SUBSCRIBED else trade
         trade.scheme, trade.agreed_price, trade.list_price = scheme, plan.total, plan.discounted.list_price
         trade.save(update_fields=["scheme", "agreed_price", "list_price", "updated_at"])
-        lines = collect_money.schedule_with_deposit(plan.schedule, deposit=deposit_amount, deposit_due=subscribed_on)
+        lines = _loans_later(
+            collect_money.schedule_with_deposit(plan.schedule, deposit=deposit_amount, deposit_due=subscribed_on)
+        )
         receipts.dues_replace(trade, lines, actor=actor)
         if needs_approval:
             from guanxi.approvals.services import approval_submit
@@ -275,10 +283,12 @@ def contract_sign(*, actor: User, trade: Trade | int, data: dict[str, Any]) -> S
         trade.scheme, trade.agreed_price = scheme, price
         trade.save(update_fields=["scheme", "agreed_price", "updated_at"])
         deposit_due = trade.dues.filter(kind="deposit").first()
-        lines = collect_money.schedule_with_deposit(
-            plan.schedule,
-            deposit=subscription.deposit_amount,
-            deposit_due=deposit_due.due_on if deposit_due else subscription.subscribed_on,
+        lines = _loans_later(
+            collect_money.schedule_with_deposit(
+                plan.schedule,
+                deposit=subscription.deposit_amount,
+                deposit_due=deposit_due.due_on if deposit_due else subscription.subscribed_on,
+            )
         )
         receipts.dues_replace(trade, lines, actor=actor)
     return contract
