@@ -98,7 +98,8 @@ def _measure_text(measure: Decimal) -> str:
 
 def _email_member(member: Member, tier: Tier, up: bool) -> None:
     """An e-mail to the member (the contact, or the customer's first contact with an address) when the e-mail
-    channel is open to them: not opted out, address not suppressed. Sent after commit; a failure is logged."""
+    channel is open to them: not opted out, address not suppressed. Sent after commit when the installation sends
+    e-mail (GUANXI_EMAIL_ENABLED, as for notifications); a failure is logged."""
     from guanxi.customers.models import Contact
     from guanxi.marketing.channels import Outgoing, SendFailed, provider_for
     from guanxi.marketing.consent import address_of, may_contact
