@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.commerce.lists import choices_of
 from guanxi.org.lists.registry import register
@@ -20,6 +21,7 @@ from .feature import enabled
 from .models import Project, Receipt, Trade
 
 CELLS = "realestate/cells/"
+NUMBER, UNIT = pgettext_lazy("document", "Number"), pgettext_lazy("real estate", "Unit")
 Stage = Trade.Stage
 
 
@@ -51,8 +53,8 @@ class TradeList(_Switched):
     no_action_text = _("Trades appear here once an agent confirms a unit selection.")
 
     columns = (
-        Column("number", _("Number"), sort=("number",), fixed=True),
-        Column("unit", _("Unit"), value=lambda t: f"{t.unit.building} {t.unit.code}", sort=("unit__building__name",
+        Column("number", NUMBER, sort=("number",), fixed=True),
+        Column("unit", UNIT, value=lambda t: f"{t.unit.building} {t.unit.code}", sort=("unit__building__name",
                "unit__number"), phone_inline=True),
         Column("customer", _("Buyer"), value=lambda t: str(t.customer), sort=("customer__name",), phone_inline=True),
         Column("agent", _("Sales agent"), value=lambda t: str(t.agent), sort=("agent__username",)),
@@ -103,11 +105,11 @@ class ReceiptList(_Switched):
     no_action_text = _("Receipts appear here once money is received for a trade.")
 
     columns = (
-        Column("number", _("Number"), sort=("number",), fixed=True),
+        Column("number", NUMBER, sort=("number",), fixed=True),
         Column("date", _("Date"), value=lambda r: r.received_on.isoformat(), sort=("received_on", "id"),
                phone_inline=True),
         Column("trade", _("Trade"), value=lambda r: r.trade.number, sort=("trade__number",)),
-        Column("unit", _("Unit"), value=lambda r: f"{r.trade.unit.building} {r.trade.unit.code}"),
+        Column("unit", UNIT, value=lambda r: f"{r.trade.unit.building} {r.trade.unit.code}"),
         Column("payer", _("Payer"), value=lambda r: r.payer or str(r.trade.customer), sort=("payer",)),
         Column("kind", _("Kind"), value=lambda r: r.get_kind_display(), sort=("kind",), phone_inline=True),
         Column("amount", _("Amount"), value=lambda r: r.signed_amount, template=CELLS + "money.html",
