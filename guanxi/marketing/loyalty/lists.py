@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.commerce.lists import choices_of
 from guanxi.org.lists.registry import register
-from guanxi.org.lists.spec import Column, EmptyState, Field, ListDefinition, Scene
+from guanxi.org.lists.spec import Choice, Column, EmptyState, Field, ListDefinition, Scene
 from guanxi.org.policies import require_permission, scope_queryset
 
 from .models import Coupon, Member, PointsEntry, Tier
@@ -20,8 +20,8 @@ from .models import Coupon, Member, PointsEntry, Tier
 CELLS = "marketing/loyalty/cells/"
 
 
-def _tiers(user: Any) -> list[tuple[str, str]]:
-    return [(str(t.pk), t.name) for t in Tier.objects.order_by("threshold")]
+def _tiers(user: Any) -> list[Choice]:
+    return [Choice(str(t.pk), t.name) for t in Tier.objects.order_by("threshold")]
 
 
 @register

@@ -83,6 +83,9 @@ def test_the_lists_and_the_coupon_page(people, member):
     today = dt.date.today()
     coupon = Coupon.objects.create(code="SHOW", name="Show", value="5", valid_from=today, valid_until=today)
     c = _client(people["marketer"])
+    from guanxi.marketing.loyalty.models import Tier
+
+    Tier.objects.create(name="金卡", threshold=1000)  # a tier to filter by (the filter bar lists them)
     for name in ("marketing:member_list", "marketing:points_ledger", "marketing:coupon_list"):
         response = c.get(reverse(name) + "?scene=all")
         assert response.status_code == 200, name
