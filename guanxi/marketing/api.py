@@ -229,3 +229,7 @@ def campaign_budget_submit(request: HttpRequest, campaign_id: int) -> object:
 from .loyalty.api import router as loyalty_router  # noqa: E402
 
 router.add_router("", loyalty_router)
+# --- customer care and events (their own module) -------------------------------------------------------------
+from .api_care import router as _care_router  # noqa: E402
+
+router.add_router("", _care_router)

@@ -8,6 +8,7 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self) -> None:
-        from . import lists, providers  # noqa: F401  (list pages; permission modules, navigation, tabs, search)
+        # list pages; permission modules, navigation, tabs, search
+        from . import lists, lists_events, providers  # noqa: F401
         from .loyalty import lists as loyalty_lists  # noqa: F401  (members, points ledger, coupons)
         from .loyalty import providers as loyalty_providers  # noqa: F401  (the loyalty module, its tab and jobs)

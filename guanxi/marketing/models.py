@@ -247,3 +247,5 @@ from .loyalty.models import (  # noqa: E402, F401
     PointsEntry,
     Tier,
 )
+from .models_care import CarePlan, CarePlanMember, CareTask, Greeting, GreetingSend  # noqa: E402,F401  (customer care's models live beside)
+from .models_events import Event, Registration  # noqa: E402,F401  (events and their registrations)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
 from guanxi.core.registry import (
@@ -16,6 +16,7 @@ from guanxi.core.registry import (
     DefaultGrants,
     Metric,
     NavItem,
+    NotificationTopic,
     PeriodicJob,
     RecordTab,
     SearchSource,
@@ -51,6 +52,19 @@ registry.add_nav(
 )  # fmt: skip
 registry.add_nav(
     NavItem(
+        key="events", label=pgettext_lazy("marketing event", "Events"), url_name="marketing:event_list",
+        icon="ti-calendar-event", order=45,
+        permission="marketing.view", match_prefix="/marketing/events/",
+    )
+)  # fmt: skip
+registry.add_nav(
+    NavItem(
+        key="care", label=_("Customer care"), url_name="marketing:care", icon="ti-gift", order=47,
+        permission="marketing.view", match_prefix="/marketing/care/",
+    )
+)  # fmt: skip
+registry.add_nav(
+    NavItem(
         key="segments", label=_("Segments"), url_name="marketing:segment_list", icon="ti-filter", order=46,
         permission="marketing.view", match_prefix="/marketing/",
     )
@@ -65,6 +79,33 @@ def _send_due() -> Any:
 
 # Every minute, one batch of each sending campaign (its channel's rate per minute): resumable by construction.
 registry.add_periodic(PeriodicJob(key="marketing_campaign_send", every_minutes=1, run=_send_due))
+
+
+def _greetings_due() -> Any:
+    from .care import greetings_due
+
+    return greetings_due()
+
+
+# Care greetings: every five minutes the day's recipients are recorded (once: the rows are unique per contact,
+# occasion and day) and a batch of them is sent, so they all go out on the day, however late the worker starts.
+registry.add_periodic(PeriodicJob(key="marketing_care_greetings", every_minutes=5, run=_greetings_due))
+
+
+def _care_plans() -> Any:
+    from .care_plans import care_plans_run
+
+    return care_plans_run()
+
+
+# VIP care plans: schedule the next visits, calls and gifts, complete those followed up, flag the overdue.
+registry.add_periodic(PeriodicJob(key="marketing_care_plans", every_minutes=60, run=_care_plans))
+registry.add_notification_topic(
+    NotificationTopic(
+        key="care", label=_("Customer care"), kinds=("care_overdue",),
+        help=_("Care visits, calls and gifts of your team that are overdue."), order=60,
+    )
+)  # fmt: skip
 
 
 def _marketing_tab(request: Any, customer: Any) -> Any:
@@ -140,6 +181,15 @@ def _demo(**kwargs: Any) -> None:
 
 
 registry.add_demo_step(_demo)
+
+
+def _care_demo(**kwargs: Any) -> None:
+    from .demo_care import care_demo_build
+
+    care_demo_build(**kwargs)
+
+
+registry.add_demo_step(_care_demo)
 
 
 # --- a campaign's budget goes through the approval engine when a rule applies (marketing.budget) ----------------

@@ -2,7 +2,7 @@ from django.urls import path
 
 from guanxi.org.lists.views import list_page
 
-from . import views, views_campaigns
+from . import views, views_campaigns, views_care, views_events
 from .loyalty.urls import urlpatterns as loyalty_urls
 
 app_name = "marketing"
@@ -29,6 +29,20 @@ urlpatterns = [
     path("campaigns/<int:pk>/cancel/", views_campaigns.campaign_cancel, name="campaign_cancel"),
     path("campaigns/<int:pk>/test/", views_campaigns.campaign_test_send, name="campaign_test_send"),
     path("campaigns/<int:pk>/calls/<int:delivery_pk>/", views_campaigns.call_log, name="campaign_call_log"),
+    path("care/", views_care.care_overview, name="care"),
+    path("care/greetings/new/", views_care.greeting_form, name="greeting_create"),
+    path("care/greetings/<int:pk>/", views_care.greeting_form, name="greeting_edit"),
+    path("care/greetings/<int:pk>/delete/", views_care.greeting_delete, name="greeting_delete"),
+    path("care/plans/new/", views_care.care_plan_form, name="care_plan_create"),
+    path("care/plans/<int:pk>/", views_care.care_plan_form, name="care_plan_edit"),
+    path("care/overdue/", views_care.care_overdue, name="care_overdue"),
+    path("events/", list_page("events"), name="event_list"),
+    path("events/new/", views_events.event_form, name="event_create"),
+    path("events/<int:pk>/", views_events.event_detail, name="event_detail"),
+    path("events/<int:pk>/edit/", views_events.event_form, name="event_edit"),
+    path("events/<int:pk>/check-in/", views_events.event_check_in, name="event_check_in"),
+    path("registrations/", list_page("registrations"), name="registration_list"),
+    path("e/<str:token>/", views_events.event_register, name="event_register"),
     path("t/o/<str:token>/", views_campaigns.track_open, name="track_open"),
     path("t/c/<str:token>/", views_campaigns.track_click, name="track_click"),
 ]

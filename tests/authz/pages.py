@@ -268,4 +268,8 @@ PAGES: list[Page] = [
     Page("marketing:member_list", gate="loyalty.view", query="scene=all"),
     Page("marketing:points_ledger", gate="loyalty.view"),
     Page("marketing:coupon_list", gate="loyalty.view", query="scene=all"),
+    Page("marketing:care", gate="marketing.view"),
+    Page("marketing:care_overdue", gate="tasks.view"),
+    Page("marketing:event_list", gate="marketing.view"),
+    Page("marketing:registration_list", gate="marketing.view"),
 ]

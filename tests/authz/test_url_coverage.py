@@ -238,6 +238,18 @@ EXEMPT: dict[str, str] = {
     "marketing:campaign_test_send": "e-mails the preview to the user's own address (test_campaigns.py)",
     "marketing:campaign_call_log": "logs a call of a phone campaign as a follow-up on a contact the reader may see "
     "(test_campaigns.py: another rep's contact is refused, nothing logged)",
+    "marketing:greeting_create": "a new care greeting (form, marketing.create: marketing/tests/test_care_greetings.py)",
+    "marketing:greeting_edit": "a care greeting's template (marketing.edit: marketing/tests/test_care_greetings.py)",
+    "marketing:greeting_delete": "deletes a care greeting (marketing.delete: marketing/tests/test_care_greetings.py)",
+    "marketing:care_plan_create": "a new care plan (form, marketing.admin: marketing/tests/test_care_plans.py)",
+    "marketing:care_plan_edit": "a care plan's levels and schedule (marketing.admin: test_care_plans.py)",
+    "marketing:event_create": "a new event (form, marketing.create: marketing/tests/test_events.py)",
+    "marketing:event_edit": "an event's plan (marketing.edit: marketing/tests/test_events.py)",
+    "marketing:event_detail": "an event: its figures, no customer record; leads counted in the reader's lead scope "
+    "(marketing/tests/test_events.py)",
+    "marketing:event_check_in": "checks a registrant in by code (marketing.edit: marketing/tests/test_events.py)",
+    "marketing:event_register": "the public registration form: a signed link, takes a registration in, shows only "
+    "the registrant's own code (forged: 404; test_events.py)",
     "marketing:track_open": "the open pixel: a signed link, answers a GIF, shows no data",
     "marketing:track_click": "the click redirect: a signed link to the target it names (forged: 404), shows no data",
     "marketing:unsubscribe": "the public unsubscribe page: a signed link, shows no data (test_consent.py: forged 404)",

@@ -19,3 +19,13 @@ def marketing_static_lists(user: Any) -> list[Segment]:
     if user is None or not getattr(user, "is_authenticated", False) or not has_permission(user, "marketing.edit"):
         return []
     return list(Segment.objects.filter(kind=Segment.Kind.STATIC).order_by("name")[:200])
+
+
+@register.simple_tag
+def marketing_care_plans(user: Any) -> list[Any]:
+    """The active care plans the bulk dialog offers (none without the right to add customers to them)."""
+    from ..models_care import CarePlan
+
+    if user is None or not getattr(user, "is_authenticated", False) or not has_permission(user, "marketing.edit"):
+        return []
+    return list(CarePlan.objects.filter(active=True).order_by("name")[:200])
