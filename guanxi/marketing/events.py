@@ -129,6 +129,11 @@ def registration_throttle(*, ip: str | None) -> None:
     )  # fmt: skip
 
 
+def registration_is_open(event: Event) -> bool:
+    """Open until it is closed by hand or the event began more than half a day ago."""
+    return event.registration_open and event.starts_at >= timezone.now() - dt.timedelta(hours=12)
+
+
 def _new_code() -> str:
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
@@ -152,7 +157,7 @@ def registration_submit(*, event: Event, data: dict[str, Any]) -> Registration:
         raise ValidationFailed(_("Please correct the errors below."), fields={"mobile": [msg], "email": [msg]})
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
-        if not event.registration_open or event.starts_at < timezone.now() - dt.timedelta(hours=12):
+        if not registration_is_open(event):
             raise InvalidStateError(_("Registration for this event is closed."))
         same = Q(email=values["email"]) if values["email"] else Q(pk__in=[])
         if values["mobile"]:

@@ -8,6 +8,7 @@ A birthday on 29 February is greeted on 28 February in a common year (the day it
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,7 @@ SOLAR = {Occasion.NEW_YEAR: (1, 1), Occasion.LABOUR_DAY: (5, 1), Occasion.NATION
 HOLIDAYS = (*LUNAR, *SOLAR)
 
 
+@functools.lru_cache(maxsize=2048)  # the lunar conversion walks the tables year by year
 def holiday_date(occasion: str, year: int) -> dt.date:
     """The solar date of a holiday in a (solar) year: 中秋 2026 → 2026-09-25."""
     if occasion in LUNAR:

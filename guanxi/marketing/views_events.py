@@ -130,6 +130,8 @@ def event_register(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, PUBLIC_TEMPLATE, {"invalid": exc.message}, status=404)
     form = RegistrationForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "honeypot": HONEYPOT, "event": event, "token": token}
+    if not events.registration_is_open(event):
+        return render(request, PUBLIC_TEMPLATE, {**context, "closed": True})
     if request.method != "POST":
         return render(request, PUBLIC_TEMPLATE, context)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guanxi.core.errors import PermissionDeniedError, ValidationFailed
@@ -41,6 +41,7 @@ def test_holidays_fall_on_their_official_dates(occasion, year, expected):
     assert occasion in holidays_on(expected)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dates(min_value=dt.date(1901, 1, 1), max_value=dt.date(2098, 12, 31)))
 def test_a_holiday_is_found_only_on_its_own_day(day):
     for occasion in holidays_on(day):

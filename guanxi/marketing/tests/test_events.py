@@ -153,3 +153,12 @@ def test_events_and_greetings_over_the_api(client, people, api_token_for):
     assert client.post("/api/v1/events", body, content_type="application/json", **rep).status_code == 403
     assert client.post("/api/v1/greetings", greeting, content_type="application/json", **rep).status_code == 403
     assert Event.objects.count() == 1
+
+
+def test_the_public_form_of_a_closed_event_says_so_and_takes_nothing(client, people):
+    cache.clear()
+    event = _event(people, registration_open=False)
+    url = f"/marketing/e/{events.event_form_token(event)}/"
+    assert "本活动已停止报名" in client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    client.post(url, {"name": "甲", "mobile": "13100131000"})
+    assert Registration.objects.count() == 0
