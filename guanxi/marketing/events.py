@@ -219,7 +219,9 @@ def _lead_for(registration: Registration) -> Any:
 def registration_check_in(*, actor: User, registration: Registration) -> Registration:
     """Check one person in (idempotent): their attendance is recorded and they become a lead."""
     require_permission(actor, "marketing.edit")
-    registration = Registration.objects.select_for_update().select_related("event__campaign").get(pk=registration.pk)
+    # FOR UPDATE OF the registration only: PostgreSQL refuses to lock the nullable side of the campaign join
+    registration = (Registration.objects.select_for_update(of=("self",)).select_related("event__campaign")
+                    .get(pk=registration.pk))  # fmt: skip
     if registration.status == Registration.Status.ATTENDED:
         return registration
     if registration.status == Registration.Status.CANCELLED:
