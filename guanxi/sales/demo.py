@@ -298,7 +298,13 @@ def _confirm_closings(users: dict[str, User], made: list[Opportunity]) -> None:
 
 def _activities(rng: random.Random, users: dict[str, User], made: list[Opportunity], now: dt.datetime) -> None:
     """Follow-ups and tasks about the open deals (the customers' follow-up and task models), a stage document."""
-    open_deals = [o for o in made if o.status == Opportunity.Status.OPEN]
+    # a customer its owner has left alone for a month stays so (the dashboards' forgotten customers)
+    left_alone = set(
+        Customer.objects.filter(
+            pk__in={o.customer_id for o in made}, last_contact_at__lt=now - dt.timedelta(days=30)
+        ).values_list("pk", flat=True)
+    )
+    open_deals = [o for o in made if o.status == Opportunity.Status.OPEN and o.customer_id not in left_alone]
     for n, opp in enumerate(open_deals[:20]):
         services.opportunity_log_follow_up(
             actor=opp.owner,

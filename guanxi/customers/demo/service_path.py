@@ -123,7 +123,10 @@ def customers_build(
     owners = owners_of(result)
     tags = {name: model_create(instance=Tag(name=name, color=color), actor=result.users["admin"])
             for name, color in _TAGS}  # fmt: skip
-    for n, (owner, spec, data) in enumerate(_customer_plan(result, gen, count, owners)):
+    plan = _customer_plan(result, gen, count, owners)
+    # each owner's last customer (the one least likely to get a demo deal and its follow-ups) is left alone a while
+    neglect = {owner.pk: n for n, (owner, _spec, _data) in enumerate(plan)}
+    for n, (owner, spec, data) in enumerate(plan):
         if n and n % 50 == 0:
             progress(f"  {n} customers…")
         flagship_row = n == 0
@@ -133,6 +136,12 @@ def customers_build(
             times[-1] = now - dt.timedelta(days=2, hours=3)
         else:
             _age_status(rng, data, times, now)
+        if not flagship_row and neglect[owner.pk] == n:
+            # last contacted 40 days ago: warned, not yet back in the pool, so every rep's dashboard has a
+            # forgotten customer to call
+            times = times or [now - dt.timedelta(days=40)]
+            shift = times[-1] - (now - dt.timedelta(days=40))  # later or earlier: the pool would take it at 60
+            times = [t - shift for t in times]
         chosen_tags = _tags_for(rng, data, tags)
         collaborators = _collaborators_for(rng, owners, spec, owner)
         # The generator avoids look-alikes; should one slip through, the rep confirms it as a UI user would.
