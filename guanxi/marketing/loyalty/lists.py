@@ -24,6 +24,11 @@ def _tiers(user: Any) -> list[Choice]:
     return [Choice(str(t.pk), t.name) for t in Tier.objects.order_by("threshold")]
 
 
+def _entry_note(entry: PointsEntry) -> str:
+    """The entry's note, else the rule that earned it, else its source ("payment:12")."""
+    return entry.note or (entry.rule.name if entry.rule else entry.source)
+
+
 @register
 class MemberList(ListDefinition):
     key = "members"
@@ -136,7 +141,7 @@ class PointsLedgerList(ListDefinition):
         ),  # fmt: skip
         Column("balance_after", gettext_lazy("Balance after"), numeric=True, phone=False),
         Column("expires_on", gettext_lazy("Expires on"), phone=False),
-        Column("note", gettext_lazy("Note"), value=lambda e: e.note or e.source, phone=False),
+        Column("note", gettext_lazy("Note"), value=_entry_note, phone=False),
     )
     fields = (Field("kind", gettext_lazy("Kind"), "kind", "choice", choices=choices_of(PointsEntry.Kind.choices),
                     quick=True),)  # fmt: skip
@@ -144,7 +149,7 @@ class PointsLedgerList(ListDefinition):
 
     def rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
         require_permission(user, self.permission)
-        return scope_queryset(user, PointsEntry.objects.select_related("member__customer", "member__contact"))
+        return scope_queryset(user, PointsEntry.objects.select_related("member__customer", "member__contact", "rule"))
 
     def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
         return qs.filter(Q(member__card_number__icontains=text) | Q(member__customer__name__icontains=text)

@@ -30,7 +30,7 @@ def _member_context(user: Any, member: Member) -> dict[str, Any]:
     can_edit = has_permission(user, "loyalty.edit") and member.status == Member.Status.ACTIVE
     return {
         "member": member,
-        "entries": list(member.ledger.select_related("created_by")[:LEDGER_ROWS]),
+        "entries": list(member.ledger.select_related("created_by", "rule")[:LEDGER_ROWS]),
         "redemptions": list(member.coupon_redemptions.select_related("coupon", "quote", "contract")[:20]),
         "next_tier": Tier.objects.filter(threshold__gt=member.tier.threshold if member.tier else -1).first(),
         "programme": LoyaltyProgramme.current(),
