@@ -20,9 +20,9 @@ from .schemas_visits import (
     ControlRowOut,
     ConversionOut,
     FunnelStepOut,
-    MemberIn,
-    MemberOut,
     NextAgentOut,
+    ProjectMemberIn,
+    ProjectMemberOut,
     SalesRowOut,
     VisitIn,
     VisitorFollowUpIn,
@@ -111,7 +111,7 @@ def visitor_follow_up(request: HttpRequest, visitor_id: int, payload: VisitorFol
 
 # --- members and the duty rotation ----------------------------------------------------------------------------
 @router.get(
-    "/realestate/projects/{int:project_id}/members", response={200: list[MemberOut], **READ_ERRORS},
+    "/realestate/projects/{int:project_id}/members", response={200: list[ProjectMemberOut], **READ_ERRORS},
     summary="Project members and the duty rotation",
 )  # fmt: skip
 @when_enabled
@@ -121,11 +121,11 @@ def member_list(request: HttpRequest, project_id: int) -> object:
 
 
 @router.put(
-    "/realestate/projects/{int:project_id}/members/{int:user_id}", response={200: MemberOut, **WRITE_ERRORS},
+    "/realestate/projects/{int:project_id}/members/{int:user_id}", response={200: ProjectMemberOut, **WRITE_ERRORS},
     summary="Put a user on a project",
 )  # fmt: skip
 @when_enabled
-def member_set(request: HttpRequest, project_id: int, user_id: int, payload: MemberIn) -> object:
+def member_set(request: HttpRequest, project_id: int, user_id: int, payload: ProjectMemberIn) -> object:
     user = current_user(request)
     project = selectors.project_get(user=user, pk=project_id)
     member = get_object_or_404(User, pk=user_id)

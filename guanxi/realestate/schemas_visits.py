@@ -80,12 +80,12 @@ class VisitorFollowUpOut(Schema):
     content: str
 
 
-class MemberIn(InputSchema):
+class ProjectMemberIn(InputSchema):
     on_rotation: bool = False
     absent: bool = False
 
 
-class MemberOut(Schema):
+class ProjectMemberOut(Schema):
     user_id: int
     username: str = Field(..., alias="user.username")
     rotation_order: int | None

@@ -282,6 +282,8 @@ def _agent_deal(
         timeline=timeline,
         competitors=competitors,
     )
+    Opportunity.objects.filter(pk=deal.pk).update(created_at=timeline.started)  # as the other deals: back-dated
+    deal.created_at = timeline.started
     return [deal]
 
 

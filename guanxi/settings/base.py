@@ -256,7 +256,10 @@ GUANXI_WEBHOOK_DISABLE_AFTER_FAILURES = env.int("GUANXI_WEBHOOK_DISABLE_AFTER_FA
 GUANXI_WEBHOOK_TIMEOUT_SECONDS = env.float("GUANXI_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 
 # --- caches ----------------------------------------------------------------------------------
-CACHES = {"default": env.cache_url("GUANXI_CACHE_URL", default="locmemcache://guanxi")}
+# Files under var/ by default, so the web processes `guanxi run` starts share the login throttle, the public forms'
+# rate limits and the analytics figures' generation (a write seen by one process refreshes the figures in all);
+# Redis (`redis://…`) when the processes run on several machines.
+CACHES = {"default": env.cache_url("GUANXI_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 
 LOGGING = {
     "version": 1,
