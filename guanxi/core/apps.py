@@ -13,6 +13,11 @@ def _repair_search_indexes(sender: AppConfig, using: str = "default", **kwargs: 
     from .dbvendor import sqlite_fts_indexes_repair
 
     sqlite_fts_indexes_repair(connections[using])
+    # SQLite rebuilds a table for many migrations and keeps only the indexes the models declare: the custom fields'
+    # filter indexes (created at run time) come back here. Idempotent; on PostgreSQL nothing is missing.
+    from .custom_fields.indexes import custom_field_indexes_restore
+
+    custom_field_indexes_restore()
 
 
 def _seed_dictionaries(sender: AppConfig, plan: Any = None, apps: Any = None, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.widgets import DateTimeInput
 from guanxi.org.forms import TablerMixin
 
 from .models import Campaign, Segment
@@ -51,7 +52,7 @@ class GreetingForm(TablerMixin, forms.Form):
 class EventForm(TablerMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Event.Kind.choices)
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
     venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
     campaign = forms.ModelChoiceField(
         label=_("Campaign"), queryset=Campaign.objects.order_by("-created_at"), required=False,

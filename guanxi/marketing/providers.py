@@ -22,6 +22,7 @@ from guanxi.core.registry import (
     SearchSource,
     registry,
 )
+from guanxi.customers.dedupe.services import FkMove
 from guanxi.org.policies import register_module
 
 register_module("marketing", _("Marketing"), ["view", "create", "edit", "delete", "export", "admin"])
@@ -241,3 +242,9 @@ registry.add_default_approval_rules(
         seeded_with=("marketing", "0003_campaign_budget_approval"),
     )
 )
+
+
+# --- customer merges: memberships and care follow the survivor, without a second membership or plan place -------
+registry.add_merge_mover(FkMove("members", "marketing.Member", unique_with=("contact",)))  # one per customer, contact
+registry.add_merge_mover(FkMove("care plan places", "marketing.CarePlanMember", unique_with=("plan",)))
+registry.add_merge_mover(FkMove("care tasks", "marketing.CareTask", unique_with=("plan", "kind", "due_on")))

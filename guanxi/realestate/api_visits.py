@@ -164,11 +164,15 @@ class ReportParams(Schema):
     end: dt.date | None = None
 
 
+# a malformed date is a 422 naming it; a report of real estate switched off, a 404
+REPORT_ERRORS = error_responses(401, 403, 404, 422)
+
+
 def _f(params: ReportParams) -> reports.ReportFilter:
     return reports.ReportFilter(project=params.project, start=params.start, end=params.end)
 
 
-@router.get("/realestate/reports/sales", response={200: list[SalesRowOut], **READ_ERRORS}, summary="Sales report")
+@router.get("/realestate/reports/sales", response={200: list[SalesRowOut], **REPORT_ERRORS}, summary="Sales report")
 @when_enabled
 def report_sales(request: HttpRequest, params: Query[ReportParams], by: str = "project") -> object:
     """Contracts in force signed in the period by project, building, layout or month: units, area, amount and the
@@ -178,14 +182,16 @@ def report_sales(request: HttpRequest, params: Query[ReportParams], by: str = "p
     return reports.sales_by(user=current_user(request), f=_f(params), by=by)
 
 
-@router.get("/realestate/reports/conversion", response={200: ConversionOut, **READ_ERRORS}, summary="Conversion report")
+@router.get(
+    "/realestate/reports/conversion", response={200: ConversionOut, **REPORT_ERRORS}, summary="Conversion report"
+)
 @when_enabled
 def report_conversion(request: HttpRequest, params: Query[ReportParams]) -> object:
     return reports.conversion(user=current_user(request), f=_f(params))
 
 
 @router.get(
-    "/realestate/reports/collections", response={200: list[CollectionsRowOut], **READ_ERRORS},
+    "/realestate/reports/collections", response={200: list[CollectionsRowOut], **REPORT_ERRORS},
     summary="Collections and arrears",
 )  # fmt: skip
 @when_enabled
@@ -194,7 +200,7 @@ def report_collections(request: HttpRequest, params: Query[ReportParams]) -> obj
 
 
 @router.get(
-    "/realestate/reports/sales-control", response={200: list[ControlRowOut], **READ_ERRORS},
+    "/realestate/reports/sales-control", response={200: list[ControlRowOut], **REPORT_ERRORS},
     summary="Sales-control summary",
 )  # fmt: skip
 @when_enabled
@@ -202,13 +208,15 @@ def report_control(request: HttpRequest, params: Query[ReportParams]) -> object:
     return reports.sales_control_summary(user=current_user(request), f=_f(params))
 
 
-@router.get("/realestate/reports/agents", response={200: list[AgentRowOut], **READ_ERRORS}, summary="Agent ranking")
+@router.get("/realestate/reports/agents", response={200: list[AgentRowOut], **REPORT_ERRORS}, summary="Agent ranking")
 @when_enabled
 def report_agents(request: HttpRequest, params: Query[ReportParams]) -> object:
     return reports.agent_ranking(user=current_user(request), f=_f(params))
 
 
-@router.get("/realestate/reports/funnel", response={200: list[FunnelStepOut], **READ_ERRORS}, summary="Visitor funnel")
+@router.get(
+    "/realestate/reports/funnel", response={200: list[FunnelStepOut], **REPORT_ERRORS}, summary="Visitor funnel"
+)
 @when_enabled
 def report_funnel(request: HttpRequest, params: Query[ReportParams]) -> object:
     return reports.funnel(user=current_user(request), f=_f(params))

@@ -10,6 +10,7 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.commerce.lists import bulk, choices_of
 from guanxi.core.errors import ApplicationError, PermissionDeniedError
@@ -94,7 +95,8 @@ class UnitList(ListDefinition):
     no_action_text = _("Units appear here once the project's buildings are set up.")
 
     columns = (
-        Column("unit", _("Unit"), value=lambda u: f"{u.building} {u.code}", template=CELLS + "unit.html",
+        Column("unit", pgettext_lazy("real estate", "Unit"), value=lambda u: f"{u.building} {u.code}",
+               template=CELLS + "unit.html",
                sort=("building__project__name", "building__name", "entrance", "number"), fixed=True),
         Column("floor", _("Floor"), sort=("floor",), phone_inline=True),
         Column("layout", _("Layout"), value=lambda u: str(u.layout or ""), sort=("layout__name",)),

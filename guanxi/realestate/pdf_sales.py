@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, A5, landscape
@@ -55,7 +56,7 @@ def _unit_rows(trade: Any) -> list[tuple[str, object]]:
     unit = trade.unit
     return [
         (_("Project"), unit.building.project.name),
-        (_("Unit"), f"{unit.building.name} {unit.code}"),
+        (pgettext("real estate", "Unit"), f"{unit.building.name} {unit.code}"),
         (_("Layout"), unit.layout or "—"),
         (_("Built-up area"), f"{unit.built_area} m²"),
         (_("Buyer"), trade.customer.name),
@@ -66,7 +67,7 @@ def _unit_rows(trade: Any) -> list[tuple[str, object]]:
 def selection_pdf(*, trade: Any) -> bytes:
     """选房确认单: the buyer, the unit and its list price, the scheme they lean to, the date."""
     d = _Doc()
-    rows = [(_("Number"), trade.selection_number or trade.number), *_unit_rows(trade),
+    rows = [(pgettext("document", "Number"), trade.selection_number or trade.number), *_unit_rows(trade),
             (_("List price"), _money(trade.list_price) if trade.list_price is not None else "—"),
             (_("Payment scheme"), trade.scheme.name if trade.scheme else "—"),
             (_("Selected on"), trade.selected_on.isoformat() if trade.selected_on else "—")]  # fmt: skip
@@ -81,7 +82,7 @@ def selection_pdf(*, trade: Any) -> bytes:
 def subscription_pdf(*, trade: Any, subscription: Any, dues: list[Any]) -> bytes:
     """认购书: the agreed price after each discount in order, the scheme, the deposit, the dates and the schedule."""
     d = _Doc()
-    rows = [(_("Number"), subscription.number), *_unit_rows(trade),
+    rows = [(pgettext("document", "Number"), subscription.number), *_unit_rows(trade),
             (_("Payment scheme"), f"{subscription.scheme.name} ({subscription.scheme.get_kind_display()})"),
             (_("List price"), _money(subscription.list_price))]  # fmt: skip
     for line in subscription.discount_lines:
@@ -115,7 +116,7 @@ def receipt_pdf(*, receipt: Any) -> bytes:
     trade = receipt.trade
     title = _("Refund voucher") if receipt.kind == "refund" else _("Receipt")
     rows = [
-        (_("Number"), receipt.number), (_("Date"), receipt.received_on.isoformat()),
+        (pgettext("document", "Number"), receipt.number), (_("Date"), receipt.received_on.isoformat()),
         (_("Payer"), receipt.payer or trade.customer.name),
         (_("For"), f"{receipt.get_kind_display()} · {trade.unit.building.project.name} {trade.unit.building.name} "
                    f"{trade.unit.code}"),

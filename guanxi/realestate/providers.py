@@ -19,6 +19,7 @@ from guanxi.core.registry import (
     PeriodicJob,
     registry,
 )
+from guanxi.customers.dedupe.services import FkMove
 from guanxi.org.policies import register_module
 
 from .dictionaries import REALESTATE_DICTIONARIES
@@ -275,3 +276,8 @@ registry.add_custom_field_target(
     CustomFieldTarget(model="realestate.unit", label=_("Real-estate units"), module="re_properties", order=90,
                       enabled=enabled)
 )  # fmt: skip
+
+
+# --- customer merges: a merged buyer's trades and visits follow the survivor (one visitor per project stays) ------
+registry.add_merge_mover(FkMove("real-estate trades", "realestate.Trade"))
+registry.add_merge_mover(FkMove("sales-office visitors", "realestate.Visitor", unique_with=("project",)))

@@ -53,3 +53,19 @@ def custom_field_index_sync(row: CustomField) -> None:
     """After the change commits, make the field's index follow its `filterable` and `is_active` flags."""
     target, code, wanted = row.target, row.code, bool(row.filterable and row.is_active)
     transaction.on_commit(lambda: custom_field_index_apply(target=target, code=code, wanted=wanted))
+
+
+def custom_field_indexes_restore() -> int:
+    """Build every index a filterable, active field should have and the database lacks (after a migration rebuilt
+    its table); returns how many were built."""
+    if CustomField._meta.db_table not in connection.introspection.table_names():
+        return 0
+    built = 0
+    for row in CustomField.objects.filter(filterable=True, is_active=True):
+        try:
+            missing = not custom_field_index_exists(target=row.target, code=row.code)
+        except LookupError:  # the field's model belongs to an app no longer installed
+            continue
+        if missing and custom_field_index_apply(target=row.target, code=row.code, wanted=True):
+            built += 1
+    return built

@@ -13,7 +13,11 @@ import pytest
 from django.test import Client
 
 from guanxi.core.custom_fields import services as field_services
-from guanxi.core.custom_fields.indexes import custom_field_index_apply, custom_field_index_exists
+from guanxi.core.custom_fields.indexes import (
+    custom_field_index_apply,
+    custom_field_index_exists,
+    custom_field_indexes_restore,
+)
 from guanxi.core.custom_fields.models import CustomField
 from guanxi.customers.tests.factories import CustomerFactory
 from guanxi.org.lists.testing import query_count, render_list, row_ids
@@ -95,6 +99,16 @@ def test_a_filterable_field_gets_an_index_and_loses_it_when_unmarked(org: Any):
     field_services.custom_field_update(actor=admin, field_id=field.pk, data={"filterable": False})
     assert custom_field_index_apply(target="customers.customer", code="erp_code", wanted=False)
     assert not custom_field_index_exists(target="customers.customer", code="erp_code")
+
+
+def test_an_index_a_table_rebuild_dropped_comes_back_after_migrate(org: Any):
+    # given a filterable field whose index a migration's table rebuild lost (SQLite keeps only declared indexes)
+    _field(org["admin"], "erp_code", "text", filterable=True)
+    custom_field_index_apply(target="customers.customer", code="erp_code", wanted=False)
+    # when migrate's post-migrate upkeep runs: then the index is there again, and a second run builds nothing
+    assert custom_field_indexes_restore() == 1
+    assert custom_field_index_exists(target="customers.customer", code="erp_code")
+    assert custom_field_indexes_restore() == 0
 
 
 def test_the_settings_change_schedules_the_index(org: Any, django_capture_on_commit_callbacks: Any):

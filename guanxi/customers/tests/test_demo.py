@@ -119,7 +119,7 @@ def test_zhangwei_has_overdue_and_todays_tasks_and_notifications(small_demo):
     zhangwei = User.objects.get(username="zhangwei")
     day = my_day(user=zhangwei)
     assert len(day["overdue"]) >= 2 and len(day["today"]) >= 2 and day["upcoming"]
-    assert Task.objects.filter(assignee=zhangwei, done=True).count() == 2
+    assert Task.objects.filter(assignee=zhangwei, done=True).count() >= 2  # the story's two and other apps' ones
     kinds = set(Notification.objects.filter(recipient=zhangwei).values_list("kind", flat=True))
     assert {"task_assigned", "customer_transfer"} <= kinds
 

@@ -188,3 +188,18 @@ def test_no_email_to_a_member_who_opted_out(people, book, member, settings):
         assert tiers_review(today=TODAY) == 1
     assert [m.to for m in mail.outbox if m.to != [people["east_rep"].email]] == []
     assert Notification.objects.filter(kind="loyalty_tier_changed").count() == 1
+
+
+def test_a_merge_moves_memberships_without_giving_the_survivor_a_second_card(people, book, member):
+    from guanxi.customers.dedupe.services import customer_merge
+
+    # given both customers members, and a contact of the second one a member too
+    second = services.member_enrol(actor=people["marketer"], data={"customer": book["a2"].pk})
+    zhao = services.member_enrol(actor=people["marketer"], data={"customer": book["a2"].pk, "contact": book["zhao"].pk})
+    # when the second customer is merged into the first
+    customer_merge(actor=people["admin"], survivor_id=book["a1"].pk, merged_ids=[book["a2"].pk])
+    # then the contact's card follows its contact to the survivor; the survivor keeps its one customer card, and
+    # the merged customer's card stays with it (no second card on the survivor)
+    assert Member.objects.get(pk=zhao.pk).customer_id == book["a1"].pk
+    assert Member.objects.get(pk=member.pk).customer_id == book["a1"].pk
+    assert Member.all_objects.get(pk=second.pk).customer_id == book["a2"].pk

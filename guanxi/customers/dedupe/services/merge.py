@@ -53,14 +53,31 @@ class FkMove:
     model: str  # "app_label.ModelName"
     field: str = "customer"
     keep: Callable[[list[int]], models.Q] | None = None
+    # The columns that are unique together with this one (() : one row per customer): a row whose values the
+    # survivor (or a row moved before it) already holds stays with the merged customer instead of breaking the
+    # constraint. None: no such constraint.
+    unique_with: tuple[str, ...] | None = None
 
-    def rows(self, merged_ids: list[int]) -> list[tuple[int, int]]:
+    def rows(self, merged_ids: list[int], survivor_id: int | None = None) -> list[tuple[int, int]]:
         model = apps.get_model(self.model)
         attname = model._meta.get_field(self.field).attname
         qs = model._base_manager.filter(**{f"{attname}__in": merged_ids})
         if self.keep is not None:
             qs = qs.exclude(self.keep(merged_ids))
-        return list(qs.order_by("pk").values_list("pk", attname))
+        if self.unique_with is None or survivor_id is None:
+            return list(qs.order_by("pk").values_list("pk", attname))
+        others = [model._meta.get_field(name).attname for name in self.unique_with]
+        taken = (
+            set(model._base_manager.filter(**{attname: survivor_id}).values_list(*others, named=False))
+            if others
+            else ({()} if model._base_manager.filter(**{attname: survivor_id}).exists() else set())
+        )
+        rows = []
+        for pk, old, *values in qs.order_by("pk").values_list("pk", attname, *others):
+            if tuple(values) not in taken:
+                taken.add(tuple(values))
+                rows.append((pk, old))
+        return rows
 
     def move(self, row_ids: list[int], target_id: int) -> None:
         model = apps.get_model(self.model)
@@ -69,7 +86,7 @@ class FkMove:
             model._base_manager.filter(pk__in=row_ids[start : start + BATCH]).update(**{attname: target_id})
 
     def __call__(self, *, actor: User, survivor: Customer, merged_ids: list[int]) -> dict[str, int]:
-        rows = self.rows(merged_ids)
+        rows = self.rows(merged_ids, survivor.pk)
         self.move([pk for pk, _old in rows], survivor.pk)
         return {self.label: len(rows)}
 
@@ -287,7 +304,7 @@ def _move_rows(actor: User, survivor: Customer, merged_pks: list[int]) -> tuple[
     moved: dict[str, Any] = {}
     counts: dict[str, int] = {}
     for mover in merge_movers():
-        rows = mover.rows(merged_pks)
+        rows = mover.rows(merged_pks, survivor.pk)
         if not rows:
             continue
         mover.move([pk for pk, _old in rows], survivor.pk)
