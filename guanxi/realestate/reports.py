@@ -87,7 +87,8 @@ def sales_by(*, user: User, f: ReportFilter, by: str) -> list[dict[str, Any]]:
     )
     out = []
     for r in rows:
-        area, amount = r["area"] or ZERO, r["amount"] or ZERO
+        # SQLite sums decimals as floats: the area to the hundredth of a m², as the units hold it
+        area, amount = to_cent(r["area"] or ZERO), r["amount"] or ZERO
         shown = r[label]
         if by == "month" and shown is not None:
             shown = f"{shown:%Y-%m}"

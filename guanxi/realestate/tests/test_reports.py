@@ -82,6 +82,7 @@ def test_sales_by_building_layout_and_month_with_the_average_price(org, project,
     f = reports.ReportFilter(project=project.pk)
     [row] = reports.sales_by(user=org["admin"], f=f, by="building")
     assert (row["units"], row["area"], row["amount"]) == (2, D("218.50"), D("6555000.00"))
+    assert str(row["area"]) == "218.50"  # shown as held, not as SQLite's float sum (218.500000000000)
     assert row["average"] == D("30000.00")  # 6,555,000 / 218.50
     months = reports.sales_by(user=org["admin"], f=f, by="month")
     assert [(m["label"], m["units"]) for m in months] == [("2026-11", 1), ("2026-12", 1)]
