@@ -268,6 +268,7 @@ PAGES: list[Page] = [
     Page("marketing:member_list", gate="loyalty.view", query="scene=all"),
     Page("marketing:points_ledger", gate="loyalty.view"),
     Page("marketing:coupon_list", gate="loyalty.view", query="scene=all"),
+    Page("marketing:loyalty_settings", gate="loyalty.view"),  # company-wide settings: edited with loyalty.admin
     Page("marketing:care", gate="marketing.view"),
     Page("marketing:care_overdue", gate="tasks.view"),
     Page("marketing:event_list", gate="marketing.view"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.widgets import DateInput, MoneyInput, SearchSelect
 from guanxi.org.forms import TablerMixin
 
-from .models import Coupon, Tier
+from .models import Coupon, EarningRule, LoyaltyProgramme, Tier
 
 
 class EnrolForm(TablerMixin, forms.Form):
@@ -53,3 +53,25 @@ class CouponForm(TablerMixin, forms.Form):
 
     def service_data(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class ProgrammeForm(TablerMixin, forms.Form):
+    tier_basis = forms.ChoiceField(label=_("Tiers measured by"), choices=LoyaltyProgramme.Basis.choices)
+    tier_period_days = forms.CharField(label=_("Over the last (days)"), max_length=5)
+    points_valid_days = forms.CharField(label=_("Points expire after (days)"), max_length=5)
+
+
+class TierForm(TablerMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    threshold = forms.CharField(label=_("Threshold (yuan or points)"), max_length=20, widget=MoneyInput())
+    benefits = forms.CharField(label=_("Benefits"), max_length=300, required=False)
+
+
+class EarningRuleForm(TablerMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    trigger = forms.ChoiceField(label=_("Earned for"), choices=EarningRule.Trigger.choices)
+    points = forms.CharField(label=_("Points"), max_length=10)
+    per_amount = forms.CharField(
+        label=_("For every (yuan; purchases only)"), max_length=20, required=False, widget=MoneyInput()
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

@@ -41,6 +41,7 @@ class MemberList(ListDefinition):
     create_url_name = "marketing:member_create"
     create_permission = "loyalty.create"
     create_label = gettext_lazy("Enrol a member")
+    template = "marketing/loyalty/member_list.html"  # with the programme settings' button
     default_sort = "card"
     empty = EmptyState(
         gettext_lazy("No members yet."),

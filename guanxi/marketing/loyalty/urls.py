@@ -4,7 +4,7 @@ from django.urls import path
 
 from guanxi.org.lists.views import list_page
 
-from . import views
+from . import views, views_settings
 
 urlpatterns = [
     path("members/", list_page("members"), name="member_list"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("members/<int:pk>/adjust/", views.member_adjust, name="member_adjust"),
     path("members/<int:pk>/coupon/", views.member_use_coupon, name="member_use_coupon"),
     path("members/<int:pk>/cancel/", views.member_cancel, name="member_cancel"),
+    path("members/programme/", views_settings.loyalty_settings, name="loyalty_settings"),
     path("coupons/", list_page("coupons"), name="coupon_list"),
     path("coupons/new/", views.coupon_form, name="coupon_create"),
     path("coupons/<int:pk>/", views.coupon_form, name="coupon_edit"),

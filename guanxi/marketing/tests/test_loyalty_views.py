@@ -107,3 +107,37 @@ def test_the_api_enrols_redeems_and_refuses_a_spend_beyond_the_balance(people, b
                   ).status_code == 409  # fmt: skip
     assert c.get(f"/api/v1/loyalty/members/{pk}/ledger").json()["count"] == 0
     assert c.get("/api/v1/loyalty/members").json()["count"] == 1
+
+
+def test_the_programme_page_edits_tiers_and_rules_for_its_administrator_only(people):
+    from guanxi.marketing.loyalty.models import EarningRule, LoyaltyProgramme, Tier
+
+    url = reverse("marketing:loyalty_settings")
+    admin, marketer = _client(people["admin"]), _client(people["marketer"])
+    # a reader without loyalty.admin sees the page, and a post changes nothing
+    assert marketer.get(url).status_code == 200
+    assert marketer.post(url, {"what": "tier", "tier-name": "金卡", "tier-threshold": "5000"}).status_code == 403
+    assert not Tier.objects.exists()
+    # the administrator adds a tier, a rule, and sets the programme
+    assert admin.post(url, {"what": "tier", "tier-name": "金卡", "tier-threshold": "5000"}).status_code == 302
+    rule = {"what": "rule", "rule-name": "消费积分", "rule-trigger": "payment", "rule-points": "1",
+            "rule-per_amount": "100", "rule-is_active": "on"}  # fmt: skip
+    assert admin.post(url, rule).status_code == 302
+    programme = {"what": "programme", "programme-tier_basis": "points", "programme-tier_period_days": "180",
+                 "programme-points_valid_days": "365"}  # fmt: skip
+    assert admin.post(url, programme).status_code == 302
+    assert Tier.objects.get().threshold == 5000
+    assert EarningRule.objects.get(name="消费积分").per_amount == 100
+    assert LoyaltyProgramme.current().tier_period_days == 180
+    # editing the tier through ?tier=…; a bad threshold is refused naming the field, nothing saved
+    tier = Tier.objects.get()
+    page = admin.get(url, {"tier": tier.pk}).content.decode()
+    assert 'value="金卡"' in page
+    bad = admin.post(url, {"what": "tier", "tier_pk": tier.pk, "tier-name": "金卡", "tier-threshold": "很多"})
+    assert bad.status_code == 400
+    field = next(tag for tag in bad.content.decode().split("<input") if 'name="tier-threshold"' in tag)
+    assert 'aria-invalid="true"' in field and 'value="很多"' in field  # marked, and what was typed is kept
+    assert Tier.objects.get().threshold == 5000
+    assert admin.post(url, {"what": "tier", "tier_pk": tier.pk, "tier-name": "白金卡", "tier-threshold": "8000"}
+                      ).status_code == 302  # fmt: skip
+    assert Tier.objects.get().name == "白金卡"
