@@ -35,7 +35,7 @@ def care_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any) -
          "body": "{{ name }}您好，新春佳节，恭祝您和家人新年快乐、阖家幸福！—{{ owner }}"},
         {"name": "中秋问候（邮件）", "occasion": "mid_autumn", "channel": "email", "subject": "花好月圆，中秋快乐",
          "body": "尊敬的{{ name }}（{{ company }}）：\n祝您中秋快乐，阖家团圆！"},
-        {"name": "Mid-Autumn greeting (English)", "occasion": "mid_autumn", "channel": "email", "language": "en",
+        {"name": "中秋问候（英文邮件）", "occasion": "mid_autumn", "channel": "email", "language": "en",
          "subject": "Happy Mid-Autumn Festival", "body": "Dear {{ name }},\nwarm wishes for the Mid-Autumn Festival.",
          "active": False},
     ]  # fmt: skip
