@@ -91,7 +91,8 @@ NOISE = re.compile(
     r"|https?://\S+|www\.\S+"  # links
     r"|\b[\w-]*\d[\w-]*\b"  # codes with digits (HX-2026-0001, 91110000…, v2)
     r"|\b[A-Z]{2,}[A-Za-z]*\b"  # acronyms and codes in capitals
-    r"|[\w-]+\.(?i:pdf|xlsx|csv|docx?|png|jpe?g|zip)\b",  # file names
+    r"|[\w-]+\.(?i:pdf|xlsx|csv|docx?|png|jpe?g|zip)\b"  # file names
+    r"|\{\{\s*\w+\s*\}\}",  # merge fields of campaign and greeting templates ({{ name }}), typed as they are
 )
 
 

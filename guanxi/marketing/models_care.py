@@ -9,20 +9,31 @@ greeting names) get no message: their owner gets a task to call instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import BusinessModel
 
 from .occasions import Occasion
+
+LANGUAGE_NAMES = {"zh-hans": pgettext_lazy("language name", "Chinese"), "en": pgettext_lazy("language name", "English")}
 
 
 class Greeting(BusinessModel):
     class Language(models.TextChoices):
         ZH = "zh-hans", "中文"
         EN = "en", "English"
+
+    @classmethod
+    def audit_text(cls, name: str, value: Any) -> str | None:
+        """A language reads as its name in the reader's language (英文), not its own."""
+        if name == "language" and value in LANGUAGE_NAMES:
+            return str(LANGUAGE_NAMES[value])
+        return None
 
     class Channel(models.TextChoices):  # a phone greeting is always a call task: see call_levels
         EMAIL = "email", _("E-mail")
@@ -122,6 +133,19 @@ class CarePlan(BusinessModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def audit_text(cls, name: str, value: Any) -> str | None:
+        """The audit trail's words for the schedule: "拜访 每 3 个月, 电话 每 1 个月"."""
+        if name == "steps" and isinstance(value, list):
+            kinds: dict[Any, Any] = dict(cls.Kind.choices)
+            return ", ".join(
+                gettext("%(kind)s every %(months)s months")
+                % {"kind": kinds.get(s.get("kind"), s.get("kind")), "months": s.get("every_months")}
+                for s in value
+                if isinstance(s, dict)
+            )
+        return None
 
 
 class CarePlanMember(models.Model):

@@ -4,16 +4,27 @@ leads tagged with the event's campaign (marketing.leads), so the campaign counts
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from guanxi.core.models import BusinessModel, ListOrderIndex
 
 
 class Event(BusinessModel):
+    # a check-in is recorded on the event as {"registrations": {"checked_in": <registration id>}}
+    audit_labels = {"registrations": _("registrations")}
+
+    @classmethod
+    def audit_text(cls, name: str, value: Any) -> str | None:
+        if name == "registrations" and isinstance(value, dict) and "checked_in" in value:
+            return gettext("one checked in")
+        return None
+
     class Kind(models.TextChoices):
         EXHIBITION = "exhibition", _("Exhibition (展会)")
         SEMINAR = "seminar", _("Seminar (研讨会)")

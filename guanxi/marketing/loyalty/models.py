@@ -103,6 +103,9 @@ class EarningRule(TimeStampedModel):
 
 
 class Member(BusinessModel):
+    # a coupon used is recorded on the member: the coupon's code and the quote or contract it was used on
+    audit_labels = {"coupon": _("coupon"), "document": _("document")}
+
     class Status(models.TextChoices):
         ACTIVE = "active", pgettext_lazy("membership", "Active")
         CANCELLED = "cancelled", pgettext_lazy("membership", "Cancelled")
