@@ -214,6 +214,9 @@ def _pool_return_day(c: Customer) -> Any:
     return status.returns_on if status is not None and status.countdown else None
 
 
+CELLS = "customers/cells/"  # the lists' cell templates
+
+
 class CustomerList(ListDefinition):
     key = "customers"
     title = gettext_lazy("Customers")
@@ -243,12 +246,12 @@ class CustomerList(ListDefinition):
         Scene("collaborating", gettext_lazy("I collaborate on"), _collaborating),
     )
     columns = (
-        Column("name", gettext_lazy("Name"), template="customers/cells/name.html", sort=("name_sort",), fixed=True),
+        Column("name", gettext_lazy("Name"), template=CELLS + "name.html", sort=("name_sort",), fixed=True),
         Column(
             "level",
             gettext_lazy("Level"),
             value=lambda c: c.get_level_display(),
-            template="customers/cells/level.html",
+            template=CELLS + "level.html",
             phone_inline=True,
             sort=("level",),
         ),
@@ -256,7 +259,7 @@ class CustomerList(ListDefinition):
             "status",
             gettext_lazy("Status"),
             value=lambda c: c.get_status_display(),
-            template="customers/cells/status.html",
+            template=CELLS + "status.html",
             phone_inline=True,
             inline=InlineEdit(
                 "choice",
@@ -269,7 +272,7 @@ class CustomerList(ListDefinition):
             "owner",
             gettext_lazy("Owner"),
             value=lambda c: str(c.owner) if c.owner else "",
-            template="customers/cells/owner.html",
+            template=CELLS + "owner.html",
             phone_inline=True,
             inline=InlineEdit("user", _save_owner, _assignable, choices=_user_choices),
         ),
@@ -277,14 +280,14 @@ class CustomerList(ListDefinition):
             "last_contact",
             gettext_lazy("Last contact"),
             value=lambda c: c.last_contact_at,
-            template="customers/cells/last_contact.html",
+            template=CELLS + "last_contact.html",
             sort=("last_contact_at",),
         ),
         Column(
             "next_follow_up",
             gettext_lazy("Next follow-up"),
             value=lambda c: c.next_follow_up_on,
-            template="customers/cells/next_follow_up.html",
+            template=CELLS + "next_follow_up.html",
             sort=("next_follow_up_on",),
             inline=InlineEdit(
                 "date", _save_field("next_follow_up_on", _parse_date), _editable, current=lambda c: c.next_follow_up_on
@@ -294,15 +297,15 @@ class CustomerList(ListDefinition):
             "pool",
             gettext_lazy("Returns to the pool"),
             value=_pool_return_day,
-            template="customers/cells/pool_countdown.html",
+            template=CELLS + "pool_countdown.html",
             phone=False,
         ),
-        Column("tags", gettext_lazy("Tags"), value=_tags_text, template="customers/cells/tags.html", phone=False),
+        Column("tags", gettext_lazy("Tags"), value=_tags_text, template=CELLS + "tags.html", phone=False),
         Column(
             "updated",
             gettext_lazy("Updated"),
             value=lambda c: c.updated_at,
-            template="customers/cells/datetime.html",
+            template=CELLS + "datetime.html",
             sort=("updated_at",),
             default=False,
             phone=False,
@@ -311,7 +314,7 @@ class CustomerList(ListDefinition):
             "created",
             gettext_lazy("Created"),
             value=lambda c: c.created_at,
-            template="customers/cells/datetime.html",
+            template=CELLS + "datetime.html",
             sort=("created_at",),
             default=False,
             phone=False,
@@ -542,29 +545,25 @@ class ContactList(ListDefinition):
 
     columns = (
         Column(
-            "name",
-            gettext_lazy("Full name"),
-            template="customers/cells/contact_name.html",
-            sort=("name_sort",),
-            fixed=True,
+            "name", gettext_lazy("Full name"), template=CELLS + "contact_name.html", sort=("name_sort",), fixed=True
         ),
         Column(
             "customer",
             gettext_lazy("Customer"),
             value=lambda c: c.customer.name,
-            template="customers/cells/contact_customer.html",
+            template=CELLS + "contact_customer.html",
             sort=("customer__name_sort",),
         ),
         Column("title", gettext_lazy("Title / role")),
-        Column("mobile", gettext_lazy("Mobile"), template="customers/cells/tel.html"),
-        Column("email", gettext_lazy("E-mail"), template="customers/cells/email.html"),
+        Column("mobile", gettext_lazy("Mobile"), template=CELLS + "tel.html"),
+        Column("email", gettext_lazy("E-mail"), template=CELLS + "email.html"),
         Column("wechat", gettext_lazy("WeChat"), phone=False),
         BIRTHDAY_COLUMN,
         Column(
             "updated",
             gettext_lazy("Updated"),
             value=lambda c: c.updated_at,
-            template="customers/cells/datetime.html",
+            template=CELLS + "datetime.html",
             sort=("updated_at",),
             default=False,
             phone=False,
