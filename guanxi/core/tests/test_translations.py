@@ -243,3 +243,92 @@ def test_the_compiled_catalogue_matches_the_po_file():
         + "\n".join((missing + extra)[:20])
         + f"\n{HOW_TO_FIX}"
     )
+
+
+# --- every string the code marks for translation is in the catalogue ------------------------------------------------
+PACKAGE_DIR = Path(settings.LOCALE_PATHS[0]).parent
+# The gettext functions makemessages extracts from Python, with the positions of (context, singular, plural).
+PY_FUNCTIONS = {
+    "gettext": (None, 0, None),
+    "gettext_lazy": (None, 0, None),
+    "gettext_noop": (None, 0, None),
+    "ngettext": (None, 0, 1),
+    "ngettext_lazy": (None, 0, 1),
+    "pgettext": (0, 1, None),
+    "pgettext_lazy": (0, 1, None),
+    "npgettext": (0, 1, 2),
+    "npgettext_lazy": (0, 1, 2),
+}
+TEMPLATE_CALL = re.compile(
+    r"\b(npgettext|pgettext|ngettext|gettext)\(((?:\s*u?(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\s*,?)+)"
+)
+
+
+def _msgid(context: str | None, singular: str) -> str:
+    return f"{context}\x04{singular}" if context is not None else singular
+
+
+def _python_msgids(path: Path) -> set[str]:
+    """The msgids of a module: calls of `_` and of django.utils.translation's functions under any local name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: dict[str, tuple[int | None, int, int | None]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+            for alias in node.names:
+                if alias.name in PY_FUNCTIONS:
+                    names[alias.asname or alias.name] = PY_FUNCTIONS[alias.name]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names):
+            continue
+        context_at, singular_at, _plural_at = names[node.func.id]
+        args = node.args
+        wanted = [i for i in (context_at, singular_at) if i is not None]
+        if len(args) <= max(wanted) or not all(
+            isinstance(args[i], ast.Constant) and isinstance(args[i].value, str) for i in wanted
+        ):
+            continue  # a variable: nothing to extract (makemessages skips it too)
+        context = args[context_at].value if context_at is not None else None  # type: ignore[attr-defined]
+        found.add(_msgid(context, args[singular_at].value))  # type: ignore[attr-defined]
+    return found
+
+
+def _template_msgids(path: Path) -> set[str]:
+    """The msgids of a template, as makemessages sees them ({% translate %}, {% blocktranslate %}, _("…"))."""
+    from django.utils.translation.template import templatize
+
+    found: set[str] = set()
+    for match in TEMPLATE_CALL.finditer(templatize(path.read_text(encoding="utf-8"), origin=str(path))):
+        function, args = match.groups()
+        values = ast.literal_eval(f"({args.rstrip().rstrip(',')},)")
+        context = values[0] if function.startswith(("p", "np")) else None
+        found.add(_msgid(context, values[1] if context is not None else values[0]))
+    return found
+
+
+def source_msgids() -> dict[str, Path]:
+    """Every msgid marked in the project's Python modules and templates (tests and migrations excluded)."""
+    found: dict[str, Path] = {}
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        if {"tests", "migrations"} & set(path.relative_to(PACKAGE_DIR).parts):
+            continue
+        for msgid in _python_msgids(path):
+            found.setdefault(msgid, path)
+    for path in sorted(PACKAGE_DIR.rglob("templates/**/*.html")):
+        for msgid in _template_msgids(path):
+            found.setdefault(msgid, path)
+    return found
+
+
+def test_every_marked_string_is_in_the_catalogue():
+    # given every string the code and the templates mark for translation
+    marked = source_msgids()
+    assert len(marked) > 1000, "the extraction found too few strings: it is broken"
+    # then each has its entry in django.po (a string added without `make messages` shows in English to Chinese users)
+    known = {e.key for e in catalogue()}
+    missing = sorted(
+        f"{path.relative_to(PACKAGE_DIR)}: {msgid!r}" for msgid, path in marked.items() if msgid not in known
+    )
+    assert not missing, (
+        f"{len(missing)} strings are not in the catalogue:\n" + "\n".join(missing[:60]) + f"\n{HOW_TO_FIX}"
+    )
