@@ -6,6 +6,11 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: run test test-pg lint format bench bench-pg load load-ci load-ci-prepare browser-deps mail-deps messages demo clean
 
+# The checks keep Python's bytecode (__pycache__/, git-ignored) even where the environment sets
+# PYTHONDONTWRITEBYTECODE: without it every pytest worker compiles all of guanxi and rewrites every test module and
+# pytest plugin again, ~11 CPU-seconds of its ~23 to collect the suite (an empty value counts as unset).
+test test-pg lint load-ci load-ci-prepare: export PYTHONDONTWRITEBYTECODE :=
+
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
