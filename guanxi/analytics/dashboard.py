@@ -28,11 +28,12 @@ from .selectors import Window, figures, owners_param, records_url, scope_owners,
 
 FORGOTTEN_DAYS = 30
 FIGURE_KEYS = ("new_customers", "new_opportunities", "follow_ups", "won_amount", "signed_contract_amount")
+SERVICE_KEYS = ("tickets_opened", "ticket_sla_met", "ticket_sla_breaches", "csat", "surveys_answered", "renewal_rate")
 # The key figures of roles whose work is not selling (their first role with an entry decides).
 ROLE_FIGURE_KEYS: dict[str, tuple[str, ...]] = {
     "finance": ("signed_contract_amount", "collected_amount", "receivables", "won_amount"),
-    "service_agent": ("ticket_sla_met", "ticket_sla_breaches", "csat", "surveys_answered", "renewal_rate"),
-    "service_manager": ("ticket_sla_met", "ticket_sla_breaches", "csat", "surveys_answered", "renewal_rate"),
+    "service_agent": SERVICE_KEYS,
+    "service_manager": SERVICE_KEYS,
     "marketing": ("new_leads", "lead_conversion", "campaign_cost", "campaign_won_amount", "new_customers"),
 }
 

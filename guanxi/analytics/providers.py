@@ -115,7 +115,26 @@ def _demo(*, now: Any, **kwargs: Any) -> None:
 
     last_month = window_for("month", timezone.localdate(now).replace(day=1) - dt.timedelta(days=1))
     league_publish(window=last_month, now=now)
-    _demo_subscriptions(users=getattr(kwargs.get("result"), "users", None) or {}, now=now)
+    users = getattr(kwargs.get("result"), "users", None) or {}
+    _demo_subscriptions(users=users, now=now)
+    _demo_sign_ins(users=users, now=now)
+
+
+# Days since the demo people last signed in: most within the policy's 3 days, a few past it (flagged on the usage
+# page and to their managers); anyone else signed in yesterday.
+_DEMO_AWAY_DAYS = {"zhangwei": 0, "lina": 1, "wangfang": 2, "yangfan": 5, "maqiang": 4, "hejun": 8, "guolei": 6}
+
+
+def _demo_sign_ins(*, users: dict[str, Any], now: Any) -> None:
+    """The demo's people have signed in lately, so the usage page shows who is on the road and who is away."""
+    import datetime as dt
+
+    from guanxi.org.models import User
+
+    for username, user in users.items():
+        days = _DEMO_AWAY_DAYS.get(username, 1)
+        at = now - dt.timedelta(days=days, hours=(user.pk * 7) % 9)
+        User.objects.filter(pk=user.pk, last_login__isnull=True).update(last_login=at)
 
 
 def _demo_subscriptions(*, users: dict[str, Any], now: Any) -> None:

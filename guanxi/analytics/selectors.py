@@ -199,12 +199,20 @@ def scope_owners(user: User, scope: str) -> set[int] | None:
 
 # --- metrics ---------------------------------------------------------------------------------------------------
 def visible_metrics(user: User) -> list[Metric]:
-    return [m for m in registry.metric_list() if not m.permission or has_permission(user, m.permission)]
+    """The figures the reader may see: those of the modules they hold, none of an app switched off (real estate)."""
+    from guanxi.org.policies import hidden_modules
+
+    hidden = hidden_modules()
+    return [
+        m
+        for m in registry.metric_list()
+        if not m.permission or (m.permission.split(".")[0] not in hidden and has_permission(user, m.permission))
+    ]
 
 
 def metric_get(user: User, key: str) -> Metric:
     metric = registry.metric(key)
-    if metric is None or (metric.permission and not has_permission(user, metric.permission)):
+    if metric is None or metric not in visible_metrics(user):
         raise NotFoundError(_("No such figure, or you may not see it."))
     return metric
 

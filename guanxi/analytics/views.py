@@ -122,6 +122,7 @@ def league(request: HttpRequest) -> HttpResponse:
     context = {
         "league": data,
         "rows": rows,
+        "table": _league_table(rows, data.measures, window),
         "window": window,
         "agents": agents,
         "errors": errors,
@@ -131,6 +132,26 @@ def league(request: HttpRequest) -> HttpResponse:
         "flagged": [r for r in rows if r.flagged],
     }
     return render(request, "analytics/league.html", context)
+
+
+def _league_table(
+    rows: list[selectors.LeagueRow], measures: list[tuple[str, Any, int]], window: selectors.Window
+) -> list[tuple[selectors.LeagueRow, list[dict[str, Any]]]]:
+    """Each ranked person with their figures in the order of the columns, each with its unit and the records behind
+    it (the metric's drill-down narrowed to the person and the month): [(row, [{label, value, unit, url}])]."""
+    from guanxi.core.registry import registry
+
+    metrics = {key: registry.metric(key) for key, _label, _w in measures}
+    cells: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        cells[row.user_id] = []
+        for key, label, _weight in measures:
+            metric = metrics[key]
+            value = row.values.get(key, selectors.ZERO)
+            url = selectors.records_url(metric, window, owner=row.user_id) if metric is not None and value else ""
+            unit = metric.unit if metric is not None else "count"
+            cells[row.user_id].append({"label": label, "value": value, "unit": unit, "url": url})
+    return [(row, cells[row.user_id]) for row in rows]
 
 
 @login_required

@@ -153,6 +153,12 @@ def _campaign_won(**kwargs: Any) -> Any:
     return campaign_won_amount(**kwargs)
 
 
+def _campaign_roi(**kwargs: Any) -> Any:
+    from .attribution import campaign_roi
+
+    return campaign_roi(**kwargs)
+
+
 def _campaign_records(**kwargs: Any) -> str:
     return reverse("marketing:campaign_list") + "?scene=all"
 
@@ -171,6 +177,14 @@ registry.add_metric(
         help=_("Won deals attributed (last touch) to the campaigns started in the period: opened within 90 days "
                "after a campaign reached the customer."),
         order=91,
+    )
+)  # fmt: skip
+registry.add_metric(
+    Metric(
+        key="campaign_roi", label=_("Campaign ROI"), unit="percent", compute=_campaign_roi,
+        records=_campaign_records, groupings=("total", "owner"), permission="marketing.view",
+        help=_("(Won amount from campaigns − their cost) ÷ their cost, for the campaigns started in the period."),
+        order=92,
     )
 )  # fmt: skip
 

@@ -281,3 +281,8 @@ registry.add_custom_field_target(
 # --- customer merges: a merged buyer's trades and visits follow the survivor (one visitor per project stays) ------
 registry.add_merge_mover(FkMove("real-estate trades", "realestate.Trade"))
 registry.add_merge_mover(FkMove("sales-office visitors", "realestate.Visitor", unique_with=("project",)))
+
+from .metrics import METRICS as _METRICS  # noqa: E402  (the real-estate figures analytics reads)
+
+for _metric in _METRICS:
+    registry.add_metric(_metric)

@@ -224,7 +224,7 @@ def funnel(*, user: User, f: ReportFilter) -> list[dict[str, Any]]:
 
 
 def trades(*, user: User, f: ReportFilter, reached: str = "", building: int | None = None,
-           layout: int | None = None, agent: int | None = None, overdue: bool = False,
+           layout: int | None = None, agent: int | list[int] | None = None, overdue: bool = False,
            month: str = "") -> QuerySet[Trade]:  # fmt: skip
     """The records behind a figure (drill-down): the trades of the reader's projects within their re_sales scope
     that reached a step in the period (`reached`: deposit, subscription, contract), or have overdue dues."""
@@ -251,6 +251,6 @@ def trades(*, user: User, f: ReportFilter, reached: str = "", building: int | No
         qs = qs.filter(unit__building_id=building)
     if layout:
         qs = qs.filter(unit__layout_id=layout)
-    if agent:
-        qs = qs.filter(agent_id=agent)
+    if agent:  # one agent, or several (the people of a team's figure in analytics)
+        qs = qs.filter(agent_id__in=agent if isinstance(agent, list) else [agent])
     return qs.order_by("unit__building__name", "unit__number", "id")

@@ -81,7 +81,8 @@ def report_trades(request: HttpRequest) -> HttpResponse:
     get = request.GET
     rows = reports.trades(
         user=user, f=f, reached=get.get("reached", ""), building=_int(get.get("building")),
-        layout=_int(get.get("layout")), agent=_int(get.get("agent")), overdue=get.get("overdue") == "1",
+        layout=_int(get.get("layout")),
+        agent=[int(a) for a in get.getlist("agent") if a.isdigit() and len(a) < 18], overdue=get.get("overdue") == "1",
         month=get.get("month", ""),
     )  # fmt: skip
     return render(request, "realestate/report_trades.html", {

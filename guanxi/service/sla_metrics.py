@@ -38,6 +38,8 @@ _resolved_in_time = period_metric(
 # Tickets that went past their SLA in the period (the escalation job marks them).
 sla_breaches = period_metric(_tickets, within="sla_breached_at", extra=EXTRA)
 _records = period_records("service:ticket_list", dates=("created_from", "created_to"), department_as=None, scene="all")
+# Service requests opened in the period, for the agent who handles them: the ticket list of the same dates counts them.
+tickets_opened = period_metric(_tickets, within="created_at", extra=EXTRA)
 
 
 def sla_met_rate(
@@ -64,9 +66,21 @@ def _group_label(grouping: str, code: Any) -> Any:
 
 METRICS = (
     Metric(
+        key="tickets_opened",
+        label=_("Service requests opened"),
+        unit="count",
+        compute=tickets_opened,
+        records=_records,
+        groupings=tuple(g for g in GROUPINGS if g != "department"),
+        group_label=_group_label,
+        permission="tickets.view",
+        help=_("Service requests created in the period, by the agent handling them, type or priority."),
+        order=72,
+    ),
+    Metric(
         key="ticket_sla_met",
         label=_("Tickets resolved within SLA"),
-        unit="ratio",
+        unit="percent",
         compute=sla_met_rate,
         records=_records,
         groupings=GROUPINGS,

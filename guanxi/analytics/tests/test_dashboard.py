@@ -103,3 +103,48 @@ def selectors_window() -> Any:
     from guanxi.analytics.selectors import window_for
 
     return window_for("month", timezone.localdate())
+
+
+SMALL_WIDGETS = ("closing", "forgotten", "tasks", "receivables", "tickets", "leads", "approvals", "league")
+# Queries a small widget may run, its rows drawn included: counts on indexed columns, never one query per row.
+WIDGET_QUERY_BUDGET = {"league": 20}
+
+
+def _widget_queries(widget: Any, user: Any, window: Any, scope: str) -> int:
+    from django.template.loader import render_to_string
+
+    with CaptureQueriesContext(connection) as ctx:
+        data = widget.data(user, window, scope)
+        render_to_string(widget.template, {"data": data})
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("key", SMALL_WIDGETS)
+def test_a_small_widget_runs_a_few_queries_whatever_the_rows(org: Any, key: str) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from guanxi.customers.tests.factories import TaskFactory
+    from guanxi.sales.opportunities.models import Opportunity
+
+    widget = dashboard.WIDGETS[key]
+    window = selectors_window()
+    manager, rep = org["east_manager"], org["east_rep"]
+    stages = pipeline()
+
+    def more(n: int) -> None:  # n more rows for each widget that lists or counts them
+        made = opportunities(rep, n, when=at(3), stages=stages)
+        Opportunity.objects.filter(pk__in=[o.pk for o in made]).update(expected_close_date=timezone.localdate())
+        customers(rep, n, when=timezone.now() - dt.timedelta(days=60))
+        for reader in (manager, rep):
+            for _ in range(n):
+                TaskFactory(assignee=reader, due_at=timezone.now() - dt.timedelta(hours=1))
+
+    more(1)
+    widget.data(manager, window, "team")  # the reader's grants and scope are read once and kept
+    few = _widget_queries(widget, manager, window, "team")
+    more(8)
+    many = _widget_queries(widget, manager, window, "team")
+    assert many == few, (key, few, many)
+    assert many <= WIDGET_QUERY_BUDGET.get(key, 6), (key, many)

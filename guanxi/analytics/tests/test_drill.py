@@ -89,3 +89,28 @@ def test_each_department_breakdown_row_equals_its_list(data: Any, key: str) -> N
     )
     # then each department's figure is the count of the list it links to (the same department)
     assert _checked(executive, [(key if key in LISTED else "new_customers", r.value, r.url) for r in rows]) == len(rows)
+
+
+@pytest.mark.parametrize("person", ["east_rep", "east_manager", "executive"])
+def test_each_league_figure_links_to_its_list(client: Any, data: Any, person: str) -> None:
+    # given the November league read by a rep (their own row), a department manager and an executive
+    from guanxi.analytics.views import _league_table
+
+    reader = data[person]
+    league = selectors.league_compute(window=NOV)
+    visible = selectors.league_visible_ids(reader)
+    rows = [r for r in league.rows if visible is None or r.user_id in visible]
+    assert rows
+    # then every counted figure of each row the reader sees is the count of the list it links to, a zero links nowhere
+    checked = 0
+    for row, cells in _league_table(rows, league.measures, NOV):
+        for (key, _label, _w), cell in zip(league.measures, cells, strict=True):
+            assert bool(cell["url"]) == bool(cell["value"]), (key, cell)
+            if key in LISTED and cell["url"]:
+                assert rows_behind(reader, cell["url"]).count() == cell["value"], (person, row.name, key)
+                checked += 1
+    assert checked >= len(rows)
+    # and the page shows them as links
+    client.force_login(reader)
+    page = client.get("/analytics/league/?month=2026-11").content.decode()
+    assert 'title="The records behind this figure"' in page

@@ -117,3 +117,12 @@ def test_the_overview_is_a_few_queries_per_figure(client: Any, org: Any) -> None
     assert response.status_code == 200
     n = len(registry.metrics)
     assert len(ctx.captured_queries) <= 3 * 2 * n + 25, len(ctx.captured_queries)
+
+
+def test_the_figures_of_an_app_switched_off_are_not_offered(org: Any, settings: Any) -> None:
+    from guanxi.analytics.selectors import visible_metrics
+
+    settings.REALESTATE_ENABLED = True
+    assert {"re_contract_amount", "re_subscriptions"} <= {m.key for m in visible_metrics(org["admin"])}
+    settings.REALESTATE_ENABLED = False
+    assert not {m.key for m in visible_metrics(org["admin"])} & {"re_contract_amount", "re_subscriptions"}

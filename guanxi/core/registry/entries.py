@@ -310,7 +310,7 @@ class Metric:
 
     key: str
     label: Any
-    unit: str  # "count", "money" or "ratio"
+    unit: str  # "count", "money", "percent" (a share out of 100) or "ratio" (a plain figure: 2.35); core/figures.py
     compute: Callable[..., Mapping[Any, Any]]
     records: Callable[..., str] | None = None
     groupings: tuple[str, ...] = METRIC_GROUPINGS

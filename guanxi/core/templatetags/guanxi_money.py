@@ -38,3 +38,35 @@ def cny_or_count(value: Any, is_amount: bool) -> str:
     from django.utils.formats import number_format
 
     return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def figure(value: Any, unit: str = "count") -> str:
+    """A metric's figure by its unit (core.figures.format_figure): ¥1,234.50, 80%, 2.35, 1,234."""
+    from guanxi.core.figures import format_figure
+
+    return format_figure(value, unit)
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A share out of a hundred, to a tenth at most (core.figures.format_percent): 80%, 66.7%, "—" for None."""
+    from guanxi.core.figures import format_percent
+
+    return format_percent(value)
+
+
+@register.filter
+def percent_of_one(value: Any) -> str:
+    """A share given as a fraction of one (0.75) as a percent (core.figures.format_fraction): 75%."""
+    from guanxi.core.figures import format_fraction
+
+    return format_fraction(value)
+
+
+@register.filter
+def change(value: Any) -> str:
+    """A change against an earlier period in percent with its sign (core.figures.format_change): +12.5%."""
+    from guanxi.core.figures import format_change
+
+    return format_change(value)

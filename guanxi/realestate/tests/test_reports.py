@@ -179,3 +179,31 @@ def test_pages_of_the_sales_office(org, project, client):
     rule = GradeRule.objects.get()
     assert rule.conditions == [{"fact": "visits", "op": "gte", "value": "2"},
                                {"fact": "source", "op": "in", "value": ["walk_in", "referral"]}]  # fmt: skip
+
+
+def test_the_real_estate_figures_equal_the_trades_behind_them(org, project, sold, client):
+    # given November's sales (two subscriptions and one contract of east_rep signed in November, one in December)
+    from guanxi.core.registry import registry
+
+    start, end = dt.date(2026, 11, 1), dt.date(2026, 11, 30)
+    rep = org["east_rep"]
+    for person in (org["admin"], org["east_manager"], rep):
+        ProjectMember.objects.get_or_create(project=project, user=person)
+        client.force_login(person)
+        for key, count in (("re_contracts_signed", 1), ("re_subscriptions", 2)):
+            metric = registry.metrics[key]
+            # then each figure, all of it and the agent's, is the count of the trades its link lists, for each reader
+            total = metric.compute(user=person, date_from=start, date_to=end, group_by="total")
+            by_agent = metric.compute(user=person, date_from=start, date_to=end, group_by="owner")
+            assert total == {None: count} and by_agent == {rep.pk: count}, (person, key)
+            for owner in (None, rep.pk):
+                url = metric.records(date_from=start, date_to=end, owner=owner)
+                assert client.get(url).context["count"] == count, (person, key, url)
+        amount = registry.metrics["re_contract_amount"].compute(user=person, date_from=start, date_to=end,
+                                                                group_by="total")  # fmt: skip
+        assert amount == {None: D("3000000")}
+    # a team's figure lists the trades of several agents (the drill-down repeats agent=)
+    team = [rep.pk, org["east_rep2"].pk]
+    url = registry.metrics["re_subscriptions"].records(date_from=start, date_to=end, owner=team)
+    client.force_login(org["admin"])
+    assert client.get(url).context["count"] == 2

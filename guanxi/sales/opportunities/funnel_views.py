@@ -65,6 +65,7 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
         )
         for s in data.stages
     ]
+    chart["urls"] = [entered_url for _s, entered_url, _stalled in stage_rows]  # a click on a layer opens its deals
     query = request.GET.copy()
     query.pop("export", None)
     context: dict[str, Any] = {

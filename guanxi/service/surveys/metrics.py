@@ -68,7 +68,7 @@ METRICS = (
     Metric(
         key="csat",
         label=_("Customer satisfaction (CSAT)"),
-        unit="ratio",
+        unit="percent",
         compute=csat_satisfied,
         records=_records,
         groupings=GROUPINGS,

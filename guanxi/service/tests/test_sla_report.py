@@ -42,6 +42,27 @@ def test_the_sla_met_rate_and_breaches_by_agent_and_type(people, customer):
     assert met(user=people["west_rep"], date_from=today, date_to=today, group_by="total") == {}
 
 
+def test_the_tickets_opened_equal_the_ticket_list_behind_them(people, customer):
+    from guanxi.org.lists.registry import rows_behind
+
+    agent, manager = people["agent"], people["service_manager"]
+    for _ in range(3):
+        ticket = make_ticket(people["east_rep"], customer, type="repair")
+        services.ticket_assign(actor=manager, ticket=ticket, owner=agent)
+    make_ticket(people["east_rep"], customer, type="complaint")
+    today = timezone.localdate()
+    metric = registry.metrics["tickets_opened"]
+    by_owner = metric.compute(user=manager, date_from=today, date_to=today, group_by="owner")
+    assert by_owner[agent.pk] == 3 and sum(by_owner.values()) == 4
+    for owner, count in by_owner.items():
+        if owner is None:  # not handled by anyone yet: the list has no "nobody" owner filter
+            continue
+        url = metric.records(date_from=today, date_to=today, owner=owner)
+        assert rows_behind(manager, url).count() == count, (owner, url)
+    total = metric.compute(user=manager, date_from=today, date_to=today, group_by="total")[None]
+    assert rows_behind(manager, metric.records(date_from=today, date_to=today)).count() == total == 4
+
+
 def test_the_daily_complaint_digest_goes_once_to_service_and_sales_management(people, customer):
     sales_head = UserFactory(username="sales_head", department=people.hq, roles=["sales_management"])
     yesterday = timezone.now() - dt.timedelta(days=1)
