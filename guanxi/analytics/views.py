@@ -20,7 +20,7 @@ from guanxi.org.policies import has_permission
 
 from . import figure_cache, selectors, services
 from . import report as report_module
-from .models import DEFAULT_WEIGHTS, LeaguePolicy
+from .models import DEFAULT_WEIGHTS, LeaguePolicy, LeaguePublication
 from .relative import RELATIVE_CODES, RELATIVE_PERIODS
 
 PERIOD_CHOICES = (
@@ -258,6 +258,10 @@ def usage(request: HttpRequest) -> HttpResponse:
         "month_value": f"{window.date_from:%Y-%m}",
         "policy": LeaguePolicy.current(),
         "inactive": [r for r in rows if r.inactive],
+        # the month's usage statistics are published with its league (the notification links to both)
+        "published": LeaguePublication.objects.filter(
+            month=window.date_from, kind=LeaguePublication.Kind.STAFF
+        ).first(),
     }
     return render(request, "analytics/usage.html", context)
 

@@ -236,6 +236,9 @@ class TicketList(ScopedList):
         Field("owner", _("Owner"), "owner_id", "user", choices=people, quick=True),
         Field("channel", _("Channel"), "channel", "choice", choices=dictionary_choices("ticket_channel")),
         Field("created", _("Created"), "created_at", "datetime"),
+        # the SLA figures' drill-downs: resolved (resolved_from / resolved_to) or breached in a period
+        Field("resolved", _("Resolved at"), "resolved_at", "datetime"),
+        Field("breached", _("SLA breached at"), "sla_breached_at", "datetime"),
     )
     scenes = (
         Scene("open", _("Open"), lambda qs, user: qs.filter(status__in=OPEN)),

@@ -38,6 +38,13 @@ _resolved_in_time = period_metric(
 # Tickets that went past their SLA in the period (the escalation job marks them).
 sla_breaches = period_metric(_tickets, within="sla_breached_at", extra=EXTRA)
 _records = period_records("service:ticket_list", dates=("created_from", "created_to"), department_as=None, scene="all")
+# The records behind the SLA figures: the tickets resolved, or breached, in the period (the list of the same dates).
+_resolved_records = period_records(
+    "service:ticket_list", dates=("resolved_from", "resolved_to"), department_as=None, scene="all"
+)
+_breached_records = period_records(
+    "service:ticket_list", dates=("breached_from", "breached_to"), department_as=None, scene="all"
+)
 # Service requests opened in the period, for the agent who handles them: the ticket list of the same dates counts them.
 tickets_opened = period_metric(_tickets, within="created_at", extra=EXTRA)
 
@@ -82,7 +89,7 @@ METRICS = (
         label=_("Tickets resolved within SLA"),
         unit="percent",
         compute=sla_met_rate,
-        records=_records,
+        records=_resolved_records,
         groupings=GROUPINGS,
         group_label=_group_label,
         permission="tickets.view",
@@ -94,7 +101,7 @@ METRICS = (
         label=_("SLA breaches"),
         unit="count",
         compute=sla_breaches,
-        records=_records,
+        records=_breached_records,
         groupings=GROUPINGS,
         group_label=_group_label,
         permission="tickets.view",

@@ -97,3 +97,20 @@ def test_each_usage_figure_links_to_the_list_it_counts(org: Any) -> None:
     # a rep (no audit trail) gets the follow-ups link only
     mine = usage.usage_for(user=org["east_rep"], window=window, now=at(20))
     assert [(r.follow_ups, bool(r.follow_ups_url), r.changes_url) for r in mine] == [(3, True, "")]
+
+
+def test_the_months_usage_statistics_are_published_with_its_league(client: Any, org: Any) -> None:
+    from guanxi.analytics.services import league_publish
+
+    from .helpers import joined
+
+    joined()
+    customers(org["east_rep"], 2, when=at(3))
+    client.force_login(org["east_manager"])
+    before = client.get("/analytics/usage/?month=2026-11").content.decode()
+    assert 'id="usage-published"' not in before
+    league_publish(window=window_for("month", NOVEMBER), now=at(1, month=12))
+    # then the month's usage page says it was published with the league, and the league links to it
+    assert 'id="usage-published"' in client.get("/analytics/usage/?month=2026-11").content.decode()
+    league = client.get("/analytics/league/?month=2026-11").content.decode()
+    assert 'href="/analytics/usage/?month=2026-11"' in league

@@ -39,6 +39,13 @@ def test_the_sla_met_rate_and_breaches_by_agent_and_type(people, customer):
     assert met(user=manager, date_from=today, date_to=today, group_by="type") == {"repair": Decimal("50.00")}
     breaches = registry.metrics["ticket_sla_breaches"].compute
     assert breaches(user=manager, date_from=today, date_to=today, group_by="total") == {None: Decimal(1)}
+    # the breaches figure opens the tickets breached in the period, the SLA rate the tickets resolved in it
+    from guanxi.org.lists.registry import rows_behind
+
+    breached_url = registry.metrics["ticket_sla_breaches"].records(date_from=today, date_to=today)
+    assert list(rows_behind(manager, breached_url)) == [late]
+    resolved_url = registry.metrics["ticket_sla_met"].records(date_from=today, date_to=today, owner=agent.pk)
+    assert set(rows_behind(manager, resolved_url)) == {on_time, late}
     assert met(user=people["west_rep"], date_from=today, date_to=today, group_by="total") == {}
 
 
