@@ -51,6 +51,7 @@ OBJECTS = (
     "tickets",
     "assets",
     "campaigns",
+    "members",
     "re_units",
 )
 GROUP_KINDS = ("choice", "user", "ref", "bool")

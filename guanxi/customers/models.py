@@ -53,6 +53,7 @@ CUSTOMER_EDITABLE_FIELDS = (
 
 
 class Customer(OwnedRecord, CustomFieldsModel):
+    custom_text_searched = True  # search_text holds its custom text fields (search_text.py; org lists/custom.py)
     # Changes that are not fields of the customer: the lead it was converted from (sales records it).
     audit_labels = {"lead": _("lead")}
     audit_related = {"lead": "sales.lead"}
@@ -183,6 +184,7 @@ class Customer(OwnedRecord, CustomFieldsModel):
 
 
 class Contact(BusinessModel, CustomFieldsModel):
+    custom_text_searched = True  # search_text holds its custom text fields (search_text.py; org lists/custom.py)
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
     )

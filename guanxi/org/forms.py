@@ -371,8 +371,12 @@ class CustomFieldForm(TablerForm):
         roles: list[tuple[str, str]],
         editing: bool = False,
         by_stage: bool = True,
+        stage_targets: tuple[str, ...] = (),
+        fixed_type: str = "",
         **kwargs: Any,
     ) -> None:
+        from guanxi.core.custom_fields.models import CHOICE_TYPES, UNIQUE_TYPES
+
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = targets
         self.fields["type"].choices = types
@@ -382,8 +386,22 @@ class CustomFieldForm(TablerForm):
         self.fields["required_departments"].choices = [
             (str(d.pk), d.name) for d in Department.objects.order_by("path", "name")
         ]
+        # Only what applies to the type and the object: a field being edited has both fixed, so the form leaves out
+        # the rest; a new one shows them while the chosen type or object takes them (guanxi.js data-gx-applies-*;
+        # without JavaScript all show and the service refuses a setting that does not apply, naming it).
+        applies = {
+            "dictionary": ("type", [str(t) for t in CHOICE_TYPES]),
+            "unique": ("type", [str(t) for t in UNIQUE_TYPES]),
+            "required_from_probability": ("target", list(stage_targets)),
+        }
         if editing:
             for fixed in ("target", "code", "type"):
                 del self.fields[fixed]
-        if not by_stage:
-            del self.fields["required_from_probability"]
+            for name, (when, values) in applies.items():
+                if (when == "type" and fixed_type not in values) or (when == "target" and not by_stage):
+                    del self.fields[name]
+        else:
+            for name, (when, values) in applies.items():
+                self.fields[name].widget.attrs.update(
+                    {"data-gx-applies-when": when, "data-gx-applies-values": " ".join(values)}
+                )

@@ -52,6 +52,7 @@ def _form(request: HttpRequest, **kwargs: Any) -> CustomFieldForm:
         types=list(FieldType.choices),
         dictionaries=[(d.key, f"{d.label} ({d.key})") for d in dictionaries.admin_dictionaries()],
         roles=[(r.code, str(r)) for r in Role.objects.order_by("name")],
+        stage_targets=tuple(t.model for t in registry.custom_field_target_list() if t.by_stage),
         **kwargs,
     )
 
@@ -115,7 +116,7 @@ def custom_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {name: getattr(row, name) for name in services.EDITABLE}
     initial["default"] = _default_text(row.default)
     target = registry.custom_field_targets[row.target]
-    form = _form(request, initial=initial, editing=True, by_stage=target.by_stage)
+    form = _form(request, initial=initial, editing=True, by_stage=target.by_stage, fixed_type=row.type)
     if request.method == "POST" and form.is_valid():
         try:
             services.custom_field_update(actor=request.user, field_id=row.pk, data=_data(form))

@@ -212,6 +212,8 @@ EXEMPT: dict[str, str] = {
     "marketing:member_create": "enrols a member (form, loyalty.create; the customer must be in reach: test_loyalty.py)",
     "marketing:member_enrol": "the Membership tab's enrol buttons (loyalty.create, customer in reach: views tests)",
     "marketing:member_detail": "a member's card, ledger and coupons: 404 out of scope (test_loyalty_views)",
+    "marketing:member_edit": "a member's joining date and custom fields (loyalty.edit, member in edit scope: "
+    "test_member_custom_fields.py)",
     "marketing:member_redeem": "redeems points (loyalty.edit, member in edit scope: test_loyalty_views.py)",
     "marketing:member_adjust": "corrects points (loyalty.admin, member in edit scope: test_loyalty.py)",
     "marketing:member_use_coupon": "uses a coupon (loyalty.edit, member in edit scope: test_loyalty_views.py)",

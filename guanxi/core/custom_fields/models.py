@@ -26,7 +26,9 @@ class FieldType(models.TextChoices):
     CONTACT = "contact", _("Link to a contact")
 
 
-CHOICE_TYPES = (FieldType.CHOICE, FieldType.MULTI_CHOICE)
+CHOICE_TYPES = (FieldType.CHOICE, FieldType.MULTI_CHOICE)  # the types that take a dictionary
+# The types whose values can be unique among an object's records (the settings form offers "unique" for these only).
+UNIQUE_TYPES = (FieldType.TEXT, FieldType.NUMBER, FieldType.MONEY, FieldType.DATE, FieldType.USER)
 
 
 class CustomFieldsModel(models.Model):

@@ -21,7 +21,7 @@ from ..ports import PERMISSIONS
 from ..registry import registry
 from ..services import model_create, model_update
 from . import definitions
-from .models import CHOICE_TYPES, CustomField, FieldType
+from .models import CHOICE_TYPES, UNIQUE_TYPES, CustomField, FieldType
 from .values import Refused, clean_value
 
 ADMIN_PERMISSION = "org.admin"
@@ -80,7 +80,10 @@ def _departments(value: Any, errors: dict[str, list[str]]) -> list[int]:
     return ids
 
 
-def _clean(data: dict[str, Any], *, type_: str, errors: dict[str, list[str]]) -> dict[str, Any]:
+def _clean(data: dict[str, Any], *, type_: str, by_stage: bool, errors: dict[str, list[str]]) -> dict[str, Any]:
+    """The settings sent, checked; a setting that does not apply to the field's type or object is refused, naming
+    it (a dictionary for a field that is no choice, uniqueness for a type that cannot be unique, "required from a
+    win probability" for an object without stages)."""
     out: dict[str, Any] = {}
     for name, label, limit, required in (
         ("label_zh", _("Chinese label"), 100, True),
@@ -104,6 +107,11 @@ def _clean(data: dict[str, Any], *, type_: str, errors: dict[str, list[str]]) ->
                 raise ValueError
         except (TypeError, ValueError):
             errors["required_from_probability"] = [_("Required from win probability: a whole number from 0 to 100.")]
+        else:
+            if out["required_from_probability"] and not by_stage:
+                errors["required_from_probability"] = [
+                    _("Required from win probability: only fields of opportunities are required by stage.")
+                ]
     if "required_departments" in data:
         out["required_departments"] = _departments(data["required_departments"], errors)
     if "view_roles" in data:
@@ -117,9 +125,11 @@ def _clean(data: dict[str, Any], *, type_: str, errors: dict[str, list[str]]) ->
             errors["dictionary"] = [_("Dictionary: a choice field needs a dictionary.")]
         elif not dictionary_snapshot(out["dictionary"]).revision:
             errors["dictionary"] = [_("Dictionary: no dictionary has the key “%(key)s”.") % {"key": out["dictionary"]}]
+    elif out.get("dictionary") and type_ in FieldType.values:
+        errors["dictionary"] = [_("Dictionary: only single and multiple choice fields take a dictionary.")]
     elif "dictionary" in out:
         out["dictionary"] = ""
-    if out.get("unique") and type_ not in ("text", "number", "money", "date", "user"):
+    if out.get("unique") and type_ not in UNIQUE_TYPES:
         errors["unique"] = [_("Unique: only text, number, money, date and user fields can be unique.")]
     return out
 
@@ -174,9 +184,8 @@ def custom_field_create(*, actor: Any, data: dict[str, Any]) -> CustomField:
     if type_ not in FieldType.values:
         errors["type"] = [_("Type: choose one of the list.")]
     spec = registry.custom_field_targets.get(target)
-    if spec is None or not spec.by_stage:
-        data = {**data, "required_from_probability": 0}
-    values = _clean({"label_zh": "", **data}, type_=type_, errors=errors)
+    by_stage = spec is not None and spec.by_stage
+    values = _clean({"label_zh": "", **data}, type_=type_, by_stage=by_stage, errors=errors)
     row = CustomField(target=target, code=code, type=type_, **values)
     if data.get("default") not in (None, "", []) and "type" not in errors and "dictionary" not in errors:
         row.default = _clean_default(_draft(row, values), data.get("default"), errors)
@@ -206,9 +215,8 @@ def custom_field_update(*, actor: Any, field_id: int, data: dict[str, Any]) -> C
         if fixed in data and str(data[fixed]) != str(getattr(row, fixed)):
             errors[fixed] = [_("%(name)s: never changes once the field exists; add a new field.") % {"name": fixed}]
     spec = registry.custom_field_targets.get(row.target)
-    if spec is None or not spec.by_stage:
-        data = {k: v for k, v in data.items() if k != "required_from_probability"}
-    values = _clean({k: v for k, v in data.items() if k in EDITABLE}, type_=row.type, errors=errors)
+    by_stage = spec is not None and spec.by_stage
+    values = _clean({k: v for k, v in data.items() if k in EDITABLE}, type_=row.type, by_stage=by_stage, errors=errors)
     if "default" in data:
         raw = data.get("default")
         values["default"] = None if raw in (None, "", []) else _clean_default(_draft(row, values), raw, errors)

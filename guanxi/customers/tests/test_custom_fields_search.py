@@ -49,3 +49,24 @@ def test_contacts_are_found_by_their_custom_text_too(org: Any) -> None:
     contact = services.contact_create(actor=manager, customer=customer, data={"name": "王芳"})
     services.contact_update(actor=manager, contact=contact, data={"custom": {"nickname": "芳姐"}})
     assert _names(search_contacts(user=manager, query="芳姐")) == {"王芳"}
+
+
+def test_the_list_search_box_finds_restricted_and_long_text_fields_for_those_who_see_them(org: Any) -> None:
+    from django.test import Client
+
+    from guanxi.org.lists.testing import render_list, row_ids
+
+    admin, manager = org["admin"], org["east_manager"]
+    _field(admin, "customers.customer", "secret_code", view_roles=["finance"])
+    _field(admin, "customers.customer", "story", type="long_text")
+    found = services.customer_create(
+        actor=admin,
+        owner=manager,
+        data={"name": "乙公司", "custom": {"secret_code": "ZX-7788", "story": "老客户的故事"}},
+    )
+    web = Client()
+    web.force_login(manager)
+    assert row_ids(render_list(web, "/customers/", {"scene": "all", "q": "的故事"})) == [found.pk]
+    assert row_ids(render_list(web, "/customers/", {"scene": "all", "q": "ZX-7788"})) == []  # not theirs to see
+    web.force_login(admin)  # an administrator sees every field
+    assert row_ids(render_list(web, "/customers/", {"scene": "all", "q": "ZX-7788"})) == [found.pk]

@@ -19,6 +19,7 @@ from guanxi.core.api import (
 )
 from guanxi.core.errors import NotFoundError
 from guanxi.org.current import current_user
+from guanxi.org.lists.custom import filter_by_custom
 from guanxi.org.policies import require_permission, scope_queryset
 
 from . import ledger, services
@@ -34,9 +35,11 @@ from .schemas import (
     EarningRuleIn,
     EarningRuleOut,
     EarningRulePatch,
+    MemberFilters,
     MemberIn,
     MemberOut,
     MemberPage,
+    MemberPatch,
     PointsEntryOut,
     PointsEntryPage,
     ProgrammeOut,
@@ -55,9 +58,12 @@ COUPONS = ["Coupons"]
 
 # --- members and their points ---------------------------------------------------------------------------------
 @router.get("/loyalty/members", response={200: MemberPage, **LIST_ERRORS}, tags=MEMBERS, summary="List members")
-def member_list(request: HttpRequest, page: Query[PageParams]) -> object:
-    """The members of the customers in the caller's data scope (loyalty.view)."""
-    return paginate(scope_queryset(current_user(request), Member.objects.order_by("card_number")), page)
+def member_list(request: HttpRequest, filters: Query[MemberFilters], page: Query[PageParams]) -> object:
+    """The members of the customers in the caller's data scope (loyalty.view), by custom field values."""
+    user = current_user(request)
+    qs = filter_by_custom(scope_queryset(user, Member.objects.all()), user=user, model_label=services.MEMBER_TARGET,
+                          pairs=filters.custom or [])  # fmt: skip
+    return paginate(qs.order_by("card_number"), page)
 
 
 @router.post("/loyalty/members", response={201: MemberOut, **WRITE_ERRORS}, tags=MEMBERS, summary="Enrol a member")
@@ -74,6 +80,17 @@ def member_get(request: HttpRequest, member_id: int, response: HttpResponse) -> 
     member = services.member_for(current_user(request), member_id)
     set_etag(response, member)
     return member
+
+
+@router.patch("/loyalty/members/{int:member_id}", response={200: MemberOut, **WRITE_ERRORS}, tags=MEMBERS,
+              summary="Edit a member")  # fmt: skip
+def member_update(request: HttpRequest, member_id: int, payload: MemberPatch, if_match: str | None = IfMatch) -> object:
+    """Correct the joining date or set custom fields (loyalty.edit, the member in the caller's edit scope)."""
+    user = current_user(request)
+    member = services.member_for(user, member_id, "edit")
+    data = payload.dict(exclude_unset=True)
+    version = expected_version(if_match, data.pop("version", None))
+    return services.member_update(actor=user, member=member, data=data, expected_version=version)
 
 
 @router.post("/loyalty/members/{int:member_id}/cancel", response={200: MemberOut, **WRITE_ERRORS}, tags=MEMBERS,

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.custom_fields.forms import PREFIX, custom_form_values
 from guanxi.core.widgets import DateInput, MoneyInput, SearchSelect
 from guanxi.org.forms import TablerMixin
 
@@ -17,6 +18,27 @@ class EnrolForm(TablerMixin, forms.Form):
     customer = forms.CharField(label=_("Customer"), widget=SearchSelect(remote="customers"))
     contact = forms.CharField(label=_("Contact (empty: the customer itself)"), required=False,
                               widget=SearchSelect(remote="contacts"))  # fmt: skip
+
+    def service_data(self) -> dict[str, Any]:
+        return member_data(self)
+
+
+class MemberEditForm(TablerMixin, forms.Form):
+    """A member's joining date and custom fields (the view attaches those the editor may set)."""
+
+    joined_on = forms.CharField(label=_("Joined on"), widget=DateInput())
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def service_data(self) -> dict[str, Any]:
+        return member_data(self)
+
+
+def member_data(form: forms.Form) -> dict[str, Any]:
+    """The built-in fields typed, and the custom ones (`custom`) when the form carries any."""
+    data = {k: v for k, v in form.cleaned_data.items() if k != "version" and not k.startswith(PREFIX)}
+    if getattr(form, "custom_field_names", None):
+        data["custom"] = custom_form_values(form)
+    return data
 
 
 class RedeemForm(forms.Form):

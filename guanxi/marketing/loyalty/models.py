@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from guanxi.core.models import BusinessModel, ListOrderIndex, TimeStampedModel
+from guanxi.core.models import BusinessModel, CustomFieldsModel, ListOrderIndex, TimeStampedModel
 from guanxi.core.money import MONEY
 
 
@@ -102,7 +102,7 @@ class EarningRule(TimeStampedModel):
         return self.name
 
 
-class Member(BusinessModel):
+class Member(BusinessModel, CustomFieldsModel):  # custom fields (自定义字段): target "marketing.member"
     # a coupon used is recorded on the member: the coupon's code and the quote or contract it was used on
     audit_labels = {"coupon": _("coupon"), "document": _("document")}
 

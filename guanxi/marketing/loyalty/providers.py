@@ -8,7 +8,15 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.registry import DefaultGrants, NavItem, NotificationTopic, PeriodicJob, RecordTab, registry
+from guanxi.core.registry import (
+    CustomFieldTarget,
+    DefaultGrants,
+    NavItem,
+    NotificationTopic,
+    PeriodicJob,
+    RecordTab,
+    registry,
+)
 from guanxi.org.policies import register_module
 
 register_module("loyalty", _("Membership and loyalty"), ["view", "create", "edit", "delete", "export", "admin"])
@@ -87,3 +95,9 @@ def _demo(**kwargs: Any) -> None:
 
 
 registry.add_demo_step(_demo)
+
+
+# Custom fields (自定义字段) on members: the enrol and edit forms, the member page, the list, export and the API.
+registry.add_custom_field_target(
+    CustomFieldTarget(model="marketing.member", label=_("Members"), module="loyalty", order=80)
+)

@@ -9,10 +9,13 @@ from typing import Literal
 from ninja import Field, Schema
 
 from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
+from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
 
 from .models import Coupon, EarningRule, LoyaltyProgramme
 
 Points = int
+CustomMember = custom_values_type("marketing.member")
 CouponKind = Literal[tuple(Coupon.Kind.values)]  # type: ignore[valid-type]
 Trigger = Literal[tuple(EarningRule.Trigger.values)]  # type: ignore[valid-type]
 Basis = Literal[tuple(LoyaltyProgramme.Basis.values)]  # type: ignore[valid-type]
@@ -88,6 +91,8 @@ class MemberOut(Schema):
     joined_on: dt.date
     points_balance: int
     created_at: dt.datetime
+    custom: CustomMember = Field(default_factory=dict)
+    resolve_custom = staticmethod(custom_values_out("marketing.member"))
 
 
 class MemberPage(Schema):
@@ -101,6 +106,17 @@ class MemberIn(InputSchema):
     customer: ObjectId
     contact: ObjectId | None = Field(None, description="Empty: the customer itself is the member.")
     joined_on: dt.date | None = None
+    custom: CustomMember | None = Field(None, description="Custom field values by code.")
+
+
+class MemberPatch(InputSchema):
+    joined_on: dt.date | None = None
+    custom: CustomMember | None = Field(None, description="Custom field values by code (null clears one).")
+    version: Version | None = None
+
+
+class MemberFilters(Schema):
+    custom: list[str] | None = Field(None, description=CUSTOM_FILTER_HELP)
 
 
 class PointsEntryOut(Schema):

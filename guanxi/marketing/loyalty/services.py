@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from guanxi.core.custom_fields.validation import custom_values_clean, without_custom
 from guanxi.core.errors import ConflictError, InvalidStateError, NotFoundError
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_amount, clean_date, clean_text, field_error, id_or_none, pick
@@ -56,12 +57,17 @@ def _document_of(member: Member, model_label: str, pk: Any, field: str) -> Any:
     return found
 
 
+MEMBER_TARGET = "marketing.member"  # custom fields (core.custom_fields) on members
+
+
 # --- members ------------------------------------------------------------------------------------------------------
 @transaction.atomic
 def member_enrol(*, actor: User, data: dict[str, Any]) -> Member:
-    """Enrol a customer (or one of its contacts) as a member with a new card number."""
+    """Enrol a customer (or one of its contacts) as a member with a new card number, with the custom fields an
+    administrator added to members (`custom`, checked by core.custom_fields)."""
     require_permission(actor, "loyalty.create")
-    data = pick(data, {"customer", "contact", "joined_on"})
+    custom = custom_values_clean(actor=actor, target=MEMBER_TARGET, values=data.get("custom"), creating=True)
+    data = pick(without_custom(data), {"customer", "contact", "joined_on"})
     customer = _visible(actor, "customers.Customer", "customers", data.get("customer"), "customer")
     contact = None
     if data.get("contact") not in (None, ""):
@@ -75,9 +81,28 @@ def member_enrol(*, actor: User, data: dict[str, Any]) -> Member:
     member = Member(
         customer=customer, contact=contact, card_number=number_next(CARD_KIND),
         joined_on=clean_date(data.get("joined_on") or timezone.localdate(), "joined_on", not_future=True),
+        custom=custom,
     )  # fmt: skip
     model_create(instance=member, actor=actor)
     ensure_in_scope(actor, member, "view")
+    return member
+
+
+@transaction.atomic
+def member_update(*, actor: User, member: Member, data: dict[str, Any], expected_version: int | None = None) -> Member:
+    """Correct a member's joining date and set its custom fields (loyalty.edit, the member in the actor's edit
+    scope); audited field by field (custom.<code>: old → new)."""
+    require_permission(actor, "loyalty.edit")
+    ensure_in_scope(actor, member, "edit")
+    member = Member.objects.select_for_update(of=("self",)).select_related("customer", "contact").get(pk=member.pk)
+    values: dict[str, Any] = {}
+    if data.get("joined_on") not in (None, ""):
+        values["joined_on"] = clean_date(data["joined_on"], "joined_on", not_future=True)
+    if "custom" in data:
+        values["custom"] = custom_values_clean(
+            actor=actor, target=MEMBER_TARGET, values=data["custom"], current=member.custom, instance_pk=member.pk
+        )
+    member, _changes = model_update(instance=member, data=values, actor=actor, expected_version=expected_version)
     return member
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("members/enrol/", views.member_enrol_quick, name="member_enrol"),
     path("members/ledger/", list_page("points_ledger"), name="points_ledger"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
+    path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/redeem/", views.member_redeem, name="member_redeem"),
     path("members/<int:pk>/adjust/", views.member_adjust, name="member_adjust"),
     path("members/<int:pk>/coupon/", views.member_use_coupon, name="member_use_coupon"),

@@ -15,12 +15,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from guanxi.core.custom_fields.forms import custom_fields_attach
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from guanxi.core.views_util import form_action, form_add_errors
 from guanxi.org.policies import has_permission, require_permission, scope_queryset_or_none
 
 from . import ledger, services
-from .forms import AdjustForm, CouponForm, CouponUseForm, EnrolForm, RedeemForm
+from .forms import AdjustForm, CouponForm, CouponUseForm, EnrolForm, MemberEditForm, RedeemForm
 from .models import Coupon, LoyaltyProgramme, Member, Tier
 
 LEDGER_ROWS = 50
@@ -51,9 +52,10 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def member_create(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "loyalty.create")
     form = EnrolForm(request.POST or None, initial={"customer": request.GET.get("customer", "")})
+    custom_fields_attach(form, user=request.user, target=services.MEMBER_TARGET)
     if request.method == "POST" and form.is_valid():
         try:
-            member = services.member_enrol(actor=request.user, data=form.cleaned_data)
+            member = services.member_enrol(actor=request.user, data=form.service_data())
         except (PermissionDeniedError, NotFoundError):
             raise
         except ApplicationError as exc:
@@ -63,6 +65,30 @@ def member_create(request: HttpRequest) -> HttpResponse:
             return redirect("marketing:member_detail", member.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "marketing/loyalty/member_form.html", {"form": form}, status=status)
+
+
+@login_required
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a member's joining date and set its custom fields (loyalty.edit, the member in edit scope)."""
+    require_permission(request.user, "loyalty.edit")
+    member = services.member_for(request.user, pk, "edit")
+    initial = {"joined_on": member.joined_on.isoformat(), "version": member.version}
+    form = MemberEditForm(request.POST or None, initial=initial)
+    custom_fields_attach(form, user=request.user, target=services.MEMBER_TARGET, instance=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(actor=request.user, member=member, data=form.service_data(),
+                                   expected_version=form.cleaned_data.get("version"))  # fmt: skip
+        except (PermissionDeniedError, NotFoundError):
+            raise
+        except ApplicationError as exc:
+            form_add_errors(form, exc)
+        else:
+            messages.success(request, _("Changes to %(name)s were saved.") % {"name": member.card_number})
+            return redirect("marketing:member_detail", member.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "member": member}
+    return render(request, "marketing/loyalty/member_form.html", context, status=status)
 
 
 @login_required

@@ -19,7 +19,7 @@ from django.db.models import BigIntegerField, DateTimeField, DecimalField, Q, Qu
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from guanxi.core.custom_fields.definitions import FieldDef, visible_fields
+from guanxi.core.custom_fields.definitions import SEARCHED_TYPES, FieldDef, visible_fields
 from guanxi.core.custom_fields.indexes import text_expression
 from guanxi.core.custom_fields.models import FieldType
 from guanxi.core.custom_fields.values import display_value, linked_names
@@ -68,6 +68,34 @@ def alias_expression(field: FieldDef) -> Any:
     if field.type == FieldType.DATETIME:  # stored as UTC "…Z" text: a moment, so that its local date filters
         return Cast(text_expression(field.code), DateTimeField())
     return text_expression(field.code)
+
+
+SORT_PREFIX = "cfs_"
+# What a link's column sorts by: the linked model and its sort field (customers and contacts keep their name's pinyin
+# in `name_sort`, core.search.name_sort_key; a user sorts by name).
+_SORTED_BY = {
+    FieldType.CUSTOMER: ("customers.customer", "name_sort"),
+    FieldType.CONTACT: ("customers.contact", "name_sort"),
+}
+
+
+def name_sort_expression(user: Any, field: FieldDef, alias: str) -> Any:
+    """The linked record's sort name for a link or user field (`alias`: the id's alias on the same queryset), read
+    by primary key from the linked table for each row: NULL where the value is empty, the record gone or, for a
+    customer or contact, out of the reader's reach (its name never orders the rows)."""
+    from django.apps import apps
+    from django.conf import settings
+    from django.db.models import OuterRef, Subquery
+
+    from guanxi.org.policies import scope_queryset_or_none
+
+    kind = FieldType(field.type)
+    label, by = _SORTED_BY.get(kind, (settings.AUTH_USER_MODEL, "name"))
+    model = apps.get_model(label)
+    linked = model._default_manager.all()
+    if kind in _SORTED_BY:
+        linked = scope_queryset_or_none(user, linked)
+    return Subquery(linked.filter(pk=OuterRef(alias)).order_by().values(by)[:1])
 
 
 def _holds_any(key: str) -> Any:
@@ -149,14 +177,13 @@ def custom_columns_and_fields(user: Any, model_label: str) -> tuple[list[Column]
             continue
         key = PREFIX + f.code
         numeric = f.type in (FieldType.NUMBER, FieldType.MONEY)
-        sortable = f.type not in (FieldType.BOOLEAN, FieldType.MULTI_CHOICE, *_NAMED)
-        if f.type in (FieldType.MULTI_CHOICE, *_NAMED):  # filtered, not sorted
-            aliases[key] = alias_expression(f)
-        if sortable:
-            aliases[key] = alias_expression(f)
-        columns.append(
-            Column(key, f.label, value=_value(f), sort=(key,) if sortable else None, default=False, numeric=numeric)
-        )
+        sortable = f.type not in (FieldType.BOOLEAN, FieldType.MULTI_CHOICE)
+        aliases[key] = alias_expression(f)
+        sort: tuple[str, ...] | None = (key,) if sortable else None
+        if f.type in _NAMED:  # filtered by the id, sorted by the linked record's name (pinyin order where kept)
+            aliases[SORT_PREFIX + f.code] = name_sort_expression(user, f, key)
+            sort = (SORT_PREFIX + f.code,)
+        columns.append(Column(key, f.label, value=_value(f), sort=sort, default=False, numeric=numeric))
         kind = _FILTER_KINDS.get(FieldType(f.type))
         if kind is None:
             continue
@@ -241,3 +268,42 @@ def filter_by_custom(qs: QuerySet[Any], *, user: Any, model_label: str, pairs: S
             raise ValidationFailed(msg, fields={"custom": [msg]}) from None
         qs = qs.filter(where.rule_q(where.Rule(field=field, op="in", value=coerced)))
     return qs
+
+
+# --- the search box ----------------------------------------------------------------------------------------------
+_SEARCHED = (FieldType.TEXT, FieldType.LONG_TEXT)
+
+
+def custom_search_q(definition: ListDefinition, user: Any, text: str) -> Q | None:
+    """What the list's search box matches in custom fields, for every list of a host the same way: the text and
+    long-text fields the reader's roles see, each containing the text (case-insensitive, on the JSON value). A model
+    whose `search_text` already holds the fields every reader sees (`custom_text_searched = True`: customers and
+    contacts, with pinyin, through core.custom_fields.definitions.searched_texts) adds only the others: the fields
+    shown to some roles (so a search never reveals a value to a reader who may not see it) and long texts. None:
+    nothing to add."""
+    model = getattr(definition, "model", None)
+    text = text.strip()
+    if model is None or not text or user is None or not getattr(user, "is_authenticated", False):
+        return None
+    target = model._meta.label_lower
+    if not registry.custom_field_target_on(target):
+        return None
+    indexed = bool(getattr(model, "custom_text_searched", False))
+    q = Q()
+    for f in visible_fields(user, target):
+        if f.type not in _SEARCHED or (indexed and f.type in SEARCHED_TYPES and not f.view_roles):
+            continue
+        q |= Q(**{f"custom__{f.code}__icontains": text})
+    return q or None
+
+
+def with_custom_search(definition: ListDefinition, user: Any, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
+    """The rows the definition's own search finds, or whose visible custom text holds the text (custom_search_q)."""
+    found = definition.search(qs, text)
+    extra = custom_search_q(definition, user, text)
+    if extra is None:
+        return found
+    try:
+        return found | qs.filter(extra)
+    except (TypeError, AssertionError):  # an own search that cannot be combined (distinct, a slice): by the ids
+        return qs.filter(Q(pk__in=found.values("pk")) | extra)

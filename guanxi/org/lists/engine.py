@@ -18,7 +18,7 @@ from guanxi.org.models import SavedView, User
 from guanxi.org.selectors.lists import list_preference, starred_ids, starred_subquery
 
 from . import where as where_mod
-from .custom import attach_names, with_aliases
+from .custom import attach_names, with_aliases, with_custom_search
 from .params import STATE_KEYS, clean_params, filtered, query_key
 from .spec import Column, Field, ListDefinition, Scene
 
@@ -205,7 +205,7 @@ def resolve(definition: ListDefinition, *, user: User, query: QueryDict, export:
         params.pop("where", None)
     text = params.get("q", "").strip()
     if text:
-        qs = definition.search(qs, text[:100])
+        qs = with_custom_search(definition, user, qs, text[:100])  # its own search, and custom text (custom.py)
     base = qs
     if scene is not None:
         qs = scene.apply(qs, user)

@@ -331,6 +331,27 @@
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(done);
     else { try { document.execCommand("copy"); done(); } catch (err) { /* the text stays selected */ } }
   });
+  // A form input that applies only for some values of another input of its form: data-gx-applies-when="type"
+  // and data-gx-applies-values="choice multi_choice" (space-separated). While the other input holds another value
+  // the input's field is hidden and disabled (not sent); without JavaScript every field shows and the server
+  // refuses, naming the field, a setting that does not apply (the custom field settings form).
+  function gxApplies(form) {
+    form.querySelectorAll("[data-gx-applies-when]").forEach(function (input) {
+      var other = form.querySelector('[name="' + input.dataset.gxAppliesWhen + '"]');
+      if (!other) return;
+      var on = (input.dataset.gxAppliesValues || "").split(" ").indexOf(other.value) !== -1;
+      var box = input.closest(".mb-3") || input;
+      box.hidden = !on;
+      input.disabled = !on;
+    });
+  }
+  document.querySelectorAll("form").forEach(function (form) {
+    if (form.querySelector("[data-gx-applies-when]")) gxApplies(form);
+  });
+  document.addEventListener("change", function (e) {
+    var form = e.target.form;
+    if (form && form.querySelector("[data-gx-applies-when]")) gxApplies(form);
+  });
   // Forms with data-gx-confirm ask before they submit (a consequence the user should accept first).
   document.addEventListener("submit", function (e) {
     var msg = e.target.dataset && e.target.dataset.gxConfirm;
