@@ -255,6 +255,27 @@ GUANXI_OUTBOUND_ALLOWED_NETWORKS = env.str("GUANXI_OUTBOUND_ALLOWED_NETWORKS", d
 GUANXI_WEBHOOK_DISABLE_AFTER_FAILURES = env.int("GUANXI_WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
 GUANXI_WEBHOOK_TIMEOUT_SECONDS = env.float("GUANXI_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 
+# --- marketing channels (guanxi/marketing/channels/) -----------------------------------------------------
+# SMS through Tencent Cloud SMS when its secret id is set, WeChat through a 服务号's template messages when its app
+# id is set; otherwise messages are only written to the log (development). Their endpoints are public addresses:
+# GUANXI_OUTBOUND_ALLOWED_NETWORKS applies to them as to webhooks.
+GUANXI_SMS_TENCENT_SECRET_ID = env.str("GUANXI_SMS_TENCENT_SECRET_ID", default="")
+GUANXI_SMS_TENCENT_SECRET_KEY = env.str("GUANXI_SMS_TENCENT_SECRET_KEY", default="")
+GUANXI_SMS_TENCENT_APP_ID = env.str("GUANXI_SMS_TENCENT_APP_ID", default="")
+GUANXI_SMS_TENCENT_SIGN_NAME = env.str("GUANXI_SMS_TENCENT_SIGN_NAME", default="")
+GUANXI_SMS_TENCENT_TEMPLATE_ID = env.str("GUANXI_SMS_TENCENT_TEMPLATE_ID", default="")
+GUANXI_SMS_TENCENT_REGION = env.str("GUANXI_SMS_TENCENT_REGION", default="ap-guangzhou")
+GUANXI_SMS_TENCENT_ENDPOINT = env.str("GUANXI_SMS_TENCENT_ENDPOINT", default="https://sms.tencentcloudapi.com/")
+GUANXI_WECHAT_MP_APP_ID = env.str("GUANXI_WECHAT_MP_APP_ID", default="")
+GUANXI_WECHAT_MP_APP_SECRET = env.str("GUANXI_WECHAT_MP_APP_SECRET", default="")
+GUANXI_WECHAT_MP_TEMPLATE_ID = env.str("GUANXI_WECHAT_MP_TEMPLATE_ID", default="")
+GUANXI_WECHAT_MP_FIELD = env.str("GUANXI_WECHAT_MP_FIELD", default="content")
+GUANXI_WECHAT_MP_ENDPOINT = env.str("GUANXI_WECHAT_MP_ENDPOINT", default="https://api.weixin.qq.com")
+GUANXI_MARKETING_PROVIDER_TIMEOUT_SECONDS = env.float("GUANXI_MARKETING_PROVIDER_TIMEOUT_SECONDS", default=10.0)
+GUANXI_MARKETING_PROVIDERS = {
+    **({"sms": "guanxi.marketing.channels.tencent_sms.TencentSmsProvider"} if GUANXI_SMS_TENCENT_SECRET_ID else {}),
+    **({"wechat": "guanxi.marketing.channels.wechat_mp.WechatTemplateProvider"} if GUANXI_WECHAT_MP_APP_ID else {}),
+}
 # --- caches ----------------------------------------------------------------------------------
 # Files under var/ by default, so the web processes `guanxi run` starts share the login throttle, the public forms'
 # rate limits and the analytics figures' generation (a write seen by one process refreshes the figures in all);

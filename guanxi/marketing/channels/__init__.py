@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.module_loading import import_string
 
-from .models import Channel
+from ..models import Channel
 
 log = logging.getLogger("guanxi.marketing")
 
