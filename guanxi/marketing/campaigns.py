@@ -271,7 +271,7 @@ def campaign_send_batch(*, campaign_id: int, now: dt.datetime | None = None, lim
         try:
             provider_id = provider.send(compose(campaign, contact, delivery_id=delivery.pk, to=delivery.address))
         except Bounced as exc:
-            _record_bounce(delivery, campaign, str(exc))
+            record_bounce(delivery, campaign, str(exc))
             continue
         except SendFailed as exc:
             Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, error=str(exc)[:300])
@@ -284,7 +284,7 @@ def campaign_send_batch(*, campaign_id: int, now: dt.datetime | None = None, lim
     return sent
 
 
-def _record_bounce(delivery: Delivery, campaign: Campaign, error: str) -> None:
+def record_bounce(delivery: Delivery, campaign: Campaign, error: str) -> None:
     """The address was refused for good: the delivery says so and the address goes on the suppression list, which
     every later send honours."""
     Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.BOUNCED, error=error[:300])

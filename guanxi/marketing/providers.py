@@ -14,6 +14,7 @@ from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kin
 from guanxi.core.registry import (
     DefaultApprovalRules,
     DefaultGrants,
+    MailboxHandler,
     Metric,
     NavItem,
     NotificationTopic,
@@ -25,17 +26,19 @@ from guanxi.core.registry import (
 from guanxi.customers.dedupe.services import FkMove
 from guanxi.org.policies import register_module
 
-register_module("marketing", _("Marketing"), ["view", "create", "edit", "delete", "export", "admin"])
+register_module("marketing", _("Marketing"), ["view", "create", "edit", "delete", "export", "admin", "view_personal"])
 
 # The marketing department plans and runs the work; managers and executives read it; reps read segments (to
-# know who is targeted) and record consent through the contacts they may edit (contacts.edit).
+# know who is targeted) and record consent through the contacts they may edit (contacts.edit). Registrants' numbers
+# and addresses (marketing.view_personal) are the marketing department's (and each event owner's): others see them
+# masked (marketing.privacy).
 _READ = ["marketing.view"]
 registry.add_default_grants(
     DefaultGrants(
         app="marketing",
         grants_by_role={
             "marketing": ["marketing.view", "marketing.create", "marketing.edit", "marketing.delete",
-                          "marketing.export"],
+                          "marketing.export", "marketing.view_personal"],
             "sales_rep": _READ,
             "business_manager": _READ,
             "department_manager": _READ,
@@ -80,6 +83,33 @@ def _send_due() -> Any:
 
 # Every minute, one batch of each sending campaign (its channel's rate per minute): resumable by construction.
 registry.add_periodic(PeriodicJob(key="marketing_campaign_send", every_minutes=1, run=_send_due))
+
+
+def _confirmations_due() -> Any:
+    from .confirmations import confirmations_due
+
+    return confirmations_due()
+
+
+# Event registration confirmations: those whose queued task was lost or whose send failed (retried with a pause).
+registry.add_periodic(PeriodicJob(key="marketing_event_confirmations", every_minutes=1, run=_confirmations_due))
+
+
+def _bounce_mailboxes() -> Any:
+    from .channels.bounces import bounce_mailboxes
+
+    return bounce_mailboxes()
+
+
+def _bounce_file(**kwargs: Any) -> str:
+    from .channels.bounces import bounce_file
+
+    return bounce_file(**kwargs)
+
+
+# Bounce reports (DSN) in the bounce mailbox (GUANXI_BOUNCE_IMAP_*): core's mail poll hands them over; a hard bounce
+# marks the campaign delivery bounced and suppresses the address.
+registry.add_mailbox_handler(MailboxHandler(key="marketing_bounces", mailboxes=_bounce_mailboxes, file=_bounce_file))
 
 
 def _greetings_due() -> Any:

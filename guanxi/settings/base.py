@@ -276,6 +276,14 @@ GUANXI_MARKETING_PROVIDERS = {
     **({"sms": "guanxi.marketing.channels.tencent_sms.TencentSmsProvider"} if GUANXI_SMS_TENCENT_SECRET_ID else {}),
     **({"wechat": "guanxi.marketing.channels.wechat_mp.WechatTemplateProvider"} if GUANXI_WECHAT_MP_APP_ID else {}),
 }
+# Bounce messages (DSN) are read from this mailbox when its host is set (the address campaigns' Return-Path names).
+GUANXI_BOUNCE_IMAP_HOST = env.str("GUANXI_BOUNCE_IMAP_HOST", default="")
+GUANXI_BOUNCE_IMAP_PORT = env.int("GUANXI_BOUNCE_IMAP_PORT", default=993)
+GUANXI_BOUNCE_IMAP_SECURITY = env.str("GUANXI_BOUNCE_IMAP_SECURITY", default="ssl")  # ssl, starttls or none
+GUANXI_BOUNCE_IMAP_USER = env.str("GUANXI_BOUNCE_IMAP_USER", default="")
+GUANXI_BOUNCE_IMAP_PASSWORD = env.str("GUANXI_BOUNCE_IMAP_PASSWORD", default="")
+GUANXI_BOUNCE_IMAP_FOLDER = env.str("GUANXI_BOUNCE_IMAP_FOLDER", default="INBOX")
+
 # --- caches ----------------------------------------------------------------------------------
 # Files under var/ by default, so the web processes `guanxi run` starts share the login throttle, the public forms'
 # rate limits and the analytics figures' generation (a write seen by one process refreshes the figures in all);

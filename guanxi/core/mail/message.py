@@ -37,6 +37,7 @@ class InboundMessage:
     in_reply_to: str = ""
     references: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = field(default=())
+    raw: bytes = field(default=b"", repr=False, compare=False)  # as fetched: for handlers that read the structure
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -118,7 +119,8 @@ def _body_text(msg: EmailMessage) -> str:
         if part.get_content_charset() is None and isinstance(content, str) and "\ufffd" in content:
             raise ValueError("8-bit text without a charset")
     except (LookupError, ValueError):  # unknown or missing charset: UTF-8, else GB18030 (older Chinese mail)
-        raw = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        raw = payload if isinstance(payload, bytes) else b""
         try:
             content = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -167,4 +169,5 @@ def message_parse(raw: bytes) -> InboundMessage:
         in_reply_to=reply_to[0] if reply_to else "",
         references=_ids(_header(msg, "References")),
         attachments=_attachments(msg),
+        raw=raw,
     )

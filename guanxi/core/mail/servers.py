@@ -137,7 +137,7 @@ def imap_fetch_new(server: ImapServer, *, after_uid: int, uidvalidity: int) -> I
 def _fetch_selected(conn: imaplib.IMAP4, *, after_uid: int, uidvalidity: int, folder: str = "") -> Iterator[Fetched]:
     validity = int((conn.response("UIDVALIDITY")[1] or [b"0"])[0] or 0)
     start = after_uid + 1 if validity == uidvalidity else 1
-    typ, data = conn.uid("SEARCH", None, f"UID {start}:*")
+    typ, data = conn.uid("SEARCH", None, f"UID {start}:*")  # type: ignore[arg-type]  # imaplib accepts None
     uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) >= start) if typ == "OK" else []
     for uid in uids[:FETCH_BATCH]:
         typ, parts = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
