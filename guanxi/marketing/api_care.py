@@ -23,7 +23,7 @@ from guanxi.core.errors import NotFoundError
 from guanxi.org.current import current_user
 from guanxi.org.policies import require_permission
 
-from . import care, events
+from . import care, events, privacy
 from .models_care import Greeting
 from .models_events import Event, Registration
 from .occasions import Occasion
@@ -113,13 +113,23 @@ class RegistrationOut(Schema):
     name: str
     company: str
     title: str
-    mobile: str
-    email: str
+    mobile: str = Field(description="in full for the event's owner and marketing.view_personal, else 138****5678")
+    email: str = Field(description="in full for the event's owner and marketing.view_personal, else z***@example.com")
     code: str
     status: str
+    confirmation: str = Field(description="the confirmation's state: '' none, pending, sent, failed")
     registered_at: dt.datetime
     checked_in_at: dt.datetime | None
     lead_id: int | None
+
+    # personal data: in full for the event's owner and holders of marketing.view_personal, else masked
+    @staticmethod
+    def resolve_mobile(obj: Registration) -> str:
+        return privacy.shown_mobile(obj)
+
+    @staticmethod
+    def resolve_email(obj: Registration) -> str:
+        return privacy.shown_email(obj)
 
 
 class RegistrationPage(Schema):
@@ -206,7 +216,8 @@ def event_figures(request: HttpRequest, event_id: int) -> object:
     summary="List registrations",
 )  # fmt: skip
 def registration_list(request: HttpRequest, event_id: int, page: Query[PageParams]) -> object:
-    return paginate(_event_get(request, event_id).registrations.order_by("pk"), page)
+    registrations = _event_get(request, event_id).registrations.order_by("pk")
+    return paginate(privacy.with_personal_visible(registrations, current_user(request)), page)
 
 
 @router.post(
@@ -219,4 +230,4 @@ def registration_check_in(request: HttpRequest, event_id: int, payload: CheckInI
     event = _event_get(request, event_id)
     found: Registration = events.registration_check_in_by_code(actor=current_user(request), event=event,
                                                               code=payload.code)  # fmt: skip
-    return found
+    return privacy.mark_visibility(found, current_user(request))

@@ -9,7 +9,6 @@ the person who did it. A second check-in changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -34,17 +33,16 @@ from guanxi.core.throttle import throttle_per_minute
 from guanxi.org.models import User
 from guanxi.org.policies import require_permission
 
-from .channels import Outgoing, SendFailed, provider_for
+from .confirmations import confirmation_queue
 from .leads import SALT as LEAD_REF_SALT
 from .leads import campaign_lead_ref
-from .models import Campaign, Channel
+from .models import Campaign
 from .models_events import Event, Registration
 
 EVENT_FIELDS = {"name", "kind", "campaign", "starts_at", "venue", "description", "capacity", "registration_open"}
 REGISTRATION_FIELDS = {"name", "company", "title", "mobile", "email"}
 TOKEN_SALT = "guanxi.marketing.event-form"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at the door
-log = logging.getLogger("guanxi.marketing")
 
 
 # --- plan ------------------------------------------------------------------------------------------------------
@@ -143,7 +141,8 @@ def _new_code() -> str:
 
 def registration_submit(*, event: Event, data: dict[str, Any]) -> Registration:
     """A visitor registers (no actor). The same e-mail or mobile registering again gets their first registration
-    back, not a second seat. A confirmation with the check-in code goes to the e-mail after commit."""
+    back, not a second seat. The confirmation with the check-in code is queued for the worker
+    (marketing.confirmations): by e-mail, or by SMS when only a mobile was given."""
     data = pick(data, REGISTRATION_FIELDS)
     values = {
         "name": clean_text(data.get("name"), "name", max_length=100, required=True),
@@ -171,28 +170,8 @@ def registration_submit(*, event: Event, data: dict[str, Any]) -> Registration:
         registration = Registration(event=event, code=_new_code(), **values)
         registration.full_clean(exclude=["event", "code"])
         registration.save()
-        if registration.email:
-            pk = registration.pk
-            transaction.on_commit(lambda: registration_confirm(registration_id=pk))
+        confirmation_queue(registration)
     return registration
-
-
-def registration_confirm(*, registration_id: int) -> bool:
-    """The confirmation e-mail: when and where, and the code to show at the door."""
-    registration = Registration.objects.select_related("event").get(pk=registration_id)
-    event = registration.event
-    when = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
-    subject = _("Registration confirmed: %(event)s") % {"event": event.name}
-    text = _("Dear %(name)s,\n\nyou are registered for %(event)s on %(when)s%(venue)s.\nYour check-in code: "
-             "%(code)s\nShow it at the entrance.") % {
-        "name": registration.name, "event": event.name, "when": when, "code": registration.code,
-        "venue": f", {event.venue}" if event.venue else ""}  # fmt: skip
-    try:
-        provider_for(Channel.EMAIL).send(Outgoing(to=registration.email, subject=subject, text=text))
-    except SendFailed as exc:  # the registration stands; the code is also on the page after the form
-        log.warning("event confirmation to registration %s failed: %s", registration_id, exc)
-        return False
-    return True
 
 
 # --- at the door -----------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from guanxi.org.lists.registry import add_bulk_action, register
 from guanxi.org.lists.spec import BulkAction, BulkResult, Choice, Column, EmptyState, Field, ListDefinition, Scene
 from guanxi.org.policies import require_permission
 
-from . import events
+from . import events, privacy
 from .models_events import Event, Registration
 
 CELLS = "marketing/cells/"
@@ -116,8 +116,8 @@ class RegistrationList(ListDefinition):
         Column("name", gettext_lazy("Name"), value=lambda r: r.name, sort=("name",), fixed=True),
         Column("company", gettext_lazy("Company"), value=lambda r: r.company, sort=("company",), phone_inline=True),
         Column("event", EVENT, value=lambda r: r.event.name, phone=False),
-        Column("mobile", gettext_lazy("Mobile"), value=lambda r: r.mobile, phone=False),
-        Column("email", gettext_lazy("E-mail"), value=lambda r: r.email, phone=False),
+        Column("mobile", gettext_lazy("Mobile"), value=privacy.shown_mobile, phone=False),
+        Column("email", gettext_lazy("E-mail"), value=privacy.shown_email, phone=False),
         Column("code", gettext_lazy("Check-in code"), value=lambda r: r.code, phone=False),
         Column("status", gettext_lazy("Status"), value=lambda r: r.get_status_display(), sort=("status",),
                phone_inline=True),
@@ -125,6 +125,8 @@ class RegistrationList(ListDefinition):
                template=CELLS + "datetime.html", sort=("registered_at",), phone=False),
         Column("checked_in", gettext_lazy("Checked in at"), value=lambda r: r.checked_in_at,
                template=CELLS + "datetime.html", sort=("checked_in_at",), phone=False),
+        Column("confirmation", gettext_lazy("Confirmation"), value=lambda r: r.get_confirmation_display(),
+               sort=("confirmation",), phone=False),
     )  # fmt: skip
     fields = (
         Field("event", EVENT, "event_id", "choice", choices=_events, quick=True),
@@ -139,11 +141,14 @@ class RegistrationList(ListDefinition):
 
     def rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
         require_permission(user, self.permission)
-        return Registration.objects.select_related("event")
+        # a reader without the right to registrants' personal data sees their numbers and addresses masked
+        return privacy.with_personal_visible(Registration.objects.select_related("event"), user)
 
     def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
-        return qs.filter(Q(name__icontains=text) | Q(company__icontains=text) | Q(mobile__icontains=text)
-                         | Q(email__icontains=text) | Q(code__iexact=text.strip()))  # fmt: skip
+        # numbers and addresses find only the registrants whose personal data the reader may see
+        personal = (Q(mobile__icontains=text) | Q(email__icontains=text)) & Q(personal_visible=True)
+        return qs.filter(Q(name__icontains=text) | Q(company__icontains=text) | personal
+                         | Q(code__iexact=text.strip()))  # fmt: skip
 
     def row_url(self, row: Any) -> str:
         return reverse("marketing:event_detail", args=[row.event_id])

@@ -62,6 +62,12 @@ class Registration(models.Model):
         ATTENDED = "attended", pgettext_lazy("event registration", "Checked in")
         CANCELLED = "cancelled", pgettext_lazy("event registration", "Cancelled")
 
+    class Confirmation(models.TextChoices):
+        NONE = "", pgettext_lazy("registration confirmation", "None")
+        PENDING = "pending", pgettext_lazy("registration confirmation", "To be sent")
+        SENT = "sent", pgettext_lazy("registration confirmation", "Sent")
+        FAILED = "failed", pgettext_lazy("registration confirmation", "Could not be sent")
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     name = models.CharField(_("name"), max_length=100)
     company = models.CharField(_("company"), max_length=200, blank=True)
@@ -79,6 +85,22 @@ class Registration(models.Model):
     lead = models.ForeignKey(
         "sales.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The confirmation (the check-in code) is an outbox row on the registration itself: the worker sends it by
+    # e-mail, or by SMS when only a mobile was given, and retries with a growing pause (marketing.confirmations).
+    confirmation = models.CharField(
+        _("confirmation"),
+        max_length=10,
+        choices=Confirmation.choices,
+        default=Confirmation.NONE,
+        blank=True,
+        db_index=True,
+    )
+    confirmation_channel = models.CharField(_("confirmation channel"), max_length=10, blank=True)
+    confirmation_attempts = models.PositiveSmallIntegerField(_("confirmation attempts"), default=0)
+    confirmation_due_at = models.DateTimeField(_("confirmation due"), null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
+    confirmation_provider_id = models.CharField(_("provider id"), max_length=200, blank=True)
+    confirmation_error = models.CharField(_("confirmation error"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("registration")

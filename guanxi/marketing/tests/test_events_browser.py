@@ -51,3 +51,29 @@ def test_public_registration_then_check_in_by_the_emailed_code(page, people, smt
     registration.refresh_from_db()
     assert registration.status == "attended"
     assert Lead.objects.get().referral == campaign_lead_ref(campaign)
+
+
+def test_the_registration_list_masks_personal_data_for_a_reader_without_the_right(page, people):
+    """The marketer reads numbers and addresses in full; the executive (marketing read and export, not personal data)
+    reads them masked, on a wide screen and on a phone. GUANXI_SCREENSHOTS=<dir> keeps the pictures."""
+    import os
+
+    event = events.event_create(actor=people["marketer"], data={
+        "name": "成都渠道大会", "kind": "exhibition", "venue": "成都世纪城",
+        "starts_at": timezone.now() + dt.timedelta(days=3)})  # fmt: skip
+    events.registration_submit(event=event, data={"name": "周杰", "company": "杭州云栖科技", "mobile": "13812345678",
+                                                  "email": "zhoujie@yunqi.example"})  # fmt: skip
+    events.registration_submit(event=event, data={"name": "韩梅梅", "mobile": "13500135000"})
+    shots = os.environ.get("GUANXI_SCREENSHOTS", "")
+    for user, shown in (("marketer", "13812345678"), ("executive", "138****5678")):
+        sign_in(page, user)
+        for width in (1366, 390):
+            page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
+            page.goto(f"{page.base_url}/marketing/registrations/?event={event.pk}")
+            expect(page.locator("main")).to_contain_text("周杰")
+            if width > 400:
+                expect(page.locator("main")).to_contain_text(shown)
+            if shots:
+                page.screenshot(path=f"{shots}/registrations-{user}-{width}.png", full_page=True)
+        if user == "executive":
+            assert "13812345678" not in page.content() and "zhoujie@yunqi.example" not in page.content()
