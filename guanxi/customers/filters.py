@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import django_filters as df
 from django.db.models import Q, QuerySet
@@ -37,6 +38,11 @@ SORTS = {
 def apply_search(qs: QuerySet, value: str) -> QuerySet:
     # Every term must occur in search_text; an index serves it where the database has one (core.dbvendor).
     return search_filter(qs, "search_text", search_terms(value))
+
+
+def apply_search_probes(model: type[Customer | Contact], value: str) -> list[tuple[Any, str, list[str]]]:
+    """What apply_search asks the search index (core.dbvendor.probes), for the global search to ask ahead."""
+    return [(model, "search_text", search_terms(value))]
 
 
 class CustomerFilter(df.FilterSet):

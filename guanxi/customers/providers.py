@@ -116,8 +116,36 @@ registry.add_nav(
         permission="contacts.view",
     )
 )
-registry.add_search(SearchSource(key="customers", label=_("Customers"), search=_search_customers, order=10))
-registry.add_search(SearchSource(key="contacts", label=_("Contacts"), search=_search_contacts, order=20))
+
+
+def _customer_probes(*, user: Any, query: str) -> list[tuple[Any, str, list[str]]]:
+    from guanxi.org.policies import has_permission
+
+    from .filters import apply_search_probes
+    from .models import Customer
+
+    if not has_permission(user, "customers.view"):
+        return []
+    return apply_search_probes(Customer, query)
+
+
+def _contact_probes(*, user: Any, query: str) -> list[tuple[Any, str, list[str]]]:
+    from guanxi.org.policies import has_permission
+
+    from .filters import apply_search_probes
+    from .models import Contact
+
+    if not has_permission(user, "contacts.view"):
+        return []
+    return apply_search_probes(Contact, query)
+
+
+registry.add_search(
+    SearchSource(key="customers", label=_("Customers"), search=_search_customers, order=10, probes=_customer_probes)
+)
+registry.add_search(
+    SearchSource(key="contacts", label=_("Contacts"), search=_search_contacts, order=20, probes=_contact_probes)
+)
 # A leaver's customers with their contacts, and open tasks, go to the successor (contacts have no owner of their
 # own: they move with their customer, so their kind only counts them, before the customers move).
 registry.add_handover_kind(

@@ -126,8 +126,34 @@ def _search_tickets(*, user: Any, query: str, limit: int) -> list[dict[str, Any]
     ]
 
 
-registry.add_search(SearchSource(key="assets", label=_("Customer assets"), search=_search_assets, order=15))
-registry.add_search(SearchSource(key="tickets", label=_("Tickets"), search=_search_tickets, order=80))
+def _asset_probes(*, user: Any, query: str) -> list[tuple[Any, str, list[str]]]:
+    from guanxi.org.policies import has_permission
+
+    from .models import Asset
+    from .selectors import identifier_search_probes
+
+    if not has_permission(user, "assets.view"):
+        return []
+    return identifier_search_probes(Asset, query)
+
+
+def _ticket_probes(*, user: Any, query: str) -> list[tuple[Any, str, list[str]]]:
+    from guanxi.org.policies import has_permission
+
+    from .models import Ticket
+    from .selectors import identifier_search_probes
+
+    if not has_permission(user, "tickets.view"):
+        return []
+    return identifier_search_probes(Ticket, query)
+
+
+registry.add_search(
+    SearchSource(key="assets", label=_("Customer assets"), search=_search_assets, order=15, probes=_asset_probes)
+)
+registry.add_search(
+    SearchSource(key="tickets", label=_("Tickets"), search=_search_tickets, order=80, probes=_ticket_probes)
+)
 
 
 # --- who reads a ticket: the agent it is assigned to, besides the customer's scope ----------------------------

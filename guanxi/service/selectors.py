@@ -44,6 +44,15 @@ def identifier_search(qs: QuerySet[Any], text: str) -> QuerySet[Any]:
     return qs.filter(Q(pk__in=matched.values("pk")) | Q(pk__in=by_identifier.values("pk")))
 
 
+def identifier_search_probes(model: type[Asset | Ticket], text: str) -> list[tuple[Any, str, list[str]]]:
+    """What identifier_search asks the search index (core.dbvendor.probes), for the global search to ask ahead."""
+    terms = search_terms(text)
+    forms = identifier_forms(text)
+    compact = forms[-1] if forms else ""
+    extra = [[compact]] if terms and compact and terms != [compact] else []
+    return [(model, "search_text", wanted) for wanted in ([terms] if terms else []) + extra]
+
+
 # --- assets ----------------------------------------------------------------------------------------
 def asset_list(*, user: User, action: str = "view") -> QuerySet[Asset]:
     qs = Asset.objects.select_related("customer", "product", "contract", "customer__owner")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
 
 log = logging.getLogger(__name__)
+
+# The answers of _fts_match_is_common within one shared_search_probes() block (dbvendor.probes), by
+# (connection alias, FTS table, match, divisor); None outside such a block.
+SHARED_PROBES: ContextVar[dict[tuple[str, str, str, int], bool] | None] = ContextVar("gx_search_probes", default=None)
 
 
 def is_postgresql(connection: Any) -> bool:
@@ -181,15 +186,27 @@ def _fts_match_is_common(
 ) -> bool:
     """Whether `match` is found in more rows than the FTS path is worth (see FTS_COMMON_MIN_ROWS). The
     table's size is taken from its largest id, and counting stops just past the limit: about a
-    millisecond at worst for 200,000 rows."""
+    millisecond at worst for 200,000 rows. Inside `shared_search_probes` an answer already given (or
+    asked ahead by `search_probes_prefetch`, several in one query) is not asked again."""
+    shared = SHARED_PROBES.get()
+    key = (connection.alias, name, match, divisor or FTS_COMMON_DIVISOR)
+    if shared is not None and key in shared:
+        return shared[key]
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {common_probe_sql(connection, model, name, divisor)}", [match])
+        common = bool(cur.fetchone()[0])
+    if shared is not None:
+        shared[key] = common
+    return common
+
+
+def common_probe_sql(connection: Any, model: type[Model], name: str, divisor: int | None = None) -> str:
+    """The SQL expression (one parameter: the match) telling whether a match is common in FTS table `name`."""
     q = connection.ops.quote_name
     table, pk, fts = q(model._meta.db_table), q(model._meta.pk.column), q(name)
     size = f"(SELECT coalesce(max({pk}), 0) FROM {table})"  # noqa: S608 (quoted names)
     limit = f"max({FTS_COMMON_MIN_ROWS:d}, {size} / {divisor or FTS_COMMON_DIVISOR:d})"
-    sql = f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH %s LIMIT {limit} + 1)) > {limit}"  # noqa: S608
-    with connection.cursor() as cur:
-        cur.execute(sql, [match])
-        return bool(cur.fetchone()[0])
+    return f"(SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH %s LIMIT {limit} + 1)) > {limit}"  # noqa: S608
 
 
 def fts_phrase(term: str) -> str:
@@ -395,6 +412,8 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
     from django.db import connections
 
     terms = [t for t in terms if t]
+    if qs.query.is_empty():
+        return qs  # nothing to narrow (a module the user may not see): no index is asked
     connection = connections[qs.db]
     if is_postgresql(connection):
         if any("\x00" in t for t in terms):
@@ -403,19 +422,32 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
         if pieces and _pg_tokens_ready(connection):
             qs = qs.filter(**{f"{column}__search_pieces": pieces})
     elif is_sqlite(connection):
-        # FTS5 reads its query up to the first NUL character: such a (strange) term keeps the LIKE.
-        usable = [t for t in terms if "\x00" not in t]
-        long_terms = [t for t in usable if len(t) >= _FTS_MIN_TERM]
-        short_terms = [t for t in usable if len(t) < _FTS_MIN_TERM]
-        table, col = qs.model._meta.db_table, qs.model._meta.get_field(column).column
-        if long_terms:
-            qs = _sqlite_fts_filter(qs, search_fts_name(table, col), " AND ".join(fts_phrase(t) for t in long_terms))
-        if short_terms:
-            match = " AND ".join(_sqlite_token_match(t) for t in short_terms)
-            qs = _sqlite_fts_filter(qs, search_token_name(table, col), match)
+        for name, match in sqlite_matches(qs.model, column, terms):
+            qs = _sqlite_fts_filter(qs, name, match)
     for term in terms:
         qs = qs.filter(**{f"{column}__contains": term})
     return qs
+
+
+def sqlite_matches(model: type[Model], column: str, terms: Iterable[str]) -> list[tuple[str, str]]:
+    """The (FTS table, MATCH) pairs search_filter asks on SQLite for `terms` in `model.column`: the trigram
+    table for terms of three characters or more, the token table for shorter ones."""
+    # FTS5 reads its query up to the first NUL character: such a (strange) term keeps the LIKE.
+    usable = [t for t in terms if t and "\x00" not in t]
+    long_terms = [t for t in usable if len(t) >= _FTS_MIN_TERM]
+    short_terms = [t for t in usable if len(t) < _FTS_MIN_TERM]
+    field: Any = model._meta.get_field(column)
+    table, col = model._meta.db_table, str(field.column)
+    pairs: list[tuple[str, str]] = []
+    if long_terms:
+        pairs.append((search_fts_name(table, col), " AND ".join(fts_phrase(t) for t in long_terms)))
+    if short_terms:
+        pairs.append((search_token_name(table, col), " AND ".join(_sqlite_token_match(t) for t in short_terms)))
+    return pairs
+
+
+def common_divisor(name: str) -> int:
+    return TOKEN_COMMON_DIVISOR if name.endswith("_tok") else FTS_COMMON_DIVISOR
 
 
 def _sqlite_fts_filter(qs: QuerySet, name: str, match: str) -> QuerySet:
@@ -426,7 +458,7 @@ def _sqlite_fts_filter(qs: QuerySet, name: str, match: str) -> QuerySet:
 
     connection = connections[qs.db]
     # The FTS table exists only where the migration could create it, so no separate capability probe here.
-    divisor = TOKEN_COMMON_DIVISOR if name.endswith("_tok") else FTS_COMMON_DIVISOR
+    divisor = common_divisor(name)
     if not _sqlite_fts_ready(connection, name) or _fts_match_is_common(connection, qs.model, name, match, divisor):
         return qs
     q = connection.ops.quote_name(name)

@@ -50,6 +50,10 @@ class SearchSource:
     label: Any
     search: Callable[..., list[dict[str, Any]]]  # (user, query, limit) -> [{"title","subtitle","url","kind"}]
     order: int = 100
+    # (user, query) -> [(model, column, terms)]: the search indexes its search will ask (core.dbvendor.search_filter;
+    # none when the user may not see the module), so the global search asks all sources' index probes in one query
+    # (core.dbvendor.probes). None: its search asks no index.
+    probes: Callable[..., list[tuple[Any, str, list[str]]]] | None = None
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,19 @@ registry.add_nav(
         permission="leads.view",
     )
 )
-registry.add_search(SearchSource(key="leads", label=_("Leads"), search=_search_leads, order=30))
+
+
+def _lead_probes(*, user: Any, query: str) -> list[tuple[Any, str, list[str]]]:
+    from guanxi.org.policies import has_permission
+
+    from .filters import apply_search_probes
+
+    if not has_permission(user, "leads.view"):
+        return []
+    return list(apply_search_probes(query))
+
+
+registry.add_search(SearchSource(key="leads", label=_("Leads"), search=_search_leads, order=30, probes=_lead_probes))
 registry.add_handover_kind(
     HandoverKind(key="leads", label=_("Open leads"), count=_count_open_leads, hand_over=_leads_hand_over, order=20)
 )

@@ -59,6 +59,14 @@ def apply_search(qs: QuerySet, value: str) -> QuerySet:
     return qs
 
 
+def apply_search_probes(value: str) -> list[tuple[Any, str, list[str]]]:
+    """What apply_search asks the search indexes (core.dbvendor.probes), for the global search to ask ahead."""
+    from guanxi.customers.models import Customer
+
+    terms = search_terms(value[:TEXT_LIMIT])
+    return [(model, "search_text", [term]) for term in terms for model in (Opportunity, Customer)]
+
+
 class AmountFilter(df.NumberFilter):
     """An amount bound: any finite number below the amount limit."""
 

@@ -206,4 +206,22 @@ registry.add_calendar_source(
 )
 
 
-registry.add_search(SearchSource(key="opportunities", label=_("Opportunities"), search=_search_opportunities, order=40))
+def _opportunity_probes(*, user: Any, query: str) -> list[tuple[Any, str, list[str]]]:
+    from guanxi.org.policies import has_permission
+
+    from .filters import apply_search_probes
+
+    if not has_permission(user, "opportunities.view"):
+        return []
+    return apply_search_probes(query)
+
+
+registry.add_search(
+    SearchSource(
+        key="opportunities",
+        label=_("Opportunities"),
+        search=_search_opportunities,
+        order=40,
+        probes=_opportunity_probes,
+    )
+)
