@@ -113,8 +113,11 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilters], page: Q
     and `tag` for several values) and `sort` (name, updated, created, last_contact, next_follow_up,
     level; prefix `-` for descending)."""
     user = current_user(request)
-    qs = selectors.customer_list(user=user, filters=_filters(filters))
-    return paginate(filter_by_custom(qs, user=user, model_label="customers.customer", pairs=filters.custom or []), page)
+    qs = selectors.customer_list(user=user, filters=_filters(filters)).prefetch_related(None)
+    qs = filter_by_custom(qs, user=user, model_label="customers.customer", pairs=filters.custom or [])
+    found = paginate(qs, page)
+    selectors.tags_attach(found["items"])
+    return found
 
 
 @router.get(

@@ -87,7 +87,8 @@ class CustomerOut(Schema):
 
     @staticmethod
     def resolve_tags(obj: Any) -> list[Any]:
-        return list(obj.tags.all())
+        attached = getattr(obj, "tag_list", None)  # selectors.tags_attach (the list endpoint)
+        return list(obj.tags.all()) if attached is None else attached
 
 
 class CustomerDetailOut(CustomerOut):

@@ -90,10 +90,16 @@ def custom_values_out(target: str) -> Any:
 
     def resolve(obj: Any, context: Any = None) -> dict[str, Any]:
         request = (context or {}).get("request") if isinstance(context, dict) else None
-        user = getattr(request, "auth", None) if request is not None else None
-        if request is not None and user is None:
-            user = getattr(request, "user", None)
-        return visible_values(user, target, getattr(obj, "custom", None))
+        if request is None:
+            return visible_values(None, target, getattr(obj, "custom", None))
+        # The fields the user sees are worked out once a request, not once a row (a page of 50 asked the shared
+        # cache whether the definitions changed 50 times).
+        memo = request.__dict__.setdefault("_gx_visible_custom_fields", {})
+        if target not in memo:
+            user = getattr(request, "auth", None)
+            memo[target] = visible_fields(getattr(request, "user", None) if user is None else user, target)
+        stored = getattr(obj, "custom", None) or {}
+        return {f.code: stored.get(f.code) for f in memo[target]}
 
     return resolve
 

