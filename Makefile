@@ -46,11 +46,11 @@ test: $(STAMP) browser-deps mail-deps lint
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 0
 	DJANGO_SETTINGS_MODULE=guanxi.settings.production GUANXI_SECRET_KEY=$$(head -c 40 /dev/urandom | base64) \
 	  GUANXI_ALLOWED_HOSTS=crm.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
-	$(BIN)/pytest -n 2 --dist loadfile --durations=20
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
 # The same suite on PostgreSQL (GUANXI_DATABASE_URL must point at a server; CI uses the local one).
 test-pg: $(STAMP) mail-deps
-	$(BIN)/pytest -n 2 --dist loadfile --durations=20
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

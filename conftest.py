@@ -12,6 +12,26 @@ import pytest
 from guanxi.org.tests.factories import DepartmentFactory, PartnerOrganisationFactory, UserFactory
 
 
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Under xdist (`make test`: `--dist loadfile --no-loadscope-reorder`), hand out the files that start real
+    processes or crawl the whole interface (marked `slow`) first, then the rest by number of tests, most first (what
+    xdist's own reordering does). Its reordering put a slow one-test file such as the crawl last, where it ran alone
+    while the other worker had nothing left. The order of tests within a file does not change."""
+    import os
+    from collections import Counter
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    paths = [item.nodeid.split("::")[0] for item in items]
+    counts = Counter(paths)
+    first = {path: index for index, path in reversed(list(enumerate(paths)))}
+    slow = {path for path, item in zip(paths, items, strict=True) if item.get_closest_marker("slow")}
+    rank = {path: (path not in slow, -counts[path], first[path]) for path in counts}
+    # stable: a file's tests stay in their order (pytest-django's: transactional ones after the others)
+    order = sorted(range(len(items)), key=lambda i: (rank[paths[i]], i))
+    items[:] = [items[i] for i in order]
+
+
 @pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
     """Every test starts in the settings' language: a request as a Chinese-speaking user activates zh-hans for
