@@ -181,8 +181,8 @@ def _company(user: User) -> bool:
     return any(key == "company" for key, _label in scope_choices(user))
 
 
-def _num(value: Decimal) -> Any:
-    return float(value)
+def _num(value: Decimal | None) -> Any:
+    return float(value) if value is not None else ""
 
 
 def report_sheets(data: MonthlyReport) -> list[tuple[str, list[str], list[list[Any]]]]:

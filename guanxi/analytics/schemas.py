@@ -65,9 +65,9 @@ class FigureOut(Schema):
     key: str
     label: str
     unit: str
-    value: Decimal
-    previous: Decimal
-    year_ago: Decimal
+    value: Decimal | None
+    previous: Decimal | None
+    year_ago: Decimal | None
     change_percent: Decimal | None
     change_year_percent: Decimal | None
     records_url: str
@@ -93,7 +93,7 @@ class BreakdownOut(Schema):
     period: PeriodOut
     scope: str
     group_by: str
-    total: Decimal
+    total: Decimal | None
     rows: list[BreakdownRowOut]
 
 

@@ -255,12 +255,18 @@ def records_url(metric: Metric, window: Window, **keys: Any) -> str:
     return metric.records(date_from=window.date_from, date_to=window.date_to, **keys)
 
 
+def no_figure(metric: Metric) -> Decimal | None:
+    """What a figure is when nothing answers it: zero for a count or an amount; none (shown "—") for a share or a
+    ratio, which has nothing to divide by (no survey answered is no satisfaction, not 0% satisfied)."""
+    return None if metric.unit in ("percent", "ratio") else ZERO
+
+
 @dataclass
 class FigureRow:
     metric: Metric
-    value: Decimal
-    previous: Decimal
-    year_ago: Decimal
+    value: Decimal | None
+    previous: Decimal | None
+    year_ago: Decimal | None
     url: str
 
     @property
@@ -291,7 +297,7 @@ def figures(*, user: User, window: Window, scope: str, keys: Iterable[str] | Non
         if wanted is not None and metric.key not in wanted:
             continue
         values = [
-            compute(metric, user=user, window=w, owners=owners).get(None, ZERO)
+            compute(metric, user=user, window=w, owners=owners).get(None, no_figure(metric))
             for w in (window, window.previous, window.year_ago)
         ]
         url = records_url(metric, window, owner=owners_param(owners))
@@ -325,7 +331,7 @@ def group_labels(metric: Metric, group_by: str, keys: Iterable[Any]) -> dict[Any
 
 def breakdown(
     *, user: User, metric: Metric, window: Window, group_by: str, scope: str
-) -> tuple[list[BreakdownRow], Decimal]:
+) -> tuple[list[BreakdownRow], Decimal | None]:
     """One figure by owner, department or the metric's own grouping, with the previous period and drill-down."""
     require_view(user)
     owners = scope_owners(user, scope)
@@ -349,7 +355,7 @@ def breakdown(
             )
         )
     rows.sort(key=lambda r: (-r.value, str(r.label)))
-    total = compute(metric, user=user, window=window, owners=owners).get(None, ZERO)
+    total = compute(metric, user=user, window=window, owners=owners).get(None, no_figure(metric))
     return rows, total
 
 

@@ -126,3 +126,18 @@ def test_the_figures_of_an_app_switched_off_are_not_offered(org: Any, settings: 
     assert {"re_contract_amount", "re_subscriptions"} <= {m.key for m in visible_metrics(org["admin"])}
     settings.REALESTATE_ENABLED = False
     assert not {m.key for m in visible_metrics(org["admin"])} & {"re_contract_amount", "re_subscriptions"}
+
+
+def test_a_share_with_nothing_to_divide_by_is_no_figure_not_zero(client: Any, org: Any) -> None:
+    # given no lead made in November: lead conversion has no base (a count of leads is simply 0)
+    executive = org["executive"]
+    window = selectors.window_for("month", NOVEMBER)
+    rows = {r.metric.key: r for r in selectors.figures(user=executive, window=window, scope="company")}
+    assert rows["lead_conversion"].value is None and rows["lead_conversion"].change is None
+    assert rows["new_leads"].value == 0
+    # then the API answers null and the page a dash, not 0%
+    client.force_login(executive)
+    body = client.get("/api/v1/analytics/figures?month=2026-11&scope=company").json()
+    answered = {f["key"]: f for f in body["figures"]}
+    assert answered["lead_conversion"]["value"] is None and Decimal(str(answered["new_leads"]["value"])) == 0
+    assert "0%" not in client.get("/analytics/?period=month&date=2026-11-01&scope=company").content.decode()
