@@ -40,6 +40,7 @@ ACTIONS: dict[str, Any] = {
     "admin": gettext_lazy("Administer"),
     "release": gettext_lazy("Release for sale"),  # real estate's 放盘 (re_properties.release)
     "view_personal": gettext_lazy("See personal data"),  # registrants' numbers and addresses (marketing)
+    "all_projects": gettext_lazy("Every project"),  # real estate: beyond the projects one works on
 }
 
 # Modules and the actions that make sense for each; later apps add theirs with register_module.

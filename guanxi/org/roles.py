@@ -119,14 +119,18 @@ DEFAULT_ROLES: list[dict[str, Any]] = [
 
 def default_roles() -> list[dict[str, Any]]:
     """The default roles with the grants every installed app registers for its modules (core.registry's
-    DefaultGrants: sales, commerce, billing, …) added to org's own; read when the roles are seeded or upgraded."""
+    DefaultGrants: sales, commerce, billing, …) added to org's own, and the roles switched-on apps own themselves
+    (DefaultRoles: real estate's agent, sales manager, finance, planning); read when the roles are seeded or
+    upgraded."""
     from guanxi.core.registry import registry
 
+    # The roles apps own (core.registry's DefaultRoles), where the installation switched the app on.
+    owned = [dict(r) for app in registry.default_roles if app.enabled is None or app.enabled() for r in app.roles]
     roles = []
-    for spec in DEFAULT_ROLES:
+    for spec in DEFAULT_ROLES + owned:
         if isinstance(spec["permissions"], list):
             extra = [p for grants in registry.default_grants for p in grants.grants_by_role.get(spec["code"], ())]
-            spec = {**spec, "permissions": list(dict.fromkeys(spec["permissions"] + extra))}
+            spec = {**spec, "permissions": list(dict.fromkeys(list(spec["permissions"]) + extra))}
         roles.append(spec)
     return roles
 

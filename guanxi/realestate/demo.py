@@ -1,6 +1,8 @@
 """Real-estate sales in the demo company (only where the installation switched them on): one project, 明源·锦绣花园,
 with two buildings of units generated from templates, floor and orientation rules, prices, payment schemes and
-discounts, part of it released and a few units held — all written through the services as the administrator."""
+discounts, part of it released and a few units held — all written through the services as the administrator — and
+its sales office's team in the app's own roles (an agent pair, the sales manager, finance, planning) selling to home
+buyers: people who came to the sales office, each a customer with a contact."""
 
 from __future__ import annotations
 
@@ -71,21 +73,18 @@ def realestate_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: 
 
 def _demo_sales(*, project: Any, result: Any, now: dt.datetime, progress: Any) -> None:
     """The project partly sold, through the chain's services: small deposits, subscriptions, signed contracts, one
-    paid up and one in arrears (its down payment overdue), by the rep zhangwei for his customers; finance (the
-    administrator) records the receipts."""
+    paid up and one in arrears (its down payment overdue), by the agent 赵磊 for the home buyers he received at the
+    sales office; finance (钱慧) records the receipts."""
     from decimal import Decimal
 
-    from guanxi.customers.models import Customer
-
     from . import receipts, subscriptions, trades
-    from .models import PaymentScheme, ProjectMember
+    from .models import PaymentScheme
 
-    admin, rep = result.users.get("admin"), result.users.get("zhangwei")
-    buyers = list(Customer.objects.filter(owner=rep).order_by("id")[:7]) if rep else []
-    if rep is None or len(buyers) < 7:
-        return
+    admin = result.users["admin"]
+    team = _sales_office_team(project=project, result=result)
+    rep, finance = team["zhaolei"], team["qianhui"]
     progress("Real-estate sales: deposits, subscriptions, contracts, receipts…")
-    ProjectMember.objects.get_or_create(project=project, user=rep)
+    buyers = _home_buyers(project=project, admin=admin, agent=rep, now=now)
     today = now.date()
     units = list(
         Unit.objects.filter(building__project=project, building__name="1号楼", status=Unit.Status.AVAILABLE).order_by(
@@ -115,7 +114,7 @@ def _demo_sales(*, project: Any, result: Any, now: dt.datetime, progress: Any) -
     for unit, buyer in zip(units[2:4], buyers[2:4], strict=True):
         sub = subscribe(unit, buyer, loan, 2)
         receipts.receipt_record(
-            actor=admin, trade=sub.trade, data={"amount": "50000", "received_on": sub.subscribed_on}
+            actor=finance, trade=sub.trade, data={"amount": "50000", "received_on": sub.subscribed_on}
         )
     # signed, down payment paid, the bank's loan to come
     sub = subscribe(units[4], buyers[4], loan, 20)
@@ -125,7 +124,7 @@ def _demo_sales(*, project: Any, result: Any, now: dt.datetime, progress: Any) -
         data={"filing_number": "沪网签2026-000101", "signed_on": today - dt.timedelta(days=12)},
     )
     down = sum((d.amount for d in sub.trade.dues.exclude(kind="loan_commercial")), Decimal(0))
-    receipts.receipt_record(actor=admin, trade=sub.trade, data={"amount": down, "received_on": today})
+    receipts.receipt_record(actor=finance, trade=sub.trade, data={"amount": down, "received_on": today})
     # paid up in full
     sub = subscribe(units[5], buyers[5], full, 30)
     subscriptions.contract_sign(
@@ -134,11 +133,11 @@ def _demo_sales(*, project: Any, result: Any, now: dt.datetime, progress: Any) -
         data={"filing_number": "沪网签2026-000088", "signed_on": today - dt.timedelta(days=25)},
     )
     receipts.receipt_record(
-        actor=admin, trade=sub.trade, data={"amount": sub.trade.dues.first().amount, "received_on": sub.subscribed_on}
+        actor=finance, trade=sub.trade, data={"amount": sub.trade.dues.first().amount, "received_on": sub.subscribed_on}
     )
     rest = sum((d.amount - d.received for d in sub.trade.dues.all()), Decimal(0))
     receipts.receipt_record(
-        actor=admin,
+        actor=finance,
         trade=sub.trade,
         data={"amount": rest, "method": "transfer", "received_on": today - dt.timedelta(days=20)},
     )
@@ -149,5 +148,66 @@ def _demo_sales(*, project: Any, result: Any, now: dt.datetime, progress: Any) -
         trade=sub.trade,
         data={"filing_number": "沪网签2026-000071", "signed_on": today - dt.timedelta(days=40)},
     )
-    receipts.receipt_record(actor=admin, trade=sub.trade, data={"amount": "50000", "received_on": sub.subscribed_on})
+    receipts.receipt_record(actor=finance, trade=sub.trade, data={"amount": "50000", "received_on": sub.subscribed_on})
     receipts.arrears_remind(today=today)
+
+
+# The sales office's team (username, name, role, on the duty rotation), in the sales office's department.
+TEAM = (
+    ("zhaolei", "赵磊", "re_agent", True),
+    ("sunli", "孙丽", "re_agent", True),
+    ("liuyu", "刘宇", "re_sales_manager", False),
+    ("qianhui", "钱慧", "re_finance", False),
+    ("zhoujie", "周杰", "re_planning", False),
+)
+# Home buyers: (name, mobile, days before today of their first visit).
+BUYERS = (
+    ("陈晓东", "13916001001", 20), ("林佳怡", "13916001002", 22), ("吴俊杰", "13916001003", 18),
+    ("郑雅琴", "13916001004", 25), ("许文博", "13916001005", 40), ("冯丽华", "13916001006", 50),
+    ("蒋志强", "13916001007", 60),
+)  # fmt: skip
+
+
+def _sales_office_team(*, project: Any, result: Any) -> dict[str, Any]:
+    """The sales office of 锦绣花园: a department under the headquarters, its five people in the app's default roles,
+    members of the project (the agents on its duty rotation). Added to the demo's users (same password)."""
+    from guanxi.customers.demo import DEMO_PASSWORD
+    from guanxi.org.models import Department, Role
+    from guanxi.org.services import department_create, roles_ensure_defaults, user_create
+
+    from .services_visits import project_member_set
+
+    admin = result.users["admin"]
+    roles_ensure_defaults()  # the app's own roles (created only where the installation switched it on)
+    hq = admin.department or Department.objects.filter(parent__isnull=True).first()
+    office = department_create(actor=admin, name="锦绣花园售楼处", kind=Department.Kind.TEAM, parent=hq)
+    team: dict[str, Any] = {}
+    for username, name, role, on_rotation in TEAM:
+        user = user_create(
+            actor=admin, username=username, password=DEMO_PASSWORD, name=name, department=office,
+            roles=[Role.objects.get(code=role)], email=f"{username}@jinxiu.example.com",
+        )  # fmt: skip
+        project_member_set(actor=admin, project=project, user=user, on_rotation=on_rotation)
+        team[username] = result.users[username] = user
+    return team
+
+
+def _home_buyers(*, project: Any, admin: Any, agent: Any, now: dt.datetime) -> list[Any]:
+    """Seven people who came to the sales office and came back five days later (a first visit received by `agent`,
+    who owns them as customers), each a person with themself as the contact."""
+    from guanxi.customers.services.contacts import contact_create
+
+    from .services_visits import visit_register
+
+    buyers = []
+    for name, mobile, days in BUYERS:
+        visit = visit_register(actor=admin, project=project, data={
+            "phone": mobile, "name": name, "source": "walk_in", "visited_at": now - dt.timedelta(days=days),
+            "agent": agent.pk, "answers": {},
+        })  # fmt: skip
+        visit_register(actor=admin, project=project, data={
+            "phone": mobile, "visited_at": now - dt.timedelta(days=days - 5), "note": "带家人复看样板间"})  # fmt: skip
+        customer = visit.visitor.customer
+        contact_create(actor=admin, customer=customer, data={"name": name, "mobile": mobile, "is_primary": True})
+        buyers.append(customer)
+    return buyers

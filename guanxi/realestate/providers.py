@@ -14,6 +14,7 @@ from guanxi.core.registry import (
     CustomFieldTarget,
     DefaultApprovalRules,
     DefaultGrants,
+    DefaultRoles,
     NavItem,
     NotificationTopic,
     PeriodicJob,
@@ -22,13 +23,15 @@ from guanxi.core.registry import (
 from guanxi.customers.dedupe.services import FkMove
 from guanxi.org.policies import register_module
 
+from . import roles
 from .dictionaries import REALESTATE_DICTIONARIES
 from .feature import enabled
 
 # Role administration shows these modules only where the installation switched the app on.
+# "all_projects": every project, not only those the user works on (data scope by project, selectors.py).
 register_module(
-    "re_properties", _("Real-estate units"), ["view", "create", "edit", "delete", "export", "release", "import"],
-    enabled=enabled,
+    "re_properties", _("Real-estate units"),
+    ["view", "create", "edit", "delete", "export", "release", "import", "all_projects"], enabled=enabled,
 )  # fmt: skip
 register_module("re_pricing", _("Real-estate pricing"), ["view", "edit", "approve"], enabled=enabled)
 # The transaction chain (selection, small deposit, subscription, contract) and its collections (receipts, refunds).
@@ -40,40 +43,10 @@ register_module(
     "re_visitors", _("Sales-office visitors"), ["view", "create", "edit", "export", "admin"], enabled=enabled
 )
 
-# The default roles' grants. Sales reps are the sales office's agents: they read units, prices and purchase plans;
-# department managers (the sales manager) release and hold units and set prices; sales management also approves;
-# finance reads prices.
-# Agents carry a trade from the selection to the contract and take the small deposit; cancelling one (退房/换房) is
-# the manager's; finance keeps the receipts and refunds.
-_AGENT = ["re_properties.view", "re_pricing.view", "re_sales.view", "re_sales.create", "re_sales.edit",
-          "re_collections.view", "re_visitors.view", "re_visitors.create",
-          "re_visitors.edit"]  # fmt: skip
-_MANAGER = _AGENT + ["re_properties.create", "re_properties.edit", "re_properties.export", "re_properties.release",
-                     "re_properties.import", "re_pricing.edit", "re_sales.cancel", "re_sales.export",
-                     "re_collections.create", "re_collections.export", "re_visitors.export",
-                     "re_visitors.admin"]  # fmt: skip
-_FINANCE = ["re_properties.view", "re_pricing.view", "re_sales.view", "re_sales.export", "re_collections.view",
-            "re_collections.create", "re_collections.refund", "re_collections.export", "re_visitors.view"]  # fmt: skip
-registry.add_default_grants(
-    DefaultGrants(
-        app="realestate",
-        grants_by_role={
-            "sales_rep": _AGENT,
-            "business_manager": _AGENT,
-            "department_manager": _MANAGER,
-            "sales_management": _MANAGER + ["re_properties.delete", "re_pricing.approve", "re_collections.refund"],
-            "executive": [
-                "re_properties.view",
-                "re_pricing.view",
-                "re_sales.view",
-                "re_collections.view",
-                "re_properties.export",
-                "re_visitors.view",
-            ],
-            "finance": _FINANCE,
-        },
-    )
-)
+# The default roles' grants in the app's modules, and the app's own four roles (roles.py), the latter created only
+# where the installation switched the app on.
+registry.add_default_grants(DefaultGrants(app="realestate", grants_by_role=roles.GRANTS_BY_ROLE))
+registry.add_default_roles(DefaultRoles(app="realestate", roles=roles.ROLES, enabled=enabled))
 
 registry.add_default_dictionaries(REALESTATE_DICTIONARIES)
 # The questionnaire (问卷) is the custom fields an administrator gives this object (budget, layout wanted, …).

@@ -1,10 +1,11 @@
 """Reads of real-estate sales: projects, buildings and units for a reader who holds re_properties.view, the
 sales-control grid of a building, a unit's price history.
 
-Data scope by project: a user whose role reaches "all records" for re_properties.view (sales management, finance,
-executives, administrators) sees every project; anyone else only the projects they are a member of (ProjectMember,
-set on the project's page). Every read of the app's records — units, the board, visitors, deposits, subscriptions,
-contracts, receipts, reports — goes through `in_project_scope`, and every write checks `require_project`."""
+Data scope by project: a user whose role grants "Every project" (re_properties.all_projects: sales management,
+finance, executives, administrators) sees every project; anyone else only the projects they are a member of
+(ProjectMember, set on the project's page). Every read of the app's records — units, the board, visitors,
+deposits, subscriptions, contracts, receipts, reports — goes through `in_project_scope`, and every write checks
+`require_project`."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import PermissionDeniedError
-from guanxi.org.models import DataScope, User
-from guanxi.org.policies import permission_scope, require_permission, scope_queryset
+from guanxi.org.models import User
+from guanxi.org.policies import has_permission, require_permission, scope_queryset
 
 from .models import Building, PriceHistory, Project, ProjectMember, Unit, Visitor
 
@@ -25,7 +26,9 @@ M = TypeVar("M", bound=Model)
 
 # --- data scope by project ------------------------------------------------------------------------------
 def sees_every_project(user: User) -> bool:
-    return bool(user.is_superuser or permission_scope(user, "re_properties.view") == DataScope.ALL)
+    """Within their projects a role's data scope still applies: the agent (own records) sees their own visitors and
+    trades, the project's sales manager and finance (all records) everything of the projects they work on."""
+    return bool(user.is_superuser or has_permission(user, "re_properties.all_projects"))
 
 
 def project_ids_in_scope(user: User) -> QuerySet[Any] | None:

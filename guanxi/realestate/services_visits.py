@@ -188,6 +188,30 @@ def customer_by_phone(phone: str) -> Customer | None:
     return Customer.objects.filter(pk__in=ids).order_by("created_at", "id").first()
 
 
+def buyer_register(*, actor: User, name: Any, phone: Any) -> Customer:
+    """A buyer not found by the picker, registered on the spot as a person with themself as the contact: the customer
+    this phone already belongs to where the actor may see them (never a duplicate), else a new one the actor owns."""
+    from guanxi.customers.services.contacts import contact_create
+
+    require_permission(actor, "customers.create")
+    name = clean_text(name, "new_name", max_length=200, required=True)
+    phone = clean_text(phone, "new_phone", max_length=50, required=True)
+    if not phone_key(phone):
+        raise field_error("new_phone", _("Enter a phone number of at least 7 digits."))
+    with transaction.atomic():
+        known = customer_by_phone(phone)
+        if known is not None:
+            if not scope_queryset(actor, Customer.objects.filter(pk=known.pk), "view", module="customers").exists():
+                raise field_error("new_phone", _("This number belongs to a customer of a colleague: ask them."))
+            return known
+        customer = customer_create(
+            actor=actor, data={"kind": Customer.Kind.INDIVIDUAL, "name": name, "phone": phone},
+            entry_path="realestate_sale", confirm_warnings=True,
+        )  # fmt: skip
+        contact_create(actor=actor, customer=customer, data={"name": name, "mobile": phone, "is_primary": True})
+        return customer
+
+
 def _answers(actor: User, visitor: Visitor | None, raw: Any) -> dict[str, Any]:
     return custom_values_clean(
         actor=actor, target=QUESTIONNAIRE, values=raw or {}, current=visitor.custom if visitor else None,

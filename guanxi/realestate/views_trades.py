@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,23 +22,27 @@ from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record
 from guanxi.customers.models import Customer
 from guanxi.org.lists.views import list_page
-from guanxi.org.policies import has_permission, scope_queryset
+from guanxi.org.policies import has_permission
 
-from . import cancellations, receipts, selectors, subscriptions, trades
+from . import cancellations, receipts, selectors, services_visits, subscriptions, trades
 from .feature import when_enabled
 from .models import Receipt, Subscription, Trade, Unit
 from .selectors_trades import trade_dues, trade_get
 from .views import _run
 
-PICKER_LIMIT = 500
+PICKER_FIRST = 20  # the latest visitors offered before typing
 trade_list = when_enabled(list_page("re_trades"))
 receipt_list = when_enabled(list_page("re_receipts"))
 
 
-def buyer_choices(user: Any) -> list[Customer]:
-    """The customers an agent may pick as the buyer: their data scope's, newest first (the picker searches them)."""
-    qs = scope_queryset(user, Customer.objects.all(), "view", module="customers")
-    return list(qs.order_by("-id").only("pk", "name")[:PICKER_LIMIT])
+def buyer_choices(user: Any, unit: Unit) -> list[Customer]:
+    """The buyers offered before typing: the latest visitors of the unit's project the user sees (an agent: the ones
+    they received); typing searches every customer of their data scope on the server (/api/v1/customers, pinyin
+    too)."""
+    if not has_permission(user, "re_visitors.view"):
+        return []
+    visitors = selectors.visitor_list(user=user).filter(project_id=unit.building.project_id)
+    return [v.customer for v in visitors.order_by("-last_visit_at", "-id")[:PICKER_FIRST]]
 
 
 @login_required
@@ -46,11 +51,21 @@ def buyer_choices(user: Any) -> list[Customer]:
 def unit_sale_start(request: HttpRequest, pk: int) -> HttpResponse:
     """From a unit's page: the customer picked the unit (选房确认), the trade's page goes on from there."""
     unit = selectors.unit_get(user=request.user, pk=pk)
+
+    def start() -> Trade:
+        customer: Any = request.POST.get("customer")
+        with transaction.atomic():  # a buyer registered on the spot (not found by the picker) comes with the trade
+            if not customer and (request.POST.get("new_name") or request.POST.get("new_phone")):
+                customer = services_visits.buyer_register(
+                    actor=request.user, name=request.POST.get("new_name"), phone=request.POST.get("new_phone")
+                )
+            return trades.selection_confirm(
+                actor=request.user, unit=unit, customer=customer, scheme=request.POST.get("scheme")
+            )
+
     trade = _run(
         request,
-        lambda: trades.selection_confirm(
-            actor=request.user, unit=unit, customer=request.POST.get("customer"), scheme=request.POST.get("scheme")
-        ),
+        start,
         _("Unit selection confirmed: print the confirmation, then take the small deposit or subscribe."),
     )
     return redirect("realestate:trade_detail", trade.pk) if trade else redirect("realestate:unit_detail", unit.pk)

@@ -14,7 +14,7 @@
 - hand-over kinds and leaver exports: what a leaving user hands to a successor, and the backup of their data
 - read rules: rows of a model a user may read beyond their data scope (documents they approve, owner-less
   leads); org.policies applies them wherever it narrows a queryset, so no page can forget one
-- default grants and default approval rules: each app's share of the defaults a new database starts with (the
+- default grants, roles and approval rules: each app's share of the defaults a new database starts with (the
   default roles' permissions in its modules, the approval rules of its documents)
 - default dictionaries: each app's choice lists (数据字典: customer level, industry, payment method…) with the
   entries a new database starts with (guanxi/core/dictionaries)
@@ -48,6 +48,7 @@ from .entries import (  # noqa: F401  (the entries keep their names: `from guanx
     DefaultApprovalRules,
     DefaultDictionaries,
     DefaultGrants,
+    DefaultRoles,
     DictionaryEntrySpec,
     DictionarySpec,
     EventListener,
@@ -102,6 +103,7 @@ class Registry:
     job_recoveries: list[JobRecovery] = field(default_factory=list)
     read_rules: list[ReadRule] = field(default_factory=list)
     default_grants: list[DefaultGrants] = field(default_factory=list)
+    default_roles: list[DefaultRoles] = field(default_factory=list)
     default_approval_rules: list[DefaultApprovalRules] = field(default_factory=list)
     notification_topics: list[NotificationTopic] = field(default_factory=list)
     event_types: dict[str, EventType] = field(default_factory=dict)
@@ -343,6 +345,16 @@ class Registry:
                     raise ImproperlyConfigured(f"Two sets of default grants are registered for {grants.app!r}")
                 return
         self.default_grants.append(grants)
+
+    def add_default_roles(self, roles: DefaultRoles) -> None:
+        """Register an app's own default roles once; a role code another app or org already uses is an error."""
+        if roles in self.default_roles:
+            return
+        taken = {r["code"] for known in self.default_roles for r in known.roles}
+        clash = taken & {r["code"] for r in roles.roles}
+        if clash:
+            raise ImproperlyConfigured(f"Default roles registered twice: {sorted(clash)}")
+        self.default_roles.append(roles)
 
     def add_default_approval_rules(self, defaults: DefaultApprovalRules) -> None:
         """Register an app's default approval rules once; a seed key another entry already holds is an error."""

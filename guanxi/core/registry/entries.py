@@ -174,6 +174,18 @@ class DefaultGrants:
 
 
 @dataclass(frozen=True)
+class DefaultRoles:
+    """The default roles one app owns (real estate's sales-office agent, sales manager, finance and planning), each a
+    dict like org/roles.py's (code, name as an English msgid, scope, permissions). org creates them with its own
+    defaults when they are missing, and only where `enabled` answers True (an app switched on per installation), so
+    an installation without the app has none of them; `guanxi roles upgrade` offers them today's grants."""
+
+    app: str  # "realestate"
+    roles: tuple[Mapping[str, Any], ...]
+    enabled: Callable[[], bool] | None = None
+
+
+@dataclass(frozen=True)
 class DefaultApprovalRules:
     """The default approval rules of the documents one app owns (data, editable afterwards under Approval rules).
 

@@ -37,7 +37,7 @@ def _do(client: Any, trade: Trade, action: str, data: dict[str, Any]) -> Any:
 def test_an_agent_sells_a_unit_through_the_pages_and_prints_its_documents(client, org, ready):
     client.force_login(org["east_rep"])
     page = client.get(reverse("realestate:unit_detail", args=[ready.unit.pk]))
-    assert "李女士" in page.content.decode()
+    assert 'data-gx-select-url="/api/v1/customers"' in page.content.decode()  # the buyer picker searches the server
     client.post(reverse("realestate:unit_sale_start", args=[ready.unit.pk]),
                 {"customer": ready.buyer.pk, "scheme": ready.full.pk})  # fmt: skip
     trade = Trade.objects.get(unit=ready.unit)
@@ -89,3 +89,38 @@ def test_the_trade_and_receipt_lists_show_what_the_reader_may_see(client, org, r
     assert Receipt.objects.get(trade=trade).number in receipts
     client.force_login(org["west_rep"])
     assert trade.number not in client.get(reverse("realestate:trade_list")).content.decode()
+
+
+def test_the_picker_offers_the_agents_visitors_and_a_buyer_not_found_is_registered_on_the_spot(client, org, ready):
+    from guanxi.customers.models import Contact, Customer
+    from guanxi.realestate.services_visits import visit_register
+
+    rep = org["east_rep"]
+    visit_register(actor=rep, project=ready, data={"phone": "13900001111", "name": "访客甲", "agent": rep.pk})
+    client.force_login(rep)
+    page = client.get(reverse("realestate:unit_detail", args=[ready.unit.pk])).content.decode()
+    assert "访客甲" in page and "李女士" not in page  # the latest visitors first, the rest by typing
+    client.post(reverse("realestate:unit_sale_start", args=[ready.unit.pk]),
+                {"customer": "", "new_name": "周先生", "new_phone": "139 0000 2222"})  # fmt: skip
+    trade = Trade.objects.get(unit=ready.unit)
+    buyer = trade.customer
+    assert (buyer.name, buyer.kind, buyer.owner_id) == ("周先生", "individual", rep.pk)
+    assert Contact.objects.filter(customer=buyer, name="周先生", is_primary=True).exists()
+    # a number Guanxi knows picks that customer, never a duplicate
+    other = Unit.objects.get(building__project=ready, number="102")
+    client.post(reverse("realestate:unit_sale_start", args=[other.pk]), {"new_name": "周", "new_phone": "13900002222"})
+    assert Trade.objects.get(unit=other).customer_id == buyer.pk and Customer.objects.filter(name="周先生").count() == 1
+
+
+def test_a_buyer_on_the_spot_refused_changes_nothing(client, org, ready):
+    from guanxi.customers.models import Customer
+    from guanxi.customers.services.customers import customer_create
+
+    customer_create(actor=org["west_rep"], data={"kind": "individual", "name": "西区客户", "phone": "13700003333"})
+    client.force_login(org["east_rep"])
+    before = (Customer.objects.count(), Trade.objects.count())
+    for data in ({"new_name": "重复", "new_phone": "13700003333"}, {"new_name": "", "new_phone": "13700004444"},
+                 {"new_name": "无号", "new_phone": "12"}):  # fmt: skip
+        page = client.post(reverse("realestate:unit_sale_start", args=[ready.unit.pk]), data, follow=True)
+        assert page.status_code in (200, 400)
+    assert (Customer.objects.count(), Trade.objects.count()) == before
