@@ -61,6 +61,19 @@ def care_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any) -
     ]  # fmt: skip
     for registration in [r for r in registered if r is not None][:3]:  # three came, two did not
         _safely(progress, lambda r=registration: events.registration_check_in(actor=actor, registration=r))
+    # a contact of the first customer with a contract (a member in the membership demo) came too: the customer's
+    # Care tab lists it, and the membership's "event attended" rule pays its points
+    from guanxi.commerce.models import Contract
+    from guanxi.customers.models import Contact
+
+    first = Contract.objects.order_by("pk").values_list("customer_id", flat=True).first()
+    guest = Contact.objects.filter(customer_id=first).exclude(mobile="").select_related("customer").order_by("pk")
+    guest = guest.first()
+    if guest is not None:
+        data = {"name": guest.name, "company": guest.customer.name, "mobile": guest.mobile, "email": guest.email}
+        came = _safely(progress, lambda: events.registration_submit(event=seminar, data=data))
+        if came is not None:
+            _safely(progress, lambda: events.registration_check_in(actor=actor, registration=came))
     # it took place last week
     from .models_events import Event
 

@@ -36,6 +36,7 @@ from guanxi.org.policies import require_permission
 from .confirmations import confirmation_queue
 from .leads import SALT as LEAD_REF_SALT
 from .leads import campaign_lead_ref
+from .loyalty.earning import points_for_attendance
 from .models import Campaign
 from .models_events import Event, Registration
 
@@ -196,7 +197,8 @@ def _lead_for(registration: Registration) -> Any:
 
 @transaction.atomic
 def registration_check_in(*, actor: User, registration: Registration) -> Registration:
-    """Check one person in (idempotent): their attendance is recorded and they become a lead."""
+    """Check one person in (idempotent): their attendance is recorded, they become a lead, and a member earns the
+    points of the "event attended" rules."""
     require_permission(actor, "marketing.edit")
     # FOR UPDATE OF the registration only: PostgreSQL refuses to lock the nullable side of the campaign join
     registration = (Registration.objects.select_for_update(of=("self",)).select_related("event__campaign")
@@ -209,6 +211,7 @@ def registration_check_in(*, actor: User, registration: Registration) -> Registr
     registration.checked_in_by = actor
     registration.lead = _lead_for(registration)
     registration.save(update_fields=["status", "checked_in_at", "checked_in_by", "lead"])
+    points_for_attendance(registration)  # a member's contact earns the "event attended" points, once
     message = Message(gettext_noop("%(name)s checked in"), {"name": registration.name})
     audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=registration.event, message=message,
                  changes={"registrations": {"checked_in": registration.pk}})  # fmt: skip

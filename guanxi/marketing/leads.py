@@ -53,3 +53,16 @@ def campaign_leads(campaign: Campaign, *, leads: QuerySet[Any] | None) -> Campai
         url=f"{base}?{urlencode({'scene': 'all', 'referral': ref})}",
         converted_url=f"{base}?{urlencode({'scene': 'all', 'referral': ref, 'status': 'converted'})}",
     )
+
+
+def lead_ref_target(ref: str) -> tuple[str, int] | None:
+    """What a lead's signed reference names: ("c", campaign id) or ("e", event id); None when it is not ours."""
+    from django.core.signing import BadSignature
+
+    try:
+        value = Signer(salt=SALT).unsign(ref or "")
+    except BadSignature:
+        return None
+    if len(value) < 2 or value[0] not in "ce" or not value[1:].isdigit():
+        return None
+    return value[0], int(value[1:])

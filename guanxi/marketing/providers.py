@@ -150,6 +150,25 @@ registry.add_tab(
 )
 
 
+def _care_tab(request: Any, customer: Any) -> Any:
+    from .views_care import customer_care_tab
+
+    return customer_care_tab(request, customer)
+
+
+registry.add_tab(RecordTab(model="customers.customer", key="care", label=_("Care"), render=_care_tab, order=77))
+
+
+def _lead_campaign(request: Any, lead: Any) -> Any:
+    from .views_campaigns import lead_campaign_panel
+
+    return lead_campaign_panel(request, lead)
+
+
+# The lead page's panel: the campaign or event it came from and the campaigns its deal is attributed to.
+registry.add_tab(RecordTab(model="sales.lead", key="campaign", label=_("Campaign"), render=_lead_campaign, order=10))
+
+
 def _search_segments(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
     from guanxi.org.policies import has_permission
 

@@ -198,3 +198,41 @@ def track_click(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponse(_("This link does not work."), status=404, content_type="text/plain; charset=utf-8")
     campaigns.record_click(data["d"])
     return HttpResponseRedirect(data["u"])
+
+
+def lead_campaign_panel(request: HttpRequest, lead: Any) -> tuple[int | None, str]:
+    """The lead page's Campaign panel: the campaign (or event) the lead came from, by its signed reference, the
+    event where it checked in, and, once the lead became a deal, the campaigns that deal is attributed to (first
+    and last touch). Empty (left out) when there is none, or the reader may not read marketing."""
+    from django.template.loader import render_to_string
+
+    from guanxi.org.policies import scope_queryset_or_none
+    from guanxi.sales.models import Opportunity
+
+    from .attribution import attribute
+    from .leads import lead_ref_target
+    from .models_events import Event, Registration
+
+    if not has_permission(request.user, "marketing.view"):
+        return None, ""
+    campaign, event = None, None
+    target = lead_ref_target(lead.referral)
+    if target is not None and target[0] == "c":
+        campaign = Campaign.objects.filter(pk=target[1]).first()
+    elif target is not None:
+        event = Event.objects.select_related("campaign").filter(pk=target[1]).first()
+        campaign = event.campaign if event is not None else None
+    registration = Registration.objects.filter(lead=lead).select_related("event").first()
+    touches: dict[str, Campaign | None] = {"first": None, "last": None}
+    deals = scope_queryset_or_none(request.user, Opportunity.objects.all(), "view", module="opportunities")
+    if lead.converted_opportunity_id and deals is not None:
+        deal = deals.filter(pk=lead.converted_opportunity_id)
+        for campaign_id, found in attribute(deal).items():
+            for model in ("first", "last"):
+                if getattr(found, model):
+                    touches[model] = Campaign.objects.filter(pk=campaign_id).first()
+    if not (campaign or event or registration or touches["first"] or touches["last"]):
+        return None, ""
+    context = {"campaign": campaign, "event": event or (registration.event if registration else None),
+               "registration": registration, "lead": lead, **touches}  # fmt: skip
+    return None, render_to_string("marketing/tabs/lead_campaign.html", context, request=request)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,3 +146,17 @@ def care_overdue(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "tasks.view")
     rows = overdue_care(user=request.user)[:200]
     return render(request, "marketing/care_overdue.html", {"rows": rows, "today": timezone.localdate()})
+
+
+def customer_care_tab(request: HttpRequest, customer: Any) -> tuple[int | None, str]:
+    """The customer 360 page's Care tab: greetings sent and coming up to its contacts, VIP care tasks, and its
+    contacts' event registrations and attendance (the contacts the reader may see)."""
+    from .selectors_care import UPCOMING_DAYS, customer_care
+
+    user = request.user
+    if not has_permission(user, "marketing.view") or not has_permission(user, "contacts.view"):
+        return None, render_to_string("customers/_no_permission.html", {}, request=request)
+    care = customer_care(user=user, customer=customer)
+    context = {"care": care, "days": UPCOMING_DAYS, "may_see_tasks": has_permission(user, "tasks.view"),
+               "can_edit": has_permission(user, "marketing.edit")}  # fmt: skip
+    return care.total or None, render_to_string("marketing/tabs/care.html", context, request=request)

@@ -215,7 +215,7 @@ EXEMPT: dict[str, str] = {
     "marketing:member_edit": "a member's joining date and custom fields (loyalty.edit, member in edit scope: "
     "test_member_custom_fields.py)",
     "marketing:member_redeem": "redeems points (loyalty.edit, member in edit scope: test_loyalty_views.py)",
-    "marketing:member_adjust": "corrects points (loyalty.admin, member in edit scope: test_loyalty.py)",
+    "marketing:member_adjust": "asks for a points correction (loyalty.edit, edit scope: test_loyalty_corrections)",
     "marketing:member_use_coupon": "uses a coupon (loyalty.edit, member in edit scope: test_loyalty_views.py)",
     "marketing:member_cancel": "cancels a membership (loyalty.edit, member in edit scope: test_loyalty_views.py)",
     "marketing:coupon_create": "a new coupon: company-wide, no customer record (loyalty.create: test_loyalty_views)",

@@ -22,7 +22,7 @@ from guanxi.org.current import current_user
 from guanxi.org.lists.custom import filter_by_custom
 from guanxi.org.policies import require_permission, scope_queryset
 
-from . import ledger, services
+from . import corrections, ledger, services
 from .models import Coupon, EarningRule, LoyaltyProgramme, Member, PointsEntry, Tier
 from .schemas import (
     AdjustIn,
@@ -40,6 +40,8 @@ from .schemas import (
     MemberOut,
     MemberPage,
     MemberPatch,
+    PointsCorrectionOut,
+    PointsCorrectionPage,
     PointsEntryOut,
     PointsEntryPage,
     ProgrammeOut,
@@ -120,14 +122,25 @@ def member_redeem(request: HttpRequest, member_id: int, payload: RedeemIn) -> ob
     return Status(201, ledger.points_redeem(actor=user, member=member, points=payload.points, note=payload.note))
 
 
-@router.post("/loyalty/members/{int:member_id}/adjust", response={201: PointsEntryOut, **WRITE_ERRORS}, tags=MEMBERS,
-             summary="Correct a member's points")  # fmt: skip
+@router.post("/loyalty/members/{int:member_id}/adjust", response={201: PointsCorrectionOut, **WRITE_ERRORS},
+             tags=MEMBERS, summary="Correct a member's points")  # fmt: skip
 @idempotent
 def member_adjust(request: HttpRequest, member_id: int, payload: AdjustIn) -> object:
-    """A correction with its reason (loyalty.admin); never below zero."""
+    """A correction with its reason (loyalty.edit); never below zero. When an approval rule of the kind
+    "points_correction" applies (default: 500 points or more either way), it answers status "pending" and the
+    ledger entry is written only once the request is approved; otherwise "applied" with its `entry_id`."""
     user = current_user(request)
     member = services.member_for(user, member_id, "edit")
-    return Status(201, ledger.points_adjust(actor=user, member=member, points=payload.points, note=payload.note))
+    return Status(201, corrections.points_correction_request(actor=user, member=member, points=payload.points,
+                                                            note=payload.note))  # fmt: skip
+
+
+@router.get("/loyalty/members/{int:member_id}/corrections", response={200: PointsCorrectionPage, **LIST_ERRORS,
+            **READ_ERRORS}, tags=MEMBERS, summary="A member's points corrections")  # fmt: skip
+def member_corrections(request: HttpRequest, member_id: int, page: Query[PageParams]) -> object:
+    """Newest first, with their status: pending (awaiting approval), applied, rejected, withdrawn."""
+    member = services.member_for(current_user(request), member_id)
+    return paginate(member.corrections.order_by("-created_at", "-id"), page)
 
 
 @router.post("/loyalty/members/{int:member_id}/coupons", response={201: CouponRedemptionOut, **WRITE_ERRORS},

@@ -1,8 +1,9 @@
 """Membership in the demo company: the programme (tiers by points earned over a year: 普卡, 银卡 from 1,000, 金卡
-from 5,000), three earning rules, nine members — the customers with contracts first, then key accounts — with the
-points they brought from the old programme (imported at enrolment, spread so that all three tiers hold members)
-and those the rules earn them from the demo's payments and contracts, one redemption and a coupon used on a
-contract. Everything through the services and the worker's own jobs."""
+from 5,000), four earning rules (one per event attended), nine members — the customers with contracts first, then
+key accounts — with the points they brought from the old programme (imported at enrolment, spread so that all
+three tiers hold members) and those the rules earn them from the demo's payments and contracts, one redemption, a
+coupon used on a contract and two points corrections (one awaiting approval). Everything through the services and
+the worker's own jobs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from ..demo import _safely
-from . import ledger, services
+from . import corrections, ledger, services
 from .earning import points_earn_due
 from .tiers import tiers_review
 
@@ -45,7 +46,8 @@ def loyalty_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any
             actor=admin, data={"name": n, "threshold": t, "benefits": b}))  # fmt: skip
     for rule in ({"name": "回款每 100 元积 1 分", "trigger": "payment", "points": 1, "per_amount": "100"},
                  {"name": "签约奖励 200 分", "trigger": "contract", "points": 200},
-                 {"name": "营销活动响应 20 分", "trigger": "campaign_response", "points": 20}):  # fmt: skip
+                 {"name": "营销活动响应 20 分", "trigger": "campaign_response", "points": 20},
+                 {"name": "活动签到 50 分", "trigger": "event_attended", "points": 50}):  # fmt: skip
         _safely(progress, lambda r=rule: services.earning_rule_create(actor=admin, data=r))
     members = []
     joined = (now - dt.timedelta(days=400)).date()
@@ -75,4 +77,10 @@ def loyalty_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: Any
     if coupon is not None and contract is not None:
         _safely(progress, lambda: services.coupon_redeem(actor=admin, member=first, code="VIP2026",
                                                          contract=contract.pk))  # fmt: skip
+    # two corrections by the marketer: a small one applied at once, a large one awaiting her manager's approval
+    if len(members) > 1:
+        _safely(progress, lambda: corrections.points_correction_request(actor=actor, member=members[1], points=80,
+                                                                        note="补录线下活动积分"))  # fmt: skip
+        _safely(progress, lambda: corrections.points_correction_request(actor=actor, member=members[1], points=800,
+                                                                        note="老会员系统迁移漏记积分"))  # fmt: skip
     result.counts["members"] = len(members)

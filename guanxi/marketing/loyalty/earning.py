@@ -4,7 +4,11 @@
   `per_amount` yuan (a reversal of a payment takes them back, never below zero);
 * per contract signed: each contract of the member's customer signed on or after the day they joined;
 * per campaign response: each click on a campaign message by the member's contact (or, for a customer member, by
-  any of its contacts).
+  any of its contacts);
+* per event attended: each registration checked in at an event, when the registrant is a member's contact (found
+  by the registration's e-mail or mobile) or a contact of a member customer. It is earned at the check-in itself
+  (marketing.events calls `points_for_attendance`) and the hourly job catches up on check-ins made before a rule
+  existed or while it was off; either way once per registration.
 
 A purchase earns for the customer's membership, or, when the customer itself is not a member, for the
 membership of the contract's contact. Each source earns once per member and rule (a unique constraint), so the job
@@ -18,6 +22,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -111,10 +116,58 @@ def _earn_responses(rule: EarningRule, since: dt.datetime) -> int:
     return count
 
 
+def _member_for_registration(registration: Any) -> Member | None:
+    """The membership a registrant earns for: the contact's own (matched by e-mail, then mobile), else their
+    customer's."""
+    from guanxi.customers.models import Contact
+    from guanxi.marketing.selectors_care import mobile_spellings
+
+    email, mobiles = (registration.email or "").strip(), mobile_spellings([registration.mobile or ""])
+    for query in (Q(email__iexact=email) if email else None, Q(mobile__in=mobiles) if mobiles else None):
+        if query is None:
+            continue
+        for contact_id, customer_id in Contact.objects.filter(query).values_list("pk", "customer_id")[:5]:
+            member = _member_for_contact(contact_id, customer_id)
+            if member is not None:
+                return member
+    return None
+
+
+def points_for_attendance(registration: Any, *, rules: Any = None) -> int:
+    """Points for one checked-in registration, by each active "event attended" rule (once per registration and
+    rule, however often it is called); returns the entries written."""
+    if registration.status != "attended":
+        return 0
+    active = (
+        rules
+        if rules is not None
+        else EarningRule.objects.filter(is_active=True, trigger=EarningRule.Trigger.EVENT_ATTENDED)
+    )
+    active = list(active)
+    member = _member_for_registration(registration) if active else None
+    if member is None or (registration.checked_in_at and timezone.localdate(registration.checked_in_at)
+                          < member.joined_on):  # fmt: skip
+        return 0
+    written = 0
+    for rule in active:
+        earned = points_earn(member=member, points=rule.points, source=f"registration:{registration.pk}", rule=rule,
+                             note=registration.event.name[:300])  # fmt: skip
+        written += earned is not None
+    return written
+
+
+def _earn_attendance(rule: EarningRule, since: dt.datetime) -> int:
+    from guanxi.marketing.models_events import Registration
+
+    rows = Registration.objects.filter(status=Registration.Status.ATTENDED, checked_in_at__gte=since)
+    return sum(points_for_attendance(r, rules=[rule]) for r in rows.select_related("event").order_by("pk"))
+
+
 EARNERS = {
     EarningRule.Trigger.PAYMENT: _earn_payments,
     EarningRule.Trigger.CONTRACT: _earn_contracts,
     EarningRule.Trigger.CAMPAIGN_RESPONSE: _earn_responses,
+    EarningRule.Trigger.EVENT_ATTENDED: _earn_attendance,
 }
 
 

@@ -124,24 +124,6 @@ def points_redeem(*, actor: User, member: Member, points: Any, note: Any = "") -
     return entry
 
 
-@transaction.atomic
-def points_adjust(*, actor: User, member: Member, points: Any, note: Any) -> PointsEntry:
-    """A correction by someone who administers the programme (loyalty.admin), with its reason: points added
-    lapse like earned ones; points taken away never below zero."""
-    require_permission(actor, "loyalty.admin")
-    ensure_in_scope(actor, member, "edit")
-    _require_active(member)
-    change = clean_points(points, allow_negative=True)
-    reason = clean_text(note, "note", max_length=300, required=True)
-    entry = _append(member=member, kind=PointsEntry.Kind.ADJUST, points=change, actor=actor, note=reason,
-                    expires_on=_expiry() if change > 0 else None)  # fmt: skip
-    audit_record(
-        actor=actor, action=AuditLog.Action.UPDATE, obj=member, changes={"points_balance": [None, entry.balance_after]},
-        message=Message(gettext_noop("Adjusted points by %(points)s: %(note)s"), {"points": change, "note": reason}),
-    )  # fmt: skip
-    return entry
-
-
 def points_due_to_expire(member_id: int, day: dt.date) -> int:
     """The points of a member that lapse by `day` and are not yet spent or expired (first in, first out)."""
     sums = PointsEntry.objects.filter(member_id=member_id).aggregate(

@@ -77,13 +77,14 @@ class Tier(TimeStampedModel):
 
 class EarningRule(TimeStampedModel):
     """How members earn points, edited by an administrator: per purchase amount (each payment received on a
-    contract of the member's customer: `points` per `per_amount` yuan), per contract signed, or per campaign
-    response (a click on a campaign's message)."""
+    contract of the member's customer: `points` per `per_amount` yuan), per contract signed, per campaign
+    response (a click on a campaign's message), or per event attended (a check-in of a member's contact)."""
 
     class Trigger(models.TextChoices):
         PAYMENT = "payment", _("Per purchase amount (payments received)")
         CONTRACT = "contract", _("Per contract signed")
         CAMPAIGN_RESPONSE = "campaign_response", _("Per campaign response")
+        EVENT_ATTENDED = "event_attended", _("Per event attended (at check-in)")
 
     name = models.CharField(_("name"), max_length=120)
     trigger = models.CharField(_("earned for"), max_length=20, choices=Trigger.choices)
@@ -282,3 +283,39 @@ class CouponRedemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coupon_id}:{self.member_id}"
+
+
+class PointsCorrection(TimeStampedModel):
+    """A manual correction of a member's points (人工调整积分), with its reason. When an approval rule of the kind
+    "points_correction" applies (the default: 500 points or more either way; the rules are data an administrator
+    edits), it waits for approval and its ledger entry is written only once approved; otherwise it is applied at
+    once. A rejected, returned or withdrawn correction writes nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("points correction", "Awaiting approval")
+        APPLIED = "applied", pgettext_lazy("points correction", "Applied")
+        REJECTED = "rejected", pgettext_lazy("points correction", "Rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("points correction", "Not applied (returned or withdrawn)")
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT,
+                               related_name="corrections")  # fmt: skip
+    points = models.IntegerField(_("points"))
+    note = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")  # fmt: skip
+    entry = models.OneToOneField(PointsEntry, verbose_name=_("ledger entry"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="correction")  # fmt: skip
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    scope_module = "loyalty"
+    scope_owner_path = "member__customer__owner"
+    scope_collaborators_path = "member__customer__collaborators"
+
+    class Meta:
+        verbose_name = _("points correction")
+        verbose_name_plural = _("points corrections")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.member.card_number} {self.points:+d}"

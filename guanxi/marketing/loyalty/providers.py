@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from guanxi.approvals.kinds import DocumentKind, FactSpec, register_document_kind
 from guanxi.core.registry import (
     CustomFieldTarget,
+    DefaultApprovalRules,
     DefaultGrants,
     NavItem,
     NotificationTopic,
@@ -22,8 +26,9 @@ from guanxi.org.policies import register_module
 register_module("loyalty", _("Membership and loyalty"), ["view", "create", "edit", "delete", "export", "admin"])
 
 # The marketing department runs the programme (enrols members, redeems points and coupons); reps and managers read
-# the members of the customers in their data scope; administering tiers, earning rules and point corrections is
-# loyalty.admin (the administrator, or whom they grant it).
+# the members of the customers in their data scope; administering tiers and earning rules is
+# loyalty.admin (the administrator, or whom they grant it). Point corrections are asked for with loyalty.edit and
+# go through the approval engine (below).
 _READ = ["loyalty.view"]
 registry.add_default_grants(
     DefaultGrants(
@@ -100,4 +105,53 @@ registry.add_demo_step(_demo)
 # Custom fields (自定义字段) on members: the enrol and edit forms, the member page, the list, export and the API.
 registry.add_custom_field_target(
     CustomFieldTarget(model="marketing.member", label=_("Members"), module="loyalty", order=80)
+)
+
+
+# --- a manual points correction goes through the approval engine when a rule applies (loyalty.corrections) --------
+def _correction_decided(**kwargs: Any) -> None:
+    from .corrections import correction_on_decided
+
+    correction_on_decided(**kwargs)
+
+
+def _correction_url(correction: Any) -> str:
+    return reverse("marketing:member_detail", args=[correction.member_id])
+
+
+def _correction_summary(correction: Any) -> str:
+    return f"{correction.member.display_name} · {correction.points:+d} · {correction.note}"
+
+
+register_document_kind(
+    DocumentKind(
+        code="points_correction",
+        label=_("Points correction"),
+        model="marketing.pointscorrection",
+        facts={
+            "points": FactSpec(label=_("Points (either way)"), type="int"),
+            "takes_away": FactSpec(label=_("Takes points away"), type="bool"),
+        },
+        on_decided=_correction_decided,
+        url=_correction_url,
+        summary=_correction_summary,
+    )
+)
+# The default rule (data: the threshold and the approvers are edited under Approval rules): a correction of 500
+# points or more, either way, is approved by the applicant's manager; a smaller one is applied at once.
+registry.add_default_approval_rules(
+    DefaultApprovalRules(
+        key="loyalty",
+        rules=(
+            {
+                "seed_key": "points_correction_manager",
+                "kind": "points_correction",
+                "name": gettext_noop("Points correction of 500 points or more — the applicant's manager"),
+                "priority": 10,
+                "conditions": [{"fact": "points", "op": "gte", "value": "500"}],
+                "steps": [{"label": gettext_noop("Applicant's manager"), "approver_type": "manager"}],
+            },
+        ),
+        seeded_with=("marketing", "0009_points_corrections"),
+    )
 )

@@ -149,6 +149,27 @@ class AdjustIn(InputSchema):
     note: str = Field(max_length=300)
 
 
+class PointsCorrectionOut(Schema):
+    id: int
+    member_id: int
+    points: int = Field(description="Added (positive) or taken away (negative).")
+    note: str
+    status: Literal["pending", "applied", "rejected", "withdrawn"] = Field(
+        description="pending: awaiting approval (no ledger entry yet); applied: its ledger entry is written."
+    )
+    requested_by_id: int | None
+    entry_id: int | None = Field(description="The ledger entry, once applied.")
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class PointsCorrectionPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PointsCorrectionOut]
+
+
 class CouponOut(Schema):
     id: int
     version: int

@@ -20,7 +20,7 @@ from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDenied
 from guanxi.core.views_util import form_action, form_add_errors
 from guanxi.org.policies import has_permission, require_permission, scope_queryset_or_none
 
-from . import ledger, services
+from . import corrections, ledger, services
 from .forms import AdjustForm, CouponForm, CouponUseForm, EnrolForm, MemberEditForm, RedeemForm
 from .models import Coupon, LoyaltyProgramme, Member, Tier
 
@@ -36,7 +36,8 @@ def _member_context(user: Any, member: Member) -> dict[str, Any]:
         "next_tier": Tier.objects.filter(threshold__gt=member.tier.threshold if member.tier else -1).first(),
         "programme": LoyaltyProgramme.current(),
         "can_edit": can_edit,
-        "can_adjust": can_edit and has_permission(user, "loyalty.admin"),
+        "can_adjust": can_edit,
+        "corrections": list(member.corrections.select_related("requested_by")[:10]),
     }
 
 
@@ -44,7 +45,12 @@ def _member_context(user: Any, member: Member) -> dict[str, Any]:
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = services.member_for(request.user, pk)
     context = _member_context(request.user, member)
-    context.update(m=dict(context), redeem_form=RedeemForm(), adjust_form=AdjustForm(), coupon_form=CouponUseForm())
+    context.update(
+        m=dict(context),
+        redeem_form=RedeemForm(auto_id="redeem_%s"),
+        adjust_form=AdjustForm(auto_id="adjust_%s"),
+        coupon_form=CouponUseForm(auto_id="coupon_%s"),
+    )
     return render(request, "marketing/loyalty/member_detail.html", context)
 
 
@@ -118,10 +124,17 @@ def member_redeem(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_adjust(request: HttpRequest, pk: int) -> HttpResponse:
-    def run(m: Member, d: dict[str, Any]) -> Any:
-        return ledger.points_adjust(actor=request.user, member=m, **d)
+    """A points correction: applied at once, or sent for approval when an approval rule applies to it."""
+    member = services.member_for(request.user, pk)
+    back = reverse("marketing:member_detail", args=[member.pk])
 
-    return _member_post(request, pk, AdjustForm(request.POST), run, _("Points adjusted."))
+    def run(d: dict[str, Any]) -> Any:
+        correction = corrections.points_correction_request(actor=request.user, member=member, **d)
+        if correction.status == correction.Status.PENDING:
+            messages.info(request, _("The correction awaits approval: the points change once it is approved."))
+        return correction
+
+    return form_action(request, AdjustForm(request.POST), run, _("Correction saved."), back)
 
 
 @login_required

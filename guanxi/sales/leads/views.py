@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from guanxi.core.custom_fields.forms import custom_fields_attach, custom_form_values
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
 from guanxi.core.middleware import client_ip
+from guanxi.core.registry import registry
 from guanxi.core.views_util import error_text, form_add_errors, next_or, service_action
 from guanxi.org.policies import has_permission, require_permission
 
@@ -105,7 +106,19 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "convertible": lead.status in services.CONVERTIBLE,
         }
     )
+    data["panels"] = _record_panels(request, lead)
     return render(request, "sales/lead_detail.html", data)
+
+
+def _record_panels(request: HttpRequest, lead: Lead) -> list[dict[str, Any]]:
+    """The panels higher apps register for a lead (marketing's campaign and attribution), rendered for this user;
+    a panel with nothing to show (empty html) is left out."""
+    panels = []
+    for tab in registry.tabs_for("sales.lead"):
+        count, html = tab.render(request, lead)
+        if html:
+            panels.append({"key": tab.key, "label": tab.label, "count": count, "html": html})
+    return panels
 
 
 @login_required
