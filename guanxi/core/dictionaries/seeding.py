@@ -41,40 +41,48 @@ def seed(specs: Iterable[DictionarySpec], *, apps: Any, app_label: str = "") -> 
         )
         held = dict(entry_model.objects.filter(dictionary=found).values_list("code", "id"))
         order = entry_model.objects.filter(dictionary=found).aggregate(m=Max("order"))["m"] or 0
-        rows, parents = [], {}
+        rows: list[tuple[Any, str]] = []  # (entry, its parent's code)
         for item in spec.entry_specs():
             if item.code in held:
                 continue
             order += 10
             label_zh, label_en = (item.label_zh, str(item.label)) if item.label_zh else _both(item.label)
-            rows.append(
-                entry_model(
-                    dictionary=found,
-                    code=item.code,
-                    label_zh=label_zh,
-                    label_en=label_en,
-                    order=order,
-                    colour=item.colour,
-                    attributes=dict(item.attributes),
-                    is_system=item.system,
-                )
+            entry = entry_model(
+                dictionary=found,
+                code=item.code,
+                label_zh=label_zh,
+                label_en=label_en,
+                order=order,
+                colour=item.colour,
+                attributes=dict(item.attributes),
+                is_system=item.system,
             )
-            if item.parent:
-                parents[item.code] = item.parent
+            rows.append((entry, item.parent))
         if not rows:
             continue
-        entry_model.objects.bulk_create(rows, batch_size=500)
-        created += len(rows)
-        if parents:  # a second pass: the parents may be in the same batch
-            ids = dict(entry_model.objects.filter(dictionary=found).values_list("code", "id"))
-            linked = []
-            for row in entry_model.objects.filter(dictionary=found, code__in=list(parents)):
-                row.parent_id = ids.get(parents[row.code])
-                linked.append(row)
-            entry_model.objects.bulk_update(linked, ["parent"], batch_size=500)
+        created += _create_parents_first(entry_model, found, rows, held)
         dictionary_model.objects.filter(pk=found.pk).update(revision=found.revision + 1)
         forget(spec.key)
     return created
+
+
+def _create_parents_first(entry_model: Any, dictionary: Any, rows: list[tuple[Any, str]], held: dict[str, int]) -> int:
+    """Create `rows` ((entry, parent code)) a tree level at a time, each with its parent's id at once: the 3,229
+    regions take three INSERT rounds and no UPDATE of every row (a bulk_update's CASE of 3,195 arms was half the time
+    of seeding). A parent code that names no entry leaves the parent empty. `held` ({code: id}) grows."""
+    waiting = {entry.code for entry, _parent in rows}
+    pending = rows
+    while pending:
+        ready = [(entry, parent) for entry, parent in pending if not parent or parent not in waiting]
+        if not ready:  # a cycle of parents: the rest gets what exists
+            ready = pending
+        for entry, parent in ready:
+            entry.parent_id = held.get(parent) if parent else None
+        entry_model.objects.bulk_create([entry for entry, _parent in ready], batch_size=500)
+        held.update(entry_model.objects.filter(dictionary=dictionary).values_list("code", "id"))
+        waiting.difference_update(entry.code for entry, _parent in ready)
+        pending = [(entry, parent) for entry, parent in pending if entry.code in waiting]
+    return len(rows)
 
 
 def adopt_stored_values(apps: Any, model: str, fields: Mapping[str, str]) -> int:
