@@ -581,15 +581,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from guanxi.org.models import User
 
-    api_ready = True
     try:
         from django.urls import resolve
 
         resolve("/api/v1/customers")
-    except Exception:  # the API is not mounted: nothing to time through HTTP
-        api_ready = False
-    if not api_ready:
-        sys.exit("The REST API (/api/v1/customers) is not mounted in this build; nothing to benchmark.")
+    except Exception as exc:  # the API is not mounted, or the URLconf fails to load: nothing to time through HTTP
+        sys.exit(f"The REST API (/api/v1/customers) cannot be reached in this build ({exc!r}); nothing to benchmark.")
 
     rng = random.Random(args.seed)
     sql = Sql()

@@ -207,9 +207,10 @@ def _contract_to(
     contract.refresh_from_db()
     if contract.status != Contract.Status.APPROVED:
         return
-    contract = services.contract_sign(
-        actor=rep, contract=contract, signed_on=today - dt.timedelta(days=rng.randint(1, 20))
-    )
+    # One contract is signed in the month running (on or after its 1st), so the finance dashboard and the month's
+    # report have a signed amount to show; the other a few weeks back, often last month.
+    days_back = rng.randint(1, 20) if target == "accepted_signed_orders" else min(rng.randint(1, 20), today.day - 1)
+    contract = services.contract_sign(actor=rep, contract=contract, signed_on=today - dt.timedelta(days=days_back))
     if target == "accepted_signed_orders":
         _orders(users, contract, today)
 

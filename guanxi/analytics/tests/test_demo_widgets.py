@@ -58,3 +58,19 @@ def test_every_widget_of_every_demo_dashboard_shows_something(demo: None) -> Non
                 empty.append((person.username, key))
     assert not empty, f"empty widgets: {empty}"
     assert seen == set(dashboard.WIDGETS)  # every widget is on some role's default dashboard
+
+
+def test_the_finance_dashboard_has_money_signed_and_collected_in_the_month_running(demo: None) -> None:
+    # given the demo's finance person (何军) on the first days of any month
+    finance = User.objects.get(username="hejun")
+    window = window_for("month", timezone.localdate())
+    # when they open their dashboard
+    (figures,) = [
+        item["data"]
+        for item in dashboard.render_widgets(user=finance, window=window, scope=default_scope(finance))
+        if item["widget"].key == "figures"
+    ]
+    # then the month's signed contract amount and money collected are not empty (a fresh demo shows real figures)
+    values = {row.metric.key: row.value for row in figures["rows"]}
+    assert values["signed_contract_amount"] > 0
+    assert values["collected_amount"] > 0
