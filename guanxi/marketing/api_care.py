@@ -212,7 +212,8 @@ def event_figures(request: HttpRequest, event_id: int) -> object:
 
 
 @router.get(
-    "/events/{int:event_id}/registrations", response={200: RegistrationPage, **LIST_ERRORS}, tags=EVENTS,
+    "/events/{int:event_id}/registrations", response={200: RegistrationPage, **LIST_ERRORS, **READ_ERRORS},
+    tags=EVENTS,
     summary="List registrations",
 )  # fmt: skip
 def registration_list(request: HttpRequest, event_id: int, page: Query[PageParams]) -> object:
