@@ -246,7 +246,7 @@ def _sale_context(user: Any, unit: Unit) -> dict[str, Any]:
     return {
         "live_trade": unit_live_trade(unit.pk) if has_permission(user, "re_sales.view") else None,
         "can_sell": can_sell and unit.total_price is not None,
-        "buyers": buyer_choices(user, unit) if can_sell else [],
+        "buyers": buyer_choices(user) if can_sell else [],
     }
 
 

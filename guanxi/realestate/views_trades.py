@@ -22,7 +22,7 @@ from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record
 from guanxi.customers.models import Customer
 from guanxi.org.lists.views import list_page
-from guanxi.org.policies import has_permission
+from guanxi.org.policies import has_permission, scope_queryset
 
 from . import cancellations, receipts, selectors, services_visits, subscriptions, trades
 from .feature import when_enabled
@@ -30,19 +30,15 @@ from .models import Receipt, Subscription, Trade, Unit
 from .selectors_trades import trade_dues, trade_get
 from .views import _run
 
-PICKER_FIRST = 20  # the latest visitors offered before typing
+PICKER_LIMIT = 500
 trade_list = when_enabled(list_page("re_trades"))
 receipt_list = when_enabled(list_page("re_receipts"))
 
 
-def buyer_choices(user: Any, unit: Unit) -> list[Customer]:
-    """The buyers offered before typing: the latest visitors of the unit's project the user sees (an agent: the ones
-    they received); typing searches every customer of their data scope on the server (/api/v1/customers, pinyin
-    too)."""
-    if not has_permission(user, "re_visitors.view"):
-        return []
-    visitors = selectors.visitor_list(user=user).filter(project_id=unit.building.project_id)
-    return [v.customer for v in visitors.order_by("-last_visit_at", "-id")[:PICKER_FIRST]]
+def buyer_choices(user: Any) -> list[Customer]:
+    """The customers an agent may pick as the buyer: their data scope's, newest first (the picker searches them)."""
+    qs = scope_queryset(user, Customer.objects.all(), "view", module="customers")
+    return list(qs.order_by("-id").only("pk", "name")[:PICKER_LIMIT])
 
 
 @login_required

@@ -1,6 +1,6 @@
 """In a real browser, the whole chain from a visitor, by the sales office's own roles: an agent (置业顾问) registers a
 first-time visitor at reception and follows them up; prints a unit's purchase plan; confirms the buyer's selection
-(the visitor, offered first by the server-searching picker, found by pinyin), takes a small deposit, makes the
+(the visitor, found by the server-searching picker, by pinyin too), takes a small deposit, makes the
 subscription and signs the contract; finance (财务) records the rest of the price and the trade is paid up."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_visitor_to_follow_up_plan_selection_deposit_subscription_contract_and_p
     found = page.request.get(f"{page.base_url}/api/v1/customers?limit=20&q=ouyang").json()
     assert [c["name"] for c in found["items"]] == ["欧阳娜娜"]
     page.goto(f"{page.base_url}/realestate/units/{unit.pk}/")
-    choose_option(page.locator("#unit-sale"), "欧阳")
+    choose_option(page.locator("#unit-sale"), "欧阳娜娜")
     with page.expect_navigation():
         page.locator("#unit-sale button[name=step]").click()
     trade = Trade.objects.get(unit=unit)
