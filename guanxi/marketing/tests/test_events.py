@@ -111,8 +111,11 @@ def test_the_event_pages_and_the_registration_list_check_in(client, people):
     assert client.get("/marketing/events/").status_code == 200
     page = client.get(f"/marketing/events/{event.pk}/").content.decode()
     assert 'id="figure-registered"' in page and events.event_form_url(event) in page
-    listing = client.get(f"/marketing/registrations/?event={event.pk}").content.decode()
+    listing = client.get(f"/marketing/events/registrations/?event={event.pk}").content.decode()
     assert "甲" in listing and "乙" in listing
+    # the registrations are the events' own page: the menu marks Events, not Segments
+    assert 'data-nav-key="events" aria-current="page"' in listing
+    assert 'data-nav-key="segments" aria-current' not in listing
     response = client.post("/lists/registrations/bulk/check_in/", {"ids": [a.pk]})
     assert response.status_code in (200, 302)
     a.refresh_from_db()

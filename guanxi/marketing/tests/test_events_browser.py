@@ -69,7 +69,7 @@ def test_the_registration_list_masks_personal_data_for_a_reader_without_the_righ
         sign_in(page, user)
         for width in (1366, 390):
             page.set_viewport_size({"width": width, "height": 900 if width > 400 else 844})
-            page.goto(f"{page.base_url}/marketing/registrations/?event={event.pk}")
+            page.goto(f"{page.base_url}/marketing/events/registrations/?event={event.pk}")
             expect(page.locator("main")).to_contain_text("周杰")
             if width > 400:
                 expect(page.locator("main")).to_contain_text(shown)

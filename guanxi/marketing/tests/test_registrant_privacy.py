@@ -57,31 +57,31 @@ def _export(client: Any, event: Event) -> str:
 
 def test_the_marketing_department_sees_them_in_full(client, people, event):
     client.force_login(people["marketer"])
-    page = client.get(f"/marketing/registrations/?event={event.pk}").content.decode()
+    page = client.get(f"/marketing/events/registrations/?event={event.pk}").content.decode()
     assert FULL_MOBILE in page and FULL_EMAIL in page
     assert FULL_MOBILE in _export(client, event)
-    found = client.get(f"/marketing/registrations/?q={FULL_MOBILE}").content.decode()
+    found = client.get(f"/marketing/events/registrations/?q={FULL_MOBILE}").content.decode()
     assert "周杰" in found
 
 
 def test_others_see_them_masked_in_the_list_the_export_and_the_search(client, people, event):
     client.force_login(people["executive"])  # may read and export marketing, not registrants' personal data
-    page = client.get(f"/marketing/registrations/?event={event.pk}").content.decode()
+    page = client.get(f"/marketing/events/registrations/?event={event.pk}").content.decode()
     assert "周杰" in page and "138****5678" in page and "z***@yunqi.example" in page
     assert FULL_MOBILE not in page and FULL_EMAIL not in page
     rows = list(csv.reader(io.StringIO(_export(client, event))))
     assert any("138****5678" in row for row in rows)
     assert FULL_MOBILE not in str(rows) and FULL_EMAIL not in str(rows)
     # no probing by search: the number finds nobody, the name still does
-    assert "周杰" not in client.get(f"/marketing/registrations/?q={FULL_MOBILE}").content.decode()
-    assert "周杰" not in client.get("/marketing/registrations/?q=zhoujie@").content.decode()
-    assert "周杰" in client.get("/marketing/registrations/?q=周杰").content.decode()
+    assert "周杰" not in client.get(f"/marketing/events/registrations/?q={FULL_MOBILE}").content.decode()
+    assert "周杰" not in client.get("/marketing/events/registrations/?q=zhoujie@").content.decode()
+    assert "周杰" in client.get("/marketing/events/registrations/?q=周杰").content.decode()
 
 
 def test_the_events_owner_sees_them_in_full(client, people, event):
     Event.objects.filter(pk=event.pk).update(owner=people["executive"])
     client.force_login(people["executive"])
-    page = client.get(f"/marketing/registrations/?event={event.pk}").content.decode()
+    page = client.get(f"/marketing/events/registrations/?event={event.pk}").content.decode()
     assert FULL_MOBILE in page and FULL_EMAIL in page
 
 
@@ -98,7 +98,7 @@ def test_the_api_masks_them_for_a_reader_without_the_right(client, people, event
 
 def test_a_reader_without_marketing_sees_no_registrations_at_all(client, people, event, api_token_for):
     client.force_login(people["nobody"])
-    assert client.get(f"/marketing/registrations/?event={event.pk}").status_code == 403
+    assert client.get(f"/marketing/events/registrations/?event={event.pk}").status_code == 403
     assert client.get(f"/lists/registrations/export/?event={event.pk}&fmt=csv").status_code == 403
     auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token_for(people['nobody'])}"}
     assert client.get(f"/api/v1/events/{event.pk}/registrations", **auth).status_code == 403
