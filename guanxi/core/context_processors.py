@@ -31,10 +31,19 @@ setting_changed.connect(_forget_urls)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """Left navigation (items the user may list) and the bell's unread count."""
+    """Left navigation (items the user may list) and the bell's unread count, worked out once per request: a page
+    that renders parts with the request (the 360 page's tabs, each through render_to_string) runs the context
+    processors again for every part, and the badges' counts are queries."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    memo = request.__dict__.get("_gx_navigation")
+    if memo is None or memo[0] is not user:
+        memo = request.__dict__["_gx_navigation"] = (user, _navigation(request, user))
+    return memo[1]
+
+
+def _navigation(request: HttpRequest, user: Any) -> dict[str, Any]:
     has_permission = registry.port(PERMISSIONS).has_permission
     items = [
         n

@@ -168,11 +168,20 @@ def consent_set(request: HttpRequest, pk: int) -> HttpResponse:
     return form_action(request, ConsentForm(request.POST), run, _("Consent recorded."), back)
 
 
+def customer_contacts_seen(request: HttpRequest, customer: Any) -> list[Any]:
+    """The customer's contacts in the reader's scope (with their consents), read once per request: the 360 page's
+    Marketing and Care tabs both show them."""
+    memo: dict[int, list[Any]] = request.__dict__.setdefault("_gx_marketing_contacts", {})
+    if customer.pk not in memo:
+        memo[customer.pk] = list(selectors.customer_contacts(user=request.user, customer=customer))
+    return memo[customer.pk]
+
+
 def customer_marketing_tab(request: HttpRequest, customer: Any) -> tuple[int | None, str]:
     user = request.user
     if not has_permission(user, "contacts.view"):
         return None, render_to_string("customers/_no_permission.html", {}, request=request)
-    contacts = list(selectors.customer_contacts(user=user, customer=customer))
+    contacts = customer_contacts_seen(request, customer)
     rows = []
     for contact in contacts:
         given = {c.channel: c for c in contact.consents.all()}

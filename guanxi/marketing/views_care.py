@@ -152,11 +152,12 @@ def customer_care_tab(request: HttpRequest, customer: Any) -> tuple[int | None, 
     """The customer 360 page's Care tab: greetings sent and coming up to its contacts, VIP care tasks, and its
     contacts' event registrations and attendance (the contacts the reader may see)."""
     from .selectors_care import UPCOMING_DAYS, customer_care
+    from .views import customer_contacts_seen
 
     user = request.user
     if not has_permission(user, "marketing.view") or not has_permission(user, "contacts.view"):
         return None, render_to_string("customers/_no_permission.html", {}, request=request)
-    care = customer_care(user=user, customer=customer)
+    care = customer_care(user=user, customer=customer, contacts=customer_contacts_seen(request, customer))
     context = {"care": care, "days": UPCOMING_DAYS, "may_see_tasks": has_permission(user, "tasks.view"),
                "can_edit": has_permission(user, "marketing.edit")}  # fmt: skip
     return care.total or None, render_to_string("marketing/tabs/care.html", context, request=request)

@@ -187,6 +187,7 @@ def test_a_migrated_database_holds_the_default_approval_rules_of_the_app_owning_
         "realestate": ["re_price_adjustment_sales_management"],
         "realestate_sales": ["re_subscription_special_discount"],
         "marketing": ["campaign_budget_manager"],
+        "loyalty": ["points_correction_manager"],
     }
     seeded = set(ApprovalRule.objects.exclude(seed_key="").values_list("seed_key", flat=True))
     assert seeded == {key for keys in owners.values() for key in keys}

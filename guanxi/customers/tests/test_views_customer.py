@@ -324,6 +324,18 @@ def test_360_page_query_count_does_not_grow(org, django_assert_max_num_queries):
         client.get(f"/customers/{customer.pk}/")
 
 
+def test_the_360_page_counts_the_menu_badges_and_the_bell_once(org):
+    # given the 360 page, whose tabs each render with the request (and so run the context processors again)
+    customer = CustomerFactory(owner=org["east_rep"])
+    client = client_for(org["east_rep"])
+    # when the rep opens it
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(f"/customers/{customer.pk}/").status_code == 200
+    # then the bell's unread count is one query, not one per tab
+    bell = [q["sql"] for q in ctx.captured_queries if 'FROM "core_notification"' in q["sql"] and "COUNT" in q["sql"]]
+    assert len(bell) == 1
+
+
 # --- follow-ups ------------------------------------------------------------------------------
 def test_logging_a_follow_up_updates_last_contact_and_keeps_attachments(org):
     # given a customer never contacted
