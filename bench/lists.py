@@ -83,7 +83,7 @@ class ListSql:
         self.run(f"SELECT COUNT(*) FROM {self.cust} c WHERE c.deleted_at IS NULL{where}", args)
         return self.run(
             f"SELECT c.id, c.name, u.name FROM {self.cust} c LEFT JOIN {self.user} u ON u.id = c.owner_id "
-            f"WHERE c.deleted_at IS NULL{where} ORDER BY c.name {order}, c.id {order} LIMIT {PAGE}",
+            f"WHERE c.deleted_at IS NULL{where} ORDER BY c.name_sort {order}, c.id {order} LIMIT {PAGE}",
             args,
         )
 
@@ -96,7 +96,7 @@ class ListSql:
                 f"UNION SELECT customer_id FROM {self.collab} WHERE user_id = %s)"
             )
             args = [user.pk, user.pk]
-        order = "ct.name ASC, ct.id ASC" if sort == "name" else "ct.updated_at DESC, ct.id DESC"
+        order = "ct.name_sort ASC, ct.id ASC" if sort == "name" else "ct.updated_at DESC, ct.id DESC"
         self.run(f"SELECT COUNT(*) FROM {self.contact} ct WHERE ct.deleted_at IS NULL{where}", args)
         return self.run(
             f"SELECT ct.id, ct.name, c.name FROM {self.contact} ct JOIN {self.cust} c ON c.id = ct.customer_id "
@@ -115,7 +115,7 @@ class ListSql:
         self.run(f"SELECT COUNT(*) FROM {self.opp} o WHERE o.deleted_at IS NULL{where}", args)
         return self.run(
             f"SELECT o.id, o.name, c.name FROM {self.opp} o JOIN {self.cust} c ON c.id = o.customer_id "
-            f"WHERE o.deleted_at IS NULL{where} ORDER BY o.name {order}, o.id {order} LIMIT {PAGE}",
+            f"WHERE o.deleted_at IS NULL{where} ORDER BY o.name_sort {order}, o.id {order} LIMIT {PAGE}",
             args,
         )
 

@@ -228,9 +228,9 @@ def build_search_cases(rng: random.Random) -> list[SearchCase]:
                     page_ids=page_ids,
                     indexed=lambda t, query=query: query(t, True),
                     like=lambda t, query=query: query(t, False),
-                    # The contact list page sorts by name (newest first among equal names); the API as the model.
+                    # The contact list page sorts by name in pinyin order, newest first among equal names.
                     page_rows=(
-                        (lambda t: sql.contacts(t, False, order="ct.name, ct.id DESC"))
+                        (lambda t: sql.contacts(t, False, order="ct.name_sort, ct.id DESC"))
                         if entity == "contacts"
                         else (lambda t, query=query: query(t, False))
                     ),
