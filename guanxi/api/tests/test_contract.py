@@ -144,3 +144,40 @@ def test_times_are_stored_in_utc_whatever_offset_they_carry(org):
     assert created.status_code == 201, created.content
     assert created.json()["due_at"].startswith("2026-05-28T15:28:23")
     assert "due_at" in error_of(too_early, 422)["fields"]
+
+
+def _operations_on_one_record() -> list[tuple[str, str, dict[str, Any]]]:
+    """Every GET of the document whose path names records by integer id and that needs nothing else (the shape a
+    new router adds most)."""
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    found = []
+    for path, operations in schema["paths"].items():
+        operation = operations.get("get")
+        parameters = [p for p in (operation or {}).get("parameters", []) if p["in"] == "path"]
+        required_query = [
+            p for p in (operation or {}).get("parameters", []) if p["in"] == "query" and p.get("required")
+        ]
+        if parameters and not required_query and all(p["schema"].get("type") == "integer" for p in parameters):
+            found.append((path, operation["operationId"], operation))
+    return found
+
+
+def test_a_record_that_does_not_exist_is_a_documented_404(org):
+    # one client for every operation (a test each would set the company up fifty times)
+    client = admin_client(org)
+    operations = _operations_on_one_record()
+    wrong = []
+    for path, _id, operation in operations:
+        # when an administrator reads a record by an id no row has (every path id replaced by it)
+        url = path
+        for parameter in operation["parameters"]:
+            if parameter["in"] == "path":
+                url = url.replace("{" + parameter["name"] + "}", "2147483000")
+        response = client.get(url)
+        # then the answer is a 404 in the envelope, and the document lists it for that operation (a router that
+        # forgets `404` in its responses fails here at once, not in a later fuzz run)
+        if response.status_code != 404 or response.json()["error"]["code"] != "not_found":
+            wrong.append(f"{url}: {response.status_code} {response.content[:120]!r}")
+        elif 404 not in operation["responses"]:
+            wrong.append(f"{path}: 404 is not documented")
+    assert len(operations) > 40 and wrong == []
