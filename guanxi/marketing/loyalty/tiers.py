@@ -104,6 +104,8 @@ def _email_member(member: Member, tier: Tier, up: bool) -> None:
     from guanxi.marketing.channels import Outgoing, SendFailed, provider_for
     from guanxi.marketing.consent import address_of, may_contact
 
+    if not settings.GUANXI_EMAIL_ENABLED:  # a laptop or a demo load has no mail server to refuse the connection
+        return
     contact = (
         member.contact
         or Contact.objects.filter(customer_id=member.customer_id)

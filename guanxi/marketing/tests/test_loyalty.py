@@ -181,6 +181,19 @@ def test_no_email_to_a_member_who_opted_out(people, book, member, settings):
     assert Notification.objects.filter(kind="loyalty_tier_changed").count() == 1
 
 
+def test_no_email_to_members_where_the_installation_sends_none(people, book, member, settings):
+    # given an installation that does not send e-mail (the default: no mail server configured)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.GUANXI_EMAIL_ENABLED = False
+    Tier.objects.create(name="银卡", threshold=Decimal("0"))
+    # when the review moves the member into a tier
+    with django_capture_on_commit():
+        assert tiers_review(today=TODAY) == 1
+    # then the owner is told in the app, and nothing is sent (nor attempted) to the member
+    assert mail.outbox == []
+    assert Notification.objects.filter(kind="loyalty_tier_changed").count() == 1
+
+
 def test_a_merge_moves_memberships_without_giving_the_survivor_a_second_card(people, book, member):
     from guanxi.customers.dedupe.services import customer_merge
 
