@@ -1,7 +1,8 @@
 """The product importer (spreadsheet import of the catalogue): creates new codes, updates existing ones.
 
 A row is rejected without a code, a name or a valid list price, with a tax rate outside 0–100 %, an unknown
-product line, or a code repeated earlier in the file. Registered from providers.py.
+product line, or a code repeated earlier in the file. Quotes and contracts are imported by the record importer
+(customers.importers.records), declared at the end. Registered from providers.py.
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
 from guanxi.core.imports.values import cell_text, parse_bool
+from guanxi.core.inputs import field_error
 from guanxi.core.models import ImportJob
 from guanxi.core.money import AMOUNT_MAX
 from guanxi.core.registry import registry
 from guanxi.core.services import model_create, model_update
+from guanxi.customers.importers.records import CONTACT, CUSTOMER, CUSTOMER_CODE, RecordImporter, date, long_text, number
 from guanxi.org.models import User
 
 from .models import Product, ProductLine
@@ -141,3 +145,93 @@ class ProductImporter(Importer):
 
 
 registry.add_importer(ProductImporter())
+
+
+# --- quotes and contracts: the record importer (customers.importers.records) ----------------------------------------
+class QuoteImporter(RecordImporter):
+    """Quotes brought over as drafts of an existing, active customer (through `quote_create`: numbered, valid for
+    the policy's days unless a date is given, the primary contact unless one is named, priced from the catalogue or
+    the price book), one catalogue product line each; more lines are added on the quote's page."""
+
+    kind = "quotes"
+    label = gettext_lazy("Quotes")
+    icon = "ti-file-dollar"
+    permission = "quotes.import"
+    create_permission = "quotes.create"
+    customer_module = "quotes"
+    custom_target = "commerce.quote"
+    list_url_name = "commerce:quote_list"
+    fields = (
+        CUSTOMER, CUSTOMER_CODE,
+        ImportField("title", gettext_lazy("Title"), aliases=("报价单名称", "标题", "主题", "Quote title", "Subject"),
+                    hint=gettext_lazy("Empty: Quote for the customer.")),
+        CONTACT,
+        ImportField("product", gettext_lazy("Product"), required=True, example="CRM-STD",
+                    aliases=("产品", "产品编码", "产品名称", "Product code", "Product name"),
+                    hint=gettext_lazy("A catalogue product's code or exact name.")),
+        ImportField("quantity", gettext_lazy("Quantity"), example="10", aliases=("数量", "Qty"),
+                    hint=gettext_lazy("Empty: 1.")),
+        ImportField("discount", gettext_lazy("Discount"), example="0.9", aliases=("折扣", "折扣率", "Discount rate"),
+                    hint=gettext_lazy("A rate such as 0.9 (90 %); empty: none.")),
+        ImportField("quote_date", gettext_lazy("Quote date"), aliases=("报价日期", "日期", "Date")),
+        ImportField("valid_until", gettext_lazy("Valid until"), aliases=("有效期至", "有效期", "截止日期", "Expiry")),
+        ImportField("terms", gettext_lazy("Terms"), aliases=("条款", "报价条款", "付款条件", "Conditions")),
+        ImportField("note", gettext_lazy("Note"), aliases=("备注", "说明", "Notes", "Remarks")),
+    )  # fmt: skip
+    readers = {"quantity": number, "discount": number, "quote_date": date, "valid_until": date, "terms": long_text,
+               "note": long_text}  # fmt: skip
+
+    def describe(self, data: dict[str, Any]) -> str:
+        return str(data.get("title") or data.get("product") or "")
+
+    def create(self, *, actor: User, data: dict[str, Any]) -> Any:
+        from .services import quote_create
+
+        customer, _owner = data.pop("customer"), data.pop("owner")
+        ref = data.pop("product")
+        product = (
+            Product.objects.filter(Q(code__iexact=ref) | Q(name=ref), is_active=True, deleted_at__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if product is None:
+            raise field_error("product", _("No product “%(name)s” in the catalogue.") % {"name": ref[:50]})
+        line = {"product": product, "quantity": data.pop("quantity", "1"), "discount": data.pop("discount", "1")}
+        return quote_create(actor=actor, customer=customer, data=data, lines=[line])
+
+
+class ContractImporter(RecordImporter):
+    """Contracts brought over as drafts of an existing, active customer (through `contract_create`: numbered,
+    audited); they are then approved and signed as any contract is."""
+
+    kind = "contracts"
+    label = gettext_lazy("Contracts")
+    icon = "ti-file-certificate"
+    permission = "contracts.import"
+    create_permission = "contracts.create"
+    customer_module = "contracts"
+    custom_target = "commerce.contract"
+    list_url_name = "commerce:contract_list"
+    fields = (
+        CUSTOMER, CUSTOMER_CODE,
+        ImportField("title", gettext_lazy("Title"), required=True, example="年度维保合同",
+                    aliases=("合同名称", "标题", "名称", "Contract title", "Name")),
+        CONTACT,
+        ImportField("amount", gettext_lazy("Amount"), example="120000",
+                    aliases=("合同金额", "金额", "Contract amount", "Value")),
+        ImportField("starts_on", gettext_lazy("Start date"), aliases=("开始日期", "生效日期", "起始日期", "Start")),
+        ImportField("ends_on", gettext_lazy("End date"), aliases=("结束日期", "到期日期", "终止日期", "End")),
+        ImportField("terms", gettext_lazy("Terms"), aliases=("条款", "合同条款", "Conditions")),
+        ImportField("note", gettext_lazy("Note"), aliases=("备注", "说明", "Notes", "Remarks")),
+    )  # fmt: skip
+    readers = {"amount": number, "starts_on": date, "ends_on": date, "terms": long_text, "note": long_text}
+
+    def create(self, *, actor: User, data: dict[str, Any]) -> Any:
+        from .services import contract_create
+
+        customer, _owner = data.pop("customer"), data.pop("owner")
+        return contract_create(actor=actor, customer=customer, data=data)
+
+
+registry.add_importer(QuoteImporter())
+registry.add_importer(ContractImporter())

@@ -36,8 +36,8 @@ from guanxi.org.policies import register_module
 from . import ports
 
 register_module("products", _("Products"), ["view", "create", "edit", "delete", "export", "import", "admin"])
-register_module("quotes", _("Quotes"), ["view", "create", "edit", "delete", "export", "approve"])
-register_module("contracts", _("Contracts"), ["view", "create", "edit", "delete", "export", "approve"])
+register_module("quotes", _("Quotes"), ["view", "create", "edit", "delete", "export", "import", "approve"])
+register_module("contracts", _("Contracts"), ["view", "create", "edit", "delete", "export", "import", "approve"])
 register_module("orders", _("Execution orders"), ["view", "create", "edit", "delete"])
 register_module("implementation", _("Implementation orders"), ["view", "create", "edit"])
 
@@ -71,7 +71,10 @@ registry.add_default_grants(
             "sales_rep": _COMMERCE_REP,
             "channel_rep": _COMMERCE_REP,
             "business_manager": _COMMERCE_REP + _COMMERCE_ORDERS + _CATALOGUE_ADMIN,
-            "department_manager": _COMMERCE_REP + _COMMERCE_READ_ALL + ["contracts.delete"],
+            "department_manager": _COMMERCE_REP
+            + _COMMERCE_READ_ALL
+            + ["contracts.delete"]
+            + ["quotes.import", "contracts.import"],
             "department_assistant": ["products.view", "quotes.view", "contracts.view"],
             "sales_management": _COMMERCE_READ_ALL + _CATALOGUE_ADMIN,
             "executive": _COMMERCE_READ_ALL,

@@ -30,6 +30,7 @@ _OPP_MANAGER = _OPP_REP + [
     "opportunities.assign",
     "opportunities.approve",
     "opportunities.export",
+    "opportunities.import",
 ]
 # 部门经理或销售助理…进行关闭确认: the department assistant reads the department's deals and confirms closings.
 _OPP_ASSISTANT = ["opportunities.view", "opportunities.approve"]
@@ -54,7 +55,9 @@ registry.add_default_grants(
 
 # --- opportunities (销售机会) ----------------------------------------------------------------------
 register_module(
-    "opportunities", _("Opportunities"), ["view", "create", "edit", "delete", "export", "assign", "approve"]
+    "opportunities",
+    _("Opportunities"),
+    ["view", "create", "edit", "delete", "export", "import", "assign", "approve"],
 )
 
 # Each room registers its own entries: leads, opportunities (with the funnel and the sales settings), targets.

@@ -25,10 +25,20 @@ from guanxi.core.imports.custom import CustomCells, custom_row_decide
 from guanxi.core.imports.values import ChoiceLookup, cell_text, parse_date
 from guanxi.core.models import ImportJob
 from guanxi.core.registry import registry
+from guanxi.customers.importers.records import (
+    CONTACT,
+    CUSTOMER,
+    CUSTOMER_CODE,
+    OWNER,
+    RecordImporter,
+    choices,
+    dictionary,
+    long_text,
+)
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset
 
-from .models import Asset
+from .models import Asset, Ticket
 from .selectors import identifier_forms
 
 BATCH = 500
@@ -267,3 +277,44 @@ def _existing(actor: User, rows: list[RowOutcome]) -> dict[str, Asset]:
 
 
 registry.add_importer(AssetImporter())
+
+
+# --- tickets: the record importer (customers.importers.records) -------------------------------------------------
+class TicketImporter(RecordImporter):
+    """Tickets brought over from another help desk: each row a ticket of an existing customer, opened through
+    `ticket_create` (numbered, SLA times, assigned to the owner given or by the assignment rules, audited)."""
+
+    kind = "tickets"
+    label = gettext_lazy("Tickets")
+    icon = "ti-headset"
+    permission = "tickets.import"
+    create_permission = "tickets.create"
+    customer_module = "tickets"
+    custom_target = "service.ticket"
+    list_url_name = "service:ticket_list"
+    fields = (
+        CUSTOMER, CUSTOMER_CODE,
+        ImportField("subject", gettext_lazy("Subject"), required=True, example="打印机无法联网",
+                    aliases=("主题", "标题", "工单标题", "问题", "Title", "Summary")),
+        ImportField("description", gettext_lazy("Description"), aliases=("描述", "问题描述", "详情", "Details")),
+        CONTACT,
+        ImportField("type", gettext_lazy("Type"), aliases=("类型", "工单类型", "Ticket type")),
+        ImportField("channel", gettext_lazy("Channel"), aliases=("渠道", "来源渠道", "受理渠道", "Source")),
+        ImportField("priority", gettext_lazy("Priority"), aliases=("优先级", "紧急程度", "Urgency")),
+        OWNER,
+    )  # fmt: skip
+    readers = {
+        "description": long_text,
+        "type": dictionary("ticket_type"),
+        "channel": dictionary("ticket_channel"),
+        "priority": choices(Ticket.Priority.choices, {"紧急": "urgent", "高": "high", "普通": "normal", "低": "low"}),
+    }
+
+    def create(self, *, actor: User, data: dict[str, Any]) -> Any:
+        from .services import ticket_create
+
+        owner = data.pop("owner")
+        return ticket_create(actor=actor, data=data, owner=owner)
+
+
+registry.add_importer(TicketImporter())

@@ -164,6 +164,7 @@ def _overdue(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
 @register
 class TicketList(ScopedList):
     key = "tickets"
+    import_kind = "tickets"  # the ⋯ menu offers the spreadsheet import to who may import
     title = _("Tickets")
     model = Ticket
     permission = "tickets.view"

@@ -15,6 +15,7 @@ from guanxi.core.registry import (
     CustomFieldTarget,
     DayCard,
     DefaultGrants,
+    EventType,
     FileKind,
     HandoverKind,
     MailboxHandler,
@@ -31,7 +32,7 @@ from guanxi.customers.dedupe.services import FkMove
 from guanxi.org.policies import register_module
 
 register_module("assets", _("Customer assets"), ["view", "create", "edit", "delete", "export", "import"])
-register_module("tickets", _("Tickets"), ["view", "create", "edit", "assign", "delete", "export"])
+register_module("tickets", _("Tickets"), ["view", "create", "edit", "assign", "delete", "export", "import"])
 
 # The default roles' grants: agents work every ticket and keep assets up to date; the service manager assigns and
 # exports too; a sales rep sees and logs requests and assets of their own customers; managers read and export.
@@ -53,7 +54,8 @@ registry.add_default_grants(
             # administrator who grants it shows the caller view's receivables to them (docs/caller-view.md).
             "service_agent": _AGENT + ["tickets.assign"],
             "service_manager": _AGENT
-            + ["tickets.assign", "tickets.delete", "tickets.export", "assets.delete", "assets.export", "assets.import"],
+            + ["tickets.assign", "tickets.delete", "tickets.export", "tickets.import"]
+            + ["assets.delete", "assets.export", "assets.import"],
         },
     )
 )
@@ -290,3 +292,22 @@ registry.add_custom_field_target(
 registry.add_custom_field_target(
     CustomFieldTarget(model="service.asset", label=_("Customer assets"), module="assets", order=71)
 )
+
+
+# --- business events (webhooks): a ticket opened (any path: form, API, e-mail, web form, import), resolved, closed --
+def _ticket_out(obj: Any) -> dict[str, Any]:
+    from guanxi.core.events import api_shape
+
+    from .schemas import TicketOut
+
+    return api_shape(TicketOut)(obj)
+
+
+for _key, _label, _order in (
+    ("ticket.created", _("Ticket created"), 70),
+    ("ticket.resolved", _("Ticket resolved"), 71),
+    ("ticket.closed", _("Ticket closed"), 72),
+):
+    registry.add_event_type(
+        EventType(key=_key, label=_label, model="service.ticket", serialise=_ticket_out, order=_order)
+    )

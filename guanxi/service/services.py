@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from guanxi.core.custom_fields.definitions import searched_texts
 from guanxi.core.custom_fields.validation import custom_values_clean
 from guanxi.core.dictionaries.selectors import entry as dictionary_entry
 from guanxi.core.errors import InvalidStateError, NotFoundError, ValidationFailed
+from guanxi.core.events import event_emit
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_date, clean_text, field_error, id_or_none, pick
 from guanxi.core.models import AuditLog
@@ -104,10 +106,11 @@ def _dictionary_code(field: str, key: str, value: Any, default: str, current: st
 
 # --- assets ---------------------------------------------------------------------------------------
 def asset_search_text(asset: Asset) -> str:
+    """Name and custom text fields (with pinyin), the identifiers in their searched forms."""
     others: list[str] = []
     for ident in (asset.serial_number, asset.plate_number, asset.policy_number):
         others.extend(identifier_forms(ident))
-    return build_search_text(names=[asset.name], others=others)
+    return build_search_text(names=[asset.name, *searched_texts(ASSET_TARGET, asset.custom)], others=others)
 
 
 def _asset_values(actor: User, data: dict[str, Any], asset: Asset | None) -> dict[str, Any]:
@@ -176,9 +179,9 @@ def _open_renewal(asset: Asset, actor: User | None) -> None:
 def asset_update(*, actor: User, asset: Asset, data: dict[str, Any], expected_version: int | None = None) -> Asset:
     asset = get_scoped_or_404(actor, Asset.objects.select_for_update(of=("self",)), asset.pk, "edit")
     values = _asset_values(actor, data, asset)
-    probe = Asset(**{**{f: getattr(asset, f) for f in ("name", "serial_number", "plate_number", "policy_number")},
-                     **{k: v for k, v in values.items() if k in ("name", "serial_number", "plate_number",
-                                                                  "policy_number")}})  # fmt: skip
+    searched = ("name", "serial_number", "plate_number", "policy_number", "custom")
+    probe = Asset(**{**{f: getattr(asset, f) for f in searched},
+                     **{k: v for k, v in values.items() if k in searched}})  # fmt: skip
     search_text = asset_search_text(probe)
     asset, _changes = model_update(instance=asset, data=values, actor=actor, expected_version=expected_version)
     if asset.search_text != search_text:
@@ -232,11 +235,12 @@ def service_policy_update(*, actor: User, data: dict[str, Any]) -> ServicePolicy
 
 # --- tickets -------------------------------------------------------------------------------------------
 def ticket_search_text(ticket: Ticket) -> str:
+    """Subject and custom text fields (with pinyin), number and the asset's identifiers."""
     others = [ticket.number]
     if ticket.asset_id and ticket.asset is not None:
         for ident in (ticket.asset.serial_number, ticket.asset.plate_number, ticket.asset.policy_number):
             others.extend(identifier_forms(ident))
-    return build_search_text(names=[ticket.subject], others=others)
+    return build_search_text(names=[ticket.subject, *searched_texts(TICKET_TARGET, ticket.custom)], others=others)
 
 
 def _event(ticket: Ticket, *, actor: User | None, kind: str, text: str = "", frm: str = "", to: str = "") -> None:
@@ -307,6 +311,7 @@ def ticket_create(
     ticket = model_create(instance=ticket, actor=actor)
     ensure_in_scope(actor, ticket, "create")
     _event(ticket, actor=actor, kind=TicketEvent.Kind.CREATED, text=message, to=ticket.status)
+    event_emit("ticket.created", obj=ticket, actor=actor)
     for upload in files:
         ticket_attach(actor=actor, ticket=ticket, upload=upload)
     if owner is not None:
@@ -475,6 +480,8 @@ def ticket_transition(
     _event(
         ticket, actor=actor, kind=kind, text=note or (ticket.resolution if action == "resolve" else ""), frm=frm, to=to
     )
+    if action in ("resolve", "close"):
+        event_emit(f"ticket.{action}d", obj=ticket, actor=actor)
     if action == "resolve":  # the customer's voice: a satisfaction survey, once per ticket
         from .surveys.services import survey_offer
 

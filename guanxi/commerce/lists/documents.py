@@ -46,6 +46,7 @@ from .common import (
 @register
 class QuoteList(ScopedList):
     key = "quotes"
+    import_kind = "quotes"  # the ⋯ menu offers the spreadsheet import to who may import
     title = _("Quotes")
     model = Quote
     permission = "quotes.view"
@@ -135,6 +136,7 @@ def expiring(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
 @register
 class ContractList(ScopedList):
     key = "contracts"
+    import_kind = "contracts"  # the ⋯ menu offers the spreadsheet import to who may import
     title = _("Contracts")
     model = Contract
     permission = "contracts.view"

@@ -83,7 +83,7 @@ class CustomCells:
             for f in self.fields.values()
             if f.type == FieldType.USER
         }
-        self._users = _users_by_name({n for n in names if n})
+        self._users = users_by_name({n for n in names if n})
 
     def sent(self, outcome: RowOutcome) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -168,7 +168,7 @@ def _field_in(fields: Mapping[str, FieldDef], key: str) -> FieldDef | None:
     return fields.get(key[len(PREFIX) :]) if key.startswith(PREFIX) else None
 
 
-def _users_by_name(names: set[str]) -> dict[str, int]:
+def users_by_name(names: set[str]) -> dict[str, int]:
     """User name or full name → the active user's id (0 when a full name is several users' and no user name)."""
     if not names:
         return {}

@@ -32,6 +32,7 @@ def _entry_note(entry: PointsEntry) -> str:
 @register
 class MemberList(ListDefinition):
     key = "members"
+    import_kind = "members"  # the ⋯ menu offers the spreadsheet import to who may import
     title = gettext_lazy("Members")
     model = Member
     permission = "loyalty.view"

@@ -15,6 +15,7 @@ from guanxi.core.registry import (
     CustomFieldTarget,
     DefaultApprovalRules,
     DefaultGrants,
+    EventType,
     NavItem,
     NotificationTopic,
     PeriodicJob,
@@ -23,7 +24,9 @@ from guanxi.core.registry import (
 )
 from guanxi.org.policies import register_module
 
-register_module("loyalty", _("Membership and loyalty"), ["view", "create", "edit", "delete", "export", "admin"])
+register_module(
+    "loyalty", _("Membership and loyalty"), ["view", "create", "edit", "delete", "export", "import", "admin"]
+)
 
 # The marketing department runs the programme (enrols members, redeems points and coupons); reps and managers read
 # the members of the customers in their data scope; administering tiers and earning rules is
@@ -34,7 +37,8 @@ registry.add_default_grants(
     DefaultGrants(
         app="marketing.loyalty",
         grants_by_role={
-            "marketing": ["loyalty.view", "loyalty.create", "loyalty.edit", "loyalty.delete", "loyalty.export"],
+            "marketing": ["loyalty.view", "loyalty.create", "loyalty.edit", "loyalty.delete", "loyalty.export"]
+            + ["loyalty.import"],
             "sales_rep": _READ,
             "business_manager": _READ,
             "department_manager": _READ,
@@ -155,3 +159,20 @@ registry.add_default_approval_rules(
         seeded_with=("marketing", "0009_points_corrections"),
     )
 )
+
+from . import importers as _importers  # noqa: E402,F401  (spreadsheet import of members)
+
+
+# --- business events (webhooks): a member enrolled (by hand, the API or an import) --------------------------------
+def _member_out(obj: Any) -> dict[str, Any]:
+    from guanxi.core.events import api_shape
+
+    from .schemas import MemberOut
+
+    return api_shape(MemberOut)(obj)
+
+
+registry.add_event_type(
+    EventType(key="member.enrolled", label=_("Member enrolled"), model="marketing.member", serialise=_member_out,
+              order=80)
+)  # fmt: skip

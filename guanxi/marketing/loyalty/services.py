@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from guanxi.core.custom_fields.validation import custom_values_clean, without_custom
 from guanxi.core.errors import ConflictError, InvalidStateError, NotFoundError
+from guanxi.core.events import event_emit
 from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_amount, clean_date, clean_text, field_error, id_or_none, pick
 from guanxi.core.models import AuditLog
@@ -85,6 +86,7 @@ def member_enrol(*, actor: User, data: dict[str, Any]) -> Member:
     )  # fmt: skip
     model_create(instance=member, actor=actor)
     ensure_in_scope(actor, member, "view")
+    event_emit("member.enrolled", obj=member, actor=actor)
     return member
 
 

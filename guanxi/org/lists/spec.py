@@ -169,6 +169,7 @@ class ListDefinition:
     create_url_name: ClassVar[str | None] = None
     create_permission: ClassVar[str | None] = None
     create_label: ClassVar[Any] = ""
+    import_kind: ClassVar[str] = ""  # the spreadsheet importer of its rows (core.imports), offered in the ⋯ menu
     star: ClassVar[bool] = True
     default_sort: ClassVar[str] = "-updated"  # a Column key, or "-<key>"
     empty: ClassVar[EmptyState | None] = None

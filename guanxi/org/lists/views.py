@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.registry import registry
 from guanxi.core.views_util import error_text, next_or
 from guanxi.org.models import Role
 from guanxi.org.policies import has_permission, require_permission
@@ -138,6 +139,7 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
         "can_create": bool(definition.create_url_name)
         and (not definition.create_permission or has_permission(user, definition.create_permission)),
         "create_url": reverse(definition.create_url_name) if definition.create_url_name else "",
+        "import_kind": _import_kind(definition, user),
         "quick_fields": [f for f in definition.fields if f.quick],
         "advanced_fields": [f for f in definition.fields if not f.quick],
         "where_fields": [f for f in definition.fields if f.path],
@@ -150,6 +152,12 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
         **definition.context(user=user, params=params),
     }
     return render(request, definition.template, context)
+
+
+def _import_kind(definition: ListDefinition, user: Any) -> str:
+    """The list's importer kind when the user may import its rows (the ⋯ menu offers it), else ""."""
+    importer = registry.importers.get(definition.import_kind) if definition.import_kind else None
+    return definition.import_kind if importer is not None and importer.permitted(user) else ""
 
 
 def _remote_fields(definition: ListDefinition, user: Any, params: QueryDict, where_json: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from guanxi.core.custom_fields.definitions import searched_texts
 from guanxi.core.dictionaries.defaults import INDUSTRY_ALIASES
 from guanxi.core.i18n import Message
 from guanxi.core.imports.base import Action, Importer, ImportField, ProgressFn, RowOutcome
@@ -173,7 +174,11 @@ class LeadImporter(Importer):
                     "status": Lead.Status.NEW,
                     "created_by_id": actor.pk,
                     "search_text": build_search_text(
-                        names=[d.get("company_name", ""), d.get("person_name", "")],
+                        names=[
+                            d.get("company_name", ""),
+                            d.get("person_name", ""),
+                            *searched_texts(CUSTOM_TARGET, d.get("custom")),
+                        ],  # fmt: skip
                         phones=[d.get("mobile", ""), d.get("phone", "")],
                         others=[d.get("email", ""), d.get("wechat", "")],
                     ),

@@ -177,6 +177,7 @@ def _lost_reason_choices(user: Any) -> list[Choice]:
 
 class OpportunityList(ListDefinition):
     key = "opportunities"
+    import_kind = "opportunities"  # the ⋯ menu offers the spreadsheet import to who may import
     title = gettext_lazy("Opportunities")
     model = Opportunity
     permission = "opportunities.view"

@@ -225,3 +225,5 @@ registry.add_search(
         probes=_opportunity_probes,
     )
 )
+
+from . import importers as _importers  # noqa: E402,F401  (spreadsheet import of opportunities)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core.custom_fields.definitions import searched_texts
 from guanxi.core.custom_fields.validation import custom_values_clean, without_custom
 from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
 from guanxi.core.inputs import clean_ids, field_error, pick
@@ -29,8 +30,9 @@ CUSTOM_TARGET = "sales.lead"
 
 # --- leads: entry and editing ----------------------------------------------------------------
 def _lead_search_text(lead: Lead) -> str:
+    """Company and person (with pinyin), their custom text fields too, phones, e-mail and WeChat."""
     return build_search_text(
-        names=[lead.company_name, lead.person_name],
+        names=[lead.company_name, lead.person_name, *searched_texts(CUSTOM_TARGET, lead.custom)],
         phones=[lead.mobile, lead.phone],
         others=[lead.email, lead.wechat],
     )
@@ -125,7 +127,8 @@ def lead_update(*, actor: User, lead: Lead, data: dict[str, Any], expected_versi
                 actor=actor, target=CUSTOM_TARGET, values=custom, current=lead.custom, instance_pk=lead.pk
             )
         lead, changes = model_update(instance=lead, data=data, actor=actor, expected_version=expected_version)
-        if {"company_name", "person_name", "mobile", "phone", "email", "wechat"} & changes.keys():
+        searched = {"company_name", "person_name", "mobile", "phone", "email", "wechat"}
+        if searched & changes.keys() or any(k.startswith("custom") for k in changes):
             lead.search_text = _lead_search_text(lead)
             Lead.objects.filter(pk=lead.pk).update(search_text=lead.search_text)
     return lead

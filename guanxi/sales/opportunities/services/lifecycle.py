@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from guanxi.core.custom_fields.definitions import searched_texts
 from guanxi.core.custom_fields.validation import custom_missing_at, custom_values_clean, without_custom
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.events import event_emit
@@ -258,7 +259,7 @@ def opportunity_create(
         )
         values.setdefault("name", customer.name[:200])
         values.setdefault("probability", stage.probability)
-        values["search_text"] = opportunity_search_text(values["name"])
+        values["search_text"] = opportunity_search_text(values["name"], values["custom"])
         values["name_sort"] = name_sort_key(values["name"])
         if source_lead is not None:
             values.setdefault("source", Opportunity.Source.LEAD)
@@ -285,9 +286,10 @@ def opportunity_create(
     return opp
 
 
-def opportunity_search_text(name: str) -> str:
-    """What search finds a deal by besides its customer: its name, with pinyin and initials (core.search)."""
-    return build_search_text(names=[name])
+def opportunity_search_text(name: str, custom: dict[str, Any] | None = None) -> str:
+    """What search finds a deal by besides its customer: its name and custom text fields, with pinyin and initials
+    (core.search; core.custom_fields.definitions.searched_texts)."""
+    return build_search_text(names=[name, *searched_texts(CUSTOM_TARGET, custom)])
 
 
 def _for_write(actor: User, opp: Opportunity, action: str = "edit") -> Opportunity:
@@ -329,8 +331,8 @@ def opportunity_update(
         opp, changes = model_update(
             instance=opp, data={**values, **m2m}, actor=actor, expected_version=expected_version
         )
-        if "name" in changes:
-            opp.search_text, opp.name_sort = opportunity_search_text(opp.name), name_sort_key(opp.name)
+        if "name" in changes or any(k.startswith("custom") for k in changes):
+            opp.search_text, opp.name_sort = opportunity_search_text(opp.name, opp.custom), name_sort_key(opp.name)
             Opportunity.objects.filter(pk=opp.pk).update(search_text=opp.search_text, name_sort=opp.name_sort)
         row_changes = _replace_rows(opp, contacts, lines)
         if row_changes:
