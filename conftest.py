@@ -32,6 +32,20 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     items[:] = [items[i] for i in order]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request: Any, django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Each worker's test database starts as a copy of one migrated template per run and database vendor
+    (guanxi/core/tests/migrated.py): `migrate` runs once, not once per worker. GUANXI_TEST_TEMPLATE=off migrates
+    each test database itself, as Django does."""
+    import os
+
+    if request.config.getvalue("nomigrations") or os.environ.get("GUANXI_TEST_TEMPLATE") == "off":
+        return
+    from guanxi.core.tests.migrated import use_for_test_databases
+
+    use_for_test_databases()
+
+
 @pytest.fixture(autouse=True)
 def _default_language() -> Iterator[None]:
     """Every test starts in the settings' language: a request as a Chinese-speaking user activates zh-hans for

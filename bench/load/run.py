@@ -31,6 +31,7 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 OUT = ROOT / "bench" / "out"
@@ -70,7 +71,14 @@ def database_prepare(args: argparse.Namespace, env: dict[str, str]) -> None:
     if not args.reuse:
         with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{args.pg_db}"')
-            conn.execute(f'CREATE DATABASE "{args.pg_db}"')
+            if not args.template_of:
+                conn.execute(f'CREATE DATABASE "{args.pg_db}"')
+        if args.template_of:  # a copy of the test suite's migrated template (built if missing); migrate then is quick
+            from guanxi.core.tests.migrated import postgres_create
+
+            server = urlsplit(args.pg_url)
+            login = {"HOST": server.hostname, "PORT": server.port, "USER": server.username, "PASSWORD": server.password}
+            postgres_create({"NAME": args.template_of, **login}, args.pg_db)
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "django", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
     demo = [sys.executable, "-m", "guanxi.cli", "demo", "--customers", str(args.customers)]
@@ -201,6 +209,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ci", action="store_true", help="The CI version: 50 users, 60 s, a 20-customer demo.")
     parser.add_argument(
         "--prepare-only", action="store_true", help="Only (re)create and fill the database (then run with --reuse)."
+    )
+    parser.add_argument(
+        "--template-of",
+        metavar="DB",
+        help="Copy the test suite's migrated template of database DB (guanxi/core/tests/migrated.py), not migrate.",
     )
     parser.add_argument("--out", type=Path, default=OUT / "load.json")
     args = parser.parse_args(argv)

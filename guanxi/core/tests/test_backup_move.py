@@ -17,6 +17,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from guanxi.core.tests.migrated import sqlite_copy
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SEED = """
@@ -78,7 +80,7 @@ def test_an_installation_moves_from_sqlite_to_this_database_with_every_row_and_f
 ) -> None:
     # given: a SQLite installation with a user, a notification and an uploaded file, backed up
     source = _env(tmp_path / "source", f"sqlite:///{tmp_path / 'source' / 'guanxi.sqlite3'}")
-    (tmp_path / "source").mkdir()
+    sqlite_copy(tmp_path / "source" / "guanxi.sqlite3")  # the run's migrated template; the seed migrates it on
     subprocess.run([sys.executable, "-c", SEED], env=source, cwd=settings.BASE_DIR, check=True, timeout=600)  # noqa: S603
     made = _guanxi(["backup", "--to", str(tmp_path / "archives")], source)
     assert made.returncode == 0, made.stderr

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from guanxi.core.tests.migrated import sqlite_copy
+
 pytestmark = pytest.mark.slow
 
 
@@ -44,8 +46,10 @@ def _wait_for(check, seconds: float) -> bool:  # type: ignore[no-untyped-def]
 
 
 def test_ctrl_c_stops_the_web_server_and_the_worker_cleanly(tmp_path: Path):
-    # given `guanxi run` in a terminal (its own process group, as a shell starts it) on a new database
+    # given `guanxi run` in a terminal (its own process group, as a shell starts it) on a database without users (the
+    # run's migrated template: its `migrate` has nothing left to apply)
     port = _free_port()
+    sqlite_copy(tmp_path / "run.sqlite3")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "guanxi.settings.local",

@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from guanxi.core.tests.migrated import postgres_create, sqlite_copy
+
 ROWS = 20_000
 LEASE_SECONDS = 3
 CHECK_SECONDS = 0.5
@@ -83,10 +85,12 @@ class Database:
 def database(tmp_path: Path) -> Iterator[Database]:
     """A database of the test's own, apart from the suite's test database (never flushed, so tests after this one
     keep the rows the migrations seed): a SQLite file, or a new PostgreSQL database when the suite runs on
-    PostgreSQL; the seed script migrates it."""
+    PostgreSQL; a copy of the run's migrated template (guanxi/core/tests/migrated.py), which the seed script's
+    `migrate` finds up to date."""
     suite = settings.DATABASES["default"]
     if suite["ENGINE"] != "django.db.backends.postgresql":
         db_file = tmp_path / "crash.sqlite3"
+        sqlite_copy(db_file)
 
         def sqlite_query(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
             with sqlite3.connect(db_file, timeout=30) as conn:
@@ -115,8 +119,7 @@ def database(tmp_path: Path) -> Iterator[Database]:
         "password": suite.get("PASSWORD") or "",
     }
     server = {"dbname": f"guanxi_crash_{uuid.uuid4().hex[:12]}", **login}
-    with psycopg.connect(dbname="postgres", autocommit=True, **login) as admin:
-        admin.execute(f'CREATE DATABASE "{server["dbname"]}"')
+    postgres_create(suite, server["dbname"])
 
     def pg_query(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         with psycopg.connect(autocommit=True, **server) as conn:
