@@ -12,6 +12,8 @@ from ninja import Query, Router, Status
 from guanxi.core.api import PageParams, error_responses, paginate
 from guanxi.org.current import current_user
 
+from .. import selectors as contact_selectors
+from ..schemas import ContactOut
 from . import selectors, services
 from .schemas import (
     CheckIn,
@@ -19,6 +21,7 @@ from .schemas import (
     ConflictFilters,
     ConflictOut,
     ConflictPage,
+    ContactMergeIn,
     DecideIn,
     DedupeRuleOut,
     GroupFilters,
@@ -98,6 +101,21 @@ def merge(request: HttpRequest, payload: MergeIn) -> object:
         field_sources=payload.fields,
     )
     return Status(201, done)
+
+
+@router.post(
+    "/dedupe/contact-merge", response={200: ContactOut, **WRITE_ERRORS}, tags=TAGS, summary="Merge duplicate contacts"
+)
+def contact_merge(request: HttpRequest, payload: ContactMergeIn) -> object:
+    """Merge contacts of one customer into the survivor (needs contacts.edit on all, contacts.delete on the merged
+    ones), taking each field in `fields` from the contact named; every record pointing at a merged contact (follow-ups,
+    deals, quotes, contracts, tickets, members…) moves to the survivor, the merged contacts go to the recycle bin.
+    Audited on the survivor (old → new, and what moved). Returns the survivor."""
+    user = current_user(request)
+    survivor = services.contact_merge(
+        actor=user, survivor_id=payload.survivor_id, merged_ids=payload.merged_ids, field_sources=payload.fields
+    )
+    return contact_selectors.contact_get(user=user, pk=survivor.pk)
 
 
 @router.post(

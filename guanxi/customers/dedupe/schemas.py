@@ -12,7 +12,7 @@ from guanxi.core.api import InputSchema, ObjectId
 from guanxi.org.schemas import UserRef
 
 from ..models import Customer, CustomerKey, DedupeRule, RegistrationConflict
-from .services import MERGE_FIELDS
+from .services import CONTACT_MERGE_FIELDS, MERGE_FIELDS
 
 KeyKind = Literal[tuple(CustomerKey.Kind.values)]  # type: ignore[valid-type]
 RuleAction = Literal[tuple(DedupeRule.Action.values)]  # type: ignore[valid-type]
@@ -20,6 +20,7 @@ ConflictStatus = Literal[(*RegistrationConflict.Status.values, "all")]  # type: 
 CustomerKind = Literal[tuple(Customer.Kind.values)]  # type: ignore[valid-type]
 MergeField = Literal[MERGE_FIELDS]  # type: ignore[valid-type]
 CustomMergeField = Annotated[str, StringConstraints(pattern=r"^custom\.[-a-zA-Z0-9_]{1,40}$")]
+ContactMergeField = Literal[CONTACT_MERGE_FIELDS]  # type: ignore[valid-type]
 
 
 # --- the check -------------------------------------------------------------------------------
@@ -131,6 +132,16 @@ class MergeIn(InputSchema):
     fields: dict[MergeField | CustomMergeField, ObjectId] = Field(
         default_factory=dict,
         description="Field (a custom field as custom.<code>) → id of the customer whose value the survivor keeps "
+        "(default: the survivor's).",
+    )
+
+
+class ContactMergeIn(InputSchema):
+    survivor_id: ObjectId
+    merged_ids: list[ObjectId] = Field(..., min_length=1, max_length=4)
+    fields: dict[ContactMergeField | CustomMergeField, ObjectId] = Field(
+        default_factory=dict,
+        description="Field (a custom field as custom.<code>) → id of the contact whose value the survivor keeps "
         "(default: the survivor's).",
     )
 

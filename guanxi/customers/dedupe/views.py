@@ -99,10 +99,16 @@ def _merge_rows(customers: list[Any], chosen: dict[str, Any], user: Any) -> list
     for f in custom:
         shown = [display_value(f, (c.custom or {}).get(f.code), names=names) for c in customers]
         table.append((f"{services.merge.CUSTOM_PREFIX}{f.code}", f.label, shown))
+    return _choice_rows(customers, table, chosen)
+
+
+def _choice_rows(records: list[Any], table: list[tuple[str, Any, list[Any]]], chosen: dict[str, Any]) -> list[Any]:
+    """The merge table's rows (_merge_table.html): per field (name, label, each record's value shown) that some record
+    fills, each record's value, whether they differ and which record the merger chose."""
     rows = []
     for name, label, shown in table:
-        pairs = zip(customers, shown, strict=True)
-        values = [{"customer": c, "value": v if v not in (None, "") else ""} for c, v in pairs]
+        pairs = zip(records, shown, strict=True)
+        values = [{"record": r, "value": v if v not in (None, "") else ""} for r, v in pairs]
         if all(v["value"] == "" for v in values):
             continue  # nothing to choose
         differ = len({str(v["value"]) for v in values}) > 1
@@ -145,6 +151,62 @@ def merge(request: HttpRequest) -> HttpResponse:
         "error": error,
     }
     return _render(request, "customers/dedupe/merge.html", "groups", context, status=status)
+
+
+def _contact_merge_rows(contacts: list[Any], chosen: dict[str, Any], user: Any) -> list[dict[str, Any]]:
+    """One row per mergeable contact field (built-in, then custom) that some contact fills: each contact's value."""
+    from ..models import Contact
+
+    table: list[tuple[str, Any, list[Any]]] = []
+    for name in services.CONTACT_MERGE_FIELDS:
+        field = Contact._meta.get_field(name)
+        shown = [getattr(c, name) for c in contacts]
+        if isinstance(shown[0], bool):
+            shown = [_("Yes") if v else _("No") for v in shown]
+        table.append((name, field.verbose_name, shown))
+    custom = editable_fields(user, services.CONTACT_TARGET)
+    names = linked_names(custom, [c.custom or {} for c in contacts])
+    for f in custom:
+        shown = [display_value(f, (c.custom or {}).get(f.code), names=names) for c in contacts]
+        table.append((f"custom.{f.code}", f.label, shown))
+    return _choice_rows(contacts, table, chosen)
+
+
+@login_required
+def contact_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """GET: the customer's contacts to pick from, or (?ids=…) the picked ones side by side: which one survives and,
+    per field, whose value to keep. POST merges."""
+    require_permission(request.user, "contacts.edit")
+    source = request.POST if request.method == "POST" else request.GET
+    ids = source.getlist("ids")
+    contacts = selectors.contact_merge_candidates(user=request.user, customer_id=customer_id, ids=ids)
+    error, status = None, 200
+    if len(ids) < 2:  # pick the duplicates first
+        context = {"contacts": contacts, "customer_id": customer_id, "picking": True, "few": bool(ids)}
+        return _render(request, "customers/dedupe/contact_merge.html", "groups", context)
+    survivor = source.get("survivor") or str(contacts[0].pk)
+    chosen = {k[len("field_") :]: v for k, v in source.items() if k.startswith("field_") and v}
+    if request.method == "POST":
+        try:
+            done = services.contact_merge(
+                actor=request.user,
+                survivor_id=survivor,
+                merged_ids=[c.pk for c in contacts],
+                field_sources={k: v for k, v in chosen.items() if v != survivor},
+            )
+        except ApplicationError as exc:
+            error, status = exc, exc.http_status
+        else:
+            messages.success(request, _("The contacts were merged into %(name)s.") % {"name": done.name})
+            return redirect("customers:detail", pk=done.customer_id)
+    context = {
+        "contacts": contacts,
+        "customer_id": customer_id,
+        "survivor": survivor,
+        "rows": _contact_merge_rows(contacts, chosen, request.user),
+        "error": error,
+    }
+    return _render(request, "customers/dedupe/contact_merge.html", "groups", context, status=status)
 
 
 @login_required

@@ -30,7 +30,14 @@ from .matching import (
     dedupe_rules,
     require_entry_right,
 )
-from .merges import MAX_MERGE, merge_candidates, merge_customer_names, merge_get, merge_list
+from .merges import (
+    MAX_MERGE,
+    contact_merge_candidates,
+    merge_candidates,
+    merge_customer_names,
+    merge_get,
+    merge_list,
+)
 from .scan import SCAN_LIMIT, DuplicateGroup, dedupe_scan
 
 __all__ = [
@@ -39,6 +46,7 @@ __all__ = [
     "CHECK_FIELDS",
     "DEFAULT_RULES",
     "DEFAULT_SIMILARITY",
+    "contact_merge_candidates",
     "FIELD_OF_KIND",
     "FUZZY_CANDIDATES",
     "FUZZY_RESULTS",

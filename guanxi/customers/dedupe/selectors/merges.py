@@ -12,7 +12,7 @@ from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset
 
-from ...models import Customer, CustomerMerge
+from ...models import Contact, Customer, CustomerMerge
 
 MAX_MERGE = 10
 
@@ -70,3 +70,20 @@ def merge_customer_names(merge: CustomerMerge) -> dict[int, str]:
     """Names of the merged customers as they were (deleted ones included), for display."""
     ids = [int(i) for i in merge.merged_ids]
     return dict(Customer.all_objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def contact_merge_candidates(*, user: User, customer_id: Any, ids: Iterable[Any] = ()) -> list[Contact]:
+    """The live contacts of one customer the user may edit, for a contact merge: those picked (`ids`, in that order;
+    404 when one is out of reach or of another customer), or all of them to pick from."""
+    try:
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+        customer_pk = int(customer_id)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Invalid selection."), fields={"ids": [_("Invalid selection.")]})
+    qs = scope_queryset(user, Contact.objects.filter(customer_id=customer_pk), "edit").order_by("name_sort", "pk")
+    if not wanted:
+        return list(qs)
+    found = {c.pk: c for c in qs.filter(pk__in=wanted)}
+    if len(found) != len(wanted):
+        raise NotFoundError(_("Not found, or you may not see it."))
+    return [found[i] for i in wanted]

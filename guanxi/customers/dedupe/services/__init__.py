@@ -21,6 +21,7 @@ from .check import (
     registration_conflicts_forget,
 )
 from .conflicts import DECISIONS, registration_conflict_decide, registration_conflict_record
+from .contact_merge import CONTACT_MERGE_FIELDS, CONTACT_TARGET, contact_merge
 from .keys import BATCH, KEY_FIELDS, contact_keys_delete, contact_keys_sync, customer_keys_rebuild, customer_keys_sync
 from .merge import (
     CORE_MOVERS,
@@ -34,6 +35,9 @@ from .merge import (
 from .rules import dedupe_rules_update
 
 __all__ = [
+    "CONTACT_MERGE_FIELDS",
+    "CONTACT_TARGET",
+    "contact_merge",
     "BATCH",
     "CORE_MOVERS",
     "DECISIONS",

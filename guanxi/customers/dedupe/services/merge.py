@@ -180,7 +180,7 @@ def customer_merge(
             for name, source in sources.items()
             if source != survivor.pk and not name.startswith(CUSTOM_PREFIX)
         }
-        custom = _custom_taken(actor, survivor, by_id, sources)
+        custom = custom_taken(actor, survivor, by_id, sources)
         if custom is not None:
             values["custom"] = custom
         survivor, changes = model_update(instance=survivor, data=values, actor=actor)
@@ -215,17 +215,18 @@ def customer_merge(
     return merge
 
 
-def custom_merge_field(code: str) -> FieldDef | None:
-    """The active custom field of customers with this code (a merge takes values of active fields only)."""
-    return next((f for f in fields_for(CUSTOM_TARGET) if f.code == code), None)
+def custom_merge_field(code: str, *, target: str = CUSTOM_TARGET) -> FieldDef | None:
+    """The active custom field of the object (customers by default) with this code (a merge takes values of active
+    fields only)."""
+    return next((f for f in fields_for(target) if f.code == code), None)
 
 
-def _custom_taken(
-    actor: User, survivor: Customer, by_id: dict[int, Customer], sources: Mapping[str, int]
+def custom_taken(
+    actor: User, survivor: Any, by_id: Mapping[int, Any], sources: Mapping[str, int], *, target: str = CUSTOM_TARGET
 ) -> dict[str, Any] | None:
-    """The survivor's custom values with those taken from the other records (None: none taken). Values move as
-    stored (already checked when they were set; a unique value leaves with its record for the recycle bin); a
-    value that differs needs the right to edit its field."""
+    """The survivor's custom values with those taken from the other records (None: none taken), for a merge of
+    customers or contacts (`target`). Values move as stored (already checked when they were set; a unique value
+    leaves with its record for the recycle bin); a value that differs needs the right to edit its field."""
     held = dict(survivor.custom or {})
     result = dict(held)
     for key, source in sources.items():
@@ -235,7 +236,7 @@ def _custom_taken(
         value = (by_id[source].custom or {}).get(code)
         if value == held.get(code):
             continue
-        field = custom_merge_field(code)
+        field = custom_merge_field(code, target=target)
         if field is None or not can_edit(actor, field):
             label = field.label if field is not None else code
             message = _("%(label)s: you may not change this field.") % {"label": label}
