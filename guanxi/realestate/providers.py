@@ -221,22 +221,22 @@ register_document_kind(
     )
 )
 # The default rule (data, editable under Approval rules): a manager's special discount taking more than 1 % off
-# needs sales management's approval; a subscription without one needs none.
+# needs the approval of the sales office's sales manager (the re_sales_manager role, roles.py; migration 0006 moved
+# an installation's earlier default from sales management); a subscription without one needs none.
+SPECIAL_DISCOUNT_RULE = {
+    "seed_key": "re_subscription_special_discount",
+    "kind": "re_subscription",
+    "name": gettext_noop("Subscription with a special discount above 1 % — real-estate sales manager"),
+    "priority": 10,
+    "conditions": [{"fact": "special_off_percent", "op": "gt", "value": "1"}],
+    "steps": [
+        {"label": gettext_noop("Real-estate sales manager"), "approver_type": "role", "codes": ["re_sales_manager"]},
+    ],
+}
 registry.add_default_approval_rules(
     DefaultApprovalRules(
         key="realestate_sales",
-        rules=(
-            {
-                "seed_key": "re_subscription_special_discount",
-                "kind": "re_subscription",
-                "name": gettext_noop("Subscription with a special discount above 1 % — sales management"),
-                "priority": 10,
-                "conditions": [{"fact": "special_off_percent", "op": "gt", "value": "1"}],
-                "steps": [
-                    {"label": gettext_noop("Sales management"), "approver_type": "role", "codes": ["sales_management"]},
-                ],
-            },
-        ),
+        rules=(SPECIAL_DISCOUNT_RULE,),
         seeded_with=("realestate", "0003_sales_chain"),
     )
 )

@@ -13,7 +13,8 @@ re_properties.all_projects); within them the role's data scope applies:
 - 策划/营销 planning (all records of their projects): sets the projects up — buildings and units, imports, prices,
   batch price adjustments, release — and reads the visitors and the sales, without selling or taking money.
 
-Approving a price adjustment or a special discount stays with sales management (approval rules, data)."""
+Approving a batch price adjustment stays with sales management; a manager's special discount above the threshold goes to
+the sales manager (re_sales_manager): the default approval rules, data an administrator edits (providers.py)."""
 
 from __future__ import annotations
 

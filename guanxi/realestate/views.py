@@ -239,12 +239,16 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _sale_context(user: Any, unit: Unit) -> dict[str, Any]:
     """The unit's sale for its page: its live trade, or the buyer picker to start one (选房)."""
-    from .selectors_trades import unit_live_trade
+    from .selectors_trades import trade_list, unit_live_trade
     from .views_trades import buyer_choices
 
     can_sell = has_permission(user, "re_sales.create") and unit.status in (Unit.Status.AVAILABLE, Unit.Status.HELD)
+    live = unit_live_trade(unit.pk) if has_permission(user, "re_sales.view") else None
+    # a colleague's sale out of the reader's data scope shows its stage, not its buyer or number
+    mine = live is not None and trade_list(user=user).filter(pk=live.pk).exists()
     return {
-        "live_trade": unit_live_trade(unit.pk) if has_permission(user, "re_sales.view") else None,
+        "live_trade": live if mine else None,
+        "other_sale": None if mine else live,
         "can_sell": can_sell and unit.total_price is not None,
         "buyers": buyer_choices(user) if can_sell else [],
     }

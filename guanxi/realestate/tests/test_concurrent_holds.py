@@ -19,11 +19,11 @@ from guanxi.realestate.models import Unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-AGENTS = 20
+AGENTS = 50
 
 
 def test_many_agents_holding_one_unit_at_once_let_exactly_one_win(race_server, org, project):
-    # given an available unit and twenty agents' requests to hold it for their own customer
+    # given an available unit and fifty agents' requests to hold it for their own customer
     unit = Unit.objects.filter(building__project=project).order_by("pk").first()
     services.units_release(actor=org["admin"], unit_ids=[unit.pk])
     _token, secret = api_token_create(actor=org["admin"], name="race")
@@ -50,7 +50,7 @@ def test_many_agents_holding_one_unit_at_once_let_exactly_one_win(race_server, o
 
 
 def test_many_agents_depositing_one_unit_at_once_let_exactly_one_win(race_server, org, project):
-    """No double sale (一房多卖): twenty small deposits for twenty buyers on one unit at the same moment."""
+    """No double sale (一房多卖): fifty small deposits for fifty buyers on one unit at the same moment."""
     from decimal import Decimal
 
     from guanxi.customers.tests.factories import CustomerFactory

@@ -89,6 +89,9 @@ def test_the_trade_and_receipt_lists_show_what_the_reader_may_see(client, org, r
     assert Receipt.objects.get(trade=trade).number in receipts
     client.force_login(org["west_rep"])
     assert trade.number not in client.get(reverse("realestate:trade_list")).content.decode()
+    # the unit's page tells a colleague of the project it is taken, not by whom
+    unit_page = client.get(reverse("realestate:unit_detail", args=[ready.unit.pk])).content.decode()
+    assert "A colleague" in unit_page and trade.number not in unit_page and "李女士" not in unit_page
 
 
 def test_a_buyer_not_found_by_the_picker_is_registered_on_the_spot(client, org, ready):
@@ -96,6 +99,8 @@ def test_a_buyer_not_found_by_the_picker_is_registered_on_the_spot(client, org, 
 
     rep = org["east_rep"]
     client.force_login(rep)
+    page = client.get(reverse("realestate:unit_detail", args=[ready.unit.pk])).content.decode()
+    assert 'name="new_name"' in page and 'name="new_phone"' in page  # the page offers the walk-in's fields
     client.post(reverse("realestate:unit_sale_start", args=[ready.unit.pk]),
                 {"customer": "", "new_name": "周先生", "new_phone": "139 0000 2222"})  # fmt: skip
     trade = Trade.objects.get(unit=ready.unit)

@@ -143,18 +143,23 @@ def test_an_expired_small_deposit_puts_the_unit_back_on_sale_and_tells_the_agent
 
 
 def test_a_special_discount_above_the_threshold_waits_for_approval_and_a_rejection_restores_the_deposit(org, sale):
-    from guanxi.approvals.models import ApprovalRequest
+    from guanxi.approvals.models import ApprovalAssignment, ApprovalRequest
     from guanxi.approvals.services import approval_reject
+    from guanxi.org.services import roles_ensure_defaults
     from guanxi.org.tests.factories import UserFactory
 
     rep = org["east_rep"]
-    boss = UserFactory(username="sales_boss", department=rep.department, roles=["sales_management"])
+    roles_ensure_defaults()  # the sales office's roles, now that real estate is on
+    boss = UserFactory(username="re_boss", department=rep.department, roles=["re_sales_manager"])
+    UserFactory(username="sales_boss", department=rep.department, roles=["sales_management"])
     deposit = trades.deposit_take(actor=rep, unit=sale.unit, customer=sale.buyer, amount="20000",
                                   expires_on=TODAY + dt.timedelta(days=7))  # fmt: skip
     sub = _subscribe(rep, sale, trade=deposit.trade_id, discounts=[sale.vip.pk, sale.special.pk])
     assert sub.status == "pending"
     request = ApprovalRequest.objects.get(object_id=sub.pk, kind="re_subscription")
     assert request.facts["special_off_percent"] == "3.00"
+    # the default rule sends it to the sales office's sales manager, not to sales management
+    assert list(ApprovalAssignment.objects.filter(step__request=request).values_list("user", flat=True)) == [boss.pk]
     # it cannot be signed while in approval
     with pytest.raises(InvalidStateError):
         subscriptions.contract_sign(actor=rep, trade=deposit.trade_id, data={})

@@ -1,0 +1,37 @@
+"""In a real browser, the unit page's sale form: a walk-in who is not yet a customer is registered on the page (name
+and mobile) and becomes the trade's buyer."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from guanxi.core.tests.browser import sign_in
+from guanxi.customers.models import Customer
+from guanxi.realestate import services
+from guanxi.realestate.models import Trade, Unit
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+@pytest.fixture(autouse=True)
+def _patient(page):
+    page.set_default_timeout(60_000)  # the shared machine is slow to serve a first page; no speed is measured here
+
+
+def test_a_walk_in_is_registered_on_the_page_and_becomes_the_buyer(page, org, project):
+    admin = org["admin"]
+    ids = list(Unit.objects.filter(building__project=project).values_list("pk", flat=True))
+    services.units_release(actor=admin, unit_ids=ids)
+    services.prices_set_base(actor=admin, unit_ids=ids, basis="total", base_price="2000000")
+    unit = Unit.objects.get(building__project=project, number="101")
+    sign_in(page, admin.username)
+    page.goto(f"{page.base_url}/realestate/units/{unit.pk}/")
+    page.locator("#unit-sale summary").click()
+    page.locator("#sale_new_name").fill("周先生")
+    page.locator("#sale_new_phone").fill("139 0000 2222")
+    with page.expect_navigation():
+        page.locator("#unit-sale button[name=step]").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    trade = Trade.objects.get(unit=unit)
+    assert trade.customer.name == "周先生" and Customer.objects.filter(name="周先生").count() == 1
