@@ -211,7 +211,7 @@ def linked_names(fields: list[FieldDef], rows: list[dict[str, Any]]) -> dict[tup
         if kind == FieldType.USER:
             model = apps.get_model(settings.AUTH_USER_MODEL)
             for obj in model._default_manager.filter(pk__in=ids):
-                names[(kind, obj.pk)] = obj.get_full_name() or obj.get_username()
+                names[(kind, obj.pk)] = str(obj)  # the user model names itself: its full name, else the user name
         else:
             model = apps.get_model(LINKED_MODELS[FieldType(kind)])
             for obj in model._base_manager.filter(pk__in=ids):
