@@ -155,11 +155,10 @@ def _actuals(user: User, metric: str, period: Period) -> dict[tuple[int, int | N
     opps = scope_queryset(user, Opportunity.objects.filter(deleted_at__isnull=True))
     qs: QuerySet[Any]
     if metric == SalesTarget.Metric.SIGNED_AMOUNT:
-        qs = opps.filter(status=Opportunity.Status.WON, closed_at__gte=period.start, closed_at__lt=period.end)
-        value: Any = Sum("amount")
-    elif metric == SalesTarget.Metric.NEW_OPPORTUNITIES:
+        return _signed(user, period)
+    if metric == SalesTarget.Metric.NEW_OPPORTUNITIES:
         qs = opps.filter(created_at__gte=period.start, created_at__lt=period.end)
-        value = Count("pk")
+        value: Any = Count("pk")
     elif metric == SalesTarget.Metric.NEW_CUSTOMERS:
         qs = scope_queryset(user, Customer.objects.filter(deleted_at__isnull=True)).filter(
             created_at__gte=period.start, created_at__lt=period.end, owner__isnull=False
@@ -169,6 +168,24 @@ def _actuals(user: User, metric: str, period: Period) -> dict[tuple[int, int | N
         return _collected(user, period)
     rows = qs.order_by().values("owner_id", "owner__department_id").annotate(v=value)
     return {(r["owner_id"], r["owner__department_id"]): Decimal(r["v"] or 0) for r in rows}
+
+
+# The one definition of "signed amount" (targets, the dashboard, the monthly report, the league): the registered
+# figure of contracts signed in the period, with or without a won opportunity behind them.
+SIGNED_METRIC = "signed_contract_amount"
+
+
+def _signed(user: User, period: Period) -> dict[tuple[int, int | None], Decimal]:
+    """{(owner id, owner's department id): signed} from the registered signed-contract figure (the app that records
+    contracts registers it, within the user's contracts scope): a contract signed without a deal counts, a won deal
+    without a contract does not. {} without such an app."""
+    signed = registry.metric(SIGNED_METRIC)
+    if signed is None:
+        return {}
+    values = signed.compute(user=user, date_from=period.date_from, date_to=period.date_to, group_by="owner")
+    owners = [pk for pk in values if pk is not None]
+    departments = dict(User.objects.filter(pk__in=owners).values_list("pk", "department_id"))
+    return {(pk, departments.get(pk)): _money(values[pk]) for pk in owners}
 
 
 def collected_available() -> bool:
@@ -196,7 +213,7 @@ def _weighted(user: User, period: Period) -> dict[tuple[int, int | None], Decima
 
 # The registered metric whose list shows the records behind each target metric's actual.
 ACTUAL_RECORDS: dict[str, str] = {
-    SalesTarget.Metric.SIGNED_AMOUNT: "won_amount",
+    SalesTarget.Metric.SIGNED_AMOUNT: SIGNED_METRIC,
     SalesTarget.Metric.NEW_CUSTOMERS: "new_customers",
     SalesTarget.Metric.NEW_OPPORTUNITIES: "new_opportunities",
     SalesTarget.Metric.COLLECTED_AMOUNT: "collected_amount",
