@@ -23,7 +23,17 @@ from guanxi.core.services import audit_record
 from guanxi.org.models import Department, User
 from guanxi.org.policies import require_permission
 
-from .selectors import ZERO, FigureRow, Window, compute, figures, records_url, require_view, visible_metrics
+from .selectors import (
+    ZERO,
+    FigureRow,
+    Window,
+    compute,
+    figures,
+    no_figure,
+    records_url,
+    require_view,
+    visible_metrics,
+)
 
 MONTHS = 6
 DEPARTMENT_METRICS = ("signed_contract_amount", "collected_amount")
@@ -52,7 +62,7 @@ SUMMARY_METRICS = (
 
 @dataclass
 class Cell:
-    value: Decimal
+    value: Decimal | None  # None ("—"): a ratio with nothing to divide by (no customer contacted)
     url: str = ""
     label: str = ""
 
@@ -77,7 +87,7 @@ class MonthlyReport:
     def chart(self) -> dict[str, Any]:
         def totals(key: str) -> list[float]:
             rows = self.departments.get(key, [])
-            return [float(sum((r[2][i].value for r in rows), ZERO)) for i in range(len(self.months))]
+            return [float(sum((r[2][i].value or ZERO for r in rows), ZERO)) for i in range(len(self.months))]
 
         return {
             "months": [m.label for m in self.months],
@@ -141,7 +151,7 @@ def monthly_report(*, user: User, window: Window) -> MonthlyReport:
                 "id": pk,
                 "name": names.get(pk, "—"),
                 "cells": {
-                    key: Cell(per_person[key].get(pk, ZERO), records_url(known[key], window, owner=pk))
+                    key: Cell(per_person[key].get(pk, no_figure(known[key])), records_url(known[key], window, owner=pk))
                     for key, _l, _u in columns
                 },
                 "levels": [

@@ -82,8 +82,8 @@ class FiguresOut(Schema):
 class BreakdownRowOut(Schema):
     key: str | None
     label: str
-    value: Decimal
-    previous: Decimal
+    value: Decimal | None  # null: a share or ratio with nothing to divide by
+    previous: Decimal | None
     change_percent: Decimal | None
     records_url: str
 

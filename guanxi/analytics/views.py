@@ -87,7 +87,7 @@ def metric_detail(request: HttpRequest, key: str) -> HttpResponse:
         errors["group_by"] = [_("Choose a valid option.")]
         group_by = "owner"
     rows, total = selectors.breakdown(user=user, metric=metric, window=window, group_by=group_by, scope=scope)  # type: ignore[arg-type]
-    chart = {"names": [str(r.label) for r in rows[:20]], "values": [float(r.value) for r in rows[:20]]}
+    chart = {"names": [str(r.label) for r in rows[:20]], "values": [float(r.value or 0) for r in rows[:20]]}
     context = _filters(request, window, scope, errors) | {
         "metric": metric,
         "rows": rows,
@@ -136,22 +136,32 @@ def league(request: HttpRequest) -> HttpResponse:
 
 def _league_table(
     rows: list[selectors.LeagueRow], measures: list[tuple[str, Any, int]], window: selectors.Window
-) -> list[tuple[selectors.LeagueRow, list[dict[str, Any]]]]:
+) -> list[tuple[selectors.LeagueRow, list[dict[str, Any]], list[dict[str, str]]]]:
     """Each ranked person with their figures in the order of the columns, each with its unit and the records behind
-    it (the metric's drill-down narrowed to the person and the month): [(row, [{label, value, unit, url}])]."""
+    it (the metric's drill-down narrowed to the person and the month), and their "below minimum" flags, each with
+    the records it counted (the month's new customers or opportunities of that person, however few):
+    [(row, [{label, value, unit, url}], [{text, url}])]."""
     from guanxi.core.registry import registry
 
-    metrics = {key: registry.metric(key) for key, _label, _w in measures}
-    cells: dict[int, list[dict[str, Any]]] = {}
+    keys = {key for key, _label, _w in measures} | {"new_customers", "new_opportunities"}
+    metrics = {key: registry.metric(key) for key in keys}
+    table = []
     for row in rows:
-        cells[row.user_id] = []
+        cells = []
         for key, label, _weight in measures:
             metric = metrics[key]
             value = row.values.get(key, selectors.ZERO)
             url = selectors.records_url(metric, window, owner=row.user_id) if metric is not None and value else ""
             unit = metric.unit if metric is not None else "count"
-            cells[row.user_id].append({"label": label, "value": value, "unit": unit, "url": url})
-    return [(row, cells[row.user_id]) for row in rows]
+            cells.append({"label": label, "value": value, "unit": unit, "url": url})
+        flag_keys = getattr(row, "flag_keys", None) or [""] * len(row.flags)  # a league cached before flag_keys
+        flags = []
+        for text, key in zip(row.flags, flag_keys, strict=False):
+            metric = metrics.get(key)
+            url = selectors.records_url(metric, window, owner=row.user_id) if metric is not None else ""
+            flags.append({"text": text, "url": url})
+        table.append((row, cells, flags))
+    return table
 
 
 @login_required

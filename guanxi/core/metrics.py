@@ -10,11 +10,12 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, DateTimeField, F, QuerySet
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 ZERO = Decimal("0")
@@ -62,16 +63,22 @@ def ratio(top: dict[Any, Decimal], bottom: dict[Any, Decimal], *, scale: Decimal
     return {k: (v * scale / bottom[k]).quantize(Decimal("0.01")) for k, v in top.items() if bottom.get(k)}
 
 
+@lru_cache(maxsize=512)
+def _list_path(url_name: str, prefix: str, urlconf: Any) -> str:
+    return reverse(url_name, urlconf=urlconf)
+
+
 def drill_url(url_name: str, params: Mapping[str, Any]) -> str:
     """The list page `url_name` with the filters in `params` (None values dropped; a list or tuple repeats its
-    key, one value each: a multi-choice filter)."""
+    key, one value each: a multi-choice filter). The page's path is resolved once per name (a report links a
+    thousand cells to a few lists)."""
     pairs: list[tuple[str, str]] = []
     for key, value in params.items():
         for one in value if isinstance(value, list | tuple) else [value]:
             if one is not None and one != "":
                 pairs.append((key, str(one)))
     query = urlencode(pairs)
-    return reverse(url_name) + (f"?{query}" if query else "")
+    return _list_path(url_name, get_script_prefix(), get_urlconf()) + (f"?{query}" if query else "")
 
 
 def in_period(qs: QuerySet[Any], field: str, date_from: dt.date, date_to: dt.date, *, since: bool = True) -> Any:

@@ -261,7 +261,17 @@ class FollowUp(BusinessModel):
         ordering = ["-occurred_at", "-id"]
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
-        indexes = [models.Index(fields=["customer", "-occurred_at"]), models.Index(fields=["author", "-occurred_at"])]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"]),
+            models.Index(fields=["author", "-occurred_at"]),
+            # The customers followed up since a moment (the usage league's violations: open deals whose customer
+            # has none in the policy's window) read from this index alone, however many follow-ups there are.
+            models.Index(
+                fields=["occurred_at", "customer"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="followup_recent_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer} · {self.get_method_display()} · {self.occurred_at:%Y-%m-%d}"

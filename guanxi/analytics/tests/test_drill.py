@@ -102,15 +102,22 @@ def test_each_league_figure_links_to_its_list(client: Any, data: Any, person: st
     rows = [r for r in league.rows if visible is None or r.user_id in visible]
     assert rows
     # then every counted figure of each row the reader sees is the count of the list it links to, a zero links nowhere
-    checked = 0
-    for row, cells in _league_table(rows, league.measures, NOV):
+    checked = flagged = 0
+    for row, cells, flags in _league_table(rows, league.measures, NOV):
         for (key, _label, _w), cell in zip(league.measures, cells, strict=True):
             assert bool(cell["url"]) == bool(cell["value"]), (key, cell)
             if key in LISTED and cell["url"]:
                 assert rows_behind(reader, cell["url"]).count() == cell["value"], (person, row.name, key)
                 checked += 1
+        # each "below minimum" flag links to the few records the person has (all under the minimum of 20 / 5 here)
+        assert [f["text"] for f in flags] == row.flags
+        for flag, key in zip(flags, row.flag_keys, strict=True):
+            assert rows_behind(reader, flag["url"]).count() == row.values[key], (person, row.name, key)
+            flagged += 1
     assert checked >= len(rows)
+    assert flagged >= len(rows)
     # and the page shows them as links
     client.force_login(reader)
     page = client.get("/analytics/league/?month=2026-11").content.decode()
     assert 'title="The records behind this figure"' in page
+    assert 'class="badge bg-yellow-lt me-1 gx-flag" href="/customers/?' in page

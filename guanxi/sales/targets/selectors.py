@@ -14,6 +14,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.metrics import drill_url
 from guanxi.core.money import to_cent
 from guanxi.core.ports import COLLECTED_AMOUNTS
 from guanxi.core.registry import registry
@@ -130,6 +131,7 @@ class ProgressRow:
     weighted: Decimal
     split_total: Decimal | None = None  # a department target's member targets, when it was split
     url: str = ""  # the list of the records behind the actual (drill-down)
+    weighted_url: str = ""  # the open opportunities expected to sign in the period behind the weighted pipeline
 
     @property
     def split_difference(self) -> Decimal | None:
@@ -228,6 +230,14 @@ def actual_records(metric: str, period: Period, owners: list[int]) -> str:
     return registered.records(date_from=period.date_from, date_to=period.date_to, owner=sorted(owners))
 
 
+def pipeline_records(period: Period, owners: list[int]) -> str:
+    """The open opportunities of these people expected to sign in the period (the weighted pipeline's deals)."""
+    if not owners:
+        return ""
+    params = {"scene": "all", "status": "open", "close_from": period.date_from, "close_to": period.date_to}
+    return drill_url("sales:opportunity_list", params | {"owner": sorted(owners)})
+
+
 def targets_progress(*, user: User, period_kind: str, period_start: dt.date, metric: str) -> dict[str, Any]:
     """Rows per person and per department for one period and metric: target, actual, completion, weighted pipeline.
 
@@ -262,6 +272,7 @@ def targets_progress(*, user: User, period_kind: str, period_start: dt.date, met
             actual=actual_by_owner.get(pk, ZERO),
             weighted=weighted_by_owner.get(pk, ZERO),
             url=actual_records(metric, period, [pk]),
+            weighted_url=pipeline_records(period, [pk]) if weighted_by_owner.get(pk) else "",
         )
         for pk in sorted(owner_ids, key=lambda pk: (pk not in person_targets, str(users[pk])))
         if pk in users
@@ -282,6 +293,7 @@ def targets_progress(*, user: User, period_kind: str, period_start: dt.date, met
                 weighted=sum((v for (_o, d), v in weighted.items() if d in tree), ZERO),
                 split_total=split_totals.get(t.pk),
                 url=actual_records(metric, period, [o for (o, d) in actuals if d in tree]),
+                weighted_url=pipeline_records(period, [o for (o, d) in weighted if d in tree]),
             )
         )
     return {"period": period, "metric": metric, "people": people, "departments": departments}
