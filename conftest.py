@@ -191,6 +191,7 @@ class SmtpInbox:
     messages: list[Any] = field(default_factory=list)
     # address -> SMTP reply to its RCPT TO (e.g. "550 5.1.1 User unknown"): the server refuses that recipient
     refuse: dict[str, str] = field(default_factory=dict)
+    senders: list[str] = field(default_factory=list)  # each message's envelope sender (MAIL FROM), in order
 
 
 def _free_port() -> int:
@@ -218,6 +219,7 @@ def smtp_server(settings: Any) -> Iterator[SmtpInbox]:
 
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
             inbox.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+            inbox.senders.append(envelope.mail_from)
             return "250 OK"
 
     controller = Controller(Handler(), hostname=inbox.host, port=inbox.port)

@@ -152,6 +152,44 @@ def form_error_text(form: Any) -> str:
     return " ".join(parts)
 
 
+def form_page_submit(
+    request: HttpRequest,
+    form: Any,
+    run: Callable[[], Any],
+    done: str | Callable[[Any], str],
+    then: Callable[[Any], Any] | str,
+    *,
+    refused: Callable[[ApplicationError], None] | None = None,
+) -> HttpResponse | None:
+    """The POST of a full-page form (new or edit): when the form is valid, run its one service. A missing
+    permission or a row out of reach is raised on (403/404); another refusal goes on the form (`form_add_errors`,
+    then `refused` for a page that places some of it itself) and None is returned, so the view renders the form
+    again (status 400); success shows `done` (or `done(result)`) and redirects to `then` (or `then(result)`: a URL,
+    a URL name or a model with get_absolute_url). A GET or an invalid form returns None at once.
+
+        if (answer := form_page_submit(request, form, save, _("Event saved."), event_url)) is not None:
+            return answer
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = run()
+    except (PermissionDeniedError, NotFoundError):
+        raise
+    except ApplicationError as exc:
+        form_add_errors(form, exc)
+        if refused is not None:
+            refused(exc)
+        return None
+    messages.success(request, done(result) if callable(done) else done)
+    return redirect(then(result) if callable(then) else then)
+
+
+def form_page_status(request: HttpRequest) -> int:
+    """The status of a full-page form rendered again: 400 after a refused POST, else 200."""
+    return 400 if request.method == "POST" else 200
+
+
 def form_action(
     request: HttpRequest, form: Any, run: Callable[[dict[str, Any]], Any], done: str, back: str
 ) -> HttpResponse:

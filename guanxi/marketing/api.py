@@ -6,7 +6,6 @@ schema; errors use the shared envelope."""
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from guanxi.core.api import (
@@ -15,27 +14,35 @@ from guanxi.core.api import (
     WRITE_ERRORS,
     IfMatch,
     PageParams,
+    error_responses,
     expected_version,
     idempotent,
     paginate,
     set_etag,
 )
-from guanxi.core.errors import NotFoundError
 from guanxi.org.current import current_user
 from guanxi.org.policies import get_scoped_or_404, require_permission
 
 from . import budget, campaigns, consent, selectors, services
+from .api_util import marketing_created, marketing_get
+from .engagement import engagement_by_contact
 from .models import Campaign, Suppression
+from .roi import channel_drill_down, roi_by_channel
 from .schemas import (
     CampaignIn,
     CampaignOut,
     CampaignPage,
     CampaignStartOut,
     CampaignStatsOut,
+    ChannelCode,
+    ChannelDrillDownOut,
+    ChannelRoiOut,
     ConsentIn,
     ConsentOut,
+    EngagementOut,
     MembersIn,
     MembersOut,
+    RoiPeriod,
     SegmentCountOut,
     SegmentIn,
     SegmentOut,
@@ -146,6 +153,17 @@ def consent_put(request: HttpRequest, contact_id: int, payload: ConsentIn) -> ob
     return consent.consent_set(actor=current_user(request), contact=_contact(request, contact_id), **payload.dict())
 
 
+@router.get(
+    "/contacts/{int:contact_id}/engagement", response={200: EngagementOut, **READ_ERRORS}, tags=CONSENT,
+    summary="A contact's campaigns, opens, clicks, responses and points",
+)  # fmt: skip
+def contact_engagement(request: HttpRequest, contact_id: int) -> object:
+    """As the customer 360 page's Marketing tab shows it: campaign figures need marketing.view, responses the
+    reader's lead scope, points loyalty.view."""
+    contact = _contact(request, contact_id)
+    return engagement_by_contact(user=current_user(request), contacts=[contact])[contact.pk]
+
+
 @router.get("/suppressions", response={200: SuppressionPage, **LIST_ERRORS}, tags=CONSENT, summary="Suppression list")
 def suppression_list(request: HttpRequest, page: Query[PageParams]) -> object:
     require_permission(current_user(request), "marketing.view")
@@ -162,11 +180,7 @@ CAMPAIGNS = ["Campaigns"]
 
 
 def _campaign_get(request: HttpRequest, campaign_id: int) -> Any:
-    require_permission(current_user(request), "marketing.view")
-    found = Campaign.objects.filter(pk=campaign_id).first()
-    if found is None:
-        raise NotFoundError(_("Not found, or you may not see it."))
-    return found
+    return marketing_get(request, Campaign.objects.all(), campaign_id)
 
 
 @router.get("/campaigns", response={200: CampaignPage, **LIST_ERRORS}, tags=CAMPAIGNS, summary="List campaigns")
@@ -180,11 +194,7 @@ def campaign_list(request: HttpRequest, page: Query[PageParams]) -> object:
 def campaign_create(request: HttpRequest, payload: CampaignIn, response: HttpResponse) -> object:
     """A draft: plan (goal, budget, period, expected responses), channel, segment and the message with merge
     fields `{{ name }}`, `{{ company }}`, `{{ title }}`, `{{ owner }}`, `{{ custom }}`."""
-    data = payload.dict()
-    data["segment"] = data.pop("segment_id")
-    campaign = campaigns.campaign_create(actor=current_user(request), data=data)
-    set_etag(response, campaign)
-    return Status(201, campaign)
+    return marketing_created(request, response, payload, campaigns.campaign_create, fk="segment")
 
 
 @router.get("/campaigns/{int:campaign_id}", response={200: CampaignOut, **READ_ERRORS}, tags=CAMPAIGNS, summary="Get")
@@ -192,6 +202,25 @@ def campaign_get(request: HttpRequest, campaign_id: int, response: HttpResponse)
     campaign = _campaign_get(request, campaign_id)
     set_etag(response, campaign)
     return campaign
+
+
+@router.get(
+    "/campaigns/roi", response={200: list[ChannelRoiOut], **LIST_ERRORS}, tags=CAMPAIGNS, summary="ROI by channel"
+)  # fmt: skip
+def campaign_roi(request: HttpRequest, period: Query[RoiPeriod]) -> object:
+    """Per channel, the campaigns started in the period (all when no dates are given): cost and the won amount of
+    the reader's deals attributed to them, first touch and last touch."""
+    rows, _campaigns = roi_by_channel(user=current_user(request), **period.dict())
+    return rows
+
+
+@router.get(
+    "/campaigns/roi/{channel}", response={200: ChannelDrillDownOut, **error_responses(401, 403, 422)}, tags=CAMPAIGNS,
+    summary="The deals and people behind a channel's ROI",
+)  # fmt: skip
+def campaign_roi_channel(request: HttpRequest, channel: ChannelCode, period: Query[RoiPeriod]) -> object:
+    row, deals = channel_drill_down(user=current_user(request), channel=channel, **period.dict())
+    return {"channel": row, "deals": deals}
 
 
 @router.get(

@@ -6,8 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema
 
 from guanxi.core.api import (
     LIST_ERRORS,
@@ -19,11 +18,11 @@ from guanxi.core.api import (
     paginate,
     set_etag,
 )
-from guanxi.core.errors import NotFoundError
 from guanxi.org.current import current_user
 from guanxi.org.policies import require_permission
 
 from . import care, events, privacy
+from .api_util import marketing_created, marketing_get
 from .models_care import Greeting
 from .models_events import Event, Registration
 from .occasions import Occasion
@@ -118,6 +117,7 @@ class RegistrationOut(Schema):
     code: str
     status: str
     confirmation: str = Field(description="the confirmation's state: '' none, pending, sent, failed")
+    language: str = Field(description="the language the form was filled in, the confirmation's ('' the site's)")
     registered_at: dt.datetime
     checked_in_at: dt.datetime | None
     lead_id: int | None
@@ -161,19 +161,11 @@ def greeting_list(request: HttpRequest, page: Query[PageParams]) -> object:
 def greeting_create(request: HttpRequest, payload: GreetingIn, response: HttpResponse) -> object:
     """A birthday or holiday greeting, sent by the worker on the day to every contact of its segment (or all) who
     may be contacted on its channel, once per occasion; key accounts' contacts become call tasks for the owner."""
-    data = payload.dict()
-    data["segment"] = data.pop("segment_id")
-    greeting = care.greeting_create(actor=current_user(request), data=data)
-    set_etag(response, greeting)
-    return Status(201, greeting)
+    return marketing_created(request, response, payload, care.greeting_create, fk="segment")
 
 
 def _event_get(request: HttpRequest, event_id: int) -> Any:
-    require_permission(current_user(request), "marketing.view")
-    found = Event.objects.filter(pk=event_id).select_related("campaign").first()
-    if found is None:
-        raise NotFoundError(_("Not found, or you may not see it."))
-    return found
+    return marketing_get(request, Event.objects.select_related("campaign"), event_id)
 
 
 @router.get("/events", response={200: EventPage, **LIST_ERRORS}, tags=EVENTS, summary="List events")
@@ -184,11 +176,7 @@ def event_list(request: HttpRequest, page: Query[PageParams]) -> object:
 
 @router.post("/events", response={201: EventOut, **WRITE_ERRORS}, tags=EVENTS, summary="New event")
 def event_create(request: HttpRequest, payload: EventIn, response: HttpResponse) -> object:
-    data = payload.dict()
-    data["campaign"] = data.pop("campaign_id")
-    event = events.event_create(actor=current_user(request), data=data)
-    set_etag(response, event)
-    return Status(201, event)
+    return marketing_created(request, response, payload, events.event_create, fk="campaign")
 
 
 @router.get("/events/{int:event_id}", response={200: EventOut, **READ_ERRORS}, tags=EVENTS, summary="Get")

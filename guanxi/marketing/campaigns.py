@@ -44,6 +44,7 @@ from guanxi.org.policies import require_permission
 from . import tracking
 from .budget import budget_after_change, budget_require_approved
 from .channels import Bounced, Outgoing, SendFailed, provider_for, rate_for
+from .channels.verp import verp_address
 from .consent import address_of, may_contact, reachable, suppression_add, unsubscribe_token
 from .models import Campaign, Channel, Delivery, Segment
 from .segments import segment_members
@@ -97,7 +98,8 @@ def compose(campaign: Campaign, contact: Any, *, delivery_id: int | None, to: st
     pixel = f'<img src="{tracking.open_url(delivery_id)}" width="1" height="1" alt="">' if delivery_id else ""
     html_doc = f'<div>{body_html}</div><p style="color:#888;font-size:12px">{html.escape(footer)}</p>{pixel}'
     headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    return Outgoing(to=to, subject=subject, text=f"{tracked}\n\n--\n{footer}", html=html_doc, headers=headers)
+    return Outgoing(to=to, subject=subject, text=f"{tracked}\n\n--\n{footer}", html=html_doc, headers=headers,
+                    return_path=verp_address(delivery_id) if delivery_id else "")  # fmt: skip
 
 
 # --- plan ------------------------------------------------------------------------------------------------------
@@ -258,28 +260,33 @@ def campaign_send_batch(*, campaign_id: int, now: dt.datetime | None = None, lim
     )
     provider = provider_for(campaign.channel)
     sent = 0
-    batch = campaign.deliveries.filter(status=Delivery.Status.QUEUED).select_related("contact__customer__owner")
-    for delivery in batch.order_by("pk")[: limit or rate_for(campaign.channel)]:
-        if not Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.QUEUED).update(
-            status=Delivery.Status.SENDING, claimed_at=now
-        ):
-            continue  # another worker took it
-        contact = delivery.contact
-        if not may_contact(contact, campaign.channel) or address_of(contact, campaign.channel) != delivery.address:
-            Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SKIPPED)
-            continue
-        try:
-            provider_id = provider.send(compose(campaign, contact, delivery_id=delivery.pk, to=delivery.address))
-        except Bounced as exc:
-            record_bounce(delivery, campaign, str(exc))
-            continue
-        except SendFailed as exc:
-            Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, error=str(exc)[:300])
-            continue
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.SENT, provider_id=provider_id[:200], sent_at=timezone.now()
-        )
-        sent += 1
+    try:
+        batch = campaign.deliveries.filter(status=Delivery.Status.QUEUED).select_related("contact__customer__owner")
+        for delivery in batch.order_by("pk")[: limit or rate_for(campaign.channel)]:
+            if not Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.QUEUED).update(
+                status=Delivery.Status.SENDING, claimed_at=now
+            ):
+                continue  # another worker took it
+            contact = delivery.contact
+            if not may_contact(contact, campaign.channel) or address_of(contact, campaign.channel) != delivery.address:
+                Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SKIPPED)
+                continue
+            try:
+                provider_id = provider.send(compose(campaign, contact, delivery_id=delivery.pk, to=delivery.address))
+            except Bounced as exc:
+                record_bounce(delivery, campaign, str(exc))
+                continue
+            except SendFailed as exc:
+                Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, error=str(exc)[:300])
+                continue
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=Delivery.Status.SENT, provider_id=provider_id[:200], sent_at=timezone.now()
+            )
+            sent += 1
+    finally:
+        close = getattr(provider, "close", None)  # the batch's one SMTP connection
+        if close is not None:
+            close()
     _finish_if_done(campaign)
     return sent
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -58,7 +59,8 @@ def _message(registration: Registration) -> Outgoing:
     when = timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")
     values = {"name": registration.name, "event": event.name, "when": when, "code": registration.code,
               "venue": f", {event.venue}" if event.venue else ""}  # fmt: skip
-    with translation.override("zh-hans"):  # the public form is Chinese; visitors have no language of their own
+    # in the language the registrant filled the form in (the public page offers zh and en), else the site's default
+    with translation.override(registration.language or settings.LANGUAGE_CODE):
         subject = _("Registration confirmed: %(event)s") % values
         if registration.confirmation_channel == Channel.SMS:
             text = _("%(name)s, you are registered for %(event)s on %(when)s%(venue)s. Check-in code: %(code)s")

@@ -140,10 +140,11 @@ def _new_code() -> str:
             return code
 
 
-def registration_submit(*, event: Event, data: dict[str, Any]) -> Registration:
+def registration_submit(*, event: Event, data: dict[str, Any], language: str = "") -> Registration:
     """A visitor registers (no actor). The same e-mail or mobile registering again gets their first registration
     back, not a second seat. The confirmation with the check-in code is queued for the worker
-    (marketing.confirmations): by e-mail, or by SMS when only a mobile was given."""
+    (marketing.confirmations): by e-mail, or by SMS when only a mobile was given, in `language` (the form's: one of
+    settings.LANGUAGES; anything else means the site's default)."""
     data = pick(data, REGISTRATION_FIELDS)
     values = {
         "name": clean_text(data.get("name"), "name", max_length=100, required=True),
@@ -168,7 +169,9 @@ def registration_submit(*, event: Event, data: dict[str, Any]) -> Registration:
         taken = event.registrations.exclude(status=Registration.Status.CANCELLED).count()
         if event.capacity and taken >= event.capacity:
             raise InvalidStateError(_("This event is full."))
-        registration = Registration(event=event, code=_new_code(), **values)
+        known = {code for code, _name in settings.LANGUAGES}
+        registration = Registration(event=event, code=_new_code(), language=language if language in known else "",
+                                    **values)  # fmt: skip
         registration.full_clean(exclude=["event", "code"])
         registration.save()
         confirmation_queue(registration)

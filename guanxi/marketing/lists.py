@@ -152,6 +152,7 @@ class CampaignList(ListDefinition):
     create_url_name = "marketing:campaign_create"
     create_permission = "marketing.create"
     create_label = gettext_lazy("New campaign")
+    template = "marketing/campaign_list.html"  # a link to the ROI by channel
     default_sort = "-created"
     empty = EmptyState(
         gettext_lazy("No campaigns yet."),

@@ -114,19 +114,22 @@ class RegistrationList(ListDefinition):
     )
     columns = (
         Column("name", gettext_lazy("Name"), value=lambda r: r.name, sort=("name",), fixed=True),
-        Column("company", gettext_lazy("Company"), value=lambda r: r.company, sort=("company",), phone_inline=True),
-        Column("event", EVENT, value=lambda r: r.event.name, phone=False),
-        Column("mobile", gettext_lazy("Mobile"), value=privacy.shown_mobile, phone=False),
-        Column("email", gettext_lazy("E-mail"), value=privacy.shown_email, phone=False),
-        Column("code", gettext_lazy("Check-in code"), value=lambda r: r.code, phone=False),
+        # one line a row at 1366 px: long names are cut (in full on hover), the least used columns are offered
+        Column("company", gettext_lazy("Company"), value=lambda r: r.company, sort=("company",), phone_inline=True,
+               template=CELLS + "short.html"),
+        Column("event", EVENT, value=lambda r: r.event.name, phone=False, template=CELLS + "short.html"),
+        Column("mobile", gettext_lazy("Mobile"), value=privacy.shown_mobile, phone=False,
+               template=CELLS + "nowrap.html"),
+        Column("email", gettext_lazy("E-mail"), value=privacy.shown_email, phone=False, template=CELLS + "short.html"),
+        Column("code", gettext_lazy("Check-in code"), value=lambda r: r.code, phone=False, default=False),
         Column("status", gettext_lazy("Status"), value=lambda r: r.get_status_display(), sort=("status",),
-               phone_inline=True),
+               phone_inline=True, template=CELLS + "nowrap.html"),
         Column("registered", gettext_lazy("Registered at"), value=lambda r: r.registered_at,
-               template=CELLS + "datetime.html", sort=("registered_at",), phone=False),
+               template=CELLS + "datetime.html", sort=("registered_at",), phone=False, default=False),
         Column("checked_in", gettext_lazy("Checked in at"), value=lambda r: r.checked_in_at,
                template=CELLS + "datetime.html", sort=("checked_in_at",), phone=False),
         Column("confirmation", gettext_lazy("Confirmation"), value=lambda r: r.get_confirmation_display(),
-               sort=("confirmation",), phone=False),
+               sort=("confirmation",), phone=False, template=CELLS + "nowrap.html"),
     )  # fmt: skip
     fields = (
         Field("event", EVENT, "event_id", "choice", choices=_events, quick=True),

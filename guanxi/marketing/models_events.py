@@ -82,6 +82,8 @@ class Registration(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("checked in by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )  # fmt: skip
+    # The language the registration form was filled in (zh-hans, en): the confirmation is written in it.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
     lead = models.ForeignKey(
         "sales.Lead", verbose_name=_("lead"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -184,3 +184,75 @@ class CampaignStatsOut(Schema):
 
 class CampaignStartOut(Schema):
     recipients: int
+
+
+class EngagementCampaignOut(Schema):
+    campaign_id: int
+    campaign_name: str = Field(alias="campaign.name")
+    status: str
+    sent_at: dt.datetime | None
+    opened_at: dt.datetime | None
+    clicked_at: dt.datetime | None
+
+
+class EngagementOut(Schema):
+    """What a contact made of our campaigns: all zero for a reader without marketing.view."""
+
+    received: int = Field(description="campaigns whose message reached the contact (sent, or a call logged)")
+    opened: int = Field(description="of those, opened at least once")
+    clicked: int = Field(description="of those, a link clicked at least once")
+    opens: int
+    clicks: int
+    responses: int | None = Field(description="leads through a campaign's form from the contact; null without leads")
+    points: int | None = Field(description="loyalty balance; null when not a member or without loyalty.view")
+    member_id: int | None
+    latest: list[EngagementCampaignOut] = Field(description="the latest five campaigns, newest first")
+
+
+class ChannelRoiOut(Schema):
+    """One channel's campaigns started in the period, their cost and the won amount attributed to them."""
+
+    channel: str
+    label: str
+    campaigns: int
+    cost: Decimal
+    won_first: Decimal = Field(description="won amount of the deals whose first touch is one of the channel's")
+    won_last: Decimal = Field(description="won amount of the deals whose last touch is one of the channel's")
+    roi_first: Decimal | None = Field(description="(won_first − cost) ÷ cost; null without a cost")
+    roi_last: Decimal | None
+    deals_first: int = Field(description="deals attributed, first touch (any status)")
+    deals_last: int
+
+    @staticmethod
+    def resolve_deals_first(obj: object) -> int:
+        return len(getattr(obj, "deals_first", []))
+
+    @staticmethod
+    def resolve_deals_last(obj: object) -> int:
+        return len(getattr(obj, "deals_last", []))
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+
+
+class ChannelDealOut(Schema):
+    opportunity_id: int = Field(alias="deal.pk")
+    name: str = Field(alias="deal.name")
+    customer_id: int = Field(alias="deal.customer_id")
+    status: str = Field(alias="deal.status")
+    amount: Decimal = Field(alias="deal.amount")
+    first_touch_campaign_id: int | None = Field(alias="first.pk", default=None)
+    last_touch_campaign_id: int | None = Field(alias="last.pk", default=None)
+    people: list[PersonOut] = Field(description="the contacts at the deal's customer the channel's campaigns reached")
+
+
+class ChannelDrillDownOut(Schema):
+    channel: ChannelRoiOut
+    deals: list[ChannelDealOut]
+
+
+class RoiPeriod(Schema):
+    date_from: dt.date | None = Field(None, description="campaigns started on or after this day")
+    date_to: dt.date | None = Field(None, description="campaigns started on or before this day")

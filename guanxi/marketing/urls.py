@@ -2,7 +2,7 @@ from django.urls import path
 
 from guanxi.org.lists.views import list_page
 
-from . import views, views_campaigns, views_care, views_events
+from . import views, views_campaigns, views_care, views_events, views_roi
 from .loyalty.urls import urlpatterns as loyalty_urls
 
 app_name = "marketing"
@@ -22,6 +22,7 @@ urlpatterns = [
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("campaigns/", list_page("campaigns"), name="campaign_list"),
     path("campaigns/new/", views_campaigns.campaign_form, name="campaign_create"),
+    path("campaigns/roi/", views_roi.roi, name="roi"),
     path("campaigns/<int:pk>/", views_campaigns.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/edit/", views_campaigns.campaign_form, name="campaign_edit"),
     path("campaigns/<int:pk>/start/", views_campaigns.campaign_start, name="campaign_start"),

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.inputs import id_or_none
-from guanxi.core.views_util import form_action, form_add_errors, service_action
+from guanxi.core.views_util import form_action, form_page_status, form_page_submit, service_action
 from guanxi.org.policies import get_scoped_or_404, has_permission, require_permission
 
 from . import consent, selectors, services
+from .engagement import engagement_by_contact
 from .forms import ConsentForm, SegmentForm, SuppressionForm
 from .models import Channel, Segment
 from .segments import Members, clean_query, filtered_contacts, preview, segment_members
@@ -51,22 +51,18 @@ def segment_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         query, base = clean_query(request.GET.get("query", ""))
         base = base or request.GET.get("base") or Segment.Base.CUSTOMERS
         form = SegmentForm(initial={"kind": request.GET.get("kind") or "dynamic", "base": base, "query": query})
-    if request.method == "POST" and form.is_valid():
-        try:
-            if segment is None:
-                segment = services.segment_create(actor=user, data=form.service_data())
-            else:
-                segment = services.segment_update(actor=user, segment=segment, data=form.service_data(),
-                                                  expected_version=form.cleaned_data.get("version"))  # fmt: skip
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Segment saved."))
-            return redirect("marketing:segment_detail", segment.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "marketing/segment_form.html", {"form": form, "segment": segment}, status=status)
+
+    def save() -> Segment:
+        if segment is None:
+            return services.segment_create(actor=user, data=form.service_data())
+        return services.segment_update(actor=user, segment=segment, data=form.service_data(),
+                                       expected_version=form.cleaned_data.get("version"))  # fmt: skip
+
+    then = lambda s: reverse("marketing:segment_detail", args=[s.pk])  # noqa: E731
+    if (answer := form_page_submit(request, form, save, _("Segment saved."), then)) is not None:
+        return answer
+    context = {"form": form, "segment": segment}
+    return render(request, "marketing/segment_form.html", context, status=form_page_status(request))
 
 
 @login_required
@@ -139,18 +135,13 @@ def segment_member_remove(request: HttpRequest, pk: int, contact_pk: int) -> Htt
 def suppression_create(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "marketing.edit")
     form = SuppressionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            consent.suppression_add(actor=request.user, **form.cleaned_data)
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Address suppressed: nothing will be sent to it."))
-            return redirect("marketing:suppression_list")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "marketing/suppression_form.html", {"form": form}, status=status)
+    answer = form_page_submit(
+        request, form, lambda: consent.suppression_add(actor=request.user, **form.cleaned_data),
+        _("Address suppressed: nothing will be sent to it."), "marketing:suppression_list",
+    )  # fmt: skip
+    if answer is not None:
+        return answer
+    return render(request, "marketing/suppression_form.html", {"form": form}, status=form_page_status(request))
 
 
 # --- consent, on the customer 360 page ------------------------------------------------------------------------
@@ -182,13 +173,15 @@ def customer_marketing_tab(request: HttpRequest, customer: Any) -> tuple[int | N
     if not has_permission(user, "contacts.view"):
         return None, render_to_string("customers/_no_permission.html", {}, request=request)
     contacts = customer_contacts_seen(request, customer)
+    engaged = engagement_by_contact(user=user, contacts=contacts)
     rows = []
     for contact in contacts:
         given = {c.channel: c for c in contact.consents.all()}
-        rows.append(
-            {"contact": contact, "channels": [(value, label, given.get(value)) for value, label in Channel.choices]}
-        )
-    context = {"rows": rows, "can_edit": has_permission(user, "contacts.edit"), "form": ConsentForm()}
+        rows.append({"contact": contact, "engagement": engaged.get(contact.pk),
+                     "channels": [(value, label, given.get(value)) for value, label in Channel.choices]})  # fmt: skip
+    context = {"rows": rows, "can_edit": has_permission(user, "contacts.edit"), "form": ConsentForm(),
+               "sees_campaigns": has_permission(user, "marketing.view"),
+               "sees_points": has_permission(user, "loyalty.view")}  # fmt: skip
     return None, render_to_string("marketing/tabs/marketing.html", context, request=request)
 
 

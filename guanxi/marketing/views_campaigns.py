@@ -6,18 +6,17 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.commerce.views_quotes import approval_panel_html
-from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.errors import NotFoundError
 from guanxi.core.inputs import id_or_none
-from guanxi.core.views_util import form_add_errors, service_action
+from guanxi.core.views_util import form_page_status, form_page_submit, service_action
 from guanxi.org.policies import has_permission, require_permission, scope_queryset
 
 from . import budget, campaigns, tracking
@@ -51,22 +50,18 @@ def campaign_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         form = CampaignForm(request.POST)
     else:
         form = CampaignForm(initial=_initial(campaign) if campaign else {"channel": "email", "language": "zh-hans"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            if campaign is None:
-                campaign = campaigns.campaign_create(actor=user, data=form.service_data())
-            else:
-                campaign = campaigns.campaign_update(actor=user, campaign=campaign, data=form.service_data(),
-                                                     expected_version=form.cleaned_data.get("version"))  # fmt: skip
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Campaign saved."))
-            return redirect("marketing:campaign_detail", campaign.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "marketing/campaign_form.html", {"form": form, "campaign": campaign}, status=status)
+
+    def save() -> Campaign:
+        if campaign is None:
+            return campaigns.campaign_create(actor=user, data=form.service_data())
+        return campaigns.campaign_update(actor=user, campaign=campaign, data=form.service_data(),
+                                         expected_version=form.cleaned_data.get("version"))  # fmt: skip
+
+    then = lambda c: reverse("marketing:campaign_detail", args=[c.pk])  # noqa: E731
+    if (answer := form_page_submit(request, form, save, _("Campaign saved."), then)) is not None:
+        return answer
+    context = {"form": form, "campaign": campaign}
+    return render(request, "marketing/campaign_form.html", context, status=form_page_status(request))
 
 
 def _preview(campaign: Campaign, contact_pk: int | None) -> tuple[Any, Any, list[Any]]:

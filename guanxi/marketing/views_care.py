@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from guanxi.core.views_util import form_add_errors, service_action
+from guanxi.core.errors import ApplicationError, NotFoundError
+from guanxi.core.views_util import form_page_status, form_page_submit, service_action
 from guanxi.org.policies import has_permission, require_permission, scope_queryset
 
 from . import care
@@ -75,22 +74,17 @@ def greeting_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     else:
         initial = {"channel": "email", "language": "zh-hans", "active": True, "occasion": request.GET.get("occasion")}
         form = GreetingForm(initial=_initial(greeting) if greeting else initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if greeting is None:
-                greeting = care.greeting_create(actor=user, data=form.service_data())
-            else:
-                greeting = care.greeting_update(actor=user, greeting=greeting, data=form.service_data(),
-                                                expected_version=form.cleaned_data.get("version"))  # fmt: skip
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Greeting saved."))
-            return redirect("marketing:care")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "marketing/greeting_form.html", {"form": form, "greeting": greeting}, status=status)
+
+    def save() -> Any:
+        if greeting is None:
+            return care.greeting_create(actor=user, data=form.service_data())
+        return care.greeting_update(actor=user, greeting=greeting, data=form.service_data(),
+                                    expected_version=form.cleaned_data.get("version"))  # fmt: skip
+
+    if (answer := form_page_submit(request, form, save, _("Greeting saved."), "marketing:care")) is not None:
+        return answer
+    context = {"form": form, "greeting": greeting}
+    return render(request, "marketing/greeting_form.html", context, status=form_page_status(request))
 
 
 @login_required
@@ -118,24 +112,22 @@ def care_plan_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         form = CarePlanForm(request.POST)
     else:
         form = CarePlanForm(initial=CarePlanForm.initial_of(plan) if plan else {"active": True, "levels": ["A"]})
-    if request.method == "POST" and form.is_valid():
-        try:
-            if plan is None:
-                care_plans.care_plan_create(actor=user, data=form.service_data())
-            else:
-                care_plans.care_plan_update(actor=user, plan=plan, data=form.service_data(),
-                                            expected_version=form.cleaned_data.get("version"))  # fmt: skip
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-            if "steps" in exc.fields:
-                form.add_error("visit_months", exc.fields["steps"][0])
-        else:
-            messages.success(request, _("Care plan saved."))
-            return redirect("marketing:care")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "marketing/care_plan_form.html", {"form": form, "plan": plan}, status=status)
+
+    def save() -> Any:
+        if plan is None:
+            return care_plans.care_plan_create(actor=user, data=form.service_data())
+        return care_plans.care_plan_update(actor=user, plan=plan, data=form.service_data(),
+                                           expected_version=form.cleaned_data.get("version"))  # fmt: skip
+
+    def steps_refused(exc: ApplicationError) -> None:
+        if "steps" in exc.fields:
+            form.add_error("visit_months", exc.fields["steps"][0])
+
+    answer = form_page_submit(request, form, save, _("Care plan saved."), "marketing:care", refused=steps_refused)
+    if answer is not None:
+        return answer
+    context = {"form": form, "plan": plan}
+    return render(request, "marketing/care_plan_form.html", context, status=form_page_status(request))
 
 
 @login_required

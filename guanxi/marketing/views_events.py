@@ -13,14 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ThrottledError
 from guanxi.core.middleware import client_ip
-from guanxi.core.views_util import form_add_errors
+from guanxi.core.views_util import form_add_errors, form_page_status, form_page_submit
 from guanxi.org.policies import has_permission, require_permission, scope_queryset_or_none
 
 from . import events
@@ -54,22 +54,18 @@ def event_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         form = EventForm(request.POST)
     else:
         form = EventForm(initial=_initial(event) if event else {"kind": "seminar", "registration_open": True})
-    if request.method == "POST" and form.is_valid():
-        try:
-            if event is None:
-                event = events.event_create(actor=user, data=form.service_data())
-            else:
-                event = events.event_update(actor=user, event=event, data=form.service_data(),
-                                            expected_version=form.cleaned_data.get("version"))  # fmt: skip
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Event saved."))
-            return redirect("marketing:event_detail", event.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "marketing/event_form.html", {"form": form, "event": event}, status=status)
+
+    def save() -> Event:
+        if event is None:
+            return events.event_create(actor=user, data=form.service_data())
+        return events.event_update(actor=user, event=event, data=form.service_data(),
+                                   expected_version=form.cleaned_data.get("version"))  # fmt: skip
+
+    then = lambda e: reverse("marketing:event_detail", args=[e.pk])  # noqa: E731
+    if (answer := form_page_submit(request, form, save, _("Event saved."), then)) is not None:
+        return answer
+    context = {"form": form, "event": event}
+    return render(request, "marketing/event_form.html", context, status=form_page_status(request))
 
 
 def _registrations_url(event: Event, status: str = "") -> str:
@@ -143,7 +139,8 @@ def event_register(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, PUBLIC_TEMPLATE, {**context, "thanks": True})
     if form.is_valid():
         try:
-            registration = events.registration_submit(event=event, data=form.registration_data())
+            registration = events.registration_submit(event=event, data=form.registration_data(),
+                                                      language=translation.get_language() or "")  # fmt: skip
         except ApplicationError as exc:
             form_add_errors(form, exc)
         else:

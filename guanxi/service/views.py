@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.core.custom_fields.forms import custom_fields_attach
-from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from guanxi.core.errors import ApplicationError
 from guanxi.core.inputs import id_or_none
-from guanxi.core.views_util import form_add_errors, service_action
+from guanxi.core.views_util import form_page_status, form_page_submit, service_action
 from guanxi.org.policies import has_permission, require_permission, scope_queryset_or_none
 
 from . import selectors, services
@@ -85,22 +85,18 @@ def asset_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if asset is None:
         require_permission(user, "assets.create")
     form = _asset_form(request, asset)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if asset is None:
-                asset = services.asset_create(actor=user, data=form.service_data())
-            else:
-                asset = services.asset_update(actor=user, asset=asset, data=form.service_data(),
-                                              expected_version=form.cleaned_data.get("version"))  # fmt: skip
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Asset saved."))
-            return redirect("service:asset_detail", asset.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "service/asset_form.html", {"form": form, "asset": asset}, status=status)
+
+    def save() -> Asset:
+        if asset is None:
+            return services.asset_create(actor=user, data=form.service_data())
+        return services.asset_update(actor=user, asset=asset, data=form.service_data(),
+                                     expected_version=form.cleaned_data.get("version"))  # fmt: skip
+
+    then = lambda a: reverse("service:asset_detail", args=[a.pk])  # noqa: E731
+    if (answer := form_page_submit(request, form, save, _("Asset saved."), then)) is not None:
+        return answer
+    context = {"form": form, "asset": asset}
+    return render(request, "service/asset_form.html", context, status=form_page_status(request))
 
 
 @login_required
@@ -173,23 +169,19 @@ def ticket_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if ticket is None:
         require_permission(user, "tickets.create")
     form = _ticket_form(request, ticket)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if ticket is None:
-                upload = form.cleaned_data.get("attachment")
-                ticket = services.ticket_create(actor=user, data=form.service_data(), files=[upload] if upload else [])
-            else:
-                ticket = services.ticket_update(actor=user, ticket=ticket, data=form.service_data(),
-                                                expected_version=form.cleaned_data.get("version"))  # fmt: skip
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Ticket saved."))
-            return redirect("service:ticket_detail", ticket.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "service/ticket_form.html", {"form": form, "ticket": ticket}, status=status)
+
+    def save() -> Ticket:
+        if ticket is None:
+            upload = form.cleaned_data.get("attachment")
+            return services.ticket_create(actor=user, data=form.service_data(), files=[upload] if upload else [])
+        return services.ticket_update(actor=user, ticket=ticket, data=form.service_data(),
+                                      expected_version=form.cleaned_data.get("version"))  # fmt: skip
+
+    then = lambda t: reverse("service:ticket_detail", args=[t.pk])  # noqa: E731
+    if (answer := form_page_submit(request, form, save, _("Ticket saved."), then)) is not None:
+        return answer
+    context = {"form": form, "ticket": ticket}
+    return render(request, "service/ticket_form.html", context, status=form_page_status(request))
 
 
 @login_required

@@ -283,6 +283,10 @@ GUANXI_BOUNCE_IMAP_SECURITY = env.str("GUANXI_BOUNCE_IMAP_SECURITY", default="ss
 GUANXI_BOUNCE_IMAP_USER = env.str("GUANXI_BOUNCE_IMAP_USER", default="")
 GUANXI_BOUNCE_IMAP_PASSWORD = env.str("GUANXI_BOUNCE_IMAP_PASSWORD", default="")
 GUANXI_BOUNCE_IMAP_FOLDER = env.str("GUANXI_BOUNCE_IMAP_FOLDER", default="INBOX")
+# The bounce mailbox's address, e.g. bounce@mail.example.com: campaign e-mail goes out with the envelope sender
+# bounce+<delivery>-<signature>@mail.example.com (VERP), so each bounce names its recipient; the mail server delivers
+# bounce+anything@ to the bounce mailbox (Postfix: recipient_delimiter = +). Empty: the From address, no VERP.
+GUANXI_BOUNCE_ADDRESS = env.str("GUANXI_BOUNCE_ADDRESS", default="")
 
 # --- caches ----------------------------------------------------------------------------------
 # Files under var/ by default, so the web processes `guanxi run` starts share the login throttle, the public forms'

@@ -264,6 +264,7 @@ PAGES: list[Page] = [
     Page("marketing:segment_list", gate="marketing.view"),
     Page("marketing:suppression_list", gate="marketing.view"),
     Page("marketing:campaign_list", gate="marketing.view"),
+    Page("marketing:roi", gate="marketing.view", query="channel=email"),
     # (membership: the members, ledger and coupons lists, in the reader's data scope of loyalty.view)
     Page("marketing:member_list", gate="loyalty.view", query="scene=all"),
     Page("marketing:points_ledger", gate="loyalty.view"),

@@ -38,6 +38,7 @@ class Outgoing:
     text: str
     html: str = ""
     headers: dict[str, str] | None = None
+    return_path: str = ""  # e-mail: the envelope sender (a VERP bounce address, channels/verp.py); "" the From
 
 
 class Provider(Protocol):
@@ -58,22 +59,41 @@ class LoggingProvider:
 
 
 class EmailProvider:
+    """One SMTP connection for a whole batch (opened at the first message, closed by `close()` or after an error),
+    not one per message: the TCP and TLS handshakes, EHLO and login are most of a message's cost."""
+
     def __init__(self) -> None:
         self.connection = get_connection()
+        self.opened = False
+
+    def close(self) -> None:
+        if self.opened:
+            self.opened = False
+            try:
+                self.connection.close()
+            except Exception:  # already gone: nothing to close
+                log.debug("closing the SMTP connection failed", exc_info=True)
 
     def send(self, message: Outgoing) -> str:
-        mail = EmailMultiAlternatives(message.subject, message.text, None, [message.to], headers=message.headers or {},
-                                      connection=self.connection)  # fmt: skip
+        headers = dict(message.headers or {})
+        if message.return_path:  # the envelope sender is the bounce address; the From header stays the site's
+            headers.setdefault("From", settings.DEFAULT_FROM_EMAIL)
+        mail = EmailMultiAlternatives(message.subject, message.text, message.return_path or None, [message.to],
+                                      headers=headers, connection=self.connection)  # fmt: skip
         if message.html:
             mail.attach_alternative(message.html, "text/html")
         message_id = mail.extra_headers.setdefault("Message-ID", _message_id())
         try:
+            if not self.opened:  # an open connection stays open across send_messages calls
+                self.connection.open()
+                self.opened = True
             mail.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _reply in exc.recipients.values()]
             error = Bounced if codes and all(500 <= code < 600 for code in codes) else SendFailed
             raise error(_refusal(exc.recipients)) from exc
-        except Exception as exc:  # unreachable, timed out: the delivery records why
+        except Exception as exc:  # unreachable, timed out, dropped: the delivery records why; the next one reconnects
+            self.close()
             raise SendFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
         return message_id
 

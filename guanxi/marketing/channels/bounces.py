@@ -4,10 +4,12 @@ bodies that quote an SMTP reply such as "550 5.1.1 … User unknown").
 
 The bounce mailbox (GUANXI_BOUNCE_IMAP_*, the address campaign mail's envelope sender names) is read by the core
 mail poll (guanxi/core/mail/poll.py) through a registered handler; each report is matched to the campaign message
-by the original Message-ID (the provider id recorded on the delivery when it went out), else by the failed
-recipient's most recent campaign e-mail. A permanent failure (status 5.x.x, or "failed" without a status) marks the
-delivery bounced and suppresses the address, as a refusal during the SMTP conversation does; a temporary one
-(4.x.x, "delayed") only records the reason on the delivery. A message that matches no delivery is kept unfiled.
+first by its VERP address (the bounce came back to `bounce+<delivery>-<signature>@…`, channels/verp.py: no need to
+read the body for whom it concerns), then by the original Message-ID (the provider id recorded on the delivery
+when it went out), else by the failed recipient's most recent campaign e-mail. A permanent failure (status
+5.x.x, or "failed" without a status) marks the delivery bounced and suppresses the address, as a refusal during
+the SMTP conversation does; a temporary one (4.x.x, "delayed") only records the reason on the delivery. A
+message that matches no delivery is kept unfiled.
 """
 
 from __future__ import annotations
@@ -175,15 +177,41 @@ def _delivery_for(report: BounceReport) -> Any:
     return emails.filter(address__iexact=report.recipient, status__in=sent).order_by("-sent_at", "-pk").first()
 
 
+DAEMONS = ("mailer-daemon", "postmaster", "mail delivery")
+
+
+def _verp_reports(raw: bytes, delivery: Any) -> list[BounceReport]:
+    """The report of a bounce that came back to a delivery's VERP address: the one about its recipient (or the only
+    one) when the body can be read; a message from a mail system that gives none is a permanent failure; anything
+    else sent to the address (an auto-reply, a person answering) is not a bounce."""
+    reports = bounce_parse(raw)
+    mine = [r for r in reports if r.recipient == delivery.address.lower()] or reports[:1]
+    if mine:
+        return mine
+    msg = message_from_bytes(raw, policy=default_policy)
+    sender = str(msg.get("From") or "").lower()
+    if msg.get_content_type() == "multipart/report" or any(d in sender for d in DAEMONS):
+        return [BounceReport(recipient=delivery.address.lower(), status="", permanent=True,
+                             diagnostic="no status given", original_message_id="")]  # fmt: skip
+    return []
+
+
 def bounce_file(*, mailbox: str, message: InboundMessage, **_: Any) -> str:
     """File one message of the bounce mailbox (inside the poll's transaction): "marketing.delivery:<pk>" of the
-    first delivery it concerned, or "" when it reports nothing we sent."""
+    first delivery it concerned, or "" when it reports nothing we sent. A VERP address names the delivery at once;
+    otherwise the reports are matched by Message-ID, then by recipient."""
     from ..campaigns import record_bounce
     from ..models import Delivery
+    from .verp import verp_delivery_id
 
+    verp_id = verp_delivery_id(message.raw)
+    verp = Delivery.objects.select_related("campaign").filter(pk=verp_id).first() if verp_id else None
+    if verp is not None:
+        pairs = [(report, verp) for report in _verp_reports(message.raw, verp)]
+    else:
+        pairs = [(report, _delivery_for(report)) for report in bounce_parse(message.raw)]
     filed = ""
-    for report in bounce_parse(message.raw):
-        delivery = _delivery_for(report)
+    for report, delivery in pairs:
         if delivery is None:
             continue
         if report.permanent:

@@ -41,20 +41,23 @@ def member_data(form: forms.Form) -> dict[str, Any]:
     return data
 
 
-class RedeemForm(forms.Form):
-    points = forms.CharField(label=_("Points to redeem"), max_length=12)
+NUMERIC = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+
+class RedeemForm(TablerMixin, forms.Form):
+    points = forms.CharField(label=_("Points to redeem"), max_length=12, widget=NUMERIC)
     note = forms.CharField(label=_("For"), max_length=300, required=False)
 
 
-class AdjustForm(forms.Form):
-    points = forms.CharField(label=_("Points (+ or -)"), max_length=12)
+class AdjustForm(TablerMixin, forms.Form):
+    points = forms.CharField(label=_("Points (+ or -)"), max_length=12, widget=NUMERIC)
     note = forms.CharField(label=_("Reason"), max_length=300)
 
 
-class CouponUseForm(forms.Form):
+class CouponUseForm(TablerMixin, forms.Form):
     code = forms.CharField(label=_("Coupon code"), max_length=40)
-    contract = forms.CharField(label=_("Contract id"), required=False, max_length=20)
-    quote = forms.CharField(label=_("Quote id"), required=False, max_length=20)
+    contract = forms.CharField(label=_("Contract id"), required=False, max_length=20, widget=NUMERIC)
+    quote = forms.CharField(label=_("Quote id"), required=False, max_length=20, widget=NUMERIC)
 
 
 class CouponForm(TablerMixin, forms.Form):

@@ -9,15 +9,15 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.custom_fields.forms import custom_fields_attach
-from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from guanxi.core.views_util import form_action, form_add_errors
+from guanxi.core.errors import NotFoundError
+from guanxi.core.views_util import form_action, form_page_status, form_page_submit
 from guanxi.org.policies import has_permission, require_permission, scope_queryset_or_none
 
 from . import corrections, ledger, services
@@ -25,6 +25,10 @@ from .forms import AdjustForm, CouponForm, CouponUseForm, EnrolForm, MemberEditF
 from .models import Coupon, LoyaltyProgramme, Member, Tier
 
 LEDGER_ROWS = 50
+
+
+def _member_url(member: Member) -> str:
+    return reverse("marketing:member_detail", args=[member.pk])
 
 
 def _member_context(user: Any, member: Member) -> dict[str, Any]:
@@ -59,18 +63,13 @@ def member_create(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "loyalty.create")
     form = EnrolForm(request.POST or None, initial={"customer": request.GET.get("customer", "")})
     custom_fields_attach(form, user=request.user, target=services.MEMBER_TARGET)
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.member_enrol(actor=request.user, data=form.service_data())
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Enrolled: card %(card)s.") % {"card": member.card_number})
-            return redirect("marketing:member_detail", member.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "marketing/loyalty/member_form.html", {"form": form}, status=status)
+    answer = form_page_submit(
+        request, form, lambda: services.member_enrol(actor=request.user, data=form.service_data()),
+        lambda m: _("Enrolled: card %(card)s.") % {"card": m.card_number}, _member_url,
+    )  # fmt: skip
+    if answer is not None:
+        return answer
+    return render(request, "marketing/loyalty/member_form.html", {"form": form}, status=form_page_status(request))
 
 
 @login_required
@@ -81,20 +80,16 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {"joined_on": member.joined_on.isoformat(), "version": member.version}
     form = MemberEditForm(request.POST or None, initial=initial)
     custom_fields_attach(form, user=request.user, target=services.MEMBER_TARGET, instance=member)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_update(actor=request.user, member=member, data=form.service_data(),
-                                   expected_version=form.cleaned_data.get("version"))  # fmt: skip
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Changes to %(name)s were saved.") % {"name": member.card_number})
-            return redirect("marketing:member_detail", member.pk)
-    status = 400 if request.method == "POST" else 200
+
+    def save() -> Member:
+        return services.member_update(actor=request.user, member=member, data=form.service_data(),
+                                      expected_version=form.cleaned_data.get("version"))  # fmt: skip
+
+    done = _("Changes to %(name)s were saved.") % {"name": member.card_number}
+    if (answer := form_page_submit(request, form, save, done, _member_url(member))) is not None:
+        return answer
     context = {"form": form, "member": member}
-    return render(request, "marketing/loyalty/member_form.html", context, status=status)
+    return render(request, "marketing/loyalty/member_form.html", context, status=form_page_status(request))
 
 
 @login_required
@@ -173,21 +168,16 @@ def coupon_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         form = CouponForm(request.POST or None)
     if request.method == "POST":
         require_permission(user, "loyalty.edit" if coupon else "loyalty.create")
-        if form.is_valid():
-            try:
-                if coupon is None:
-                    services.coupon_create(actor=user, data=form.service_data())
-                else:
-                    services.coupon_update(actor=user, coupon=coupon, data=form.service_data(),
-                                           expected_version=form.cleaned_data.get("version"))  # fmt: skip
-            except (PermissionDeniedError, NotFoundError):
-                raise
-            except ApplicationError as exc:
-                form_add_errors(form, exc)
-            else:
-                messages.success(request, _("Coupon saved."))
-                return redirect("marketing:coupon_list")
-    status = 400 if request.method == "POST" else 200
+
+    def save() -> Coupon:
+        if coupon is None:
+            return services.coupon_create(actor=user, data=form.service_data())
+        return services.coupon_update(actor=user, coupon=coupon, data=form.service_data(),
+                                      expected_version=form.cleaned_data.get("version"))  # fmt: skip
+
+    if (answer := form_page_submit(request, form, save, _("Coupon saved."), "marketing:coupon_list")) is not None:
+        return answer
+    status = form_page_status(request)
     context = {"form": form, "coupon": coupon, "may_save": may_save,
                "redemptions": scope_queryset_or_none(user, coupon.redemptions.select_related(
                    "member__customer", "quote", "contract"))[:50] if coupon else []}  # fmt: skip

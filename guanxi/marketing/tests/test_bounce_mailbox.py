@@ -15,6 +15,7 @@ from guanxi.core.mail.models import MailMessage
 from guanxi.core.mail.poll import mailboxes_poll
 from guanxi.marketing import campaigns, services
 from guanxi.marketing.channels.bounces import bounce_parse
+from guanxi.marketing.channels.verp import verp_address, verp_delivery_id
 from guanxi.marketing.models import Delivery, Suppression
 
 pytestmark = pytest.mark.django_db
@@ -102,14 +103,61 @@ def test_bounces_in_the_mailbox_mark_deliveries_and_suppress_hard_bounced_addres
     assert campaigns.campaign_start(actor=people["marketer"], campaign=second) == 1
 
 
-def test_a_bounce_without_the_original_headers_is_matched_by_its_recipient(people, book, smtp_server, bounce_box,
-                                                                          imap_server):  # fmt: skip
+def _a_level_campaign_sent(people: Any) -> Any:
+    """An e-mail campaign to the A-level customers' contacts (李明, 王芳, 赵强 without an address), sent."""
     segment = services.segment_create(actor=people["marketer"], data={"name": "A", "query": "level=A"})
     campaign = campaigns.campaign_create(actor=people["marketer"], data={
         "name": "回访", "channel": "email", "segment": segment.pk, "subject": "您好", "body": "诚邀"})  # fmt: skip
     campaigns.campaign_start(actor=people["marketer"], campaign=campaign)
     campaigns.campaign_send_batch(campaign_id=campaign.pk)
+    return campaign
+
+
+def test_a_bounce_without_the_original_headers_is_matched_by_its_recipient(people, book, smtp_server, bounce_box,
+                                                                          imap_server):  # fmt: skip
+    campaign = _a_level_campaign_sent(people)
     raw = sample("postfix_hard.eml", "<not-ours@elsewhere.example>")
     imap_server.deliver(bounce_box, raw)
     mailboxes_poll()
     assert Delivery.objects.get(campaign=campaign, address="wangfang@hengxin.example").status == "bounced"
+
+
+def test_with_a_bounce_address_each_message_carries_its_verp_and_the_bounce_maps_by_it(
+    people, book, smtp_server, imap_server, bounce_box, settings
+):
+    # given a bounce address: each campaign e-mail's envelope sender names its delivery, the From stays the site's
+    settings.GUANXI_BOUNCE_ADDRESS = "bounces@guanxi.example"
+    campaign = _a_level_campaign_sent(people)
+    rows = {d.address: d for d in Delivery.objects.filter(campaign=campaign)}
+    li, wang = rows["liming@hengxin.example"], rows["wangfang@hengxin.example"]
+    envelope = dict(zip([m["To"] for m in smtp_server.messages], smtp_server.senders, strict=True))
+    assert envelope[li.address] == verp_address(li.pk) and verp_address(li.pk).startswith("bounces+")
+    assert envelope[li.address] != envelope[wang.address]
+    assert all(m["From"] == settings.DEFAULT_FROM_EMAIL for m in smtp_server.messages)
+    assert verp_delivery_id(f"To: {verp_address(li.pk)}\r\n\r\n".encode()) == li.pk
+
+    # when 李明's address forwards to one that does not exist: the report names that one, and no Message-ID
+    to_li = sample("postfix_hard.eml", "<not-ours@elsewhere.example>").replace(
+        b"To: bounces@guanxi.example", b"To: " + verp_address(li.pk).encode())  # fmt: skip
+    # a bounce from a mail system that says nothing we can read, to 王芳's VERP address
+    to_wang = (f"From: MAILER-DAEMON@mx.example\r\nTo: {verp_address(wang.pk)}\r\nSubject: failure\r\n"
+               "Message-ID: <m1@mx.example>\r\n\r\nSorry.\r\n").encode()  # fmt: skip
+    # an out-of-office reply to the VERP address, and a forged VERP address
+    auto = (f"From: li@hengxin.example\r\nTo: {verp_address(li.pk)}\r\nSubject: 外出\r\n"
+            "Message-ID: <m2@hengxin.example>\r\n\r\n我在休假\r\n").encode()  # fmt: skip
+    forged = to_wang.replace(verp_address(wang.pk).encode(), f"bounces+{wang.pk:x}-0123456789abcdef@guanxi.example"
+                             .encode()).replace(b"<m1@", b"<m3@")  # fmt: skip
+    for raw in (to_li, to_wang, auto, forged):
+        imap_server.deliver(bounce_box, raw)
+    assert mailboxes_poll()["marketing-bounces"] == {"filed": 2, "unfiled": 2, "skipped": 0, "failed": 0}
+    # then both deliveries are bounced by their VERP address alone, whatever the body says
+    rows = {d.address: d for d in Delivery.objects.filter(campaign=campaign)}
+    assert rows[li.address].status == "bounced" and rows[wang.address].status == "bounced"
+    assert set(Suppression.objects.values_list("address", flat=True)) == {li.address, wang.address}
+
+
+def test_without_a_bounce_address_the_envelope_sender_is_the_from_address(people, book, smtp_server, settings):
+    settings.GUANXI_BOUNCE_ADDRESS = ""
+    _a_level_campaign_sent(people)
+    assert smtp_server.senders and all(f"<{s}>" in settings.DEFAULT_FROM_EMAIL for s in smtp_server.senders)
+    assert verp_address(1) == ""

@@ -105,3 +105,28 @@ def test_a_claimed_confirmation_is_not_sent_by_a_second_sender(people, smtp_serv
     later = now + confirmations.CLAIM + dt.timedelta(seconds=1)
     assert confirmations.registration_confirmation_send(registration_id=registration.pk, now=later) is True
     assert len(smtp_server.messages) == 1
+
+
+def test_the_confirmation_is_in_the_language_the_form_was_filled_in(client, people, smtp_server, settings):
+    # given a site whose language is Chinese, and a visitor who switched the public form to English
+    cache.clear()
+    settings.LANGUAGE_CODE = "zh-hans"
+    event = _event(people)
+    url = f"/marketing/e/{events.event_form_token(event)}/"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.post(url, {"name": "Tom Li", "email": "tom@example.com"}).status_code == 200
+    # and another who kept it Chinese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert client.post(url, {"name": "王磊", "email": "wanglei@example.com"}).status_code == 200
+    assert confirmations.confirmations_due() == {"sent": 2, "failed": 0}
+    # then each confirmation is written in the registrant's language, whatever the worker's is
+    by_to = {m["To"]: m for m in smtp_server.messages}
+    english, chinese = by_to["tom@example.com"], by_to["wanglei@example.com"]
+    english_text = english.get_body(("plain",)).get_content()
+    assert str(english["Subject"]).strip().startswith("Registration confirmed:") and "check-in code" in english_text
+    assert "Registration confirmed" not in str(chinese["Subject"]) and "杭州客户答谢会" in str(chinese["Subject"])
+    assert "check-in code" not in chinese.get_body(("plain",)).get_content()
+    assert Registration.objects.get(email="tom@example.com").language == "en"
+    # a language the site does not offer is not stored: the site's default applies
+    other = events.registration_submit(event=event, data={"name": "X", "mobile": "13500135001"}, language="fr")
+    assert other.language == ""
