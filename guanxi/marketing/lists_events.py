@@ -127,7 +127,7 @@ class RegistrationList(ListDefinition):
         Column("registered", gettext_lazy("Registered at"), value=lambda r: r.registered_at,
                template=CELLS + "datetime.html", sort=("registered_at",), phone=False, default=False),
         Column("checked_in", gettext_lazy("Checked in at"), value=lambda r: r.checked_in_at,
-               template=CELLS + "datetime.html", sort=("checked_in_at",), phone=False),
+               template=CELLS + "datetime.html", sort=("checked_in_at",), phone=False, default=False),
         Column("confirmation", gettext_lazy("Confirmation"), value=lambda r: r.get_confirmation_display(),
                sort=("confirmation",), phone=False, template=CELLS + "nowrap.html"),
     )  # fmt: skip
