@@ -274,4 +274,21 @@ PAGES: list[Page] = [
     Page("marketing:care_overdue", gate="tasks.view"),
     Page("marketing:event_list", gate="marketing.view"),
     Page("marketing:registration_list", gate="marketing.view"),
+    # --- real estate (test_pages_realestate.py, the app switched on: world_realestate.py) --------------------
+    # (a trade's and a receipt's buyer is part of them: the payer on a receipt, the buyer on a trade)
+    Page(
+        "realestate:trade_list", ("trd", "cus"), gate="re_sales.view", query="scene=all&per_page=100", reveals=("cus",)
+    ),  # fmt: skip
+    Page(
+        "realestate:receipt_list",
+        ("rcp", "trd", "cus"),
+        gate="re_collections.view",
+        query="scene=all&per_page=100",
+        reveals=("cus",),
+    ),  # fmt: skip
+    Page("realestate:trade_detail", ("trd", "cus", "rcp"), record="trd", reveals=("cus",)),
+    Page("realestate:trade_pdf", (), record="trd", url_kwargs=(("doc", "selection"),)),
+    Page("realestate:receipt_pdf", (), record="rcp"),
+    # (a unit's page names its sale to who may see the trade; to a colleague only that it is taken)
+    Page("realestate:unit_detail", ("trd",), record="unt", via="trd", reveals=("cus",)),
 ]

@@ -71,6 +71,10 @@ KINDS: dict[str, Kind] = {
         Kind("ast", "assets", "customer asset"),
         Kind("tkt", "tickets", "ticket"),
         Kind("rnw", "assets", "renewal"),
+        # real estate (world_realestate.py adds them where a module switches the app on)
+        Kind("unt", "re_properties", "real-estate unit"),
+        Kind("trd", "re_sales", "real-estate trade"),
+        Kind("rcp", "re_collections", "real-estate receipt"),
     )
 }
 
@@ -141,6 +145,12 @@ def expected_allowed(role: str, perm: str, kind: str, relation: str, *, partner_
     if kind == "imp" and module == "implementation" and "contracts.view" not in g:
         # implementation staff (who do not read contracts) work on the orders they own or have items on
         return perm in g and relation in (OWN, PARTICIPANT)
+    if kind == "unt":
+        # a unit has no owner: whoever reads the module sees the units of their projects (every reader works on
+        # the harness's project); partners' users are not the sales office
+        return perm in g and not partner_reader
+    if kind == "rcp" and not expected_allowed(role, "re_sales.view", "trd", relation, partner_reader=partner_reader):
+        return False  # receipts are those of the trades the reader sees
     if kind == "fup" and action in ("edit", "delete"):
         return perm in g and relation == OWN  # only its author changes a follow-up (REQUIREMENTS §11)
     if action == "view" and relation == PARTICIPANT and kind in ("quo", "eor"):

@@ -481,3 +481,23 @@ WRITES: list[Write] = [
         body=lambda w, b: {"status": "renewing"},
     ),  # fmt: skip
 ]
+
+
+# Real estate's writes on a bundle's trade, read by test_pages_realestate.py (the app switched on), not test_writes.py.
+RE_WRITES: list[Write] = [
+    Write(
+        "realestate:trade_action",
+        "trd",
+        "re_sales.cancel",
+        url_kwargs={"action": "cancel"},
+        body=lambda w, b: {"reason": "授权测试"},
+    ),
+    Write(
+        "realestate:trade_action",
+        "trd",
+        "re_collections.create",
+        url_kwargs={"action": "receive"},
+        body=lambda w, b: {"amount": "500", "kind": "advance"},
+        creates=("realestate.Receipt", "trade__customer"),
+    ),
+]
