@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema, ObjectId
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId
 from guanxi.org.schemas import UserRef
 
 from .kinds import kind_label
@@ -105,6 +105,7 @@ class RequestDetailOut(RequestOut):
 
 class RequestPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     items: list[RequestOut]
     limit: int
     offset: int

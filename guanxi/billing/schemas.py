@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import PlainSerializer
 
-from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId, Version
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.core.files import download_url
 from guanxi.core.money import AMOUNT_DIGITS, AMOUNT_MAX, to_cent
@@ -110,6 +110,7 @@ class InvoiceOut(Schema):
 
 class InvoicePage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[InvoiceOut]
@@ -183,6 +184,7 @@ class PaymentOut(Schema):
 
 class PaymentPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[PaymentOut]
@@ -324,6 +326,7 @@ class ExpenseClaimOut(Schema):
 
 class ExpenseClaimPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[ExpenseClaimOut]

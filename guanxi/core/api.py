@@ -45,6 +45,7 @@ from .errors import (
 )
 from .inputs import MAX_ID
 from .models import IdempotencyRecord
+from .paging import capped_count
 from .ports import API_TOKENS
 from .registry import registry
 
@@ -493,11 +494,23 @@ class PageParams(Schema):
     offset: int = Field(0, ge=0, le=10**9, description="Rows to skip.")
 
 
+CountIsExact = Annotated[
+    bool,
+    Field(
+        description=(
+            "Whether `count` is the list's total. A list counts at most 10,000 rows: past them `count` is 10,000 and "
+            "this is false; page on with `offset` until a page has fewer than `limit` items."
+        )
+    ),
+]
+
+
 def paginate(qs: QuerySet | list[Any], page: PageParams) -> dict[str, Any]:
-    """`{"count", "items", "limit", "offset"}`: one COUNT and one page query."""
-    count = len(qs) if isinstance(qs, list) else qs.count()
-    items = list(qs[page.offset : page.offset + page.limit]) if count > page.offset else []
-    return {"count": count, "items": items, "limit": page.limit, "offset": page.offset}
+    """`{"count", "count_is_exact", "items", "limit", "offset"}`: one capped COUNT (at most `COUNT_CAP + 1` rows read,
+    `core.paging`) and one page query."""
+    count, exact = capped_count(qs)
+    items = list(qs[page.offset : page.offset + page.limit]) if count > page.offset or not exact else []
+    return {"count": count, "count_is_exact": exact, "items": items, "limit": page.limit, "offset": page.offset}
 
 
 # --- API docs that work offline --------------------------------------------------------------

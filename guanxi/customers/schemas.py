@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AwareDatetime, WithJsonSchema
 
-from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.core.files import download_url
@@ -102,6 +102,7 @@ class CustomerDetailOut(CustomerOut):
 
 class CustomerPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[CustomerOut]
@@ -231,6 +232,7 @@ class ContactOut(Schema):
 
 class ContactPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[ContactOut]
@@ -312,6 +314,7 @@ class FollowUpOut(Schema):
 
 class FollowUpPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[FollowUpOut]
@@ -364,6 +367,7 @@ class TaskOut(Schema):
 
 class TaskPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[TaskOut]

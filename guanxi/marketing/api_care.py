@@ -12,6 +12,7 @@ from guanxi.core.api import (
     LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    CountIsExact,
     InputSchema,
     ObjectId,
     PageParams,
@@ -51,6 +52,7 @@ class GreetingOut(Schema):
 
 class GreetingPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[GreetingOut]
@@ -91,6 +93,7 @@ class EventOut(Schema):
 
 class EventPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[EventOut]
@@ -134,6 +137,7 @@ class RegistrationOut(Schema):
 
 class RegistrationPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[RegistrationOut]

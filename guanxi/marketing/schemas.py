@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId, Version
 
 from .models import Channel, Consent, Segment, Suppression
 
@@ -35,6 +35,7 @@ class SegmentOut(Schema):
 
 class SegmentPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[SegmentOut]
@@ -109,6 +110,7 @@ class SuppressionOut(Schema):
 
 class SuppressionPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[SuppressionOut]
@@ -147,6 +149,7 @@ class CampaignOut(Schema):
 
 class CampaignPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[CampaignOut]

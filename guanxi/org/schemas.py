@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import AwareDatetime
 
-from guanxi.core.api import InputSchema, ObjectId
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId
 
 
 # --- references embedded in other objects ----------------------------------------------------
@@ -49,6 +49,7 @@ class UserOut(Schema):
 
 class UserPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[UserOut]
@@ -101,6 +102,7 @@ class DepartmentOut(Schema):
 
 class DepartmentPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[DepartmentOut]
@@ -155,6 +157,7 @@ class NotificationOut(Schema):
 
 class NotificationPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[NotificationOut]
@@ -223,6 +226,7 @@ class AccessLogOut(Schema):
 
 class AccessLogPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[AccessLogOut]

@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema, Version
+from guanxi.core.api import CountIsExact, InputSchema, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
 
@@ -41,6 +41,7 @@ class ProjectOut(Schema):
 
 class ProjectPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[ProjectOut]
@@ -111,6 +112,7 @@ class UnitPatch(InputSchema):
 
 class UnitPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[UnitOut]

@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema
+from guanxi.core.api import CountIsExact, InputSchema
 
 Money = Decimal
 MoneyIn = Field(..., gt=0, max_digits=14, decimal_places=2)
@@ -120,6 +120,7 @@ class ReTradeDetailOut(ReTradeOut):
 
 class ReTradePage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[ReTradeOut]
@@ -173,6 +174,7 @@ class ReReceiptOut(Schema):
 
 class ReReceiptPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[ReReceiptOut]

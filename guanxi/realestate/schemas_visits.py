@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema
+from guanxi.core.api import CountIsExact, InputSchema
 
 GradeCode = Literal["A", "B", "C"]
 
@@ -53,6 +53,7 @@ class VisitOut(Schema):
 
 class VisitorPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[VisitorOut]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
@@ -60,6 +60,7 @@ class AssetOut(Schema):
 
 class AssetPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[AssetOut]
@@ -139,6 +140,7 @@ class TicketOut(Schema):
 
 class TicketPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[TicketOut]

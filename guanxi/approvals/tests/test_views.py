@@ -40,7 +40,7 @@ def rows_in(html: str) -> int:
 
 
 def tab_counts(response: Any) -> dict[str, int]:
-    return {scene.key: count for scene, count in response.context["scene_counts"]}
+    return {scene.key: count for scene, count, _exact in response.context["scene_counts"]}
 
 
 def test_inbox_tabs_and_rows(chain: Any, document: Any, org: Any, django_assert_max_num_queries: Any) -> None:

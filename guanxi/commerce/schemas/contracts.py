@@ -9,7 +9,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from guanxi.approvals.schemas import RequestDetailOut
-from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.files import download_url
 from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
@@ -85,6 +85,7 @@ class ContractDetailOut(ContractOut):
 
 class ContractPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     items: list[ContractOut]
     limit: int
     offset: int

@@ -8,7 +8,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema, ObjectId
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId
 from guanxi.org.schemas import UserRef
 
 from .common import (
@@ -93,6 +93,7 @@ class ExecutionOrderDetailOut(ExecutionOrderOut):
 
 class ExecutionOrderPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     items: list[ExecutionOrderOut]
     limit: int
     offset: int
@@ -173,6 +174,7 @@ class ImplementationOrderDetailOut(ImplementationOrderOut):
 
 class ImplementationOrderPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     items: list[ImplementationOrderOut]
     limit: int
     offset: int

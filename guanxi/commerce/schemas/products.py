@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId, Version
 
 from .common import (
     Amount,
@@ -41,6 +41,7 @@ class ProductOut(Schema):
 
 class ProductPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     items: list[ProductOut]
     limit: int
     offset: int

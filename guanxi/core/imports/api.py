@@ -18,6 +18,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from guanxi.core.api import (
     IDEMPOTENCY_HEADER,
     REPLAYED_HEADER,
+    CountIsExact,
     InputSchema,
     PageParams,
     api_user,
@@ -100,6 +101,7 @@ class ImportJobOut(ImportJobSummaryOut):
 
 class ImportJobPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     items: list[ImportJobSummaryOut]
     limit: int
     offset: int

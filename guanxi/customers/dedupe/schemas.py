@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
-from guanxi.core.api import InputSchema, ObjectId
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId
 from guanxi.org.schemas import UserRef
 
 from ..models import Customer, CustomerKey, DedupeRule, RegistrationConflict
@@ -85,6 +85,7 @@ class ConflictOut(Schema):
 
 class ConflictPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     items: list[ConflictOut]
     limit: int
     offset: int
@@ -117,6 +118,7 @@ class GroupOut(Schema):
 
 class GroupPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     items: list[GroupOut]
     limit: int
     offset: int

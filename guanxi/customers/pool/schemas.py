@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.utils import timezone
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema, ObjectId
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.org.schemas import DepartmentRef, UserRef
 
@@ -44,6 +44,7 @@ class PoolCustomerOut(Schema):
 
 class PoolPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[PoolCustomerOut]

@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
 
@@ -97,6 +97,7 @@ class MemberOut(Schema):
 
 class MemberPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[MemberOut]
@@ -134,6 +135,7 @@ class PointsEntryOut(Schema):
 
 class PointsEntryPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[PointsEntryOut]
@@ -165,6 +167,7 @@ class PointsCorrectionOut(Schema):
 
 class PointsCorrectionPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[PointsCorrectionOut]
@@ -187,6 +190,7 @@ class CouponOut(Schema):
 
 class CouponPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[CouponOut]

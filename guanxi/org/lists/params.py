@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.inputs import id_or_none
+from guanxi.core.paging import CappedPaginator
 
 from .spec import PAGE_SIZES
 
@@ -73,16 +74,25 @@ def filtered(
     return select(filters=params, **kwargs)
 
 
-def paginate(qs: Any, params: QueryDict, warnings: list[str], default_size: int = DEFAULT_PAGE_SIZE) -> Page:
-    """The page asked for (`page`, `per_page`); a page number out of range shows the nearest page, noted."""
+def paginate(
+    qs: Any, params: QueryDict, warnings: list[str], default_size: int = DEFAULT_PAGE_SIZE, *, capped: bool = False
+) -> Page:
+    """The page asked for (`page`, `per_page`); a page number out of range shows the nearest page, noted. `capped`
+    counts at most `core.paging.COUNT_CAP` rows ("10,000+", `page.paginator.count_is_exact` false) and still pages on
+    past them; only a page asked for beyond the last row then counts them all, to show the last page."""
     size = int(params.get("per_page") or default_size)
-    paginator = Paginator(qs, size)
+    paginator = CappedPaginator(qs, size, exact=not capped)
     raw = params.get("page", "1")
     try:
         number = int(raw)
     except ValueError:
         number = 1
         warnings.append(_("“%(page)s” is not a page number; showing page 1.") % {"page": raw[:20]})
+    if number > paginator.num_pages and not getattr(paginator, "count_is_exact", True):
+        try:
+            return paginator.page(number)
+        except EmptyPage:
+            paginator = CappedPaginator(qs, size, exact=True)  # asked past the end: the exact count finds the last page
     if number < 1 or number > paginator.num_pages:
         clamped = min(max(number, 1), paginator.num_pages)
         if raw.lstrip("-").isdigit():

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.core.errors import ApplicationError, NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.paging import capped_count
 from guanxi.core.registry import registry
 from guanxi.core.views_util import error_text, next_or
 from guanxi.org.models import Role
@@ -84,7 +85,7 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
     except PermissionDeniedError:
         return _no_permission(request, definition)
     params = resolved.params
-    page = paginate(resolved.qs, params, resolved.warnings)
+    page = paginate(resolved.qs, params, resolved.warnings, capped=True)
     rows = list(page.object_list)
     definition.prepare_rows(user=user, rows=rows)
     views = list(list_selectors.saved_views(user=user, list_key=definition.key))
@@ -93,11 +94,9 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
     state = params.copy()
     state.pop("page", None)
     scene_key = resolved.scene.key if resolved.scene else ""
-    # one COUNT per visible scene; the current one is the page's own count
-    scene_counts = [
-        (s, page.paginator.count if s.key == scene_key else s.apply(resolved.base, user).count())
-        for s in resolved.scenes
-    ]
+    # one capped COUNT per visible scene (at most COUNT_CAP + 1 rows read); the current one is the page's own count
+    counted = {scene_key: (page.paginator.count, page.paginator.count_is_exact)}
+    scene_counts = [(s, *(counted.get(s.key) or capped_count(s.apply(resolved.base, user)))) for s in resolved.scenes]
     inline_choices = {
         c.key: list(c.inline.choices(user)) for c in columns if c.inline is not None and c.inline.choices is not None
     }

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema, ObjectId
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId
 
 from ..schemas import RoleRef, UserRef
 
@@ -47,6 +47,7 @@ class PermissionRequestOut(Schema):
 
 class PermissionRequestPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[PermissionRequestOut]

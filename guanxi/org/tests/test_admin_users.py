@@ -44,7 +44,7 @@ def test_user_list_searches_filters_by_department_tree_role_and_status(admin_web
 
     # and each tab counts its accounts under the filters shown
     r = admin_web.get(url, {"department": org.east.pk})
-    counts = {scene.key: n for scene, n in r.context["scene_counts"]}
+    counts = {scene.key: n for scene, n, _exact in r.context["scene_counts"]}
     assert counts["closed"] == 1 and counts["all"] == counts["active"] + 1
 
 

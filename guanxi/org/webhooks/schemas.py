@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema
+from guanxi.core.api import CountIsExact, InputSchema
 
 EventKey = Annotated[str, Field(min_length=1, max_length=60)]
 READER_ROLE = (
@@ -58,6 +58,7 @@ class WebhookCreatedOut(WebhookOut):
 
 class WebhookPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[WebhookOut]
@@ -103,6 +104,7 @@ class DeliveryDetailOut(DeliveryOut):
 
 class DeliveryPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[DeliveryOut]

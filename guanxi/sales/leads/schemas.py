@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import WithJsonSchema
 
-from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.org.lists.custom import CUSTOM_FILTER_HELP
@@ -77,6 +77,7 @@ class LeadOut(Schema):
 
 class LeadPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[LeadOut]

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AwareDatetime
 
-from guanxi.core.api import InputSchema, ObjectId, Version
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId, Version
 from guanxi.core.custom_fields.api import custom_values_out, custom_values_type
 from guanxi.core.dictionaries.selectors import api_code
 from guanxi.core.files import download_url
@@ -170,6 +170,7 @@ class OpportunityDetailOut(OpportunityOut):
 
 class OpportunityPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     items: list[OpportunityOut]
     limit: int
     offset: int

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from guanxi.core.api import InputSchema, ObjectId
+from guanxi.core.api import CountIsExact, InputSchema, ObjectId
 from guanxi.core.money import AMOUNT_MAX, CENT
 from guanxi.org.schemas import DepartmentRef, UserRef
 
@@ -34,6 +34,7 @@ class TargetOut(Schema):
 
 class TargetPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     items: list[TargetOut]
     limit: int
     offset: int

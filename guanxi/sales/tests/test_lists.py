@@ -42,7 +42,7 @@ def deal(org, owner_key: str = "east_rep", **data) -> Opportunity:
 
 
 def scene_keys(response) -> list[str]:
-    return [s.key for s, _count in response.context["scene_counts"]]
+    return [s.key for s, _count, _exact in response.context["scene_counts"]]
 
 
 def count_queries(client: Client, url: str) -> int:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from guanxi.core.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams, paginate
+from guanxi.core.api import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, CountIsExact, InputSchema, PageParams, paginate
 from guanxi.org.current import current_user
 from guanxi.org.schemas import UserRef
 
@@ -48,6 +48,7 @@ class RenewalOut(Schema):
 
 class RenewalPage(Schema):
     count: int
+    count_is_exact: CountIsExact = True
     limit: int
     offset: int
     items: list[RenewalOut]
