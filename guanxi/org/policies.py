@@ -218,12 +218,20 @@ def scope_q(user: User, model: type[models.Model], scope: str) -> Q | None:
 def _scope_on_owner(
     user: User, model: type[models.Model], owner: str, collab_path: str | None, scope: str, partner: bool
 ) -> Q:
-    """The scope on a model's own owner field: `owner_id IN (…) OR pk IN (collaborators)`."""
+    """The scope on a model's own owner field: `pk IN (SELECT pk … WHERE owner_id IN (…) UNION SELECT the rows the
+    user collaborates on)`. Both halves start from an index (the owner's, the collaborators' user index) on both
+    databases; the same rows as `owner_id IN (…) OR pk IN (collaborators)`, which PostgreSQL could only answer by
+    reading the whole table and testing each row (the rep's customer list at a million customers: 470 ms)."""
     partner_q = Q(**{f"{owner}__in": _partner_users(user)}) if partner else Q()
     owned = _owned_q(user, owner, scope)
     if owned is None:  # ALL inside a partner organisation
         return partner_q
-    return (owned | _collaborator_q(model, collab_path, user)) & partner_q
+    if not collab_path:
+        return owned & partner_q
+    if "__" in collab_path or "__" in owner:  # collaborators or owner through a relation: the plain OR
+        return (owned | _collaborator_q(model, collab_path, user)) & partner_q
+    own_ids = model._base_manager.order_by().filter(owned).values("pk")
+    return Q(pk__in=own_ids.union(_collaborator_ids(model, collab_path, user))) & partner_q
 
 
 def _owned_q(user: User, owner: str, scope: str) -> Q | None:

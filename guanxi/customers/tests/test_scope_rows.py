@@ -92,3 +92,11 @@ def test_a_related_list_is_narrowed_by_one_indexed_subquery_not_a_join():
     user = UserFactory()
     sql = str(Contact.objects.filter(scope_q(user, Contact, DataScope.SELF)).query)
     assert " UNION " in sql and "JOIN" not in sql
+
+
+def test_a_reps_own_customers_are_one_union_of_the_owner_and_collaborator_lookups_not_an_or():
+    # the rep's scope on a model with its own owner: `id IN (owned UNION collaborating)`, where `owner_id = me OR
+    # id IN (collaborating)` made PostgreSQL read every customer (470 ms at a million for 0.9 % of the rows)
+    user = UserFactory()
+    sql = str(Customer.objects.filter(scope_q(user, Customer, DataScope.SELF)).query)
+    assert " UNION " in sql and " OR " not in sql
