@@ -18,6 +18,7 @@ from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
 from guanxi.core.filters import RequestLike, sort_with_tiebreak
 from guanxi.core.models import AuditLog
+from guanxi.core.prefetch import prefetch_always
 from guanxi.core.registry import registry
 from guanxi.org.audit_changes import audit_visible, describe_changes, model_label
 from guanxi.org.models import User
@@ -192,7 +193,10 @@ def customer_timeline(
     want = kinds or {"followup", "task", "change"}
     if "followup" in want:
         follow_ups = scope_queryset_or_none(user, FollowUp.objects.filter(customer=customer))
-        for f in follow_ups.select_related("author", "contact").prefetch_related("attachments")[:limit]:
+        shown = list(follow_ups.select_related("author", "contact")[:limit])
+        # the attachments in one query asked whether or not there are follow-ups (a constant count for the 360)
+        prefetch_always(shown, "attachments", Attachment.objects.filter(follow_up__in=follow_ups.values("pk")))
+        for f in shown:
             events.append({"kind": "followup", "at": f.occurred_at, "obj": f, "actor": f.author})
     if "task" in want:
         tasks = scope_queryset_or_none(user, Task.objects.filter(customer=customer))

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from guanxi.core.errors import NotFoundError
+from guanxi.core.prefetch import prefetch_always
 from guanxi.org.policies import require_permission, scope_queryset
 
 from .consent import reachable
@@ -37,3 +38,14 @@ def customer_contacts(*, user: Any, customer: Any) -> QuerySet[Any]:
 
     contacts = Contact.objects.filter(customer=customer).prefetch_related("consents").order_by("-is_primary", "name")
     return scope_queryset(user, contacts, "view", module="contacts")
+
+
+def customer_contacts_with_consents(*, user: Any, customer: Any) -> list[Any]:
+    """customer_contacts as a list, their consents read in one query asked even when there is no contact (the 360
+    page's query count does not depend on the customer's data)."""
+    from .models import Consent
+
+    contacts = customer_contacts(user=user, customer=customer).prefetch_related(None)
+    shown = list(contacts)
+    prefetch_always(shown, "consents", Consent.objects.filter(contact__in=contacts.values("pk")))
+    return shown

@@ -84,15 +84,15 @@ def customer_care(
     for this tab on every visit, so each list comes with its counts in one query (window counts over the whole
     list, before the page's LIMIT)."""
     today = today or timezone.localdate()
+    in_scope = customer_contacts(user=user, customer=customer).prefetch_related(None)
     if contacts is None:
-        contacts = list(customer_contacts(user=user, customer=customer).prefetch_related(None))
-    ids = [c.pk for c in contacts]
+        contacts = list(in_scope)
     care = CustomerCare()
     care.upcoming = _upcoming(contacts, today)
     sent = Q(status=GreetingSend.Status.SENT)
     queued = Q(status__in=[GreetingSend.Status.QUEUED, GreetingSend.Status.CALL_TASK], on__gte=today)
     care.sends = list(
-        GreetingSend.objects.filter(contact_id__in=ids)
+        GreetingSend.objects.filter(contact_id__in=in_scope.values("pk"))  # asked even with no contact
         .select_related("greeting", "contact")
         .annotate(n_sent=Window(Count("pk", filter=sent)), n_queued=Window(Count("pk", filter=queued)))
         .order_by("-on", "-pk")[:SHOWN]

@@ -164,7 +164,7 @@ def customer_contacts_seen(request: HttpRequest, customer: Any) -> list[Any]:
     Marketing and Care tabs both show them."""
     memo: dict[int, list[Any]] = request.__dict__.setdefault("_gx_marketing_contacts", {})
     if customer.pk not in memo:
-        memo[customer.pk] = list(selectors.customer_contacts(user=request.user, customer=customer))
+        memo[customer.pk] = selectors.customer_contacts_with_consents(user=request.user, customer=customer)
     return memo[customer.pk]
 
 
