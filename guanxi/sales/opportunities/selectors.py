@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
@@ -127,11 +128,9 @@ def opportunity_board(*, user: User, filters: Filters, per_column: int | None = 
         .annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
     }
     # One query for the cards: the first `per_column` of each stage, each picked by its own LIMIT subquery that
-    # walks the board index (opportunity_board_cards_idx) — no ranking of every open deal.
-    first_cards = Q(pk__in=[])
-    for stage in stages:
-        ids = qs.filter(stage=stage).order_by(*CARD_ORDER).values("pk")[:per_column]
-        first_cards |= Q(pk__in=ids)
+    # walks the board index (opportunity_board_idx) — no ranking of every open deal.
+    columns_ids = [qs.filter(stage=stage).order_by(*CARD_ORDER).values("pk")[:per_column] for stage in stages]
+    first_cards = _any_of(columns_ids)
     # (the subqueries carry the scope and filters; the outer query only fetches those rows by primary key)
     cards = Opportunity.objects.filter(first_cards).select_related("customer", "owner", "stage").order_by(*CARD_ORDER)
     now = timezone.now()
@@ -154,6 +153,21 @@ def opportunity_board(*, user: User, filters: Filters, per_column: int | None = 
             }
         )
     return {"pipelines": all_pipelines, "pipeline": pipeline, "columns": columns}
+
+
+def _any_of(id_queries: list[QuerySet[Any]]) -> Q:
+    """`pk IN (q1 UNION ALL q2 …)` where the database takes LIMITed parts in a UNION (PostgreSQL): an OR of
+    `pk IN (…)` made PostgreSQL test every deal of the table against each column's subquery (a sequential scan,
+    most of the board's SQL at a million). SQLite, which refuses a LIMIT inside a UNION, reads the OR of the
+    subqueries from the primary key."""
+    if not id_queries:
+        return Q(pk__in=[])
+    if connection.features.supports_slicing_ordering_in_compound and len(id_queries) > 1:
+        return Q(pk__in=id_queries[0].union(*id_queries[1:], all=True))
+    found = Q(pk__in=[])
+    for ids in id_queries:
+        found |= Q(pk__in=ids)
+    return found
 
 
 def opportunity_board_cards(
