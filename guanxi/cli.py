@@ -8,6 +8,7 @@ guanxi reclaim [--dry-run]                       public-pool warnings and reclai
 guanxi backup [--to DIR]                         back up the database and every uploaded file into one archive
 guanxi restore FILE [--force]                    restore a backup archive (stop the web and the worker first)
 guanxi roles upgrade [--dry-run|--yes]           give default roles the grants of newly added modules
+guanxi search-rebuild                            recompute the search text of records with custom values
 guanxi check                                     system checks (add --deploy for production)
 guanxi <any manage.py command>                   e.g. guanxi migrate, guanxi shell
 """
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         "reclaim": "guanxi_reclaim",
         "backup": "guanxi_backup",
         "restore": "guanxi_restore",
+        "search-rebuild": "guanxi_search_rebuild",
     }
     argv[0] = aliases.get(argv[0], argv[0])
     execute_from_command_line(["guanxi", *argv])

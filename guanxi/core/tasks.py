@@ -19,3 +19,11 @@ def periodic_job_run(job_key: str, period: str) -> Any:
     from .scheduler import periodic_job_execute
 
     return periodic_job_execute(job_key=job_key, period=period)
+
+
+@task()
+def custom_search_refresh_run(target: str, code: str) -> int:
+    """A custom field's definition changed what search finds: recompute its records' search text."""
+    from .custom_fields.search_refresh import custom_search_refresh
+
+    return custom_search_refresh(target=target, code=code)

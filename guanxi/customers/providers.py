@@ -400,11 +400,17 @@ for _metric in _CUSTOMER_METRICS:
 
 # Custom fields (自定义字段): administrators may add fields to customers and contacts.
 registry.add_custom_field_target(
-    CustomFieldTarget(model="customers.customer", label=_("Customers"), module="customers", order=10)
-)
+    CustomFieldTarget(
+        model="customers.customer", label=_("Customers"), module="customers", order=10,
+        search_text="guanxi.customers.search_text.customer_search_text",
+    )
+)  # fmt: skip
 registry.add_custom_field_target(
-    CustomFieldTarget(model="customers.contact", label=_("Contacts"), module="contacts", order=20)
-)
+    CustomFieldTarget(
+        model="customers.contact", label=_("Contacts"), module="contacts", order=20,
+        search_text="guanxi.customers.search_text.contact_search_text",
+    )
+)  # fmt: skip
 
 
 def _user_mailboxes() -> Any:

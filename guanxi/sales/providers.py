@@ -100,9 +100,15 @@ for _metric in _SALES_METRICS:
     registry.add_metric(_metric)
 
 # Custom fields (自定义字段) on leads and opportunities; an opportunity's may be required from a stage on.
-registry.add_custom_field_target(CustomFieldTarget(model="sales.lead", label=_("Leads"), module="leads", order=30))
 registry.add_custom_field_target(
     CustomFieldTarget(
-        model="sales.opportunity", label=_("Opportunities"), module="opportunities", order=40, by_stage=True
+        model="sales.lead", label=_("Leads"), module="leads", order=30,
+        search_text="guanxi.sales.leads.services.lifecycle.lead_search_text",
     )
-)
+)  # fmt: skip
+registry.add_custom_field_target(
+    CustomFieldTarget(
+        model="sales.opportunity", label=_("Opportunities"), module="opportunities", order=40, by_stage=True,
+        search_text="guanxi.sales.opportunities.services.lifecycle.opportunity_record_search_text",
+    )
+)  # fmt: skip

@@ -287,11 +287,17 @@ from . import importers as _importers  # noqa: E402,F401,I001  (spreadsheet impo
 
 # --- custom fields (自定义字段) on tickets and assets -------------------------------------------------------
 registry.add_custom_field_target(
-    CustomFieldTarget(model="service.ticket", label=_("Tickets"), module="tickets", order=70)
-)
+    CustomFieldTarget(
+        model="service.ticket", label=_("Tickets"), module="tickets", order=70,
+        search_text="guanxi.service.services.ticket_search_text",
+    )
+)  # fmt: skip
 registry.add_custom_field_target(
-    CustomFieldTarget(model="service.asset", label=_("Customer assets"), module="assets", order=71)
-)
+    CustomFieldTarget(
+        model="service.asset", label=_("Customer assets"), module="assets", order=71,
+        search_text="guanxi.service.services.asset_search_text",
+    )
+)  # fmt: skip
 
 
 # --- business events (webhooks): a ticket opened (any path: form, API, e-mail, web form, import), resolved, closed --

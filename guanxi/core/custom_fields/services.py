@@ -227,6 +227,8 @@ def custom_field_update(*, actor: Any, field_id: int, data: dict[str, Any]) -> C
         definitions.forget()
         if "filterable" in changes:
             _indexes_follow(row)
+        if "view_roles" in changes:
+            _search_follows(row)
     return row
 
 
@@ -237,6 +239,7 @@ def _set_active(actor: Any, field_id: int, active: bool) -> CustomField:
         row, _changes = model_update(instance=row, data={"is_active": active}, actor=actor)
         definitions.forget()
         _indexes_follow(row)
+        _search_follows(row)
     return row
 
 
@@ -275,3 +278,11 @@ def _indexes_follow(row: CustomField) -> None:
     from .indexes import custom_field_index_sync
 
     custom_field_index_sync(row)
+
+
+def _search_follows(row: CustomField) -> None:
+    """A searched field retired, restored or given to fewer or more readers: its records' search text follows."""
+    from .search_refresh import custom_search_refresh_queue
+
+    if row.type in definitions.SEARCHED_TYPES:
+        custom_search_refresh_queue(target=row.target, code=row.code)

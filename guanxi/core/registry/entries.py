@@ -343,7 +343,10 @@ class CustomFieldTarget:
     "app.model" label, whose model inherits core.models.CustomFieldsModel (a JSON column `custom`). `module` is
     the permission module of its records (who may list and edit them); `by_stage`: the object has a pipeline stage
     with a win probability, so a field may be required from a stage on (opportunities). `enabled`: for an app an
-    installation may switch off (real estate), whether it is on; off, the object is not offered anywhere."""
+    installation may switch off (real estate), whether it is on; off, the object is not offered anywhere.
+    `search_text`: for an object found by its custom text fields, the dotted path of the function that computes a
+    record's `search_text` column from the record (custom_fields.search_refresh recomputes it when a field's
+    visibility changes)."""
 
     model: str
     label: Any
@@ -351,6 +354,7 @@ class CustomFieldTarget:
     order: int = 100
     by_stage: bool = False
     enabled: Callable[[], bool] | None = None
+    search_text: str = ""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ CUSTOM_TARGET = "sales.lead"
 
 
 # --- leads: entry and editing ----------------------------------------------------------------
-def _lead_search_text(lead: Lead) -> str:
+def lead_search_text(lead: Lead) -> str:
     """Company and person (with pinyin), their custom text fields too, phones, e-mail and WeChat."""
     return build_search_text(
         names=[lead.company_name, lead.person_name, *searched_texts(CUSTOM_TARGET, lead.custom)],
@@ -91,7 +91,7 @@ def lead_create(
         _check_assignee(actor, owner, field="owner")
     with transaction.atomic():
         lead = Lead(**data, created_by=actor)
-        lead.search_text = _lead_search_text(lead)
+        lead.search_text = lead_search_text(lead)
         model_create(instance=lead, actor=actor)
         if owner is not None:
             _assign(lead=lead, user=owner, actor=actor)
@@ -129,7 +129,7 @@ def lead_update(*, actor: User, lead: Lead, data: dict[str, Any], expected_versi
         lead, changes = model_update(instance=lead, data=data, actor=actor, expected_version=expected_version)
         searched = {"company_name", "person_name", "mobile", "phone", "email", "wechat"}
         if searched & changes.keys() or any(k.startswith("custom") for k in changes):
-            lead.search_text = _lead_search_text(lead)
+            lead.search_text = lead_search_text(lead)
             Lead.objects.filter(pk=lead.pk).update(search_text=lead.search_text)
     return lead
 

@@ -292,6 +292,11 @@ def opportunity_search_text(name: str, custom: dict[str, Any] | None = None) -> 
     return build_search_text(names=[name, *searched_texts(CUSTOM_TARGET, custom)])
 
 
+def opportunity_record_search_text(opp: Opportunity) -> str:
+    """A saved deal's search text (custom_fields.search_refresh recomputes it from the record)."""
+    return opportunity_search_text(opp.name, opp.custom)
+
+
 def _for_write(actor: User, opp: Opportunity, action: str = "edit") -> Opportunity:
     """Re-read the row locked, within the actor's reach for the action (404 otherwise)."""
     qs = Opportunity.objects.select_for_update(of=("self",)).select_related("stage", "pipeline", "customer")
