@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import Lower, RowNumber
 
+from guanxi.core.prefetch import ids_asked_either_way
 from guanxi.org.policies import has_permission, scope_queryset_or_none
 
 from .models import Delivery
@@ -69,7 +70,7 @@ def _responses(user: Any, contacts: list[Any], out: dict[int, Engagement]) -> No
     emails = {c.email.strip().lower(): c.pk for c in contacts if c.email}
     mobiles = {"".join(ch for ch in c.mobile if ch.isdigit()): c.pk for c in contacts if c.mobile}
     ids = {c.pk for c in contacts}
-    match = Q(converted_contact_id__in=ids) | Q(email_lower__in=list(emails))
+    match = Q(converted_contact_id__in=ids_asked_either_way(ids)) | Q(email_lower__in=list(emails))
     if mobiles:
         match |= Q(mobile__in=list(mobiles))
     leads = scope_queryset_or_none(user, Lead.objects.exclude(referral=""), "view", module="leads")
@@ -96,9 +97,7 @@ def engagement_by_contact(*, user: Any, contacts: list[Any]) -> dict[int, Engage
     """{contact id: Engagement} for `contacts` (already in the reader's contact scope). Campaign figures need
     marketing.view (without it: empty), responses the reader's lead scope, points loyalty.view."""
     out: dict[int, Engagement] = defaultdict(Engagement)
-    ids = [c.pk for c in contacts]
-    if not ids:
-        return out
+    ids = ids_asked_either_way(c.pk for c in contacts)  # a customer with no contacts asks the same queries (issue 13)
     if has_permission(user, "marketing.view"):
         _deliveries(ids, out)
         _responses(user, contacts, out)

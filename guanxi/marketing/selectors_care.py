@@ -11,6 +11,8 @@ from typing import Any
 from django.db.models import Count, Q, Window
 from django.utils import timezone
 
+from guanxi.core.prefetch import ids_asked_either_way
+
 from .models_care import CareTask, Greeting, GreetingSend
 from .models_events import Registration
 from .occasions import Occasion, birthday_in, next_holidays
@@ -101,22 +103,24 @@ def customer_care(
     care.planned = (care.sends[0].n_queued if care.sends else 0) + len(care.upcoming)
     emails = {c.email.strip().lower() for c in contacts if c.email}
     mobiles = mobile_spellings([c.mobile for c in contacts if c.mobile])
-    if emails or mobiles:
-        match = Q(email__in=emails) if emails else Q()
-        if mobiles:
-            match = match | Q(mobile__in=mobiles) if emails else Q(mobile__in=mobiles)
-        care.registrations = list(
-            Registration.objects.filter(match)
-            .select_related("event")
-            .annotate(
-                n_registered=Window(Count("pk", filter=~Q(status=Registration.Status.CANCELLED))),
-                n_attended=Window(Count("pk", filter=Q(status=Registration.Status.ATTENDED))),
-            )
-            .order_by("-event__starts_at", "-pk")[:SHOWN]
+    # asked even with no address to match (no row has id 0), so the 360 page's queries do not vary (issue 13)
+    match = Q(pk__in=ids_asked_either_way([]))
+    if emails:
+        match |= Q(email__in=emails)
+    if mobiles:
+        match |= Q(mobile__in=mobiles)
+    care.registrations = list(
+        Registration.objects.filter(match)
+        .select_related("event")
+        .annotate(
+            n_registered=Window(Count("pk", filter=~Q(status=Registration.Status.CANCELLED))),
+            n_attended=Window(Count("pk", filter=Q(status=Registration.Status.ATTENDED))),
         )
-        if care.registrations:
-            care.registered = care.registrations[0].n_registered
-            care.attended = care.registrations[0].n_attended
+        .order_by("-event__starts_at", "-pk")[:SHOWN]
+    )
+    if care.registrations:
+        care.registered = care.registrations[0].n_registered
+        care.attended = care.registrations[0].n_attended
     care.tasks = list(CareTask.objects.filter(customer=customer).select_related("task", "plan")
                       .order_by("-due_on", "-pk")[:SHOWN])  # fmt: skip
     return care

@@ -49,14 +49,7 @@ def _queries(client: Client, url: str) -> list[str]:
     return [re.sub(r"\d+", "N", q["sql"]) for q in ctx.captured_queries]  # the ids aside
 
 
-# The page's case: the Marketing tab's campaign deliveries, the contacts' leads and loyalty members (added since)
-# are again asked only when the customer has contacts; listed here until they are read unconditionally too.
-PAGE_VARIES = pytest.mark.xfail(
-    reason="the marketing tab's deliveries, leads and members are asked only when contacts exist", strict=True
-)
-
-
-@pytest.mark.parametrize("url", ["/api/v1/customers/{}/360", pytest.param("/customers/{}/", marks=PAGE_VARIES)])
+@pytest.mark.parametrize("url", ["/api/v1/customers/{}/360", "/customers/{}/"])
 def test_the_360_asks_as_many_queries_for_an_empty_customer_as_for_a_full_one(org, url):
     # given an empty customer and a full one (contacts, follow-ups with attachments, tasks, changes, a tag, a
     # collaborator) of the same owner
