@@ -30,13 +30,14 @@ from .models import Receipt, Subscription, Trade, Unit
 from .selectors_trades import trade_dues, trade_get
 from .views import _run
 
-PICKER_LIMIT = 500
+PICKER_LIMIT = 50  # offered at once; typing searches all of them on the server (name, pinyin, phone)
 trade_list = when_enabled(list_page("re_trades"))
 receipt_list = when_enabled(list_page("re_receipts"))
 
 
 def buyer_choices(user: Any) -> list[Customer]:
-    """The customers an agent may pick as the buyer: their data scope's, newest first (the picker searches them)."""
+    """The customers offered in the buyer picker before anything is typed: the newest of the agent's data scope
+    (typing asks the customers API, which searches all of them in the same scope)."""
     qs = scope_queryset(user, Customer.objects.all(), "view", module="customers")
     return list(qs.order_by("-id").only("pk", "name")[:PICKER_LIMIT])
 

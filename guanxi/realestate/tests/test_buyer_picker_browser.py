@@ -35,3 +35,33 @@ def test_a_walk_in_is_registered_on_the_page_and_becomes_the_buyer(page, org, pr
     expect(page.locator(".alert-success")).to_be_visible()
     trade = Trade.objects.get(unit=unit)
     assert trade.customer.name == "周先生" and Customer.objects.filter(name="周先生").count() == 1
+
+
+def test_a_buyer_beyond_those_offered_is_found_by_pinyin_and_becomes_the_buyer(page, org, project, monkeypatch):
+    # given an agent with more customers than the picker offers at once (one, here): 欧阳娜娜 is not offered
+    from guanxi.customers.tests.factories import CustomerFactory
+    from guanxi.realestate import views_trades
+
+    monkeypatch.setattr(views_trades, "PICKER_LIMIT", 1)
+    admin = org["admin"]
+    wanted = CustomerFactory(name="欧阳娜娜", kind="person", owner=admin)
+    CustomerFactory(name="王小明", kind="person", owner=admin)
+    ids = list(Unit.objects.filter(building__project=project).values_list("pk", flat=True))
+    services.units_release(actor=admin, unit_ids=ids)
+    services.prices_set_base(actor=admin, unit_ids=ids, basis="total", base_price="2000000")
+    unit = Unit.objects.get(building__project=project, number="101")
+    sign_in(page, admin.username)
+    page.goto(f"{page.base_url}/realestate/units/{unit.pk}/")
+    assert page.locator("#sale_customer option", has_text="欧阳娜娜").count() == 0
+    # when they type her name's pinyin in the picker, take what the server found and confirm the selection
+    page.locator("#unit-sale .ts-control").click()
+    page.keyboard.type("ouyang")
+    option = page.locator(".ts-dropdown .option", has_text="欧阳娜娜")
+    expect(option).to_be_visible()
+    option.click()
+    expect(page.locator("#sale_customer")).to_have_value(str(wanted.pk))
+    with page.expect_navigation():
+        page.locator("#unit-sale button[name=step]").click()
+    # then the trade is hers
+    expect(page.locator(".alert-success")).to_be_visible()
+    assert Trade.objects.get(unit=unit).customer_id == wanted.pk
