@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -70,6 +71,9 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("First visit of %(name)s: agent %(agent)s.") % {
                     "name": visitor.customer.name, "agent": visit.agent})  # fmt: skip
+            if not selectors.visitor_list(user=user).filter(pk=visitor.pk).exists():
+                # the rotation gave the visitor to a colleague whose visitors this user does not see: the next one
+                return redirect(f"{reverse('realestate:visit_new')}?project={project.pk}")
             return redirect("realestate:visitor_detail", visitor.pk)
     members = selectors.project_members(user=user, project=project)
     return render(request, "realestate/visits/new.html", {

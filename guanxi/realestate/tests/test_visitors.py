@@ -172,3 +172,19 @@ def test_the_demo_builds_a_sales_office_with_graded_and_returning_visitors(org, 
     assert visitors.count() == 17 and visitors.filter(visit_count__gt=1).count() >= 6
     assert {v.grade for v in visitors} >= {"B", "C"} and GradeRule.objects.count() == 3
     assert visitors.get(customer=buyer).visit_count == 2 and FollowUp.objects.count() == 16
+
+
+def test_who_registers_a_visit_the_rotation_gives_a_colleague_returns_to_the_form_not_to_a_404(client, org, office):
+    # given two agents on the rotation, the next visitor being east_rep's, and east_rep2 at the reception desk
+    assert services_visits.agent_next(project=office, lock=False) == org["east_rep"]
+    receptionist = org["east_rep2"]
+    client.force_login(receptionist)
+    # when east_rep2 registers the first visit of a stranger
+    response = client.post("/realestate/visits/new/", {"project": office.pk, "phone": "13900001111", "name": "钱先生",
+                                                       "source": "walk_in"}, follow=True)  # fmt: skip
+    # then the visit is east_rep's, and east_rep2 is back on the registration form with the message naming the agent
+    visit = Visit.objects.get(visitor__customer__phone="13900001111")
+    assert visit.agent == org["east_rep"]
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0].startswith("/realestate/visits/new/")
+    assert "钱先生" in response.content.decode()
