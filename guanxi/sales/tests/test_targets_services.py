@@ -126,32 +126,38 @@ def test_manager_cannot_set_targets_outside_scope(org: Any) -> None:
 
 
 def test_progress_arithmetic(org: Any) -> None:
-    # given a 1,000,000 target, 250,000 + 150,000 won in March and 900,000 won in February
+    # given a target of 10 new opportunities for the rep in March and 20 for the department; the rep opened 4 deals in
+    # March and 9 in February, a colleague 1 in March (signed amount counts contracts: analytics/tests/
+    # test_signed_amount.py)
     rep = org["east_rep"]
     services.target_set(
-        actor=org["admin"], owner=rep, period_kind="month", period_start=MARCH, metric="signed_amount", value=1000000
+        actor=org["admin"], owner=rep, period_kind="month", period_start=MARCH, metric="new_opportunities", value=10
     )
     services.target_set(
         actor=org["admin"],
         department=org.east,
         period_kind="month",
         period_start=MARCH,
-        metric="signed_amount",
-        value=2000000,
+        metric="new_opportunities",
+        value=20,
     )
-    won(rep, 250000, at(3, 5))
-    won(rep, 150000, at(3, 31))
-    won(rep, 900000, at(2, 28))
-    won(org["east_rep2"], 100000, at(3, 10))
+    for owner, when, count in (
+        (rep, at(3, 5), 3),
+        (rep, at(3, 31), 1),
+        (rep, at(2, 28), 9),
+        (org["east_rep2"], at(3, 10), 1),
+    ):
+        for _ in range(count):
+            Opportunity.objects.filter(pk=deal(owner, 1000).pk).update(created_at=when)
     # when the manager reads March progress
     data = selectors.targets_progress(
-        user=org["east_manager"], period_kind="month", period_start=MARCH, metric="signed_amount"
+        user=org["east_manager"], period_kind="month", period_start=MARCH, metric="new_opportunities"
     )
-    # then the rep is at 400,000 / 1,000,000 = 40%, and the department rolls up both reps: 500,000 = 25%
+    # then the rep is at 4 / 10 = 40%, and the department rolls up both reps: 5 / 20 = 25%
     row = next(r for r in data["people"] if r.subject == rep)
-    assert (row.actual, row.percent) == (Decimal("400000.00"), Decimal("40.0"))
+    assert (row.actual, row.percent) == (Decimal("4"), Decimal("40.0"))
     (dept,) = data["departments"]
-    assert (dept.actual, dept.percent) == (Decimal("500000.00"), Decimal("25.0"))
+    assert (dept.actual, dept.percent) == (Decimal("5"), Decimal("25.0"))
 
 
 def test_progress_is_scoped(org: Any) -> None:
