@@ -97,7 +97,8 @@ class UnitList(ListDefinition):
     columns = (
         Column("unit", pgettext_lazy("real estate", "Unit"), value=lambda u: f"{u.building} {u.code}",
                template=CELLS + "unit.html",
-               sort=("building__project__name", "building__name", "entrance", "number"), fixed=True),
+               # by floor before the room number, so 2-204 comes before 2-1001 (numbers are text)
+               sort=("building__project__name", "building__name", "entrance", "floor", "number"), fixed=True),
         Column("floor", _("Floor"), sort=("floor",), phone_inline=True),
         Column("layout", _("Layout"), value=lambda u: str(u.layout or ""), sort=("layout__name",)),
         Column("orientation", _("Orientation"), value=lambda u: u.get_orientation_display(), sort=("orientation",)),

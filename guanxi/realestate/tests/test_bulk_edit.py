@@ -76,3 +76,18 @@ def test_the_bulk_bar_offers_the_fields_to_editors_only(org, project, client):
     assert '<input id="bulk-edit-built_area"' in page
     client.force_login(org["east_rep"])
     assert 'data-bulk-edit-value="usable_area"' not in client.get(reverse("realestate:unit_list")).content.decode()
+
+
+def test_the_unit_list_orders_rooms_by_floor_then_number(org, project, client):
+    # given a tower of twelve floors: room numbers 101 … 1202 (text, so "1001" sorts before "201")
+    tower = services.building_create(actor=org["admin"], project=project, data={"name": "2号楼"})
+    services.units_generate(actor=org["admin"], building=tower, data={
+        "floor_from": 1, "floor_to": 12, "units_per_floor": 2, "built_area": "90", "layout": project.a1.pk,
+    })  # fmt: skip
+    client.force_login(org["admin"])
+    # when the list is read in its default order, as the API pages it
+    page = client.get("/realestate/units/", {"building": tower.pk, "per_page": 100}).content.decode()
+    # then the rooms run floor by floor
+    codes = [code for code in ("1-201", "1-901", "1-1001", "1-1202") if code in page]
+    assert codes == ["1-201", "1-901", "1-1001", "1-1202"]
+    assert page.index("1-201") < page.index("1-901") < page.index("1-1001") < page.index("1-1202")
