@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from guanxi.core.api import LIST_ERRORS, READ_ERRORS, PageParams, error_responses, paginate
+from guanxi.core.api import LIST_ERRORS, READ_ERRORS, PageParams, clean_query_text, error_responses, paginate
 from guanxi.org.current import current_user
 from guanxi.org.policies import require_permission
 from guanxi.org.selectors import users_by_ids
@@ -112,7 +112,7 @@ def _rule(request: HttpRequest, rule_id: int) -> ApprovalRule:
 def rule_list(request: HttpRequest, kind: str = "") -> object:
     """Every rule (org.admin), by document type and priority."""
     require_permission(current_user(request), "org.admin")
-    return list(selectors.approval_rules(kind[:40]).order_by("kind", "priority", "id"))
+    return list(selectors.approval_rules(clean_query_text(kind, max_length=40)).order_by("kind", "priority", "id"))
 
 
 @router.get("/approval-rules/{int:rule_id}", response={200: RuleOut, **READ_ERRORS}, summary="One rule")

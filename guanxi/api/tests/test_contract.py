@@ -104,6 +104,14 @@ def test_malformed_json_on_mark_read_is_a_documented_400(org):
     assert 400 in operation["responses"]
 
 
+def test_a_nul_character_in_a_query_filter_is_not_a_500(org):
+    # when the approval rules are filtered by a kind holding a NUL character (PostgreSQL refuses it in any string)
+    response = admin_client(org).get("/api/v1/approval-rules", {"kind": "quote\x00"})
+    # then it is dropped like elsewhere: the quote rules are listed, no server error
+    assert response.status_code == 200, response.content
+    assert {rule["kind"] for rule in response.json()} <= {"quote"}
+
+
 def test_dedupe_rules_are_documented_with_their_own_schema():
     # the duplicate rules' answer is documented as kind/action/similarity, not as an approval rule
     schema = api.get_openapi_schema(path_prefix="/api/v1")
