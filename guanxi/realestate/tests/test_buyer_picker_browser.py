@@ -19,14 +19,20 @@ def _patient(page):
     page.set_default_timeout(60_000)  # the shared machine is slow to serve a first page; no speed is measured here
 
 
-def test_a_walk_in_is_registered_on_the_page_and_becomes_the_buyer(page, org, project):
-    admin = org["admin"]
+def _unit_page_open(page, admin, project):
+    """Release and price the project's units, then open unit 101's page as the administrator."""
     ids = list(Unit.objects.filter(building__project=project).values_list("pk", flat=True))
     services.units_release(actor=admin, unit_ids=ids)
     services.prices_set_base(actor=admin, unit_ids=ids, basis="total", base_price="2000000")
     unit = Unit.objects.get(building__project=project, number="101")
     sign_in(page, admin.username)
     page.goto(f"{page.base_url}/realestate/units/{unit.pk}/")
+    return unit
+
+
+def test_a_walk_in_is_registered_on_the_page_and_becomes_the_buyer(page, org, project):
+    admin = org["admin"]
+    unit = _unit_page_open(page, admin, project)
     page.locator("#unit-sale summary").click()
     page.locator("#sale_new_name").fill("周先生")
     page.locator("#sale_new_phone").fill("139 0000 2222")
@@ -46,12 +52,7 @@ def test_a_buyer_beyond_those_offered_is_found_by_pinyin_and_becomes_the_buyer(p
     admin = org["admin"]
     wanted = CustomerFactory(name="欧阳娜娜", kind="person", owner=admin)
     CustomerFactory(name="王小明", kind="person", owner=admin)
-    ids = list(Unit.objects.filter(building__project=project).values_list("pk", flat=True))
-    services.units_release(actor=admin, unit_ids=ids)
-    services.prices_set_base(actor=admin, unit_ids=ids, basis="total", base_price="2000000")
-    unit = Unit.objects.get(building__project=project, number="101")
-    sign_in(page, admin.username)
-    page.goto(f"{page.base_url}/realestate/units/{unit.pk}/")
+    unit = _unit_page_open(page, admin, project)
     assert page.locator("#sale_customer option", has_text="欧阳娜娜").count() == 0
     # when they type her name's pinyin in the picker, take what the server found and confirm the selection
     page.locator("#unit-sale .ts-control").click()
