@@ -17,7 +17,6 @@ from .lifecycle import (
     opportunity_log_follow_up,
     opportunity_move_stage,
     opportunity_reopen,
-    opportunity_search_text,
     opportunity_update,
 )
 from .pipelines import (
@@ -27,6 +26,7 @@ from .pipelines import (
     pipeline_save,
     stage_save,
 )
+from .search_text import opportunity_search_text
 
 __all__ = [
     "DOCUMENT_EXTENSIONS",

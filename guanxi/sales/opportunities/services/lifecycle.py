@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from guanxi.core.custom_fields.definitions import searched_texts
 from guanxi.core.custom_fields.validation import custom_missing_at, custom_values_clean, without_custom
 from guanxi.core.errors import InvalidStateError, ValidationFailed
 from guanxi.core.events import event_emit
@@ -26,7 +25,7 @@ from guanxi.core.i18n import Message
 from guanxi.core.inputs import field_error, pick
 from guanxi.core.models import AuditLog
 from guanxi.core.money import AMOUNT_MAX, to_cent
-from guanxi.core.search import build_search_text, name_sort_key
+from guanxi.core.search import name_sort_key
 from guanxi.core.services import (
     audit_record,
     check_version,
@@ -52,6 +51,7 @@ from ..models import (
     Stage,
     StageChange,
 )
+from .search_text import CUSTOM_TARGET, opportunity_search_text
 
 # What create/update accept; stage, status and closing fields only change through their own services.
 OPPORTUNITY_FIELDS = {
@@ -67,8 +67,6 @@ OPPORTUNITY_FIELDS = {
     "competitors",
     "probability",
 }
-
-CUSTOM_TARGET = "sales.opportunity"
 
 
 def _clean_amount(value: Any) -> Decimal:
@@ -284,17 +282,6 @@ def opportunity_create(
         _set_contacts(opp, contacts or [])
         _set_lines(opp, lines or [])
     return opp
-
-
-def opportunity_search_text(name: str, custom: dict[str, Any] | None = None) -> str:
-    """What search finds a deal by besides its customer: its name and custom text fields, with pinyin and initials
-    (core.search; core.custom_fields.definitions.searched_texts)."""
-    return build_search_text(names=[name, *searched_texts(CUSTOM_TARGET, custom)])
-
-
-def opportunity_record_search_text(opp: Opportunity) -> str:
-    """A saved deal's search text (custom_fields.search_refresh recomputes it from the record)."""
-    return opportunity_search_text(opp.name, opp.custom)
 
 
 def _for_write(actor: User, opp: Opportunity, action: str = "edit") -> Opportunity:
