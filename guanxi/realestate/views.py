@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -21,7 +22,7 @@ from guanxi.core.i18n import Message
 from guanxi.core.inputs import clean_date
 from guanxi.core.models import AuditLog
 from guanxi.core.services import audit_record
-from guanxi.core.views_util import form_add_errors
+from guanxi.core.views_util import form_page_status, form_page_submit
 from guanxi.org.lists.views import list_page
 from guanxi.org.policies import has_permission, require_permission
 
@@ -266,18 +267,15 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = UnitForm(initial=unit_initial(unit), unit=unit)
     custom_fields_attach(form, user=user, target=services.UNIT_TARGET, instance=unit)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.unit_update(actor=user, unit=unit, data=form.service_data(),
-                                        expected_version=form.cleaned_data.get("version"))  # fmt: skip
-        except (PermissionDeniedError, NotFoundError):
-            raise
-        except ApplicationError as exc:
-            form_add_errors(form, exc)
-        else:
-            messages.success(request, _("Unit saved."))
-            return redirect("realestate:unit_detail", unit.pk)
-    status = 400 if request.method == "POST" else 200
+
+    def save() -> Any:
+        return services.unit_update(actor=user, unit=unit, data=form.service_data(),
+                                    expected_version=form.cleaned_data.get("version"))  # fmt: skip
+
+    then = reverse("realestate:unit_detail", args=[unit.pk])
+    if (answer := form_page_submit(request, form, save, _("Unit saved."), then)) is not None:
+        return answer
+    status = form_page_status(request)
     return render(request, "realestate/unit_form.html", {"form": form, "unit": unit}, status=status)
 
 
