@@ -230,8 +230,8 @@ def fts_phrase(term: str) -> str:
 #   compute the pieces in SQL (`lower` folds ASCII only, like SQLite's LIKE), so every writer, raw
 #   INSERTs included, keeps the index right; positions come from a small table of integers, which
 #   bounds the indexed length to SEARCH_TEXT_MAX (build_search_text never writes longer text).
-# - PostgreSQL: an expression GIN index over `gx_search_tokens(column)`, an immutable SQL function
-#   giving the distinct one- and two-character pieces as text[]; `@>` finds the rows containing all
+# - PostgreSQL: an expression GIN index over `gx_search_tokens(column)`, an immutable function giving
+#   the one- and two-character pieces as text[] (see below); `@>` finds the rows containing all
 #   the wanted pieces, without recheck. The planner's statistics on the expression tell common pieces
 #   from rare ones. Terms of three characters or more keep pg_trgm, except those with no run of three
 #   letters or digits (pg_trgm sees no trigram there): their two-character pieces are asked instead.
@@ -265,15 +265,31 @@ def _sqlite_token_match(term: str) -> str:
     return f'"{piece}"*' if len(term) == 1 else f'"{piece}"'
 
 
-_PG_TOKENS_FUNCTION = """
+# The pieces without a space of `t`: its characters, and the pairs at odd and at even positions, cut out by a space
+# after every pair and split on spaces (a pair holding a space falls apart into single characters, already there, and
+# empty strings, removed). Built-in C functions only: ten times faster than the generate_series/array_agg(DISTINCT)
+# version before it, for the same set (core/tests/test_search_tokens_pg.py). A piece may repeat; GIN stores it once.
+_PG_TOKENS_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION gx_search_tokens(t text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg(DISTINCT p), '{}') FROM (
-        SELECT substr(t, i, 1) AS p FROM generate_series(1, length(t)) AS i
-        UNION ALL SELECT substr(t, i, 2) FROM generate_series(1, length(t) - 1) AS i
-    ) AS pieces WHERE strpos(p, ' ') = 0
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    RETURN array_remove(string_to_array(t, NULL), ' ')
+        || array_remove(string_to_array(regexp_replace(t, '(..)', '\1 ', 'g'), ' '), '')
+        || array_remove(string_to_array(regexp_replace(substr(t, 2), '(..)', '\1 ', 'g'), ' '), '');
+END
 $$
 """
+
+
+def search_tokens_function_replace(schema_editor: Any) -> None:
+    """The current gx_search_tokens where one exists; the same pieces, so the indexes over it need no rebuild."""
+    conn = schema_editor.connection
+    if not is_postgresql(conn):
+        return
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_proc WHERE proname = 'gx_search_tokens'")
+        if cur.fetchone():
+            cur.execute(_PG_TOKENS_FUNCTION)
 
 
 def search_token_index_create(schema_editor: Any, *, table: str, column: str) -> None:
