@@ -59,7 +59,7 @@ _IDS_PER_CUSTOMER = {"customer": 1, "contact": 3, "key": 16}
 
 def _load_part(part: dict[str, Any]) -> tuple[Counter, dict[str, int]]:
     """One process's share of the customers (a child of _generate_in_processes, own database connection)."""
-    from guanxi.core.dbvendor import bulk_session
+    from guanxi.core.dbvendor.bulk import backend_cpu_seconds, bulk_session
 
     bulk_session(connection)
     owners = list(User.objects.filter(pk__in=part["owner_ids"]).order_by("pk"))
@@ -72,6 +72,7 @@ def _load_part(part: dict[str, Any]) -> tuple[Counter, dict[str, int]]:
         first_ids=ids,
         progress=part["progress"] if part["index"] == 0 else (lambda _msg: None),
     )
+    counts["backend_cpu_ms"] = round(backend_cpu_seconds(connection) * 1000)  # this loader's PostgreSQL backend
     connection.close()
     return counts, ids
 
@@ -160,7 +161,14 @@ def bench_generate(
                 owners=sellers, customers=customers, follow_ups=follow_ups, seed=seed, progress=progress
             )
         timings["load_seconds"] = round(time.monotonic() - started, 1)
+        timings["load_cpu_seconds"] = round(_cpu_seconds() - cpu_started, 1)
+        if "backend_cpu_ms" in counts:
+            timings["load_backend_cpu_seconds"] = round(counts["backend_cpu_ms"] / 1000, 1)
     timings.update(loaded)
+    progress(
+        f"  loaded in {timings['load_seconds']}s ({timings['load_cpu_seconds']}s CPU in Python), indexes in "
+        f"{loaded.get('index_seconds')}s ({loaded.get('index_backend_cpu_seconds')}s CPU in PostgreSQL)"
+    )
     seconds = time.monotonic() - started
     cpu_seconds = _cpu_seconds() - cpu_started
     rows = counts["customers"] + counts["contacts"] + counts["follow_ups"]
@@ -168,6 +176,7 @@ def bench_generate(
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # planner statistics, as any production database has them
     timings["analyze_seconds"] = round(time.monotonic() - started, 2)
+    progress(f"  ANALYZE in {timings['analyze_seconds']}s")
     timings.update(
         {
             "customers": counts["customers"],

@@ -46,7 +46,9 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
     customers = list(Customer.objects.values_list("pk", "owner_id", "owner__department_id", "name"))
     now = timezone.now()
     batch, made = 5000, 0
-    with bulk_load(connection, tables=[Opportunity._meta.db_table, StageChange._meta.db_table], progress=progress):
+    with bulk_load(
+        connection, tables=[Opportunity._meta.db_table, StageChange._meta.db_table], progress=progress
+    ) as loaded:
         while made < count:
             with transaction.atomic():
                 deals, history = BulkInserter(Opportunity, now), BulkInserter(StageChange, now)
@@ -87,6 +89,7 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
         "seconds": round(seconds, 1),
         "cpu_seconds": round(time.process_time() - cpu_started, 1),
         "rows_per_second": round(2 * count / seconds) if seconds else None,
+        **loaded,
     }
 
 
