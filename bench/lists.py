@@ -188,7 +188,8 @@ def build_list_cases(case_type: Any, repeat: int) -> list[Any]:
 
 def request_cost(repeat: int, log: Any) -> dict[str, Any]:
     """Median wall and CPU ms of the smallest authenticated API endpoint and of GET /api/v1/me, by session and by
-    token, beside a bare view behind the same middleware and a raw `SELECT 1` — one interleaved run."""
+    token, and of the smallest page (the account page: the frame and navigation), beside a bare view behind the same
+    middleware and a raw `SELECT 1` — one interleaved run."""
     from django.test import Client, override_settings
 
     from guanxi.org.middleware import IdleSessionTimeoutMiddleware
@@ -213,6 +214,8 @@ def request_cost(repeat: int, log: Any) -> dict[str, Any]:
         "minimal API endpoint (token)": (token.get, "/bench/api/ping"),
         "GET /api/v1/me (session)": (session.get, "/api/v1/me"),
         "GET /api/v1/me (token)": (token.get, "/api/v1/me"),
+        # the smallest page: a page's fixed cost (base template, navigation and its badges, context processors)
+        "GET /account/ (smallest page, session)": (session.get, "/account/"),
     }
     before = "GET /api/v1/me (session, stamp written on every request: before)"
     calls[before] = (session.get, "/api/v1/me")
