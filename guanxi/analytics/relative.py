@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from .selectors import Window, window_for
+from .periods import Window, window_for
 
 RELATIVE_PERIODS: tuple[tuple[str, Any], ...] = (
     ("this_month", gettext_lazy("This month")),

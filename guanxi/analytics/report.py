@@ -28,6 +28,7 @@ from .selectors import (
     FigureRow,
     Window,
     compute,
+    compute_series,
     figures,
     no_figure,
     records_url,
@@ -114,7 +115,7 @@ def monthly_report(*, user: User, window: Window) -> MonthlyReport:
         metric = known.get(key)
         if metric is None:
             continue
-        per_month = [compute(metric, user=user, window=m, group_by="department") for m in months]
+        per_month = compute_series(metric, user=user, windows=months, group_by="department")
         ids = sorted({k for values in per_month for k in values}, key=lambda k: str(dept_names.get(k, "")))
         departments[key] = [
             (

@@ -21,121 +21,9 @@ from guanxi.org.models import DataScope, Department, PartnerOrganisation, User
 from guanxi.org.policies import department_tree_ids, has_permission, permission_scope, subordinate_ids
 
 from .models import DEFAULT_WEIGHTS, LeaguePolicy, LeaguePublication
+from .periods import MAX_SPAN_DAYS, PERIOD_KINDS, Window, window_for, window_from  # noqa: F401 (re-exported)
 
 ZERO = Decimal("0")
-PERIOD_KINDS = ("month", "quarter", "year", "custom")
-MAX_SPAN_DAYS = 3660
-
-
-# --- periods ---------------------------------------------------------------------------------------------------
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-@dataclass(frozen=True)
-class Window:
-    """A period of days (inclusive) and how it was chosen; `previous` and `year_ago` are the periods compared."""
-
-    kind: str
-    date_from: dt.date
-    date_to: dt.date
-
-    @property
-    def previous(self) -> Window:
-        if self.kind in ("month", "quarter", "year"):
-            months = {"month": 1, "quarter": 3, "year": 12}[self.kind]
-            start = _add_months(self.date_from, -months)
-            return Window(self.kind, start, self.date_from - dt.timedelta(days=1))
-        days = (self.date_to - self.date_from).days + 1
-        return Window(self.kind, self.date_from - dt.timedelta(days=days), self.date_from - dt.timedelta(days=1))
-
-    @property
-    def year_ago(self) -> Window:
-        def back(day: dt.date) -> dt.date:
-            try:
-                return day.replace(year=day.year - 1)
-            except ValueError:  # 29 February
-                return day.replace(year=day.year - 1, day=28)
-
-        return Window(self.kind, back(self.date_from), back(self.date_to))
-
-    @property
-    def label(self) -> str:
-        if self.kind == "month":
-            return f"{self.date_from:%Y-%m}"
-        if self.kind == "quarter":
-            return f"{self.date_from.year} Q{(self.date_from.month - 1) // 3 + 1}"
-        if self.kind == "year":
-            return str(self.date_from.year)
-        return f"{self.date_from} – {self.date_to}"
-
-
-def window_for(kind: str, anchor: dt.date) -> Window:
-    if kind == "quarter":
-        start = dt.date(anchor.year, 3 * ((anchor.month - 1) // 3) + 1, 1)
-        return Window(kind, start, _add_months(start, 3) - dt.timedelta(days=1))
-    if kind == "year":
-        return Window(kind, dt.date(anchor.year, 1, 1), dt.date(anchor.year, 12, 31))
-    start = _month_start(anchor)
-    return Window("month", start, _add_months(start, 1) - dt.timedelta(days=1))
-
-
-def _date(params: Mapping[str, Any], key: str, errors: dict[str, list[str]]) -> dt.date | None:
-    raw = str(params.get(key) or "").strip()
-    if not raw:
-        return None
-    try:
-        if key == "month" or (len(raw) == 7 and raw[4] == "-"):
-            value = dt.date.fromisoformat(raw[:7] + "-01")
-        else:
-            value = dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        errors[key] = [_("Enter a valid date.")]
-        return None
-    if not 1901 <= value.year <= 9998:
-        errors[key] = [_("Choose a date between 1900 and 9998.")]
-        return None
-    return value
-
-
-def window_from(params: Mapping[str, Any], *, today: dt.date | None = None) -> Window:
-    """The period a page or endpoint asks for: `period` (month, quarter, year, custom; default month), anchored on
-    `month` (yyyy-mm) or `date` (any day inside; default today), or `date_from`/`date_to` for custom; or a relative
-    period (relative.py: this_month, last_30_days…) read on `today`."""
-    from .relative import RELATIVE_CODES, relative_window
-
-    today = today or timezone.localdate()
-    kind = str(params.get("period") or "month")
-    errors: dict[str, list[str]] = {}
-    if kind in RELATIVE_CODES:  # "last_month", "last_30_days"…: read on `today`
-        return relative_window(kind, today)
-    if kind not in PERIOD_KINDS:
-        raise ValidationFailed(_("Unknown period."), fields={"period": [_("Choose a period offered.")]})
-    if kind == "custom":
-        date_from, date_to = _date(params, "date_from", errors), _date(params, "date_to", errors)
-        if not errors:
-            if date_from is None:
-                errors["date_from"] = [_("Enter a start date.")]
-            if date_to is None:
-                errors["date_to"] = [_("Enter an end date.")]
-        if date_from and date_to and date_to < date_from:
-            errors["date_to"] = [_("The end date must not be before the start date.")]
-        if date_from and date_to and (date_to - date_from).days > MAX_SPAN_DAYS:
-            errors["date_to"] = [_("The period may not be longer than ten years.")]
-        if errors:
-            raise ValidationFailed(_("Please correct the errors below."), fields=errors)
-        assert date_from is not None and date_to is not None
-        return Window(kind, date_from, date_to)
-    anchor = _date(params, "month", errors) or _date(params, "date", errors)
-    if errors:
-        raise ValidationFailed(_("Please correct the errors below."), fields=errors)
-    return window_for(kind, anchor or today)
-
 
 # --- scope -----------------------------------------------------------------------------------------------------
 SCOPES: dict[str, Any] = {
@@ -242,6 +130,39 @@ def compute(
     )
 
 
+def compute_series(
+    metric: Metric,
+    *,
+    user: User,
+    windows: list[Window],
+    group_by: str = "total",
+    owners: Iterable[int] | None = None,
+) -> list[dict[Any, Decimal]]:
+    """`compute` for several periods (a month, the one before and a year ago; six months): one grouped query when
+    the metric answers a series (core.metrics `PeriodMetric.series`), else one per period. Same figures either way."""
+    series = getattr(metric.compute, "series", None)
+    if series is None or len(windows) < 2:
+        return [compute(metric, user=user, window=w, group_by=group_by, owners=owners) for w in windows]
+    if group_by not in metric.groupings:
+        raise ValidationFailed(
+            _("This figure cannot be grouped that way."), fields={"group_by": [_("Choose a valid option.")]}
+        )
+    from . import figure_cache
+
+    owners = list(owners) if owners is not None else None
+    periods = [(w.date_from, w.date_to) for w in windows]
+    found: Mapping[Any, Any] = figure_cache.cached(  # {period index: that period's figures}
+        metric_key=metric.key,
+        reader_id=user.pk,
+        group_by=group_by + "@" + ",".join(f"{a:%Y%m%d}-{b:%Y%m%d}" for a, b in periods),
+        date_from=min(a for a, _b in periods),
+        date_to=max(b for _a, b in periods),
+        owners=owners,
+        compute=lambda: dict(enumerate(series(user=user, periods=periods, group_by=group_by, owners=owners))),
+    )
+    return [dict(found[i]) for i in range(len(windows))]
+
+
 def change_percent(now: Decimal | None, before: Decimal | None) -> Decimal | None:
     """The change from `before` to `now` in % (one decimal), None when there was nothing before."""
     if now is None or not before:
@@ -297,8 +218,10 @@ def figures(*, user: User, window: Window, scope: str, keys: Iterable[str] | Non
         if wanted is not None and metric.key not in wanted:
             continue
         values = [
-            compute(metric, user=user, window=w, owners=owners).get(None, no_figure(metric))
-            for w in (window, window.previous, window.year_ago)
+            found.get(None, no_figure(metric))
+            for found in compute_series(
+                metric, user=user, windows=[window, window.previous, window.year_ago], owners=owners
+            )
         ]
         url = records_url(metric, window, owner=owners_param(owners))
         rows.append(FigureRow(metric, values[0], values[1], values[2], url))
@@ -335,8 +258,7 @@ def breakdown(
     """One figure by owner, department or the metric's own grouping, with the previous period and drill-down."""
     require_view(user)
     owners = scope_owners(user, scope)
-    now = compute(metric, user=user, window=window, group_by=group_by, owners=owners)
-    before = compute(metric, user=user, window=window.previous, group_by=group_by, owners=owners)
+    now, before = compute_series(metric, user=user, windows=[window, window.previous], group_by=group_by, owners=owners)
     labels = group_labels(metric, group_by, set(now) | set(before))
     rows = []
     for key in set(now) | set(before):

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, reduce
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, DateTimeField, F, QuerySet
+from django.db.models import Count, DateTimeField, F, Q, QuerySet
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
@@ -42,20 +43,40 @@ def grouped(
     "department", {code: value} for an extra grouping (`extra`: its name -> ORM path), and tuples of keys for two
     groupings joined by "+" ("owner+level"). `owners` narrows to those people first. An unknown grouping answers {}."""
     value = value if value is not None else Count("pk")
+    found = grouped_columns(
+        qs, group_by=group_by, columns={"v": value}, owner=owner, department=department, extra=extra, owners=owners
+    )
+    if found is None:
+        return {}
+    return {key: Decimal(row["v"] or 0) for key, row in found.items()}
+
+
+def grouped_columns(
+    qs: QuerySet[Any],
+    *,
+    group_by: str,
+    columns: Mapping[str, Any],
+    owner: str = "owner_id",
+    department: str = "owner__department_id",
+    extra: Mapping[str, str] | None = None,
+    owners: Iterable[int] | None = None,
+) -> dict[Any, dict[str, Any]] | None:
+    """`grouped` with several aggregate columns in the same query: {group key: {column: raw value}} ("total": the
+    one key None, always present); None for an unknown grouping."""
     if owners is not None:
         qs = qs.filter(**{f"{owner}__in": list(owners)})
     qs = qs.order_by()
     if group_by == "total":
-        return {None: Decimal(qs.aggregate(v=value)["v"] or 0)}
+        return {None: qs.aggregate(**columns)}
     paths = {"owner": owner, "department": department, **(extra or {})}
     parts = group_by.split("+")
     if any(p not in paths for p in parts):
-        return {}
+        return None
     names = {f"k{i}": F(paths[p]) for i, p in enumerate(parts)}
-    rows = qs.values(**names).annotate(v=value)
+    rows = qs.values(**names).annotate(**columns)
     if len(parts) == 1:
-        return {row["k0"]: Decimal(row["v"] or 0) for row in rows}
-    return {tuple(row[n] for n in names): Decimal(row["v"] or 0) for row in rows}
+        return {row["k0"]: row for row in rows}
+    return {tuple(row[n] for n in names): row for row in rows}
 
 
 def ratio(top: dict[Any, Decimal], bottom: dict[Any, Decimal], *, scale: Decimal = Decimal(1)) -> dict[Any, Decimal]:
@@ -84,15 +105,85 @@ def drill_url(url_name: str, params: Mapping[str, Any]) -> str:
 def in_period(qs: QuerySet[Any], field: str, date_from: dt.date, date_to: dt.date, *, since: bool = True) -> Any:
     """The rows whose `field` falls in the period (dates inclusive; a date-time field from the first day's start to
     the last day's end); with since=False, every row up to the period's end (a stock at a moment)."""
+    return qs.filter(period_q(qs, field, date_from, date_to, since=since))
+
+
+def period_q(qs: QuerySet[Any], field: str, date_from: dt.date, date_to: dt.date, *, since: bool = True) -> Q:
+    """The condition `in_period` filters on, as a Q (several periods are OR-ed, or counted apart, in one query)."""
     if isinstance(qs.model._meta.get_field(field), DateTimeField):
         start, end = day_bounds(date_from, date_to)
-        qs = qs.filter(**{f"{field}__lt": end})
-        return qs.filter(**{f"{field}__gte": start}) if since else qs
-    qs = qs.filter(**{f"{field}__lte": date_to})
-    return qs.filter(**{f"{field}__gte": date_from}) if since else qs
+        upper = Q(**{f"{field}__lt": end})
+        return upper & Q(**{f"{field}__gte": start}) if since else upper
+    upper = Q(**{f"{field}__lte": date_to})
+    return upper & Q(**{f"{field}__gte": date_from}) if since else upper
 
 
 MetricCompute = Callable[..., dict[Any, Decimal]]
+
+
+Periods = Sequence[tuple[dt.date, dt.date]]
+
+
+class PeriodMetric:
+    """A Metric's `compute` built by `period_metric`; it also answers several periods at once (`series`)."""
+
+    def __init__(
+        self,
+        rows: Callable[[Any], QuerySet[Any]],
+        *,
+        within: str | None,
+        by_end: str | None,
+        value: Any,
+        owner: str,
+        department: str,
+        extra: Mapping[str, str] | None,
+    ) -> None:
+        self.rows, self.within, self.by_end, self.value = rows, within, by_end, value
+        self.paths: dict[str, Any] = {"owner": owner, "department": department, "extra": extra}
+
+    def __call__(
+        self, *, user: Any, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+    ) -> dict[Any, Decimal]:
+        qs = self.rows(user)
+        if self.within or self.by_end:
+            qs = in_period(qs, self.within or self.by_end or "", date_from, date_to, since=bool(self.within))
+        return grouped(qs, group_by=group_by, value=self.value, owners=owners, **self.paths)
+
+    def series(
+        self, *, user: Any, periods: Periods, group_by: str, owners: Iterable[int] | None = None
+    ) -> list[dict[Any, Decimal]]:
+        """What `compute` answers for each period, in one query: the rows of any of the periods, each period's figure
+        an aggregate filtered on its own dates (a month, the one before and a year ago; six months by department).
+        A group with no row in a period is left out of that period, as `compute` leaves it out."""
+        field = self.within or self.by_end
+        if not periods:
+            return []
+        if not field:  # a figure of now: the same for every period
+            now = self(user=user, date_from=periods[0][0], date_to=periods[0][1], group_by=group_by, owners=owners)
+            return [dict(now) for _p in periods]
+        qs = self.rows(user)
+        conditions = [period_q(qs, field, a, b, since=bool(self.within)) for a, b in periods]
+        value = self.value if self.value is not None else Count("pk")
+        columns: dict[str, Any] = {}
+        for i, condition in enumerate(conditions):
+            columns[f"v{i}"] = _filtered(value, condition)
+            columns[f"n{i}"] = Count("pk", filter=condition)
+        found = grouped_columns(
+            qs.filter(reduce(operator.or_, conditions)), group_by=group_by, columns=columns, owners=owners, **self.paths
+        )
+        if found is None:
+            return [{} for _p in periods]
+        return [
+            {key: Decimal(row[f"v{i}"] or 0) for key, row in found.items() if group_by == "total" or row[f"n{i}"]}
+            for i in range(len(periods))
+        ]
+
+
+def _filtered(value: Any, condition: Q) -> Any:
+    """The aggregate `value` counted over the rows meeting `condition` only (SQL FILTER, or CASE where not)."""
+    copy = value.copy()
+    copy.filter = condition if copy.filter is None else copy.filter & condition
+    return copy
 
 
 def period_metric(
@@ -104,22 +195,14 @@ def period_metric(
     owner: str = "owner_id",
     department: str = "owner__department_id",
     extra: Mapping[str, str] | None = None,
-) -> MetricCompute:
+) -> PeriodMetric:
     """A Metric's `compute`: counts (or `value`: Sum("amount"), Count(distinct)…) the rows `rows(user)` answers (the
     reader's data scope), those whose `within` field falls in the period, or whose `by_end` field is at or before its
-    end (a stock), or all of them (neither given: a figure of now), grouped as `grouped` does."""
-
-    def compute(
-        *, user: Any, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-    ) -> dict[Any, Decimal]:
-        qs = rows(user)
-        if within or by_end:
-            qs = in_period(qs, within or by_end or "", date_from, date_to, since=bool(within))
-        return grouped(
-            qs, group_by=group_by, value=value, owners=owners, owner=owner, department=department, extra=extra
-        )
-
-    return compute
+    end (a stock), or all of them (neither given: a figure of now), grouped as `grouped` does. Its `series` answers
+    several periods in one query."""
+    return PeriodMetric(
+        rows, within=within, by_end=by_end, value=value, owner=owner, department=department, extra=extra
+    )
 
 
 RecordsUrl = Callable[..., str]
