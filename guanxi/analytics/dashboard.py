@@ -110,8 +110,14 @@ def _league(user: User, window: Window, scope: str) -> dict[str, Any]:
     league = league_compute(window=month)
     mine = next((r for r in league.rows if r.user_id == user.pk), None)
     owners = scope_owners(user, scope)
+    flags = []  # each "below the minimum" with the month's records it counted (the person's new customers…)
+    for text, key in zip(mine.flags if mine else [], mine.flag_keys if mine else [], strict=False):
+        metric = registry.metric(key)
+        flags.append({"text": text, "url": records_url(metric, month, owner=user.pk) if metric else ""})
     return {
         "mine": mine,
+        "flags": flags,
+        "url": reverse("analytics:league") + f"?month={month.date_from:%Y-%m}",
         "size": len(league.rows),
         "top": league.top,
         "flagged": [r for r in league.rows if r.flagged and (owners is None or r.user_id in owners)],

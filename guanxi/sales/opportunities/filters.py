@@ -95,7 +95,21 @@ class OpportunityFilter(df.FilterSet):
     entered = IdFilter(method="filter_entered", label=_("Entered stage"))
     entered_from = df.DateFilter(method="filter_nothing", label=_("Entered from"))
     entered_to = df.DateFilter(method="filter_nothing", label=_("Entered to"))
+    # with `entered`: only the deals that also entered the next stage in those dates (the row's conversion)
+    onward = df.BooleanFilter(method="filter_nothing", label=_("Also entered the next stage"))
+    # the deals whose stay in a stage ended from left_from to left_to (the row's average days in stage)
+    left = IdFilter(method="filter_left", label=_("Left stage"))
+    left_from = df.DateFilter(method="filter_nothing", label=_("Left from"))
+    left_to = df.DateFilter(method="filter_nothing", label=_("Left to"))
     stalled = df.BooleanFilter(method="filter_stalled", label=_("Stalled"))
+    # the targets page's forecast: the deals of some forecast categories (commit; commit and best case; all but
+    # omitted)
+    forecast = df.MultipleChoiceFilter(
+        field_name="forecast_category",
+        choices=Opportunity.ForecastCategory.choices,
+        label=_("Forecast category"),
+        error_messages={"invalid_choice": INVALID_SELECTION},
+    )
 
     class Meta:
         model = Opportunity
@@ -108,7 +122,7 @@ class OpportunityFilter(df.FilterSet):
         return qs  # read by filter_entered
 
     def filter_entered(self, qs: QuerySet, name: str, value: int) -> QuerySet:
-        from .funnel import entered_changes
+        from .funnel import entered_changes, onward_changes
         from .models import Stage
 
         stage = Stage.objects.select_related("pipeline").filter(pk=value).first()
@@ -117,7 +131,22 @@ class OpportunityFilter(df.FilterSet):
         data = self.form.cleaned_data
         first, last = data.get("entered_from") or dt.date(1900, 1, 1), data.get("entered_to") or dt.date(9999, 12, 30)
         start, end = day_bounds(first, last)
-        return qs.filter(pk__in=entered_changes(stage, start, end).values("opportunity_id"))
+        qs = qs.filter(pk__in=entered_changes(stage, start, end).values("opportunity_id"))
+        if data.get("onward"):
+            qs = qs.filter(pk__in=onward_changes(stage, start, end).values("opportunity_id"))
+        return qs
+
+    def filter_left(self, qs: QuerySet, name: str, value: int) -> QuerySet:
+        from .funnel import left_changes
+        from .models import Stage
+
+        stage = Stage.objects.filter(pk=value).first()
+        if stage is None:
+            return qs.none()
+        data = self.form.cleaned_data
+        first, last = data.get("left_from") or dt.date(1900, 1, 1), data.get("left_to") or dt.date(9999, 12, 30)
+        start, end = day_bounds(first, last)
+        return qs.filter(pk__in=left_changes(stage, start, end).values("opportunity_id"))
 
     def filter_stalled(self, qs: QuerySet, name: str, value: bool | None) -> QuerySet:
         from .funnel import stalled_everywhere

@@ -246,12 +246,36 @@ def entered_changes(stage: Stage, start: dt.datetime, end: dt.datetime) -> Query
     i = pos.get(stage.pk)
     if i is None or stage.kind != Stage.Kind.OPEN:
         return StageChange.objects.none()
+    return _entered_position(pos, i, start, end)
+
+
+def onward_changes(stage: Stage, start: dt.datetime, end: dt.datetime) -> QuerySet[StageChange]:
+    """The stage changes in [start, end) by which an opportunity entered the position after `stage` (the next open
+    stage, or won after the last): with `entered_changes`, the deals behind a row's conversion (the list's `entered`
+    filter with `onward`)."""
+    _open, pos = _positions(stage.pipeline)
+    i = pos.get(stage.pk)
+    if i is None or stage.kind != Stage.Kind.OPEN:
+        return StageChange.objects.none()
+    return _entered_position(pos, i + 1, start, end)
+
+
+def _entered_position(pos: dict[int, int], i: int, start: dt.datetime, end: dt.datetime) -> QuerySet[StageChange]:
+    """Changes in [start, end) onto position i or beyond from below it, or onto position i from no position (a
+    creation, a reopening from a lost stage): the flag e{i} of `_entries`."""
     below = [pk for pk, p in pos.items() if p < i]
     onward = [pk for pk, p in pos.items() if p >= i]
+    at_i = [pk for pk, p in pos.items() if p == i]
     unplaced = Q(from_stage__isnull=True) | ~Q(from_stage_id__in=list(pos))
     return StageChange.objects.filter(at__gte=start, at__lt=end).filter(
-        (unplaced & Q(to_stage_id=stage.pk)) | Q(from_stage_id__in=below, to_stage_id__in=onward)
+        (unplaced & Q(to_stage_id__in=at_i)) | Q(from_stage_id__in=below, to_stage_id__in=onward)
     )
+
+
+def left_changes(stage: Stage, start: dt.datetime, end: dt.datetime) -> QuerySet[StageChange]:
+    """The completed stays in `stage` that ended in [start, end): the rows a row's average days in stage averages
+    (`average_time_in_stage`; the list's `left` filter reads them)."""
+    return StageChange.objects.filter(from_stage=stage, seconds_in_from_stage__isnull=False, at__gte=start, at__lt=end)
 
 
 def stalled_everywhere(now: dt.datetime | None = None) -> Q:

@@ -57,15 +57,20 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
         "stalled": drill_url("sales:opportunity_list", {**narrowed, "status": "open", "stalled": 1}),
     }
     entered = {"entered_from": period.date_from, "entered_to": period.date_to}
+    left = {"left_from": period.date_from, "left_to": period.date_to}
+    # (row, its entered deals, its stalled deals, those that also moved onward (conversion), those whose stay in the
+    # stage ended in the period (average days))
     stage_rows = [
         (
             s,
             drill_url("sales:opportunity_list", {**narrowed, "entered": s.stage.pk, **entered}),
             drill_url("sales:opportunity_list", {**narrowed, "status": "open", "stage": s.stage.pk, "stalled": 1}),
+            drill_url("sales:opportunity_list", {**narrowed, "entered": s.stage.pk, **entered, "onward": "true"}),
+            drill_url("sales:opportunity_list", {**narrowed, "left": s.stage.pk, **left}),
         )
         for s in data.stages
     ]
-    chart["urls"] = [entered_url for _s, entered_url, _stalled in stage_rows]  # a click on a layer opens its deals
+    chart["urls"] = [row[1] for row in stage_rows]  # a click on a layer opens its deals
     query = request.GET.copy()
     query.pop("export", None)
     context: dict[str, Any] = {

@@ -202,6 +202,9 @@ class OpportunityList(ListDefinition):
         "expected_to": gettext_lazy("Expected to"),
         "entered_from": gettext_lazy("Entered from"),
         "entered_to": gettext_lazy("Entered to"),
+        "onward": gettext_lazy("Also entered the next stage"),
+        "left_from": gettext_lazy("Left from"),
+        "left_to": gettext_lazy("Left to"),
         "stalled": gettext_lazy("Stalled"),
     }
 
@@ -311,6 +314,16 @@ class OpportunityList(ListDefinition):
         Field("lost_reason", gettext_lazy("Lost reason"), "lost_reason_id", "ref", choices=_lost_reason_choices),
         # The funnel's drill-down (filters.OpportunityFilter reads it with entered_from/entered_to).
         Field("entered", gettext_lazy("Entered stage"), "", "choice", choices=_stage_choices, own=True),
+        Field("left", gettext_lazy("Left stage"), "", "choice", choices=_stage_choices, own=True),
+        # The targets page's forecast (filters.OpportunityFilter reads it: several categories at once).
+        Field(
+            "forecast",
+            gettext_lazy("Forecast category"),
+            "forecast_category",
+            "choice",
+            choices=static_choices(Opportunity.ForecastCategory.choices),
+            own=True,
+        ),
     )
     bulk_actions = (
         BulkAction(

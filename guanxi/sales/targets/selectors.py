@@ -234,8 +234,37 @@ def pipeline_records(period: Period, owners: list[int]) -> str:
     """The open opportunities of these people expected to sign in the period (the weighted pipeline's deals)."""
     if not owners:
         return ""
-    params = {"scene": "all", "status": "open", "close_from": period.date_from, "close_to": period.date_to}
-    return drill_url("sales:opportunity_list", params | {"owner": sorted(owners)})
+    return drill_url("sales:opportunity_list", forecast_params(period) | {"owner": sorted(owners)})
+
+
+FORECASTED = [c for c in Opportunity.ForecastCategory.values if c != Opportunity.ForecastCategory.OMITTED]
+
+
+def forecast_params(period: Period, categories: list[str] | None = None) -> dict[str, Any]:
+    """The opportunity list's filters for `forecast_queryset` (open, expected to sign in the period, not omitted),
+    narrowed to some forecast categories."""
+    return {
+        "scene": "all",
+        "status": "open",
+        "close_from": period.date_from,
+        "close_to": period.date_to,
+        "forecast": categories or FORECASTED,
+    }
+
+
+def forecast_links(period: Period) -> dict[str, str]:
+    """The deals behind each forecast figure: weighted, pipeline and the count (every category but omitted), commit,
+    best case (commit and best case)."""
+    every = drill_url("sales:opportunity_list", forecast_params(period))
+    commit = Opportunity.ForecastCategory.COMMIT
+    return {
+        "weighted": every,
+        "pipeline_amount": every,
+        "commit": drill_url("sales:opportunity_list", forecast_params(period, [commit])),
+        "best_case": drill_url(
+            "sales:opportunity_list", forecast_params(period, [commit, Opportunity.ForecastCategory.BEST_CASE])
+        ),
+    }
 
 
 def targets_progress(*, user: User, period_kind: str, period_start: dt.date, metric: str) -> dict[str, Any]:

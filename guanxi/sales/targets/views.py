@@ -126,6 +126,7 @@ def targets_page(request: HttpRequest) -> HttpResponse:
         "can_set": bool(choices),
         "collected_available": selectors.collected_available(),
         "forecast": selectors.forecast_for(user=user, period=period),
+        "forecast_links": selectors.forecast_links(period),
         "snapshots": selectors.forecast_snapshots(user=user),
     }
     return render(request, "sales/targets/page.html", context)

@@ -50,3 +50,29 @@ def test_each_actual_equals_the_count_of_its_list(client: Any, org: Any) -> None
     assert sorted(n for _u, n in customers) == [2, 2]  # east_rep2 and the department
     for url, shown in opportunities + customers:
         assert rows_behind(manager, url).count() == shown, url
+
+
+def test_each_forecast_figure_opens_the_deals_it_sums(client: Any, org: Any) -> None:
+    grant_opportunity_permissions()
+    s = make_pipeline()
+    categories = ("commit", "commit", "best_case", "pipeline", "omitted")
+    for i, category in enumerate(categories):
+        deal = make_opportunity(org["east_rep"], s["pipeline"], [(s["A"], at(3))], 1000 * (i + 1))
+        deal.__class__.objects.filter(pk=deal.pk).update(expected_close_date=at(20).date(), forecast_category=category)
+    make_opportunity(org["east_rep"], s["pipeline"], [(s["A"], at(3))], 99)  # no expected date: not forecast
+    manager = org["east_manager"]
+    client.force_login(manager)
+    page = client.get("/sales/targets/?period=month&start=2026-03-01&metric=signed_amount").content.decode()
+
+    links = dict(
+        (figure or "weighted", unescape(url))
+        for url, figure in re.findall(r'<a href="([^"]+)" class="gx-forecast"(?: data-figure="(\w+)")?', page)
+    )
+    expected = {"weighted": 4, "commit": 2, "best_case": 3, "pipeline_amount": 4}  # omitted: in no figure
+    assert {k: rows_behind(manager, u).count() for k, u in links.items()} == expected
+    sums = {k: sum(o.amount for o in rows_behind(manager, u)) for k, u in links.items()}
+    assert (sums["commit"], sums["best_case"], sums["pipeline_amount"]) == (3000, 6000, 10000)
+    count_url = unescape(re.search(r'<a href="([^"]+)" id="forecast-count">', page).group(1))  # type: ignore[union-attr]
+    assert count_url == links["pipeline_amount"]
+    listed = client.get(links["commit"]).content.decode()
+    assert "Forecast category" in listed
