@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError
-from django.db.models import F, Func, Lookup, TextField
+from django.db.models import F, Func, TextField
 
 from ..search import SEARCH_TEXT_MAX
 
@@ -232,9 +232,10 @@ def fts_phrase(term: str) -> str:
 #   bounds the indexed length to SEARCH_TEXT_MAX (build_search_text never writes longer text).
 # - PostgreSQL: an expression GIN index over `gx_search_tokens(column)`, an immutable function giving
 #   the one- and two-character pieces as text[] (see below); `@>` finds the rows containing all
-#   the wanted pieces, without recheck. The planner's statistics on the expression tell common pieces
-#   from rare ones. Terms of three characters or more keep pg_trgm, except those with no run of three
-#   letters or digits (pg_trgm sees no trigram there): their two-character pieces are asked instead.
+#   the wanted pieces, without recheck, in a fenced subquery (never the function row by row); a piece
+#   its statistics put in many rows is left to the LIKE (.common). Terms of three characters or more
+#   keep pg_trgm, except those with no run of three letters or digits (pg_trgm sees no trigram there):
+#   their two-character pieces are asked instead.
 #
 # Either way the LIKE stays on as the final check, so the rows are exactly the LIKE's.
 
@@ -399,20 +400,6 @@ def _pg_pieces(terms: list[str]) -> list[str]:
     return sorted(p for p in pieces if " " not in p)
 
 
-class ContainsSearchPieces(Lookup):
-    """`column__search_pieces=[...]`: gx_search_tokens(column) holds every piece (PostgreSQL only)."""
-
-    lookup_name = "search_pieces"
-    prepare_rhs = False
-
-    def as_sql(self, compiler: Any, connection: Any) -> Any:
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"gx_search_tokens({lhs}) @> %s::text[]", (*params, list(self.rhs))
-
-
-TextField.register_lookup(ContainsSearchPieces)
-
-
 def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
     """`qs` narrowed to rows whose `column` contains every term (AND), as `column__contains` would.
 
@@ -420,12 +407,13 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
     those: on SQLite the FTS5 trigram table for terms of three characters or more and the token table
     for shorter ones; on PostgreSQL pg_trgm serves the LIKE itself and gx_search_tokens the short
     terms. The LIKE stays on as a check of the rows found (cheap), so the answer is exactly the LIKE's
-    even where an index's notion of a match is wider. On SQLite a match most rows contain (see
-    FTS_COMMON_MIN_ROWS; one quick count decides) is left to LIKE: a sorted page's scan stops after its
-    first matches, where fetching every match by id would cost more; PostgreSQL's planner makes that
-    choice itself from its statistics.
+    even where an index's notion of a match is wider. A match most rows contain is left to LIKE: a sorted
+    page's scan stops after its first matches, where fetching every match by id would cost more (SQLite:
+    see FTS_COMMON_MIN_ROWS, one quick count decides; PostgreSQL: the token index's statistics, .common).
     """
     from django.db import connections
+
+    from .common import pg_common_pieces, pg_token_ids
 
     terms = [t for t in terms if t]
     if qs.query.is_empty():
@@ -436,7 +424,11 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
             return qs.none()  # PostgreSQL text never holds NUL (and refuses it as a parameter): nothing matches
         pieces = _pg_pieces(terms)
         if pieces and _pg_tokens_ready(connection):
-            qs = qs.filter(**{f"{column}__search_pieces": pieces})
+            # a piece in most rows is left to the LIKE (.common: never gx_search_tokens row by row)
+            table, col = qs.model._meta.db_table, str(qs.model._meta.get_field(column).column)
+            pieces = sorted(set(pieces) - pg_common_pieces(connection, search_token_name(table, col), pieces))
+            if pieces:  # the LIKE is inside
+                return qs.filter(pk__in=pg_token_ids(connection, qs.model, col, pieces, terms))
     elif is_sqlite(connection):
         for name, match in sqlite_matches(qs.model, column, terms):
             qs = _sqlite_fts_filter(qs, name, match)

@@ -9,11 +9,12 @@ from typing import Any
 
 import django_filters as df
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dbvendor import search_filter
+from guanxi.core.dbvendor.common import search_term_is_common
 from guanxi.core.filters import INVALID_SELECTION, IdFilter
 from guanxi.core.metrics import day_bounds
 from guanxi.core.money import AMOUNT_MAX
@@ -52,6 +53,13 @@ def apply_search(qs: QuerySet, value: str) -> QuerySet:
 
     deals, customers = Opportunity._base_manager.order_by(), Customer._base_manager.order_by()
     for term in search_terms(value[:TEXT_LIMIT]):
+        if search_term_is_common(Customer, "search_text", term, using=qs.db) or search_term_is_common(
+            Opportunity, "search_text", term, using=qs.db
+        ):
+            # A term in most names (有限, 公司): each deal is checked as the page reads them in its order, so the
+            # page (and the capped count) stop after their first matches instead of collecting every match first.
+            qs = qs.filter(Q(search_text__contains=term) | Q(customer__search_text__contains=term))
+            continue
         own = search_filter(deals, "search_text", [term]).values("pk")
         of_customers = deals.filter(customer_id__in=search_filter(customers, "search_text", [term]).values("pk"))
         # One IN over a UNION rather than an OR of two: PostgreSQL plans an OR of subqueries as a scan.
