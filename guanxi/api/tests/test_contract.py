@@ -1,9 +1,10 @@
-"""The whole API keeps its contract on bad input: what the fuzz run (test_fuzz.py) found, pinned down one by one —
+"""The whole API keeps its contract on bad input: what the fuzz run (fuzzing.py) found, pinned down one by one —
 a clear 4xx in the error envelope, never a 500, and every answer as the OpenAPI document describes it."""
 
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 import pytest
@@ -22,6 +23,13 @@ TOO_BIG_ID = 2**63  # one more than the largest 64-bit id
 def admin_client(org: Any) -> Client:
     _token, secret = api_token_create(actor=org["admin"], name="contract")
     return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+@cache
+def documented() -> dict[str, Any]:
+    """The API's OpenAPI document, built once for this module (about 5 CPU-seconds a build): these tests read its
+    paths, responses and schema names, which no test's data changes."""
+    return api.get_openapi_schema(path_prefix="/api/v1")
 
 
 def error_of(response: Any, status: int) -> dict:
@@ -61,7 +69,7 @@ def test_upload_without_a_multipart_boundary_is_a_documented_400_not_a_500(org, 
     # then the client is told what is wrong with the body, in the envelope, with a status the document lists
     error = error_of(response, 400)
     assert error["code"] == "validation_error" and "multipart/form-data" in error["fields"]["body"][0]
-    assert 400 in api.get_openapi_schema(path_prefix="/api/v1")["paths"][documented_as]["post"]["responses"]
+    assert 400 in documented()["paths"][documented_as]["post"]["responses"]
 
 
 @pytest.mark.parametrize(
@@ -100,7 +108,7 @@ def test_malformed_json_on_mark_read_is_a_documented_400(org):
     response = admin_client(org).post("/api/v1/notifications/mark-read", data=b"{", content_type="application/json")
     # then it answers 400, a status its OpenAPI entry lists
     assert error_of(response, 400)["code"] == "validation_error"
-    operation = api.get_openapi_schema(path_prefix="/api/v1")["paths"]["/api/v1/notifications/mark-read"]["post"]
+    operation = documented()["paths"]["/api/v1/notifications/mark-read"]["post"]
     assert 400 in operation["responses"]
 
 
@@ -114,7 +122,7 @@ def test_a_nul_character_in_a_query_filter_is_not_a_500(org):
 
 def test_dedupe_rules_are_documented_with_their_own_schema():
     # the duplicate rules' answer is documented as kind/action/similarity, not as an approval rule
-    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    schema = documented()
     answer = schema["paths"]["/api/v1/dedupe/rules"]["get"]["responses"][200]["content"]["application/json"]
     ref = answer["schema"]["items"]["$ref"].rsplit("/", 1)[1]
     assert set(schema["components"]["schemas"][ref]["properties"]) == {"kind", "action", "similarity"}
@@ -157,7 +165,7 @@ def test_times_are_stored_in_utc_whatever_offset_they_carry(org):
 def _operations_on_one_record() -> list[tuple[str, str, dict[str, Any]]]:
     """Every GET of the document whose path names records by integer id and that needs nothing else (the shape a
     new router adds most)."""
-    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    schema = documented()
     found = []
     for path, operations in schema["paths"].items():
         operation = operations.get("get")
