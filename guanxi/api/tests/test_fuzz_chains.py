@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import transaction
 from hypothesis import settings
 
 from guanxi.api.tests.fuzzing import HYPOTHESIS, schema
+
+# One test of a minute or more: marked slow so that xdist hands this file out first (conftest.py), not last, where
+# it would run alone while the other worker has nothing left.
+pytestmark = pytest.mark.slow
 
 STATEFUL_SCENARIOS = 15
 STATEFUL_STEPS = 6
