@@ -76,6 +76,25 @@ def test_columns_filters_sort_saved_views_and_export(org: Any):
     assert "'=HYPERLINK(1)" in exported and "E-2" in exported
 
 
+def test_the_quick_filter_of_a_custom_text_finds_the_values_containing_it(org: Any):
+    admin, manager, rep = org["admin"], org["east_manager"], org["east_rep"]
+    _field(admin, "erp_code", "text", filterable=True)
+    a = CustomerFactory(owner=rep, name="甲", custom={"erp_code": "ERP-2026-001"})
+    b = CustomerFactory(owner=rep, name="乙", custom={"erp_code": "crm-7 华东"})
+    CustomerFactory(owner=rep, name="丙")
+    client = _client(manager)
+    # part of the value finds it, whatever the case of its Latin letters, as the advanced filter's "contains" does
+    assert row_ids(render_list(client, LIST, {"scene": "all", "cf_erp_code": "2026"})) == [a.pk]
+    assert row_ids(render_list(client, LIST, {"scene": "all", "cf_erp_code": "CRM"})) == [b.pk]
+    assert row_ids(render_list(client, LIST, {"scene": "all", "cf_erp_code": "华东"})) == [b.pk]
+    rule = json.dumps({"groups": [{"rules": [{"f": "cf_erp_code", "op": "contains", "v": "2026"}]}]})
+    assert row_ids(render_list(client, LIST, {"scene": "all", "where": rule})) == [a.pk]
+    # two values typed: either; a value no record holds: none
+    either = row_ids(render_list(client, LIST, {"scene": "all", "cf_erp_code": ["erp", "crm"]}))
+    assert sorted(either) == sorted([a.pk, b.pk])
+    assert row_ids(render_list(client, LIST, {"scene": "all", "cf_erp_code": "zzz"})) == []
+
+
 def test_the_list_query_count_does_not_grow_with_custom_columns(org: Any):
     admin, manager = org["admin"], org["east_manager"]
     _field(admin, "erp_code", "text")

@@ -136,6 +136,11 @@ def field_filter_q(definition: ListDefinition, params: QueryDict, warnings: list
         if f.match is not None:
             q &= f.match(coerced)
             continue
+        if f.kind == "text" and f.path.startswith(where_mod.CUSTOM_PREFIX):
+            # a custom text typed into the quick filter finds the values holding it, as the advanced filter's
+            # "contains" does (any of several typed)
+            q &= Q.create([(f"{f.path}__icontains", v) for v in coerced], connector=Q.OR)
+            continue
         q &= Q(**{f"{f.path}__in": coerced})
     return q
 
