@@ -4,7 +4,7 @@ customers by level, follow-ups and contact frequency, each over the reader's dat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -67,15 +67,39 @@ def months_in(date_from: dt.date, date_to: dt.date) -> Decimal:
     return max(Decimal(1), (Decimal(days) / Decimal("30.44")).quantize(Decimal("0.01")))
 
 
-def contact_frequency(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+class ContactFrequency:
+    """Follow-ups per customer contacted per month (机会联系频率): follow-ups ÷ distinct customers ÷ months; `series`
+    answers several periods in two queries."""
+
+    def __call__(
+        self, *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+    ) -> dict[Any, Decimal]:
+        period: dict[str, Any] = {"user": user, "date_from": date_from, "date_to": date_to, "owners": owners}
+        logged = follow_ups(group_by=group_by, **period)
+        customers = _customers_contacted(group_by=group_by, **period)
+        return _per_month(logged, customers, date_from, date_to)
+
+    def series(
+        self,
+        *,
+        user: User,
+        periods: Sequence[tuple[dt.date, dt.date]],
+        group_by: str,
+        owners: Iterable[int] | None = None,
+    ) -> list[dict[Any, Decimal]]:
+        asked: dict[str, Any] = {"user": user, "periods": periods, "group_by": group_by, "owners": owners}
+        logged, customers = follow_ups.series(**asked), _customers_contacted.series(**asked)
+        return [_per_month(n, c, a, b) for (a, b), n, c in zip(periods, logged, customers, strict=True)]
+
+
+def _per_month(
+    logged: dict[Any, Decimal], customers: dict[Any, Decimal], date_from: dt.date, date_to: dt.date
 ) -> dict[Any, Decimal]:
-    """Follow-ups per customer contacted per month (机会联系频率): follow-ups ÷ distinct customers ÷ months."""
-    period: dict[str, Any] = {"user": user, "date_from": date_from, "date_to": date_to, "owners": owners}
-    logged = follow_ups(group_by=group_by, **period)
-    customers = _customers_contacted(group_by=group_by, **period)
     months = months_in(date_from, date_to)
     return {k: (v / months).quantize(Decimal("0.01")) for k, v in ratio(logged, customers).items()}
+
+
+contact_frequency = ContactFrequency()
 
 
 METRICS = (

@@ -5,7 +5,7 @@ the reader's data scope in grouped queries."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -40,14 +40,36 @@ _leads_created = period_metric(_leads, within="created_at")
 _leads_converted = period_metric(lambda user: _leads(user).filter(status=Lead.Status.CONVERTED), within="created_at")
 
 
-def lead_conversion(
-    *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
-) -> dict[Any, Decimal]:
-    """Of the leads created in the period, the share (%) converted into a customer so far."""
-    period: dict[str, Any] = {"user": user, "date_from": date_from, "date_to": date_to, "owners": owners}
-    created = _leads_created(group_by=group_by, **period)
-    converted = _leads_converted(group_by=group_by, **period)
+class LeadConversion:
+    """Of the leads created in the period, the share (%) converted into a customer so far; `series` answers several
+    periods in two queries."""
+
+    def __call__(
+        self, *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+    ) -> dict[Any, Decimal]:
+        period: dict[str, Any] = {"user": user, "date_from": date_from, "date_to": date_to, "owners": owners}
+        return _converted_share(
+            _leads_created(group_by=group_by, **period), _leads_converted(group_by=group_by, **period)
+        )
+
+    def series(
+        self,
+        *,
+        user: User,
+        periods: Sequence[tuple[dt.date, dt.date]],
+        group_by: str,
+        owners: Iterable[int] | None = None,
+    ) -> list[dict[Any, Decimal]]:
+        asked: dict[str, Any] = {"user": user, "periods": periods, "group_by": group_by, "owners": owners}
+        created, converted = _leads_created.series(**asked), _leads_converted.series(**asked)
+        return [_converted_share(c, v) for c, v in zip(created, converted, strict=True)]
+
+
+def _converted_share(created: dict[Any, Decimal], converted: dict[Any, Decimal]) -> dict[Any, Decimal]:
     return ratio({k: converted.get(k, Decimal(0)) for k in created}, created, scale=Decimal(100))
+
+
+lead_conversion = LeadConversion()
 
 
 # An opportunity counts for its owner and the department it was made in.

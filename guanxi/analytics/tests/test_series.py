@@ -17,7 +17,9 @@ from guanxi.billing.models import Payment
 from guanxi.billing.tests.factories import ContractFactory
 from guanxi.core.registry import registry
 from guanxi.customers.tests.factories import CustomerFactory
+from guanxi.sales.leads.models import Lead
 from guanxi.sales.opportunities.models import LostReason, Opportunity, StageChange
+from guanxi.sales.tests.factories import LeadFactory
 
 from .helpers import NOVEMBER, at, customers, follow_ups, opportunities, pipeline
 
@@ -50,6 +52,8 @@ def _spread(org: Any) -> None:
                 customer=made[0], amount=Decimal(5000 + 100 * n + i), signed_on=dt.date(year, month, 1 + i)
             )
             Payment.objects.create(contract=contract, received_on=last, amount=Decimal(700 + n))
+            leads = [LeadFactory(owner=rep, status="converted" if j < i else "new") for j in range(2 + n % 2)]
+            Lead.objects.filter(pk__in=[x.pk for x in leads]).update(created_at=end)
 
 
 def _series_metrics() -> list[Any]:
@@ -60,9 +64,16 @@ def test_every_figure_in_one_query_equals_one_query_per_period(org: Any) -> None
     _spread(org)
     windows = [NOV, NOV.previous, NOV.year_ago, selectors.window_for("month", dt.date(2026, 6, 1))]
     metrics = _series_metrics()
-    assert {"new_customers", "follow_ups", "signed_contract_amount", "collected_amount", "won_amount"} <= {
-        m.key for m in metrics
-    }
+    assert {
+        "new_customers",
+        "follow_ups",
+        "contact_frequency",
+        "lead_conversion",
+        "signed_contract_amount",
+        "collected_amount",
+        "won_amount",
+        "receivables",
+    } <= {m.key for m in metrics}
     for reader in ("executive", "east_rep"):
         user = org[reader]
         for metric in metrics:
