@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -22,9 +23,10 @@ from guanxi.org.policies import has_permission, require_permission, scope_querys
 
 from . import corrections, ledger, services
 from .forms import AdjustForm, CouponForm, CouponUseForm, EnrolForm, MemberEditForm, RedeemForm
-from .models import Coupon, LoyaltyProgramme, Member, Tier
+from .models import Coupon, CouponRedemption, LoyaltyProgramme, Member, PointsEntry, Tier
 
 LEDGER_ROWS = 50
+TAB_LEDGER_ROWS = 5
 
 
 def _member_url(member: Member) -> str:
@@ -43,6 +45,29 @@ def _member_context(user: Any, member: Member) -> dict[str, Any]:
         "can_adjust": can_edit,
         "corrections": list(member.corrections.select_related("requested_by")[:10]),
     }
+
+
+def _tab_member_contexts(user: Any, members: list[Member]) -> list[dict[str, Any]]:
+    """The Membership tab's cards in a fixed number of queries however many members: each one's latest ledger rows
+    and coupons by one windowed query each, the tiers and the programme read once (the member page reads more)."""
+    if not members:
+        return []
+    prefetch_related_objects(
+        members,
+        Prefetch("ledger", PointsEntry.objects.select_related("rule")[:TAB_LEDGER_ROWS], to_attr="tab_entries"),
+        Prefetch("coupon_redemptions", CouponRedemption.objects.select_related("coupon")[:20], to_attr="tab_coupons"),
+    )  # fmt: skip
+    tiers, programme = list(Tier.objects.all()), LoyaltyProgramme.current()
+    return [
+        {
+            "member": m,
+            "entries": m.tab_entries,  # type: ignore[attr-defined]
+            "redemptions": m.tab_coupons,  # type: ignore[attr-defined]
+            "next_tier": next((t for t in tiers if t.threshold > (m.tier.threshold if m.tier else -1)), None),
+            "programme": programme,
+        }
+        for m in members
+    ]
 
 
 @login_required
@@ -196,7 +221,7 @@ def customer_membership_tab(request: HttpRequest, customer: Any) -> tuple[int | 
     enrolled = {m.contact_id for m in members}
     context = {
         "customer": customer,
-        "members": [_member_context(user, m) for m in members],
+        "members": _tab_member_contexts(user, members),
         "can_enrol": has_permission(user, "loyalty.create"),
         "customer_enrolled": None in enrolled,
         "contacts": [

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from guanxi.billing.tests.factories import ContractFactory
 from guanxi.marketing.loyalty import ledger, services
-from guanxi.marketing.loyalty.models import Coupon, Member, PointsEntry
+from guanxi.marketing.loyalty.models import Coupon, Member, PointsEntry, Tier
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +49,41 @@ def test_the_membership_tab_shows_the_card_and_offers_enrolling(people, book, me
     assert count == 1 and member.card_number in html and "80" in html and "李明" in html
     count, html = tab.render(request(people["west_rep"]), book["a1"])
     assert member.card_number not in html and not count
+
+
+def test_the_membership_tab_reads_a_fixed_number_of_queries_however_many_members(people, book, member):
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from guanxi.core.registry import registry
+    from guanxi.customers.tests.factories import ContactFactory
+
+    Tier.objects.create(name="银卡", threshold=1000)
+    Tier.objects.create(name="金卡", threshold=5000)
+    tab = next(t for t in registry.tabs_for("customers.customer") if t.key == "membership")
+    r = RequestFactory().get("/")
+    r.user = people["marketer"]
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            n, html = tab.render(r, book["a1"])
+        return n, len(ctx.captured_queries), html
+
+    count()  # the first render creates the programme's row and fills the permission caches
+    one = count()
+    assert one[0] == 1 and "银卡" in one[2]
+    coupon = Coupon.objects.create(code="VIP9", name="VIP", value="9", valid_from=dt.date.today(),
+                                   valid_until=dt.date.today(), limit_per_member=9, limit_total=99)  # fmt: skip
+    for i in range(4):  # four contacts enrolled, each with points and a coupon used
+        contact = ContactFactory(customer=book["a1"], name=f"会员{i}")
+        m = services.member_enrol(actor=people["marketer"], data={"customer": book["a1"].pk, "contact": contact.pk})
+        ledger.points_earn(member=m, points=10 + i, source=f"seed{i}", rule=None)
+        services.coupon_redeem(actor=people["marketer"], member=m, code="VIP9",
+                               contract=ContractFactory(customer=book["a1"]).pk)  # fmt: skip
+    five = count()
+    assert five[0] == 5 and five[1] == one[1], (one[1], five[1])
+    assert "会员3" in five[2] and "VIP9" in five[2] and "+13" in five[2] and coupon.redemptions.count() == 4
 
 
 def test_redeeming_from_the_member_page(people, member):
