@@ -16,10 +16,10 @@ import html
 import logging
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -43,9 +43,9 @@ from guanxi.org.policies import require_permission
 
 from . import tracking
 from .budget import budget_after_change, budget_require_approved
-from .channels import Bounced, Outgoing, SendFailed, provider_for, rate_for
+from .channels import Bounced, Outgoing, Provider, SendFailed, provider_for, rate_for
 from .channels.verp import verp_address
-from .consent import address_of, may_contact, reachable, suppression_add, unsubscribe_token
+from .consent import address_of, contactable_ids, reachable, suppression_add, unsubscribe_token
 from .models import Campaign, Channel, Delivery, Segment
 from .segments import segment_members
 
@@ -57,6 +57,7 @@ MERGE_FIELDS = ("name", "company", "title", "owner", "custom")
 MERGE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 log = logging.getLogger("guanxi.marketing")
 STALE_CLAIM = dt.timedelta(minutes=10)  # a claim older than this was interrupted (a batch takes seconds)
+SEND_CHUNK = 50  # recipients claimed in one commit and confirmed in one: at most this many unconfirmed by a crash
 
 
 # --- content -----------------------------------------------------------------------------------------------------
@@ -79,17 +80,22 @@ def render(text: str, values: dict[str, str]) -> str:
     return MERGE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
+@lru_cache(maxsize=16)
+def _footer(language: str) -> str:
+    with translation.override(language):
+        return _("Unsubscribe: %(link)s")
+
+
 def compose(campaign: Campaign, contact: Any, *, delivery_id: int | None, to: str) -> Outgoing:
     """The message one contact receives: merged, with the unsubscribe link (and tracking, for a real send)."""
     values = merge_values(campaign, contact)
     subject = " ".join(render(campaign.subject, values).split())
     text = render(campaign.body, values)
-    link = tracking.base_url() + reverse(
+    link = tracking.token_url(
         "marketing:unsubscribe",
-        args=[unsubscribe_token(contact_id=contact.pk, channel=campaign.channel, campaign_id=campaign.pk)],
+        unsubscribe_token(contact_id=contact.pk, channel=campaign.channel, campaign_id=campaign.pk),
     )
-    with translation.override(campaign.language):
-        footer = _("Unsubscribe: %(link)s") % {"link": link}
+    footer = _footer(campaign.language) % {"link": link}
     if campaign.channel != Channel.EMAIL:
         return Outgoing(to=to, subject=subject, text=f"{text}\n{footer}")
     tracked = tracking.with_tracked_links(text, delivery_id) if delivery_id else text
@@ -248,8 +254,11 @@ def _finish_if_done(campaign: Campaign) -> None:
         )
 
 
-def campaign_send_batch(*, campaign_id: int, now: dt.datetime | None = None, limit: int | None = None) -> int:
-    """Send the next batch of one campaign (at most its channel's rate); returns how many went out."""
+def campaign_send_batch(
+    *, campaign_id: int, now: dt.datetime | None = None, limit: int | None = None, provider: Provider | None = None
+) -> int:
+    """Send the next batch of one campaign (at most its channel's rate); returns how many went out. `provider`:
+    the channel's configured one unless given (the demo hands e-mail to a backend that delivers nothing)."""
     now = now or timezone.now()
     campaign = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING).first()
     if campaign is None or campaign.channel == Channel.PHONE:
@@ -258,37 +267,62 @@ def campaign_send_batch(*, campaign_id: int, now: dt.datetime | None = None, lim
     campaign.deliveries.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
         status=Delivery.Status.UNCONFIRMED
     )
-    provider = provider_for(campaign.channel)
+    provider = provider or provider_for(campaign.channel)
+    queued = campaign.deliveries.filter(status=Delivery.Status.QUEUED).select_related("contact__customer__owner")
+    batch = list(queued.order_by("pk")[: limit or rate_for(campaign.channel)])
     sent = 0
     try:
-        batch = campaign.deliveries.filter(status=Delivery.Status.QUEUED).select_related("contact__customer__owner")
-        for delivery in batch.order_by("pk")[: limit or rate_for(campaign.channel)]:
-            if not Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.QUEUED).update(
-                status=Delivery.Status.SENDING, claimed_at=now
-            ):
-                continue  # another worker took it
-            contact = delivery.contact
-            if not may_contact(contact, campaign.channel) or address_of(contact, campaign.channel) != delivery.address:
-                Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SKIPPED)
-                continue
-            try:
-                provider_id = provider.send(compose(campaign, contact, delivery_id=delivery.pk, to=delivery.address))
-            except Bounced as exc:
-                record_bounce(delivery, campaign, str(exc))
-                continue
-            except SendFailed as exc:
-                Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, error=str(exc)[:300])
-                continue
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=Delivery.Status.SENT, provider_id=provider_id[:200], sent_at=timezone.now()
-            )
-            sent += 1
+        for start in range(0, len(batch), SEND_CHUNK):
+            sent += _send_chunk(campaign, batch[start : start + SEND_CHUNK], provider, now)
     finally:
         close = getattr(provider, "close", None)  # the batch's one SMTP connection
         if close is not None:
             close()
     _finish_if_done(campaign)
     return sent
+
+
+def _claim(chunk: list[Delivery], now: dt.datetime) -> list[Delivery]:
+    """Each recipient of the chunk recorded as being sent (one commit for the chunk) before any of them goes out;
+    a row another worker claimed first is left to it (its conditional UPDATE waits for that worker's commit)."""
+    with transaction.atomic():
+        return [
+            d
+            for d in chunk
+            if Delivery.objects.filter(pk=d.pk, status=Delivery.Status.QUEUED).update(
+                status=Delivery.Status.SENDING, claimed_at=now
+            )
+        ]
+
+
+def _send_chunk(campaign: Campaign, chunk: list[Delivery], provider: Provider, now: dt.datetime) -> int:
+    """Claim the chunk, check consent and the suppression list as it goes out, send, and record the provider's ids
+    after (one commit; a crash before it leaves the chunk `sending`, so `unconfirmed` later: never sent twice)."""
+    claimed = _claim(chunk, now)
+    channel, allowed = campaign.channel, contactable_ids([d.contact for d in claimed], campaign.channel)
+    skipped = {d.pk for d in claimed if d.contact_id not in allowed or address_of(d.contact, channel) != d.address}
+    if skipped:
+        Delivery.objects.filter(pk__in=skipped).update(status=Delivery.Status.SKIPPED)
+    done: list[Delivery] = []
+    try:
+        for delivery in claimed:
+            if delivery.pk in skipped:
+                continue
+            try:
+                provider_id = provider.send(compose(campaign, delivery.contact, delivery_id=delivery.pk,
+                                                    to=delivery.address))  # fmt: skip
+            except Bounced as exc:
+                record_bounce(delivery, campaign, str(exc))
+                continue
+            except SendFailed as exc:
+                Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, error=str(exc)[:300])
+                continue
+            delivery.status, delivery.provider_id = Delivery.Status.SENT, provider_id[:200]
+            delivery.sent_at = timezone.now()
+            done.append(delivery)
+    finally:
+        Delivery.objects.bulk_update(done, ["status", "provider_id", "sent_at"])
+    return len(done)
 
 
 def record_bounce(delivery: Delivery, campaign: Campaign, error: str) -> None:

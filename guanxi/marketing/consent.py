@@ -82,6 +82,18 @@ def may_contact(contact: Any, channel: str) -> bool:
     return not Suppression.objects.filter(channel=channel, address=address).exists()
 
 
+def contactable_ids(contacts: list[Any], channel: str) -> set[int]:
+    """The ids of `contacts` that `may_contact` allows, in two queries for them all (a send's chunk)."""
+    addresses = {c.pk: address_of(c, channel) for c in contacts}
+    if not any(addresses.values()):
+        return set()
+    out = Consent.objects.filter(contact_id__in=list(addresses), channel=channel, status=Consent.Status.OPTED_OUT)
+    opted_out = set(out.values_list("contact_id", flat=True))
+    suppressed = set(Suppression.objects.filter(channel=channel, address__in={a for a in addresses.values() if a})
+                     .values_list("address", flat=True))  # fmt: skip
+    return {pk for pk, a in addresses.items() if a and pk not in opted_out and a not in suppressed}
+
+
 def consents_of(contact: Any) -> dict[str, Consent]:
     return {c.channel: c for c in Consent.objects.filter(contact=contact).select_related("recorded_by")}
 
@@ -155,7 +167,7 @@ def suppression_remove(*, actor: User, pk: int) -> None:
 # --- the unsubscribe link ---------------------------------------------------------------------------------------
 def unsubscribe_token(*, contact_id: int, channel: str, campaign_id: int | None = None) -> str:
     """Signed (the secret key): it names the contact and channel, so it can only unsubscribe that contact."""
-    return signing.dumps({"c": contact_id, "ch": channel, "k": campaign_id}, salt=UNSUBSCRIBE_SALT, compress=True)
+    return signing.dumps({"c": contact_id, "ch": channel, "k": campaign_id}, salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_read(token: str) -> dict[str, Any] | None:

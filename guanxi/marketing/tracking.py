@@ -4,11 +4,12 @@ target signed with the server's key, so only a link we issued redirects (no open
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 SALT = "guanxi.marketing.track"
 LINK = re.compile(r"https?://[^\s<>\"')]+")
@@ -18,14 +19,25 @@ def base_url() -> str:
     return str(settings.GUANXI_BASE_URL).rstrip("/")
 
 
+@lru_cache(maxsize=64)
+def _path_before_token(name: str, script_prefix: str, urlconf: Any) -> str:
+    path = reverse(name, args=["~"])
+    assert path.endswith("/~/"), path  # noqa: S101 (a URL pattern of the form …/<str:token>/)
+    return path[:-2]
+
+
+def token_url(name: str, token: str) -> str:
+    """The absolute address of a URL pattern `…/<str:token>/` for a signed token: what `reverse` gives (the
+    token's characters need no quoting), without resolving the pattern again for every link of every message."""
+    return base_url() + _path_before_token(name, get_script_prefix(), get_urlconf()) + token + "/"
+
+
 def open_url(delivery_id: int) -> str:
-    token = signing.dumps({"d": delivery_id}, salt=SALT, compress=True)
-    return base_url() + reverse("marketing:track_open", args=[token])
+    return token_url("marketing:track_open", signing.dumps({"d": delivery_id}, salt=SALT))
 
 
 def click_url(delivery_id: int, target: str) -> str:
-    token = signing.dumps({"d": delivery_id, "u": target}, salt=SALT, compress=True)
-    return base_url() + reverse("marketing:track_click", args=[token])
+    return token_url("marketing:track_click", signing.dumps({"d": delivery_id, "u": target}, salt=SALT))
 
 
 def read(token: str) -> dict[str, Any] | None:

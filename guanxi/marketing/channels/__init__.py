@@ -8,7 +8,7 @@ import logging
 import smtplib
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -62,8 +62,8 @@ class EmailProvider:
     """One SMTP connection for a whole batch (opened at the first message, closed by `close()` or after an error),
     not one per message: the TCP and TLS handshakes, EHLO and login are most of a message's cost."""
 
-    def __init__(self) -> None:
-        self.connection = get_connection()
+    def __init__(self, connection: Any = None) -> None:
+        self.connection = connection or get_connection()
         self.opened = False
 
     def close(self) -> None:

@@ -3,10 +3,12 @@ honoured in the next send; a restart in the middle of a send sends nobody twice;
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from guanxi.core.errors import InvalidStateError, PermissionDeniedError, ValidationFailed
 from guanxi.customers.models import FollowUp
@@ -87,6 +89,52 @@ def test_a_restart_in_the_middle_of_a_send_sends_nobody_twice(people, book, sett
     assert len(addresses) == len(set(addresses)) == 4
     assert Delivery.objects.get(pk=third.pk).status == "unconfirmed"
     assert Campaign.objects.get(pk=campaign.pk).status == "sent"
+
+
+def test_a_worker_dying_in_the_middle_of_a_chunk_records_what_went_out_and_sends_nobody_twice(people, book):
+    from guanxi.customers.tests.factories import ContactFactory
+
+    for i in range(6):
+        ContactFactory(customer=book["a1"], name=f"联系人{i}", wechat=f"wx-{i}")
+    segment = services.segment_create(actor=people["marketer"], data={"name": "A", "query": "level=A"})
+    campaign = campaigns.campaign_create(actor=people["marketer"], data={
+        "name": "微信推送", "channel": "wechat", "segment": segment.pk, "body": "{{ name }} 您好"})  # fmt: skip
+    assert campaigns.campaign_start(actor=people["marketer"], campaign=campaign) == 6
+
+    class DiesAtTheThird(LoggingProvider):
+        calls = 0
+
+        def send(self, message):
+            DiesAtTheThird.calls += 1
+            if DiesAtTheThird.calls == 3:
+                raise SystemExit("the worker is stopped")
+            return super().send(message)
+
+    LoggingProvider.sent = []
+    with pytest.raises(SystemExit):
+        campaigns.campaign_send_batch(campaign_id=campaign.pk, provider=DiesAtTheThird())
+    statuses = list(Delivery.objects.filter(campaign=campaign).order_by("pk").values_list("status", flat=True))
+    # the two that went out are confirmed with the provider's id; the rest of the chunk stays claimed
+    assert statuses == ["sent", "sent", "sending", "sending", "sending", "sending"]
+    assert not Delivery.objects.filter(campaign=campaign, status="sent", provider_id="").exists()
+    later = timezone.now() + campaigns.STALE_CLAIM + dt.timedelta(minutes=1)
+    assert campaigns.campaign_send_batch(campaign_id=campaign.pk, now=later) == 0  # never sent again
+    assert Delivery.objects.filter(campaign=campaign, status="unconfirmed").count() == 4
+    assert len(LoggingProvider.sent) == 2 and Campaign.objects.get(pk=campaign.pk).status == "sent"
+
+
+def test_tracking_links_are_the_addresses_reverse_gives():
+    from guanxi.marketing import tracking
+    from guanxi.marketing.consent import unsubscribe_token
+
+    token = unsubscribe_token(contact_id=7, channel="email", campaign_id=3)
+    assert tracking.token_url("marketing:unsubscribe", token) == tracking.base_url() + reverse(
+        "marketing:unsubscribe", args=[token]
+    )
+    click = tracking.click_url(5, "https://example.cn/launch?x=1&y=中")
+    token = click.rsplit("/", 2)[1]
+    assert click == tracking.base_url() + reverse("marketing:track_click", args=[token])
+    assert tracking.read(token) == {"d": 5, "u": "https://example.cn/launch?x=1&y=中"}
 
 
 def test_merge_fields_are_checked_and_nothing_else_runs(people, book):
