@@ -177,6 +177,7 @@ def _smtp_server() -> tuple[subprocess.Popen[bytes], int]:
 def _send_cases(args: argparse.Namespace, admin: Any) -> list[dict[str, Any]]:
     from django.conf import settings
     from django.db import connection
+    from django.urls import reverse
 
     from guanxi.customers.models import Contact
     from guanxi.marketing import campaigns, services
@@ -214,6 +215,7 @@ def _send_cases(args: argparse.Namespace, admin: Any) -> list[dict[str, Any]]:
         settings.GUANXI_EMAIL_ENABLED = True
         settings.GUANXI_MARKETING_RATES = {"email": args.batch}
         to_send = min(args.send or recorded, recorded)
+        reverse("marketing:unsubscribe", args=["x"])  # a worker has its URL patterns loaded (every API schema)
         sent = 0
         w, c = time.perf_counter(), time.process_time()
         while sent < to_send:
