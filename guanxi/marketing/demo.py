@@ -61,6 +61,11 @@ def marketing_demo_build(*, result: Any, gen: Any, now: dt.datetime, progress: A
                                                       reason="bounced", note="退信：邮箱不存在"))  # fmt: skip
     if isinstance(static, Segment) and isinstance(made[0], Segment):
         _campaigns_demo(actor=actor, static=static, segment=made[0], progress=progress)
+    if isinstance(made[0], Segment) and isinstance(made[1], Segment):
+        from .demo_campaigns import email_campaigns_demo
+
+        email_campaigns_demo(actor=actor, segments=(made[0], made[1]), now=now, progress=progress,
+                             safely=lambda run: _safely(progress, run))  # fmt: skip
     result.counts["segments"] += sum(1 for s in made if s is not None)
 
 
