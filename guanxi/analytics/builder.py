@@ -105,6 +105,7 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False
     window: Any = None  # the dates of the report's relative period on the day it ran (selectors.Window)
+    total_url: str = ""  # the list page of every row the report counts (its filters and period)
 
     def chart_data(self) -> dict[str, Any]:
         return {
@@ -323,6 +324,7 @@ def run(user: User, spec: Spec, *, today: dt.date | None = None) -> Result:
         warnings=resolved.warnings,
         truncated=len(found) > MAX_GROUPS,
         window=window,
+        total_url=reverse(spec.definition.url_name) + (f"?{spec.filters}" if spec.filters else ""),
     )
 
 

@@ -58,6 +58,7 @@ def test_customers_by_owner_within_the_managers_scope_each_cell_drills_to_its_li
     assert by_label == {str(data["east_rep"]): 7, str(data["east_rep2"]): 1}  # 2 are the deals' customers
     assert result.total == 8
     _each_cell_is_its_list(manager, result)
+    assert rows_behind(manager, result.total_url).count() == result.total  # the total opens every row counted
     # and the executive (company scope) sees west too
     everyone = _run(data["executive"], group_by="owner")
     assert {c.label: c.value for c in everyone.rows}[str(data["west_rep"])] == 5
