@@ -137,7 +137,7 @@ class OpportunitySql:
         where, args = self._scope(user, scope)
         base = f"o.deleted_at IS NULL AND o.pipeline_id = %s AND o.status = 'open'{where}"
         self.run(
-            f"SELECT o.stage_id, COUNT(*), SUM(o.amount), SUM(o.amount * o.probability / 100) FROM {self.opp} o "
+            f"SELECT o.stage_id, COUNT(*), SUM(o.amount), SUM(o.amount * o.probability) / 100 FROM {self.opp} o "
             f"WHERE {base} GROUP BY o.stage_id",
             [pipeline_id, *args],
         )

@@ -37,10 +37,14 @@ from .models import Competitor, LostReason, Opportunity, OpportunityDocument, Pi
 
 PER_COLUMN = 20  # cards a board column shows at first; "load more" brings the next as many (board_cards)
 Filters = QueryDict | Mapping[str, Any] | None
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=16, decimal_places=2)
+# A column's weighted amount is Σ(amount × probability) ÷ 100, the division made once in Python: a division per deal
+# was about a fifth of the board's totals query on PostgreSQL (242,000 open deals), and SQLite, which keeps a
+# whole-yuan amount as an integer, divided amount × probability by 100 as integers (12,345 × 33 % gave 4,073).
+AMOUNT_TIMES_PERCENT = ExpressionWrapper(
+    F("amount") * F("probability"), output_field=DecimalField(max_digits=30, decimal_places=2)
 )
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
+ZERO_WIDE = Value(Decimal("0"), output_field=DecimalField(max_digits=30, decimal_places=2))
 
 
 def _scoped(user: User, action: str = "view") -> QuerySet[Opportunity]:
@@ -125,7 +129,11 @@ def opportunity_board(*, user: User, filters: Filters, per_column: int | None = 
         row["stage_id"]: row
         for row in qs.order_by()
         .values("stage_id")
-        .annotate(n=Count("id"), total=Coalesce(Sum("amount"), ZERO), weighted=Coalesce(Sum(WEIGHTED), ZERO))
+        .annotate(
+            n=Count("id"),
+            total=Coalesce(Sum("amount"), ZERO),
+            weighted_percent=Coalesce(Sum(AMOUNT_TIMES_PERCENT), ZERO_WIDE),
+        )
     }
     # One query for the cards: the first `per_column` of each stage, each picked by its own LIMIT subquery that
     # walks the board index (opportunity_board_idx) — no ranking of every open deal.
@@ -147,7 +155,7 @@ def opportunity_board(*, user: User, filters: Filters, per_column: int | None = 
                 "stage": stage,
                 "count": count,
                 "amount": total.get("total", Decimal("0")),
-                "weighted": total.get("weighted", Decimal("0")),
+                "weighted": Decimal(total.get("weighted_percent", 0)) / 100,
                 "cards": stage_cards,
                 "more": count - len(stage_cards),
             }

@@ -56,6 +56,15 @@ def test_board_shows_columns_with_totals_and_cards(org):
     assert "Move to…" in html
 
 
+def test_board_weighs_a_whole_yuan_amount_to_the_cent(org):
+    # given a deal of a whole 12,345 yuan at 33 % (SQLite keeps such an amount as an integer)
+    deal = make_deals(org, 1)[0]
+    Opportunity.objects.filter(pk=deal.pk).update(amount=Decimal("12345"), probability=33)
+    # when the rep opens the board, the column's weighted amount is 4,073.85, not 4,073 (an integer division)
+    html = client_for(org["east_rep"]).get("/sales/opportunities/board/").content.decode()
+    assert Decimal(re.findall(r'data-weighted="([^"]+)"', html)[0]) == Decimal("4073.85")
+
+
 def test_board_query_count_does_not_grow_with_the_cards(org):
     # given a board with 3 cards, then one with 30
     client = client_for(org["east_rep"])
