@@ -149,8 +149,10 @@ class SearchSql:
             f"OR o.customer_id IN (SELECT c2.id FROM customers_customer c2 WHERE {cust}))"
         )
         args = [*own_args, *cust_args]
-        if indexed and (self.common("sales_opportunity", term) or self.common("customers_customer", term)):
-            # the app's plan for a common term (opportunities.filters.apply_search): each deal checked in page order
+        if not indexed or self.common("sales_opportunity", term) or self.common("customers_customer", term):
+            # plain LIKE (PostgreSQL plans an OR of two IN subqueries without indexes as a scan with a subplan per
+            # row: minutes at 300k deals), and the app's plan for a common term (opportunities.filters.apply_search):
+            # each deal checked in page order
             where = (
                 "o.deleted_at IS NULL AND (o.search_text LIKE %s OR EXISTS (SELECT 1 FROM customers_customer c2 "
                 "WHERE c2.id = o.customer_id AND c2.search_text LIKE %s))"
