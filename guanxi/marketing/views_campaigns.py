@@ -7,15 +7,18 @@ import base64
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from guanxi.commerce.views_quotes import approval_panel_html
 from guanxi.core.errors import NotFoundError
 from guanxi.core.inputs import id_or_none
+from guanxi.core.paging import CappedPaginator
 from guanxi.core.views_util import form_page_status, form_page_submit, service_action
 from guanxi.org.policies import has_permission, require_permission, scope_queryset
 
@@ -24,7 +27,14 @@ from .forms import CampaignForm
 from .models import Campaign, Channel, Delivery
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-RECIPIENTS_SHOWN = 100
+RECIPIENTS_PER_PAGE = 50
+# The recipients table's filters: a call list is worked through by "waiting", a send checked by its problems.
+RECIPIENT_FILTERS: dict[str, Any] = {
+    "waiting": Q(status=Delivery.Status.QUEUED),
+    "opened": Q(opened_at__isnull=False),
+    "clicked": Q(clicked_at__isnull=False),
+    "problems": Q(status__in=[Delivery.Status.FAILED, Delivery.Status.BOUNCED, Delivery.Status.UNCONFIRMED]),
+}
 
 
 def _campaign(user: Any, pk: Any) -> Campaign:
@@ -75,6 +85,14 @@ def _preview(campaign: Campaign, contact_pk: int | None) -> tuple[Any, Any, list
     return contact, campaigns.compose(campaign, contact, delivery_id=None, to=""), choices
 
 
+def _recipient_filters(campaign: Campaign) -> list[tuple[str, str]]:
+    """The recipients table's filter pills; opens and clicks are tracked on e-mail only."""
+    pills = [("", _("All")), ("waiting", _("To call") if campaign.channel == Channel.PHONE else _("Not sent yet"))]
+    if campaign.channel == Channel.EMAIL:
+        pills += [("opened", pgettext("campaign figure", "Opened")), ("clicked", _("Clicked"))]
+    return [*pills, ("problems", _("Not delivered"))]
+
+
 @login_required
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -83,8 +101,10 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from guanxi.customers.models import Contact
 
     visible = scope_queryset(user, Contact.objects.all(), "view", module="contacts").values("pk")
-    recipients = (campaign.deliveries.filter(contact_id__in=visible).select_related("contact__customer")
-                  .order_by("pk")[:RECIPIENTS_SHOWN])  # fmt: skip
+    show = request.GET.get("show", "")
+    recipients = campaign.deliveries.filter(RECIPIENT_FILTERS.get(show, Q()), contact_id__in=visible)
+    recipients_page = CappedPaginator(recipients.select_related("contact__customer").order_by("pk"),
+                                      RECIPIENTS_PER_PAGE).get_page(request.GET.get("page"))  # fmt: skip
     from guanxi.org.policies import scope_queryset_or_none
     from guanxi.sales.models import Opportunity
 
@@ -103,7 +123,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "roi_first": roi(found.won_first, campaign.cost),
         "roi_last": roi(found.won_last, campaign.cost),
         "stats": campaigns.campaign_stats(campaign),
-        "recipients": recipients,
+        "recipients": recipients_page,
+        "recipients_show": show if show in RECIPIENT_FILTERS else "",
+        "recipient_filters": _recipient_filters(campaign),
         "preview_contact": contact,
         "preview": message,
         "preview_choices": choices,
