@@ -78,7 +78,9 @@ def in_target_reach(actor: User, scope: str, *, owner: User | None, department: 
 
 
 WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / Decimal(100), output_field=DecimalField(max_digits=20, decimal_places=4)
+    # × 0.01, not ÷ 100: SQLite divides a whole-yuan amount by an integer as integers (12,345 at 33 % gave 4,073)
+    F("amount") * F("probability") * Decimal("0.01"),
+    output_field=DecimalField(max_digits=20, decimal_places=4),
 )
 
 

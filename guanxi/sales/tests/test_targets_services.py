@@ -207,6 +207,22 @@ def test_weighted_pipeline(org: Any) -> None:
     assert next(r for r in data["people"] if r.subject == rep).weighted == Decimal("110000.00")
 
 
+def test_weighted_pipeline_keeps_the_cents_of_a_whole_yuan_amount(org: Any) -> None:
+    # given 12,345 at 33 % and 10,001 at 7 % (whole yuan: SQLite stores them as integers)
+    rep = org["east_rep"]
+    deal(rep, 12345, probability=33, expected_close_date=dt.date(2026, 3, 20))
+    deal(rep, 10001, probability=7, expected_close_date=dt.date(2026, 3, 21))
+    # when
+    march = selectors.period_of("month", MARCH)
+    totals = selectors.forecast_for(user=org["admin"], period=march)
+    data = selectors.targets_progress(
+        user=org["admin"], period_kind="month", period_start=MARCH, metric="signed_amount"
+    )
+    # then 4,073.85 + 700.07 = 4,773.92, not 4,073 + 700
+    assert totals["weighted"] == Decimal("4773.92")
+    assert next(r for r in data["people"] if r.subject == rep).weighted == Decimal("4773.92")
+
+
 def test_snapshot_once_per_month(org: Any) -> None:
     # given one open deal expected this month
     now = timezone.make_aware(dt.datetime(2026, 3, 5, 2))
