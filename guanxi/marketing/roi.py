@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from guanxi.org.policies import require_permission, scope_queryset_or_none
+from guanxi.org.policies import permission_scope, require_permission, scope_queryset_or_none
 
 from .attribution import TOUCHED, attribute, roi
 from .models import Campaign, Channel, Delivery
@@ -30,14 +30,17 @@ class ChannelRoi:
     deals_first: list[Any] = field(default_factory=list)  # attributed opportunities (any status)
     deals_last: list[Any] = field(default_factory=list)
     touches: dict[int, dict[str, Campaign]] = field(default_factory=lambda: defaultdict(dict))  # deal → model → c.
+    # False for a reader who may not see opportunities: the won amounts are then unknown to them, not zero, and an
+    # ROI of −100 % would be false
+    deals_visible: bool = True
 
     @property
     def roi_first(self) -> Decimal | None:
-        return roi(self.won_first, self.cost)
+        return roi(self.won_first, self.cost) if self.deals_visible else None
 
     @property
     def roi_last(self) -> Decimal | None:
-        return roi(self.won_last, self.cost)
+        return roi(self.won_last, self.cost) if self.deals_visible else None
 
 
 @dataclass
@@ -71,7 +74,10 @@ def roi_by_channel(
     """One row per channel (all four, in their order), and the campaigns by id."""
     require_permission(user, "marketing.view")
     campaigns = {c.pk: c for c in _campaigns(date_from, date_to)}
-    rows = {value: ChannelRoi(channel=value, label=str(label)) for value, label in Channel.choices}
+    visible = permission_scope(user, "opportunities.view") is not None
+    rows = {
+        value: ChannelRoi(channel=value, label=str(label), deals_visible=visible) for value, label in Channel.choices
+    }
     for campaign in campaigns.values():
         rows[campaign.channel].campaigns += 1
         rows[campaign.channel].cost += campaign.cost

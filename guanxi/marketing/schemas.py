@@ -221,8 +221,14 @@ class ChannelRoiOut(Schema):
     cost: Decimal
     won_first: Decimal = Field(description="won amount of the deals whose first touch is one of the channel's")
     won_last: Decimal = Field(description="won amount of the deals whose last touch is one of the channel's")
-    roi_first: Decimal | None = Field(description="(won_first − cost) ÷ cost; null without a cost")
+    roi_first: Decimal | None = Field(
+        description="(won_first − cost) ÷ cost; null without a cost, or when deals_visible is false"
+    )
     roi_last: Decimal | None
+    deals_visible: bool = Field(
+        description="false when the reader may not see opportunities: the won amounts are then not known to them "
+        "(0 here) and the ROI is null"
+    )
     deals_first: int = Field(description="deals attributed, first touch (any status)")
     deals_last: int
 

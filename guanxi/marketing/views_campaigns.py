@@ -105,13 +105,14 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     recipients = campaign.deliveries.filter(RECIPIENT_FILTERS.get(show, Q()), contact_id__in=visible)
     recipients_page = CappedPaginator(recipients.select_related("contact__customer").order_by("pk"),
                                       RECIPIENTS_PER_PAGE).get_page(request.GET.get("page"))  # fmt: skip
-    from guanxi.org.policies import scope_queryset_or_none
+    from guanxi.org.policies import permission_scope, scope_queryset_or_none
     from guanxi.sales.models import Opportunity
 
     from .attribution import campaign_attribution, roi
 
     deals = scope_queryset_or_none(user, Opportunity.objects.all(), "view", module="opportunities")
     found = campaign_attribution(campaign, opportunities=deals)
+    deals_visible = permission_scope(user, "opportunities.view") is not None  # else won amounts are unknown, not 0
     from guanxi.sales.models import Lead
 
     from .leads import campaign_form_url, campaign_leads
@@ -120,8 +121,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "campaign": campaign,
         "attribution": found,
-        "roi_first": roi(found.won_first, campaign.cost),
-        "roi_last": roi(found.won_last, campaign.cost),
+        "deals_visible": deals_visible,
+        "roi_first": roi(found.won_first, campaign.cost) if deals_visible else None,
+        "roi_last": roi(found.won_last, campaign.cost) if deals_visible else None,
         "stats": campaigns.campaign_stats(campaign),
         "recipients": recipients_page,
         "recipients_show": show if show in RECIPIENT_FILTERS else "",

@@ -41,15 +41,13 @@ def roi(request: HttpRequest) -> HttpResponse:
     selected, deals = (None, [])
     if channel in Channel.values:
         selected, deals = channel_drill_down(user=request.user, channel=channel, **period)
-    chart = {
-        "channels": [r.channel for r in rows],
-        "names": [r.label for r in rows],
-        "series": [
-            {"name": _("Cost"), "data": [float(r.cost) for r in rows]},
+    series = [{"name": _("Cost"), "data": [float(r.cost) for r in rows]}]
+    if all(r.deals_visible for r in rows):
+        series += [
             {"name": _("Won, first touch"), "data": [float(r.won_first) for r in rows]},
             {"name": _("Won, last touch"), "data": [float(r.won_last) for r in rows]},
-        ],
-    }
+        ]
+    chart = {"channels": [r.channel for r in rows], "names": [r.label for r in rows], "series": series}
     context = {"rows": rows, "chart": chart, "selected": selected, "deals": deals, "channel": channel,
                "date_from": period["date_from"], "date_to": period["date_to"]}  # fmt: skip
     return render(request, "marketing/roi.html", context)

@@ -104,3 +104,24 @@ def test_the_api_gives_the_channels_and_their_deals(people, funnel):
     outsider = Client()
     outsider.force_login(people["nobody"])  # no role: no marketing.view
     assert outsider.get("/api/v1/campaigns/roi").status_code == 403
+
+
+def test_a_reader_who_may_not_see_deals_gets_no_won_amount_and_no_roi_rather_than_minus_100_percent(people, funnel):
+    # the marketing role reads campaigns but no opportunities: its won amounts are unknown to it, not zero
+    client = Client()
+    client.force_login(people["marketer"])
+    rows, _ = roi_by_channel(user=people["marketer"])
+    email = next(r for r in rows if r.channel == "email")
+    assert email.cost == Decimal("1000") and not email.deals_visible and email.roi_first is None
+    html = client.get("/marketing/campaigns/roi/").content.decode()
+    assert "You may not see opportunities" in html and "-100%" not in html and "−100%" not in html
+    assert '"name": "Won, first touch"' not in html  # the chart draws the costs only
+    body = client.get("/api/v1/campaigns/roi").json()
+    api_email = next(c for c in body if c["channel"] == "email")
+    assert api_email["deals_visible"] is False and api_email["roi_first"] is None
+    detail = client.get(f"/marketing/campaigns/{funnel['email'].pk}/").content.decode()
+    assert "You may not see opportunities." in detail and "-100%" not in detail and "−100%" not in detail
+    admin = Client()
+    admin.force_login(people["admin"])
+    assert next(c for c in admin.get("/api/v1/campaigns/roi").json() if c["channel"] == "email")["deals_visible"]
+    assert '"name": "Won, first touch"' in admin.get("/marketing/campaigns/roi/").content.decode()
