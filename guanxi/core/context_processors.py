@@ -62,11 +62,13 @@ def _navigation(request: HttpRequest, user: Any) -> dict[str, Any]:
         }
         for n in items
     ]
-    best = max(
-        (e for e in entries if request.path.startswith(e["item"].match_prefix or e["url"])),
-        key=lambda e: len(e["item"].match_prefix or e["url"]),
-        default=None,
-    )
+
+    def matched(e: dict[str, Any]) -> int:
+        """The length of the longest of the entry's prefixes the page's path starts with; -1 for none."""
+        prefixes = (e["item"].match_prefix or e["url"], *e["item"].also_matches)
+        return max((len(p) for p in prefixes if request.path.startswith(p)), default=-1)
+
+    best = max((e for e in entries if matched(e) >= 0), key=matched, default=None)
     for e in entries:
         e["active"] = e is best
     unread = user.notifications.filter(read_at__isnull=True).count()

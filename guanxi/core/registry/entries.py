@@ -35,6 +35,8 @@ class NavItem:
     permission: str | None = None  # "module.action" the user needs to see it
     # URL prefix that marks the item current (default: its own URL); the longest matching prefix wins.
     match_prefix: str = ""
+    # Further prefixes of pages that belong to it (the members' coupons under Members), matched the same way.
+    also_matches: tuple[str, ...] = ()
     # (user) -> int: a count shown beside the label (e.g. approvals waiting for the user); 0 shows nothing.
     badge: Callable[[Any], int] | None = None
     # What the badge counts, in the names of core.views_util.announce_changes ("approvals"): the badge follows an

@@ -51,7 +51,7 @@ registry.add_default_grants(
 registry.add_nav(
     NavItem(
         key="members", label=_("Members"), url_name="marketing:member_list", icon="ti-id-badge-2", order=47,
-        permission="loyalty.view", match_prefix="/marketing/members/",
+        permission="loyalty.view", match_prefix="/marketing/members/", also_matches=("/marketing/coupons/",),
     )
 )  # fmt: skip
 

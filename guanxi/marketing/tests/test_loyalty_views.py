@@ -125,7 +125,11 @@ def test_the_lists_and_the_coupon_page(people, member):
         response = c.get(reverse(name) + "?scene=all")
         assert response.status_code == 200, name
     assert member.card_number in c.get(reverse("marketing:member_list")).content.decode()
-    assert c.get(reverse("marketing:coupon_edit", args=[coupon.pk])).status_code == 200
+    edit = c.get(reverse("marketing:coupon_edit", args=[coupon.pk]))
+    assert edit.status_code == 200
+    # coupons are membership's: the menu marks Members, not Segments (whose prefix is all of /marketing/)
+    assert 'data-nav-key="members" aria-current="page"' in edit.content.decode()
+    assert 'data-nav-key="segments" aria-current' not in edit.content.decode()
     assert _client(people["east_rep"]).post(reverse("marketing:coupon_create"), {"code": "X"}).status_code == 403
     assert not Coupon.objects.filter(code="X").exists()
 
