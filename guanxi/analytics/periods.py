@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.inputs import CUSTOM_PERIOD_MAX_DAYS, custom_period_errors
 
 PERIOD_KINDS = ("month", "quarter", "year", "custom")
-MAX_SPAN_DAYS = 3660
+MAX_SPAN_DAYS = CUSTOM_PERIOD_MAX_DAYS
 
 
 def _month_start(day: dt.date) -> dt.date:
@@ -107,16 +108,7 @@ def window_from(params: Mapping[str, Any], *, today: dt.date | None = None) -> W
         raise ValidationFailed(_("Unknown period."), fields={"period": [_("Choose a period offered.")]})
     if kind == "custom":
         date_from, date_to = _date(params, "date_from", errors), _date(params, "date_to", errors)
-        if not errors:
-            if date_from is None:
-                errors["date_from"] = [_("Enter a start date.")]
-            if date_to is None:
-                errors["date_to"] = [_("Enter an end date.")]
-        if date_from and date_to and date_to < date_from:
-            errors["date_to"] = [_("The end date must not be before the start date.")]
-        if date_from and date_to and (date_to - date_from).days > MAX_SPAN_DAYS:
-            errors["date_to"] = [_("The period may not be longer than ten years.")]
-        if errors:
+        if errors or (errors := custom_period_errors(date_from, date_to)):  # a date that did not parse first
             raise ValidationFailed(_("Please correct the errors below."), fields=errors)
         assert date_from is not None and date_to is not None
         return Window(kind, date_from, date_to)

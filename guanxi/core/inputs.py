@@ -115,6 +115,24 @@ def clean_date(value: Any, field: str, *, required: bool = True, not_future: boo
     return value
 
 
+CUSTOM_PERIOD_MAX_DAYS = 3660  # a custom period may not exceed about ten years
+
+
+def custom_period_errors(date_from: dt.date | None, date_to: dt.date | None) -> dict[str, list[str]]:
+    """What is wrong with a custom period, by field: both dates given, the end not before the start, at most about
+    ten years (empty when nothing is)."""
+    errors: dict[str, list[str]] = {}
+    if date_from is None:
+        errors["date_from"] = [_("Enter a start date.")]
+    if date_to is None:
+        errors["date_to"] = [_("Enter an end date.")]
+    if date_from and date_to and date_to < date_from:
+        errors["date_to"] = [_("The end date must not be before the start date.")]
+    if date_from and date_to and (date_to - date_from).days > CUSTOM_PERIOD_MAX_DAYS:
+        errors["date_to"] = [_("The period may not be longer than ten years.")]
+    return errors
+
+
 def clean_ids(values: Iterable[Any], field: str = "ids") -> list[int]:
     """Record ids (positive, within a bigint), duplicates dropped in their first order; anything else is refused
     as an invalid selection."""

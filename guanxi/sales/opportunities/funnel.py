@@ -45,12 +45,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from guanxi.core.errors import ValidationFailed
+from guanxi.core.inputs import custom_period_errors
 from guanxi.core.money import to_cent
 
 from .models import Opportunity, Pipeline, Stage, StageChange
 
 PERIODS = ("month", "quarter", "year", "custom")
-MAX_SPAN_DAYS = 3660  # a custom period may not exceed about ten years
 
 
 # --- periods -----------------------------------------------------------------------------------
@@ -81,16 +81,7 @@ def period_for(
     if kind == "year":
         return Period(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
     if kind == "custom":
-        errors: dict[str, list[str]] = {}
-        if date_from is None:
-            errors["date_from"] = [_("Enter a start date.")]
-        if date_to is None:
-            errors["date_to"] = [_("Enter an end date.")]
-        if date_from and date_to and date_to < date_from:
-            errors["date_to"] = [_("The end date must not be before the start date.")]
-        if date_from and date_to and (date_to - date_from).days > MAX_SPAN_DAYS:
-            errors["date_to"] = [_("The period may not be longer than ten years.")]
-        if errors:
+        if errors := custom_period_errors(date_from, date_to):
             raise ValidationFailed(_("Please correct the errors below."), fields=errors)
         return Period(date_from, date_to)  # type: ignore[arg-type]
     if kind != "month":
