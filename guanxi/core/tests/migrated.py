@@ -10,15 +10,18 @@ migrated database runs the real `migrate` once into a template, under a file loc
 - PostgreSQL: a database `<suite database>_tpl_<key>` on the suite's server, cloned with CREATE DATABASE … TEMPLATE.
 
 The copies then still run `migrate` (nothing left to apply; its post_migrate seeding runs as on every start). The
-template's key hashes the Django version and every non-test Python file of guanxi/ (migrations and the seeding code
-they call), so a changed migration builds a new template; the older templates of the same database are dropped.
+template's key hashes the Django version and the code `migrate` runs (the migrations, the settings, what post_migrate
+seeds from, and what these import: `_template_sources`), so a changed migration, model or seeding declaration builds a
+new template and an edit to a view does not; the older templates of the same database are dropped.
 """
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import hashlib
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -35,16 +38,61 @@ TEMPLATES = ROOT / "var" / "test-templates"
 
 @cache
 def template_key() -> str:
-    """A hash of what decides a migrated database's content: Django's version and guanxi's code (tests excluded)."""
+    """A hash of what decides a migrated database's content: Django's version and the code `migrate` runs."""
     import django
 
     digest = hashlib.sha256(f"{django.__version__} {sys.version_info[:2]} {sqlite3.sqlite_version}".encode())
-    for path in sorted((ROOT / "guanxi").rglob("*.py")):
-        relative = path.relative_to(ROOT).as_posix()
-        if "/tests/" in relative:
-            continue
-        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in _template_sources():
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+# What post_migrate seeds from (dictionaries, default approval rules): seeding only adds what is missing, so a
+# template seeded by older declarations would keep their old rows.
+_SEEDED_DECLARATIONS = re.compile(rb"DefaultDictionaries\(|DictionarySpec\(|DefaultApprovalRules\(")
+
+
+def _template_sources() -> list[Path]:
+    """The files whose code decides a migrated database: every migration, the settings, the modules declaring what
+    post_migrate seeds, and every guanxi module these import, followed through their import statements (guanxi
+    imports no module by a computed name). An edit to a view, an API module or a test keeps the template; an edit
+    to a migration, a model or a function a migration or the seeding calls builds a new one."""
+    package = ROOT / "guanxi"
+    code = [path for path in package.rglob("*.py") if "tests" not in path.relative_to(package).parts]
+    todo = [
+        *(path for path in code if "migrations" in path.parts or path.parent == package / "settings"),
+        *(path for path in code if _SEEDED_DECLARATIONS.search(path.read_bytes())),
+    ]
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen or "tests" in path.relative_to(package).parts:
+            continue
+        seen.add(path)
+        todo.extend(_imported_files(path))
+    return sorted(seen)
+
+
+def _imported_files(path: Path) -> Iterator[Path]:
+    """The guanxi files that `path`'s import statements (anywhere in it, functions included) name."""
+    own_package = path.parent.relative_to(ROOT).parts
+    for node in ast.walk(ast.parse(path.read_bytes())):
+        if isinstance(node, ast.Import):
+            names = [alias.name.split(".") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = list(own_package[: len(own_package) - node.level + 1]) if node.level else []
+            base += node.module.split(".") if node.module else []
+            names = [base, *(base + [alias.name] for alias in node.names)]
+        else:
+            continue
+        for parts in names:
+            for end in range(2, len(parts) + 1):  # guanxi.a.b: guanxi/a/__init__.py, then guanxi/a/b(.py)
+                if parts[0] != "guanxi":
+                    break
+                module = ROOT.joinpath(*parts[:end])
+                for candidate in (module.with_suffix(".py"), module / "__init__.py"):
+                    if candidate.is_file():
+                        yield candidate
 
 
 @contextmanager

@@ -65,3 +65,37 @@ def test_the_template_key_changes_with_a_migration_but_not_with_a_test(tmp_path:
         assert migrated.template_key() != before
     finally:
         migrated.template_key.cache_clear()
+
+
+def test_the_template_key_follows_what_migrations_and_seeding_import_and_not_a_view(tmp_path: Path, monkeypatch):
+    # given an app whose migration imports a helper (which imports another by a relative import), a module declaring
+    # seeded dictionaries, and a view that nothing of these imports
+    app = tmp_path / "guanxi" / "shop"
+    (app / "migrations").mkdir(parents=True)
+    (tmp_path / "guanxi" / "__init__.py").write_text("")
+    (app / "__init__.py").write_text("")
+    (app / "migrations" / "0001_initial.py").write_text("from guanxi.shop.fill import fill\n")
+    (app / "fill.py").write_text("from .units import UNITS\n\ndef fill():\n    return UNITS\n")
+    (app / "units.py").write_text("UNITS = ['kg']\n")
+    (app / "dictionaries.py").write_text("SHOP = DefaultDictionaries(app='shop', dictionaries=())\n")
+    (app / "views.py").write_text("def page(request):\n    return 1\n")
+    monkeypatch.setattr(migrated, "ROOT", tmp_path)
+
+    def key_after(path: Path, text: str) -> str:
+        path.write_text(text)
+        migrated.template_key.cache_clear()
+        return migrated.template_key()
+
+    try:
+        before = key_after(app / "views.py", "def page(request):\n    return 1\n")
+        # an edit to the view keeps the template
+        assert key_after(app / "views.py", "def page(request):\n    return 2\n") == before
+        # an edit to what the migration imports, two imports away, builds a new one
+        changed = key_after(app / "units.py", "UNITS = ['kg', 'g']\n")
+        assert changed != before
+        # so does an edit to a seeding declaration
+        assert (
+            key_after(app / "dictionaries.py", "SHOP = DefaultDictionaries(app='shop', dictionaries=(1,))\n") != changed
+        )
+    finally:
+        migrated.template_key.cache_clear()
