@@ -47,6 +47,7 @@ from .channels import Bounced, Outgoing, Provider, SendFailed, provider_for, rat
 from .channels.verp import verp_address
 from .consent import address_of, contactable_ids, reachable, suppression_add, unsubscribe_token
 from .models import Campaign, Channel, Delivery, Segment
+from .recipients import record_recipients
 from .segments import segment_members
 
 CAMPAIGN_FIELDS = {
@@ -196,21 +197,14 @@ def campaign_start(*, actor: User, campaign: Campaign, now: dt.datetime | None =
     if campaign.channel == Channel.EMAIL and not campaign.subject.strip():
         raise field_error("subject", _("An e-mail needs a subject."))
     budget_require_approved(campaign)
-    seen: set[str] = set()
-    rows = []
-    for contact in audience(campaign).select_related("customer").order_by("pk").iterator(chunk_size=2000):
-        address = address_of(contact, campaign.channel)
-        if address and address not in seen:
-            seen.add(address)
-            rows.append(Delivery(campaign=campaign, contact=contact, address=address))
-    Delivery.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    count = record_recipients(campaign, audience(campaign))
     campaign.status, campaign.started_at = Campaign.Status.SENDING, now or timezone.now()
     campaign.version += 1
     campaign.save(update_fields=["status", "started_at", "version", "updated_at"])
-    started = Message(gettext_noop("Campaign started for %(count)s recipients"), {"count": len(rows)})
+    started = Message(gettext_noop("Campaign started for %(count)s recipients"), {"count": count})
     changes = {"status": [Campaign.Status.DRAFT, campaign.status]}  # the count is in the message
     audit_record(actor=actor, action=AuditLog.Action.UPDATE, obj=campaign, changes=changes, message=started)
-    return len(rows)
+    return count
 
 
 @transaction.atomic
