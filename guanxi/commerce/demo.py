@@ -11,6 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from guanxi.approvals.demo import demo_approve_all
 from guanxi.customers.models import Customer
 from guanxi.org.models import PartnerOrganisation
 
@@ -50,25 +51,6 @@ PLAN = [
                   ("0.75", "approved")]),
     ("yangfan", [("0.65", "sent"), ("0.9", "draft")]),
 ]  # fmt: skip
-
-
-def _approve_all(quote_or_contract: Any) -> None:
-    """Approve every step of the open request as the people it names (demo only)."""
-    from guanxi.approvals.selectors import approval_open_for
-    from guanxi.approvals.services import approval_approve
-
-    for _round in range(8):
-        request = approval_open_for(quote_or_contract)
-        if request is None:
-            return
-        step = request.steps.filter(status="pending").order_by("order").first()
-        if step is None:
-            return
-        for assignment in list(step.assignments.filter(decision="")):
-            approval_approve(actor=assignment.user, request=request, comment="同意")
-            request.refresh_from_db()
-            if not request.is_open:
-                break
 
 
 # The warranty a delivered unit carries (hardware: three years), so a shipment's assets get their end date.
@@ -170,7 +152,7 @@ def _quote_to(target: str, *, rep: Any, customer: Customer, lines: list[dict[str
     quote = services.quote_submit(actor=rep, quote=quote)
     if target == "in_approval":
         return None
-    _approve_all(quote)
+    demo_approve_all(quote)
     quote.refresh_from_db()
     if target == "rejected":
         services.quote_mark_sent(actor=rep, quote=quote)
@@ -203,7 +185,7 @@ def _contract_to(
     if target == "accepted_contract":
         return
     services.contract_submit(actor=rep, contract=contract)
-    _approve_all(contract)
+    demo_approve_all(contract)
     contract.refresh_from_db()
     if contract.status != Contract.Status.APPROVED:
         return

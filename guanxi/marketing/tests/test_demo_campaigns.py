@@ -76,3 +76,16 @@ def test_the_pages_show_the_figures(demo):
     tab = next(t for t in registry.tabs_for("customers.customer") if t.key == "marketing")
     _count, html = tab.render(request, reached.contact.customer)
     assert launch.name in html
+
+
+def test_the_costs_are_a_real_companys_approved_budgets_and_the_return_is_believable(demo):
+    launch, thanks = demo[LAUNCH["name"]], demo[THANKS["name"]]
+    for campaign in (launch, thanks):  # budgets above the default rule's ¥10,000 went through the approval engine
+        assert campaign.budget >= 10_000 and campaign.budget_approval == Campaign.BudgetApproval.APPROVED
+        assert 0 < campaign.cost <= campaign.budget
+    rows, _ = roi_by_channel(user=User.objects.get(username="admin"))
+    email = next(r for r in rows if r.channel == "email")
+    # the same attribution rule (first and last touch, 90 days): a gain, in hundreds of percent, not thousands
+    assert 0 < email.roi_first <= 5 and 0 < email.roi_last <= 5
+    found = campaign_attribution(launch, opportunities=Opportunity.objects.all())
+    assert found.won_first >= 380_000 and 0 < (found.won_first - launch.cost) / launch.cost <= 5
