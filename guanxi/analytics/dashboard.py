@@ -104,10 +104,10 @@ def _forgotten(user: User, window: Window, scope: str) -> dict[str, Any]:
 
 
 def _league(user: User, window: Window, scope: str) -> dict[str, Any]:
-    from .selectors import league_compute, window_for
+    from .selectors import league_cached, window_for
 
     month = window_for("month", timezone.localdate())
-    league = league_compute(window=month)
+    league = league_cached(window=month)  # the team's ranking, kept a while: never ranked again per visit
     mine = next((r for r in league.rows if r.user_id == user.pk), None)
     owners = scope_owners(user, scope)
     flags = []  # each "below the minimum" with the month's records it counted (the person's new customers…)
@@ -122,6 +122,7 @@ def _league(user: User, window: Window, scope: str) -> dict[str, Any]:
         "top": league.top,
         "flagged": [r for r in league.rows if r.flagged and (owners is None or r.user_id in owners)],
         "month": month,
+        "computed_at": league.computed_at,
     }
 
 

@@ -1,20 +1,27 @@
 """The figures cache: every metric the dashboard widgets, the figures page and the monthly management report read
-goes through `selectors.compute`, which keeps its answer here for a short while.
+goes through `selectors.compute`, which keeps its answer here. What "cached per period where exactness allows"
+(issue 16 §7) means:
 
-Why a short TTL *and* explicit invalidation:
-- The dashboard is the page people open all day and the management report is the heaviest page; the same
-  figures are asked again and again between two writes, so keeping them saves most of the queries.
-- A rep who has just logged a follow-up expects to see it counted (issue 16: the league and dashboard drive
-  behaviour). So every committed write to the business apps' records (a model saved or deleted, or a business
-  event, which bulk paths such as imports and pool reclaims emit instead of saves) starts a new *generation*:
-  figures computed before it are never read again.
-- A few changes reach no signal (a raw `QuerySet.update` without an event, a figure that moves with the clock
-  such as overdue receivables). The TTL (`GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS`, default 300 s; 0 turns the
-  cache off) bounds how stale those can be, and every page shows when its oldest figure was computed.
+- A closed period (its last day before today) of a metric whose past figures are final (`Metric.final`: rows dated
+  in the period; not the pipeline, stocks read with today's attributes or balances of today's contracts) is kept
+  GUANXI_ANALYTICS_CLOSED_SECONDS (default a day) under the *history generation*: everyday writes (a follow-up
+  logged today, a deal moved) do not touch it. A new history generation starts on a delete of a business record,
+  on a bulk change (imports, pool reclaims: business events) and on any write to the org app (roles, grants,
+  departments: who sees what). A write dated back into a closed month, or a single transfer, reaches no such
+  signal: the page shows the figures' age and a Refresh button (`reader_refresh`) that recomputes the reader's own.
+- The period running: kept GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS (default 300 s) under the *generation* that
+  every committed write to a business record starts (a rep who has just logged a follow-up sees it counted on the
+  dashboard). Under real use that is a new generation every few seconds, so the heavy monthly management report
+  reads its running month `lenient`ly: kept GUANXI_ANALYTICS_REPORT_SECONDS (default 900 s) whatever is written,
+  its age shown.
+- The usage league is a ranking of the whole team (selectors.league_for): a published month is read from the
+  stored publication; other months are kept GUANXI_ANALYTICS_CACHE_SECONDS whole, so the dashboard's league widget
+  never ranks the team per visit.
 
 A figure never leaks beyond its reader's scope: the key holds the reader's id (whose data scope the metric
-applies), the metric, the grouping, the people narrowed to, the period and today's date. A change of roles,
-grants or departments is a write to the org app, so it starts a new generation too.
+applies) and their own refresh generation, the metric, the grouping, the people narrowed to and the period (and
+today's date for a running one). A change of roles, grants or departments is a write to the org app, so it starts
+new generations of both kinds.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from django.db import transaction
 from django.utils import timezone
 
 GENERATION_KEY = "analytics:figures:generation"
+HISTORY_KEY = "analytics:figures:history"
 # The apps whose records figures are computed from (and org: who sees what). A write elsewhere (audit trail,
 # notifications, sessions, analytics' own layouts) changes no figure.
 FIGURE_APPS = frozenset(
@@ -43,18 +51,56 @@ FIGURE_APPS = frozenset(
 QUIET_FIELDS = frozenset({"last_login"})
 
 _oldest: contextvars.ContextVar[list[dt.datetime] | None] = contextvars.ContextVar("analytics_oldest", default=None)
+_lenient: contextvars.ContextVar[int] = contextvars.ContextVar("analytics_lenient", default=0)
+
+
+def _setting(name: str) -> int:
+    return int(getattr(settings, name, 0) or 0)
 
 
 def seconds() -> int:
-    return int(getattr(settings, "GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS", 0) or 0)
+    return _setting("GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS")
+
+
+def closed_seconds() -> int:
+    return _setting("GUANXI_ANALYTICS_CLOSED_SECONDS")
+
+
+def _generation_of(key: str) -> str:
+    return str(cache.get_or_set(key, lambda: str(time.time_ns()), None))
 
 
 def generation() -> str:
-    return str(cache.get_or_set(GENERATION_KEY, lambda: str(time.time_ns()), None))
+    return _generation_of(GENERATION_KEY)
 
 
 def _new_generation() -> None:
     cache.set(GENERATION_KEY, str(time.time_ns()), None)
+
+
+def _new_history() -> None:
+    cache.set(HISTORY_KEY, str(time.time_ns()), None)
+    _new_generation()
+
+
+def _reader_key(reader_id: Any) -> str:
+    return f"analytics:figures:reader:{reader_id}"
+
+
+def reader_refresh(reader_id: Any) -> None:
+    """The Refresh button: every figure this reader reads next is computed again (theirs only)."""
+    cache.set(_reader_key(reader_id), str(time.time_ns()), None)
+
+
+@contextmanager
+def lenient(seconds_kept: int) -> Iterator[None]:
+    """Inside the block, the running period's figures are kept `seconds_kept` whatever is written (the monthly
+    management report: its age shown); 0 changes nothing."""
+    token = _lenient.set(max(0, int(seconds_kept)))
+    try:
+        yield
+    finally:
+        _lenient.reset(token)
 
 
 def figures_changed() -> None:
@@ -65,8 +111,18 @@ def figures_changed() -> None:
         transaction.on_commit(_new_generation)
 
 
+def history_changed() -> None:
+    """A new history generation (and generation) once the surrounding transaction commits: closed periods' figures
+    are computed again."""
+    if seconds() or closed_seconds():
+        transaction.on_commit(_new_history)
+
+
 def on_model_write(sender: Any, **kwargs: Any) -> None:
-    """post_save / post_delete / m2m_changed of any model: a new generation when the model's app feeds figures."""
+    """post_save / post_delete / m2m_changed of any model: a new generation when the model's app feeds figures; a
+    new history generation for a delete or a write to the org app (who sees what)."""
+    from django.db.models.signals import post_delete
+
     meta = getattr(sender, "_meta", None)
     if meta is None or meta.app_label not in FIGURE_APPS:
         return
@@ -76,19 +132,22 @@ def on_model_write(sender: Any, **kwargs: Any) -> None:
     action = kwargs.get("action")
     if action is not None and not str(action).startswith("post_"):
         return  # m2m_changed's pre_add / pre_remove / pre_clear: its post_ twin follows
-    figures_changed()
+    if meta.app_label == "org" or kwargs.get("signal") is post_delete:
+        history_changed()
+    else:
+        figures_changed()
 
 
 def on_events(events: Any) -> None:
-    """A committed business event (event listener): its records changed."""
-    if events and seconds():
-        _new_generation()
+    """A committed business event (event listener): its records changed, perhaps in closed months (a bulk path)."""
+    if events and (seconds() or closed_seconds()):
+        _new_history()
 
 
 def wants_event(key: str) -> bool:
-    """Asked by a bulk path before it builds one event per object: the new generation is all this listener needs,
-    so it is scheduled here and no events are built for it."""
-    figures_changed()
+    """Asked by a bulk path (imports, pool reclaims) before it builds one event per object: the new generations are
+    all this listener needs, so they are scheduled here and no events are built for it."""
+    history_changed()
     return False
 
 
@@ -108,21 +167,36 @@ def cached(
     date_to: dt.date,
     owners: Iterable[int] | None,
     compute: Callable[[], dict[Any, Decimal]],
+    final: bool = False,
 ) -> dict[Any, Decimal]:
-    """The metric's figures from the cache of this generation, or computed now and kept."""
-    ttl = seconds()
+    """The metric's figures from the cache, or computed now and kept: a closed period of a `final` metric under the
+    history generation, the period running under the generation (or for the `lenient` block's seconds)."""
+    today = timezone.localdate()
+    if final and date_to < today and closed_seconds():
+        ttl, kept_by, day = closed_seconds(), "h", ""
+    elif _lenient.get():
+        ttl, kept_by, day = _lenient.get(), "l", today.isoformat()
+    else:
+        ttl, kept_by, day = seconds(), "g", today.isoformat()
     if not ttl:
         return compute()
+    names = [HISTORY_KEY, _reader_key(reader_id)] + ([GENERATION_KEY] if kept_by == "g" else [])
+    stamps = cache.get_many(names)
+    missing = {n: str(time.time_ns()) for n in names if n not in stamps}
+    if missing:
+        cache.set_many(missing, None)
+        stamps |= missing
     key = ":".join(
         (
             "analytics:fig",
-            generation(),
+            kept_by,
+            *(str(stamps[n]) for n in names),
             metric_key,
             str(reader_id),
             group_by,
             date_from.isoformat(),
             date_to.isoformat(),
-            timezone.localdate().isoformat(),
+            day,
             _digest(owners),
         )
     )

@@ -65,6 +65,23 @@ class Window:
         return f"{self.date_from} – {self.date_to}"
 
 
+MONTHS_OFFERED = 36
+
+
+def month_choices(selected: dt.date, *, today: dt.date | None = None) -> list[tuple[str, str]]:
+    """The months a month picker offers, newest first: this month and the three years before, and the month shown
+    if it is further back or ahead. Values keep the `month` parameter's format (yyyy-mm); labels are in the page's
+    language (2026年12月, December 2026), where the browser's own month input would name months in its own."""
+    from django.utils.formats import date_format
+
+    newest = _month_start(today or timezone.localdate())
+    months = [_add_months(newest, -i) for i in range(MONTHS_OFFERED)]
+    chosen = _month_start(selected)
+    if chosen not in months:
+        months = sorted({*months, chosen}, reverse=True)
+    return [(f"{m:%Y-%m}", date_format(m, "YEAR_MONTH_FORMAT")) for m in months]
+
+
 def window_for(kind: str, anchor: dt.date) -> Window:
     if kind == "quarter":
         start = dt.date(anchor.year, 3 * ((anchor.month - 1) // 3) + 1, 1)

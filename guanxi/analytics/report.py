@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from guanxi.core.errors import ValidationFailed
 from guanxi.core.export import to_xlsx_book
 from guanxi.core.i18n import Message
+from guanxi.core.metrics import EMPTY_GROUP
 from guanxi.core.models import AuditLog
 from guanxi.core.registry import Metric
 from guanxi.core.services import audit_record
@@ -159,9 +160,11 @@ def monthly_report(*, user: User, window: Window) -> MonthlyReport:
                     Cell(levels.get((pk, code), ZERO), _records(level_metric, window, owner=pk, group=code))
                     for code in level_codes
                 ],
-                # "No reason given" has no list filter of its own: that cell is not linked
                 "reasons": [
-                    Cell(reasons.get((pk, r), ZERO), _records(lost_metric, window, owner=pk, group=r) if r else "")
+                    Cell(
+                        reasons.get((pk, r), ZERO),
+                        _records(lost_metric, window, owner=pk, group=r if r is not None else EMPTY_GROUP),
+                    )
                     for r in reason_ids
                 ],
             }

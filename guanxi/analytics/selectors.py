@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from guanxi.core.metrics import EMPTY_GROUP
 from guanxi.core.registry import Metric, registry
 from guanxi.org.models import DataScope, Department, PartnerOrganisation, User
 from guanxi.org.policies import department_tree_ids, has_permission, permission_scope, subordinate_ids
@@ -127,6 +128,7 @@ def compute(
                 user=user, date_from=window.date_from, date_to=window.date_to, group_by=group_by, owners=owners
             )
         ),
+        final=metric.final,
     )
 
 
@@ -139,7 +141,8 @@ def compute_series(
     owners: Iterable[int] | None = None,
 ) -> list[dict[Any, Decimal]]:
     """`compute` for several periods (a month, the one before and a year ago; six months): one grouped query when
-    the metric answers a series (core.metrics `PeriodMetric.series`), else one per period. Same figures either way."""
+    the metric answers a series (core.metrics `PeriodMetric.series`), else one per period. Same figures either way.
+    The periods that have ended and those running are kept apart (figure_cache: a closed period is kept longer)."""
     series = getattr(metric.compute, "series", None)
     if series is None or len(windows) < 2:
         return [compute(metric, user=user, window=w, group_by=group_by, owners=owners) for w in windows]
@@ -147,6 +150,22 @@ def compute_series(
         raise ValidationFailed(
             _("This figure cannot be grouped that way."), fields={"group_by": [_("Choose a valid option.")]}
         )
+    today = timezone.localdate()
+    closed = [i for i, w in enumerate(windows) if w.date_to < today]
+    running = [i for i, w in enumerate(windows) if w.date_to >= today]
+    found: dict[int, dict[Any, Decimal]] = {}
+    for part in (closed, running):
+        if len(part) == 1:
+            found[part[0]] = compute(metric, user=user, window=windows[part[0]], group_by=group_by, owners=owners)
+        elif part:
+            answers = _series_cached(metric, series, user, [windows[i] for i in part], group_by, owners)
+            found |= dict(zip(part, answers, strict=True))
+    return [found[i] for i in range(len(windows))]
+
+
+def _series_cached(
+    metric: Metric, series: Any, user: User, windows: list[Window], group_by: str, owners: Iterable[int] | None
+) -> list[dict[Any, Decimal]]:
     from . import figure_cache
 
     owners = list(owners) if owners is not None else None
@@ -159,6 +178,7 @@ def compute_series(
         date_to=max(b for _a, b in periods),
         owners=owners,
         compute=lambda: dict(enumerate(series(user=user, periods=periods, group_by=group_by, owners=owners))),
+        final=metric.final,
     )
     return [dict(found[i]) for i in range(len(windows))]
 
@@ -265,8 +285,8 @@ def breakdown(
         drill = {"owner": key} if group_by == "owner" else {}
         if group_by == "department":
             drill = {"department": key, "owner": owners_param(owners)}
-        if group_by not in ("owner", "department", "total"):
-            drill = {"group": key, "owner": owners_param(owners)}
+        if group_by not in ("owner", "department", "total"):  # the rows without a value: EMPTY_GROUP, not None
+            drill = {"group": key if key is not None else EMPTY_GROUP, "owner": owners_param(owners)}
         rows.append(
             BreakdownRow(
                 key=key,
@@ -405,6 +425,10 @@ def score_rows(rows: list[LeagueRow], weights: Mapping[str, int], named: int) ->
         row.named = "bottom"
 
 
+def league_minimums(policy: LeaguePolicy) -> dict[str, int]:
+    return {"new_customers": policy.min_new_customers, "new_opportunities": policy.min_new_opportunities}
+
+
 def league_compute(
     *, window: Window, agents: bool = False, policy: LeaguePolicy | None = None, now: dt.datetime | None = None
 ) -> League:
@@ -435,18 +459,10 @@ def league_compute(
             values={key: values[key].get(person.pk, ZERO) for key in DEFAULT_WEIGHTS},
             violations=int(violations.get(person.pk, 0)),
         )
-        if row.values["new_customers"] < policy.min_new_customers:
-            row.flag_keys.append("new_customers")
-            row.flags.append(
-                _("%(n)s new customers, below the minimum of %(min)s")
-                % {"n": int(row.values["new_customers"]), "min": policy.min_new_customers}
-            )
-        if row.values["new_opportunities"] < policy.min_new_opportunities:
-            row.flag_keys.append("new_opportunities")
-            row.flags.append(
-                _("%(n)s new opportunities, below the minimum of %(min)s")
-                % {"n": int(row.values["new_opportunities"]), "min": policy.min_new_opportunities}
-            )
+        for key, minimum in league_minimums(policy).items():
+            if row.values[key] < minimum:
+                row.flag_keys.append(key)
+                row.flags.append(flag_text(key, row.values[key], minimum))
         rows.append(row)
     score_rows(rows, weights, policy.agents_named if agents else policy.staff_named)
     measures = [(key, getattr(registry.metric(key), "label", key), weights[key]) for key in weights]
@@ -461,35 +477,94 @@ def league_visible_ids(user: User) -> set[int] | None:
 
 
 def league_for(*, user: User, window: Window, agents: bool = False) -> League:
-    """The league a reader opens: the published one for a month that was published, else computed now."""
+    """The league a reader opens: a published month as it was published (the stored rows, never ranked again),
+    else the month ranked now and kept a while (`league_cached`)."""
     require_view(user)
     published = LeaguePublication.objects.filter(
         month=window.date_from, kind=LeaguePublication.Kind.AGENTS if agents else LeaguePublication.Kind.STAFF
     ).first()
-    league = _league_cached(window=window, agents=agents)
     if published is not None:
-        league.published = published
-    return league
+        return league_published(published, window=window)
+    return league_cached(window=window, agents=agents)
 
 
-def _league_cached(*, window: Window, agents: bool) -> League:
-    """A closed month's league is kept GUANXI_ANALYTICS_CACHE_SECONDS (0: never) under its month and the rules'
-    version: its figures change only by entries dated back; the page shows when they were computed. The month
-    running is computed on every call."""
+def flag_text(key: str, value: Decimal, minimum: int) -> str:
+    """A "below the minimum" flag, in the reader's language."""
+    if key == "new_customers":
+        return _("%(n)s new customers, below the minimum of %(min)s") % {"n": int(value), "min": minimum}
+    return _("%(n)s new opportunities, below the minimum of %(min)s") % {"n": int(value), "min": minimum}
+
+
+def league_published(publication: LeaguePublication, *, window: Window) -> League:
+    """A published league from its stored rows (with the weights and minimums of its day when it stored them)."""
+    policy = LeaguePolicy.current()
+    stored = publication.rows or []
+    first = stored[0] if stored else {}
+    weights = {k: int(v) for k, v in (first.get("weights") or policy.weight_map()).items() if k in DEFAULT_WEIGHTS}
+    rows = []
+    for item in stored:
+        values = {k: Decimal(str(v)) for k, v in (item.get("values") or {}).items()}
+        minimums = item.get("minimums") or {}
+        keys = list(item.get("flag_keys") or [])
+        flags = (
+            [flag_text(k, values.get(k, ZERO), int(minimums[k])) for k in keys]
+            if keys and all(k in minimums for k in keys)
+            else list(item.get("flags") or [])
+        )
+        rows.append(
+            LeagueRow(
+                user_id=int(item["user"]),
+                name=str(item.get("name", "")),
+                department=str(item.get("department", "")),
+                values=values,
+                score=Decimal(str(item.get("score", "0"))),
+                rank=int(item.get("rank", 0)),
+                flags=flags,
+                flag_keys=keys or [""] * len(flags),
+                violations=int(item.get("violations", 0)),
+                named=str(item.get("named", "")),
+            )
+        )
+    measures = [(key, getattr(registry.metric(key), "label", key), weights.get(key, 0)) for key in DEFAULT_WEIGHTS]
+    return League(
+        window=window,
+        agents=publication.kind == LeaguePublication.Kind.AGENTS,
+        policy=policy,
+        rows=rows,
+        measures=measures,
+        published=publication,
+        computed_at=publication.published_at,
+    )
+
+
+def _league_key(window: Window, agents: bool, policy: LeaguePolicy) -> str:
+    from django.core.cache import cache
+
+    from .figure_cache import HISTORY_KEY
+
+    history = cache.get(HISTORY_KEY, "")  # who is ranked and who sees what: org writes start a new one
+    return (
+        f"analytics:league:{window.date_from:%Y-%m}:{int(agents)}:{policy.pk}:{policy.updated_at.timestamp()}:{history}"
+    )
+
+
+def league_cached(*, window: Window, agents: bool = False, refresh: bool = False) -> League:
+    """A month's league ranked over the whole team, kept GUANXI_ANALYTICS_CACHE_SECONDS (0: ranked on every call)
+    under the month, the rules' version and the history generation, whatever else is written: the dashboard's
+    widget and the league page read it, and show when it was ranked. `refresh` ranks it again now."""
     from django.conf import settings
     from django.core.cache import cache
 
     seconds = int(getattr(settings, "GUANXI_ANALYTICS_CACHE_SECONDS", 0) or 0)
-    closed = window.date_to < timezone.localdate()
     policy = LeaguePolicy.current()
-    key = f"analytics:league:{window.date_from:%Y-%m}:{int(agents)}:{policy.pk}:{policy.updated_at.timestamp()}"
-    if seconds and closed:
+    key = _league_key(window, agents, policy)
+    if seconds and not refresh:
         found = cache.get(key)
         if isinstance(found, League):
             return found
     league = league_compute(window=window, agents=agents, policy=policy)
     league.computed_at = timezone.now()
-    if seconds and closed:
+    if seconds:
         cache.set(key, league, seconds)
     return league
 

@@ -21,7 +21,7 @@ from guanxi.org.models import User
 from guanxi.org.policies import require_permission
 
 from .models import DEFAULT_WEIGHTS, LeaguePolicy, LeaguePublication
-from .selectors import League, Window, install_started, league_compute, month_end, window_for
+from .selectors import League, Window, install_started, league_compute, league_minimums, month_end, window_for
 
 POLICY_NUMBERS = {
     "min_new_customers": (0, 10000),
@@ -100,6 +100,10 @@ def league_policy_update(*, actor: User, data: Mapping[str, Any]) -> LeaguePolic
 
 
 def _rows_json(league: League) -> list[dict[str, Any]]:
+    """The rows as published, with the weights and minimums of the day (the page shows them, in each reader's
+    language, never ranked again)."""
+    weights = {key: weight for key, _label, weight in league.measures}
+    minimums = league_minimums(league.policy)
     return [
         {
             "user": r.user_id,
@@ -108,6 +112,9 @@ def _rows_json(league: League) -> list[dict[str, Any]]:
             "rank": r.rank,
             "score": str(r.score),
             "flags": r.flags,
+            "flag_keys": r.flag_keys,
+            "minimums": minimums,
+            "weights": weights,
             "violations": r.violations,
             "named": r.named,
             "values": {k: str(v) for k, v in r.values.items()},

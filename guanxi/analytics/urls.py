@@ -12,6 +12,7 @@ urlpatterns = [
     path("report/", views.management_report, name="report"),
     path("usage/", views.usage, name="usage"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("refresh/", views.refresh, name="refresh"),
     path("builder/", views_builder.builder_page, name="builder"),
     path("subscriptions/", views_subscriptions.subscription_page, name="subscriptions"),
 ]

@@ -102,6 +102,9 @@ class DepartmentUsage:
     follow_ups_url: str = ""
     changes_url: str = ""
     ids: list[int] | None = None
+    key: str = ""  # the department's id ("none": people without one), as the people table's `department` filter
+    people_url: str = ""  # this page's people table narrowed to the department (its headcount)
+    inactive_url: str = ""  # … and to those not signed in lately
 
 
 def by_department(rows: list[UsageRow], *, user: User | None = None, window: Window | None = None) -> list[Any]:
@@ -115,10 +118,24 @@ def by_department(rows: list[UsageRow], *, user: User | None = None, window: Win
         d.follow_ups += r.follow_ups
         d.changes += r.changes
         d.ids = [*(d.ids or []), r.user_id]
+    for dept_id, d in found.items():
+        d.key = str(dept_id) if dept_id is not None else "none"
+        if window is not None:
+            people = reverse("analytics:usage") + f"?month={window.date_from:%Y-%m}&department={d.key}"
+            d.people_url, d.inactive_url = people + "#usage-people", people + "&inactive=1#usage-people"
     if user is not None and window is not None:
         for d in found.values():
             d.follow_ups_url, d.changes_url = _links(user, window, sorted(d.ids or []))
     return sorted(found.values(), key=lambda d: d.name)
+
+
+def narrowed(rows: list[UsageRow], *, department: str = "", inactive: bool = False) -> list[UsageRow]:
+    """The people table narrowed as a department's headcount link asks: to one department's people (`department`:
+    its id, "none" for those without one; "" all) and, with `inactive`, to those not signed in lately. The rows
+    are exactly those `by_department` counted for that department."""
+    if department:
+        rows = [r for r in rows if (str(r.department_id) if r.department_id is not None else "none") == department]
+    return [r for r in rows if r.inactive] if inactive else rows
 
 
 def _links(user: User, window: Window, people: list[int]) -> tuple[str, str]:

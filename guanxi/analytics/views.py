@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from guanxi.core.errors import ValidationFailed
 from guanxi.org.policies import has_permission
@@ -57,7 +59,7 @@ def _filters(request: HttpRequest, window: selectors.Window, scope: str, errors:
         "scope": scope,
         "scope_choices": selectors.scope_choices(request.user),  # type: ignore[arg-type]
         "errors": errors,
-        "month_value": f"{window.date_from:%Y-%m}",
+        **_month_picker(window),
         "query": request.GET.urlencode(),
     }
 
@@ -99,6 +101,13 @@ def metric_detail(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "analytics/metric.html", context)
 
 
+def _month_picker(window: selectors.Window) -> dict[str, Any]:
+    """The month shown (the `month` parameter, yyyy-mm) and the months offered, named in the page's language."""
+    from .periods import month_choices
+
+    return {"month_value": f"{window.date_from:%Y-%m}", "month_choices": month_choices(window.date_from)}
+
+
 def _league_month(request: HttpRequest, errors: dict[str, Any]) -> selectors.Window:
     try:
         return selectors.window_from({"period": "month", "month": request.GET.get("month", "")})
@@ -126,7 +135,7 @@ def league(request: HttpRequest) -> HttpResponse:
         "window": window,
         "agents": agents,
         "errors": errors,
-        "month_value": f"{window.date_from:%Y-%m}",
+        **_month_picker(window),
         "chart": chart,
         "can_edit": has_permission(user, "analytics.edit"),  # type: ignore[arg-type]
         "flagged": [r for r in rows if r.flagged],
@@ -184,7 +193,7 @@ def league_violations(request: HttpRequest) -> HttpResponse:
         "window": window,
         "policy": policy,
         "cutoff": selectors.follow_up_cutoff(policy, window),
-        "month_value": f"{window.date_from:%Y-%m}",
+        **_month_picker(window),
     }
     return render(request, "analytics/violations.html", context)
 
@@ -229,7 +238,9 @@ def management_report(request: HttpRequest) -> HttpResponse:
     selectors.require_view(user)  # type: ignore[arg-type]
     errors: dict[str, Any] = {}
     window = _league_month(request, errors)
-    with figure_cache.figures_age() as seen:
+    # the month running is kept a while whatever is written (figure_cache.lenient): its age is shown, with Refresh
+    kept = int(getattr(settings, "GUANXI_ANALYTICS_REPORT_SECONDS", 0) or 0)
+    with figure_cache.figures_age() as seen, figure_cache.lenient(kept):
         data = report_module.monthly_report(user=user, window=window)  # type: ignore[arg-type]
     fmt = request.GET.get("export")
     if fmt:
@@ -241,7 +252,7 @@ def management_report(request: HttpRequest) -> HttpResponse:
         "data": data,
         "window": window,
         "errors": errors,
-        "month_value": f"{window.date_from:%Y-%m}",
+        **_month_picker(window),
         "can_export": has_permission(user, "analytics.export"),  # type: ignore[arg-type]
         "chart": data.chart(),
         "today": dt.date.today(),
@@ -260,14 +271,22 @@ def usage(request: HttpRequest) -> HttpResponse:
     errors: dict[str, Any] = {}
     window = _league_month(request, errors)
     rows = usage_module.usage_for(user=user, window=window)  # type: ignore[arg-type]
+    departments = usage_module.by_department(rows, user=user, window=window)  # type: ignore[arg-type]
+    # a department's headcount drills down to the people table narrowed to it (an unknown department: nobody)
+    department = str(request.GET.get("department", ""))[:20]
+    narrowed_to = next((d for d in departments if d.key == department), None)
+    inactive_only = request.GET.get("inactive") == "1"
     context = {
-        "rows": rows,
-        "departments": usage_module.by_department(rows, user=user, window=window),  # type: ignore[arg-type]
+        "rows": usage_module.narrowed(rows, department=department, inactive=inactive_only),
+        "departments": departments,
+        "narrowed_to": narrowed_to,
+        "department_param": department,
+        "inactive_only": inactive_only,
         "window": window,
         "errors": errors,
-        "month_value": f"{window.date_from:%Y-%m}",
+        **_month_picker(window),
         "policy": LeaguePolicy.current(),
-        "inactive": [r for r in rows if r.inactive],
+        "inactive": [r for r in rows if r.inactive],  # the whole scope's, whatever the table is narrowed to
         # the month's usage statistics are published with its league (the notification links to both)
         "published": LeaguePublication.objects.filter(
             month=window.date_from, kind=LeaguePublication.Kind.STAFF
@@ -307,3 +326,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "addable": [w for w in board.available(user) if w.key not in shown],  # type: ignore[arg-type]
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    """The Refresh button beside the figures' age: the reader's own figures are computed again on their next read
+    (and a month's league ranked again now, when `month` is given); back to the analytics page it came from."""
+    user = request.user
+    selectors.require_view(user)  # type: ignore[arg-type]
+    figure_cache.reader_refresh(user.pk)
+    if request.POST.get("month"):  # a bad month: a translated error naming the field (ValidationFailed)
+        window = selectors.window_from({"period": "month", "month": request.POST.get("month", "")})
+        selectors.league_cached(window=window, agents=request.POST.get("league") == "agents", refresh=True)
+    back = str(request.POST.get("next", ""))
+    if not back.startswith("/analytics/") or not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        back = reverse("analytics:dashboard")
+    return redirect(back)

@@ -135,5 +135,6 @@ METRICS = (
         permission="payments.view",
         help=_("Balance due on contracts at the end of the period."),
         order=51,
+        final=False,
     ),
 )

@@ -208,6 +208,11 @@ def period_metric(
 RecordsUrl = Callable[..., str]
 
 
+# The group of the rows with no value in a grouping (a lost deal with no reason given; its key is None in the
+# figures): `records(group=EMPTY_GROUP)` lists those rows, where group=None would list every row.
+EMPTY_GROUP: Any = type("EmptyGroup", (), {"__repr__": lambda self: "EMPTY_GROUP"})()
+
+
 def period_records(
     url_name: str,
     *,
@@ -220,7 +225,8 @@ def period_records(
 ) -> RecordsUrl:
     """A Metric's `records`: the list page `url_name` with the `fixed` filters, then the period's first and last day
     in the list's two date filters named by `dates` (either may be None: not filtered), then the figure's owner,
-    department and extra group in the filters so named (None: the list has no such filter).
+    department and extra group in the filters so named (None: the list has no such filter); `EMPTY_GROUP` as the
+    group: the rows without one (the list's advanced filter "is empty" on the field `group_as`).
 
     `department_exact`: the list's own department filter takes the department with the ones below it (customers),
     while the figure counts each row for its own department; the department then goes in the list's advanced
@@ -234,12 +240,21 @@ def period_records(
             if name:
                 params[name] = day
         exact = department_exact and department is not None
-        for name, key in ((owner_as, owner), (None if exact else department_as, department), (group_as, group)):
+        empty = group is EMPTY_GROUP
+        for name, key in (
+            (owner_as, owner),
+            (None if exact else department_as, department),
+            (None if empty else group_as, group),
+        ):
             if name:
                 params[name] = key
+        rules = []
         if exact and department_as:
-            rule = {"f": department_as, "op": "eq", "v": str(department)}
-            params["where"] = json.dumps({"groups": [{"rules": [rule]}]}, separators=(",", ":"))
+            rules.append({"f": department_as, "op": "eq", "v": str(department)})
+        if empty and group_as:  # the rows with no value in the grouping ("no reason given"): the advanced filter
+            rules.append({"f": group_as, "op": "empty"})
+        if rules:
+            params["where"] = json.dumps({"groups": [{"rules": rules}]}, separators=(",", ":"))
         return drill_url(url_name, params)
 
     return records

@@ -126,6 +126,7 @@ METRICS = (
         permission="customers.view",
         help=_("Customers owned at the end of the period, by their level."),
         order=11,
+        final=False,
     ),
     Metric(
         key="follow_ups",

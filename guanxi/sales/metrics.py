@@ -191,6 +191,7 @@ METRICS = (
         permission=_OPP_PERMISSION,
         help=_("Open opportunities now, whatever the period."),
         order=32,
+        final=False,
     ),
     Metric(
         key="won_amount",

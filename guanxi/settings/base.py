@@ -176,11 +176,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Days a deleted record stays restorable in the recycle bin before the worker purges it.
 GUANXI_RECYCLE_BIN_DAYS = env.int("GUANXI_RECYCLE_BIN_DAYS", default=90)
 GUANXI_IDEMPOTENCY_HOURS = env.int("GUANXI_IDEMPOTENCY_HOURS", default=24)
-# A closed month's usage league is kept this long in the cache (0: computed on every call); its page shows its age.
+# The usage league of a month not published (the month running included) is ranked at most once in this long (0: on
+# every call); the league page and the dashboard widget show when it was ranked. A published month is never ranked
+# again: its stored rows are shown.
 GUANXI_ANALYTICS_CACHE_SECONDS = env.int("GUANXI_ANALYTICS_CACHE_SECONDS", default=600)
-# Dashboard, figures and monthly report figures: kept this long at most; any committed write to business records
-# refreshes them at once (guanxi/analytics/figure_cache.py). 0: never cached.
+# The figures of the period running (dashboard, figures page): kept this long at most; any committed write to
+# business records refreshes them at once (guanxi/analytics/figure_cache.py). 0: never cached.
 GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS = env.int("GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS", default=300)
+# The figures of a period that has ended: kept this long, through everyday writes; a delete, a bulk change or an org
+# change (who sees what) refreshes them, and so does the Refresh button beside their age. 0: as the period running.
+GUANXI_ANALYTICS_CLOSED_SECONDS = env.int("GUANXI_ANALYTICS_CLOSED_SECONDS", default=86400)
+# The monthly management report's month running: kept this long whatever is written (its age shown, Refresh).
+GUANXI_ANALYTICS_REPORT_SECONDS = env.int("GUANXI_ANALYTICS_REPORT_SECONDS", default=900)
 # Backups (docs/admin-guide.md "Backup and restore"): whether the worker backs up daily and from which hour (local
 # time), where it writes its archives, and how many it keeps: the newest of each of the last KEEP_DAILY days and of
 # each of the last KEEP_MONTHLY months.

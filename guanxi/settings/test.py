@@ -21,3 +21,5 @@ MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMid
 # test data is dated back with QuerySet.update (no signal): the figures cache is off but in its own tests
 GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS = 0
 GUANXI_ANALYTICS_CACHE_SECONDS = 0  # test data is dated back into closed months; the cache's own test turns it on
+GUANXI_ANALYTICS_CLOSED_SECONDS = 0
+GUANXI_ANALYTICS_REPORT_SECONDS = 0

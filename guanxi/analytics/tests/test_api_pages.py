@@ -129,3 +129,19 @@ def test_pages_render_for_a_manager_and_the_report_exports(client: Any, data: An
     assert AuditLog.objects.filter(action=AuditLog.Action.EXPORT, actor=data["east_manager"]).count() == 2
     client.force_login(data["east_rep"])
     assert client.get("/analytics/report/?month=2026-11&export=xlsx").status_code == 403  # reps may not export
+
+
+def test_the_month_picker_names_months_in_the_pages_language(client: Any, org: Any) -> None:
+    # given a manager reading the league, the report and the usage page in Chinese, then in English
+    manager = org["east_manager"]
+    client.force_login(manager)
+    for path in ("/analytics/league/", "/analytics/report/", "/analytics/usage/"):
+        for language, label in (("zh-hans", "2026年11月"), ("en", "November 2026")):
+            type(manager).objects.filter(pk=manager.pk).update(language=language)
+            page = client.get(path + "?month=2026-11").content.decode()
+            # then the month is a choice named in the page's language whose value keeps the parameter's format
+            assert 'type="month"' not in page
+            assert f'<option value="2026-11" selected>{label}</option>' in page, (path, language)
+    # and a month further back than the picker's three years is still offered when it is the one shown
+    page = client.get("/analytics/league/?month=2019-03").content.decode()
+    assert '<option value="2019-03" selected>March 2019</option>' in page

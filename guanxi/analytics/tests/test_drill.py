@@ -121,3 +121,36 @@ def test_each_league_figure_links_to_its_list(client: Any, data: Any, person: st
     page = client.get("/analytics/league/?month=2026-11").content.decode()
     assert 'title="The records behind this figure"' in page
     assert 'class="badge bg-yellow-lt me-1 gx-flag" href="/customers/?' in page
+
+
+def test_the_lost_deals_with_no_reason_given_link_to_exactly_those_deals(data: Any) -> None:
+    # given November's lost deals of an east rep: two lost for a reason, one with no reason given, and one won
+    from guanxi.sales.opportunities.models import LostReason, Opportunity
+
+    reason = LostReason.objects.create(name="Issue 16 reason")
+    deals = list(Opportunity.objects.filter(owner=data["east_rep"]).order_by("pk"))
+    assert len(deals) == 3
+    for deal, status, why in zip(deals, ("lost", "lost", "won"), (reason, None, None), strict=True):
+        Opportunity.objects.filter(pk=deal.pk).update(status=status, lost_reason=why, closed_at=at(10))
+    stages = {"pipeline": deals[0].pipeline, "A": deals[0].stage}
+    extra = opportunities(data["east_rep"], 1, when=at(4), stages=stages)[0]
+    Opportunity.objects.filter(pk=extra.pk).update(status="lost", lost_reason=reason, closed_at=at(11))
+    executive = data["executive"]
+    # when the executive reads the monthly report and the lost deals by reason
+    month = report.monthly_report(user=executive, window=NOV)
+    labels = [str(label) for _r, label in month.reasons]
+    assert labels == ["Issue 16 reason", "No reason given"]
+    rep = next(p for p in month.people if p["id"] == data["east_rep"].pk)
+    # then each reason cell of the rep, "no reason given" included, lists exactly the deals it counts
+    assert [c.value for c in rep["reasons"]] == [2, 1]
+    for cell in rep["reasons"]:
+        assert cell.url
+        assert rows_behind(executive, cell.url).count() == cell.value, cell.url
+    no_reason = rows_behind(executive, rep["reasons"][1].url)
+    assert list(no_reason.values_list("pk", flat=True)) == [deals[1].pk]
+    # and so does the figure's own breakdown by reason (its "no reason given" row is not every lost deal)
+    metric = selectors.metric_get(executive, "lost_count")
+    rows, total = selectors.breakdown(user=executive, metric=metric, window=NOV, group_by="reason", scope="company")
+    assert total == 3 and sorted(r.value for r in rows) == [1, 2]
+    for row in rows:
+        assert rows_behind(executive, row.url).count() == row.value, row.url

@@ -113,3 +113,68 @@ def test_a_rolled_back_write_keeps_the_generation_and_a_committed_one_changes_it
         CustomerFactory(owner=org["east_rep"])
     assert figure_cache._new_generation in callbacks
     assert figure_cache.generation() != before
+
+
+def test_a_closed_months_figures_stay_through_everyday_writes_until_a_delete_or_refresh(
+    org: Any, figures_cached: None, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from guanxi.analytics import figure_cache
+
+    settings.GUANXI_ANALYTICS_CLOSED_SECONDS = 86400
+    rep = org["east_rep"]
+    customers(rep, 2, when=at(3))
+    running = selectors.window_for("month", timezone.localdate())
+    metric = selectors.metric_get(rep, "new_customers")
+
+    def now_and_november() -> tuple[Any, Any]:
+        return (
+            selectors.compute(metric, user=rep, window=running).get(None),
+            _new_customers(rep, "me"),
+        )
+
+    assert now_and_november() == (0, 2)
+    # when the rep saves a customer today (committed) and one is dated back into November (no signal)
+    with django_capture_on_commit_callbacks(execute=True):
+        CustomerFactory(owner=rep)
+    customers(rep, 1, when=at(9))
+    # then today's figure counts the new one at once, while closed November is kept as it was
+    assert now_and_november() == (1, 2)
+    # until a delete (a record leaves closed months too) starts a new history generation
+    with django_capture_on_commit_callbacks(execute=True):
+        CustomerFactory(owner=org["west_rep"]).delete()
+    assert now_and_november() == (1, 3)
+    # and the Refresh button recomputes the reader's own figures
+    customers(rep, 1, when=at(10))
+    assert now_and_november() == (1, 3)
+    figure_cache.reader_refresh(rep.pk)
+    assert now_and_november() == (1, 4)
+    # a figure read with today's attributes (the pipeline, customers by level) is never kept as a closed one
+    assert selectors.registry.metric("pipeline_amount").final is False
+    assert selectors.registry.metric("customers_by_level").final is False
+
+
+def test_the_report_keeps_its_running_month_through_writes_for_a_while(
+    client: Any, org: Any, figures_cached: None, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    settings.GUANXI_ANALYTICS_REPORT_SECONDS = 900
+    client.force_login(org["east_manager"])
+    url = f"/analytics/report/?month={timezone.localdate():%Y-%m}"
+    first, _page = _queries(client, url)
+    with django_capture_on_commit_callbacks(execute=True):
+        CustomerFactory(owner=org["east_rep"])  # a write: a new generation
+    second, _page = _queries(client, url)
+    assert second < first / 2, (first, second)  # the report's figures were still read from the cache
+    # while the dashboard's running month follows the write
+    assert (
+        selectors.figures(
+            user=org["east_rep"],
+            window=selectors.window_for("month", timezone.localdate()),
+            scope="me",
+            keys=["new_customers"],
+        )[0].value
+        == 1
+    )

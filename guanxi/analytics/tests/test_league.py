@@ -173,7 +173,7 @@ def test_a_fresh_install_does_not_publish_a_month_it_did_not_exist_in(org: Any) 
     assert not Notification.objects.filter(kind="league_published").exists()
 
 
-def test_a_closed_months_league_is_cached_with_its_age_and_the_running_month_is_not(
+def test_a_months_league_is_ranked_once_a_while_with_its_age_and_refresh_ranks_it_again(
     org: Any, settings: Any, client: Any
 ) -> None:
     from django.core.cache import cache
@@ -192,12 +192,63 @@ def test_a_closed_months_league_is_cached_with_its_age_and_the_running_month_is_
     # the page says when its figures were computed
     client.force_login(reader)
     assert 'id="league-computed"' in client.get("/analytics/league/?month=2026-11").content.decode()
-    # changing the rules computes anew; so does the running month, every time
+    # changing the rules computes anew
     services.league_policy_update(actor=org["admin"], data={"min_new_customers": "19"})
     assert _row(selectors.league_for(user=reader, window=NOV), org["east_rep"]).values["new_customers"] == 3
+    # the running month too is ranked once a while, not per visit (the dashboard widget reads it: no ranking query)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guanxi.analytics import dashboard
+
     running = selectors.window_for("month", timezone.localdate())
-    assert (
-        selectors.league_for(user=reader, window=running).computed_at
-        != selectors.league_for(user=reader, window=running).computed_at
-    )
+    ranked = selectors.league_for(user=reader, window=running).computed_at
+    with CaptureQueriesContext(connection) as ctx:
+        widget = dashboard._league(reader, running, "team")
+    assert widget["computed_at"] == ranked
+    assert not [q for q in ctx.captured_queries if "customers_customer" in q["sql"]]
+    # and the Refresh button ranks it again now, back on the page it came from
+    customers(org["east_rep"], 1, when=timezone.now())
+    url = f"/analytics/league/?month={running.date_from:%Y-%m}"
+    response = client.post("/analytics/refresh/", {"next": url, "month": f"{running.date_from:%Y-%m}"})
+    assert response.status_code == 302 and response["Location"] == url
+    fresh = selectors.league_for(user=reader, window=running)
+    assert fresh.computed_at != ranked and _row(fresh, org["east_rep"]).values["new_customers"] == 1
+    # a page elsewhere is not where it goes back to
+    response = client.post("/analytics/refresh/", {"next": "https://evil.example/analytics/"})
+    assert response["Location"] == "/analytics/dashboard/"
     cache.clear()
+
+
+def test_a_published_league_is_read_from_its_stored_rows_never_ranked_again(org: Any) -> None:
+    from django.utils import translation
+
+    # given November published with east_rep at 20 new customers and east_rep2 flagged at 1
+    joined()
+    customers(org["east_rep"], 20, when=at(3))
+    customers(org["east_rep2"], 1, when=at(3))
+    services.league_publish(window=NOV, now=at(1, month=12))
+    published = selectors.league_compute(window=NOV)
+    # when more November customers are dated back and the rules change after publication
+    customers(org["east_rep2"], 30, when=at(4))
+    services.league_policy_update(actor=org["admin"], data={"min_new_customers": "40", "weight_new_customers": "90"})
+    # then the league read is the published one: its ranks, figures, weights and the minimum of its day
+    league = selectors.league_for(user=org["east_manager"], window=NOV)
+    assert league.published is not None and league.computed_at == league.published.published_at
+    row = _row(league, org["east_rep2"])
+    assert row.values["new_customers"] == 1 and row.rank == _row(published, org["east_rep2"]).rank
+    assert dict((k, w) for k, _l, w in league.measures)["new_customers"] == 25
+    assert row.flag_keys[0] == "new_customers"
+    with translation.override("en"):
+        en = selectors.league_for(user=org["east_manager"], window=NOV)
+    with translation.override("zh-hans"):
+        zh = selectors.league_for(user=org["east_manager"], window=NOV)
+    assert _row(en, org["east_rep2"]).flags[0] == "1 new customers, below the minimum of 20"
+    assert _row(zh, org["east_rep2"]).flags[0] != _row(en, org["east_rep2"]).flags[0]  # in the reader's language
+    # and reading it counts no customer (no ranking query)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        selectors.league_for(user=org["east_manager"], window=NOV)
+    assert not [q for q in ctx.captured_queries if "customers_customer" in q["sql"]]

@@ -114,3 +114,31 @@ def test_the_months_usage_statistics_are_published_with_its_league(client: Any, 
     assert 'id="usage-published"' in client.get("/analytics/usage/?month=2026-11").content.decode()
     league = client.get("/analytics/league/?month=2026-11").content.decode()
     assert 'href="/analytics/usage/?month=2026-11"' in league
+
+
+def test_each_departments_headcount_links_to_exactly_the_people_it_counts(client: Any, org: Any) -> None:
+    # given the east department's people, one of whom has not signed in for a week, read by their manager
+    from django.utils import timezone
+
+    now = timezone.now()
+    User.objects.update(last_login=now)
+    _login(org["east_rep2"], now - dt.timedelta(days=7))
+    manager = org["east_manager"]
+    window = window_for("month", NOVEMBER)
+    rows = usage.usage_for(user=manager, window=window, now=now)
+    departments = usage.by_department(rows, user=manager, window=window)
+    assert departments and sum(d.inactive for d in departments) == 1
+    client.force_login(manager)
+    for d in departments:
+        dept_id = None if d.key == "none" else int(d.key)
+        # when the manager follows a department's "people" and "not signed in lately" links
+        for url, count, inactive in ((d.people_url, d.people, False), (d.inactive_url, d.inactive, True)):
+            assert url.startswith("/analytics/usage/?month=2026-11&department=")
+            shown = client.get(url).context["rows"]
+            # then the people table lists exactly the people the figure counted, of that department
+            assert len(shown) == count, url
+            expected = {r.user_id for r in rows if r.department_id == dept_id and (r.inactive or not inactive)}
+            assert {r.user_id for r in shown} == expected
+    assert any(d.inactive_url and d.inactive == 1 for d in departments)
+    # and a department outside the page's rows narrows to nobody
+    assert client.get("/analytics/usage/?month=2026-11&department=999999").context["rows"] == []

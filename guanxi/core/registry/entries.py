@@ -337,6 +337,10 @@ class Metric:
     permission: str = ""  # "module.action" the reader needs to see the figure at all
     help: Any = ""
     order: int = 100
+    # Whether the figure of a period that has ended stays as it was (it counts rows dated in the period), so analytics
+    # may keep it long (analytics/figure_cache.py); False for a figure read now whatever the period (the pipeline) or
+    # a stock read with today's attributes (customers by level, the balance of contracts by their status today).
+    final: bool = True
 
 
 @dataclass(frozen=True)
