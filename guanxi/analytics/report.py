@@ -30,6 +30,7 @@ from .selectors import (
     Window,
     compute,
     compute_series,
+    default_scope,
     figures,
     no_figure,
     records_url,
@@ -169,7 +170,8 @@ def monthly_report(*, user: User, window: Window) -> MonthlyReport:
                 ],
             }
         )
-    summary = figures(user=user, window=window, scope="company" if _company(user) else "me", keys=SUMMARY_METRICS)
+    # the summary covers whom the tables cover: the reader's widest scope (a department manager: the department)
+    summary = figures(user=user, window=window, scope=default_scope(user), keys=SUMMARY_METRICS)
     return MonthlyReport(
         window=window,
         months=months,
@@ -187,12 +189,6 @@ def monthly_report(*, user: User, window: Window) -> MonthlyReport:
             for r in reason_ids
         ],
     )
-
-
-def _company(user: User) -> bool:
-    from .selectors import scope_choices
-
-    return any(key == "company" for key, _label in scope_choices(user))
 
 
 def _num(value: Decimal | None) -> Any:

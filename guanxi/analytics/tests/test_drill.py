@@ -154,3 +154,15 @@ def test_the_lost_deals_with_no_reason_given_link_to_exactly_those_deals(data: A
     assert total == 3 and sorted(r.value for r in rows) == [1, 2]
     for row in rows:
         assert rows_behind(executive, row.url).count() == row.value, row.url
+
+
+def test_a_department_managers_report_summary_covers_the_people_of_its_tables(data: Any) -> None:
+    # given the east department's manager reading November's report (their reps made 4, 3 and 2 new customers)
+    manager = data["east_manager"]
+    month = report.monthly_report(user=manager, window=NOV)
+    people = sum((p["cells"]["new_customers"].value for p in month.people), Decimal(0))
+    summary = {r.metric.key: r for r in month.summary}
+    # then the summary's new customers are the department's, as its table's people (not the manager's own 0)
+    assert people == 9
+    assert summary["new_customers"].value == people
+    assert rows_behind(manager, summary["new_customers"].url).count() == people
