@@ -8,34 +8,66 @@ running the SQL function `gx_search_tokens` on every row it reads: about a milli
 50,000 customers (the 200-user load run's timeouts). A common piece is therefore never asked of the index: the LIKE
 alone (microseconds a row) decides, and an ordered page stops after its first matches.
 
-How common a piece is comes from the planner's own statistics of the expression index (`pg_stats.most_common_elems`
-of the index, kept by ANALYZE/autovacuum), read once every few minutes per process: no query per search. A piece not
-among the most common elements is rarer than the least common of them. Without statistics (a table never analysed)
-nothing is taken for common and the index is asked as before. On SQLite the FTS probe of the package answers the same
-question (one quick count).
+How common a piece is: its share of the rows times the table's rows, the number of matches the index would hand
+over. The share comes from the planner's own statistics of the expression index (`pg_stats.most_common_elems` of the
+index, kept by ANALYZE/autovacuum) and the rows from `pg_class.reltuples`, read once every few minutes per process: no
+query per search; a piece not among the most common elements is rarer than the least common of them. Without
+statistics (a table never analysed: autovacuum off, or a fresh table autovacuum has not reached) the share is measured
+on a small block sample of the table (`TABLESAMPLE SYSTEM`, a few thousand rows, LIKE: a millisecond or two), and the
+answer remembered a minute per piece. On SQLite the FTS probe of the package answers the same question (one quick
+count).
+
+Which plan is cheaper, given M matches among N rows (`pg_walk_is_cheaper`): the index reads every match, for the
+count and again for the page (a bitmap heap row and its join back by id); the walk reads the rows in the page's order
+until the page is full (about 50·N/M rows) and counts until core.paging's cap (C·N/M rows, all N when M is under the
+cap). Walking is cheaper when N·min(1, C/M) + 50·N/M < 2·M·PG_INDEX_ROW_COST: at 20,000 rows from 550 matches
+(2.7 %), at 300,000 from 7,600 (2.5 %), at 2,000,000 from 22,400 (1.1 %); never under PG_WALK_MIN_MATCHES. The
+walk's page assumes the matches spread evenly along the order; a surname on a list sorted by name is not (its matches
+sit together at its place in the order), so there the page may read up to every row before it — at most the count's
+own cost again.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from django.db.models import Model
 
-# A piece in at least this share of the rows is common (see the module's docstring). At 200,000 rows a page and its
-# capped count (core.paging) cost about as much either way near a fifth of the table; a bitmap row costs more than a
-# row read in order, hence a tenth.
-PG_COMMON_SHARE = 0.1
+# A match read through the token index costs about this many rows read in order with a LIKE (measured at 300,000
+# contacts, PostgreSQL 15: 3-9 µs a match — bitmap heap row, LIKE, join back by id — against 0.25 µs a row scanned
+# with a LIKE).
+PG_INDEX_ROW_COST = 20
+# The rows a page reads (the lists' 50) in the cost comparison.
+PG_PAGE_ROWS = 50
+# Fewer matches than this are always read from the index (a handful of heap rows, whatever the table's size).
+PG_WALK_MIN_MATCHES = 50
 # Statistics are read again after this many seconds (autovacuum's ANALYZE changes them slowly).
 PG_STATS_TTL = 300.0
+# Without statistics: the rows a block sample reads (about), and how long a sampled share is remembered.
+PG_SAMPLE_ROWS = 4000
+PG_SAMPLE_TTL = 60.0
+# Sampled shares remembered at most (the pieces come from what users type): past it, they are forgotten at once.
+PG_SAMPLES_MAX = 4096
 
-_PG_STATS: dict[tuple[str, str, str], tuple[float, dict[str, float]]] = {}
+
+@dataclass(frozen=True)
+class TokenStats:
+    """What the statistics say of a token index: the table's rows, and {piece: share} of its most common pieces
+    (None: the index has no statistics)."""
+
+    rows: float
+    shares: dict[str, float] | None
 
 
-def pg_piece_shares(connection: Any, index: str) -> dict[str, float]:
-    """{piece: share of the rows} for the most common pieces of token index `index`, from pg_stats (empty without
-    statistics). Remembered for PG_STATS_TTL seconds per database and index."""
+_PG_STATS: dict[tuple[str, str, str], tuple[float, TokenStats]] = {}
+_PG_SAMPLES: dict[tuple[str, str, str, str], tuple[float, tuple[float, float]]] = {}
+
+
+def pg_token_stats(connection: Any, table: str, index: str) -> TokenStats:
+    """The statistics of token index `index` on `table`, remembered PG_STATS_TTL seconds per database and index."""
     key = (connection.alias, str(connection.settings_dict["NAME"]), index)
     now = time.monotonic()
     cached = _PG_STATS.get(key)
@@ -46,20 +78,79 @@ def pg_piece_shares(connection: Any, index: str) -> dict[str, float]:
     connection.ensure_connection()
     with connection.connection.cursor() as cur:
         cur.execute(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE schemaname = current_schema() AND tablename = %s AND most_common_elems IS NOT NULL",
-            [index],
+            "SELECT (SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)), s.tablename IS NOT NULL, "
+            "s.most_common_elems::text::text[], s.most_common_elem_freqs FROM (SELECT 1) AS one "
+            "LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = %s",
+            [table, index],
         )
-        row = cur.fetchone()
-    shares = dict(zip(row[0], row[1], strict=False)) if row else {}  # the frequencies end with 3 summary figures
-    _PG_STATS[key] = (now, shares)
-    return shares
+        reltuples, analysed, elems, freqs = cur.fetchone()
+    # the frequencies end with 3 summary figures (zip stops at the elements)
+    shares = dict(zip(elems or [], freqs or [], strict=False)) if analysed else None
+    stats = TokenStats(rows=max(float(reltuples or 0), 0.0), shares=shares)
+    _PG_STATS[key] = (now, stats)
+    return stats
 
 
-def pg_common_pieces(connection: Any, index: str, pieces: list[str]) -> set[str]:
-    """The pieces (of a token index search) that are in at least PG_COMMON_SHARE of the rows."""
-    shares = pg_piece_shares(connection, index)
-    return {p for p in pieces if shares.get(p, 0.0) >= PG_COMMON_SHARE}
+def pg_sampled_matches(connection: Any, model: type[Model], column: str, piece: str) -> tuple[float, float]:
+    """(matches, rows): the rows of `model` whose `column` holds `piece` and the table's rows, both estimated from a
+    block sample of about PG_SAMPLE_ROWS rows (the share sampled is set by the largest id, an upper bound of the rows;
+    a table of a few samples' size is read whole), for a token index without statistics. Remembered PG_SAMPLE_TTL
+    seconds."""
+    table = model._meta.db_table
+    key = (connection.alias, str(connection.settings_dict["NAME"]), f"{table}.{column}", piece)
+    now = time.monotonic()
+    cached = _PG_SAMPLES.get(key)
+    if cached is not None and now - cached[0] < PG_SAMPLE_TTL:
+        return cached[1]
+    q = connection.ops.quote_name
+    tbl, col, pk = q(table), q(column), q(model._meta.pk.column)
+    connection.ensure_connection()
+    with connection.connection.cursor() as cur:  # not among the request's counted queries (see pg_token_stats)
+        cur.execute(f"SELECT coalesce(max({pk}), 0) FROM {tbl}")  # noqa: S608 (quoted names)
+        top = float(cur.fetchone()[0])
+        # a table of a few samples' size is read whole (exact, and no sample missing its few pages)
+        percent = 100.0 if top <= 4 * PG_SAMPLE_ROWS else 100.0 * PG_SAMPLE_ROWS / top
+        sample = "" if percent == 100.0 else f" TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE (0)"
+        cur.execute(
+            f"SELECT count(*) FILTER (WHERE {col} LIKE %s), count(*) FROM {tbl}{sample}",  # noqa: S608 (quoted names)
+            [f"%{connection.ops.prep_for_like_query(piece)}%"],
+        )
+        hits, sampled = cur.fetchone()
+    answer = (hits * 100.0 / percent, sampled * 100.0 / percent)
+    if len(_PG_SAMPLES) >= PG_SAMPLES_MAX:
+        _PG_SAMPLES.clear()
+    _PG_SAMPLES[key] = (now, answer)
+    return answer
+
+
+def pg_walk_is_cheaper(matches: float, rows: float) -> bool:
+    """Whether a sorted, capped list reads `matches` of `rows` cheaper by walking its order with a LIKE than through
+    the token index (the module's docstring)."""
+    from ..paging import COUNT_CAP
+
+    if matches < PG_WALK_MIN_MATCHES or rows <= 0:
+        return False
+    per_match = rows / min(matches, rows)  # rows read in order for each match found
+    walk = min(rows, (COUNT_CAP + 1) * per_match) + PG_PAGE_ROWS * per_match
+    return walk < 2 * matches * PG_INDEX_ROW_COST
+
+
+def pg_common_pieces(connection: Any, model: type[Model], column: str, pieces: list[str]) -> set[str]:
+    """The pieces (of a token index search on `model.column`) better left to the LIKE: found in so many rows that
+    walking the page's order beats reading every match from the index (pg_walk_is_cheaper)."""
+    from . import search_token_name
+
+    table = model._meta.db_table
+    stats = pg_token_stats(connection, table, search_token_name(table, column))
+    common = set()
+    for piece in pieces:
+        if stats.shares is None:
+            matches, rows = pg_sampled_matches(connection, model, column, piece)
+        else:
+            matches, rows = stats.shares.get(piece, 0.0) * stats.rows, stats.rows
+        if pg_walk_is_cheaper(matches, rows):
+            common.add(piece)
+    return common
 
 
 def pg_token_ids(connection: Any, model: type[Model], column: str, pieces: list[str], terms: list[str]) -> Any:
@@ -93,7 +184,6 @@ def search_term_is_common(model: type[Model], column: str, term: str, *, using: 
         common_divisor,
         is_postgresql,
         is_sqlite,
-        search_token_name,
         sqlite_matches,
     )
 
@@ -105,8 +195,7 @@ def search_term_is_common(model: type[Model], column: str, term: str, *, using: 
         if not pieces or not _pg_tokens_ready(connection):
             return False  # pg_trgm answers a longer term from its index (or there is no token index to ask)
         field: Any = model._meta.get_field(column)
-        index = search_token_name(model._meta.db_table, str(field.column))
-        return bool(pg_common_pieces(connection, index, pieces))
+        return bool(pg_common_pieces(connection, model, str(field.column), pieces))
     if is_sqlite(connection):
         for name, match in sqlite_matches(model, column, [term]):
             if _sqlite_fts_ready(connection, name) and _fts_match_is_common(

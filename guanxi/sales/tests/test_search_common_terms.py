@@ -50,6 +50,7 @@ def company(org: Any, monkeypatch: Any) -> Iterator[dict[str, Any]]:
     monkeypatch.setattr(dbvendor, "FTS_COMMON_MIN_ROWS", 1)
     monkeypatch.setattr(dbvendor, "TOKEN_COMMON_DIVISOR", 10**9)
     monkeypatch.setattr(dbvendor, "FTS_COMMON_DIVISOR", 10**9)
+    monkeypatch.setattr(common, "PG_WALK_MIN_MATCHES", 1)
     if not SQLITE:
         with connection.cursor() as cur:
             cur.execute("ANALYZE customers_customer")
