@@ -22,8 +22,11 @@ from django.utils import timezone
 from .goals import BOARD_GOAL, LIST_GOAL
 
 CARD_ID = re.compile(r'gx-board-card[^"]*" data-id="(\d+)"')
+# A column's count, amount and weighted amount (the board's kept totals or grouped query), in column order.
+COLUMN_TOTALS = re.compile(r'data-count>(\d+)<.*?data-total="([^"]+)".*?data-weighted="([^"]+)"', re.DOTALL)
 LIST_ID = re.compile(r'href="/sales/opportunities/(\d+)/"')
 PAGE = 50
+CENT = Decimal("0.01")
 
 
 def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[str], None]) -> dict[str, Any]:
@@ -37,8 +40,9 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
     from guanxi.core.search import name_sort_key
     from guanxi.customers.demo.bulk import BulkInserter
     from guanxi.customers.models import Customer
-    from guanxi.sales.models import Opportunity, Stage, StageChange
+    from guanxi.sales.models import Opportunity, OpportunityStageTotal, Stage, StageChange
     from guanxi.sales.opportunities.services import default_pipeline, opportunity_search_text
+    from guanxi.sales.opportunities.stage_totals import stage_totals_compact
 
     started, cpu_started = time.monotonic(), time.process_time()
     rng = random.Random(seed)
@@ -80,6 +84,9 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
                 history.flush()
             if made % 50000 == 0 or made == count:
                 progress(f"  {made:,} opportunities…")
+    # the board's kept totals got a row per 5,000-deal batch (PostgreSQL) or per deal (SQLite): one per key, as the
+    # worker's periodic compaction would leave them
+    stage_totals_compact()
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), [Opportunity, StageChange]):
             cursor.execute(statement)
@@ -87,7 +94,7 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
             # What autovacuum does after a bulk load: the visibility map marks the pages all-visible, so the board's
             # column totals and the funnel read the board index alone (an index-only scan) as they would in a
             # database that has been running, instead of fetching each deal's heap page.
-            for model in (Opportunity, StageChange):
+            for model in (Opportunity, StageChange, OpportunityStageTotal):
                 cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
         cursor.execute("ANALYZE")
     seconds = time.monotonic() - started
@@ -130,17 +137,21 @@ class OpportunitySql:
             [user.pk, user.pk],
         )
 
-    def board(self, user: Any, scope: str, pipeline_id: int) -> list[tuple]:
-        """Column totals, then the first cards of each open stage (one LIMIT per stage, UNION ALL)."""
+    def board(self, user: Any, scope: str, pipeline_id: int) -> tuple[list[tuple], list[tuple]]:
+        """Column totals from every open deal (the grouped query), then the first cards of each open stage (one
+        LIMIT per stage, UNION ALL). Returns the cards and (count, amount, weighted) per column."""
         from guanxi.sales.opportunities.selectors import PER_COLUMN
 
         where, args = self._scope(user, scope)
         base = f"o.deleted_at IS NULL AND o.pipeline_id = %s AND o.status = 'open'{where}"
-        self.run(
-            f"SELECT o.stage_id, COUNT(*), SUM(o.amount), SUM(o.amount * o.probability) / 100 FROM {self.opp} o "
-            f"WHERE {base} GROUP BY o.stage_id",
-            [pipeline_id, *args],
-        )
+        totals = {
+            stage: (n, Decimal(str(amount)).quantize(CENT), Decimal(str(weighted)).quantize(CENT / 100))
+            for stage, n, amount, weighted in self.run(
+                f"SELECT o.stage_id, COUNT(*), SUM(o.amount), SUM(o.amount * o.probability) / 100 FROM {self.opp} o "
+                f"WHERE {base} GROUP BY o.stage_id",
+                [pipeline_id, *args],
+            )
+        }
         stages = [
             r[0]
             for r in self.run(
@@ -158,7 +169,8 @@ class OpportunitySql:
                 f"AS column_{len(parts)}"
             )
             params += [pipeline_id, *args, stage]
-        return self.run(" UNION ALL ".join(parts), params) if parts else []
+        columns = [totals.get(stage, (0, Decimal(0), Decimal(0))) for stage in stages]
+        return (self.run(" UNION ALL ".join(parts), params) if parts else []), columns
 
     def page(self, user: Any, scope: str, offset: int = 0) -> list[tuple]:
         """COUNT and one page of open deals, newest first, with customer, owner, department, pipeline, stage."""
@@ -245,6 +257,13 @@ def _funnel_counts(html: str) -> list[int]:
     return list(json.loads(found.group(1))["counts"]) if found else []
 
 
+def _board_seen(html: str) -> tuple[list[int], list[tuple[int, Decimal, Decimal]]]:
+    """The board's card ids and each column's count, amount and weighted amount (compared with the SQL's)."""
+    found = COLUMN_TOTALS.findall(html)
+    columns = [(int(n), Decimal(a).quantize(CENT), Decimal(w).quantize(CENT / 100)) for n, a, w in found]
+    return sorted(int(i) for i in CARD_ID.findall(html)), columns
+
+
 def _html(content: bytes) -> str:
     return content.decode()
 
@@ -266,8 +285,8 @@ def build_opportunity_cases(case_type: Any, repeat: int) -> list[Any]:
                 scope=scope,
                 url=lambda p: f"/sales/opportunities/board/?pipeline={p}",
                 sql=lambda p, user=user, scope=scope: sql.board(user, scope, p),
-                api_ids=lambda html: sorted(int(i) for i in CARD_ID.findall(html)),
-                sql_ids=lambda rows: sorted(r[0] for r in rows),
+                api_ids=_board_seen,
+                sql_ids=lambda answer: (sorted(r[0] for r in answer[0]), answer[1]),
                 params=[pipeline],
                 parse=_html,
                 goal=BOARD_GOAL,

@@ -8,6 +8,8 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from guanxi.org.lists.registry import register
 
         from . import providers  # noqa: F401  (navigation, search, periodic jobs)
@@ -16,3 +18,7 @@ class SalesConfig(AppConfig):
 
         register(LeadList)
         register(OpportunityList)
+        from .opportunities.stage_totals import stage_totals_triggers_ensure
+
+        # SQLite drops a table's triggers when a migration rebuilds it: the board's kept totals need theirs back.
+        post_migrate.connect(stage_totals_triggers_ensure, sender=self, dispatch_uid="guanxi_sales_stage_totals")

@@ -228,6 +228,28 @@ class Opportunity(OwnedRecord, CustomFieldsModel):
         return self.name
 
 
+class OpportunityStageTotal(models.Model):
+    """The board's column totals kept as they change: one row per change of a (pipeline, stage, owner)'s open deals
+    — how many, their amount in cents and Σ amount-in-cents × probability — written by database triggers in the
+    same transaction as every write to the deals (stage_totals.py), whatever path made it. Rows are only added, so
+    concurrent writers never wait for each other; `stage_totals_compact` folds them into one row per key.
+    Plain ids, no foreign keys: a stage or owner may go away while a key's rows still sum to zero."""
+
+    pipeline_id = models.BigIntegerField()
+    stage_id = models.BigIntegerField()
+    owner_id = models.BigIntegerField()
+    n = models.BigIntegerField()
+    amount_cents = models.DecimalField(max_digits=30, decimal_places=0)
+    weighted_cents = models.DecimalField(max_digits=32, decimal_places=0)  # Σ amount in cents × probability (%)
+
+    class Meta:
+        db_table = "sales_opportunity_stage_total"
+        indexes = [models.Index(fields=["pipeline_id", "stage_id", "owner_id"], name="opportunity_stage_total_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline_id}/{self.stage_id}/{self.owner_id}: {self.n}"
+
+
 class OpportunityContact(models.Model):
     """A contact's role in a deal: decision maker, influencer, user."""
 

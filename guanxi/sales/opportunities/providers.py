@@ -64,6 +64,12 @@ def _opportunity_reminders() -> Any:
     return opportunity_send_reminders()
 
 
+def _stage_totals_compact() -> Any:
+    from .stage_totals import stage_totals_compact
+
+    return {"rows": stage_totals_compact()}
+
+
 def _opportunity_document_get(*, user: Any, pk: Any) -> Any:
     from .selectors import document_get
 
@@ -115,6 +121,8 @@ registry.add_file_kind(
     )
 )
 registry.add_periodic(PeriodicJob(key="opportunity_reminders", every_minutes=24 * 60, run=_opportunity_reminders))
+# The board's kept totals (stage_totals): each write adds a row; folded into one per pipeline, stage and owner.
+registry.add_periodic(PeriodicJob(key="opportunity_stage_totals_compact", every_minutes=5, run=_stage_totals_compact))
 # Sales settings (pipelines, stages, lost reasons, competitors) for administrators; the funnel for everyone with deals.
 registry.add_nav(
     NavItem(
