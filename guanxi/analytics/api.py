@@ -134,8 +134,10 @@ def league_get(request: HttpRequest, params: Query[LeagueParams]) -> object:
         "month": window.label,
         "league": params.league,
         "published_at": data.published.published_at if data.published else None,
-        "minimums": {"new_customers": policy.min_new_customers, "new_opportunities": policy.min_new_opportunities},
-        "weights": policy.weight_map(),
+        "computed_at": data.computed_at,
+        # a published month's as they were published; else the rules' now
+        "minimums": getattr(data, "minimums", None) or selectors.league_minimums(policy),
+        "weights": {key: weight for key, _label, weight in data.measures},
         "top": [r.user_id for r in data.top],
         "bottom": [r.user_id for r in data.bottom],
         "rows": [

@@ -113,6 +113,9 @@ class LeagueOut(Schema):
     month: str
     league: str
     published_at: dt.datetime | None
+    computed_at: dt.datetime | None = Field(
+        None, description="When the ranking was computed (a published month: when it was published)."
+    )
     minimums: dict[str, int]
     weights: dict[str, int]
     top: list[int]

@@ -359,6 +359,7 @@ class League:
     measures: list[tuple[str, Any, int]]  # (metric key, label, weight)
     published: LeaguePublication | None = None
     computed_at: dt.datetime | None = None  # when these figures were computed (a closed month's may be cached)
+    minimums: dict[str, int] = field(default_factory=dict)  # the monthly minimums ranked against (of its day)
 
     @property
     def top(self) -> list[LeagueRow]:
@@ -466,7 +467,9 @@ def league_compute(
         rows.append(row)
     score_rows(rows, weights, policy.agents_named if agents else policy.staff_named)
     measures = [(key, getattr(registry.metric(key), "label", key), weights[key]) for key in weights]
-    return League(window=window, agents=agents, policy=policy, rows=rows, measures=measures)
+    return League(
+        window=window, agents=agents, policy=policy, rows=rows, measures=measures, minimums=league_minimums(policy)
+    )
 
 
 def league_visible_ids(user: User) -> set[int] | None:
@@ -534,6 +537,7 @@ def league_published(publication: LeaguePublication, *, window: Window) -> Leagu
         measures=measures,
         published=publication,
         computed_at=publication.published_at,
+        minimums={k: int(v) for k, v in (first.get("minimums") or league_minimums(policy)).items()},
     )
 
 

@@ -252,3 +252,22 @@ def test_a_published_league_is_read_from_its_stored_rows_never_ranked_again(org:
     with CaptureQueriesContext(connection) as ctx:
         selectors.league_for(user=org["east_manager"], window=NOV)
     assert not [q for q in ctx.captured_queries if "customers_customer" in q["sql"]]
+
+
+def test_the_api_gives_a_published_leagues_own_weights_and_minimums_and_when_it_was_ranked(
+    org: Any, client: Any
+) -> None:
+    joined()
+    customers(org["east_rep"], 20, when=at(3))
+    services.league_publish(window=NOV, now=at(1, month=12))
+    services.league_policy_update(actor=org["admin"], data={"min_new_customers": "40", "weight_new_customers": "90"})
+    client.force_login(org["east_manager"])
+    body = client.get("/api/v1/analytics/league?month=2026-11").json()
+    assert body["minimums"]["new_customers"] == 20 and body["weights"]["new_customers"] == 25
+    assert body["computed_at"] == body["published_at"] is not None
+    page = client.get("/analytics/league/?month=2026-11").content.decode()
+    assert "20 new customers" in page or "新增客户 20 个" in page
+    # a month not published: the rules of now, and when it was ranked
+    body = client.get("/api/v1/analytics/league?month=2026-10").json()
+    assert body["minimums"]["new_customers"] == 40 and body["weights"]["new_customers"] == 90
+    assert body["published_at"] is None and body["computed_at"]
