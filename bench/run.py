@@ -580,18 +580,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_django(args)
-    generation = prepare_data(args)
-
-    from django.test import Client
-
-    from guanxi.org.models import User
-
-    try:
+    try:  # before generating (up to an hour at 1M): the URLconf imports every page and API module now
         from django.urls import resolve
 
         resolve("/api/v1/customers")
     except Exception as exc:  # the API is not mounted, or the URLconf fails to load: nothing to time through HTTP
         sys.exit(f"The REST API (/api/v1/customers) cannot be reached in this build ({exc!r}); nothing to benchmark.")
+    generation = prepare_data(args)
+
+    from django.test import Client
+
+    from guanxi.org.models import User
 
     rng = random.Random(args.seed)
     sql = Sql()
