@@ -127,9 +127,8 @@ class SearchSql:
         )
         return count, [r[0] for r in rows]
 
-    def contacts(
-        self, term: str, indexed: bool, order: str = "ct.is_primary DESC, ct.name, ct.id"
-    ) -> tuple[int, list[int]]:
+    def contacts(self, term: str, indexed: bool, order: str = "ct.name_sort, ct.id") -> tuple[int, list[int]]:
+        """The contact list's order, API and page alike (customers.selectors.contact_list: pinyin name, then id)."""
         cond, args = self.condition("customers_contact", "ct", term, indexed)
         where = f"ct.deleted_at IS NULL AND {cond}"
         count = self.count("customers_contact", "ct", where, args)
@@ -261,12 +260,7 @@ def build_search_cases(rng: random.Random) -> list[SearchCase]:
                     page_ids=page_ids,
                     indexed=lambda t, query=query: query(t, True),
                     like=lambda t, query=query: query(t, False),
-                    # The contact list page sorts by name in pinyin order, newest first among equal names.
-                    page_rows=(
-                        (lambda t: sql.contacts(t, False, order="ct.name_sort, ct.id DESC"))
-                        if entity == "contacts"
-                        else (lambda t, query=query: query(t, False))
-                    ),
+                    page_rows=lambda t, query=query: query(t, False),
                 )
             )
     return cases
