@@ -1,5 +1,5 @@
-"""Whether a search term is common — in a large share of a table's rows — on either database, so that a search for it
-reads the rows in the page's order and stops after the first page, instead of fetching every match from an index.
+"""Whether a search term is common — in so many of a table's rows that a search for it is better off reading the rows
+in the page's order and stopping after the first page than fetching every match from an index — on either database.
 
 Why it matters on PostgreSQL: the token index (`gx_search_tokens(search_text)`, see the package) answers a rare piece
 (恒信) from a few GIN entries, but a piece in almost every company name (有限, 公司) matches most of the table. The
