@@ -273,12 +273,18 @@ def group_labels(metric: Metric, group_by: str, keys: Iterable[Any]) -> dict[Any
 
 
 def breakdown(
-    *, user: User, metric: Metric, window: Window, group_by: str, scope: str
+    *, user: User, metric: Metric, window: Window, group_by: str, scope: str, compare: bool = True, total: bool = True
 ) -> tuple[list[BreakdownRow], Decimal | None]:
-    """One figure by owner, department or the metric's own grouping, with the previous period and drill-down."""
+    """One figure by owner, department or the metric's own grouping, with the previous period (`compare`) and
+    drill-down, and the figure's total (`total`; else None)."""
     require_view(user)
     owners = scope_owners(user, scope)
-    now, before = compute_series(metric, user=user, windows=[window, window.previous], group_by=group_by, owners=owners)
+    if compare:
+        now, before = compute_series(
+            metric, user=user, windows=[window, window.previous], group_by=group_by, owners=owners
+        )
+    else:
+        now, before = compute(metric, user=user, window=window, group_by=group_by, owners=owners), {}
     labels = group_labels(metric, group_by, set(now) | set(before))
     rows = []
     for key in set(now) | set(before):
@@ -297,8 +303,9 @@ def breakdown(
             )
         )
     rows.sort(key=lambda r: (r.value is None, -(r.value or ZERO), str(r.label)))
-    total = compute(metric, user=user, window=window, owners=owners).get(None, no_figure(metric))
-    return rows, total
+    if not total:
+        return rows, None
+    return rows, compute(metric, user=user, window=window, owners=owners).get(None, no_figure(metric))
 
 
 # --- the usage league (CRM 使用考核) ---------------------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from guanxi.analytics import dashboard
+from guanxi.analytics import dashboard, selectors
 from guanxi.analytics.models import DashboardLayout
 
 from .helpers import at, customers, opportunities, pipeline
@@ -148,3 +149,24 @@ def test_a_small_widget_runs_a_few_queries_whatever_the_rows(org: Any, key: str)
     many = _widget_queries(widget, manager, window, "team")
     assert many == few, (key, few, many)
     assert many <= WIDGET_QUERY_BUDGET.get(key, 6), (key, many)
+
+
+def test_the_pipeline_widget_reads_the_stages_once_and_its_total_is_their_sum(org: Any) -> None:
+    # given open deals at two stages of a manager's team, and one won deal (not in the pipeline)
+    from guanxi.analytics.selectors import compute, metric_get, window_for
+
+    stages = pipeline()
+    made = opportunities(org["east_rep"], 3, when=at(3), stages=stages, amount=1000)
+    type(made[0]).objects.filter(pk=made[0].pk).update(stage=stages["B"])
+    type(made[1]).objects.filter(pk=made[1].pk).update(status="won")
+    manager = org["east_manager"]
+    window = window_for("month", dt.date(2026, 11, 1))
+    # when the widget is read
+    with CaptureQueriesContext(connection) as ctx:
+        data = dashboard._pipeline(manager, window, "team")
+    # then one query reads the open deals by stage, and the total is the whole pipeline's figure
+    assert len([q for q in ctx.captured_queries if "sales_opportunity" in q["sql"]]) == 1
+    assert sorted(r.value for r in data["rows"]) == [1000, 1000]
+    metric = metric_get(manager, "pipeline_amount")
+    owners = selectors.scope_owners(manager, "team")
+    assert data["total"] == compute(metric, user=manager, window=window, owners=owners)[None] == 2000
