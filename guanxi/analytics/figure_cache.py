@@ -6,9 +6,10 @@ goes through `selectors.compute`, which keeps its answer here. What "cached per 
   in the period; not the pipeline, stocks read with today's attributes or balances of today's contracts) is kept
   GUANXI_ANALYTICS_CLOSED_SECONDS (default a day) under the *history generation*: everyday writes (a follow-up
   logged today, a deal moved) do not touch it. A new history generation starts on a delete of a business record,
-  on a bulk change (imports, pool reclaims: business events) and on any write to the org app (roles, grants,
-  departments: who sees what). A write dated back into a closed month, or a single transfer, reaches no such
-  signal: the page shows the figures' age and a Refresh button (`reader_refresh`) that recomputes the reader's own.
+  on a bulk change (imports, pool reclaims: business events) and on a write to the org app's people, roles
+  (grants), departments or partner organisations (who sees what; `ORG_SCOPE_MODELS`; a sign-in is none). A write
+  dated back into a closed month, or a single transfer, reaches no such signal: the page shows the figures' age and
+  a Refresh button (`reader_refresh`) that recomputes the reader's own.
 - The period running: kept GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS (default 300 s) under the *generation* that
   every committed write to a business record starts (a rep who has just logged a follow-up sees it counted on the
   dashboard). Under real use that is a new generation every few seconds, so the heavy monthly management report
@@ -20,8 +21,7 @@ goes through `selectors.compute`, which keeps its answer here. What "cached per 
 
 A figure never leaks beyond its reader's scope: the key holds the reader's id (whose data scope the metric
 applies) and their own refresh generation, the metric, the grouping, the people narrowed to and the period (and
-today's date for a running one). A change of roles, grants or departments is a write to the org app, so it starts
-new generations of both kinds.
+today's date for a running one). A change of roles, grants or departments starts new generations of both kinds.
 """
 
 from __future__ import annotations
@@ -49,6 +49,10 @@ FIGURE_APPS = frozenset(
 )
 # A save that changes only these fields changes no figure (a sign-in stamps last_login).
 QUIET_FIELDS = frozenset({"last_login"})
+# The org app's records that decide who sees what and who is ranked (people, their roles and grants, departments,
+# partner organisations): a write to one starts a new history generation. The org app's other records (sign-in
+# events, API tokens, saved views, stars, webhooks …) change no figure.
+ORG_SCOPE_MODELS = frozenset({"user", "user_roles", "role", "department", "partnerorganisation"})
 
 _oldest: contextvars.ContextVar[list[dt.datetime] | None] = contextvars.ContextVar("analytics_oldest", default=None)
 _lenient: contextvars.ContextVar[int] = contextvars.ContextVar("analytics_lenient", default=0)
@@ -132,7 +136,10 @@ def on_model_write(sender: Any, **kwargs: Any) -> None:
     action = kwargs.get("action")
     if action is not None and not str(action).startswith("post_"):
         return  # m2m_changed's pre_add / pre_remove / pre_clear: its post_ twin follows
-    if meta.app_label == "org" or kwargs.get("signal") is post_delete:
+    if meta.app_label == "org":
+        if meta.model_name in ORG_SCOPE_MODELS:
+            history_changed()
+    elif kwargs.get("signal") is post_delete:
         history_changed()
     else:
         figures_changed()

@@ -178,3 +178,25 @@ def test_the_report_keeps_its_running_month_through_writes_for_a_while(
         )[0].value
         == 1
     )
+
+
+def test_a_sign_in_keeps_closed_months_and_a_role_change_renews_them(
+    org: Any, figures_cached: None, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from guanxi.analytics import figure_cache
+    from guanxi.org.models import LoginEvent, Role
+
+    settings.GUANXI_ANALYTICS_CLOSED_SECONDS = 86400
+    history = figure_cache._generation_of(figure_cache.HISTORY_KEY)
+    generation = figure_cache.generation()
+    # a sign-in (its event row, the stamped last_login) changes no figure
+    with django_capture_on_commit_callbacks(execute=True):
+        LoginEvent.objects.create(user=org["east_rep"], username=org["east_rep"].username, success=True)
+        org["east_rep"].save(update_fields=["last_login"])
+    assert figure_cache._generation_of(figure_cache.HISTORY_KEY) == history
+    assert figure_cache.generation() == generation
+    # a role changed (who sees what) renews the closed months' figures too
+    with django_capture_on_commit_callbacks(execute=True):
+        role = Role.objects.first()
+        role.save()
+    assert figure_cache._generation_of(figure_cache.HISTORY_KEY) != history
