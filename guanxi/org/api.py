@@ -50,7 +50,7 @@ ACCESS_LOG = ["Access log"]
 @router.get("/me", response={200: MeOut, **error_responses(401)}, tags=ME, summary="The signed-in user")
 def me(request: HttpRequest) -> object:
     """The user behind the token or session, with roles and the permissions they grant."""
-    return current_user(request)
+    return selectors.me_get(user=current_user(request))
 
 
 # --- users -----------------------------------------------------------------------------------

@@ -302,9 +302,15 @@ def account_for_sign_in(*, username: str) -> User | None:
 
 def user_permissions(*, user: User) -> list[str]:
     """Every "module.action" the user holds (all of them for a superuser), sorted."""
-    from ..policies import all_permissions, has_permission
+    from ..policies import held_permissions
 
-    return sorted(p for p in all_permissions() if has_permission(user, p))
+    return sorted(held_permissions(user))
+
+
+def me_get(*, user: User) -> User:
+    """The signed-in user as /me shows it: department, manager, job title and roles (and from them the grants) in
+    two queries, instead of four loaded one by one."""
+    return User.objects.select_related("department", "manager", "position").prefetch_related("roles").get(pk=user.pk)
 
 
 # --- REST API: the user directory, own tokens and notifications -------------------------------
