@@ -186,10 +186,37 @@ def build_list_cases(case_type: Any, repeat: int) -> list[Any]:
     return cases
 
 
+class WsgiCaller:
+    """Calls the WSGI application itself, as gunicorn does, with a client's cookies: unlike Django's test client, the
+    end of each request closes database connections older than CONN_MAX_AGE, which is part of a request's cost."""
+
+    def __init__(self, client: Any) -> None:
+        from django.core.handlers.wsgi import WSGIHandler
+        from django.test.client import RequestFactory
+
+        self.client = client
+        self.app = WSGIHandler()
+        self.factory = RequestFactory()
+
+    def get(self, url: str) -> Any:
+        path, _sep, query = url.partition("?")
+        cookie = "; ".join(f"{k}={v.value}" for k, v in self.client.cookies.items())
+        environ = self.factory._base_environ(
+            PATH_INFO=path, QUERY_STRING=query, REQUEST_METHOD="GET", HTTP_HOST="localhost", HTTP_COOKIE=cookie
+        )
+        status: list[str] = []
+        body = self.app(environ, lambda s, _headers: status.append(s))
+        b"".join(body)
+        body.close()
+        return HttpResponse(status=int(status[0].split()[0]))
+
+
 def request_cost(repeat: int, log: Any) -> dict[str, Any]:
     """Median wall and CPU ms of the smallest authenticated API endpoint and of GET /api/v1/me, by session and by
     token, and of the smallest page (the account page: the frame and navigation), beside a bare view behind the same
-    middleware and a raw `SELECT 1` — one interleaved run."""
+    middleware and a raw `SELECT 1` — one interleaved run. The bare view, /me and a 50-row customer list are also
+    called through the WSGI application itself (connections handled as a server does); each figure is printed with
+    its ratio to the bare view's CPU time, the floor of a Django request here."""
     from django.test import Client, override_settings
 
     from guanxi.org.middleware import IdleSessionTimeoutMiddleware
@@ -201,6 +228,7 @@ def request_cost(repeat: int, log: Any) -> dict[str, Any]:
     session.force_login(user)
     _token, secret = api_token_create(actor=user, name="bench request cost")
     token = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    wsgi = WsgiCaller(session)
 
     def raw(_c: Any) -> None:
         with connection.cursor() as cursor:
@@ -216,9 +244,20 @@ def request_cost(repeat: int, log: Any) -> dict[str, Any]:
         "GET /api/v1/me (token)": (token.get, "/api/v1/me"),
         # the smallest page: a page's fixed cost (base template, navigation and its badges, context processors)
         "GET /account/ (smallest page, session)": (session.get, "/account/"),
+        "GET /api/v1/customers?limit=50 (session)": (session.get, "/api/v1/customers?limit=50"),
+        "WSGI: bare Django view (session)": (wsgi.get, "/bench/bare/"),
+        "WSGI: GET /api/v1/me (session)": (wsgi.get, "/api/v1/me"),
+        "WSGI: GET /api/v1/customers?limit=50 (session)": (wsgi.get, "/api/v1/customers?limit=50"),
     }
     before = "GET /api/v1/me (session, stamp written on every request: before)"
     calls[before] = (session.get, "/api/v1/me")
+    if connection.vendor == "sqlite":  # connections as SQLite had them: one per request (CONN_MAX_AGE 0)
+
+        def reconnecting(url: str) -> Any:
+            connection.close()  # what the end of the previous request did; this one connects again
+            return wsgi.get(url)
+
+        calls["WSGI: GET /api/v1/me (a new connection per request: before)"] = (reconnecting, "/api/v1/me")
     samples: dict[str, list[tuple[float, float]]] = {k: [] for k in calls}
     with override_settings(ROOT_URLCONF="bench.lists"):
         for step in range(repeat + 5):
@@ -239,8 +278,13 @@ def request_cost(repeat: int, log: Any) -> dict[str, Any]:
         }
         for label, values in samples.items()
     }
+    floor = result["bare Django view (middleware, session)"]["cpu_p50_ms"] or 0.001
     for label, figures in result.items():
-        log(f"  request cost: {label:<42} wall p50 {figures['wall_p50_ms']:>7} ms, CPU p50 {figures['cpu_p50_ms']} ms")
+        figures["cpu_x_bare"] = round(figures["cpu_p50_ms"] / floor, 1)
+        log(
+            f"  request cost: {label:<48} wall p50 {figures['wall_p50_ms']:>7} ms, "
+            f"CPU p50 {figures['cpu_p50_ms']:>7} ms ({figures['cpu_x_bare']}× the bare view)"
+        )
     result["collector"] = collector_pauses(session, max(300, 10 * repeat), log)
     return result
 

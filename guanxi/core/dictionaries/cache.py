@@ -16,6 +16,8 @@ from typing import Any
 from django.core.cache import cache as shared_cache
 from django.db import transaction
 
+from guanxi.core.context import forget_per_request, once_per_request
+
 from .labels import pick_label
 
 MAX_AGE = 30.0  # seconds a process trusts its copy without a shared revision to compare
@@ -69,6 +71,13 @@ class DictionarySnapshot:
 
 def _revision_key(key: str) -> str:
     return f"guanxi:dictionary:{key}:revision"
+
+
+def shared_revision(key: str) -> Any:
+    """The dictionary's revision other processes announced (None: none announced), read from the shared cache once
+    per request: a list page shows a dictionary's labels hundreds of times."""
+    name = _revision_key(key)
+    return once_per_request(name, lambda: shared_cache.get(name))
 
 
 def _read(key: str) -> DictionarySnapshot:
@@ -129,8 +138,7 @@ def snapshot(key: str) -> DictionarySnapshot:
     held = _loaded.get(key)
     if held is not None:
         loaded_at, snap = held
-        shared = shared_cache.get(_revision_key(key))
-        if now - loaded_at < MAX_AGE and shared in (None, snap.revision):
+        if now - loaded_at < MAX_AGE and shared_revision(key) in (None, snap.revision):
             return snap
     snap = _read(key)
     if snap.revision:  # an unknown key (not seeded yet) is read again next time
@@ -160,10 +168,11 @@ def forget(key: str | None = None, *, revision: int | None = None) -> None:
 
     def drop() -> None:
         with _lock:
-            if key is None:
-                _loaded.clear()
-            else:
-                _loaded.pop(key, None)
+            dropped = list(_loaded) if key is None else [key]
+            for name in dropped:
+                _loaded.pop(name, None)
+        for name in dropped:  # this request asks the shared cache again
+            forget_per_request(_revision_key(name))
         if key is not None and revision is not None:
             shared_cache.set(_revision_key(key), revision, timeout=None)
             with _lock:
