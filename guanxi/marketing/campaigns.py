@@ -19,7 +19,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -277,16 +277,20 @@ def campaign_send_batch(
 
 
 def _claim(chunk: list[Delivery], now: dt.datetime) -> list[Delivery]:
-    """Each recipient of the chunk recorded as being sent (one commit for the chunk) before any of them goes out;
-    a row another worker claimed first is left to it (its conditional UPDATE waits for that worker's commit)."""
-    with transaction.atomic():
-        return [
-            d
-            for d in chunk
-            if Delivery.objects.filter(pk=d.pk, status=Delivery.Status.QUEUED).update(
-                status=Delivery.Status.SENDING, claimed_at=now
-            )
-        ]
+    """Each recipient of the chunk recorded as being sent (one UPDATE … RETURNING, committed) before any of them goes
+    out; a row another worker claimed first is left to it (the UPDATE waits for that worker's commit, then finds the
+    row no longer queued)."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    ids = [d.pk for d in chunk]
+    sql = (
+        f"UPDATE {table} SET status = %s, claimed_at = %s WHERE status = %s "  # noqa: S608
+        f"AND id IN ({', '.join(['%s'] * len(ids))}) RETURNING id"
+    )
+    params = [Delivery.Status.SENDING, connection.ops.adapt_datetimefield_value(now), Delivery.Status.QUEUED, *ids]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        won = {row[0] for row in cursor.fetchall()}
+    return [d for d in chunk if d.pk in won]
 
 
 def _send_chunk(campaign: Campaign, chunk: list[Delivery], provider: Provider, now: dt.datetime) -> int:

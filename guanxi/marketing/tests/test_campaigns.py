@@ -222,3 +222,30 @@ def test_campaigns_over_the_api(client, people, book, api_token_for):
     rep = {"HTTP_AUTHORIZATION": f"Bearer {api_token_for(people['east_rep'])}"}
     assert client.post("/api/v1/campaigns", body, content_type="application/json", **rep).status_code == 403
     assert Campaign.objects.count() == 1 and Segment.objects.count() == 1
+
+
+def test_a_recipient_another_worker_claimed_first_is_left_to_it_and_a_chunk_is_claimed_in_one_statement(people, book):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guanxi.customers.tests.factories import ContactFactory
+
+    for i in range(4):
+        ContactFactory(customer=book["a1"], name=f"联系人{i}", wechat=f"wx-{i}")
+    segment = services.segment_create(actor=people["marketer"], data={"name": "A", "query": "level=A"})
+    campaign = campaigns.campaign_create(actor=people["marketer"], data={
+        "name": "微信推送", "channel": "wechat", "segment": segment.pk, "body": "{{ name }} 您好"})  # fmt: skip
+    campaigns.campaign_start(actor=people["marketer"], campaign=campaign)
+    chunk = list(Delivery.objects.filter(campaign=campaign).order_by("pk"))
+    # another worker claimed the second after this one read the chunk
+    Delivery.objects.filter(pk=chunk[1].pk).update(status="sending", claimed_at=timezone.now())
+    with CaptureQueriesContext(connection) as ctx:
+        claimed = campaigns._claim(chunk, timezone.now())
+    assert [d.pk for d in claimed] == [chunk[0].pk, chunk[2].pk, chunk[3].pk]
+    assert sum(q["sql"].lstrip().upper().startswith("UPDATE") for q in ctx.captured_queries) == 1
+    assert (
+        list(Delivery.objects.filter(campaign=campaign).order_by("pk").values_list("status", flat=True))
+        == ["sending"] * 4
+    )
+    LoggingProvider.sent = []
+    assert campaigns.campaign_send_batch(campaign_id=campaign.pk) == 0  # nothing queued: nobody sent twice
