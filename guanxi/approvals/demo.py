@@ -60,9 +60,30 @@ def demo_approvals(*, result: Any, gen: Any, now: dt.datetime, progress: Any) ->
     result.counts["approval_executives"] = len(DEMO_EXECUTIVES)
 
 
-def demo_approve_all(document: Any, comment: str = "同意") -> None:
+def demo_approve_all(document: Any, comment: str = "同意", at: dt.datetime | None = None) -> None:
     """Approve every step of the document's open request as the people it names (the demo's quotes, contracts
-    and campaign budgets)."""
+    and campaign budgets); with `at`, the request reads as submitted then and decided an hour later (the engine
+    stamps the present, the story's document may be older)."""
+    from .selectors import approval_open_for
+
+    request = approval_open_for(document)
+    _approve_open(document, comment)
+    if at is not None and request is not None:
+        _date_request(request.pk, submitted=at, decided=at + dt.timedelta(hours=1))
+
+
+def _date_request(pk: int, *, submitted: dt.datetime, decided: dt.datetime) -> None:
+    from .models import ApprovalAction, ApprovalAssignment, ApprovalRequest, ApprovalStep
+
+    ApprovalRequest.objects.filter(pk=pk).update(submitted_at=submitted, decided_at=decided)
+    ApprovalStep.objects.filter(request_id=pk).update(started_at=submitted, decided_at=decided)
+    ApprovalAssignment.objects.filter(step__request_id=pk, decided_at__isnull=False).update(decided_at=decided)
+    submit = ApprovalAction.Action.SUBMIT
+    ApprovalAction.objects.filter(request_id=pk, action=submit).update(at=submitted)
+    ApprovalAction.objects.filter(request_id=pk).exclude(action=submit).update(at=decided)
+
+
+def _approve_open(document: Any, comment: str) -> None:
     from .selectors import approval_open_for
     from .services import approval_approve
 

@@ -93,7 +93,7 @@ def _send(*, actor: Any, data: dict[str, Any], at: dt.datetime, safely: Any) -> 
     campaign = safely(lambda: campaigns.campaign_create(actor=actor, data=data))
     if campaign is not None and budget_needs_approval(campaign):
         safely(lambda: budget_submit(actor=actor, campaign=campaign))
-        safely(lambda: demo_approve_all(campaign))
+        safely(lambda: demo_approve_all(campaign, at=at - dt.timedelta(days=10)))  # approved before the send
         campaign.refresh_from_db()
     if campaign is None or not safely(lambda: campaigns.campaign_start(actor=actor, campaign=campaign, now=at)):
         return None

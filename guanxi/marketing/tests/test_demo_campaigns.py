@@ -14,6 +14,7 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from guanxi.approvals.models import ApprovalRequest
 from guanxi.core.registry import registry
 from guanxi.marketing.attribution import campaign_attribution
 from guanxi.marketing.demo_campaigns import LAUNCH, THANKS
@@ -83,6 +84,8 @@ def test_the_costs_are_a_real_companys_approved_budgets_and_the_return_is_believ
     for campaign in (launch, thanks):  # budgets above the default rule's ¥10,000 went through the approval engine
         assert campaign.budget >= 10_000 and campaign.budget_approval == Campaign.BudgetApproval.APPROVED
         assert 0 < campaign.cost <= campaign.budget
+        request = ApprovalRequest.objects.get(kind="campaign_budget", object_id=campaign.pk)
+        assert request.status == "approved" and request.decided_at < campaign.started_at  # approved before the send
     rows, _ = roi_by_channel(user=User.objects.get(username="admin"))
     email = next(r for r in rows if r.channel == "email")
     # the same attribution rule (first and last touch, 90 days): a gain, in hundreds of percent, not thousands
