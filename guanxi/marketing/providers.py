@@ -146,7 +146,13 @@ def _marketing_tab(request: Any, customer: Any) -> Any:
 
 
 registry.add_tab(
-    RecordTab(model="customers.customer", key="marketing", label=_("Marketing"), render=_marketing_tab, order=75)
+    RecordTab(
+        model="customers.customer",
+        key="marketing",
+        label=pgettext_lazy("record tab", "Marketing"),
+        render=_marketing_tab,
+        order=75,
+    )
 )
 
 

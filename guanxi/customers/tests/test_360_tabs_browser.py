@@ -50,3 +50,18 @@ def test_the_tab_row_fits_and_the_rest_is_under_more(org, page, width):
         expect(page.locator("#tab-tasks")).to_contain_text("回访")
     # the activity tab (the first) always stays in the row
     expect(tabs.locator(":scope > li").first.get_by_role("tab", name=re.compile("Activity"))).to_be_visible()
+
+
+def test_a_tab_named_in_the_address_opens_without_leaving_more_open_on_a_phone(org, page):
+    # given a customer whose change-log tab (the last) is under "More" on a phone
+    rep = org["east_rep"]
+    customer = CustomerFactory(owner=rep, name="标签页客户")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "east_rep")
+    # when the rep follows a link to that tab (the enrol buttons link to #tab-membership this way)
+    page.goto(f"{page.base_url}/customers/{customer.pk}/#tab-changes")
+    # then its pane shows, the "More" menu is closed and nothing hangs past the phone's edge
+    expect(page.locator("#tab-changes")).to_be_visible()
+    expect(page.locator("[data-gx-tabs-more] .dropdown-menu")).not_to_have_class(re.compile(r"\bshow\b"))
+    assert page.evaluate(FITS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -318,6 +318,14 @@
     if (nav) {
       var toggle = nav.querySelector("[data-gx-tabs-more] .dropdown-toggle");
       if (toggle) toggle.classList.toggle("active", !!e.target.closest(".dropdown-menu"));
+      // A tab of "More" shown from the address (#tab-membership) or a link: Bootstrap leaves the menu open, unplaced
+      // (over the page, past a phone's edge). Close it; the row is laid out again with the shown tab in it.
+      var menu = nav.querySelector("[data-gx-tabs-more] .dropdown-menu");
+      if (menu && menu.classList.contains("show") && e.target.closest(".dropdown-menu")) {
+        menu.classList.remove("show");
+        if (toggle) toggle.setAttribute("aria-expanded", "false");
+        layoutTabs(nav);
+      }
     }
   });
   // Buttons with data-copy="#field" copy that field's text (the calendar address, a webhook's secret) and say so.
