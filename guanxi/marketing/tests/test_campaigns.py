@@ -27,6 +27,17 @@ def _email_campaign(people, **extra):
     return campaigns.campaign_create(actor=people["marketer"], data=data)
 
 
+def _wechat_campaign(people, book, contacts: int):
+    """A WeChat campaign to the A-level customers, with `contacts` more contacts wx-0, wx-1, … at the first."""
+    from guanxi.customers.tests.factories import ContactFactory
+
+    for i in range(contacts):
+        ContactFactory(customer=book["a1"], name=f"联系人{i}", wechat=f"wx-{i}")
+    segment = services.segment_create(actor=people["marketer"], data={"name": "A", "query": "level=A"})
+    return campaigns.campaign_create(actor=people["marketer"], data={
+        "name": "微信推送", "channel": "wechat", "segment": segment.pk, "body": "{{ name }} 您好"})  # fmt: skip
+
+
 def test_a_campaign_is_sent_over_smtp_tracked_and_an_unsubscribe_is_honoured_next_time(
     client, people, book, smtp_server
 ):
@@ -66,12 +77,8 @@ def test_a_campaign_is_sent_over_smtp_tracked_and_an_unsubscribe_is_honoured_nex
 def test_a_restart_in_the_middle_of_a_send_sends_nobody_twice(people, book, settings):
     from guanxi.customers.tests.factories import ContactFactory
 
-    for i in range(5):
-        ContactFactory(customer=book["a1"], name=f"联系人{i}", wechat=f"wx-{i}")
-    ContactFactory(customer=book["a1"], name="同号", wechat="wx-0")  # the same address: one message only
-    segment = services.segment_create(actor=people["marketer"], data={"name": "A", "query": "level=A"})
-    campaign = campaigns.campaign_create(actor=people["marketer"], data={
-        "name": "微信推送", "channel": "wechat", "segment": segment.pk, "body": "{{ name }} 您好"})  # fmt: skip
+    ContactFactory(customer=book["a1"], name="同号", wechat="wx-0")  # 联系人0 gets the same address: one message only
+    campaign = _wechat_campaign(people, book, 5)
     LoggingProvider.sent = []
     assert campaigns.campaign_start(actor=people["marketer"], campaign=campaign) == 5
     assert campaigns.campaign_send_batch(campaign_id=campaign.pk, limit=2) == 2
@@ -92,13 +99,7 @@ def test_a_restart_in_the_middle_of_a_send_sends_nobody_twice(people, book, sett
 
 
 def test_a_worker_dying_in_the_middle_of_a_chunk_records_what_went_out_and_sends_nobody_twice(people, book):
-    from guanxi.customers.tests.factories import ContactFactory
-
-    for i in range(6):
-        ContactFactory(customer=book["a1"], name=f"联系人{i}", wechat=f"wx-{i}")
-    segment = services.segment_create(actor=people["marketer"], data={"name": "A", "query": "level=A"})
-    campaign = campaigns.campaign_create(actor=people["marketer"], data={
-        "name": "微信推送", "channel": "wechat", "segment": segment.pk, "body": "{{ name }} 您好"})  # fmt: skip
+    campaign = _wechat_campaign(people, book, 6)
     assert campaigns.campaign_start(actor=people["marketer"], campaign=campaign) == 6
 
     class DiesAtTheThird(LoggingProvider):
@@ -228,13 +229,7 @@ def test_a_recipient_another_worker_claimed_first_is_left_to_it_and_a_chunk_is_c
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from guanxi.customers.tests.factories import ContactFactory
-
-    for i in range(4):
-        ContactFactory(customer=book["a1"], name=f"联系人{i}", wechat=f"wx-{i}")
-    segment = services.segment_create(actor=people["marketer"], data={"name": "A", "query": "level=A"})
-    campaign = campaigns.campaign_create(actor=people["marketer"], data={
-        "name": "微信推送", "channel": "wechat", "segment": segment.pk, "body": "{{ name }} 您好"})  # fmt: skip
+    campaign = _wechat_campaign(people, book, 4)
     campaigns.campaign_start(actor=people["marketer"], campaign=campaign)
     chunk = list(Delivery.objects.filter(campaign=campaign).order_by("pk"))
     # another worker claimed the second after this one read the chunk
