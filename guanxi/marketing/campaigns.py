@@ -319,8 +319,28 @@ def _send_chunk(campaign: Campaign, chunk: list[Delivery], provider: Provider, n
             delivery.sent_at = timezone.now()
             done.append(delivery)
     finally:
-        Delivery.objects.bulk_update(done, ["status", "provider_id", "sent_at"])
+        _confirm(done)
     return len(done)
+
+
+def _confirm(done: list[Delivery]) -> None:
+    """The chunk's provider ids and times recorded in one UPDATE, built here: Django's bulk_update resolves a CASE
+    expression per row and field, which cost more CPU than composing the message (the 1M benchmark's profile)."""
+    if not done:
+        return
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    when = " ".join(["WHEN %s THEN %s"] * len(done))
+    sql = (
+        f"UPDATE {table} SET status = %s, provider_id = CASE id {when} END, sent_at = CASE id {when} END "  # noqa: S608
+        f"WHERE id IN ({', '.join(['%s'] * len(done))})"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = [Delivery.Status.SENT]
+    params += [v for d in done for v in (d.pk, d.provider_id)]
+    params += [v for d in done for v in (d.pk, adapt(d.sent_at))]
+    params += [d.pk for d in done]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def record_bounce(delivery: Delivery, campaign: Campaign, error: str) -> None:
