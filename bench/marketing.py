@@ -25,9 +25,11 @@ Figures print as a table with each ratio and go to bench/out/marketing.json; doc
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import platform
+import pstats
 import smtplib
 import socket
 import statistics
@@ -52,8 +54,13 @@ def _load() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _timed(run: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
-    """(median wall ms, median CPU ms, answer) of `repeat` calls after a warm one."""
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))], 2)
+
+
+def _timed(run: Callable[[], Any], repeat: int) -> tuple[float, float, Any, float]:
+    """(median wall ms, median CPU ms, answer, p95 wall ms) of `repeat` calls after a warm one."""
     answer = run()
     walls, cpus = [], []
     for _ in range(repeat):
@@ -61,7 +68,7 @@ def _timed(run: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
         answer = run()
         walls.append((time.perf_counter() - w) * 1000)
         cpus.append((time.process_time() - c) * 1000)
-    return round(statistics.median(walls), 2), round(statistics.median(cpus), 2), answer
+    return round(statistics.median(walls), 2), round(statistics.median(cpus), 2), answer, _p95(walls)
 
 
 def _raw_count(sql: str) -> int:
@@ -74,7 +81,9 @@ def _raw_count(sql: str) -> int:
 
 def _setup(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guanxi.settings.local")
-    if args.pg:
+    if args.pg and args.reuse:
+        os.environ["GUANXI_DATABASE_URL"] = f"{args.pg_url}/{args.pg_db}"
+    elif args.pg:
         import psycopg
 
         with psycopg.connect(f"{args.pg_url}/postgres", autocommit=True) as conn:
@@ -112,15 +121,24 @@ def _generate(args: argparse.Namespace) -> dict[str, Any]:
                 f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table} CROSS JOIN "  # noqa: S608
                 f"generate_series(1, {args.copies - 1}) AS copy"
             )
-            cursor.execute(f"ANALYZE {table}")
         log(f"Copied the contacts {args.copies - 1} more times ({time.monotonic() - started:.0f}s so far)")
     with connection.cursor() as cursor:  # one address each: the demo's names repeat
         cursor.execute(f"UPDATE {table} SET email = 'c' || id || '@mail.example.com' WHERE email <> ''")  # noqa: S608
+        cursor.execute(f"ANALYZE {table}")  # statistics of what the counts read (autovacuum may be off)
     contacts = Contact.objects.count()
     with_email = Contact.objects.exclude(email="").count()
     seconds = round(time.monotonic() - started, 1)
     log(f"Generated {contacts:,} contacts ({with_email:,} with an e-mail) in {seconds}s")
     return {"contacts": contacts, "with_email": with_email, "generate_seconds": seconds}
+
+
+def _existing() -> dict[str, Any]:
+    """The sizes of a database an earlier run generated (--reuse)."""
+    from guanxi.customers.models import Contact
+
+    contacts, with_email = Contact.objects.count(), Contact.objects.exclude(email="").count()
+    log(f"Reusing {contacts:,} contacts ({with_email:,} with an e-mail)")
+    return {"contacts": contacts, "with_email": with_email, "generate_seconds": None}
 
 
 def _segment_cases(args: argparse.Namespace, admin: Any) -> list[dict[str, Any]]:
@@ -148,11 +166,12 @@ def _segment_cases(args: argparse.Namespace, admin: Any) -> list[dict[str, Any]]
         ("segment count (customers level A, their contacts)", lambda: members().count(), raw_members),
         ("segment e-mail reach (opt-outs, suppression)", lambda: reachable(members(), "email").count(), raw_reach),
     ):
-        wall, cpu, found = _timed(orm, args.repeat)
-        raw_wall, raw_cpu, expected = _timed(lambda sql=raw: _raw_count(sql), args.repeat)
-        cases.append({"case": name, "rows": found, "same_rows": found == expected, "wall_ms": wall, "cpu_ms": cpu,
-                      "raw_wall_ms": raw_wall, "raw_cpu_ms": raw_cpu, "ratio": round(wall / raw_wall, 2) if raw_wall
-                      else None})  # fmt: skip
+        wall, cpu, found, p95 = _timed(orm, args.repeat)
+        raw_wall, raw_cpu, expected, raw_p95 = _timed(lambda sql=raw: _raw_count(sql), args.repeat)
+        cases.append({"case": name, "rows": found, "same_rows": found == expected, "wall_ms": wall, "p95_ms": p95,
+                      "cpu_ms": cpu, "raw_wall_ms": raw_wall, "raw_p95_ms": raw_p95, "raw_cpu_ms": raw_cpu,
+                      "ratio": round(wall / raw_wall, 2) if raw_wall else None,
+                      "p95_ratio": round(p95 / raw_p95, 2) if raw_p95 else None})  # fmt: skip
     return cases
 
 
@@ -217,6 +236,9 @@ def _send_cases(args: argparse.Namespace, admin: Any) -> list[dict[str, Any]]:
         to_send = min(args.send or recorded, recorded)
         reverse("marketing:unsubscribe", args=["x"])  # a worker has its URL patterns loaded (every API schema)
         sent = 0
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler is not None:
+            profiler.enable()
         w, c = time.perf_counter(), time.process_time()
         while sent < to_send:
             done = campaigns.campaign_send_batch(campaign_id=campaign.pk, limit=min(args.batch, to_send - sent))
@@ -225,6 +247,9 @@ def _send_cases(args: argparse.Namespace, admin: Any) -> list[dict[str, Any]]:
             sent += done
             log(f"  sent {sent:,} of {to_send:,} · load {_load()}")
         wall, cpu = time.perf_counter() - w, time.process_time() - c
+        if profiler is not None:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         # the raw SMTP rate: one composed message's bytes, over one connection, as many times
         first = Delivery.objects.filter(campaign=campaign, status="sent").select_related("contact__customer").first()
         message = campaigns.compose(campaign, first.contact, delivery_id=first.pk, to=first.address) if first else None
@@ -261,12 +286,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipients", type=int, default=100_000, help="the campaign's list (default 100k)")
     parser.add_argument("--send", type=int, default=0, help="send this many of them (default: all)")
     parser.add_argument("--batch", type=int, default=1000, help="messages per campaign_send_batch (default 1000)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed calls per count (default 5)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed calls per count, for p50/p95 (default 20)")
     parser.add_argument("--copies", type=int, default=1, help="PostgreSQL: generate --contacts, then copy every "
                         "contact row this many times in all by SQL (same customers): 10000 × 100 = 1M")  # fmt: skip
+    parser.add_argument("--profile", action="store_true", help="print the send's cProfile (cumulative, top 40)")
     parser.add_argument("--pg", action="store_true", help="on PostgreSQL: (re)create --pg-db and use it")
     parser.add_argument("--pg-url", default=os.environ.get("GUANXI_BENCH_PG_SERVER", PG_SERVER))
     parser.add_argument("--pg-db", default="guanxi_bench_mkt")
+    parser.add_argument("--reuse", action="store_true", help="PostgreSQL: keep --pg-db as an earlier run left it")
     parser.add_argument("--jobs", type=int, default=2, help="loading processes on PostgreSQL (default 2)")
     args = parser.parse_args(argv)
     _setup(args)
@@ -275,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     from guanxi.org.models import User
 
     log(f"load {_load()} · {platform.platform()} · {connection.vendor}")
-    sizes = _generate(args)
+    sizes = _existing() if args.reuse else _generate(args)
     admin = User.objects.get(username="admin")
     cases = _segment_cases(args, admin) + _send_cases(args, admin)
     for case in cases:
