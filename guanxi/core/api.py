@@ -311,7 +311,9 @@ class InputSchema(Schema):
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
+        # a list of texts too (role codes, tags…): an item with NUL would reach the database in an IN (…)
+        texts = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
             raise ValueError(_("Null characters are not allowed."))
         return value
 

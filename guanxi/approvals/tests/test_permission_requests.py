@@ -175,6 +175,9 @@ def test_bad_requests_name_the_field_and_write_nothing(org: Any, rules: Any) -> 
     # an unknown role
     r = _api(rep, "post", "/permission-requests", {"add_roles": ["no_such_role"], "reason": "x"})
     assert r.status_code == 400 and "add_roles" in r.json()["error"]["fields"]
+    # a NUL inside a listed code (PostgreSQL refuses it in the IN (…) that would look the roles up)
+    r = _api(rep, "post", "/permission-requests", {"add_roles": ["fin\x00ance"], "reason": "x"})
+    assert r.status_code in (400, 422) and "add_roles" in r.json()["error"]["fields"]
     assert (PermissionChangeRequest.objects.count(), AuditLog.objects.count()) == before
 
 
