@@ -4,6 +4,7 @@ contact lists: "Add to a static list"."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
@@ -14,8 +15,17 @@ from django.utils.translation import gettext_lazy
 from guanxi.commerce.lists import bulk, choices_of, money_column, people
 from guanxi.core.errors import NotFoundError
 from guanxi.core.inputs import clean_text, id_or_none
-from guanxi.org.lists.registry import add_bulk_action, register
-from guanxi.org.lists.spec import BulkAction, BulkResult, Column, EmptyState, Field, ListDefinition, Scene
+from guanxi.org.lists.registry import add_bulk_action, add_view_link, register
+from guanxi.org.lists.spec import (
+    BulkAction,
+    BulkResult,
+    Column,
+    EmptyState,
+    Field,
+    ListDefinition,
+    Scene,
+    ViewLink,
+)
 from guanxi.org.policies import require_permission
 
 from . import consent, services
@@ -230,7 +240,20 @@ def _add_to_list(from_customers: bool) -> Any:
     return run
 
 
+def _segment_from(base: str) -> Any:
+    def url(query: str) -> str:
+        return f"{reverse('marketing:segment_create')}?{urlencode({'base': base, 'query': query})}"
+
+    return url
+
+
 for _key, _from_customers in (("customers", True), ("contacts", False)):
+    # the list's filters as they stand, saved as a dynamic segment (the form shows its live count first)
+    add_view_link(
+        _key,
+        ViewLink("save_as_segment", gettext_lazy("Save as a segment"), "filter-plus", "marketing.create",
+                 _segment_from(_key)),
+    )  # fmt: skip
     add_bulk_action(
         _key,
         BulkAction(

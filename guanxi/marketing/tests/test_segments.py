@@ -150,3 +150,27 @@ def test_segments_over_the_api(client, people, book, api_token_for):
     assert count["total"] == 3 and count["reachable"]["email"] == 2
     bad = client.post("/api/v1/segments", {"name": "B", "query": "level=Z"}, content_type="application/json", **auth)
     assert bad.status_code == 400 and "query" in bad.json()["error"]["fields"]
+
+
+def test_a_filtered_customer_list_is_saved_as_a_segment_from_its_menu(client, people, book):
+    import html
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    client.force_login(people["marketer"])
+    page = client.get(reverse("customers:list"), {"level": "A"}).content.decode()
+    link = re.search(r'<a class="dropdown-item" href="([^"]+)" data-view-link="save_as_segment"', page)
+    assert link, "the ⋯ menu offers Save as a segment"
+    href = html.unescape(link.group(1))
+    assert urlsplit(href).path == reverse("marketing:segment_create")
+    asked = parse_qs(urlsplit(href).query)
+    assert asked["base"] == ["customers"] and parse_qs(asked["query"][0])["level"] == ["A"]
+    # the form opens with the list's filters in it, and saving it keeps them
+    form = client.get(href).content.decode()
+    assert "level=A" in form
+    client.post(href, {"name": "A 级", "kind": "dynamic", "base": "customers", "query": asked["query"][0]})
+    segment = Segment.objects.get()
+    assert _ids(segment_members(user=people["marketer"], segment=segment)) >= {book["li"].pk, book["zhao"].pk}
+    # a rep, who may not create segments, is not offered it
+    client.force_login(people["east_rep"])
+    assert 'data-view-link="save_as_segment"' not in client.get(reverse("customers:list")).content.decode()

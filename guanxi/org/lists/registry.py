@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .spec import BulkAction, ListDefinition
+from .spec import BulkAction, ListDefinition, ViewLink
 
 _DEFINITIONS: dict[str, ListDefinition] = {}
 
@@ -41,6 +41,15 @@ def add_bulk_action(key: str, action: BulkAction) -> None:
         raise ImproperlyConfigured(f"No list is registered under the key {key!r}.")
     if all(a.key != action.key for a in found.bulk_actions):
         found.bulk_actions = (*found.bulk_actions, action)  # type: ignore[misc]  # this instance's actions only
+
+
+def add_view_link(key: str, link: ViewLink) -> None:
+    """A higher app's ⋯ menu entry on a lower app's list, carrying its filters (see `add_bulk_action`)."""
+    found = _DEFINITIONS.get(key)
+    if found is None:
+        raise ImproperlyConfigured(f"No list is registered under the key {key!r}.")
+    if all(link_.key != link.key for link_ in found.view_links):
+        found.view_links = (*found.view_links, link)  # type: ignore[misc]  # this instance's links only
 
 
 def rows_behind(user: Any, url: str) -> QuerySet[Any]:

@@ -146,6 +146,18 @@ class BulkAction:
 
 
 @dataclass(frozen=True)
+class ViewLink:
+    """A ⋯ menu entry that carries the list's current filters to another page: marketing's "Save as a segment" on
+    the customer and contact lists. `url(query)` answers the address for the page's query string."""
+
+    key: str
+    label: Any
+    icon: str  # tabler icon name without "ti-"
+    permission: str  # "module.action": shown only with it (the page it opens checks again)
+    url: Callable[[str], str]
+
+
+@dataclass(frozen=True)
 class EmptyState:
     title: Any
     text: Any
@@ -170,6 +182,7 @@ class ListDefinition:
     create_permission: ClassVar[str | None] = None
     create_label: ClassVar[Any] = ""
     import_kind: ClassVar[str] = ""  # the spreadsheet importer of its rows (core.imports), offered in the ⋯ menu
+    view_links: tuple[ViewLink, ...] = ()  # added by higher apps (registry.add_view_link)
     star: ClassVar[bool] = True
     default_sort: ClassVar[str] = "-updated"  # a Column key, or "-<key>"
     empty: ClassVar[EmptyState | None] = None

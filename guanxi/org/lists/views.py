@@ -139,6 +139,11 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
         and (not definition.create_permission or has_permission(user, definition.create_permission)),
         "create_url": reverse(definition.create_url_name) if definition.create_url_name else "",
         "import_kind": _import_kind(definition, user),
+        "view_links": [
+            (link, link.url(state.urlencode()))
+            for link in definition.view_links
+            if has_permission(user, link.permission)
+        ],
         "quick_fields": [f for f in definition.fields if f.quick],
         "advanced_fields": [f for f in definition.fields if not f.quick],
         "where_fields": [f for f in definition.fields if f.path],
