@@ -66,6 +66,7 @@ EXEMPT: dict[str, str] = {
     "core:favicon": "the site icon, no data",
     "core:apple_touch_icon": "the home-screen icon, no data",
     "core:notifications_mark_read": "marks the user's own notifications read",
+    "analytics:refresh": "renews the reader's own cached figures, with analytics.view (analytics test_figure_cache)",
     "core:notification_open": "opens the user's own notification (a redirect to its page)",
     "org:notification_settings": "the user's own notification settings (muted topics, daily digest)",
     "org:mailbox_settings": "the user's own mailbox (customers/tests/test_user_mailbox.py)",

@@ -200,3 +200,22 @@ def test_a_sign_in_keeps_closed_months_and_a_role_change_renews_them(
         role = Role.objects.first()
         role.save()
     assert figure_cache._generation_of(figure_cache.HISTORY_KEY) != history
+
+
+def test_refresh_needs_the_right_to_read_figures_and_renews_nothing_for_who_lacks_it(org: Any, client: Any) -> None:
+    from django.urls import reverse
+
+    from guanxi.analytics import figure_cache
+    from guanxi.org.models import User
+
+    outsider = User.objects.create_user(username="no-roles", password="x")  # signed in, no role at all
+    client.force_login(outsider)
+    before = cache.get(figure_cache._reader_key(outsider.pk))
+    response = client.post(reverse("analytics:refresh"), {"month": "2026-11", "next": "/analytics/league/"})
+    assert response.status_code in (403, 404)
+    assert cache.get(figure_cache._reader_key(outsider.pk)) == before
+    # a reader of figures is sent back where they came from
+    client.force_login(org["east_rep"])
+    back = client.post(reverse("analytics:refresh"), {"next": "/analytics/league/"})
+    assert back.status_code == 302 and back["Location"] == "/analytics/league/"
+    assert cache.get(figure_cache._reader_key(org["east_rep"].pk)) is not None

@@ -1,5 +1,5 @@
 """The unused indexes of the customers table are gone on PostgreSQL, and come back as Django makes them on the way
-back (guanxi/core/dbvendor/indexes.py, customers migration 0019)."""
+back (guanxi/core/dbvendor/indexes.py, customers migration 0019); here, as core sits below customers."""
 
 from __future__ import annotations
 
