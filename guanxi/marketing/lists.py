@@ -45,6 +45,7 @@ class SegmentList(ListDefinition):
     create_url_name = "marketing:segment_create"
     create_permission = "marketing.create"
     create_label = gettext_lazy("New segment")
+    import_kind = "static_list_members"  # contacts into static lists from a spreadsheet (importers.py)
     default_sort = "name"
     empty = EmptyState(
         gettext_lazy("No segments yet."),

@@ -317,3 +317,5 @@ registry.add_default_approval_rules(
 registry.add_merge_mover(FkMove("members", "marketing.Member", unique_with=("contact",)))  # one per customer, contact
 registry.add_merge_mover(FkMove("care plan places", "marketing.CarePlanMember", unique_with=("plan",)))
 registry.add_merge_mover(FkMove("care tasks", "marketing.CareTask", unique_with=("plan", "kind", "due_on")))
+
+from . import importers as _importers  # noqa: E402,F401  (spreadsheet import into static lists)
