@@ -193,9 +193,8 @@ def cached(
     if missing:
         cache.set_many(missing, None)
         stamps |= missing
-    key = ":".join(
+    parts = ":".join(
         (
-            "analytics:fig",
             kept_by,
             *(str(stamps[n]) for n in names),
             metric_key,
@@ -207,6 +206,8 @@ def cached(
             _digest(owners),
         )
     )
+    # hashed: short and free of spaces whatever the metric and grouping (memcached refuses over 250 characters)
+    key = f"analytics:fig:{hashlib.sha256(parts.encode()).hexdigest()}"
     found = cache.get(key)
     if isinstance(found, tuple) and len(found) == 2:
         _note(found[0])
