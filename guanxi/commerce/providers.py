@@ -397,3 +397,5 @@ registry.add_custom_field_target(
 registry.add_custom_field_target(
     CustomFieldTarget(model="commerce.contract", label=_("Contracts"), module="contracts", order=60)
 )
+
+from . import customer_filters as _customer_filters  # noqa: E402,F401  (purchase history on the customer list)

@@ -317,3 +317,5 @@ for _key, _label, _order in (
     registry.add_event_type(
         EventType(key=_key, label=_label, model="service.ticket", serialise=_ticket_out, order=_order)
     )
+
+from . import customer_filters as _customer_filters  # noqa: E402,F401  (assets on the customer list)

@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .spec import BulkAction, ListDefinition, ViewLink
+from .spec import BulkAction, Field, ListDefinition, ViewLink
 
 _DEFINITIONS: dict[str, ListDefinition] = {}
 
@@ -41,6 +41,16 @@ def add_bulk_action(key: str, action: BulkAction) -> None:
         raise ImproperlyConfigured(f"No list is registered under the key {key!r}.")
     if all(a.key != action.key for a in found.bulk_actions):
         found.bulk_actions = (*found.bulk_actions, action)  # type: ignore[misc]  # this instance's actions only
+
+
+def add_list_field(key: str, field: Field) -> None:
+    """A higher app's filter on a lower app's list (commerce's purchase history and service's assets on the
+    customer list, which segments read too; see `add_bulk_action`)."""
+    found = _DEFINITIONS.get(key)
+    if found is None:
+        raise ImproperlyConfigured(f"No list is registered under the key {key!r}.")
+    if all(f.key != field.key for f in found.fields):
+        found.fields = (*found.fields, field)  # type: ignore[misc]  # this instance's fields only
 
 
 def add_view_link(key: str, link: ViewLink) -> None:

@@ -75,6 +75,19 @@ class Field:
     names: Callable[[Any, list[str]], dict[str, str]] | None = None
 
 
+def preset_field(key: str, label: Any, presets: dict[str, Any], match: Callable[[list[Any]], Any]) -> Field:
+    """A filter of named cases computed elsewhere ({code: label}; `match` gives the Q of the rows in any of the chosen
+    ones): the purchase history or the assets on the customer list. An unknown code is dropped with a warning."""
+
+    def known(raw: str) -> str:
+        if raw not in presets:
+            raise ValueError(raw)
+        return raw
+
+    return Field(key, label, "", "choice", choices=lambda user: [Choice(c, lb) for c, lb in presets.items()],
+                 coerce=known, match=match)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class InlineEdit:
     """A cell the reader edits in place (owner / status / stage / next date): click, Enter saves, Esc cancels."""
