@@ -59,3 +59,10 @@ def test_each_purchase_history_holds_exactly_its_customers(org: Any) -> None:
     # a value the filter does not know is dropped with a warning, not a 500
     names, warnings = _names(admin, "purchases=bogus")
     assert mine <= names and warnings
+
+
+def test_the_customer_lists_filter_drawer_offers_the_purchase_history(org: Any, client: Any) -> None:
+    client.force_login(org["admin"])
+    page = client.get("/customers/", {"purchases": "lapsed"}).content.decode()
+    assert 'name="purchases" value="signed_12m"' in page
+    assert 'name="purchases" value="lapsed" class="form-selectgroup-input" checked' in page
