@@ -318,3 +318,5 @@ from .metrics import METRICS as _BILLING_METRICS  # noqa: E402
 
 for _metric in _BILLING_METRICS:
     registry.add_metric(_metric)
+
+from . import customer_filters as _customer_filters  # noqa: E402,F401  (payments on the customer list)
