@@ -33,33 +33,32 @@ def all_definitions() -> list[ListDefinition]:
     return list(_DEFINITIONS.values())
 
 
-def add_bulk_action(key: str, action: BulkAction) -> None:
-    """A higher app's action on a lower app's list (marketing's "Add to a static list" on the customers and
-    contacts): called from the higher app's ready(), after the list's own app registered it."""
+def _extend(key: str, attribute: str, item: Any) -> None:
+    """Add `item` to the `attribute` tuple of the list registered under `key` (this instance's only), unless one of
+    the same key is there: a higher app's addition, made from its ready() after the list's own app registered it."""
     found = _DEFINITIONS.get(key)
     if found is None:
         raise ImproperlyConfigured(f"No list is registered under the key {key!r}.")
-    if all(a.key != action.key for a in found.bulk_actions):
-        found.bulk_actions = (*found.bulk_actions, action)  # type: ignore[misc]  # this instance's actions only
+    held = getattr(found, attribute)
+    if all(other.key != item.key for other in held):
+        setattr(found, attribute, (*held, item))
+
+
+def add_bulk_action(key: str, action: BulkAction) -> None:
+    """A higher app's action on a lower app's list (marketing's "Add to a static list" on the customers and
+    contacts)."""
+    _extend(key, "bulk_actions", action)
 
 
 def add_list_field(key: str, field: Field) -> None:
-    """A higher app's filter on a lower app's list (commerce's purchase history and service's assets on the
-    customer list, which segments read too; see `add_bulk_action`)."""
-    found = _DEFINITIONS.get(key)
-    if found is None:
-        raise ImproperlyConfigured(f"No list is registered under the key {key!r}.")
-    if all(f.key != field.key for f in found.fields):
-        found.fields = (*found.fields, field)  # type: ignore[misc]  # this instance's fields only
+    """A higher app's filter on a lower app's list (commerce's purchase history, billing's payments and service's
+    assets on the customer list, which segments read too)."""
+    _extend(key, "fields", field)
 
 
 def add_view_link(key: str, link: ViewLink) -> None:
-    """A higher app's ⋯ menu entry on a lower app's list, carrying its filters (see `add_bulk_action`)."""
-    found = _DEFINITIONS.get(key)
-    if found is None:
-        raise ImproperlyConfigured(f"No list is registered under the key {key!r}.")
-    if all(link_.key != link.key for link_ in found.view_links):
-        found.view_links = (*found.view_links, link)  # type: ignore[misc]  # this instance's links only
+    """A higher app's ⋯ menu entry on a lower app's list, carrying its filters (marketing's "Save as a segment")."""
+    _extend(key, "view_links", link)
 
 
 def rows_behind(user: Any, url: str) -> QuerySet[Any]:
