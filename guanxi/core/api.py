@@ -14,13 +14,14 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import ninja
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -35,6 +36,7 @@ from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import ConfigDict, field_validator
 
+from .dbvendor.ids import first_in_order
 from .errors import (
     ApplicationError,
     ConflictError,
@@ -48,9 +50,6 @@ from .models import IdempotencyRecord
 from .paging import capped_count
 from .ports import API_TOKENS
 from .registry import registry
-
-if TYPE_CHECKING:
-    from django.db.models import QuerySet
 
 log = logging.getLogger(__name__)
 
@@ -507,11 +506,15 @@ CountIsExact = Annotated[
 ]
 
 
-def paginate(qs: QuerySet | list[Any], page: PageParams) -> dict[str, Any]:
+def paginate(qs: QuerySet | list[Any], page: PageParams, *, parts: list[Q] | None = None) -> dict[str, Any]:
     """`{"count", "count_is_exact", "items", "limit", "offset"}`: one capped COUNT (at most `COUNT_CAP + 1` rows read,
-    `core.paging`) and one page query."""
+    `core.paging`) and one page query; `parts` (policies.scope_parts): the page read part by part, each in order
+    (dbvendor.ids.first_in_order)."""
     count, exact = capped_count(qs)
-    items = list(qs[page.offset : page.offset + page.limit]) if count > page.offset or not exact else []
+    end = page.offset + page.limit
+    if parts is not None and isinstance(qs, QuerySet):
+        qs = first_in_order(qs, parts, end)
+    items = list(qs[page.offset : end]) if count > page.offset or not exact else []
     return {"count": count, "count_is_exact": exact, "items": items, "limit": page.limit, "offset": page.offset}
 
 

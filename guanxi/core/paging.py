@@ -8,8 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Q, QuerySet
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
+
+from .dbvendor.ids import first_in_order
 
 COUNT_CAP = 10_000
 
@@ -42,10 +45,24 @@ class CappedPaginator(Paginator):
     """A Paginator that counts at most `cap + 1` rows. `count_is_exact` says whether `count` is the total; when it is
     not, `count` is the cap, `num_pages` the pages known to exist, and any later page can still be asked for."""
 
-    def __init__(self, object_list: Any, per_page: int, *, cap: int | None = None, exact: bool = False) -> None:
+    def __init__(
+        self,
+        object_list: Any,
+        per_page: int,
+        *,
+        cap: int | None = None,
+        exact: bool = False,
+        parts: list[Q] | None = None,
+    ) -> None:
         super().__init__(object_list, per_page)
         self.cap = COUNT_CAP if cap is None else cap
         self.exact = exact  # count every row (the last page, asked for past the cap)
+        self.parts = parts or [Q()]  # a page read part by part, each in order (dbvendor.ids.first_in_order)
+
+    def _rows(self, bottom: int, top: int) -> Any:
+        if isinstance(self.object_list, QuerySet):
+            return first_in_order(self.object_list, self.parts, top)[bottom:top]
+        return self.object_list[bottom:top]
 
     @cached_property
     def _counted(self) -> tuple[int, bool]:
@@ -85,10 +102,12 @@ class CappedPaginator(Paginator):
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
-        if self.count_is_exact:
-            return super().page(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if self.count_is_exact:
+            top = bottom + self.per_page
+            top = self.count if top + self.orphans >= self.count else top  # as Paginator.page
+            return self._get_page(self._rows(bottom, top), number, self)  # type: ignore[attr-defined]
+        rows = list(self._rows(bottom, bottom + self.per_page + 1))
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
         return CappedPage(rows[: self.per_page], number, self, has_more=len(rows) > self.per_page)

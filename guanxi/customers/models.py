@@ -163,6 +163,9 @@ class Customer(OwnedRecord, CustomFieldsModel):
             # one index serves both).
             ListOrderIndex(fields=["name_sort", "id"], name="customer_name_pinyin_idx"),
             ListOrderIndex(fields=["-updated_at", "-id"], name="customer_updated_sort_idx"),
+            # A rep's own customers in the list's order, a page read and no more (policies.scope_parts).
+            ListOrderIndex(fields=["owner", "name_sort", "id"], live_after=1, name="customer_owner_name_idx"),
+            ListOrderIndex(fields=["owner", "-updated_at", "-id"], live_after=1, name="customer_owner_updated_idx"),
             models.Index(fields=["credit_code"]),
             # The public-pool job (customers/pool/services.py) compares this expression on owned customers;
             # partial, so the hourly run reads only the few crossing a limit (docs/pool.md).

@@ -215,6 +215,13 @@ class Opportunity(OwnedRecord, CustomFieldsModel):
                 live_after=3,
                 name="opportunity_board_idx",
             ),
+            # A rep's own deals: the board's cards and totals, the list by name (policies.scope_parts).
+            ListOrderIndex(
+                fields=["owner", "pipeline", "status", "stage", "stage_entered_at", "id", "amount", "probability"],
+                live_after=4,
+                name="opportunity_owner_board_idx",
+            ),
+            ListOrderIndex(fields=["owner", "name_sort", "id"], live_after=1, name="opportunity_owner_name_idx"),
             models.Index(fields=["customer", "deleted_at"]),
             # The list's and the API's sortable columns, read in order (core.models.ListOrderIndex).
             ListOrderIndex(fields=["-created_at", "-id"], name="opportunity_created_sort_idx"),

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core.dbvendor.ids import first_in_order, pk_in_any
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
 from guanxi.core.filters import sort_with_tiebreak
@@ -26,6 +26,7 @@ from guanxi.org.policies import (
     get_scoped_or_404,
     has_permission,
     require_permission,
+    scope_parts,
     scope_queryset,
     scope_queryset_or_none,
     visibility_q,
@@ -129,15 +130,19 @@ def opportunity_board(*, user: User, filters: Filters, per_column: int | None = 
     qs = _filtered(user, narrowing).filter(pipeline=pipeline, status=Opportunity.Status.OPEN)
     totals = _board_totals(user, qs, pipeline, narrowing)
     # One query for the cards: the first `per_column` of each stage, each picked by its own LIMIT subquery that
-    # walks the board index (opportunity_board_idx) — no ranking of every open deal.
-    columns_ids = [qs.filter(stage=stage).order_by(*CARD_ORDER).values("pk")[:per_column] for stage in stages]
-    first_cards = _any_of(columns_ids)
+    # walks the board index (opportunity_board_idx; a rep's own deals opportunity_owner_board_idx, their
+    # collaborations a part of their own: policies.scope_parts) — no ranking of every open deal.
+    parts = scope_parts(user, Opportunity)
+    ordered = qs.order_by(*CARD_ORDER)
+    columns_ids = [ordered.filter(part, stage=stage).values("pk")[:per_column] for stage in stages for part in parts]
     # (the subqueries carry the scope and filters; the outer query only fetches those rows by primary key)
-    cards = Opportunity.objects.filter(first_cards).select_related("customer", "owner", "stage").order_by(*CARD_ORDER)
+    cards = Opportunity.objects.filter(pk_in_any(columns_ids)).select_related("customer", "owner", "stage")
     now = timezone.now()
     by_stage: dict[int, list[Opportunity]] = {}
-    for opp in cards:
-        by_stage.setdefault(opp.stage_id, []).append(_decorate(opp, now))
+    for opp in cards.order_by(*CARD_ORDER):
+        column = by_stage.setdefault(opp.stage_id, [])
+        if len(column) < per_column:  # the parts' first cards together: a column's first `per_column` of them
+            column.append(_decorate(opp, now))
     columns = []
     for stage in stages:
         total: Any = totals.get(stage.pk, {})
@@ -180,21 +185,6 @@ def _board_totals(
     return {r["stage_id"]: {**r, "weighted": Decimal(r["weighted_percent"]) / 100} for r in rows}
 
 
-def _any_of(id_queries: list[QuerySet[Any]]) -> Q:
-    """`pk IN (q1 UNION ALL q2 …)` where the database takes LIMITed parts in a UNION (PostgreSQL): an OR of
-    `pk IN (…)` made PostgreSQL test every deal of the table against each column's subquery (a sequential scan,
-    most of the board's SQL at a million). SQLite, which refuses a LIMIT inside a UNION, reads the OR of the
-    subqueries from the primary key."""
-    if not id_queries:
-        return Q(pk__in=[])
-    if connection.features.supports_slicing_ordering_in_compound and len(id_queries) > 1:
-        return Q(pk__in=id_queries[0].union(*id_queries[1:], all=True))
-    found = Q(pk__in=[])
-    for ids in id_queries:
-        found |= Q(pk__in=ids)
-    return found
-
-
 def opportunity_board_cards(
     *, user: User, filters: Filters, stage_id: int, after: tuple[dt.datetime, int] | None, per_column: int | None = None
 ) -> dict[str, Any]:
@@ -210,7 +200,8 @@ def opportunity_board_cards(
     if after is not None:
         at, pk = after
         qs = qs.filter(Q(stage_entered_at__gt=at) | Q(stage_entered_at=at, pk__gt=pk))
-    rows = list(qs.select_related("customer", "owner", "stage").order_by(*CARD_ORDER)[: per_column + 1])
+    qs = qs.select_related("customer", "owner", "stage").order_by(*CARD_ORDER)
+    rows = list(first_in_order(qs, scope_parts(user, Opportunity), per_column + 1)[: per_column + 1])
     now = timezone.now()
     stages = list(stage.pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order", "id"))
     return {
@@ -228,6 +219,11 @@ def opportunity_list(*, user: User, filters: Filters = None, action: str = "view
     qs = _filtered(user, filters, action).select_related("customer", "owner", "department", "stage", "pipeline")
     sort = SORTS.get(str((filters or {}).get("sort") or ""), "-created_at")
     return qs.order_by(*sort_with_tiebreak(sort))
+
+
+def opportunity_list_parts(*, user: User, action: str = "view") -> list[Q]:
+    """opportunity_list's rows as parts a page reads each in the list's order (policies.scope_parts)."""
+    return scope_parts(user, Opportunity, action)
 
 
 def opportunity_get(*, user: User, pk: Any, action: str = "view") -> Opportunity:

@@ -4,12 +4,14 @@ query on the board index, and a constant number of queries."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from guanxi.org.lists.testing import query_plan
 from guanxi.sales.models import Opportunity
@@ -135,3 +137,31 @@ def test_the_first_cards_are_fetched_by_one_union_of_the_columns_where_the_datab
     # and every column still shows its cards
     shown = sorted(c.pk for column in board["columns"] for c in column["cards"])
     assert shown == sorted(Opportunity.objects.filter(status=Opportunity.Status.OPEN).values_list("pk", flat=True))
+
+
+def test_a_reps_column_shows_the_first_cards_of_their_own_deals_and_collaborations_together(org, three_per_column):
+    # given a rep's own deals and deals of a colleague they collaborate on, their times in the stage interleaved
+    mine = make_deals(org, 4)
+    theirs = make_deals(org, 4, owner_key="east_rep2")
+    for deal in theirs[:3]:
+        deal.collaborators.add(org["east_rep"])
+    start = timezone.now() - dt.timedelta(days=30)
+    for n, deal in enumerate([d for pair in zip(mine, theirs, strict=True) for d in pair]):
+        Opportunity.objects.filter(pk=deal.pk).update(stage_entered_at=start + dt.timedelta(hours=n))
+    # when the rep opens the board and loads the rest of the column
+    board = selectors.opportunity_board(user=org["east_rep"], filters={})
+    column = board["columns"][0]
+    expected = [
+        d.pk for d in sorted([*mine, *theirs[:3]], key=lambda d: Opportunity.objects.get(pk=d.pk).stage_entered_at)
+    ]
+    first = [c.pk for c in column["cards"]]
+    rest = selectors.opportunity_board_cards(user=org["east_rep"], filters={}, stage_id=column["stage"].pk, after=None)
+    # then the column shows the first three of both in the board's order, counts all seven, and loads the same three
+    assert first == expected[:3]
+    assert column["count"] == 7 and column["more"] == 4
+    assert [c.pk for c in rest["cards"]] == expected[:3] and rest["more"]
+    last = Opportunity.objects.get(pk=expected[2])
+    after = selectors.opportunity_board_cards(
+        user=org["east_rep"], filters={}, stage_id=column["stage"].pk, after=(last.stage_entered_at, last.pk)
+    )
+    assert [c.pk for c in after["cards"]] == expected[3:6] and after["more"]
