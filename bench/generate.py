@@ -124,7 +124,7 @@ def _generate_in_processes(
     return counts
 
 
-def _cpu_seconds() -> float:
+def cpu_seconds_with_children() -> float:
     """CPU time of this process and of the loading processes it waited for."""
     times = os.times()
     return times.user + times.system + times.children_user + times.children_system
@@ -149,7 +149,7 @@ def bench_generate(
     reps = extra_reps_create(count=extra_reps, result=result, seed=seed)
     sellers = [result.users[u.username] for u in DEMO_USERS if u.customers] + reps
     progress(f"Organisation: {len(result.users)} demo users and {len(reps)} extra reps ({timings['org_seconds']}s)")
-    started, cpu_started = time.monotonic(), _cpu_seconds()
+    started, cpu_started = time.monotonic(), cpu_seconds_with_children()
     tables = [m._meta.db_table for m in (Customer, Contact, FollowUp, CustomerKey)]
     with bulk_load(connection, tables=tables, progress=progress) as loaded:
         if jobs > 1 and customers >= jobs * 2000:
@@ -161,7 +161,7 @@ def bench_generate(
                 owners=sellers, customers=customers, follow_ups=follow_ups, seed=seed, progress=progress
             )
         timings["load_seconds"] = round(time.monotonic() - started, 1)
-        timings["load_cpu_seconds"] = round(_cpu_seconds() - cpu_started, 1)
+        timings["load_cpu_seconds"] = round(cpu_seconds_with_children() - cpu_started, 1)
         if "backend_cpu_ms" in counts:
             timings["load_backend_cpu_seconds"] = round(counts["backend_cpu_ms"] / 1000, 1)
     timings.update(loaded)
@@ -170,7 +170,7 @@ def bench_generate(
         f"{loaded.get('index_seconds')}s ({loaded.get('index_backend_cpu_seconds')}s CPU in PostgreSQL)"
     )
     seconds = time.monotonic() - started
-    cpu_seconds = _cpu_seconds() - cpu_started
+    cpu_seconds = cpu_seconds_with_children() - cpu_started
     rows = counts["customers"] + counts["contacts"] + counts["follow_ups"]
     started = time.monotonic()
     with connection.cursor() as cursor:

@@ -29,61 +29,124 @@ PAGE = 50
 CENT = Decimal("0.01")
 
 
-def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[str], None]) -> dict[str, Any]:
+def _deals_write(part: dict[str, Any]) -> int:
+    """One share of the deals (`count` from index `first`), with their creation StageChange rows, in this process's
+    own id ranges: a child of opportunities_bulk_generate (its own connection) or the parent itself."""
+    from guanxi.core.dbvendor.bulk import bulk_session
+    from guanxi.core.search import name_sort_key
+    from guanxi.customers.demo.bulk import BulkInserter
+    from guanxi.sales.models import Opportunity, StageChange
+    from guanxi.sales.opportunities.services import opportunity_search_text
+
+    bulk_session(connection)
+    rng = random.Random(part["seed"])
+    customers, stages, now = _DEAL_INPUTS["customers"], _DEAL_INPUTS["stages"], _DEAL_INPUTS["now"]
+    pipeline_id, batch, made = _DEAL_INPUTS["pipeline_id"], 5000, 0
+    deal_id, change_id = part["first_deal_id"], part["first_change_id"]
+    while made < part["count"]:
+        with transaction.atomic():
+            deals = BulkInserter(Opportunity, now, first_id=deal_id)
+            history = BulkInserter(StageChange, now, first_id=change_id)
+            for i in range(part["first"] + made, part["first"] + min(part["count"], made + batch)):
+                pk, owner, dept, name = customers[rng.randrange(len(customers))]
+                stage = rng.choices(stages, weights=[40, 28, 20, 12])[0]
+                created = now - dt.timedelta(days=rng.uniform(1, 365))
+                deal_name = f"{name[:12]} 项目{i}"
+                deal = deals.add(
+                    name=deal_name,
+                    search_text=opportunity_search_text(deal_name),
+                    name_sort=name_sort_key(deal_name),
+                    customer_id=pk,
+                    owner_id=owner,
+                    department_id=dept,
+                    amount=Decimal(rng.randrange(10_000, 3_000_000, 1000)),
+                    currency="CNY",
+                    expected_close_date=(now + dt.timedelta(days=rng.randint(-30, 180))).date(),
+                    pipeline_id=pipeline_id,
+                    stage_id=stage.pk,
+                    stage_entered_at=created + (now - created) * rng.random(),
+                    probability=stage.probability,
+                    status=Opportunity.Status.OPEN,
+                    created_at=created,
+                    updated_at=created,
+                )
+                history.add(opportunity_id=deal, from_stage_id=None, to_stage_id=stages[0].pk, at=created)
+            made += deals.flush()
+            history.flush()
+            deal_id, change_id = deals.next_id, history.next_id
+        if part["index"] == 0 and (made % 50000 == 0 or made == part["count"]):
+            part["progress"](f"  {made * part['jobs']:,} opportunities (about; {part['jobs']} processes)…")
+    if part["jobs"] > 1:
+        connection.close()
+    return made
+
+
+# What every share reads, set before the processes fork (so the million customers are not sent to each).
+_DEAL_INPUTS: dict[str, Any] = {}
+
+
+def opportunities_bulk_generate(
+    *, count: int, seed: int, progress: Callable[[str], None], jobs: int = 1
+) -> dict[str, Any]:
     """`count` open deals on random customers, owned by the customer's owner, spread over the open stages of the
     default pipeline, each with its creation StageChange row. The demo's bulk path (multi-row INSERTs; COPY and
     indexes built at the end on PostgreSQL), no audit rows (as the customers' bulk path); then VACUUM (on
-    PostgreSQL) and ANALYZE."""
+    PostgreSQL) and ANALYZE. With `jobs` > 1 (PostgreSQL) that many processes write the deals at once, each in its
+    own id ranges (the Python side, the names' search text and sort key, is the bottleneck)."""
+    import multiprocessing
+
     from django.core.management.color import no_style
 
     from guanxi.core.dbvendor import bulk_load
-    from guanxi.core.search import name_sort_key
-    from guanxi.customers.demo.bulk import BulkInserter
     from guanxi.customers.models import Customer
     from guanxi.sales.models import Opportunity, OpportunityStageTotal, Stage, StageChange
-    from guanxi.sales.opportunities.services import default_pipeline, opportunity_search_text
+    from guanxi.sales.opportunities.services import default_pipeline
     from guanxi.sales.opportunities.stage_totals import stage_totals_compact
 
-    started, cpu_started = time.monotonic(), time.process_time()
-    rng = random.Random(seed)
+    from .generate import cpu_seconds_with_children
+
+    started, cpu_started = time.monotonic(), cpu_seconds_with_children()
     pipeline = default_pipeline()
-    stages = list(pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("sort_order"))
-    customers = list(Customer.objects.values_list("pk", "owner_id", "owner__department_id", "name"))
-    now = timezone.now()
-    batch, made = 5000, 0
+    _DEAL_INPUTS.update(
+        customers=list(Customer.objects.values_list("pk", "owner_id", "owner__department_id", "name")),
+        stages=list(pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("sort_order")),
+        pipeline_id=pipeline.pk,
+        now=timezone.now(),
+    )
+    if connection.vendor != "postgresql" or count < jobs * 5000:
+        jobs = 1
+    first_ids = []
+    for model in (Opportunity, StageChange):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
+            first_ids.append((cursor.fetchone()[0] or 0) + 1)
+    parts = []
+    for index in range(jobs):
+        first, last = count * index // jobs, count * (index + 1) // jobs
+        parts.append(
+            {
+                "index": index,
+                "jobs": jobs,
+                "first": first,
+                "count": last - first,
+                "seed": seed if jobs == 1 else seed * 1000 + index,
+                "first_deal_id": first_ids[0] + first,
+                "first_change_id": first_ids[1] + first,  # one creation row per deal
+                "progress": progress,
+            }
+        )
     with bulk_load(
         connection, tables=[Opportunity._meta.db_table, StageChange._meta.db_table], progress=progress
     ) as loaded:
-        while made < count:
-            with transaction.atomic():
-                deals, history = BulkInserter(Opportunity, now), BulkInserter(StageChange, now)
-                for i in range(made, min(count, made + batch)):
-                    pk, owner, dept, name = customers[rng.randrange(len(customers))]
-                    stage = rng.choices(stages, weights=[40, 28, 20, 12])[0]
-                    created = now - dt.timedelta(days=rng.uniform(1, 365))
-                    deal = deals.add(
-                        name=f"{name[:12]} 项目{i}",
-                        search_text=opportunity_search_text(f"{name[:12]} 项目{i}"),
-                        name_sort=name_sort_key(f"{name[:12]} 项目{i}"),
-                        customer_id=pk,
-                        owner_id=owner,
-                        department_id=dept,
-                        amount=Decimal(rng.randrange(10_000, 3_000_000, 1000)),
-                        currency="CNY",
-                        expected_close_date=(now + dt.timedelta(days=rng.randint(-30, 180))).date(),
-                        pipeline_id=pipeline.pk,
-                        stage_id=stage.pk,
-                        stage_entered_at=created + (now - created) * rng.random(),
-                        probability=stage.probability,
-                        status=Opportunity.Status.OPEN,
-                        created_at=created,
-                        updated_at=created,
-                    )
-                    history.add(opportunity_id=deal, from_stage_id=None, to_stage_id=stages[0].pk, at=created)
-                made += deals.flush()
-                history.flush()
-            if made % 50000 == 0 or made == count:
-                progress(f"  {made:,} opportunities…")
+        if jobs == 1:
+            made = _deals_write(parts[0])
+        else:
+            connection.close()  # each process opens its own
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                made = sum(pool.map(_deals_write, parts))
+    _DEAL_INPUTS.clear()
+    if made != count:
+        raise RuntimeError(f"{made:,} deals written of {count:,}")
     # the board's kept totals got a row per 5,000-deal batch (PostgreSQL) or per deal (SQLite): one per key, as the
     # worker's periodic compaction would leave them
     stage_totals_compact()
@@ -100,8 +163,9 @@ def opportunities_bulk_generate(*, count: int, seed: int, progress: Callable[[st
     seconds = time.monotonic() - started
     return {
         "opportunities": count,
+        "processes": jobs,
         "seconds": round(seconds, 1),
-        "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        "cpu_seconds": round(cpu_seconds_with_children() - cpu_started, 1),
         "rows_per_second": round(2 * count / seconds) if seconds else None,
         **loaded,
     }

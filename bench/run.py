@@ -124,7 +124,9 @@ def prepare_data(args: argparse.Namespace) -> dict[str, Any]:
         from .opportunities import opportunities_bulk_generate
 
         log(f"Generating {args.opportunities:,} open opportunities…")
-        timings["opportunities"] = opportunities_bulk_generate(count=args.opportunities, seed=args.seed, progress=log)
+        timings["opportunities"] = opportunities_bulk_generate(
+            count=args.opportunities, seed=args.seed, progress=log, jobs=args.jobs
+        )
     return timings
 
 
