@@ -20,7 +20,8 @@ Cases (the month containing today; 陈静 `chenjing`, data scope all, and 张伟
 The figures are timed uncached (the caches are off for the SQL comparisons: every call computes), and the pages
 uncached, with the caches warm (`[cached]`, a second visit), and warm but after a write (`[cached, after a write]`:
 every committed business write starts a new generation, so the month running is computed again while closed
-months, a published or recently ranked league and the report's lenient month are not).
+months, a published or recently ranked league and the report's lenient month are not), and the first visit after
+the nightly warming job (`[warmed: the first visit]`, warming.py; the job's own time is a case too).
 `make bench` and `make bench-pg` (1M customers on PostgreSQL) run these cases with the others.
 """
 
@@ -49,7 +50,7 @@ def run_analytics_cases(*, repeat: int, log: Callable[[str], None]) -> list[dict
     from django.test import Client
     from django.utils import timezone
 
-    from guanxi.analytics import report, selectors
+    from guanxi.analytics import ranking, report, selectors
     from guanxi.core.registry import registry
     from guanxi.customers.models import Customer, FollowUp
     from guanxi.org.models import User
@@ -89,7 +90,7 @@ def run_analytics_cases(*, repeat: int, log: Callable[[str], None]) -> list[dict
         return {int(a): int(n) for a, n in rows if a is not None}
 
     def league() -> dict[int, tuple[int, int, int]]:
-        rows = selectors.league_compute(window=window).rows
+        rows = ranking.league_compute(window=window).rows
         return {
             r.user_id: (
                 int(r.values.get("new_customers") or 0),
@@ -103,7 +104,7 @@ def run_analytics_cases(*, repeat: int, log: Callable[[str], None]) -> list[dict
 
     def league_sql() -> dict[int, tuple[int, int, int]]:
         people = {pk: (0, 0, 0) for pk in league_people}
-        cutoff = selectors.follow_up_cutoff(LeaguePolicy.current(), window)
+        cutoff = ranking.follow_up_cutoff(LeaguePolicy.current(), window)
         # open deals older than the follow-up window whose customer has no follow-up since (the violations)
         late = _sql(
             f"SELECT o.owner_id, COUNT(*) FROM {deals} o WHERE o.deleted_at IS NULL AND o.status = 'open' "  # noqa: S608
@@ -213,12 +214,21 @@ def run_analytics_cases(*, repeat: int, log: Callable[[str], None]) -> list[dict
             {"case": name, "ms": ours_ms, "sql_ms": sql_ms, "ratio": ratio, "rows_match": same, "load": _load(os)}
         )
         log(f"  {name}: {ours_ms} ms, SQL {sql_ms} ms, ×{ratio} (same figures: {same}; load {_load(os)})")
-    from guanxi.analytics import figure_cache
+    import time
 
-    for mode in ("", "cached", "cached, after a write"):
+    from guanxi.analytics import figure_cache
+    from guanxi.analytics.warming import figures_warm
+
+    for mode in ("", "cached", "cached, after a write", "warmed: the first visit"):
         for name, default in CACHE_SETTINGS.items():  # uncached: every cache of analytics off
             setattr(settings, name, (kept[name] or default) if mode else 0)
         cache.clear()
+        if mode.startswith("warmed"):  # the worker's nightly job, then each page's first visit of the day
+            started = time.perf_counter()
+            warmed = figures_warm(force=True)
+            ms = round((time.perf_counter() - started) * 1000, 1)
+            results.append({"case": "warming job", "ms": ms, "sql_ms": None, "rows_match": True, "load": _load(os)})
+            log(f"  warming job: {ms} ms, {warmed} (load {_load(os)})")
         for username in ("chenjing", "zhangwei"):
             client = Client(HTTP_HOST="localhost")
             client.force_login(User.objects.get(username=username))
@@ -231,9 +241,14 @@ def run_analytics_cases(*, repeat: int, log: Callable[[str], None]) -> list[dict
                     assert response.status_code == 200, (url, response.status_code)
                     return len(response.content)
 
-                if mode:
-                    page()  # the first visit fills the cache
-                ms, _size = _median_ms(page, repeat)
+                if mode.startswith("warmed"):  # the one first visit (_median_ms would make an untimed one first)
+                    started = time.perf_counter()
+                    page()
+                    ms = round((time.perf_counter() - started) * 1000, 2)
+                else:
+                    if mode:
+                        page()  # the first visit fills the cache
+                    ms, _size = _median_ms(page, repeat)
                 case = f"page {url} [{username}]" + (f" [{mode}]" if mode else "")
                 results.append({"case": case, "ms": ms, "sql_ms": None, "rows_match": True, "load": _load(os)})
                 log(f"  {case}: {ms} ms (load {_load(os)})")

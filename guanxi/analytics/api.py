@@ -12,7 +12,7 @@ from guanxi.core.api import error_responses
 from guanxi.core.registry import Metric
 from guanxi.org.current import current_user
 
-from . import builder, selectors, services, subscriptions
+from . import builder, ranking, selectors, services, subscriptions
 from . import report as report_module
 from .models import LeaguePolicy
 from .schemas import (
@@ -127,8 +127,8 @@ def league_get(request: HttpRequest, params: Query[LeagueParams]) -> object:
     the rows of the people in your scope; the named top and bottom are listed for everyone."""
     user = current_user(request)
     window = selectors.window_from({"period": "month", "month": params.month or ""})
-    data = selectors.league_for(user=user, window=window, agents=params.league == "agents")
-    visible = selectors.league_visible_ids(user)
+    data = ranking.league_for(user=user, window=window, agents=params.league == "agents")
+    visible = ranking.league_visible_ids(user)
     policy = data.policy
     return {
         "month": window.label,
@@ -136,7 +136,7 @@ def league_get(request: HttpRequest, params: Query[LeagueParams]) -> object:
         "published_at": data.published.published_at if data.published else None,
         "computed_at": data.computed_at,
         # a published month's as they were published; else the rules' now
-        "minimums": getattr(data, "minimums", None) or selectors.league_minimums(policy),
+        "minimums": getattr(data, "minimums", None) or ranking.league_minimums(policy),
         "weights": {key: weight for key, _label, weight in data.measures},
         "top": [r.user_id for r in data.top],
         "bottom": [r.user_id for r in data.bottom],

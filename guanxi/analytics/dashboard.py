@@ -109,7 +109,8 @@ def _forgotten(user: User, window: Window, scope: str) -> dict[str, Any]:
 
 
 def _league(user: User, window: Window, scope: str) -> dict[str, Any]:
-    from .selectors import league_cached, window_for
+    from .ranking import league_cached
+    from .selectors import window_for
 
     month = window_for("month", timezone.localdate())
     league = league_cached(window=month)  # the team's ranking, kept a while: never ranked again per visit

@@ -15,7 +15,7 @@ goes through `selectors.compute`, which keeps its answer here. What "cached per 
   dashboard). Under real use that is a new generation every few seconds, so the heavy monthly management report
   reads its running month `lenient`ly: kept GUANXI_ANALYTICS_REPORT_SECONDS (default 900 s) whatever is written,
   its age shown.
-- The usage league is a ranking of the whole team (selectors.league_for): a published month is read from the
+- The usage league is a ranking of the whole team (ranking.league_for): a published month is read from the
   stored publication; other months are kept GUANXI_ANALYTICS_CACHE_SECONDS whole, so the dashboard's league widget
   never ranks the team per visit.
 
@@ -56,6 +56,7 @@ ORG_SCOPE_MODELS = frozenset({"user", "user_roles", "role", "department", "partn
 
 _oldest: contextvars.ContextVar[list[dt.datetime] | None] = contextvars.ContextVar("analytics_oldest", default=None)
 _lenient: contextvars.ContextVar[int] = contextvars.ContextVar("analytics_lenient", default=0)
+_warming: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("analytics_warming", default=None)
 
 
 def _setting(name: str) -> int:
@@ -105,6 +106,46 @@ def lenient(seconds_kept: int) -> Iterator[None]:
         yield
     finally:
         _lenient.reset(token)
+
+
+@contextmanager
+def warming() -> Iterator[None]:
+    """Inside the block (the warming job, warming.py), every figure read is computed now, unless computed since the
+    block began, and kept until the end of the day (the day is part of the running period's key): while nothing is
+    written it is the right figure; after a write the usual rules apply (a new generation, or the report's and the
+    league's seconds counted from when it was computed)."""
+    token = _warming.set(timezone.now())
+    try:
+        yield
+    finally:
+        _warming.reset(token)
+
+
+def warming_since() -> dt.datetime | None:
+    return _warming.get()
+
+
+def until_day_end() -> int:
+    """Seconds to the end of the local day (at least one)."""
+    now = timezone.localtime()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    return max(1, int((midnight - now).total_seconds()))
+
+
+def unchanged_since(stamp: Any) -> bool:
+    """Whether nothing was written since `stamp` (the generation when a figure was computed). Only known while the
+    generation is kept (GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS > 0); else every stamp counts as changed."""
+    return bool(seconds()) and stamp is not None and stamp == cache.get(GENERATION_KEY)
+
+
+def fresh(at: dt.datetime, stamp: Any, kept: int) -> bool:
+    """A figure kept `kept` seconds whatever is written (the report's month running, the league): still good while
+    younger than that, or while nothing has been written since (a figure the warming job computed at night); never
+    one computed before the warming job's block began, inside it."""
+    since = _warming.get()
+    if since is not None and at < since:
+        return False
+    return (timezone.now() - at).total_seconds() < kept or unchanged_since(stamp)
 
 
 def figures_changed() -> None:
@@ -188,8 +229,8 @@ def cached(
     if not ttl:
         return compute()
     names = [HISTORY_KEY, _reader_key(reader_id)] + ([GENERATION_KEY] if kept_by == "g" else [])
-    stamps = cache.get_many(names)
-    missing = {n: str(time.time_ns()) for n in names if n not in stamps}
+    stamps = cache.get_many([*names, GENERATION_KEY])
+    missing = {n: str(time.time_ns()) for n in {*names, GENERATION_KEY} if n not in stamps}
     if missing:
         cache.set_many(missing, None)
         stamps |= missing
@@ -209,12 +250,14 @@ def cached(
     # hashed: short and free of spaces whatever the metric and grouping (memcached refuses over 250 characters)
     key = f"analytics:fig:{hashlib.sha256(parts.encode()).hexdigest()}"
     found = cache.get(key)
-    if isinstance(found, tuple) and len(found) == 2:
+    if isinstance(found, tuple) and len(found) == 3 and fresh(found[0], found[2], ttl if kept_by == "l" else 10**9):
         _note(found[0])
         return dict(found[1])
     now = timezone.now()
     values = compute()
-    cache.set(key, (now, values), ttl)
+    # kept with the generation it was computed under: a report's month warmed at night stays while nothing is written
+    kept = ttl if kept_by == "h" or not _warming.get() else max(ttl, until_day_end())
+    cache.set(key, (now, values, stamps[GENERATION_KEY]), kept)
     _note(now)
     return values
 

@@ -102,6 +102,16 @@ def _scheduled_reports() -> Any:
 registry.add_periodic(PeriodicJob(key="analytics_scheduled_reports", every_minutes=60, run=_scheduled_reports))
 
 
+def _figures_warm() -> Any:
+    from .warming import figures_warm
+
+    return figures_warm()
+
+
+# Hourly: from GUANXI_ANALYTICS_WARM_HOUR on, once a day, the figures people read first are computed (warming.py).
+registry.add_periodic(PeriodicJob(key="analytics_figures_warm", every_minutes=60, run=_figures_warm))
+
+
 # The league's consequences in automatic lead assignment (sales asks this port; it never imports analytics).
 registry.provide(ASSIGNMENT_PREFERENCES, ports.assignment_preferences)
 

@@ -21,7 +21,8 @@ from guanxi.org.models import User
 from guanxi.org.policies import require_permission
 
 from .models import DEFAULT_WEIGHTS, LeaguePolicy, LeaguePublication
-from .selectors import League, Window, install_started, league_compute, league_minimums, month_end, window_for
+from .ranking import League, install_started, league_compute, league_minimums, month_end
+from .selectors import Window, window_for
 
 POLICY_NUMBERS = {
     "min_new_customers": (0, 10000),

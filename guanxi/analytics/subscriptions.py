@@ -32,9 +32,10 @@ from guanxi.org.policies import has_permission, require_permission
 from .builder import run as builder_run
 from .builder import saved_report_get, spec_of
 from .models import ReportSubscription
+from .ranking import league_for, league_visible_ids
 from .relative import MONTHLY_CODES, RELATIVE_CODES, RELATIVE_PERIODS, relative_window
 from .report import monthly_report, report_sheets
-from .selectors import Window, default_scope, figures, league_for, league_visible_ids, window_for
+from .selectors import Window, default_scope, figures, window_for
 
 log = logging.getLogger(__name__)
 SEND_FROM_HOUR = 7  # local time: a subscription due today goes out with the first run from 07:00 on

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from guanxi.core.errors import ValidationFailed
 from guanxi.org.policies import has_permission
 
-from . import figure_cache, selectors, services
+from . import figure_cache, ranking, selectors, services
 from . import report as report_module
 from .models import DEFAULT_WEIGHTS, LeaguePolicy, LeaguePublication
 from .relative import RELATIVE_CODES, RELATIVE_PERIODS
@@ -124,8 +124,8 @@ def league(request: HttpRequest) -> HttpResponse:
     errors: dict[str, Any] = {}
     window = _league_month(request, errors)
     agents = request.GET.get("league") == "agents"
-    data = selectors.league_for(user=user, window=window, agents=agents)  # type: ignore[arg-type]
-    visible = selectors.league_visible_ids(user)  # type: ignore[arg-type]
+    data = ranking.league_for(user=user, window=window, agents=agents)  # type: ignore[arg-type]
+    visible = ranking.league_visible_ids(user)  # type: ignore[arg-type]
     rows = [r for r in data.rows if visible is None or r.user_id in visible]
     chart = {"names": [r.name for r in rows[:15]], "scores": [float(r.score) for r in rows[:15]]}
     context = {
@@ -144,8 +144,8 @@ def league(request: HttpRequest) -> HttpResponse:
 
 
 def _league_table(
-    rows: list[selectors.LeagueRow], measures: list[tuple[str, Any, int]], window: selectors.Window
-) -> list[tuple[selectors.LeagueRow, list[dict[str, Any]], list[dict[str, str]]]]:
+    rows: list[ranking.LeagueRow], measures: list[tuple[str, Any, int]], window: selectors.Window
+) -> list[tuple[ranking.LeagueRow, list[dict[str, Any]], list[dict[str, str]]]]:
     """Each ranked person with their figures in the order of the columns, each with its unit and the records behind
     it (the metric's drill-down narrowed to the person and the month), and their "below minimum" flags, each with
     the records it counted (the month's new customers or opportunities of that person, however few):
@@ -182,7 +182,7 @@ def league_violations(request: HttpRequest) -> HttpResponse:
     window = _league_month(request, errors)
     raw = request.GET.get("user", "")
     user_id = int(raw) if raw.isdigit() and len(raw) < 18 else user.pk
-    rows = selectors.violations_of(user=user, owner_id=user_id, window=window)  # type: ignore[arg-type]
+    rows = ranking.violations_of(user=user, owner_id=user_id, window=window)  # type: ignore[arg-type]
     from guanxi.org.models import User
 
     person = User.objects.filter(pk=user_id).first()
@@ -192,7 +192,7 @@ def league_violations(request: HttpRequest) -> HttpResponse:
         "person": person,
         "window": window,
         "policy": policy,
-        "cutoff": selectors.follow_up_cutoff(policy, window),
+        "cutoff": ranking.follow_up_cutoff(policy, window),
         **_month_picker(window),
     }
     return render(request, "analytics/violations.html", context)
@@ -338,7 +338,7 @@ def refresh(request: HttpRequest) -> HttpResponse:
     figure_cache.reader_refresh(user.pk)
     if request.POST.get("month"):  # a bad month: a translated error naming the field (ValidationFailed)
         window = selectors.window_from({"period": "month", "month": request.POST.get("month", "")})
-        selectors.league_cached(window=window, agents=request.POST.get("league") == "agents", refresh=True)
+        ranking.league_cached(window=window, agents=request.POST.get("league") == "agents", refresh=True)
     back = str(request.POST.get("next", ""))
     if not back.startswith("/analytics/") or not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
         back = reverse("analytics:dashboard")

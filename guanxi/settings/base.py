@@ -191,6 +191,9 @@ GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS = env.int("GUANXI_ANALYTICS_FIGURES_CACHE
 GUANXI_ANALYTICS_CLOSED_SECONDS = env.int("GUANXI_ANALYTICS_CLOSED_SECONDS", default=86400)
 # The monthly management report's month running: kept this long whatever is written (its age shown, Refresh).
 GUANXI_ANALYTICS_REPORT_SECONDS = env.int("GUANXI_ANALYTICS_REPORT_SECONDS", default=900)
+# The worker computes the month running's figures of the managers' and executives' dashboards, the league and their
+# monthly reports once a day from this hour on (local time), so the first visit of the day reads them cached.
+GUANXI_ANALYTICS_WARM_HOUR = env.int("GUANXI_ANALYTICS_WARM_HOUR", default=6)
 # Backups (docs/admin-guide.md "Backup and restore"): whether the worker backs up daily and from which hour (local
 # time), where it writes its archives, and how many it keeps: the newest of each of the last KEEP_DAILY days and of
 # each of the last KEEP_MONTHLY months.

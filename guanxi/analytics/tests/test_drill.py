@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from guanxi.analytics import dashboard, report, selectors
+from guanxi.analytics import dashboard, ranking, report, selectors
 from guanxi.analytics.selectors import window_for
 from guanxi.org.lists.registry import rows_behind
 
@@ -97,8 +97,8 @@ def test_each_league_figure_links_to_its_list(client: Any, data: Any, person: st
     from guanxi.analytics.views import _league_table
 
     reader = data[person]
-    league = selectors.league_compute(window=NOV)
-    visible = selectors.league_visible_ids(reader)
+    league = ranking.league_compute(window=NOV)
+    visible = ranking.league_visible_ids(reader)
     rows = [r for r in league.rows if visible is None or r.user_id in visible]
     assert rows
     # then every counted figure of each row the reader sees is the count of the list it links to, a zero links nowhere

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from guanxi.analytics import selectors, services
+from guanxi.analytics import ranking, selectors, services
 from guanxi.analytics.models import LeaguePolicy, LeaguePublication
-from guanxi.analytics.selectors import LeagueRow, score_rows, window_for
+from guanxi.analytics.ranking import LeagueRow, score_rows
+from guanxi.analytics.selectors import window_for
 from guanxi.core.models import Notification
 
 from .helpers import NOVEMBER, at, customers, joined, opportunities, pipeline
@@ -39,7 +40,7 @@ def test_the_minimums_flag_19_customers_but_not_20(org: Any) -> None:
     opportunities(enough, 5, when=at(7), stages=stages)
     customers(enough, 3, when=at(2, month=10))  # October: not November's
 
-    league = selectors.league_compute(window=NOV, now=at(30))
+    league = ranking.league_compute(window=NOV, now=at(30))
 
     assert _row(league, short).values["new_customers"] == 19
     assert _row(league, short).flagged
@@ -54,11 +55,11 @@ def test_four_opportunities_are_below_the_minimum_and_the_minimum_is_data(org: A
     rep = org["east_rep"]
     customers(rep, 20, when=at(5))
     opportunities(rep, 4, when=at(7), stages=stages)
-    league = selectors.league_compute(window=NOV, now=at(30))
+    league = ranking.league_compute(window=NOV, now=at(30))
     assert [f for f in _row(league, rep).flags] == ["4 new opportunities, below the minimum of 5"]
 
     services.league_policy_update(actor=org["admin"], data={"min_new_opportunities": "4"})
-    assert not _row(selectors.league_compute(window=NOV, now=at(30)), rep).flagged
+    assert not _row(ranking.league_compute(window=NOV, now=at(30)), rep).flagged
 
 
 def test_the_weighted_order_on_a_worked_example() -> None:
@@ -95,13 +96,13 @@ def test_the_league_ranks_from_the_data_with_the_policy_weights(org: Any) -> Non
     policy = LeaguePolicy.current()
     policy.weights = {"new_customers": 50, "new_opportunities": 50}
     policy.save()
-    league = selectors.league_compute(window=NOV, now=at(30))
+    league = ranking.league_compute(window=NOV, now=at(30))
     # a: 50·1 + 50·0.2 = 60; b: 50·0.5 + 50·1 = 75
     assert _row(league, b).score == Decimal("75.00") and _row(league, b).rank == 1
     assert _row(league, a).score == Decimal("60.00") and _row(league, a).rank == 2
     # Agents have their own league: agent_rep (a channel rep of an agent) is not in the staff league.
     assert org["agent_rep"].pk not in {r.user_id for r in league.rows}
-    agents = selectors.league_compute(window=NOV, agents=True, now=at(30))
+    agents = ranking.league_compute(window=NOV, agents=True, now=at(30))
     assert [r.user_id for r in agents.rows] == [org["agent_rep"].pk]
 
 
@@ -115,9 +116,9 @@ def test_open_opportunities_without_a_follow_up_in_the_window_are_violations(org
     FollowUp.objects.create(customer=stale.customer, author=rep, content="电话", occurred_at=at(10))
     type(new).objects.filter(pk=new.pk).update(created_at=at(29))  # younger than the 7-day window: not yet due
 
-    league = selectors.league_compute(window=NOV, now=at(30))
+    league = ranking.league_compute(window=NOV, now=at(30))
     assert _row(league, rep).violations == 1
-    listed = selectors.violations_of(user=org["east_manager"], owner_id=rep.pk, window=NOV)
+    listed = ranking.violations_of(user=org["east_manager"], owner_id=rep.pk, window=NOV)
     assert [o.pk for o in listed] == [stale.pk]
 
 
@@ -155,11 +156,11 @@ def test_someone_who_joined_after_the_month_is_not_ranked_in_it(org: Any) -> Non
     joined_december = at(1, month=12, hour=9)
     type(newcomer).objects.filter(pk=newcomer.pk).update(date_joined=joined_december)
 
-    ranked = {r.user_id for r in selectors.league_compute(window=NOV, now=at(30)).rows}
+    ranked = {r.user_id for r in ranking.league_compute(window=NOV, now=at(30)).rows}
 
     assert org["east_rep"].pk in ranked and newcomer.pk not in ranked
     december = window_for("month", at(1, month=12).date())
-    assert newcomer.pk in {r.user_id for r in selectors.league_compute(window=december, now=at(31, month=12)).rows}
+    assert newcomer.pk in {r.user_id for r in ranking.league_compute(window=december, now=at(31, month=12)).rows}
 
 
 def test_a_fresh_install_does_not_publish_a_month_it_did_not_exist_in(org: Any) -> None:
@@ -183,18 +184,18 @@ def test_a_months_league_is_ranked_once_a_while_with_its_age_and_refresh_ranks_i
     cache.clear()
     customers(org["east_rep"], 2, when=at(5))
     reader = org["east_manager"]
-    first = selectors.league_for(user=reader, window=NOV)
+    first = ranking.league_for(user=reader, window=NOV)
     assert _row(first, org["east_rep"]).values["new_customers"] == 2
     # a customer dated back into November: the cached league keeps its figures and its time
     customers(org["east_rep"], 1, when=at(6))
-    again = selectors.league_for(user=reader, window=NOV)
+    again = ranking.league_for(user=reader, window=NOV)
     assert _row(again, org["east_rep"]).values["new_customers"] == 2 and again.computed_at == first.computed_at
     # the page says when its figures were computed
     client.force_login(reader)
     assert 'id="league-computed"' in client.get("/analytics/league/?month=2026-11").content.decode()
     # changing the rules computes anew
     services.league_policy_update(actor=org["admin"], data={"min_new_customers": "19"})
-    assert _row(selectors.league_for(user=reader, window=NOV), org["east_rep"]).values["new_customers"] == 3
+    assert _row(ranking.league_for(user=reader, window=NOV), org["east_rep"]).values["new_customers"] == 3
     # the running month too is ranked once a while, not per visit (the dashboard widget reads it: no ranking query)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -202,7 +203,7 @@ def test_a_months_league_is_ranked_once_a_while_with_its_age_and_refresh_ranks_i
     from guanxi.analytics import dashboard
 
     running = selectors.window_for("month", timezone.localdate())
-    ranked = selectors.league_for(user=reader, window=running).computed_at
+    ranked = ranking.league_for(user=reader, window=running).computed_at
     with CaptureQueriesContext(connection) as ctx:
         widget = dashboard._league(reader, running, "team")
     assert widget["computed_at"] == ranked
@@ -212,7 +213,7 @@ def test_a_months_league_is_ranked_once_a_while_with_its_age_and_refresh_ranks_i
     url = f"/analytics/league/?month={running.date_from:%Y-%m}"
     response = client.post("/analytics/refresh/", {"next": url, "month": f"{running.date_from:%Y-%m}"})
     assert response.status_code == 302 and response["Location"] == url
-    fresh = selectors.league_for(user=reader, window=running)
+    fresh = ranking.league_for(user=reader, window=running)
     assert fresh.computed_at != ranked and _row(fresh, org["east_rep"]).values["new_customers"] == 1
     # a page elsewhere is not where it goes back to
     response = client.post("/analytics/refresh/", {"next": "https://evil.example/analytics/"})
@@ -228,21 +229,21 @@ def test_a_published_league_is_read_from_its_stored_rows_never_ranked_again(org:
     customers(org["east_rep"], 20, when=at(3))
     customers(org["east_rep2"], 1, when=at(3))
     services.league_publish(window=NOV, now=at(1, month=12))
-    published = selectors.league_compute(window=NOV)
+    published = ranking.league_compute(window=NOV)
     # when more November customers are dated back and the rules change after publication
     customers(org["east_rep2"], 30, when=at(4))
     services.league_policy_update(actor=org["admin"], data={"min_new_customers": "40", "weight_new_customers": "90"})
     # then the league read is the published one: its ranks, figures, weights and the minimum of its day
-    league = selectors.league_for(user=org["east_manager"], window=NOV)
+    league = ranking.league_for(user=org["east_manager"], window=NOV)
     assert league.published is not None and league.computed_at == league.published.published_at
     row = _row(league, org["east_rep2"])
     assert row.values["new_customers"] == 1 and row.rank == _row(published, org["east_rep2"]).rank
     assert dict((k, w) for k, _l, w in league.measures)["new_customers"] == 25
     assert row.flag_keys[0] == "new_customers"
     with translation.override("en"):
-        en = selectors.league_for(user=org["east_manager"], window=NOV)
+        en = ranking.league_for(user=org["east_manager"], window=NOV)
     with translation.override("zh-hans"):
-        zh = selectors.league_for(user=org["east_manager"], window=NOV)
+        zh = ranking.league_for(user=org["east_manager"], window=NOV)
     assert _row(en, org["east_rep2"]).flags[0] == "1 new customers, below the minimum of 20"
     assert _row(zh, org["east_rep2"]).flags[0] != _row(en, org["east_rep2"]).flags[0]  # in the reader's language
     # and reading it counts no customer (no ranking query)
@@ -250,7 +251,7 @@ def test_a_published_league_is_read_from_its_stored_rows_never_ranked_again(org:
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as ctx:
-        selectors.league_for(user=org["east_manager"], window=NOV)
+        ranking.league_for(user=org["east_manager"], window=NOV)
     assert not [q for q in ctx.captured_queries if "customers_customer" in q["sql"]]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from guanxi.analytics import report, selectors
+from guanxi.analytics import ranking, report, selectors
 from guanxi.billing.tests.factories import ContractFactory
 from guanxi.commerce.models import Contract
 from guanxi.customers.tests.factories import CustomerFactory
@@ -65,6 +65,6 @@ def test_the_report_and_the_league_use_the_same_signed_amount(org: Any) -> None:
     summary = {r.metric.key: r.value for r in month.summary}
     assert summary["signed_contract_amount"] == Decimal("80000.00")
     now = timezone.make_aware(dt.datetime(2026, 12, 2, 9))
-    league = selectors.league_compute(window=NOV, now=now)
+    league = ranking.league_compute(window=NOV, now=now)
     row = next(r for r in league.rows if r.user_id == rep.pk)
     assert row.values["signed_contract_amount"] == Decimal("80000.00")
