@@ -232,7 +232,8 @@ def fts_phrase(term: str) -> str:
 #   bounds the indexed length to SEARCH_TEXT_MAX (build_search_text never writes longer text).
 # - PostgreSQL: an expression GIN index over `gx_search_tokens(column)`, an immutable function giving
 #   the one- and two-character pieces as text[] (see below); `@>` finds the rows containing all
-#   the wanted pieces, in a fenced subquery (never the function row by row). The array operator
+#   the wanted pieces, as a condition of the query itself (common.TokensContain: each row fetched once, no join
+#   back by id), a piece common enough for the planner to walk rows instead being left to the LIKE. The array operator
 #   class's answer for `@>` is exact, so a heap page the bitmap holds exactly is not rechecked (a
 #   call-counting test at 300,000 rows: no call for a piece in 23,628 of them); but a bitmap larger
 #   than work_mem turns lossy, and every row of a lossy page is rechecked by running the function
@@ -417,7 +418,7 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
     """
     from django.db import connections
 
-    from .common import pg_common_pieces, pg_token_ids
+    from .common import TokensContain, pg_common_pieces
 
     terms = [t for t in terms if t]
     if qs.query.is_empty():
@@ -431,8 +432,8 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
             # a piece in many rows is left to the LIKE (.common: never gx_search_tokens row by row)
             col = str(qs.model._meta.get_field(column).column)
             pieces = sorted(set(pieces) - pg_common_pieces(connection, qs.model, col, pieces))
-            if pieces:  # the LIKE is inside
-                return qs.filter(pk__in=pg_token_ids(connection, qs.model, col, pieces, terms))
+            if pieces:  # the rows from the GIN index, each checked by the LIKE below
+                qs = qs.filter(TokensContain(column, pieces))
     elif is_sqlite(connection):
         for name, match in sqlite_matches(qs.model, column, terms):
             qs = _sqlite_fts_filter(qs, name, match)

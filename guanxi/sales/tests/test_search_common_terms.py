@@ -71,11 +71,9 @@ def assert_stops_after_the_first_page(sqls: list[str]) -> None:
         # a count reads at most the cap's rows (core.paging.capped_count): COUNT(*) FROM (… LIMIT cap + 1)
         if "COUNT(" in sql.upper():
             assert re.search(rf"LIMIT {COUNT_CAP + 1}\b", sql), sql
-        # PostgreSQL: the token function only ever in the fenced subquery of an index read (never row by row), and
-        # not at all for the tables where the term is common
-        assert sql.count("gx_search_tokens(") == sql.count("OFFSET 0) AS gx_tokens"), sql
+        # PostgreSQL: the token function never asked of the tables where the term is common (their LIKE walks)
         for table in ("customers_customer", "sales_opportunity"):
-            assert f'FROM "{table}" WHERE gx_search_tokens(' not in sql, sql
+            assert f'gx_search_tokens("{table}".' not in sql, sql
 
 
 def test_the_token_index_statistics_say_the_term_is_common(company: dict[str, Any]) -> None:
