@@ -170,3 +170,45 @@ def test_the_pipeline_widget_reads_the_stages_once_and_its_total_is_their_sum(or
     metric = metric_get(manager, "pipeline_amount")
     owners = selectors.scope_owners(manager, "team")
     assert data["total"] == compute(metric, user=manager, window=window, owners=owners)[None] == 2000
+
+
+def test_a_company_readers_pipeline_by_stage_comes_from_the_kept_totals_and_equals_the_deals(org: Any) -> None:
+    # given open deals of two departments at two stages, one won, one in the recycle bin
+    from django.utils import timezone
+
+    from guanxi.sales.metrics import _pipeline_amount
+
+    stages = pipeline()
+    east = opportunities(org["east_rep"], 3, when=at(3), stages=stages, amount=1000)
+    west = opportunities(org["west_rep"], 2, when=at(3), stages=stages, amount=700)
+    type(east[0]).objects.filter(pk=east[0].pk).update(stage=stages["B"])
+    type(east[1]).objects.filter(pk=east[1].pk).update(status="won")
+    type(west[0]).objects.filter(pk=west[0].pk).update(deleted_at=timezone.now())
+    reader, window = org["executive"], selectors.window_for("month", dt.date(2026, 11, 1))
+    # when an executive (every deal) reads the pipeline widget
+    with CaptureQueriesContext(connection) as ctx:
+        data = dashboard._pipeline(reader, window, "company")
+    # then no query reads the deals themselves, and each stage is what the deals' grouped query gives
+    assert not [q for q in ctx.captured_queries if '"sales_opportunity"' in q["sql"]]
+    asked = {"date_from": window.date_from, "date_to": window.date_to, "group_by": "stage"}
+    grouped = _pipeline_amount(user=reader, **asked)
+    assert {r.key: r.value for r in data["rows"]} == grouped == {stages["A"].pk: 1700, stages["B"].pk: 1000}
+    # narrowed to some people, and for a manager (their department's deals: the grouped query), the same
+    assert dashboard._pipeline(reader, window, "me")["rows"] == []
+    only_east = selectors.compute(
+        selectors.metric_get(reader, "pipeline_amount"),
+        user=reader,
+        window=window,
+        group_by="stage",
+        owners=[org["east_rep"].pk],
+    )
+    assert (
+        only_east
+        == _pipeline_amount(user=reader, owners=[org["east_rep"].pk], **asked)
+        == {stages["A"].pk: 1000, stages["B"].pk: 1000}
+    )
+    manager = org["east_manager"]
+    assert {r.key: r.value for r in dashboard._pipeline(manager, window, "department")["rows"]} == {
+        stages["A"].pk: 1000,
+        stages["B"].pk: 1000,
+    }

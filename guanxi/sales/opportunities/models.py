@@ -223,6 +223,13 @@ class Opportunity(OwnedRecord, CustomFieldsModel):
             ),
             ListOrderIndex(fields=["owner", "name_sort", "id"], live_after=1, name="opportunity_owner_name_idx"),
             models.Index(fields=["customer", "deleted_at"]),
+            # The open deals expected to close in a period, with what the forecast sums (the targets' weighted
+            # pipeline, the dashboard's "deals to close this month"): a range of this index instead of every open deal.
+            ListOrderIndex(
+                fields=["status", "expected_close_date", "id", "owner", "amount", "probability", "forecast_category"],
+                live_after=1,
+                name="opportunity_closing_idx",
+            ),
             # The list's and the API's sortable columns, read in order (core.models.ListOrderIndex).
             ListOrderIndex(fields=["-created_at", "-id"], name="opportunity_created_sort_idx"),
             ListOrderIndex(fields=["name_sort", "id"], name="opportunity_name_pinyin_idx"),
