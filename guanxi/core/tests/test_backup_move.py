@@ -19,7 +19,7 @@ from django.db import connection
 
 from guanxi.core.tests.migrated import sqlite_copy
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # real processes and a full `migrate`
 
 SEED = """
 import django

@@ -68,6 +68,7 @@ def _wait_for(predicate, timeout: float, proc: subprocess.Popen) -> bool:
     return predicate()
 
 
+@pytest.mark.slow  # a real worker process
 def test_real_worker_process_emails_an_overdue_task_reminder(smtp_server, tmp_path: Path):
     # given a migrated database file with a rep and an overdue task, and a real SMTP server
     db_file = tmp_path / "worker.sqlite3"
