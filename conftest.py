@@ -11,6 +11,34 @@ import pytest
 
 from guanxi.org.tests.factories import DepartmentFactory, PartnerOrganisationFactory, UserFactory
 
+# pytest-django's ways into the suite's database. A test that asks for none of them (nor carries the django_db or
+# suite_database marker) cannot reach it: pytest-django refuses every query it makes.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def _uses_suite_database(item: Any) -> bool:
+    if item.get_closest_marker("django_db") or item.get_closest_marker("suite_database"):
+        return True
+    return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def _run_databaseless_tests_once(config: Any, items: list[Any]) -> None:
+    """On PostgreSQL, deselect the tests that touch no database (pure functions, hypothesis over parsers, `guanxi run`
+    on a SQLite file of its own): they give the SQLite run's answer, and `.ci/run` has just run them there.
+    GUANXI_TEST_ONCE=off runs them here too."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite" or os.environ.get("GUANXI_TEST_ONCE") == "off":
+        return
+    deselected = [item for item in items if not _uses_suite_database(item)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if _uses_suite_database(item)]
+
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """Under xdist (`make test`: `--dist loadfile --no-loadscope-reorder`), hand out the files that start real
@@ -20,6 +48,7 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     import os
     from collections import Counter
 
+    _run_databaseless_tests_once(config, items)
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     paths = [item.nodeid.split("::")[0] for item in items]

@@ -152,6 +152,7 @@ def _wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
 
 
 @pytest.mark.slow
+@pytest.mark.suite_database  # a database of its own on the suite's server: runs on PostgreSQL too (conftest.py)
 def test_an_import_whose_worker_is_killed_is_failed_within_seconds_and_runs_again_exactly_once(
     database: Database, tmp_path: Path
 ):
