@@ -21,7 +21,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -506,14 +506,13 @@ CountIsExact = Annotated[
 ]
 
 
-def paginate(qs: QuerySet | list[Any], page: PageParams, *, parts: list[Q] | None = None) -> dict[str, Any]:
+def paginate(qs: QuerySet | list[Any], page: PageParams) -> dict[str, Any]:
     """`{"count", "count_is_exact", "items", "limit", "offset"}`: one capped COUNT (at most `COUNT_CAP + 1` rows read,
-    `core.paging`) and one page query; `parts` (policies.scope_parts): the page read part by part, each in order
-    (dbvendor.ids.first_in_order)."""
+    `core.paging`) and one page query, read part by part where the rows are (a rep's: dbvendor.ids.first_in_order)."""
     count, exact = capped_count(qs)
     end = page.offset + page.limit
-    if parts is not None and isinstance(qs, QuerySet):
-        qs = first_in_order(qs, parts, end)
+    if isinstance(qs, QuerySet):
+        qs = first_in_order(qs, end)
     items = list(qs[page.offset : end]) if count > page.offset or not exact else []
     return {"count": count, "count_is_exact": exact, "items": items, "limit": page.limit, "offset": page.offset}
 

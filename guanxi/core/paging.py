@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 
-from .dbvendor.ids import first_in_order
+from .dbvendor.ids import first_in_order, split_parts
 
 COUNT_CAP = 10_000
 
@@ -23,7 +24,14 @@ def capped_count(qs: Any, *, cap: int | None = None) -> tuple[int, bool]:
     cap = COUNT_CAP if cap is None else cap
     if isinstance(qs, list | tuple):
         return len(qs), True
-    n = qs.order_by()[: cap + 1].count()
+    parts = split_parts(qs)
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        # a rep's rows part by part (disjoint), each counted from its own index (own rows: the owner's, often
+        # without reading the table), in one query
+        limited = [part.order_by().values("pk")[: cap + 1] for part in parts]
+        n = limited[0].union(*limited[1:], all=True).count()
+    else:
+        n = qs.order_by()[: cap + 1].count()
     return (n, True) if n <= cap else (cap, False)
 
 
@@ -52,16 +60,15 @@ class CappedPaginator(Paginator):
         *,
         cap: int | None = None,
         exact: bool = False,
-        parts: list[Q] | None = None,
     ) -> None:
         super().__init__(object_list, per_page)
         self.cap = COUNT_CAP if cap is None else cap
         self.exact = exact  # count every row (the last page, asked for past the cap)
-        self.parts = parts or [Q()]  # a page read part by part, each in order (dbvendor.ids.first_in_order)
 
     def _rows(self, bottom: int, top: int) -> Any:
+        """The rows of the page, read part by part where the rows are (a rep's: dbvendor.ids.first_in_order)."""
         if isinstance(self.object_list, QuerySet):
-            return first_in_order(self.object_list, self.parts, top)[bottom:top]
+            return first_in_order(self.object_list, top)[bottom:top]
         return self.object_list[bottom:top]
 
     @cached_property

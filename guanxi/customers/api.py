@@ -115,7 +115,7 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilters], page: Q
     user = current_user(request)
     qs = selectors.customer_list(user=user, filters=_filters(filters)).prefetch_related(None)
     qs = filter_by_custom(qs, user=user, model_label="customers.customer", pairs=filters.custom or [])
-    found = paginate(qs, page, parts=selectors.customer_list_parts(user=user))
+    found = paginate(qs, page)
     selectors.tags_attach(found["items"])
     return found
 

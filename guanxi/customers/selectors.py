@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -22,7 +22,7 @@ from guanxi.core.prefetch import prefetch_always
 from guanxi.core.registry import registry
 from guanxi.org.audit_changes import audit_visible, describe_changes, model_label
 from guanxi.org.models import User
-from guanxi.org.policies import get_scoped_or_404, has_permission, scope_parts, scope_queryset, scope_queryset_or_none
+from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
 
 from .filters import CONTACT_SORTS, SORTS, ContactFilter, CustomerFilter, FollowUpFilter, TaskFilter, apply_search
 from .models import Attachment, Contact, Customer, FollowUp, PoolEvent, RegistrationConflict, Tag, Task
@@ -44,12 +44,6 @@ def customer_list(
     sort = (filters or {}).get("sort") or "-updated"
     order = SORTS.get(str(sort), "-updated_at")
     return qs.select_related("owner", "department").prefetch_related("tags").order_by(*sort_with_tiebreak(order))
-
-
-def customer_list_parts(*, user: User, action: str = "view") -> list[Q]:
-    """customer_list's rows as parts a page reads each in the list's order (policies.scope_parts: a rep's own
-    customers from an index led by the owner, then the few they collaborate on)."""
-    return scope_parts(user, Customer, action)
 
 
 def customer_get(*, user: User, pk: Any, action: str = "view") -> Customer:

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -452,9 +452,6 @@ class CustomerList(ListDefinition):
 
     def export_rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
         return selectors.customer_list(user=user, filters=params, action="export")
-
-    def page_parts(self, *, user: Any) -> list[Q]:
-        return selectors.customer_list_parts(user=user)
 
     def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
         return apply_search(qs, text)

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.paginator import EmptyPage, Page
-from django.db.models import Q
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
@@ -82,14 +81,12 @@ def paginate(
     default_size: int = DEFAULT_PAGE_SIZE,
     *,
     capped: bool = False,
-    parts: list[Q] | None = None,
 ) -> Page:
     """The page asked for (`page`, `per_page`); a page number out of range shows the nearest page, noted. `capped`
     counts at most `core.paging.COUNT_CAP` rows ("10,000+", `page.paginator.count_is_exact` false) and still pages on
-    past them; only a page asked for beyond the last row then counts them all, to show the last page. `parts`
-    (ListDefinition.page_parts): the page read part by part, each in the list's order."""
+    past them; only a page asked for beyond the last row then counts them all, to show the last page."""
     size = int(params.get("per_page") or default_size)
-    paginator = CappedPaginator(qs, size, exact=not capped, parts=parts)
+    paginator = CappedPaginator(qs, size, exact=not capped)
     raw = params.get("page", "1")
     try:
         number = int(raw)
@@ -101,7 +98,7 @@ def paginate(
             return paginator.page(number)
         except EmptyPage:
             # asked past the end: the exact count finds the last page
-            paginator = CappedPaginator(qs, size, exact=True, parts=parts)
+            paginator = CappedPaginator(qs, size, exact=True)
     if number < 1 or number > paginator.num_pages:
         clamped = min(max(number, 1), paginator.num_pages)
         if raw.lstrip("-").isdigit():

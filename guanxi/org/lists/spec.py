@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import QueryDict
 
 FieldKind = Literal["text", "choice", "number", "money", "date", "datetime", "user", "ref", "bool"]
@@ -224,11 +224,6 @@ class ListDefinition:
         """(label, value shown) of the chip of an own parameter; None: the toolkit's default (field label, the
         chosen choice's label)."""
         return None
-
-    def page_parts(self, *, user: Any) -> list[Q]:
-        """rows() as parts a page reads each in the list's order (org.policies.scope_parts), for a list whose rows()
-        are the model's scope_queryset for "view"; default: one part, the rows read whole."""
-        return [Q()]
 
     def export_rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
         """The rows an export reads (default: rows()); a list whose data scope differs for export overrides it."""

@@ -85,7 +85,7 @@ def render_list(request: HttpRequest, definition: ListDefinition) -> HttpRespons
     except PermissionDeniedError:
         return _no_permission(request, definition)
     params = resolved.params
-    page = paginate(resolved.qs, params, resolved.warnings, capped=True, parts=definition.page_parts(user=user))
+    page = paginate(resolved.qs, params, resolved.warnings, capped=True)
     rows = list(page.object_list)
     definition.prepare_rows(user=user, rows=rows)
     views = list(list_selectors.saved_views(user=user, list_key=definition.key))

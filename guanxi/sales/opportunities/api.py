@@ -128,8 +128,7 @@ def opportunity_list(request: HttpRequest, filters: Query[OpportunityFilters], p
     `sort` (name, amount, close, stage, created; a leading '-' for descending)."""
     user = current_user(request)
     qs = selectors.opportunity_list(user=user, filters=filters.dict(exclude_none=True, exclude={"custom"}))
-    qs = filter_by_custom(qs, user=user, model_label="sales.opportunity", pairs=filters.custom or [])
-    return paginate(qs, page, parts=selectors.opportunity_list_parts(user=user))
+    return paginate(filter_by_custom(qs, user=user, model_label="sales.opportunity", pairs=filters.custom or []), page)
 
 
 @router.get(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -353,9 +353,6 @@ class OpportunityList(ListDefinition):
 
     def export_rows(self, *, user: Any, params: QueryDict) -> QuerySet[Any]:
         return selectors.opportunity_list(user=user, filters=params, action="export")
-
-    def page_parts(self, *, user: Any) -> list[Q]:
-        return selectors.opportunity_list_parts(user=user)
 
     def search(self, qs: QuerySet[Any], text: str) -> QuerySet[Any]:
         return apply_search(qs, text)

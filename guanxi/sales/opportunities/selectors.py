@@ -14,7 +14,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.core.dbvendor.ids import first_in_order, pk_in_any
+from guanxi.core.dbvendor.ids import first_in_order, pk_in_any, split_parts
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.export import local_time
 from guanxi.core.filters import sort_with_tiebreak
@@ -26,7 +26,6 @@ from guanxi.org.policies import (
     get_scoped_or_404,
     has_permission,
     require_permission,
-    scope_parts,
     scope_queryset,
     scope_queryset_or_none,
     visibility_q,
@@ -132,9 +131,8 @@ def opportunity_board(*, user: User, filters: Filters, per_column: int | None = 
     # One query for the cards: the first `per_column` of each stage, each picked by its own LIMIT subquery that
     # walks the board index (opportunity_board_idx; a rep's own deals opportunity_owner_board_idx, their
     # collaborations a part of their own: policies.scope_parts) — no ranking of every open deal.
-    parts = scope_parts(user, Opportunity)
-    ordered = qs.order_by(*CARD_ORDER)
-    columns_ids = [ordered.filter(part, stage=stage).values("pk")[:per_column] for stage in stages for part in parts]
+    parts = split_parts(qs.order_by(*CARD_ORDER))
+    columns_ids = [part.filter(stage=stage).values("pk")[:per_column] for stage in stages for part in parts]
     # (the subqueries carry the scope and filters; the outer query only fetches those rows by primary key)
     cards = Opportunity.objects.filter(pk_in_any(columns_ids)).select_related("customer", "owner", "stage")
     now = timezone.now()
@@ -201,7 +199,7 @@ def opportunity_board_cards(
         at, pk = after
         qs = qs.filter(Q(stage_entered_at__gt=at) | Q(stage_entered_at=at, pk__gt=pk))
     qs = qs.select_related("customer", "owner", "stage").order_by(*CARD_ORDER)
-    rows = list(first_in_order(qs, scope_parts(user, Opportunity), per_column + 1)[: per_column + 1])
+    rows = list(first_in_order(qs, per_column + 1)[: per_column + 1])
     now = timezone.now()
     stages = list(stage.pipeline.stages.filter(kind=Stage.Kind.OPEN, is_active=True).order_by("sort_order", "id"))
     return {
@@ -219,11 +217,6 @@ def opportunity_list(*, user: User, filters: Filters = None, action: str = "view
     qs = _filtered(user, filters, action).select_related("customer", "owner", "department", "stage", "pipeline")
     sort = SORTS.get(str((filters or {}).get("sort") or ""), "-created_at")
     return qs.order_by(*sort_with_tiebreak(sort))
-
-
-def opportunity_list_parts(*, user: User, action: str = "view") -> list[Q]:
-    """opportunity_list's rows as parts a page reads each in the list's order (policies.scope_parts)."""
-    return scope_parts(user, Opportunity, action)
 
 
 def opportunity_get(*, user: User, pk: Any, action: str = "view") -> Opportunity:
