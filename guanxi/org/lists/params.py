@@ -75,12 +75,7 @@ def filtered(
 
 
 def paginate(
-    qs: Any,
-    params: QueryDict,
-    warnings: list[str],
-    default_size: int = DEFAULT_PAGE_SIZE,
-    *,
-    capped: bool = False,
+    qs: Any, params: QueryDict, warnings: list[str], default_size: int = DEFAULT_PAGE_SIZE, *, capped: bool = False
 ) -> Page:
     """The page asked for (`page`, `per_page`); a page number out of range shows the nearest page, noted. `capped`
     counts at most `core.paging.COUNT_CAP` rows ("10,000+", `page.paginator.count_is_exact` false) and still pages on
@@ -97,8 +92,7 @@ def paginate(
         try:
             return paginator.page(number)
         except EmptyPage:
-            # asked past the end: the exact count finds the last page
-            paginator = CappedPaginator(qs, size, exact=True)
+            paginator = CappedPaginator(qs, size, exact=True)  # asked past the end: the exact count finds the last page
     if number < 1 or number > paginator.num_pages:
         clamped = min(max(number, 1), paginator.num_pages)
         if raw.lstrip("-").isdigit():
