@@ -305,7 +305,9 @@ GUANXI_BOUNCE_ADDRESS = env.str("GUANXI_BOUNCE_ADDRESS", default="")
 # Files under var/ by default, so the web processes `guanxi run` starts share the login throttle, the public forms'
 # rate limits and the analytics figures' generation (a write seen by one process refreshes the figures in all);
 # Redis (`redis://…`) when the processes run on several machines.
-CACHES = {"default": env.cache_url("GUANXI_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# The file cache's default of 300 entries would cull the analytics figures the nightly warming job stores (dozens per
+# reader) before anyone reads them: room for 20,000.
+CACHES = {"default": env.cache_url("GUANXI_CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}?max_entries=20000")}
 
 LOGGING = {
     "version": 1,
