@@ -221,6 +221,23 @@ def test_compacting_folds_the_rows_and_keeps_the_totals(org: Any) -> None:
     assert stage_totals(pipeline_id=pipeline.pk) == before == expected(pipeline)
 
 
+def test_a_flush_that_empties_the_totals_before_the_deals_leaves_no_total(org: Any) -> None:
+    # given open deals, then the tables emptied as SQLite's `flush` may order it: the totals first, then the deals
+    rep = org["east_rep"]
+    deal = services.opportunity_create(actor=rep, customer=CustomerFactory(owner=rep), data={"amount": "1906000"})
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE}")
+    Opportunity.all_objects.all().delete()
+    assert stage_totals(pipeline_id=deal.pipeline_id)[deal.stage_id]["n"] == -1  # what the deletion's trigger left
+    # when post_migrate runs, as flush sends it, the empty database has no totals
+    stage_totals_triggers_ensure(using="default")
+    assert OpportunityStageTotal.objects.count() == 0
+    # and with deals in the database the totals are left as they are
+    services.opportunity_create(actor=rep, customer=CustomerFactory(owner=rep), data={"name": "项目"})
+    stage_totals_triggers_ensure(using="default")
+    assert OpportunityStageTotal.objects.count() == 1
+
+
 def test_lost_triggers_are_made_again_after_migrating(org: Any) -> None:
     # given totals for a deal, then the triggers dropped (as SQLite does when a migration rebuilds the table)
     rep = org["east_rep"]
