@@ -130,18 +130,19 @@ registry.add_nav(
 )
 
 
-def _search_invoices(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+def _invoice_rows(*, user: Any, query: str, limit: int) -> Any:
     from .selectors import search_invoices
 
-    return [
-        {
-            "kind": "invoice",
-            "title": f"{inv.number} · {inv.buyer_title}",
-            "subtitle": " · ".join([inv.get_kind_display(), format_cny(inv.amount), inv.contract.number]),
-            "url": reverse("billing:contract_money", args=[inv.contract_id]) + "#invoices",
-        }
-        for inv in search_invoices(user=user, query=query, limit=limit)
-    ]
+    return search_invoices(user=user, query=query, limit=limit)
+
+
+def _invoice_hit(inv: Any) -> dict[str, Any]:
+    return {
+        "kind": "invoice",
+        "title": f"{inv.number} · {inv.buyer_title}",
+        "subtitle": " · ".join([inv.get_kind_display(), format_cny(inv.amount), inv.contract.number]),
+        "url": reverse("billing:contract_money", args=[inv.contract_id]) + "#invoices",
+    }
 
 
 # --- finance's day: what falls due -------------------------------------------------------------------------------
@@ -171,7 +172,16 @@ def _day_card(request: Any) -> str:
 
 registry.add_day_card(DayCard(key="receivables", render=_day_card, order=20))
 
-registry.add_search(SearchSource(key="invoices", label=_("Invoices"), search=_search_invoices, order=70))
+registry.add_search(
+    SearchSource(
+        key="invoices",
+        label=_("Invoices"),
+        rows=_invoice_rows,
+        fields=("number", "buyer_title", "kind", "amount", "contract__number"),
+        hit=_invoice_hit,
+        order=70,
+    )
+)
 
 
 # --- the daily overdue reminders --------------------------------------------------------------------

@@ -168,36 +168,56 @@ registry.add_tab(
 registry.provide(OPPORTUNITY_ACTIONS, ports.opportunity_actions)
 
 
-def _search_quotes(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+def _quote_rows(*, user: Any, query: str, limit: int) -> Any:
     from .selectors import search_quotes
 
-    return [
-        {
-            "kind": "quote",
-            "title": f"{q.number}-V{q.revision} {q.title}",
-            "subtitle": f"{q.customer} · {q.get_status_display()} · {format_cny(q.total)}",
-            "url": reverse("commerce:quote_detail", args=[q.pk]),
-        }
-        for q in search_quotes(user=user, query=query, limit=limit)
-    ]
+    return search_quotes(user=user, query=query, limit=limit)
 
 
-def _search_contracts(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+def _quote_hit(q: Any) -> dict[str, Any]:
+    return {
+        "kind": "quote",
+        "title": f"{q.number}-V{q.revision} {q.title}",
+        "subtitle": f"{q.customer} · {q.get_status_display()} · {format_cny(q.total)}",
+        "url": reverse("commerce:quote_detail", args=[q.pk]),
+    }
+
+
+def _contract_rows(*, user: Any, query: str, limit: int) -> Any:
     from .selectors import search_contracts
 
-    return [
-        {
-            "kind": "contract",
-            "title": f"{c.number} {c.title}",
-            "subtitle": f"{c.customer} · {c.get_status_display()} · {format_cny(c.amount)}",
-            "url": reverse("commerce:contract_detail", args=[c.pk]),
-        }
-        for c in search_contracts(user=user, query=query, limit=limit)
-    ]
+    return search_contracts(user=user, query=query, limit=limit)
 
 
-registry.add_search(SearchSource(key="quotes", label=_("Quotes"), search=_search_quotes, order=50))
-registry.add_search(SearchSource(key="contracts", label=_("Contracts"), search=_search_contracts, order=51))
+def _contract_hit(c: Any) -> dict[str, Any]:
+    return {
+        "kind": "contract",
+        "title": f"{c.number} {c.title}",
+        "subtitle": f"{c.customer} · {c.get_status_display()} · {format_cny(c.amount)}",
+        "url": reverse("commerce:contract_detail", args=[c.pk]),
+    }
+
+
+registry.add_search(
+    SearchSource(
+        key="quotes",
+        label=_("Quotes"),
+        rows=_quote_rows,
+        fields=("number", "revision", "title", "status", "total", "customer__name"),
+        hit=_quote_hit,
+        order=50,
+    )
+)
+registry.add_search(
+    SearchSource(
+        key="contracts",
+        label=_("Contracts"),
+        rows=_contract_rows,
+        fields=("number", "title", "status", "amount", "customer__name"),
+        hit=_contract_hit,
+        order=51,
+    )
+)
 
 
 def _protected(**kwargs: Any) -> Any:

@@ -197,13 +197,13 @@ def opportunity_quotes(*, user: User, opportunity: Any) -> list[Quote]:
     return list(qs.select_related("owner").order_by("-created_at")[:100])
 
 
-def search_quotes(*, user: User, query: str, limit: int) -> list[Quote]:
+def search_quotes(*, user: User, query: str, limit: int) -> QuerySet[Quote] | list[Quote]:
     """Quotes by number or title, as the quote list shows them to the user (their approvals included)."""
     q = query.strip()
     if len(q) < 2:
         return []
     qs = scope_queryset_or_none(user, Quote.objects.all()).select_related("customer")
-    return list(qs.filter(Q(number__icontains=q) | Q(title__icontains=q)).order_by("-created_at")[:limit])
+    return qs.filter(Q(number__icontains=q) | Q(title__icontains=q)).order_by("-created_at")[:limit]
 
 
 def route_preview(*, user: User, quote: Quote) -> dict[str, Any]:
@@ -269,13 +269,13 @@ def opportunity_contracts(*, user: User, opportunity: Any) -> list[Contract]:
     return list(qs.select_related("owner").order_by("-created_at")[:100])
 
 
-def search_contracts(*, user: User, query: str, limit: int) -> list[Contract]:
+def search_contracts(*, user: User, query: str, limit: int) -> QuerySet[Contract] | list[Contract]:
     """Contracts by number or title, as the contract list shows them to the user (their approvals included)."""
     q = query.strip()
     if len(q) < 2:
         return []
     qs = scope_queryset_or_none(user, Contract.objects.all()).select_related("customer")
-    return list(qs.filter(Q(number__icontains=q) | Q(title__icontains=q)).order_by("-created_at")[:limit])
+    return qs.filter(Q(number__icontains=q) | Q(title__icontains=q)).order_by("-created_at")[:limit]
 
 
 def contract_balance_due(*, user: User, contract: Contract) -> Decimal | None:

@@ -24,34 +24,37 @@ from guanxi.core.registry import (
     SearchSource,
     registry,
 )
+from guanxi.core.search_rows import USER_STR, under
 
 
-def _search_customers(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+def _customer_rows(*, user: Any, query: str, limit: int) -> Any:
     from .selectors import search_customers
 
-    return [
-        {
-            "kind": "customer",
-            "title": c.name,
-            "subtitle": " · ".join(filter(None, [c.city, str(c.owner or "")])),
-            "url": reverse("customers:detail", args=[c.pk]),
-        }
-        for c in search_customers(user=user, query=query, limit=limit)
-    ]
+    return search_customers(user=user, query=query, limit=limit)
 
 
-def _search_contacts(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+def _customer_hit(c: Any) -> dict[str, Any]:
+    return {
+        "kind": "customer",
+        "title": c.name,
+        "subtitle": " · ".join(filter(None, [c.city, str(c.owner or "")])),
+        "url": reverse("customers:detail", args=[c.pk]),
+    }
+
+
+def _contact_rows(*, user: Any, query: str, limit: int) -> Any:
     from .selectors import search_contacts
 
-    return [
-        {
-            "kind": "contact",
-            "title": c.name,
-            "subtitle": " · ".join(filter(None, [c.customer.name, c.mobile])),
-            "url": reverse("customers:detail", args=[c.customer_id]) + f"#contact-{c.pk}",
-        }
-        for c in search_contacts(user=user, query=query, limit=limit)
-    ]
+    return search_contacts(user=user, query=query, limit=limit)
+
+
+def _contact_hit(c: Any) -> dict[str, Any]:
+    return {
+        "kind": "contact",
+        "title": c.name,
+        "subtitle": " · ".join(filter(None, [c.customer.name, c.mobile])),
+        "url": reverse("customers:detail", args=[c.customer_id]) + f"#contact-{c.pk}",
+    }
 
 
 def _customers_hand_over(**kwargs: Any) -> int:
@@ -141,10 +144,26 @@ def _contact_probes(*, user: Any, query: str) -> list[tuple[Any, str, list[str]]
 
 
 registry.add_search(
-    SearchSource(key="customers", label=_("Customers"), search=_search_customers, order=10, probes=_customer_probes)
+    SearchSource(
+        key="customers",
+        label=_("Customers"),
+        rows=_customer_rows,
+        fields=("name", "city", *under("owner", USER_STR)),
+        hit=_customer_hit,
+        order=10,
+        probes=_customer_probes,
+    )
 )
 registry.add_search(
-    SearchSource(key="contacts", label=_("Contacts"), search=_search_contacts, order=20, probes=_contact_probes)
+    SearchSource(
+        key="contacts",
+        label=_("Contacts"),
+        rows=_contact_rows,
+        fields=("name", "mobile", "customer__name"),
+        hit=_contact_hit,
+        order=20,
+        probes=_contact_probes,
+    )
 )
 # A leaver's customers with their contacts, and open tasks, go to the successor (contacts have no owner of their
 # own: they move with their customer, so their kind only counts them, before the customers move).

@@ -175,25 +175,30 @@ def _lead_campaign(request: Any, lead: Any) -> Any:
 registry.add_tab(RecordTab(model="sales.lead", key="campaign", label=_("Campaign"), render=_lead_campaign, order=10))
 
 
-def _search_segments(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+def _segment_rows(*, user: Any, query: str, limit: int) -> Any:
     from guanxi.org.policies import has_permission
 
     from .models import Segment
 
     if not has_permission(user, "marketing.view"):
         return []
-    return [
-        {
-            "kind": "segment",
-            "title": s.name,
-            "subtitle": s.get_kind_display(),
-            "url": reverse("marketing:segment_detail", args=[s.pk]),
-        }
-        for s in Segment.objects.filter(name__icontains=query).order_by("name")[:limit]
-    ]
+    return Segment.objects.filter(name__icontains=query).order_by("name")[:limit]
 
 
-registry.add_search(SearchSource(key="segments", label=_("Segments"), search=_search_segments, order=90))
+def _segment_hit(s: Any) -> dict[str, Any]:
+    return {
+        "kind": "segment",
+        "title": s.name,
+        "subtitle": s.get_kind_display(),
+        "url": reverse("marketing:segment_detail", args=[s.pk]),
+    }
+
+
+registry.add_search(
+    SearchSource(
+        key="segments", label=_("Segments"), rows=_segment_rows, fields=("name", "kind"), hit=_segment_hit, order=90
+    )
+)
 
 
 def _campaign_cost(**kwargs: Any) -> Any:

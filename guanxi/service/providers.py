@@ -100,32 +100,34 @@ registry.add_tab(RecordTab(model="customers.customer", key="assets", label=_("As
 
 
 # --- global search: an asset by plate, policy or serial number; a ticket by number -----------------------
-def _search_assets(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+def _asset_rows(*, user: Any, query: str, limit: int) -> Any:
     from .selectors import search_assets
 
-    return [
-        {
-            "kind": "asset",
-            "title": f"{a.customer.name} · {a.name}",
-            "subtitle": " · ".join(filter(None, [a.plate_number, a.policy_number, a.serial_number])),
-            "url": reverse("service:asset_detail", args=[a.pk]),
-        }
-        for a in search_assets(user=user, query=query, limit=limit)
-    ]
+    return search_assets(user=user, query=query, limit=limit)
 
 
-def _search_tickets(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+def _asset_hit(a: Any) -> dict[str, Any]:
+    return {
+        "kind": "asset",
+        "title": f"{a.customer.name} · {a.name}",
+        "subtitle": " · ".join(filter(None, [a.plate_number, a.policy_number, a.serial_number])),
+        "url": reverse("service:asset_detail", args=[a.pk]),
+    }
+
+
+def _ticket_rows(*, user: Any, query: str, limit: int) -> Any:
     from .selectors import search_tickets
 
-    return [
-        {
-            "kind": "ticket",
-            "title": f"{t.number} · {t.subject}",
-            "subtitle": " · ".join([t.customer.name, t.get_status_display()]),
-            "url": reverse("service:ticket_detail", args=[t.pk]),
-        }
-        for t in search_tickets(user=user, query=query, limit=limit)
-    ]
+    return search_tickets(user=user, query=query, limit=limit)
+
+
+def _ticket_hit(t: Any) -> dict[str, Any]:
+    return {
+        "kind": "ticket",
+        "title": f"{t.number} · {t.subject}",
+        "subtitle": " · ".join([t.customer.name, t.get_status_display()]),
+        "url": reverse("service:ticket_detail", args=[t.pk]),
+    }
 
 
 def _asset_probes(*, user: Any, query: str) -> list[tuple[Any, str, list[str]]]:
@@ -151,10 +153,26 @@ def _ticket_probes(*, user: Any, query: str) -> list[tuple[Any, str, list[str]]]
 
 
 registry.add_search(
-    SearchSource(key="assets", label=_("Customer assets"), search=_search_assets, order=15, probes=_asset_probes)
+    SearchSource(
+        key="assets",
+        label=_("Customer assets"),
+        rows=_asset_rows,
+        fields=("name", "plate_number", "policy_number", "serial_number", "customer__name"),
+        hit=_asset_hit,
+        order=15,
+        probes=_asset_probes,
+    )
 )
 registry.add_search(
-    SearchSource(key="tickets", label=_("Tickets"), search=_search_tickets, order=80, probes=_ticket_probes)
+    SearchSource(
+        key="tickets",
+        label=_("Tickets"),
+        rows=_ticket_rows,
+        fields=("number", "subject", "status", "customer__name"),
+        hit=_ticket_hit,
+        order=80,
+        probes=_ticket_probes,
+    )
 )
 
 

@@ -69,9 +69,9 @@ def customer_assets(*, user: User, customer: Any) -> list[Asset]:
     return list(qs.select_related("product").order_by("ends_on", "-id")[:200])
 
 
-def search_assets(*, user: User, query: str, limit: int = 10) -> list[Asset]:
+def search_assets(*, user: User, query: str, limit: int = 10) -> QuerySet[Asset]:
     qs = scope_queryset_or_none(user, Asset.objects.all(), "view")
-    return list(identifier_search(qs, query).select_related("customer").order_by("-id")[:limit])
+    return identifier_search(qs, query).select_related("customer").order_by("-id")[:limit]
 
 
 # --- tickets ---------------------------------------------------------------------------------------
@@ -112,9 +112,9 @@ def customer_tickets(*, user: User, customer: Any) -> list[Ticket]:
     return list(qs.select_related("owner").order_by("-created_at")[:200])
 
 
-def search_tickets(*, user: User, query: str, limit: int = 10) -> list[Ticket]:
+def search_tickets(*, user: User, query: str, limit: int = 10) -> QuerySet[Ticket]:
     qs = scope_queryset_or_none(user, Ticket.objects.all(), "view")
-    return list(identifier_search(qs, query).select_related("customer").order_by("-id")[:limit])
+    return identifier_search(qs, query).select_related("customer").order_by("-id")[:limit]
 
 
 def ticket_attachment_get(*, user: User, pk: Any) -> Any:

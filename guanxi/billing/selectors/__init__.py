@@ -453,10 +453,10 @@ def instalments_of(*, user: User, contract_id: int) -> list[Instalment]:
     return list(Instalment.objects.filter(contract=contract).order_by("sequence", "id"))
 
 
-def search_invoices(*, user: User, query: str, limit: int) -> list[Invoice]:
+def search_invoices(*, user: User, query: str, limit: int) -> QuerySet[Invoice] | list[Invoice]:
     if not has_permission(user, "invoices.view") or len(query.strip()) < 3:
         return []
-    return list(
+    return (
         scope_queryset(user, Invoice.objects.all())
         .filter(number__icontains=query.strip())
         .select_related("contract", "contract__customer")

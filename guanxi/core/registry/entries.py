@@ -48,14 +48,29 @@ class NavItem:
 
 @dataclass(frozen=True)
 class SearchSource:
+    """A kind of record the global search shows. Either `search` gives the hits, or `rows` (user, query, limit) gives
+    the sliced queryset of the hits (or a list: nothing to ask), `fields` the paths `hit` reads of a row and its
+    related rows, and `hit` (row) one hit: such sources are read together in one query (core.search_rows), and
+    `search` is then derived from them for asking the source alone."""
+
     key: str
     label: Any
-    search: Callable[..., list[dict[str, Any]]]  # (user, query, limit) -> [{"title","subtitle","url","kind"}]
+    search: Callable[..., list[dict[str, Any]]] = None  # type: ignore[assignment]  # (user, query, limit) -> hits
     order: int = 100
     # (user, query) -> [(model, column, terms)]: the search indexes its search will ask (core.dbvendor.search_filter;
     # none when the user may not see the module), so the global search asks all sources' index probes in one query
     # (core.dbvendor.probes). None: its search asks no index.
     probes: Callable[..., list[tuple[Any, str, list[str]]]] | None = None
+    rows: Callable[..., Any] | None = None
+    fields: tuple[str, ...] = ()
+    hit: Callable[[Any], dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.rows is not None and self.hit is not None and self.search is None:
+            rows, hit = self.rows, self.hit
+            object.__setattr__(self, "search", lambda **kw: [hit(row) for row in rows(**kw)])
+        if self.search is None:
+            raise ValueError(f"search source {self.key!r} needs `search` or `rows` and `hit`")
 
 
 @dataclass(frozen=True)

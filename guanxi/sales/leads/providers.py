@@ -19,6 +19,7 @@ from guanxi.core.registry import (
     SearchSource,
     registry,
 )
+from guanxi.core.search_rows import USER_STR, under
 
 
 def _owner_less_leads(user: Any) -> Any:
@@ -31,18 +32,19 @@ def _owner_less_leads(user: Any) -> Any:
 registry.add_read_rule(ReadRule(key="leads:owner_less", model="sales.lead", rows=_owner_less_leads, actions=None))
 
 
-def _search_leads(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+def _lead_rows(*, user: Any, query: str, limit: int) -> Any:
     from .selectors import search_leads
 
-    return [
-        {
-            "kind": "lead",
-            "title": str(lead),
-            "subtitle": " · ".join(filter(None, [lead.get_status_display(), lead.city, str(lead.owner or "")])),
-            "url": reverse("sales:lead_detail", args=[lead.pk]),
-        }
-        for lead in search_leads(user=user, query=query, limit=limit)
-    ]
+    return search_leads(user=user, query=query, limit=limit)
+
+
+def _lead_hit(lead: Any) -> dict[str, Any]:
+    return {
+        "kind": "lead",
+        "title": str(lead),
+        "subtitle": " · ".join(filter(None, [lead.get_status_display(), lead.city, str(lead.owner or "")])),
+        "url": reverse("sales:lead_detail", args=[lead.pk]),
+    }
 
 
 def _leads_hand_over(**kwargs: Any) -> int:
@@ -85,7 +87,17 @@ def _lead_probes(*, user: Any, query: str) -> list[tuple[Any, str, list[str]]]:
     return list(apply_search_probes(query))
 
 
-registry.add_search(SearchSource(key="leads", label=_("Leads"), search=_search_leads, order=30, probes=_lead_probes))
+registry.add_search(
+    SearchSource(
+        key="leads",
+        label=_("Leads"),
+        rows=_lead_rows,
+        fields=("company_name", "person_name", "status", "city", *under("owner", USER_STR)),
+        hit=_lead_hit,
+        order=30,
+        probes=_lead_probes,
+    )
+)
 registry.add_handover_kind(
     HandoverKind(key="leads", label=_("Open leads"), count=_count_open_leads, hand_over=_leads_hand_over, order=20)
 )

@@ -36,20 +36,21 @@ def _count_open_opportunities(*, leaving: Any) -> int:
     return Opportunity.objects.filter(owner=leaving, status=Opportunity.Status.OPEN).count()
 
 
-def _search_opportunities(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
-    from django.urls import reverse
-
+def _opportunity_rows(*, user: Any, query: str, limit: int) -> Any:
     from .selectors import search_opportunities
 
-    return [
-        {
-            "kind": "opportunity",
-            "title": opp.name,
-            "subtitle": " · ".join([opp.customer.name, opp.stage.name]),
-            "url": reverse("sales:opportunity_detail", args=[opp.pk]),
-        }
-        for opp in search_opportunities(user=user, query=query, limit=limit)
-    ]
+    return search_opportunities(user=user, query=query, limit=limit)
+
+
+def _opportunity_hit(opp: Any) -> dict[str, Any]:
+    from django.urls import reverse
+
+    return {
+        "kind": "opportunity",
+        "title": opp.name,
+        "subtitle": " · ".join([opp.customer.name, opp.stage.name]),
+        "url": reverse("sales:opportunity_detail", args=[opp.pk]),
+    }
 
 
 def _customer_opportunities_tab(request: Any, customer: Any) -> tuple[int, str]:
@@ -228,7 +229,9 @@ registry.add_search(
     SearchSource(
         key="opportunities",
         label=_("Opportunities"),
-        search=_search_opportunities,
+        rows=_opportunity_rows,
+        fields=("name", "customer__name", "stage__name"),
+        hit=_opportunity_hit,
         order=40,
         probes=_opportunity_probes,
     )

@@ -39,23 +39,32 @@ registry.add_nav(
 )  # fmt: skip
 
 
-def _search_articles(*, user: Any, query: str, limit: int) -> list[dict[str, Any]]:
+def _article_rows(*, user: Any, query: str, limit: int) -> Any:
     from guanxi.org.policies import has_permission
 
     from .selectors import article_list, article_search
 
     if not has_permission(user, "knowledge.view"):
         return []
-    rows = article_search(article_list(user=user), query).order_by("-helped_count", "-id")[:limit]
-    return [
-        {
-            "kind": "article",
-            "title": a.title,
-            "subtitle": " · ".join(filter(None, [a.category, a.get_status_display()])),
-            "url": reverse("service:article_detail", args=[a.pk]),
-        }  # fmt: skip
-        for a in rows
-    ]
+    return article_search(article_list(user=user), query).order_by("-helped_count", "-id")[:limit]
 
 
-registry.add_search(SearchSource(key="articles", label=_("Knowledge base"), search=_search_articles, order=85))
+def _article_hit(a: Any) -> dict[str, Any]:
+    return {
+        "kind": "article",
+        "title": a.title,
+        "subtitle": " · ".join(filter(None, [a.category, a.get_status_display()])),
+        "url": reverse("service:article_detail", args=[a.pk]),
+    }
+
+
+registry.add_search(
+    SearchSource(
+        key="articles",
+        label=_("Knowledge base"),
+        rows=_article_rows,
+        fields=("title", "category", "status"),
+        hit=_article_hit,
+        order=85,
+    )
+)
