@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
 from django.db.models import F, Model, QuerySet
 from django.db.models.functions import JSONObject
@@ -47,7 +47,10 @@ def _instance(model: type[Model], row: dict[str, Any]) -> Model | None:
             own[model._meta.pk.attname] = model._meta.pk.to_python(value)
         else:
             field = model._meta.get_field(head)
-            own[field.attname] = field.to_python(value)
+            try:
+                own[field.attname] = field.to_python(value)
+            except ValidationError:  # a value JSON carries in another form than the column's (kept as it came)
+                own[field.attname] = value
     obj = model(**own)
     for name, values in nested.items():
         field = model._meta.get_field(name)

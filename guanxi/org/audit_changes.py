@@ -38,6 +38,7 @@ from guanxi.core.dictionaries.selectors import label_of as dictionary_label
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.i18n import is_message_value, message_value, rendered_value
 from guanxi.core.models import AuditLog
+from guanxi.core.search_rows import source_rows
 
 from .policies import has_permission, visibility_q
 
@@ -218,25 +219,34 @@ class ChangeRenderer:
                 if related is not None:
                     for value in pair if isinstance(pair, list | tuple) else [pair]:
                         wanted.setdefault(related, set()).update(_ids_in(value))
-        self.names: dict[type[models.Model], dict[int, str]] = {
-            related: self._names(related, ids) for related, ids in wanted.items() if ids
-        }
+        self.names = self._names({related: ids for related, ids in wanted.items() if ids})
         self._module_readable: dict[type[models.Model], bool] = {}
 
     @staticmethod
     def _model(entry: AuditLog) -> type[models.Model] | None:
         return entry.content_type.model_class() if entry.content_type_id and entry.content_type else None
 
-    def _names(self, related: type[models.Model], ids: set[int]) -> dict[int, str]:
-        """{id: name} of the rows the reader may see (rows of unscoped models, such as users, are all readable)."""
-        rows = related._base_manager.filter(pk__in=ids)  # type: ignore[attr-defined]
-        if self.reader is not None and _module_of(related):
-            readable = _readable_q(self.reader, related)
-            if readable is False:
-                return {}
-            if isinstance(readable, Q):
-                rows = rows.filter(readable)
-        return {obj.pk: str(obj) for obj in rows}
+    def _names(self, wanted: dict[type[models.Model], set[int]]) -> dict[type[models.Model], dict[int, str]]:
+        """{model: {id: name}} of the rows the reader may see (rows of unscoped models, such as users, are all
+        readable), the rows of every model in one query (core.search_rows): a change log costs as many queries
+        whichever kinds of rows its entries name."""
+        branches: list[tuple[QuerySet[Any], tuple[str, ...]]] = []
+        for related, ids in wanted.items():
+            rows = related._base_manager.filter(pk__in=ids)  # type: ignore[attr-defined]
+            if self.reader is not None and _module_of(related):
+                readable = _readable_q(self.reader, related)
+                if readable is False:
+                    continue
+                if isinstance(readable, Q):
+                    rows = rows.filter(readable)
+            # every column its name may be made of (str() of the row), files' bytes aside
+            fields = tuple(f.attname for f in related._meta.concrete_fields if not isinstance(f, models.BinaryField))
+            branches.append((rows, fields))
+        found = source_rows(branches)
+        return {
+            rows.model: {obj.pk: str(obj) for obj in objs}
+            for (rows, _fields), objs in zip(branches, found, strict=True)
+        }
 
     def _reads_all_of(self, related: type[models.Model]) -> bool:
         """Whether a value naming a row of `related` by text (not id) may be shown: the reader holds the

@@ -67,3 +67,43 @@ def test_the_360_asks_as_many_queries_for_an_empty_customer_as_for_a_full_one(or
         + ["ONLY FULL:"]
         + [q[:300] for q in many if q not in few]
     )
+
+
+def _change(customer, actor, changes, obj=None):
+    from django.contrib.contenttypes.models import ContentType
+
+    obj = obj or customer
+    return AuditLog.objects.create(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        customer_id=customer.pk,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj),
+        changes=changes,
+    )
+
+
+def test_changes_naming_rows_of_many_kinds_ask_as_many_queries_as_one_kind(org):
+    # given a customer whose one change names a user, and one whose changes name users, departments, tags and
+    # customers (the change log shows each related row's name, looked up through the reader's visibility)
+    rep, manager = org["east_rep"], org["east_manager"]
+    one = CustomerFactory(owner=rep, name="一种变更")
+    _change(one, rep, {"owner": [manager.pk, rep.pk]})
+    many = CustomerFactory(owner=rep, name="多种变更")
+    tag = Tag.objects.create(name="重点")
+    contact = ContactFactory(customer=many, name="王联系")
+    _change(many, rep, {"owner": [manager.pk, rep.pk]})
+    _change(many, rep, {"department": [manager.department_id, rep.department_id]})
+    _change(many, rep, {"tags": [[], [tag.pk]]})
+    _change(many, rep, {"customer": [one.pk, many.pk]}, obj=contact)  # a contact moved between customers
+    client = client_for(rep)
+    url = "/api/v1/customers/{}/360"
+    # when the rep opens both 360s
+    few = _queries(client, url.format(one.pk))
+    more = _queries(client, url.format(many.pk))
+    # then the names read as names, and the second asks no more queries than the first: every kind in one query
+    text = str(client.get(url.format(many.pk)).json()["timeline"])
+    assert str(manager) in text and rep.department.name in text and manager.department.name in text
+    assert "重点" in text and "一种变更" in text
+    assert len(more) == len(few), "\n\n".join(["ONLY MANY:"] + [q[:300] for q in more if q not in few])
