@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
-from django.db.models import F, Model, QuerySet
+from django.db.models import F, Field, Model, QuerySet
 from django.db.models.functions import JSONObject
 
 HIT = "gx_hit"
@@ -47,6 +47,7 @@ def _instance(model: type[Model], row: dict[str, Any]) -> Model | None:
             own[model._meta.pk.attname] = model._meta.pk.to_python(value)
         else:
             field = model._meta.get_field(head)
+            assert isinstance(field, Field)  # a column of the row, not a reverse relation
             try:
                 own[field.attname] = field.to_python(value)
             except ValidationError:  # a value JSON carries in another form than the column's (kept as it came)
