@@ -5,6 +5,7 @@ Each source that declares `rows` gives the sliced queryset of its hits (its own 
 as one JSON object a row; the rows are then made back into (unsaved) model instances with those fields and their
 related rows, and the source's own `hit` renders each one, as it does when the source is asked alone. One round
 trip and one compiled query a source, instead of a query and a full model row (every column, select_related) each.
+A change log's related rows of every kind are read the same way (org.audit_changes.ChangeRenderer).
 """
 
 from __future__ import annotations
