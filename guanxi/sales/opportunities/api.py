@@ -144,8 +144,9 @@ def opportunity_funnel(request: HttpRequest, params: Query[FunnelParams]) -> obj
     user = current_user(request)
     pipeline = selectors.pipeline_get(user=user, pk=params.pipeline)
     period = funnel.period_for(params.period, timezone.localdate(), params.date_from, params.date_to)
-    qs = selectors.opportunity_scope(user=user, department_id=params.department, owner_id=params.owner)
-    return funnel.funnel(qs, pipeline, period)
+    return selectors.opportunity_funnel(
+        user=user, pipeline=pipeline, period=period, department_id=params.department, owner_id=params.owner
+    )
 
 
 @router.get(

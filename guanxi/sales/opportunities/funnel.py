@@ -19,6 +19,7 @@ Funnel rules (docs/funnel.md):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -191,9 +192,13 @@ def _entries(qs: QuerySet[Opportunity], period: Period, pos: dict[int, int], k: 
     query instead of an EXISTS per deal and stage)."""
     if not k:
         return {}
-    moves = StageChange.objects.filter(
-        opportunity__in=qs.values("pk"), at__gte=period.start, at__lt=period.end
-    ).annotate(to_pos=_position_case("to_stage_id", pos), from_pos=_position_case("from_stage_id", pos))
+    # From the deals, joined once to their changes of the period (the filter before the annotation narrows the
+    # same join): a change's deal is read once, for the scope and the amount alike (a semi-join on the deals as
+    # well read each of the month's 7,900 deals twice at 500,000, half the query's 280 ms).
+    moves = qs.filter(stage_changes__at__gte=period.start, stage_changes__at__lt=period.end).annotate(
+        to_pos=_position_case("stage_changes__to_stage_id", pos),
+        from_pos=_position_case("stage_changes__from_stage_id", pos),
+    )
     flags = {
         f"e{i}": Max(
             Case(
@@ -204,7 +209,7 @@ def _entries(qs: QuerySet[Opportunity], period: Period, pos: dict[int, int], k: 
         )
         for i in range(1, k + 2)
     }
-    per_deal = moves.order_by().values("opportunity_id").annotate(amount=Max("opportunity__amount"), **flags)
+    per_deal = moves.order_by().values("pk").annotate(amount=Max("amount"), **flags)
     try:
         inner, params = per_deal.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing (e.g. a department with no one in it)
@@ -287,8 +292,40 @@ def stalled(qs: QuerySet[Opportunity], pipeline: Pipeline, now: dt.datetime | No
     return qs.filter(stalled_q(list(pipeline.stages.all()), now or timezone.now()))
 
 
-def funnel(qs: QuerySet[Opportunity], pipeline: Pipeline, period: Period, now: dt.datetime | None = None) -> Funnel:
-    """Entries, amounts and conversion per open stage, win rate, deal size, cycle length, stall counts."""
+def _stalled_counts(
+    qs: QuerySet[Opportunity], open_stages: list[Stage], now: dt.datetime, open_counts: Mapping[int, int] | None
+) -> dict[int, int]:
+    """{stage id: open deals of `qs` stalled there} (stalled_q). Each stage is read as one range of the board index
+    (stage, in it since) in one UNION ALL: an OR of the stages was a filter over every open deal's entry (394 ms at
+    500,000). Given `open_counts`, the open deals per stage (the totals the database keeps, for someone who sees
+    every deal), the stalled are those less the ones that entered their stage lately: the range read is then the
+    recent deals, not the old ones, which pile up."""
+    limits = {stage.pk: now - dt.timedelta(days=stage.stall_days) for stage in open_stages if stage.stall_days}
+    if not limits:
+        return {}
+    live = qs.filter(status=Opportunity.Status.OPEN).order_by()
+    side = "stage_entered_at__gte" if open_counts is not None else "stage_entered_at__lt"
+    parts = [
+        live.filter(stage_id=pk, **{side: limit}).values("stage_id").annotate(n=Count("pk")).values_list("stage", "n")
+        for pk, limit in limits.items()
+    ]
+    counted = dict(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else dict(parts[0])
+    if open_counts is None:
+        return counted
+    # the two reads are two statements: a deal moved between them must not make a count negative
+    return {pk: max(0, open_counts.get(pk, 0) - counted.get(pk, 0)) for pk in limits}
+
+
+def funnel(
+    qs: QuerySet[Opportunity],
+    pipeline: Pipeline,
+    period: Period,
+    now: dt.datetime | None = None,
+    *,
+    open_counts: Mapping[int, int] | None = None,
+) -> Funnel:
+    """Entries, amounts and conversion per open stage, win rate, deal size, cycle length, stall counts.
+    `open_counts`: the open deals of `qs` per stage, if known (see `_stalled_counts`)."""
     now = now or timezone.now()
     qs = qs.filter(pipeline=pipeline)
     open_stages, pos = _positions(pipeline)
@@ -298,9 +335,7 @@ def funnel(qs: QuerySet[Opportunity], pipeline: Pipeline, period: Period, now: d
     totals = _entries(qs, period, pos, k)
 
     averages = average_time_in_stage(qs, pipeline, period)
-    stalled_counts = dict(
-        qs.filter(stalled_q(open_stages, now)).values("stage").annotate(n=Count("pk")).values_list("stage", "n")
-    )
+    stalled_counts = _stalled_counts(qs, open_stages, now, open_counts)
     for i, stage in enumerate(open_stages, start=1):
         result.stages.append(
             FunnelStage(

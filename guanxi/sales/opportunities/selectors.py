@@ -33,7 +33,7 @@ from guanxi.org.policies import (
 
 from .calendar import closing_countdown
 from .filters import SORTS, OpportunityFilter, apply_search
-from .funnel import PERIODS, funnel, period_for
+from .funnel import PERIODS, Funnel, Period, funnel, period_for
 from .models import Competitor, LostReason, Opportunity, OpportunityDocument, Pipeline, Stage, StageChange
 from .stage_totals import stage_totals
 
@@ -431,6 +431,19 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def opportunity_funnel(
+    *, user: User, pipeline: Pipeline, period: Period, department_id: int | None = None, owner_id: int | None = None
+) -> Funnel:
+    """The pipeline's funnel over the deals the user sees (narrowed to a department's tree or an owner). Someone who
+    sees every deal, with no department asked, has the open deals per stage from the kept totals, as the board does."""
+    qs = opportunity_scope(user=user, department_id=department_id, owner_id=owner_id)
+    open_counts = None
+    if department_id is None and visibility_q(user, Opportunity) is None:
+        kept = stage_totals(pipeline_id=pipeline.pk, owner_id=owner_id)
+        open_counts = {stage_id: row["n"] for stage_id, row in kept.items()}
+    return funnel(qs, pipeline, period, open_counts=open_counts)
+
+
 def funnel_report(*, user: User, params: Mapping[str, Any]) -> dict[str, Any]:
     """The funnel page's figures from its query string: the period (month by default; a bad custom range falls back
     to this month and says why), the pipeline (default: the default one) and the department and owner narrowing.
@@ -446,9 +459,10 @@ def funnel_report(*, user: User, params: Mapping[str, Any]) -> dict[str, Any]:
         period = period_for(kind, today)
     pipeline = pipeline_get(user=user, pk=id_or_none(params.get("pipeline")))
     department_id, owner_id = id_or_none(params.get("department")), id_or_none(params.get("owner"))
-    qs = opportunity_scope(user=user, department_id=department_id, owner_id=owner_id)
     return {
-        "data": funnel(qs, pipeline, period),
+        "data": opportunity_funnel(
+            user=user, pipeline=pipeline, period=period, department_id=department_id, owner_id=owner_id
+        ),
         "kind": kind,
         "period": period,
         "pipeline": pipeline,
