@@ -170,7 +170,7 @@ def league_compute(
         .filter(owner_id__in=ids)
         .order_by()
         .values("owner_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
     }
     rows = []
     for person in people:

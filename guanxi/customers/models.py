@@ -167,6 +167,8 @@ class Customer(OwnedRecord, CustomFieldsModel):
             ListOrderIndex(fields=["owner", "name_sort", "id"], live_after=1, name="customer_owner_name_idx"),
             ListOrderIndex(fields=["owner", "-updated_at", "-id"], live_after=1, name="customer_owner_updated_idx"),
             models.Index(fields=["credit_code"]),
+            # A period's new customers counted from this index alone (analytics: by owner, department or level).
+            ListOrderIndex(fields=["created_at", "owner", "department", "level"], name="customer_figures_idx"),
             # The public-pool job (customers/pool/services.py) compares this expression on owned customers;
             # partial, so the hourly run reads only the few crossing a limit (docs/pool.md).
             models.Index(
@@ -267,13 +269,10 @@ class FollowUp(BusinessModel):
         indexes = [
             models.Index(fields=["customer", "-occurred_at"]),
             models.Index(fields=["author", "-occurred_at"]),
-            # The customers followed up since a moment (the usage league's violations: open deals whose customer
-            # has none in the policy's window) read from this index alone, however many follow-ups there are.
-            models.Index(
-                fields=["occurred_at", "customer"],
-                condition=models.Q(deleted_at__isnull=True),
-                name="followup_recent_idx",
-            ),
+            # A period's follow-ups counted from this index alone (analytics: by author, department or method, and
+            # the customers contacted), and the customers followed up since a moment (the usage league's
+            # violations), however many follow-ups there are.
+            ListOrderIndex(fields=["occurred_at", "author", "method", "customer"], name="followup_figures_idx"),
         ]
 
     def __str__(self) -> str:

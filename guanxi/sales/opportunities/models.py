@@ -232,6 +232,16 @@ class Opportunity(OwnedRecord, CustomFieldsModel):
             ),
             # The list's and the API's sortable columns, read in order (core.models.ListOrderIndex).
             ListOrderIndex(fields=["-created_at", "-id"], name="opportunity_created_sort_idx"),
+            # A period's new deals and their amount counted from this index alone (analytics: by owner, department
+            # or stage).
+            ListOrderIndex(
+                fields=["created_at", "owner", "department", "stage", "amount"], name="opportunity_figures_idx"
+            ),
+            # The usage league's violations: the open deals made before a moment, with their owner and customer,
+            # read from this index alone (analytics.ranking.violations_queryset).
+            ListOrderIndex(
+                fields=["status", "created_at", "owner", "customer"], live_after=1, name="opportunity_due_idx"
+            ),
             ListOrderIndex(fields=["name_sort", "id"], name="opportunity_name_pinyin_idx"),
             ListOrderIndex(fields=["amount", "id"], name="opportunity_amount_sort_idx"),
             ListOrderIndex(fields=["-updated_at", "-id"], name="opportunity_updated_sort_idx"),
