@@ -18,3 +18,11 @@ class CustomersConfig(AppConfig):
         register(ContactList)
         register(PoolList)
         register(FollowUpList)
+
+        from django.db.models.signals import post_migrate
+
+        from .followup_counts import followup_counts_triggers_ensure
+
+        # the kept follow-up counts' triggers come back (and recount) if a migration rebuilt the table or the zone
+        # changed; a flush leaves no count behind
+        post_migrate.connect(followup_counts_triggers_ensure, sender=self, dispatch_uid="guanxi_followup_counts")

@@ -49,7 +49,58 @@ def _follow_ups(user: User) -> Any:
 
 # Follow-ups are counted for their author (the person who made the call or visit).
 FOLLOW_UP_PATHS: dict[str, Any] = {"owner": "author_id", "department": "author__department_id"}
-follow_ups = period_metric(_follow_ups, within="occurred_at", extra={"method": "method"}, **FOLLOW_UP_PATHS)
+_follow_ups_counted = period_metric(_follow_ups, within="occurred_at", extra={"method": "method"}, **FOLLOW_UP_PATHS)
+
+
+class FollowUpCount:
+    """Follow-ups in the period by their author, the author's department, the method, or in total: for a reader who
+    sees every follow-up, read in the periods' zone, from the counts the database keeps per day, author and method
+    (followup_counts: a few thousand rows, not every follow-up of the period; the same figures,
+    customers/tests/test_followup_counts.py); else the grouped query over the reader's follow-ups."""
+
+    def __call__(
+        self, *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+    ) -> dict[Any, Decimal]:
+        kept = _kept_counts(user, [(date_from, date_to)], group_by, owners)
+        if kept is not None:
+            return kept[0]
+        return _follow_ups_counted(user=user, date_from=date_from, date_to=date_to, group_by=group_by, owners=owners)
+
+    def series(
+        self,
+        *,
+        user: User,
+        periods: Sequence[tuple[dt.date, dt.date]],
+        group_by: str,
+        owners: Iterable[int] | None = None,
+    ) -> list[dict[Any, Decimal]]:
+        kept = _kept_counts(user, periods, group_by, owners)
+        if kept is not None:
+            return kept
+        return _follow_ups_counted.series(user=user, periods=periods, group_by=group_by, owners=owners)
+
+
+def _kept_counts(
+    user: User, periods: Sequence[tuple[dt.date, dt.date]], group_by: str, owners: Iterable[int] | None
+) -> list[dict[Any, Decimal]] | None:
+    from django.utils import timezone
+
+    from guanxi.core.errors import PermissionDeniedError
+    from guanxi.org.policies import visibility_q
+
+    from .followup_counts import followup_counts, kept_zone
+
+    if timezone.get_current_timezone_name() != kept_zone():  # the days are counted in the installation's zone
+        return None
+    try:
+        if visibility_q(user, FollowUp) is not None:
+            return None
+    except PermissionDeniedError:
+        return None
+    return followup_counts(periods=periods, group_by=group_by, owners=owners)
+
+
+follow_ups = FollowUpCount()
 follow_ups_records = period_records(
     "customers:follow_up_list", dates=("occurred_from", "occurred_to"), owner_as="author", group_as="method"
 )

@@ -279,6 +279,26 @@ class FollowUp(BusinessModel):
         return f"{self.customer} · {self.get_method_display()} · {self.occurred_at:%Y-%m-%d}"
 
 
+class FollowUpDayCount(models.Model):
+    """The live follow-ups of a local day, author and method, kept as they change: one row per change, written by
+    database triggers in the same transaction as every write to the follow-ups (followup_counts.py), whatever path
+    made it; `followup_counts_compact` folds them into one row per key. Plain ids, no foreign key: an author may
+    go away while a key's rows still sum to zero."""
+
+    day = models.DateField()
+    author_id = models.BigIntegerField()
+    method = models.CharField(max_length=20)
+    n = models.BigIntegerField()
+
+    class Meta:
+        db_table = "customers_followup_day_count"
+        # a period's rows read from the index alone
+        indexes = [models.Index(fields=["day", "author_id", "method", "n"], name="followup_day_count_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day}/{self.author_id}/{self.method}: {self.n}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     return private_upload_path("attachments", filename)
 

@@ -187,6 +187,16 @@ registry.add_handover_kind(
 registry.add_periodic(PeriodicJob(key="task_reminders", every_minutes=5, run=_task_reminders))
 
 
+def _followup_counts_compact() -> Any:
+    from .followup_counts import followup_counts_compact
+
+    return {"rows": followup_counts_compact()}
+
+
+# The follow-ups of each day kept by the database (followup_counts): each write adds a row; folded into one per key.
+registry.add_periodic(PeriodicJob(key="followup_counts_compact", every_minutes=5, run=_followup_counts_compact))
+
+
 # --- new-customer review (录入审核) through the approval engine ---------------------------------
 def _review_decided(**kwargs: Any) -> None:
     from .services import customer_review_decided
