@@ -289,6 +289,7 @@ class FollowUpDayCount(models.Model):
     author_id = models.BigIntegerField()
     method = models.CharField(max_length=20)
     n = models.BigIntegerField()
+    kept_by_triggers = True  # a restore loads these rows as the backup has them (core.backup.portable)
 
     class Meta:
         db_table = "customers_followup_day_count"

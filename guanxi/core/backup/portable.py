@@ -71,7 +71,20 @@ class _Table:
 
 
 def portable_data_load(path: Path, using: str = "default") -> int:
-    """Insert every row of the portable section into the (empty, migrated) database; returns the row count."""
+    """Insert every row of the portable section into the (empty, migrated) database; returns the row count.
+
+    Tables the database keeps by triggers from others (a model with `kept_by_triggers`, such as the board's
+    totals) are loaded last, as the backup has them: loading the deals' rows has fired the triggers, whose rows
+    are dropped first (the backup's rows are the same totals, written when they were)."""
+    count = _load(path, using, kept=False)
+    for model in apps.get_models():
+        if _is_kept(model):
+            model._base_manager.using(using).all().delete()
+    return count + _load(path, using, kept=True)
+
+
+def _load(path: Path, using: str, *, kept: bool) -> int:
+    """The rows of the tables kept by triggers (kept=True), or of every other table."""
     count = 0
     table: _Table | None = None
     with gzip.open(path, "rt", encoding="utf-8") as lines:
@@ -80,9 +93,11 @@ def portable_data_load(path: Path, using: str = "default") -> int:
             if isinstance(item, dict):
                 if table is not None:
                     table.flush()
-                table = _Table(item["model"], item["fields"], using)
+                model = apps.get_model(item["model"])
+                table = _Table(item["model"], item["fields"], using) if _is_kept(model) == kept else None
                 continue
-            assert table is not None  # a row always follows its table's header
+            if table is None:  # a row of a table loaded in the other pass
+                continue
             table.add(item)
             count += 1
             if len(table.batch) >= 2000:
@@ -90,3 +105,7 @@ def portable_data_load(path: Path, using: str = "default") -> int:
     if table is not None:
         table.flush()
     return count
+
+
+def _is_kept(model: Any) -> bool:
+    return bool(getattr(model, "kept_by_triggers", False))

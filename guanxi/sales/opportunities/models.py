@@ -265,6 +265,7 @@ class OpportunityStageTotal(models.Model):
     n = models.BigIntegerField()
     amount_cents = models.DecimalField(max_digits=30, decimal_places=0)
     weighted_cents = models.DecimalField(max_digits=32, decimal_places=0)  # Σ amount in cents × probability (%)
+    kept_by_triggers = True  # a restore loads these rows as the backup has them (core.backup.portable)
 
     class Meta:
         db_table = "sales_opportunity_stage_total"
