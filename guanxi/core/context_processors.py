@@ -15,7 +15,8 @@ from .registry import registry
 _URLS: dict[tuple[str, str, Any], str] = {}
 
 
-def _url(name: str) -> str:
+def reversed_url(name: str) -> str:
+    """reverse(name) of a URL without arguments, kept per URL configuration and script prefix."""
     key = (name, get_script_prefix(), get_urlconf())
     url = _URLS.get(key)
     if url is None:
@@ -53,7 +54,7 @@ def _navigation(request: HttpRequest, user: Any) -> dict[str, Any]:
     entries = [
         {
             "item": n,
-            "url": _url(n.url_name),
+            "url": reversed_url(n.url_name),
             "label": n.label,
             "icon": n.icon,
             "badge": n.badge(user) if n.badge else 0,
@@ -78,7 +79,7 @@ def _navigation(request: HttpRequest, user: Any) -> dict[str, Any]:
             "label": q.label,
             "icon": q.icon,
             # a record of a customer opens its app's customer picker first (url_name), told what it is for
-            "url": _url(q.url_name) + (f"?for={q.key}" if q.for_customer else ""),
+            "url": reversed_url(q.url_name) + (f"?for={q.key}" if q.for_customer else ""),
         }
         for q in registry.quick_create
         if has_permission(user, q.permission)
