@@ -66,3 +66,38 @@ def test_a_buyer_beyond_those_offered_is_found_by_pinyin_and_becomes_the_buyer(p
     # then the trade is hers
     expect(page.locator(".alert-success")).to_be_visible()
     assert Trade.objects.get(unit=unit).customer_id == wanted.pk
+
+
+def test_a_buyer_chosen_before_the_server_answers_the_typed_words_leaves_the_list_closed(page, org, project):
+    # given a picker whose server answers typed words late (the buyers offered up front are there at once)
+    from guanxi.customers.tests.factories import CustomerFactory
+
+    page.add_init_script(
+        """(() => {
+          const fetchNow = window.fetch;
+          window.gxAsked = 0;
+          window.gxAnswered = 0;
+          window.fetch = (url, options) => {
+            if (!/[?&]q=[^&]/.test(String(url))) return fetchNow(url, options);
+            window.gxAsked += 1;
+            return new Promise((r) => setTimeout(r, 800)).then(() => fetchNow(url, options))
+              .finally(() => setTimeout(() => { window.gxAnswered += 1; }, 0));
+          };
+        })()"""
+    )
+    admin = org["admin"]
+    wanted = CustomerFactory(name="王小明", kind="person", owner=admin)
+    _unit_page_open(page, admin, project)
+    dropdown = page.locator("#unit-sale .ts-dropdown")
+    # when the agent types the name, the offered buyer is highlighted while the server is still searching the words,
+    # and they take it with Enter
+    page.locator("#unit-sale .ts-control").click()
+    page.keyboard.type("王小明")
+    expect(dropdown.locator(".option.active")).to_contain_text("王小明")
+    page.wait_for_function("window.gxAsked >= 1")
+    page.keyboard.press("Enter")
+    expect(dropdown).to_be_hidden()
+    # then the late answer does not open the list again over the form, and the buyer stays chosen
+    page.wait_for_function("window.gxAnswered >= 1")
+    expect(dropdown).to_be_hidden()
+    expect(page.locator("#sale_customer")).to_have_value(str(wanted.pk))

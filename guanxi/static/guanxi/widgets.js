@@ -183,13 +183,22 @@
             .then(function (r) { return r.ok ? r.json() : { items: [] }; })
             .then(function (data) {
               var q = String(query || "").toLowerCase();
+              // An answer for words no longer typed (the user chose from what was already shown, which empties the
+              // box and closes the list) fills the options but must not open the list again over the form.
+              var stale = query !== "" && ts.inputValue() !== query && !ts.isOpen;
+              var open = ts.open;
+              if (stale) ts.open = function () {};
               ts.gxFound = ts.gxFound || {};
-              done((data.items || []).map(function (it) {
-                ts.gxFound[q + "\u0000" + it.id] = true;
-                var o = { id: String(it.id) };
-                o[label] = it.code ? it.code + " · " + it[label] : it[label];
-                return o;
-              }));
+              try {
+                done((data.items || []).map(function (it) {
+                  ts.gxFound[q + "\u0000" + it.id] = true;
+                  var o = { id: String(it.id) };
+                  o[label] = it.code ? it.code + " · " + it[label] : it[label];
+                  return o;
+                }));
+              } finally {
+                ts.open = open;
+              }
             })
             .catch(function () { done(); });
         },
