@@ -165,7 +165,14 @@ class Customer(OwnedRecord, CustomFieldsModel):
             ListOrderIndex(fields=["-updated_at", "-id"], name="customer_updated_sort_idx"),
             # A rep's own customers in the list's order, a page read and no more (policies.scope_parts).
             ListOrderIndex(fields=["owner", "name_sort", "id"], live_after=1, name="customer_owner_name_idx"),
-            ListOrderIndex(fields=["owner", "-updated_at", "-id"], live_after=1, name="customer_owner_updated_idx"),
+            # with the level, a rep's count of their A (B, C…) customers reads the index alone: beside the level's
+            # own index, PostgreSQL combined both (150,000 entries for A at a million customers, 16 of the list's 20 ms)
+            ListOrderIndex(
+                fields=["owner", "-updated_at", "-id"],
+                include=["level"],
+                live_after=1,
+                name="customer_owner_updated_idx",
+            ),
             models.Index(fields=["credit_code"]),
             # A period's new customers counted from this index alone (analytics: by owner, department or level).
             ListOrderIndex(fields=["created_at", "owner", "department", "level"], name="customer_figures_idx"),
