@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import json
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -32,6 +33,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from bench.load import cpu
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 OUT = ROOT / "bench" / "out"
@@ -272,8 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     started: list[subprocess.Popen[bytes]] = []
     log_files = {name: open(work / f"{name}.log", "wb") for name in ("gunicorn", "worker")}  # noqa: SIM115
     try:
+        # each side's database sessions are named, so that their backends' CPU is counted on the right side
+        web_env = {**env, "GUANXI_DATABASE_URL": f"{url}?application_name={cpu.WEB}"}
         started.append(
-            subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=log_files["gunicorn"], stderr=subprocess.STDOUT)
+            subprocess.Popen(gunicorn, cwd=ROOT, env=web_env, stdout=log_files["gunicorn"], stderr=subprocess.STDOUT)
         )
         worker = [sys.executable, "-m", "guanxi.cli", "worker"]
         started.append(
@@ -286,6 +291,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         prefix = work / "locust"
         load_before = load_average()
+        servers = {"gunicorn": started[0].pid, "worker": started[1].pid}
+
+        def processes() -> dict[str, set[int]]:
+            web, others = cpu.backend_pids(args.pg_db)
+            return {
+                "gunicorn": cpu.descendants([servers["gunicorn"]]),
+                "postgresql": web,
+                # the worker's jobs with their own database sessions (a backup's pg_dump included)
+                "worker": cpu.descendants([servers["worker"]]) | others,
+            }
+
+        cpu_before = cpu.snapshot(processes())
+        locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.monotonic()
         locust = [
             sys.executable,
@@ -315,6 +333,11 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(locust, cwd=ROOT, env=locust_env, stdout=output, stderr=subprocess.STDOUT, check=False)
         seconds = time.monotonic() - began
         load_after = load_average()
+        cpu_used = cpu.used(cpu_before, cpu.snapshot(processes()))
+        locust_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_used["locust"] = (locust_after.ru_utime + locust_after.ru_stime) - (
+            locust_before.ru_utime + locust_before.ru_stime
+        )
     finally:
         for proc in reversed(started):
             proc.send_signal(signal.SIGTERM)
@@ -329,6 +352,14 @@ def main(argv: list[str] | None = None) -> int:
     log("")
     log(f"load average before {load_before}, after {load_after}")
     rows = print_table(stats, seconds)
+    requests = sum(int(row["Request Count"]) for row in stats if row["Name"] == "Aggregated")
+    machine = cpu.per_request(cpu_used, requests)
+    log(
+        "CPU per request (ms): "
+        + ", ".join(f"{name} {ms}" for name, ms in machine["ms_per_request"].items())
+        + f"; answering (gunicorn and PostgreSQL) {machine['web_ms_per_request']} ms a request: two free cores would "
+        f"answer about {machine['web_capacity_per_second_on_2_cores']} requests a second"
+    )
     recorded = json.loads((work / "writes.json").read_text())
     writes, conflicts = recorded["writes"], recorded["conflicts"]
     problems = lost_writes(writes)
@@ -354,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
                 "gunicorn_workers": args.workers,
                 "customers": Customer.objects.count(),
                 "load_average": {"before": load_before, "after": load_after},
+                "cpu": machine,
                 "actions": rows,
                 "conflicts": conflicts,
                 "writes": {k: len(v) for k, v in writes.items()},
