@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import sys
 import time
@@ -346,6 +347,11 @@ def _hit_ids(answer: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(customers), frozenset(contacts)
 
 
+def _page_contact_ids(page: str) -> list[int]:
+    """The contacts the customer page lists (`id="contact-<id>"` in its contacts panel)."""
+    return sorted(int(pk) for pk in re.findall(r'id="contact-(\d+)"', page))
+
+
 def build_cases(rng: random.Random, sql: Sql, repeat: int) -> tuple[list[Case], dict[str, Any]]:
     from guanxi.customers.models import Contact, Customer
     from guanxi.org.models import User
@@ -408,6 +414,21 @@ def build_cases(rng: random.Random, sql: Sql, repeat: int) -> tuple[list[Case], 
                 sql_ids=lambda rows: (rows[0][0][0], sorted(r[0] for r in rows[1])),
                 params=sample_ids,
                 goal=CUSTOMER_360_GOAL,
+            )
+        )
+        # the customer page: the same 360 with every tab other apps register (opportunities, quotes, contracts,
+        # money, tickets, assets, care, membership), each narrowed by its own module's scope
+        cases.append(
+            Case(
+                endpoint="GET /customers/{id}/ (360 page, every tab)",
+                user=user.username,
+                scope=scope,
+                url=lambda pk: f"/customers/{pk}/",
+                sql=lambda pk, user=user, scope=scope: sql.customer_360(user, scope, pk),
+                api_ids=_page_contact_ids,
+                sql_ids=lambda rows: sorted(r[0] for r in rows[1]),
+                params=sample_ids,
+                parse=lambda body: body.decode(),
             )
         )
     info = {

@@ -17,7 +17,13 @@ from guanxi.core.ports import CONTRACT_MONEY
 from guanxi.core.registry import registry
 from guanxi.customers.models import Contact, Customer
 from guanxi.org.models import User
-from guanxi.org.policies import has_permission, require_permission, scope_queryset, scope_queryset_or_none
+from guanxi.org.policies import (
+    has_permission,
+    require_permission,
+    scope_children,
+    scope_queryset,
+    scope_queryset_or_none,
+)
 
 from .filters import (
     ContractFilter,
@@ -165,7 +171,9 @@ def quote_versions(*, user: User, quote: Quote) -> list[Quote]:
 
 
 def customer_quotes(*, user: User, customer: Customer) -> list[Quote]:
-    qs = _visible(user, Quote.objects.filter(customer=customer), "quotes").exclude(status=Quote.Status.SUPERSEDED)
+    qs = scope_children(user, Quote.objects.all(), via="customer", parent=customer, module="quotes").exclude(
+        status=Quote.Status.SUPERSEDED
+    )
     return list(qs.select_related("owner").order_by("-created_at")[:100])
 
 
@@ -193,7 +201,9 @@ def record_visible(*, user: User, obj: Any, module: str) -> bool:
 
 def opportunity_quotes(*, user: User, opportunity: Any) -> list[Quote]:
     """The quotes of an opportunity the user may see (latest revisions only), newest first."""
-    qs = _visible(user, Quote.objects.filter(opportunity=opportunity), "quotes").exclude(status=Quote.Status.SUPERSEDED)
+    qs = scope_children(user, Quote.objects.all(), via="opportunity", parent=opportunity, module="quotes").exclude(
+        status=Quote.Status.SUPERSEDED
+    )
     return list(qs.select_related("owner").order_by("-created_at")[:100])
 
 
@@ -259,13 +269,13 @@ def contract_detail(*, user: User, pk: Any) -> Contract:
 
 
 def customer_contracts(*, user: User, customer: Customer) -> list[Contract]:
-    qs = _visible(user, Contract.objects.filter(customer=customer), "contracts")
+    qs = scope_children(user, Contract.objects.all(), via="customer", parent=customer, module="contracts")
     return list(qs.select_related("owner").order_by("-created_at")[:100])
 
 
 def opportunity_contracts(*, user: User, opportunity: Any) -> list[Contract]:
     """The contracts of an opportunity the user may see, newest first."""
-    qs = _visible(user, Contract.objects.filter(opportunity=opportunity), "contracts")
+    qs = scope_children(user, Contract.objects.all(), via="opportunity", parent=opportunity, module="contracts")
     return list(qs.select_related("owner").order_by("-created_at")[:100])
 
 
@@ -404,7 +414,7 @@ def customer_opportunity_choices(*, user: User, customer: Customer) -> list[Any]
 
     if not has_permission(user, "opportunities.view"):
         return []
-    qs = scope_queryset(user, Opportunity.objects.filter(customer=customer), "view", module="opportunities")
+    qs = scope_children(user, Opportunity.objects.all(), via="customer", parent=customer, module="opportunities")
     return list(qs.order_by("-created_at")[:100])
 
 

@@ -22,7 +22,12 @@ from guanxi.core.prefetch import prefetch_always
 from guanxi.core.registry import registry
 from guanxi.org.audit_changes import audit_visible, describe_changes, model_label
 from guanxi.org.models import User
-from guanxi.org.policies import get_scoped_or_404, has_permission, scope_queryset, scope_queryset_or_none
+from guanxi.org.policies import (
+    get_scoped_or_404,
+    has_permission,
+    scope_children,
+    scope_queryset,
+)
 
 from .filters import CONTACT_SORTS, SORTS, ContactFilter, CustomerFilter, FollowUpFilter, TaskFilter, apply_search
 from .models import Attachment, Contact, Customer, FollowUp, PoolEvent, RegistrationConflict, Tag, Task
@@ -192,14 +197,14 @@ def customer_timeline(
     events: list[dict[str, Any]] = []
     want = kinds or {"followup", "task", "change"}
     if "followup" in want:
-        follow_ups = scope_queryset_or_none(user, FollowUp.objects.filter(customer=customer))
+        follow_ups = scope_children(user, FollowUp.objects.all(), via="customer", parent=customer, or_none=True)
         shown = list(follow_ups.select_related("author", "contact")[:limit])
         # the attachments in one query asked whether or not there are follow-ups (a constant count for the 360)
         prefetch_always(shown, "attachments", Attachment.objects.filter(follow_up__in=follow_ups.values("pk")))
         for f in shown:
             events.append({"kind": "followup", "at": f.occurred_at, "obj": f, "actor": f.author})
     if "task" in want:
-        tasks = scope_queryset_or_none(user, Task.objects.filter(customer=customer))
+        tasks = scope_children(user, Task.objects.all(), via="customer", parent=customer, or_none=True)
         for t in tasks.select_related("assignee")[:limit]:
             events.append({"kind": "task", "at": t.due_at, "obj": t, "actor": t.assignee})
     if "change" in want:
@@ -374,7 +379,7 @@ def timeline_with_labels(events: list[dict[str, Any]], *, user: User) -> list[di
 
 def customer_tasks(*, user: User, customer: Customer) -> list[Task]:
     """The customer's tasks the user may see (empty without tasks.view)."""
-    tasks = scope_queryset_or_none(user, Task.objects.filter(customer=customer))
+    tasks = scope_children(user, Task.objects.all(), via="customer", parent=customer, or_none=True)
     return list(tasks.select_related("customer", "assignee").order_by("done", "due_at", "id")[:100])
 
 

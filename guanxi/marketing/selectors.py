@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from guanxi.core.errors import NotFoundError
 from guanxi.core.prefetch import prefetch_always
-from guanxi.org.policies import require_permission, scope_queryset
+from guanxi.org.policies import require_permission, scope_children
 
 from .consent import reachable
 from .models import Channel, Segment
@@ -36,8 +36,8 @@ def reach_by_channel(members: Members) -> dict[str, int]:
 def customer_contacts(*, user: Any, customer: Any) -> QuerySet[Any]:
     from guanxi.customers.models import Contact
 
-    contacts = Contact.objects.filter(customer=customer).prefetch_related("consents").order_by("-is_primary", "name")
-    return scope_queryset(user, contacts, "view", module="contacts")
+    contacts = Contact.objects.prefetch_related("consents").order_by("-is_primary", "name")
+    return scope_children(user, contacts, via="customer", parent=customer)
 
 
 def customer_contacts_with_consents(*, user: Any, customer: Any) -> list[Any]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -192,8 +192,13 @@ def _collaborator_q(model: type[models.Model], path: str | None, user: User) -> 
     return Q(**{f"{prefix}__in" if prefix else "pk__in": ids})
 
 
-def scope_q(user: User, model: type[models.Model], scope: str) -> Q | None:
-    """The filter for a scope on a model; None means no narrowing.
+# One known parent row of the rows a scope narrows: (the rows' foreign key to it, "customer"; its id).
+Parent = tuple[str, Any]
+
+
+def scope_q(user: User, model: type[models.Model], scope: str, *, parent: Parent | None = None) -> Q | None:
+    """The filter for a scope on a model; None means no narrowing. `parent`: the rows are known to hang off one row
+    (`(foreign key, its id)`, a customer's follow-ups on its 360), for which see `scope_children`.
 
     Written so both databases narrow through the owner index rather than scan: the owners are a list of ids or a
     subquery on users (never a join), and a model reached through a relation (contacts, follow-ups: the customer's
@@ -223,6 +228,8 @@ def scope_q(user: User, model: type[models.Model], scope: str) -> Q | None:
     base = target._base_manager.order_by()  # the rows of the join, soft-deleted parents included
     owned = _owned_q(user, owner, scope)
     partner_q = Q(**{f"{owner}__in": _partner_users(user)}) if partner else Q()
+    if parent is not None and parent[0] == prefix:
+        return _parent_in_scope(base.filter(pk=parent[1]), owned, partner_q, inner_collab, scope, user)
     ids = base.filter(owned & partner_q).values("pk") if owned is not None else base.filter(partner_q).values("pk")
     if inner_collab and scope != DataScope.ALL:
         collab_ids = _collaborator_ids(target, inner_collab, user)
@@ -234,6 +241,20 @@ def scope_q(user: User, model: type[models.Model], scope: str) -> Q | None:
         # contacts by name at a million customers: 3.2 s of SQL with `IN (SELECT …)`, 1.7 s so; docs/benchmarks.md)
         return in_ids(prefix, ids)
     return Q(**{f"{prefix}__in": ids})
+
+
+def _parent_in_scope(
+    parent: QuerySet[Any], owned: Q | None, partner_q: Q, inner_collab: str | None, scope: str, user: User
+) -> Q:
+    """`EXISTS (the parent, if its owner is in the scope or the user collaborates on it)`: for the rows of one known
+    parent the scope's `parent_id IN (every parent in the scope)` holds for all of them or for none, so it is decided
+    on that parent alone. The EXISTS names no column of the rows, so it runs once, before them (a one-time filter),
+    reading the parent by its primary key, where the general condition built the array of a rep's 9,000 customers for
+    every tab of a 360 (docs/benchmarks.md). The same rows (customers/tests/test_scope_children.py)."""
+    whole = owned
+    if whole is not None and inner_collab and scope != DataScope.ALL:
+        whole |= Q(pk__in=_collaborator_ids(parent.model, inner_collab, user))
+    return Q(Exists(parent.filter(partner_q) if whole is None else parent.filter(whole & partner_q)))
 
 
 def _scope_on_owner(
@@ -325,9 +346,17 @@ def _read_rules_q(user: User, model: type[models.Model], action: str, *, holds_p
     return found
 
 
-def visibility_q(user: User, model: type[models.Model], action: str = "view", *, module: str | None = None) -> Q | None:
+def visibility_q(
+    user: User,
+    model: type[models.Model],
+    action: str = "view",
+    *,
+    module: str | None = None,
+    parent: Parent | None = None,
+) -> Q | None:
     """The one filter of the rows of `model` the user may `action`: the data scope of their `module.action`
     permission, widened by the model's read rules (only in the model's own module). None means every row.
+    `parent`: the filter of rows known to hang off that one parent row only (scope_children).
 
     Raises PermissionDeniedError (403) when the user holds no such permission and no read rule opens a row.
     """
@@ -339,7 +368,7 @@ def visibility_q(user: User, model: type[models.Model], action: str = "view", *,
         if extra is None or not model._base_manager.filter(extra).exists():
             require_permission(user, f"{module}.{action}")
         return extra
-    q = scope_q(user, model, scope)
+    q = scope_q(user, model, scope, parent=parent)
     if q is None or extra is None:
         return q
     return q | extra
@@ -361,6 +390,34 @@ def scope_queryset_or_none(
         return scope_queryset(user, qs, action, module=module)
     except PermissionDeniedError:
         return qs.none()
+
+
+def scope_children(
+    user: User,
+    qs: QuerySet[M],
+    *,
+    via: str,
+    parent: models.Model | int,
+    action: str = "view",
+    module: str | None = None,
+    or_none: bool = False,
+) -> QuerySet[M]:
+    """The rows of `qs` that hang off one known parent row (`via`: their foreign key to it; a customer's contacts,
+    follow-ups, tickets on its 360) and that the user may `action`: the rows of `scope_queryset(user,
+    qs.filter(via=parent))`, raising as it does, or, with `or_none` (a page showing another module's rows beside
+    its own), none when the user may not `action` that module at all. A model whose scope goes through that
+    parent's owner and collaborators (`scope_owner_path = "customer__owner"`) is narrowed by one test of the parent
+    (_parent_in_scope), not by the ids of every parent in the user's scope; read rules and partner organisations
+    keep their meaning. `parent`: a row or its id."""
+    pk = parent.pk if isinstance(parent, models.Model) else parent
+    try:
+        q = visibility_q(user, qs.model, action, module=module, parent=(via, pk))
+    except PermissionDeniedError:
+        if or_none:
+            return qs.none()
+        raise
+    qs = qs.filter(**{via: pk})
+    return qs if q is None else qs.filter(q)
 
 
 def get_scoped_or_404(user: User, qs: QuerySet[M], pk: Any, action: str = "view", *, module: str | None = None) -> M:

@@ -12,7 +12,7 @@ from guanxi.core.dbvendor import search_filter
 from guanxi.core.dictionaries.selectors import codes_with
 from guanxi.core.search import normalise, search_terms
 from guanxi.org.models import User
-from guanxi.org.policies import get_scoped_or_404, scope_queryset, scope_queryset_or_none
+from guanxi.org.policies import get_scoped_or_404, scope_children, scope_queryset, scope_queryset_or_none
 
 from .models import Asset, Ticket, TicketEvent
 
@@ -65,7 +65,7 @@ def asset_get(*, user: User, pk: Any, action: str = "view") -> Asset:
 
 
 def customer_assets(*, user: User, customer: Any) -> list[Asset]:
-    qs = scope_queryset_or_none(user, Asset.objects.filter(customer=customer), "view")
+    qs = scope_children(user, Asset.objects.all(), via="customer", parent=customer, or_none=True)
     return list(qs.select_related("product").order_by("ends_on", "-id")[:200])
 
 
@@ -108,7 +108,7 @@ def ticket_history(*, ticket: Ticket) -> list[TicketEvent]:
 
 
 def customer_tickets(*, user: User, customer: Any) -> list[Ticket]:
-    qs = scope_queryset_or_none(user, Ticket.objects.filter(customer=customer), "view")
+    qs = scope_children(user, Ticket.objects.all(), via="customer", parent=customer, or_none=True)
     return list(qs.select_related("owner").order_by("-created_at")[:200])
 
 

@@ -19,7 +19,7 @@ from guanxi.core.custom_fields.forms import custom_fields_attach
 from guanxi.core.errors import ApplicationError
 from guanxi.core.inputs import id_or_none
 from guanxi.core.views_util import form_page_status, form_page_submit, service_action
-from guanxi.org.policies import has_permission, require_permission, scope_queryset_or_none
+from guanxi.org.policies import has_permission, require_permission, scope_children, scope_queryset_or_none
 
 from . import selectors, services
 from .forms import AssetForm, TicketForm
@@ -56,9 +56,13 @@ def _asset_form(request: HttpRequest, asset: Asset | None) -> AssetForm:
 
     user = request.user
     customer = _customer_of(request, asset)
-    contracts = scope_queryset_or_none(user, Contract.objects.filter(customer=customer), "view", module="contracts")
+    contracts = (
+        scope_children(user, Contract.objects.all(), via="customer", parent=customer, module="contracts", or_none=True)
+        if customer
+        else Contract.objects.none()
+    )
     kwargs: dict[str, Any] = {"customers": _customers(user), "products": Product.objects.filter(is_active=True),
-                              "contracts": contracts if customer else Contract.objects.none()}  # fmt: skip
+                              "contracts": contracts}  # fmt: skip
     if request.method == "POST":
         return _with_custom(AssetForm(request.POST, **kwargs), request, services.ASSET_TARGET, asset)
     initial: dict[str, Any] = {"status": Asset.Status.ACTIVE, "kind": request.GET.get("kind") or "equipment"}
@@ -132,12 +136,14 @@ def _ticket_form(request: HttpRequest, ticket: Ticket | None) -> TicketForm:
 
     user = request.user
     customer = _customer_of(request, ticket)
-    contacts = scope_queryset_or_none(user, Contact.objects.filter(customer=customer), "view", module="contacts")
-    assets = scope_queryset_or_none(user, Asset.objects.filter(customer=customer), "view", module="assets")
     kwargs: dict[str, Any] = {
         "customers": _customers(user),
-        "contacts": contacts if customer else Contact.objects.none(),
-        "assets": assets if customer else Asset.objects.none(),
+        "contacts": scope_children(user, Contact.objects.all(), via="customer", parent=customer, or_none=True)
+        if customer
+        else Contact.objects.none(),
+        "assets": scope_children(user, Asset.objects.all(), via="customer", parent=customer, or_none=True)
+        if customer
+        else Asset.objects.none(),
         "editing": ticket is not None,
     }
     if request.method == "POST":

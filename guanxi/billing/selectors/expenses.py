@@ -13,12 +13,7 @@ from guanxi.core.errors import NotFoundError, PermissionDeniedError
 from guanxi.core.filters import filter_rows
 from guanxi.core.inputs import id_or_none
 from guanxi.org.models import User
-from guanxi.org.policies import (
-    get_scoped_or_404,
-    has_permission,
-    scope_queryset,
-    scope_queryset_or_none,
-)
+from guanxi.org.policies import get_scoped_or_404, has_permission, scope_children, scope_queryset
 
 from ..filters import ExpenseClaimFilter
 from ..models import ExpenseClaim, ExpenseLine
@@ -58,8 +53,8 @@ def expense_link_choices(*, user: User, customer_id: int) -> dict[str, Any]:
     from guanxi.sales.models import Opportunity
 
     customer = get_scoped_or_404(user, Customer.objects.all(), customer_id, module="customers")
-    follow_ups = scope_queryset_or_none(user, FollowUp.objects.filter(customer=customer))
-    opportunities = scope_queryset_or_none(user, Opportunity.objects.filter(customer=customer))
+    follow_ups = scope_children(user, FollowUp.objects.all(), via="customer", parent=customer, or_none=True)
+    opportunities = scope_children(user, Opportunity.objects.all(), via="customer", parent=customer, or_none=True)
     return {
         "customer": customer,
         "follow_ups": list(follow_ups.order_by("-occurred_at")[:50]),

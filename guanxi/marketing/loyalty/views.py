@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from guanxi.core.custom_fields.forms import custom_fields_attach
 from guanxi.core.errors import NotFoundError
 from guanxi.core.views_util import form_action, form_page_status, form_page_submit
-from guanxi.org.policies import has_permission, require_permission, scope_queryset_or_none
+from guanxi.org.policies import has_permission, require_permission, scope_children, scope_queryset_or_none
 
 from . import corrections, ledger, services
 from .forms import AdjustForm, CouponForm, CouponUseForm, EnrolForm, MemberEditForm, RedeemForm
@@ -214,8 +214,8 @@ def customer_membership_tab(request: HttpRequest, customer: Any) -> tuple[int | 
     user = request.user
     if not has_permission(user, "loyalty.view"):
         return None, render_to_string("customers/_no_permission.html", {}, request=request)
-    members = list(scope_queryset_or_none(user, Member.objects.filter(customer=customer)).select_related(
-        "contact", "tier", "customer"))  # fmt: skip
+    members = scope_children(user, Member.objects.all(), via="customer", parent=customer, or_none=True)
+    members = list(members.select_related("contact", "tier", "customer"))
     from guanxi.customers.models import Contact
 
     enrolled = {m.contact_id for m in members}
@@ -226,7 +226,7 @@ def customer_membership_tab(request: HttpRequest, customer: Any) -> tuple[int | 
         "customer_enrolled": None in enrolled,
         "contacts": [
             c
-            for c in scope_queryset_or_none(user, Contact.objects.filter(customer=customer), module="contacts")
+            for c in scope_children(user, Contact.objects.all(), via="customer", parent=customer, or_none=True)
             if c.pk not in enrolled
         ],  # fmt: skip
     }

@@ -26,6 +26,7 @@ from guanxi.org.policies import (
     get_scoped_or_404,
     has_permission,
     require_permission,
+    scope_children,
     scope_queryset,
     scope_queryset_or_none,
     visibility_q,
@@ -392,8 +393,7 @@ def customer_opportunities(*, user: User, customer: Customer) -> list[Opportunit
     if not has_permission(user, "opportunities.view"):
         return []
     opps = list(
-        _scoped(user)
-        .filter(customer=customer)
+        scope_children(user, Opportunity.objects.all(), via="customer", parent=customer)
         .select_related("stage", "owner")
         .prefetch_related("stage_changes__from_stage", "stage_changes__to_stage")
         .order_by("-created_at", "-id")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.org.models import User
-from guanxi.org.policies import scope_queryset
+from guanxi.org.policies import scope_children, scope_queryset
 
 from ...models import Contact, Customer, CustomerMerge
 
@@ -80,7 +80,8 @@ def contact_merge_candidates(*, user: User, customer_id: Any, ids: Iterable[Any]
         customer_pk = int(customer_id)
     except (TypeError, ValueError):
         raise ValidationFailed(_("Invalid selection."), fields={"ids": [_("Invalid selection.")]})
-    qs = scope_queryset(user, Contact.objects.filter(customer_id=customer_pk), "edit").order_by("name_sort", "pk")
+    qs = scope_children(user, Contact.objects.all(), via="customer", parent=customer_pk, action="edit")
+    qs = qs.order_by("name_sort", "pk")
     if not wanted:
         return list(qs)
     found = {c.pk: c for c in qs.filter(pk__in=wanted)}
