@@ -170,7 +170,7 @@ class PeriodMetric:
         since = bool(self.within)
         value = self.value if self.value is not None else ROWS
         answers: list[dict[Any, Decimal]] = [{} for _p in periods]
-        for run in _adjacent_runs(periods) if since else [list(range(len(periods)))]:
+        for run in adjacent_runs(periods) if since else [list(range(len(periods)))]:
             columns: dict[str, Any] = {}
             for i in run:
                 condition = period_q(qs, field, *periods[i], since=since)
@@ -193,9 +193,10 @@ class PeriodMetric:
         return answers
 
 
-def _adjacent_runs(periods: Periods) -> list[list[int]]:
+def adjacent_runs(periods: Periods) -> list[list[int]]:
     """The periods' indexes in runs whose days touch or overlap (a month and the one before: one run; a year ago:
-    another), each run read as one range of dates."""
+    another), each run read as one range of dates (not one range from the first day to the last: a month and the
+    same month a year ago would read the eleven between)."""
     order = sorted(range(len(periods)), key=lambda i: periods[i][0])
     runs: list[list[int]] = []
     reach = dt.date.min  # the last day of the run so far

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from guanxi.core.dbvendor import is_sqlite
+from guanxi.core.metrics import adjacent_runs
 
 TABLE = "customers_followup_day_count"
 FOLLOW_UPS = "customers_followup"
@@ -205,16 +206,30 @@ def followup_counts(
     *, periods: Sequence[tuple[dt.date, dt.date]], group_by: str, owners: Iterable[int] | None = None
 ) -> list[dict[Any, Decimal]] | None:
     """Each period's live follow-ups (local days, inclusive) grouped by author ("owner"), the author's department
-    or the method, or in total, from the kept counts, in one query: what the follow-up figure counts for a reader
-    who sees every follow-up. None when the kept counts cannot answer (another grouping)."""
+    or the method, or in total, from the kept counts: what the follow-up figure counts for a reader who sees every
+    follow-up. One query per run of adjacent periods (a month with the one before; a year ago), each one range of
+    days (the month and a year ago in one range read the eleven months between: 85-165 ms at 5M follow-ups, two
+    ranges 2 × 5 ms). None when the kept counts cannot answer (another grouping)."""
     if group_by not in GROUPS or not periods:
         return None
+    ids = None if owners is None else [int(o) for o in owners]
+    if ids is not None and not ids:
+        return [{} if group_by != "total" else {None: Decimal(0)} for _p in periods]
+    answers: list[dict[Any, Decimal]] = [{} for _p in periods]
+    for run in adjacent_runs(periods):
+        found = _kept_run([periods[i] for i in run], group_by, ids)
+        for i, figure in zip(run, found, strict=True):
+            answers[i] = figure
+    return answers
+
+
+def _kept_run(
+    periods: Sequence[tuple[dt.date, dt.date]], group_by: str, ids: list[int] | None
+) -> list[dict[Any, Decimal]]:
+    """`followup_counts` of periods whose days touch, in one query over the one range of days they cover."""
     where = ["c.day >= %s AND c.day <= %s"]
     params: list[Any] = [min(a for a, _b in periods), max(b for _a, b in periods)]
-    if owners is not None:
-        ids = [int(o) for o in owners]
-        if not ids:
-            return [{} if group_by != "total" else {None: Decimal(0)} for _p in periods]
+    if ids is not None:
         where.append(f"c.author_id IN ({', '.join(['%s'] * len(ids))})")
         params += ids
     column = GROUPS[group_by]

@@ -121,6 +121,8 @@ def test_the_kept_counts_are_the_grouped_query_after_any_writes(org: Any, ops: l
 
 
 PERIODS = [(dt.date(2026, 10, 30), dt.date(2026, 10, 31)), (dt.date(2026, 11, 1), dt.date(2026, 11, 1))]
+# the same days a year before: a run of its own (one range of days each, not one from 2025 to 2026)
+YEAR_AGO = (dt.date(2025, 10, 30), dt.date(2025, 11, 1))
 
 
 def _spread(org: Any) -> None:
@@ -141,26 +143,34 @@ def _spread(org: Any) -> None:
         actor=boss, customer=CustomerFactory(owner=boss), data={"occurred_at": BASE, "content": "电话"}
     )
     follow_up_delete(actor=boss, follow_up=binned)
+    for i, key in enumerate(AUTHORS):  # a year before, and one between that no period holds
+        author = org[key]
+        for when in (BASE - dt.timedelta(days=365, hours=-5 * i), BASE - dt.timedelta(days=180)):
+            follow_up_create(
+                actor=author, customer=CustomerFactory(owner=author), data={"occurred_at": when, "content": "电话"}
+            )
 
 
 def test_the_figure_read_from_the_kept_counts_is_the_counted_one(org: Any) -> None:
     # given follow-ups written through the services (create, edit, delete)
     _spread(org)
     boss = org["admin"]
+    periods = [PERIODS[1], YEAR_AGO, PERIODS[0]]  # two runs of days, asked out of order
     for group_by in ("total", "owner", "department", "method"):
-        # when someone who sees every follow-up asks for the figure: the kept counts, one query
+        # when someone who sees every follow-up asks for the figure: the kept counts, one query per run of days
         with CaptureQueriesContext(connection) as ctx:
-            figures = metrics.follow_ups.series(user=boss, periods=PERIODS, group_by=group_by)
-        assert any(TABLE in q["sql"] for q in ctx.captured_queries)
+            figures = metrics.follow_ups.series(user=boss, periods=periods, group_by=group_by)
+        assert [TABLE in q["sql"] for q in ctx.captured_queries] == [True, True]
         # then they are the figures counted from the follow-ups, period by period, and one period at a time
-        assert figures == metrics._follow_ups_counted.series(user=boss, periods=PERIODS, group_by=group_by)
-        for (a, b), figure in zip(PERIODS, figures, strict=True):
+        assert figures == metrics._follow_ups_counted.series(user=boss, periods=periods, group_by=group_by)
+        for (a, b), figure in zip(periods, figures, strict=True):
             assert metrics.follow_ups(user=boss, date_from=a, date_to=b, group_by=group_by) == figure
     owners = [org["east_rep"].pk]
-    assert metrics.follow_ups.series(user=boss, periods=PERIODS, group_by="owner", owners=owners) == (
-        metrics._follow_ups_counted.series(user=boss, periods=PERIODS, group_by="owner", owners=owners)
+    assert metrics.follow_ups.series(user=boss, periods=periods, group_by="owner", owners=owners) == (
+        metrics._follow_ups_counted.series(user=boss, periods=periods, group_by="owner", owners=owners)
     )
-    assert sum(v for f in figures for v in f.values()) == 9  # ten made, one in the recycle bin
+    # ten made in the two days, one in the recycle bin; three a year before (none counted from the half-year)
+    assert sum(figures[0].values()) + sum(figures[2].values()) == 9 and sum(figures[1].values()) == 3
 
 
 def test_a_rep_reads_only_the_follow_ups_he_sees_never_the_kept_counts(org: Any) -> None:
