@@ -113,7 +113,9 @@ def _league(user: User, window: Window, scope: str) -> dict[str, Any]:
     from .selectors import window_for
 
     month = window_for("month", timezone.localdate())
-    league = league_cached(window=month)  # the team's ranking, kept a while: never ranked again per visit
+    # the team's ranking, kept a while: never ranked again per visit; the widget shows no violations, so none are
+    # counted for it when it must be ranked (the league page's, if kept, serves it as well)
+    league = league_cached(window=month, violations=False)
     mine = next((r for r in league.rows if r.user_id == user.pk), None)
     owners = scope_owners(user, scope)
     flags = []  # each "below the minimum" with the month's records it counted (the person's new customers…)

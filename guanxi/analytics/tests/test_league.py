@@ -122,6 +122,60 @@ def test_open_opportunities_without_a_follow_up_in_the_window_are_violations(org
     assert [o.pk for o in listed] == [stale.pk]
 
 
+def test_the_dashboard_widget_ranks_without_counting_violations_and_shows_the_same(org: Any, settings: Any) -> None:
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from guanxi.analytics import dashboard
+    from guanxi.customers.models import FollowUp
+
+    # given the month running: new customers (one rep below the minimum), and open deals, one without a follow-up
+    now = timezone.now()
+    running = selectors.window_for("month", timezone.localdate())
+    rep, other = org["east_rep"], org["west_rep"]
+    customers(rep, 3, when=now)
+    customers(other, 1, when=now)
+    stale, fresh = opportunities(rep, 2, when=now - dt.timedelta(days=10), stages=pipeline())
+    FollowUp.objects.create(customer=fresh.customer, author=rep, content="电话", occurred_at=now - dt.timedelta(days=1))
+    full = ranking.league_compute(window=running)
+    assert _row(full, rep).violations == 1 and full.violations_counted
+    reader = org["east_manager"]
+
+    def shown(widget: dict[str, Any]) -> Any:
+        mine = widget["mine"]
+        rows = [(r.user_id, r.rank, r.score, r.flags, r.named) for r in [*widget["top"], *widget["flagged"]]]
+        return (mine.rank, mine.flags) if mine else None, [f["text"] for f in widget["flags"]], widget["size"], rows
+
+    # when the widget must rank the month (nothing kept): no violations are counted (no open deal is read against
+    # the follow-ups)
+    settings.GUANXI_ANALYTICS_CACHE_SECONDS = 0
+    with CaptureQueriesContext(connection) as ctx:
+        ranked = dashboard._league(reader, running, "team")
+    assert not [q for q in ctx.captured_queries if "sales_opportunity" in q["sql"] and "customers_followup" in q["sql"]]
+    # then it shows what the league with its violations shows: ranks, scores, flags, the named top and bottom
+    settings.GUANXI_ANALYTICS_CACHE_SECONDS = 600
+    cache.clear()
+    page = ranking.league_for(user=reader, window=running)  # the league page ranks and keeps the whole league
+    assert _row(page, rep).violations == 1
+    kept = dashboard._league(reader, running, "team")  # which the widget then reads
+    assert kept["computed_at"] == page.computed_at
+    assert shown(ranked) == shown(kept) and ranked["flagged"]
+    for a, b in zip(ranking.league_compute(window=running, violations=False).rows, full.rows, strict=True):
+        assert (a.user_id, a.values, a.score, a.rank, a.flag_keys, a.named) == (
+            b.user_id,
+            b.values,
+            b.score,
+            b.rank,
+            b.flag_keys,
+            b.named,
+        )
+    cache.clear()
+
+
 def test_month_end_publication_stores_the_league_and_tells_the_team(org: Any) -> None:
     stages = pipeline()
     customers(org["east_rep"], 20, when=at(3))
