@@ -585,7 +585,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--explain", action="store_true", help="EXPLAIN ANALYZE the slowest queries of a case that misses its goal."
     )
-    parser.add_argument("--case", action="append", help="Time only the cases whose endpoint contains this text.")
+    parser.add_argument(
+        "--case",
+        action="append",
+        help='Time only the cases whose endpoint (search: "entity kind [scope]") contains this text.',
+    )
     parser.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="Processes generating customers (PostgreSQL only)."
     )
@@ -670,10 +674,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "search"):
         from .search import run_search_cases
 
-        client = Client(HTTP_HOST="localhost")
-        client.force_login(User.objects.get(username="chenjing"))
-        log("Timing the search cases (data scope all)…")
-        search = run_search_cases(client=client, repeat=args.repeat, seed=args.seed, log=log)
+        search_clients = {}
+        for scope, username in (("all", "chenjing"), ("self", "zhangwei")):
+            search_clients[scope] = Client(HTTP_HOST="localhost")
+            search_clients[scope].force_login(User.objects.get(username=username))
+        log("Timing the search cases (data scope all, then the rep's: scope self)…")
+        search = run_search_cases(clients=search_clients, repeat=args.repeat, seed=args.seed, log=log, only=args.case)
     if args.only in (None, "custom_fields"):  # after the other cases: it writes custom values and search text
         from .custom_fields import run_custom_field_cases
 

@@ -6,6 +6,10 @@
 for customers, contacts and opportunities: a one-character and a two-character Chinese term, a longer term,
 pinyin initials and phone digits. Every case first checks that the API, the page and both SQL baselines return
 the same rows (count and first page). Run with `python -m bench.run` (all cases) or `--only search`.
+
+Each case runs twice: as 陈静 (data scope all) and as the rep 张伟 (scope self: the customers he owns or collaborates
+on, their contacts, the deals he owns or collaborates on), with terms taken from his own rows; the SQL baselines then
+carry the same scope condition.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ OPP_PAGE_ID = re.compile(r'href="/sales/opportunities/(\d+)/"')
 @dataclass
 class SearchCase:
     entity: str  # customers, contacts, opportunities
+    scope: str  # "all" (陈静) or "self" (the rep 张伟)
     kind: str  # "1-char CJK", …
     terms: list[str]
     api: Callable[[str], str]  # term → API URL
@@ -43,6 +48,7 @@ class SearchCase:
 @dataclass
 class SearchResult:
     entity: str
+    scope: str
     kind: str
     terms: list[str]
     matches: list[int]
@@ -67,12 +73,32 @@ class SearchResult:
 class SearchSql:
     """Hand-written count + first page for a search, on either database, with or without the search indexes."""
 
-    def __init__(self) -> None:
+    def __init__(self, owner_id: int | None = None) -> None:
         from guanxi.core.dbvendor import search_fts_name, search_token_name
 
         self.pg = connection.vendor == "postgresql"
         self.fts = search_fts_name
         self.tok = search_token_name
+        self.owner_id = owner_id  # a rep's rows only (org.policies.scope_q for "self"), else every row
+
+    def scope(self, entity: str, alias: str) -> tuple[str, list[Any]]:
+        """The rep's data scope as SQL: owner or collaborator (a contact: of its customer)."""
+        if self.owner_id is None:
+            return "", []
+        me = [self.owner_id, self.owner_id]
+        own_customers = (
+            "SELECT id FROM customers_customer WHERE owner_id = %s "
+            "UNION SELECT customer_id FROM customers_customer_collaborators WHERE user_id = %s"
+        )
+        if entity == "customers":
+            return f" AND ({alias}.id IN ({own_customers}))", me
+        if entity == "contacts":
+            return f" AND {alias}.customer_id IN ({own_customers})", me
+        return (
+            f" AND ({alias}.owner_id = %s OR {alias}.id IN (SELECT opportunity_id FROM sales_opportunity_collaborators "
+            "WHERE user_id = %s))",
+            me,
+        )
 
     def run(self, sql: str, params: list[Any]) -> list[tuple]:
         with connection.cursor() as cur:
@@ -117,7 +143,8 @@ class SearchSql:
 
     def customers(self, term: str, indexed: bool) -> tuple[int, list[int]]:
         cond, args = self.condition("customers_customer", "c", term, indexed)
-        where = f"c.deleted_at IS NULL AND {cond}"
+        scope, scope_args = self.scope("customers", "c")
+        where, args = f"c.deleted_at IS NULL AND {cond}{scope}", [*args, *scope_args]
         count = self.count("customers_customer", "c", where, args)
         rows = self.run(
             "SELECT c.id, c.name, u.name, d.name FROM customers_customer c LEFT JOIN org_user u ON u.id = c.owner_id "  # noqa: S608
@@ -130,7 +157,8 @@ class SearchSql:
     def contacts(self, term: str, indexed: bool, order: str = "ct.name_sort, ct.id") -> tuple[int, list[int]]:
         """The contact list's order, API and page alike (customers.selectors.contact_list: pinyin name, then id)."""
         cond, args = self.condition("customers_contact", "ct", term, indexed)
-        where = f"ct.deleted_at IS NULL AND {cond}"
+        scope, scope_args = self.scope("contacts", "ct")
+        where, args = f"ct.deleted_at IS NULL AND {cond}{scope}", [*args, *scope_args]
         count = self.count("customers_contact", "ct", where, args)
         rows = self.run(
             "SELECT ct.id, ct.name, c.name FROM customers_contact ct "  # noqa: S608
@@ -157,6 +185,8 @@ class SearchSql:
                 "WHERE c2.id = o.customer_id AND c2.search_text LIKE %s))"
             )
             args = [f"%{term}%", f"%{term}%"]
+        scope, scope_args = self.scope("opportunities", "o")
+        where, args = f"{where}{scope}", [*args, *scope_args]
         count = self.count("sales_opportunity", "o", where, args)
         rows = self.run(
             "SELECT o.id, o.name, c.name, u.name, s.name FROM sales_opportunity o "  # noqa: S608
@@ -177,14 +207,19 @@ def _cjk(text: str) -> str:
     return "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
 
 
-def _terms(rng: random.Random) -> dict[str, dict[str, list[str]]]:
-    """Five terms of each kind per entity, taken from the generated names and phones (seeded)."""
+def _terms(rng: random.Random, owner_id: int | None = None) -> dict[str, dict[str, list[str]]]:
+    """Five terms of each kind per entity, taken from the generated names and phones (seeded); for a rep, from the
+    customers he owns (so that his search finds something)."""
     from guanxi.core.search import digits
     from guanxi.customers.models import Contact, Customer
     from guanxi.sales.models import Opportunity
 
-    top = Customer.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    ids = rng.sample(range(1, top + 1), min(top, 400))
+    if owner_id is None:
+        top = Customer.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        ids = rng.sample(range(1, top + 1), min(top, 400))
+    else:
+        own = list(Customer.objects.filter(owner_id=owner_id).order_by("id").values_list("id", flat=True))
+        ids = rng.sample(own, min(len(own), 400))
     customers = list(Customer.objects.filter(pk__in=ids).values_list("name", "phone")[:40])
     contacts = list(Contact.objects.filter(customer_id__in=ids).values_list("name", "mobile")[:40])
     deals = list(Opportunity.objects.filter(customer_id__in=ids).values_list("name", flat=True)[:40])
@@ -228,8 +263,9 @@ def _terms(rng: random.Random) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def build_search_cases(rng: random.Random) -> list[SearchCase]:
-    sql = SearchSql()
+def build_search_cases(rng: random.Random, *, scope: str = "all", owner_id: int | None = None) -> list[SearchCase]:
+    """The cases for 陈静 (scope all) or, with `owner_id`, for that rep (scope self)."""
+    sql = SearchSql(owner_id)
 
     def checked(html: str) -> list[int]:
         return [int(i) for i in PAGE_ID.findall(html)]
@@ -244,7 +280,7 @@ def build_search_cases(rng: random.Random) -> list[SearchCase]:
         ),
     }
     cases = []
-    for entity, kinds in _terms(rng).items():
+    for entity, kinds in _terms(rng, owner_id).items():
         api, page, page_ids = urls[entity]
         query = getattr(sql, entity)
         for kind, terms in kinds.items():
@@ -253,6 +289,7 @@ def build_search_cases(rng: random.Random) -> list[SearchCase]:
             cases.append(
                 SearchCase(
                     entity=entity,
+                    scope=scope,
                     kind=kind,
                     terms=terms,
                     api=lambda t, api=api: api + urlencode({"q": t, "limit": PAGE}),
@@ -308,6 +345,7 @@ def run_search_case(case: SearchCase, client: Any, repeat: int) -> SearchResult:
                 cpu[key].append((time.thread_time() - c0) * 1000)
     return SearchResult(
         entity=case.entity,
+        scope=case.scope,
         kind=case.kind,
         terms=case.terms,
         matches=matches,
@@ -328,19 +366,38 @@ def run_search_case(case: SearchCase, client: Any, repeat: int) -> SearchResult:
     )
 
 
-def run_search_cases(*, client: Any, repeat: int, seed: int, log: Callable[[str], None]) -> list[dict[str, Any]]:
-    """Time every search case as `client`'s user (the benchmark uses 陈静: data scope "all"); print the table."""
+def run_search_cases(
+    *,
+    clients: dict[str, Any],
+    repeat: int,
+    seed: int,
+    log: Callable[[str], None],
+    only: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Time every search case as 陈静 (data scope all) and as the rep 张伟 (scope self), `clients` by scope; print
+    the table. `only`: the cases whose "entity kind [scope]" contains one of these texts (`--case`)."""
+    from guanxi.org.models import User
+
     with connection.cursor() as cur:
         cur.execute("ANALYZE")  # statistics for the deals generated after the first ANALYZE
+    cases = build_search_cases(random.Random(seed))
+    if "self" in clients:
+        rep = User.objects.get(username="zhangwei")
+        cases += build_search_cases(random.Random(seed), scope="self", owner_id=rep.pk)
+    if only:
+        cases = [c for c in cases if any(part in f"{c.entity} {c.kind} [{c.scope}]" for part in only)]
     results = []
-    for case in build_search_cases(random.Random(seed)):
+    for case in cases:
         load = os.getloadavg()[0]
-        r = run_search_case(case, client, repeat)
+        r = run_search_case(case, clients[case.scope], repeat)
         r.notes.append(f"load average {load:.2f}")
         results.append(r)
-        log(f"  search {r.entity} {r.kind}: API p95 {r.api_p95_ms} ms, page p95 {r.page_p95_ms} ms (load {load:.2f})")
+        log(
+            f"  search {r.entity} {r.kind} [{r.scope}]: API p95 {r.api_p95_ms} ms, page p95 {r.page_p95_ms} ms "
+            f"(load {load:.2f})"
+        )
     head = (
-        f"{'search case':<34} {'rows':>12} {'API p50':>8} {'API p95':>8} {'page p50':>8} {'page p95':>8} "
+        f"{'search case':<34} {'scope':<5} {'rows':>12} {'API p50':>8} {'API p95':>8} {'page p50':>8} {'page p95':>8} "
         f"{'idx SQL':>8} {'LIKE':>8} | {'CPU p95: API':>12} {'page':>7} {'idx SQL':>8} {'LIKE':>7}  rows"
     )
     log("")
@@ -349,10 +406,10 @@ def run_search_cases(*, client: Any, repeat: int, seed: int, log: Callable[[str]
     for r in results:
         rows = f"{min(r.matches)}–{max(r.matches)}"
         log(
-            f"{r.entity + ' ' + r.kind:<34} {rows:>12} {r.api_p50_ms:>8.1f} {r.api_p95_ms:>8.1f} {r.page_p50_ms:>8.1f} "
-            f"{r.page_p95_ms:>8.1f} {r.index_sql_p95_ms:>8.1f} {r.like_sql_p95_ms:>8.1f} | {r.api_cpu_p95_ms:>12.1f} "
-            f"{r.page_cpu_p95_ms:>7.1f} {r.index_sql_cpu_p95_ms:>8.1f} {r.like_sql_cpu_p95_ms:>7.1f}  "
-            f"{'same' if r.rows_match else 'DIFFER'}"
+            f"{r.entity + ' ' + r.kind:<34} {r.scope:<5} {rows:>12} {r.api_p50_ms:>8.1f} {r.api_p95_ms:>8.1f} "
+            f"{r.page_p50_ms:>8.1f} {r.page_p95_ms:>8.1f} {r.index_sql_p95_ms:>8.1f} {r.like_sql_p95_ms:>8.1f} | "
+            f"{r.api_cpu_p95_ms:>12.1f} {r.page_cpu_p95_ms:>7.1f} {r.index_sql_cpu_p95_ms:>8.1f} "
+            f"{r.like_sql_cpu_p95_ms:>7.1f}  {'same' if r.rows_match else 'DIFFER'}"
         )
     log("wall-clock p50/p95 ms (SQL: p95); then CPU-time p95 ms of this thread, which a busy machine does not inflate")
     log(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")

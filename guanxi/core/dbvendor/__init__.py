@@ -418,19 +418,24 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
     """
     from django.db import connections
 
-    from .common import TokensContain, pg_common_pieces
+    from .common import PG_PER_ROW_SCOPE_MAX, TokensContain, pg_common_pieces, pg_estimated_matches
+    from .ids import ids_checked_per_row, scoped_by_ids
 
     terms = [t for t in terms if t]
     if qs.query.is_empty():
         return qs  # nothing to narrow (a module the user may not see): no index is asked
     connection = connections[qs.db]
+    per_row = False
     if is_postgresql(connection):
         if any("\x00" in t for t in terms):
             return qs.none()  # PostgreSQL text never holds NUL (and refuses it as a parameter): nothing matches
+        col = str(qs.model._meta.get_field(column).column)
+        # a scope of many ids (a rep's contacts) tested on each of the term's few matches (dbvendor.ids)
+        per_row = bool(terms) and scoped_by_ids(qs)
+        per_row = per_row and pg_estimated_matches(connection, qs.model, col, terms) <= PG_PER_ROW_SCOPE_MAX
         pieces = _pg_pieces(terms)
         if pieces and _pg_tokens_ready(connection):
             # a piece in many rows is left to the LIKE (.common: never gx_search_tokens row by row)
-            col = str(qs.model._meta.get_field(column).column)
             pieces = sorted(set(pieces) - pg_common_pieces(connection, qs.model, col, pieces))
             if pieces:  # the rows from the GIN index, each checked by the LIKE below
                 qs = qs.filter(TokensContain(column, pieces))
@@ -439,7 +444,7 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
             qs = _sqlite_fts_filter(qs, name, match)
     for term in terms:
         qs = qs.filter(**{f"{column}__contains": term})
-    return qs
+    return ids_checked_per_row(qs) if per_row else qs
 
 
 def sqlite_matches(model: type[Model], column: str, terms: Iterable[str]) -> list[tuple[str, str]]:

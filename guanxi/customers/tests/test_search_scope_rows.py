@@ -1,0 +1,128 @@
+"""A rep's search finds exactly the rows of the search over every row narrowed to the rep's scope, whichever way the
+scope is asked: as the array of the rep's customers (`customer_id = ANY(ARRAY(…))`, a term in many rows) or tested on
+each match of the term (`EXISTS (… WHERE id = customer_id)`, a rare term: core.dbvendor.ids.ids_checked_per_row).
+Over generated owners, collaborators, soft-deleted customers and contacts, for the contact list, the API and the
+global search, on both databases."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from guanxi.core.dbvendor import common
+from guanxi.core.selectors import global_search
+from guanxi.customers.models import Contact, Customer
+from guanxi.customers.selectors import contact_list, search_contacts
+from guanxi.customers.tests.factories import ContactFactory, CustomerFactory
+from guanxi.org.policies import scope_queryset
+
+pytestmark = pytest.mark.django_db
+
+POSTGRESQL = connection.vendor == "postgresql"
+SURNAMES = "王李张刘陈"
+GIVEN = "伟芳娜敏静"
+# per row: every term is "rare"; array: every term is "common" (the plan's two ends, whatever the statistics say)
+PLANS = {"per row": float("inf"), "array": -1.0}
+
+
+@pytest.fixture
+def company(org: Any) -> dict[str, Any]:
+    """Customers of the rep, of other reps and of nobody, some collaborated on by the rep, some soft-deleted, with
+    contacts named from a few characters (so that terms match some rows of each kind), mobiles sharing digits."""
+    rng = random.Random(13)
+    rep, others = org["east_rep"], [org["east_rep2"], org["west_rep"], None]
+    customers = []
+    for n in range(24):
+        owner = rep if n % 3 == 0 else rng.choice(others)
+        customer = CustomerFactory(owner=owner, name=f"{rng.choice('恒信东海华南')}{n}号有限公司")
+        if n % 5 == 1:
+            customer.collaborators.add(rep)
+        customers.append(customer)
+    for customer in rng.sample(customers, 3):
+        Customer.objects.filter(pk=customer.pk).update(deleted_at=timezone.now())
+    for n in range(60):
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", rng.choice(GIVEN)])
+        ContactFactory(customer=rng.choice(customers), name=name, mobile=f"1380013{n:04d}")
+    return {"rep": rep, "admin": org["admin"]}
+
+
+def expected_ids(rep: Any, term: str) -> list[int]:
+    """The search over every row (no scope), narrowed to the rep's contacts, in the list's order."""
+    everyone = Contact.objects.filter(search_text__contains=term)
+    scoped = set(scope_queryset(rep, Contact.objects.all()).values_list("pk", flat=True))
+    return [pk for pk in everyone.order_by("name_sort", "id").values_list("pk", flat=True) if pk in scoped]
+
+
+def searched(rep: Any, term: str) -> tuple[list[int], str]:
+    with CaptureQueriesContext(connection) as ctx:
+        ids = list(contact_list(user=rep, filters={"q": term}).values_list("pk", flat=True))
+    return ids, " ".join(q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_the_reps_contacts_searched_are_the_search_of_all_narrowed_to_his_scope(
+    company: dict[str, Any], plan: str, monkeypatch: Any
+) -> None:
+    # given the per-row threshold set so that every term takes this plan
+    monkeypatch.setattr(common, "PG_PER_ROW_SCOPE_MAX", PLANS[plan])
+    rep = company["rep"]
+    for term in ["王", "伟", "王伟", "li", "wf", "1380013", "13800130007", "恒信", "zz"]:
+        # when the rep searches his contacts
+        ids, sql = searched(rep, term)
+        # then he gets the search over every contact narrowed to his own, in the list's order
+        assert ids == expected_ids(rep, term), term
+        if POSTGRESQL:  # and the scope is asked the plan's way (SQLite has one way: IN)
+            per_row = "EXISTS (SELECT 1 FROM" in sql and '"customer_id" = ANY(ARRAY(' not in sql
+            assert per_row is (plan == "per row"), sql
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    query=st.text(alphabet=SURNAMES + GIVEN + "wljzc138 ", min_size=1, max_size=6),
+    plan=st.sampled_from(sorted(PLANS)),
+)
+def test_any_query_gives_the_same_rows_both_ways(company: dict[str, Any], query: str, plan: str) -> None:
+    # given either plan and any query (several terms included), when the rep searches his contacts
+    rep = company["rep"]
+    saved = common.PG_PER_ROW_SCOPE_MAX
+    common.PG_PER_ROW_SCOPE_MAX = PLANS[plan]
+    try:
+        ids = list(contact_list(user=rep, filters={"q": query}).values_list("pk", flat=True))
+        hits = list(search_contacts(user=rep, query=query, limit=50).values_list("pk", flat=True))
+    finally:
+        common.PG_PER_ROW_SCOPE_MAX = saved
+    # then the rows are the same as the array's (the plan before this one), for the list and the global search
+    baseline = common.PG_PER_ROW_SCOPE_MAX
+    common.PG_PER_ROW_SCOPE_MAX = PLANS["array"]
+    try:
+        assert ids == list(contact_list(user=rep, filters={"q": query}).values_list("pk", flat=True))
+        assert hits == list(search_contacts(user=rep, query=query, limit=50).values_list("pk", flat=True))
+    finally:
+        common.PG_PER_ROW_SCOPE_MAX = baseline
+
+
+def test_the_api_list_and_the_global_search_of_a_rare_term(company: dict[str, Any]) -> None:
+    # given a mobile number of one of the rep's contacts (one match among all contacts)
+    rep = company["rep"]
+    contact = scope_queryset(rep, Contact.objects.all()).order_by("id").first()
+    assert contact is not None
+    client = Client()
+    client.force_login(rep)
+    # when the rep searches for it in the contacts API and in the global search
+    body = client.get("/api/v1/contacts", {"q": contact.mobile, "limit": 10}).json()
+    groups = {g["key"]: g["hits"] for g in global_search(user=rep, query=contact.mobile)}
+    # then both find that contact, as the search over every contact narrowed to his does
+    assert [item["id"] for item in body["items"]] == expected_ids(rep, contact.mobile) == [contact.pk]
+    assert [hit["url"].rsplit("#contact-", 1)[-1] for hit in groups["contacts"]] == [str(contact.pk)]
+    # and another rep's contact is not found by its number
+    foreign = Contact.objects.exclude(pk__in=scope_queryset(rep, Contact.objects.all()).values("pk")).first()
+    assert foreign is not None
+    assert client.get("/api/v1/contacts", {"q": foreign.mobile}).json()["count"] == 0
