@@ -419,7 +419,7 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
     from django.db import connections
 
     from .common import PG_PER_ROW_SCOPE_MAX, TokensContain, pg_common_pieces, pg_estimated_matches
-    from .ids import ids_checked_per_row, scoped_by_ids
+    from .ids import ids_checked_per_row, is_split, scoped_by_ids
 
     terms = [t for t in terms if t]
     if qs.query.is_empty():
@@ -436,7 +436,8 @@ def search_filter(qs: QuerySet, column: str, terms: Iterable[str]) -> QuerySet:
         pieces = _pg_pieces(terms)
         if pieces and _pg_tokens_ready(connection):
             # a piece in many rows is left to the LIKE (.common: never gx_search_tokens row by row)
-            pieces = sorted(set(pieces) - pg_common_pieces(connection, qs.model, col, pieces))
+            common = pg_common_pieces(connection, qs.model, col, pieces, own_rows=is_split(qs))
+            pieces = sorted(set(pieces) - common)
             if pieces:  # the rows from the GIN index, each checked by the LIKE below
                 qs = qs.filter(TokensContain(column, pieces))
     elif is_sqlite(connection):

@@ -126,6 +126,16 @@ def split_condition(whole: Q, parts: list[Q]) -> Q:
     return Q(SplitCondition(whole, parts))
 
 
+def is_split(qs: QuerySet[Any]) -> bool:
+    """Whether `qs` carries a SplitCondition among its own AND (a rep's scope: his own rows and the few others)."""
+    where = qs.query.where
+    return (
+        where.connector == "AND"
+        and not where.negated
+        and any(isinstance(getattr(child, "lhs", None), SplitCondition) for child in where.children)
+    )
+
+
 def split_parts(qs: QuerySet[M]) -> list[QuerySet[M]]:
     """`qs` as querysets whose union it is: one per part of the SplitCondition among its conditions, with that
     condition replaced by the part (the rest kept: filters, order); `[qs]` when it has none."""

@@ -126,3 +126,45 @@ def test_the_api_list_and_the_global_search_of_a_rare_term(company: dict[str, An
     foreign = Contact.objects.exclude(pk__in=scope_queryset(rep, Contact.objects.all()).values("pk")).first()
     assert foreign is not None
     assert client.get("/api/v1/contacts", {"q": foreign.mobile}).json()["count"] == 0
+
+
+# own rows: every piece read from the token index beside the owner index; walk: every piece left to the LIKE
+OWN_ROWS_PLANS = {"own rows with the token index": 2.0, "walk": 0.0}
+
+
+def expected_customer_ids(rep: Any, term: str) -> list[int]:
+    """The customers' search over every row, narrowed to the rep's, in the list's order (latest change first)."""
+    everyone = Customer.objects.filter(search_text__contains=term).order_by("-updated_at", "-id")
+    scoped = set(scope_queryset(rep, Customer.objects.all()).values_list("pk", flat=True))
+    return [pk for pk in everyone.values_list("pk", flat=True) if pk in scoped]
+
+
+@pytest.mark.parametrize("plan", OWN_ROWS_PLANS)
+def test_the_reps_customers_searched_either_way_are_the_search_of_all_narrowed(
+    company: dict[str, Any], plan: str, monkeypatch: Any
+) -> None:
+    # given the share above which a rep's piece is walked set so that every piece takes this plan
+    monkeypatch.setattr(common, "PG_OWN_ROWS_COMMON_SHARE", OWN_ROWS_PLANS[plan])
+    rep = company["rep"]
+    client = Client()
+    client.force_login(rep)
+    for term in ["恒", "有限", "东海", "号", "1号", "南", "zz"]:
+        # when the rep searches his customers in the list, the API and the global search
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get("/api/v1/customers", {"q": term, "limit": 5}).json()
+        listed = list(customer_list_ids(rep, term))
+        expected = expected_customer_ids(rep, term)
+        # then each gives the search over every customer narrowed to his, in order (the API its first page)
+        assert listed == expected, term
+        assert body["count"] == len(expected) and [i["id"] for i in body["items"]] == expected[:5], term
+        hits = {g["key"]: g["hits"] for g in global_search(user=rep, query=term)}.get("customers", [])
+        assert len(hits) == min(8, len(expected)), term
+        if POSTGRESQL and len(term) <= 2 and term != "zz":  # and a short piece is read the plan's way
+            tokens = any("gx_search_tokens(" in q["sql"] for q in ctx.captured_queries)
+            assert tokens is (plan != "walk"), term
+
+
+def customer_list_ids(rep: Any, term: str) -> list[int]:
+    from guanxi.customers.selectors import customer_list
+
+    return list(customer_list(user=rep, filters={"q": term}).values_list("pk", flat=True))
