@@ -79,6 +79,11 @@ def generation() -> str:
     return _generation_of(GENERATION_KEY)
 
 
+def history() -> str:
+    """The history generation (made now if the cache has none, as `cached` makes it)."""
+    return _generation_of(HISTORY_KEY)
+
+
 def _new_generation() -> None:
     cache.set(GENERATION_KEY, str(time.time_ns()), None)
 

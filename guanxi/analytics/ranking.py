@@ -279,11 +279,12 @@ def league_published(publication: LeaguePublication, *, window: Window) -> Leagu
 
 
 def _league_key(window: Window, agents: bool, policy: LeaguePolicy) -> str:
-    from django.core.cache import cache
+    from . import figure_cache
 
-    from .figure_cache import HISTORY_KEY
-
-    history = cache.get(HISTORY_KEY, "")  # who is ranked and who sees what: org writes start a new one
+    # who is ranked and who sees what: org writes start a new one. Made here when missing: read as "" instead,
+    # the warming job's leagues (ranked first, into an empty cache) were keyed on "" and missed once the first
+    # figure made the generation (the league page's first visit of the day ranked again)
+    history = figure_cache.history()
     return (
         f"analytics:league:{window.date_from:%Y-%m}:{int(agents)}:{policy.pk}:{policy.updated_at.timestamp()}:{history}"
     )

@@ -176,6 +176,29 @@ def test_the_dashboard_widget_ranks_without_counting_violations_and_shows_the_sa
     cache.clear()
 
 
+def test_a_league_ranked_into_an_empty_cache_is_read_after_the_first_figure(org: Any, settings: Any) -> None:
+    from django.core.cache import cache
+
+    from guanxi.analytics import figure_cache
+    from guanxi.core.registry import registry
+
+    # given the warming job's order: the league ranked first, into an empty cache (no history generation yet)
+    settings.GUANXI_ANALYTICS_CACHE_SECONDS = 600
+    settings.GUANXI_ANALYTICS_FIGURES_CACHE_SECONDS = 300
+    settings.GUANXI_ANALYTICS_CLOSED_SECONDS = 86400
+    cache.clear()
+    customers(org["east_rep"], 2, when=at(5))
+    with figure_cache.warming():
+        warmed = ranking.league_cached(window=NOV)
+    # when a reader's figure is computed and cached next (which needs the history generation)
+    metric = registry.metric("new_customers")
+    assert metric is not None
+    selectors.compute(metric, user=org["east_manager"], window=NOV)
+    # then the league page reads the warmed league, not one ranked again
+    assert ranking.league_for(user=org["east_manager"], window=NOV).computed_at == warmed.computed_at
+    cache.clear()
+
+
 def test_month_end_publication_stores_the_league_and_tells_the_team(org: Any) -> None:
     stages = pipeline()
     customers(org["east_rep"], 20, when=at(3))
