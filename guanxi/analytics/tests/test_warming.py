@@ -98,8 +98,12 @@ def test_a_write_after_warming_shows_and_the_report_is_kept_only_while_nothing_i
 ) -> None:
     manager = org["east_manager"]
     client.force_login(manager)
+    # at 10:00 local time: two hours on is the same day (the running month's figures are kept to the day's end; from
+    # 22:00 on, two hours on was the next day and the report was computed again whatever was written)
+    start = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    later = start + dt.timedelta(hours=2)  # past the report's 15 minutes
+    monkeypatch.setattr(timezone, "now", lambda: start)
     _warm()
-    later = timezone.now() + dt.timedelta(hours=2)  # past the report's 15 minutes
     with monkeypatch.context() as mp:
         mp.setattr(timezone, "now", lambda: later)
         # nothing written since the job: the report is still the warmed one
