@@ -113,11 +113,8 @@ class SearchSql:
         if self.pg:
             if len(term) > 2 or self.common(table, term):
                 return like  # pg_trgm serves the LIKE itself; a common piece is left to the LIKE (dbvendor.common)
-            fenced = (  # dbvendor.common.pg_token_ids: the index read and the LIKE in a fenced subquery
-                f"{alias}.id IN (SELECT id FROM (SELECT id FROM {table} "  # noqa: S608
-                "WHERE gx_search_tokens(search_text) @> %s::text[] AND search_text LIKE %s OFFSET 0) AS gx_tokens)"
-            )
-            return fenced, [[term], *like[1]]
+            # dbvendor.common.TokensContain: the token index in the query's own WHERE, beside the LIKE
+            return f"gx_search_tokens({alias}.search_text) @> %s::text[] AND {like[0]}", [[term], *like[1]]
         if len(term) >= 3:
             fts, match = self.fts(table, "search_text"), '"' + term.replace('"', '""') + '"'
         else:
@@ -133,6 +130,13 @@ class SearchSql:
 
         model = next(m for m in apps.get_models() if m._meta.db_table == table)
         return search_term_is_common(model, "search_text", term)
+
+    def rare_contacts(self, term: str) -> bool:
+        """Whether the app tests a rep's scope on each match of `term` in the contacts (dbvendor.common)."""
+        from guanxi.core.dbvendor.common import PG_PER_ROW_SCOPE_MAX, pg_estimated_matches
+        from guanxi.customers.models import Contact
+
+        return pg_estimated_matches(connection, Contact, "search_text", [term]) <= PG_PER_ROW_SCOPE_MAX
 
     def count(self, table: str, alias: str, where: str, args: list[Any]) -> int:
         """The capped count a list shows (core.paging: at most COUNT_CAP + 1 rows read, COUNT_CAP past it)."""
@@ -159,6 +163,17 @@ class SearchSql:
         cond, args = self.condition("customers_contact", "ct", term, indexed)
         scope, scope_args = self.scope("contacts", "ct")
         where, args = f"ct.deleted_at IS NULL AND {cond}{scope}", [*args, *scope_args]
+        if indexed and self.pg and self.owner_id is not None and self.rare_contacts(term):
+            # the app's plan for a rep and a rare term (dbvendor.ids.ids_checked_per_row): his scope tested on each
+            # match, the matches' ids collected first
+            scope = scope.replace(" AND ct.customer_id IN (", " AND EXISTS (SELECT 1 FROM (", 1)
+            scope = scope[: -len(")")] + ") AS gx_ids (id) WHERE gx_ids.id = ct.customer_id OFFSET 0)"
+            inner = f"ct.deleted_at IS NULL AND {cond}{scope}"
+            where = f"ct.id = ANY(ARRAY(SELECT ct.id FROM customers_contact ct WHERE {inner})) AND {inner}"  # noqa: S608
+            args = [*args, *args]
+        elif indexed and self.pg and self.owner_id is not None:  # the app's array of his customers (org.policies)
+            scope = scope.replace(" AND ct.customer_id IN (", " AND ct.customer_id = ANY(ARRAY(", 1) + ")"
+            where = f"ct.deleted_at IS NULL AND {cond}{scope}"
         count = self.count("customers_contact", "ct", where, args)
         rows = self.run(
             "SELECT ct.id, ct.name, c.name FROM customers_contact ct "  # noqa: S608
