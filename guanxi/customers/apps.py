@@ -26,3 +26,7 @@ class CustomersConfig(AppConfig):
         # the kept follow-up counts' triggers come back (and recount) if a migration rebuilt the table or the zone
         # changed; a flush leaves no count behind
         post_migrate.connect(followup_counts_triggers_ensure, sender=self, dispatch_uid="guanxi_followup_counts")
+        from .contact_owner import contact_owner_triggers_ensure
+
+        # likewise the contacts' kept owner
+        post_migrate.connect(contact_owner_triggers_ensure, sender=self, dispatch_uid="guanxi_contact_owner")

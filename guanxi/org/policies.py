@@ -268,23 +268,31 @@ def _scope_on_owner(
     users): `pk IN (SELECT pk … WHERE owner_id IN (…) UNION SELECT the rows the user collaborates on)`, both
     halves from an index. The same rows either way (customers/tests/test_scope_rows.py). A rep's (self) is marked
     as the union of their own rows and the others they collaborate on (dbvendor.ids.SplitCondition), which a list
-    reads part by part, each in the list's order from an index led by the owner."""
+    reads part by part, each in the list's order from an index led by the owner. Collaborators may be the row's
+    parent's (`customer__collaborators` of a contact, whose owner is kept on it): `customer_id = ANY(ARRAY(…))`."""
     partner_q = Q(**{f"{owner}__in": _partner_users(user)}) if partner else Q()
     owned = _owned_q(user, owner, scope)
     if owned is None:  # ALL inside a partner organisation
         return partner_q
     if not collab_path:
         return owned & partner_q
-    if "__" in collab_path or "__" in owner:  # collaborators or owner through a relation: the plain OR
+    via, _sep, field_name = collab_path.rpartition("__")
+    if "__" in via or "__" in owner:  # collaborators or owner further away: the plain OR
         return (owned | _collaborator_q(model, collab_path, user)) & partner_q
-    collaborating = _collaborator_ids(model, collab_path, user)
-    if scope in _OWNERS_BY_ID and is_postgresql(connection):
-        whole = owned | in_ids("pk", collaborating)
+    if via:  # the collaborators of the row's parent (a contact's customer's), the owner kept on the row
+        target = model._meta.get_field(via).related_model
+        collaborating = in_ids(via, _collaborator_ids(target, field_name, user))  # type: ignore[arg-type]
+        collaborating_pks = model._base_manager.order_by().filter(collaborating).values("pk")
     else:
-        whole = Q(pk__in=model._base_manager.order_by().filter(owned).values("pk").union(collaborating))
+        collaborating_pks = _collaborator_ids(model, collab_path, user)
+        collaborating = in_ids("pk", collaborating_pks)
+    if scope in _OWNERS_BY_ID and is_postgresql(connection):
+        whole = owned | collaborating
+    else:
+        whole = Q(pk__in=model._base_manager.order_by().filter(owned).values("pk").union(collaborating_pks))
     if scope == DataScope.SELF and not partner:
         # a list in order reads the rep's own rows from an index led by the owner, then the few others
-        return split_condition(whole, [owned, in_ids("pk", collaborating) & ~owned])
+        return split_condition(whole, [owned, collaborating & ~owned])
     return whole & partner_q
 
 

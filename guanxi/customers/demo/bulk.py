@@ -238,7 +238,7 @@ class _Batch:
             email=data.get("email", ""),
         ):
             self.key_rows.add(customer_id=customer_id, contact_id=None, kind=kind, value=value)
-        contact_ids = self._add_contacts(customer_id, data, individual, created)
+        contact_ids = self._add_contacts(customer_id, owner_id, data, individual, created)
         for when in times:
             self.follow_up_rows.add(
                 **rng.choice(self.contents),
@@ -251,7 +251,7 @@ class _Batch:
             )
 
     def _add_contacts(
-        self, customer_id: int, data: dict[str, Any], individual: bool, created: dt.datetime
+        self, customer_id: int, owner_id: int, data: dict[str, Any], individual: bool, created: dt.datetime
     ) -> list[int]:
         contact_ids = []
         for k in range(1 if individual else self.rng.randint(1, 3)):
@@ -265,6 +265,7 @@ class _Batch:
             contact_id = self.contact_rows.add(
                 **cd,
                 customer_id=customer_id,
+                owner_id=owner_id,  # as the database keeps it (contact_owner): SQLite's trigger has nothing to do
                 created_at=created,
                 search_text=search_text,
                 name_sort=name_sort_key(cd["name"]),

@@ -2,7 +2,8 @@
 scope is asked: as the array of the rep's customers (`customer_id = ANY(ARRAY(…))`, a term in many rows) or tested on
 each match of the term (`EXISTS (… WHERE id = customer_id)`, a rare term: core.dbvendor.ids.ids_checked_per_row).
 Over generated owners, collaborators, soft-deleted customers and contacts, for the contact list, the API and the
-global search, on both databases."""
+global search, on both databases. (A contact now keeps its customer's owner, customers.contact_owner: its scope is
+that owner or the customers the rep collaborates on, whichever plan; the rows are checked all the same.)"""
 
 from __future__ import annotations
 
@@ -79,9 +80,9 @@ def test_the_reps_contacts_searched_are_the_search_of_all_narrowed_to_his_scope(
         ids, sql = searched(rep, term)
         # then he gets the search over every contact narrowed to his own, in the list's order
         assert ids == expected_ids(rep, term), term
-        if POSTGRESQL:  # and the scope is asked the plan's way (SQLite has one way: IN)
-            per_row = "EXISTS (SELECT 1 FROM" in sql and '"customer_id" = ANY(ARRAY(' not in sql
-            assert per_row is (plan == "per row"), sql
+        if POSTGRESQL:  # and, either plan, his scope is the owner the contact keeps (customers.contact_owner) and the
+            # customers he collaborates on: never the ids of all his customers
+            assert '"customers_contact"."owner_id" = ' in sql and 'FROM "customers_customer"' not in sql, sql
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
