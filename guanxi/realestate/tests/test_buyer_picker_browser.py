@@ -101,3 +101,34 @@ def test_a_buyer_chosen_before_the_server_answers_the_typed_words_leaves_the_lis
     page.wait_for_function("window.gxAnswered >= 1")
     expect(dropdown).to_be_hidden()
     expect(page.locator("#sale_customer")).to_have_value(str(wanted.pk))
+
+
+def test_a_buyer_chosen_before_the_picker_settles_its_focus_leaves_the_list_closed(page, org, project):
+    # given a busy browser that runs the picker's deferred focus handling (queued when its list opened) only after the
+    # keys typed meanwhile, as Chromium does when it puts input first
+    from guanxi.customers.tests.factories import CustomerFactory
+
+    page.add_init_script(
+        """(() => {
+          const later = window.setTimeout;
+          window.gxLateFocus = 0;
+          window.setTimeout = (callback, delay, ...rest) =>
+            !delay && String(callback).includes("onFocus")
+              ? later(() => { callback(...rest); window.gxLateFocus += 1; }, 800)
+              : later(callback, delay, ...rest);
+        })()"""
+    )
+    admin = org["admin"]
+    wanted = CustomerFactory(name="王小明", kind="person", owner=admin)
+    _unit_page_open(page, admin, project)
+    dropdown = page.locator("#unit-sale .ts-dropdown")
+    # when the agent opens the picker, types the name and takes the offered buyer with Enter at once
+    page.locator("#unit-sale .ts-control").click()
+    page.keyboard.type("王小明")
+    expect(dropdown.locator(".option.active")).to_contain_text("王小明")
+    page.keyboard.press("Enter")
+    expect(dropdown).to_be_hidden()
+    # then the late focus handling does not open the list again, and the buyer stays chosen
+    page.wait_for_function("window.gxLateFocus >= 1")
+    expect(dropdown).to_be_hidden()
+    expect(page.locator("#sale_customer")).to_have_value(str(wanted.pk))

@@ -204,7 +204,17 @@
         },
       });
     }
-    new window.TomSelect(el, options);
+    var ts = new window.TomSelect(el, options);
+    // Opening the list queues Tom Select's focus handling for later (setTimeout 0), which opens the list if it is
+    // closed. A busy Chromium runs typed keys before timers, so a choice made by Enter at once was closed and then
+    // opened again over the form: that late call (it has no event) is skipped after a choice until the list opens.
+    var focusHandled = ts.onFocus;
+    ts.on("item_add", function () { if (ts.settings.closeAfterSelect) ts.gxChosen = true; });
+    ts.on("dropdown_open", function () { ts.gxChosen = false; });
+    ts.onFocus = function (e) {
+      if (!e && ts.gxChosen && !ts.isOpen) return;
+      return focusHandled.apply(ts, arguments);
+    };
   }
   function escapeHtml(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
