@@ -18,7 +18,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guanxi.core.dbvendor import common
+from guanxi.core.dbvendor import common, search_filter
+from guanxi.core.dbvendor.ids import in_ids
 from guanxi.core.selectors import global_search
 from guanxi.customers.models import Contact, Customer
 from guanxi.customers.selectors import contact_list, search_contacts
@@ -169,3 +170,26 @@ def customer_list_ids(rep: Any, term: str) -> list[int]:
     from guanxi.customers.selectors import customer_list
 
     return list(customer_list(user=rep, filters={"q": term}).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_a_search_narrowed_by_ids_reads_the_same_rows_either_way(
+    company: dict[str, Any], plan: str, monkeypatch: Any
+) -> None:
+    # given contacts narrowed by the ids of the rep's customers (dbvendor.ids.in_ids: how a scope through a parent is
+    # written, tickets and assets by their customer), and the threshold set so that every term takes this plan
+    monkeypatch.setattr(common, "PG_PER_ROW_SCOPE_MAX", PLANS[plan])
+    rep = company["rep"]
+    his = Customer._base_manager.filter(owner=rep).values("pk")
+    allowed = set(Contact.objects.filter(customer_id__in=his).values_list("pk", flat=True))
+    for term in ["王", "伟", "王伟", "li", "1380013", "13800130007", "zz"]:
+        # when they are searched
+        qs = search_filter(Contact.objects.filter(in_ids("customer_id", his)), "search_text", [term])
+        with CaptureQueriesContext(connection) as ctx:
+            found = list(qs.order_by("name_sort", "id").values_list("pk", flat=True))
+        # then the rows are LIKE's among those ids, in order
+        like = Contact.objects.filter(search_text__contains=term).order_by("name_sort", "id")
+        assert found == [pk for pk in like.values_list("pk", flat=True) if pk in allowed], term
+        if POSTGRESQL:  # and the ids are tested on each match, or read as an array, as the plan says
+            sql = " ".join(q["sql"] for q in ctx.captured_queries)
+            assert ("EXISTS (SELECT 1 FROM" in sql) is (plan == "per row"), sql
