@@ -1,7 +1,8 @@
 """The machine time a load run costs, per request: CPU seconds of the server's processes (gunicorn's master and
-workers, `guanxi worker`, the PostgreSQL backends of the run's database) and of locust, read from /proc before and
-after the run. Unlike the response times, which a shared or saturated machine inflates by the wait for a core, this
-says what the code costs: two cores answer at most 2,000 / (web ms per request) requests a second."""
+workers, `guanxi worker`, the local PostgreSQL server: all its sessions, those closed during the run included, and
+anything else it served meanwhile) and of locust, read from /proc before and after the run. Unlike the response
+times, which a shared or saturated machine inflates by the wait for a core, this says what the code costs: two cores
+answer at most 2,000 / (web ms per request) requests a second."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from collections.abc import Iterable
 from typing import Any
 
 _TICK = os.sysconf("SC_CLK_TCK")
-WEB = "guanxi_load_web"  # the application_name of gunicorn's database sessions
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -22,8 +22,11 @@ def _stat(pid: int) -> list[str] | None:
 
 
 def _cpu(pid: int) -> float:
+    """The process's CPU and its ended children's (utime, stime, cutime, cstime): summed over the live processes of
+    a tree, that counts every process that ran in it, those that ended too (a PostgreSQL session closed after
+    CONN_MAX_AGE is reaped by the postmaster, into its cutime)."""
     fields = _stat(pid)
-    return (int(fields[11]) + int(fields[12])) / _TICK if fields else 0.0  # utime, stime
+    return sum(int(f) for f in fields[11:15]) / _TICK if fields else 0.0
 
 
 def descendants(roots: Iterable[int]) -> set[int]:
@@ -41,18 +44,18 @@ def descendants(roots: Iterable[int]) -> set[int]:
     return found
 
 
-def backend_pids(database: str) -> tuple[set[int], set[int]]:
-    """The PostgreSQL backends connected to `database` now (the server runs on this machine): those of the web
-    side (application_name WEB), and the others but this process's own."""
+def postmaster_pid() -> int | None:
+    """The local PostgreSQL server's main process (from postmaster.pid in its data directory), or None."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid, application_name = %s FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [WEB, database],
-        )
-        rows = cursor.fetchall()
-    return {pid for pid, web in rows if web}, {pid for pid, web in rows if not web}
+        cursor.execute("SHOW data_directory")
+        directory = cursor.fetchone()[0]
+    try:
+        with open(os.path.join(directory, "postmaster.pid")) as fh:
+            return int(fh.readline())
+    except (OSError, ValueError):
+        return None
 
 
 def snapshot(groups: dict[str, set[int]]) -> dict[str, dict[int, float]]:
@@ -62,7 +65,7 @@ def snapshot(groups: dict[str, set[int]]) -> dict[str, dict[int, float]]:
 
 def used(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
     """CPU seconds each group used between two snapshots (a process started in between counts from 0; one that
-    ended in between is not counted: the run keeps its workers and connections, so that is rare)."""
+    ended in between is in its parent's children's time)."""
     return {
         name: sum(cpu - before.get(name, {}).get(pid, 0.0) for pid, cpu in pids.items()) for name, pids in after.items()
     }

@@ -275,10 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     started: list[subprocess.Popen[bytes]] = []
     log_files = {name: open(work / f"{name}.log", "wb") for name in ("gunicorn", "worker")}  # noqa: SIM115
     try:
-        # each side's database sessions are named, so that their backends' CPU is counted on the right side
-        web_env = {**env, "GUANXI_DATABASE_URL": f"{url}?application_name={cpu.WEB}"}
         started.append(
-            subprocess.Popen(gunicorn, cwd=ROOT, env=web_env, stdout=log_files["gunicorn"], stderr=subprocess.STDOUT)
+            subprocess.Popen(gunicorn, cwd=ROOT, env=env, stdout=log_files["gunicorn"], stderr=subprocess.STDOUT)
         )
         worker = [sys.executable, "-m", "guanxi.cli", "worker"]
         started.append(
@@ -293,14 +291,11 @@ def main(argv: list[str] | None = None) -> int:
         load_before = load_average()
         servers = {"gunicorn": started[0].pid, "worker": started[1].pid}
 
+        postmaster = cpu.postmaster_pid()
+
         def processes() -> dict[str, set[int]]:
-            web, others = cpu.backend_pids(args.pg_db)
-            return {
-                "gunicorn": cpu.descendants([servers["gunicorn"]]),
-                "postgresql": web,
-                # the worker's jobs with their own database sessions (a backup's pg_dump included)
-                "worker": cpu.descendants([servers["worker"]]) | others,
-            }
+            found = {name: cpu.descendants([pid]) for name, pid in servers.items()}
+            return {**found, "postgresql": cpu.descendants([postmaster]) if postmaster else set()}
 
         cpu_before = cpu.snapshot(processes())
         locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
