@@ -132,3 +132,6 @@ def test_a_buyer_chosen_before_the_picker_settles_its_focus_leaves_the_list_clos
     page.wait_for_function("window.gxLateFocus >= 1")
     expect(dropdown).to_be_hidden()
     expect(page.locator("#sale_customer")).to_have_value(str(wanted.pk))
+    # and a click on the picker opens it again
+    page.locator("#unit-sale .ts-control").click()
+    expect(dropdown).to_be_visible()

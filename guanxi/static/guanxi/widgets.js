@@ -207,13 +207,20 @@
     var ts = new window.TomSelect(el, options);
     // Opening the list queues Tom Select's focus handling for later (setTimeout 0), which opens the list if it is
     // closed. A busy Chromium runs typed keys before timers, so a choice made by Enter at once was closed and then
-    // opened again over the form: that late call (it has no event) is skipped after a choice until the list opens.
+    // opened again over the form: that late call (it has no event) after a choice does its work but the opening.
     var focusHandled = ts.onFocus;
     ts.on("item_add", function () { if (ts.settings.closeAfterSelect) ts.gxChosen = true; });
     ts.on("dropdown_open", function () { ts.gxChosen = false; });
     ts.onFocus = function (e) {
-      if (!e && ts.gxChosen && !ts.isOpen) return;
-      return focusHandled.apply(ts, arguments);
+      if (e || !ts.gxChosen || ts.isOpen) return focusHandled.apply(ts, arguments);
+      ts.gxChosen = false;
+      var openOnFocus = ts.settings.openOnFocus;
+      ts.settings.openOnFocus = false;
+      try {
+        return focusHandled.apply(ts, arguments);
+      } finally {
+        ts.settings.openOnFocus = openOnFocus;
+      }
     };
   }
   function escapeHtml(s) {
