@@ -88,6 +88,18 @@ def _default_language() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _today_per_test(request: Any) -> None:
+    """A module that sets ``TODAY_FOLLOWS_THE_CLOCK = True`` gets its ``TODAY`` set to the local date before each
+    test, not once at import: a run that crosses midnight (Asia/Shanghai's is 16:00 UTC) would otherwise compare
+    the day the module was imported with the services' today."""
+    module = request.module
+    if getattr(module, "TODAY_FOLLOWS_THE_CLOCK", False):
+        from django.utils import timezone
+
+        module.TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
 def _warm_dictionaries(request: Any, django_db_blocker: Any) -> Iterator[None]:
     """Each test starts with the dictionaries read (core.dictionaries.cache), as in a running process, so query
     counts do not depend on test order; after a test that changed one (and rolled back), the copies are dropped."""

@@ -20,7 +20,8 @@ from guanxi.marketing.loyalty.models import Coupon, EarningRule, LoyaltyProgramm
 from guanxi.marketing.loyalty.tiers import tier_for, tiers_review
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = dt.date.today()  # set again before each test (root conftest): a run may cross midnight
+TODAY_FOLLOWS_THE_CLOCK = True
 
 
 @pytest.fixture

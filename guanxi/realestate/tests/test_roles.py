@@ -20,7 +20,8 @@ from guanxi.realestate.models import PriceAdjustment, ProjectMember, Receipt, Tr
 
 pytestmark = pytest.mark.django_db
 CODES = {"re_agent", "re_sales_manager", "re_finance", "re_planning"}
-TODAY = dt.date.today()
+TODAY = dt.date.today()  # set again before each test (root conftest): a run may cross midnight
+TODAY_FOLLOWS_THE_CLOCK = True
 RAISE = {"method": "percent", "value": "2", "reason": "调价"}
 
 

@@ -17,7 +17,8 @@ from guanxi.realestate import cancellations, receipts, services, subscriptions, 
 from guanxi.realestate.models import Deposit, PaymentDue, Receipt, Subscription, Trade, Unit
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = dt.date.today()  # set again before each test (root conftest): a run may cross midnight
+TODAY_FOLLOWS_THE_CLOCK = True
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from guanxi.realestate import services
 from guanxi.realestate.models import Unit
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+TODAY = dt.date.today()  # set again before each test (root conftest): a run may cross midnight
+TODAY_FOLLOWS_THE_CLOCK = True
 
 
 def _post(client, url, body):
