@@ -11,7 +11,10 @@ from . import is_postgresql
 
 # Filling millions of rows into tables nobody else is using: PostgreSQL's COPY is several times faster
 # than multi-row INSERTs, and building an index once over the loaded rows is faster than maintaining
-# it row by row (above all the trigram GIN indexes). SQLite keeps its multi-row INSERTs and its indexes.
+# it row by row (above all the trigram GIN indexes). SQLite keeps its multi-row INSERTs; its indexes are built
+# at the end too, and its triggers (search FTS and token tables, kept counts and owners: SQLite has no way to
+# switch a trigger off) are dropped for the load and made again, with what they keep, by post_migrate's handlers,
+# as after a migration that rebuilt the table.
 
 
 def rows_insert(connection: Any, *, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
@@ -84,7 +87,8 @@ def bulk_load(connection: Any, *, tables: Sequence[str], progress: Any = None) -
     used ("index_backend_cpu_seconds", where the server is local)."""
     timings: dict[str, float] = {}
     if not is_postgresql(connection):
-        yield timings
+        with _sqlite_bulk_load(connection, tables=tables, progress=progress, timings=timings):
+            yield timings
         return
 
     superuser = bulk_session(connection)
@@ -154,3 +158,56 @@ def _pg_indexes_build(indexes: Sequence[tuple[str, str]], progress: Any) -> floa
     if errors:
         raise errors[0]
     return sum(backend_cpu)
+
+
+@contextmanager
+def _sqlite_bulk_load(
+    connection: Any, *, tables: Sequence[str], progress: Any, timings: dict[str, float]
+) -> Iterator[None]:
+    """bulk_load on SQLite: the secondary indexes and the triggers of `tables` are dropped, the load runs without
+    waiting for the disk or checking foreign keys, then the indexes are built again and post_migrate's handlers
+    (which make missing triggers again and recount, rebuild or refill what they keep) run; a trigger no handler
+    made again is made from its saved statement, with a warning (what it keeps is then not refilled)."""
+    import logging
+
+    from django.core.management.sql import emit_post_migrate_signal
+
+    marks = ", ".join(["%s"] * len(tables))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL "  # noqa: S608
+            f"AND tbl_name IN ({marks}) ORDER BY type, name",
+            list(tables),
+        )
+        saved = cursor.fetchall()
+        for kind, name, _sql in saved:
+            cursor.execute(f"DROP {kind.upper()} IF EXISTS {connection.ops.quote_name(name)}")
+        cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute("PRAGMA foreign_keys = OFF")  # as PostgreSQL's replica role: the bulk paths write consistent ids
+        cursor.execute("PRAGMA cache_size = -1048576")  # 1 GiB of pages: the index builds sort in memory
+    try:
+        yield
+    finally:
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            for kind, name, sql in saved:
+                if kind == "index":
+                    if progress:
+                        progress(f"  index {name}…")
+                    cursor.execute(sql)
+        if progress:
+            progress("  triggers and what they keep (post_migrate)…")
+        emit_post_migrate_signal(0, False, connection.alias)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            present = {row[0] for row in cursor.fetchall()}
+            for kind, name, sql in saved:
+                if kind == "trigger" and name not in present:
+                    logging.getLogger(__name__).warning("bulk_load: no post_migrate handler made %s again", name)
+                    cursor.execute(sql)
+            cursor.execute("PRAGMA synchronous = NORMAL")  # the settings' (settings.base: init_command)
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA cache_size = -2000")  # SQLite's default
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        timings["index_seconds"] = round(time.monotonic() - started, 1)
