@@ -550,6 +550,10 @@ def test_contacts_are_listed_by_their_customers_owner_and_sorted_as_asked(org):
     for bad in ({"owner": "x"}, {"sort": "mobile"}):
         r = api.get("/api/v1/contacts", bad)
         assert r.status_code == 422 and next(iter(bad)) in r.content.decode()
+    # and a customer that changes hands takes its contacts to the new owner's list
+    Customer.objects.filter(pk=mine[0].customer_id).update(owner=org["east_rep2"])
+    moved = api.get("/api/v1/contacts", {"owner": org["east_rep2"].pk}).json()
+    assert sorted(i["name"] for i in moved["items"]) == sorted(["王五", "赵六"])
 
 
 def test_the_contact_page_filters_by_the_customers_owner(org, admin_web):
