@@ -11,10 +11,9 @@ from . import is_postgresql
 
 # Filling millions of rows into tables nobody else is using: PostgreSQL's COPY is several times faster
 # than multi-row INSERTs, and building an index once over the loaded rows is faster than maintaining
-# it row by row (above all the trigram GIN indexes). SQLite keeps its multi-row INSERTs; its indexes are built
-# at the end too, and its triggers (search FTS and token tables, kept counts and owners: SQLite has no way to
-# switch a trigger off) are dropped for the load and made again, with what they keep, by post_migrate's handlers,
-# as after a migration that rebuilt the table.
+# it row by row (above all the trigram GIN indexes). SQLite keeps its multi-row INSERTs, with its indexes also
+# built at the end. On both, the tables' triggers (kept counts and owners, the board's totals, SQLite's search
+# tables) are dropped for the load: one recount or refill at the end is cheaper than millions of trigger calls.
 
 
 def rows_insert(connection: Any, *, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
@@ -80,9 +79,10 @@ def bulk_session(connection: Any) -> bool:
 
 @contextmanager
 def bulk_load(connection: Any, *, tables: Sequence[str], progress: Any = None) -> Iterator[dict[str, float]]:
-    """Around filling `tables` in bulk. On PostgreSQL: their secondary indexes are dropped and built again at
-    the end, commits do not wait for the disk, and, where the session may (superuser),
-    foreign-key triggers are skipped (the bulk paths write consistent ids). Elsewhere nothing changes.
+    """Around filling `tables` in bulk: their secondary indexes are dropped and built again at the end, their
+    triggers are dropped and made again by post_migrate's handlers, which also refill what the triggers keep (as
+    after a migration that rebuilt a table: _triggers_restore), commits do not wait for the disk and foreign keys
+    are not checked (the bulk paths write consistent ids; on PostgreSQL where the session may: superuser).
     Yields a dict that gets the index build's seconds ("index_seconds") and the CPU seconds its PostgreSQL backends
     used ("index_backend_cpu_seconds", where the server is local)."""
     timings: dict[str, float] = {}
@@ -96,6 +96,7 @@ def bulk_load(connection: Any, *, tables: Sequence[str], progress: Any = None) -
         indexes = _pg_secondary_indexes(cursor, tables)
         for name, _sql in indexes:
             cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
+        triggers = _triggers_drop(connection, cursor, tables)
     try:
         yield timings
     finally:
@@ -104,6 +105,7 @@ def bulk_load(connection: Any, *, tables: Sequence[str], progress: Any = None) -
             with connection.cursor() as cursor:  # (a new connection if the loaders closed it)
                 cursor.execute("SET session_replication_role = DEFAULT")
         timings["index_backend_cpu_seconds"] = round(_pg_indexes_build(indexes, progress), 1)
+        _triggers_restore(connection, triggers, progress)
         with connection.cursor() as cursor:
             cursor.execute("RESET synchronous_commit")
             # the planner's statistics of the new rows and of the rebuilt expression indexes at once, not whenever
@@ -160,51 +162,91 @@ def _pg_indexes_build(indexes: Sequence[tuple[str, str]], progress: Any) -> floa
     return sum(backend_cpu)
 
 
-@contextmanager
-def _sqlite_bulk_load(
-    connection: Any, *, tables: Sequence[str], progress: Any, timings: dict[str, float]
-) -> Iterator[None]:
-    """bulk_load on SQLite: the secondary indexes and the triggers of `tables` are dropped, the load runs without
-    waiting for the disk or checking foreign keys, then the indexes are built again and post_migrate's handlers
-    (which make missing triggers again and recount, rebuild or refill what they keep) run; a trigger no handler
-    made again is made from its saved statement, with a warning (what it keeps is then not refilled)."""
+def _triggers_drop(connection: Any, cursor: Any, tables: Sequence[str]) -> list[tuple[str, str, str, bool]]:
+    """Drop the triggers of `tables` (not PostgreSQL's own, which carry foreign keys); returns each one's name,
+    table, statement and whether it fired always (PostgreSQL: ENABLE ALWAYS, also under the replica role)."""
+    if is_postgresql(connection):
+        cursor.execute(
+            "SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid), t.tgenabled = 'A' FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relname = ANY(%s) AND NOT t.tgisinternal "
+            "AND c.relnamespace = current_schema()::regnamespace ORDER BY t.tgname",
+            [list(tables)],
+        )
+    else:
+        marks = ", ".join(["%s"] * len(tables))
+        cursor.execute(
+            f"SELECT name, tbl_name, sql, 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks}) "  # noqa: S608
+            "ORDER BY name",
+            list(tables),
+        )
+    triggers = [(name, table, sql, bool(always)) for name, table, sql, always in cursor.fetchall()]
+    q = connection.ops.quote_name
+    for name, table, _sql, _always in triggers:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {q(name)}" + (f" ON {q(table)}" if is_postgresql(connection) else ""))
+    return triggers
+
+
+def _triggers_restore(connection: Any, triggers: Sequence[tuple[str, str, str, bool]], progress: Any) -> None:
+    """After a bulk load: post_migrate's handlers make missing triggers again and recount, rebuild or refill what
+    they keep (kept follow-up counts, contact owners, the board's totals, SQLite's search tables), as they do after
+    a migration that rebuilt a table. A trigger no handler made again is made from its saved statement, with a
+    warning: what it keeps is then not refilled."""
     import logging
 
     from django.core.management.sql import emit_post_migrate_signal
 
+    if not triggers:
+        return
+    if progress:
+        progress("  triggers and what they keep (post_migrate)…")
+    emit_post_migrate_signal(0, False, connection.alias)
+    with connection.cursor() as cursor:
+        if is_postgresql(connection):
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        present = {row[0] for row in cursor.fetchall()}
+        for name, table, sql, always in triggers:
+            if name in present:
+                continue
+            logging.getLogger(__name__).warning("bulk_load: no post_migrate handler made %s again", name)
+            cursor.execute(sql)
+            if always and is_postgresql(connection):
+                q = connection.ops.quote_name
+                cursor.execute(f"ALTER TABLE {q(table)} ENABLE ALWAYS TRIGGER {q(name)}")
+
+
+@contextmanager
+def _sqlite_bulk_load(
+    connection: Any, *, tables: Sequence[str], progress: Any, timings: dict[str, float]
+) -> Iterator[None]:
+    """bulk_load on SQLite (which cannot switch a trigger off): indexes built at the end, triggers dropped for the
+    load and made again (_triggers_restore), no waiting for the disk, no foreign-key checks meanwhile."""
     marks = ", ".join(["%s"] * len(tables))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL "  # noqa: S608
-            f"AND tbl_name IN ({marks}) ORDER BY type, name",
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+            f"AND tbl_name IN ({marks}) ORDER BY name",
             list(tables),
         )
-        saved = cursor.fetchall()
-        for kind, name, _sql in saved:
-            cursor.execute(f"DROP {kind.upper()} IF EXISTS {connection.ops.quote_name(name)}")
+        indexes = cursor.fetchall()
+        for name, _sql in indexes:
+            cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
+        triggers = _triggers_drop(connection, cursor, tables)
         cursor.execute("PRAGMA synchronous = OFF")
-        cursor.execute("PRAGMA foreign_keys = OFF")  # as PostgreSQL's replica role: the bulk paths write consistent ids
+        cursor.execute("PRAGMA foreign_keys = OFF")  # as PostgreSQL's replica role
         cursor.execute("PRAGMA cache_size = -1048576")  # 1 GiB of pages: the index builds sort in memory
     try:
         yield
     finally:
         started = time.monotonic()
         with connection.cursor() as cursor:
-            for kind, name, sql in saved:
-                if kind == "index":
-                    if progress:
-                        progress(f"  index {name}…")
-                    cursor.execute(sql)
-        if progress:
-            progress("  triggers and what they keep (post_migrate)…")
-        emit_post_migrate_signal(0, False, connection.alias)
+            for name, sql in indexes:
+                if progress:
+                    progress(f"  index {name}…")
+                cursor.execute(sql)
+        _triggers_restore(connection, triggers, progress)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            present = {row[0] for row in cursor.fetchall()}
-            for kind, name, sql in saved:
-                if kind == "trigger" and name not in present:
-                    logging.getLogger(__name__).warning("bulk_load: no post_migrate handler made %s again", name)
-                    cursor.execute(sql)
             cursor.execute("PRAGMA synchronous = NORMAL")  # the settings' (settings.base: init_command)
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA cache_size = -2000")  # SQLite's default

@@ -253,3 +253,25 @@ def test_lost_triggers_are_made_again_after_migrating(org: Any) -> None:
     assert stage_totals(pipeline_id=deal.pipeline_id) == expected(deal.pipeline)
     stage_totals_rebuild()
     assert stage_totals(pipeline_id=deal.pipeline_id) == expected(deal.pipeline)
+
+
+@pytest.mark.django_db(transaction=True)  # bulk_load builds PostgreSQL's indexes in sessions of its own
+def test_deals_loaded_in_bulk_leave_the_board_totals_right_and_their_triggers_in_place(org: Any, caplog: Any) -> None:
+    # given a pipeline's deals, some loaded in bulk without their triggers (core.dbvendor.bulk_load)
+    from guanxi.core.dbvendor import bulk_load
+
+    rep = org["east_rep"]
+    deal = services.opportunity_create(actor=rep, customer=CustomerFactory(owner=rep), data={"name": "项目"})
+    customer = CustomerFactory(owner=org["west_rep"])
+    with bulk_load(connection, tables=[Opportunity._meta.db_table]):
+        Opportunity.objects.bulk_create(
+            Opportunity(name=f"批量{i}", customer=customer, owner=org["west_rep"], pipeline=deal.pipeline,
+                        stage=deal.stage, amount=Decimal(i) + Decimal("0.05"), probability=i * 10)
+            for i in range(1, 8)
+        )  # fmt: skip
+    # then the totals are the grouped query, the triggers were made again by post_migrate and keep counting
+    assert not [r for r in caplog.records if "no post_migrate handler" in r.getMessage()]
+    assert stage_totals(pipeline_id=deal.pipeline_id) == expected(deal.pipeline)
+    services.opportunity_create(actor=rep, customer=CustomerFactory(owner=rep), data={"name": "项目2"})
+    assert stage_totals(pipeline_id=deal.pipeline_id) == expected(deal.pipeline)
+    assert stage_totals_triggers_ensure(using="default") is False
