@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.errors import PermissionDeniedError
@@ -170,9 +170,10 @@ def _steps_forward(user: User) -> Any:
     forward = Q(to_stage__kind=Stage.Kind.WON) | Q(
         to_stage__kind=Stage.Kind.OPEN, to_stage__sort_order__gt=F("from_stage__sort_order")
     )
-    return StageChange.objects.filter(
-        forward, from_stage__isnull=False, from_stage__kind=Stage.Kind.OPEN, opportunity__in=_opps(user).values("pk")
-    )
+    # EXISTS per change, not `opportunity IN (the reader's deals)`: SQLite walked all 500k deals of that list and
+    # looked up each one's changes (326-516 ms at 1M) instead of the month's changes by date (24 ms)
+    seen = Exists(_opps(user).filter(pk=OuterRef("opportunity_id")))
+    return StageChange.objects.filter(forward, seen, from_stage__isnull=False, from_stage__kind=Stage.Kind.OPEN)
 
 
 # Counted for the opportunity's owner and department.
