@@ -196,7 +196,7 @@ class OrgChart:
 
 @pytest.fixture
 def org(default_roles: None) -> OrgChart:
-    from guanxi.org.models import Department
+    from guanxi.org.models import Department, Role
 
     hq = DepartmentFactory(name="总部", kind=Department.Kind.HEADQUARTERS)
     east = DepartmentFactory(name="华东销售部", parent=hq)
@@ -205,18 +205,25 @@ def org(default_roles: None) -> OrgChart:
     agent = PartnerOrganisationFactory(name="上海某代理商")
     chart = OrgChart(hq=hq, east=east, east_team=east_team, west=west, agent=agent)
     p = chart.people
-    p["admin"] = UserFactory(username="admin", department=hq, roles=["administrator"])
-    p["east_manager"] = UserFactory(username="east_manager", department=east, roles=["department_manager"])
-    p["east_rep"] = UserFactory(username="east_rep", department=east, manager=p["east_manager"], roles=["sales_rep"])
-    p["east_rep2"] = UserFactory(username="east_rep2", department=east, manager=p["east_manager"], roles=["sales_rep"])
-    p["team_rep"] = UserFactory(
-        username="team_rep", department=east_team, manager=p["east_manager"], roles=["sales_rep"]
+    role = {row.code: row for row in Role.objects.all()}  # read once, not once per person
+    p["admin"] = UserFactory(username="admin", department=hq, roles=[role["administrator"]])
+    p["east_manager"] = UserFactory(username="east_manager", department=east, roles=[role["department_manager"]])
+    p["east_rep"] = UserFactory(
+        username="east_rep", department=east, manager=p["east_manager"], roles=[role["sales_rep"]]
     )
-    p["east_assistant"] = UserFactory(username="east_assistant", department=east, roles=["department_assistant"])
-    p["west_manager"] = UserFactory(username="west_manager", department=west, roles=["department_manager"])
-    p["west_rep"] = UserFactory(username="west_rep", department=west, manager=p["west_manager"], roles=["sales_rep"])
-    p["executive"] = UserFactory(username="executive", department=hq, roles=["executive"])
-    p["agent_rep"] = UserFactory(username="agent_rep", department=east, partner_org=agent, roles=["channel_rep"])
+    p["east_rep2"] = UserFactory(
+        username="east_rep2", department=east, manager=p["east_manager"], roles=[role["sales_rep"]]
+    )
+    p["team_rep"] = UserFactory(
+        username="team_rep", department=east_team, manager=p["east_manager"], roles=[role["sales_rep"]]
+    )
+    p["east_assistant"] = UserFactory(username="east_assistant", department=east, roles=[role["department_assistant"]])
+    p["west_manager"] = UserFactory(username="west_manager", department=west, roles=[role["department_manager"]])
+    p["west_rep"] = UserFactory(
+        username="west_rep", department=west, manager=p["west_manager"], roles=[role["sales_rep"]]
+    )
+    p["executive"] = UserFactory(username="executive", department=hq, roles=[role["executive"]])
+    p["agent_rep"] = UserFactory(username="agent_rep", department=east, partner_org=agent, roles=[role["channel_rep"]])
     p["nobody"] = UserFactory(username="nobody", department=east, roles=[])
     east.manager = p["east_manager"]
     east.save(update_fields=["manager"])
