@@ -43,13 +43,8 @@ class UserFactory(BaseUserFactory):
     language = "en"
 
     @factory.post_generation
-    def roles(obj: User, create: bool, extracted: list[str | Role] | None, **kwargs: object) -> None:
-        """roles=["sales_rep", …]: role codes (default roles must exist: fixture `default_roles`) or Role rows (a
-        caller making many users reads the roles once)."""
+    def roles(obj: User, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        """roles=["sales_rep", …]: role codes (default roles must exist: fixture `default_roles`)."""
         if create and extracted:
-            rows = [role for role in extracted if isinstance(role, Role)]
-            codes = [code for code in extracted if isinstance(code, str)]
-            if codes:
-                rows += Role.objects.filter(code__in=codes)
             # the user is new, so add gives set's result without set's read of the current roles (one query fewer)
-            obj.roles.add(*rows)
+            obj.roles.add(*Role.objects.filter(code__in=extracted))
