@@ -9,7 +9,7 @@ from typing import IO, Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -50,12 +50,21 @@ def roles_ensure_defaults() -> int:
     modules added since it was created (an upgrade that adds leads must not lock the administrator out of them).
     """
     created = 0
-    for spec in default_roles():
+    specs = default_roles()
+    # One read for all of them (every `guanxi run` start calls this), not get_or_create's read per role.
+    stored = {role.code: role for role in Role.objects.filter(code__in=[spec["code"] for spec in specs])}
+    for spec in specs:
         perms = all_permissions() if spec["permissions"] == "__all__" else sorted(set(spec["permissions"]))
-        role, was_created = Role.objects.get_or_create(
-            code=spec["code"],
-            defaults={"name": spec["name"], "permissions": perms, "data_scope": spec["scope"], "is_system": True},
-        )
+        role, was_created = stored.get(spec["code"]), False
+        if role is None:
+            defaults = {"name": spec["name"], "permissions": perms, "data_scope": spec["scope"], "is_system": True}
+            try:
+                with transaction.atomic():
+                    role, was_created = Role.objects.create(code=spec["code"], **defaults), True
+            except IntegrityError:  # another process created it meanwhile: get_or_create's answer too
+                role = Role.objects.filter(code=spec["code"]).first()
+                if role is None:
+                    raise
         created += int(was_created)
         if not was_created and role.is_system and spec["permissions"] == "__all__":
             missing = sorted(set(perms) - set(role.permissions or []))
