@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -174,13 +174,18 @@ def league_compute(
         values[key] = compute(metric, user=reader, window=window, group_by="owner", owners=ids) if metric else {}
     late: dict[int, int] = {}
     if violations:
+        # Grouped on the owner as an expression and kept to the people here: grouped on the column (and filtered
+        # on the people), SQLite walks the owner index to spare itself a sort and reads every open deal's row (1.3 s
+        # at 500k open deals) where the deals' due index answers alone (0.43 s); PostgreSQL hashes either way.
+        wanted = set(ids)
         late = {
-            row["owner_id"]: row["n"]
+            row["late_owner"]: row["n"]
             for row in violations_queryset(policy, window, now=now)
-            .filter(owner_id__in=ids)
             .order_by()
-            .values("owner_id")
+            .annotate(late_owner=F("owner_id") + 0)
+            .values("late_owner")
             .annotate(n=Count("*"))
+            if row["late_owner"] in wanted
         }
     rows = []
     for person in people:

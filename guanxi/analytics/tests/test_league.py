@@ -115,9 +115,11 @@ def test_open_opportunities_without_a_follow_up_in_the_window_are_violations(org
     FollowUp.objects.create(customer=fresh.customer, author=rep, content="电话", occurred_at=at(28))
     FollowUp.objects.create(customer=stale.customer, author=rep, content="电话", occurred_at=at(10))
     type(new).objects.filter(pk=new.pk).update(created_at=at(29))  # younger than the 7-day window: not yet due
+    opportunities(org["west_rep"], 2, when=at(1), stages=stages)  # another rep's: counted for him, not for rep
 
     league = ranking.league_compute(window=NOV, now=at(30))
     assert _row(league, rep).violations == 1
+    assert _row(league, org["west_rep"]).violations == 2
     listed = ranking.violations_of(user=org["east_manager"], owner_id=rep.pk, window=NOV)
     assert [o.pk for o in listed] == [stale.pk]
 
