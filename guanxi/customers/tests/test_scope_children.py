@@ -47,9 +47,20 @@ def test_one_parents_children_are_the_rows_of_the_general_condition(seed):
     # given generated readers, owners, collaborators, partner users and soft-deleted customers
     rng = random.Random(seed)
     users = _generate(rng)
-    # every customer: owned, collaborated on, in the pool, deleted… (a sample of them could hold no reader's
-    # customer, so that only scope "all" was compared)
-    parents = list(Customer._base_manager.all())
+    # one customer with children that each reader owns (a random sample could hold none of any reader's, so that
+    # only scope "all" had rows to compare), and five more at random: collaborated on, in the pool, deleted…
+    everyone = list(Customer._base_manager.order_by("pk"))
+    with_children = set(
+        Customer._base_manager.filter(Q(contacts__isnull=False) | Q(follow_ups__isnull=False)).values_list(
+            "pk", flat=True
+        )
+    )
+    parents = []
+    for user in users:
+        owned = [c for c in everyone if c.owner_id == user.pk and c.pk in with_children]
+        if owned:
+            parents.append(rng.choice(owned))
+    parents += rng.sample([c for c in everyone if c not in parents], 5)
     compared = 0
     for user in users:
         for scope in DataScope.values:
