@@ -26,18 +26,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from guanxi.core.dbvendor import is_sqlite
+from guanxi.core.dbvendor.kept import KeptSums
 from guanxi.core.metrics import adjacent_runs
 
 TABLE = "customers_followup_day_count"
 FOLLOW_UPS = "customers_followup"
-KEY = "day, author_id, method"
-COUNTED = "deleted_at IS NULL"
-WATCHED = ("occurred_at", "author_id", "method", "deleted_at")
-_PG_FUNCTION = "gx_followup_day_counts"
-_PG_TRIGGERS = {"INSERT": "new_rows", "UPDATE": None, "DELETE": "old_rows", "TRUNCATE": None}
 
 
 def kept_zone() -> str:
@@ -51,152 +47,34 @@ def _zone_literal() -> str:
     return f"'{zone}'"
 
 
-def _day(conn: Any, column: str) -> str:
-    """The local day of `column` in the kept zone, in SQL (conn None: PostgreSQL's)."""
-    if conn is not None and is_sqlite(conn):
-        return f"django_datetime_cast_date({column}, {_zone_literal()}, 'UTC')"
-    return f"(({column}) AT TIME ZONE {_zone_literal()})::date"
-
-
-def _pg_sql() -> list[str]:
-    def changes(rows: str, sign: str) -> str:
-        day = _day(None, "occurred_at")
-        return f"SELECT {day} AS day, author_id, method, {sign}1 AS n FROM {rows} WHERE {COUNTED}"
-
-    folded = f"INSERT INTO {TABLE} ({KEY}, n) SELECT {KEY}, SUM(n) FROM (%s) AS d GROUP BY {KEY} HAVING SUM(n) <> 0"
-    body = (
-        "BEGIN\n"
-        f"  IF TG_OP = 'INSERT' THEN {folded % changes('new_rows', '')};\n"
-        f"  ELSIF TG_OP = 'DELETE' THEN {folded % changes('old_rows', '-')};\n"
-        "  ELSIF TG_OP = 'UPDATE' THEN "
-        f"{folded % (changes('new_rows', '') + ' UNION ALL ' + changes('old_rows', '-'))};\n"
-        f"  ELSE DELETE FROM {TABLE};\n"  # TRUNCATE of the follow-ups
-        "  END IF;\n  RETURN NULL;\nEND"
-    )
-    statements = ["SET CONSTRAINTS ALL IMMEDIATE"]  # (ALTER TABLE refuses to run with deferred checks pending)
-    statements += [f"CREATE OR REPLACE FUNCTION {_PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$\n{body}\n$$"]
-    for event, rows in _PG_TRIGGERS.items():
-        name = f"{_PG_FUNCTION}_{event.lower()}"
-        if event == "UPDATE":
-            referencing = "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-        elif rows:
-            referencing = f"REFERENCING {'NEW' if event == 'INSERT' else 'OLD'} TABLE AS {rows} "
-        else:
-            referencing = ""
-        statements += [
-            f"DROP TRIGGER IF EXISTS {name} ON {FOLLOW_UPS}",
-            f"CREATE TRIGGER {name} AFTER {event} ON {FOLLOW_UPS} {referencing}"
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {_PG_FUNCTION}()",
-            f"ALTER TABLE {FOLLOW_UPS} ENABLE ALWAYS TRIGGER {name}",
-        ]
-    return statements
-
-
-def _sqlite_row(conn: Any, row: str, sign: str) -> str:
-    return (
-        f"INSERT INTO {TABLE} ({KEY}, n) SELECT {_day(conn, f'{row}.occurred_at')}, {row}.author_id, {row}.method, "
-        f"{sign}1 WHERE {row}.deleted_at IS NULL;"
-    )
-
-
-def _sqlite_sql(conn: Any) -> list[str]:
-    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in WATCHED)
-    return [
-        f"CREATE TRIGGER gx_followup_counts_ai AFTER INSERT ON {FOLLOW_UPS} BEGIN {_sqlite_row(conn, 'new', '')} END",
-        f"CREATE TRIGGER gx_followup_counts_ad AFTER DELETE ON {FOLLOW_UPS} BEGIN {_sqlite_row(conn, 'old', '-')} END",
-        f"CREATE TRIGGER gx_followup_counts_au AFTER UPDATE OF {', '.join(WATCHED)} ON {FOLLOW_UPS} "
-        f"WHEN {changed} BEGIN {_sqlite_row(conn, 'old', '-')} {_sqlite_row(conn, 'new', '')} END",
-    ]
-
-
-def _trigger_names(conn: Any) -> set[str]:
+def _follow_up_row(conn: Any) -> list[str]:
+    """The local day of occurred_at in the kept zone (on SQLite with Django's own date function), author, method."""
     if is_sqlite(conn):
-        return {f"gx_followup_counts_{suffix}" for suffix in ("ai", "ad", "au")}
-    return {f"{_PG_FUNCTION}_{event.lower()}" for event in _PG_TRIGGERS}
+        day = f"django_datetime_cast_date({{r}}occurred_at, {_zone_literal()}, 'UTC')"
+    else:
+        day = f"(({{r}}occurred_at) AT TIME ZONE {_zone_literal()})::date"
+    return [day, "{r}author_id", "{r}method", "1"]
 
 
-def followup_counts_triggers_create(*, using: Any = None) -> None:
-    """The triggers (migration customers 0022: its schema editor's connection), then the counts of the follow-ups
-    there."""
-    conn = using or connection
-    followup_counts_triggers_drop(using=conn)
-    statements = _sqlite_sql(conn) if is_sqlite(conn) else _pg_sql()
-    with conn.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-    followup_counts_rebuild(using=conn)
-
-
-def followup_counts_triggers_drop(*, using: Any = None) -> None:
-    conn = using or connection
-    with conn.cursor() as cursor:
-        for name in _trigger_names(conn):
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}" + ("" if is_sqlite(conn) else f" ON {FOLLOW_UPS}"))
-        if not is_sqlite(conn):
-            cursor.execute(f"DROP FUNCTION IF EXISTS {_PG_FUNCTION}()")
-
-
-def followup_counts_triggers_ensure(*, using: str = "default", **_kwargs: Any) -> bool:
-    """post_migrate: make the triggers again, and recount, if the follow-ups' table lost them or they count days in
-    another zone than settings.TIME_ZONE now names. Returns whether they had to be made again. Does nothing before
-    the counts' table exists. As for the board's totals (stage_totals_triggers_ensure), `flush` may empty the
-    follow-ups after the counts on SQLite: with no follow-up left, no count is right but none."""
-    from django.db import connections
-
-    conn = connections[using]
-    if TABLE not in conn.introspection.table_names():
-        return False
-    with conn.cursor() as cursor:
-        if is_sqlite(conn):
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [FOLLOW_UPS])
-        else:
-            cursor.execute(
-                "SELECT t.tgname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid "
-                "WHERE t.tgrelid = %s::regclass AND t.tgenabled = 'A'",
-                [FOLLOW_UPS],
-            )
-        found = {name: source for name, source in cursor.fetchall()}
-        cursor.execute(f"DELETE FROM {TABLE} WHERE NOT EXISTS (SELECT 1 FROM {FOLLOW_UPS})")
-    names = _trigger_names(conn)
-    if names <= set(found) and all(_zone_literal() in (found[name] or "") for name in names):
-        return False
-    followup_counts_triggers_create(using=conn)
-    return True
-
-
-def followup_counts_rebuild(*, using: Any = None) -> None:
-    """Recount every key from the follow-ups (after the migration, a change of zone, or as a repair)."""
-    conn = using or connection
-    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
-        if not is_sqlite(conn):  # no follow-up write may slip between the two statements
-            cursor.execute(f"LOCK TABLE {FOLLOW_UPS} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(
-            f"INSERT INTO {TABLE} ({KEY}, n) SELECT day, author_id, method, COUNT(*) FROM (SELECT "
-            f"{_day(conn, 'occurred_at')} AS day, author_id, method FROM {FOLLOW_UPS} WHERE {COUNTED}) AS f "
-            f"GROUP BY {KEY} ORDER BY {KEY}"  # a period's rows side by side
-        )
-
-
-def followup_counts_compact() -> int:
-    """Fold each key's change rows into one (a key counting zero into none); returns the rows left. Safe beside
-    concurrent writers, as stage_totals_compact is."""
-    many = f"({KEY}) IN (SELECT {KEY} FROM {TABLE} %s GROUP BY {KEY} HAVING COUNT(*) > 1)"
-    sums = f"SUM(n) FROM %s GROUP BY {KEY} HAVING SUM(n) <> 0"
-    with transaction.atomic(), connection.cursor() as cursor:
-        if is_sqlite(connection):
-            cursor.execute(f"SELECT MAX(id) FROM {TABLE}")
-            top = int(cursor.fetchone()[0] or 0)
-            chosen = f"WHERE id <= {top} AND {many % f'WHERE id <= {top}'}"
-            cursor.execute(f"INSERT INTO {TABLE} ({KEY}, n) SELECT {KEY}, {sums % f'{TABLE} {chosen}'}")
-            cursor.execute(f"DELETE FROM {TABLE} {chosen}")
-        else:
-            cursor.execute(
-                f"WITH gone AS (DELETE FROM {TABLE} WHERE {many % ''} RETURNING {KEY}, n) "
-                f"INSERT INTO {TABLE} ({KEY}, n) SELECT {KEY}, {sums % 'gone'}"
-            )
-        cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")
-        return int(cursor.fetchone()[0])
+FOLLOW_UP_COUNTS = KeptSums(
+    table=TABLE,
+    source=FOLLOW_UPS,
+    key=("day", "author_id", "method"),
+    values=("n",),
+    row=_follow_up_row,
+    counted="{r}deleted_at IS NULL",
+    watched=("occurred_at", "author_id", "method", "deleted_at"),
+    name="gx_followup_day_counts",
+    sqlite_name="gx_followup_counts",
+    signature=_zone_literal,  # triggers counting days in another zone than settings.TIME_ZONE now names are remade
+)
+# migration customers 0022 makes the triggers; post_migrate (customers.apps) makes them again where a table rebuild
+# or a bulk load dropped them or the zone changed; a periodic job compacts
+followup_counts_triggers_create = FOLLOW_UP_COUNTS.triggers_create
+followup_counts_triggers_drop = FOLLOW_UP_COUNTS.triggers_drop
+followup_counts_triggers_ensure = FOLLOW_UP_COUNTS.triggers_ensure
+followup_counts_rebuild = FOLLOW_UP_COUNTS.rebuild
+followup_counts_compact = FOLLOW_UP_COUNTS.compact
 
 
 GROUPS = {"total": None, "owner": "c.author_id", "method": "c.method", "department": "u.department_id"}
