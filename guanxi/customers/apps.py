@@ -30,3 +30,9 @@ class CustomersConfig(AppConfig):
 
         # likewise the contacts' kept owner
         post_migrate.connect(contact_owner_triggers_ensure, sender=self, dispatch_uid="guanxi_contact_owner")
+        from .level_counts import customer_level_counts_triggers_ensure
+
+        # and the kept customers by owner and level
+        post_migrate.connect(
+            customer_level_counts_triggers_ensure, sender=self, dispatch_uid="guanxi_customer_level_counts"
+        )

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q, Value
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.metrics import period_metric, period_records, ratio
+from guanxi.core.metrics import day_bounds, grouped_columns, period_metric, period_records, ratio
 from guanxi.core.registry import METRIC_GROUPINGS, Metric
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset_or_none
@@ -37,7 +37,51 @@ new_customers_records = period_records(
     "customers:list", dates=("created_after", "created_before"), group_as="level", scene="all", department_exact=True
 )
 # Customers owned at the end of the period (not in the pool), by the level they have now.
-customers_by_level = period_metric(_customers, by_end="created_at", **_BY_CUSTOMER)
+_customers_by_level_counted = period_metric(_customers, by_end="created_at", **_BY_CUSTOMER)
+
+
+class CustomersByLevel:
+    """The owned customers created by the period's end, by owner, department and (or) level: for a reader who sees
+    every customer, the customers the database keeps counted per owner, department and level (level_counts: a few
+    hundred rows) less those created after the period's end (one range of the creation index: none for the current
+    month); else the grouped query over the reader's customers. The same figures, customers/tests/
+    test_level_counts.py."""
+
+    def __call__(
+        self, *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
+    ) -> dict[Any, Decimal]:
+        return self.series(user=user, periods=[(date_from, date_to)], group_by=group_by, owners=owners)[0]
+
+    def series(
+        self,
+        *,
+        user: User,
+        periods: Sequence[tuple[dt.date, dt.date]],
+        group_by: str,
+        owners: Iterable[int] | None = None,
+    ) -> list[dict[Any, Decimal]]:
+        from .level_counts import customer_level_counts
+
+        now = customer_level_counts(group_by=group_by, owners=owners) if _sees_all(user, Customer) else None
+        if now is None or not periods:
+            return _customers_by_level_counted.series(user=user, periods=periods, group_by=group_by, owners=owners)
+        ends = [day_bounds(a, b)[1] for a, b in periods]
+        later = {f"v{i}": Count(Value(1), filter=Q(created_at__gte=end)) for i, end in enumerate(ends)}
+        found = grouped_columns(
+            Customer.objects.filter(owner__isnull=False, created_at__gte=min(ends)),
+            group_by=group_by,
+            columns=later,
+            owners=owners,
+            **_BY_CUSTOMER,
+        )
+        answers = []
+        for i in range(len(periods)):
+            figure = {key: n - Decimal((found or {}).get(key, {}).get(f"v{i}") or 0) for key, n in now.items()}
+            answers.append(figure if group_by == "total" else {key: n for key, n in figure.items() if n})
+        return answers
+
+
+customers_by_level = CustomersByLevel()
 customers_by_level_records = period_records(
     "customers:list", dates=(None, "created_before"), group_as="level", scene="all", department_exact=True
 )
@@ -85,19 +129,24 @@ def _kept_counts(
 ) -> list[dict[Any, Decimal]] | None:
     from django.utils import timezone
 
-    from guanxi.core.errors import PermissionDeniedError
-    from guanxi.org.policies import visibility_q
-
     from .followup_counts import followup_counts, kept_zone
 
     if timezone.get_current_timezone_name() != kept_zone():  # the days are counted in the installation's zone
         return None
-    try:
-        if visibility_q(user, FollowUp) is not None:
-            return None
-    except PermissionDeniedError:
+    if not _sees_all(user, FollowUp):
         return None
     return followup_counts(periods=periods, group_by=group_by, owners=owners)
+
+
+def _sees_all(user: User, model: Any) -> bool:
+    """Whether the reader sees every row of `model` (so the counts the database keeps answer for him)."""
+    from guanxi.core.errors import PermissionDeniedError
+    from guanxi.org.policies import visibility_q
+
+    try:
+        return visibility_q(user, model) is None
+    except PermissionDeniedError:
+        return False
 
 
 follow_ups = FollowUpCount()

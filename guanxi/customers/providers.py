@@ -197,6 +197,18 @@ def _followup_counts_compact() -> Any:
 registry.add_periodic(PeriodicJob(key="followup_counts_compact", every_minutes=5, run=_followup_counts_compact))
 
 
+def _customer_level_counts_compact() -> Any:
+    from .level_counts import customer_level_counts_compact
+
+    return {"rows": customer_level_counts_compact()}
+
+
+# The customers by owner, department and level kept by the database (level_counts), folded likewise.
+registry.add_periodic(
+    PeriodicJob(key="customer_level_counts_compact", every_minutes=5, run=_customer_level_counts_compact)
+)
+
+
 # --- new-customer review (录入审核) through the approval engine ---------------------------------
 def _review_decided(**kwargs: Any) -> None:
     from .services import customer_review_decided

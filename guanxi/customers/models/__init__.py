@@ -341,6 +341,24 @@ class FollowUpDayCount(models.Model):
         return f"{self.day}/{self.author_id}/{self.method}: {self.n}"
 
 
+class CustomerLevelCount(models.Model):
+    """The owned live customers of an owner, department and level, kept as they change by database triggers in the
+    same transaction as every write to the customers (level_counts.py); `customer_level_counts_compact` folds the
+    change rows into one per key. No department is 0 (a key with NULL would never fold). Plain ids, no foreign key."""
+
+    owner_id = models.BigIntegerField()
+    department_id = models.BigIntegerField()
+    level = models.CharField(max_length=2)
+    n = models.BigIntegerField()
+    kept_by_triggers = True  # a restore loads these rows as the backup has them (core.backup.portable)
+
+    class Meta:
+        db_table = "customers_level_count"
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}/{self.department_id}/{self.level}: {self.n}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     return private_upload_path("attachments", filename)
 
