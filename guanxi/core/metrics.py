@@ -25,6 +25,14 @@ ZERO = Decimal("0")
 ROWS = Count(Value(1))
 
 
+def owner_as_value(column: str) -> Any:
+    """The owner column as a value (column + 0) to group on: SQLite then reads the figure's rows from the index that
+    holds them (a date range of a covering index, then a sort) where, grouped on the column, it walks the owner's
+    index for the order and reads each row from the table (the follow-ups' distinct customers of a month at 5M
+    follow-ups: 1.5 s -> 0.3 s); PostgreSQL hashes either way. A filter on the owners stays on the column."""
+    return F(column) + 0
+
+
 def day_bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """[start of date_from, start of the day after date_to) as aware datetimes in the current time zone."""
     start = timezone.make_aware(dt.datetime.combine(date_from, dt.time.min))
@@ -41,13 +49,22 @@ def grouped(
     department: str = "owner__department_id",
     extra: Mapping[str, str] | None = None,
     owners: Iterable[int] | None = None,
+    owner_key: Any = None,
 ) -> dict[Any, Decimal]:
     """One grouped query: {None: total} for "total", {user id: value} for "owner", {department id: value} for
     "department", {code: value} for an extra grouping (`extra`: its name -> ORM path), and tuples of keys for two
-    groupings joined by "+" ("owner+level"). `owners` narrows to those people first. An unknown grouping answers {}."""
+    groupings joined by "+" ("owner+level"). `owners` narrows to those people first. An unknown grouping answers {}.
+    `owner_key`: the expression grouped on for the owner, where not the `owner` column itself (see owner_as_value)."""
     value = value if value is not None else ROWS
     found = grouped_columns(
-        qs, group_by=group_by, columns={"v": value}, owner=owner, department=department, extra=extra, owners=owners
+        qs,
+        group_by=group_by,
+        columns={"v": value},
+        owner=owner,
+        department=department,
+        extra=extra,
+        owners=owners,
+        owner_key=owner_key,
     )
     if found is None:
         return {}
@@ -63,6 +80,7 @@ def grouped_columns(
     department: str = "owner__department_id",
     extra: Mapping[str, str] | None = None,
     owners: Iterable[int] | None = None,
+    owner_key: Any = None,
 ) -> dict[Any, dict[str, Any]] | None:
     """`grouped` with several aggregate columns in the same query: {group key: {column: raw value}} ("total": the
     one key None, always present); None for an unknown grouping."""
@@ -75,7 +93,7 @@ def grouped_columns(
     parts = group_by.split("+")
     if any(p not in paths for p in parts):
         return None
-    names = {f"k{i}": F(paths[p]) for i, p in enumerate(parts)}
+    names = {f"k{i}": owner_key if p == "owner" and owner_key is not None else F(paths[p]) for i, p in enumerate(parts)}
     rows = qs.values(**names).annotate(**columns)
     if len(parts) == 1:
         return {row["k0"]: row for row in rows}
@@ -140,9 +158,10 @@ class PeriodMetric:
         owner: str,
         department: str,
         extra: Mapping[str, str] | None,
+        owner_key: Any = None,
     ) -> None:
         self.rows, self.within, self.by_end, self.value = rows, within, by_end, value
-        self.paths: dict[str, Any] = {"owner": owner, "department": department, "extra": extra}
+        self.paths: dict[str, Any] = {"owner": owner, "department": department, "extra": extra, "owner_key": owner_key}
 
     def __call__(
         self, *, user: Any, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
@@ -227,13 +246,21 @@ def period_metric(
     owner: str = "owner_id",
     department: str = "owner__department_id",
     extra: Mapping[str, str] | None = None,
+    owner_key: Any = None,
 ) -> PeriodMetric:
     """A Metric's `compute`: counts (or `value`: Sum("amount"), Count(distinct)…) the rows `rows(user)` answers (the
     reader's data scope), those whose `within` field falls in the period, or whose `by_end` field is at or before its
     end (a stock), or all of them (neither given: a figure of now), grouped as `grouped` does. Its `series` answers
-    several periods in one query."""
+    several periods in one query. `owner_key`: see `grouped`."""
     return PeriodMetric(
-        rows, within=within, by_end=by_end, value=value, owner=owner, department=department, extra=extra
+        rows,
+        within=within,
+        by_end=by_end,
+        value=value,
+        owner=owner,
+        department=department,
+        extra=extra,
+        owner_key=owner_key,
     )
 
 

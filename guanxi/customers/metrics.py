@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, Value
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.metrics import day_bounds, grouped_columns, period_metric, period_records, ratio
+from guanxi.core.metrics import day_bounds, grouped_columns, owner_as_value, period_metric, period_records, ratio
 from guanxi.core.registry import METRIC_GROUPINGS, Metric
 from guanxi.org.models import User
 from guanxi.org.policies import scope_queryset_or_none
@@ -154,7 +154,11 @@ follow_ups_records = period_records(
     "customers:follow_up_list", dates=("occurred_from", "occurred_to"), owner_as="author", group_as="method"
 )
 _customers_contacted = period_metric(
-    _follow_ups, within="occurred_at", value=Count("customer_id", distinct=True), **FOLLOW_UP_PATHS
+    _follow_ups,
+    within="occurred_at",
+    value=Count("customer_id", distinct=True),
+    owner_key=owner_as_value("author_id"),  # the month's follow-ups read from the figures' index, not the table
+    **FOLLOW_UP_PATHS,
 )
 
 
