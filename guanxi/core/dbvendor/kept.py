@@ -56,8 +56,8 @@ class KeptSums:
         parts = keys + [f"{sign}({v})" if sign else v for v in values]
         return ", ".join(f"{p} AS {n}" for p, n in zip(parts, names, strict=True))
 
-    def _nonzero(self, sums_of: str = "") -> str:
-        return " OR ".join(f"SUM({sums_of}{v}) <> 0" for v in self.values)
+    def _nonzero(self) -> str:
+        return " OR ".join(f"SUM({v}) <> 0" for v in self.values)
 
     def _pg_sql(self, conn: Any) -> list[str]:
         key = ", ".join(self.key)
