@@ -167,9 +167,10 @@ def bench_generate(
         if "backend_cpu_ms" in counts:
             timings["load_backend_cpu_seconds"] = round(counts["backend_cpu_ms"] / 1000, 1)
     timings.update(loaded)
+    backend_cpu = loaded.get("index_backend_cpu_seconds")  # None on SQLite, whose work is this process's
     progress(
         f"  loaded in {timings['load_seconds']}s ({timings['load_cpu_seconds']}s CPU in Python), indexes in "
-        f"{loaded.get('index_seconds')}s ({loaded.get('index_backend_cpu_seconds')}s CPU in PostgreSQL)"
+        f"{loaded.get('index_seconds')}s" + (f" ({backend_cpu}s CPU in PostgreSQL)" if backend_cpu is not None else "")
     )
     seconds = time.monotonic() - started
     cpu_seconds = cpu_seconds_with_children() - cpu_started
