@@ -94,9 +94,11 @@ def audit_visible(reader: User, entries: QuerySet[AuditLog], *, always: tuple[ty
         readable = model._base_manager.filter(rows)  # type: ignore[attr-defined]
         if isinstance(model._meta.pk, models.IntegerField):  # the auto ids too
             # Only the records these entries are about are checked: a rep's readable follow-ups are not all built
-            # for one customer's log (their ids, numbers for such a model, read from the entries of its type alone)
+            # for one customer's log (their ids read from the entries of that type, those that are numbers)
             about = (
-                entries.order_by().filter(content_type_id=type_id).values(as_id=Cast("object_id", BigIntegerField()))
+                entries.order_by()
+                .filter(content_type_id=type_id, object_id__regex=r"^[0-9]{1,18}$")
+                .values(as_id=Cast("object_id", BigIntegerField()))
             )
             readable = readable.filter(pk__in=about)
         ids = readable.annotate(audit_object_id=Cast("pk", CharField())).values("audit_object_id")

@@ -167,3 +167,35 @@ def test_a_role_without_the_module_sees_no_entry_of_it_but_its_own_module_entrie
     # then the task and its change are there, the follow-up and its change are not
     assert TASK_TITLE in html
     assert FOLLOW_UP_TEXT not in html and FOLLOW_UP_CORRECTED not in html
+
+
+def test_an_entry_whose_object_id_is_no_number_neither_breaks_nor_shows_in_a_narrowed_log(org):
+    # given a customer shared with a collaborator, its task for the owner alone, and an entry about a task whose id
+    # is no number (an object audited after Django cleared its pk on delete writes "None")
+    from django.contrib.contenttypes.models import ContentType
+
+    from guanxi.core.models import AuditLog
+    from guanxi.customers.models import Task
+
+    owner, helper = org["east_rep"], org["east_rep2"]
+    customer = CustomerFactory(owner=owner, name="协作客户")
+    customer.collaborators.add(helper)
+    due = timezone.now() + dt.timedelta(days=1)
+    services.task_create(actor=owner, data={"title": "甲的私人任务", "customer": customer, "due_at": due})
+    odd = AuditLog.objects.create(
+        action=AuditLog.Action.DELETE,
+        content_type=ContentType.objects.get_for_model(Task),
+        object_id="None",
+        object_repr="幽灵任务",
+        customer_id=customer.pk,
+    )
+    # when the collaborator, whose task scope is narrower, reads the customer's change log on the page and the API
+    bodies = page_and_fragments(helper, customer)
+    api_body = api_text(helper, customer)
+    # then both answer, without the owner's task nor the entry about no task he may open
+    for body in [*bodies, api_body]:
+        assert "甲的私人任务" not in body and "幽灵任务" not in body
+    # while the owner, who sees every task, is shown both
+    owner_page = page_and_fragments(owner, customer)[0]
+    assert "甲的私人任务" in owner_page
+    assert AuditLog.objects.filter(pk=odd.pk).exists()
