@@ -241,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
         database_prepare(args, env)
     if args.prepare_only:
         return 0
+    # The pool as the worker's first run today leaves it, before anyone signs in: the demo's history runs up to
+    # yesterday, so that first run returns the customers that crossed the limit since, and a user who had picked
+    # one of them would get the 404 the pool rightly gives (144 of 50,000 customers on 8 December).
+    reclaim = [sys.executable, "-m", "guanxi.cli", "reclaim"]
+    settled = subprocess.run(reclaim, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    log(f"pool settled before the run: {settled.stdout.strip()}")
     os.environ.update({k: env[k] for k in ("GUANXI_DATABASE_URL", "DJANGO_SETTINGS_MODULE")})
     import django
 
