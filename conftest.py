@@ -238,6 +238,14 @@ def org(default_roles: None) -> OrgChart:
     User.roles.through.objects.bulk_create(
         User.roles.through(user=p[username], role=role[code]) for username, code in ORG_CHART_ROLES.items()
     )
+    # The factory's random Chinese names may coincide (王柳 twice), and tests tell people apart by name on pages
+    # and in exports: a repeated name gets a suffix, so every person of the chart has a name of his own.
+    names: set[str] = set()
+    for person in p.values():
+        if person.name in names:
+            person.name = f"{person.name}{len(names)}"
+            User.objects.filter(pk=person.pk).update(name=person.name)
+        names.add(person.name)
     east.manager = p["east_manager"]
     east.save(update_fields=["manager"])
     west.manager = p["west_manager"]
