@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.core.metrics import day_bounds, grouped_columns, owner_as_value, period_metric, period_records, ratio
 from guanxi.core.registry import METRIC_GROUPINGS, Metric
 from guanxi.org.models import User
-from guanxi.org.policies import scope_queryset_or_none
+from guanxi.org.policies import scope_queryset_or_none, sees_every_row
 
 from .models import Customer, FollowUp
 
@@ -62,7 +62,7 @@ class CustomersByLevel:
     ) -> list[dict[Any, Decimal]]:
         from .level_counts import customer_level_counts
 
-        now = customer_level_counts(group_by=group_by, owners=owners) if _sees_all(user, Customer) else None
+        now = customer_level_counts(group_by=group_by, owners=owners) if sees_every_row(user, Customer) else None
         if now is None or not periods:
             return _customers_by_level_counted.series(user=user, periods=periods, group_by=group_by, owners=owners)
         ends = [day_bounds(a, b)[1] for a, b in periods]
@@ -133,20 +133,9 @@ def _kept_counts(
 
     if timezone.get_current_timezone_name() != kept_zone():  # the days are counted in the installation's zone
         return None
-    if not _sees_all(user, FollowUp):
+    if not sees_every_row(user, FollowUp):
         return None
     return followup_counts(periods=periods, group_by=group_by, owners=owners)
-
-
-def _sees_all(user: User, model: Any) -> bool:
-    """Whether the reader sees every row of `model` (so the counts the database keeps answer for him)."""
-    from guanxi.core.errors import PermissionDeniedError
-    from guanxi.org.policies import visibility_q
-
-    try:
-        return visibility_q(user, model) is None
-    except PermissionDeniedError:
-        return False
 
 
 follow_ups = FollowUpCount()

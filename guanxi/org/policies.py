@@ -389,6 +389,15 @@ def scope_queryset(user: User, qs: QuerySet[M], action: str = "view", *, module:
     return qs if q is None else qs.filter(q)
 
 
+def sees_every_row(user: User, model: type[models.Model]) -> bool:
+    """Whether the reader sees every row of `model` (no scope condition): what lets a figure be read from the sums
+    the database keeps for the whole table (core.dbvendor.kept) instead of counting the reader's rows."""
+    try:
+        return visibility_q(user, model) is None
+    except PermissionDeniedError:
+        return False
+
+
 def scope_queryset_or_none(
     user: User, qs: QuerySet[M], action: str = "view", *, module: str | None = None
 ) -> QuerySet[M]:

@@ -16,7 +16,7 @@ from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.metrics import period_metric, period_records, ratio
 from guanxi.core.registry import METRIC_GROUPINGS, Metric
 from guanxi.org.models import User
-from guanxi.org.policies import scope_queryset_or_none, visibility_q
+from guanxi.org.policies import scope_queryset_or_none, sees_every_row
 
 from .leads.models import Lead
 from .leads.selectors import lead_scope
@@ -93,19 +93,12 @@ class PipelineAmount:
     def __call__(
         self, *, user: User, date_from: dt.date, date_to: dt.date, group_by: str, owners: Iterable[int] | None = None
     ) -> dict[Any, Decimal]:
-        if group_by == "stage" and _sees_every_deal(user):
+        if group_by == "stage" and sees_every_row(user, Opportunity):
             return _kept_stage_amounts(owners)
         return _pipeline_amount(user=user, date_from=date_from, date_to=date_to, group_by=group_by, owners=owners)
 
     def series(self, **asked: Any) -> list[dict[Any, Decimal]]:
         return _pipeline_amount.series(**asked)
-
-
-def _sees_every_deal(user: User) -> bool:
-    try:
-        return visibility_q(user, Opportunity) is None
-    except PermissionDeniedError:
-        return False
 
 
 def _kept_stage_amounts(owners: Iterable[int] | None) -> dict[Any, Decimal]:
