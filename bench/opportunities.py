@@ -36,6 +36,7 @@ def _deals_write(part: dict[str, Any]) -> int:
     from guanxi.core.search import name_sort_key
     from guanxi.customers.demo.bulk import BulkInserter
     from guanxi.sales.models import Opportunity, StageChange
+    from guanxi.sales.opportunities.customer_text import composed_text
     from guanxi.sales.opportunities.services import opportunity_search_text
 
     bulk_session(connection)
@@ -48,13 +49,14 @@ def _deals_write(part: dict[str, Any]) -> int:
             deals = BulkInserter(Opportunity, now, first_id=deal_id)
             history = BulkInserter(StageChange, now, first_id=change_id)
             for i in range(part["first"] + made, part["first"] + min(part["count"], made + batch)):
-                pk, owner, dept, name = customers[rng.randrange(len(customers))]
+                pk, owner, dept, name, customer_text = customers[rng.randrange(len(customers))]
                 stage = rng.choices(stages, weights=[40, 28, 20, 12])[0]
                 created = now - dt.timedelta(days=rng.uniform(1, 365))
                 deal_name = f"{name[:12]} 项目{i}"
                 deal = deals.add(
                     name=deal_name,
-                    search_text=opportunity_search_text(deal_name),
+                    own_search_text=(own := opportunity_search_text(deal_name)),
+                    search_text=composed_text(own, customer_text),  # (the kept text, written here: no triggers)
                     name_sort=name_sort_key(deal_name),
                     customer_id=pk,
                     owner_id=owner,
@@ -108,7 +110,7 @@ def opportunities_bulk_generate(
     started, cpu_started = time.monotonic(), cpu_seconds_with_children()
     pipeline = default_pipeline()
     _DEAL_INPUTS.update(
-        customers=list(Customer.objects.values_list("pk", "owner_id", "owner__department_id", "name")),
+        customers=list(Customer.objects.values_list("pk", "owner_id", "owner__department_id", "name", "search_text")),
         stages=list(pipeline.stages.filter(kind=Stage.Kind.OPEN).order_by("sort_order")),
         pipeline_id=pipeline.pk,
         now=timezone.now(),

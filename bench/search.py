@@ -184,22 +184,9 @@ class SearchSql:
         return count, [r[0] for r in rows]
 
     def opportunities(self, term: str, indexed: bool) -> tuple[int, list[int]]:
-        own, own_args = self.condition("sales_opportunity", "o2", term, indexed)
-        cust, cust_args = self.condition("customers_customer", "c2", term, indexed)
-        where = (
-            f"o.deleted_at IS NULL AND (o.id IN (SELECT o2.id FROM sales_opportunity o2 WHERE {own}) "  # noqa: S608
-            f"OR o.customer_id IN (SELECT c2.id FROM customers_customer c2 WHERE {cust}))"
-        )
-        args = [*own_args, *cust_args]
-        if not indexed or self.common("sales_opportunity", term) or self.common("customers_customer", term):
-            # plain LIKE (PostgreSQL plans an OR of two IN subqueries without indexes as a scan with a subplan per
-            # row: minutes at 300k deals), and the app's plan for a common term (opportunities.filters.apply_search):
-            # each deal checked in page order
-            where = (
-                "o.deleted_at IS NULL AND (o.search_text LIKE %s OR EXISTS (SELECT 1 FROM customers_customer c2 "
-                "WHERE c2.id = o.customer_id AND c2.search_text LIKE %s))"
-            )
-            args = [f"%{term}%", f"%{term}%"]
+        """The deal's search text holds its customer's (sales.opportunities.customer_text): one column, as customers."""
+        where, args = self.condition("sales_opportunity", "o", term, indexed)
+        where = f"o.deleted_at IS NULL AND {where}"
         scope, scope_args = self.scope("opportunities", "o")
         where, args = f"{where}{scope}", [*args, *scope_args]
         count = self.count("sales_opportunity", "o", where, args)

@@ -22,3 +22,9 @@ class SalesConfig(AppConfig):
 
         # SQLite drops a table's triggers when a migration rebuilds it: the board's kept totals need theirs back.
         post_migrate.connect(stage_totals_triggers_ensure, sender=self, dispatch_uid="guanxi_sales_stage_totals")
+        from .opportunities.customer_text import deal_customer_text_triggers_ensure
+
+        # likewise the deals' search text kept with their customer's (and, on SQLite, made before the search tables')
+        post_migrate.connect(
+            deal_customer_text_triggers_ensure, sender=self, dispatch_uid="guanxi_sales_deal_customer_text"
+        )

@@ -110,5 +110,6 @@ registry.add_custom_field_target(
     CustomFieldTarget(
         model="sales.opportunity", label=_("Opportunities"), module="opportunities", order=40, by_stage=True,
         search_text="guanxi.sales.opportunities.services.search_text.opportunity_record_search_text",
+        search_column="own_search_text",
     )
 )  # fmt: skip

@@ -50,12 +50,12 @@ def custom_search_refresh(*, target: str, code: str | None = None) -> int:
         stale = []
         for record in batch:
             text = compute(record)
-            if text != record.search_text:
-                record.search_text = text
+            if text != getattr(record, spec.search_column):
+                setattr(record, spec.search_column, text)
                 stale.append(record)
         if stale:
             with transaction.atomic():
-                model._base_manager.bulk_update(stale, ["search_text"])
+                model._base_manager.bulk_update(stale, [spec.search_column])
             changed += len(stale)
 
 

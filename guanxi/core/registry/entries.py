@@ -366,8 +366,9 @@ class CustomFieldTarget:
     with a win probability, so a field may be required from a stage on (opportunities). `enabled`: for an app an
     installation may switch off (real estate), whether it is on; off, the object is not offered anywhere.
     `search_text`: for an object found by its custom text fields, the dotted path of the function that computes a
-    record's `search_text` column from the record (custom_fields.search_refresh recomputes it when a field's
-    visibility changes)."""
+    record's search text from the record (custom_fields.search_refresh recomputes it when a field's visibility
+    changes), and `search_column` the column it is written to (deals write their own text, to which the database
+    adds their customer's)."""
 
     model: str
     label: Any
@@ -376,6 +377,7 @@ class CustomFieldTarget:
     by_stage: bool = False
     enabled: Callable[[], bool] | None = None
     search_text: str = ""
+    search_column: str = "search_text"
 
 
 @dataclass(frozen=True)

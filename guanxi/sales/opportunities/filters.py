@@ -9,12 +9,11 @@ from typing import Any
 
 import django_filters as df
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.dbvendor import search_filter
-from guanxi.core.dbvendor.common import search_term_is_common
 from guanxi.core.filters import INVALID_SELECTION, IdFilter
 from guanxi.core.metrics import day_bounds
 from guanxi.core.money import AMOUNT_MAX
@@ -45,34 +44,16 @@ def _within_amount_limit(value: Decimal) -> None:
 
 
 def apply_search(qs: QuerySet, value: str) -> QuerySet:
-    """Deals where every term of the text (cut to the search box's length) is in the deal's search text (its name,
-    pinyin, initials) or in its customer's (name, pinyin, initials, phone…). The customer's text is searched in
-    place, not copied onto its deals, so a renamed or merged customer is found at once; both sides use their
-    search indexes (core.dbvendor.search_filter)."""
-    from guanxi.customers.models import Customer
-
-    deals, customers = Opportunity._base_manager.order_by(), Customer._base_manager.order_by()
-    for term in search_terms(value[:TEXT_LIMIT]):
-        if search_term_is_common(Customer, "search_text", term, using=qs.db) or search_term_is_common(
-            Opportunity, "search_text", term, using=qs.db
-        ):
-            # A term in most names (有限, 公司): each deal is checked as the page reads them in its order, so the
-            # page (and the capped count) stop after their first matches instead of collecting every match first.
-            qs = qs.filter(Q(search_text__contains=term) | Q(customer__search_text__contains=term))
-            continue
-        own = search_filter(deals, "search_text", [term]).values("pk")
-        of_customers = deals.filter(customer_id__in=search_filter(customers, "search_text", [term]).values("pk"))
-        # One IN over a UNION rather than an OR of two: PostgreSQL plans an OR of subqueries as a scan.
-        qs = qs.filter(pk__in=own.union(of_customers.values("pk"), all=True))
-    return qs
+    """Deals where every term of the text (cut to the search box's length) is in the deal's search text: its own
+    (name, pinyin, initials, custom text) and its customer's (name, pinyin, initials, phone…), which the database
+    keeps on the deal (opportunities.customer_text), so a renamed or merged customer is found at once and one
+    search index answers (core.dbvendor.search_filter)."""
+    return search_filter(qs, "search_text", search_terms(value[:TEXT_LIMIT]))
 
 
 def apply_search_probes(value: str) -> list[tuple[Any, str, list[str]]]:
     """What apply_search asks the search indexes (core.dbvendor.probes), for the global search to ask ahead."""
-    from guanxi.customers.models import Customer
-
-    terms = search_terms(value[:TEXT_LIMIT])
-    return [(model, "search_text", [term]) for term in terms for model in (Opportunity, Customer)]
+    return [(Opportunity, "search_text", search_terms(value[:TEXT_LIMIT]))]
 
 
 class AmountFilter(df.NumberFilter):

@@ -181,8 +181,10 @@ class Opportunity(OwnedRecord, CustomFieldsModel):
         Competitor, verbose_name=_("lost to"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     close_note = models.CharField(_("closing note"), max_length=500, blank=True)
-    # The deal's name as search finds it (core.search: normalised, pinyin, initials); kept by the services. Its
-    # customer's name is searched through the customer's own search text (opportunities.filters.apply_search).
+    # What search finds the deal by (core.search: normalised, pinyin, initials): its own text (name and custom text
+    # fields, written by the services) followed by its customer's search text, kept by the database
+    # (opportunities.customer_text), so one index answers a search on either.
+    own_search_text = models.TextField(editable=False, null=True)  # null: the column is added without a rebuild
     search_text = models.TextField(editable=False, blank=True, default="")
     name_sort = models.CharField(editable=False, max_length=255, blank=True, default="")  # core.search.name_sort_key
     close_confirmed_at = models.DateTimeField(_("closing confirmed at"), null=True, blank=True)

@@ -108,7 +108,7 @@ def test_search_rebuild_puts_custom_values_saved_before_they_were_searched_into_
     _field(admin, "sales.opportunity", "site")
     deal = services.opportunity_create(actor=admin, owner=rep, customer=CustomerFactory(name="丁公司", owner=rep),
                                        data={"name": "CRM 项目", "custom": {"site": "西湖园区"}})  # fmt: skip
-    Opportunity.objects.filter(pk=deal.pk).update(search_text=services.opportunity_search_text(deal.name))
+    Opportunity.objects.filter(pk=deal.pk).update(own_search_text=services.opportunity_search_text(deal.name))
     assert list(search_opportunities(user=rep, query="xhyq")) == []
     # when the administrator runs `guanxi search-rebuild`, then the deal is found by it
     call_command("guanxi_search_rebuild", stdout=io.StringIO())

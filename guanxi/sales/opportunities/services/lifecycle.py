@@ -257,7 +257,7 @@ def opportunity_create(
         )
         values.setdefault("name", customer.name[:200])
         values.setdefault("probability", stage.probability)
-        values["search_text"] = opportunity_search_text(values["name"], values["custom"])
+        values["own_search_text"] = opportunity_search_text(values["name"], values["custom"])
         values["name_sort"] = name_sort_key(values["name"])
         if source_lead is not None:
             values.setdefault("source", Opportunity.Source.LEAD)
@@ -324,8 +324,9 @@ def opportunity_update(
             instance=opp, data={**values, **m2m}, actor=actor, expected_version=expected_version
         )
         if "name" in changes or any(k.startswith("custom") for k in changes):
-            opp.search_text, opp.name_sort = opportunity_search_text(opp.name, opp.custom), name_sort_key(opp.name)
-            Opportunity.objects.filter(pk=opp.pk).update(search_text=opp.search_text, name_sort=opp.name_sort)
+            # (the database adds the customer's text to the deal's: opportunities.customer_text)
+            opp.own_search_text, opp.name_sort = opportunity_search_text(opp.name, opp.custom), name_sort_key(opp.name)
+            Opportunity.objects.filter(pk=opp.pk).update(own_search_text=opp.own_search_text, name_sort=opp.name_sort)
         row_changes = _replace_rows(opp, contacts, lines)
         if row_changes:
             if not changes:  # the version still moves, so a stale form cannot overwrite these rows
