@@ -24,9 +24,17 @@ def _uses_suite_database(item: Any) -> bool:
     return bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+def _run_once(item: Any) -> bool:
+    """Whether a test gives the SQLite run's answer on any database: it touches none (pure functions, hypothesis over
+    parsers, `guanxi run` on a SQLite file of its own), or it drives the interface in a real browser (scripts,
+    layout, a phone's width), whose server side the test client runs on every database (tests/authz renders every
+    page for every role; each app's view and API tests)."""
+    in_browser = item.get_closest_marker("browser") is not None or "browser" in getattr(item, "fixturenames", ())
+    return not _uses_suite_database(item) or in_browser
+
+
 def _run_databaseless_tests_once(config: Any, items: list[Any]) -> None:
-    """On PostgreSQL, deselect the tests that touch no database (pure functions, hypothesis over parsers, `guanxi run`
-    on a SQLite file of its own): they give the SQLite run's answer, and `.ci/run` has just run them there.
+    """On PostgreSQL, deselect the tests that need no second run (_run_once): `.ci/run` has just run them on SQLite.
     GUANXI_TEST_ONCE=off runs them here too."""
     import os
 
@@ -34,10 +42,10 @@ def _run_databaseless_tests_once(config: Any, items: list[Any]) -> None:
 
     if connection.vendor == "sqlite" or os.environ.get("GUANXI_TEST_ONCE") == "off":
         return
-    deselected = [item for item in items if not _uses_suite_database(item)]
+    deselected = [item for item in items if _run_once(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if _uses_suite_database(item)]
+        items[:] = [item for item in items if not _run_once(item)]
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:

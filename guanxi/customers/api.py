@@ -25,12 +25,14 @@ from guanxi.core.api import (
 )
 from guanxi.core.errors import NotFoundError, ValidationFailed
 from guanxi.core.models import AccessLog
+from guanxi.core.schema_columns import schema_columns
 from guanxi.core.selectors import global_search
 from guanxi.org.current import current_user
 from guanxi.org.lists.custom import filter_by_custom
 from guanxi.org.selectors import users_by_ids
 
 from . import selectors, services
+from .models import Customer
 from .schemas import (
     ContactFilters,
     ContactIn,
@@ -41,6 +43,7 @@ from .schemas import (
     CustomerDetailOut,
     CustomerFilters,
     CustomerIn,
+    CustomerOut,
     CustomerPage,
     CustomerPatch,
     ExportParams,
@@ -114,6 +117,7 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilters], page: Q
     level; prefix `-` for descending)."""
     user = current_user(request)
     qs = selectors.customer_list(user=user, filters=_filters(filters)).prefetch_related(None)
+    qs = qs.only(*schema_columns(CustomerOut, Customer))
     qs = filter_by_custom(qs, user=user, model_label="customers.customer", pairs=filters.custom or [])
     found = paginate(qs, page)
     selectors.tags_attach(found["items"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime
@@ -13,6 +13,7 @@ from guanxi.core.api import CountIsExact, InputSchema, ObjectId
 
 # --- references embedded in other objects ----------------------------------------------------
 class UserRef(Schema):
+    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "name", "first_name", "last_name", "username")  # (str(user))
     id: int
     name: str = Field(..., description="Display name.")
 
@@ -22,6 +23,7 @@ class UserRef(Schema):
 
 
 class DepartmentRef(Schema):
+    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "name")  # (core.schema_columns)
     id: int
     name: str
 

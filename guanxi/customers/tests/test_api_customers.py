@@ -575,3 +575,15 @@ def test_the_list_gives_each_customer_its_own_tags_by_name_as_the_detail_does(or
         assert rows[customer.pk]["tags"] == detail["tags"]
     assert [t["name"] for t in rows[both.pk]["tags"]] == ["VIP", "重点"]
     assert rows[none.pk]["tags"] == []
+
+
+def test_the_list_shows_what_the_customer_endpoint_shows(org, rep):
+    # given customers of the rep with tags (the list reads only the columns its items show: core.schema_columns)
+    _add_customers(org["east_rep"], 3, Tag.objects.create(name="重点"))
+    items = rep.get("/api/v1/customers?limit=50").json()["items"]
+    assert len(items) == 3
+    # then each item shows what the customer's own endpoint shows for the same fields
+    for item in items:
+        detail = rep.get(f"/api/v1/customers/{item['id']}").json()
+        assert item == {key: detail[key] for key in item}
+        assert item["owner"]["name"] and item["department"]["name"] and item["tags"]

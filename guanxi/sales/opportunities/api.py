@@ -24,6 +24,7 @@ from guanxi.core.api import (
     set_etag,
 )
 from guanxi.core.errors import NotFoundError, ValidationFailed
+from guanxi.core.schema_columns import schema_columns
 from guanxi.customers.models import Customer
 from guanxi.customers.schemas import FollowUpOut, TaskOut
 from guanxi.customers.selectors import contact_get, customer_get
@@ -44,6 +45,7 @@ from .schemas import (
     OpportunityFollowUpIn,
     OpportunityIn,
     OpportunityMoveIn,
+    OpportunityOut,
     OpportunityPage,
     OpportunityPatch,
     OpportunityTaskIn,
@@ -128,6 +130,7 @@ def opportunity_list(request: HttpRequest, filters: Query[OpportunityFilters], p
     `sort` (name, amount, close, stage, created; a leading '-' for descending)."""
     user = current_user(request)
     qs = selectors.opportunity_list(user=user, filters=filters.dict(exclude_none=True, exclude={"custom"}))
+    qs = qs.only(*schema_columns(OpportunityOut, Opportunity))
     return paginate(filter_by_custom(qs, user=user, model_label="sales.opportunity", pairs=filters.custom or []), page)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from ninja import Field, Schema
 from pydantic import AwareDatetime
@@ -58,6 +58,7 @@ class PipelineOut(Schema):
 
 
 class StageRef(Schema):
+    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "name")  # (core.schema_columns)
     id: int
     name: str
 
@@ -67,6 +68,7 @@ class StageRef(Schema):
 
 
 class CustomerRef(Schema):
+    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "name")  # (core.schema_columns)
     id: int
     name: str
 

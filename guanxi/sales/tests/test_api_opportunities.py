@@ -194,3 +194,40 @@ def test_deal_names_sort_in_pinyin_order_on_the_list_and_in_the_api(org: Any, ap
     web.force_login(rep)
     html = web.get("/sales/opportunities/?sort=name").content.decode()
     assert [html.index(n) for n in expected] == sorted(html.index(n) for n in expected)
+
+
+def test_the_list_reads_a_constant_number_of_queries_and_shows_what_the_deal_page_shows(
+    org: Any, api_as: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given deals of two reps in two departments (the list reads only the columns its items show: core.schema_columns)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guanxi.sales.opportunities import services
+
+    client = api_as(org["admin"])
+
+    def add(n: int) -> None:
+        for i in range(n):
+            rep = (org["east_rep"], org["west_rep"])[i % 2]
+            services.opportunity_create(actor=rep, customer=CustomerFactory(owner=rep), data={"name": f"项目{i}"})
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.call("get", "/opportunities?limit=50").status_code == 200
+        return len(ctx)
+
+    client.call("get", "/opportunities?limit=50")  # warm up: the token's last-used time is written once a minute
+    add(2)
+    few = queries()
+    add(20)
+    # then more deals cost no more queries
+    assert queries() == few
+    with django_assert_max_num_queries(8):
+        items = client.call("get", "/opportunities?limit=50").json()["items"]
+    assert len(items) == 22
+    # and each item shows what the deal's own endpoint shows for the same fields
+    for item in items[:4]:
+        detail = client.call("get", f"/opportunities/{item['id']}").json()
+        assert item == {key: detail[key] for key in item}
+        assert item["owner"]["name"] and item["customer"]["name"] and item["stage"]["name"]
