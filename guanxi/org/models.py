@@ -164,6 +164,8 @@ class User(AbstractUser):
     time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
 
     objects = GuanxiUserManager()  # type: ignore[misc]
+    # What str(user) reads: a list that shows people's names reads only these (core.schema_columns)
+    NAME_COLUMNS = ("id", "name", "first_name", "last_name", "username")
 
     class Meta:
         ordering = ["username"]

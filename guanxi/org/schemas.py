@@ -10,10 +10,12 @@ from pydantic import AwareDatetime
 
 from guanxi.core.api import CountIsExact, InputSchema, ObjectId
 
+from .models import User
+
 
 # --- references embedded in other objects ----------------------------------------------------
 class UserRef(Schema):
-    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "name", "first_name", "last_name", "username")  # (str(user))
+    COLUMNS: ClassVar[tuple[str, ...]] = User.NAME_COLUMNS  # (core.schema_columns)
     id: int
     name: str = Field(..., description="Display name.")
 

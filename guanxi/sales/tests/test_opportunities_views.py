@@ -77,6 +77,24 @@ def test_board_query_count_does_not_grow_with_the_cards(org):
     assert few == many
 
 
+def test_a_cards_won_buttons_submit_its_one_won_form(org):
+    # given a deal on the board
+    deal = make_deals(org, 1)[0]
+    client = client_for(org["east_rep"])
+    html = client.get("/sales/opportunities/board/").content.decode()
+    # then the card's two "won" buttons (the compact board's menu, the action row) name one form, which posts to the
+    # deal's win address with the page's CSRF token and the board to come back to
+    assert html.count(f'form="win-{deal.pk}"') == 2
+    form = re.search(rf'<form id="win-{deal.pk}" method="post" action="([^"]+)" hidden>(.*?)</form>', html)
+    assert form is not None and form[1] == f"/sales/opportunities/{deal.pk}/win/"
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form[2]))
+    assert set(fields) == {"csrfmiddlewaretoken", "next"}
+    # when it is submitted, the deal is won and the rep is back on the board
+    response = client.post(form[1], {"next": fields["next"]})
+    assert response.status_code == 302 and response["Location"].startswith("/sales/opportunities/board/")
+    assert Opportunity.objects.get(pk=deal.pk).status == Opportunity.Status.WON
+
+
 def test_board_and_list_survive_bad_filters(org):
     # given bad filter values, when the pages are opened, then they answer 200 and show the problem
     client = client_for(org["east_rep"])
