@@ -219,9 +219,9 @@ class TokensContain(Func):
 
 
 def search_term_is_common(model: type[Model], column: str, term: str, *, using: str = "default") -> bool:
-    """Whether `term` is found in a large share of `model.column`'s rows (see the module's docstring), for a search
-    that chooses its plan by it (e.g. a deal's search over its own text and its customer's). Only the plan depends on
-    the answer, never the rows."""
+    """Whether `term` is found in a large share of `model.column`'s rows (see the module's docstring): search_filter
+    then leaves it to the LIKE. For a search that chooses its plan by it, and for the benchmark's baselines, which
+    follow the application's plan. Only the plan depends on the answer, never the rows."""
     from django.db import connections
 
     from . import (
