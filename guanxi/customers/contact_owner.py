@@ -22,17 +22,23 @@ from typing import Any
 from django.db import connection, transaction
 
 from guanxi.core.dbvendor import is_sqlite
+from guanxi.core.dbvendor.kept import KeptColumnTriggers
 
 CONTACTS = "customers_contact"
 CUSTOMERS = "customers_customer"
 _PG_CUSTOMER_FUNCTION = "gx_contact_owner_from_customers"
 _PG_CONTACT_FUNCTION = "gx_contact_owner_of_contact"
 _PG_TRIGGERS = {_PG_CUSTOMER_FUNCTION: CUSTOMERS, _PG_CONTACT_FUNCTION: CONTACTS}
-_SQLITE_TRIGGERS = {
-    "gx_contact_owner_customer_au": CUSTOMERS,
-    "gx_contact_owner_ai": CONTACTS,
-    "gx_contact_owner_au": CONTACTS,
-}
+TRIGGERS = KeptColumnTriggers(
+    table=CONTACTS,
+    column="owner_id",
+    pg=_PG_TRIGGERS,
+    sqlite={
+        "gx_contact_owner_customer_au": CUSTOMERS,
+        "gx_contact_owner_ai": CONTACTS,
+        "gx_contact_owner_au": CONTACTS,
+    },
+)
 _OWNER_OF_CUSTOMER = f"(SELECT owner_id FROM {CUSTOMERS} WHERE id = new.customer_id)"
 
 
@@ -95,15 +101,7 @@ def contact_owner_triggers_create(*, using: Any = None) -> None:
 
 
 def contact_owner_triggers_drop(*, using: Any = None) -> None:
-    conn = using or connection
-    with conn.cursor() as cursor:
-        if is_sqlite(conn):
-            for name in _SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            return
-        for name, table in _PG_TRIGGERS.items():
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    TRIGGERS.drop(using or connection)
 
 
 def contact_owner_rebuild(*, using: Any = None) -> None:
@@ -123,20 +121,7 @@ def contact_owner_triggers_ensure(*, using: str = "default", **_kwargs: Any) -> 
     from django.db import connections
 
     conn = connections[using]
-    if CONTACTS not in conn.introspection.table_names():
-        return False
-    with conn.cursor() as cursor:
-        columns = {c.name for c in conn.introspection.get_table_description(cursor, CONTACTS)}
-        if "owner_id" not in columns:
-            return False
-        if is_sqlite(conn):
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'gx_contact_owner_%'")
-            wanted = set(_SQLITE_TRIGGERS)
-        else:
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'gx_contact_owner_%' AND tgenabled = 'A'")
-            wanted = set(_PG_TRIGGERS)
-        found = {row[0] for row in cursor.fetchall()}
-    if wanted <= found:
+    if not TRIGGERS.column_ready(conn) or TRIGGERS.present(conn):
         return False
     contact_owner_triggers_create(using=conn)
     return True

@@ -210,3 +210,56 @@ class KeptSums:
                 )
             cursor.execute(f"SELECT COUNT(*) FROM {self.table}")
             return int(cursor.fetchone()[0])
+
+
+@dataclass(frozen=True)
+class KeptColumnTriggers:
+    """The named triggers that keep a column from another table's (a contact's owner from its customer's, a deal's
+    search text with its customer's): on PostgreSQL a function and a trigger of each name, on SQLite row triggers;
+    each name with the table it is on. The module that keeps the column writes their SQL; this drops them and tells
+    whether they are all there, for its post_migrate repair."""
+
+    table: str  # the table holding the kept column
+    column: str
+    pg: dict[str, str]  # trigger (and function) name: its table
+    sqlite: dict[str, str]
+
+    def names(self, conn: Any) -> dict[str, str]:
+        return self.sqlite if is_sqlite(conn) else self.pg
+
+    def drop(self, conn: Any) -> None:
+        with conn.cursor() as cursor:
+            for name, table in self.names(conn).items():
+                if is_sqlite(conn):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+                    continue
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+    def column_ready(self, conn: Any) -> bool:
+        """Whether the table has the kept column yet (post_migrate also runs before the migration that adds it)."""
+        if self.table not in conn.introspection.table_names():
+            return False
+        with conn.cursor() as cursor:
+            return self.column in {c.name for c in conn.introspection.get_table_description(cursor, self.table)}
+
+    def found(self, conn: Any) -> dict[str, int]:
+        """Every trigger on the tables involved, with its place in the order made (SQLite's sqlite_master rowid,
+        which decides the order they fire in; 0 on PostgreSQL, where only those enabled ALWAYS count)."""
+        tables = sorted(set(self.names(conn).values()))
+        marks = ", ".join(["%s"] * len(tables))
+        with conn.cursor() as cursor:
+            if is_sqlite(conn):
+                cursor.execute(
+                    f"SELECT name, rowid FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})", tables
+                )
+            else:
+                cursor.execute(
+                    "SELECT tgname, 0 FROM pg_trigger WHERE tgenabled = 'A' AND tgrelid IN "
+                    f"(SELECT oid FROM pg_class WHERE relname IN ({marks}))",
+                    tables,
+                )
+            return dict(cursor.fetchall())
+
+    def present(self, conn: Any) -> bool:
+        return set(self.names(conn)) <= set(self.found(conn))

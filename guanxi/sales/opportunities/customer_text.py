@@ -29,6 +29,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from guanxi.core.dbvendor import is_sqlite, search_fts_name, search_index_create, search_token_name
+from guanxi.core.dbvendor.kept import KeptColumnTriggers
 from guanxi.core.search import SEARCH_TEXT_MAX
 
 DEALS = "sales_opportunity"
@@ -36,11 +37,8 @@ CUSTOMERS = "customers_customer"
 _PG_DEAL_FUNCTION = "gx_deal_text_of_deal"
 _PG_CUSTOMER_FUNCTION = "gx_deal_text_from_customer"
 _PG_TRIGGERS = {_PG_DEAL_FUNCTION: DEALS, _PG_CUSTOMER_FUNCTION: CUSTOMERS}
-_SQLITE_TRIGGERS = {
-    "gx_deal_text_customer_au": CUSTOMERS,
-    "gx_deal_text_ai": DEALS,
-    "gx_deal_text_au": DEALS,
-}
+_SQLITE_TRIGGERS = {"gx_deal_text_customer_au": CUSTOMERS, "gx_deal_text_ai": DEALS, "gx_deal_text_au": DEALS}
+TRIGGERS = KeptColumnTriggers(table=DEALS, column="own_search_text", pg=_PG_TRIGGERS, sqlite=_SQLITE_TRIGGERS)
 
 
 def composed_sql(own: str, customer: str) -> str:
@@ -128,15 +126,7 @@ def deal_customer_text_triggers_create(*, using: Any = None) -> None:
 
 
 def deal_customer_text_triggers_drop(*, using: Any = None) -> None:
-    conn = using or connection
-    with conn.cursor() as cursor:
-        if is_sqlite(conn):
-            for name in _SQLITE_TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            return
-        for name, table in _PG_TRIGGERS.items():
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    TRIGGERS.drop(using or connection)
 
 
 def deal_customer_text_rebuild(*, using: Any = None) -> int:
@@ -153,17 +143,13 @@ def deal_customer_text_rebuild(*, using: Any = None) -> int:
         return cursor.rowcount
 
 
-def _sqlite_triggers_in_order(cursor: Any) -> bool:
+def _sqlite_triggers_in_order(found: dict[str, int]) -> bool:
     """Whether this module's triggers are all there and older than the deals' search index triggers (which then
     fire first: SQLite fires a table's triggers newest first, and sqlite_master keeps them in the order made)."""
-    cursor.execute(
-        "SELECT name, rowid FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)", [DEALS, CUSTOMERS]
-    )
-    made = dict(cursor.fetchall())
-    if not set(_SQLITE_TRIGGERS) <= set(made):
+    if not set(_SQLITE_TRIGGERS) <= set(found):
         return False
-    ours = max(made[name] for name in _SQLITE_TRIGGERS)
-    return all(made[name] > ours for name in _sqlite_search_triggers() if name in made)
+    ours = max(found[name] for name in _SQLITE_TRIGGERS)
+    return all(found[name] > ours for name in _sqlite_search_triggers() if name in found)
 
 
 def deal_customer_text_triggers_ensure(*, using: str = "default", **_kwargs: Any) -> bool:
@@ -173,18 +159,9 @@ def deal_customer_text_triggers_ensure(*, using: str = "default", **_kwargs: Any
     from django.db import connections
 
     conn = connections[using]
-    if DEALS not in conn.introspection.table_names():
+    if not TRIGGERS.column_ready(conn):
         return False
-    with conn.cursor() as cursor:
-        columns = {c.name for c in conn.introspection.get_table_description(cursor, DEALS)}
-        if "own_search_text" not in columns:
-            return False
-        if is_sqlite(conn):
-            if _sqlite_triggers_in_order(cursor):
-                return False
-        else:
-            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'gx_deal_text_%' AND tgenabled = 'A'")
-            if set(_PG_TRIGGERS) <= {row[0] for row in cursor.fetchall()}:
-                return False
+    if _sqlite_triggers_in_order(TRIGGERS.found(conn)) if is_sqlite(conn) else TRIGGERS.present(conn):
+        return False
     deal_customer_text_triggers_create(using=conn)
     return True
