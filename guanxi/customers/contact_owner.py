@@ -56,19 +56,16 @@ def _pg_sql() -> list[str]:
         f"  NEW.owner_id := (SELECT owner_id FROM {CUSTOMERS} WHERE id = NEW.customer_id);\n"
         "  RETURN NEW;\nEND"
     )
-    statements = ["SET CONSTRAINTS ALL IMMEDIATE"]  # (ALTER TABLE refuses to run with deferred checks pending)
-    for name, body in ((_PG_CUSTOMER_FUNCTION, from_customers), (_PG_CONTACT_FUNCTION, of_contact)):
-        statements.append(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n{body}\n$$")
-    statements += [
-        f"CREATE TRIGGER {_PG_CUSTOMER_FUNCTION} AFTER UPDATE ON {CUSTOMERS} "
-        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {_PG_CUSTOMER_FUNCTION}()",
-        f"CREATE TRIGGER {_PG_CONTACT_FUNCTION} BEFORE INSERT OR UPDATE OF customer_id, owner_id ON {CONTACTS} "
-        f"FOR EACH ROW EXECUTE FUNCTION {_PG_CONTACT_FUNCTION}()",
-    ]
-    for name, table in _PG_TRIGGERS.items():
-        statements.append(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
-    return statements
+    return TRIGGERS.pg_sql(
+        {_PG_CUSTOMER_FUNCTION: from_customers, _PG_CONTACT_FUNCTION: of_contact},
+        [
+            f"CREATE TRIGGER {_PG_CUSTOMER_FUNCTION} AFTER UPDATE ON {CUSTOMERS} "
+            "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {_PG_CUSTOMER_FUNCTION}()",
+            f"CREATE TRIGGER {_PG_CONTACT_FUNCTION} BEFORE INSERT OR UPDATE OF customer_id, owner_id ON {CONTACTS} "
+            f"FOR EACH ROW EXECUTE FUNCTION {_PG_CONTACT_FUNCTION}()",
+        ],
+    )
 
 
 def _sqlite_sql() -> list[str]:

@@ -224,6 +224,16 @@ class KeptColumnTriggers:
     pg: dict[str, str]  # trigger (and function) name: its table
     sqlite: dict[str, str]
 
+    def pg_sql(self, bodies: dict[str, str], triggers: list[str]) -> list[str]:
+        """The PostgreSQL statements: each named plpgsql function from its body, the CREATE TRIGGERs, and each
+        trigger enabled ALWAYS (a bulk load's `session_replication_role = replica` skips ordinary triggers)."""
+        statements = ["SET CONSTRAINTS ALL IMMEDIATE"]  # (ALTER TABLE refuses to run with deferred checks pending)
+        for name, body in bodies.items():
+            statements.append(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n{body}\n$$")
+        statements += triggers
+        statements += [f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}" for name, table in self.pg.items()]
+        return statements
+
     def names(self, conn: Any) -> dict[str, str]:
         return self.sqlite if is_sqlite(conn) else self.pg
 

@@ -67,19 +67,16 @@ def _pg_sql() -> list[str]:
         "  WHERE customer_id = NEW.id;\n"
         "  RETURN NULL;\nEND"
     )
-    statements = ["SET CONSTRAINTS ALL IMMEDIATE"]  # (ALTER TABLE refuses to run with deferred checks pending)
-    for name, body in ((_PG_DEAL_FUNCTION, of_deal), (_PG_CUSTOMER_FUNCTION, from_customer)):
-        statements.append(f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n{body}\n$$")
-    statements += [
-        # (a column list leaves out the writes that cannot change the text: a stage move, the pool's reclaim)
-        f"CREATE TRIGGER {_PG_DEAL_FUNCTION} BEFORE INSERT OR UPDATE OF own_search_text, customer_id, search_text "
-        f"ON {DEALS} FOR EACH ROW EXECUTE FUNCTION {_PG_DEAL_FUNCTION}()",
-        f"CREATE TRIGGER {_PG_CUSTOMER_FUNCTION} AFTER UPDATE OF search_text ON {CUSTOMERS} FOR EACH ROW "
-        f"WHEN (OLD.search_text IS DISTINCT FROM NEW.search_text) EXECUTE FUNCTION {_PG_CUSTOMER_FUNCTION}()",
-    ]
-    for name, table in _PG_TRIGGERS.items():
-        statements.append(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
-    return statements
+    return TRIGGERS.pg_sql(
+        {_PG_DEAL_FUNCTION: of_deal, _PG_CUSTOMER_FUNCTION: from_customer},
+        [
+            # (a column list leaves out the writes that cannot change the text: a stage move, the pool's reclaim)
+            f"CREATE TRIGGER {_PG_DEAL_FUNCTION} BEFORE INSERT OR UPDATE OF own_search_text, customer_id, search_text "
+            f"ON {DEALS} FOR EACH ROW EXECUTE FUNCTION {_PG_DEAL_FUNCTION}()",
+            f"CREATE TRIGGER {_PG_CUSTOMER_FUNCTION} AFTER UPDATE OF search_text ON {CUSTOMERS} FOR EACH ROW "
+            f"WHEN (OLD.search_text IS DISTINCT FROM NEW.search_text) EXECUTE FUNCTION {_PG_CUSTOMER_FUNCTION}()",
+        ],
+    )
 
 
 def _sqlite_sql() -> list[str]:
