@@ -54,7 +54,8 @@ test: $(STAMP) browser-deps mail-deps
 	  GUANXI_ALLOWED_HOSTS=crm.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
-# The same suite on PostgreSQL (GUANXI_DATABASE_URL must point at a server; CI uses the local one).
+# The same suite on PostgreSQL (GUANXI_DATABASE_URL must point at a server; CI uses the local one), less the tests
+# that run once, on SQLite: those that touch no database and the browser tests (conftest.py _run_once).
 test-pg: $(STAMP) mail-deps
 	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
