@@ -15,7 +15,7 @@ the deal's own text or in its customer's (cut, like every search text, at SEARCH
 SQLite fires the most recently made trigger of a table first. The deals' triggers here update the row they fire
 for, so the deal's search index triggers (core.dbvendor: FTS trigram and token tables) must fire before them and
 see the row as the statement wrote it; they are therefore made again after these, and `post_migrate` checks that
-order as well as the triggers' presence. `sales/opportunities/tests/test_customer_text.py` compares the column with
+order as well as the triggers' presence. `sales/tests/test_customer_text.py` compares the column with
 the two texts after each path, and the search indexes with LIKE.
 """
 
