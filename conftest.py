@@ -217,6 +217,20 @@ ORG_CHART_ROLES = {
 }
 
 
+def names_apart(names: dict[str, str]) -> dict[str, str]:
+    """New names for the people (by key, in order) whose name is, holds, or is held in an earlier person's: the
+    factory's random Chinese names may coincide (王柳 twice) or nest (王柳 in 王柳明), and tests tell people apart by
+    `name in page`. Each is renamed after his key; the closing bracket keeps 员工（east_rep）out of
+    员工（east_rep2）."""
+    kept: list[str] = []
+    renamed: dict[str, str] = {}
+    for key, name in names.items():
+        if any(name in other or other in name for other in kept):
+            name = renamed[key] = f"员工（{key}）"
+        kept.append(name)
+    return renamed
+
+
 @pytest.fixture
 def org(default_roles: None) -> OrgChart:
     from guanxi.org.models import Department, Role, User
@@ -246,14 +260,9 @@ def org(default_roles: None) -> OrgChart:
     User.roles.through.objects.bulk_create(
         User.roles.through(user=p[username], role=role[code]) for username, code in ORG_CHART_ROLES.items()
     )
-    # The factory's random Chinese names may coincide (王柳 twice), and tests tell people apart by name on pages
-    # and in exports: a repeated name gets a suffix, so every person of the chart has a name of his own.
-    names: set[str] = set()
-    for person in p.values():
-        if person.name in names:
-            person.name = f"{person.name}{len(names)}"
-            User.objects.filter(pk=person.pk).update(name=person.name)
-        names.add(person.name)
+    for key, name in names_apart({key: person.name for key, person in p.items()}).items():
+        p[key].name = name
+        User.objects.filter(pk=p[key].pk).update(name=name)
     east.manager = p["east_manager"]
     east.save(update_fields=["manager"])
     west.manager = p["west_manager"]
